@@ -1,0 +1,298 @@
+//! The command line, as clap parses it.
+
+use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nexml",
+    version,
+    about = "A terminal workspace for ML model development: recipes, models, runs, monitoring.",
+    long_about = "A terminal workspace for ML model development.\n\nWith no command, opens the terminal app (seeding the baseline recipes into an empty database). Commands script everything the app can do; add --json for machine-readable output."
+)]
+pub struct Cli {
+    /// Database URL: sqlite:PATH or postgres://USER@HOST/DB [default: SQLite in the data directory]
+    #[arg(long, env = "NEXML_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Who is acting, recorded with every change [default: the login name]
+    #[arg(long, env = "NEXML_USER", global = true)]
+    pub user: Option<String>,
+
+    /// Configuration file [default: config.toml in the config directory]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Print JSON instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log level for the log file in the state directory
+    #[arg(long, default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Migrate and seed the four baseline recipes, then exit
+    #[arg(long)]
+    pub seed: bool,
+
+    /// With --seed: also add demo models, runs and 90 days of monitoring
+    #[arg(long, requires = "seed")]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recipes: versioned manifests with inheritance and approval
+    #[command(subcommand)]
+    Recipe(RecipeCommand),
+    /// Models registered from approved recipe versions
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Train, eval and backtest runs
+    #[command(subcommand)]
+    Run(RunCommand),
+    /// Monitoring snapshots of a model
+    #[command(subcommand)]
+    Monitor(MonitorCommand),
+    /// Fill the database with synthetic content at scale
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Paging {
+    /// At most this many rows
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Skip this many rows
+    #[arg(long, default_value_t = 0)]
+    pub offset: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipeCommand {
+    /// List recipes
+    List {
+        #[arg(long)]
+        family: Option<ModelFamily>,
+        #[arg(long)]
+        level: Option<RecipeLevel>,
+        #[arg(long)]
+        status: Option<RecipeStatus>,
+        /// Text in the name, family or tags
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// Show a recipe (REF is an id or an exact name)
+    Show { reference: String },
+    /// Create a recipe with its first version 1.0.0
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        family: ModelFamily,
+        #[arg(long)]
+        level: RecipeLevel,
+        /// The parent recipe (required below baseline)
+        #[arg(long)]
+        parent: Option<String>,
+        /// A tag (repeatable)
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// The manifest file (- reads standard input)
+        #[arg(long)]
+        manifest: PathBuf,
+        #[arg(long, default_value = "Initial version")]
+        note: String,
+    },
+    /// Rename or retag a recipe
+    Update {
+        reference: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace the tags with these (repeatable)
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Remove every tag
+        #[arg(long, conflicts_with = "tags")]
+        clear_tags: bool,
+    },
+    /// Delete a recipe nothing depends on
+    Delete { reference: String },
+    /// Clone a recipe into a child one level below
+    Clone {
+        reference: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        level: Option<RecipeLevel>,
+    },
+    /// List a recipe's versions, newest first
+    Versions { reference: String },
+    /// Show one version with its manifest (the latest by default)
+    Version {
+        reference: String,
+        version: Option<String>,
+    },
+    /// Commit a manifest as the next version
+    Commit {
+        reference: String,
+        #[arg(long)]
+        manifest: PathBuf,
+        /// patch, minor, major or auto (major: key removed or type changed; minor: key added)
+        #[arg(long, default_value = "auto")]
+        bump: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Approve a version (the latest by default)
+    Approve {
+        reference: String,
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Archive an approved recipe
+    Archive { reference: String },
+    /// Restore an archived recipe to draft
+    Restore { reference: String },
+    /// Show the recipe's synthetic example, or replace it with --set FILE
+    Example {
+        reference: String,
+        /// A JSON file with dataset_schema, sample_rows and example_run
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// List models
+    List {
+        #[arg(long)]
+        family: Option<ModelFamily>,
+        #[arg(long)]
+        status: Option<ModelStatus>,
+        #[arg(long)]
+        recipe: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// Show a model (REF is an id or an exact name)
+    Show { reference: String },
+    /// Register a model from an approved recipe version
+    Register {
+        #[arg(long)]
+        recipe: String,
+        /// The approved version [default: the latest approved]
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        name: String,
+        /// [default: the acting user]
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Rename a model or change its owner
+    Update {
+        reference: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Move a model through draft -> staging -> production -> retired
+    Promote { reference: String, status: ModelStatus },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunCommand {
+    /// List runs, newest first
+    List {
+        #[arg(long)]
+        status: Option<RunStatus>,
+        #[arg(long = "type")]
+        run_type: Option<RunType>,
+        #[arg(long)]
+        family: Option<ModelFamily>,
+        #[arg(long)]
+        recipe: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        paging: Paging,
+    },
+    /// Show a run
+    Show { id: i64 },
+    /// Queue a run for a recipe version (or a model)
+    Create {
+        /// [default: the model's recipe]
+        #[arg(long, required_unless_present = "model")]
+        recipe: Option<String>,
+        /// [default: the model's version, else the recipe's latest]
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long = "type")]
+        run_type: RunType,
+    },
+    /// Change a run's status, attach metrics or artifacts, append to its log
+    Update {
+        id: i64,
+        #[arg(long)]
+        status: Option<RunStatus>,
+        /// A JSON object merged into the run's metrics
+        #[arg(long)]
+        metrics: Option<String>,
+        /// A JSON object merged into the run's artifacts
+        #[arg(long)]
+        artifacts: Option<String>,
+        /// Text appended to the log (- reads standard input)
+        #[arg(long)]
+        append_log: Option<String>,
+    },
+    /// Print a run's log
+    Logs { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// List a model's snapshots, newest first
+    List {
+        model: String,
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
+    },
+    /// Add a snapshot from a JSON file: {captured_at?, performance, drift, freshness, alerts}
+    Add {
+        model: String,
+        #[arg(long)]
+        snapshot: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 0)]
+    pub runs: u64,
+    #[arg(long, default_value_t = 0)]
+    pub snapshots: u64,
+    #[arg(long, default_value_t = 10)]
+    pub recipes: u64,
+    #[arg(long, default_value_t = 20)]
+    pub models: u64,
+    /// Seed of the generator, for repeatable content
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}

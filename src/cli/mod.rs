@@ -1,0 +1,110 @@
+//! Headless subcommands: parse arguments, call the store, print a table or JSON.
+
+pub mod args;
+mod model;
+pub mod output;
+mod recipe;
+mod run;
+mod monitor;
+
+pub use args::{Cli, Command};
+
+use crate::config::Config;
+use crate::store::Store;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What every subcommand needs.
+pub struct Context {
+    pub store: Arc<dyn Store>,
+    pub user: String,
+    pub json: bool,
+    pub config: Config,
+}
+
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Recipe(c) => recipe::run(ctx, c).await,
+        Command::Model(c) => model::run(ctx, c).await,
+        Command::Run(c) => run::run(ctx, c).await,
+        Command::Monitor(c) => monitor::run(ctx, c).await,
+        Command::Generate(a) => generate(ctx, a).await,
+    }
+}
+
+async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
+    let options = crate::seed::GenerateOptions {
+        runs: a.runs,
+        snapshots: a.snapshots,
+        recipes: a.recipes,
+        models: a.models,
+        seed: a.seed,
+    };
+    let started = std::time::Instant::now();
+    let quiet = ctx.json;
+    let report = crate::seed::generate(ctx.store.as_ref(), options, |line| {
+        if !quiet {
+            eprintln!("generate: {line}");
+        }
+    })
+    .await?;
+    if ctx.json {
+        return output::print_json(&report);
+    }
+    println!(
+        "generated {} recipes, {} models, {} runs, {} snapshots in {:.1} s",
+        report.recipes,
+        report.models,
+        output::thousands(report.runs as i64),
+        output::thousands(report.snapshots as i64),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Reads a file argument; `-` reads standard input.
+pub fn read_input(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .wrap_err("reading standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).wrap_err_with(|| format!("reading {}", path.display()))
+}
+
+/// Reads and parses a JSON file argument, naming the file and place on error.
+pub fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = read_input(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        eyre!(
+            "{}:{}:{}: {}",
+            path.display(),
+            e.line(),
+            e.column(),
+            strip_position(&e.to_string())
+        )
+    })
+}
+
+/// Parses a JSON argument given inline.
+pub fn parse_json_arg(flag: &str, text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        eyre!(
+            "{flag}: {}:{}: {}",
+            e.line(),
+            e.column(),
+            strip_position(&e.to_string())
+        )
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,103 @@
+//! `nexml model ...`
+
+use super::args::ModelCommand;
+use super::output::{fields, print_json, thousands, time, Table};
+use super::Context;
+use crate::store::{Model, ModelChanges, ModelQuery, NewModel};
+use color_eyre::eyre::{eyre, Result};
+
+pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
+    let store = ctx.store.as_ref();
+    match command {
+        ModelCommand::List { family, status, recipe, owner, search, paging } => {
+            let recipe_id = match recipe {
+                Some(r) => Some(store.find_recipe(&r).await?.id),
+                None => None,
+            };
+            let page = store
+                .list_models(&ModelQuery { family, status, recipe_id, owner, search, limit: paging.limit, offset: paging.offset })
+                .await?;
+            if ctx.json {
+                return print_json(&page);
+            }
+            let mut t = Table::new(&["id", "name", "family", "status", "owner", "recipe", "version"]);
+            for m in &page.items {
+                t.row(vec![
+                    m.id.to_string(),
+                    m.name.clone(),
+                    m.model_family.to_string(),
+                    m.status.to_string(),
+                    m.owner.clone(),
+                    m.recipe_name.clone(),
+                    m.recipe_version.clone(),
+                ]);
+            }
+            println!("{}", t.render());
+            println!("{} of {} models", page.items.len(), thousands(page.total));
+        }
+        ModelCommand::Show { reference } => {
+            let model = store.find_model(&reference).await?;
+            if ctx.json {
+                return print_json(&model);
+            }
+            println!("{}", model_fields(&model));
+            let history = store.audit("model", model.id).await?;
+            println!("\nhistory:");
+            for e in history {
+                println!("  {}  {:<8}  {}  {}", time(&e.at), e.action, e.actor, e.details);
+            }
+        }
+        ModelCommand::Register { recipe, version, name, owner } => {
+            let recipe = store.find_recipe(&recipe).await?;
+            let model = store
+                .register_model(
+                    NewModel { name, recipe_id: recipe.id, version, owner: owner.unwrap_or(ctx.user.clone()) },
+                    &ctx.user,
+                )
+                .await?;
+            report(ctx, &model, "registered")?;
+        }
+        ModelCommand::Update { reference, name, owner } => {
+            if name.is_none() && owner.is_none() {
+                return Err(eyre!("nothing to change: give --name or --owner"));
+            }
+            let model = store.find_model(&reference).await?;
+            let model = store.update_model(model.id, ModelChanges { name, owner }, &ctx.user).await?;
+            report(ctx, &model, "updated")?;
+        }
+        ModelCommand::Promote { reference, status } => {
+            let model = store.find_model(&reference).await?;
+            let from = model.status;
+            let model = store.set_model_status(model.id, status, &ctx.user).await?;
+            if ctx.json {
+                return print_json(&model);
+            }
+            println!("model '{}': {from} -> {}", model.name, model.status);
+        }
+    }
+    Ok(())
+}
+
+fn report(ctx: &Context, model: &Model, verb: &str) -> Result<()> {
+    if ctx.json {
+        return print_json(model);
+    }
+    println!(
+        "{verb} model '{}' (id {}, {}, from '{}' {}, owner {})",
+        model.name, model.id, model.status, model.recipe_name, model.recipe_version, model.owner
+    );
+    Ok(())
+}
+
+fn model_fields(m: &Model) -> String {
+    fields(&[
+        ("id", m.id.to_string()),
+        ("name", m.name.clone()),
+        ("family", m.model_family.to_string()),
+        ("status", m.status.to_string()),
+        ("owner", m.owner.clone()),
+        ("recipe", format!("{} {}", m.recipe_name, m.recipe_version)),
+        ("created", time(&m.created_at)),
+        ("updated", time(&m.updated_at)),
+    ])
+}

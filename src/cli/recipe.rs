@@ -1,0 +1,313 @@
+//! `nexml recipe ...`
+
+use super::args::RecipeCommand;
+use super::output::{fields, opt, print_json, thousands, time, Table};
+use super::{read_input, read_json, Context};
+use crate::domain::manifest;
+use crate::domain::version::BumpChoice;
+use crate::store::ops::clone_recipe;
+use crate::store::{
+    CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
+    RecipeVersion,
+};
+use crate::domain::RecipeStatus;
+use color_eyre::eyre::{eyre, Result};
+use serde::Serialize;
+
+pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
+    let store = ctx.store.as_ref();
+    match command {
+        RecipeCommand::List { family, level, status, search, paging } => {
+            let page = store
+                .list_recipes(&RecipeQuery {
+                    family,
+                    level,
+                    status,
+                    parent_id: None,
+                    search,
+                    limit: paging.limit,
+                    offset: paging.offset,
+                })
+                .await?;
+            if ctx.json {
+                return print_json(&page);
+            }
+            let mut t = Table::new(&["id", "name", "family", "level", "status", "latest", "updated"]);
+            for r in &page.items {
+                t.row(vec![
+                    r.id.to_string(),
+                    r.name.clone(),
+                    r.model_family.to_string(),
+                    r.level.to_string(),
+                    status_word(r),
+                    opt(&r.latest_version),
+                    time(&r.updated_at),
+                ]);
+            }
+            println!("{}", t.render());
+            println!("{} of {} recipes", page.items.len(), thousands(page.total));
+        }
+        RecipeCommand::Show { reference } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let versions = store.versions(recipe.id).await?;
+            let children = store.children(recipe.id).await?;
+            show_recipe(ctx, &recipe, &versions, &children)?;
+        }
+        RecipeCommand::Create { name, family, level, parent, tags, manifest: path, note } => {
+            let text = read_input(&path)?;
+            let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+            let parent_id = match parent {
+                Some(p) => Some(store.find_recipe(&p).await?.id),
+                None => None,
+            };
+            let recipe = store
+                .create_recipe(
+                    NewRecipe { name, model_family: family, level, parent_id, tags, manifest, change_note: note, approved: false },
+                    &ctx.user,
+                )
+                .await?;
+            report_recipe(ctx, &recipe, "created")?;
+        }
+        RecipeCommand::Update { reference, name, tags, clear_tags } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let tags = if clear_tags { Some(vec![]) } else if tags.is_empty() { None } else { Some(tags) };
+            if name.is_none() && tags.is_none() {
+                return Err(eyre!("nothing to change: give --name, --tag or --clear-tags"));
+            }
+            let recipe = store.update_recipe(recipe.id, RecipeChanges { name, tags }, &ctx.user).await?;
+            report_recipe(ctx, &recipe, "updated")?;
+        }
+        RecipeCommand::Delete { reference } => {
+            let recipe = store.find_recipe(&reference).await?;
+            store.delete_recipe(recipe.id, &ctx.user).await?;
+            if ctx.json {
+                return print_json(&serde_json::json!({"deleted": recipe.id, "name": recipe.name}));
+            }
+            println!("deleted recipe '{}' ({})", recipe.name, recipe.id);
+        }
+        RecipeCommand::Clone { reference, name, level } => {
+            let parent = store.find_recipe(&reference).await?;
+            let child = clone_recipe(store, &parent, &name, level, None, &ctx.user).await?;
+            report_recipe(ctx, &child, &format!("cloned from '{}' as", parent.name))?;
+        }
+        RecipeCommand::Versions { reference } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let versions = store.versions(recipe.id).await?;
+            if ctx.json {
+                let rows: Vec<VersionSummary> = versions.iter().map(VersionSummary::from).collect();
+                return print_json(&rows);
+            }
+            println!("{}", versions_table(&versions).render());
+        }
+        RecipeCommand::Version { reference, version } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let v = store.version(recipe.id, version.as_deref()).await?;
+            if ctx.json {
+                return print_json(&v);
+            }
+            println!("{}", version_fields(&recipe, &v));
+            println!("{}", crate::domain::diff::pretty(&v.manifest_json));
+        }
+        RecipeCommand::Commit { reference, manifest: path, bump, note } => {
+            let bump: BumpChoice = bump.parse().map_err(|e: String| eyre!(e))?;
+            let recipe = store.find_recipe(&reference).await?;
+            let text = read_input(&path)?;
+            let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+            let outcome = store
+                .commit_version(
+                    NewVersion { recipe_id: recipe.id, manifest, bump, change_note: note, parent_version_id: None },
+                    &ctx.user,
+                )
+                .await?;
+            if ctx.json {
+                return print_json(&outcome);
+            }
+            match outcome {
+                CommitOutcome::Created { version } => println!(
+                    "committed '{}' {} ({} bump, {} changes)",
+                    recipe.name,
+                    version.version_number,
+                    version.bump,
+                    version.diff_from_prev.as_array().map(Vec::len).unwrap_or(0)
+                ),
+                CommitOutcome::Unchanged { version } => println!(
+                    "no change: the manifest is identical to '{}' {}; nothing was committed",
+                    recipe.name, version.version_number
+                ),
+            }
+        }
+        RecipeCommand::Approve { reference, version } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let v = store
+                .approve_version(recipe.id, version.as_deref(), ctx.config.governance(), &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&VersionSummary::from(&v));
+            }
+            println!("approved '{}' {} (by {})", recipe.name, v.version_number, ctx.user);
+        }
+        RecipeCommand::Archive { reference } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let recipe = store.set_recipe_status(recipe.id, RecipeStatus::Archived, &ctx.user).await?;
+            report_recipe(ctx, &recipe, "archived")?;
+        }
+        RecipeCommand::Restore { reference } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let recipe = store.set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user).await?;
+            report_recipe(ctx, &recipe, "restored")?;
+        }
+        RecipeCommand::Example { reference, set } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let example = match set {
+                Some(path) => {
+                    let v = read_json(&path)?;
+                    let new = NewExample {
+                        dataset_schema: v.get("dataset_schema").cloned().unwrap_or_default(),
+                        sample_rows: v.get("sample_rows").cloned().unwrap_or_default(),
+                        example_run: v.get("example_run").cloned().unwrap_or_default(),
+                    };
+                    Some(store.put_example(recipe.id, new, &ctx.user).await?)
+                }
+                None => store.example(recipe.id).await?,
+            };
+            let Some(example) = example else {
+                return Err(eyre!("recipe '{}' has no synthetic example", recipe.name));
+            };
+            if ctx.json {
+                return print_json(&example);
+            }
+            println!("synthetic example of '{}'\n", recipe.name);
+            let mut t = Table::new(&["column", "type", "description"]);
+            for c in example.dataset_schema_json["columns"].as_array().into_iter().flatten() {
+                t.row(vec![
+                    c["name"].as_str().unwrap_or("?").into(),
+                    c["type"].as_str().unwrap_or("?").into(),
+                    c["description"].as_str().unwrap_or("").into(),
+                ]);
+            }
+            println!("{}\n", t.render());
+            println!("sample rows: {}", example.sample_rows_json.as_array().map(Vec::len).unwrap_or(0));
+            println!("example run:\n{}", crate::domain::diff::pretty(&example.example_run_json));
+        }
+    }
+    Ok(())
+}
+
+/// A recipe's status word, with "changes pending" when a newer draft version exists.
+pub fn status_word(r: &Recipe) -> String {
+    if r.status == RecipeStatus::Approved && r.changes_pending() {
+        "approved (changes pending)".into()
+    } else {
+        r.status.to_string()
+    }
+}
+
+fn report_recipe(ctx: &Context, recipe: &Recipe, verb: &str) -> Result<()> {
+    if ctx.json {
+        return print_json(recipe);
+    }
+    println!(
+        "{verb} recipe '{}' (id {}, {} {}, {}, version {})",
+        recipe.name,
+        recipe.id,
+        recipe.model_family,
+        recipe.level,
+        recipe.status,
+        opt(&recipe.latest_version)
+    );
+    Ok(())
+}
+
+/// A version without its manifest, for lists.
+#[derive(Serialize)]
+struct VersionSummary {
+    version_id: i64,
+    version_number: String,
+    bump: String,
+    created_by: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    change_note: String,
+    parent_version_number: Option<String>,
+    approved_by: Option<String>,
+    approved_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<&RecipeVersion> for VersionSummary {
+    fn from(v: &RecipeVersion) -> Self {
+        VersionSummary {
+            version_id: v.version_id,
+            version_number: v.version_number.clone(),
+            bump: v.bump.to_string(),
+            created_by: v.created_by.clone(),
+            created_at: v.created_at,
+            change_note: v.change_note.clone(),
+            parent_version_number: v.parent_version_number.clone(),
+            approved_by: v.approved_by.clone(),
+            approved_at: v.approved_at,
+        }
+    }
+}
+
+fn versions_table(versions: &[RecipeVersion]) -> Table {
+    let mut t = Table::new(&["version", "bump", "by", "when", "approved", "note"]);
+    for v in versions {
+        t.row(vec![
+            v.version_number.clone(),
+            v.bump.to_string(),
+            v.created_by.clone(),
+            time(&v.created_at),
+            v.approved_by.clone().map(|b| format!("yes ({b})")).unwrap_or("no".into()),
+            v.change_note.clone(),
+        ]);
+    }
+    t
+}
+
+fn version_fields(recipe: &Recipe, v: &RecipeVersion) -> String {
+    fields(&[
+        ("recipe", recipe.name.clone()),
+        ("version", v.version_number.clone()),
+        ("bump", v.bump.to_string()),
+        ("created", format!("{} by {}", time(&v.created_at), v.created_by)),
+        ("note", v.change_note.clone()),
+        ("parent version", opt(&v.parent_version_number)),
+        ("approved", v.approved_by.clone().map(|b| format!("by {b}")).unwrap_or("no".into())),
+    ])
+}
+
+#[derive(Serialize)]
+struct RecipeDetail<'a> {
+    #[serde(flatten)]
+    recipe: &'a Recipe,
+    versions: Vec<VersionSummary>,
+    children: Vec<&'a str>,
+}
+
+fn show_recipe(ctx: &Context, recipe: &Recipe, versions: &[RecipeVersion], children: &[Recipe]) -> Result<()> {
+    if ctx.json {
+        return print_json(&RecipeDetail {
+            recipe,
+            versions: versions.iter().map(VersionSummary::from).collect(),
+            children: children.iter().map(|c| c.name.as_str()).collect(),
+        });
+    }
+    println!(
+        "{}",
+        fields(&[
+            ("id", recipe.id.to_string()),
+            ("name", recipe.name.clone()),
+            ("family", recipe.model_family.to_string()),
+            ("level", recipe.level.to_string()),
+            ("status", status_word(recipe)),
+            ("parent", opt(&recipe.parent_name)),
+            ("children", if children.is_empty() { "-".into() } else { children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ") }),
+            ("tags", if recipe.tags.is_empty() { "-".into() } else { recipe.tags.join(", ") }),
+            ("latest version", opt(&recipe.latest_version)),
+            ("approved version", opt(&recipe.approved_version)),
+            ("created", format!("{} by {}", time(&recipe.created_at), recipe.created_by)),
+            ("updated", time(&recipe.updated_at)),
+        ])
+    );
+    println!("\n{}", versions_table(versions).render());
+    Ok(())
+}

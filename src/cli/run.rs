@@ -1,0 +1,126 @@
+//! `nexml run ...`
+
+use super::args::RunCommand;
+use super::output::{fields, opt, opt_time, print_json, thousands, time, Table};
+use super::{parse_json_arg, read_input, Context};
+use crate::store::{NewRun, Run, RunChanges, RunQuery};
+use color_eyre::eyre::Result;
+use std::path::Path;
+
+pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
+    let store = ctx.store.as_ref();
+    match command {
+        RunCommand::List { status, run_type, family, recipe, model, search, paging } => {
+            let recipe_id = match recipe {
+                Some(r) => Some(store.find_recipe(&r).await?.id),
+                None => None,
+            };
+            let model_id = match model {
+                Some(m) => Some(store.find_model(&m).await?.id),
+                None => None,
+            };
+            let page = store
+                .list_runs(&RunQuery { status, run_type, family, recipe_id, model_id, search, limit: paging.limit, offset: paging.offset })
+                .await?;
+            if ctx.json {
+                return print_json(&page);
+            }
+            let now = chrono::Utc::now();
+            let mut t = Table::new(&["id", "recipe", "model", "version", "type", "status", "started", "duration", "metric"]);
+            for r in &page.items {
+                t.row(vec![
+                    r.id.to_string(),
+                    r.recipe_name.clone(),
+                    opt(&r.model_name),
+                    r.recipe_version.clone(),
+                    r.run_type.to_string(),
+                    r.status.to_string(),
+                    opt_time(&r.started_at),
+                    duration(r.duration_seconds(now)),
+                    r.headline_metric().map(|(k, v)| format!("{k} {v}")).unwrap_or("-".into()),
+                ]);
+            }
+            println!("{}", t.render());
+            println!("{} of {} runs", page.items.len(), thousands(page.total));
+        }
+        RunCommand::Show { id } => {
+            let run = store.run(id).await?;
+            if ctx.json {
+                return print_json(&run);
+            }
+            print_run(&run);
+        }
+        RunCommand::Create { recipe, version, model, run_type } => {
+            let model = match model {
+                Some(m) => Some(store.find_model(&m).await?),
+                None => None,
+            };
+            let recipe_id = match (&recipe, &model) {
+                (Some(r), _) => store.find_recipe(r).await?.id,
+                (None, Some(m)) => m.recipe_id,
+                (None, None) => unreachable!("clap requires --recipe or --model"),
+            };
+            let run = store
+                .create_run(NewRun { recipe_id, version, model_id: model.map(|m| m.id), run_type }, &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&run);
+            }
+            println!(
+                "created run {} ({} of '{}' {}, {})",
+                run.id, run.run_type, run.recipe_name, run.recipe_version, run.status
+            );
+        }
+        RunCommand::Update { id, status, metrics, artifacts, append_log } => {
+            let metrics = metrics.map(|m| parse_json_arg("--metrics", &m)).transpose()?;
+            let artifacts = artifacts.map(|a| parse_json_arg("--artifacts", &a)).transpose()?;
+            let append_log = match append_log {
+                Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
+                other => other,
+            };
+            let run = store
+                .update_run(id, RunChanges { status, metrics, artifacts, append_log }, &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&run);
+            }
+            println!("updated run {} ({})", run.id, run.status);
+        }
+        RunCommand::Logs { id } => {
+            let run = store.run(id).await?;
+            if ctx.json {
+                return print_json(&serde_json::json!({"id": run.id, "logs_text": run.logs_text}));
+            }
+            print!("{}", crate::text::sanitize_log(&run.logs_text));
+        }
+    }
+    Ok(())
+}
+
+pub fn duration(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "-".into(),
+        Some(s) if s < 60 => format!("{s}s"),
+        Some(s) if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        Some(s) => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn print_run(run: &Run) {
+    println!(
+        "{}",
+        fields(&[
+            ("id", run.id.to_string()),
+            ("recipe", format!("{} {}", run.recipe_name, run.recipe_version)),
+            ("model", opt(&run.model_name)),
+            ("type", run.run_type.to_string()),
+            ("status", run.status.to_string()),
+            ("created", format!("{} by {}", time(&run.created_at), run.created_by)),
+            ("started", opt_time(&run.started_at)),
+            ("finished", opt_time(&run.finished_at)),
+            ("duration", duration(run.duration_seconds(chrono::Utc::now()))),
+        ])
+    );
+    println!("\nmetrics:\n{}", crate::domain::diff::pretty(&run.metrics_json));
+    println!("\nartifacts:\n{}", crate::domain::diff::pretty(&run.artifacts_json));
+}

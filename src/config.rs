@@ -1,0 +1,113 @@
+//! Where nexml keeps things and who is acting: database URL, user, config file.
+
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use directories::ProjectDirs;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "nexml")
+}
+
+/// The default database: a SQLite file in the user's data directory.
+pub fn default_database_url() -> Result<String> {
+    let dirs = project_dirs().ok_or_else(|| {
+        eyre!("cannot find a home directory for the default database; pass --database-url or set NEXML_DATABASE_URL")
+    })?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir)
+        .wrap_err_with(|| format!("creating the data directory {}", dir.display()))?;
+    Ok(format!("sqlite://{}", dir.join("nexml.db").display()))
+}
+
+/// The state directory, for logs and editor drafts.
+pub fn state_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.state_dir().unwrap_or(d.data_dir()).to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// The acting user when neither `--user` nor `NEXML_USER` is given: the login name.
+pub fn login_name() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The user's configuration file (TOML).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub governance: GovernanceConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GovernanceConfig {
+    /// Four-eyes rule: the author of a version cannot approve it.
+    pub distinct_approver: bool,
+}
+
+impl Config {
+    /// Loads `explicit` (which must exist) or the default file (which may not).
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match project_dirs() {
+                Some(d) => d.config_dir().join("config.toml"),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                return Ok(Config::default());
+            }
+            Err(e) => return Err(eyre!("config {}: {e}", path.display())),
+        };
+        Config::parse(&text).map_err(|e| eyre!("config {}: {e}", path.display()))
+    }
+
+    /// Parses config text; errors name the line, column and key.
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((1, 1));
+            format!("{line}:{col}: {}", e.message().trim())
+        })
+    }
+
+    pub fn governance(&self) -> crate::store::Governance {
+        crate::store::Governance {
+            distinct_approver: self.governance.distinct_approver,
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn governance_parses() {
+        let c = Config::parse("[governance]\ndistinct_approver = true\n").unwrap();
+        assert!(c.governance.distinct_approver);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let err = Config::parse("[governance]\ndistinct_approvr = true\n").unwrap_err();
+        assert!(err.starts_with("2:1:"), "{err}");
+        assert!(err.contains("distinct_approvr"), "{err}");
+    }
+}

@@ -1,0 +1,159 @@
+//! Differences between manifests: RFC 6902 patches, RFC 7386 merge patches,
+//! and the text diff of their pretty-printed forms.
+
+use serde_json::{Map, Value};
+
+/// The RFC 6902 patch that turns `from` into `to`.
+pub fn json_patch(from: &Value, to: &Value) -> json_patch::Patch {
+    json_patch::diff(from, to)
+}
+
+/// Applies an RFC 6902 patch to a copy of `doc`.
+pub fn apply_patch(doc: &Value, patch: &json_patch::Patch) -> Result<Value, String> {
+    let mut out = doc.clone();
+    json_patch::patch(&mut out, patch).map_err(|e| format!("patch does not apply: {e}"))?;
+    Ok(out)
+}
+
+/// Applies an RFC 7386 merge patch to a copy of `doc`.
+pub fn merge(doc: &Value, merge_patch: &Value) -> Value {
+    let mut out = doc.clone();
+    json_patch::merge(&mut out, merge_patch);
+    out
+}
+
+/// The RFC 7386 merge patch that turns `from` into `to`: only the keys that
+/// differ, `null` for removed keys, whole values where an object is not on both
+/// sides. `merge(from, merge_diff(from, to)) == to` whenever `to` holds no nulls
+/// (a merge patch cannot set a null).
+pub fn merge_diff(from: &Value, to: &Value) -> Value {
+    match (from, to) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut out = Map::new();
+            for (k, va) in a {
+                match b.get(k) {
+                    None => {
+                        out.insert(k.clone(), Value::Null);
+                    }
+                    Some(vb) if vb != va => {
+                        out.insert(k.clone(), merge_diff(va, vb));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    out.insert(k.clone(), vb.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        _ => to.clone(),
+    }
+}
+
+/// The JSON pointers a patch touches, in order, with the operation's name.
+pub fn changed_paths(patch: &json_patch::Patch) -> Vec<(String, String)> {
+    use json_patch::PatchOperation::*;
+    patch
+        .0
+        .iter()
+        .map(|op| match op {
+            Add(o) => ("add".to_string(), o.path.to_string()),
+            Remove(o) => ("remove".to_string(), o.path.to_string()),
+            Replace(o) => ("replace".to_string(), o.path.to_string()),
+            Move(o) => ("move".to_string(), o.path.to_string()),
+            Copy(o) => ("copy".to_string(), o.path.to_string()),
+            Test(o) => ("test".to_string(), o.path.to_string()),
+        })
+        .collect()
+}
+
+/// Pretty-printed JSON with two-space indentation, as shown to users and diffed.
+pub fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// A unified text diff of the pretty-printed manifests.
+pub fn unified_text_diff(from: &Value, to: &Value, from_label: &str, to_label: &str) -> String {
+    let a = pretty(from) + "\n";
+    let b = pretty(to) + "\n";
+    similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .context_radius(3)
+        .header(from_label, to_label)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// RFC 7386 appendix A: every example (original, patch, result).
+    #[test]
+    fn rfc7386_appendix_examples() {
+        let cases = [
+            (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
+            (json!({"a":"b"}), json!({"a":null}), json!({})),
+            (json!({"a":"b","b":"c"}), json!({"a":null}), json!({"b":"c"})),
+            (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
+            (
+                json!({"a":{"b":"c"}}),
+                json!({"a":{"b":"d","c":null}}),
+                json!({"a":{"b":"d"}}),
+            ),
+            (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
+            (json!(["a","b"]), json!(["c","d"]), json!(["c","d"])),
+            (json!({"a":"b"}), json!(["c"]), json!(["c"])),
+            (json!({"a":"foo"}), json!(null), json!(null)),
+            (json!({"a":"foo"}), json!("bar"), json!("bar")),
+            (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
+            (json!([1,2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (json!({}), json!({"a":{"bb":{"ccc":null}}}), json!({"a":{"bb":{}}})),
+        ];
+        for (original, patch, result) in cases {
+            assert_eq!(merge(&original, &patch), result, "{original} + {patch}");
+        }
+    }
+
+    #[test]
+    fn changed_paths_are_json_pointers() {
+        let a = json!({"evaluation": {"metrics": [{"name": "mape", "threshold": 0.2}]}});
+        let b = json!({"evaluation": {"metrics": [{"name": "mape", "threshold": 0.12}]}, "x": 1});
+        let paths = changed_paths(&json_patch(&a, &b));
+        assert!(paths.contains(&("replace".into(), "/evaluation/metrics/0/threshold".into())));
+        assert!(paths.contains(&("add".into(), "/x".into())));
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Value::from),
+            (-1000i64..1000).prop_map(Value::from),
+            "[a-z]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn json_patch_of_a_and_b_applied_to_a_gives_b(a in arb_json(), b in arb_json()) {
+            let patch = json_patch(&a, &b);
+            prop_assert_eq!(apply_patch(&a, &patch).unwrap(), b);
+        }
+
+        #[test]
+        fn merge_of_merge_diff_gives_target(a in arb_json(), b in arb_json()) {
+            prop_assert_eq!(merge(&a, &merge_diff(&a, &b)), b);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The enumerated values of the data model, each stored as its lowercase name.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A value that is not one of an enumeration's names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} '{value}' (expected one of: {expected})")]
+pub struct UnknownKind {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+/// Declares an enum stored as text, with `ALL`, `as_str`, `Display`, `FromStr`,
+/// `TryFrom<String>` (for row decoding) and serde as the same names.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $label:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const LABEL: &'static str = $label;
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn names() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownKind;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == wanted)
+                    .ok_or_else(|| UnknownKind { kind: $label, value: s.to_string(), expected: Self::names() })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownKind;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// The four model families nexml has baselines for.
+    ModelFamily, "model family", {
+        Forecasting => "forecasting",
+        Pricing => "pricing",
+        NextBestAction => "next_best_action",
+        LocationScoring => "location_scoring",
+    }
+);
+
+text_enum!(
+    /// Where a recipe sits in the inheritance chain baseline -> industry -> client.
+    RecipeLevel, "recipe level", {
+        Baseline => "baseline",
+        Industry => "industry",
+        Client => "client",
+    }
+);
+
+text_enum!(RecipeStatus, "recipe status", {
+    Draft => "draft",
+    Approved => "approved",
+    Archived => "archived",
+});
+
+text_enum!(ModelStatus, "model status", {
+    Draft => "draft",
+    Staging => "staging",
+    Production => "production",
+    Retired => "retired",
+});
+
+text_enum!(RunStatus, "run status", {
+    Queued => "queued",
+    Running => "running",
+    Succeeded => "succeeded",
+    Failed => "failed",
+    Cancelled => "cancelled",
+});
+
+text_enum!(RunType, "run type", {
+    Train => "train",
+    Eval => "eval",
+    Backtest => "backtest",
+});
+
+text_enum!(
+    /// How a version number moves from its predecessor.
+    Bump, "bump", {
+        Initial => "initial",
+        Patch => "patch",
+        Minor => "minor",
+        Major => "major",
+    }
+);
+
+impl RecipeLevel {
+    /// The level a recipe's parent must have; `None` for a baseline.
+    pub fn parent_level(self) -> Option<RecipeLevel> {
+        match self {
+            RecipeLevel::Baseline => None,
+            RecipeLevel::Industry => Some(RecipeLevel::Baseline),
+            RecipeLevel::Client => Some(RecipeLevel::Industry),
+        }
+    }
+
+    /// The level a clone of a recipe at this level gets; `None` below client.
+    pub fn child_level(self) -> Option<RecipeLevel> {
+        match self {
+            RecipeLevel::Baseline => Some(RecipeLevel::Industry),
+            RecipeLevel::Industry => Some(RecipeLevel::Client),
+            RecipeLevel::Client => None,
+        }
+    }
+}
+
+/// Checks that a recipe at `level` may have a parent at `parent_level`.
+pub fn check_parent_level(
+    level: RecipeLevel,
+    parent_level: Option<RecipeLevel>,
+) -> Result<(), String> {
+    match (level.parent_level(), parent_level) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err("a baseline recipe cannot have a parent".into()),
+        (Some(want), None) => Err(format!("a {level} recipe needs a {want} parent (--parent)")),
+        (Some(want), Some(got)) if want == got => Ok(()),
+        (Some(want), Some(got)) => Err(format!(
+            "a {level} recipe's parent must be a {want} recipe, not a {got} one"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_accept_dashes() {
+        for f in ModelFamily::ALL {
+            assert_eq!(f.as_str().parse::<ModelFamily>().unwrap(), *f);
+        }
+        assert_eq!(
+            "next-best-action".parse::<ModelFamily>().unwrap(),
+            ModelFamily::NextBestAction
+        );
+    }
+
+    #[test]
+    fn unknown_names_list_the_expected_ones() {
+        let err = "gold".parse::<RecipeLevel>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown recipe level 'gold' (expected one of: baseline, industry, client)"
+        );
+    }
+
+    #[test]
+    fn parent_must_be_exactly_one_level_up() {
+        assert!(check_parent_level(RecipeLevel::Baseline, None).is_ok());
+        assert!(check_parent_level(RecipeLevel::Industry, Some(RecipeLevel::Baseline)).is_ok());
+        assert!(check_parent_level(RecipeLevel::Client, Some(RecipeLevel::Industry)).is_ok());
+        assert!(check_parent_level(RecipeLevel::Client, Some(RecipeLevel::Baseline)).is_err());
+        assert!(check_parent_level(RecipeLevel::Industry, None).is_err());
+        assert!(check_parent_level(RecipeLevel::Baseline, Some(RecipeLevel::Baseline)).is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! End-to-end tests of `compare` on small CSV inputs.
+
+use super::*;

@@ -1,0 +1,102 @@
+//! nexml: a terminal workspace for ML model development.
+
+use clap::Parser;
+use nexml::cli::{self, Cli};
+use nexml::{config, seed, store};
+use color_eyre::eyre::{Result, WrapErr};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+    {
+        eprintln!("error: {e}");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line that says what and where; the chain gives the where.
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let _log_guard = init_logging(&cli.log_level);
+    let config = config::Config::load(cli.config.as_deref())?;
+    let url = match &cli.database_url {
+        Some(u) => u.clone(),
+        None => config::default_database_url()?,
+    };
+    let store = store::open(&url).await?;
+    tracing::info!(backend = store.backend(), "opened the database");
+    let user = cli
+        .user
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(config::login_name);
+    let ctx = cli::Context {
+        store,
+        user,
+        json: cli.json,
+        config,
+    };
+    if cli.seed {
+        return seed(&ctx, cli.demo).await;
+    }
+    match cli.command {
+        Some(command) => cli::run(&ctx, command).await,
+        None => {
+            seed::seed_baselines(ctx.store.as_ref())
+                .await
+                .wrap_err("seeding the baselines")?;
+            color_eyre::eyre::bail!("the terminal app is not built yet; use the subcommands (nexml --help)")
+        }
+    }
+}
+
+async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
+    let mut report = seed::seed_baselines(ctx.store.as_ref()).await?;
+    if demo {
+        report.merge(seed::seed_demo(ctx.store.as_ref()).await?);
+    }
+    if ctx.json {
+        return cli::output::print_json(&report);
+    }
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Logs go to a file in the state directory, never to the screen.
+fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = config::state_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "nexml.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("nexml={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nexml=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

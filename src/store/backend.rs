@@ -1,0 +1,926 @@
+//! The one implementation of `Store`, written once and expanded for each
+//! backend's concrete sqlx types (sqlx's generic traits make a generic impl
+//! unreadable; the SQL is identical). A backend module provides `$store` with
+//! a `pool` field and an `async fn begin_write(&self)` that opens a write
+//! transaction, then invokes `impl_store!($store, $db)`.
+
+macro_rules! impl_store {
+    ($store:ident, $db:ty) => {
+        use $crate::domain::kinds::{check_parent_level, Bump};
+        use $crate::domain::lifecycle::Lifecycle;
+        use $crate::domain::version::{bumped, first_version, parse_version};
+        use $crate::domain::{diff, manifest, ModelStatus, RecipeStatus, RunStatus};
+        use $crate::store::sql::{self, Bind, Filter};
+        use $crate::store::*;
+        use async_trait::async_trait;
+        use serde_json::{json, Value};
+        use sqlx::types::Json;
+        use sqlx::AssertSqlSafe;
+
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        async fn fetch_list<T>(conn: &mut Conn, sql: String, binds: &[Bind]) -> StoreResult<Vec<T>>
+        where
+            T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+        {
+            let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql));
+            for b in binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            Ok(q.fetch_all(&mut *conn).await?)
+        }
+
+        async fn count(conn: &mut Conn, sql: String, binds: &[Bind]) -> StoreResult<i64> {
+            let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+            for b in binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            Ok(q.fetch_one(&mut *conn).await?)
+        }
+
+        async fn audit(
+            conn: &mut Conn,
+            actor: &str,
+            entity: &str,
+            entity_id: i64,
+            action: &str,
+            details: Value,
+        ) -> StoreResult<()> {
+            sqlx::query(sql::INSERT_AUDIT)
+                .bind(now())
+                .bind(actor)
+                .bind(entity)
+                .bind(entity_id)
+                .bind(action)
+                .bind(Json(&details))
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        async fn recipe_in(conn: &mut Conn, id: i64) -> StoreResult<Recipe> {
+            let sql = format!("{} WHERE r.id = $1", sql::RECIPE_SELECT);
+            sqlx::query_as::<_, Recipe>(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("recipe", id))
+        }
+
+        async fn find_recipe_in(conn: &mut Conn, reference: &str) -> StoreResult<Recipe> {
+            if let Ok(id) = reference.trim().parse::<i64>() {
+                if let Ok(r) = recipe_in(conn, id).await {
+                    return Ok(r);
+                }
+            }
+            let sql = format!("{} WHERE r.name = $1", sql::RECIPE_SELECT);
+            sqlx::query_as::<_, Recipe>(AssertSqlSafe(sql))
+                .bind(reference.trim())
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("recipe", reference))
+        }
+
+        async fn version_in(
+            conn: &mut Conn,
+            recipe: &Recipe,
+            number: Option<&str>,
+        ) -> StoreResult<RecipeVersion> {
+            let found = match number {
+                None => {
+                    let sql = format!(
+                        "{} WHERE v.recipe_id = $1 {} LIMIT 1",
+                        sql::VERSION_SELECT,
+                        sql::VERSION_ORDER_DESC
+                    );
+                    sqlx::query_as::<_, RecipeVersion>(AssertSqlSafe(sql))
+                        .bind(recipe.id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
+                Some(n) => {
+                    let v = parse_version(n).map_err(StoreError::Refused)?;
+                    let sql = format!(
+                        "{} WHERE v.recipe_id = $1 AND v.version_number = $2",
+                        sql::VERSION_SELECT
+                    );
+                    sqlx::query_as::<_, RecipeVersion>(AssertSqlSafe(sql))
+                        .bind(recipe.id)
+                        .bind(v.to_string())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
+            };
+            found.ok_or_else(|| {
+                StoreError::not_found(
+                    "version",
+                    format!("{} of recipe '{}'", number.unwrap_or("(any)"), recipe.name),
+                )
+            })
+        }
+
+        async fn version_by_id_in(conn: &mut Conn, version_id: i64) -> StoreResult<RecipeVersion> {
+            let sql = format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT);
+            sqlx::query_as::<_, RecipeVersion>(AssertSqlSafe(sql))
+                .bind(version_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("version", version_id))
+        }
+
+        /// The parent version a new child builds on: the latest approved one, else the latest.
+        async fn pin_parent_version(conn: &mut Conn, parent: &Recipe) -> StoreResult<RecipeVersion> {
+            let number = parent.approved_version.clone().or(parent.latest_version.clone());
+            version_in(conn, parent, number.as_deref()).await
+        }
+
+        async fn model_in(conn: &mut Conn, id: i64) -> StoreResult<Model> {
+            let sql = format!("{} WHERE m.id = $1", sql::MODEL_SELECT);
+            sqlx::query_as::<_, Model>(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("model", id))
+        }
+
+        async fn run_in(conn: &mut Conn, id: i64) -> StoreResult<Run> {
+            let sql = format!("{} WHERE x.id = $1", sql::RUN_SELECT);
+            sqlx::query_as::<_, Run>(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::not_found("run", id))
+        }
+
+        fn check_family(manifest: &Value, recipe_family: $crate::domain::ModelFamily) -> StoreResult<()> {
+            match manifest.pointer("/metadata/model_family").and_then(Value::as_str) {
+                Some(f) if f == recipe_family.as_str() => Ok(()),
+                Some(f) => Err(StoreError::refused(format!(
+                    "/metadata/model_family: the manifest says '{f}' but the recipe is {recipe_family}"
+                ))),
+                None => Ok(()),
+            }
+        }
+
+        fn check_name(kind: &str, name: &str) -> StoreResult<String> {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(StoreError::refused(format!("a {kind} needs a name")));
+            }
+            if name.chars().any(char::is_control) {
+                return Err(StoreError::refused(format!("a {kind} name cannot hold control characters")));
+            }
+            if name.parse::<i64>().is_ok() {
+                return Err(StoreError::refused(format!(
+                    "a {kind} name cannot be a number (numbers refer to ids)"
+                )));
+            }
+            Ok(name.to_string())
+        }
+
+        fn number_parts(v: &semver::Version) -> (i64, i64, i64) {
+            (v.major as i64, v.minor as i64, v.patch as i64)
+        }
+
+        struct VersionRow<'a> {
+            recipe_id: i64,
+            number: semver::Version,
+            manifest: &'a Value,
+            diff_from_prev: Value,
+            parent_version_id: Option<i64>,
+            overlay: Option<Value>,
+            bump: Bump,
+            note: &'a str,
+        }
+
+        async fn insert_version(conn: &mut Conn, row: VersionRow<'_>, actor: &str) -> StoreResult<i64> {
+            let (ma, mi, pa) = number_parts(&row.number);
+            let id: i64 = sqlx::query_scalar(sql::INSERT_VERSION)
+                .bind(row.recipe_id)
+                .bind(row.number.to_string())
+                .bind(ma)
+                .bind(mi)
+                .bind(pa)
+                .bind(Json(row.manifest))
+                .bind(Json(&row.diff_from_prev))
+                .bind(row.parent_version_id)
+                .bind(row.overlay.as_ref().map(Json))
+                .bind(row.bump.as_str())
+                .bind(actor)
+                .bind(now())
+                .bind(row.note)
+                .fetch_one(&mut *conn)
+                .await?;
+            audit(
+                conn,
+                actor,
+                "recipe_version",
+                id,
+                "create",
+                json!({"recipe_id": row.recipe_id, "version": row.number.to_string(), "bump": row.bump.as_str(), "note": row.note}),
+            )
+            .await?;
+            Ok(id)
+        }
+
+        async fn insert_approval(conn: &mut Conn, version: i64, recipe: i64, number: &str, actor: &str) -> StoreResult<()> {
+            sqlx::query(sql::INSERT_APPROVAL)
+                .bind(version)
+                .bind(recipe)
+                .bind(actor)
+                .bind(now())
+                .execute(&mut *conn)
+                .await?;
+            audit(conn, actor, "recipe_version", version, "approve", json!({"recipe_id": recipe, "version": number})).await
+        }
+
+        async fn touch_recipe(conn: &mut Conn, id: i64) -> StoreResult<()> {
+            let done = sqlx::query(sql::TOUCH_RECIPE).bind(now()).bind(id).execute(&mut *conn).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::not_found("recipe", id));
+            }
+            Ok(())
+        }
+
+        async fn set_recipe_status_in(conn: &mut Conn, recipe: &Recipe, to: RecipeStatus, actor: &str) -> StoreResult<()> {
+            recipe.status.check_transition(to)?;
+            sqlx::query("UPDATE ml_recipe SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(to.as_str())
+                .bind(now())
+                .bind(recipe.id)
+                .execute(&mut *conn)
+                .await?;
+            audit(conn, actor, "recipe", recipe.id, "status", json!({"from": recipe.status, "to": to})).await
+        }
+
+        fn refuse_archived(recipe: &Recipe, what: &str) -> StoreResult<()> {
+            if recipe.status == RecipeStatus::Archived {
+                return Err(StoreError::refused(format!(
+                    "recipe '{}' is archived: it cannot {what} (restore it first)",
+                    recipe.name
+                )));
+            }
+            Ok(())
+        }
+
+        fn plural(n: i64, one: &str) -> String {
+            if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                Self::BACKEND
+            }
+
+            async fn list_recipes(&self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
+                let mut f = Filter::default();
+                f.eq("r.model_family", query.family.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("r.level", query.level.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("r.status", query.status.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("r.parent_id", query.parent_id.map(Bind::Int));
+                f.search(&["r.name", "r.model_family", "r.tags"], query.search.as_deref());
+                let mut conn = self.pool.acquire().await?;
+                let total = count(
+                    &mut conn,
+                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::RECIPE_FROM, f.where_sql()),
+                    &f.binds,
+                )
+                .await?;
+                let where_sql = f.where_sql();
+                let page = f.page_sql(query.limit, query.offset);
+                let items = fetch_list(
+                    &mut conn,
+                    format!("{}{} ORDER BY r.name, r.id{}", sql::RECIPE_SELECT, where_sql, page),
+                    &f.binds,
+                )
+                .await?;
+                Ok(Page { items, total })
+            }
+
+            async fn recipe(&self, id: i64) -> StoreResult<Recipe> {
+                recipe_in(&mut *self.pool.acquire().await?, id).await
+            }
+
+            async fn find_recipe(&self, reference: &str) -> StoreResult<Recipe> {
+                find_recipe_in(&mut *self.pool.acquire().await?, reference).await
+            }
+
+            async fn create_recipe(&self, new: NewRecipe, actor: &str) -> StoreResult<Recipe> {
+                manifest::validate(&new.manifest)?;
+                check_family(&new.manifest, new.model_family)?;
+                let name = check_name("recipe", &new.name)?;
+                let mut tx = self.begin_write().await?;
+                let parent = match new.parent_id {
+                    Some(id) => Some(recipe_in(&mut tx, id).await?),
+                    None => None,
+                };
+                check_parent_level(new.level, parent.as_ref().map(|p| p.level))
+                    .map_err(StoreError::Refused)?;
+                let mut pinned = None;
+                if let Some(p) = &parent {
+                    refuse_archived(p, "get new child recipes")?;
+                    if p.model_family != new.model_family {
+                        return Err(StoreError::refused(format!(
+                            "a child of '{}' must be a {} recipe, not {}",
+                            p.name, p.model_family, new.model_family
+                        )));
+                    }
+                    pinned = Some(pin_parent_version(&mut tx, p).await?);
+                }
+                let status = if new.approved { RecipeStatus::Approved } else { RecipeStatus::Draft };
+                let created = now();
+                let id: i64 = sqlx::query_scalar(sql::INSERT_RECIPE)
+                    .bind(&name)
+                    .bind(new.model_family.as_str())
+                    .bind(new.level.as_str())
+                    .bind(status.as_str())
+                    .bind(new.parent_id)
+                    .bind(Json(&new.tags))
+                    .bind(actor)
+                    .bind(created)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "recipe", id, "create", json!({
+                    "name": name, "model_family": new.model_family, "level": new.level,
+                    "parent_id": new.parent_id, "tags": new.tags,
+                })).await?;
+                let version = first_version();
+                let version_id = insert_version(&mut tx, VersionRow {
+                    recipe_id: id,
+                    number: version.clone(),
+                    manifest: &new.manifest,
+                    diff_from_prev: json!([]),
+                    parent_version_id: pinned.as_ref().map(|v| v.version_id),
+                    overlay: pinned.as_ref().map(|v| diff::merge_diff(&v.manifest_json, &new.manifest)),
+                    bump: Bump::Initial,
+                    note: &new.change_note,
+                }, actor).await?;
+                if new.approved {
+                    insert_approval(&mut tx, version_id, id, &version.to_string(), actor).await?;
+                }
+                let recipe = recipe_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(recipe)
+            }
+
+            async fn update_recipe(&self, id: i64, changes: RecipeChanges, actor: &str) -> StoreResult<Recipe> {
+                let mut tx = self.begin_write().await?;
+                let before = recipe_in(&mut tx, id).await?;
+                let name = match &changes.name {
+                    Some(n) => check_name("recipe", n)?,
+                    None => before.name.clone(),
+                };
+                let tags = changes.tags.clone().unwrap_or(before.tags.clone());
+                sqlx::query("UPDATE ml_recipe SET name = $1, tags = $2, updated_at = $3 WHERE id = $4")
+                    .bind(&name)
+                    .bind(Json(&tags))
+                    .bind(now())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "recipe", id, "update", json!({
+                    "from": {"name": before.name, "tags": before.tags},
+                    "to": {"name": name, "tags": tags},
+                })).await?;
+                let recipe = recipe_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(recipe)
+            }
+
+            async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let recipe = recipe_in(&mut tx, id).await?;
+                let children: Vec<String> = sqlx::query_scalar("SELECT name FROM ml_recipe WHERE parent_id = $1 ORDER BY name")
+                    .bind(id).fetch_all(&mut *tx).await?;
+                let models: Vec<String> = sqlx::query_scalar("SELECT name FROM ml_model WHERE recipe_id = $1 ORDER BY name")
+                    .bind(id).fetch_all(&mut *tx).await?;
+                let runs: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ml_run WHERE recipe_id = $1")
+                    .bind(id).fetch_one(&mut *tx).await?;
+                let mut blockers = Vec::new();
+                if !children.is_empty() {
+                    blockers.push(format!("{} ({})", plural(children.len() as i64, "child recipe"), children.join(", ")));
+                }
+                if !models.is_empty() {
+                    blockers.push(format!("{} ({})", plural(models.len() as i64, "model"), models.join(", ")));
+                }
+                if runs > 0 {
+                    blockers.push(plural(runs, "run"));
+                }
+                if !blockers.is_empty() {
+                    return Err(StoreError::refused(format!(
+                        "recipe '{}' cannot be deleted: {} depend on it",
+                        recipe.name,
+                        blockers.join(", ")
+                    )));
+                }
+                audit(&mut tx, actor, "recipe", id, "delete", json!({"name": recipe.name})).await?;
+                sqlx::query("DELETE FROM ml_recipe WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_recipe_status(&self, id: i64, to: RecipeStatus, actor: &str) -> StoreResult<Recipe> {
+                let mut tx = self.begin_write().await?;
+                let recipe = recipe_in(&mut tx, id).await?;
+                if to == RecipeStatus::Approved {
+                    return Err(StoreError::refused("recipes are approved by approving a version"));
+                }
+                set_recipe_status_in(&mut tx, &recipe, to, actor).await?;
+                let recipe = recipe_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(recipe)
+            }
+
+            async fn children(&self, id: i64) -> StoreResult<Vec<Recipe>> {
+                let sql = format!("{} WHERE r.parent_id = $1 ORDER BY r.name", sql::RECIPE_SELECT);
+                fetch_list(&mut *self.pool.acquire().await?, sql, &[Bind::Int(id)]).await
+            }
+
+            async fn versions(&self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
+                let sql = format!("{} WHERE v.recipe_id = $1 {}", sql::VERSION_SELECT, sql::VERSION_ORDER_DESC);
+                fetch_list(&mut *self.pool.acquire().await?, sql, &[Bind::Int(recipe_id)]).await
+            }
+
+            async fn version(&self, recipe_id: i64, number: Option<&str>) -> StoreResult<RecipeVersion> {
+                let mut conn = self.pool.acquire().await?;
+                let recipe = recipe_in(&mut conn, recipe_id).await?;
+                version_in(&mut conn, &recipe, number).await
+            }
+
+            async fn version_by_id(&self, version_id: i64) -> StoreResult<RecipeVersion> {
+                version_by_id_in(&mut *self.pool.acquire().await?, version_id).await
+            }
+
+            async fn commit_version(&self, new: NewVersion, actor: &str) -> StoreResult<CommitOutcome> {
+                manifest::validate(&new.manifest)?;
+                let mut tx = self.begin_write().await?;
+                // Taking the recipe row first serializes concurrent commits on PostgreSQL.
+                touch_recipe(&mut tx, new.recipe_id).await?;
+                let recipe = recipe_in(&mut tx, new.recipe_id).await?;
+                refuse_archived(&recipe, "get new versions")?;
+                check_family(&new.manifest, recipe.model_family)?;
+                let latest = version_in(&mut tx, &recipe, None).await?;
+                let parent_version_id = new.parent_version_id.or(latest.parent_version_id);
+                if latest.manifest_json == new.manifest && parent_version_id == latest.parent_version_id {
+                    return Ok(CommitOutcome::Unchanged { version: Box::new(latest) });
+                }
+                let overlay = match parent_version_id {
+                    Some(pv) => {
+                        let parent = version_by_id_in(&mut tx, pv).await?;
+                        Some(diff::merge_diff(&parent.manifest_json, &new.manifest))
+                    }
+                    None => None,
+                };
+                let bump = new.bump.resolve(&latest.manifest_json, &new.manifest);
+                let number = bumped(&latest.semver(), bump);
+                let patch = serde_json::to_value(diff::json_patch(&latest.manifest_json, &new.manifest))
+                    .unwrap_or(json!([]));
+                let id = insert_version(&mut tx, VersionRow {
+                    recipe_id: recipe.id,
+                    number,
+                    manifest: &new.manifest,
+                    diff_from_prev: patch,
+                    parent_version_id,
+                    overlay,
+                    bump,
+                    note: &new.change_note,
+                }, actor).await?;
+                let version = version_by_id_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(CommitOutcome::Created { version: Box::new(version) })
+            }
+
+            async fn approve_version(
+                &self,
+                recipe_id: i64,
+                number: Option<&str>,
+                governance: Governance,
+                actor: &str,
+            ) -> StoreResult<RecipeVersion> {
+                let mut tx = self.begin_write().await?;
+                let recipe = recipe_in(&mut tx, recipe_id).await?;
+                refuse_archived(&recipe, "be approved")?;
+                let version = version_in(&mut tx, &recipe, number).await?;
+                if let (Some(by), Some(at)) = (&version.approved_by, version.approved_at) {
+                    return Err(StoreError::refused(format!(
+                        "version {} of '{}' is already approved (by {by} at {})",
+                        version.version_number, recipe.name, at.format("%Y-%m-%d %H:%M UTC")
+                    )));
+                }
+                if governance.distinct_approver && version.created_by == actor {
+                    return Err(StoreError::refused(format!(
+                        "four-eyes rule: {actor} wrote version {} of '{}' and cannot approve it; another user must (governance.distinct_approver)",
+                        version.version_number, recipe.name
+                    )));
+                }
+                insert_approval(&mut tx, version.version_id, recipe.id, &version.version_number, actor).await?;
+                if recipe.status == RecipeStatus::Draft {
+                    set_recipe_status_in(&mut tx, &recipe, RecipeStatus::Approved, actor).await?;
+                } else {
+                    touch_recipe(&mut tx, recipe.id).await?;
+                }
+                let version = version_by_id_in(&mut tx, version.version_id).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn example(&self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
+                let sql = format!("{} WHERE recipe_id = $1", sql::EXAMPLE_SELECT);
+                Ok(sqlx::query_as::<_, SyntheticExample>(AssertSqlSafe(sql))
+                    .bind(recipe_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn put_example(&self, recipe_id: i64, example: NewExample, actor: &str) -> StoreResult<SyntheticExample> {
+                for (what, value, want_array) in [
+                    ("dataset_schema", &example.dataset_schema, false),
+                    ("sample_rows", &example.sample_rows, true),
+                    ("example_run", &example.example_run, false),
+                ] {
+                    let ok = if want_array { value.is_array() } else { value.is_object() };
+                    if !ok {
+                        let kind = if want_array { "an array" } else { "an object" };
+                        return Err(StoreError::refused(format!("{what} must be {kind}")));
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                touch_recipe(&mut tx, recipe_id).await?;
+                sqlx::query(sql::UPSERT_EXAMPLE)
+                    .bind(recipe_id)
+                    .bind(Json(&example.dataset_schema))
+                    .bind(Json(&example.sample_rows))
+                    .bind(Json(&example.example_run))
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                let sql = format!("{} WHERE recipe_id = $1", sql::EXAMPLE_SELECT);
+                let saved = sqlx::query_as::<_, SyntheticExample>(AssertSqlSafe(sql))
+                    .bind(recipe_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "example", saved.id, "put", json!({"recipe_id": recipe_id})).await?;
+                tx.commit().await?;
+                Ok(saved)
+            }
+
+            async fn list_models(&self, query: &ModelQuery) -> StoreResult<Page<Model>> {
+                let mut f = Filter::default();
+                f.eq("m.model_family", query.family.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("m.status", query.status.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("m.recipe_id", query.recipe_id.map(Bind::Int));
+                f.eq("m.owner", query.owner.clone().map(Bind::Text));
+                f.search(&["m.name", "m.model_family", "m.owner", "r.name"], query.search.as_deref());
+                let mut conn = self.pool.acquire().await?;
+                let total = count(
+                    &mut conn,
+                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::MODEL_FROM, f.where_sql()),
+                    &f.binds,
+                )
+                .await?;
+                let where_sql = f.where_sql();
+                let page = f.page_sql(query.limit, query.offset);
+                let items = fetch_list(
+                    &mut conn,
+                    format!("{}{} ORDER BY m.name, m.id{}", sql::MODEL_SELECT, where_sql, page),
+                    &f.binds,
+                )
+                .await?;
+                Ok(Page { items, total })
+            }
+
+            async fn model(&self, id: i64) -> StoreResult<Model> {
+                model_in(&mut *self.pool.acquire().await?, id).await
+            }
+
+            async fn find_model(&self, reference: &str) -> StoreResult<Model> {
+                let mut conn = self.pool.acquire().await?;
+                if let Ok(id) = reference.trim().parse::<i64>() {
+                    if let Ok(m) = model_in(&mut conn, id).await {
+                        return Ok(m);
+                    }
+                }
+                let sql = format!("{} WHERE m.name = $1", sql::MODEL_SELECT);
+                sqlx::query_as::<_, Model>(AssertSqlSafe(sql))
+                    .bind(reference.trim())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(|| StoreError::not_found("model", reference))
+            }
+
+            async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model> {
+                let name = check_name("model", &new.name)?;
+                let owner = new.owner.trim().to_string();
+                if owner.is_empty() {
+                    return Err(StoreError::refused("a model needs an owner"));
+                }
+                let mut tx = self.begin_write().await?;
+                let recipe = recipe_in(&mut tx, new.recipe_id).await?;
+                refuse_archived(&recipe, "get new models")?;
+                let number = match (&new.version, &recipe.approved_version) {
+                    (Some(v), _) => v.clone(),
+                    (None, Some(v)) => v.clone(),
+                    (None, None) => {
+                        return Err(StoreError::refused(format!(
+                            "recipe '{}' has no approved version: approve one first",
+                            recipe.name
+                        )))
+                    }
+                };
+                let version = version_in(&mut tx, &recipe, Some(&number)).await?;
+                if !version.is_approved() {
+                    let approved = recipe.approved_version.clone().map(|v| format!("latest approved: {v}")).unwrap_or("none is approved".into());
+                    return Err(StoreError::refused(format!(
+                        "version {} of '{}' is not approved ({approved}); models are registered only from approved versions",
+                        version.version_number, recipe.name
+                    )));
+                }
+                let id: i64 = sqlx::query_scalar(sql::INSERT_MODEL)
+                    .bind(&name)
+                    .bind(recipe.model_family.as_str())
+                    .bind(recipe.id)
+                    .bind(version.version_id)
+                    .bind(&owner)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "model", id, "register", json!({
+                    "name": name, "recipe_id": recipe.id, "version": version.version_number, "owner": owner,
+                })).await?;
+                let model = model_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(model)
+            }
+
+            async fn update_model(&self, id: i64, changes: ModelChanges, actor: &str) -> StoreResult<Model> {
+                let mut tx = self.begin_write().await?;
+                let before = model_in(&mut tx, id).await?;
+                let name = match &changes.name {
+                    Some(n) => check_name("model", n)?,
+                    None => before.name.clone(),
+                };
+                let owner = changes.owner.clone().map(|o| o.trim().to_string()).unwrap_or(before.owner.clone());
+                if owner.is_empty() {
+                    return Err(StoreError::refused("a model needs an owner"));
+                }
+                sqlx::query("UPDATE ml_model SET name = $1, owner = $2, updated_at = $3 WHERE id = $4")
+                    .bind(&name).bind(&owner).bind(now()).bind(id)
+                    .execute(&mut *tx).await?;
+                audit(&mut tx, actor, "model", id, "update", json!({
+                    "from": {"name": before.name, "owner": before.owner},
+                    "to": {"name": name, "owner": owner},
+                })).await?;
+                let model = model_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(model)
+            }
+
+            async fn set_model_status(&self, id: i64, to: ModelStatus, actor: &str) -> StoreResult<Model> {
+                let mut tx = self.begin_write().await?;
+                let before = model_in(&mut tx, id).await?;
+                before.status.check_transition(to)?;
+                sqlx::query("UPDATE ml_model SET status = $1, updated_at = $2 WHERE id = $3")
+                    .bind(to.as_str()).bind(now()).bind(id)
+                    .execute(&mut *tx).await?;
+                audit(&mut tx, actor, "model", id, "status", json!({
+                    "from": before.status, "to": to, "version": before.recipe_version,
+                })).await?;
+                let model = model_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(model)
+            }
+
+            async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>> {
+                let mut f = Filter::default();
+                f.eq("x.status", query.status.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("x.run_type", query.run_type.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("r.model_family", query.family.map(|v| Bind::Text(v.as_str().into())));
+                f.eq("x.recipe_id", query.recipe_id.map(Bind::Int));
+                f.eq("x.model_id", query.model_id.map(Bind::Int));
+                f.search(&["r.name", "m.name", "r.model_family"], query.search.as_deref());
+                let mut conn = self.pool.acquire().await?;
+                let total = count(
+                    &mut conn,
+                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::RUN_FROM, f.where_sql()),
+                    &f.binds,
+                )
+                .await?;
+                let where_sql = f.where_sql();
+                let page = f.page_sql(query.limit, query.offset);
+                let items = fetch_list(
+                    &mut conn,
+                    format!("{}{} ORDER BY x.id DESC{}", sql::RUN_SELECT, where_sql, page),
+                    &f.binds,
+                )
+                .await?;
+                Ok(Page { items, total })
+            }
+
+            async fn run(&self, id: i64) -> StoreResult<Run> {
+                run_in(&mut *self.pool.acquire().await?, id).await
+            }
+
+            async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+                let mut tx = self.begin_write().await?;
+                let recipe = recipe_in(&mut tx, new.recipe_id).await?;
+                let model = match new.model_id {
+                    Some(id) => Some(model_in(&mut tx, id).await?),
+                    None => None,
+                };
+                if let Some(m) = &model {
+                    if m.recipe_id != recipe.id {
+                        return Err(StoreError::refused(format!(
+                            "model '{}' belongs to recipe '{}', not '{}'",
+                            m.name, m.recipe_name, recipe.name
+                        )));
+                    }
+                    if m.status == ModelStatus::Retired {
+                        return Err(StoreError::refused(format!("model '{}' is retired: it gets no new runs", m.name)));
+                    }
+                }
+                let number = new.version.clone().or(model.as_ref().map(|m| m.recipe_version.clone()));
+                let version = version_in(&mut tx, &recipe, number.as_deref()).await?;
+                let id: i64 = sqlx::query_scalar(sql::INSERT_RUN)
+                    .bind(new.model_id)
+                    .bind(recipe.id)
+                    .bind(version.version_id)
+                    .bind(new.run_type.as_str())
+                    .bind(actor)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "run", id, "create", json!({
+                    "recipe_id": recipe.id, "version": version.version_number,
+                    "model_id": new.model_id, "run_type": new.run_type,
+                })).await?;
+                let run = run_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(run)
+            }
+
+            async fn update_run(&self, id: i64, changes: RunChanges, actor: &str) -> StoreResult<Run> {
+                for (what, value) in [("metrics", &changes.metrics), ("artifacts", &changes.artifacts)] {
+                    if let Some(v) = value {
+                        if !v.is_object() {
+                            return Err(StoreError::refused(format!("{what} must be a JSON object")));
+                        }
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                let before = run_in(&mut tx, id).await?;
+                let at = now();
+                let mut details = serde_json::Map::new();
+                if let Some(to) = changes.status {
+                    before.status.check_transition(to)?;
+                    let started = if to == RunStatus::Running { Some(at) } else { before.started_at };
+                    let finished = if to.is_finished() { Some(at) } else { None };
+                    sqlx::query("UPDATE ml_run SET status = $1, started_at = $2, finished_at = $3, updated_at = $4 WHERE id = $5")
+                        .bind(to.as_str()).bind(started).bind(finished).bind(at).bind(id)
+                        .execute(&mut *tx).await?;
+                    details.insert("status".into(), json!({"from": before.status, "to": to}));
+                }
+                if let Some(m) = &changes.metrics {
+                    let merged = diff::merge(&before.metrics_json, m);
+                    sqlx::query("UPDATE ml_run SET metrics_json = $1, updated_at = $2 WHERE id = $3")
+                        .bind(Json(&merged)).bind(at).bind(id).execute(&mut *tx).await?;
+                    details.insert("metrics".into(), m.clone());
+                }
+                if let Some(a) = &changes.artifacts {
+                    let merged = diff::merge(&before.artifacts_json, a);
+                    sqlx::query("UPDATE ml_run SET artifacts_json = $1, updated_at = $2 WHERE id = $3")
+                        .bind(Json(&merged)).bind(at).bind(id).execute(&mut *tx).await?;
+                    details.insert("artifacts".into(), a.clone());
+                }
+                if let Some(text) = &changes.append_log {
+                    let mut text = text.clone();
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    sqlx::query("UPDATE ml_run SET logs_text = logs_text || $1, updated_at = $2 WHERE id = $3")
+                        .bind(&text).bind(at).bind(id).execute(&mut *tx).await?;
+                    details.insert("log_bytes".into(), json!(text.len()));
+                }
+                if details.is_empty() {
+                    return Err(StoreError::refused("nothing to change: give --status, --metrics, --artifacts or --append-log"));
+                }
+                audit(&mut tx, actor, "run", id, "update", Value::Object(details)).await?;
+                let run = run_in(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(run)
+            }
+
+            async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
+                let sql = format!("{} WHERE model_id = $1 ORDER BY captured_at DESC, id DESC LIMIT $2", sql::SNAPSHOT_SELECT);
+                fetch_list(&mut *self.pool.acquire().await?, sql, &[Bind::Int(model_id), Bind::Int(limit)]).await
+            }
+
+            async fn add_snapshot(&self, model_id: i64, new: NewSnapshot, actor: &str) -> StoreResult<Snapshot> {
+                for (what, value) in [("performance", &new.performance), ("drift", &new.drift), ("freshness", &new.freshness)] {
+                    if !value.is_object() {
+                        return Err(StoreError::refused(format!("snapshot {what} must be a JSON object")));
+                    }
+                }
+                if !new.alerts.is_array() {
+                    return Err(StoreError::refused("snapshot alerts must be a JSON array"));
+                }
+                let mut tx = self.begin_write().await?;
+                model_in(&mut tx, model_id).await?;
+                let id: i64 = sqlx::query_scalar(sql::INSERT_SNAPSHOT)
+                    .bind(model_id)
+                    .bind(new.captured_at.trunc_subsecs(6))
+                    .bind(Json(&new.performance))
+                    .bind(Json(&new.drift))
+                    .bind(Json(&new.freshness))
+                    .bind(Json(&new.alerts))
+                    .bind(actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "snapshot", id, "create", json!({"model_id": model_id})).await?;
+                let sql = format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT);
+                let snapshot = sqlx::query_as::<_, Snapshot>(AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(snapshot)
+            }
+
+            async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
+                let sql = format!("{} WHERE entity = $1 AND entity_id = $2 ORDER BY id", sql::AUDIT_SELECT);
+                fetch_list(&mut *self.pool.acquire().await?, sql, &[Bind::Text(entity.into()), Bind::Int(entity_id)]).await
+            }
+
+            async fn insert_runs_bulk(&self, runs: &[BulkRun]) -> StoreResult<()> {
+                const COLS: usize = 12;
+                let mut tx = self.begin_write().await?;
+                for chunk in runs.chunks(Self::MAX_BINDS / COLS) {
+                    let sql = bulk_insert_sql(
+                        "INSERT INTO ml_run (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at, started_at, finished_at, metrics_json, artifacts_json, logs_text) VALUES ",
+                        chunk.len(),
+                        COLS,
+                        // updated_at repeats created_at's placeholder.
+                        &[0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11],
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for r in chunk {
+                        q = q.bind(r.model_id).bind(r.recipe_id).bind(r.recipe_version_id)
+                            .bind(r.run_type.as_str()).bind(r.status.as_str()).bind(r.created_by.as_str())
+                            .bind(r.created_at).bind(r.started_at).bind(r.finished_at)
+                            .bind(Json(&r.metrics)).bind(Json(&r.artifacts)).bind(r.logs.as_str());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_snapshots_bulk(&self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
+                const COLS: usize = 7;
+                let mut tx = self.begin_write().await?;
+                for chunk in snapshots.chunks(Self::MAX_BINDS / COLS) {
+                    let sql = bulk_insert_sql(
+                        "INSERT INTO ml_monitor_snapshot (model_id, captured_at, performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by) VALUES ",
+                        chunk.len(),
+                        COLS,
+                        &[0, 1, 2, 3, 4, 5, 6],
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for s in chunk {
+                        q = q.bind(s.model_id).bind(s.captured_at).bind(Json(&s.performance))
+                            .bind(Json(&s.drift)).bind(Json(&s.freshness)).bind(Json(&s.alerts))
+                            .bind("generate");
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        /// `prefix (..),(..)` with `rows` groups; `slots` maps each column to one of
+        /// the row's `width` bound values, so a value can fill two columns.
+        fn bulk_insert_sql(prefix: &str, rows: usize, width: usize, slots: &[usize]) -> String {
+            let mut sql = String::with_capacity(prefix.len() + rows * slots.len() * 6);
+            sql.push_str(prefix);
+            for row in 0..rows {
+                if row > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for (i, slot) in slots.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('$');
+                    sql.push_str(&(row * width + slot + 1).to_string());
+                }
+                sql.push(')');
+            }
+            sql
+        }
+    };
+}
