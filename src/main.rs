@@ -1,9 +1,9 @@
 //! nexml: a terminal workspace for ML model development.
 
 use clap::Parser;
+use color_eyre::eyre::{Result, WrapErr};
 use nexml::cli::{self, Cli};
 use nexml::{config, seed, store};
-use color_eyre::eyre::{Result, WrapErr};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -65,7 +65,9 @@ async fn run(cli: Cli) -> Result<()> {
             seed::seed_baselines(ctx.store.as_ref())
                 .await
                 .wrap_err("seeding the baselines")?;
-            color_eyre::eyre::bail!("the terminal app is not built yet; use the subcommands (nexml --help)")
+            color_eyre::eyre::bail!(
+                "the terminal app is not built yet; use the subcommands (nexml --help)"
+            )
         }
     }
 }

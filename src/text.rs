@@ -72,5 +72,8 @@ mod tests {
 
 /// Like `sanitize`, but keeps newlines: for multi-line logs.
 pub fn sanitize_log(text: &str) -> String {
-    text.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

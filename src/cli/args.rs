@@ -210,7 +210,10 @@ pub enum ModelCommand {
         owner: Option<String>,
     },
     /// Move a model through draft -> staging -> production -> retired
-    Promote { reference: String, status: ModelStatus },
+    Promote {
+        reference: String,
+        status: ModelStatus,
+    },
 }
 
 #[derive(Debug, Subcommand)]

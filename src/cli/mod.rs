@@ -2,16 +2,16 @@
 
 pub mod args;
 mod model;
+mod monitor;
 pub mod output;
 mod recipe;
 mod run;
-mod monitor;
 
 pub use args::{Cli, Command};
 
 use crate::config::Config;
 use crate::store::Store;
-use color_eyre::eyre::{eyre, Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;

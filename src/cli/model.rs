@@ -1,26 +1,43 @@
 //! `nexml model ...`
 
-use super::args::ModelCommand;
-use super::output::{fields, print_json, thousands, time, Table};
 use super::Context;
+use super::args::ModelCommand;
+use super::output::{Table, fields, print_json, thousands, time};
 use crate::store::{Model, ModelChanges, ModelQuery, NewModel};
-use color_eyre::eyre::{eyre, Result};
+use color_eyre::eyre::{Result, eyre};
 
 pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
     let store = ctx.store.as_ref();
     match command {
-        ModelCommand::List { family, status, recipe, owner, search, paging } => {
+        ModelCommand::List {
+            family,
+            status,
+            recipe,
+            owner,
+            search,
+            paging,
+        } => {
             let recipe_id = match recipe {
                 Some(r) => Some(store.find_recipe(&r).await?.id),
                 None => None,
             };
             let page = store
-                .list_models(&ModelQuery { family, status, recipe_id, owner, search, limit: paging.limit, offset: paging.offset })
+                .list_models(&ModelQuery {
+                    family,
+                    status,
+                    recipe_id,
+                    owner,
+                    search,
+                    limit: paging.limit,
+                    offset: paging.offset,
+                })
                 .await?;
             if ctx.json {
                 return print_json(&page);
             }
-            let mut t = Table::new(&["id", "name", "family", "status", "owner", "recipe", "version"]);
+            let mut t = Table::new(&[
+                "id", "name", "family", "status", "owner", "recipe", "version",
+            ]);
             for m in &page.items {
                 t.row(vec![
                     m.id.to_string(),
@@ -44,25 +61,47 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
             let history = store.audit("model", model.id).await?;
             println!("\nhistory:");
             for e in history {
-                println!("  {}  {:<8}  {}  {}", time(&e.at), e.action, e.actor, e.details);
+                println!(
+                    "  {}  {:<8}  {}  {}",
+                    time(&e.at),
+                    e.action,
+                    e.actor,
+                    e.details
+                );
             }
         }
-        ModelCommand::Register { recipe, version, name, owner } => {
+        ModelCommand::Register {
+            recipe,
+            version,
+            name,
+            owner,
+        } => {
             let recipe = store.find_recipe(&recipe).await?;
             let model = store
                 .register_model(
-                    NewModel { name, recipe_id: recipe.id, version, owner: owner.unwrap_or(ctx.user.clone()) },
+                    NewModel {
+                        name,
+                        recipe_id: recipe.id,
+                        version,
+                        owner: owner.unwrap_or(ctx.user.clone()),
+                    },
                     &ctx.user,
                 )
                 .await?;
             report(ctx, &model, "registered")?;
         }
-        ModelCommand::Update { reference, name, owner } => {
+        ModelCommand::Update {
+            reference,
+            name,
+            owner,
+        } => {
             if name.is_none() && owner.is_none() {
                 return Err(eyre!("nothing to change: give --name or --owner"));
             }
             let model = store.find_model(&reference).await?;
-            let model = store.update_model(model.id, ModelChanges { name, owner }, &ctx.user).await?;
+            let model = store
+                .update_model(model.id, ModelChanges { name, owner }, &ctx.user)
+                .await?;
             report(ctx, &model, "updated")?;
         }
         ModelCommand::Promote { reference, status } => {

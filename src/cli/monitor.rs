@@ -1,11 +1,11 @@
 //! `nexml monitor ...`
 
 use super::args::MonitorCommand;
-use super::output::{print_json, time, Table};
-use super::{read_json, Context};
+use super::output::{Table, print_json, time};
+use super::{Context, read_json};
 use crate::store::NewSnapshot;
-use color_eyre::eyre::{eyre, Result};
-use serde_json::{json, Value};
+use color_eyre::eyre::{Result, eyre};
+use serde_json::{Value, json};
 
 pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
     let store = ctx.store.as_ref();
@@ -16,15 +16,29 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&snapshots);
             }
-            let mut t = Table::new(&["id", "captured", "performance", "worst drift", "staleness h", "alerts"]);
+            let mut t = Table::new(&[
+                "id",
+                "captured",
+                "performance",
+                "worst drift",
+                "staleness h",
+                "alerts",
+            ]);
             for s in &snapshots {
                 t.row(vec![
                     s.id.to_string(),
                     time(&s.captured_at),
                     compact(&s.performance_metrics_json),
                     worst_drift(&s.drift_metrics_json),
-                    s.data_freshness_json.get("staleness_hours").map(|v| v.to_string()).unwrap_or("-".into()),
-                    s.alerts_json.as_array().map(|a| a.len()).unwrap_or(0).to_string(),
+                    s.data_freshness_json
+                        .get("staleness_hours")
+                        .map(|v| v.to_string())
+                        .unwrap_or("-".into()),
+                    s.alerts_json
+                        .as_array()
+                        .map(|a| a.len())
+                        .unwrap_or(0)
+                        .to_string(),
                 ]);
             }
             println!("{}", t.render());
@@ -57,7 +71,12 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&saved);
             }
-            println!("added snapshot {} to '{}' at {}", saved.id, model.name, time(&saved.captured_at));
+            println!(
+                "added snapshot {} to '{}' at {}",
+                saved.id,
+                model.name,
+                time(&saved.captured_at)
+            );
         }
     }
     Ok(())
@@ -67,7 +86,14 @@ fn compact(v: &Value) -> String {
     match v.as_object() {
         Some(o) if !o.is_empty() => o
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_f64().map(|x| format!("{x:.4}")).unwrap_or(v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_f64()
+                        .map(|x| format!("{x:.4}"))
+                        .unwrap_or(v.to_string())
+                )
+            })
             .collect::<Vec<_>>()
             .join(" "),
         _ => "-".into(),
@@ -76,10 +102,16 @@ fn compact(v: &Value) -> String {
 
 /// The highest drift score among a snapshot's columns, as "column score".
 pub fn worst_drift(v: &Value) -> String {
-    let Some(o) = v.as_object() else { return "-".into() };
+    let Some(o) = v.as_object() else {
+        return "-".into();
+    };
     o.iter()
         .filter_map(|(k, v)| {
-            let score = v.get("psi").or(v.get("score")).and_then(Value::as_f64).or(v.as_f64())?;
+            let score = v
+                .get("psi")
+                .or(v.get("score"))
+                .and_then(Value::as_f64)
+                .or(v.as_f64())?;
             Some((k, score))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))

@@ -39,7 +39,13 @@ impl Table {
                 .collect();
             parts.join("  ").trim_end().to_string()
         };
-        let mut out = line(&self.headers.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>());
+        let mut out = line(
+            &self
+                .headers
+                .iter()
+                .map(|h| h.to_uppercase())
+                .collect::<Vec<_>>(),
+        );
         for row in &self.rows {
             out.push('\n');
             out.push_str(&line(row));
@@ -64,7 +70,9 @@ pub fn print_json<T: Serialize>(value: &T) -> color_eyre::Result<()> {
 }
 
 pub fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+    v.as_ref()
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn time(t: &chrono::DateTime<chrono::Utc>) -> String {

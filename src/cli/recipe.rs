@@ -1,8 +1,9 @@
 //! `nexml recipe ...`
 
 use super::args::RecipeCommand;
-use super::output::{fields, opt, print_json, thousands, time, Table};
-use super::{read_input, read_json, Context};
+use super::output::{Table, fields, opt, print_json, thousands, time};
+use super::{Context, read_input, read_json};
+use crate::domain::RecipeStatus;
 use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
 use crate::store::ops::clone_recipe;
@@ -10,14 +11,19 @@ use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
     RecipeVersion,
 };
-use crate::domain::RecipeStatus;
-use color_eyre::eyre::{eyre, Result};
+use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 
 pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
     let store = ctx.store.as_ref();
     match command {
-        RecipeCommand::List { family, level, status, search, paging } => {
+        RecipeCommand::List {
+            family,
+            level,
+            status,
+            search,
+            paging,
+        } => {
             let page = store
                 .list_recipes(&RecipeQuery {
                     family,
@@ -32,7 +38,9 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&page);
             }
-            let mut t = Table::new(&["id", "name", "family", "level", "status", "latest", "updated"]);
+            let mut t = Table::new(&[
+                "id", "name", "family", "level", "status", "latest", "updated",
+            ]);
             for r in &page.items {
                 t.row(vec![
                     r.id.to_string(),
@@ -53,7 +61,15 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             let children = store.children(recipe.id).await?;
             show_recipe(ctx, &recipe, &versions, &children)?;
         }
-        RecipeCommand::Create { name, family, level, parent, tags, manifest: path, note } => {
+        RecipeCommand::Create {
+            name,
+            family,
+            level,
+            parent,
+            tags,
+            manifest: path,
+            note,
+        } => {
             let text = read_input(&path)?;
             let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
             let parent_id = match parent {
@@ -62,19 +78,43 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             };
             let recipe = store
                 .create_recipe(
-                    NewRecipe { name, model_family: family, level, parent_id, tags, manifest, change_note: note, approved: false },
+                    NewRecipe {
+                        name,
+                        model_family: family,
+                        level,
+                        parent_id,
+                        tags,
+                        manifest,
+                        change_note: note,
+                        approved: false,
+                    },
                     &ctx.user,
                 )
                 .await?;
             report_recipe(ctx, &recipe, "created")?;
         }
-        RecipeCommand::Update { reference, name, tags, clear_tags } => {
+        RecipeCommand::Update {
+            reference,
+            name,
+            tags,
+            clear_tags,
+        } => {
             let recipe = store.find_recipe(&reference).await?;
-            let tags = if clear_tags { Some(vec![]) } else if tags.is_empty() { None } else { Some(tags) };
+            let tags = if clear_tags {
+                Some(vec![])
+            } else if tags.is_empty() {
+                None
+            } else {
+                Some(tags)
+            };
             if name.is_none() && tags.is_none() {
-                return Err(eyre!("nothing to change: give --name, --tag or --clear-tags"));
+                return Err(eyre!(
+                    "nothing to change: give --name, --tag or --clear-tags"
+                ));
             }
-            let recipe = store.update_recipe(recipe.id, RecipeChanges { name, tags }, &ctx.user).await?;
+            let recipe = store
+                .update_recipe(recipe.id, RecipeChanges { name, tags }, &ctx.user)
+                .await?;
             report_recipe(ctx, &recipe, "updated")?;
         }
         RecipeCommand::Delete { reference } => {
@@ -85,7 +125,11 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             }
             println!("deleted recipe '{}' ({})", recipe.name, recipe.id);
         }
-        RecipeCommand::Clone { reference, name, level } => {
+        RecipeCommand::Clone {
+            reference,
+            name,
+            level,
+        } => {
             let parent = store.find_recipe(&reference).await?;
             let child = clone_recipe(store, &parent, &name, level, None, &ctx.user).await?;
             report_recipe(ctx, &child, &format!("cloned from '{}' as", parent.name))?;
@@ -108,14 +152,25 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             println!("{}", version_fields(&recipe, &v));
             println!("{}", crate::domain::diff::pretty(&v.manifest_json));
         }
-        RecipeCommand::Commit { reference, manifest: path, bump, note } => {
+        RecipeCommand::Commit {
+            reference,
+            manifest: path,
+            bump,
+            note,
+        } => {
             let bump: BumpChoice = bump.parse().map_err(|e: String| eyre!(e))?;
             let recipe = store.find_recipe(&reference).await?;
             let text = read_input(&path)?;
             let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
             let outcome = store
                 .commit_version(
-                    NewVersion { recipe_id: recipe.id, manifest, bump, change_note: note, parent_version_id: None },
+                    NewVersion {
+                        recipe_id: recipe.id,
+                        manifest,
+                        bump,
+                        change_note: note,
+                        parent_version_id: None,
+                    },
                     &ctx.user,
                 )
                 .await?;
@@ -139,21 +194,33 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         RecipeCommand::Approve { reference, version } => {
             let recipe = store.find_recipe(&reference).await?;
             let v = store
-                .approve_version(recipe.id, version.as_deref(), ctx.config.governance(), &ctx.user)
+                .approve_version(
+                    recipe.id,
+                    version.as_deref(),
+                    ctx.config.governance(),
+                    &ctx.user,
+                )
                 .await?;
             if ctx.json {
                 return print_json(&VersionSummary::from(&v));
             }
-            println!("approved '{}' {} (by {})", recipe.name, v.version_number, ctx.user);
+            println!(
+                "approved '{}' {} (by {})",
+                recipe.name, v.version_number, ctx.user
+            );
         }
         RecipeCommand::Archive { reference } => {
             let recipe = store.find_recipe(&reference).await?;
-            let recipe = store.set_recipe_status(recipe.id, RecipeStatus::Archived, &ctx.user).await?;
+            let recipe = store
+                .set_recipe_status(recipe.id, RecipeStatus::Archived, &ctx.user)
+                .await?;
             report_recipe(ctx, &recipe, "archived")?;
         }
         RecipeCommand::Restore { reference } => {
             let recipe = store.find_recipe(&reference).await?;
-            let recipe = store.set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user).await?;
+            let recipe = store
+                .set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user)
+                .await?;
             report_recipe(ctx, &recipe, "restored")?;
         }
         RecipeCommand::Example { reference, set } => {
@@ -178,7 +245,11 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             }
             println!("synthetic example of '{}'\n", recipe.name);
             let mut t = Table::new(&["column", "type", "description"]);
-            for c in example.dataset_schema_json["columns"].as_array().into_iter().flatten() {
+            for c in example.dataset_schema_json["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 t.row(vec![
                     c["name"].as_str().unwrap_or("?").into(),
                     c["type"].as_str().unwrap_or("?").into(),
@@ -186,8 +257,18 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 ]);
             }
             println!("{}\n", t.render());
-            println!("sample rows: {}", example.sample_rows_json.as_array().map(Vec::len).unwrap_or(0));
-            println!("example run:\n{}", crate::domain::diff::pretty(&example.example_run_json));
+            println!(
+                "sample rows: {}",
+                example
+                    .sample_rows_json
+                    .as_array()
+                    .map(Vec::len)
+                    .unwrap_or(0)
+            );
+            println!(
+                "example run:\n{}",
+                crate::domain::diff::pretty(&example.example_run_json)
+            );
         }
     }
     Ok(())
@@ -256,7 +337,10 @@ fn versions_table(versions: &[RecipeVersion]) -> Table {
             v.bump.to_string(),
             v.created_by.clone(),
             time(&v.created_at),
-            v.approved_by.clone().map(|b| format!("yes ({b})")).unwrap_or("no".into()),
+            v.approved_by
+                .clone()
+                .map(|b| format!("yes ({b})"))
+                .unwrap_or("no".into()),
             v.change_note.clone(),
         ]);
     }
@@ -268,10 +352,19 @@ fn version_fields(recipe: &Recipe, v: &RecipeVersion) -> String {
         ("recipe", recipe.name.clone()),
         ("version", v.version_number.clone()),
         ("bump", v.bump.to_string()),
-        ("created", format!("{} by {}", time(&v.created_at), v.created_by)),
+        (
+            "created",
+            format!("{} by {}", time(&v.created_at), v.created_by),
+        ),
         ("note", v.change_note.clone()),
         ("parent version", opt(&v.parent_version_number)),
-        ("approved", v.approved_by.clone().map(|b| format!("by {b}")).unwrap_or("no".into())),
+        (
+            "approved",
+            v.approved_by
+                .clone()
+                .map(|b| format!("by {b}"))
+                .unwrap_or("no".into()),
+        ),
     ])
 }
 
@@ -283,7 +376,12 @@ struct RecipeDetail<'a> {
     children: Vec<&'a str>,
 }
 
-fn show_recipe(ctx: &Context, recipe: &Recipe, versions: &[RecipeVersion], children: &[Recipe]) -> Result<()> {
+fn show_recipe(
+    ctx: &Context,
+    recipe: &Recipe,
+    versions: &[RecipeVersion],
+    children: &[Recipe],
+) -> Result<()> {
     if ctx.json {
         return print_json(&RecipeDetail {
             recipe,
@@ -300,11 +398,32 @@ fn show_recipe(ctx: &Context, recipe: &Recipe, versions: &[RecipeVersion], child
             ("level", recipe.level.to_string()),
             ("status", status_word(recipe)),
             ("parent", opt(&recipe.parent_name)),
-            ("children", if children.is_empty() { "-".into() } else { children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ") }),
-            ("tags", if recipe.tags.is_empty() { "-".into() } else { recipe.tags.join(", ") }),
+            (
+                "children",
+                if children.is_empty() {
+                    "-".into()
+                } else {
+                    children
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            (
+                "tags",
+                if recipe.tags.is_empty() {
+                    "-".into()
+                } else {
+                    recipe.tags.join(", ")
+                }
+            ),
             ("latest version", opt(&recipe.latest_version)),
             ("approved version", opt(&recipe.approved_version)),
-            ("created", format!("{} by {}", time(&recipe.created_at), recipe.created_by)),
+            (
+                "created",
+                format!("{} by {}", time(&recipe.created_at), recipe.created_by)
+            ),
             ("updated", time(&recipe.updated_at)),
         ])
     );

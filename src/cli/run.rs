@@ -1,8 +1,8 @@
 //! `nexml run ...`
 
 use super::args::RunCommand;
-use super::output::{fields, opt, opt_time, print_json, thousands, time, Table};
-use super::{parse_json_arg, read_input, Context};
+use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
+use super::{Context, parse_json_arg, read_input};
 use crate::store::{NewRun, Run, RunChanges, RunQuery};
 use color_eyre::eyre::Result;
 use std::path::Path;
@@ -10,7 +10,15 @@ use std::path::Path;
 pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
     let store = ctx.store.as_ref();
     match command {
-        RunCommand::List { status, run_type, family, recipe, model, search, paging } => {
+        RunCommand::List {
+            status,
+            run_type,
+            family,
+            recipe,
+            model,
+            search,
+            paging,
+        } => {
             let recipe_id = match recipe {
                 Some(r) => Some(store.find_recipe(&r).await?.id),
                 None => None,
@@ -20,13 +28,25 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 None => None,
             };
             let page = store
-                .list_runs(&RunQuery { status, run_type, family, recipe_id, model_id, search, limit: paging.limit, offset: paging.offset })
+                .list_runs(&RunQuery {
+                    status,
+                    run_type,
+                    family,
+                    recipe_id,
+                    model_id,
+                    search,
+                    limit: paging.limit,
+                    offset: paging.offset,
+                })
                 .await?;
             if ctx.json {
                 return print_json(&page);
             }
             let now = chrono::Utc::now();
-            let mut t = Table::new(&["id", "recipe", "model", "version", "type", "status", "started", "duration", "metric"]);
+            let mut t = Table::new(&[
+                "id", "recipe", "model", "version", "type", "status", "started", "duration",
+                "metric",
+            ]);
             for r in &page.items {
                 t.row(vec![
                     r.id.to_string(),
@@ -37,7 +57,9 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                     r.status.to_string(),
                     opt_time(&r.started_at),
                     duration(r.duration_seconds(now)),
-                    r.headline_metric().map(|(k, v)| format!("{k} {v}")).unwrap_or("-".into()),
+                    r.headline_metric()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .unwrap_or("-".into()),
                 ]);
             }
             println!("{}", t.render());
@@ -50,7 +72,12 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             }
             print_run(&run);
         }
-        RunCommand::Create { recipe, version, model, run_type } => {
+        RunCommand::Create {
+            recipe,
+            version,
+            model,
+            run_type,
+        } => {
             let model = match model {
                 Some(m) => Some(store.find_model(&m).await?),
                 None => None,
@@ -61,7 +88,15 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 (None, None) => unreachable!("clap requires --recipe or --model"),
             };
             let run = store
-                .create_run(NewRun { recipe_id, version, model_id: model.map(|m| m.id), run_type }, &ctx.user)
+                .create_run(
+                    NewRun {
+                        recipe_id,
+                        version,
+                        model_id: model.map(|m| m.id),
+                        run_type,
+                    },
+                    &ctx.user,
+                )
                 .await?;
             if ctx.json {
                 return print_json(&run);
@@ -71,15 +106,34 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 run.id, run.run_type, run.recipe_name, run.recipe_version, run.status
             );
         }
-        RunCommand::Update { id, status, metrics, artifacts, append_log } => {
-            let metrics = metrics.map(|m| parse_json_arg("--metrics", &m)).transpose()?;
-            let artifacts = artifacts.map(|a| parse_json_arg("--artifacts", &a)).transpose()?;
+        RunCommand::Update {
+            id,
+            status,
+            metrics,
+            artifacts,
+            append_log,
+        } => {
+            let metrics = metrics
+                .map(|m| parse_json_arg("--metrics", &m))
+                .transpose()?;
+            let artifacts = artifacts
+                .map(|a| parse_json_arg("--artifacts", &a))
+                .transpose()?;
             let append_log = match append_log {
                 Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
                 other => other,
             };
             let run = store
-                .update_run(id, RunChanges { status, metrics, artifacts, append_log }, &ctx.user)
+                .update_run(
+                    id,
+                    RunChanges {
+                        status,
+                        metrics,
+                        artifacts,
+                        append_log,
+                    },
+                    &ctx.user,
+                )
                 .await?;
             if ctx.json {
                 return print_json(&run);
@@ -111,16 +165,31 @@ fn print_run(run: &Run) {
         "{}",
         fields(&[
             ("id", run.id.to_string()),
-            ("recipe", format!("{} {}", run.recipe_name, run.recipe_version)),
+            (
+                "recipe",
+                format!("{} {}", run.recipe_name, run.recipe_version)
+            ),
             ("model", opt(&run.model_name)),
             ("type", run.run_type.to_string()),
             ("status", run.status.to_string()),
-            ("created", format!("{} by {}", time(&run.created_at), run.created_by)),
+            (
+                "created",
+                format!("{} by {}", time(&run.created_at), run.created_by)
+            ),
             ("started", opt_time(&run.started_at)),
             ("finished", opt_time(&run.finished_at)),
-            ("duration", duration(run.duration_seconds(chrono::Utc::now()))),
+            (
+                "duration",
+                duration(run.duration_seconds(chrono::Utc::now()))
+            ),
         ])
     );
-    println!("\nmetrics:\n{}", crate::domain::diff::pretty(&run.metrics_json));
-    println!("\nartifacts:\n{}", crate::domain::diff::pretty(&run.artifacts_json));
+    println!(
+        "\nmetrics:\n{}",
+        crate::domain::diff::pretty(&run.metrics_json)
+    );
+    println!(
+        "\nartifacts:\n{}",
+        crate::domain::diff::pretty(&run.artifacts_json)
+    );
 }

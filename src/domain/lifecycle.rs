@@ -26,7 +26,10 @@ pub trait Lifecycle: Copy + PartialEq + Display + 'static {
             [] => format!("{self} is final"),
             next => format!(
                 "allowed next: {}",
-                next.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+                next.iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         Err(TransitionError {
@@ -117,12 +120,36 @@ mod tests {
 
     #[test]
     fn recipe_and_run_lifecycles() {
-        assert!(RecipeStatus::Draft.check_transition(RecipeStatus::Approved).is_ok());
-        assert!(RecipeStatus::Archived.check_transition(RecipeStatus::Draft).is_ok());
-        assert!(RecipeStatus::Draft.check_transition(RecipeStatus::Archived).is_err());
-        assert!(RunStatus::Queued.check_transition(RunStatus::Running).is_ok());
-        assert!(RunStatus::Running.check_transition(RunStatus::Succeeded).is_ok());
-        assert!(RunStatus::Queued.check_transition(RunStatus::Succeeded).is_err());
+        assert!(
+            RecipeStatus::Draft
+                .check_transition(RecipeStatus::Approved)
+                .is_ok()
+        );
+        assert!(
+            RecipeStatus::Archived
+                .check_transition(RecipeStatus::Draft)
+                .is_ok()
+        );
+        assert!(
+            RecipeStatus::Draft
+                .check_transition(RecipeStatus::Archived)
+                .is_err()
+        );
+        assert!(
+            RunStatus::Queued
+                .check_transition(RunStatus::Running)
+                .is_ok()
+        );
+        assert!(
+            RunStatus::Running
+                .check_transition(RunStatus::Succeeded)
+                .is_ok()
+        );
+        assert!(
+            RunStatus::Queued
+                .check_transition(RunStatus::Succeeded)
+                .is_err()
+        );
         assert!(RunStatus::Failed.is_finished());
     }
 }

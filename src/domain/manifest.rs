@@ -151,7 +151,10 @@ mod tests {
         let err = parse("{\n  \"a\": 1,\n  \"b\": \n}").unwrap_err();
         assert_eq!(err.problems.len(), 1);
         assert_eq!(err.problems[0].at, "4:1");
-        assert!(err.to_string().starts_with("invalid manifest: 4:1: expected value"));
+        assert!(
+            err.to_string()
+                .starts_with("invalid manifest: 4:1: expected value")
+        );
     }
 
     #[test]

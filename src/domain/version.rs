@@ -127,14 +127,35 @@ mod tests {
     #[test]
     fn auto_bump_follows_the_rule() {
         let a = json!({"a": 1, "b": {"c": "x"}, "l": [1, 2]});
-        assert_eq!(auto_bump(&a, &json!({"a": 2, "b": {"c": "y"}, "l": [1, 3]})), Bump::Patch);
-        assert_eq!(auto_bump(&a, &json!({"a": 1, "b": {"c": "x", "d": 1}, "l": [1, 2]})), Bump::Minor);
-        assert_eq!(auto_bump(&a, &json!({"a": 1, "b": {}, "l": [1, 2]})), Bump::Major);
-        assert_eq!(auto_bump(&a, &json!({"a": "1", "b": {"c": "x"}, "l": [1, 2]})), Bump::Major);
-        assert_eq!(auto_bump(&a, &json!({"a": 1, "b": {"c": "x"}, "l": [1, 2, 3]})), Bump::Minor);
-        assert_eq!(auto_bump(&a, &json!({"a": 1, "b": {"c": "x"}, "l": [1]})), Bump::Major);
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 2, "b": {"c": "y"}, "l": [1, 3]})),
+            Bump::Patch
+        );
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 1, "b": {"c": "x", "d": 1}, "l": [1, 2]})),
+            Bump::Minor
+        );
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 1, "b": {}, "l": [1, 2]})),
+            Bump::Major
+        );
+        assert_eq!(
+            auto_bump(&a, &json!({"a": "1", "b": {"c": "x"}, "l": [1, 2]})),
+            Bump::Major
+        );
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 1, "b": {"c": "x"}, "l": [1, 2, 3]})),
+            Bump::Minor
+        );
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 1, "b": {"c": "x"}, "l": [1]})),
+            Bump::Major
+        );
         // A removal anywhere outranks an addition elsewhere.
-        assert_eq!(auto_bump(&a, &json!({"a": 1, "z": 0, "b": {}, "l": [1, 2]})), Bump::Major);
+        assert_eq!(
+            auto_bump(&a, &json!({"a": 1, "z": 0, "b": {}, "l": [1, 2]})),
+            Bump::Major
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The four baseline recipes, shipped as files in `seeds/baselines/`.
 
-use super::{SeedReport, SEED_ACTOR};
-use crate::domain::{manifest, ModelFamily, RecipeLevel};
+use super::{SEED_ACTOR, SeedReport};
+use crate::domain::{ModelFamily, RecipeLevel, manifest};
 use crate::store::{NewExample, NewRecipe, Store, StoreError, StoreResult};
 use serde_json::Value;
 
@@ -84,7 +84,11 @@ pub async fn seed_baselines(store: &dyn Store) -> StoreResult<SeedReport> {
         let manifest = manifest::parse_and_validate(b.manifest)?;
         let tags = recipe["tags"]
             .as_array()
-            .map(|t| t.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|t| {
+                t.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         let created = store
             .create_recipe(
@@ -95,7 +99,10 @@ pub async fn seed_baselines(store: &dyn Store) -> StoreResult<SeedReport> {
                     parent_id: None,
                     tags,
                     manifest,
-                    change_note: recipe["change_note"].as_str().unwrap_or("Initial baseline").into(),
+                    change_note: recipe["change_note"]
+                        .as_str()
+                        .unwrap_or("Initial baseline")
+                        .into(),
                     approved: true,
                 },
                 SEED_ACTOR,

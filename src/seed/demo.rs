@@ -3,14 +3,12 @@
 //! screen has something real to show.
 
 use super::random::Rng;
-use super::{SeedReport, SEED_ACTOR};
+use super::{SEED_ACTOR, SeedReport};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::store::ops::clone_recipe;
-use crate::store::{
-    Governance, ModelQuery, NewModel, NewSnapshot, Store, StoreError, StoreResult,
-};
+use crate::store::{Governance, ModelQuery, NewModel, NewSnapshot, Store, StoreError, StoreResult};
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 struct DemoModel {
     name: &'static str,
@@ -22,12 +20,48 @@ struct DemoModel {
 }
 
 const MODELS: [DemoModel; 6] = [
-    DemoModel { name: "retail-weekly-demand", family: ModelFamily::Forecasting, industry: Some("Retail Demand Forecasting"), owner: "maria.chen", status: ModelStatus::Production },
-    DemoModel { name: "hotel-dynamic-pricing", family: ModelFamily::Pricing, industry: Some("Hospitality Pricing"), owner: "sam.okafor", status: ModelStatus::Production },
-    DemoModel { name: "bank-offer-propensity", family: ModelFamily::NextBestAction, industry: None, owner: "lena.fischer", status: ModelStatus::Staging },
-    DemoModel { name: "qsr-site-scoring", family: ModelFamily::LocationScoring, industry: None, owner: "raj.patel", status: ModelStatus::Draft },
-    DemoModel { name: "grocery-daily-demand-v0", family: ModelFamily::Forecasting, industry: None, owner: "maria.chen", status: ModelStatus::Retired },
-    DemoModel { name: "telco-retention-nba", family: ModelFamily::NextBestAction, industry: None, owner: "lena.fischer", status: ModelStatus::Production },
+    DemoModel {
+        name: "retail-weekly-demand",
+        family: ModelFamily::Forecasting,
+        industry: Some("Retail Demand Forecasting"),
+        owner: "maria.chen",
+        status: ModelStatus::Production,
+    },
+    DemoModel {
+        name: "hotel-dynamic-pricing",
+        family: ModelFamily::Pricing,
+        industry: Some("Hospitality Pricing"),
+        owner: "sam.okafor",
+        status: ModelStatus::Production,
+    },
+    DemoModel {
+        name: "bank-offer-propensity",
+        family: ModelFamily::NextBestAction,
+        industry: None,
+        owner: "lena.fischer",
+        status: ModelStatus::Staging,
+    },
+    DemoModel {
+        name: "qsr-site-scoring",
+        family: ModelFamily::LocationScoring,
+        industry: None,
+        owner: "raj.patel",
+        status: ModelStatus::Draft,
+    },
+    DemoModel {
+        name: "grocery-daily-demand-v0",
+        family: ModelFamily::Forecasting,
+        industry: None,
+        owner: "maria.chen",
+        status: ModelStatus::Retired,
+    },
+    DemoModel {
+        name: "telco-retention-nba",
+        family: ModelFamily::NextBestAction,
+        industry: None,
+        owner: "lena.fischer",
+        status: ModelStatus::Production,
+    },
 ];
 
 /// The path through the lifecycle to reach a status from draft.
@@ -36,28 +70,44 @@ fn path_to(status: ModelStatus) -> &'static [ModelStatus] {
         ModelStatus::Draft => &[],
         ModelStatus::Staging => &[ModelStatus::Staging],
         ModelStatus::Production => &[ModelStatus::Staging, ModelStatus::Production],
-        ModelStatus::Retired => &[ModelStatus::Staging, ModelStatus::Production, ModelStatus::Retired],
+        ModelStatus::Retired => &[
+            ModelStatus::Staging,
+            ModelStatus::Production,
+            ModelStatus::Retired,
+        ],
     }
 }
 
 pub async fn seed_demo(store: &dyn Store) -> StoreResult<SeedReport> {
     let mut report = SeedReport::default();
-    let existing = store.list_models(&ModelQuery { limit: 1000, ..Default::default() }).await?;
+    let existing = store
+        .list_models(&ModelQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
     let mut rng = Rng::new(42);
     for demo in &MODELS {
         if existing.items.iter().any(|m| m.name == demo.name) {
             report.unchanged.push(format!("model '{}'", demo.name));
             continue;
         }
-        let baseline = store.find_recipe(&super::baselines::baseline_name(demo.family)?).await?;
+        let baseline = store
+            .find_recipe(&super::baselines::baseline_name(demo.family)?)
+            .await?;
         let recipe = match demo.industry {
             None => baseline,
             Some(name) => match store.find_recipe(name).await {
                 Ok(r) => r,
                 Err(StoreError::NotFound { .. }) => {
                     let r = clone_recipe(store, &baseline, name, None, None, "maria.chen").await?;
-                    store.approve_version(r.id, None, Governance::default(), "dana.lead").await?;
-                    report.created.push(format!("recipe '{name}' (industry clone of '{}')", baseline.name));
+                    store
+                        .approve_version(r.id, None, Governance::default(), "dana.lead")
+                        .await?;
+                    report.created.push(format!(
+                        "recipe '{name}' (industry clone of '{}')",
+                        baseline.name
+                    ));
                     store.recipe(r.id).await?
                 }
                 Err(e) => return Err(e),
@@ -65,19 +115,36 @@ pub async fn seed_demo(store: &dyn Store) -> StoreResult<SeedReport> {
         };
         let model = store
             .register_model(
-                NewModel { name: demo.name.into(), recipe_id: recipe.id, version: None, owner: demo.owner.into() },
+                NewModel {
+                    name: demo.name.into(),
+                    recipe_id: recipe.id,
+                    version: None,
+                    owner: demo.owner.into(),
+                },
                 demo.owner,
             )
             .await?;
         // Runs first: a retired model takes no new runs.
-        seed_runs(store, &mut rng, recipe.id, model.id, demo.family, demo.owner).await?;
+        seed_runs(
+            store,
+            &mut rng,
+            recipe.id,
+            model.id,
+            demo.family,
+            demo.owner,
+        )
+        .await?;
         for step in path_to(demo.status) {
             store.set_model_status(model.id, *step, demo.owner).await?;
         }
-        report.created.push(format!("model '{}' ({}) with runs", demo.name, demo.status));
+        report
+            .created
+            .push(format!("model '{}' ({}) with runs", demo.name, demo.status));
         if demo.status == ModelStatus::Production {
             seed_snapshots(store, &mut rng, model.id, demo.family).await?;
-            report.created.push(format!("90 daily snapshots for '{}'", demo.name));
+            report
+                .created
+                .push(format!("90 daily snapshots for '{}'", demo.name));
         }
     }
     Ok(report)
@@ -94,19 +161,34 @@ async fn seed_runs(
     owner: &str,
 ) -> StoreResult<()> {
     let version_id = store.version(recipe_id, None).await?.version_id;
-    let endings = [RunStatus::Succeeded, RunStatus::Failed, RunStatus::Running, RunStatus::Queued, RunStatus::Cancelled];
+    let endings = [
+        RunStatus::Succeeded,
+        RunStatus::Failed,
+        RunStatus::Running,
+        RunStatus::Queued,
+        RunStatus::Cancelled,
+    ];
     let now = crate::store::now();
     let mut runs = Vec::new();
     for (i, run_type) in RunType::ALL.iter().enumerate() {
-        for (j, end) in endings.iter().skip(i % 2).step_by(2).chain(std::iter::once(&RunStatus::Succeeded)).enumerate() {
+        for (j, end) in endings
+            .iter()
+            .skip(i % 2)
+            .step_by(2)
+            .chain(std::iter::once(&RunStatus::Succeeded))
+            .enumerate()
+        {
             let created = if matches!(end, RunStatus::Running | RunStatus::Queued) {
                 // Work in progress is recent.
                 now - Duration::minutes(5 + rng.below(40) as i64)
             } else {
-                now - Duration::hours((30 - (i * 8 + j * 2) as i64).max(1) * 24 / 3) - Duration::minutes(rng.below(600) as i64)
+                now - Duration::hours((30 - (i * 8 + j * 2) as i64).max(1) * 24 / 3)
+                    - Duration::minutes(rng.below(600) as i64)
             };
-            let started = (*end != RunStatus::Queued).then(|| created + Duration::seconds(5 + rng.below(90) as i64));
-            let finished = (end.is_finished()).then(|| created + Duration::seconds(240 + rng.below(5400) as i64));
+            let started = (*end != RunStatus::Queued)
+                .then(|| created + Duration::seconds(5 + rng.below(90) as i64));
+            let finished = (end.is_finished())
+                .then(|| created + Duration::seconds(240 + rng.below(5400) as i64));
             let log = run_log(*run_type, family);
             let logs = match end {
                 RunStatus::Queued => String::new(),
@@ -160,10 +242,18 @@ fn run_log(run_type: RunType, family: ModelFamily) -> RunLog {
 /// Plausible evaluation metrics for a family.
 pub(super) fn metrics_for(family: ModelFamily, rng: &mut Rng) -> Value {
     match family {
-        ModelFamily::Forecasting => json!({"mape": round(rng.range(0.08, 0.16)), "wape": round(rng.range(0.07, 0.14)), "bias": round(rng.range(-0.03, 0.03))}),
-        ModelFamily::Pricing => json!({"mae": round(rng.range(2.0, 6.0)), "rmse": round(rng.range(4.0, 9.0)), "mape": round(rng.range(0.05, 0.12))}),
-        ModelFamily::NextBestAction => json!({"auc": round(rng.range(0.74, 0.86)), "accuracy": round(rng.range(0.80, 0.9)), "log_loss": round(rng.range(0.3, 0.45))}),
-        ModelFamily::LocationScoring => json!({"mae": round(rng.range(20_000.0, 40_000.0)), "rmse": round(rng.range(35_000.0, 60_000.0)), "r2": round(rng.range(0.6, 0.8))}),
+        ModelFamily::Forecasting => {
+            json!({"mape": round(rng.range(0.08, 0.16)), "wape": round(rng.range(0.07, 0.14)), "bias": round(rng.range(-0.03, 0.03))})
+        }
+        ModelFamily::Pricing => {
+            json!({"mae": round(rng.range(2.0, 6.0)), "rmse": round(rng.range(4.0, 9.0)), "mape": round(rng.range(0.05, 0.12))})
+        }
+        ModelFamily::NextBestAction => {
+            json!({"auc": round(rng.range(0.74, 0.86)), "accuracy": round(rng.range(0.80, 0.9)), "log_loss": round(rng.range(0.3, 0.45))})
+        }
+        ModelFamily::LocationScoring => {
+            json!({"mae": round(rng.range(20_000.0, 40_000.0)), "rmse": round(rng.range(35_000.0, 60_000.0)), "r2": round(rng.range(0.6, 0.8))})
+        }
     }
 }
 
@@ -172,14 +262,26 @@ fn round(x: f64) -> f64 {
 }
 
 /// 90 daily snapshots with a slow drift in the last weeks.
-async fn seed_snapshots(store: &dyn Store, rng: &mut Rng, model_id: i64, family: ModelFamily) -> StoreResult<()> {
-    let today = Utc::now().date_naive().and_hms_opt(6, 0, 0).unwrap_or_default().and_utc();
+async fn seed_snapshots(
+    store: &dyn Store,
+    rng: &mut Rng,
+    model_id: i64,
+    family: ModelFamily,
+) -> StoreResult<()> {
+    let today = Utc::now()
+        .date_naive()
+        .and_hms_opt(6, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
     for day in (0..90).rev() {
         let snapshot = demo_snapshot(rng, family, 89 - day, 90);
         store
             .add_snapshot(
                 model_id,
-                NewSnapshot { captured_at: today - Duration::days(day as i64), ..snapshot },
+                NewSnapshot {
+                    captured_at: today - Duration::days(day as i64),
+                    ..snapshot
+                },
                 SEED_ACTOR,
             )
             .await?;
@@ -188,14 +290,28 @@ async fn seed_snapshots(store: &dyn Store, rng: &mut Rng, model_id: i64, family:
 }
 
 /// A snapshot `index` days into a history of `len`, drifting towards the end.
-pub(super) fn demo_snapshot(rng: &mut Rng, family: ModelFamily, index: usize, len: usize) -> NewSnapshot {
+pub(super) fn demo_snapshot(
+    rng: &mut Rng,
+    family: ModelFamily,
+    index: usize,
+    len: usize,
+) -> NewSnapshot {
     let t = index as f64 / len.max(1) as f64;
-    let drift_level = if t > 0.8 { 0.05 + (t - 0.8) * 1.2 } else { 0.02 + t * 0.03 };
+    let drift_level = if t > 0.8 {
+        0.05 + (t - 0.8) * 1.2
+    } else {
+        0.02 + t * 0.03
+    };
     let performance = metrics_for(family, rng);
     let columns = ["price", "promo_flag", "store_traffic", "seasonality_index"];
     let drift: serde_json::Map<String, Value> = columns
         .iter()
-        .map(|c| ((*c).to_string(), json!({"psi": round(drift_level * rng.range(0.5, 1.5)), "test": "psi"})))
+        .map(|c| {
+            (
+                (*c).to_string(),
+                json!({"psi": round(drift_level * rng.range(0.5, 1.5)), "test": "psi"}),
+            )
+        })
         .collect();
     let staleness = round(rng.range(2.0, 30.0));
     NewSnapshot {

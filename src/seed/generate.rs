@@ -3,10 +3,12 @@
 
 use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
-use super::{seed_baselines, SEED_ACTOR};
+use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::store::ops::clone_recipe;
-use crate::store::{BulkRun, BulkSnapshot, Governance, NewModel, Recipe, RecipeQuery, Store, StoreResult};
+use crate::store::{
+    BulkRun, BulkSnapshot, Governance, NewModel, Recipe, RecipeQuery, Store, StoreResult,
+};
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -40,26 +42,53 @@ pub async fn generate(
     let mut rng = Rng::new(options.seed);
     let tag = Utc::now().format("%Y%m%d%H%M%S").to_string();
     let baselines = store
-        .list_recipes(&RecipeQuery { level: Some(crate::domain::RecipeLevel::Baseline), limit: 100, ..Default::default() })
+        .list_recipes(&RecipeQuery {
+            level: Some(crate::domain::RecipeLevel::Baseline),
+            limit: 100,
+            ..Default::default()
+        })
         .await?
         .items;
     let mut recipes: Vec<Recipe> = baselines.clone();
     for i in 0..options.recipes {
         let parent = rng.pick(&baselines).clone();
         let name = format!("gen-{tag}-{i:05} {}", parent.model_family);
-        let child = clone_recipe(store, &parent, &name, None, Some(vec!["generated".into()]), SEED_ACTOR).await?;
-        store.approve_version(child.id, None, Governance::default(), "generate-approver").await?;
+        let child = clone_recipe(
+            store,
+            &parent,
+            &name,
+            None,
+            Some(vec!["generated".into()]),
+            SEED_ACTOR,
+        )
+        .await?;
+        store
+            .approve_version(child.id, None, Governance::default(), "generate-approver")
+            .await?;
         recipes.push(store.recipe(child.id).await?);
     }
     progress(&format!("{} recipes", options.recipes));
 
     let mut models = Vec::new();
-    let statuses = [ModelStatus::Draft, ModelStatus::Staging, ModelStatus::Production, ModelStatus::Retired];
+    let statuses = [
+        ModelStatus::Draft,
+        ModelStatus::Staging,
+        ModelStatus::Production,
+        ModelStatus::Retired,
+    ];
     for i in 0..options.models {
         let recipe = rng.pick(&recipes).clone();
         let owner = *rng.pick(&["maria.chen", "sam.okafor", "lena.fischer", "raj.patel"]);
         let model = store
-            .register_model(NewModel { name: format!("gen-{tag}-model-{i:05}"), recipe_id: recipe.id, version: None, owner: owner.into() }, SEED_ACTOR)
+            .register_model(
+                NewModel {
+                    name: format!("gen-{tag}-model-{i:05}"),
+                    recipe_id: recipe.id,
+                    version: None,
+                    owner: owner.into(),
+                },
+                SEED_ACTOR,
+            )
             .await?;
         let target = *rng.pick(&statuses);
         for step in ModelStatus::ALL.iter().skip(1).take(target as usize) {
@@ -75,7 +104,17 @@ pub async fn generate(
     while written < options.runs {
         let n = BATCH.min(options.runs - written);
         let batch: Vec<BulkRun> = (0..n)
-            .map(|i| generated_run(&mut rng, &recipes, &versions, &models, now, written + i, options.runs))
+            .map(|i| {
+                generated_run(
+                    &mut rng,
+                    &recipes,
+                    &versions,
+                    &models,
+                    now,
+                    written + i,
+                    options.runs,
+                )
+            })
             .collect();
         store.insert_runs_bulk(&batch).await?;
         written += n;
@@ -95,7 +134,8 @@ pub async fn generate(
                     let s = demo_snapshot(&mut rng, *family, index as usize, per_model as usize);
                     BulkSnapshot {
                         model_id: model.id,
-                        captured_at: crate::store::now() - Duration::hours((per_model - index) as i64),
+                        captured_at: crate::store::now()
+                            - Duration::hours((per_model - index) as i64),
                         performance: s.performance,
                         drift: s.drift,
                         freshness: s.freshness,
@@ -105,10 +145,18 @@ pub async fn generate(
                 .collect();
             store.insert_snapshots_bulk(&batch).await?;
             written_snapshots += n;
-            progress(&format!("{written_snapshots} of {} snapshots", options.snapshots));
+            progress(&format!(
+                "{written_snapshots} of {} snapshots",
+                options.snapshots
+            ));
         }
     }
-    Ok(GenerateReport { recipes: options.recipes, models: options.models, runs: written, snapshots: written_snapshots })
+    Ok(GenerateReport {
+        recipes: options.recipes,
+        models: options.models,
+        runs: written,
+        snapshots: written_snapshots,
+    })
 }
 
 async fn version_ids(store: &dyn Store, recipes: &[Recipe]) -> StoreResult<Vec<i64>> {
@@ -133,18 +181,28 @@ fn generated_run(
     let created = crate::store::now() - Duration::minutes(age_minutes);
     let (model_id, recipe_idx, family) = if !models.is_empty() && rng.unit() < 0.7 {
         let (m, f) = rng.pick(models);
-        let idx = recipes.iter().position(|r| r.id == m.recipe_id).unwrap_or(0);
+        let idx = recipes
+            .iter()
+            .position(|r| r.id == m.recipe_id)
+            .unwrap_or(0);
         (Some(m.id), idx, *f)
     } else {
         let idx = rng.below(recipes.len());
         (None, idx, recipes[idx].model_family)
     };
     let status = *rng.pick(&[
-        RunStatus::Succeeded, RunStatus::Succeeded, RunStatus::Succeeded, RunStatus::Failed,
-        RunStatus::Running, RunStatus::Queued, RunStatus::Cancelled,
+        RunStatus::Succeeded,
+        RunStatus::Succeeded,
+        RunStatus::Succeeded,
+        RunStatus::Failed,
+        RunStatus::Running,
+        RunStatus::Queued,
+        RunStatus::Cancelled,
     ]);
-    let started = (status != RunStatus::Queued).then(|| created + Duration::seconds(rng.below(120) as i64));
-    let finished = (status.is_finished()).then(|| created + Duration::seconds(300 + rng.below(7200) as i64));
+    let started =
+        (status != RunStatus::Queued).then(|| created + Duration::seconds(rng.below(120) as i64));
+    let finished =
+        (status.is_finished()).then(|| created + Duration::seconds(300 + rng.below(7200) as i64));
     let _ = now;
     BulkRun {
         model_id,
@@ -156,7 +214,11 @@ fn generated_run(
         created_at: created,
         started_at: started,
         finished_at: finished,
-        metrics: if status == RunStatus::Succeeded { metrics_for(family, rng) } else { json!({}) },
+        metrics: if status == RunStatus::Succeeded {
+            metrics_for(family, rng)
+        } else {
+            json!({})
+        },
         artifacts: json!({}),
         logs: format!("[INFO] generated run {index}\n"),
     }

@@ -6,9 +6,11 @@ mod demo;
 mod generate;
 mod random;
 
-pub use baselines::{baseline_example, baseline_manifest_text, seed_baselines, Baseline, BASELINES};
+pub use baselines::{
+    BASELINES, Baseline, baseline_example, baseline_manifest_text, seed_baselines,
+};
 pub use demo::seed_demo;
-pub use generate::{generate, GenerateOptions, GenerateReport};
+pub use generate::{GenerateOptions, GenerateReport, generate};
 
 /// Who the seeded content is recorded as written by.
 pub const SEED_ACTOR: &str = "nexml-seed";
@@ -28,14 +30,21 @@ impl SeedReport {
 
     /// Lines for the terminal: what was created, or that nothing changed.
     pub fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.created.iter().map(|c| format!("created {c}")).collect();
+        let mut out: Vec<String> = self
+            .created
+            .iter()
+            .map(|c| format!("created {c}"))
+            .collect();
         if self.created.is_empty() {
             out.push(format!(
                 "nothing to do: all {} seeded items are already present",
                 self.unchanged.len()
             ));
         } else if !self.unchanged.is_empty() {
-            out.push(format!("{} already present, unchanged", self.unchanged.len()));
+            out.push(format!(
+                "{} already present, unchanged",
+                self.unchanged.len()
+            ));
         }
         out
     }

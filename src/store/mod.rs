@@ -41,11 +41,19 @@ pub trait Store: Send + Sync {
     /// A recipe by id or exact name.
     async fn find_recipe(&self, reference: &str) -> StoreResult<Recipe>;
     async fn create_recipe(&self, new: NewRecipe, actor: &str) -> StoreResult<Recipe>;
-    async fn update_recipe(&self, id: i64, changes: RecipeChanges, actor: &str)
-    -> StoreResult<Recipe>;
+    async fn update_recipe(
+        &self,
+        id: i64,
+        changes: RecipeChanges,
+        actor: &str,
+    ) -> StoreResult<Recipe>;
     async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()>;
-    async fn set_recipe_status(&self, id: i64, to: RecipeStatus, actor: &str)
-    -> StoreResult<Recipe>;
+    async fn set_recipe_status(
+        &self,
+        id: i64,
+        to: RecipeStatus,
+        actor: &str,
+    ) -> StoreResult<Recipe>;
     async fn children(&self, id: i64) -> StoreResult<Vec<Recipe>>;
 
     // Versions
@@ -78,7 +86,8 @@ pub trait Store: Send + Sync {
     async fn model(&self, id: i64) -> StoreResult<Model>;
     async fn find_model(&self, reference: &str) -> StoreResult<Model>;
     async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model>;
-    async fn update_model(&self, id: i64, changes: ModelChanges, actor: &str) -> StoreResult<Model>;
+    async fn update_model(&self, id: i64, changes: ModelChanges, actor: &str)
+    -> StoreResult<Model>;
     async fn set_model_status(&self, id: i64, to: ModelStatus, actor: &str) -> StoreResult<Model>;
 
     // Runs
@@ -90,8 +99,12 @@ pub trait Store: Send + Sync {
     // Monitoring
     /// Newest first, at most `limit`.
     async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>>;
-    async fn add_snapshot(&self, model_id: i64, new: NewSnapshot, actor: &str)
-    -> StoreResult<Snapshot>;
+    async fn add_snapshot(
+        &self,
+        model_id: i64,
+        new: NewSnapshot,
+        actor: &str,
+    ) -> StoreResult<Snapshot>;
 
     // Audit
     /// Oldest first.

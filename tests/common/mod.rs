@@ -1,0 +1,153 @@
+//! Test databases on every compiled backend: SQLite always, PostgreSQL when
+//! reachable (required when NEXML_REQUIRE_POSTGRES=1, as in CI).
+
+#![allow(dead_code)]
+
+use nexml::store::{self, Store};
+use std::sync::Arc;
+#[cfg(feature = "postgres")]
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct TestDb {
+    pub name: &'static str,
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+    #[cfg(feature = "postgres")]
+    pg_database: Option<String>,
+}
+
+#[cfg(feature = "postgres")]
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("NEXML_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_required() -> bool {
+    std::env::var("NEXML_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// A fresh SQLite database in a temporary folder.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let store = store::open(&url).await.expect("open sqlite");
+    TestDb {
+        name: "sqlite",
+        url,
+        store,
+        _dir: Some(dir),
+        #[cfg(feature = "postgres")]
+        pg_database: None,
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` (with a printed notice) when the
+/// server is unreachable and not required.
+#[cfg(feature = "postgres")]
+pub async fn postgres(label: &str) -> Option<TestDb> {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(c) => c,
+        Err(e) => {
+            if postgres_required() {
+                panic!(
+                    "PostgreSQL is required (NEXML_REQUIRE_POSTGRES=1) but unreachable at {admin}: {e}"
+                );
+            }
+            eprintln!("notice: skipping PostgreSQL for {label}: unreachable at {admin}: {e}");
+            return None;
+        }
+    };
+    let db = format!(
+        "nexml_test_{}_{}_{}",
+        // PostgreSQL cuts names at 63 bytes; pid and counter keep them unique.
+        label
+            .chars()
+            .take(24)
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let url = format!("{base}/{db}");
+    let store = store::open(&url).await.expect("open postgres");
+    Some(TestDb {
+        name: "postgres",
+        url,
+        store,
+        _dir: None,
+        pg_database: Some(db),
+    })
+}
+
+/// Every backend compiled in and available, each with a fresh database.
+pub async fn backends(label: &str) -> Vec<TestDb> {
+    let mut out = Vec::new();
+    #[cfg(feature = "sqlite")]
+    out.push(sqlite().await);
+    #[cfg(feature = "postgres")]
+    if let Some(db) = postgres(label).await {
+        out.push(db);
+    }
+    let _ = label;
+    out
+}
+
+impl TestDb {
+    /// Runs raw SQL on a separate connection, as another client would.
+    pub async fn raw_execute(&self, sql: &str) -> Result<u64, String> {
+        use sqlx::Connection;
+        #[cfg(feature = "sqlite")]
+        if self.name == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            return sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string());
+        }
+        #[cfg(feature = "postgres")]
+        {
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "postgres"))]
+        Err("no backend".into())
+    }
+
+    /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
+    pub async fn cleanup(self) {
+        #[cfg(feature = "postgres")]
+        if let Some(db) = &self.pg_database {
+            use sqlx::Connection;
+            drop(self.store);
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}

@@ -1,0 +1,892 @@
+//! One contract for the store, run against SQLite and PostgreSQL.
+
+mod common;
+
+use common::TestDb;
+use nexml::domain::kinds::Bump;
+use nexml::domain::version::BumpChoice;
+use nexml::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use nexml::seed::{baseline_manifest_text, seed_baselines};
+use nexml::store::ops::clone_recipe;
+use nexml::store::*;
+use serde_json::{Value, json};
+
+/// Runs an `async fn(&TestDb)` scenario on every available backend.
+macro_rules! contract {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_every_backend() {
+                for db in super::common::backends(stringify!($scenario)).await {
+                    eprintln!("{} on {}", stringify!($scenario), db.name);
+                    super::$scenario(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        }
+    )+};
+}
+
+contract!(
+    seeding_is_idempotent_and_lists_filter,
+    clone_pins_the_parent_and_records_an_overlay,
+    commits_bump_by_the_rule_and_identical_commits_create_nothing,
+    invalid_manifests_are_refused_and_nothing_is_written,
+    approval_and_four_eyes,
+    models_come_from_approved_versions_and_follow_their_lifecycle,
+    runs_follow_their_lifecycle_and_collect_metrics_and_logs,
+    deletion_is_refused_while_something_depends_on_the_recipe,
+    versions_and_audit_cannot_be_changed_behind_the_store,
+    archived_recipes_take_no_versions_or_models,
+    snapshots_and_examples_round_trip,
+    concurrent_commits_get_distinct_versions,
+    levels_and_families_are_enforced,
+);
+
+fn pricing_manifest() -> Value {
+    serde_json::from_str(baseline_manifest_text(ModelFamily::Pricing)).unwrap()
+}
+
+async fn seeded(db: &TestDb) -> Recipe {
+    seed_baselines(db.store.as_ref()).await.unwrap();
+    db.store
+        .find_recipe("Pricing Optimization Baseline v1")
+        .await
+        .unwrap()
+}
+
+fn all() -> RecipeQuery {
+    RecipeQuery {
+        limit: 100,
+        ..Default::default()
+    }
+}
+
+async fn seeding_is_idempotent_and_lists_filter(db: &TestDb) {
+    let s = db.store.as_ref();
+    let first = seed_baselines(s).await.unwrap();
+    assert_eq!(first.created.len(), 4);
+    let again = seed_baselines(s).await.unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.unchanged.len(), 4);
+
+    let page = s.list_recipes(&all()).await.unwrap();
+    assert_eq!(page.total, 4);
+    assert!(page.items.iter().all(|r| r.status == RecipeStatus::Approved
+        && r.level == RecipeLevel::Baseline
+        && r.latest_version.as_deref() == Some("1.0.0")
+        && r.approved_version.as_deref() == Some("1.0.0")));
+
+    let pricing = s
+        .list_recipes(&RecipeQuery {
+            family: Some(ModelFamily::Pricing),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(pricing.total, 1);
+    assert_eq!(pricing.items[0].name, "Pricing Optimization Baseline v1");
+
+    // Search is case-insensitive across name, family and tags.
+    for text in ["PRICING OPT", "location_scoring", "lightgbm"] {
+        let found = s
+            .list_recipes(&RecipeQuery {
+                search: Some(text.into()),
+                ..all()
+            })
+            .await
+            .unwrap();
+        assert!(found.total >= 1, "search {text}");
+    }
+    let none = s
+        .list_recipes(&RecipeQuery {
+            search: Some("100%_nothing".into()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(none.total, 0);
+
+    // Paging keeps the total.
+    let page2 = s
+        .list_recipes(&RecipeQuery {
+            limit: 3,
+            offset: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page2.items.len(), page2.total), (1, 4));
+
+    let example = s.example(pricing.items[0].id).await.unwrap().unwrap();
+    assert!(example.sample_rows_json.as_array().unwrap().len() >= 5);
+}
+
+async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let child = clone_recipe(s, &base, "Retail Dynamic Pricing v1", None, None, "alice")
+        .await
+        .unwrap();
+    assert_eq!(child.level, RecipeLevel::Industry);
+    assert_eq!(child.parent_id, Some(base.id));
+    assert_eq!(child.status, RecipeStatus::Draft);
+    let v = s.version(child.id, None).await.unwrap();
+    assert_eq!(v.version_number, "1.0.0");
+    assert_eq!(v.parent_version_number.as_deref(), Some("1.0.0"));
+    assert_eq!(
+        v.manifest_json["metadata"]["name"],
+        "Retail Dynamic Pricing v1"
+    );
+    assert_eq!(
+        v.overlay_json,
+        Some(json!({"metadata": {"name": "Retail Dynamic Pricing v1"}}))
+    );
+    assert_eq!(s.children(base.id).await.unwrap()[0].id, child.id);
+
+    // A client below the industry recipe; nothing below client.
+    let client = clone_recipe(s, &child, "Acme Pricing", None, None, "alice")
+        .await
+        .unwrap();
+    assert_eq!(client.level, RecipeLevel::Client);
+    let err = clone_recipe(s, &client, "Too Deep", None, None, "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no level below"), "{err}");
+}
+
+async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+        .await
+        .unwrap();
+    let v1 = s.version(child.id, None).await.unwrap();
+
+    let commit = |manifest: Value, bump: BumpChoice| NewVersion {
+        recipe_id: child.id,
+        manifest,
+        bump,
+        change_note: "note".into(),
+        parent_version_id: None,
+    };
+
+    let mut added = v1.manifest_json.clone();
+    added["metadata"]["x_region"] = json!("emea");
+    let out = s
+        .commit_version(commit(added.clone(), BumpChoice::Auto), "alice")
+        .await
+        .unwrap();
+    let CommitOutcome::Created { version } = out else {
+        panic!("expected a new version")
+    };
+    assert_eq!(
+        (version.version_number.as_str(), version.bump),
+        ("1.1.0", Bump::Minor)
+    );
+    // diff_from_prev is the RFC 6902 patch from the previous version.
+    let patch: json_patch::Patch = serde_json::from_value(version.diff_from_prev.clone()).unwrap();
+    let mut rebuilt = v1.manifest_json.clone();
+    json_patch::patch(&mut rebuilt, &patch).unwrap();
+    assert_eq!(rebuilt, added);
+    // The overlay on the pinned parent version gives back the manifest.
+    let parent_manifest = s
+        .version(base.id, Some("1.0.0"))
+        .await
+        .unwrap()
+        .manifest_json;
+    let overlay = version.overlay_json.clone().unwrap();
+    assert_eq!(
+        nexml::domain::diff::merge(&parent_manifest, &overlay),
+        added
+    );
+
+    let mut changed = added.clone();
+    changed["metadata"]["description"] = json!("tuned for retail");
+    let out = s
+        .commit_version(commit(changed.clone(), BumpChoice::Auto), "alice")
+        .await
+        .unwrap();
+    assert_eq!(out.version().version_number, "1.1.1");
+
+    let mut removed = changed.clone();
+    removed["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x_region");
+    let out = s
+        .commit_version(commit(removed.clone(), BumpChoice::Auto), "alice")
+        .await
+        .unwrap();
+    assert_eq!(out.version().version_number, "2.0.0");
+
+    let out = s
+        .commit_version(commit(removed.clone(), BumpChoice::Auto), "alice")
+        .await
+        .unwrap();
+    assert!(matches!(out, CommitOutcome::Unchanged { .. }));
+    assert_eq!(out.version().version_number, "2.0.0");
+
+    let mut small = removed.clone();
+    small["metadata"]["description"] = json!("x");
+    let out = s
+        .commit_version(commit(small, BumpChoice::Major), "bob")
+        .await
+        .unwrap();
+    assert_eq!(out.version().version_number, "3.0.0");
+
+    let versions = s.versions(child.id).await.unwrap();
+    let numbers: Vec<&str> = versions.iter().map(|v| v.version_number.as_str()).collect();
+    assert_eq!(numbers, ["3.0.0", "2.0.0", "1.1.1", "1.1.0", "1.0.0"]);
+    assert_eq!(versions[0].created_by, "bob");
+    // Stored manifests compare equal as values (JSONB may reorder keys).
+    assert_eq!(
+        s.version(child.id, Some("2.0.0"))
+            .await
+            .unwrap()
+            .manifest_json,
+        removed
+    );
+}
+
+async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let mut bad = pricing_manifest();
+    bad["deployment"]["mode"] = json!("sometimes");
+    bad.as_object_mut().unwrap().remove("lineage");
+    let err = s
+        .commit_version(
+            NewVersion {
+                recipe_id: base.id,
+                manifest: bad.clone(),
+                bump: BumpChoice::Auto,
+                change_note: String::new(),
+                parent_version_id: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("/deployment/mode"), "{text}");
+    assert!(text.contains("lineage"), "{text}");
+    assert_eq!(s.versions(base.id).await.unwrap().len(), 1);
+
+    let err = s
+        .create_recipe(
+            NewRecipe {
+                name: "Broken".into(),
+                model_family: ModelFamily::Pricing,
+                level: RecipeLevel::Baseline,
+                parent_id: None,
+                tags: vec![],
+                manifest: bad,
+                change_note: String::new(),
+                approved: false,
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidManifest(_)));
+    assert_eq!(s.list_recipes(&all()).await.unwrap().total, 4);
+    assert!(s.audit("recipe", 5).await.unwrap().is_empty());
+}
+
+async fn approval_and_four_eyes(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+        .await
+        .unwrap();
+    let four_eyes = Governance {
+        distinct_approver: true,
+    };
+    let err = s
+        .approve_version(child.id, None, four_eyes, "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("four-eyes"), "{err}");
+    assert!(
+        s.version(child.id, None)
+            .await
+            .unwrap()
+            .approved_by
+            .is_none()
+    );
+
+    let v = s
+        .approve_version(child.id, None, four_eyes, "bob")
+        .await
+        .unwrap();
+    assert_eq!(v.approved_by.as_deref(), Some("bob"));
+    let child = s.recipe(child.id).await.unwrap();
+    assert_eq!(child.status, RecipeStatus::Approved);
+    assert!(!child.changes_pending());
+
+    let err = s
+        .approve_version(child.id, Some("1.0.0"), four_eyes, "carol")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already approved"), "{err}");
+
+    // A new version after approval is a pending draft; the approved one stays.
+    let mut m = v.manifest_json.clone();
+    m["metadata"]["description"] = json!("next");
+    s.commit_version(
+        NewVersion {
+            recipe_id: child.id,
+            manifest: m,
+            bump: BumpChoice::Auto,
+            change_note: String::new(),
+            parent_version_id: None,
+        },
+        "alice",
+    )
+    .await
+    .unwrap();
+    let child = s.recipe(child.id).await.unwrap();
+    assert!(child.changes_pending());
+    assert_eq!(child.approved_version.as_deref(), Some("1.0.0"));
+    assert_eq!(child.latest_version.as_deref(), Some("1.0.1"));
+    let log = s.audit("recipe_version", v.version_id).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "approve" && e.actor == "bob")
+    );
+}
+
+async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+        .await
+        .unwrap();
+    let new = |name: &str, recipe_id: i64, version: Option<&str>| NewModel {
+        name: name.into(),
+        recipe_id,
+        version: version.map(String::from),
+        owner: "alice".into(),
+    };
+    let err = s
+        .register_model(new("m1", child.id, None), "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no approved version"), "{err}");
+    let err = s
+        .register_model(new("m1", child.id, Some("1.0.0")), "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is not approved"), "{err}");
+
+    let model = s
+        .register_model(new("m1", base.id, None), "alice")
+        .await
+        .unwrap();
+    assert_eq!(model.status, ModelStatus::Draft);
+    assert_eq!(model.recipe_version, "1.0.0");
+    assert_eq!(model.model_family, ModelFamily::Pricing);
+    let dup = s
+        .register_model(new("m1", base.id, None), "alice")
+        .await
+        .unwrap_err();
+    assert!(dup.to_string().contains("already exists"), "{dup}");
+
+    let err = s
+        .set_model_status(model.id, ModelStatus::Production, "alice")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "model is draft: cannot move to production (allowed next: staging)"
+    );
+    for to in [
+        ModelStatus::Staging,
+        ModelStatus::Draft,
+        ModelStatus::Staging,
+        ModelStatus::Production,
+        ModelStatus::Retired,
+    ] {
+        assert_eq!(
+            s.set_model_status(model.id, to, "alice")
+                .await
+                .unwrap()
+                .status,
+            to
+        );
+    }
+    let err = s
+        .set_model_status(model.id, ModelStatus::Staging, "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("retired is final"), "{err}");
+    let history = s.audit("model", model.id).await.unwrap();
+    assert_eq!(history.iter().filter(|e| e.action == "status").count(), 5);
+
+    let updated = s
+        .update_model(
+            model.id,
+            ModelChanges {
+                owner: Some("bob".into()),
+                name: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.owner, "bob");
+    let page = s
+        .list_models(&ModelQuery {
+            status: Some(ModelStatus::Retired),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+}
+
+async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let run = s
+        .create_run(
+            NewRun {
+                recipe_id: base.id,
+                version: None,
+                model_id: None,
+                run_type: RunType::Train,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.status, RunStatus::Queued);
+    assert_eq!(run.recipe_version, "1.0.0");
+    assert!(run.started_at.is_none());
+
+    let err = s
+        .update_run(
+            run.id,
+            RunChanges {
+                status: Some(RunStatus::Succeeded),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("allowed next: running, cancelled"),
+        "{err}"
+    );
+
+    let running = s
+        .update_run(
+            run.id,
+            RunChanges {
+                status: Some(RunStatus::Running),
+                append_log: Some("epoch 1".into()),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert!(running.started_at.is_some() && running.finished_at.is_none());
+    let done = s
+        .update_run(
+            run.id,
+            RunChanges {
+                status: Some(RunStatus::Succeeded),
+                metrics: Some(json!({"mape": 0.11})),
+                artifacts: Some(json!({"model": "s3://b/model.pkl"})),
+                append_log: Some("done\n".into()),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert!(done.finished_at.is_some());
+    assert_eq!(done.logs_text, "epoch 1\ndone\n");
+    let more = s
+        .update_run(
+            run.id,
+            RunChanges {
+                metrics: Some(json!({"rmse": 4.2})),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(more.metrics_json, json!({"mape": 0.11, "rmse": 4.2}));
+    let err = s
+        .update_run(
+            run.id,
+            RunChanges {
+                metrics: Some(json!([1])),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("metrics must be a JSON object"));
+    let err = s
+        .update_run(
+            run.id,
+            RunChanges {
+                status: Some(RunStatus::Running),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("succeeded is final"), "{err}");
+
+    let page = s
+        .list_runs(&RunQuery {
+            status: Some(RunStatus::Succeeded),
+            run_type: Some(RunType::Train),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].headline_metric(), Some(("mape".into(), 0.11)));
+}
+
+async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+        .await
+        .unwrap();
+    s.register_model(
+        NewModel {
+            name: "m".into(),
+            recipe_id: base.id,
+            version: None,
+            owner: "a".into(),
+        },
+        "alice",
+    )
+    .await
+    .unwrap();
+    let err = s.delete_recipe(base.id, "alice").await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("1 child recipe (Child)") && text.contains("1 model (m)"),
+        "{text}"
+    );
+    assert!(s.recipe(base.id).await.is_ok());
+
+    // A recipe nothing depends on goes, with its versions.
+    s.delete_recipe(child.id, "alice").await.unwrap();
+    assert!(matches!(
+        s.recipe(child.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        s.audit("recipe", child.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "delete")
+    );
+}
+
+async fn versions_and_audit_cannot_be_changed_behind_the_store(db: &TestDb) {
+    seeded(db).await;
+    let err = db
+        .raw_execute("UPDATE ml_recipe_version SET change_note = 'sneaky'")
+        .await
+        .unwrap_err();
+    assert!(err.contains("immutable"), "{err}");
+    let err = db
+        .raw_execute("DELETE FROM ml_recipe_version")
+        .await
+        .unwrap_err();
+    assert!(err.contains("immutable"), "{err}");
+    let err = db.raw_execute("DELETE FROM ml_audit").await.unwrap_err();
+    assert!(err.contains("append-only"), "{err}");
+    let err = db
+        .raw_execute("UPDATE ml_recipe SET status = 'published'")
+        .await
+        .unwrap_err();
+    assert!(err.to_lowercase().contains("check"), "{err}");
+}
+
+async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let archived = s
+        .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
+        .await
+        .unwrap();
+    assert_eq!(archived.status, RecipeStatus::Archived);
+    let mut m = pricing_manifest();
+    m["metadata"]["description"] = json!("x");
+    let err = s
+        .commit_version(
+            NewVersion {
+                recipe_id: base.id,
+                manifest: m,
+                bump: BumpChoice::Auto,
+                change_note: String::new(),
+                parent_version_id: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("archived"), "{err}");
+    let err = s
+        .register_model(
+            NewModel {
+                name: "m".into(),
+                recipe_id: base.id,
+                version: None,
+                owner: "a".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("archived"), "{err}");
+    let err = s
+        .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("allowed next: draft"), "{err}");
+    let restored = s
+        .set_recipe_status(base.id, RecipeStatus::Draft, "alice")
+        .await
+        .unwrap();
+    assert_eq!(restored.status, RecipeStatus::Draft);
+}
+
+async fn snapshots_and_examples_round_trip(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let model = s
+        .register_model(
+            NewModel {
+                name: "m".into(),
+                recipe_id: base.id,
+                version: None,
+                owner: "a".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T06:00:00.123456789Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    const MAPES: [f64; 3] = [0.10, 0.11, 0.12];
+    for day in 0..3 {
+        s.add_snapshot(
+            model.id,
+            NewSnapshot {
+                captured_at: t0 + chrono::Duration::days(day),
+                performance: json!({"mape": MAPES[day as usize]}),
+                drift: json!({"price": {"psi": 0.05}}),
+                freshness: json!({"staleness_hours": 3}),
+                alerts: json!([]),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    }
+    let snaps = s.snapshots(model.id, 2).await.unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[0].performance_metrics_json, json!({"mape": 0.12}));
+    // Microseconds survive on both backends; nanoseconds are truncated.
+    assert_eq!(snaps[1].captured_at.timestamp_subsec_micros(), 123456);
+    assert_eq!(snaps[1].captured_at.timestamp_subsec_nanos(), 123456000);
+    let err = s
+        .add_snapshot(
+            model.id,
+            NewSnapshot {
+                captured_at: t0,
+                performance: json!(1),
+                drift: json!({}),
+                freshness: json!({}),
+                alerts: json!([]),
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("performance must be a JSON object")
+    );
+
+    let ex = s
+        .put_example(
+            base.id,
+            NewExample {
+                dataset_schema: json!({"columns": []}),
+                sample_rows: json!([{"a": 1}]),
+                example_run: json!({}),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ex.sample_rows_json, json!([{"a": 1}]));
+    let err = s
+        .put_example(
+            base.id,
+            NewExample {
+                dataset_schema: json!({}),
+                sample_rows: json!({}),
+                example_run: json!({}),
+            },
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sample_rows must be an array"));
+}
+
+/// Several writers (separate connections pools, as separate processes would
+/// have) commit to one recipe at once: every commit lands with its own number,
+/// or is told to try again and does.
+async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
+    let base = seeded(db).await;
+    const WRITERS: usize = 4;
+    const COMMITS: usize = 10;
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let store = nexml::store::open(&db.url).await.unwrap();
+        let manifest = pricing_manifest();
+        let recipe_id = base.id;
+        tasks.push(tokio::spawn(async move {
+            let mut retries = 0;
+            for c in 0..COMMITS {
+                let mut m = manifest.clone();
+                m["metadata"]["description"] = json!(format!("writer {w} commit {c}"));
+                loop {
+                    let out = store
+                        .commit_version(
+                            NewVersion {
+                                recipe_id,
+                                manifest: m.clone(),
+                                bump: BumpChoice::Patch,
+                                change_note: String::new(),
+                                parent_version_id: None,
+                            },
+                            "w",
+                        )
+                        .await;
+                    match out {
+                        Ok(CommitOutcome::Created { .. }) => break,
+                        Ok(CommitOutcome::Unchanged { .. }) => {
+                            panic!("unique manifests never match")
+                        }
+                        Err(StoreError::Busy(_)) => retries += 1,
+                        Err(e) => panic!("writer {w}: {e}"),
+                    }
+                }
+            }
+            retries
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let versions = db.store.versions(base.id).await.unwrap();
+    assert_eq!(versions.len(), 1 + WRITERS * COMMITS);
+    let mut numbers: Vec<String> = versions.iter().map(|v| v.version_number.clone()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 1 + WRITERS * COMMITS);
+    assert_eq!(
+        versions[0].version_number,
+        format!("1.0.{}", WRITERS * COMMITS)
+    );
+}
+
+async fn levels_and_families_are_enforced(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let forecasting = s.find_recipe("Forecasting Baseline v1").await.unwrap();
+    let new = |level, parent_id, family, manifest: Value| NewRecipe {
+        name: "X".into(),
+        model_family: family,
+        level,
+        parent_id,
+        tags: vec![],
+        manifest,
+        change_note: String::new(),
+        approved: false,
+    };
+    let err = s
+        .create_recipe(
+            new(
+                RecipeLevel::Client,
+                Some(base.id),
+                ModelFamily::Pricing,
+                pricing_manifest(),
+            ),
+            "a",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("must be a industry recipe")
+            || err.to_string().contains("parent must be"),
+        "{err}"
+    );
+    let err = s
+        .create_recipe(
+            new(
+                RecipeLevel::Industry,
+                None,
+                ModelFamily::Pricing,
+                pricing_manifest(),
+            ),
+            "a",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("needs a baseline parent"), "{err}");
+    let err = s
+        .create_recipe(
+            new(
+                RecipeLevel::Industry,
+                Some(forecasting.id),
+                ModelFamily::Pricing,
+                pricing_manifest(),
+            ),
+            "a",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("must be a forecasting recipe"),
+        "{err}"
+    );
+    let err = s
+        .create_recipe(
+            new(
+                RecipeLevel::Baseline,
+                None,
+                ModelFamily::Forecasting,
+                pricing_manifest(),
+            ),
+            "a",
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("/metadata/model_family"), "{err}");
+    assert_eq!(s.list_recipes(&all()).await.unwrap().total, 4);
+}
