@@ -3,6 +3,7 @@
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use directories::ProjectDirs;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn project_dirs() -> Option<ProjectDirs> {
@@ -36,10 +37,35 @@ pub fn login_name() -> String {
 }
 
 /// The user's configuration file (TOML).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub governance: GovernanceConfig,
+    /// "dark" (default) or "light"; NO_COLOR in the environment wins.
+    pub theme: ThemeName,
+    /// Click to select, wheel to scroll.
+    pub mouse: bool,
+    /// Key overrides: `[keys.CONTEXT] command = ["key", ...]`.
+    pub keys: BTreeMap<String, BTreeMap<String, toml::Value>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            governance: GovernanceConfig::default(),
+            theme: ThemeName::Dark,
+            mouse: true,
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -70,11 +96,17 @@ impl Config {
     }
 
     /// Parses config text; errors name the line, column and key.
+    /// Key bindings are checked too, so the app never starts half-configured.
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             format!("{line}:{col}: {}", e.message().trim())
-        })
+        })?;
+        if let Err(e) = crate::tui::keymap::Keymap::load(&config.keys) {
+            let line = key_line(text, &e).unwrap_or(1);
+            return Err(format!("{line}: {e}"));
+        }
+        Ok(config)
     }
 
     pub fn governance(&self) -> crate::store::Governance {
@@ -82,6 +114,18 @@ impl Config {
             distinct_approver: self.governance.distinct_approver,
         }
     }
+}
+
+/// The line of the `[keys.*]` entry an error message names, to point at it.
+fn key_line(text: &str, message: &str) -> Option<usize> {
+    let name = message.split('\'').nth(1)?;
+    text.lines()
+        .position(|l| {
+            l.trim_start().starts_with(name)
+                || l.contains(&format!("\"{name}\""))
+                || l.contains(&format!("keys.{name}"))
+        })
+        .map(|i| i + 1)
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -104,6 +148,15 @@ mod tests {
     fn governance_parses() {
         let c = Config::parse("[governance]\ndistinct_approver = true\n").unwrap();
         assert!(c.governance.distinct_approver);
+    }
+
+    #[test]
+    fn bad_key_bindings_are_named_with_their_line() {
+        let err = Config::parse("theme = \"light\"\n[keys.library]\nfilter = [\"hyper-f\"]\n")
+            .unwrap_err();
+        assert!(err.starts_with("3: keys.library.filter: unknown key 'hyper-f'"), "{err}");
+        let c = Config::parse("theme = \"light\"\nmouse = false\n").unwrap();
+        assert_eq!((c.theme, c.mouse), (ThemeName::Light, false));
     }
 
     #[test]

@@ -65,9 +65,7 @@ async fn run(cli: Cli) -> Result<()> {
             seed::seed_baselines(ctx.store.as_ref())
                 .await
                 .wrap_err("seeding the baselines")?;
-            color_eyre::eyre::bail!(
-                "the terminal app is not built yet; use the subcommands (nexml --help)"
-            )
+            nexml::tui::run(ctx.store.clone(), &ctx.config, &ctx.user).await
         }
     }
 }
@@ -81,7 +79,7 @@ async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
         return cli::output::print_json(&report);
     }
     for line in report.lines() {
-        println!("{line}");
+        cli::output::write_out(format_args!("{line}\n"));
     }
     Ok(())
 }

@@ -51,6 +51,16 @@ pub fn pad(text: &str, cols: usize) -> String {
     }
 }
 
+/// "42s", "3m07s", "2h05m"; "-" when unknown.
+pub fn duration(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "-".into(),
+        Some(s) if s < 60 => format!("{s}s"),
+        Some(s) if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        Some(s) => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! The command line, as clap parses it.
 
+use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -146,7 +147,7 @@ pub enum RecipeCommand {
         manifest: PathBuf,
         /// patch, minor, major or auto (major: key removed or type changed; minor: key added)
         #[arg(long, default_value = "auto")]
-        bump: String,
+        bump: BumpChoice,
         #[arg(long, default_value = "")]
         note: String,
     },

@@ -1,8 +1,26 @@
 //! Headless subcommands: parse arguments, call the store, print a table or JSON.
 
+/// `print!` to standard output through `output::write_out`, which ends quietly
+/// on a closed pipe instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` through `output::write_out`; see `out!`.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 pub mod args;
 mod model;
-mod monitor;
+pub mod monitor;
 pub mod output;
 mod recipe;
 mod run;
@@ -53,7 +71,7 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
     if ctx.json {
         return output::print_json(&report);
     }
-    println!(
+    outln!(
         "generated {} recipes, {} models, {} runs, {} snapshots in {:.1} s",
         report.recipes,
         report.models,

@@ -30,6 +30,7 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     search,
                     limit: paging.limit,
                     offset: paging.offset,
+                    reverse: false,
                 })
                 .await?;
             if ctx.json {
@@ -49,19 +50,19 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     m.recipe_version.clone(),
                 ]);
             }
-            println!("{}", t.render());
-            println!("{} of {} models", page.items.len(), thousands(page.total));
+            outln!("{}", t.render());
+            outln!("{} of {} models", page.items.len(), thousands(page.total));
         }
         ModelCommand::Show { reference } => {
             let model = store.find_model(&reference).await?;
             if ctx.json {
                 return print_json(&model);
             }
-            println!("{}", model_fields(&model));
+            outln!("{}", model_fields(&model));
             let history = store.audit("model", model.id).await?;
-            println!("\nhistory:");
+            outln!("\nhistory:");
             for e in history {
-                println!(
+                outln!(
                     "  {}  {:<8}  {}  {}",
                     time(&e.at),
                     e.action,
@@ -111,7 +112,7 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&model);
             }
-            println!("model '{}': {from} -> {}", model.name, model.status);
+            outln!("model '{}': {from} -> {}", model.name, model.status);
         }
     }
     Ok(())
@@ -121,9 +122,14 @@ fn report(ctx: &Context, model: &Model, verb: &str) -> Result<()> {
     if ctx.json {
         return print_json(model);
     }
-    println!(
+    outln!(
         "{verb} model '{}' (id {}, {}, from '{}' {}, owner {})",
-        model.name, model.id, model.status, model.recipe_name, model.recipe_version, model.owner
+        model.name,
+        model.id,
+        model.status,
+        model.recipe_name,
+        model.recipe_version,
+        model.owner
     );
     Ok(())
 }

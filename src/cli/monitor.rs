@@ -29,7 +29,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     s.id.to_string(),
                     time(&s.captured_at),
                     compact(&s.performance_metrics_json),
-                    worst_drift(&s.drift_metrics_json),
+                    worst_drift(s),
                     s.data_freshness_json
                         .get("staleness_hours")
                         .map(|v| v.to_string())
@@ -41,8 +41,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                         .to_string(),
                 ]);
             }
-            println!("{}", t.render());
-            println!("{} snapshots of '{}'", snapshots.len(), model.name);
+            outln!("{}", t.render());
+            outln!("{} snapshots of '{}'", snapshots.len(), model.name);
         }
         MonitorCommand::Add { model, snapshot } => {
             let model = store.find_model(&model).await?;
@@ -71,7 +71,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&saved);
             }
-            println!(
+            outln!(
                 "added snapshot {} to '{}' at {}",
                 saved.id,
                 model.name,
@@ -101,20 +101,8 @@ fn compact(v: &Value) -> String {
 }
 
 /// The highest drift score among a snapshot's columns, as "column score".
-pub fn worst_drift(v: &Value) -> String {
-    let Some(o) = v.as_object() else {
-        return "-".into();
-    };
-    o.iter()
-        .filter_map(|(k, v)| {
-            let score = v
-                .get("psi")
-                .or(v.get("score"))
-                .and_then(Value::as_f64)
-                .or(v.as_f64())?;
-            Some((k, score))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(k, s)| format!("{k} {s:.3}"))
+pub fn worst_drift(s: &crate::store::Snapshot) -> String {
+    s.worst_drift()
+        .map(|(k, v)| format!("{k} {v:.3}"))
         .unwrap_or("-".into())
 }

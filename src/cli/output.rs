@@ -65,8 +65,23 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
 }
 
 pub fn print_json<T: Serialize>(value: &T) -> color_eyre::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// Writes to standard output. When the reader has gone away (`nexml ... | head`)
+/// the process ends quietly with status 0, as `cat` does, instead of panicking
+/// the way `println!` would; any other write error ends it with status 1.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(1);
+    }
 }
 
 pub fn opt<T: ToString>(v: &Option<T>) -> String {

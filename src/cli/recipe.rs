@@ -5,7 +5,6 @@ use super::output::{Table, fields, opt, print_json, thousands, time};
 use super::{Context, read_input, read_json};
 use crate::domain::RecipeStatus;
 use crate::domain::manifest;
-use crate::domain::version::BumpChoice;
 use crate::store::ops::clone_recipe;
 use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
@@ -33,6 +32,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     search,
                     limit: paging.limit,
                     offset: paging.offset,
+                    reverse: false,
                 })
                 .await?;
             if ctx.json {
@@ -52,8 +52,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     time(&r.updated_at),
                 ]);
             }
-            println!("{}", t.render());
-            println!("{} of {} recipes", page.items.len(), thousands(page.total));
+            outln!("{}", t.render());
+            outln!("{} of {} recipes", page.items.len(), thousands(page.total));
         }
         RecipeCommand::Show { reference } => {
             let recipe = store.find_recipe(&reference).await?;
@@ -123,7 +123,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&serde_json::json!({"deleted": recipe.id, "name": recipe.name}));
             }
-            println!("deleted recipe '{}' ({})", recipe.name, recipe.id);
+            outln!("deleted recipe '{}' ({})", recipe.name, recipe.id);
         }
         RecipeCommand::Clone {
             reference,
@@ -141,7 +141,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 let rows: Vec<VersionSummary> = versions.iter().map(VersionSummary::from).collect();
                 return print_json(&rows);
             }
-            println!("{}", versions_table(&versions).render());
+            outln!("{}", versions_table(&versions).render());
         }
         RecipeCommand::Version { reference, version } => {
             let recipe = store.find_recipe(&reference).await?;
@@ -149,8 +149,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&v);
             }
-            println!("{}", version_fields(&recipe, &v));
-            println!("{}", crate::domain::diff::pretty(&v.manifest_json));
+            outln!("{}", version_fields(&recipe, &v));
+            outln!("{}", crate::domain::diff::pretty(&v.manifest_json));
         }
         RecipeCommand::Commit {
             reference,
@@ -158,7 +158,6 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             bump,
             note,
         } => {
-            let bump: BumpChoice = bump.parse().map_err(|e: String| eyre!(e))?;
             let recipe = store.find_recipe(&reference).await?;
             let text = read_input(&path)?;
             let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
@@ -178,16 +177,17 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 return print_json(&outcome);
             }
             match outcome {
-                CommitOutcome::Created { version } => println!(
+                CommitOutcome::Created { version } => outln!(
                     "committed '{}' {} ({} bump, {} changes)",
                     recipe.name,
                     version.version_number,
                     version.bump,
                     version.diff_from_prev.as_array().map(Vec::len).unwrap_or(0)
                 ),
-                CommitOutcome::Unchanged { version } => println!(
+                CommitOutcome::Unchanged { version } => outln!(
                     "no change: the manifest is identical to '{}' {}; nothing was committed",
-                    recipe.name, version.version_number
+                    recipe.name,
+                    version.version_number
                 ),
             }
         }
@@ -204,9 +204,11 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&VersionSummary::from(&v));
             }
-            println!(
+            outln!(
                 "approved '{}' {} (by {})",
-                recipe.name, v.version_number, ctx.user
+                recipe.name,
+                v.version_number,
+                ctx.user
             );
         }
         RecipeCommand::Archive { reference } => {
@@ -243,7 +245,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&example);
             }
-            println!("synthetic example of '{}'\n", recipe.name);
+            outln!("synthetic example of '{}'\n", recipe.name);
             let mut t = Table::new(&["column", "type", "description"]);
             for c in example.dataset_schema_json["columns"]
                 .as_array()
@@ -256,8 +258,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     c["description"].as_str().unwrap_or("").into(),
                 ]);
             }
-            println!("{}\n", t.render());
-            println!(
+            outln!("{}\n", t.render());
+            outln!(
                 "sample rows: {}",
                 example
                     .sample_rows_json
@@ -265,7 +267,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     .map(Vec::len)
                     .unwrap_or(0)
             );
-            println!(
+            outln!(
                 "example run:\n{}",
                 crate::domain::diff::pretty(&example.example_run_json)
             );
@@ -287,7 +289,7 @@ fn report_recipe(ctx: &Context, recipe: &Recipe, verb: &str) -> Result<()> {
     if ctx.json {
         return print_json(recipe);
     }
-    println!(
+    outln!(
         "{verb} recipe '{}' (id {}, {} {}, {}, version {})",
         recipe.name,
         recipe.id,
@@ -389,7 +391,7 @@ fn show_recipe(
             children: children.iter().map(|c| c.name.as_str()).collect(),
         });
     }
-    println!(
+    outln!(
         "{}",
         fields(&[
             ("id", recipe.id.to_string()),
@@ -427,6 +429,6 @@ fn show_recipe(
             ("updated", time(&recipe.updated_at)),
         ])
     );
-    println!("\n{}", versions_table(versions).render());
+    outln!("\n{}", versions_table(versions).render());
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `nexml run ...`
 
+use crate::text::duration;
 use super::args::RunCommand;
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
@@ -37,6 +38,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                     search,
                     limit: paging.limit,
                     offset: paging.offset,
+                    reverse: false,
                 })
                 .await?;
             if ctx.json {
@@ -62,8 +64,8 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                         .unwrap_or("-".into()),
                 ]);
             }
-            println!("{}", t.render());
-            println!("{} of {} runs", page.items.len(), thousands(page.total));
+            outln!("{}", t.render());
+            outln!("{} of {} runs", page.items.len(), thousands(page.total));
         }
         RunCommand::Show { id } => {
             let run = store.run(id).await?;
@@ -101,9 +103,13 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&run);
             }
-            println!(
+            outln!(
                 "created run {} ({} of '{}' {}, {})",
-                run.id, run.run_type, run.recipe_name, run.recipe_version, run.status
+                run.id,
+                run.run_type,
+                run.recipe_name,
+                run.recipe_version,
+                run.status
             );
         }
         RunCommand::Update {
@@ -138,30 +144,21 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&run);
             }
-            println!("updated run {} ({})", run.id, run.status);
+            outln!("updated run {} ({})", run.id, run.status);
         }
         RunCommand::Logs { id } => {
             let run = store.run(id).await?;
             if ctx.json {
                 return print_json(&serde_json::json!({"id": run.id, "logs_text": run.logs_text}));
             }
-            print!("{}", crate::text::sanitize_log(&run.logs_text));
+            out!("{}", crate::text::sanitize_log(&run.logs_text));
         }
     }
     Ok(())
 }
 
-pub fn duration(seconds: Option<i64>) -> String {
-    match seconds {
-        None => "-".into(),
-        Some(s) if s < 60 => format!("{s}s"),
-        Some(s) if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
-        Some(s) => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
-}
-
 fn print_run(run: &Run) {
-    println!(
+    outln!(
         "{}",
         fields(&[
             ("id", run.id.to_string()),
@@ -184,11 +181,11 @@ fn print_run(run: &Run) {
             ),
         ])
     );
-    println!(
+    outln!(
         "\nmetrics:\n{}",
         crate::domain::diff::pretty(&run.metrics_json)
     );
-    println!(
+    outln!(
         "\nartifacts:\n{}",
         crate::domain::diff::pretty(&run.artifacts_json)
     );

@@ -117,10 +117,11 @@ macro_rules! impl_store {
                         .await?
                 }
             };
+            // "no version 'Recipe 1.2.0'": the message quotes the reference once.
             found.ok_or_else(|| {
                 StoreError::not_found(
                     "version",
-                    format!("{} of recipe '{}'", number.unwrap_or("(any)"), recipe.name),
+                    format!("{} {}", recipe.name, number.map(str::trim).unwrap_or("(any)")),
                 )
             })
         }
@@ -269,6 +270,17 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'static str {
+            if reverse { backward } else { forward }
+        }
+
+        fn in_list_order<T>(mut items: Vec<T>, reverse: bool) -> Vec<T> {
+            if reverse {
+                items.reverse();
+            }
+            items
+        }
+
         fn plural(n: i64, one: &str) -> String {
             if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") }
         }
@@ -297,11 +309,11 @@ macro_rules! impl_store {
                 let page = f.page_sql(query.limit, query.offset);
                 let items = fetch_list(
                     &mut conn,
-                    format!("{}{} ORDER BY r.name, r.id{}", sql::RECIPE_SELECT, where_sql, page),
+                    format!("{}{} ORDER BY {}{}", sql::RECIPE_SELECT, where_sql, order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse), page),
                     &f.binds,
                 )
                 .await?;
-                Ok(Page { items, total })
+                Ok(Page { items: in_list_order(items, query.reverse), total })
             }
 
             async fn recipe(&self, id: i64) -> StoreResult<Recipe> {
@@ -589,11 +601,11 @@ macro_rules! impl_store {
                 let page = f.page_sql(query.limit, query.offset);
                 let items = fetch_list(
                     &mut conn,
-                    format!("{}{} ORDER BY m.name, m.id{}", sql::MODEL_SELECT, where_sql, page),
+                    format!("{}{} ORDER BY {}{}", sql::MODEL_SELECT, where_sql, order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse), page),
                     &f.binds,
                 )
                 .await?;
-                Ok(Page { items, total })
+                Ok(Page { items: in_list_order(items, query.reverse), total })
             }
 
             async fn model(&self, id: i64) -> StoreResult<Model> {
@@ -716,11 +728,11 @@ macro_rules! impl_store {
                 let page = f.page_sql(query.limit, query.offset);
                 let items = fetch_list(
                     &mut conn,
-                    format!("{}{} ORDER BY x.id DESC{}", sql::RUN_SELECT, where_sql, page),
+                    format!("{}{} ORDER BY {}{}", sql::RUN_SELECT, where_sql, order("x.id DESC", "x.id", query.reverse), page),
                     &f.binds,
                 )
                 .await?;
-                Ok(Page { items, total })
+                Ok(Page { items: in_list_order(items, query.reverse), total })
             }
 
             async fn run(&self, id: i64) -> StoreResult<Run> {
@@ -847,6 +859,21 @@ macro_rules! impl_store {
                 let snapshot = sqlx::query_as::<_, Snapshot>(AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(snapshot)
+            }
+
+            async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>> {
+                let models = self.list_models(query).await?;
+                let mut conn = self.pool.acquire().await?;
+                let sql = format!("{} WHERE model_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 1", sql::SNAPSHOT_SELECT);
+                let mut items = Vec::with_capacity(models.items.len());
+                for model in models.items {
+                    let latest = sqlx::query_as::<_, Snapshot>(AssertSqlSafe(sql.clone()))
+                        .bind(model.id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    items.push(MonitorRow { model, latest });
+                }
+                Ok(Page { items, total: models.total })
             }
 
             async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {

@@ -106,6 +106,9 @@ pub trait Store: Send + Sync {
         actor: &str,
     ) -> StoreResult<Snapshot>;
 
+    /// Models with their latest snapshot, in the models' list order.
+    async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>>;
+
     // Audit
     /// Oldest first.
     async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>>;

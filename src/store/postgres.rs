@@ -2,9 +2,12 @@
 
 use super::error::StoreResult;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// How long to wait for the server, for the first connection and for the pool.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
     pool: PgPool,
@@ -21,15 +24,30 @@ impl PgStore {
             url: super::redact(url),
             reason: e.to_string(),
         })?;
+        let cannot_connect = |reason: String| super::StoreError::Url {
+            url: super::redact(url),
+            reason: format!("cannot connect: {reason}"),
+        };
+        // The pool retries a refused connection until its timeout and then says
+        // only "pool timed out"; one direct attempt first names the cause at once.
+        match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Ok(Ok(probe)) => {
+                let _ = probe.close().await;
+            }
+            Ok(Err(e)) => return Err(cannot_connect(e.to_string())),
+            Err(_) => {
+                return Err(cannot_connect(format!(
+                    "no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )));
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await
-            .map_err(|e| super::StoreError::Url {
-                url: super::redact(url),
-                reason: format!("cannot connect: {e}"),
-            })?;
+            .map_err(|e| cannot_connect(e.to_string()))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }

@@ -143,6 +143,24 @@ pub struct Snapshot {
     pub created_by: String,
 }
 
+impl Snapshot {
+    /// The column with the highest drift score (PSI, or a test's score).
+    pub fn worst_drift(&self) -> Option<(String, f64)> {
+        self.drift_metrics_json
+            .as_object()?
+            .iter()
+            .filter_map(|(k, v)| {
+                let score = v
+                    .get("psi")
+                    .or(v.get("score"))
+                    .and_then(Value::as_f64)
+                    .or(v.as_f64())?;
+                Some((k.clone(), score))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SyntheticExample {
     pub id: i64,
@@ -177,6 +195,9 @@ pub struct Page<T> {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipeQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
     pub family: Option<ModelFamily>,
     pub level: Option<RecipeLevel>,
     pub status: Option<RecipeStatus>,
@@ -188,6 +209,9 @@ pub struct RecipeQuery {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
     pub family: Option<ModelFamily>,
     pub status: Option<ModelStatus>,
     pub recipe_id: Option<i64>,
@@ -199,6 +223,9 @@ pub struct ModelQuery {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
     pub status: Option<RunStatus>,
     pub run_type: Option<RunType>,
     pub family: Option<ModelFamily>,
@@ -302,4 +329,11 @@ pub struct NewExample {
     pub dataset_schema: Value,
     pub sample_rows: Value,
     pub example_run: Value,
+}
+
+/// A model with its latest monitoring snapshot, for the Monitoring tab.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitorRow {
+    pub model: Model,
+    pub latest: Option<Snapshot>,
 }

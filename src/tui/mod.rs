@@ -1,0 +1,121 @@
+//! The terminal app: state + messages + a pure update, I/O in tasks, and
+//! rendering from state (see ARCHITECTURE.md).
+
+pub mod effects;
+pub mod keymap;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::config::Config;
+use crate::store::Store;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
+use effects::{Effect, Msg, Runner};
+use futures::StreamExt;
+use state::App;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds the app's state from the configuration.
+pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App> {
+    let keymap = keymap::Keymap::load(&config.keys).map_err(|e| eyre!("config: {e}"))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::Theme::new(config.theme, no_color);
+    Ok(App::new(keymap, theme, user.to_string(), backend))
+}
+
+/// Runs the app until the user quits; the terminal is restored on every exit.
+pub async fn run(store: Arc<dyn Store>, config: &Config, user: &str) -> Result<()> {
+    let mut app = new_app(config, user, store.backend())?;
+    let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
+    let result = event_loop(&mut terminal, &mut app, store, config.mouse).await;
+    terminal::restore();
+    result
+}
+
+async fn event_loop(terminal: &mut terminal::Term, app: &mut App, store: Arc<dyn Store>, mouse: bool) -> Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let runner = Runner::new(store, tx);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut sigterm = sigterm_stream()?;
+    let size = terminal.size()?;
+    app.width = size.width;
+    app.height = size.height;
+    dispatch(&runner, update::start(app));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            draw(terminal, app)?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(k))) if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    terminal::suspend(terminal, mouse)?;
+                    dirty = true;
+                    continue;
+                }
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(eyre!("reading the terminal: {e}")),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick,
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: leaving");
+                return Ok(());
+            }
+        };
+        let is_tick = matches!(msg, Msg::Tick);
+        let effects = update::update(app, msg);
+        // A tick that asks for nothing changes nothing on screen but the clock.
+        dirty = !is_tick || !effects.is_empty() || dirty;
+        dispatch_with_copy(&runner, effects)?;
+        // Merge queued answers into one redraw.
+        while let Ok(msg) = rx.try_recv() {
+            let effects = update::update(app, msg);
+            dispatch_with_copy(&runner, effects)?;
+            dirty = true;
+        }
+        if app.should_quit {
+            return Ok(());
+        }
+    }
+}
+
+fn dispatch(runner: &Runner, effects: Vec<Effect>) {
+    for e in effects {
+        runner.spawn(e);
+    }
+}
+
+fn dispatch_with_copy(runner: &Runner, effects: Vec<Effect>) -> Result<()> {
+    for e in effects {
+        match e {
+            Effect::Copy(text) => terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?,
+            other => runner.spawn(other),
+        }
+    }
+    Ok(())
+}
+
+/// One frame, wrapped in synchronized-update escapes so it never tears.
+fn draw(terminal: &mut terminal::Term, app: &mut App) -> Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    crossterm::execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view::render(app, frame))?;
+    crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sigterm_stream() -> Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).wrap_err("listening for SIGTERM")
+}

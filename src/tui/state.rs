@@ -1,0 +1,377 @@
+//! The app's state: a plain struct, changed only by `update`, drawn by `view`.
+
+use super::keymap::{Context, Keymap};
+use super::theme::Theme;
+use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus};
+use crate::store::{AuditEntry, Model, MonitorRow, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample};
+
+/// Rows loaded around the selection; long lists are windows onto the database.
+pub const WINDOW: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Recipes,
+    Models,
+    Runs,
+    Monitoring,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Recipes, Tab::Models, Tab::Runs, Tab::Monitoring];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Recipes => "Recipes",
+            Tab::Models => "Models",
+            Tab::Runs => "Runs",
+            Tab::Monitoring => "Monitoring",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// The statuses the filter picker offers on this tab.
+    pub fn statuses(self) -> Vec<&'static str> {
+        match self {
+            Tab::Recipes => RecipeStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            Tab::Models | Tab::Monitoring => ModelStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            Tab::Runs => RunStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    pub fn has_level(self) -> bool {
+        self == Tab::Recipes
+    }
+}
+
+/// What narrows a tab's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub family: Option<ModelFamily>,
+    pub level: Option<RecipeLevel>,
+    pub status: Option<String>,
+    pub search: String,
+    /// Set by links from detail screens ("this recipe's runs").
+    pub recipe: Option<(i64, String)>,
+    pub model: Option<(i64, String)>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+
+    /// A short description for the list's title line.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(f) = self.family {
+            out.push(format!("family={f}"));
+        }
+        if let Some(l) = self.level {
+            out.push(format!("level={l}"));
+        }
+        if let Some(s) = &self.status {
+            out.push(format!("status={s}"));
+        }
+        if let Some((_, name)) = &self.recipe {
+            out.push(format!("recipe={name}"));
+        }
+        if let Some((_, name)) = &self.model {
+            out.push(format!("model={name}"));
+        }
+        if !self.search.is_empty() {
+            out.push(format!("/{}", self.search));
+        }
+        out
+    }
+}
+
+/// A window of a long list: `rows[i]` is row `window_start + i` of `total`.
+#[derive(Debug, Clone)]
+pub struct ListView<T> {
+    pub rows: Vec<T>,
+    pub window_start: usize,
+    pub total: usize,
+    /// The count without filters, for "37 of 1,000,000".
+    pub unfiltered_total: Option<usize>,
+    pub selected: usize,
+    /// First visible row, kept so the selection stays on screen.
+    pub scroll: usize,
+    pub loaded: bool,
+    pub loading: bool,
+    /// Bumped by every request; answers to older ones are dropped.
+    pub generation: u64,
+    pub filters: Filters,
+    /// After a load, select the row with this id (e.g. after a link).
+    pub select_id: Option<i64>,
+}
+
+impl<T> Default for ListView<T> {
+    fn default() -> Self {
+        ListView {
+            rows: Vec::new(),
+            window_start: 0,
+            total: 0,
+            unfiltered_total: None,
+            selected: 0,
+            scroll: 0,
+            loaded: false,
+            loading: false,
+            generation: 0,
+            filters: Filters::default(),
+            select_id: None,
+        }
+    }
+}
+
+impl<T> ListView<T> {
+    pub fn row(&self, index: usize) -> Option<&T> {
+        index
+            .checked_sub(self.window_start)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    pub fn selected_row(&self) -> Option<&T> {
+        self.row(self.selected)
+    }
+
+    /// Whether rows `[from, to)` are all in the loaded window.
+    pub fn covers(&self, from: usize, to: usize) -> bool {
+        let to = to.min(self.total);
+        from >= self.window_start && to <= self.window_start + self.rows.len()
+    }
+}
+
+pub struct Lists {
+    pub recipes: ListView<Recipe>,
+    pub models: ListView<Model>,
+    pub runs: ListView<Run>,
+    pub monitoring: ListView<MonitorRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipeSection {
+    Overview,
+    Manifest,
+    Versions,
+    Example,
+}
+
+impl RecipeSection {
+    pub const ALL: [RecipeSection; 4] = [
+        RecipeSection::Overview,
+        RecipeSection::Manifest,
+        RecipeSection::Versions,
+        RecipeSection::Example,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            RecipeSection::Overview => "Overview",
+            RecipeSection::Manifest => "Manifest",
+            RecipeSection::Versions => "Versions",
+            RecipeSection::Example => "Synthetic Example",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelSection {
+    Overview,
+    Deployments,
+    Monitoring,
+    Alerts,
+}
+
+impl ModelSection {
+    pub const ALL: [ModelSection; 4] = [
+        ModelSection::Overview,
+        ModelSection::Deployments,
+        ModelSection::Monitoring,
+        ModelSection::Alerts,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelSection::Overview => "Overview",
+            ModelSection::Deployments => "Deployments",
+            ModelSection::Monitoring => "Monitoring",
+            ModelSection::Alerts => "Alerts",
+        }
+    }
+}
+
+/// Everything the recipe screen shows, loaded in one go.
+#[derive(Debug, Clone)]
+pub struct RecipeDetail {
+    pub recipe: Recipe,
+    /// Root first: baseline, industry, ... up to the parent.
+    pub ancestors: Vec<Recipe>,
+    pub children: Vec<Recipe>,
+    pub versions: Vec<RecipeVersion>,
+    pub example: Option<SyntheticExample>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelDetail {
+    pub model: Model,
+    pub history: Vec<AuditEntry>,
+    /// Newest first.
+    pub snapshots: Vec<Snapshot>,
+}
+
+pub struct RecipeScreen {
+    pub id: i64,
+    pub detail: Option<RecipeDetail>,
+    pub section: RecipeSection,
+    pub manifest_as_tree: bool,
+    pub tree: tui_tree_widget::TreeState<String>,
+    pub scroll: usize,
+    pub version_selected: usize,
+}
+
+pub struct ModelScreen {
+    pub id: i64,
+    pub detail: Option<ModelDetail>,
+    pub section: ModelSection,
+    pub scroll: usize,
+}
+
+pub struct RunScreen {
+    pub id: i64,
+    pub run: Option<Run>,
+    pub scroll: usize,
+    pub follow: bool,
+    pub search: String,
+    pub matches: Vec<usize>,
+    pub current_match: usize,
+}
+
+pub enum Screen {
+    Recipe(Box<RecipeScreen>),
+    Model(Box<ModelScreen>),
+    Run(Box<RunScreen>),
+}
+
+impl Screen {
+    pub fn context(&self) -> Context {
+        match self {
+            Screen::Recipe(_) => Context::Recipe,
+            Screen::Model(_) => Context::Model,
+            Screen::Run(_) => Context::Run,
+        }
+    }
+
+    pub fn crumb(&self) -> String {
+        match self {
+            Screen::Recipe(s) => s
+                .detail
+                .as_ref()
+                .map(|d| d.recipe.name.clone())
+                .unwrap_or_else(|| format!("recipe {}", s.id)),
+            Screen::Model(s) => s
+                .detail
+                .as_ref()
+                .map(|d| d.model.name.clone())
+                .unwrap_or_else(|| format!("model {}", s.id)),
+            Screen::Run(s) => format!("run {}", s.id),
+        }
+    }
+}
+
+/// Which part of the filter picker has focus and what is highlighted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterPicker {
+    /// 0 family, 1 level (recipes only), 2 status.
+    pub row: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Palette {
+    pub query: String,
+    pub selected: usize,
+}
+
+pub enum Overlay {
+    Help,
+    Palette(Palette),
+    Filter(FilterPicker),
+}
+
+/// Text being typed into a search field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    LibrarySearch,
+    LogSearch,
+}
+
+pub struct App {
+    pub tab: Tab,
+    pub lists: Lists,
+    pub screens: Vec<Screen>,
+    pub overlay: Option<Overlay>,
+    pub typing: Option<Typing>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub status: Option<String>,
+    pub error: Option<String>,
+    pub should_quit: bool,
+    /// The last drawn size, for page moves and mouse hits.
+    pub width: u16,
+    pub height: u16,
+    pub user: String,
+    pub backend: &'static str,
+}
+
+impl App {
+    pub fn new(keymap: Keymap, theme: Theme, user: String, backend: &'static str) -> App {
+        App {
+            tab: Tab::Recipes,
+            lists: Lists {
+                recipes: ListView::default(),
+                models: ListView::default(),
+                runs: ListView::default(),
+                monitoring: ListView::default(),
+            },
+            screens: Vec::new(),
+            overlay: None,
+            typing: None,
+            keymap,
+            theme,
+            status: None,
+            error: None,
+            should_quit: false,
+            width: 80,
+            height: 24,
+            user,
+            backend,
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        self.screens.last().map(Screen::context).unwrap_or(Context::Library)
+    }
+
+    /// Rows the list area shows at the current size.
+    pub fn page_rows(&self) -> usize {
+        (self.height as usize).saturating_sub(7).max(1)
+    }
+
+    pub fn filters(&self, tab: Tab) -> &Filters {
+        match tab {
+            Tab::Recipes => &self.lists.recipes.filters,
+            Tab::Models => &self.lists.models.filters,
+            Tab::Runs => &self.lists.runs.filters,
+            Tab::Monitoring => &self.lists.monitoring.filters,
+        }
+    }
+
+    pub fn filters_mut(&mut self, tab: Tab) -> &mut Filters {
+        match tab {
+            Tab::Recipes => &mut self.lists.recipes.filters,
+            Tab::Models => &mut self.lists.models.filters,
+            Tab::Runs => &mut self.lists.runs.filters,
+            Tab::Monitoring => &mut self.lists.monitoring.filters,
+        }
+    }
+}

@@ -1,0 +1,775 @@
+//! `update(&mut App, Msg) -> Vec<Effect>`: every behaviour of the app, with no
+//! I/O and no awaiting, so all of it is testable without a terminal.
+
+use super::effects::{Effect, ListRequest, Loaded, Msg, Rows};
+use super::keymap::{Command, Context, Key};
+use super::state::*;
+use crate::domain::{ModelFamily, RecipeLevel};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+
+/// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
+macro_rules! on_list {
+    ($app:expr, $tab:expr, $l:ident => $body:expr) => {
+        match $tab {
+            Tab::Recipes => {
+                let $l = &mut $app.lists.recipes;
+                $body
+            }
+            Tab::Models => {
+                let $l = &mut $app.lists.models;
+                $body
+            }
+            Tab::Runs => {
+                let $l = &mut $app.lists.runs;
+                $body
+            }
+            Tab::Monitoring => {
+                let $l = &mut $app.lists.monitoring;
+                $body
+            }
+        }
+    };
+}
+
+/// The first effects: load the first tab.
+pub fn start(app: &mut App) -> Vec<Effect> {
+    reload(app, app.tab)
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
+        Msg::Key(_) => vec![],
+        Msg::Mouse(m) => on_mouse(app, m),
+        Msg::Resize(w, h) => {
+            app.width = w;
+            app.height = h;
+            ensure_window(app, app.tab)
+        }
+        Msg::Tick => on_tick(app),
+        Msg::Loaded(loaded) => on_loaded(app, loaded),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.should_quit = true;
+        return vec![];
+    }
+    app.error = None;
+    if app.overlay.is_some() {
+        return on_overlay_key(app, key);
+    }
+    if let Some(typing) = app.typing {
+        return on_typing_key(app, typing, key);
+    }
+    let context = app.context();
+    match app.keymap.lookup(context, Key::from_event(&key)) {
+        Some(command) => run_command(app, command),
+        None => vec![],
+    }
+}
+
+/// Does what a command means in the current context.
+pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
+    app.status = None;
+    match command {
+        Command::Quit => {
+            app.should_quit = true;
+            vec![]
+        }
+        Command::Help => {
+            app.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Command::Palette => {
+            app.overlay = Some(Overlay::Palette(Palette { query: String::new(), selected: 0 }));
+            vec![]
+        }
+        Command::Back => back(app),
+        Command::Refresh => refresh(app),
+        Command::Copy => copy(app),
+        _ => match app.context() {
+            Context::Library | Context::Global => library_command(app, command),
+            Context::Recipe => recipe_command(app, command),
+            Context::Model => model_command(app, command),
+            Context::Run => run_screen_command(app, command),
+        },
+    }
+}
+
+fn back(app: &mut App) -> Vec<Effect> {
+    if app.screens.pop().is_some() {
+        return vec![];
+    }
+    if !app.filters(app.tab).is_empty() {
+        *app.filters_mut(app.tab) = Filters::default();
+        app.status = Some("filters cleared".into());
+        return reload(app, app.tab);
+    }
+    vec![]
+}
+
+fn refresh(app: &mut App) -> Vec<Effect> {
+    match app.screens.last() {
+        Some(Screen::Recipe(s)) => vec![Effect::LoadRecipe(s.id)],
+        Some(Screen::Model(s)) => vec![Effect::LoadModel(s.id)],
+        Some(Screen::Run(s)) => vec![Effect::LoadRun(s.id)],
+        None => reload(app, app.tab),
+    }
+}
+
+fn copy(app: &mut App) -> Vec<Effect> {
+    let text = match app.screens.last() {
+        Some(Screen::Recipe(s)) => match (&s.detail, s.section) {
+            (Some(d), RecipeSection::Manifest) => d
+                .versions
+                .first()
+                .map(|v| crate::domain::diff::pretty(&v.manifest_json)),
+            _ => Some(s.id.to_string()),
+        },
+        Some(Screen::Model(s)) => Some(s.id.to_string()),
+        Some(Screen::Run(s)) => Some(s.id.to_string()),
+        None => selected_id(app).map(|id| id.to_string()),
+    };
+    match text {
+        Some(t) => {
+            let what = if t.len() > 20 { "the manifest JSON".to_string() } else { format!("'{t}'") };
+            app.status = Some(format!("copied {what} to the clipboard"));
+            vec![Effect::Copy(t)]
+        }
+        None => vec![],
+    }
+}
+
+/// The id of the selected row in the library.
+pub fn selected_id(app: &App) -> Option<i64> {
+    match app.tab {
+        Tab::Recipes => app.lists.recipes.selected_row().map(|r| r.id),
+        Tab::Models => app.lists.models.selected_row().map(|m| m.id),
+        Tab::Runs => app.lists.runs.selected_row().map(|r| r.id),
+        Tab::Monitoring => app.lists.monitoring.selected_row().map(|r| r.model.id),
+    }
+}
+
+fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
+    let page = app.page_rows();
+    match command {
+        Command::Up => move_by(app, -1),
+        Command::Down => move_by(app, 1),
+        Command::PageUp => move_by(app, -(page as isize)),
+        Command::PageDown => move_by(app, page as isize),
+        Command::Top => move_by(app, isize::MIN / 2),
+        Command::Bottom => move_by(app, isize::MAX / 2),
+        Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % 4]),
+        Command::PrevTab => switch_tab(app, Tab::ALL[(app.tab.index() + 3) % 4]),
+        Command::TabRecipes => switch_tab(app, Tab::Recipes),
+        Command::TabModels => switch_tab(app, Tab::Models),
+        Command::TabRuns => switch_tab(app, Tab::Runs),
+        Command::TabMonitoring => switch_tab(app, Tab::Monitoring),
+        Command::Search => {
+            app.typing = Some(Typing::LibrarySearch);
+            vec![]
+        }
+        Command::Filter => {
+            app.overlay = Some(Overlay::Filter(FilterPicker { row: 0 }));
+            vec![]
+        }
+        Command::ClearFilters => {
+            *app.filters_mut(app.tab) = Filters::default();
+            reload(app, app.tab)
+        }
+        Command::Open => open_selected(app),
+        _ => vec![],
+    }
+}
+
+fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
+    app.tab = tab;
+    let loaded = on_list!(app, tab, l => l.loaded || l.loading);
+    if loaded { ensure_window(app, tab) } else { reload(app, tab) }
+}
+
+fn open_selected(app: &mut App) -> Vec<Effect> {
+    let Some(id) = selected_id(app) else { return vec![] };
+    match app.tab {
+        Tab::Recipes => open_recipe(app, id),
+        Tab::Models | Tab::Monitoring => {
+            let effects = open_model(app, id);
+            if app.tab == Tab::Monitoring {
+                if let Some(Screen::Model(s)) = app.screens.last_mut() {
+                    s.section = ModelSection::Monitoring;
+                }
+            }
+            effects
+        }
+        Tab::Runs => open_run(app, id),
+    }
+}
+
+pub fn open_recipe(app: &mut App, id: i64) -> Vec<Effect> {
+    app.screens.push(Screen::Recipe(Box::new(RecipeScreen {
+        id,
+        detail: None,
+        section: RecipeSection::Overview,
+        manifest_as_tree: true,
+        tree: tui_tree_widget::TreeState::default(),
+        scroll: 0,
+        version_selected: 0,
+    })));
+    vec![Effect::LoadRecipe(id)]
+}
+
+pub fn open_model(app: &mut App, id: i64) -> Vec<Effect> {
+    app.screens.push(Screen::Model(Box::new(ModelScreen {
+        id,
+        detail: None,
+        section: ModelSection::Overview,
+        scroll: 0,
+    })));
+    vec![Effect::LoadModel(id)]
+}
+
+pub fn open_run(app: &mut App, id: i64) -> Vec<Effect> {
+    app.screens.push(Screen::Run(Box::new(RunScreen {
+        id,
+        run: None,
+        scroll: 0,
+        follow: false,
+        search: String::new(),
+        matches: Vec::new(),
+        current_match: 0,
+    })));
+    vec![Effect::LoadRun(id)]
+}
+
+/// Shows a library tab filtered by a link (a recipe's models, a model's runs).
+fn show_filtered(app: &mut App, tab: Tab, filters: Filters, what: String) -> Vec<Effect> {
+    app.screens.clear();
+    app.tab = tab;
+    *app.filters_mut(tab) = filters;
+    app.status = Some(format!("{what} (esc clears)"));
+    reload(app, tab)
+}
+
+fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
+    let page = app.page_rows();
+    let Some(Screen::Recipe(s)) = app.screens.last_mut() else { return vec![] };
+    let in_tree = s.section == RecipeSection::Manifest && s.manifest_as_tree;
+    match command {
+        Command::NextSection | Command::PrevSection => {
+            let i = RecipeSection::ALL.iter().position(|x| *x == s.section).unwrap_or(0);
+            let step = if command == Command::NextSection { 1 } else { 3 };
+            s.section = RecipeSection::ALL[(i + step) % 4];
+            s.scroll = 0;
+        }
+        Command::ToggleView => s.manifest_as_tree = !s.manifest_as_tree,
+        Command::Up if in_tree => {
+            s.tree.key_up();
+        }
+        Command::Down if in_tree => {
+            s.tree.key_down();
+        }
+        Command::Expand if in_tree => {
+            s.tree.key_right();
+        }
+        Command::Collapse if in_tree => {
+            s.tree.key_left();
+        }
+        Command::Top if in_tree => {
+            s.tree.select_first();
+        }
+        Command::Bottom if in_tree => {
+            s.tree.select_last();
+        }
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom
+            if s.section == RecipeSection::Versions =>
+        {
+            let n = s.detail.as_ref().map(|d| d.versions.len()).unwrap_or(0);
+            s.version_selected = step_index(s.version_selected, n, command, page);
+        }
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+            s.scroll = step_index(s.scroll, usize::MAX / 2, command, page);
+        }
+        Command::OpenParent => {
+            let parent = s.detail.as_ref().and_then(|d| d.recipe.parent_id);
+            return match parent {
+                Some(p) => open_recipe(app, p),
+                None => {
+                    app.status = Some("a baseline has no parent".into());
+                    vec![]
+                }
+            };
+        }
+        Command::ShowModels | Command::ShowRuns => {
+            let Some(d) = &s.detail else { return vec![] };
+            let link = Some((d.recipe.id, d.recipe.name.clone()));
+            let name = d.recipe.name.clone();
+            let filters = Filters { recipe: link, ..Filters::default() };
+            return if command == Command::ShowModels {
+                show_filtered(app, Tab::Models, filters, format!("models of '{name}'"))
+            } else {
+                show_filtered(app, Tab::Runs, filters, format!("runs of '{name}'"))
+            };
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
+    let page = app.page_rows();
+    let Some(Screen::Model(s)) = app.screens.last_mut() else { return vec![] };
+    match command {
+        Command::NextSection | Command::PrevSection => {
+            let i = ModelSection::ALL.iter().position(|x| *x == s.section).unwrap_or(0);
+            let step = if command == Command::NextSection { 1 } else { 3 };
+            s.section = ModelSection::ALL[(i + step) % 4];
+            s.scroll = 0;
+        }
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+            s.scroll = step_index(s.scroll, usize::MAX / 2, command, page);
+        }
+        Command::OpenRecipe => {
+            if let Some(id) = s.detail.as_ref().map(|d| d.model.recipe_id) {
+                return open_recipe(app, id);
+            }
+        }
+        Command::ShowRuns => {
+            let Some(d) = &s.detail else { return vec![] };
+            let name = d.model.name.clone();
+            let filters = Filters { model: Some((d.model.id, name.clone())), ..Filters::default() };
+            return show_filtered(app, Tab::Runs, filters, format!("runs of model '{name}'"));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
+    let page = app.page_rows();
+    let Some(Screen::Run(s)) = app.screens.last_mut() else { return vec![] };
+    let lines = s.run.as_ref().map(|r| r.logs_text.lines().count()).unwrap_or(0);
+    match command {
+        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+            s.scroll = step_index(s.scroll, lines, command, page);
+            s.follow = command == Command::Bottom && s.follow;
+        }
+        Command::Search => app.typing = Some(Typing::LogSearch),
+        Command::NextMatch | Command::PrevMatch => {
+            if s.matches.is_empty() {
+                app.status = Some("no matches".into());
+            } else {
+                let n = s.matches.len();
+                s.current_match = if command == Command::NextMatch {
+                    (s.current_match + 1) % n
+                } else {
+                    (s.current_match + n - 1) % n
+                };
+                s.scroll = s.matches[s.current_match];
+                app.status = Some(format!("match {} of {}", s.current_match + 1, n));
+            }
+        }
+        Command::Follow => {
+            s.follow = !s.follow;
+            if s.follow {
+                s.scroll = lines.saturating_sub(1);
+            }
+            app.status = Some(if s.follow { "following the log".into() } else { "stopped following".into() });
+        }
+        Command::OpenRecipe => {
+            if let Some(id) = s.run.as_ref().map(|r| r.recipe_id) {
+                return open_recipe(app, id);
+            }
+        }
+        Command::OpenModel => {
+            match s.run.as_ref().and_then(|r| r.model_id) {
+                Some(id) => return open_model(app, id),
+                None => app.status = Some("this run has no model".into()),
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Moves an index within `0..len` by a command.
+fn step_index(current: usize, len: usize, command: Command, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match command {
+        Command::Up => current.saturating_sub(1),
+        Command::Down => (current + 1).min(last),
+        Command::PageUp => current.saturating_sub(page),
+        Command::PageDown => (current + page).min(last),
+        Command::Top => 0,
+        Command::Bottom => last,
+        _ => current,
+    }
+}
+
+fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
+    let page = app.page_rows();
+    let tab = app.tab;
+    on_list!(app, tab, l => {
+        if l.total == 0 {
+            return vec![];
+        }
+        let target = (l.selected as isize).saturating_add(delta).clamp(0, l.total as isize - 1);
+        l.selected = target as usize;
+        keep_visible(l, page);
+    });
+    ensure_window(app, tab)
+}
+
+fn keep_visible<T>(l: &mut ListView<T>, page: usize) {
+    if l.selected < l.scroll {
+        l.scroll = l.selected;
+    } else if l.selected >= l.scroll + page {
+        l.scroll = l.selected + 1 - page;
+    }
+    let max_scroll = l.total.saturating_sub(page);
+    l.scroll = l.scroll.min(max_scroll);
+}
+
+/// Requests the window around the visible rows when it is not loaded.
+fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
+    let page = app.page_rows();
+    let request = on_list!(app, tab, l => {
+        keep_visible(l, page);
+        if !l.loaded || l.covers(l.scroll, l.scroll + page) {
+            None
+        } else {
+            Some(window_request(l, tab, page))
+        }
+    });
+    request.map(|r| vec![Effect::LoadList(r)]).unwrap_or_default()
+}
+
+/// A window of WINDOW rows around the visible ones, read from whichever end
+/// is nearer so jumping to the end of a million rows stays cheap.
+fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest {
+    l.generation += 1;
+    l.loading = true;
+    let centre = l.scroll + page / 2;
+    if centre <= l.total / 2 {
+        let start = centre.saturating_sub(WINDOW / 2);
+        ListRequest { tab, generation: l.generation, offset: start, limit: WINDOW, reverse: false, window_start: start, filters: l.filters.clone() }
+    } else {
+        let end = (centre + WINDOW / 2).min(l.total);
+        let start = end.saturating_sub(WINDOW);
+        ListRequest { tab, generation: l.generation, offset: l.total - end, limit: end - start, reverse: true, window_start: start, filters: l.filters.clone() }
+    }
+}
+
+/// Loads a tab's list from the top (after its filters changed).
+fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
+    let request = on_list!(app, tab, l => {
+        l.generation += 1;
+        l.loading = true;
+        l.selected = 0;
+        l.scroll = 0;
+        ListRequest { tab, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
+    });
+    vec![Effect::LoadList(request)]
+}
+
+fn on_typing_key(app: &mut App, typing: Typing, key: KeyEvent) -> Vec<Effect> {
+    let text: &mut String = match typing {
+        Typing::LibrarySearch => &mut app.filters_mut(app.tab).search,
+        Typing::LogSearch => match app.screens.last_mut() {
+            Some(Screen::Run(s)) => &mut s.search,
+            _ => {
+                app.typing = None;
+                return vec![];
+            }
+        },
+    };
+    let changed = match key.code {
+        KeyCode::Esc => {
+            text.clear();
+            app.typing = None;
+            true
+        }
+        KeyCode::Enter | KeyCode::Down | KeyCode::Up => {
+            app.typing = None;
+            false
+        }
+        KeyCode::Backspace => text.pop().is_some(),
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            text.clear();
+            true
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            text.push(c);
+            true
+        }
+        _ => false,
+    };
+    if !changed {
+        return vec![];
+    }
+    match typing {
+        Typing::LibrarySearch => reload(app, app.tab),
+        Typing::LogSearch => {
+            if let Some(Screen::Run(s)) = app.screens.last_mut() {
+                find_matches(s);
+            }
+            vec![]
+        }
+    }
+}
+
+/// Lines of the log containing the search text (case-insensitive).
+pub fn find_matches(s: &mut RunScreen) {
+    let needle = s.search.to_lowercase();
+    s.matches = match (&s.run, needle.is_empty()) {
+        (Some(run), false) => run
+            .logs_text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.to_lowercase().contains(&needle))
+            .map(|(i, _)| i)
+            .collect(),
+        _ => Vec::new(),
+    };
+    s.current_match = 0;
+    if let Some(first) = s.matches.first() {
+        s.scroll = *first;
+    }
+}
+
+fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(overlay) = app.overlay.take() else { return vec![] };
+    match overlay {
+        Overlay::Help => vec![],
+        Overlay::Palette(mut p) => {
+            let items = palette_items(app, &p.query);
+            match key.code {
+                KeyCode::Esc => vec![],
+                KeyCode::Enter => match items.get(p.selected) {
+                    Some((command, _)) => run_command(app, *command),
+                    None => vec![],
+                },
+                KeyCode::Up => {
+                    p.selected = p.selected.saturating_sub(1);
+                    app.overlay = Some(Overlay::Palette(p));
+                    vec![]
+                }
+                KeyCode::Down => {
+                    p.selected = (p.selected + 1).min(items.len().saturating_sub(1));
+                    app.overlay = Some(Overlay::Palette(p));
+                    vec![]
+                }
+                KeyCode::Backspace => {
+                    p.query.pop();
+                    p.selected = 0;
+                    app.overlay = Some(Overlay::Palette(p));
+                    vec![]
+                }
+                KeyCode::Char(c) => {
+                    p.query.push(c);
+                    p.selected = 0;
+                    app.overlay = Some(Overlay::Palette(p));
+                    vec![]
+                }
+                _ => {
+                    app.overlay = Some(Overlay::Palette(p));
+                    vec![]
+                }
+            }
+        }
+        Overlay::Filter(mut picker) => {
+            let rows = filter_rows(app.tab);
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('f') | KeyCode::Char('q') => vec![],
+                KeyCode::Up | KeyCode::Char('k') => {
+                    picker.row = picker.row.saturating_sub(1);
+                    app.overlay = Some(Overlay::Filter(picker));
+                    vec![]
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
+                    picker.row = (picker.row + 1).min(rows.len() - 1);
+                    app.overlay = Some(Overlay::Filter(picker));
+                    vec![]
+                }
+                KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                    let forward = !matches!(key.code, KeyCode::Left | KeyCode::Char('h'));
+                    cycle_filter(app, rows[picker.row], forward);
+                    app.overlay = Some(Overlay::Filter(picker));
+                    reload(app, app.tab)
+                }
+                _ => {
+                    app.overlay = Some(Overlay::Filter(picker));
+                    vec![]
+                }
+            }
+        }
+    }
+}
+
+/// The rows of the filter picker on a tab.
+pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
+    if tab.has_level() { vec!["family", "level", "status"] } else { vec!["family", "status"] }
+}
+
+fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T], forward: bool) -> Option<T> {
+    let n = all.len();
+    let pos = current.and_then(|c| all.iter().position(|x| *x == c));
+    let next = match (pos, forward) {
+        (None, true) => Some(0),
+        (None, false) => Some(n - 1),
+        (Some(i), true) if i + 1 < n => Some(i + 1),
+        (Some(i), false) if i > 0 => Some(i - 1),
+        _ => None,
+    };
+    next.map(|i| all[i])
+}
+
+fn cycle_filter(app: &mut App, row: &str, forward: bool) {
+    let tab = app.tab;
+    let statuses = tab.statuses();
+    let f = app.filters_mut(tab);
+    match row {
+        "family" => f.family = cycle(f.family, ModelFamily::ALL, forward),
+        "level" => f.level = cycle(f.level, RecipeLevel::ALL, forward),
+        _ => {
+            let current = f.status.as_deref().and_then(|s| statuses.iter().copied().find(|x| *x == s));
+            f.status = cycle(current, &statuses, forward).map(String::from);
+        }
+    }
+}
+
+/// Commands the palette offers for a query: name or help containing it.
+pub fn palette_items(app: &App, query: &str) -> Vec<(Command, Option<Key>)> {
+    let q = query.to_lowercase();
+    let context = app.context();
+    app.keymap
+        .visible(context)
+        .into_iter()
+        .filter(|(c, _)| q.is_empty() || c.name().contains(&q) || c.help().contains(&q))
+        .map(|(c, keys)| (c, keys.first().copied()))
+        .collect()
+}
+
+fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+    match m.kind {
+        MouseEventKind::ScrollDown => run_command(app, Command::Down),
+        MouseEventKind::ScrollUp => run_command(app, Command::Up),
+        MouseEventKind::Down(_) if app.screens.is_empty() && app.overlay.is_none() => {
+            // The list's first row is at line 4 (title, tabs, border, header).
+            let first_row = 4u16;
+            if m.row < first_row {
+                return vec![];
+            }
+            let tab = app.tab;
+            let index = on_list!(app, tab, l => {
+                let i = l.scroll + (m.row - first_row) as usize;
+                if i < l.total { l.selected = i; true } else { false }
+            });
+            let _ = index;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn on_tick(app: &mut App) -> Vec<Effect> {
+    match app.screens.last() {
+        // A run that can still change is polled, so a run a script or a
+        // teammate updates is followed live.
+        Some(Screen::Run(s)) if s.follow || s.run.as_ref().is_some_and(|r| !r.status.is_finished()) => {
+            vec![Effect::LoadRun(s.id)]
+        }
+        _ => vec![],
+    }
+}
+
+fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
+    match loaded {
+        Loaded::List { tab, generation, window_start, rows, total, unfiltered } => {
+            macro_rules! apply {
+                ($list:expr, $rows:expr, $id:expr) => {{
+                    let l = $list;
+                    if l.generation != generation {
+                        return vec![];
+                    }
+                    l.rows = $rows;
+                    l.window_start = window_start;
+                    l.total = total;
+                    l.loaded = true;
+                    l.loading = false;
+                    if unfiltered {
+                        l.unfiltered_total = Some(total);
+                    }
+                    if let Some(want) = l.select_id.take() {
+                        if let Some(i) = l.rows.iter().position(|r| $id(r) == want) {
+                            l.selected = window_start + i;
+                        }
+                    }
+                    l.selected = l.selected.min(total.saturating_sub(1));
+                }};
+            }
+            match rows {
+                Rows::Recipes(r) => apply!(&mut app.lists.recipes, r, |x: &crate::store::Recipe| x.id),
+                Rows::Models(r) => apply!(&mut app.lists.models, r, |x: &crate::store::Model| x.id),
+                Rows::Runs(r) => apply!(&mut app.lists.runs, r, |x: &crate::store::Run| x.id),
+                Rows::Monitoring(r) => apply!(&mut app.lists.monitoring, r, |x: &crate::store::MonitorRow| x.model.id),
+            }
+            if tab == app.tab { ensure_window(app, tab) } else { vec![] }
+        }
+        Loaded::Recipe(id, detail) => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Recipe(s) = screen {
+                    if s.id == id {
+                        let first = s.detail.is_none();
+                        s.detail = Some((*detail).clone());
+                        if first {
+                            // Open the top-level sections of the tree.
+                            for section in crate::domain::manifest::SECTIONS {
+                                s.tree.open(vec![section.to_string()]);
+                            }
+                            s.tree.select_first();
+                        }
+                    }
+                }
+            }
+            vec![]
+        }
+        Loaded::Model(id, detail) => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Model(s) = screen {
+                    if s.id == id {
+                        s.detail = Some((*detail).clone());
+                    }
+                }
+            }
+            vec![]
+        }
+        Loaded::Run(id, run) => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Run(s) = screen {
+                    if s.id == id {
+                        let lines = run.logs_text.lines().count();
+                        s.run = Some((*run).clone());
+                        if s.follow {
+                            s.scroll = lines.saturating_sub(1);
+                        }
+                        if !s.search.is_empty() {
+                            let keep = s.scroll;
+                            find_matches(s);
+                            s.scroll = keep;
+                        }
+                    }
+                }
+            }
+            vec![]
+        }
+        Loaded::Failed(message) => {
+            app.error = Some(message);
+            for l in [&mut app.lists.recipes.loading, &mut app.lists.models.loading, &mut app.lists.runs.loading, &mut app.lists.monitoring.loading] {
+                *l = false;
+            }
+            vec![]
+        }
+    }
+}

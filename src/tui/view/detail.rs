@@ -1,0 +1,310 @@
+//! The recipe and model detail screens.
+
+use super::status_span;
+use crate::cli::output::opt;
+use crate::store::Snapshot;
+use crate::text::sanitize;
+use crate::tui::state::{ModelScreen, ModelSection, RecipeScreen, RecipeSection};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+use serde_json::Value;
+use tui_tree_widget::{Tree, TreeItem};
+
+fn section_tabs<'a>(titles: impl Iterator<Item = (&'a str, bool)>, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (title, active) in titles {
+        let style = if active { theme.tab_active } else { theme.tab_inactive };
+        spans.push(Span::styled(format!(" {title} "), style));
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
+}
+
+fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<16}"), theme.dim),
+        Span::styled(sanitize(&value), theme.text),
+    ])
+}
+
+fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
+    frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
+}
+
+pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let titles = crate::tui::state::RecipeSection::ALL.iter().map(|x| (x.title(), *x == s.section));
+    frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
+    let Some(d) = &s.detail else { return loading(frame, body, theme) };
+    let block = Block::default().borders(Borders::TOP).border_style(theme.border);
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    match s.section {
+        RecipeSection::Overview => {
+            let r = &d.recipe;
+            let status = if r.changes_pending() {
+                format!("{} (changes pending: {} is a draft)", r.status, opt(&r.latest_version))
+            } else {
+                r.status.to_string()
+            };
+            let approval = d
+                .versions
+                .iter()
+                .find(|v| v.is_approved())
+                .map(|v| format!("{} approved by {} at {}", v.version_number, v.approved_by.clone().unwrap_or_default(), v.approved_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()))
+                .unwrap_or("no approved version".into());
+            let mut chain: Vec<String> = d.ancestors.iter().map(|a| format!("{} ({})", a.name, a.level)).collect();
+            chain.push(format!("[{}] ({})", r.name, r.level));
+            let children = if d.children.is_empty() {
+                "none".to_string()
+            } else {
+                d.children.iter().map(|c| format!("{} ({})", c.name, c.level)).collect::<Vec<_>>().join(", ")
+            };
+            let latest = d.versions.first();
+            let mut lines = vec![
+                field("id", r.id.to_string(), theme),
+                field("name", r.name.clone(), theme),
+                field("family", r.model_family.to_string(), theme),
+                field("level", r.level.to_string(), theme),
+                Line::from(vec![Span::styled(format!("{:<16}", "status"), theme.dim), status_span(&status, theme)]),
+                field("approval", approval, theme),
+                field("tags", if r.tags.is_empty() { "-".into() } else { r.tags.join(", ") }, theme),
+                field("lineage", chain.join(" → "), theme),
+                field("children", children, theme),
+                field("latest version", latest.map(|v| format!("{} by {} at {} — {}", v.version_number, v.created_by, v.created_at.format("%Y-%m-%d %H:%M"), v.change_note)).unwrap_or("-".into()), theme),
+                field("pinned parent", latest.and_then(|v| v.parent_version_number.clone()).map(|p| format!("{} {p}", r.parent_name.clone().unwrap_or_default())).unwrap_or("-".into()), theme),
+                field("created", format!("{} by {}", r.created_at.format("%Y-%m-%d %H:%M"), r.created_by), theme),
+            ];
+            if let Some(desc) = latest.and_then(|v| v.manifest_json.pointer("/metadata/description")).and_then(Value::as_str) {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(sanitize(desc), theme.text));
+            }
+            let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll.min(u16::MAX as usize) as u16, 0));
+            frame.render_widget(p, inner);
+        }
+        RecipeSection::Manifest => {
+            let Some(v) = d.versions.first() else { return };
+            let title = format!(" manifest {} · {} ", v.version_number, if s.manifest_as_tree { "tree" } else { "json" });
+            let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+            frame.render_widget(Paragraph::new(Span::styled(title, theme.accent)), head);
+            if s.manifest_as_tree {
+                let items = json_tree(&v.manifest_json, "");
+                if let Ok(tree) = Tree::new(&items) {
+                    let tree = tree.highlight_style(theme.selected).node_closed_symbol("▸ ").node_open_symbol("▾ ").node_no_children_symbol("  ");
+                    frame.render_stateful_widget(tree, rest, &mut s.tree);
+                }
+            } else {
+                let text = crate::domain::diff::pretty(&v.manifest_json);
+                let lines: Vec<Line> = text
+                    .lines()
+                    .enumerate()
+                    .skip(s.scroll)
+                    .take(rest.height as usize)
+                    .map(|(i, l)| Line::from(vec![Span::styled(format!("{:>4} ", i + 1), theme.dim), Span::styled(sanitize(l), theme.text)]))
+                    .collect();
+                frame.render_widget(Paragraph::new(lines), rest);
+            }
+        }
+        RecipeSection::Versions => {
+            let rows = d.versions.iter().enumerate().map(|(i, v)| {
+                let approved = v.approved_by.clone().map(|b| format!("yes ({b})")).unwrap_or("no".into());
+                let row = Row::new(vec![
+                    Cell::from(v.version_number.clone()),
+                    Cell::from(v.bump.to_string()),
+                    Cell::from(sanitize(&v.created_by)),
+                    Cell::from(v.created_at.format("%Y-%m-%d %H:%M").to_string()),
+                    Cell::from(Span::styled(approved.clone(), if v.is_approved() { theme.good } else { theme.dim })),
+                    Cell::from(sanitize(&v.change_note)),
+                ]);
+                if i == s.version_selected { row.style(theme.selected) } else { row }
+            });
+            let header = Row::new(["Version", "Bump", "By", "When", "Approved", "Note"].map(|h| Cell::from(Span::styled(h, theme.title))));
+            let table = Table::new(rows, [Constraint::Length(8), Constraint::Length(8), Constraint::Length(12), Constraint::Length(16), Constraint::Length(16), Constraint::Fill(1)]).header(header);
+            frame.render_widget(table, inner);
+        }
+        RecipeSection::Example => render_example(d.example.as_ref(), theme, frame, inner, s.scroll),
+    }
+}
+
+/// A manifest as a tree: objects and arrays are nodes, scalars are leaves.
+fn json_tree(value: &Value, _path: &str) -> Vec<TreeItem<'static, String>> {
+    fn node(key: String, value: &Value) -> TreeItem<'static, String> {
+        match value {
+            Value::Object(map) => {
+                let children: Vec<_> = map.iter().map(|(k, v)| node(k.clone(), v)).collect();
+                let label = format!("{} {{{}}}", sanitize(&key), map.len());
+                TreeItem::new(key, label, children).unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
+            }
+            Value::Array(items) => {
+                let children: Vec<_> = items.iter().enumerate().map(|(i, v)| node(i.to_string(), v)).collect();
+                let label = format!("{} [{}]", sanitize(&key), items.len());
+                TreeItem::new(key, label, children).unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
+            }
+            scalar => {
+                let label = format!("{}: {}", sanitize(&key), sanitize(&scalar.to_string()));
+                TreeItem::new_leaf(key, label)
+            }
+        }
+    }
+    match value {
+        Value::Object(map) => map.iter().map(|(k, v)| node(k.clone(), v)).collect(),
+        other => vec![node("manifest".into(), other)],
+    }
+}
+
+fn render_example(example: Option<&crate::store::SyntheticExample>, theme: &Theme, frame: &mut Frame, area: Rect, scroll: usize) {
+    let Some(ex) = example else {
+        frame.render_widget(Paragraph::new(Span::styled("this recipe has no synthetic example", theme.dim)), area);
+        return;
+    };
+    let columns: Vec<&Value> = ex.dataset_schema_json["columns"].as_array().map(|c| c.iter().collect()).unwrap_or_default();
+    let mut lines = vec![Line::styled("Dataset schema", theme.title)];
+    for c in &columns {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<22}", sanitize(c["name"].as_str().unwrap_or("?"))), theme.accent),
+            Span::styled(format!("{:<10}", c["type"].as_str().unwrap_or("?")), theme.dim),
+            Span::raw(sanitize(c["description"].as_str().unwrap_or(""))),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let rows = ex.sample_rows_json.as_array().cloned().unwrap_or_default();
+    lines.push(Line::styled(format!("Sample rows ({})", rows.len()), theme.title));
+    let names: Vec<&str> = columns.iter().filter_map(|c| c["name"].as_str()).collect();
+    lines.push(Line::styled(format!("  {}", names.iter().map(|n| format!("{:<14}", crate::text::truncate(n, 13))).collect::<String>()), theme.dim));
+    for r in &rows {
+        let cells: String = names
+            .iter()
+            .map(|n| {
+                let v = match &r[*n] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("{:<14}", crate::text::truncate(&sanitize(&v), 13))
+            })
+            .collect();
+        lines.push(Line::raw(format!("  {cells}")));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Example run", theme.title));
+    let run = &ex.example_run_json;
+    lines.push(field("  type / status", format!("{} / {}", run["run_type"].as_str().unwrap_or("?"), run["status"].as_str().unwrap_or("?")), theme));
+    if let Some(metrics) = run["metrics"].as_object() {
+        let m: Vec<String> = metrics.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(field("  metrics", m.join("  "), theme));
+    }
+    if let Some(logs) = run["logs"].as_str() {
+        for l in logs.lines() {
+            lines.push(Line::styled(format!("  {}", sanitize(l)), theme.dim));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)), area);
+}
+
+pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let titles = ModelSection::ALL.iter().map(|x| (x.title(), *x == s.section));
+    frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
+    let Some(d) = &s.detail else { return loading(frame, body, theme) };
+    let block = Block::default().borders(Borders::TOP).border_style(theme.border);
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    let m = &d.model;
+    match s.section {
+        ModelSection::Overview => {
+            let latest = d.snapshots.first();
+            let lines = vec![
+                field("id", m.id.to_string(), theme),
+                field("name", m.name.clone(), theme),
+                field("family", m.model_family.to_string(), theme),
+                Line::from(vec![Span::styled(format!("{:<16}", "status"), theme.dim), status_span(m.status.as_str(), theme)]),
+                field("owner", m.owner.clone(), theme),
+                field("recipe", format!("{} {}", m.recipe_name, m.recipe_version), theme),
+                field("registered", m.created_at.format("%Y-%m-%d %H:%M").to_string(), theme),
+                field("last snapshot", latest.map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string()).unwrap_or("none".into()), theme),
+                field("snapshots", d.snapshots.len().to_string(), theme),
+            ];
+            frame.render_widget(Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)), inner);
+        }
+        ModelSection::Deployments => {
+            let mut lines = vec![
+                field("recipe version", format!("{} {}", m.recipe_name, m.recipe_version), theme),
+                Line::raw(""),
+                Line::styled("Lifecycle history", theme.title),
+            ];
+            for e in &d.history {
+                let what = match (e.details.get("from").and_then(Value::as_str), e.details.get("to").and_then(Value::as_str)) {
+                    (Some(f), Some(t)) => format!("{f} → {t}"),
+                    _ => e.action.clone(),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
+                    Span::styled(format!("{:<10}", e.action), theme.accent),
+                    Span::raw(sanitize(&what)),
+                    Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
+                ]));
+            }
+            frame.render_widget(Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)), inner);
+        }
+        ModelSection::Monitoring => render_monitoring(&d.snapshots, theme, frame, inner),
+        ModelSection::Alerts => {
+            let mut rows = Vec::new();
+            for snap in &d.snapshots {
+                for a in snap.alerts_json.as_array().into_iter().flatten() {
+                    let severity = a["severity"].as_str().unwrap_or("info").to_string();
+                    rows.push(Row::new(vec![
+                        Cell::from(Span::styled(severity.clone(), theme.status(&severity).add_modifier(Modifier::BOLD))),
+                        Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
+                        Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
+                    ]));
+                }
+            }
+            if rows.is_empty() {
+                frame.render_widget(Paragraph::new(Span::styled("no alerts", theme.dim)), inner);
+                return;
+            }
+            let total = rows.len();
+            let rows: Vec<Row> = rows.into_iter().skip(s.scroll.min(total.saturating_sub(1))).collect();
+            let header = Row::new(["Severity", "When", "Rule", "Message"].map(|h| Cell::from(Span::styled(h, theme.title))));
+            let table = Table::new(rows, [Constraint::Length(9), Constraint::Length(16), Constraint::Length(18), Constraint::Fill(1)]).header(header);
+            frame.render_widget(table, inner);
+        }
+    }
+}
+
+/// Latest figures and a sparkline per performance metric (oldest to newest).
+fn render_monitoring(snapshots: &[Snapshot], theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(latest) = snapshots.first() else {
+        frame.render_widget(Paragraph::new(Span::styled("no snapshots yet", theme.dim)), area);
+        return;
+    };
+    let metrics: Vec<String> = latest.performance_metrics_json.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let mut constraints = vec![Constraint::Length(3)];
+    constraints.extend(metrics.iter().map(|_| Constraint::Length(2)));
+    constraints.push(Constraint::Min(0));
+    let areas = Layout::vertical(constraints).split(area);
+    let fresh = &latest.data_freshness_json;
+    let head = vec![
+        field("latest", latest.captured_at.format("%Y-%m-%d %H:%M").to_string(), theme),
+        field("worst drift", crate::cli::monitor::worst_drift(latest), theme),
+        field("freshness", format!("{} h stale (limit {}){}", fresh.get("staleness_hours").map(|v| v.to_string()).unwrap_or("-".into()), fresh.get("max_staleness_hours").map(|v| v.to_string()).unwrap_or("-".into()), if fresh.get("stale").and_then(Value::as_bool) == Some(true) { " — STALE" } else { "" }), theme),
+    ];
+    frame.render_widget(Paragraph::new(head), areas[0]);
+    for (i, name) in metrics.iter().enumerate() {
+        let series: Vec<f64> = snapshots.iter().rev().filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64)).collect();
+        let (min, max) = series.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        let last = series.last().copied().unwrap_or(f64::NAN);
+        let [label, spark] = Layout::horizontal([Constraint::Length(38), Constraint::Fill(1)]).areas(areas[i + 1]);
+        let text = format!("{name:<9} last {} min {} max {}", super::library::short_number(last), super::library::short_number(min), super::library::short_number(max));
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.text)), label);
+        let span = (max - min).max(f64::EPSILON);
+        let data: Vec<u64> = series.iter().map(|x| (((x - min) / span) * 100.0) as u64 + 1).collect();
+        let width = spark.width as usize;
+        let data = if data.len() > width { data[data.len() - width..].to_vec() } else { data };
+        frame.render_widget(Sparkline::default().data(&data).style(theme.accent), spark);
+    }
+}

@@ -1,0 +1,209 @@
+//! The four-tab library: a table per tab over a window of rows.
+
+use super::status_span;
+use crate::cli::output::thousands;
+use crate::store::{Model, MonitorRow, Recipe, Run};
+use crate::text::{sanitize, truncate};
+use crate::tui::state::{App, ListView, Tab};
+use crate::tui::theme::Theme;
+use chrono::Utc;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let [tabs, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    render_tabs(app, frame, tabs);
+    let theme = &app.theme;
+    match app.tab {
+        Tab::Recipes => render_list(&app.lists.recipes, app, frame, list, RECIPE_COLUMNS, |r, t| recipe_cells(r, t)),
+        Tab::Models => render_list(&app.lists.models, app, frame, list, MODEL_COLUMNS, |m, t| model_cells(m, t)),
+        Tab::Runs => render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| run_cells(r, t)),
+        Tab::Monitoring => render_list(&app.lists.monitoring, app, frame, list, MONITOR_COLUMNS, |m, t| monitor_cells(m, t)),
+    }
+    let _ = theme;
+}
+
+fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let style = if *tab == app.tab { app.theme.tab_active } else { app.theme.tab_inactive };
+        let marker = if *tab == app.tab { "▸" } else { " " };
+        spans.push(Span::styled(format!("{marker}{} {} ", i + 1, tab.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+type Columns = &'static [(&'static str, Constraint)];
+
+const RECIPE_COLUMNS: Columns = &[
+    ("Name", Constraint::Fill(3)),
+    ("Family", Constraint::Length(16)),
+    ("Level", Constraint::Length(8)),
+    ("Status", Constraint::Length(10)),
+    ("Latest", Constraint::Length(7)),
+    ("Updated", Constraint::Length(10)),
+];
+
+const MODEL_COLUMNS: Columns = &[
+    ("Name", Constraint::Fill(2)),
+    ("Family", Constraint::Length(16)),
+    ("Status", Constraint::Length(10)),
+    ("Owner", Constraint::Length(12)),
+    ("Recipe version", Constraint::Fill(2)),
+];
+
+const RUN_COLUMNS: Columns = &[
+    ("Id", Constraint::Length(7)),
+    ("Recipe / model", Constraint::Fill(3)),
+    ("Type", Constraint::Length(8)),
+    ("Status", Constraint::Length(9)),
+    ("Started", Constraint::Length(11)),
+    ("Took", Constraint::Length(7)),
+    ("Metric", Constraint::Fill(1)),
+];
+
+const MONITOR_COLUMNS: Columns = &[
+    ("Model", Constraint::Fill(2)),
+    ("Last snapshot", Constraint::Length(16)),
+    ("Metric", Constraint::Fill(1)),
+    ("Worst drift", Constraint::Fill(1)),
+    ("Fresh", Constraint::Length(9)),
+    ("Alerts", Constraint::Length(6)),
+];
+
+fn render_list<T>(
+    list: &ListView<T>,
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    columns: Columns,
+    cells: impl Fn(&T, &Theme) -> Vec<Cell<'static>>,
+) {
+    let theme = &app.theme;
+    let title = list_title(list, app);
+    let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(title);
+    let page = (area.height as usize).saturating_sub(2);
+    let mut rows = Vec::with_capacity(page);
+    for i in list.scroll..(list.scroll + page).min(list.total) {
+        let row = match list.row(i) {
+            Some(r) => Row::new(cells(r, theme)),
+            None => Row::new(vec![Cell::from(Span::styled("…", theme.dim))]),
+        };
+        rows.push(if i == list.selected { row.style(theme.selected) } else { row });
+    }
+    let header = Row::new(columns.iter().map(|(h, _)| Cell::from(Span::styled(*h, theme.title))));
+    let widths: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
+    let empty = list.loaded && list.total == 0;
+    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
+    frame.render_widget(table, area);
+    if empty {
+        let msg = if list.filters.is_empty() { "nothing here yet" } else { "no match: esc clears the search and filters" };
+        let inner = Rect { y: area.y + 2, height: 1, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), inner);
+    }
+}
+
+/// " 37 of 1,000,000 · family=pricing /hotel · loading…"
+fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
+    let theme = &app.theme;
+    let count = match (list.loaded, list.unfiltered_total) {
+        (false, _) => "loading…".to_string(),
+        (true, Some(all)) if !list.filters.is_empty() => format!("{} of {}", thousands(list.total as i64), thousands(all as i64)),
+        (true, _) => thousands(list.total as i64),
+    };
+    let mut spans = vec![Span::styled(format!(" {} ", count), theme.accent)];
+    if list.total > 0 {
+        spans.push(Span::styled(format!("· row {} ", thousands(list.selected as i64 + 1)), theme.dim));
+    }
+    let filters = list.filters.describe();
+    if !filters.is_empty() {
+        spans.push(Span::styled(format!("· {} ", sanitize(&filters.join(" "))), theme.warn));
+    }
+    if list.loading && list.loaded {
+        spans.push(Span::styled("· loading… ", theme.dim));
+    }
+    Line::from(spans)
+}
+
+fn text(s: &str) -> Cell<'static> {
+    Cell::from(sanitize(s))
+}
+
+fn recipe_cells(r: &Recipe, theme: &Theme) -> Vec<Cell<'static>> {
+    let status = if r.changes_pending() { "approved*".to_string() } else { r.status.to_string() };
+    vec![
+        text(&r.name),
+        text(r.model_family.as_str()),
+        text(r.level.as_str()),
+        Cell::from(status_span(&status, theme)),
+        text(r.latest_version.as_deref().unwrap_or("-")),
+        text(&r.updated_at.format("%Y-%m-%d").to_string()),
+    ]
+}
+
+fn model_cells(m: &Model, theme: &Theme) -> Vec<Cell<'static>> {
+    vec![
+        text(&m.name),
+        text(m.model_family.as_str()),
+        Cell::from(status_span(m.status.as_str(), theme)),
+        text(&m.owner),
+        text(&format!("{} {}", m.recipe_name, m.recipe_version)),
+    ]
+}
+
+fn run_cells(r: &Run, theme: &Theme) -> Vec<Cell<'static>> {
+    let what = match &r.model_name {
+        Some(m) => format!("{} / {m}", r.recipe_name),
+        None => r.recipe_name.clone(),
+    };
+    vec![
+        text(&r.id.to_string()),
+        text(&what),
+        text(r.run_type.as_str()),
+        Cell::from(status_span(r.status.as_str(), theme)),
+        text(&r.started_at.map(|t| t.format("%m-%d %H:%M").to_string()).unwrap_or("-".into())),
+        text(&crate::text::duration(r.duration_seconds(Utc::now()))),
+        text(&r.headline_metric().map(|(k, v)| format!("{k} {}", short_number(v))).unwrap_or("-".into())),
+    ]
+}
+
+fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
+    let Some(s) = &m.latest else {
+        return vec![text(&m.model.name), text("no snapshots"), text("-"), text("-"), text("-"), text("-")];
+    };
+    let metric = s
+        .performance_metrics_json
+        .as_object()
+        .and_then(|o| o.iter().find_map(|(k, v)| v.as_f64().map(|x| format!("{k} {}", short_number(x)))))
+        .unwrap_or("-".into());
+    let stale = s.data_freshness_json.get("stale").and_then(|v| v.as_bool());
+    let fresh = match stale {
+        Some(true) => Span::styled("stale", theme.bad),
+        Some(false) => Span::styled("fresh", theme.good),
+        None => Span::raw("-"),
+    };
+    let alerts = s.alerts_json.as_array().map(Vec::len).unwrap_or(0);
+    let alert_style = if alerts > 0 { theme.warn } else { theme.text };
+    vec![
+        text(&m.model.name),
+        text(&s.captured_at.format("%Y-%m-%d %H:%M").to_string()),
+        text(&metric),
+        text(&crate::cli::monitor::worst_drift(s)),
+        Cell::from(fresh),
+        Cell::from(Span::styled(alerts.to_string(), alert_style)),
+    ]
+}
+
+/// Four significant digits, no trailing noise.
+pub fn short_number(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        truncate(s, 10)
+    }
+}

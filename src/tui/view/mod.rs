@@ -1,0 +1,159 @@
+//! Rendering: a function of the state alone.
+
+mod detail;
+mod library;
+mod overlays;
+mod run;
+
+use super::keymap::Command;
+use super::state::{App, Screen};
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+/// Below this the app only says that the terminal is too small.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn render(app: &mut App, frame: &mut Frame) {
+    let area = frame.area();
+    app.width = area.width;
+    app.height = area.height;
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!("terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})", area.width, area.height);
+        frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let [header, body, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, frame, header);
+    match app.screens.last_mut() {
+        None => library::render(app, frame, body),
+        Some(_) => render_screen(app, frame, body),
+    }
+    render_hints(app, frame, hints);
+    overlays::render(app, frame, area);
+}
+
+fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
+    let theme = app.theme;
+    let page = app.page_rows();
+    match app.screens.last_mut() {
+        Some(Screen::Recipe(s)) => detail::render_recipe(s, &theme, frame, area),
+        Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
+        Some(Screen::Run(s)) => run::render(s, &theme, frame, area, page),
+        None => {}
+    }
+}
+
+/// "nexml › Models › hotel-dynamic-pricing › run 12" and who is connected where.
+fn render_header(app: &App, frame: &mut Frame, area: Rect) {
+    let mut crumbs = vec!["nexml".to_string(), app.tab.title().to_string()];
+    crumbs.extend(app.screens.iter().map(|s| sanitize(&s.crumb())));
+    let left = crumbs.join(" › ");
+    let right = format!("{}@{}", sanitize(&app.user), app.backend);
+    let room = (area.width as usize).saturating_sub(crate::text::width(&right) + 1);
+    let left = crate::text::truncate(&left, room);
+    let pad = (area.width as usize).saturating_sub(crate::text::width(&left) + crate::text::width(&right));
+    let line = Line::from(vec![
+        Span::styled(left, app.theme.title),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, app.theme.dim),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The few keys that matter here, from the live keymap; errors and status win.
+fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(Clear, area);
+    if let Some(e) = &app.error {
+        let text = crate::text::truncate(&format!("error: {}", sanitize(e)), area.width as usize);
+        frame.render_widget(Paragraph::new(Span::styled(text, app.theme.bad)), area);
+        return;
+    }
+    if let Some(typing) = app.typing {
+        let (label, text) = match (typing, app.screens.last()) {
+            (super::state::Typing::LogSearch, Some(Screen::Run(s))) => ("search log", s.search.clone()),
+            _ => ("search", app.filters(app.tab).search.clone()),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{label}: "), app.theme.key),
+            Span::raw(sanitize(&text)),
+            Span::styled("█", app.theme.accent),
+            Span::styled("   enter keep · esc clear", app.theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let commands: &[Command] = match app.screens.last() {
+        None => &[Command::Open, Command::Search, Command::Filter, Command::NextTab, Command::Copy, Command::Help, Command::Quit],
+        Some(Screen::Recipe(_)) => &[Command::NextSection, Command::ToggleView, Command::OpenParent, Command::ShowModels, Command::ShowRuns, Command::Back, Command::Help],
+        Some(Screen::Model(_)) => &[Command::NextSection, Command::OpenRecipe, Command::ShowRuns, Command::Back, Command::Help],
+        Some(Screen::Run(_)) => &[Command::Search, Command::NextMatch, Command::Follow, Command::OpenRecipe, Command::OpenModel, Command::Back, Command::Help],
+    };
+    let context = app.context();
+    let mut spans = Vec::new();
+    if let Some(status) = &app.status {
+        spans.push(Span::styled(format!("{} ", sanitize(status)), app.theme.accent));
+        spans.push(Span::styled("│ ", app.theme.dim));
+    }
+    for c in commands {
+        if let Some(k) = app.keymap.key_for(context, *c) {
+            spans.push(Span::styled(k.to_string(), app.theme.key));
+            spans.push(Span::styled(format!(" {}  ", short_label(*c)), app.theme.dim));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short_label(c: Command) -> &'static str {
+    match c {
+        Command::Open => "open",
+        Command::Search => "search",
+        Command::Filter => "filter",
+        Command::NextTab => "tab",
+        Command::Copy => "copy id",
+        Command::Help => "help",
+        Command::Quit => "quit",
+        Command::NextSection => "section",
+        Command::ToggleView => "tree/json",
+        Command::OpenParent => "parent",
+        Command::ShowModels => "models",
+        Command::ShowRuns => "runs",
+        Command::Back => "back",
+        Command::OpenRecipe => "recipe",
+        Command::OpenModel => "model",
+        Command::NextMatch => "next match",
+        Command::Follow => "follow",
+        other => other.name(),
+    }
+}
+
+/// A status word in its colour (the word itself carries the meaning).
+pub fn status_span(word: &str, theme: &super::theme::Theme) -> Span<'static> {
+    Span::styled(word.to_string(), theme.status(word.split_whitespace().next().unwrap_or(word)))
+}
+
+/// Centred rectangle of at most `w`x`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub fn dim_line(text: &str, style: Style) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), style))
+}
+

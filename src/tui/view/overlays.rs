@@ -1,0 +1,104 @@
+//! Help, the command palette and the filter picker, drawn over the screen.
+
+use super::centered;
+use crate::tui::keymap::Key;
+use crate::tui::state::{App, Overlay, Tab};
+use crate::tui::update::{filter_rows, palette_items};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help) => help(app, frame, area),
+        Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
+        Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
+    }
+}
+
+fn keys_text(keys: &[Key]) -> String {
+    keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+fn help(app: &App, frame: &mut Frame, area: Rect) {
+    let context = app.context();
+    let bindings = app.keymap.visible(context);
+    let h = (bindings.len() as u16 + 4).min(area.height);
+    let rect = centered(area, 64, h);
+    frame.render_widget(Clear, rect);
+    let mut lines: Vec<Line> = bindings
+        .iter()
+        .map(|(c, keys)| {
+            Line::from(vec![
+                Span::styled(format!(" {:<16}", keys_text(keys)), app.theme.key),
+                Span::styled(c.help().to_string(), app.theme.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(" any key closes · keys are set in config.toml [keys.*]", app.theme.dim));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.accent)
+        .title(format!(" keys: {} ", context.name()));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rect) {
+    let items = palette_items(app, query);
+    let h = (items.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
+    let rect = centered(area, 60, h);
+    frame.render_widget(Clear, rect);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" : ", app.theme.key),
+        Span::raw(crate::text::sanitize(query)),
+        Span::styled("█", app.theme.accent),
+    ])];
+    let room = rect.height.saturating_sub(3) as usize;
+    let first = selected.saturating_sub(room.saturating_sub(1));
+    for (i, (c, key)) in items.iter().enumerate().skip(first).take(room) {
+        let style = if i == selected { app.theme.selected } else { app.theme.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<16}", c.name()), style),
+            Span::styled(format!("{:<8}", key.map(|k| k.to_string()).unwrap_or_default()), app.theme.key),
+            Span::styled(c.help().to_string(), app.theme.dim),
+        ]));
+    }
+    if items.is_empty() {
+        lines.push(Line::styled(" no command matches", app.theme.dim));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(app.theme.accent).title(" command palette ");
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
+    let tab = app.tab;
+    let f = app.filters(tab);
+    let rows = filter_rows(tab);
+    let rect = centered(area, 48, rows.len() as u16 + 4);
+    frame.render_widget(Clear, rect);
+    let value = |name: &str| -> String {
+        match name {
+            "family" => f.family.map(|x| x.to_string()),
+            "level" => f.level.map(|x| x.to_string()),
+            _ => f.status.clone(),
+        }
+        .unwrap_or_else(|| "any".into())
+    };
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let style = if i == row { app.theme.selected } else { app.theme.text };
+            Line::from(vec![
+                Span::styled(format!(" {name:<8}"), style),
+                Span::styled(format!("◂ {} ▸", value(name)), if i == row { app.theme.selected } else { app.theme.accent }),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(" ↑↓ choose · ←→ change · enter done", app.theme.dim));
+    let title = format!(" filter {} ", if tab == Tab::Monitoring { "models" } else { tab.title() });
+    let block = Block::default().borders(Borders::ALL).border_style(app.theme.accent).title(title);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
