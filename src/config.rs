@@ -154,7 +154,10 @@ mod tests {
     fn bad_key_bindings_are_named_with_their_line() {
         let err = Config::parse("theme = \"light\"\n[keys.library]\nfilter = [\"hyper-f\"]\n")
             .unwrap_err();
-        assert!(err.starts_with("3: keys.library.filter: unknown key 'hyper-f'"), "{err}");
+        assert!(
+            err.starts_with("3: keys.library.filter: unknown key 'hyper-f'"),
+            "{err}"
+        );
         let c = Config::parse("theme = \"light\"\nmouse = false\n").unwrap();
         assert_eq!((c.theme, c.mouse), (ThemeName::Light, false));
     }

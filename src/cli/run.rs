@@ -1,10 +1,10 @@
 //! `nexml run ...`
 
-use crate::text::duration;
 use super::args::RunCommand;
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
 use crate::store::{NewRun, Run, RunChanges, RunQuery};
+use crate::text::duration;
 use color_eyre::eyre::Result;
 use std::path::Path;
 

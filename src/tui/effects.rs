@@ -3,10 +3,10 @@
 //! wins: an older one still queued is skipped, and an older answer dropped.
 
 use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
+use crate::store::{Model, Page};
 use crate::store::{
     ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store, StoreResult,
 };
-use crate::store::{Model, Page};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -165,7 +165,10 @@ impl Key {
             other => return Err(format!("unknown key '{other}'")),
         };
         if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
-            return Ok(Key { code: KeyCode::BackTab, modifiers: modifiers - KeyModifiers::SHIFT });
+            return Ok(Key {
+                code: KeyCode::BackTab,
+                modifiers: modifiers - KeyModifiers::SHIFT,
+            });
         }
         Ok(Key { code, modifiers })
     }
@@ -244,7 +247,7 @@ impl Keymap {
                     _ => {
                         return Err(format!(
                             "{origin}.{context_name}.{command_name}: expected a key or a list of keys"
-                        ))
+                        ));
                     }
                 };
                 let keys = list
@@ -282,15 +285,23 @@ impl Keymap {
         })
     }
 
-    /// Every binding visible in `context`: its own, then the global ones it does not shadow.
+    /// Every binding visible in `context`: its own, then the global ones it
+    /// does not shadow, each group in the order commands are declared.
     pub fn visible(&self, context: Context) -> Vec<(Command, Vec<Key>)> {
-        let mut out: Vec<(Command, Vec<Key>)> = self.bindings.get(&context).cloned().unwrap_or_default();
+        let mut out: Vec<(Command, Vec<Key>)> =
+            self.bindings.get(&context).cloned().unwrap_or_default();
+        out.sort_by_key(|(c, _)| *c);
         if context != Context::Global {
-            for (cmd, keys) in self.bindings.get(&Context::Global).into_iter().flatten() {
-                if !out.iter().any(|(c, _)| c == cmd) {
-                    out.push((*cmd, keys.clone()));
-                }
-            }
+            let mut global: Vec<(Command, Vec<Key>)> = self
+                .bindings
+                .get(&Context::Global)
+                .into_iter()
+                .flatten()
+                .filter(|(cmd, _)| !out.iter().any(|(c, _)| c == cmd))
+                .cloned()
+                .collect();
+            global.sort_by_key(|(c, _)| *c);
+            out.extend(global);
         }
         out
     }
@@ -301,14 +312,20 @@ mod tests {
     use super::*;
 
     fn key(c: char) -> Key {
-        Key { code: KeyCode::Char(c), modifiers: KeyModifiers::NONE }
+        Key {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::NONE,
+        }
     }
 
     #[test]
     fn defaults_load_and_screen_keys_shadow_global_ones() {
         let map = Keymap::load(&KeyTable::new()).unwrap();
         assert_eq!(map.lookup(Context::Library, key('q')), Some(Command::Quit));
-        assert_eq!(map.lookup(Context::Library, key('/')), Some(Command::Search));
+        assert_eq!(
+            map.lookup(Context::Library, key('/')),
+            Some(Command::Search)
+        );
         assert_eq!(map.lookup(Context::Run, key('n')), Some(Command::NextMatch));
         assert_eq!(map.lookup(Context::Library, key('n')), None);
     }
@@ -317,7 +334,10 @@ mod tests {
     fn overrides_replace_a_command_and_errors_name_it() {
         let overrides: KeyTable = toml::from_str("[library]\nfilter = [\"F\"]").unwrap();
         let map = Keymap::load(&overrides).unwrap();
-        assert_eq!(map.lookup(Context::Library, key('F')), Some(Command::Filter));
+        assert_eq!(
+            map.lookup(Context::Library, key('F')),
+            Some(Command::Filter)
+        );
         assert_eq!(map.lookup(Context::Library, key('f')), None);
         let bad: KeyTable = toml::from_str("[library]\nfilterr = \"F\"").unwrap();
         assert_eq!(
@@ -325,14 +345,22 @@ mod tests {
             "keys.library: unknown command 'filterr'"
         );
         let bad: KeyTable = toml::from_str("[library]\nfilter = \"hyper-x\"").unwrap();
-        assert!(Keymap::load(&bad).unwrap_err().contains("unknown key 'hyper-x'"));
+        assert!(
+            Keymap::load(&bad)
+                .unwrap_err()
+                .contains("unknown key 'hyper-x'")
+        );
     }
 
     #[test]
     fn key_names_round_trip() {
         for text in ["q", "G", "ctrl-r", "pgdn", "enter", "f5", "alt-x"] {
             let k = Key::parse(text).unwrap();
-            assert_eq!(Key::parse(&k.to_string().replace('↑', "up")).unwrap(), k, "{text}");
+            assert_eq!(
+                Key::parse(&k.to_string().replace('↑', "up")).unwrap(),
+                k,
+                "{text}"
+            );
         }
         assert_eq!(Key::parse("shift-tab").unwrap().code, KeyCode::BackTab);
     }

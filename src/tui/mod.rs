@@ -11,7 +11,7 @@ pub mod view;
 
 use crate::config::Config;
 use crate::store::Store;
-use color_eyre::eyre::{eyre, Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
 use effects::{Effect, Msg, Runner};
 use futures::StreamExt;
@@ -36,7 +36,12 @@ pub async fn run(store: Arc<dyn Store>, config: &Config, user: &str) -> Result<(
     result
 }
 
-async fn event_loop(terminal: &mut terminal::Term, app: &mut App, store: Arc<dyn Store>, mouse: bool) -> Result<()> {
+async fn event_loop(
+    terminal: &mut terminal::Term,
+    app: &mut App,
+    store: Arc<dyn Store>,
+    mouse: bool,
+) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let runner = Runner::new(store, tx);
     let mut events = EventStream::new();
@@ -99,7 +104,9 @@ fn dispatch(runner: &Runner, effects: Vec<Effect>) {
 fn dispatch_with_copy(runner: &Runner, effects: Vec<Effect>) -> Result<()> {
     for e in effects {
         match e {
-            Effect::Copy(text) => terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?,
+            Effect::Copy(text) => {
+                terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?
+            }
             other => runner.spawn(other),
         }
     }
@@ -117,5 +124,6 @@ fn draw(terminal: &mut terminal::Term, app: &mut App) -> Result<()> {
 
 #[cfg(unix)]
 fn sigterm_stream() -> Result<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).wrap_err("listening for SIGTERM")
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .wrap_err("listening for SIGTERM")
 }

@@ -3,7 +3,9 @@
 use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus};
-use crate::store::{AuditEntry, Model, MonitorRow, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample};
+use crate::store::{
+    AuditEntry, Model, MonitorRow, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample,
+};
 
 /// Rows loaded around the selection; long lists are windows onto the database.
 pub const WINDOW: usize = 200;
@@ -349,7 +351,10 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
-        self.screens.last().map(Screen::context).unwrap_or(Context::Library)
+        self.screens
+            .last()
+            .map(Screen::context)
+            .unwrap_or(Context::Library)
     }
 
     /// Rows the list area shows at the current size.

@@ -31,34 +31,56 @@ impl Theme {
             ThemeName::Dark => Theme {
                 text: Style::default().fg(Color::Gray),
                 dim: Style::default().fg(Color::DarkGray),
-                title: Style::default().fg(Color::White).add_modifier(Modifier::BOLD),
+                title: Style::default()
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
                 accent: Style::default().fg(Color::Cyan),
-                selected: Style::default().bg(Color::Rgb(40, 60, 90)).fg(Color::White).add_modifier(Modifier::BOLD),
-                tab_active: Style::default().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+                selected: Style::default()
+                    .bg(Color::Rgb(40, 60, 90))
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
+                tab_active: Style::default()
+                    .fg(Color::Black)
+                    .bg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
                 tab_inactive: Style::default().fg(Color::Gray),
                 good: Style::default().fg(Color::Green),
                 warn: Style::default().fg(Color::Yellow),
                 bad: Style::default().fg(Color::Red),
                 info: Style::default().fg(Color::Blue),
-                key: Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                key: Style::default()
+                    .fg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
                 border: Style::default().fg(Color::DarkGray),
                 matched: Style::default().bg(Color::Yellow).fg(Color::Black),
             },
             ThemeName::Light => Theme {
                 text: Style::default().fg(Color::Black),
                 dim: Style::default().fg(Color::DarkGray),
-                title: Style::default().fg(Color::Black).add_modifier(Modifier::BOLD),
+                title: Style::default()
+                    .fg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
                 accent: Style::default().fg(Color::Blue),
-                selected: Style::default().bg(Color::Rgb(200, 220, 255)).fg(Color::Black).add_modifier(Modifier::BOLD),
-                tab_active: Style::default().fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+                selected: Style::default()
+                    .bg(Color::Rgb(200, 220, 255))
+                    .fg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
+                tab_active: Style::default()
+                    .fg(Color::White)
+                    .bg(Color::Blue)
+                    .add_modifier(Modifier::BOLD),
                 tab_inactive: Style::default().fg(Color::DarkGray),
                 good: Style::default().fg(Color::Rgb(0, 120, 0)),
                 warn: Style::default().fg(Color::Rgb(160, 100, 0)),
                 bad: Style::default().fg(Color::Rgb(180, 0, 0)),
                 info: Style::default().fg(Color::Blue),
-                key: Style::default().fg(Color::Blue).add_modifier(Modifier::BOLD),
+                key: Style::default()
+                    .fg(Color::Blue)
+                    .add_modifier(Modifier::BOLD),
                 border: Style::default().fg(Color::Gray),
-                matched: Style::default().bg(Color::Rgb(255, 230, 120)).fg(Color::Black),
+                matched: Style::default()
+                    .bg(Color::Rgb(255, 230, 120))
+                    .fg(Color::Black),
             },
         }
     }

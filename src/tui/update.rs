@@ -83,7 +83,10 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             vec![]
         }
         Command::Palette => {
-            app.overlay = Some(Overlay::Palette(Palette { query: String::new(), selected: 0 }));
+            app.overlay = Some(Overlay::Palette(Palette {
+                query: String::new(),
+                selected: 0,
+            }));
             vec![]
         }
         Command::Back => back(app),
@@ -134,7 +137,11 @@ fn copy(app: &mut App) -> Vec<Effect> {
     };
     match text {
         Some(t) => {
-            let what = if t.len() > 20 { "the manifest JSON".to_string() } else { format!("'{t}'") };
+            let what = if t.len() > 20 {
+                "the manifest JSON".to_string()
+            } else {
+                format!("'{t}'")
+            };
             app.status = Some(format!("copied {what} to the clipboard"));
             vec![Effect::Copy(t)]
         }
@@ -187,11 +194,17 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
 fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
     app.tab = tab;
     let loaded = on_list!(app, tab, l => l.loaded || l.loading);
-    if loaded { ensure_window(app, tab) } else { reload(app, tab) }
+    if loaded {
+        ensure_window(app, tab)
+    } else {
+        reload(app, tab)
+    }
 }
 
 fn open_selected(app: &mut App) -> Vec<Effect> {
-    let Some(id) = selected_id(app) else { return vec![] };
+    let Some(id) = selected_id(app) else {
+        return vec![];
+    };
     match app.tab {
         Tab::Recipes => open_recipe(app, id),
         Tab::Models | Tab::Monitoring => {
@@ -254,12 +267,21 @@ fn show_filtered(app: &mut App, tab: Tab, filters: Filters, what: String) -> Vec
 
 fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
     let page = app.page_rows();
-    let Some(Screen::Recipe(s)) = app.screens.last_mut() else { return vec![] };
+    let Some(Screen::Recipe(s)) = app.screens.last_mut() else {
+        return vec![];
+    };
     let in_tree = s.section == RecipeSection::Manifest && s.manifest_as_tree;
     match command {
         Command::NextSection | Command::PrevSection => {
-            let i = RecipeSection::ALL.iter().position(|x| *x == s.section).unwrap_or(0);
-            let step = if command == Command::NextSection { 1 } else { 3 };
+            let i = RecipeSection::ALL
+                .iter()
+                .position(|x| *x == s.section)
+                .unwrap_or(0);
+            let step = if command == Command::NextSection {
+                1
+            } else {
+                3
+            };
             s.section = RecipeSection::ALL[(i + step) % 4];
             s.scroll = 0;
         }
@@ -282,13 +304,23 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::Bottom if in_tree => {
             s.tree.select_last();
         }
-        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom
             if s.section == RecipeSection::Versions =>
         {
             let n = s.detail.as_ref().map(|d| d.versions.len()).unwrap_or(0);
             s.version_selected = step_index(s.version_selected, n, command, page);
         }
-        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
             s.scroll = step_index(s.scroll, usize::MAX / 2, command, page);
         }
         Command::OpenParent => {
@@ -305,7 +337,10 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             let Some(d) = &s.detail else { return vec![] };
             let link = Some((d.recipe.id, d.recipe.name.clone()));
             let name = d.recipe.name.clone();
-            let filters = Filters { recipe: link, ..Filters::default() };
+            let filters = Filters {
+                recipe: link,
+                ..Filters::default()
+            };
             return if command == Command::ShowModels {
                 show_filtered(app, Tab::Models, filters, format!("models of '{name}'"))
             } else {
@@ -319,15 +354,29 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
 
 fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
     let page = app.page_rows();
-    let Some(Screen::Model(s)) = app.screens.last_mut() else { return vec![] };
+    let Some(Screen::Model(s)) = app.screens.last_mut() else {
+        return vec![];
+    };
     match command {
         Command::NextSection | Command::PrevSection => {
-            let i = ModelSection::ALL.iter().position(|x| *x == s.section).unwrap_or(0);
-            let step = if command == Command::NextSection { 1 } else { 3 };
+            let i = ModelSection::ALL
+                .iter()
+                .position(|x| *x == s.section)
+                .unwrap_or(0);
+            let step = if command == Command::NextSection {
+                1
+            } else {
+                3
+            };
             s.section = ModelSection::ALL[(i + step) % 4];
             s.scroll = 0;
         }
-        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
             s.scroll = step_index(s.scroll, usize::MAX / 2, command, page);
         }
         Command::OpenRecipe => {
@@ -338,7 +387,10 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::ShowRuns => {
             let Some(d) = &s.detail else { return vec![] };
             let name = d.model.name.clone();
-            let filters = Filters { model: Some((d.model.id, name.clone())), ..Filters::default() };
+            let filters = Filters {
+                model: Some((d.model.id, name.clone())),
+                ..Filters::default()
+            };
             return show_filtered(app, Tab::Runs, filters, format!("runs of model '{name}'"));
         }
         _ => {}
@@ -348,10 +400,21 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
 
 fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
     let page = app.page_rows();
-    let Some(Screen::Run(s)) = app.screens.last_mut() else { return vec![] };
-    let lines = s.run.as_ref().map(|r| r.logs_text.lines().count()).unwrap_or(0);
+    let Some(Screen::Run(s)) = app.screens.last_mut() else {
+        return vec![];
+    };
+    let lines = s
+        .run
+        .as_ref()
+        .map(|r| r.logs_text.lines().count())
+        .unwrap_or(0);
     match command {
-        Command::Up | Command::Down | Command::PageUp | Command::PageDown | Command::Top | Command::Bottom => {
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
             s.scroll = step_index(s.scroll, lines, command, page);
             s.follow = command == Command::Bottom && s.follow;
         }
@@ -375,19 +438,21 @@ fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
             if s.follow {
                 s.scroll = lines.saturating_sub(1);
             }
-            app.status = Some(if s.follow { "following the log".into() } else { "stopped following".into() });
+            app.status = Some(if s.follow {
+                "following the log".into()
+            } else {
+                "stopped following".into()
+            });
         }
         Command::OpenRecipe => {
             if let Some(id) = s.run.as_ref().map(|r| r.recipe_id) {
                 return open_recipe(app, id);
             }
         }
-        Command::OpenModel => {
-            match s.run.as_ref().and_then(|r| r.model_id) {
-                Some(id) => return open_model(app, id),
-                None => app.status = Some("this run has no model".into()),
-            }
-        }
+        Command::OpenModel => match s.run.as_ref().and_then(|r| r.model_id) {
+            Some(id) => return open_model(app, id),
+            None => app.status = Some("this run has no model".into()),
+        },
         _ => {}
     }
     vec![]
@@ -442,7 +507,9 @@ fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
             Some(window_request(l, tab, page))
         }
     });
-    request.map(|r| vec![Effect::LoadList(r)]).unwrap_or_default()
+    request
+        .map(|r| vec![Effect::LoadList(r)])
+        .unwrap_or_default()
 }
 
 /// A window of WINDOW rows around the visible ones, read from whichever end
@@ -453,11 +520,27 @@ fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest 
     let centre = l.scroll + page / 2;
     if centre <= l.total / 2 {
         let start = centre.saturating_sub(WINDOW / 2);
-        ListRequest { tab, generation: l.generation, offset: start, limit: WINDOW, reverse: false, window_start: start, filters: l.filters.clone() }
+        ListRequest {
+            tab,
+            generation: l.generation,
+            offset: start,
+            limit: WINDOW,
+            reverse: false,
+            window_start: start,
+            filters: l.filters.clone(),
+        }
     } else {
         let end = (centre + WINDOW / 2).min(l.total);
         let start = end.saturating_sub(WINDOW);
-        ListRequest { tab, generation: l.generation, offset: l.total - end, limit: end - start, reverse: true, window_start: start, filters: l.filters.clone() }
+        ListRequest {
+            tab,
+            generation: l.generation,
+            offset: l.total - end,
+            limit: end - start,
+            reverse: true,
+            window_start: start,
+            filters: l.filters.clone(),
+        }
     }
 }
 
@@ -539,7 +622,9 @@ pub fn find_matches(s: &mut RunScreen) {
 }
 
 fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let Some(overlay) = app.overlay.take() else { return vec![] };
+    let Some(overlay) = app.overlay.take() else {
+        return vec![];
+    };
     match overlay {
         Overlay::Help => vec![],
         Overlay::Palette(mut p) => {
@@ -592,7 +677,11 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.overlay = Some(Overlay::Filter(picker));
                     vec![]
                 }
-                KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l') | KeyCode::Char(' ') => {
+                KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Char('h')
+                | KeyCode::Char('l')
+                | KeyCode::Char(' ') => {
                     let forward = !matches!(key.code, KeyCode::Left | KeyCode::Char('h'));
                     cycle_filter(app, rows[picker.row], forward);
                     app.overlay = Some(Overlay::Filter(picker));
@@ -609,7 +698,11 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// The rows of the filter picker on a tab.
 pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
-    if tab.has_level() { vec!["family", "level", "status"] } else { vec!["family", "status"] }
+    if tab.has_level() {
+        vec!["family", "level", "status"]
+    } else {
+        vec!["family", "status"]
+    }
 }
 
 fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T], forward: bool) -> Option<T> {
@@ -633,7 +726,10 @@ fn cycle_filter(app: &mut App, row: &str, forward: bool) {
         "family" => f.family = cycle(f.family, ModelFamily::ALL, forward),
         "level" => f.level = cycle(f.level, RecipeLevel::ALL, forward),
         _ => {
-            let current = f.status.as_deref().and_then(|s| statuses.iter().copied().find(|x| *x == s));
+            let current = f
+                .status
+                .as_deref()
+                .and_then(|s| statuses.iter().copied().find(|x| *x == s));
             f.status = cycle(current, &statuses, forward).map(String::from);
         }
     }
@@ -677,7 +773,9 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     match app.screens.last() {
         // A run that can still change is polled, so a run a script or a
         // teammate updates is followed live.
-        Some(Screen::Run(s)) if s.follow || s.run.as_ref().is_some_and(|r| !r.status.is_finished()) => {
+        Some(Screen::Run(s))
+            if s.follow || s.run.as_ref().is_some_and(|r| !r.status.is_finished()) =>
+        {
             vec![Effect::LoadRun(s.id)]
         }
         _ => vec![],
@@ -686,7 +784,14 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
 
 fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
     match loaded {
-        Loaded::List { tab, generation, window_start, rows, total, unfiltered } => {
+        Loaded::List {
+            tab,
+            generation,
+            window_start,
+            rows,
+            total,
+            unfiltered,
+        } => {
             macro_rules! apply {
                 ($list:expr, $rows:expr, $id:expr) => {{
                     let l = $list;
@@ -710,12 +815,22 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 }};
             }
             match rows {
-                Rows::Recipes(r) => apply!(&mut app.lists.recipes, r, |x: &crate::store::Recipe| x.id),
+                Rows::Recipes(r) => {
+                    apply!(&mut app.lists.recipes, r, |x: &crate::store::Recipe| x.id)
+                }
                 Rows::Models(r) => apply!(&mut app.lists.models, r, |x: &crate::store::Model| x.id),
                 Rows::Runs(r) => apply!(&mut app.lists.runs, r, |x: &crate::store::Run| x.id),
-                Rows::Monitoring(r) => apply!(&mut app.lists.monitoring, r, |x: &crate::store::MonitorRow| x.model.id),
+                Rows::Monitoring(r) => apply!(
+                    &mut app.lists.monitoring,
+                    r,
+                    |x: &crate::store::MonitorRow| x.model.id
+                ),
             }
-            if tab == app.tab { ensure_window(app, tab) } else { vec![] }
+            if tab == app.tab {
+                ensure_window(app, tab)
+            } else {
+                vec![]
+            }
         }
         Loaded::Recipe(id, detail) => {
             for screen in app.screens.iter_mut() {
@@ -766,7 +881,12 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Failed(message) => {
             app.error = Some(message);
-            for l in [&mut app.lists.recipes.loading, &mut app.lists.models.loading, &mut app.lists.runs.loading, &mut app.lists.monitoring.loading] {
+            for l in [
+                &mut app.lists.recipes.loading,
+                &mut app.lists.models.loading,
+                &mut app.lists.runs.loading,
+                &mut app.lists.monitoring.loading,
+            ] {
                 *l = false;
             }
             vec![]

@@ -17,7 +17,11 @@ use tui_tree_widget::{Tree, TreeItem};
 fn section_tabs<'a>(titles: impl Iterator<Item = (&'a str, bool)>, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
     for (title, active) in titles {
-        let style = if active { theme.tab_active } else { theme.tab_inactive };
+        let style = if active {
+            theme.tab_active
+        } else {
+            theme.tab_inactive
+        };
         spans.push(Span::styled(format!(" {title} "), style));
         spans.push(Span::raw(" "));
     }
@@ -37,17 +41,27 @@ fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
 
 pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let titles = crate::tui::state::RecipeSection::ALL.iter().map(|x| (x.title(), *x == s.section));
+    let titles = crate::tui::state::RecipeSection::ALL
+        .iter()
+        .map(|x| (x.title(), *x == s.section));
     frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
-    let Some(d) = &s.detail else { return loading(frame, body, theme) };
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border);
+    let Some(d) = &s.detail else {
+        return loading(frame, body, theme);
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
     let inner = block.inner(body);
     frame.render_widget(block, body);
     match s.section {
         RecipeSection::Overview => {
             let r = &d.recipe;
             let status = if r.changes_pending() {
-                format!("{} (changes pending: {} is a draft)", r.status, opt(&r.latest_version))
+                format!(
+                    "{} (changes pending: {} is a draft)",
+                    r.status,
+                    opt(&r.latest_version)
+                )
             } else {
                 r.status.to_string()
             };
@@ -55,14 +69,31 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                 .versions
                 .iter()
                 .find(|v| v.is_approved())
-                .map(|v| format!("{} approved by {} at {}", v.version_number, v.approved_by.clone().unwrap_or_default(), v.approved_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()))
+                .map(|v| {
+                    format!(
+                        "{} approved by {} at {}",
+                        v.version_number,
+                        v.approved_by.clone().unwrap_or_default(),
+                        v.approved_at
+                            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default()
+                    )
+                })
                 .unwrap_or("no approved version".into());
-            let mut chain: Vec<String> = d.ancestors.iter().map(|a| format!("{} ({})", a.name, a.level)).collect();
+            let mut chain: Vec<String> = d
+                .ancestors
+                .iter()
+                .map(|a| format!("{} ({})", a.name, a.level))
+                .collect();
             chain.push(format!("[{}] ({})", r.name, r.level));
             let children = if d.children.is_empty() {
                 "none".to_string()
             } else {
-                d.children.iter().map(|c| format!("{} ({})", c.name, c.level)).collect::<Vec<_>>().join(", ")
+                d.children
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.level))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let latest = d.versions.first();
             let mut lines = vec![
@@ -70,31 +101,85 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                 field("name", r.name.clone(), theme),
                 field("family", r.model_family.to_string(), theme),
                 field("level", r.level.to_string(), theme),
-                Line::from(vec![Span::styled(format!("{:<16}", "status"), theme.dim), status_span(&status, theme)]),
+                Line::from(vec![
+                    Span::styled(format!("{:<16}", "status"), theme.dim),
+                    status_span(&status, theme),
+                ]),
                 field("approval", approval, theme),
-                field("tags", if r.tags.is_empty() { "-".into() } else { r.tags.join(", ") }, theme),
+                field(
+                    "tags",
+                    if r.tags.is_empty() {
+                        "-".into()
+                    } else {
+                        r.tags.join(", ")
+                    },
+                    theme,
+                ),
                 field("lineage", chain.join(" → "), theme),
                 field("children", children, theme),
-                field("latest version", latest.map(|v| format!("{} by {} at {} — {}", v.version_number, v.created_by, v.created_at.format("%Y-%m-%d %H:%M"), v.change_note)).unwrap_or("-".into()), theme),
-                field("pinned parent", latest.and_then(|v| v.parent_version_number.clone()).map(|p| format!("{} {p}", r.parent_name.clone().unwrap_or_default())).unwrap_or("-".into()), theme),
-                field("created", format!("{} by {}", r.created_at.format("%Y-%m-%d %H:%M"), r.created_by), theme),
+                field(
+                    "latest version",
+                    latest
+                        .map(|v| {
+                            format!(
+                                "{} by {} at {} — {}",
+                                v.version_number,
+                                v.created_by,
+                                v.created_at.format("%Y-%m-%d %H:%M"),
+                                v.change_note
+                            )
+                        })
+                        .unwrap_or("-".into()),
+                    theme,
+                ),
+                field(
+                    "pinned parent",
+                    latest
+                        .and_then(|v| v.parent_version_number.clone())
+                        .map(|p| format!("{} {p}", r.parent_name.clone().unwrap_or_default()))
+                        .unwrap_or("-".into()),
+                    theme,
+                ),
+                field(
+                    "created",
+                    format!(
+                        "{} by {}",
+                        r.created_at.format("%Y-%m-%d %H:%M"),
+                        r.created_by
+                    ),
+                    theme,
+                ),
             ];
-            if let Some(desc) = latest.and_then(|v| v.manifest_json.pointer("/metadata/description")).and_then(Value::as_str) {
+            if let Some(desc) = latest
+                .and_then(|v| v.manifest_json.pointer("/metadata/description"))
+                .and_then(Value::as_str)
+            {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(sanitize(desc), theme.text));
             }
-            let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll.min(u16::MAX as usize) as u16, 0));
+            let p = Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((s.scroll.min(u16::MAX as usize) as u16, 0));
             frame.render_widget(p, inner);
         }
         RecipeSection::Manifest => {
             let Some(v) = d.versions.first() else { return };
-            let title = format!(" manifest {} · {} ", v.version_number, if s.manifest_as_tree { "tree" } else { "json" });
-            let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+            let title = format!(
+                " manifest {} · {} ",
+                v.version_number,
+                if s.manifest_as_tree { "tree" } else { "json" }
+            );
+            let [head, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
             frame.render_widget(Paragraph::new(Span::styled(title, theme.accent)), head);
             if s.manifest_as_tree {
                 let items = json_tree(&v.manifest_json, "");
                 if let Ok(tree) = Tree::new(&items) {
-                    let tree = tree.highlight_style(theme.selected).node_closed_symbol("▸ ").node_open_symbol("▾ ").node_no_children_symbol("  ");
+                    let tree = tree
+                        .highlight_style(theme.selected)
+                        .node_closed_symbol("▸ ")
+                        .node_open_symbol("▾ ")
+                        .node_no_children_symbol("  ");
                     frame.render_stateful_widget(tree, rest, &mut s.tree);
                 }
             } else {
@@ -104,26 +189,60 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                     .enumerate()
                     .skip(s.scroll)
                     .take(rest.height as usize)
-                    .map(|(i, l)| Line::from(vec![Span::styled(format!("{:>4} ", i + 1), theme.dim), Span::styled(sanitize(l), theme.text)]))
+                    .map(|(i, l)| {
+                        Line::from(vec![
+                            Span::styled(format!("{:>4} ", i + 1), theme.dim),
+                            Span::styled(sanitize(l), theme.text),
+                        ])
+                    })
                     .collect();
                 frame.render_widget(Paragraph::new(lines), rest);
             }
         }
         RecipeSection::Versions => {
             let rows = d.versions.iter().enumerate().map(|(i, v)| {
-                let approved = v.approved_by.clone().map(|b| format!("yes ({b})")).unwrap_or("no".into());
+                let approved = v
+                    .approved_by
+                    .clone()
+                    .map(|b| format!("yes ({b})"))
+                    .unwrap_or("no".into());
                 let row = Row::new(vec![
                     Cell::from(v.version_number.clone()),
                     Cell::from(v.bump.to_string()),
                     Cell::from(sanitize(&v.created_by)),
                     Cell::from(v.created_at.format("%Y-%m-%d %H:%M").to_string()),
-                    Cell::from(Span::styled(approved.clone(), if v.is_approved() { theme.good } else { theme.dim })),
+                    Cell::from(Span::styled(
+                        approved.clone(),
+                        if v.is_approved() {
+                            theme.good
+                        } else {
+                            theme.dim
+                        },
+                    )),
                     Cell::from(sanitize(&v.change_note)),
                 ]);
-                if i == s.version_selected { row.style(theme.selected) } else { row }
+                if i == s.version_selected {
+                    row.style(theme.selected)
+                } else {
+                    row
+                }
             });
-            let header = Row::new(["Version", "Bump", "By", "When", "Approved", "Note"].map(|h| Cell::from(Span::styled(h, theme.title))));
-            let table = Table::new(rows, [Constraint::Length(8), Constraint::Length(8), Constraint::Length(12), Constraint::Length(16), Constraint::Length(16), Constraint::Fill(1)]).header(header);
+            let header = Row::new(
+                ["Version", "Bump", "By", "When", "Approved", "Note"]
+                    .map(|h| Cell::from(Span::styled(h, theme.title))),
+            );
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(8),
+                    Constraint::Length(8),
+                    Constraint::Length(12),
+                    Constraint::Length(16),
+                    Constraint::Length(16),
+                    Constraint::Fill(1),
+                ],
+            )
+            .header(header);
             frame.render_widget(table, inner);
         }
         RecipeSection::Example => render_example(d.example.as_ref(), theme, frame, inner, s.scroll),
@@ -137,12 +256,18 @@ fn json_tree(value: &Value, _path: &str) -> Vec<TreeItem<'static, String>> {
             Value::Object(map) => {
                 let children: Vec<_> = map.iter().map(|(k, v)| node(k.clone(), v)).collect();
                 let label = format!("{} {{{}}}", sanitize(&key), map.len());
-                TreeItem::new(key, label, children).unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
+                TreeItem::new(key, label, children)
+                    .unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
             }
             Value::Array(items) => {
-                let children: Vec<_> = items.iter().enumerate().map(|(i, v)| node(i.to_string(), v)).collect();
+                let children: Vec<_> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| node(i.to_string(), v))
+                    .collect();
                 let label = format!("{} [{}]", sanitize(&key), items.len());
-                TreeItem::new(key, label, children).unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
+                TreeItem::new(key, label, children)
+                    .unwrap_or_else(|_| TreeItem::new_leaf(String::new(), "?"))
             }
             scalar => {
                 let label = format!("{}: {}", sanitize(&key), sanitize(&scalar.to_string()));
@@ -156,25 +281,58 @@ fn json_tree(value: &Value, _path: &str) -> Vec<TreeItem<'static, String>> {
     }
 }
 
-fn render_example(example: Option<&crate::store::SyntheticExample>, theme: &Theme, frame: &mut Frame, area: Rect, scroll: usize) {
+fn render_example(
+    example: Option<&crate::store::SyntheticExample>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    scroll: usize,
+) {
     let Some(ex) = example else {
-        frame.render_widget(Paragraph::new(Span::styled("this recipe has no synthetic example", theme.dim)), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "this recipe has no synthetic example",
+                theme.dim,
+            )),
+            area,
+        );
         return;
     };
-    let columns: Vec<&Value> = ex.dataset_schema_json["columns"].as_array().map(|c| c.iter().collect()).unwrap_or_default();
+    let columns: Vec<&Value> = ex.dataset_schema_json["columns"]
+        .as_array()
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
     let mut lines = vec![Line::styled("Dataset schema", theme.title)];
     for c in &columns {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<22}", sanitize(c["name"].as_str().unwrap_or("?"))), theme.accent),
-            Span::styled(format!("{:<10}", c["type"].as_str().unwrap_or("?")), theme.dim),
+            Span::styled(
+                format!("  {:<24} ", sanitize(c["name"].as_str().unwrap_or("?"))),
+                theme.accent,
+            ),
+            Span::styled(
+                format!("{:<10}", c["type"].as_str().unwrap_or("?")),
+                theme.dim,
+            ),
             Span::raw(sanitize(c["description"].as_str().unwrap_or(""))),
         ]));
     }
     lines.push(Line::raw(""));
     let rows = ex.sample_rows_json.as_array().cloned().unwrap_or_default();
-    lines.push(Line::styled(format!("Sample rows ({})", rows.len()), theme.title));
+    lines.push(Line::styled(
+        format!("Sample rows ({})", rows.len()),
+        theme.title,
+    ));
     let names: Vec<&str> = columns.iter().filter_map(|c| c["name"].as_str()).collect();
-    lines.push(Line::styled(format!("  {}", names.iter().map(|n| format!("{:<14}", crate::text::truncate(n, 13))).collect::<String>()), theme.dim));
+    lines.push(Line::styled(
+        format!(
+            "  {}",
+            names
+                .iter()
+                .map(|n| format!("{:<14}", crate::text::truncate(n, 13)))
+                .collect::<String>()
+        ),
+        theme.dim,
+    ));
     for r in &rows {
         let cells: String = names
             .iter()
@@ -191,7 +349,15 @@ fn render_example(example: Option<&crate::store::SyntheticExample>, theme: &Them
     lines.push(Line::raw(""));
     lines.push(Line::styled("Example run", theme.title));
     let run = &ex.example_run_json;
-    lines.push(field("  type / status", format!("{} / {}", run["run_type"].as_str().unwrap_or("?"), run["status"].as_str().unwrap_or("?")), theme));
+    lines.push(field(
+        "  type / status",
+        format!(
+            "{} / {}",
+            run["run_type"].as_str().unwrap_or("?"),
+            run["status"].as_str().unwrap_or("?")
+        ),
+        theme,
+    ));
     if let Some(metrics) = run["metrics"].as_object() {
         let m: Vec<String> = metrics.iter().map(|(k, v)| format!("{k}={v}")).collect();
         lines.push(field("  metrics", m.join("  "), theme));
@@ -201,15 +367,24 @@ fn render_example(example: Option<&crate::store::SyntheticExample>, theme: &Them
             lines.push(Line::styled(format!("  {}", sanitize(l)), theme.dim));
         }
     }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)), area);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
 }
 
 pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let titles = ModelSection::ALL.iter().map(|x| (x.title(), *x == s.section));
+    let titles = ModelSection::ALL
+        .iter()
+        .map(|x| (x.title(), *x == s.section));
     frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
-    let Some(d) = &s.detail else { return loading(frame, body, theme) };
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border);
+    let Some(d) = &s.detail else {
+        return loading(frame, body, theme);
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
     let inner = block.inner(body);
     frame.render_widget(block, body);
     let m = &d.model;
@@ -220,25 +395,53 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 field("id", m.id.to_string(), theme),
                 field("name", m.name.clone(), theme),
                 field("family", m.model_family.to_string(), theme),
-                Line::from(vec![Span::styled(format!("{:<16}", "status"), theme.dim), status_span(m.status.as_str(), theme)]),
+                Line::from(vec![
+                    Span::styled(format!("{:<16}", "status"), theme.dim),
+                    status_span(m.status.as_str(), theme),
+                ]),
                 field("owner", m.owner.clone(), theme),
-                field("recipe", format!("{} {}", m.recipe_name, m.recipe_version), theme),
-                field("registered", m.created_at.format("%Y-%m-%d %H:%M").to_string(), theme),
-                field("last snapshot", latest.map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string()).unwrap_or("none".into()), theme),
+                field(
+                    "recipe",
+                    format!("{} {}", m.recipe_name, m.recipe_version),
+                    theme,
+                ),
+                field(
+                    "registered",
+                    m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    theme,
+                ),
+                field(
+                    "last snapshot",
+                    latest
+                        .map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or("none".into()),
+                    theme,
+                ),
                 field("snapshots", d.snapshots.len().to_string(), theme),
             ];
-            frame.render_widget(Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)), inner);
+            frame.render_widget(
+                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
+                inner,
+            );
         }
         ModelSection::Deployments => {
             let mut lines = vec![
-                field("recipe version", format!("{} {}", m.recipe_name, m.recipe_version), theme),
+                field(
+                    "recipe version",
+                    format!("{} {}", m.recipe_name, m.recipe_version),
+                    theme,
+                ),
                 Line::raw(""),
                 Line::styled("Lifecycle history", theme.title),
             ];
             for e in &d.history {
-                let what = match (e.details.get("from").and_then(Value::as_str), e.details.get("to").and_then(Value::as_str)) {
-                    (Some(f), Some(t)) => format!("{f} → {t}"),
-                    _ => e.action.clone(),
+                let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
+                let what = match (detail("from"), detail("to"), detail("version")) {
+                    (Some(f), Some(t), _) => format!("{f} → {t}"),
+                    (_, _, Some(v)) if e.action == "register" => {
+                        format!("from {} {v}", m.recipe_name)
+                    }
+                    _ => String::new(),
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
@@ -247,7 +450,10 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                     Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
                 ]));
             }
-            frame.render_widget(Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)), inner);
+            frame.render_widget(
+                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
+                inner,
+            );
         }
         ModelSection::Monitoring => render_monitoring(&d.snapshots, theme, frame, inner),
         ModelSection::Alerts => {
@@ -256,7 +462,10 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 for a in snap.alerts_json.as_array().into_iter().flatten() {
                     let severity = a["severity"].as_str().unwrap_or("info").to_string();
                     rows.push(Row::new(vec![
-                        Cell::from(Span::styled(severity.clone(), theme.status(&severity).add_modifier(Modifier::BOLD))),
+                        Cell::from(Span::styled(
+                            severity.clone(),
+                            theme.status(&severity).add_modifier(Modifier::BOLD),
+                        )),
                         Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
                         Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
                         Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
@@ -268,9 +477,24 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 return;
             }
             let total = rows.len();
-            let rows: Vec<Row> = rows.into_iter().skip(s.scroll.min(total.saturating_sub(1))).collect();
-            let header = Row::new(["Severity", "When", "Rule", "Message"].map(|h| Cell::from(Span::styled(h, theme.title))));
-            let table = Table::new(rows, [Constraint::Length(9), Constraint::Length(16), Constraint::Length(18), Constraint::Fill(1)]).header(header);
+            let rows: Vec<Row> = rows
+                .into_iter()
+                .skip(s.scroll.min(total.saturating_sub(1)))
+                .collect();
+            let header = Row::new(
+                ["Severity", "When", "Rule", "Message"]
+                    .map(|h| Cell::from(Span::styled(h, theme.title))),
+            );
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(9),
+                    Constraint::Length(16),
+                    Constraint::Length(18),
+                    Constraint::Fill(1),
+                ],
+            )
+            .header(header);
             frame.render_widget(table, inner);
         }
     }
@@ -279,32 +503,87 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
 /// Latest figures and a sparkline per performance metric (oldest to newest).
 fn render_monitoring(snapshots: &[Snapshot], theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(latest) = snapshots.first() else {
-        frame.render_widget(Paragraph::new(Span::styled("no snapshots yet", theme.dim)), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled("no snapshots yet", theme.dim)),
+            area,
+        );
         return;
     };
-    let metrics: Vec<String> = latest.performance_metrics_json.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let metrics: Vec<String> = latest
+        .performance_metrics_json
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     let mut constraints = vec![Constraint::Length(3)];
     constraints.extend(metrics.iter().map(|_| Constraint::Length(2)));
     constraints.push(Constraint::Min(0));
     let areas = Layout::vertical(constraints).split(area);
     let fresh = &latest.data_freshness_json;
     let head = vec![
-        field("latest", latest.captured_at.format("%Y-%m-%d %H:%M").to_string(), theme),
-        field("worst drift", crate::cli::monitor::worst_drift(latest), theme),
-        field("freshness", format!("{} h stale (limit {}){}", fresh.get("staleness_hours").map(|v| v.to_string()).unwrap_or("-".into()), fresh.get("max_staleness_hours").map(|v| v.to_string()).unwrap_or("-".into()), if fresh.get("stale").and_then(Value::as_bool) == Some(true) { " — STALE" } else { "" }), theme),
+        field(
+            "latest",
+            latest.captured_at.format("%Y-%m-%d %H:%M").to_string(),
+            theme,
+        ),
+        field(
+            "worst drift",
+            crate::cli::monitor::worst_drift(latest),
+            theme,
+        ),
+        field("freshness", freshness_text(fresh), theme),
     ];
     frame.render_widget(Paragraph::new(head), areas[0]);
     for (i, name) in metrics.iter().enumerate() {
-        let series: Vec<f64> = snapshots.iter().rev().filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64)).collect();
-        let (min, max) = series.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        let series: Vec<f64> = snapshots
+            .iter()
+            .rev()
+            .filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64))
+            .collect();
+        let (min, max) = series
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(*x), hi.max(*x))
+            });
         let last = series.last().copied().unwrap_or(f64::NAN);
-        let [label, spark] = Layout::horizontal([Constraint::Length(38), Constraint::Fill(1)]).areas(areas[i + 1]);
-        let text = format!("{name:<9} last {} min {} max {}", super::library::short_number(last), super::library::short_number(min), super::library::short_number(max));
+        let [label, spark] =
+            Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(areas[i + 1]);
+        let text = format!(
+            "{name:<9} last {} min {} max {}",
+            super::library::short_number(last),
+            super::library::short_number(min),
+            super::library::short_number(max)
+        );
         frame.render_widget(Paragraph::new(Span::styled(text, theme.text)), label);
         let span = (max - min).max(f64::EPSILON);
-        let data: Vec<u64> = series.iter().map(|x| (((x - min) / span) * 100.0) as u64 + 1).collect();
+        let data: Vec<u64> = series
+            .iter()
+            .map(|x| (((x - min) / span) * 100.0) as u64 + 1)
+            .collect();
         let width = spark.width as usize;
-        let data = if data.len() > width { data[data.len() - width..].to_vec() } else { data };
+        let data = if data.len() > width {
+            data[data.len() - width..].to_vec()
+        } else {
+            data
+        };
         frame.render_widget(Sparkline::default().data(&data).style(theme.accent), spark);
+    }
+}
+
+/// "3.2 h since the newest data (limit 36 h): fresh", or STALE.
+fn freshness_text(fresh: &Value) -> String {
+    let hours = fresh.get("staleness_hours").and_then(Value::as_f64);
+    let limit = fresh.get("max_staleness_hours").and_then(Value::as_f64);
+    let stale = fresh.get("stale").and_then(Value::as_bool);
+    match (hours, limit) {
+        (Some(h), Some(l)) => format!(
+            "{h:.1} h since the newest data (limit {l} h): {}",
+            if stale == Some(true) || h > l {
+                "STALE"
+            } else {
+                "fresh"
+            }
+        ),
+        (Some(h), None) => format!("{h:.1} h since the newest data"),
+        _ => "-".into(),
     }
 }

@@ -17,10 +17,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     render_tabs(app, frame, tabs);
     let theme = &app.theme;
     match app.tab {
-        Tab::Recipes => render_list(&app.lists.recipes, app, frame, list, RECIPE_COLUMNS, |r, t| recipe_cells(r, t)),
-        Tab::Models => render_list(&app.lists.models, app, frame, list, MODEL_COLUMNS, |m, t| model_cells(m, t)),
-        Tab::Runs => render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| run_cells(r, t)),
-        Tab::Monitoring => render_list(&app.lists.monitoring, app, frame, list, MONITOR_COLUMNS, |m, t| monitor_cells(m, t)),
+        Tab::Recipes => render_list(
+            &app.lists.recipes,
+            app,
+            frame,
+            list,
+            RECIPE_COLUMNS,
+            |r, t| recipe_cells(r, t),
+        ),
+        Tab::Models => render_list(
+            &app.lists.models,
+            app,
+            frame,
+            list,
+            MODEL_COLUMNS,
+            |m, t| model_cells(m, t),
+        ),
+        Tab::Runs => render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| {
+            run_cells(r, t)
+        }),
+        Tab::Monitoring => render_list(
+            &app.lists.monitoring,
+            app,
+            frame,
+            list,
+            MONITOR_COLUMNS,
+            |m, t| monitor_cells(m, t),
+        ),
     }
     let _ = theme;
 }
@@ -28,9 +51,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == app.tab { app.theme.tab_active } else { app.theme.tab_inactive };
+        let style = if *tab == app.tab {
+            app.theme.tab_active
+        } else {
+            app.theme.tab_inactive
+        };
         let marker = if *tab == app.tab { "▸" } else { " " };
-        spans.push(Span::styled(format!("{marker}{} {} ", i + 1, tab.title()), style));
+        spans.push(Span::styled(
+            format!("{marker}{} {} ", i + 1, tab.title()),
+            style,
+        ));
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -66,11 +96,11 @@ const RUN_COLUMNS: Columns = &[
 ];
 
 const MONITOR_COLUMNS: Columns = &[
-    ("Model", Constraint::Fill(2)),
-    ("Last snapshot", Constraint::Length(16)),
-    ("Metric", Constraint::Fill(1)),
-    ("Worst drift", Constraint::Fill(1)),
-    ("Fresh", Constraint::Length(9)),
+    ("Model", Constraint::Fill(3)),
+    ("Last snapshot", Constraint::Length(13)),
+    ("Metric", Constraint::Length(13)),
+    ("Worst drift", Constraint::Fill(2)),
+    ("Fresh", Constraint::Length(6)),
     ("Alerts", Constraint::Length(6)),
 ];
 
@@ -84,7 +114,10 @@ fn render_list<T>(
 ) {
     let theme = &app.theme;
     let title = list_title(list, app);
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(title);
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(title);
     let page = (area.height as usize).saturating_sub(2);
     let mut rows = Vec::with_capacity(page);
     for i in list.scroll..(list.scroll + page).min(list.total) {
@@ -92,16 +125,35 @@ fn render_list<T>(
             Some(r) => Row::new(cells(r, theme)),
             None => Row::new(vec![Cell::from(Span::styled("…", theme.dim))]),
         };
-        rows.push(if i == list.selected { row.style(theme.selected) } else { row });
+        rows.push(if i == list.selected {
+            row.style(theme.selected)
+        } else {
+            row
+        });
     }
-    let header = Row::new(columns.iter().map(|(h, _)| Cell::from(Span::styled(*h, theme.title))));
+    let header = Row::new(
+        columns
+            .iter()
+            .map(|(h, _)| Cell::from(Span::styled(*h, theme.title))),
+    );
     let widths: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
     let empty = list.loaded && list.total == 0;
-    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1);
     frame.render_widget(table, area);
     if empty {
-        let msg = if list.filters.is_empty() { "nothing here yet" } else { "no match: esc clears the search and filters" };
-        let inner = Rect { y: area.y + 2, height: 1, ..area };
+        let msg = if list.filters.is_empty() {
+            "nothing here yet"
+        } else {
+            "no match: esc clears the search and filters"
+        };
+        let inner = Rect {
+            y: area.y + 2,
+            height: 1,
+            ..area
+        };
         frame.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), inner);
     }
 }
@@ -111,16 +163,26 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
     let theme = &app.theme;
     let count = match (list.loaded, list.unfiltered_total) {
         (false, _) => "loading…".to_string(),
-        (true, Some(all)) if !list.filters.is_empty() => format!("{} of {}", thousands(list.total as i64), thousands(all as i64)),
+        (true, Some(all)) if !list.filters.is_empty() => format!(
+            "{} of {}",
+            thousands(list.total as i64),
+            thousands(all as i64)
+        ),
         (true, _) => thousands(list.total as i64),
     };
     let mut spans = vec![Span::styled(format!(" {} ", count), theme.accent)];
     if list.total > 0 {
-        spans.push(Span::styled(format!("· row {} ", thousands(list.selected as i64 + 1)), theme.dim));
+        spans.push(Span::styled(
+            format!("· row {} ", thousands(list.selected as i64 + 1)),
+            theme.dim,
+        ));
     }
     let filters = list.filters.describe();
     if !filters.is_empty() {
-        spans.push(Span::styled(format!("· {} ", sanitize(&filters.join(" "))), theme.warn));
+        spans.push(Span::styled(
+            format!("· {} ", sanitize(&filters.join(" "))),
+            theme.warn,
+        ));
     }
     if list.loading && list.loaded {
         spans.push(Span::styled("· loading… ", theme.dim));
@@ -133,7 +195,11 @@ fn text(s: &str) -> Cell<'static> {
 }
 
 fn recipe_cells(r: &Recipe, theme: &Theme) -> Vec<Cell<'static>> {
-    let status = if r.changes_pending() { "approved*".to_string() } else { r.status.to_string() };
+    let status = if r.changes_pending() {
+        "approved*".to_string()
+    } else {
+        r.status.to_string()
+    };
     vec![
         text(&r.name),
         text(r.model_family.as_str()),
@@ -164,20 +230,38 @@ fn run_cells(r: &Run, theme: &Theme) -> Vec<Cell<'static>> {
         text(&what),
         text(r.run_type.as_str()),
         Cell::from(status_span(r.status.as_str(), theme)),
-        text(&r.started_at.map(|t| t.format("%m-%d %H:%M").to_string()).unwrap_or("-".into())),
+        text(
+            &r.started_at
+                .map(|t| t.format("%m-%d %H:%M").to_string())
+                .unwrap_or("-".into()),
+        ),
         text(&crate::text::duration(r.duration_seconds(Utc::now()))),
-        text(&r.headline_metric().map(|(k, v)| format!("{k} {}", short_number(v))).unwrap_or("-".into())),
+        text(
+            &r.headline_metric()
+                .map(|(k, v)| format!("{k} {}", short_number(v)))
+                .unwrap_or("-".into()),
+        ),
     ]
 }
 
 fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
     let Some(s) = &m.latest else {
-        return vec![text(&m.model.name), text("no snapshots"), text("-"), text("-"), text("-"), text("-")];
+        return vec![
+            text(&m.model.name),
+            text("no snapshots"),
+            text("-"),
+            text("-"),
+            text("-"),
+            text("-"),
+        ];
     };
     let metric = s
         .performance_metrics_json
         .as_object()
-        .and_then(|o| o.iter().find_map(|(k, v)| v.as_f64().map(|x| format!("{k} {}", short_number(x)))))
+        .and_then(|o| {
+            o.iter()
+                .find_map(|(k, v)| v.as_f64().map(|x| format!("{k} {}", short_number(x))))
+        })
         .unwrap_or("-".into());
     let stale = s.data_freshness_json.get("stale").and_then(|v| v.as_bool());
     let fresh = match stale {
@@ -189,7 +273,7 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
     let alert_style = if alerts > 0 { theme.warn } else { theme.text };
     vec![
         text(&m.model.name),
-        text(&s.captured_at.format("%Y-%m-%d %H:%M").to_string()),
+        text(&s.captured_at.format("%m-%d %H:%M").to_string()),
         text(&metric),
         text(&crate::cli::monitor::worst_drift(s)),
         Cell::from(fresh),

@@ -23,8 +23,14 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     app.width = area.width;
     app.height = area.height;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let text = format!("terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})", area.width, area.height);
-        frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        let text = format!(
+            "terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let [header, body, hints] = Layout::vertical([
@@ -61,7 +67,8 @@ fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let right = format!("{}@{}", sanitize(&app.user), app.backend);
     let room = (area.width as usize).saturating_sub(crate::text::width(&right) + 1);
     let left = crate::text::truncate(&left, room);
-    let pad = (area.width as usize).saturating_sub(crate::text::width(&left) + crate::text::width(&right));
+    let pad = (area.width as usize)
+        .saturating_sub(crate::text::width(&left) + crate::text::width(&right));
     let line = Line::from(vec![
         Span::styled(left, app.theme.title),
         Span::raw(" ".repeat(pad)),
@@ -80,7 +87,9 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     }
     if let Some(typing) = app.typing {
         let (label, text) = match (typing, app.screens.last()) {
-            (super::state::Typing::LogSearch, Some(Screen::Run(s))) => ("search log", s.search.clone()),
+            (super::state::Typing::LogSearch, Some(Screen::Run(s))) => {
+                ("search log", s.search.clone())
+            }
             _ => ("search", app.filters(app.tab).search.clone()),
         };
         let line = Line::from(vec![
@@ -93,21 +102,57 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let commands: &[Command] = match app.screens.last() {
-        None => &[Command::Open, Command::Search, Command::Filter, Command::NextTab, Command::Copy, Command::Help, Command::Quit],
-        Some(Screen::Recipe(_)) => &[Command::NextSection, Command::ToggleView, Command::OpenParent, Command::ShowModels, Command::ShowRuns, Command::Back, Command::Help],
-        Some(Screen::Model(_)) => &[Command::NextSection, Command::OpenRecipe, Command::ShowRuns, Command::Back, Command::Help],
-        Some(Screen::Run(_)) => &[Command::Search, Command::NextMatch, Command::Follow, Command::OpenRecipe, Command::OpenModel, Command::Back, Command::Help],
+        None => &[
+            Command::Open,
+            Command::Search,
+            Command::Filter,
+            Command::NextTab,
+            Command::Copy,
+            Command::Help,
+            Command::Quit,
+        ],
+        Some(Screen::Recipe(_)) => &[
+            Command::NextSection,
+            Command::ToggleView,
+            Command::OpenParent,
+            Command::ShowModels,
+            Command::ShowRuns,
+            Command::Back,
+            Command::Help,
+        ],
+        Some(Screen::Model(_)) => &[
+            Command::NextSection,
+            Command::OpenRecipe,
+            Command::ShowRuns,
+            Command::Back,
+            Command::Help,
+        ],
+        Some(Screen::Run(_)) => &[
+            Command::Search,
+            Command::NextMatch,
+            Command::Follow,
+            Command::OpenRecipe,
+            Command::OpenModel,
+            Command::Back,
+            Command::Help,
+        ],
     };
     let context = app.context();
     let mut spans = Vec::new();
     if let Some(status) = &app.status {
-        spans.push(Span::styled(format!("{} ", sanitize(status)), app.theme.accent));
+        spans.push(Span::styled(
+            format!("{} ", sanitize(status)),
+            app.theme.accent,
+        ));
         spans.push(Span::styled("│ ", app.theme.dim));
     }
     for c in commands {
         if let Some(k) = app.keymap.key_for(context, *c) {
             spans.push(Span::styled(k.to_string(), app.theme.key));
-            spans.push(Span::styled(format!(" {}  ", short_label(*c)), app.theme.dim));
+            spans.push(Span::styled(
+                format!(" {}  ", short_label(*c)),
+                app.theme.dim,
+            ));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -138,7 +183,10 @@ fn short_label(c: Command) -> &'static str {
 
 /// A status word in its colour (the word itself carries the meaning).
 pub fn status_span(word: &str, theme: &super::theme::Theme) -> Span<'static> {
-    Span::styled(word.to_string(), theme.status(word.split_whitespace().next().unwrap_or(word)))
+    Span::styled(
+        word.to_string(),
+        theme.status(word.split_whitespace().next().unwrap_or(word)),
+    )
 }
 
 /// Centred rectangle of at most `w`x`h` inside `area`.
@@ -156,4 +204,3 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 pub fn dim_line(text: &str, style: Style) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), style))
 }
-

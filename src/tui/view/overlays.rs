@@ -19,30 +19,52 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn keys_text(keys: &[Key]) -> String {
-    keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ")
+    keys.iter()
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
+/// Help takes the whole body: every key of this screen, in two columns when
+/// one does not fit.
 fn help(app: &App, frame: &mut Frame, area: Rect) {
     let context = app.context();
     let bindings = app.keymap.visible(context);
-    let h = (bindings.len() as u16 + 4).min(area.height);
-    let rect = centered(area, 64, h);
+    let rect = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     frame.render_widget(Clear, rect);
-    let mut lines: Vec<Line> = bindings
-        .iter()
-        .map(|(c, keys)| {
-            Line::from(vec![
-                Span::styled(format!(" {:<16}", keys_text(keys)), app.theme.key),
-                Span::styled(c.help().to_string(), app.theme.text),
-            ])
-        })
-        .collect();
-    lines.push(Line::styled(" any key closes · keys are set in config.toml [keys.*]", app.theme.dim));
     let block = Block::default()
-        .borders(Borders::ALL)
+        .borders(Borders::TOP)
         .border_style(app.theme.accent)
-        .title(format!(" keys: {} ", context.name()));
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+        .title(format!(
+            " keys: {} · any key closes · rebind in config.toml [keys.*] ",
+            context.name()
+        ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let rows = inner.height.max(1) as usize;
+    let columns = bindings.len().div_ceil(rows).max(1);
+    let width = inner.width / columns as u16;
+    for (col, chunk) in bindings.chunks(rows).enumerate() {
+        let lines: Vec<Line> = chunk
+            .iter()
+            .map(|(c, keys)| {
+                Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
+                    Span::styled(c.help().to_string(), app.theme.text),
+                ])
+            })
+            .collect();
+        let area = Rect {
+            x: inner.x + col as u16 * width,
+            width,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(lines), area);
+    }
 }
 
 fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rect) {
@@ -58,17 +80,27 @@ fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rec
     let room = rect.height.saturating_sub(3) as usize;
     let first = selected.saturating_sub(room.saturating_sub(1));
     for (i, (c, key)) in items.iter().enumerate().skip(first).take(room) {
-        let style = if i == selected { app.theme.selected } else { app.theme.text };
+        let style = if i == selected {
+            app.theme.selected
+        } else {
+            app.theme.text
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<16}", c.name()), style),
-            Span::styled(format!("{:<8}", key.map(|k| k.to_string()).unwrap_or_default()), app.theme.key),
+            Span::styled(
+                format!("{:<11}", key.map(|k| k.to_string()).unwrap_or_default()),
+                app.theme.key,
+            ),
             Span::styled(c.help().to_string(), app.theme.dim),
         ]));
     }
     if items.is_empty() {
         lines.push(Line::styled(" no command matches", app.theme.dim));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(app.theme.accent).title(" command palette ");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.accent)
+        .title(" command palette ");
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
@@ -90,15 +122,39 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let style = if i == row { app.theme.selected } else { app.theme.text };
+            let style = if i == row {
+                app.theme.selected
+            } else {
+                app.theme.text
+            };
             Line::from(vec![
                 Span::styled(format!(" {name:<8}"), style),
-                Span::styled(format!("◂ {} ▸", value(name)), if i == row { app.theme.selected } else { app.theme.accent }),
+                Span::styled(
+                    format!("◂ {} ▸", value(name)),
+                    if i == row {
+                        app.theme.selected
+                    } else {
+                        app.theme.accent
+                    },
+                ),
             ])
         })
         .collect();
-    lines.push(Line::styled(" ↑↓ choose · ←→ change · enter done", app.theme.dim));
-    let title = format!(" filter {} ", if tab == Tab::Monitoring { "models" } else { tab.title() });
-    let block = Block::default().borders(Borders::ALL).border_style(app.theme.accent).title(title);
+    lines.push(Line::styled(
+        " ↑↓ choose · ←→ change · enter done",
+        app.theme.dim,
+    ));
+    let title = format!(
+        " filter {} ",
+        if tab == Tab::Monitoring {
+            "models"
+        } else {
+            tab.title()
+        }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.accent)
+        .title(title);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

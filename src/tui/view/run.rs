@@ -30,15 +30,26 @@ pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page
         ]),
         Line::from(vec![
             Span::styled("recipe ", theme.dim),
-            Span::raw(sanitize(&format!("{} {}", run.recipe_name, run.recipe_version))),
+            Span::raw(sanitize(&format!(
+                "{} {}",
+                run.recipe_name, run.recipe_version
+            ))),
             Span::styled("   model ", theme.dim),
             Span::raw(sanitize(run.model_name.as_deref().unwrap_or("-"))),
         ]),
         Line::from(vec![
             Span::styled("started ", theme.dim),
-            Span::raw(run.started_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or("-".into())),
+            Span::raw(
+                run.started_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or("-".into()),
+            ),
             Span::styled("   finished ", theme.dim),
-            Span::raw(run.finished_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or("-".into())),
+            Span::raw(
+                run.finished_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or("-".into()),
+            ),
             Span::styled(format!("   by {}", sanitize(&run.created_by)), theme.dim),
         ]),
     ];
@@ -46,16 +57,38 @@ pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page
 
     let pairs = |v: &serde_json::Value| -> String {
         match v.as_object() {
-            Some(o) if !o.is_empty() => o.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(String::from).unwrap_or(v.to_string()))).collect::<Vec<_>>().join("  "),
+            Some(o) if !o.is_empty() => o
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.as_str().map(String::from).unwrap_or(v.to_string())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("  "),
             _ => "none".into(),
         }
     };
     let figs = vec![
-        Line::from(vec![Span::styled("metrics   ", theme.title), Span::raw(sanitize(&pairs(&run.metrics_json)))]),
-        Line::from(vec![Span::styled("artifacts ", theme.title), Span::raw(sanitize(&pairs(&run.artifacts_json)))]),
+        Line::from(vec![
+            Span::styled("metrics   ", theme.title),
+            Span::raw(sanitize(&pairs(&run.metrics_json))),
+        ]),
+        Line::from(vec![
+            Span::styled("artifacts ", theme.title),
+            Span::raw(sanitize(&pairs(&run.artifacts_json))),
+        ]),
     ];
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border);
-    frame.render_widget(Paragraph::new(figs).block(block).wrap(ratatui::widgets::Wrap { trim: true }), figures);
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
+    frame.render_widget(
+        Paragraph::new(figs)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        figures,
+    );
 
     let all: Vec<&str> = run.logs_text.lines().collect();
     let height = log.height.saturating_sub(1) as usize;
@@ -68,15 +101,28 @@ pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page
         .take(height)
         .map(|(i, l)| log_line(i, l, &needle, theme))
         .collect();
-    let mut title = vec![Span::styled(format!(" log · {} lines ", all.len()), theme.accent)];
+    let mut title = vec![Span::styled(
+        format!(" log · {} lines ", all.len()),
+        theme.accent,
+    )];
     if s.follow {
         title.push(Span::styled("· following ", theme.warn));
     }
     if !s.search.is_empty() {
-        title.push(Span::styled(format!("· /{} {} matches ", sanitize(&s.search), s.matches.len()), theme.dim));
+        title.push(Span::styled(
+            format!("· /{} {} matches ", sanitize(&s.search), s.matches.len()),
+            theme.dim,
+        ));
     }
-    let block = Block::default().borders(Borders::TOP).border_style(theme.border).title(Line::from(title));
-    let body = if all.is_empty() { vec![Line::styled("(no log yet)", theme.dim)] } else { body };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Line::from(title));
+    let body = if all.is_empty() {
+        vec![Line::styled("(no log yet)", theme.dim)]
+    } else {
+        body
+    };
     frame.render_widget(Paragraph::new(body).block(block), log);
 }
 
@@ -84,7 +130,13 @@ pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page
 fn log_line(index: usize, line: &str, needle: &str, theme: &Theme) -> Line<'static> {
     let clean = sanitize(line);
     let mut spans = vec![Span::styled(format!("{:>5} ", index + 1), theme.dim)];
-    let style = if clean.contains("ERROR") { theme.bad } else if clean.contains("WARN") { theme.warn } else { theme.text };
+    let style = if clean.contains("ERROR") {
+        theme.bad
+    } else if clean.contains("WARN") {
+        theme.warn
+    } else {
+        theme.text
+    };
     if needle.is_empty() {
         spans.push(Span::styled(clean, style));
         return Line::from(spans);
@@ -96,7 +148,10 @@ fn log_line(index: usize, line: &str, needle: &str, theme: &Theme) -> Line<'stat
         while let Some(pos) = lower[at..].find(needle) {
             let start = at + pos;
             spans.push(Span::styled(clean[at..start].to_string(), style));
-            spans.push(Span::styled(clean[start..start + needle.len()].to_string(), theme.matched));
+            spans.push(Span::styled(
+                clean[start..start + needle.len()].to_string(),
+                theme.matched,
+            ));
             at = start + needle.len();
         }
     }
