@@ -61,6 +61,14 @@ pub fn duration(seconds: Option<i64>) -> String {
     }
 }
 
+/// Like `sanitize`, but keeps newlines: for multi-line logs.
+pub fn sanitize_log(text: &str) -> String {
+    text.split('\n')
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,12 +86,4 @@ mod tests {
         assert_eq!(truncate("需求预测模型", 7), "需求预…");
         assert_eq!(width(&truncate("需求预测模型", 7)), 7);
     }
-}
-
-/// Like `sanitize`, but keeps newlines: for multi-line logs.
-pub fn sanitize_log(text: &str) -> String {
-    text.split('\n')
-        .map(sanitize)
-        .collect::<Vec<_>>()
-        .join("\n")
 }

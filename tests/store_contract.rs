@@ -842,7 +842,7 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("must be a industry recipe")
+        err.to_string().contains("must be an industry recipe")
             || err.to_string().contains("parent must be"),
         "{err}"
     );

@@ -145,11 +145,26 @@ pub fn check_parent_level(
     match (level.parent_level(), parent_level) {
         (None, None) => Ok(()),
         (None, Some(_)) => Err("a baseline recipe cannot have a parent".into()),
-        (Some(want), None) => Err(format!("a {level} recipe needs a {want} parent (--parent)")),
+        (Some(want), None) => Err(format!(
+            "{} {level} recipe needs a {want} parent (--parent)",
+            article(level.as_str())
+        )),
         (Some(want), Some(got)) if want == got => Ok(()),
         (Some(want), Some(got)) => Err(format!(
-            "a {level} recipe's parent must be a {want} recipe, not a {got} one"
+            "{} {level} recipe's parent must be {} {want} recipe, not {} {got} one",
+            article(level.as_str()),
+            article(want.as_str()),
+            article(got.as_str())
         )),
+    }
+}
+
+/// "a" or "an" before a word.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

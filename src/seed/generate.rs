@@ -40,7 +40,8 @@ pub async fn generate(
 ) -> StoreResult<GenerateReport> {
     seed_baselines(store).await?;
     let mut rng = Rng::new(options.seed);
-    let tag = Utc::now().format("%Y%m%d%H%M%S").to_string();
+    // Names must be unique across runs of `generate` on one database.
+    let tag = Utc::now().format("%Y%m%d%H%M%S%6f").to_string();
     let baselines = store
         .list_recipes(&RecipeQuery {
             level: Some(crate::domain::RecipeLevel::Baseline),

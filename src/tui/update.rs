@@ -209,10 +209,10 @@ fn open_selected(app: &mut App) -> Vec<Effect> {
         Tab::Recipes => open_recipe(app, id),
         Tab::Models | Tab::Monitoring => {
             let effects = open_model(app, id);
-            if app.tab == Tab::Monitoring {
-                if let Some(Screen::Model(s)) = app.screens.last_mut() {
-                    s.section = ModelSection::Monitoring;
-                }
+            if app.tab == Tab::Monitoring
+                && let Some(Screen::Model(s)) = app.screens.last_mut()
+            {
+                s.section = ModelSection::Monitoring;
             }
             effects
         }
@@ -834,17 +834,17 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Recipe(id, detail) => {
             for screen in app.screens.iter_mut() {
-                if let Screen::Recipe(s) = screen {
-                    if s.id == id {
-                        let first = s.detail.is_none();
-                        s.detail = Some((*detail).clone());
-                        if first {
-                            // Open the top-level sections of the tree.
-                            for section in crate::domain::manifest::SECTIONS {
-                                s.tree.open(vec![section.to_string()]);
-                            }
-                            s.tree.select_first();
+                if let Screen::Recipe(s) = screen
+                    && s.id == id
+                {
+                    let first = s.detail.is_none();
+                    s.detail = Some((*detail).clone());
+                    if first {
+                        // Open the top-level sections of the tree.
+                        for section in crate::domain::manifest::SECTIONS {
+                            s.tree.open(vec![section.to_string()]);
                         }
+                        s.tree.select_first();
                     }
                 }
             }
@@ -852,28 +852,28 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Model(id, detail) => {
             for screen in app.screens.iter_mut() {
-                if let Screen::Model(s) = screen {
-                    if s.id == id {
-                        s.detail = Some((*detail).clone());
-                    }
+                if let Screen::Model(s) = screen
+                    && s.id == id
+                {
+                    s.detail = Some((*detail).clone());
                 }
             }
             vec![]
         }
         Loaded::Run(id, run) => {
             for screen in app.screens.iter_mut() {
-                if let Screen::Run(s) = screen {
-                    if s.id == id {
-                        let lines = run.logs_text.lines().count();
-                        s.run = Some((*run).clone());
-                        if s.follow {
-                            s.scroll = lines.saturating_sub(1);
-                        }
-                        if !s.search.is_empty() {
-                            let keep = s.scroll;
-                            find_matches(s);
-                            s.scroll = keep;
-                        }
+                if let Screen::Run(s) = screen
+                    && s.id == id
+                {
+                    let lines = run.logs_text.lines().count();
+                    s.run = Some((*run).clone());
+                    if s.follow {
+                        s.scroll = lines.saturating_sub(1);
+                    }
+                    if !s.search.is_empty() {
+                        let keep = s.scroll;
+                        find_matches(s);
+                        s.scroll = keep;
                     }
                 }
             }

@@ -23,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             frame,
             list,
             RECIPE_COLUMNS,
-            |r, t| recipe_cells(r, t),
+            recipe_cells,
         ),
         Tab::Models => render_list(
             &app.lists.models,
@@ -31,7 +31,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             frame,
             list,
             MODEL_COLUMNS,
-            |m, t| model_cells(m, t),
+            model_cells,
         ),
         Tab::Runs => render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| {
             run_cells(r, t)
@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             frame,
             list,
             MONITOR_COLUMNS,
-            |m, t| monitor_cells(m, t),
+            monitor_cells,
         ),
     }
     let _ = theme;

@@ -1,0 +1,1785 @@
+//! End-to-end tests of the `nexml` binary. Every test runs the real executable
+//! against its own SQLite database in a temporary directory, with the
+//! developer's environment (NEXML_*, HOME, XDG_*) kept out, and checks what a
+//! user sees: stdout, `--json` fields, exit statuses and one-line errors.
+//!
+//! The tests need the `sqlite` feature (every test database is SQLite); the
+//! one PostgreSQL test also needs `postgres`.
+
+#![cfg(feature = "sqlite")]
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+
+const FORECASTING: &str = "Forecasting Baseline v1";
+const PRICING: &str = "Pricing Optimization Baseline v1";
+const NBA: &str = "Next Best Action Baseline v1";
+const LOCATION: &str = "Location Scoring Baseline v1";
+const BASELINES: [&str; 4] = [FORECASTING, PRICING, NBA, LOCATION];
+
+/// One test's world: a temporary home holding the database, config, logs and input files.
+struct Db {
+    dir: TempDir,
+    url: String,
+}
+
+impl Db {
+    /// An empty SQLite database (created on first use).
+    fn new() -> Db {
+        let dir = tempfile::tempdir().expect("creating a temporary directory");
+        let url = format!("sqlite://{}/x.db", dir.path().display());
+        Db { dir, url }
+    }
+
+    /// A database with the four baselines.
+    fn seeded() -> Db {
+        let db = Db::new();
+        success(&nexml(&db, "alice", &["--seed"]));
+        db
+    }
+
+    /// A temporary home whose database is `url` (for URLs that cannot work).
+    fn with_url(url: &str) -> Db {
+        Db {
+            dir: tempfile::tempdir().expect("creating a temporary directory"),
+            url: url.to_string(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes an input file and returns its path as an argument.
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("writing an input file");
+        path.display().to_string()
+    }
+
+    fn write_json(&self, name: &str, value: &Value) -> String {
+        self.write(name, &serde_json::to_string_pretty(value).unwrap())
+    }
+}
+
+/// The command for `nexml --database-url URL --user USER ARGS...`, isolated from
+/// the developer's environment: NEXML_* removed, HOME and XDG dirs in the temp dir.
+fn command(db: &Db, user: &str, args: &[&str]) -> Command {
+    let home = db.dir.path();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nexml"));
+    c.env_remove("NEXML_DATABASE_URL")
+        .env_remove("NEXML_USER")
+        .env_remove("RUST_LOG")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("NO_COLOR", "1")
+        .arg("--database-url")
+        .arg(&db.url)
+        .arg("--user")
+        .arg(user)
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+fn nexml(db: &Db, user: &str, args: &[&str]) -> Output {
+    command(db, user, args).output().expect("running nexml")
+}
+
+/// `nexml` with `input` on standard input.
+fn nexml_stdin(db: &Db, user: &str, args: &[&str], input: &str) -> Output {
+    let mut child = command(db, user, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting nexml");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .expect("writing nexml's stdin");
+    child.wait_with_output().expect("waiting for nexml")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    )
+}
+
+/// Asserts exit status 0 and returns stdout.
+#[track_caller]
+fn success(out: &Output) -> String {
+    assert!(out.status.success(), "expected success\n{}", show(out));
+    stdout(out)
+}
+
+/// Asserts success and parses stdout as JSON.
+#[track_caller]
+fn json_of(out: &Output) -> Value {
+    let text = success(out);
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", show(out)))
+}
+
+/// Asserts exit status 1 with nothing on stdout and exactly one stderr line
+/// starting `error: `; returns that line.
+#[track_caller]
+fn refused(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit status 1\n{}",
+        show(out)
+    );
+    assert!(out.stdout.is_empty(), "expected no stdout\n{}", show(out));
+    let err = stderr(out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected a one-line error\n{}", show(out));
+    assert!(
+        lines[0].starts_with("error: "),
+        "expected 'error: ...'\n{}",
+        show(out)
+    );
+    lines[0].to_string()
+}
+
+/// Asserts the usage exit status 2; returns stderr.
+#[track_caller]
+fn usage_error(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit status 2\n{}",
+        show(out)
+    );
+    assert!(out.stdout.is_empty(), "expected no stdout\n{}", show(out));
+    stderr(out)
+}
+
+#[track_caller]
+fn assert_contains(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "expected {wanted:?} in:\n{text}");
+}
+
+/// The keys of a JSON object, sorted.
+#[track_caller]
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+/// The `name`s of a list's items, in order.
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items array: {page}"))
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn recipe_total(db: &Db) -> i64 {
+    json_of(&nexml(db, "alice", &["recipe", "list", "--json"]))["total"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A recipe version's manifest (the latest when `version` is `None`).
+fn manifest_of(db: &Db, recipe: &str, version: Option<&str>) -> Value {
+    let mut args = vec!["recipe", "version", recipe, "--json"];
+    args.extend(version);
+    json_of(&nexml(db, "alice", &args))["manifest_json"].clone()
+}
+
+/// The version numbers of a recipe, newest first.
+fn version_numbers(db: &Db, recipe: &str) -> Vec<String> {
+    json_of(&nexml(
+        db,
+        "alice",
+        &["recipe", "versions", recipe, "--json"],
+    ))
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|v| v["version_number"].as_str().unwrap().to_string())
+    .collect()
+}
+
+fn shipped_manifest(family: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds/baselines")
+        .join(family)
+        .join("manifest.json");
+    std::fs::read_to_string(path).expect("reading a shipped baseline manifest")
+}
+
+/// Clones the pricing baseline into the industry recipe `name`.
+fn clone_pricing(db: &Db, name: &str) {
+    success(&nexml(
+        db,
+        "alice",
+        &["recipe", "clone", PRICING, "--name", name],
+    ));
+}
+
+/// Registers a model from the pricing baseline (approved 1.0.0) and returns its name.
+fn pricing_model(db: &Db, name: &str) -> String {
+    success(&nexml(
+        db,
+        "alice",
+        &["model", "register", "--recipe", PRICING, "--name", name],
+    ));
+    name.to_string()
+}
+
+const RECIPE_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "model_family",
+    "level",
+    "status",
+    "parent_id",
+    "parent_name",
+    "tags",
+    "latest_version",
+    "approved_version",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+const VERSION_SUMMARY_FIELDS: &[&str] = &[
+    "version_id",
+    "version_number",
+    "bump",
+    "created_by",
+    "created_at",
+    "change_note",
+    "parent_version_number",
+    "approved_by",
+    "approved_at",
+];
+
+const VERSION_FIELDS: &[&str] = &[
+    "version_id",
+    "recipe_id",
+    "version_number",
+    "manifest_json",
+    "diff_from_prev",
+    "parent_version_id",
+    "parent_version_number",
+    "overlay_json",
+    "bump",
+    "created_by",
+    "created_at",
+    "change_note",
+    "approved_by",
+    "approved_at",
+];
+
+const MODEL_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "model_family",
+    "recipe_id",
+    "recipe_name",
+    "recipe_version_id",
+    "recipe_version",
+    "status",
+    "owner",
+    "created_at",
+    "updated_at",
+];
+
+const RUN_FIELDS: &[&str] = &[
+    "id",
+    "model_id",
+    "model_name",
+    "recipe_id",
+    "recipe_name",
+    "recipe_version_id",
+    "recipe_version",
+    "run_type",
+    "status",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "metrics_json",
+    "artifacts_json",
+    "logs_text",
+];
+
+const SNAPSHOT_FIELDS: &[&str] = &[
+    "id",
+    "model_id",
+    "captured_at",
+    "performance_metrics_json",
+    "drift_metrics_json",
+    "data_freshness_json",
+    "alerts_json",
+    "created_by",
+];
+
+// ---------------------------------------------------------------- seeding
+
+#[test]
+fn seed_creates_the_four_baselines_once() {
+    let db = Db::new();
+    let first = success(&nexml(&db, "alice", &["--seed"]));
+    let lines: Vec<&str> = first.lines().collect();
+    assert_eq!(lines.len(), 4, "{first}");
+    for name in BASELINES {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("'{name}'")))
+            .unwrap_or_else(|| panic!("{name} not reported in:\n{first}"));
+        assert!(line.starts_with("created recipe '"), "{line}");
+        assert_contains(line, "baseline) version 1.0.0, approved");
+    }
+
+    let second = success(&nexml(&db, "alice", &["--seed"]));
+    assert_eq!(
+        second,
+        "nothing to do: all 4 seeded items are already present\n"
+    );
+    let report = json_of(&nexml(&db, "alice", &["--seed", "--json"]));
+    assert_eq!(keys(&report), set(&["created", "unchanged"]));
+    assert_eq!(report["created"], json!([]));
+    assert_eq!(report["unchanged"].as_array().unwrap().len(), 4);
+
+    let page = json_of(&nexml(&db, "alice", &["recipe", "list", "--json"]));
+    assert_eq!(page["total"], 4);
+    for r in page["items"].as_array().unwrap() {
+        assert_eq!(keys(r), set(RECIPE_FIELDS));
+        assert_eq!(r["level"], "baseline");
+        assert_eq!(r["status"], "approved");
+        assert_eq!(r["approved_version"], "1.0.0");
+        assert_eq!(r["created_by"], "nexml-seed");
+    }
+
+    // The log file went to the temporary state directory, not the real home.
+    if cfg!(target_os = "linux") {
+        assert!(
+            db.path("state/nexml/nexml.log").exists(),
+            "no log file in the temporary XDG_STATE_HOME"
+        );
+    }
+}
+
+#[test]
+fn seed_demo_adds_models_in_every_status_with_runs_and_snapshots() {
+    let db = Db::new();
+    let out = success(&nexml(&db, "alice", &["--seed", "--demo"]));
+    assert_contains(&out, "created model '");
+    assert_contains(&out, "created 90 daily snapshots for '");
+
+    let models = json_of(&nexml(&db, "alice", &["model", "list", "--json"]));
+    assert_eq!(models["total"], 6);
+    let statuses: BTreeSet<String> = models["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        set(&["draft", "staging", "production", "retired"])
+    );
+
+    let runs = json_of(&nexml(&db, "alice", &["run", "list", "--json"]));
+    assert!(runs["total"].as_i64().unwrap() > 0, "{runs}");
+
+    let production = json_of(&nexml(
+        &db,
+        "alice",
+        &["model", "list", "--status", "production", "--json"],
+    ));
+    assert!(production["total"].as_i64().unwrap() > 0);
+    for name in names(&production) {
+        let snaps = json_of(&nexml(
+            &db,
+            "alice",
+            &["monitor", "list", &name, "--limit", "1000", "--json"],
+        ));
+        assert_eq!(snaps.as_array().unwrap().len(), 90, "snapshots of {name}");
+    }
+
+    let industry = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "list", "--level", "industry", "--json"],
+    ));
+    assert_eq!(industry["total"], 2);
+
+    let again = success(&nexml(&db, "alice", &["--seed", "--demo"]));
+    assert!(again.starts_with("nothing to do: "), "{again}");
+    assert_eq!(
+        json_of(&nexml(&db, "alice", &["model", "list", "--json"]))["total"],
+        6
+    );
+}
+
+// ---------------------------------------------------------------- recipes: reading
+
+#[test]
+fn recipe_list_as_table_and_json_with_filters_and_paging() {
+    let db = Db::seeded();
+    clone_pricing(&db, "Grocery Pricing");
+
+    let table = success(&nexml(&db, "alice", &["recipe", "list"]));
+    let lines: Vec<&str> = table.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ID", "NAME", "FAMILY", "LEVEL", "STATUS", "LATEST", "UPDATED"
+        ]
+    );
+    assert_eq!(*lines.last().unwrap(), "5 of 5 recipes");
+    for name in BASELINES.iter().chain(&["Grocery Pricing"]) {
+        assert_contains(&table, name);
+    }
+
+    let all = json_of(&nexml(&db, "alice", &["recipe", "list", "--json"]));
+    assert_eq!(keys(&all), set(&["items", "total"]));
+    assert_eq!(all["total"], 5);
+    // Sorted by name.
+    assert_eq!(
+        names(&all),
+        [FORECASTING, "Grocery Pricing", LOCATION, NBA, PRICING]
+    );
+    let grocery = &all["items"][1];
+    assert!(grocery["id"].is_i64());
+    assert_eq!(grocery["model_family"], "pricing");
+    assert_eq!(grocery["level"], "industry");
+    assert_eq!(grocery["status"], "draft");
+    assert_eq!(grocery["parent_name"], PRICING);
+    assert!(grocery["parent_id"].is_i64());
+    assert!(grocery["tags"].is_array());
+    assert_eq!(grocery["latest_version"], "1.0.0");
+    assert_eq!(grocery["approved_version"], Value::Null);
+    assert_eq!(grocery["created_by"], "alice");
+
+    let list = |args: &[&str]| {
+        let mut all = vec!["recipe", "list", "--json"];
+        all.extend(args);
+        json_of(&nexml(&db, "alice", &all))
+    };
+    let pricing = list(&["--family", "pricing"]);
+    assert_eq!(names(&pricing), ["Grocery Pricing", PRICING]);
+    assert_eq!(pricing["total"], 2);
+    assert_eq!(names(&list(&["--level", "industry"])), ["Grocery Pricing"]);
+    assert_eq!(names(&list(&["--status", "draft"])), ["Grocery Pricing"]);
+    assert_eq!(list(&["--status", "approved"])["total"], 4);
+    assert_eq!(
+        names(&list(&["--family", "pricing", "--level", "baseline"])),
+        [PRICING]
+    );
+    // Search covers names, families and tags, ignoring case.
+    assert_eq!(names(&list(&["--search", "grocery"])), ["Grocery Pricing"]);
+    assert_eq!(names(&list(&["--search", "next_best"])), [NBA]);
+    assert_eq!(list(&["--search", "ELASTICITY"])["total"], 2);
+    let none = list(&["--search", "no such thing"]);
+    assert_eq!(none["total"], 0);
+    assert_eq!(none["items"], json!([]));
+
+    let page = list(&["--limit", "2", "--offset", "1"]);
+    assert_eq!(page["total"], 5);
+    assert_eq!(names(&page), ["Grocery Pricing", LOCATION]);
+    let table = success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "list", "--limit", "2", "--offset", "1"],
+    ));
+    assert_eq!(table.lines().last().unwrap(), "2 of 5 recipes");
+}
+
+#[test]
+fn recipe_show_versions_and_version_by_id_and_name() {
+    let db = Db::seeded();
+    let shown = success(&nexml(&db, "alice", &["recipe", "show", PRICING]));
+    for (key, value) in [
+        ("name:", PRICING),
+        ("family:", "pricing"),
+        ("level:", "baseline"),
+        ("status:", "approved"),
+        ("parent:", "-"),
+        ("latest version:", "1.0.0"),
+        ("approved version:", "1.0.0"),
+    ] {
+        let line = shown
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} line in:\n{shown}"));
+        assert_eq!(line[key.len()..].trim(), value, "{line}");
+    }
+    assert_contains(&shown, "VERSION");
+    assert_contains(&shown, "initial");
+
+    let id = json_of(&nexml(&db, "alice", &["recipe", "show", PRICING, "--json"]))["id"]
+        .as_i64()
+        .unwrap();
+    let by_id = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "show", &id.to_string(), "--json"],
+    ));
+    let mut want = set(RECIPE_FIELDS);
+    want.extend(set(&["versions", "children"]));
+    assert_eq!(keys(&by_id), want);
+    assert_eq!(by_id["name"], PRICING);
+    assert_eq!(by_id["children"], json!([]));
+    assert_eq!(by_id["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&by_id["versions"][0]), set(VERSION_SUMMARY_FIELDS));
+
+    let versions = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "versions", PRICING, "--json"],
+    ));
+    let v = &versions[0];
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    assert_eq!(keys(v), set(VERSION_SUMMARY_FIELDS));
+    assert_eq!(v["version_number"], "1.0.0");
+    assert_eq!(v["bump"], "initial");
+    assert_eq!(v["created_by"], "nexml-seed");
+    assert_eq!(v["approved_by"], "nexml-seed");
+    assert!(v["approved_at"].is_string());
+    assert_eq!(v["parent_version_number"], Value::Null);
+    let table = success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "versions", &id.to_string()],
+    ));
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["VERSION", "BUMP", "BY", "WHEN", "APPROVED", "NOTE"]
+    );
+    assert_contains(&table, "yes (nexml-seed)");
+
+    // `recipe version` prints the fields, then the manifest.
+    let shipped: Value = serde_json::from_str(&shipped_manifest("pricing")).unwrap();
+    let text = success(&nexml(&db, "alice", &["recipe", "version", PRICING]));
+    assert!(text.starts_with("recipe:"), "{text}");
+    assert_contains(&text, "version:         1.0.0");
+    let at = text.find("\n{").expect("a manifest after the fields") + 1;
+    let printed: Value = serde_json::from_str(&text[at..]).expect("the manifest is JSON");
+    assert_eq!(printed, shipped);
+
+    let one = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", PRICING, "v1.0.0", "--json"],
+    ));
+    assert_eq!(keys(&one), set(VERSION_FIELDS));
+    assert_eq!(one["version_number"], "1.0.0");
+    assert_eq!(one["manifest_json"], shipped);
+    assert_eq!(one["diff_from_prev"], json!([]));
+
+    assert_eq!(
+        refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "version", PRICING, "9.9.9"]
+        )),
+        format!("error: no version '{PRICING} 9.9.9'")
+    );
+    assert_contains(
+        &refused(&nexml(&db, "alice", &["recipe", "version", PRICING, "1.2"])),
+        "'1.2' is not a semver version number",
+    );
+}
+
+// ---------------------------------------------------------------- recipes: writing
+
+#[test]
+fn recipe_create_from_a_file_and_from_stdin() {
+    let db = Db::seeded();
+    let manifest = db.write("m.json", &shipped_manifest("pricing"));
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Acme Pricing",
+            "--family",
+            "pricing",
+            "--level",
+            "baseline",
+            "--tag",
+            "acme",
+            "--tag",
+            "test",
+            "--manifest",
+            &manifest,
+        ],
+    ));
+    assert!(
+        out.starts_with("created recipe 'Acme Pricing' (id "),
+        "{out}"
+    );
+    assert_contains(&out, "pricing baseline, draft, version 1.0.0)");
+    let shown = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "show", "Acme Pricing", "--json"],
+    ));
+    assert_eq!(shown["tags"], json!(["acme", "test"]));
+    assert_eq!(shown["created_by"], "alice");
+    assert_eq!(shown["status"], "draft");
+    assert_eq!(shown["approved_version"], Value::Null);
+    assert_eq!(shown["versions"][0]["change_note"], "Initial version");
+    assert_eq!(shown["versions"][0]["approved_by"], Value::Null);
+
+    let created = json_of(&nexml_stdin(
+        &db,
+        "bob",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Acme Industry",
+            "--family",
+            "pricing",
+            "--level",
+            "industry",
+            "--parent",
+            PRICING,
+            "--note",
+            "from stdin",
+            "--manifest",
+            "-",
+            "--json",
+        ],
+        &shipped_manifest("pricing"),
+    ));
+    assert_eq!(keys(&created), set(RECIPE_FIELDS));
+    assert_eq!(created["name"], "Acme Industry");
+    assert_eq!(created["level"], "industry");
+    assert_eq!(created["parent_name"], PRICING);
+    assert_eq!(created["created_by"], "bob");
+    let v = &json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "versions", "Acme Industry", "--json"],
+    ))[0];
+    assert_eq!(v["change_note"], "from stdin");
+    assert_eq!(v["parent_version_number"], "1.0.0");
+
+    assert_eq!(
+        refused(&nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "create",
+                "--name",
+                "Acme Pricing",
+                "--family",
+                "pricing",
+                "--level",
+                "baseline",
+                "--manifest",
+                &manifest,
+            ],
+        )),
+        "error: a recipe with that name already exists"
+    );
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "create",
+                "--name",
+                "Orphan",
+                "--family",
+                "pricing",
+                "--level",
+                "industry",
+                "--manifest",
+                &manifest,
+            ],
+        )),
+        "needs a baseline parent (--parent)",
+    );
+    assert_eq!(recipe_total(&db), 6);
+}
+
+#[test]
+fn invalid_manifests_are_refused_with_their_place_and_nothing_is_written() {
+    let db = Db::seeded();
+    let before = recipe_total(&db);
+    let create = |manifest: &str| {
+        nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "create",
+                "--name",
+                "Broken",
+                "--family",
+                "pricing",
+                "--level",
+                "baseline",
+                "--manifest",
+                manifest,
+            ],
+        )
+    };
+
+    let syntax = db.write("syntax.json", "{\n  \"metadata\": {\n    \"name\": \n}\n");
+    let err = refused(&create(&syntax));
+    assert_contains(&err, "syntax.json: invalid manifest: 4:1: expected value");
+
+    let err = refused(&nexml_stdin(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Broken",
+            "--family",
+            "pricing",
+            "--level",
+            "baseline",
+            "--manifest",
+            "-",
+        ],
+        "{\"metadata\": [}",
+    ));
+    assert_contains(&err, "invalid manifest: 1:15:");
+
+    let mut bad: Value = serde_json::from_str(&shipped_manifest("pricing")).unwrap();
+    bad["deployment"]["mode"] = json!(42);
+    let schema = db.write_json("schema.json", &bad);
+    let err = refused(&create(&schema));
+    assert_contains(&err, "invalid manifest: /deployment/mode: ");
+
+    let forecasting = db.write("forecasting.json", &shipped_manifest("forecasting"));
+    let err = refused(&create(&forecasting));
+    assert_contains(
+        &err,
+        "/metadata/model_family: the manifest says 'forecasting'",
+    );
+
+    assert_eq!(recipe_total(&db), before);
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "show", "Broken"])),
+        "error: no recipe 'Broken'"
+    );
+
+    // A commit of an invalid manifest adds no version.
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", PRICING, "--manifest", &schema],
+    ));
+    assert_contains(&err, "/deployment/mode");
+    assert_eq!(version_numbers(&db, PRICING), ["1.0.0"]);
+}
+
+#[test]
+fn clone_makes_an_industry_child_and_commit_bumps_by_the_change() {
+    let db = Db::seeded();
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "clone", PRICING, "--name", "Grocery Pricing"],
+    ));
+    assert_eq!(
+        out.lines().next().unwrap().split(" (id ").next().unwrap(),
+        format!("cloned from '{PRICING}' as recipe 'Grocery Pricing'")
+    );
+    assert_contains(&out, "pricing industry, draft, version 1.0.0)");
+    let shown = success(&nexml(&db, "alice", &["recipe", "show", "Grocery Pricing"]));
+    assert_contains(&shown, "level:             industry");
+    assert_contains(&shown, &format!("parent:            {PRICING}"));
+    let parent = json_of(&nexml(&db, "alice", &["recipe", "show", PRICING, "--json"]));
+    assert_eq!(parent["children"], json!(["Grocery Pricing"]));
+    let v1 = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", "Grocery Pricing", "--json"],
+    ));
+    assert_eq!(v1["manifest_json"]["metadata"]["name"], "Grocery Pricing");
+    assert_eq!(v1["parent_version_number"], "1.0.0");
+
+    let commit = |manifest: &Value, extra: &[&str]| {
+        let path = db.write_json("next.json", manifest);
+        let mut args = vec!["recipe", "commit", "Grocery Pricing", "--manifest", &path];
+        args.extend(extra);
+        nexml(&db, "alice", &args)
+    };
+    let mut m = manifest_of(&db, "Grocery Pricing", None);
+
+    // A key added: minor.
+    m["metadata"]["region"] = json!("eu");
+    let out = success(&commit(&m, &["--note", "add region"]));
+    assert_eq!(
+        out,
+        "committed 'Grocery Pricing' 1.1.0 (minor bump, 1 changes)\n"
+    );
+
+    // A value changed: patch.
+    m["deployment"]["schedule"] = json!("0 3 * * *");
+    let outcome = json_of(&commit(&m, &["--json"]));
+    assert_eq!(keys(&outcome), set(&["outcome", "version"]));
+    assert_eq!(outcome["outcome"], "created");
+    assert_eq!(keys(&outcome["version"]), set(VERSION_FIELDS));
+    assert_eq!(outcome["version"]["version_number"], "1.1.1");
+    assert_eq!(outcome["version"]["bump"], "patch");
+    assert_eq!(outcome["version"]["created_by"], "alice");
+    let patch = outcome["version"]["diff_from_prev"].as_array().unwrap();
+    assert_eq!(patch.len(), 1, "{patch:?}");
+    assert_eq!(patch[0]["op"], "replace");
+    assert_eq!(patch[0]["path"], "/deployment/schedule");
+
+    // A key removed: major.
+    m["metadata"].as_object_mut().unwrap().remove("region");
+    let out = success(&commit(&m, &[]));
+    assert_eq!(
+        out,
+        "committed 'Grocery Pricing' 2.0.0 (major bump, 1 changes)\n"
+    );
+
+    // The same manifest again: nothing committed.
+    let out = success(&commit(&m, &[]));
+    assert_eq!(
+        out,
+        "no change: the manifest is identical to 'Grocery Pricing' 2.0.0; nothing was committed\n"
+    );
+    let same = json_of(&commit(&m, &["--json"]));
+    assert_eq!(same["outcome"], "unchanged");
+    assert_eq!(same["version"]["version_number"], "2.0.0");
+    assert_eq!(version_numbers(&db, "Grocery Pricing").len(), 4);
+
+    // --bump overrides the rule.
+    m["deployment"]["schedule"] = json!("0 4 * * *");
+    let out = success(&commit(&m, &["--bump", "major"]));
+    assert_eq!(
+        out,
+        "committed 'Grocery Pricing' 3.0.0 (major bump, 1 changes)\n"
+    );
+    assert_eq!(
+        version_numbers(&db, "Grocery Pricing"),
+        ["3.0.0", "2.0.0", "1.1.1", "1.1.0", "1.0.0"]
+    );
+    let versions = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "versions", "Grocery Pricing", "--json"],
+    ));
+    assert_eq!(versions[3]["change_note"], "add region");
+    assert_eq!(versions[3]["bump"], "minor");
+
+    // Below client there is nothing to clone into.
+    success(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "clone",
+            "Grocery Pricing",
+            "--name",
+            "Acme Grocery",
+        ],
+    ));
+    let client = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "show", "Acme Grocery", "--json"],
+    ));
+    assert_eq!(client["level"], "client");
+    assert_eq!(client["parent_name"], "Grocery Pricing");
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "clone", "Acme Grocery", "--name", "Deeper"],
+        )),
+        "'Acme Grocery' is a client recipe: there is no level below it",
+    );
+}
+
+#[test]
+fn approval_once_and_the_four_eyes_rule() {
+    let db = Db::seeded();
+    clone_pricing(&db, "Grocery Pricing");
+    assert_eq!(
+        success(&nexml(
+            &db,
+            "alice",
+            &["recipe", "approve", "Grocery Pricing"]
+        )),
+        "approved 'Grocery Pricing' 1.0.0 (by alice)\n"
+    );
+    let shown = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "show", "Grocery Pricing", "--json"],
+    ));
+    assert_eq!(shown["status"], "approved");
+    assert_eq!(shown["approved_version"], "1.0.0");
+    let err = refused(&nexml(
+        &db,
+        "bob",
+        &["recipe", "approve", "Grocery Pricing"],
+    ));
+    assert_contains(
+        &err,
+        "version 1.0.0 of 'Grocery Pricing' is already approved (by alice at ",
+    );
+
+    // A newer unapproved version: changes pending.
+    let mut m = manifest_of(&db, "Grocery Pricing", None);
+    m["deployment"]["schedule"] = json!("0 3 * * *");
+    let path = db.write_json("next.json", &m);
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", "Grocery Pricing", "--manifest", &path],
+    ));
+    let shown = success(&nexml(&db, "alice", &["recipe", "show", "Grocery Pricing"]));
+    assert_contains(&shown, "status:            approved (changes pending)");
+
+    // Four eyes: the author cannot approve; someone else can.
+    let config = db.write("config.toml", "[governance]\ndistinct_approver = true\n");
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["--config", &config, "recipe", "approve", "Grocery Pricing"],
+    ));
+    assert_contains(
+        &err,
+        "four-eyes rule: alice wrote version 1.0.1 of 'Grocery Pricing'",
+    );
+    let latest = &json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "versions", "Grocery Pricing", "--json"],
+    ))[0];
+    assert_eq!(latest["approved_by"], Value::Null);
+    let out = success(&nexml(
+        &db,
+        "bob",
+        &[
+            "--config",
+            &config,
+            "recipe",
+            "approve",
+            "Grocery Pricing",
+            "--version",
+            "1.0.1",
+            "--json",
+        ],
+    ));
+    let approved: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(keys(&approved), set(VERSION_SUMMARY_FIELDS));
+    assert_eq!(approved["version_number"], "1.0.1");
+    assert_eq!(approved["approved_by"], "bob");
+    assert_eq!(approved["created_by"], "alice");
+
+    // A bad config file is named with its line and column.
+    let bad = db.write("bad.toml", "[governance]\ndistinct_approvr = true\n");
+    let err = refused(&nexml(&db, "alice", &["--config", &bad, "recipe", "list"]));
+    assert_contains(&err, "bad.toml: 2:1: unknown field `distinct_approvr`");
+}
+
+#[test]
+fn recipe_update_archive_restore_and_example() {
+    let db = Db::seeded();
+    clone_pricing(&db, "Grocery Pricing");
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "update",
+            "Grocery Pricing",
+            "--name",
+            "Grocer Pricing",
+            "--tag",
+            "grocery",
+        ],
+    ));
+    assert!(out.starts_with("updated recipe 'Grocer Pricing'"), "{out}");
+    let r = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "update",
+            "Grocer Pricing",
+            "--clear-tags",
+            "--json",
+        ],
+    ));
+    assert_eq!(r["tags"], json!([]));
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "update", "Grocer Pricing"],
+        )),
+        "nothing to change",
+    );
+
+    // Only approved recipes can be archived; archived ones take no versions.
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "archive", "Grocer Pricing"],
+        )),
+        "recipe is draft: cannot move to archived (allowed next: approved)",
+    );
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "approve", "Grocer Pricing"],
+    ));
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "archive", "Grocer Pricing"],
+    ));
+    assert!(out.starts_with("archived recipe 'Grocer Pricing'"), "{out}");
+    let path = db.write_json("m.json", &manifest_of(&db, "Grocer Pricing", None));
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "commit",
+                "Grocer Pricing",
+                "--manifest",
+                &path,
+                "--bump",
+                "patch",
+            ],
+        )),
+        "recipe 'Grocer Pricing' is archived",
+    );
+    let r = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "restore", "Grocer Pricing", "--json"],
+    ));
+    assert_eq!(r["status"], "draft");
+
+    // The synthetic example of a baseline; a clone has none until one is set.
+    let text = success(&nexml(&db, "alice", &["recipe", "example", PRICING]));
+    assert!(
+        text.starts_with(&format!("synthetic example of '{PRICING}'")),
+        "{text}"
+    );
+    assert_contains(&text, "sample rows: ");
+    let example = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "example", PRICING, "--json"],
+    ));
+    assert_eq!(
+        keys(&example),
+        set(&[
+            "id",
+            "recipe_id",
+            "dataset_schema_json",
+            "sample_rows_json",
+            "example_run_json",
+            "created_at"
+        ])
+    );
+    assert_eq!(
+        refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "example", "Grocer Pricing"]
+        )),
+        "error: recipe 'Grocer Pricing' has no synthetic example"
+    );
+    let file = db.write_json(
+        "example.json",
+        &json!({
+            "dataset_schema": {"columns": [{"name": "sku_id", "type": "string", "description": "SKU"}]},
+            "sample_rows": [{"sku_id": "A1"}],
+            "example_run": {"metrics": {"mae": 1.0}},
+        }),
+    );
+    let set_example = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "example",
+            "Grocer Pricing",
+            "--set",
+            &file,
+            "--json",
+        ],
+    ));
+    assert_eq!(set_example["sample_rows_json"], json!([{"sku_id": "A1"}]));
+    let text = success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "example", "Grocer Pricing"],
+    ));
+    assert_contains(&text, "sku_id");
+    assert_contains(&text, "sample rows: 1");
+}
+
+// ---------------------------------------------------------------- models
+
+#[test]
+fn models_come_only_from_approved_versions_and_follow_the_lifecycle() {
+    let db = Db::seeded();
+    clone_pricing(&db, "Grocery Pricing");
+    let register = |extra: &[&str]| {
+        let mut args = vec!["model", "register", "--recipe", "Grocery Pricing"];
+        args.extend(extra);
+        nexml(&db, "alice", &args)
+    };
+    assert_eq!(
+        refused(&register(&["--name", "gp"])),
+        "error: recipe 'Grocery Pricing' has no approved version: approve one first"
+    );
+    let err = refused(&register(&["--name", "gp", "--version", "1.0.0"]));
+    assert!(
+        err.starts_with("error: version 1.0.0 of 'Grocery Pricing' is not approved"),
+        "{err}"
+    );
+
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "approve", "Grocery Pricing"],
+    ));
+    let mut m = manifest_of(&db, "Grocery Pricing", None);
+    m["deployment"]["schedule"] = json!("0 3 * * *");
+    let path = db.write_json("next.json", &m);
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", "Grocery Pricing", "--manifest", &path],
+    ));
+    let err = refused(&register(&["--name", "gp", "--version", "1.0.1"]));
+    assert_contains(
+        &err,
+        "version 1.0.1 of 'Grocery Pricing' is not approved (latest approved: 1.0.0)",
+    );
+
+    // The latest approved version by default, the acting user as owner.
+    let out = success(&register(&["--name", "gp"]));
+    assert!(out.starts_with("registered model 'gp' (id "), "{out}");
+    assert_contains(&out, "draft, from 'Grocery Pricing' 1.0.0, owner alice)");
+    let other = json_of(&register(&[
+        "--name", "gp-carol", "--owner", "carol", "--json",
+    ]));
+    assert_eq!(keys(&other), set(MODEL_FIELDS));
+    assert_eq!(other["owner"], "carol");
+    assert_eq!(other["status"], "draft");
+    assert_eq!(other["recipe_name"], "Grocery Pricing");
+    assert_eq!(other["recipe_version"], "1.0.0");
+    assert_eq!(other["model_family"], "pricing");
+    assert_eq!(
+        refused(&register(&["--name", "gp"])),
+        "error: a model with that name already exists"
+    );
+
+    // The lifecycle: draft -> staging -> production -> retired.
+    let promote = |to: &str| nexml(&db, "alice", &["model", "promote", "gp", to]);
+    assert_eq!(
+        refused(&promote("production")),
+        "error: model is draft: cannot move to production (allowed next: staging)"
+    );
+    assert_eq!(
+        success(&promote("staging")),
+        "model 'gp': draft -> staging\n"
+    );
+    let prod = json_of(&nexml(
+        &db,
+        "alice",
+        &["model", "promote", "gp", "production", "--json"],
+    ));
+    assert_eq!(prod["status"], "production");
+    assert_eq!(
+        refused(&promote("staging")),
+        "error: model is production: cannot move to staging (allowed next: retired)"
+    );
+    assert_eq!(
+        success(&promote("retired")),
+        "model 'gp': production -> retired\n"
+    );
+    assert_eq!(
+        refused(&promote("draft")),
+        "error: model is retired: cannot move to draft (retired is final)"
+    );
+    usage_error(&promote("live"));
+
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["model", "update", "gp", "--owner", "bob"],
+    ));
+    assert_contains(&out, "owner bob)");
+    let shown = json_of(&nexml(&db, "alice", &["model", "show", "gp", "--json"]));
+    assert_eq!(keys(&shown), set(MODEL_FIELDS));
+    assert_eq!(shown["owner"], "bob");
+    assert_eq!(shown["status"], "retired");
+    let text = success(&nexml(&db, "alice", &["model", "show", "gp"]));
+    assert_contains(&text, "owner:    bob");
+    assert_contains(&text, "history:");
+    assert_contains(&text, "register");
+    assert_contains(&text, "\"to\":\"retired\"");
+    assert_contains(
+        &refused(&nexml(&db, "alice", &["model", "update", "gp"])),
+        "nothing to change: give --name or --owner",
+    );
+
+    let list = |args: &[&str]| {
+        let mut all = vec!["model", "list", "--json"];
+        all.extend(args);
+        json_of(&nexml(&db, "alice", &all))
+    };
+    assert_eq!(
+        names(&list(&["--recipe", "Grocery Pricing"])),
+        ["gp", "gp-carol"]
+    );
+    assert_eq!(names(&list(&["--status", "retired"])), ["gp"]);
+    assert_eq!(names(&list(&["--owner", "carol"])), ["gp-carol"]);
+    assert_eq!(list(&["--family", "forecasting"])["total"], 0);
+    let table = success(&nexml(&db, "alice", &["model", "list"]));
+    assert_eq!(table.lines().last().unwrap(), "2 of 2 models");
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["model", "show", "nope"])),
+        "error: no model 'nope'"
+    );
+}
+
+// ---------------------------------------------------------------- runs
+
+#[test]
+fn runs_are_queued_run_finish_with_metrics_and_keep_a_log() {
+    let db = Db::seeded();
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["run", "create", "--recipe", PRICING, "--type", "train"],
+    ));
+    assert!(out.starts_with("created run "), "{out}");
+    assert_contains(&out, &format!("(train of '{PRICING}' 1.0.0, queued)"));
+
+    let run = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "run", "create", "--recipe", PRICING, "--type", "eval", "--json",
+        ],
+    ));
+    assert_eq!(keys(&run), set(RUN_FIELDS));
+    assert_eq!(run["status"], "queued");
+    assert_eq!(run["run_type"], "eval");
+    assert_eq!(run["recipe_name"], PRICING);
+    assert_eq!(run["recipe_version"], "1.0.0");
+    assert_eq!(run["model_id"], Value::Null);
+    assert_eq!(run["started_at"], Value::Null);
+    assert_eq!(run["metrics_json"], json!({}));
+    assert_eq!(run["logs_text"], "");
+    let id = run["id"].as_i64().unwrap().to_string();
+    let update = |args: &[&str]| {
+        let mut all = vec!["run", "update", id.as_str()];
+        all.extend(args);
+        nexml(&db, "alice", &all)
+    };
+
+    assert_eq!(
+        refused(&update(&["--status", "succeeded"])),
+        "error: run is queued: cannot move to succeeded (allowed next: running, cancelled)"
+    );
+    assert_eq!(
+        success(&update(&["--status", "running"])),
+        format!("updated run {id} (running)\n")
+    );
+    success(&update(&[
+        "--status",
+        "succeeded",
+        "--metrics",
+        r#"{"mape":0.1}"#,
+    ]));
+    success(&update(&["--append-log", "epoch 1 done"]));
+    success(&nexml_stdin(
+        &db,
+        "alice",
+        &["run", "update", &id, "--append-log", "-"],
+        "from stdin\n",
+    ));
+    assert_eq!(
+        success(&nexml(&db, "alice", &["run", "logs", &id])),
+        "epoch 1 done\nfrom stdin\n"
+    );
+    let logs = json_of(&nexml(&db, "alice", &["run", "logs", &id, "--json"]));
+    assert_eq!(
+        logs,
+        json!({"id": run["id"], "logs_text": "epoch 1 done\nfrom stdin\n"})
+    );
+
+    let shown = json_of(&nexml(&db, "alice", &["run", "show", &id, "--json"]));
+    assert_eq!(keys(&shown), set(RUN_FIELDS));
+    assert_eq!(shown["status"], "succeeded");
+    assert_eq!(shown["metrics_json"], json!({"mape": 0.1}));
+    assert!(shown["started_at"].is_string());
+    assert!(shown["finished_at"].is_string());
+    assert_eq!(shown["created_by"], "alice");
+    let text = success(&nexml(&db, "alice", &["run", "show", &id]));
+    assert_contains(&text, "status:    succeeded");
+    assert_contains(&text, "\"mape\": 0.1");
+
+    // Metrics merge; invalid JSON names the flag.
+    let merged = json_of(&update(&["--metrics", r#"{"rmse":2}"#, "--json"]));
+    assert_eq!(merged["metrics_json"], json!({"mape": 0.1, "rmse": 2}));
+    let err = refused(&update(&["--metrics", r#"{"mape":"#]));
+    assert!(err.starts_with("error: --metrics: 1:8: "), "{err}");
+    assert_eq!(
+        refused(&update(&["--metrics", "[1]"])),
+        "error: metrics must be a JSON object"
+    );
+    assert_contains(&refused(&update(&[])), "nothing to change");
+
+    // A run of a model takes the model's recipe and version.
+    let model = pricing_model(&db, "pm");
+    let run = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "run", "create", "--model", &model, "--type", "backtest", "--json",
+        ],
+    ));
+    assert_eq!(run["model_name"], "pm");
+    assert_eq!(run["recipe_name"], PRICING);
+    usage_error(&nexml(&db, "alice", &["run", "create", "--type", "eval"]));
+
+    let runs = json_of(&nexml(&db, "alice", &["run", "list", "--json"]));
+    assert_eq!(keys(&runs), set(&["items", "total"]));
+    assert_eq!(runs["total"], 3);
+    let ids: Vec<i64> = runs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    let done = json_of(&nexml(
+        &db,
+        "alice",
+        &["run", "list", "--status", "succeeded", "--json"],
+    ));
+    assert_eq!(done["total"], 1);
+    let table = success(&nexml(&db, "alice", &["run", "list"]));
+    assert_eq!(table.lines().last().unwrap(), "3 of 3 runs");
+    assert_contains(&table, "mape 0.1");
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["run", "show", "999999"])),
+        "error: no run '999999'"
+    );
+}
+
+// ---------------------------------------------------------------- monitoring
+
+#[test]
+fn monitor_add_and_list_snapshots() {
+    let db = Db::seeded();
+    let model = pricing_model(&db, "pm");
+    let snapshot = db.write_json(
+        "snap.json",
+        &json!({
+            "captured_at": "2020-01-31T06:00:00Z",
+            "performance": {"mape": 0.12},
+            "drift": {"unit_price": {"psi": 0.3}, "unit_cost": {"psi": 0.05}},
+            "freshness": {"staleness_hours": 5},
+            "alerts": [{"rule": "drift", "severity": "warning"}],
+        }),
+    );
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["monitor", "add", &model, "--snapshot", &snapshot],
+    ));
+    assert!(out.starts_with("added snapshot "), "{out}");
+    assert_contains(&out, "to 'pm' at 2020-01-31 06:00");
+
+    let now = db.write_json("now.json", &json!({"performance": {"mape": 0.2}}));
+    let saved = json_of(&nexml(
+        &db,
+        "bob",
+        &["monitor", "add", &model, "--snapshot", &now, "--json"],
+    ));
+    assert_eq!(keys(&saved), set(SNAPSHOT_FIELDS));
+    assert_eq!(saved["performance_metrics_json"], json!({"mape": 0.2}));
+    assert_eq!(saved["drift_metrics_json"], json!({}));
+    assert_eq!(saved["alerts_json"], json!([]));
+    assert_eq!(saved["created_by"], "bob");
+
+    let table = success(&nexml(&db, "alice", &["monitor", "list", &model]));
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "CAPTURED",
+            "PERFORMANCE",
+            "WORST",
+            "DRIFT",
+            "STALENESS",
+            "H",
+            "ALERTS"
+        ]
+    );
+    assert_contains(&table, "mape=0.1200");
+    assert_contains(&table, "unit_price 0.300");
+    assert_eq!(table.lines().last().unwrap(), "2 snapshots of 'pm'");
+
+    let list = json_of(&nexml(&db, "alice", &["monitor", "list", &model, "--json"]));
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"], saved["id"], "newest first");
+    assert_eq!(items[1]["captured_at"], "2020-01-31T06:00:00Z");
+    assert_eq!(keys(&items[1]), set(SNAPSHOT_FIELDS));
+    let one = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "list", &model, "--limit", "1", "--json"],
+    ));
+    assert_eq!(one.as_array().unwrap().len(), 1);
+
+    // Bad snapshots are refused and add nothing.
+    let bad = db.write_json("bad.json", &json!({"performance": [1]}));
+    assert_eq!(
+        refused(&nexml(
+            &db,
+            "alice",
+            &["monitor", "add", &model, "--snapshot", &bad]
+        )),
+        "error: snapshot performance must be a JSON object"
+    );
+    let when = db.write_json("when.json", &json!({"captured_at": "yesterday"}));
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["monitor", "add", &model, "--snapshot", &when],
+        )),
+        "captured_at 'yesterday'",
+    );
+    let syntax = db.write("syntax.json", "{\"performance\":\n");
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["monitor", "add", &model, "--snapshot", &syntax],
+        )),
+        "syntax.json:2:",
+    );
+    assert_eq!(
+        json_of(&nexml(&db, "alice", &["monitor", "list", &model, "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["monitor", "list", "nope"])),
+        "error: no model 'nope'"
+    );
+}
+
+// ---------------------------------------------------------------- deletion
+
+#[test]
+fn delete_is_refused_while_anything_depends_on_the_recipe() {
+    let db = Db::seeded();
+    clone_pricing(&db, "Grocery Pricing");
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "approve", "Grocery Pricing"],
+    ));
+    success(&nexml(
+        &db,
+        "alice",
+        &[
+            "model",
+            "register",
+            "--recipe",
+            "Grocery Pricing",
+            "--name",
+            "gp",
+        ],
+    ));
+    success(&nexml(
+        &db,
+        "alice",
+        &[
+            "run",
+            "create",
+            "--recipe",
+            "Grocery Pricing",
+            "--type",
+            "train",
+        ],
+    ));
+
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "delete", PRICING])),
+        format!(
+            "error: recipe '{PRICING}' cannot be deleted: 1 child recipe (Grocery Pricing) depend on it"
+        )
+    );
+    assert_eq!(
+        refused(&nexml(
+            &db,
+            "alice",
+            &["recipe", "delete", "Grocery Pricing"]
+        )),
+        "error: recipe 'Grocery Pricing' cannot be deleted: 1 model (gp), 1 run depend on it"
+    );
+    assert_eq!(recipe_total(&db), 5);
+
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "clone", FORECASTING, "--name", "Scratch"],
+    ));
+    let out = success(&nexml(&db, "alice", &["recipe", "delete", "Scratch"]));
+    assert!(out.starts_with("deleted recipe 'Scratch' ("), "{out}");
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "show", "Scratch"])),
+        "error: no recipe 'Scratch'"
+    );
+    success(&nexml(
+        &db,
+        "alice",
+        &["recipe", "clone", FORECASTING, "--name", "Scratch 2"],
+    ));
+    let id = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "show", "Scratch 2", "--json"],
+    ))["id"]
+        .clone();
+    let deleted = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "delete", "Scratch 2", "--json"],
+    ));
+    assert_eq!(deleted, json!({"deleted": id, "name": "Scratch 2"}));
+    assert_eq!(recipe_total(&db), 5);
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "delete", "nope"])),
+        "error: no recipe 'nope'"
+    );
+}
+
+// ---------------------------------------------------------------- exit statuses and errors
+
+#[test]
+fn usage_errors_exit_2_and_missing_things_exit_1() {
+    let db = Db::seeded();
+    let manifest = db.write("m.json", &shipped_manifest("pricing"));
+    assert_contains(
+        &usage_error(&nexml(&db, "alice", &["recipe", "frobnicate"])),
+        "unrecognized subcommand 'frobnicate'",
+    );
+    usage_error(&nexml(&db, "alice", &["frobnicate"]));
+    usage_error(&nexml(&db, "alice", &["recipe"]));
+    assert_contains(
+        &usage_error(&nexml(
+            &db,
+            "alice",
+            &["recipe", "list", "--family", "gold"],
+        )),
+        "unknown model family 'gold' (expected one of: forecasting, pricing, next_best_action, location_scoring)",
+    );
+    usage_error(&nexml(
+        &db,
+        "alice",
+        &["recipe", "list", "--level", "global"],
+    ));
+    usage_error(&nexml(
+        &db,
+        "alice",
+        &["run", "create", "--recipe", PRICING, "--type", "deploy"],
+    ));
+    usage_error(&nexml(&db, "alice", &["run", "show", "abc"]));
+    usage_error(&nexml(&db, "alice", &["--demo"]));
+    assert_contains(
+        &usage_error(&nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "commit",
+                PRICING,
+                "--manifest",
+                &manifest,
+                "--bump",
+                "huge",
+            ],
+        )),
+        "unknown bump 'huge'",
+    );
+
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "show", "nope"])),
+        "error: no recipe 'nope'"
+    );
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "show", "nope", "--json"])),
+        "error: no recipe 'nope'"
+    );
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &[
+                "recipe",
+                "commit",
+                PRICING,
+                "--manifest",
+                "/no/such/file.json",
+            ],
+        )),
+        "/no/such/file.json",
+    );
+
+    let help = success(&nexml(&db, "alice", &["--help"]));
+    for command in ["recipe", "model", "run", "monitor", "generate"] {
+        assert_contains(&help, command);
+    }
+    assert_eq!(
+        success(&nexml(&db, "alice", &["--version"])),
+        format!("nexml {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn an_unreachable_postgres_fails_at_once_in_one_line() {
+    use std::time::{Duration, Instant};
+    let db = Db::with_url("postgres://nexml:secret@127.0.0.1:1/nexml");
+    let started = Instant::now();
+    let err = refused(&nexml(&db, "alice", &["recipe", "list"]));
+    assert!(
+        err.starts_with(
+            "error: database URL 'postgres://nexml:***@127.0.0.1:1/nexml': cannot connect: "
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "the password leaked: {err}");
+    assert!(
+        err.to_lowercase().contains("refused"),
+        "the cause (connection refused) is not named: {err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "a closed port took {:?} to report",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn an_unknown_url_scheme_is_one_line() {
+    let db = Db::with_url("mysql://localhost/nexml");
+    assert_eq!(
+        refused(&nexml(&db, "alice", &["recipe", "list"])),
+        "error: database URL 'mysql://localhost/nexml': unknown scheme (expected sqlite:PATH or postgres://...)"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let db = Db::seeded();
+    for args in [
+        &["recipe", "version", PRICING, "--json"][..],
+        &["recipe", "list"][..],
+    ] {
+        let mut child = command(&db, "alice", args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting nexml");
+        // The reader goes away before nexml writes, as `nexml ... | head -1` can.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("waiting for nexml");
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+        assert!(out.status.success(), "{args:?}:\n{}", show(&out));
+    }
+}
+
+// ---------------------------------------------------------------- generate
+
+#[test]
+fn generate_adds_content_at_scale() {
+    let db = Db::new();
+    let report = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "generate",
+            "--recipes",
+            "1",
+            "--models",
+            "2",
+            "--runs",
+            "20",
+            "--snapshots",
+            "10",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        report,
+        json!({"recipes": 1, "models": 2, "runs": 20, "snapshots": 10})
+    );
+    assert_eq!(recipe_total(&db), 5);
+    let runs = json_of(&nexml(&db, "alice", &["run", "list", "--json"]));
+    assert_eq!(runs["total"], 20);
+}

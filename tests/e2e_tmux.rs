@@ -1,0 +1,249 @@
+//! The real binary in a real terminal (tmux), driven by keys as a person would.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+/// tmux is needed; on a machine without it the test says so and passes,
+/// except in CI, where it must run.
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("tmux is required in CI for the end-to-end tests");
+        }
+        eprintln!("notice: skipping the tmux end-to-end tests: tmux is not installed");
+    }
+    ok
+}
+
+impl Tmux {
+    /// Seeds a database (with demo content) and starts nexml on it at 120x40.
+    fn start(name: &str, width: u16, height: u16) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/e2e.db", dir.path().display());
+        let bin = env!("CARGO_BIN_EXE_nexml");
+        let seeded = Command::new(bin)
+            .args(["--database-url", &url, "--seed", "--demo"])
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            seeded.status.success(),
+            "{}",
+            String::from_utf8_lossy(&seeded.stderr)
+        );
+        let socket = format!("nexml-e2e-{}-{name}", std::process::id());
+        let pidfile = dir.path().join("pid");
+        // After nexml exits, show its exit status and whether the terminal is
+        // back in canonical (cooked) mode, then wait to be read.
+        let script = format!(
+            "echo $$ > {pid}; HOME={home} NEXML_USER=e2e {bin} --database-url '{url}'; rc=$?; \
+             echo \"[exited rc=$rc]\"; stty -a | grep -o -- '-\\?icanon' | sed 's/^/[mode /;s/$/]/'; sleep 60",
+            pid = pidfile.display(),
+            home = dir.path().display(),
+        );
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                "sh",
+                "-c",
+                &script,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let t = Tmux { socket, dir };
+        t.wait_for("Recipes");
+        t
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    /// Waits until `text` is on screen; panics with the screen after 10 s.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("'{text}' never appeared; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_gone(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("'{text}' stayed on screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn shell_pid(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pid"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The child process of the wrapper shell: nexml itself.
+fn nexml_pid(shell: &str) -> String {
+    let out = Command::new("pgrep").args(["-P", shell]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn assert_restored(screen: &str) {
+    assert!(screen.contains("[exited rc=0]"), "{screen}");
+    assert!(
+        screen.contains("[mode icanon]"),
+        "terminal left in raw mode:\n{screen}"
+    );
+    assert!(
+        !screen.contains("1 Recipes"),
+        "alternate screen not left:\n{screen}"
+    );
+}
+
+#[test]
+fn browse_filter_search_open_read_the_log_and_quit() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("browse", 120, 40);
+    t.wait_for("Pricing Optimization Baseline v1");
+    // Tabs.
+    t.keys(&["2"]);
+    t.wait_for("hotel-dynamic-pricing");
+    t.keys(&["Tab"]);
+    t.wait_for("Recipe / model");
+    // Filter the runs by status with the picker.
+    t.keys(&["f", "Down", "Right", "Right", "Enter"]);
+    let screen = t.wait_for("status=running");
+    assert!(!screen.contains("succeeded"), "{screen}");
+    t.keys(&["x"]);
+    t.wait_gone("status=running");
+    // Search as you type, open a recipe, read its manifest.
+    t.keys(&["1", "/"]);
+    t.text("hospitality");
+    t.wait_for("1 of 6");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["Tab"]);
+    t.wait_for("manifest 1.0.0");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(1000));
+    t.wait_gone("manifest 1.0.0");
+    // A run and its log, searched.
+    t.keys(&["3", "Enter"]);
+    t.wait_for("log ·");
+    t.keys(&["/"]);
+    t.text("started");
+    t.keys(&["Enter"]);
+    t.wait_for("1 matches");
+    t.keys(&["Escape"]);
+    t.wait_for("Recipe / model");
+    t.keys(&["q"]);
+    let screen = t.wait_for("[mode");
+    assert_restored(&screen);
+}
+
+#[test]
+fn sigterm_and_ctrl_c_restore_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("sigterm", 100, 30);
+    let pid = nexml_pid(&t.shell_pid());
+    assert!(!pid.is_empty());
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    assert_restored(&t.wait_for("[mode"));
+
+    let t = Tmux::start("ctrlc", 100, 30);
+    t.keys(&["C-c"]);
+    assert_restored(&t.wait_for("[mode"));
+}
+
+#[test]
+fn small_and_resized_terminals_reflow() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("resize", 80, 24);
+    t.wait_for("Pricing Optimization");
+    let resize = |w: &str, h: &str| {
+        Command::new("tmux")
+            .args(["-L", &t.socket, "resize-window", "-x", w, "-y", h])
+            .status()
+            .unwrap();
+    };
+    resize("30", "8");
+    t.wait_for("terminal too small");
+    resize("160", "48");
+    t.wait_for("Pricing Optimization Baseline v1");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+}
