@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod drift;
 pub mod seed;
 pub mod store;
 pub mod text;

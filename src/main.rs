@@ -38,6 +38,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let _log_guard = init_logging(&cli.log_level);
+    // Pure computation: no database, no configuration.
+    if let Some(cli::Command::Drift(args)) = &cli.command {
+        return cli::drift(cli.json, args);
+    }
     let config = config::Config::load(cli.config.as_deref())?;
     let url = match &cli.database_url {
         Some(u) => u.clone(),

@@ -6,7 +6,7 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::store::Store;
-use nexml::tui::effects::{Effect, Msg, perform};
+use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::state::{App, Screen, Tab};
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
@@ -16,8 +16,9 @@ use std::sync::Arc;
 /// An app on a seeded (baselines + demo) SQLite database, driven synchronously.
 struct Harness {
     app: App,
-    store: Arc<dyn Store>,
+    io: Io,
     _db: common::TestDb,
+    _drafts: tempfile::TempDir,
     /// Effects the app asked for that the harness does not perform (clipboard).
     outside: Vec<Effect>,
 }
@@ -36,11 +37,19 @@ impl Harness {
         let mut app = new_app(&Config::default(), "alice", db.store.backend()).unwrap();
         app.width = width;
         app.height = height;
-        let store = db.store.clone();
+        let store: Arc<dyn Store> = db.store.clone();
+        let drafts = tempfile::tempdir().unwrap();
+        let io = Io {
+            store: store.clone(),
+            user: "alice".into(),
+            governance: Default::default(),
+            drafts_dir: drafts.path().to_path_buf(),
+        };
         let mut h = Harness {
             app,
-            store,
+            io,
             _db: db,
+            _drafts: drafts,
             outside: vec![],
         };
         let effects = update::start(&mut h.app);
@@ -50,11 +59,11 @@ impl Harness {
 
     async fn run(&mut self, mut effects: Vec<Effect>) {
         while let Some(effect) = effects.pop() {
-            if let Effect::Copy(_) = effect {
+            if let Effect::Copy(_) | Effect::ExternalEdit { .. } = effect {
                 self.outside.push(effect);
                 continue;
             }
-            let loaded = perform(self.store.as_ref(), effect).await;
+            let loaded = perform(&self.io, effect).await;
             effects.extend(update::update(&mut self.app, Msg::Loaded(loaded)));
         }
     }

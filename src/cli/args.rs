@@ -61,6 +61,30 @@ pub enum Command {
     Monitor(MonitorCommand),
     /// Fill the database with synthetic content at scale
     Generate(GenerateArgs),
+    /// Data drift between two CSV files (no database): PSI, KS and Evidently's default tests
+    Drift(DriftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The reference data (what the model was trained on)
+    #[arg(long)]
+    pub reference: PathBuf,
+    /// The current data
+    #[arg(long)]
+    pub current: PathBuf,
+    /// Columns to treat as categorical (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Columns to treat as numerical (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub numerical: Vec<String>,
+    /// One test for every column: ks, chisquare, z, jensenshannon, wasserstein, psi
+    #[arg(long)]
+    pub stattest: Option<crate::drift::StatTest>,
+    /// The drift threshold for every column's test
+    #[arg(long)]
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +185,30 @@ pub enum RecipeCommand {
     Archive { reference: String },
     /// Restore an archived recipe to draft
     Restore { reference: String },
+    /// Diff two versions; --json prints the RFC 6902 patch that turns FROM into TO
+    Diff {
+        reference: String,
+        /// The older version
+        from: String,
+        /// The newer version [default: the latest]
+        to: Option<String>,
+    },
+    /// Print the effective manifest (parent at the pinned version + this recipe's overlay)
+    Effective {
+        reference: String,
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Move a child onto a newer approved parent version, keeping its own changes
+    Rebase {
+        reference: String,
+        /// The parent version [default: the parent's newest approved]
+        #[arg(long)]
+        to: Option<String>,
+        /// Apply; without it, only show what would change
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the recipe's synthetic example, or replace it with --set FILE
     Example {
         reference: String,

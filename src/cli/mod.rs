@@ -49,7 +49,26 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Run(c) => run::run(ctx, c).await,
         Command::Monitor(c) => monitor::run(ctx, c).await,
         Command::Generate(a) => generate(ctx, a).await,
+        Command::Drift(a) => drift(ctx.json, &a),
     }
+}
+
+/// `nexml drift`: pure computation on two files.
+pub fn drift(json: bool, a: &args::DriftArgs) -> Result<()> {
+    let reference = crate::drift::load_csv(&a.reference)?;
+    let current = crate::drift::load_csv(&a.current)?;
+    let options = crate::drift::DriftOptions {
+        categorical: a.categorical.clone(),
+        numerical: a.numerical.clone(),
+        stattest: a.stattest,
+        threshold: a.threshold,
+    };
+    let report = crate::drift::compare(&reference, &current, &options)?;
+    if json {
+        return output::print_json(&report);
+    }
+    outln!("{}", crate::drift::render_table(&report));
+    Ok(())
 }
 
 async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {

@@ -60,6 +60,9 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             let versions = store.versions(recipe.id).await?;
             let children = store.children(recipe.id).await?;
             show_recipe(ctx, &recipe, &versions, &children)?;
+            if !ctx.json {
+                print_parent_update(ctx, &recipe).await?;
+            }
         }
         RecipeCommand::Create {
             name,
@@ -224,6 +227,110 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 .set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user)
                 .await?;
             report_recipe(ctx, &recipe, "restored")?;
+        }
+        RecipeCommand::Diff {
+            reference,
+            from,
+            to,
+        } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let a = store.version(recipe.id, Some(&from)).await?;
+            let b = store.version(recipe.id, to.as_deref()).await?;
+            if ctx.json {
+                return print_json(&crate::domain::diff::json_patch(
+                    &a.manifest_json,
+                    &b.manifest_json,
+                ));
+            }
+            let text = crate::domain::diff::unified_text_diff(
+                &a.manifest_json,
+                &b.manifest_json,
+                &format!("{} {}", recipe.name, a.version_number),
+                &format!("{} {}", recipe.name, b.version_number),
+            );
+            if text.is_empty() {
+                outln!(
+                    "{} and {} are identical",
+                    a.version_number,
+                    b.version_number
+                );
+            } else {
+                out!("{}", crate::text::sanitize_log(&text));
+            }
+        }
+        RecipeCommand::Effective { reference, version } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let v = store.version(recipe.id, version.as_deref()).await?;
+            if ctx.json {
+                return print_json(&v.manifest_json);
+            }
+            let origin = match (&recipe.parent_name, &v.parent_version_number) {
+                (Some(p), Some(pv)) => {
+                    let keys = crate::domain::inheritance::overlay_paths(
+                        v.overlay_json.as_ref().unwrap_or(&serde_json::Value::Null),
+                    );
+                    format!("{p} {pv} + {} own key(s): {}", keys.len(), keys.join(", "))
+                }
+                _ => "a baseline: no parent".to_string(),
+            };
+            outln!(
+                "# effective manifest of '{}' {} = {origin}",
+                recipe.name,
+                v.version_number
+            );
+            outln!("{}", crate::domain::diff::pretty(&v.manifest_json));
+        }
+        RecipeCommand::Rebase { reference, to, yes } => {
+            let recipe = store.find_recipe(&reference).await?;
+            let preview = crate::store::ops::plan_rebase(store, &recipe, to.as_deref()).await?;
+            let outcome = if yes {
+                Some(crate::store::ops::apply_rebase(store, &recipe, &preview, &ctx.user).await?)
+            } else {
+                None
+            };
+            if ctx.json {
+                return print_json(&serde_json::json!({
+                    "recipe": preview.recipe, "parent": preview.parent, "from": preview.from, "to": preview.to,
+                    "conflicts": preview.plan.conflicts, "inherited": preview.plan.inherited,
+                    "patch": preview.patch, "applied": outcome.is_some(),
+                    "version": outcome.as_ref().map(|o| o.version().version_number.clone()),
+                }));
+            }
+            outln!(
+                "rebase '{}' from {} {} to {}",
+                preview.recipe,
+                preview.parent,
+                preview.from,
+                preview.to
+            );
+            if preview.plan.inherited.is_empty() {
+                outln!("the parent's changes: none that reach this recipe");
+            } else {
+                outln!(
+                    "the parent's changes it takes: {}",
+                    preview.plan.inherited.join(", ")
+                );
+            }
+            if !preview.plan.conflicts.is_empty() {
+                outln!(
+                    "conflicts (this recipe's value is kept): {}",
+                    preview.plan.conflicts.join(", ")
+                );
+            }
+            let text = crate::domain::diff::unified_text_diff(
+                &preview.current,
+                &preview.plan.manifest,
+                "current",
+                "rebased",
+            );
+            out!("{}", crate::text::sanitize_log(&text));
+            match outcome {
+                Some(CommitOutcome::Created { version }) => {
+                    outln!("committed {} {}", recipe.name, version.version_number)
+                }
+                Some(CommitOutcome::Unchanged { .. }) => outln!("no change: nothing was committed"),
+                None => outln!("nothing written: run again with --yes to apply"),
+            }
         }
         RecipeCommand::Example { reference, set } => {
             let recipe = store.find_recipe(&reference).await?;
@@ -430,5 +537,19 @@ fn show_recipe(
         ])
     );
     outln!("\n{}", versions_table(versions).render());
+    Ok(())
+}
+
+/// "parent 1.2.0 available" under a child's details.
+async fn print_parent_update(ctx: &Context, recipe: &Recipe) -> Result<()> {
+    if let Some(u) = crate::store::ops::parent_update(ctx.store.as_ref(), recipe).await? {
+        outln!(
+            "\nparent {} {} available (pinned to {}): nexml recipe rebase \"{}\"",
+            u.parent,
+            u.available,
+            u.pinned,
+            recipe.name
+        );
+    }
     Ok(())
 }

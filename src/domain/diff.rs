@@ -85,6 +85,81 @@ pub fn unified_text_diff(from: &Value, to: &Value, from_label: &str, to_label: &
         .to_string()
 }
 
+/// How a line of a diff changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineChange {
+    Same,
+    Removed,
+    Added,
+    /// A removed and an added line facing each other.
+    Changed,
+}
+
+/// One row of a side-by-side diff; a unified view shows `Changed` as a
+/// removed then an added line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DiffRow {
+    pub change: LineChange,
+    /// (1-based line number, text) on each side.
+    pub old: Option<(usize, String)>,
+    pub new: Option<(usize, String)>,
+}
+
+/// The rows of the line diff of two manifests, pretty-printed.
+pub fn diff_rows(from: &Value, to: &Value) -> Vec<DiffRow> {
+    let a = pretty(from);
+    let b = pretty(to);
+    let diff = similar::TextDiff::from_lines(&a, &b);
+    let mut rows = Vec::new();
+    for op in diff.ops() {
+        let old: Vec<(usize, String)> = op
+            .old_range()
+            .map(|i| (i + 1, a.lines().nth(i).unwrap_or_default().to_string()))
+            .collect();
+        let new: Vec<(usize, String)> = op
+            .new_range()
+            .map(|i| (i + 1, b.lines().nth(i).unwrap_or_default().to_string()))
+            .collect();
+        match op.tag() {
+            similar::DiffTag::Equal => {
+                rows.extend(old.into_iter().zip(new).map(|(o, n)| DiffRow {
+                    change: LineChange::Same,
+                    old: Some(o),
+                    new: Some(n),
+                }))
+            }
+            similar::DiffTag::Delete => rows.extend(old.into_iter().map(|o| DiffRow {
+                change: LineChange::Removed,
+                old: Some(o),
+                new: None,
+            })),
+            similar::DiffTag::Insert => rows.extend(new.into_iter().map(|n| DiffRow {
+                change: LineChange::Added,
+                old: None,
+                new: Some(n),
+            })),
+            similar::DiffTag::Replace => {
+                let len = old.len().max(new.len());
+                for i in 0..len {
+                    let (o, n) = (old.get(i).cloned(), new.get(i).cloned());
+                    let change = match (&o, &n) {
+                        (Some(_), Some(_)) => LineChange::Changed,
+                        (Some(_), None) => LineChange::Removed,
+                        _ => LineChange::Added,
+                    };
+                    rows.push(DiffRow {
+                        change,
+                        old: o,
+                        new: n,
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +210,26 @@ mod tests {
         let paths = changed_paths(&json_patch(&a, &b));
         assert!(paths.contains(&("replace".into(), "/evaluation/metrics/0/threshold".into())));
         assert!(paths.contains(&("add".into(), "/x".into())));
+    }
+
+    #[test]
+    fn diff_rows_pair_changed_lines_and_number_both_sides() {
+        let a = json!({"a": 1, "b": 2, "c": 3});
+        let b = json!({"a": 1, "b": 20, "c": 3, "d": 4});
+        let rows = diff_rows(&a, &b);
+        let changed: Vec<_> = rows
+            .iter()
+            .filter(|r| r.change != LineChange::Same)
+            .collect();
+        assert!(changed.iter().any(|r| r.change == LineChange::Changed
+            && r.old.as_ref().unwrap().1.contains("\"b\": 2")
+            && r.new.as_ref().unwrap().1.contains("\"b\": 20")));
+        assert!(
+            changed
+                .iter()
+                .any(|r| r.new.as_ref().is_some_and(|n| n.1.contains("\"d\": 4")))
+        );
+        assert_eq!(rows.last().unwrap().new.as_ref().unwrap().0, 6);
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {

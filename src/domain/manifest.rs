@@ -137,6 +137,34 @@ pub fn line_of_pointer(pretty_text: &str, pointer: &str) -> Option<usize> {
     best.or(Some(1))
 }
 
+/// The smallest valid manifest of a family: every section with placeholders
+/// to replace, for a recipe started empty.
+pub fn skeleton(family: super::ModelFamily) -> Value {
+    serde_json::json!({
+        "metadata": {"name": "", "model_family": family.as_str(), "description": "Describe what this model predicts and for whom."},
+        "requirements": {
+            "grain": "entity x day", "label": "label", "timestamp_column": "date", "min_history_days": 90,
+            "feature_sets": [{"name": "core", "features": ["feature_1"]}]
+        },
+        "pipeline": {"stages": [{"name": "train", "type": "training"}]},
+        "evaluation": {
+            "metrics": [{"name": "rmse", "threshold": 1.0, "direction": "lower_is_better", "primary": true}],
+            "validation": {"strategy": "k_fold", "folds": 5}
+        },
+        "lineage": {
+            "inputs": [{"name": "source", "source": "warehouse.schema.table"}],
+            "outputs": [{"name": "predictions", "destination": "warehouse.schema.predictions"}]
+        },
+        "deployment": {"mode": "batch", "schedule": "0 6 * * *"},
+        "monitoring": {
+            "performance": {"prediction_column": "prediction", "label_column": "label", "metrics": ["rmse"]},
+            "drift": {"enabled": false, "threshold": 0.2},
+            "freshness": {"timestamp_column": "date", "max_staleness_hours": 36},
+            "alerts": []
+        }
+    })
+}
+
 /// The `metadata.name` of a manifest, if present.
 pub fn name_of(manifest: &Value) -> Option<&str> {
     manifest.pointer("/metadata/name").and_then(Value::as_str)
@@ -177,6 +205,15 @@ mod tests {
         let ats: Vec<&str> = err.problems.iter().map(|p| p.at.as_str()).collect();
         assert!(ats.contains(&"/evaluation/metrics/0/direction"), "{ats:?}");
         assert!(ats.contains(&"/deployment/mode"), "{ats:?}");
+    }
+
+    #[test]
+    fn every_family_skeleton_is_valid_once_named() {
+        for family in crate::domain::ModelFamily::ALL {
+            let mut m = skeleton(*family);
+            m["metadata"]["name"] = serde_json::json!("x");
+            validate(&m).unwrap_or_else(|e| panic!("{family}: {e}"));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Types and rules with no I/O: kinds, lifecycles, versions, manifests, diffs.
 
 pub mod diff;
+pub mod inheritance;
 pub mod kinds;
 pub mod lifecycle;
 pub mod manifest;

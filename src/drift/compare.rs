@@ -4,15 +4,26 @@ use super::DriftOptions;
 use super::columns::{ColumnKind, Sample, category_counts, detect_kind};
 use super::error::{DriftError, show_bytes};
 use super::ks::{KsMethod, KsResult, ks_2samp};
-use super::psi::{BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts, union_distinct};
+use super::psi::{
+    BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts, union_distinct,
+};
 use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
-use super::stattest::{StatTest, chisquare_pvalue, jensenshannon_distance, wasserstein_normed, z_test_pvalue};
+use super::stattest::{
+    StatTest, chisquare_pvalue, jensenshannon_distance, wasserstein_normed, z_test_pvalue,
+};
 use super::table::{Column, Table};
 
 /// Compares every column present in both tables (reference header order).
-pub fn compare(reference: &Table, current: &Table, options: &DriftOptions) -> Result<DriftReport, DriftError> {
-    let shared: Vec<(&Column, &Column)> =
-        reference.columns().iter().filter_map(|r| current.column(r.name()).map(|c| (r, c))).collect();
+pub fn compare(
+    reference: &Table,
+    current: &Table,
+    options: &DriftOptions,
+) -> Result<DriftReport, DriftError> {
+    let shared: Vec<(&Column, &Column)> = reference
+        .columns()
+        .iter()
+        .filter_map(|r| current.column(r.name()).map(|c| (r, c)))
+        .collect();
     if shared.is_empty() {
         return Err(DriftError::NoSharedColumns {
             reference: reference.name().to_string(),
@@ -22,15 +33,23 @@ pub fn compare(reference: &Table, current: &Table, options: &DriftOptions) -> Re
     let is_shared = |name: &str| shared.iter().any(|(r, _)| r.name() == name);
     for name in &options.categorical {
         if options.numerical.contains(name) {
-            return Err(DriftError::ConflictingKind { column: name.clone() });
+            return Err(DriftError::ConflictingKind {
+                column: name.clone(),
+            });
         }
         if !is_shared(name) {
-            return Err(DriftError::UnknownColumn { column: name.clone(), option: "categorical" });
+            return Err(DriftError::UnknownColumn {
+                column: name.clone(),
+                option: "categorical",
+            });
         }
     }
     for name in &options.numerical {
         if !is_shared(name) {
-            return Err(DriftError::UnknownColumn { column: name.clone(), option: "numerical" });
+            return Err(DriftError::UnknownColumn {
+                column: name.clone(),
+                option: "numerical",
+            });
         }
     }
 
@@ -51,7 +70,12 @@ pub fn compare(reference: &Table, current: &Table, options: &DriftOptions) -> Re
 }
 
 /// Error for a test that needs numbers on a column holding text.
-fn needs_numbers(table: &Table, sample: &Sample, column: &str, test: StatTest) -> Option<DriftError> {
+fn needs_numbers(
+    table: &Table,
+    sample: &Sample,
+    column: &str,
+    test: StatTest,
+) -> Option<DriftError> {
     let (row, value) = sample.first_text?;
     Some(DriftError::TestNeedsNumbers {
         file: table.name().to_string(),
@@ -74,7 +98,10 @@ fn compare_column(
     let c = Sample::new(cur_col);
     for (table, sample) in [(reference, &r), (current, &c)] {
         if sample.is_empty() {
-            return Err(DriftError::EmptyColumn { file: table.name().to_string(), column: name.to_string() });
+            return Err(DriftError::EmptyColumn {
+                file: table.name().to_string(),
+                column: name.to_string(),
+            });
         }
     }
 
@@ -107,21 +134,37 @@ fn compare_column(
     // Counts per distinct value, built only when something needs them (a
     // numerical column of a million distinct values never does).
     let mut categories: Option<BinCounts> = None;
-    let mut category_bins = || categories.get_or_insert_with(|| category_counts(&r, &c)).clone();
+    let mut category_bins = || {
+        categories
+            .get_or_insert_with(|| category_counts(&r, &c))
+            .clone()
+    };
 
-    let distinct = if numbers_only { union_distinct(&r.numbers, &c.numbers) } else { category_bins().len() };
-    let psi_bins = if kind == ColumnKind::Numerical && distinct_sorted(&r.numbers) > MAX_VALUE_BINS {
+    let distinct = if numbers_only {
+        union_distinct(&r.numbers, &c.numbers)
+    } else {
+        category_bins().len()
+    };
+    let psi_bins = if kind == ColumnKind::Numerical && distinct_sorted(&r.numbers) > MAX_VALUE_BINS
+    {
         sturges_counts(&r.numbers, &c.numbers)
     } else {
         category_bins()
     };
     let psi_value = psi(&psi_bins);
 
-    let ks: Option<KsResult> =
-        if kind == ColumnKind::Numerical { ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto) } else { None };
+    let ks: Option<KsResult> = if kind == ColumnKind::Numerical {
+        ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto)
+    } else {
+        None
+    };
 
-    let test = options.stattest.unwrap_or_else(|| StatTest::default_for(kind, r.len(), distinct));
-    let threshold = options.threshold.unwrap_or_else(|| test.default_threshold());
+    let test = options
+        .stattest
+        .unwrap_or_else(|| StatTest::default_for(kind, r.len(), distinct));
+    let threshold = options
+        .threshold
+        .unwrap_or_else(|| test.default_threshold());
     if test.needs_numbers() {
         for (table, sample) in [(reference, &r), (current, &c)] {
             if let Some(err) = needs_numbers(table, sample, name, test) {

@@ -13,9 +13,18 @@ pub enum DriftError {
         source: std::io::Error,
     },
     #[error("{file}: row {row}: expected {expected} fields, found {found}")]
-    Ragged { file: String, row: u64, expected: u64, found: u64 },
+    Ragged {
+        file: String,
+        row: u64,
+        expected: u64,
+        found: u64,
+    },
     #[error("{file}: row {row}: {message}")]
-    Csv { file: String, row: u64, message: String },
+    Csv {
+        file: String,
+        row: u64,
+        message: String,
+    },
     #[error("{file}: empty file, no header row")]
     NoHeader { file: String },
     #[error("{file}: header only, no data rows")]
@@ -23,20 +32,40 @@ pub enum DriftError {
     #[error("{file}: row 1, column {index}: column name is not valid UTF-8")]
     HeaderNotUtf8 { file: String, index: usize },
     #[error("{file}: row 1, column {index}: duplicate column name {name:?}")]
-    DuplicateColumn { file: String, index: usize, name: String },
+    DuplicateColumn {
+        file: String,
+        index: usize,
+        name: String,
+    },
     #[error("no shared columns: {reference} and {current} have no column name in common")]
     NoSharedColumns { reference: String, current: String },
     #[error("{file}: column {column:?}: every value is missing")]
     EmptyColumn { file: String, column: String },
     #[error("{file}: row {row}, column {column:?}: {value:?} is not a number")]
-    NotANumber { file: String, row: u64, column: String, value: String },
+    NotANumber {
+        file: String,
+        row: u64,
+        column: String,
+        value: String,
+    },
     #[error("column {column:?} is listed as both categorical and numerical")]
     ConflictingKind { column: String },
     #[error("column {column:?} given as {option} is not in both files")]
-    UnknownColumn { column: String, option: &'static str },
+    UnknownColumn {
+        column: String,
+        option: &'static str,
+    },
     #[error("{file}: row {row}, column {column:?}: test {test} needs numbers, found {value:?}")]
-    TestNeedsNumbers { file: String, row: u64, column: String, test: StatTest, value: String },
-    #[error("unknown statistical test {name:?} (expected one of: ks, chisquare, z, jensenshannon, wasserstein, psi)")]
+    TestNeedsNumbers {
+        file: String,
+        row: u64,
+        column: String,
+        test: StatTest,
+        value: String,
+    },
+    #[error(
+        "unknown statistical test {name:?} (expected one of: ks, chisquare, z, jensenshannon, wasserstein, psi)"
+    )]
     UnknownStatTest { name: String },
 }
 

@@ -16,8 +16,9 @@ const E128: i64 = 128;
 const EP128: f64 = 340_282_366_920_938_463_463_374_607_431_768_211_456.0;
 const EM128: f64 = 1.0 / EP128;
 
-/// log of the smallest normal double: exp() of anything below underflows.
-const MIN_LOG: f64 = -708.396_418_532_264_1;
+/// log(2^-1075): exp() of anything below is zero even as a subnormal (the
+/// cut-off scipy's smirnov uses).
+const MIN_LOG: f64 = -745.133_219_101_941_2;
 
 /// Survival function of `kstwo`: P(D_n >= d) for a sample of size `n`.
 ///
@@ -153,7 +154,10 @@ struct Matrix {
 
 impl Matrix {
     fn zeros(m: usize) -> Self {
-        Self { m, data: vec![0.0; m * m] }
+        Self {
+            m,
+            data: vec![0.0; m * m],
+        }
     }
 
     fn identity(m: usize) -> Self {
@@ -305,7 +309,8 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
     gpower[0] = 1.0;
     twogpower[0] = 1.0;
     onem2gpower[0] = 1.0;
-    let (g_over_n, two_g_over_n, one_minus_two_g_over_n) = (g / nf, 2.0 * g / nf, (1.0 - 2.0 * g) / nf);
+    let (g_over_n, two_g_over_n, one_minus_two_g_over_n) =
+        (g / nf, 2.0 * g / nf, (1.0 - 2.0 * g) / nf);
     for m in 1..npwrs {
         let mf = m as f64;
         gpower[m] = gpower[m - 1] * g_over_n / mf;
@@ -318,16 +323,16 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
     v1[0] = 1.0;
     let (mut v0s, mut v1s) = (0i64, 0i64);
     let mut expnt: i64 = 0;
-    let (mut j1, mut _j2) = pomeranz_j1j2(0, ni, ll, ceilf, roundf);
+    let (mut j1, _) = pomeranz_j1j2(0, ni, ll, ceilf, roundf);
     let mut conv = Vec::new();
     for i in 1..(2 * ni + 2) {
         let k1 = j1;
         std::mem::swap(&mut v0, &mut v1);
         std::mem::swap(&mut v0s, &mut v1s);
         v1.fill(0.0);
+        // This row's window [nj1, nj2]; k1 is the previous row's start.
         let (nj1, nj2) = pomeranz_j1j2(i, ni, ll, ceilf, roundf);
         j1 = nj1;
-        _j2 = nj2;
         let pwrs = if i == 1 || i == 2 * ni + 1 {
             &gpower
         } else if i % 2 == 1 {
@@ -362,10 +367,11 @@ fn pomeranz_cdf(n: u64, x: f64) -> f64 {
         }
     }
     let idx = ni - v1s;
-    let Some(&first) = usize::try_from(idx).ok().and_then(|i| v1.get(i)) else {
+    let Some(&last_row_value) = usize::try_from(idx).ok().and_then(|i| v1.get(i)) else {
         return f64::NAN;
     };
-    let mut ans = first;
+    // n! times the final entry, rescaling to stay below 2^128.
+    let mut ans = last_row_value;
     for m in 1..=n {
         if ans.abs() > EP128 {
             ans *= EM128;
@@ -565,12 +571,77 @@ mod tests {
     use super::*;
 
     fn assert_rel(got: f64, want: f64, rel: f64, what: &str) {
-        let ok = if want == 0.0 { got.abs() <= 1e-300 } else { ((got - want) / want).abs() <= rel };
+        let ok = if want == 0.0 {
+            got == 0.0
+        } else {
+            ((got - want) / want).abs() <= rel
+        };
         assert!(ok, "{what}: got {got:e}, want {want:e}");
     }
 
     #[test]
-    fn pomeranz_ok() {
-        let _ = pomeranz_cdf(10, 0.3);
+    fn kstwo_sf_matches_scipy_in_every_branch() {
+        // (d, n, scipy.stats.kstwo.sf(d, n)), one case per branch of _kolmogn.
+        let cases = [
+            (0.08, 10.0, 0.9999978058034054), // Ruben-Gambino, n x <= 1, n <= 140
+            (0.0008, 1000.0, 1.0),            // Ruben-Gambino, n x <= 1, n > 140
+            (0.95, 10.0, 1.9531250000000172e-13), // Ruben-Gambino, n x >= n - 1
+            (0.6, 10.0, 0.0005681672000000003), // x >= 0.5: 2 * smirnov, exact
+            (0.5, 1000.0, 1.064517291557782e-231), // x >= 0.5, large n
+            (0.08, 100.0, 0.5182193645480672), // n <= 140: Durbin matrix
+            (0.15, 100.0, 0.019839242125643017), // n <= 140: Pomeranz
+            (0.25, 100.0, 5.408871776434847e-06), // n <= 140: Miller (2 * smirnov)
+            (0.05, 140.0, 0.8576480297656114), // n = 140, Durbin matrix
+            (0.05, 141.0, 0.854845693009663), // n = 141, Durbin matrix (large-n path)
+            (0.2, 10000.0, 0.0),              // n x^2 >= 370
+            (0.02, 10000.0, 0.0006616848639387309), // n x^2 >= 2.2: 2 * smirnov
+            (0.012, 1000.0, 0.9984464668620097), // n <= 1e5, n x^1.5 <= 1.4: Durbin
+            (0.01, 10000.0, 0.2682191277029192), // Pelz-Good
+            (0.001, 500000.0, 0.6989801443663661), // Pelz-Good, n > 1e5
+            (0.0015, 2000000.0, 0.00024657290508461606), // smirnov's n > 1e6 approximation
+        ];
+        for (d, n, want) in cases {
+            assert_rel(kstwo_sf(d, n), want, 1e-9, &format!("kstwo.sf({d}, {n})"));
+        }
+    }
+
+    #[test]
+    fn kstwo_support_and_bad_n() {
+        assert_eq!(kstwo_sf(0.05, 10.0), 1.0); // d <= 0.5/n
+        assert_eq!(kstwo_sf(1.0, 10.0), 0.0);
+        assert!(kstwo_sf(0.3, 0.0).is_nan());
+        assert!(kstwo_sf(0.3, 2.5).is_nan());
+    }
+
+    #[test]
+    fn kstwo_cdf_matches_scipy() {
+        // scipy.stats.kstwo.cdf(d, n)
+        assert_rel(
+            kstwo_cdf(0.08, 100.0),
+            0.48178063545193284,
+            1e-12,
+            "cdf(0.08, 100)",
+        );
+        assert_rel(
+            kstwo_cdf(0.01, 10000.0),
+            0.7317808722970808,
+            1e-12,
+            "cdf(0.01, 10000)",
+        );
+    }
+
+    #[test]
+    fn smirnov_matches_scipy() {
+        // scipy.special.smirnov(n, x)
+        let cases = [
+            (10, 0.3, 0.1354635556),
+            (1000, 0.05, 0.006506037390545166),
+            (1, 0.3, 0.7),
+            (5, 0.1, 0.85359),
+            (20, 0.96, 1.0995116277760194e-28),
+        ];
+        for (n, x, want) in cases {
+            assert_rel(smirnov_sf(n, x), want, 1e-10, &format!("smirnov({n}, {x})"));
+        }
     }
 }

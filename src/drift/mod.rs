@@ -33,12 +33,15 @@ pub use columns::{ColumnKind, MAX_WHOLE_CATEGORIES};
 pub use compare::compare;
 pub use error::DriftError;
 pub use kolmogorov::{kstwo_cdf, kstwo_sf, smirnov_sf};
-pub use ks::{KsMethod, KsResult, MAX_EXACT_N, ks_2samp, ks_asymptotic_pvalue, ks_pvalue, ks_statistic};
+pub use ks::{
+    KsMethod, KsResult, MAX_EXACT_N, ks_2samp, ks_asymptotic_pvalue, ks_pvalue, ks_statistic,
+};
 pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
 pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
 pub use special::{chi2_sf, normal_cdf};
 pub use stattest::{
-    StatTest, chisquare_pvalue, jensenshannon_distance, population_std, wasserstein_distance, z_test_pvalue,
+    StatTest, chisquare_pvalue, jensenshannon_distance, population_std, wasserstein_distance,
+    z_test_pvalue,
 };
 pub use table::{Cell, Column, Table, load_csv, parse_cell, read_csv};
 

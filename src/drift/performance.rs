@@ -2,6 +2,7 @@
 //! freshness. Each metric takes the actual values first and returns an error
 //! where it is undefined instead of NaN.
 
+use super::special::numpy_sum;
 use serde::Serialize;
 
 /// Why a metric has no value.
@@ -29,40 +30,59 @@ pub const DECISION_THRESHOLD: f64 = 0.5;
 
 fn check_pair(actual: &[f64], predicted: &[f64]) -> Result<(), MetricError> {
     if actual.len() != predicted.len() {
-        return Err(MetricError::LengthMismatch { actual: actual.len(), predicted: predicted.len() });
+        return Err(MetricError::LengthMismatch {
+            actual: actual.len(),
+            predicted: predicted.len(),
+        });
     }
     if actual.is_empty() {
         return Err(MetricError::Empty);
     }
     if let Some(index) = actual.iter().chain(predicted).position(|v| !v.is_finite()) {
-        return Err(MetricError::NonFinite { index: index % actual.len() });
+        return Err(MetricError::NonFinite {
+            index: index % actual.len(),
+        });
     }
     Ok(())
 }
 
 fn check_labels(actual: &[f64]) -> Result<(), MetricError> {
     match actual.iter().position(|&v| v != 0.0 && v != 1.0) {
-        Some(index) => Err(MetricError::InvalidLabel { index, value: actual[index] }),
+        Some(index) => Err(MetricError::InvalidLabel {
+            index,
+            value: actual[index],
+        }),
         None => Ok(()),
     }
 }
 
 fn check_probabilities(probs: &[f64]) -> Result<(), MetricError> {
     match probs.iter().position(|v| !(0.0..=1.0).contains(v)) {
-        Some(index) => Err(MetricError::InvalidProbability { index, value: probs[index] }),
+        Some(index) => Err(MetricError::InvalidProbability {
+            index,
+            value: probs[index],
+        }),
         None => Ok(()),
     }
 }
 
+/// Mean with numpy's pairwise summation (accurate for long inputs and
+/// agreeing with sklearn, which averages with numpy).
 fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    sum / n as f64
+    let values: Vec<f64> = values.collect();
+    numpy_sum(&values) / values.len() as f64
+}
+
+fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    numpy_sum(&values.collect::<Vec<f64>>())
 }
 
 /// Mean absolute error.
 pub fn mae(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
     check_pair(actual, predicted)?;
-    Ok(mean(actual.iter().zip(predicted).map(|(a, p)| (p - a).abs())))
+    Ok(mean(
+        actual.iter().zip(predicted).map(|(a, p)| (p - a).abs()),
+    ))
 }
 
 /// Root mean squared error.
@@ -75,7 +95,11 @@ pub fn rmse(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
 /// whose actual value is not zero; undefined when every actual value is zero.
 pub fn mape(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
     check_pair(actual, predicted)?;
-    let mut rows = actual.iter().zip(predicted).filter(|(a, _)| **a != 0.0).peekable();
+    let mut rows = actual
+        .iter()
+        .zip(predicted)
+        .filter(|(a, _)| **a != 0.0)
+        .peekable();
     if rows.peek().is_none() {
         return Err(MetricError::Undefined("every actual value is zero"));
     }
@@ -85,11 +109,11 @@ pub fn mape(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
 /// Weighted absolute percentage error: sum |p - a| / sum |a|, as a fraction.
 pub fn wape(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
     check_pair(actual, predicted)?;
-    let total: f64 = actual.iter().map(|a| a.abs()).sum();
+    let total = sum(actual.iter().map(|a| a.abs()));
     if total == 0.0 {
         return Err(MetricError::Undefined("every actual value is zero"));
     }
-    let error: f64 = actual.iter().zip(predicted).map(|(a, p)| (p - a).abs()).sum();
+    let error = sum(actual.iter().zip(predicted).map(|(a, p)| (p - a).abs()));
     Ok(error / total)
 }
 
@@ -109,8 +133,8 @@ pub fn r2(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
         return Err(MetricError::Undefined("R2 needs at least two values"));
     }
     let m = mean(actual.iter().copied());
-    let ss_res: f64 = actual.iter().zip(predicted).map(|(a, p)| (a - p) * (a - p)).sum();
-    let ss_tot: f64 = actual.iter().map(|a| (a - m) * (a - m)).sum();
+    let ss_res = sum(actual.iter().zip(predicted).map(|(a, p)| (a - p) * (a - p)));
+    let ss_tot = sum(actual.iter().map(|a| (a - m) * (a - m)));
     if ss_tot == 0.0 {
         return Ok(if ss_res == 0.0 { 1.0 } else { 0.0 });
     }
@@ -126,7 +150,9 @@ pub fn auc(actual: &[f64], scores: &[f64]) -> Result<f64, MetricError> {
     let positives = actual.iter().filter(|&&a| a == 1.0).count();
     let negatives = actual.len() - positives;
     if positives == 0 || negatives == 0 {
-        return Err(MetricError::Undefined("AUC needs both classes in the actual values"));
+        return Err(MetricError::Undefined(
+            "AUC needs both classes in the actual values",
+        ));
     }
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_unstable_by(|&i, &j| scores[i].total_cmp(&scores[j]));
@@ -140,7 +166,10 @@ pub fn auc(actual: &[f64], scores: &[f64]) -> Result<f64, MetricError> {
             end += 1;
         }
         let mid_rank = (start + 1 + end) as f64 / 2.0;
-        let pos_in_run = order[start..end].iter().filter(|&&i| actual[i] == 1.0).count();
+        let pos_in_run = order[start..end]
+            .iter()
+            .filter(|&&i| actual[i] == 1.0)
+            .count();
         rank_sum += mid_rank * pos_in_run as f64;
         start = end;
     }
@@ -154,14 +183,21 @@ pub fn accuracy_from_probabilities(actual: &[f64], probs: &[f64]) -> Result<f64,
     check_pair(actual, probs)?;
     check_labels(actual)?;
     check_probabilities(probs)?;
-    let hits = actual.iter().zip(probs).filter(|&(&a, &p)| (p > DECISION_THRESHOLD) == (a == 1.0)).count();
+    let hits = actual
+        .iter()
+        .zip(probs)
+        .filter(|&(&a, &p)| (p > DECISION_THRESHOLD) == (a == 1.0))
+        .count();
     Ok(hits as f64 / actual.len() as f64)
 }
 
 /// Accuracy of predicted labels: the share of exact matches.
 pub fn accuracy<T: PartialEq>(actual: &[T], predicted: &[T]) -> Result<f64, MetricError> {
     if actual.len() != predicted.len() {
-        return Err(MetricError::LengthMismatch { actual: actual.len(), predicted: predicted.len() });
+        return Err(MetricError::LengthMismatch {
+            actual: actual.len(),
+            predicted: predicted.len(),
+        });
     }
     if actual.is_empty() {
         return Err(MetricError::Empty);
@@ -178,7 +214,13 @@ pub fn log_loss(actual: &[f64], probs: &[f64]) -> Result<f64, MetricError> {
     check_labels(actual)?;
     check_probabilities(probs)?;
     let clip = |p: f64| p.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
-    Ok(mean(actual.iter().zip(probs).map(|(&a, &p)| if a == 1.0 { -clip(p).ln() } else { -clip(1.0 - p).ln() })))
+    Ok(mean(actual.iter().zip(probs).map(|(&a, &p)| {
+        if a == 1.0 {
+            -clip(p).ln()
+        } else {
+            -clip(1.0 - p).ln()
+        }
+    })))
 }
 
 /// How old the newest data is.
@@ -194,10 +236,135 @@ pub struct Freshness {
 /// `now` (both seconds since the Unix epoch).
 pub fn freshness(newest: f64, now: f64, max_staleness_hours: f64) -> Freshness {
     let staleness_hours = (now - newest) / 3600.0;
-    Freshness { staleness_hours, stale: staleness_hours > max_staleness_hours }
+    Freshness {
+        staleness_hours,
+        stale: staleness_hours > max_staleness_hours,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const A: [f64; 6] = [3.0, -0.5, 2.0, 7.0, 0.0, 4.5];
+    const P: [f64; 6] = [2.5, 0.0, 2.1, 7.8, 0.3, 4.0];
+
+    fn close(a: Result<f64, MetricError>, b: f64) -> bool {
+        a.is_ok_and(|a| (a - b).abs() <= 1e-12 * b.abs().max(1.0))
+    }
+
+    #[test]
+    fn regression_metrics_match_sklearn() {
+        // sklearn.metrics.mean_absolute_error(A, P)
+        assert!(close(mae(&A, &P), 0.44999999999999996));
+        // np.sqrt(sklearn.metrics.mean_squared_error(A, P))
+        assert!(close(rmse(&A, &P), 0.4983305462575351));
+        // sklearn.metrics.mean_absolute_percentage_error(A[A != 0], P[A != 0])
+        assert!(close(mape(&A, &P), 0.28841269841269845));
+        // np.sum(np.abs(P - A)) / np.sum(np.abs(A))
+        assert!(close(wape(&A, &P), 0.1588235294117647));
+        // np.mean(P - A)
+        assert!(close(bias(&A, &P), 0.11666666666666665));
+        // sklearn.metrics.r2_score(A, P)
+        assert!(close(r2(&A, &P), 0.9625941422594142));
+        // sklearn.metrics.r2_score([2, 2, 2], [2, 2, 2]) == 1.0; ([2, 2, 2], [2, 2, 3]) == 0.0
+        assert_eq!(r2(&[2.0, 2.0, 2.0], &[2.0, 2.0, 2.0]), Ok(1.0));
+        assert_eq!(r2(&[2.0, 2.0, 2.0], &[2.0, 2.0, 3.0]), Ok(0.0));
+    }
+
+    #[test]
+    fn undefined_regression_inputs() {
+        assert_eq!(mae(&[], &[]), Err(MetricError::Empty));
+        assert_eq!(
+            rmse(&[1.0], &[1.0, 2.0]),
+            Err(MetricError::LengthMismatch {
+                actual: 1,
+                predicted: 2
+            })
+        );
+        assert!(matches!(
+            mape(&[0.0, 0.0], &[1.0, 2.0]),
+            Err(MetricError::Undefined(_))
+        ));
+        assert!(matches!(
+            wape(&[0.0], &[1.0]),
+            Err(MetricError::Undefined(_))
+        ));
+        assert!(matches!(r2(&[1.0], &[1.0]), Err(MetricError::Undefined(_))));
+        assert_eq!(
+            bias(&[1.0, f64::NAN], &[1.0, 2.0]),
+            Err(MetricError::NonFinite { index: 1 })
+        );
+    }
+
+    const Y: [f64; 10] = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+    const S: [f64; 10] = [0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.9, 0.2, 0.65, 0.4];
+
+    #[test]
+    fn classification_metrics_match_sklearn() {
+        // sklearn.metrics.roc_auc_score(Y, S) (four tied scores of 0.4)
+        assert!(close(auc(&Y, &S), 0.8333333333333334));
+        // sklearn.metrics.accuracy_score(Y, S > 0.5)
+        assert!(close(accuracy_from_probabilities(&Y, &S), 0.7));
+        // sklearn.metrics.log_loss(Y, S)
+        assert!(close(log_loss(&Y, &S), 0.4991845885815495));
+        // sklearn.metrics.accuracy_score(["a","b","c","a"], ["a","c","c","a"])
+        assert!(close(
+            accuracy(&["a", "b", "c", "a"], &["a", "c", "c", "a"]),
+            0.75
+        ));
+    }
+
+    #[test]
+    fn log_loss_clips_confident_mistakes() {
+        // clip = lambda q: np.clip(q, 1e-15, 1 - 1e-15)
+        // -np.mean(np.where(y == 1, np.log(clip(p)), np.log(clip(1 - p)))) for
+        // y = [1, 0, 1, 0], p = [1.0, 0.0, 0.0, 1e-20]
+        assert!(close(
+            log_loss(&[1.0, 0.0, 1.0, 0.0], &[1.0, 0.0, 0.0, 1e-20]),
+            8.634694098727671
+        ));
+    }
+
+    #[test]
+    fn undefined_classification_inputs() {
+        assert!(matches!(
+            auc(&[1.0, 1.0], &[0.2, 0.3]),
+            Err(MetricError::Undefined(_))
+        ));
+        assert_eq!(
+            auc(&[1.0, 2.0], &[0.2, 0.3]),
+            Err(MetricError::InvalidLabel {
+                index: 1,
+                value: 2.0
+            })
+        );
+        assert_eq!(
+            log_loss(&[1.0], &[1.5]),
+            Err(MetricError::InvalidProbability {
+                index: 0,
+                value: 1.5
+            })
+        );
+        assert_eq!(accuracy::<u8>(&[], &[]), Err(MetricError::Empty));
+        // A single class is fine for the log loss and accuracy.
+        assert!(log_loss(&[1.0, 1.0], &[0.9, 0.8]).is_ok());
+    }
+
+    #[test]
+    fn freshness_against_limit() {
+        let now = 1_700_000_000.0;
+        let f = freshness(now - 5.0 * 3600.0, now, 24.0);
+        assert_eq!(
+            f,
+            Freshness {
+                staleness_hours: 5.0,
+                stale: false
+            }
+        );
+        let f = freshness(now - 30.0 * 3600.0, now, 24.0);
+        assert!(f.stale && f.staleness_hours == 30.0);
+        assert!(!freshness(now - 24.0 * 3600.0, now, 24.0).stale);
+        assert!(freshness(now + 3600.0, now, 24.0).staleness_hours < 0.0);
+    }
 }

@@ -16,12 +16,10 @@ pub enum StatTest {
     /// Two-sample Kolmogorov-Smirnov; score is the p-value.
     Ks,
     /// Pearson chi-square of current against scaled reference counts; p-value.
-    #[serde(rename = "chisquare")]
     ChiSquare,
     /// Pooled two-proportion z-test; p-value.
     Z,
     /// Jensen-Shannon distance of the bin proportions.
-    #[serde(rename = "jensenshannon")]
     JensenShannon,
     /// 1-Wasserstein distance over the reference's standard deviation.
     Wasserstein,
@@ -30,8 +28,14 @@ pub enum StatTest {
 }
 
 impl StatTest {
-    pub const ALL: [StatTest; 6] =
-        [StatTest::Ks, StatTest::ChiSquare, StatTest::Z, StatTest::JensenShannon, StatTest::Wasserstein, StatTest::Psi];
+    pub const ALL: [StatTest; 6] = [
+        StatTest::Ks,
+        StatTest::ChiSquare,
+        StatTest::Z,
+        StatTest::JensenShannon,
+        StatTest::Wasserstein,
+        StatTest::Psi,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -113,7 +117,9 @@ impl FromStr for StatTest {
         StatTest::ALL
             .into_iter()
             .find(|t| t.name().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| DriftError::UnknownStatTest { name: s.to_string() })
+            .ok_or_else(|| DriftError::UnknownStatTest {
+                name: s.to_string(),
+            })
     }
 }
 
@@ -153,7 +159,8 @@ pub fn z_test_pvalue(counts: &BinCounts) -> f64 {
     if counts.len() == 1 && ref_present == 1 && cur_present == 1 {
         return 1.0;
     }
-    let (Some(&r_first), Some(&c_first)) = (counts.reference.first(), counts.current.first()) else {
+    let (Some(&r_first), Some(&c_first)) = (counts.reference.first(), counts.current.first())
+    else {
         return 1.0;
     };
     let n1: u64 = counts.reference.iter().sum();
@@ -254,11 +261,179 @@ pub fn population_std(values: &[f64]) -> f64 {
 
 /// Evidently's normed Wasserstein score: the distance divided by
 /// max(std of the reference, 0.001).
-pub fn wasserstein_normed(sorted_reference: &[f64], sorted_current: &[f64], reference_std: f64) -> f64 {
+pub fn wasserstein_normed(
+    sorted_reference: &[f64],
+    sorted_current: &[f64],
+    reference_std: f64,
+) -> f64 {
     wasserstein_distance(sorted_reference, sorted_current) / reference_std.max(0.001)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        if b == 0.0 {
+            a == 0.0
+        } else {
+            ((a - b) / b).abs() <= rel
+        }
+    }
+
+    #[test]
+    fn default_choice_at_the_boundaries() {
+        use ColumnKind::{Categorical, Numerical};
+        use StatTest::*;
+        for (kind, n, k, want) in [
+            (Numerical, 1000, 2, Z),
+            (Numerical, 1000, 3, ChiSquare),
+            (Numerical, 1000, 5, ChiSquare),
+            (Numerical, 1000, 6, Ks),
+            (Numerical, 1001, 2, JensenShannon),
+            (Numerical, 1001, 5, JensenShannon),
+            (Numerical, 1001, 6, Wasserstein),
+            (Categorical, 1000, 2, Z),
+            (Categorical, 1000, 3, ChiSquare),
+            (Categorical, 1000, 6, ChiSquare),
+            (Categorical, 1001, 2, JensenShannon),
+            (Categorical, 1001, 6, JensenShannon),
+        ] {
+            assert_eq!(
+                StatTest::default_for(kind, n, k),
+                want,
+                "{kind} n={n} k={k}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_parse_and_display() {
+        for t in StatTest::ALL {
+            assert_eq!(t.to_string().parse::<StatTest>().ok(), Some(t));
+            assert_eq!(serde_json::to_string(&t).ok(), Some(format!("\"{t}\"")));
+        }
+        assert_eq!(" KS ".parse::<StatTest>().ok(), Some(StatTest::Ks));
+        let err = "anova".parse::<StatTest>().expect_err("unknown");
+        assert!(err.to_string().contains("\"anova\""));
+    }
+
+    #[test]
+    fn drift_decisions_at_the_threshold() {
+        assert!(StatTest::Ks.is_drift(0.05, 0.05));
+        assert!(!StatTest::ChiSquare.is_drift(0.05, 0.05));
+        assert!(!StatTest::Z.is_drift(0.05, 0.05));
+        assert!(StatTest::Psi.is_drift(0.1, 0.1));
+        assert!(StatTest::JensenShannon.is_drift(0.1, 0.1));
+        assert!(!StatTest::Wasserstein.is_drift(0.0999, 0.1));
+        assert!(!StatTest::Wasserstein.is_drift(f64::NAN, 0.1));
+    }
+
+    #[test]
+    fn chisquare_matches_scipy() {
+        // rc = np.array([30, 50, 20]); cc = np.array([25, 40, 35])
+        // scipy.stats.chisquare(cc, rc * cc.sum() / rc.sum()).pvalue
+        let counts = BinCounts {
+            reference: vec![30, 50, 20],
+            current: vec![25, 40, 35],
+        };
+        assert!(close(
+            chisquare_pvalue(&counts),
+            0.0008746675674878502,
+            1e-10
+        ));
+    }
+
+    #[test]
+    fn chisquare_with_unseen_category_is_zero() {
+        // scipy.stats.chisquare([20, 40, 35, 5], [300, 500, 200, 0] * 100/1000).pvalue == 0.0
+        let counts = BinCounts {
+            reference: vec![300, 500, 200, 0],
+            current: vec![20, 40, 35, 5],
+        };
+        assert_eq!(chisquare_pvalue(&counts), 0.0);
+        let single = BinCounts {
+            reference: vec![10],
+            current: vec![4],
+        };
+        assert_eq!(chisquare_pvalue(&single), 1.0);
+    }
+
+    #[test]
+    fn z_test_matches_evidently_formula() {
+        // p1 = (n1 - r0)/n1, p2 = (n2 - c0)/n2, P = (p1 n1 + p2 n2)/(n1 + n2),
+        // z = (p1 - p2)/sqrt(P (1 - P) (1/n1 + 1/n2)); 2 * (1 - scipy.stats.norm.cdf(abs(z)))
+        for (r, c, want) in [
+            (vec![40, 60], vec![55, 45], 0.03367206885634588),
+            (vec![40, 60, 0], vec![30, 20, 50], 0.13820766697402576),
+            (vec![900, 100], vec![880, 120], 0.15291778186394622),
+        ] {
+            let counts = BinCounts {
+                reference: r,
+                current: c,
+            };
+            let got = z_test_pvalue(&counts);
+            assert!(close(got, want, 1e-9), "{counts:?}: {got}");
+        }
+    }
+
+    #[test]
+    fn z_test_single_identical_value_is_one() {
+        let counts = BinCounts {
+            reference: vec![12],
+            current: vec![7],
+        };
+        assert_eq!(z_test_pvalue(&counts), 1.0);
+    }
+
+    #[test]
+    fn jensenshannon_matches_scipy() {
+        // scipy.spatial.distance.jensenshannon([0.1, 0.4, 0.5, 0.0], [0.2, 0.2, 0.3, 0.3])
+        let p = [0.1, 0.4, 0.5, 0.0];
+        let q = [0.2, 0.2, 0.3, 0.3];
+        assert!(close(
+            jensenshannon_distance(&p, &q),
+            0.3769489482198971,
+            1e-12
+        ));
+        assert_eq!(jensenshannon_distance(&p, &p), 0.0);
+    }
+
+    #[test]
+    fn wasserstein_matches_scipy() {
+        // u = np.array([(i*7919) % 1000 for i in range(300)]) / 10
+        // v = np.array([(i*104729) % 1013 for i in range(1000)]) / 10 + 3
+        let u: Vec<f64> = (0..300)
+            .map(|i| f64::from((i * 7919) % 1000) / 10.0)
+            .collect();
+        let mut v: Vec<f64> = (0..1000)
+            .map(|i| f64::from((i * 104729) % 1013) / 10.0 + 3.0)
+            .collect();
+        // np.std(u)
+        let std = population_std(&u);
+        assert!(close(std, 29.024687767485116, 1e-13));
+        let mut u = u;
+        u.sort_by(f64::total_cmp);
+        v.sort_by(f64::total_cmp);
+        // scipy.stats.wasserstein_distance(u, v)
+        assert!(close(
+            wasserstein_distance(&u, &v),
+            3.5022000000000006,
+            1e-12
+        ));
+        // ... / max(np.std(u), 0.001)
+        assert!(close(
+            wasserstein_normed(&u, &v, std),
+            0.12066279672173899,
+            1e-12
+        ));
+        // scipy.stats.wasserstein_distance([1, 1, 2, 3, 3, 3], [1, 2, 2, 4])
+        let w = wasserstein_distance(&[1.0, 1.0, 2.0, 3.0, 3.0, 3.0], &[1.0, 2.0, 2.0, 4.0]);
+        assert!(close(w, 0.5833333333333333, 1e-14));
+        // constant reference: the 0.001 floor
+        assert_eq!(
+            wasserstein_normed(&[1.0, 1.0], &[1.0, 2.0], 0.0),
+            0.5 / 0.001
+        );
+    }
 }

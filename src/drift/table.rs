@@ -58,10 +58,12 @@ pub fn parse_cell(raw: &[u8]) -> Cell {
     };
     // Anything a float can start with: digits, sign, point, or the first
     // letter of inf/infinity/nan. Other cells are text without further work.
-    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.' | b'i' | b'I' | b'n' | b'N')) {
+    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.' | b'i' | b'I' | b'n' | b'N'))
+    {
         return Cell::Text;
     }
-    match std::str::from_utf8(t).ok().and_then(|s| s.parse::<f64>().ok()) {
+    let parsed = fast_decimal(t).or_else(|| std::str::from_utf8(t).ok()?.parse::<f64>().ok());
+    match parsed {
         // Adding 0.0 turns -0.0 into 0.0, so zero is one category.
         Some(v) if v.is_finite() => Cell::Number(v + 0.0),
         Some(_) => Cell::Missing,
@@ -69,9 +71,59 @@ pub fn parse_cell(raw: &[u8]) -> Cell {
     }
 }
 
+/// Exact powers of ten (all representable in f64).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Fast path for plain decimals (`[+-]digits[.digits]`, no exponent) whose
+/// digits form an integer below 2^53 with at most 22 decimals: that integer
+/// and the power of ten are exact doubles, so one IEEE division gives the
+/// correctly rounded value, the same as `str::parse`. Returns `None` for
+/// anything else, which then goes through `str::parse`.
+fn fast_decimal(s: &[u8]) -> Option<f64> {
+    let (negative, body) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut decimals: Option<usize> = None;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                // 19 digits cannot overflow a u64; longer inputs take the slow path.
+                if digits == 19 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if digits == 0 || mantissa >= 1 << 53 || decimals >= POW10.len() {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[decimals];
+    Some(if negative { -value } else { value })
+}
+
 impl Column {
     fn new(name: String) -> Self {
-        Self { name, values: Vec::new(), missing: 0, text: TextCells::default() }
+        Self {
+            name,
+            values: Vec::new(),
+            missing: 0,
+            text: TextCells::default(),
+        }
     }
 
     #[inline]
@@ -128,7 +180,9 @@ impl Column {
     /// The text cells, raw bytes in file order.
     pub fn texts(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let starts = std::iter::once(0).chain(self.text.ends.iter().copied());
-        starts.zip(self.text.ends.iter().copied()).map(|(s, e)| &self.text.bytes[s..e])
+        starts
+            .zip(self.text.ends.iter().copied())
+            .map(|(s, e)| &self.text.bytes[s..e])
     }
 
     /// The first text cell and its row, if any.
@@ -165,27 +219,49 @@ impl Table {
 /// Loads a CSV file with a header row.
 pub fn load_csv(path: &Path) -> Result<Table, DriftError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| DriftError::Io { file: name.clone(), source })?;
+    let file = File::open(path).map_err(|source| DriftError::Io {
+        file: name.clone(),
+        source,
+    })?;
     read_csv(&name, file)
 }
 
 /// Reads CSV with a header row from any reader; `name` is used in errors.
 pub fn read_csv<R: Read>(name: &str, reader: R) -> Result<Table, DriftError> {
-    let mut rdr = ReaderBuilder::new().has_headers(true).buffer_capacity(1 << 20).from_reader(reader);
-    let headers = rdr.byte_headers().map_err(|e| csv_error(name, e, 1))?.clone();
+    let mut rdr = ReaderBuilder::new()
+        .has_headers(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(reader);
+    let headers = rdr
+        .byte_headers()
+        .map_err(|e| csv_error(name, e, 1))?
+        .clone();
     if headers.is_empty() {
-        return Err(DriftError::NoHeader { file: name.to_string() });
+        return Err(DriftError::NoHeader {
+            file: name.to_string(),
+        });
     }
     let mut seen = HashSet::new();
     let mut columns = Vec::with_capacity(headers.len());
     for (i, raw) in headers.iter().enumerate() {
         // csv leaves a UTF-8 byte order mark on the first name.
-        let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+        let raw = if i == 0 {
+            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+        } else {
+            raw
+        };
         let column_name = std::str::from_utf8(raw)
-            .map_err(|_| DriftError::HeaderNotUtf8 { file: name.to_string(), index: i + 1 })?
+            .map_err(|_| DriftError::HeaderNotUtf8 {
+                file: name.to_string(),
+                index: i + 1,
+            })?
             .to_string();
         if !seen.insert(column_name.clone()) {
-            return Err(DriftError::DuplicateColumn { file: name.to_string(), index: i + 1, name: column_name });
+            return Err(DriftError::DuplicateColumn {
+                file: name.to_string(),
+                index: i + 1,
+                name: column_name,
+            });
         }
         columns.push(Column::new(column_name));
     }
@@ -205,30 +281,215 @@ pub fn read_csv<R: Read>(name: &str, reader: R) -> Result<Table, DriftError> {
         rows += 1;
     }
     if rows == 0 {
-        return Err(DriftError::NoRows { file: name.to_string() });
+        return Err(DriftError::NoRows {
+            file: name.to_string(),
+        });
     }
-    Ok(Table { name: name.to_string(), columns, rows })
+    Ok(Table {
+        name: name.to_string(),
+        columns,
+        rows,
+    })
 }
 
 /// Maps a csv error to a one-line [`DriftError`]; `fallback_row` is used
 /// when the error carries no position.
 fn csv_error(file: &str, err: csv::Error, fallback_row: u64) -> DriftError {
     let file = file.to_string();
+    let message = err.to_string().replace('\n', " ");
     let row_of = |pos: Option<&csv::Position>| pos.map_or(fallback_row, |p| p.line());
     match err.into_kind() {
         ErrorKind::Io(source) => DriftError::Io { file, source },
-        ErrorKind::UnequalLengths { pos, expected_len, len } => {
-            DriftError::Ragged { file, row: row_of(pos.as_ref()), expected: expected_len, found: len }
-        }
-        ErrorKind::Utf8 { pos, err } => DriftError::Csv { file, row: row_of(pos.as_ref()), message: err.to_string() },
-        other => {
-            let message = format!("{:?}", other).replace('\n', " ");
-            DriftError::Csv { file, row: fallback_row, message }
-        }
+        ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => DriftError::Ragged {
+            file,
+            row: row_of(pos.as_ref()),
+            expected: expected_len,
+            found: len,
+        },
+        ErrorKind::Utf8 { pos, .. } => DriftError::Csv {
+            file,
+            row: row_of(pos.as_ref()),
+            message,
+        },
+        _ => DriftError::Csv {
+            file,
+            row: fallback_row,
+            message,
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(text: &str) -> Result<Table, DriftError> {
+        read_csv("t.csv", text.as_bytes())
+    }
+
+    fn message(text: &str) -> String {
+        match read(text) {
+            Ok(_) => panic!("expected an error for {text:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn cells_are_numbers_missing_or_text() {
+        for raw in [
+            "",
+            "  ",
+            "NaN",
+            "nan",
+            "NAN",
+            "inf",
+            "-inf",
+            "INF",
+            "-Infinity",
+            "+inf",
+        ] {
+            assert_eq!(parse_cell(raw.as_bytes()), Cell::Missing, "{raw:?}");
+        }
+        assert_eq!(parse_cell(b" 1.5 "), Cell::Number(1.5));
+        assert_eq!(parse_cell(b"-2e3"), Cell::Number(-2000.0));
+        assert_eq!(parse_cell(b".5"), Cell::Number(0.5));
+        assert_eq!(parse_cell(b"-0"), Cell::Number(0.0));
+        assert!(matches!(parse_cell(b"-0"), Cell::Number(z) if z.is_sign_positive()));
+        for raw in ["abc", "1.2.3", "n/a", "none", "12a", "\u{e9}"] {
+            assert_eq!(parse_cell(raw.as_bytes()), Cell::Text, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn fast_decimal_path_agrees_with_str_parse() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let int = next() % 10u64.pow((next() % 17) as u32 + 1);
+            let decimals = (next() % 24) as usize;
+            let digits = format!("{int:0>width$}", width = decimals + 1);
+            let (whole, frac) = digits.split_at(digits.len() - decimals);
+            let sign = ["", "-", "+"][(next() % 3) as usize];
+            let text = format!("{sign}{whole}.{frac}");
+            let want: f64 = text.parse().unwrap_or(f64::NAN);
+            if let Some(got) = fast_decimal(text.as_bytes()) {
+                assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+            }
+            assert_eq!(
+                parse_cell(text.as_bytes()),
+                Cell::Number(want + 0.0),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1e5",
+            "12345678901234567890",
+            "--1",
+            "1-",
+        ] {
+            assert_eq!(fast_decimal(text.as_bytes()), None, "{text:?}");
+        }
+        assert_eq!(fast_decimal(b"-12.50"), Some(-12.5));
+        assert_eq!(fast_decimal(b"7."), Some(7.0));
+        assert_eq!(fast_decimal(b".25"), Some(0.25));
+    }
+
+    #[test]
+    fn reads_columns_with_missing_and_text() {
+        let t = read("a,b,c\n1,x,\n2,NaN,3.5\n,\"y, z\",inf\n").expect("valid");
+        assert_eq!(t.rows(), 3);
+        assert_eq!(t.column_names().collect::<Vec<_>>(), ["a", "b", "c"]);
+        let a = t.column("a").expect("a");
+        assert_eq!(a.numbers().collect::<Vec<_>>(), [1.0, 2.0]);
+        assert_eq!(
+            (a.missing_count(), a.text_count(), a.present_count()),
+            (1, 0, 2)
+        );
+        let b = t.column("b").expect("b");
+        assert_eq!(
+            b.texts().collect::<Vec<_>>(),
+            [b"x".as_slice(), b"y, z".as_slice()]
+        );
+        assert_eq!(b.first_text(), Some((2, b"x".as_slice())));
+        assert_eq!(b.missing_count(), 1);
+        let c = t.column("c").expect("c");
+        assert_eq!(c.numbers().collect::<Vec<_>>(), [3.5]);
+        assert_eq!(c.values().len(), 3);
+    }
+
+    #[test]
+    fn strips_byte_order_mark() {
+        let t = read("\u{feff}id,v\n1,2\n").expect("valid");
+        assert_eq!(t.column_names().collect::<Vec<_>>(), ["id", "v"]);
+    }
+
+    #[test]
+    fn ragged_row_names_file_and_row() {
+        assert_eq!(
+            message("a,b,c\n1,2,3\n4,5\n"),
+            "t.csv: row 3: expected 3 fields, found 2"
+        );
+        assert_eq!(
+            message("a,b\n1,2\n3,4\n5,6,7\n"),
+            "t.csv: row 4: expected 2 fields, found 3"
+        );
+    }
+
+    #[test]
+    fn header_only_and_empty_files() {
+        assert_eq!(message("a,b\n"), "t.csv: header only, no data rows");
+        assert_eq!(message(""), "t.csv: empty file, no header row");
+    }
+
+    #[test]
+    fn bad_headers() {
+        assert_eq!(
+            message("a,b,a\n1,2,3\n"),
+            "t.csv: row 1, column 3: duplicate column name \"a\""
+        );
+        let err = read_csv("t.csv", b"a,\xff\n1,2\n".as_slice()).expect_err("bad utf-8");
+        assert_eq!(
+            err.to_string(),
+            "t.csv: row 1, column 2: column name is not valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn missing_and_unreadable_files() {
+        let err = load_csv(Path::new("/nonexistent/ref.csv")).expect_err("missing");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("/nonexistent/ref.csv: cannot read: "),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'));
+        // A directory opens on Linux but cannot be read.
+        let err = load_csv(Path::new("/")).expect_err("directory");
+        assert!(err.to_string().starts_with("/: cannot read: "), "{err}");
+    }
+
+    #[test]
+    fn reader_errors_surface_as_io() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        let err = read_csv("x.csv", Failing).expect_err("io");
+        assert_eq!(err.to_string(), "x.csv: cannot read: disk on fire");
+    }
 }

@@ -2,12 +2,19 @@
 //! and sends the answers back as messages. The newest list request per tab
 //! wins: an older one still queued is skipped, and an older answer dropped.
 
+use super::editor::Draft;
+use super::forms::{AppForm, FormRequest};
 use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
+use super::submit::{Done, Submission};
+use crate::domain::manifest::ManifestProblem;
+use crate::store::ops::RebasePreview;
+use crate::store::{Governance, RecipeVersion};
 use crate::store::{Model, Page};
 use crate::store::{
     ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store, StoreResult,
 };
 use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
@@ -31,6 +38,28 @@ pub enum Effect {
     LoadRun(i64),
     /// Put text on the clipboard (OSC 52, works over SSH).
     Copy(String),
+    /// Load a form's choices and open it.
+    OpenForm(FormRequest),
+    /// Make a change; the answer is `Done` or `Refused`.
+    Submit(Submission),
+    /// Open the editor on a recipe's latest manifest, offering a kept draft.
+    OpenEditor(i64),
+    /// Validate the editor's text after a pause, and keep it as a draft.
+    Validate {
+        recipe_id: i64,
+        generation: u64,
+        base_version: String,
+        text: String,
+    },
+    /// Forget a recipe's draft (after saving or discarding).
+    DropDraft(i64),
+    /// Plan a rebase and show it as a diff.
+    PlanRebase(i64),
+    /// Edit text in $VISUAL/$EDITOR (done by the terminal loop).
+    ExternalEdit {
+        recipe_id: i64,
+        text: String,
+    },
 }
 
 pub enum Rows {
@@ -52,7 +81,27 @@ pub enum Loaded {
     Recipe(i64, Box<RecipeDetail>),
     Model(i64, Box<ModelDetail>),
     Run(i64, Box<Run>),
+    Form(Box<AppForm>),
+    Done(Box<Done>),
+    /// A change was refused; the form or dialog that asked stays open.
+    Refused(String),
+    Editor {
+        recipe: Box<Recipe>,
+        version: Box<RecipeVersion>,
+        draft: Option<Draft>,
+    },
+    Validated {
+        recipe_id: i64,
+        generation: u64,
+        problems: Vec<ManifestProblem>,
+    },
+    Rebase(Box<RebasePreview>),
+    Edited {
+        recipe_id: i64,
+        text: String,
+    },
     Failed(String),
+    Nothing,
 }
 
 pub enum Msg {
@@ -64,44 +113,75 @@ pub enum Msg {
     Loaded(Loaded),
 }
 
+/// What effects need: the store, who acts, and where drafts are kept.
+#[derive(Clone)]
+pub struct Io {
+    pub store: Arc<dyn Store>,
+    pub user: String,
+    pub governance: Governance,
+    pub drafts_dir: PathBuf,
+}
+
+/// How long the editor waits after a keystroke before validating.
+const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Runs effects on tokio tasks against the store.
 #[derive(Clone)]
 pub struct Runner {
-    store: Arc<dyn Store>,
+    io: Io,
     tx: UnboundedSender<Msg>,
     newest: Arc<[AtomicU64; 4]>,
+    newest_validation: Arc<AtomicU64>,
 }
 
 impl Runner {
-    pub fn new(store: Arc<dyn Store>, tx: UnboundedSender<Msg>) -> Runner {
+    pub fn new(io: Io, tx: UnboundedSender<Msg>) -> Runner {
         Runner {
-            store,
+            io,
             tx,
             newest: Arc::new(Default::default()),
+            newest_validation: Arc::new(AtomicU64::new(0)),
         }
     }
 
     /// Starts an effect; its answer arrives later as a `Msg::Loaded`.
     pub fn spawn(&self, effect: Effect) {
-        if let Effect::LoadList(req) = &effect {
-            self.newest[req.tab.index()].store(req.generation, Ordering::SeqCst);
+        match &effect {
+            Effect::LoadList(req) => {
+                self.newest[req.tab.index()].store(req.generation, Ordering::SeqCst)
+            }
+            Effect::Validate { generation, .. } => {
+                self.newest_validation.store(*generation, Ordering::SeqCst)
+            }
+            _ => {}
         }
         let runner = self.clone();
         tokio::spawn(async move {
-            if let Effect::LoadList(req) = &effect {
+            match &effect {
                 // A newer request for this tab was made meanwhile: skip this one.
-                if runner.newest[req.tab.index()].load(Ordering::SeqCst) != req.generation {
+                Effect::LoadList(req)
+                    if runner.newest[req.tab.index()].load(Ordering::SeqCst) != req.generation =>
+                {
                     return;
                 }
+                Effect::Validate { generation, .. } => {
+                    // Debounce: only the last keystroke of a burst validates.
+                    tokio::time::sleep(VALIDATE_AFTER).await;
+                    if runner.newest_validation.load(Ordering::SeqCst) != *generation {
+                        return;
+                    }
+                }
+                _ => {}
             }
-            let loaded = perform(runner.store.as_ref(), effect).await;
+            let loaded = perform(&runner.io, effect).await;
             let _ = runner.tx.send(Msg::Loaded(loaded));
         });
     }
 }
 
-/// Does one effect's I/O; the one place the app touches the store.
-pub async fn perform(store: &dyn Store, effect: Effect) -> Loaded {
+/// Does one effect's I/O; the one place the app touches the store and disk.
+pub async fn perform(io: &Io, effect: Effect) -> Loaded {
+    let store = io.store.as_ref();
     let result = match effect {
         Effect::LoadList(req) => load_list(store, req).await,
         Effect::LoadRecipe(id) => load_recipe(store, id)
@@ -111,7 +191,54 @@ pub async fn perform(store: &dyn Store, effect: Effect) -> Loaded {
             .await
             .map(|d| Loaded::Model(id, Box::new(d))),
         Effect::LoadRun(id) => store.run(id).await.map(|r| Loaded::Run(id, Box::new(r))),
-        Effect::Copy(_) => return Loaded::Failed("copy is done by the terminal loop".into()),
+        Effect::Copy(_) | Effect::ExternalEdit { .. } => {
+            return Loaded::Failed("done by the terminal loop".into());
+        }
+        Effect::OpenForm(request) => super::forms::prepare(store, request, &io.user)
+            .await
+            .map(|f| Loaded::Form(Box::new(f))),
+        Effect::Submit(submission) => {
+            return match super::submit::perform(store, submission, &io.user, io.governance).await {
+                Ok(done) => Loaded::Done(Box::new(done)),
+                Err(e) => Loaded::Refused(e.to_string()),
+            };
+        }
+        Effect::OpenEditor(id) => open_editor(io, id).await,
+        Effect::Validate {
+            recipe_id,
+            generation,
+            base_version,
+            text,
+        } => {
+            let problems = match crate::domain::manifest::parse_and_validate(&text) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.problems,
+            };
+            write_draft(
+                &io.drafts_dir,
+                &Draft {
+                    recipe_id,
+                    base_version,
+                    text,
+                    saved_at: chrono::Utc::now(),
+                },
+            );
+            Ok(Loaded::Validated {
+                recipe_id,
+                generation,
+                problems,
+            })
+        }
+        Effect::DropDraft(id) => {
+            let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));
+            return Loaded::Nothing;
+        }
+        Effect::PlanRebase(id) => match store.recipe(id).await {
+            Ok(r) => crate::store::ops::plan_rebase(store, &r, None)
+                .await
+                .map(|p| Loaded::Rebase(Box::new(p))),
+            Err(e) => Err(e),
+        },
     };
     result.unwrap_or_else(|e| Loaded::Failed(e.to_string()))
 }
@@ -203,6 +330,7 @@ async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
         children: store.children(id).await?,
         versions: store.versions(id).await?,
         example: store.example(id).await?,
+        parent_update: crate::store::ops::parent_update(store, &recipe).await?,
         ancestors,
         recipe,
     })
@@ -213,5 +341,42 @@ async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
         model: store.model(id).await?,
         history: store.audit("model", id).await?,
         snapshots: store.snapshots(id, 90).await?,
+    })
+}
+
+pub fn draft_path(dir: &Path, recipe_id: i64) -> PathBuf {
+    dir.join(format!("recipe-{recipe_id}.json"))
+}
+
+/// Keeps the editor's buffer on disk; failing to is logged, never fatal.
+fn write_draft(dir: &Path, draft: &Draft) {
+    let result = std::fs::create_dir_all(dir).and_then(|_| {
+        let path = draft_path(dir, draft.recipe_id);
+        let tmp = path.with_extension("tmp");
+        let text = serde_json::to_string(draft).unwrap_or_default();
+        // Write then rename, so a crash mid-write never leaves half a draft.
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, &path)
+    });
+    if let Err(e) = result {
+        tracing::warn!("could not keep the editor draft: {e}");
+    }
+}
+
+pub fn read_draft(dir: &Path, recipe_id: i64) -> Option<Draft> {
+    let text = std::fs::read_to_string(draft_path(dir, recipe_id)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
+    let recipe = io.store.recipe(id).await?;
+    let version = io.store.version(id, None).await?;
+    let pretty = crate::domain::diff::pretty(&version.manifest_json);
+    // A draft identical to the manifest is nothing to restore.
+    let draft = read_draft(&io.drafts_dir, id).filter(|d| d.text.trim_end() != pretty.trim_end());
+    Ok(Loaded::Editor {
+        recipe: Box::new(recipe),
+        version: Box::new(version),
+        draft,
     })
 }

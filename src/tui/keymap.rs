@@ -16,15 +16,19 @@ pub enum Context {
     Recipe,
     Model,
     Run,
+    Diff,
+    Editor,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
         Context::Model,
         Context::Run,
+        Context::Diff,
+        Context::Editor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +38,8 @@ impl Context {
             Context::Recipe => "recipe",
             Context::Model => "model",
             Context::Run => "run",
+            Context::Diff => "diff",
+            Context::Editor => "editor",
         }
     }
 
@@ -99,6 +105,28 @@ commands! {
     NextMatch => "next_match", "next search match";
     PrevMatch => "prev_match", "previous search match";
     Follow => "follow", "follow the growing log";
+    Edit => "edit", "edit the manifest";
+    EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
+    Mark => "mark", "mark this version to compare";
+    Diff => "diff", "diff the marked (or previous) version with this one";
+    ToggleUnified => "toggle_unified", "side by side or unified";
+    NextChange => "next_change", "next change";
+    PrevChange => "prev_change", "previous change";
+    Apply => "apply", "apply (commit) what is shown";
+    Approve => "approve", "approve the version";
+    Rebase => "rebase", "rebase on the parent's newest approved version";
+    CloneRecipe => "clone", "clone into a child recipe";
+    Save => "save", "save as a new version";
+    NextProblem => "next_problem", "jump to the next problem";
+    Register => "register", "register a model from this recipe";
+    Promote => "promote", "move the model through its lifecycle";
+    NewItem => "new", "create a new one";
+    Archive => "archive", "archive or restore";
+    Delete => "delete", "delete";
+    UpdateRun => "update_run", "change status, attach metrics, append to the log";
+    EditDetails => "edit_details", "rename, retag or change the owner";
+    EditExample => "edit_example", "create or replace the synthetic example";
+    AddSnapshot => "add_snapshot", "add a monitoring snapshot by hand";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.
@@ -327,7 +355,11 @@ mod tests {
             Some(Command::Search)
         );
         assert_eq!(map.lookup(Context::Run, key('n')), Some(Command::NextMatch));
-        assert_eq!(map.lookup(Context::Library, key('n')), None);
+        assert_eq!(map.lookup(Context::Library, key('z')), None);
+        assert_eq!(
+            map.lookup(Context::Recipe, key('n')),
+            Some(Command::NewItem)
+        );
     }
 
     #[test]

@@ -1,22 +1,24 @@
 //! The terminal app: state + messages + a pure update, I/O in tasks, and
 //! rendering from state (see ARCHITECTURE.md).
 
+pub mod editor;
 pub mod effects;
+pub mod form;
+pub mod forms;
 pub mod keymap;
 pub mod state;
+pub mod submit;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
 
 use crate::config::Config;
-use crate::store::Store;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
 use effects::{Effect, Msg, Runner};
 use futures::StreamExt;
 use state::App;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Builds the app's state from the configuration.
@@ -28,10 +30,20 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
 }
 
 /// Runs the app until the user quits; the terminal is restored on every exit.
-pub async fn run(store: Arc<dyn Store>, config: &Config, user: &str) -> Result<()> {
+pub async fn run(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    config: &Config,
+    user: &str,
+) -> Result<()> {
     let mut app = new_app(config, user, store.backend())?;
+    let io = effects::Io {
+        store,
+        user: user.to_string(),
+        governance: config.governance(),
+        drafts_dir: crate::config::state_dir().join("drafts"),
+    };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, store, config.mouse).await;
+    let result = event_loop(&mut terminal, &mut app, io, config.mouse).await;
     terminal::restore();
     result
 }
@@ -39,11 +51,11 @@ pub async fn run(store: Arc<dyn Store>, config: &Config, user: &str) -> Result<(
 async fn event_loop(
     terminal: &mut terminal::Term,
     app: &mut App,
-    store: Arc<dyn Store>,
+    io: effects::Io,
     mouse: bool,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let runner = Runner::new(store, tx);
+    let runner = Runner::new(io, tx.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = sigterm_stream()?;
@@ -82,11 +94,11 @@ async fn event_loop(
         let effects = update::update(app, msg);
         // A tick that asks for nothing changes nothing on screen but the clock.
         dirty = !is_tick || !effects.is_empty() || dirty;
-        dispatch_with_copy(&runner, effects)?;
+        dispatch_with_terminal(&runner, terminal, mouse, &tx, effects)?;
         // Merge queued answers into one redraw.
         while let Ok(msg) = rx.try_recv() {
             let effects = update::update(app, msg);
-            dispatch_with_copy(&runner, effects)?;
+            dispatch_with_terminal(&runner, terminal, mouse, &tx, effects)?;
             dirty = true;
         }
         if app.should_quit {
@@ -101,11 +113,25 @@ fn dispatch(runner: &Runner, effects: Vec<Effect>) {
     }
 }
 
-fn dispatch_with_copy(runner: &Runner, effects: Vec<Effect>) -> Result<()> {
+/// Runs effects; the ones that need the terminal itself are done here.
+fn dispatch_with_terminal(
+    runner: &Runner,
+    term: &mut terminal::Term,
+    mouse: bool,
+    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
+    effects: Vec<Effect>,
+) -> Result<()> {
     for e in effects {
         match e {
             Effect::Copy(text) => {
                 terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?
+            }
+            Effect::ExternalEdit { recipe_id, text } => {
+                let loaded = match terminal::edit_externally(term, mouse, &text, recipe_id) {
+                    Ok(text) => effects::Loaded::Edited { recipe_id, text },
+                    Err(e) => effects::Loaded::Failed(e.to_string()),
+                };
+                let _ = tx.send(Msg::Loaded(loaded));
             }
             other => runner.spawn(other),
         }

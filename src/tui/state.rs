@@ -212,6 +212,8 @@ pub struct RecipeDetail {
     pub children: Vec<Recipe>,
     pub versions: Vec<RecipeVersion>,
     pub example: Option<SyntheticExample>,
+    /// "parent 1.2.0 available".
+    pub parent_update: Option<crate::store::ops::ParentUpdate>,
 }
 
 #[derive(Debug, Clone)]
@@ -230,6 +232,8 @@ pub struct RecipeScreen {
     pub tree: tui_tree_widget::TreeState<String>,
     pub scroll: usize,
     pub version_selected: usize,
+    /// A version marked with space, to diff against the selected one.
+    pub marked: Option<usize>,
 }
 
 pub struct ModelScreen {
@@ -249,10 +253,96 @@ pub struct RunScreen {
     pub current_match: usize,
 }
 
+/// What a diff screen shows and what `enter` does there.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiffPurpose {
+    /// Two versions of a recipe, for reading.
+    Versions,
+    /// A rebase preview: `enter` commits it.
+    Rebase(Box<crate::store::ops::RebasePreview>),
+}
+
+pub struct DiffScreen {
+    pub recipe_id: i64,
+    pub title: String,
+    pub from_label: String,
+    pub to_label: String,
+    pub rows: Vec<crate::domain::diff::DiffRow>,
+    /// (operation, JSON pointer) of the RFC 6902 patch.
+    pub paths: Vec<(String, String)>,
+    /// None: side by side when wide enough, else unified.
+    pub unified: Option<bool>,
+    pub scroll: usize,
+    /// Row indices where a block of changes starts, for n/N.
+    pub change_starts: Vec<usize>,
+    pub current_change: usize,
+    pub purpose: DiffPurpose,
+    pub notes: Vec<String>,
+}
+
+impl DiffScreen {
+    pub fn new(
+        recipe_id: i64,
+        title: String,
+        from: (&str, &serde_json::Value),
+        to: (&str, &serde_json::Value),
+        purpose: DiffPurpose,
+    ) -> DiffScreen {
+        use crate::domain::diff::{LineChange, changed_paths, diff_rows, json_patch};
+        let rows = diff_rows(from.1, to.1);
+        let mut change_starts = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let changed = r.change != LineChange::Same;
+            let prev_changed = i > 0 && rows[i - 1].change != LineChange::Same;
+            if changed && !prev_changed {
+                change_starts.push(i);
+            }
+        }
+        // Open on the first change, with a little context above it.
+        let scroll = change_starts
+            .first()
+            .map(|c| c.saturating_sub(3))
+            .unwrap_or(0);
+        DiffScreen {
+            recipe_id,
+            title,
+            from_label: from.0.to_string(),
+            to_label: to.0.to_string(),
+            paths: changed_paths(&json_patch(from.1, to.1)),
+            rows,
+            unified: None,
+            scroll,
+            change_starts,
+            current_change: 0,
+            purpose,
+            notes: Vec::new(),
+        }
+    }
+
+    /// (added, removed, changed) lines.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        use crate::domain::diff::LineChange;
+        self.rows
+            .iter()
+            .fold((0, 0, 0), |(a, r, c), row| match row.change {
+                LineChange::Added => (a + 1, r, c),
+                LineChange::Removed => (a, r + 1, c),
+                LineChange::Changed => (a, r, c + 1),
+                LineChange::Same => (a, r, c),
+            })
+    }
+
+    pub fn is_unified(&self, width: u16) -> bool {
+        self.unified.unwrap_or(width < 120)
+    }
+}
+
 pub enum Screen {
     Recipe(Box<RecipeScreen>),
     Model(Box<ModelScreen>),
     Run(Box<RunScreen>),
+    Diff(Box<DiffScreen>),
+    Editor(Box<super::editor::EditorScreen>),
 }
 
 impl Screen {
@@ -261,6 +351,8 @@ impl Screen {
             Screen::Recipe(_) => Context::Recipe,
             Screen::Model(_) => Context::Model,
             Screen::Run(_) => Context::Run,
+            Screen::Diff(_) => Context::Diff,
+            Screen::Editor(_) => Context::Editor,
         }
     }
 
@@ -277,6 +369,8 @@ impl Screen {
                 .map(|d| d.model.name.clone())
                 .unwrap_or_else(|| format!("model {}", s.id)),
             Screen::Run(s) => format!("run {}", s.id),
+            Screen::Diff(s) => s.title.clone(),
+            Screen::Editor(s) => format!("edit {}", s.base_version),
         }
     }
 }
@@ -295,9 +389,16 @@ pub struct Palette {
 }
 
 pub enum Overlay {
-    Help,
+    /// The keys of the current screen, scrolled to this line.
+    Help(usize),
     Palette(Palette),
     Filter(FilterPicker),
+    Form(Box<super::forms::AppForm>),
+    /// A destructive change waiting for `y`.
+    Confirm {
+        message: String,
+        submission: Box<super::submit::Submission>,
+    },
 }
 
 /// Text being typed into a search field.

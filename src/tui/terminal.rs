@@ -68,6 +68,50 @@ pub fn suspend(_terminal: &mut Term, _mouse: bool) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Hands the terminal to `$VISUAL` / `$EDITOR` (else `vi`) on a temporary
+/// file holding `text`, and returns what the user saved.
+pub fn edit_externally(
+    terminal: &mut Term,
+    mouse: bool,
+    text: &str,
+    recipe_id: i64,
+) -> std::io::Result<String> {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "nexml-recipe-{recipe_id}-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, text)?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    restore();
+    // The editor command may carry arguments ("code --wait").
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(&path)
+        .status();
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, crossterm::cursor::Hide)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    terminal.clear()?;
+    let status = status.map_err(|e| {
+        std::io::Error::new(e.kind(), format!("starting the editor '{editor}': {e}"))
+    })?;
+    let edited = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    if !status.success() {
+        return Err(std::io::Error::other(format!(
+            "the editor '{editor}' exited with {status}; nothing changed"
+        )));
+    }
+    edited
+}
+
 /// Sends text to the system clipboard through the terminal (OSC 52), which
 /// also works over SSH.
 pub fn copy_osc52(text: &str) -> std::io::Result<()> {

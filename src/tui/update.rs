@@ -1,9 +1,13 @@
 //! `update(&mut App, Msg) -> Vec<Effect>`: every behaviour of the app, with no
 //! I/O and no awaiting, so all of it is testable without a terminal.
 
+use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, ListRequest, Loaded, Msg, Rows};
+use super::form::Outcome as FormOutcome;
+use super::forms::{self, FormRequest, Next};
 use super::keymap::{Command, Context, Key};
 use super::state::*;
+use super::submit::{Done, Submission, Target};
 use crate::domain::{ModelFamily, RecipeLevel};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
@@ -60,6 +64,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
     }
+    if let Some(Screen::Editor(_)) = app.screens.last() {
+        return on_editor_key(app, key);
+    }
     if let Some(typing) = app.typing {
         return on_typing_key(app, typing, key);
     }
@@ -79,7 +86,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             vec![]
         }
         Command::Help => {
-            app.overlay = Some(Overlay::Help);
+            app.overlay = Some(Overlay::Help(0));
             vec![]
         }
         Command::Palette => {
@@ -97,6 +104,8 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             Context::Recipe => recipe_command(app, command),
             Context::Model => model_command(app, command),
             Context::Run => run_screen_command(app, command),
+            Context::Diff => diff_command(app, command),
+            Context::Editor => vec![],
         },
     }
 }
@@ -118,6 +127,7 @@ fn refresh(app: &mut App) -> Vec<Effect> {
         Some(Screen::Recipe(s)) => vec![Effect::LoadRecipe(s.id)],
         Some(Screen::Model(s)) => vec![Effect::LoadModel(s.id)],
         Some(Screen::Run(s)) => vec![Effect::LoadRun(s.id)],
+        Some(Screen::Diff(_)) | Some(Screen::Editor(_)) => vec![],
         None => reload(app, app.tab),
     }
 }
@@ -133,6 +143,8 @@ fn copy(app: &mut App) -> Vec<Effect> {
         },
         Some(Screen::Model(s)) => Some(s.id.to_string()),
         Some(Screen::Run(s)) => Some(s.id.to_string()),
+        Some(Screen::Diff(s)) => Some(s.recipe_id.to_string()),
+        Some(Screen::Editor(s)) => Some(s.text()),
         None => selected_id(app).map(|id| id.to_string()),
     };
     match text {
@@ -187,6 +199,18 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
             reload(app, app.tab)
         }
         Command::Open => open_selected(app),
+        Command::NewItem => match app.tab {
+            Tab::Recipes => vec![Effect::OpenForm(FormRequest::CreateRecipe)],
+            Tab::Models => vec![Effect::OpenForm(FormRequest::PickRecipeToRegister)],
+            Tab::Runs => vec![Effect::OpenForm(FormRequest::CreateRun {
+                recipe_id: None,
+                model_id: None,
+            })],
+            Tab::Monitoring => {
+                app.status = Some("open a model (enter) and press S to add a snapshot".into());
+                vec![]
+            }
+        },
         _ => vec![],
     }
 }
@@ -229,6 +253,7 @@ pub fn open_recipe(app: &mut App, id: i64) -> Vec<Effect> {
         tree: tui_tree_widget::TreeState::default(),
         scroll: 0,
         version_selected: 0,
+        marked: None,
     })));
     vec![Effect::LoadRecipe(id)]
 }
@@ -333,6 +358,116 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
                 }
             };
         }
+        Command::Edit => return vec![Effect::OpenEditor(s.id)],
+        Command::EditExternal => {
+            let Some(v) = s.detail.as_ref().and_then(|d| d.versions.first()) else {
+                return vec![];
+            };
+            return vec![Effect::ExternalEdit {
+                recipe_id: s.id,
+                text: crate::domain::diff::pretty(&v.manifest_json) + "\n",
+            }];
+        }
+        Command::Mark if s.section == RecipeSection::Versions => {
+            s.marked = if s.marked == Some(s.version_selected) {
+                None
+            } else {
+                Some(s.version_selected)
+            };
+        }
+        Command::Diff => {
+            let Some(d) = &s.detail else { return vec![] };
+            if s.section != RecipeSection::Versions {
+                s.section = RecipeSection::Versions;
+                return vec![];
+            }
+            let selected = s.version_selected;
+            // Versions are newest first: the one after is the predecessor.
+            let other = s.marked.filter(|m| *m != selected).unwrap_or(selected + 1);
+            let (old, new) = (selected.max(other), selected.min(other));
+            let (Some(a), Some(b)) = (d.versions.get(old), d.versions.get(new)) else {
+                app.status =
+                    Some("the first version has nothing before it: mark another with space".into());
+                return vec![];
+            };
+            let title = format!("diff {} → {}", a.version_number, b.version_number);
+            let screen = DiffScreen::new(
+                s.id,
+                title,
+                (&a.version_number, &a.manifest_json),
+                (&b.version_number, &b.manifest_json),
+                DiffPurpose::Versions,
+            );
+            app.screens.push(Screen::Diff(Box::new(screen)));
+        }
+        Command::Approve => {
+            let Some(d) = &s.detail else { return vec![] };
+            let index = if s.section == RecipeSection::Versions {
+                s.version_selected
+            } else {
+                0
+            };
+            let Some(v) = d.versions.get(index) else {
+                return vec![];
+            };
+            let submission = Submission::Approve {
+                recipe_id: s.id,
+                version: v.version_number.clone(),
+            };
+            app.overlay = Some(Overlay::Confirm {
+                message: format!(
+                    "Approve version {} of '{}' as {}?",
+                    v.version_number, d.recipe.name, app.user
+                ),
+                submission: Box::new(submission),
+            });
+        }
+        Command::Rebase => return vec![Effect::PlanRebase(s.id)],
+        Command::CloneRecipe => return vec![Effect::OpenForm(FormRequest::Clone(s.id))],
+        Command::Register => return vec![Effect::OpenForm(FormRequest::Register(s.id))],
+        Command::EditDetails => return vec![Effect::OpenForm(FormRequest::EditRecipe(s.id))],
+        Command::EditExample => return vec![Effect::OpenForm(FormRequest::PutExample(s.id))],
+        Command::NewItem => {
+            return vec![Effect::OpenForm(FormRequest::CreateRun {
+                recipe_id: Some(s.id),
+                model_id: None,
+            })];
+        }
+        Command::Archive => {
+            let Some(d) = &s.detail else { return vec![] };
+            let (to, message) = if d.recipe.status == crate::domain::RecipeStatus::Archived {
+                (crate::domain::RecipeStatus::Draft, None)
+            } else {
+                (
+                    crate::domain::RecipeStatus::Archived,
+                    Some(format!(
+                        "Archive '{}'? It will take no new versions or models until restored.",
+                        d.recipe.name
+                    )),
+                )
+            };
+            let submission = Submission::SetRecipeStatus { id: s.id, to };
+            match message {
+                Some(message) => {
+                    app.overlay = Some(Overlay::Confirm {
+                        message,
+                        submission: Box::new(submission),
+                    })
+                }
+                None => return vec![Effect::Submit(submission)],
+            }
+        }
+        Command::Delete => {
+            let Some(d) = &s.detail else { return vec![] };
+            app.overlay = Some(Overlay::Confirm {
+                message: format!(
+                    "Delete '{}' and its {} version(s)? This cannot be undone.",
+                    d.recipe.name,
+                    d.versions.len()
+                ),
+                submission: Box::new(Submission::DeleteRecipe { id: s.id }),
+            });
+        }
         Command::ShowModels | Command::ShowRuns => {
             let Some(d) = &s.detail else { return vec![] };
             let link = Some((d.recipe.id, d.recipe.name.clone()));
@@ -384,6 +519,15 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
                 return open_recipe(app, id);
             }
         }
+        Command::Promote => return vec![Effect::OpenForm(FormRequest::Promote(s.id))],
+        Command::EditDetails => return vec![Effect::OpenForm(FormRequest::EditModel(s.id))],
+        Command::NewItem => {
+            return vec![Effect::OpenForm(FormRequest::CreateRun {
+                recipe_id: None,
+                model_id: Some(s.id),
+            })];
+        }
+        Command::AddSnapshot => return vec![Effect::OpenForm(FormRequest::AddSnapshot(s.id))],
         Command::ShowRuns => {
             let Some(d) = &s.detail else { return vec![] };
             let name = d.model.name.clone();
@@ -419,6 +563,7 @@ fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
             s.follow = command == Command::Bottom && s.follow;
         }
         Command::Search => app.typing = Some(Typing::LogSearch),
+        Command::UpdateRun => return vec![Effect::OpenForm(FormRequest::UpdateRun(s.id))],
         Command::NextMatch | Command::PrevMatch => {
             if s.matches.is_empty() {
                 app.status = Some("no matches".into());
@@ -456,6 +601,109 @@ fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+fn diff_command(app: &mut App, command: Command) -> Vec<Effect> {
+    let page = app.page_rows();
+    let width = app.width;
+    let Some(Screen::Diff(s)) = app.screens.last_mut() else {
+        return vec![];
+    };
+    match command {
+        Command::ToggleUnified => s.unified = Some(!s.is_unified(width)),
+        Command::NextChange | Command::PrevChange => {
+            if s.change_starts.is_empty() {
+                app.status = Some("no changes".into());
+                return vec![];
+            }
+            let n = s.change_starts.len();
+            // From the first change at or after the top line.
+            let at = s
+                .change_starts
+                .iter()
+                .position(|c| *c >= s.scroll)
+                .unwrap_or(0);
+            s.current_change = if command == Command::NextChange {
+                if s.change_starts.get(at) == Some(&s.scroll) {
+                    (at + 1) % n
+                } else {
+                    at
+                }
+            } else {
+                (at + n - 1) % n
+            };
+            s.scroll = s.change_starts[s.current_change];
+            app.status = Some(format!("change {} of {}", s.current_change + 1, n));
+        }
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
+            s.scroll = step_index(s.scroll, s.rows.len(), command, page);
+        }
+        Command::Apply => {
+            if let DiffPurpose::Rebase(preview) = &s.purpose {
+                return vec![Effect::Submit(Submission::Rebase {
+                    recipe_id: s.recipe_id,
+                    preview: preview.clone(),
+                })];
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(Screen::Editor(e)) = app.screens.last_mut() else {
+        return vec![];
+    };
+    match e.on_key(key) {
+        EditorRequest::None => vec![],
+        EditorRequest::Changed => vec![Effect::Validate {
+            recipe_id: e.recipe_id,
+            generation: e.generation,
+            base_version: e.base_version.clone(),
+            text: e.text(),
+        }],
+        EditorRequest::Save {
+            manifest,
+            bump,
+            note,
+        } => {
+            let note = if note.is_empty() {
+                "Edited in the app".to_string()
+            } else {
+                note
+            };
+            vec![Effect::Submit(Submission::Commit {
+                recipe_id: e.recipe_id,
+                manifest,
+                bump,
+                note,
+            })]
+        }
+        EditorRequest::Leave => {
+            let kept = e.dirty;
+            app.screens.pop();
+            if kept {
+                app.status = Some("left the editor; the draft is kept for next time".into());
+            }
+            vec![]
+        }
+        EditorRequest::Discard => {
+            let id = e.recipe_id;
+            app.screens.pop();
+            app.status = Some("changes discarded".into());
+            vec![Effect::DropDraft(id)]
+        }
+        EditorRequest::External => vec![Effect::ExternalEdit {
+            recipe_id: e.recipe_id,
+            text: e.text(),
+        }],
+    }
 }
 
 /// Moves an index within `0..len` by a command.
@@ -626,7 +874,55 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     match overlay {
-        Overlay::Help => vec![],
+        Overlay::Help(line) => {
+            // Scroll keys scroll; any other key closes.
+            let next = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Some(line + 1),
+                KeyCode::Up | KeyCode::Char('k') => Some(line.saturating_sub(1)),
+                KeyCode::PageDown => Some(line + app.page_rows()),
+                KeyCode::PageUp => Some(line.saturating_sub(app.page_rows())),
+                _ => None,
+            };
+            if let Some(n) = next {
+                let max = app.keymap.visible(app.context()).len().saturating_sub(1);
+                app.overlay = Some(Overlay::Help(n.min(max)));
+            }
+            vec![]
+        }
+        Overlay::Confirm { submission, .. } => match key.code {
+            KeyCode::Char('y') | KeyCode::Enter => vec![Effect::Submit(*submission)],
+            _ => {
+                app.status = Some("cancelled".into());
+                vec![]
+            }
+        },
+        Overlay::Form(mut form) => match form.on_key(key) {
+            FormOutcome::Continue => {
+                app.overlay = Some(Overlay::Form(form));
+                vec![]
+            }
+            FormOutcome::Cancel => vec![],
+            FormOutcome::Submit => match forms::submission(&form) {
+                Ok(Next::Submit(submission)) => {
+                    form.submitting = true;
+                    app.overlay = Some(Overlay::Form(form));
+                    vec![Effect::Submit(submission)]
+                }
+                Ok(Next::Open(request)) => vec![Effect::OpenForm(request)],
+                Ok(Next::Confirm(message, submission)) => {
+                    app.overlay = Some(Overlay::Confirm {
+                        message,
+                        submission: Box::new(submission),
+                    });
+                    vec![]
+                }
+                Err(message) => {
+                    form.refusal = Some(message);
+                    app.overlay = Some(Overlay::Form(form));
+                    vec![]
+                }
+            },
+        },
         Overlay::Palette(mut p) => {
             let items = palette_items(app, &p.query);
             match key.code {
@@ -782,6 +1078,86 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     }
 }
 
+/// After a change: say so, show it, and select it.
+fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
+    app.overlay = None;
+    app.status = Some(done.message.clone());
+    let mut effects = Vec::new();
+    if let Some(Screen::Editor(e)) = app.screens.last() {
+        effects.push(Effect::DropDraft(e.recipe_id));
+        app.screens.pop();
+    }
+    if let Some(Screen::Diff(d)) = app.screens.last()
+        && matches!(d.purpose, DiffPurpose::Rebase(_))
+    {
+        app.screens.pop();
+    }
+    match done.target {
+        Target::Recipe(id) => match app.screens.last() {
+            Some(Screen::Recipe(s)) if s.id == id => effects.push(Effect::LoadRecipe(id)),
+            _ => effects.extend(open_recipe(app, id)),
+        },
+        Target::Model(id) => effects.extend(open_model(app, id)),
+        Target::Run(id) => effects.extend(open_run(app, id)),
+        Target::Library => app.screens.clear(),
+        Target::Stay => effects.extend(refresh(app)),
+    }
+    // The affected list, with the changed row selected.
+    on_list!(app, done.tab, l => l.select_id = done.select_id);
+    let tab = done.tab;
+    let reloaded = reload(app, tab);
+    on_list!(app, tab, l => l.select_id = done.select_id);
+    effects.extend(reloaded);
+    effects
+}
+
+/// Text back from $EDITOR: into the editor, validated.
+fn on_edited(app: &mut App, recipe_id: i64, text: String) -> Vec<Effect> {
+    if let Some(Screen::Editor(e)) = app.screens.last_mut()
+        && e.recipe_id == recipe_id
+    {
+        let mut fresh = EditorScreen::new(
+            recipe_id,
+            &e.recipe_name,
+            &e.base_version,
+            &e.base_manifest,
+            Some(text),
+        );
+        fresh.generation = e.generation + 1;
+        **e = fresh;
+        return vec![Effect::Validate {
+            recipe_id,
+            generation: e.generation,
+            base_version: e.base_version.clone(),
+            text: e.text(),
+        }];
+    }
+    let base = app.screens.iter().rev().find_map(|s| match s {
+        Screen::Recipe(r) if r.id == recipe_id => r.detail.as_ref().and_then(|d| {
+            d.versions.first().map(|v| {
+                (
+                    d.recipe.name.clone(),
+                    v.version_number.clone(),
+                    v.manifest_json.clone(),
+                )
+            })
+        }),
+        _ => None,
+    });
+    let Some((name, version, manifest)) = base else {
+        return vec![];
+    };
+    let editor = EditorScreen::new(recipe_id, &name, &version, &manifest, Some(text));
+    let effect = Effect::Validate {
+        recipe_id,
+        generation: editor.generation,
+        base_version: version,
+        text: editor.text(),
+    };
+    app.screens.push(Screen::Editor(Box::new(editor)));
+    vec![effect]
+}
+
 fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
     match loaded {
         Loaded::List {
@@ -879,6 +1255,103 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             }
             vec![]
         }
+        Loaded::Form(form) => {
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
+        Loaded::Done(done) => on_done(app, *done),
+        Loaded::Refused(message) => {
+            match (&mut app.overlay, app.screens.last_mut()) {
+                (Some(Overlay::Form(form)), _) => {
+                    form.submitting = false;
+                    form.refusal = Some(message);
+                }
+                (None, Some(Screen::Editor(e))) if e.save.is_some() => {
+                    if let Some(d) = &mut e.save {
+                        d.saving = false;
+                        d.error = Some(message);
+                    }
+                }
+                _ => app.error = Some(message),
+            }
+            vec![]
+        }
+        Loaded::Editor {
+            recipe,
+            version,
+            draft,
+        } => {
+            let mut editor = EditorScreen::new(
+                recipe.id,
+                &recipe.name,
+                &version.version_number,
+                &version.manifest_json,
+                None,
+            );
+            editor.offer = draft;
+            let effect = Effect::Validate {
+                recipe_id: recipe.id,
+                generation: editor.generation,
+                base_version: editor.base_version.clone(),
+                text: editor.text(),
+            };
+            app.screens.push(Screen::Editor(Box::new(editor)));
+            vec![effect]
+        }
+        Loaded::Validated {
+            recipe_id,
+            generation,
+            problems,
+        } => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Editor(e) = screen
+                    && e.recipe_id == recipe_id
+                {
+                    e.validated(generation, problems.clone());
+                }
+            }
+            vec![]
+        }
+        Loaded::Rebase(preview) => {
+            let title = format!("rebase on {} {}", preview.parent, preview.to);
+            let recipe_id = app
+                .screens
+                .iter()
+                .rev()
+                .find_map(|s| match s {
+                    Screen::Recipe(r) => Some(r.id),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let mut screen = DiffScreen::new(
+                recipe_id,
+                title,
+                ("current", &preview.current),
+                ("rebased", &preview.plan.manifest),
+                DiffPurpose::Versions,
+            );
+            screen.notes.push(format!(
+                "from {} {} to {}: enter commits it as a new version, esc cancels",
+                preview.parent, preview.from, preview.to
+            ));
+            if !preview.plan.inherited.is_empty() {
+                screen.notes.push(format!(
+                    "takes the parent's changes at {}",
+                    preview.plan.inherited.join(", ")
+                ));
+            }
+            if !preview.plan.conflicts.is_empty() {
+                screen.notes.push(format!(
+                    "conflicts, this recipe's value kept: {}",
+                    preview.plan.conflicts.join(", ")
+                ));
+            }
+            screen.purpose = DiffPurpose::Rebase(preview);
+            app.screens.push(Screen::Diff(Box::new(screen)));
+            vec![]
+        }
+        Loaded::Edited { recipe_id, text } => on_edited(app, recipe_id, text),
+        Loaded::Nothing => vec![],
         Loaded::Failed(message) => {
             app.error = Some(message);
             for l in [

@@ -1,6 +1,9 @@
 //! Rendering: a function of the state alone.
 
 mod detail;
+mod diff;
+mod editor;
+mod form;
 mod library;
 mod overlays;
 mod run;
@@ -55,6 +58,8 @@ fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
         Some(Screen::Recipe(s)) => detail::render_recipe(s, &theme, frame, area),
         Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
         Some(Screen::Run(s)) => run::render(s, &theme, frame, area, page),
+        Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
+        Some(Screen::Editor(s)) => editor::render(s, &theme, frame, area),
         None => {}
     }
 }
@@ -63,10 +68,18 @@ fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
     let mut crumbs = vec!["nexml".to_string(), app.tab.title().to_string()];
     crumbs.extend(app.screens.iter().map(|s| sanitize(&s.crumb())));
-    let left = crumbs.join(" › ");
     let right = format!("{}@{}", sanitize(&app.user), app.backend);
     let room = (area.width as usize).saturating_sub(crate::text::width(&right) + 1);
-    let left = crate::text::truncate(&left, room);
+    // Too long: keep the start and the end of the trail, drop the middle.
+    let mut trail = crumbs.clone();
+    while crate::text::width(&trail.join(" › ")) > room && trail.len() > 3 {
+        if trail[1] == "…" {
+            trail.remove(2);
+        } else {
+            trail[1] = "…".into();
+        }
+    }
+    let left = crate::text::truncate(&trail.join(" › "), room);
     let pad = (area.width as usize)
         .saturating_sub(crate::text::width(&left) + crate::text::width(&right));
     let line = Line::from(vec![
@@ -104,38 +117,50 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let commands: &[Command] = match app.screens.last() {
         None => &[
             Command::Open,
+            Command::NewItem,
             Command::Search,
             Command::Filter,
             Command::NextTab,
-            Command::Copy,
             Command::Help,
             Command::Quit,
         ],
         Some(Screen::Recipe(_)) => &[
             Command::NextSection,
-            Command::ToggleView,
-            Command::OpenParent,
-            Command::ShowModels,
-            Command::ShowRuns,
+            Command::Edit,
+            Command::Approve,
+            Command::CloneRecipe,
+            Command::Register,
+            Command::Diff,
             Command::Back,
             Command::Help,
         ],
         Some(Screen::Model(_)) => &[
             Command::NextSection,
+            Command::Promote,
+            Command::NewItem,
             Command::OpenRecipe,
             Command::ShowRuns,
             Command::Back,
             Command::Help,
         ],
         Some(Screen::Run(_)) => &[
+            Command::UpdateRun,
             Command::Search,
             Command::NextMatch,
             Command::Follow,
             Command::OpenRecipe,
-            Command::OpenModel,
             Command::Back,
             Command::Help,
         ],
+        Some(Screen::Diff(_)) => &[
+            Command::NextChange,
+            Command::PrevChange,
+            Command::ToggleUnified,
+            Command::Apply,
+            Command::Back,
+            Command::Help,
+        ],
+        Some(Screen::Editor(_)) => &[],
     };
     let context = app.context();
     let mut spans = Vec::new();
@@ -177,6 +202,18 @@ fn short_label(c: Command) -> &'static str {
         Command::OpenModel => "model",
         Command::NextMatch => "next match",
         Command::Follow => "follow",
+        Command::NewItem => "new",
+        Command::Edit => "edit",
+        Command::Approve => "approve",
+        Command::CloneRecipe => "clone",
+        Command::Register => "register",
+        Command::Diff => "diff",
+        Command::Promote => "promote",
+        Command::UpdateRun => "update",
+        Command::NextChange => "next change",
+        Command::PrevChange => "prev",
+        Command::ToggleUnified => "layout",
+        Command::Apply => "apply",
         other => other.name(),
     }
 }

@@ -12,10 +12,32 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => help(app, frame, area),
+        Some(Overlay::Help(line)) => help(app, *line, frame, area),
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
+        Some(Overlay::Form(form)) => super::form::render(form, &app.theme, frame, area),
+        Some(Overlay::Confirm { message, .. }) => confirm(app, message, frame, area),
     }
+}
+
+fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, 64, 5);
+    frame.render_widget(Clear, rect);
+    let lines = vec![
+        Line::raw(format!(" {}", crate::text::sanitize(message))),
+        Line::raw(""),
+        Line::styled(" y confirm · any other key cancel", app.theme.key),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.warn)
+        .title(" confirm ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        rect,
+    );
 }
 
 fn keys_text(keys: &[Key]) -> String {
@@ -25,9 +47,8 @@ fn keys_text(keys: &[Key]) -> String {
         .join(" ")
 }
 
-/// Help takes the whole body: every key of this screen, in two columns when
-/// one does not fit.
-fn help(app: &App, frame: &mut Frame, area: Rect) {
+/// Help takes the whole body: every key of this screen, scrollable.
+fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
     let context = app.context();
     let bindings = app.keymap.visible(context);
     let rect = Rect {
@@ -36,35 +57,30 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
         ..area
     };
     frame.render_widget(Clear, rect);
+    let rows = rect.height.saturating_sub(1) as usize;
+    let more = if bindings.len() > rows {
+        " · j/k scroll"
+    } else {
+        ""
+    };
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(app.theme.accent)
         .title(format!(
-            " keys: {} · any key closes · rebind in config.toml [keys.*] ",
+            " keys: {}{more} · any other key closes ",
             context.name()
         ));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    let rows = inner.height.max(1) as usize;
-    let columns = bindings.len().div_ceil(rows).max(1);
-    let width = inner.width / columns as u16;
-    for (col, chunk) in bindings.chunks(rows).enumerate() {
-        let lines: Vec<Line> = chunk
-            .iter()
-            .map(|(c, keys)| {
-                Line::from(vec![
-                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
-                    Span::styled(c.help().to_string(), app.theme.text),
-                ])
-            })
-            .collect();
-        let area = Rect {
-            x: inner.x + col as u16 * width,
-            width,
-            ..inner
-        };
-        frame.render_widget(Paragraph::new(lines), area);
-    }
+    let lines: Vec<Line> = bindings
+        .iter()
+        .skip(first)
+        .map(|(c, keys)| {
+            Line::from(vec![
+                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
+                Span::styled(c.help().to_string(), app.theme.text),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rect) {

@@ -1,0 +1,486 @@
+//! The manifest editor: a text area with JSON colouring, bracket-aware
+//! indentation, undo/redo, search, validation as you type (off the render
+//! path) and a draft kept on disk so nothing typed is lost.
+
+use crate::domain::kinds::Bump;
+use crate::domain::manifest::ManifestProblem;
+use crate::domain::version::BumpChoice;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+use serde_json::Value;
+
+/// A buffer kept on disk while editing, offered back after a crash.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Draft {
+    pub recipe_id: i64,
+    pub base_version: String,
+    pub text: String,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The save dialog: a change note and the bump it will make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveDialog {
+    pub note: String,
+    pub bump: BumpChoice,
+    /// What `auto` resolves to for this change.
+    pub auto: Bump,
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+/// What an editor key asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditorRequest {
+    None,
+    /// The text changed: validate (debounced) and keep the draft.
+    Changed,
+    Save {
+        manifest: Value,
+        bump: BumpChoice,
+        note: String,
+    },
+    Leave,
+    /// Discard the draft and leave.
+    Discard,
+    External,
+}
+
+pub struct EditorScreen {
+    pub recipe_id: i64,
+    pub recipe_name: String,
+    pub base_version: String,
+    pub base_manifest: Value,
+    pub area: TextArea<'static>,
+    pub problems: Vec<ManifestProblem>,
+    pub problem_index: usize,
+    /// Bumped by each edit; validation answers for older text are dropped.
+    pub generation: u64,
+    pub validated: u64,
+    pub dirty: bool,
+    /// First line and column shown.
+    pub top: usize,
+    pub left: usize,
+    pub save: Option<SaveDialog>,
+    pub confirm_leave: bool,
+    /// A draft found on disk, offered for restoring.
+    pub offer: Option<Draft>,
+    /// Typing a search; Some("") while the prompt is open.
+    pub search: Option<String>,
+    pub last_search: String,
+}
+
+impl EditorScreen {
+    pub fn new(
+        recipe_id: i64,
+        recipe_name: &str,
+        base_version: &str,
+        manifest: &Value,
+        text: Option<String>,
+    ) -> EditorScreen {
+        let pretty = crate::domain::diff::pretty(manifest);
+        let dirty = text.as_ref().is_some_and(|t| *t != pretty);
+        let body = text.unwrap_or(pretty);
+        let mut area = TextArea::new(body.lines().map(String::from).collect());
+        area.set_max_histories(1000);
+        EditorScreen {
+            recipe_id,
+            recipe_name: recipe_name.to_string(),
+            base_version: base_version.to_string(),
+            base_manifest: manifest.clone(),
+            area,
+            problems: Vec::new(),
+            problem_index: 0,
+            generation: 1,
+            validated: 0,
+            dirty,
+            top: 0,
+            left: 0,
+            save: None,
+            confirm_leave: false,
+            offer: None,
+            search: None,
+            last_search: String::new(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut t = self.area.lines().join("\n");
+        t.push('\n');
+        t
+    }
+
+    pub fn cursor(&self) -> (usize, usize) {
+        let c = self.area.cursor();
+        (c.0, c.1)
+    }
+
+    fn replace_text(&mut self, text: &str) {
+        self.area = TextArea::new(text.lines().map(String::from).collect());
+        self.area.set_max_histories(1000);
+        self.generation += 1;
+        self.dirty = true;
+    }
+
+    /// Handles a key; returns what the app must do about it.
+    pub fn on_key(&mut self, key: KeyEvent) -> EditorRequest {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(draft) = self.offer.take() {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.replace_text(&draft.text);
+                    EditorRequest::Changed
+                }
+                // Declining keeps the draft on disk until the next edit replaces it.
+                _ => EditorRequest::None,
+            };
+        }
+        if self.confirm_leave {
+            self.confirm_leave = false;
+            return match key.code {
+                KeyCode::Char('y') => EditorRequest::Discard,
+                KeyCode::Char('k') => EditorRequest::Leave,
+                _ => EditorRequest::None,
+            };
+        }
+        if self.save.is_some()
+            && key.code == KeyCode::Esc
+            && !self.save.as_ref().is_some_and(|d| d.saving)
+        {
+            self.save = None;
+            return EditorRequest::None;
+        }
+        if let Some(dialog) = &mut self.save {
+            return save_dialog_key(dialog, key, &self.area);
+        }
+        if let Some(query) = &mut self.search {
+            match key.code {
+                KeyCode::Esc => self.search = None,
+                KeyCode::Enter => {
+                    let q = std::mem::take(query);
+                    self.search = None;
+                    self.last_search = q;
+                    self.find_next();
+                }
+                KeyCode::Backspace => {
+                    query.pop();
+                }
+                KeyCode::Char(c) if !ctrl => query.push(c),
+                _ => {}
+            }
+            return EditorRequest::None;
+        }
+        match key.code {
+            KeyCode::Esc => {
+                if self.dirty {
+                    self.confirm_leave = true;
+                    EditorRequest::None
+                } else {
+                    EditorRequest::Leave
+                }
+            }
+            KeyCode::Char('s') if ctrl => self.open_save(),
+            KeyCode::Char('e') if ctrl => EditorRequest::External,
+            KeyCode::Char('n') if ctrl => {
+                self.jump_to_problem(1);
+                EditorRequest::None
+            }
+            KeyCode::Char('f') if ctrl => {
+                self.search = Some(String::new());
+                EditorRequest::None
+            }
+            KeyCode::Char('g') if ctrl => {
+                self.find_next();
+                EditorRequest::None
+            }
+            KeyCode::Enter => {
+                self.newline_with_indent();
+                self.changed()
+            }
+            KeyCode::Char(c @ ('}' | ']')) if !ctrl => {
+                self.dedent_before_close();
+                self.area.insert_char(c);
+                self.changed()
+            }
+            KeyCode::Tab => {
+                self.area.insert_str("  ");
+                self.changed()
+            }
+            _ => {
+                if self.area.input(key) {
+                    self.changed()
+                } else {
+                    EditorRequest::None
+                }
+            }
+        }
+    }
+
+    fn changed(&mut self) -> EditorRequest {
+        self.generation += 1;
+        self.dirty = true;
+        EditorRequest::Changed
+    }
+
+    fn open_save(&mut self) -> EditorRequest {
+        if self.validated != self.generation {
+            // Validate now rather than wait for the debounce.
+            return EditorRequest::Changed;
+        }
+        if !self.problems.is_empty() {
+            return EditorRequest::None;
+        }
+        let Ok(manifest) = serde_json::from_str::<Value>(&self.text()) else {
+            return EditorRequest::None;
+        };
+        self.save = Some(SaveDialog {
+            note: String::new(),
+            bump: BumpChoice::Auto,
+            auto: crate::domain::version::auto_bump(&self.base_manifest, &manifest),
+            error: None,
+            saving: false,
+        });
+        EditorRequest::None
+    }
+
+    /// Enter keeps the current line's indentation, one level more after `{` or `[`.
+    fn newline_with_indent(&mut self) {
+        let (row, col) = self.cursor();
+        let line = self.area.lines().get(row).cloned().unwrap_or_default();
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let before = line.chars().take(col).collect::<String>();
+        let opens = before.trim_end().ends_with(['{', '[']);
+        self.area.insert_newline();
+        self.area.insert_str(&indent);
+        if opens {
+            self.area.insert_str("  ");
+        }
+    }
+
+    /// Typing `}` or `]` on a line of only spaces takes one level back.
+    fn dedent_before_close(&mut self) {
+        let (row, col) = self.cursor();
+        let line = self.area.lines().get(row).cloned().unwrap_or_default();
+        let before: String = line.chars().take(col).collect();
+        if col >= 2 && before.chars().all(|c| c == ' ') {
+            self.area.delete_char();
+            self.area.delete_char();
+        }
+    }
+
+    /// Moves the cursor to the next (`step` 1) problem's place.
+    pub fn jump_to_problem(&mut self, step: usize) {
+        if self.problems.is_empty() {
+            return;
+        }
+        self.problem_index = (self.problem_index + step) % self.problems.len();
+        let p = &self.problems[self.problem_index];
+        let (row, col) = match (p.line, p.column) {
+            (Some(l), Some(c)) => (l.saturating_sub(1), c.saturating_sub(1)),
+            _ => {
+                let line =
+                    crate::domain::manifest::line_of_pointer(&self.text(), &p.at).unwrap_or(1);
+                (line.saturating_sub(1), 0)
+            }
+        };
+        self.area.move_cursor(CursorMove::Jump(
+            row.min(u16::MAX as usize) as u16,
+            col.min(u16::MAX as usize) as u16,
+        ));
+    }
+
+    fn find_next(&mut self) {
+        let q = self.last_search.to_lowercase();
+        if q.is_empty() {
+            return;
+        }
+        let (row, col) = self.cursor();
+        let lines: Vec<String> = self.area.lines().iter().map(|l| l.to_lowercase()).collect();
+        let n = lines.len();
+        for step in 0..=n {
+            let r = (row + step) % n.max(1);
+            let from = if step == 0 { col + 1 } else { 0 };
+            let hay = lines.get(r).map(String::as_str).unwrap_or_default();
+            let start = hay
+                .char_indices()
+                .nth(from)
+                .map(|(b, _)| b)
+                .unwrap_or(hay.len());
+            if let Some(found) = hay[start..].find(&q) {
+                let c = hay[..start + found].chars().count();
+                self.area.move_cursor(CursorMove::Jump(r as u16, c as u16));
+                return;
+            }
+        }
+    }
+
+    /// The validation answer for `generation`; older answers are ignored.
+    pub fn validated(&mut self, generation: u64, problems: Vec<ManifestProblem>) {
+        if generation != self.generation {
+            return;
+        }
+        self.validated = generation;
+        self.problems = problems;
+        self.problem_index = self
+            .problem_index
+            .min(self.problems.len().saturating_sub(1));
+    }
+
+    /// Keeps the cursor on screen for a view of `rows` x `cols`.
+    pub fn scroll_to_cursor(&mut self, rows: usize, cols: usize) {
+        let (row, col) = self.cursor();
+        if row < self.top {
+            self.top = row;
+        } else if rows > 0 && row >= self.top + rows {
+            self.top = row + 1 - rows;
+        }
+        if col < self.left {
+            self.left = col;
+        } else if cols > 0 && col >= self.left + cols {
+            self.left = col + 1 - cols;
+        }
+    }
+}
+
+fn save_dialog_key(
+    dialog: &mut SaveDialog,
+    key: KeyEvent,
+    area: &TextArea<'static>,
+) -> EditorRequest {
+    if dialog.saving {
+        return EditorRequest::None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Enter => {
+            let text = area.lines().join("\n");
+            match serde_json::from_str::<Value>(&text) {
+                Ok(manifest) => {
+                    dialog.saving = true;
+                    EditorRequest::Save {
+                        manifest,
+                        bump: dialog.bump,
+                        note: dialog.note.trim().to_string(),
+                    }
+                }
+                Err(e) => {
+                    dialog.error = Some(format!("{}:{}: not valid JSON", e.line(), e.column()));
+                    EditorRequest::None
+                }
+            }
+        }
+        KeyCode::Left | KeyCode::Right if !ctrl => {
+            let order = [
+                BumpChoice::Auto,
+                BumpChoice::Patch,
+                BumpChoice::Minor,
+                BumpChoice::Major,
+            ];
+            let i = order.iter().position(|b| *b == dialog.bump).unwrap_or(0);
+            let next = if key.code == KeyCode::Right {
+                (i + 1) % 4
+            } else {
+                (i + 3) % 4
+            };
+            dialog.bump = order[next];
+            EditorRequest::None
+        }
+        KeyCode::Backspace => {
+            dialog.note.pop();
+            EditorRequest::None
+        }
+        KeyCode::Char(c) if !ctrl => {
+            dialog.note.push(c);
+            EditorRequest::None
+        }
+        _ => EditorRequest::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn enter_indents_after_an_opening_bracket_and_closing_dedents() {
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
+        e.area.move_cursor(CursorMove::Jump(1, 9));
+        e.area.move_cursor(CursorMove::End);
+        e.area.insert_str(", \"b\": {");
+        e.on_key(key(KeyCode::Enter));
+        assert_eq!(e.area.lines()[2], "    ");
+        e.on_key(key(KeyCode::Char('x')));
+        e.on_key(key(KeyCode::Enter));
+        assert_eq!(e.area.lines()[3], "    ");
+        e.on_key(key(KeyCode::Char('}')));
+        assert_eq!(e.area.lines()[3], "  }");
+        assert!(e.dirty);
+    }
+
+    #[test]
+    fn stale_validation_answers_are_ignored_and_problems_jump() {
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
+        let g = e.generation;
+        e.on_key(key(KeyCode::Char('x')));
+        e.validated(g, vec![]);
+        assert_ne!(e.validated, e.generation);
+        let problem = ManifestProblem {
+            at: "2:3".into(),
+            message: "m".into(),
+            line: Some(2),
+            column: Some(3),
+        };
+        e.validated(e.generation, vec![problem]);
+        e.problem_index = 0;
+        e.jump_to_problem(0);
+        assert_eq!(e.cursor(), (1, 2));
+    }
+
+    #[test]
+    fn esc_with_changes_asks_and_k_keeps_the_draft() {
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
+        assert_eq!(e.on_key(key(KeyCode::Esc)), EditorRequest::Leave);
+        e.on_key(key(KeyCode::Char('x')));
+        assert_eq!(e.on_key(key(KeyCode::Esc)), EditorRequest::None);
+        assert!(e.confirm_leave);
+        assert_eq!(e.on_key(key(KeyCode::Char('k'))), EditorRequest::Leave);
+        e.on_key(key(KeyCode::Esc));
+        assert_eq!(e.on_key(key(KeyCode::Char('y'))), EditorRequest::Discard);
+    }
+
+    #[test]
+    fn a_valid_buffer_opens_the_save_dialog_with_its_bump() {
+        let mut e = EditorScreen::new(
+            1,
+            "r",
+            "1.0.0",
+            &json!({"a": 1}),
+            Some("{\"a\": 1, \"b\": 2}".into()),
+        );
+        e.validated(e.generation, vec![]);
+        e.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+        let dialog = e.save.as_ref().unwrap();
+        assert_eq!(dialog.auto, Bump::Minor);
+        for c in "add b".chars() {
+            e.on_key(key(KeyCode::Char(c)));
+        }
+        e.on_key(key(KeyCode::Right));
+        match e.on_key(key(KeyCode::Enter)) {
+            EditorRequest::Save {
+                manifest,
+                bump,
+                note,
+            } => {
+                assert_eq!(manifest, json!({"a": 1, "b": 2}));
+                assert_eq!(bump, BumpChoice::Patch);
+                assert_eq!(note, "add b");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

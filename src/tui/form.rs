@@ -1,0 +1,477 @@
+//! Forms: a small overlay of fields in order, Tab/Shift-Tab between them,
+//! pickers that filter as you type, inline validation, Enter on the last
+//! field or Ctrl-S to submit, Esc to cancel (asking first if something was typed).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// One choice of a picker; a disabled one is shown with why it cannot be picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub value: String,
+    pub disabled: Option<String>,
+}
+
+impl Choice {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Choice {
+        Choice {
+            label: label.into(),
+            value: value.into(),
+            disabled: None,
+        }
+    }
+}
+
+/// What a field checks as the user types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    None,
+    Required,
+    /// Empty, or a JSON object.
+    JsonObject,
+    /// Empty, or a JSON array.
+    JsonArray,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Picker {
+        choices: Vec<Choice>,
+        filter: String,
+        highlighted: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    pub kind: Kind,
+    /// Text typed, or the chosen value of a picker.
+    pub value: String,
+    pub check: Check,
+    pub error: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Field {
+    pub fn text(name: &'static str, label: &str, value: &str, check: Check) -> Field {
+        Field {
+            name,
+            label: label.into(),
+            kind: Kind::Text,
+            value: value.into(),
+            check,
+            error: None,
+            hint: None,
+        }
+    }
+
+    /// A picker starting on `selected` (a value), or on the first enabled choice.
+    pub fn picker(
+        name: &'static str,
+        label: &str,
+        choices: Vec<Choice>,
+        selected: Option<&str>,
+    ) -> Field {
+        let start = selected
+            .and_then(|s| choices.iter().position(|c| c.value == s))
+            .or_else(|| choices.iter().position(|c| c.disabled.is_none()))
+            .unwrap_or(0);
+        let value = choices
+            .get(start)
+            .filter(|c| c.disabled.is_none())
+            .map(|c| c.value.clone())
+            .unwrap_or_default();
+        Field {
+            name,
+            label: label.into(),
+            kind: Kind::Picker {
+                choices,
+                filter: String::new(),
+                highlighted: start,
+            },
+            value,
+            check: Check::Required,
+            error: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: &str) -> Field {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The picker's choices matching its filter (fuzzy: the typed letters in order).
+    pub fn visible_choices(&self) -> Vec<(usize, &Choice)> {
+        match &self.kind {
+            Kind::Picker {
+                choices, filter, ..
+            } => choices
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| fuzzy(&c.label, filter))
+                .collect(),
+            Kind::Text => vec![],
+        }
+    }
+
+    fn validate(&mut self) {
+        // A disabled choice says why it cannot be picked.
+        if let Kind::Picker {
+            choices,
+            highlighted,
+            ..
+        } = &self.kind
+            && let Some(why) = choices.get(*highlighted).and_then(|c| c.disabled.clone())
+        {
+            self.error = Some(why);
+            return;
+        }
+        let v = self.value.trim();
+        self.error = match self.check {
+            Check::None => None,
+            Check::Required if v.is_empty() => Some(match self.kind {
+                Kind::Picker { .. } => "pick one".into(),
+                Kind::Text => "required".into(),
+            }),
+            Check::Required => None,
+            Check::JsonObject | Check::JsonArray if v.is_empty() => None,
+            Check::JsonObject | Check::JsonArray => {
+                match serde_json::from_str::<serde_json::Value>(v) {
+                    Err(e) => Some(format!(
+                        "{}:{}: {}",
+                        e.line(),
+                        e.column(),
+                        strip_position(&e.to_string())
+                    )),
+                    Ok(j) if self.check == Check::JsonObject && !j.is_object() => {
+                        Some("must be a JSON object {...}".into())
+                    }
+                    Ok(j) if self.check == Check::JsonArray && !j.is_array() => {
+                        Some("must be a JSON array [...]".into())
+                    }
+                    Ok(_) => None,
+                }
+            }
+        };
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Whether the letters of `pattern` appear in `text` in order, ignoring case.
+pub fn fuzzy(text: &str, pattern: &str) -> bool {
+    let mut chars = text.chars().flat_map(char::to_lowercase);
+    pattern
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .all(|p| chars.any(|c| c == p))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form<P> {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// What submitting does.
+    pub purpose: P,
+    /// Why the last submit was refused; the typed values stay.
+    pub refusal: Option<String>,
+    /// Esc pressed with something typed: the next Esc discards, anything else resumes.
+    pub confirm_cancel: bool,
+    pub submitting: bool,
+    initial: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Continue,
+    Cancel,
+    Submit,
+}
+
+impl<P> Form<P> {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>, purpose: P) -> Form<P> {
+        let initial = fields.iter().map(|f| f.value.clone()).collect();
+        let mut form = Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            purpose,
+            refusal: None,
+            confirm_cancel: false,
+            submitting: false,
+            initial,
+        };
+        for f in &mut form.fields {
+            f.validate();
+            // No complaint before the user has typed anything.
+            if f.value.is_empty() {
+                f.error = None;
+            }
+        }
+        form
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.trim())
+            .unwrap_or_default()
+    }
+
+    /// Whether anything differs from how the form opened.
+    pub fn dirty(&self) -> bool {
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .any(|(f, v)| f.value != *v)
+    }
+
+    pub fn is_valid(&mut self) -> bool {
+        for f in &mut self.fields {
+            f.validate();
+        }
+        self.fields.iter().all(|f| f.error.is_none())
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.submitting {
+            return Outcome::Continue;
+        }
+        if self.confirm_cancel {
+            self.confirm_cancel = false;
+            return if matches!(key.code, KeyCode::Esc | KeyCode::Char('y')) {
+                Outcome::Cancel
+            } else {
+                Outcome::Continue
+            };
+        }
+        match key.code {
+            KeyCode::Esc => {
+                if self.dirty() {
+                    self.confirm_cancel = true;
+                    Outcome::Continue
+                } else {
+                    Outcome::Cancel
+                }
+            }
+            KeyCode::Char('s') if ctrl => self.try_submit(),
+            KeyCode::Tab => {
+                self.focus = (self.focus + 1) % self.fields.len().max(1);
+                Outcome::Continue
+            }
+            KeyCode::BackTab => {
+                self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
+                Outcome::Continue
+            }
+            KeyCode::Enter => {
+                if self.focus + 1 >= self.fields.len() {
+                    self.try_submit()
+                } else {
+                    self.focus += 1;
+                    Outcome::Continue
+                }
+            }
+            _ => {
+                if let Some(field) = self.fields.get_mut(self.focus) {
+                    edit_field(field, key);
+                    field.validate();
+                }
+                self.refusal = None;
+                Outcome::Continue
+            }
+        }
+    }
+
+    fn try_submit(&mut self) -> Outcome {
+        if self.is_valid() {
+            Outcome::Submit
+        } else {
+            if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
+                self.focus = i;
+            }
+            Outcome::Continue
+        }
+    }
+}
+
+fn edit_field(field: &mut Field, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match &mut field.kind {
+        Kind::Text => match key.code {
+            KeyCode::Backspace => {
+                field.value.pop();
+            }
+            KeyCode::Char('u') if ctrl => field.value.clear(),
+            KeyCode::Char(c) if !ctrl => field.value.push(c),
+            _ => {}
+        },
+        Kind::Picker {
+            choices,
+            filter,
+            highlighted,
+        } => {
+            let visible: Vec<usize> = choices
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| fuzzy(&c.label, filter))
+                .map(|(i, _)| i)
+                .collect();
+            let pos = visible.iter().position(|i| i == highlighted);
+            match key.code {
+                KeyCode::Down | KeyCode::Right => {
+                    if let Some(next) = pos
+                        .map(|p| p + 1)
+                        .and_then(|p| visible.get(p))
+                        .or(visible.first())
+                    {
+                        *highlighted = *next;
+                    }
+                }
+                KeyCode::Up | KeyCode::Left => {
+                    if let Some(prev) = pos
+                        .and_then(|p| p.checked_sub(1))
+                        .and_then(|p| visible.get(p))
+                    {
+                        *highlighted = *prev;
+                    }
+                }
+                KeyCode::Backspace => {
+                    filter.pop();
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    filter.push(c);
+                    let visible: Vec<usize> = choices
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, ch)| fuzzy(&ch.label, filter))
+                        .map(|(i, _)| i)
+                        .collect();
+                    if !visible.contains(highlighted)
+                        && let Some(first) = visible.first()
+                    {
+                        *highlighted = *first;
+                    }
+                }
+                _ => {}
+            }
+            field.value = match choices.get(*highlighted) {
+                Some(c) if c.disabled.is_none() && fuzzy(&c.label, filter) => c.value.clone(),
+                _ => String::new(),
+            };
+            field.error = choices.get(*highlighted).and_then(|c| c.disabled.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn form() -> Form<()> {
+        Form::new(
+            "t",
+            vec![
+                Field::text("name", "Name", "", Check::Required),
+                Field::picker(
+                    "version",
+                    "Version",
+                    vec![
+                        Choice::new("1.0.0", "1"),
+                        Choice {
+                            label: "1.1.0".into(),
+                            value: "2".into(),
+                            disabled: Some("not approved".into()),
+                        },
+                    ],
+                    None,
+                ),
+                Field::text("metrics", "Metrics", "", Check::JsonObject),
+            ],
+            (),
+        )
+    }
+
+    #[test]
+    fn tab_moves_and_enter_on_the_last_field_submits_only_when_valid() {
+        let mut f = form();
+        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Continue);
+        assert_eq!(f.focus, 1);
+        f.focus = 2;
+        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Continue);
+        assert_eq!(f.focus, 0, "focus jumps to the field with the error");
+        assert_eq!(f.fields[0].error.as_deref(), Some("required"));
+        f.on_key(key(KeyCode::Char('m')));
+        f.focus = 2;
+        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Submit);
+        assert_eq!(f.value("name"), "m");
+        assert_eq!(f.value("version"), "1");
+    }
+
+    #[test]
+    fn json_fields_are_checked_as_you_type() {
+        let mut f = form();
+        f.focus = 2;
+        for c in "{\"a\":".chars() {
+            f.on_key(key(KeyCode::Char(c)));
+        }
+        assert!(f.fields[2].error.as_deref().unwrap().starts_with("1:5"));
+        f.on_key(key(KeyCode::Char('1')));
+        f.on_key(key(KeyCode::Char('}')));
+        assert_eq!(f.fields[2].error, None);
+        f.fields[2].value = "[1]".into();
+        assert!(!f.is_valid());
+    }
+
+    #[test]
+    fn disabled_choices_are_visible_but_not_selectable() {
+        let mut f = form();
+        f.focus = 1;
+        f.on_key(key(KeyCode::Down));
+        assert_eq!(f.value("version"), "");
+        assert_eq!(f.fields[1].error.as_deref(), Some("not approved"));
+        f.on_key(key(KeyCode::Up));
+        assert_eq!(f.value("version"), "1");
+        // Typing filters.
+        f.on_key(key(KeyCode::Char('1')));
+        f.on_key(key(KeyCode::Char('1')));
+        assert_eq!(f.fields[1].visible_choices().len(), 1);
+    }
+
+    #[test]
+    fn esc_asks_first_only_when_something_was_typed() {
+        let mut f = form();
+        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Cancel);
+        let mut f = form();
+        f.on_key(key(KeyCode::Char('x')));
+        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Continue);
+        assert!(f.confirm_cancel);
+        assert_eq!(f.on_key(key(KeyCode::Char('n'))), Outcome::Continue);
+        assert_eq!(f.value("name"), "x");
+        f.on_key(key(KeyCode::Esc));
+        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Cancel);
+    }
+
+    #[test]
+    fn fuzzy_matches_letters_in_order() {
+        assert!(fuzzy("Pricing Optimization Baseline v1", "pob"));
+        assert!(!fuzzy("Pricing", "gp"));
+        assert!(fuzzy("anything", ""));
+    }
+}

@@ -1,0 +1,519 @@
+//! The app's forms: what each asks, the data its pickers need, and the
+//! change it submits.
+
+use super::form::{Check, Choice, Field, Form};
+use super::submit::Submission;
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
+use crate::store::{ModelQuery, NewExample, NewSnapshot, RecipeQuery, Store, StoreResult};
+use serde_json::Value;
+
+/// What submitting a form does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    CreateRecipe,
+    EditRecipe {
+        id: i64,
+    },
+    Clone {
+        parent_id: i64,
+    },
+    /// First step of registering from the Models tab: which recipe.
+    PickRecipeToRegister,
+    Register {
+        recipe_id: i64,
+    },
+    EditModel {
+        id: i64,
+    },
+    Promote {
+        id: i64,
+        name: String,
+    },
+    CreateRun,
+    UpdateRun {
+        id: i64,
+    },
+    AddSnapshot {
+        model_id: i64,
+    },
+    PutExample {
+        recipe_id: i64,
+    },
+}
+
+pub type AppForm = Form<Purpose>;
+
+/// A form to open, before its pickers' data is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormRequest {
+    CreateRecipe,
+    EditRecipe(i64),
+    Clone(i64),
+    PickRecipeToRegister,
+    Register(i64),
+    EditModel(i64),
+    Promote(i64),
+    /// Prefilled from a recipe or a model when opened from one.
+    CreateRun {
+        recipe_id: Option<i64>,
+        model_id: Option<i64>,
+    },
+    UpdateRun(i64),
+    AddSnapshot(i64),
+    PutExample(i64),
+}
+
+fn choices<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice::new(v.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Loads what a form's pickers offer and builds it.
+pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> StoreResult<AppForm> {
+    Ok(match request {
+        FormRequest::CreateRecipe => {
+            let parents = store
+                .list_recipes(&RecipeQuery {
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?
+                .items;
+            let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];
+            parent_choices.extend(
+                parents
+                    .iter()
+                    .filter(|p| p.level != RecipeLevel::Client)
+                    .map(|p| {
+                        Choice::new(
+                            format!("{} ({}, {})", p.name, p.level, p.model_family),
+                            p.id.to_string(),
+                        )
+                    }),
+            );
+            let mut parent = Field::picker("parent", "Parent", parent_choices, Some(""));
+            parent.check = Check::None;
+            Form::new(
+                "New recipe",
+                vec![
+                    Field::text("name", "Name", "", Check::Required),
+                    Field::picker("family", "Family", choices(ModelFamily::ALL), None),
+                    Field::picker("level", "Level", choices(RecipeLevel::ALL), None),
+                    parent.with_hint("industry needs a baseline parent, client an industry one"),
+                    Field::text("tags", "Tags", "", Check::None).with_hint("comma-separated"),
+                    Field::picker(
+                        "start",
+                        "Start from",
+                        vec![
+                            Choice::new("the family's baseline (or the parent)", "baseline"),
+                            Choice::new("an empty skeleton", "empty"),
+                        ],
+                        None,
+                    ),
+                ],
+                Purpose::CreateRecipe,
+            )
+        }
+        FormRequest::EditRecipe(id) => {
+            let r = store.recipe(id).await?;
+            Form::new(
+                format!("Rename or retag '{}'", r.name),
+                vec![
+                    Field::text("name", "Name", &r.name, Check::Required),
+                    Field::text("tags", "Tags", &r.tags.join(", "), Check::None)
+                        .with_hint("comma-separated"),
+                ],
+                Purpose::EditRecipe { id },
+            )
+        }
+        FormRequest::Clone(parent_id) => {
+            let p = store.recipe(parent_id).await?;
+            let level = p
+                .level
+                .child_level()
+                .map(|l| l.to_string())
+                .unwrap_or("-".into());
+            Form::new(
+                format!("Clone '{}' into a new {level} recipe", p.name),
+                vec![
+                    Field::text("name", "Name", "", Check::Required).with_hint(&format!(
+                        "pinned to {} {}",
+                        p.name,
+                        p.approved_version.or(p.latest_version).unwrap_or_default()
+                    )),
+                ],
+                Purpose::Clone { parent_id },
+            )
+        }
+        FormRequest::PickRecipeToRegister => {
+            let recipes = store
+                .list_recipes(&RecipeQuery {
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?
+                .items;
+            let list = recipes
+                .iter()
+                .map(|r| Choice {
+                    label: format!(
+                        "{} ({})",
+                        r.name,
+                        r.approved_version
+                            .clone()
+                            .map(|v| format!("approved {v}"))
+                            .unwrap_or("no approved version".into())
+                    ),
+                    value: r.id.to_string(),
+                    disabled: r
+                        .approved_version
+                        .is_none()
+                        .then(|| "no approved version: approve one first".to_string()),
+                })
+                .collect();
+            Form::new(
+                "Register a model: which recipe?",
+                vec![Field::picker("recipe", "Recipe", list, None).with_hint("type to filter")],
+                Purpose::PickRecipeToRegister,
+            )
+        }
+        FormRequest::Register(recipe_id) => {
+            let r = store.recipe(recipe_id).await?;
+            let versions = store.versions(recipe_id).await?;
+            let list = versions
+                .iter()
+                .map(|v| Choice {
+                    label: format!(
+                        "{} {}",
+                        v.version_number,
+                        if v.is_approved() { "approved" } else { "draft" }
+                    ),
+                    value: v.version_number.clone(),
+                    disabled: (!v.is_approved()).then(|| {
+                        format!(
+                            "{} is not approved: models come from approved versions",
+                            v.version_number
+                        )
+                    }),
+                })
+                .collect();
+            Form::new(
+                format!("Register a model from '{}'", r.name),
+                vec![
+                    Field::picker("version", "Version", list, r.approved_version.as_deref()),
+                    Field::text("name", "Model name", "", Check::Required),
+                    Field::text("owner", "Owner", user, Check::Required),
+                ],
+                Purpose::Register { recipe_id },
+            )
+        }
+        FormRequest::EditModel(id) => {
+            let m = store.model(id).await?;
+            Form::new(
+                format!("Model '{}'", m.name),
+                vec![
+                    Field::text("name", "Name", &m.name, Check::Required),
+                    Field::text("owner", "Owner", &m.owner, Check::Required),
+                ],
+                Purpose::EditModel { id },
+            )
+        }
+        FormRequest::Promote(id) => {
+            let m = store.model(id).await?;
+            // The allowed moves first, forward before back; the rest shown with why not.
+            let mut next: Vec<Choice> = m
+                .status
+                .next()
+                .iter()
+                .map(|s| Choice::new(s.to_string(), s.to_string()))
+                .collect();
+            next.extend(
+                ModelStatus::ALL
+                    .iter()
+                    .filter(|s| **s != m.status && !m.status.next().contains(s))
+                    .map(|s| Choice {
+                        label: s.to_string(),
+                        value: s.to_string(),
+                        disabled: m.status.check_transition(*s).err().map(|e| e.to_string()),
+                    }),
+            );
+            Form::new(
+                format!("Move '{}' from {}", m.name, m.status),
+                vec![
+                    Field::picker("status", "To", next, None)
+                        .with_hint("only the allowed moves can be picked"),
+                ],
+                Purpose::Promote { id, name: m.name },
+            )
+        }
+        FormRequest::CreateRun {
+            recipe_id,
+            model_id,
+        } => {
+            let recipes = store
+                .list_recipes(&RecipeQuery {
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?
+                .items;
+            let models = store
+                .list_models(&ModelQuery {
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await?
+                .items;
+            let recipe_choices = recipes
+                .iter()
+                .map(|r| {
+                    Choice::new(
+                        format!(
+                            "{} (latest {})",
+                            r.name,
+                            r.latest_version.clone().unwrap_or_default()
+                        ),
+                        r.id.to_string(),
+                    )
+                })
+                .collect();
+            let mut model_choices = vec![Choice::new("(no model)", "")];
+            model_choices.extend(
+                models
+                    .iter()
+                    .filter(|m| recipe_id.is_none_or(|r| m.recipe_id == r))
+                    .map(|m| {
+                        Choice::new(
+                            format!("{} ({} {})", m.name, m.recipe_name, m.recipe_version),
+                            m.id.to_string(),
+                        )
+                    }),
+            );
+            let preset_recipe =
+                recipe_id
+                    .or(model_id
+                        .and_then(|id| models.iter().find(|m| m.id == id).map(|m| m.recipe_id)));
+            let mut model = Field::picker(
+                "model",
+                "Model",
+                model_choices,
+                Some(&model_id.map(|m| m.to_string()).unwrap_or_default()),
+            );
+            model.check = Check::None;
+            Form::new(
+                "New run",
+                vec![
+                    Field::picker(
+                        "recipe",
+                        "Recipe",
+                        recipe_choices,
+                        preset_recipe.map(|r| r.to_string()).as_deref(),
+                    ),
+                    Field::text("version", "Version", "", Check::None)
+                        .with_hint("blank: the model's version, else the recipe's latest"),
+                    model,
+                    Field::picker("type", "Type", choices(RunType::ALL), None),
+                ],
+                Purpose::CreateRun,
+            )
+        }
+        FormRequest::UpdateRun(id) => {
+            let r = store.run(id).await?;
+            let mut statuses = vec![Choice::new(format!("(keep {})", r.status), "")];
+            statuses.extend(
+                RunStatus::ALL
+                    .iter()
+                    .filter(|s| **s != r.status)
+                    .map(|s| Choice {
+                        label: s.to_string(),
+                        value: s.to_string(),
+                        disabled: r.status.check_transition(*s).err().map(|e| e.to_string()),
+                    }),
+            );
+            let mut status = Field::picker("status", "Status", statuses, Some(""));
+            status.check = Check::None;
+            Form::new(
+                format!("Run {} ({})", r.id, r.status),
+                vec![
+                    status,
+                    Field::text("metrics", "Metrics", "", Check::JsonObject)
+                        .with_hint("JSON object merged into the metrics, e.g. {\"mape\": 0.1}"),
+                    Field::text("artifacts", "Artifacts", "", Check::JsonObject)
+                        .with_hint("JSON object, e.g. {\"model\": \"s3://...\"}"),
+                    Field::text("log", "Append to log", "", Check::None),
+                ],
+                Purpose::UpdateRun { id },
+            )
+        }
+        FormRequest::AddSnapshot(model_id) => {
+            let m = store.model(model_id).await?;
+            Form::new(
+                format!("Snapshot of '{}'", m.name),
+                vec![
+                    Field::text("performance", "Performance", "", Check::JsonObject)
+                        .with_hint("{\"mape\": 0.11}"),
+                    Field::text("drift", "Drift", "", Check::JsonObject)
+                        .with_hint("{\"price\": {\"psi\": 0.05}}"),
+                    Field::text("freshness", "Freshness", "", Check::JsonObject)
+                        .with_hint("{\"staleness_hours\": 4, \"max_staleness_hours\": 36}"),
+                ],
+                Purpose::AddSnapshot { model_id },
+            )
+        }
+        FormRequest::PutExample(recipe_id) => {
+            let r = store.recipe(recipe_id).await?;
+            let current = store.example(recipe_id).await?;
+            let show = |v: Option<&Value>| v.map(|v| v.to_string()).unwrap_or_default();
+            Form::new(
+                format!("Synthetic example of '{}'", r.name),
+                vec![
+                    Field::text(
+                        "schema",
+                        "Dataset schema",
+                        &show(current.as_ref().map(|e| &e.dataset_schema_json)),
+                        Check::JsonObject,
+                    )
+                    .with_hint("{\"columns\": [{\"name\": ..., \"type\": ...}]}"),
+                    Field::text(
+                        "rows",
+                        "Sample rows",
+                        &show(current.as_ref().map(|e| &e.sample_rows_json)),
+                        Check::JsonArray,
+                    )
+                    .with_hint("[{...}, ...]"),
+                    Field::text(
+                        "run",
+                        "Example run",
+                        &show(current.as_ref().map(|e| &e.example_run_json)),
+                        Check::JsonObject,
+                    ),
+                ],
+                Purpose::PutExample { recipe_id },
+            )
+        }
+    })
+}
+
+fn json_or_empty(text: &str, empty: Value) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Ok(empty);
+    }
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+fn id(text: &str, what: &str) -> Result<i64, String> {
+    text.parse().map_err(|_| format!("pick a {what}"))
+}
+
+fn tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// What a filled-in form submits; `Err` says what to fix.
+pub enum Next {
+    Submit(Submission),
+    /// Open another form (a two-step flow).
+    Open(FormRequest),
+    /// Ask before a destructive change.
+    Confirm(String, Submission),
+}
+
+pub fn submission(form: &AppForm) -> Result<Next, String> {
+    let v = |name: &str| form.value(name).to_string();
+    Ok(match &form.purpose {
+        Purpose::CreateRecipe => Next::Submit(Submission::CreateRecipe {
+            name: v("name"),
+            family: v("family")
+                .parse()
+                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+            level: v("level")
+                .parse()
+                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+            parent_id: v("parent").parse().ok(),
+            tags: tags(&v("tags")),
+            from_baseline: v("start") != "empty",
+        }),
+        Purpose::EditRecipe { id } => Next::Submit(Submission::UpdateRecipe {
+            id: *id,
+            name: v("name"),
+            tags: tags(&v("tags")),
+        }),
+        Purpose::Clone { parent_id } => Next::Submit(Submission::CloneRecipe {
+            parent_id: *parent_id,
+            name: v("name"),
+        }),
+        Purpose::PickRecipeToRegister => {
+            Next::Open(FormRequest::Register(id(&v("recipe"), "recipe")?))
+        }
+        Purpose::Register { recipe_id } => Next::Submit(Submission::RegisterModel {
+            recipe_id: *recipe_id,
+            version: v("version"),
+            name: v("name"),
+            owner: v("owner"),
+        }),
+        Purpose::EditModel { id } => Next::Submit(Submission::UpdateModel {
+            id: *id,
+            name: v("name"),
+            owner: v("owner"),
+        }),
+        Purpose::Promote { id, name } => {
+            let to: ModelStatus = v("status")
+                .parse()
+                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?;
+            let submit = Submission::Promote { id: *id, to };
+            if to == ModelStatus::Retired {
+                Next::Confirm(
+                    format!("Retire '{name}'? Retired is final: it cannot run or move again."),
+                    submit,
+                )
+            } else {
+                Next::Submit(submit)
+            }
+        }
+        Purpose::CreateRun => Next::Submit(Submission::CreateRun {
+            recipe_id: id(&v("recipe"), "recipe")?,
+            version: Some(v("version")).filter(|s| !s.is_empty()),
+            model_id: v("model").parse().ok(),
+            run_type: v("type")
+                .parse()
+                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+        }),
+        Purpose::UpdateRun { id } => Next::Submit(Submission::UpdateRun {
+            id: *id,
+            status: v("status").parse().ok(),
+            metrics: Some(v("metrics"))
+                .filter(|s| !s.is_empty())
+                .map(|s| json_or_empty(&s, Value::Null))
+                .transpose()?,
+            artifacts: Some(v("artifacts"))
+                .filter(|s| !s.is_empty())
+                .map(|s| json_or_empty(&s, Value::Null))
+                .transpose()?,
+            append_log: Some(v("log")).filter(|s| !s.is_empty()),
+        }),
+        Purpose::AddSnapshot { model_id } => Next::Submit(Submission::AddSnapshot {
+            model_id: *model_id,
+            snapshot: NewSnapshot {
+                captured_at: crate::store::now(),
+                performance: json_or_empty(&v("performance"), serde_json::json!({}))?,
+                drift: json_or_empty(&v("drift"), serde_json::json!({}))?,
+                freshness: json_or_empty(&v("freshness"), serde_json::json!({}))?,
+                alerts: serde_json::json!([]),
+            },
+        }),
+        Purpose::PutExample { recipe_id } => Next::Submit(Submission::PutExample {
+            recipe_id: *recipe_id,
+            example: NewExample {
+                dataset_schema: json_or_empty(&v("schema"), serde_json::json!({}))?,
+                sample_rows: json_or_empty(&v("rows"), serde_json::json!([]))?,
+                example_run: json_or_empty(&v("run"), serde_json::json!({}))?,
+            },
+        }),
+    })
+}

@@ -1,0 +1,411 @@
+//! Changes the app asks the store to make, as data, and doing them. The same
+//! store calls as the CLI, so the same checks and the same messages.
+
+use super::state::Tab;
+use crate::domain::version::BumpChoice;
+use crate::domain::{ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use crate::store::ops::{RebasePreview, apply_rebase, clone_recipe};
+use crate::store::{
+    CommitOutcome, Governance, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot,
+    NewVersion, RecipeChanges, RunChanges, Store, StoreResult,
+};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    CreateRecipe {
+        name: String,
+        family: crate::domain::ModelFamily,
+        level: RecipeLevel,
+        parent_id: Option<i64>,
+        tags: Vec<String>,
+        from_baseline: bool,
+    },
+    UpdateRecipe {
+        id: i64,
+        name: String,
+        tags: Vec<String>,
+    },
+    CloneRecipe {
+        parent_id: i64,
+        name: String,
+    },
+    SetRecipeStatus {
+        id: i64,
+        to: RecipeStatus,
+    },
+    DeleteRecipe {
+        id: i64,
+    },
+    Commit {
+        recipe_id: i64,
+        manifest: Value,
+        bump: BumpChoice,
+        note: String,
+    },
+    Approve {
+        recipe_id: i64,
+        version: String,
+    },
+    Rebase {
+        recipe_id: i64,
+        preview: Box<RebasePreview>,
+    },
+    PutExample {
+        recipe_id: i64,
+        example: NewExample,
+    },
+    RegisterModel {
+        recipe_id: i64,
+        version: String,
+        name: String,
+        owner: String,
+    },
+    UpdateModel {
+        id: i64,
+        name: String,
+        owner: String,
+    },
+    Promote {
+        id: i64,
+        to: ModelStatus,
+    },
+    CreateRun {
+        recipe_id: i64,
+        version: Option<String>,
+        model_id: Option<i64>,
+        run_type: RunType,
+    },
+    UpdateRun {
+        id: i64,
+        status: Option<RunStatus>,
+        metrics: Option<Value>,
+        artifacts: Option<Value>,
+        append_log: Option<String>,
+    },
+    AddSnapshot {
+        model_id: i64,
+        snapshot: NewSnapshot,
+    },
+}
+
+/// Where to go after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Recipe(i64),
+    Model(i64),
+    Run(i64),
+    /// Stay, refreshing what is shown.
+    Stay,
+    /// Back to the library (after a delete).
+    Library,
+}
+
+/// What a change did, for the status line and the screens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Done {
+    pub message: String,
+    pub target: Target,
+    /// The library tab whose list changed, with the row to select.
+    pub tab: Tab,
+    pub select_id: Option<i64>,
+}
+
+pub async fn perform(
+    store: &dyn Store,
+    submission: Submission,
+    actor: &str,
+    governance: Governance,
+) -> StoreResult<Done> {
+    Ok(match submission {
+        Submission::CreateRecipe {
+            name,
+            family,
+            level,
+            parent_id,
+            tags,
+            from_baseline,
+        } => {
+            let manifest =
+                starting_manifest(store, &name, family, parent_id, from_baseline).await?;
+            let r = store
+                .create_recipe(
+                    NewRecipe {
+                        name,
+                        model_family: family,
+                        level,
+                        parent_id,
+                        tags,
+                        manifest,
+                        change_note: "Created in the app".into(),
+                        approved: false,
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!("created recipe '{}' 1.0.0", r.name),
+                Target::Recipe(r.id),
+                Tab::Recipes,
+                r.id,
+            )
+        }
+        Submission::UpdateRecipe { id, name, tags } => {
+            let r = store
+                .update_recipe(
+                    id,
+                    RecipeChanges {
+                        name: Some(name),
+                        tags: Some(tags),
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!("updated recipe '{}'", r.name),
+                Target::Stay,
+                Tab::Recipes,
+                r.id,
+            )
+        }
+        Submission::CloneRecipe { parent_id, name } => {
+            let parent = store.recipe(parent_id).await?;
+            let r = clone_recipe(store, &parent, &name, None, None, actor).await?;
+            done(
+                format!("cloned '{}' as '{}' ({})", parent.name, r.name, r.level),
+                Target::Recipe(r.id),
+                Tab::Recipes,
+                r.id,
+            )
+        }
+        Submission::SetRecipeStatus { id, to } => {
+            let r = store.set_recipe_status(id, to, actor).await?;
+            let verb = if to == RecipeStatus::Archived {
+                "archived"
+            } else {
+                "restored"
+            };
+            done(
+                format!("{verb} recipe '{}'", r.name),
+                Target::Stay,
+                Tab::Recipes,
+                r.id,
+            )
+        }
+        Submission::DeleteRecipe { id } => {
+            let r = store.recipe(id).await?;
+            store.delete_recipe(id, actor).await?;
+            Done {
+                message: format!("deleted recipe '{}'", r.name),
+                target: Target::Library,
+                tab: Tab::Recipes,
+                select_id: None,
+            }
+        }
+        Submission::Commit {
+            recipe_id,
+            manifest,
+            bump,
+            note,
+        } => {
+            let outcome = store
+                .commit_version(
+                    NewVersion {
+                        recipe_id,
+                        manifest,
+                        bump,
+                        change_note: note,
+                        parent_version_id: None,
+                    },
+                    actor,
+                )
+                .await?;
+            commit_done(outcome, recipe_id)
+        }
+        Submission::Approve { recipe_id, version } => {
+            let v = store
+                .approve_version(recipe_id, Some(&version), governance, actor)
+                .await?;
+            done(
+                format!("approved {} (by {actor})", v.version_number),
+                Target::Stay,
+                Tab::Recipes,
+                recipe_id,
+            )
+        }
+        Submission::Rebase { recipe_id, preview } => {
+            let recipe = store.recipe(recipe_id).await?;
+            commit_done(
+                apply_rebase(store, &recipe, &preview, actor).await?,
+                recipe_id,
+            )
+        }
+        Submission::PutExample { recipe_id, example } => {
+            store.put_example(recipe_id, example, actor).await?;
+            done(
+                "saved the synthetic example".into(),
+                Target::Stay,
+                Tab::Recipes,
+                recipe_id,
+            )
+        }
+        Submission::RegisterModel {
+            recipe_id,
+            version,
+            name,
+            owner,
+        } => {
+            let m = store
+                .register_model(
+                    NewModel {
+                        name,
+                        recipe_id,
+                        version: Some(version),
+                        owner,
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!(
+                    "registered model '{}' from {} {} (draft)",
+                    m.name, m.recipe_name, m.recipe_version
+                ),
+                Target::Model(m.id),
+                Tab::Models,
+                m.id,
+            )
+        }
+        Submission::UpdateModel { id, name, owner } => {
+            let m = store
+                .update_model(
+                    id,
+                    ModelChanges {
+                        name: Some(name),
+                        owner: Some(owner),
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!("updated model '{}' (owner {})", m.name, m.owner),
+                Target::Stay,
+                Tab::Models,
+                m.id,
+            )
+        }
+        Submission::Promote { id, to } => {
+            let before = store.model(id).await?;
+            let m = store.set_model_status(id, to, actor).await?;
+            done(
+                format!("model '{}': {} → {}", m.name, before.status, m.status),
+                Target::Stay,
+                Tab::Models,
+                m.id,
+            )
+        }
+        Submission::CreateRun {
+            recipe_id,
+            version,
+            model_id,
+            run_type,
+        } => {
+            let r = store
+                .create_run(
+                    NewRun {
+                        recipe_id,
+                        version,
+                        model_id,
+                        run_type,
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!("created run {} ({}, queued)", r.id, r.run_type),
+                Target::Run(r.id),
+                Tab::Runs,
+                r.id,
+            )
+        }
+        Submission::UpdateRun {
+            id,
+            status,
+            metrics,
+            artifacts,
+            append_log,
+        } => {
+            let r = store
+                .update_run(
+                    id,
+                    RunChanges {
+                        status,
+                        metrics,
+                        artifacts,
+                        append_log,
+                    },
+                    actor,
+                )
+                .await?;
+            done(
+                format!("updated run {} ({})", r.id, r.status),
+                Target::Stay,
+                Tab::Runs,
+                r.id,
+            )
+        }
+        Submission::AddSnapshot { model_id, snapshot } => {
+            let s = store.add_snapshot(model_id, snapshot, actor).await?;
+            done(
+                format!("added snapshot {}", s.id),
+                Target::Stay,
+                Tab::Monitoring,
+                model_id,
+            )
+        }
+    })
+}
+
+fn done(message: String, target: Target, tab: Tab, id: i64) -> Done {
+    Done {
+        message,
+        target,
+        tab,
+        select_id: Some(id),
+    }
+}
+
+fn commit_done(outcome: CommitOutcome, recipe_id: i64) -> Done {
+    let message = match &outcome {
+        CommitOutcome::Created { version } => format!(
+            "saved version {} ({} bump)",
+            version.version_number, version.bump
+        ),
+        CommitOutcome::Unchanged { version } => format!(
+            "no change: identical to {}; nothing was saved",
+            version.version_number
+        ),
+    };
+    done(message, Target::Recipe(recipe_id), Tab::Recipes, recipe_id)
+}
+
+/// A new recipe starts from its parent's manifest, the family's baseline, or a
+/// minimal valid skeleton, with its own name written in.
+async fn starting_manifest(
+    store: &dyn Store,
+    name: &str,
+    family: crate::domain::ModelFamily,
+    parent_id: Option<i64>,
+    from_baseline: bool,
+) -> StoreResult<Value> {
+    let mut manifest: Value = match parent_id {
+        Some(p) => store.version(p, None).await?.manifest_json,
+        None if from_baseline => serde_json::from_str(crate::seed::baseline_manifest_text(family))
+            .map_err(|e| crate::store::StoreError::refused(format!("baseline manifest: {e}")))?,
+        None => crate::domain::manifest::skeleton(family),
+    };
+    if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("name".into(), Value::String(name.trim().to_string()));
+    }
+    Ok(manifest)
+}

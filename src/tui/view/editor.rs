@@ -1,0 +1,280 @@
+//! The manifest editor: numbered, JSON-coloured lines with a cursor, the
+//! problems panel, and its dialogs.
+
+use super::centered;
+use crate::domain::version::BumpChoice;
+use crate::text::sanitize;
+use crate::tui::editor::EditorScreen;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn render(e: &mut EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let problems_height = if e.problems.is_empty() {
+        1
+    } else {
+        (e.problems.len() as u16 + 1).min(area.height / 3).max(2)
+    };
+    let [title, text, problems] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(problems_height),
+    ])
+    .areas(area);
+    let state = if e.validated != e.generation {
+        Span::styled("checking…", theme.dim)
+    } else if e.problems.is_empty() {
+        Span::styled("valid", theme.good)
+    } else {
+        Span::styled(format!("{} problem(s)", e.problems.len()), theme.bad)
+    };
+    let (row, col) = e.cursor();
+    let head = Line::from(vec![
+        Span::styled(
+            format!(
+                " {} · editing {} ",
+                sanitize(&e.recipe_name),
+                e.base_version
+            ),
+            theme.title,
+        ),
+        Span::styled(
+            if e.dirty {
+                "· modified "
+            } else {
+                "· unchanged "
+            },
+            if e.dirty { theme.warn } else { theme.dim },
+        ),
+        Span::raw("· "),
+        state,
+        Span::styled(format!(" · {}:{}", row + 1, col + 1), theme.dim),
+    ]);
+    frame.render_widget(Paragraph::new(head), title);
+
+    let gutter = 5usize;
+    let rows = text.height as usize;
+    let cols = (text.width as usize).saturating_sub(gutter + 1);
+    e.scroll_to_cursor(rows, cols);
+    let problem_lines: Vec<usize> = e.problems.iter().filter_map(|p| p.line).collect();
+    let lines: Vec<Line> = e
+        .area
+        .lines()
+        .iter()
+        .enumerate()
+        .skip(e.top)
+        .take(rows)
+        .map(|(i, l)| {
+            let number_style = if problem_lines.contains(&(i + 1)) {
+                theme.bad
+            } else {
+                theme.dim
+            };
+            let mut spans = vec![Span::styled(format!("{:>4} ", i + 1), number_style)];
+            spans.extend(colour_json(
+                l,
+                e.left,
+                cols,
+                theme,
+                (i == row).then_some(col),
+            ));
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), text);
+
+    let mut plines = Vec::new();
+    if e.problems.is_empty() {
+        plines.push(Line::styled(" ctrl-s save · ctrl-f find · ctrl-g again · ctrl-u undo · ctrl-r redo · ctrl-e $EDITOR · esc leave", theme.dim));
+    } else {
+        plines.push(Line::styled(
+            " problems (ctrl-n jumps to the next; save is blocked until they are fixed)",
+            theme.bad,
+        ));
+        for (i, p) in e.problems.iter().enumerate() {
+            let style = if i == e.problem_index {
+                theme.selected
+            } else {
+                theme.text
+            };
+            plines.push(Line::styled(
+                format!("  {}", sanitize(&p.to_string())),
+                style,
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(plines), problems);
+    render_dialogs(e, theme, frame, area);
+}
+
+/// One line coloured as JSON: keys, strings, numbers, literals, punctuation;
+/// the cursor cell reversed.
+fn colour_json(
+    line: &str,
+    left: usize,
+    width: usize,
+    theme: &Theme,
+    cursor: Option<usize>,
+) -> Vec<Span<'static>> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut styles = vec![theme.text; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                let start = i;
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = (i + 1).min(chars.len());
+                let is_key = chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&':');
+                let style = if is_key { theme.accent } else { theme.good };
+                styles[start..end].iter_mut().for_each(|s| *s = style);
+                i = end;
+            }
+            c if c.is_ascii_digit() || c == '-' => {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | '-' | '+'))
+                {
+                    styles[i] = theme.warn;
+                    i += 1;
+                }
+            }
+            't' | 'f' | 'n' => {
+                while i < chars.len() && chars[i].is_ascii_alphabetic() {
+                    styles[i] = theme.info;
+                    i += 1;
+                }
+            }
+            '{' | '}' | '[' | ']' | ':' | ',' => {
+                styles[i] = theme.dim;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut spans = Vec::new();
+    for (i, c) in chars.iter().enumerate().skip(left).take(width) {
+        let mut style = styles[i];
+        if cursor == Some(i) {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        let text = sanitize(&c.to_string());
+        spans.push(Span::styled(text, style));
+    }
+    if let Some(c) = cursor
+        && c >= chars.len()
+        && c >= left
+    {
+        spans.push(Span::styled(
+            " ",
+            Style::default().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    spans
+}
+
+fn render_dialogs(e: &EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let dialog = |frame: &mut Frame, title: &str, lines: Vec<Line<'static>>| {
+        let rect = centered(area, 64, lines.len() as u16 + 2);
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.accent)
+            .title(format!(" {title} "));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            rect,
+        );
+    };
+    if let Some(d) = &e.offer {
+        dialog(
+            frame,
+            "draft found",
+            vec![
+                Line::raw(format!(
+                    " An unsaved draft of this manifest from {} (on {}).",
+                    d.saved_at.format("%Y-%m-%d %H:%M"),
+                    d.base_version
+                )),
+                Line::styled(
+                    " y restore it · any other key start from the saved version",
+                    theme.key,
+                ),
+            ],
+        );
+    } else if e.confirm_leave {
+        dialog(
+            frame,
+            "unsaved changes",
+            vec![
+                Line::raw(" Leave the editor with unsaved changes?"),
+                Line::styled(
+                    " k keep them as a draft and leave · y discard them · any other key stay",
+                    theme.key,
+                ),
+            ],
+        );
+    } else if let Some(d) = &e.save {
+        let bumps = [
+            BumpChoice::Auto,
+            BumpChoice::Patch,
+            BumpChoice::Minor,
+            BumpChoice::Major,
+        ]
+        .iter()
+        .map(|b| {
+            let label = match b {
+                BumpChoice::Auto => format!("auto ({})", d.auto),
+                BumpChoice::Patch => "patch".into(),
+                BumpChoice::Minor => "minor".into(),
+                BumpChoice::Major => "major".into(),
+            };
+            Span::styled(
+                format!(" {label} "),
+                if *b == d.bump {
+                    theme.tab_active
+                } else {
+                    theme.tab_inactive
+                },
+            )
+        })
+        .collect::<Vec<_>>();
+        let mut lines = vec![
+            Line::raw(" Save as a new version of this recipe."),
+            Line::from(vec![
+                Span::styled(" note: ", theme.key),
+                Span::raw(sanitize(&d.note)),
+                Span::styled("█", theme.accent),
+            ]),
+            Line::from([vec![Span::styled(" bump: ", theme.key)], bumps].concat()),
+            Line::styled(" enter save · ←→ bump · esc back to editing", theme.dim),
+        ];
+        if d.saving {
+            lines.push(Line::styled(" saving…", theme.dim));
+        }
+        if let Some(err) = &d.error {
+            lines.push(Line::styled(format!(" {}", sanitize(err)), theme.bad));
+        }
+        dialog(frame, "save", lines);
+    } else if let Some(q) = &e.search {
+        dialog(
+            frame,
+            "find",
+            vec![Line::from(vec![
+                Span::styled(" find: ", theme.key),
+                Span::raw(sanitize(q)),
+                Span::styled("█", theme.accent),
+            ])],
+        );
+    }
+}
