@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 struct Tmux {
     socket: String,
-    dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
+    url: String,
+    name: String,
 }
 
 /// tmux is needed; on a machine without it the test says so and passes,
@@ -25,14 +27,14 @@ fn tmux_available() -> bool {
 }
 
 impl Tmux {
-    /// Seeds a database (with demo content) and starts nexml on it at 120x40.
+    /// Seeds a database (with demo content) and starts nexml on it.
     fn start(name: &str, width: u16, height: u16) -> Tmux {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
         let url = format!("sqlite://{}/e2e.db", dir.path().display());
-        let bin = env!("CARGO_BIN_EXE_nexml");
-        let seeded = Command::new(bin)
+        let seeded = Command::new(env!("CARGO_BIN_EXE_nexml"))
             .args(["--database-url", &url, "--seed", "--demo"])
             .env("HOME", dir.path())
+            .env_remove("XDG_STATE_HOME")
             .output()
             .unwrap();
         assert!(
@@ -40,16 +42,49 @@ impl Tmux {
             "{}",
             String::from_utf8_lossy(&seeded.stderr)
         );
+        Tmux::launch(name, width, height, dir, url)
+    }
+
+    /// Starts nexml again on the same database and home (state, drafts).
+    fn restart(&self, name: &str) -> Tmux {
+        Tmux::launch(name, 100, 30, self.dir.clone(), self.url.clone())
+    }
+
+    /// nexml's CLI on this test's database.
+    fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_nexml"))
+            .args(["--database-url", &self.url])
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn launch(
+        name: &str,
+        width: u16,
+        height: u16,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        url: String,
+    ) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_nexml");
         let socket = format!("nexml-e2e-{}-{name}", std::process::id());
-        let pidfile = dir.path().join("pid");
+        let pidfile = dir.path().join(format!("pid-{name}"));
         // After nexml exits, show its exit status and whether the terminal is
         // back in canonical (cooked) mode, then wait to be read.
         let script = format!(
-            "echo $$ > {pid}; HOME={home} NEXML_USER=e2e {bin} --database-url '{url}'; rc=$?; \
+            "echo $$ > {pid}; unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME; HOME={home} NEXML_USER=e2e {bin} --database-url '{url}'; rc=$?; \
              echo \"[exited rc=$rc]\"; stty -a | grep -o -- '-\\?icanon' | sed 's/^/[mode /;s/$/]/'; sleep 60",
             pid = pidfile.display(),
             home = dir.path().display(),
         );
+        let (w, h) = (width.to_string(), height.to_string());
         let status = Command::new("tmux")
             .args([
                 "-L",
@@ -57,9 +92,9 @@ impl Tmux {
                 "new-session",
                 "-d",
                 "-x",
-                &width.to_string(),
+                &w,
                 "-y",
-                &height.to_string(),
+                &h,
                 "sh",
                 "-c",
                 &script,
@@ -67,7 +102,12 @@ impl Tmux {
             .status()
             .unwrap();
         assert!(status.success());
-        let t = Tmux { socket, dir };
+        let t = Tmux {
+            socket,
+            dir,
+            url,
+            name: name.to_string(),
+        };
         t.wait_for("Recipes");
         t
     }
@@ -130,7 +170,7 @@ impl Tmux {
     }
 
     fn shell_pid(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("pid"))
+        std::fs::read_to_string(self.dir.path().join(format!("pid-{}", self.name)))
             .unwrap()
             .trim()
             .to_string()
@@ -246,4 +286,133 @@ fn small_and_resized_terminals_reflow() {
     t.wait_for("Pricing Optimization Baseline v1");
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
+}
+
+/// The original's Scenario 1 with the keyboard alone: clone the pricing
+/// baseline, edit its manifest, save a version, approve it, register a
+/// model, promote it to production.
+#[test]
+fn scenario_one_keyboard_only() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("scenario1", 80, 24);
+    t.keys(&["/"]);
+    t.text("pricing opt");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["c"]);
+    t.wait_for("Clone 'Pricing");
+    t.text("Retail Dynamic Pricing v1");
+    t.keys(&["Enter"]);
+    t.wait_for("cloned");
+    t.keys(&["e"]);
+    t.wait_for("editing 1.0.0");
+    t.keys(&["C-f"]);
+    t.text("general");
+    t.keys(&[
+        "Enter", "Delete", "Delete", "Delete", "Delete", "Delete", "Delete", "Delete",
+    ]);
+    t.text("retail");
+    t.wait_for("\"industry\": \"retail\"");
+    t.wait_for("· valid");
+    t.keys(&["C-s"]);
+    t.wait_for("Save as a new version");
+    t.text("retail industry");
+    t.keys(&["Enter"]);
+    t.wait_for("saved version 1.0.1");
+    t.keys(&["a"]);
+    t.wait_for("Approve version 1.0.1");
+    t.keys(&["y"]);
+    t.wait_for("approved 1.0.1");
+    t.keys(&["r"]);
+    t.wait_for("Register a model");
+    t.keys(&["Enter"]);
+    t.text("retail-pricing");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("registered model 'retail-pricing'");
+    t.keys(&["p"]);
+    t.wait_for("from draft");
+    t.keys(&["Enter"]);
+    t.wait_for("draft → staging");
+    t.keys(&["p"]);
+    t.wait_for("from staging");
+    t.keys(&["Enter"]);
+    t.wait_for("staging → production");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+    let shown = t.cli(&["model", "show", "retail-pricing", "--json"]);
+    let model: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(model["status"], "production");
+    assert_eq!(model["recipe_version"], "1.0.1");
+}
+
+/// The original's Scenario 3: create a run, see it queued, mark it running
+/// then succeeded with metrics, and read the metrics.
+#[test]
+fn scenario_three_keyboard_only() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("scenario3", 80, 24);
+    t.keys(&["3", "n"]);
+    t.wait_for("New run");
+    t.text("Location");
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.text("eval");
+    t.keys(&["Enter"]);
+    t.wait_for("queued");
+    t.keys(&["u"]);
+    t.wait_for("(queued)");
+    t.text("running");
+    t.keys(&["Enter", "Enter", "Enter", "Enter"]);
+    t.wait_for("eval running");
+    t.keys(&["u"]);
+    t.wait_for("(running)");
+    t.text("succ");
+    t.keys(&["Tab"]);
+    t.text("{\"mae\": 21000}");
+    t.keys(&["Enter", "Enter", "Enter"]);
+    let screen = t.wait_for("mae=21000");
+    assert!(screen.contains("succeeded"), "{screen}");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+}
+
+/// A killed session loses nothing typed in the editor: reopening offers the draft.
+#[test]
+fn the_editor_draft_survives_a_killed_process() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("draft1", 100, 30);
+    t.keys(&["/"]);
+    t.text("forecasting base");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["e"]);
+    t.wait_for("editing 1.0.0");
+    t.keys(&["C-f"]);
+    t.wait_for("find:");
+    t.text("weekly unit");
+    t.wait_for("find: weekly unit");
+    t.keys(&["Enter"]);
+    t.wait_for("· 5:21");
+    t.text("KEEP ME ");
+    t.wait_for("KEEP ME");
+    // Past the validation pause, the draft is on disk.
+    std::thread::sleep(Duration::from_millis(1200));
+    let pid = nexml_pid(&t.shell_pid());
+    Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    t.wait_for("[exited");
+    let again = t.restart("draft2");
+    again.keys(&["/"]);
+    again.text("forecasting base");
+    again.keys(&["Enter", "Enter"]);
+    again.wait_for("lineage");
+    again.keys(&["e"]);
+    again.wait_for("draft found");
+    again.keys(&["y"]);
+    again.wait_for("KEEP ME");
+    again.wait_for("modified");
 }

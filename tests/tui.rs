@@ -88,6 +88,11 @@ impl Harness {
                 "backspace" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
                 "pgdn" => KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE),
                 "ctrl-c" => KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                "ctrl-s" => KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+                "ctrl-r" => KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL),
+                "ctrl-f" => KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL),
+                "ctrl-n" => KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL),
+                "delete" => KeyEvent::new(KeyCode::Delete, KeyModifiers::NONE),
                 text => {
                     for c in text.chars() {
                         self.send(Msg::Key(KeyEvent::new(
@@ -534,5 +539,348 @@ mod never_panics {
                 }
             });
         }
+    }
+}
+
+mod authoring {
+    use super::*;
+    use nexml::domain::{ModelStatus, RecipeStatus, RunStatus};
+    use nexml::tui::state::Overlay;
+
+    async fn open_pricing_baseline(h: &mut Harness) {
+        h.keys(&["/", "Pricing Opt", "enter", "enter"]).await;
+        assert!(matches!(h.app.screens.last(), Some(Screen::Recipe(_))));
+    }
+
+    fn top_recipe(h: &Harness) -> nexml::store::Recipe {
+        match h.app.screens.last() {
+            Some(Screen::Recipe(s)) => s.detail.as_ref().unwrap().recipe.clone(),
+            _ => panic!("not on a recipe screen"),
+        }
+    }
+
+    /// The original's Scenario 1, keyboard only: clone the pricing baseline,
+    /// edit its manifest, save a version, approve it, register a model, promote it.
+    #[tokio::test]
+    async fn scenario_one_clone_edit_save_approve_register_promote() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "Retail Dynamic Pricing v1", "enter"]).await;
+        let clone = top_recipe(&h);
+        assert_eq!(clone.name, "Retail Dynamic Pricing v1");
+        assert_eq!(
+            clone.parent_name.as_deref(),
+            Some("Pricing Optimization Baseline v1")
+        );
+
+        h.keys(&["e"]).await;
+        assert!(matches!(h.app.screens.last(), Some(Screen::Editor(_))));
+        h.keys(&["ctrl-f", "general", "enter"]).await;
+        h.keys(&[
+            "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
+        ])
+        .await;
+        snapshot!("editor_80x24", h.screen());
+        h.keys(&["ctrl-s"]).await;
+        h.keys(&["retail industry"]).await;
+        snapshot!("editor_save_dialog_80x24", h.screen());
+        h.keys(&["enter"]).await;
+        assert_eq!(
+            h.app.status.as_deref(),
+            Some("saved version 1.0.1 (patch bump)")
+        );
+        let v = h.io.store.version(clone.id, None).await.unwrap();
+        assert_eq!(v.manifest_json["metadata"]["industry"], "retail");
+        assert_eq!(v.change_note, "retail industry");
+        assert_eq!(v.created_by, "alice");
+
+        h.keys(&["tab", "tab", "d"]).await;
+        snapshot!("diff_unified_80x24", h.screen());
+        h.keys(&["esc", "a"]).await;
+        snapshot!("confirm_approve_80x24", h.screen());
+        h.keys(&["y"]).await;
+        assert_eq!(top_recipe(&h).status, RecipeStatus::Approved);
+
+        h.keys(&["r"]).await;
+        snapshot!("form_register_80x24", h.screen());
+        h.keys(&["enter", "retail-pricing", "enter", "enter"]).await;
+        let Some(Screen::Model(m)) = h.app.screens.last() else {
+            panic!("no model screen: {}", h.screen())
+        };
+        let model_id = m.id;
+        h.keys(&["p"]).await;
+        snapshot!("form_promote_80x24", h.screen());
+        h.keys(&["enter", "p", "enter"]).await;
+        let model = h.io.store.model(model_id).await.unwrap();
+        assert_eq!(model.status, ModelStatus::Production);
+        assert_eq!(model.recipe_version, "1.0.1");
+        assert!(h.screen().contains("staging → production"));
+    }
+
+    #[tokio::test]
+    async fn the_editor_blocks_invalid_saves_and_points_at_the_problem() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["e", "ctrl-f", "\"mode\"", "enter"]).await;
+        // Break the JSON: a stray character after the key.
+        h.keys(&["delete", "x"]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert!(!e.problems.is_empty());
+        assert!(e.problems[0].line.is_some(), "{:?}", e.problems);
+        h.keys(&["ctrl-s"]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert!(e.save.is_none(), "an invalid manifest cannot be saved");
+        assert!(h.screen().contains("problem"));
+        // A schema error is named by its JSON pointer.
+        let Some(Screen::Editor(e)) = h.app.screens.last_mut() else {
+            panic!()
+        };
+        let text =
+            nexml::domain::diff::pretty(&e.base_manifest).replace("\"batch\"", "\"sometimes\"");
+        let fresh = nexml::tui::editor::EditorScreen::new(
+            e.recipe_id,
+            "r",
+            "1.0.0",
+            &e.base_manifest,
+            Some(text.clone()),
+        );
+        **e = fresh;
+        let effect = Effect::Validate {
+            recipe_id: e.recipe_id,
+            generation: e.generation,
+            base_version: "1.0.0".into(),
+            text,
+        };
+        h.run(vec![effect]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert!(
+            e.problems.iter().any(|p| p.at == "/deployment/mode"),
+            "{:?}",
+            e.problems
+        );
+        assert_eq!(h.io.store.versions(e.recipe_id).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_left_buffer_is_kept_as_a_draft_and_offered_back() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["e", "ctrl-f", "general", "enter", "X"]).await;
+        h.keys(&["esc"]).await;
+        assert!(h.screen().contains("unsaved changes"));
+        h.keys(&["k"]).await;
+        assert!(matches!(h.app.screens.last(), Some(Screen::Recipe(_))));
+        h.keys(&["e"]).await;
+        assert!(h.screen().contains("draft found"), "{}", h.screen());
+        h.keys(&["y"]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert!(e.text().contains("\"Xgeneral\""));
+        assert!(e.dirty);
+        // Discarding drops the draft for good.
+        h.keys(&["esc", "y", "e"]).await;
+        assert!(!h.screen().contains("draft found"));
+    }
+
+    #[tokio::test]
+    async fn four_eyes_refusal_is_shown_and_nothing_changes() {
+        let mut h = Harness::new(80, 24).await;
+        h.io.governance = nexml::store::Governance {
+            distinct_approver: true,
+        };
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "Mine", "enter", "a", "y"]).await;
+        let msg = h.app.error.clone().unwrap_or_default();
+        assert!(msg.contains("four-eyes"), "{msg}");
+        assert_eq!(top_recipe(&h).status, RecipeStatus::Draft);
+    }
+
+    #[tokio::test]
+    async fn rebase_in_the_app_previews_then_commits_with_conflicts_noted() {
+        let mut h = Harness::new(160, 48).await;
+        let store = h.io.store.clone();
+        open_pricing_baseline(&mut h).await;
+        let base = top_recipe(&h);
+        h.keys(&["c", "Child", "enter"]).await;
+        let child = top_recipe(&h);
+        // The child sets the industry; the parent then changes it and the description.
+        let mut mine = store.version(child.id, None).await.unwrap().manifest_json;
+        mine["metadata"]["industry"] = serde_json::json!("grocery");
+        store
+            .commit_version(
+                nexml::store::NewVersion {
+                    recipe_id: child.id,
+                    manifest: mine,
+                    bump: Default::default(),
+                    change_note: "mine".into(),
+                    parent_version_id: None,
+                },
+                "alice",
+            )
+            .await
+            .unwrap();
+        let mut theirs = store.version(base.id, None).await.unwrap().manifest_json;
+        theirs["metadata"]["industry"] = serde_json::json!("all");
+        theirs["metadata"]["description"] = serde_json::json!("new words");
+        store
+            .commit_version(
+                nexml::store::NewVersion {
+                    recipe_id: base.id,
+                    manifest: theirs,
+                    bump: Default::default(),
+                    change_note: "theirs".into(),
+                    parent_version_id: None,
+                },
+                "bob",
+            )
+            .await
+            .unwrap();
+        store
+            .approve_version(base.id, None, Default::default(), "carol")
+            .await
+            .unwrap();
+        h.keys(&["ctrl-r"]).await; // the parent update shows after a refresh
+        h.keys(&["B"]).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains("conflicts, this recipe's value kept: /metadata/industry"),
+            "{screen}\n{:?}",
+            h.app.error
+        );
+        snapshot!("diff_rebase_side_by_side_160x48", screen);
+        h.keys(&["enter"]).await;
+        let v = store.version(child.id, None).await.unwrap();
+        assert_eq!(v.parent_version_number.as_deref(), Some("1.0.1"));
+        assert_eq!(v.manifest_json["metadata"]["industry"], "grocery");
+        assert_eq!(v.manifest_json["metadata"]["description"], "new words");
+        assert!(
+            v.change_note.contains("/metadata/industry"),
+            "{}",
+            v.change_note
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_form_keeps_what_was_typed() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        // A model name that exists already.
+        h.keys(&["r", "enter", "hotel-dynamic-pricing", "enter", "enter"])
+            .await;
+        let Some(Overlay::Form(form)) = &h.app.overlay else {
+            panic!("form closed: {}", h.screen())
+        };
+        assert_eq!(
+            form.refusal.as_deref(),
+            Some("a model with that name already exists")
+        );
+        assert_eq!(form.value("name"), "hotel-dynamic-pricing");
+        snapshot!("form_refused_80x24", h.screen());
+        // Esc with input asks first; a second Esc discards.
+        h.keys(&["esc"]).await;
+        assert!(h.app.overlay.is_some());
+        h.keys(&["esc"]).await;
+        assert!(h.app.overlay.is_none());
+        // Without input, Esc leaves at once.
+        h.keys(&["c", "esc"]).await;
+        assert!(h.app.overlay.is_none());
+    }
+
+    /// The original's Scenario 3: create a run for a recipe version, see it
+    /// queued, mark it running then succeeded with metrics, read the metrics.
+    #[tokio::test]
+    async fn scenario_three_create_and_follow_a_run() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["3", "n"]).await;
+        snapshot!("form_new_run_80x24", h.screen());
+        h.keys(&[
+            "Location", "enter", "1.0.0", "enter", "enter", "eval", "enter",
+        ])
+        .await;
+        let Some(Screen::Run(s)) = h.app.screens.last() else {
+            panic!("no run screen: {}", h.screen())
+        };
+        let run_id = s.id;
+        assert_eq!(s.run.as_ref().unwrap().status, RunStatus::Queued);
+        assert_eq!(s.run.as_ref().unwrap().run_type.as_str(), "eval");
+        h.keys(&["u", "running", "enter", "enter", "enter", "enter"])
+            .await;
+        assert_eq!(
+            h.io.store.run(run_id).await.unwrap().status,
+            RunStatus::Running
+        );
+        h.keys(&["u", "succ", "tab", "{\"mae\": 21000"]).await;
+        let Some(Overlay::Form(form)) = &h.app.overlay else {
+            panic!()
+        };
+        assert!(
+            form.fields[1].error.is_some(),
+            "half-typed JSON is flagged as you type"
+        );
+        snapshot!("form_update_run_80x24", h.screen());
+        h.keys(&["}", "enter", "enter", "done", "enter"]).await;
+        let run = h.io.store.run(run_id).await.unwrap();
+        assert_eq!(run.status, RunStatus::Succeeded);
+        assert_eq!(run.metrics_json["mae"], 21000);
+        assert!(run.logs_text.contains("done"));
+        assert!(h.screen().contains("mae=21000"));
+        // The Runs list shows it, selected.
+        h.keys(&["esc"]).await;
+        let selected = h.app.lists.runs.selected_row().unwrap();
+        assert_eq!(selected.id, run_id);
+    }
+
+    #[tokio::test]
+    async fn create_recipe_archive_restore_and_delete() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["1", "n"]).await;
+        snapshot!("form_new_recipe_80x24", h.screen());
+        h.keys(&[
+            "Grocery Pricing",
+            "tab",
+            "pric",
+            "tab",
+            "industry",
+            "tab",
+            "Pricing Opt",
+            "tab",
+            "grocery, eu",
+            "enter",
+            "enter",
+        ])
+        .await;
+        let r = top_recipe(&h);
+        assert_eq!(
+            (r.level.as_str(), r.parent_name.as_deref()),
+            ("industry", Some("Pricing Optimization Baseline v1"))
+        );
+        assert_eq!(r.tags, vec!["grocery", "eu"]);
+        // Archive asks; an archived draft cannot be archived, so approve first.
+        h.keys(&["a", "y", "A"]).await;
+        assert!(h.screen().contains("Archive 'Grocery Pricing'?"));
+        h.keys(&["y"]).await;
+        assert_eq!(top_recipe(&h).status, RecipeStatus::Archived);
+        h.keys(&["A"]).await;
+        assert_eq!(top_recipe(&h).status, RecipeStatus::Draft);
+        h.keys(&["D"]).await;
+        assert!(h.screen().contains("Delete 'Grocery Pricing'"));
+        h.keys(&["y"]).await;
+        assert!(h.app.screens.is_empty());
+        assert!(h.io.store.find_recipe("Grocery Pricing").await.is_err());
+        // Deleting a recipe others depend on is refused with the reason.
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["D", "y"]).await;
+        let msg = h.app.error.clone().unwrap_or_default();
+        assert!(
+            msg.contains("cannot be deleted") && msg.contains("Hospitality Pricing"),
+            "{msg}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use super::draft::{Decline, Draft};
 use super::numbers::{Cmp, comparison_in, numbers_in};
 use super::recipe::{self, is_fraction_metric, lower_is_better_by_default, metric_mentions};
 use super::schedule;
-use super::text::{Tokens, num, show};
+use super::text::{Tokens, jnum, num, show};
 use super::Context;
 use crate::domain::ModelFamily;
 use serde_json::{Value, json};
@@ -22,7 +22,7 @@ fn pass_rule(name: &str, lower: bool, threshold: f64) -> String {
     )
 }
 
-fn metric_examples(m: &Value) -> Vec<String> {
+pub fn metric_examples(m: &Value) -> Vec<String> {
     recipe::metrics(m)
         .iter()
         .take(2)
@@ -41,8 +41,18 @@ fn metric_examples(m: &Value) -> Vec<String> {
 /// "make MAPE under 12%", "AUC at least 0.8", "set the wape threshold to 0.2".
 pub fn metric_threshold(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
+    apply_metric_thresholds(&mut d, t)?;
+    Ok(d)
+}
+
+/// Applies every "metric + number" of a request to a draft (shared with new recipes).
+pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
+    let base = d.doc.clone();
+    let m = &base;
     let mentions = metric_mentions(t, Some(m));
     let existing = recipe::metrics(m);
+    // A metric the recipe lacks is only added when asked to ("add metric r2 at least 0.6").
+    let adding = t.has_any(&["add", "include", "introduce", "new metric", "also evaluate"]);
     let names: Vec<String> = existing.iter().map(|x| x.name.clone()).collect();
     if mentions.is_empty() {
         return Err(Decline::new(format!(
@@ -98,7 +108,7 @@ pub fn metric_threshold(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             Some(i) => {
                 let x = &existing[i];
                 let is = i.to_string();
-                if d.set(&["evaluation", "metrics", &is, "threshold"], json!(value))? {
+                if d.set(&["evaluation", "metrics", &is, "threshold"], jnum(value))? {
                     d.line(format!(
                         "{name} threshold: {} -> {} ({}, kept: {})",
                         x.threshold.map(num).unwrap_or_else(|| "none".into()),
@@ -118,6 +128,17 @@ pub fn metric_threshold(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
                     ));
                 }
             }
+            None if !adding => {
+                return Err(Decline::new(format!(
+                    "{name} is not a metric of this recipe. Its metrics are {}.",
+                    names.join(", ")
+                ))
+                .suggest(
+                    metric_examples(m)
+                        .into_iter()
+                        .chain([format!("add metric {name} {} {}", if lower_is_better_by_default(name) == Some(false) { "at least" } else { "at most" }, num(value))]),
+                ));
+            }
             None => {
                 let lower = match cmp {
                     Some(c) => !c.is_upper(),
@@ -133,7 +154,7 @@ pub fn metric_threshold(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
                 };
                 d.push(
                     &["evaluation", "metrics"],
-                    json!({"name": name, "threshold": value, "direction": direction_word(lower), "primary": false}),
+                    json!({"name": name, "threshold": jnum(value), "direction": direction_word(lower), "primary": false}),
                 )?;
                 d.line(format!(
                     "add metric {name} ({}, {}); it was not in the recipe before (metrics were {})",
@@ -149,7 +170,7 @@ pub fn metric_threshold(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             }
         }
     }
-    Ok(d)
+    Ok(())
 }
 
 const STRATEGIES: &[(&str, &str)] = &[
@@ -192,7 +213,7 @@ fn strategy_in(t: &Tokens) -> Option<&'static str> {
 }
 
 /// An integer next to one of `words`: "6 folds", "6-fold", "folds to 6", "horizon of 12".
-fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
+pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
     for i in 0..t.len() {
         if !words.contains(&t.toks[i].stem.as_str()) {
             continue;
@@ -275,7 +296,7 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             )));
         }
         let before = cur["holdout_fraction"].clone();
-        if d.set(&["evaluation", "validation", "holdout_fraction"], json!(frac))? {
+        if d.set(&["evaluation", "validation", "holdout_fraction"], jnum(frac))? {
             d.line(format!("holdout_fraction: {} -> {}", shown_or_none(&before), num(frac)));
         }
         if folds.is_some() {

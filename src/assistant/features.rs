@@ -74,7 +74,7 @@ fn object_end(t: &Tokens, from: usize, adding: bool) -> usize {
 pub fn name_groups(t: &Tokens, from: usize, to: usize, skip: &[&str]) -> Vec<String> {
     let mut groups: Vec<String> = Vec::new();
     let mut cur: Vec<String> = Vec::new();
-    let mut close = |cur: &mut Vec<String>, groups: &mut Vec<String>| {
+    let close = |cur: &mut Vec<String>, groups: &mut Vec<String>| {
         if !cur.is_empty() {
             groups.push(cur.join("_"));
             cur.clear();

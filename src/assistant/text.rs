@@ -96,9 +96,9 @@ impl Tokens {
             let word_char = c.is_alphanumeric() || c == '_' || c == '/' || c == '*';
             if word_char {
                 word.push(c);
-            } else if c == '.' && next.is_ascii_digit() && (word.is_empty() || is_numeric(&word))
+            } else if c == '.' && next.is_ascii_digit() && (word.is_empty() || prev.is_ascii_digit())
             {
-                // 12.5 and .8 stay numbers; a full stop ends a clause.
+                // 12.5, .8 and 1.2.0 stay whole; a full stop ends a clause.
                 word.push(c);
             } else if c == '%' && word.chars().last().is_some_and(|p| p.is_ascii_digit()) {
                 word.push(c);
@@ -218,10 +218,6 @@ fn flush(word: &mut String, toks: &mut Vec<Token>) {
         quoted: false,
         punct: false,
     });
-}
-
-fn is_numeric(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '-')
 }
 
 /// Words that carry no name: articles, fillers, kind words.
@@ -346,6 +342,15 @@ pub fn show(v: &serde_json::Value) -> String {
         format!("{cut}...")
     } else {
         s
+    }
+}
+
+/// A JSON number, written as an integer when it is whole (12, not 12.0).
+pub fn jnum(x: f64) -> serde_json::Value {
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        serde_json::Value::from(x as i64)
+    } else {
+        serde_json::Value::from(x)
     }
 }
 

@@ -88,7 +88,10 @@ pub fn render(e: &mut EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect
 
     let mut plines = Vec::new();
     if e.problems.is_empty() {
-        plines.push(Line::styled(" ctrl-s save · ctrl-f find · ctrl-g again · ctrl-u undo · ctrl-r redo · ctrl-e $EDITOR · esc leave", theme.dim));
+        plines.push(Line::styled(
+            " ctrl-s save · ctrl-f find · ctrl-u undo · ctrl-r redo · ctrl-e $EDITOR · esc leave",
+            theme.dim,
+        ));
     } else {
         plines.push(Line::styled(
             " problems (ctrl-n jumps to the next; save is blocked until they are fixed)",

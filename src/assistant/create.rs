@@ -1,0 +1,457 @@
+//! New recipes: pick the family, clone its baseline, and fill in what the
+//! request says (name, industry, grain, horizon, schedule, mode, thresholds).
+
+use super::draft::{Decline, Draft};
+use super::edits::{self, describe_validation, metric_examples};
+use super::intent::{FamilyGuess, detect_family};
+use super::numbers::numbers_in;
+use super::recipe;
+use super::schedule;
+use super::suggest::QUICK_PROMPTS;
+use super::text::{Tokens, join_and, num, show, stem};
+use super::Context;
+use crate::domain::ModelFamily;
+use serde_json::{Value, json};
+
+/// A new recipe before validation: the baseline, the draft over it, and the
+/// text around the summary.
+pub struct NewRecipeDraft {
+    pub family: ModelFamily,
+    pub name: String,
+    pub baseline: Value,
+    pub draft: Draft,
+    pub intro: String,
+    pub outro: String,
+    pub suggestions: Vec<String>,
+}
+
+pub fn family_label(f: ModelFamily) -> &'static str {
+    match f {
+        ModelFamily::Forecasting => "Forecasting",
+        ModelFamily::Pricing => "Pricing",
+        ModelFamily::NextBestAction => "Next Best Action",
+        ModelFamily::LocationScoring => "Location Scoring",
+    }
+}
+
+fn family_prompt(f: ModelFamily) -> &'static str {
+    match f {
+        ModelFamily::Forecasting => QUICK_PROMPTS[0],
+        ModelFamily::Pricing => QUICK_PROMPTS[1],
+        ModelFamily::NextBestAction => QUICK_PROMPTS[2],
+        ModelFamily::LocationScoring => QUICK_PROMPTS[3],
+    }
+}
+
+const INDUSTRIES: &[(&str, &str)] = &[
+    ("online retail", "ecommerce"),
+    ("e commerce", "ecommerce"),
+    ("ecommerce", "ecommerce"),
+    ("retail", "retail"),
+    ("retailer", "retail"),
+    ("grocery", "grocery"),
+    ("supermarket", "grocery"),
+    ("hotel", "hospitality"),
+    ("hospitality", "hospitality"),
+    ("airline", "airline"),
+    ("travel", "travel"),
+    ("bank", "banking"),
+    ("banking", "banking"),
+    ("insurance", "insurance"),
+    ("insurer", "insurance"),
+    ("telecom", "telecom"),
+    ("telco", "telecom"),
+    ("restaurant", "restaurants"),
+    ("qsr", "restaurants"),
+    ("fashion", "fashion"),
+    ("apparel", "fashion"),
+    ("pharmacy", "pharmacy"),
+    ("healthcare", "healthcare"),
+    ("automotive", "automotive"),
+    ("energy", "energy"),
+    ("utility", "utilities"),
+    ("consumer goods", "cpg"),
+    ("cpg", "cpg"),
+    ("logistics", "logistics"),
+    ("convenience", "convenience"),
+    ("fuel", "fuel"),
+];
+
+/// Words that start the schedule part of a request.
+const SCHEDULE_START: &[&str] = &[
+    "run", "runs", "running", "ran", "scheduled", "schedule", "refresh", "refreshed",
+    "refreshing", "retrain", "retrained", "retraining", "every", "nightly", "cron", "execute",
+    "executed",
+];
+
+/// Words that end a clause of a creation request.
+const CLAUSE_END: &[&str] = &[
+    "with", "using", "that", "which", "called", "named", "so", "where", "and", "to", "at", "on",
+    "by",
+];
+
+/// Where the schedule part of the request is: from its first cue (and any
+/// frequency word right before it) to the end of the clause.
+fn schedule_span(t: &Tokens) -> Option<(usize, usize)> {
+    let begin = (0..t.len()).find(|&i| {
+        !t.toks[i].quoted
+            && (SCHEDULE_START.contains(&t.word(i))
+                || (t.word(i) == "at" && schedule::mentions_schedule(t, i, i + 2)))
+    })?;
+    let mut from = begin;
+    while from > 0
+        && matches!(
+            t.word(from - 1),
+            "daily" | "weekly" | "monthly" | "hourly" | "nightly" | "a" | "an"
+        )
+    {
+        from -= 1;
+    }
+    let to = (begin + 1..t.len())
+        .find(|&i| t.toks[i].punct || matches!(t.word(i), "with" | "using" | "for" | "called" | "named"))
+        .unwrap_or(t.len());
+    Some((from, to))
+}
+
+/// The words after the first "for": what the model is for ("weekly retail sales").
+fn subject(t: &Tokens, sched: Option<(usize, usize)>) -> Vec<String> {
+    let Some(f) = t.find_phrase("for", 0) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for i in f + 1..t.len() {
+        let x = &t.toks[i];
+        let in_sched = sched.is_some_and(|(a, b)| i >= a && i < b);
+        if x.punct
+            || x.quoted
+            || in_sched
+            || CLAUSE_END.contains(&x.text.as_str())
+            || numbers_in(t, i, i + 1).first().is_some()
+            || matches!(x.text.as_str(), "realtime" | "batch" | "real" | "online" | "horizon")
+        {
+            break;
+        }
+        if matches!(x.text.as_str(), "a" | "an" | "the" | "our" | "my" | "their" | "all") {
+            continue;
+        }
+        out.push(x.orig.clone());
+    }
+    out
+}
+
+fn title(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(first) if w.chars().all(|c| c.is_lowercase() || !c.is_alphabetic()) => {
+                    first.to_uppercase().collect::<String>() + c.as_str()
+                }
+                _ => w.clone(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "called Hotel Pricing EU" / "named 'X'": the name as typed.
+fn given_name(t: &Tokens) -> Option<String> {
+    let i = t.find_any(&["called", "named", "name it"], 0)?.0;
+    let skip = if t.word(i) == "name" { 2 } else { 1 };
+    let first = t.toks.get(i + skip)?;
+    if first.quoted {
+        return Some(first.orig.clone());
+    }
+    let words: Vec<String> = t.toks[i + skip..]
+        .iter()
+        .take_while(|x| {
+            !x.punct && !CLAUSE_END.contains(&x.text.as_str()) && x.text != "for"
+                && !SCHEDULE_START.contains(&x.text.as_str())
+        })
+        .map(|x| x.orig.clone())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn suggested_name(family: ModelFamily, subject: &[String]) -> String {
+    let label = family_label(family);
+    if subject.is_empty() {
+        return format!("Custom {label} v1");
+    }
+    let subj = title(subject);
+    // "Hotel Pricing" already says the family.
+    let label_words: Vec<String> = label.split(' ').map(|w| stem(&w.to_lowercase())).collect();
+    let says_family = subject
+        .iter()
+        .any(|w| label_words.contains(&stem(&w.to_lowercase())));
+    if says_family {
+        format!("{subj} v1")
+    } else {
+        format!("{subj} {label} v1")
+    }
+}
+
+const UNITS: &[(&str, &str)] = &[
+    ("hourly", "hour"),
+    ("daily", "day"),
+    ("weekly", "week"),
+    ("monthly", "month"),
+];
+
+fn unit_days(unit: &str) -> Option<f64> {
+    match unit {
+        "hour" => Some(1.0 / 24.0),
+        "day" => Some(1.0),
+        "week" => Some(7.0),
+        "month" => Some(30.4375),
+        _ => None,
+    }
+}
+
+/// The time unit the request wants the grain in ("weekly", "per day").
+fn grain_unit(t: &Tokens, sched: Option<(usize, usize)>) -> Option<&'static str> {
+    (0..t.len())
+        .filter(|&i| !sched.is_some_and(|(a, b)| i >= a && i < b))
+        .find_map(|i| {
+            let w = t.word(i);
+            if let Some(&(_, u)) = UNITS.iter().find(|(adj, _)| *adj == w) {
+                return Some(u);
+            }
+            let before = if i > 0 { t.word(i - 1) } else { "" };
+            let after = t.word(i + 1);
+            let unit = UNITS.iter().find(|(_, u)| *u == t.toks[i].stem).map(|&(_, u)| u)?;
+            (matches!(before, "per" | "by" | "each") || matches!(after, "level" | "grain")).then_some(unit)
+        })
+}
+
+/// The time component of a grain ("store_id x sku_id x week" -> "week").
+fn grain_time(grain: &str) -> Option<(usize, &'static str)> {
+    grain.split(" x ").enumerate().find_map(|(i, part)| {
+        UNITS
+            .iter()
+            .find(|(_, u)| part.trim() == *u)
+            .map(|&(_, u)| (i, u))
+    })
+}
+
+/// "12 week horizon", "3 months ahead", "next 8 weeks", "horizon of 12":
+/// (value, unit if said).
+fn horizon_in(t: &Tokens) -> Option<(f64, Option<&'static str>)> {
+    let cue = t.find_any(&["horizon", "ahead", "next", "out"], 0)?.0;
+    let lo = cue.saturating_sub(3);
+    let hi = (cue + 4).min(t.len());
+    let n = numbers_in(t, lo, hi).into_iter().find(|n| !n.percent)?;
+    let unit = [t.word(n.at + 1), t.word(n.at.wrapping_sub(1))]
+        .into_iter()
+        .find_map(|w| UNITS.iter().find(|(_, u)| stem(w) == *u).map(|&(_, u)| u));
+    Some((n.value, unit))
+}
+
+pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
+    let mut from_context = false;
+    let family = match detect_family(t) {
+        FamilyGuess::One(f) => f,
+        FamilyGuess::Ambiguous(fams) => {
+            let names: Vec<String> = fams.iter().map(|f| f.as_str().to_string()).collect();
+            return Err(Decline::new(format!(
+                "That could be more than one kind of model: {}. Which family should the new recipe start from?",
+                join_and(&names)
+            ))
+            .suggest(fams.iter().map(|f| family_prompt(*f))));
+        }
+        FamilyGuess::None => match ctx.manifest.and_then(recipe::family) {
+            Some(f) => {
+                from_context = true;
+                f
+            }
+            None => {
+                return Err(Decline::new(
+                    "Which kind of model? I can start a recipe from one of four baselines: forecasting, pricing, next best action or location scoring.",
+                )
+                .suggest(QUICK_PROMPTS.iter().take(4).copied()));
+            }
+        },
+    };
+    let Some(baseline) = ctx
+        .baselines
+        .iter()
+        .find(|(f, _)| *f == family)
+        .map(|(_, m)| (*m).clone())
+    else {
+        return Err(Decline::new(format!(
+            "There is no {family} baseline to start from; seed the baselines first."
+        )));
+    };
+    let baseline_name = crate::domain::manifest::name_of(&baseline)
+        .map(|n| format!(" ('{n}')"))
+        .unwrap_or_default();
+    let sched = schedule_span(t);
+    let subj = subject(t, sched);
+    let name = given_name(t).unwrap_or_else(|| suggested_name(family, &subj));
+
+    let mut d = Draft::new(&baseline);
+    if from_context {
+        d.note(format!("no family was named, so this uses the current recipe's family ({family})"));
+    }
+    d.set(&["metadata", "name"], json!(name))?;
+    d.line(format!("name: {name}"));
+
+    if let Some(ind) = (0..t.len()).find_map(|i| {
+        INDUSTRIES
+            .iter()
+            .find(|(p, _)| t.find_phrase(p, i) == Some(i))
+            .map(|&(_, v)| v)
+    }) {
+        let before = baseline.pointer("/metadata/industry").map(show).unwrap_or_else(|| "none".into());
+        if d.set(&["metadata", "industry"], json!(ind))? {
+            d.line(format!("industry: {before} -> {ind}"));
+        }
+    }
+
+    let grain = baseline
+        .pointer("/requirements/grain")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let mut grain_u = grain_time(&grain).map(|(_, u)| u);
+    if let Some(unit) = grain_unit(t, sched) {
+        match grain_time(&grain) {
+            Some((_, old)) if old == unit => {}
+            Some((idx, old)) => {
+                let parts: Vec<String> = grain
+                    .split(" x ")
+                    .enumerate()
+                    .map(|(i, p)| if i == idx { unit.to_string() } else { p.trim().to_string() })
+                    .collect();
+                let new_grain = parts.join(" x ");
+                d.set(&["requirements", "grain"], json!(new_grain))?;
+                d.line(format!("grain: {grain} -> {new_grain}"));
+                d.note(format!(
+                    "the baseline's pipeline settings assume a {old}ly grain (lags, windows, column names); review them for a {unit}ly grain"
+                ));
+                grain_u = Some(unit);
+            }
+            None => d.note(format!(
+                "the {family} grain ({grain}) has no time unit, so it is kept"
+            )),
+        }
+    }
+
+    if let Some((value, unit)) = horizon_in(t) {
+        let periods = match (unit, grain_u) {
+            (Some(u), Some(g)) if u != g => {
+                let p = (value * unit_days(u).unwrap_or(1.0) / unit_days(g).unwrap_or(1.0)).round();
+                d.note(format!("{} {u}s is about {} {g}s", num(value), num(p)));
+                p
+            }
+            _ => value,
+        };
+        if periods < 1.0 || periods.fract() != 0.0 {
+            return Err(Decline::new(format!(
+                "The horizon must be a whole number of periods (1 or more), not {}.",
+                num(periods)
+            )));
+        }
+        let before = baseline.pointer("/evaluation/validation/horizon").map(show).unwrap_or_else(|| "none".into());
+        if d.set(&["evaluation", "validation", "horizon"], json!(periods as i64))? {
+            d.line(format!("validation horizon: {before} -> {}", periods as i64));
+        }
+        if let Some(g) = grain_u {
+            set_training_horizon(&mut d, g, periods as i64)?;
+        }
+    }
+
+    let mode_said = t.has_any(&["realtime", "real time", "online", "on demand", "batch", "offline"]);
+    let (sf, st) = sched.unwrap_or((t.len(), t.len()));
+    if mode_said {
+        edits::apply_mode(&mut d, t, sf, st, Some(&name))?;
+    } else if sched.is_some() {
+        edits::apply_schedule(&mut d, t, sf, st)?;
+    }
+
+    if !recipe::metric_mentions(t, Some(&baseline)).is_empty()
+        && let Err(e) = edits::apply_metric_thresholds(&mut d, t)
+    {
+        d.note(format!("thresholds left as in the baseline: {}", e.text));
+    }
+
+    let m = d.doc.clone();
+    let intro = format!(
+        "New {} recipe '{name}', cloned from the {family} baseline{baseline_name}. Changes from the baseline:",
+        family_label(family).to_lowercase()
+    );
+    let metrics: Vec<String> = recipe::metrics(&m)
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {} {}{}",
+                x.name,
+                if x.lower_is_better { "<=" } else { ">=" },
+                x.threshold.map(num).unwrap_or_default(),
+                if x.primary { " (primary)" } else { "" }
+            )
+        })
+        .collect();
+    let sets: Vec<String> = recipe::feature_sets(&m)
+        .iter()
+        .map(|s| format!("{} ({})", s.name, s.features.len()))
+        .collect();
+    let deploy = match m.pointer("/deployment/mode").and_then(Value::as_str) {
+        Some("batch") => format!(
+            "batch, {}",
+            m.pointer("/deployment/schedule")
+                .and_then(Value::as_str)
+                .map(schedule::describe)
+                .unwrap_or_default()
+        ),
+        Some(mode) => format!(
+            "{mode}, endpoint {}",
+            m.pointer("/deployment/endpoint/path").map(show).unwrap_or_default()
+        ),
+        None => "unset".into(),
+    };
+    let outro = format!(
+        "\nKey metrics: {}.\nValidation: {}.\nFeature sets: {}.\nDeployment: {deploy}.\nReview the manifest, then save it to create the recipe.",
+        metrics.join(", "),
+        describe_validation(m.pointer("/evaluation/validation").unwrap_or(&Value::Null)),
+        sets.join(", ")
+    );
+    let mut suggestions = metric_examples(&m);
+    if let Some(f) = recipe::all_features(&m).first() {
+        suggestions.push(format!("monitor drift on {f} with PSI above 0.2"));
+    }
+    suggestions.push("run it daily at 6am".to_string());
+    Ok(NewRecipeDraft {
+        family,
+        name,
+        baseline,
+        draft: d,
+        intro,
+        outro,
+        suggestions,
+    })
+}
+
+/// Keeps a training stage's `forecast_horizon_<unit>s` in step with the horizon.
+fn set_training_horizon(d: &mut Draft, unit: &str, periods: i64) -> Result<(), Decline> {
+    let key = format!("forecast_horizon_{unit}s");
+    let stages = d
+        .get(&["pipeline", "stages"])
+        .and_then(Value::as_array)
+        .map(|a| a.len())
+        .unwrap_or(0);
+    for i in 0..stages {
+        let is = i.to_string();
+        if d.get(&["pipeline", "stages", &is, "config", &key]).is_some() {
+            let stage = d
+                .get(&["pipeline", "stages", &is, "name"])
+                .map(show)
+                .unwrap_or_default();
+            if d.set(&["pipeline", "stages", &is, "config", &key], json!(periods))? {
+                d.line(format!("{stage} stage: {key} -> {periods}"));
+            }
+        }
+    }
+    Ok(())
+}
