@@ -4,6 +4,7 @@
 //! (pure rules) and `store` (persistence); `seed` fills a store; `drift`
 //! holds the statistics.
 
+pub mod assistant;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -43,7 +43,11 @@ fn metric_line(x: &recipe::Metric) -> String {
         if x.lower_is_better { "<=" } else { ">=" },
         x.threshold.map(num).unwrap_or_else(|| "?".into()),
         if x.primary { ", primary" } else { "" },
-        if x.lower_is_better { "lower is better" } else { "higher is better" }
+        if x.lower_is_better {
+            "lower is better"
+        } else {
+            "higher is better"
+        }
     )
 }
 
@@ -53,10 +57,17 @@ fn metrics(t: &Tokens, m: &Value, label: &str, ctx: &Context) -> (String, Vec<St
     for mention in metric_mentions(t, Some(m)) {
         match all.iter().find(|x| x.name == mention.name) {
             Some(x) => text.push_str(&format!("{}: runs pass when {}.\n", x.name, metric_line(x))),
-            None => text.push_str(&format!("{} is not one of {label}'s metrics.\n", mention.name)),
+            None => text.push_str(&format!(
+                "{} is not one of {label}'s metrics.\n",
+                mention.name
+            )),
         }
     }
-    text.push_str(&format!("{label} is evaluated on {} metric{}:", all.len(), if all.len() == 1 { "" } else { "s" }));
+    text.push_str(&format!(
+        "{label} is evaluated on {} metric{}:",
+        all.len(),
+        if all.len() == 1 { "" } else { "s" }
+    ));
     for x in &all {
         text.push_str(&format!("\n- {}", metric_line(x)));
     }
@@ -70,8 +81,15 @@ fn metrics(t: &Tokens, m: &Value, label: &str, ctx: &Context) -> (String, Vec<St
     if let Some(mon) = ctx.monitoring {
         let latest = numeric_entries(&mon.latest_performance);
         if !latest.is_empty() {
-            let shown: Vec<String> = latest.iter().map(|(k, v)| format!("{k} {}", num(*v))).collect();
-            text.push_str(&format!("\nLatest monitored values ({}): {}.", mon.model_name, shown.join(", ")));
+            let shown: Vec<String> = latest
+                .iter()
+                .map(|(k, v)| format!("{k} {}", num(*v)))
+                .collect();
+            text.push_str(&format!(
+                "\nLatest monitored values ({}): {}.",
+                mon.model_name,
+                shown.join(", ")
+            ));
         }
     }
     (text, super::edits::metric_examples(m))
@@ -88,9 +106,17 @@ fn features(m: &Value, label: &str) -> (String, Vec<String>) {
         get("/requirements/timestamp_column"),
         get("/requirements/min_history_days")
     );
-    text.push_str(&format!("\nFeature sets ({}, {total} features):", sets.len()));
+    text.push_str(&format!(
+        "\nFeature sets ({}, {total} features):",
+        sets.len()
+    ));
     for s in &sets {
-        text.push_str(&format!("\n- {} ({}): {}", s.name, s.features.len(), s.features.join(", ")));
+        text.push_str(&format!(
+            "\n- {} ({}): {}",
+            s.name,
+            s.features.len(),
+            s.features.join(", ")
+        ));
     }
     if let Some(inputs) = m.pointer("/lineage/inputs").and_then(Value::as_array) {
         let names: Vec<String> = inputs
@@ -101,7 +127,10 @@ fn features(m: &Value, label: &str) -> (String, Vec<String>) {
     }
     let mut sug = Vec::new();
     if let Some(s) = sets.first() {
-        sug.push(format!("add a feature new_feature_name to the {} feature set", s.name));
+        sug.push(format!(
+            "add a feature new_feature_name to the {} feature set",
+            s.name
+        ));
     }
     if let Some(s) = sets.last() {
         sug.push(format!("remove the {} feature set", s.name));
@@ -110,13 +139,23 @@ fn features(m: &Value, label: &str) -> (String, Vec<String>) {
 }
 
 fn deployment(m: &Value, label: &str) -> (String, Vec<String>) {
-    let mode = m.pointer("/deployment/mode").and_then(Value::as_str).unwrap_or("unset");
+    let mode = m
+        .pointer("/deployment/mode")
+        .and_then(Value::as_str)
+        .unwrap_or("unset");
     let mut text = format!("{label} is deployed in {mode} mode.");
     if let Some(s) = m.pointer("/deployment/schedule").and_then(Value::as_str) {
-        let used = if mode == "batch" { "" } else { " (used only in batch mode)" };
+        let used = if mode == "batch" {
+            ""
+        } else {
+            " (used only in batch mode)"
+        };
         text.push_str(&format!("\nSchedule: {}{used}.", describe(s)));
     }
-    if let Some(s) = m.pointer("/deployment/retrain_schedule").and_then(Value::as_str) {
+    if let Some(s) = m
+        .pointer("/deployment/retrain_schedule")
+        .and_then(Value::as_str)
+    {
         text.push_str(&format!("\nRetraining: {}.", describe(s)));
     }
     if let Some(ep) = m.pointer("/deployment/endpoint") {
@@ -127,14 +166,25 @@ fn deployment(m: &Value, label: &str) -> (String, Vec<String>) {
             ep.get("latency_budget_ms")
                 .map(|l| format!(", p99 latency budget {} ms", show(l)))
                 .unwrap_or_default(),
-            if mode == "batch" { " (on-demand option)" } else { "" }
+            if mode == "batch" {
+                " (on-demand option)"
+            } else {
+                ""
+            }
         ));
     }
-    if let Some(r) = m.pointer("/deployment/resources") {
-        text.push_str(&format!("\nResources: {}.", show(r)));
+    if let Some(r) = m
+        .pointer("/deployment/resources")
+        .and_then(Value::as_object)
+    {
+        let parts: Vec<String> = r.iter().map(|(k, v)| format!("{k} {}", show(v))).collect();
+        text.push_str(&format!("\nResources: {}.", parts.join(", ")));
     }
     let sug = if mode == "batch" {
-        vec!["run it daily at 6am".to_string(), "make it realtime".to_string()]
+        vec![
+            "run it daily at 6am".to_string(),
+            "make it realtime".to_string(),
+        ]
     } else {
         vec!["switch to batch, daily at 2am".to_string()]
     };
@@ -161,11 +211,16 @@ fn monitoring(m: &Value, label: &str) -> (String, Vec<String>) {
         get("/monitoring/performance/prediction_column"),
         get("/monitoring/performance/label_column")
     );
-    let enabled = m.pointer("/monitoring/drift/enabled").and_then(Value::as_bool) == Some(true);
+    let enabled = m
+        .pointer("/monitoring/drift/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
     if enabled {
         text.push_str(&format!(
             "\nDrift: on, {} above {} on {}.",
-            m.pointer("/monitoring/drift/method").map(show).unwrap_or_else(|| "psi".into()),
+            m.pointer("/monitoring/drift/method")
+                .map(show)
+                .unwrap_or_else(|| "psi".into()),
             get("/monitoring/drift/threshold"),
             join_and(&recipe::drift_columns(m))
         ));
@@ -192,7 +247,10 @@ fn monitoring(m: &Value, label: &str) -> (String, Vec<String>) {
 }
 
 fn validation(m: &Value, label: &str) -> (String, Vec<String>) {
-    let v = m.pointer("/evaluation/validation").cloned().unwrap_or(Value::Null);
+    let v = m
+        .pointer("/evaluation/validation")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut text = format!("{label} is validated with {}.", describe_validation(&v));
     if let Some(d) = v.get("description").and_then(Value::as_str) {
         text.push_str(&format!("\n{d}"));
@@ -200,7 +258,12 @@ fn validation(m: &Value, label: &str) -> (String, Vec<String>) {
     if let Some(obj) = v.as_object() {
         let extra: Vec<String> = obj
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "strategy" | "folds" | "holdout_fraction" | "horizon" | "description"))
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "strategy" | "folds" | "holdout_fraction" | "horizon" | "description"
+                )
+            })
             .map(|(k, x)| format!("{k} {}", show(x)))
             .collect();
         if !extra.is_empty() {
@@ -220,7 +283,10 @@ fn overview(m: &Value, label: &str, ctx: &Context) -> (String, Vec<String>) {
         .and_then(Value::as_str)
         .map(first_sentence)
         .unwrap_or("");
-    let mut text = format!("{label} is a {} recipe. {desc}", get("/metadata/model_family"));
+    let mut text = format!(
+        "{label} is a {} recipe. {desc}",
+        get("/metadata/model_family")
+    );
     if let Some(o) = m.pointer("/metadata/owner") {
         text.push_str(&format!("\nOwner: {}.", show(o)));
     }
@@ -237,7 +303,11 @@ fn overview(m: &Value, label: &str, ctx: &Context) -> (String, Vec<String>) {
         "\n{} feature sets, {} features; metrics: {}.",
         sets.len(),
         recipe::all_features(m).len(),
-        recipe::metrics(m).iter().map(metric_line).collect::<Vec<_>>().join(", ")
+        recipe::metrics(m)
+            .iter()
+            .map(metric_line)
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     if let Some(stages) = m.pointer("/pipeline/stages").and_then(Value::as_array) {
         let names: Vec<String> = stages.iter().map(|s| show(&s["name"])).collect();
@@ -277,14 +347,22 @@ fn version_in(t: &Tokens) -> Option<String> {
     t.toks.iter().find_map(|x| {
         let s = x.text.trim_start_matches('v');
         let parts: Vec<&str> = s.split('.').collect();
-        (parts.len() >= 2 && parts.len() <= 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-            .then(|| s.to_string())
+        (parts.len() >= 2
+            && parts.len() <= 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        .then(|| s.to_string())
     })
 }
 
 fn same_version(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
-        let mut parts: Vec<String> = s.trim_start_matches('v').split('.').map(str::to_string).collect();
+        let mut parts: Vec<String> = s
+            .trim_start_matches('v')
+            .split('.')
+            .map(str::to_string)
+            .collect();
         while parts.len() < 3 {
             parts.push("0".into());
         }
@@ -313,16 +391,29 @@ fn changes(t: &Tokens, ctx: &Context) -> Answer {
                     "There is no version {wanted} of this recipe. Versions (newest first): {}.",
                     list()
                 ))
-                .suggest(vs.get(1).map(|v| format!("what changed since {}?", v.number))));
+                .suggest(
+                    vs.get(1)
+                        .map(|v| format!("what changed since {}?", v.number)),
+                ));
             };
             (&vs[i], &vs[..i])
         }
         None if t.has_any(&["history", "versions"]) && !t.has("last") => {
-            let mut text = format!("{} version{} (newest first):", vs.len(), if vs.len() == 1 { "" } else { "s" });
+            let mut text = format!(
+                "{} version{} (newest first):",
+                vs.len(),
+                if vs.len() == 1 { "" } else { "s" }
+            );
             for v in vs {
                 text.push_str(&format!("\n- {} by {}: {}", v.number, v.created_by, v.note));
             }
-            return Ok((text, vs.get(1).map(|v| format!("what changed since {}?", v.number)).into_iter().collect()));
+            return Ok((
+                text,
+                vs.get(1)
+                    .map(|v| format!("what changed since {}?", v.number))
+                    .into_iter()
+                    .collect(),
+            ));
         }
         None => match vs.get(1) {
             Some(prev) => (prev, &vs[..1]),
@@ -339,7 +430,10 @@ fn changes(t: &Tokens, ctx: &Context) -> Answer {
     };
     let patch = crate::domain::diff::json_patch(&base.manifest, current);
     let mut text = if newer.is_empty() {
-        format!("Nothing is newer than {}; it is the latest version.", base.number)
+        format!(
+            "Nothing is newer than {}; it is the latest version.",
+            base.number
+        )
     } else {
         let mut s = format!("Since {} ({}):", base.number, base.note);
         for v in newer.iter().rev() {
@@ -351,7 +445,10 @@ fn changes(t: &Tokens, ctx: &Context) -> Answer {
         text.push_str("\nThe manifest is the same.");
     } else {
         text.push_str(&format!("\nManifest changes ({}):", patch.0.len()));
-        for line in describe_patch(&base.manifest, current, &patch).iter().take(12) {
+        for line in describe_patch(&base.manifest, current, &patch)
+            .iter()
+            .take(12)
+        {
             text.push_str(&format!("\n- {line}"));
         }
         if patch.0.len() > 12 {
@@ -413,7 +510,11 @@ fn describe_patch(from: &Value, to: &Value, patch: &json_patch::Patch) -> Vec<St
                     show(&o.value)
                 )
             }
-            Add(o) => format!("added {}: {}", readable_path(to, &o.path.to_string()), show(&o.value)),
+            Add(o) => format!(
+                "added {}: {}",
+                readable_path(to, &o.path.to_string()),
+                show(&o.value)
+            ),
             Remove(o) => {
                 let p = o.path.to_string();
                 format!(
@@ -462,7 +563,16 @@ fn drift_scores(drift: &Value, method: &str) -> Vec<(String, f64)> {
         .as_object()
         .map(|o| {
             o.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "drift_share" | "dataset_drift" | "drifted_columns" | "reference_rows" | "current_rows"))
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "drift_share"
+                            | "dataset_drift"
+                            | "drifted_columns"
+                            | "reference_rows"
+                            | "current_rows"
+                    )
+                })
                 .filter_map(|(k, x)| pick(x).map(|v| (k.clone(), v)))
                 .collect()
         })
@@ -470,27 +580,37 @@ fn drift_scores(drift: &Value, method: &str) -> Vec<(String, f64)> {
 }
 
 fn staleness(f: &Value) -> Option<f64> {
-    ["staleness_hours", "hours", "age_hours", "hours_since_update"]
-        .iter()
-        .find_map(|k| f.get(*k).and_then(Value::as_f64))
+    [
+        "staleness_hours",
+        "hours",
+        "age_hours",
+        "hours_since_update",
+    ]
+    .iter()
+    .find_map(|k| f.get(*k).and_then(Value::as_f64))
 }
 
 /// The value an alert rule reads from a snapshot.
 fn observed(rule: &Value, mon: &MonitoringInfo, m: &Value) -> Option<f64> {
     let metric = rule["metric"].as_str()?;
     match rule["source"].as_str()? {
-        "metric" => mon
-            .latest_performance
-            .get(metric)
-            .and_then(|x| x.as_f64().or_else(|| x.get("value").and_then(Value::as_f64))),
+        "metric" => mon.latest_performance.get(metric).and_then(|x| {
+            x.as_f64()
+                .or_else(|| x.get("value").and_then(Value::as_f64))
+        }),
         "freshness" => staleness(&mon.freshness),
         _ => {
-            let method = m.pointer("/monitoring/drift/method").and_then(Value::as_str).unwrap_or("psi");
+            let method = m
+                .pointer("/monitoring/drift/method")
+                .and_then(Value::as_str)
+                .unwrap_or("psi");
             if metric == "drift_share" {
                 if let Some(s) = mon.latest_drift.get("drift_share").and_then(Value::as_f64) {
                     return Some(s);
                 }
-                let th = m.pointer("/monitoring/drift/threshold").and_then(Value::as_f64)?;
+                let th = m
+                    .pointer("/monitoring/drift/threshold")
+                    .and_then(Value::as_f64)?;
                 let scores = drift_scores(&mon.latest_drift, method);
                 if scores.is_empty() {
                     return None;
@@ -524,7 +644,10 @@ fn alerting(ctx: &Context) -> Answer {
         let mut text = "There is no monitoring data for a model of this recipe yet, so nothing can be alerting.".to_string();
         if let Some(m) = ctx.manifest {
             let alerts = recipe::alerts(m);
-            text.push_str(&format!("\nOnce a model is monitored, these {} rules are checked:", alerts.len()));
+            text.push_str(&format!(
+                "\nOnce a model is monitored, these {} rules are checked:",
+                alerts.len()
+            ));
             for a in alerts {
                 text.push_str(&format!("\n- {}", alert_line(a)));
             }
@@ -549,7 +672,8 @@ fn alerting(ctx: &Context) -> Answer {
     if let Some(m) = ctx.manifest {
         let mut lines = Vec::new();
         for rule in recipe::alerts(m) {
-            let (Some(th), Some(cmp)) = (rule["threshold"].as_f64(), rule["comparison"].as_str()) else {
+            let (Some(th), Some(cmp)) = (rule["threshold"].as_f64(), rule["comparison"].as_str())
+            else {
                 continue;
             };
             let name = show(&rule["name"]);
@@ -564,7 +688,11 @@ fn alerting(ctx: &Context) -> Answer {
                     ));
                     firing.push(name);
                 }
-                Some(v) => lines.push(format!("{name}: {metric} is {} (fires when {cmp} {}) -> ok", num(round4(v)), num(th))),
+                Some(v) => lines.push(format!(
+                    "{name}: {metric} is {} (fires when {cmp} {}) -> ok",
+                    num(round4(v)),
+                    num(th)
+                )),
                 None => lines.push(format!("{name}: no {metric} value in the latest snapshot")),
             }
         }
@@ -574,8 +702,13 @@ fn alerting(ctx: &Context) -> Answer {
                 text.push_str(&format!("\n- {l}"));
             }
         }
-        let method = m.pointer("/monitoring/drift/method").and_then(Value::as_str).unwrap_or("psi");
-        let th = m.pointer("/monitoring/drift/threshold").and_then(Value::as_f64);
+        let method = m
+            .pointer("/monitoring/drift/method")
+            .and_then(Value::as_str)
+            .unwrap_or("psi");
+        let th = m
+            .pointer("/monitoring/drift/threshold")
+            .and_then(Value::as_f64);
         let mut scores = drift_scores(&mon.latest_drift, method);
         scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         if let Some(th) = th {
@@ -585,7 +718,11 @@ fn alerting(ctx: &Context) -> Answer {
                 .map(|(c, s)| format!("{c} {}", num(round4(*s))))
                 .collect();
             if !over.is_empty() {
-                text.push_str(&format!("\nColumns drifting above {}: {}.", num(th), over.join(", ")));
+                text.push_str(&format!(
+                    "\nColumns drifting above {}: {}.",
+                    num(th),
+                    over.join(", ")
+                ));
             }
         }
     }

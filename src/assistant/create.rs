@@ -1,6 +1,7 @@
 //! New recipes: pick the family, clone its baseline, and fill in what the
 //! request says (name, industry, grain, horizon, schedule, mode, thresholds).
 
+use super::Context;
 use super::draft::{Decline, Draft};
 use super::edits::{self, describe_validation, metric_examples};
 use super::intent::{FamilyGuess, detect_family};
@@ -9,7 +10,6 @@ use super::recipe;
 use super::schedule;
 use super::suggest::QUICK_PROMPTS;
 use super::text::{Tokens, join_and, num, show, stem};
-use super::Context;
 use crate::domain::ModelFamily;
 use serde_json::{Value, json};
 
@@ -79,8 +79,22 @@ const INDUSTRIES: &[(&str, &str)] = &[
 
 /// Words that start the schedule part of a request.
 const SCHEDULE_START: &[&str] = &[
-    "run", "runs", "running", "ran", "scheduled", "schedule", "refresh", "refreshed",
-    "refreshing", "retrain", "retrained", "retraining", "every", "nightly", "cron", "execute",
+    "run",
+    "runs",
+    "running",
+    "ran",
+    "scheduled",
+    "schedule",
+    "refresh",
+    "refreshed",
+    "refreshing",
+    "retrain",
+    "retrained",
+    "retraining",
+    "every",
+    "nightly",
+    "cron",
+    "execute",
     "executed",
 ];
 
@@ -108,7 +122,9 @@ fn schedule_span(t: &Tokens) -> Option<(usize, usize)> {
         from -= 1;
     }
     let to = (begin + 1..t.len())
-        .find(|&i| t.toks[i].punct || matches!(t.word(i), "with" | "using" | "for" | "called" | "named"))
+        .find(|&i| {
+            t.toks[i].punct || matches!(t.word(i), "with" | "using" | "for" | "called" | "named")
+        })
         .unwrap_or(t.len());
     Some((from, to))
 }
@@ -126,12 +142,18 @@ fn subject(t: &Tokens, sched: Option<(usize, usize)>) -> Vec<String> {
             || x.quoted
             || in_sched
             || CLAUSE_END.contains(&x.text.as_str())
-            || numbers_in(t, i, i + 1).first().is_some()
-            || matches!(x.text.as_str(), "realtime" | "batch" | "real" | "online" | "horizon")
+            || !numbers_in(t, i, i + 1).is_empty()
+            || matches!(
+                x.text.as_str(),
+                "realtime" | "batch" | "real" | "online" | "horizon"
+            )
         {
             break;
         }
-        if matches!(x.text.as_str(), "a" | "an" | "the" | "our" | "my" | "their" | "all") {
+        if matches!(
+            x.text.as_str(),
+            "a" | "an" | "the" | "our" | "my" | "their" | "all"
+        ) {
             continue;
         }
         out.push(x.orig.clone());
@@ -166,7 +188,9 @@ fn given_name(t: &Tokens) -> Option<String> {
     let words: Vec<String> = t.toks[i + skip..]
         .iter()
         .take_while(|x| {
-            !x.punct && !CLAUSE_END.contains(&x.text.as_str()) && x.text != "for"
+            !x.punct
+                && !CLAUSE_END.contains(&x.text.as_str())
+                && x.text != "for"
                 && !SCHEDULE_START.contains(&x.text.as_str())
         })
         .map(|x| x.orig.clone())
@@ -199,6 +223,14 @@ const UNITS: &[(&str, &str)] = &[
     ("monthly", "month"),
 ];
 
+fn adjective(unit: &str) -> &'static str {
+    UNITS
+        .iter()
+        .find(|(_, u)| *u == unit)
+        .map(|&(a, _)| a)
+        .unwrap_or("different")
+}
+
 fn unit_days(unit: &str) -> Option<f64> {
     match unit {
         "hour" => Some(1.0 / 24.0),
@@ -220,8 +252,12 @@ fn grain_unit(t: &Tokens, sched: Option<(usize, usize)>) -> Option<&'static str>
             }
             let before = if i > 0 { t.word(i - 1) } else { "" };
             let after = t.word(i + 1);
-            let unit = UNITS.iter().find(|(_, u)| *u == t.toks[i].stem).map(|&(_, u)| u)?;
-            (matches!(before, "per" | "by" | "each") || matches!(after, "level" | "grain")).then_some(unit)
+            let unit = UNITS
+                .iter()
+                .find(|(_, u)| *u == t.toks[i].stem)
+                .map(|&(_, u)| u)?;
+            (matches!(before, "per" | "by" | "each") || matches!(after, "level" | "grain"))
+                .then_some(unit)
         })
 }
 
@@ -292,7 +328,9 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
 
     let mut d = Draft::new(&baseline);
     if from_context {
-        d.note(format!("no family was named, so this uses the current recipe's family ({family})"));
+        d.note(format!(
+            "no family was named, so this uses the current recipe's family ({family})"
+        ));
     }
     d.set(&["metadata", "name"], json!(name))?;
     d.line(format!("name: {name}"));
@@ -303,7 +341,10 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
             .find(|(p, _)| t.find_phrase(p, i) == Some(i))
             .map(|&(_, v)| v)
     }) {
-        let before = baseline.pointer("/metadata/industry").map(show).unwrap_or_else(|| "none".into());
+        let before = baseline
+            .pointer("/metadata/industry")
+            .map(show)
+            .unwrap_or_else(|| "none".into());
         if d.set(&["metadata", "industry"], json!(ind))? {
             d.line(format!("industry: {before} -> {ind}"));
         }
@@ -322,13 +363,21 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
                 let parts: Vec<String> = grain
                     .split(" x ")
                     .enumerate()
-                    .map(|(i, p)| if i == idx { unit.to_string() } else { p.trim().to_string() })
+                    .map(|(i, p)| {
+                        if i == idx {
+                            unit.to_string()
+                        } else {
+                            p.trim().to_string()
+                        }
+                    })
                     .collect();
                 let new_grain = parts.join(" x ");
                 d.set(&["requirements", "grain"], json!(new_grain))?;
                 d.line(format!("grain: {grain} -> {new_grain}"));
                 d.note(format!(
-                    "the baseline's pipeline settings assume a {old}ly grain (lags, windows, column names); review them for a {unit}ly grain"
+                    "the baseline's pipeline settings assume a {} grain (lags, windows, column names); review them for a {} grain",
+                    adjective(old),
+                    adjective(unit)
                 ));
                 grain_u = Some(unit);
             }
@@ -353,16 +402,32 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
                 num(periods)
             )));
         }
-        let before = baseline.pointer("/evaluation/validation/horizon").map(show).unwrap_or_else(|| "none".into());
-        if d.set(&["evaluation", "validation", "horizon"], json!(periods as i64))? {
-            d.line(format!("validation horizon: {before} -> {}", periods as i64));
+        let before = baseline
+            .pointer("/evaluation/validation/horizon")
+            .map(show)
+            .unwrap_or_else(|| "none".into());
+        if d.set(
+            &["evaluation", "validation", "horizon"],
+            json!(periods as i64),
+        )? {
+            d.line(format!(
+                "validation horizon: {before} -> {}",
+                periods as i64
+            ));
         }
         if let Some(g) = grain_u {
             set_training_horizon(&mut d, g, periods as i64)?;
         }
     }
 
-    let mode_said = t.has_any(&["realtime", "real time", "online", "on demand", "batch", "offline"]);
+    let mode_said = t.has_any(&[
+        "realtime",
+        "real time",
+        "online",
+        "on demand",
+        "batch",
+        "offline",
+    ]);
     let (sf, st) = sched.unwrap_or((t.len(), t.len()));
     if mode_said {
         edits::apply_mode(&mut d, t, sf, st, Some(&name))?;
@@ -407,7 +472,9 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         ),
         Some(mode) => format!(
             "{mode}, endpoint {}",
-            m.pointer("/deployment/endpoint/path").map(show).unwrap_or_default()
+            m.pointer("/deployment/endpoint/path")
+                .map(show)
+                .unwrap_or_default()
         ),
         None => "unset".into(),
     };
@@ -443,7 +510,9 @@ fn set_training_horizon(d: &mut Draft, unit: &str, periods: i64) -> Result<(), D
         .unwrap_or(0);
     for i in 0..stages {
         let is = i.to_string();
-        if d.get(&["pipeline", "stages", &is, "config", &key]).is_some() {
+        if d.get(&["pipeline", "stages", &is, "config", &key])
+            .is_some()
+        {
             let stage = d
                 .get(&["pipeline", "stages", &is, "name"])
                 .map(show)

@@ -146,7 +146,10 @@ mod tests {
         assert!(d.set(&["x", "y", "z"], json!("v")).unwrap());
         d.push(&["l"], json!(2)).unwrap();
         d.remove(&["l", "0"]).unwrap();
-        assert_eq!(d.doc, json!({"a": {"b": 2}, "l": [2], "x": {"y": {"z": "v"}}}));
+        assert_eq!(
+            d.doc,
+            json!({"a": {"b": 2}, "l": [2], "x": {"y": {"z": "v"}}})
+        );
         assert_eq!(d.ops.len(), 4);
         let mut replay = json!({"a": {"b": 1}, "l": [1]});
         json_patch::patch(&mut replay, &d.ops).unwrap();

@@ -1,17 +1,21 @@
 //! Edits of the evaluation and deployment sections: metric thresholds, the
 //! validation strategy, batch/realtime mode with its endpoint, the schedule.
 
+use super::Context;
 use super::draft::{Decline, Draft};
 use super::numbers::{Cmp, comparison_in, numbers_in};
 use super::recipe::{self, is_fraction_metric, lower_is_better_by_default, metric_mentions};
 use super::schedule;
-use super::text::{Tokens, jnum, num, show};
-use super::Context;
+use super::text::{Tokens, jnum, nice, num, show};
 use crate::domain::ModelFamily;
 use serde_json::{Value, json};
 
 fn direction_word(lower: bool) -> &'static str {
-    if lower { "lower_is_better" } else { "higher_is_better" }
+    if lower {
+        "lower_is_better"
+    } else {
+        "higher_is_better"
+    }
 }
 
 fn pass_rule(name: &str, lower: bool, threshold: f64) -> String {
@@ -33,7 +37,7 @@ pub fn metric_examples(m: &Value) -> Vec<String> {
             } else {
                 ("at least", t * 1.05)
             };
-            Some(format!("make {} {word} {}", x.name, num((v * 1000.0).round() / 1000.0)))
+            Some(format!("make {} {word} {}", x.name, num(nice(v))))
         })
         .collect()
 }
@@ -55,11 +59,26 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
     let adding = t.has_any(&["add", "include", "introduce", "new metric", "also evaluate"]);
     let names: Vec<String> = existing.iter().map(|x| x.name.clone()).collect();
     if mentions.is_empty() {
-        return Err(Decline::new(format!(
-            "Which metric? This recipe's metrics are {}.",
-            names.join(", ")
-        ))
-        .suggest(metric_examples(m)));
+        // "set the threshold of foo to 3": name the metric that doesn't exist.
+        let named = t.find_phrase("threshold", 0).and_then(|i| {
+            let after = matches!(t.word(i + 1), "of" | "for" | "on").then(|| i + 2);
+            let cand = after.or_else(|| i.checked_sub(1))?;
+            let w = t.toks.get(cand)?;
+            (super::text::is_identifier(&w.text)
+                && !matches!(w.text.as_str(), "the" | "a" | "metric"))
+            .then(|| w.orig.clone())
+        });
+        let text = match named {
+            Some(n) => format!(
+                "There is no metric '{n}' in this recipe. Its metrics are {}.",
+                names.join(", ")
+            ),
+            None => format!(
+                "Which metric? This recipe's metrics are {}.",
+                names.join(", ")
+            ),
+        };
+        return Err(Decline::new(text).suggest(metric_examples(m)));
     }
     for (k, mention) in mentions.iter().enumerate() {
         let seg_end = mentions.get(k + 1).map(|n| n.at).unwrap_or(t.len());
@@ -82,14 +101,26 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
         let Some(n) = nums.first() else {
             let now = current
                 .and_then(|i| existing[i].threshold.map(|th| (i, th)))
-                .map(|(i, th)| format!(" It is now {}.", pass_rule(name, existing[i].lower_is_better, th)))
+                .map(|(i, th)| {
+                    format!(
+                        " It is now {}.",
+                        pass_rule(name, existing[i].lower_is_better, th)
+                    )
+                })
                 .unwrap_or_default();
-            return Err(Decline::new(format!("What threshold should {name} have?{now}"))
-                .suggest(metric_examples(m)));
+            return Err(
+                Decline::new(format!("What threshold should {name} have?{now}"))
+                    .suggest(metric_examples(m)),
+            );
         };
         let mut value = n.value;
         if !n.percent && is_fraction_metric(name) && value > 1.0 && value <= 100.0 {
-            d.note(format!("read {} as {}% ({})", num(value), num(value), num(value / 100.0)));
+            d.note(format!(
+                "read {} as {}% ({})",
+                num(value),
+                num(value),
+                num(value / 100.0)
+            ));
             value /= 100.0;
         }
         if is_fraction_metric(name) && name != "r2" && !(0.0..=1.0).contains(&value) {
@@ -133,11 +164,15 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
                     "{name} is not a metric of this recipe. Its metrics are {}.",
                     names.join(", ")
                 ))
-                .suggest(
-                    metric_examples(m)
-                        .into_iter()
-                        .chain([format!("add metric {name} {} {}", if lower_is_better_by_default(name) == Some(false) { "at least" } else { "at most" }, num(value))]),
-                ));
+                .suggest(metric_examples(m).into_iter().chain([format!(
+                    "add metric {name} {} {}",
+                    if lower_is_better_by_default(name) == Some(false) {
+                        "at least"
+                    } else {
+                        "at most"
+                    },
+                    num(value)
+                )])));
             }
             None => {
                 let lower = match cmp {
@@ -226,7 +261,10 @@ pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
                 {
                     return Some((n.value, j));
                 }
-                if !matches!(t.word(j), "week" | "weeks" | "day" | "days" | "month" | "months" | "period" | "periods") {
+                if !matches!(
+                    t.word(j),
+                    "week" | "weeks" | "day" | "days" | "month" | "months" | "period" | "periods"
+                ) {
                     break;
                 }
             }
@@ -246,12 +284,19 @@ pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
 /// "use rolling origin validation with 6 folds", "holdout 20%", "horizon 12".
 pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
-    let cur = m.pointer("/evaluation/validation").cloned().unwrap_or(json!({}));
+    let cur = m
+        .pointer("/evaluation/validation")
+        .cloned()
+        .unwrap_or(json!({}));
     let cur_strategy = cur["strategy"].as_str().unwrap_or("").to_string();
     let strategy = strategy_in(t);
     let folds = count_near(t, &["fold", "split", "origin", "cutoff"]);
     let horizon = count_near(t, &["horizon", "ahead"]);
-    let used: Vec<usize> = folds.iter().chain(horizon.iter()).map(|&(_, at)| at).collect();
+    let used: Vec<usize> = folds
+        .iter()
+        .chain(horizon.iter())
+        .map(|&(_, at)| at)
+        .collect();
     let fraction = numbers_in(t, 0, t.len())
         .into_iter()
         .find(|n| !used.contains(&n.at) && (n.percent || n.value < 1.0));
@@ -272,7 +317,9 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             d.line(format!("validation strategy: {cur_strategy} -> {s}"));
             if cur.get("description").is_some() {
                 d.remove(&["evaluation", "validation", "description"])?;
-                d.line(format!("remove the validation description (it described {cur_strategy})"));
+                d.line(format!(
+                    "remove the validation description (it described {cur_strategy})"
+                ));
             }
         } else {
             d.same(format!("validation is already {s}"));
@@ -296,8 +343,15 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             )));
         }
         let before = cur["holdout_fraction"].clone();
-        if d.set(&["evaluation", "validation", "holdout_fraction"], jnum(frac))? {
-            d.line(format!("holdout_fraction: {} -> {}", shown_or_none(&before), num(frac)));
+        if d.set(
+            &["evaluation", "validation", "holdout_fraction"],
+            jnum(frac),
+        )? {
+            d.line(format!(
+                "holdout_fraction: {} -> {}",
+                shown_or_none(&before),
+                num(frac)
+            ));
         }
         if folds.is_some() {
             d.note("a holdout split has no folds; the folds setting is not used");
@@ -339,7 +393,9 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
                 "validation horizon: {} -> {} periods of the grain ({})",
                 shown_or_none(&before),
                 h as i64,
-                m.pointer("/requirements/grain").map(show).unwrap_or_default()
+                m.pointer("/requirements/grain")
+                    .map(show)
+                    .unwrap_or_default()
             ));
         } else {
             d.same(format!("the horizon is already {}", h as i64));
@@ -349,7 +405,10 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         recipe::family(m),
         Some(ModelFamily::Forecasting | ModelFamily::Pricing)
     );
-    if time_ordered && matches!(effective.as_str(), "k_fold" | "stratified_k_fold") && strategy.is_some() {
+    if time_ordered
+        && matches!(effective.as_str(), "k_fold" | "stratified_k_fold")
+        && strategy.is_some()
+    {
         d.note(format!(
             "{effective} ignores time order; for a time-indexed recipe, rolling_origin or time_series_split avoid training on the future"
         ));
@@ -380,7 +439,13 @@ const BATCH: &[&str] = &["batch", "offline", "scheduled"];
 
 /// The mode asked for: the one after "to" wins ("from batch to realtime").
 fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
-    let at = |words: &[&str]| t.find_any(words, 0).map(|(i, _)| i);
+    // A mode word right after "not"/"no" ("not realtime") is not asked for.
+    let at = |words: &[&str]| {
+        t.find_any(words, 0).map(|(i, _)| i).filter(|&i| {
+            !(i.saturating_sub(3)..i)
+                .any(|j| matches!(t.word(j), "not" | "no" | "isnt" | "non" | "never" | "dont"))
+        })
+    };
     let (r, b) = (at(REALTIME), at(BATCH));
     match (r, b) {
         (Some(_), None) => Ok(Some("realtime")),
@@ -393,8 +458,10 @@ fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
             } else if after_to(b) && !after_to(r) {
                 Ok(Some("batch"))
             } else {
-                Err(Decline::new("Should it be batch or realtime? The request mentions both.")
-                    .suggest(["make it realtime", "switch to batch, daily at 2am"]))
+                Err(
+                    Decline::new("Should it be batch or realtime? The request mentions both.")
+                        .suggest(["make it realtime", "switch to batch, daily at 2am"]),
+                )
             }
         }
     }
@@ -413,7 +480,9 @@ fn latency_in(t: &Tokens) -> Option<f64> {
         }
     }
     let i = t.find_phrase("latency", 0)?;
-    numbers_in(t, i, (i + 5).min(t.len())).first().map(|n| n.value)
+    numbers_in(t, i, (i + 5).min(t.len()))
+        .first()
+        .map(|n| n.value)
 }
 
 fn path_in(t: &Tokens) -> Option<String> {
@@ -437,7 +506,10 @@ pub fn default_endpoint(ctx_name: Option<&str>, m: &Value) -> String {
         }
     }
     let slug = slug.trim_end_matches('-');
-    format!("/v1/{}/predict", if slug.is_empty() { "model" } else { slug })
+    format!(
+        "/v1/{}/predict",
+        if slug.is_empty() { "model" } else { slug }
+    )
 }
 
 /// "make it realtime", "switch to batch daily at 2am", "set the endpoint to /v2/x".
@@ -445,8 +517,13 @@ pub fn deployment_mode(t: &Tokens, m: &Value, ctx: &Context) -> Result<Draft, De
     let mut d = Draft::new(m);
     apply_mode(&mut d, t, 0, t.len(), ctx.recipe_name)?;
     if d.ops.is_empty() && d.unchanged.is_empty() {
-        return Err(Decline::new("I couldn't tell how the deployment should change.")
-            .suggest(["make it realtime", "switch to batch", "set the latency budget to 100ms"]));
+        return Err(
+            Decline::new("I couldn't tell how the deployment should change.").suggest([
+                "make it realtime",
+                "switch to batch",
+                "set the latency budget to 100ms",
+            ]),
+        );
     }
     Ok(d)
 }
@@ -506,7 +583,10 @@ pub fn apply_mode(
             }
         } else {
             if let Some(p) = &path {
-                let before = d.get(&["deployment", "endpoint", "path"]).map(show).unwrap_or_default();
+                let before = d
+                    .get(&["deployment", "endpoint", "path"])
+                    .map(show)
+                    .unwrap_or_default();
                 if d.set(&["deployment", "endpoint", "path"], json!(p))? {
                     d.line(format!("endpoint path: {before} -> {p}"));
                 }
@@ -516,12 +596,18 @@ pub fn apply_mode(
                     .get(&["deployment", "endpoint", "latency_budget_ms"])
                     .map(show)
                     .unwrap_or_else(|| "none".into());
-                if d.set(&["deployment", "endpoint", "latency_budget_ms"], json!(l as i64))? {
+                if d.set(
+                    &["deployment", "endpoint", "latency_budget_ms"],
+                    json!(l as i64),
+                )? {
                     d.line(format!("latency budget: {before} -> {l} ms"));
                 }
             }
             if mode == Some("realtime") && path.is_none() {
-                let p = d.get(&["deployment", "endpoint", "path"]).map(show).unwrap_or_default();
+                let p = d
+                    .get(&["deployment", "endpoint", "path"])
+                    .map(show)
+                    .unwrap_or_default();
                 d.line(format!("serve through the existing endpoint {p}"));
             }
         }
@@ -535,7 +621,10 @@ pub fn apply_mode(
         }
     }
     if mode == Some("batch") {
-        let current = d.get(&["deployment", "schedule"]).and_then(Value::as_str).map(str::to_string);
+        let current = d
+            .get(&["deployment", "schedule"])
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let parsed = schedule::parse(t, from, to, current.as_deref()).map_err(Decline::new)?;
         if d.set(&["deployment", "mode"], json!("batch"))? {
             d.line(format!("deployment mode: {cur_mode} -> batch"));
@@ -547,7 +636,10 @@ pub fn apply_mode(
                 if d.set(&["deployment", "schedule"], json!(s.cron))? {
                     d.line(format!(
                         "schedule: {} -> {}",
-                        before.as_deref().map(schedule::describe).unwrap_or_else(|| "none".into()),
+                        before
+                            .as_deref()
+                            .map(schedule::describe)
+                            .unwrap_or_else(|| "none".into()),
                         schedule::describe(&s.cron)
                     ));
                 }
@@ -558,7 +650,10 @@ pub fn apply_mode(
             (None, Some(_)) => {}
             (None, None) => {
                 d.set(&["deployment", "schedule"], json!("0 2 * * *"))?;
-                d.line(format!("schedule: {} (batch mode needs one)", schedule::describe("0 2 * * *")));
+                d.line(format!(
+                    "schedule: {} (batch mode needs one)",
+                    schedule::describe("0 2 * * *")
+                ));
                 d.note("the schedule is a default; say e.g. \"run it daily at 6am\" to change it");
             }
         }
@@ -582,34 +677,59 @@ pub fn schedule(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
 
 /// Applies a schedule read from `from..to` (shared with new recipes).
 pub fn apply_schedule(d: &mut Draft, t: &Tokens, from: usize, to: usize) -> Result<bool, Decline> {
-    let mode = d.get(&["deployment", "mode"]).and_then(Value::as_str).unwrap_or("").to_string();
-    let retrain = is_retrain(t) || (mode == "realtime" && d.get(&["deployment", "retrain_schedule"]).is_some());
-    let key = if retrain { "retrain_schedule" } else { "schedule" };
-    let current = d.get(&["deployment", key]).and_then(Value::as_str).map(str::to_string);
+    let mode = d
+        .get(&["deployment", "mode"])
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let retrain = is_retrain(t)
+        || (mode == "realtime" && d.get(&["deployment", "retrain_schedule"]).is_some());
+    let key = if retrain {
+        "retrain_schedule"
+    } else {
+        "schedule"
+    };
+    let current = d
+        .get(&["deployment", key])
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let parsed = match schedule::parse(t, from, to, current.as_deref()) {
         Ok(Some(s)) => s,
         Ok(None) => {
             return Err(Decline::new(format!(
                 "I couldn't read a schedule from that. It is now {}.",
-                current.as_deref().map(schedule::describe).unwrap_or_else(|| "not set".into())
+                current
+                    .as_deref()
+                    .map(schedule::describe)
+                    .unwrap_or_else(|| "not set".into())
             ))
             .suggest(["run it daily at 6am", "every monday at 7", "hourly"]));
         }
         Err(e) => return Err(Decline::new(format!("{e}.")).suggest(["run it daily at 6am"])),
     };
     let changed = d.set(&["deployment", key], json!(parsed.cron))?;
-    let label = if retrain { "retraining schedule" } else { "schedule" };
+    let label = if retrain {
+        "retraining schedule"
+    } else {
+        "schedule"
+    };
     if changed {
         d.line(format!(
             "{label}: {} -> {}",
-            current.as_deref().map(schedule::describe).unwrap_or_else(|| "none".into()),
+            current
+                .as_deref()
+                .map(schedule::describe)
+                .unwrap_or_else(|| "none".into()),
             schedule::describe(&parsed.cron)
         ));
         for a in parsed.assumed {
             d.note(format!("the {label} {a}"));
         }
     } else {
-        d.same(format!("the {label} is already {}", schedule::describe(&parsed.cron)));
+        d.same(format!(
+            "the {label} is already {}",
+            schedule::describe(&parsed.cron)
+        ));
     }
     if mode == "realtime" && !retrain {
         d.note("the recipe is realtime, so this schedule only applies if it switches to batch (\"switch to batch\")");

@@ -1,10 +1,10 @@
 //! Adding and removing features and feature sets in `requirements.feature_sets`.
 
+use super::Intent;
 use super::draft::{Decline, Draft};
 use super::intent::{ADD_VERBS, REMOVE_VERBS, start, verb_at};
 use super::recipe;
 use super::text::{FILLER, Tokens, is_identifier, join_and, resolve_name, similar_names, snake};
-use super::Intent;
 use serde_json::{Value, json};
 
 /// Verbs that add a feature or create a feature set.
@@ -28,12 +28,15 @@ pub fn kind(t: &Tokens, s: usize, m: Option<&Value>) -> Option<Intent> {
         let names = set_names(m);
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let target = p.target?;
-        return (adding && !p.items.is_empty() && resolve_name(&target, &refs).is_some_and(|(_, loose)| !loose))
-            .then_some(Intent::AddFeature);
+        return (adding
+            && !p.items.is_empty()
+            && resolve_name(&target, &refs).is_some_and(|(_, loose)| !loose))
+        .then_some(Intent::AddFeature);
     }
     let (verb, n, adding) = find_verb(t, s)?;
     let end = object_end(t, verb + n, adding);
-    let is_set = (verb + n..end).any(|i| !t.toks[i].quoted && SET_WORDS.contains(&t.toks[i].stem.as_str()));
+    let is_set =
+        (verb + n..end).any(|i| !t.toks[i].quoted && SET_WORDS.contains(&t.toks[i].stem.as_str()));
     Some(match (adding, is_set) {
         (true, true) => Intent::AddFeatureSet,
         (true, false) => Intent::AddFeature,
@@ -72,19 +75,28 @@ fn object_end(t: &Tokens, from: usize, adding: bool) -> usize {
 /// Names in tokens `from..to`, split at commas and "and": consecutive words
 /// join with `_` ("holiday flag" -> "holiday_flag"), quoted names stay as typed.
 pub fn name_groups(t: &Tokens, from: usize, to: usize, skip: &[&str]) -> Vec<String> {
-    let mut groups: Vec<String> = Vec::new();
+    let mut out: Vec<String> = word_groups(t, from, to, skip)
+        .into_iter()
+        .map(|g| g.join("_"))
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Like `name_groups`, keeping each group's words apart.
+pub fn word_groups(t: &Tokens, from: usize, to: usize, skip: &[&str]) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
     let mut cur: Vec<String> = Vec::new();
-    let close = |cur: &mut Vec<String>, groups: &mut Vec<String>| {
+    let close = |cur: &mut Vec<String>, groups: &mut Vec<Vec<String>>| {
         if !cur.is_empty() {
-            groups.push(cur.join("_"));
-            cur.clear();
+            groups.push(std::mem::take(cur));
         }
     };
     for i in from..to.min(t.len()) {
         let x = &t.toks[i];
         if x.quoted {
             close(&mut cur, &mut groups);
-            groups.push(x.orig.clone());
+            groups.push(vec![x.orig.clone()]);
             continue;
         }
         let w = x.text.as_str();
@@ -97,13 +109,14 @@ pub fn name_groups(t: &Tokens, from: usize, to: usize, skip: &[&str]) -> Vec<Str
         }
     }
     close(&mut cur, &mut groups);
-    groups.dedup();
     groups
 }
 
 struct Parsed {
     /// Names in the object position (features, or the set's name).
     items: Vec<String>,
+    /// The same, word by word ("calendar feature is_x" -> ["calendar", "is_x"]).
+    item_words: Vec<Vec<String>>,
     /// The set named after the preposition, if any.
     target: Option<String>,
     /// Features listed after "with" / ":" (new feature sets).
@@ -116,6 +129,7 @@ fn parse(t: &Tokens) -> Option<Parsed> {
     let from = verb + n;
     let end = object_end(t, from, adding);
     let items = name_groups(t, from, end, SET_WORDS);
+    let item_words = word_groups(t, from, end, SET_WORDS);
     let mut target = None;
     let mut listed = Vec::new();
     if end < t.len() {
@@ -124,12 +138,18 @@ fn parse(t: &Tokens) -> Option<Parsed> {
         if is_list {
             listed = name_groups(t, end + 1, t.len(), &["feature"]);
         } else {
-            let words = if t.find_phrase("out of", end) == Some(end) { 2 } else { 1 };
+            let words = if t.find_phrase("out of", end) == Some(end) {
+                2
+            } else {
+                1
+            };
             // The set's name runs to a feature list or the end.
             let stop = (end + words..t.len())
                 .find(|&i| LIST_START.contains(&t.word(i)) || t.word(i) == ":")
                 .unwrap_or(t.len());
-            target = name_groups(t, end + words, stop, SET_WORDS).into_iter().next();
+            target = name_groups(t, end + words, stop, SET_WORDS)
+                .into_iter()
+                .next();
             if stop < t.len() {
                 listed = name_groups(t, stop + 1, t.len(), &["feature"]);
             }
@@ -137,6 +157,7 @@ fn parse(t: &Tokens) -> Option<Parsed> {
     }
     Some(Parsed {
         items,
+        item_words,
         target,
         listed,
     })
@@ -155,7 +176,10 @@ pub fn edit(intent: Intent, t: &Tokens, m: &Value) -> Result<Draft, Decline> {
 }
 
 fn set_names(m: &Value) -> Vec<String> {
-    recipe::feature_sets(m).into_iter().map(|s| s.name).collect()
+    recipe::feature_sets(m)
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 fn set_index(d: &Draft, name: &str) -> Option<usize> {
@@ -168,7 +192,10 @@ fn examples(m: &Value) -> Vec<String> {
     let sets = recipe::feature_sets(m);
     let mut out = Vec::new();
     if let Some(s) = sets.first() {
-        out.push(format!("add a feature new_feature_name to the {} feature set", s.name));
+        out.push(format!(
+            "add a feature new_feature_name to the {} feature set",
+            s.name
+        ));
         if let Some(f) = s.features.first() {
             out.push(format!("remove the feature {f}"));
         }
@@ -209,19 +236,34 @@ fn quote_all(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| format!("'{n}'")).collect()
 }
 
-fn add_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
+fn add_features(mut p: Parsed, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let sets = recipe::feature_sets(m);
+    // "add calendar feature is_black_friday": a leading set name is the target.
+    if p.target.is_none()
+        && let [words] = p.item_words.as_slice()
+        && words.len() > 1
+        && sets.iter().any(|s| s.name == words[0])
+    {
+        p.target = Some(words[0].clone());
+        p.items = vec![words[1..].join("_")];
+    }
     let items: Vec<String> = p.items.iter().map(|i| snake_unless_quoted(i)).collect();
     if items.is_empty() {
-        return Err(Decline::new("Which feature should I add? Name it, and the feature set it belongs to.")
-            .suggest(examples(m)));
+        return Err(Decline::new(
+            "Which feature should I add? Name it, and the feature set it belongs to.",
+        )
+        .suggest(examples(m)));
     }
     let set = match &p.target {
         Some(wanted) => find_set(wanted, m, &mut d).map_err(|dec| {
             let first = items[0].clone();
-            dec.suggest(sets.iter().take(2).map(|s| format!("add {first} to the {} feature set", s.name)))
-                .suggest([format!("add a feature set {} with {first}", snake(wanted))])
+            dec.suggest(
+                sets.iter()
+                    .take(2)
+                    .map(|s| format!("add {first} to the {} feature set", s.name)),
+            )
+            .suggest([format!("add a feature set {} with {first}", snake(wanted))])
         })?,
         None if sets.len() == 1 => sets[0].name.clone(),
         None => {
@@ -231,23 +273,38 @@ fn add_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
                 join_and(&items),
                 set_names(m).join(", ")
             ))
-            .suggest(sets.iter().take(3).map(|s| format!("add {first} to the {} feature set", s.name))));
+            .suggest(
+                sets.iter()
+                    .take(3)
+                    .map(|s| format!("add {first} to the {} feature set", s.name)),
+            ));
         }
     };
     let Some(idx) = set_index(&d, &set) else {
-        return Err(Decline::new(format!("internal error: feature set '{set}' vanished")));
+        return Err(Decline::new(format!(
+            "internal error: feature set '{set}' vanished"
+        )));
     };
     let idx_s = idx.to_string();
-    let current: Vec<String> = sets.get(idx).map(|s| s.features.clone()).unwrap_or_default();
+    let current: Vec<String> = sets
+        .get(idx)
+        .map(|s| s.features.clone())
+        .unwrap_or_default();
     let mut added = Vec::new();
     for f in &items {
         if current.contains(f) {
             d.same(format!("{f} is already in the {set} feature set"));
             continue;
         }
-        d.push(&["requirements", "feature_sets", &idx_s, "features"], json!(f))?;
+        d.push(
+            &["requirements", "feature_sets", &idx_s, "features"],
+            json!(f),
+        )?;
         added.push(f.clone());
-        if let Some(other) = sets.iter().find(|s| s.name != set && s.features.contains(f)) {
+        if let Some(other) = sets
+            .iter()
+            .find(|s| s.name != set && s.features.contains(f))
+        {
             d.note(format!("{f} is also in the {} feature set", other.name));
         }
     }
@@ -264,7 +321,11 @@ fn add_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
 
 fn snake_unless_quoted(name: &str) -> String {
     // Quoted names are kept; names typed with spaces were joined with "_" already.
-    if name.contains(' ') { snake(name) } else { name.to_string() }
+    if name.contains(' ') {
+        snake(name)
+    } else {
+        name.to_string()
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -301,13 +362,18 @@ fn remove_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
                 Some(s) => format!("the {s} feature set"),
                 None => "any feature set".to_string(),
             };
-            let mut text = format!("There is no feature '{wanted}' in {place}, so there is nothing to remove.");
+            let mut text = format!(
+                "There is no feature '{wanted}' in {place}, so there is nothing to remove."
+            );
             if !near.is_empty() {
                 text.push_str(&format!("\nSimilar features: {}.", near.join(", ")));
             }
             text.push_str(&format!("\nFeature sets: {}.", set_names(m).join(", ")));
-            return Err(Decline::new(text)
-                .suggest(near.iter().take(2).map(|n| format!("remove the feature {n}"))));
+            return Err(Decline::new(text).suggest(
+                near.iter()
+                    .take(2)
+                    .map(|n| format!("remove the feature {n}")),
+            ));
         }
         for (i, set, f) in holders {
             let features = recipe::feature_sets(&d.doc)
@@ -338,7 +404,11 @@ fn remove_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
 /// Points out monitoring that still reads removed features.
 fn monitoring_notes(d: &mut Draft, m: &Value, removed: &[String]) {
     let drift = recipe::drift_columns(m);
-    let watched: Vec<String> = removed.iter().filter(|f| drift.contains(f)).cloned().collect();
+    let watched: Vec<String> = removed
+        .iter()
+        .filter(|f| drift.contains(f))
+        .cloned()
+        .collect();
     if !watched.is_empty() {
         d.note(format!(
             "{} still monitored for drift (monitoring.drift.columns); say \"stop monitoring drift on {}\" to drop {}",
@@ -362,7 +432,9 @@ fn add_set(p: Parsed, m: &Value) -> Result<Draft, Decline> {
         return Err(Decline::new(format!(
             "There is already a feature set '{name}'. Add features to it instead."
         ))
-        .suggest([format!("add a feature new_feature_name to the {name} feature set")]));
+        .suggest([format!(
+            "add a feature new_feature_name to the {name} feature set"
+        )]));
     }
     let mut features: Vec<String> = Vec::new();
     for f in p.items.iter().skip(1).chain(p.listed.iter()) {
@@ -375,7 +447,9 @@ fn add_set(p: Parsed, m: &Value) -> Result<Draft, Decline> {
         return Err(Decline::new(format!(
             "A feature set needs at least one feature. Which features go in '{name}'?"
         ))
-        .suggest([format!("add a feature set {name} with feature_a and feature_b")]));
+        .suggest([format!(
+            "add a feature set {name} with feature_a and feature_b"
+        )]));
     }
     d.push(
         &["requirements", "feature_sets"],
@@ -388,7 +462,11 @@ fn add_set(p: Parsed, m: &Value) -> Result<Draft, Decline> {
         plural(features.len())
     ));
     let all = recipe::all_features(m);
-    let dup: Vec<String> = features.iter().filter(|f| all.contains(f)).cloned().collect();
+    let dup: Vec<String> = features
+        .iter()
+        .filter(|f| all.contains(f))
+        .cloned()
+        .collect();
     if !dup.is_empty() {
         d.note(format!("{} already in another feature set", join_and(&dup)));
     }

@@ -85,10 +85,43 @@ pub const REMOVE_VERBS: &[&str] = &[
 ];
 
 const QUESTION_WORDS: &[&str] = &[
-    "what", "whats", "which", "why", "how", "hows", "when", "whens", "where", "who", "whos",
-    "show", "list", "describe", "explain", "tell", "summarize", "summarise", "summary", "is",
-    "are", "does", "do", "did", "has", "have", "was", "were", "give", "display", "print",
-    "view", "see", "overview", "status", "whats", "wheres",
+    "what",
+    "whats",
+    "which",
+    "why",
+    "how",
+    "hows",
+    "when",
+    "whens",
+    "where",
+    "who",
+    "whos",
+    "show",
+    "list",
+    "describe",
+    "explain",
+    "tell",
+    "summarize",
+    "summarise",
+    "summary",
+    "is",
+    "are",
+    "does",
+    "do",
+    "did",
+    "has",
+    "have",
+    "was",
+    "were",
+    "give",
+    "display",
+    "print",
+    "view",
+    "see",
+    "overview",
+    "status",
+    "whats",
+    "wheres",
 ];
 
 const CREATE_VERBS: &[&str] = &[
@@ -144,11 +177,11 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
 }
 
 pub fn classify(t: &Tokens, ctx: &Context) -> Route {
-    if t.word_count() == 0 {
-        return Route::Unknown;
-    }
     if is_help(t) {
         return Route::Help;
+    }
+    if t.word_count() == 0 {
+        return Route::Unknown;
     }
     let s = start(t);
     if s >= t.len() {
@@ -156,6 +189,16 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     }
     if let Some(d) = destructive(t, s, ctx) {
         return Route::Decline(d);
+    }
+    // "don't make it realtime": a change is only made when asked for
+    // positively (drift and alerts understand "do not monitor"/"stop").
+    let negated =
+        t.word(s) == "dont" || t.word(s) == "never" || t.find_phrase("do not", s) == Some(s);
+    if negated && !t.has_any(&["drift", "alert", "alerting", "notify"]) {
+        return Route::Decline(
+            Decline::new("I only make changes that are asked for directly, so nothing changes. Say what the recipe should do instead.")
+                .suggest(suggest::starters(ctx)),
+        );
     }
     // A creation cue wins even in question form ("how do I build a pricing model?").
     if create_cue(t, s) {
@@ -218,17 +261,46 @@ fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
     let rest: Vec<&str> = (verb + 1..t.len())
         .filter(|&i| !t.toks[i].punct && !t.toks[i].quoted)
         .map(|i| t.word(i))
-        .filter(|w| !matches!(*w, "the" | "this" | "that" | "my" | "our" | "current" | "whole" | "entire" | "please" | "of" | "it"))
+        .filter(|w| {
+            !matches!(
+                *w,
+                "the"
+                    | "this"
+                    | "that"
+                    | "my"
+                    | "our"
+                    | "current"
+                    | "whole"
+                    | "entire"
+                    | "please"
+                    | "of"
+                    | "it"
+            )
+        })
         .collect();
     let wipes_all = (verb + 1..t.len()).any(|i| {
         !t.toks[i].quoted
-            && matches!(t.word(i), "everything" | "all" | "entire" | "whole" | "anything")
+            && matches!(
+                t.word(i),
+                "everything" | "all" | "entire" | "whole" | "anything"
+            )
     });
-    let whole_thing = matches!(
-        rest.as_slice(),
-        [] | ["recipe"] | ["manifest"] | ["model"] | ["it", ..] | ["recipes"] | ["models"]
-            | ["database"] | ["db"] | ["data"]
-    ) && t.word_count() <= 6;
+    // "delete 'x'" names something: it is looked up, not refused wholesale.
+    let names_something = (verb + 1..t.len()).any(|i| t.toks[i].quoted);
+    let whole_thing = !names_something
+        && matches!(
+            rest.as_slice(),
+            [] | ["recipe"]
+                | ["manifest"]
+                | ["model"]
+                | ["it", ..]
+                | ["recipes"]
+                | ["models"]
+                | ["database"]
+                | ["db"]
+                | ["data"]
+        )
+        && t.word_count() <= 6;
     if !(wipes_all || whole_thing) {
         return None;
     }
@@ -247,10 +319,32 @@ fn is_question(t: &Tokens, s: usize) -> bool {
         || verb_at(t, s, REMOVE_VERBS).is_some()
         || matches!(
             first,
-            "set" | "change" | "use" | "switch" | "enable" | "disable" | "monitor" | "alert"
-                | "create" | "build" | "make" | "new" | "setup" | "develop" | "design" | "start"
-                | "run" | "schedule" | "turn" | "increase" | "decrease" | "lower" | "raise"
-                | "update" | "track" | "notify"
+            "set"
+                | "change"
+                | "use"
+                | "switch"
+                | "enable"
+                | "disable"
+                | "monitor"
+                | "alert"
+                | "create"
+                | "build"
+                | "make"
+                | "new"
+                | "setup"
+                | "develop"
+                | "design"
+                | "start"
+                | "run"
+                | "schedule"
+                | "turn"
+                | "increase"
+                | "decrease"
+                | "lower"
+                | "raise"
+                | "update"
+                | "track"
+                | "notify"
         )
     {
         return false;
@@ -266,21 +360,51 @@ fn is_question(t: &Tokens, s: usize) -> bool {
 pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
     let any = |ws: &[&str]| ws.iter().any(|w| t.has(w));
     if any(&[
-        "changed", "diff", "difference", "history", "since", "version", "compare", "previous",
+        "changed",
+        "diff",
+        "difference",
+        "history",
+        "since",
+        "version",
+        "compare",
+        "previous",
         "changes",
     ]) {
         return Some(Intent::AskChanges);
     }
     if any(&[
-        "alert", "alerting", "firing", "fire", "fired", "triggered", "trigger", "wrong",
-        "unhealthy", "healthy", "health", "degraded", "degrading", "failing", "broken", "problem",
-        "issue", "red",
+        "alert",
+        "alerting",
+        "firing",
+        "fire",
+        "fired",
+        "triggered",
+        "trigger",
+        "wrong",
+        "unhealthy",
+        "healthy",
+        "health",
+        "degraded",
+        "degrading",
+        "failing",
+        "broken",
+        "problem",
+        "issue",
+        "red",
     ]) {
         return Some(Intent::AskAlerting);
     }
     if any(&[
-        "drift", "drifting", "monitor", "monitored", "monitoring", "fresh", "freshness", "stale",
-        "staleness", "tracked",
+        "drift",
+        "drifting",
+        "monitor",
+        "monitored",
+        "monitoring",
+        "fresh",
+        "freshness",
+        "stale",
+        "staleness",
+        "tracked",
     ]) {
         return Some(Intent::AskMonitoring);
     }
@@ -298,8 +422,17 @@ pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
         return Some(Intent::AskValidation);
     }
     if any(&[
-        "metric", "threshold", "kpi", "measure", "measured", "evaluate", "evaluated",
-        "evaluation", "primary", "success", "accuracy",
+        "metric",
+        "threshold",
+        "kpi",
+        "measure",
+        "measured",
+        "evaluate",
+        "evaluated",
+        "evaluation",
+        "primary",
+        "success",
+        "accuracy",
     ]) || !recipe::metric_mentions(t, ctx.manifest).is_empty()
     {
         return Some(Intent::AskMetrics);
@@ -350,6 +483,9 @@ pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
         "description",
         "purpose",
         "explain",
+        "manifest",
+        "name",
+        "called",
     ]) {
         return Some(Intent::AskOverview);
     }
@@ -382,8 +518,17 @@ fn create_cue(t: &Tokens, s: usize) -> bool {
                 return true;
             } else if matches!(
                 w,
-                "feature" | "features" | "alert" | "alerts" | "metric" | "set" | "rule" | "to"
-                    | "it" | "the" | "this"
+                "feature"
+                    | "features"
+                    | "alert"
+                    | "alerts"
+                    | "metric"
+                    | "set"
+                    | "rule"
+                    | "to"
+                    | "it"
+                    | "the"
+                    | "this"
             ) {
                 break;
             }
@@ -393,7 +538,14 @@ fn create_cue(t: &Tokens, s: usize) -> bool {
     // "forecast weekly demand", "predict hotel prices": a modelling verb
     // first, and a family it points at.
     const MODELLING: &[&str] = &[
-        "forecast", "predict", "optimize", "optimise", "score", "rank", "recommend", "estimate",
+        "forecast",
+        "predict",
+        "optimize",
+        "optimise",
+        "score",
+        "rank",
+        "recommend",
+        "estimate",
     ];
     MODELLING.contains(&t.word(s)) && matches!(detect_family(t), FamilyGuess::One(_))
 }
@@ -410,16 +562,32 @@ fn family_only(t: &Tokens) -> bool {
 
 /// The edit a request asks for, by its topic words.
 fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
-    let removing = (s..t.len()).any(|i| {
-        verb_at(t, i, REMOVE_VERBS).is_some()
-            || matches!(t.word(i), "disable" | "mute" | "stop" | "silence")
-    });
-    if t.has_any(&["alert", "alerting", "notify", "notification", "page me", "warn me"])
-        || t.has("let me know")
-        || t.find_phrase("tell me when", s) == Some(s)
-        || t.has("email me")
-    {
-        return Some(if removing {
+    // A removal verb counts only before the topic word: "alert me when auc
+    // drops below 0.7" adds an alert.
+    let removing_before = |topic: usize| {
+        (s..topic).any(|i| {
+            verb_at(t, i, REMOVE_VERBS).is_some()
+                || matches!(t.word(i), "disable" | "mute" | "stop" | "silence")
+        })
+    };
+    let alert_at = t
+        .find_any(
+            &[
+                "alert",
+                "alerting",
+                "notify",
+                "notification",
+                "page me",
+                "warn me",
+                "let me know",
+                "email me",
+            ],
+            0,
+        )
+        .map(|(i, _)| i)
+        .or_else(|| (t.find_phrase("tell me when", s) == Some(s)).then_some(s));
+    if let Some(at) = alert_at {
+        return Some(if removing_before(at) {
             Intent::RemoveAlert
         } else {
             Intent::AddAlert
@@ -484,7 +652,35 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
     }
     let metrics = recipe::metric_mentions(t, ctx.manifest);
     let has_number = !super::numbers::numbers_in(t, 0, t.len()).is_empty();
-    if (!metrics.is_empty() || t.has("threshold")) && has_number {
+    // "mape under 0.2" or "set mape to 0.2" asks for a threshold; "the mape
+    // is 0.4 today" only reports a value and must not become a change.
+    let asks = super::numbers::comparison_in(t, 0, t.len()).is_some()
+        || t.word_count() <= 3
+        || t.has_any(&[
+            "make",
+            "set",
+            "change",
+            "lower",
+            "raise",
+            "tighten",
+            "loosen",
+            "increase",
+            "decrease",
+            "update",
+            "require",
+            "should",
+            "must",
+            "target",
+            "want",
+            "need",
+            "keep",
+            "threshold",
+            "put",
+            "reduce",
+            "relax",
+            "add",
+        ]);
+    if (!metrics.is_empty() || t.has("threshold")) && has_number && asks {
         return Some(Intent::SetMetricThreshold);
     }
     None
@@ -508,26 +704,40 @@ fn remove_by_name(t: &Tokens, s: usize, ctx: &Context) -> Option<Route> {
             .collect::<Vec<_>>()
             .join("_")
     };
-    let sets: Vec<String> = recipe::feature_sets(m).into_iter().map(|f| f.name).collect();
+    let sets: Vec<String> = recipe::feature_sets(m)
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
     let set_refs: Vec<&str> = sets.iter().map(String::as_str).collect();
     let features = recipe::all_features(m);
     let alerts = recipe::alert_names(m);
-    if features.iter().any(|f| *f == wanted || snake(f) == snake(&wanted)) {
+    if features
+        .iter()
+        .any(|f| *f == wanted || snake(f) == snake(&wanted))
+    {
         return Some(Route::Edit(Intent::RemoveFeature));
     }
     if resolve_name(&wanted, &set_refs).is_some_and(|(_, loose)| !loose) {
         return Some(Route::Edit(Intent::RemoveFeatureSet));
     }
-    if alerts.iter().any(|a| *a == wanted || snake(a) == snake(&wanted)) {
+    if alerts
+        .iter()
+        .any(|a| *a == wanted || snake(a) == snake(&wanted))
+    {
         return Some(Route::Edit(Intent::RemoveAlert));
     }
+    let feature_refs: Vec<&str> = features.iter().map(String::as_str).collect();
+    let near: Vec<String> = super::text::similar_names(&wanted, &feature_refs, 3)
+        .into_iter()
+        .map(|f| format!("remove the feature {f}"))
+        .collect();
     Some(Route::Decline(
         Decline::new(format!(
             "There is nothing called '{wanted}' in this recipe, so there is nothing to remove.\nFeature sets: {}.\nAlert rules: {}.",
             sets.join(", "),
             if alerts.is_empty() { "none".to_string() } else { alerts.join(", ") }
         ))
-        .suggest(suggest::remove_examples(ctx)),
+        .suggest(if near.is_empty() { suggest::remove_examples(ctx) } else { near }),
     ))
 }
 
@@ -606,9 +816,11 @@ pub fn family_phrase_at(t: &Tokens, i: usize) -> Option<(ModelFamily, u32, usize
 
 /// Adds up the family words of a request.
 pub fn detect_family(t: &Tokens) -> FamilyGuess {
-    // An exact family name ("next_best_action", "location-scoring") decides.
+    // A family's identifier ("next_best_action") decides; plain words are weighed below.
     for tok in &t.toks {
-        if let Ok(f) = tok.text.parse::<ModelFamily>() {
+        if tok.text.contains('_')
+            && let Ok(f) = tok.text.parse::<ModelFamily>()
+        {
             return FamilyGuess::One(f);
         }
     }
@@ -652,13 +864,31 @@ mod tests {
     #[test]
     fn families_are_detected_from_names_and_domain_words() {
         use ModelFamily::*;
-        assert_eq!(fam("create a forecasting model for weekly retail sales"), FamilyGuess::One(Forecasting));
-        assert_eq!(fam("I need a pricing recipe for hotels"), FamilyGuess::One(Pricing));
-        assert_eq!(fam("a next-best-action model for bank offers"), FamilyGuess::One(NextBestAction));
-        assert_eq!(fam("score candidate sites for new stores"), FamilyGuess::One(LocationScoring));
-        assert_eq!(fam("model for next_best_action"), FamilyGuess::One(NextBestAction));
+        assert_eq!(
+            fam("create a forecasting model for weekly retail sales"),
+            FamilyGuess::One(Forecasting)
+        );
+        assert_eq!(
+            fam("I need a pricing recipe for hotels"),
+            FamilyGuess::One(Pricing)
+        );
+        assert_eq!(
+            fam("a next-best-action model for bank offers"),
+            FamilyGuess::One(NextBestAction)
+        );
+        assert_eq!(
+            fam("score candidate sites for new stores"),
+            FamilyGuess::One(LocationScoring)
+        );
+        assert_eq!(
+            fam("model for next_best_action"),
+            FamilyGuess::One(NextBestAction)
+        );
         assert_eq!(fam("build something"), FamilyGuess::None);
-        assert!(matches!(fam("a pricing forecast"), FamilyGuess::Ambiguous(_)));
+        assert!(matches!(
+            fam("a pricing forecast"),
+            FamilyGuess::Ambiguous(_)
+        ));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod draft;
 mod edits;
 mod features;
 mod intent;
+pub mod llm;
 mod monitoring;
 mod numbers;
 mod recipe;
@@ -318,7 +319,10 @@ fn finish_edit(intent: Intent, draft: Draft, manifest: &Value, ctx: &Context) ->
         let mut text = if draft.unchanged.is_empty() {
             format!("Nothing to change in {label}.")
         } else {
-            format!("Nothing to change in {label}: {}.", draft.unchanged.join("; "))
+            format!(
+                "Nothing to change in {label}: {}.",
+                draft.unchanged.join("; ")
+            )
         };
         for n in &draft.notes {
             text.push_str(&format!("\nNote: {n}"));
@@ -366,9 +370,7 @@ fn invalid_result(invalid: &crate::domain::manifest::InvalidManifest, before: &V
     };
     let problems: Vec<String> = invalid.problems.iter().map(|p| p.to_string()).collect();
     let fresh: Vec<&String> = problems.iter().filter(|p| !already.contains(p)).collect();
-    let mut text = String::from(
-        "I can't propose that: the manifest would not pass validation.",
-    );
+    let mut text = String::from("I can't propose that: the manifest would not pass validation.");
     if fresh.is_empty() {
         text.push_str(
             "\nThe current manifest already has these problems; fix them first (for example in the manifest editor):",

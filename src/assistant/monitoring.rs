@@ -43,10 +43,19 @@ fn ends_list(t: &Tokens, i: usize) -> bool {
     let w = t.word(i);
     matches!(
         w,
-        "with" | "using" | "at" | "threshold" | "when" | "if" | "via" | "by" | "method" | "whenever"
+        "with"
+            | "using"
+            | "at"
+            | "threshold"
+            | "when"
+            | "if"
+            | "via"
+            | "by"
+            | "method"
+            | "whenever"
     ) || method_in_at(t, i)
         || comparison_in(t, i, i + 1).is_some()
-        || numbers_in(t, i, i + 1).first().is_some()
+        || !numbers_in(t, i, i + 1).is_empty()
 }
 
 fn method_in_at(t: &Tokens, i: usize) -> bool {
@@ -56,29 +65,54 @@ fn method_in_at(t: &Tokens, i: usize) -> bool {
 /// Column names in a drift request: after "on/for/across/of" or before "for drift".
 fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
     const SKIP: &[&str] = &[
-        "drift", "monitoring", "monitor", "track", "tracking", "watch", "check", "enable", "turn",
-        "start", "stop", "remove", "delete", "drop", "exclude", "detection", "me", "please",
-        "also", "additionally", "add",
+        "drift",
+        "monitoring",
+        "monitor",
+        "track",
+        "tracking",
+        "watch",
+        "check",
+        "enable",
+        "turn",
+        "start",
+        "stop",
+        "remove",
+        "delete",
+        "drop",
+        "exclude",
+        "detection",
+        "me",
+        "please",
+        "also",
+        "additionally",
+        "add",
     ];
     let drift_at = t.find_phrase("drift", 0).unwrap_or(0);
     let start = (drift_at..t.len()).find(|&i| {
-        matches!(t.word(i), "on" | "for" | "across" | "in" | "of" | "columns" | "column")
+        matches!(
+            t.word(i),
+            "on" | "for" | "across" | "in" | "of" | "columns" | "column"
+        )
     });
     let mut cols = Vec::new();
     if let Some(s) = start {
-        let end = (s + 1..t.len()).find(|&i| ends_list(t, i)).unwrap_or(t.len());
+        let end = (s + 1..t.len())
+            .find(|&i| ends_list(t, i))
+            .unwrap_or(t.len());
         cols = name_groups(t, s + 1, end, SKIP);
     }
     if cols.is_empty() {
         // "monitor price and promo_flag for drift"
         let verb = (0..drift_at).find(|&i| {
-            matches!(t.word(i), "monitor" | "track" | "watch" | "check")
-                || verb_at(t, i, REMOVE_VERBS).is_some()
+            matches!(
+                t.word(i),
+                "monitor" | "track" | "watch" | "check" | "add" | "include"
+            ) || verb_at(t, i, REMOVE_VERBS).is_some()
         });
         if let Some(v) = verb {
             let end = (v + 1..drift_at)
                 .rev()
-                .find(|&i| matches!(t.word(i), "for" | "on" | "from"))
+                .find(|&i| matches!(t.word(i), "for" | "on" | "from" | "to" | "in" | "into"))
                 .unwrap_or(drift_at);
             cols = name_groups(t, v + 1, end, SKIP);
         }
@@ -86,26 +120,41 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
     if cols.iter().any(|c| c == "features" || c == "feature") || t.has("all features") {
         return recipe::all_features(m);
     }
-    cols.into_iter().map(|c| if c.contains(' ') { snake(&c) } else { c }).collect()
+    cols.into_iter()
+        .map(|c| if c.contains(' ') { snake(&c) } else { c })
+        .collect()
 }
 
 /// "monitor drift on price and promo_flag with PSI above 0.2", "disable drift
 /// monitoring", "stop monitoring drift on store_region", "use ks for drift".
 pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
-    let cur_enabled = m.pointer("/monitoring/drift/enabled").and_then(Value::as_bool) == Some(true);
+    let cur_enabled = m
+        .pointer("/monitoring/drift/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
     let cur_cols = recipe::drift_columns(m);
     let cols = drift_columns_in(t, m);
-    let removing = (0..t.len()).any(|i| {
+    // Only a verb before "drift" removes: "monitor drift, alert if it drops" does not.
+    let drift_at = t.find_phrase("drift", 0).unwrap_or(t.len());
+    let removing = (0..drift_at).any(|i| {
         verb_at(t, i, REMOVE_VERBS).is_some()
             || matches!(t.word(i), "stop" | "exclude" | "unmonitor")
             || t.find_phrase("no longer", i) == Some(i)
     });
-    let disabling = t.has_any(&["disable", "turn off", "switch off", "no drift", "dont monitor", "do not monitor"])
-        || (removing && cols.is_empty());
+    let disabling = t.has_any(&[
+        "disable",
+        "turn off",
+        "switch off",
+        "no drift",
+        "dont monitor",
+        "do not monitor",
+    ]) || (removing && cols.is_empty());
     if disabling {
         if d.set(&["monitoring", "drift", "enabled"], json!(false))? {
-            d.line("turn drift monitoring off (the column list is kept for when it is turned back on)");
+            d.line(
+                "turn drift monitoring off (the column list is kept for when it is turned back on)",
+            );
         } else {
             d.same("drift monitoring is already off");
         }
@@ -135,7 +184,12 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             .suggest(["disable drift monitoring"]));
         }
         if !gone.is_empty() {
-            d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
+            for c in &gone {
+                let Some(i) = recipe::drift_columns(&d.doc).iter().position(|x| x == c) else {
+                    continue;
+                };
+                d.remove(&["monitoring", "drift", "columns", &i.to_string()])?;
+            }
             d.line(format!(
                 "stop monitoring drift on {} ({} columns left)",
                 join_and(&gone),
@@ -144,9 +198,8 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         }
     } else {
         let only = t.has_any(&["only", "just", "instead", "replace"]);
-        if only && !cols.is_empty() {
-            new_cols = cols.clone();
-        } else if !cur_enabled && !cols.is_empty() {
+        // "only"/"instead", or drift was off: the named columns are the list.
+        if (only || !cur_enabled) && !cols.is_empty() {
             new_cols = cols.clone();
         } else {
             for c in &cols {
@@ -161,15 +214,35 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             return Err(Decline::new(
                 "Which columns should be checked for drift? Drift monitoring needs at least one.",
             )
-            .suggest([format!("monitor drift on {} with PSI above 0.2", ex.join(" and "))]));
+            .suggest([format!(
+                "monitor drift on {} with PSI above 0.2",
+                ex.join(" and ")
+            )]));
         }
         if d.set(&["monitoring", "drift", "enabled"], json!(true))? {
             d.line("turn drift monitoring on");
         }
         if new_cols != cur_cols {
-            d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
-            let added: Vec<String> = new_cols.iter().filter(|c| !cur_cols.contains(c)).cloned().collect();
-            let dropped: Vec<String> = cur_cols.iter().filter(|c| !new_cols.contains(c)).cloned().collect();
+            // Appending keeps the patch to the new names; anything else replaces the list.
+            let appended =
+                new_cols.len() > cur_cols.len() && new_cols[..cur_cols.len()] == cur_cols[..];
+            if appended && m.pointer("/monitoring/drift/columns").is_some() {
+                for c in &new_cols[cur_cols.len()..] {
+                    d.push(&["monitoring", "drift", "columns"], json!(c))?;
+                }
+            } else {
+                d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
+            }
+            let added: Vec<String> = new_cols
+                .iter()
+                .filter(|c| !cur_cols.contains(c))
+                .cloned()
+                .collect();
+            let dropped: Vec<String> = cur_cols
+                .iter()
+                .filter(|c| !new_cols.contains(c))
+                .cloned()
+                .collect();
             if !added.is_empty() {
                 d.line(format!(
                     "monitor drift on {} ({} columns in all)",
@@ -184,7 +257,11 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             d.same(format!("{} already monitored for drift", join_and(&cols)));
         }
         let known = recipe::known_columns(m);
-        let unknown: Vec<String> = cols.iter().filter(|c| !known.contains(c)).cloned().collect();
+        let unknown: Vec<String> = cols
+            .iter()
+            .filter(|c| !known.contains(c))
+            .cloned()
+            .collect();
         if !unknown.is_empty() {
             d.note(format!(
                 "{} not named anywhere else in the manifest (features, keys, lineage columns); check the spelling",
@@ -193,7 +270,10 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         }
     }
     if let Some((method, _)) = method_in(t) {
-        let before = m.pointer("/monitoring/drift/method").map(show).unwrap_or_else(|| "psi (default)".into());
+        let before = m
+            .pointer("/monitoring/drift/method")
+            .map(show)
+            .unwrap_or_else(|| "psi (default)".into());
         if d.set(&["monitoring", "drift", "method"], json!(method))? {
             d.line(format!("drift method: {before} -> {method}"));
         }
@@ -202,7 +282,10 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         if n.value < 0.0 {
             return Err(Decline::new("A drift threshold cannot be negative."));
         }
-        let before = m.pointer("/monitoring/drift/threshold").map(show).unwrap_or_else(|| "none".into());
+        let before = m
+            .pointer("/monitoring/drift/threshold")
+            .map(show)
+            .unwrap_or_else(|| "none".into());
         if d.set(&["monitoring", "drift", "threshold"], jnum(n.value))? {
             d.line(format!(
                 "drift threshold: {before} -> {} (a column drifts when its statistic exceeds it)",
@@ -222,7 +305,16 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
 }
 
 fn severity_in(t: &Tokens) -> &'static str {
-    if t.has_any(&["critical", "crit", "urgent", "sev1", "severe", "page", "paging", "emergency"]) {
+    if t.has_any(&[
+        "critical",
+        "crit",
+        "urgent",
+        "sev1",
+        "severe",
+        "page",
+        "paging",
+        "emergency",
+    ]) {
         "critical"
     } else if t.has_any(&["info", "informational", "fyi", "notice", "low priority"]) {
         "info"
@@ -236,8 +328,8 @@ fn given_name(t: &Tokens) -> Option<String> {
     if let Some(q) = t.toks.iter().find(|x| x.quoted) {
         return Some(q.orig.clone());
     }
-    let i = t.find_any(&["called", "named"], 0)?.0;
-    let n = t.toks.get(i + 1)?;
+    let (i, words) = t.find_any(&["called", "named", "call it", "name it"], 0)?;
+    let n = t.toks.get(i + words)?;
     (!n.punct).then(|| n.text.clone())
 }
 
@@ -318,7 +410,12 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             .copied()
             .or_else(|| numbers_in(t, 0, t.len()).first().copied());
         n.map(|n| {
-            if source == "metric" && !n.percent && is_fraction_metric(&metric) && n.value > 1.0 && n.value <= 100.0 {
+            if source == "metric"
+                && !n.percent
+                && is_fraction_metric(&metric)
+                && n.value > 1.0
+                && n.value <= 100.0
+            {
                 d.note(format!("read {} as {}%", num(n.value), num(n.value)));
                 n.value / 100.0
             } else {
@@ -365,7 +462,11 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             n
         }
         None => {
-            let base = format!("{metric}_{}_{}", cmp.word(), num(threshold).replace('.', "_"));
+            let base = format!(
+                "{metric}_{}_{}",
+                cmp.word(),
+                num(threshold).replace('.', "_")
+            );
             let mut name = base.clone();
             let mut k = 2;
             while names.contains(&name) {
@@ -396,11 +497,10 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         "drift" => format!("drift on {metric} is {} {}", cmp.symbol(), num(threshold)),
         _ => format!("{metric} {} {}", cmp.symbol(), num(threshold)),
     };
-    d.line(format!("add alert rule {name} ({severity}): fires when {what}"));
-    if source == "drift"
-        && metric != "drift_share"
-        && !recipe::drift_columns(m).contains(&metric)
-    {
+    d.line(format!(
+        "add alert rule {name} ({severity}): fires when {what}"
+    ));
+    if source == "drift" && metric != "drift_share" && !recipe::drift_columns(m).contains(&metric) {
         d.note(format!(
             "{metric} is not a drift column, so this rule only fires once drift is monitored on it"
         ));
@@ -421,7 +521,9 @@ fn alert_drift_column(t: &Tokens) -> Option<String> {
         }
     }
     let before = t.toks.get(at.checked_sub(1)?)?;
-    let filler = ["when", "if", "the", "on", "any", "feature", "whenever", "of", "for", "alert", "me"];
+    let filler = [
+        "when", "if", "the", "on", "any", "feature", "whenever", "of", "for", "alert", "me",
+    ];
     (super::text::is_identifier(&before.text) && !filler.contains(&before.text.as_str()))
         .then(|| before.text.clone())
 }
@@ -449,9 +551,30 @@ pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let names = recipe::alert_names(m);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     const SKIP: &[&str] = &[
-        "alert", "alerting", "rule", "remove", "delete", "drop", "disable", "mute", "silence",
-        "stop", "on", "for", "when", "me", "about", "notification", "notify", "please", "get",
-        "rid", "take", "out", "erase", "discard",
+        "alert",
+        "alerting",
+        "rule",
+        "remove",
+        "delete",
+        "drop",
+        "disable",
+        "mute",
+        "silence",
+        "stop",
+        "on",
+        "for",
+        "when",
+        "me",
+        "about",
+        "notification",
+        "notify",
+        "please",
+        "get",
+        "rid",
+        "take",
+        "out",
+        "erase",
+        "discard",
     ];
     let groups = name_groups(t, 0, t.len(), SKIP);
     let mut target: Option<String> = None;
@@ -473,7 +596,11 @@ pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             .collect();
         let hits: Vec<String> = recipe::alerts(m)
             .iter()
-            .filter(|a| a["metric"].as_str().is_some_and(|x| watched.iter().any(|w| w == x)))
+            .filter(|a| {
+                a["metric"]
+                    .as_str()
+                    .is_some_and(|x| watched.iter().any(|w| w == x))
+            })
             .filter_map(|a| a["name"].as_str().map(str::to_string))
             .collect();
         match hits.as_slice() {
@@ -498,7 +625,11 @@ pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         };
         text.push_str(&format!(
             " Alert rules: {}.",
-            if names.is_empty() { "none".into() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
         ));
         return Err(Decline::new(text).suggest(
             near.iter()
@@ -507,7 +638,9 @@ pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         ));
     };
     let Some(idx) = recipe::alert_names(&d.doc).iter().position(|n| *n == name) else {
-        return Err(Decline::new(format!("internal error: alert '{name}' vanished")));
+        return Err(Decline::new(format!(
+            "internal error: alert '{name}' vanished"
+        )));
     };
     let rule = recipe::alerts(m).get(idx).map(|a| {
         format!(
@@ -536,14 +669,21 @@ pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let Some(hours) = duration_hours(t, 0, t.len()) else {
         return Err(Decline::new(format!(
             "How fresh must the data be? The limit is now {}.",
-            before.map(|h| format!("{} hours", num(h))).unwrap_or_else(|| "not set".into())
+            before
+                .map(|h| format!("{} hours", num(h)))
+                .unwrap_or_else(|| "not set".into())
         ))
         .suggest(["data must be fresher than 12 hours", "max staleness 2 days"]));
     };
     if hours <= 0.0 {
-        return Err(Decline::new("The freshness limit must be more than 0 hours."));
+        return Err(Decline::new(
+            "The freshness limit must be more than 0 hours.",
+        ));
     }
-    if d.set(&["monitoring", "freshness", "max_staleness_hours"], jnum(hours))? {
+    if d.set(
+        &["monitoring", "freshness", "max_staleness_hours"],
+        jnum(hours),
+    )? {
         d.line(format!(
             "max staleness: {} -> {} hours (data older than that counts as stale)",
             before.map(num).unwrap_or_else(|| "none".into()),
@@ -565,7 +705,10 @@ pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             ));
         }
     }
-    let grain = m.pointer("/requirements/grain").and_then(Value::as_str).unwrap_or("");
+    let grain = m
+        .pointer("/requirements/grain")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let period = if grain.contains("month") {
         Some((720.0, "monthly"))
     } else if grain.contains("week") {

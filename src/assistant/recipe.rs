@@ -127,7 +127,10 @@ pub fn known_columns(m: &Value) -> Vec<String> {
         add(s);
     }
     for section in ["inputs", "outputs"] {
-        if let Some(list) = m.pointer(&format!("/lineage/{section}")).and_then(Value::as_array) {
+        if let Some(list) = m
+            .pointer(&format!("/lineage/{section}"))
+            .and_then(Value::as_array)
+        {
             for item in list {
                 for c in strings(item.get("columns")) {
                     add(c);
@@ -163,7 +166,11 @@ pub const KNOWN_METRICS: &[(&str, &str, bool)] = &[
     ("f1", "f1", false),
     ("qini", "qini_coefficient", false),
     ("qini coefficient", "qini_coefficient", false),
-    ("positive elasticity share", "positive_elasticity_share", true),
+    (
+        "positive elasticity share",
+        "positive_elasticity_share",
+        true,
+    ),
 ];
 
 /// Metrics whose values are fractions, so "12" most likely means 12%.

@@ -41,28 +41,20 @@ const DAY_NAMES: [&str; 7] = [
 ];
 
 fn day_of(word: &str) -> Option<u8> {
-    let w = word.strip_suffix('s').filter(|w| w.len() >= 3).unwrap_or(word);
-    DAYS.iter().find(|(n, _)| *n == w || *n == word).map(|&(_, d)| d)
+    let w = word
+        .strip_suffix('s')
+        .filter(|w| w.len() >= 3)
+        .unwrap_or(word);
+    DAYS.iter()
+        .find(|(n, _)| *n == w || *n == word)
+        .map(|&(_, d)| d)
 }
 
 /// Does the text in `from..to` talk about a schedule at all?
 pub fn mentions_schedule(t: &Tokens, from: usize, to: usize) -> bool {
     const CUES: &[&str] = &[
-        "daily",
-        "hourly",
-        "weekly",
-        "monthly",
-        "nightly",
-        "every",
-        "each",
-        "cron",
-        "schedule",
-        "weekday",
-        "weekend",
-        "noon",
-        "midnight",
-        "once",
-        "twice",
+        "daily", "hourly", "weekly", "monthly", "nightly", "every", "each", "cron", "schedule",
+        "weekday", "weekend", "noon", "midnight", "once", "twice",
     ];
     (from..to.min(t.len())).any(|i| {
         let w = t.word(i);
@@ -97,27 +89,27 @@ pub fn parse(
     let mut assumed = Vec::new();
 
     // "every 6 hours", "every 15 minutes".
-    if let Some(i) = (from..to).find(|&i| t.word(i) == "every") {
-        if let Ok(n) = t.word(i + 1).parse::<u32>() {
-            let unit = t.toks.get(i + 2).map(|x| x.stem.as_str()).unwrap_or("");
-            match unit {
-                "hour" | "hr" | "h" if (1..=23).contains(&n) => {
-                    return Ok(Some(Schedule {
-                        cron: format!("0 */{n} * * *"),
-                        assumed,
-                    }));
-                }
-                "minute" | "min" if (1..=59).contains(&n) => {
-                    return Ok(Some(Schedule {
-                        cron: format!("*/{n} * * * *"),
-                        assumed,
-                    }));
-                }
-                "hour" | "hr" | "h" | "minute" | "min" => {
-                    return Err(format!("every {n} {unit}s does not fit a cron schedule"));
-                }
-                _ => {}
+    if let Some(i) = (from..to).find(|&i| t.word(i) == "every")
+        && let Ok(n) = t.word(i + 1).parse::<u32>()
+    {
+        let unit = t.toks.get(i + 2).map(|x| x.stem.as_str()).unwrap_or("");
+        match unit {
+            "hour" | "hr" | "h" if (1..=23).contains(&n) => {
+                return Ok(Some(Schedule {
+                    cron: format!("0 */{n} * * *"),
+                    assumed,
+                }));
             }
+            "minute" | "min" if (1..=59).contains(&n) => {
+                return Ok(Some(Schedule {
+                    cron: format!("*/{n} * * * *"),
+                    assumed,
+                }));
+            }
+            "hour" | "hr" | "h" | "minute" | "min" => {
+                return Err(format!("every {n} {unit}s does not fit a cron schedule"));
+            }
+            _ => {}
         }
     }
 
@@ -142,7 +134,8 @@ pub fn parse(
         || phrase("monday through friday");
     let weekends = has("weekend");
     let monthly = has("monthly") || phrase("every month") || phrase("each month");
-    let weekly = has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
+    let weekly =
+        has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
     let nightly = has("nightly") || phrase("every night") || phrase("each night");
     let daily = nightly
         || has("daily")
@@ -180,13 +173,15 @@ pub fn parse(
         ("*".to_string(), list.join(","))
     } else if monthly {
         let dom = day_of_month(t, from, to)?.unwrap_or_else(|| {
-            assumed.push("on the 1st of the month".into());
+            assumed.push(
+                "runs on the 1st of the month (say e.g. \"on the 15th\" to change it)".into(),
+            );
             1
         });
         (dom.to_string(), "*".to_string())
     } else if weekly {
         let dow = current_weekday(current).unwrap_or_else(|| {
-            assumed.push("on Mondays (name a day to change it)".into());
+            assumed.push("runs on Mondays (name a day to change it)".into());
             1
         });
         ("*".to_string(), dow.to_string())
@@ -215,7 +210,12 @@ fn explicit_cron(t: &Tokens) -> Option<String> {
         .split_whitespace()
         .map(|f| f.trim_matches(|c: char| c == '"' || c == '\'' || c == '`'))
         .filter(|f| !f.is_empty())
-        .skip_while(|f| matches!(f.to_lowercase().as_str(), "to" | "of" | "=" | ":" | "is" | "expression"))
+        .skip_while(|f| {
+            matches!(
+                f.to_lowercase().as_str(),
+                "to" | "of" | "=" | ":" | "is" | "expression"
+            )
+        })
         .take(5)
         .collect();
     let joined = fields.join(" ");
@@ -230,7 +230,9 @@ pub fn is_cron(s: &str) -> bool {
             f.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "*/,?#-".contains(c))
         })
-        && fields.iter().any(|f| f.chars().any(|c| c.is_ascii_digit() || c == '*'))
+        && fields
+            .iter()
+            .any(|f| f.chars().any(|c| c.is_ascii_digit() || c == '*'))
 }
 
 fn normalize_cron(s: &str) -> String {
@@ -284,7 +286,7 @@ fn time_at(t: &Tokens, i: usize) -> Option<Result<(u8, u8), String>> {
         "pm" if h < 12 => h + 12,
         _ => h,
     };
-    if (suffix.is_empty() && hour > 23) || (!suffix.is_empty() && h > 12) || hour > 23 {
+    if hour > 23 || (!suffix.is_empty() && h > 12) {
         return Some(Err(format!("{w} is not a time of day")));
     }
     if m > 59 {
@@ -297,7 +299,8 @@ fn day_of_month(t: &Tokens, from: usize, to: usize) -> Result<Option<u8>, String
     for i in from..to {
         let w = t.word(i);
         let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
-        let ordinal = digits.len() < w.len() && matches!(&w[digits.len()..], "st" | "nd" | "rd" | "th");
+        let ordinal =
+            digits.len() < w.len() && matches!(&w[digits.len()..], "st" | "nd" | "rd" | "th");
         let after_day = i > 0 && t.word(i - 1) == "day";
         if (ordinal || after_day)
             && let Ok(d) = digits.parse::<u8>()
@@ -425,8 +428,14 @@ mod tests {
     #[test]
     fn cron_reads_back_as_words() {
         assert_eq!(describe("0 6 * * *"), "daily at 06:00 UTC (cron 0 6 * * *)");
-        assert_eq!(describe("0 7 * * 1"), "on Mondays at 07:00 UTC (cron 0 7 * * 1)");
-        assert_eq!(describe("0 6 1 * *"), "monthly on day 1 at 06:00 UTC (cron 0 6 1 * *)");
+        assert_eq!(
+            describe("0 7 * * 1"),
+            "on Mondays at 07:00 UTC (cron 0 7 * * 1)"
+        );
+        assert_eq!(
+            describe("0 6 1 * *"),
+            "monthly on day 1 at 06:00 UTC (cron 0 6 1 * *)"
+        );
         assert_eq!(describe("0 * * * *"), "hourly at minute 0 (cron 0 * * * *)");
     }
 }

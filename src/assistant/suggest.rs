@@ -2,7 +2,7 @@
 //! assistant can do, phrased with the current recipe's real names.
 
 use super::recipe;
-use super::text::{FILLER, Tokens, edit_distance, num, stem};
+use super::text::{FILLER, Tokens, edit_distance, nice, num, stem};
 use super::{Context, Intent, Reply};
 
 /// Prompts for an empty conversation: one per family (in `ModelFamily::ALL`
@@ -35,13 +35,22 @@ fn names(ctx: &Context) -> Option<Names> {
     let sets = recipe::feature_sets(m);
     let metric = recipe::metrics(m).into_iter().next();
     Some(Names {
-        set: sets.first().map(|s| s.name.clone()).unwrap_or_else(|| "calendar".into()),
-        last_set: sets.last().map(|s| s.name.clone()).unwrap_or_else(|| "calendar".into()),
+        set: sets
+            .first()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "calendar".into()),
+        last_set: sets
+            .last()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "calendar".into()),
         feature: sets
             .first()
             .and_then(|s| s.features.first().cloned())
             .unwrap_or_else(|| "price".into()),
-        metric: metric.as_ref().map(|x| x.name.clone()).unwrap_or_else(|| "mape".into()),
+        metric: metric
+            .as_ref()
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| "mape".into()),
         better: metric
             .as_ref()
             .and_then(|x| {
@@ -49,8 +58,12 @@ fn names(ctx: &Context) -> Option<Names> {
                 let v = if x.lower_is_better { t * 0.8 } else { t * 1.05 };
                 Some(format!(
                     "{} {}",
-                    if x.lower_is_better { "under" } else { "at least" },
-                    num((v * 1000.0).round() / 1000.0)
+                    if x.lower_is_better {
+                        "under"
+                    } else {
+                        "at least"
+                    },
+                    num(nice(v))
                 ))
             })
             .unwrap_or_else(|| "under 0.2".into()),
@@ -63,7 +76,12 @@ fn names(ctx: &Context) -> Option<Names> {
 fn catalog(ctx: &Context) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = QUICK_PROMPTS[..4]
         .iter()
-        .map(|p| ((*p).to_string(), "create new build start model recipe clone baseline"))
+        .map(|p| {
+            (
+                (*p).to_string(),
+                "create new build start model recipe clone baseline",
+            )
+        })
         .collect();
     let Some(n) = names(ctx) else {
         out.push(("What can you do?".into(), "help commands usage"));
@@ -74,12 +92,18 @@ fn catalog(ctx: &Context) -> Vec<(String, &'static str)> {
             format!("add a feature holiday_flag to the {} feature set", n.set),
             "add include column input variable signal",
         ),
-        (format!("remove the feature {}", n.feature), "remove delete drop exclude column"),
+        (
+            format!("remove the feature {}", n.feature),
+            "remove delete drop exclude column",
+        ),
         (
             "add a feature set weather with temp_max and rain_mm".to_string(),
             "group new set",
         ),
-        (format!("remove the {} feature set", n.last_set), "remove delete drop group"),
+        (
+            format!("remove the {} feature set", n.last_set),
+            "remove delete drop group",
+        ),
         (
             format!("make {} {}", n.metric, n.better),
             "metric threshold target goal error accuracy tighten loosen kpi",
@@ -88,7 +112,10 @@ fn catalog(ctx: &Context) -> Vec<(String, &'static str)> {
             "use rolling origin validation with 6 folds".to_string(),
             "validation validate fold cross split backtest holdout strategy",
         ),
-        ("make it realtime".to_string(), "realtime online endpoint api serve deploy live"),
+        (
+            "make it realtime".to_string(),
+            "realtime online endpoint api serve deploy live",
+        ),
         ("switch to batch".to_string(), "batch offline deploy"),
         (
             "run it daily at 6am".to_string(),
@@ -106,16 +133,31 @@ fn catalog(ctx: &Context) -> Vec<(String, &'static str)> {
             "data must be fresher than 12 hours".to_string(),
             "fresh stale staleness age old late delay",
         ),
-        ("what metrics does this use?".to_string(), "metric kpi measure"),
-        ("what features does it use?".to_string(), "feature input column data"),
-        ("why is this model alerting?".to_string(), "alert why wrong broken health"),
+        (
+            "what metrics does this use?".to_string(),
+            "metric kpi measure",
+        ),
+        (
+            "what features does it use?".to_string(),
+            "feature input column data",
+        ),
+        (
+            "why is this model alerting?".to_string(),
+            "alert why wrong broken health",
+        ),
         ("when does it run?".to_string(), "run schedule deploy"),
     ]);
     if let Some(a) = n.alert {
-        out.push((format!("remove the {a} alert"), "remove delete alert rule mute"));
+        out.push((
+            format!("remove the {a} alert"),
+            "remove delete alert rule mute",
+        ));
     }
     if let Some(v) = n.version {
-        out.push((format!("what changed since {v}?"), "change diff version history compare"));
+        out.push((
+            format!("what changed since {v}?"),
+            "change diff version history compare",
+        ));
     }
     out
 }
@@ -172,7 +214,10 @@ pub fn starters(ctx: &Context) -> Vec<String> {
             "run it daily at 6am".to_string(),
             format!("monitor drift on {} with PSI above 0.2", n.feature),
         ],
-        None => QUICK_PROMPTS[..4].iter().map(|s| (*s).to_string()).collect(),
+        None => QUICK_PROMPTS[..4]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
     }
 }
 

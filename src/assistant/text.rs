@@ -39,7 +39,10 @@ pub fn stem(word: &str) -> String {
 }
 
 fn is_quote(c: char) -> bool {
-    matches!(c, '"' | '\'' | '`' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}')
+    matches!(
+        c,
+        '"' | '\'' | '`' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}'
+    )
 }
 
 fn closing_quote(open: char) -> &'static [char] {
@@ -94,23 +97,19 @@ impl Tokens {
                 continue;
             }
             let word_char = c.is_alphanumeric() || c == '_' || c == '/' || c == '*';
-            if word_char {
-                word.push(c);
-            } else if c == '.' && next.is_ascii_digit() && (word.is_empty() || prev.is_ascii_digit())
-            {
-                // 12.5, .8 and 1.2.0 stay whole; a full stop ends a clause.
-                word.push(c);
-            } else if c == '%' && word.chars().last().is_some_and(|p| p.is_ascii_digit()) {
-                word.push(c);
-            } else if c == ':' && prev.is_ascii_digit() && next.is_ascii_digit() {
+            // Punctuation that belongs to a number: 12.5, .8, 1.2.0 (a full stop
+            // ends a clause), 12%, 6:30, -0.5, 1-5.
+            let in_number =
+                (c == '.' && next.is_ascii_digit() && (word.is_empty() || prev.is_ascii_digit()))
+                    || (c == '%' && word.chars().last().is_some_and(|p| p.is_ascii_digit()))
+                    || (c == ':' && prev.is_ascii_digit() && next.is_ascii_digit())
+                    || (c == '-'
+                        && next.is_ascii_digit()
+                        && (prev.is_ascii_digit() || (word.is_empty() && !prev.is_alphanumeric())));
+            if word_char || in_number {
                 word.push(c);
             } else if c == ',' && prev.is_ascii_digit() && next.is_ascii_digit() {
                 // 350,000: a thousands separator, not a list comma.
-            } else if c == '-' && word.is_empty() && next.is_ascii_digit() && !prev.is_alphanumeric()
-            {
-                word.push(c);
-            } else if c == '-' && prev.is_ascii_digit() && next.is_ascii_digit() {
-                word.push(c);
             } else if matches!(c, '>' | '<' | '=' | '\u{2265}' | '\u{2264}') {
                 flush(&mut word, &mut toks);
                 let sym = match (c, next) {
@@ -222,18 +221,66 @@ fn flush(word: &mut String, toks: &mut Vec<Token>) {
 
 /// Words that carry no name: articles, fillers, kind words.
 pub const FILLER: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "my", "our", "its", "it", "new", "called",
-    "named", "name", "and", "also", "too", "please", "column", "columns", "feature", "features",
-    "set", "sets", "group", "groups", "featureset", "featuresets", "field", "fields", "some",
-    "another", "one", "same", "existing", "current", "recipe", "manifest", "model", "list",
-    "as", "well", "just", "only", "all", "of", "both", "either", "more", "few", "couple",
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "my",
+    "our",
+    "its",
+    "it",
+    "new",
+    "called",
+    "named",
+    "name",
+    "and",
+    "also",
+    "too",
+    "please",
+    "column",
+    "columns",
+    "feature",
+    "features",
+    "set",
+    "sets",
+    "group",
+    "groups",
+    "featureset",
+    "featuresets",
+    "field",
+    "fields",
+    "some",
+    "another",
+    "one",
+    "same",
+    "existing",
+    "current",
+    "recipe",
+    "manifest",
+    "model",
+    "list",
+    "as",
+    "well",
+    "just",
+    "only",
+    "all",
+    "of",
+    "both",
+    "either",
+    "more",
+    "few",
+    "couple",
 ];
 
 /// Is `w` a plain identifier a manifest could use as a name?
 pub fn is_identifier(w: &str) -> bool {
     let mut chars = w.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && w.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && w.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
 /// Turns a name typed with spaces or dashes into the snake_case a manifest uses.
@@ -354,6 +401,15 @@ pub fn jnum(x: f64) -> serde_json::Value {
     }
 }
 
+/// `x` rounded to two significant digits, for example thresholds (0.264 -> 0.26).
+pub fn nice(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// A number without a trailing ".0" (0.12, 192, 350000).
 pub fn num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -377,7 +433,16 @@ mod tests {
         assert_eq!(
             texts("Make MAPE under 12.5%, at 6:30pm; lag_1w_units >= .8"),
             [
-                "make", "mape", "under", "12.5%", ",", "at", "6:30pm", ";", "lag_1w_units", ">=",
+                "make",
+                "mape",
+                "under",
+                "12.5%",
+                ",",
+                "at",
+                "6:30pm",
+                ";",
+                "lag_1w_units",
+                ">=",
                 ".8"
             ]
         );
@@ -392,7 +457,8 @@ mod tests {
         assert_eq!(words, ["whats", "in", "hotel pricing eu", "?", "dont"]);
         assert!(t.toks[2].quoted);
         assert_eq!(t.toks[2].orig, "Hotel Pricing EU");
-        assert!(t.asks);
+        assert!(!t.asks);
+        assert!(Tokens::new("why is it alerting? ").asks);
     }
 
     #[test]
@@ -406,8 +472,14 @@ mod tests {
     fn names_resolve_exactly_then_loosely_but_only_when_unique() {
         let names = ["demand_history", "calendar", "price_promotion"];
         assert_eq!(resolve_name("calendar", &names), Some(("calendar", false)));
-        assert_eq!(resolve_name("Demand History", &names), Some(("demand_history", false)));
-        assert_eq!(resolve_name("promotions", &names), Some(("price_promotion", true)));
+        assert_eq!(
+            resolve_name("Demand History", &names),
+            Some(("demand_history", false))
+        );
+        assert_eq!(
+            resolve_name("promotions", &names),
+            Some(("price_promotion", true))
+        );
         assert_eq!(resolve_name("nonexistent", &names), None);
         assert_eq!(resolve_name("price", &["price_a", "price_b"]), None);
     }
@@ -417,5 +489,8 @@ mod tests {
         assert_eq!(num(0.12), "0.12");
         assert_eq!(num(192.0), "192");
         assert_eq!(num(0.1 + 0.2), "0.3");
+        assert_eq!(num(nice(0.264)), "0.26");
+        assert_eq!(num(nice(0.7875)), "0.79");
+        assert_eq!(num(nice(280_000.0)), "280000");
     }
 }

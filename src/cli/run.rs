@@ -39,6 +39,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                     limit: paging.limit,
                     offset: paging.offset,
                     reverse: false,
+                    skip_count: false,
                 })
                 .await?;
             if ctx.json {

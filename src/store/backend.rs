@@ -270,6 +270,35 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// A run list's conditions on `alias` (the run table or its counts):
+        /// recipes and models are matched by id, so nothing joins.
+        fn run_filter(query: &RunQuery, alias: &str) -> Filter {
+            let mut f = Filter::default();
+            let col = |c: &str| format!("{alias}.{c}");
+            // In id-membership tests, `+column` keeps SQLite walking the runs in
+            // id order (stopping at a page) instead of collecting every match
+            // through an index and sorting them.
+            let member = |c: &str| format!("+{alias}.{c}");
+            f.eq(&col("status"), query.status.map(|v| Bind::Text(v.as_str().into())));
+            f.eq(&col("run_type"), query.run_type.map(|v| Bind::Text(v.as_str().into())));
+            f.matching(
+                &format!("{} IN (SELECT id FROM ml_recipe WHERE model_family = {{}})", member("recipe_id")),
+                query.family.map(|v| Bind::Text(v.as_str().into())),
+            );
+            f.eq(&col("recipe_id"), query.recipe_id.map(Bind::Int));
+            f.eq(&col("model_id"), query.model_id.map(Bind::Int));
+            f.search_with(
+                &format!(
+                    "({} IN (SELECT id FROM ml_recipe WHERE LOWER(name) LIKE {{p}} ESCAPE '\\' OR model_family LIKE {{p}} ESCAPE '\\') \
+                     OR {} IN (SELECT id FROM ml_model WHERE LOWER(name) LIKE {{p}} ESCAPE '\\'))",
+                    member("recipe_id"),
+                    member("model_id")
+                ),
+                query.search.as_deref(),
+            );
+            f
+        }
+
         fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'static str {
             if reverse { backward } else { forward }
         }
@@ -710,20 +739,16 @@ macro_rules! impl_store {
             }
 
             async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>> {
-                let mut f = Filter::default();
-                f.eq("x.status", query.status.map(|v| Bind::Text(v.as_str().into())));
-                f.eq("x.run_type", query.run_type.map(|v| Bind::Text(v.as_str().into())));
-                f.eq("r.model_family", query.family.map(|v| Bind::Text(v.as_str().into())));
-                f.eq("x.recipe_id", query.recipe_id.map(Bind::Int));
-                f.eq("x.model_id", query.model_id.map(Bind::Int));
-                f.search(&["r.name", "m.name", "r.model_family"], query.search.as_deref());
                 let mut conn = self.pool.acquire().await?;
-                let total = count(
-                    &mut conn,
-                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::RUN_FROM, f.where_sql()),
-                    &f.binds,
-                )
-                .await?;
+                // The count comes from the trigger-kept counts table: the same
+                // conditions over a few thousand rows instead of a million.
+                let total = if query.skip_count {
+                    -1
+                } else {
+                    let f = run_filter(query, "c");
+                    count(&mut conn, format!("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ml_run_count c{}", f.where_sql()), &f.binds).await?
+                };
+                let mut f = run_filter(query, "x");
                 let where_sql = f.where_sql();
                 let page = f.page_sql(query.limit, query.offset);
                 let items = fetch_list(
@@ -882,21 +907,21 @@ macro_rules! impl_store {
             }
 
             async fn insert_runs_bulk(&self, runs: &[BulkRun]) -> StoreResult<()> {
-                const COLS: usize = 12;
+                const COLS: usize = 13;
                 let mut tx = self.begin_write().await?;
                 for chunk in runs.chunks(Self::MAX_BINDS / COLS) {
                     let sql = bulk_insert_sql(
                         "INSERT INTO ml_run (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at, started_at, finished_at, metrics_json, artifacts_json, logs_text) VALUES ",
                         chunk.len(),
                         COLS,
-                        // updated_at repeats created_at's placeholder.
-                        &[0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11],
+                        Self::POSITIONAL,
                     );
                     let mut q = sqlx::query(AssertSqlSafe(sql));
                     for r in chunk {
+                        // updated_at starts as created_at.
                         q = q.bind(r.model_id).bind(r.recipe_id).bind(r.recipe_version_id)
                             .bind(r.run_type.as_str()).bind(r.status.as_str()).bind(r.created_by.as_str())
-                            .bind(r.created_at).bind(r.started_at).bind(r.finished_at)
+                            .bind(r.created_at).bind(r.created_at).bind(r.started_at).bind(r.finished_at)
                             .bind(Json(&r.metrics)).bind(Json(&r.artifacts)).bind(r.logs.as_str());
                     }
                     q.execute(&mut *tx).await?;
@@ -913,7 +938,7 @@ macro_rules! impl_store {
                         "INSERT INTO ml_monitor_snapshot (model_id, captured_at, performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by) VALUES ",
                         chunk.len(),
                         COLS,
-                        &[0, 1, 2, 3, 4, 5, 6],
+                        Self::POSITIONAL,
                     );
                     let mut q = sqlx::query(AssertSqlSafe(sql));
                     for s in chunk {
@@ -928,22 +953,27 @@ macro_rules! impl_store {
             }
         }
 
-        /// `prefix (..),(..)` with `rows` groups; `slots` maps each column to one of
-        /// the row's `width` bound values, so a value can fill two columns.
-        fn bulk_insert_sql(prefix: &str, rows: usize, width: usize, slots: &[usize]) -> String {
-            let mut sql = String::with_capacity(prefix.len() + rows * slots.len() * 6);
+        /// `prefix (..),(..)`: `rows` groups of `width` placeholders, `?` when the
+        /// backend binds by position (SQLite looks `$N` names up one by one,
+        /// which is quadratic in a statement of thousands), else `$1, $2, ...`.
+        fn bulk_insert_sql(prefix: &str, rows: usize, width: usize, positional: bool) -> String {
+            let mut sql = String::with_capacity(prefix.len() + rows * width * 7);
             sql.push_str(prefix);
             for row in 0..rows {
                 if row > 0 {
                     sql.push(',');
                 }
                 sql.push('(');
-                for (i, slot) in slots.iter().enumerate() {
-                    if i > 0 {
+                for col in 0..width {
+                    if col > 0 {
                         sql.push(',');
                     }
-                    sql.push('$');
-                    sql.push_str(&(row * width + slot + 1).to_string());
+                    if positional {
+                        sql.push('?');
+                    } else {
+                        sql.push('$');
+                        sql.push_str(&(row * width + col + 1).to_string());
+                    }
                 }
                 sql.push(')');
             }

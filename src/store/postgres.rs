@@ -16,6 +16,8 @@ pub struct PgStore {
 impl PgStore {
     const BACKEND: &'static str = "postgres";
     /// PostgreSQL allows 65535 bound values per statement.
+    /// Bulk inserts bind `?` by position (true) or `$N` (false).
+    const POSITIONAL: bool = false;
     const MAX_BINDS: usize = 60_000;
 
     /// Connects to and migrates the database at `url`.

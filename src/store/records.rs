@@ -226,6 +226,8 @@ pub struct RunQuery {
     /// Read from the other end (for a window near the end of a long list);
     /// rows still come back in the list's order.
     pub reverse: bool,
+    /// Only the rows: the caller knows the total already (`total` is then -1).
+    pub skip_count: bool,
     pub status: Option<RunStatus>,
     pub run_type: Option<RunType>,
     pub family: Option<ModelFamily>,

@@ -39,9 +39,6 @@ pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.r
     JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
 
-pub const RUN_FROM: &str = "FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
-    LEFT JOIN ml_model m ON m.id = x.model_id";
-
 pub const SNAPSHOT_SELECT: &str = "SELECT id, model_id, captured_at, performance_metrics_json, \
     drift_metrics_json, data_freshness_json, alerts_json, created_by FROM ml_monitor_snapshot";
 
@@ -120,17 +117,29 @@ impl Filter {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return;
         };
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = self.next_placeholder(Bind::Text(format!("%{escaped}%")));
+        let p = self.next_placeholder(Bind::Text(like_pattern(text)));
         let any: Vec<String> = columns
             .iter()
             .map(|c| format!("LOWER(CAST({c} AS TEXT)) LIKE {p} ESCAPE '\\'"))
             .collect();
         self.clauses.push(format!("({})", any.join(" OR ")));
+    }
+
+    /// A condition with `{}` where the value's placeholder goes, when a value is given.
+    pub fn matching(&mut self, template: &str, value: Option<Bind>) {
+        if let Some(v) = value {
+            let p = self.next_placeholder(v);
+            self.clauses.push(template.replace("{}", &p));
+        }
+    }
+
+    /// Like `search`, for a hand-written condition with `{p}` for the pattern.
+    pub fn search_with(&mut self, template: &str, text: Option<&str>) {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return;
+        };
+        let p = self.next_placeholder(Bind::Text(like_pattern(text)));
+        self.clauses.push(template.replace("{p}", &p));
     }
 
     pub fn where_sql(&self) -> String {
@@ -147,6 +156,16 @@ impl Filter {
         let o = self.next_placeholder(Bind::Int(offset.max(0)));
         format!(" LIMIT {l} OFFSET {o}")
     }
+}
+
+/// `%text%`, lowercased, with LIKE's wildcards escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 #[cfg(test)]

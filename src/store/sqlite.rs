@@ -13,6 +13,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
     /// SQLite allows 32766 bound values per statement.
+    /// Bulk inserts bind `?` by position (true) or `$N` (false).
+    const POSITIONAL: bool = true;
     const MAX_BINDS: usize = 32_000;
 
     /// Opens (creating if missing) and migrates the database at `url`.

@@ -22,6 +22,8 @@ use tokio::sync::mpsc::UnboundedSender;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListRequest {
     pub tab: Tab,
+    /// A window of a list whose total is known: skip counting.
+    pub skip_count: bool,
     pub generation: u64,
     pub offset: usize,
     pub limit: usize,
@@ -75,7 +77,8 @@ pub enum Loaded {
         generation: u64,
         window_start: usize,
         rows: Rows,
-        total: usize,
+        /// None: unchanged (a window of a list whose total is known).
+        total: Option<usize>,
         unfiltered: bool,
     },
     Recipe(i64, Box<RecipeDetail>),
@@ -302,6 +305,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     limit,
                     offset,
                     reverse: req.reverse,
+                    skip_count: req.skip_count,
                 })
                 .await?;
             (Rows::Runs(items), total)
@@ -312,7 +316,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
         generation: req.generation,
         window_start: req.window_start,
         rows,
-        total: total.max(0) as usize,
+        total: (total >= 0).then_some(total as usize),
         unfiltered: f.is_empty(),
     })
 }

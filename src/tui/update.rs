@@ -769,6 +769,7 @@ fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest 
     if centre <= l.total / 2 {
         let start = centre.saturating_sub(WINDOW / 2);
         ListRequest {
+            skip_count: true,
             tab,
             generation: l.generation,
             offset: start,
@@ -781,6 +782,7 @@ fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest 
         let end = (centre + WINDOW / 2).min(l.total);
         let start = end.saturating_sub(WINDOW);
         ListRequest {
+            skip_count: true,
             tab,
             generation: l.generation,
             offset: l.total - end,
@@ -799,7 +801,7 @@ fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
         l.loading = true;
         l.selected = 0;
         l.scroll = 0;
-        ListRequest { tab, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
+        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
     });
     vec![Effect::LoadList(request)]
 }
@@ -1176,6 +1178,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                     }
                     l.rows = $rows;
                     l.window_start = window_start;
+                    let total = total.unwrap_or(l.total);
                     l.total = total;
                     l.loaded = true;
                     l.loading = false;

@@ -1,0 +1,250 @@
+//! The app at scale: 1,000,000 runs and 1,000,000 snapshots in SQLite, driven
+//! through the real update, effects (store queries) and render path.
+//!
+//! `cargo bench --bench scale` (generates the database once into
+//! target/bench-scale.db; NEXML_BENCH_DB=PATH to use another, NEXML_BENCH_ROWS
+//! to change the size). Prints p50/p99 per interaction and resident memory.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nexml::config::Config;
+use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::state::App;
+use nexml::tui::{new_app, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 48;
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn render(terminal: &mut Terminal<TestBackend>, app: &mut App) {
+    terminal.draw(|f| view::render(app, f)).expect("draw");
+}
+
+/// Runs effects until none are left (answers fed back as messages).
+async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
+    while let Some(e) = effects.pop() {
+        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
+            continue;
+        }
+        let loaded = perform(io, e).await;
+        effects.extend(update::update(app, Msg::Loaded(loaded)));
+    }
+}
+
+struct Timing {
+    /// Key press to a drawn frame (update + render; queries still pending).
+    frame: Vec<Duration>,
+    /// Key press to a drawn frame with the data (queries done).
+    data: Vec<Duration>,
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1000.0
+}
+
+async fn measure(
+    io: &Io,
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    msgs: &dyn Fn(usize) -> Vec<Msg>,
+    reps: usize,
+) -> Timing {
+    let mut t = Timing {
+        frame: vec![],
+        data: vec![],
+    };
+    for i in 0..reps {
+        for msg in msgs(i) {
+            let start = Instant::now();
+            let effects = update::update(app, msg);
+            render(term, app);
+            t.frame.push(start.elapsed());
+            settle(io, app, effects).await;
+            render(term, app);
+            t.data.push(start.elapsed());
+        }
+    }
+    t
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let rows: u64 = std::env::var("NEXML_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let path = std::env::var("NEXML_BENCH_DB").unwrap_or_else(|_| {
+        format!(
+            "{}/../bench-scale-{rows}.db",
+            env!("CARGO_MANIFEST_DIR").to_owned() + "/target"
+        )
+    });
+    let url = format!("sqlite://{path}");
+    let fresh = !std::path::Path::new(&path).exists();
+    let store = nexml::store::open(&url)
+        .await
+        .expect("open the bench database");
+    if fresh {
+        let started = Instant::now();
+        let options = nexml::seed::GenerateOptions {
+            runs: rows,
+            snapshots: rows,
+            recipes: 20,
+            models: 50,
+            seed: 7,
+        };
+        nexml::seed::generate(store.as_ref(), options, |_| {})
+            .await
+            .expect("generate");
+        println!(
+            "generated {rows} runs and {rows} snapshots in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    drop(store);
+
+    // First frame: open the store (migrations checked) and draw.
+    let started = Instant::now();
+    let store = nexml::store::open(&url).await.expect("open");
+    let mut app = new_app(&Config::default(), "bench", store.backend()).expect("app");
+    let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    let effects = update::start(&mut app);
+    render(&mut term, &mut app);
+    let first_frame = started.elapsed();
+    let drafts = std::env::temp_dir().join("nexml-bench-drafts");
+    let io = Io {
+        store: store.clone(),
+        user: "bench".into(),
+        governance: Default::default(),
+        drafts_dir: drafts,
+    };
+    settle(&io, &mut app, effects).await;
+    render(&mut term, &mut app);
+    let first_data = started.elapsed();
+    println!(
+        "first frame: {:.1} ms (with the recipes listed: {:.1} ms)",
+        first_frame.as_secs_f64() * 1e3,
+        first_data.as_secs_f64() * 1e3
+    );
+
+    let reps = 50;
+    let mut results: Vec<(&str, Timing)> = Vec::new();
+    results.push((
+        "open the Runs tab",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|i| vec![key(KeyCode::Char(if i % 2 == 0 { '3' } else { '1' }))],
+            reps,
+        )
+        .await,
+    ));
+    update::update(&mut app, key(KeyCode::Char('3')));
+    let e = update::run_command(&mut app, nexml::tui::keymap::Command::TabRuns);
+    settle(&io, &mut app, e).await;
+    println!("runs listed: {}", app.lists.runs.total);
+    results.push((
+        "scroll down one row",
+        measure(&io, &mut app, &mut term, &|_| vec![key(KeyCode::Down)], 400).await,
+    ));
+    results.push((
+        "page down",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|_| vec![key(KeyCode::PageDown)],
+            200,
+        )
+        .await,
+    ));
+    results.push((
+        "jump to the end / start",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|i| vec![key(KeyCode::Char(if i % 2 == 0 { 'G' } else { 'g' }))],
+            reps,
+        )
+        .await,
+    ));
+    // Filter by status with the picker: f, down, right (cycles a status), esc.
+    results.push((
+        "filter by status",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|_| {
+                vec![
+                    key(KeyCode::Char('f')),
+                    key(KeyCode::Down),
+                    key(KeyCode::Right),
+                    key(KeyCode::Esc),
+                ]
+            },
+            20,
+        )
+        .await,
+    ));
+    update::update(&mut app, key(KeyCode::Char('x')));
+    // Type a search, one character at a time, then clear it.
+    results.push((
+        "type a search character",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|_| {
+                let mut v = vec![key(KeyCode::Char('/'))];
+                v.extend("gen-".chars().map(|c| key(KeyCode::Char(c))));
+                v.push(key(KeyCode::Esc));
+                v
+            },
+            10,
+        )
+        .await,
+    ));
+
+    println!();
+    println!(
+        "{:<26} {:>9} {:>9}   {:>13} {:>13}",
+        "interaction", "frame p50", "frame p99", "with data p50", "with data p99"
+    );
+    for (name, mut t) in results {
+        println!(
+            "{:<26} {:>7.2}ms {:>7.2}ms   {:>11.2}ms {:>11.2}ms",
+            name,
+            pct(&mut t.frame, 0.5),
+            pct(&mut t.frame, 0.99),
+            pct(&mut t.data, 0.5),
+            pct(&mut t.data, 0.99)
+        );
+    }
+    println!("\nresident memory: {:.1} MB", rss_mb());
+}
