@@ -5,6 +5,7 @@
 //! holds the statistics.
 
 pub mod assistant;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod domain;

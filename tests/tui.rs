@@ -145,6 +145,7 @@ macro_rules! snapshot {
             (r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?", "[time]"),
             (r"\b\d{2}-\d{2} \d{2}:\d{2}\b", "[time]"),
             (r"\b\d+h\d{2}m\b|\b\d+m\d{2}s\b", "[dur]"),
+            (r"(you|assistant)  \d{2}:\d{2}", "$1  [hh:mm]"),
             // The tail of a date peeking out beside an overlay.
             (r"(?m)([│┐┘])[\d-]{1,9}$", "$1[d]"),
         ]}, {
@@ -884,5 +885,101 @@ mod authoring {
             msg.contains("cannot be deleted") && msg.contains("Hospitality Pricing"),
             "{msg}"
         );
+    }
+}
+
+mod chat {
+    use super::*;
+
+    /// The original's Scenario 4, in plain words, without a network.
+    #[tokio::test]
+    async fn scenario_four_plain_words_become_a_valid_new_version() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["c"]).await;
+        snapshot!("chat_quick_prompts_80x24", h.screen());
+        // A quick prompt, sent: a new forecasting recipe is proposed and applied.
+        h.keys(&["esc", "enter", "enter"]).await;
+        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+            panic!("no chat")
+        };
+        assert_eq!(c.messages.len(), 2);
+        assert_eq!(c.messages[1].status, "proposed");
+        h.keys(&["esc", "a"]).await;
+        let created =
+            h.io.store
+                .find_recipe("Weekly Retail Sales Forecasting v1")
+                .await
+                .unwrap();
+        assert_eq!(
+            created.parent_name.as_deref(),
+            Some("Forecasting Baseline v1")
+        );
+        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert_eq!(
+            c.recipe_id,
+            Some(created.id),
+            "the chat moves to the new recipe"
+        );
+        // Then the edits Scenario 4 describes, on that recipe.
+        for request in [
+            "make MAPE under 12%",
+            "run it daily at 6am",
+            "monitor drift on price with PSI above 0.2",
+        ] {
+            h.keys(&["i", request, "enter", "esc", "a"]).await;
+        }
+        let v = h.io.store.version(created.id, None).await.unwrap();
+        nexml::domain::manifest::validate(&v.manifest_json).unwrap();
+        assert_eq!(v.manifest_json["deployment"]["schedule"], "0 6 * * *");
+        let mape = v.manifest_json["evaluation"]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "mape")
+            .unwrap();
+        assert_eq!(mape["threshold"], 0.12);
+        assert!(v.change_note.starts_with("Chat: \""), "{}", v.change_note);
+        snapshot!("chat_applied_80x24", h.screen());
+    }
+
+    #[tokio::test]
+    async fn a_rejected_proposal_changes_nothing_and_history_survives() {
+        let mut h = Harness::new(160, 48).await;
+        h.keys(&[
+            "/",
+            "Pricing Opt",
+            "enter",
+            "enter",
+            "C",
+            "make it realtime",
+            "enter",
+        ])
+        .await;
+        let recipe_id = match h.app.screens.last() {
+            Some(Screen::Chat(c)) => c.recipe_id.unwrap(),
+            _ => panic!(),
+        };
+        snapshot!("chat_beside_manifest_160x48", h.screen());
+        h.keys(&["esc", "d"]).await;
+        assert!(matches!(h.app.screens.last(), Some(Screen::Diff(_))));
+        h.keys(&["esc", "r"]).await;
+        assert_eq!(h.io.store.versions(recipe_id).await.unwrap().len(), 1);
+        // Leave and come back: the conversation is still there, marked rejected.
+        h.keys(&["esc", "C"]).await;
+        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert_eq!(c.messages.len(), 2);
+        assert_eq!(c.messages[1].status, "rejected");
+        // Nonsense is declined with suggestions, never a change.
+        h.keys(&["i", "make me a sandwich", "enter"]).await;
+        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+            panic!()
+        };
+        let last = c.messages.last().unwrap();
+        assert!(last.proposal.is_none());
+        assert!(last.text.contains("didn't understand"), "{}", last.text);
     }
 }

@@ -88,7 +88,7 @@ pub struct Reply {
 }
 
 /// A change the user can review and apply.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Proposal {
     /// A patch against `Context::manifest`.

@@ -61,8 +61,22 @@ pub enum Command {
     Monitor(MonitorCommand),
     /// Fill the database with synthetic content at scale
     Generate(GenerateArgs),
+    /// Ask the assistant (offline rules): questions, or changes it proposes as a patch
+    Chat(ChatArgs),
     /// Data drift between two CSV files (no database): PSI, KS and Evidently's default tests
     Drift(DriftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// The recipe the conversation is about
+    #[arg(long)]
+    pub recipe: Option<String>,
+    /// What you want, in plain words
+    pub message: String,
+    /// Apply the proposed change as a new version (or recipe)
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Debug, Args)]

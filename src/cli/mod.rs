@@ -50,7 +50,76 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Monitor(c) => monitor::run(ctx, c).await,
         Command::Generate(a) => generate(ctx, a).await,
         Command::Drift(a) => drift(ctx.json, &a),
+        Command::Chat(a) => chat(ctx, a).await,
     }
+}
+
+/// `nexml chat`: one request, the reply, and the proposal applied with --apply.
+async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let recipe_id = match &a.recipe {
+        Some(r) => Some(store.find_recipe(r).await?.id),
+        None => None,
+    };
+    let data = crate::chat::load(store, recipe_id).await?;
+    let reply = data.reply(&a.message);
+    store
+        .add_chat_message(recipe_id, "user", &a.message, None, &ctx.user)
+        .await?;
+    let proposal_json = reply
+        .proposal
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()?;
+    let saved = store
+        .add_chat_message(
+            recipe_id,
+            "assistant",
+            &reply.text,
+            proposal_json.as_ref(),
+            &ctx.user,
+        )
+        .await?;
+    let applied = match (&reply.proposal, a.apply) {
+        (Some(p), true) => {
+            let done = crate::chat::apply(store, &data, p, &a.message, &ctx.user).await?;
+            store.set_chat_status(saved.id, "applied").await?;
+            Some(done)
+        }
+        _ => None,
+    };
+    if ctx.json {
+        return output::print_json(&serde_json::json!({
+            "intent": reply.intent, "text": reply.text, "proposal": reply.proposal,
+            "suggestions": reply.suggestions, "applied": applied,
+        }));
+    }
+    outln!("{}", crate::text::sanitize_log(&reply.text));
+    if let Some(p) = &reply.proposal {
+        let (summary, patch) = match p {
+            crate::assistant::Proposal::Edit { summary, patch } => (summary, patch),
+            crate::assistant::Proposal::NewRecipe { summary, patch, .. } => (summary, patch),
+        };
+        outln!("\nproposed change:");
+        for line in summary {
+            outln!("  {}", crate::text::sanitize(line));
+        }
+        outln!(
+            "\nRFC 6902 patch:\n{}",
+            serde_json::to_string_pretty(patch)?
+        );
+        match &applied {
+            Some(done) => outln!("\napplied: {}", done.message),
+            None => outln!("\nnothing written: run again with --apply to apply it"),
+        }
+    }
+    if !reply.suggestions.is_empty() {
+        outln!("\nyou could ask:");
+        for s in &reply.suggestions {
+            outln!("  - {}", crate::text::sanitize(s));
+        }
+    }
+    Ok(())
 }
 
 /// `nexml drift`: pure computation on two files.

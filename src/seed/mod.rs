@@ -7,7 +7,7 @@ mod generate;
 mod random;
 
 pub use baselines::{
-    BASELINES, Baseline, baseline_example, baseline_manifest_text, seed_baselines,
+    BASELINES, Baseline, baseline_example, baseline_manifest_text, baseline_name, seed_baselines,
 };
 pub use demo::seed_demo;
 pub use generate::{GenerateOptions, GenerateReport, generate};

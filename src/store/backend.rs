@@ -901,6 +901,50 @@ macro_rules! impl_store {
                 Ok(Page { items, total: models.total })
             }
 
+            async fn chat_history(&self, recipe_id: Option<i64>, limit: i64) -> StoreResult<Vec<ChatMessage>> {
+                let sql = "SELECT id, recipe_id, role, text, proposal, status, created_by, created_at FROM ml_chat_message \
+                    WHERE (recipe_id = $1 OR (recipe_id IS NULL AND $2)) ORDER BY id DESC LIMIT $3";
+                let mut rows = sqlx::query_as::<_, ChatMessage>(sql)
+                    .bind(recipe_id.unwrap_or(-1))
+                    .bind(recipe_id.is_none())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.reverse();
+                Ok(rows)
+            }
+
+            async fn add_chat_message(&self, recipe_id: Option<i64>, role: &str, text: &str, proposal: Option<&Value>, actor: &str) -> StoreResult<ChatMessage> {
+                let status = if proposal.is_some() { "proposed" } else { "none" };
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO ml_chat_message (recipe_id, role, text, proposal, status, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(recipe_id)
+                .bind(role)
+                .bind(text)
+                .bind(proposal.map(Json))
+                .bind(status)
+                .bind(actor)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
+                let saved = sqlx::query_as::<_, ChatMessage>("SELECT id, recipe_id, role, text, proposal, status, created_by, created_at FROM ml_chat_message WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(saved)
+            }
+
+            async fn set_chat_status(&self, id: i64, status: &str) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE ml_chat_message SET status = $1 WHERE id = $2").bind(status).bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
                 let sql = format!("{} WHERE entity = $1 AND entity_id = $2 ORDER BY id", sql::AUDIT_SELECT);
                 fetch_list(&mut *self.pool.acquire().await?, sql, &[Bind::Text(entity.into()), Bind::Int(entity_id)]).await

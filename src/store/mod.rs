@@ -109,6 +109,24 @@ pub trait Store: Send + Sync {
     /// Models with their latest snapshot, in the models' list order.
     async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>>;
 
+    // Chat
+    /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
+    async fn chat_history(
+        &self,
+        recipe_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ChatMessage>>;
+    async fn add_chat_message(
+        &self,
+        recipe_id: Option<i64>,
+        role: &str,
+        text: &str,
+        proposal: Option<&serde_json::Value>,
+        actor: &str,
+    ) -> StoreResult<ChatMessage>;
+    /// Marks a proposal applied or rejected.
+    async fn set_chat_status(&self, id: i64, status: &str) -> StoreResult<()>;
+
     // Audit
     /// Oldest first.
     async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>>;

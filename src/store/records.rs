@@ -339,3 +339,18 @@ pub struct MonitorRow {
     pub model: Model,
     pub latest: Option<Snapshot>,
 }
+
+/// One message of a chat; an assistant message may carry a proposed change.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub recipe_id: Option<i64>,
+    pub role: String,
+    pub text: String,
+    #[sqlx(json(nullable))]
+    pub proposal: Option<Value>,
+    /// none, proposed, applied or rejected.
+    pub status: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}

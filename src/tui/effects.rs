@@ -57,6 +57,20 @@ pub enum Effect {
     DropDraft(i64),
     /// Plan a rebase and show it as a diff.
     PlanRebase(i64),
+    /// Load a chat's context and history.
+    OpenChat(Option<i64>),
+    /// Ask the assistant; both messages are kept.
+    ChatSend {
+        recipe_id: Option<i64>,
+        text: String,
+    },
+    ChatApply {
+        recipe_id: Option<i64>,
+        message_id: i64,
+        request: String,
+        proposal: Box<crate::assistant::Proposal>,
+    },
+    ChatReject(i64),
     /// Edit text in $VISUAL/$EDITOR (done by the terminal loop).
     ExternalEdit {
         recipe_id: i64,
@@ -102,6 +116,15 @@ pub enum Loaded {
     Edited {
         recipe_id: i64,
         text: String,
+    },
+    Chat {
+        recipe_id: Option<i64>,
+        data: Box<crate::chat::ChatData>,
+        history: Vec<crate::store::ChatMessage>,
+    },
+    ChatApplied {
+        message_id: i64,
+        applied: crate::chat::Applied,
     },
     Failed(String),
     Nothing,
@@ -236,6 +259,33 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));
             return Loaded::Nothing;
         }
+        Effect::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
+        Effect::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
+        Effect::ChatApply {
+            recipe_id,
+            message_id,
+            request,
+            proposal,
+        } => {
+            let applied = async {
+                let data = crate::chat::load(store, recipe_id).await?;
+                let applied =
+                    crate::chat::apply(store, &data, &proposal, &request, &io.user).await?;
+                store.set_chat_status(message_id, "applied").await?;
+                Ok::<_, crate::store::StoreError>(applied)
+            };
+            return match applied.await {
+                Ok(applied) => Loaded::ChatApplied {
+                    message_id,
+                    applied,
+                },
+                Err(e) => Loaded::Refused(e.to_string()),
+            };
+        }
+        Effect::ChatReject(id) => store
+            .set_chat_status(id, "rejected")
+            .await
+            .map(|_| Loaded::Nothing),
         Effect::PlanRebase(id) => match store.recipe(id).await {
             Ok(r) => crate::store::ops::plan_rebase(store, &r, None)
                 .await
@@ -382,5 +432,50 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
         recipe: Box::new(recipe),
         version: Box::new(version),
         draft,
+    })
+}
+
+async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
+    let data = crate::chat::load(io.store.as_ref(), recipe_id).await?;
+    let history = io.store.chat_history(recipe_id, 200).await?;
+    Ok(Loaded::Chat {
+        recipe_id,
+        data: Box::new(data),
+        history,
+    })
+}
+
+/// Asks the offline assistant, keeping both messages in the history.
+async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
+    let store = io.store.as_ref();
+    let data = crate::chat::load(store, recipe_id).await?;
+    let reply = data.reply(text);
+    store
+        .add_chat_message(recipe_id, "user", text, None, &io.user)
+        .await?;
+    let proposal = reply
+        .proposal
+        .as_ref()
+        .and_then(|p| serde_json::to_value(p).ok());
+    let mut answer = reply.text.clone();
+    if !reply.suggestions.is_empty() {
+        answer.push_str("\n\nYou could ask:\n");
+        answer.push_str(
+            &reply
+                .suggestions
+                .iter()
+                .map(|s| format!("- {s}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    store
+        .add_chat_message(recipe_id, "assistant", &answer, proposal.as_ref(), &io.user)
+        .await?;
+    let history = store.chat_history(recipe_id, 200).await?;
+    Ok(Loaded::Chat {
+        recipe_id,
+        data: Box::new(data),
+        history,
     })
 }

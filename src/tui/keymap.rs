@@ -18,10 +18,11 @@ pub enum Context {
     Run,
     Diff,
     Editor,
+    Chat,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -29,6 +30,7 @@ impl Context {
         Context::Run,
         Context::Diff,
         Context::Editor,
+        Context::Chat,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +42,7 @@ impl Context {
             Context::Run => "run",
             Context::Diff => "diff",
             Context::Editor => "editor",
+            Context::Chat => "chat",
         }
     }
 
@@ -127,6 +130,7 @@ commands! {
     EditDetails => "edit_details", "rename, retag or change the owner";
     EditExample => "edit_example", "create or replace the synthetic example";
     AddSnapshot => "add_snapshot", "add a monitoring snapshot by hand";
+    Chat => "chat", "talk to the assistant (about this recipe)";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.

@@ -343,6 +343,7 @@ pub enum Screen {
     Run(Box<RunScreen>),
     Diff(Box<DiffScreen>),
     Editor(Box<super::editor::EditorScreen>),
+    Chat(Box<super::chat::ChatScreen>),
 }
 
 impl Screen {
@@ -353,6 +354,7 @@ impl Screen {
             Screen::Run(_) => Context::Run,
             Screen::Diff(_) => Context::Diff,
             Screen::Editor(_) => Context::Editor,
+            Screen::Chat(_) => Context::Chat,
         }
     }
 
@@ -371,6 +373,7 @@ impl Screen {
             Screen::Run(s) => format!("run {}", s.id),
             Screen::Diff(s) => s.title.clone(),
             Screen::Editor(s) => format!("edit {}", s.base_version),
+            Screen::Chat(s) => s.title(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `update(&mut App, Msg) -> Vec<Effect>`: every behaviour of the app, with no
 //! I/O and no awaiting, so all of it is testable without a terminal.
 
+use super::chat::{ChatRequest, ChatScreen};
 use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, ListRequest, Loaded, Msg, Rows};
 use super::form::Outcome as FormOutcome;
@@ -67,6 +68,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(Screen::Editor(_)) = app.screens.last() {
         return on_editor_key(app, key);
     }
+    if let Some(Screen::Chat(_)) = app.screens.last() {
+        return on_chat_key(app, key);
+    }
     if let Some(typing) = app.typing {
         return on_typing_key(app, typing, key);
     }
@@ -105,7 +109,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             Context::Model => model_command(app, command),
             Context::Run => run_screen_command(app, command),
             Context::Diff => diff_command(app, command),
-            Context::Editor => vec![],
+            Context::Editor | Context::Chat => vec![],
         },
     }
 }
@@ -128,6 +132,7 @@ fn refresh(app: &mut App) -> Vec<Effect> {
         Some(Screen::Model(s)) => vec![Effect::LoadModel(s.id)],
         Some(Screen::Run(s)) => vec![Effect::LoadRun(s.id)],
         Some(Screen::Diff(_)) | Some(Screen::Editor(_)) => vec![],
+        Some(Screen::Chat(c)) => vec![Effect::OpenChat(c.recipe_id)],
         None => reload(app, app.tab),
     }
 }
@@ -145,6 +150,7 @@ fn copy(app: &mut App) -> Vec<Effect> {
         Some(Screen::Run(s)) => Some(s.id.to_string()),
         Some(Screen::Diff(s)) => Some(s.recipe_id.to_string()),
         Some(Screen::Editor(s)) => Some(s.text()),
+        Some(Screen::Chat(c)) => c.messages.last().map(|m| m.text.clone()),
         None => selected_id(app).map(|id| id.to_string()),
     };
     match text {
@@ -199,6 +205,7 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
             reload(app, app.tab)
         }
         Command::Open => open_selected(app),
+        Command::Chat => open_chat(app, None),
         Command::NewItem => match app.tab {
             Tab::Recipes => vec![Effect::OpenForm(FormRequest::CreateRecipe)],
             Tab::Models => vec![Effect::OpenForm(FormRequest::PickRecipeToRegister)],
@@ -359,6 +366,10 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             };
         }
         Command::Edit => return vec![Effect::OpenEditor(s.id)],
+        Command::Chat => {
+            let id = s.id;
+            return open_chat(app, Some(id));
+        }
         Command::EditExternal => {
             let Some(v) = s.detail.as_ref().and_then(|d| d.versions.first()) else {
                 return vec![];
@@ -703,6 +714,118 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             recipe_id: e.recipe_id,
             text: e.text(),
         }],
+    }
+}
+
+fn open_chat(app: &mut App, recipe_id: Option<i64>) -> Vec<Effect> {
+    app.screens
+        .push(Screen::Chat(Box::new(ChatScreen::new(recipe_id))));
+    vec![Effect::OpenChat(recipe_id)]
+}
+
+fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(Screen::Chat(c)) = app.screens.last_mut() else {
+        return vec![];
+    };
+    let recipe_id = c.recipe_id;
+    match c.on_key(key) {
+        ChatRequest::None => vec![],
+        ChatRequest::Send(text) => vec![Effect::ChatSend { recipe_id, text }],
+        ChatRequest::Apply {
+            message_id,
+            request,
+            proposal,
+        } => vec![Effect::ChatApply {
+            recipe_id,
+            message_id,
+            request,
+            proposal,
+        }],
+        ChatRequest::Reject(id) => {
+            if let Some(m) = c.messages.iter_mut().find(|m| m.id == id) {
+                m.status = "rejected".into();
+            }
+            app.status = Some("proposal rejected; nothing changed".into());
+            vec![Effect::ChatReject(id)]
+        }
+        ChatRequest::Edit(proposal) => {
+            let Some(data) = &c.data else { return vec![] };
+            match (&*proposal, &data.recipe, &data.manifest) {
+                (crate::assistant::Proposal::Edit { patch, .. }, Some(recipe), Some(manifest)) => {
+                    let Ok(changed) = crate::domain::diff::apply_patch(manifest, patch) else {
+                        return vec![];
+                    };
+                    let version = data
+                        .versions
+                        .first()
+                        .map(|v| v.number.clone())
+                        .unwrap_or_default();
+                    let text = crate::domain::diff::pretty(&changed) + "\n";
+                    let editor = EditorScreen::new(
+                        recipe.id,
+                        &recipe.name,
+                        &version,
+                        manifest,
+                        Some(text.clone()),
+                    );
+                    let effect = Effect::Validate {
+                        recipe_id: recipe.id,
+                        generation: editor.generation,
+                        base_version: version,
+                        text,
+                    };
+                    app.screens.push(Screen::Editor(Box::new(editor)));
+                    vec![effect]
+                }
+                _ => {
+                    app.status = Some("a new recipe is edited once created: apply it with a, then e on the recipe".into());
+                    vec![]
+                }
+            }
+        }
+        ChatRequest::Diff(proposal) => {
+            let Some(data) = &c.data else { return vec![] };
+            let (from, to, id) = match (&*proposal, &data.manifest) {
+                (crate::assistant::Proposal::Edit { patch, .. }, Some(m)) => {
+                    match crate::domain::diff::apply_patch(m, patch) {
+                        Ok(changed) => (
+                            m.clone(),
+                            changed,
+                            data.recipe.as_ref().map(|r| r.id).unwrap_or_default(),
+                        ),
+                        Err(_) => return vec![],
+                    }
+                }
+                (
+                    crate::assistant::Proposal::NewRecipe {
+                        family, manifest, ..
+                    },
+                    _,
+                ) => {
+                    let base = data
+                        .baselines
+                        .iter()
+                        .find(|(f, _)| f == family)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default();
+                    (base, manifest.clone(), 0)
+                }
+                _ => return vec![],
+            };
+            let screen = DiffScreen::new(
+                id,
+                "proposed change".into(),
+                ("current", &from),
+                ("proposed", &to),
+                DiffPurpose::Versions,
+            );
+            app.screens.push(Screen::Diff(Box::new(screen)));
+            vec![]
+        }
+        ChatRequest::Leave => {
+            app.screens.pop();
+            vec![]
+        }
     }
 }
 
@@ -1355,6 +1478,42 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Edited { recipe_id, text } => on_edited(app, recipe_id, text),
         Loaded::Nothing => vec![],
+        Loaded::Chat {
+            recipe_id,
+            data,
+            history,
+        } => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Chat(c) = screen
+                    && c.recipe_id == recipe_id
+                {
+                    c.data = Some((*data).clone());
+                    c.messages = history.clone();
+                    c.waiting = false;
+                    c.selected = c.messages.len().saturating_sub(1);
+                }
+            }
+            vec![]
+        }
+        Loaded::ChatApplied {
+            message_id,
+            applied,
+        } => {
+            app.status = Some(applied.message.clone());
+            let mut effects = vec![];
+            for screen in app.screens.iter_mut() {
+                if let Screen::Chat(c) = screen {
+                    if let Some(m) = c.messages.iter_mut().find(|m| m.id == message_id) {
+                        m.status = "applied".into();
+                    }
+                    // The recipe changed (or a new one exists): reload what the chat knows.
+                    let id = c.recipe_id.or(Some(applied.recipe_id));
+                    c.recipe_id = id;
+                    effects.push(Effect::OpenChat(id));
+                }
+            }
+            effects
+        }
         Loaded::Failed(message) => {
             app.error = Some(message);
             for l in [

@@ -1,5 +1,6 @@
 //! Rendering: a function of the state alone.
 
+mod chat;
 mod detail;
 mod diff;
 mod editor;
@@ -60,6 +61,7 @@ fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
         Some(Screen::Run(s)) => run::render(s, &theme, frame, area, page),
         Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
         Some(Screen::Editor(s)) => editor::render(s, &theme, frame, area),
+        Some(Screen::Chat(s)) => chat::render(s, &theme, frame, area),
         None => {}
     }
 }
@@ -160,7 +162,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             Command::Back,
             Command::Help,
         ],
-        Some(Screen::Editor(_)) => &[],
+        Some(Screen::Editor(_)) | Some(Screen::Chat(_)) => &[],
     };
     let context = app.context();
     let mut spans = Vec::new();

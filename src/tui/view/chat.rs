@@ -1,0 +1,139 @@
+//! The chat screen: the conversation (beside the manifest when there is
+//! room), proposals with their state, quick prompts, and the input.
+
+use crate::text::sanitize;
+use crate::tui::chat::ChatScreen;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn render(s: &mut ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let manifest = s.data.as_ref().and_then(|d| d.manifest.clone());
+    let (left, right) = if manifest.is_some() && area.width >= 110 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .areas(area);
+        (Some(l), r)
+    } else {
+        (None, area)
+    };
+    if let (Some(l), Some(m)) = (left, manifest) {
+        let lines: Vec<Line> = crate::domain::diff::pretty(&m)
+            .lines()
+            .map(|x| Line::styled(sanitize(x), theme.text))
+            .collect();
+        let block = Block::default()
+            .borders(Borders::RIGHT)
+            .border_style(theme.border)
+            .title(Span::styled(" manifest ", theme.dim));
+        frame.render_widget(Paragraph::new(lines).block(block), l);
+    }
+    let input_height = (s.input.lines().len() as u16 + 2).clamp(3, 6);
+    let [messages, input, hints] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(input_height),
+        Constraint::Length(1),
+    ])
+    .areas(right);
+    render_messages(s, theme, frame, messages);
+    let title = if s.waiting {
+        " thinking… "
+    } else if s.typing {
+        " message · enter send · alt-enter new line · esc to the messages "
+    } else {
+        " message (i to type) "
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if s.typing { theme.accent } else { theme.border })
+        .title(title);
+    let inner = block.inner(input);
+    frame.render_widget(block, input);
+    let mut lines: Vec<Line> = s
+        .input
+        .lines()
+        .iter()
+        .map(|l| Line::raw(sanitize(l)))
+        .collect();
+    if s.typing
+        && let Some(last) = lines.last_mut()
+    {
+        last.spans.push(Span::styled("█", theme.accent));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    let keys = if s.typing {
+        "esc leave typing"
+    } else {
+        "a apply · r reject · e edit · d diff · j/k move · i type · esc back"
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hints);
+}
+
+fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = Vec::new();
+    if s.messages.is_empty() {
+        lines.push(Line::styled(
+            "Ask in plain words, or start from one of these (↓↑ then enter):",
+            theme.dim,
+        ));
+        for (i, p) in crate::assistant::quick_prompts().iter().enumerate() {
+            let style = if !s.typing && i == s.selected {
+                theme.selected
+            } else {
+                theme.text
+            };
+            lines.push(Line::styled(format!("  {p}"), style));
+        }
+    }
+    let mut selected_line = 0;
+    for (i, m) in s.messages.iter().enumerate() {
+        if !s.typing && i == s.selected {
+            selected_line = lines.len();
+        }
+        let (who, style) = if m.role == "user" {
+            ("you", theme.key)
+        } else {
+            ("assistant", theme.accent)
+        };
+        let marker = if !s.typing && i == s.selected {
+            "▸"
+        } else {
+            " "
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{marker}{who}"), style),
+            Span::styled(format!("  {}", m.created_at.format("%H:%M")), theme.dim),
+        ]));
+        for l in m.text.lines() {
+            lines.push(Line::raw(format!("  {}", sanitize(l))));
+        }
+        if m.proposal.is_some() {
+            let (word, st) = match m.status.as_str() {
+                "applied" => ("applied", theme.good),
+                "rejected" => ("rejected", theme.bad),
+                _ => ("proposed: a apply · r reject · e edit · d diff", theme.warn),
+            };
+            lines.push(Line::styled(format!("  [{word}]"), st));
+        }
+        lines.push(Line::raw(""));
+    }
+    // Keep the newest (or the selected) message in view.
+    let height = area.height as usize;
+    let width = area.width.max(1) as usize;
+    // Rows each line takes once wrapped, to scroll by screen rows.
+    let rows = |ls: &[Line]| -> usize { ls.iter().map(|l| l.width().max(1).div_ceil(width)).sum() };
+    let scroll = if s.typing {
+        rows(&lines).saturating_sub(height)
+    } else {
+        rows(&lines[..selected_line]).saturating_sub(height / 3)
+    };
+    let block = Block::default().borders(Borders::NONE);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
