@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod drift;
+pub mod monitoring;
 pub mod seed;
 pub mod store;
 pub mod text;

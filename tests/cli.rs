@@ -1783,3 +1783,194 @@ fn generate_adds_content_at_scale() {
     let runs = json_of(&nexml(&db, "alice", &["run", "list", "--json"]));
     assert_eq!(runs["total"], 20);
 }
+
+#[test]
+fn chat_proposes_and_applies_and_ingest_raises_alerts() {
+    let db = &Db::seeded();
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "recipe",
+            "clone",
+            "Pricing Optimization Baseline v1",
+            "--name",
+            "Shop Pricing",
+        ],
+    );
+    assert!(out.status.success());
+    // A proposal is shown and nothing is written without --apply.
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "chat",
+            "--recipe",
+            "Shop Pricing",
+            "make MAPE under 12%",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply["intent"], "set_metric_threshold");
+    assert_eq!(reply["proposal"]["kind"], "edit");
+    assert!(reply["applied"].is_null());
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "chat",
+            "--recipe",
+            "Shop Pricing",
+            "make MAPE under 12%",
+            "--apply",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("applied: saved 'Shop Pricing' 1.0.1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &["recipe", "version", "Shop Pricing", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["change_note"], "Chat: \"make MAPE under 12%\"");
+
+    // Ingest a batch for a model of the baseline: drift and an alert.
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &[
+                "model",
+                "register",
+                "--recipe",
+                "Shop Pricing",
+                "--name",
+                "shop"
+            ]
+        )
+        .status
+        .code()
+            == Some(1),
+        "unapproved"
+    );
+    assert!(
+        nexml(db, "bob", &["recipe", "approve", "Shop Pricing"])
+            .status
+            .success()
+    );
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &[
+                "model",
+                "register",
+                "--recipe",
+                "Shop Pricing",
+                "--name",
+                "shop"
+            ]
+        )
+        .status
+        .success()
+    );
+    let header = "transaction_date,competitor_price_index,units_sold,predicted_units\n";
+    let reference: String = header.to_string()
+        + &(0..200)
+            .map(|i| {
+                format!(
+                    "2026-01-01,{},{},{}\n",
+                    0.9 + (i % 20) as f64 / 100.0,
+                    10 + i % 7,
+                    10 + i % 7
+                )
+            })
+            .collect::<String>();
+    let current: String = header.to_string()
+        + &(0..200)
+            .map(|i| {
+                format!(
+                    "2026-01-02,{},{},{}\n",
+                    1.4 + (i % 20) as f64 / 100.0,
+                    10 + i % 7,
+                    16 + i % 7
+                )
+            })
+            .collect::<String>();
+    let (r, c) = (
+        db.write("ref.csv", &reference),
+        db.write("cur.csv", &current),
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "monitor",
+            "ingest",
+            "shop",
+            "--reference",
+            &r,
+            "--current",
+            &c,
+            "--at",
+            "2026-01-02T12:00:00Z",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ingest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ingest["snapshot"]["performance_metrics_json"]["mae"], 6.0);
+    let rules: Vec<(&str, bool)> = ingest["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"]["name"].as_str().unwrap(),
+                r["fired"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        rules.contains(&("units_mae_degradation", true)),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("competitor_price_shift", true)),
+        "{rules:?}"
+    );
+    assert!(rules.contains(&("stale_transactions", false)), "{rules:?}");
+    let out = nexml(db, "alice", &["monitor", "alerts", "shop", "--json"]);
+    let alerts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = alerts[0]["id"].as_i64().unwrap().to_string();
+    let fired = rules.iter().filter(|(_, f)| *f).count();
+    assert_eq!(alerts.as_array().unwrap().len(), fired);
+    assert_eq!(alerts[0]["severity"], "critical", "most severe first");
+    assert!(
+        nexml(db, "alice", &["monitor", "ack", &id])
+            .status
+            .success()
+    );
+    assert!(
+        nexml(db, "alice", &["monitor", "resolve", &id])
+            .status
+            .success()
+    );
+    let out = nexml(db, "alice", &["monitor", "ack", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resolved is final"));
+}

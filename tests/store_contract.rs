@@ -890,3 +890,121 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
     assert!(err.to_string().contains("/metadata/model_family"), "{err}");
     assert_eq!(s.list_recipes(&all()).await.unwrap().total, 4);
 }
+
+contract!(
+    alerts_open_update_and_resolve_with_the_snapshots,
+    chat_history_is_kept_per_recipe
+);
+
+async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
+    use nexml::monitoring::{Evaluation, Rule};
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let model = s
+        .register_model(
+            NewModel {
+                name: "m".into(),
+                recipe_id: base.id,
+                version: None,
+                owner: "a".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let rule = Rule {
+        name: "mae_high".into(),
+        source: "metric".into(),
+        metric: "mae".into(),
+        comparison: ">".into(),
+        threshold: 3.0,
+        severity: "critical".into(),
+    };
+    let eval = |v: f64| Evaluation {
+        rule: rule.clone(),
+        value: Some(v),
+        fired: v > 3.0,
+        message: format!("mae = {v}"),
+    };
+    let snap = |mae: f64| NewSnapshot {
+        captured_at: nexml::store::now(),
+        performance: json!({"mae": mae}),
+        drift: json!({}),
+        freshness: json!({}),
+        alerts: json!([]),
+    };
+
+    let (first, opened) = s
+        .record_snapshot(model.id, snap(4.0), &[eval(4.0)], "alice")
+        .await
+        .unwrap();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        (opened[0].state.as_str(), opened[0].severity.as_str()),
+        ("open", "critical")
+    );
+    assert_eq!(first.alerts_json[0]["rule"], "mae_high");
+    // Still firing: the same alert is updated, not a second one.
+    let (_, updated) = s
+        .record_snapshot(model.id, snap(5.0), &[eval(5.0)], "alice")
+        .await
+        .unwrap();
+    assert_eq!(updated[0].id, opened[0].id);
+    assert_eq!(updated[0].value, 5.0);
+    assert_eq!(s.alerts(model.id, None).await.unwrap().len(), 1);
+    // Acknowledged, then cleared by a healthy snapshot.
+    let acked = s
+        .set_alert_state(opened[0].id, "acknowledged", "bob")
+        .await
+        .unwrap();
+    assert_eq!(acked.state, "acknowledged");
+    let (_, cleared) = s
+        .record_snapshot(model.id, snap(2.0), &[eval(2.0)], "alice")
+        .await
+        .unwrap();
+    assert_eq!(cleared[0].state, "resolved");
+    let err = s
+        .set_alert_state(opened[0].id, "acknowledged", "bob")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("resolved is final"), "{err}");
+    // Firing again opens a new one.
+    let (_, reopened) = s
+        .record_snapshot(model.id, snap(9.0), &[eval(9.0)], "alice")
+        .await
+        .unwrap();
+    assert_ne!(reopened[0].id, opened[0].id);
+    assert_eq!(s.alerts(model.id, Some("open")).await.unwrap().len(), 1);
+    assert_eq!(s.snapshots(model.id, 10).await.unwrap().len(), 4);
+}
+
+async fn chat_history_is_kept_per_recipe(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    s.add_chat_message(Some(base.id), "user", "make MAPE under 12%", None, "alice")
+        .await
+        .unwrap();
+    let a = s
+        .add_chat_message(
+            Some(base.id),
+            "assistant",
+            "proposed",
+            Some(&json!({"kind": "edit"})),
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.status, "proposed");
+    s.add_chat_message(None, "user", "hello", None, "alice")
+        .await
+        .unwrap();
+    s.set_chat_status(a.id, "applied").await.unwrap();
+    let history = s.chat_history(Some(base.id), 50).await.unwrap();
+    assert_eq!(
+        history.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["make MAPE under 12%", "proposed"]
+    );
+    assert_eq!(history[1].status, "applied");
+    assert_eq!(history[1].proposal, Some(json!({"kind": "edit"})));
+    assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 1);
+}

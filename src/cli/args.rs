@@ -340,6 +340,28 @@ pub enum MonitorCommand {
         #[arg(long, default_value_t = 30)]
         limit: i64,
     },
+    /// Measure a batch: drift against the reference, performance, freshness; check the alert rules
+    Ingest {
+        model: String,
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        current: PathBuf,
+        /// When the batch was taken (RFC 3339) [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// A model's alerts (open and acknowledged first)
+    Alerts {
+        model: String,
+        /// open, acknowledged or resolved
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Acknowledge an alert
+    Ack { id: i64 },
+    /// Resolve an alert
+    Resolve { id: i64 },
     /// Add a snapshot from a JSON file: {captured_at?, performance, drift, freshness, alerts}
     Add {
         model: String,

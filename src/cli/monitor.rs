@@ -44,6 +44,106 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             outln!("{}", t.render());
             outln!("{} snapshots of '{}'", snapshots.len(), model.name);
         }
+        MonitorCommand::Ingest {
+            model,
+            reference,
+            current,
+            at,
+        } => {
+            let model = store.find_model(&model).await?;
+            let version = store.version_by_id(model.recipe_version_id).await?;
+            let at = match at {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|e| {
+                        eyre!("--at '{t}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)")
+                    })?
+                    .with_timezone(&chrono::Utc),
+                None => crate::store::now(),
+            };
+            let reference = crate::drift::load_csv(&reference)?;
+            let current = crate::drift::load_csv(&current)?;
+            let measured = crate::monitoring::measure(
+                &version.manifest_json,
+                model.model_family,
+                &reference,
+                &current,
+                at,
+            )
+            .map_err(|e| eyre!(e))?;
+            let evaluations = crate::monitoring::evaluate(
+                &crate::monitoring::rules(&version.manifest_json),
+                &measured,
+            );
+            let (saved, alerts) = store
+                .record_snapshot(
+                    model.id,
+                    NewSnapshot {
+                        captured_at: at,
+                        performance: measured.performance,
+                        drift: measured.drift,
+                        freshness: measured.freshness,
+                        alerts: json!([]),
+                    },
+                    &evaluations,
+                    &ctx.user,
+                )
+                .await?;
+            if ctx.json {
+                return print_json(
+                    &json!({"snapshot": saved, "alerts": alerts, "rules": evaluations}),
+                );
+            }
+            outln!(
+                "snapshot {} of '{}' at {}",
+                saved.id,
+                model.name,
+                time(&saved.captured_at)
+            );
+            outln!("performance: {}", compact(&saved.performance_metrics_json));
+            outln!(
+                "drift: share {} (worst {})",
+                saved
+                    .drift_metrics_json
+                    .get("drift_share")
+                    .map(|v| v.to_string())
+                    .unwrap_or("-".into()),
+                worst_drift(&saved)
+            );
+            outln!("freshness: {}", compact(&saved.data_freshness_json));
+            for e in &evaluations {
+                outln!(
+                    "  {} {:<28} {}",
+                    if e.fired { "FIRED" } else { "ok   " },
+                    e.rule.name,
+                    e.message
+                );
+            }
+        }
+        MonitorCommand::Alerts { model, state } => {
+            let model = store.find_model(&model).await?;
+            let alerts = store.alerts(model.id, state.as_deref()).await?;
+            if ctx.json {
+                return print_json(&alerts);
+            }
+            let mut t = Table::new(&[
+                "id", "severity", "state", "rule", "value", "opened", "message",
+            ]);
+            for a in &alerts {
+                t.row(vec![
+                    a.id.to_string(),
+                    a.severity.clone(),
+                    a.state.clone(),
+                    a.rule.clone(),
+                    format!("{:.4}", a.value),
+                    time(&a.opened_at),
+                    a.message.clone(),
+                ]);
+            }
+            outln!("{}", t.render());
+            outln!("{} alert(s) of '{}'", alerts.len(), model.name);
+        }
+        MonitorCommand::Ack { id } => set_state(ctx, id, "acknowledged").await?,
+        MonitorCommand::Resolve { id } => set_state(ctx, id, "resolved").await?,
         MonitorCommand::Add { model, snapshot } => {
             let model = store.find_model(&model).await?;
             let v = read_json(&snapshot)?;
@@ -105,4 +205,13 @@ pub fn worst_drift(s: &crate::store::Snapshot) -> String {
     s.worst_drift()
         .map(|(k, v)| format!("{k} {v:.3}"))
         .unwrap_or("-".into())
+}
+
+async fn set_state(ctx: &Context, id: i64, state: &str) -> Result<()> {
+    let alert = ctx.store.set_alert_state(id, state, &ctx.user).await?;
+    if ctx.json {
+        return print_json(&alert);
+    }
+    outln!("alert {} ({}): {}", alert.id, alert.rule, alert.state);
+    Ok(())
 }

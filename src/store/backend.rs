@@ -19,6 +19,9 @@ macro_rules! impl_store {
 
         type Conn = <$db as sqlx::Database>::Connection;
 
+        const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, comparison, threshold, severity, state, value, \
+            message, snapshot_id, opened_at, updated_at, resolved_at FROM ml_alert";
+
         async fn fetch_list<T>(conn: &mut Conn, sql: String, binds: &[Bind]) -> StoreResult<Vec<T>>
         where
             T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
@@ -887,7 +890,9 @@ macro_rules! impl_store {
             }
 
             async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>> {
-                let models = self.list_models(query).await?;
+                // Ranked worst first across all models, then paged.
+                let all = ModelQuery { limit: 100_000, offset: 0, reverse: false, ..query.clone() };
+                let models = self.list_models(&all).await?;
                 let mut conn = self.pool.acquire().await?;
                 let sql = format!("{} WHERE model_id = $1 ORDER BY captured_at DESC, id DESC LIMIT 1", sql::SNAPSHOT_SELECT);
                 let mut items = Vec::with_capacity(models.items.len());
@@ -896,9 +901,110 @@ macro_rules! impl_store {
                         .bind(model.id)
                         .fetch_optional(&mut *conn)
                         .await?;
-                    items.push(MonitorRow { model, latest });
+                    let open_alerts: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ml_alert WHERE model_id = $1 AND state <> 'resolved'")
+                        .bind(model.id)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    items.push(MonitorRow { model, latest, open_alerts });
                 }
-                Ok(Page { items, total: models.total })
+                items.sort_by_key(|r| r.rank_key());
+                let (len, offset, limit) = (items.len(), query.offset.max(0) as usize, query.limit.max(0) as usize);
+                // A reverse window counts its offset from the end; rows stay in list order.
+                let (start, end) = if query.reverse {
+                    let end = len.saturating_sub(offset);
+                    (end.saturating_sub(limit), end)
+                } else {
+                    (offset.min(len), (offset + limit).min(len))
+                };
+                let page: Vec<MonitorRow> = items.drain(start..end).collect();
+                Ok(Page { items: page, total: models.total })
+            }
+
+            async fn record_snapshot(&self, model_id: i64, new: NewSnapshot, evaluations: &[crate::monitoring::Evaluation], actor: &str) -> StoreResult<(Snapshot, Vec<Alert>)> {
+                let fired: Vec<Value> = evaluations.iter().filter(|e| e.fired).map(|e| json!({"rule": e.rule.name, "severity": e.rule.severity, "message": e.message})).collect();
+                let mut tx = self.begin_write().await?;
+                model_in(&mut tx, model_id).await?;
+                let at = now();
+                let id: i64 = sqlx::query_scalar(sql::INSERT_SNAPSHOT)
+                    .bind(model_id)
+                    .bind(new.captured_at.trunc_subsecs(6))
+                    .bind(Json(&new.performance))
+                    .bind(Json(&new.drift))
+                    .bind(Json(&new.freshness))
+                    .bind(Json(&Value::Array(fired)))
+                    .bind(actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                audit(&mut tx, actor, "snapshot", id, "ingest", json!({"model_id": model_id})).await?;
+                let mut touched = Vec::new();
+                for e in evaluations {
+                    let open: Option<i64> = sqlx::query_scalar("SELECT id FROM ml_alert WHERE model_id = $1 AND rule = $2 AND state <> 'resolved' ORDER BY id DESC LIMIT 1")
+                        .bind(model_id).bind(&e.rule.name).fetch_optional(&mut *tx).await?;
+                    match (open, e.fired) {
+                        (Some(alert), true) => {
+                            sqlx::query("UPDATE ml_alert SET value = $1, message = $2, snapshot_id = $3, updated_at = $4 WHERE id = $5")
+                                .bind(e.value.unwrap_or(f64::NAN)).bind(&e.message).bind(id).bind(at).bind(alert).execute(&mut *tx).await?;
+                            audit(&mut tx, actor, "alert", alert, "update", json!({"value": e.value})).await?;
+                            touched.push(alert);
+                        }
+                        (None, true) => {
+                            let alert: i64 = sqlx::query_scalar(
+                                "INSERT INTO ml_alert (model_id, rule, source, metric, comparison, threshold, severity, state, value, message, snapshot_id, opened_at, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $11) RETURNING id",
+                            )
+                            .bind(model_id).bind(&e.rule.name).bind(&e.rule.source).bind(&e.rule.metric).bind(&e.rule.comparison)
+                            .bind(e.rule.threshold).bind(&e.rule.severity).bind(e.value.unwrap_or(f64::NAN)).bind(&e.message).bind(id).bind(at)
+                            .fetch_one(&mut *tx).await?;
+                            audit(&mut tx, actor, "alert", alert, "open", json!({"rule": e.rule.name, "value": e.value})).await?;
+                            touched.push(alert);
+                        }
+                        (Some(alert), false) if e.value.is_some() => {
+                            sqlx::query("UPDATE ml_alert SET state = 'resolved', resolved_at = $1, updated_at = $1, message = $2 WHERE id = $3")
+                                .bind(at).bind(format!("cleared: {}", e.message)).bind(alert).execute(&mut *tx).await?;
+                            audit(&mut tx, actor, "alert", alert, "resolve", json!({"by": "rule no longer breached"})).await?;
+                            touched.push(alert);
+                        }
+                        _ => {}
+                    }
+                }
+                let snapshot = sqlx::query_as::<_, Snapshot>(AssertSqlSafe(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT))).bind(id).fetch_one(&mut *tx).await?;
+                let mut alerts = Vec::new();
+                for a in touched {
+                    alerts.push(sqlx::query_as::<_, Alert>(AssertSqlSafe(format!("{} WHERE id = $1", ALERT_SELECT))).bind(a).fetch_one(&mut *tx).await?);
+                }
+                tx.commit().await?;
+                Ok((snapshot, alerts))
+            }
+
+            async fn alerts(&self, model_id: i64, state: Option<&str>) -> StoreResult<Vec<Alert>> {
+                let sql = format!(
+                    "{} WHERE model_id = $1 AND ($2 = '' OR state = $2) ORDER BY CASE state WHEN 'resolved' THEN 1 ELSE 0 END, \
+                     CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id DESC",
+                    ALERT_SELECT
+                );
+                Ok(sqlx::query_as::<_, Alert>(AssertSqlSafe(sql)).bind(model_id).bind(state.unwrap_or("")).fetch_all(&self.pool).await?)
+            }
+
+            async fn set_alert_state(&self, id: i64, state: &str, actor: &str) -> StoreResult<Alert> {
+                let mut tx = self.begin_write().await?;
+                let before = sqlx::query_as::<_, Alert>(AssertSqlSafe(format!("{} WHERE id = $1", ALERT_SELECT))).bind(id).fetch_optional(&mut *tx).await?
+                    .ok_or_else(|| StoreError::not_found("alert", id))?;
+                let allowed: &[&str] = match before.state.as_str() {
+                    "open" => &["acknowledged", "resolved"],
+                    "acknowledged" => &["resolved"],
+                    _ => &[],
+                };
+                if !allowed.contains(&state) {
+                    let next = if allowed.is_empty() { format!("{} is final", before.state) } else { format!("allowed next: {}", allowed.join(", ")) };
+                    return Err(StoreError::refused(format!("alert is {}: cannot move to {state} ({next})", before.state)));
+                }
+                let at = now();
+                let resolved = (state == "resolved").then_some(at);
+                sqlx::query("UPDATE ml_alert SET state = $1, updated_at = $2, resolved_at = $3 WHERE id = $4").bind(state).bind(at).bind(resolved).bind(id).execute(&mut *tx).await?;
+                audit(&mut tx, actor, "alert", id, state, json!({"from": before.state})).await?;
+                let after = sqlx::query_as::<_, Alert>(AssertSqlSafe(format!("{} WHERE id = $1", ALERT_SELECT))).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(after)
             }
 
             async fn chat_history(&self, recipe_id: Option<i64>, limit: i64) -> StoreResult<Vec<ChatMessage>> {

@@ -109,6 +109,21 @@ pub trait Store: Send + Sync {
     /// Models with their latest snapshot, in the models' list order.
     async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>>;
 
+    // Alerts
+    /// Stores a snapshot and, in the same transaction, opens (or updates) an
+    /// alert for every rule that fired and resolves the ones that stopped.
+    async fn record_snapshot(
+        &self,
+        model_id: i64,
+        snapshot: NewSnapshot,
+        evaluations: &[crate::monitoring::Evaluation],
+        actor: &str,
+    ) -> StoreResult<(Snapshot, Vec<Alert>)>;
+    /// Alerts of a model, most severe and newest first; `state` narrows.
+    async fn alerts(&self, model_id: i64, state: Option<&str>) -> StoreResult<Vec<Alert>>;
+    /// open -> acknowledged -> resolved (open -> resolved too).
+    async fn set_alert_state(&self, id: i64, state: &str, actor: &str) -> StoreResult<Alert>;
+
     // Chat
     /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
     async fn chat_history(

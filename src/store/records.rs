@@ -146,7 +146,12 @@ pub struct Snapshot {
 impl Snapshot {
     /// The column with the highest drift score (PSI, or a test's score).
     pub fn worst_drift(&self) -> Option<(String, f64)> {
-        self.drift_metrics_json
+        // Ingested snapshots keep their columns under "columns".
+        let drift = self
+            .drift_metrics_json
+            .get("columns")
+            .unwrap_or(&self.drift_metrics_json);
+        drift
             .as_object()?
             .iter()
             .filter_map(|(k, v)| {
@@ -338,6 +343,38 @@ pub struct NewExample {
 pub struct MonitorRow {
     pub model: Model,
     pub latest: Option<Snapshot>,
+    /// Alerts not yet resolved.
+    pub open_alerts: i64,
+}
+
+impl MonitorRow {
+    /// Unresolved alerts, or the ones the latest snapshot carries (hand-added
+    /// snapshots have no rule alerts).
+    pub fn alert_count(&self) -> i64 {
+        let carried = self
+            .latest
+            .as_ref()
+            .and_then(|s| s.alerts_json.as_array().map(Vec::len))
+            .unwrap_or(0) as i64;
+        self.open_alerts.max(carried)
+    }
+
+    /// Worst first: open alerts, then drift share, then stale data.
+    pub fn rank_key(&self) -> (i64, i64, bool) {
+        let latest = self.latest.as_ref();
+        let share = latest
+            .and_then(|s| {
+                s.drift_metrics_json
+                    .get("drift_share")
+                    .and_then(Value::as_f64)
+            })
+            .or_else(|| latest.and_then(|s| s.worst_drift()).map(|(_, v)| v))
+            .unwrap_or(0.0);
+        let stale = latest
+            .and_then(|s| s.data_freshness_json.get("stale").and_then(Value::as_bool))
+            .unwrap_or(false);
+        (-self.alert_count(), -((share * 1e6) as i64), !stale)
+    }
 }
 
 /// One message of a chat; an assistant message may carry a proposed change.
@@ -353,4 +390,25 @@ pub struct ChatMessage {
     pub status: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// An alert opened by a monitoring rule; users acknowledge and resolve it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Alert {
+    pub id: i64,
+    pub model_id: i64,
+    pub rule: String,
+    pub source: String,
+    pub metric: String,
+    pub comparison: String,
+    pub threshold: f64,
+    pub severity: String,
+    /// open, acknowledged or resolved.
+    pub state: String,
+    pub value: f64,
+    pub message: String,
+    pub snapshot_id: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }

@@ -393,6 +393,7 @@ async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
 async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
     Ok(ModelDetail {
         model: store.model(id).await?,
+        alerts: store.alerts(id, None).await?,
         history: store.audit("model", id).await?,
         snapshots: store.snapshots(id, 90).await?,
     })

@@ -131,6 +131,8 @@ commands! {
     EditExample => "edit_example", "create or replace the synthetic example";
     AddSnapshot => "add_snapshot", "add a monitoring snapshot by hand";
     Chat => "chat", "talk to the assistant (about this recipe)";
+    Acknowledge => "acknowledge", "acknowledge the selected alert";
+    Resolve => "resolve", "resolve the selected alert";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.

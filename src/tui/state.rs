@@ -219,6 +219,8 @@ pub struct RecipeDetail {
 #[derive(Debug, Clone)]
 pub struct ModelDetail {
     pub model: Model,
+    /// Alerts from the monitoring rules, open first.
+    pub alerts: Vec<crate::store::Alert>,
     pub history: Vec<AuditEntry>,
     /// Newest first.
     pub snapshots: Vec<Snapshot>,

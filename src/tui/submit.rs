@@ -87,6 +87,11 @@ pub enum Submission {
         model_id: i64,
         snapshot: NewSnapshot,
     },
+    AlertState {
+        id: i64,
+        model_id: i64,
+        state: String,
+    },
 }
 
 /// Where to go after a change.
@@ -352,6 +357,19 @@ pub async fn perform(
                 Target::Stay,
                 Tab::Runs,
                 r.id,
+            )
+        }
+        Submission::AlertState {
+            id,
+            model_id,
+            state,
+        } => {
+            let a = store.set_alert_state(id, &state, actor).await?;
+            done(
+                format!("alert '{}' {}", a.rule, a.state),
+                Target::Stay,
+                Tab::Monitoring,
+                model_id,
             )
         }
         Submission::AddSnapshot { model_id, snapshot } => {

@@ -531,6 +531,28 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
             }
         }
         Command::Promote => return vec![Effect::OpenForm(FormRequest::Promote(s.id))],
+        Command::Acknowledge | Command::Resolve => {
+            let Some(d) = &s.detail else { return vec![] };
+            if s.section != ModelSection::Alerts {
+                s.section = ModelSection::Alerts;
+                s.scroll = 0;
+                return vec![];
+            }
+            let Some(alert) = d.alerts.get(s.scroll) else {
+                app.status = Some("no alert selected".into());
+                return vec![];
+            };
+            let state = if command == Command::Acknowledge {
+                "acknowledged"
+            } else {
+                "resolved"
+            };
+            return vec![Effect::Submit(Submission::AlertState {
+                id: alert.id,
+                model_id: s.id,
+                state: state.into(),
+            })];
+        }
         Command::EditDetails => return vec![Effect::OpenForm(FormRequest::EditModel(s.id))],
         Command::NewItem => {
             return vec![Effect::OpenForm(FormRequest::CreateRun {

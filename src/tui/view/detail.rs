@@ -456,6 +456,63 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
             );
         }
         ModelSection::Monitoring => render_monitoring(&d.snapshots, theme, frame, inner),
+        ModelSection::Alerts if !d.alerts.is_empty() => {
+            // Alerts from the rules, by state then severity; the selected one is marked.
+            let rows: Vec<Row> = d
+                .alerts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let row = Row::new(vec![
+                        Cell::from(Span::styled(
+                            a.severity.clone(),
+                            theme.status(&a.severity).add_modifier(Modifier::BOLD),
+                        )),
+                        Cell::from(Span::styled(
+                            a.state.clone(),
+                            if a.state == "open" {
+                                theme.warn
+                            } else {
+                                theme.dim
+                            },
+                        )),
+                        Cell::from(a.opened_at.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::from(sanitize(&a.rule)),
+                        Cell::from(sanitize(&a.message)),
+                    ]);
+                    if i == s.scroll {
+                        row.style(theme.selected)
+                    } else {
+                        row
+                    }
+                })
+                .collect();
+            let header = Row::new(
+                ["Severity", "State", "Opened", "Rule", "Message"]
+                    .map(|h| Cell::from(Span::styled(h, theme.title))),
+            );
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(9),
+                    Constraint::Length(13),
+                    Constraint::Length(16),
+                    Constraint::Length(24),
+                    Constraint::Fill(1),
+                ],
+            )
+            .header(header);
+            let [list, keys] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(table, list);
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    "a acknowledge · x resolve · j/k select",
+                    theme.dim,
+                )),
+                keys,
+            );
+        }
         ModelSection::Alerts => {
             let mut rows = Vec::new();
             for snap in &d.snapshots {

@@ -269,7 +269,7 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
         Some(false) => Span::styled("fresh", theme.good),
         None => Span::raw("-"),
     };
-    let alerts = s.alerts_json.as_array().map(Vec::len).unwrap_or(0);
+    let alerts = m.alert_count();
     let alert_style = if alerts > 0 { theme.warn } else { theme.text };
     vec![
         text(&m.model.name),
