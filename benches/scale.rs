@@ -138,6 +138,7 @@ async fn main() {
     let io = Io {
         store: store.clone(),
         user: "bench".into(),
+        llm: None,
         governance: Default::default(),
         drafts_dir: drafts,
     };

@@ -177,3 +177,42 @@ pub async fn apply(
         }
     }
 }
+
+/// The request a language model gets: the manifest, the schema, the
+/// conversation so far and the new message.
+pub fn llm_request(
+    data: &ChatData,
+    history: &[crate::store::ChatMessage],
+    message: &str,
+) -> crate::assistant::llm::LlmRequest {
+    use crate::assistant::llm::{LlmRequest, Role};
+    LlmRequest {
+        manifest: data.manifest.clone(),
+        schema: crate::domain::manifest::SCHEMA_TEXT.to_string(),
+        history: history
+            .iter()
+            .rev()
+            .take(12)
+            .rev()
+            .map(|m| {
+                (
+                    if m.role == "user" {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                    m.text.clone(),
+                )
+            })
+            .collect(),
+        message: message.to_string(),
+    }
+}
+
+/// A validated language-model answer as a proposal the app and CLI show.
+pub fn llm_proposal(answer: &crate::assistant::llm::LlmAnswer) -> Option<Proposal> {
+    answer.patch.as_ref().map(|patch| Proposal::Edit {
+        patch: patch.clone(),
+        summary: answer.summary(),
+    })
+}

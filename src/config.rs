@@ -47,6 +47,14 @@ pub struct Config {
     pub mouse: bool,
     /// Key overrides: `[keys.CONTEXT] command = ["key", ...]`.
     pub keys: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    /// `[assistant.llm]`: an optional OpenAI-compatible language model.
+    pub assistant: AssistantConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssistantConfig {
+    pub llm: Option<crate::assistant::llm::LlmConfig>,
 }
 
 impl Default for Config {
@@ -56,6 +64,7 @@ impl Default for Config {
             theme: ThemeName::Dark,
             mouse: true,
             keys: BTreeMap::new(),
+            assistant: AssistantConfig::default(),
         }
     }
 }

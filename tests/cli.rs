@@ -1974,3 +1974,169 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("resolved is final"));
 }
+
+/// A one-shot chat-completions server on loopback that streams `answer` as
+/// server-sent events, one token per word.
+fn fake_llm(answer: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut socket, _)) = listener.accept() else {
+            return;
+        };
+        let mut request = vec![0u8; 65536];
+        let mut read = 0;
+        // Read the headers and the body (Content-Length) before answering.
+        loop {
+            let Ok(n) = socket.read(&mut request[read..]) else {
+                return;
+            };
+            read += n;
+            let text = String::from_utf8_lossy(&request[..read]).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if read >= end + 4 + length || n == 0 {
+                    break;
+                }
+            }
+        }
+        let mut body = String::new();
+        for word in answer.split_inclusive(' ') {
+            let chunk = serde_json::json!({"choices": [{"delta": {"content": word}}]});
+            body.push_str(&format!("data: {chunk}\n\n"));
+        }
+        body.push_str("data: [DONE]\n\n");
+        let _ = write!(
+            socket,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{body}"
+        );
+    });
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+#[test]
+fn chat_with_a_language_model_streams_validates_and_applies() {
+    let db = &Db::seeded();
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &["recipe", "clone", PRICING, "--name", "LLM Pricing"]
+        )
+        .status
+        .success()
+    );
+    let base = fake_llm(
+        r#"Tightening MAPE. {"explanation": "Set the MAPE threshold to 0.1", "patch": [{"op": "replace", "path": "/evaluation/metrics/2/threshold", "value": 0.1}]}"#,
+    );
+    let config = db.write(
+        "llm.toml",
+        &format!("[assistant.llm]\nbase_url = \"{base}\"\nmodel = \"test\"\n"),
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "--config",
+            &config,
+            "chat",
+            "--llm",
+            "--recipe",
+            "LLM Pricing",
+            "make mape stricter",
+            "--apply",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Tightening MAPE."), "{stdout}");
+    assert!(
+        stdout.contains("replace /evaluation/metrics/2/threshold"),
+        "{stdout}"
+    );
+    let out = nexml(db, "alice", &["recipe", "version", "LLM Pricing", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version_number"], "1.0.1");
+    assert_eq!(
+        v["manifest_json"]["evaluation"]["metrics"][2]["threshold"],
+        0.1
+    );
+
+    // An answer whose patch breaks the schema is refused and nothing is written.
+    let base = fake_llm(
+        r#"{"explanation": "x", "patch": [{"op": "replace", "path": "/deployment/mode", "value": "sometimes"}]}"#,
+    );
+    let config = db.write(
+        "llm2.toml",
+        &format!("[assistant.llm]\nbase_url = \"{base}\"\nmodel = \"test\"\n"),
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "--config",
+            &config,
+            "chat",
+            "--llm",
+            "--recipe",
+            "LLM Pricing",
+            "break it",
+            "--apply",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/deployment/mode"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &["recipe", "versions", "LLM Pricing", "--json"],
+    );
+    let versions: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+
+    // Unreachable: a clear one-line error; the offline assistant still answers.
+    let config = db.write("llm3.toml", "[assistant.llm]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"test\"\ntimeout_secs = 5\n");
+    let out = nexml(
+        db,
+        "alice",
+        &["--config", &config, "chat", "--llm", "hello"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unreachable"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &[
+                "--config",
+                &config,
+                "chat",
+                "what metrics does this use?",
+                "--recipe",
+                "LLM Pricing"
+            ]
+        )
+        .status
+        .success()
+    );
+}

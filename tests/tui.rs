@@ -42,6 +42,7 @@ impl Harness {
         let io = Io {
             store: store.clone(),
             user: "alice".into(),
+            llm: None,
             governance: Default::default(),
             drafts_dir: drafts.path().to_path_buf(),
         };

@@ -77,6 +77,9 @@ pub struct ChatArgs {
     /// Apply the proposed change as a new version (or recipe)
     #[arg(long)]
     pub apply: bool,
+    /// Ask the language model of [assistant.llm] in the config instead of the offline rules
+    #[arg(long)]
+    pub llm: bool,
 }
 
 #[derive(Debug, Args)]

@@ -62,6 +62,9 @@ async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
         None => None,
     };
     let data = crate::chat::load(store, recipe_id).await?;
+    if a.llm {
+        return chat_llm(ctx, recipe_id, &data, &a).await;
+    }
     let reply = data.reply(&a.message);
     store
         .add_chat_message(recipe_id, "user", &a.message, None, &ctx.user)
@@ -117,6 +120,76 @@ async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
         outln!("\nyou could ask:");
         for s in &reply.suggestions {
             outln!("  - {}", crate::text::sanitize(s));
+        }
+    }
+    Ok(())
+}
+
+/// `nexml chat --llm`: the reply streams to the terminal as it arrives; the
+/// patch is validated before anything is offered or applied.
+async fn chat_llm(
+    ctx: &Context,
+    recipe_id: Option<i64>,
+    data: &crate::chat::ChatData,
+    a: &args::ChatArgs,
+) -> Result<()> {
+    use crate::assistant::llm::{self, LlmEvent};
+    let Some(config) = ctx.config.assistant.llm.clone() else {
+        return Err(eyre!(
+            "no language model configured: add [assistant.llm] (base_url, model, api_key_env) to the config file"
+        ));
+    };
+    let store = ctx.store.as_ref();
+    let history = store.chat_history(recipe_id, 50).await?;
+    let mut stream = llm::start(
+        &config,
+        crate::chat::llm_request(data, &history, &a.message),
+    );
+    let answer = loop {
+        match stream.recv().await {
+            Some(LlmEvent::Token(t)) if !ctx.json => out!("{}", crate::text::sanitize_log(&t)),
+            Some(LlmEvent::Token(_)) => {}
+            Some(LlmEvent::Done(answer)) => break answer,
+            Some(LlmEvent::Failed(e)) => return Err(eyre!("{e}")),
+            None => return Err(eyre!("the language model's answer ended early")),
+        }
+    };
+    store
+        .add_chat_message(recipe_id, "user", &a.message, None, &ctx.user)
+        .await?;
+    let proposal = crate::chat::llm_proposal(&answer);
+    let proposal_json = proposal.as_ref().map(serde_json::to_value).transpose()?;
+    let saved = store
+        .add_chat_message(
+            recipe_id,
+            "assistant",
+            &answer.explanation,
+            proposal_json.as_ref(),
+            &ctx.user,
+        )
+        .await?;
+    let applied = match (&proposal, a.apply) {
+        (Some(p), true) => {
+            let done = crate::chat::apply(store, data, p, &a.message, &ctx.user).await?;
+            store.set_chat_status(saved.id, "applied").await?;
+            Some(done)
+        }
+        _ => None,
+    };
+    if ctx.json {
+        return output::print_json(
+            &serde_json::json!({"text": answer.explanation, "proposal": proposal, "applied": applied}),
+        );
+    }
+    outln!();
+    if let Some(crate::assistant::Proposal::Edit { summary, .. }) = &proposal {
+        outln!("\nproposed change (validated):");
+        for line in summary {
+            outln!("  {}", crate::text::sanitize(line));
+        }
+        match &applied {
+            Some(done) => outln!("applied: {}", done.message),
+            None => outln!("nothing written: run again with --apply to apply it"),
         }
     }
     Ok(())

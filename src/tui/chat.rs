@@ -17,6 +17,10 @@ pub struct ChatScreen {
     /// The message (or, with none yet, the quick prompt) under the cursor.
     pub selected: usize,
     pub waiting: bool,
+    /// Ask the configured language model instead of the offline rules.
+    pub use_llm: bool,
+    /// The language model's answer so far, as it streams in.
+    pub streaming: Option<String>,
 }
 
 /// What a chat key asks the app to do.
@@ -33,6 +37,9 @@ pub enum ChatRequest {
     Edit(Box<Proposal>),
     Diff(Box<Proposal>),
     Leave,
+    /// Stop the language model's answer.
+    Cancel,
+    ToggleLlm,
 }
 
 impl ChatScreen {
@@ -45,6 +52,8 @@ impl ChatScreen {
             typing: true,
             selected: 0,
             waiting: false,
+            use_llm: false,
+            streaming: None,
         }
     }
 
@@ -94,6 +103,12 @@ impl ChatScreen {
     pub fn on_key(&mut self, key: KeyEvent) -> ChatRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
+        if self.streaming.is_some() && key.code == KeyCode::Esc {
+            return ChatRequest::Cancel;
+        }
+        if key.code == KeyCode::Char('l') && ctrl {
+            return ChatRequest::ToggleLlm;
+        }
         if self.typing {
             return match key.code {
                 KeyCode::Esc => {

@@ -71,6 +71,13 @@ pub enum Effect {
         proposal: Box<crate::assistant::Proposal>,
     },
     ChatReject(i64),
+    /// Ask the language model; tokens stream back as `ChatToken`.
+    ChatLlm {
+        recipe_id: Option<i64>,
+        text: String,
+    },
+    /// Stop the language model's answer.
+    ChatCancel,
     /// Edit text in $VISUAL/$EDITOR (done by the terminal loop).
     ExternalEdit {
         recipe_id: i64,
@@ -126,6 +133,10 @@ pub enum Loaded {
         message_id: i64,
         applied: crate::chat::Applied,
     },
+    ChatToken {
+        recipe_id: Option<i64>,
+        token: String,
+    },
     Failed(String),
     Nothing,
 }
@@ -143,6 +154,8 @@ pub enum Msg {
 #[derive(Clone)]
 pub struct Io {
     pub store: Arc<dyn Store>,
+    /// The optional language model of `[assistant.llm]`.
+    pub llm: Option<crate::assistant::llm::LlmConfig>,
     pub user: String,
     pub governance: Governance,
     pub drafts_dir: PathBuf,
@@ -158,6 +171,7 @@ pub struct Runner {
     tx: UnboundedSender<Msg>,
     newest: Arc<[AtomicU64; 4]>,
     newest_validation: Arc<AtomicU64>,
+    cancel_llm: Arc<tokio::sync::Notify>,
 }
 
 impl Runner {
@@ -167,11 +181,29 @@ impl Runner {
             tx,
             newest: Arc::new(Default::default()),
             newest_validation: Arc::new(AtomicU64::new(0)),
+            cancel_llm: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
     /// Starts an effect; its answer arrives later as a `Msg::Loaded`.
     pub fn spawn(&self, effect: Effect) {
+        match effect {
+            Effect::ChatCancel => {
+                self.cancel_llm.notify_waiters();
+                return;
+            }
+            Effect::ChatLlm { recipe_id, text } => {
+                let runner = self.clone();
+                tokio::spawn(async move {
+                    let loaded = chat_llm(&runner, recipe_id, &text)
+                        .await
+                        .unwrap_or_else(|e| Loaded::Refused(e.to_string()));
+                    let _ = runner.tx.send(Msg::Loaded(loaded));
+                });
+                return;
+            }
+            _ => {}
+        }
         match &effect {
             Effect::LoadList(req) => {
                 self.newest[req.tab.index()].store(req.generation, Ordering::SeqCst)
@@ -217,7 +249,10 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             .await
             .map(|d| Loaded::Model(id, Box::new(d))),
         Effect::LoadRun(id) => store.run(id).await.map(|r| Loaded::Run(id, Box::new(r))),
-        Effect::Copy(_) | Effect::ExternalEdit { .. } => {
+        Effect::Copy(_)
+        | Effect::ExternalEdit { .. }
+        | Effect::ChatLlm { .. }
+        | Effect::ChatCancel => {
             return Loaded::Failed("done by the terminal loop".into());
         }
         Effect::OpenForm(request) => super::forms::prepare(store, request, &io.user)
@@ -473,6 +508,73 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
     store
         .add_chat_message(recipe_id, "assistant", &answer, proposal.as_ref(), &io.user)
         .await?;
+    let history = store.chat_history(recipe_id, 200).await?;
+    Ok(Loaded::Chat {
+        recipe_id,
+        data: Box::new(data),
+        history,
+    })
+}
+
+/// Streams the language model's answer into the chat, then keeps both
+/// messages; an unusable answer is kept as such, never as a proposal.
+async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
+    use crate::assistant::llm::{self, LlmEvent};
+    let io = &runner.io;
+    let store = io.store.as_ref();
+    let Some(config) = io.llm.clone() else {
+        return Ok(Loaded::Refused(
+            "no language model configured: add [assistant.llm] to the config file".into(),
+        ));
+    };
+    let data = crate::chat::load(store, recipe_id).await?;
+    let history = store.chat_history(recipe_id, 50).await?;
+    let mut stream = llm::start(&config, crate::chat::llm_request(&data, &history, text));
+    let outcome = loop {
+        tokio::select! {
+            event = stream.recv() => match event {
+                Some(LlmEvent::Token(token)) => {
+                    let _ = runner.tx.send(Msg::Loaded(Loaded::ChatToken { recipe_id, token }));
+                }
+                Some(LlmEvent::Done(answer)) => break Ok(answer),
+                Some(LlmEvent::Failed(e)) => break Err(e.to_string()),
+                None => break Err("the language model's answer ended early".to_string()),
+            },
+            _ = runner.cancel_llm.notified() => {
+                stream.cancel();
+                break Err("cancelled".to_string());
+            }
+        }
+    };
+    store
+        .add_chat_message(recipe_id, "user", text, None, &io.user)
+        .await?;
+    match outcome {
+        Ok(answer) => {
+            let proposal =
+                crate::chat::llm_proposal(&answer).and_then(|p| serde_json::to_value(p).ok());
+            store
+                .add_chat_message(
+                    recipe_id,
+                    "assistant",
+                    &answer.explanation,
+                    proposal.as_ref(),
+                    &io.user,
+                )
+                .await?;
+        }
+        Err(e) => {
+            store
+                .add_chat_message(
+                    recipe_id,
+                    "assistant",
+                    &format!("(language model) {e}; nothing is proposed"),
+                    None,
+                    &io.user,
+                )
+                .await?;
+        }
+    }
     let history = store.chat_history(recipe_id, 200).await?;
     Ok(Loaded::Chat {
         recipe_id,

@@ -27,7 +27,9 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
     let keymap = keymap::Keymap::load(&config.keys).map_err(|e| eyre!("config: {e}"))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(config.theme, no_color);
-    Ok(App::new(keymap, theme, user.to_string(), backend))
+    let mut app = App::new(keymap, theme, user.to_string(), backend);
+    app.llm_configured = config.assistant.llm.is_some();
+    Ok(app)
 }
 
 /// Runs the app until the user quits; the terminal is restored on every exit.
@@ -40,6 +42,7 @@ pub async fn run(
     let io = effects::Io {
         store,
         user: user.to_string(),
+        llm: config.assistant.llm.clone(),
         governance: config.governance(),
         drafts_dir: crate::config::state_dir().join("drafts"),
     };

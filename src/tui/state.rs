@@ -429,6 +429,8 @@ pub struct App {
     pub height: u16,
     pub user: String,
     pub backend: &'static str,
+    /// Whether `[assistant.llm]` is configured (the chat can use it).
+    pub llm_configured: bool,
 }
 
 impl App {
@@ -453,6 +455,7 @@ impl App {
             height: 24,
             user,
             backend,
+            llm_configured: false,
         }
     }
 

@@ -752,7 +752,29 @@ fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let recipe_id = c.recipe_id;
     match c.on_key(key) {
         ChatRequest::None => vec![],
+        ChatRequest::Send(text) if c.use_llm => {
+            c.streaming = Some(String::new());
+            vec![Effect::ChatLlm { recipe_id, text }]
+        }
         ChatRequest::Send(text) => vec![Effect::ChatSend { recipe_id, text }],
+        ChatRequest::Cancel => {
+            app.status = Some("cancelled the language model's answer".into());
+            vec![Effect::ChatCancel]
+        }
+        ChatRequest::ToggleLlm => {
+            if app.llm_configured {
+                c.use_llm = !c.use_llm;
+                app.status = Some(if c.use_llm {
+                    "asking the language model".into()
+                } else {
+                    "asking the offline assistant".into()
+                });
+            } else {
+                app.status =
+                    Some("no language model configured: add [assistant.llm] to config.toml".into());
+            }
+            vec![]
+        }
         ChatRequest::Apply {
             message_id,
             request,
@@ -1500,6 +1522,17 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Edited { recipe_id, text } => on_edited(app, recipe_id, text),
         Loaded::Nothing => vec![],
+        Loaded::ChatToken { recipe_id, token } => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Chat(c) = screen
+                    && c.recipe_id == recipe_id
+                    && let Some(text) = &mut c.streaming
+                {
+                    text.push_str(&token);
+                }
+            }
+            vec![]
+        }
         Loaded::Chat {
             recipe_id,
             data,
@@ -1512,6 +1545,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                     c.data = Some((*data).clone());
                     c.messages = history.clone();
                     c.waiting = false;
+                    c.streaming = None;
                     c.selected = c.messages.len().saturating_sub(1);
                 }
             }

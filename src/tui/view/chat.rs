@@ -37,12 +37,17 @@ pub fn render(s: &mut ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) 
     ])
     .areas(right);
     render_messages(s, theme, frame, messages);
-    let title = if s.waiting {
-        " thinking… "
-    } else if s.typing {
-        " message · enter send · alt-enter new line · esc to the messages "
+    let who = if s.use_llm {
+        "language model"
     } else {
-        " message (i to type) "
+        "offline"
+    };
+    let title = if s.waiting {
+        format!(" thinking ({who})… ")
+    } else if s.typing {
+        format!(" to the {who} assistant · enter send · alt-enter new line · ctrl-l switch · esc ")
+    } else {
+        " message (i to type) ".to_string()
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -117,6 +122,12 @@ fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect)
             lines.push(Line::styled(format!("  [{word}]"), st));
         }
         lines.push(Line::raw(""));
+    }
+    if let Some(partial) = &s.streaming {
+        lines.push(Line::styled("  language model (esc cancels)", theme.accent));
+        for l in partial.lines() {
+            lines.push(Line::raw(format!("  {}", sanitize(l))));
+        }
     }
     // Keep the newest (or the selected) message in view.
     let height = area.height as usize;
