@@ -302,6 +302,25 @@ macro_rules! impl_store {
             f
         }
 
+        /// One page of a list and the count of all rows its filter matches.
+        async fn page_of<T>(
+            conn: &mut Conn,
+            mut f: Filter,
+            from: &str,
+            select: &str,
+            order: &str,
+            (limit, offset, reverse): (i64, i64, bool),
+        ) -> StoreResult<Page<T>>
+        where
+            T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+        {
+            let total = count(conn, format!("SELECT CAST(COUNT(*) AS BIGINT) {from}{}", f.where_sql()), &f.binds).await?;
+            let where_sql = f.where_sql();
+            let page = f.page_sql(limit, offset);
+            let items = fetch_list(conn, format!("{select}{where_sql} ORDER BY {order}{page}"), &f.binds).await?;
+            Ok(Page { items: in_list_order(items, reverse), total })
+        }
+
         fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'static str {
             if reverse { backward } else { forward }
         }
@@ -330,22 +349,9 @@ macro_rules! impl_store {
                 f.eq("r.status", query.status.map(|v| Bind::Text(v.as_str().into())));
                 f.eq("r.parent_id", query.parent_id.map(Bind::Int));
                 f.search(&["r.name", "r.model_family", "r.tags"], query.search.as_deref());
+                let order = order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse);
                 let mut conn = self.pool.acquire().await?;
-                let total = count(
-                    &mut conn,
-                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::RECIPE_FROM, f.where_sql()),
-                    &f.binds,
-                )
-                .await?;
-                let where_sql = f.where_sql();
-                let page = f.page_sql(query.limit, query.offset);
-                let items = fetch_list(
-                    &mut conn,
-                    format!("{}{} ORDER BY {}{}", sql::RECIPE_SELECT, where_sql, order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse), page),
-                    &f.binds,
-                )
-                .await?;
-                Ok(Page { items: in_list_order(items, query.reverse), total })
+                page_of(&mut conn, f, sql::RECIPE_FROM, sql::RECIPE_SELECT, order, (query.limit, query.offset, query.reverse)).await
             }
 
             async fn recipe(&self, id: i64) -> StoreResult<Recipe> {
@@ -622,22 +628,9 @@ macro_rules! impl_store {
                 f.eq("m.recipe_id", query.recipe_id.map(Bind::Int));
                 f.eq("m.owner", query.owner.clone().map(Bind::Text));
                 f.search(&["m.name", "m.model_family", "m.owner", "r.name"], query.search.as_deref());
+                let order = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
                 let mut conn = self.pool.acquire().await?;
-                let total = count(
-                    &mut conn,
-                    format!("SELECT CAST(COUNT(*) AS BIGINT) {}{}", sql::MODEL_FROM, f.where_sql()),
-                    &f.binds,
-                )
-                .await?;
-                let where_sql = f.where_sql();
-                let page = f.page_sql(query.limit, query.offset);
-                let items = fetch_list(
-                    &mut conn,
-                    format!("{}{} ORDER BY {}{}", sql::MODEL_SELECT, where_sql, order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse), page),
-                    &f.binds,
-                )
-                .await?;
-                Ok(Page { items: in_list_order(items, query.reverse), total })
+                page_of(&mut conn, f, sql::MODEL_FROM, sql::MODEL_SELECT, order, (query.limit, query.offset, query.reverse)).await
             }
 
             async fn model(&self, id: i64) -> StoreResult<Model> {
