@@ -232,6 +232,24 @@ async fn main() {
         .await,
     ));
 
+    // A model's monitoring over all of its history (20,000 snapshots), thinned in the database.
+    update::update(&mut app, key(KeyCode::Esc));
+    update::update(&mut app, key(KeyCode::Char('x')));
+    let e = update::update(&mut app, key(KeyCode::Char('4')));
+    settle(&io, &mut app, e).await;
+    let e = update::update(&mut app, key(KeyCode::Enter));
+    settle(&io, &mut app, e).await;
+    results.push((
+        "monitoring window 7/30/90d/all",
+        measure(
+            &io,
+            &mut app,
+            &mut term,
+            &|_| vec![key(KeyCode::Char('w'))],
+            20,
+        )
+        .await,
+    ));
     println!();
     println!(
         "{:<26} {:>9} {:>9}   {:>13} {:>13}",

@@ -99,6 +99,14 @@ pub trait Store: Send + Sync {
     // Monitoring
     /// Newest first, at most `limit`.
     async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>>;
+    /// Snapshots since `since` (all when `None`), oldest first, thinned in the
+    /// database to about `points` evenly spaced ones (always the newest).
+    async fn snapshot_series(
+        &self,
+        model_id: i64,
+        since: Option<DateTime<Utc>>,
+        points: i64,
+    ) -> StoreResult<Vec<Snapshot>>;
     async fn add_snapshot(
         &self,
         model_id: i64,

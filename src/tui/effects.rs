@@ -57,6 +57,11 @@ pub enum Effect {
     DropDraft(i64),
     /// Plan a rebase and show it as a diff.
     PlanRebase(i64),
+    /// A model's monitoring series for a window of days (None: all).
+    LoadSeries {
+        model_id: i64,
+        days: Option<i64>,
+    },
     /// Load a chat's context and history.
     OpenChat(Option<i64>),
     /// Ask the assistant; both messages are kept.
@@ -132,6 +137,11 @@ pub enum Loaded {
     ChatApplied {
         message_id: i64,
         applied: crate::chat::Applied,
+    },
+    Series {
+        model_id: i64,
+        days: Option<i64>,
+        series: Vec<crate::store::Snapshot>,
     },
     ChatToken {
         recipe_id: Option<i64>,
@@ -295,6 +305,18 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             return Loaded::Nothing;
         }
         Effect::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
+        Effect::LoadSeries { model_id, days } => {
+            let since = days.map(|d| chrono::Utc::now() - chrono::Duration::days(d));
+            // About two points per column of a wide terminal.
+            store
+                .snapshot_series(model_id, since, 300)
+                .await
+                .map(|series| Loaded::Series {
+                    model_id,
+                    days,
+                    series,
+                })
+        }
         Effect::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
         Effect::ChatApply {
             recipe_id,
@@ -427,6 +449,13 @@ async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
 
 async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
     Ok(ModelDetail {
+        manifest: {
+            let m = store.model(id).await?;
+            store
+                .version_by_id(m.recipe_version_id)
+                .await?
+                .manifest_json
+        },
         model: store.model(id).await?,
         alerts: store.alerts(id, None).await?,
         history: store.audit("model", id).await?,

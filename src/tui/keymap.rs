@@ -133,6 +133,7 @@ commands! {
     Chat => "chat", "talk to the assistant (about this recipe)";
     Acknowledge => "acknowledge", "acknowledge the selected alert";
     Resolve => "resolve", "resolve the selected alert";
+    Window => "window", "monitoring window: 7, 30, 90 days or all";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.

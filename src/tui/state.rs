@@ -219,6 +219,8 @@ pub struct RecipeDetail {
 #[derive(Debug, Clone)]
 pub struct ModelDetail {
     pub model: Model,
+    /// The manifest of the model's recipe version (thresholds, rules).
+    pub manifest: serde_json::Value,
     /// Alerts from the monitoring rules, open first.
     pub alerts: Vec<crate::store::Alert>,
     pub history: Vec<AuditEntry>,
@@ -243,7 +245,14 @@ pub struct ModelScreen {
     pub detail: Option<ModelDetail>,
     pub section: ModelSection,
     pub scroll: usize,
+    /// The Monitoring section's time window, in days (None: all history).
+    pub window: Option<i64>,
+    /// Snapshots of the window, oldest first, thinned by the database.
+    pub series: Vec<Snapshot>,
 }
+
+/// The monitoring windows `w` cycles through.
+pub const WINDOWS: [Option<i64>; 4] = [Some(7), Some(30), Some(90), None];
 
 pub struct RunScreen {
     pub id: i64,

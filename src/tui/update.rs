@@ -129,7 +129,13 @@ fn back(app: &mut App) -> Vec<Effect> {
 fn refresh(app: &mut App) -> Vec<Effect> {
     match app.screens.last() {
         Some(Screen::Recipe(s)) => vec![Effect::LoadRecipe(s.id)],
-        Some(Screen::Model(s)) => vec![Effect::LoadModel(s.id)],
+        Some(Screen::Model(s)) => vec![
+            Effect::LoadModel(s.id),
+            Effect::LoadSeries {
+                model_id: s.id,
+                days: s.window,
+            },
+        ],
         Some(Screen::Run(s)) => vec![Effect::LoadRun(s.id)],
         Some(Screen::Diff(_)) | Some(Screen::Editor(_)) => vec![],
         Some(Screen::Chat(c)) => vec![Effect::OpenChat(c.recipe_id)],
@@ -271,8 +277,16 @@ pub fn open_model(app: &mut App, id: i64) -> Vec<Effect> {
         detail: None,
         section: ModelSection::Overview,
         scroll: 0,
+        window: Some(30),
+        series: Vec::new(),
     })));
-    vec![Effect::LoadModel(id)]
+    vec![
+        Effect::LoadModel(id),
+        Effect::LoadSeries {
+            model_id: id,
+            days: Some(30),
+        },
+    ]
 }
 
 pub fn open_run(app: &mut App, id: i64) -> Vec<Effect> {
@@ -531,6 +545,15 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
             }
         }
         Command::Promote => return vec![Effect::OpenForm(FormRequest::Promote(s.id))],
+        Command::Window => {
+            let i = WINDOWS.iter().position(|w| *w == s.window).unwrap_or(0);
+            s.window = WINDOWS[(i + 1) % WINDOWS.len()];
+            s.section = ModelSection::Monitoring;
+            return vec![Effect::LoadSeries {
+                model_id: s.id,
+                days: s.window,
+            }];
+        }
         Command::Acknowledge | Command::Resolve => {
             let Some(d) = &s.detail else { return vec![] };
             if s.section != ModelSection::Alerts {
@@ -1522,6 +1545,21 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Edited { recipe_id, text } => on_edited(app, recipe_id, text),
         Loaded::Nothing => vec![],
+        Loaded::Series {
+            model_id,
+            days,
+            series,
+        } => {
+            for screen in app.screens.iter_mut() {
+                if let Screen::Model(m) = screen
+                    && m.id == model_id
+                    && m.window == days
+                {
+                    m.series = series.clone();
+                }
+            }
+            vec![]
+        }
         Loaded::ChatToken { recipe_id, token } => {
             for screen in app.screens.iter_mut() {
                 if let Screen::Chat(c) = screen

@@ -455,7 +455,7 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 inner,
             );
         }
-        ModelSection::Monitoring => render_monitoring(&d.snapshots, theme, frame, inner),
+        ModelSection::Monitoring => render_monitoring(s, &d.manifest, theme, frame, inner),
         ModelSection::Alerts if !d.alerts.is_empty() => {
             // Alerts from the rules, by state then severity; the selected one is marked.
             let rows: Vec<Row> = d
@@ -557,13 +557,24 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
     }
 }
 
-/// Latest figures and a sparkline per performance metric (oldest to newest).
-fn render_monitoring(snapshots: &[Snapshot], theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(latest) = snapshots.first() else {
-        frame.render_widget(
-            Paragraph::new(Span::styled("no snapshots yet", theme.dim)),
-            area,
-        );
+/// The window's figures: a sparkline per performance metric (last, min, max
+/// and the manifest's threshold), a drift heatmap (columns by time, shaded by
+/// score against the threshold, readable without colour) and freshness.
+fn render_monitoring(
+    screen: &ModelScreen,
+    manifest: &Value,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let series = &screen.series;
+    let window = match screen.window {
+        Some(d) => format!("last {d} days"),
+        None => "all history".into(),
+    };
+    let Some(latest) = series.last() else {
+        let text = format!("no snapshots in the {window} (w changes the window)");
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), area);
         return;
     };
     let metrics: Vec<String> = latest
@@ -571,48 +582,89 @@ fn render_monitoring(snapshots: &[Snapshot], theme: &Theme, frame: &mut Frame, a
         .as_object()
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default();
-    let mut constraints = vec![Constraint::Length(3)];
+    let drift_columns: Vec<String> = latest
+        .drift_metrics_json
+        .get("columns")
+        .unwrap_or(&latest.drift_metrics_json)
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.is_object())
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut constraints = vec![Constraint::Length(2)];
     constraints.extend(metrics.iter().map(|_| Constraint::Length(2)));
+    constraints.push(Constraint::Length(drift_columns.len() as u16 + 2));
     constraints.push(Constraint::Min(0));
     let areas = Layout::vertical(constraints).split(area);
-    let fresh = &latest.data_freshness_json;
     let head = vec![
+        Line::from(vec![Span::styled(
+            format!(
+                "{window} · {} snapshots shown · w: 7d/30d/90d/all",
+                series.len()
+            ),
+            theme.accent,
+        )]),
         field(
-            "latest",
-            latest.captured_at.format("%Y-%m-%d %H:%M").to_string(),
+            "freshness",
+            freshness_text(&latest.data_freshness_json),
             theme,
         ),
-        field(
-            "worst drift",
-            crate::cli::monitor::worst_drift(latest),
-            theme,
-        ),
-        field("freshness", freshness_text(fresh), theme),
     ];
     frame.render_widget(Paragraph::new(head), areas[0]);
-    for (i, name) in metrics.iter().enumerate() {
-        let series: Vec<f64> = snapshots
-            .iter()
-            .rev()
-            .filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64))
-            .collect();
-        let (min, max) = series
+    let thresholds: Vec<(String, f64)> = manifest
+        .pointer("/evaluation/metrics")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| Some((m["name"].as_str()?.to_string(), m["threshold"].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let labels: Vec<(String, Vec<f64>)> = metrics
+        .iter()
+        .map(|name| {
+            let values: Vec<f64> = series
+                .iter()
+                .filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64))
+                .collect();
+            let (min, max) = values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(*x), hi.max(*x))
+                });
+            let last = values.last().copied().unwrap_or(f64::NAN);
+            let limit = thresholds
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| format!(" limit {}", super::library::short_number(*t)))
+                .unwrap_or_default();
+            let text = format!(
+                "{name:<9} last {} min {} max {}{limit}",
+                super::library::short_number(last),
+                super::library::short_number(min),
+                super::library::short_number(max)
+            );
+            (text, values)
+        })
+        .collect();
+    // Each metric: its figures on one line, its sparkline under them.
+    for (i, (text, values)) in labels.iter().enumerate() {
+        let [label, spark] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(areas[i + 1]);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text.clone(), theme.text)),
+            label,
+        );
+        let (min, max) = values
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
                 (lo.min(*x), hi.max(*x))
             });
-        let last = series.last().copied().unwrap_or(f64::NAN);
-        let [label, spark] =
-            Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(areas[i + 1]);
-        let text = format!(
-            "{name:<9} last {} min {} max {}",
-            super::library::short_number(last),
-            super::library::short_number(min),
-            super::library::short_number(max)
-        );
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.text)), label);
         let span = (max - min).max(f64::EPSILON);
-        let data: Vec<u64> = series
+        let data: Vec<u64> = values
             .iter()
             .map(|x| (((x - min) / span) * 100.0) as u64 + 1)
             .collect();
@@ -624,6 +676,73 @@ fn render_monitoring(snapshots: &[Snapshot], theme: &Theme, frame: &mut Frame, a
         };
         frame.render_widget(Sparkline::default().data(&data).style(theme.accent), spark);
     }
+    render_heatmap(
+        series,
+        &drift_columns,
+        manifest,
+        theme,
+        frame,
+        areas[metrics.len() + 1],
+    );
+}
+
+/// Drift by column (rows) over time (columns): each cell's shade is the
+/// column's score against the threshold: `·` under half, `░` under, `▒` near,
+/// `▓` over, `█` far over. Shapes carry the meaning; colour only repeats it.
+fn render_heatmap(
+    series: &[Snapshot],
+    columns: &[String],
+    manifest: &Value,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    if columns.is_empty() || area.height < 2 {
+        return;
+    }
+    let threshold = manifest
+        .pointer("/monitoring/drift/threshold")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.1)
+        .max(1e-9);
+    let label_width = columns.iter().map(|c| c.len()).max().unwrap_or(8).min(22) + 1;
+    let cells = (area.width as usize).saturating_sub(label_width);
+    // The newest `cells` snapshots, one per cell.
+    let shown = &series[series.len().saturating_sub(cells)..];
+    let mut lines = vec![Line::styled(
+        format!("drift heatmap (score / threshold {threshold}): · <0.5  ░ <1  ▒ ≈1  ▓ >1  █ >2"),
+        theme.dim,
+    )];
+    for column in columns {
+        let mut spans = vec![Span::styled(
+            format!(
+                "{:<label_width$}",
+                crate::text::truncate(column, label_width - 1)
+            ),
+            theme.text,
+        )];
+        for snap in shown {
+            let drift = snap
+                .drift_metrics_json
+                .get("columns")
+                .unwrap_or(&snap.drift_metrics_json);
+            let score = drift
+                .get(column)
+                .and_then(|v| v.get("psi").or(v.get("score")))
+                .and_then(Value::as_f64);
+            let (glyph, style) = match score.map(|s| s / threshold) {
+                None => (" ", theme.dim),
+                Some(r) if r < 0.5 => ("·", theme.good),
+                Some(r) if r < 0.9 => ("░", theme.good),
+                Some(r) if r <= 1.1 => ("▒", theme.warn),
+                Some(r) if r <= 2.0 => ("▓", theme.bad),
+                Some(_) => ("█", theme.bad),
+            };
+            spans.push(Span::styled(glyph, style));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// "3.2 h since the newest data (limit 36 h): fresh", or STALE.
