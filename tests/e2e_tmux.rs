@@ -1,4 +1,7 @@
 //! The real binary in a real terminal (tmux), driven by keys as a person would.
+//! They run on SQLite, so they are built with the `sqlite` feature.
+
+#![cfg(feature = "sqlite")]
 
 use std::process::Command;
 use std::time::{Duration, Instant};

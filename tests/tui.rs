@@ -1,5 +1,8 @@
 //! The terminal app without a terminal: keys -> update -> effects performed on
 //! a real seeded database -> state, and whole-screen snapshots on TestBackend.
+//! They run on SQLite, so they are built with the `sqlite` feature.
+
+#![cfg(feature = "sqlite")]
 
 mod common;
 
