@@ -1008,3 +1008,52 @@ async fn chat_history_is_kept_per_recipe(db: &TestDb) {
     assert_eq!(history[1].proposal, Some(json!({"kind": "edit"})));
     assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 1);
 }
+
+contract!(long_histories_are_thinned_in_the_database);
+
+async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
+    let s = db.store.as_ref();
+    let base = seeded(db).await;
+    let model = s
+        .register_model(
+            NewModel {
+                name: "m".into(),
+                recipe_id: base.id,
+                version: None,
+                owner: "a".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let now = nexml::store::now();
+    let rows: Vec<BulkSnapshot> = (0..1000)
+        .map(|i| BulkSnapshot {
+            model_id: model.id,
+            captured_at: now - chrono::Duration::hours(999 - i),
+            performance: json!({"mae": i}),
+            drift: json!({}),
+            freshness: json!({}),
+            alerts: json!([]),
+        })
+        .collect();
+    s.insert_snapshots_bulk(&rows).await.unwrap();
+    let all = s.snapshot_series(model.id, None, 100).await.unwrap();
+    assert!(all.len() >= 100 && all.len() <= 101, "{}", all.len());
+    assert_eq!(
+        all.first().unwrap().performance_metrics_json["mae"],
+        0,
+        "oldest first"
+    );
+    assert_eq!(
+        all.last().unwrap().performance_metrics_json["mae"],
+        999,
+        "the newest is always kept"
+    );
+    // A 7-day window holds the last 168 hours.
+    let week = s
+        .snapshot_series(model.id, Some(now - chrono::Duration::days(7)), 1000)
+        .await
+        .unwrap();
+    assert_eq!(week.len(), 169);
+}

@@ -856,11 +856,13 @@ macro_rules! impl_store {
 
             async fn snapshot_series(&self, model_id: i64, since: Option<chrono::DateTime<chrono::Utc>>, points: i64) -> StoreResult<Vec<Snapshot>> {
                 // Every k-th snapshot of the window, k chosen so about `points` remain.
+                // Numbering only ids over the (model_id, captured_at) index keeps
+                // the JSON of the skipped snapshots unread.
                 let sql = "SELECT id, model_id, captured_at, performance_metrics_json, drift_metrics_json, \
-                    data_freshness_json, alerts_json, created_by FROM ( \
-                    SELECT s.*, ROW_NUMBER() OVER (ORDER BY captured_at, id) AS rn, COUNT(*) OVER () AS n \
-                    FROM ml_monitor_snapshot s WHERE model_id = $1 AND captured_at >= $2) t \
-                    WHERE (rn - 1) % ((n + $3 - 1) / $3) = 0 OR rn = n ORDER BY captured_at, id";
+                    data_freshness_json, alerts_json, created_by FROM ml_monitor_snapshot WHERE id IN ( \
+                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY captured_at, id) AS rn, COUNT(*) OVER () AS n \
+                    FROM ml_monitor_snapshot WHERE model_id = $1 AND captured_at >= $2) t \
+                    WHERE (rn - 1) % ((n + $3 - 1) / $3) = 0 OR rn = n) ORDER BY captured_at, id";
                 // Timestamps are bound, never SQL literals: one format on both backends.
                 let since = since.unwrap_or(chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default());
                 Ok(sqlx::query_as::<_, Snapshot>(sql).bind(model_id).bind(since.trunc_subsecs(6)).bind(points.max(1)).fetch_all(&self.pool).await?)
