@@ -2140,3 +2140,99 @@ fn chat_with_a_language_model_streams_validates_and_applies() {
         .success()
     );
 }
+
+#[test]
+fn diff_effective_and_rebase_from_the_command_line() {
+    let db = &Db::seeded();
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &["recipe", "clone", PRICING, "--name", "Child"]
+        )
+        .status
+        .success()
+    );
+    // The child changes the industry; the baseline then changes it and the description.
+    let out = nexml(db, "alice", &["recipe", "effective", "Child", "--json"]);
+    let mut mine: Value = serde_json::from_slice(&out.stdout).unwrap();
+    mine["metadata"]["industry"] = json!("grocery");
+    let file = db.write_json("mine.json", &mine);
+    assert!(
+        nexml(
+            db,
+            "alice",
+            &["recipe", "commit", "Child", "--manifest", &file]
+        )
+        .status
+        .success()
+    );
+    let out = nexml(db, "alice", &["recipe", "effective", PRICING, "--json"]);
+    let mut theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    theirs["metadata"]["industry"] = json!("all");
+    theirs["metadata"]["description"] = json!("new words");
+    let file = db.write_json("theirs.json", &theirs);
+    assert!(
+        nexml(
+            db,
+            "bob",
+            &["recipe", "commit", PRICING, "--manifest", &file]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        nexml(db, "carol", &["recipe", "approve", PRICING])
+            .status
+            .success()
+    );
+
+    // diff: text, and --json is the RFC 6902 patch from 1.0.0 to 1.0.1.
+    let out = nexml(db, "alice", &["recipe", "diff", "Child", "1.0.0", "1.0.1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("-    \"industry\": \"general\"")
+            && text.contains("+    \"industry\": \"grocery\""),
+        "{text}"
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &["recipe", "diff", "Child", "1.0.0", "1.0.1", "--json"],
+    );
+    let patch: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        patch,
+        json!([{"op": "replace", "path": "/metadata/industry", "value": "grocery"}])
+    );
+
+    // show says the parent moved on.
+    let out = nexml(db, "alice", &["recipe", "show", "Child"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("parent Pricing Optimization Baseline v1 1.0.1 available (pinned to 1.0.0)")
+    );
+
+    // rebase: a preview writes nothing; --yes commits, keeping the child's industry.
+    let out = nexml(db, "alice", &["recipe", "rebase", "Child", "--json"]);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["conflicts"], json!(["/metadata/industry"]));
+    assert_eq!(plan["applied"], false);
+    let out = nexml(db, "alice", &["recipe", "rebase", "Child", "--yes"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("committed Child 1.0.2"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = nexml(db, "alice", &["recipe", "effective", "Child", "--json"]);
+    let effective: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(effective["metadata"]["industry"], "grocery");
+    assert_eq!(effective["metadata"]["description"], "new words");
+    let out = nexml(db, "alice", &["recipe", "effective", "Child"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Pricing Optimization Baseline v1 1.0.1 + 2 own key(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

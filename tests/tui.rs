@@ -754,6 +754,15 @@ mod authoring {
             .await
             .unwrap();
         h.keys(&["ctrl-r"]).await; // the parent update shows after a refresh
+        let screen = h.screen();
+        assert!(
+            screen.contains("Pricing Optimization Baseline v1 1.0.1 available (pinned to 1.0.0)"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Child: /metadata/name, /metadata/industry"),
+            "{screen}"
+        );
         h.keys(&["B"]).await;
         let screen = h.screen();
         assert!(

@@ -437,7 +437,22 @@ async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
         parent = p.parent_id;
         ancestors.insert(0, p);
     }
+    let mut level_keys = Vec::new();
+    for r in ancestors
+        .iter()
+        .chain(std::iter::once(&recipe))
+        .filter(|r| r.parent_id.is_some())
+    {
+        let v = store.version(r.id, None).await?;
+        let keys = v
+            .overlay_json
+            .as_ref()
+            .map(crate::domain::inheritance::overlay_paths)
+            .unwrap_or_default();
+        level_keys.push((r.name.clone(), keys));
+    }
     Ok(RecipeDetail {
+        level_keys,
         children: store.children(id).await?,
         versions: store.versions(id).await?,
         example: store.example(id).await?,

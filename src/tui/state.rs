@@ -214,6 +214,9 @@ pub struct RecipeDetail {
     pub example: Option<SyntheticExample>,
     /// "parent 1.2.0 available".
     pub parent_update: Option<crate::store::ops::ParentUpdate>,
+    /// For each level of the chain below the baseline (root first): its name
+    /// and the JSON pointers its overlay sets.
+    pub level_keys: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone)]

@@ -116,6 +116,41 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                     theme,
                 ),
                 field("lineage", chain.join(" → "), theme),
+                field(
+                    "levels set",
+                    if d.level_keys.is_empty() {
+                        "a baseline sets every key".into()
+                    } else {
+                        d.level_keys
+                            .iter()
+                            .map(|(n, k)| {
+                                format!(
+                                    "{n}: {}",
+                                    if k.is_empty() {
+                                        "nothing of its own".into()
+                                    } else {
+                                        k.join(", ")
+                                    }
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    },
+                    theme,
+                ),
+                field(
+                    "parent update",
+                    d.parent_update
+                        .as_ref()
+                        .map(|u| {
+                            format!(
+                                "{} {} available (pinned to {}): B rebases",
+                                u.parent, u.available, u.pinned
+                            )
+                        })
+                        .unwrap_or("-".into()),
+                    theme,
+                ),
                 field("children", children, theme),
                 field(
                     "latest version",

@@ -177,6 +177,9 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
             theme.dim,
         ));
     }
+    if app.tab == Tab::Recipes {
+        spans.push(Span::styled("· * changes pending ", theme.dim));
+    }
     let filters = list.filters.describe();
     if !filters.is_empty() {
         spans.push(Span::styled(
