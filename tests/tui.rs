@@ -94,6 +94,7 @@ impl Harness {
                 "ctrl-c" => KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
                 "ctrl-s" => KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
                 "ctrl-r" => KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL),
+                "ctrl-u" => KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
                 "ctrl-f" => KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL),
                 "ctrl-n" => KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL),
                 "delete" => KeyEvent::new(KeyCode::Delete, KeyModifiers::NONE),
@@ -994,5 +995,132 @@ mod chat {
         let last = c.messages.last().unwrap();
         assert!(last.proposal.is_none());
         assert!(last.text.contains("didn't understand"), "{}", last.text);
+    }
+}
+
+mod forms {
+    use super::*;
+    use nexml::tui::state::Overlay;
+
+    fn form_open(h: &Harness) -> bool {
+        matches!(h.app.overlay, Some(Overlay::Form(_)))
+    }
+
+    fn refusal(h: &Harness) -> Option<String> {
+        match &h.app.overlay {
+            Some(Overlay::Form(f)) => f.refusal.clone(),
+            _ => None,
+        }
+    }
+
+    /// Every remaining form: its snapshot at 80x24, a refusal that keeps what
+    /// was typed, and a valid submit that shows the change at once.
+    #[tokio::test]
+    async fn clone_rename_owner_snapshot_example_and_register_from_the_models_tab() {
+        let mut h = Harness::new(80, 24).await;
+        // Clone: a name that exists is refused, the form stays.
+        h.keys(&["/", "Pricing Opt", "enter", "enter", "c"]).await;
+        snapshot!("form_clone_80x24", h.screen());
+        h.keys(&["Hospitality Pricing", "enter"]).await;
+        assert_eq!(
+            refusal(&h).as_deref(),
+            Some("a recipe with that name already exists")
+        );
+        h.keys(&[
+            "backspace",
+            "backspace",
+            "backspace",
+            "backspace",
+            "backspace",
+            "backspace",
+            "backspace",
+            "Two",
+            "enter",
+        ])
+        .await;
+        assert!(!form_open(&h));
+        assert!(h.io.store.find_recipe("Hospitality Two").await.is_ok());
+
+        // Rename and retag.
+        h.keys(&["o"]).await;
+        snapshot!("form_edit_recipe_80x24", h.screen());
+        h.keys(&["tab", "ctrl-u", "eu, grocery", "enter"]).await;
+        let r = h.io.store.find_recipe("Hospitality Two").await.unwrap();
+        assert_eq!(r.tags, vec!["eu", "grocery"]);
+        assert!(
+            h.app
+                .status
+                .as_deref()
+                .unwrap_or_default()
+                .contains("updated recipe")
+        );
+
+        // The synthetic example: invalid JSON is flagged as you type; a valid one is saved.
+        h.keys(&["X"]).await;
+        snapshot!("form_example_80x24", h.screen());
+        h.keys(&["tab", "ctrl-u", "{\"a\": 1}"]).await;
+        assert_eq!(refusal(&h), None);
+        let Some(Overlay::Form(f)) = &h.app.overlay else {
+            panic!()
+        };
+        assert_eq!(
+            f.fields[1].error.as_deref(),
+            Some("must be a JSON array [...]")
+        );
+        h.keys(&["ctrl-u", "[{\"a\": 1}]", "enter", "enter"]).await;
+        assert!(!form_open(&h), "{}", h.screen());
+        let ex = h.io.store.example(r.id).await.unwrap().unwrap();
+        assert_eq!(ex.sample_rows_json, serde_json::json!([{"a": 1}]));
+
+        // Register from the Models tab: recipes without an approved version are shown but not pickable.
+        h.keys(&["esc", "esc", "2", "n"]).await;
+        snapshot!("form_pick_recipe_80x24", h.screen());
+        h.keys(&["Hospitality Two"]).await;
+        let Some(Overlay::Form(f)) = &h.app.overlay else {
+            panic!()
+        };
+        assert!(
+            f.fields[0]
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("no approved version")
+        );
+        h.keys(&["ctrl-u"]).await;
+        for _ in 0..20 {
+            h.keys(&["backspace"]).await;
+        }
+        h.keys(&[
+            "Forecasting Baseline",
+            "enter",
+            "enter",
+            "weekly-forecast",
+            "enter",
+            "enter",
+        ])
+        .await;
+        let Some(Screen::Model(m)) = h.app.screens.last() else {
+            panic!("{}", h.screen())
+        };
+        let model_id = m.id;
+
+        // Owner change; an empty owner is refused inline.
+        h.keys(&["o"]).await;
+        snapshot!("form_edit_model_80x24", h.screen());
+        h.keys(&["tab", "ctrl-u", "enter"]).await;
+        let Some(Overlay::Form(f)) = &h.app.overlay else {
+            panic!()
+        };
+        assert_eq!(f.fields[1].error.as_deref(), Some("required"));
+        h.keys(&["sam", "enter"]).await;
+        assert_eq!(h.io.store.model(model_id).await.unwrap().owner, "sam");
+
+        // A snapshot by hand.
+        h.keys(&["S"]).await;
+        snapshot!("form_snapshot_80x24", h.screen());
+        h.keys(&["{\"mape\": 0.11}", "enter", "enter", "enter"])
+            .await;
+        let snaps = h.io.store.snapshots(model_id, 5).await.unwrap();
+        assert_eq!(snaps[0].performance_metrics_json["mape"], 0.11);
     }
 }

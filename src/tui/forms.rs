@@ -158,14 +158,11 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
             let list = recipes
                 .iter()
                 .map(|r| Choice {
-                    label: format!(
-                        "{} ({})",
-                        r.name,
-                        r.approved_version
-                            .clone()
-                            .map(|v| format!("approved {v}"))
-                            .unwrap_or("no approved version".into())
-                    ),
+                    // A recipe that cannot be picked says why in its reason only.
+                    label: match &r.approved_version {
+                        Some(v) => format!("{} (approved {v})", r.name),
+                        None => r.name.clone(),
+                    },
                     value: r.id.to_string(),
                     disabled: r
                         .approved_version
