@@ -419,3 +419,36 @@ fn the_editor_draft_survives_a_killed_process() {
     again.wait_for("KEEP ME");
     again.wait_for("modified");
 }
+
+/// The chat by keys in a real terminal: ask in plain words, see the proposal,
+/// apply it, and find the new version.
+#[test]
+fn chat_proposal_applied_by_keys() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("chat", 120, 40);
+    t.keys(&["/"]);
+    t.text("hospitality");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["C"]);
+    t.wait_for("to the offline assistant");
+    t.text("make MAPE under 12%");
+    t.keys(&["Enter"]);
+    t.wait_for("[proposed: a apply");
+    // Esc and the next key arrive apart, as a person types them.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(400));
+    t.keys(&["a"]);
+    t.wait_for("[applied]");
+    t.wait_for("saved 'Hospitality Pricing' 1.0.1");
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(400));
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+    let version: serde_json::Value =
+        serde_json::from_str(&t.cli(&["recipe", "version", "Hospitality Pricing", "--json"]))
+            .unwrap();
+    assert_eq!(version["change_note"], "Chat: \"make MAPE under 12%\"");
+}

@@ -1124,3 +1124,30 @@ mod forms {
         assert_eq!(snaps[0].performance_metrics_json["mape"], 0.11);
     }
 }
+
+/// The same screens on PostgreSQL: browse every tab and open each kind of item.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn the_app_browses_a_postgres_database() {
+    let Some(db) = common::postgres("tui_pg").await else {
+        return;
+    };
+    nexml::seed::seed_baselines(db.store.as_ref())
+        .await
+        .unwrap();
+    nexml::seed::seed_demo(db.store.as_ref()).await.unwrap();
+    let mut h = Harness::on(db, 120, 40).await;
+    assert_eq!(h.app.lists.recipes.total, 6);
+    h.keys(&["/", "hosp", "enter", "enter", "tab"]).await;
+    assert!(h.screen().contains("manifest 1.0.0"));
+    h.keys(&["esc", "esc", "2", "enter"]).await;
+    assert!(matches!(h.app.screens.last(), Some(Screen::Model(_))));
+    h.keys(&["esc", "3", "G", "enter"]).await;
+    let Some(Screen::Run(r)) = h.app.screens.last() else {
+        panic!("{}", h.screen())
+    };
+    assert!(r.run.is_some());
+    h.keys(&["esc", "4"]).await;
+    assert_eq!(h.app.lists.monitoring.total, 6);
+    assert!(h.screen().contains("hotel-dynamic-pricing"));
+}

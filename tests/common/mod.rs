@@ -137,17 +137,35 @@ impl TestDb {
 
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
     pub async fn cleanup(self) {
+        drop(self);
+    }
+}
+
+/// A PostgreSQL test database is dropped with its value, even when a test
+/// fails; on its own thread, since a destructor cannot await.
+impl Drop for TestDb {
+    fn drop(&mut self) {
         #[cfg(feature = "postgres")]
-        if let Some(db) = &self.pg_database {
-            use sqlx::Connection;
-            drop(self.store);
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await;
-            }
+        if let Some(db) = self.pg_database.take() {
+            let dropper = std::thread::spawn(move || {
+                use sqlx::Connection;
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                        )))
+                        .execute(&mut conn)
+                        .await;
+                    }
+                });
+            });
+            let _ = dropper.join();
         }
     }
 }
