@@ -741,11 +741,16 @@ fn render_heatmap(
         .unwrap_or(0.1)
         .max(1e-9);
     let label_width = columns.iter().map(|c| c.len()).max().unwrap_or(8).min(22) + 1;
-    let cells = (area.width as usize).saturating_sub(label_width);
+    // Left: the heatmap; right: each column's score as a sparkline.
+    let cells = ((area.width as usize).saturating_sub(label_width) * 3 / 5).max(1);
+    let spark_x = area.x + (label_width + cells + 2).min(area.width as usize) as u16;
+    let spark_width = (area.x + area.width).saturating_sub(spark_x);
     // The newest `cells` snapshots, one per cell.
     let shown = &series[series.len().saturating_sub(cells)..];
     let mut lines = vec![Line::styled(
-        format!("drift heatmap (score / threshold {threshold}): · <0.5  ░ <1  ▒ ≈1  ▓ >1  █ >2"),
+        format!(
+            "drift by column (score / threshold {threshold}): · <0.5  ░ <1  ▒ ≈1  ▓ >1  █ >2, then its sparkline"
+        ),
         theme.dim,
     )];
     for column in columns {
@@ -776,8 +781,40 @@ fn render_heatmap(
             spans.push(Span::styled(glyph, style));
         }
         lines.push(Line::from(spans));
+        let row = area.y + lines.len() as u16 - 1;
+        if spark_width > 2 && row < area.y + area.height {
+            let scores: Vec<u64> = series
+                .iter()
+                .map(|snap| {
+                    let drift = snap
+                        .drift_metrics_json
+                        .get("columns")
+                        .unwrap_or(&snap.drift_metrics_json);
+                    let score = drift
+                        .get(column)
+                        .and_then(|v| v.get("psi").or(v.get("score")))
+                        .and_then(Value::as_f64)
+                        .unwrap_or(0.0);
+                    (score / threshold * 100.0) as u64
+                })
+                .collect();
+            let tail = &scores[scores.len().saturating_sub(spark_width as usize)..];
+            let rect = Rect {
+                x: spark_x,
+                y: row,
+                width: spark_width,
+                height: 1,
+            };
+            frame.render_widget(Sparkline::default().data(tail).style(theme.accent), rect);
+        }
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect {
+            width: (spark_x - area.x).min(area.width),
+            ..area
+        },
+    );
 }
 
 /// "3.2 h since the newest data (limit 36 h): fresh", or STALE.
