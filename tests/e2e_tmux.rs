@@ -76,13 +76,25 @@ impl Tmux {
         dir: std::sync::Arc<tempfile::TempDir>,
         url: String,
     ) -> Tmux {
+        Tmux::launch_with(name, width, height, dir, url, "")
+    }
+
+    /// `env` is put before the command, e.g. `EDITOR='sed -i s/a/b/'`.
+    fn launch_with(
+        name: &str,
+        width: u16,
+        height: u16,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        url: String,
+        env: &str,
+    ) -> Tmux {
         let bin = env!("CARGO_BIN_EXE_nexml");
         let socket = format!("nexml-e2e-{}-{name}", std::process::id());
         let pidfile = dir.path().join(format!("pid-{name}"));
         // After nexml exits, show its exit status and whether the terminal is
         // back in canonical (cooked) mode, then wait to be read.
         let script = format!(
-            "echo $$ > {pid}; unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME; HOME={home} NEXML_USER=e2e {bin} --database-url '{url}'; rc=$?; \
+            "echo $$ > {pid}; unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME; HOME={home} NEXML_USER=e2e {env} {bin} --database-url '{url}'; rc=$?; \
              echo \"[exited rc=$rc]\"; stty -a | grep -o -- '-\\?icanon' | sed 's/^/[mode /;s/$/]/'; sleep 60",
             pid = pidfile.display(),
             home = dir.path().display(),
@@ -451,4 +463,48 @@ fn chat_proposal_applied_by_keys() {
         serde_json::from_str(&t.cli(&["recipe", "version", "Hospitality Pricing", "--json"]))
             .unwrap();
     assert_eq!(version["change_note"], "Chat: \"make MAPE under 12%\"");
+}
+
+/// `E` hands the manifest to $EDITOR; what it saves comes back into the app's
+/// editor, validated, and is saved as a version with ctrl-s.
+#[test]
+fn the_manifest_can_be_edited_in_an_external_editor() {
+    if !tmux_available() {
+        return;
+    }
+    let seeded = Tmux::start("ext-seed", 80, 24);
+    seeded.keys(&["q"]);
+    seeded.wait_for("[mode");
+    // A non-interactive "editor": sed changes the industry in the file it is given.
+    let t = Tmux::launch_with(
+        "ext",
+        100,
+        30,
+        seeded.dir.clone(),
+        seeded.url.clone(),
+        "EDITOR='sed -i s/general/external/'",
+    );
+    t.keys(&["/"]);
+    t.text("location scoring base");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["E"]);
+    t.wait_for("editing 1.0.0");
+    t.wait_for("modified");
+    t.wait_for("· valid");
+    t.keys(&["C-s"]);
+    t.wait_for("Save as a new version");
+    t.text("from sed");
+    t.keys(&["Enter"]);
+    t.wait_for("saved version 1.0.1");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+    let v: serde_json::Value = serde_json::from_str(&t.cli(&[
+        "recipe",
+        "version",
+        "Location Scoring Baseline v1",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["manifest_json"]["metadata"]["industry"], "external");
 }
