@@ -2,7 +2,7 @@
 //! through the real update, effects (store queries) and render path.
 //!
 //! `cargo bench --bench scale` (generates the database once into
-//! target/bench-scale.db; NEXML_BENCH_DB=PATH to use another, NEXML_BENCH_ROWS
+//! target/bench-scale-1000000.db; NEXML_BENCH_DB=PATH to use another, NEXML_BENCH_ROWS
 //! to change the size). Prints p50/p99 per interaction and resident memory.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -98,8 +98,8 @@ async fn main() {
         .unwrap_or(1_000_000);
     let path = std::env::var("NEXML_BENCH_DB").unwrap_or_else(|_| {
         format!(
-            "{}/../bench-scale-{rows}.db",
-            env!("CARGO_MANIFEST_DIR").to_owned() + "/target"
+            "{}/target/bench-scale-{rows}.db",
+            env!("CARGO_MANIFEST_DIR")
         )
     });
     let url = format!("sqlite://{path}");
