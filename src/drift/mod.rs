@@ -7,7 +7,7 @@
 //! (or forced through [`DriftOptions`]). p-values follow scipy's
 //! definitions so they can be checked against it.
 //!
-//! ```ignore
+//! ```text
 //! let reference = drift::load_csv(Path::new("ref.csv"))?;
 //! let current = drift::load_csv(Path::new("cur.csv"))?;
 //! let report = drift::compare(&reference, &current, &DriftOptions::default())?;
