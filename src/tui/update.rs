@@ -319,16 +319,11 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
     let in_tree = s.section == RecipeSection::Manifest && s.manifest_as_tree;
     match command {
         Command::NextSection | Command::PrevSection => {
-            let i = RecipeSection::ALL
-                .iter()
-                .position(|x| *x == s.section)
-                .unwrap_or(0);
-            let step = if command == Command::NextSection {
-                1
-            } else {
-                3
-            };
-            s.section = RecipeSection::ALL[(i + step) % 4];
+            s.section = cycle_section(
+                &RecipeSection::ALL,
+                s.section,
+                command == Command::NextSection,
+            );
             s.scroll = 0;
         }
         Command::ToggleView => s.manifest_as_tree = !s.manifest_as_tree,
@@ -519,16 +514,11 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
     };
     match command {
         Command::NextSection | Command::PrevSection => {
-            let i = ModelSection::ALL
-                .iter()
-                .position(|x| *x == s.section)
-                .unwrap_or(0);
-            let step = if command == Command::NextSection {
-                1
-            } else {
-                3
-            };
-            s.section = ModelSection::ALL[(i + step) % 4];
+            s.section = cycle_section(
+                &ModelSection::ALL,
+                s.section,
+                command == Command::NextSection,
+            );
             s.scroll = 0;
         }
         Command::Up
@@ -894,6 +884,17 @@ fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// The next (or previous) of a screen's sections, wrapping around.
+fn cycle_section<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
+    let i = all.iter().position(|x| *x == current).unwrap_or(0);
+    let n = all.len();
+    all[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }]
 }
 
 /// Moves an index within `0..len` by a command.
