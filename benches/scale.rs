@@ -141,6 +141,7 @@ async fn main() {
         llm: None,
         governance: Default::default(),
         drafts_dir: drafts,
+        clock: nexml::domain::Clock::System,
     };
     settle(&io, &mut app, effects).await;
     render(&mut term, &mut app);

@@ -196,7 +196,7 @@ pub fn llm_request(
             .rev()
             .map(|m| {
                 (
-                    if m.role == "user" {
+                    if m.role == crate::domain::ChatRole::User {
                         Role::User
                     } else {
                         Role::Assistant

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line that says what and where; the chain gives the where.
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            cli::output::write_err(&format!("error: {}", chain.join(": ")));
             ExitCode::FAILURE
         }
     }
@@ -47,13 +47,19 @@ async fn run(cli: Cli) -> Result<()> {
         Some(u) => u.clone(),
         None => config::default_database_url()?,
     };
-    let store = store::open(&url).await?;
-    tracing::info!(backend = store.backend(), "opened the database");
     let user = cli
         .user
         .clone()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(config::login_name);
+    // Every change is signed with this name, and teammates' terminals show it.
+    let user = nexml::domain::names::check_person(
+        "the user name (--user, NEXML_USER or the login)",
+        &user,
+    )
+    .map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let store = store::open(&url).await?;
+    tracing::info!(backend = store.backend(), "opened the database");
     let ctx = cli::Context {
         store,
         user,
@@ -77,7 +83,8 @@ async fn run(cli: Cli) -> Result<()> {
 async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
     let mut report = seed::seed_baselines(ctx.store.as_ref()).await?;
     if demo {
-        report.merge(seed::seed_demo(ctx.store.as_ref()).await?);
+        report
+            .merge(seed::seed_demo(ctx.store.as_ref(), nexml::domain::Clock::System.now()).await?);
     }
     if ctx.json {
         return cli::output::print_json(&report);

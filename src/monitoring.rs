@@ -3,7 +3,7 @@
 //! newest timestamp, and the recipe's alert rules checked against them.
 //! Pure computation over loaded tables; the CLI stores the result.
 
-use crate::domain::ModelFamily;
+use crate::domain::{AlertSource, Comparison, ModelFamily, Severity};
 use crate::drift::{self, DriftOptions, Table, performance};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
@@ -20,11 +20,11 @@ pub struct Measured {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Rule {
     pub name: String,
-    pub source: String,
+    pub source: AlertSource,
     pub metric: String,
-    pub comparison: String,
+    pub comparison: Comparison,
     pub threshold: f64,
-    pub severity: String,
+    pub severity: Severity,
 }
 
 /// A rule checked against a snapshot: the value it saw and whether it fired.
@@ -213,25 +213,20 @@ pub fn evaluate(rules: &[Rule], m: &Measured) -> Vec<Evaluation> {
     rules
         .iter()
         .map(|rule| {
-            let value = match rule.source.as_str() {
-                "metric" => m.performance.get(&rule.metric).and_then(Value::as_f64),
-                "drift" if rule.metric == "drift_share" => {
+            let value = match rule.source {
+                AlertSource::Metric => m.performance.get(&rule.metric).and_then(Value::as_f64),
+                AlertSource::Drift if rule.metric == "drift_share" => {
                     m.drift.get("drift_share").and_then(Value::as_f64)
                 }
-                "drift" => m
+                AlertSource::Drift => m
                     .drift
                     .pointer(&format!("/columns/{}/psi", rule.metric))
                     .and_then(Value::as_f64),
-                "freshness" => m.freshness.get("staleness_hours").and_then(Value::as_f64),
-                _ => None,
+                AlertSource::Freshness => {
+                    m.freshness.get("staleness_hours").and_then(Value::as_f64)
+                }
             };
-            let fired = value.is_some_and(|v| match rule.comparison.as_str() {
-                ">" => v > rule.threshold,
-                ">=" => v >= rule.threshold,
-                "<" => v < rule.threshold,
-                "<=" => v <= rule.threshold,
-                _ => false,
-            });
+            let fired = value.is_some_and(|v| rule.comparison.holds(v, rule.threshold));
             let message = match value {
                 Some(v) => format!(
                     "{} {} = {v:.4}: {} the rule {} {}",

@@ -2,16 +2,43 @@
 
 use unicode_width::UnicodeWidthStr;
 
-/// Replaces control characters (escape sequences included) with visible
-/// placeholders, so text from the database can never drive the terminal.
+/// A character that must never reach a terminal raw: C0 controls, DEL and
+/// C1 controls (which start escape sequences: colours, titles, OSC 52
+/// clipboard writes) and the bidi controls that reorder what a reader sees.
+pub fn is_terminal_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// Bidi embeddings, overrides, isolates and marks.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for one line of a terminal: a tab becomes a space and anything that
+/// could drive the terminal is shown escaped (`\u{1b}`), never sent raw.
 pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
+    neutralize(text, false)
+}
+
+/// Like `sanitize`, but keeps newlines: for multi-line logs.
+pub fn sanitize_log(text: &str) -> String {
+    neutralize(text, true)
+}
+
+fn neutralize(text: &str, keep_newlines: bool) -> String {
+    if !text.chars().any(|c| c == '\t' || is_terminal_unsafe(c)) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            '\n' if keep_newlines => out.push('\n'),
+            c if is_terminal_unsafe(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Display width in terminal columns (CJK and emoji count two).
@@ -61,22 +88,21 @@ pub fn duration(seconds: Option<i64>) -> String {
     }
 }
 
-/// Like `sanitize`, but keeps newlines: for multi-line logs.
-pub fn sanitize_log(text: &str) -> String {
-    text.split('\n')
-        .map(sanitize)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn control_characters_are_neutralized() {
-        assert_eq!(sanitize("a\x1b[31mred\x07"), "a\u{FFFD}[31mred\u{FFFD}");
+        assert_eq!(sanitize("a\x1b[31mred\x07"), "a\\u{1b}[31mred\\u{7}");
         assert_eq!(sanitize("tab\there"), "tab here");
+        // C1 CSI, an OSC 52 clipboard write, a bidi override, NUL.
+        assert_eq!(sanitize("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(sanitize("\x1b]52;c;aGk=\x07"), "\\u{1b}]52;c;aGk=\\u{7}");
+        assert_eq!(sanitize("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(sanitize("a\0b"), "a\\u{0}b");
+        assert_eq!(sanitize("one\ntwo"), "one\\u{a}two");
+        assert_eq!(sanitize_log("one\ntwo\r"), "one\ntwo\\u{d}");
     }
 
     #[test]

@@ -5,7 +5,10 @@ mod common;
 use common::TestDb;
 use nexml::domain::kinds::Bump;
 use nexml::domain::version::BumpChoice;
-use nexml::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use nexml::domain::{
+    AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
+    RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
+};
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::store::ops::clone_recipe;
 use nexml::store::*;
@@ -914,11 +917,11 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         .unwrap();
     let rule = Rule {
         name: "mae_high".into(),
-        source: "metric".into(),
+        source: AlertSource::Metric,
         metric: "mae".into(),
-        comparison: ">".into(),
+        comparison: Comparison::Above,
         threshold: 3.0,
-        severity: "critical".into(),
+        severity: Severity::Critical,
     };
     let eval = |v: f64| Evaluation {
         rule: rule.clone(),
@@ -954,17 +957,17 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     assert_eq!(s.alerts(model.id, None).await.unwrap().len(), 1);
     // Acknowledged, then cleared by a healthy snapshot.
     let acked = s
-        .set_alert_state(opened[0].id, "acknowledged", "bob")
+        .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
         .await
         .unwrap();
-    assert_eq!(acked.state, "acknowledged");
+    assert_eq!(acked.state, AlertState::Acknowledged);
     let (_, cleared) = s
         .record_snapshot(model.id, snap(2.0), &[eval(2.0)], "alice")
         .await
         .unwrap();
-    assert_eq!(cleared[0].state, "resolved");
+    assert_eq!(cleared[0].state, AlertState::Resolved);
     let err = s
-        .set_alert_state(opened[0].id, "acknowledged", "bob")
+        .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("resolved is final"), "{err}");
@@ -974,37 +977,55 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         .await
         .unwrap();
     assert_ne!(reopened[0].id, opened[0].id);
-    assert_eq!(s.alerts(model.id, Some("open")).await.unwrap().len(), 1);
+    assert_eq!(
+        s.alerts(model.id, Some(AlertState::Open))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(s.snapshots(model.id, 10).await.unwrap().len(), 4);
 }
 
 async fn chat_history_is_kept_per_recipe(db: &TestDb) {
     let s = db.store.as_ref();
     let base = seeded(db).await;
-    s.add_chat_message(Some(base.id), "user", "make MAPE under 12%", None, "alice")
-        .await
-        .unwrap();
+    s.add_chat_message(
+        Some(base.id),
+        ChatRole::User,
+        "make MAPE under 12%",
+        None,
+        "alice",
+    )
+    .await
+    .unwrap();
     let a = s
         .add_chat_message(
             Some(base.id),
-            "assistant",
+            ChatRole::Assistant,
             "proposed",
             Some(&json!({"kind": "edit"})),
             "alice",
         )
         .await
         .unwrap();
-    assert_eq!(a.status, "proposed");
-    s.add_chat_message(None, "user", "hello", None, "alice")
+    assert_eq!(a.status, ChatStatus::Proposed);
+    s.add_chat_message(None, ChatRole::User, "hello", None, "alice")
         .await
         .unwrap();
-    s.set_chat_status(a.id, "applied").await.unwrap();
+    s.set_chat_status(a.id, ChatStatus::Applied).await.unwrap();
+    // A proposal is applied or rejected once.
+    let again = s
+        .set_chat_status(a.id, ChatStatus::Rejected)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("applied is final"), "{again}");
     let history = s.chat_history(Some(base.id), 50).await.unwrap();
     assert_eq!(
         history.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
         ["make MAPE under 12%", "proposed"]
     );
-    assert_eq!(history[1].status, "applied");
+    assert_eq!(history[1].status, ChatStatus::Applied);
     assert_eq!(history[1].proposal, Some(json!({"kind": "edit"})));
     assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 1);
 }

@@ -8,6 +8,7 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
+use nexml::domain::Clock;
 use nexml::store::Store;
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::state::{App, Screen, Tab};
@@ -15,6 +16,18 @@ use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
+
+/// The instant every harness lives at: the suite behaves the same at any hour.
+fn test_now() -> chrono::DateTime<chrono::Utc> {
+    at_hour("12:00")
+}
+
+/// 2026-11-28 at `hh:mm` UTC.
+fn at_hour(hh_mm: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(&format!("2026-11-28T{hh_mm}:00Z"))
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
 
 /// An app on a seeded (baselines + demo) SQLite database, driven synchronously.
 struct Harness {
@@ -28,16 +41,33 @@ struct Harness {
 
 impl Harness {
     async fn new(width: u16, height: u16) -> Harness {
+        Harness::at(test_now(), width, height).await
+    }
+
+    /// A seeded app whose clock (and demo history) stands at `now`.
+    async fn at(now: chrono::DateTime<chrono::Utc>, width: u16, height: u16) -> Harness {
         let db = common::sqlite().await;
         nexml::seed::seed_baselines(db.store.as_ref())
             .await
             .unwrap();
-        nexml::seed::seed_demo(db.store.as_ref()).await.unwrap();
-        Harness::on(db, width, height).await
+        nexml::seed::seed_demo(db.store.as_ref(), now)
+            .await
+            .unwrap();
+        Harness::on_at(db, now, width, height).await
     }
 
     async fn on(db: common::TestDb, width: u16, height: u16) -> Harness {
+        Harness::on_at(db, test_now(), width, height).await
+    }
+
+    async fn on_at(
+        db: common::TestDb,
+        now: chrono::DateTime<chrono::Utc>,
+        width: u16,
+        height: u16,
+    ) -> Harness {
         let mut app = new_app(&Config::default(), "alice", db.store.backend()).unwrap();
+        app.clock = Clock::Fixed(now);
         app.width = width;
         app.height = height;
         let store: Arc<dyn Store> = db.store.clone();
@@ -48,6 +78,7 @@ impl Harness {
             llm: None,
             governance: Default::default(),
             drafts_dir: drafts.path().to_path_buf(),
+            clock: Clock::Fixed(now),
         };
         let mut h = Harness {
             app,
@@ -520,6 +551,45 @@ async fn screens_at_80x24_and_160x48() {
     }
 }
 
+/// The demo's history and the monitoring windows follow the injected clock,
+/// so what the model screen shows does not depend on the hour it runs at.
+#[tokio::test]
+async fn the_monitoring_window_is_the_same_at_any_hour() {
+    let mut seen = Vec::new();
+    for hour in ["03:00", "12:00", "23:30"] {
+        let mut h = Harness::at(at_hour(hour), 80, 24).await;
+        h.keys(&["2", "/", "hotel", "enter", "enter", "tab", "tab"])
+            .await;
+        let screen = h.screen();
+        let shown = screen
+            .lines()
+            .find_map(|l| {
+                let at = l.find(" snapshots shown")?;
+                l[..at].split_whitespace().last().map(str::to_string)
+            })
+            .unwrap_or_else(|| panic!("no snapshot count at {hour}:\n{screen}"));
+        // Nothing in the demo lies after the clock's now.
+        let Some(Screen::Model(m)) = h.app.screens.last() else {
+            panic!("no model screen at {hour}")
+        };
+        let newest = m
+            .series
+            .iter()
+            .map(|s| s.captured_at)
+            .max()
+            .expect("a monitoring series");
+        assert!(
+            newest <= at_hour(hour),
+            "a snapshot in the future at {hour}"
+        );
+        seen.push((hour, shown));
+    }
+    assert!(
+        seen.iter().all(|(_, n)| n == "30"),
+        "the 30-day window holds one snapshot a day at every hour: {seen:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_tiny_terminal_says_so() {
     let mut h = Harness::new(30, 8).await;
@@ -917,7 +987,7 @@ mod chat {
             panic!("no chat")
         };
         assert_eq!(c.messages.len(), 2);
-        assert_eq!(c.messages[1].status, "proposed");
+        assert_eq!(c.messages[1].status, nexml::domain::ChatStatus::Proposed);
         h.keys(&["esc", "a"]).await;
         let created =
             h.io.store
@@ -986,7 +1056,7 @@ mod chat {
             panic!()
         };
         assert_eq!(c.messages.len(), 2);
-        assert_eq!(c.messages[1].status, "rejected");
+        assert_eq!(c.messages[1].status, nexml::domain::ChatStatus::Rejected);
         // Nonsense is declined with suggestions, never a change.
         h.keys(&["i", "make me a sandwich", "enter"]).await;
         let Some(Screen::Chat(c)) = h.app.screens.last() else {
@@ -1135,7 +1205,9 @@ async fn the_app_browses_a_postgres_database() {
     nexml::seed::seed_baselines(db.store.as_ref())
         .await
         .unwrap();
-    nexml::seed::seed_demo(db.store.as_ref()).await.unwrap();
+    nexml::seed::seed_demo(db.store.as_ref(), test_now())
+        .await
+        .unwrap();
     let mut h = Harness::on(db, 120, 40).await;
     assert_eq!(h.app.lists.recipes.total, 6);
     h.keys(&["/", "hosp", "enter", "enter", "tab"]).await;

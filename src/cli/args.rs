@@ -1,7 +1,9 @@
 //! The command line, as clap parses it.
 
 use crate::domain::version::BumpChoice;
-use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use crate::domain::{
+    AlertState, ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -359,7 +361,7 @@ pub enum MonitorCommand {
         model: String,
         /// open, acknowledged or resolved
         #[arg(long)]
-        state: Option<String>,
+        state: Option<AlertState>,
     },
     /// Acknowledge an alert
     Ack { id: i64 },

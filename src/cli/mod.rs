@@ -28,6 +28,7 @@ mod run;
 pub use args::{Cli, Command};
 
 use crate::config::Config;
+use crate::domain::{ChatRole, ChatStatus};
 use crate::store::Store;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::io::Read;
@@ -67,7 +68,7 @@ async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
     }
     let reply = data.reply(&a.message);
     store
-        .add_chat_message(recipe_id, "user", &a.message, None, &ctx.user)
+        .add_chat_message(recipe_id, ChatRole::User, &a.message, None, &ctx.user)
         .await?;
     let proposal_json = reply
         .proposal
@@ -77,7 +78,7 @@ async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
     let saved = store
         .add_chat_message(
             recipe_id,
-            "assistant",
+            ChatRole::Assistant,
             &reply.text,
             proposal_json.as_ref(),
             &ctx.user,
@@ -86,7 +87,7 @@ async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
     let applied = match (&reply.proposal, a.apply) {
         (Some(p), true) => {
             let done = crate::chat::apply(store, &data, p, &a.message, &ctx.user).await?;
-            store.set_chat_status(saved.id, "applied").await?;
+            store.set_chat_status(saved.id, ChatStatus::Applied).await?;
             Some(done)
         }
         _ => None,
@@ -155,14 +156,14 @@ async fn chat_llm(
         }
     };
     store
-        .add_chat_message(recipe_id, "user", &a.message, None, &ctx.user)
+        .add_chat_message(recipe_id, ChatRole::User, &a.message, None, &ctx.user)
         .await?;
     let proposal = crate::chat::llm_proposal(&answer);
     let proposal_json = proposal.as_ref().map(serde_json::to_value).transpose()?;
     let saved = store
         .add_chat_message(
             recipe_id,
-            "assistant",
+            ChatRole::Assistant,
             &answer.explanation,
             proposal_json.as_ref(),
             &ctx.user,
@@ -171,7 +172,7 @@ async fn chat_llm(
     let applied = match (&proposal, a.apply) {
         (Some(p), true) => {
             let done = crate::chat::apply(store, data, p, &a.message, &ctx.user).await?;
-            store.set_chat_status(saved.id, "applied").await?;
+            store.set_chat_status(saved.id, ChatStatus::Applied).await?;
             Some(done)
         }
         _ => None,
@@ -225,7 +226,7 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
     let quiet = ctx.json;
     let report = crate::seed::generate(ctx.store.as_ref(), options, |line| {
         if !quiet {
-            eprintln!("generate: {line}");
+            output::write_err(&format!("generate: {line}"));
         }
     })
     .await?;

@@ -3,6 +3,7 @@
 use super::args::MonitorCommand;
 use super::output::{Table, print_json, time};
 use super::{Context, read_json};
+use crate::domain::AlertState;
 use crate::store::NewSnapshot;
 use color_eyre::eyre::{Result, eyre};
 use serde_json::{Value, json};
@@ -121,7 +122,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
         }
         MonitorCommand::Alerts { model, state } => {
             let model = store.find_model(&model).await?;
-            let alerts = store.alerts(model.id, state.as_deref()).await?;
+            let alerts = store.alerts(model.id, state).await?;
             if ctx.json {
                 return print_json(&alerts);
             }
@@ -131,8 +132,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             for a in &alerts {
                 t.row(vec![
                     a.id.to_string(),
-                    a.severity.clone(),
-                    a.state.clone(),
+                    a.severity.to_string(),
+                    a.state.to_string(),
                     a.rule.clone(),
                     format!("{:.4}", a.value),
                     time(&a.opened_at),
@@ -142,8 +143,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             outln!("{}", t.render());
             outln!("{} alert(s) of '{}'", alerts.len(), model.name);
         }
-        MonitorCommand::Ack { id } => set_state(ctx, id, "acknowledged").await?,
-        MonitorCommand::Resolve { id } => set_state(ctx, id, "resolved").await?,
+        MonitorCommand::Ack { id } => set_state(ctx, id, AlertState::Acknowledged).await?,
+        MonitorCommand::Resolve { id } => set_state(ctx, id, AlertState::Resolved).await?,
         MonitorCommand::Add { model, snapshot } => {
             let model = store.find_model(&model).await?;
             let v = read_json(&snapshot)?;
@@ -207,7 +208,7 @@ pub fn worst_drift(s: &crate::store::Snapshot) -> String {
         .unwrap_or("-".into())
 }
 
-async fn set_state(ctx: &Context, id: i64, state: &str) -> Result<()> {
+async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {
     let alert = ctx.store.set_alert_state(id, state, &ctx.user).await?;
     if ctx.json {
         return print_json(&alert);

@@ -1,6 +1,9 @@
-//! Printing results: aligned tables for people, JSON for scripts.
+//! Printing results: aligned tables for people, JSON for scripts. Everything
+//! the CLI prints goes through here, so no stored text reaches a terminal raw:
+//! people's output is neutralized as the app's is, and JSON escapes the
+//! characters serde would leave raw (C1 controls, DEL, bidi controls).
 
-use crate::text::{pad, sanitize, width};
+use crate::text::{is_terminal_unsafe, pad, sanitize, sanitize_log, width};
 use serde::Serialize;
 
 /// A table with a header row; cells are sanitized and aligned by display width.
@@ -65,23 +68,104 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
 }
 
 pub fn print_json<T: Serialize>(value: &T) -> color_eyre::Result<()> {
-    outln!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", to_json(value)?);
     Ok(())
 }
 
-/// Writes to standard output. When the reader has gone away (`nexml ... | head`)
-/// the process ends quietly with status 0, as `cat` does, instead of panicking
-/// the way `println!` would; any other write error ends it with status 1.
+/// Pretty JSON in which every terminal-unsafe character is a `\uXXXX`
+/// escape: the same value for a parser, inert on a screen.
+pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut bytes = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut bytes, TerminalSafeJson::default());
+    value.serialize(&mut serializer)?;
+    // The formatter writes only what serde_json gives it, which is UTF-8.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[derive(Default)]
+struct TerminalSafeJson<'a> {
+    pretty: serde_json::ser::PrettyFormatter<'a>,
+}
+
+impl serde_json::ser::Formatter for TerminalSafeJson<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(is_terminal_unsafe) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pretty.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pretty.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.pretty.end_object_value(w)
+    }
+}
+
+/// Writes to standard output, neutralized (newlines kept). When the reader
+/// has gone away (`nexml ... | head`) the process ends quietly with status 0,
+/// as `cat` does, instead of panicking the way `println!` would; any other
+/// write error ends it with status 1.
 pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    let text = sanitize_log(&args.to_string());
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
         eprintln!("error: writing to standard output: {e}");
         std::process::exit(1);
     }
+}
+
+/// One line on standard error, neutralized: error messages quote user input
+/// and database text.
+pub fn write_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{}", sanitize_log(line));
 }
 
 pub fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -121,6 +205,27 @@ mod tests {
         t.row(vec!["需求".into(), "1".into()]);
         t.row(vec!["abcdef".into(), "22".into()]);
         assert_eq!(t.render(), "NAME    N\n需求    1\nabcdef  22");
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_parses_back() {
+        let value = serde_json::json!({"owner": "x\u{1b}]52;c;aGk=\u{7}\u{9b}2J\u{202e}\u{7f}y", "n": [1, 2]});
+        let text = to_json(&value).unwrap();
+        assert!(
+            !text.chars().any(|c| is_terminal_unsafe(c) && c != '\n'),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        // Pretty, as before.
+        assert_eq!(
+            to_json(&serde_json::json!({"a": 1})).unwrap(),
+            "{\n  \"a\": 1\n}"
+        );
     }
 
     #[test]

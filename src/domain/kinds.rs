@@ -18,8 +18,7 @@ macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $label:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -116,6 +115,73 @@ text_enum!(
         Major => "major",
     }
 );
+
+text_enum!(
+    /// Where an alert stands: open -> acknowledged -> resolved (open -> resolved too).
+    AlertState, "alert state", {
+        Open => "open",
+        Acknowledged => "acknowledged",
+        Resolved => "resolved",
+    }
+);
+
+text_enum!(
+    /// What a monitoring rule watches.
+    AlertSource, "alert source", {
+        Metric => "metric",
+        Drift => "drift",
+        Freshness => "freshness",
+    }
+);
+
+text_enum!(
+    /// How bad a broken rule is.
+    Severity, "severity", {
+        Info => "info",
+        Warning => "warning",
+        Critical => "critical",
+    }
+);
+
+text_enum!(
+    /// How a rule compares the measured value with its threshold.
+    Comparison, "comparison", {
+        Above => ">",
+        AtLeast => ">=",
+        Below => "<",
+        AtMost => "<=",
+    }
+);
+
+text_enum!(
+    /// Who wrote a chat message.
+    ChatRole, "chat role", {
+        User => "user",
+        Assistant => "assistant",
+    }
+);
+
+text_enum!(
+    /// What became of a chat message's proposal (none: it carries none).
+    ChatStatus, "chat status", {
+        None => "none",
+        Proposed => "proposed",
+        Applied => "applied",
+        Rejected => "rejected",
+    }
+);
+
+impl Comparison {
+    /// Whether `value` breaks a rule "value <self> threshold".
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Above => value > threshold,
+            Comparison::AtLeast => value >= threshold,
+            Comparison::Below => value < threshold,
+            Comparison::AtMost => value <= threshold,
+        }
+    }
+}
 
 impl RecipeLevel {
     /// The level a recipe's parent must have; `None` for a baseline.

@@ -1,6 +1,6 @@
 //! The allowed status transitions of recipes, models and runs.
 
-use super::kinds::{ModelStatus, RecipeStatus, RunStatus};
+use super::kinds::{AlertState, ChatStatus, ModelStatus, RecipeStatus, RunStatus};
 use std::fmt::Display;
 
 /// A refused status change, naming the current status and what is allowed next.
@@ -75,6 +75,27 @@ impl Lifecycle for RunStatus {
                 RunStatus::Cancelled,
             ],
             RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled => &[],
+        }
+    }
+}
+
+impl Lifecycle for AlertState {
+    const ENTITY: &'static str = "alert";
+    fn next(self) -> &'static [Self] {
+        match self {
+            AlertState::Open => &[AlertState::Acknowledged, AlertState::Resolved],
+            AlertState::Acknowledged => &[AlertState::Resolved],
+            AlertState::Resolved => &[],
+        }
+    }
+}
+
+impl Lifecycle for ChatStatus {
+    const ENTITY: &'static str = "proposal";
+    fn next(self) -> &'static [Self] {
+        match self {
+            ChatStatus::Proposed => &[ChatStatus::Applied, ChatStatus::Rejected],
+            ChatStatus::None | ChatStatus::Applied | ChatStatus::Rejected => &[],
         }
     }
 }

@@ -1,10 +1,16 @@
 //! Types and rules with no I/O: kinds, lifecycles, versions, manifests, diffs.
 
+pub mod clock;
 pub mod diff;
 pub mod inheritance;
 pub mod kinds;
 pub mod lifecycle;
 pub mod manifest;
+pub mod names;
 pub mod version;
 
-pub use kinds::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+pub use clock::Clock;
+pub use kinds::{
+    AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
+    RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
+};

@@ -7,7 +7,7 @@ use super::{SEED_ACTOR, SeedReport};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::store::ops::clone_recipe;
 use crate::store::{Governance, ModelQuery, NewModel, NewSnapshot, Store, StoreError, StoreResult};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 struct DemoModel {
@@ -78,7 +78,9 @@ fn path_to(status: ModelStatus) -> &'static [ModelStatus] {
     }
 }
 
-pub async fn seed_demo(store: &dyn Store) -> StoreResult<SeedReport> {
+/// Seeds the demo as of `now`: every time in it (runs, 90 days of snapshots)
+/// lies before `now`, so the same `now` gives the same history at any hour.
+pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<SeedReport> {
     let mut report = SeedReport::default();
     let existing = store
         .list_models(&ModelQuery {
@@ -132,6 +134,7 @@ pub async fn seed_demo(store: &dyn Store) -> StoreResult<SeedReport> {
             model.id,
             demo.family,
             demo.owner,
+            now,
         )
         .await?;
         for step in path_to(demo.status) {
@@ -141,7 +144,7 @@ pub async fn seed_demo(store: &dyn Store) -> StoreResult<SeedReport> {
             .created
             .push(format!("model '{}' ({}) with runs", demo.name, demo.status));
         if demo.status == ModelStatus::Production {
-            seed_snapshots(store, &mut rng, model.id, demo.family).await?;
+            seed_snapshots(store, &mut rng, model.id, demo.family, now).await?;
             report
                 .created
                 .push(format!("90 daily snapshots for '{}'", demo.name));
@@ -159,6 +162,7 @@ async fn seed_runs(
     model_id: i64,
     family: ModelFamily,
     owner: &str,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let version_id = store.version(recipe_id, None).await?.version_id;
     let endings = [
@@ -168,7 +172,6 @@ async fn seed_runs(
         RunStatus::Queued,
         RunStatus::Cancelled,
     ];
-    let now = crate::store::now();
     let mut runs = Vec::new();
     for (i, run_type) in RunType::ALL.iter().enumerate() {
         for (j, end) in endings
@@ -267,12 +270,9 @@ async fn seed_snapshots(
     rng: &mut Rng,
     model_id: i64,
     family: ModelFamily,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let today = Utc::now()
-        .date_naive()
-        .and_hms_opt(6, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
+    let today = latest_daily_capture(now);
     for day in (0..90).rev() {
         let snapshot = demo_snapshot(rng, family, 89 - day, 90);
         store
@@ -287,6 +287,21 @@ async fn seed_snapshots(
             .await?;
     }
     Ok(())
+}
+
+/// The newest daily capture time (06:00 UTC) at or before `now`: history
+/// never lies in the future, whatever the hour.
+fn latest_daily_capture(now: DateTime<Utc>) -> DateTime<Utc> {
+    let six = now
+        .date_naive()
+        .and_hms_opt(6, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    if six > now {
+        six - Duration::days(1)
+    } else {
+        six
+    }
 }
 
 /// A snapshot `index` days into a history of `len`, drifting towards the end.
@@ -315,7 +330,8 @@ pub(super) fn demo_snapshot(
         .collect();
     let staleness = round(rng.range(2.0, 30.0));
     NewSnapshot {
-        captured_at: Utc::now(),
+        // The caller places it in time.
+        captured_at: DateTime::<Utc>::UNIX_EPOCH,
         performance,
         drift: Value::Object(drift),
         freshness: json!({"staleness_hours": staleness, "max_staleness_hours": 36, "stale": staleness > 36.0}),

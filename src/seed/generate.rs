@@ -100,7 +100,7 @@ pub async fn generate(
     progress(&format!("{} models", options.models));
 
     let versions = version_ids(store, &recipes).await?;
-    let now = Utc::now();
+    let now = crate::store::now();
     let mut written = 0u64;
     while written < options.runs {
         let n = BATCH.min(options.runs - written);
@@ -135,8 +135,7 @@ pub async fn generate(
                     let s = demo_snapshot(&mut rng, *family, index as usize, per_model as usize);
                     BulkSnapshot {
                         model_id: model.id,
-                        captured_at: crate::store::now()
-                            - Duration::hours((per_model - index) as i64),
+                        captured_at: now - Duration::hours((per_model - index) as i64),
                         performance: s.performance,
                         drift: s.drift,
                         freshness: s.freshness,
@@ -179,7 +178,7 @@ fn generated_run(
 ) -> BulkRun {
     // Older runs first, so ids grow with time as in real use.
     let age_minutes = ((total - index) as i64) * 525_600 / total.max(1) as i64;
-    let created = crate::store::now() - Duration::minutes(age_minutes);
+    let created = now - Duration::minutes(age_minutes);
     let (model_id, recipe_idx, family) = if !models.is_empty() && rng.unit() < 0.7 {
         let (m, f) = rng.pick(models);
         let idx = recipes

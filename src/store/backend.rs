@@ -10,7 +10,7 @@ macro_rules! impl_store {
         use $crate::domain::lifecycle::Lifecycle;
         use $crate::domain::version::{bumped, first_version, parse_version};
         use $crate::domain::{diff, manifest, ModelStatus, RecipeStatus, RunStatus};
-        use $crate::store::sql::{self, Bind, Filter};
+        use $crate::store::sql::{self, Bind, Filter, LockedTable};
         use $crate::store::*;
         use async_trait::async_trait;
         use serde_json::{json, Value};
@@ -64,6 +64,16 @@ macro_rules! impl_store {
                 .bind(Json(&details))
                 .execute(&mut *conn)
                 .await?;
+            Ok(())
+        }
+
+        /// Locks a row for the rest of the write transaction, so a state
+        /// change reads what it checks after any concurrent writer finished
+        /// (PostgreSQL `FOR UPDATE`; SQLite's write transaction is exclusive
+        /// already). Unknown ids are left to the read that follows.
+        async fn lock_row(conn: &mut Conn, table: LockedTable, id: i64) -> StoreResult<()> {
+            let sql = format!("SELECT id FROM {} WHERE id = $1{}", table.name(), <$store>::FOR_UPDATE);
+            sqlx::query(AssertSqlSafe(sql)).bind(id).execute(&mut *conn).await?;
             Ok(())
         }
 
@@ -173,19 +183,11 @@ macro_rules! impl_store {
         }
 
         fn check_name(kind: &str, name: &str) -> StoreResult<String> {
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(StoreError::refused(format!("a {kind} needs a name")));
-            }
-            if name.chars().any(char::is_control) {
-                return Err(StoreError::refused(format!("a {kind} name cannot hold control characters")));
-            }
-            if name.parse::<i64>().is_ok() {
-                return Err(StoreError::refused(format!(
-                    "a {kind} name cannot be a number (numbers refer to ids)"
-                )));
-            }
-            Ok(name.to_string())
+            $crate::domain::names::check_name(kind, name).map_err(StoreError::Refused)
+        }
+
+        fn check_owner(owner: &str) -> StoreResult<String> {
+            $crate::domain::names::check_person("a model's owner", owner).map_err(StoreError::Refused)
         }
 
         fn number_parts(v: &semver::Version) -> (i64, i64, i64) {
@@ -368,7 +370,10 @@ macro_rules! impl_store {
                 let name = check_name("recipe", &new.name)?;
                 let mut tx = self.begin_write().await?;
                 let parent = match new.parent_id {
-                    Some(id) => Some(recipe_in(&mut tx, id).await?),
+                    Some(id) => {
+                        lock_row(&mut tx, LockedTable::Recipe, id).await?;
+                        Some(recipe_in(&mut tx, id).await?)
+                    }
                     None => None,
                 };
                 check_parent_level(new.level, parent.as_ref().map(|p| p.level))
@@ -422,6 +427,7 @@ macro_rules! impl_store {
 
             async fn update_recipe(&self, id: i64, changes: RecipeChanges, actor: &str) -> StoreResult<Recipe> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Recipe, id).await?;
                 let before = recipe_in(&mut tx, id).await?;
                 let name = match &changes.name {
                     Some(n) => check_name("recipe", n)?,
@@ -446,6 +452,7 @@ macro_rules! impl_store {
 
             async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Recipe, id).await?;
                 let recipe = recipe_in(&mut tx, id).await?;
                 let children: Vec<String> = sqlx::query_scalar("SELECT name FROM ml_recipe WHERE parent_id = $1 ORDER BY name")
                     .bind(id).fetch_all(&mut *tx).await?;
@@ -478,6 +485,7 @@ macro_rules! impl_store {
 
             async fn set_recipe_status(&self, id: i64, to: RecipeStatus, actor: &str) -> StoreResult<Recipe> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Recipe, id).await?;
                 let recipe = recipe_in(&mut tx, id).await?;
                 if to == RecipeStatus::Approved {
                     return Err(StoreError::refused("recipes are approved by approving a version"));
@@ -555,6 +563,7 @@ macro_rules! impl_store {
                 actor: &str,
             ) -> StoreResult<RecipeVersion> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Recipe, recipe_id).await?;
                 let recipe = recipe_in(&mut tx, recipe_id).await?;
                 refuse_archived(&recipe, "be approved")?;
                 let version = version_in(&mut tx, &recipe, number).await?;
@@ -654,11 +663,9 @@ macro_rules! impl_store {
 
             async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model> {
                 let name = check_name("model", &new.name)?;
-                let owner = new.owner.trim().to_string();
-                if owner.is_empty() {
-                    return Err(StoreError::refused("a model needs an owner"));
-                }
+                let owner = check_owner(&new.owner)?;
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Recipe, new.recipe_id).await?;
                 let recipe = recipe_in(&mut tx, new.recipe_id).await?;
                 refuse_archived(&recipe, "get new models")?;
                 let number = match (&new.version, &recipe.approved_version) {
@@ -698,15 +705,16 @@ macro_rules! impl_store {
 
             async fn update_model(&self, id: i64, changes: ModelChanges, actor: &str) -> StoreResult<Model> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Model, id).await?;
                 let before = model_in(&mut tx, id).await?;
                 let name = match &changes.name {
                     Some(n) => check_name("model", n)?,
                     None => before.name.clone(),
                 };
-                let owner = changes.owner.clone().map(|o| o.trim().to_string()).unwrap_or(before.owner.clone());
-                if owner.is_empty() {
-                    return Err(StoreError::refused("a model needs an owner"));
-                }
+                let owner = match &changes.owner {
+                    Some(o) => check_owner(o)?,
+                    None => before.owner.clone(),
+                };
                 sqlx::query("UPDATE ml_model SET name = $1, owner = $2, updated_at = $3 WHERE id = $4")
                     .bind(&name).bind(&owner).bind(now()).bind(id)
                     .execute(&mut *tx).await?;
@@ -721,6 +729,7 @@ macro_rules! impl_store {
 
             async fn set_model_status(&self, id: i64, to: ModelStatus, actor: &str) -> StoreResult<Model> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Model, id).await?;
                 let before = model_in(&mut tx, id).await?;
                 before.status.check_transition(to)?;
                 sqlx::query("UPDATE ml_model SET status = $1, updated_at = $2 WHERE id = $3")
@@ -764,7 +773,10 @@ macro_rules! impl_store {
                 let mut tx = self.begin_write().await?;
                 let recipe = recipe_in(&mut tx, new.recipe_id).await?;
                 let model = match new.model_id {
-                    Some(id) => Some(model_in(&mut tx, id).await?),
+                    Some(id) => {
+                        lock_row(&mut tx, LockedTable::Model, id).await?;
+                        Some(model_in(&mut tx, id).await?)
+                    }
                     None => None,
                 };
                 if let Some(m) = &model {
@@ -807,6 +819,7 @@ macro_rules! impl_store {
                     }
                 }
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Run, id).await?;
                 let before = run_in(&mut tx, id).await?;
                 let at = now();
                 let mut details = serde_json::Map::new();
@@ -878,6 +891,8 @@ macro_rules! impl_store {
                     return Err(StoreError::refused("snapshot alerts must be a JSON array"));
                 }
                 let mut tx = self.begin_write().await?;
+                // One snapshot of a model at a time: alerts are evaluated against what the last one left.
+                lock_row(&mut tx, LockedTable::Model, model_id).await?;
                 model_in(&mut tx, model_id).await?;
                 let id: i64 = sqlx::query_scalar(sql::INSERT_SNAPSHOT)
                     .bind(model_id)
@@ -930,6 +945,8 @@ macro_rules! impl_store {
             async fn record_snapshot(&self, model_id: i64, new: NewSnapshot, evaluations: &[crate::monitoring::Evaluation], actor: &str) -> StoreResult<(Snapshot, Vec<Alert>)> {
                 let fired: Vec<Value> = evaluations.iter().filter(|e| e.fired).map(|e| json!({"rule": e.rule.name, "severity": e.rule.severity, "message": e.message})).collect();
                 let mut tx = self.begin_write().await?;
+                // One snapshot of a model at a time: alerts are evaluated against what the last one left.
+                lock_row(&mut tx, LockedTable::Model, model_id).await?;
                 model_in(&mut tx, model_id).await?;
                 let at = now();
                 let id: i64 = sqlx::query_scalar(sql::INSERT_SNAPSHOT)
@@ -959,8 +976,8 @@ macro_rules! impl_store {
                                 "INSERT INTO ml_alert (model_id, rule, source, metric, comparison, threshold, severity, state, value, message, snapshot_id, opened_at, updated_at) \
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $11) RETURNING id",
                             )
-                            .bind(model_id).bind(&e.rule.name).bind(&e.rule.source).bind(&e.rule.metric).bind(&e.rule.comparison)
-                            .bind(e.rule.threshold).bind(&e.rule.severity).bind(e.value.unwrap_or(f64::NAN)).bind(&e.message).bind(id).bind(at)
+                            .bind(model_id).bind(&e.rule.name).bind(e.rule.source.as_str()).bind(&e.rule.metric).bind(e.rule.comparison.as_str())
+                            .bind(e.rule.threshold).bind(e.rule.severity.as_str()).bind(e.value.unwrap_or(f64::NAN)).bind(&e.message).bind(id).bind(at)
                             .fetch_one(&mut *tx).await?;
                             audit(&mut tx, actor, "alert", alert, "open", json!({"rule": e.rule.name, "value": e.value})).await?;
                             touched.push(alert);
@@ -983,32 +1000,25 @@ macro_rules! impl_store {
                 Ok((snapshot, alerts))
             }
 
-            async fn alerts(&self, model_id: i64, state: Option<&str>) -> StoreResult<Vec<Alert>> {
+            async fn alerts(&self, model_id: i64, state: Option<$crate::domain::AlertState>) -> StoreResult<Vec<Alert>> {
                 let sql = format!(
                     "{} WHERE model_id = $1 AND ($2 = '' OR state = $2) ORDER BY CASE state WHEN 'resolved' THEN 1 ELSE 0 END, \
                      CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id DESC",
                     ALERT_SELECT
                 );
-                Ok(sqlx::query_as::<_, Alert>(AssertSqlSafe(sql)).bind(model_id).bind(state.unwrap_or("")).fetch_all(&self.pool).await?)
+                Ok(sqlx::query_as::<_, Alert>(AssertSqlSafe(sql)).bind(model_id).bind(state.map(|s| s.as_str()).unwrap_or("")).fetch_all(&self.pool).await?)
             }
 
-            async fn set_alert_state(&self, id: i64, state: &str, actor: &str) -> StoreResult<Alert> {
+            async fn set_alert_state(&self, id: i64, state: $crate::domain::AlertState, actor: &str) -> StoreResult<Alert> {
                 let mut tx = self.begin_write().await?;
+                lock_row(&mut tx, LockedTable::Alert, id).await?;
                 let before = sqlx::query_as::<_, Alert>(AssertSqlSafe(format!("{} WHERE id = $1", ALERT_SELECT))).bind(id).fetch_optional(&mut *tx).await?
                     .ok_or_else(|| StoreError::not_found("alert", id))?;
-                let allowed: &[&str] = match before.state.as_str() {
-                    "open" => &["acknowledged", "resolved"],
-                    "acknowledged" => &["resolved"],
-                    _ => &[],
-                };
-                if !allowed.contains(&state) {
-                    let next = if allowed.is_empty() { format!("{} is final", before.state) } else { format!("allowed next: {}", allowed.join(", ")) };
-                    return Err(StoreError::refused(format!("alert is {}: cannot move to {state} ({next})", before.state)));
-                }
+                before.state.check_transition(state)?;
                 let at = now();
-                let resolved = (state == "resolved").then_some(at);
-                sqlx::query("UPDATE ml_alert SET state = $1, updated_at = $2, resolved_at = $3 WHERE id = $4").bind(state).bind(at).bind(resolved).bind(id).execute(&mut *tx).await?;
-                audit(&mut tx, actor, "alert", id, state, json!({"from": before.state})).await?;
+                let resolved = (state == $crate::domain::AlertState::Resolved).then_some(at);
+                sqlx::query("UPDATE ml_alert SET state = $1, updated_at = $2, resolved_at = $3 WHERE id = $4").bind(state.as_str()).bind(at).bind(resolved).bind(id).execute(&mut *tx).await?;
+                audit(&mut tx, actor, "alert", id, state.as_str(), json!({"from": before.state})).await?;
                 let after = sqlx::query_as::<_, Alert>(AssertSqlSafe(format!("{} WHERE id = $1", ALERT_SELECT))).bind(id).fetch_one(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(after)
@@ -1027,18 +1037,19 @@ macro_rules! impl_store {
                 Ok(rows)
             }
 
-            async fn add_chat_message(&self, recipe_id: Option<i64>, role: &str, text: &str, proposal: Option<&Value>, actor: &str) -> StoreResult<ChatMessage> {
-                let status = if proposal.is_some() { "proposed" } else { "none" };
+            async fn add_chat_message(&self, recipe_id: Option<i64>, role: $crate::domain::ChatRole, text: &str, proposal: Option<&Value>, actor: &str) -> StoreResult<ChatMessage> {
+                use $crate::domain::ChatStatus;
+                let status = if proposal.is_some() { ChatStatus::Proposed } else { ChatStatus::None };
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO ml_chat_message (recipe_id, role, text, proposal, status, created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(recipe_id)
-                .bind(role)
+                .bind(role.as_str())
                 .bind(text)
                 .bind(proposal.map(Json))
-                .bind(status)
+                .bind(status.as_str())
                 .bind(actor)
                 .bind(now())
                 .fetch_one(&mut *tx)
@@ -1051,9 +1062,14 @@ macro_rules! impl_store {
                 Ok(saved)
             }
 
-            async fn set_chat_status(&self, id: i64, status: &str) -> StoreResult<()> {
+            async fn set_chat_status(&self, id: i64, status: $crate::domain::ChatStatus) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE ml_chat_message SET status = $1 WHERE id = $2").bind(status).bind(id).execute(&mut *tx).await?;
+                let sql = format!("SELECT status FROM ml_chat_message WHERE id = $1{}", <$store>::FOR_UPDATE);
+                let before: String = sqlx::query_scalar(AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *tx).await?
+                    .ok_or_else(|| StoreError::not_found("chat message", id))?;
+                let before: $crate::domain::ChatStatus = before.parse().map_err(|e: $crate::domain::kinds::UnknownKind| StoreError::refused(e.to_string()))?;
+                before.check_transition(status)?;
+                sqlx::query("UPDATE ml_chat_message SET status = $1 WHERE id = $2").bind(status.as_str()).bind(id).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(())
             }

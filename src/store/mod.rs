@@ -16,7 +16,7 @@ pub mod sqlite;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 
-use crate::domain::{ModelStatus, RecipeStatus};
+use crate::domain::{AlertState, ChatRole, ChatStatus, ModelStatus, RecipeStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Arc;
@@ -128,9 +128,9 @@ pub trait Store: Send + Sync {
         actor: &str,
     ) -> StoreResult<(Snapshot, Vec<Alert>)>;
     /// Alerts of a model, most severe and newest first; `state` narrows.
-    async fn alerts(&self, model_id: i64, state: Option<&str>) -> StoreResult<Vec<Alert>>;
+    async fn alerts(&self, model_id: i64, state: Option<AlertState>) -> StoreResult<Vec<Alert>>;
     /// open -> acknowledged -> resolved (open -> resolved too).
-    async fn set_alert_state(&self, id: i64, state: &str, actor: &str) -> StoreResult<Alert>;
+    async fn set_alert_state(&self, id: i64, state: AlertState, actor: &str) -> StoreResult<Alert>;
 
     // Chat
     /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
@@ -142,13 +142,13 @@ pub trait Store: Send + Sync {
     async fn add_chat_message(
         &self,
         recipe_id: Option<i64>,
-        role: &str,
+        role: ChatRole,
         text: &str,
         proposal: Option<&serde_json::Value>,
         actor: &str,
     ) -> StoreResult<ChatMessage>;
-    /// Marks a proposal applied or rejected.
-    async fn set_chat_status(&self, id: i64, status: &str) -> StoreResult<()>;
+    /// Marks a proposal applied or rejected (only a pending one).
+    async fn set_chat_status(&self, id: i64, status: ChatStatus) -> StoreResult<()>;
 
     // Audit
     /// Oldest first.

@@ -9,6 +9,11 @@ use std::time::Duration;
 /// How long to wait for the server, for the first connection and for the pool.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a write waits for another session's row lock.
+const LOCK_TIMEOUT: &str = "10s";
+/// How long any one statement may run.
+const STATEMENT_TIMEOUT: &str = "120s";
+
 pub struct PgStore {
     pool: PgPool,
 }
@@ -18,14 +23,23 @@ impl PgStore {
     /// PostgreSQL allows 65535 bound values per statement.
     /// Bulk inserts bind `?` by position (true) or `$N` (false).
     const POSITIONAL: bool = false;
+    /// Appended to the select that locks a row before a state change.
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
     const MAX_BINDS: usize = 60_000;
 
     /// Connects to and migrates the database at `url`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url).map_err(|e| super::StoreError::Url {
-            url: super::redact(url),
-            reason: e.to_string(),
-        })?;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| super::StoreError::Url {
+                url: super::redact(url),
+                reason: e.to_string(),
+            })?
+            // A writer blocked by another session's row lock hears "try again"
+            // as on SQLite (busy_timeout), instead of waiting forever.
+            .options([
+                ("lock_timeout", LOCK_TIMEOUT),
+                ("statement_timeout", STATEMENT_TIMEOUT),
+            ]);
         let cannot_connect = |reason: String| super::StoreError::Url {
             url: super::redact(url),
             reason: format!("cannot connect: {reason}"),

@@ -1,7 +1,10 @@
 //! What the store reads and writes: rows as users see them, and the inputs of changes.
 
 use crate::domain::kinds::Bump;
-use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use crate::domain::{
+    AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
+    RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -382,12 +385,13 @@ impl MonitorRow {
 pub struct ChatMessage {
     pub id: i64,
     pub recipe_id: Option<i64>,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: ChatRole,
     pub text: String,
     #[sqlx(json(nullable))]
     pub proposal: Option<Value>,
-    /// none, proposed, applied or rejected.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ChatStatus,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -398,13 +402,16 @@ pub struct Alert {
     pub id: i64,
     pub model_id: i64,
     pub rule: String,
-    pub source: String,
+    #[sqlx(try_from = "String")]
+    pub source: AlertSource,
     pub metric: String,
-    pub comparison: String,
+    #[sqlx(try_from = "String")]
+    pub comparison: Comparison,
     pub threshold: f64,
-    pub severity: String,
-    /// open, acknowledged or resolved.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
+    #[sqlx(try_from = "String")]
+    pub state: AlertState,
     pub value: f64,
     pub message: String,
     pub snapshot_id: Option<i64>,

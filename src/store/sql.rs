@@ -187,3 +187,23 @@ mod tests {
         assert_eq!(f.binds[1], Bind::Text("%50\\%\\_off%".into()));
     }
 }
+
+/// The tables whose rows a state change locks before it checks them.
+#[derive(Debug, Clone, Copy)]
+pub enum LockedTable {
+    Recipe,
+    Model,
+    Run,
+    Alert,
+}
+
+impl LockedTable {
+    pub fn name(self) -> &'static str {
+        match self {
+            LockedTable::Recipe => "ml_recipe",
+            LockedTable::Model => "ml_model",
+            LockedTable::Run => "ml_run",
+            LockedTable::Alert => "ml_alert",
+        }
+    }
+}

@@ -15,6 +15,8 @@ impl SqliteStore {
     /// SQLite allows 32766 bound values per statement.
     /// Bulk inserts bind `?` by position (true) or `$N` (false).
     const POSITIONAL: bool = true;
+    /// Appended to the select that locks a row before a state change.
+    const FOR_UPDATE: &'static str = "";
     const MAX_BINDS: usize = 32_000;
 
     /// Opens (creating if missing) and migrates the database at `url`.

@@ -72,7 +72,7 @@ impl ChatScreen {
             Some(self.selected)
         };
         let pick = |(i, m): &(usize, &ChatMessage)| {
-            m.status == "proposed" && index.is_none_or(|s| s == *i)
+            m.status == crate::domain::ChatStatus::Proposed && index.is_none_or(|s| s == *i)
         };
         let found = self.messages.iter().enumerate().rev().find(|x| pick(x));
         found.or_else(|| {
@@ -80,7 +80,7 @@ impl ChatScreen {
                 .iter()
                 .enumerate()
                 .rev()
-                .find(|(_, m)| m.status == "proposed")
+                .find(|(_, m)| m.status == crate::domain::ChatStatus::Proposed)
         })
     }
 
@@ -95,7 +95,7 @@ impl ChatScreen {
         self.messages[..index]
             .iter()
             .rev()
-            .find(|m| m.role == "user")
+            .find(|m| m.role == crate::domain::ChatRole::User)
             .map(|m| m.text.clone())
             .unwrap_or_default()
     }

@@ -7,6 +7,7 @@ use super::forms::{AppForm, FormRequest};
 use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
 use super::submit::{Done, Submission};
 use crate::domain::manifest::ManifestProblem;
+use crate::domain::{ChatRole, ChatStatus};
 use crate::store::ops::RebasePreview;
 use crate::store::{Governance, RecipeVersion};
 use crate::store::{Model, Page};
@@ -169,6 +170,8 @@ pub struct Io {
     pub user: String,
     pub governance: Governance,
     pub drafts_dir: PathBuf,
+    /// Where "now" comes from for windows and draft times.
+    pub clock: crate::domain::Clock,
 }
 
 /// How long the editor waits after a keystroke before validating.
@@ -291,7 +294,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                     recipe_id,
                     base_version,
                     text,
-                    saved_at: chrono::Utc::now(),
+                    saved_at: io.clock.now(),
                 },
             );
             Ok(Loaded::Validated {
@@ -306,7 +309,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         }
         Effect::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
         Effect::LoadSeries { model_id, days } => {
-            let since = days.map(|d| chrono::Utc::now() - chrono::Duration::days(d));
+            let since = days.map(|d| io.clock.now() - chrono::Duration::days(d));
             // About two points per column of a wide terminal.
             store
                 .snapshot_series(model_id, since, 300)
@@ -328,7 +331,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 let data = crate::chat::load(store, recipe_id).await?;
                 let applied =
                     crate::chat::apply(store, &data, &proposal, &request, &io.user).await?;
-                store.set_chat_status(message_id, "applied").await?;
+                store
+                    .set_chat_status(message_id, ChatStatus::Applied)
+                    .await?;
                 Ok::<_, crate::store::StoreError>(applied)
             };
             return match applied.await {
@@ -340,7 +345,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             };
         }
         Effect::ChatReject(id) => store
-            .set_chat_status(id, "rejected")
+            .set_chat_status(id, ChatStatus::Rejected)
             .await
             .map(|_| Loaded::Nothing),
         Effect::PlanRebase(id) => match store.recipe(id).await {
@@ -531,7 +536,7 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
     let data = crate::chat::load(store, recipe_id).await?;
     let reply = data.reply(text);
     store
-        .add_chat_message(recipe_id, "user", text, None, &io.user)
+        .add_chat_message(recipe_id, ChatRole::User, text, None, &io.user)
         .await?;
     let proposal = reply
         .proposal
@@ -550,7 +555,13 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
         );
     }
     store
-        .add_chat_message(recipe_id, "assistant", &answer, proposal.as_ref(), &io.user)
+        .add_chat_message(
+            recipe_id,
+            ChatRole::Assistant,
+            &answer,
+            proposal.as_ref(),
+            &io.user,
+        )
         .await?;
     let history = store.chat_history(recipe_id, 200).await?;
     Ok(Loaded::Chat {
@@ -591,7 +602,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
         }
     };
     store
-        .add_chat_message(recipe_id, "user", text, None, &io.user)
+        .add_chat_message(recipe_id, ChatRole::User, text, None, &io.user)
         .await?;
     match outcome {
         Ok(answer) => {
@@ -600,7 +611,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
             store
                 .add_chat_message(
                     recipe_id,
-                    "assistant",
+                    ChatRole::Assistant,
                     &answer.explanation,
                     proposal.as_ref(),
                     &io.user,
@@ -611,7 +622,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
             store
                 .add_chat_message(
                     recipe_id,
-                    "assistant",
+                    ChatRole::Assistant,
                     &format!("(language model) {e}; nothing is proposed"),
                     None,
                     &io.user,

@@ -45,6 +45,7 @@ pub async fn run(
         llm: config.assistant.llm.clone(),
         governance: config.governance(),
         drafts_dir: crate::config::state_dir().join("drafts"),
+        clock: crate::domain::Clock::System,
     };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
     let result = event_loop(&mut terminal, &mut app, io, config.mouse).await;

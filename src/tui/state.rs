@@ -443,6 +443,8 @@ pub struct App {
     pub backend: &'static str,
     /// Whether `[assistant.llm]` is configured (the chat can use it).
     pub llm_configured: bool,
+    /// Where "now" comes from for durations and windows.
+    pub clock: crate::domain::Clock,
 }
 
 impl App {
@@ -468,6 +470,7 @@ impl App {
             user,
             backend,
             llm_configured: false,
+            clock: crate::domain::Clock::System,
         }
     }
 

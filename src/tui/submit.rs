@@ -90,7 +90,7 @@ pub enum Submission {
     AlertState {
         id: i64,
         model_id: i64,
-        state: String,
+        state: crate::domain::AlertState,
     },
 }
 
@@ -364,7 +364,7 @@ pub async fn perform(
             model_id,
             state,
         } => {
-            let a = store.set_alert_state(id, &state, actor).await?;
+            let a = store.set_alert_state(id, state, actor).await?;
             done(
                 format!("alert '{}' {}", a.rule, a.state),
                 Target::Stay,

@@ -556,14 +556,14 @@ fn model_command(app: &mut App, command: Command) -> Vec<Effect> {
                 return vec![];
             };
             let state = if command == Command::Acknowledge {
-                "acknowledged"
+                crate::domain::AlertState::Acknowledged
             } else {
-                "resolved"
+                crate::domain::AlertState::Resolved
             };
             return vec![Effect::Submit(Submission::AlertState {
                 id: alert.id,
                 model_id: s.id,
-                state: state.into(),
+                state,
             })];
         }
         Command::EditDetails => return vec![Effect::OpenForm(FormRequest::EditModel(s.id))],
@@ -800,7 +800,7 @@ fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }],
         ChatRequest::Reject(id) => {
             if let Some(m) = c.messages.iter_mut().find(|m| m.id == id) {
-                m.status = "rejected".into();
+                m.status = crate::domain::ChatStatus::Rejected;
             }
             app.status = Some("proposal rejected; nothing changed".into());
             vec![Effect::ChatReject(id)]
@@ -1599,7 +1599,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             for screen in app.screens.iter_mut() {
                 if let Screen::Chat(c) = screen {
                     if let Some(m) = c.messages.iter_mut().find(|m| m.id == message_id) {
-                        m.status = "applied".into();
+                        m.status = crate::domain::ChatStatus::Applied;
                     }
                     // The recipe changed (or a new one exists): reload what the chat knows.
                     let id = c.recipe_id.or(Some(applied.recipe_id));

@@ -96,7 +96,7 @@ fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         if !s.typing && i == s.selected {
             selected_line = lines.len();
         }
-        let (who, style) = if m.role == "user" {
+        let (who, style) = if m.role == crate::domain::ChatRole::User {
             ("you", theme.key)
         } else {
             ("assistant", theme.accent)
@@ -114,9 +114,10 @@ fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect)
             lines.push(Line::raw(format!("  {}", sanitize(l))));
         }
         if m.proposal.is_some() {
-            let (word, st) = match m.status.as_str() {
-                "applied" => ("applied", theme.good),
-                "rejected" => ("rejected", theme.bad),
+            use crate::domain::ChatStatus;
+            let (word, st) = match m.status {
+                ChatStatus::Applied => ("applied", theme.good),
+                ChatStatus::Rejected => ("rejected", theme.bad),
                 _ => ("proposed: a apply · r reject · e edit · d diff", theme.warn),
             };
             lines.push(Line::styled(format!("  [{word}]"), st));

@@ -500,12 +500,14 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 .map(|(i, a)| {
                     let row = Row::new(vec![
                         Cell::from(Span::styled(
-                            a.severity.clone(),
-                            theme.status(&a.severity).add_modifier(Modifier::BOLD),
+                            a.severity.as_str(),
+                            theme
+                                .status(a.severity.as_str())
+                                .add_modifier(Modifier::BOLD),
                         )),
                         Cell::from(Span::styled(
-                            a.state.clone(),
-                            if a.state == "open" {
+                            a.state.as_str(),
+                            if a.state == crate::domain::AlertState::Open {
                                 theme.warn
                             } else {
                                 theme.dim

@@ -33,9 +33,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             MODEL_COLUMNS,
             model_cells,
         ),
-        Tab::Runs => render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| {
-            run_cells(r, t)
-        }),
+        Tab::Runs => {
+            let now = app.clock.now();
+            render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| {
+                run_cells(r, t, now)
+            })
+        }
         Tab::Monitoring => render_list(
             &app.lists.monitoring,
             app,
@@ -223,7 +226,7 @@ fn model_cells(m: &Model, theme: &Theme) -> Vec<Cell<'static>> {
     ]
 }
 
-fn run_cells(r: &Run, theme: &Theme) -> Vec<Cell<'static>> {
+fn run_cells(r: &Run, theme: &Theme, now: chrono::DateTime<Utc>) -> Vec<Cell<'static>> {
     let what = match &r.model_name {
         Some(m) => format!("{} / {m}", r.recipe_name),
         None => r.recipe_name.clone(),
@@ -238,7 +241,7 @@ fn run_cells(r: &Run, theme: &Theme) -> Vec<Cell<'static>> {
                 .map(|t| t.format("%m-%d %H:%M").to_string())
                 .unwrap_or("-".into()),
         ),
-        text(&crate::text::duration(r.duration_seconds(Utc::now()))),
+        text(&crate::text::duration(r.duration_seconds(now))),
         text(
             &r.headline_metric()
                 .map(|(k, v)| format!("{k} {}", short_number(v)))

@@ -54,11 +54,11 @@ pub fn render(app: &mut App, frame: &mut Frame) {
 
 fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let page = app.page_rows();
+    let now = app.clock.now();
     match app.screens.last_mut() {
         Some(Screen::Recipe(s)) => detail::render_recipe(s, &theme, frame, area),
         Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
-        Some(Screen::Run(s)) => run::render(s, &theme, frame, area, page),
+        Some(Screen::Run(s)) => run::render(s, &theme, frame, area, now),
         Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
         Some(Screen::Editor(s)) => editor::render(s, &theme, frame, area),
         Some(Screen::Chat(s)) => chat::render(s, &theme, frame, area),

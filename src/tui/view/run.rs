@@ -9,7 +9,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page: usize) {
+pub fn render(
+    s: &RunScreen,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    now: chrono::DateTime<chrono::Utc>,
+) {
     let Some(run) = &s.run else {
         frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
         return;
@@ -20,7 +26,7 @@ pub fn render(s: &RunScreen, theme: &Theme, frame: &mut Frame, area: Rect, _page
         Constraint::Min(3),
     ])
     .areas(area);
-    let duration = crate::text::duration(run.duration_seconds(chrono::Utc::now()));
+    let duration = crate::text::duration(run.duration_seconds(now));
     let lines = vec![
         Line::from(vec![
             Span::styled(format!("run {} ", run.id), theme.title),
