@@ -166,7 +166,7 @@ async fn main() {
         .await,
     ));
     update::update(&mut app, key(KeyCode::Char('3')));
-    let e = update::run_command(&mut app, nexml::tui::keymap::Command::TabRuns);
+    let e = update::run_command(&mut app, nexml::keymap::Command::TabRuns);
     settle(&io, &mut app, e).await;
     println!("runs listed: {}", app.lists.runs.total);
     results.push((

@@ -184,8 +184,8 @@ pub fn llm_request(
     data: &ChatData,
     history: &[crate::store::ChatMessage],
     message: &str,
-) -> crate::assistant::llm::LlmRequest {
-    use crate::assistant::llm::{LlmRequest, Role};
+) -> crate::llm::LlmRequest {
+    use crate::llm::{LlmRequest, Role};
     LlmRequest {
         manifest: data.manifest.clone(),
         schema: crate::domain::manifest::SCHEMA_TEXT.to_string(),
@@ -210,7 +210,7 @@ pub fn llm_request(
 }
 
 /// A validated language-model answer as a proposal the app and CLI show.
-pub fn llm_proposal(answer: &crate::assistant::llm::LlmAnswer) -> Option<Proposal> {
+pub fn llm_proposal(answer: &crate::llm::LlmAnswer) -> Option<Proposal> {
     answer.patch.as_ref().map(|patch| Proposal::Edit {
         patch: patch.clone(),
         summary: answer.summary(),

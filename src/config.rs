@@ -54,7 +54,7 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AssistantConfig {
-    pub llm: Option<crate::assistant::llm::LlmConfig>,
+    pub llm: Option<crate::llm::LlmConfig>,
 }
 
 impl Default for Config {
@@ -111,7 +111,7 @@ impl Config {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             format!("{line}:{col}: {}", e.message().trim())
         })?;
-        if let Err(e) = crate::tui::keymap::Keymap::load(&config.keys) {
+        if let Err(e) = crate::keymap::Keymap::load(&config.keys) {
             let line = key_line(text, &e).unwrap_or(1);
             return Err(format!("{line}: {e}"));
         }

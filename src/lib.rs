@@ -1,17 +1,18 @@
 //! nexml: a terminal workspace for ML model development.
 //!
-//! Layers (who may call whom): `cli` and `tui` are two faces over `domain`
-//! (pure rules) and `store` (persistence); `seed` fills a store; `drift`
-//! holds the statistics.
+//! Three crates, each depending only on the ones before it (cargo refuses
+//! cycles): `nexml-core` (rules without I/O), `nexml-store` (persistence) and
+//! this one, the app: `cli` and `tui` are two faces over the operations here,
+//! `seed` fills a store. `docs/architecture.md` draws the layers.
 
-pub mod assistant;
+pub use nexml_core::{assistant, domain, drift, monitoring, text};
+pub use nexml_store as store;
+
 pub mod chat;
 pub mod cli;
 pub mod config;
-pub mod domain;
-pub mod drift;
-pub mod monitoring;
+pub mod keymap;
+pub mod llm;
+pub mod ops;
 pub mod seed;
-pub mod store;
-pub mod text;
 pub mod tui;

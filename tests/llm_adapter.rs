@@ -3,7 +3,7 @@
 //! hand-written HTTP/1.1). No test asserts on time: the bounds below only
 //! turn a hang into a failure.
 
-use nexml::assistant::llm::*;
+use nexml::llm::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -9,8 +9,8 @@ mod common;
 
 use common::TestDb;
 use nexml::domain::{AlertState, ModelStatus, RunStatus, RunType};
+use nexml::ops::clone_recipe;
 use nexml::seed::seed_baselines;
-use nexml::store::ops::clone_recipe;
 use nexml::store::{Model, NewModel, NewRun, NewVersion, RunChanges, Store};
 use serde_json::Value;
 use std::path::Path;

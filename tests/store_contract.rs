@@ -9,8 +9,8 @@ use nexml::domain::{
     AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
     RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
 };
+use nexml::ops::clone_recipe;
 use nexml::seed::{baseline_manifest_text, seed_baselines};
-use nexml::store::ops::clone_recipe;
 use nexml::store::*;
 use serde_json::{Value, json};
 

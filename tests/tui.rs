@@ -409,7 +409,7 @@ async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
         .find_recipe("Pricing Optimization Baseline v1")
         .await
         .unwrap();
-    nexml::store::ops::clone_recipe(
+    nexml::ops::clone_recipe(
         db.store.as_ref(),
         &base,
         "evil\x1b[2J\x07 需求预测",
@@ -419,7 +419,7 @@ async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
     )
     .await
     .unwrap_err(); // control characters are refused at the door...
-    nexml::store::ops::clone_recipe(
+    nexml::ops::clone_recipe(
         db.store.as_ref(),
         &base,
         "需求预测 pricing",
@@ -454,7 +454,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
     app.height = 24;
     let _ = update::start(&mut app);
     app.tab = Tab::Runs;
-    let effects = update::run_command(&mut app, nexml::tui::keymap::Command::TabRuns);
+    let effects = update::run_command(&mut app, nexml::keymap::Command::TabRuns);
     let Some(Effect::LoadList(req)) = effects.first() else {
         panic!("{effects:?}")
     };
@@ -471,7 +471,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
         }),
     );
     // Jumping to the end asks for the last rows, read from the far end.
-    let effects = update::run_command(&mut app, nexml::tui::keymap::Command::Bottom);
+    let effects = update::run_command(&mut app, nexml::keymap::Command::Bottom);
     let Some(Effect::LoadList(end)) = effects.first() else {
         panic!("{effects:?}")
     };

@@ -134,7 +134,7 @@ async fn chat_llm(
     data: &crate::chat::ChatData,
     a: &args::ChatArgs,
 ) -> Result<()> {
-    use crate::assistant::llm::{self, LlmEvent};
+    use crate::llm::{self, LlmEvent};
     let Some(config) = ctx.config.assistant.llm.clone() else {
         return Err(eyre!(
             "no language model configured: add [assistant.llm] (base_url, model, api_key_env) to the config file"

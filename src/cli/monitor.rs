@@ -30,7 +30,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     s.id.to_string(),
                     time(&s.captured_at),
                     compact(&s.performance_metrics_json),
-                    worst_drift(s),
+                    s.worst_drift_label(),
                     s.data_freshness_json
                         .get("staleness_hours")
                         .map(|v| v.to_string())
@@ -108,7 +108,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     .get("drift_share")
                     .map(|v| v.to_string())
                     .unwrap_or("-".into()),
-                worst_drift(&saved)
+                saved.worst_drift_label()
             );
             outln!("freshness: {}", compact(&saved.data_freshness_json));
             for e in &evaluations {
@@ -199,13 +199,6 @@ fn compact(v: &Value) -> String {
             .join(" "),
         _ => "-".into(),
     }
-}
-
-/// The highest drift score among a snapshot's columns, as "column score".
-pub fn worst_drift(s: &crate::store::Snapshot) -> String {
-    s.worst_drift()
-        .map(|(k, v)| format!("{k} {v:.3}"))
-        .unwrap_or("-".into())
 }
 
 async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {

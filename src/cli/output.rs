@@ -4,6 +4,7 @@
 //! characters serde would leave raw (C1 controls, DEL, bidi controls).
 
 use crate::text::{is_terminal_unsafe, pad, sanitize, sanitize_log, width};
+pub use crate::text::{opt, thousands};
 use serde::Serialize;
 
 /// A table with a header row; cells are sanitized and aligned by display width.
@@ -168,31 +169,12 @@ pub fn write_err(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", sanitize_log(line));
 }
 
-pub fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map(|x| x.to_string())
-        .unwrap_or_else(|| "-".into())
-}
-
 pub fn time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub fn opt_time(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.as_ref().map(time).unwrap_or_else(|| "-".into())
-}
-
-/// "37 of 1,000" style count with thousands separators.
-pub fn thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]

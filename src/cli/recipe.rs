@@ -5,7 +5,7 @@ use super::output::{Table, fields, opt, print_json, thousands, time};
 use super::{Context, read_input, read_json};
 use crate::domain::RecipeStatus;
 use crate::domain::manifest;
-use crate::store::ops::clone_recipe;
+use crate::ops::clone_recipe;
 use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
     RecipeVersion,
@@ -282,9 +282,9 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         }
         RecipeCommand::Rebase { reference, to, yes } => {
             let recipe = store.find_recipe(&reference).await?;
-            let preview = crate::store::ops::plan_rebase(store, &recipe, to.as_deref()).await?;
+            let preview = crate::ops::plan_rebase(store, &recipe, to.as_deref()).await?;
             let outcome = if yes {
-                Some(crate::store::ops::apply_rebase(store, &recipe, &preview, &ctx.user).await?)
+                Some(crate::ops::apply_rebase(store, &recipe, &preview, &ctx.user).await?)
             } else {
                 None
             };
@@ -542,7 +542,7 @@ fn show_recipe(
 
 /// "parent 1.2.0 available" under a child's details.
 async fn print_parent_update(ctx: &Context, recipe: &Recipe) -> Result<()> {
-    if let Some(u) = crate::store::ops::parent_update(ctx.store.as_ref(), recipe).await? {
+    if let Some(u) = crate::ops::parent_update(ctx.store.as_ref(), recipe).await? {
         outln!(
             "\nparent {} {} available (pinned to {}): nexml recipe rebase \"{}\"",
             u.parent,

@@ -5,7 +5,7 @@
 use super::random::Rng;
 use super::{SEED_ACTOR, SeedReport};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::store::ops::clone_recipe;
+use crate::ops::clone_recipe;
 use crate::store::{Governance, ModelQuery, NewModel, NewSnapshot, Store, StoreError, StoreResult};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@ use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::store::ops::clone_recipe;
+use crate::ops::clone_recipe;
 use crate::store::{
     BulkRun, BulkSnapshot, Governance, NewModel, Recipe, RecipeQuery, Store, StoreResult,
 };

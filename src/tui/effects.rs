@@ -8,7 +8,7 @@ use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
 use super::submit::{Done, Submission};
 use crate::domain::manifest::ManifestProblem;
 use crate::domain::{ChatRole, ChatStatus};
-use crate::store::ops::RebasePreview;
+use crate::ops::RebasePreview;
 use crate::store::{Governance, RecipeVersion};
 use crate::store::{Model, Page};
 use crate::store::{
@@ -166,7 +166,7 @@ pub enum Msg {
 pub struct Io {
     pub store: Arc<dyn Store>,
     /// The optional language model of `[assistant.llm]`.
-    pub llm: Option<crate::assistant::llm::LlmConfig>,
+    pub llm: Option<crate::llm::LlmConfig>,
     pub user: String,
     pub governance: Governance,
     pub drafts_dir: PathBuf,
@@ -349,7 +349,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             .await
             .map(|_| Loaded::Nothing),
         Effect::PlanRebase(id) => match store.recipe(id).await {
-            Ok(r) => crate::store::ops::plan_rebase(store, &r, None)
+            Ok(r) => crate::ops::plan_rebase(store, &r, None)
                 .await
                 .map(|p| Loaded::Rebase(Box::new(p))),
             Err(e) => Err(e),
@@ -461,7 +461,7 @@ async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
         children: store.children(id).await?,
         versions: store.versions(id).await?,
         example: store.example(id).await?,
-        parent_update: crate::store::ops::parent_update(store, &recipe).await?,
+        parent_update: crate::ops::parent_update(store, &recipe).await?,
         ancestors,
         recipe,
     })
@@ -574,7 +574,7 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
 /// Streams the language model's answer into the chat, then keeps both
 /// messages; an unusable answer is kept as such, never as a proposal.
 async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
-    use crate::assistant::llm::{self, LlmEvent};
+    use crate::llm::{self, LlmEvent};
     let io = &runner.io;
     let store = io.store.as_ref();
     let Some(config) = io.llm.clone() else {

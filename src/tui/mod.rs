@@ -6,9 +6,9 @@ pub mod editor;
 pub mod effects;
 pub mod form;
 pub mod forms;
-pub mod keymap;
 pub mod state;
 pub mod submit;
+pub mod tab;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 /// Builds the app's state from the configuration.
 pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App> {
-    let keymap = keymap::Keymap::load(&config.keys).map_err(|e| eyre!("config: {e}"))?;
+    let keymap = crate::keymap::Keymap::load(&config.keys).map_err(|e| eyre!("config: {e}"))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(config.theme, no_color);
     let mut app = App::new(keymap, theme, user.to_string(), backend);

@@ -1,52 +1,15 @@
 //! The app's state: a plain struct, changed only by `update`, drawn by `view`.
 
-use super::keymap::{Context, Keymap};
+pub use super::tab::Tab;
 use super::theme::Theme;
-use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus};
+use crate::domain::{ModelFamily, RecipeLevel};
+use crate::keymap::{Context, Keymap};
 use crate::store::{
     AuditEntry, Model, MonitorRow, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample,
 };
 
 /// Rows loaded around the selection; long lists are windows onto the database.
 pub const WINDOW: usize = 200;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Recipes,
-    Models,
-    Runs,
-    Monitoring,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Recipes, Tab::Models, Tab::Runs, Tab::Monitoring];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Recipes => "Recipes",
-            Tab::Models => "Models",
-            Tab::Runs => "Runs",
-            Tab::Monitoring => "Monitoring",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-
-    /// The statuses the filter picker offers on this tab.
-    pub fn statuses(self) -> Vec<&'static str> {
-        match self {
-            Tab::Recipes => RecipeStatus::ALL.iter().map(|s| s.as_str()).collect(),
-            Tab::Models | Tab::Monitoring => ModelStatus::ALL.iter().map(|s| s.as_str()).collect(),
-            Tab::Runs => RunStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        }
-    }
-
-    pub fn has_level(self) -> bool {
-        self == Tab::Recipes
-    }
-}
 
 /// What narrows a tab's list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -213,7 +176,7 @@ pub struct RecipeDetail {
     pub versions: Vec<RecipeVersion>,
     pub example: Option<SyntheticExample>,
     /// "parent 1.2.0 available".
-    pub parent_update: Option<crate::store::ops::ParentUpdate>,
+    pub parent_update: Option<crate::ops::ParentUpdate>,
     /// For each level of the chain below the baseline (root first): its name
     /// and the JSON pointers its overlay sets.
     pub level_keys: Vec<(String, Vec<String>)>,
@@ -273,7 +236,7 @@ pub enum DiffPurpose {
     /// Two versions of a recipe, for reading.
     Versions,
     /// A rebase preview: `enter` commits it.
-    Rebase(Box<crate::store::ops::RebasePreview>),
+    Rebase(Box<crate::ops::RebasePreview>),
 }
 
 pub struct DiffScreen {

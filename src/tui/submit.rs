@@ -1,10 +1,10 @@
 //! Changes the app asks the store to make, as data, and doing them. The same
 //! store calls as the CLI, so the same checks and the same messages.
 
-use super::state::Tab;
+use super::tab::Tab;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
-use crate::store::ops::{RebasePreview, apply_rebase, clone_recipe};
+use crate::ops::{RebasePreview, apply_rebase, clone_recipe};
 use crate::store::{
     CommitOutcome, Governance, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot,
     NewVersion, RecipeChanges, RunChanges, Store, StoreResult,

@@ -6,10 +6,10 @@ use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, ListRequest, Loaded, Msg, Rows};
 use super::form::Outcome as FormOutcome;
 use super::forms::{self, FormRequest, Next};
-use super::keymap::{Command, Context, Key};
 use super::state::*;
 use super::submit::{Done, Submission, Target};
 use crate::domain::{ModelFamily, RecipeLevel};
+use crate::keymap::{Command, Context, Key};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 /// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.

@@ -1,8 +1,8 @@
 //! The recipe and model detail screens.
 
 use super::status_span;
-use crate::cli::output::opt;
 use crate::store::Snapshot;
+use crate::text::opt;
 use crate::text::sanitize;
 use crate::tui::state::{ModelScreen, ModelSection, RecipeScreen, RecipeSection};
 use crate::tui::theme::Theme;

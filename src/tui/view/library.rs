@@ -1,8 +1,8 @@
 //! The four-tab library: a table per tab over a window of rows.
 
 use super::status_span;
-use crate::cli::output::thousands;
 use crate::store::{Model, MonitorRow, Recipe, Run};
+use crate::text::thousands;
 use crate::text::{sanitize, truncate};
 use crate::tui::state::{App, ListView, Tab};
 use crate::tui::theme::Theme;
@@ -281,7 +281,7 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
         text(&m.model.name),
         text(&s.captured_at.format("%m-%d %H:%M").to_string()),
         text(&metric),
-        text(&crate::cli::monitor::worst_drift(s)),
+        text(&s.worst_drift_label()),
         Cell::from(fresh),
         Cell::from(Span::styled(alerts.to_string(), alert_style)),
     ]

@@ -9,8 +9,8 @@ mod library;
 mod overlays;
 mod run;
 
-use super::keymap::Command;
 use super::state::{App, Screen};
+use crate::keymap::Command;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,7 +1,7 @@
 //! Help, the command palette and the filter picker, drawn over the screen.
 
 use super::centered;
-use crate::tui::keymap::Key;
+use crate::keymap::Key;
 use crate::tui::state::{App, Overlay, Tab};
 use crate::tui::update::{filter_rows, palette_items};
 use ratatui::Frame;

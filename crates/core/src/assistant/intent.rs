@@ -1,0 +1,744 @@
+//! Deciding what a request is: a question, a new recipe, an edit of the
+//! current one, something to refuse, or not understood. Also detects the
+//! model family a request talks about.
+
+use super::draft::Decline;
+use super::lexicon::{
+    ADD_VERBS, CREATE_VERBS, MODEL_NOUNS, QUESTION_WORDS, REMOVE_VERBS, start, verb_at,
+};
+use super::text::{FILLER, Tokens, resolve_name, snake};
+use super::{Context, Intent, recipe, schedule, suggest};
+use crate::domain::ModelFamily;
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Help,
+    Ask(Intent),
+    Create,
+    Edit(Intent),
+    Decline(Decline),
+    Unknown,
+}
+
+pub fn classify(t: &Tokens, ctx: &Context) -> Route {
+    if is_help(t) {
+        return Route::Help;
+    }
+    if t.word_count() == 0 {
+        return Route::Unknown;
+    }
+    let s = start(t);
+    if s >= t.len() {
+        return Route::Unknown;
+    }
+    if let Some(d) = destructive(t, s, ctx) {
+        return Route::Decline(d);
+    }
+    // "don't make it realtime": a change is only made when asked for
+    // positively (drift and alerts understand "do not monitor"/"stop").
+    let negated =
+        t.word(s) == "dont" || t.word(s) == "never" || t.find_phrase("do not", s) == Some(s);
+    if negated && !t.has_any(&["drift", "alert", "alerting", "notify"]) {
+        return Route::Decline(
+            Decline::new("I only make changes that are asked for directly, so nothing changes. Say what the recipe should do instead.")
+                .suggest(suggest::starters(ctx)),
+        );
+    }
+    // A creation cue wins even in question form ("how do I build a pricing model?").
+    if create_cue(t, s) {
+        return Route::Create;
+    }
+    if is_question(t, s) {
+        return match ask_topic(t, ctx) {
+            Some(i) => Route::Ask(i),
+            None => Route::Unknown,
+        };
+    }
+    if let Some(i) = edit_kind(t, s, ctx) {
+        return Route::Edit(i);
+    }
+    if family_only(t) {
+        return Route::Create;
+    }
+    if let Some(r) = remove_by_name(t, s, ctx) {
+        return r;
+    }
+    Route::Unknown
+}
+
+fn is_help(t: &Tokens) -> bool {
+    const HELP: &[&str] = &[
+        "help",
+        "help me",
+        "what can you do",
+        "what can i do",
+        "what can i ask",
+        "what can i say",
+        "what do you do",
+        "how does this work",
+        "how do i use this",
+        "how do you work",
+        "commands",
+        "usage",
+        "examples",
+    ];
+    let words: Vec<&str> = t
+        .toks
+        .iter()
+        .filter(|x| !x.punct)
+        .map(|x| x.text.as_str())
+        .collect();
+    let joined = words.join(" ");
+    let trimmed = joined
+        .trim_start_matches("please ")
+        .trim_end_matches(" please");
+    HELP.contains(&trimmed) || (t.word_count() == 0 && t.asks)
+}
+
+/// "delete everything", "wipe the manifest", "remove all": never proposed.
+fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
+    const WIPE: &[&str] = &[
+        "delete", "remove", "drop", "clear", "wipe", "erase", "reset", "purge", "nuke", "destroy",
+        "empty", "trash", "scrap",
+    ];
+    let verb = (s..t.len()).find(|&i| verb_at(t, i, WIPE).is_some())?;
+    let rest: Vec<&str> = (verb + 1..t.len())
+        .filter(|&i| !t.toks[i].punct && !t.toks[i].quoted)
+        .map(|i| t.word(i))
+        .filter(|w| {
+            !matches!(
+                *w,
+                "the"
+                    | "this"
+                    | "that"
+                    | "my"
+                    | "our"
+                    | "current"
+                    | "whole"
+                    | "entire"
+                    | "please"
+                    | "of"
+                    | "it"
+            )
+        })
+        .collect();
+    let wipes_all = (verb + 1..t.len()).any(|i| {
+        !t.toks[i].quoted
+            && matches!(
+                t.word(i),
+                "everything" | "all" | "entire" | "whole" | "anything"
+            )
+    });
+    // "delete 'x'" names something: it is looked up, not refused wholesale.
+    let names_something = (verb + 1..t.len()).any(|i| t.toks[i].quoted);
+    let whole_thing = !names_something
+        && matches!(
+            rest.as_slice(),
+            [] | ["recipe"]
+                | ["manifest"]
+                | ["model"]
+                | ["it", ..]
+                | ["recipes"]
+                | ["models"]
+                | ["database"]
+                | ["db"]
+                | ["data"]
+        )
+        && t.word_count() <= 6;
+    if !(wipes_all || whole_thing) {
+        return None;
+    }
+    let mut d = Decline::new(
+        "I won't do that: I only propose targeted, reviewable changes to one recipe, never wholesale deletions. Deleting or archiving a recipe is done from the recipe itself, not from chat.",
+    );
+    if ctx.manifest.is_some() {
+        d = d.suggest(suggest::remove_examples(ctx));
+    }
+    Some(d)
+}
+
+fn is_question(t: &Tokens, s: usize) -> bool {
+    let first = t.word(s);
+    if verb_at(t, s, ADD_VERBS).is_some()
+        || verb_at(t, s, REMOVE_VERBS).is_some()
+        || matches!(
+            first,
+            "set"
+                | "change"
+                | "use"
+                | "switch"
+                | "enable"
+                | "disable"
+                | "monitor"
+                | "alert"
+                | "create"
+                | "build"
+                | "make"
+                | "new"
+                | "setup"
+                | "develop"
+                | "design"
+                | "start"
+                | "run"
+                | "schedule"
+                | "turn"
+                | "increase"
+                | "decrease"
+                | "lower"
+                | "raise"
+                | "update"
+                | "track"
+                | "notify"
+        )
+    {
+        return false;
+    }
+    // "tell me when mape ..." asks for an alert, not an answer.
+    if t.find_phrase("tell me when", s) == Some(s) || t.find_phrase("let me know", s) == Some(s) {
+        return false;
+    }
+    QUESTION_WORDS.contains(&first) || t.asks
+}
+
+/// Which question is asked, from its topic words.
+pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
+    let any = |ws: &[&str]| ws.iter().any(|w| t.has(w));
+    if any(&[
+        "changed",
+        "diff",
+        "difference",
+        "history",
+        "since",
+        "version",
+        "compare",
+        "previous",
+        "changes",
+    ]) {
+        return Some(Intent::AskChanges);
+    }
+    if any(&[
+        "alert",
+        "alerting",
+        "firing",
+        "fire",
+        "fired",
+        "triggered",
+        "trigger",
+        "wrong",
+        "unhealthy",
+        "healthy",
+        "health",
+        "degraded",
+        "degrading",
+        "failing",
+        "broken",
+        "problem",
+        "issue",
+        "red",
+    ]) {
+        return Some(Intent::AskAlerting);
+    }
+    if any(&[
+        "drift",
+        "drifting",
+        "monitor",
+        "monitored",
+        "monitoring",
+        "fresh",
+        "freshness",
+        "stale",
+        "staleness",
+        "tracked",
+    ]) {
+        return Some(Intent::AskMonitoring);
+    }
+    if any(&[
+        "validation",
+        "validated",
+        "validate",
+        "fold",
+        "split",
+        "cross",
+        "backtest",
+        "holdout",
+        "horizon",
+    ]) {
+        return Some(Intent::AskValidation);
+    }
+    if any(&[
+        "metric",
+        "threshold",
+        "kpi",
+        "measure",
+        "measured",
+        "evaluate",
+        "evaluated",
+        "evaluation",
+        "primary",
+        "success",
+        "accuracy",
+    ]) || !recipe::metric_mentions(t, ctx.manifest).is_empty()
+    {
+        return Some(Intent::AskMetrics);
+    }
+    if any(&[
+        "feature", "input", "column", "data", "grain", "label", "target", "predict", "predicts",
+        "source", "lineage", "output", "entity", "key", "need", "needs",
+    ]) {
+        return Some(Intent::AskFeatures);
+    }
+    if any(&[
+        "deploy",
+        "deployed",
+        "deployment",
+        "schedule",
+        "scheduled",
+        "run",
+        "runs",
+        "running",
+        "serve",
+        "served",
+        "serving",
+        "endpoint",
+        "realtime",
+        "real time",
+        "batch",
+        "cron",
+        "when",
+        "often",
+        "frequency",
+        "latency",
+    ]) {
+        return Some(Intent::AskDeployment);
+    }
+    if any(&[
+        "recipe",
+        "model",
+        "this",
+        "it",
+        "about",
+        "describe",
+        "summary",
+        "summarize",
+        "summarise",
+        "overview",
+        "owner",
+        "family",
+        "description",
+        "purpose",
+        "explain",
+        "manifest",
+        "name",
+        "called",
+    ]) {
+        return Some(Intent::AskOverview);
+    }
+    None
+}
+
+/// "create a forecasting model", "I need a pricing recipe", "new NBA recipe",
+/// "forecast weekly demand for our stores".
+fn create_cue(t: &Tokens, s: usize) -> bool {
+    for i in 0..t.len() {
+        let Some(n) = verb_at(t, i, CREATE_VERBS) else {
+            continue;
+        };
+        let is_new = t.word(i) == "new";
+        // "does this new recipe alert?" is a question, not a request.
+        if is_new && QUESTION_WORDS.contains(&t.word(s)) {
+            continue;
+        }
+        let mut j = i + n;
+        let mut article = is_new;
+        // Up to six words on, before the clause ends, a model noun or a family name.
+        while j < t.len() && j < i + n + 7 && !t.toks[j].punct {
+            let w = t.word(j);
+            if matches!(w, "a" | "an" | "new" | "another" | "me" | "us" | "one") {
+                article = true;
+            } else if article
+                && (MODEL_NOUNS.contains(&t.toks[j].stem.as_str())
+                    || family_phrase_at(t, j).is_some())
+            {
+                return true;
+            } else if matches!(
+                w,
+                "feature"
+                    | "features"
+                    | "alert"
+                    | "alerts"
+                    | "metric"
+                    | "set"
+                    | "rule"
+                    | "to"
+                    | "it"
+                    | "the"
+                    | "this"
+            ) {
+                break;
+            }
+            j += 1;
+        }
+    }
+    // "forecast weekly demand", "predict hotel prices": a modelling verb
+    // first, and a family it points at.
+    const MODELLING: &[&str] = &[
+        "forecast",
+        "predict",
+        "optimize",
+        "optimise",
+        "score",
+        "rank",
+        "recommend",
+        "estimate",
+    ];
+    MODELLING.contains(&t.word(s)) && matches!(detect_family(t), FamilyGuess::One(_))
+}
+
+/// A request that is only a family and maybe a noun: "pricing recipe for hotels".
+fn family_only(t: &Tokens) -> bool {
+    let FamilyGuess::One(_) = detect_family(t) else {
+        return false;
+    };
+    let strong = (0..t.len()).any(|i| family_phrase_at(t, i).is_some_and(|(_, w, _)| w >= 3));
+    let noun = (0..t.len()).any(|i| MODEL_NOUNS.contains(&t.toks[i].stem.as_str()));
+    strong && (noun || t.word_count() <= 4)
+}
+
+/// The edit a request asks for, by its topic words.
+fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
+    // A removal verb counts only before the topic word: "alert me when auc
+    // drops below 0.7" adds an alert.
+    let removing_before = |topic: usize| {
+        (s..topic).any(|i| {
+            verb_at(t, i, REMOVE_VERBS).is_some()
+                || matches!(t.word(i), "disable" | "mute" | "stop" | "silence")
+        })
+    };
+    let alert_at = t
+        .find_any(
+            &[
+                "alert",
+                "alerting",
+                "notify",
+                "notification",
+                "page me",
+                "warn me",
+                "let me know",
+                "email me",
+            ],
+            0,
+        )
+        .map(|(i, _)| i)
+        .or_else(|| (t.find_phrase("tell me when", s) == Some(s)).then_some(s));
+    if let Some(at) = alert_at {
+        return Some(if removing_before(at) {
+            Intent::RemoveAlert
+        } else {
+            Intent::AddAlert
+        });
+    }
+    if t.has("drift") || t.has("drifting") {
+        return Some(Intent::ConfigureDrift);
+    }
+    if let Some(i) = super::features::kind(t, s, ctx.manifest) {
+        return Some(i);
+    }
+    if t.has_any(&[
+        "fresh",
+        "fresher",
+        "freshness",
+        "stale",
+        "staleness",
+        "older than",
+        "max age",
+        "data age",
+        "hours old",
+        "days old",
+    ]) {
+        return Some(Intent::SetFreshness);
+    }
+    if t.has_any(&[
+        "validation",
+        "validate",
+        "cross validation",
+        "cv",
+        "fold",
+        "holdout",
+        "hold out",
+        "rolling origin",
+        "time series split",
+        "spatial block",
+        "kfold",
+        "stratified",
+        "walk forward",
+        "expanding window",
+        "backtest",
+        "backtesting",
+        "horizon",
+    ]) {
+        return Some(Intent::SetValidation);
+    }
+    if t.has_any(&[
+        "realtime",
+        "real time",
+        "online",
+        "on demand",
+        "batch",
+        "offline",
+        "endpoint",
+        "latency",
+        "streaming",
+    ]) {
+        return Some(Intent::SetDeploymentMode);
+    }
+    if schedule::mentions_schedule(t, s, t.len()) || t.has("run") || t.has("runs") {
+        return Some(Intent::SetSchedule);
+    }
+    let metrics = recipe::metric_mentions(t, ctx.manifest);
+    let has_number = !super::numbers::numbers_in(t, 0, t.len()).is_empty();
+    // "mape under 0.2" or "set mape to 0.2" asks for a threshold; "the mape
+    // is 0.4 today" only reports a value and must not become a change.
+    let asks = super::numbers::comparison_in(t, 0, t.len()).is_some()
+        || t.word_count() <= 3
+        || t.has_any(&[
+            "make",
+            "set",
+            "change",
+            "lower",
+            "raise",
+            "tighten",
+            "loosen",
+            "increase",
+            "decrease",
+            "update",
+            "require",
+            "should",
+            "must",
+            "target",
+            "want",
+            "need",
+            "keep",
+            "threshold",
+            "put",
+            "reduce",
+            "relax",
+            "add",
+        ]);
+    if (!metrics.is_empty() || t.has("threshold")) && has_number && asks {
+        return Some(Intent::SetMetricThreshold);
+    }
+    None
+}
+
+/// "remove holiday_flag", "delete 'nonexistent'": find what the name is.
+fn remove_by_name(t: &Tokens, s: usize, ctx: &Context) -> Option<Route> {
+    let n = verb_at(t, s, REMOVE_VERBS)?;
+    let m = ctx.manifest?;
+    let names: Vec<&super::text::Token> = t.toks[s + n..]
+        .iter()
+        .filter(|x| !x.punct && (x.quoted || !FILLER.contains(&x.text.as_str())))
+        .collect();
+    let first = names.first()?;
+    let wanted = if first.quoted {
+        first.orig.clone()
+    } else {
+        names
+            .iter()
+            .map(|x| x.text.as_str())
+            .collect::<Vec<_>>()
+            .join("_")
+    };
+    let sets: Vec<String> = recipe::feature_sets(m)
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let set_refs: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let features = recipe::all_features(m);
+    let alerts = recipe::alert_names(m);
+    if features
+        .iter()
+        .any(|f| *f == wanted || snake(f) == snake(&wanted))
+    {
+        return Some(Route::Edit(Intent::RemoveFeature));
+    }
+    if resolve_name(&wanted, &set_refs).is_some_and(|(_, loose)| !loose) {
+        return Some(Route::Edit(Intent::RemoveFeatureSet));
+    }
+    if alerts
+        .iter()
+        .any(|a| *a == wanted || snake(a) == snake(&wanted))
+    {
+        return Some(Route::Edit(Intent::RemoveAlert));
+    }
+    let feature_refs: Vec<&str> = features.iter().map(String::as_str).collect();
+    let near: Vec<String> = super::text::similar_names(&wanted, &feature_refs, 3)
+        .into_iter()
+        .map(|f| format!("remove the feature {f}"))
+        .collect();
+    Some(Route::Decline(
+        Decline::new(format!(
+            "There is nothing called '{wanted}' in this recipe, so there is nothing to remove.\nFeature sets: {}.\nAlert rules: {}.",
+            sets.join(", "),
+            if alerts.is_empty() { "none".to_string() } else { alerts.join(", ") }
+        ))
+        .suggest(if near.is_empty() { suggest::remove_examples(ctx) } else { near }),
+    ))
+}
+
+/// What a request says about the model family.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FamilyGuess {
+    None,
+    One(ModelFamily),
+    /// Two or more families are named equally strongly.
+    Ambiguous(Vec<ModelFamily>),
+}
+
+/// Words that point at a family, with a weight: the family's own name counts
+/// three, a domain word one.
+const FAMILY_WORDS: &[(&str, ModelFamily, u32)] = &[
+    ("next best action", ModelFamily::NextBestAction, 3),
+    ("next best offer", ModelFamily::NextBestAction, 3),
+    ("nba", ModelFamily::NextBestAction, 3),
+    ("propensity", ModelFamily::NextBestAction, 3),
+    ("recommendation", ModelFamily::NextBestAction, 3),
+    ("recommender", ModelFamily::NextBestAction, 3),
+    ("personalization", ModelFamily::NextBestAction, 3),
+    ("personalisation", ModelFamily::NextBestAction, 3),
+    ("cross sell", ModelFamily::NextBestAction, 3),
+    ("upsell", ModelFamily::NextBestAction, 3),
+    ("offer", ModelFamily::NextBestAction, 1),
+    ("customer", ModelFamily::NextBestAction, 1),
+    ("campaign", ModelFamily::NextBestAction, 1),
+    ("marketing", ModelFamily::NextBestAction, 1),
+    ("churn", ModelFamily::NextBestAction, 1),
+    ("retention", ModelFamily::NextBestAction, 1),
+    ("location scoring", ModelFamily::LocationScoring, 3),
+    ("location", ModelFamily::LocationScoring, 3),
+    ("site selection", ModelFamily::LocationScoring, 3),
+    ("site scoring", ModelFamily::LocationScoring, 3),
+    ("site", ModelFamily::LocationScoring, 3),
+    ("real estate", ModelFamily::LocationScoring, 3),
+    ("trade area", ModelFamily::LocationScoring, 3),
+    ("geospatial", ModelFamily::LocationScoring, 3),
+    ("white space", ModelFamily::LocationScoring, 3),
+    ("expansion", ModelFamily::LocationScoring, 1),
+    ("branch", ModelFamily::LocationScoring, 1),
+    ("store", ModelFamily::LocationScoring, 1),
+    ("pricing", ModelFamily::Pricing, 3),
+    ("price optimization", ModelFamily::Pricing, 3),
+    ("price optimisation", ModelFamily::Pricing, 3),
+    ("price elasticity", ModelFamily::Pricing, 3),
+    ("elasticity", ModelFamily::Pricing, 3),
+    ("markdown", ModelFamily::Pricing, 3),
+    ("price", ModelFamily::Pricing, 1),
+    ("margin", ModelFamily::Pricing, 1),
+    ("discount", ModelFamily::Pricing, 1),
+    ("forecasting", ModelFamily::Forecasting, 3),
+    ("forecast", ModelFamily::Forecasting, 3),
+    ("forecaster", ModelFamily::Forecasting, 3),
+    ("time series", ModelFamily::Forecasting, 3),
+    ("demand planning", ModelFamily::Forecasting, 3),
+    ("demand", ModelFamily::Forecasting, 1),
+    ("sale", ModelFamily::Forecasting, 1),
+    ("volume", ModelFamily::Forecasting, 1),
+    ("replenishment", ModelFamily::Forecasting, 1),
+    ("inventory", ModelFamily::Forecasting, 1),
+];
+
+/// The family phrase starting at token `i`: (family, weight, words).
+pub fn family_phrase_at(t: &Tokens, i: usize) -> Option<(ModelFamily, u32, usize)> {
+    if t.toks.get(i).is_none_or(|x| x.quoted) {
+        return None;
+    }
+    FAMILY_WORDS
+        .iter()
+        .filter(|(p, _, _)| t.find_phrase(p, i) == Some(i))
+        .max_by_key(|(p, _, w)| (p.split(' ').count(), *w))
+        .map(|&(p, f, w)| (f, w, p.split(' ').count()))
+}
+
+/// Adds up the family words of a request.
+pub fn detect_family(t: &Tokens) -> FamilyGuess {
+    // A family's identifier ("next_best_action") decides; plain words are weighed below.
+    for tok in &t.toks {
+        if tok.text.contains('_')
+            && let Ok(f) = tok.text.parse::<ModelFamily>()
+        {
+            return FamilyGuess::One(f);
+        }
+    }
+    let mut score = [0u32; 4];
+    let mut i = 0;
+    while i < t.len() {
+        match family_phrase_at(t, i) {
+            Some((f, w, n)) => {
+                if let Some(k) = ModelFamily::ALL.iter().position(|x| *x == f) {
+                    score[k] += w;
+                }
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    let best = score.iter().copied().max().unwrap_or(0);
+    if best == 0 {
+        return FamilyGuess::None;
+    }
+    let top: Vec<ModelFamily> = ModelFamily::ALL
+        .iter()
+        .zip(score)
+        .filter(|(_, s)| *s == best)
+        .map(|(f, _)| *f)
+        .collect();
+    match top.as_slice() {
+        [one] => FamilyGuess::One(*one),
+        _ => FamilyGuess::Ambiguous(top),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fam(s: &str) -> FamilyGuess {
+        detect_family(&Tokens::new(s))
+    }
+
+    #[test]
+    fn families_are_detected_from_names_and_domain_words() {
+        use ModelFamily::*;
+        assert_eq!(
+            fam("create a forecasting model for weekly retail sales"),
+            FamilyGuess::One(Forecasting)
+        );
+        assert_eq!(
+            fam("I need a pricing recipe for hotels"),
+            FamilyGuess::One(Pricing)
+        );
+        assert_eq!(
+            fam("a next-best-action model for bank offers"),
+            FamilyGuess::One(NextBestAction)
+        );
+        assert_eq!(
+            fam("score candidate sites for new stores"),
+            FamilyGuess::One(LocationScoring)
+        );
+        assert_eq!(
+            fam("model for next_best_action"),
+            FamilyGuess::One(NextBestAction)
+        );
+        assert_eq!(fam("build something"), FamilyGuess::None);
+        assert!(matches!(
+            fam("a pricing forecast"),
+            FamilyGuess::Ambiguous(_)
+        ));
+    }
+
+    #[test]
+    fn polite_openers_are_skipped() {
+        let t = Tokens::new("Could you please, go ahead and add x");
+        assert_eq!(t.word(start(&t)), "add");
+    }
+}

@@ -1,0 +1,427 @@
+//! The offline chat assistant: deterministic rules that read a request and
+//! the current recipe, and answer, propose a change, or decline.
+//!
+//! Everything here is a pure function of its inputs (no I/O, no clock, no
+//! randomness), so the same request in the same context always gets the same
+//! reply. Every proposed change is an RFC 6902 patch whose result has been
+//! checked against the manifest schema before it is offered.
+
+mod answers;
+mod create;
+mod draft;
+mod edits;
+mod features;
+mod intent;
+mod lexicon;
+mod monitoring;
+mod numbers;
+mod recipe;
+mod schedule;
+mod suggest;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use crate::domain::ModelFamily;
+use crate::domain::manifest::validate;
+use draft::{Decline, Draft};
+use intent::Route;
+use serde_json::Value;
+
+/// What the assistant knows about the conversation's surroundings.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Name of the recipe the user is looking at, if any.
+    pub recipe_name: Option<&'a str>,
+    /// The current recipe's effective manifest; edits are proposed against it.
+    pub manifest: Option<&'a Value>,
+    /// The recipe's versions, newest first.
+    pub versions: &'a [VersionInfo],
+    /// Latest monitoring of a model built from the recipe.
+    pub monitoring: Option<&'a MonitoringInfo>,
+    /// Baseline manifest of each family; new recipes are cloned from these.
+    pub baselines: &'a [(ModelFamily, &'a Value)],
+}
+
+/// One saved version of the current recipe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionInfo {
+    pub number: String,
+    pub note: String,
+    pub created_by: String,
+    pub manifest: Value,
+}
+
+/// The latest monitoring snapshot of a model, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitoringInfo {
+    pub model_name: String,
+    /// Metric name -> value.
+    pub latest_performance: Value,
+    /// Either column -> {psi|score|statistic...} or a drift report with
+    /// `columns` and `drift_share`.
+    pub latest_drift: Value,
+    /// e.g. {"staleness_hours": 4.2, "max_staleness_hours": 36}.
+    pub freshness: Value,
+    pub open_alerts: Vec<AlertInfo>,
+}
+
+/// An alert that is currently open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertInfo {
+    pub rule: String,
+    pub severity: String,
+    pub message: String,
+}
+
+/// The assistant's answer to one request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reply {
+    pub intent: Intent,
+    /// A few plain-text lines: the answer, or exactly what the proposal changes,
+    /// or why nothing is proposed.
+    pub text: String,
+    pub proposal: Option<Proposal>,
+    /// Requests to try next (clickable prompts).
+    pub suggestions: Vec<String>,
+}
+
+/// A change the user can review and apply.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Proposal {
+    /// A patch against `Context::manifest`.
+    Edit {
+        patch: json_patch::Patch,
+        summary: Vec<String>,
+    },
+    /// A new recipe cloned from the family's baseline: `patch` turns the
+    /// baseline manifest into `manifest`.
+    NewRecipe {
+        family: ModelFamily,
+        name: String,
+        manifest: Value,
+        patch: json_patch::Patch,
+        summary: Vec<String>,
+    },
+}
+
+/// What the assistant took the request to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// "create a forecasting model for weekly retail sales"
+    CreateRecipe,
+    /// "add a feature holiday_flag to the calendar feature set"
+    AddFeature,
+    /// "remove the feature is_on_display"
+    RemoveFeature,
+    /// "add a feature set weather with temp_max and rain_mm"
+    AddFeatureSet,
+    /// "remove the promotions feature set"
+    RemoveFeatureSet,
+    /// "make MAPE under 12%", "AUC at least 0.8"
+    SetMetricThreshold,
+    /// "use rolling origin validation with 6 folds"
+    SetValidation,
+    /// "make it realtime", "switch to batch"
+    SetDeploymentMode,
+    /// "run it daily at 6am"
+    SetSchedule,
+    /// "monitor drift on price and promo_flag with PSI above 0.2"
+    ConfigureDrift,
+    /// "alert me when mape goes above 0.15"
+    AddAlert,
+    /// "remove the stale_sales_feed alert"
+    RemoveAlert,
+    /// "data must be fresher than 12 hours"
+    SetFreshness,
+    /// "what metrics does this use?"
+    AskMetrics,
+    /// "what features does it use?"
+    AskFeatures,
+    /// "what changed since 1.2.0?"
+    AskChanges,
+    /// "why is this model alerting?"
+    AskAlerting,
+    /// "when does it run?"
+    AskDeployment,
+    /// "what is monitored for drift?"
+    AskMonitoring,
+    /// "how is it validated?"
+    AskValidation,
+    /// "describe this recipe"
+    AskOverview,
+    /// "help", "what can you do?"
+    Help,
+    /// Not understood: the reply offers the nearest things it can do.
+    Unknown,
+    /// Understood but refused: unknown names, invalid results, no recipe...
+    Declined,
+}
+
+impl Intent {
+    /// The snake_case name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intent::CreateRecipe => "create_recipe",
+            Intent::AddFeature => "add_feature",
+            Intent::RemoveFeature => "remove_feature",
+            Intent::AddFeatureSet => "add_feature_set",
+            Intent::RemoveFeatureSet => "remove_feature_set",
+            Intent::SetMetricThreshold => "set_metric_threshold",
+            Intent::SetValidation => "set_validation",
+            Intent::SetDeploymentMode => "set_deployment_mode",
+            Intent::SetSchedule => "set_schedule",
+            Intent::ConfigureDrift => "configure_drift",
+            Intent::AddAlert => "add_alert",
+            Intent::RemoveAlert => "remove_alert",
+            Intent::SetFreshness => "set_freshness",
+            Intent::AskMetrics => "ask_metrics",
+            Intent::AskFeatures => "ask_features",
+            Intent::AskChanges => "ask_changes",
+            Intent::AskAlerting => "ask_alerting",
+            Intent::AskDeployment => "ask_deployment",
+            Intent::AskMonitoring => "ask_monitoring",
+            Intent::AskValidation => "ask_validation",
+            Intent::AskOverview => "ask_overview",
+            Intent::Help => "help",
+            Intent::Unknown => "unknown",
+            Intent::Declined => "declined",
+        }
+    }
+
+    /// An edit of the current recipe's manifest.
+    pub fn is_edit(self) -> bool {
+        matches!(
+            self,
+            Intent::AddFeature
+                | Intent::RemoveFeature
+                | Intent::AddFeatureSet
+                | Intent::RemoveFeatureSet
+                | Intent::SetMetricThreshold
+                | Intent::SetValidation
+                | Intent::SetDeploymentMode
+                | Intent::SetSchedule
+                | Intent::ConfigureDrift
+                | Intent::AddAlert
+                | Intent::RemoveAlert
+                | Intent::SetFreshness
+        )
+    }
+
+    /// A question answered from the context, never with a proposal.
+    pub fn is_question(self) -> bool {
+        matches!(
+            self,
+            Intent::AskMetrics
+                | Intent::AskFeatures
+                | Intent::AskChanges
+                | Intent::AskAlerting
+                | Intent::AskDeployment
+                | Intent::AskMonitoring
+                | Intent::AskValidation
+                | Intent::AskOverview
+        )
+    }
+}
+
+/// Answers one chat message.
+pub fn respond(request: &str, ctx: &Context) -> Reply {
+    let t = text::Tokens::new(request);
+    match intent::classify(&t, ctx) {
+        Route::Help => Reply {
+            intent: Intent::Help,
+            text: suggest::help_text(ctx),
+            proposal: None,
+            suggestions: suggest::starters(ctx),
+        },
+        Route::Decline(d) => declined(d),
+        Route::Unknown => suggest::unknown(&t, ctx),
+        Route::Ask(intent) => match answers::answer(intent, &t, ctx) {
+            Ok((text, suggestions)) => Reply {
+                intent,
+                text,
+                proposal: None,
+                suggestions,
+            },
+            Err(d) => declined(d),
+        },
+        Route::Create => match create::propose(&t, ctx) {
+            Ok(p) => finish_new_recipe(p),
+            Err(d) => declined(d),
+        },
+        Route::Edit(intent) => {
+            let Some(manifest) = ctx.manifest else {
+                return declined(no_recipe(intent));
+            };
+            let result = match intent {
+                Intent::AddFeature
+                | Intent::RemoveFeature
+                | Intent::AddFeatureSet
+                | Intent::RemoveFeatureSet => features::edit(intent, &t, manifest),
+                Intent::SetMetricThreshold => edits::metric_threshold(&t, manifest),
+                Intent::SetValidation => edits::validation(&t, manifest),
+                Intent::SetDeploymentMode => edits::deployment_mode(&t, manifest, ctx),
+                Intent::SetSchedule => edits::schedule(&t, manifest),
+                Intent::ConfigureDrift => monitoring::drift(&t, manifest),
+                Intent::AddAlert => monitoring::add_alert(&t, manifest),
+                Intent::RemoveAlert => monitoring::remove_alert(&t, manifest),
+                Intent::SetFreshness => monitoring::freshness(&t, manifest),
+                _ => Err(Decline::new("internal error: not an edit")),
+            };
+            match result {
+                Ok(draft) => finish_edit(intent, draft, manifest, ctx),
+                Err(d) => declined(d),
+            }
+        }
+    }
+}
+
+/// Prompts for an empty conversation: one per model family, then common edits
+/// and questions.
+pub fn quick_prompts() -> Vec<&'static str> {
+    suggest::QUICK_PROMPTS.to_vec()
+}
+
+fn declined(d: Decline) -> Reply {
+    Reply {
+        intent: Intent::Declined,
+        text: d.text,
+        proposal: None,
+        suggestions: d.suggestions,
+    }
+}
+
+fn no_recipe(intent: Intent) -> Decline {
+    Decline::new(format!(
+        "There is no current recipe to change ({}). Open a recipe first, or start a new one from a baseline.",
+        intent.as_str().replace('_', " ")
+    ))
+    .suggest(suggest::QUICK_PROMPTS.iter().take(4).copied())
+}
+
+/// How the reply names the current recipe.
+fn recipe_label(ctx: &Context, manifest: &Value) -> String {
+    ctx.recipe_name
+        .map(str::to_string)
+        .or_else(|| crate::domain::manifest::name_of(manifest).map(str::to_string))
+        .map(|n| format!("'{n}'"))
+        .unwrap_or_else(|| "this recipe".to_string())
+}
+
+/// Turns a draft into a reply: nothing to do, a validated proposal, or a
+/// refusal carrying the schema's complaints.
+fn finish_edit(intent: Intent, draft: Draft, manifest: &Value, ctx: &Context) -> Reply {
+    let label = recipe_label(ctx, manifest);
+    if draft.ops.is_empty() {
+        let mut text = if draft.unchanged.is_empty() {
+            format!("Nothing to change in {label}.")
+        } else {
+            format!(
+                "Nothing to change in {label}: {}.",
+                draft.unchanged.join("; ")
+            )
+        };
+        for n in &draft.notes {
+            text.push_str(&format!("\nNote: {n}"));
+        }
+        return Reply {
+            intent,
+            text,
+            proposal: None,
+            suggestions: vec![],
+        };
+    }
+    let patch = json_patch::Patch(draft.ops);
+    let result = match crate::domain::diff::apply_patch(manifest, &patch) {
+        Ok(v) => v,
+        Err(e) => return declined(Decline::new(format!("internal error: {e}"))),
+    };
+    if let Err(invalid) = validate(&result) {
+        return declined(invalid_result(&invalid, manifest));
+    }
+    let mut text = format!("Proposed change to {label}:");
+    for line in &draft.summary {
+        text.push_str(&format!("\n- {line}"));
+    }
+    for n in &draft.notes {
+        text.push_str(&format!("\nNote: {n}"));
+    }
+    text.push_str("\nApply it to save a new version of the recipe.");
+    Reply {
+        intent,
+        text,
+        proposal: Some(Proposal::Edit {
+            patch,
+            summary: draft.summary,
+        }),
+        suggestions: vec![],
+    }
+}
+
+/// The refusal for a change whose result fails the schema; problems the
+/// current manifest already had are told apart from new ones.
+fn invalid_result(invalid: &crate::domain::manifest::InvalidManifest, before: &Value) -> Decline {
+    let already: Vec<String> = match validate(before) {
+        Ok(()) => vec![],
+        Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
+    };
+    let problems: Vec<String> = invalid.problems.iter().map(|p| p.to_string()).collect();
+    let fresh: Vec<&String> = problems.iter().filter(|p| !already.contains(p)).collect();
+    let mut text = String::from("I can't propose that: the manifest would not pass validation.");
+    if fresh.is_empty() {
+        text.push_str(
+            "\nThe current manifest already has these problems; fix them first (for example in the manifest editor):",
+        );
+        for p in problems.iter().take(8) {
+            text.push_str(&format!("\n- {p}"));
+        }
+    } else {
+        for p in fresh.iter().take(8) {
+            text.push_str(&format!("\n- {p}"));
+        }
+    }
+    Decline::new(text)
+}
+
+fn finish_new_recipe(p: create::NewRecipeDraft) -> Reply {
+    let create::NewRecipeDraft {
+        family,
+        name,
+        baseline,
+        draft,
+        intro,
+        outro,
+        suggestions,
+    } = p;
+    let patch = json_patch::Patch(draft.ops);
+    let manifest = match crate::domain::diff::apply_patch(&baseline, &patch) {
+        Ok(v) => v,
+        Err(e) => return declined(Decline::new(format!("internal error: {e}"))),
+    };
+    if let Err(invalid) = validate(&manifest) {
+        return declined(invalid_result(&invalid, &baseline));
+    }
+    let mut text = intro;
+    for line in &draft.summary {
+        text.push_str(&format!("\n- {line}"));
+    }
+    for n in &draft.notes {
+        text.push_str(&format!("\nNote: {n}"));
+    }
+    text.push_str(&outro);
+    Reply {
+        intent: Intent::CreateRecipe,
+        text,
+        proposal: Some(Proposal::NewRecipe {
+            family,
+            name,
+            manifest,
+            patch,
+            summary: draft.summary,
+        }),
+        suggestions,
+    }
+}

@@ -1,0 +1,714 @@
+//! Edits of the monitoring section: drift columns, method and threshold;
+//! alert rules; the data freshness limit.
+
+use super::draft::{Decline, Draft};
+use super::edits::worse;
+use super::features::name_groups;
+use super::lexicon::{REMOVE_VERBS, verb_at};
+use super::numbers::{Cmp, comparison_in, duration_hours, numbers_in};
+use super::recipe::{self, is_fraction_metric, metric_mentions};
+use super::text::{Tokens, jnum, join_and, num, resolve_name, show, similar_names, snake};
+use crate::drift::StatTest;
+use serde_json::{Value, json};
+
+/// How people write the drift tests' names, from the one list drift keeps.
+const METHODS: &[(&str, StatTest)] = StatTest::SPOKEN;
+
+fn method_in(t: &Tokens) -> Option<(&'static str, usize)> {
+    (0..t.len()).find_map(|i| {
+        METHODS
+            .iter()
+            .filter(|(p, _)| t.find_phrase(p, i) == Some(i))
+            .max_by_key(|(p, _)| p.split(' ').count())
+            .map(|(_, m)| (m.name(), i))
+    })
+}
+
+/// Words that end a list of column names.
+fn ends_list(t: &Tokens, i: usize) -> bool {
+    let w = t.word(i);
+    matches!(
+        w,
+        "with"
+            | "using"
+            | "at"
+            | "threshold"
+            | "when"
+            | "if"
+            | "via"
+            | "by"
+            | "method"
+            | "whenever"
+    ) || method_in_at(t, i)
+        || comparison_in(t, i, i + 1).is_some()
+        || !numbers_in(t, i, i + 1).is_empty()
+}
+
+fn method_in_at(t: &Tokens, i: usize) -> bool {
+    METHODS.iter().any(|(p, _)| t.find_phrase(p, i) == Some(i))
+}
+
+/// Column names in a drift request: after "on/for/across/of" or before "for drift".
+fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
+    const SKIP: &[&str] = &[
+        "drift",
+        "monitoring",
+        "monitor",
+        "track",
+        "tracking",
+        "watch",
+        "check",
+        "enable",
+        "turn",
+        "start",
+        "stop",
+        "remove",
+        "delete",
+        "drop",
+        "exclude",
+        "detection",
+        "me",
+        "please",
+        "also",
+        "additionally",
+        "add",
+    ];
+    let drift_at = t.find_phrase("drift", 0).unwrap_or(0);
+    let start = (drift_at..t.len()).find(|&i| {
+        matches!(
+            t.word(i),
+            "on" | "for" | "across" | "in" | "of" | "columns" | "column"
+        )
+    });
+    let mut cols = Vec::new();
+    if let Some(s) = start {
+        let end = (s + 1..t.len())
+            .find(|&i| ends_list(t, i))
+            .unwrap_or(t.len());
+        cols = name_groups(t, s + 1, end, SKIP);
+    }
+    if cols.is_empty() {
+        // "monitor price and promo_flag for drift"
+        let verb = (0..drift_at).find(|&i| {
+            matches!(
+                t.word(i),
+                "monitor" | "track" | "watch" | "check" | "add" | "include"
+            ) || verb_at(t, i, REMOVE_VERBS).is_some()
+        });
+        if let Some(v) = verb {
+            let end = (v + 1..drift_at)
+                .rev()
+                .find(|&i| matches!(t.word(i), "for" | "on" | "from" | "to" | "in" | "into"))
+                .unwrap_or(drift_at);
+            cols = name_groups(t, v + 1, end, SKIP);
+        }
+    }
+    if cols.iter().any(|c| c == "features" || c == "feature") || t.has("all features") {
+        return recipe::all_features(m);
+    }
+    cols.into_iter()
+        .map(|c| if c.contains(' ') { snake(&c) } else { c })
+        .collect()
+}
+
+/// "monitor drift on price and promo_flag with PSI above 0.2", "disable drift
+/// monitoring", "stop monitoring drift on store_region", "use ks for drift".
+pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let cur_enabled = m
+        .pointer("/monitoring/drift/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let cur_cols = recipe::drift_columns(m);
+    let cols = drift_columns_in(t, m);
+    // Only a verb before "drift" removes: "monitor drift, alert if it drops" does not.
+    let drift_at = t.find_phrase("drift", 0).unwrap_or(t.len());
+    let removing = (0..drift_at).any(|i| {
+        verb_at(t, i, REMOVE_VERBS).is_some()
+            || matches!(t.word(i), "stop" | "exclude" | "unmonitor")
+            || t.find_phrase("no longer", i) == Some(i)
+    });
+    let disabling = t.has_any(&[
+        "disable",
+        "turn off",
+        "switch off",
+        "no drift",
+        "dont monitor",
+        "do not monitor",
+    ]) || (removing && cols.is_empty());
+    if disabling {
+        if d.set(&["monitoring", "drift", "enabled"], json!(false))? {
+            d.line(
+                "turn drift monitoring off (the column list is kept for when it is turned back on)",
+            );
+        } else {
+            d.same("drift monitoring is already off");
+        }
+        return Ok(d);
+    }
+    let mut new_cols = cur_cols.clone();
+    if removing {
+        let mut gone = Vec::new();
+        for c in &cols {
+            match new_cols.iter().position(|x| x == c) {
+                Some(i) => {
+                    new_cols.remove(i);
+                    gone.push(c.clone());
+                }
+                None => {
+                    return Err(Decline::new(format!(
+                        "{c} is not monitored for drift. Drift columns: {}.",
+                        cur_cols.join(", ")
+                    )));
+                }
+            }
+        }
+        if new_cols.is_empty() && cur_enabled {
+            return Err(Decline::new(
+                "That would leave no drift columns while drift monitoring is on; turn it off instead.",
+            )
+            .suggest(["disable drift monitoring"]));
+        }
+        if !gone.is_empty() {
+            for c in &gone {
+                let Some(i) = recipe::drift_columns(&d.doc).iter().position(|x| x == c) else {
+                    continue;
+                };
+                d.remove(&["monitoring", "drift", "columns", &i.to_string()])?;
+            }
+            d.line(format!(
+                "stop monitoring drift on {} ({} columns left)",
+                join_and(&gone),
+                new_cols.len()
+            ));
+        }
+    } else {
+        let only = t.has_any(&["only", "just", "instead", "replace"]);
+        // "only"/"instead", or drift was off: the named columns are the list.
+        if (only || !cur_enabled) && !cols.is_empty() {
+            new_cols = cols.clone();
+        } else {
+            for c in &cols {
+                if !new_cols.contains(c) {
+                    new_cols.push(c.clone());
+                }
+            }
+        }
+        if new_cols.is_empty() {
+            let feats = recipe::all_features(m);
+            let ex: Vec<String> = feats.iter().take(2).cloned().collect();
+            return Err(Decline::new(
+                "Which columns should be checked for drift? Drift monitoring needs at least one.",
+            )
+            .suggest([format!(
+                "monitor drift on {} with PSI above 0.2",
+                ex.join(" and ")
+            )]));
+        }
+        if d.set(&["monitoring", "drift", "enabled"], json!(true))? {
+            d.line("turn drift monitoring on");
+        }
+        if new_cols != cur_cols {
+            // Appending keeps the patch to the new names; anything else replaces the list.
+            let appended =
+                new_cols.len() > cur_cols.len() && new_cols[..cur_cols.len()] == cur_cols[..];
+            if appended && m.pointer("/monitoring/drift/columns").is_some() {
+                for c in &new_cols[cur_cols.len()..] {
+                    d.push(&["monitoring", "drift", "columns"], json!(c))?;
+                }
+            } else {
+                d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
+            }
+            let added: Vec<String> = new_cols
+                .iter()
+                .filter(|c| !cur_cols.contains(c))
+                .cloned()
+                .collect();
+            let dropped: Vec<String> = cur_cols
+                .iter()
+                .filter(|c| !new_cols.contains(c))
+                .cloned()
+                .collect();
+            if !added.is_empty() {
+                d.line(format!(
+                    "monitor drift on {} ({} columns in all)",
+                    join_and(&added),
+                    new_cols.len()
+                ));
+            }
+            if !dropped.is_empty() {
+                d.line(format!("stop monitoring drift on {}", join_and(&dropped)));
+            }
+        } else if !cols.is_empty() {
+            d.same(format!("{} already monitored for drift", join_and(&cols)));
+        }
+        let known = recipe::known_columns(m);
+        let unknown: Vec<String> = cols
+            .iter()
+            .filter(|c| !known.contains(c))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            d.note(format!(
+                "{} not named anywhere else in the manifest (features, keys, lineage columns); check the spelling",
+                if unknown.len() == 1 { format!("{} is", unknown[0]) } else { format!("{} are", join_and(&unknown)) }
+            ));
+        }
+    }
+    if let Some((method, _)) = method_in(t) {
+        let before = m
+            .pointer("/monitoring/drift/method")
+            .map(show)
+            .unwrap_or_else(|| "psi (default)".into());
+        if d.set(&["monitoring", "drift", "method"], json!(method))? {
+            d.line(format!("drift method: {before} -> {method}"));
+        }
+    }
+    if let Some(n) = numbers_in(t, 0, t.len()).first() {
+        if n.value < 0.0 {
+            return Err(Decline::new("A drift threshold cannot be negative."));
+        }
+        let before = m
+            .pointer("/monitoring/drift/threshold")
+            .map(show)
+            .unwrap_or_else(|| "none".into());
+        if d.set(&["monitoring", "drift", "threshold"], jnum(n.value))? {
+            d.line(format!(
+                "drift threshold: {before} -> {} (a column drifts when its statistic exceeds it)",
+                num(n.value)
+            ));
+        } else {
+            d.same(format!("the drift threshold is already {}", num(n.value)));
+        }
+    }
+    if d.ops.is_empty() && d.unchanged.is_empty() {
+        d.same(format!(
+            "drift monitoring is already on for {}",
+            join_and(&cur_cols)
+        ));
+    }
+    Ok(d)
+}
+
+fn severity_in(t: &Tokens) -> &'static str {
+    if t.has_any(&[
+        "critical",
+        "crit",
+        "urgent",
+        "sev1",
+        "severe",
+        "page",
+        "paging",
+        "emergency",
+    ]) {
+        "critical"
+    } else if t.has_any(&["info", "informational", "fyi", "notice", "low priority"]) {
+        "info"
+    } else {
+        "warning"
+    }
+}
+
+/// Name given for a new rule: quoted, or after "called"/"named".
+fn given_name(t: &Tokens) -> Option<String> {
+    if let Some(q) = t.toks.iter().find(|x| x.quoted) {
+        return Some(q.orig.clone());
+    }
+    let (i, words) = t.find_any(&["called", "named", "call it", "name it"], 0)?;
+    let n = t.toks.get(i + words)?;
+    (!n.punct).then(|| n.text.clone())
+}
+
+const FRESHNESS_WORDS: &[&str] = &[
+    "stale",
+    "staleness",
+    "fresh",
+    "freshness",
+    "older",
+    "old",
+    "late",
+    "delayed",
+    "age",
+    "hours old",
+];
+
+/// "alert me when mape goes above 0.15", "critical alert if drift share over 0.5",
+/// "warn me when data is older than 2 days".
+pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let severity = severity_in(t);
+    let cmp_found = comparison_in(t, 0, t.len());
+    let mentions = metric_mentions(t, Some(m));
+    let (source, metric, default_cmp): (&str, String, Cmp) = if t.has_any(FRESHNESS_WORDS) {
+        ("freshness", "staleness_hours".into(), Cmp::Gt)
+    } else if t.has("drift") || t.has("drifted") {
+        let col = alert_drift_column(t);
+        match col {
+            Some(c) => ("drift", c, Cmp::Gt),
+            None => ("drift", "drift_share".into(), Cmp::Gt),
+        }
+    } else if let Some(mm) = mentions.first() {
+        let metrics = recipe::metrics(m);
+        let monitored = recipe::monitored_metrics(m);
+        let known = metrics.iter().find(|x| x.name == mm.name);
+        if known.is_none() && !monitored.contains(&mm.name) {
+            let mut names: Vec<String> = monitored.clone();
+            for x in &metrics {
+                if !names.contains(&x.name) {
+                    names.push(x.name.clone());
+                }
+            }
+            return Err(Decline::new(format!(
+                "{} is not a metric of this recipe, so an alert on it would never fire. Metrics: {}.",
+                mm.name,
+                names.join(", ")
+            ))
+            .suggest(names.first().map(|n| format!("alert me when {n} goes above 0.3"))));
+        }
+        if !monitored.contains(&mm.name) {
+            d.note(format!(
+                "{} is not in monitoring.performance.metrics, so snapshots may not carry it",
+                mm.name
+            ));
+        }
+        let lower = known.map(|x| x.lower_is_better).unwrap_or(true);
+        ("metric", mm.name.clone(), worse(lower))
+    } else {
+        let metrics: Vec<String> = recipe::monitored_metrics(m);
+        return Err(Decline::new(
+            "What should the alert watch? A performance metric, drift (a column or the drift share) or data freshness.",
+        )
+        .suggest(
+            metrics
+                .first()
+                .map(|n| format!("alert me when {n} goes above 0.3"))
+                .into_iter()
+                .chain(["critical alert if drift share over 0.5".to_string(), "alert me when data is older than 48 hours".to_string()]),
+        ));
+    };
+    let cmp = cmp_found.map(|(c, _)| c).unwrap_or(default_cmp);
+    let from = cmp_found.map(|(_, i)| i).unwrap_or(0);
+    let threshold = if source == "freshness" {
+        duration_hours(t, from, t.len())
+    } else {
+        let n = numbers_in(t, from, t.len())
+            .first()
+            .copied()
+            .or_else(|| numbers_in(t, 0, t.len()).first().copied());
+        n.map(|n| {
+            if source == "metric"
+                && !n.percent
+                && is_fraction_metric(&metric)
+                && n.value > 1.0
+                && n.value <= 100.0
+            {
+                d.note(format!("read {} as {}%", num(n.value), num(n.value)));
+                n.value / 100.0
+            } else {
+                n.value
+            }
+        })
+    };
+    let Some(threshold) = threshold else {
+        return Err(Decline::new(format!(
+            "At what value should the alert on {metric} fire? Give a threshold."
+        ))
+        .suggest([format!(
+            "alert me when {} goes above {}",
+            metric.replace('_', " "),
+            threshold_hint(m, source, &metric)
+        )]));
+    };
+    let existing = recipe::alerts(m);
+    let duplicate = existing.iter().find(|a| {
+        a["source"] == json!(source)
+            && a["metric"] == json!(metric)
+            && a["comparison"] == json!(cmp.symbol())
+            && a["threshold"].as_f64() == Some(threshold)
+            && a["severity"] == json!(severity)
+    });
+    if let Some(a) = duplicate {
+        d.same(format!(
+            "the rule {} already fires when {metric} {} {}",
+            show(&a["name"]),
+            cmp.symbol(),
+            num(threshold)
+        ));
+        return Ok(d);
+    }
+    let names = recipe::alert_names(m);
+    let name = match given_name(t) {
+        Some(n) => {
+            if names.contains(&n) {
+                return Err(Decline::new(format!(
+                    "There is already an alert rule named '{n}'. Alert rules: {}.",
+                    names.join(", ")
+                )));
+            }
+            n
+        }
+        None => {
+            let base = format!(
+                "{metric}_{}_{}",
+                cmp.word(),
+                num(threshold).replace('.', "_")
+            );
+            let mut name = base.clone();
+            let mut k = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{k}");
+                k += 1;
+            }
+            name
+        }
+    };
+    d.push(
+        &["monitoring", "alerts"],
+        json!({
+            "name": name,
+            "source": source,
+            "metric": metric,
+            "comparison": cmp.symbol(),
+            "threshold": jnum(threshold),
+            "severity": severity,
+        }),
+    )?;
+    let what = match source {
+        "freshness" => format!("the data is {} {} hours old", cmp.symbol(), num(threshold)),
+        "drift" if metric == "drift_share" => format!(
+            "the share of drift columns over the drift threshold is {} {}",
+            cmp.symbol(),
+            num(threshold)
+        ),
+        "drift" => format!("drift on {metric} is {} {}", cmp.symbol(), num(threshold)),
+        _ => format!("{metric} {} {}", cmp.symbol(), num(threshold)),
+    };
+    d.line(format!(
+        "add alert rule {name} ({severity}): fires when {what}"
+    ));
+    if source == "drift" && metric != "drift_share" && !recipe::drift_columns(m).contains(&metric) {
+        d.note(format!(
+            "{metric} is not a drift column, so this rule only fires once drift is monitored on it"
+        ));
+    }
+    Ok(d)
+}
+
+/// "drift on price", "price drift": the column a drift alert reads.
+fn alert_drift_column(t: &Tokens) -> Option<String> {
+    if t.has("drift share") || t.has("share") || t.has("drifted") || t.has("dataset drift") {
+        return None;
+    }
+    let at = t.find_phrase("drift", 0)?;
+    if matches!(t.word(at + 1), "on" | "of" | "in" | "for") {
+        let c = t.toks.get(at + 2)?;
+        if super::text::is_identifier(&c.text) && comparison_in(t, at + 2, at + 3).is_none() {
+            return Some(c.text.clone());
+        }
+    }
+    let before = t.toks.get(at.checked_sub(1)?)?;
+    let filler = [
+        "when", "if", "the", "on", "any", "feature", "whenever", "of", "for", "alert", "me",
+    ];
+    (super::text::is_identifier(&before.text) && !filler.contains(&before.text.as_str()))
+        .then(|| before.text.clone())
+}
+
+fn threshold_hint(m: &Value, source: &str, metric: &str) -> String {
+    match source {
+        "freshness" => m
+            .pointer("/monitoring/freshness/max_staleness_hours")
+            .and_then(Value::as_f64)
+            .map(|h| format!("{} hours", num(h)))
+            .unwrap_or_else(|| "48 hours".into()),
+        "drift" => "0.5".into(),
+        _ => recipe::metrics(m)
+            .iter()
+            .find(|x| x.name == metric)
+            .and_then(|x| x.threshold)
+            .map(num)
+            .unwrap_or_else(|| "0.3".into()),
+    }
+}
+
+/// "remove the stale_sales_feed alert", "stop alerting on bias".
+pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let names = recipe::alert_names(m);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    const SKIP: &[&str] = &[
+        "alert",
+        "alerting",
+        "rule",
+        "remove",
+        "delete",
+        "drop",
+        "disable",
+        "mute",
+        "silence",
+        "stop",
+        "on",
+        "for",
+        "when",
+        "me",
+        "about",
+        "notification",
+        "notify",
+        "please",
+        "get",
+        "rid",
+        "take",
+        "out",
+        "erase",
+        "discard",
+    ];
+    let groups = name_groups(t, 0, t.len(), SKIP);
+    let mut target: Option<String> = None;
+    for g in &groups {
+        if let Some((n, loose)) = resolve_name(g, &refs) {
+            if loose {
+                d.note(format!("took '{g}' to mean the alert rule '{n}'"));
+            }
+            target = Some(n.to_string());
+            break;
+        }
+    }
+    if target.is_none() {
+        // "stop alerting on bias": the rules reading that metric or column.
+        let watched: Vec<String> = metric_mentions(t, Some(m))
+            .into_iter()
+            .map(|x| x.name)
+            .chain(groups.iter().cloned())
+            .collect();
+        let hits: Vec<String> = recipe::alerts(m)
+            .iter()
+            .filter(|a| {
+                a["metric"]
+                    .as_str()
+                    .is_some_and(|x| watched.iter().any(|w| w == x))
+            })
+            .filter_map(|a| a["name"].as_str().map(str::to_string))
+            .collect();
+        match hits.as_slice() {
+            [one] => target = Some(one.clone()),
+            [] => {}
+            many => {
+                return Err(Decline::new(format!(
+                    "More than one alert rule matches: {}. Which one?",
+                    many.join(", ")
+                ))
+                .suggest(many.iter().map(|n| format!("remove the {n} alert"))));
+            }
+        }
+    }
+    let Some(name) = target else {
+        let wanted = groups.first().cloned().unwrap_or_default();
+        let near = similar_names(&wanted, &refs, 3);
+        let mut text = if wanted.is_empty() {
+            "Which alert rule should I remove?".to_string()
+        } else {
+            format!("There is no alert rule '{wanted}' in this recipe.")
+        };
+        text.push_str(&format!(
+            " Alert rules: {}.",
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        ));
+        return Err(Decline::new(text).suggest(
+            near.iter()
+                .chain(refs.iter().take(if near.is_empty() { 2 } else { 0 }))
+                .map(|n| format!("remove the {n} alert")),
+        ));
+    };
+    let Some(idx) = recipe::alert_names(&d.doc).iter().position(|n| *n == name) else {
+        return Err(Decline::new(format!(
+            "internal error: alert '{name}' vanished"
+        )));
+    };
+    let rule = recipe::alerts(m).get(idx).map(|a| {
+        format!(
+            "{} {} {} {}, {}",
+            show(&a["source"]),
+            show(&a["metric"]),
+            show(&a["comparison"]),
+            show(&a["threshold"]),
+            show(&a["severity"])
+        )
+    });
+    d.remove(&["monitoring", "alerts", &idx.to_string()])?;
+    d.line(format!(
+        "remove alert rule {name} ({})",
+        rule.unwrap_or_default()
+    ));
+    Ok(d)
+}
+
+/// "data must be fresher than 12 hours", "max staleness 2 days".
+pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let before = m
+        .pointer("/monitoring/freshness/max_staleness_hours")
+        .and_then(Value::as_f64);
+    let Some(hours) = duration_hours(t, 0, t.len()) else {
+        return Err(Decline::new(format!(
+            "How fresh must the data be? The limit is now {}.",
+            before
+                .map(|h| format!("{} hours", num(h)))
+                .unwrap_or_else(|| "not set".into())
+        ))
+        .suggest(["data must be fresher than 12 hours", "max staleness 2 days"]));
+    };
+    if hours <= 0.0 {
+        return Err(Decline::new(
+            "The freshness limit must be more than 0 hours.",
+        ));
+    }
+    if d.set(
+        &["monitoring", "freshness", "max_staleness_hours"],
+        jnum(hours),
+    )? {
+        d.line(format!(
+            "max staleness: {} -> {} hours (data older than that counts as stale)",
+            before.map(num).unwrap_or_else(|| "none".into()),
+            num(hours)
+        ));
+    } else {
+        d.same(format!("the limit is already {} hours", num(hours)));
+    }
+    for a in recipe::alerts(m) {
+        if a["source"] == json!("freshness")
+            && let Some(th) = a["threshold"].as_f64()
+            && th != hours
+        {
+            d.note(format!(
+                "the alert rule {} still fires at {} hours; say \"alert me when data is older than {} hours\" for a matching rule",
+                show(&a["name"]),
+                num(th),
+                num(hours)
+            ));
+        }
+    }
+    let grain = m
+        .pointer("/requirements/grain")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let period = if grain.contains("month") {
+        Some((720.0, "monthly"))
+    } else if grain.contains("week") {
+        Some((168.0, "weekly"))
+    } else {
+        None
+    };
+    if let Some((p, label)) = period
+        && hours < p
+    {
+        d.note(format!(
+            "the grain is {label} ({grain}), so data loaded once a period will often be older than {} hours",
+            num(hours)
+        ));
+    }
+    Ok(d)
+}

@@ -1,0 +1,1710 @@
+//! Table tests for `respond`, run against the real baseline manifests: each
+//! request's intent, and the values the proposal leaves at JSON pointers.
+
+use super::*;
+use crate::domain::ModelFamily;
+use crate::domain::diff::apply_patch;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+fn baseline(f: ModelFamily) -> &'static Value {
+    static ALL: OnceLock<Vec<(ModelFamily, Value)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let text = |f| match f {
+            ModelFamily::Forecasting => {
+                include_str!("../../../../seeds/baselines/forecasting/manifest.json")
+            }
+            ModelFamily::Pricing => {
+                include_str!("../../../../seeds/baselines/pricing/manifest.json")
+            }
+            ModelFamily::NextBestAction => {
+                include_str!("../../../../seeds/baselines/next_best_action/manifest.json")
+            }
+            ModelFamily::LocationScoring => {
+                include_str!("../../../../seeds/baselines/location_scoring/manifest.json")
+            }
+        };
+        ModelFamily::ALL
+            .iter()
+            .map(|f| {
+                (
+                    *f,
+                    serde_json::from_str(text(*f)).expect("baseline is JSON"),
+                )
+            })
+            .collect()
+    });
+    &all.iter()
+        .find(|(x, _)| *x == f)
+        .expect("every family has a baseline")
+        .1
+}
+
+fn baselines() -> &'static [(ModelFamily, &'static Value)] {
+    static B: OnceLock<Vec<(ModelFamily, &'static Value)>> = OnceLock::new();
+    B.get_or_init(|| {
+        ModelFamily::ALL
+            .iter()
+            .map(|f| (*f, baseline(*f)))
+            .collect()
+    })
+}
+
+/// The test contexts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fx {
+    /// The forecasting baseline as the current recipe.
+    Fc,
+    Pricing,
+    Nba,
+    Loc,
+    /// A forecasting recipe with three versions and a monitored model.
+    FcHistory,
+    /// Nothing open.
+    Empty,
+}
+
+fn with(mut m: Value, edits: &[(&str, Value)]) -> Value {
+    for (p, v) in edits {
+        if let Some(slot) = m.pointer_mut(p) {
+            *slot = v.clone();
+        }
+    }
+    m
+}
+
+fn history() -> &'static (Vec<VersionInfo>, MonitoringInfo) {
+    static H: OnceLock<(Vec<VersionInfo>, MonitoringInfo)> = OnceLock::new();
+    H.get_or_init(|| {
+        let base = baseline(ModelFamily::Forecasting).clone();
+        let v12 = with(
+            base.clone(),
+            &[("/evaluation/metrics/1/threshold", json!(0.3))],
+        );
+        let mut v13 = with(v12.clone(), &[("/deployment/schedule", json!("0 5 * * 1"))]);
+        if let Some(a) = v13
+            .pointer_mut("/requirements/feature_sets/1/features")
+            .and_then(Value::as_array_mut)
+        {
+            a.push(json!("is_payday_week"));
+        }
+        let version = |n: &str, note: &str, by: &str, m: &Value| VersionInfo {
+            number: n.into(),
+            note: note.into(),
+            created_by: by.into(),
+            manifest: m.clone(),
+        };
+        let versions = vec![
+            version("1.3.0", "Payday feature, later run", "ben", &v13),
+            version("1.2.0", "Tighter MAPE", "ana", &v12),
+            version("1.0.0", "Initial baseline", "seed", &base),
+        ];
+        let monitoring = MonitoringInfo {
+            model_name: "Weekly Demand EU".into(),
+            latest_performance: json!({"wape": 0.34, "mape": 0.41, "bias": 0.02}),
+            latest_drift: json!({
+                "avg_selling_price": {"psi": 0.31, "test": "psi"},
+                "promo_depth_pct": {"psi": 0.12, "test": "psi"},
+                "lag_1w_units": {"psi": 0.45, "test": "psi"},
+                "rolling_mean_4w_units": {"psi": 0.05, "test": "psi"},
+                "store_region": {"psi": 0.01, "test": "psi"}
+            }),
+            freshness: json!({"staleness_hours": 20.0, "max_staleness_hours": 192}),
+            open_alerts: vec![AlertInfo {
+                rule: "wape_degradation".into(),
+                severity: "warning".into(),
+                message: "wape 0.34 above 0.3".into(),
+            }],
+        };
+        (versions, monitoring)
+    })
+}
+
+fn ctx(fx: Fx) -> Context<'static> {
+    let (name, family) = match fx {
+        Fx::Fc => ("Forecasting Baseline v1", ModelFamily::Forecasting),
+        Fx::Pricing => ("Pricing Optimization Baseline v1", ModelFamily::Pricing),
+        Fx::Nba => ("Next Best Action Baseline v1", ModelFamily::NextBestAction),
+        Fx::Loc => ("Location Scoring Baseline v1", ModelFamily::LocationScoring),
+        Fx::FcHistory => {
+            let (versions, monitoring) = history();
+            return Context {
+                recipe_name: Some("Weekly Demand"),
+                manifest: Some(&versions[0].manifest),
+                versions,
+                monitoring: Some(monitoring),
+                baselines: baselines(),
+            };
+        }
+        Fx::Empty => {
+            return Context {
+                recipe_name: None,
+                manifest: None,
+                versions: &[],
+                monitoring: None,
+                baselines: baselines(),
+            };
+        }
+    };
+    Context {
+        recipe_name: Some(name),
+        manifest: Some(baseline(family)),
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+    }
+}
+
+/// What a reply must show.
+enum E {
+    /// The resulting manifest has this value at the pointer.
+    Is(&'static str, Value),
+    /// The array at the pointer contains the value.
+    Has(&'static str, Value),
+    /// The array at the pointer does not contain the value.
+    Lacks(&'static str, Value),
+    /// Nothing at the pointer.
+    Gone(&'static str),
+    /// The array at the pointer has this many items.
+    Len(&'static str, usize),
+    /// The last item of the array at the pointer has these fields.
+    Last(&'static str, Value),
+    /// The reply text contains this.
+    Says(&'static str),
+    /// A new recipe of this family and name.
+    New(ModelFamily, &'static str),
+    /// Understood, but already so: no proposal.
+    NoChange,
+}
+
+type Case = (Fx, &'static str, Intent, Vec<E>);
+
+fn run(cases: Vec<Case>) {
+    for (fx, req, intent, expects) in cases {
+        let c = ctx(fx);
+        let reply = respond(req, &c);
+        let why = format!("{req:?} in {fx:?}:\n{}", reply.text);
+        assert_eq!(reply.intent, intent, "{why}");
+        let no_change = expects.iter().any(|e| matches!(e, E::NoChange));
+        let result = match &reply.proposal {
+            Some(Proposal::Edit { patch, summary }) => {
+                assert!(!summary.is_empty(), "{why}");
+                let m = c.manifest.expect("an edit has a manifest");
+                Some(apply_patch(m, patch).expect("the patch applies"))
+            }
+            Some(Proposal::NewRecipe {
+                family,
+                name,
+                manifest,
+                patch,
+                ..
+            }) => {
+                let base = baseline(*family);
+                assert_eq!(
+                    &apply_patch(base, patch).expect("applies"),
+                    manifest,
+                    "{why}"
+                );
+                assert_eq!(manifest["metadata"]["name"], json!(name), "{why}");
+                Some(manifest.clone())
+            }
+            None => None,
+        };
+        let proposes = intent.is_edit() || intent == Intent::CreateRecipe;
+        assert_eq!(result.is_some(), proposes && !no_change, "{why}");
+        let at = |p: &str| result.as_ref().and_then(|m| m.pointer(p)).cloned();
+        for e in expects {
+            match e {
+                E::Is(p, v) => assert_eq!(at(p), Some(v), "{p} in {why}"),
+                E::Has(p, v) => assert!(
+                    at(p).and_then(|a| a.as_array().map(|a| a.contains(&v))) == Some(true),
+                    "{p} lacks {v} in {why}"
+                ),
+                E::Lacks(p, v) => assert!(
+                    at(p).and_then(|a| a.as_array().map(|a| !a.contains(&v))) == Some(true),
+                    "{p} has {v} in {why}"
+                ),
+                E::Gone(p) => assert_eq!(at(p), None, "{p} in {why}"),
+                E::Len(p, n) => assert_eq!(
+                    at(p).and_then(|a| a.as_array().map(Vec::len)),
+                    Some(n),
+                    "{p} in {why}"
+                ),
+                E::Last(p, fields) => {
+                    let last = at(p)
+                        .and_then(|a| a.as_array().and_then(|a| a.last().cloned()))
+                        .unwrap_or(Value::Null);
+                    for (k, v) in fields.as_object().expect("fields object") {
+                        assert_eq!(last.get(k), Some(v), "{p}.{k} in {why}");
+                    }
+                }
+                E::Says(s) => assert!(reply.text.contains(s), "{s:?} not in {why}"),
+                E::New(f, name) => match &reply.proposal {
+                    Some(Proposal::NewRecipe {
+                        family, name: n, ..
+                    }) => {
+                        assert_eq!(*family, f, "{why}");
+                        assert_eq!(n, name, "{why}");
+                    }
+                    other => panic!("expected a new recipe, got {other:?} for {why}"),
+                },
+                E::NoChange => assert!(reply.proposal.is_none(), "{why}"),
+            }
+        }
+    }
+}
+
+use E::*;
+use Fx::*;
+use Intent::*;
+
+const FS: &str = "/requirements/feature_sets";
+const CAL: &str = "/requirements/feature_sets/1/features";
+const PROMO: &str = "/requirements/feature_sets/2/features";
+const ALERTS: &str = "/monitoring/alerts";
+const DRIFT: &str = "/monitoring/drift/columns";
+
+fn all_cases() -> Vec<Case> {
+    [
+        create_cases(),
+        feature_cases(),
+        metric_cases(),
+        validation_cases(),
+        deployment_cases(),
+        schedule_cases(),
+        drift_cases(),
+        alert_cases(),
+        freshness_cases(),
+        question_cases(),
+        decline_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn create_cases() -> Vec<Case> {
+    use ModelFamily::*;
+    vec![
+        (
+            Empty,
+            "create a forecasting model for weekly retail sales",
+            CreateRecipe,
+            vec![
+                New(Forecasting, "Weekly Retail Sales Forecasting v1"),
+                Is("/metadata/industry", json!("retail")),
+                Is("/requirements/grain", json!("store_id x sku_id x week")),
+                Says("wape <= 0.25 (primary)"),
+            ],
+        ),
+        (
+            Empty,
+            "I need a pricing recipe for hotels",
+            CreateRecipe,
+            vec![
+                New(Pricing, "Hotels Pricing v1"),
+                Is("/metadata/industry", json!("hospitality")),
+                Is("/metadata/model_family", json!("pricing")),
+            ],
+        ),
+        (
+            Fc,
+            "Build a NEXT-BEST-ACTION model for bank customers!",
+            CreateRecipe,
+            vec![
+                New(NextBestAction, "Bank Customers Next Best Action v1"),
+                Is("/metadata/industry", json!("banking")),
+            ],
+        ),
+        (
+            Empty,
+            "new location scoring recipe called 'Site Picker EU'",
+            CreateRecipe,
+            vec![
+                New(LocationScoring, "Site Picker EU"),
+                Is("/metadata/name", json!("Site Picker EU")),
+            ],
+        ),
+        (
+            Empty,
+            "Create a forecasting model for weekly retail sales with a 12 week horizon, run daily at 6am.",
+            CreateRecipe,
+            vec![
+                Is("/evaluation/validation/horizon", json!(12)),
+                Is(
+                    "/pipeline/stages/2/config/forecast_horizon_weeks",
+                    json!(12),
+                ),
+                Is("/deployment/schedule", json!("0 6 * * *")),
+                Is("/requirements/grain", json!("store_id x sku_id x week")),
+            ],
+        ),
+        (
+            Empty,
+            "create a daily demand forecasting model for grocery stores called Grocery Daily, horizon 14 days",
+            CreateRecipe,
+            vec![
+                New(Forecasting, "Grocery Daily"),
+                Is("/requirements/grain", json!("store_id x sku_id x day")),
+                Is("/evaluation/validation/horizon", json!(14)),
+                Is("/metadata/industry", json!("grocery")),
+            ],
+        ),
+        (
+            Empty,
+            "forecast weekly demand for our stores",
+            CreateRecipe,
+            vec![New(Forecasting, "Stores Forecasting v1")],
+        ),
+        (
+            Empty,
+            "pricing recipe for airlines",
+            CreateRecipe,
+            vec![
+                New(Pricing, "Airlines Pricing v1"),
+                Is("/metadata/industry", json!("airline")),
+            ],
+        ),
+        (
+            Empty,
+            "I need a next best action model that runs in batch every monday at 7",
+            CreateRecipe,
+            vec![
+                Is("/deployment/mode", json!("batch")),
+                Is("/deployment/schedule", json!("0 7 * * 1")),
+            ],
+        ),
+        (
+            Empty,
+            "create a forecasting model for weekly sales and make it realtime",
+            CreateRecipe,
+            vec![
+                Is("/deployment/mode", json!("realtime")),
+                Is(
+                    "/deployment/endpoint/path",
+                    json!("/v1/weekly-sales-forecasting-v1/predict"),
+                ),
+            ],
+        ),
+        (
+            Empty,
+            "make a location scoring model for new store sites with mape under 10%",
+            CreateRecipe,
+            vec![
+                Is("/evaluation/metrics/3/threshold", json!(0.1)),
+                Is("/evaluation/metrics/3/direction", json!("lower_is_better")),
+            ],
+        ),
+        // No family named: the current recipe's family is used, and said so.
+        (
+            Nba,
+            "create a new model",
+            CreateRecipe,
+            vec![
+                New(NextBestAction, "Custom Next Best Action v1"),
+                Says("current recipe's family"),
+            ],
+        ),
+    ]
+}
+
+fn feature_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "add a feature holiday_flag to the calendar feature set",
+            AddFeature,
+            vec![Has(CAL, json!("holiday_flag")), Len(CAL, 6), Len(FS, 4)],
+        ),
+        (
+            Fc,
+            "Add holiday_flag to calendar.",
+            AddFeature,
+            vec![Has(CAL, json!("holiday_flag"))],
+        ),
+        (
+            Fc,
+            "please include the features temp_max and rain_mm in the calendar features",
+            AddFeature,
+            vec![
+                Has(CAL, json!("temp_max")),
+                Has(CAL, json!("rain_mm")),
+                Len(CAL, 7),
+            ],
+        ),
+        (
+            Fc,
+            "ADD FEATURE 'Holiday_Flag' TO THE CALENDAR SET",
+            AddFeature,
+            vec![Has(CAL, json!("Holiday_Flag"))],
+        ),
+        (
+            Fc,
+            "add the feature month to calendar",
+            AddFeature,
+            vec![NoChange, Says("already in the calendar")],
+        ),
+        (
+            Fc,
+            "remove the feature is_on_display",
+            RemoveFeature,
+            vec![Lacks(PROMO, json!("is_on_display")), Len(PROMO, 5)],
+        ),
+        (
+            Fc,
+            "drop feature is_in_circular from price_promotion",
+            RemoveFeature,
+            vec![Lacks(PROMO, json!("is_in_circular"))],
+        ),
+        (
+            Fc,
+            "Delete feature lag_52w_units!",
+            RemoveFeature,
+            vec![Lacks(
+                "/requirements/feature_sets/0/features",
+                json!("lag_52w_units"),
+            )],
+        ),
+        (
+            Fc,
+            "get rid of the month feature",
+            RemoveFeature,
+            vec![Lacks(CAL, json!("month"))],
+        ),
+        (
+            Fc,
+            "remove avg_selling_price",
+            RemoveFeature,
+            vec![
+                Lacks(PROMO, json!("avg_selling_price")),
+                Says("still monitored for drift"),
+            ],
+        ),
+        (
+            Fc,
+            "add a feature set weather with temp_max and rain_mm",
+            AddFeatureSet,
+            vec![
+                Len(FS, 5),
+                Last(
+                    FS,
+                    json!({"name": "weather", "features": ["temp_max", "rain_mm"]}),
+                ),
+            ],
+        ),
+        (
+            Fc,
+            "create a new feature group called weather: temp_max, rain_mm",
+            AddFeatureSet,
+            vec![Last(
+                FS,
+                json!({"name": "weather", "features": ["temp_max", "rain_mm"]}),
+            )],
+        ),
+        (
+            Fc,
+            "Add a 'local_events' feature set containing event_count_7d.",
+            AddFeatureSet,
+            vec![Last(
+                FS,
+                json!({"name": "local_events", "features": ["event_count_7d"]}),
+            )],
+        ),
+        (
+            Fc,
+            "remove the promotions feature set",
+            RemoveFeatureSet,
+            vec![
+                Len(FS, 3),
+                Is(
+                    "/requirements/feature_sets/2/name",
+                    json!("hierarchy_attributes"),
+                ),
+                Says("price_promotion"),
+            ],
+        ),
+        (
+            Fc,
+            "delete the calendar feature set.",
+            RemoveFeatureSet,
+            vec![
+                Len(FS, 3),
+                Is(
+                    "/requirements/feature_sets/1/name",
+                    json!("price_promotion"),
+                ),
+            ],
+        ),
+        (
+            Fc,
+            "Drop feature group hierarchy_attributes",
+            RemoveFeatureSet,
+            vec![Len(FS, 3)],
+        ),
+        (
+            Nba,
+            "remove the engagement and offer_attributes feature sets",
+            RemoveFeatureSet,
+            vec![
+                Len(FS, 3),
+                Is(
+                    "/requirements/feature_sets/1/name",
+                    json!("transactions_rfm"),
+                ),
+            ],
+        ),
+    ]
+}
+
+fn metric_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "make MAPE under 12%",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/1/threshold", json!(0.12)),
+                Is("/evaluation/metrics/1/direction", json!("lower_is_better")),
+            ],
+        ),
+        (
+            Fc,
+            "set the wape threshold to 0.2",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/0/threshold", json!(0.2)),
+                Is("/evaluation/metrics/0/primary", json!(true)),
+            ],
+        ),
+        (
+            Fc,
+            "Bias at most 0.04.",
+            SetMetricThreshold,
+            vec![Is("/evaluation/metrics/2/threshold", json!(0.04))],
+        ),
+        (
+            Fc,
+            "mape < 10 percent and WAPE <= 0.22",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/1/threshold", json!(0.1)),
+                Is("/evaluation/metrics/0/threshold", json!(0.22)),
+            ],
+        ),
+        (
+            Fc,
+            "make mape under 15",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/1/threshold", json!(0.15)),
+                Says("read 15 as 15%"),
+            ],
+        ),
+        (
+            Nba,
+            "AUC at least 0.8",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/0/threshold", json!(0.8)),
+                Is("/evaluation/metrics/0/direction", json!("higher_is_better")),
+            ],
+        ),
+        (
+            Nba,
+            "make accuracy at least 95",
+            SetMetricThreshold,
+            vec![Is("/evaluation/metrics/2/threshold", json!(0.95))],
+        ),
+        (
+            Nba,
+            "log loss should be below .3",
+            SetMetricThreshold,
+            vec![Is("/evaluation/metrics/1/threshold", json!(0.3))],
+        ),
+        (
+            Loc,
+            "mae under 300k",
+            SetMetricThreshold,
+            vec![Is("/evaluation/metrics/0/threshold", json!(300000))],
+        ),
+        (
+            Fc,
+            "add metric r2 at least 0.6",
+            SetMetricThreshold,
+            vec![
+                Len("/evaluation/metrics", 4),
+                Last(
+                    "/evaluation/metrics",
+                    json!({"name": "r2", "threshold": 0.6, "direction": "higher_is_better", "primary": false}),
+                ),
+            ],
+        ),
+        // The direction is never flipped by the wording.
+        (
+            Nba,
+            "auc under 0.9",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/0/threshold", json!(0.9)),
+                Is("/evaluation/metrics/0/direction", json!("higher_is_better")),
+                Says("direction stays"),
+            ],
+        ),
+    ]
+}
+
+fn validation_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "use rolling origin validation with 6 folds",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/strategy", json!("rolling_origin")),
+                Is("/evaluation/validation/folds", json!(6)),
+                Gone("/evaluation/validation/description"),
+                Is("/evaluation/validation/horizon", json!(8)),
+            ],
+        ),
+        (
+            Fc,
+            "Switch to 5-fold cross validation",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/strategy", json!("k_fold")),
+                Is("/evaluation/validation/folds", json!(5)),
+                Says("ignores time order"),
+            ],
+        ),
+        (
+            Nba,
+            "use a 20% holdout",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/strategy", json!("holdout")),
+                Is("/evaluation/validation/holdout_fraction", json!(0.2)),
+            ],
+        ),
+        (
+            Fc,
+            "set the validation horizon to 12",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/horizon", json!(12)),
+                Is(
+                    "/evaluation/validation/strategy",
+                    json!("time_series_split"),
+                ),
+            ],
+        ),
+        (
+            Pricing,
+            "validate with a time series split, six folds",
+            SetValidation,
+            vec![
+                Is(
+                    "/evaluation/validation/strategy",
+                    json!("time_series_split"),
+                ),
+                Is("/evaluation/validation/folds", json!(6)),
+            ],
+        ),
+        (
+            Loc,
+            "use 10 folds",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/strategy", json!("spatial_block")),
+                Is("/evaluation/validation/folds", json!(10)),
+            ],
+        ),
+    ]
+}
+
+fn deployment_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "make it realtime",
+            SetDeploymentMode,
+            vec![
+                Is("/deployment/mode", json!("realtime")),
+                Is(
+                    "/deployment/endpoint/path",
+                    json!("/v1/forecasting-baseline-v1/predict"),
+                ),
+                Is("/deployment/endpoint/method", json!("POST")),
+            ],
+        ),
+        (
+            Fc,
+            "Switch to real-time serving at /v1/demand/predict with a 120ms latency budget",
+            SetDeploymentMode,
+            vec![
+                Is("/deployment/mode", json!("realtime")),
+                Is("/deployment/endpoint/path", json!("/v1/demand/predict")),
+                Is("/deployment/endpoint/latency_budget_ms", json!(120)),
+            ],
+        ),
+        (
+            Pricing,
+            "can you make it real time?",
+            SetDeploymentMode,
+            vec![
+                Is("/deployment/mode", json!("realtime")),
+                Is("/deployment/endpoint/path", json!("/v1/pricing/quote")),
+            ],
+        ),
+        (
+            Nba,
+            "switch to batch",
+            SetDeploymentMode,
+            vec![
+                Is("/deployment/mode", json!("batch")),
+                Is("/deployment/schedule", json!("0 2 * * *")),
+                Says("default"),
+            ],
+        ),
+        (
+            Nba,
+            "make it batch, every day at 5am",
+            SetDeploymentMode,
+            vec![
+                Is("/deployment/mode", json!("batch")),
+                Is("/deployment/schedule", json!("0 5 * * *")),
+            ],
+        ),
+        (
+            Nba,
+            "move from realtime to batch",
+            SetDeploymentMode,
+            vec![Is("/deployment/mode", json!("batch"))],
+        ),
+        (
+            Nba,
+            "make it realtime",
+            SetDeploymentMode,
+            vec![NoChange, Says("already realtime")],
+        ),
+    ]
+}
+
+fn schedule_cases() -> Vec<Case> {
+    let s = "/deployment/schedule";
+    vec![
+        (
+            Fc,
+            "run it daily at 6am",
+            SetSchedule,
+            vec![Is(s, json!("0 6 * * *"))],
+        ),
+        (
+            Fc,
+            "Every Monday at 7.",
+            SetSchedule,
+            vec![Is(s, json!("0 7 * * 1"))],
+        ),
+        (Fc, "hourly", SetSchedule, vec![Is(s, json!("0 * * * *"))]),
+        (
+            Fc,
+            "schedule it for weekdays at 6:30pm",
+            SetSchedule,
+            vec![Is(s, json!("30 18 * * 1-5"))],
+        ),
+        (
+            Fc,
+            "set the cron to 15 3 * * 2",
+            SetSchedule,
+            vec![Is(s, json!("15 3 * * 2"))],
+        ),
+        (
+            Pricing,
+            "RUN IT NIGHTLY",
+            SetSchedule,
+            vec![NoChange, Says("already daily at 02:30 UTC")],
+        ),
+        (
+            Loc,
+            "run it weekly",
+            SetSchedule,
+            vec![Is(s, json!("0 6 * * 1"))],
+        ),
+        (
+            Nba,
+            "retrain every sunday at 2am",
+            SetSchedule,
+            vec![Is("/deployment/retrain_schedule", json!("0 2 * * 0"))],
+        ),
+    ]
+}
+
+fn drift_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "monitor drift on price and promo_flag with PSI above 0.2",
+            ConfigureDrift,
+            vec![
+                Has(DRIFT, json!("price")),
+                Has(DRIFT, json!("promo_flag")),
+                Has(DRIFT, json!("store_region")),
+                Is("/monitoring/drift/method", json!("psi")),
+                Is("/monitoring/drift/threshold", json!(0.2)),
+                Is("/monitoring/drift/enabled", json!(true)),
+                Says("check the spelling"),
+            ],
+        ),
+        (
+            Fc,
+            "Track drift for unit_price only, using KS > 0.15",
+            ConfigureDrift,
+            vec![
+                Is(DRIFT, json!(["unit_price"])),
+                Is("/monitoring/drift/method", json!("ks")),
+                Is("/monitoring/drift/threshold", json!(0.15)),
+            ],
+        ),
+        (
+            Fc,
+            "disable drift monitoring",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/enabled", json!(false)), Len(DRIFT, 5)],
+        ),
+        (
+            Fc,
+            "stop monitoring drift on store_region",
+            ConfigureDrift,
+            vec![Lacks(DRIFT, json!("store_region")), Len(DRIFT, 4)],
+        ),
+        (
+            Fc,
+            "set the drift threshold to 0.3",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/threshold", json!(0.3))],
+        ),
+        (
+            Nba,
+            "use wasserstein for drift",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/method", json!("wasserstein"))],
+        ),
+        (
+            Pricing,
+            "monitor unit_cost for drift",
+            ConfigureDrift,
+            vec![NoChange, Says("already monitored")],
+        ),
+    ]
+}
+
+fn alert_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "alert me when mape goes above 0.15",
+            AddAlert,
+            vec![
+                Len(ALERTS, 5),
+                Last(
+                    ALERTS,
+                    json!({"source": "metric", "metric": "mape", "comparison": ">", "threshold": 0.15, "severity": "warning"}),
+                ),
+            ],
+        ),
+        (
+            Fc,
+            "critical alert if drift share over 0.5",
+            AddAlert,
+            vec![Last(
+                ALERTS,
+                json!({"source": "drift", "metric": "drift_share", "comparison": ">", "threshold": 0.5, "severity": "critical"}),
+            )],
+        ),
+        (
+            Fc,
+            "Notify me when WAPE >= 30%",
+            AddAlert,
+            vec![Last(
+                ALERTS,
+                json!({"source": "metric", "metric": "wape", "comparison": ">=", "threshold": 0.3}),
+            )],
+        ),
+        (
+            Fc,
+            "warn me if the data is older than 2 days",
+            AddAlert,
+            vec![Last(
+                ALERTS,
+                json!({"source": "freshness", "metric": "staleness_hours", "comparison": ">", "threshold": 48}),
+            )],
+        ),
+        (
+            Nba,
+            "page me when auc drops below 0.7",
+            AddAlert,
+            vec![Last(
+                ALERTS,
+                json!({"source": "metric", "metric": "auc", "comparison": "<", "threshold": 0.7, "severity": "critical"}),
+            )],
+        ),
+        (
+            Pricing,
+            "alert when drift on unit_cost exceeds 0.2, call it cost_drift",
+            AddAlert,
+            vec![Last(
+                ALERTS,
+                json!({"name": "cost_drift", "source": "drift", "metric": "unit_cost", "threshold": 0.2}),
+            )],
+        ),
+        (
+            Fc,
+            "remove the stale_sales_feed alert",
+            RemoveAlert,
+            vec![
+                Len(ALERTS, 3),
+                Is("/monitoring/alerts/2/name", json!("broad_feature_drift")),
+            ],
+        ),
+        (
+            Fc,
+            "Delete alert rule 'forecast_bias'.",
+            RemoveAlert,
+            vec![
+                Len(ALERTS, 3),
+                Is("/monitoring/alerts/1/name", json!("broad_feature_drift")),
+            ],
+        ),
+        (
+            Fc,
+            "stop alerting on wape",
+            RemoveAlert,
+            vec![
+                Len(ALERTS, 3),
+                Is("/monitoring/alerts/0/name", json!("forecast_bias")),
+            ],
+        ),
+    ]
+}
+
+fn freshness_cases() -> Vec<Case> {
+    let p = "/monitoring/freshness/max_staleness_hours";
+    vec![
+        (
+            Fc,
+            "data must be fresher than 12 hours",
+            SetFreshness,
+            vec![Is(p, json!(12)), Says("stale_sales_feed")],
+        ),
+        (
+            Fc,
+            "max staleness 2 days",
+            SetFreshness,
+            vec![Is(p, json!(48))],
+        ),
+        (
+            Nba,
+            "Freshness limit: 36h",
+            SetFreshness,
+            vec![Is(p, json!(36))],
+        ),
+        (
+            Pricing,
+            "data can't be older than 90 minutes!",
+            SetFreshness,
+            vec![Is(p, json!(1.5))],
+        ),
+    ]
+}
+
+fn question_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "what metrics does this use?",
+            AskMetrics,
+            vec![
+                Says("wape <= 0.25, primary"),
+                Says("mape <= 0.35"),
+                Says("bias <= 0.05"),
+            ],
+        ),
+        (
+            Nba,
+            "What's the AUC threshold?",
+            AskMetrics,
+            vec![Says("auc: runs pass when auc >= 0.75")],
+        ),
+        (
+            FcHistory,
+            "show me the metrics",
+            AskMetrics,
+            vec![
+                Says("mape <= 0.3"),
+                Says("Latest monitored values (Weekly Demand EU): wape 0.34"),
+            ],
+        ),
+        (
+            FcHistory,
+            "what changed since 1.2.0?",
+            AskChanges,
+            vec![
+                Says("1.3.0 by ben: Payday feature, later run"),
+                Says("deployment.schedule: 0 4 * * 1 -> 0 5 * * 1"),
+                Says("requirements.feature_sets[calendar].features[5]: is_payday_week"),
+            ],
+        ),
+        (
+            FcHistory,
+            "What changed since v1.0?",
+            AskChanges,
+            vec![
+                Says("evaluation.metrics[mape].threshold: 0.35 -> 0.3"),
+                Says("1.2.0 by ana"),
+            ],
+        ),
+        (
+            FcHistory,
+            "what changed in the last version",
+            AskChanges,
+            vec![Says("Since 1.2.0"), Says("is_payday_week")],
+        ),
+        (
+            FcHistory,
+            "show the version history",
+            AskChanges,
+            vec![Says("3 versions"), Says("1.0.0 by seed: Initial baseline")],
+        ),
+        (
+            FcHistory,
+            "why is this model alerting?",
+            AskAlerting,
+            vec![
+                Says("[warning] wape_degradation: wape 0.34 above 0.3"),
+                Says("wape is 0.34 > 0.3 -> firing"),
+                Says("broad_feature_drift (critical): drift_share is 0.4 >= 0.4 -> firing"),
+                Says("lag_1w_units 0.45, avg_selling_price 0.31"),
+                Says("stale_sales_feed: staleness_hours is 20 (fires when > 192) -> ok"),
+            ],
+        ),
+        (
+            FcHistory,
+            "Is anything wrong with the model",
+            AskAlerting,
+            vec![Says("1 open alert")],
+        ),
+        (
+            Fc,
+            "why is it alerting",
+            AskAlerting,
+            vec![
+                Says("no monitoring data"),
+                Says("wape_degradation (warning)"),
+            ],
+        ),
+        (
+            Fc,
+            "when does it run?",
+            AskDeployment,
+            vec![Says("on Mondays at 04:00 UTC")],
+        ),
+        (
+            Pricing,
+            "How is it deployed",
+            AskDeployment,
+            vec![
+                Says("batch mode"),
+                Says("POST /v1/pricing/quote, p99 latency budget 150 ms"),
+            ],
+        ),
+        (
+            Nba,
+            "what is monitored for drift?",
+            AskMonitoring,
+            vec![Says("jensenshannon above 0.1"), Says("propensity_score")],
+        ),
+        (
+            Fc,
+            "is drift monitoring enabled?",
+            AskMonitoring,
+            vec![Says("Drift: on, psi above 0.2")],
+        ),
+        (
+            Fc,
+            "how is it validated?",
+            AskValidation,
+            vec![Says("time_series_split, 4 folds, horizon 8")],
+        ),
+        (
+            Loc,
+            "what features does it use?",
+            AskFeatures,
+            vec![Says("annual_revenue"), Says("trade_area_demographics (6)")],
+        ),
+        (
+            Fc,
+            "describe this recipe",
+            AskOverview,
+            vec![Says("forecasting recipe"), Says("ml-platform@nex.ai")],
+        ),
+        (Fc, "help", Help, vec![Says("make MAPE under 12%")]),
+        (Empty, "What can you do?", Help, vec![Says("Open a recipe")]),
+    ]
+}
+
+fn decline_cases() -> Vec<Case> {
+    vec![
+        (
+            Fc,
+            "asdfgh qwerty",
+            Unknown,
+            vec![Says("didn't understand")],
+        ),
+        // Statements and negations never become changes.
+        (Fc, "the mape was 0.4 today", Unknown, vec![]),
+        (
+            Fc,
+            "don't make it realtime",
+            Declined,
+            vec![Says("nothing changes")],
+        ),
+        (Fc, "Do not add any features", Declined, vec![]),
+        (Fc, "it should not be realtime", Declined, vec![]),
+        (Fc, "make it better", Unknown, vec![]),
+        (Empty, "", Unknown, vec![]),
+        (Fc, "delete everything", Declined, vec![Says("won't")]),
+        (
+            Fc,
+            "Remove all the feature sets",
+            Declined,
+            vec![Says("won't")],
+        ),
+        (Fc, "wipe the manifest", Declined, vec![]),
+        (
+            Fc,
+            "remove feature set 'nonexistent'",
+            Declined,
+            vec![
+                Says("nonexistent"),
+                Says("demand_history, calendar, price_promotion, hierarchy_attributes"),
+            ],
+        ),
+        (
+            Fc,
+            "remove the feature banana_count",
+            Declined,
+            vec![Says("no feature 'banana_count'")],
+        ),
+        (
+            Fc,
+            "delete 'nonexistent'",
+            Declined,
+            vec![Says("nothing called 'nonexistent'")],
+        ),
+        (
+            Fc,
+            "add holiday_flag to the weather feature set",
+            Declined,
+            vec![Says("no feature set 'weather'")],
+        ),
+        (
+            Fc,
+            "remove the nonexistent_alert alert",
+            Declined,
+            vec![Says("Alert rules: wape_degradation")],
+        ),
+        (
+            Fc,
+            "remove the sku_age_weeks feature from calendar",
+            Declined,
+            vec![Says("no feature 'sku_age_weeks' in the calendar")],
+        ),
+        (
+            Fc,
+            "add a feature set calendar with x1",
+            Declined,
+            vec![Says("already a feature set 'calendar'")],
+        ),
+        (
+            Fc,
+            "add a feature set weather",
+            Declined,
+            vec![Says("at least one feature")],
+        ),
+        (
+            Empty,
+            "create a pricing forecast",
+            Declined,
+            vec![Says("forecasting and pricing")],
+        ),
+        (
+            Empty,
+            "create a new model",
+            Declined,
+            vec![Says("Which kind of model")],
+        ),
+        (
+            Empty,
+            "make MAPE under 12%",
+            Declined,
+            vec![Says("no current recipe")],
+        ),
+        (
+            Empty,
+            "what metrics does this use?",
+            Declined,
+            vec![Says("no current recipe")],
+        ),
+        (
+            FcHistory,
+            "what changed since 9.9.9?",
+            Declined,
+            vec![Says("no version 9.9.9"), Says("1.3.0, 1.2.0, 1.0.0")],
+        ),
+        (
+            Fc,
+            "make AUC at least 0.8",
+            Declined,
+            vec![
+                Says("not a metric of this recipe"),
+                Says("wape, mape, bias"),
+            ],
+        ),
+        (
+            Fc,
+            "set the threshold of foo to 3",
+            Declined,
+            vec![Says("no metric 'foo'")],
+        ),
+        (
+            Fc,
+            "make mape under 250%",
+            Declined,
+            vec![Says("fraction between 0 and 1")],
+        ),
+        (
+            Fc,
+            "use a 150% holdout",
+            Declined,
+            vec![Says("between 0 and 1")],
+        ),
+        (
+            Fc,
+            "run it daily at 25",
+            Declined,
+            vec![Says("not a time of day")],
+        ),
+        (
+            Fc,
+            "alert when bias is high",
+            Declined,
+            vec![Says("Give a threshold")],
+        ),
+        (Fc, "alert me when foo_score is above 3", Declined, vec![]),
+        (Fc, "remove the only feature", Declined, vec![]),
+        (
+            Fc,
+            "stop monitoring drift on nonexistent_col",
+            Declined,
+            vec![Says("not monitored for drift")],
+        ),
+    ]
+}
+
+#[test]
+fn creates_recipes_from_baselines() {
+    run(create_cases());
+}
+
+#[test]
+fn adds_and_removes_features_and_feature_sets() {
+    run(feature_cases());
+}
+
+#[test]
+fn sets_metric_thresholds_keeping_direction() {
+    run(metric_cases());
+}
+
+#[test]
+fn changes_validation() {
+    run(validation_cases());
+}
+
+#[test]
+fn switches_batch_and_realtime() {
+    run(deployment_cases());
+}
+
+#[test]
+fn sets_schedules_as_cron() {
+    run(schedule_cases());
+}
+
+#[test]
+fn configures_drift_monitoring() {
+    run(drift_cases());
+}
+
+#[test]
+fn adds_and_removes_alert_rules() {
+    run(alert_cases());
+}
+
+#[test]
+fn changes_freshness_limits() {
+    run(freshness_cases());
+}
+
+#[test]
+fn answers_questions_with_real_values() {
+    run(question_cases());
+}
+
+#[test]
+fn declines_what_it_cannot_or_should_not_do() {
+    run(decline_cases());
+}
+
+#[test]
+fn every_phrasing_kind_has_at_least_three_requests() {
+    let cases = all_cases();
+    for intent in [
+        CreateRecipe,
+        AddFeature,
+        RemoveFeature,
+        AddFeatureSet,
+        RemoveFeatureSet,
+        SetMetricThreshold,
+        SetValidation,
+        SetDeploymentMode,
+        SetSchedule,
+        ConfigureDrift,
+        AddAlert,
+        RemoveAlert,
+        SetFreshness,
+        AskChanges,
+        Declined,
+    ] {
+        let n = cases.iter().filter(|c| c.2 == intent).count();
+        assert!(n >= 3, "{intent:?} has only {n} requests");
+    }
+}
+
+#[test]
+fn every_proposal_validates_and_every_reply_is_deterministic() {
+    for (fx, req, _, _) in all_cases() {
+        let c = ctx(fx);
+        let a = respond(req, &c);
+        let b = respond(req, &c);
+        assert_eq!(a, b, "{req}");
+        assert_eq!(
+            serde_json::to_string(&a).expect("serialises"),
+            serde_json::to_string(&b).expect("serialises")
+        );
+        match &a.proposal {
+            Some(Proposal::Edit { patch, .. }) => {
+                let m = c.manifest.expect("edits need a manifest");
+                let out = apply_patch(m, patch).expect("applies");
+                crate::domain::manifest::validate(&out).expect("valid");
+                assert_ne!(&out, m, "{req}: a proposal must change something");
+            }
+            Some(Proposal::NewRecipe { manifest, .. }) => {
+                crate::domain::manifest::validate(manifest).expect("valid");
+            }
+            None => {}
+        }
+        if a.intent.is_question() || matches!(a.intent, Unknown | Declined | Help) {
+            assert!(a.proposal.is_none(), "{req}");
+        }
+        if matches!(a.intent, Unknown) {
+            assert!(
+                !a.suggestions.is_empty(),
+                "{req}: unknown requests offer suggestions"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_edit_that_would_break_the_schema_is_declined_with_the_errors() {
+    // A manifest that already misses the freshness column: any edit would
+    // leave it invalid, so the reply explains instead of proposing.
+    let mut m = baseline(ModelFamily::Forecasting).clone();
+    if let Some(f) = m
+        .pointer_mut("/monitoring/freshness")
+        .and_then(Value::as_object_mut)
+    {
+        f.remove("timestamp_column");
+    }
+    let c = Context {
+        recipe_name: Some("Broken"),
+        manifest: Some(&m),
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+    };
+    let r = respond("data must be fresher than 12 hours", &c);
+    assert_eq!(r.intent, Declined);
+    assert!(r.proposal.is_none());
+    assert!(r.text.contains("would not pass validation"), "{}", r.text);
+    assert!(r.text.contains("/monitoring/freshness"), "{}", r.text);
+
+    // Turning drift on with no columns anywhere cannot be valid either.
+    let mut m = baseline(ModelFamily::Forecasting).clone();
+    m["monitoring"]["drift"] = json!({"enabled": false, "threshold": 0.2});
+    let c = Context {
+        manifest: Some(&m),
+        ..c
+    };
+    let r = respond("enable drift monitoring", &c);
+    assert_eq!(r.intent, Declined, "{}", r.text);
+    assert!(r.text.contains("Which columns"), "{}", r.text);
+}
+
+#[test]
+fn the_last_feature_of_a_set_is_not_removed() {
+    let mut m = baseline(ModelFamily::Forecasting).clone();
+    m["requirements"]["feature_sets"][1]["features"] = json!(["month"]);
+    let c = Context {
+        recipe_name: None,
+        manifest: Some(&m),
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+    };
+    let r = respond("remove the feature month", &c);
+    assert_eq!(r.intent, Declined);
+    assert!(
+        r.text.contains("only feature in the calendar"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        r.suggestions,
+        vec!["remove the calendar feature set".to_string()]
+    );
+}
+
+#[test]
+fn replies_serialise_with_snake_case_kinds() {
+    let r = respond("make MAPE under 12%", &ctx(Fc));
+    let v = serde_json::to_value(&r).expect("serialises");
+    assert_eq!(v["intent"], json!("set_metric_threshold"));
+    assert_eq!(v["proposal"]["kind"], json!("edit"));
+    assert_eq!(
+        v["proposal"]["patch"],
+        json!([{"op": "replace", "path": "/evaluation/metrics/1/threshold", "value": 0.12}])
+    );
+    let r = respond("I need a pricing recipe for hotels", &ctx(Empty));
+    let v = serde_json::to_value(&r).expect("serialises");
+    assert_eq!(v["intent"], json!("create_recipe"));
+    assert_eq!(v["proposal"]["kind"], json!("new_recipe"));
+    assert_eq!(v["proposal"]["family"], json!("pricing"));
+    for i in [CreateRecipe, AskMetrics, Unknown, Declined] {
+        assert_eq!(
+            serde_json::to_value(i).expect("serialises"),
+            json!(i.as_str())
+        );
+    }
+}
+
+#[test]
+fn quick_prompts_cover_every_family_and_all_work() {
+    let prompts = quick_prompts();
+    for (i, f) in ModelFamily::ALL.iter().enumerate() {
+        let r = respond(prompts[i], &ctx(Empty));
+        match r.proposal {
+            Some(Proposal::NewRecipe { family, .. }) => assert_eq!(family, *f),
+            other => panic!("{}: {other:?}", prompts[i]),
+        }
+    }
+    // The edit and question prompts work on a recipe.
+    for p in &prompts[4..] {
+        let r = respond(p, &ctx(FcHistory));
+        assert!(!matches!(r.intent, Unknown | Declined), "{p}: {}", r.text);
+    }
+}
+
+#[test]
+fn suggestions_offered_for_unknown_requests_are_understood() {
+    for fx in [Fc, Nba, Pricing, Loc, FcHistory, Empty] {
+        let c = ctx(fx);
+        for req in [
+            "asdf",
+            "blah blah",
+            "the schedul",
+            "thresholds pls",
+            "drfit",
+        ] {
+            for s in respond(req, &c).suggestions {
+                let r = respond(&s, &c);
+                assert!(
+                    !matches!(r.intent, Unknown),
+                    "{fx:?}: suggestion {s:?} not understood"
+                );
+            }
+        }
+    }
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "add",
+        "remove",
+        "feature",
+        "set",
+        "calendar",
+        "mape",
+        "under",
+        "12%",
+        "alert",
+        "me",
+        "when",
+        "drift",
+        "on",
+        "price",
+        "with",
+        "psi",
+        "above",
+        "0.2",
+        "make",
+        "it",
+        "realtime",
+        "batch",
+        "run",
+        "daily",
+        "at",
+        "6am",
+        "every",
+        "monday",
+        "create",
+        "a",
+        "forecasting",
+        "model",
+        "for",
+        "hotels",
+        "what",
+        "changed",
+        "since",
+        "1.2.0",
+        "?",
+        "'x'",
+        "delete",
+        "everything",
+        "folds",
+        "holdout",
+        "fresher",
+        "than",
+        "hours",
+        "-",
+        ",",
+        "\"",
+        "and",
+        "critical",
+        "share",
+        "wape",
+        ">=",
+        "0",
+        "1e9",
+        "nan",
+        "inf",
+        "/",
+        "*",
+        "called",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_text_never_panics_or_proposes_invalid_manifests(s in "\\PC{0,60}") {
+            for fx in [Fc, Nba, Empty] {
+                check(&s, fx);
+            }
+        }
+
+        #[test]
+        fn word_salad_never_panics_or_proposes_invalid_manifests(
+            words in prop::collection::vec(prop::sample::select(WORDS), 0..12)
+        ) {
+            let s = words.join(" ");
+            for fx in [Fc, Pricing, Loc, FcHistory, Empty] {
+                check(&s, fx);
+            }
+        }
+    }
+
+    fn check(s: &str, fx: Fx) {
+        let c = ctx(fx);
+        let r = respond(s, &c);
+        match &r.proposal {
+            Some(Proposal::Edit { patch, .. }) => {
+                let m = c.manifest.expect("edits need a manifest");
+                let out = apply_patch(m, patch).expect("applies");
+                assert!(crate::domain::manifest::validate(&out).is_ok(), "{s:?}");
+            }
+            Some(Proposal::NewRecipe { manifest, .. }) => {
+                assert!(crate::domain::manifest::validate(manifest).is_ok(), "{s:?}");
+            }
+            None => {}
+        }
+        assert_eq!(r, respond(s, &c));
+    }
+}
+
+#[test]
+fn new_recipes_work_from_name_less_baselines_and_need_the_baseline() {
+    // The app may pass baselines without their recipe name; the proposal adds one.
+    let mut bare = baseline(ModelFamily::Pricing).clone();
+    if let Some(meta) = bare["metadata"].as_object_mut() {
+        meta.remove("name");
+    }
+    let only = [(ModelFamily::Pricing, &bare)];
+    let c = Context {
+        recipe_name: None,
+        manifest: None,
+        versions: &[],
+        monitoring: None,
+        baselines: &only,
+    };
+    let r = respond("I need a pricing recipe for hotels", &c);
+    match &r.proposal {
+        Some(Proposal::NewRecipe {
+            manifest, patch, ..
+        }) => {
+            assert_eq!(manifest["metadata"]["name"], json!("Hotels Pricing v1"));
+            assert_eq!(&apply_patch(&bare, patch).expect("applies"), manifest);
+        }
+        other => panic!("{other:?}: {}", r.text),
+    }
+    let r = respond("create a forecasting model for weekly retail sales", &c);
+    assert_eq!(r.intent, Declined);
+    assert!(r.text.contains("no forecasting baseline"), "{}", r.text);
+}
+
+#[test]
+fn every_suggestion_in_the_table_is_itself_understood() {
+    for (fx, req, _, _) in all_cases() {
+        let c = ctx(fx);
+        let reply = respond(req, &c);
+        // After a new recipe, suggestions are follow-ups on that recipe.
+        let created = match &reply.proposal {
+            Some(Proposal::NewRecipe { manifest, .. }) => Some(manifest.clone()),
+            _ => None,
+        };
+        let c = Context {
+            manifest: created.as_ref().or(c.manifest),
+            ..c
+        };
+        for s in reply.suggestions {
+            let r = respond(&s, &c);
+            assert_ne!(
+                r.intent, Unknown,
+                "{req:?} suggested {s:?}, which is not understood"
+            );
+        }
+    }
+}

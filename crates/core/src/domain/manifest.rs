@@ -1,0 +1,226 @@
+//! Recipe manifests: parsing with line:column syntax errors and validation
+//! against the JSON Schema shipped in `assets/`.
+
+use serde_json::Value;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The schema every manifest must satisfy.
+pub const SCHEMA_TEXT: &str = include_str!("../../../../assets/manifest.schema.json");
+
+/// The seven sections of a manifest, in their conventional order.
+pub const SECTIONS: [&str; 7] = [
+    "metadata",
+    "requirements",
+    "pipeline",
+    "evaluation",
+    "lineage",
+    "deployment",
+    "monitoring",
+];
+
+/// One problem with a manifest, located by `line:column` (syntax) or JSON pointer (schema).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ManifestProblem {
+    /// `3:14` for a syntax error, `/evaluation/metrics/0/threshold` for a schema error.
+    pub at: String,
+    pub message: String,
+    /// 1-based line of a syntax error, to jump to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for ManifestProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.at.is_empty() { "/" } else { &self.at };
+        write!(f, "{at}: {}", self.message)
+    }
+}
+
+/// Every problem found in a manifest; never empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+pub struct InvalidManifest {
+    pub problems: Vec<ManifestProblem>,
+}
+
+impl fmt::Display for InvalidManifest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all: Vec<String> = self.problems.iter().map(|p| p.to_string()).collect();
+        write!(f, "invalid manifest: {}", all.join("; "))
+    }
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        // The schema ships inside the binary and is checked by a unit test, so a
+        // failure here is a build defect, not a user error.
+        let schema: Value = serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is JSON");
+        jsonschema::validator_for(&schema).expect("bundled schema compiles")
+    })
+}
+
+/// Parses manifest text; a syntax error is reported as `line:column: message`.
+pub fn parse(text: &str) -> Result<Value, InvalidManifest> {
+    serde_json::from_str::<Value>(text).map_err(|e| InvalidManifest {
+        problems: vec![syntax_problem(&e)],
+    })
+}
+
+fn syntax_problem(e: &serde_json::Error) -> ManifestProblem {
+    let full = e.to_string();
+    // serde_json appends " at line L column C"; we show the place first instead.
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    };
+    ManifestProblem {
+        at: format!("{}:{}", e.line(), e.column()),
+        message,
+        line: Some(e.line()),
+        column: Some(e.column()),
+    }
+}
+
+/// Checks a manifest against the schema, returning every problem.
+pub fn validate(manifest: &Value) -> Result<(), InvalidManifest> {
+    let mut problems: Vec<ManifestProblem> = validator()
+        .iter_errors(manifest)
+        .map(|e| ManifestProblem {
+            at: e.instance_path().to_string(),
+            message: e.to_string(),
+            line: None,
+            column: None,
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    problems.sort_by(|a, b| a.at.cmp(&b.at));
+    problems.dedup();
+    Err(InvalidManifest { problems })
+}
+
+/// Parses and validates manifest text in one step.
+pub fn parse_and_validate(text: &str) -> Result<Value, InvalidManifest> {
+    let value = parse(text)?;
+    validate(&value)?;
+    Ok(value)
+}
+
+/// Finds the 1-based line where a JSON pointer's value starts in pretty-printed
+/// text, so an editor can jump to a schema error. Falls back to the nearest
+/// ancestor that is found.
+pub fn line_of_pointer(pretty_text: &str, pointer: &str) -> Option<usize> {
+    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
+    let mut best = None;
+    let mut from_line = 0usize;
+    let lines: Vec<&str> = pretty_text.lines().collect();
+    for part in parts {
+        let key = format!("\"{}\":", part.replace("~1", "/").replace("~0", "~"));
+        let found = lines
+            .iter()
+            .enumerate()
+            .skip(from_line)
+            .find(|(_, l)| l.trim_start().starts_with(&key));
+        match found {
+            Some((i, _)) => {
+                best = Some(i + 1);
+                from_line = i;
+            }
+            // Array indices and missing keys: stay at the ancestor.
+            None => break,
+        }
+    }
+    best.or(Some(1))
+}
+
+/// The smallest valid manifest of a family: every section with placeholders
+/// to replace, for a recipe started empty.
+pub fn skeleton(family: super::ModelFamily) -> Value {
+    serde_json::json!({
+        "metadata": {"name": "", "model_family": family.as_str(), "description": "Describe what this model predicts and for whom."},
+        "requirements": {
+            "grain": "entity x day", "label": "label", "timestamp_column": "date", "min_history_days": 90,
+            "feature_sets": [{"name": "core", "features": ["feature_1"]}]
+        },
+        "pipeline": {"stages": [{"name": "train", "type": "training"}]},
+        "evaluation": {
+            "metrics": [{"name": "rmse", "threshold": 1.0, "direction": "lower_is_better", "primary": true}],
+            "validation": {"strategy": "k_fold", "folds": 5}
+        },
+        "lineage": {
+            "inputs": [{"name": "source", "source": "warehouse.schema.table"}],
+            "outputs": [{"name": "predictions", "destination": "warehouse.schema.predictions"}]
+        },
+        "deployment": {"mode": "batch", "schedule": "0 6 * * *"},
+        "monitoring": {
+            "performance": {"prediction_column": "prediction", "label_column": "label", "metrics": ["rmse"]},
+            "drift": {"enabled": false, "threshold": 0.2},
+            "freshness": {"timestamp_column": "date", "max_staleness_hours": 36},
+            "alerts": []
+        }
+    })
+}
+
+/// The `metadata.name` of a manifest, if present.
+pub fn name_of(manifest: &Value) -> Option<&str> {
+    manifest.pointer("/metadata/name").and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_say_line_and_column() {
+        let err = parse("{\n  \"a\": 1,\n  \"b\": \n}").unwrap_err();
+        assert_eq!(err.problems.len(), 1);
+        assert_eq!(err.problems[0].at, "4:1");
+        assert!(
+            err.to_string()
+                .starts_with("invalid manifest: 4:1: expected value")
+        );
+    }
+
+    #[test]
+    fn schema_compiles_and_empty_object_lists_every_missing_section() {
+        let err = validate(&serde_json::json!({})).unwrap_err();
+        let text = err.to_string();
+        for section in SECTIONS {
+            assert!(text.contains(section), "{section} not named in {text}");
+        }
+    }
+
+    #[test]
+    fn schema_errors_are_json_pointers() {
+        let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
+        let mut manifest = parse(text).unwrap();
+        validate(&manifest).unwrap();
+        manifest["evaluation"]["metrics"][0]["direction"] = serde_json::json!("sideways");
+        manifest["deployment"]["mode"] = serde_json::json!(42);
+        let err = validate(&manifest).unwrap_err();
+        let ats: Vec<&str> = err.problems.iter().map(|p| p.at.as_str()).collect();
+        assert!(ats.contains(&"/evaluation/metrics/0/direction"), "{ats:?}");
+        assert!(ats.contains(&"/deployment/mode"), "{ats:?}");
+    }
+
+    #[test]
+    fn every_family_skeleton_is_valid_once_named() {
+        for family in crate::domain::ModelFamily::ALL {
+            let mut m = skeleton(*family);
+            m["metadata"]["name"] = serde_json::json!("x");
+            validate(&m).unwrap_or_else(|e| panic!("{family}: {e}"));
+        }
+    }
+
+    #[test]
+    fn pointer_lines_are_found_in_pretty_text() {
+        let v = serde_json::json!({"a": {"b": 1, "c": {"d": 2}}});
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        assert_eq!(line_of_pointer(&text, "/a/c/d"), Some(5));
+        assert_eq!(line_of_pointer(&text, "/a/zz"), Some(2));
+    }
+}

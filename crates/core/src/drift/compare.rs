@@ -1,0 +1,204 @@
+//! Column-by-column comparison of two tables.
+
+use super::DriftOptions;
+use super::columns::{Sample, category_counts, detect_kind};
+use super::error::{DriftError, show_bytes};
+use super::kinds::{ColumnKind, StatTest};
+use super::ks::{KsMethod, KsResult, ks_2samp};
+use super::psi::{
+    BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts, union_distinct,
+};
+use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
+use super::stattest::{
+    chisquare_pvalue, jensenshannon_distance, wasserstein_normed, z_test_pvalue,
+};
+use super::table::{Column, Table};
+
+/// Compares every column present in both tables (reference header order).
+pub fn compare(
+    reference: &Table,
+    current: &Table,
+    options: &DriftOptions,
+) -> Result<DriftReport, DriftError> {
+    let shared: Vec<(&Column, &Column)> = reference
+        .columns()
+        .iter()
+        .filter_map(|r| current.column(r.name()).map(|c| (r, c)))
+        .collect();
+    if shared.is_empty() {
+        return Err(DriftError::NoSharedColumns {
+            reference: reference.name().to_string(),
+            current: current.name().to_string(),
+        });
+    }
+    let is_shared = |name: &str| shared.iter().any(|(r, _)| r.name() == name);
+    for name in &options.categorical {
+        if options.numerical.contains(name) {
+            return Err(DriftError::ConflictingKind {
+                column: name.clone(),
+            });
+        }
+        if !is_shared(name) {
+            return Err(DriftError::UnknownColumn {
+                column: name.clone(),
+                option: "categorical",
+            });
+        }
+    }
+    for name in &options.numerical {
+        if !is_shared(name) {
+            return Err(DriftError::UnknownColumn {
+                column: name.clone(),
+                option: "numerical",
+            });
+        }
+    }
+
+    let columns = shared
+        .iter()
+        .map(|(r, c)| compare_column(reference, current, r, c, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let drifted_columns = columns.iter().filter(|c| c.drifted).count();
+    let drift_share = drifted_columns as f64 / columns.len() as f64;
+    Ok(DriftReport {
+        reference_rows: reference.rows(),
+        current_rows: current.rows(),
+        drifted_columns,
+        drift_share,
+        dataset_drift: drift_share >= DATASET_DRIFT_SHARE,
+        columns,
+    })
+}
+
+/// Error for a test that needs numbers on a column holding text.
+fn needs_numbers(
+    table: &Table,
+    sample: &Sample,
+    column: &str,
+    test: StatTest,
+) -> Option<DriftError> {
+    let (row, value) = sample.first_text?;
+    Some(DriftError::TestNeedsNumbers {
+        file: table.name().to_string(),
+        row,
+        column: column.to_string(),
+        test,
+        value: show_bytes(value),
+    })
+}
+
+fn compare_column(
+    reference: &Table,
+    current: &Table,
+    ref_col: &Column,
+    cur_col: &Column,
+    options: &DriftOptions,
+) -> Result<ColumnDrift, DriftError> {
+    let name = ref_col.name();
+    let r = Sample::new(ref_col);
+    let c = Sample::new(cur_col);
+    for (table, sample) in [(reference, &r), (current, &c)] {
+        if sample.is_empty() {
+            return Err(DriftError::EmptyColumn {
+                file: table.name().to_string(),
+                column: name.to_string(),
+            });
+        }
+    }
+
+    let forced = if options.categorical.iter().any(|n| n == name) {
+        Some(ColumnKind::Categorical)
+    } else if options.numerical.iter().any(|n| n == name) {
+        Some(ColumnKind::Numerical)
+    } else {
+        None
+    };
+    let kind = match forced {
+        Some(ColumnKind::Numerical) => {
+            for (table, sample) in [(reference, &r), (current, &c)] {
+                if let Some((row, value)) = sample.first_text {
+                    return Err(DriftError::NotANumber {
+                        file: table.name().to_string(),
+                        row,
+                        column: name.to_string(),
+                        value: show_bytes(value),
+                    });
+                }
+            }
+            ColumnKind::Numerical
+        }
+        Some(kind) => kind,
+        None => detect_kind(&r, &c),
+    };
+    let numbers_only = !r.has_text() && !c.has_text();
+
+    // Counts per distinct value, built only when something needs them (a
+    // numerical column of a million distinct values never does).
+    let mut categories: Option<BinCounts> = None;
+    let mut category_bins = || {
+        categories
+            .get_or_insert_with(|| category_counts(&r, &c))
+            .clone()
+    };
+
+    let distinct = if numbers_only {
+        union_distinct(&r.numbers, &c.numbers)
+    } else {
+        category_bins().len()
+    };
+    let psi_bins = if kind == ColumnKind::Numerical && distinct_sorted(&r.numbers) > MAX_VALUE_BINS
+    {
+        sturges_counts(&r.numbers, &c.numbers)
+    } else {
+        category_bins()
+    };
+    let psi_value = psi(&psi_bins);
+
+    let ks: Option<KsResult> = if kind == ColumnKind::Numerical {
+        ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto)
+    } else {
+        None
+    };
+
+    let test = options
+        .stattest
+        .unwrap_or_else(|| StatTest::default_for(kind, r.len(), distinct));
+    let threshold = options
+        .threshold
+        .unwrap_or_else(|| test.default_threshold());
+    if test.needs_numbers() {
+        for (table, sample) in [(reference, &r), (current, &c)] {
+            if let Some(err) = needs_numbers(table, sample, name, test) {
+                return Err(err);
+            }
+        }
+    }
+    let score = match test {
+        StatTest::Psi => psi_value,
+        StatTest::Ks => match ks {
+            Some(ks) => ks.pvalue,
+            // A categorical column of numbers, tested with KS on request.
+            None => ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto).map_or(f64::NAN, |k| k.pvalue),
+        },
+        StatTest::Wasserstein => wasserstein_normed(&r.numbers, &c.numbers, r.std),
+        StatTest::ChiSquare => chisquare_pvalue(&category_bins()),
+        StatTest::Z => z_test_pvalue(&category_bins()),
+        StatTest::JensenShannon => {
+            let rp = proportions(&psi_bins.reference, r.len() as u64);
+            let cp = proportions(&psi_bins.current, c.len() as u64);
+            jensenshannon_distance(&rp, &cp)
+        }
+    };
+
+    Ok(ColumnDrift {
+        name: name.to_string(),
+        kind,
+        psi: psi_value,
+        ks_statistic: ks.map(|k| k.statistic),
+        ks_pvalue: ks.map(|k| k.pvalue),
+        test,
+        score,
+        threshold,
+        drifted: test.is_drift(score, threshold),
+    })
+}

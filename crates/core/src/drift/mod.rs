@@ -1,0 +1,58 @@
+//! Data drift between a reference and a current CSV file, and model
+//! performance metrics. Pure computation: no database, terminal or async.
+//!
+//! For every column present in both files the report gives the PSI, the
+//! two-sample KS statistic and p-value (numerical columns), and the verdict
+//! of one drift test, chosen per column as Evidently 0.7 chooses by default
+//! (or forced through [`DriftOptions`]). p-values follow scipy's
+//! definitions so they can be checked against it.
+//!
+//! ```text
+//! let reference = drift::load_csv(Path::new("ref.csv"))?;
+//! let current = drift::load_csv(Path::new("cur.csv"))?;
+//! let report = drift::compare(&reference, &current, &DriftOptions::default())?;
+//! println!("{}", drift::render_table(&report));
+//! ```
+
+mod columns;
+mod compare;
+mod error;
+mod kinds;
+mod kolmogorov;
+mod ks;
+pub mod performance;
+mod psi;
+mod report;
+mod special;
+mod stattest;
+mod table;
+
+#[cfg(test)]
+mod tests;
+
+pub use columns::MAX_WHOLE_CATEGORIES;
+pub use compare::compare;
+pub use error::DriftError;
+pub use kinds::{ColumnKind, StatTest, UnknownStatTest};
+pub use kolmogorov::{kstwo_cdf, kstwo_sf, smirnov_sf};
+pub use ks::{
+    KsMethod, KsResult, MAX_EXACT_N, ks_2samp, ks_asymptotic_pvalue, ks_pvalue, ks_statistic,
+};
+pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
+pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
+pub use special::{chi2_sf, normal_cdf, population_std};
+pub use stattest::{chisquare_pvalue, jensenshannon_distance, wasserstein_distance, z_test_pvalue};
+pub use table::{Cell, Column, Table, load_csv, parse_cell, read_csv};
+
+/// Options of [`compare`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DriftOptions {
+    /// Columns to treat as categorical whatever their values.
+    pub categorical: Vec<String>,
+    /// Columns to treat as numerical (every value must then be a number).
+    pub numerical: Vec<String>,
+    /// One test for every column instead of the per-column default.
+    pub stattest: Option<StatTest>,
+    /// Threshold for every column's test instead of the test's default.
+    pub threshold: Option<f64>,
+}

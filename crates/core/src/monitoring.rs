@@ -1,0 +1,331 @@
+//! Monitoring a model from data: drift of the columns the recipe names,
+//! performance when the batch holds predictions and labels, freshness of the
+//! newest timestamp, and the recipe's alert rules checked against them.
+//! Pure computation over loaded tables; the CLI stores the result.
+
+use crate::domain::{AlertSource, Comparison, ModelFamily, Severity};
+use crate::drift::{self, DriftOptions, Table, performance};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+/// What one ingest measured, as the snapshot's three JSON documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub performance: Value,
+    pub drift: Value,
+    pub freshness: Value,
+}
+
+/// A rule from the manifest's `monitoring.alerts`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Rule {
+    pub name: String,
+    pub source: AlertSource,
+    pub metric: String,
+    pub comparison: Comparison,
+    pub threshold: f64,
+    pub severity: Severity,
+}
+
+/// A rule checked against a snapshot: the value it saw and whether it fired.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    pub rule: Rule,
+    pub value: Option<f64>,
+    pub fired: bool,
+    pub message: String,
+}
+
+fn s<'a>(manifest: &'a Value, pointer: &str) -> Option<&'a str> {
+    manifest.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Computes drift, performance and freshness of `current` against `reference`.
+pub fn measure(
+    manifest: &Value,
+    family: ModelFamily,
+    reference: &Table,
+    current: &Table,
+    now: DateTime<Utc>,
+) -> Result<Measured, String> {
+    Ok(Measured {
+        drift: measure_drift(manifest, reference, current)?,
+        performance: measure_performance(manifest, family, current)?,
+        freshness: measure_freshness(manifest, current, now)?,
+    })
+}
+
+/// Drift of the manifest's columns (all shared ones when it names none).
+fn measure_drift(manifest: &Value, reference: &Table, current: &Table) -> Result<Value, String> {
+    let report =
+        drift::compare(reference, current, &DriftOptions::default()).map_err(|e| e.to_string())?;
+    let named: Vec<&str> = manifest
+        .pointer("/monitoring/drift/columns")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let threshold = manifest
+        .pointer("/monitoring/drift/threshold")
+        .and_then(Value::as_f64);
+    let mut columns = Map::new();
+    let mut drifted = 0usize;
+    for c in report
+        .columns
+        .iter()
+        .filter(|c| named.is_empty() || named.contains(&c.name.as_str()))
+    {
+        // The manifest's PSI threshold, when it sets one, decides for PSI.
+        let psi_drift = threshold.is_some_and(|t| c.psi >= t);
+        let is_drift = c.drifted || psi_drift;
+        drifted += usize::from(is_drift);
+        columns.insert(c.name.clone(), json!({"psi": c.psi, "test": c.test.to_string(), "score": c.score, "threshold": c.threshold, "drifted": is_drift, "ks_pvalue": c.ks_pvalue}));
+    }
+    if columns.is_empty() {
+        return Err(format!(
+            "none of the monitored columns ({}) is in both files",
+            named.join(", ")
+        ));
+    }
+    let share = drifted as f64 / columns.len() as f64;
+    Ok(
+        json!({"columns": columns, "drift_share": share, "dataset_drift": share >= drift::DATASET_DRIFT_SHARE, "reference_rows": report.reference_rows, "current_rows": report.current_rows}),
+    )
+}
+
+/// Metrics for the family when the batch holds the prediction and label columns.
+fn measure_performance(
+    manifest: &Value,
+    family: ModelFamily,
+    current: &Table,
+) -> Result<Value, String> {
+    let (Some(pred), Some(label)) = (
+        s(manifest, "/monitoring/performance/prediction_column"),
+        s(manifest, "/monitoring/performance/label_column"),
+    ) else {
+        return Ok(json!({}));
+    };
+    let (Some(p), Some(y)) = (current.column(pred), current.column(label)) else {
+        return Ok(json!({}));
+    };
+    // Rows where both are numbers.
+    let (actual, predicted): (Vec<f64>, Vec<f64>) = y
+        .values()
+        .iter()
+        .zip(p.values())
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(a, b)| (*a, *b))
+        .unzip();
+    if actual.is_empty() {
+        return Err(format!(
+            "{}: no row has both {pred} and {label} as numbers",
+            current.name()
+        ));
+    }
+    let mut out = Map::new();
+    let mut put = |name: &str, r: Result<f64, performance::MetricError>| {
+        if let Ok(v) = r {
+            out.insert(name.to_string(), json!(v));
+        }
+    };
+    match family {
+        ModelFamily::Forecasting | ModelFamily::Pricing => {
+            put("mae", performance::mae(&actual, &predicted));
+            put("rmse", performance::rmse(&actual, &predicted));
+            put("mape", performance::mape(&actual, &predicted));
+            put("wape", performance::wape(&actual, &predicted));
+            put("bias", performance::bias(&actual, &predicted));
+        }
+        ModelFamily::NextBestAction => {
+            put("auc", performance::auc(&actual, &predicted));
+            put(
+                "accuracy",
+                performance::accuracy_from_probabilities(&actual, &predicted),
+            );
+            put("log_loss", performance::log_loss(&actual, &predicted));
+        }
+        ModelFamily::LocationScoring => {
+            put("mae", performance::mae(&actual, &predicted));
+            put("rmse", performance::rmse(&actual, &predicted));
+            put("r2", performance::r2(&actual, &predicted));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Hours from the newest timestamp in the batch to `now`, against the limit.
+fn measure_freshness(
+    manifest: &Value,
+    current: &Table,
+    now: DateTime<Utc>,
+) -> Result<Value, String> {
+    let Some(column) = s(manifest, "/monitoring/freshness/timestamp_column") else {
+        return Ok(json!({}));
+    };
+    let limit = manifest
+        .pointer("/monitoring/freshness/max_staleness_hours")
+        .and_then(Value::as_f64)
+        .unwrap_or(f64::INFINITY);
+    let Some(col) = current.column(column) else {
+        return Ok(json!({"timestamp_column": column, "missing": true}));
+    };
+    let newest = col
+        .texts()
+        .filter_map(|t| std::str::from_utf8(t).ok())
+        .filter_map(parse_time)
+        .max();
+    let Some(newest) = newest else {
+        return Err(format!(
+            "{}: column {column} holds no date or time",
+            current.name()
+        ));
+    };
+    let f = performance::freshness(newest.timestamp() as f64, now.timestamp() as f64, limit);
+    Ok(
+        json!({"timestamp_column": column, "newest": newest.to_rfc3339(), "staleness_hours": f.staleness_hours, "max_staleness_hours": limit, "stale": f.stale}),
+    )
+}
+
+/// A date (`2026-01-31`, the end of that day) or an RFC 3339 time.
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+    d.and_hms_opt(23, 59, 59).map(|x| x.and_utc())
+}
+
+/// The manifest's alert rules.
+pub fn rules(manifest: &Value) -> Vec<Rule> {
+    manifest
+        .pointer("/monitoring/alerts")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| serde_json::from_value(r.clone()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks every rule against what was measured.
+pub fn evaluate(rules: &[Rule], m: &Measured) -> Vec<Evaluation> {
+    rules
+        .iter()
+        .map(|rule| {
+            let value = match rule.source {
+                AlertSource::Metric => m.performance.get(&rule.metric).and_then(Value::as_f64),
+                AlertSource::Drift if rule.metric == "drift_share" => {
+                    m.drift.get("drift_share").and_then(Value::as_f64)
+                }
+                AlertSource::Drift => m
+                    .drift
+                    .pointer(&format!("/columns/{}/psi", rule.metric))
+                    .and_then(Value::as_f64),
+                AlertSource::Freshness => {
+                    m.freshness.get("staleness_hours").and_then(Value::as_f64)
+                }
+            };
+            let fired = value.is_some_and(|v| rule.comparison.holds(v, rule.threshold));
+            let message = match value {
+                Some(v) => format!(
+                    "{} {} = {v:.4}: {} the rule {} {}",
+                    rule.source,
+                    rule.metric,
+                    if fired { "breaks" } else { "within" },
+                    rule.comparison,
+                    rule.threshold
+                ),
+                None => format!(
+                    "{} {} not measured in this snapshot",
+                    rule.source, rule.metric
+                ),
+            };
+            Evaluation {
+                rule: rule.clone(),
+                value,
+                fired,
+                message,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, csv: &str) -> Table {
+        drift::read_csv(name, csv.as_bytes()).unwrap()
+    }
+
+    fn manifest() -> Value {
+        let mut m: Value = serde_json::from_str(include_str!(
+            "../../../seeds/baselines/pricing/manifest.json"
+        ))
+        .unwrap();
+        m["monitoring"]["performance"] =
+            json!({"prediction_column": "pred", "label_column": "units", "metrics": ["mae"]});
+        m["monitoring"]["drift"] = json!({"enabled": true, "columns": ["price"], "threshold": 0.1});
+        m["monitoring"]["freshness"] =
+            json!({"timestamp_column": "day", "max_staleness_hours": 36});
+        m["monitoring"]["alerts"] = json!([
+            {"name": "mae_high", "source": "metric", "metric": "mae", "comparison": ">", "threshold": 1.0, "severity": "warning"},
+            {"name": "price_drift", "source": "drift", "metric": "price", "comparison": ">", "threshold": 0.1, "severity": "critical"},
+            {"name": "stale", "source": "freshness", "metric": "staleness_hours", "comparison": ">", "threshold": 36, "severity": "critical"}
+        ]);
+        m
+    }
+
+    #[test]
+    fn ingest_measures_drift_performance_and_freshness_and_rules_fire() {
+        let reference: String = "day,price,units,pred\n".to_string()
+            + &(0..100)
+                .map(|i| format!("2026-01-01,{i},10,10\n"))
+                .collect::<String>();
+        let current: String = "day,price,units,pred\n".to_string()
+            + &(50..150)
+                .map(|i| format!("2026-01-03,{i},10,12\n"))
+                .collect::<String>();
+        let now = DateTime::parse_from_rfc3339("2026-01-05T11:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let m = measure(
+            &manifest(),
+            ModelFamily::Pricing,
+            &table("ref.csv", &reference),
+            &table("cur.csv", &current),
+            now,
+        )
+        .unwrap();
+        // PSI of 0..99 vs 50..149 as in the drift checks.
+        let psi = m.drift["columns"]["price"]["psi"].as_f64().unwrap();
+        assert!((psi - 7.414532745869386).abs() < 1e-12, "{psi}");
+        assert_eq!(m.drift["drift_share"], 1.0);
+        assert_eq!(m.performance["mae"], 2.0);
+        assert_eq!(m.freshness["staleness_hours"], 36.0);
+        assert_eq!(m.freshness["stale"], false);
+        let fired: Vec<(String, bool)> = evaluate(&rules(&manifest()), &m)
+            .into_iter()
+            .map(|e| (e.rule.name, e.fired))
+            .collect();
+        assert_eq!(
+            fired,
+            vec![
+                ("mae_high".into(), true),
+                ("price_drift".into(), true),
+                ("stale".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_and_times_parse() {
+        assert_eq!(
+            parse_time("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T23:59:59+00:00"
+        );
+        assert!(parse_time("2026-01-31T06:00:00Z").is_some());
+        assert!(parse_time("yesterday").is_none());
+    }
+}

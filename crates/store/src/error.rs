@@ -1,0 +1,162 @@
+//! What can go wrong in the store, worded for the person who asked.
+
+use nexml_core::domain::lifecycle::TransitionError;
+use nexml_core::domain::manifest::InvalidManifest;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {entity} '{reference}'")]
+    NotFound {
+        entity: &'static str,
+        reference: String,
+    },
+    /// A domain rule refused the change; nothing was written.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    InvalidManifest(#[from] InvalidManifest),
+    /// A concurrent writer won; the same call may succeed now.
+    #[error("{0}; try again")]
+    Busy(String),
+    #[error("database URL '{url}': {reason}")]
+    Url { url: String, reason: String },
+    #[error("database: {0}")]
+    Database(sqlx::Error),
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    pub fn not_found(entity: &'static str, reference: impl ToString) -> Self {
+        StoreError::NotFound {
+            entity,
+            reference: reference.to_string(),
+        }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        StoreError::Refused(message.into())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let code = db.code().unwrap_or_default();
+            // SQLite busy/locked, PostgreSQL serialization failure and deadlock.
+            if matches!(code.as_ref(), "5" | "6" | "517" | "40001" | "40P01") {
+                return StoreError::Busy("the database is busy with another writer".into());
+            }
+            // PostgreSQL lock_timeout: another session holds the row.
+            if code == "55P03" {
+                return StoreError::Busy("another writer holds this item".into());
+            }
+            // PostgreSQL statement_timeout.
+            if code == "57014" {
+                return StoreError::Busy("the database took too long to answer".into());
+            }
+            // Unique violations: SQLite 2067/1555, PostgreSQL 23505.
+            if matches!(code.as_ref(), "2067" | "1555" | "23505") {
+                return unique_violation(db.constraint(), db.message());
+            }
+            if db.message().contains("immutable") || db.message().contains("append-only") {
+                return StoreError::Refused(db.message().to_string());
+            }
+        }
+        if let sqlx::Error::PoolTimedOut = e {
+            return StoreError::Busy("timed out waiting for a database connection".into());
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// What a unique constraint protects, by its PostgreSQL name and by the
+/// `table.column` list SQLite names in "UNIQUE constraint failed: ...".
+const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
+    (
+        "ml_recipe_name_key",
+        "ml_recipe.name",
+        Conflict::Refused("a recipe with that name already exists"),
+    ),
+    (
+        "ml_model_name_key",
+        "ml_model.name",
+        Conflict::Refused("a model with that name already exists"),
+    ),
+    (
+        "ml_recipe_version_recipe_id_version_number_key",
+        "ml_recipe_version.recipe_id, ml_recipe_version.version_number",
+        Conflict::Busy("another version was committed at the same moment"),
+    ),
+    (
+        "ml_recipe_version_recipe_id_major_minor_patch_key",
+        "ml_recipe_version.recipe_id, ml_recipe_version.major, ml_recipe_version.minor, ml_recipe_version.patch",
+        Conflict::Busy("another version was committed at the same moment"),
+    ),
+    (
+        "ml_recipe_approval_pkey",
+        "ml_recipe_approval.version_id",
+        Conflict::Refused("that version is already approved"),
+    ),
+    (
+        "ml_alert_open_rule",
+        "ml_alert.model_id, ml_alert.rule",
+        Conflict::Busy("another ingest opened this rule's alert at the same moment"),
+    ),
+    (
+        "ml_synthetic_example_recipe_id_key",
+        "ml_synthetic_example.recipe_id",
+        Conflict::Busy("the synthetic example was written at the same moment"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Conflict {
+    Refused(&'static str),
+    Busy(&'static str),
+}
+
+fn unique_violation(constraint: Option<&str>, message: &str) -> StoreError {
+    // SQLite: "UNIQUE constraint failed: ml_model.name".
+    let sqlite_columns = message
+        .split_once("constraint failed: ")
+        .map(|(_, c)| c.trim());
+    let known = UNIQUE_CONSTRAINTS
+        .iter()
+        .find(|(pg, columns, _)| constraint == Some(*pg) || sqlite_columns == Some(*columns));
+    match known.map(|(_, _, conflict)| *conflict) {
+        Some(Conflict::Refused(text)) => StoreError::Refused(text.into()),
+        Some(Conflict::Busy(text)) => StoreError::Busy(text.into()),
+        None => StoreError::Refused(format!(
+            "already exists ({})",
+            constraint.or(sqlite_columns).unwrap_or(message)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraints_are_named_exactly_not_by_substring() {
+        // The approval key contains "ml_recipe" but is not about recipe names.
+        let e = unique_violation(Some("ml_recipe_approval_pkey"), "duplicate key value");
+        assert_eq!(e.to_string(), "that version is already approved");
+        let e = unique_violation(
+            None,
+            "UNIQUE constraint failed: ml_recipe_approval.version_id",
+        );
+        assert_eq!(e.to_string(), "that version is already approved");
+        let e = unique_violation(Some("ml_recipe_name_key"), "duplicate key value");
+        assert_eq!(e.to_string(), "a recipe with that name already exists");
+        let e = unique_violation(None, "UNIQUE constraint failed: ml_model.name");
+        assert_eq!(e.to_string(), "a model with that name already exists");
+        let e = unique_violation(Some("ml_alert_open_rule"), "duplicate key value");
+        assert!(matches!(e, StoreError::Busy(_)), "{e}");
+    }
+}

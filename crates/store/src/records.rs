@@ -1,0 +1,428 @@
+//! What the store reads and writes: rows as users see them, and the inputs of changes.
+
+use chrono::{DateTime, Utc};
+use nexml_core::domain::kinds::Bump;
+use nexml_core::domain::{
+    AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
+    RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Recipe {
+    pub id: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub model_family: ModelFamily,
+    #[sqlx(try_from = "String")]
+    pub level: RecipeLevel,
+    #[sqlx(try_from = "String")]
+    pub status: RecipeStatus,
+    pub parent_id: Option<i64>,
+    pub parent_name: Option<String>,
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    /// The highest version number, if any.
+    pub latest_version: Option<String>,
+    /// The highest approved version number, if any.
+    pub approved_version: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Recipe {
+    /// Approved, but with a newer version that is not: models keep the approved one.
+    pub fn changes_pending(&self) -> bool {
+        self.approved_version.is_some() && self.approved_version != self.latest_version
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RecipeVersion {
+    pub version_id: i64,
+    pub recipe_id: i64,
+    pub version_number: String,
+    #[sqlx(json)]
+    pub manifest_json: Value,
+    #[sqlx(json)]
+    pub diff_from_prev: Value,
+    pub parent_version_id: Option<i64>,
+    /// The parent's version number this version builds on, for display.
+    pub parent_version_number: Option<String>,
+    #[sqlx(json(nullable))]
+    pub overlay_json: Option<Value>,
+    #[sqlx(try_from = "String")]
+    pub bump: Bump,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub change_note: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+impl RecipeVersion {
+    pub fn semver(&self) -> semver::Version {
+        semver::Version::parse(&self.version_number).unwrap_or(semver::Version::new(0, 0, 0))
+    }
+
+    pub fn is_approved(&self) -> bool {
+        self.approved_at.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Model {
+    pub id: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub model_family: ModelFamily,
+    pub recipe_id: i64,
+    pub recipe_name: String,
+    pub recipe_version_id: i64,
+    pub recipe_version: String,
+    #[sqlx(try_from = "String")]
+    pub status: ModelStatus,
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Run {
+    pub id: i64,
+    pub model_id: Option<i64>,
+    pub model_name: Option<String>,
+    pub recipe_id: i64,
+    pub recipe_name: String,
+    pub recipe_version_id: i64,
+    pub recipe_version: String,
+    #[sqlx(try_from = "String")]
+    pub run_type: RunType,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    #[sqlx(json)]
+    pub metrics_json: Value,
+    #[sqlx(json)]
+    pub artifacts_json: Value,
+    pub logs_text: String,
+}
+
+impl Run {
+    /// Seconds from start to finish, or to `now` while running.
+    pub fn duration_seconds(&self, now: DateTime<Utc>) -> Option<i64> {
+        let start = self.started_at?;
+        let end = self.finished_at.unwrap_or(now);
+        Some((end - start).num_seconds().max(0))
+    }
+
+    /// The first metric, as "name value", for one-line listings.
+    pub fn headline_metric(&self) -> Option<(String, f64)> {
+        let obj = self.metrics_json.as_object()?;
+        obj.iter()
+            .find_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Snapshot {
+    pub id: i64,
+    pub model_id: i64,
+    pub captured_at: DateTime<Utc>,
+    #[sqlx(json)]
+    pub performance_metrics_json: Value,
+    #[sqlx(json)]
+    pub drift_metrics_json: Value,
+    #[sqlx(json)]
+    pub data_freshness_json: Value,
+    #[sqlx(json)]
+    pub alerts_json: Value,
+    pub created_by: String,
+}
+
+impl Snapshot {
+    /// The highest drift score as "column score", or "-".
+    pub fn worst_drift_label(&self) -> String {
+        self.worst_drift()
+            .map(|(k, v)| format!("{k} {v:.3}"))
+            .unwrap_or("-".into())
+    }
+
+    /// The column with the highest drift score (PSI, or a test's score).
+    pub fn worst_drift(&self) -> Option<(String, f64)> {
+        // Ingested snapshots keep their columns under "columns".
+        let drift = self
+            .drift_metrics_json
+            .get("columns")
+            .unwrap_or(&self.drift_metrics_json);
+        drift
+            .as_object()?
+            .iter()
+            .filter_map(|(k, v)| {
+                let score = v
+                    .get("psi")
+                    .or(v.get("score"))
+                    .and_then(Value::as_f64)
+                    .or(v.as_f64())?;
+                Some((k.clone(), score))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SyntheticExample {
+    pub id: i64,
+    pub recipe_id: i64,
+    #[sqlx(json)]
+    pub dataset_schema_json: Value,
+    #[sqlx(json)]
+    pub sample_rows_json: Value,
+    #[sqlx(json)]
+    pub example_run_json: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: i64,
+    pub action: String,
+    #[sqlx(json)]
+    pub details: Value,
+}
+
+/// One page of a list and how many rows match in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecipeQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
+    pub family: Option<ModelFamily>,
+    pub level: Option<RecipeLevel>,
+    pub status: Option<RecipeStatus>,
+    pub parent_id: Option<i64>,
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
+    pub family: Option<ModelFamily>,
+    pub status: Option<ModelStatus>,
+    pub recipe_id: Option<i64>,
+    pub owner: Option<String>,
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunQuery {
+    /// Read from the other end (for a window near the end of a long list);
+    /// rows still come back in the list's order.
+    pub reverse: bool,
+    /// Only the rows: the caller knows the total already (`total` is then -1).
+    pub skip_count: bool,
+    pub status: Option<RunStatus>,
+    pub run_type: Option<RunType>,
+    pub family: Option<ModelFamily>,
+    pub recipe_id: Option<i64>,
+    pub model_id: Option<i64>,
+    pub search: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A new recipe with its first version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecipe {
+    pub name: String,
+    pub model_family: ModelFamily,
+    pub level: RecipeLevel,
+    pub parent_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub manifest: Value,
+    pub change_note: String,
+    /// Created already approved (the seeded baselines).
+    pub approved: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecipeChanges {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// A manifest to commit as a recipe's next version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVersion {
+    pub recipe_id: i64,
+    pub manifest: Value,
+    pub bump: nexml_core::domain::version::BumpChoice,
+    pub change_note: String,
+    /// Build on this parent version instead of the one the latest version pins (rebase).
+    pub parent_version_id: Option<i64>,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum CommitOutcome {
+    Created { version: Box<RecipeVersion> },
+    Unchanged { version: Box<RecipeVersion> },
+}
+
+impl CommitOutcome {
+    pub fn version(&self) -> &RecipeVersion {
+        match self {
+            CommitOutcome::Created { version } | CommitOutcome::Unchanged { version } => version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewModel {
+    pub name: String,
+    pub recipe_id: i64,
+    /// `None`: the recipe's latest approved version.
+    pub version: Option<String>,
+    pub owner: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelChanges {
+    pub name: Option<String>,
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRun {
+    pub recipe_id: i64,
+    /// `None`: the model's version when a model is given, else the recipe's latest.
+    pub version: Option<String>,
+    pub model_id: Option<i64>,
+    pub run_type: RunType,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunChanges {
+    pub status: Option<RunStatus>,
+    pub metrics: Option<Value>,
+    pub artifacts: Option<Value>,
+    pub append_log: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSnapshot {
+    pub captured_at: DateTime<Utc>,
+    pub performance: Value,
+    pub drift: Value,
+    pub freshness: Value,
+    pub alerts: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewExample {
+    pub dataset_schema: Value,
+    pub sample_rows: Value,
+    pub example_run: Value,
+}
+
+/// A model with its latest monitoring snapshot, for the Monitoring tab.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitorRow {
+    pub model: Model,
+    pub latest: Option<Snapshot>,
+    /// Alerts not yet resolved.
+    pub open_alerts: i64,
+}
+
+impl MonitorRow {
+    /// Unresolved alerts, or the ones the latest snapshot carries (hand-added
+    /// snapshots have no rule alerts).
+    pub fn alert_count(&self) -> i64 {
+        let carried = self
+            .latest
+            .as_ref()
+            .and_then(|s| s.alerts_json.as_array().map(Vec::len))
+            .unwrap_or(0) as i64;
+        self.open_alerts.max(carried)
+    }
+
+    /// Worst first: open alerts, then drift share, then stale data.
+    pub fn rank_key(&self) -> (i64, i64, bool) {
+        let latest = self.latest.as_ref();
+        let share = latest
+            .and_then(|s| {
+                s.drift_metrics_json
+                    .get("drift_share")
+                    .and_then(Value::as_f64)
+            })
+            .or_else(|| latest.and_then(|s| s.worst_drift()).map(|(_, v)| v))
+            .unwrap_or(0.0);
+        let stale = latest
+            .and_then(|s| s.data_freshness_json.get("stale").and_then(Value::as_bool))
+            .unwrap_or(false);
+        (-self.alert_count(), -((share * 1e6) as i64), !stale)
+    }
+}
+
+/// One message of a chat; an assistant message may carry a proposed change.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub recipe_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    pub role: ChatRole,
+    pub text: String,
+    #[sqlx(json(nullable))]
+    pub proposal: Option<Value>,
+    #[sqlx(try_from = "String")]
+    pub status: ChatStatus,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An alert opened by a monitoring rule; users acknowledge and resolve it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Alert {
+    pub id: i64,
+    pub model_id: i64,
+    pub rule: String,
+    #[sqlx(try_from = "String")]
+    pub source: AlertSource,
+    pub metric: String,
+    #[sqlx(try_from = "String")]
+    pub comparison: Comparison,
+    pub threshold: f64,
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
+    #[sqlx(try_from = "String")]
+    pub state: AlertState,
+    pub value: f64,
+    pub message: String,
+    pub snapshot_id: Option<i64>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,406 @@
+//! Keys are data: named commands bound per context, from the defaults in
+//! `assets/keymap.toml` overridden by the user's config. Help, the hint bar and
+//! the command palette are generated from the live map.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
+
+/// Where keys are looked up; `Global` applies everywhere after the screen's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Library,
+    Recipe,
+    Model,
+    Run,
+    Diff,
+    Editor,
+    Chat,
+}
+
+impl Context {
+    pub const ALL: [Context; 8] = [
+        Context::Global,
+        Context::Library,
+        Context::Recipe,
+        Context::Model,
+        Context::Run,
+        Context::Diff,
+        Context::Editor,
+        Context::Chat,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Library => "library",
+            Context::Recipe => "recipe",
+            Context::Model => "model",
+            Context::Run => "run",
+            Context::Diff => "diff",
+            Context::Editor => "editor",
+            Context::Chat => "chat",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+macro_rules! commands {
+    ($($variant:ident => $name:literal, $help:literal;)+) => {
+        /// Everything a key can do, by name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command { $($variant),+ }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant),+];
+            pub fn name(self) -> &'static str {
+                match self { $(Command::$variant => $name),+ }
+            }
+            pub fn help(self) -> &'static str {
+                match self { $(Command::$variant => $help),+ }
+            }
+            pub fn parse(name: &str) -> Option<Command> {
+                Command::ALL.iter().copied().find(|c| c.name() == name)
+            }
+        }
+    };
+}
+
+commands! {
+    Quit => "quit", "quit nexml";
+    Help => "help", "show the keys of this screen";
+    Palette => "palette", "run any command by name";
+    Back => "back", "go back / clear the search and filters";
+    Up => "up", "move up";
+    Down => "down", "move down";
+    PageUp => "page_up", "move up a page";
+    PageDown => "page_down", "move down a page";
+    Top => "top", "go to the first row";
+    Bottom => "bottom", "go to the last row";
+    Copy => "copy", "copy the id (the JSON in the manifest view) to the clipboard";
+    Refresh => "refresh", "reload from the database";
+    Open => "open", "open the selected item";
+    NextTab => "next_tab", "next tab";
+    PrevTab => "prev_tab", "previous tab";
+    TabRecipes => "tab_recipes", "show recipes";
+    TabModels => "tab_models", "show models";
+    TabRuns => "tab_runs", "show runs";
+    TabMonitoring => "tab_monitoring", "show monitoring";
+    Filter => "filter", "filter by family, level and status";
+    Search => "search", "search as you type";
+    ClearFilters => "clear_filters", "clear the search and filters";
+    NextSection => "next_section", "next section";
+    PrevSection => "prev_section", "previous section";
+    ToggleView => "toggle_view", "switch between the tree and the JSON";
+    Expand => "expand", "expand the tree node";
+    Collapse => "collapse", "collapse the tree node";
+    OpenParent => "open_parent", "open the parent recipe";
+    OpenRecipe => "open_recipe", "open the recipe";
+    OpenModel => "open_model", "open the model";
+    ShowModels => "show_models", "list this recipe's models";
+    ShowRuns => "show_runs", "list the runs";
+    NextMatch => "next_match", "next search match";
+    PrevMatch => "prev_match", "previous search match";
+    Follow => "follow", "follow the growing log";
+    Edit => "edit", "edit the manifest";
+    EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
+    Mark => "mark", "mark this version to compare";
+    Diff => "diff", "diff the marked (or previous) version with this one";
+    ToggleUnified => "toggle_unified", "side by side or unified";
+    NextChange => "next_change", "next change";
+    PrevChange => "prev_change", "previous change";
+    Apply => "apply", "apply (commit) what is shown";
+    Approve => "approve", "approve the version";
+    Rebase => "rebase", "rebase on the parent's newest approved version";
+    CloneRecipe => "clone", "clone into a child recipe";
+    Save => "save", "save as a new version";
+    NextProblem => "next_problem", "jump to the next problem";
+    Register => "register", "register a model from this recipe";
+    Promote => "promote", "move the model through its lifecycle";
+    NewItem => "new", "create a new one";
+    Archive => "archive", "archive or restore";
+    Delete => "delete", "delete";
+    UpdateRun => "update_run", "change status, attach metrics, append to the log";
+    EditDetails => "edit_details", "rename, retag or change the owner";
+    EditExample => "edit_example", "create or replace the synthetic example";
+    AddSnapshot => "add_snapshot", "add a monitoring snapshot by hand";
+    Chat => "chat", "talk to the assistant (about this recipe)";
+    Acknowledge => "acknowledge", "acknowledge the selected alert";
+    Resolve => "resolve", "resolve the selected alert";
+    Window => "window", "monitoring window: 7, 30, 90 days or all";
+}
+
+/// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// Normalizes a terminal key event (shift is folded into the character).
+    pub fn from_event(e: &KeyEvent) -> Key {
+        let mut modifiers = e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match e.code {
+            KeyCode::Char(c) => KeyCode::Char(c),
+            KeyCode::BackTab => KeyCode::BackTab,
+            other => {
+                if e.modifiers.contains(KeyModifiers::SHIFT) {
+                    modifiers |= KeyModifiers::SHIFT;
+                }
+                other
+            }
+        };
+        Key { code, modifiers }
+    }
+
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                modifiers |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-") {
+                modifiers |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            other => return Err(format!("unknown key '{other}'")),
+        };
+        if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
+            return Ok(Key {
+                code: KeyCode::BackTab,
+                modifiers: modifiers - KeyModifiers::SHIFT,
+            });
+        }
+        Ok(Key { code, modifiers })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// The live bindings.
+#[derive(Debug, Clone, Default)]
+pub struct Keymap {
+    bindings: BTreeMap<Context, Vec<(Command, Vec<Key>)>>,
+}
+
+/// `[keys.CONTEXT] command = ["key", ...]` as TOML values.
+pub type KeyTable = BTreeMap<String, BTreeMap<String, toml::Value>>;
+
+impl Keymap {
+    /// The defaults shipped in `assets/`, with `overrides` (from the config's
+    /// `[keys.*]`) replacing whole commands. Errors name the context and command.
+    pub fn load(overrides: &KeyTable) -> Result<Keymap, String> {
+        let defaults: KeyTable =
+            toml::from_str(DEFAULT_KEYMAP).map_err(|e| format!("default keymap: {e}"))?;
+        let mut map = Keymap::default();
+        map.apply(&defaults, "default keymap")?;
+        map.apply(overrides, "keys")?;
+        Ok(map)
+    }
+
+    fn apply(&mut self, table: &KeyTable, origin: &str) -> Result<(), String> {
+        for (context_name, commands) in table {
+            let context = Context::parse(context_name).ok_or_else(|| {
+                format!(
+                    "{origin}: unknown context '{context_name}' (expected one of: {})",
+                    Context::ALL.map(|c| c.name()).join(", ")
+                )
+            })?;
+            for (command_name, keys) in commands {
+                let command = Command::parse(command_name).ok_or_else(|| {
+                    format!("{origin}.{context_name}: unknown command '{command_name}'")
+                })?;
+                let list: Vec<&str> = match keys {
+                    toml::Value::String(s) => vec![s.as_str()],
+                    toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                    _ => {
+                        return Err(format!(
+                            "{origin}.{context_name}.{command_name}: expected a key or a list of keys"
+                        ));
+                    }
+                };
+                let keys = list
+                    .iter()
+                    .map(|k| Key::parse(k))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("{origin}.{context_name}.{command_name}: {e}"))?;
+                let entry = self.bindings.entry(context).or_default();
+                entry.retain(|(c, _)| *c != command);
+                entry.push((command, keys));
+            }
+        }
+        Ok(())
+    }
+
+    /// The command a key runs in `context` (its own bindings first, then global).
+    pub fn lookup(&self, context: Context, key: Key) -> Option<Command> {
+        [context, Context::Global].iter().find_map(|c| {
+            self.bindings
+                .get(c)?
+                .iter()
+                .find(|(_, keys)| keys.contains(&key))
+                .map(|(cmd, _)| *cmd)
+        })
+    }
+
+    /// The first key bound to a command in `context` (or global), for hints.
+    pub fn key_for(&self, context: Context, command: Command) -> Option<Key> {
+        [context, Context::Global].iter().find_map(|c| {
+            self.bindings
+                .get(c)?
+                .iter()
+                .find(|(cmd, _)| *cmd == command)
+                .and_then(|(_, keys)| keys.first().copied())
+        })
+    }
+
+    /// Every binding visible in `context`: its own, then the global ones it
+    /// does not shadow, each group in the order commands are declared.
+    pub fn visible(&self, context: Context) -> Vec<(Command, Vec<Key>)> {
+        let mut out: Vec<(Command, Vec<Key>)> =
+            self.bindings.get(&context).cloned().unwrap_or_default();
+        out.sort_by_key(|(c, _)| *c);
+        if context != Context::Global {
+            let mut global: Vec<(Command, Vec<Key>)> = self
+                .bindings
+                .get(&Context::Global)
+                .into_iter()
+                .flatten()
+                .filter(|(cmd, _)| !out.iter().any(|(c, _)| c == cmd))
+                .cloned()
+                .collect();
+            global.sort_by_key(|(c, _)| *c);
+            out.extend(global);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    #[test]
+    fn defaults_load_and_screen_keys_shadow_global_ones() {
+        let map = Keymap::load(&KeyTable::new()).unwrap();
+        assert_eq!(map.lookup(Context::Library, key('q')), Some(Command::Quit));
+        assert_eq!(
+            map.lookup(Context::Library, key('/')),
+            Some(Command::Search)
+        );
+        assert_eq!(map.lookup(Context::Run, key('n')), Some(Command::NextMatch));
+        assert_eq!(map.lookup(Context::Library, key('z')), None);
+        assert_eq!(
+            map.lookup(Context::Recipe, key('n')),
+            Some(Command::NewItem)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_a_command_and_errors_name_it() {
+        let overrides: KeyTable = toml::from_str("[library]\nfilter = [\"F\"]").unwrap();
+        let map = Keymap::load(&overrides).unwrap();
+        assert_eq!(
+            map.lookup(Context::Library, key('F')),
+            Some(Command::Filter)
+        );
+        assert_eq!(map.lookup(Context::Library, key('f')), None);
+        let bad: KeyTable = toml::from_str("[library]\nfilterr = \"F\"").unwrap();
+        assert_eq!(
+            Keymap::load(&bad).unwrap_err(),
+            "keys.library: unknown command 'filterr'"
+        );
+        let bad: KeyTable = toml::from_str("[library]\nfilter = \"hyper-x\"").unwrap();
+        assert!(
+            Keymap::load(&bad)
+                .unwrap_err()
+                .contains("unknown key 'hyper-x'")
+        );
+    }
+
+    #[test]
+    fn key_names_round_trip() {
+        for text in ["q", "G", "ctrl-r", "pgdn", "enter", "f5", "alt-x"] {
+            let k = Key::parse(text).unwrap();
+            assert_eq!(
+                Key::parse(&k.to_string().replace('↑', "up")).unwrap(),
+                k,
+                "{text}"
+            );
+        }
+        assert_eq!(Key::parse("shift-tab").unwrap().code, KeyCode::BackTab);
+    }
+}
