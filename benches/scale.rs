@@ -116,7 +116,8 @@ async fn main() {
             models: 50,
             seed: 7,
         };
-        nexml::seed::generate(store.as_ref(), options, |_| {})
+        let service = nexml::service::Service::new(store.clone(), Default::default());
+        nexml::seed::generate(&service, options, |_| {})
             .await
             .expect("generate");
         println!(
@@ -136,12 +137,10 @@ async fn main() {
     let first_frame = started.elapsed();
     let drafts = std::env::temp_dir().join("nexml-bench-drafts");
     let io = Io {
-        store: store.clone(),
+        service: nexml::service::Service::new(store.clone(), Default::default()),
         user: "bench".into(),
         llm: None,
-        governance: Default::default(),
         drafts_dir: drafts,
-        clock: nexml::domain::Clock::System,
     };
     settle(&io, &mut app, effects).await;
     render(&mut term, &mut app);

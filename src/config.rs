@@ -118,8 +118,8 @@ impl Config {
         Ok(config)
     }
 
-    pub fn governance(&self) -> crate::store::Governance {
-        crate::store::Governance {
+    pub fn governance(&self) -> crate::domain::Governance {
+        crate::domain::Governance {
             distinct_approver: self.governance.distinct_approver,
         }
     }

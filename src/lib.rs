@@ -8,11 +8,11 @@
 pub use nexml_core::{assistant, domain, drift, monitoring, text};
 pub use nexml_store as store;
 
-pub mod chat;
+pub mod baselines;
 pub mod cli;
 pub mod config;
 pub mod keymap;
 pub mod llm;
-pub mod ops;
 pub mod seed;
+pub mod service;
 pub mod tui;

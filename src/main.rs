@@ -60,8 +60,10 @@ async fn run(cli: Cli) -> Result<()> {
     .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let store = store::open(&url).await?;
     tracing::info!(backend = store.backend(), "opened the database");
+    let service = nexml::service::Service::new(store.clone(), config.governance());
     let ctx = cli::Context {
         store,
+        service,
         user,
         json: cli.json,
         config,
@@ -72,19 +74,18 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(command) => cli::run(&ctx, command).await,
         None => {
-            seed::seed_baselines(ctx.store.as_ref())
+            seed::seed_baselines(&ctx.service)
                 .await
                 .wrap_err("seeding the baselines")?;
-            nexml::tui::run(ctx.store.clone(), &ctx.config, &ctx.user).await
+            nexml::tui::run(ctx.service.clone(), &ctx.config, &ctx.user).await
         }
     }
 }
 
 async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
-    let mut report = seed::seed_baselines(ctx.store.as_ref()).await?;
+    let mut report = seed::seed_baselines(&ctx.service).await?;
     if demo {
-        report
-            .merge(seed::seed_demo(ctx.store.as_ref(), nexml::domain::Clock::System.now()).await?);
+        report.merge(seed::seed_demo(&ctx.service, ctx.service.now()).await?);
     }
     if ctx.json {
         return cli::output::print_json(&report);

@@ -9,7 +9,6 @@ mod common;
 
 use common::TestDb;
 use nexml::domain::{AlertState, ModelStatus, RunStatus, RunType};
-use nexml::ops::clone_recipe;
 use nexml::seed::seed_baselines;
 use nexml::store::{Model, NewModel, NewRun, NewVersion, RunChanges, Store};
 use serde_json::Value;
@@ -71,8 +70,9 @@ impl World {
 
     async fn model(&self, name: &str, status: ModelStatus) -> Model {
         let s = self.store();
+        let svc = self.db.service();
         let recipe = s.find_recipe(PRICING).await.unwrap();
-        let model = s
+        let model = svc
             .register_model(
                 NewModel {
                     name: name.into(),
@@ -90,7 +90,9 @@ impl World {
             _ => &[ModelStatus::Staging, ModelStatus::Production],
         };
         for step in path {
-            s.set_model_status(model.id, *step, "alice").await.unwrap();
+            svc.set_model_status(model.id, *step, "alice")
+                .await
+                .unwrap();
         }
         s.model(model.id).await.unwrap()
     }
@@ -111,7 +113,7 @@ impl World {
 async fn worlds(label: &str) -> Vec<World> {
     let mut out = Vec::new();
     for db in common::backends(label).await {
-        seed_baselines(db.store.as_ref()).await.unwrap();
+        seed_baselines(&db.service()).await.unwrap();
         out.push(World {
             db,
             home: tempfile::tempdir().unwrap(),
@@ -216,8 +218,8 @@ async fn a_finished_run_is_never_finished_again() {
 }
 
 async fn running_run(w: &World, m: &Model) -> i64 {
-    let s = w.store();
-    let run = s
+    let svc = w.db.service();
+    let run = svc
         .create_run(
             NewRun {
                 recipe_id: m.recipe_id,
@@ -229,7 +231,7 @@ async fn running_run(w: &World, m: &Model) -> i64 {
         )
         .await
         .unwrap();
-    s.update_run(
+    svc.update_run(
         run.id,
         RunChanges {
             status: Some(RunStatus::Running),
@@ -370,10 +372,12 @@ async fn concurrent_approvals_name_the_real_cause_and_audit_once() {
     for w in worlds("race_approve").await {
         let backend = w.db.name;
         let s = w.store();
+        let svc = w.db.service();
         let base = s.find_recipe(PRICING).await.unwrap();
         for trial in 0..TRIALS {
             // The same version twice: one approval, one clear refusal.
-            let r = clone_recipe(s, &base, &format!("Same {trial}"), None, None, "carol")
+            let r = svc
+                .clone_recipe(&base, &format!("Same {trial}"), None, None, "carol")
                 .await
                 .unwrap();
             let approve = ["recipe", "approve", &r.name, "--version", "1.0.0"];
@@ -390,12 +394,13 @@ async fn concurrent_approvals_name_the_real_cause_and_audit_once() {
 
             // Two versions of a draft at once: both approved, the recipe's
             // draft -> approved recorded once.
-            let r = clone_recipe(s, &base, &format!("Two {trial}"), None, None, "carol")
+            let r = svc
+                .clone_recipe(&base, &format!("Two {trial}"), None, None, "carol")
                 .await
                 .unwrap();
             let mut manifest = s.version(r.id, None).await.unwrap().manifest_json;
             manifest["metadata"]["description"] = Value::from(format!("second {trial}"));
-            s.commit_version(
+            svc.commit_version(
                 NewVersion {
                     recipe_id: r.id,
                     manifest,

@@ -3,13 +3,13 @@
 mod common;
 
 use common::TestDb;
+use nexml::domain::Governance;
 use nexml::domain::kinds::Bump;
 use nexml::domain::version::BumpChoice;
 use nexml::domain::{
     AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
     RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
 };
-use nexml::ops::clone_recipe;
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::store::*;
 use serde_json::{Value, json};
@@ -51,7 +51,7 @@ fn pricing_manifest() -> Value {
 }
 
 async fn seeded(db: &TestDb) -> Recipe {
-    seed_baselines(db.store.as_ref()).await.unwrap();
+    seed_baselines(&db.service()).await.unwrap();
     db.store
         .find_recipe("Pricing Optimization Baseline v1")
         .await
@@ -67,9 +67,10 @@ fn all() -> RecipeQuery {
 
 async fn seeding_is_idempotent_and_lists_filter(db: &TestDb) {
     let s = db.store.as_ref();
-    let first = seed_baselines(s).await.unwrap();
+    let svc = db.service();
+    let first = seed_baselines(&svc).await.unwrap();
     assert_eq!(first.created.len(), 4);
-    let again = seed_baselines(s).await.unwrap();
+    let again = seed_baselines(&svc).await.unwrap();
     assert!(again.created.is_empty());
     assert_eq!(again.unchanged.len(), 4);
 
@@ -127,8 +128,10 @@ async fn seeding_is_idempotent_and_lists_filter(db: &TestDb) {
 
 async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let child = clone_recipe(s, &base, "Retail Dynamic Pricing v1", None, None, "alice")
+    let child = svc
+        .clone_recipe(&base, "Retail Dynamic Pricing v1", None, None, "alice")
         .await
         .unwrap();
     assert_eq!(child.level, RecipeLevel::Industry);
@@ -148,11 +151,13 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
     assert_eq!(s.children(base.id).await.unwrap()[0].id, child.id);
 
     // A client below the industry recipe; nothing below client.
-    let client = clone_recipe(s, &child, "Acme Pricing", None, None, "alice")
+    let client = svc
+        .clone_recipe(&child, "Acme Pricing", None, None, "alice")
         .await
         .unwrap();
     assert_eq!(client.level, RecipeLevel::Client);
-    let err = clone_recipe(s, &client, "Too Deep", None, None, "alice")
+    let err = svc
+        .clone_recipe(&client, "Too Deep", None, None, "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no level below"), "{err}");
@@ -160,8 +165,10 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
 
 async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+    let child = svc
+        .clone_recipe(&base, "Child", None, None, "alice")
         .await
         .unwrap();
     let v1 = s.version(child.id, None).await.unwrap();
@@ -176,7 +183,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
 
     let mut added = v1.manifest_json.clone();
     added["metadata"]["x_region"] = json!("emea");
-    let out = s
+    let out = svc
         .commit_version(commit(added.clone(), BumpChoice::Auto), "alice")
         .await
         .unwrap();
@@ -206,7 +213,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
 
     let mut changed = added.clone();
     changed["metadata"]["description"] = json!("tuned for retail");
-    let out = s
+    let out = svc
         .commit_version(commit(changed.clone(), BumpChoice::Auto), "alice")
         .await
         .unwrap();
@@ -217,13 +224,13 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
         .as_object_mut()
         .unwrap()
         .remove("x_region");
-    let out = s
+    let out = svc
         .commit_version(commit(removed.clone(), BumpChoice::Auto), "alice")
         .await
         .unwrap();
     assert_eq!(out.version().version_number, "2.0.0");
 
-    let out = s
+    let out = svc
         .commit_version(commit(removed.clone(), BumpChoice::Auto), "alice")
         .await
         .unwrap();
@@ -232,7 +239,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
 
     let mut small = removed.clone();
     small["metadata"]["description"] = json!("x");
-    let out = s
+    let out = svc
         .commit_version(commit(small, BumpChoice::Major), "bob")
         .await
         .unwrap();
@@ -254,11 +261,12 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
 
 async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
     let mut bad = pricing_manifest();
     bad["deployment"]["mode"] = json!("sometimes");
     bad.as_object_mut().unwrap().remove("lineage");
-    let err = s
+    let err = svc
         .commit_version(
             NewVersion {
                 recipe_id: base.id,
@@ -276,7 +284,7 @@ async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
     assert!(text.contains("lineage"), "{text}");
     assert_eq!(s.versions(base.id).await.unwrap().len(), 1);
 
-    let err = s
+    let err = svc
         .create_recipe(
             NewRecipe {
                 name: "Broken".into(),
@@ -299,15 +307,17 @@ async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
 
 async fn approval_and_four_eyes(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+    let child = svc
+        .clone_recipe(&base, "Child", None, None, "alice")
         .await
         .unwrap();
-    let four_eyes = Governance {
+    let svc = db.service_with(Governance {
         distinct_approver: true,
-    };
-    let err = s
-        .approve_version(child.id, None, four_eyes, "alice")
+    });
+    let err = svc
+        .approve_version(child.id, None, "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("four-eyes"), "{err}");
@@ -319,17 +329,14 @@ async fn approval_and_four_eyes(db: &TestDb) {
             .is_none()
     );
 
-    let v = s
-        .approve_version(child.id, None, four_eyes, "bob")
-        .await
-        .unwrap();
+    let v = svc.approve_version(child.id, None, "bob").await.unwrap();
     assert_eq!(v.approved_by.as_deref(), Some("bob"));
     let child = s.recipe(child.id).await.unwrap();
     assert_eq!(child.status, RecipeStatus::Approved);
     assert!(!child.changes_pending());
 
-    let err = s
-        .approve_version(child.id, Some("1.0.0"), four_eyes, "carol")
+    let err = svc
+        .approve_version(child.id, Some("1.0.0"), "carol")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("already approved"), "{err}");
@@ -337,7 +344,7 @@ async fn approval_and_four_eyes(db: &TestDb) {
     // A new version after approval is a pending draft; the approved one stays.
     let mut m = v.manifest_json.clone();
     m["metadata"]["description"] = json!("next");
-    s.commit_version(
+    svc.commit_version(
         NewVersion {
             recipe_id: child.id,
             manifest: m,
@@ -362,8 +369,10 @@ async fn approval_and_four_eyes(db: &TestDb) {
 
 async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+    let child = svc
+        .clone_recipe(&base, "Child", None, None, "alice")
         .await
         .unwrap();
     let new = |name: &str, recipe_id: i64, version: Option<&str>| NewModel {
@@ -372,31 +381,31 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
         version: version.map(String::from),
         owner: "alice".into(),
     };
-    let err = s
+    let err = svc
         .register_model(new("m1", child.id, None), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no approved version"), "{err}");
-    let err = s
+    let err = svc
         .register_model(new("m1", child.id, Some("1.0.0")), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("is not approved"), "{err}");
 
-    let model = s
+    let model = svc
         .register_model(new("m1", base.id, None), "alice")
         .await
         .unwrap();
     assert_eq!(model.status, ModelStatus::Draft);
     assert_eq!(model.recipe_version, "1.0.0");
     assert_eq!(model.model_family, ModelFamily::Pricing);
-    let dup = s
+    let dup = svc
         .register_model(new("m1", base.id, None), "alice")
         .await
         .unwrap_err();
     assert!(dup.to_string().contains("already exists"), "{dup}");
 
-    let err = s
+    let err = svc
         .set_model_status(model.id, ModelStatus::Production, "alice")
         .await
         .unwrap_err();
@@ -412,14 +421,14 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
         ModelStatus::Retired,
     ] {
         assert_eq!(
-            s.set_model_status(model.id, to, "alice")
+            svc.set_model_status(model.id, to, "alice")
                 .await
                 .unwrap()
                 .status,
             to
         );
     }
-    let err = s
+    let err = svc
         .set_model_status(model.id, ModelStatus::Staging, "alice")
         .await
         .unwrap_err();
@@ -427,7 +436,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
     let history = s.audit("model", model.id).await.unwrap();
     assert_eq!(history.iter().filter(|e| e.action == "status").count(), 5);
 
-    let updated = s
+    let updated = svc
         .update_model(
             model.id,
             ModelChanges {
@@ -452,8 +461,9 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
 
 async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let run = s
+    let run = svc
         .create_run(
             NewRun {
                 recipe_id: base.id,
@@ -469,7 +479,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     assert_eq!(run.recipe_version, "1.0.0");
     assert!(run.started_at.is_none());
 
-    let err = s
+    let err = svc
         .update_run(
             run.id,
             RunChanges {
@@ -485,7 +495,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         "{err}"
     );
 
-    let running = s
+    let running = svc
         .update_run(
             run.id,
             RunChanges {
@@ -498,7 +508,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .await
         .unwrap();
     assert!(running.started_at.is_some() && running.finished_at.is_none());
-    let done = s
+    let done = svc
         .update_run(
             run.id,
             RunChanges {
@@ -513,7 +523,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .unwrap();
     assert!(done.finished_at.is_some());
     assert_eq!(done.logs_text, "epoch 1\ndone\n");
-    let more = s
+    let more = svc
         .update_run(
             run.id,
             RunChanges {
@@ -525,7 +535,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(more.metrics_json, json!({"mape": 0.11, "rmse": 4.2}));
-    let err = s
+    let err = svc
         .update_run(
             run.id,
             RunChanges {
@@ -537,7 +547,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("metrics must be a JSON object"));
-    let err = s
+    let err = svc
         .update_run(
             run.id,
             RunChanges {
@@ -565,11 +575,13 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
 
 async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let child = clone_recipe(s, &base, "Child", None, None, "alice")
+    let child = svc
+        .clone_recipe(&base, "Child", None, None, "alice")
         .await
         .unwrap();
-    s.register_model(
+    svc.register_model(
         NewModel {
             name: "m".into(),
             recipe_id: base.id,
@@ -580,7 +592,7 @@ async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) 
     )
     .await
     .unwrap();
-    let err = s.delete_recipe(base.id, "alice").await.unwrap_err();
+    let err = svc.delete_recipe(base.id, "alice").await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("1 child recipe (Child)") && text.contains("1 model (m)"),
@@ -589,7 +601,7 @@ async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) 
     assert!(s.recipe(base.id).await.is_ok());
 
     // A recipe nothing depends on goes, with its versions.
-    s.delete_recipe(child.id, "alice").await.unwrap();
+    svc.delete_recipe(child.id, "alice").await.unwrap();
     assert!(matches!(
         s.recipe(child.id).await,
         Err(StoreError::NotFound { .. })
@@ -625,16 +637,16 @@ async fn versions_and_audit_cannot_be_changed_behind_the_store(db: &TestDb) {
 }
 
 async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
-    let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let archived = s
+    let archived = svc
         .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
         .await
         .unwrap();
     assert_eq!(archived.status, RecipeStatus::Archived);
     let mut m = pricing_manifest();
     m["metadata"]["description"] = json!("x");
-    let err = s
+    let err = svc
         .commit_version(
             NewVersion {
                 recipe_id: base.id,
@@ -648,7 +660,7 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
-    let err = s
+    let err = svc
         .register_model(
             NewModel {
                 name: "m".into(),
@@ -661,12 +673,12 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
-    let err = s
+    let err = svc
         .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("allowed next: draft"), "{err}");
-    let restored = s
+    let restored = svc
         .set_recipe_status(base.id, RecipeStatus::Draft, "alice")
         .await
         .unwrap();
@@ -675,8 +687,9 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
 
 async fn snapshots_and_examples_round_trip(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let model = s
+    let model = svc
         .register_model(
             NewModel {
                 name: "m".into(),
@@ -693,7 +706,7 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
         .with_timezone(&chrono::Utc);
     const MAPES: [f64; 3] = [0.10, 0.11, 0.12];
     for day in 0..3 {
-        s.add_snapshot(
+        svc.add_snapshot(
             model.id,
             NewSnapshot {
                 captured_at: t0 + chrono::Duration::days(day),
@@ -713,7 +726,7 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
     // Microseconds survive on both backends; nanoseconds are truncated.
     assert_eq!(snaps[1].captured_at.timestamp_subsec_micros(), 123456);
     assert_eq!(snaps[1].captured_at.timestamp_subsec_nanos(), 123456000);
-    let err = s
+    let err = svc
         .add_snapshot(
             model.id,
             NewSnapshot {
@@ -732,7 +745,7 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
             .contains("performance must be a JSON object")
     );
 
-    let ex = s
+    let ex = svc
         .put_example(
             base.id,
             NewExample {
@@ -745,7 +758,7 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(ex.sample_rows_json, json!([{"a": 1}]));
-    let err = s
+    let err = svc
         .put_example(
             base.id,
             NewExample {
@@ -778,7 +791,7 @@ async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
                 let mut m = manifest.clone();
                 m["metadata"]["description"] = json!(format!("writer {w} commit {c}"));
                 loop {
-                    let out = store
+                    let out = nexml::service::Service::new(store.clone(), Default::default())
                         .commit_version(
                             NewVersion {
                                 recipe_id,
@@ -820,6 +833,7 @@ async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
 
 async fn levels_and_families_are_enforced(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
     let forecasting = s.find_recipe("Forecasting Baseline v1").await.unwrap();
     let new = |level, parent_id, family, manifest: Value| NewRecipe {
@@ -832,7 +846,7 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
         change_note: String::new(),
         approved: false,
     };
-    let err = s
+    let err = svc
         .create_recipe(
             new(
                 RecipeLevel::Client,
@@ -849,7 +863,7 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
             || err.to_string().contains("parent must be"),
         "{err}"
     );
-    let err = s
+    let err = svc
         .create_recipe(
             new(
                 RecipeLevel::Industry,
@@ -862,7 +876,7 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("needs a baseline parent"), "{err}");
-    let err = s
+    let err = svc
         .create_recipe(
             new(
                 RecipeLevel::Industry,
@@ -878,7 +892,7 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
         err.to_string().contains("must be a forecasting recipe"),
         "{err}"
     );
-    let err = s
+    let err = svc
         .create_recipe(
             new(
                 RecipeLevel::Baseline,
@@ -902,8 +916,9 @@ contract!(
 async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     use nexml::monitoring::{Evaluation, Rule};
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let model = s
+    let model = svc
         .register_model(
             NewModel {
                 name: "m".into(),
@@ -937,7 +952,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         alerts: json!([]),
     };
 
-    let (first, opened) = s
+    let (first, opened) = svc
         .record_snapshot(model.id, snap(4.0), &[eval(4.0)], "alice")
         .await
         .unwrap();
@@ -948,7 +963,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     );
     assert_eq!(first.alerts_json[0]["rule"], "mae_high");
     // Still firing: the same alert is updated, not a second one.
-    let (_, updated) = s
+    let (_, updated) = svc
         .record_snapshot(model.id, snap(5.0), &[eval(5.0)], "alice")
         .await
         .unwrap();
@@ -956,23 +971,23 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     assert_eq!(updated[0].value, 5.0);
     assert_eq!(s.alerts(model.id, None).await.unwrap().len(), 1);
     // Acknowledged, then cleared by a healthy snapshot.
-    let acked = s
+    let acked = svc
         .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
         .await
         .unwrap();
     assert_eq!(acked.state, AlertState::Acknowledged);
-    let (_, cleared) = s
+    let (_, cleared) = svc
         .record_snapshot(model.id, snap(2.0), &[eval(2.0)], "alice")
         .await
         .unwrap();
     assert_eq!(cleared[0].state, AlertState::Resolved);
-    let err = s
+    let err = svc
         .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("resolved is final"), "{err}");
     // Firing again opens a new one.
-    let (_, reopened) = s
+    let (_, reopened) = svc
         .record_snapshot(model.id, snap(9.0), &[eval(9.0)], "alice")
         .await
         .unwrap();
@@ -989,53 +1004,66 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
 
 async fn chat_history_is_kept_per_recipe(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    s.add_chat_message(
-        Some(base.id),
-        ChatRole::User,
-        "make MAPE under 12%",
-        None,
-        "alice",
-    )
-    .await
-    .unwrap();
-    let a = s
-        .add_chat_message(
+    let asked = svc
+        .chat_ask(Some(base.id), "make MAPE under 12%", false, "alice")
+        .await
+        .unwrap();
+    let answer = asked.message.clone().unwrap();
+    assert_eq!(answer.status, ChatStatus::Proposed);
+    assert_eq!(answer.role, ChatRole::Assistant);
+    svc.chat_ask(None, "hello", false, "alice").await.unwrap();
+    let proposal = asked.proposal.clone().unwrap();
+    let applied = svc
+        .chat_apply(
             Some(base.id),
-            ChatRole::Assistant,
-            "proposed",
-            Some(&json!({"kind": "edit"})),
+            answer.id,
+            "make MAPE under 12%",
+            &proposal,
             "alice",
         )
         .await
         .unwrap();
-    assert_eq!(a.status, ChatStatus::Proposed);
-    s.add_chat_message(None, ChatRole::User, "hello", None, "alice")
-        .await
-        .unwrap();
-    s.set_chat_status(a.id, ChatStatus::Applied).await.unwrap();
+    assert_eq!(applied.version, "1.0.1");
     // A proposal is applied or rejected once.
-    let again = s
-        .set_chat_status(a.id, ChatStatus::Rejected)
+    let again = svc.chat_reject(answer.id, "alice").await.unwrap_err();
+    assert!(again.to_string().contains("applied is final"), "{again}");
+    let twice = svc
+        .chat_apply(
+            Some(base.id),
+            answer.id,
+            "make MAPE under 12%",
+            &proposal,
+            "alice",
+        )
         .await
         .unwrap_err();
-    assert!(again.to_string().contains("applied is final"), "{again}");
+    assert!(twice.to_string().contains("applied is final"), "{twice}");
+    assert_eq!(s.versions(base.id).await.unwrap().len(), 2, "applied once");
     let history = s.chat_history(Some(base.id), 50).await.unwrap();
     assert_eq!(
-        history.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
-        ["make MAPE under 12%", "proposed"]
+        history.iter().map(|m| m.role).collect::<Vec<_>>(),
+        [ChatRole::User, ChatRole::Assistant]
     );
+    assert_eq!(history[0].text, "make MAPE under 12%");
     assert_eq!(history[1].status, ChatStatus::Applied);
-    assert_eq!(history[1].proposal, Some(json!({"kind": "edit"})));
-    assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 1);
+    assert_eq!(
+        history[1].proposal,
+        Some(serde_json::to_value(&proposal).unwrap())
+    );
+    assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 2);
+    // Every message and the apply are audited.
+    assert_eq!(s.audit("chat", answer.id).await.unwrap().len(), 2);
 }
 
 contract!(long_histories_are_thinned_in_the_database);
 
 async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
     let s = db.store.as_ref();
+    let svc = db.service();
     let base = seeded(db).await;
-    let model = s
+    let model = svc
         .register_model(
             NewModel {
                 name: "m".into(),
@@ -1058,7 +1086,7 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
             alerts: json!([]),
         })
         .collect();
-    s.insert_snapshots_bulk(&rows).await.unwrap();
+    svc.insert_snapshots_bulk(&rows).await.unwrap();
     let all = s.snapshot_series(model.id, None, 100).await.unwrap();
     assert!(all.len() >= 100 && all.len() <= 101, "{}", all.len());
     assert_eq!(

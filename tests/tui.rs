@@ -9,13 +9,11 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::Clock;
-use nexml::store::Store;
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::state::{App, Screen, Tab};
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::sync::Arc;
 
 /// The instant every harness lives at: the suite behaves the same at any hour.
 fn test_now() -> chrono::DateTime<chrono::Utc> {
@@ -47,12 +45,8 @@ impl Harness {
     /// A seeded app whose clock (and demo history) stands at `now`.
     async fn at(now: chrono::DateTime<chrono::Utc>, width: u16, height: u16) -> Harness {
         let db = common::sqlite().await;
-        nexml::seed::seed_baselines(db.store.as_ref())
-            .await
-            .unwrap();
-        nexml::seed::seed_demo(db.store.as_ref(), now)
-            .await
-            .unwrap();
+        nexml::seed::seed_baselines(&db.service()).await.unwrap();
+        nexml::seed::seed_demo(&db.service(), now).await.unwrap();
         Harness::on_at(db, now, width, height).await
     }
 
@@ -70,15 +64,12 @@ impl Harness {
         app.clock = Clock::Fixed(now);
         app.width = width;
         app.height = height;
-        let store: Arc<dyn Store> = db.store.clone();
         let drafts = tempfile::tempdir().unwrap();
         let io = Io {
-            store: store.clone(),
+            service: db.service().with_clock(Clock::Fixed(now)),
             user: "alice".into(),
             llm: None,
-            governance: Default::default(),
             drafts_dir: drafts.path().to_path_buf(),
-            clock: Clock::Fixed(now),
         };
         let mut h = Harness {
             app,
@@ -366,9 +357,7 @@ async fn help_and_palette_come_from_the_live_keymap() {
     // A rebinding shows in help and works.
     let config = Config::parse("[keys.library]\nfilter = [\"F\"]\n").unwrap();
     let db = common::sqlite().await;
-    nexml::seed::seed_baselines(db.store.as_ref())
-        .await
-        .unwrap();
+    nexml::seed::seed_baselines(&db.service()).await.unwrap();
     let mut h = Harness::on(db, 80, 24).await;
     h.app = new_app(&config, "alice", "sqlite").unwrap();
     let effects = update::start(&mut h.app);
@@ -401,34 +390,20 @@ async fn ctrl_c_and_q_quit() {
 #[tokio::test]
 async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
     let db = common::sqlite().await;
-    nexml::seed::seed_baselines(db.store.as_ref())
-        .await
-        .unwrap();
+    nexml::seed::seed_baselines(&db.service()).await.unwrap();
     let base = db
         .store
         .find_recipe("Pricing Optimization Baseline v1")
         .await
         .unwrap();
-    nexml::ops::clone_recipe(
-        db.store.as_ref(),
-        &base,
-        "evil\x1b[2J\x07 需求预测",
-        None,
-        None,
-        "a",
-    )
-    .await
-    .unwrap_err(); // control characters are refused at the door...
-    nexml::ops::clone_recipe(
-        db.store.as_ref(),
-        &base,
-        "需求预测 pricing",
-        None,
-        None,
-        "a",
-    )
-    .await
-    .unwrap();
+    db.service()
+        .clone_recipe(&base, "evil\x1b[2J\x07 需求预测", None, None, "a")
+        .await
+        .unwrap_err(); // control characters are refused at the door...
+    db.service()
+        .clone_recipe(&base, "需求预测 pricing", None, None, "a")
+        .await
+        .unwrap();
     let mut h = Harness::on(db, 80, 24).await;
     let screen = h.screen();
     // ...and wide characters keep the columns in place.
@@ -667,7 +642,7 @@ mod authoring {
             h.app.status.as_deref(),
             Some("saved version 1.0.1 (patch bump)")
         );
-        let v = h.io.store.version(clone.id, None).await.unwrap();
+        let v = h.io.service.store().version(clone.id, None).await.unwrap();
         assert_eq!(v.manifest_json["metadata"]["industry"], "retail");
         assert_eq!(v.change_note, "retail industry");
         assert_eq!(v.created_by, "alice");
@@ -689,7 +664,7 @@ mod authoring {
         h.keys(&["p"]).await;
         snapshot!("form_promote_80x24", h.screen());
         h.keys(&["enter", "p", "enter"]).await;
-        let model = h.io.store.model(model_id).await.unwrap();
+        let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Production);
         assert_eq!(model.recipe_version, "1.0.1");
         assert!(h.screen().contains("staging → production"));
@@ -742,7 +717,15 @@ mod authoring {
             "{:?}",
             e.problems
         );
-        assert_eq!(h.io.store.versions(e.recipe_id).await.unwrap().len(), 1);
+        assert_eq!(
+            h.io.service
+                .store()
+                .versions(e.recipe_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]
@@ -770,9 +753,9 @@ mod authoring {
     #[tokio::test]
     async fn four_eyes_refusal_is_shown_and_nothing_changes() {
         let mut h = Harness::new(80, 24).await;
-        h.io.governance = nexml::store::Governance {
+        h.io.service = h._db.service_with(nexml::domain::Governance {
             distinct_approver: true,
-        };
+        });
         open_pricing_baseline(&mut h).await;
         h.keys(&["c", "Mine", "enter", "a", "y"]).await;
         let msg = h.app.error.clone().unwrap_or_default();
@@ -783,7 +766,8 @@ mod authoring {
     #[tokio::test]
     async fn rebase_in_the_app_previews_then_commits_with_conflicts_noted() {
         let mut h = Harness::new(160, 48).await;
-        let store = h.io.store.clone();
+        let store = h.io.service.store_arc();
+        let svc = h.io.service.clone();
         open_pricing_baseline(&mut h).await;
         let base = top_recipe(&h);
         h.keys(&["c", "Child", "enter"]).await;
@@ -791,39 +775,34 @@ mod authoring {
         // The child sets the industry; the parent then changes it and the description.
         let mut mine = store.version(child.id, None).await.unwrap().manifest_json;
         mine["metadata"]["industry"] = serde_json::json!("grocery");
-        store
-            .commit_version(
-                nexml::store::NewVersion {
-                    recipe_id: child.id,
-                    manifest: mine,
-                    bump: Default::default(),
-                    change_note: "mine".into(),
-                    parent_version_id: None,
-                },
-                "alice",
-            )
-            .await
-            .unwrap();
+        svc.commit_version(
+            nexml::store::NewVersion {
+                recipe_id: child.id,
+                manifest: mine,
+                bump: Default::default(),
+                change_note: "mine".into(),
+                parent_version_id: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
         let mut theirs = store.version(base.id, None).await.unwrap().manifest_json;
         theirs["metadata"]["industry"] = serde_json::json!("all");
         theirs["metadata"]["description"] = serde_json::json!("new words");
-        store
-            .commit_version(
-                nexml::store::NewVersion {
-                    recipe_id: base.id,
-                    manifest: theirs,
-                    bump: Default::default(),
-                    change_note: "theirs".into(),
-                    parent_version_id: None,
-                },
-                "bob",
-            )
-            .await
-            .unwrap();
-        store
-            .approve_version(base.id, None, Default::default(), "carol")
-            .await
-            .unwrap();
+        svc.commit_version(
+            nexml::store::NewVersion {
+                recipe_id: base.id,
+                manifest: theirs,
+                bump: Default::default(),
+                change_note: "theirs".into(),
+                parent_version_id: None,
+            },
+            "bob",
+        )
+        .await
+        .unwrap();
+        svc.approve_version(base.id, None, "carol").await.unwrap();
         h.keys(&["ctrl-r"]).await; // the parent update shows after a refresh
         let screen = h.screen();
         assert!(
@@ -900,7 +879,7 @@ mod authoring {
         h.keys(&["u", "running", "enter", "enter", "enter", "enter"])
             .await;
         assert_eq!(
-            h.io.store.run(run_id).await.unwrap().status,
+            h.io.service.store().run(run_id).await.unwrap().status,
             RunStatus::Running
         );
         h.keys(&["u", "succ", "tab", "{\"mae\": 21000"]).await;
@@ -913,7 +892,7 @@ mod authoring {
         );
         snapshot!("form_update_run_80x24", h.screen());
         h.keys(&["}", "enter", "enter", "done", "enter"]).await;
-        let run = h.io.store.run(run_id).await.unwrap();
+        let run = h.io.service.store().run(run_id).await.unwrap();
         assert_eq!(run.status, RunStatus::Succeeded);
         assert_eq!(run.metrics_json["mae"], 21000);
         assert!(run.logs_text.contains("done"));
@@ -960,7 +939,13 @@ mod authoring {
         assert!(h.screen().contains("Delete 'Grocery Pricing'"));
         h.keys(&["y"]).await;
         assert!(h.app.screens.is_empty());
-        assert!(h.io.store.find_recipe("Grocery Pricing").await.is_err());
+        assert!(
+            h.io.service
+                .store()
+                .find_recipe("Grocery Pricing")
+                .await
+                .is_err()
+        );
         // Deleting a recipe others depend on is refused with the reason.
         open_pricing_baseline(&mut h).await;
         h.keys(&["D", "y"]).await;
@@ -990,7 +975,8 @@ mod chat {
         assert_eq!(c.messages[1].status, nexml::domain::ChatStatus::Proposed);
         h.keys(&["esc", "a"]).await;
         let created =
-            h.io.store
+            h.io.service
+                .store()
                 .find_recipe("Weekly Retail Sales Forecasting v1")
                 .await
                 .unwrap();
@@ -1014,7 +1000,12 @@ mod chat {
         ] {
             h.keys(&["i", request, "enter", "esc", "a"]).await;
         }
-        let v = h.io.store.version(created.id, None).await.unwrap();
+        let v =
+            h.io.service
+                .store()
+                .version(created.id, None)
+                .await
+                .unwrap();
         nexml::domain::manifest::validate(&v.manifest_json).unwrap();
         assert_eq!(v.manifest_json["deployment"]["schedule"], "0 6 * * *");
         let mape = v.manifest_json["evaluation"]["metrics"]
@@ -1049,7 +1040,15 @@ mod chat {
         h.keys(&["esc", "d"]).await;
         assert!(matches!(h.app.screens.last(), Some(Screen::Diff(_))));
         h.keys(&["esc", "r"]).await;
-        assert_eq!(h.io.store.versions(recipe_id).await.unwrap().len(), 1);
+        assert_eq!(
+            h.io.service
+                .store()
+                .versions(recipe_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Leave and come back: the conversation is still there, marked rejected.
         h.keys(&["esc", "C"]).await;
         let Some(Screen::Chat(c)) = h.app.screens.last() else {
@@ -1109,13 +1108,24 @@ mod forms {
         ])
         .await;
         assert!(!form_open(&h));
-        assert!(h.io.store.find_recipe("Hospitality Two").await.is_ok());
+        assert!(
+            h.io.service
+                .store()
+                .find_recipe("Hospitality Two")
+                .await
+                .is_ok()
+        );
 
         // Rename and retag.
         h.keys(&["o"]).await;
         snapshot!("form_edit_recipe_80x24", h.screen());
         h.keys(&["tab", "ctrl-u", "eu, grocery", "enter"]).await;
-        let r = h.io.store.find_recipe("Hospitality Two").await.unwrap();
+        let r =
+            h.io.service
+                .store()
+                .find_recipe("Hospitality Two")
+                .await
+                .unwrap();
         assert_eq!(r.tags, vec!["eu", "grocery"]);
         assert!(
             h.app
@@ -1139,7 +1149,7 @@ mod forms {
         );
         h.keys(&["ctrl-u", "[{\"a\": 1}]", "enter", "enter"]).await;
         assert!(!form_open(&h), "{}", h.screen());
-        let ex = h.io.store.example(r.id).await.unwrap().unwrap();
+        let ex = h.io.service.store().example(r.id).await.unwrap().unwrap();
         assert_eq!(ex.sample_rows_json, serde_json::json!([{"a": 1}]));
 
         // Register from the Models tab: recipes without an approved version are shown but not pickable.
@@ -1183,14 +1193,17 @@ mod forms {
         };
         assert_eq!(f.fields[1].error.as_deref(), Some("required"));
         h.keys(&["sam", "enter"]).await;
-        assert_eq!(h.io.store.model(model_id).await.unwrap().owner, "sam");
+        assert_eq!(
+            h.io.service.store().model(model_id).await.unwrap().owner,
+            "sam"
+        );
 
         // A snapshot by hand.
         h.keys(&["S"]).await;
         snapshot!("form_snapshot_80x24", h.screen());
         h.keys(&["{\"mape\": 0.11}", "enter", "enter", "enter"])
             .await;
-        let snaps = h.io.store.snapshots(model_id, 5).await.unwrap();
+        let snaps = h.io.service.store().snapshots(model_id, 5).await.unwrap();
         assert_eq!(snaps[0].performance_metrics_json["mape"], 0.11);
     }
 }
@@ -1202,10 +1215,8 @@ async fn the_app_browses_a_postgres_database() {
     let Some(db) = common::postgres("tui_pg").await else {
         return;
     };
-    nexml::seed::seed_baselines(db.store.as_ref())
-        .await
-        .unwrap();
-    nexml::seed::seed_demo(db.store.as_ref(), test_now())
+    nexml::seed::seed_baselines(&db.service()).await.unwrap();
+    nexml::seed::seed_demo(&db.service(), test_now())
         .await
         .unwrap();
     let mut h = Harness::on(db, 120, 40).await;

@@ -28,7 +28,6 @@ mod run;
 pub use args::{Cli, Command};
 
 use crate::config::Config;
-use crate::domain::{ChatRole, ChatStatus};
 use crate::store::Store;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::io::Read;
@@ -38,6 +37,8 @@ use std::sync::Arc;
 /// What every subcommand needs.
 pub struct Context {
     pub store: Arc<dyn Store>,
+    /// Every change goes through here.
+    pub service: crate::service::Service,
     pub user: String,
     pub json: bool,
     pub config: Config,
@@ -55,142 +56,97 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     }
 }
 
-/// `nexml chat`: one request, the reply, and the proposal applied with --apply.
+/// `nexml chat`: one request, the reply, and the proposal applied with
+/// `--apply`; with `--llm` the reply streams from the language model first.
 async fn chat(ctx: &Context, a: args::ChatArgs) -> Result<()> {
-    let store = ctx.store.as_ref();
     let recipe_id = match &a.recipe {
-        Some(r) => Some(store.find_recipe(r).await?.id),
+        Some(r) => Some(ctx.store.find_recipe(r).await?.id),
         None => None,
     };
-    let data = crate::chat::load(store, recipe_id).await?;
-    if a.llm {
-        return chat_llm(ctx, recipe_id, &data, &a).await;
-    }
-    let reply = data.reply(&a.message);
-    store
-        .add_chat_message(recipe_id, ChatRole::User, &a.message, None, &ctx.user)
-        .await?;
-    let proposal_json = reply
-        .proposal
-        .as_ref()
-        .map(serde_json::to_value)
-        .transpose()?;
-    let saved = store
-        .add_chat_message(
-            recipe_id,
-            ChatRole::Assistant,
-            &reply.text,
-            proposal_json.as_ref(),
-            &ctx.user,
-        )
-        .await?;
-    let applied = match (&reply.proposal, a.apply) {
-        (Some(p), true) => {
-            let done = crate::chat::apply(store, &data, p, &a.message, &ctx.user).await?;
-            store.set_chat_status(saved.id, ChatStatus::Applied).await?;
-            Some(done)
+    let exchange = if a.llm {
+        let answer = ask_llm(ctx, recipe_id, &a.message).await?;
+        let outcome = answer.as_ref().map_err(|e| e.to_string());
+        let exchange = ctx
+            .service
+            .chat_record_llm(recipe_id, &a.message, outcome, a.apply, &ctx.user)
+            .await?;
+        if let Err(e) = answer {
+            return Err(eyre!("{e}"));
         }
-        _ => None,
+        exchange
+    } else {
+        ctx.service
+            .chat_ask(recipe_id, &a.message, a.apply, &ctx.user)
+            .await?
     };
     if ctx.json {
-        return output::print_json(&serde_json::json!({
-            "intent": reply.intent, "text": reply.text, "proposal": reply.proposal,
-            "suggestions": reply.suggestions, "applied": applied,
-        }));
+        return output::print_json(&exchange);
     }
-    outln!("{}", crate::text::sanitize_log(&reply.text));
-    if let Some(p) = &reply.proposal {
-        let (summary, patch) = match p {
-            crate::assistant::Proposal::Edit { summary, patch } => (summary, patch),
-            crate::assistant::Proposal::NewRecipe { summary, patch, .. } => (summary, patch),
-        };
-        outln!("\nproposed change:");
-        for line in summary {
-            outln!("  {}", crate::text::sanitize(line));
-        }
-        outln!(
-            "\nRFC 6902 patch:\n{}",
-            serde_json::to_string_pretty(patch)?
-        );
-        match &applied {
-            Some(done) => outln!("\napplied: {}", done.message),
-            None => outln!("\nnothing written: run again with --apply to apply it"),
-        }
-    }
-    if !reply.suggestions.is_empty() {
-        outln!("\nyou could ask:");
-        for s in &reply.suggestions {
-            outln!("  - {}", crate::text::sanitize(s));
-        }
-    }
-    Ok(())
+    print_exchange(&exchange, a.llm)
 }
 
-/// `nexml chat --llm`: the reply streams to the terminal as it arrives; the
-/// patch is validated before anything is offered or applied.
-async fn chat_llm(
+/// Streams the language model's answer to the terminal as it arrives.
+async fn ask_llm(
     ctx: &Context,
     recipe_id: Option<i64>,
-    data: &crate::chat::ChatData,
-    a: &args::ChatArgs,
-) -> Result<()> {
+    message: &str,
+) -> Result<std::result::Result<crate::llm::LlmAnswer, String>> {
     use crate::llm::{self, LlmEvent};
     let Some(config) = ctx.config.assistant.llm.clone() else {
         return Err(eyre!(
             "no language model configured: add [assistant.llm] (base_url, model, api_key_env) to the config file"
         ));
     };
-    let store = ctx.store.as_ref();
-    let history = store.chat_history(recipe_id, 50).await?;
+    let data = crate::service::chat::load(ctx.store.as_ref(), recipe_id).await?;
+    let history = ctx.store.chat_history(recipe_id, 50).await?;
     let mut stream = llm::start(
         &config,
-        crate::chat::llm_request(data, &history, &a.message),
+        crate::service::chat::llm_request(&data, &history, message),
     );
-    let answer = loop {
+    Ok(loop {
         match stream.recv().await {
-            Some(LlmEvent::Token(t)) if !ctx.json => out!("{}", crate::text::sanitize_log(&t)),
+            Some(LlmEvent::Token(t)) if !ctx.json => out!("{t}"),
             Some(LlmEvent::Token(_)) => {}
-            Some(LlmEvent::Done(answer)) => break answer,
-            Some(LlmEvent::Failed(e)) => return Err(eyre!("{e}")),
-            None => return Err(eyre!("the language model's answer ended early")),
+            Some(LlmEvent::Done(answer)) => break Ok(answer),
+            Some(LlmEvent::Failed(e)) => break Err(e.to_string()),
+            None => break Err("the language model's answer ended early".into()),
         }
-    };
-    store
-        .add_chat_message(recipe_id, ChatRole::User, &a.message, None, &ctx.user)
-        .await?;
-    let proposal = crate::chat::llm_proposal(&answer);
-    let proposal_json = proposal.as_ref().map(serde_json::to_value).transpose()?;
-    let saved = store
-        .add_chat_message(
-            recipe_id,
-            ChatRole::Assistant,
-            &answer.explanation,
-            proposal_json.as_ref(),
-            &ctx.user,
-        )
-        .await?;
-    let applied = match (&proposal, a.apply) {
-        (Some(p), true) => {
-            let done = crate::chat::apply(store, data, p, &a.message, &ctx.user).await?;
-            store.set_chat_status(saved.id, ChatStatus::Applied).await?;
-            Some(done)
-        }
-        _ => None,
-    };
-    if ctx.json {
-        return output::print_json(
-            &serde_json::json!({"text": answer.explanation, "proposal": proposal, "applied": applied}),
-        );
+    })
+}
+
+fn print_exchange(exchange: &crate::service::chat::Exchange, streamed: bool) -> Result<()> {
+    if streamed {
+        outln!();
+    } else {
+        outln!("{}", exchange.text);
     }
-    outln!();
-    if let Some(crate::assistant::Proposal::Edit { summary, .. }) = &proposal {
-        outln!("\nproposed change (validated):");
+    if let Some(p) = &exchange.proposal {
+        let (summary, patch) = match p {
+            crate::assistant::Proposal::Edit { summary, patch } => (summary, patch),
+            crate::assistant::Proposal::NewRecipe { summary, patch, .. } => (summary, patch),
+        };
+        outln!(
+            "\nproposed change{}:",
+            if streamed { " (validated)" } else { "" }
+        );
         for line in summary {
-            outln!("  {}", crate::text::sanitize(line));
+            outln!("  {line}");
         }
-        match &applied {
-            Some(done) => outln!("applied: {}", done.message),
-            None => outln!("nothing written: run again with --apply to apply it"),
+        if !streamed {
+            outln!(
+                "\nRFC 6902 patch:\n{}",
+                serde_json::to_string_pretty(patch)?
+            );
+        }
+        match &exchange.applied {
+            Some(done) => outln!("\napplied: {}", done.message),
+            None => outln!("\nnothing written: run again with --apply to apply it"),
+        }
+    }
+    if !exchange.suggestions.is_empty() {
+        outln!("\nyou could ask:");
+        for s in &exchange.suggestions {
+            outln!("  - {s}");
         }
     }
     Ok(())
@@ -224,7 +180,7 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
     };
     let started = std::time::Instant::now();
     let quiet = ctx.json;
-    let report = crate::seed::generate(ctx.store.as_ref(), options, |line| {
+    let report = crate::seed::generate(&ctx.service, options, |line| {
         if !quiet {
             output::write_err(&format!("generate: {line}"));
         }

@@ -78,7 +78,8 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
             owner,
         } => {
             let recipe = store.find_recipe(&recipe).await?;
-            let model = store
+            let model = ctx
+                .service
                 .register_model(
                     NewModel {
                         name,
@@ -100,7 +101,8 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                 return Err(eyre!("nothing to change: give --name or --owner"));
             }
             let model = store.find_model(&reference).await?;
-            let model = store
+            let model = ctx
+                .service
                 .update_model(model.id, ModelChanges { name, owner }, &ctx.user)
                 .await?;
             report(ctx, &model, "updated")?;
@@ -108,7 +110,10 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
         ModelCommand::Promote { reference, status } => {
             let model = store.find_model(&reference).await?;
             let from = model.status;
-            let model = store.set_model_status(model.id, status, &ctx.user).await?;
+            let model = ctx
+                .service
+                .set_model_status(model.id, status, &ctx.user)
+                .await?;
             if ctx.json {
                 return print_json(&model);
             }

@@ -75,7 +75,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 &crate::monitoring::rules(&version.manifest_json),
                 &measured,
             );
-            let (saved, alerts) = store
+            let (saved, alerts) = ctx
+                .service
                 .record_snapshot(
                     model.id,
                     NewSnapshot {
@@ -156,7 +157,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 Some(other) => return Err(eyre!("{}: captured_at must be a string, not {other}", snapshot.display())),
             };
             let field = |k: &str, default: Value| v.get(k).cloned().unwrap_or(default);
-            let saved = store
+            let saved = ctx
+                .service
                 .add_snapshot(
                     model.id,
                     NewSnapshot {
@@ -202,7 +204,7 @@ fn compact(v: &Value) -> String {
 }
 
 async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {
-    let alert = ctx.store.set_alert_state(id, state, &ctx.user).await?;
+    let alert = ctx.service.set_alert_state(id, state, &ctx.user).await?;
     if ctx.json {
         return print_json(&alert);
     }

@@ -5,7 +5,6 @@ use super::output::{Table, fields, opt, print_json, thousands, time};
 use super::{Context, read_input, read_json};
 use crate::domain::RecipeStatus;
 use crate::domain::manifest;
-use crate::ops::clone_recipe;
 use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
     RecipeVersion,
@@ -56,12 +55,17 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             outln!("{} of {} recipes", page.items.len(), thousands(page.total));
         }
         RecipeCommand::Show { reference } => {
-            let recipe = store.find_recipe(&reference).await?;
-            let versions = store.versions(recipe.id).await?;
-            let children = store.children(recipe.id).await?;
-            show_recipe(ctx, &recipe, &versions, &children)?;
-            if !ctx.json {
-                print_parent_update(ctx, &recipe).await?;
+            let id = store.find_recipe(&reference).await?.id;
+            let detail = ctx.service.recipe_detail(id).await?;
+            show_recipe(ctx, &detail.recipe, &detail.versions, &detail.children)?;
+            if let (false, Some(u)) = (ctx.json, &detail.parent_update) {
+                outln!(
+                    "\nparent {} {} available (pinned to {}): nexml recipe rebase \"{}\"",
+                    u.parent,
+                    u.available,
+                    u.pinned,
+                    detail.recipe.name
+                );
             }
         }
         RecipeCommand::Create {
@@ -79,7 +83,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 Some(p) => Some(store.find_recipe(&p).await?.id),
                 None => None,
             };
-            let recipe = store
+            let recipe = ctx
+                .service
                 .create_recipe(
                     NewRecipe {
                         name,
@@ -115,14 +120,15 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     "nothing to change: give --name, --tag or --clear-tags"
                 ));
             }
-            let recipe = store
+            let recipe = ctx
+                .service
                 .update_recipe(recipe.id, RecipeChanges { name, tags }, &ctx.user)
                 .await?;
             report_recipe(ctx, &recipe, "updated")?;
         }
         RecipeCommand::Delete { reference } => {
             let recipe = store.find_recipe(&reference).await?;
-            store.delete_recipe(recipe.id, &ctx.user).await?;
+            ctx.service.delete_recipe(recipe.id, &ctx.user).await?;
             if ctx.json {
                 return print_json(&serde_json::json!({"deleted": recipe.id, "name": recipe.name}));
             }
@@ -134,7 +140,10 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             level,
         } => {
             let parent = store.find_recipe(&reference).await?;
-            let child = clone_recipe(store, &parent, &name, level, None, &ctx.user).await?;
+            let child = ctx
+                .service
+                .clone_recipe(&parent, &name, level, None, &ctx.user)
+                .await?;
             report_recipe(ctx, &child, &format!("cloned from '{}' as", parent.name))?;
         }
         RecipeCommand::Versions { reference } => {
@@ -164,7 +173,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             let recipe = store.find_recipe(&reference).await?;
             let text = read_input(&path)?;
             let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
-            let outcome = store
+            let outcome = ctx
+                .service
                 .commit_version(
                     NewVersion {
                         recipe_id: recipe.id,
@@ -196,13 +206,9 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         }
         RecipeCommand::Approve { reference, version } => {
             let recipe = store.find_recipe(&reference).await?;
-            let v = store
-                .approve_version(
-                    recipe.id,
-                    version.as_deref(),
-                    ctx.config.governance(),
-                    &ctx.user,
-                )
+            let v = ctx
+                .service
+                .approve_version(recipe.id, version.as_deref(), &ctx.user)
                 .await?;
             if ctx.json {
                 return print_json(&VersionSummary::from(&v));
@@ -216,14 +222,16 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         }
         RecipeCommand::Archive { reference } => {
             let recipe = store.find_recipe(&reference).await?;
-            let recipe = store
+            let recipe = ctx
+                .service
                 .set_recipe_status(recipe.id, RecipeStatus::Archived, &ctx.user)
                 .await?;
             report_recipe(ctx, &recipe, "archived")?;
         }
         RecipeCommand::Restore { reference } => {
             let recipe = store.find_recipe(&reference).await?;
-            let recipe = store
+            let recipe = ctx
+                .service
                 .set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user)
                 .await?;
             report_recipe(ctx, &recipe, "restored")?;
@@ -282,9 +290,13 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         }
         RecipeCommand::Rebase { reference, to, yes } => {
             let recipe = store.find_recipe(&reference).await?;
-            let preview = crate::ops::plan_rebase(store, &recipe, to.as_deref()).await?;
+            let preview = ctx.service.plan_rebase(&recipe, to.as_deref()).await?;
             let outcome = if yes {
-                Some(crate::ops::apply_rebase(store, &recipe, &preview, &ctx.user).await?)
+                Some(
+                    ctx.service
+                        .apply_rebase(&recipe, &preview, &ctx.user)
+                        .await?,
+                )
             } else {
                 None
             };
@@ -342,7 +354,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                         sample_rows: v.get("sample_rows").cloned().unwrap_or_default(),
                         example_run: v.get("example_run").cloned().unwrap_or_default(),
                     };
-                    Some(store.put_example(recipe.id, new, &ctx.user).await?)
+                    Some(ctx.service.put_example(recipe.id, new, &ctx.user).await?)
                 }
                 None => store.example(recipe.id).await?,
             };
@@ -537,19 +549,5 @@ fn show_recipe(
         ])
     );
     outln!("\n{}", versions_table(versions).render());
-    Ok(())
-}
-
-/// "parent 1.2.0 available" under a child's details.
-async fn print_parent_update(ctx: &Context, recipe: &Recipe) -> Result<()> {
-    if let Some(u) = crate::ops::parent_update(ctx.store.as_ref(), recipe).await? {
-        outln!(
-            "\nparent {} {} available (pinned to {}): nexml recipe rebase \"{}\"",
-            u.parent,
-            u.available,
-            u.pinned,
-            recipe.name
-        );
-    }
     Ok(())
 }

@@ -90,7 +90,8 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 (None, Some(m)) => m.recipe_id,
                 (None, None) => unreachable!("clap requires --recipe or --model"),
             };
-            let run = store
+            let run = ctx
+                .service
                 .create_run(
                     NewRun {
                         recipe_id,
@@ -130,7 +131,8 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
                 other => other,
             };
-            let run = store
+            let run = ctx
+                .service
                 .update_run(
                     id,
                     RunChanges {

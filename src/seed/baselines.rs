@@ -1,74 +1,15 @@
 //! The four baseline recipes, shipped as files in `seeds/baselines/`.
 
 use super::{SEED_ACTOR, SeedReport};
-use crate::domain::{ModelFamily, RecipeLevel, manifest};
-use crate::store::{NewExample, NewRecipe, Store, StoreError, StoreResult};
-use serde_json::Value;
-
-/// One baseline's files.
-pub struct Baseline {
-    pub family: ModelFamily,
-    pub recipe: &'static str,
-    pub manifest: &'static str,
-    pub example: &'static str,
-}
-
-macro_rules! baseline {
-    ($family:expr, $dir:literal) => {
-        Baseline {
-            family: $family,
-            recipe: include_str!(concat!("../../seeds/baselines/", $dir, "/recipe.json")),
-            manifest: include_str!(concat!("../../seeds/baselines/", $dir, "/manifest.json")),
-            example: include_str!(concat!("../../seeds/baselines/", $dir, "/example.json")),
-        }
-    };
-}
-
-pub const BASELINES: [Baseline; 4] = [
-    baseline!(ModelFamily::Forecasting, "forecasting"),
-    baseline!(ModelFamily::Pricing, "pricing"),
-    baseline!(ModelFamily::NextBestAction, "next_best_action"),
-    baseline!(ModelFamily::LocationScoring, "location_scoring"),
-];
-
-fn baseline(family: ModelFamily) -> &'static Baseline {
-    BASELINES
-        .iter()
-        .find(|b| b.family == family)
-        .unwrap_or(&BASELINES[0])
-}
-
-/// The baseline manifest of a family, as shipped.
-pub fn baseline_manifest_text(family: ModelFamily) -> &'static str {
-    baseline(family).manifest
-}
-
-/// The baseline synthetic example of a family, as shipped.
-pub fn baseline_example(family: ModelFamily) -> StoreResult<NewExample> {
-    let v: Value = parse_seed(baseline(family).example, "example.json")?;
-    Ok(NewExample {
-        dataset_schema: v["dataset_schema"].clone(),
-        sample_rows: v["sample_rows"].clone(),
-        example_run: v["example_run"].clone(),
-    })
-}
-
-fn parse_seed(text: &str, what: &str) -> StoreResult<Value> {
-    serde_json::from_str(text).map_err(|e| StoreError::refused(format!("seed file {what}: {e}")))
-}
-
-/// The name a family's baseline recipe is seeded under.
-pub fn baseline_name(family: ModelFamily) -> StoreResult<String> {
-    let recipe = parse_seed(baseline(family).recipe, "recipe.json")?;
-    recipe["name"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| StoreError::refused("seed recipe.json has no name"))
-}
+use crate::baselines::{BASELINES, baseline_example, baseline_name, parse_seed};
+use crate::domain::{RecipeLevel, manifest};
+use crate::service::Service;
+use crate::store::{NewRecipe, StoreError, StoreResult};
 
 /// Inserts the four approved baselines and their examples; a baseline already
 /// present (by name) is left as it is.
-pub async fn seed_baselines(store: &dyn Store) -> StoreResult<SeedReport> {
+pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
+    let store = svc.store();
     let mut report = SeedReport::default();
     for b in &BASELINES {
         let recipe = parse_seed(b.recipe, "recipe.json")?;
@@ -90,7 +31,7 @@ pub async fn seed_baselines(store: &dyn Store) -> StoreResult<SeedReport> {
                     .collect()
             })
             .unwrap_or_default();
-        let created = store
+        let created = svc
             .create_recipe(
                 NewRecipe {
                     name: name.clone(),
@@ -108,8 +49,7 @@ pub async fn seed_baselines(store: &dyn Store) -> StoreResult<SeedReport> {
                 SEED_ACTOR,
             )
             .await?;
-        store
-            .put_example(created.id, baseline_example(b.family)?, SEED_ACTOR)
+        svc.put_example(created.id, baseline_example(b.family)?, SEED_ACTOR)
             .await?;
         report.created.push(format!(
             "recipe '{name}' ({}, baseline) version 1.0.0, approved, with its synthetic example",

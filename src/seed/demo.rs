@@ -5,8 +5,8 @@
 use super::random::Rng;
 use super::{SEED_ACTOR, SeedReport};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::ops::clone_recipe;
-use crate::store::{Governance, ModelQuery, NewModel, NewSnapshot, Store, StoreError, StoreResult};
+use crate::service::Service;
+use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError, StoreResult};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -80,7 +80,8 @@ fn path_to(status: ModelStatus) -> &'static [ModelStatus] {
 
 /// Seeds the demo as of `now`: every time in it (runs, 90 days of snapshots)
 /// lies before `now`, so the same `now` gives the same history at any hour.
-pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<SeedReport> {
+pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedReport> {
+    let store = svc.store();
     let mut report = SeedReport::default();
     let existing = store
         .list_models(&ModelQuery {
@@ -95,17 +96,17 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<See
             continue;
         }
         let baseline = store
-            .find_recipe(&super::baselines::baseline_name(demo.family)?)
+            .find_recipe(&crate::baselines::baseline_name(demo.family)?)
             .await?;
         let recipe = match demo.industry {
             None => baseline,
             Some(name) => match store.find_recipe(name).await {
                 Ok(r) => r,
                 Err(StoreError::NotFound { .. }) => {
-                    let r = clone_recipe(store, &baseline, name, None, None, "maria.chen").await?;
-                    store
-                        .approve_version(r.id, None, Governance::default(), "dana.lead")
+                    let r = svc
+                        .clone_recipe(&baseline, name, None, None, "maria.chen")
                         .await?;
+                    svc.approve_version(r.id, None, "dana.lead").await?;
                     report.created.push(format!(
                         "recipe '{name}' (industry clone of '{}')",
                         baseline.name
@@ -115,7 +116,7 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<See
                 Err(e) => return Err(e),
             },
         };
-        let model = store
+        let model = svc
             .register_model(
                 NewModel {
                     name: demo.name.into(),
@@ -128,7 +129,7 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<See
             .await?;
         // Runs first: a retired model takes no new runs.
         seed_runs(
-            store,
+            svc,
             &mut rng,
             recipe.id,
             model.id,
@@ -138,13 +139,13 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<See
         )
         .await?;
         for step in path_to(demo.status) {
-            store.set_model_status(model.id, *step, demo.owner).await?;
+            svc.set_model_status(model.id, *step, demo.owner).await?;
         }
         report
             .created
             .push(format!("model '{}' ({}) with runs", demo.name, demo.status));
         if demo.status == ModelStatus::Production {
-            seed_snapshots(store, &mut rng, model.id, demo.family, now).await?;
+            seed_snapshots(svc, &mut rng, model.id, demo.family, now).await?;
             report
                 .created
                 .push(format!("90 daily snapshots for '{}'", demo.name));
@@ -156,7 +157,7 @@ pub async fn seed_demo(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<See
 /// Runs of every type, ending in every status, spread over the last 30 days
 /// with realistic durations (written in one batch: synthetic history).
 async fn seed_runs(
-    store: &dyn Store,
+    svc: &Service,
     rng: &mut Rng,
     recipe_id: i64,
     model_id: i64,
@@ -164,6 +165,7 @@ async fn seed_runs(
     owner: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let store = svc.store();
     let version_id = store.version(recipe_id, None).await?.version_id;
     let endings = [
         RunStatus::Succeeded,
@@ -223,7 +225,7 @@ async fn seed_runs(
             });
         }
     }
-    store.insert_runs_bulk(&runs).await
+    svc.insert_runs_bulk(&runs).await
 }
 
 struct RunLog {
@@ -266,7 +268,7 @@ fn round(x: f64) -> f64 {
 
 /// 90 daily snapshots with a slow drift in the last weeks.
 async fn seed_snapshots(
-    store: &dyn Store,
+    svc: &Service,
     rng: &mut Rng,
     model_id: i64,
     family: ModelFamily,
@@ -275,16 +277,15 @@ async fn seed_snapshots(
     let today = latest_daily_capture(now);
     for day in (0..90).rev() {
         let snapshot = demo_snapshot(rng, family, 89 - day, 90);
-        store
-            .add_snapshot(
-                model_id,
-                NewSnapshot {
-                    captured_at: today - Duration::days(day as i64),
-                    ..snapshot
-                },
-                SEED_ACTOR,
-            )
-            .await?;
+        svc.add_snapshot(
+            model_id,
+            NewSnapshot {
+                captured_at: today - Duration::days(day as i64),
+                ..snapshot
+            },
+            SEED_ACTOR,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -5,10 +5,8 @@ use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::ops::clone_recipe;
-use crate::store::{
-    BulkRun, BulkSnapshot, Governance, NewModel, Recipe, RecipeQuery, Store, StoreResult,
-};
+use crate::service::Service;
+use crate::store::{BulkRun, BulkSnapshot, NewModel, Recipe, RecipeQuery, StoreResult};
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -34,11 +32,12 @@ pub struct GenerateReport {
 const BATCH: u64 = 25_000;
 
 pub async fn generate(
-    store: &dyn Store,
+    svc: &Service,
     options: GenerateOptions,
     mut progress: impl FnMut(&str),
 ) -> StoreResult<GenerateReport> {
-    seed_baselines(store).await?;
+    let store = svc.store();
+    seed_baselines(svc).await?;
     let mut rng = Rng::new(options.seed);
     // Names must be unique across runs of `generate` on one database.
     let tag = Utc::now().format("%Y%m%d%H%M%S%6f").to_string();
@@ -54,17 +53,16 @@ pub async fn generate(
     for i in 0..options.recipes {
         let parent = rng.pick(&baselines).clone();
         let name = format!("gen-{tag}-{i:05} {}", parent.model_family);
-        let child = clone_recipe(
-            store,
-            &parent,
-            &name,
-            None,
-            Some(vec!["generated".into()]),
-            SEED_ACTOR,
-        )
-        .await?;
-        store
-            .approve_version(child.id, None, Governance::default(), "generate-approver")
+        let child = svc
+            .clone_recipe(
+                &parent,
+                &name,
+                None,
+                Some(vec!["generated".into()]),
+                SEED_ACTOR,
+            )
+            .await?;
+        svc.approve_version(child.id, None, "generate-approver")
             .await?;
         recipes.push(store.recipe(child.id).await?);
     }
@@ -80,7 +78,7 @@ pub async fn generate(
     for i in 0..options.models {
         let recipe = rng.pick(&recipes).clone();
         let owner = *rng.pick(&["maria.chen", "sam.okafor", "lena.fischer", "raj.patel"]);
-        let model = store
+        let model = svc
             .register_model(
                 NewModel {
                     name: format!("gen-{tag}-model-{i:05}"),
@@ -93,13 +91,13 @@ pub async fn generate(
             .await?;
         let target = *rng.pick(&statuses);
         for step in ModelStatus::ALL.iter().skip(1).take(target as usize) {
-            store.set_model_status(model.id, *step, SEED_ACTOR).await?;
+            svc.set_model_status(model.id, *step, SEED_ACTOR).await?;
         }
         models.push((model, recipe.model_family));
     }
     progress(&format!("{} models", options.models));
 
-    let versions = version_ids(store, &recipes).await?;
+    let versions = version_ids(svc, &recipes).await?;
     let now = crate::store::now();
     let mut written = 0u64;
     while written < options.runs {
@@ -117,7 +115,7 @@ pub async fn generate(
                 )
             })
             .collect();
-        store.insert_runs_bulk(&batch).await?;
+        svc.insert_runs_bulk(&batch).await?;
         written += n;
         progress(&format!("{written} of {} runs", options.runs));
     }
@@ -143,7 +141,7 @@ pub async fn generate(
                     }
                 })
                 .collect();
-            store.insert_snapshots_bulk(&batch).await?;
+            svc.insert_snapshots_bulk(&batch).await?;
             written_snapshots += n;
             progress(&format!(
                 "{written_snapshots} of {} snapshots",
@@ -159,7 +157,8 @@ pub async fn generate(
     })
 }
 
-async fn version_ids(store: &dyn Store, recipes: &[Recipe]) -> StoreResult<Vec<i64>> {
+async fn version_ids(svc: &Service, recipes: &[Recipe]) -> StoreResult<Vec<i64>> {
+    let store = svc.store();
     let mut out = Vec::with_capacity(recipes.len());
     for r in recipes {
         out.push(store.version(r.id, None).await?.version_id);

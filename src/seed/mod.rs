@@ -6,9 +6,10 @@ mod demo;
 mod generate;
 mod random;
 
-pub use baselines::{
-    BASELINES, Baseline, baseline_example, baseline_manifest_text, baseline_name, seed_baselines,
+pub use crate::baselines::{
+    BASELINES, Baseline, baseline_example, baseline_manifest_text, baseline_name,
 };
+pub use baselines::seed_baselines;
 pub use demo::seed_demo;
 pub use generate::{GenerateOptions, GenerateReport, generate};
 

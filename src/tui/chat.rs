@@ -2,7 +2,7 @@
 //! proposals with apply / reject / edit / diff, and quick-start prompts.
 
 use crate::assistant::Proposal;
-use crate::chat::ChatData;
+use crate::service::chat::ChatData;
 use crate::store::ChatMessage;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;

@@ -7,9 +7,9 @@ use super::forms::{AppForm, FormRequest};
 use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
 use super::submit::{Done, Submission};
 use crate::domain::manifest::ManifestProblem;
-use crate::domain::{ChatRole, ChatStatus};
-use crate::ops::RebasePreview;
-use crate::store::{Governance, RecipeVersion};
+use crate::service::Service;
+use crate::service::recipes::RebasePreview;
+use crate::store::RecipeVersion;
 use crate::store::{Model, Page};
 use crate::store::{
     ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store, StoreResult,
@@ -132,12 +132,12 @@ pub enum Loaded {
     },
     Chat {
         recipe_id: Option<i64>,
-        data: Box<crate::chat::ChatData>,
+        data: Box<crate::service::chat::ChatData>,
         history: Vec<crate::store::ChatMessage>,
     },
     ChatApplied {
         message_id: i64,
-        applied: crate::chat::Applied,
+        applied: crate::service::chat::Applied,
     },
     Series {
         model_id: i64,
@@ -164,14 +164,12 @@ pub enum Msg {
 /// What effects need: the store, who acts, and where drafts are kept.
 #[derive(Clone)]
 pub struct Io {
-    pub store: Arc<dyn Store>,
+    /// Every read and change, and where "now" comes from.
+    pub service: Service,
     /// The optional language model of `[assistant.llm]`.
     pub llm: Option<crate::llm::LlmConfig>,
     pub user: String,
-    pub governance: Governance,
     pub drafts_dir: PathBuf,
-    /// Where "now" comes from for windows and draft times.
-    pub clock: crate::domain::Clock,
 }
 
 /// How long the editor waits after a keystroke before validating.
@@ -252,10 +250,12 @@ impl Runner {
 
 /// Does one effect's I/O; the one place the app touches the store and disk.
 pub async fn perform(io: &Io, effect: Effect) -> Loaded {
-    let store = io.store.as_ref();
+    let store = io.service.store();
     let result = match effect {
         Effect::LoadList(req) => load_list(store, req).await,
-        Effect::LoadRecipe(id) => load_recipe(store, id)
+        Effect::LoadRecipe(id) => io
+            .service
+            .recipe_detail(id)
             .await
             .map(|d| Loaded::Recipe(id, Box::new(d))),
         Effect::LoadModel(id) => load_model(store, id)
@@ -272,7 +272,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             .await
             .map(|f| Loaded::Form(Box::new(f))),
         Effect::Submit(submission) => {
-            return match super::submit::perform(store, submission, &io.user, io.governance).await {
+            return match super::submit::perform(&io.service, submission, &io.user).await {
                 Ok(done) => Loaded::Done(Box::new(done)),
                 Err(e) => Loaded::Refused(e.to_string()),
             };
@@ -294,7 +294,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                     recipe_id,
                     base_version,
                     text,
-                    saved_at: io.clock.now(),
+                    saved_at: io.service.now(),
                 },
             );
             Ok(Loaded::Validated {
@@ -309,7 +309,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         }
         Effect::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
         Effect::LoadSeries { model_id, days } => {
-            let since = days.map(|d| io.clock.now() - chrono::Duration::days(d));
+            let since = days.map(|d| io.service.now() - chrono::Duration::days(d));
             // About two points per column of a wide terminal.
             store
                 .snapshot_series(model_id, since, 300)
@@ -327,15 +327,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             request,
             proposal,
         } => {
-            let applied = async {
-                let data = crate::chat::load(store, recipe_id).await?;
-                let applied =
-                    crate::chat::apply(store, &data, &proposal, &request, &io.user).await?;
-                store
-                    .set_chat_status(message_id, ChatStatus::Applied)
-                    .await?;
-                Ok::<_, crate::store::StoreError>(applied)
-            };
+            let applied = io
+                .service
+                .chat_apply(recipe_id, message_id, &request, &proposal, &io.user);
             return match applied.await {
                 Ok(applied) => Loaded::ChatApplied {
                     message_id,
@@ -344,12 +338,15 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Effect::ChatReject(id) => store
-            .set_chat_status(id, ChatStatus::Rejected)
+        Effect::ChatReject(id) => io
+            .service
+            .chat_reject(id, &io.user)
             .await
             .map(|_| Loaded::Nothing),
         Effect::PlanRebase(id) => match store.recipe(id).await {
-            Ok(r) => crate::ops::plan_rebase(store, &r, None)
+            Ok(r) => io
+                .service
+                .plan_rebase(&r, None)
                 .await
                 .map(|p| Loaded::Rebase(Box::new(p))),
             Err(e) => Err(e),
@@ -433,40 +430,6 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
     })
 }
 
-async fn load_recipe(store: &dyn Store, id: i64) -> StoreResult<RecipeDetail> {
-    let recipe = store.recipe(id).await?;
-    let mut ancestors = Vec::new();
-    let mut parent = recipe.parent_id;
-    while let Some(pid) = parent {
-        let p = store.recipe(pid).await?;
-        parent = p.parent_id;
-        ancestors.insert(0, p);
-    }
-    let mut level_keys = Vec::new();
-    for r in ancestors
-        .iter()
-        .chain(std::iter::once(&recipe))
-        .filter(|r| r.parent_id.is_some())
-    {
-        let v = store.version(r.id, None).await?;
-        let keys = v
-            .overlay_json
-            .as_ref()
-            .map(crate::domain::inheritance::overlay_paths)
-            .unwrap_or_default();
-        level_keys.push((r.name.clone(), keys));
-    }
-    Ok(RecipeDetail {
-        level_keys,
-        children: store.children(id).await?,
-        versions: store.versions(id).await?,
-        example: store.example(id).await?,
-        parent_update: crate::ops::parent_update(store, &recipe).await?,
-        ancestors,
-        recipe,
-    })
-}
-
 async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
     Ok(ModelDetail {
         manifest: {
@@ -508,8 +471,8 @@ pub fn read_draft(dir: &Path, recipe_id: i64) -> Option<Draft> {
 }
 
 async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
-    let recipe = io.store.recipe(id).await?;
-    let version = io.store.version(id, None).await?;
+    let recipe = io.service.store().recipe(id).await?;
+    let version = io.service.store().version(id, None).await?;
     let pretty = crate::domain::diff::pretty(&version.manifest_json);
     // A draft identical to the manifest is nothing to restore.
     let draft = read_draft(&io.drafts_dir, id).filter(|d| d.text.trim_end() != pretty.trim_end());
@@ -521,8 +484,8 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
 }
 
 async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
-    let data = crate::chat::load(io.store.as_ref(), recipe_id).await?;
-    let history = io.store.chat_history(recipe_id, 200).await?;
+    let data = crate::service::chat::load(io.service.store(), recipe_id).await?;
+    let history = io.service.store().chat_history(recipe_id, 200).await?;
     Ok(Loaded::Chat {
         recipe_id,
         data: Box::new(data),
@@ -532,43 +495,10 @@ async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
 
 /// Asks the offline assistant, keeping both messages in the history.
 async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
-    let store = io.store.as_ref();
-    let data = crate::chat::load(store, recipe_id).await?;
-    let reply = data.reply(text);
-    store
-        .add_chat_message(recipe_id, ChatRole::User, text, None, &io.user)
+    io.service
+        .chat_ask(recipe_id, text, false, &io.user)
         .await?;
-    let proposal = reply
-        .proposal
-        .as_ref()
-        .and_then(|p| serde_json::to_value(p).ok());
-    let mut answer = reply.text.clone();
-    if !reply.suggestions.is_empty() {
-        answer.push_str("\n\nYou could ask:\n");
-        answer.push_str(
-            &reply
-                .suggestions
-                .iter()
-                .map(|s| format!("- {s}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-    }
-    store
-        .add_chat_message(
-            recipe_id,
-            ChatRole::Assistant,
-            &answer,
-            proposal.as_ref(),
-            &io.user,
-        )
-        .await?;
-    let history = store.chat_history(recipe_id, 200).await?;
-    Ok(Loaded::Chat {
-        recipe_id,
-        data: Box::new(data),
-        history,
-    })
+    open_chat(io, recipe_id).await
 }
 
 /// Streams the language model's answer into the chat, then keeps both
@@ -576,15 +506,18 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
 async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
     use crate::llm::{self, LlmEvent};
     let io = &runner.io;
-    let store = io.store.as_ref();
+    let store = io.service.store();
     let Some(config) = io.llm.clone() else {
         return Ok(Loaded::Refused(
             "no language model configured: add [assistant.llm] to the config file".into(),
         ));
     };
-    let data = crate::chat::load(store, recipe_id).await?;
+    let data = crate::service::chat::load(store, recipe_id).await?;
     let history = store.chat_history(recipe_id, 50).await?;
-    let mut stream = llm::start(&config, crate::chat::llm_request(&data, &history, text));
+    let mut stream = llm::start(
+        &config,
+        crate::service::chat::llm_request(&data, &history, text),
+    );
     let outcome = loop {
         tokio::select! {
             event = stream.recv() => match event {
@@ -601,39 +534,9 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
             }
         }
     };
-    store
-        .add_chat_message(recipe_id, ChatRole::User, text, None, &io.user)
+    let answer = outcome.as_ref().map_err(String::clone);
+    io.service
+        .chat_record_llm(recipe_id, text, answer, false, &io.user)
         .await?;
-    match outcome {
-        Ok(answer) => {
-            let proposal =
-                crate::chat::llm_proposal(&answer).and_then(|p| serde_json::to_value(p).ok());
-            store
-                .add_chat_message(
-                    recipe_id,
-                    ChatRole::Assistant,
-                    &answer.explanation,
-                    proposal.as_ref(),
-                    &io.user,
-                )
-                .await?;
-        }
-        Err(e) => {
-            store
-                .add_chat_message(
-                    recipe_id,
-                    ChatRole::Assistant,
-                    &format!("(language model) {e}; nothing is proposed"),
-                    None,
-                    &io.user,
-                )
-                .await?;
-        }
-    }
-    let history = store.chat_history(recipe_id, 200).await?;
-    Ok(Loaded::Chat {
-        recipe_id,
-        data: Box::new(data),
-        history,
-    })
+    open_chat(io, recipe_id).await
 }

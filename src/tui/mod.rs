@@ -33,19 +33,13 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
 }
 
 /// Runs the app until the user quits; the terminal is restored on every exit.
-pub async fn run(
-    store: std::sync::Arc<dyn crate::store::Store>,
-    config: &Config,
-    user: &str,
-) -> Result<()> {
-    let mut app = new_app(config, user, store.backend())?;
+pub async fn run(service: crate::service::Service, config: &Config, user: &str) -> Result<()> {
+    let mut app = new_app(config, user, service.store().backend())?;
     let io = effects::Io {
-        store,
+        service,
         user: user.to_string(),
         llm: config.assistant.llm.clone(),
-        governance: config.governance(),
         drafts_dir: crate::config::state_dir().join("drafts"),
-        clock: crate::domain::Clock::System,
     };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
     let result = event_loop(&mut terminal, &mut app, io, config.mouse).await;

@@ -4,9 +4,8 @@ pub use super::tab::Tab;
 use super::theme::Theme;
 use crate::domain::{ModelFamily, RecipeLevel};
 use crate::keymap::{Context, Keymap};
-use crate::store::{
-    AuditEntry, Model, MonitorRow, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample,
-};
+pub use crate::service::recipes::RecipeDetail;
+use crate::store::{AuditEntry, Model, MonitorRow, Recipe, Run, Snapshot};
 
 /// Rows loaded around the selection; long lists are windows onto the database.
 pub const WINDOW: usize = 200;
@@ -167,20 +166,6 @@ impl ModelSection {
 }
 
 /// Everything the recipe screen shows, loaded in one go.
-#[derive(Debug, Clone)]
-pub struct RecipeDetail {
-    pub recipe: Recipe,
-    /// Root first: baseline, industry, ... up to the parent.
-    pub ancestors: Vec<Recipe>,
-    pub children: Vec<Recipe>,
-    pub versions: Vec<RecipeVersion>,
-    pub example: Option<SyntheticExample>,
-    /// "parent 1.2.0 available".
-    pub parent_update: Option<crate::ops::ParentUpdate>,
-    /// For each level of the chain below the baseline (root first): its name
-    /// and the JSON pointers its overlay sets.
-    pub level_keys: Vec<(String, Vec<String>)>,
-}
 
 #[derive(Debug, Clone)]
 pub struct ModelDetail {
@@ -236,7 +221,7 @@ pub enum DiffPurpose {
     /// Two versions of a recipe, for reading.
     Versions,
     /// A rebase preview: `enter` commits it.
-    Rebase(Box<crate::ops::RebasePreview>),
+    Rebase(Box<crate::service::recipes::RebasePreview>),
 }
 
 pub struct DiffScreen {

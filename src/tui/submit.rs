@@ -4,10 +4,11 @@
 use super::tab::Tab;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
-use crate::ops::{RebasePreview, apply_rebase, clone_recipe};
+use crate::service::Service;
+use crate::service::recipes::RebasePreview;
 use crate::store::{
-    CommitOutcome, Governance, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot,
-    NewVersion, RecipeChanges, RunChanges, Store, StoreResult,
+    CommitOutcome, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion,
+    RecipeChanges, RunChanges, Store, StoreResult,
 };
 use serde_json::Value;
 
@@ -116,12 +117,8 @@ pub struct Done {
     pub select_id: Option<i64>,
 }
 
-pub async fn perform(
-    store: &dyn Store,
-    submission: Submission,
-    actor: &str,
-    governance: Governance,
-) -> StoreResult<Done> {
+pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> StoreResult<Done> {
+    let store = svc.store();
     Ok(match submission {
         Submission::CreateRecipe {
             name,
@@ -133,7 +130,7 @@ pub async fn perform(
         } => {
             let manifest =
                 starting_manifest(store, &name, family, parent_id, from_baseline).await?;
-            let r = store
+            let r = svc
                 .create_recipe(
                     NewRecipe {
                         name,
@@ -156,7 +153,7 @@ pub async fn perform(
             )
         }
         Submission::UpdateRecipe { id, name, tags } => {
-            let r = store
+            let r = svc
                 .update_recipe(
                     id,
                     RecipeChanges {
@@ -175,7 +172,7 @@ pub async fn perform(
         }
         Submission::CloneRecipe { parent_id, name } => {
             let parent = store.recipe(parent_id).await?;
-            let r = clone_recipe(store, &parent, &name, None, None, actor).await?;
+            let r = svc.clone_recipe(&parent, &name, None, None, actor).await?;
             done(
                 format!("cloned '{}' as '{}' ({})", parent.name, r.name, r.level),
                 Target::Recipe(r.id),
@@ -184,7 +181,7 @@ pub async fn perform(
             )
         }
         Submission::SetRecipeStatus { id, to } => {
-            let r = store.set_recipe_status(id, to, actor).await?;
+            let r = svc.set_recipe_status(id, to, actor).await?;
             let verb = if to == RecipeStatus::Archived {
                 "archived"
             } else {
@@ -199,7 +196,7 @@ pub async fn perform(
         }
         Submission::DeleteRecipe { id } => {
             let r = store.recipe(id).await?;
-            store.delete_recipe(id, actor).await?;
+            svc.delete_recipe(id, actor).await?;
             Done {
                 message: format!("deleted recipe '{}'", r.name),
                 target: Target::Library,
@@ -213,7 +210,7 @@ pub async fn perform(
             bump,
             note,
         } => {
-            let outcome = store
+            let outcome = svc
                 .commit_version(
                     NewVersion {
                         recipe_id,
@@ -228,8 +225,8 @@ pub async fn perform(
             commit_done(outcome, recipe_id)
         }
         Submission::Approve { recipe_id, version } => {
-            let v = store
-                .approve_version(recipe_id, Some(&version), governance, actor)
+            let v = svc
+                .approve_version(recipe_id, Some(&version), actor)
                 .await?;
             done(
                 format!("approved {} (by {actor})", v.version_number),
@@ -240,13 +237,10 @@ pub async fn perform(
         }
         Submission::Rebase { recipe_id, preview } => {
             let recipe = store.recipe(recipe_id).await?;
-            commit_done(
-                apply_rebase(store, &recipe, &preview, actor).await?,
-                recipe_id,
-            )
+            commit_done(svc.apply_rebase(&recipe, &preview, actor).await?, recipe_id)
         }
         Submission::PutExample { recipe_id, example } => {
-            store.put_example(recipe_id, example, actor).await?;
+            svc.put_example(recipe_id, example, actor).await?;
             done(
                 "saved the synthetic example".into(),
                 Target::Stay,
@@ -260,7 +254,7 @@ pub async fn perform(
             name,
             owner,
         } => {
-            let m = store
+            let m = svc
                 .register_model(
                     NewModel {
                         name,
@@ -282,7 +276,7 @@ pub async fn perform(
             )
         }
         Submission::UpdateModel { id, name, owner } => {
-            let m = store
+            let m = svc
                 .update_model(
                     id,
                     ModelChanges {
@@ -301,7 +295,7 @@ pub async fn perform(
         }
         Submission::Promote { id, to } => {
             let before = store.model(id).await?;
-            let m = store.set_model_status(id, to, actor).await?;
+            let m = svc.set_model_status(id, to, actor).await?;
             done(
                 format!("model '{}': {} → {}", m.name, before.status, m.status),
                 Target::Stay,
@@ -315,7 +309,7 @@ pub async fn perform(
             model_id,
             run_type,
         } => {
-            let r = store
+            let r = svc
                 .create_run(
                     NewRun {
                         recipe_id,
@@ -340,7 +334,7 @@ pub async fn perform(
             artifacts,
             append_log,
         } => {
-            let r = store
+            let r = svc
                 .update_run(
                     id,
                     RunChanges {
@@ -364,7 +358,7 @@ pub async fn perform(
             model_id,
             state,
         } => {
-            let a = store.set_alert_state(id, state, actor).await?;
+            let a = svc.set_alert_state(id, state, actor).await?;
             done(
                 format!("alert '{}' {}", a.rule, a.state),
                 Target::Stay,
@@ -373,7 +367,7 @@ pub async fn perform(
             )
         }
         Submission::AddSnapshot { model_id, snapshot } => {
-            let s = store.add_snapshot(model_id, snapshot, actor).await?;
+            let s = svc.add_snapshot(model_id, snapshot, actor).await?;
             done(
                 format!("added snapshot {}", s.id),
                 Target::Stay,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use nexml::domain::Governance;
+use nexml::service::Service;
 use nexml::store::{self, Store};
 use std::sync::Arc;
 #[cfg(feature = "postgres")]
@@ -106,6 +108,16 @@ pub async fn backends(label: &str) -> Vec<TestDb> {
 }
 
 impl TestDb {
+    /// The service over this database, as the CLI and the app use it.
+    pub fn service(&self) -> Service {
+        Service::new(self.store.clone(), Governance::default())
+    }
+
+    /// The service with other governance rules (four-eyes).
+    pub fn service_with(&self, governance: Governance) -> Service {
+        Service::new(self.store.clone(), governance)
+    }
+
     /// Runs raw SQL on a separate connection, as another client would.
     pub async fn raw_execute(&self, sql: &str) -> Result<u64, String> {
         use sqlx::Connection;

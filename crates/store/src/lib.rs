@@ -1,10 +1,14 @@
-//! Persistence: one `Store` API with a SQLite and a PostgreSQL implementation,
-//! each behind its cargo feature; the database URL's scheme picks one.
+//! Persistence: a `Store` opens sessions (a connection to read, a
+//! transaction to write) whose methods are nexml's statements, written once
+//! in `session`; each backend implements only the narrow `Db` trait, behind
+//! its cargo feature. The database URL's scheme picks one. No rules live
+//! here: the app's service decides what may change.
 
-#[macro_use]
-mod backend;
+pub mod db;
 pub mod error;
 pub mod records;
+pub mod rows;
+pub mod session;
 pub mod sql;
 
 #[cfg(feature = "postgres")]
@@ -12,150 +16,120 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use db::LockedTable;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
+pub use rows::*;
+pub use session::{Dependents, RunDocument, Session};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
-use nexml_core::domain::{AlertState, ChatRole, ChatStatus, ModelStatus, RecipeStatus};
+use nexml_core::domain::AlertState;
 use std::sync::Arc;
 
-/// Rules that depend on configuration rather than on the data.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Governance {
-    /// Four-eyes rule: the author of a version cannot approve it.
-    pub distinct_approver: bool,
-}
-
-/// Everything nexml reads and writes. Every change takes the acting user and
-/// writes its audit entry in the same transaction.
+/// A database nexml can use.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Which backend this is, for messages: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+    /// A session on a pooled connection, for reads.
+    async fn read(&self) -> StoreResult<Session>;
+    /// A write transaction: everything one change does, or nothing.
+    async fn write(&self) -> StoreResult<Session>;
+}
 
-    // Recipes
-    async fn list_recipes(&self, query: &RecipeQuery) -> StoreResult<Page<Recipe>>;
-    async fn recipe(&self, id: i64) -> StoreResult<Recipe>;
+/// Reads in one call each, for the screens and commands that only look.
+impl dyn Store + '_ {
+    pub async fn list_recipes(&self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
+        self.read().await?.list_recipes(query).await
+    }
+    pub async fn recipe(&self, id: i64) -> StoreResult<Recipe> {
+        self.read().await?.recipe(id).await
+    }
     /// A recipe by id or exact name.
-    async fn find_recipe(&self, reference: &str) -> StoreResult<Recipe>;
-    async fn create_recipe(&self, new: NewRecipe, actor: &str) -> StoreResult<Recipe>;
-    async fn update_recipe(
-        &self,
-        id: i64,
-        changes: RecipeChanges,
-        actor: &str,
-    ) -> StoreResult<Recipe>;
-    async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()>;
-    async fn set_recipe_status(
-        &self,
-        id: i64,
-        to: RecipeStatus,
-        actor: &str,
-    ) -> StoreResult<Recipe>;
-    async fn children(&self, id: i64) -> StoreResult<Vec<Recipe>>;
-
-    // Versions
+    pub async fn find_recipe(&self, reference: &str) -> StoreResult<Recipe> {
+        self.read().await?.find_recipe(reference).await
+    }
+    pub async fn children(&self, id: i64) -> StoreResult<Vec<Recipe>> {
+        self.read().await?.children(id).await
+    }
     /// Newest first.
-    async fn versions(&self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>>;
+    pub async fn versions(&self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
+        self.read().await?.versions(recipe_id).await
+    }
     /// A version by number, or the latest when `None`.
-    async fn version(&self, recipe_id: i64, number: Option<&str>) -> StoreResult<RecipeVersion>;
-    async fn version_by_id(&self, version_id: i64) -> StoreResult<RecipeVersion>;
-    async fn commit_version(&self, new: NewVersion, actor: &str) -> StoreResult<CommitOutcome>;
-    /// Approves a version (the latest when `None`).
-    async fn approve_version(
+    pub async fn version(
         &self,
         recipe_id: i64,
         number: Option<&str>,
-        governance: Governance,
-        actor: &str,
-    ) -> StoreResult<RecipeVersion>;
-
-    // Synthetic examples
-    async fn example(&self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>>;
-    async fn put_example(
-        &self,
-        recipe_id: i64,
-        example: NewExample,
-        actor: &str,
-    ) -> StoreResult<SyntheticExample>;
-
-    // Models
-    async fn list_models(&self, query: &ModelQuery) -> StoreResult<Page<Model>>;
-    async fn model(&self, id: i64) -> StoreResult<Model>;
-    async fn find_model(&self, reference: &str) -> StoreResult<Model>;
-    async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model>;
-    async fn update_model(&self, id: i64, changes: ModelChanges, actor: &str)
-    -> StoreResult<Model>;
-    async fn set_model_status(&self, id: i64, to: ModelStatus, actor: &str) -> StoreResult<Model>;
-
-    // Runs
-    async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>>;
-    async fn run(&self, id: i64) -> StoreResult<Run>;
-    async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run>;
-    async fn update_run(&self, id: i64, changes: RunChanges, actor: &str) -> StoreResult<Run>;
-
-    // Monitoring
+    ) -> StoreResult<RecipeVersion> {
+        let mut session = self.read().await?;
+        let recipe = session.recipe(recipe_id).await?;
+        session.version(&recipe, number).await
+    }
+    pub async fn version_by_id(&self, version_id: i64) -> StoreResult<RecipeVersion> {
+        self.read().await?.version_by_id(version_id).await
+    }
+    pub async fn example(&self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
+        self.read().await?.example(recipe_id).await
+    }
+    pub async fn list_models(&self, query: &ModelQuery) -> StoreResult<Page<Model>> {
+        self.read().await?.list_models(query).await
+    }
+    pub async fn model(&self, id: i64) -> StoreResult<Model> {
+        self.read().await?.model(id).await
+    }
+    /// A model by id or exact name.
+    pub async fn find_model(&self, reference: &str) -> StoreResult<Model> {
+        self.read().await?.find_model(reference).await
+    }
+    pub async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>> {
+        self.read().await?.list_runs(query).await
+    }
+    pub async fn run(&self, id: i64) -> StoreResult<Run> {
+        self.read().await?.run(id).await
+    }
     /// Newest first, at most `limit`.
-    async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>>;
+    pub async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
+        self.read().await?.snapshots(model_id, limit).await
+    }
     /// Snapshots since `since` (all when `None`), oldest first, thinned in the
     /// database to about `points` evenly spaced ones (always the newest).
-    async fn snapshot_series(
+    pub async fn snapshot_series(
         &self,
         model_id: i64,
         since: Option<DateTime<Utc>>,
         points: i64,
-    ) -> StoreResult<Vec<Snapshot>>;
-    async fn add_snapshot(
-        &self,
-        model_id: i64,
-        new: NewSnapshot,
-        actor: &str,
-    ) -> StoreResult<Snapshot>;
-
-    /// Models with their latest snapshot, in the models' list order.
-    async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>>;
-
-    // Alerts
-    /// Stores a snapshot and, in the same transaction, opens (or updates) an
-    /// alert for every rule that fired and resolves the ones that stopped.
-    async fn record_snapshot(
-        &self,
-        model_id: i64,
-        snapshot: NewSnapshot,
-        evaluations: &[nexml_core::monitoring::Evaluation],
-        actor: &str,
-    ) -> StoreResult<(Snapshot, Vec<Alert>)>;
+    ) -> StoreResult<Vec<Snapshot>> {
+        self.read()
+            .await?
+            .snapshot_series(model_id, since, points)
+            .await
+    }
+    /// Models with their latest snapshot and open alerts, worst first.
+    pub async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>> {
+        self.read().await?.monitoring_overview(query).await
+    }
     /// Alerts of a model, most severe and newest first; `state` narrows.
-    async fn alerts(&self, model_id: i64, state: Option<AlertState>) -> StoreResult<Vec<Alert>>;
-    /// open -> acknowledged -> resolved (open -> resolved too).
-    async fn set_alert_state(&self, id: i64, state: AlertState, actor: &str) -> StoreResult<Alert>;
-
-    // Chat
+    pub async fn alerts(
+        &self,
+        model_id: i64,
+        state: Option<AlertState>,
+    ) -> StoreResult<Vec<Alert>> {
+        self.read().await?.alerts(model_id, state).await
+    }
     /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
-    async fn chat_history(
+    pub async fn chat_history(
         &self,
         recipe_id: Option<i64>,
         limit: i64,
-    ) -> StoreResult<Vec<ChatMessage>>;
-    async fn add_chat_message(
-        &self,
-        recipe_id: Option<i64>,
-        role: ChatRole,
-        text: &str,
-        proposal: Option<&serde_json::Value>,
-        actor: &str,
-    ) -> StoreResult<ChatMessage>;
-    /// Marks a proposal applied or rejected (only a pending one).
-    async fn set_chat_status(&self, id: i64, status: ChatStatus) -> StoreResult<()>;
-
-    // Audit
+    ) -> StoreResult<Vec<ChatMessage>> {
+        self.read().await?.chat_history(recipe_id, limit).await
+    }
     /// Oldest first.
-    async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>>;
-
-    // Bulk content for `generate` (no audit: synthetic data).
-    async fn insert_runs_bulk(&self, runs: &[BulkRun]) -> StoreResult<()>;
-    async fn insert_snapshots_bulk(&self, snapshots: &[BulkSnapshot]) -> StoreResult<()>;
+    pub async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
+        self.read().await?.audit(entity, entity_id).await
+    }
 }
 
 /// One generated run row.

@@ -1,8 +1,20 @@
 //! PostgreSQL, for a team sharing one database.
 
-use super::error::StoreResult;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Transaction};
+use crate::db::{
+    BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS, BULK_SNAPSHOT_INSERT, Bind, Db,
+    LockedTable, Statement, bulk_insert_sql,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::records::*;
+use crate::session::Session;
+use crate::{BulkRun, BulkSnapshot, Store, redact};
+use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::types::Json;
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,24 +26,19 @@ const LOCK_TIMEOUT: &str = "10s";
 /// How long any one statement may run.
 const STATEMENT_TIMEOUT: &str = "120s";
 
+/// PostgreSQL allows 65535 bound values per statement.
+const MAX_BINDS: usize = 60_000;
+
 pub struct PgStore {
     pool: PgPool,
 }
 
 impl PgStore {
-    const BACKEND: &'static str = "postgres";
-    /// PostgreSQL allows 65535 bound values per statement.
-    /// Bulk inserts bind `?` by position (true) or `$N` (false).
-    const POSITIONAL: bool = false;
-    /// Appended to the select that locks a row before a state change.
-    const FOR_UPDATE: &'static str = " FOR UPDATE";
-    const MAX_BINDS: usize = 60_000;
-
     /// Connects to and migrates the database at `url`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| super::StoreError::Url {
-                url: super::redact(url),
+            .map_err(|e| StoreError::Url {
+                url: redact(url),
                 reason: e.to_string(),
             })?
             // A writer blocked by another session's row lock hears "try again"
@@ -40,8 +47,8 @@ impl PgStore {
                 ("lock_timeout", LOCK_TIMEOUT),
                 ("statement_timeout", STATEMENT_TIMEOUT),
             ]);
-        let cannot_connect = |reason: String| super::StoreError::Url {
-            url: super::redact(url),
+        let cannot_connect = |reason: String| StoreError::Url {
+            url: redact(url),
             reason: format!("cannot connect: {reason}"),
         };
         // The pool retries a refused connection until its timeout and then says
@@ -69,10 +76,182 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
+}
 
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn read(&self) -> StoreResult<Session> {
+        let conn = self.pool.acquire().await?;
+        Ok(Session::new(Box::new(PgDb::Read(conn))))
+    }
+
+    async fn write(&self) -> StoreResult<Session> {
+        let tx = self.pool.begin().await?;
+        Ok(Session::new(Box::new(PgDb::Write(tx))))
     }
 }
 
-impl_store!(PgStore, Postgres);
+enum PgDb {
+    Read(PoolConnection<Postgres>),
+    Write(Transaction<'static, Postgres>),
+}
+
+impl PgDb {
+    fn conn(&mut self) -> &mut PgConnection {
+        match self {
+            PgDb::Read(c) => c,
+            PgDb::Write(t) => t,
+        }
+    }
+}
+
+fn arguments(binds: Vec<Bind>) -> StoreResult<PgArguments> {
+    use sqlx::Arguments;
+    let mut args = PgArguments::default();
+    for b in binds {
+        match b {
+            Bind::Text(v) => args.add(v),
+            Bind::OptText(v) => args.add(v),
+            Bind::Int(v) => args.add(v),
+            Bind::OptInt(v) => args.add(v),
+            Bind::Float(v) => args.add(v),
+            Bind::Bool(v) => args.add(v),
+            Bind::Json(v) => args.add(Json(v)),
+            Bind::OptJson(v) => args.add(v.map(Json)),
+            Bind::Time(v) => args.add(v),
+            Bind::OptTime(v) => args.add(v),
+        }
+        .map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}
+
+async fn rows<T>(db: &mut PgDb, s: Statement) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let query = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+    Ok(query.fetch_all(db.conn()).await?)
+}
+
+#[async_trait]
+impl Db for PgDb {
+    async fn recipes(&mut self, s: Statement) -> StoreResult<Vec<Recipe>> {
+        rows(self, s).await
+    }
+    async fn versions(&mut self, s: Statement) -> StoreResult<Vec<RecipeVersion>> {
+        rows(self, s).await
+    }
+    async fn examples(&mut self, s: Statement) -> StoreResult<Vec<SyntheticExample>> {
+        rows(self, s).await
+    }
+    async fn models(&mut self, s: Statement) -> StoreResult<Vec<Model>> {
+        rows(self, s).await
+    }
+    async fn runs(&mut self, s: Statement) -> StoreResult<Vec<Run>> {
+        rows(self, s).await
+    }
+    async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>> {
+        rows(self, s).await
+    }
+    async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>> {
+        rows(self, s).await
+    }
+    async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>> {
+        rows(self, s).await
+    }
+    async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>> {
+        rows(self, s).await
+    }
+
+    async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>> {
+        let query = sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.fetch_all(self.conn()).await?)
+    }
+
+    async fn texts(&mut self, s: Statement) -> StoreResult<Vec<String>> {
+        let query =
+            sqlx::query_scalar_with::<_, String, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.fetch_all(self.conn()).await?)
+    }
+
+    async fn execute(&mut self, s: Statement) -> StoreResult<u64> {
+        let query = sqlx::query_with(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.execute(self.conn()).await?.rows_affected())
+    }
+
+    async fn lock(&mut self, table: LockedTable, id: i64) -> StoreResult<()> {
+        let sql = format!("SELECT id FROM {} WHERE id = $1 FOR UPDATE", table.name());
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// `nexml_json_merge_patch` is RFC 7386 in PL/pgSQL (migration 0005).
+    fn json_merge(&self, column: &str, placeholder: &str) -> String {
+        format!("nexml_json_merge_patch({column}, {placeholder})")
+    }
+
+    async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
+        for chunk in runs.chunks(MAX_BINDS / BULK_RUN_COLUMNS) {
+            let sql = bulk_insert_sql(BULK_RUN_INSERT, chunk.len(), BULK_RUN_COLUMNS, false);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                // updated_at starts as created_at.
+                q = q
+                    .bind(r.model_id)
+                    .bind(r.recipe_id)
+                    .bind(r.recipe_version_id)
+                    .bind(r.run_type.as_str())
+                    .bind(r.status.as_str())
+                    .bind(r.created_by.as_str())
+                    .bind(r.created_at)
+                    .bind(r.created_at)
+                    .bind(r.started_at)
+                    .bind(r.finished_at)
+                    .bind(Json(&r.metrics))
+                    .bind(Json(&r.artifacts))
+                    .bind(r.logs.as_str());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
+        for chunk in snapshots.chunks(MAX_BINDS / BULK_SNAPSHOT_COLUMNS) {
+            let sql = bulk_insert_sql(
+                BULK_SNAPSHOT_INSERT,
+                chunk.len(),
+                BULK_SNAPSHOT_COLUMNS,
+                false,
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for s in chunk {
+                q = q
+                    .bind(s.model_id)
+                    .bind(s.captured_at)
+                    .bind(Json(&s.performance))
+                    .bind(Json(&s.drift))
+                    .bind(Json(&s.freshness))
+                    .bind(Json(&s.alerts))
+                    .bind("generate");
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        match *self {
+            PgDb::Read(_) => Ok(()),
+            PgDb::Write(tx) => Ok(tx.commit().await?),
+        }
+    }
+}

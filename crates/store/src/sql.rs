@@ -1,6 +1,8 @@
 //! SQL text shared by both backends ($1-style placeholders work on SQLite and
 //! PostgreSQL alike), and a small builder for optional list filters.
 
+use crate::db::Bind;
+
 pub const RECIPE_SELECT: &str = "SELECT r.id, r.name, r.model_family, r.level, r.status, \
     r.parent_id, p.name AS parent_name, r.tags, \
     (SELECT v.version_number FROM ml_recipe_version v WHERE v.recipe_id = r.id \
@@ -83,13 +85,6 @@ pub const UPSERT_EXAMPLE: &str = "INSERT INTO ml_synthetic_example \
     dataset_schema_json = excluded.dataset_schema_json, \
     sample_rows_json = excluded.sample_rows_json, \
     example_run_json = excluded.example_run_json, created_at = excluded.created_at";
-
-/// A value bound to a placeholder of a built query.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Bind {
-    Text(String),
-    Int(i64),
-}
 
 /// Optional `WHERE` conditions, numbered `$1, $2, ...` as they are added.
 #[derive(Debug, Default)]
@@ -185,25 +180,5 @@ mod tests {
         );
         assert_eq!(page, " LIMIT $3 OFFSET $4");
         assert_eq!(f.binds[1], Bind::Text("%50\\%\\_off%".into()));
-    }
-}
-
-/// The tables whose rows a state change locks before it checks them.
-#[derive(Debug, Clone, Copy)]
-pub enum LockedTable {
-    Recipe,
-    Model,
-    Run,
-    Alert,
-}
-
-impl LockedTable {
-    pub fn name(self) -> &'static str {
-        match self {
-            LockedTable::Recipe => "ml_recipe",
-            LockedTable::Model => "ml_model",
-            LockedTable::Run => "ml_run",
-            LockedTable::Alert => "ml_alert",
-        }
     }
 }

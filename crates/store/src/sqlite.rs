@@ -1,28 +1,35 @@
 //! The embedded default: SQLite in WAL mode, one writer at a time.
 
-use super::error::StoreResult;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use crate::db::{
+    BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS, BULK_SNAPSHOT_INSERT, Bind, Db,
+    LockedTable, Statement, bulk_insert_sql,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::records::*;
+use crate::session::Session;
+use crate::{BulkRun, BulkSnapshot, Store};
+use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// SQLite allows 32766 bound values per statement.
+const MAX_BINDS: usize = 32_000;
 
 pub struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
-    const BACKEND: &'static str = "sqlite";
-    /// SQLite allows 32766 bound values per statement.
-    /// Bulk inserts bind `?` by position (true) or `$N` (false).
-    const POSITIONAL: bool = true;
-    /// Appended to the select that locks a row before a state change.
-    const FOR_UPDATE: &'static str = "";
-    const MAX_BINDS: usize = 32_000;
-
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| super::StoreError::Url {
+            .map_err(|e| StoreError::Url {
                 url: url.to_string(),
                 reason: e.to_string(),
             })?
@@ -43,11 +50,24 @@ impl SqliteStore {
         sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn read(&self) -> StoreResult<Session> {
+        let conn = self.pool.acquire().await?;
+        Ok(Session::new(Box::new(SqliteDb::Read(conn))))
+    }
 
     /// A transaction that takes the write lock at once, so two writing
     /// processes queue on `busy_timeout` instead of failing with "locked".
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    async fn write(&self) -> StoreResult<Session> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Session::new(Box::new(SqliteDb::Write(tx))))
     }
 }
 
@@ -62,4 +82,158 @@ fn database_dir(url: &str) -> Option<std::path::PathBuf> {
     std::path::Path::new(path).parent().map(|p| p.to_path_buf())
 }
 
-impl_store!(SqliteStore, Sqlite);
+enum SqliteDb {
+    Read(PoolConnection<Sqlite>),
+    Write(Transaction<'static, Sqlite>),
+}
+
+impl SqliteDb {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteDb::Read(c) => c,
+            SqliteDb::Write(t) => t,
+        }
+    }
+}
+
+fn arguments(binds: Vec<Bind>) -> StoreResult<SqliteArguments> {
+    use sqlx::Arguments;
+    let mut args = SqliteArguments::default();
+    for b in binds {
+        match b {
+            Bind::Text(v) => args.add(v),
+            Bind::OptText(v) => args.add(v),
+            Bind::Int(v) => args.add(v),
+            Bind::OptInt(v) => args.add(v),
+            Bind::Float(v) => args.add(v),
+            Bind::Bool(v) => args.add(v),
+            Bind::Json(v) => args.add(Json(v)),
+            Bind::OptJson(v) => args.add(v.map(Json)),
+            Bind::Time(v) => args.add(v),
+            Bind::OptTime(v) => args.add(v),
+        }
+        .map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}
+
+async fn rows<T>(db: &mut SqliteDb, s: Statement) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let query = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+    Ok(query.fetch_all(db.conn()).await?)
+}
+
+#[async_trait]
+impl Db for SqliteDb {
+    async fn recipes(&mut self, s: Statement) -> StoreResult<Vec<Recipe>> {
+        rows(self, s).await
+    }
+    async fn versions(&mut self, s: Statement) -> StoreResult<Vec<RecipeVersion>> {
+        rows(self, s).await
+    }
+    async fn examples(&mut self, s: Statement) -> StoreResult<Vec<SyntheticExample>> {
+        rows(self, s).await
+    }
+    async fn models(&mut self, s: Statement) -> StoreResult<Vec<Model>> {
+        rows(self, s).await
+    }
+    async fn runs(&mut self, s: Statement) -> StoreResult<Vec<Run>> {
+        rows(self, s).await
+    }
+    async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>> {
+        rows(self, s).await
+    }
+    async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>> {
+        rows(self, s).await
+    }
+    async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>> {
+        rows(self, s).await
+    }
+    async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>> {
+        rows(self, s).await
+    }
+
+    async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>> {
+        let query = sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.fetch_all(self.conn()).await?)
+    }
+
+    async fn texts(&mut self, s: Statement) -> StoreResult<Vec<String>> {
+        let query =
+            sqlx::query_scalar_with::<_, String, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.fetch_all(self.conn()).await?)
+    }
+
+    async fn execute(&mut self, s: Statement) -> StoreResult<u64> {
+        let query = sqlx::query_with(AssertSqlSafe(s.sql), arguments(s.binds)?);
+        Ok(query.execute(self.conn()).await?.rows_affected())
+    }
+
+    /// `BEGIN IMMEDIATE` holds the database's one write lock already.
+    async fn lock(&mut self, _table: LockedTable, _id: i64) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn json_merge(&self, column: &str, placeholder: &str) -> String {
+        format!("json_patch({column}, {placeholder})")
+    }
+
+    async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
+        for chunk in runs.chunks(MAX_BINDS / BULK_RUN_COLUMNS) {
+            let sql = bulk_insert_sql(BULK_RUN_INSERT, chunk.len(), BULK_RUN_COLUMNS, true);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                // updated_at starts as created_at.
+                q = q
+                    .bind(r.model_id)
+                    .bind(r.recipe_id)
+                    .bind(r.recipe_version_id)
+                    .bind(r.run_type.as_str())
+                    .bind(r.status.as_str())
+                    .bind(r.created_by.as_str())
+                    .bind(r.created_at)
+                    .bind(r.created_at)
+                    .bind(r.started_at)
+                    .bind(r.finished_at)
+                    .bind(Json(&r.metrics))
+                    .bind(Json(&r.artifacts))
+                    .bind(r.logs.as_str());
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
+        for chunk in snapshots.chunks(MAX_BINDS / BULK_SNAPSHOT_COLUMNS) {
+            let sql = bulk_insert_sql(
+                BULK_SNAPSHOT_INSERT,
+                chunk.len(),
+                BULK_SNAPSHOT_COLUMNS,
+                true,
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for s in chunk {
+                q = q
+                    .bind(s.model_id)
+                    .bind(s.captured_at)
+                    .bind(Json(&s.performance))
+                    .bind(Json(&s.drift))
+                    .bind(Json(&s.freshness))
+                    .bind(Json(&s.alerts))
+                    .bind("generate");
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        match *self {
+            SqliteDb::Read(_) => Ok(()),
+            SqliteDb::Write(tx) => Ok(tx.commit().await?),
+        }
+    }
+}

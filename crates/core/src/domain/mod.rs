@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod diff;
+pub mod governance;
 pub mod inheritance;
 pub mod kinds;
 pub mod lifecycle;
@@ -10,6 +11,7 @@ pub mod names;
 pub mod version;
 
 pub use clock::Clock;
+pub use governance::Governance;
 pub use kinds::{
     AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
     RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,

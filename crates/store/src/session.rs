@@ -1,0 +1,896 @@
+//! Every statement nexml runs, written once for both backends: a `Session`
+//! is a connection (`Store::read`) or a write transaction (`Store::write`),
+//! with one method per statement. Sessions hold no rules: the app's service
+//! decides what may change and calls these in one unit of work.
+
+use crate::db::{Bind, Db, LockedTable, Statement};
+use crate::error::{StoreError, StoreResult};
+use crate::records::*;
+use crate::rows::*;
+use crate::sql::{self, Filter};
+use crate::{BulkRun, BulkSnapshot};
+use chrono::{DateTime, SubsecRound, Utc};
+use nexml_core::domain::version::parse_version;
+use nexml_core::domain::{AlertState, ChatStatus, ModelStatus, RecipeStatus, RunStatus};
+use serde_json::Value;
+
+pub struct Session {
+    db: Box<dyn Db>,
+}
+
+/// What depends on a recipe (and so keeps it from being deleted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dependents {
+    pub children: Vec<String>,
+    pub models: Vec<String>,
+    pub runs: i64,
+}
+
+/// A run's JSON documents that merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunDocument {
+    Metrics,
+    Artifacts,
+}
+
+impl RunDocument {
+    fn column(self) -> &'static str {
+        match self {
+            RunDocument::Metrics => "metrics_json",
+            RunDocument::Artifacts => "artifacts_json",
+        }
+    }
+}
+
+const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, comparison, threshold, \
+    severity, state, value, message, snapshot_id, opened_at, updated_at, resolved_at FROM ml_alert";
+
+const CHAT_SELECT: &str = "SELECT id, recipe_id, role, text, proposal, status, created_by, \
+    created_at FROM ml_chat_message";
+
+fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
+fn in_list_order<T>(mut items: Vec<T>, reverse: bool) -> Vec<T> {
+    if reverse {
+        items.reverse();
+    }
+    items
+}
+
+fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'static str {
+    if reverse { backward } else { forward }
+}
+
+fn filtered(sql: String, filter: &Filter) -> Statement {
+    Statement {
+        sql,
+        binds: filter.binds.clone(),
+    }
+}
+
+/// A run list's conditions on `alias` (the run table or its counts):
+/// recipes and models are matched by id, so nothing joins.
+fn run_filter(query: &RunQuery, alias: &str) -> Filter {
+    let mut f = Filter::default();
+    let col = |c: &str| format!("{alias}.{c}");
+    // In id-membership tests, `+column` keeps SQLite walking the runs in
+    // id order (stopping at a page) instead of collecting every match
+    // through an index and sorting them.
+    let member = |c: &str| format!("+{alias}.{c}");
+    f.eq(
+        &col("status"),
+        query.status.map(|v| Bind::Text(v.as_str().into())),
+    );
+    f.eq(
+        &col("run_type"),
+        query.run_type.map(|v| Bind::Text(v.as_str().into())),
+    );
+    f.matching(
+        &format!(
+            "{} IN (SELECT id FROM ml_recipe WHERE model_family = {{}})",
+            member("recipe_id")
+        ),
+        query.family.map(|v| Bind::Text(v.as_str().into())),
+    );
+    f.eq(&col("recipe_id"), query.recipe_id.map(Bind::Int));
+    f.eq(&col("model_id"), query.model_id.map(Bind::Int));
+    f.search_with(
+        &format!(
+            "({} IN (SELECT id FROM ml_recipe WHERE LOWER(name) LIKE {{p}} ESCAPE '\\' OR model_family LIKE {{p}} ESCAPE '\\') \
+             OR {} IN (SELECT id FROM ml_model WHERE LOWER(name) LIKE {{p}} ESCAPE '\\'))",
+            member("recipe_id"),
+            member("model_id")
+        ),
+        query.search.as_deref(),
+    );
+    f
+}
+
+impl Session {
+    pub fn new(db: Box<dyn Db>) -> Session {
+        Session { db }
+    }
+
+    /// Ends a write transaction, keeping what it wrote (a read session just ends).
+    pub async fn commit(self) -> StoreResult<()> {
+        self.db.commit().await
+    }
+
+    pub async fn lock(&mut self, table: LockedTable, id: i64) -> StoreResult<()> {
+        self.db.lock(table, id).await
+    }
+
+    async fn count(&mut self, s: Statement) -> StoreResult<i64> {
+        Ok(first(self.db.ints(s).await?).unwrap_or(0))
+    }
+
+    // Recipes
+
+    pub async fn list_recipes(&mut self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
+        let mut f = Filter::default();
+        f.eq(
+            "r.model_family",
+            query.family.map(|v| Bind::Text(v.as_str().into())),
+        );
+        f.eq(
+            "r.level",
+            query.level.map(|v| Bind::Text(v.as_str().into())),
+        );
+        f.eq(
+            "r.status",
+            query.status.map(|v| Bind::Text(v.as_str().into())),
+        );
+        f.eq("r.parent_id", query.parent_id.map(Bind::Int));
+        f.search(
+            &["r.name", "r.model_family", "r.tags"],
+            query.search.as_deref(),
+        );
+        let total = self
+            .count(filtered(
+                format!(
+                    "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
+                    sql::RECIPE_FROM,
+                    f.where_sql()
+                ),
+                &f,
+            ))
+            .await?;
+        let where_sql = f.where_sql();
+        let page = f.page_sql(query.limit, query.offset);
+        let by = order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse);
+        let items = self
+            .db
+            .recipes(filtered(
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::RECIPE_SELECT),
+                &f,
+            ))
+            .await?;
+        Ok(Page {
+            items: in_list_order(items, query.reverse),
+            total,
+        })
+    }
+
+    pub async fn recipe(&mut self, id: i64) -> StoreResult<Recipe> {
+        let s = Statement::new(format!("{} WHERE r.id = $1", sql::RECIPE_SELECT)).int(id);
+        first(self.db.recipes(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
+    }
+
+    /// A recipe by id or exact name.
+    pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
+        if let Ok(id) = reference.trim().parse::<i64>()
+            && let Ok(r) = self.recipe(id).await
+        {
+            return Ok(r);
+        }
+        let s = Statement::new(format!("{} WHERE r.name = $1", sql::RECIPE_SELECT))
+            .text(reference.trim());
+        first(self.db.recipes(s).await?).ok_or_else(|| StoreError::not_found("recipe", reference))
+    }
+
+    pub async fn children(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
+        let s = Statement::new(format!(
+            "{} WHERE r.parent_id = $1 ORDER BY r.name",
+            sql::RECIPE_SELECT
+        ))
+        .int(id);
+        self.db.recipes(s).await
+    }
+
+    /// The recipe and its ancestors, nearest first.
+    pub async fn lineage(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
+        let mut out = vec![self.recipe(id).await?];
+        while let Some(parent) = out.last().and_then(|r| r.parent_id) {
+            if out.len() > 8 {
+                break;
+            }
+            out.push(self.recipe(parent).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn dependents(&mut self, recipe_id: i64) -> StoreResult<Dependents> {
+        let children = self
+            .db
+            .texts(
+                Statement::new("SELECT name FROM ml_recipe WHERE parent_id = $1 ORDER BY name")
+                    .int(recipe_id),
+            )
+            .await?;
+        let models = self
+            .db
+            .texts(
+                Statement::new("SELECT name FROM ml_model WHERE recipe_id = $1 ORDER BY name")
+                    .int(recipe_id),
+            )
+            .await?;
+        let runs = self
+            .count(
+                Statement::new("SELECT CAST(COUNT(*) AS BIGINT) FROM ml_run WHERE recipe_id = $1")
+                    .int(recipe_id),
+            )
+            .await?;
+        Ok(Dependents {
+            children,
+            models,
+            runs,
+        })
+    }
+
+    pub async fn insert_recipe(&mut self, row: &RecipeRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(sql::INSERT_RECIPE)
+            .text(row.name)
+            .text(row.model_family.as_str())
+            .text(row.level.as_str())
+            .text(row.status.as_str())
+            .opt_int(row.parent_id)
+            .bind(Bind::Json(serde_json::json!(row.tags)))
+            .text(row.actor)
+            .time(row.at);
+        self.inserted(s).await
+    }
+
+    async fn inserted(&mut self, s: Statement) -> StoreResult<i64> {
+        first(self.db.ints(s).await?)
+            .ok_or_else(|| StoreError::refused("the database returned no id for a new row"))
+    }
+
+    pub async fn update_recipe(
+        &mut self,
+        id: i64,
+        name: &str,
+        tags: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_recipe SET name = $1, tags = $2, updated_at = $3 WHERE id = $4",
+        )
+        .text(name)
+        .bind(Bind::Json(serde_json::json!(tags)))
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    pub async fn set_recipe_status(
+        &mut self,
+        id: i64,
+        status: RecipeStatus,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_recipe SET status = $1, updated_at = $2 WHERE id = $3")
+            .text(status.as_str())
+            .time(at)
+            .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Marks a recipe changed; `false` when there is no such recipe.
+    pub async fn touch_recipe(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<bool> {
+        let s = Statement::new(sql::TOUCH_RECIPE).time(at).int(id);
+        Ok(self.db.execute(s).await? > 0)
+    }
+
+    pub async fn delete_recipe(&mut self, id: i64) -> StoreResult<()> {
+        let s = Statement::new("DELETE FROM ml_recipe WHERE id = $1").int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Versions
+
+    /// Newest first.
+    pub async fn versions(&mut self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
+        let s = Statement::new(format!(
+            "{} WHERE v.recipe_id = $1 {}",
+            sql::VERSION_SELECT,
+            sql::VERSION_ORDER_DESC
+        ))
+        .int(recipe_id);
+        self.db.versions(s).await
+    }
+
+    /// A version of `recipe` by number, or its latest when `None`.
+    pub async fn version(
+        &mut self,
+        recipe: &Recipe,
+        number: Option<&str>,
+    ) -> StoreResult<RecipeVersion> {
+        let s = match number {
+            None => Statement::new(format!(
+                "{} WHERE v.recipe_id = $1 {} LIMIT 1",
+                sql::VERSION_SELECT,
+                sql::VERSION_ORDER_DESC
+            ))
+            .int(recipe.id),
+            Some(n) => {
+                let v = parse_version(n).map_err(StoreError::Refused)?;
+                Statement::new(format!(
+                    "{} WHERE v.recipe_id = $1 AND v.version_number = $2",
+                    sql::VERSION_SELECT
+                ))
+                .int(recipe.id)
+                .text(v.to_string())
+            }
+        };
+        // "no version 'Recipe 1.2.0'": the message quotes the reference once.
+        first(self.db.versions(s).await?).ok_or_else(|| {
+            StoreError::not_found(
+                "version",
+                format!(
+                    "{} {}",
+                    recipe.name,
+                    number.map(str::trim).unwrap_or("(any)")
+                ),
+            )
+        })
+    }
+
+    pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
+        let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
+            .int(version_id);
+        first(self.db.versions(s).await?)
+            .ok_or_else(|| StoreError::not_found("version", version_id))
+    }
+
+    pub async fn insert_version(&mut self, row: &VersionRow<'_>) -> StoreResult<i64> {
+        let n = &row.number;
+        let s = Statement::new(sql::INSERT_VERSION)
+            .int(row.recipe_id)
+            .text(n.to_string())
+            .int(n.major as i64)
+            .int(n.minor as i64)
+            .int(n.patch as i64)
+            .json(row.manifest)
+            .json(&row.diff_from_prev)
+            .opt_int(row.parent_version_id)
+            .bind(Bind::OptJson(row.overlay.clone()))
+            .text(row.bump.as_str())
+            .text(row.actor)
+            .time(row.at)
+            .text(row.note);
+        self.inserted(s).await
+    }
+
+    pub async fn insert_approval(
+        &mut self,
+        version_id: i64,
+        recipe_id: i64,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(sql::INSERT_APPROVAL)
+            .int(version_id)
+            .int(recipe_id)
+            .text(actor)
+            .time(at);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Synthetic examples
+
+    pub async fn example(&mut self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
+        let s =
+            Statement::new(format!("{} WHERE recipe_id = $1", sql::EXAMPLE_SELECT)).int(recipe_id);
+        Ok(first(self.db.examples(s).await?))
+    }
+
+    pub async fn upsert_example(
+        &mut self,
+        recipe_id: i64,
+        example: &NewExample,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(sql::UPSERT_EXAMPLE)
+            .int(recipe_id)
+            .json(&example.dataset_schema)
+            .json(&example.sample_rows)
+            .json(&example.example_run)
+            .time(at);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Models
+
+    pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
+        let mut f = Filter::default();
+        f.eq(
+            "m.model_family",
+            query.family.map(|v| Bind::Text(v.as_str().into())),
+        );
+        f.eq(
+            "m.status",
+            query.status.map(|v| Bind::Text(v.as_str().into())),
+        );
+        f.eq("m.recipe_id", query.recipe_id.map(Bind::Int));
+        f.eq("m.owner", query.owner.clone().map(Bind::Text));
+        f.search(
+            &["m.name", "m.model_family", "m.owner", "r.name"],
+            query.search.as_deref(),
+        );
+        let total = self
+            .count(filtered(
+                format!(
+                    "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
+                    sql::MODEL_FROM,
+                    f.where_sql()
+                ),
+                &f,
+            ))
+            .await?;
+        let where_sql = f.where_sql();
+        let page = f.page_sql(query.limit, query.offset);
+        let by = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
+        let items = self
+            .db
+            .models(filtered(
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::MODEL_SELECT),
+                &f,
+            ))
+            .await?;
+        Ok(Page {
+            items: in_list_order(items, query.reverse),
+            total,
+        })
+    }
+
+    pub async fn model(&mut self, id: i64) -> StoreResult<Model> {
+        let s = Statement::new(format!("{} WHERE m.id = $1", sql::MODEL_SELECT)).int(id);
+        first(self.db.models(s).await?).ok_or_else(|| StoreError::not_found("model", id))
+    }
+
+    /// A model by id or exact name.
+    pub async fn find_model(&mut self, reference: &str) -> StoreResult<Model> {
+        if let Ok(id) = reference.trim().parse::<i64>()
+            && let Ok(m) = self.model(id).await
+        {
+            return Ok(m);
+        }
+        let s = Statement::new(format!("{} WHERE m.name = $1", sql::MODEL_SELECT))
+            .text(reference.trim());
+        first(self.db.models(s).await?).ok_or_else(|| StoreError::not_found("model", reference))
+    }
+
+    pub async fn insert_model(&mut self, row: &ModelRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(sql::INSERT_MODEL)
+            .text(row.name)
+            .text(row.model_family.as_str())
+            .int(row.recipe_id)
+            .int(row.recipe_version_id)
+            .text(row.owner)
+            .time(row.at);
+        self.inserted(s).await
+    }
+
+    pub async fn update_model(
+        &mut self,
+        id: i64,
+        name: &str,
+        owner: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_model SET name = $1, owner = $2, updated_at = $3 WHERE id = $4",
+        )
+        .text(name)
+        .text(owner)
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    pub async fn set_model_status(
+        &mut self,
+        id: i64,
+        status: ModelStatus,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_model SET status = $1, updated_at = $2 WHERE id = $3")
+            .text(status.as_str())
+            .time(at)
+            .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Runs
+
+    pub async fn list_runs(&mut self, query: &RunQuery) -> StoreResult<Page<Run>> {
+        // The count comes from the trigger-kept counts table: the same
+        // conditions over a few thousand rows instead of a million.
+        let total = if query.skip_count {
+            -1
+        } else {
+            let f = run_filter(query, "c");
+            self.count(filtered(
+                format!(
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ml_run_count c{}",
+                    f.where_sql()
+                ),
+                &f,
+            ))
+            .await?
+        };
+        let mut f = run_filter(query, "x");
+        let where_sql = f.where_sql();
+        let page = f.page_sql(query.limit, query.offset);
+        let by = order("x.id DESC", "x.id", query.reverse);
+        let items = self
+            .db
+            .runs(filtered(
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::RUN_SELECT),
+                &f,
+            ))
+            .await?;
+        Ok(Page {
+            items: in_list_order(items, query.reverse),
+            total,
+        })
+    }
+
+    pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
+        first(self.db.runs(s).await?).ok_or_else(|| StoreError::not_found("run", id))
+    }
+
+    pub async fn insert_run(&mut self, row: &RunRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(sql::INSERT_RUN)
+            .opt_int(row.model_id)
+            .int(row.recipe_id)
+            .int(row.recipe_version_id)
+            .text(row.run_type.as_str())
+            .text(row.actor)
+            .time(row.at);
+        self.inserted(s).await
+    }
+
+    pub async fn set_run_status(
+        &mut self,
+        id: i64,
+        status: RunStatus,
+        started: Option<DateTime<Utc>>,
+        finished: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_run SET status = $1, started_at = $2, finished_at = $3, updated_at = $4 WHERE id = $5",
+        )
+        .text(status.as_str())
+        .bind(Bind::OptTime(started))
+        .bind(Bind::OptTime(finished))
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Merges an RFC 7386 patch into a run's metrics or artifacts, in the
+    /// database, so concurrent writers' keys are all kept.
+    pub async fn merge_run_json(
+        &mut self,
+        id: i64,
+        document: RunDocument,
+        patch: &Value,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let column = document.column();
+        let merged = self.db.json_merge(column, "$1");
+        let s = Statement::new(format!(
+            "UPDATE ml_run SET {column} = {merged}, updated_at = $2 WHERE id = $3"
+        ))
+        .json(patch)
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    pub async fn append_run_log(
+        &mut self,
+        id: i64,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_run SET logs_text = logs_text || $1, updated_at = $2 WHERE id = $3",
+        )
+        .text(text)
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Monitoring
+
+    /// Newest first, at most `limit`.
+    pub async fn snapshots(&mut self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
+        let s = Statement::new(format!(
+            "{} WHERE model_id = $1 ORDER BY captured_at DESC, id DESC LIMIT $2",
+            sql::SNAPSHOT_SELECT
+        ))
+        .int(model_id)
+        .int(limit);
+        self.db.snapshots(s).await
+    }
+
+    pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
+        let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
+        first(self.db.snapshots(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))
+    }
+
+    /// Snapshots since `since` (all when `None`), oldest first, thinned in
+    /// the database to about `points` evenly spaced ones (always the newest).
+    pub async fn snapshot_series(
+        &mut self,
+        model_id: i64,
+        since: Option<DateTime<Utc>>,
+        points: i64,
+    ) -> StoreResult<Vec<Snapshot>> {
+        // Every k-th snapshot of the window, k chosen so about `points` remain.
+        // Numbering only ids over the (model_id, captured_at) index keeps
+        // the JSON of the skipped snapshots unread.
+        let sql = "SELECT id, model_id, captured_at, performance_metrics_json, drift_metrics_json, \
+            data_freshness_json, alerts_json, created_by FROM ml_monitor_snapshot WHERE id IN ( \
+            SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY captured_at, id) AS rn, COUNT(*) OVER () AS n \
+            FROM ml_monitor_snapshot WHERE model_id = $1 AND captured_at >= $2) t \
+            WHERE (rn - 1) % ((n + $3 - 1) / $3) = 0 OR rn = n) ORDER BY captured_at, id";
+        // Timestamps are bound, never SQL literals: one format on both backends.
+        let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let s = Statement::new(sql)
+            .int(model_id)
+            .time(since.trunc_subsecs(6))
+            .int(points.max(1));
+        self.db.snapshots(s).await
+    }
+
+    pub async fn insert_snapshot(&mut self, row: &SnapshotRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(sql::INSERT_SNAPSHOT)
+            .int(row.model_id)
+            .time(row.snapshot.captured_at.trunc_subsecs(6))
+            .json(&row.snapshot.performance)
+            .json(&row.snapshot.drift)
+            .json(&row.snapshot.freshness)
+            .json(row.alerts)
+            .text(row.actor);
+        self.inserted(s).await
+    }
+
+    /// Models with their latest snapshot and open alerts, worst first.
+    pub async fn monitoring_overview(
+        &mut self,
+        query: &ModelQuery,
+    ) -> StoreResult<Page<MonitorRow>> {
+        // Ranked worst first across all models, then paged.
+        let all = ModelQuery {
+            limit: 100_000,
+            offset: 0,
+            reverse: false,
+            ..query.clone()
+        };
+        let models = self.list_models(&all).await?;
+        let mut items = Vec::with_capacity(models.items.len());
+        for model in models.items {
+            let latest = first(self.snapshots(model.id, 1).await?);
+            let open_alerts = self
+                .count(
+                    Statement::new(
+                        "SELECT CAST(COUNT(*) AS BIGINT) FROM ml_alert WHERE model_id = $1 AND state <> 'resolved'",
+                    )
+                    .int(model.id),
+                )
+                .await?;
+            items.push(MonitorRow {
+                model,
+                latest,
+                open_alerts,
+            });
+        }
+        items.sort_by_key(|r| r.rank_key());
+        let (len, offset, limit) = (
+            items.len(),
+            query.offset.max(0) as usize,
+            query.limit.max(0) as usize,
+        );
+        // A reverse window counts its offset from the end; rows stay in list order.
+        let (start, end) = if query.reverse {
+            let end = len.saturating_sub(offset);
+            (end.saturating_sub(limit), end)
+        } else {
+            (offset.min(len), (offset + limit).min(len))
+        };
+        let page: Vec<MonitorRow> = items.drain(start..end).collect();
+        Ok(Page {
+            items: page,
+            total: models.total,
+        })
+    }
+
+    // Alerts
+
+    /// Alerts of a model, open ones, most severe and newest first; `state` narrows.
+    pub async fn alerts(
+        &mut self,
+        model_id: i64,
+        state: Option<AlertState>,
+    ) -> StoreResult<Vec<Alert>> {
+        let s = Statement::new(format!(
+            "{ALERT_SELECT} WHERE model_id = $1 AND ($2 = '' OR state = $2) ORDER BY CASE state WHEN 'resolved' THEN 1 ELSE 0 END, \
+             CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id DESC"
+        ))
+        .int(model_id)
+        .text(state.map(AlertState::as_str).unwrap_or(""));
+        self.db.alerts(s).await
+    }
+
+    pub async fn alert(&mut self, id: i64) -> StoreResult<Alert> {
+        let s = Statement::new(format!("{ALERT_SELECT} WHERE id = $1")).int(id);
+        first(self.db.alerts(s).await?).ok_or_else(|| StoreError::not_found("alert", id))
+    }
+
+    /// The alert a rule has open (or acknowledged) on a model, if any.
+    pub async fn open_alert(&mut self, model_id: i64, rule: &str) -> StoreResult<Option<i64>> {
+        let s = Statement::new(
+            "SELECT id FROM ml_alert WHERE model_id = $1 AND rule = $2 AND state <> 'resolved' ORDER BY id DESC LIMIT 1",
+        )
+        .int(model_id)
+        .text(rule);
+        Ok(first(self.db.ints(s).await?))
+    }
+
+    pub async fn insert_alert(&mut self, row: &AlertRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(
+            "INSERT INTO ml_alert (model_id, rule, source, metric, comparison, threshold, severity, state, value, message, snapshot_id, opened_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $11) RETURNING id",
+        )
+        .int(row.model_id)
+        .text(&row.rule.name)
+        .text(row.rule.source.as_str())
+        .text(&row.rule.metric)
+        .text(row.rule.comparison.as_str())
+        .bind(Bind::Float(row.rule.threshold))
+        .text(row.rule.severity.as_str())
+        .bind(Bind::Float(row.value))
+        .text(row.message)
+        .int(row.snapshot_id)
+        .time(row.at);
+        self.inserted(s).await
+    }
+
+    /// A still-firing alert's latest reading.
+    pub async fn update_alert_reading(
+        &mut self,
+        id: i64,
+        value: f64,
+        message: &str,
+        snapshot_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_alert SET value = $1, message = $2, snapshot_id = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(Bind::Float(value))
+        .text(message)
+        .int(snapshot_id)
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    pub async fn set_alert_state(
+        &mut self,
+        id: i64,
+        state: AlertState,
+        message: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let resolved = (state == AlertState::Resolved).then_some(at);
+        let s = Statement::new(
+            "UPDATE ml_alert SET state = $1, updated_at = $2, resolved_at = $3, message = COALESCE($4, message) WHERE id = $5",
+        )
+        .text(state.as_str())
+        .time(at)
+        .bind(Bind::OptTime(resolved))
+        .bind(Bind::OptText(message.map(str::to_string)))
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Chat
+
+    /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
+    pub async fn chat_history(
+        &mut self,
+        recipe_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ChatMessage>> {
+        let s = Statement::new(format!(
+            "{CHAT_SELECT} WHERE (recipe_id = $1 OR (recipe_id IS NULL AND $2)) ORDER BY id DESC LIMIT $3"
+        ))
+        .int(recipe_id.unwrap_or(-1))
+        .bind(Bind::Bool(recipe_id.is_none()))
+        .int(limit);
+        let mut rows = self.db.chat_messages(s).await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    pub async fn chat_message(&mut self, id: i64) -> StoreResult<ChatMessage> {
+        let s = Statement::new(format!("{CHAT_SELECT} WHERE id = $1")).int(id);
+        first(self.db.chat_messages(s).await?)
+            .ok_or_else(|| StoreError::not_found("chat message", id))
+    }
+
+    pub async fn insert_chat_message(&mut self, row: &ChatRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(
+            "INSERT INTO ml_chat_message (recipe_id, role, text, proposal, status, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .opt_int(row.recipe_id)
+        .text(row.role.as_str())
+        .text(row.text)
+        .bind(Bind::OptJson(row.proposal.cloned()))
+        .text(row.status.as_str())
+        .text(row.actor)
+        .time(row.at);
+        self.inserted(s).await
+    }
+
+    pub async fn set_chat_status(&mut self, id: i64, status: ChatStatus) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_chat_message SET status = $1 WHERE id = $2")
+            .text(status.as_str())
+            .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Audit
+
+    /// Oldest first.
+    pub async fn audit(&mut self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
+        let s = Statement::new(format!(
+            "{} WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+            sql::AUDIT_SELECT
+        ))
+        .text(entity)
+        .int(entity_id);
+        self.db.audit_entries(s).await
+    }
+
+    pub async fn record_audit(&mut self, row: &AuditRow<'_>) -> StoreResult<()> {
+        let s = Statement::new(sql::INSERT_AUDIT)
+            .time(row.at)
+            .text(row.actor)
+            .text(row.entity)
+            .int(row.entity_id)
+            .text(row.action)
+            .json(&row.details);
+        self.db.execute(s).await.map(drop)
+    }
+
+    // Bulk content (`generate`).
+
+    pub async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
+        self.db.insert_runs_bulk(runs).await
+    }
+
+    pub async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
+        self.db.insert_snapshots_bulk(snapshots).await
+    }
+}

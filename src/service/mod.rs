@@ -1,0 +1,126 @@
+//! Every rule and every change, in one place: one module per noun (recipes,
+//! examples, models, runs, monitoring, chat). Each change is one unit of work
+//! in one write transaction: lock what it checks, check the rules, write the
+//! rows and their audit entries, commit. The CLI and the app call these and
+//! nothing else to change data; the store only runs statements.
+
+pub mod chat;
+pub mod examples;
+pub mod models;
+pub mod monitoring;
+pub mod recipes;
+pub mod runs;
+
+use crate::domain::{Clock, Governance};
+use crate::store::{AuditRow, Session, Store, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub use crate::store::StoreError as Error;
+
+/// The store, where "now" comes from, and the configured rules.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Clock,
+    governance: Governance,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, governance: Governance) -> Service {
+        Service {
+            store,
+            clock: Clock::System,
+            governance,
+        }
+    }
+
+    /// The same service with its time taken from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Service {
+        self.clock = clock;
+        self
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn governance(&self) -> Governance {
+        self.governance
+    }
+
+    /// A unit of work: a write transaction, committed by the caller.
+    async fn begin(&self) -> StoreResult<Work> {
+        Ok(Work {
+            session: self.store.write().await?,
+            at: self.now(),
+        })
+    }
+}
+
+/// One unit of work: its transaction and the one instant it happens at.
+struct Work {
+    session: Session,
+    at: DateTime<Utc>,
+}
+
+impl Work {
+    /// Records who did what, in the same transaction as the change.
+    async fn audit(
+        &mut self,
+        actor: &str,
+        entity: &str,
+        entity_id: i64,
+        action: &str,
+        details: Value,
+    ) -> StoreResult<()> {
+        self.session
+            .record_audit(&AuditRow {
+                actor,
+                entity,
+                entity_id,
+                action,
+                details,
+                at: self.at,
+            })
+            .await
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        self.session.commit().await
+    }
+}
+
+impl std::ops::Deref for Work {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for Work {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+fn refused(message: impl Into<String>) -> StoreError {
+    StoreError::refused(message)
+}
+
+fn plural(n: i64, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}

@@ -1,0 +1,138 @@
+//! Models: registered from an approved recipe version, then moved through
+//! draft -> staging -> production -> retired.
+
+use super::recipes::refuse_archived;
+use super::{Service, refused};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::{ModelStatus, names};
+use crate::store::{LockedTable, Model, ModelChanges, ModelRow, NewModel, StoreError, StoreResult};
+use serde_json::json;
+
+fn check_name(name: &str) -> StoreResult<String> {
+    names::check_name("model", name).map_err(StoreError::Refused)
+}
+
+fn check_owner(owner: &str) -> StoreResult<String> {
+    names::check_person("a model's owner", owner).map_err(StoreError::Refused)
+}
+
+impl Service {
+    /// A new draft model from an approved version of a recipe (its newest
+    /// approved one unless `new.version` names one).
+    pub async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model> {
+        let name = check_name(&new.name)?;
+        let owner = check_owner(&new.owner)?;
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Recipe, new.recipe_id).await?;
+        let recipe = w.recipe(new.recipe_id).await?;
+        refuse_archived(&recipe, "get new models")?;
+        let number = match (&new.version, &recipe.approved_version) {
+            (Some(v), _) => v.clone(),
+            (None, Some(v)) => v.clone(),
+            (None, None) => {
+                return Err(refused(format!(
+                    "recipe '{}' has no approved version: approve one first",
+                    recipe.name
+                )));
+            }
+        };
+        let version = w.version(&recipe, Some(&number)).await?;
+        if !version.is_approved() {
+            let approved = recipe
+                .approved_version
+                .clone()
+                .map(|v| format!("latest approved: {v}"))
+                .unwrap_or("none is approved".into());
+            return Err(refused(format!(
+                "version {} of '{}' is not approved ({approved}); models are registered only from approved versions",
+                version.version_number, recipe.name
+            )));
+        }
+        let at = w.at;
+        let id = w
+            .insert_model(&ModelRow {
+                name: &name,
+                model_family: recipe.model_family,
+                recipe_id: recipe.id,
+                recipe_version_id: version.version_id,
+                owner: &owner,
+                at,
+            })
+            .await?;
+        w.audit(
+            actor,
+            "model",
+            id,
+            "register",
+            json!({
+                "name": name, "recipe_id": recipe.id, "version": version.version_number, "owner": owner,
+            }),
+        )
+        .await?;
+        let model = w.model(id).await?;
+        w.commit().await?;
+        Ok(model)
+    }
+
+    /// Renames a model or changes its owner.
+    pub async fn update_model(
+        &self,
+        id: i64,
+        changes: ModelChanges,
+        actor: &str,
+    ) -> StoreResult<Model> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Model, id).await?;
+        let before = w.model(id).await?;
+        let name = match &changes.name {
+            Some(n) => check_name(n)?,
+            None => before.name.clone(),
+        };
+        let owner = match &changes.owner {
+            Some(o) => check_owner(o)?,
+            None => before.owner.clone(),
+        };
+        let at = w.at;
+        w.update_model(id, &name, &owner, at).await?;
+        w.audit(
+            actor,
+            "model",
+            id,
+            "update",
+            json!({
+                "from": {"name": before.name, "owner": before.owner},
+                "to": {"name": name, "owner": owner},
+            }),
+        )
+        .await?;
+        let model = w.model(id).await?;
+        w.commit().await?;
+        Ok(model)
+    }
+
+    /// Moves a model one step through its lifecycle.
+    pub async fn set_model_status(
+        &self,
+        id: i64,
+        to: ModelStatus,
+        actor: &str,
+    ) -> StoreResult<Model> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Model, id).await?;
+        let before = w.model(id).await?;
+        before.status.check_transition(to)?;
+        let at = w.at;
+        w.set_model_status(id, to, at).await?;
+        w.audit(
+            actor,
+            "model",
+            id,
+            "status",
+            json!({"from": before.status, "to": to, "version": before.recipe_version}),
+        )
+        .await?;
+        let model = w.model(id).await?;
+        w.commit().await?;
+        Ok(model)
+    }
+}

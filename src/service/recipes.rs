@@ -1,0 +1,604 @@
+//! Recipes and their versions: create, rename, archive, delete, commit,
+//! approve, clone and rebase.
+
+use super::{Service, Work, plural, refused};
+use crate::domain::kinds::{Bump, check_parent_level};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::version::{BumpChoice, bumped, first_version};
+use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, names};
+use crate::store::{
+    CommitOutcome, LockedTable, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeRow,
+    RecipeVersion, StoreError, StoreResult, SyntheticExample, VersionRow,
+};
+use serde_json::{Value, json};
+
+/// "/metadata/model_family" must agree with the recipe's family.
+fn check_family(manifest: &Value, recipe_family: ModelFamily) -> StoreResult<()> {
+    match manifest
+        .pointer("/metadata/model_family")
+        .and_then(Value::as_str)
+    {
+        Some(f) if f == recipe_family.as_str() => Ok(()),
+        Some(f) => Err(refused(format!(
+            "/metadata/model_family: the manifest says '{f}' but the recipe is {recipe_family}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> StoreResult<()> {
+    if recipe.status == RecipeStatus::Archived {
+        return Err(refused(format!(
+            "recipe '{}' is archived: it cannot {what} (restore it first)",
+            recipe.name
+        )));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> StoreResult<String> {
+    names::check_name("recipe", name).map_err(StoreError::Refused)
+}
+
+/// A newer approved parent version a child could rebase on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ParentUpdate {
+    pub parent: String,
+    pub pinned: String,
+    pub available: String,
+}
+
+/// What a rebase would do, before doing it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RebasePreview {
+    pub recipe: String,
+    pub parent: String,
+    pub from: String,
+    pub to: String,
+    pub to_version_id: i64,
+    pub plan: crate::domain::inheritance::RebasePlan,
+    /// RFC 6902 patch from the child's latest manifest to the rebased one.
+    pub patch: json_patch::Patch,
+    pub current: Value,
+}
+
+impl Work {
+    async fn set_recipe_status_in(
+        &mut self,
+        recipe: &Recipe,
+        to: RecipeStatus,
+        actor: &str,
+    ) -> StoreResult<()> {
+        recipe.status.check_transition(to)?;
+        let at = self.at;
+        self.set_recipe_status(recipe.id, to, at).await?;
+        self.audit(
+            actor,
+            "recipe",
+            recipe.id,
+            "status",
+            json!({"from": recipe.status, "to": to}),
+        )
+        .await
+    }
+
+    async fn insert_version_audited(&mut self, row: VersionRow<'_>) -> StoreResult<i64> {
+        let id = self.insert_version(&row).await?;
+        self.audit(
+            row.actor,
+            "recipe_version",
+            id,
+            "create",
+            json!({"recipe_id": row.recipe_id, "version": row.number.to_string(), "bump": row.bump.as_str(), "note": row.note}),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    async fn approve_in(
+        &mut self,
+        version: &RecipeVersion,
+        recipe_id: i64,
+        actor: &str,
+    ) -> StoreResult<()> {
+        let at = self.at;
+        self.insert_approval(version.version_id, recipe_id, actor, at)
+            .await?;
+        self.audit(
+            actor,
+            "recipe_version",
+            version.version_id,
+            "approve",
+            json!({"recipe_id": recipe_id, "version": version.version_number}),
+        )
+        .await
+    }
+}
+
+/// A recipe as its screen shows it.
+#[derive(Debug, Clone)]
+pub struct RecipeDetail {
+    pub recipe: Recipe,
+    /// Root first: baseline, industry, ... up to the parent.
+    pub ancestors: Vec<Recipe>,
+    pub children: Vec<Recipe>,
+    pub versions: Vec<RecipeVersion>,
+    pub example: Option<SyntheticExample>,
+    /// "parent 1.2.0 available".
+    pub parent_update: Option<ParentUpdate>,
+    /// For each level of the chain below the baseline (root first): its name
+    /// and the JSON pointers its overlay sets.
+    pub level_keys: Vec<(String, Vec<String>)>,
+}
+
+impl Service {
+    /// A recipe with everything its screen and `recipe show` need: its
+    /// chain of ancestors, children, versions, example, what each level
+    /// sets, and whether the parent moved on.
+    pub async fn recipe_detail(&self, id: i64) -> StoreResult<RecipeDetail> {
+        let mut store = self.store().read().await?;
+        let recipe = store.recipe(id).await?;
+        let mut ancestors = Vec::new();
+        let mut parent = recipe.parent_id;
+        while let Some(pid) = parent {
+            let p = store.recipe(pid).await?;
+            parent = p.parent_id;
+            ancestors.insert(0, p);
+        }
+        let mut level_keys = Vec::new();
+        for r in ancestors
+            .iter()
+            .chain(std::iter::once(&recipe))
+            .filter(|r| r.parent_id.is_some())
+        {
+            let v = store.version(r, None).await?;
+            let keys = v
+                .overlay_json
+                .as_ref()
+                .map(crate::domain::inheritance::overlay_paths)
+                .unwrap_or_default();
+            level_keys.push((r.name.clone(), keys));
+        }
+        Ok(RecipeDetail {
+            level_keys,
+            children: store.children(id).await?,
+            versions: store.versions(id).await?,
+            example: store.example(id).await?,
+            parent_update: self.parent_update(&recipe).await?,
+            ancestors,
+            recipe,
+        })
+    }
+
+    /// A new recipe with its first version (1.0.0), pinned to its parent's
+    /// approved version (else its latest) when it has a parent.
+    pub async fn create_recipe(&self, new: NewRecipe, actor: &str) -> StoreResult<Recipe> {
+        let mut w = self.begin().await?;
+        let recipe = self.create_recipe_in(&mut w, new, actor).await?;
+        w.commit().await?;
+        Ok(recipe)
+    }
+
+    pub(super) async fn create_recipe_in(
+        &self,
+        w: &mut Work,
+        new: NewRecipe,
+        actor: &str,
+    ) -> StoreResult<Recipe> {
+        manifest::validate(&new.manifest)?;
+        check_family(&new.manifest, new.model_family)?;
+        let name = check_name(&new.name)?;
+        let parent = match new.parent_id {
+            Some(id) => {
+                w.lock(LockedTable::Recipe, id).await?;
+                Some(w.recipe(id).await?)
+            }
+            None => None,
+        };
+        check_parent_level(new.level, parent.as_ref().map(|p| p.level))
+            .map_err(StoreError::Refused)?;
+        let mut pinned = None;
+        if let Some(p) = &parent {
+            refuse_archived(p, "get new child recipes")?;
+            if p.model_family != new.model_family {
+                return Err(refused(format!(
+                    "a child of '{}' must be a {} recipe, not {}",
+                    p.name, p.model_family, new.model_family
+                )));
+            }
+            let number = p.approved_version.clone().or(p.latest_version.clone());
+            pinned = Some(w.version(p, number.as_deref()).await?);
+        }
+        let status = if new.approved {
+            RecipeStatus::Approved
+        } else {
+            RecipeStatus::Draft
+        };
+        let at = w.at;
+        let id = w
+            .insert_recipe(&RecipeRow {
+                name: &name,
+                model_family: new.model_family,
+                level: new.level,
+                status,
+                parent_id: new.parent_id,
+                tags: &new.tags,
+                actor,
+                at,
+            })
+            .await?;
+        w.audit(
+            actor,
+            "recipe",
+            id,
+            "create",
+            json!({
+                "name": name, "model_family": new.model_family, "level": new.level,
+                "parent_id": new.parent_id, "tags": new.tags,
+            }),
+        )
+        .await?;
+        let version = first_version();
+        let version_id = w
+            .insert_version_audited(VersionRow {
+                recipe_id: id,
+                number: version,
+                manifest: &new.manifest,
+                diff_from_prev: json!([]),
+                parent_version_id: pinned.as_ref().map(|v| v.version_id),
+                overlay: pinned
+                    .as_ref()
+                    .map(|v| diff::merge_diff(&v.manifest_json, &new.manifest)),
+                bump: Bump::Initial,
+                note: &new.change_note,
+                actor,
+                at,
+            })
+            .await?;
+        if new.approved {
+            let v = w.version_by_id(version_id).await?;
+            w.approve_in(&v, id, actor).await?;
+        }
+        w.recipe(id).await
+    }
+
+    /// Renames or retags a recipe.
+    pub async fn update_recipe(
+        &self,
+        id: i64,
+        changes: RecipeChanges,
+        actor: &str,
+    ) -> StoreResult<Recipe> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Recipe, id).await?;
+        let before = w.recipe(id).await?;
+        let name = match &changes.name {
+            Some(n) => check_name(n)?,
+            None => before.name.clone(),
+        };
+        let tags = changes.tags.clone().unwrap_or(before.tags.clone());
+        let at = w.at;
+        w.update_recipe(id, &name, &tags, at).await?;
+        w.audit(
+            actor,
+            "recipe",
+            id,
+            "update",
+            json!({
+                "from": {"name": before.name, "tags": before.tags},
+                "to": {"name": name, "tags": tags},
+            }),
+        )
+        .await?;
+        let recipe = w.recipe(id).await?;
+        w.commit().await?;
+        Ok(recipe)
+    }
+
+    /// Deletes a recipe nothing depends on; the refusal names what does.
+    pub async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Recipe, id).await?;
+        let recipe = w.recipe(id).await?;
+        let d = w.dependents(id).await?;
+        let mut blockers = Vec::new();
+        if !d.children.is_empty() {
+            blockers.push(format!(
+                "{} ({})",
+                plural(d.children.len() as i64, "child recipe"),
+                d.children.join(", ")
+            ));
+        }
+        if !d.models.is_empty() {
+            blockers.push(format!(
+                "{} ({})",
+                plural(d.models.len() as i64, "model"),
+                d.models.join(", ")
+            ));
+        }
+        if d.runs > 0 {
+            blockers.push(plural(d.runs, "run"));
+        }
+        if !blockers.is_empty() {
+            return Err(refused(format!(
+                "recipe '{}' cannot be deleted: {} depend on it",
+                recipe.name,
+                blockers.join(", ")
+            )));
+        }
+        w.audit(actor, "recipe", id, "delete", json!({"name": recipe.name}))
+            .await?;
+        w.delete_recipe(id).await?;
+        w.commit().await
+    }
+
+    /// Archives or restores a recipe (approval goes through a version).
+    pub async fn set_recipe_status(
+        &self,
+        id: i64,
+        to: RecipeStatus,
+        actor: &str,
+    ) -> StoreResult<Recipe> {
+        if to == RecipeStatus::Approved {
+            return Err(refused("recipes are approved by approving a version"));
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Recipe, id).await?;
+        let recipe = w.recipe(id).await?;
+        w.set_recipe_status_in(&recipe, to, actor).await?;
+        let recipe = w.recipe(id).await?;
+        w.commit().await?;
+        Ok(recipe)
+    }
+
+    /// A new version when the manifest differs from the latest (else
+    /// "unchanged"), numbered by the bump its changes call for.
+    pub async fn commit_version(&self, new: NewVersion, actor: &str) -> StoreResult<CommitOutcome> {
+        let mut w = self.begin().await?;
+        let outcome = self.commit_version_in(&mut w, new, actor).await?;
+        if let CommitOutcome::Created { .. } = outcome {
+            w.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    pub(super) async fn commit_version_in(
+        &self,
+        w: &mut Work,
+        new: NewVersion,
+        actor: &str,
+    ) -> StoreResult<CommitOutcome> {
+        manifest::validate(&new.manifest)?;
+        // Concurrent commits of one recipe queue here and number in turn.
+        w.lock(LockedTable::Recipe, new.recipe_id).await?;
+        let recipe = w.recipe(new.recipe_id).await?;
+        refuse_archived(&recipe, "get new versions")?;
+        check_family(&new.manifest, recipe.model_family)?;
+        let latest = w.version(&recipe, None).await?;
+        let parent_version_id = new.parent_version_id.or(latest.parent_version_id);
+        if latest.manifest_json == new.manifest && parent_version_id == latest.parent_version_id {
+            return Ok(CommitOutcome::Unchanged {
+                version: Box::new(latest),
+            });
+        }
+        let overlay = match parent_version_id {
+            Some(pv) => {
+                let parent = w.version_by_id(pv).await?;
+                Some(diff::merge_diff(&parent.manifest_json, &new.manifest))
+            }
+            None => None,
+        };
+        let at = w.at;
+        w.touch_recipe(recipe.id, at).await?;
+        let bump = new.bump.resolve(&latest.manifest_json, &new.manifest);
+        let patch = serde_json::to_value(diff::json_patch(&latest.manifest_json, &new.manifest))
+            .unwrap_or(json!([]));
+        let id = w
+            .insert_version_audited(VersionRow {
+                recipe_id: recipe.id,
+                number: bumped(&latest.semver(), bump),
+                manifest: &new.manifest,
+                diff_from_prev: patch,
+                parent_version_id,
+                overlay,
+                bump,
+                note: &new.change_note,
+                actor,
+                at,
+            })
+            .await?;
+        let version = w.version_by_id(id).await?;
+        Ok(CommitOutcome::Created {
+            version: Box::new(version),
+        })
+    }
+
+    /// Approves a version (the latest when `None`); a draft recipe becomes
+    /// approved with its first approved version. Four-eyes when configured.
+    pub async fn approve_version(
+        &self,
+        recipe_id: i64,
+        number: Option<&str>,
+        actor: &str,
+    ) -> StoreResult<RecipeVersion> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Recipe, recipe_id).await?;
+        let recipe = w.recipe(recipe_id).await?;
+        refuse_archived(&recipe, "be approved")?;
+        let version = w.version(&recipe, number).await?;
+        if let (Some(by), Some(at)) = (&version.approved_by, version.approved_at) {
+            return Err(refused(format!(
+                "version {} of '{}' is already approved (by {by} at {})",
+                version.version_number,
+                recipe.name,
+                at.format("%Y-%m-%d %H:%M UTC")
+            )));
+        }
+        if self.governance.distinct_approver && version.created_by == actor {
+            return Err(refused(format!(
+                "four-eyes rule: {actor} wrote version {} of '{}' and cannot approve it; another user must (governance.distinct_approver)",
+                version.version_number, recipe.name
+            )));
+        }
+        w.approve_in(&version, recipe.id, actor).await?;
+        if recipe.status == RecipeStatus::Draft {
+            w.set_recipe_status_in(&recipe, RecipeStatus::Approved, actor)
+                .await?;
+        } else {
+            let at = w.at;
+            w.touch_recipe(recipe.id, at).await?;
+        }
+        let version = w.version_by_id(version.version_id).await?;
+        w.commit().await?;
+        Ok(version)
+    }
+
+    /// Creates a child of `parent` one level below it (or at `level`), pinned
+    /// to the parent's latest approved version (else its latest), with the
+    /// child's name written into the manifest's metadata.
+    pub async fn clone_recipe(
+        &self,
+        parent: &Recipe,
+        name: &str,
+        level: Option<RecipeLevel>,
+        tags: Option<Vec<String>>,
+        actor: &str,
+    ) -> StoreResult<Recipe> {
+        let Some(level) = level.or(parent.level.child_level()) else {
+            return Err(refused(format!(
+                "'{}' is a client recipe: there is no level below it to clone into",
+                parent.name
+            )));
+        };
+        let pinned = parent
+            .approved_version
+            .clone()
+            .or(parent.latest_version.clone());
+        let version = self.store().version(parent.id, pinned.as_deref()).await?;
+        let mut manifest = version.manifest_json.clone();
+        if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("name".into(), Value::String(name.trim().to_string()));
+        }
+        self.create_recipe(
+            NewRecipe {
+                name: name.to_string(),
+                model_family: parent.model_family,
+                level,
+                parent_id: Some(parent.id),
+                tags: tags.unwrap_or(parent.tags.clone()),
+                manifest,
+                change_note: format!("Cloned from '{}' {}", parent.name, version.version_number),
+                approved: false,
+            },
+            actor,
+        )
+        .await
+    }
+
+    /// "parent 1.2.0 available": the parent's newest approved version, when
+    /// the child's latest version is pinned to an older one.
+    pub async fn parent_update(&self, child: &Recipe) -> StoreResult<Option<ParentUpdate>> {
+        let Some(parent_id) = child.parent_id else {
+            return Ok(None);
+        };
+        let mut s = self.store().read().await?;
+        let parent = s.recipe(parent_id).await?;
+        let latest = s.version(child, None).await?;
+        let (Some(pinned), Some(available)) =
+            (latest.parent_version_number, parent.approved_version)
+        else {
+            return Ok(None);
+        };
+        let newer = match (
+            semver::Version::parse(&pinned),
+            semver::Version::parse(&available),
+        ) {
+            (Ok(p), Ok(a)) => a > p,
+            _ => false,
+        };
+        Ok(newer.then_some(ParentUpdate {
+            parent: parent.name,
+            pinned,
+            available,
+        }))
+    }
+
+    /// Plans moving `child` onto its parent's version `to` (default: the
+    /// newest approved).
+    pub async fn plan_rebase(
+        &self,
+        child: &Recipe,
+        to: Option<&str>,
+    ) -> StoreResult<RebasePreview> {
+        let Some(parent_id) = child.parent_id else {
+            return Err(refused(format!(
+                "'{}' is a baseline: it has no parent to rebase on",
+                child.name
+            )));
+        };
+        let mut s = self.store().read().await?;
+        let parent = s.recipe(parent_id).await?;
+        let latest = s.version(child, None).await?;
+        let Some(old_id) = latest.parent_version_id else {
+            return Err(refused(format!(
+                "'{}' has no pinned parent version",
+                child.name
+            )));
+        };
+        let old = s.version_by_id(old_id).await?;
+        let Some(target_number) = to.map(str::to_string).or(parent.approved_version.clone()) else {
+            return Err(refused(format!(
+                "'{}' has no approved version to rebase on",
+                parent.name
+            )));
+        };
+        let target = s.version(&parent, Some(&target_number)).await?;
+        if !target.is_approved() {
+            return Err(refused(format!(
+                "version {} of '{}' is not approved: children rebase only on approved versions",
+                target.version_number, parent.name
+            )));
+        }
+        let plan = crate::domain::inheritance::rebase(
+            &old.manifest_json,
+            &target.manifest_json,
+            &latest.manifest_json,
+        );
+        Ok(RebasePreview {
+            recipe: child.name.clone(),
+            parent: parent.name,
+            from: old.version_number,
+            to: target.version_number.clone(),
+            to_version_id: target.version_id,
+            patch: diff::json_patch(&latest.manifest_json, &plan.manifest),
+            current: latest.manifest_json,
+            plan,
+        })
+    }
+
+    /// Commits a planned rebase as the child's next version.
+    pub async fn apply_rebase(
+        &self,
+        child: &Recipe,
+        preview: &RebasePreview,
+        actor: &str,
+    ) -> StoreResult<CommitOutcome> {
+        let note = crate::domain::inheritance::rebase_note(
+            &preview.parent,
+            &preview.from,
+            &preview.to,
+            &preview.plan.conflicts,
+        );
+        self.commit_version(
+            NewVersion {
+                recipe_id: child.id,
+                manifest: preview.plan.manifest.clone(),
+                bump: BumpChoice::Auto,
+                change_note: note,
+                parent_version_id: Some(preview.to_version_id),
+            },
+            actor,
+        )
+        .await
+    }
+}

@@ -1,0 +1,132 @@
+//! Runs: created queued, then running and finished; metrics and artifacts
+//! merge, logs append.
+
+use super::{Service, refused};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::{ModelStatus, RunStatus};
+use crate::store::{
+    BulkRun, LockedTable, NewRun, Run, RunChanges, RunDocument, RunRow, StoreResult,
+};
+use serde_json::{Value, json};
+
+impl Service {
+    /// A queued run of a recipe version (the model's, when a model is given).
+    pub async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+        let mut w = self.begin().await?;
+        let recipe = w.recipe(new.recipe_id).await?;
+        let model = match new.model_id {
+            Some(id) => {
+                w.lock(LockedTable::Model, id).await?;
+                Some(w.model(id).await?)
+            }
+            None => None,
+        };
+        if let Some(m) = &model {
+            if m.recipe_id != recipe.id {
+                return Err(refused(format!(
+                    "model '{}' belongs to recipe '{}', not '{}'",
+                    m.name, m.recipe_name, recipe.name
+                )));
+            }
+            if m.status == ModelStatus::Retired {
+                return Err(refused(format!(
+                    "model '{}' is retired: it gets no new runs",
+                    m.name
+                )));
+            }
+        }
+        let number = new
+            .version
+            .clone()
+            .or(model.as_ref().map(|m| m.recipe_version.clone()));
+        let version = w.version(&recipe, number.as_deref()).await?;
+        let at = w.at;
+        let id = w
+            .insert_run(&RunRow {
+                model_id: new.model_id,
+                recipe_id: recipe.id,
+                recipe_version_id: version.version_id,
+                run_type: new.run_type,
+                actor,
+                at,
+            })
+            .await?;
+        w.audit(
+            actor,
+            "run",
+            id,
+            "create",
+            json!({
+                "recipe_id": recipe.id, "version": version.version_number,
+                "model_id": new.model_id, "run_type": new.run_type,
+            }),
+        )
+        .await?;
+        let run = w.run(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// Moves a run's status, merges metrics and artifacts (RFC 7386, in the
+    /// database) and appends to its log, in one unit of work.
+    pub async fn update_run(&self, id: i64, changes: RunChanges, actor: &str) -> StoreResult<Run> {
+        for (what, value) in [
+            ("metrics", &changes.metrics),
+            ("artifacts", &changes.artifacts),
+        ] {
+            if value.as_ref().is_some_and(|v| !v.is_object()) {
+                return Err(refused(format!("{what} must be a JSON object")));
+            }
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        let before = w.run(id).await?;
+        let at = w.at;
+        let mut details = serde_json::Map::new();
+        if let Some(to) = changes.status {
+            before.status.check_transition(to)?;
+            let started = if to == RunStatus::Running {
+                Some(at)
+            } else {
+                before.started_at
+            };
+            let finished = to.is_finished().then_some(at);
+            w.set_run_status(id, to, started, finished, at).await?;
+            details.insert("status".into(), json!({"from": before.status, "to": to}));
+        }
+        for (document, patch, key) in [
+            (RunDocument::Metrics, &changes.metrics, "metrics"),
+            (RunDocument::Artifacts, &changes.artifacts, "artifacts"),
+        ] {
+            if let Some(patch) = patch {
+                w.merge_run_json(id, document, patch, at).await?;
+                details.insert(key.into(), patch.clone());
+            }
+        }
+        if let Some(text) = &changes.append_log {
+            let mut text = text.clone();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            w.append_run_log(id, &text, at).await?;
+            details.insert("log_bytes".into(), json!(text.len()));
+        }
+        if details.is_empty() {
+            return Err(refused(
+                "nothing to change: give --status, --metrics, --artifacts or --append-log",
+            ));
+        }
+        w.audit(actor, "run", id, "update", Value::Object(details))
+            .await?;
+        let run = w.run(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// Generated runs in one batch (synthetic history from `generate`).
+    pub async fn insert_runs_bulk(&self, runs: &[BulkRun]) -> StoreResult<()> {
+        let mut w = self.begin().await?;
+        w.insert_runs_bulk(runs).await?;
+        w.commit().await
+    }
+}
