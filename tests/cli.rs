@@ -2236,3 +2236,101 @@ fn diff_effective_and_rebase_from_the_command_line() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `recipe create` starts where the app does: the parent, the baseline or a
+/// skeleton, with the new name in the manifest; exactly one start is given.
+#[test]
+fn recipe_create_starts_from_the_parent_the_baseline_or_a_skeleton() {
+    let db = Db::seeded();
+    let parent = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", PRICING, "--json"],
+    ));
+    let child = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Shop Pricing",
+            "--family",
+            "pricing",
+            "--level",
+            "industry",
+            "--parent",
+            PRICING,
+            "--from-parent",
+            "--json",
+        ],
+    ));
+    assert_eq!(child["parent_name"], PRICING);
+    let v = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", "Shop Pricing", "--json"],
+    ));
+    let mut expected = parent["manifest_json"].clone();
+    expected["metadata"]["name"] = json!("Shop Pricing");
+    assert_eq!(v["manifest_json"], expected);
+
+    let own = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Own Baseline",
+            "--family",
+            "forecasting",
+            "--level",
+            "baseline",
+            "--from-baseline",
+            "--json",
+        ],
+    ));
+    assert_eq!(own["level"], "baseline");
+    let v = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", "Own Baseline", "--json"],
+    ));
+    assert_eq!(v["manifest_json"]["metadata"]["name"], "Own Baseline");
+    assert_eq!(
+        v["manifest_json"]["metadata"]["model_family"],
+        "forecasting"
+    );
+
+    let bare = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "recipe",
+            "create",
+            "--name",
+            "Bare",
+            "--family",
+            "pricing",
+            "--level",
+            "baseline",
+            "--skeleton",
+            "--json",
+        ],
+    ));
+    assert_eq!(bare["latest_version"], "1.0.0");
+
+    // No start, two starts, or the parent's copy without a parent: usage errors.
+    let base = [
+        "recipe", "create", "--name", "X", "--family", "pricing", "--level", "baseline",
+    ];
+    usage_error(&nexml(&db, "alice", &base));
+    let mut two = base.to_vec();
+    two.extend(["--skeleton", "--from-baseline"]);
+    usage_error(&nexml(&db, "alice", &two));
+    let mut orphan = base.to_vec();
+    orphan.push("--from-parent");
+    usage_error(&nexml(&db, "alice", &orphan));
+    assert!(refused(&nexml(&db, "alice", &["recipe", "show", "X"])).contains("no recipe 'X'"));
+}

@@ -135,6 +135,11 @@ pub enum RecipeCommand {
     /// Show a recipe (REF is an id or an exact name)
     Show { reference: String },
     /// Create a recipe with its first version 1.0.0
+    #[command(group(
+        clap::ArgGroup::new("start")
+            .required(true)
+            .args(["manifest", "from_parent", "from_baseline", "skeleton"])
+    ))]
     Create {
         #[arg(long)]
         name: String,
@@ -150,7 +155,16 @@ pub enum RecipeCommand {
         tags: Vec<String>,
         /// The manifest file (- reads standard input)
         #[arg(long)]
-        manifest: PathBuf,
+        manifest: Option<PathBuf>,
+        /// Start from a copy of the parent's latest manifest
+        #[arg(long, requires = "parent")]
+        from_parent: bool,
+        /// Start from the family's baseline manifest
+        #[arg(long)]
+        from_baseline: bool,
+        /// Start from the smallest valid manifest of the family
+        #[arg(long)]
+        skeleton: bool,
         #[arg(long, default_value = "Initial version")]
         note: String,
     },

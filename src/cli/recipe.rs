@@ -75,13 +75,33 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             parent,
             tags,
             manifest: path,
+            from_parent,
+            from_baseline,
+            skeleton: _,
             note,
         } => {
-            let text = read_input(&path)?;
-            let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+            use crate::service::recipes::StartingPoint;
             let parent_id = match parent {
                 Some(p) => Some(store.find_recipe(&p).await?.id),
                 None => None,
+            };
+            let manifest = match path {
+                Some(path) => {
+                    let text = read_input(&path)?;
+                    manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?
+                }
+                None => {
+                    let start = if from_parent {
+                        StartingPoint::Parent
+                    } else if from_baseline {
+                        StartingPoint::Baseline
+                    } else {
+                        StartingPoint::Skeleton
+                    };
+                    ctx.service
+                        .starting_manifest(&name, family, parent_id, start)
+                        .await?
+                }
             };
             let recipe = ctx
                 .service

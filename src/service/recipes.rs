@@ -40,6 +40,17 @@ fn check_name(name: &str) -> StoreResult<String> {
     names::check_name("recipe", name).map_err(StoreError::Refused)
 }
 
+/// Where a new recipe's first manifest comes from, when no file gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartingPoint {
+    /// A copy of the parent's latest version.
+    Parent,
+    /// The family's shipped baseline.
+    Baseline,
+    /// The smallest valid manifest of the family, to fill in.
+    Skeleton,
+}
+
 /// A newer approved parent version a child could rebase on.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParentUpdate {
@@ -168,6 +179,32 @@ impl Service {
             ancestors,
             recipe,
         })
+    }
+
+    /// The first manifest of a new recipe named `name`, from a starting
+    /// point, with the name written into its metadata.
+    pub async fn starting_manifest(
+        &self,
+        name: &str,
+        family: ModelFamily,
+        parent_id: Option<i64>,
+        start: StartingPoint,
+    ) -> StoreResult<Value> {
+        let mut manifest: Value = match (start, parent_id) {
+            (StartingPoint::Parent, Some(p)) => self.store().version(p, None).await?.manifest_json,
+            (StartingPoint::Parent, None) => {
+                return Err(refused("starting from the parent needs a parent recipe"));
+            }
+            (StartingPoint::Baseline, _) => {
+                serde_json::from_str(crate::baselines::baseline_manifest_text(family))
+                    .map_err(|e| refused(format!("baseline manifest: {e}")))?
+            }
+            (StartingPoint::Skeleton, _) => manifest::skeleton(family),
+        };
+        if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("name".into(), Value::String(name.trim().to_string()));
+        }
+        Ok(manifest)
     }
 
     /// A new recipe with its first version (1.0.0), pinned to its parent's

@@ -8,7 +8,7 @@ use crate::service::Service;
 use crate::service::recipes::RebasePreview;
 use crate::store::{
     CommitOutcome, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion,
-    RecipeChanges, RunChanges, Store, StoreResult,
+    RecipeChanges, RunChanges, StoreResult,
 };
 use serde_json::Value;
 
@@ -128,8 +128,15 @@ pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> Stor
             tags,
             from_baseline,
         } => {
-            let manifest =
-                starting_manifest(store, &name, family, parent_id, from_baseline).await?;
+            use crate::service::recipes::StartingPoint;
+            let start = match (parent_id, from_baseline) {
+                (Some(_), _) => StartingPoint::Parent,
+                (None, true) => StartingPoint::Baseline,
+                (None, false) => StartingPoint::Skeleton,
+            };
+            let manifest = svc
+                .starting_manifest(&name, family, parent_id, start)
+                .await?;
             let r = svc
                 .create_recipe(
                     NewRecipe {
@@ -399,25 +406,4 @@ fn commit_done(outcome: CommitOutcome, recipe_id: i64) -> Done {
         ),
     };
     done(message, Target::Recipe(recipe_id), Tab::Recipes, recipe_id)
-}
-
-/// A new recipe starts from its parent's manifest, the family's baseline, or a
-/// minimal valid skeleton, with its own name written in.
-async fn starting_manifest(
-    store: &dyn Store,
-    name: &str,
-    family: crate::domain::ModelFamily,
-    parent_id: Option<i64>,
-    from_baseline: bool,
-) -> StoreResult<Value> {
-    let mut manifest: Value = match parent_id {
-        Some(p) => store.version(p, None).await?.manifest_json,
-        None if from_baseline => serde_json::from_str(crate::seed::baseline_manifest_text(family))
-            .map_err(|e| crate::store::StoreError::refused(format!("baseline manifest: {e}")))?,
-        None => crate::domain::manifest::skeleton(family),
-    };
-    if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.insert("name".into(), Value::String(name.trim().to_string()));
-    }
-    Ok(manifest)
 }
