@@ -12,8 +12,7 @@ mod common;
 
 use nexml::text::is_terminal_unsafe;
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const PRICING: &str = "Pricing Optimization Baseline v1";
 
@@ -31,21 +30,6 @@ const CORPUS: &[&str] = &[
 
 fn payload() -> String {
     format!("x{}y", CORPUS.concat())
-}
-
-fn command(home: &Path, url: &str, user: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nexml"));
-    c.env_remove("NEXML_DATABASE_URL")
-        .env_remove("NEXML_USER")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--user", user])
-        .args(args)
-        .stdin(Stdio::null());
-    c
 }
 
 /// Standard output and error carry no byte that a terminal would act on.
@@ -76,7 +60,7 @@ impl World {
     }
 
     fn run_as(&self, user: &str, args: &[&str]) -> Output {
-        let out = command(self.home.path(), &self.db.url, user, args)
+        let out = common::nexml_command(self.home.path(), &self.db.url, user, args)
             .output()
             .expect("running nexml");
         assert_inert(args, &out);

@@ -12,32 +12,11 @@ use nexml::domain::{AlertState, ModelStatus, RunStatus, RunType};
 use nexml::seed::seed_baselines;
 use nexml::store::{Model, NewModel, NewRun, NewVersion, RunChanges, Store};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 
 /// How many times each race is run per backend.
 const TRIALS: usize = 8;
 const PRICING: &str = "Pricing Optimization Baseline v1";
-
-/// `nexml --database-url URL --user USER ARGS...`, isolated from the
-/// developer's environment.
-fn command(home: &Path, url: &str, user: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nexml"));
-    c.env_remove("NEXML_DATABASE_URL")
-        .env_remove("NEXML_USER")
-        .env_remove("RUST_LOG")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--user", user])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
 
 struct World {
     db: TestDb,
@@ -50,7 +29,7 @@ impl World {
     }
 
     fn spawn(&self, user: &str, args: &[&str]) -> Child {
-        command(self.home.path(), &self.db.url, user, args)
+        common::nexml_command(self.home.path(), &self.db.url, user, args)
             .spawn()
             .expect("starting nexml")
     }

@@ -1,7 +1,7 @@
 //! Monitoring: snapshots of a model's performance, drift and freshness, and
 //! the alerts its rules open, update and resolve.
 
-use super::{Service, refused};
+use super::{Service, Work, refused};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
 use crate::monitoring::Evaluation;
@@ -31,25 +31,9 @@ impl Service {
             return Err(refused("snapshot alerts must be a JSON array"));
         }
         let mut w = self.begin().await?;
-        // One snapshot of a model at a time: alerts follow what the last one left.
-        w.lock(LockedTable::Model, model_id).await?;
-        w.model(model_id).await?;
         let id = w
-            .insert_snapshot(&SnapshotRow {
-                model_id,
-                snapshot: &new,
-                alerts: &new.alerts,
-                actor,
-            })
+            .insert_snapshot_audited(model_id, &new, &new.alerts, actor, "create")
             .await?;
-        w.audit(
-            actor,
-            "snapshot",
-            id,
-            "create",
-            json!({"model_id": model_id}),
-        )
-        .await?;
         let snapshot = w.snapshot(id).await?;
         w.commit().await?;
         Ok(snapshot)
@@ -72,25 +56,10 @@ impl Service {
                 .collect(),
         );
         let mut w = self.begin().await?;
-        w.lock(LockedTable::Model, model_id).await?;
-        w.model(model_id).await?;
         let at = w.at;
         let id = w
-            .insert_snapshot(&SnapshotRow {
-                model_id,
-                snapshot: &new,
-                alerts: &fired,
-                actor,
-            })
+            .insert_snapshot_audited(model_id, &new, &fired, actor, "ingest")
             .await?;
-        w.audit(
-            actor,
-            "snapshot",
-            id,
-            "ingest",
-            json!({"model_id": model_id}),
-        )
-        .await?;
         let mut touched = Vec::new();
         for e in evaluations {
             let open = w.open_alert(model_id, &e.rule.name).await?;
@@ -181,5 +150,32 @@ impl Service {
         let mut w = self.begin().await?;
         w.insert_snapshots_bulk(snapshots).await?;
         w.commit().await
+    }
+}
+
+impl Work {
+    /// Stores a snapshot of a model, one at a time per model (alerts follow
+    /// what the last one left), with its audit entry.
+    async fn insert_snapshot_audited(
+        &mut self,
+        model_id: i64,
+        snapshot: &NewSnapshot,
+        alerts: &Value,
+        actor: &str,
+        action: &str,
+    ) -> StoreResult<i64> {
+        self.lock(LockedTable::Model, model_id).await?;
+        self.model(model_id).await?;
+        let id = self
+            .insert_snapshot(&SnapshotRow {
+                model_id,
+                snapshot,
+                alerts,
+                actor,
+            })
+            .await?;
+        self.audit(actor, "snapshot", id, action, json!({"model_id": model_id}))
+            .await?;
+        Ok(id)
     }
 }

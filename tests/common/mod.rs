@@ -181,3 +181,29 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// `nexml --database-url URL --user USER ARGS...` with its output captured,
+/// isolated from the developer's environment (NEXML_* removed, HOME and the
+/// XDG folders in `home`).
+pub fn nexml_command(
+    home: &std::path::Path,
+    url: &str,
+    user: &str,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nexml"));
+    c.env_remove("NEXML_DATABASE_URL")
+        .env_remove("NEXML_USER")
+        .env_remove("RUST_LOG")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("NO_COLOR", "1")
+        .args(["--database-url", url, "--user", user])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
