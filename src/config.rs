@@ -29,11 +29,30 @@ pub fn state_dir() -> PathBuf {
 }
 
 /// The acting user when neither `--user` nor `NEXML_USER` is given: the login name.
-pub fn login_name() -> String {
+/// Who is logged in: `$USER` (or `$LOGNAME`, `$USERNAME`), else the
+/// account's name from the system (containers often set no variable);
+/// `None` when neither knows.
+pub fn login_name() -> Option<String> {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+        .or_else(account_name)
+}
+
+/// The name of the account this process runs as, from the password database.
+fn account_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage or null; the
+    // name is copied out at once, on this thread, before any other call.
+    unsafe {
+        let entry = libc::getpwuid(libc::getuid());
+        if entry.is_null() || (*entry).pw_name.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr((*entry).pw_name)
+            .to_string_lossy()
+            .into_owned();
+        (!name.trim().is_empty()).then_some(name)
+    }
 }
 
 /// The user's configuration file (TOML).

@@ -51,7 +51,14 @@ async fn run(cli: Cli) -> Result<()> {
         .user
         .clone()
         .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(config::login_name);
+        .or_else(config::login_name);
+    if user.is_none() {
+        cli::output::write_err(&format!(
+            "note: no login name found: set --user or NEXML_USER (changes are signed '{}', and refused on a shared PostgreSQL database)",
+            nexml::service::UNKNOWN_USER
+        ));
+    }
+    let user = user.unwrap_or_else(|| nexml::service::UNKNOWN_USER.to_string());
     // Every change is signed with this name, and teammates' terminals show it.
     let user = nexml::domain::names::check_person(
         "the user name (--user, NEXML_USER or the login)",

@@ -19,6 +19,10 @@ use std::sync::Arc;
 
 pub use crate::store::StoreError as Error;
 
+/// Who acts when nobody could be found: `--user`, `NEXML_USER` and the login
+/// name all missing.
+pub const UNKNOWN_USER: &str = "unknown";
+
 /// The store, where "now" comes from, and the configured rules.
 #[derive(Clone)]
 pub struct Service {
@@ -63,6 +67,7 @@ impl Service {
         Ok(Work {
             session: self.store.write().await?,
             at: self.now(),
+            shared: self.store.backend() == "postgres",
         })
     }
 }
@@ -71,6 +76,8 @@ impl Service {
 struct Work {
     session: Session,
     at: DateTime<Utc>,
+    /// A database a team shares, where every change must say who made it.
+    shared: bool,
 }
 
 impl Work {
@@ -83,6 +90,12 @@ impl Work {
         action: &str,
         details: Value,
     ) -> StoreResult<()> {
+        // Every change is audited, so this is the one door anonymous ones pass.
+        if self.shared && actor == UNKNOWN_USER {
+            return Err(refused(
+                "no user is known (no --user, NEXML_USER or login name): a shared PostgreSQL database takes no anonymous changes",
+            ));
+        }
         self.session
             .record_audit(&AuditRow {
                 actor,

@@ -29,6 +29,12 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
     let theme = theme::Theme::new(config.theme, no_color);
     let mut app = App::new(keymap, theme, user.to_string(), backend);
     app.llm_configured = config.assistant.llm.is_some();
+    if user == crate::service::UNKNOWN_USER {
+        app.error = Some(
+            "no login name found: quit and set --user or NEXML_USER (changes are signed 'unknown')"
+                .into(),
+        );
+    }
     Ok(app)
 }
 

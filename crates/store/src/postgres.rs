@@ -10,12 +10,11 @@ use crate::session::Session;
 use crate::{BulkRun, BulkSnapshot, Store, redact};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::types::Json;
-use sqlx::{
-    AssertSqlSafe, ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction,
-};
+use sqlx::{AssertSqlSafe, ConnectOptions, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long to wait for the server, for the first connection and for the pool.
@@ -29,14 +28,22 @@ const STATEMENT_TIMEOUT: &str = "120s";
 /// PostgreSQL allows 65535 bound values per statement.
 const MAX_BINDS: usize = 60_000;
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
 pub struct PgStore {
     pool: PgPool,
+    /// The connection opened at start, lent to one read at a time, so a
+    /// command that only reads makes one connection in all; the pool opens
+    /// others only when they are needed.
+    spare: Arc<Mutex<Option<PgConnection>>>,
 }
 
 impl PgStore {
-    /// Connects to and migrates the database at `url`.
+    /// Connects to and migrates the database at `url`: one connection, one
+    /// query when the schema is up to date, no TLS unless the URL asks
+    /// (`sslmode=...`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url)
+        let mut options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Url {
                 url: redact(url),
                 reason: e.to_string(),
@@ -47,16 +54,17 @@ impl PgStore {
                 ("lock_timeout", LOCK_TIMEOUT),
                 ("statement_timeout", STATEMENT_TIMEOUT),
             ]);
+        if !asks_for_tls(url) {
+            options = options.ssl_mode(PgSslMode::Disable);
+        }
         let cannot_connect = |reason: String| StoreError::Url {
             url: redact(url),
             reason: format!("cannot connect: {reason}"),
         };
-        // The pool retries a refused connection until its timeout and then says
-        // only "pool timed out"; one direct attempt first names the cause at once.
-        match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Ok(Ok(probe)) => {
-                let _ = probe.close().await;
-            }
+        // Connecting directly names a refusal's cause at once (a pool retries
+        // until its timeout and then says only "pool timed out").
+        let mut first = match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+            Ok(Ok(conn)) => conn,
             Ok(Err(e)) => return Err(cannot_connect(e.to_string())),
             Err(_) => {
                 return Err(cannot_connect(format!(
@@ -64,18 +72,53 @@ impl PgStore {
                     CONNECT_TIMEOUT.as_secs()
                 )));
             }
+        };
+        if !schema_is_current(&mut first).await {
+            MIGRATOR.run(&mut first).await?;
         }
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(CONNECT_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(|e| cannot_connect(e.to_string()))?;
-        sqlx::migrate!("../../migrations/postgres")
-            .run(&pool)
-            .await?;
-        Ok(PgStore { pool })
+            .connect_lazy_with(options);
+        Ok(PgStore {
+            pool,
+            spare: Arc::new(Mutex::new(Some(first))),
+        })
     }
+
+    fn lend_spare(&self) -> Option<PgConnection> {
+        self.spare.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// Whether the URL names a TLS mode (`?sslmode=require` and the like).
+fn asks_for_tls(url: &str) -> bool {
+    url.split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|p| p.starts_with("sslmode=")))
+}
+
+/// Every migration applied with the checksum it has here: one query, and
+/// none of the migrator's locking when nothing is to be done.
+async fn schema_is_current(conn: &mut PgConnection) -> bool {
+    let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    {
+        Ok(rows) => rows,
+        // No migrations table yet: a new database.
+        Err(_) => return false,
+    };
+    let known: Vec<(i64, &[u8])> = MIGRATOR
+        .iter()
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect();
+    applied.len() == known.len()
+        && applied
+            .iter()
+            .zip(&known)
+            .all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc)
 }
 
 #[async_trait]
@@ -85,6 +128,12 @@ impl Store for PgStore {
     }
 
     async fn read(&self) -> StoreResult<Session> {
+        if let Some(conn) = self.lend_spare() {
+            return Ok(Session::new(Box::new(PgDb::Spare(Spare {
+                conn: Some(conn),
+                slot: self.spare.clone(),
+            }))));
+        }
         let conn = self.pool.acquire().await?;
         Ok(Session::new(Box::new(PgDb::Read(conn))))
     }
@@ -95,7 +144,22 @@ impl Store for PgStore {
     }
 }
 
+/// The start connection, lent to a read; it goes back when the read ends.
+struct Spare {
+    conn: Option<PgConnection>,
+    slot: Arc<Mutex<Option<PgConnection>>>,
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut slot)) = (self.conn.take(), self.slot.lock()) {
+            *slot = Some(conn);
+        }
+    }
+}
+
 enum PgDb {
+    Spare(Spare),
     Read(PoolConnection<Postgres>),
     Write(Transaction<'static, Postgres>),
 }
@@ -103,6 +167,10 @@ enum PgDb {
 impl PgDb {
     fn conn(&mut self) -> &mut PgConnection {
         match self {
+            PgDb::Spare(s) => s
+                .conn
+                .as_mut()
+                .expect("a lent connection is held until its read ends"),
             PgDb::Read(c) => c,
             PgDb::Write(t) => t,
         }
@@ -250,7 +318,7 @@ impl Db for PgDb {
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         match *self {
-            PgDb::Read(_) => Ok(()),
+            PgDb::Spare(_) | PgDb::Read(_) => Ok(()),
             PgDb::Write(tx) => Ok(tx.commit().await?),
         }
     }
