@@ -39,8 +39,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     let _log_guard = init_logging(&cli.log_level);
     // Pure computation: no database, no configuration.
-    if let Some(cli::Command::Drift(args)) = &cli.command {
-        return cli::drift(cli.json, args);
+    match &cli.command {
+        Some(cli::Command::Drift(args)) => return cli::drift(cli.json, args),
+        Some(cli::Command::Completions { shell }) => return cli::shell::completions(*shell),
+        Some(cli::Command::Man) => return cli::shell::man(),
+        _ => {}
     }
     let config = config::Config::load(cli.config.as_deref())?;
     let url = match &cli.database_url {

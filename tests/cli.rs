@@ -2334,3 +2334,116 @@ fn recipe_create_starts_from_the_parent_the_baseline_or_a_skeleton() {
     usage_error(&nexml(&db, "alice", &orphan));
     assert!(refused(&nexml(&db, "alice", &["recipe", "show", "X"])).contains("no recipe 'X'"));
 }
+
+/// The bash completion script, sourced in a real bash, completes
+/// subcommands, and recipe and model names from the database (quoted when
+/// they hold spaces); the man page renders from the same definition.
+#[test]
+fn bash_completes_subcommands_and_names_and_the_man_page_renders() {
+    let db = Db::seeded();
+    let script = success(&nexml(&db, "alice", &["completions", "bash"]));
+    let script_path = db.write("nexml.bash", &script);
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nexml"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let complete = |line: &[&str]| -> Vec<String> {
+        let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{script_path}'; COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{}'; COMP_POINT=${{#COMP_LINE}}; _nexml_with_names nexml '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            words.join(" "),
+            line.len() - 1,
+            line.join(" "),
+            line.last().unwrap(),
+            line[line.len() - 2],
+        );
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .env("PATH", format!("{bin_dir}:/usr/bin:/bin"))
+            .env("NEXML_DATABASE_URL", &db.url)
+            .env("HOME", db.dir.path())
+            .env("XDG_STATE_HOME", db.path("state"))
+            .output()
+            .expect("bash");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let subcommands = complete(&["nexml", "rec"]);
+    assert!(
+        subcommands.contains(&"recipe".to_string()),
+        "{subcommands:?}"
+    );
+    let names = complete(&["nexml", "recipe", "show", "Pric"]);
+    assert_eq!(
+        names,
+        ["Pricing\\ Optimization\\ Baseline\\ v1"],
+        "{names:?}"
+    );
+    let all = complete(&["nexml", "recipe", "versions", ""]);
+    assert_eq!(all.len(), 4, "{all:?}");
+    success(&nexml(
+        &db,
+        "alice",
+        &[
+            "model",
+            "register",
+            "--recipe",
+            PRICING,
+            "--name",
+            "shop-pricing",
+        ],
+    ));
+    let models = complete(&["nexml", "run", "create", "--model", "sh"]);
+    assert_eq!(models, ["shop-pricing"], "{models:?}");
+
+    let man = success(&nexml(&db, "alice", &["man"]));
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH nexml"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    assert!(man.contains("recipe") && man.contains("completions"));
+}
+
+/// `generate` piped into `head -1`: the reader leaves after one line, the
+/// command ends cleanly, and what it wrote is whole (every batch counted).
+/// Without a terminal, progress is an occasional plain line on stderr.
+#[test]
+fn generate_into_a_closed_pipe_ends_cleanly_with_a_whole_database() {
+    use std::io::BufRead;
+    let db = Db::seeded();
+    let mut child = command(
+        &db,
+        "alice",
+        &["generate", "--runs", "60000", "--snapshots", "10"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start generate");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(first.starts_with("generated "), "{first}");
+    assert!(!err.contains("error"), "{err}");
+    assert!(err.contains("generate: 60000 of 60000 runs"), "{err}");
+    assert!(
+        err.lines().count() <= 8,
+        "occasional lines, not one per batch: {err}"
+    );
+    let runs = json_of(&nexml(
+        &db,
+        "alice",
+        &["run", "list", "--limit", "1", "--json"],
+    ));
+    assert_eq!(runs["total"], 60000);
+}

@@ -67,6 +67,26 @@ pub enum Command {
     Chat(ChatArgs),
     /// Data drift between two CSV files (no database): PSI, KS and Evidently's default tests
     Drift(DriftArgs),
+    /// Print a shell completion script (recipe and model names complete too)
+    Completions { shell: CompletionShell },
+    /// Print the manual page (roff): `nexml man | man -l -`
+    Man,
+    /// Names to complete, one per line (used by the completion scripts)
+    #[command(name = "__names", hide = true)]
+    Names { kind: NameKind },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NameKind {
+    Recipes,
+    Models,
 }
 
 #[derive(Debug, Args)]

@@ -22,8 +22,10 @@ pub mod args;
 mod model;
 pub mod monitor;
 pub mod output;
+mod progress;
 mod recipe;
 mod run;
+pub mod shell;
 
 pub use args::{Cli, Command};
 
@@ -53,6 +55,9 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Generate(a) => generate(ctx, a).await,
         Command::Drift(a) => drift(ctx.json, &a),
         Command::Chat(a) => chat(ctx, a).await,
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man => shell::man(),
+        Command::Names { kind } => shell::names(ctx, kind).await,
     }
 }
 
@@ -179,13 +184,9 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
         seed: a.seed,
     };
     let started = std::time::Instant::now();
-    let quiet = ctx.json;
-    let report = crate::seed::generate(&ctx.service, options, |line| {
-        if !quiet {
-            output::write_err(&format!("generate: {line}"));
-        }
-    })
-    .await?;
+    let mut progress = progress::Progress::new("generate", ctx.json);
+    let report = crate::seed::generate(&ctx.service, options, |step| progress.show(step)).await?;
+    progress.finish();
     if ctx.json {
         return output::print_json(&report);
     }

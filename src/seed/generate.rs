@@ -31,10 +31,18 @@ pub struct GenerateReport {
 /// keep memory flat.
 const BATCH: u64 = 25_000;
 
+/// How far one part of a long job has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step<'a> {
+    pub what: &'a str,
+    pub done: u64,
+    pub total: u64,
+}
+
 pub async fn generate(
     svc: &Service,
     options: GenerateOptions,
-    mut progress: impl FnMut(&str),
+    mut progress: impl FnMut(Step<'_>),
 ) -> StoreResult<GenerateReport> {
     let store = svc.store();
     seed_baselines(svc).await?;
@@ -66,7 +74,11 @@ pub async fn generate(
             .await?;
         recipes.push(store.recipe(child.id).await?);
     }
-    progress(&format!("{} recipes", options.recipes));
+    progress(Step {
+        what: "recipes",
+        done: options.recipes,
+        total: options.recipes,
+    });
 
     let mut models = Vec::new();
     let statuses = [
@@ -95,7 +107,11 @@ pub async fn generate(
         }
         models.push((model, recipe.model_family));
     }
-    progress(&format!("{} models", options.models));
+    progress(Step {
+        what: "models",
+        done: options.models,
+        total: options.models,
+    });
 
     let versions = version_ids(svc, &recipes).await?;
     let now = crate::store::now();
@@ -117,7 +133,11 @@ pub async fn generate(
             .collect();
         svc.insert_runs_bulk(&batch).await?;
         written += n;
-        progress(&format!("{written} of {} runs", options.runs));
+        progress(Step {
+            what: "runs",
+            done: written,
+            total: options.runs,
+        });
     }
 
     let mut written_snapshots = 0u64;
@@ -143,10 +163,11 @@ pub async fn generate(
                 .collect();
             svc.insert_snapshots_bulk(&batch).await?;
             written_snapshots += n;
-            progress(&format!(
-                "{written_snapshots} of {} snapshots",
-                options.snapshots
-            ));
+            progress(Step {
+                what: "snapshots",
+                done: written_snapshots,
+                total: options.snapshots,
+            });
         }
     }
     Ok(GenerateReport {

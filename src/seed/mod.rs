@@ -11,7 +11,7 @@ pub use crate::baselines::{
 };
 pub use baselines::seed_baselines;
 pub use demo::seed_demo;
-pub use generate::{GenerateOptions, GenerateReport, generate};
+pub use generate::{GenerateOptions, GenerateReport, Step, generate};
 
 /// Who the seeded content is recorded as written by.
 pub const SEED_ACTOR: &str = "nexml-seed";
