@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod keymap;
 pub mod llm;
+pub mod recipe_files;
 pub mod seed;
 pub mod service;
 pub mod tui;

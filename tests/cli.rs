@@ -2412,7 +2412,8 @@ fn bash_completes_subcommands_and_names_and_the_man_page_renders() {
 
 /// `generate` piped into `head -1`: the reader leaves after one line, the
 /// command ends cleanly, and what it wrote is whole (every batch counted).
-/// Without a terminal, progress is an occasional plain line on stderr.
+/// Without a terminal, progress is an occasional plain line on stderr (none
+/// for a quick job).
 #[test]
 fn generate_into_a_closed_pipe_ends_cleanly_with_a_whole_database() {
     use std::io::BufRead;
@@ -2435,10 +2436,9 @@ fn generate_into_a_closed_pipe_ends_cleanly_with_a_whole_database() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(first.starts_with("generated "), "{first}");
     assert!(!err.contains("error"), "{err}");
-    assert!(err.contains("generate: 60000 of 60000 runs"), "{err}");
     assert!(
-        err.lines().count() <= 8,
-        "occasional lines, not one per batch: {err}"
+        err.lines().all(|l| l.starts_with("generate: ")) && err.lines().count() <= 6,
+        "occasional progress lines, not one per batch: {err}"
     );
     let runs = json_of(&nexml(
         &db,

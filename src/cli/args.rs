@@ -238,13 +238,33 @@ pub enum RecipeCommand {
     Archive { reference: String },
     /// Restore an archived recipe to draft
     Restore { reference: String },
-    /// Diff two versions; --json prints the RFC 6902 patch that turns FROM into TO
+    /// Diff two versions (or a manifest file against the latest with --file);
+    /// --json prints the RFC 6902 patch that turns FROM into TO
     Diff {
         reference: String,
         /// The older version
-        from: String,
+        #[arg(required_unless_present = "file")]
+        from: Option<String>,
         /// The newer version [default: the latest]
         to: Option<String>,
+        /// A manifest file to preview against the latest version (- reads standard input)
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        file: Option<PathBuf>,
+    },
+    /// Write recipes (all when none is named) to DIR, one folder each, for git
+    Export {
+        references: Vec<String>,
+        /// The folder to write into (created when missing)
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Read recipes from DIR: create the missing ones, append new versions;
+    /// an edited latest version becomes the next one; conflicts refuse it all
+    Import {
+        dir: PathBuf,
+        /// Say what would happen and write nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the effective manifest (parent at the pinned version + this recipe's overlay)
     Effective {

@@ -7,7 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-/// How often a plain line is written when standard error is not a terminal.
+/// When standard error is not a terminal: how long a job runs before it says
+/// anything (a quick one stays quiet), and how often it speaks after that.
+const PLAIN_AFTER: Duration = Duration::from_secs(2);
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Progress {
@@ -21,6 +23,7 @@ enum Mode {
         current: Option<(String, ProgressBar)>,
     },
     Plain {
+        started: Instant,
         last: Option<Instant>,
     },
 }
@@ -32,7 +35,10 @@ impl Progress {
         } else if std::io::stderr().is_terminal() {
             Mode::Bars { current: None }
         } else {
-            Mode::Plain { last: None }
+            Mode::Plain {
+                started: Instant::now(),
+                last: None,
+            }
         };
         Progress { command, mode }
     }
@@ -61,9 +67,11 @@ impl Progress {
                     bar.set_position(step.done);
                 }
             }
-            Mode::Plain { last } => {
-                let due = last.is_none_or(|t| t.elapsed() >= PLAIN_EVERY);
-                if due || step.done == step.total {
+            Mode::Plain { started, last } => {
+                let due = started.elapsed() >= PLAIN_AFTER
+                    && last.is_none_or(|t| t.elapsed() >= PLAIN_EVERY);
+                let closing = step.done == step.total && last.is_some();
+                if due || closing {
                     crate::cli::output::write_err(&format!(
                         "{command}: {} of {} {}",
                         step.done, step.total, step.what

@@ -260,31 +260,110 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             reference,
             from,
             to,
+            file,
         } => {
             let recipe = store.find_recipe(&reference).await?;
-            let a = store.version(recipe.id, Some(&from)).await?;
-            let b = store.version(recipe.id, to.as_deref()).await?;
+            let (old, old_label, new, new_label) = match (file, from) {
+                (Some(path), _) => {
+                    let latest = store.version(recipe.id, None).await?;
+                    let text = read_input(&path)?;
+                    let edited =
+                        manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+                    let label = format!("{} {}", recipe.name, latest.version_number);
+                    (
+                        latest.manifest_json,
+                        label,
+                        edited,
+                        path.display().to_string(),
+                    )
+                }
+                (None, from) => {
+                    let a = store.version(recipe.id, from.as_deref()).await?;
+                    let b = store.version(recipe.id, to.as_deref()).await?;
+                    (
+                        a.manifest_json,
+                        format!("{} {}", recipe.name, a.version_number),
+                        b.manifest_json,
+                        format!("{} {}", recipe.name, b.version_number),
+                    )
+                }
+            };
             if ctx.json {
-                return print_json(&crate::domain::diff::json_patch(
-                    &a.manifest_json,
-                    &b.manifest_json,
-                ));
+                return print_json(&crate::domain::diff::json_patch(&old, &new));
             }
-            let text = crate::domain::diff::unified_text_diff(
-                &a.manifest_json,
-                &b.manifest_json,
-                &format!("{} {}", recipe.name, a.version_number),
-                &format!("{} {}", recipe.name, b.version_number),
-            );
+            let text = crate::domain::diff::unified_text_diff(&old, &new, &old_label, &new_label);
             if text.is_empty() {
-                outln!(
-                    "{} and {} are identical",
-                    a.version_number,
-                    b.version_number
-                );
+                outln!("{old_label} and {new_label} are identical");
             } else {
-                out!("{}", crate::text::sanitize_log(&text));
+                out!("{text}");
             }
+        }
+        RecipeCommand::Export { references, to } => {
+            let recipes = ctx.service.export_recipes(&references).await?;
+            let mut progress = super::progress::Progress::new("export", ctx.json);
+            let total = recipes.len() as u64;
+            let folders = crate::recipe_files::write_all(&to, &recipes, |done| {
+                progress.show(crate::seed::Step {
+                    what: "recipes",
+                    done: done as u64,
+                    total,
+                })
+            })
+            .map_err(|e| eyre!(e))?;
+            progress.finish();
+            if ctx.json {
+                return print_json(&serde_json::json!({
+                    "recipes": recipes.len(),
+                    "folders": folders.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+                }));
+            }
+            for (r, f) in recipes.iter().zip(&folders) {
+                outln!(
+                    "exported '{}' ({} version{}) to {}",
+                    r.meta.name,
+                    r.versions.len(),
+                    if r.versions.len() == 1 { "" } else { "s" },
+                    f.display()
+                );
+            }
+        }
+        RecipeCommand::Import { dir, dry_run } => {
+            let mut progress = super::progress::Progress::new("import", ctx.json);
+            let recipes = crate::recipe_files::read_all(&dir, |done, total| {
+                progress.show(crate::seed::Step {
+                    what: "recipes read",
+                    done: done as u64,
+                    total: total as u64,
+                })
+            })
+            .map_err(|e| eyre!(e))?;
+            progress.finish();
+            let report = ctx
+                .service
+                .import_recipes(recipes, dry_run, &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&report);
+            }
+            let verb = if dry_run { "would " } else { "" };
+            for c in &report.created {
+                outln!("{verb}create {c}");
+            }
+            for a in &report.appended {
+                outln!("{verb}add {a}");
+            }
+            for a in &report.approved {
+                outln!("{verb}approve {a}");
+            }
+            outln!(
+                "{} unchanged{}",
+                report.unchanged.len(),
+                if dry_run {
+                    "; nothing written (--dry-run)"
+                } else {
+                    ""
+                }
+            );
         }
         RecipeCommand::Effective { reference, version } => {
             let recipe = store.find_recipe(&reference).await?;

@@ -10,6 +10,7 @@ pub mod models;
 pub mod monitoring;
 pub mod recipes;
 pub mod runs;
+pub mod transfer;
 
 use crate::domain::{Clock, Governance};
 use crate::store::{AuditRow, Session, Store, StoreError, StoreResult};

@@ -1,0 +1,396 @@
+//! Recipes out to files and back in (`recipe export`, `recipe import`): the
+//! files keep every version with its number, note, author and approval, so
+//! export then import into an empty database gives the same recipes.
+
+use super::{Service, Work, refused};
+use crate::domain::kinds::Bump;
+use crate::domain::version::BumpChoice;
+use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, names};
+use crate::recipe_files::{RecipeFiles, RecipeMeta, VersionFiles, VersionMeta};
+use crate::store::{
+    CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeRow, RecipeVersion,
+    StoreError, StoreResult, VersionRow,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// What an import did (or, with `--dry-run`, would do).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub created: Vec<String>,
+    pub appended: Vec<String>,
+    pub approved: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+impl Service {
+    /// The recipes named (every recipe when none is), as files.
+    pub async fn export_recipes(&self, references: &[String]) -> StoreResult<Vec<RecipeFiles>> {
+        let mut s = self.store().read().await?;
+        let recipes: Vec<Recipe> = if references.is_empty() {
+            s.list_recipes(&RecipeQuery {
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await?
+            .items
+        } else {
+            let mut out = Vec::new();
+            for r in references {
+                out.push(s.find_recipe(r).await?);
+            }
+            out
+        };
+        let mut files = Vec::with_capacity(recipes.len());
+        for recipe in recipes {
+            let mut versions = s.versions(recipe.id).await?;
+            versions.reverse();
+            let example = s.example(recipe.id).await?.map(|e| {
+                json!({
+                    "dataset_schema": e.dataset_schema_json,
+                    "sample_rows": e.sample_rows_json,
+                    "example_run": e.example_run_json,
+                })
+            });
+            files.push(RecipeFiles {
+                meta: RecipeMeta {
+                    name: recipe.name.clone(),
+                    model_family: recipe.model_family.to_string(),
+                    level: recipe.level.to_string(),
+                    status: recipe.status.to_string(),
+                    parent: recipe.parent_name.clone(),
+                    tags: recipe.tags.clone(),
+                    created_by: recipe.created_by.clone(),
+                    created_at: recipe.created_at,
+                },
+                versions: versions.into_iter().map(version_files).collect(),
+                example,
+            });
+        }
+        Ok(files)
+    }
+
+    /// Creates the recipes the database lacks and appends the versions it
+    /// lacks, all in one unit of work; any conflict refuses the whole import
+    /// with every conflict listed. An edited latest version becomes the next
+    /// version (numbered by its changes). `dry_run` does it all and rolls back.
+    pub async fn import_recipes(
+        &self,
+        mut recipes: Vec<RecipeFiles>,
+        dry_run: bool,
+        actor: &str,
+    ) -> StoreResult<ImportReport> {
+        // Parents before children.
+        recipes.sort_by_key(|r| (level_rank(&r.meta.level), r.meta.name.clone()));
+        let mut report = ImportReport {
+            dry_run,
+            ..Default::default()
+        };
+        let mut conflicts = Vec::new();
+        let mut w = self.begin().await?;
+        for files in &recipes {
+            let outcome = match w.find_recipe(&files.meta.name).await {
+                Ok(existing) => {
+                    self.merge_into(&mut w, &existing, files, &mut report, actor)
+                        .await
+                }
+                Err(StoreError::NotFound { .. }) => {
+                    self.create_from(&mut w, files, &mut report, actor).await
+                }
+                Err(e) => return Err(e),
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(StoreError::Refused(why)) => conflicts.push(why),
+                Err(StoreError::InvalidManifest(e)) => {
+                    conflicts.push(format!("'{}': {e}", files.meta.name))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(refused(format!(
+                "nothing imported: {} conflict{}: {}",
+                conflicts.len(),
+                if conflicts.len() == 1 { "" } else { "s" },
+                conflicts.join("; ")
+            )));
+        }
+        if !dry_run {
+            w.commit().await?;
+        }
+        Ok(report)
+    }
+
+    async fn create_from(
+        &self,
+        w: &mut Work,
+        files: &RecipeFiles,
+        report: &mut ImportReport,
+        actor: &str,
+    ) -> StoreResult<()> {
+        let meta = &files.meta;
+        let name = names::check_name("recipe", &meta.name).map_err(StoreError::Refused)?;
+        let family: ModelFamily = meta.model_family.parse().map_err(|e| invalid(&name, e))?;
+        let level: RecipeLevel = meta.level.parse().map_err(|e| invalid(&name, e))?;
+        let status: RecipeStatus = meta.status.parse().map_err(|e| invalid(&name, e))?;
+        let parent = match &meta.parent {
+            Some(p) => Some(w.find_recipe(p).await.map_err(|_| {
+                refused(format!(
+                    "the parent '{p}' of '{name}' is neither in the database nor in the files"
+                ))
+            })?),
+            None => None,
+        };
+        crate::domain::kinds::check_parent_level(level, parent.as_ref().map(|p| p.level))
+            .map_err(|e| refused(format!("'{name}': {e}")))?;
+        let id = w
+            .insert_recipe(&RecipeRow {
+                name: &name,
+                model_family: family,
+                level,
+                status,
+                parent_id: parent.as_ref().map(|p| p.id),
+                tags: &meta.tags,
+                actor: &meta.created_by,
+                at: meta.created_at,
+            })
+            .await?;
+        let recipe = w.recipe(id).await?;
+        let mut previous: Option<Value> = None;
+        for v in &files.versions {
+            self.insert_exact(w, &recipe, parent.as_ref(), v, previous.as_ref())
+                .await?;
+            previous = Some(v.manifest.clone());
+        }
+        if let Some(example) = &files.example {
+            put_example_in(w, id, example).await?;
+        }
+        w.audit(
+            actor,
+            "recipe",
+            id,
+            "import",
+            json!({"name": name, "versions": files.versions.iter().map(|v| &v.meta.version).collect::<Vec<_>>()}),
+        )
+        .await?;
+        report.created.push(format!(
+            "recipe '{name}' with {} version{}",
+            files.versions.len(),
+            if files.versions.len() == 1 { "" } else { "s" }
+        ));
+        Ok(())
+    }
+
+    async fn merge_into(
+        &self,
+        w: &mut Work,
+        recipe: &Recipe,
+        files: &RecipeFiles,
+        report: &mut ImportReport,
+        actor: &str,
+    ) -> StoreResult<()> {
+        let in_db: BTreeMap<semver::Version, RecipeVersion> = w
+            .versions(recipe.id)
+            .await?
+            .into_iter()
+            .map(|v| (v.semver(), v))
+            .collect();
+        let latest = in_db.keys().next_back().cloned();
+        let parent = match recipe.parent_id {
+            Some(p) => Some(w.recipe(p).await?),
+            None => None,
+        };
+        let last_file = files.versions.len().saturating_sub(1);
+        let mut previous = in_db.values().next_back().map(|v| v.manifest_json.clone());
+        let mut changed = false;
+        for (i, v) in files.versions.iter().enumerate() {
+            let number = semver::Version::parse(&v.meta.version).map_err(|e| {
+                refused(format!("'{}' version {}: {e}", recipe.name, v.meta.version))
+            })?;
+            match in_db.get(&number) {
+                Some(db) if db.manifest_json == v.manifest => {
+                    if let (None, Some(by), Some(at)) =
+                        (&db.approved_by, &v.meta.approved_by, v.meta.approved_at)
+                    {
+                        w.insert_approval(db.version_id, recipe.id, by, at).await?;
+                        report
+                            .approved
+                            .push(format!("'{}' {} (by {by})", recipe.name, db.version_number));
+                        changed = true;
+                    }
+                }
+                // The latest version edited in the files: the next version.
+                Some(db) if i == last_file && Some(&number) == latest.as_ref() => {
+                    let outcome = self
+                        .commit_version_in(
+                            w,
+                            NewVersion {
+                                recipe_id: recipe.id,
+                                manifest: v.manifest.clone(),
+                                bump: BumpChoice::Auto,
+                                change_note: format!(
+                                    "Imported from files: edited {}",
+                                    db.version_number
+                                ),
+                                parent_version_id: None,
+                            },
+                            actor,
+                        )
+                        .await?;
+                    if let CommitOutcome::Created { version } = outcome {
+                        report.appended.push(format!(
+                            "'{}' {} (edited {} in the files)",
+                            recipe.name, version.version_number, db.version_number
+                        ));
+                        changed = true;
+                    }
+                }
+                Some(db) => {
+                    return Err(refused(format!(
+                        "'{}' {} in the files differs from the database's (versions are immutable; edit the latest to make a new one)",
+                        recipe.name, db.version_number
+                    )));
+                }
+                None if latest.as_ref().is_some_and(|l| &number < l) => {
+                    return Err(refused(format!(
+                        "'{}' {} is in the files but not in the database, which is already at {}",
+                        recipe.name,
+                        number,
+                        latest.as_ref().map(ToString::to_string).unwrap_or_default()
+                    )));
+                }
+                None => {
+                    refuse_archived(recipe)?;
+                    self.insert_exact(w, recipe, parent.as_ref(), v, previous.as_ref())
+                        .await?;
+                    report
+                        .appended
+                        .push(format!("'{}' {}", recipe.name, v.meta.version));
+                    changed = true;
+                }
+            }
+            previous = Some(v.manifest.clone());
+        }
+        if changed {
+            w.audit(
+                actor,
+                "recipe",
+                recipe.id,
+                "import",
+                json!({"name": recipe.name}),
+            )
+            .await?;
+        } else {
+            report.unchanged.push(format!("recipe '{}'", recipe.name));
+        }
+        Ok(())
+    }
+
+    /// A version exactly as the files record it: its number, bump, note,
+    /// author and time, parent pin and approval.
+    async fn insert_exact(
+        &self,
+        w: &mut Work,
+        recipe: &Recipe,
+        parent: Option<&Recipe>,
+        v: &VersionFiles,
+        previous: Option<&Value>,
+    ) -> StoreResult<()> {
+        let name = &recipe.name;
+        manifest::validate(&v.manifest)?;
+        if let Some(f) = v
+            .manifest
+            .pointer("/metadata/model_family")
+            .and_then(Value::as_str)
+            && f != recipe.model_family.as_str()
+        {
+            return Err(refused(format!(
+                "'{name}' {}: the manifest says '{f}' but the recipe is {}",
+                v.meta.version, recipe.model_family
+            )));
+        }
+        let number = semver::Version::parse(&v.meta.version)
+            .map_err(|e| refused(format!("'{name}' version {}: {e}", v.meta.version)))?;
+        let bump: Bump = v.meta.bump.parse().map_err(|e| invalid(name, e))?;
+        let pinned = match (parent, &v.meta.parent_version) {
+            (Some(p), Some(pv)) => Some(w.version(p, Some(pv)).await.map_err(|_| {
+                refused(format!(
+                    "'{name}' {} is pinned to '{}' {pv}, which is not there",
+                    v.meta.version, p.name
+                ))
+            })?),
+            _ => None,
+        };
+        let diff_from_prev = match previous {
+            Some(prev) => {
+                serde_json::to_value(diff::json_patch(prev, &v.manifest)).unwrap_or(json!([]))
+            }
+            None => json!([]),
+        };
+        let id = w
+            .insert_version(&VersionRow {
+                recipe_id: recipe.id,
+                number,
+                manifest: &v.manifest,
+                diff_from_prev,
+                parent_version_id: pinned.as_ref().map(|p| p.version_id),
+                overlay: pinned
+                    .as_ref()
+                    .map(|p| diff::merge_diff(&p.manifest_json, &v.manifest)),
+                bump,
+                note: &v.meta.note,
+                actor: &v.meta.created_by,
+                at: v.meta.created_at,
+            })
+            .await?;
+        if let (Some(by), Some(at)) = (&v.meta.approved_by, v.meta.approved_at) {
+            w.insert_approval(id, recipe.id, by, at).await?;
+        }
+        Ok(())
+    }
+}
+
+fn version_files(v: RecipeVersion) -> VersionFiles {
+    VersionFiles {
+        meta: VersionMeta {
+            version: v.version_number,
+            bump: v.bump.to_string(),
+            note: v.change_note,
+            created_by: v.created_by,
+            created_at: v.created_at,
+            parent_version: v.parent_version_number,
+            approved_by: v.approved_by,
+            approved_at: v.approved_at,
+        },
+        manifest: v.manifest_json,
+    }
+}
+
+async fn put_example_in(w: &mut Work, recipe_id: i64, example: &Value) -> StoreResult<()> {
+    let example = NewExample {
+        dataset_schema: example["dataset_schema"].clone(),
+        sample_rows: example["sample_rows"].clone(),
+        example_run: example["example_run"].clone(),
+    };
+    let at = w.at;
+    w.upsert_example(recipe_id, &example, at).await
+}
+
+fn refuse_archived(recipe: &Recipe) -> StoreResult<()> {
+    super::recipes::refuse_archived(recipe, "get new versions")
+}
+
+fn invalid(name: &str, e: impl std::fmt::Display) -> StoreError {
+    refused(format!("'{name}': {e}"))
+}
+
+fn level_rank(level: &str) -> u8 {
+    match level.parse::<RecipeLevel>() {
+        Ok(RecipeLevel::Baseline) => 0,
+        Ok(RecipeLevel::Industry) => 1,
+        Ok(RecipeLevel::Client) => 2,
+        Err(_) => 3,
+    }
+}
