@@ -945,7 +945,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         message: format!("mae = {v}"),
     };
     let snap = |mae: f64| NewSnapshot {
-        captured_at: nexml::store::now(),
+        captured_at: nexml::domain::Clock::System.now(),
         performance: json!({"mae": mae}),
         drift: json!({}),
         freshness: json!({}),
@@ -1075,7 +1075,7 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
         )
         .await
         .unwrap();
-    let now = nexml::store::now();
+    let now = nexml::domain::Clock::System.now();
     let rows: Vec<BulkSnapshot> = (0..1000)
         .map(|i| BulkSnapshot {
             model_id: model.id,

@@ -22,7 +22,7 @@ pub mod args;
 mod model;
 pub mod monitor;
 pub mod output;
-mod progress;
+pub(crate) mod progress;
 mod recipe;
 mod run;
 pub mod shell;

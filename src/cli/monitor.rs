@@ -59,10 +59,20 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                         eyre!("--at '{t}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)")
                     })?
                     .with_timezone(&chrono::Utc),
-                None => crate::store::now(),
+                None => ctx.service.now(),
+            };
+            let mut progress = super::progress::Progress::new("ingest", ctx.json);
+            let mut step = |done| {
+                progress.show(crate::seed::Step {
+                    what: "steps (read, read, measure, store)",
+                    done,
+                    total: 4,
+                })
             };
             let reference = crate::drift::load_csv(&reference)?;
+            step(1);
             let current = crate::drift::load_csv(&current)?;
+            step(2);
             let measured = crate::monitoring::measure(
                 &version.manifest_json,
                 model.model_family,
@@ -75,6 +85,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 &crate::monitoring::rules(&version.manifest_json),
                 &measured,
             );
+            step(3);
             let (saved, alerts) = ctx
                 .service
                 .record_snapshot(
@@ -90,6 +101,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     &ctx.user,
                 )
                 .await?;
+            step(4);
+            progress.finish();
             if ctx.json {
                 return print_json(
                     &json!({"snapshot": saved, "alerts": alerts, "rules": evaluations}),
@@ -150,7 +163,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             let model = store.find_model(&model).await?;
             let v = read_json(&snapshot)?;
             let captured_at = match v.get("captured_at") {
-                None | Some(Value::Null) => crate::store::now(),
+                None | Some(Value::Null) => ctx.service.now(),
                 Some(Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
                     .map_err(|e| eyre!("{}: captured_at '{s}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)", snapshot.display()))?
                     .with_timezone(&chrono::Utc),

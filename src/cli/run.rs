@@ -45,7 +45,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&page);
             }
-            let now = chrono::Utc::now();
+            let now = ctx.service.now();
             let mut t = Table::new(&[
                 "id", "recipe", "model", "version", "type", "status", "started", "duration",
                 "metric",
@@ -73,7 +73,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             if ctx.json {
                 return print_json(&run);
             }
-            print_run(&run);
+            print_run(&run, ctx.service.now());
         }
         RunCommand::Create {
             recipe,
@@ -160,7 +160,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
     Ok(())
 }
 
-fn print_run(run: &Run) {
+fn print_run(run: &Run, now: chrono::DateTime<chrono::Utc>) {
     outln!(
         "{}",
         fields(&[
@@ -178,10 +178,7 @@ fn print_run(run: &Run) {
             ),
             ("started", opt_time(&run.started_at)),
             ("finished", opt_time(&run.finished_at)),
-            (
-                "duration",
-                duration(run.duration_seconds(chrono::Utc::now()))
-            ),
+            ("duration", duration(run.duration_seconds(now))),
         ])
     );
     outln!(

@@ -48,7 +48,7 @@ pub async fn generate(
     seed_baselines(svc).await?;
     let mut rng = Rng::new(options.seed);
     // Names must be unique across runs of `generate` on one database.
-    let tag = Utc::now().format("%Y%m%d%H%M%S%6f").to_string();
+    let tag = svc.now().format("%Y%m%d%H%M%S%6f").to_string();
     let baselines = store
         .list_recipes(&RecipeQuery {
             level: Some(crate::domain::RecipeLevel::Baseline),
@@ -114,7 +114,7 @@ pub async fn generate(
     });
 
     let versions = version_ids(svc, &recipes).await?;
-    let now = crate::store::now();
+    let now = svc.now();
     let mut written = 0u64;
     while written < options.runs {
         let n = BATCH.min(options.runs - written);

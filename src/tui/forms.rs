@@ -497,7 +497,8 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
         Purpose::AddSnapshot { model_id } => Next::Submit(Submission::AddSnapshot {
             model_id: *model_id,
             snapshot: NewSnapshot {
-                captured_at: crate::store::now(),
+                // Stamped when it is stored.
+                captured_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
                 performance: json_or_empty(&v("performance"), serde_json::json!({}))?,
                 drift: json_or_empty(&v("drift"), serde_json::json!({}))?,
                 freshness: json_or_empty(&v("freshness"), serde_json::json!({}))?,

@@ -374,6 +374,11 @@ pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> Stor
             )
         }
         Submission::AddSnapshot { model_id, snapshot } => {
+            // Taken now, by the service's clock.
+            let snapshot = NewSnapshot {
+                captured_at: svc.now(),
+                ..snapshot
+            };
             let s = svc.add_snapshot(model_id, snapshot, actor).await?;
             done(
                 format!("added snapshot {}", s.id),

@@ -23,7 +23,7 @@ pub use rows::*;
 pub use session::{Dependents, RunDocument, Session};
 
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use nexml_core::domain::AlertState;
 use std::sync::Arc;
 
@@ -158,11 +158,6 @@ pub struct BulkSnapshot {
     pub drift: serde_json::Value,
     pub freshness: serde_json::Value,
     pub alerts: serde_json::Value,
-}
-
-/// Now, truncated to microseconds so both backends store the same instant.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 /// Opens the store a URL names, creating and migrating the database as needed.
