@@ -634,6 +634,58 @@ async fn versions_and_audit_cannot_be_changed_behind_the_store(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_lowercase().contains("check"), "{err}");
+    // Approvals are as fixed as the versions they approve.
+    let err = db
+        .raw_execute("UPDATE ml_recipe_approval SET approved_by = 'mallory'")
+        .await
+        .unwrap_err();
+    assert!(err.contains("immutable"), "{err}");
+    let err = db
+        .raw_execute("DELETE FROM ml_recipe_approval")
+        .await
+        .unwrap_err();
+    assert!(err.contains("immutable"), "{err}");
+    let forged = db.store.version(1, None).await.unwrap();
+    if db.name == "sqlite" {
+        // REPLACE deletes without firing delete triggers: refused before it can.
+        for sql in [
+            format!(
+                "INSERT OR REPLACE INTO ml_recipe_version (version_id, recipe_id, version_number, major, minor, patch, manifest_json, bump, created_by, created_at) \
+                 VALUES ({}, 1, '1.0.0', 1, 0, 0, '{{}}', 'initial', 'mallory', '2026-01-01T00:00:00Z')",
+                forged.version_id
+            ),
+            "REPLACE INTO ml_audit (id, at, actor, entity, entity_id, action) SELECT id, at, 'mallory', entity, entity_id, action FROM ml_audit LIMIT 1".to_string(),
+            "REPLACE INTO ml_recipe_approval (version_id, recipe_id, approved_by, approved_at) SELECT version_id, recipe_id, 'mallory', approved_at FROM ml_recipe_approval LIMIT 1".to_string(),
+        ] {
+            let err = db.raw_execute(&sql).await.unwrap_err();
+            assert!(err.contains("immutable") || err.contains("append-only"), "{sql}: {err}");
+        }
+        // With foreign keys off, as the sqlite3 shell has them, a recipe in
+        // use still cannot be deleted, and a deleted one takes its history along.
+        let err = db
+            .raw_execute_without_foreign_keys(
+                "INSERT INTO ml_model (name, model_family, recipe_id, recipe_version_id, status, owner, created_at, updated_at) \
+                 SELECT 'm', model_family, id, 1, 'draft', 'o', created_at, created_at FROM ml_recipe WHERE id = 1; DELETE FROM ml_recipe WHERE id = 1",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.contains("cannot be deleted"), "{err}");
+    } else {
+        for table in ["ml_audit", "ml_recipe_version", "ml_recipe_approval"] {
+            let err = db
+                .raw_execute(&format!("TRUNCATE {table} CASCADE"))
+                .await
+                .unwrap_err();
+            assert!(err.contains("cannot be truncated"), "{table}: {err}");
+        }
+    }
+    let after = db.store.version(1, None).await.unwrap();
+    assert_eq!(
+        after.manifest_json, forged.manifest_json,
+        "nothing was forged"
+    );
+    assert_eq!(after.approved_by, forged.approved_by);
+    assert!(!db.store.audit("recipe", 1).await.unwrap().is_empty());
 }
 
 async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {

@@ -147,6 +147,28 @@ impl TestDb {
         Err("no backend".into())
     }
 
+    /// Runs raw SQL on SQLite as the sqlite3 shell does: foreign keys off.
+    pub async fn raw_execute_without_foreign_keys(&self, sql: &str) -> Result<u64, String> {
+        #[cfg(feature = "sqlite")]
+        {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut c)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "sqlite"))]
+        Err(format!("sqlite is not compiled in: {sql}"))
+    }
+
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
     pub async fn cleanup(self) {
         drop(self);
