@@ -2447,3 +2447,101 @@ fn generate_into_a_closed_pipe_ends_cleanly_with_a_whole_database() {
     ));
     assert_eq!(runs["total"], 60000);
 }
+
+/// Input is checked at the door: out-of-range numbers, NaN thresholds,
+/// empty snapshots, a database that would vanish, NUL and oversized
+/// manifests are refused with one line and nothing written; a manifest that
+/// differs only in number spelling is the same manifest.
+#[test]
+fn bad_input_is_refused_at_the_door() {
+    let db = Db::seeded();
+    for args in [
+        &["recipe", "list", "--limit", "-1"][..],
+        &["recipe", "list", "--limit", "0"],
+        &["run", "list", "--limit", "100001"],
+        &["model", "list", "--offset", "-1"],
+        &["monitor", "alerts", "m", "--state", "gold"],
+    ] {
+        let err = usage_error(&nexml(&db, "alice", args));
+        assert!(err.contains("invalid value"), "{args:?}: {err}");
+    }
+    let csv = db.write("d.csv", "x\n1\n2\n3\n");
+    for t in ["NaN", "-1", "inf"] {
+        let err = usage_error(&nexml(
+            &db,
+            "alice",
+            &[
+                "drift",
+                "--reference",
+                &csv,
+                "--current",
+                &csv,
+                "--threshold",
+                t,
+            ],
+        ));
+        assert!(err.contains("finite number"), "{t}: {err}");
+    }
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["generate", "--snapshots", "10", "--models", "0"],
+    ));
+    assert!(err.contains("--models 1 or more"), "{err}");
+    success(&nexml(
+        &db,
+        "alice",
+        &["model", "register", "--recipe", PRICING, "--name", "pm"],
+    ));
+    for body in ["null", "[]", "{}"] {
+        let file = db.write("s.json", body);
+        let err = refused(&nexml(
+            &db,
+            "alice",
+            &["monitor", "add", "pm", "--snapshot", &file],
+        ));
+        assert!(err.contains("a snapshot is a JSON object"), "{body}: {err}");
+    }
+    let list = json_of(&nexml(&db, "alice", &["monitor", "list", "pm", "--json"]));
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "{list}");
+    for url in ["sqlite:", "sqlite::memory:", "sqlite://?mode=memory"] {
+        let err = refused(&nexml(&Db::with_url(url), "alice", &["recipe", "list"]));
+        assert!(err.contains("no database file"), "{url}: {err}");
+    }
+
+    // NUL and size are checked before anything is stored.
+    let v = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "version", PRICING, "--json"],
+    ));
+    let mut m = v["manifest_json"].clone();
+    m["metadata"]["description"] = json!("a\u{0}b");
+    let file = db.write_json("nul.json", &m);
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", PRICING, "--manifest", &file],
+    ));
+    assert!(err.contains("NUL characters are not allowed"), "{err}");
+    m["metadata"]["description"] = json!("x".repeat(1_100_000));
+    let file = db.write_json("big.json", &m);
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", PRICING, "--manifest", &file],
+    ));
+    assert!(err.contains("at most 1048576"), "{err}");
+
+    // `1` and `1.0` are the same number: nothing to commit.
+    let text = serde_json::to_string_pretty(&v["manifest_json"]).unwrap();
+    let respelled = text.replace(": 1,", ": 1.0,").replace(": 1\n", ": 1.0\n");
+    assert_ne!(text, respelled, "the manifest has integers to respell");
+    let file = db.write("respelled.json", &respelled);
+    let out = json_of(&nexml(
+        &db,
+        "alice",
+        &["recipe", "commit", PRICING, "--manifest", &file, "--json"],
+    ));
+    assert_eq!(out["outcome"], "unchanged", "{out}");
+}

@@ -134,8 +134,9 @@ async fn no_command_prints_stored_text_raw() {
     w.json(&["recipe", "clone", PRICING, "--name", "Shop"]);
     let version = w.both(&["recipe", "version", "Shop"]);
     let mut manifest = version["manifest_json"].clone();
-    manifest["metadata"]["description"] = json!(evil);
-    manifest["pipeline"][evil.as_str()] = json!(evil);
+    // NUL is refused in manifests; it comes in below through raw SQL.
+    manifest["metadata"]["description"] = json!(evil_arg);
+    manifest["pipeline"][evil_arg.as_str()] = json!(evil_arg);
     let file = w.write("m.json", &manifest.to_string());
     let commit = w.run(&[
         "recipe",
@@ -157,12 +158,16 @@ async fn no_command_prints_stored_text_raw() {
     .await;
 
     // A model whose owner and audit actor came in before the door was shut.
-    let approved = w.run_as("bob", &["recipe", "approve", "Shop"]);
-    assert!(
-        approved.status.success(),
-        "{}",
-        String::from_utf8_lossy(&approved.stderr)
-    );
+    // An approval recorded before the door was shut (approvals are immutable
+    // once written, so it goes in as written).
+    w.sql(&format!(
+        "INSERT INTO ml_recipe_approval (version_id, recipe_id, approved_by, approved_at) \
+         SELECT v.version_id, v.recipe_id, {evil_sql}, '2026-01-01T00:00:00Z' FROM ml_recipe_version v \
+         JOIN ml_recipe r ON r.id = v.recipe_id WHERE r.name = 'Shop' ORDER BY v.version_id DESC LIMIT 1"
+    ))
+    .await;
+    w.sql("UPDATE ml_recipe SET status = 'approved' WHERE name = 'Shop'")
+        .await;
     w.json(&["model", "register", "--recipe", "Shop", "--name", "shop"]);
     w.sql(&format!(
         "UPDATE ml_model SET owner = {evil_sql} WHERE name = 'shop'"
@@ -171,11 +176,6 @@ async fn no_command_prints_stored_text_raw() {
     w.sql(&format!(
         "INSERT INTO ml_audit (at, actor, entity, entity_id, action, details) \
          SELECT '2026-01-01T00:00:00Z', {evil_sql}, 'model', id, 'status', '{{}}' FROM ml_model WHERE name = 'shop'"
-    ))
-    .await;
-    w.sql(&format!(
-        "UPDATE ml_recipe_approval SET approved_by = {evil_sql} \
-         WHERE recipe_id = (SELECT id FROM ml_recipe WHERE name = 'Shop')"
     ))
     .await;
 

@@ -121,18 +121,18 @@ pub struct DriftArgs {
     /// One test for every column: ks, chisquare, z, jensenshannon, wasserstein, psi
     #[arg(long)]
     pub stattest: Option<crate::drift::StatTest>,
-    /// The drift threshold for every column's test
-    #[arg(long)]
+    /// The drift threshold for every column's test (a finite number, 0 or more)
+    #[arg(long, value_parser = finite_threshold, allow_hyphen_values = true)]
     pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]
 pub struct Paging {
-    /// At most this many rows
-    #[arg(long, default_value_t = 50)]
+    /// At most this many rows (1 to 100000)
+    #[arg(long, default_value_t = 50, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub limit: i64,
     /// Skip this many rows
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(0..))]
     pub offset: i64,
 }
 
@@ -396,7 +396,8 @@ pub enum MonitorCommand {
     /// List a model's snapshots, newest first
     List {
         model: String,
-        #[arg(long, default_value_t = 30)]
+        /// At most this many snapshots (1 to 100000)
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=100_000))]
         limit: i64,
     },
     /// Measure a batch: drift against the reference, performance, freshness; check the alert rules
@@ -442,4 +443,14 @@ pub struct GenerateArgs {
     /// Seed of the generator, for repeatable content
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+/// A drift threshold: a finite number, 0 or more (NaN or a negative one would
+/// silently turn detection off).
+fn finite_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        Ok(_) => Err(format!("'{text}' is not a finite number of 0 or more")),
+        Err(e) => Err(format!("'{text}': {e}")),
+    }
 }

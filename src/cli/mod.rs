@@ -176,6 +176,12 @@ pub fn drift(json: bool, a: &args::DriftArgs) -> Result<()> {
 }
 
 async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
+    if a.snapshots > 0 && a.models == 0 {
+        return Err(eyre!(
+            "--snapshots {} needs models to belong to: give --models 1 or more",
+            a.snapshots
+        ));
+    }
     let options = crate::seed::GenerateOptions {
         runs: a.runs,
         snapshots: a.snapshots,

@@ -169,6 +169,14 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     .with_timezone(&chrono::Utc),
                 Some(other) => return Err(eyre!("{}: captured_at must be a string, not {other}", snapshot.display())),
             };
+            let measures = ["performance", "drift", "freshness"];
+            if !v.is_object() || !measures.iter().any(|k| v.get(k).is_some()) {
+                return Err(eyre!(
+                    "{}: a snapshot is a JSON object with performance, drift or freshness (got {})",
+                    snapshot.display(),
+                    crate::text::truncate(&v.to_string(), 40)
+                ));
+            }
             let field = |k: &str, default: Value| v.get(k).cloned().unwrap_or(default);
             let saved = ctx
                 .service

@@ -247,6 +247,7 @@ impl Service {
         apply: bool,
         actor: &str,
     ) -> StoreResult<Exchange> {
+        super::refuse_nul("a chat message", request)?;
         let recipe_id = data.recipe.as_ref().map(|r| r.id);
         let proposal_json = exchange
             .proposal

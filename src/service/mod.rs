@@ -127,6 +127,15 @@ impl std::ops::DerefMut for Work {
     }
 }
 
+/// Text with NUL in it is refused the same way on both backends (PostgreSQL
+/// cannot store it; SQLite would, and a later copy to PostgreSQL would fail).
+fn refuse_nul(what: &str, text: &str) -> StoreResult<()> {
+    if text.contains('\0') {
+        return Err(refused(format!("{what} cannot hold NUL characters")));
+    }
+    Ok(())
+}
+
 fn refused(message: impl Into<String>) -> StoreError {
     StoreError::refused(message)
 }

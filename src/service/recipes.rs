@@ -1,7 +1,7 @@
 //! Recipes and their versions: create, rename, archive, delete, commit,
 //! approve, clone and rebase.
 
-use super::{Service, Work, plural, refused};
+use super::{Service, Work, plural, refuse_nul, refused};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
@@ -223,6 +223,7 @@ impl Service {
         actor: &str,
     ) -> StoreResult<Recipe> {
         manifest::validate(&new.manifest)?;
+        refuse_nul("a change note", &new.change_note)?;
         check_family(&new.manifest, new.model_family)?;
         let name = check_name(&new.name)?;
         let parent = match new.parent_id {
@@ -406,6 +407,7 @@ impl Service {
         actor: &str,
     ) -> StoreResult<CommitOutcome> {
         manifest::validate(&new.manifest)?;
+        refuse_nul("a change note", &new.change_note)?;
         // Concurrent commits of one recipe queue here and number in turn.
         w.lock(LockedTable::Recipe, new.recipe_id).await?;
         let recipe = w.recipe(new.recipe_id).await?;
@@ -413,7 +415,9 @@ impl Service {
         check_family(&new.manifest, recipe.model_family)?;
         let latest = w.version(&recipe, None).await?;
         let parent_version_id = new.parent_version_id.or(latest.parent_version_id);
-        if latest.manifest_json == new.manifest && parent_version_id == latest.parent_version_id {
+        if manifest::same(&latest.manifest_json, &new.manifest)
+            && parent_version_id == latest.parent_version_id
+        {
             return Ok(CommitOutcome::Unchanged {
                 version: Box::new(latest),
             });

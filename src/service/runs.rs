@@ -1,7 +1,7 @@
 //! Runs: created queued, then running and finished; metrics and artifacts
 //! merge, logs append.
 
-use super::{Service, refused};
+use super::{Service, refuse_nul, refused};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelStatus, RunStatus};
 use crate::store::{
@@ -104,6 +104,7 @@ impl Service {
             }
         }
         if let Some(text) = &changes.append_log {
+            refuse_nul("a log line", text)?;
             let mut text = text.clone();
             if !text.ends_with('\n') {
                 text.push('\n');

@@ -210,7 +210,7 @@ impl Service {
                 refused(format!("'{}' version {}: {e}", recipe.name, v.meta.version))
             })?;
             match in_db.get(&number) {
-                Some(db) if db.manifest_json == v.manifest => {
+                Some(db) if manifest::same(&db.manifest_json, &v.manifest) => {
                     if let (None, Some(by), Some(at)) =
                         (&db.approved_by, &v.meta.approved_by, v.meta.approved_at)
                     {

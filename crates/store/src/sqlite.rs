@@ -28,6 +28,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        if database_dir(url).is_none() {
+            return Err(StoreError::Url {
+                url: url.to_string(),
+                reason: "no database file: an in-memory or empty SQLite database loses every write when the command ends (give a path, e.g. sqlite:///home/me/nexml.db)".into(),
+            });
+        }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Url {
                 url: url.to_string(),
@@ -71,12 +77,14 @@ impl Store for SqliteStore {
     }
 }
 
+/// The folder of the database file a URL names; `None` when it names no
+/// file (empty, `:memory:`, `mode=memory`).
 fn database_dir(url: &str) -> Option<std::path::PathBuf> {
     let path = url
         .strip_prefix("sqlite://")
         .or(url.strip_prefix("sqlite:"))?;
-    let path = path.split('?').next()?;
-    if path.is_empty() || path == ":memory:" {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    if path.trim().is_empty() || path == ":memory:" || query.contains("mode=memory") {
         return None;
     }
     std::path::Path::new(path).parent().map(|p| p.to_path_buf())

@@ -63,7 +63,24 @@ fn validator() -> &'static jsonschema::Validator {
 }
 
 /// Parses manifest text; a syntax error is reported as `line:column: message`.
+/// The largest manifest accepted, checked before parsing: a real one is a
+/// few kilobytes; a 50 MB one would be stored twice per commit.
+pub const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
+
 pub fn parse(text: &str) -> Result<Value, InvalidManifest> {
+    if text.len() > MAX_MANIFEST_BYTES {
+        return Err(InvalidManifest {
+            problems: vec![ManifestProblem {
+                at: "1:1".into(),
+                message: format!(
+                    "the manifest is {} bytes; at most {MAX_MANIFEST_BYTES} are accepted",
+                    text.len()
+                ),
+                line: Some(1),
+                column: Some(1),
+            }],
+        });
+    }
     serde_json::from_str::<Value>(text).map_err(|e| InvalidManifest {
         problems: vec![syntax_problem(&e)],
     })
@@ -95,12 +112,56 @@ pub fn validate(manifest: &Value) -> Result<(), InvalidManifest> {
             column: None,
         })
         .collect();
+    // PostgreSQL cannot store NUL in JSON text; refused alike on both backends.
+    nul_characters(manifest, String::new(), &mut problems);
     if problems.is_empty() {
         return Ok(());
     }
     problems.sort_by(|a, b| a.at.cmp(&b.at));
     problems.dedup();
     Err(InvalidManifest { problems })
+}
+
+fn nul_characters(value: &Value, at: String, problems: &mut Vec<ManifestProblem>) {
+    let problem = |at: String| ManifestProblem {
+        at,
+        message: "NUL characters are not allowed".into(),
+        line: None,
+        column: None,
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => problems.push(problem(at)),
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                nul_characters(v, format!("{at}/{i}"), problems);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                if k.contains('\0') {
+                    problems.push(problem(here.clone()));
+                }
+                nul_characters(v, here, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether two manifests say the same thing: numbers compare by value, so
+/// `1.0` and `1` (as `jq` may rewrite them) are the same manifest.
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// Parses and validates manifest text in one step.
@@ -192,6 +253,32 @@ mod tests {
         for section in SECTIONS {
             assert!(text.contains(section), "{section} not named in {text}");
         }
+    }
+
+    #[test]
+    fn oversized_manifests_and_nul_characters_are_refused() {
+        let big = format!("{{\"x\": \"{}\"}}", "a".repeat(MAX_MANIFEST_BYTES));
+        let err = parse(&big).unwrap_err();
+        assert!(err.to_string().contains("at most 1048576"), "{err}");
+        let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
+        let mut manifest = parse(text).unwrap();
+        manifest["metadata"]["description"] = serde_json::json!("a\u{0}b");
+        let err = validate(&manifest).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("/metadata/description: NUL characters are not allowed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn number_spellings_are_the_same_manifest() {
+        let a: Value = serde_json::from_str(r#"{"t": 1.0, "l": [2, {"x": 0.5}]}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"l": [2.0, {"x": 5e-1}], "t": 1}"#).unwrap();
+        assert_ne!(a, b);
+        assert!(same(&a, &b));
+        let c: Value = serde_json::from_str(r#"{"t": 1.5, "l": [2, {"x": 0.5}]}"#).unwrap();
+        assert!(!same(&a, &c));
     }
 
     #[test]
