@@ -508,3 +508,66 @@ fn the_manifest_can_be_edited_in_an_external_editor() {
     .unwrap();
     assert_eq!(v["manifest_json"]["metadata"]["industry"], "external");
 }
+
+/// When the app cannot start (no terminal to read keys from: input from
+/// /dev/null and no controlling terminal), it exits with one error line and
+/// leaves the terminal its output goes to as it found it: main screen,
+/// cursor shown, mouse not captured.
+#[test]
+fn a_failed_start_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/e2e.db", dir.path().display());
+    let socket = format!("nexml-e2e-{}-failed-start", std::process::id());
+    let script = format!(
+        "HOME={home} NEXML_USER=e2e setsid -w {bin} --database-url '{url}' < /dev/null 2> {home}/err; echo \"[exited rc=$?]\"; sleep 60",
+        home = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_nexml"),
+    );
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "sh",
+            "-c",
+            &script
+        ])
+        .status
+        .success()
+    );
+    let start = Instant::now();
+    let screen = loop {
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+        if screen.contains("[exited rc=") || start.elapsed() > Duration::from_secs(15) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let state = tmux(&[
+        "display-message",
+        "-p",
+        "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+    ]);
+    let state = String::from_utf8_lossy(&state.stdout).trim().to_string();
+    tmux(&["kill-server"]);
+    assert!(screen.contains("[exited rc=1]"), "{screen}");
+    let err = std::fs::read_to_string(dir.path().join("err")).unwrap_or_default();
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(
+        state, "0 1 0",
+        "alternate screen, cursor shown, mouse: {state}"
+    );
+}

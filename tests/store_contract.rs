@@ -1138,7 +1138,7 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
             alerts: json!([]),
         })
         .collect();
-    svc.insert_snapshots_bulk(&rows).await.unwrap();
+    svc.insert_snapshots_bulk(&rows, "alice").await.unwrap();
     let all = s.snapshot_series(model.id, None, 100).await.unwrap();
     assert!(all.len() >= 100 && all.len() <= 101, "{}", all.len());
     assert_eq!(
@@ -1157,4 +1157,34 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(week.len(), 169);
+}
+
+contract!(generated_content_is_audited_per_batch);
+
+async fn generated_content_is_audited_per_batch(db: &TestDb) {
+    let svc = db.service();
+    let report = nexml::seed::generate(
+        &svc,
+        nexml::seed::GenerateOptions {
+            runs: 30_000,
+            snapshots: 10,
+            recipes: 1,
+            models: 2,
+            seed: 1,
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.runs, 30_000);
+    let batches = db.store.audit("run", 0).await.unwrap();
+    let counts: Vec<u64> = batches
+        .iter()
+        .filter(|a| a.action == "generate")
+        .map(|a| a.details["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 30_000, "{counts:?}");
+    assert!(counts.len() >= 2, "one row per batch: {counts:?}");
+    let snaps = db.store.audit("snapshot", 0).await.unwrap();
+    assert_eq!(snaps.len(), 1);
 }

@@ -225,7 +225,7 @@ async fn seed_runs(
             });
         }
     }
-    svc.insert_runs_bulk(&runs).await
+    svc.insert_runs_bulk(&runs, owner).await
 }
 
 struct RunLog {

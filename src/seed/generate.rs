@@ -131,7 +131,7 @@ pub async fn generate(
                 )
             })
             .collect();
-        svc.insert_runs_bulk(&batch).await?;
+        svc.insert_runs_bulk(&batch, SEED_ACTOR).await?;
         written += n;
         progress(Step {
             what: "runs",
@@ -161,7 +161,7 @@ pub async fn generate(
                     }
                 })
                 .collect();
-            svc.insert_snapshots_bulk(&batch).await?;
+            svc.insert_snapshots_bulk(&batch, SEED_ACTOR).await?;
             written_snapshots += n;
             progress(Step {
                 what: "snapshots",

@@ -146,9 +146,22 @@ impl Service {
     }
 
     /// Generated snapshots in one batch (synthetic history from `generate`).
-    pub async fn insert_snapshots_bulk(&self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
+    pub async fn insert_snapshots_bulk(
+        &self,
+        snapshots: &[BulkSnapshot],
+        actor: &str,
+    ) -> StoreResult<()> {
         let mut w = self.begin().await?;
         w.insert_snapshots_bulk(snapshots).await?;
+        // One audit row for the batch: synthetic history is recorded too.
+        w.audit(
+            actor,
+            "snapshot",
+            0,
+            "generate",
+            json!({"count": snapshots.len()}),
+        )
+        .await?;
         w.commit().await
     }
 }

@@ -125,9 +125,12 @@ impl Service {
     }
 
     /// Generated runs in one batch (synthetic history from `generate`).
-    pub async fn insert_runs_bulk(&self, runs: &[BulkRun]) -> StoreResult<()> {
+    pub async fn insert_runs_bulk(&self, runs: &[BulkRun], actor: &str) -> StoreResult<()> {
         let mut w = self.begin().await?;
         w.insert_runs_bulk(runs).await?;
+        // One audit row for the batch: synthetic history is recorded too.
+        w.audit(actor, "run", 0, "generate", json!({"count": runs.len()}))
+            .await?;
         w.commit().await
     }
 }

@@ -12,9 +12,20 @@ use std::io::{Stdout, Write, stdout};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
-/// Enters raw mode and the alternate screen; the panic hook restores both.
+/// Enters raw mode and the alternate screen; the panic hook restores both,
+/// and so does a failure part-way (no terminal to read from, say), so a
+/// failed start never leaves the screen switched, the cursor hidden or the
+/// mouse captured.
 pub fn enter(mouse: bool) -> std::io::Result<Term> {
     install_panic_hook();
+    let entered = take_terminal(mouse);
+    if entered.is_err() {
+        restore();
+    }
+    entered
+}
+
+fn take_terminal(mouse: bool) -> std::io::Result<Term> {
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, crossterm::cursor::Hide)?;
     if mouse {
