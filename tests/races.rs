@@ -468,3 +468,75 @@ async fn hold_write_lock(db: &TestDb, model_id: i64) -> LockHolder {
         unreachable!("no backend compiled in")
     }
 }
+
+/// Eight processes opening a brand-new database at once (`--seed`, as a
+/// team's first morning or the app's first start does): every one succeeds,
+/// and the baselines are there once.
+#[tokio::test]
+async fn eight_processes_open_a_new_database_at_once() {
+    for w in worlds("race_first_use").await {
+        let backend = w.db.name;
+        let (url, pg_database) = empty_database(&w).await;
+        let children: Vec<Child> = (0..8)
+            .map(|_| {
+                common::nexml_command(w.home.path(), &url, "alice", &["--seed"])
+                    .spawn()
+                    .expect("start nexml")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(ok(&out), "{backend}: {}", stderr(&out));
+        }
+        let store = nexml::store::open(&url).await.unwrap();
+        let recipes = store.list_recipes(&Default::default()).await.unwrap();
+        assert_eq!(recipes.total, 4, "{backend}");
+        drop(store);
+        if let Some(name) = pg_database {
+            drop_postgres(&name).await;
+        }
+    }
+}
+
+/// A database of the same backend with nothing in it, not even the schema.
+async fn empty_database(w: &World) -> (String, Option<String>) {
+    if w.db.name == "sqlite" {
+        let path = w.home.path().join("first-use.db");
+        return (format!("sqlite://{}", path.display()), None);
+    }
+    #[cfg(feature = "postgres")]
+    {
+        use sqlx::Connection;
+        let admin = common::postgres_admin_url();
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        let name = format!("nexml_test_first_use_{}", std::process::id());
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        (format!("{base}/{name}"), Some(name))
+    }
+    #[cfg(not(feature = "postgres"))]
+    unreachable!("only SQLite is compiled in")
+}
+
+async fn drop_postgres(name: &str) {
+    #[cfg(feature = "postgres")]
+    {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&common::postgres_admin_url()).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+    let _ = name;
+}

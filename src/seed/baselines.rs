@@ -31,7 +31,7 @@ pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
                     .collect()
             })
             .unwrap_or_default();
-        let created = svc
+        let created = match svc
             .create_recipe(
                 NewRecipe {
                     name: name.clone(),
@@ -48,7 +48,16 @@ pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
                 },
                 SEED_ACTOR,
             )
-            .await?;
+            .await
+        {
+            Ok(created) => created,
+            // Another process seeding the same new database won the race.
+            Err(StoreError::AlreadyExists(_)) => {
+                report.unchanged.push(format!("recipe '{name}'"));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         svc.put_example(created.id, baseline_example(b.family)?, SEED_ACTOR)
             .await?;
         report.created.push(format!(

@@ -102,7 +102,9 @@ impl Service {
             };
             match outcome {
                 Ok(()) => {}
-                Err(StoreError::Refused(why)) => conflicts.push(why),
+                Err(StoreError::Refused(why) | StoreError::AlreadyExists(why)) => {
+                    conflicts.push(why)
+                }
                 Err(StoreError::InvalidManifest(e)) => {
                     conflicts.push(format!("'{}': {e}", files.meta.name))
                 }

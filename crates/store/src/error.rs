@@ -13,6 +13,9 @@ pub enum StoreError {
     /// A domain rule refused the change; nothing was written.
     #[error("{0}")]
     Refused(String),
+    /// The name is taken (perhaps by a writer a moment ago); nothing was written.
+    #[error("{0}")]
+    AlreadyExists(String),
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error(transparent)]
@@ -80,12 +83,12 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
     (
         "ml_recipe_name_key",
         "ml_recipe.name",
-        Conflict::Refused("a recipe with that name already exists"),
+        Conflict::Exists("a recipe with that name already exists"),
     ),
     (
         "ml_model_name_key",
         "ml_model.name",
-        Conflict::Refused("a model with that name already exists"),
+        Conflict::Exists("a model with that name already exists"),
     ),
     (
         "ml_recipe_version_recipe_id_version_number_key",
@@ -117,6 +120,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
 #[derive(Debug, Clone, Copy)]
 enum Conflict {
     Refused(&'static str),
+    Exists(&'static str),
     Busy(&'static str),
 }
 
@@ -130,6 +134,7 @@ fn unique_violation(constraint: Option<&str>, message: &str) -> StoreError {
         .find(|(pg, columns, _)| constraint == Some(*pg) || sqlite_columns == Some(*columns));
     match known.map(|(_, _, conflict)| *conflict) {
         Some(Conflict::Refused(text)) => StoreError::Refused(text.into()),
+        Some(Conflict::Exists(text)) => StoreError::AlreadyExists(text.into()),
         Some(Conflict::Busy(text)) => StoreError::Busy(text.into()),
         None => StoreError::Refused(format!(
             "already exists ({})",

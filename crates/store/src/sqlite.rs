@@ -53,7 +53,16 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
+        if !schema_is_current(&pool).await {
+            // Processes opening a new database at once take turns: without
+            // this, the second finds half the tables there ("already exists").
+            let lock = database_path(url).map(|p| p.with_extension("migrate-lock"));
+            let _turn = match lock {
+                Some(path) => Some(MigrationTurn::wait(path).await?),
+                None => None,
+            };
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(SqliteStore { pool })
     }
 }
@@ -79,6 +88,74 @@ impl Store for SqliteStore {
 
 /// The folder of the database file a URL names; `None` when it names no
 /// file (empty, `:memory:`, `mode=memory`).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// Every migration applied with the checksum it has here, in one query.
+async fn schema_is_current(pool: &SqlitePool) -> bool {
+    let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(_) => return false,
+    };
+    let known: Vec<(i64, &[u8])> = MIGRATOR
+        .iter()
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect();
+    applied.len() == known.len()
+        && applied
+            .iter()
+            .zip(&known)
+            .all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc)
+}
+
+/// An exclusive lock on a file beside the database while migrations run,
+/// released when dropped (and by the system if the process dies).
+struct MigrationTurn {
+    _file: std::fs::File,
+}
+
+impl MigrationTurn {
+    async fn wait(path: std::path::PathBuf) -> StoreResult<MigrationTurn> {
+        let locked = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns; it blocks until the lock is ours.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(MigrationTurn { _file: file })
+        })
+        .await;
+        match locked {
+            Ok(Ok(turn)) => Ok(turn),
+            Ok(Err(e)) => Err(StoreError::Busy(format!(
+                "waiting to migrate the database: {e}"
+            ))),
+            Err(e) => Err(StoreError::Busy(format!(
+                "waiting to migrate the database: {e}"
+            ))),
+        }
+    }
+}
+
+/// The database file a URL names.
+fn database_path(url: &str) -> Option<std::path::PathBuf> {
+    database_dir(url)?;
+    let path = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    Some(std::path::PathBuf::from(path))
+}
+
 fn database_dir(url: &str) -> Option<std::path::PathBuf> {
     let path = url
         .strip_prefix("sqlite://")
