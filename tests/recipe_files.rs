@@ -1,6 +1,9 @@
 //! Recipes as files: export, import into a fresh database of the other
 //! backend, export again, and the two folders are the same bytes; an edited
 //! export imports as one new version; conflicts refuse the whole import.
+//! The source database is SQLite, so they are built with the `sqlite` feature.
+
+#![cfg(feature = "sqlite")]
 
 mod common;
 

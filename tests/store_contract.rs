@@ -1160,6 +1160,39 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
 }
 
 contract!(generated_content_is_audited_per_batch);
+contract!(the_audit_chain_catches_a_row_edited_behind_its_back);
+
+async fn the_audit_chain_catches_a_row_edited_behind_its_back(db: &TestDb) {
+    let svc = db.service();
+    let base = seeded(db).await;
+    svc.clone_recipe(&base, "Chain", None, None, "alice")
+        .await
+        .unwrap();
+    let verified = svc.verify_audit().await.unwrap();
+    assert!(verified.linked >= 4, "{verified:?}");
+    let rows = svc.audit_log(None, None, 1000).await.unwrap();
+    assert!(rows.iter().all(|r| r.hash.is_some()));
+    let victim = rows[2].id;
+    // Someone with the database's keys: triggers off, a row rewritten.
+    let tamper = if db.name == "sqlite" {
+        format!(
+            "DROP TRIGGER ml_audit_no_update; UPDATE ml_audit SET actor = 'mallory' WHERE id = {victim}"
+        )
+    } else {
+        format!(
+            "ALTER TABLE ml_audit DISABLE TRIGGER USER; UPDATE ml_audit SET actor = 'mallory' WHERE id = {victim}"
+        )
+    };
+    for statement in tamper.split("; ") {
+        db.raw_execute(statement).await.unwrap();
+    }
+    let err = svc.verify_audit().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("audit row {victim} breaks the chain")),
+        "{err}"
+    );
+}
 
 async fn generated_content_is_audited_per_batch(db: &TestDb) {
     let svc = db.service();

@@ -69,11 +69,32 @@ pub enum Command {
     Drift(DriftArgs),
     /// Print a shell completion script (recipe and model names complete too)
     Completions { shell: CompletionShell },
+    /// The audit log: who changed what and when, and whether it is intact
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the manual page (roff): `nexml man | man -l -`
     Man,
     /// Names to complete, one per line (used by the completion scripts)
     #[command(name = "__names", hide = true)]
     Names { kind: NameKind },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The newest audit rows, oldest first
+    List {
+        /// Only this kind of item: recipe, recipe_version, model, run, snapshot, example, alert, chat
+        #[arg(long)]
+        entity: Option<String>,
+        /// Only the item with this id (with --entity)
+        #[arg(long, requires = "entity")]
+        id: Option<i64>,
+        /// At most this many rows (1 to 100000)
+        #[arg(long, default_value_t = 50, allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        limit: i64,
+    },
+    /// Walk the audit log's hash chain and name the first row that breaks it
+    Verify,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

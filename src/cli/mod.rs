@@ -56,6 +56,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Drift(a) => drift(ctx.json, &a),
         Command::Chat(a) => chat(ctx, a).await,
         Command::Completions { shell } => shell::completions(shell),
+        Command::Audit(c) => audit(ctx, c).await,
         Command::Man => shell::man(),
         Command::Names { kind } => shell::names(ctx, kind).await,
     }
@@ -152,6 +153,54 @@ fn print_exchange(exchange: &crate::service::chat::Exchange, streamed: bool) -> 
         outln!("\nyou could ask:");
         for s in &exchange.suggestions {
             outln!("  - {s}");
+        }
+    }
+    Ok(())
+}
+
+/// `nexml audit list|verify`.
+async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
+    match command {
+        args::AuditCommand::List { entity, id, limit } => {
+            let rows = ctx.service.audit_log(entity.as_deref(), id, limit).await?;
+            if ctx.json {
+                return output::print_json(&rows);
+            }
+            let mut t =
+                output::Table::new(&["id", "at", "actor", "entity", "item", "action", "details"]);
+            for r in &rows {
+                t.row(vec![
+                    r.id.to_string(),
+                    output::time(&r.at),
+                    r.actor.clone(),
+                    r.entity.clone(),
+                    r.entity_id.to_string(),
+                    r.action.clone(),
+                    crate::text::truncate(&r.details.to_string(), 60),
+                ]);
+            }
+            outln!("{}", t.render());
+        }
+        args::AuditCommand::Verify => {
+            let verified = ctx.service.verify_audit().await?;
+            if ctx.json {
+                return output::print_json(&serde_json::json!({
+                    "intact": true, "linked": verified.linked, "before_chain": verified.before,
+                }));
+            }
+            outln!(
+                "the audit chain is intact: {} row{} linked{}",
+                output::thousands(verified.linked as i64),
+                if verified.linked == 1 { "" } else { "s" },
+                if verified.before > 0 {
+                    format!(
+                        " ({} older rows were written before the chain began)",
+                        verified.before
+                    )
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     Ok(())

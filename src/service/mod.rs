@@ -4,6 +4,7 @@
 //! rows and their audit entries, commit. The CLI and the app call these and
 //! nothing else to change data; the store only runs statements.
 
+pub mod audit;
 pub mod chat;
 pub mod examples;
 pub mod models;
@@ -69,6 +70,7 @@ impl Service {
             session: self.store.write().await?,
             at: self.now(),
             shared: self.store.backend() == "postgres",
+            chain: None,
         })
     }
 }
@@ -79,6 +81,8 @@ struct Work {
     at: DateTime<Utc>,
     /// A database a team shares, where every change must say who made it.
     shared: bool,
+    /// The audit chain's last link, once this unit of work holds the chain.
+    chain: Option<Option<String>>,
 }
 
 impl Work {
@@ -97,6 +101,19 @@ impl Work {
                 "no user is known (no --user, NEXML_USER or login name): a shared PostgreSQL database takes no anonymous changes",
             ));
         }
+        let previous = match self.chain.take() {
+            Some(last) => last,
+            None => self.session.take_audit_chain().await?,
+        };
+        let hash = crate::domain::audit_chain::link(
+            previous.as_deref(),
+            self.at,
+            actor,
+            entity,
+            entity_id,
+            action,
+            &details,
+        );
         self.session
             .record_audit(&AuditRow {
                 actor,
@@ -105,8 +122,11 @@ impl Work {
                 action,
                 details,
                 at: self.at,
+                hash: &hash,
             })
-            .await
+            .await?;
+        self.chain = Some(Some(hash));
+        Ok(())
     }
 
     async fn commit(self) -> StoreResult<()> {

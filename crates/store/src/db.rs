@@ -117,6 +117,9 @@ pub trait Db: Send {
     /// `column` with the RFC 7386 merge patch bound at `placeholder` applied,
     /// as SQL, so a merge never loses a concurrent writer's keys.
     fn json_merge(&self, column: &str, placeholder: &str) -> String;
+    /// Makes writers append to the audit chain one at a time, until the
+    /// transaction ends (SQLite's write transaction does already).
+    async fn serialize_audit(&mut self) -> StoreResult<()>;
 
     async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()>;
     async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()>;

@@ -261,6 +261,14 @@ impl Db for PgDb {
         Ok(())
     }
 
+    async fn serialize_audit(&mut self) -> StoreResult<()> {
+        // One advisory lock for the audit chain, held to the end of the transaction.
+        sqlx::query("SELECT pg_advisory_xact_lock(7263541)")
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// `nexml_json_merge_patch` is RFC 7386 in PL/pgSQL (migration 0005).
     fn json_merge(&self, column: &str, placeholder: &str) -> String {
         format!("nexml_json_merge_patch({column}, {placeholder})")

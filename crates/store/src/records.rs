@@ -199,6 +199,8 @@ pub struct AuditEntry {
     pub action: String,
     #[sqlx(json)]
     pub details: Value,
+    /// The row's link in the audit chain (none before the chain began).
+    pub hash: Option<String>,
 }
 
 /// One page of a list and how many rows match in all.

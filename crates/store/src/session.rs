@@ -880,8 +880,40 @@ impl Session {
             .text(row.entity)
             .int(row.entity_id)
             .text(row.action)
-            .json(&row.details);
+            .json(&row.details)
+            .text(row.hash);
         self.db.execute(s).await.map(drop)
+    }
+
+    /// Takes the audit chain for this transaction (writers append in turn)
+    /// and returns its last link, if the chain has begun.
+    pub async fn take_audit_chain(&mut self) -> StoreResult<Option<String>> {
+        self.db.serialize_audit().await?;
+        let last = self
+            .db
+            .texts(Statement::new(
+                "SELECT COALESCE(hash, '') FROM ml_audit ORDER BY id DESC LIMIT 1",
+            ))
+            .await?;
+        Ok(first(last).filter(|h| !h.is_empty()))
+    }
+
+    /// Audit rows, oldest first: of one entity (and id) when given, at most `limit`
+    /// from the newest end.
+    pub async fn audit_log(
+        &mut self,
+        entity: Option<&str>,
+        entity_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let s = Statement::new(format!(
+            "SELECT * FROM ({} WHERE ($1 = '' OR entity = $1) AND ($2 < 0 OR entity_id = $2) ORDER BY id DESC LIMIT $3) t ORDER BY id",
+            sql::AUDIT_SELECT
+        ))
+        .text(entity.unwrap_or(""))
+        .int(entity_id.unwrap_or(-1))
+        .int(limit);
+        self.db.audit_entries(s).await
     }
 
     // Bulk content (`generate`).

@@ -48,10 +48,10 @@ pub const EXAMPLE_SELECT: &str = "SELECT id, recipe_id, dataset_schema_json, sam
     example_run_json, created_at FROM ml_synthetic_example";
 
 pub const AUDIT_SELECT: &str =
-    "SELECT id, at, actor, entity, entity_id, action, details FROM ml_audit";
+    "SELECT id, at, actor, entity, entity_id, action, details, hash FROM ml_audit";
 
-pub const INSERT_AUDIT: &str = "INSERT INTO ml_audit (at, actor, entity, entity_id, action, details) \
-    VALUES ($1, $2, $3, $4, $5, $6)";
+pub const INSERT_AUDIT: &str = "INSERT INTO ml_audit (at, actor, entity, entity_id, action, details, hash) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 pub const INSERT_RECIPE: &str = "INSERT INTO ml_recipe \
     (name, model_family, level, status, parent_id, tags, created_by, created_at, updated_at) \

@@ -261,6 +261,10 @@ impl Db for SqliteDb {
         Ok(())
     }
 
+    async fn serialize_audit(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+
     fn json_merge(&self, column: &str, placeholder: &str) -> String {
         format!("json_patch({column}, {placeholder})")
     }
