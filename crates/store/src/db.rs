@@ -127,6 +127,24 @@ pub trait Db: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
+/// Whether the applied migrations (version, checksum) are exactly the ones
+/// embedded in `migrator`: then a start runs none of the migrator's locking.
+pub fn schema_matches(applied: &[(i64, Vec<u8>)], migrator: &sqlx::migrate::Migrator) -> bool {
+    let known: Vec<(i64, &[u8])> = migrator
+        .iter()
+        .map(|m| (m.version, m.checksum.as_ref()))
+        .collect();
+    applied.len() == known.len()
+        && applied
+            .iter()
+            .zip(&known)
+            .all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc)
+}
+
+/// The applied migrations, as `schema_matches` compares them.
+pub const APPLIED_MIGRATIONS: &str =
+    "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version";
+
 /// `prefix (..),(..)`: `rows` groups of `width` placeholders, `?` when the
 /// backend binds by position (SQLite looks `$N` names up one by one, which is
 /// quadratic in a statement of thousands), else `$1, $2, ...`.

@@ -1,8 +1,8 @@
 //! PostgreSQL, for a team sharing one database.
 
 use crate::db::{
-    BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS, BULK_SNAPSHOT_INSERT, Bind, Db,
-    LockedTable, Statement, bulk_insert_sql,
+    APPLIED_MIGRATIONS, BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS,
+    BULK_SNAPSHOT_INSERT, Bind, Db, LockedTable, Statement, bulk_insert_sql, schema_matches,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::records::*;
@@ -100,25 +100,12 @@ fn asks_for_tls(url: &str) -> bool {
 /// Every migration applied with the checksum it has here: one query, and
 /// none of the migrator's locking when nothing is to be done.
 async fn schema_is_current(conn: &mut PgConnection) -> bool {
-    let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
-        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    {
-        Ok(rows) => rows,
-        // No migrations table yet: a new database.
-        Err(_) => return false,
-    };
-    let known: Vec<(i64, &[u8])> = MIGRATOR
-        .iter()
-        .map(|m| (m.version, m.checksum.as_ref()))
-        .collect();
-    applied.len() == known.len()
-        && applied
-            .iter()
-            .zip(&known)
-            .all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc)
+    // No migrations table yet (a new database) reads as not current.
+    let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(APPLIED_MIGRATIONS)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+    !applied.is_empty() && schema_matches(&applied, &MIGRATOR)
 }
 
 #[async_trait]

@@ -1,8 +1,8 @@
 //! The embedded default: SQLite in WAL mode, one writer at a time.
 
 use crate::db::{
-    BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS, BULK_SNAPSHOT_INSERT, Bind, Db,
-    LockedTable, Statement, bulk_insert_sql,
+    APPLIED_MIGRATIONS, BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS,
+    BULK_SNAPSHOT_INSERT, Bind, Db, LockedTable, Statement, bulk_insert_sql, schema_matches,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::records::*;
@@ -92,24 +92,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 
 /// Every migration applied with the checksum it has here, in one query.
 async fn schema_is_current(pool: &SqlitePool) -> bool {
-    let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
-        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
-    )
-    .fetch_all(pool)
-    .await
-    {
-        Ok(rows) => rows,
-        Err(_) => return false,
-    };
-    let known: Vec<(i64, &[u8])> = MIGRATOR
-        .iter()
-        .map(|m| (m.version, m.checksum.as_ref()))
-        .collect();
-    applied.len() == known.len()
-        && applied
-            .iter()
-            .zip(&known)
-            .all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc)
+    // No migrations table yet (a new database) reads as not current.
+    let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(APPLIED_MIGRATIONS)
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    !applied.is_empty() && schema_matches(&applied, &MIGRATOR)
 }
 
 /// An exclusive lock on a file beside the database while migrations run,
