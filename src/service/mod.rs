@@ -19,8 +19,6 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub use crate::store::StoreError as Error;
-
 /// Who acts when nobody could be found: `--user`, `NEXML_USER` and the login
 /// name all missing.
 pub const UNKNOWN_USER: &str = "unknown";

@@ -199,18 +199,6 @@ impl Session {
         self.db.recipes(s).await
     }
 
-    /// The recipe and its ancestors, nearest first.
-    pub async fn lineage(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
-        let mut out = vec![self.recipe(id).await?];
-        while let Some(parent) = out.last().and_then(|r| r.parent_id) {
-            if out.len() > 8 {
-                break;
-            }
-            out.push(self.recipe(parent).await?);
-        }
-        Ok(out)
-    }
-
     pub async fn dependents(&mut self, recipe_id: i64) -> StoreResult<Dependents> {
         let children = self
             .db
