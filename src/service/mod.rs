@@ -69,6 +69,7 @@ impl Service {
             at: self.now(),
             shared: self.store.backend() == "postgres",
             chain: None,
+            changes: Vec::new(),
         })
     }
 }
@@ -81,6 +82,8 @@ struct Work {
     shared: bool,
     /// The audit chain's last link, once this unit of work holds the chain.
     chain: Option<Option<String>>,
+    /// What it changed, announced to every open app when it commits.
+    changes: Vec<crate::store::Change>,
 }
 
 impl Work {
@@ -124,10 +127,13 @@ impl Work {
             })
             .await?;
         self.chain = Some(Some(hash));
+        self.changes
+            .push(crate::store::Change::new(entity, entity_id));
         Ok(())
     }
 
-    async fn commit(self) -> StoreResult<()> {
+    async fn commit(mut self) -> StoreResult<()> {
+        self.session.announce(&self.changes).await?;
         self.session.commit().await
     }
 }

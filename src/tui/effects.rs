@@ -159,6 +159,8 @@ pub enum Msg {
     /// Once a second: followed logs and open screens poll for changes.
     Tick,
     Loaded(Loaded),
+    /// Someone (this app or another process) committed these changes.
+    Changed(Vec<crate::store::Change>),
 }
 
 /// What effects need: the store, who acts, and where drafts are kept.

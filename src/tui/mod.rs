@@ -6,6 +6,8 @@ pub mod editor;
 pub mod effects;
 pub mod form;
 pub mod forms;
+pub mod lists;
+pub mod live;
 pub mod state;
 pub mod submit;
 pub mod tab;
@@ -41,6 +43,15 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
 /// Runs the app until the user quits; the terminal is restored on every exit.
 pub async fn run(service: crate::service::Service, config: &Config, user: &str) -> Result<()> {
     let mut app = new_app(config, user, service.store().backend())?;
+    // Without the feed the app still works; it only needs ctrl-r to see others' changes.
+    let feed = match service.store().watch().await {
+        Ok(feed) => Some(feed),
+        Err(e) => {
+            tracing::warn!("no live updates: {e}");
+            app.error = Some(format!("live updates are off ({e}): ctrl-r reloads"));
+            None
+        }
+    };
     let io = effects::Io {
         service,
         user: user.to_string(),
@@ -48,7 +59,7 @@ pub async fn run(service: crate::service::Service, config: &Config, user: &str) 
         drafts_dir: crate::config::state_dir().join("drafts"),
     };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
-    let result = event_loop(&mut terminal, &mut app, io, config.mouse).await;
+    let result = event_loop(&mut terminal, &mut app, io, feed, config.mouse).await;
     terminal::restore();
     result
 }
@@ -57,6 +68,7 @@ async fn event_loop(
     terminal: &mut terminal::Term,
     app: &mut App,
     io: effects::Io,
+    mut feed: Option<crate::store::ChangeFeed>,
     mouse: bool,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
@@ -89,6 +101,7 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(msg) = rx.recv() => msg,
+            Some(changes) = next_changes(&mut feed) => Msg::Changed(changes),
             _ = tick.tick() => Msg::Tick,
             _ = sigterm.recv() => {
                 tracing::info!("SIGTERM: leaving");
@@ -109,6 +122,22 @@ async fn event_loop(
         if app.should_quit {
             return Ok(());
         }
+    }
+}
+
+/// The feed's next batch; never, when there is no feed (or it ended).
+async fn next_changes(
+    feed: &mut Option<crate::store::ChangeFeed>,
+) -> Option<Vec<crate::store::Change>> {
+    match feed {
+        Some(f) => match f.next().await {
+            Some(changes) => Some(changes),
+            None => {
+                *feed = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
     }
 }
 

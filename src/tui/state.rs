@@ -70,6 +70,8 @@ pub struct ListView<T> {
     pub filters: Filters,
     /// After a load, select the row with this id (e.g. after a link).
     pub select_id: Option<i64>,
+    /// Changed by someone else while not shown: re-read when shown.
+    pub stale: bool,
 }
 
 impl<T> Default for ListView<T> {
@@ -86,6 +88,7 @@ impl<T> Default for ListView<T> {
             generation: 0,
             filters: Filters::default(),
             select_id: None,
+            stale: false,
         }
     }
 }

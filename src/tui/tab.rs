@@ -22,8 +22,19 @@ impl Tab {
         }
     }
 
+    /// Its place in `Tab::ALL` (declared in the same order).
     pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+        self as usize
+    }
+
+    /// The audited entities whose changes this tab's rows show.
+    pub fn entities(self) -> &'static [&'static str] {
+        match self {
+            Tab::Recipes => &["recipe", "recipe_version"],
+            Tab::Models => &["model", "recipe"],
+            Tab::Runs => &["run", "model", "recipe"],
+            Tab::Monitoring => &["model", "snapshot", "alert"],
+        }
     }
 
     /// The statuses the filter picker offers on this tab.
@@ -37,5 +48,17 @@ impl Tab {
 
     pub fn has_level(self) -> bool {
         self == Tab::Recipes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tab_knows_its_place() {
+        for (i, tab) in Tab::ALL.iter().enumerate() {
+            assert_eq!(tab.index(), i, "{tab:?}");
+        }
     }
 }

@@ -3,38 +3,15 @@
 
 use super::chat::{ChatRequest, ChatScreen};
 use super::editor::{EditorRequest, EditorScreen};
-use super::effects::{Effect, ListRequest, Loaded, Msg, Rows};
+use super::effects::{Effect, Loaded, Msg, Rows};
 use super::form::Outcome as FormOutcome;
 use super::forms::{self, FormRequest, Next};
+use super::lists::{apply_rows, ensure_window, move_by, on_list, refresh_in_place, reload};
 use super::state::*;
 use super::submit::{Done, Submission, Target};
 use crate::domain::{ModelFamily, RecipeLevel};
 use crate::keymap::{Command, Context, Key};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
-
-/// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
-macro_rules! on_list {
-    ($app:expr, $tab:expr, $l:ident => $body:expr) => {
-        match $tab {
-            Tab::Recipes => {
-                let $l = &mut $app.lists.recipes;
-                $body
-            }
-            Tab::Models => {
-                let $l = &mut $app.lists.models;
-                $body
-            }
-            Tab::Runs => {
-                let $l = &mut $app.lists.runs;
-                $body
-            }
-            Tab::Monitoring => {
-                let $l = &mut $app.lists.monitoring;
-                $body
-            }
-        }
-    };
-}
 
 /// The first effects: load the first tab.
 pub fn start(app: &mut App) -> Vec<Effect> {
@@ -53,6 +30,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => on_tick(app),
         Msg::Loaded(loaded) => on_loaded(app, loaded),
+        Msg::Changed(changes) => super::live::on_changes(app, &changes),
     }
 }
 
@@ -192,8 +170,11 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::PageDown => move_by(app, page as isize),
         Command::Top => move_by(app, isize::MIN / 2),
         Command::Bottom => move_by(app, isize::MAX / 2),
-        Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % 4]),
-        Command::PrevTab => switch_tab(app, Tab::ALL[(app.tab.index() + 3) % 4]),
+        Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % Tab::ALL.len()]),
+        Command::PrevTab => switch_tab(
+            app,
+            Tab::ALL[(app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()],
+        ),
         Command::TabRecipes => switch_tab(app, Tab::Recipes),
         Command::TabModels => switch_tab(app, Tab::Models),
         Command::TabRuns => switch_tab(app, Tab::Runs),
@@ -230,8 +211,10 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
 
 fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
     app.tab = tab;
-    let loaded = on_list!(app, tab, l => l.loaded || l.loading);
-    if loaded {
+    let (loaded, stale) = on_list!(app, tab, l => (l.loaded || l.loading, l.stale));
+    if loaded && stale {
+        refresh_in_place(app, tab)
+    } else if loaded {
         ensure_window(app, tab)
     } else {
         reload(app, tab)
@@ -911,92 +894,6 @@ fn step_index(current: usize, len: usize, command: Command, page: usize) -> usiz
     }
 }
 
-fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
-    let page = app.page_rows();
-    let tab = app.tab;
-    on_list!(app, tab, l => {
-        if l.total == 0 {
-            return vec![];
-        }
-        let target = (l.selected as isize).saturating_add(delta).clamp(0, l.total as isize - 1);
-        l.selected = target as usize;
-        keep_visible(l, page);
-    });
-    ensure_window(app, tab)
-}
-
-fn keep_visible<T>(l: &mut ListView<T>, page: usize) {
-    if l.selected < l.scroll {
-        l.scroll = l.selected;
-    } else if l.selected >= l.scroll + page {
-        l.scroll = l.selected + 1 - page;
-    }
-    let max_scroll = l.total.saturating_sub(page);
-    l.scroll = l.scroll.min(max_scroll);
-}
-
-/// Requests the window around the visible rows when it is not loaded.
-fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
-    let page = app.page_rows();
-    let request = on_list!(app, tab, l => {
-        keep_visible(l, page);
-        if !l.loaded || l.covers(l.scroll, l.scroll + page) {
-            None
-        } else {
-            Some(window_request(l, tab, page))
-        }
-    });
-    request
-        .map(|r| vec![Effect::LoadList(r)])
-        .unwrap_or_default()
-}
-
-/// A window of WINDOW rows around the visible ones, read from whichever end
-/// is nearer so jumping to the end of a million rows stays cheap.
-fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest {
-    l.generation += 1;
-    l.loading = true;
-    let centre = l.scroll + page / 2;
-    if centre <= l.total / 2 {
-        let start = centre.saturating_sub(WINDOW / 2);
-        ListRequest {
-            skip_count: true,
-            tab,
-            generation: l.generation,
-            offset: start,
-            limit: WINDOW,
-            reverse: false,
-            window_start: start,
-            filters: l.filters.clone(),
-        }
-    } else {
-        let end = (centre + WINDOW / 2).min(l.total);
-        let start = end.saturating_sub(WINDOW);
-        ListRequest {
-            skip_count: true,
-            tab,
-            generation: l.generation,
-            offset: l.total - end,
-            limit: end - start,
-            reverse: true,
-            window_start: start,
-            filters: l.filters.clone(),
-        }
-    }
-}
-
-/// Loads a tab's list from the top (after its filters changed).
-fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
-    let request = on_list!(app, tab, l => {
-        l.generation += 1;
-        l.loading = true;
-        l.selected = 0;
-        l.scroll = 0;
-        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
-    });
-    vec![Effect::LoadList(request)]
-}
-
 fn on_typing_key(app: &mut App, typing: Typing, key: KeyEvent) -> Vec<Effect> {
     let text: &mut String = match typing {
         Typing::LibrarySearch => &mut app.filters_mut(app.tab).search,
@@ -1361,40 +1258,42 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             total,
             unfiltered,
         } => {
-            macro_rules! apply {
-                ($list:expr, $rows:expr, $id:expr) => {{
-                    let l = $list;
-                    if l.generation != generation {
-                        return vec![];
-                    }
-                    l.rows = $rows;
-                    l.window_start = window_start;
-                    let total = total.unwrap_or(l.total);
-                    l.total = total;
-                    l.loaded = true;
-                    l.loading = false;
-                    if unfiltered {
-                        l.unfiltered_total = Some(total);
-                    }
-                    if let Some(want) = l.select_id.take() {
-                        if let Some(i) = l.rows.iter().position(|r| $id(r) == want) {
-                            l.selected = window_start + i;
-                        }
-                    }
-                    l.selected = l.selected.min(total.saturating_sub(1));
-                }};
-            }
-            match rows {
-                Rows::Recipes(r) => {
-                    apply!(&mut app.lists.recipes, r, |x: &crate::store::Recipe| x.id)
-                }
-                Rows::Models(r) => apply!(&mut app.lists.models, r, |x: &crate::store::Model| x.id),
-                Rows::Runs(r) => apply!(&mut app.lists.runs, r, |x: &crate::store::Run| x.id),
-                Rows::Monitoring(r) => apply!(
-                    &mut app.lists.monitoring,
+            let applied = match rows {
+                Rows::Recipes(r) => apply_rows(
+                    &mut app.lists.recipes,
+                    generation,
+                    window_start,
                     r,
-                    |x: &crate::store::MonitorRow| x.model.id
+                    total,
+                    unfiltered,
                 ),
+                Rows::Models(r) => apply_rows(
+                    &mut app.lists.models,
+                    generation,
+                    window_start,
+                    r,
+                    total,
+                    unfiltered,
+                ),
+                Rows::Runs(r) => apply_rows(
+                    &mut app.lists.runs,
+                    generation,
+                    window_start,
+                    r,
+                    total,
+                    unfiltered,
+                ),
+                Rows::Monitoring(r) => apply_rows(
+                    &mut app.lists.monitoring,
+                    generation,
+                    window_start,
+                    r,
+                    total,
+                    unfiltered,
+                ),
+            };
+            if !applied {
+                return vec![];
             }
             if tab == app.tab {
                 ensure_window(app, tab)
@@ -1425,6 +1324,16 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 if let Screen::Model(s) = screen
                     && s.id == id
                 {
+                    // The alert cursor stays on the same alert when the list re-sorts.
+                    let selected_alert = (s.section == ModelSection::Alerts)
+                        .then(|| s.detail.as_ref().and_then(|d| d.alerts.get(s.scroll)))
+                        .flatten()
+                        .map(|a| a.id);
+                    if let Some(i) = selected_alert
+                        .and_then(|want| detail.alerts.iter().position(|a| a.id == want))
+                    {
+                        s.scroll = i;
+                    }
                     s.detail = Some((*detail).clone());
                 }
             }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use nexml::domain::Governance;
 use nexml::service::Service;
 use nexml::store::{self, Store};

@@ -120,6 +120,9 @@ pub trait Db: Send {
     /// Makes writers append to the audit chain one at a time, until the
     /// transaction ends (SQLite's write transaction does already).
     async fn serialize_audit(&mut self) -> StoreResult<()>;
+    /// Tells other sessions, when this transaction commits, what it changed
+    /// (PostgreSQL `NOTIFY`; SQLite's readers poll its data version instead).
+    async fn announce(&mut self, payload: &str) -> StoreResult<()>;
 
     async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()>;
     async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()>;

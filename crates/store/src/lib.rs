@@ -6,6 +6,7 @@
 
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod records;
 pub mod rows;
 pub mod session;
@@ -18,6 +19,7 @@ pub mod sqlite;
 
 pub use db::LockedTable;
 pub use error::{StoreError, StoreResult};
+pub use feed::{Change, ChangeFeed};
 pub use records::*;
 pub use rows::*;
 pub use session::{Dependents, RunDocument, Session};
@@ -36,6 +38,8 @@ pub trait Store: Send + Sync {
     async fn read(&self) -> StoreResult<Session>;
     /// A write transaction: everything one change does, or nothing.
     async fn write(&self) -> StoreResult<Session>;
+    /// Every change committed from now on, by any process, in batches.
+    async fn watch(&self) -> StoreResult<ChangeFeed>;
 }
 
 /// Reads in one call each, for the screens and commands that only look.

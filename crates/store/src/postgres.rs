@@ -5,12 +5,13 @@ use crate::db::{
     BULK_SNAPSHOT_INSERT, Bind, Db, LockedTable, Statement, bulk_insert_sql, schema_matches,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::feed::{CHANNEL, Change, ChangeFeed, GATHER, Gatherer, decode};
 use crate::records::*;
 use crate::session::Session;
 use crate::{BulkRun, BulkSnapshot, Store, redact};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgSslMode};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, ConnectOptions, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
@@ -128,6 +129,39 @@ impl Store for PgStore {
     async fn write(&self) -> StoreResult<Session> {
         let tx = self.pool.begin().await?;
         Ok(Session::new(Box::new(PgDb::Write(tx))))
+    }
+
+    async fn watch(&self) -> StoreResult<ChangeFeed> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(listen(listener, Gatherer::new(sender)));
+        Ok(ChangeFeed::new(receiver))
+    }
+}
+
+/// Hands on what the channel hears; after a lost connection (the listener
+/// reconnects by itself) notifications may be missed, so "anything".
+async fn listen(mut listener: PgListener, gatherer: Gatherer) {
+    loop {
+        let batch = match listener.try_recv().await {
+            Ok(Some(n)) => {
+                let mut batch = decode(n.payload());
+                tokio::time::sleep(GATHER).await;
+                while let Some(n) = listener.next_buffered() {
+                    batch.extend(decode(n.payload()));
+                }
+                batch
+            }
+            Ok(None) => vec![Change::anything()],
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                vec![Change::anything()]
+            }
+        };
+        if !gatherer.send(batch) {
+            return;
+        }
     }
 }
 
@@ -251,6 +285,16 @@ impl Db for PgDb {
     async fn serialize_audit(&mut self) -> StoreResult<()> {
         // One advisory lock for the audit chain, held to the end of the transaction.
         sqlx::query("SELECT pg_advisory_xact_lock(7263541)")
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn announce(&mut self, payload: &str) -> StoreResult<()> {
+        // Delivered when the transaction commits, and not at all if it does not.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::feed::CHANNEL)
+            .bind(payload)
             .execute(self.conn())
             .await?;
         Ok(())

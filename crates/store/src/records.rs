@@ -360,15 +360,9 @@ pub struct MonitorRow {
 }
 
 impl MonitorRow {
-    /// Unresolved alerts, or the ones the latest snapshot carries (hand-added
-    /// snapshots have no rule alerts).
+    /// Alerts open now (not resolved): what someone has to act on.
     pub fn alert_count(&self) -> i64 {
-        let carried = self
-            .latest
-            .as_ref()
-            .and_then(|s| s.alerts_json.as_array().map(Vec::len))
-            .unwrap_or(0) as i64;
-        self.open_alerts.max(carried)
+        self.open_alerts
     }
 
     /// Worst first: open alerts, then drift share, then stale data.

@@ -118,6 +118,14 @@ impl Session {
         self.db.commit().await
     }
 
+    /// Announces what this transaction changed, to every open app, at commit.
+    pub async fn announce(&mut self, changes: &[crate::feed::Change]) -> StoreResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.db.announce(&crate::feed::encode(changes)).await
+    }
+
     pub async fn lock(&mut self, table: LockedTable, id: i64) -> StoreResult<()> {
         self.db.lock(table, id).await
     }

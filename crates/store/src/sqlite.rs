@@ -5,6 +5,7 @@ use crate::db::{
     BULK_SNAPSHOT_INSERT, Bind, Db, LockedTable, Statement, bulk_insert_sql, schema_matches,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::feed::{Change, ChangeFeed, Gatherer, POLL};
 use crate::records::*;
 use crate::session::Session;
 use crate::{BulkRun, BulkSnapshot, Store};
@@ -14,7 +15,7 @@ use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ const MAX_BINDS: usize = 32_000;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// How to open a connection of its own, for the change feed.
+    options: SqliteConnectOptions,
 }
 
 impl SqliteStore {
@@ -51,7 +54,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         if !schema_is_current(&pool).await {
             // Processes opening a new database at once take turns: without
@@ -63,7 +66,7 @@ impl SqliteStore {
             };
             MIGRATOR.run(&pool).await?;
         }
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, options })
     }
 }
 
@@ -83,6 +86,64 @@ impl Store for SqliteStore {
     async fn write(&self) -> StoreResult<Session> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Session::new(Box::new(SqliteDb::Write(tx))))
+    }
+
+    /// A connection of its own (the data version is per connection) reads
+    /// the version every `POLL`; a change by another connection means new
+    /// audit rows, which name what changed.
+    async fn watch(&self) -> StoreResult<ChangeFeed> {
+        let mut conn = self.options.connect().await?;
+        let version = data_version(&mut conn).await?;
+        let seen: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ml_audit")
+            .fetch_one(&mut conn)
+            .await?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(poll(conn, version, seen, Gatherer::new(sender)));
+        Ok(ChangeFeed::new(receiver))
+    }
+}
+
+async fn data_version(conn: &mut SqliteConnection) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(conn)
+        .await?)
+}
+
+/// At most this many audit rows are read per poll; more means "anything".
+const FEED_BATCH: i64 = 1_000;
+
+async fn poll(mut conn: SqliteConnection, mut version: i64, mut seen: i64, gatherer: Gatherer) {
+    loop {
+        tokio::time::sleep(POLL).await;
+        if gatherer.is_closed() {
+            return;
+        }
+        let Ok(now) = data_version(&mut conn).await else {
+            continue;
+        };
+        if now == version {
+            continue;
+        }
+        version = now;
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT id, entity, entity_id FROM ml_audit WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(seen)
+        .bind(FEED_BATCH)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_default();
+        let mut batch: Vec<Change> = rows.iter().map(|(_, e, id)| Change::new(e, *id)).collect();
+        // A write the audit does not name, or more than one batch of them.
+        if rows.is_empty() || rows.len() as i64 == FEED_BATCH {
+            batch.push(Change::anything());
+        }
+        if let Some((last, _, _)) = rows.last() {
+            seen = *last;
+        }
+        if !gatherer.send(batch) {
+            return;
+        }
     }
 }
 
@@ -250,6 +311,11 @@ impl Db for SqliteDb {
     }
 
     async fn serialize_audit(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Readers notice commits by the data version, and read the audit rows.
+    async fn announce(&mut self, _payload: &str) -> StoreResult<()> {
         Ok(())
     }
 

@@ -1,0 +1,200 @@
+//! The library's lists: windows onto long tables, moved through, re-read
+//! from the top when filters change, and refreshed in place when someone
+//! else changes them (keeping the selected row by id, and the scroll).
+
+use super::effects::{Effect, ListRequest};
+use super::state::*;
+use crate::store::{Model, MonitorRow, Recipe, Run};
+
+/// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
+macro_rules! on_list_impl {
+    ($app:expr, $tab:expr, $l:ident => $body:expr) => {
+        match $tab {
+            Tab::Recipes => {
+                let $l = &mut $app.lists.recipes;
+                $body
+            }
+            Tab::Models => {
+                let $l = &mut $app.lists.models;
+                $body
+            }
+            Tab::Runs => {
+                let $l = &mut $app.lists.runs;
+                $body
+            }
+            Tab::Monitoring => {
+                let $l = &mut $app.lists.monitoring;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use on_list_impl as on_list;
+
+/// A row's identity, so a refresh finds the selected row wherever it moved.
+pub trait RowId {
+    fn row_id(&self) -> i64;
+}
+
+impl RowId for Recipe {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl RowId for Model {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl RowId for Run {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl RowId for MonitorRow {
+    fn row_id(&self) -> i64 {
+        self.model.id
+    }
+}
+
+/// Re-reads the loaded window of a tab (and its count), keeping the
+/// selected row selected wherever it moved and the scroll where it was.
+/// A list not loaded yet is left alone: it is read when first shown.
+pub fn refresh_in_place(app: &mut App, tab: Tab) -> Vec<Effect> {
+    let page = app.page_rows();
+    let request = on_list!(app, tab, l => {
+        l.stale = false;
+        if !l.loaded && !l.loading {
+            None
+        } else {
+            let keep = l.selected_row().map(RowId::row_id);
+            let mut request = window_request(l, tab, page);
+            request.skip_count = false;
+            l.select_id = l.select_id.or(keep);
+            Some(request)
+        }
+    });
+    request
+        .map(|r| vec![Effect::LoadList(r)])
+        .unwrap_or_default()
+}
+
+/// A loaded window into its list; false when a newer request superseded it.
+pub fn apply_rows<T: RowId>(
+    l: &mut ListView<T>,
+    generation: u64,
+    window_start: usize,
+    rows: Vec<T>,
+    total: Option<usize>,
+    unfiltered: bool,
+) -> bool {
+    if l.generation != generation {
+        return false;
+    }
+    l.rows = rows;
+    l.window_start = window_start;
+    let total = total.unwrap_or(l.total);
+    l.total = total;
+    l.loaded = true;
+    l.loading = false;
+    if unfiltered {
+        l.unfiltered_total = Some(total);
+    }
+    if let Some(want) = l.select_id.take()
+        && let Some(i) = l.rows.iter().position(|r| r.row_id() == want)
+    {
+        l.selected = window_start + i;
+    }
+    l.selected = l.selected.min(total.saturating_sub(1));
+    true
+}
+
+pub fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
+    let page = app.page_rows();
+    let tab = app.tab;
+    on_list!(app, tab, l => {
+        if l.total == 0 {
+            return vec![];
+        }
+        let target = (l.selected as isize).saturating_add(delta).clamp(0, l.total as isize - 1);
+        l.selected = target as usize;
+        keep_visible(l, page);
+    });
+    ensure_window(app, tab)
+}
+
+pub fn keep_visible<T>(l: &mut ListView<T>, page: usize) {
+    if l.selected < l.scroll {
+        l.scroll = l.selected;
+    } else if l.selected >= l.scroll + page {
+        l.scroll = l.selected + 1 - page;
+    }
+    let max_scroll = l.total.saturating_sub(page);
+    l.scroll = l.scroll.min(max_scroll);
+}
+
+/// Requests the window around the visible rows when it is not loaded.
+pub fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
+    let page = app.page_rows();
+    let request = on_list!(app, tab, l => {
+        keep_visible(l, page);
+        if !l.loaded || l.covers(l.scroll, l.scroll + page) {
+            None
+        } else {
+            Some(window_request(l, tab, page))
+        }
+    });
+    request
+        .map(|r| vec![Effect::LoadList(r)])
+        .unwrap_or_default()
+}
+
+/// A window of WINDOW rows around the visible ones, read from whichever end
+/// is nearer so jumping to the end of a million rows stays cheap.
+fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest {
+    l.generation += 1;
+    l.loading = true;
+    let centre = l.scroll + page / 2;
+    if centre <= l.total / 2 {
+        let start = centre.saturating_sub(WINDOW / 2);
+        ListRequest {
+            skip_count: true,
+            tab,
+            generation: l.generation,
+            offset: start,
+            limit: WINDOW,
+            reverse: false,
+            window_start: start,
+            filters: l.filters.clone(),
+        }
+    } else {
+        let end = (centre + WINDOW / 2).min(l.total);
+        let start = end.saturating_sub(WINDOW);
+        ListRequest {
+            skip_count: true,
+            tab,
+            generation: l.generation,
+            offset: l.total - end,
+            limit: end - start,
+            reverse: true,
+            window_start: start,
+            filters: l.filters.clone(),
+        }
+    }
+}
+
+/// Loads a tab's list from the top (after its filters changed).
+pub fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
+    let request = on_list!(app, tab, l => {
+        l.generation += 1;
+        l.loading = true;
+        l.selected = 0;
+        l.scroll = 0;
+        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
+    });
+    vec![Effect::LoadList(request)]
+}

@@ -1,0 +1,59 @@
+//! Changes anyone made (the store's change feed), shown where they matter:
+//! the current tab re-reads its window in place; other affected tabs re-read
+//! when next shown; open detail screens showing a changed thing reload. An
+//! editor, a chat or a diff is never disturbed.
+
+use super::effects::Effect;
+use super::lists::{on_list, refresh_in_place};
+use super::state::*;
+use crate::store::Change;
+
+pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for tab in Tab::ALL {
+        let affected = changes
+            .iter()
+            .any(|c| tab.entities().iter().any(|e| c.touches(e, None)));
+        if !affected {
+            continue;
+        }
+        if tab == app.tab {
+            effects.extend(refresh_in_place(app, tab));
+        } else {
+            on_list!(app, tab, l => l.stale = l.loaded || l.loading);
+        }
+    }
+    for screen in &app.screens {
+        effects.extend(reloads(screen, changes));
+    }
+    effects
+}
+
+/// What a detail screen re-reads when these changes concern it.
+fn reloads(screen: &Screen, changes: &[Change]) -> Vec<Effect> {
+    let any = |entity: &str, id: Option<i64>| changes.iter().any(|c| c.touches(entity, id));
+    match screen {
+        // Its versions, example and models are part of the recipe's screen.
+        Screen::Recipe(s)
+            if any("recipe", Some(s.id))
+                || any("recipe_version", None)
+                || any("example", None)
+                || any("model", None) =>
+        {
+            vec![Effect::LoadRecipe(s.id)]
+        }
+        Screen::Model(s)
+            if any("model", Some(s.id)) || any("alert", None) || any("snapshot", None) =>
+        {
+            vec![
+                Effect::LoadModel(s.id),
+                Effect::LoadSeries {
+                    model_id: s.id,
+                    days: s.window,
+                },
+            ]
+        }
+        Screen::Run(s) if any("run", Some(s.id)) => vec![Effect::LoadRun(s.id)],
+        _ => vec![],
+    }
+}

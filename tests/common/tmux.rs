@@ -1,0 +1,229 @@
+//! The real binary in a real terminal (tmux), driven by keys as a person
+//! would, on a database of the test's choosing.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    pub socket: String,
+    pub dir: std::sync::Arc<tempfile::TempDir>,
+    pub url: String,
+    name: String,
+}
+
+/// tmux is needed; on a machine without it the test says so and passes,
+/// except in CI, where it must run.
+pub fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("tmux is required in CI for the end-to-end tests");
+        }
+        eprintln!("notice: skipping the tmux end-to-end tests: tmux is not installed");
+    }
+    ok
+}
+
+impl Tmux {
+    /// Seeds a database (with demo content) and starts nexml on it.
+    pub fn start(name: &str, width: u16, height: u16) -> Tmux {
+        Tmux::start_seeded(name, width, height, None)
+    }
+
+    /// Seeds the database at `url` (a new SQLite file when `None`) with demo
+    /// content and starts nexml on it.
+    pub fn start_seeded(name: &str, width: u16, height: u16, url: Option<&str>) -> Tmux {
+        let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+        let url = url
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("sqlite://{}/e2e.db", dir.path().display()));
+        let seeded = Command::new(env!("CARGO_BIN_EXE_nexml"))
+            .args(["--database-url", &url, "--seed", "--demo"])
+            .env("HOME", dir.path())
+            .env_remove("XDG_STATE_HOME")
+            .output()
+            .unwrap();
+        assert!(
+            seeded.status.success(),
+            "{}",
+            String::from_utf8_lossy(&seeded.stderr)
+        );
+        Tmux::launch(name, width, height, dir, url)
+    }
+
+    /// Starts nexml again on the same database and home (state, drafts).
+    pub fn restart(&self, name: &str) -> Tmux {
+        Tmux::launch(name, 100, 30, self.dir.clone(), self.url.clone())
+    }
+
+    /// nexml's CLI on this test's database.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_nexml"))
+            .args(["--database-url", &self.url])
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn launch(
+        name: &str,
+        width: u16,
+        height: u16,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        url: String,
+    ) -> Tmux {
+        Tmux::launch_with(name, width, height, dir, url, "")
+    }
+
+    /// `env` is put before the command, e.g. `EDITOR='sed -i s/a/b/'`.
+    pub fn launch_with(
+        name: &str,
+        width: u16,
+        height: u16,
+        dir: std::sync::Arc<tempfile::TempDir>,
+        url: String,
+        env: &str,
+    ) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_nexml");
+        let socket = format!("nexml-e2e-{}-{name}", std::process::id());
+        let pidfile = dir.path().join(format!("pid-{name}"));
+        // After nexml exits, show its exit status and whether the terminal is
+        // back in canonical (cooked) mode, then wait to be read.
+        let script = format!(
+            "echo $$ > {pid}; unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME; HOME={home} NEXML_USER=e2e {env} {bin} --database-url '{url}'; rc=$?; \
+             echo \"[exited rc=$rc]\"; stty -a | grep -o -- '-\\?icanon' | sed 's/^/[mode /;s/$/]/'; sleep 60",
+            pid = pidfile.display(),
+            home = dir.path().display(),
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "sh",
+                "-c",
+                &script,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let t = Tmux {
+            socket,
+            dir,
+            url,
+            name: name.to_string(),
+        };
+        t.wait_for("Recipes");
+        t
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let status = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", k])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    pub fn text(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    /// Waits until `text` is on screen; panics with the screen after 10 s.
+    pub fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("'{text}' never appeared; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn wait_gone(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("'{text}' stayed on screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn shell_pid(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("pid-{}", self.name)))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The child process of the wrapper shell: nexml itself.
+pub fn nexml_pid(shell: &str) -> String {
+    let out = Command::new("pgrep").args(["-P", shell]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn assert_restored(screen: &str) {
+    assert!(screen.contains("[exited rc=0]"), "{screen}");
+    assert!(
+        screen.contains("[mode icanon]"),
+        "terminal left in raw mode:\n{screen}"
+    );
+    assert!(
+        !screen.contains("1 Recipes"),
+        "alternate screen not left:\n{screen}"
+    );
+}

@@ -1,0 +1,228 @@
+//! The app stays true while others work: the store's change feed hears what
+//! other processes commit, on both backends, and an open app (in a real
+//! terminal) shows it without a key pressed, keeping the selection.
+
+mod common;
+
+use common::tmux::{Tmux, tmux_available};
+use nexml::store::Change;
+use std::time::{Duration, Instant};
+
+/// Waits for a batch with a change that `wanted` accepts; panics after 10 s.
+async fn wait_for_change(
+    feed: &mut nexml::store::ChangeFeed,
+    wanted: impl Fn(&Change) -> bool,
+) -> Vec<Change> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut heard = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, feed.next()).await {
+            Ok(Some(batch)) => {
+                if batch.iter().any(&wanted) {
+                    return batch;
+                }
+                heard.push(batch);
+            }
+            Ok(None) => panic!("the feed ended; heard {heard:?}"),
+            Err(_) => panic!("no such change within 10 s; heard {heard:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_hears_what_another_process_commits() {
+    for db in common::backends("feed_other_process").await {
+        let home = tempfile::tempdir().unwrap();
+        let mut feed = db.store.watch().await.unwrap();
+        // Another process seeds the baselines: recipes and their versions.
+        let out = common::nexml_command(home.path(), &db.url, "carol", &["--seed"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let batch = wait_for_change(&mut feed, |c| c.entity == "recipe").await;
+        assert!(
+            batch.iter().all(|c| !c.is_anything()),
+            "{}: audited changes are named: {batch:?}",
+            db.name
+        );
+        // A change refused by the service commits nothing and announces nothing
+        // that names it; the next real change is heard with its id.
+        let refused = common::nexml_command(
+            home.path(),
+            &db.url,
+            "carol",
+            &["recipe", "approve", "no such recipe"],
+        )
+        .output()
+        .unwrap();
+        assert!(!refused.status.success());
+        let out = common::nexml_command(
+            home.path(),
+            &db.url,
+            "carol",
+            &[
+                "recipe",
+                "clone",
+                "Pricing Optimization Baseline v1",
+                "--name",
+                "Shop",
+                "--json",
+            ],
+        )
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let shop: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let id = shop["id"].as_i64().unwrap();
+        wait_for_change(&mut feed, |c| *c == Change::new("recipe", id)).await;
+    }
+}
+
+/// The app in tmux on `url` (seeded with demo content): a run created by
+/// another process appears in the open Runs list with the selection kept;
+/// metrics attached to an open finished run show; alerts opened by
+/// `monitor ingest` appear on the open model screen.
+fn others_changes_show_in_the_open_app(name: &str, url: Option<&str>) {
+    let t = Tmux::start_seeded(name, 110, 32, url);
+    t.keys(&["3"]);
+    t.wait_for("Recipe / model");
+    t.keys(&["j", "j", "Enter"]);
+    let selected = run_on_screen(&t.wait_for("run "));
+    t.keys(&["Escape"]);
+    t.wait_for("Recipe / model");
+
+    let created = t.cli(&[
+        "run",
+        "create",
+        "--model",
+        "retail-weekly-demand",
+        "--type",
+        "eval",
+        "--json",
+    ]);
+    let new_id = json_id(&created);
+    let screen = t.wait_for(&format!("\n{new_id} "));
+    assert!(screen.contains("Retail Demand"), "{screen}");
+    // The same run is still selected, one row further down.
+    t.keys(&["Enter"]);
+    assert_eq!(
+        run_on_screen(&t.wait_for("run ")),
+        selected,
+        "the selection moved to another run"
+    );
+    t.keys(&["Escape"]);
+
+    // An open finished run shows metrics attached after it finished.
+    t.cli(&["run", "update", &new_id.to_string(), "--status", "running"]);
+    t.cli(&[
+        "run",
+        "update",
+        &new_id.to_string(),
+        "--status",
+        "succeeded",
+        "--metrics",
+        r#"{"mape": 0.111}"#,
+    ]);
+    t.keys(&["g"]);
+    t.wait_for(&format!("{new_id} "));
+    t.keys(&["Enter"]);
+    t.wait_for("mape");
+    t.cli(&[
+        "run",
+        "update",
+        &new_id.to_string(),
+        "--metrics",
+        r#"{"wape": 0.222}"#,
+    ]);
+    t.wait_for("0.222");
+    t.keys(&["Escape"]);
+
+    // Alerts opened by `monitor ingest` appear on the open model screen.
+    t.keys(&["2", "/"]);
+    t.text("hotel");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Overview");
+    t.keys(&["Tab", "Tab", "Tab"]);
+    let before = t.screen();
+    assert!(!before.contains("competitor_price_shift"), "{before}");
+    let (reference, current) = ingest_files(t.dir.path());
+    t.cli(&[
+        "monitor",
+        "ingest",
+        "hotel-dynamic-pricing",
+        "--reference",
+        &reference,
+        "--current",
+        &current,
+    ]);
+    t.wait_for("competitor_price_shift");
+}
+
+fn run_on_screen(screen: &str) -> String {
+    screen
+        .lines()
+        .find_map(|l| {
+            l.split_once("› run ")
+                .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .unwrap_or_else(|| panic!("no run screen:\n{screen}"))
+}
+
+fn json_id(out: &str) -> i64 {
+    let v: serde_json::Value = serde_json::from_str(out).unwrap();
+    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {out}"))
+}
+
+/// A reference batch and a current one whose prices shifted and whose
+/// predictions are off: the pricing recipe's rules fire.
+fn ingest_files(dir: &std::path::Path) -> (String, String) {
+    let header = "transaction_date,competitor_price_index,units_sold,predicted_units\n";
+    let batch = |date: &str, price: f64, error: i64| {
+        header.to_string()
+            + &(0..200)
+                .map(|i| {
+                    format!(
+                        "{date},{},{},{}\n",
+                        price + (i % 20) as f64 / 100.0,
+                        10 + i % 7,
+                        10 + error + i % 7
+                    )
+                })
+                .collect::<String>()
+    };
+    let (r, c) = (dir.join("ref.csv"), dir.join("cur.csv"));
+    std::fs::write(&r, batch("2026-11-27", 0.9, 0)).unwrap();
+    std::fs::write(&c, batch("2026-11-28", 1.4, 6)).unwrap();
+    (r.display().to_string(), c.display().to_string())
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn others_changes_show_in_the_open_app_on_sqlite() {
+    if tmux_available() {
+        others_changes_show_in_the_open_app("live-sqlite", None);
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn others_changes_show_in_the_open_app_on_postgres() {
+    if !tmux_available() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(common::postgres("live_tmux")) else {
+        return;
+    };
+    others_changes_show_in_the_open_app("live-postgres", Some(&db.url));
+    drop(db);
+}
