@@ -131,7 +131,7 @@ impl Config {
             format!("{line}:{col}: {}", e.message().trim())
         })?;
         if let Err(e) = crate::keymap::Keymap::load(&config.keys) {
-            let line = key_line(text, &e).unwrap_or(1);
+            let line = binding_line(text, &e.context, e.command.as_deref()).unwrap_or(1);
             return Err(format!("{line}: {e}"));
         }
         Ok(config)
@@ -144,16 +144,31 @@ impl Config {
     }
 }
 
-/// The line of the `[keys.*]` entry an error message names, to point at it.
-fn key_line(text: &str, message: &str) -> Option<usize> {
-    let name = message.split('\'').nth(1)?;
-    text.lines()
-        .position(|l| {
-            l.trim_start().starts_with(name)
-                || l.contains(&format!("\"{name}\""))
-                || l.contains(&format!("keys.{name}"))
-        })
-        .map(|i| i + 1)
+/// The line of `command = ...` in the `[keys.CONTEXT]` table (or of the
+/// table's header when no command is named), to point at it.
+fn binding_line(text: &str, context: &str, command: Option<&str>) -> Option<usize> {
+    let header = format!("[keys.{context}]");
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_table = !context.is_empty() && line.replace(' ', "") == header;
+            if in_table && command.is_none() {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        let name = line
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if in_table && command == Some(name) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -188,6 +203,34 @@ mod tests {
         );
         let c = Config::parse("theme = \"light\"\nmouse = false\n").unwrap();
         assert_eq!((c.theme, c.mouse), (ThemeName::Light, false));
+    }
+
+    #[test]
+    fn misplaced_and_duplicate_bindings_are_refused_with_their_line() {
+        let err =
+            Config::parse("[keys.library]\nsearch = \"s\"\n\n[keys.editor]\nquit = \"ctrl-q\"\n")
+                .unwrap_err();
+        assert!(
+            err.starts_with("5: keys.editor.quit: 'quit' does nothing in editor"),
+            "{err}"
+        );
+        let err = Config::parse("[keys.model]\nfilter = \"F\"\n").unwrap_err();
+        assert!(
+            err.starts_with(
+                "2: keys.model.filter: 'filter' does nothing in model (it belongs in: library)"
+            ),
+            "{err}"
+        );
+        let err = Config::parse("# mine\n[keys.library]\nopen = \"enter\"\nfilter = \"/\"\n")
+            .unwrap_err();
+        assert!(
+            err.starts_with("4: keys.library.filter: '/' is bound to 'search' in library already"),
+            "{err}"
+        );
+        // Rebinding both is fine.
+        Config::parse("[keys.library]\nfilter = \"/\"\nsearch = \"s\"\n").unwrap();
+        Config::parse("[keys.library]\nsearch = \"s\"\nfilter = \"/\"\n").unwrap();
+        Config::parse("[keys.editor]\nsave = \"ctrl-w\"\n").unwrap();
     }
 
     #[test]

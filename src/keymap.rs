@@ -19,10 +19,12 @@ pub enum Context {
     Diff,
     Editor,
     Chat,
+    /// Typing a message to the assistant.
+    ChatInput,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -31,6 +33,7 @@ impl Context {
         Context::Diff,
         Context::Editor,
         Context::Chat,
+        Context::ChatInput,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,7 +46,89 @@ impl Context {
             Context::Diff => "diff",
             Context::Editor => "editor",
             Context::Chat => "chat",
+            Context::ChatInput => "chat_input",
         }
+    }
+
+    /// Where keys are text: only this context's own bindings are commands
+    /// (no global ones), and every other key is typed.
+    pub fn is_text(self) -> bool {
+        matches!(self, Context::Editor | Context::ChatInput)
+    }
+
+    /// The commands that do something here (besides the global ones, in a
+    /// context that is not text): a binding of any other is refused.
+    pub fn commands(self) -> &'static [Command] {
+        use Command::*;
+        match self {
+            Context::Global => &[
+                Quit, Help, Palette, Back, Up, Down, PageUp, PageDown, Top, Bottom, Copy, Refresh,
+            ],
+            Context::Library => &[
+                Open,
+                Chat,
+                NewItem,
+                NextTab,
+                PrevTab,
+                TabRecipes,
+                TabModels,
+                TabRuns,
+                TabMonitoring,
+                Filter,
+                Search,
+                ClearFilters,
+            ],
+            Context::Recipe => &[
+                Chat,
+                Edit,
+                EditExternal,
+                Mark,
+                Diff,
+                Approve,
+                Rebase,
+                CloneRecipe,
+                Register,
+                Archive,
+                Delete,
+                EditDetails,
+                EditExample,
+                NewItem,
+                NextSection,
+                PrevSection,
+                ToggleView,
+                Expand,
+                Collapse,
+                OpenParent,
+                ShowModels,
+                ShowRuns,
+            ],
+            Context::Model => &[
+                Promote,
+                Acknowledge,
+                Window,
+                Resolve,
+                EditDetails,
+                AddSnapshot,
+                NewItem,
+                NextSection,
+                PrevSection,
+                OpenRecipe,
+                ShowRuns,
+            ],
+            Context::Run => &[
+                UpdateRun, OpenRecipe, OpenModel, Search, NextMatch, PrevMatch, Follow,
+            ],
+            Context::Diff => &[ToggleUnified, NextChange, PrevChange, Apply],
+            Context::Editor => &[Save, NextProblem, EditExternal, Find, FindNext, Back],
+            Context::Chat => &[Compose, Open, Apply, Reject, Edit, Diff, ToggleLlm, Back],
+            Context::ChatInput => &[Send, Newline, ToggleLlm, Back],
+        }
+    }
+
+    /// Whether `command` may be bound here.
+    pub fn allows(self, command: Command) -> bool {
+        self.commands().contains(&command)
+            || (!self.is_text() && Context::Global.commands().contains(&command))
     }
 
     fn parse(name: &str) -> Option<Context> {
@@ -134,6 +219,13 @@ commands! {
     Acknowledge => "acknowledge", "acknowledge the selected alert";
     Resolve => "resolve", "resolve the selected alert";
     Window => "window", "monitoring window: 7, 30, 90 days or all";
+    Find => "find", "find text";
+    FindNext => "find_next", "find the next match";
+    Compose => "compose", "write a message";
+    Send => "send", "send the message";
+    Newline => "newline", "a new line in the message";
+    ToggleLlm => "toggle_llm", "ask the language model or the offline assistant";
+    Reject => "reject", "reject the proposal";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.
@@ -243,6 +335,30 @@ impl fmt::Display for Key {
     }
 }
 
+/// A binding refused at start: where (context and command) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeymapError {
+    pub origin: &'static str,
+    pub context: String,
+    pub command: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for KeymapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.origin)?;
+        if !self.context.is_empty() {
+            write!(f, ".{}", self.context)?;
+        }
+        if let Some(command) = &self.command {
+            write!(f, ".{command}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for KeymapError {}
+
 /// The live bindings.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
@@ -255,33 +371,60 @@ pub type KeyTable = BTreeMap<String, BTreeMap<String, toml::Value>>;
 impl Keymap {
     /// The defaults shipped in `assets/`, with `overrides` (from the config's
     /// `[keys.*]`) replacing whole commands. Errors name the context and command.
-    pub fn load(overrides: &KeyTable) -> Result<Keymap, String> {
-        let defaults: KeyTable =
-            toml::from_str(DEFAULT_KEYMAP).map_err(|e| format!("default keymap: {e}"))?;
+    pub fn load(overrides: &KeyTable) -> Result<Keymap, KeymapError> {
+        let defaults: KeyTable = toml::from_str(DEFAULT_KEYMAP).map_err(|e| KeymapError {
+            origin: "default keymap",
+            context: String::new(),
+            command: None,
+            message: e.to_string(),
+        })?;
         let mut map = Keymap::default();
         map.apply(&defaults, "default keymap")?;
         map.apply(overrides, "keys")?;
         Ok(map)
     }
 
-    fn apply(&mut self, table: &KeyTable, origin: &str) -> Result<(), String> {
+    fn apply(&mut self, table: &KeyTable, origin: &'static str) -> Result<(), KeymapError> {
         for (context_name, commands) in table {
-            let context = Context::parse(context_name).ok_or_else(|| {
-                format!(
-                    "{origin}: unknown context '{context_name}' (expected one of: {})",
+            let error = |command: Option<&str>, message: String| KeymapError {
+                origin,
+                context: context_name.clone(),
+                command: command.map(str::to_string),
+                message,
+            };
+            let context = Context::parse(context_name).ok_or_else(|| KeymapError {
+                origin,
+                context: String::new(),
+                command: None,
+                message: format!(
+                    "unknown context '{context_name}' (expected one of: {})",
                     Context::ALL.map(|c| c.name()).join(", ")
-                )
+                ),
             })?;
             for (command_name, keys) in commands {
-                let command = Command::parse(command_name).ok_or_else(|| {
-                    format!("{origin}.{context_name}: unknown command '{command_name}'")
-                })?;
+                let command = Command::parse(command_name)
+                    .ok_or_else(|| error(None, format!("unknown command '{command_name}'")))?;
+                if !context.allows(command) {
+                    return Err(error(
+                        Some(command_name),
+                        format!(
+                            "'{command_name}' does nothing in {context_name} (it belongs in: {})",
+                            Context::ALL
+                                .iter()
+                                .filter(|c| c.commands().contains(&command))
+                                .map(|c| c.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
                 let list: Vec<&str> = match keys {
                     toml::Value::String(s) => vec![s.as_str()],
                     toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
                     _ => {
-                        return Err(format!(
-                            "{origin}.{context_name}.{command_name}: expected a key or a list of keys"
+                        return Err(error(
+                            Some(command_name),
+                            "expected a key or a list of keys".into(),
                         ));
                     }
                 };
@@ -289,17 +432,61 @@ impl Keymap {
                     .iter()
                     .map(|k| Key::parse(k))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| format!("{origin}.{context_name}.{command_name}: {e}"))?;
+                    .map_err(|e| error(Some(command_name), e))?;
                 let entry = self.bindings.entry(context).or_default();
                 entry.retain(|(c, _)| *c != command);
                 entry.push((command, keys));
+            }
+            // Checked once the whole table is in, so swapping two keys works.
+            let entry = self
+                .bindings
+                .get(&context)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for command_name in commands.keys() {
+                let Some(command) = Command::parse(command_name) else {
+                    continue;
+                };
+                let Some((_, keys)) = entry.iter().find(|(c, _)| *c == command) else {
+                    continue;
+                };
+                let clash = entry
+                    .iter()
+                    .filter(|(other, _)| *other != command)
+                    .find_map(|(other, taken)| {
+                        keys.iter()
+                            .find(|k| taken.contains(k))
+                            .map(|k| (*other, *k))
+                    });
+                if let Some((other, key)) = clash {
+                    return Err(error(
+                        Some(command_name),
+                        format!(
+                            "'{key}' is bound to '{}' in {context_name} already (rebind that one too)",
+                            other.name()
+                        ),
+                    ));
+                }
             }
         }
         Ok(())
     }
 
+    /// The command a key runs in a text context: its own bindings only,
+    /// so every other key is typed.
+    pub fn lookup_own(&self, context: Context, key: Key) -> Option<Command> {
+        self.bindings
+            .get(&context)?
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(cmd, _)| *cmd)
+    }
+
     /// The command a key runs in `context` (its own bindings first, then global).
     pub fn lookup(&self, context: Context, key: Key) -> Option<Command> {
+        if context.is_text() {
+            return self.lookup_own(context, key);
+        }
         [context, Context::Global].iter().find_map(|c| {
             self.bindings
                 .get(c)?
@@ -311,7 +498,12 @@ impl Keymap {
 
     /// The first key bound to a command in `context` (or global), for hints.
     pub fn key_for(&self, context: Context, command: Command) -> Option<Key> {
-        [context, Context::Global].iter().find_map(|c| {
+        let contexts: &[Context] = if context.is_text() {
+            &[context]
+        } else {
+            &[context, Context::Global]
+        };
+        contexts.iter().find_map(|c| {
             self.bindings
                 .get(c)?
                 .iter()
@@ -326,7 +518,7 @@ impl Keymap {
         let mut out: Vec<(Command, Vec<Key>)> =
             self.bindings.get(&context).cloned().unwrap_or_default();
         out.sort_by_key(|(c, _)| *c);
-        if context != Context::Global {
+        if context != Context::Global && !context.is_text() {
             let mut global: Vec<(Command, Vec<Key>)> = self
                 .bindings
                 .get(&Context::Global)
@@ -380,15 +572,42 @@ mod tests {
         assert_eq!(map.lookup(Context::Library, key('f')), None);
         let bad: KeyTable = toml::from_str("[library]\nfilterr = \"F\"").unwrap();
         assert_eq!(
-            Keymap::load(&bad).unwrap_err(),
+            Keymap::load(&bad).unwrap_err().to_string(),
             "keys.library: unknown command 'filterr'"
         );
         let bad: KeyTable = toml::from_str("[library]\nfilter = \"hyper-x\"").unwrap();
         assert!(
             Keymap::load(&bad)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown key 'hyper-x'")
         );
+    }
+
+    #[test]
+    fn every_declared_command_has_a_default_key_in_its_context() {
+        let map = Keymap::load(&KeyTable::new()).unwrap();
+        for context in Context::ALL {
+            for command in context.commands() {
+                assert!(
+                    map.bindings.get(&context).is_some_and(|b| b
+                        .iter()
+                        .any(|(c, keys)| c == command && !keys.is_empty())),
+                    "{} has no key in {}",
+                    command.name(),
+                    context.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn text_contexts_type_every_key_they_do_not_bind() {
+        let map = Keymap::load(&KeyTable::new()).unwrap();
+        assert_eq!(map.lookup(Context::Editor, key('q')), None);
+        assert_eq!(map.lookup(Context::ChatInput, key('j')), None);
+        assert_eq!(map.lookup(Context::Chat, key('j')), Some(Command::Down));
+        assert_eq!(map.lookup(Context::Chat, key('q')), Some(Command::Back));
     }
 
     #[test]

@@ -119,6 +119,7 @@ impl Harness {
                 "ctrl-u" => KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
                 "ctrl-f" => KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL),
                 "ctrl-n" => KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL),
+                "ctrl-w" => KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
                 "delete" => KeyEvent::new(KeyCode::Delete, KeyModifiers::NONE),
                 text => {
                     for c in text.chars() {
@@ -668,6 +669,34 @@ mod authoring {
         assert_eq!(model.status, ModelStatus::Production);
         assert_eq!(model.recipe_version, "1.0.1");
         assert!(h.screen().contains("staging → production"));
+    }
+
+    /// `[keys.editor] save` rebound: the new key saves, the old one does
+    /// nothing, and the editor's hint names the new key.
+    #[tokio::test]
+    async fn a_rebound_editor_key_is_the_one_that_saves() {
+        let mut h = Harness::new(80, 24).await;
+        let config = Config::parse("[keys.editor]\nsave = \"ctrl-w\"\n").unwrap();
+        h.app.keymap = nexml::keymap::Keymap::load(&config.keys).unwrap();
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["e", "ctrl-f", "general", "enter"]).await;
+        h.keys(&[
+            "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
+        ])
+        .await;
+        let editor_open = |h: &Harness| match h.app.screens.last() {
+            Some(Screen::Editor(e)) => e.save.is_some(),
+            _ => panic!("left the editor"),
+        };
+        assert!(h.screen().contains("ctrl-w save"), "{}", h.screen());
+        h.keys(&["ctrl-s"]).await;
+        assert!(!editor_open(&h), "the old key still saves");
+        h.keys(&["ctrl-w"]).await;
+        assert!(
+            editor_open(&h),
+            "the new key does not save:\n{}",
+            h.screen()
+        );
     }
 
     #[tokio::test]

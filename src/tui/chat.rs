@@ -2,9 +2,10 @@
 //! proposals with apply / reject / edit / diff, and quick-start prompts.
 
 use crate::assistant::Proposal;
+use crate::keymap::Command;
 use crate::service::chat::ChatData;
 use crate::store::ChatMessage;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 pub struct ChatScreen {
@@ -100,49 +101,17 @@ impl ChatScreen {
             .unwrap_or_default()
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> ChatRequest {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
-        if self.streaming.is_some() && key.code == KeyCode::Esc {
-            return ChatRequest::Cancel;
+    /// Does a chat command (from the keymap of `Chat` or, while typing,
+    /// `ChatInput`); `None`: not one of its own, so a key is typed.
+    pub fn on_command(&mut self, command: Command) -> Option<ChatRequest> {
+        if self.streaming.is_some() && command == Command::Back {
+            return Some(ChatRequest::Cancel);
         }
-        if key.code == KeyCode::Char('l') && ctrl {
-            return ChatRequest::ToggleLlm;
+        if command == Command::ToggleLlm {
+            return Some(ChatRequest::ToggleLlm);
         }
         if self.typing {
-            return match key.code {
-                KeyCode::Esc => {
-                    self.typing = false;
-                    self.selected = if self.messages.is_empty() {
-                        0
-                    } else {
-                        self.messages.len() - 1
-                    };
-                    ChatRequest::None
-                }
-                // Alt-Enter or Ctrl-J: a new line in the message.
-                KeyCode::Enter if alt => {
-                    self.input.insert_newline();
-                    ChatRequest::None
-                }
-                KeyCode::Char('j') if ctrl => {
-                    self.input.insert_newline();
-                    ChatRequest::None
-                }
-                KeyCode::Enter => {
-                    let text = self.input.lines().join("\n").trim().to_string();
-                    if text.is_empty() || self.waiting {
-                        return ChatRequest::None;
-                    }
-                    self.input = TextArea::default();
-                    self.waiting = true;
-                    ChatRequest::Send(text)
-                }
-                _ => {
-                    self.input.input(key);
-                    ChatRequest::None
-                }
-            };
+            return self.on_input_command(command);
         }
         let prompts = crate::assistant::quick_prompts();
         let count = if self.messages.is_empty() {
@@ -150,33 +119,32 @@ impl ChatScreen {
         } else {
             self.messages.len()
         };
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => ChatRequest::Leave,
-            KeyCode::Char('i') | KeyCode::Char('/') => {
+        let proposal = || self.open_proposal().and_then(|(_, m)| Self::proposal_of(m));
+        Some(match command {
+            Command::Back => ChatRequest::Leave,
+            Command::Compose => {
                 self.typing = true;
                 ChatRequest::None
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Command::Up => {
                 self.selected = self.selected.saturating_sub(1);
                 ChatRequest::None
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Command::Down => {
                 self.selected = (self.selected + 1).min(count.saturating_sub(1));
                 ChatRequest::None
             }
-            KeyCode::Enter if self.messages.is_empty() => {
+            Command::Open => {
                 // A quick prompt goes into the input, to send or adjust.
-                if let Some(p) = prompts.get(self.selected) {
+                if self.messages.is_empty()
+                    && let Some(p) = prompts.get(self.selected)
+                {
                     self.input = TextArea::new(vec![p.to_string()]);
-                    self.typing = true;
                 }
-                ChatRequest::None
-            }
-            KeyCode::Enter => {
                 self.typing = true;
                 ChatRequest::None
             }
-            KeyCode::Char('a') => match self
+            Command::Apply => match self
                 .open_proposal()
                 .map(|(i, m)| (i, m.id, Self::proposal_of(m)))
             {
@@ -187,21 +155,46 @@ impl ChatScreen {
                 },
                 _ => ChatRequest::None,
             },
-            KeyCode::Char('r') => self
+            Command::Reject => self
                 .open_proposal()
                 .map(|(_, m)| ChatRequest::Reject(m.id))
                 .unwrap_or(ChatRequest::None),
-            KeyCode::Char('e') => self
-                .open_proposal()
-                .and_then(|(_, m)| Self::proposal_of(m))
+            Command::Edit => proposal()
                 .map(|p| ChatRequest::Edit(Box::new(p)))
                 .unwrap_or(ChatRequest::None),
-            KeyCode::Char('d') => self
-                .open_proposal()
-                .and_then(|(_, m)| Self::proposal_of(m))
+            Command::Diff => proposal()
                 .map(|p| ChatRequest::Diff(Box::new(p)))
                 .unwrap_or(ChatRequest::None),
-            _ => ChatRequest::None,
+            _ => return None,
+        })
+    }
+
+    fn on_input_command(&mut self, command: Command) -> Option<ChatRequest> {
+        match command {
+            Command::Back => {
+                self.typing = false;
+                self.selected = self.messages.len().saturating_sub(1);
+            }
+            Command::Newline => self.input.insert_newline(),
+            Command::Send => {
+                let text = self.input.lines().join("\n").trim().to_string();
+                if text.is_empty() || self.waiting {
+                    return Some(ChatRequest::None);
+                }
+                self.input = TextArea::default();
+                self.waiting = true;
+                return Some(ChatRequest::Send(text));
+            }
+            _ => return None,
         }
+        Some(ChatRequest::None)
+    }
+
+    /// A key no command claimed: typed into the message (ignored otherwise).
+    pub fn on_key(&mut self, key: KeyEvent) -> ChatRequest {
+        if self.typing {
+            self.input.input(key);
+        }
+        ChatRequest::None
     }
 }

@@ -5,6 +5,7 @@
 use crate::domain::kinds::Bump;
 use crate::domain::manifest::ManifestProblem;
 use crate::domain::version::BumpChoice;
+use crate::keymap::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
@@ -122,7 +123,38 @@ impl EditorScreen {
         self.dirty = true;
     }
 
-    /// Handles a key; returns what the app must do about it.
+    /// Whether a dialog or the find prompt has the keys (they are its answers).
+    pub fn in_dialog(&self) -> bool {
+        self.offer.is_some() || self.confirm_leave || self.save.is_some() || self.search.is_some()
+    }
+
+    /// Does an editor command (from the keymap); `None`: not one of its own.
+    pub fn on_command(&mut self, command: Command) -> Option<EditorRequest> {
+        Some(match command {
+            Command::Back if self.dirty => {
+                self.confirm_leave = true;
+                EditorRequest::None
+            }
+            Command::Back => EditorRequest::Leave,
+            Command::Save => self.open_save(),
+            Command::EditExternal => EditorRequest::External,
+            Command::NextProblem => {
+                self.jump_to_problem(1);
+                EditorRequest::None
+            }
+            Command::Find => {
+                self.search = Some(String::new());
+                EditorRequest::None
+            }
+            Command::FindNext => {
+                self.find_next();
+                EditorRequest::None
+            }
+            _ => return None,
+        })
+    }
+
+    /// Handles a key the keymap did not claim: a dialog's answer, or text.
     pub fn on_key(&mut self, key: KeyEvent) -> EditorRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let Some(draft) = self.offer.take() {
@@ -171,28 +203,6 @@ impl EditorScreen {
             return EditorRequest::None;
         }
         match key.code {
-            KeyCode::Esc => {
-                if self.dirty {
-                    self.confirm_leave = true;
-                    EditorRequest::None
-                } else {
-                    EditorRequest::Leave
-                }
-            }
-            KeyCode::Char('s') if ctrl => self.open_save(),
-            KeyCode::Char('e') if ctrl => EditorRequest::External,
-            KeyCode::Char('n') if ctrl => {
-                self.jump_to_problem(1);
-                EditorRequest::None
-            }
-            KeyCode::Char('f') if ctrl => {
-                self.search = Some(String::new());
-                EditorRequest::None
-            }
-            KeyCode::Char('g') if ctrl => {
-                self.find_next();
-                EditorRequest::None
-            }
             KeyCode::Enter => {
                 self.newline_with_indent();
                 self.changed()
@@ -444,12 +454,12 @@ mod tests {
     #[test]
     fn esc_with_changes_asks_and_k_keeps_the_draft() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
-        assert_eq!(e.on_key(key(KeyCode::Esc)), EditorRequest::Leave);
+        assert_eq!(e.on_command(Command::Back), Some(EditorRequest::Leave));
         e.on_key(key(KeyCode::Char('x')));
-        assert_eq!(e.on_key(key(KeyCode::Esc)), EditorRequest::None);
+        assert_eq!(e.on_command(Command::Back), Some(EditorRequest::None));
         assert!(e.confirm_leave);
         assert_eq!(e.on_key(key(KeyCode::Char('k'))), EditorRequest::Leave);
-        e.on_key(key(KeyCode::Esc));
+        e.on_command(Command::Back);
         assert_eq!(e.on_key(key(KeyCode::Char('y'))), EditorRequest::Discard);
     }
 
@@ -463,7 +473,7 @@ mod tests {
             Some("{\"a\": 1, \"b\": 2}".into()),
         );
         e.validated(e.generation, vec![]);
-        e.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+        e.on_command(Command::Save);
         let dialog = e.save.as_ref().unwrap();
         assert_eq!(dialog.auto, Bump::Minor);
         for c in "add b".chars() {

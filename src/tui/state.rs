@@ -319,6 +319,7 @@ impl Screen {
             Screen::Run(_) => Context::Run,
             Screen::Diff(_) => Context::Diff,
             Screen::Editor(_) => Context::Editor,
+            Screen::Chat(c) if c.typing => Context::ChatInput,
             Screen::Chat(_) => Context::Chat,
         }
     }

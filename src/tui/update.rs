@@ -87,7 +87,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             Context::Model => model_command(app, command),
             Context::Run => run_screen_command(app, command),
             Context::Diff => diff_command(app, command),
-            Context::Editor | Context::Chat => vec![],
+            Context::Editor | Context::Chat | Context::ChatInput => vec![],
         },
     }
 }
@@ -689,7 +689,15 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(Screen::Editor(e)) = app.screens.last_mut() else {
         return vec![];
     };
-    match e.on_key(key) {
+    // The editor's own commands first (a dialog takes its answers as keys).
+    let command = (!e.in_dialog())
+        .then(|| app.keymap.lookup(Context::Editor, Key::from_event(&key)))
+        .flatten();
+    let request = match command.and_then(|c| e.on_command(c)) {
+        Some(request) => request,
+        None => e.on_key(key),
+    };
+    match request {
         EditorRequest::None => vec![],
         EditorRequest::Changed => vec![Effect::Validate {
             recipe_id: e.recipe_id,
@@ -746,7 +754,17 @@ fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let recipe_id = c.recipe_id;
-    match c.on_key(key) {
+    let context = if c.typing {
+        Context::ChatInput
+    } else {
+        Context::Chat
+    };
+    let command = app.keymap.lookup(context, Key::from_event(&key));
+    let request = match command.and_then(|command| c.on_command(command)) {
+        Some(request) => request,
+        None => c.on_key(key),
+    };
+    match request {
         ChatRequest::None => vec![],
         ChatRequest::Send(text) if c.use_llm => {
             c.streaming = Some(String::new());

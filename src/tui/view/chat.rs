@@ -1,6 +1,7 @@
 //! The chat screen: the conversation (beside the manifest when there is
 //! room), proposals with their state, quick prompts, and the input.
 
+use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
 use crate::tui::chat::ChatScreen;
 use crate::tui::theme::Theme;
@@ -9,7 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-pub fn render(s: &mut ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let manifest = s.data.as_ref().and_then(|d| d.manifest.clone());
     let (left, right) = if manifest.is_some() && area.width >= 110 {
         let [l, r] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
@@ -45,9 +46,22 @@ pub fn render(s: &mut ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) 
     let title = if s.waiting {
         format!(" thinking ({who})… ")
     } else if s.typing {
-        format!(" to the {who} assistant · enter send · alt-enter new line · ctrl-l switch · esc ")
+        let keys = super::key_hints(
+            keymap,
+            Context::ChatInput,
+            &[
+                (Command::Send, "send"),
+                (Command::Newline, "new line"),
+                (Command::ToggleLlm, "switch"),
+                (Command::Back, ""),
+            ],
+        );
+        format!(" to the {who} assistant · {keys} ")
     } else {
-        " message (i to type) ".to_string()
+        keymap
+            .key_for(Context::Chat, Command::Compose)
+            .map(|k| format!(" message ({k} to type) "))
+            .unwrap_or_else(|| " message ".to_string())
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -68,9 +82,27 @@ pub fn render(s: &mut ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) 
     }
     frame.render_widget(Paragraph::new(lines), inner);
     let keys = if s.typing {
-        "esc leave typing"
+        super::key_hints(
+            keymap,
+            Context::ChatInput,
+            &[(Command::Back, "leave typing")],
+        )
     } else {
-        "a apply · r reject · e edit · d diff · j/k move · i type · esc back"
+        let hint = |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Chat, commands);
+        let moves = match (
+            keymap.key_for(Context::Chat, Command::Down),
+            keymap.key_for(Context::Chat, Command::Up),
+        ) {
+            (Some(down), Some(up)) => format!(" · {down}/{up} move · "),
+            _ => " · ".to_string(),
+        };
+        hint(&[
+            (Command::Apply, "apply"),
+            (Command::Reject, "reject"),
+            (Command::Edit, "edit"),
+            (Command::Diff, "diff"),
+        ]) + &moves
+            + &hint(&[(Command::Compose, "type"), (Command::Back, "back")])
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hints);
 }

@@ -3,6 +3,7 @@
 
 use super::centered;
 use crate::domain::version::BumpChoice;
+use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
 use crate::tui::editor::EditorScreen;
 use crate::tui::theme::Theme;
@@ -12,7 +13,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-pub fn render(e: &mut EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let problems_height = if e.problems.is_empty() {
         1
     } else {
@@ -88,13 +89,24 @@ pub fn render(e: &mut EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect
 
     let mut plines = Vec::new();
     if e.problems.is_empty() {
+        let hint =
+            |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Editor, commands);
+        let (before, after) = (
+            hint(&[(Command::Save, "save"), (Command::Find, "find")]),
+            hint(&[(Command::EditExternal, "$EDITOR"), (Command::Back, "leave")]),
+        );
         plines.push(Line::styled(
-            " ctrl-s save · ctrl-f find · ctrl-u undo · ctrl-r redo · ctrl-e $EDITOR · esc leave",
+            // Undo and redo are the text area's own keys.
+            format!(" {before} · ctrl-u undo · ctrl-r redo · {after}"),
             theme.dim,
         ));
     } else {
+        let jump = keymap
+            .key_for(Context::Editor, Command::NextProblem)
+            .map(|k| format!("{k} jumps to the next; "))
+            .unwrap_or_default();
         plines.push(Line::styled(
-            " problems (ctrl-n jumps to the next; save is blocked until they are fixed)",
+            format!(" problems ({jump}save is blocked until they are fixed)"),
             theme.bad,
         ));
         for (i, p) in e.problems.iter().enumerate() {

@@ -60,8 +60,8 @@ fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
         Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
         Some(Screen::Run(s)) => run::render(s, &theme, frame, area, now),
         Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
-        Some(Screen::Editor(s)) => editor::render(s, &theme, frame, area),
-        Some(Screen::Chat(s)) => chat::render(s, &theme, frame, area),
+        Some(Screen::Editor(s)) => editor::render(s, &app.keymap, &theme, frame, area),
+        Some(Screen::Chat(s)) => chat::render(s, &app.keymap, &theme, frame, area),
         None => {}
     }
 }
@@ -183,6 +183,24 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "ctrl-s save · ctrl-f find" for these commands and labels, from the live
+/// keymap (a command with no key is left out).
+pub fn key_hints(
+    keymap: &crate::keymap::Keymap,
+    context: crate::keymap::Context,
+    commands: &[(Command, &str)],
+) -> String {
+    commands
+        .iter()
+        .filter_map(|(c, label)| {
+            keymap
+                .key_for(context, *c)
+                .map(|k| format!("{k} {label}").trim_end().to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn short_label(c: Command) -> &'static str {
