@@ -1406,6 +1406,15 @@ fn runs_are_queued_run_finish_with_metrics_and_keep_a_log() {
         .map(|r| r["id"].as_i64().unwrap())
         .collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    // List rows never carry the log (it may be megabytes); `run show` does.
+    let listed: Vec<&str> = RUN_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "logs_text")
+        .collect();
+    for row in runs["items"].as_array().unwrap() {
+        assert_eq!(keys(row), set(&listed), "{row}");
+    }
     let done = json_of(&nexml(
         &db,
         "alice",

@@ -522,7 +522,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .await
         .unwrap();
     assert!(done.finished_at.is_some());
-    assert_eq!(done.logs_text, "epoch 1\ndone\n");
+    assert_eq!(done.log(), "epoch 1\ndone\n");
     let more = svc
         .update_run(
             run.id,

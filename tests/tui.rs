@@ -924,7 +924,7 @@ mod authoring {
         let run = h.io.service.store().run(run_id).await.unwrap();
         assert_eq!(run.status, RunStatus::Succeeded);
         assert_eq!(run.metrics_json["mae"], 21000);
-        assert!(run.logs_text.contains("done"));
+        assert!(run.log().contains("done"));
         assert!(h.screen().contains("mae=21000"));
         // The Runs list shows it, selected.
         h.keys(&["esc"]).await;

@@ -152,9 +152,9 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
         RunCommand::Logs { id } => {
             let run = store.run(id).await?;
             if ctx.json {
-                return print_json(&serde_json::json!({"id": run.id, "logs_text": run.logs_text}));
+                return print_json(&serde_json::json!({"id": run.id, "logs_text": run.log()}));
             }
-            out!("{}", crate::text::sanitize_log(&run.logs_text));
+            out!("{}", crate::text::sanitize_log(run.log()));
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! I/O the update function asks for, as data, and the task runner that does it
 //! and sends the answers back as messages. The newest list request per tab
-//! wins: an older one still queued is skipped, and an older answer dropped.
+//! wins: it aborts an older one still running, and an older answer is dropped.
 
 use super::editor::Draft;
 use super::forms::{AppForm, FormRequest};
@@ -15,10 +15,12 @@ use crate::store::{
     ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store, StoreResult,
 };
 use crossterm::event::{KeyEvent, MouseEvent};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListRequest {
@@ -182,7 +184,9 @@ const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(250
 pub struct Runner {
     io: Io,
     tx: UnboundedSender<Msg>,
-    newest: Arc<[AtomicU64; 4]>,
+    /// The list query running for each tab: a newer request aborts it, so at
+    /// most one runs per tab however fast the keys come.
+    loading: Arc<Mutex<HashMap<Tab, AbortHandle>>>,
     newest_validation: Arc<AtomicU64>,
     cancel_llm: Arc<tokio::sync::Notify>,
 }
@@ -192,7 +196,7 @@ impl Runner {
         Runner {
             io,
             tx,
-            newest: Arc::new(Default::default()),
+            loading: Arc::new(Mutex::new(HashMap::new())),
             newest_validation: Arc::new(AtomicU64::new(0)),
             cancel_llm: Arc::new(tokio::sync::Notify::new()),
         }
@@ -217,36 +221,31 @@ impl Runner {
             }
             _ => {}
         }
-        match &effect {
-            Effect::LoadList(req) => {
-                self.newest[req.tab.index()].store(req.generation, Ordering::SeqCst)
-            }
-            Effect::Validate { generation, .. } => {
-                self.newest_validation.store(*generation, Ordering::SeqCst)
-            }
-            _ => {}
+        if let Effect::Validate { generation, .. } = &effect {
+            self.newest_validation.store(*generation, Ordering::SeqCst)
         }
+        let list_tab = match &effect {
+            Effect::LoadList(req) => Some(req.tab),
+            _ => None,
+        };
         let runner = self.clone();
-        tokio::spawn(async move {
-            match &effect {
-                // A newer request for this tab was made meanwhile: skip this one.
-                Effect::LoadList(req)
-                    if runner.newest[req.tab.index()].load(Ordering::SeqCst) != req.generation =>
-                {
+        let task = tokio::spawn(async move {
+            if let Effect::Validate { generation, .. } = &effect {
+                // Debounce: only the last keystroke of a burst validates.
+                tokio::time::sleep(VALIDATE_AFTER).await;
+                if runner.newest_validation.load(Ordering::SeqCst) != *generation {
                     return;
                 }
-                Effect::Validate { generation, .. } => {
-                    // Debounce: only the last keystroke of a burst validates.
-                    tokio::time::sleep(VALIDATE_AFTER).await;
-                    if runner.newest_validation.load(Ordering::SeqCst) != *generation {
-                        return;
-                    }
-                }
-                _ => {}
             }
             let loaded = perform(&runner.io, effect).await;
             let _ = runner.tx.send(Msg::Loaded(loaded));
         });
+        if let Some(tab) = list_tab
+            && let Ok(mut loading) = self.loading.lock()
+            && let Some(older) = loading.insert(tab, task.abort_handle())
+        {
+            older.abort();
+        }
     }
 }
 

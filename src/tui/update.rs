@@ -576,11 +576,7 @@ fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
     let Some(Screen::Run(s)) = app.screens.last_mut() else {
         return vec![];
     };
-    let lines = s
-        .run
-        .as_ref()
-        .map(|r| r.logs_text.lines().count())
-        .unwrap_or(0);
+    let lines = s.run.as_ref().map(|r| r.log().lines().count()).unwrap_or(0);
     match command {
         Command::Up
         | Command::Down
@@ -963,7 +959,7 @@ pub fn find_matches(s: &mut RunScreen) {
     let needle = s.search.to_lowercase();
     s.matches = match (&s.run, needle.is_empty()) {
         (Some(run), false) => run
-            .logs_text
+            .log()
             .lines()
             .enumerate()
             .filter(|(_, l)| l.to_lowercase().contains(&needle))
@@ -1362,7 +1358,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 if let Screen::Run(s) = screen
                     && s.id == id
                 {
-                    let lines = run.logs_text.lines().count();
+                    let lines = run.log().lines().count();
                     s.run = Some((*run).clone());
                     if s.follow {
                         s.scroll = lines.saturating_sub(1);

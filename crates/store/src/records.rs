@@ -111,10 +111,17 @@ pub struct Run {
     pub metrics_json: Value,
     #[sqlx(json)]
     pub artifacts_json: Value,
-    pub logs_text: String,
+    /// The log, read with one run; list rows never carry it (it may be large).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs_text: Option<String>,
 }
 
 impl Run {
+    /// The log as read (empty on a list row, which does not carry it).
+    pub fn log(&self) -> &str {
+        self.logs_text.as_deref().unwrap_or("")
+    }
+
     /// Seconds from start to finish, or to `now` while running.
     pub fn duration_seconds(&self, now: DateTime<Utc>) -> Option<i64> {
         let start = self.started_at?;

@@ -534,7 +534,7 @@ impl Session {
         let items = self
             .db
             .runs(filtered(
-                format!("{}{where_sql} ORDER BY {by}{page}", sql::RUN_SELECT),
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::RUN_LIST_SELECT),
                 &f,
             ))
             .await?;

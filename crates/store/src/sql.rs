@@ -33,10 +33,20 @@ pub const MODEL_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id
 
 pub const MODEL_FROM: &str = "FROM ml_model m JOIN ml_recipe r ON r.id = m.recipe_id";
 
+/// One run, with its log.
 pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
     x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
     x.finished_at, x.metrics_json, x.artifacts_json, x.logs_text \
+    FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
+    JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
+    LEFT JOIN ml_model m ON m.id = x.model_id";
+
+/// Rows of a run list: never the log, which may be megabytes per run.
+pub const RUN_LIST_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
+    r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
+    x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
+    x.finished_at, x.metrics_json, x.artifacts_json, NULL AS logs_text \
     FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";

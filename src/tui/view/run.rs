@@ -96,7 +96,7 @@ pub fn render(
         figures,
     );
 
-    let all: Vec<&str> = run.logs_text.lines().collect();
+    let all: Vec<&str> = run.log().lines().collect();
     let height = log.height.saturating_sub(1) as usize;
     let start = s.scroll.min(all.len().saturating_sub(height.max(1)));
     let needle = s.search.to_lowercase();
