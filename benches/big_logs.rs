@@ -114,7 +114,7 @@ async fn measure(url: &str) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexml"))
         .args([
             "--database-url",
-            &url,
+            url,
             "run",
             "list",
             "--json",
