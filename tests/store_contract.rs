@@ -156,6 +156,17 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(client.level, RecipeLevel::Client);
+    // The chain above a recipe, baseline first, in one query.
+    let names = |rs: Vec<Recipe>| rs.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let mut session = s.read().await.unwrap();
+    assert_eq!(
+        names(session.ancestors(client.id).await.unwrap()),
+        [base.name.as_str(), "Retail Dynamic Pricing v1"]
+    );
+    assert!(session.ancestors(base.id).await.unwrap().is_empty());
+    drop(session);
+    let detail = svc.recipe_detail(client.id).await.unwrap();
+    assert_eq!(detail.ancestors.len(), 2);
     let err = svc
         .clone_recipe(&client, "Too Deep", None, None, "alice")
         .await

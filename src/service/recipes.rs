@@ -149,13 +149,7 @@ impl Service {
     pub async fn recipe_detail(&self, id: i64) -> StoreResult<RecipeDetail> {
         let mut store = self.store().read().await?;
         let recipe = store.recipe(id).await?;
-        let mut ancestors = Vec::new();
-        let mut parent = recipe.parent_id;
-        while let Some(pid) = parent {
-            let p = store.recipe(pid).await?;
-            parent = p.parent_id;
-            ancestors.insert(0, p);
-        }
+        let ancestors = store.ancestors(id).await?;
         let mut level_keys = Vec::new();
         for r in ancestors
             .iter()

@@ -186,6 +186,22 @@ impl Session {
         first(self.db.recipes(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
     }
 
+    /// A recipe's ancestors, the baseline first, in one recursive query
+    /// (a chain is at most three levels; the depth bound guards a cycle).
+    pub async fn ancestors(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
+        let s = Statement::new(format!(
+            "WITH RECURSIVE chain(id, depth) AS ( \
+                SELECT parent_id, 1 FROM ml_recipe WHERE id = $1 AND parent_id IS NOT NULL \
+                UNION ALL \
+                SELECT r.parent_id, c.depth + 1 FROM ml_recipe r JOIN chain c ON r.id = c.id \
+                WHERE r.parent_id IS NOT NULL AND c.depth < 16) \
+             {} JOIN chain c ON c.id = r.id ORDER BY c.depth DESC",
+            sql::RECIPE_SELECT
+        ))
+        .int(id);
+        self.db.recipes(s).await
+    }
+
     /// A recipe by id or exact name.
     pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
         if let Ok(id) = reference.trim().parse::<i64>()
