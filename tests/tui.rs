@@ -471,6 +471,38 @@ async fn window_requests_follow_the_selection_on_long_lists() {
     drop(db);
 }
 
+/// A row another process adds above the selection: the list re-reads in
+/// place, the selected recipe stays selected (one row further down).
+#[tokio::test]
+async fn a_change_elsewhere_keeps_the_selected_row_by_id() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["j", "j"]).await;
+    let before = update::selected_id(&h.app).unwrap();
+    let row = h.app.lists.recipes.selected;
+    let base =
+        h.io.service
+            .store()
+            .find_recipe("Forecasting Baseline v1")
+            .await
+            .unwrap();
+    let added =
+        h.io.service
+            .clone_recipe(&base, "AAA First In Line", None, None, "bob")
+            .await
+            .unwrap();
+    h.send(Msg::Changed(vec![nexml::store::Change::new(
+        "recipe", added.id,
+    )]))
+    .await;
+    assert!(h.screen().contains("AAA First In Line"), "{}", h.screen());
+    assert_eq!(update::selected_id(&h.app), Some(before));
+    assert_eq!(h.app.lists.recipes.selected, row + 1);
+    // A tab not shown re-reads when shown.
+    h.send(Msg::Changed(vec![nexml::store::Change::new("run", 0)]))
+        .await;
+    assert!(h.app.lists.runs.stale || !h.app.lists.runs.loaded);
+}
+
 #[tokio::test]
 async fn screens_at_80x24_and_160x48() {
     for (w, h_) in [(80u16, 24u16), (160, 48)] {

@@ -100,6 +100,21 @@ pub enum Rows {
     Monitoring(Vec<MonitorRow>),
 }
 
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Recipes(r) => r.len(),
+            Rows::Models(r) => r.len(),
+            Rows::Runs(r) => r.len(),
+            Rows::Monitoring(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 pub enum Loaded {
     List {
         tab: Tab,
@@ -421,10 +436,17 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
             (Rows::Runs(items), total)
         }
     };
+    // A window read from the end starts where the new count says: rows added
+    // since the request was made would otherwise shift it by as many.
+    let window_start = if req.reverse && total >= 0 {
+        (total as usize).saturating_sub(req.offset + rows.len())
+    } else {
+        req.window_start
+    };
     Ok(Loaded::List {
         tab: req.tab,
         generation: req.generation,
-        window_start: req.window_start,
+        window_start,
         rows,
         total: (total >= 0).then_some(total as usize),
         unfiltered: f.is_empty(),
