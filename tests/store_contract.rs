@@ -973,8 +973,118 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
 
 contract!(
     alerts_open_update_and_resolve_with_the_snapshots,
-    chat_history_is_kept_per_recipe
+    chat_history_is_kept_per_recipe,
+    the_monitoring_overview_ranks_open_alerts_then_drift
 );
+
+/// Worst first: open alerts, then the latest snapshot's drift (an older
+/// snapshot added later does not count), then stale data; windows from
+/// either end agree; resolving an alert moves its model down.
+async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
+    use nexml::monitoring::{Evaluation, Rule};
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    let mut ids = Vec::new();
+    for name in ["a-calm", "b-drifting", "c-alerting", "d-stale"] {
+        let m = svc
+            .register_model(
+                NewModel {
+                    name: name.into(),
+                    recipe_id: base.id,
+                    version: None,
+                    owner: "o".into(),
+                },
+                "alice",
+            )
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    let at = |h: i64| {
+        chrono::DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            + chrono::Duration::hours(h)
+    };
+    let snap = |h: i64, drift: Value, stale: bool| NewSnapshot {
+        captured_at: at(h),
+        performance: json!({}),
+        drift,
+        freshness: json!({"stale": stale}),
+        alerts: json!([]),
+    };
+    let add = |id: i64, new: NewSnapshot| {
+        let svc = svc.clone();
+        async move { svc.add_snapshot(id, new, "alice").await.unwrap() }
+    };
+    add(ids[0], snap(1, json!({"price": {"psi": 0.01}}), false)).await;
+    add(
+        ids[1],
+        snap(
+            1,
+            json!({"columns": {"price": {"psi": 0.5}, "promo": {"score": 0.9}}}),
+            false,
+        ),
+    )
+    .await;
+    // An older snapshot of the drifting model, added later, is not its latest.
+    add(ids[1], snap(-5, json!({"price": 0.0}), false)).await;
+    add(ids[3], snap(1, json!({}), true)).await;
+    let rule = Rule {
+        name: "mae_high".into(),
+        source: AlertSource::Metric,
+        metric: "mae".into(),
+        comparison: Comparison::Above,
+        threshold: 3.0,
+        severity: Severity::Warning,
+    };
+    let fired = Evaluation {
+        rule,
+        value: Some(4.0),
+        fired: true,
+        message: "mae = 4".into(),
+    };
+    let (_, opened) = svc
+        .record_snapshot(ids[2], snap(1, json!({}), false), &[fired], "alice")
+        .await
+        .unwrap();
+    let names = |page: Page<MonitorRow>| {
+        page.items
+            .into_iter()
+            .map(|r| r.model.name)
+            .collect::<Vec<_>>()
+    };
+    let query = |offset: i64, limit: i64, reverse: bool| ModelQuery {
+        search: Some("-".into()),
+        limit,
+        offset,
+        reverse,
+        ..Default::default()
+    };
+    let all = s.monitoring_overview(&query(0, 10, false)).await.unwrap();
+    assert_eq!(all.total, 4);
+    assert_eq!(all.items[0].open_alerts, 1);
+    assert_eq!(all.items[1].latest.as_ref().unwrap().captured_at, at(1));
+    assert_eq!(
+        names(all),
+        ["c-alerting", "b-drifting", "a-calm", "d-stale"]
+    );
+    assert_eq!(
+        names(s.monitoring_overview(&query(0, 2, true)).await.unwrap()),
+        ["a-calm", "d-stale"],
+        "the last two, read from the end"
+    );
+    svc.set_alert_state(opened[0].id, AlertState::Resolved, "bob")
+        .await
+        .unwrap();
+    let after = s.monitoring_overview(&query(0, 10, false)).await.unwrap();
+    assert_eq!(after.items.iter().map(|r| r.open_alerts).sum::<i64>(), 0);
+    assert_eq!(
+        names(after),
+        ["b-drifting", "a-calm", "d-stale", "c-alerting"]
+    );
+}
 
 async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     use nexml::monitoring::{Evaluation, Rule};

@@ -5,7 +5,8 @@
 
 use crate::error::StoreResult;
 use crate::records::{
-    Alert, AuditEntry, ChatMessage, Model, Recipe, RecipeVersion, Run, Snapshot, SyntheticExample,
+    Alert, AuditEntry, ChatMessage, Model, ModelHealth, Recipe, RecipeVersion, Run, Snapshot,
+    SyntheticExample,
 };
 use crate::{BulkRun, BulkSnapshot};
 use async_trait::async_trait;
@@ -100,6 +101,7 @@ pub trait Db: Send {
     async fn models(&mut self, s: Statement) -> StoreResult<Vec<Model>>;
     async fn runs(&mut self, s: Statement) -> StoreResult<Vec<Run>>;
     async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>>;
+    async fn health(&mut self, s: Statement) -> StoreResult<Vec<ModelHealth>>;
     async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>>;
     async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>>;
     async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>>;

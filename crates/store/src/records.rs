@@ -357,6 +357,14 @@ pub struct NewExample {
     pub example_run: Value,
 }
 
+/// A model's monitoring health as triggers keep it (`ml_model_health`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ModelHealth {
+    pub model_id: i64,
+    pub latest_snapshot_id: Option<i64>,
+    pub open_alerts: i64,
+}
+
 /// A model with its latest monitoring snapshot, for the Monitoring tab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitorRow {
@@ -370,23 +378,6 @@ impl MonitorRow {
     /// Alerts open now (not resolved): what someone has to act on.
     pub fn alert_count(&self) -> i64 {
         self.open_alerts
-    }
-
-    /// Worst first: open alerts, then drift share, then stale data.
-    pub fn rank_key(&self) -> (i64, i64, bool) {
-        let latest = self.latest.as_ref();
-        let share = latest
-            .and_then(|s| {
-                s.drift_metrics_json
-                    .get("drift_share")
-                    .and_then(Value::as_f64)
-            })
-            .or_else(|| latest.and_then(|s| s.worst_drift()).map(|(_, v)| v))
-            .unwrap_or(0.0);
-        let stale = latest
-            .and_then(|s| s.data_freshness_json.get("stale").and_then(Value::as_bool))
-            .unwrap_or(false);
-        (-self.alert_count(), -((share * 1e6) as i64), !stale)
     }
 }
 

@@ -63,6 +63,34 @@ fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'stat
     if reverse { backward } else { forward }
 }
 
+/// A model list's conditions (on `m`, the model, and `r`, its recipe).
+fn model_filter(query: &ModelQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq(
+        "m.model_family",
+        query.family.map(|v| Bind::Text(v.as_str().into())),
+    );
+    f.eq(
+        "m.status",
+        query.status.map(|v| Bind::Text(v.as_str().into())),
+    );
+    f.eq("m.recipe_id", query.recipe_id.map(Bind::Int));
+    f.eq("m.owner", query.owner.clone().map(Bind::Text));
+    f.search(
+        &["m.name", "m.model_family", "m.owner", "r.name"],
+        query.search.as_deref(),
+    );
+    f
+}
+
+/// `$1, $2, ...` for `n` values bound in order.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn filtered(sql: String, filter: &Filter) -> Statement {
     Statement {
         sql,
@@ -426,31 +454,8 @@ impl Session {
     // Models
 
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
-        let mut f = Filter::default();
-        f.eq(
-            "m.model_family",
-            query.family.map(|v| Bind::Text(v.as_str().into())),
-        );
-        f.eq(
-            "m.status",
-            query.status.map(|v| Bind::Text(v.as_str().into())),
-        );
-        f.eq("m.recipe_id", query.recipe_id.map(Bind::Int));
-        f.eq("m.owner", query.owner.clone().map(Bind::Text));
-        f.search(
-            &["m.name", "m.model_family", "m.owner", "r.name"],
-            query.search.as_deref(),
-        );
-        let total = self
-            .count(filtered(
-                format!(
-                    "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
-                    sql::MODEL_FROM,
-                    f.where_sql()
-                ),
-                &f,
-            ))
-            .await?;
+        let mut f = model_filter(query);
+        let total = self.count_models(&f).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
         let by = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
@@ -686,53 +691,87 @@ impl Session {
     }
 
     /// Models with their latest snapshot and open alerts, worst first.
+    async fn count_models(&mut self, f: &Filter) -> StoreResult<i64> {
+        self.count(filtered(
+            format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
+                sql::MODEL_FROM,
+                f.where_sql()
+            ),
+            f,
+        ))
+        .await
+    }
+
+    /// Models worst first (open alerts, then the latest snapshot's drift,
+    /// then stale data), a window of them, with their latest snapshots: the
+    /// ranking is one query over the trigger-kept `ml_model_health`.
     pub async fn monitoring_overview(
         &mut self,
         query: &ModelQuery,
     ) -> StoreResult<Page<MonitorRow>> {
-        // Ranked worst first across all models, then paged.
-        let all = ModelQuery {
-            limit: 100_000,
-            offset: 0,
-            reverse: false,
-            ..query.clone()
-        };
-        let models = self.list_models(&all).await?;
-        let mut items = Vec::with_capacity(models.items.len());
-        for model in models.items {
-            let latest = first(self.snapshots(model.id, 1).await?);
-            let open_alerts = self
-                .count(
-                    Statement::new(
-                        "SELECT CAST(COUNT(*) AS BIGINT) FROM ml_alert WHERE model_id = $1 AND state <> 'resolved'",
-                    )
-                    .int(model.id),
-                )
-                .await?;
-            items.push(MonitorRow {
-                model,
-                latest,
-                open_alerts,
+        let mut f = model_filter(query);
+        let total = self.count_models(&f).await?;
+        let where_sql = f.where_sql();
+        let page = f.page_sql(query.limit, query.offset);
+        let by = order(
+            "COALESCE(h.open_alerts, 0) DESC, COALESCE(h.drift_score, 0) DESC, \
+             COALESCE(h.stale, 0) DESC, m.name, m.id",
+            "COALESCE(h.open_alerts, 0), COALESCE(h.drift_score, 0), \
+             COALESCE(h.stale, 0), m.name DESC, m.id DESC",
+            query.reverse,
+        );
+        let models = self
+            .db
+            .models(filtered(
+                format!(
+                    "{} LEFT JOIN ml_model_health h ON h.model_id = m.id{where_sql} ORDER BY {by}{page}",
+                    sql::MODEL_SELECT
+                ),
+                &f,
+            ))
+            .await?;
+        let models = in_list_order(models, query.reverse);
+        if models.is_empty() {
+            return Ok(Page {
+                items: vec![],
+                total,
             });
         }
-        items.sort_by_key(|r| r.rank_key());
-        let (len, offset, limit) = (
-            items.len(),
-            query.offset.max(0) as usize,
-            query.limit.max(0) as usize,
-        );
-        // A reverse window counts its offset from the end; rows stay in list order.
-        let (start, end) = if query.reverse {
-            let end = len.saturating_sub(offset);
-            (end.saturating_sub(limit), end)
-        } else {
-            (offset.min(len), (offset + limit).min(len))
-        };
-        let page: Vec<MonitorRow> = items.drain(start..end).collect();
-        Ok(Page {
-            items: page,
-            total: models.total,
-        })
+        let mut health = Statement::new(format!(
+            "SELECT model_id, latest_snapshot_id, open_alerts FROM ml_model_health WHERE model_id IN ({})",
+            placeholders(models.len())
+        ));
+        for m in &models {
+            health = health.int(m.id);
+        }
+        let health = self.db.health(health).await?;
+        let latest_ids: Vec<i64> = health.iter().filter_map(|h| h.latest_snapshot_id).collect();
+        let mut latest = Vec::new();
+        if !latest_ids.is_empty() {
+            let mut s = Statement::new(format!(
+                "{} WHERE id IN ({})",
+                sql::SNAPSHOT_SELECT,
+                placeholders(latest_ids.len())
+            ));
+            for id in &latest_ids {
+                s = s.int(*id);
+            }
+            latest = self.db.snapshots(s).await?;
+        }
+        let items = models
+            .into_iter()
+            .map(|model| {
+                let h = health.iter().find(|h| h.model_id == model.id);
+                let snapshot_id = h.and_then(|h| h.latest_snapshot_id);
+                MonitorRow {
+                    latest: latest.iter().find(|s| Some(s.id) == snapshot_id).cloned(),
+                    open_alerts: h.map(|h| h.open_alerts).unwrap_or(0),
+                    model,
+                }
+            })
+            .collect();
+        Ok(Page { items, total })
     }
 
     // Alerts

@@ -279,6 +279,9 @@ impl Db for SqliteDb {
     async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>> {
         rows(self, s).await
     }
+    async fn health(&mut self, s: Statement) -> StoreResult<Vec<ModelHealth>> {
+        rows(self, s).await
+    }
     async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>> {
         rows(self, s).await
     }
