@@ -9,6 +9,8 @@ CREATE TABLE ml_model_health (
     stale               INTEGER NOT NULL DEFAULT 0,
     open_alerts         INTEGER NOT NULL DEFAULT 0
 );
+-- Worst first, walked in order: a window of the ranking reads only its rows.
+CREATE INDEX ml_model_health_rank ON ml_model_health(open_alerts DESC, drift_score DESC, stale DESC, model_id);
 
 -- A snapshot's drift score as the app ranks it: the drift share when the
 -- snapshot has one, else its worst column (PSI, or a test's score), else 0.

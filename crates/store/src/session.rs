@@ -455,7 +455,7 @@ impl Session {
 
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
         let mut f = model_filter(query);
-        let total = self.count_models(&f).await?;
+        let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
         let by = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
@@ -690,44 +690,41 @@ impl Session {
         self.inserted(s).await
     }
 
-    /// Models with their latest snapshot and open alerts, worst first.
-    async fn count_models(&mut self, f: &Filter) -> StoreResult<i64> {
+    /// How many models match; the recipe is joined only when searched.
+    async fn count_models(&mut self, f: &Filter, searched: bool) -> StoreResult<i64> {
+        let from = if searched {
+            sql::MODEL_FROM
+        } else {
+            "FROM ml_model m"
+        };
         self.count(filtered(
-            format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
-                sql::MODEL_FROM,
-                f.where_sql()
-            ),
+            format!("SELECT CAST(COUNT(*) AS BIGINT) {from}{}", f.where_sql()),
             f,
         ))
         .await
     }
 
     /// Models worst first (open alerts, then the latest snapshot's drift,
-    /// then stale data), a window of them, with their latest snapshots: the
-    /// ranking is one query over the trigger-kept `ml_model_health`.
+    /// then stale data, then the oldest model), a window of them, with their
+    /// latest snapshots: the ranking is one indexed query over the
+    /// trigger-kept `ml_model_health`.
     pub async fn monitoring_overview(
         &mut self,
         query: &ModelQuery,
     ) -> StoreResult<Page<MonitorRow>> {
         let mut f = model_filter(query);
-        let total = self.count_models(&f).await?;
+        let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
         let by = order(
-            "COALESCE(h.open_alerts, 0) DESC, COALESCE(h.drift_score, 0) DESC, \
-             COALESCE(h.stale, 0) DESC, m.name, m.id",
-            "COALESCE(h.open_alerts, 0), COALESCE(h.drift_score, 0), \
-             COALESCE(h.stale, 0), m.name DESC, m.id DESC",
+            "h.open_alerts DESC, h.drift_score DESC, h.stale DESC, h.model_id",
+            "h.open_alerts, h.drift_score, h.stale, h.model_id DESC",
             query.reverse,
         );
         let models = self
             .db
             .models(filtered(
-                format!(
-                    "{} LEFT JOIN ml_model_health h ON h.model_id = m.id{where_sql} ORDER BY {by}{page}",
-                    sql::MODEL_SELECT
-                ),
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::MONITOR_SELECT),
                 &f,
             ))
             .await?;

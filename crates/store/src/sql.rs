@@ -31,6 +31,15 @@ pub const MODEL_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id
     FROM ml_model m JOIN ml_recipe r ON r.id = m.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = m.recipe_version_id";
 
+/// Models in the Monitoring tab's ranking: every model has a health row
+/// (kept by triggers), so the ranking's index drives the query.
+pub const MONITOR_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id, \
+    r.name AS recipe_name, m.recipe_version_id, v.version_number AS recipe_version, \
+    m.status, m.owner, m.created_at, m.updated_at \
+    FROM ml_model_health h JOIN ml_model m ON m.id = h.model_id \
+    JOIN ml_recipe r ON r.id = m.recipe_id \
+    JOIN ml_recipe_version v ON v.version_id = m.recipe_version_id";
+
 pub const MODEL_FROM: &str = "FROM ml_model m JOIN ml_recipe r ON r.id = m.recipe_id";
 
 /// One run, with its log.

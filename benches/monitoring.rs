@@ -1,0 +1,160 @@
+//! The Monitoring tab over 10,000 models (500,000 snapshots), on SQLite and,
+//! when reachable, PostgreSQL: the ranked window is one query.
+//!
+//! `cargo bench --bench monitoring` (the SQLite database is generated once
+//! into target/bench-monitoring-10000.db; PostgreSQL uses a
+//! `nexml_bench_monitoring` database on 127.0.0.1:5432, or
+//! NEXML_BENCH_PG_URL). Prints p50/p99 of a keypress to the first frame
+//! with data: opening the tab in a new app, and reloading it (ctrl-r).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nexml::config::Config;
+use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::state::App;
+use nexml::tui::{new_app, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+
+const MODELS: u64 = 10_000;
+
+fn key(code: KeyCode, modifiers: KeyModifiers) -> Msg {
+    Msg::Key(KeyEvent::new(code, modifiers))
+}
+
+async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
+    while let Some(e) = effects.pop() {
+        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
+            continue;
+        }
+        let loaded = perform(io, e).await;
+        effects.extend(update::update(app, Msg::Loaded(loaded)));
+    }
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1e3
+}
+
+/// A key to the frame drawn with its answer.
+async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg: Msg) -> Duration {
+    let start = Instant::now();
+    let effects = update::update(app, msg);
+    settle(io, app, effects).await;
+    term.draw(|f| view::render(app, f)).expect("draw");
+    start.elapsed()
+}
+
+async fn bench(url: &str) {
+    let store = nexml::store::open(url).await.expect("open");
+    let service = nexml::service::Service::new(store.clone(), Default::default());
+    let models = store
+        .list_models(&Default::default())
+        .await
+        .expect("count")
+        .total;
+    if models < MODELS as i64 {
+        let started = Instant::now();
+        let options = nexml::seed::GenerateOptions {
+            runs: MODELS,
+            snapshots: 50 * MODELS,
+            recipes: 20,
+            models: MODELS,
+            seed: 11,
+        };
+        nexml::seed::generate(&service, options, |_| {})
+            .await
+            .expect("generate");
+        println!("generated in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let io = Io {
+        service,
+        user: "bench".into(),
+        llm: None,
+        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+    };
+    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let mut open = Vec::new();
+    let mut reload = Vec::new();
+    for _ in 0..30 {
+        let mut app = new_app(&Config::default(), "bench", store.backend()).expect("app");
+        app.width = 160;
+        app.height = 48;
+        let e = update::start(&mut app);
+        settle(&io, &mut app, e).await;
+        open.push(
+            timed(
+                &io,
+                &mut app,
+                &mut term,
+                key(KeyCode::Char('4'), KeyModifiers::NONE),
+            )
+            .await,
+        );
+        assert!(app.lists.monitoring.total >= MODELS as usize);
+        for _ in 0..3 {
+            reload.push(
+                timed(
+                    &io,
+                    &mut app,
+                    &mut term,
+                    key(KeyCode::Char('r'), KeyModifiers::CONTROL),
+                )
+                .await,
+            );
+        }
+    }
+    println!(
+        "{:<10} open the tab: p50 {:.2} ms p99 {:.2} ms · reload: p50 {:.2} ms p99 {:.2} ms",
+        store.backend(),
+        pct(&mut open, 0.5),
+        pct(&mut open, 0.99),
+        pct(&mut reload, 0.5),
+        pct(&mut reload, 0.99)
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let path = format!(
+        "{}/target/bench-monitoring-{MODELS}.db",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    bench(&format!("sqlite://{path}")).await;
+    let pg = std::env::var("NEXML_BENCH_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/nexml_bench_monitoring".into());
+    if ensure_pg_database(&pg).await {
+        bench(&pg).await;
+    } else {
+        println!("postgres   skipped: {pg} unreachable");
+    }
+}
+
+/// Creates the PostgreSQL database when missing; false when the server is unreachable.
+async fn ensure_pg_database(url: &str) -> bool {
+    use sqlx::Connection;
+    let Some((server, name)) = url.rsplit_once('/') else {
+        return false;
+    };
+    let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await else {
+        return false;
+    };
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap_or(None);
+    if exists.is_none() {
+        let create = format!("CREATE DATABASE {name}");
+        if sqlx::query(sqlx::AssertSqlSafe(create))
+            .execute(&mut conn)
+            .await
+            .is_err()
+        {
+            return false;
+        }
+    }
+    true
+}
