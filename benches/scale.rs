@@ -90,6 +90,47 @@ fn rss_mb() -> f64 {
         / 1024.0
 }
 
+/// One window of 200 runs at the middle of the list, read by position
+/// (`OFFSET`) and beside its neighbour (a keyset), medians of 20.
+async fn middle_window_by_position_and_by_keyset(io: &Io, middle: usize) {
+    use nexml::store::{Keyset, RunQuery};
+    let store = io.service.store();
+    let query = |offset: i64, keyset: Option<Keyset>| RunQuery {
+        offset,
+        keyset,
+        limit: 200,
+        skip_count: true,
+        ..Default::default()
+    };
+    let neighbour = store
+        .list_runs(&query(middle as i64 - 1, None))
+        .await
+        .expect("runs")
+        .items[0]
+        .id;
+    let mut by_position = Vec::new();
+    let mut by_keyset = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        store
+            .list_runs(&query(middle as i64, None))
+            .await
+            .expect("runs");
+        by_position.push(t.elapsed());
+        let t = Instant::now();
+        store
+            .list_runs(&query(0, Some(Keyset::After(neighbour))))
+            .await
+            .expect("runs");
+        by_keyset.push(t.elapsed());
+    }
+    println!(
+        "a window at row {middle}: by OFFSET {:.2} ms, beside its neighbour {:.2} ms",
+        pct(&mut by_position, 0.5),
+        pct(&mut by_keyset, 0.5)
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let rows: u64 = std::env::var("NEXML_BENCH_ROWS")
@@ -194,6 +235,19 @@ async fn main() {
         )
         .await,
     ));
+    // The middle of the list: one jump there (by position), then scrolling
+    // (each new window starts beside a loaded row).
+    let middle = app.lists.runs.total / 2;
+    app.lists.runs.selected = middle;
+    app.lists.runs.scroll = middle;
+    let e = update::update(&mut app, Msg::Resize(WIDTH, HEIGHT));
+    settle(&io, &mut app, e).await;
+    results.push((
+        "scroll in the middle",
+        measure(&io, &mut app, &mut term, &|_| vec![key(KeyCode::Down)], 400).await,
+    ));
+    middle_window_by_position_and_by_keyset(&io, middle).await;
+    update::update(&mut app, key(KeyCode::Char('g')));
     // Filter by status with the picker: f, down, right (cycles a status), esc.
     results.push((
         "filter by status",

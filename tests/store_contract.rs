@@ -974,8 +974,67 @@ async fn levels_and_families_are_enforced(db: &TestDb) {
 contract!(
     alerts_open_update_and_resolve_with_the_snapshots,
     chat_history_is_kept_per_recipe,
-    the_monitoring_overview_ranks_open_alerts_then_drift
+    the_monitoring_overview_ranks_open_alerts_then_drift,
+    keyset_windows_match_the_windows_by_position
 );
+
+/// A window started beside a row holds the same runs as the window at that
+/// position, in either direction, with filters too.
+async fn keyset_windows_match_the_windows_by_position(db: &TestDb) {
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    for i in 0..30 {
+        let run_type = if i % 3 == 0 {
+            RunType::Eval
+        } else {
+            RunType::Train
+        };
+        svc.create_run(
+            NewRun {
+                recipe_id: base.id,
+                version: None,
+                model_id: None,
+                run_type,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    }
+    let ids = |q: RunQuery| {
+        let s = s;
+        async move {
+            s.list_runs(&q)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    for run_type in [None, Some(RunType::Train)] {
+        let query = |offset: i64, limit: i64, keyset: Option<Keyset>| RunQuery {
+            run_type,
+            offset,
+            limit,
+            keyset,
+            skip_count: true,
+            ..Default::default()
+        };
+        let all = ids(query(0, 100, None)).await;
+        assert!(all.len() >= 10);
+        let after = ids(query(0, 5, Some(Keyset::After(all[3])))).await;
+        assert_eq!(after, all[4..9], "after the 4th row");
+        let before = ids(query(0, 3, Some(Keyset::Before(all[6])))).await;
+        assert_eq!(before, all[3..6], "the three rows before the 7th");
+        assert_eq!(
+            ids(query(0, 5, Some(Keyset::After(*all.last().unwrap())))).await,
+            Vec::<i64>::new()
+        );
+    }
+}
 
 /// Worst first: open alerts, then the latest snapshot's drift (an older
 /// snapshot added later does not count), then stale data; windows from

@@ -30,6 +30,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             };
             let page = store
                 .list_runs(&RunQuery {
+                    keyset: None,
                     status,
                     run_type,
                     family,

@@ -31,6 +31,9 @@ pub struct ListRequest {
     pub offset: usize,
     pub limit: usize,
     pub reverse: bool,
+    /// Start beside a loaded row (the Runs tab, ordered by id) instead of
+    /// at `offset`, so scrolling through a million rows never counts them.
+    pub keyset: Option<crate::store::Keyset>,
     pub window_start: usize,
     pub filters: Filters,
 }
@@ -430,6 +433,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     limit,
                     offset,
                     reverse: req.reverse,
+                    keyset: req.keyset,
                     skip_count: req.skip_count,
                 })
                 .await?;
@@ -438,7 +442,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
     };
     // A window read from the end starts where the new count says: rows added
     // since the request was made would otherwise shift it by as many.
-    let window_start = if req.reverse && total >= 0 {
+    let window_start = if req.reverse && req.keyset.is_none() && total >= 0 {
         (total as usize).saturating_sub(req.offset + rows.len())
     } else {
         req.window_start

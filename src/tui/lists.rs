@@ -4,7 +4,7 @@
 
 use super::effects::{Effect, ListRequest};
 use super::state::*;
-use crate::store::{Model, MonitorRow, Recipe, Run};
+use crate::store::{Keyset, Model, MonitorRow, Recipe, Run};
 
 /// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
 macro_rules! on_list_impl {
@@ -72,7 +72,8 @@ pub fn refresh_in_place(app: &mut App, tab: Tab) -> Vec<Effect> {
             None
         } else {
             let keep = l.selected_row().map(RowId::row_id);
-            let mut request = window_request(l, tab, page);
+            // By position: rows added meanwhile move every keyset's place.
+            let mut request = window_request(l, tab, page, false);
             request.skip_count = false;
             l.select_id = l.select_id.or(keep);
             Some(request)
@@ -145,7 +146,7 @@ pub fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
         if !l.loaded || l.covers(l.scroll, l.scroll + page) {
             None
         } else {
-            Some(window_request(l, tab, page))
+            Some(window_request(l, tab, page, true))
         }
     });
     request
@@ -153,37 +154,55 @@ pub fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
         .unwrap_or_default()
 }
 
-/// A window of WINDOW rows around the visible ones, read from whichever end
-/// is nearer so jumping to the end of a million rows stays cheap.
-fn window_request<T>(l: &mut ListView<T>, tab: Tab, page: usize) -> ListRequest {
+/// A window of WINDOW rows around the visible ones: beside a loaded row
+/// when the list is in id order (scrolling), else read from whichever end is
+/// nearer so jumping to the end of a million rows stays cheap.
+fn window_request<T: RowId>(
+    l: &mut ListView<T>,
+    tab: Tab,
+    page: usize,
+    beside_loaded_rows: bool,
+) -> ListRequest {
     l.generation += 1;
     l.loading = true;
     let centre = l.scroll + page / 2;
-    if centre <= l.total / 2 {
+    let forward = centre <= l.total / 2;
+    let (start, end) = if forward {
         let start = centre.saturating_sub(WINDOW / 2);
-        ListRequest {
-            skip_count: true,
-            tab,
-            generation: l.generation,
-            offset: start,
-            limit: WINDOW,
-            reverse: false,
-            window_start: start,
-            filters: l.filters.clone(),
-        }
+        (start, (start + WINDOW).min(l.total))
     } else {
         let end = (centre + WINDOW / 2).min(l.total);
-        let start = end.saturating_sub(WINDOW);
-        ListRequest {
-            skip_count: true,
-            tab,
-            generation: l.generation,
-            offset: l.total - end,
-            limit: end - start,
-            reverse: true,
-            window_start: start,
-            filters: l.filters.clone(),
-        }
+        (end.saturating_sub(WINDOW), end)
+    };
+    let keyset = (beside_loaded_rows && tab.ordered_by_id())
+        .then(|| keyset_beside(l, start, end))
+        .flatten();
+    let (offset, reverse) = match (keyset, forward) {
+        (Some(_), _) => (0, false),
+        (None, true) => (start, false),
+        (None, false) => (l.total - end, true),
+    };
+    ListRequest {
+        skip_count: true,
+        tab,
+        generation: l.generation,
+        offset,
+        limit: end - start,
+        reverse,
+        keyset,
+        window_start: start,
+        filters: l.filters.clone(),
+    }
+}
+
+/// The loaded row just before `start` (the window follows it) or just at
+/// `end` (the window precedes it), if either is loaded.
+fn keyset_beside<T: RowId>(l: &ListView<T>, start: usize, end: usize) -> Option<Keyset> {
+    let before = start.checked_sub(1).and_then(|i| l.row(i));
+    match (before, l.row(end)) {
+        (Some(row), _) => Some(Keyset::After(row.row_id())),
+        (None, Some(row)) => Some(Keyset::Before(row.row_id())),
+        (None, None) => None,
     }
 }
 
@@ -194,7 +213,59 @@ pub fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
         l.loading = true;
         l.selected = 0;
         l.scroll = 0;
-        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, window_start: 0, filters: l.filters.clone() }
+        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, keyset: None, window_start: 0, filters: l.filters.clone() }
     });
     vec![Effect::LoadList(request)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row(i64);
+
+    impl RowId for Row {
+        fn row_id(&self) -> i64 {
+            self.0
+        }
+    }
+
+    /// Rows 0..200 of a million, ids counting down as the run list's do.
+    fn loaded() -> ListView<Row> {
+        ListView {
+            rows: (0..200).map(|i| Row(1_000_000 - i)).collect(),
+            total: 1_000_000,
+            loaded: true,
+            scroll: 150,
+            selected: 150,
+            ..ListView::default()
+        }
+    }
+
+    #[test]
+    fn scrolling_an_id_ordered_list_starts_beside_a_loaded_row() {
+        let mut l = loaded();
+        let r = window_request(&mut l, Tab::Runs, 40, true);
+        assert_eq!(r.window_start, 70);
+        assert_eq!(r.keyset, Some(Keyset::After(1_000_000 - 69)));
+        assert_eq!((r.offset, r.limit, r.reverse), (0, WINDOW, false));
+        // Scrolling back up: the window ends at a loaded row.
+        let mut l = loaded();
+        l.window_start = 100;
+        l.scroll = 80;
+        let r = window_request(&mut l, Tab::Runs, 40, true);
+        assert_eq!(r.window_start, 0);
+        assert_eq!(r.keyset, Some(Keyset::Before(1_000_000 - 100)));
+    }
+
+    #[test]
+    fn jumps_refreshes_and_other_orders_go_by_position() {
+        let mut l = loaded();
+        assert_eq!(window_request(&mut l, Tab::Recipes, 40, true).keyset, None);
+        assert_eq!(window_request(&mut l, Tab::Runs, 40, false).keyset, None);
+        l.scroll = 999_960;
+        let end = window_request(&mut l, Tab::Runs, 40, true);
+        assert_eq!(end.keyset, None);
+        assert!(end.reverse);
+    }
 }

@@ -27,6 +27,12 @@ impl Tab {
         self as usize
     }
 
+    /// Whether the list is in id order, so a window can start beside a row
+    /// (a keyset) instead of at a position.
+    pub fn ordered_by_id(self) -> bool {
+        self == Tab::Runs
+    }
+
     /// The audited entities whose changes this tab's rows show.
     pub fn entities(self) -> &'static [&'static str] {
         match self {

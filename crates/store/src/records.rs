@@ -245,8 +245,20 @@ pub struct ModelQuery {
     pub offset: i64,
 }
 
+/// Where a window of the run list starts, named by a row beside it rather
+/// than by position: as cheap in the middle of a million rows as at the top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyset {
+    /// The rows listed after this run (older ones).
+    After(i64),
+    /// The rows listed before this run (newer ones), nearest last.
+    Before(i64),
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunQuery {
+    /// Start beside a known row instead of at `offset` (`reverse` unused).
+    pub keyset: Option<Keyset>,
     /// Read from the other end (for a window near the end of a long list);
     /// rows still come back in the list's order.
     pub reverse: bool,

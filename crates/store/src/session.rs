@@ -549,9 +549,22 @@ impl Session {
             .await?
         };
         let mut f = run_filter(query, "x");
+        // A keyset window walks the id index from its neighbour; an offset
+        // (for a jump) counts rows from the nearer end.
+        let (offset, reverse) = match query.keyset {
+            Some(Keyset::After(id)) => {
+                f.matching("x.id < {}", Some(Bind::Int(id)));
+                (0, false)
+            }
+            Some(Keyset::Before(id)) => {
+                f.matching("x.id > {}", Some(Bind::Int(id)));
+                (0, true)
+            }
+            None => (query.offset, query.reverse),
+        };
         let where_sql = f.where_sql();
-        let page = f.page_sql(query.limit, query.offset);
-        let by = order("x.id DESC", "x.id", query.reverse);
+        let page = f.page_sql(query.limit, offset);
+        let by = order("x.id DESC", "x.id", reverse);
         let items = self
             .db
             .runs(filtered(
@@ -560,7 +573,7 @@ impl Session {
             ))
             .await?;
         Ok(Page {
-            items: in_list_order(items, query.reverse),
+            items: in_list_order(items, reverse),
             total,
         })
     }
