@@ -1002,17 +1002,14 @@ async fn keyset_windows_match_the_windows_by_position(db: &TestDb) {
         .await
         .unwrap();
     }
-    let ids = |q: RunQuery| {
-        let s = s;
-        async move {
-            s.list_runs(&q)
-                .await
-                .unwrap()
-                .items
-                .iter()
-                .map(|r| r.id)
-                .collect::<Vec<_>>()
-        }
+    let ids = |q: RunQuery| async move {
+        s.list_runs(&q)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
     };
     for run_type in [None, Some(RunType::Train)] {
         let query = |offset: i64, limit: i64, keyset: Option<Keyset>| RunQuery {
