@@ -91,13 +91,15 @@ pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
     if e.problems.is_empty() {
         let hint =
             |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Editor, commands);
-        let (before, after) = (
-            hint(&[(Command::Save, "save"), (Command::Find, "find")]),
-            hint(&[(Command::EditExternal, "$EDITOR"), (Command::Back, "leave")]),
-        );
+        let keys = hint(&[
+            (Command::Save, "save"),
+            (Command::Find, "find"),
+            (Command::EditExternal, "$EDITOR"),
+            (Command::Back, "leave"),
+        ]);
         plines.push(Line::styled(
             // Undo and redo are the text area's own keys.
-            format!(" {before} · ctrl-u undo · ctrl-r redo · {after}"),
+            format!(" {keys} · ctrl-u/r undo/redo"),
             theme.dim,
         ));
     } else {
