@@ -920,6 +920,39 @@ mod authoring {
         assert!(h.app.overlay.is_none());
     }
 
+    /// A picker over more recipes than it holds searches the database as you
+    /// type: a recipe past its first window is found and picked.
+    #[tokio::test]
+    async fn a_picker_searches_past_its_window() {
+        let db = common::sqlite().await;
+        nexml::seed::seed_baselines(&db.service()).await.unwrap();
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
+            INSERT INTO ml_recipe (name, model_family, level, status, tags, created_by, created_at, updated_at) \
+            SELECT printf('bulk recipe %03d', i), 'pricing', 'baseline', 'draft', '[]', 'x', \
+            '2026-11-28T12:00:00Z', '2026-11-28T12:00:00Z' FROM n";
+        db.raw_execute(sql).await.unwrap();
+        let mut h = Harness::on(db, 100, 30).await;
+        h.keys(&["3", "n"]).await;
+        let holds = |h: &Harness, name: &str| match &h.app.overlay {
+            Some(Overlay::Form(f)) => f.fields[0]
+                .visible_choices()
+                .iter()
+                .any(|(_, c)| c.label.starts_with(name)),
+            _ => panic!("no form"),
+        };
+        assert!(
+            !holds(&h, "bulk recipe 299"),
+            "the first window is loaded, not all"
+        );
+        h.keys(&["bulk recipe 299"]).await;
+        assert!(holds(&h, "bulk recipe 299"), "{}", h.screen());
+        let Some(Overlay::Form(f)) = &h.app.overlay else {
+            panic!()
+        };
+        assert_eq!(f.fields[0].visible_choices().len(), 1);
+        assert!(!f.fields[0].value.is_empty(), "the found recipe is picked");
+    }
+
     /// The original's Scenario 3: create a run for a recipe version, see it
     /// queued, mark it running then succeeded with metrics, read the metrics.
     #[tokio::test]

@@ -31,7 +31,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                     search,
                     limit: paging.limit,
                     offset: paging.offset,
-                    reverse: false,
+                    ..Default::default()
                 })
                 .await?;
             if ctx.json {

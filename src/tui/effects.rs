@@ -48,6 +48,12 @@ pub enum Effect {
     Copy(String),
     /// Load a form's choices and open it.
     OpenForm(FormRequest),
+    /// Search the choices of a form's picker (`field`) for `text`.
+    SearchChoices {
+        purpose: Box<super::forms::Purpose>,
+        field: &'static str,
+        text: String,
+    },
     /// Make a change; the answer is `Done` or `Refused`.
     Submit(Submission),
     /// Open the editor on a recipe's latest manifest, offering a kept draft.
@@ -132,6 +138,12 @@ pub enum Loaded {
     Model(i64, Box<ModelDetail>),
     Run(i64, Box<Run>),
     Form(Box<AppForm>),
+    /// A picker's search answer, for the text it searched.
+    Choices {
+        field: &'static str,
+        text: String,
+        choices: Vec<super::form::Choice>,
+    },
     Done(Box<Done>),
     /// A change was refused; the form or dialog that asked stays open.
     Refused(String),
@@ -183,6 +195,13 @@ pub enum Msg {
     Changed(Vec<crate::store::Change>),
 }
 
+/// Where at most one query runs at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Slot {
+    List(Tab),
+    Picker,
+}
+
 /// What effects need: the store, who acts, and where drafts are kept.
 #[derive(Clone)]
 pub struct Io {
@@ -202,9 +221,10 @@ const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(250
 pub struct Runner {
     io: Io,
     tx: UnboundedSender<Msg>,
-    /// The list query running for each tab: a newer request aborts it, so at
-    /// most one runs per tab however fast the keys come.
-    loading: Arc<Mutex<HashMap<Tab, AbortHandle>>>,
+    /// The query running for each slot (a tab's list, a picker's search): a
+    /// newer request aborts it, so at most one runs per slot however fast
+    /// the keys come.
+    loading: Arc<Mutex<HashMap<Slot, AbortHandle>>>,
     newest_validation: Arc<AtomicU64>,
     cancel_llm: Arc<tokio::sync::Notify>,
 }
@@ -242,8 +262,9 @@ impl Runner {
         if let Effect::Validate { generation, .. } = &effect {
             self.newest_validation.store(*generation, Ordering::SeqCst)
         }
-        let list_tab = match &effect {
-            Effect::LoadList(req) => Some(req.tab),
+        let slot = match &effect {
+            Effect::LoadList(req) => Some(Slot::List(req.tab)),
+            Effect::SearchChoices { .. } => Some(Slot::Picker),
             _ => None,
         };
         let runner = self.clone();
@@ -258,9 +279,9 @@ impl Runner {
             let loaded = perform(&runner.io, effect).await;
             let _ = runner.tx.send(Msg::Loaded(loaded));
         });
-        if let Some(tab) = list_tab
+        if let Some(slot) = slot
             && let Ok(mut loading) = self.loading.lock()
-            && let Some(older) = loading.insert(tab, task.abort_handle())
+            && let Some(older) = loading.insert(slot, task.abort_handle())
         {
             older.abort();
         }
@@ -290,6 +311,17 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         Effect::OpenForm(request) => super::forms::prepare(store, request, &io.user)
             .await
             .map(|f| Loaded::Form(Box::new(f))),
+        Effect::SearchChoices {
+            purpose,
+            field,
+            text,
+        } => super::forms::search(store, &purpose, field, &text)
+            .await
+            .map(|choices| Loaded::Choices {
+                field,
+                text,
+                choices,
+            }),
         Effect::Submit(submission) => {
             return match super::submit::perform(&io.service, submission, &io.user).await {
                 Ok(done) => Loaded::Done(Box::new(done)),
@@ -398,6 +430,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     limit,
                     offset,
                     reverse: req.reverse,
+                    ..Default::default()
                 })
                 .await?;
             (Rows::Recipes(items), total)

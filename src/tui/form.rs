@@ -53,6 +53,10 @@ pub struct Field {
     pub check: Check,
     pub error: Option<String>,
     pub hint: Option<String>,
+    /// A picker over a long list: it holds a window of it, and what is typed
+    /// is searched in the database (`Some(n)`: the first `n` choices are
+    /// fixed, such as "(none)", and stay whatever the search finds).
+    pub searched: Option<usize>,
 }
 
 impl Field {
@@ -65,6 +69,7 @@ impl Field {
             check,
             error: None,
             hint: None,
+            searched: None,
         }
     }
 
@@ -96,7 +101,62 @@ impl Field {
             check: Check::Required,
             error: None,
             hint: None,
+            searched: None,
         }
+    }
+
+    /// A picker whose choices after the first `fixed` come from a database
+    /// search as the user types.
+    pub fn searched(mut self, fixed: usize) -> Field {
+        self.searched = Some(fixed);
+        self
+    }
+
+    /// What is typed into a picker to narrow it.
+    pub fn filter(&self) -> &str {
+        match &self.kind {
+            Kind::Picker { filter, .. } => filter,
+            Kind::Text => "",
+        }
+    }
+
+    /// A search's answer: the fixed choices, then the ones found. The
+    /// highlighted choice stays when it is still offered.
+    pub fn set_found(&mut self, found: Vec<Choice>) {
+        let Some(fixed) = self.searched else { return };
+        let Kind::Picker {
+            choices,
+            filter,
+            highlighted,
+        } = &mut self.kind
+        else {
+            return;
+        };
+        let kept = choices.get(*highlighted).map(|c| c.value.clone());
+        choices.truncate(fixed);
+        choices.extend(found);
+        let visible: Vec<usize> = choices
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| fuzzy(&c.label, filter))
+            .map(|(i, _)| i)
+            .collect();
+        *highlighted = kept
+            .and_then(|v| visible.iter().copied().find(|i| choices[*i].value == v))
+            .or_else(|| {
+                visible
+                    .iter()
+                    .copied()
+                    .find(|i| choices[*i].disabled.is_none())
+            })
+            .or(visible.first().copied())
+            .unwrap_or(0);
+        self.value = choices
+            .get(*highlighted)
+            .filter(|c| c.disabled.is_none() && fuzzy(&c.label, filter))
+            .map(|c| c.value.clone())
+            .unwrap_or_default();
+        self.validate();
     }
 
     pub fn with_hint(mut self, hint: &str) -> Field {
@@ -197,6 +257,8 @@ pub enum Outcome {
     Continue,
     Cancel,
     Submit,
+    /// The filter of a searched picker (this field) changed: search again.
+    Search(usize),
 }
 
 impl<P> Form<P> {
@@ -285,12 +347,17 @@ impl<P> Form<P> {
                 }
             }
             _ => {
+                let mut outcome = Outcome::Continue;
                 if let Some(field) = self.fields.get_mut(self.focus) {
+                    let before = field.filter().to_string();
                     edit_field(field, key);
                     field.validate();
+                    if field.searched.is_some() && field.filter() != before {
+                        outcome = Outcome::Search(self.focus);
+                    }
                 }
                 self.refusal = None;
-                Outcome::Continue
+                outcome
             }
         }
     }
@@ -382,6 +449,29 @@ mod tests {
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn a_searched_picker_asks_and_keeps_its_fixed_choices() {
+        let picker = Field::picker(
+            "recipe",
+            "Recipe",
+            vec![Choice::new("(none)", ""), Choice::new("alpha", "1")],
+            Some("1"),
+        )
+        .searched(1);
+        let mut f = Form::new("t", vec![picker], ());
+        assert_eq!(f.on_key(key(KeyCode::Char('z'))), Outcome::Search(0));
+        // Moving through the choices is no new search.
+        assert_eq!(f.on_key(key(KeyCode::Down)), Outcome::Continue);
+        f.fields[0].set_found(vec![Choice::new("zeta", "9")]);
+        let labels: Vec<&str> = match &f.fields[0].kind {
+            Kind::Picker { choices, .. } => choices.iter().map(|c| c.label.as_str()).collect(),
+            Kind::Text => vec![],
+        };
+        assert_eq!(labels, ["(none)", "zeta"]);
+        assert_eq!(f.fields[0].value, "9", "the only match is picked");
+        assert_eq!(f.on_key(key(KeyCode::Backspace)), Outcome::Search(0));
     }
 
     fn form() -> Form<()> {

@@ -70,30 +70,97 @@ fn choices<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<Choice> {
         .collect()
 }
 
+/// How many choices a searched picker holds: the first ones by name, then
+/// what the typed text finds.
+pub const PICKER_WINDOW: i64 = 200;
+
+/// The choices of a searched picker (`field` of a form for `purpose`) whose
+/// names contain `text`, at most `PICKER_WINDOW`.
+pub async fn search(
+    store: &dyn Store,
+    purpose: &Purpose,
+    field: &str,
+    text: &str,
+) -> StoreResult<Vec<Choice>> {
+    let text = text.trim();
+    let search = (!text.is_empty()).then(|| text.to_string());
+    if field == "model" {
+        let models = store
+            .list_models(&ModelQuery {
+                search,
+                limit: PICKER_WINDOW,
+                ..Default::default()
+            })
+            .await?;
+        return Ok(models.items.iter().map(model_choice).collect());
+    }
+    let recipes = store
+        .list_recipes(&RecipeQuery {
+            search,
+            names_only: true,
+            skip_count: true,
+            limit: PICKER_WINDOW,
+            ..Default::default()
+        })
+        .await?
+        .items;
+    Ok(match purpose {
+        Purpose::CreateRecipe => recipes
+            .iter()
+            .filter(|p| p.level != RecipeLevel::Client)
+            .map(|p| {
+                Choice::new(
+                    format!("{} ({}, {})", p.name, p.level, p.model_family),
+                    p.id.to_string(),
+                )
+            })
+            .collect(),
+        Purpose::PickRecipeToRegister => recipes
+            .iter()
+            .map(|r| Choice {
+                // A recipe that cannot be picked says why in its reason only.
+                label: match &r.approved_version {
+                    Some(v) => format!("{} (approved {v})", r.name),
+                    None => r.name.clone(),
+                },
+                value: r.id.to_string(),
+                disabled: r
+                    .approved_version
+                    .is_none()
+                    .then(|| "no approved version: approve one first".to_string()),
+            })
+            .collect(),
+        _ => recipes
+            .iter()
+            .map(|r| {
+                Choice::new(
+                    format!(
+                        "{} (latest {})",
+                        r.name,
+                        r.latest_version.clone().unwrap_or_default()
+                    ),
+                    r.id.to_string(),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn model_choice(m: &crate::store::Model) -> Choice {
+    Choice::new(
+        format!("{} ({} {})", m.name, m.recipe_name, m.recipe_version),
+        m.id.to_string(),
+    )
+}
+
 /// Loads what a form's pickers offer and builds it.
 pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> StoreResult<AppForm> {
     Ok(match request {
         FormRequest::CreateRecipe => {
-            let parents = store
-                .list_recipes(&RecipeQuery {
-                    limit: 10_000,
-                    ..Default::default()
-                })
-                .await?
-                .items;
             let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];
-            parent_choices.extend(
-                parents
-                    .iter()
-                    .filter(|p| p.level != RecipeLevel::Client)
-                    .map(|p| {
-                        Choice::new(
-                            format!("{} ({}, {})", p.name, p.level, p.model_family),
-                            p.id.to_string(),
-                        )
-                    }),
-            );
-            let mut parent = Field::picker("parent", "Parent", parent_choices, Some(""));
+            parent_choices.extend(search(store, &Purpose::CreateRecipe, "parent", "").await?);
+            let mut parent =
+                Field::picker("parent", "Parent", parent_choices, Some("")).searched(1);
             parent.check = Check::None;
             Form::new(
                 "New recipe",
@@ -148,31 +215,14 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
             )
         }
         FormRequest::PickRecipeToRegister => {
-            let recipes = store
-                .list_recipes(&RecipeQuery {
-                    limit: 10_000,
-                    ..Default::default()
-                })
-                .await?
-                .items;
-            let list = recipes
-                .iter()
-                .map(|r| Choice {
-                    // A recipe that cannot be picked says why in its reason only.
-                    label: match &r.approved_version {
-                        Some(v) => format!("{} (approved {v})", r.name),
-                        None => r.name.clone(),
-                    },
-                    value: r.id.to_string(),
-                    disabled: r
-                        .approved_version
-                        .is_none()
-                        .then(|| "no approved version: approve one first".to_string()),
-                })
-                .collect();
+            let list = search(store, &Purpose::PickRecipeToRegister, "recipe", "").await?;
             Form::new(
                 "Register a model: which recipe?",
-                vec![Field::picker("recipe", "Recipe", list, None).with_hint("type to filter")],
+                vec![
+                    Field::picker("recipe", "Recipe", list, None)
+                        .searched(0)
+                        .with_hint("type to search"),
+                ],
                 Purpose::PickRecipeToRegister,
             )
         }
@@ -249,55 +299,49 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
             recipe_id,
             model_id,
         } => {
-            let recipes = store
-                .list_recipes(&RecipeQuery {
-                    limit: 10_000,
-                    ..Default::default()
-                })
-                .await?
-                .items;
+            let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "").await?;
             let models = store
                 .list_models(&ModelQuery {
-                    limit: 10_000,
+                    recipe_id,
+                    limit: PICKER_WINDOW,
                     ..Default::default()
                 })
                 .await?
                 .items;
-            let recipe_choices = recipes
-                .iter()
-                .map(|r| {
-                    Choice::new(
-                        format!(
-                            "{} (latest {})",
-                            r.name,
-                            r.latest_version.clone().unwrap_or_default()
-                        ),
-                        r.id.to_string(),
-                    )
-                })
-                .collect();
             let mut model_choices = vec![Choice::new("(no model)", "")];
-            model_choices.extend(
-                models
-                    .iter()
-                    .filter(|m| recipe_id.is_none_or(|r| m.recipe_id == r))
-                    .map(|m| {
-                        Choice::new(
-                            format!("{} ({} {})", m.name, m.recipe_name, m.recipe_version),
-                            m.id.to_string(),
-                        )
-                    }),
-            );
-            let preset_recipe =
-                recipe_id
-                    .or(model_id
-                        .and_then(|id| models.iter().find(|m| m.id == id).map(|m| m.recipe_id)));
+            model_choices.extend(models.iter().map(model_choice));
+            let preset = match model_id {
+                Some(id) => Some(store.model(id).await?),
+                None => None,
+            };
+            if let Some(m) = &preset
+                && !models.iter().any(|x| x.id == m.id)
+            {
+                model_choices.push(model_choice(m));
+            }
+            let preset_recipe = recipe_id.or(preset.as_ref().map(|m| m.recipe_id));
+            let mut recipe_choices = recipe_choices;
+            // A preset recipe past the first window is offered too.
+            if let Some(id) = preset_recipe
+                && !recipe_choices.iter().any(|c| c.value == id.to_string())
+            {
+                let r = store.recipe(id).await?;
+                recipe_choices.push(Choice::new(
+                    format!(
+                        "{} (latest {})",
+                        r.name,
+                        r.latest_version.unwrap_or_default()
+                    ),
+                    r.id.to_string(),
+                ));
+            }
             let mut model = Field::picker(
                 "model",
                 "Model",
                 model_choices,
                 Some(&model_id.map(|m| m.to_string()).unwrap_or_default()),
-            );
+            )
+            .searched(1);
             model.check = Check::None;
             Form::new(
                 "New run",
@@ -307,7 +351,8 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
                         "Recipe",
                         recipe_choices,
                         preset_recipe.map(|r| r.to_string()).as_deref(),
-                    ),
+                    )
+                    .searched(0),
                     Field::text("version", "Version", "", Check::None)
                         .with_hint("blank: the model's version, else the recipe's latest"),
                     model,

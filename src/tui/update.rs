@@ -1005,6 +1005,15 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 app.overlay = Some(Overlay::Form(form));
                 vec![]
             }
+            FormOutcome::Search(i) => {
+                let effect = form.fields.get(i).map(|f| Effect::SearchChoices {
+                    purpose: Box::new(form.purpose.clone()),
+                    field: f.name,
+                    text: f.filter().to_string(),
+                });
+                app.overlay = Some(Overlay::Form(form));
+                effect.into_iter().collect()
+            }
             FormOutcome::Cancel => vec![],
             FormOutcome::Submit => match forms::submission(&form) {
                 Ok(Next::Submit(submission)) => {
@@ -1374,6 +1383,20 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Form(form) => {
             app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
+        Loaded::Choices {
+            field,
+            text,
+            choices,
+        } => {
+            // Only the answer for what the picker holds now is used.
+            if let Some(Overlay::Form(form)) = &mut app.overlay
+                && let Some(f) = form.fields.iter_mut().find(|f| f.name == field)
+                && f.filter() == text
+            {
+                f.set_found(choices);
+            }
             vec![]
         }
         Loaded::Done(done) => on_done(app, *done),

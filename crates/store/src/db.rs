@@ -119,6 +119,10 @@ pub trait Db: Send {
     /// `column` with the RFC 7386 merge patch bound at `placeholder` applied,
     /// as SQL, so a merge never loses a concurrent writer's keys.
     fn json_merge(&self, column: &str, placeholder: &str) -> String;
+    /// Whether `LIKE` ignores case here, so searches need no `LOWER`.
+    fn like_ignores_case(&self) -> bool {
+        false
+    }
     /// Makes writers append to the audit chain one at a time, until the
     /// transaction ends (SQLite's write transaction does already).
     async fn serialize_audit(&mut self) -> StoreResult<()>;

@@ -227,6 +227,10 @@ pub struct RecipeQuery {
     pub status: Option<RecipeStatus>,
     pub parent_id: Option<i64>,
     pub search: Option<String>,
+    /// Search names only (a picker), not families and tags too.
+    pub names_only: bool,
+    /// Only the rows (`total` is then -1).
+    pub skip_count: bool,
     pub limit: i64,
     pub offset: i64,
 }

@@ -64,8 +64,7 @@ fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'stat
 }
 
 /// A model list's conditions (on `m`, the model, and `r`, its recipe).
-fn model_filter(query: &ModelQuery) -> Filter {
-    let mut f = Filter::default();
+fn model_filter(query: &ModelQuery, mut f: Filter) -> Filter {
     f.eq(
         "m.model_family",
         query.family.map(|v| Bind::Text(v.as_str().into())),
@@ -141,6 +140,11 @@ impl Session {
         Session { db }
     }
 
+    /// An empty filter for this backend's SQL.
+    fn filter(&self) -> Filter {
+        Filter::new(self.db.like_ignores_case())
+    }
+
     /// Ends a write transaction, keeping what it wrote (a read session just ends).
     pub async fn commit(self) -> StoreResult<()> {
         self.db.commit().await
@@ -165,7 +169,7 @@ impl Session {
     // Recipes
 
     pub async fn list_recipes(&mut self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
-        let mut f = Filter::default();
+        let mut f = self.filter();
         f.eq(
             "r.model_family",
             query.family.map(|v| Bind::Text(v.as_str().into())),
@@ -179,12 +183,16 @@ impl Session {
             query.status.map(|v| Bind::Text(v.as_str().into())),
         );
         f.eq("r.parent_id", query.parent_id.map(Bind::Int));
-        f.search(
-            &["r.name", "r.model_family", "r.tags"],
-            query.search.as_deref(),
-        );
-        let total = self
-            .count(filtered(
+        let columns: &[&str] = if query.names_only {
+            &["r.name"]
+        } else {
+            &["r.name", "r.model_family", "r.tags"]
+        };
+        f.search(columns, query.search.as_deref());
+        let total = if query.skip_count {
+            -1
+        } else {
+            self.count(filtered(
                 format!(
                     "SELECT CAST(COUNT(*) AS BIGINT) {}{}",
                     sql::RECIPE_FROM,
@@ -192,7 +200,8 @@ impl Session {
                 ),
                 &f,
             ))
-            .await?;
+            .await?
+        };
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
         let by = order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse);
@@ -454,7 +463,7 @@ impl Session {
     // Models
 
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
-        let mut f = model_filter(query);
+        let mut f = model_filter(query, self.filter());
         let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
@@ -725,7 +734,7 @@ impl Session {
         &mut self,
         query: &ModelQuery,
     ) -> StoreResult<Page<MonitorRow>> {
-        let mut f = model_filter(query);
+        let mut f = model_filter(query, self.filter());
         let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);

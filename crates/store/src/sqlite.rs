@@ -326,6 +326,11 @@ impl Db for SqliteDb {
         format!("json_patch({column}, {placeholder})")
     }
 
+    /// SQLite's `LIKE` folds ASCII case, as far as its `LOWER` folds too.
+    fn like_ignores_case(&self) -> bool {
+        true
+    }
+
     async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
         for chunk in runs.chunks(MAX_BINDS / BULK_RUN_COLUMNS) {
             let sql = bulk_insert_sql(BULK_RUN_INSERT, chunk.len(), BULK_RUN_COLUMNS, true);

@@ -1,0 +1,130 @@
+//! A picker over 100,000 recipes (SQLite): the new-run form opens with a
+//! window of them, and typing searches the database.
+//!
+//! `cargo bench --bench picker` (the database is built once into
+//! target/bench-picker-100000.db). Prints p50/p99 of a keypress to the frame
+//! drawn with its data: `n` on the Runs tab (the form with its choices), and
+//! each character typed into the recipe picker; and, for comparison, what the
+//! form read before (the first 10,000 recipes, and never the rest).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nexml::config::Config;
+use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::state::App;
+use nexml::tui::{new_app, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+
+const RECIPES: u32 = 100_000;
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
+    while let Some(e) = effects.pop() {
+        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
+            continue;
+        }
+        let loaded = perform(io, e).await;
+        effects.extend(update::update(app, Msg::Loaded(loaded)));
+    }
+}
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+}
+
+async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg: Msg) -> Duration {
+    let start = Instant::now();
+    let effects = update::update(app, msg);
+    settle(io, app, effects).await;
+    term.draw(|f| view::render(app, f)).expect("draw");
+    start.elapsed()
+}
+
+/// 100,000 recipes with one version each, written in SQL (their manifests
+/// are tiny: the picker reads names and version numbers).
+async fn build(url: &str) {
+    use sqlx::Connection;
+    let store = nexml::store::open(url).await.expect("open");
+    drop(store);
+    let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect");
+    let recipes = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {RECIPES}) \
+         INSERT INTO ml_recipe (name, model_family, level, status, tags, created_by, created_at, updated_at) \
+         SELECT printf('recipe %06d', i), 'pricing', 'baseline', 'draft', '[]', 'bench', \
+         '2026-11-28T12:00:00Z', '2026-11-28T12:00:00Z' FROM n"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(recipes))
+        .execute(&mut conn)
+        .await
+        .expect("recipes");
+    sqlx::query(
+        "INSERT INTO ml_recipe_version (recipe_id, version_number, major, minor, patch, \
+         manifest_json, bump, change_note, created_by, created_at) \
+         SELECT id, '1.0.0', 1, 0, 0, '{}', 'initial', 'bench', 'bench', created_at FROM ml_recipe",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("versions");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let path = format!(
+        "{}/target/bench-picker-{RECIPES}.db",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let url = format!("sqlite://{path}");
+    if !std::path::Path::new(&path).exists() {
+        build(&url).await;
+    }
+    let store = nexml::store::open(&url).await.expect("open");
+    let io = Io {
+        service: nexml::service::Service::new(store.clone(), Default::default()),
+        user: "bench".into(),
+        llm: None,
+        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+    };
+    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let mut open = Vec::new();
+    let mut typed = Vec::new();
+    for round in 0..20 {
+        let mut app = new_app(&Config::default(), "bench", "sqlite").expect("app");
+        app.width = 160;
+        app.height = 48;
+        let e = update::start(&mut app);
+        settle(&io, &mut app, e).await;
+        let e = update::update(&mut app, key('3'));
+        settle(&io, &mut app, e).await;
+        open.push(timed(&io, &mut app, &mut term, key('n')).await);
+        // "recipe 0NNNN": each character narrows the search.
+        for c in format!("{:06}", 99_000 + round).chars() {
+            typed.push(timed(&io, &mut app, &mut term, key(c)).await);
+        }
+    }
+    let mut before = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let query = nexml::store::RecipeQuery {
+            limit: 10_000,
+            ..Default::default()
+        };
+        store.list_recipes(&query).await.expect("recipes");
+        before.push(t.elapsed());
+    }
+    println!(
+        "open the new-run form: p50 {:.2} ms p99 {:.2} ms · a character typed in the picker: p50 {:.2} ms p99 {:.2} ms",
+        pct(&mut open, 0.5),
+        pct(&mut open, 0.99),
+        pct(&mut typed, 0.5),
+        pct(&mut typed, 0.99)
+    );
+    println!(
+        "before: reading the first 10,000 recipes for the form took p50 {:.2} ms",
+        pct(&mut before, 0.5)
+    );
+}
