@@ -920,6 +920,32 @@ mod authoring {
         assert!(h.app.overlay.is_none());
     }
 
+    /// A command that cannot run now is not offered, says why when pressed,
+    /// and is dimmed with its reason in help.
+    #[tokio::test]
+    async fn commands_that_cannot_run_say_why_and_are_not_offered() {
+        let mut h = Harness::new(120, 60).await;
+        open_pricing_baseline(&mut h).await;
+        let hints = h.screen().lines().last().unwrap_or_default().to_string();
+        assert!(
+            !hints.contains("approve") && !hints.contains("diff"),
+            "{hints}"
+        );
+        h.keys(&["a"]).await;
+        assert_eq!(
+            h.app.status.as_deref(),
+            Some("approve: this version is approved already")
+        );
+        assert!(h.app.overlay.is_none(), "no confirm dialog for it");
+        h.keys(&["?"]).await;
+        assert!(
+            h.screen()
+                .contains("(not now: only one version: nothing to compare)"),
+            "{}",
+            h.screen()
+        );
+    }
+
     /// A picker over more recipes than it holds searches the database as you
     /// type: a recipe past its first window is found and picked.
     #[tokio::test]

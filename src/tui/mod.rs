@@ -1,6 +1,7 @@
 //! The terminal app: state + messages + a pure update, I/O in tasks, and
 //! rendering from state (see ARCHITECTURE.md).
 
+pub mod available;
 pub mod chat;
 pub mod editor;
 pub mod effects;

@@ -62,6 +62,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 /// Does what a command means in the current context.
 pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
     app.status = None;
+    if let Some(why) = super::available::unavailable(app, command) {
+        app.status = Some(format!("{}: {why}", command.name()));
+        return vec![];
+    }
     match command {
         Command::Quit => {
             app.should_quit = true;

@@ -173,7 +173,11 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         ));
         spans.push(Span::styled("│ ", app.theme.dim));
     }
-    for c in commands {
+    // A command that cannot run now is not offered.
+    let runnable = commands
+        .iter()
+        .filter(|c| crate::tui::available::unavailable(app, **c).is_none());
+    for c in runnable {
         if let Some(k) = app.keymap.key_for(context, *c) {
             spans.push(Span::styled(k.to_string(), app.theme.key));
             spans.push(Span::styled(

@@ -73,12 +73,19 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = bindings
         .iter()
         .skip(first)
-        .map(|(c, keys)| {
-            Line::from(vec![
-                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
-                Span::styled(c.help().to_string(), app.theme.text),
-            ])
-        })
+        .map(
+            |(c, keys)| match crate::tui::available::unavailable(app, *c) {
+                // Shown, dimmed, with why it cannot run now.
+                Some(why) => Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
+                    Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
+                ]),
+                None => Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
+                    Span::styled(c.help().to_string(), app.theme.text),
+                ]),
+            },
+        )
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
