@@ -231,6 +231,14 @@ mod tests {
         Config::parse("[keys.library]\nfilter = \"/\"\nsearch = \"s\"\n").unwrap();
         Config::parse("[keys.library]\nsearch = \"s\"\nfilter = \"/\"\n").unwrap();
         Config::parse("[keys.editor]\nsave = \"ctrl-w\"\n").unwrap();
+        // Overlays are contexts too; a form is text, so no global commands.
+        Config::parse("[keys.form]\nsubmit = \"ctrl-w\"\n[keys.confirm]\nconfirm = \"o\"\n")
+            .unwrap();
+        let err = Config::parse("[keys.form]\nquit = \"ctrl-q\"\n").unwrap_err();
+        assert!(
+            err.starts_with("2: keys.form.quit: 'quit' does nothing in form"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,10 +21,17 @@ pub enum Context {
     Chat,
     /// Typing a message to the assistant.
     ChatInput,
+    /// The overlays: help, a yes/no question, the command palette, the
+    /// filter picker and forms.
+    Help,
+    Confirm,
+    Palette,
+    Filter,
+    Form,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -34,6 +41,11 @@ impl Context {
         Context::Editor,
         Context::Chat,
         Context::ChatInput,
+        Context::Help,
+        Context::Confirm,
+        Context::Palette,
+        Context::Filter,
+        Context::Form,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,13 +59,21 @@ impl Context {
             Context::Editor => "editor",
             Context::Chat => "chat",
             Context::ChatInput => "chat_input",
+            Context::Help => "help",
+            Context::Confirm => "confirm",
+            Context::Palette => "palette",
+            Context::Filter => "filter",
+            Context::Form => "form",
         }
     }
 
     /// Where keys are text: only this context's own bindings are commands
     /// (no global ones), and every other key is typed.
     pub fn is_text(self) -> bool {
-        matches!(self, Context::Editor | Context::ChatInput)
+        matches!(
+            self,
+            Context::Editor | Context::ChatInput | Context::Palette | Context::Form
+        )
     }
 
     /// The commands that do something here (besides the global ones, in a
@@ -122,6 +142,11 @@ impl Context {
             Context::Editor => &[Save, NextProblem, EditExternal, Find, FindNext, Back],
             Context::Chat => &[Compose, Open, Apply, Reject, Edit, Diff, ToggleLlm, Back],
             Context::ChatInput => &[Send, Newline, ToggleLlm, Back],
+            Context::Help => &[Up, Down, PageUp, PageDown, Back],
+            Context::Confirm => &[Confirm, Back],
+            Context::Palette => &[Up, Down, Open, Back],
+            Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
+            Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
         }
     }
 
@@ -226,6 +251,12 @@ commands! {
     Newline => "newline", "a new line in the message";
     ToggleLlm => "toggle_llm", "ask the language model or the offline assistant";
     Reject => "reject", "reject the proposal";
+    Confirm => "confirm", "yes: do it";
+    NextField => "next_field", "the next field";
+    PrevField => "prev_field", "the previous field";
+    Submit => "submit", "submit the form";
+    NextValue => "next_value", "the next value";
+    PrevValue => "prev_value", "the previous value";
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.

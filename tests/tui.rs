@@ -920,6 +920,24 @@ mod authoring {
         assert!(h.app.overlay.is_none());
     }
 
+    /// Overlays take their keys from the keymap: a rebound "yes" confirms,
+    /// the old one cancels.
+    #[tokio::test]
+    async fn a_rebound_confirm_key_is_the_one_that_confirms() {
+        let mut h = Harness::new(100, 30).await;
+        let config = Config::parse("[keys.confirm]\nconfirm = \"o\"\n").unwrap();
+        h.app.keymap = nexml::keymap::Keymap::load(&config.keys).unwrap();
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "Child One", "enter"]).await;
+        let child = top_recipe(&h);
+        h.keys(&["a", "y"]).await;
+        assert_eq!(h.app.status.as_deref(), Some("cancelled"));
+        assert_eq!(top_recipe(&h).status, RecipeStatus::Draft);
+        h.keys(&["a", "o"]).await;
+        let approved = h.io.service.store().recipe(child.id).await.unwrap();
+        assert_eq!(approved.status, RecipeStatus::Approved);
+    }
+
     /// A command that cannot run now is not offered, says why when pressed,
     /// and is dimmed with its reason in help.
     #[tokio::test]

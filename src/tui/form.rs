@@ -2,6 +2,7 @@
 //! pickers that filter as you type, inline validation, Enter on the last
 //! field or Ctrl-S to submit, Esc to cancel (asking first if something was typed).
 
+use crate::keymap::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// One choice of a picker; a disabled one is shown with why it cannot be picked.
@@ -307,59 +308,76 @@ impl<P> Form<P> {
         self.fields.iter().all(|f| f.error.is_none())
     }
 
+    /// Does a form command (from the keymap's `form` context); `None`: not
+    /// one of its own, so the key is typed.
+    pub fn on_command(&mut self, command: Command) -> Option<Outcome> {
+        if self.submitting {
+            return Some(Outcome::Continue);
+        }
+        if self.confirm_cancel {
+            // Asked "discard?": going back again discards, anything else resumes.
+            self.confirm_cancel = false;
+            return Some(if command == Command::Back {
+                Outcome::Cancel
+            } else {
+                Outcome::Continue
+            });
+        }
+        let count = self.fields.len().max(1);
+        Some(match command {
+            Command::Back if self.dirty() => {
+                self.confirm_cancel = true;
+                Outcome::Continue
+            }
+            Command::Back => Outcome::Cancel,
+            Command::Submit => self.try_submit(),
+            Command::NextField => {
+                self.focus = (self.focus + 1) % count;
+                Outcome::Continue
+            }
+            Command::PrevField => {
+                self.focus = (self.focus + count - 1) % count;
+                Outcome::Continue
+            }
+            Command::Open if self.focus + 1 >= self.fields.len() => self.try_submit(),
+            Command::Open => {
+                self.focus += 1;
+                Outcome::Continue
+            }
+            Command::Up | Command::Down => {
+                if let Some(field) = self.fields.get_mut(self.focus) {
+                    step_picker(field, command == Command::Down);
+                }
+                Outcome::Continue
+            }
+            _ => return None,
+        })
+    }
+
+    /// A key no command claimed: typed into the focused field.
     pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if self.submitting {
             return Outcome::Continue;
         }
         if self.confirm_cancel {
             self.confirm_cancel = false;
-            return if matches!(key.code, KeyCode::Esc | KeyCode::Char('y')) {
+            return if key.code == KeyCode::Char('y') {
                 Outcome::Cancel
             } else {
                 Outcome::Continue
             };
         }
-        match key.code {
-            KeyCode::Esc => {
-                if self.dirty() {
-                    self.confirm_cancel = true;
-                    Outcome::Continue
-                } else {
-                    Outcome::Cancel
-                }
-            }
-            KeyCode::Char('s') if ctrl => self.try_submit(),
-            KeyCode::Tab => {
-                self.focus = (self.focus + 1) % self.fields.len().max(1);
-                Outcome::Continue
-            }
-            KeyCode::BackTab => {
-                self.focus = (self.focus + self.fields.len().max(1) - 1) % self.fields.len().max(1);
-                Outcome::Continue
-            }
-            KeyCode::Enter => {
-                if self.focus + 1 >= self.fields.len() {
-                    self.try_submit()
-                } else {
-                    self.focus += 1;
-                    Outcome::Continue
-                }
-            }
-            _ => {
-                let mut outcome = Outcome::Continue;
-                if let Some(field) = self.fields.get_mut(self.focus) {
-                    let before = field.filter().to_string();
-                    edit_field(field, key);
-                    field.validate();
-                    if field.searched.is_some() && field.filter() != before {
-                        outcome = Outcome::Search(self.focus);
-                    }
-                }
-                self.refusal = None;
-                outcome
+        let mut outcome = Outcome::Continue;
+        if let Some(field) = self.fields.get_mut(self.focus) {
+            let before = field.filter().to_string();
+            edit_field(field, key);
+            field.validate();
+            if field.searched.is_some() && field.filter() != before {
+                outcome = Outcome::Search(self.focus);
             }
         }
+        self.refusal = None;
+        outcome
     }
 
     fn try_submit(&mut self) -> Outcome {
@@ -372,6 +390,41 @@ impl<P> Form<P> {
             Outcome::Continue
         }
     }
+}
+
+/// Moves a picker's highlight to the next (or previous) choice shown.
+fn step_picker(field: &mut Field, forward: bool) {
+    let Kind::Picker {
+        choices,
+        filter,
+        highlighted,
+    } = &mut field.kind
+    else {
+        return;
+    };
+    let visible: Vec<usize> = choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| fuzzy(&c.label, filter))
+        .map(|(i, _)| i)
+        .collect();
+    let pos = visible.iter().position(|i| i == highlighted);
+    let next = if forward {
+        pos.map(|p| p + 1)
+            .and_then(|p| visible.get(p))
+            .or(visible.first())
+    } else {
+        pos.and_then(|p| p.checked_sub(1))
+            .and_then(|p| visible.get(p))
+    };
+    if let Some(next) = next {
+        *highlighted = *next;
+    }
+    field.value = match choices.get(*highlighted) {
+        Some(c) if c.disabled.is_none() && fuzzy(&c.label, filter) => c.value.clone(),
+        _ => String::new(),
+    };
+    field.error = choices.get(*highlighted).and_then(|c| c.disabled.clone());
 }
 
 fn edit_field(field: &mut Field, key: KeyEvent) {
@@ -390,31 +443,7 @@ fn edit_field(field: &mut Field, key: KeyEvent) {
             filter,
             highlighted,
         } => {
-            let visible: Vec<usize> = choices
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| fuzzy(&c.label, filter))
-                .map(|(i, _)| i)
-                .collect();
-            let pos = visible.iter().position(|i| i == highlighted);
             match key.code {
-                KeyCode::Down | KeyCode::Right => {
-                    if let Some(next) = pos
-                        .map(|p| p + 1)
-                        .and_then(|p| visible.get(p))
-                        .or(visible.first())
-                    {
-                        *highlighted = *next;
-                    }
-                }
-                KeyCode::Up | KeyCode::Left => {
-                    if let Some(prev) = pos
-                        .and_then(|p| p.checked_sub(1))
-                        .and_then(|p| visible.get(p))
-                    {
-                        *highlighted = *prev;
-                    }
-                }
                 KeyCode::Backspace => {
                     filter.pop();
                 }
@@ -451,6 +480,20 @@ mod tests {
         KeyEvent::new(c, KeyModifiers::NONE)
     }
 
+    /// A key as the app hands it over: the default keymap's `form` command
+    /// first, else typed.
+    fn press<P>(f: &mut Form<P>, key: KeyEvent) -> Outcome {
+        use crate::keymap::{Context, Key, KeyTable, Keymap};
+        let keymap = Keymap::load(&KeyTable::new()).unwrap();
+        match keymap
+            .lookup(Context::Form, Key::from_event(&key))
+            .and_then(|c| f.on_command(c))
+        {
+            Some(outcome) => outcome,
+            None => f.on_key(key),
+        }
+    }
+
     #[test]
     fn a_searched_picker_asks_and_keeps_its_fixed_choices() {
         let picker = Field::picker(
@@ -461,9 +504,9 @@ mod tests {
         )
         .searched(1);
         let mut f = Form::new("t", vec![picker], ());
-        assert_eq!(f.on_key(key(KeyCode::Char('z'))), Outcome::Search(0));
+        assert_eq!(press(&mut f, key(KeyCode::Char('z'))), Outcome::Search(0));
         // Moving through the choices is no new search.
-        assert_eq!(f.on_key(key(KeyCode::Down)), Outcome::Continue);
+        assert_eq!(press(&mut f, key(KeyCode::Down)), Outcome::Continue);
         f.fields[0].set_found(vec![Choice::new("zeta", "9")]);
         let labels: Vec<&str> = match &f.fields[0].kind {
             Kind::Picker { choices, .. } => choices.iter().map(|c| c.label.as_str()).collect(),
@@ -471,7 +514,7 @@ mod tests {
         };
         assert_eq!(labels, ["(none)", "zeta"]);
         assert_eq!(f.fields[0].value, "9", "the only match is picked");
-        assert_eq!(f.on_key(key(KeyCode::Backspace)), Outcome::Search(0));
+        assert_eq!(press(&mut f, key(KeyCode::Backspace)), Outcome::Search(0));
     }
 
     fn form() -> Form<()> {
@@ -501,15 +544,15 @@ mod tests {
     #[test]
     fn tab_moves_and_enter_on_the_last_field_submits_only_when_valid() {
         let mut f = form();
-        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Continue);
+        assert_eq!(press(&mut f, key(KeyCode::Enter)), Outcome::Continue);
         assert_eq!(f.focus, 1);
         f.focus = 2;
-        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Continue);
+        assert_eq!(press(&mut f, key(KeyCode::Enter)), Outcome::Continue);
         assert_eq!(f.focus, 0, "focus jumps to the field with the error");
         assert_eq!(f.fields[0].error.as_deref(), Some("required"));
-        f.on_key(key(KeyCode::Char('m')));
+        press(&mut f, key(KeyCode::Char('m')));
         f.focus = 2;
-        assert_eq!(f.on_key(key(KeyCode::Enter)), Outcome::Submit);
+        assert_eq!(press(&mut f, key(KeyCode::Enter)), Outcome::Submit);
         assert_eq!(f.value("name"), "m");
         assert_eq!(f.value("version"), "1");
     }
@@ -519,11 +562,11 @@ mod tests {
         let mut f = form();
         f.focus = 2;
         for c in "{\"a\":".chars() {
-            f.on_key(key(KeyCode::Char(c)));
+            press(&mut f, key(KeyCode::Char(c)));
         }
         assert!(f.fields[2].error.as_deref().unwrap().starts_with("1:5"));
-        f.on_key(key(KeyCode::Char('1')));
-        f.on_key(key(KeyCode::Char('}')));
+        press(&mut f, key(KeyCode::Char('1')));
+        press(&mut f, key(KeyCode::Char('}')));
         assert_eq!(f.fields[2].error, None);
         f.fields[2].value = "[1]".into();
         assert!(!f.is_valid());
@@ -533,29 +576,29 @@ mod tests {
     fn disabled_choices_are_visible_but_not_selectable() {
         let mut f = form();
         f.focus = 1;
-        f.on_key(key(KeyCode::Down));
+        press(&mut f, key(KeyCode::Down));
         assert_eq!(f.value("version"), "");
         assert_eq!(f.fields[1].error.as_deref(), Some("not approved"));
-        f.on_key(key(KeyCode::Up));
+        press(&mut f, key(KeyCode::Up));
         assert_eq!(f.value("version"), "1");
         // Typing filters.
-        f.on_key(key(KeyCode::Char('1')));
-        f.on_key(key(KeyCode::Char('1')));
+        press(&mut f, key(KeyCode::Char('1')));
+        press(&mut f, key(KeyCode::Char('1')));
         assert_eq!(f.fields[1].visible_choices().len(), 1);
     }
 
     #[test]
     fn esc_asks_first_only_when_something_was_typed() {
         let mut f = form();
-        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Cancel);
+        assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Cancel);
         let mut f = form();
-        f.on_key(key(KeyCode::Char('x')));
-        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Continue);
+        press(&mut f, key(KeyCode::Char('x')));
+        assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Continue);
         assert!(f.confirm_cancel);
-        assert_eq!(f.on_key(key(KeyCode::Char('n'))), Outcome::Continue);
+        assert_eq!(press(&mut f, key(KeyCode::Char('n'))), Outcome::Continue);
         assert_eq!(f.value("name"), "x");
-        f.on_key(key(KeyCode::Esc));
-        assert_eq!(f.on_key(key(KeyCode::Esc)), Outcome::Cancel);
+        press(&mut f, key(KeyCode::Esc));
+        assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Cancel);
     }
 
     #[test]

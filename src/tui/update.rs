@@ -91,7 +91,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
             Context::Model => model_command(app, command),
             Context::Run => run_screen_command(app, command),
             Context::Diff => diff_command(app, command),
-            Context::Editor | Context::Chat | Context::ChatInput => vec![],
+            _ => vec![],
         },
     }
 }
@@ -977,18 +977,28 @@ pub fn find_matches(s: &mut RunScreen) {
     }
 }
 
+/// An overlay's key: its command from the keymap first (help, confirm and
+/// filter close on a key they do not bind; the palette and forms type it).
 fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(overlay) = app.overlay.take() else {
         return vec![];
     };
+    let context = match &overlay {
+        Overlay::Help(_) => Context::Help,
+        Overlay::Confirm { .. } => Context::Confirm,
+        Overlay::Palette(_) => Context::Palette,
+        Overlay::Filter(_) => Context::Filter,
+        Overlay::Form(_) => Context::Form,
+    };
+    let command = app.keymap.lookup(context, Key::from_event(&key));
     match overlay {
         Overlay::Help(line) => {
-            // Scroll keys scroll; any other key closes.
-            let next = match key.code {
-                KeyCode::Down | KeyCode::Char('j') => Some(line + 1),
-                KeyCode::Up | KeyCode::Char('k') => Some(line.saturating_sub(1)),
-                KeyCode::PageDown => Some(line + app.page_rows()),
-                KeyCode::PageUp => Some(line.saturating_sub(app.page_rows())),
+            let page = app.page_rows();
+            let next = match command {
+                Some(Command::Down) => Some(line + 1),
+                Some(Command::Up) => Some(line.saturating_sub(1)),
+                Some(Command::PageDown) => Some(line + page),
+                Some(Command::PageUp) => Some(line.saturating_sub(page)),
                 _ => None,
             };
             if let Some(n) = next {
@@ -997,115 +1007,109 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
-        Overlay::Confirm { submission, .. } => match key.code {
-            KeyCode::Char('y') | KeyCode::Enter => vec![Effect::Submit(*submission)],
+        Overlay::Confirm { submission, .. } => match command {
+            Some(Command::Confirm) => vec![Effect::Submit(*submission)],
             _ => {
                 app.status = Some("cancelled".into());
                 vec![]
             }
         },
-        Overlay::Form(mut form) => match form.on_key(key) {
-            FormOutcome::Continue => {
-                app.overlay = Some(Overlay::Form(form));
-                vec![]
-            }
-            FormOutcome::Search(i) => {
-                let effect = form.fields.get(i).map(|f| Effect::SearchChoices {
-                    purpose: Box::new(form.purpose.clone()),
-                    field: f.name,
-                    text: f.filter().to_string(),
-                });
-                app.overlay = Some(Overlay::Form(form));
-                effect.into_iter().collect()
-            }
-            FormOutcome::Cancel => vec![],
-            FormOutcome::Submit => match forms::submission(&form) {
-                Ok(Next::Submit(submission)) => {
-                    form.submitting = true;
-                    app.overlay = Some(Overlay::Form(form));
-                    vec![Effect::Submit(submission)]
-                }
-                Ok(Next::Open(request)) => vec![Effect::OpenForm(request)],
-                Ok(Next::Confirm(message, submission)) => {
-                    app.overlay = Some(Overlay::Confirm {
-                        message,
-                        submission: Box::new(submission),
-                    });
-                    vec![]
-                }
-                Err(message) => {
-                    form.refusal = Some(message);
-                    app.overlay = Some(Overlay::Form(form));
-                    vec![]
-                }
-            },
-        },
+        Overlay::Form(mut form) => {
+            let outcome = match command.and_then(|c| form.on_command(c)) {
+                Some(outcome) => outcome,
+                None => form.on_key(key),
+            };
+            on_form_outcome(app, form, outcome)
+        }
         Overlay::Palette(mut p) => {
             let items = palette_items(app, &p.query);
-            match key.code {
-                KeyCode::Esc => vec![],
-                KeyCode::Enter => match items.get(p.selected) {
-                    Some((command, _)) => run_command(app, *command),
-                    None => vec![],
+            match command {
+                Some(Command::Back) => return vec![],
+                Some(Command::Open) => {
+                    return match items.get(p.selected) {
+                        Some((command, _)) => run_command(app, *command),
+                        None => vec![],
+                    };
+                }
+                Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
+                Some(Command::Down) => {
+                    p.selected = (p.selected + 1).min(items.len().saturating_sub(1))
+                }
+                _ => match key.code {
+                    KeyCode::Backspace => {
+                        p.query.pop();
+                        p.selected = 0;
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        p.query.push(c);
+                        p.selected = 0;
+                    }
+                    _ => {}
                 },
-                KeyCode::Up => {
-                    p.selected = p.selected.saturating_sub(1);
-                    app.overlay = Some(Overlay::Palette(p));
-                    vec![]
-                }
-                KeyCode::Down => {
-                    p.selected = (p.selected + 1).min(items.len().saturating_sub(1));
-                    app.overlay = Some(Overlay::Palette(p));
-                    vec![]
-                }
-                KeyCode::Backspace => {
-                    p.query.pop();
-                    p.selected = 0;
-                    app.overlay = Some(Overlay::Palette(p));
-                    vec![]
-                }
-                KeyCode::Char(c) => {
-                    p.query.push(c);
-                    p.selected = 0;
-                    app.overlay = Some(Overlay::Palette(p));
-                    vec![]
-                }
-                _ => {
-                    app.overlay = Some(Overlay::Palette(p));
-                    vec![]
-                }
             }
+            app.overlay = Some(Overlay::Palette(p));
+            vec![]
         }
         Overlay::Filter(mut picker) => {
             let rows = filter_rows(app.tab);
-            match key.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('f') | KeyCode::Char('q') => vec![],
-                KeyCode::Up | KeyCode::Char('k') => {
-                    picker.row = picker.row.saturating_sub(1);
+            match command {
+                Some(Command::Up) => picker.row = picker.row.saturating_sub(1),
+                Some(Command::Down) => picker.row = (picker.row + 1).min(rows.len() - 1),
+                Some(Command::NextValue | Command::PrevValue) => {
+                    cycle_filter(app, rows[picker.row], command == Some(Command::NextValue));
                     app.overlay = Some(Overlay::Filter(picker));
-                    vec![]
+                    return reload(app, app.tab);
                 }
-                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                    picker.row = (picker.row + 1).min(rows.len() - 1);
-                    app.overlay = Some(Overlay::Filter(picker));
-                    vec![]
-                }
-                KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Char('h')
-                | KeyCode::Char('l')
-                | KeyCode::Char(' ') => {
-                    let forward = !matches!(key.code, KeyCode::Left | KeyCode::Char('h'));
-                    cycle_filter(app, rows[picker.row], forward);
-                    app.overlay = Some(Overlay::Filter(picker));
-                    reload(app, app.tab)
-                }
-                _ => {
-                    app.overlay = Some(Overlay::Filter(picker));
-                    vec![]
-                }
+                Some(Command::Back) => return vec![],
+                _ => {}
             }
+            app.overlay = Some(Overlay::Filter(picker));
+            vec![]
         }
+    }
+}
+
+/// What a form's answer to a key asks for.
+fn on_form_outcome(
+    app: &mut App,
+    mut form: Box<forms::AppForm>,
+    outcome: FormOutcome,
+) -> Vec<Effect> {
+    match outcome {
+        FormOutcome::Continue => {
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
+        FormOutcome::Search(i) => {
+            let effect = form.fields.get(i).map(|f| Effect::SearchChoices {
+                purpose: Box::new(form.purpose.clone()),
+                field: f.name,
+                text: f.filter().to_string(),
+            });
+            app.overlay = Some(Overlay::Form(form));
+            effect.into_iter().collect()
+        }
+        FormOutcome::Cancel => vec![],
+        FormOutcome::Submit => match forms::submission(&form) {
+            Ok(Next::Submit(submission)) => {
+                form.submitting = true;
+                app.overlay = Some(Overlay::Form(form));
+                vec![Effect::Submit(submission)]
+            }
+            Ok(Next::Open(request)) => vec![Effect::OpenForm(request)],
+            Ok(Next::Confirm(message, submission)) => {
+                app.overlay = Some(Overlay::Confirm {
+                    message,
+                    submission: Box::new(submission),
+                });
+                vec![]
+            }
+            Err(message) => {
+                form.refusal = Some(message);
+                app.overlay = Some(Overlay::Form(form));
+                vec![]
+            }
+        },
     }
 }
 

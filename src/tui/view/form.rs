@@ -10,7 +10,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn render<P>(form: &Form<P>, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render<P>(
+    form: &Form<P>,
+    keymap: &crate::keymap::Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let width = area.width.saturating_sub(4).min(76);
     let inner_width = width.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
@@ -109,18 +115,25 @@ pub fn render<P>(form: &Form<P>, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(r) = &form.refusal {
         lines.push(Line::styled(format!(" ✗ {}", sanitize(r)), theme.bad));
     }
+    use crate::keymap::{Command, Context};
     let footer = if form.confirm_cancel {
+        let back = keymap
+            .key_for(Context::Form, Command::Back)
+            .map(|k| format!("{k}/"))
+            .unwrap_or_default();
         Line::styled(
-            " discard what you typed? esc/y discard · any other key keep editing",
+            format!(" discard what you typed? {back}y discard · any other key keep editing"),
             theme.warn,
         )
     } else if form.submitting {
         Line::styled(" saving…", theme.dim)
     } else {
-        Line::styled(
-            " tab move · type to filter · enter next/submit · esc cancel",
-            theme.dim,
-        )
+        let hint = |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Form, commands);
+        let (moves, rest) = (
+            hint(&[(Command::NextField, "move")]),
+            hint(&[(Command::Open, "next/submit"), (Command::Back, "cancel")]),
+        );
+        Line::styled(format!(" {moves} · type to filter · {rest}"), theme.dim)
     };
     lines.push(footer);
     let height = (lines.len() as u16 + 2).min(area.height);

@@ -15,7 +15,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(Overlay::Help(line)) => help(app, *line, frame, area),
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
-        Some(Overlay::Form(form)) => super::form::render(form, &app.theme, frame, area),
+        Some(Overlay::Form(form)) => {
+            super::form::render(form, &app.keymap, &app.theme, frame, area)
+        }
         Some(Overlay::Confirm { message, .. }) => confirm(app, message, frame, area),
     }
 }
