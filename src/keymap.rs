@@ -143,7 +143,7 @@ impl Context {
             Context::Chat => &[Compose, Open, Apply, Reject, Edit, Diff, ToggleLlm, Back],
             Context::ChatInput => &[Send, Newline, ToggleLlm, Back],
             Context::Help => &[Up, Down, PageUp, PageDown, Back],
-            Context::Confirm => &[Confirm, Back],
+            Context::Confirm => &[Confirm, Keep, Back],
             Context::Palette => &[Up, Down, Open, Back],
             Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
             Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
@@ -252,6 +252,7 @@ commands! {
     ToggleLlm => "toggle_llm", "ask the language model or the offline assistant";
     Reject => "reject", "reject the proposal";
     Confirm => "confirm", "yes: do it";
+    Keep => "keep", "leave the editor keeping the changes as a draft";
     NextField => "next_field", "the next field";
     PrevField => "prev_field", "the previous field";
     Submit => "submit", "submit the form";

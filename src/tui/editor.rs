@@ -5,7 +5,7 @@
 use crate::domain::kinds::Bump;
 use crate::domain::manifest::ManifestProblem;
 use crate::domain::version::BumpChoice;
-use crate::keymap::Command;
+use crate::keymap::{Command, Context};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
@@ -154,12 +154,26 @@ impl EditorScreen {
         })
     }
 
-    /// Handles a key the keymap did not claim: a dialog's answer, or text.
-    pub fn on_key(&mut self, key: KeyEvent) -> EditorRequest {
+    /// The keymap context of the dialog that has the keys, if one is open:
+    /// the yes/no questions answer as `confirm`, the save dialog and the
+    /// find prompt edit as `form`.
+    pub fn dialog_context(&self) -> Option<Context> {
+        if self.offer.is_some() || self.confirm_leave {
+            Some(Context::Confirm)
+        } else if self.save.is_some() || self.search.is_some() {
+            Some(Context::Form)
+        } else {
+            None
+        }
+    }
+
+    /// A key while a dialog is open, with the command the keymap gives it
+    /// in the dialog's context.
+    pub fn on_dialog_key(&mut self, key: KeyEvent, command: Option<Command>) -> EditorRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let Some(draft) = self.offer.take() {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
+            return match command {
+                Some(Command::Confirm) => {
                     self.replace_text(&draft.text);
                     EditorRequest::Changed
                 }
@@ -169,39 +183,46 @@ impl EditorScreen {
         }
         if self.confirm_leave {
             self.confirm_leave = false;
-            return match key.code {
-                KeyCode::Char('y') => EditorRequest::Discard,
-                KeyCode::Char('k') => EditorRequest::Leave,
+            return match command {
+                Some(Command::Confirm) => EditorRequest::Discard,
+                Some(Command::Keep) => EditorRequest::Leave,
                 _ => EditorRequest::None,
             };
         }
-        if self.save.is_some()
-            && key.code == KeyCode::Esc
-            && !self.save.as_ref().is_some_and(|d| d.saving)
-        {
-            self.save = None;
-            return EditorRequest::None;
-        }
         if let Some(dialog) = &mut self.save {
-            return save_dialog_key(dialog, key, &self.area);
+            if dialog.saving {
+                return EditorRequest::None;
+            }
+            if command == Some(Command::Back) {
+                self.save = None;
+                return EditorRequest::None;
+            }
+            return save_dialog_key(dialog, key, command, &self.area);
         }
         if let Some(query) = &mut self.search {
-            match key.code {
-                KeyCode::Esc => self.search = None,
-                KeyCode::Enter => {
+            match command {
+                Some(Command::Back) => self.search = None,
+                Some(Command::Open) => {
                     let q = std::mem::take(query);
                     self.search = None;
                     self.last_search = q;
                     self.find_next();
                 }
-                KeyCode::Backspace => {
-                    query.pop();
-                }
-                KeyCode::Char(c) if !ctrl => query.push(c),
-                _ => {}
+                _ => match key.code {
+                    KeyCode::Backspace => {
+                        query.pop();
+                    }
+                    KeyCode::Char(c) if !ctrl => query.push(c),
+                    _ => {}
+                },
             }
-            return EditorRequest::None;
         }
+        EditorRequest::None
+    }
+
+    /// A key the keymap did not claim, with no dialog open: text.
+    pub fn on_key(&mut self, key: KeyEvent) -> EditorRequest {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Enter => {
                 self.newline_with_indent();
@@ -355,14 +376,12 @@ impl EditorScreen {
 fn save_dialog_key(
     dialog: &mut SaveDialog,
     key: KeyEvent,
+    command: Option<Command>,
     area: &TextArea<'static>,
 ) -> EditorRequest {
-    if dialog.saving {
-        return EditorRequest::None;
-    }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Enter => {
+    match (command, key.code) {
+        (Some(Command::Open | Command::Submit), _) => {
             let text = area.lines().join("\n");
             match serde_json::from_str::<Value>(&text) {
                 Ok(manifest) => {
@@ -379,7 +398,7 @@ fn save_dialog_key(
                 }
             }
         }
-        KeyCode::Left | KeyCode::Right if !ctrl => {
+        (Some(step @ (Command::Up | Command::Down)), _) => {
             let order = [
                 BumpChoice::Auto,
                 BumpChoice::Patch,
@@ -387,7 +406,7 @@ fn save_dialog_key(
                 BumpChoice::Major,
             ];
             let i = order.iter().position(|b| *b == dialog.bump).unwrap_or(0);
-            let next = if key.code == KeyCode::Right {
+            let next = if step == Command::Down {
                 (i + 1) % 4
             } else {
                 (i + 3) % 4
@@ -395,11 +414,11 @@ fn save_dialog_key(
             dialog.bump = order[next];
             EditorRequest::None
         }
-        KeyCode::Backspace => {
+        (_, KeyCode::Backspace) => {
             dialog.note.pop();
             EditorRequest::None
         }
-        KeyCode::Char(c) if !ctrl => {
+        (_, KeyCode::Char(c)) if !ctrl => {
             dialog.note.push(c);
             EditorRequest::None
         }
@@ -416,18 +435,36 @@ mod tests {
         KeyEvent::new(c, KeyModifiers::NONE)
     }
 
+    /// A key as the app hands it over: a dialog's context, else the
+    /// editor's commands, else text (the default keymap).
+    fn press(e: &mut EditorScreen, key: KeyEvent) -> EditorRequest {
+        use crate::keymap::{Key, KeyTable, Keymap};
+        let keymap = Keymap::load(&KeyTable::new()).unwrap();
+        let k = Key::from_event(&key);
+        match e.dialog_context() {
+            Some(context) => e.on_dialog_key(key, keymap.lookup(context, k)),
+            None => match keymap
+                .lookup(Context::Editor, k)
+                .and_then(|c| e.on_command(c))
+            {
+                Some(request) => request,
+                None => e.on_key(key),
+            },
+        }
+    }
+
     #[test]
     fn enter_indents_after_an_opening_bracket_and_closing_dedents() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
         e.area.move_cursor(CursorMove::Jump(1, 9));
         e.area.move_cursor(CursorMove::End);
         e.area.insert_str(", \"b\": {");
-        e.on_key(key(KeyCode::Enter));
+        press(&mut e, key(KeyCode::Enter));
         assert_eq!(e.area.lines()[2], "    ");
-        e.on_key(key(KeyCode::Char('x')));
-        e.on_key(key(KeyCode::Enter));
+        press(&mut e, key(KeyCode::Char('x')));
+        press(&mut e, key(KeyCode::Enter));
         assert_eq!(e.area.lines()[3], "    ");
-        e.on_key(key(KeyCode::Char('}')));
+        press(&mut e, key(KeyCode::Char('}')));
         assert_eq!(e.area.lines()[3], "  }");
         assert!(e.dirty);
     }
@@ -436,7 +473,7 @@ mod tests {
     fn stale_validation_answers_are_ignored_and_problems_jump() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
         let g = e.generation;
-        e.on_key(key(KeyCode::Char('x')));
+        press(&mut e, key(KeyCode::Char('x')));
         e.validated(g, vec![]);
         assert_ne!(e.validated, e.generation);
         let problem = ManifestProblem {
@@ -455,12 +492,15 @@ mod tests {
     fn esc_with_changes_asks_and_k_keeps_the_draft() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
         assert_eq!(e.on_command(Command::Back), Some(EditorRequest::Leave));
-        e.on_key(key(KeyCode::Char('x')));
+        press(&mut e, key(KeyCode::Char('x')));
         assert_eq!(e.on_command(Command::Back), Some(EditorRequest::None));
         assert!(e.confirm_leave);
-        assert_eq!(e.on_key(key(KeyCode::Char('k'))), EditorRequest::Leave);
+        assert_eq!(press(&mut e, key(KeyCode::Char('k'))), EditorRequest::Leave);
         e.on_command(Command::Back);
-        assert_eq!(e.on_key(key(KeyCode::Char('y'))), EditorRequest::Discard);
+        assert_eq!(
+            press(&mut e, key(KeyCode::Char('y'))),
+            EditorRequest::Discard
+        );
     }
 
     #[test]
@@ -477,10 +517,10 @@ mod tests {
         let dialog = e.save.as_ref().unwrap();
         assert_eq!(dialog.auto, Bump::Minor);
         for c in "add b".chars() {
-            e.on_key(key(KeyCode::Char(c)));
+            press(&mut e, key(KeyCode::Char(c)));
         }
-        e.on_key(key(KeyCode::Right));
-        match e.on_key(key(KeyCode::Enter)) {
+        press(&mut e, key(KeyCode::Right));
+        match press(&mut e, key(KeyCode::Enter)) {
             EditorRequest::Save {
                 manifest,
                 bump,

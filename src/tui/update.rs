@@ -689,13 +689,21 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(Screen::Editor(e)) = app.screens.last_mut() else {
         return vec![];
     };
-    // The editor's own commands first (a dialog takes its answers as keys).
-    let command = (!e.in_dialog())
-        .then(|| app.keymap.lookup(Context::Editor, Key::from_event(&key)))
-        .flatten();
-    let request = match command.and_then(|c| e.on_command(c)) {
-        Some(request) => request,
-        None => e.on_key(key),
+    // An open dialog answers in its own context; else the editor's commands
+    // first, then text.
+    let request = match e.dialog_context() {
+        Some(context) => {
+            let command = app.keymap.lookup(context, Key::from_event(&key));
+            e.on_dialog_key(key, command)
+        }
+        None => match app
+            .keymap
+            .lookup(Context::Editor, Key::from_event(&key))
+            .and_then(|c| e.on_command(c))
+        {
+            Some(request) => request,
+            None => e.on_key(key),
+        },
     };
     match request {
         EditorRequest::None => vec![],

@@ -124,7 +124,7 @@ pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
         }
     }
     frame.render_widget(Paragraph::new(plines), problems);
-    render_dialogs(e, theme, frame, area);
+    render_dialogs(e, keymap, theme, frame, area);
 }
 
 /// One line coloured as JSON: keys, strings, numbers, literals, punctuation;
@@ -198,7 +198,7 @@ fn colour_json(
     spans
 }
 
-fn render_dialogs(e: &EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let dialog = |frame: &mut Frame, title: &str, lines: Vec<Line<'static>>| {
         let rect = centered(area, 64, lines.len() as u16 + 2);
         frame.render_widget(Clear, rect);
@@ -224,7 +224,14 @@ fn render_dialogs(e: &EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect
                     d.base_version
                 )),
                 Line::styled(
-                    " y restore it · any other key start from the saved version",
+                    format!(
+                        " {} · any other key start from the saved version",
+                        super::key_hints(
+                            keymap,
+                            Context::Confirm,
+                            &[(Command::Confirm, "restore it")]
+                        )
+                    ),
                     theme.key,
                 ),
             ],
@@ -236,7 +243,17 @@ fn render_dialogs(e: &EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect
             vec![
                 Line::raw(" Leave the editor with unsaved changes?"),
                 Line::styled(
-                    " k keep them as a draft and leave · y discard them · any other key stay",
+                    format!(
+                        " {} · any other key stay",
+                        super::key_hints(
+                            keymap,
+                            Context::Confirm,
+                            &[
+                                (Command::Keep, "keep them as a draft and leave"),
+                                (Command::Confirm, "discard them"),
+                            ]
+                        )
+                    ),
                     theme.key,
                 ),
             ],
@@ -274,7 +291,14 @@ fn render_dialogs(e: &EditorScreen, theme: &Theme, frame: &mut Frame, area: Rect
                 Span::styled("█", theme.accent),
             ]),
             Line::from([vec![Span::styled(" bump: ", theme.key)], bumps].concat()),
-            Line::styled(" enter save · ←→ bump · esc back to editing", theme.dim),
+            Line::styled(
+                format!(
+                    " {} · ←→ bump · {}",
+                    super::key_hints(keymap, Context::Form, &[(Command::Open, "save")]),
+                    super::key_hints(keymap, Context::Form, &[(Command::Back, "back to editing")])
+                ),
+                theme.dim,
+            ),
         ];
         if d.saving {
             lines.push(Line::styled(" saving…", theme.dim));
