@@ -165,10 +165,7 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    lines.push(Line::styled(
-        " ↑↓ choose · ←→ change · enter done",
-        app.theme.dim,
-    ));
+    lines.push(Line::styled(filter_hint(app), app.theme.dim));
     let title = format!(
         " filter {} ",
         if tab == Tab::Monitoring {
@@ -182,4 +179,23 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
         .border_style(app.theme.accent)
         .title(title);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// "k/j choose · h/l change · esc done", from the live keymap.
+fn filter_hint(app: &App) -> String {
+    use crate::keymap::{Command, Context};
+    let key = |c| {
+        app.keymap
+            .key_for(Context::Filter, c)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        " {}/{} choose · {}/{} change · {} done",
+        key(Command::Up),
+        key(Command::Down),
+        key(Command::PrevValue),
+        key(Command::NextValue),
+        key(Command::Back)
+    )
 }
