@@ -28,6 +28,37 @@ pub fn state_dir() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
+/// Where the editor keeps drafts for one database: drafts are keyed by the
+/// database too, so a recipe 7 of one database never offers its draft to a
+/// recipe 7 of another.
+pub fn drafts_dir(database_url: &str) -> PathBuf {
+    state_dir().join("drafts").join(database_key(database_url))
+}
+
+/// A short stable name for a database: its URL without credentials or
+/// options (a SQLite file by its absolute path), hashed.
+pub fn database_key(database_url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let without_options = database_url.split('?').next().unwrap_or(database_url);
+    let identity = match without_options.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("sqlite") => {
+            let path = rest.trim_start_matches('/');
+            let path = std::path::Path::new("/").join(path);
+            format!(
+                "sqlite:{}",
+                std::fs::canonicalize(&path).unwrap_or(path).display()
+            )
+        }
+        Some((scheme, rest)) => {
+            let host_and_db = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+            format!("{scheme}://{host_and_db}")
+        }
+        None => without_options.to_string(),
+    };
+    let digest = Sha256::digest(identity.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 /// The acting user when neither `--user` nor `NEXML_USER` is given: the login name.
 /// Who is logged in: `$USER` (or `$LOGNAME`, `$USERNAME`), else the
 /// account's name from the system (containers often set no variable);
@@ -186,6 +217,21 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drafts_are_kept_per_database() {
+        let a = database_key("postgres://alice:secret@db.internal:5432/nexml");
+        assert_eq!(
+            a,
+            database_key("postgres://bob@db.internal:5432/nexml?sslmode=require")
+        );
+        assert_ne!(a, database_key("postgres://alice@db.internal:5432/other"));
+        assert_ne!(
+            database_key("sqlite:///tmp/a/nexml.db"),
+            database_key("sqlite:///tmp/b/nexml.db")
+        );
+        assert_eq!(a.len(), 16);
+    }
 
     #[test]
     fn governance_parses() {

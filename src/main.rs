@@ -87,7 +87,7 @@ async fn run(cli: Cli) -> Result<()> {
             seed::seed_baselines(&ctx.service)
                 .await
                 .wrap_err("seeding the baselines")?;
-            nexml::tui::run(ctx.service.clone(), &ctx.config, &ctx.user).await
+            nexml::tui::run(ctx.service.clone(), &ctx.config, &ctx.user, &url).await
         }
     }
 }

@@ -920,6 +920,27 @@ mod authoring {
         assert!(h.app.overlay.is_none());
     }
 
+    /// A draft that cannot be written is said on screen, not only logged.
+    #[tokio::test]
+    async fn an_unwritable_draft_folder_is_warned_about() {
+        let mut h = Harness::new(100, 30).await;
+        let blocker = tempfile::NamedTempFile::new().unwrap();
+        // A folder below a file cannot be created.
+        h.io.drafts_dir = blocker.path().join("drafts");
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["e", "x"]).await;
+        let error = h.app.error.clone().unwrap_or_default();
+        assert!(
+            error.starts_with("the draft cannot be kept on disk"),
+            "{error}"
+        );
+        assert!(
+            h.screen().contains("the draft cannot be kept"),
+            "{}",
+            h.screen()
+        );
+    }
+
     /// Overlays take their keys from the keymap: a rebound "yes" confirms,
     /// the old one cancels.
     #[tokio::test]

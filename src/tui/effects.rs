@@ -156,6 +156,8 @@ pub enum Loaded {
         recipe_id: i64,
         generation: u64,
         problems: Vec<ManifestProblem>,
+        /// The draft could not be kept on disk (why), so a crash would lose it.
+        draft_error: Option<String>,
     },
     Rebase(Box<RebasePreview>),
     Edited {
@@ -339,7 +341,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 Ok(_) => Vec::new(),
                 Err(e) => e.problems,
             };
-            write_draft(
+            let kept = write_draft(
                 &io.drafts_dir,
                 &Draft {
                     recipe_id,
@@ -352,6 +354,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 recipe_id,
                 generation,
                 problems,
+                draft_error: kept.err(),
             })
         }
         Effect::DropDraft(id) => {
@@ -510,19 +513,27 @@ pub fn draft_path(dir: &Path, recipe_id: i64) -> PathBuf {
     dir.join(format!("recipe-{recipe_id}.json"))
 }
 
-/// Keeps the editor's buffer on disk; failing to is logged, never fatal.
-fn write_draft(dir: &Path, draft: &Draft) {
+/// Keeps the editor's buffer on disk: written beside, flushed to the disk,
+/// then renamed over the old draft, so a crash or a power cut leaves the old
+/// draft or the new one, never half of one. A failure is for the user to
+/// hear (the app warns), never fatal.
+fn write_draft(dir: &Path, draft: &Draft) -> Result<(), String> {
+    use std::io::Write;
+    let path = draft_path(dir, draft.recipe_id);
+    let tmp = path.with_extension("tmp");
+    let text = serde_json::to_string(draft).map_err(|e| e.to_string())?;
     let result = std::fs::create_dir_all(dir).and_then(|_| {
-        let path = draft_path(dir, draft.recipe_id);
-        let tmp = path.with_extension("tmp");
-        let text = serde_json::to_string(draft).unwrap_or_default();
-        // Write then rename, so a crash mid-write never leaves half a draft.
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, &path)
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        // The rename itself is durable once the folder is flushed.
+        std::fs::File::open(dir)?.sync_all()
     });
-    if let Err(e) = result {
-        tracing::warn!("could not keep the editor draft: {e}");
-    }
+    result.map_err(|e| {
+        tracing::warn!("could not keep the editor draft in {}: {e}", dir.display());
+        format!("{}: {e}", dir.display())
+    })
 }
 
 pub fn read_draft(dir: &Path, recipe_id: i64) -> Option<Draft> {

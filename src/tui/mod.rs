@@ -42,7 +42,12 @@ pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App
 }
 
 /// Runs the app until the user quits; the terminal is restored on every exit.
-pub async fn run(service: crate::service::Service, config: &Config, user: &str) -> Result<()> {
+pub async fn run(
+    service: crate::service::Service,
+    config: &Config,
+    user: &str,
+    database_url: &str,
+) -> Result<()> {
     let mut app = new_app(config, user, service.store().backend())?;
     // Without the feed the app still works; it only needs ctrl-r to see others' changes.
     let feed = match service.store().watch().await {
@@ -57,7 +62,7 @@ pub async fn run(service: crate::service::Service, config: &Config, user: &str) 
         service,
         user: user.to_string(),
         llm: config.assistant.llm.clone(),
-        drafts_dir: crate::config::state_dir().join("drafts"),
+        drafts_dir: crate::config::drafts_dir(database_url),
     };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
     let result = event_loop(&mut terminal, &mut app, io, feed, config.mouse).await;

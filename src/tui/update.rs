@@ -1458,7 +1458,13 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             recipe_id,
             generation,
             problems,
+            draft_error,
         } => {
+            if let Some(e) = draft_error {
+                app.error = Some(format!(
+                    "the draft cannot be kept on disk, a crash would lose it: {e}"
+                ));
+            }
             for screen in app.screens.iter_mut() {
                 if let Screen::Editor(e) = screen
                     && e.recipe_id == recipe_id
