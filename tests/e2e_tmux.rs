@@ -185,10 +185,21 @@ fn scenario_three_keyboard_only() {
 /// A killed session loses nothing typed in the editor: reopening offers the draft.
 #[test]
 fn the_editor_draft_survives_a_killed_process() {
-    if !tmux_available() {
-        return;
+    if tmux_available() {
+        draft_survives("KILL", "draft-kill");
     }
-    let t = Tmux::start("draft1", 100, 30);
+}
+
+/// Closing the terminal (or a dropped SSH session) sends SIGHUP.
+#[test]
+fn the_editor_draft_survives_a_closed_terminal() {
+    if tmux_available() {
+        draft_survives("HUP", "draft-hup");
+    }
+}
+
+fn draft_survives(signal: &str, name: &str) {
+    let t = Tmux::start(name, 100, 30);
     t.keys(&["/"]);
     t.text("forecasting base");
     t.keys(&["Enter", "Enter"]);
@@ -203,12 +214,16 @@ fn the_editor_draft_survives_a_killed_process() {
     t.wait_for("· 5:21");
     t.text("KEEP ME ");
     t.wait_for("KEEP ME");
-    // Past the validation pause, the draft is on disk.
-    std::thread::sleep(Duration::from_millis(1200));
+    // A moment after the last key (the draft is kept 100 ms after typing
+    // pauses), the draft is on disk.
+    std::thread::sleep(Duration::from_millis(600));
     let pid = nexml_pid(&t.shell_pid());
-    Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
     t.wait_for("[exited");
-    let again = t.restart("draft2");
+    let again = t.restart(&format!("{name}-again"));
     again.keys(&["/"]);
     again.text("forecasting base");
     again.keys(&["Enter", "Enter"]);

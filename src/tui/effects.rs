@@ -215,8 +215,9 @@ pub struct Io {
     pub drafts_dir: PathBuf,
 }
 
-/// How long the editor waits after a keystroke before validating.
-const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long the editor waits after a keystroke before validating and keeping
+/// the draft: a burst of typing is one write, and a pause is on disk at once.
+const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs effects on tokio tasks against the store.
 #[derive(Clone)]
