@@ -602,6 +602,32 @@ async fn the_monitoring_window_is_the_same_at_any_hour() {
 async fn a_tiny_terminal_says_so() {
     let mut h = Harness::new(30, 8).await;
     assert!(h.screen().contains("terminal too small"));
+    // Keys do nothing behind that message, except quitting.
+    h.keys(&["3", "enter", "n"]).await;
+    assert_eq!(h.app.tab, Tab::Recipes);
+    assert!(h.app.screens.is_empty() && h.app.overlay.is_none());
+    h.keys(&["q"]).await;
+    assert!(h.app.should_quit);
+}
+
+/// Help scrolls to its last page and no further: never into a blank screen.
+#[tokio::test]
+async fn help_stops_at_its_last_page() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["?"]).await;
+    for _ in 0..100 {
+        h.keys(&["j"]).await;
+    }
+    let screen = h.screen();
+    let shown = screen
+        .lines()
+        .filter(|l| l.starts_with(' ') && l.trim().len() > 4)
+        .count();
+    assert!(shown >= h.app.help_rows() - 1, "{screen}");
+    assert!(
+        screen.contains("quit nexml"),
+        "the last binding is on the last page:\n{screen}"
+    );
 }
 
 mod never_panics {

@@ -7,6 +7,10 @@ use crate::keymap::{Context, Keymap};
 pub use crate::service::recipes::RecipeDetail;
 use crate::store::{AuditEntry, Model, MonitorRow, Recipe, Run, Snapshot};
 
+/// The smallest terminal the app draws in.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
 /// Rows loaded around the selection; long lists are windows onto the database.
 pub const WINDOW: usize = 200;
 
@@ -431,6 +435,17 @@ impl App {
             .last()
             .map(Screen::context)
             .unwrap_or(Context::Library)
+    }
+
+    /// Below `MIN_WIDTH` x `MIN_HEIGHT` the app only says the terminal is
+    /// too small, and takes no key but quitting.
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// Lines the help overlay shows at once (under the header and its title).
+    pub fn help_rows(&self) -> usize {
+        (self.height as usize).saturating_sub(2).max(1)
     }
 
     /// Rows the list area shows at the current size.

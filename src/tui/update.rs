@@ -40,6 +40,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     }
     app.error = None;
+    // Nothing is drawn but "too small": only quitting is taken.
+    if app.too_small() {
+        if app.keymap.lookup(Context::Global, Key::from_event(&key)) == Some(Command::Quit) {
+            app.should_quit = true;
+        }
+        return vec![];
+    }
     if app.overlay.is_some() {
         return on_overlay_key(app, key);
     }
@@ -1010,7 +1017,9 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 _ => None,
             };
             if let Some(n) = next {
-                let max = app.keymap.visible(app.context()).len().saturating_sub(1);
+                // The last page is the furthest it scrolls: never past the end.
+                let lines = app.keymap.visible(app.context()).len();
+                let max = lines.saturating_sub(app.help_rows());
                 app.overlay = Some(Overlay::Help(n.min(max)));
             }
             vec![]

@@ -18,15 +18,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-/// Below this the app only says that the terminal is too small.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 10;
+use super::state::{MIN_HEIGHT, MIN_WIDTH};
 
 pub fn render(app: &mut App, frame: &mut Frame) {
     let area = frame.area();
     app.width = area.width;
     app.height = area.height;
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if app.too_small() {
         let text = format!(
             "terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})",
             area.width, area.height
