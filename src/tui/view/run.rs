@@ -108,7 +108,11 @@ pub fn render(
         .map(|(i, l)| log_line(i, l, &needle, theme))
         .collect();
     let mut title = vec![Span::styled(
-        format!(" log · {} lines ", all.len()),
+        format!(
+            " log · {} line{} ",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" }
+        ),
         theme.accent,
     )];
     if s.follow {
