@@ -7,12 +7,15 @@
 //! peak RSS of `nexml run list` as a child process and of this process after
 //! the app's Runs tab loaded.
 
+mod common;
+
+use common::settle;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::RunType;
 use nexml::store::{NewRun, RunChanges};
-use nexml::tui::effects::{Effect, Io, Msg, perform};
-use nexml::tui::state::App;
+use nexml::tui::effects::{Io, Msg};
 use nexml::tui::{new_app, update};
 
 const RUNS: usize = 20;
@@ -38,16 +41,6 @@ fn own_peak_rss_mb() -> f64 {
         })
         .unwrap_or(0.0)
         / 1024.0
-}
-
-async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
-    while let Some(e) = effects.pop() {
-        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
-            continue;
-        }
-        let loaded = perform(io, e).await;
-        effects.extend(update::update(app, Msg::Loaded(loaded)));
-    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

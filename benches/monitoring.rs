@@ -7,9 +7,13 @@
 //! NEXML_BENCH_PG_URL). Prints p50/p99 of a keypress to the first frame
 //! with data: opening the tab in a new app, and reloading it (ctrl-r).
 
+mod common;
+
+use common::{pct, settle};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
-use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::effects::{Io, Msg};
 use nexml::tui::state::App;
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
@@ -20,22 +24,6 @@ const MODELS: u64 = 10_000;
 
 fn key(code: KeyCode, modifiers: KeyModifiers) -> Msg {
     Msg::Key(KeyEvent::new(code, modifiers))
-}
-
-async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
-    while let Some(e) = effects.pop() {
-        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
-            continue;
-        }
-        let loaded = perform(io, e).await;
-        effects.extend(update::update(app, Msg::Loaded(loaded)));
-    }
-}
-
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i].as_secs_f64() * 1e3
 }
 
 /// A key to the frame drawn with its answer.

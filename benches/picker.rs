@@ -7,9 +7,13 @@
 //! each character typed into the recipe picker; and, for comparison, what the
 //! form read before (the first 10,000 recipes, and never the rest).
 
+mod common;
+
+use common::{pct, settle};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
-use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::effects::{Io, Msg};
 use nexml::tui::state::App;
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
@@ -20,21 +24,6 @@ const RECIPES: u32 = 100_000;
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
-    while let Some(e) = effects.pop() {
-        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
-            continue;
-        }
-        let loaded = perform(io, e).await;
-        effects.extend(update::update(app, Msg::Loaded(loaded)));
-    }
-}
-
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
 async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg: Msg) -> Duration {

@@ -5,9 +5,13 @@
 //! target/bench-scale-1000000.db; NEXML_BENCH_DB=PATH to use another, NEXML_BENCH_ROWS
 //! to change the size). Prints p50/p99 per interaction and resident memory.
 
+mod common;
+
+use common::{pct, settle};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
-use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::effects::{Io, Msg};
 use nexml::tui::state::App;
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
@@ -25,28 +29,11 @@ fn render(terminal: &mut Terminal<TestBackend>, app: &mut App) {
     terminal.draw(|f| view::render(app, f)).expect("draw");
 }
 
-/// Runs effects until none are left (answers fed back as messages).
-async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
-    while let Some(e) = effects.pop() {
-        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
-            continue;
-        }
-        let loaded = perform(io, e).await;
-        effects.extend(update::update(app, Msg::Loaded(loaded)));
-    }
-}
-
 struct Timing {
     /// Key press to a drawn frame (update + render; queries still pending).
     frame: Vec<Duration>,
     /// Key press to a drawn frame with the data (queries done).
     data: Vec<Duration>,
-}
-
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i].as_secs_f64() * 1000.0
 }
 
 async fn measure(

@@ -34,11 +34,14 @@ async fn wait_for_change(
 async fn the_feed_hears_what_another_process_commits() {
     for db in common::backends("feed_other_process").await {
         let home = tempfile::tempdir().unwrap();
+        let nexml = |args: &[&str]| {
+            common::nexml_command(home.path(), &db.url, "carol", args)
+                .output()
+                .unwrap()
+        };
         let mut feed = db.store.watch().await.unwrap();
         // Another process seeds the baselines: recipes and their versions.
-        let out = common::nexml_command(home.path(), &db.url, "carol", &["--seed"])
-            .output()
-            .unwrap();
+        let out = nexml(&["--seed"]);
         assert!(
             out.status.success(),
             "{}",
@@ -50,32 +53,30 @@ async fn the_feed_hears_what_another_process_commits() {
             "{}: audited changes are named: {batch:?}",
             db.name
         );
-        // A change refused by the service commits nothing and announces nothing
-        // that names it; the next real change is heard with its id.
-        let refused = common::nexml_command(
-            home.path(),
-            &db.url,
-            "carol",
-            &["recipe", "approve", "no such recipe"],
-        )
-        .output()
-        .unwrap();
-        assert!(!refused.status.success());
-        let out = common::nexml_command(
-            home.path(),
-            &db.url,
-            "carol",
-            &[
-                "recipe",
-                "clone",
-                "Pricing Optimization Baseline v1",
-                "--name",
-                "Shop",
-                "--json",
-            ],
-        )
-        .output()
-        .unwrap();
+        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(500), feed.next()).await
+        {
+        }
+        // A refused change commits nothing, so nothing is announced.
+        assert!(
+            !nexml(&["recipe", "approve", "no such recipe"])
+                .status
+                .success()
+        );
+        let heard = tokio::time::timeout(Duration::from_millis(700), feed.next()).await;
+        assert!(
+            heard.is_err(),
+            "{}: a refused change was announced: {heard:?}",
+            db.name
+        );
+        // The next real change is heard with its id.
+        let out = nexml(&[
+            "recipe",
+            "clone",
+            "Pricing Optimization Baseline v1",
+            "--name",
+            "Shop",
+            "--json",
+        ]);
         assert!(
             out.status.success(),
             "{}",

@@ -136,12 +136,7 @@ impl Field {
         let kept = choices.get(*highlighted).map(|c| c.value.clone());
         choices.truncate(fixed);
         choices.extend(found);
-        let visible: Vec<usize> = choices
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| fuzzy(&c.label, filter))
-            .map(|(i, _)| i)
-            .collect();
+        let visible = shown(choices, filter);
         *highlighted = kept
             .and_then(|v| visible.iter().copied().find(|i| choices[*i].value == v))
             .or_else(|| {
@@ -152,12 +147,26 @@ impl Field {
             })
             .or(visible.first().copied())
             .unwrap_or(0);
-        self.value = choices
-            .get(*highlighted)
-            .filter(|c| c.disabled.is_none() && fuzzy(&c.label, filter))
-            .map(|c| c.value.clone())
-            .unwrap_or_default();
+        self.take_highlighted();
         self.validate();
+    }
+
+    /// The picker's value is its highlighted choice, when shown and allowed;
+    /// a disabled one says why it cannot be picked.
+    fn take_highlighted(&mut self) {
+        if let Kind::Picker {
+            choices,
+            filter,
+            highlighted,
+        } = &self.kind
+        {
+            let choice = choices.get(*highlighted);
+            self.value = choice
+                .filter(|c| c.disabled.is_none() && fuzzy(&c.label, filter))
+                .map(|c| c.value.clone())
+                .unwrap_or_default();
+            self.error = choice.and_then(|c| c.disabled.clone());
+        }
     }
 
     pub fn with_hint(mut self, hint: &str) -> Field {
@@ -170,10 +179,9 @@ impl Field {
         match &self.kind {
             Kind::Picker {
                 choices, filter, ..
-            } => choices
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| fuzzy(&c.label, filter))
+            } => shown(choices, filter)
+                .into_iter()
+                .map(|i| (i, &choices[i]))
                 .collect(),
             Kind::Text => vec![],
         }
@@ -402,12 +410,7 @@ fn step_picker(field: &mut Field, forward: bool) {
     else {
         return;
     };
-    let visible: Vec<usize> = choices
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| fuzzy(&c.label, filter))
-        .map(|(i, _)| i)
-        .collect();
+    let visible = shown(choices, filter);
     let pos = visible.iter().position(|i| i == highlighted);
     let next = if forward {
         pos.map(|p| p + 1)
@@ -420,11 +423,17 @@ fn step_picker(field: &mut Field, forward: bool) {
     if let Some(next) = next {
         *highlighted = *next;
     }
-    field.value = match choices.get(*highlighted) {
-        Some(c) if c.disabled.is_none() && fuzzy(&c.label, filter) => c.value.clone(),
-        _ => String::new(),
-    };
-    field.error = choices.get(*highlighted).and_then(|c| c.disabled.clone());
+    field.take_highlighted();
+}
+
+/// The indexes of the choices `filter` shows.
+fn shown(choices: &[Choice], filter: &str) -> Vec<usize> {
+    choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| fuzzy(&c.label, filter))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn edit_field(field: &mut Field, key: KeyEvent) {
@@ -449,12 +458,7 @@ fn edit_field(field: &mut Field, key: KeyEvent) {
                 }
                 KeyCode::Char(c) if !ctrl => {
                     filter.push(c);
-                    let visible: Vec<usize> = choices
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, ch)| fuzzy(&ch.label, filter))
-                        .map(|(i, _)| i)
-                        .collect();
+                    let visible = shown(choices, filter);
                     if !visible.contains(highlighted)
                         && let Some(first) = visible.first()
                     {
@@ -463,11 +467,7 @@ fn edit_field(field: &mut Field, key: KeyEvent) {
                 }
                 _ => {}
             }
-            field.value = match choices.get(*highlighted) {
-                Some(c) if c.disabled.is_none() && fuzzy(&c.label, filter) => c.value.clone(),
-                _ => String::new(),
-            };
-            field.error = choices.get(*highlighted).and_then(|c| c.disabled.clone());
+            field.take_highlighted();
         }
     }
 }

@@ -84,15 +84,23 @@ pub fn refresh_in_place(app: &mut App, tab: Tab) -> Vec<Effect> {
         .unwrap_or_default()
 }
 
+/// Where a loaded window belongs: which request, which rows of how many.
+pub struct Window {
+    pub generation: u64,
+    pub window_start: usize,
+    /// None: unchanged (a window of a list whose total is known).
+    pub total: Option<usize>,
+    pub unfiltered: bool,
+}
+
 /// A loaded window into its list; false when a newer request superseded it.
-pub fn apply_rows<T: RowId>(
-    l: &mut ListView<T>,
-    generation: u64,
-    window_start: usize,
-    rows: Vec<T>,
-    total: Option<usize>,
-    unfiltered: bool,
-) -> bool {
+pub fn apply_rows<T: RowId>(l: &mut ListView<T>, rows: Vec<T>, w: &Window) -> bool {
+    let Window {
+        generation,
+        window_start,
+        total,
+        unfiltered,
+    } = *w;
     if l.generation != generation {
         return false;
     }

@@ -6,7 +6,7 @@ use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, Loaded, Msg, Rows};
 use super::form::Outcome as FormOutcome;
 use super::forms::{self, FormRequest, Next};
-use super::lists::{apply_rows, ensure_window, move_by, on_list, refresh_in_place, reload};
+use super::lists::{Window, apply_rows, ensure_window, move_by, on_list, refresh_in_place, reload};
 use super::state::*;
 use super::submit::{Done, Submission, Target};
 use crate::domain::{ModelFamily, RecipeLevel};
@@ -1306,39 +1306,18 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             total,
             unfiltered,
         } => {
+            let w = Window {
+                generation,
+                window_start,
+                total,
+                unfiltered,
+            };
+            let lists = &mut app.lists;
             let applied = match rows {
-                Rows::Recipes(r) => apply_rows(
-                    &mut app.lists.recipes,
-                    generation,
-                    window_start,
-                    r,
-                    total,
-                    unfiltered,
-                ),
-                Rows::Models(r) => apply_rows(
-                    &mut app.lists.models,
-                    generation,
-                    window_start,
-                    r,
-                    total,
-                    unfiltered,
-                ),
-                Rows::Runs(r) => apply_rows(
-                    &mut app.lists.runs,
-                    generation,
-                    window_start,
-                    r,
-                    total,
-                    unfiltered,
-                ),
-                Rows::Monitoring(r) => apply_rows(
-                    &mut app.lists.monitoring,
-                    generation,
-                    window_start,
-                    r,
-                    total,
-                    unfiltered,
-                ),
+                Rows::Recipes(r) => apply_rows(&mut lists.recipes, r, &w),
+                Rows::Models(r) => apply_rows(&mut lists.models, r, &w),
+                Rows::Runs(r) => apply_rows(&mut lists.runs, r, &w),
+                Rows::Monitoring(r) => apply_rows(&mut lists.monitoring, r, &w),
             };
             if !applied {
                 return vec![];

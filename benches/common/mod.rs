@@ -1,0 +1,28 @@
+//! What the app benches share: driving the app's update loop to the end of
+//! its I/O, and percentiles.
+
+#![allow(dead_code)]
+
+use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::state::App;
+use nexml::tui::update;
+use std::time::Duration;
+
+/// Performs effects until none are left, answers fed back as messages
+/// (what the terminal does itself, such as the clipboard, is skipped).
+pub async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
+    while let Some(e) = effects.pop() {
+        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
+            continue;
+        }
+        let loaded = perform(io, e).await;
+        effects.extend(update::update(app, Msg::Loaded(loaded)));
+    }
+}
+
+/// The `p` percentile (0..=1) of `v`, in milliseconds.
+pub fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1e3
+}
