@@ -44,6 +44,7 @@ contract!(
     snapshots_and_examples_round_trip,
     concurrent_commits_get_distinct_versions,
     levels_and_families_are_enforced,
+    search_ignores_case_beyond_ascii,
 );
 
 fn pricing_manifest() -> Value {
@@ -1397,4 +1398,92 @@ async fn generated_content_is_audited_per_batch(db: &TestDb) {
     assert!(counts.len() >= 2, "one row per batch: {counts:?}");
     let snaps = db.store.audit("snapshot", 0).await.unwrap();
     assert_eq!(snaps.len(), 1);
+}
+
+async fn search_ignores_case_beyond_ascii(db: &TestDb) {
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    let school = svc
+        .clone_recipe(&base, "ÉCOLE Ørsted Pricing", None, None, "alice")
+        .await
+        .unwrap();
+    let model = svc
+        .register_model(
+            NewModel {
+                name: "Straße-Élan".into(),
+                recipe_id: base.id,
+                version: None,
+                owner: "zoë".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    svc.create_run(
+        NewRun {
+            recipe_id: school.id,
+            version: None,
+            model_id: None,
+            run_type: RunType::Train,
+        },
+        "alice",
+    )
+    .await
+    .unwrap();
+
+    let recipes = |text: &str| RecipeQuery {
+        search: Some(text.into()),
+        ..all()
+    };
+    for text in ["école", "ØRSTED", "éCoLe ørsted", "ecole"] {
+        let found = s.list_recipes(&recipes(text)).await.unwrap();
+        let expected = usize::from(text != "ecole");
+        assert_eq!(found.items.len(), expected, "recipes matching {text:?}");
+    }
+    // Wildcards of either matcher are taken literally.
+    for text in ["é%", "é.*", "É_"] {
+        assert_eq!(
+            s.list_recipes(&recipes(text)).await.unwrap().total,
+            0,
+            "{text}"
+        );
+    }
+    let models = s
+        .list_models(&ModelQuery {
+            search: Some("STRASSE".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        models.items.is_empty(),
+        "ß is not SS: simple case folding only"
+    );
+    for text in ["élan", "ZOË"] {
+        let models = s
+            .list_models(&ModelQuery {
+                search: Some(text.into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            models.items.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [model.id],
+            "models matching {text:?}"
+        );
+    }
+    let runs = s
+        .list_runs(&RunQuery {
+            search: Some("école".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.items.len(), 1);
+    assert_eq!(runs.items[0].recipe_id, school.id);
 }

@@ -99,8 +99,7 @@ fn filtered(sql: String, filter: &Filter) -> Statement {
 
 /// A run list's conditions on `alias` (the run table or its counts):
 /// recipes and models are matched by id, so nothing joins.
-fn run_filter(query: &RunQuery, alias: &str) -> Filter {
-    let mut f = Filter::default();
+fn run_filter(query: &RunQuery, alias: &str, mut f: Filter) -> Filter {
     let col = |c: &str| format!("{alias}.{c}");
     // In id-membership tests, `+column` keeps SQLite walking the runs in
     // id order (stopping at a page) instead of collecting every match
@@ -123,15 +122,16 @@ fn run_filter(query: &RunQuery, alias: &str) -> Filter {
     );
     f.eq(&col("recipe_id"), query.recipe_id.map(Bind::Int));
     f.eq(&col("model_id"), query.model_id.map(Bind::Int));
-    f.search_with(
-        &format!(
-            "({} IN (SELECT id FROM ml_recipe WHERE LOWER(name) LIKE {{p}} ESCAPE '\\' OR model_family LIKE {{p}} ESCAPE '\\') \
-             OR {} IN (SELECT id FROM ml_model WHERE LOWER(name) LIKE {{p}} ESCAPE '\\'))",
+    f.search_with(query.search.as_deref(), |matches| {
+        format!(
+            "({} IN (SELECT id FROM ml_recipe WHERE {} OR {}) OR {} IN (SELECT id FROM ml_model WHERE {}))",
             member("recipe_id"),
-            member("model_id")
-        ),
-        query.search.as_deref(),
-    );
+            matches("name"),
+            matches("model_family"),
+            member("model_id"),
+            matches("name"),
+        )
+    });
     f
 }
 
@@ -547,7 +547,7 @@ impl Session {
         let total = if query.skip_count {
             -1
         } else {
-            let f = run_filter(query, "c");
+            let f = run_filter(query, "c", self.filter());
             self.count(filtered(
                 format!(
                     "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ml_run_count c{}",
@@ -557,7 +557,7 @@ impl Session {
             ))
             .await?
         };
-        let mut f = run_filter(query, "x");
+        let mut f = run_filter(query, "x", self.filter());
         // A keyset window walks the id index from its neighbour; an offset
         // (for a jump) counts rows from the nearer end.
         let (offset, reverse) = match query.keyset {

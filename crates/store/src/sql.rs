@@ -110,8 +110,8 @@ pub const UPSERT_EXAMPLE: &str = "INSERT INTO ml_synthetic_example \
 pub struct Filter {
     clauses: Vec<String>,
     pub binds: Vec<Bind>,
-    /// The backend's `LIKE` ignores case already (SQLite, for the ASCII its
-    /// `LOWER` folds too): searches skip `LOWER`, three times cheaper.
+    /// The backend's `LIKE` ignores ASCII case already (SQLite): ASCII
+    /// searches skip `LOWER`, three times cheaper, and others go by `REGEXP`.
     pub like_ignores_case: bool,
 }
 
@@ -138,22 +138,27 @@ impl Filter {
 
     /// Case-insensitive substring match of `text` in any of `columns`.
     pub fn search(&mut self, columns: &[&str], text: Option<&str>) {
+        self.search_with(text, |matches| {
+            let any: Vec<String> = columns.iter().map(|c| matches(c)).collect();
+            format!("({})", any.join(" OR "))
+        });
+    }
+
+    /// A condition built from `condition`, which is given the test "this
+    /// column contains the text, ignoring case", when a text is given.
+    pub fn search_with(
+        &mut self,
+        text: Option<&str>,
+        condition: impl FnOnce(&dyn Fn(&str) -> String) -> String,
+    ) {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return;
         };
-        let p = self.next_placeholder(Bind::Text(like_pattern(text)));
-        let folded = |c: &str| {
-            if self.like_ignores_case {
-                c.to_string()
-            } else {
-                format!("LOWER(CAST({c} AS TEXT))")
-            }
-        };
-        let any: Vec<String> = columns
-            .iter()
-            .map(|c| format!("{} LIKE {p} ESCAPE '\\'", folded(c)))
-            .collect();
-        self.clauses.push(format!("({})", any.join(" OR ")));
+        let folding = TextMatch::for_search(self.like_ignores_case, text);
+        let p = self.next_placeholder(Bind::Text(folding.pattern(text)));
+        let matches = |column: &str| folding.condition(column, &p);
+        let clause = condition(&matches);
+        self.clauses.push(clause);
     }
 
     /// A condition with `{}` where the value's placeholder goes, when a value is given.
@@ -162,15 +167,6 @@ impl Filter {
             let p = self.next_placeholder(v);
             self.clauses.push(template.replace("{}", &p));
         }
-    }
-
-    /// Like `search`, for a hand-written condition with `{p}` for the pattern.
-    pub fn search_with(&mut self, template: &str, text: Option<&str>) {
-        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-            return;
-        };
-        let p = self.next_placeholder(Bind::Text(like_pattern(text)));
-        self.clauses.push(template.replace("{p}", &p));
     }
 
     pub fn where_sql(&self) -> String {
@@ -186,6 +182,45 @@ impl Filter {
         let l = self.next_placeholder(Bind::Int(limit.clamp(0, 100_000)));
         let o = self.next_placeholder(Bind::Int(offset.max(0)));
         format!(" LIMIT {l} OFFSET {o}")
+    }
+}
+
+/// How a search compares text with a column, ignoring case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextMatch {
+    /// `LOWER(column) LIKE pattern`: the backend's `LOWER` folds all of Unicode.
+    LowerLike,
+    /// `column LIKE pattern`: SQLite's `LIKE` folds ASCII, enough for ASCII text.
+    Like,
+    /// `column REGEXP '(?i)...'`: SQLite for text beyond ASCII, which its
+    /// `LIKE` and `LOWER` leave as they are ("ÉCOLE" is not "école").
+    Regexp,
+}
+
+impl TextMatch {
+    fn for_search(like_ignores_case: bool, text: &str) -> TextMatch {
+        match (like_ignores_case, text.is_ascii()) {
+            (false, _) => TextMatch::LowerLike,
+            (true, true) => TextMatch::Like,
+            (true, false) => TextMatch::Regexp,
+        }
+    }
+
+    fn pattern(self, text: &str) -> String {
+        match self {
+            TextMatch::LowerLike | TextMatch::Like => like_pattern(text),
+            TextMatch::Regexp => format!("(?i){}", regex::escape(text)),
+        }
+    }
+
+    fn condition(self, column: &str, placeholder: &str) -> String {
+        match self {
+            TextMatch::LowerLike => {
+                format!("LOWER(CAST({column} AS TEXT)) LIKE {placeholder} ESCAPE '\\'")
+            }
+            TextMatch::Like => format!("{column} LIKE {placeholder} ESCAPE '\\'"),
+            TextMatch::Regexp => format!("{column} REGEXP {placeholder}"),
+        }
     }
 }
 
@@ -216,5 +251,16 @@ mod tests {
         );
         assert_eq!(page, " LIMIT $3 OFFSET $4");
         assert_eq!(f.binds[1], Bind::Text("%50\\%\\_off%".into()));
+    }
+
+    #[test]
+    fn sqlite_searches_beyond_ascii_by_a_case_blind_regexp() {
+        let mut f = Filter::new(true);
+        f.search(&["n"], Some("Bière (é.*)"));
+        assert_eq!(f.where_sql(), " WHERE (n REGEXP $1)");
+        assert_eq!(f.binds[0], Bind::Text("(?i)Bière \\(é\\.\\*\\)".into()));
+        let mut ascii = Filter::new(true);
+        ascii.search(&["n"], Some("Beer"));
+        assert_eq!(ascii.where_sql(), " WHERE (n LIKE $1 ESCAPE '\\')");
     }
 }

@@ -46,6 +46,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Searches beyond ASCII match by a case-blind REGEXP (see `sql::TextMatch`).
+            .with_regexp()
             .busy_timeout(Duration::from_secs(10));
         if let Some(dir) = database_dir(url) {
             // A missing folder would fail with an unhelpful "unable to open database file".
@@ -326,7 +328,7 @@ impl Db for SqliteDb {
         format!("json_patch({column}, {placeholder})")
     }
 
-    /// SQLite's `LIKE` folds ASCII case, as far as its `LOWER` folds too.
+    /// SQLite's `LIKE` folds ASCII case (and `LOWER` no more than that).
     fn like_ignores_case(&self) -> bool {
         true
     }
