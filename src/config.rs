@@ -99,7 +99,20 @@ pub struct Config {
     pub keys: BTreeMap<String, BTreeMap<String, toml::Value>>,
     /// `[assistant.llm]`: an optional OpenAI-compatible language model.
     pub assistant: AssistantConfig,
+    /// `[limits]`: sizes the app and the CLI accept.
+    pub limits: LimitsConfig,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// The largest manifest kept, in bytes (default 1 MiB).
+    pub manifest_bytes: Option<u64>,
+}
+
+/// The range `[limits] manifest_bytes` may take: a baseline manifest is about
+/// 4 KB, and each version stores its manifest twice.
+const MANIFEST_BYTES_RANGE: std::ops::RangeInclusive<u64> = 4096..=64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -115,6 +128,7 @@ impl Default for Config {
             mouse: true,
             keys: BTreeMap::new(),
             assistant: AssistantConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -161,6 +175,16 @@ impl Config {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             format!("{line}:{col}: {}", e.message().trim())
         })?;
+        if let Some(bytes) = config.limits.manifest_bytes
+            && !MANIFEST_BYTES_RANGE.contains(&bytes)
+        {
+            let line = key_line(text, "limits", "manifest_bytes").unwrap_or(1);
+            return Err(format!(
+                "{line}: [limits] manifest_bytes = {bytes}: must be from {} to {}",
+                MANIFEST_BYTES_RANGE.start(),
+                MANIFEST_BYTES_RANGE.end()
+            ));
+        }
         if let Err(e) = crate::keymap::Keymap::load(&config.keys) {
             let line = binding_line(text, &e.context, e.command.as_deref()).unwrap_or(1);
             return Err(format!("{line}: {e}"));
@@ -169,8 +193,14 @@ impl Config {
     }
 
     pub fn governance(&self) -> crate::domain::Governance {
+        let defaults = crate::domain::Governance::default();
         crate::domain::Governance {
             distinct_approver: self.governance.distinct_approver,
+            max_manifest_bytes: self
+                .limits
+                .manifest_bytes
+                .and_then(|b| usize::try_from(b).ok())
+                .unwrap_or(defaults.max_manifest_bytes),
         }
     }
 }
@@ -178,13 +208,26 @@ impl Config {
 /// The line of `command = ...` in the `[keys.CONTEXT]` table (or of the
 /// table's header when no command is named), to point at it.
 fn binding_line(text: &str, context: &str, command: Option<&str>) -> Option<usize> {
-    let header = format!("[keys.{context}]");
+    if context.is_empty() {
+        return None;
+    }
+    table_line(text, &format!("keys.{context}"), command)
+}
+
+/// The line of `key = ...` in the `[limits]`-style `table`.
+fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    table_line(text, table, Some(key))
+}
+
+/// The line of `key = ...` in `[table]`, or of the header when no key is named.
+fn table_line(text: &str, table: &str, key: Option<&str>) -> Option<usize> {
+    let header = format!("[{table}]");
     let mut in_table = false;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.starts_with('[') {
-            in_table = !context.is_empty() && line.replace(' ', "") == header;
-            if in_table && command.is_none() {
+            in_table = line.replace(' ', "") == header;
+            if in_table && key.is_none() {
                 return Some(i + 1);
             }
             continue;
@@ -195,7 +238,7 @@ fn binding_line(text: &str, context: &str, command: Option<&str>) -> Option<usiz
             .unwrap_or("")
             .trim()
             .trim_matches('"');
-        if in_table && command == Some(name) {
+        if in_table && key == Some(name) {
             return Some(i + 1);
         }
     }
@@ -237,6 +280,18 @@ mod tests {
     fn governance_parses() {
         let c = Config::parse("[governance]\ndistinct_approver = true\n").unwrap();
         assert!(c.governance.distinct_approver);
+    }
+
+    #[test]
+    fn the_manifest_limit_is_configured_within_a_range() {
+        let config = Config::parse("[limits]\nmanifest_bytes = 2000000\n").unwrap();
+        assert_eq!(config.governance().max_manifest_bytes, 2_000_000);
+        assert_eq!(
+            Config::default().governance().max_manifest_bytes,
+            crate::domain::manifest::DEFAULT_MAX_MANIFEST_BYTES
+        );
+        let err = Config::parse("[limits]\nmanifest_bytes = 0\n").unwrap_err();
+        assert!(err.starts_with("2: [limits] manifest_bytes = 0: must be from 4096"), "{err}");
     }
 
     #[test]

@@ -154,9 +154,11 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
 }
 
 /// Reads every recipe folder under `dir` (folders without `recipe.json` are
-/// skipped); versions come back oldest first by semver.
+/// skipped); versions come back oldest first by semver. A manifest file over
+/// `max_manifest_bytes` is refused before it is parsed.
 pub fn read_all(
     dir: &Path,
+    max_manifest_bytes: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Vec<RecipeFiles>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -168,13 +170,13 @@ pub fn read_all(
     let total = folders.len();
     let mut out = Vec::with_capacity(total);
     for folder in &folders {
-        out.push(read_one(folder)?);
+        out.push(read_one(folder, max_manifest_bytes)?);
         progress(out.len(), total);
     }
     Ok(out)
 }
 
-fn read_one(folder: &Path) -> Result<RecipeFiles, String> {
+fn read_one(folder: &Path, max_manifest_bytes: usize) -> Result<RecipeFiles, String> {
     let meta: RecipeMeta = read_json(&folder.join("recipe.json"))?;
     let example_path = folder.join("example.json");
     let example = example_path
@@ -205,7 +207,7 @@ fn read_one(folder: &Path) -> Result<RecipeFiles, String> {
             let manifest_path = versions_dir.join(format!("{number}.json"));
             let text = std::fs::read_to_string(&manifest_path)
                 .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
-            let manifest = crate::domain::manifest::parse(&text)
+            let manifest = crate::domain::manifest::parse(&text, max_manifest_bytes)
                 .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
             versions.push(VersionFiles { meta, manifest });
         }

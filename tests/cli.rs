@@ -2541,7 +2541,6 @@ fn bad_input_is_refused_at_the_door() {
         &["recipe", "commit", PRICING, "--manifest", &file],
     ));
     assert!(err.contains("at most 1048576"), "{err}");
-
     // `1` and `1.0` are the same number: nothing to commit.
     let text = serde_json::to_string_pretty(&v["manifest_json"]).unwrap();
     let respelled = text.replace(": 1,", ": 1.0,").replace(": 1\n", ": 1.0\n");
@@ -2553,4 +2552,59 @@ fn bad_input_is_refused_at_the_door() {
         &["recipe", "commit", PRICING, "--manifest", &file, "--json"],
     ));
     assert_eq!(out["outcome"], "unchanged", "{out}");
+
+    let big = db.write_json("big.json", &{
+        let mut m = v["manifest_json"].clone();
+        m["metadata"]["description"] = json!("x".repeat(1_100_000));
+        m
+    });
+    // The limit is configured: raised, the same file is kept; lowered, a
+    // normal edit is refused, naming the setting.
+    let roomy = db.write("roomy.toml", "[limits]\nmanifest_bytes = 2000000\n");
+    let out = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "--config",
+            &roomy,
+            "recipe",
+            "commit",
+            PRICING,
+            "--manifest",
+            &big,
+            "--json",
+        ],
+    ));
+    assert_eq!(out["outcome"], "created", "{out}");
+    let tight = db.write("tight.toml", "[limits]\nmanifest_bytes = 4096\n");
+    let mut m = v["manifest_json"].clone();
+    m["metadata"]["description"] = json!("y".repeat(5000));
+    let file = db.write_json("five_k.json", &m);
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &[
+            "--config",
+            &tight,
+            "recipe",
+            "commit",
+            PRICING,
+            "--manifest",
+            &file,
+        ],
+    ));
+    assert!(
+        err.contains("at most 4096 are accepted (config: [limits] manifest_bytes)"),
+        "{err}"
+    );
+    let silly = db.write("silly.toml", "\n[limits]\nmanifest_bytes = 10\n");
+    let err = refused(&nexml(
+        &db,
+        "alice",
+        &["--config", &silly, "recipe", "list"],
+    ));
+    assert!(
+        err.contains("silly.toml: 3: [limits] manifest_bytes = 10: must be from 4096"),
+        "{err}"
+    );
 }

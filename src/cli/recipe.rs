@@ -88,7 +88,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             let manifest = match path {
                 Some(path) => {
                     let text = read_input(&path)?;
-                    manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?
+                    manifest::parse(&text, ctx.service.max_manifest_bytes())
+                        .map_err(|e| eyre!("{}: {e}", path.display()))?
                 }
                 None => {
                     let start = if from_parent {
@@ -192,7 +193,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         } => {
             let recipe = store.find_recipe(&reference).await?;
             let text = read_input(&path)?;
-            let manifest = manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+            let manifest = manifest::parse(&text, ctx.service.max_manifest_bytes())
+                .map_err(|e| eyre!("{}: {e}", path.display()))?;
             let outcome = ctx
                 .service
                 .commit_version(
@@ -267,8 +269,8 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 (Some(path), _) => {
                     let latest = store.version(recipe.id, None).await?;
                     let text = read_input(&path)?;
-                    let edited =
-                        manifest::parse(&text).map_err(|e| eyre!("{}: {e}", path.display()))?;
+                    let edited = manifest::parse(&text, ctx.service.max_manifest_bytes())
+                        .map_err(|e| eyre!("{}: {e}", path.display()))?;
                     let label = format!("{} {}", recipe.name, latest.version_number);
                     (
                         latest.manifest_json,
@@ -329,13 +331,17 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         }
         RecipeCommand::Import { dir, dry_run } => {
             let mut progress = super::progress::Progress::new("import", ctx.json);
-            let recipes = crate::recipe_files::read_all(&dir, |done, total| {
-                progress.show(crate::seed::Step {
-                    what: "recipes read",
-                    done: done as u64,
-                    total: total as u64,
-                })
-            })
+            let recipes = crate::recipe_files::read_all(
+                &dir,
+                ctx.service.max_manifest_bytes(),
+                |done, total| {
+                    progress.show(crate::seed::Step {
+                        what: "recipes read",
+                        done: done as u64,
+                        total: total as u64,
+                    })
+                },
+            )
             .map_err(|e| eyre!(e))?;
             progress.finish();
             let report = ctx

@@ -22,7 +22,8 @@ pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
             Err(StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e),
         }
-        let manifest = manifest::parse_and_validate(b.manifest)?;
+        let manifest =
+            manifest::parse_and_validate(b.manifest, manifest::DEFAULT_MAX_MANIFEST_BYTES)?;
         let tags = recipe["tags"]
             .as_array()
             .map(|t| {
@@ -75,7 +76,7 @@ mod tests {
     #[test]
     fn every_baseline_manifest_is_valid_and_of_its_family() {
         for b in &BASELINES {
-            let m = manifest::parse_and_validate(b.manifest)
+            let m = manifest::parse_and_validate(b.manifest, manifest::DEFAULT_MAX_MANIFEST_BYTES)
                 .unwrap_or_else(|e| panic!("{}: {e}", b.family));
             assert_eq!(m["metadata"]["model_family"], b.family.as_str());
             let ex = baseline_example(b.family).unwrap();

@@ -62,6 +62,18 @@ impl Service {
         self.governance
     }
 
+    /// A manifest this database keeps: within the size limit, then valid.
+    fn check_manifest(&self, manifest: &Value) -> StoreResult<()> {
+        crate::domain::manifest::check_size(manifest, self.governance.max_manifest_bytes)?;
+        crate::domain::manifest::validate(manifest)?;
+        Ok(())
+    }
+
+    /// The largest manifest kept, for checking text before parsing it.
+    pub fn max_manifest_bytes(&self) -> usize {
+        self.governance.max_manifest_bytes
+    }
+
     /// A unit of work: a write transaction, committed by the caller.
     async fn begin(&self) -> StoreResult<Work> {
         Ok(Work {

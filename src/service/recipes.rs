@@ -216,7 +216,7 @@ impl Service {
         new: NewRecipe,
         actor: &str,
     ) -> StoreResult<Recipe> {
-        manifest::validate(&new.manifest)?;
+        self.check_manifest(&new.manifest)?;
         refuse_nul("a change note", &new.change_note)?;
         check_family(&new.manifest, new.model_family)?;
         let name = check_name(&new.name)?;
@@ -400,7 +400,7 @@ impl Service {
         new: NewVersion,
         actor: &str,
     ) -> StoreResult<CommitOutcome> {
-        manifest::validate(&new.manifest)?;
+        self.check_manifest(&new.manifest)?;
         refuse_nul("a change note", &new.change_note)?;
         // Concurrent commits of one recipe queue here and number in turn.
         w.lock(LockedTable::Recipe, new.recipe_id).await?;

@@ -301,7 +301,7 @@ impl Service {
         previous: Option<&Value>,
     ) -> StoreResult<()> {
         let name = &recipe.name;
-        manifest::validate(&v.manifest)?;
+        self.check_manifest(&v.manifest)?;
         if let Some(f) = v
             .manifest
             .pointer("/metadata/model_family")

@@ -338,7 +338,10 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             base_version,
             text,
         } => {
-            let problems = match crate::domain::manifest::parse_and_validate(&text) {
+            let problems = match crate::domain::manifest::parse_and_validate(
+                &text,
+                io.service.max_manifest_bytes(),
+            ) {
                 Ok(_) => Vec::new(),
                 Err(e) => e.problems,
             };

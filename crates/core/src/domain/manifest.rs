@@ -62,28 +62,44 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
-/// Parses manifest text; a syntax error is reported as `line:column: message`.
-/// The largest manifest accepted, checked before parsing: a real one is a
-/// few kilobytes; a 50 MB one would be stored twice per commit.
-pub const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
+/// The largest manifest accepted unless configured (`[limits]
+/// manifest_bytes`): a real one is a few kilobytes; a 50 MB one would be
+/// stored twice per commit.
+pub const DEFAULT_MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
-pub fn parse(text: &str) -> Result<Value, InvalidManifest> {
-    if text.len() > MAX_MANIFEST_BYTES {
-        return Err(InvalidManifest {
-            problems: vec![ManifestProblem {
-                at: "1:1".into(),
-                message: format!(
-                    "the manifest is {} bytes; at most {MAX_MANIFEST_BYTES} are accepted",
-                    text.len()
-                ),
-                line: Some(1),
-                column: Some(1),
-            }],
-        });
+/// Parses manifest text of at most `max_bytes`, checked before parsing; a
+/// syntax error is reported as `line:column: message`.
+pub fn parse(text: &str, max_bytes: usize) -> Result<Value, InvalidManifest> {
+    if text.len() > max_bytes {
+        return Err(too_big(text.len(), max_bytes, "1:1"));
     }
     serde_json::from_str::<Value>(text).map_err(|e| InvalidManifest {
         problems: vec![syntax_problem(&e)],
     })
+}
+
+/// Refuses a manifest whose compact JSON is over `max_bytes`: the size the
+/// store keeps, whichever way the manifest arrived (file, editor, chat, import).
+pub fn check_size(manifest: &Value, max_bytes: usize) -> Result<(), InvalidManifest> {
+    let size = serde_json::to_vec(manifest).map_or(usize::MAX, |bytes| bytes.len());
+    if size > max_bytes {
+        return Err(too_big(size, max_bytes, ""));
+    }
+    Ok(())
+}
+
+fn too_big(size: usize, max_bytes: usize, at: &str) -> InvalidManifest {
+    let position = (!at.is_empty()).then_some(1);
+    InvalidManifest {
+        problems: vec![ManifestProblem {
+            at: at.into(),
+            message: format!(
+                "the manifest is {size} bytes; at most {max_bytes} are accepted (config: [limits] manifest_bytes)"
+            ),
+            line: position,
+            column: position,
+        }],
+    }
 }
 
 fn syntax_problem(e: &serde_json::Error) -> ManifestProblem {
@@ -165,8 +181,8 @@ pub fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// Parses and validates manifest text in one step.
-pub fn parse_and_validate(text: &str) -> Result<Value, InvalidManifest> {
-    let value = parse(text)?;
+pub fn parse_and_validate(text: &str, max_bytes: usize) -> Result<Value, InvalidManifest> {
+    let value = parse(text, max_bytes)?;
     validate(&value)?;
     Ok(value)
 }
@@ -237,7 +253,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_say_line_and_column() {
-        let err = parse("{\n  \"a\": 1,\n  \"b\": \n}").unwrap_err();
+        let err = parse("{\n  \"a\": 1,\n  \"b\": \n}", DEFAULT_MAX_MANIFEST_BYTES).unwrap_err();
         assert_eq!(err.problems.len(), 1);
         assert_eq!(err.problems[0].at, "4:1");
         assert!(
@@ -257,11 +273,16 @@ mod tests {
 
     #[test]
     fn oversized_manifests_and_nul_characters_are_refused() {
-        let big = format!("{{\"x\": \"{}\"}}", "a".repeat(MAX_MANIFEST_BYTES));
-        let err = parse(&big).unwrap_err();
+        let big = format!("{{\"x\": \"{}\"}}", "a".repeat(DEFAULT_MAX_MANIFEST_BYTES));
+        let err = parse(&big, DEFAULT_MAX_MANIFEST_BYTES).unwrap_err();
         assert!(err.to_string().contains("at most 1048576"), "{err}");
+        // A limit set higher takes the same text; a compact value is measured too.
+        let value = parse(&big, 2 * DEFAULT_MAX_MANIFEST_BYTES).unwrap();
+        assert!(check_size(&value, 2 * DEFAULT_MAX_MANIFEST_BYTES).is_ok());
+        let err = check_size(&value, DEFAULT_MAX_MANIFEST_BYTES).unwrap_err();
+        assert!(err.to_string().contains("1048584 bytes"), "{err}");
         let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
-        let mut manifest = parse(text).unwrap();
+        let mut manifest = parse(text, DEFAULT_MAX_MANIFEST_BYTES).unwrap();
         manifest["metadata"]["description"] = serde_json::json!("a\u{0}b");
         let err = validate(&manifest).unwrap_err();
         assert!(
@@ -284,7 +305,7 @@ mod tests {
     #[test]
     fn schema_errors_are_json_pointers() {
         let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
-        let mut manifest = parse(text).unwrap();
+        let mut manifest = parse(text, DEFAULT_MAX_MANIFEST_BYTES).unwrap();
         validate(&manifest).unwrap();
         manifest["evaluation"]["metrics"][0]["direction"] = serde_json::json!("sideways");
         manifest["deployment"]["mode"] = serde_json::json!(42);
