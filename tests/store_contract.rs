@@ -327,6 +327,7 @@ async fn approval_and_four_eyes(db: &TestDb) {
         .unwrap();
     let svc = db.service_with(Governance {
         distinct_approver: true,
+        ..Default::default()
     });
     let err = svc
         .approve_version(child.id, None, "alice")

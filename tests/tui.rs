@@ -842,6 +842,7 @@ mod authoring {
         let mut h = Harness::new(80, 24).await;
         h.io.service = h._db.service_with(nexml::domain::Governance {
             distinct_approver: true,
+            ..Default::default()
         });
         open_pricing_baseline(&mut h).await;
         h.keys(&["c", "Mine", "enter", "a", "y"]).await;
