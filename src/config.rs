@@ -291,7 +291,10 @@ mod tests {
             crate::domain::manifest::DEFAULT_MAX_MANIFEST_BYTES
         );
         let err = Config::parse("[limits]\nmanifest_bytes = 0\n").unwrap_err();
-        assert!(err.starts_with("2: [limits] manifest_bytes = 0: must be from 4096"), "{err}");
+        assert!(
+            err.starts_with("2: [limits] manifest_bytes = 0: must be from 4096"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -254,3 +254,40 @@ fn crates_depend_app_to_store_to_core() {
     let app = manifest(".");
     assert!(app.contains("nexml-core") && app.contains("nexml-store"));
 }
+
+/// Whether PostgreSQL migration text creates objects without handing them
+/// to `nexml_owner` and `nexml_app` (`SELECT nexml_secure_schema();`).
+fn leaves_objects_unsecured(sql: &str) -> bool {
+    let sql = sql.to_uppercase();
+    let creates = [
+        "CREATE TABLE",
+        "CREATE SEQUENCE",
+        "CREATE FUNCTION",
+        "CREATE OR REPLACE FUNCTION",
+    ]
+    .iter()
+    .any(|c| sql.contains(c));
+    creates && !sql.contains("SELECT NEXML_SECURE_SCHEMA()")
+}
+
+/// A PostgreSQL migration after the roles (0010) that creates a table,
+/// sequence or function hands it to `nexml_owner` and `nexml_app`, or the
+/// app's role could not use it (or could bypass its guards).
+#[test]
+fn later_postgres_migrations_secure_what_they_create() {
+    assert!(leaves_objects_unsecured("CREATE TABLE ml_x (id BIGINT);"));
+    assert!(!leaves_objects_unsecured(
+        "CREATE TABLE ml_x (id BIGINT);\nSELECT nexml_secure_schema();"
+    ));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    for entry in std::fs::read_dir(&dir).expect("the migrations folder") {
+        let path = entry.expect("a migration").path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let number: u32 = name[..4].parse().expect("a numbered migration");
+        let sql = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            number < 10 || !leaves_objects_unsecured(&sql),
+            "{name} creates objects but does not end with SELECT nexml_secure_schema();"
+        );
+    }
+}

@@ -66,6 +66,13 @@ impl From<sqlx::Error> for StoreError {
             if matches!(code.as_ref(), "2067" | "1555" | "23505") {
                 return unique_violation(db.constraint(), db.message());
             }
+            // PostgreSQL insufficient_privilege: a role without `nexml_app`.
+            if code == "42501" {
+                return StoreError::Refused(format!(
+                    "{}: this role needs nexml_app (README: PostgreSQL roles)",
+                    db.message()
+                ));
+            }
             if db.message().contains("immutable") || db.message().contains("append-only") {
                 return StoreError::Refused(db.message().to_string());
             }

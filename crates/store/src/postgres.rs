@@ -75,7 +75,10 @@ impl PgStore {
             }
         };
         if !schema_is_current(&mut first).await {
-            MIGRATOR.run(&mut first).await?;
+            MIGRATOR
+                .run(&mut first)
+                .await
+                .map_err(|e| migration_refused(e, url))?;
         }
         let pool = PgPoolOptions::new()
             .max_connections(8)
@@ -90,6 +93,24 @@ impl PgStore {
     fn lend_spare(&self) -> Option<PgConnection> {
         self.spare.lock().ok().and_then(|mut slot| slot.take())
     }
+}
+
+/// A migration the connecting role may not run (an app role, not the owner)
+/// says who must run it.
+fn migration_refused(e: sqlx::migrate::MigrateError, url: &str) -> StoreError {
+    use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
+    if let Execute(sqlx::Error::Database(db)) | ExecuteMigration(sqlx::Error::Database(db), _) = &e
+        && db.code().as_deref() == Some("42501")
+    {
+        return StoreError::Url {
+            url: redact(url),
+            reason: format!(
+                "the schema needs migrating, which this role may not do ({}): start nexml once as the database's owner (README: PostgreSQL roles)",
+                db.message()
+            ),
+        };
+    }
+    StoreError::Migrate(e)
 }
 
 /// Whether the URL names a TLS mode (`?sslmode=require` and the like).
