@@ -28,10 +28,12 @@ pub enum Context {
     Palette,
     Filter,
     Form,
+    /// The audit log overlay.
+    Audit,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -46,6 +48,7 @@ impl Context {
         Context::Palette,
         Context::Filter,
         Context::Form,
+        Context::Audit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Context {
             Context::Palette => "palette",
             Context::Filter => "filter",
             Context::Form => "form",
+            Context::Audit => "audit",
         }
     }
 
@@ -83,6 +87,7 @@ impl Context {
         match self {
             Context::Global => &[
                 Quit, Help, Palette, Back, Up, Down, PageUp, PageDown, Top, Bottom, Copy, Refresh,
+                Audit,
             ],
             Context::Library => &[
                 Open,
@@ -147,6 +152,7 @@ impl Context {
             Context::Palette => &[Up, Down, Open, Back],
             Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
             Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
+            Context::Audit => &[Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Back],
         }
     }
 
@@ -195,6 +201,7 @@ commands! {
     Bottom => "bottom", "go to the last row";
     Copy => "copy", "copy the id (the JSON in the manifest view) to the clipboard";
     Refresh => "refresh", "reload from the database";
+    Audit => "audit", "the audit log of this item (all in the library), its hash chain checked";
     Open => "open", "open the selected item";
     NextTab => "next_tab", "next tab";
     PrevTab => "prev_tab", "previous tab";

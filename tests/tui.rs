@@ -1141,6 +1141,93 @@ mod authoring {
             "{msg}"
         );
     }
+
+    /// `H` shows the audit log under the chain's verdict: everyone's in the
+    /// library, one item's on its screen; it follows new changes while open
+    /// and says when a row was edited behind nexml's back.
+    #[tokio::test]
+    async fn the_audit_log_shows_who_changed_what_and_a_broken_chain() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["H"]).await;
+        let screen = h.screen();
+        assert!(screen.contains("audit: everything"), "{screen}");
+        assert!(screen.contains("chain intact:"), "{screen}");
+        let everything = match &h.app.overlay {
+            Some(Overlay::Audit(v)) => v.rows.clone(),
+            _ => panic!("no audit overlay"),
+        };
+        assert!(everything.len() > 4, "seeded changes are audited");
+        assert!(
+            everything.windows(2).all(|w| w[0].id > w[1].id),
+            "newest first"
+        );
+        let newest = format!("#{}", everything[0].id);
+        assert!(screen.contains(&newest), "{newest} on {screen}");
+
+        // A change made meanwhile appears in the open log.
+        let base = h
+            ._db
+            .store
+            .find_recipe("Forecasting Baseline v1")
+            .await
+            .unwrap();
+        let clone =
+            h.io.service
+                .clone_recipe(&base, "Audited Clone", None, None, "bob")
+                .await
+                .unwrap();
+        h.send(Msg::Changed(vec![nexml::store::Change::new(
+            "recipe", clone.id,
+        )]))
+        .await;
+        let screen = h.screen();
+        assert!(screen.contains("bob"), "{screen}");
+        h.keys(&["esc"]).await;
+        assert!(h.app.overlay.is_none());
+
+        // On a recipe: that recipe's rows only.
+        open_pricing_baseline(&mut h).await;
+        let recipe = top_recipe(&h);
+        h.keys(&["H"]).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains(&format!("audit: recipe {}", recipe.id)),
+            "{screen}"
+        );
+        match &h.app.overlay {
+            Some(Overlay::Audit(v)) => {
+                assert!(!v.rows.is_empty());
+                assert!(
+                    v.rows
+                        .iter()
+                        .all(|r| r.entity == "recipe" && r.entity_id == recipe.id)
+                );
+            }
+            _ => panic!("no audit overlay"),
+        }
+        h.keys(&["esc"]).await;
+
+        // Someone with the database file rewrites a row.
+        let victim = everything.last().unwrap().id + 1;
+        h._db
+            .raw_execute("DROP TRIGGER ml_audit_no_update")
+            .await
+            .unwrap();
+        h._db
+            .raw_execute(&format!(
+                "UPDATE ml_audit SET actor = 'mallory' WHERE id = {victim}"
+            ))
+            .await
+            .unwrap();
+        h.keys(&["H"]).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains(&format!(
+                "chain BROKEN: audit row {victim} breaks the chain"
+            )),
+            "{screen}"
+        );
+    }
 }
 
 mod chat {

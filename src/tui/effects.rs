@@ -44,6 +44,8 @@ pub enum Effect {
     LoadRecipe(i64),
     LoadModel(i64),
     LoadRun(i64),
+    /// The audit log of one item (None: every item) and the chain's verdict.
+    LoadAudit(Option<super::audit::AuditScope>),
     /// Put text on the clipboard (OSC 52, works over SSH).
     Copy(String),
     /// Load a form's choices and open it.
@@ -137,6 +139,7 @@ pub enum Loaded {
     Recipe(i64, Box<RecipeDetail>),
     Model(i64, Box<ModelDetail>),
     Run(i64, Box<Run>),
+    Audit(Box<super::audit::AuditView>),
     Form(Box<AppForm>),
     /// A picker's search answer, for the text it searched.
     Choices {
@@ -305,6 +308,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             .await
             .map(|d| Loaded::Model(id, Box::new(d))),
         Effect::LoadRun(id) => store.run(id).await.map(|r| Loaded::Run(id, Box::new(r))),
+        Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Effect::Copy(_)
         | Effect::ExternalEdit { .. }
         | Effect::ChatLlm { .. }
@@ -614,4 +618,26 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
         .chat_record_llm(recipe_id, text, answer, false, &io.user)
         .await?;
     open_chat(io, recipe_id).await
+}
+
+/// The newest audit rows of `scope`, newest first, and the chain's verdict.
+async fn load_audit(
+    service: &Service,
+    scope: Option<super::audit::AuditScope>,
+) -> StoreResult<Loaded> {
+    let mut rows = service
+        .audit_log(
+            scope.map(|s| s.entity),
+            scope.map(|s| s.id),
+            super::audit::AUDIT_ROWS,
+        )
+        .await?;
+    rows.reverse();
+    let chain = service.verify_audit().await.map_err(|e| e.to_string());
+    Ok(Loaded::Audit(Box::new(super::audit::AuditView {
+        scope,
+        rows,
+        chain,
+        first: 0,
+    })))
 }

@@ -1,7 +1,7 @@
 //! Changes anyone made (the store's change feed), shown where they matter:
 //! the current tab re-reads its window in place; other affected tabs re-read
-//! when next shown; open detail screens showing a changed thing reload. An
-//! editor, a chat or a diff is never disturbed.
+//! when next shown; open detail screens showing a changed thing reload, and
+//! so does an open audit log. An editor, a chat or a diff is never disturbed.
 
 use super::effects::Effect;
 use super::lists::{on_list, refresh_in_place};
@@ -25,6 +25,12 @@ pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
     }
     for screen in &app.screens {
         effects.extend(reloads(screen, changes));
+    }
+    // Every change is audited: an open audit log re-reads (and re-checks).
+    if let Some(Overlay::Audit(view)) = &app.overlay
+        && !changes.is_empty()
+    {
+        effects.push(Effect::LoadAudit(view.scope));
     }
     effects
 }

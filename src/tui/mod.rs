@@ -1,6 +1,7 @@
 //! The terminal app: state + messages + a pure update, I/O in tasks, and
 //! rendering from state (see ARCHITECTURE.md).
 
+pub mod audit;
 pub mod available;
 pub mod chat;
 pub mod editor;

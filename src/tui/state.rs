@@ -367,6 +367,8 @@ pub enum Overlay {
     Palette(Palette),
     Filter(FilterPicker),
     Form(Box<super::forms::AppForm>),
+    /// The audit log, newest first, with the chain's verdict.
+    Audit(Box<super::audit::AuditView>),
     /// A destructive change waiting for `y`.
     Confirm {
         message: String,
@@ -446,6 +448,11 @@ impl App {
     /// Lines the help overlay shows at once (under the header and its title).
     pub fn help_rows(&self) -> usize {
         (self.height as usize).saturating_sub(2).max(1)
+    }
+
+    /// Audit rows the audit overlay shows (below its verdict line).
+    pub fn audit_rows(&self) -> usize {
+        self.help_rows().saturating_sub(1).max(1)
     }
 
     /// Rows the list area shows at the current size.

@@ -1,6 +1,7 @@
 //! `update(&mut App, Msg) -> Vec<Effect>`: every behaviour of the app, with no
 //! I/O and no awaiting, so all of it is testable without a terminal.
 
+use super::audit::{AuditOutcome, AuditScope};
 use super::chat::{ChatRequest, ChatScreen};
 use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, Loaded, Msg, Rows};
@@ -91,6 +92,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::Back => back(app),
         Command::Refresh => refresh(app),
+        Command::Audit => vec![Effect::LoadAudit(AuditScope::of(app))],
         Command::Copy => copy(app),
         _ => match app.context() {
             Context::Library | Context::Global => library_command(app, command),
@@ -1000,6 +1002,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     let context = match &overlay {
         Overlay::Help(_) => Context::Help,
+        Overlay::Audit(_) => Context::Audit,
         Overlay::Confirm { .. } => Context::Confirm,
         Overlay::Palette(_) => Context::Palette,
         Overlay::Filter(_) => Context::Filter,
@@ -1023,6 +1026,21 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 app.overlay = Some(Overlay::Help(n.min(max)));
             }
             vec![]
+        }
+        Overlay::Audit(mut view) => {
+            let shown = app.audit_rows();
+            match view.on_command(command, app.page_rows(), shown) {
+                AuditOutcome::Close => vec![],
+                AuditOutcome::Keep => {
+                    app.overlay = Some(Overlay::Audit(view));
+                    vec![]
+                }
+                AuditOutcome::Reload => {
+                    let scope = view.scope;
+                    app.overlay = Some(Overlay::Audit(view));
+                    vec![Effect::LoadAudit(scope)]
+                }
+            }
         }
         Overlay::Confirm { submission, .. } => match command {
             Some(Command::Confirm) => vec![Effect::Submit(*submission)],
@@ -1564,6 +1582,18 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 }
             }
             effects
+        }
+        Loaded::Audit(view) => {
+            app.overlay = match app.overlay.take() {
+                // Re-read while open: the same scope keeps its scroll.
+                Some(Overlay::Audit(open)) if open.scope == view.scope => {
+                    Some(Overlay::Audit(Box::new(open.refreshed(*view))))
+                }
+                // Another overlay opened meanwhile stays.
+                Some(other) if !matches!(other, Overlay::Audit(_)) => Some(other),
+                _ => Some(Overlay::Audit(view)),
+            };
+            vec![]
         }
         Loaded::Failed(message) => {
             app.error = Some(message);

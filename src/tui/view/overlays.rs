@@ -1,7 +1,9 @@
-//! Help, the command palette and the filter picker, drawn over the screen.
+//! Help, the audit log, the command palette and the filter picker, drawn
+//! over the screen.
 
 use super::centered;
 use crate::keymap::Key;
+use crate::tui::audit::AuditView;
 use crate::tui::state::{App, Overlay, Tab};
 use crate::tui::update::{filter_rows, palette_items};
 use ratatui::Frame;
@@ -13,6 +15,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help(line)) => help(app, *line, frame, area),
+        Some(Overlay::Audit(view)) => audit(app, view, frame, area),
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
         Some(Overlay::Form(form)) => {
@@ -89,6 +92,83 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
             },
         )
         .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The audit log takes the whole body, as help does: the chain's verdict,
+/// then one row per change, newest first.
+fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
+    let rect = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    frame.render_widget(Clear, rect);
+    let shown = rect.height.saturating_sub(2) as usize;
+    let more = if view.rows.len() > shown {
+        format!(
+            " · {}-{} of {} · j/k scroll",
+            view.first + 1,
+            (view.first + shown).min(view.rows.len()),
+            view.rows.len()
+        )
+    } else {
+        String::new()
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(app.theme.accent)
+        .title(format!(" {}{more} · any other key closes ", view.title()));
+    let verdict = match &view.chain {
+        Ok(v) if v.before > 0 => Line::styled(
+            format!(
+                " chain intact: {} rows linked ({} from before the chain)",
+                v.linked, v.before
+            ),
+            app.theme.good,
+        ),
+        Ok(v) => Line::styled(
+            format!(" chain intact: {} rows linked", v.linked),
+            app.theme.good,
+        ),
+        Err(why) => Line::styled(
+            format!(" chain BROKEN: {}", crate::text::sanitize(why)),
+            app.theme.bad,
+        ),
+    };
+    let mut lines = vec![verdict];
+    if view.rows.is_empty() {
+        lines.push(Line::styled(" no changes recorded here yet", app.theme.dim));
+    }
+    let id_width = view
+        .rows
+        .iter()
+        .map(|r| r.id.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for row in view.rows.iter().skip(view.first).take(shown) {
+        let item = format!("{} {}", row.entity, row.entity_id);
+        lines.push(Line::from(vec![
+            Span::styled(format!(" #{:<id_width$} ", row.id), app.theme.dim),
+            Span::styled(
+                format!("{} ", row.at.format("%Y-%m-%d %H:%M")),
+                app.theme.dim,
+            ),
+            Span::styled(
+                format!("{:<10} ", crate::text::sanitize(&row.actor)),
+                app.theme.text,
+            ),
+            Span::styled(format!("{:<19} ", item), app.theme.accent),
+            Span::styled(
+                format!("{:<8} ", crate::text::sanitize(&row.action)),
+                app.theme.key,
+            ),
+            Span::styled(
+                crate::text::sanitize(&row.details.to_string()),
+                app.theme.dim,
+            ),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
