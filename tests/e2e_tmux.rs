@@ -214,9 +214,9 @@ fn draft_survives(signal: &str, name: &str) {
     t.wait_for("· 5:21");
     t.text("KEEP ME ");
     t.wait_for("KEEP ME");
-    // A moment after the last key (the draft is kept 100 ms after typing
-    // pauses), the draft is on disk.
-    std::thread::sleep(Duration::from_millis(600));
+    // 150 ms after the last key (the draft is kept 100 ms after typing
+    // pauses, fsynced), the draft is on disk.
+    std::thread::sleep(Duration::from_millis(150));
     let pid = nexml_pid(&t.shell_pid());
     Command::new("kill")
         .args([&format!("-{signal}"), &pid])
@@ -233,6 +233,33 @@ fn draft_survives(signal: &str, name: &str) {
     again.keys(&["y"]);
     again.wait_for("KEEP ME");
     again.wait_for("modified");
+}
+
+/// With nowhere to keep drafts (a state folder that cannot be created, as
+/// for root under /proc), typing in the editor says so at once.
+#[test]
+fn an_unwritable_state_folder_is_warned_about_in_the_editor() {
+    if !tmux_available() {
+        return;
+    }
+    let seeded = Tmux::start("draft-ro-seed", 100, 30);
+    seeded.keys(&["q"]);
+    let t = Tmux::launch_with(
+        "draft-ro",
+        100,
+        30,
+        seeded.dir.clone(),
+        seeded.url.clone(),
+        "XDG_STATE_HOME=/proc/nexml-state",
+    );
+    t.keys(&["/"]);
+    t.text("forecasting base");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["e"]);
+    t.wait_for("editing 1.0.0");
+    t.text("x");
+    t.wait_for("the draft cannot be kept on disk");
 }
 
 /// The chat by keys in a real terminal: ask in plain words, see the proposal,

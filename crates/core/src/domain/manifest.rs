@@ -128,8 +128,8 @@ pub fn validate(manifest: &Value) -> Result<(), InvalidManifest> {
             column: None,
         })
         .collect();
-    // PostgreSQL cannot store NUL in JSON text; refused alike on both backends.
-    nul_characters(manifest, String::new(), &mut problems);
+    // Refused alike on both backends.
+    forbidden_values(manifest, String::new(), &mut problems);
     if problems.is_empty() {
         return Ok(());
     }
@@ -138,27 +138,37 @@ pub fn validate(manifest: &Value) -> Result<(), InvalidManifest> {
     Err(InvalidManifest { problems })
 }
 
-fn nul_characters(value: &Value, at: String, problems: &mut Vec<ManifestProblem>) {
-    let problem = |at: String| ManifestProblem {
+/// Values no manifest may hold: NUL characters (PostgreSQL cannot store
+/// them in JSON), and `null` members, which an inheritance overlay (an
+/// RFC 7386 merge patch) reads as "remove": a child's null would vanish.
+fn forbidden_values(value: &Value, at: String, problems: &mut Vec<ManifestProblem>) {
+    let problem = |at: String, message: &str| ManifestProblem {
         at,
-        message: "NUL characters are not allowed".into(),
+        message: message.into(),
         line: None,
         column: None,
     };
+    const NUL: &str = "NUL characters are not allowed";
     match value {
-        Value::String(s) if s.contains('\0') => problems.push(problem(at)),
+        Value::String(s) if s.contains('\0') => problems.push(problem(at, NUL)),
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                nul_characters(v, format!("{at}/{i}"), problems);
+                forbidden_values(v, format!("{at}/{i}"), problems);
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
                 let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
                 if k.contains('\0') {
-                    problems.push(problem(here.clone()));
+                    problems.push(problem(here.clone(), NUL));
                 }
-                nul_characters(v, here, problems);
+                if v.is_null() {
+                    problems.push(problem(
+                        here.clone(),
+                        "null is not allowed (leave the key out instead)",
+                    ));
+                }
+                forbidden_values(v, here, problems);
             }
         }
         _ => {}
@@ -283,6 +293,15 @@ mod tests {
         assert!(err.to_string().contains("1048584 bytes"), "{err}");
         let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
         let mut manifest = parse(text, DEFAULT_MAX_MANIFEST_BYTES).unwrap();
+        // A null member would read as "remove" in an inheritance overlay.
+        let mut with_null = manifest.clone();
+        with_null["metadata"]["owner_note"] = Value::Null;
+        let err = validate(&with_null).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("/metadata/owner_note: null is not allowed"),
+            "{err}"
+        );
         manifest["metadata"]["description"] = serde_json::json!("a\u{0}b");
         let err = validate(&manifest).unwrap_err();
         assert!(
