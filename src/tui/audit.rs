@@ -2,7 +2,6 @@
 //! of the hash chain. `audit` (H) on a recipe, model or run shows its rows;
 //! in the library, everyone's.
 
-use super::state::{App, Screen};
 use crate::domain::audit_chain::Verified;
 use crate::keymap::Command;
 use crate::store::AuditEntry;
@@ -15,19 +14,6 @@ pub const AUDIT_ROWS: i64 = 1000;
 pub struct AuditScope {
     pub entity: &'static str,
     pub id: i64,
-}
-
-impl AuditScope {
-    /// The item on the screen on top, if it is one the audit names.
-    pub fn of(app: &App) -> Option<AuditScope> {
-        let (entity, id) = match app.screens.last()? {
-            Screen::Recipe(s) => ("recipe", s.id),
-            Screen::Model(s) => ("model", s.id),
-            Screen::Run(s) => ("run", s.id),
-            _ => return None,
-        };
-        Some(AuditScope { entity, id })
-    }
 }
 
 pub struct AuditView {

@@ -328,6 +328,17 @@ impl Screen {
         }
     }
 
+    /// The item this screen shows, as the audit log names it.
+    pub fn audit_scope(&self) -> Option<super::audit::AuditScope> {
+        let (entity, id) = match self {
+            Screen::Recipe(s) => ("recipe", s.id),
+            Screen::Model(s) => ("model", s.id),
+            Screen::Run(s) => ("run", s.id),
+            _ => return None,
+        };
+        Some(super::audit::AuditScope { entity, id })
+    }
+
     pub fn crumb(&self) -> String {
         match self {
             Screen::Recipe(s) => s

@@ -1,7 +1,7 @@
 //! `update(&mut App, Msg) -> Vec<Effect>`: every behaviour of the app, with no
 //! I/O and no awaiting, so all of it is testable without a terminal.
 
-use super::audit::{AuditOutcome, AuditScope};
+use super::audit::AuditOutcome;
 use super::chat::{ChatRequest, ChatScreen};
 use super::editor::{EditorRequest, EditorScreen};
 use super::effects::{Effect, Loaded, Msg, Rows};
@@ -92,7 +92,9 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::Back => back(app),
         Command::Refresh => refresh(app),
-        Command::Audit => vec![Effect::LoadAudit(AuditScope::of(app))],
+        Command::Audit => vec![Effect::LoadAudit(
+            app.screens.last().and_then(Screen::audit_scope),
+        )],
         Command::Copy => copy(app),
         _ => match app.context() {
             Context::Library | Context::Global => library_command(app, command),
