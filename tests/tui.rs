@@ -791,6 +791,7 @@ mod authoring {
         **e = fresh;
         let effect = Effect::Validate {
             recipe_id: e.recipe_id,
+            recipe_created_at: None,
             generation: e.generation,
             base_version: "1.0.0".into(),
             text,
@@ -825,7 +826,13 @@ mod authoring {
         h.keys(&["k"]).await;
         assert!(matches!(h.app.screens.last(), Some(Screen::Recipe(_))));
         h.keys(&["e"]).await;
-        assert!(h.screen().contains("draft found"), "{}", h.screen());
+        let screen = h.screen();
+        assert!(screen.contains("draft found"), "{screen}");
+        // The dialog is as tall as its text: its keys are never cut off.
+        assert!(
+            screen.contains("y restore it · any other key start from the saved"),
+            "{screen}"
+        );
         h.keys(&["y"]).await;
         let Some(Screen::Editor(e)) = h.app.screens.last() else {
             panic!()
@@ -835,6 +842,43 @@ mod authoring {
         // Discarding drops the draft for good.
         h.keys(&["esc", "y", "e"]).await;
         assert!(!h.screen().contains("draft found"));
+    }
+
+    /// A draft typed for a deleted recipe whose id SQLite gave again is
+    /// never offered to the new one.
+    #[tokio::test]
+    async fn a_draft_for_a_deleted_recipe_of_the_same_id_is_not_offered() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "Reused Id", "enter"]).await;
+        let recipe = top_recipe(&h);
+        let draft = nexml::tui::editor::Draft {
+            recipe_id: recipe.id,
+            recipe_created_at: Some(recipe.created_at - chrono::Duration::hours(1)),
+            base_version: "1.0.0".into(),
+            text: "{\"from\": \"a deleted recipe\"}".into(),
+            saved_at: recipe.created_at,
+        };
+        let path = nexml::tui::effects::draft_path(&h.io.drafts_dir, recipe.id);
+        std::fs::write(&path, serde_json::to_string(&draft).unwrap()).unwrap();
+        h.keys(&["e"]).await;
+        let screen = h.screen();
+        assert!(!screen.contains("draft found"), "{screen}");
+        assert!(screen.contains("editing 1.0.0"), "{screen}");
+    }
+
+    /// The approve question names what happens and shows its keys at 80x24.
+    #[tokio::test]
+    async fn the_approve_dialog_shows_its_keys_at_80x24() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "A Rather Long Recipe Name For Approving", "enter", "a"])
+            .await;
+        let screen = h.screen();
+        assert!(
+            screen.contains("y confirm · any other key cancel"),
+            "{screen}"
+        );
     }
 
     #[tokio::test]

@@ -14,6 +14,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Draft {
     pub recipe_id: i64,
+    /// When the recipe was created: SQLite gives a deleted recipe's id
+    /// again, and a draft is offered only to the recipe it was typed for.
+    #[serde(default)]
+    pub recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
     pub base_version: String,
     pub text: String,
     pub saved_at: chrono::DateTime<chrono::Utc>,
@@ -49,6 +53,8 @@ pub enum EditorRequest {
 
 pub struct EditorScreen {
     pub recipe_id: i64,
+    /// The recipe's identity beside its id, kept with each draft.
+    pub recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
     pub recipe_name: String,
     pub base_version: String,
     pub base_manifest: Value,
@@ -86,6 +92,7 @@ impl EditorScreen {
         area.set_max_histories(1000);
         EditorScreen {
             recipe_id,
+            recipe_created_at: None,
             recipe_name: recipe_name.to_string(),
             base_version: base_version.to_string(),
             base_manifest: manifest.clone(),

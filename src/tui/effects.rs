@@ -63,6 +63,7 @@ pub enum Effect {
     /// Validate the editor's text after a pause, and keep it as a draft.
     Validate {
         recipe_id: i64,
+        recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
         generation: u64,
         base_version: String,
         text: String,
@@ -338,6 +339,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         Effect::OpenEditor(id) => open_editor(io, id).await,
         Effect::Validate {
             recipe_id,
+            recipe_created_at,
             generation,
             base_version,
             text,
@@ -353,6 +355,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 &io.drafts_dir,
                 &Draft {
                     recipe_id,
+                    recipe_created_at,
                     base_version,
                     text,
                     saved_at: io.service.now(),
@@ -553,8 +556,13 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
     let recipe = io.service.store().recipe(id).await?;
     let version = io.service.store().version(id, None).await?;
     let pretty = crate::domain::diff::pretty(&version.manifest_json);
-    // A draft identical to the manifest is nothing to restore.
-    let draft = read_draft(&io.drafts_dir, id).filter(|d| d.text.trim_end() != pretty.trim_end());
+    // A draft identical to the manifest is nothing to restore; one typed for
+    // another recipe of this id (SQLite gives a deleted recipe's id again)
+    // is never offered.
+    let draft = read_draft(&io.drafts_dir, id).filter(|d| {
+        d.text.trim_end() != pretty.trim_end()
+            && d.recipe_created_at.is_none_or(|at| at == recipe.created_at)
+    });
     Ok(Loaded::Editor {
         recipe: Box::new(recipe),
         version: Box::new(version),

@@ -718,12 +718,7 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     match request {
         EditorRequest::None => vec![],
-        EditorRequest::Changed => vec![Effect::Validate {
-            recipe_id: e.recipe_id,
-            generation: e.generation,
-            base_version: e.base_version.clone(),
-            text: e.text(),
-        }],
+        EditorRequest::Changed => vec![validate(e)],
         EditorRequest::Save {
             manifest,
             bump,
@@ -838,19 +833,10 @@ fn on_chat_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         .map(|v| v.number.clone())
                         .unwrap_or_default();
                     let text = crate::domain::diff::pretty(&changed) + "\n";
-                    let editor = EditorScreen::new(
-                        recipe.id,
-                        &recipe.name,
-                        &version,
-                        manifest,
-                        Some(text.clone()),
-                    );
-                    let effect = Effect::Validate {
-                        recipe_id: recipe.id,
-                        generation: editor.generation,
-                        base_version: version,
-                        text,
-                    };
+                    let mut editor =
+                        EditorScreen::new(recipe.id, &recipe.name, &version, manifest, Some(text));
+                    editor.recipe_created_at = Some(recipe.created_at);
+                    let effect = validate(&editor);
                     app.screens.push(Screen::Editor(Box::new(editor)));
                     vec![effect]
                 }
@@ -1269,6 +1255,17 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
     effects
 }
 
+/// Validate the editor's text (after a pause) and keep it as a draft.
+fn validate(e: &EditorScreen) -> Effect {
+    Effect::Validate {
+        recipe_id: e.recipe_id,
+        recipe_created_at: e.recipe_created_at,
+        generation: e.generation,
+        base_version: e.base_version.clone(),
+        text: e.text(),
+    }
+}
+
 /// Text back from $EDITOR: into the editor, validated.
 fn on_edited(app: &mut App, recipe_id: i64, text: String) -> Vec<Effect> {
     if let Some(Screen::Editor(e)) = app.screens.last_mut()
@@ -1282,19 +1279,16 @@ fn on_edited(app: &mut App, recipe_id: i64, text: String) -> Vec<Effect> {
             Some(text),
         );
         fresh.generation = e.generation + 1;
+        fresh.recipe_created_at = e.recipe_created_at;
         **e = fresh;
-        return vec![Effect::Validate {
-            recipe_id,
-            generation: e.generation,
-            base_version: e.base_version.clone(),
-            text: e.text(),
-        }];
+        return vec![validate(e)];
     }
     let base = app.screens.iter().rev().find_map(|s| match s {
         Screen::Recipe(r) if r.id == recipe_id => r.detail.as_ref().and_then(|d| {
             d.versions.first().map(|v| {
                 (
                     d.recipe.name.clone(),
+                    d.recipe.created_at,
                     v.version_number.clone(),
                     v.manifest_json.clone(),
                 )
@@ -1302,16 +1296,12 @@ fn on_edited(app: &mut App, recipe_id: i64, text: String) -> Vec<Effect> {
         }),
         _ => None,
     });
-    let Some((name, version, manifest)) = base else {
+    let Some((name, created_at, version, manifest)) = base else {
         return vec![];
     };
-    let editor = EditorScreen::new(recipe_id, &name, &version, &manifest, Some(text));
-    let effect = Effect::Validate {
-        recipe_id,
-        generation: editor.generation,
-        base_version: version,
-        text: editor.text(),
-    };
+    let mut editor = EditorScreen::new(recipe_id, &name, &version, &manifest, Some(text));
+    editor.recipe_created_at = Some(created_at);
+    let effect = validate(&editor);
     app.screens.push(Screen::Editor(Box::new(editor)));
     vec![effect]
 }
@@ -1453,12 +1443,8 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 None,
             );
             editor.offer = draft;
-            let effect = Effect::Validate {
-                recipe_id: recipe.id,
-                generation: editor.generation,
-                base_version: editor.base_version.clone(),
-                text: editor.text(),
-            };
+            editor.recipe_created_at = Some(recipe.created_at);
+            let effect = validate(&editor);
             app.screens.push(Screen::Editor(Box::new(editor)));
             vec![effect]
         }

@@ -1,7 +1,6 @@
 //! The manifest editor: numbered, JSON-coloured lines with a cursor, the
 //! problems panel, and its dialogs.
 
-use super::centered;
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
@@ -200,7 +199,7 @@ fn colour_json(
 
 fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let dialog = |frame: &mut Frame, title: &str, lines: Vec<Line<'static>>| {
-        let rect = centered(area, 64, lines.len() as u16 + 2);
+        let rect = super::dialog_rect(area, 64, &lines);
         frame.render_widget(Clear, rect);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -217,13 +216,19 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
         dialog(
             frame,
             "draft found",
-            vec![
-                Line::raw(format!(
+            [
+                Some(Line::raw(format!(
                     " An unsaved draft of this manifest from {} (on {}).",
                     d.saved_at.format("%Y-%m-%d %H:%M"),
                     d.base_version
-                )),
-                Line::styled(
+                ))),
+                (d.base_version != e.base_version).then(|| {
+                    Line::raw(format!(
+                        " The recipe is at {} now: restored, the draft replaces its text.",
+                        e.base_version
+                    ))
+                }),
+                Some(Line::styled(
                     format!(
                         " {} · any other key start from the saved version",
                         super::key_hints(
@@ -233,8 +238,11 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                         )
                     ),
                     theme.key,
-                ),
-            ],
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         );
     } else if e.confirm_leave {
         dialog(

@@ -260,6 +260,44 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// A bordered dialog of at most `max_width` columns, as tall as its lines
+/// need once wrapped, centred in `area`: its last line (the keys) is never
+/// cut off while the terminal has room for it.
+pub fn dialog_rect(area: Rect, max_width: u16, lines: &[Line]) -> Rect {
+    let inner = max_width.min(area.width).saturating_sub(2).max(1) as usize;
+    let rows: usize = lines
+        .iter()
+        .map(|l| wrapped_rows(&line_text(l), inner))
+        .sum();
+    centered(area, max_width, rows as u16 + 2)
+}
+
+fn line_text(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// Rows `text` takes when word-wrapped at `width` columns (as ratatui's
+/// `Wrap { trim: false }` does: words move whole, longer ones are cut).
+pub fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w = crate::text::width(word);
+        let visible = crate::text::width(word.trim_end());
+        if used + visible > width && used > 0 {
+            rows += 1;
+            used = 0;
+        }
+        if w > width {
+            rows += (used + w - 1) / width;
+            used = (used + w) % width;
+        } else {
+            used += w;
+        }
+    }
+    rows
+}
+
 pub fn dim_line(text: &str, style: Style) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), style))
 }

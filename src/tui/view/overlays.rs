@@ -26,13 +26,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
-    let rect = centered(area, 64, 5);
-    frame.render_widget(Clear, rect);
+    let keys = super::key_hints(
+        &app.keymap,
+        crate::keymap::Context::Confirm,
+        &[(crate::keymap::Command::Confirm, "confirm")],
+    );
     let lines = vec![
         Line::raw(format!(" {}", crate::text::sanitize(message))),
         Line::raw(""),
-        Line::styled(" y confirm · any other key cancel", app.theme.key),
+        Line::styled(format!(" {keys} · any other key cancel"), app.theme.key),
     ];
+    let rect = super::dialog_rect(area, 64, &lines);
+    frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.warn)
