@@ -2240,7 +2240,7 @@ fn diff_effective_and_rebase_from_the_command_line() {
     let out = nexml(db, "alice", &["recipe", "effective", "Child"]);
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("Pricing Optimization Baseline v1 1.0.1 + 2 own key(s)"),
+            .contains("Pricing Optimization Baseline v1 1.0.1 + 3 own key(s)"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );

@@ -145,9 +145,22 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
         v.manifest_json["metadata"]["name"],
         "Retail Dynamic Pricing v1"
     );
+    // The baseline's "baseline" tag names the clone's level instead.
+    assert!(
+        base.tags.contains(&"baseline".to_string()),
+        "{:?}",
+        base.tags
+    );
+    assert_eq!(child.tags[0], "industry", "{:?}", child.tags);
+    assert!(!child.tags.contains(&"baseline".to_string()));
+    let manifest_tags = v.manifest_json["metadata"]["tags"].as_array().unwrap();
+    assert_eq!(manifest_tags[0], "industry");
+    assert!(!manifest_tags.contains(&json!("baseline")));
     assert_eq!(
-        v.overlay_json,
-        Some(json!({"metadata": {"name": "Retail Dynamic Pricing v1"}}))
+        v.overlay_json
+            .as_ref()
+            .map(|o| o["metadata"]["name"].clone()),
+        Some(json!("Retail Dynamic Pricing v1"))
     );
     assert_eq!(s.children(base.id).await.unwrap()[0].id, child.id);
 

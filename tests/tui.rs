@@ -942,7 +942,7 @@ mod authoring {
             "{screen}"
         );
         assert!(
-            screen.contains("Child: /metadata/name, /metadata/industry"),
+            screen.contains("Child: /metadata/name, /metadata/tags, /metadata/industry"),
             "{screen}"
         );
         h.keys(&["B"]).await;

@@ -513,6 +513,16 @@ impl Service {
         let mut manifest = version.manifest_json.clone();
         if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("name".into(), Value::String(name.trim().to_string()));
+            // An industry clone of a baseline is not tagged "baseline".
+            if let Some(Value::Array(tags)) = meta.get("tags") {
+                let texts: Vec<String> = tags
+                    .iter()
+                    .filter_map(|t| t.as_str().map(String::from))
+                    .collect();
+                if texts.len() == tags.len() {
+                    meta.insert("tags".into(), serde_json::json!(level.retag(&texts)));
+                }
+            }
         }
         self.create_recipe(
             NewRecipe {
@@ -520,7 +530,7 @@ impl Service {
                 model_family: parent.model_family,
                 level,
                 parent_id: Some(parent.id),
-                tags: tags.unwrap_or(parent.tags.clone()),
+                tags: tags.unwrap_or_else(|| level.retag(&parent.tags)),
                 manifest,
                 change_note: format!("Cloned from '{}' {}", parent.name, version.version_number),
                 approved: false,

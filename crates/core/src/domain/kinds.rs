@@ -193,6 +193,17 @@ impl RecipeLevel {
         }
     }
 
+    /// A parent's tags for a clone at this level: a tag naming a level
+    /// ("baseline" on the baseline) names the clone's level instead.
+    pub fn retag(self, tags: &[String]) -> Vec<String> {
+        let is_level = |t: &str| RecipeLevel::ALL.iter().any(|l| l.as_str() == t);
+        let mut out: Vec<String> = tags.iter().filter(|t| !is_level(t)).cloned().collect();
+        if out.len() < tags.len() {
+            out.insert(0, self.as_str().to_string());
+        }
+        out
+    }
+
     /// The level a clone of a recipe at this level gets; `None` below client.
     pub fn child_level(self) -> Option<RecipeLevel> {
         match self {
