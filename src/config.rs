@@ -144,8 +144,9 @@ pub enum ThemeName {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GovernanceConfig {
-    /// Four-eyes rule: the author of a version cannot approve it.
-    pub distinct_approver: bool,
+    /// Four-eyes rule: the author of a version cannot approve it. Unset, it
+    /// is on for a shared PostgreSQL database and off for a SQLite file.
+    pub distinct_approver: Option<bool>,
 }
 
 impl Config {
@@ -192,10 +193,14 @@ impl Config {
         Ok(config)
     }
 
-    pub fn governance(&self) -> crate::domain::Governance {
+    /// The rules for a database of `backend` ("sqlite" or "postgres").
+    pub fn governance(&self, backend: &str) -> crate::domain::Governance {
         let defaults = crate::domain::Governance::default();
         crate::domain::Governance {
-            distinct_approver: self.governance.distinct_approver,
+            distinct_approver: self
+                .governance
+                .distinct_approver
+                .unwrap_or(backend == "postgres"),
             max_manifest_bytes: self
                 .limits
                 .manifest_bytes
@@ -279,15 +284,21 @@ mod tests {
     #[test]
     fn governance_parses() {
         let c = Config::parse("[governance]\ndistinct_approver = true\n").unwrap();
-        assert!(c.governance.distinct_approver);
+        assert!(c.governance("sqlite").distinct_approver);
+        // Unset: on for a team's PostgreSQL database, off for a local file.
+        let unset = Config::default();
+        assert!(unset.governance("postgres").distinct_approver);
+        assert!(!unset.governance("sqlite").distinct_approver);
+        let off = Config::parse("[governance]\ndistinct_approver = false\n").unwrap();
+        assert!(!off.governance("postgres").distinct_approver);
     }
 
     #[test]
     fn the_manifest_limit_is_configured_within_a_range() {
         let config = Config::parse("[limits]\nmanifest_bytes = 2000000\n").unwrap();
-        assert_eq!(config.governance().max_manifest_bytes, 2_000_000);
+        assert_eq!(config.governance("sqlite").max_manifest_bytes, 2_000_000);
         assert_eq!(
-            Config::default().governance().max_manifest_bytes,
+            Config::default().governance("sqlite").max_manifest_bytes,
             crate::domain::manifest::DEFAULT_MAX_MANIFEST_BYTES
         );
         let err = Config::parse("[limits]\nmanifest_bytes = 0\n").unwrap_err();

@@ -126,7 +126,7 @@ fn scenario_one_keyboard_only() {
     t.wait_for("saved version 1.0.1");
     t.keys(&["a"]);
     t.wait_for("Approve version 1.0.1");
-    t.keys(&["y"]);
+    t.answer_dialog("confirm");
     t.wait_for("approved 1.0.1");
     t.keys(&["r"]);
     t.wait_for("Register a model");
@@ -141,6 +141,8 @@ fn scenario_one_keyboard_only() {
     t.keys(&["p"]);
     t.wait_for("from staging");
     t.keys(&["Enter"]);
+    t.wait_for("Promote 'retail-pricing' to production?");
+    t.answer_dialog("confirm");
     t.wait_for("staging → production");
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
@@ -230,7 +232,7 @@ fn draft_survives(signal: &str, name: &str) {
     again.wait_for("lineage");
     again.keys(&["e"]);
     again.wait_for("draft found");
-    again.keys(&["y"]);
+    again.answer_dialog("restore it");
     again.wait_for("KEEP ME");
     again.wait_for("modified");
 }

@@ -723,6 +723,19 @@ mod authoring {
         h.keys(&["p"]).await;
         snapshot!("form_promote_80x24", h.screen());
         h.keys(&["enter", "p", "enter"]).await;
+        // Production is asked about first, naming what happens.
+        let screen = h.screen();
+        assert!(
+            screen.contains("Promote 'retail-pricing' to production?"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("y confirm · any other key cancel"),
+            "{screen}"
+        );
+        let model = h.io.service.store().model(model_id).await.unwrap();
+        assert_eq!(model.status, ModelStatus::Staging);
+        h.keys(&["y"]).await;
         let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Production);
         assert_eq!(model.recipe_version, "1.0.1");
@@ -877,6 +890,34 @@ mod authoring {
         let screen = h.screen();
         assert!(
             screen.contains("y confirm · any other key cancel"),
+            "{screen}"
+        );
+    }
+
+    /// With four-eyes on (the default on PostgreSQL), approving your own
+    /// version is refused before any question; another's names the rule.
+    #[tokio::test]
+    async fn four_eyes_is_known_before_the_approve_question() {
+        let mut h = Harness::new(80, 24).await;
+        h.app.four_eyes = true;
+        open_pricing_baseline(&mut h).await;
+        h.keys(&["c", "Mine", "enter", "a"]).await;
+        assert!(
+            h.app.overlay.is_none(),
+            "no question for a refused approval"
+        );
+        let error = h.app.error.clone().unwrap_or_default();
+        assert!(
+            error.contains("four-eyes rule: you wrote version 1.0.0 of 'Mine'"),
+            "{error}"
+        );
+        // Someone else's version: the question says the rule is on.
+        h.app.user = "bob".into();
+        h.keys(&["a"]).await;
+        let screen = h.screen();
+        assert!(screen.contains("by alice as bob?"), "{screen}");
+        assert!(
+            screen.contains("its author could not approve it"),
             "{screen}"
         );
     }

@@ -509,13 +509,18 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?;
             let submit = Submission::Promote { id: *id, to };
-            if to == ModelStatus::Retired {
-                Next::Confirm(
+            match to {
+                ModelStatus::Retired => Next::Confirm(
                     format!("Retire '{name}'? Retired is final: it cannot run or move again."),
                     submit,
-                )
-            } else {
-                Next::Submit(submit)
+                ),
+                ModelStatus::Production => Next::Confirm(
+                    format!(
+                        "Promote '{name}' to production? It is then the model in use, and the move is audited."
+                    ),
+                    submit,
+                ),
+                _ => Next::Submit(submit),
             }
         }
         Purpose::CreateRun => Next::Submit(Submission::CreateRun {

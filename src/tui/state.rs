@@ -412,6 +412,8 @@ pub struct App {
     pub backend: &'static str,
     /// Whether `[assistant.llm]` is configured (the chat can use it).
     pub llm_configured: bool,
+    /// The four-eyes rule is on: a version's author cannot approve it.
+    pub four_eyes: bool,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
 }
@@ -439,6 +441,7 @@ impl App {
             user,
             backend,
             llm_configured: false,
+            four_eyes: false,
             clock: crate::domain::Clock::System,
         }
     }

@@ -428,14 +428,26 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             let Some(v) = d.versions.get(index) else {
                 return vec![];
             };
+            if app.four_eyes && v.created_by == app.user {
+                app.error = Some(format!(
+                    "four-eyes rule: you wrote version {} of '{}'; another user must approve it",
+                    v.version_number, d.recipe.name
+                ));
+                return vec![];
+            }
             let submission = Submission::Approve {
                 recipe_id: s.id,
                 version: v.version_number.clone(),
             };
+            let rule = if app.four_eyes {
+                "Four-eyes is on: its author could not approve it."
+            } else {
+                "Four-eyes is off: authors may approve their own versions."
+            };
             app.overlay = Some(Overlay::Confirm {
                 message: format!(
-                    "Approve version {} of '{}' as {}?",
-                    v.version_number, d.recipe.name, app.user
+                    "Approve version {} of '{}' by {} as {}? {rule}",
+                    v.version_number, d.recipe.name, v.created_by, app.user
                 ),
                 submission: Box::new(submission),
             });

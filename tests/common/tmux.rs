@@ -176,6 +176,29 @@ impl Tmux {
         }
     }
 
+    /// Answers the dialog on screen as a person would: waits for its key
+    /// line ("KEY LABEL · any other key ..."), reads the key given for
+    /// `label` and presses it. Panics when the dialog offers no such key.
+    pub fn answer_dialog(&self, label: &str) {
+        let screen = self.wait_for("any other key");
+        let line = screen
+            .lines()
+            .find(|l| l.contains("any other key"))
+            .unwrap_or_default();
+        let key = line
+            .split(['│', '·'])
+            .map(str::trim)
+            .find_map(|part| part.strip_suffix(label).map(str::trim))
+            .filter(|k| !k.is_empty() && !k.contains(' '))
+            .unwrap_or_else(|| panic!("no key for '{label}' in the dialog:\n{screen}"));
+        let tmux_key = match key {
+            "enter" => "Enter",
+            "esc" => "Escape",
+            other => other,
+        };
+        self.keys(&[tmux_key]);
+    }
+
     pub fn wait_gone(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
