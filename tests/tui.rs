@@ -894,6 +894,35 @@ mod authoring {
         );
     }
 
+    /// `esc` after following a link (M: the recipe's models, U: its runs)
+    /// walks back to the screen it was followed from, not to the library.
+    #[tokio::test]
+    async fn esc_walks_back_along_a_followed_link() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        let recipe = top_recipe(&h);
+        h.keys(&["M"]).await;
+        assert_eq!(h.app.tab, Tab::Models);
+        assert!(h.app.screens.is_empty());
+        assert!(h.screen().contains("esc goes back"), "{}", h.screen());
+        h.keys(&["esc"]).await;
+        assert_eq!(h.app.tab, Tab::Recipes);
+        assert_eq!(top_recipe(&h).id, recipe.id);
+        assert!(
+            h.app.filters(Tab::Models).is_empty(),
+            "the link's filter is gone"
+        );
+        // Through a second screen: the runs of the recipe, a run, then back twice.
+        h.keys(&["U"]).await;
+        assert_eq!(h.app.tab, Tab::Runs);
+        h.keys(&["esc"]).await;
+        assert_eq!(top_recipe(&h).id, recipe.id);
+        // Moving to another tab by hand ends the walk back: esc then clears.
+        h.keys(&["M", "1", "esc"]).await;
+        assert!(h.app.screens.is_empty());
+        assert_eq!(h.app.tab, Tab::Recipes);
+    }
+
     /// With four-eyes on (the default on PostgreSQL), approving your own
     /// version is refused before any question; another's names the rule.
     #[tokio::test]

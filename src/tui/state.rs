@@ -387,6 +387,15 @@ pub enum Overlay {
     },
 }
 
+/// Where a link to a filtered list ("this recipe's models") came from, so
+/// `back` returns there instead of only clearing the filters.
+pub struct CameFrom {
+    pub tab: Tab,
+    pub screens: Vec<Screen>,
+    /// The linked tab's filters before the link set its own.
+    pub filters: Filters,
+}
+
 /// Text being typed into a search field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Typing {
@@ -414,6 +423,8 @@ pub struct App {
     pub llm_configured: bool,
     /// The four-eyes rule is on: a version's author cannot approve it.
     pub four_eyes: bool,
+    /// The screens a followed link left, for `back`.
+    pub came_from: Option<CameFrom>,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
 }
@@ -442,6 +453,7 @@ impl App {
             backend,
             llm_configured: false,
             four_eyes: false,
+            came_from: None,
             clock: crate::domain::Clock::System,
         }
     }

@@ -111,6 +111,17 @@ fn back(app: &mut App) -> Vec<Effect> {
     if app.screens.pop().is_some() {
         return vec![];
     }
+    // Back along a followed link: the linked list as it was, then the
+    // screens it was followed from, re-read.
+    if let Some(came) = app.came_from.take() {
+        let linked = app.tab;
+        *app.filters_mut(linked) = came.filters;
+        app.tab = came.tab;
+        app.screens = came.screens;
+        let mut effects = reload(app, linked);
+        effects.extend(refresh(app));
+        return effects;
+    }
     if !app.filters(app.tab).is_empty() {
         *app.filters_mut(app.tab) = Filters::default();
         app.status = Some("filters cleared".into());
@@ -225,6 +236,8 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
 }
 
 fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
+    // Moving on by hand: back no longer returns along the link.
+    app.came_from = None;
     app.tab = tab;
     let (loaded, stale) = on_list!(app, tab, l => (l.loaded || l.loading, l.stale));
     if loaded && stale {
@@ -302,10 +315,13 @@ pub fn open_run(app: &mut App, id: i64) -> Vec<Effect> {
 
 /// Shows a library tab filtered by a link (a recipe's models, a model's runs).
 fn show_filtered(app: &mut App, tab: Tab, filters: Filters, what: String) -> Vec<Effect> {
-    app.screens.clear();
+    app.came_from = Some(CameFrom {
+        tab: app.tab,
+        screens: std::mem::take(&mut app.screens),
+        filters: std::mem::replace(app.filters_mut(tab), filters),
+    });
     app.tab = tab;
-    *app.filters_mut(tab) = filters;
-    app.status = Some(format!("{what} (esc clears)"));
+    app.status = Some(format!("{what} (esc goes back)"));
     reload(app, tab)
 }
 
