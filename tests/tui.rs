@@ -369,6 +369,34 @@ async fn help_and_palette_come_from_the_live_keymap() {
     assert!(h.app.overlay.is_some());
 }
 
+/// The palette finds every command by name, here or on another screen (it
+/// then says where it runs), and edits its text as a shell line does.
+#[tokio::test]
+async fn the_palette_finds_commands_of_every_screen() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&[":", "clone"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("clone"), "{screen}");
+    assert!(screen.contains("(recipe)"), "{screen}");
+    h.keys(&["enter"]).await;
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("clone: runs on a recipe"), "{status}");
+    assert!(h.app.screens.is_empty());
+
+    h.keys(&[":", "open the", "ctrl-w"]).await;
+    match &h.app.overlay {
+        Some(nexml::tui::state::Overlay::Palette(p)) => assert_eq!(p.query, "open "),
+        _ => panic!("no palette"),
+    }
+    h.keys(&["ctrl-u"]).await;
+    match &h.app.overlay {
+        Some(nexml::tui::state::Overlay::Palette(p)) => assert_eq!(p.query, ""),
+        _ => panic!("no palette"),
+    }
+    // Empty, it lists only what runs here.
+    assert!(!h.screen().contains("(recipe)"));
+}
+
 #[tokio::test]
 async fn copy_sends_the_selected_id_to_the_clipboard() {
     let mut h = Harness::new(80, 24).await;

@@ -1078,7 +1078,19 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 Some(Command::Back) => return vec![],
                 Some(Command::Open) => {
                     return match items.get(p.selected) {
-                        Some((command, _)) => run_command(app, *command),
+                        Some(PaletteItem {
+                            command,
+                            elsewhere: Some(screen),
+                            ..
+                        }) => {
+                            app.status = Some(format!(
+                                "{}: runs {}",
+                                command.name(),
+                                where_it_runs(*screen)
+                            ));
+                            vec![]
+                        }
+                        Some(item) => run_command(app, item.command),
                         None => vec![],
                     };
                 }
@@ -1089,6 +1101,16 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 _ => match key.code {
                     KeyCode::Backspace => {
                         p.query.pop();
+                        p.selected = 0;
+                    }
+                    // As in a shell: ctrl-u clears, ctrl-w takes the last word.
+                    KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        p.query.clear();
+                        p.selected = 0;
+                    }
+                    KeyCode::Char('w') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        let kept = p.query.trim_end().rfind(' ').map_or(0, |i| i + 1);
+                        p.query.truncate(kept);
                         p.selected = 0;
                     }
                     KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -1204,15 +1226,69 @@ fn cycle_filter(app: &mut App, row: &str, forward: bool) {
 }
 
 /// Commands the palette offers for a query: name or help containing it.
-pub fn palette_items(app: &App, query: &str) -> Vec<(Command, Option<Key>)> {
+pub fn palette_items(app: &App, query: &str) -> Vec<PaletteItem> {
     let q = query.to_lowercase();
+    let matches = |c: &Command| q.is_empty() || c.name().contains(&q) || c.help().contains(&q);
     let context = app.context();
-    app.keymap
+    let mut items: Vec<PaletteItem> = app
+        .keymap
         .visible(context)
         .into_iter()
-        .filter(|(c, _)| q.is_empty() || c.name().contains(&q) || c.help().contains(&q))
-        .map(|(c, keys)| (c, keys.first().copied()))
-        .collect()
+        .filter(|(c, _)| matches(c))
+        .map(|(command, keys)| PaletteItem {
+            command,
+            key: keys.first().copied(),
+            elsewhere: None,
+        })
+        .collect();
+    // Typed for, every other screen's commands too, saying where they run.
+    if q.is_empty() {
+        return items;
+    }
+    for screen in PALETTE_SCREENS.into_iter().filter(|c| *c != context) {
+        for (command, keys) in app.keymap.visible(screen) {
+            let listed = items.iter().any(|i| i.command == command);
+            if !listed && !Context::Global.commands().contains(&command) && matches(&command) {
+                items.push(PaletteItem {
+                    command,
+                    key: keys.first().copied(),
+                    elsewhere: Some(screen),
+                });
+            }
+        }
+    }
+    items
+}
+
+/// Where a screen's commands run, for a palette line picked elsewhere.
+pub fn where_it_runs(screen: Context) -> &'static str {
+    match screen {
+        Context::Library => "in the library (esc back to it)",
+        Context::Recipe => "on a recipe (open one with enter in Recipes)",
+        Context::Model => "on a model (open one with enter in Models)",
+        Context::Run => "on a run (open one with enter in Runs)",
+        Context::Diff => "in a diff (d on a recipe's versions)",
+        Context::Chat => "in the chat (c in the library, C on a recipe)",
+        _ => "elsewhere",
+    }
+}
+
+/// The screens whose commands the palette offers from anywhere.
+const PALETTE_SCREENS: [Context; 6] = [
+    Context::Library,
+    Context::Recipe,
+    Context::Model,
+    Context::Run,
+    Context::Diff,
+    Context::Chat,
+];
+
+/// One line of the command palette.
+pub struct PaletteItem {
+    pub command: Command,
+    pub key: Option<Key>,
+    /// The screen it runs on, when that is not this one.
+    pub elsewhere: Option<Context>,
 }
 
 fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {

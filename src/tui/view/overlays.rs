@@ -189,19 +189,21 @@ fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rec
     ])];
     let room = rect.height.saturating_sub(3) as usize;
     let first = selected.saturating_sub(room.saturating_sub(1));
-    for (i, (c, key)) in items.iter().enumerate().skip(first).take(room) {
-        let style = if i == selected {
-            app.theme.selected
-        } else {
-            app.theme.text
+    for (i, item) in items.iter().enumerate().skip(first).take(room) {
+        let style = match (i == selected, item.elsewhere) {
+            (true, _) => app.theme.selected,
+            (false, Some(_)) => app.theme.dim,
+            (false, None) => app.theme.text,
+        };
+        let key = item.key.map(|k| k.to_string()).unwrap_or_default();
+        let help = match item.elsewhere {
+            Some(screen) => format!("({}) {}", screen.name(), item.command.help()),
+            None => item.command.help().to_string(),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<16}", c.name()), style),
-            Span::styled(
-                format!("{:<11}", key.map(|k| k.to_string()).unwrap_or_default()),
-                app.theme.key,
-            ),
-            Span::styled(c.help().to_string(), app.theme.dim),
+            Span::styled(format!(" {:<16}", item.command.name()), style),
+            Span::styled(format!("{key:<11}"), app.theme.key),
+            Span::styled(help, app.theme.dim),
         ]));
     }
     if items.is_empty() {
