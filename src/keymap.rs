@@ -87,7 +87,7 @@ impl Context {
         match self {
             Context::Global => &[
                 Quit, Help, Palette, Back, Up, Down, PageUp, PageDown, Top, Bottom, Copy, Refresh,
-                Audit,
+                Audit, Messages,
             ],
             Context::Library => &[
                 Open,
@@ -201,6 +201,7 @@ commands! {
     Bottom => "bottom", "go to the last row";
     Copy => "copy", "copy the id (the JSON in the manifest view) to the clipboard";
     Refresh => "refresh", "reload from the database";
+    Messages => "messages", "every message shown since the start, in full";
     Audit => "audit", "the audit log of this item (all in the library), its hash chain checked";
     Open => "open", "open the selected item";
     NextTab => "next_tab", "next tab";

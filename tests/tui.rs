@@ -397,6 +397,35 @@ async fn the_palette_finds_commands_of_every_screen() {
     assert!(!h.screen().contains("(recipe)"));
 }
 
+/// `L` shows every message shown since the start, newest first, in full,
+/// however short the status line was.
+#[tokio::test]
+async fn the_messages_log_keeps_every_message_in_full() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["/", "Pricing Opt", "enter", "enter", "M", "esc", "esc"])
+        .await;
+    h.keys(&[":", "clone", "enter"]).await;
+    // A refusal longer than the status line.
+    h.app.error = None;
+    let long = format!("refused: {} the end", "a long reason ".repeat(8));
+    let before = (h.app.status.clone(), h.app.error.clone());
+    h.app.error = Some(long.clone());
+    h.app.log_new_messages(before);
+    h.keys(&["L"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("messages: 3"), "{screen}");
+    assert!(screen.contains("the end"), "the whole text wraps: {screen}");
+    let clone = screen
+        .find("clone: runs on a recipe")
+        .expect("the palette's answer");
+    let models = screen
+        .find("models of 'Pricing")
+        .expect("the link's status");
+    assert!(clone < models, "newest first: {screen}");
+    h.keys(&["x"]).await;
+    assert!(h.app.overlay.is_none());
+}
+
 #[tokio::test]
 async fn copy_sends_the_selected_id_to_the_clipboard() {
     let mut h = Harness::new(80, 24).await;

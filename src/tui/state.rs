@@ -378,6 +378,8 @@ pub enum Overlay {
     Palette(Palette),
     Filter(FilterPicker),
     Form(Box<super::forms::AppForm>),
+    /// Every status message since the start, newest first, scrolled to this row.
+    Messages(usize),
     /// The audit log, newest first, with the chain's verdict.
     Audit(Box<super::audit::AuditView>),
     /// A destructive change waiting for `y`.
@@ -395,6 +397,17 @@ pub struct CameFrom {
     /// The linked tab's filters before the link set its own.
     pub filters: Filters,
 }
+
+/// A status or error message as it was shown, kept for the messages log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub error: bool,
+    pub text: String,
+}
+
+/// The most messages kept; the oldest go first.
+const MESSAGES_KEPT: usize = 1000;
 
 /// Text being typed into a search field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,6 +438,8 @@ pub struct App {
     pub four_eyes: bool,
     /// The screens a followed link left, for `back`.
     pub came_from: Option<CameFrom>,
+    /// Every status and error message shown, oldest first, in full.
+    pub messages: Vec<Message>,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
 }
@@ -454,8 +469,30 @@ impl App {
             llm_configured: false,
             four_eyes: false,
             came_from: None,
+            messages: Vec::new(),
             clock: crate::domain::Clock::System,
         }
+    }
+
+    /// Keeps the status and error messages that changed since `before`.
+    pub fn log_new_messages(&mut self, before: (Option<String>, Option<String>)) {
+        let at = self.clock.now();
+        for (now, was, error) in [
+            (&self.status, before.0, false),
+            (&self.error, before.1, true),
+        ] {
+            if let Some(text) = now
+                && Some(text) != was.as_ref()
+            {
+                self.messages.push(Message {
+                    at,
+                    error,
+                    text: text.clone(),
+                });
+            }
+        }
+        let excess = self.messages.len().saturating_sub(MESSAGES_KEPT);
+        self.messages.drain(..excess);
     }
 
     pub fn context(&self) -> Context {

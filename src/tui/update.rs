@@ -20,6 +20,13 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let before = (app.status.clone(), app.error.clone());
+    let effects = dispatch(app, msg);
+    app.log_new_messages(before);
+    effects
+}
+
+fn dispatch(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) => vec![],
@@ -92,6 +99,10 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
         }
         Command::Back => back(app),
         Command::Refresh => refresh(app),
+        Command::Messages => {
+            app.overlay = Some(Overlay::Messages(0));
+            vec![]
+        }
         Command::Audit => vec![Effect::LoadAudit(
             app.screens.last().and_then(Screen::audit_scope),
         )],
@@ -1017,7 +1028,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let context = match &overlay {
-        Overlay::Help(_) => Context::Help,
+        Overlay::Help(_) | Overlay::Messages(_) => Context::Help,
         Overlay::Audit(_) => Context::Audit,
         Overlay::Confirm { .. } => Context::Confirm,
         Overlay::Palette(_) => Context::Palette,
@@ -1041,6 +1052,19 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 let max = lines.saturating_sub(app.help_rows());
                 app.overlay = Some(Overlay::Help(n.min(max)));
             }
+            vec![]
+        }
+        Overlay::Messages(first) => {
+            let page = app.page_rows();
+            let last = app.messages.len().saturating_sub(app.help_rows());
+            let next = match command {
+                Some(Command::Down) => first + 1,
+                Some(Command::Up) => first.saturating_sub(1),
+                Some(Command::PageDown) => first + page,
+                Some(Command::PageUp) => first.saturating_sub(page),
+                _ => return vec![],
+            };
+            app.overlay = Some(Overlay::Messages(next.min(last)));
             vec![]
         }
         Overlay::Audit(mut view) => {

@@ -16,6 +16,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         None => {}
         Some(Overlay::Help(line)) => help(app, *line, frame, area),
         Some(Overlay::Audit(view)) => audit(app, view, frame, area),
+        Some(Overlay::Messages(first)) => messages(app, *first, frame, area),
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
         Some(Overlay::Form(form)) => {
@@ -98,6 +99,50 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
         )
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The messages log takes the whole body, as help does: every status and
+/// error message since the start, newest first, wrapped in full.
+fn messages(app: &App, first: usize, frame: &mut Frame, area: Rect) {
+    let rect = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(app.theme.accent)
+        .title(format!(
+            " messages: {} · j/k scroll · any other key closes ",
+            app.messages.len()
+        ));
+    let mut lines: Vec<Line> = app
+        .messages
+        .iter()
+        .rev()
+        .skip(first)
+        .map(|m| {
+            let style = if m.error {
+                app.theme.bad
+            } else {
+                app.theme.text
+            };
+            Line::from(vec![
+                Span::styled(format!(" {} ", m.at.format("%H:%M:%S")), app.theme.dim),
+                Span::styled(crate::text::sanitize(&m.text), style),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(" no messages yet", app.theme.dim));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        rect,
+    );
 }
 
 /// The audit log takes the whole body, as help does: the chain's verdict,
