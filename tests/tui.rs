@@ -426,6 +426,64 @@ async fn the_messages_log_keeps_every_message_in_full() {
     assert!(h.app.overlay.is_none());
 }
 
+/// An empty tab says which key makes its first item.
+#[tokio::test]
+async fn empty_tabs_name_the_key_that_makes_the_first_item() {
+    let mut h = Harness::on(common::sqlite().await, 80, 24).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("no recipes yet: n creates one, c asks the assistant"),
+        "{screen}"
+    );
+    h.keys(&["3"]).await;
+    assert!(
+        h.screen().contains("no runs yet: n starts one"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["2"]).await;
+    assert!(
+        h.screen().contains("no models yet: n registers one"),
+        "{}",
+        h.screen()
+    );
+}
+
+/// The Runs tab filters by run type too.
+#[tokio::test]
+async fn runs_filter_by_type() {
+    let mut h = Harness::new(160, 48).await;
+    h.keys(&["3", "f", "j"]).await;
+    assert!(h.screen().contains("type"), "{}", h.screen());
+    h.keys(&["l", "esc"]).await;
+    assert_eq!(
+        h.app.filters(Tab::Runs).run_type,
+        Some(nexml::domain::RunType::Train)
+    );
+    let runs = &h.app.lists.runs;
+    assert!(runs.total > 0, "the demo has training runs");
+    let all =
+        h.io.service
+            .store()
+            .list_runs(&nexml::store::RunQuery {
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .total;
+    assert!(
+        (runs.total as i64) < all,
+        "only train runs: {} of {all}",
+        runs.total
+    );
+    assert!(
+        runs.rows
+            .iter()
+            .all(|r| r.run_type == nexml::domain::RunType::Train)
+    );
+}
+
 #[tokio::test]
 async fn copy_sends_the_selected_id_to_the_clipboard() {
     let mut h = Harness::new(80, 24).await;

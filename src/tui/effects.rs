@@ -472,7 +472,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
             let Page { items, total } = store
                 .list_runs(&RunQuery {
                     status: parse_status(&f.status),
-                    run_type: None,
+                    run_type: f.run_type,
                     family: f.family,
                     recipe_id: f.recipe.as_ref().map(|r| r.0),
                     model_id: f.model.as_ref().map(|m| m.0),

@@ -20,6 +20,8 @@ pub struct Filters {
     pub family: Option<ModelFamily>,
     pub level: Option<RecipeLevel>,
     pub status: Option<String>,
+    /// Runs only: train, eval or backtest.
+    pub run_type: Option<crate::domain::RunType>,
     pub search: String,
     /// Set by links from detail screens ("this recipe's runs").
     pub recipe: Option<(i64, String)>,

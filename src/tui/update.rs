@@ -1212,10 +1212,10 @@ fn on_form_outcome(
 
 /// The rows of the filter picker on a tab.
 pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
-    if tab.has_level() {
-        vec!["family", "level", "status"]
-    } else {
-        vec!["family", "status"]
+    match tab {
+        _ if tab.has_level() => vec!["family", "level", "status"],
+        Tab::Runs => vec!["family", "type", "status"],
+        _ => vec!["family", "status"],
     }
 }
 
@@ -1239,6 +1239,7 @@ fn cycle_filter(app: &mut App, row: &str, forward: bool) {
     match row {
         "family" => f.family = cycle(f.family, ModelFamily::ALL, forward),
         "level" => f.level = cycle(f.level, RecipeLevel::ALL, forward),
+        "type" => f.run_type = cycle(f.run_type, crate::domain::RunType::ALL, forward),
         _ => {
             let current = f
                 .status

@@ -1,6 +1,7 @@
 //! The four-tab library: a table per tab over a window of rows.
 
 use super::status_span;
+use crate::keymap::{Command, Context};
 use crate::store::{Model, MonitorRow, Recipe, Run};
 use crate::text::thousands;
 use crate::text::{sanitize, truncate};
@@ -148,9 +149,9 @@ fn render_list<T>(
     frame.render_widget(table, area);
     if empty {
         let msg = if list.filters.is_empty() {
-            "nothing here yet"
+            first_item_hint(app)
         } else {
-            "no match: esc clears the search and filters"
+            "no match: esc clears the search and filters".to_string()
         };
         let inner = Rect {
             y: area.y + 2,
@@ -296,5 +297,34 @@ pub fn short_number(x: f64) -> String {
         let s = format!("{x:.4}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         truncate(s, 10)
+    }
+}
+
+/// What an empty tab says: how its first item comes about, with the keys.
+fn first_item_hint(app: &App) -> String {
+    let key = |context: Context, command: Command| {
+        app.keymap
+            .key_for(context, command)
+            .map_or_else(|| command.name().to_string(), |k| k.to_string())
+    };
+    match app.tab {
+        Tab::Recipes => format!(
+            "no recipes yet: {} creates one, {} asks the assistant for one",
+            key(Context::Library, Command::NewItem),
+            key(Context::Library, Command::Chat)
+        ),
+        Tab::Models => format!(
+            "no models yet: {} registers one from an approved recipe (or {} on its screen)",
+            key(Context::Library, Command::NewItem),
+            key(Context::Recipe, Command::Register)
+        ),
+        Tab::Runs => format!(
+            "no runs yet: {} starts one",
+            key(Context::Library, Command::NewItem)
+        ),
+        Tab::Monitoring => format!(
+            "nothing monitored yet: a model shows here with its first snapshot ({} on a model, or `nexml monitor add`)",
+            key(Context::Model, Command::AddSnapshot)
+        ),
     }
 }

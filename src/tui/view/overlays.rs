@@ -271,6 +271,7 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
         match name {
             "family" => f.family.map(|x| x.to_string()),
             "level" => f.level.map(|x| x.to_string()),
+            "type" => f.run_type.map(|x| x.to_string()),
             _ => f.status.clone(),
         }
         .unwrap_or_else(|| "any".into())
