@@ -484,6 +484,41 @@ async fn runs_filter_by_type() {
     );
 }
 
+/// A run still going opens following its log; jumping to a match stops
+/// following, so the match stays on screen.
+#[tokio::test]
+async fn a_running_run_follows_its_log_until_a_match_is_shown() {
+    let mut h = Harness::new(80, 24).await;
+    let running =
+        h.io.service
+            .store()
+            .list_runs(&nexml::store::RunQuery {
+                status: Some(nexml::domain::RunStatus::Running),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items;
+    let run = running.first().expect("the demo has a running run").clone();
+    let effects = update::open_run(&mut h.app, run.id);
+    h.run(effects).await;
+    let (follow, scroll, lines) = match h.app.screens.last() {
+        Some(Screen::Run(s)) => (
+            s.follow,
+            s.scroll,
+            s.run.as_ref().unwrap().log().lines().count(),
+        ),
+        _ => panic!("no run screen"),
+    };
+    assert!(follow, "a running run is followed");
+    assert_eq!(scroll, lines.saturating_sub(1));
+    h.keys(&["/", "e", "enter", "n"]).await;
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.contains("(stopped following)"), "{status}");
+    assert!(matches!(h.app.screens.last(), Some(Screen::Run(s)) if !s.follow));
+}
+
 #[tokio::test]
 async fn copy_sends_the_selected_id_to_the_clipboard() {
     let mut h = Harness::new(80, 24).await;

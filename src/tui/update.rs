@@ -654,7 +654,10 @@ fn run_screen_command(app: &mut App, command: Command) -> Vec<Effect> {
                     (s.current_match + n - 1) % n
                 };
                 s.scroll = s.matches[s.current_match];
-                app.status = Some(format!("match {} of {}", s.current_match + 1, n));
+                // A match shown stays shown: following would pin the end again.
+                let stopped = if s.follow { " (stopped following)" } else { "" };
+                s.follow = false;
+                app.status = Some(format!("match {} of {}{stopped}", s.current_match + 1, n));
             }
         }
         Command::Follow => {
@@ -1511,6 +1514,10 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                     && s.id == id
                 {
                     let lines = run.log().lines().count();
+                    // A run still going is followed from when it opens, as `tail -f`.
+                    if s.run.is_none() && !run.status.is_finished() {
+                        s.follow = true;
+                    }
                     s.run = Some((*run).clone());
                     if s.follow {
                         s.scroll = lines.saturating_sub(1);
