@@ -22,8 +22,28 @@ fn browse_filter_search_open_read_the_log_and_quit() {
     t.wait_for("hotel-dynamic-pricing");
     t.keys(&["Tab"]);
     t.wait_for("Recipe / model");
-    // Filter the runs by status with the picker.
-    t.keys(&["f", "Down", "Right", "Right", "Enter"]);
+    // Filter the runs by status with the picker: down to its row, as read
+    // from the picker, then to "running".
+    t.keys(&["f"]);
+    let picker = t.wait_for("status");
+    let rows: Vec<&str> = picker
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .map(str::trim)
+        .filter(|l| {
+            ["family", "type", "level", "status"]
+                .iter()
+                .any(|n| l.starts_with(n))
+        })
+        .collect();
+    let status_row = rows
+        .iter()
+        .position(|r| r.starts_with("status"))
+        .unwrap_or_else(|| panic!("no status row in the picker:\n{picker}"));
+    for _ in 0..status_row {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Right", "Right", "Enter"]);
     let screen = t.wait_for("status=running");
     assert!(!screen.contains("succeeded"), "{screen}");
     t.keys(&["x"]);
