@@ -892,6 +892,65 @@ mod authoring {
         assert!(h.screen().contains("staging → production"));
     }
 
+    /// A schema problem inside an array is marked on its element's line, and
+    /// `ctrl-n` goes there, not to the array's first line.
+    #[tokio::test]
+    async fn schema_problems_in_arrays_are_found_on_their_line() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        h.app.status = Some("proposal rejected".into());
+        h.keys(&["e"]).await;
+        assert_eq!(h.app.status, None, "an old message does not follow");
+        let Some(Screen::Editor(e)) = h.app.screens.last_mut() else {
+            panic!()
+        };
+        let mut manifest = e.base_manifest.clone();
+        manifest["evaluation"]["metrics"][1]["threshold"] = serde_json::json!("high");
+        let text = nexml::domain::diff::pretty(&manifest);
+        let expected = text
+            .lines()
+            .position(|l| l.contains("\"high\""))
+            .expect("the bad value")
+            + 1;
+        let array_line = text
+            .lines()
+            .position(|l| l.contains("\"metrics\""))
+            .expect("the array")
+            + 1;
+        assert!(expected > array_line + 2);
+        let mut fresh = nexml::tui::editor::EditorScreen::new(
+            e.recipe_id,
+            "r",
+            "1.0.0",
+            &e.base_manifest,
+            Some(text.clone()),
+        );
+        fresh.generation = e.generation + 1;
+        **e = fresh;
+        let effect = Effect::Validate {
+            recipe_id: e.recipe_id,
+            recipe_created_at: None,
+            generation: e.generation,
+            base_version: "1.0.0".into(),
+            text,
+        };
+        h.run(vec![effect]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        let problem = e
+            .problems
+            .iter()
+            .find(|p| p.at == "/evaluation/metrics/1/threshold")
+            .unwrap_or_else(|| panic!("{:?}", e.problems));
+        assert_eq!(problem.line, Some(expected), "the gutter mark's line");
+        h.keys(&["ctrl-n"]).await;
+        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+            panic!()
+        };
+        assert_eq!(e.cursor().0 + 1, expected);
+    }
+
     /// `[keys.editor] save` rebound: the new key saves, the old one does
     /// nothing, and the editor's hint names the new key.
     #[tokio::test]
@@ -938,6 +997,12 @@ mod authoring {
         };
         assert!(e.save.is_none(), "an invalid manifest cannot be saved");
         assert!(h.screen().contains("problem"));
+        // ... and says so, with the key to the problems.
+        let error = h.app.error.clone().unwrap_or_default();
+        assert!(
+            error.starts_with("not saved: 1 problem to fix first (ctrl-n goes to the next)"),
+            "{error}"
+        );
         // A schema error is named by its JSON pointer.
         let Some(Screen::Editor(e)) = h.app.screens.last_mut() else {
             panic!()

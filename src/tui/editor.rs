@@ -40,6 +40,8 @@ pub enum EditorRequest {
     None,
     /// The text changed: validate (debounced) and keep the draft.
     Changed,
+    /// Save was asked for with this many problems left: nothing is saved.
+    Invalid(usize),
     Save {
         manifest: Value,
         bump: BumpChoice,
@@ -266,7 +268,7 @@ impl EditorScreen {
             return EditorRequest::Changed;
         }
         if !self.problems.is_empty() {
-            return EditorRequest::None;
+            return EditorRequest::Invalid(self.problems.len());
         }
         let Ok(manifest) = serde_json::from_str::<Value>(&self.text()) else {
             return EditorRequest::None;
@@ -313,14 +315,13 @@ impl EditorScreen {
         }
         self.problem_index = (self.problem_index + step) % self.problems.len();
         let p = &self.problems[self.problem_index];
-        let (row, col) = match (p.line, p.column) {
-            (Some(l), Some(c)) => (l.saturating_sub(1), c.saturating_sub(1)),
-            _ => {
-                let line =
-                    crate::domain::manifest::line_of_pointer(&self.text(), &p.at).unwrap_or(1);
-                (line.saturating_sub(1), 0)
-            }
-        };
+        let row = p
+            .line
+            .unwrap_or_else(|| crate::domain::locate::line_of_pointer(&self.text(), &p.at));
+        let (row, col) = (
+            row.saturating_sub(1),
+            p.column.unwrap_or(1).saturating_sub(1),
+        );
         self.area.move_cursor(CursorMove::Jump(
             row.min(u16::MAX as usize) as u16,
             col.min(u16::MAX as usize) as u16,
@@ -358,7 +359,18 @@ impl EditorScreen {
             return;
         }
         self.validated = generation;
-        self.problems = problems;
+        // Schema problems name a place, not a line: find it in this text, for
+        // the gutter mark and the jump.
+        let text = self.text();
+        self.problems = problems
+            .into_iter()
+            .map(|mut p| {
+                if p.line.is_none() {
+                    p.line = Some(crate::domain::locate::line_of_pointer(&text, &p.at));
+                }
+                p
+            })
+            .collect();
         self.problem_index = self
             .problem_index
             .min(self.problems.len().saturating_sub(1));
@@ -376,6 +388,10 @@ impl EditorScreen {
             self.left = col;
         } else if cols > 0 && col >= self.left + cols {
             self.left = col + 1 - cols;
+        } else if col < cols {
+            // Room for the cursor from column 1 (the terminal grew): no
+            // sideways scroll is needed.
+            self.left = 0;
         }
     }
 }
@@ -458,6 +474,19 @@ mod tests {
                 None => e.on_key(key),
             },
         }
+    }
+
+    /// Scrolled sideways in a narrow terminal, the text comes back to
+    /// column 1 once the terminal is wide enough for the cursor.
+    #[test]
+    fn a_wider_view_undoes_the_sideways_scroll() {
+        let long = "x".repeat(120);
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({ "a": long }), None);
+        e.area.move_cursor(CursorMove::Jump(1, 100));
+        e.scroll_to_cursor(20, 60);
+        assert!(e.left > 0);
+        e.scroll_to_cursor(20, 200);
+        assert_eq!(e.left, 0);
     }
 
     #[test]

@@ -761,6 +761,18 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match request {
         EditorRequest::None => vec![],
         EditorRequest::Changed => vec![validate(e)],
+        EditorRequest::Invalid(problems) => {
+            let next = app
+                .keymap
+                .key_for(Context::Editor, Command::NextProblem)
+                .map(|k| format!(" ({k} goes to the next)"))
+                .unwrap_or_default();
+            app.error = Some(format!(
+                "not saved: {problems} problem{} to fix first{next}",
+                if problems == 1 { "" } else { "s" }
+            ));
+            vec![]
+        }
         EditorRequest::Save {
             manifest,
             bump,
@@ -1579,6 +1591,8 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 None,
             );
             editor.offer = draft;
+            // The message of the screen left behind does not follow.
+            app.status = None;
             editor.recipe_created_at = Some(recipe.created_at);
             let effect = validate(&editor);
             app.screens.push(Screen::Editor(Box::new(editor)));

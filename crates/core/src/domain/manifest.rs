@@ -197,33 +197,6 @@ pub fn parse_and_validate(text: &str, max_bytes: usize) -> Result<Value, Invalid
     Ok(value)
 }
 
-/// Finds the 1-based line where a JSON pointer's value starts in pretty-printed
-/// text, so an editor can jump to a schema error. Falls back to the nearest
-/// ancestor that is found.
-pub fn line_of_pointer(pretty_text: &str, pointer: &str) -> Option<usize> {
-    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
-    let mut best = None;
-    let mut from_line = 0usize;
-    let lines: Vec<&str> = pretty_text.lines().collect();
-    for part in parts {
-        let key = format!("\"{}\":", part.replace("~1", "/").replace("~0", "~"));
-        let found = lines
-            .iter()
-            .enumerate()
-            .skip(from_line)
-            .find(|(_, l)| l.trim_start().starts_with(&key));
-        match found {
-            Some((i, _)) => {
-                best = Some(i + 1);
-                from_line = i;
-            }
-            // Array indices and missing keys: stay at the ancestor.
-            None => break,
-        }
-    }
-    best.or(Some(1))
-}
-
 /// The smallest valid manifest of a family: every section with placeholders
 /// to replace, for a recipe started empty.
 pub fn skeleton(family: super::ModelFamily) -> Value {
@@ -341,13 +314,5 @@ mod tests {
             m["metadata"]["name"] = serde_json::json!("x");
             validate(&m).unwrap_or_else(|e| panic!("{family}: {e}"));
         }
-    }
-
-    #[test]
-    fn pointer_lines_are_found_in_pretty_text() {
-        let v = serde_json::json!({"a": {"b": 1, "c": {"d": 2}}});
-        let text = serde_json::to_string_pretty(&v).unwrap();
-        assert_eq!(line_of_pointer(&text, "/a/c/d"), Some(5));
-        assert_eq!(line_of_pointer(&text, "/a/zz"), Some(2));
     }
 }

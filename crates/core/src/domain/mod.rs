@@ -7,6 +7,7 @@ pub mod governance;
 pub mod inheritance;
 pub mod kinds;
 pub mod lifecycle;
+pub mod locate;
 pub mod manifest;
 pub mod names;
 pub mod version;
