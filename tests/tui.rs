@@ -951,6 +951,55 @@ mod authoring {
         assert_eq!(e.cursor().0 + 1, expected);
     }
 
+    /// A version marked with space is drawn marked, keeps its mark when a
+    /// newer version arrives, and is what `d` compares with.
+    #[tokio::test]
+    async fn a_marked_version_is_drawn_and_diffed_against() {
+        let mut h = Harness::new(80, 24).await;
+        open_pricing_baseline(&mut h).await;
+        let recipe = top_recipe(&h);
+        let service = h.io.service.clone();
+        let commit = |description: &'static str| {
+            let svc = service.clone();
+            async move {
+                let mut m = svc
+                    .store()
+                    .version(recipe.id, None)
+                    .await
+                    .unwrap()
+                    .manifest_json;
+                m["metadata"]["description"] = serde_json::json!(description);
+                svc.commit_version(
+                    nexml::store::NewVersion {
+                        recipe_id: recipe.id,
+                        manifest: m,
+                        bump: Default::default(),
+                        change_note: description.into(),
+                        parent_version_id: None,
+                    },
+                    "bob",
+                )
+                .await
+                .unwrap();
+            }
+        };
+        commit("second").await;
+        h.keys(&["ctrl-r", "tab", "tab", "j", " "]).await;
+        let screen = h.screen();
+        assert!(screen.contains("*1.0.0"), "{screen}");
+        assert!(screen.contains("1.0.0 marked"), "{screen}");
+        commit("third").await;
+        h.send(Msg::Changed(vec![nexml::store::Change::new(
+            "recipe_version",
+            0,
+        )]))
+        .await;
+        assert!(h.screen().contains("*1.0.0"), "{}", h.screen());
+        h.keys(&["g", "d"]).await;
+        let screen = h.screen();
+        assert!(screen.contains("diff 1.0.0 → 1.0.2"), "{screen}");
+    }
+
     /// `[keys.editor] save` rebound: the new key saves, the old one does
     /// nothing, and the editor's hint names the new key.
     #[tokio::test]

@@ -196,8 +196,9 @@ pub struct RecipeScreen {
     pub tree: tui_tree_widget::TreeState<String>,
     pub scroll: usize,
     pub version_selected: usize,
-    /// A version marked with space, to diff against the selected one.
-    pub marked: Option<usize>,
+    /// The version (by number, so a new version arriving keeps the mark on
+    /// it) marked with space, to diff against the selected one.
+    pub marked: Option<String>,
 }
 
 pub struct ModelScreen {

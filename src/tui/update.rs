@@ -414,11 +414,20 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             }];
         }
         Command::Mark if s.section == RecipeSection::Versions => {
-            s.marked = if s.marked == Some(s.version_selected) {
-                None
-            } else {
-                Some(s.version_selected)
+            let Some(d) = &s.detail else { return vec![] };
+            let Some(v) = d.versions.get(s.version_selected) else {
+                return vec![];
             };
+            if s.marked.as_deref() == Some(v.version_number.as_str()) {
+                s.marked = None;
+                app.status = Some(format!("{} unmarked", v.version_number));
+            } else {
+                app.status = Some(format!(
+                    "{} marked: d compares the selected version with it",
+                    v.version_number
+                ));
+                s.marked = Some(v.version_number.clone());
+            }
         }
         Command::Diff => {
             let Some(d) = &s.detail else { return vec![] };
@@ -428,7 +437,11 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             }
             let selected = s.version_selected;
             // Versions are newest first: the one after is the predecessor.
-            let other = s.marked.filter(|m| *m != selected).unwrap_or(selected + 1);
+            let marked = s
+                .marked
+                .as_deref()
+                .and_then(|m| d.versions.iter().position(|v| v.version_number == m));
+            let other = marked.filter(|m| *m != selected).unwrap_or(selected + 1);
             let (old, new) = (selected.max(other), selected.min(other));
             let (Some(a), Some(b)) = (d.versions.get(old), d.versions.get(new)) else {
                 app.status =

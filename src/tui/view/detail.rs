@@ -241,8 +241,15 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                     .clone()
                     .map(|b| format!("yes ({b})"))
                     .unwrap_or("no".into());
+                // The version marked with space, to diff against.
+                let marked = s.marked.as_deref() == Some(v.version_number.as_str());
+                let number = if marked {
+                    Cell::from(Span::styled(format!("*{}", v.version_number), theme.accent))
+                } else {
+                    Cell::from(format!(" {}", v.version_number))
+                };
                 let row = Row::new(vec![
-                    Cell::from(v.version_number.clone()),
+                    number,
                     Cell::from(v.bump.to_string()),
                     Cell::from(sanitize(&v.created_by)),
                     Cell::from(v.created_at.format("%Y-%m-%d %H:%M").to_string()),
@@ -263,13 +270,13 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                 }
             });
             let header = Row::new(
-                ["Version", "Bump", "By", "When", "Approved", "Note"]
+                [" Version", "Bump", "By", "When", "Approved", "Note"]
                     .map(|h| Cell::from(Span::styled(h, theme.title))),
             );
             let table = Table::new(
                 rows,
                 [
-                    Constraint::Length(8),
+                    Constraint::Length(9),
                     Constraint::Length(8),
                     Constraint::Length(12),
                     Constraint::Length(16),
