@@ -1726,6 +1726,73 @@ mod forms {
         matches!(h.app.overlay, Some(Overlay::Form(_)))
     }
 
+    /// The open form's field `name`: its value and the labels it offers.
+    fn field(h: &Harness, name: &str) -> (String, Vec<String>, Option<String>) {
+        let Some(Overlay::Form(f)) = &h.app.overlay else {
+            panic!("no form: {:?}", h.app.status)
+        };
+        let field = f.fields.iter().find(|x| x.name == name).expect("the field");
+        let labels = field
+            .visible_choices()
+            .into_iter()
+            .map(|(_, c)| c.label.clone())
+            .collect();
+        (field.value.clone(), labels, field.error.clone())
+    }
+
+    /// Pickers offer what fits the form so far: a new industry pricing
+    /// recipe's parents are pricing baselines; typing moves onto a match.
+    #[tokio::test]
+    async fn pickers_offer_only_what_fits_the_form_so_far() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["n", "Mine", "tab", "pricing", "tab", "industry", "tab"])
+            .await;
+        let (_, parents, _) = field(&h, "parent");
+        let found: Vec<&String> = parents.iter().filter(|l| !l.starts_with("(none")).collect();
+        assert!(!found.is_empty(), "{parents:?}");
+        assert!(
+            found.iter().all(|l| l.contains("baseline, pricing")),
+            "only pricing baselines: {parents:?}"
+        );
+        h.keys(&["Pri"]).await;
+        let (value, _, _) = field(&h, "parent");
+        let pricing = h
+            ._db
+            .store
+            .find_recipe("Pricing Optimization Baseline v1")
+            .await
+            .unwrap();
+        assert_eq!(value, pricing.id.to_string(), "typing selected the match");
+
+        // A run's model is one of the chosen recipe's.
+        h.keys(&["esc", "y", "esc"]).await;
+        h.app.overlay = None;
+        h.keys(&["3", "n", "Hospitality", "tab", "tab"]).await;
+        let (_, models, _) = field(&h, "model");
+        assert!(models.len() > 1, "{models:?}");
+        assert!(
+            models
+                .iter()
+                .all(|l| l.starts_with("(no model)") || l.contains("hotel")),
+            "only the recipe's models: {models:?}"
+        );
+    }
+
+    /// Arrows never land on a move the lifecycle forbids (shown dimmed).
+    #[tokio::test]
+    async fn arrows_skip_disallowed_choices() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["2", "enter", "p"]).await;
+        let (_, labels, _) = field(&h, "status");
+        assert!(labels.len() > 2, "{labels:?}");
+        for _ in 0..labels.len() * 2 {
+            h.keys(&["down"]).await;
+            let (value, _, error) = field(&h, "status");
+            assert!(error.is_none(), "landed on a disallowed move: {error:?}");
+            assert!(!value.is_empty());
+        }
+    }
+
     fn refusal(h: &Harness) -> Option<String> {
         match &h.app.overlay {
             Some(Overlay::Form(f)) => f.refusal.clone(),

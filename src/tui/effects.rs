@@ -55,6 +55,8 @@ pub enum Effect {
         purpose: Box<super::forms::Purpose>,
         field: &'static str,
         text: String,
+        /// The form's values so far: a picker offers only what fits them.
+        so_far: Vec<(&'static str, String)>,
     },
     /// Make a change; the answer is `Done` or `Refused`.
     Submit(Submission),
@@ -323,7 +325,8 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             purpose,
             field,
             text,
-        } => super::forms::search(store, &purpose, field, &text)
+            so_far,
+        } => super::forms::search(store, &purpose, field, &text, &so_far)
             .await
             .map(|choices| Loaded::Choices {
                 field,

@@ -137,8 +137,20 @@ impl Field {
         choices.truncate(fixed);
         choices.extend(found);
         let visible = shown(choices, filter);
-        *highlighted = kept
-            .and_then(|v| visible.iter().copied().find(|i| choices[*i].value == v))
+        let allowed = |i: &usize| choices[*i].disabled.is_none();
+        // Typed text moves the selection onto the first allowed match found;
+        // with nothing typed the selection stays where it was.
+        let first_match = (!filter.is_empty())
+            .then(|| {
+                visible
+                    .iter()
+                    .copied()
+                    .filter(|i| *i >= fixed)
+                    .find(allowed)
+            })
+            .flatten();
+        *highlighted = first_match
+            .or_else(|| kept.and_then(|v| visible.iter().copied().find(|i| choices[*i].value == v)))
             .or_else(|| {
                 visible
                     .iter()
@@ -339,19 +351,10 @@ impl<P> Form<P> {
             }
             Command::Back => Outcome::Cancel,
             Command::Submit => self.try_submit(),
-            Command::NextField => {
-                self.focus = (self.focus + 1) % count;
-                Outcome::Continue
-            }
-            Command::PrevField => {
-                self.focus = (self.focus + count - 1) % count;
-                Outcome::Continue
-            }
+            Command::NextField => self.focus_on((self.focus + 1) % count),
+            Command::PrevField => self.focus_on((self.focus + count - 1) % count),
             Command::Open if self.focus + 1 >= self.fields.len() => self.try_submit(),
-            Command::Open => {
-                self.focus += 1;
-                Outcome::Continue
-            }
+            Command::Open => self.focus_on(self.focus + 1),
             Command::Up | Command::Down => {
                 if let Some(field) = self.fields.get_mut(self.focus) {
                     step_picker(field, command == Command::Down);
@@ -388,6 +391,24 @@ impl<P> Form<P> {
         outcome
     }
 
+    /// Moves to field `i`; a searched picker then reads its choices again,
+    /// to offer only what fits the fields filled so far.
+    fn focus_on(&mut self, i: usize) -> Outcome {
+        self.focus = i;
+        match self.fields.get(i) {
+            Some(field) if field.searched.is_some() => Outcome::Search(i),
+            _ => Outcome::Continue,
+        }
+    }
+
+    /// Every field's name and value, for a search that depends on them.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        self.fields
+            .iter()
+            .map(|f| (f.name, f.value.clone()))
+            .collect()
+    }
+
     fn try_submit(&mut self) -> Outcome {
         if self.is_valid() {
             Outcome::Submit
@@ -410,7 +431,11 @@ fn step_picker(field: &mut Field, forward: bool) {
     else {
         return;
     };
-    let visible = shown(choices, filter);
+    // Disallowed choices are shown (dimmed, with why) but never landed on.
+    let visible: Vec<usize> = shown(choices, filter)
+        .into_iter()
+        .filter(|i| choices[*i].disabled.is_none() || i == highlighted)
+        .collect();
     let pos = visible.iter().position(|i| i == highlighted);
     let next = if forward {
         pos.map(|p| p + 1)
@@ -420,6 +445,7 @@ fn step_picker(field: &mut Field, forward: bool) {
         pos.and_then(|p| p.checked_sub(1))
             .and_then(|p| visible.get(p))
     };
+    let next = next.filter(|i| choices[**i].disabled.is_none());
     if let Some(next) = next {
         *highlighted = *next;
     }
@@ -576,9 +602,11 @@ mod tests {
     fn disabled_choices_are_visible_but_not_selectable() {
         let mut f = form();
         f.focus = 1;
+        assert_eq!(f.fields[1].visible_choices().len(), 2, "both are shown");
+        // The arrows pass over the disallowed choice: the allowed one stays.
         press(&mut f, key(KeyCode::Down));
-        assert_eq!(f.value("version"), "");
-        assert_eq!(f.fields[1].error.as_deref(), Some("not approved"));
+        assert_eq!(f.value("version"), "1");
+        assert_eq!(f.fields[1].error, None);
         press(&mut f, key(KeyCode::Up));
         assert_eq!(f.value("version"), "1");
         // Typing filters.

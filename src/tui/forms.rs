@@ -81,22 +81,48 @@ pub async fn search(
     purpose: &Purpose,
     field: &str,
     text: &str,
+    so_far: &[(&'static str, String)],
 ) -> StoreResult<Vec<Choice>> {
     let text = text.trim();
     let search = (!text.is_empty()).then(|| text.to_string());
+    let value = |name: &str| {
+        so_far
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
     if field == "model" {
+        // A run's model is one of its recipe's, once the recipe is chosen.
         let models = store
             .list_models(&ModelQuery {
                 search,
+                recipe_id: value("recipe").and_then(|v| v.parse().ok()),
                 limit: PICKER_WINDOW,
                 ..Default::default()
             })
             .await?;
         return Ok(models.items.iter().map(model_choice).collect());
     }
+    // A new recipe's parent is of its family, one level up.
+    let (family, parent_level) = match purpose {
+        Purpose::CreateRecipe => (
+            value("family").and_then(|v| v.parse::<ModelFamily>().ok()),
+            value("level")
+                .and_then(|v| v.parse::<RecipeLevel>().ok())
+                .map(RecipeLevel::parent_level),
+        ),
+        _ => (None, None),
+    };
+    if parent_level == Some(None) {
+        // A baseline has no parent: only the fixed "(none)" choice fits.
+        return Ok(Vec::new());
+    }
     let recipes = store
         .list_recipes(&RecipeQuery {
             search,
+            family,
+            level: parent_level.flatten(),
             names_only: true,
             skip_count: true,
             limit: PICKER_WINDOW,
@@ -158,7 +184,7 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
     Ok(match request {
         FormRequest::CreateRecipe => {
             let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];
-            parent_choices.extend(search(store, &Purpose::CreateRecipe, "parent", "").await?);
+            parent_choices.extend(search(store, &Purpose::CreateRecipe, "parent", "", &[]).await?);
             let mut parent =
                 Field::picker("parent", "Parent", parent_choices, Some("")).searched(1);
             parent.check = Check::None;
@@ -215,7 +241,7 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
             )
         }
         FormRequest::PickRecipeToRegister => {
-            let list = search(store, &Purpose::PickRecipeToRegister, "recipe", "").await?;
+            let list = search(store, &Purpose::PickRecipeToRegister, "recipe", "", &[]).await?;
             Form::new(
                 "Register a model: which recipe?",
                 vec![
@@ -299,7 +325,7 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
             recipe_id,
             model_id,
         } => {
-            let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "").await?;
+            let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "", &[]).await?;
             let models = store
                 .list_models(&ModelQuery {
                     recipe_id,

@@ -1210,6 +1210,7 @@ fn on_form_outcome(
                 purpose: Box::new(form.purpose.clone()),
                 field: f.name,
                 text: f.filter().to_string(),
+                so_far: form.values(),
             });
             app.overlay = Some(Overlay::Form(form));
             effect.into_iter().collect()
