@@ -426,6 +426,29 @@ async fn the_messages_log_keeps_every_message_in_full() {
     assert!(h.app.overlay.is_none());
 }
 
+/// Keys pressed on a tab whose rows are still coming are applied when they
+/// arrive: a fast `j` `enter` after switching opens the second row.
+#[tokio::test]
+async fn keys_pressed_while_a_tab_loads_are_applied_when_it_arrives() {
+    let mut h = Harness::new(80, 24).await;
+    let key = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let loads = update::update(&mut h.app, key('2'));
+    assert!(!loads.is_empty(), "the Models tab loads");
+    let none = update::update(&mut h.app, key('j'));
+    assert!(none.is_empty());
+    let none = update::update(
+        &mut h.app,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert!(none.is_empty(), "nothing to open yet");
+    h.run(loads).await;
+    let second = h.app.lists.models.rows.get(1).map(|m| m.id);
+    match h.app.screens.last() {
+        Some(Screen::Model(m)) => assert_eq!(Some(m.id), second),
+        _ => panic!("the model was not opened: {}", h.screen()),
+    }
+}
+
 /// An empty tab says which key makes its first item.
 #[tokio::test]
 async fn empty_tabs_name_the_key_that_makes_the_first_item() {

@@ -443,6 +443,9 @@ pub struct App {
     pub came_from: Option<CameFrom>,
     /// Every status and error message shown, oldest first, in full.
     pub messages: Vec<Message>,
+    /// Keys pressed on a tab whose rows are still loading, applied (in
+    /// order) when they arrive.
+    pub pending: Vec<crate::keymap::Command>,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
 }
@@ -473,6 +476,7 @@ impl App {
             four_eyes: false,
             came_from: None,
             messages: Vec::new(),
+            pending: Vec::new(),
             clock: crate::domain::Clock::System,
         }
     }

@@ -198,7 +198,33 @@ pub fn selected_id(app: &App) -> Option<i64> {
     }
 }
 
+/// The most keys kept while a tab loads: a burst, not a backlog.
+const PENDING_KEYS: usize = 16;
+
+/// Whether `command` needs the current tab's rows, which have not come yet.
+fn waits_for_rows(app: &mut App, command: Command) -> bool {
+    let row_command = matches!(
+        command,
+        Command::Open
+            | Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+    );
+    let tab = app.tab;
+    let loading = on_list!(app, tab, l => l.loading && !l.loaded);
+    row_command && loading
+}
+
 fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
+    if waits_for_rows(app, command) {
+        if app.pending.len() < PENDING_KEYS {
+            app.pending.push(command);
+        }
+        return vec![];
+    }
     let page = app.page_rows();
     match command {
         Command::Up => move_by(app, -1),
@@ -247,8 +273,10 @@ fn library_command(app: &mut App, command: Command) -> Vec<Effect> {
 }
 
 fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
-    // Moving on by hand: back no longer returns along the link.
+    // Moving on by hand: back no longer returns along the link, and keys
+    // meant for the last tab's rows are dropped.
     app.came_from = None;
+    app.pending.clear();
     app.tab = tab;
     let (loaded, stale) = on_list!(app, tab, l => (l.loaded || l.loading, l.stale));
     if loaded && stale {
@@ -1490,11 +1518,18 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             if !applied {
                 return vec![];
             }
-            if tab == app.tab {
-                ensure_window(app, tab)
-            } else {
-                vec![]
+            if tab != app.tab {
+                return vec![];
             }
+            let mut effects = ensure_window(app, tab);
+            // Keys pressed while the rows came: applied now, in order, unless
+            // something else was opened meanwhile.
+            for command in std::mem::take(&mut app.pending) {
+                if app.screens.is_empty() && app.overlay.is_none() {
+                    effects.extend(library_command(app, command));
+                }
+            }
+            effects
         }
         Loaded::Recipe(id, detail) => {
             for screen in app.screens.iter_mut() {
