@@ -449,6 +449,23 @@ async fn keys_pressed_while_a_tab_loads_are_applied_when_it_arrives() {
     }
 }
 
+/// At 80 columns numbers are never cut (labels are shortened instead),
+/// long names keep their distinguishing end, and runs name their model.
+#[tokio::test]
+async fn narrow_lists_keep_numbers_whole_and_names_told_apart() {
+    let mut h = Harness::new(80, 24).await;
+    let screen = h.screen();
+    assert!(screen.contains("Pricing Opt… Baseline v1"), "{screen}");
+    h.keys(&["4"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("store_tr… 0.388"), "{screen}");
+    assert!(screen.contains("mape 0.1018"), "{screen}");
+    h.keys(&["3"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("telco-retention-nba"), "{screen}");
+    assert!(screen.contains("auc 0.8195"), "{screen}");
+}
+
 /// An empty tab says which key makes its first item.
 #[tokio::test]
 async fn empty_tabs_name_the_key_that_makes_the_first_item() {
@@ -582,10 +599,7 @@ async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
     let screen = h.screen();
     // ...and wide characters keep the columns in place.
     let line = screen.lines().find(|l| l.contains("需求预测")).unwrap();
-    let base_line = screen
-        .lines()
-        .find(|l| l.contains("Pricing Optimization"))
-        .unwrap();
+    let base_line = screen.lines().find(|l| l.contains("Pricing Opt")).unwrap();
     let col =
         |l: &str, word: &str| unicode_width::UnicodeWidthStr::width(&l[..l.find(word).unwrap()]);
     assert_eq!(

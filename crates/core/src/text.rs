@@ -68,6 +68,78 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// Cuts `text` to at most `max` columns in the middle, keeping its start and
+/// its end: names that differ only at the end ("gen-…1657", "gen-…0931")
+/// stay told apart.
+pub fn truncate_middle(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_string();
+    }
+    if max < 5 {
+        return truncate(text, max);
+    }
+    // The end gets the odd column: it tells similar names apart.
+    let room = max - 1;
+    let head_cols = room / 2;
+    let tail_cols = room - head_cols;
+    let head = truncate_cols(text.chars(), head_cols);
+    let mut tail: Vec<char> = truncate_cols(text.chars().rev(), tail_cols)
+        .chars()
+        .collect();
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
+/// The first characters of `chars` that fit in `cols` columns.
+fn truncate_cols(chars: impl Iterator<Item = char>, cols: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in chars {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cols {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out
+}
+
+/// "label value" in at most `max` columns: the label is shortened, never the
+/// value ("store_t… 0.388", not "store_traffic 0").
+pub fn labelled_value(label: &str, value: &str, max: usize) -> String {
+    let whole = format!("{label} {value}");
+    if width(&whole) <= max {
+        return whole;
+    }
+    let room = max.saturating_sub(width(value) + 1);
+    if room < 2 {
+        return value.to_string();
+    }
+    format!("{} {value}", truncate(label, room))
+}
+
+/// "left / right" in at most `max` columns, each side shortened in its
+/// middle as needed, so both stay visible.
+pub fn pair(left: &str, right: &str, max: usize) -> String {
+    let whole = format!("{left} / {right}");
+    if width(&whole) <= max {
+        return whole;
+    }
+    // The right side (the more specific: a model of a recipe) gets up to two
+    // thirds; the left keeps the rest, so both stay recognisable.
+    let room = max.saturating_sub(3);
+    let right_cols = width(right)
+        .min(room * 2 / 3)
+        .max(room.saturating_sub(width(left)));
+    let left_cols = room.saturating_sub(right_cols);
+    format!(
+        "{} / {}",
+        truncate_middle(left, left_cols),
+        truncate_middle(right, right_cols)
+    )
+}
+
 /// Pads `text` with spaces to `cols` columns.
 pub fn pad(text: &str, cols: usize) -> String {
     let w = width(text);
@@ -111,6 +183,32 @@ pub fn thousands(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_names_keep_their_distinguishing_end_and_numbers_stay_whole() {
+        assert_eq!(
+            truncate_middle("gen-202611281520431657", 12),
+            "gen-2…431657"
+        );
+        assert_ne!(
+            truncate_middle("gen-202611281520431657", 12),
+            truncate_middle("gen-202611281520430931", 12)
+        );
+        assert_eq!(truncate_middle("short", 12), "short");
+        assert_eq!(
+            labelled_value("store_traffic", "0.388", 13),
+            "store_… 0.388"
+        );
+        assert_eq!(labelled_value("mape", "0.0912", 13), "mape 0.0912");
+        assert_eq!(
+            labelled_value("a_very_long_metric", "1234567", 8),
+            "1234567"
+        );
+        let both = pair("Next Best Action Baseline v1", "telco-retention-nba", 30);
+        assert!(width(&both) <= 30, "{both}");
+        assert!(both.contains(" / ") && both.ends_with("nba"), "{both}");
+        assert!(both.starts_with("Next"), "{both}");
+    }
 
     #[test]
     fn control_characters_are_neutralized() {

@@ -35,6 +35,34 @@ fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
     ])
 }
 
+/// Field lines (a 16-column label, then a value) wrapped at `width` with
+/// their continuation rows under the value, not back at column 0.
+fn wrap_fields(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    const LABEL: usize = 16;
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let is_field = line.spans.len() == 2 && crate::text::width(&line.spans[0].content) == LABEL;
+        if !is_field || line.width() <= width || width <= LABEL + 8 {
+            out.push(line);
+            continue;
+        }
+        let (label, value) = (line.spans[0].clone(), line.spans[1].clone());
+        let rows = super::wrap_words(&value.content, width - LABEL);
+        for (i, row) in rows.into_iter().enumerate() {
+            let head = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(LABEL))
+            };
+            out.push(Line::from(vec![
+                head,
+                Span::styled(row.trim_end().to_string(), value.style),
+            ]));
+        }
+    }
+    out
+}
+
 fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
 }
@@ -192,6 +220,7 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(sanitize(desc), theme.text));
             }
+            let lines = wrap_fields(lines, inner.width as usize);
             let p = Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .scroll((s.scroll.min(u16::MAX as usize) as u16, 0));
@@ -461,6 +490,7 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 ),
                 field("snapshots", d.snapshots.len().to_string(), theme),
             ];
+            let lines = wrap_fields(lines, inner.width as usize);
             frame.render_widget(
                 Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
                 inner,

@@ -4,7 +4,7 @@ use super::status_span;
 use crate::keymap::{Command, Context};
 use crate::store::{Model, MonitorRow, Recipe, Run};
 use crate::text::thousands;
-use crate::text::{sanitize, truncate};
+use crate::text::{labelled_value, pair, sanitize, truncate, truncate_middle};
 use crate::tui::state::{App, ListView, Tab};
 use crate::tui::theme::Theme;
 use chrono::Utc;
@@ -36,8 +36,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
         Tab::Runs => {
             let now = app.clock.now();
-            render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t| {
-                run_cells(r, t, now)
+            render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t, w| {
+                run_cells(r, t, w, now)
             })
         }
         Tab::Monitoring => render_list(
@@ -82,7 +82,7 @@ const RECIPE_COLUMNS: Columns = &[
 ];
 
 const MODEL_COLUMNS: Columns = &[
-    ("Name", Constraint::Fill(2)),
+    ("Name", Constraint::Fill(3)),
     ("Family", Constraint::Length(16)),
     ("Status", Constraint::Length(10)),
     ("Owner", Constraint::Length(12)),
@@ -96,7 +96,7 @@ const RUN_COLUMNS: Columns = &[
     ("Status", Constraint::Length(9)),
     ("Started", Constraint::Length(11)),
     ("Took", Constraint::Length(7)),
-    ("Metric", Constraint::Fill(1)),
+    ("Metric", Constraint::Min(13)),
 ];
 
 const MONITOR_COLUMNS: Columns = &[
@@ -114,7 +114,7 @@ fn render_list<T>(
     frame: &mut Frame,
     area: Rect,
     columns: Columns,
-    cells: impl Fn(&T, &Theme) -> Vec<Cell<'static>>,
+    cells: impl Fn(&T, &Theme, &[usize]) -> Vec<Cell<'static>>,
 ) {
     let theme = &app.theme;
     let title = list_title(list, app);
@@ -123,10 +123,19 @@ fn render_list<T>(
         .border_style(theme.border)
         .title(title);
     let page = (area.height as usize).saturating_sub(2);
+    let widths: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
+    // Each column's width at this size, so cells shorten names and labels
+    // themselves (numbers are never cut) instead of being cut at the edge.
+    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(area)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect();
     let mut rows = Vec::with_capacity(page);
     for i in list.scroll..(list.scroll + page).min(list.total) {
         let row = match list.row(i) {
-            Some(r) => Row::new(cells(r, theme)),
+            Some(r) => Row::new(cells(r, theme, &column_widths)),
             None => Row::new(vec![Cell::from(Span::styled("…", theme.dim))]),
         };
         rows.push(if i == list.selected {
@@ -140,7 +149,6 @@ fn render_list<T>(
             .iter()
             .map(|(h, _)| Cell::from(Span::styled(*h, theme.title))),
     );
-    let widths: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
     let empty = list.loaded && list.total == 0;
     let table = Table::new(rows, widths)
         .header(header)
@@ -202,14 +210,19 @@ fn text(s: &str) -> Cell<'static> {
     Cell::from(sanitize(s))
 }
 
-fn recipe_cells(r: &Recipe, theme: &Theme) -> Vec<Cell<'static>> {
+/// Column `i`'s width (wide when unknown).
+fn col(widths: &[usize], i: usize) -> usize {
+    widths.get(i).copied().unwrap_or(usize::MAX / 2)
+}
+
+fn recipe_cells(r: &Recipe, theme: &Theme, w: &[usize]) -> Vec<Cell<'static>> {
     let status = if r.changes_pending() {
         "approved*".to_string()
     } else {
         r.status.to_string()
     };
     vec![
-        text(&r.name),
+        text(&truncate_middle(&r.name, col(w, 0))),
         text(r.model_family.as_str()),
         text(r.level.as_str()),
         Cell::from(status_span(&status, theme)),
@@ -218,20 +231,36 @@ fn recipe_cells(r: &Recipe, theme: &Theme) -> Vec<Cell<'static>> {
     ]
 }
 
-fn model_cells(m: &Model, theme: &Theme) -> Vec<Cell<'static>> {
+fn model_cells(m: &Model, theme: &Theme, w: &[usize]) -> Vec<Cell<'static>> {
     vec![
-        text(&m.name),
+        text(&truncate_middle(&m.name, col(w, 0))),
         text(m.model_family.as_str()),
         Cell::from(status_span(m.status.as_str(), theme)),
-        text(&m.owner),
-        text(&format!("{} {}", m.recipe_name, m.recipe_version)),
+        text(&truncate_middle(&m.owner, col(w, 3))),
+        text(&labelled_value(
+            &m.recipe_name,
+            &m.recipe_version,
+            col(w, 4),
+        )),
     ]
 }
 
-fn run_cells(r: &Run, theme: &Theme, now: chrono::DateTime<Utc>) -> Vec<Cell<'static>> {
+/// The width from which a run's row shows both its recipe and its model.
+const PAIR_COLUMNS: usize = 30;
+
+fn run_cells(
+    r: &Run,
+    theme: &Theme,
+    w: &[usize],
+    now: chrono::DateTime<Utc>,
+) -> Vec<Cell<'static>> {
+    // Narrow, the model alone (the more specific; its screen names the
+    // recipe) reads better than both cut to stubs.
+    let cols = col(w, 1);
     let what = match &r.model_name {
-        Some(m) => format!("{} / {m}", r.recipe_name),
-        None => r.recipe_name.clone(),
+        Some(m) if cols >= PAIR_COLUMNS => pair(&r.recipe_name, m, cols),
+        Some(m) => truncate_middle(m, cols),
+        None => truncate_middle(&r.recipe_name, cols),
     };
     vec![
         text(&r.id.to_string()),
@@ -246,16 +275,17 @@ fn run_cells(r: &Run, theme: &Theme, now: chrono::DateTime<Utc>) -> Vec<Cell<'st
         text(&crate::text::duration(r.duration_seconds(now))),
         text(
             &r.headline_metric()
-                .map(|(k, v)| format!("{k} {}", short_number(v)))
+                .map(|(k, v)| labelled_value(&k, &short_number(v), col(w, 6)))
                 .unwrap_or("-".into()),
         ),
     ]
 }
 
-fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
+fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static>> {
+    let name = truncate_middle(&m.model.name, col(w, 0));
     let Some(s) = &m.latest else {
         return vec![
-            text(&m.model.name),
+            text(&name),
             text("no snapshots"),
             text("-"),
             text("-"),
@@ -267,8 +297,10 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
         .performance_metrics_json
         .as_object()
         .and_then(|o| {
-            o.iter()
-                .find_map(|(k, v)| v.as_f64().map(|x| format!("{k} {}", short_number(x))))
+            o.iter().find_map(|(k, v)| {
+                v.as_f64()
+                    .map(|x| labelled_value(k, &short_number(x), col(w, 2)))
+            })
         })
         .unwrap_or("-".into());
     let stale = s.data_freshness_json.get("stale").and_then(|v| v.as_bool());
@@ -280,10 +312,14 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme) -> Vec<Cell<'static>> {
     let alerts = m.alert_count();
     let alert_style = if alerts > 0 { theme.warn } else { theme.text };
     vec![
-        text(&m.model.name),
+        text(&name),
         text(&s.captured_at.format("%m-%d %H:%M").to_string()),
         text(&metric),
-        text(&s.worst_drift_label()),
+        text(
+            &s.worst_drift()
+                .map(|(k, v)| labelled_value(&k, &format!("{v:.3}"), col(w, 3)))
+                .unwrap_or_else(|| "-".into()),
+        ),
         Cell::from(fresh),
         Cell::from(Span::styled(alerts.to_string(), alert_style)),
     ]

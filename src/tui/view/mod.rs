@@ -279,20 +279,27 @@ fn line_text(line: &Line) -> String {
 /// Rows `text` takes when word-wrapped at `width` columns (as ratatui's
 /// `Wrap { trim: false }` does: words move whole, longer ones are cut).
 pub fn wrapped_rows(text: &str, width: usize) -> usize {
-    let mut rows = 1;
-    let mut used = 0;
+    wrap_words(text, width).len()
+}
+
+/// `text` word-wrapped at `width` columns: words move whole to the next
+/// row, a word longer than a row is cut. Always at least one row.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = vec![String::new()];
     for word in text.split_inclusive(' ') {
-        let w = crate::text::width(word);
-        let visible = crate::text::width(word.trim_end());
-        if used + visible > width && used > 0 {
-            rows += 1;
-            used = 0;
+        let row = rows.last_mut().expect("at least one row");
+        let used = crate::text::width(row);
+        if used > 0 && used + crate::text::width(word.trim_end()) > width {
+            rows.push(String::new());
         }
-        if w > width {
-            rows += (used + w - 1) / width;
-            used = (used + w) % width;
-        } else {
-            used += w;
+        for c in word.chars() {
+            let row = rows.last_mut().expect("at least one row");
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if crate::text::width(row) + w > width && c != ' ' {
+                rows.push(String::new());
+            }
+            rows.last_mut().expect("at least one row").push(c);
         }
     }
     rows
