@@ -96,7 +96,7 @@ fn small_and_resized_terminals_reflow() {
         return;
     }
     let t = Tmux::start("resize", 80, 24);
-    t.wait_for("Pricing Optimization");
+    t.wait_for("Pricing Opt");
     let resize = |w: &str, h: &str| {
         Command::new("tmux")
             .args(["-L", &t.socket, "resize-window", "-x", w, "-y", h])
