@@ -112,7 +112,7 @@ fn others_changes_show_in_the_open_app(name: &str, url: Option<&str>) {
     ]);
     let new_id = json_id(&created);
     let screen = t.wait_for(&format!("\n{new_id} "));
-    assert!(screen.contains("Retail Demand"), "{screen}");
+    assert!(screen.contains("retail-weekly-demand"), "{screen}");
     // The same run is still selected, one row further down.
     t.keys(&["Enter"]);
     assert_eq!(
