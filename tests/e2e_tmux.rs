@@ -204,6 +204,63 @@ fn scenario_three_keyboard_only() {
     assert_restored(&t.wait_for("[mode"));
 }
 
+/// The original's Scenario 2 at 80x24, keyboard only: a production model's
+/// performance trends, drift by column and alerts, over a chosen window.
+#[test]
+fn scenario_two_keyboard_only() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("scenario2", 80, 24);
+    t.keys(&["2", "/"]);
+    t.text("hotel");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("production");
+    t.keys(&["Tab", "Tab"]);
+    let screen = t.wait_for("drift by column");
+    assert!(screen.contains("last 30 days"), "{screen}");
+    assert!(screen.contains("mae"), "performance trends: {screen}");
+    assert!(screen.contains("price"), "drift by column: {screen}");
+    t.keys(&["w"]);
+    t.wait_for("last 90 days");
+    t.keys(&["Tab"]);
+    let screen = t.wait_for("feature drift");
+    assert!(screen.contains("PSI above 0.1 on price"), "{screen}");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+}
+
+/// The original's Scenario 4 at 80x24: ask the assistant for a recipe in
+/// words, then apply its proposal with the key its screen shows.
+#[test]
+fn scenario_four_keyboard_only() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("scenario4", 80, 24);
+    t.keys(&["c"]);
+    t.wait_for("to the offline assistant");
+    t.text("Create a forecasting model for retail sales");
+    t.keys(&["Enter"]);
+    t.wait_for("[proposed:");
+    // Esc and the next key arrive apart, as a person types them.
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(400));
+    // The keys for the proposal are on the hint line once typing stops.
+    let screen = t.wait_for("i type");
+    t.press_shown(&screen, "apply");
+    t.wait_for("created 'Retail Sales Forecasting v1'");
+    let listed = t.cli(&["recipe", "list", "--json"]);
+    assert!(
+        listed.contains("Retail Sales Forecasting v1"),
+        "the chat's recipe exists: {listed}"
+    );
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+}
+
 /// A killed session loses nothing typed in the editor: reopening offers the draft.
 #[test]
 fn the_editor_draft_survives_a_killed_process() {

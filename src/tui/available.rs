@@ -11,6 +11,14 @@ pub fn unavailable(app: &App, command: Command) -> Option<&'static str> {
     match app.screens.last() {
         Some(Screen::Recipe(s)) => s.detail.as_ref().and_then(|d| on_recipe(s, d, command)),
         Some(Screen::Model(s)) => s.detail.as_ref().and_then(|d| on_model(d, command)),
+        Some(Screen::Chat(c)) => match command {
+            Command::Apply | Command::Reject | Command::Edit | Command::Diff
+                if !c.proposal_pending() =>
+            {
+                Some("no proposal selected (move to one waiting for an answer)")
+            }
+            _ => None,
+        },
         Some(Screen::Diff(d)) => match (command, &d.purpose) {
             (Command::Apply, DiffPurpose::Versions) => Some("only a rebase preview is applied"),
             _ => None,

@@ -44,6 +44,13 @@ pub enum ChatRequest {
 }
 
 impl ChatScreen {
+    /// Whether the selected message carries a proposal still to decide on.
+    pub fn proposal_pending(&self) -> bool {
+        self.messages.get(self.selected).is_some_and(|m| {
+            m.proposal.is_some() && m.status == crate::domain::ChatStatus::Proposed
+        })
+    }
+
     pub fn new(recipe_id: Option<i64>) -> ChatScreen {
         ChatScreen {
             recipe_id,

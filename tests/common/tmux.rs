@@ -181,16 +181,23 @@ impl Tmux {
     /// `label` and presses it. Panics when the dialog offers no such key.
     pub fn answer_dialog(&self, label: &str) {
         let screen = self.wait_for("any other key");
-        let line = screen
+        self.press_shown(&screen, label);
+    }
+
+    /// Presses the key the screen shows for `label` in a key list
+    /// ("[proposed: a apply · r reject]", "y confirm · any other key ..."),
+    /// as a person reads it. Panics when the screen shows no such key.
+    pub fn press_shown(&self, screen: &str, label: &str) {
+        let key = screen
             .lines()
-            .find(|l| l.contains("any other key"))
-            .unwrap_or_default();
-        let key = line
-            .split(['│', '·'])
+            .flat_map(|l| l.split(['│', '·', '[', ']', ':']))
             .map(str::trim)
-            .find_map(|part| part.strip_suffix(label).map(str::trim))
-            .filter(|k| !k.is_empty() && !k.contains(' '))
-            .unwrap_or_else(|| panic!("no key for '{label}' in the dialog:\n{screen}"));
+            .find_map(|part| {
+                part.strip_suffix(label)
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty() && !k.contains(' '))
+            })
+            .unwrap_or_else(|| panic!("no key shown for '{label}':\n{screen}"));
         let tmux_key = match key {
             "enter" => "Enter",
             "esc" => "Escape",

@@ -37,7 +37,7 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
         Constraint::Length(1),
     ])
     .areas(right);
-    render_messages(s, theme, frame, messages);
+    render_messages(s, keymap, theme, frame, messages);
     let who = if s.use_llm {
         "language model"
     } else {
@@ -96,18 +96,33 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
             (Some(down), Some(up)) => format!(" · {down}/{up} move · "),
             _ => " · ".to_string(),
         };
-        hint(&[
-            (Command::Apply, "apply"),
-            (Command::Reject, "reject"),
-            (Command::Edit, "edit"),
-            (Command::Diff, "diff"),
-        ]) + &moves
-            + &hint(&[(Command::Compose, "type"), (Command::Back, "back")])
+        // The proposal's keys only while the selected message has one.
+        let decide = if s.proposal_pending() {
+            hint(&[
+                (Command::Apply, "apply"),
+                (Command::Reject, "reject"),
+                (Command::Edit, "edit"),
+                (Command::Diff, "diff"),
+            ]) + &moves
+        } else {
+            moves.trim_start_matches(" · ").to_string()
+        };
+        decide + &hint(&[(Command::Compose, "type"), (Command::Back, "back")])
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hints);
 }
 
-fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let decide = super::key_hints(
+        keymap,
+        Context::Chat,
+        &[
+            (Command::Apply, "apply"),
+            (Command::Reject, "reject"),
+            (Command::Edit, "edit"),
+            (Command::Diff, "diff"),
+        ],
+    );
     let mut lines: Vec<Line> = Vec::new();
     if s.messages.is_empty() {
         lines.push(Line::styled(
@@ -148,9 +163,9 @@ fn render_messages(s: &ChatScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         if m.proposal.is_some() {
             use crate::domain::ChatStatus;
             let (word, st) = match m.status {
-                ChatStatus::Applied => ("applied", theme.good),
-                ChatStatus::Rejected => ("rejected", theme.bad),
-                _ => ("proposed: a apply · r reject · e edit · d diff", theme.warn),
+                ChatStatus::Applied => ("applied".to_string(), theme.good),
+                ChatStatus::Rejected => ("rejected".to_string(), theme.bad),
+                _ => (format!("proposed: {decide}"), theme.warn),
             };
             lines.push(Line::styled(format!("  [{word}]"), st));
         }
