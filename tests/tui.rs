@@ -1144,9 +1144,12 @@ mod authoring {
         assert!(screen.contains("draft found"), "{screen}");
         // The dialog is as tall as its text: its keys are never cut off.
         assert!(
-            screen.contains("y restore it · any other key start from the saved"),
+            screen.contains("y restore it · k start from the saved version"),
             "{screen}"
         );
+        // A stray key answers nothing: the draft is still offered.
+        h.keys(&["down"]).await;
+        assert!(h.screen().contains("draft found"), "{}", h.screen());
         h.keys(&["y"]).await;
         let Some(Screen::Editor(e)) = h.app.screens.last() else {
             panic!()

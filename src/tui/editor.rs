@@ -187,7 +187,13 @@ impl EditorScreen {
                     EditorRequest::Changed
                 }
                 // Declining keeps the draft on disk until the next edit replaces it.
-                _ => EditorRequest::None,
+                Some(Command::Keep | Command::Back) => EditorRequest::None,
+                // A stray key (an arrow) answers nothing: the draft is too
+                // valuable to lose to it.
+                _ => {
+                    self.offer = Some(draft);
+                    EditorRequest::None
+                }
             };
         }
         if self.confirm_leave {

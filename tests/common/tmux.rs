@@ -177,10 +177,10 @@ impl Tmux {
     }
 
     /// Answers the dialog on screen as a person would: waits for its key
-    /// line ("KEY LABEL · any other key ..."), reads the key given for
-    /// `label` and presses it. Panics when the dialog offers no such key.
+    /// line ("KEY LABEL · ..."), reads the key given for `label` and presses
+    /// it. Panics when the dialog offers no such key.
     pub fn answer_dialog(&self, label: &str) {
-        let screen = self.wait_for("any other key");
+        let screen = self.wait_for(&format!(" {label}"));
         self.press_shown(&screen, label);
     }
 

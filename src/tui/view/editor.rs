@@ -230,11 +230,14 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                 }),
                 Some(Line::styled(
                     format!(
-                        " {} · any other key start from the saved version",
+                        " {}",
                         super::key_hints(
                             keymap,
                             Context::Confirm,
-                            &[(Command::Confirm, "restore it")]
+                            &[
+                                (Command::Confirm, "restore it"),
+                                (Command::Keep, "start from the saved version"),
+                            ]
                         )
                     ),
                     theme.key,
