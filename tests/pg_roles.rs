@@ -54,14 +54,7 @@ impl Drop for AppRole {
 }
 
 async fn admin_execute(sql: &str) -> Result<u64, String> {
-    let mut conn = sqlx::PgConnection::connect(&common::postgres_admin_url())
-        .await
-        .map_err(|e| e.to_string())?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-        .execute(&mut conn)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(|e| e.to_string())
+    execute_as(&common::postgres_admin_url(), sql).await
 }
 
 async fn execute_as(url: &str, sql: &str) -> Result<u64, String> {

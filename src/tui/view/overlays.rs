@@ -58,16 +58,23 @@ fn keys_text(keys: &[Key]) -> String {
         .join(" ")
 }
 
-/// Help takes the whole body: every key of this screen, scrollable.
-fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
-    let context = app.context();
-    let bindings = app.keymap.visible(context);
+/// The area below the header line, cleared, for an overlay that takes the
+/// whole body (help, the messages log, the audit log).
+fn clear_body(frame: &mut Frame, area: Rect) -> Rect {
     let rect = Rect {
         y: area.y + 1,
         height: area.height.saturating_sub(1),
         ..area
     };
     frame.render_widget(Clear, rect);
+    rect
+}
+
+/// Help takes the whole body: every key of this screen, scrollable.
+fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
+    let context = app.context();
+    let bindings = app.keymap.visible(context);
+    let rect = clear_body(frame, area);
     let rows = rect.height.saturating_sub(1) as usize;
     let more = if bindings.len() > rows {
         " · j/k scroll"
@@ -104,12 +111,7 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
 /// The messages log takes the whole body, as help does: every status and
 /// error message since the start, newest first, wrapped in full.
 fn messages(app: &App, first: usize, frame: &mut Frame, area: Rect) {
-    let rect = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    frame.render_widget(Clear, rect);
+    let rect = clear_body(frame, area);
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(app.theme.accent)
@@ -148,12 +150,7 @@ fn messages(app: &App, first: usize, frame: &mut Frame, area: Rect) {
 /// The audit log takes the whole body, as help does: the chain's verdict,
 /// then one row per change, newest first.
 fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
-    let rect = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    frame.render_widget(Clear, rect);
+    let rect = clear_body(frame, area);
     let shown = rect.height.saturating_sub(2) as usize;
     let more = if view.rows.len() > shown {
         format!(
