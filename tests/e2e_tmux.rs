@@ -250,6 +250,12 @@ fn scenario_four_keyboard_only() {
     let screen = t.wait_for("i type");
     t.press_shown(&screen, "apply");
     t.wait_for("created 'Retail Sales Forecasting v1'");
+    // The conversation went along to the new recipe's chat.
+    let screen = t.wait_for("chat: Retail Sales Forecasting v1");
+    assert!(
+        screen.contains("Create a forecasting model for retail sales"),
+        "{screen}"
+    );
     let listed = t.cli(&["recipe", "list", "--json"]);
     assert!(
         listed.contains("Retail Sales Forecasting v1"),

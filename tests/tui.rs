@@ -1683,6 +1683,16 @@ mod chat {
             Some(created.id),
             "the chat moves to the new recipe"
         );
+        // ... and takes its conversation along: the request and the applied
+        // proposal are the new recipe's history.
+        assert_eq!(c.messages.len(), 2, "{:?}", c.messages);
+        assert_eq!(c.messages[0].role, nexml::domain::ChatRole::User);
+        assert_eq!(c.messages[1].status, nexml::domain::ChatStatus::Applied);
+        assert!(
+            c.messages.iter().all(|m| m.recipe_id == Some(created.id)),
+            "{:?}",
+            c.messages
+        );
         // Then the edits Scenario 4 describes, on that recipe.
         for request in [
             "make MAPE under 12%",

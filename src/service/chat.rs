@@ -298,6 +298,23 @@ impl Service {
             .apply_in(&mut w, &data, proposal, request, actor)
             .await?;
         w.mark(message_id, ChatStatus::Applied, actor).await?;
+        if recipe_id.is_none() {
+            // A recipe made from the general chat takes the conversation
+            // that made it: its chat goes on where this one left off.
+            let moved = w
+                .move_chat_to_recipe(&before.created_by, message_id, applied.recipe_id)
+                .await?;
+            for id in moved {
+                w.audit(
+                    actor,
+                    "chat",
+                    id,
+                    "move",
+                    json!({"recipe_id": applied.recipe_id}),
+                )
+                .await?;
+            }
+        }
         w.commit().await?;
         Ok(applied)
     }

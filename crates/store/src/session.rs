@@ -923,6 +923,30 @@ impl Session {
         self.inserted(s).await
     }
 
+    /// Files `author`'s recipe-less conversation, up to message `up_to`,
+    /// under `recipe_id` (the recipe it created); the ids moved.
+    pub async fn move_chat_to_recipe(
+        &mut self,
+        author: &str,
+        up_to: i64,
+        recipe_id: i64,
+    ) -> StoreResult<Vec<i64>> {
+        let s = Statement::new(
+            "SELECT id FROM ml_chat_message WHERE recipe_id IS NULL AND created_by = $1 AND id <= $2 ORDER BY id",
+        )
+        .text(author)
+        .int(up_to);
+        let ids = self.db.ints(s).await?;
+        let s = Statement::new(
+            "UPDATE ml_chat_message SET recipe_id = $1 WHERE recipe_id IS NULL AND created_by = $2 AND id <= $3",
+        )
+        .int(recipe_id)
+        .text(author)
+        .int(up_to);
+        self.db.execute(s).await?;
+        Ok(ids)
+    }
+
     pub async fn set_chat_status(&mut self, id: i64, status: ChatStatus) -> StoreResult<()> {
         let s = Statement::new("UPDATE ml_chat_message SET status = $1 WHERE id = $2")
             .text(status.as_str())
