@@ -5,7 +5,6 @@ use super::draft::Decline;
 use super::edits::describe_validation;
 use super::recipe::{self, first_sentence, metric_mentions};
 use super::schedule::describe;
-use super::suggest::QUICK_PROMPTS;
 use super::text::{Tokens, join_and, num, show};
 use super::{Context, Intent, MonitoringInfo, VersionInfo};
 use serde_json::Value;
@@ -18,10 +17,7 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
         Intent::AskAlerting => alerting(ctx),
         _ => {
             let Some(m) = ctx.manifest else {
-                return Err(Decline::new(
-                    "There is no current recipe to answer about. Open a recipe first, or start a new one.",
-                )
-                .suggest(QUICK_PROMPTS.iter().take(4).copied()));
+                return from_baselines(intent, t, ctx);
             };
             let label = super::recipe_label(ctx, m);
             Ok(match intent {
@@ -34,6 +30,71 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
             })
         }
     }
+}
+
+/// A question with no recipe open, answered from the baselines: about the
+/// family it names, or which family fits when it names none clearly.
+fn from_baselines(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
+    use super::create::family_prompt;
+    use super::intent::{FamilyGuess, detect_family};
+    let baseline = |f: crate::domain::ModelFamily| {
+        ctx.baselines.iter().find(|(x, _)| *x == f).map(|(_, m)| *m)
+    };
+    let families: Vec<crate::domain::ModelFamily> = match detect_family(t) {
+        FamilyGuess::One(f) => {
+            let Some(m) = baseline(f) else {
+                return Err(Decline::new(format!(
+                    "There is no {f} baseline to answer from; seed the baselines first."
+                )));
+            };
+            let label = format!("The {f} baseline");
+            let (text, _) = match intent {
+                Intent::AskMetrics => metrics(t, m, &label, ctx),
+                Intent::AskFeatures => features(m, &label),
+                Intent::AskDeployment => deployment(m, &label),
+                Intent::AskMonitoring => monitoring(m, &label),
+                Intent::AskValidation => validation(m, &label),
+                _ => overview(m, &label, ctx),
+            };
+            let start =
+                format!("{text}\nNo recipe is open: a new {f} recipe starts from this baseline.");
+            return Ok((start, vec![family_prompt(f).to_string()]));
+        }
+        FamilyGuess::Ambiguous(fams) => fams,
+        // "this", "it", "the recipe": a question about a recipe that is not
+        // open is declined, not answered about every family.
+        FamilyGuess::None if t.has_any(&["this", "it", "its", "current", "recipe"]) => {
+            return Err(Decline::new(
+                "There is no current recipe to answer about. Open a recipe first, or start a new one.",
+            )
+            .suggest(super::suggest::QUICK_PROMPTS.iter().take(4).copied()));
+        }
+        FamilyGuess::None => crate::domain::ModelFamily::ALL.to_vec(),
+    };
+    // Which family fits: each candidate's baseline in a sentence.
+    let lines: Vec<String> = families
+        .iter()
+        .map(|f| {
+            let what = baseline(*f)
+                .and_then(|m| m.pointer("/metadata/description"))
+                .and_then(Value::as_str)
+                .map(first_sentence)
+                .unwrap_or_default();
+            format!("- {f}: {what}")
+        })
+        .collect();
+    let lead = if families.len() < crate::domain::ModelFamily::ALL.len() {
+        "That fits more than one family:"
+    } else {
+        "No recipe is open. Each family starts from a baseline:"
+    };
+    Ok((
+        format!("{lead}\n{}", lines.join("\n")),
+        families
+            .iter()
+            .map(|f| family_prompt(*f).to_string())
+            .collect(),
+    ))
 }
 
 fn metric_line(x: &recipe::Metric) -> String {

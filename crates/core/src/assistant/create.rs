@@ -34,7 +34,7 @@ pub fn family_label(f: ModelFamily) -> &'static str {
     }
 }
 
-fn family_prompt(f: ModelFamily) -> &'static str {
+pub fn family_prompt(f: ModelFamily) -> &'static str {
     match f {
         ModelFamily::Forecasting => QUICK_PROMPTS[0],
         ModelFamily::Pricing => QUICK_PROMPTS[1],

@@ -1708,3 +1708,35 @@ fn every_suggestion_in_the_table_is_itself_understood() {
         }
     }
 }
+
+/// With no recipe open, questions are answered from the baselines: about
+/// the family named, or which family fits when none is named clearly.
+#[test]
+fn questions_before_any_recipe_are_answered_from_the_baselines() {
+    let c = ctx(Empty);
+    let r = respond("what metrics does a pricing model track?", &c);
+    assert!(r.proposal.is_none());
+    assert!(r.text.starts_with("The pricing baseline"), "{}", r.text);
+    assert!(r.text.contains("mae <= 2.5"), "{}", r.text);
+    assert_eq!(r.suggestions, ["I need a pricing recipe for hotels"]);
+
+    let r = respond(
+        "which model should I use for ranking offers to customers?",
+        &c,
+    );
+    assert!(r.proposal.is_none());
+    assert!(r.text.contains("next_best_action"), "{}", r.text);
+
+    let r = respond("what kind of model should I build?", &c);
+    assert!(r.proposal.is_none());
+    for family in [
+        "forecasting",
+        "pricing",
+        "next_best_action",
+        "location_scoring",
+    ] {
+        assert!(r.text.contains(&format!("- {family}: ")), "{}", r.text);
+    }
+    assert_eq!(r.suggestions.len(), 4);
+    assert_ne!(r.intent, Declined);
+}
