@@ -134,6 +134,8 @@ impl Gatherer {
         self.sender.send(batch).is_ok()
     }
 
+    /// Whether every app stopped listening (the SQLite poller then stops).
+    #[cfg(feature = "sqlite")]
     pub(crate) fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
