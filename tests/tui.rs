@@ -1232,7 +1232,7 @@ mod authoring {
     #[tokio::test]
     async fn four_eyes_is_known_before_the_approve_question() {
         let mut h = Harness::new(80, 24).await;
-        h.app.four_eyes = true;
+        h.app.governance.distinct_approver = true;
         open_pricing_baseline(&mut h).await;
         h.keys(&["c", "Mine", "enter", "a"]).await;
         assert!(
@@ -1241,7 +1241,7 @@ mod authoring {
         );
         let error = h.app.error.clone().unwrap_or_default();
         assert!(
-            error.contains("four-eyes rule: you wrote version 1.0.0 of 'Mine'"),
+            error.contains("four-eyes rule: alice wrote version 1.0.0 of 'Mine'"),
             "{error}"
         );
         // Someone else's version: the question says the rule is on.

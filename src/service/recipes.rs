@@ -469,11 +469,13 @@ impl Service {
                 at.format("%Y-%m-%d %H:%M UTC")
             )));
         }
-        if self.governance.distinct_approver && version.created_by == actor {
-            return Err(refused(format!(
-                "four-eyes rule: {actor} wrote version {} of '{}' and cannot approve it; another user must (governance.distinct_approver)",
-                version.version_number, recipe.name
-            )));
+        if let Some(why) = self.governance.approval_refusal(
+            &version.created_by,
+            actor,
+            &version.version_number,
+            &recipe.name,
+        ) {
+            return Err(refused(why));
         }
         w.approve_in(&version, recipe.id, actor).await?;
         if recipe.status == RecipeStatus::Draft {

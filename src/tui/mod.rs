@@ -50,7 +50,7 @@ pub async fn run(
     database_url: &str,
 ) -> Result<()> {
     let mut app = new_app(config, user, service.store().backend())?;
-    app.four_eyes = service.governance().distinct_approver;
+    app.governance = service.governance();
     // Without the feed the app still works; it only needs ctrl-r to see others' changes.
     let feed = match service.store().watch().await {
         Ok(feed) => Some(feed),

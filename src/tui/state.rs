@@ -437,8 +437,8 @@ pub struct App {
     pub backend: &'static str,
     /// Whether `[assistant.llm]` is configured (the chat can use it).
     pub llm_configured: bool,
-    /// The four-eyes rule is on: a version's author cannot approve it.
-    pub four_eyes: bool,
+    /// The configured rules (four-eyes), known before asking the service.
+    pub governance: crate::domain::Governance,
     /// The screens a followed link left, for `back`.
     pub came_from: Option<CameFrom>,
     /// Every status and error message shown, oldest first, in full.
@@ -473,7 +473,7 @@ impl App {
             user,
             backend,
             llm_configured: false,
-            four_eyes: false,
+            governance: Default::default(),
             came_from: None,
             messages: Vec::new(),
             pending: Vec::new(),

@@ -496,18 +496,20 @@ fn recipe_command(app: &mut App, command: Command) -> Vec<Effect> {
             let Some(v) = d.versions.get(index) else {
                 return vec![];
             };
-            if app.four_eyes && v.created_by == app.user {
-                app.error = Some(format!(
-                    "four-eyes rule: you wrote version {} of '{}'; another user must approve it",
-                    v.version_number, d.recipe.name
-                ));
+            if let Some(why) = app.governance.approval_refusal(
+                &v.created_by,
+                &app.user,
+                &v.version_number,
+                &d.recipe.name,
+            ) {
+                app.error = Some(why);
                 return vec![];
             }
             let submission = Submission::Approve {
                 recipe_id: s.id,
                 version: v.version_number.clone(),
             };
-            let rule = if app.four_eyes {
+            let rule = if app.governance.distinct_approver {
                 "Four-eyes is on: its author could not approve it."
             } else {
                 "Four-eyes is off: authors may approve their own versions."

@@ -98,12 +98,7 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
         };
         // The proposal's keys only while the selected message has one.
         let decide = if s.proposal_pending() {
-            hint(&[
-                (Command::Apply, "apply"),
-                (Command::Reject, "reject"),
-                (Command::Edit, "edit"),
-                (Command::Diff, "diff"),
-            ]) + &moves
+            hint(&DECIDE) + &moves
         } else {
             moves.trim_start_matches(" · ").to_string()
         };
@@ -112,17 +107,16 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hints);
 }
 
+/// What can be done with a proposal waiting for an answer.
+const DECIDE: [(Command, &str); 4] = [
+    (Command::Apply, "apply"),
+    (Command::Reject, "reject"),
+    (Command::Edit, "edit"),
+    (Command::Diff, "diff"),
+];
+
 fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let decide = super::key_hints(
-        keymap,
-        Context::Chat,
-        &[
-            (Command::Apply, "apply"),
-            (Command::Reject, "reject"),
-            (Command::Edit, "edit"),
-            (Command::Diff, "diff"),
-        ],
-    );
+    let decide = super::key_hints(keymap, Context::Chat, &DECIDE);
     let mut lines: Vec<Line> = Vec::new();
     if s.messages.is_empty() {
         lines.push(Line::styled(

@@ -20,15 +20,26 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
                 return from_baselines(intent, t, ctx);
             };
             let label = super::recipe_label(ctx, m);
-            Ok(match intent {
-                Intent::AskMetrics => metrics(t, m, &label, ctx),
-                Intent::AskFeatures => features(m, &label),
-                Intent::AskDeployment => deployment(m, &label),
-                Intent::AskMonitoring => monitoring(m, &label),
-                Intent::AskValidation => validation(m, &label),
-                _ => overview(m, &label, ctx),
-            })
+            Ok(about(intent, t, m, &label, ctx))
         }
+    }
+}
+
+/// A question of `intent` about manifest `m` (a recipe, or a baseline).
+fn about(
+    intent: Intent,
+    t: &Tokens,
+    m: &Value,
+    label: &str,
+    ctx: &Context,
+) -> (String, Vec<String>) {
+    match intent {
+        Intent::AskMetrics => metrics(t, m, label, ctx),
+        Intent::AskFeatures => features(m, label),
+        Intent::AskDeployment => deployment(m, label),
+        Intent::AskMonitoring => monitoring(m, label),
+        Intent::AskValidation => validation(m, label),
+        _ => overview(m, label, ctx),
     }
 }
 
@@ -48,14 +59,7 @@ fn from_baselines(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
                 )));
             };
             let label = format!("The {f} baseline");
-            let (text, _) = match intent {
-                Intent::AskMetrics => metrics(t, m, &label, ctx),
-                Intent::AskFeatures => features(m, &label),
-                Intent::AskDeployment => deployment(m, &label),
-                Intent::AskMonitoring => monitoring(m, &label),
-                Intent::AskValidation => validation(m, &label),
-                _ => overview(m, &label, ctx),
-            };
+            let (text, _) = about(intent, t, m, &label, ctx);
             let start =
                 format!("{text}\nNo recipe is open: a new {f} recipe starts from this baseline.");
             return Ok((start, vec![family_prompt(f).to_string()]));
