@@ -9,30 +9,20 @@
 
 mod common;
 
-use common::{pct, settle};
+use common::{pct, settle, timed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::tui::effects::{Io, Msg};
-use nexml::tui::state::App;
-use nexml::tui::{new_app, update, view};
+use nexml::tui::{new_app, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const MODELS: u64 = 10_000;
 
 fn key(code: KeyCode, modifiers: KeyModifiers) -> Msg {
     Msg::Key(KeyEvent::new(code, modifiers))
-}
-
-/// A key to the frame drawn with its answer.
-async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg: Msg) -> Duration {
-    let start = Instant::now();
-    let effects = update::update(app, msg);
-    settle(io, app, effects).await;
-    term.draw(|f| view::render(app, f)).expect("draw");
-    start.elapsed()
 }
 
 async fn bench(url: &str) {

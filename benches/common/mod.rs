@@ -5,8 +5,10 @@
 
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::state::App;
-use nexml::tui::update;
-use std::time::Duration;
+use nexml::tui::{update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
 
 /// Performs effects until none are left, answers fed back as messages
 /// (what the terminal does itself, such as the clipboard, is skipped).
@@ -18,6 +20,15 @@ pub async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
         let loaded = perform(io, e).await;
         effects.extend(update::update(app, Msg::Loaded(loaded)));
     }
+}
+
+/// A message (a key) to the frame drawn with its answer.
+pub async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg: Msg) -> Duration {
+    let start = Instant::now();
+    let effects = update::update(app, msg);
+    settle(io, app, effects).await;
+    term.draw(|f| view::render(app, f)).expect("draw");
+    start.elapsed()
 }
 
 /// The `p` percentile (0..=1) of `v`, in milliseconds.
