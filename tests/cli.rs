@@ -854,7 +854,7 @@ fn clone_makes_an_industry_child_and_commit_bumps_by_the_change() {
     let out = success(&commit(&m, &["--note", "add region"]));
     assert_eq!(
         out,
-        "committed 'Grocery Pricing' 1.1.0 (minor bump, 1 changes)\n"
+        "committed 'Grocery Pricing' 1.1.0 (minor bump, 1 change)\n"
     );
 
     // A value changed: patch.
@@ -876,7 +876,7 @@ fn clone_makes_an_industry_child_and_commit_bumps_by_the_change() {
     let out = success(&commit(&m, &[]));
     assert_eq!(
         out,
-        "committed 'Grocery Pricing' 2.0.0 (major bump, 1 changes)\n"
+        "committed 'Grocery Pricing' 2.0.0 (major bump, 1 change)\n"
     );
 
     // The same manifest again: nothing committed.
@@ -895,7 +895,7 @@ fn clone_makes_an_industry_child_and_commit_bumps_by_the_change() {
     let out = success(&commit(&m, &["--bump", "major"]));
     assert_eq!(
         out,
-        "committed 'Grocery Pricing' 3.0.0 (major bump, 1 changes)\n"
+        "committed 'Grocery Pricing' 3.0.0 (major bump, 1 change)\n"
     );
     assert_eq!(
         version_numbers(&db, "Grocery Pricing"),

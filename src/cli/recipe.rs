@@ -212,13 +212,16 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 return print_json(&outcome);
             }
             match outcome {
-                CommitOutcome::Created { version } => outln!(
-                    "committed '{}' {} ({} bump, {} changes)",
-                    recipe.name,
-                    version.version_number,
-                    version.bump,
-                    version.diff_from_prev.as_array().map(Vec::len).unwrap_or(0)
-                ),
+                CommitOutcome::Created { version } => {
+                    let changes = version.diff_from_prev.as_array().map(Vec::len).unwrap_or(0);
+                    outln!(
+                        "committed '{}' {} ({} bump, {changes} change{})",
+                        recipe.name,
+                        version.version_number,
+                        version.bump,
+                        if changes == 1 { "" } else { "s" }
+                    )
+                }
                 CommitOutcome::Unchanged { version } => outln!(
                     "no change: the manifest is identical to '{}' {}; nothing was committed",
                     recipe.name,
