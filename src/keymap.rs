@@ -71,6 +71,21 @@ impl Context {
         }
     }
 
+    /// Where a screen's commands run, for a palette line picked elsewhere;
+    /// None for contexts that are not screens (their commands are not
+    /// offered from elsewhere).
+    pub fn where_it_runs(self) -> Option<&'static str> {
+        Some(match self {
+            Context::Library => "in the library (esc back to it)",
+            Context::Recipe => "on a recipe (open one with enter in Recipes)",
+            Context::Model => "on a model (open one with enter in Models)",
+            Context::Run => "on a run (open one with enter in Runs)",
+            Context::Diff => "in a diff (d on a recipe's versions)",
+            Context::Chat => "in the chat (c in the library, C on a recipe)",
+            _ => return None,
+        })
+    }
+
     /// Where keys are text: only this context's own bindings are commands
     /// (no global ones), and every other key is typed.
     pub fn is_text(self) -> bool {

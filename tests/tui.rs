@@ -232,7 +232,7 @@ async fn search_narrows_as_you_type_and_esc_clears() {
     assert!(screen.contains("2 of 6"), "{screen}");
     assert!(screen.contains("search: pric"), "{screen}");
     h.keys(&["enter"]).await;
-    assert!(h.app.typing.is_none());
+    assert!(!h.app.searching);
     assert_eq!(h.app.lists.recipes.filters.search, "pric");
     h.keys(&["esc"]).await;
     assert_eq!(h.app.lists.recipes.total, 6);
@@ -955,7 +955,7 @@ mod authoring {
             .expect("the array")
             + 1;
         assert!(expected > array_line + 2);
-        let mut fresh = nexml::tui::editor::EditorScreen::new(
+        let mut fresh = nexml::tui::screens::EditorScreen::new(
             e.recipe_id,
             "r",
             "1.0.0",
@@ -1095,7 +1095,7 @@ mod authoring {
         };
         let text =
             nexml::domain::diff::pretty(&e.base_manifest).replace("\"batch\"", "\"sometimes\"");
-        let fresh = nexml::tui::editor::EditorScreen::new(
+        let fresh = nexml::tui::screens::EditorScreen::new(
             e.recipe_id,
             "r",
             "1.0.0",
@@ -1169,14 +1169,14 @@ mod authoring {
         open_pricing_baseline(&mut h).await;
         h.keys(&["c", "Reused Id", "enter"]).await;
         let recipe = top_recipe(&h);
-        let draft = nexml::tui::editor::Draft {
+        let draft = nexml::tui::drafts::Draft {
             recipe_id: recipe.id,
             recipe_created_at: Some(recipe.created_at - chrono::Duration::hours(1)),
             base_version: "1.0.0".into(),
             text: "{\"from\": \"a deleted recipe\"}".into(),
             saved_at: recipe.created_at,
         };
-        let path = nexml::tui::effects::draft_path(&h.io.drafts_dir, recipe.id);
+        let path = nexml::tui::drafts::draft_path(&h.io.drafts_dir, recipe.id);
         std::fs::write(&path, serde_json::to_string(&draft).unwrap()).unwrap();
         h.keys(&["e"]).await;
         let screen = h.screen();

@@ -16,6 +16,19 @@ fn check_owner(owner: &str) -> StoreResult<String> {
     names::check_person("a model's owner", owner).map_err(StoreError::Refused)
 }
 
+/// Everything the model screen shows, loaded in one go.
+#[derive(Debug, Clone)]
+pub struct ModelDetail {
+    pub model: Model,
+    /// The manifest of the model's recipe version (thresholds, rules).
+    pub manifest: serde_json::Value,
+    /// Alerts from the monitoring rules, open first.
+    pub alerts: Vec<crate::store::Alert>,
+    pub history: Vec<crate::store::AuditEntry>,
+    /// Newest first.
+    pub snapshots: Vec<crate::store::Snapshot>,
+}
+
 impl Service {
     /// A new draft model from an approved version of a recipe (its newest
     /// approved one unless `new.version` names one).

@@ -27,7 +27,7 @@ fn check_family(manifest: &Value, recipe_family: ModelFamily) -> StoreResult<()>
 }
 
 pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> StoreResult<()> {
-    if recipe.status == RecipeStatus::Archived {
+    if crate::domain::refusals::archived(recipe.status).is_some() {
         return Err(refused(format!(
             "recipe '{}' is archived: it cannot {what} (restore it first)",
             recipe.name
@@ -461,7 +461,11 @@ impl Service {
         let recipe = w.recipe(recipe_id).await?;
         refuse_archived(&recipe, "be approved")?;
         let version = w.version(&recipe, number).await?;
-        if let (Some(by), Some(at)) = (&version.approved_by, version.approved_at) {
+        if let (Some(_), Some(by), Some(at)) = (
+            crate::domain::refusals::approved_already(version.approved_by.as_deref()),
+            &version.approved_by,
+            version.approved_at,
+        ) {
             return Err(refused(format!(
                 "version {} of '{}' is already approved (by {by} at {})",
                 version.version_number,
@@ -577,7 +581,10 @@ impl Service {
         child: &Recipe,
         to: Option<&str>,
     ) -> StoreResult<RebasePreview> {
-        let Some(parent_id) = child.parent_id else {
+        let (None, Some(parent_id)) = (
+            crate::domain::refusals::no_parent(child.parent_id),
+            child.parent_id,
+        ) else {
             return Err(refused(format!(
                 "'{}' is a baseline: it has no parent to rebase on",
                 child.name

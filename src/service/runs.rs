@@ -2,8 +2,8 @@
 //! merge, logs append.
 
 use super::{Service, refuse_nul, refused};
+use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::{ModelStatus, RunStatus};
 use crate::store::{
     BulkRun, LockedTable, NewRun, Run, RunChanges, RunDocument, RunRow, StoreResult,
 };
@@ -28,7 +28,7 @@ impl Service {
                     m.name, m.recipe_name, recipe.name
                 )));
             }
-            if m.status == ModelStatus::Retired {
+            if crate::domain::refusals::lifecycle_over(m.status).is_some() {
                 return Err(refused(format!(
                     "model '{}' is retired: it gets no new runs",
                     m.name

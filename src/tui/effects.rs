@@ -2,12 +2,14 @@
 //! and sends the answers back as messages. The newest list request per tab
 //! wins: it aborts an older one still running, and an older answer is dropped.
 
-use super::editor::Draft;
+use super::drafts::{Draft, draft_path, read_draft, write_draft};
+use super::filters::Filters;
 use super::forms::{AppForm, FormRequest};
-use super::state::{Filters, ModelDetail, RecipeDetail, Tab};
 use super::submit::{Done, Submission};
+use super::tab::Tab;
 use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
+use crate::service::models::ModelDetail;
 use crate::service::recipes::RebasePreview;
 use crate::store::RecipeVersion;
 use crate::store::{Model, Page};
@@ -16,7 +18,7 @@ use crate::store::{
 };
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
@@ -129,6 +131,40 @@ impl Rows {
     }
 }
 
+/// What a screen shows, so an answer finds its screen (however many are open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenKey {
+    Recipe(i64),
+    Model(i64),
+    Run(i64),
+    Editor(i64),
+    Chat(Option<i64>),
+}
+
+/// An answer addressed to the screens showing one thing.
+pub enum Answer {
+    Recipe(Box<crate::service::recipes::RecipeDetail>),
+    Model(Box<crate::service::models::ModelDetail>),
+    /// A model's monitoring series for a window of days (None: all).
+    Series {
+        days: Option<i64>,
+        series: Vec<crate::store::Snapshot>,
+    },
+    Run(Box<crate::store::Run>),
+    Validated {
+        generation: u64,
+        problems: Vec<ManifestProblem>,
+        /// The draft could not be kept on disk (why), so a crash would lose it.
+        draft_error: Option<String>,
+    },
+    Chat {
+        data: Box<crate::service::chat::ChatData>,
+        history: Vec<crate::store::ChatMessage>,
+    },
+    /// The next piece of a language model's streamed answer.
+    ChatToken(String),
+}
+
 pub enum Loaded {
     List {
         tab: Tab,
@@ -139,9 +175,8 @@ pub enum Loaded {
         total: Option<usize>,
         unfiltered: bool,
     },
-    Recipe(i64, Box<RecipeDetail>),
-    Model(i64, Box<ModelDetail>),
-    Run(i64, Box<Run>),
+    /// An answer for the screens showing one thing.
+    Screen(ScreenKey, Answer),
     Audit(Box<super::audit::AuditView>),
     Form(Box<AppForm>),
     /// A picker's search answer, for the text it searched.
@@ -158,35 +193,14 @@ pub enum Loaded {
         version: Box<RecipeVersion>,
         draft: Option<Draft>,
     },
-    Validated {
-        recipe_id: i64,
-        generation: u64,
-        problems: Vec<ManifestProblem>,
-        /// The draft could not be kept on disk (why), so a crash would lose it.
-        draft_error: Option<String>,
-    },
     Rebase(Box<RebasePreview>),
     Edited {
         recipe_id: i64,
         text: String,
     },
-    Chat {
-        recipe_id: Option<i64>,
-        data: Box<crate::service::chat::ChatData>,
-        history: Vec<crate::store::ChatMessage>,
-    },
     ChatApplied {
         message_id: i64,
         applied: crate::service::chat::Applied,
-    },
-    Series {
-        model_id: i64,
-        days: Option<i64>,
-        series: Vec<crate::store::Snapshot>,
-    },
-    ChatToken {
-        recipe_id: Option<i64>,
-        token: String,
     },
     Failed(String),
     Nothing,
@@ -306,11 +320,14 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             .service
             .recipe_detail(id)
             .await
-            .map(|d| Loaded::Recipe(id, Box::new(d))),
+            .map(|d| Loaded::Screen(ScreenKey::Recipe(id), Answer::Recipe(Box::new(d)))),
         Effect::LoadModel(id) => load_model(store, id)
             .await
-            .map(|d| Loaded::Model(id, Box::new(d))),
-        Effect::LoadRun(id) => store.run(id).await.map(|r| Loaded::Run(id, Box::new(r))),
+            .map(|d| Loaded::Screen(ScreenKey::Model(id), Answer::Model(Box::new(d)))),
+        Effect::LoadRun(id) => store
+            .run(id)
+            .await
+            .map(|r| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(r)))),
         Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Effect::Copy(_)
         | Effect::ExternalEdit { .. }
@@ -364,12 +381,14 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                     saved_at: io.service.now(),
                 },
             );
-            Ok(Loaded::Validated {
-                recipe_id,
-                generation,
-                problems,
-                draft_error: kept.err(),
-            })
+            Ok(Loaded::Screen(
+                ScreenKey::Editor(recipe_id),
+                Answer::Validated {
+                    generation,
+                    problems,
+                    draft_error: kept.err(),
+                },
+            ))
         }
         Effect::DropDraft(id) => {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));
@@ -382,10 +401,8 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             store
                 .snapshot_series(model_id, since, 300)
                 .await
-                .map(|series| Loaded::Series {
-                    model_id,
-                    days,
-                    series,
+                .map(|series| {
+                    Loaded::Screen(ScreenKey::Model(model_id), Answer::Series { days, series })
                 })
         }
         Effect::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
@@ -508,51 +525,17 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
 }
 
 async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
+    let model = store.model(id).await?;
     Ok(ModelDetail {
-        manifest: {
-            let m = store.model(id).await?;
-            store
-                .version_by_id(m.recipe_version_id)
-                .await?
-                .manifest_json
-        },
-        model: store.model(id).await?,
+        manifest: store
+            .version_by_id(model.recipe_version_id)
+            .await?
+            .manifest_json,
+        model,
         alerts: store.alerts(id, None).await?,
         history: store.audit("model", id).await?,
         snapshots: store.snapshots(id, 90).await?,
     })
-}
-
-pub fn draft_path(dir: &Path, recipe_id: i64) -> PathBuf {
-    dir.join(format!("recipe-{recipe_id}.json"))
-}
-
-/// Keeps the editor's buffer on disk: written beside, flushed to the disk,
-/// then renamed over the old draft, so a crash or a power cut leaves the old
-/// draft or the new one, never half of one. A failure is for the user to
-/// hear (the app warns), never fatal.
-fn write_draft(dir: &Path, draft: &Draft) -> Result<(), String> {
-    use std::io::Write;
-    let path = draft_path(dir, draft.recipe_id);
-    let tmp = path.with_extension("tmp");
-    let text = serde_json::to_string(draft).map_err(|e| e.to_string())?;
-    let result = std::fs::create_dir_all(dir).and_then(|_| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        // The rename itself is durable once the folder is flushed.
-        std::fs::File::open(dir)?.sync_all()
-    });
-    result.map_err(|e| {
-        tracing::warn!("could not keep the editor draft in {}: {e}", dir.display());
-        format!("{}: {e}", dir.display())
-    })
-}
-
-pub fn read_draft(dir: &Path, recipe_id: i64) -> Option<Draft> {
-    let text = std::fs::read_to_string(draft_path(dir, recipe_id)).ok()?;
-    serde_json::from_str(&text).ok()
 }
 
 async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
@@ -576,11 +559,13 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
 async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
     let data = crate::service::chat::load(io.service.store(), recipe_id).await?;
     let history = io.service.store().chat_history(recipe_id, 200).await?;
-    Ok(Loaded::Chat {
-        recipe_id,
-        data: Box::new(data),
-        history,
-    })
+    Ok(Loaded::Screen(
+        ScreenKey::Chat(recipe_id),
+        Answer::Chat {
+            data: Box::new(data),
+            history,
+        },
+    ))
 }
 
 /// Asks the offline assistant, keeping both messages in the history.
@@ -612,7 +597,8 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
         tokio::select! {
             event = stream.recv() => match event {
                 Some(LlmEvent::Token(token)) => {
-                    let _ = runner.tx.send(Msg::Loaded(Loaded::ChatToken { recipe_id, token }));
+                    let token = Loaded::Screen(ScreenKey::Chat(recipe_id), Answer::ChatToken(token));
+                    let _ = runner.tx.send(Msg::Loaded(token));
                 }
                 Some(LlmEvent::Done(answer)) => break Ok(answer),
                 Some(LlmEvent::Failed(e)) => break Err(e.to_string()),

@@ -24,7 +24,10 @@ pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
         }
     }
     for screen in &app.screens {
-        effects.extend(reloads(screen, changes));
+        let screen = screen.component();
+        if screen.shows_changed(changes) {
+            effects.extend(screen.reload());
+        }
     }
     // Every change is audited: an open audit log re-reads (and re-checks).
     if let Some(Overlay::Audit(view)) = &app.overlay
@@ -33,33 +36,4 @@ pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
         effects.push(Effect::LoadAudit(view.scope));
     }
     effects
-}
-
-/// What a detail screen re-reads when these changes concern it.
-fn reloads(screen: &Screen, changes: &[Change]) -> Vec<Effect> {
-    let any = |entity: &str, id: Option<i64>| changes.iter().any(|c| c.touches(entity, id));
-    match screen {
-        // Its versions, example and models are part of the recipe's screen.
-        Screen::Recipe(s)
-            if any("recipe", Some(s.id))
-                || any("recipe_version", None)
-                || any("example", None)
-                || any("model", None) =>
-        {
-            vec![Effect::LoadRecipe(s.id)]
-        }
-        Screen::Model(s)
-            if any("model", Some(s.id)) || any("alert", None) || any("snapshot", None) =>
-        {
-            vec![
-                Effect::LoadModel(s.id),
-                Effect::LoadSeries {
-                    model_id: s.id,
-                    days: s.window,
-                },
-            ]
-        }
-        Screen::Run(s) if any("run", Some(s.id)) => vec![Effect::LoadRun(s.id)],
-        _ => vec![],
-    }
 }

@@ -2,14 +2,16 @@
 //! rendering from state (see ARCHITECTURE.md).
 
 pub mod audit;
-pub mod available;
-pub mod chat;
-pub mod editor;
+pub mod drafts;
 pub mod effects;
+pub mod filters;
 pub mod form;
 pub mod forms;
+pub mod library;
 pub mod lists;
 pub mod live;
+pub mod overlays;
+pub mod screens;
 pub mod state;
 pub mod submit;
 pub mod tab;

@@ -1,11 +1,12 @@
 //! The app's state: a plain struct, changed only by `update`, drawn by `view`.
 
+pub use super::filters::Filters;
+pub use super::screens::*;
 pub use super::tab::Tab;
 use super::theme::Theme;
-use crate::domain::{ModelFamily, RecipeLevel};
 use crate::keymap::{Context, Keymap};
 pub use crate::service::recipes::RecipeDetail;
-use crate::store::{AuditEntry, Model, MonitorRow, Recipe, Run, Snapshot};
+use crate::store::{Model, MonitorRow, Recipe, Run};
 
 /// The smallest terminal the app draws in.
 pub const MIN_WIDTH: u16 = 40;
@@ -13,50 +14,6 @@ pub const MIN_HEIGHT: u16 = 10;
 
 /// Rows loaded around the selection; long lists are windows onto the database.
 pub const WINDOW: usize = 200;
-
-/// What narrows a tab's list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    pub family: Option<ModelFamily>,
-    pub level: Option<RecipeLevel>,
-    pub status: Option<String>,
-    /// Runs only: train, eval or backtest.
-    pub run_type: Option<crate::domain::RunType>,
-    pub search: String,
-    /// Set by links from detail screens ("this recipe's runs").
-    pub recipe: Option<(i64, String)>,
-    pub model: Option<(i64, String)>,
-}
-
-impl Filters {
-    pub fn is_empty(&self) -> bool {
-        *self == Filters::default()
-    }
-
-    /// A short description for the list's title line.
-    pub fn describe(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(f) = self.family {
-            out.push(format!("family={f}"));
-        }
-        if let Some(l) = self.level {
-            out.push(format!("level={l}"));
-        }
-        if let Some(s) = &self.status {
-            out.push(format!("status={s}"));
-        }
-        if let Some((_, name)) = &self.recipe {
-            out.push(format!("recipe={name}"));
-        }
-        if let Some((_, name)) = &self.model {
-            out.push(format!("model={name}"));
-        }
-        if !self.search.is_empty() {
-            out.push(format!("/{}", self.search));
-        }
-        out
-    }
-}
 
 /// A window of a long list: `rows[i]` is row `window_start + i` of `total`.
 #[derive(Debug, Clone)]
@@ -124,244 +81,6 @@ pub struct Lists {
     pub monitoring: ListView<MonitorRow>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecipeSection {
-    Overview,
-    Manifest,
-    Versions,
-    Example,
-}
-
-impl RecipeSection {
-    pub const ALL: [RecipeSection; 4] = [
-        RecipeSection::Overview,
-        RecipeSection::Manifest,
-        RecipeSection::Versions,
-        RecipeSection::Example,
-    ];
-    pub fn title(self) -> &'static str {
-        match self {
-            RecipeSection::Overview => "Overview",
-            RecipeSection::Manifest => "Manifest",
-            RecipeSection::Versions => "Versions",
-            RecipeSection::Example => "Synthetic Example",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModelSection {
-    Overview,
-    Deployments,
-    Monitoring,
-    Alerts,
-}
-
-impl ModelSection {
-    pub const ALL: [ModelSection; 4] = [
-        ModelSection::Overview,
-        ModelSection::Deployments,
-        ModelSection::Monitoring,
-        ModelSection::Alerts,
-    ];
-    pub fn title(self) -> &'static str {
-        match self {
-            ModelSection::Overview => "Overview",
-            ModelSection::Deployments => "Deployments",
-            ModelSection::Monitoring => "Monitoring",
-            ModelSection::Alerts => "Alerts",
-        }
-    }
-}
-
-/// Everything the recipe screen shows, loaded in one go.
-
-#[derive(Debug, Clone)]
-pub struct ModelDetail {
-    pub model: Model,
-    /// The manifest of the model's recipe version (thresholds, rules).
-    pub manifest: serde_json::Value,
-    /// Alerts from the monitoring rules, open first.
-    pub alerts: Vec<crate::store::Alert>,
-    pub history: Vec<AuditEntry>,
-    /// Newest first.
-    pub snapshots: Vec<Snapshot>,
-}
-
-pub struct RecipeScreen {
-    pub id: i64,
-    pub detail: Option<RecipeDetail>,
-    pub section: RecipeSection,
-    pub manifest_as_tree: bool,
-    pub tree: tui_tree_widget::TreeState<String>,
-    pub scroll: usize,
-    pub version_selected: usize,
-    /// The version (by number, so a new version arriving keeps the mark on
-    /// it) marked with space, to diff against the selected one.
-    pub marked: Option<String>,
-}
-
-pub struct ModelScreen {
-    pub id: i64,
-    pub detail: Option<ModelDetail>,
-    pub section: ModelSection,
-    pub scroll: usize,
-    /// The Monitoring section's time window, in days (None: all history).
-    pub window: Option<i64>,
-    /// Snapshots of the window, oldest first, thinned by the database.
-    pub series: Vec<Snapshot>,
-}
-
-/// The monitoring windows `w` cycles through.
-pub const WINDOWS: [Option<i64>; 4] = [Some(7), Some(30), Some(90), None];
-
-pub struct RunScreen {
-    pub id: i64,
-    pub run: Option<Run>,
-    pub scroll: usize,
-    pub follow: bool,
-    pub search: String,
-    pub matches: Vec<usize>,
-    pub current_match: usize,
-}
-
-/// What a diff screen shows and what `enter` does there.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DiffPurpose {
-    /// Two versions of a recipe, for reading.
-    Versions,
-    /// A rebase preview: `enter` commits it.
-    Rebase(Box<crate::service::recipes::RebasePreview>),
-}
-
-pub struct DiffScreen {
-    pub recipe_id: i64,
-    pub title: String,
-    pub from_label: String,
-    pub to_label: String,
-    pub rows: Vec<crate::domain::diff::DiffRow>,
-    /// (operation, JSON pointer) of the RFC 6902 patch.
-    pub paths: Vec<(String, String)>,
-    /// None: side by side when wide enough, else unified.
-    pub unified: Option<bool>,
-    pub scroll: usize,
-    /// Row indices where a block of changes starts, for n/N.
-    pub change_starts: Vec<usize>,
-    pub current_change: usize,
-    pub purpose: DiffPurpose,
-    pub notes: Vec<String>,
-}
-
-impl DiffScreen {
-    pub fn new(
-        recipe_id: i64,
-        title: String,
-        from: (&str, &serde_json::Value),
-        to: (&str, &serde_json::Value),
-        purpose: DiffPurpose,
-    ) -> DiffScreen {
-        use crate::domain::diff::{LineChange, changed_paths, diff_rows, json_patch};
-        let rows = diff_rows(from.1, to.1);
-        let mut change_starts = Vec::new();
-        for (i, r) in rows.iter().enumerate() {
-            let changed = r.change != LineChange::Same;
-            let prev_changed = i > 0 && rows[i - 1].change != LineChange::Same;
-            if changed && !prev_changed {
-                change_starts.push(i);
-            }
-        }
-        // Open on the first change, with a little context above it.
-        let scroll = change_starts
-            .first()
-            .map(|c| c.saturating_sub(3))
-            .unwrap_or(0);
-        DiffScreen {
-            recipe_id,
-            title,
-            from_label: from.0.to_string(),
-            to_label: to.0.to_string(),
-            paths: changed_paths(&json_patch(from.1, to.1)),
-            rows,
-            unified: None,
-            scroll,
-            change_starts,
-            current_change: 0,
-            purpose,
-            notes: Vec::new(),
-        }
-    }
-
-    /// (added, removed, changed) lines.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        use crate::domain::diff::LineChange;
-        self.rows
-            .iter()
-            .fold((0, 0, 0), |(a, r, c), row| match row.change {
-                LineChange::Added => (a + 1, r, c),
-                LineChange::Removed => (a, r + 1, c),
-                LineChange::Changed => (a, r, c + 1),
-                LineChange::Same => (a, r, c),
-            })
-    }
-
-    pub fn is_unified(&self, width: u16) -> bool {
-        self.unified.unwrap_or(width < 120)
-    }
-}
-
-pub enum Screen {
-    Recipe(Box<RecipeScreen>),
-    Model(Box<ModelScreen>),
-    Run(Box<RunScreen>),
-    Diff(Box<DiffScreen>),
-    Editor(Box<super::editor::EditorScreen>),
-    Chat(Box<super::chat::ChatScreen>),
-}
-
-impl Screen {
-    pub fn context(&self) -> Context {
-        match self {
-            Screen::Recipe(_) => Context::Recipe,
-            Screen::Model(_) => Context::Model,
-            Screen::Run(_) => Context::Run,
-            Screen::Diff(_) => Context::Diff,
-            Screen::Editor(_) => Context::Editor,
-            Screen::Chat(c) if c.typing => Context::ChatInput,
-            Screen::Chat(_) => Context::Chat,
-        }
-    }
-
-    /// The item this screen shows, as the audit log names it.
-    pub fn audit_scope(&self) -> Option<super::audit::AuditScope> {
-        let (entity, id) = match self {
-            Screen::Recipe(s) => ("recipe", s.id),
-            Screen::Model(s) => ("model", s.id),
-            Screen::Run(s) => ("run", s.id),
-            _ => return None,
-        };
-        Some(super::audit::AuditScope { entity, id })
-    }
-
-    pub fn crumb(&self) -> String {
-        match self {
-            Screen::Recipe(s) => s
-                .detail
-                .as_ref()
-                .map(|d| d.recipe.name.clone())
-                .unwrap_or_else(|| format!("recipe {}", s.id)),
-            Screen::Model(s) => s
-                .detail
-                .as_ref()
-                .map(|d| d.model.name.clone())
-                .unwrap_or_else(|| format!("model {}", s.id)),
-            Screen::Run(s) => format!("run {}", s.id),
-            Screen::Diff(s) => s.title.clone(),
-            Screen::Editor(s) => format!("edit {}", s.base_version),
-            Screen::Chat(s) => s.title(),
-        }
-    }
-}
-
 /// Which part of the filter picker has focus and what is highlighted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterPicker {
@@ -412,19 +131,13 @@ pub struct Message {
 /// The most messages kept; the oldest go first.
 const MESSAGES_KEPT: usize = 1000;
 
-/// Text being typed into a search field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Typing {
-    LibrarySearch,
-    LogSearch,
-}
-
 pub struct App {
     pub tab: Tab,
     pub lists: Lists,
     pub screens: Vec<Screen>,
     pub overlay: Option<Overlay>,
-    pub typing: Option<Typing>,
+    /// The library's search prompt is open (keys are typed into it).
+    pub searching: bool,
     pub keymap: Keymap,
     pub theme: Theme,
     pub status: Option<String>,
@@ -462,7 +175,7 @@ impl App {
             },
             screens: Vec::new(),
             overlay: None,
-            typing: None,
+            searching: false,
             keymap,
             theme,
             status: None,

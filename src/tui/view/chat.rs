@@ -3,7 +3,7 @@
 
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
-use crate::tui::chat::ChatScreen;
+use crate::tui::screens::ChatScreen;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

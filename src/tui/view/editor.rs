@@ -4,7 +4,7 @@
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
-use crate::tui::editor::EditorScreen;
+use crate::tui::screens::EditorScreen;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -98,70 +98,23 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, app.theme.bad)), area);
         return;
     }
-    if let Some(typing) = app.typing {
-        let (label, text) = match (typing, app.screens.last()) {
-            (super::state::Typing::LogSearch, Some(Screen::Run(s))) => {
-                ("search log", s.search.clone())
-            }
-            _ => ("search", app.filters(app.tab).search.clone()),
-        };
+    let prompt = match app.screens.last() {
+        Some(screen) => screen.component().prompt(),
+        None => app
+            .searching
+            .then(|| ("search", app.filters(app.tab).search.as_str())),
+    };
+    if let Some((label, text)) = prompt {
         let line = Line::from(vec![
             Span::styled(format!("{label}: "), app.theme.key),
-            Span::raw(sanitize(&text)),
+            Span::raw(sanitize(text)),
             Span::styled("█", app.theme.accent),
             Span::styled("   enter keep · esc clear", app.theme.dim),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    let commands: &[Command] = match app.screens.last() {
-        None => &[
-            Command::Open,
-            Command::NewItem,
-            Command::Search,
-            Command::Filter,
-            Command::NextTab,
-            Command::Help,
-            Command::Quit,
-        ],
-        Some(Screen::Recipe(_)) => &[
-            Command::NextSection,
-            Command::Edit,
-            Command::Approve,
-            Command::CloneRecipe,
-            Command::Register,
-            Command::Diff,
-            Command::Back,
-            Command::Help,
-        ],
-        Some(Screen::Model(_)) => &[
-            Command::NextSection,
-            Command::Promote,
-            Command::NewItem,
-            Command::OpenRecipe,
-            Command::ShowRuns,
-            Command::Back,
-            Command::Help,
-        ],
-        Some(Screen::Run(_)) => &[
-            Command::UpdateRun,
-            Command::Search,
-            Command::NextMatch,
-            Command::Follow,
-            Command::OpenRecipe,
-            Command::Back,
-            Command::Help,
-        ],
-        Some(Screen::Diff(_)) => &[
-            Command::NextChange,
-            Command::PrevChange,
-            Command::ToggleUnified,
-            Command::Apply,
-            Command::Back,
-            Command::Help,
-        ],
-        Some(Screen::Editor(_)) | Some(Screen::Chat(_)) => &[],
-    };
+    let commands = crate::tui::update::hints(app);
     let context = app.context();
     let mut spans = Vec::new();
     if let Some(status) = &app.status {
@@ -174,7 +127,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     // A command that cannot run now is not offered.
     let runnable = commands
         .iter()
-        .filter(|c| crate::tui::available::unavailable(app, **c).is_none());
+        .filter(|c| crate::tui::update::unavailable(app, **c).is_none());
     for c in runnable {
         if let Some(k) = app.keymap.key_for(context, *c) {
             spans.push(Span::styled(k.to_string(), app.theme.key));

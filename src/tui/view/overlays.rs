@@ -4,8 +4,9 @@
 use super::centered;
 use crate::keymap::Key;
 use crate::tui::audit::AuditView;
+use crate::tui::library::filter_rows;
+use crate::tui::overlays::palette_items;
 use crate::tui::state::{App, Overlay, Tab};
-use crate::tui::update::{filter_rows, palette_items};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -91,19 +92,17 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = bindings
         .iter()
         .skip(first)
-        .map(
-            |(c, keys)| match crate::tui::available::unavailable(app, *c) {
-                // Shown, dimmed, with why it cannot run now.
-                Some(why) => Line::from(vec![
-                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
-                    Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
-                ]),
-                None => Line::from(vec![
-                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
-                    Span::styled(c.help().to_string(), app.theme.text),
-                ]),
-            },
-        )
+        .map(|(c, keys)| match crate::tui::update::unavailable(app, *c) {
+            // Shown, dimmed, with why it cannot run now.
+            Some(why) => Line::from(vec![
+                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
+                Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
+            ]),
+            None => Line::from(vec![
+                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
+                Span::styled(c.help().to_string(), app.theme.text),
+            ]),
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod locate;
 pub mod manifest;
 pub mod names;
+pub mod refusals;
 pub mod version;
 
 pub use clock::Clock;

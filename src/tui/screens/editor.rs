@@ -2,26 +2,18 @@
 //! indentation, undo/redo, search, validation as you type (off the render
 //! path) and a draft kept on disk so nothing typed is lost.
 
+use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey};
 use crate::domain::kinds::Bump;
 use crate::domain::manifest::ManifestProblem;
 use crate::domain::version::BumpChoice;
-use crate::keymap::{Command, Context};
+use crate::keymap::{Command, Context, Key, Keymap};
+use crate::store::{Recipe, RecipeVersion};
+use crate::tui::drafts::Draft;
+use crate::tui::effects::Effect;
+use crate::tui::submit::Submission;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
-
-/// A buffer kept on disk while editing, offered back after a crash.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Draft {
-    pub recipe_id: i64,
-    /// When the recipe was created: SQLite gives a deleted recipe's id
-    /// again, and a draft is offered only to the recipe it was typed for.
-    #[serde(default)]
-    pub recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub base_version: String,
-    pub text: String,
-    pub saved_at: chrono::DateTime<chrono::Utc>,
-}
 
 /// The save dialog: a change note and the bump it will make.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +130,7 @@ impl EditorScreen {
     }
 
     /// Does an editor command (from the keymap); `None`: not one of its own.
-    pub fn on_command(&mut self, command: Command) -> Option<EditorRequest> {
+    pub fn request_for_command(&mut self, command: Command) -> Option<EditorRequest> {
         Some(match command {
             Command::Back if self.dirty => {
                 self.confirm_leave = true;
@@ -236,7 +228,7 @@ impl EditorScreen {
     }
 
     /// A key the keymap did not claim, with no dialog open: text.
-    pub fn on_key(&mut self, key: KeyEvent) -> EditorRequest {
+    pub fn request_for_text(&mut self, key: KeyEvent) -> EditorRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Enter => {
@@ -455,6 +447,199 @@ fn save_dialog_key(
     }
 }
 
+/// The editor on a recipe's latest version, offering a draft kept from
+/// before, and its first validation.
+pub fn open(
+    recipe: &Recipe,
+    version: &RecipeVersion,
+    draft: Option<Draft>,
+) -> (Screen, Vec<Effect>) {
+    let mut editor = EditorScreen::new(
+        recipe.id,
+        &recipe.name,
+        &version.version_number,
+        &version.manifest_json,
+        None,
+    );
+    editor.offer = draft;
+    editor.recipe_created_at = Some(recipe.created_at);
+    with_text(editor)
+}
+
+/// The editor on `text` (a chat's proposal, or what $EDITOR gave back) over
+/// the recipe's latest version, validated.
+pub fn open_with(
+    recipe: (i64, &str, chrono::DateTime<chrono::Utc>),
+    version: (&str, &Value),
+    text: String,
+) -> (Screen, Vec<Effect>) {
+    let (id, name, created_at) = recipe;
+    let mut editor = EditorScreen::new(id, name, version.0, version.1, Some(text));
+    editor.recipe_created_at = Some(created_at);
+    with_text(editor)
+}
+
+fn with_text(editor: EditorScreen) -> (Screen, Vec<Effect>) {
+    let effect = editor.validate();
+    (Screen::Editor(Box::new(editor)), vec![effect])
+}
+
+impl EditorScreen {
+    /// Validate the text (after a pause) and keep it as a draft.
+    pub fn validate(&self) -> Effect {
+        Effect::Validate {
+            recipe_id: self.recipe_id,
+            recipe_created_at: self.recipe_created_at,
+            generation: self.generation,
+            base_version: self.base_version.clone(),
+            text: self.text(),
+        }
+    }
+
+    /// Text back from $EDITOR replaces the buffer, as a newer generation.
+    pub fn take_external(&mut self, text: String) -> Effect {
+        let mut fresh = EditorScreen::new(
+            self.recipe_id,
+            &self.recipe_name,
+            &self.base_version,
+            &self.base_manifest,
+            Some(text),
+        );
+        fresh.generation = self.generation + 1;
+        fresh.recipe_created_at = self.recipe_created_at;
+        *self = fresh;
+        self.validate()
+    }
+
+    /// What a key asks for: an open dialog answers in its own context;
+    /// else the editor's commands first, then text.
+    pub fn request_for_key(&mut self, keymap: &Keymap, key: KeyEvent) -> EditorRequest {
+        let k = Key::from_event(&key);
+        match self.dialog_context() {
+            Some(context) => self.on_dialog_key(key, keymap.lookup(context, k)),
+            None => match keymap
+                .lookup(Context::Editor, k)
+                .and_then(|c| self.request_for_command(c))
+            {
+                Some(request) => request,
+                None => self.request_for_text(key),
+            },
+        }
+    }
+
+    /// What the app does for an editor request.
+    fn outcome(&mut self, cx: &mut Cx, request: EditorRequest) -> Outcome {
+        match request {
+            EditorRequest::None => Outcome::done(),
+            EditorRequest::Changed => Outcome::effect(self.validate()),
+            EditorRequest::Invalid(problems) => {
+                let next = cx
+                    .keymap
+                    .key_for(Context::Editor, Command::NextProblem)
+                    .map(|k| format!(" ({k} goes to the next)"))
+                    .unwrap_or_default();
+                cx.refuse(format!(
+                    "not saved: {problems} problem{} to fix first{next}",
+                    if problems == 1 { "" } else { "s" }
+                ));
+                Outcome::done()
+            }
+            EditorRequest::Save {
+                manifest,
+                bump,
+                note,
+            } => {
+                let note = if note.is_empty() {
+                    "Edited in the app".to_string()
+                } else {
+                    note
+                };
+                Outcome::effect(Effect::Submit(Submission::Commit {
+                    recipe_id: self.recipe_id,
+                    manifest,
+                    bump,
+                    note,
+                }))
+            }
+            EditorRequest::Leave => {
+                if self.dirty {
+                    cx.say("left the editor; the draft is kept for next time");
+                }
+                Outcome::Close(Vec::new())
+            }
+            EditorRequest::Discard => {
+                cx.say("changes discarded");
+                Outcome::Close(vec![Effect::DropDraft(self.recipe_id)])
+            }
+            EditorRequest::External => Outcome::effect(Effect::ExternalEdit {
+                recipe_id: self.recipe_id,
+                text: self.text(),
+            }),
+        }
+    }
+}
+
+impl Component for EditorScreen {
+    fn context(&self) -> Context {
+        Context::Editor
+    }
+
+    fn crumb(&self) -> String {
+        format!("edit {}", self.base_version)
+    }
+
+    fn key(&self) -> Option<ScreenKey> {
+        Some(ScreenKey::Editor(self.recipe_id))
+    }
+
+    /// Every key comes through `on_key`.
+    fn on_command(&mut self, _cx: &mut Cx, _command: Command) -> Outcome {
+        Outcome::Ignored
+    }
+
+    fn on_key(&mut self, cx: &mut Cx, key: KeyEvent) -> Option<Outcome> {
+        let request = self.request_for_key(cx.keymap, key);
+        Some(self.outcome(cx, request))
+    }
+
+    fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) {
+        if let Answer::Validated {
+            generation,
+            problems,
+            draft_error,
+        } = answer
+        {
+            if let Some(e) = draft_error {
+                cx.refuse(format!(
+                    "the draft cannot be kept on disk, a crash would lose it: {e}"
+                ));
+            }
+            self.validated(*generation, problems.clone());
+        }
+    }
+
+    /// A saved version closes the editor and forgets its draft.
+    fn on_done(&mut self) -> Option<Vec<Effect>> {
+        Some(vec![Effect::DropDraft(self.recipe_id)])
+    }
+
+    /// A refused save shows why in its dialog, which stays open.
+    fn on_refused(&mut self, message: &str) -> bool {
+        match &mut self.save {
+            Some(dialog) => {
+                dialog.saving = false;
+                dialog.error = Some(message.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn copy_text(&self) -> Option<String> {
+        Some(self.text())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,19 +652,9 @@ mod tests {
     /// A key as the app hands it over: a dialog's context, else the
     /// editor's commands, else text (the default keymap).
     fn press(e: &mut EditorScreen, key: KeyEvent) -> EditorRequest {
-        use crate::keymap::{Key, KeyTable, Keymap};
+        use crate::keymap::{KeyTable, Keymap};
         let keymap = Keymap::load(&KeyTable::new()).unwrap();
-        let k = Key::from_event(&key);
-        match e.dialog_context() {
-            Some(context) => e.on_dialog_key(key, keymap.lookup(context, k)),
-            None => match keymap
-                .lookup(Context::Editor, k)
-                .and_then(|c| e.on_command(c))
-            {
-                Some(request) => request,
-                None => e.on_key(key),
-            },
-        }
+        e.request_for_key(&keymap, key)
     }
 
     /// Scrolled sideways in a narrow terminal, the text comes back to
@@ -533,12 +708,18 @@ mod tests {
     #[test]
     fn esc_with_changes_asks_and_k_keeps_the_draft() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
-        assert_eq!(e.on_command(Command::Back), Some(EditorRequest::Leave));
+        assert_eq!(
+            e.request_for_command(Command::Back),
+            Some(EditorRequest::Leave)
+        );
         press(&mut e, key(KeyCode::Char('x')));
-        assert_eq!(e.on_command(Command::Back), Some(EditorRequest::None));
+        assert_eq!(
+            e.request_for_command(Command::Back),
+            Some(EditorRequest::None)
+        );
         assert!(e.confirm_leave);
         assert_eq!(press(&mut e, key(KeyCode::Char('k'))), EditorRequest::Leave);
-        e.on_command(Command::Back);
+        e.request_for_command(Command::Back);
         assert_eq!(
             press(&mut e, key(KeyCode::Char('y'))),
             EditorRequest::Discard
@@ -555,7 +736,7 @@ mod tests {
             Some("{\"a\": 1, \"b\": 2}".into()),
         );
         e.validated(e.generation, vec![]);
-        e.on_command(Command::Save);
+        e.request_for_command(Command::Save);
         let dialog = e.save.as_ref().unwrap();
         assert_eq!(dialog.auto, Bump::Minor);
         for c in "add b".chars() {

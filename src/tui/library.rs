@@ -1,0 +1,188 @@
+//! The four-tab library under every screen: moving through a tab's list,
+//! switching tabs, searching and filtering, and opening the selected row.
+
+use super::effects::Effect;
+use super::filters::Filters;
+use super::forms::FormRequest;
+use super::lists::{ensure_window, move_by, on_list, refresh_in_place, reload};
+use super::screens::{self, LineEdit, ModelSection, Outcome, edit_line, is_movement};
+use super::state::{App, FilterPicker, Overlay, Tab};
+use crate::domain::{ModelFamily, RecipeLevel, RunType};
+use crate::keymap::Command;
+use crossterm::event::KeyEvent;
+
+/// The most keys kept while a tab loads: a burst, not a backlog.
+const PENDING_KEYS: usize = 16;
+
+pub const HINTS: &[Command] = &[
+    Command::Open,
+    Command::NewItem,
+    Command::Search,
+    Command::Filter,
+    Command::NextTab,
+    Command::Help,
+    Command::Quit,
+];
+
+/// The id of the selected row.
+pub fn selected_id(app: &App) -> Option<i64> {
+    match app.tab {
+        Tab::Recipes => app.lists.recipes.selected_row().map(|r| r.id),
+        Tab::Models => app.lists.models.selected_row().map(|m| m.id),
+        Tab::Runs => app.lists.runs.selected_row().map(|r| r.id),
+        Tab::Monitoring => app.lists.monitoring.selected_row().map(|r| r.model.id),
+    }
+}
+
+/// Whether `command` needs the current tab's rows, which have not come yet.
+fn waits_for_rows(app: &mut App, command: Command) -> bool {
+    let tab = app.tab;
+    let loading = on_list!(app, tab, l => l.loading && !l.loaded);
+    (command == Command::Open || is_movement(command)) && loading
+}
+
+/// A library command; a screen it opens comes back as the outcome.
+pub fn on_command(app: &mut App, command: Command) -> Outcome {
+    if waits_for_rows(app, command) {
+        if app.pending.len() < PENDING_KEYS {
+            app.pending.push(command);
+        }
+        return Outcome::done();
+    }
+    let page = app.page_rows() as isize;
+    let n = Tab::ALL.len();
+    let effects = match command {
+        Command::Up => move_by(app, -1),
+        Command::Down => move_by(app, 1),
+        Command::PageUp => move_by(app, -page),
+        Command::PageDown => move_by(app, page),
+        Command::Top => move_by(app, isize::MIN / 2),
+        Command::Bottom => move_by(app, isize::MAX / 2),
+        Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % n]),
+        Command::PrevTab => switch_tab(app, Tab::ALL[(app.tab.index() + n - 1) % n]),
+        Command::TabRecipes => switch_tab(app, Tab::Recipes),
+        Command::TabModels => switch_tab(app, Tab::Models),
+        Command::TabRuns => switch_tab(app, Tab::Runs),
+        Command::TabMonitoring => switch_tab(app, Tab::Monitoring),
+        Command::Search => {
+            app.searching = true;
+            vec![]
+        }
+        Command::Filter => {
+            app.overlay = Some(Overlay::Filter(FilterPicker { row: 0 }));
+            vec![]
+        }
+        Command::ClearFilters => {
+            *app.filters_mut(app.tab) = Filters::default();
+            reload(app, app.tab)
+        }
+        Command::Open => return open_selected(app),
+        Command::Chat => return Outcome::push(screens::chat::open(None)),
+        Command::NewItem => return new_item(app),
+        _ => return Outcome::Ignored,
+    };
+    Outcome::Effects(effects)
+}
+
+fn new_item(app: &mut App) -> Outcome {
+    match app.tab {
+        Tab::Recipes => Outcome::form(FormRequest::CreateRecipe),
+        Tab::Models => Outcome::form(FormRequest::PickRecipeToRegister),
+        Tab::Runs => Outcome::form(FormRequest::CreateRun {
+            recipe_id: None,
+            model_id: None,
+        }),
+        Tab::Monitoring => {
+            app.status = Some("open a model (enter) and press S to add a snapshot".into());
+            Outcome::done()
+        }
+    }
+}
+
+pub fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
+    // Moving on by hand: back no longer returns along the link, and keys
+    // meant for the last tab's rows are dropped.
+    app.came_from = None;
+    app.pending.clear();
+    app.tab = tab;
+    let (loaded, stale) = on_list!(app, tab, l => (l.loaded || l.loading, l.stale));
+    if loaded && stale {
+        refresh_in_place(app, tab)
+    } else if loaded {
+        ensure_window(app, tab)
+    } else {
+        reload(app, tab)
+    }
+}
+
+fn open_selected(app: &App) -> Outcome {
+    let Some(id) = selected_id(app) else {
+        return Outcome::done();
+    };
+    Outcome::push(match app.tab {
+        Tab::Recipes => screens::recipe::open(id),
+        Tab::Models => screens::model::open(id, ModelSection::Overview),
+        Tab::Monitoring => screens::model::open(id, ModelSection::Monitoring),
+        Tab::Runs => screens::run::open(id),
+    })
+}
+
+/// A key typed into the search prompt: the list follows as you type.
+pub fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let tab = app.tab;
+    match edit_line(&mut app.filters_mut(tab).search, key) {
+        LineEdit::Cleared => {
+            app.searching = false;
+            reload(app, tab)
+        }
+        LineEdit::Kept => {
+            app.searching = false;
+            vec![]
+        }
+        LineEdit::Changed => reload(app, tab),
+        LineEdit::Unchanged => vec![],
+    }
+}
+
+/// The rows of the filter picker on a tab.
+pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
+    match tab {
+        _ if tab.has_level() => vec!["family", "level", "status"],
+        Tab::Runs => vec!["family", "type", "status"],
+        _ => vec!["family", "status"],
+    }
+}
+
+/// The next (or previous) value of a filter, through "any" at both ends.
+fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T], forward: bool) -> Option<T> {
+    let n = all.len();
+    let pos = current.and_then(|c| all.iter().position(|x| *x == c));
+    let next = match (pos, forward) {
+        (None, true) => Some(0),
+        (None, false) => Some(n - 1),
+        (Some(i), true) if i + 1 < n => Some(i + 1),
+        (Some(i), false) if i > 0 => Some(i - 1),
+        _ => None,
+    };
+    next.map(|i| all[i])
+}
+
+/// Moves one filter row of the current tab to its next value and re-reads.
+pub fn cycle_filter(app: &mut App, row: &str, forward: bool) -> Vec<Effect> {
+    let tab = app.tab;
+    let statuses = tab.statuses();
+    let f = app.filters_mut(tab);
+    match row {
+        "family" => f.family = cycle(f.family, ModelFamily::ALL, forward),
+        "level" => f.level = cycle(f.level, RecipeLevel::ALL, forward),
+        "type" => f.run_type = cycle(f.run_type, RunType::ALL, forward),
+        _ => {
+            let current = f
+                .status
+                .as_deref()
+                .and_then(|s| statuses.iter().copied().find(|x| *x == s));
+            f.status = cycle(current, &statuses, forward).map(String::from);
+        }
+    }
+    reload(app, tab)
+}

@@ -1,0 +1,264 @@
+//! What the overlays (help, messages, audit, confirm, forms, palette,
+//! filter) do with a key: each resolves it through its own keymap context
+//! first; the palette and forms type what is not bound.
+
+use super::audit::AuditOutcome;
+use super::effects::Effect;
+use super::form::Outcome as FormOutcome;
+use super::forms::{self, Next};
+use super::library::{cycle_filter, filter_rows};
+use super::state::{App, Overlay, Palette};
+use crate::keymap::{Command, Context, Key};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What an overlay's key asks of the app.
+pub enum Reply {
+    Effects(Vec<Effect>),
+    /// A command picked in the palette, to run where the app is.
+    Run(Command),
+}
+
+impl From<Vec<Effect>> for Reply {
+    fn from(effects: Vec<Effect>) -> Reply {
+        Reply::Effects(effects)
+    }
+}
+
+/// An overlay's key: its command from the keymap first (help, confirm and
+/// filter close on a key they do not bind; the palette and forms type it).
+/// The overlay is taken out while it answers and put back unless closed.
+pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
+    let Some(overlay) = app.overlay.take() else {
+        return Reply::Effects(vec![]);
+    };
+    let context = match &overlay {
+        Overlay::Help(_) | Overlay::Messages(_) => Context::Help,
+        Overlay::Audit(_) => Context::Audit,
+        Overlay::Confirm { .. } => Context::Confirm,
+        Overlay::Palette(_) => Context::Palette,
+        Overlay::Filter(_) => Context::Filter,
+        Overlay::Form(_) => Context::Form,
+    };
+    let command = app.keymap.lookup(context, Key::from_event(&key));
+    match overlay {
+        Overlay::Help(line) => {
+            let lines = app.keymap.visible(app.context()).len();
+            // The last page is the furthest it scrolls: never past the end.
+            let last = lines.saturating_sub(app.help_rows());
+            if let Some(n) = scrolled(line, command, app.page_rows()) {
+                app.overlay = Some(Overlay::Help(n.min(last)));
+            }
+            vec![].into()
+        }
+        Overlay::Messages(first) => {
+            let last = app.messages.len().saturating_sub(app.help_rows());
+            if let Some(n) = scrolled(first, command, app.page_rows()) {
+                app.overlay = Some(Overlay::Messages(n.min(last)));
+            }
+            vec![].into()
+        }
+        Overlay::Audit(mut view) => {
+            let shown = app.audit_rows();
+            let outcome = view.on_command(command, app.page_rows(), shown);
+            let scope = view.scope;
+            match outcome {
+                AuditOutcome::Close => return vec![].into(),
+                AuditOutcome::Keep => {}
+                AuditOutcome::Reload => {
+                    app.overlay = Some(Overlay::Audit(view));
+                    return vec![Effect::LoadAudit(scope)].into();
+                }
+            }
+            app.overlay = Some(Overlay::Audit(view));
+            vec![].into()
+        }
+        Overlay::Confirm { submission, .. } => match command {
+            Some(Command::Confirm) => vec![Effect::Submit(*submission)].into(),
+            _ => {
+                app.status = Some("cancelled".into());
+                vec![].into()
+            }
+        },
+        Overlay::Form(mut form) => {
+            let outcome = match command.and_then(|c| form.on_command(c)) {
+                Some(outcome) => outcome,
+                None => form.on_key(key),
+            };
+            on_form_outcome(app, form, outcome).into()
+        }
+        Overlay::Palette(p) => on_palette_key(app, p, command, key),
+        Overlay::Filter(picker) => on_filter_key(app, picker, command).into(),
+    }
+}
+
+/// A scrolled list's new first line, or None when the key closes it.
+fn scrolled(first: usize, command: Option<Command>, page: usize) -> Option<usize> {
+    match command {
+        Some(Command::Down) => Some(first + 1),
+        Some(Command::Up) => Some(first.saturating_sub(1)),
+        Some(Command::PageDown) => Some(first + page),
+        Some(Command::PageUp) => Some(first.saturating_sub(page)),
+        _ => None,
+    }
+}
+
+fn on_palette_key(app: &mut App, mut p: Palette, command: Option<Command>, key: KeyEvent) -> Reply {
+    let items = palette_items(app, &p.query);
+    match command {
+        Some(Command::Back) => return vec![].into(),
+        Some(Command::Open) => {
+            return match items.get(p.selected) {
+                Some(PaletteItem {
+                    command,
+                    elsewhere: Some(screen),
+                    ..
+                }) => {
+                    app.status = Some(format!(
+                        "{}: runs {}",
+                        command.name(),
+                        screen.where_it_runs().unwrap_or("elsewhere")
+                    ));
+                    vec![].into()
+                }
+                Some(item) => Reply::Run(item.command),
+                None => vec![].into(),
+            };
+        }
+        Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
+        Some(Command::Down) => p.selected = (p.selected + 1).min(items.len().saturating_sub(1)),
+        _ => edit_query(&mut p, key),
+    }
+    app.overlay = Some(Overlay::Palette(p));
+    vec![].into()
+}
+
+/// A key typed into the palette's query. As in a shell: ctrl-u clears,
+/// ctrl-w takes the last word.
+fn edit_query(p: &mut Palette, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Backspace => {
+            p.query.pop();
+        }
+        KeyCode::Char('u') if ctrl => p.query.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let kept = p.query.trim_end().rfind(' ').map_or(0, |i| i + 1);
+            p.query.truncate(kept);
+        }
+        KeyCode::Char(c) if !ctrl => p.query.push(c),
+        _ => return,
+    }
+    p.selected = 0;
+}
+
+fn on_filter_key(
+    app: &mut App,
+    mut picker: super::state::FilterPicker,
+    command: Option<Command>,
+) -> Vec<Effect> {
+    let rows = filter_rows(app.tab);
+    let mut effects = vec![];
+    match command {
+        Some(Command::Up) => picker.row = picker.row.saturating_sub(1),
+        Some(Command::Down) => picker.row = (picker.row + 1).min(rows.len() - 1),
+        Some(Command::NextValue | Command::PrevValue) => {
+            let forward = command == Some(Command::NextValue);
+            effects = cycle_filter(app, rows[picker.row], forward);
+        }
+        Some(Command::Back) => return effects,
+        _ => {}
+    }
+    app.overlay = Some(Overlay::Filter(picker));
+    effects
+}
+
+/// What a form's answer to a key asks for.
+fn on_form_outcome(
+    app: &mut App,
+    mut form: Box<forms::AppForm>,
+    outcome: FormOutcome,
+) -> Vec<Effect> {
+    match outcome {
+        FormOutcome::Continue => {
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
+        FormOutcome::Search(i) => {
+            let effect = form.fields.get(i).map(|f| Effect::SearchChoices {
+                purpose: Box::new(form.purpose.clone()),
+                field: f.name,
+                text: f.filter().to_string(),
+                so_far: form.values(),
+            });
+            app.overlay = Some(Overlay::Form(form));
+            effect.into_iter().collect()
+        }
+        FormOutcome::Cancel => vec![],
+        FormOutcome::Submit => match forms::submission(&form) {
+            Ok(Next::Submit(submission)) => {
+                form.submitting = true;
+                app.overlay = Some(Overlay::Form(form));
+                vec![Effect::Submit(submission)]
+            }
+            Ok(Next::Open(request)) => vec![Effect::OpenForm(request)],
+            Ok(Next::Confirm(message, submission)) => {
+                app.overlay = Some(Overlay::Confirm {
+                    message,
+                    submission: Box::new(submission),
+                });
+                vec![]
+            }
+            Err(message) => {
+                form.refusal = Some(message);
+                app.overlay = Some(Overlay::Form(form));
+                vec![]
+            }
+        },
+    }
+}
+
+/// Commands the palette offers for a query: name or help containing it.
+pub fn palette_items(app: &App, query: &str) -> Vec<PaletteItem> {
+    let q = query.to_lowercase();
+    let matches = |c: &Command| q.is_empty() || c.name().contains(&q) || c.help().contains(&q);
+    let context = app.context();
+    let mut items: Vec<PaletteItem> = app
+        .keymap
+        .visible(context)
+        .into_iter()
+        .filter(|(c, _)| matches(c))
+        .map(|(command, keys)| PaletteItem {
+            command,
+            key: keys.first().copied(),
+            elsewhere: None,
+        })
+        .collect();
+    // Typed for, every other screen's commands too, saying where they run.
+    if q.is_empty() {
+        return items;
+    }
+    let screens = Context::ALL
+        .into_iter()
+        .filter(|c| *c != context && c.where_it_runs().is_some());
+    for screen in screens {
+        for (command, keys) in app.keymap.visible(screen) {
+            let listed = items.iter().any(|i| i.command == command);
+            if !listed && !Context::Global.commands().contains(&command) && matches(&command) {
+                items.push(PaletteItem {
+                    command,
+                    key: keys.first().copied(),
+                    elsewhere: Some(screen),
+                });
+            }
+        }
+    }
+    items
+}
+
+/// One line of the command palette.
+pub struct PaletteItem {
+    pub command: Command,
+    pub key: Option<Key>,
+    /// The screen it runs on, when that is not this one.
+    pub elsewhere: Option<Context>,
+}

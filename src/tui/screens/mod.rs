@@ -1,0 +1,274 @@
+//! The screens opened over the library, each a component: it owns its state,
+//! turns its commands (and, for text screens, its keys) into an `Outcome`,
+//! takes the answers addressed to it, and says which commands can run now.
+//! The app routes a key to the overlay, then the top screen, then its global
+//! commands (`tui/update.rs`), and never looks inside a screen.
+//!
+//! Adding a screen: its module here (state, `Component`), a variant of
+//! `Screen` with its two lines in `component`/`component_mut`, its keymap
+//! context (`keymap.rs` and `assets/keymap.toml`), its drawing
+//! (`tui/view/<screen>.rs` and one line in `tui/view/mod.rs`).
+
+pub mod chat;
+pub mod diff;
+pub mod editor;
+pub mod model;
+pub mod recipe;
+pub mod run;
+
+pub use chat::ChatScreen;
+pub use diff::{DiffPurpose, DiffScreen};
+pub use editor::EditorScreen;
+pub use model::{ModelScreen, ModelSection, WINDOWS};
+pub use recipe::{RecipeScreen, RecipeSection};
+pub use run::RunScreen;
+
+use super::audit::AuditScope;
+use super::effects::Effect;
+pub use super::effects::{Answer, ScreenKey};
+use super::filters::Filters;
+use super::submit::Submission;
+use super::tab::Tab;
+use crate::domain::Governance;
+use crate::keymap::{Command, Context, Keymap};
+use crate::store::Change;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub enum Screen {
+    Recipe(Box<RecipeScreen>),
+    Model(Box<ModelScreen>),
+    Run(Box<RunScreen>),
+    Diff(Box<DiffScreen>),
+    Editor(Box<EditorScreen>),
+    Chat(Box<ChatScreen>),
+}
+
+impl Screen {
+    pub fn component(&self) -> &dyn Component {
+        match self {
+            Screen::Recipe(s) => s.as_ref(),
+            Screen::Model(s) => s.as_ref(),
+            Screen::Run(s) => s.as_ref(),
+            Screen::Diff(s) => s.as_ref(),
+            Screen::Editor(s) => s.as_ref(),
+            Screen::Chat(s) => s.as_ref(),
+        }
+    }
+
+    pub fn component_mut(&mut self) -> &mut dyn Component {
+        match self {
+            Screen::Recipe(s) => s.as_mut(),
+            Screen::Model(s) => s.as_mut(),
+            Screen::Run(s) => s.as_mut(),
+            Screen::Diff(s) => s.as_mut(),
+            Screen::Editor(s) => s.as_mut(),
+            Screen::Chat(s) => s.as_mut(),
+        }
+    }
+
+    pub fn context(&self) -> Context {
+        self.component().context()
+    }
+
+    pub fn crumb(&self) -> String {
+        self.component().crumb()
+    }
+
+    pub fn audit_scope(&self) -> Option<AuditScope> {
+        self.component().audit_scope()
+    }
+}
+
+/// What a screen may read and say while it handles a command.
+pub struct Cx<'a> {
+    /// Rows a page move covers.
+    pub page: usize,
+    pub width: u16,
+    pub user: &'a str,
+    pub governance: &'a Governance,
+    pub keymap: &'a Keymap,
+    pub llm_configured: bool,
+    pub status: &'a mut Option<String>,
+    pub error: &'a mut Option<String>,
+}
+
+impl Cx<'_> {
+    pub fn say(&mut self, text: impl Into<String>) {
+        *self.status = Some(text.into());
+    }
+
+    pub fn refuse(&mut self, text: impl Into<String>) {
+        *self.error = Some(text.into());
+    }
+}
+
+/// What a screen's command asks of the app.
+pub enum Outcome {
+    /// Not this screen's command: the app's global commands take it.
+    Ignored,
+    /// Handled; these effects follow (often none).
+    Effects(Vec<Effect>),
+    /// Open a screen on top, with what it loads.
+    Push(Screen, Vec<Effect>),
+    /// Close this screen, with these effects.
+    Close(Vec<Effect>),
+    /// Ask `y` before a change.
+    Confirm {
+        message: String,
+        submission: Box<Submission>,
+    },
+    /// Show a library tab filtered to this screen's items ("its runs").
+    ShowList {
+        tab: Tab,
+        filters: Filters,
+        what: String,
+    },
+}
+
+impl Outcome {
+    /// Handled, with nothing more to do.
+    pub fn done() -> Outcome {
+        Outcome::Effects(Vec::new())
+    }
+
+    pub fn effect(effect: Effect) -> Outcome {
+        Outcome::Effects(vec![effect])
+    }
+
+    pub fn push((screen, effects): (Screen, Vec<Effect>)) -> Outcome {
+        Outcome::Push(screen, effects)
+    }
+
+    /// Open a form (its choices load first).
+    pub fn form(request: super::forms::FormRequest) -> Outcome {
+        Outcome::effect(Effect::OpenForm(request))
+    }
+}
+
+/// A screen of the app, as the router sees it.
+pub trait Component {
+    fn context(&self) -> Context;
+    /// Its part of the header's trail.
+    fn crumb(&self) -> String;
+    /// What it shows, for answers and changes; None: nothing loaded.
+    fn key(&self) -> Option<ScreenKey> {
+        None
+    }
+    /// The few commands its hint bar offers.
+    fn hints(&self) -> &'static [Command] {
+        &[]
+    }
+    /// Why `command` cannot run now; None when it can (or nothing is loaded
+    /// yet, so nothing is known).
+    fn unavailable(&self, _command: Command) -> Option<&'static str> {
+        None
+    }
+    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome;
+    /// A text screen takes keys itself (commands first, then text); others
+    /// answer None and get commands from the keymap.
+    fn on_key(&mut self, _cx: &mut Cx, _key: KeyEvent) -> Option<Outcome> {
+        None
+    }
+    /// A prompt being typed at the bottom line: its label and text.
+    fn prompt(&self) -> Option<(&'static str, &str)> {
+        None
+    }
+    fn on_loaded(&mut self, _cx: &mut Cx, _answer: &Answer) {}
+    /// What re-reads what it shows (refresh, or a change someone made).
+    fn reload(&self) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// Whether these changes concern what it shows.
+    fn shows_changed(&self, _changes: &[Change]) -> bool {
+        false
+    }
+    /// What is polled once a second while open.
+    fn on_tick(&self) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// A change it asked for was made: Some(effects) closes it.
+    fn on_done(&mut self) -> Option<Vec<Effect>> {
+        None
+    }
+    /// A change it asked for was refused: true when it shows why itself.
+    fn on_refused(&mut self, _message: &str) -> bool {
+        false
+    }
+    /// The item it shows, as the audit log names it.
+    fn audit_scope(&self) -> Option<AuditScope> {
+        None
+    }
+    /// What `y` copies.
+    fn copy_text(&self) -> Option<String>;
+}
+
+/// The next (or previous) of a screen's sections, wrapping around.
+pub fn cycle_section<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
+    let i = all.iter().position(|x| *x == current).unwrap_or(0);
+    let n = all.len();
+    all[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }]
+}
+
+/// Whether a command moves a cursor or a scroll.
+pub fn is_movement(command: Command) -> bool {
+    matches!(
+        command,
+        Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+    )
+}
+
+/// Moves an index within `0..len` by a command.
+pub fn step_index(current: usize, len: usize, command: Command, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match command {
+        Command::Up => current.saturating_sub(1),
+        Command::Down => (current + 1).min(last),
+        Command::PageUp => current.saturating_sub(page),
+        Command::PageDown => (current + page).min(last),
+        Command::Top => 0,
+        Command::Bottom => last,
+        _ => current,
+    }
+}
+
+/// What a key did to a one-line prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEdit {
+    /// esc: the text is cleared and the prompt closed.
+    Cleared,
+    /// enter (or an arrow): the prompt closes, the text stays.
+    Kept,
+    Changed,
+    Unchanged,
+}
+
+/// A key typed into a one-line prompt (a search), as in a shell.
+pub fn edit_line(text: &mut String, key: KeyEvent) -> LineEdit {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            text.clear();
+            LineEdit::Cleared
+        }
+        KeyCode::Enter | KeyCode::Down | KeyCode::Up => LineEdit::Kept,
+        KeyCode::Backspace if text.pop().is_some() => LineEdit::Changed,
+        KeyCode::Char('u') if ctrl => {
+            text.clear();
+            LineEdit::Changed
+        }
+        KeyCode::Char(c) if !ctrl => {
+            text.push(c);
+            LineEdit::Changed
+        }
+        _ => LineEdit::Unchanged,
+    }
+}

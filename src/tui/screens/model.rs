@@ -1,0 +1,239 @@
+//! A model: overview, deployments, monitoring over a window of days, and
+//! its rule alerts to acknowledge or resolve.
+
+use super::{
+    Answer, Component, Cx, Outcome, Screen, ScreenKey, cycle_section, is_movement, step_index,
+};
+use crate::domain::{AlertState, refusals};
+use crate::keymap::{Command, Context};
+pub use crate::service::models::ModelDetail;
+use crate::store::{Change, Snapshot};
+use crate::tui::audit::AuditScope;
+use crate::tui::effects::Effect;
+use crate::tui::filters::Filters;
+use crate::tui::forms::FormRequest;
+use crate::tui::submit::Submission;
+use crate::tui::tab::Tab;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelSection {
+    Overview,
+    Deployments,
+    Monitoring,
+    Alerts,
+}
+
+impl ModelSection {
+    pub const ALL: [ModelSection; 4] = [
+        ModelSection::Overview,
+        ModelSection::Deployments,
+        ModelSection::Monitoring,
+        ModelSection::Alerts,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelSection::Overview => "Overview",
+            ModelSection::Deployments => "Deployments",
+            ModelSection::Monitoring => "Monitoring",
+            ModelSection::Alerts => "Alerts",
+        }
+    }
+}
+
+pub struct ModelScreen {
+    pub id: i64,
+    pub detail: Option<ModelDetail>,
+    pub section: ModelSection,
+    pub scroll: usize,
+    /// The Monitoring section's time window, in days (None: all history).
+    pub window: Option<i64>,
+    /// Snapshots of the window, oldest first, thinned by the database.
+    pub series: Vec<Snapshot>,
+}
+
+/// The monitoring windows `w` cycles through.
+pub const WINDOWS: [Option<i64>; 4] = [Some(7), Some(30), Some(90), None];
+
+/// The model screen for `id` on `section`, and its first load.
+pub fn open(id: i64, section: ModelSection) -> (Screen, Vec<Effect>) {
+    let screen = ModelScreen {
+        id,
+        detail: None,
+        section,
+        scroll: 0,
+        window: Some(30),
+        series: Vec::new(),
+    };
+    let effects = screen.reload();
+    (Screen::Model(Box::new(screen)), effects)
+}
+
+const HINTS: &[Command] = &[
+    Command::NextSection,
+    Command::Promote,
+    Command::NewItem,
+    Command::OpenRecipe,
+    Command::ShowRuns,
+    Command::Back,
+    Command::Help,
+];
+
+impl ModelScreen {
+    fn next_window(&mut self) -> Outcome {
+        let i = WINDOWS.iter().position(|w| *w == self.window).unwrap_or(0);
+        self.window = WINDOWS[(i + 1) % WINDOWS.len()];
+        self.section = ModelSection::Monitoring;
+        Outcome::effect(self.load_series())
+    }
+
+    fn load_series(&self) -> Effect {
+        Effect::LoadSeries {
+            model_id: self.id,
+            days: self.window,
+        }
+    }
+
+    /// Acknowledge or resolve the alert under the cursor (from elsewhere,
+    /// first go to the alerts).
+    fn set_alert(&mut self, cx: &mut Cx, state: AlertState) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        if self.section != ModelSection::Alerts {
+            self.section = ModelSection::Alerts;
+            self.scroll = 0;
+            return Outcome::done();
+        }
+        let Some(alert) = d.alerts.get(self.scroll) else {
+            cx.say("no alert selected");
+            return Outcome::done();
+        };
+        Outcome::effect(Effect::Submit(Submission::AlertState {
+            id: alert.id,
+            model_id: self.id,
+            state,
+        }))
+    }
+
+    fn show_runs(&self) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        let name = d.model.name.clone();
+        Outcome::ShowList {
+            tab: Tab::Runs,
+            what: format!("runs of model '{name}'"),
+            filters: Filters {
+                model: Some((d.model.id, name)),
+                ..Filters::default()
+            },
+        }
+    }
+}
+
+impl Component for ModelScreen {
+    fn context(&self) -> Context {
+        Context::Model
+    }
+
+    fn crumb(&self) -> String {
+        self.detail
+            .as_ref()
+            .map(|d| d.model.name.clone())
+            .unwrap_or_else(|| format!("model {}", self.id))
+    }
+
+    fn key(&self) -> Option<ScreenKey> {
+        Some(ScreenKey::Model(self.id))
+    }
+
+    fn hints(&self) -> &'static [Command] {
+        HINTS
+    }
+
+    fn unavailable(&self, command: Command) -> Option<&'static str> {
+        let d = self.detail.as_ref()?;
+        let any_open = d.alerts.iter().any(|a| a.state != AlertState::Resolved);
+        match command {
+            Command::Promote => refusals::lifecycle_over(d.model.status),
+            Command::Acknowledge | Command::Resolve if !any_open => Some("no open alert"),
+            _ => None,
+        }
+    }
+
+    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
+        match command {
+            Command::NextSection | Command::PrevSection => {
+                let forward = command == Command::NextSection;
+                self.section = cycle_section(&ModelSection::ALL, self.section, forward);
+                self.scroll = 0;
+                Outcome::done()
+            }
+            c if is_movement(c) => {
+                self.scroll = step_index(self.scroll, usize::MAX / 2, c, cx.page);
+                Outcome::done()
+            }
+            Command::OpenRecipe => match self.detail.as_ref().map(|d| d.model.recipe_id) {
+                Some(id) => Outcome::push(super::recipe::open(id)),
+                None => Outcome::done(),
+            },
+            Command::Promote => Outcome::form(FormRequest::Promote(self.id)),
+            Command::Window => self.next_window(),
+            Command::Acknowledge => self.set_alert(cx, AlertState::Acknowledged),
+            Command::Resolve => self.set_alert(cx, AlertState::Resolved),
+            Command::EditDetails => Outcome::form(FormRequest::EditModel(self.id)),
+            Command::NewItem => Outcome::form(FormRequest::CreateRun {
+                recipe_id: None,
+                model_id: Some(self.id),
+            }),
+            Command::AddSnapshot => Outcome::form(FormRequest::AddSnapshot(self.id)),
+            Command::ShowRuns => self.show_runs(),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+        match answer {
+            Answer::Model(detail) => {
+                // The alert cursor stays on the same alert when the list re-sorts.
+                let selected_alert = (self.section == ModelSection::Alerts)
+                    .then(|| self.detail.as_ref().and_then(|d| d.alerts.get(self.scroll)))
+                    .flatten()
+                    .map(|a| a.id);
+                if let Some(i) =
+                    selected_alert.and_then(|want| detail.alerts.iter().position(|a| a.id == want))
+                {
+                    self.scroll = i;
+                }
+                self.detail = Some((**detail).clone());
+            }
+            Answer::Series { days, series } if *days == self.window => {
+                self.series = series.clone();
+            }
+            _ => {}
+        }
+    }
+
+    fn reload(&self) -> Vec<Effect> {
+        vec![Effect::LoadModel(self.id), self.load_series()]
+    }
+
+    fn shows_changed(&self, changes: &[Change]) -> bool {
+        changes.iter().any(|c| {
+            c.touches("model", Some(self.id))
+                || c.touches("alert", None)
+                || c.touches("snapshot", None)
+        })
+    }
+
+    fn audit_scope(&self) -> Option<AuditScope> {
+        Some(AuditScope {
+            entity: "model",
+            id: self.id,
+        })
+    }
+
+    fn copy_text(&self) -> Option<String> {
+        Some(self.id.to_string())
+    }
+}

@@ -1,0 +1,404 @@
+//! A recipe: overview, manifest (tree or JSON), versions (mark, diff,
+//! approve) and synthetic example, with the links to its models and runs.
+
+use super::{
+    Answer, Component, Cx, DiffPurpose, DiffScreen, Outcome, Screen, ScreenKey, cycle_section,
+    is_movement, step_index,
+};
+use crate::domain::{RecipeStatus, refusals};
+use crate::keymap::{Command, Context};
+use crate::service::recipes::RecipeDetail;
+use crate::store::Change;
+use crate::tui::audit::AuditScope;
+use crate::tui::effects::Effect;
+use crate::tui::filters::Filters;
+use crate::tui::forms::FormRequest;
+use crate::tui::submit::Submission;
+use crate::tui::tab::Tab;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipeSection {
+    Overview,
+    Manifest,
+    Versions,
+    Example,
+}
+
+impl RecipeSection {
+    pub const ALL: [RecipeSection; 4] = [
+        RecipeSection::Overview,
+        RecipeSection::Manifest,
+        RecipeSection::Versions,
+        RecipeSection::Example,
+    ];
+    pub fn title(self) -> &'static str {
+        match self {
+            RecipeSection::Overview => "Overview",
+            RecipeSection::Manifest => "Manifest",
+            RecipeSection::Versions => "Versions",
+            RecipeSection::Example => "Synthetic Example",
+        }
+    }
+}
+
+pub struct RecipeScreen {
+    pub id: i64,
+    pub detail: Option<RecipeDetail>,
+    pub section: RecipeSection,
+    pub manifest_as_tree: bool,
+    pub tree: tui_tree_widget::TreeState<String>,
+    pub scroll: usize,
+    pub version_selected: usize,
+    /// The version (by number, so a new version arriving keeps the mark on
+    /// it) marked with space, to diff against the selected one.
+    pub marked: Option<String>,
+}
+
+/// The recipe screen for `id`, and its first load.
+pub fn open(id: i64) -> (Screen, Vec<Effect>) {
+    let screen = RecipeScreen {
+        id,
+        detail: None,
+        section: RecipeSection::Overview,
+        manifest_as_tree: true,
+        tree: tui_tree_widget::TreeState::default(),
+        scroll: 0,
+        version_selected: 0,
+        marked: None,
+    };
+    (
+        Screen::Recipe(Box::new(screen)),
+        vec![Effect::LoadRecipe(id)],
+    )
+}
+
+const HINTS: &[Command] = &[
+    Command::NextSection,
+    Command::Edit,
+    Command::Approve,
+    Command::CloneRecipe,
+    Command::Register,
+    Command::Diff,
+    Command::Back,
+    Command::Help,
+];
+
+impl RecipeScreen {
+    /// The version approve and register act on: the selected one in
+    /// Versions, else the latest.
+    fn target_index(&self) -> usize {
+        if self.section == RecipeSection::Versions {
+            self.version_selected
+        } else {
+            0
+        }
+    }
+
+    fn in_tree(&self) -> bool {
+        self.section == RecipeSection::Manifest && self.manifest_as_tree
+    }
+
+    fn tree_command(&mut self, command: Command) -> bool {
+        match command {
+            Command::Up => self.tree.key_up(),
+            Command::Down => self.tree.key_down(),
+            Command::Expand => self.tree.key_right(),
+            Command::Collapse => self.tree.key_left(),
+            Command::Top => self.tree.select_first(),
+            Command::Bottom => self.tree.select_last(),
+            _ => return false,
+        };
+        true
+    }
+
+    fn toggle_mark(&mut self, cx: &mut Cx) {
+        let Some(number) = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.versions.get(self.version_selected))
+            .map(|v| v.version_number.clone())
+        else {
+            return;
+        };
+        if self.marked.as_deref() == Some(number.as_str()) {
+            self.marked = None;
+            cx.say(format!("{number} unmarked"));
+        } else {
+            cx.say(format!(
+                "{number} marked: d compares the selected version with it"
+            ));
+            self.marked = Some(number);
+        }
+    }
+
+    fn diff(&mut self, cx: &mut Cx) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        if self.section != RecipeSection::Versions {
+            self.section = RecipeSection::Versions;
+            return Outcome::done();
+        }
+        let selected = self.version_selected;
+        // Versions are newest first: the one after is the predecessor.
+        let marked = self
+            .marked
+            .as_deref()
+            .and_then(|m| d.versions.iter().position(|v| v.version_number == m));
+        let other = marked.filter(|m| *m != selected).unwrap_or(selected + 1);
+        let (old, new) = (selected.max(other), selected.min(other));
+        let (Some(a), Some(b)) = (d.versions.get(old), d.versions.get(new)) else {
+            cx.say("the first version has nothing before it: mark another with space");
+            return Outcome::done();
+        };
+        let screen = DiffScreen::new(
+            self.id,
+            format!("diff {} → {}", a.version_number, b.version_number),
+            (&a.version_number, &a.manifest_json),
+            (&b.version_number, &b.manifest_json),
+            DiffPurpose::Versions,
+        );
+        Outcome::Push(Screen::Diff(Box::new(screen)), vec![])
+    }
+
+    fn approve(&self, cx: &mut Cx) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        let Some(v) = d.versions.get(self.target_index()) else {
+            return Outcome::done();
+        };
+        if let Some(why) = cx.governance.approval_refusal(
+            &v.created_by,
+            cx.user,
+            &v.version_number,
+            &d.recipe.name,
+        ) {
+            cx.refuse(why);
+            return Outcome::done();
+        }
+        let rule = if cx.governance.distinct_approver {
+            "Four-eyes is on: its author could not approve it."
+        } else {
+            "Four-eyes is off: authors may approve their own versions."
+        };
+        Outcome::Confirm {
+            message: format!(
+                "Approve version {} of '{}' by {} as {}? {rule}",
+                v.version_number, d.recipe.name, v.created_by, cx.user
+            ),
+            submission: Box::new(Submission::Approve {
+                recipe_id: self.id,
+                version: v.version_number.clone(),
+            }),
+        }
+    }
+
+    fn archive_or_restore(&self) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        if d.recipe.status == RecipeStatus::Archived {
+            return Outcome::effect(Effect::Submit(Submission::SetRecipeStatus {
+                id: self.id,
+                to: RecipeStatus::Draft,
+            }));
+        }
+        Outcome::Confirm {
+            message: format!(
+                "Archive '{}'? It will take no new versions or models until restored.",
+                d.recipe.name
+            ),
+            submission: Box::new(Submission::SetRecipeStatus {
+                id: self.id,
+                to: RecipeStatus::Archived,
+            }),
+        }
+    }
+
+    fn delete(&self) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        Outcome::Confirm {
+            message: format!(
+                "Delete '{}' and its {} version(s)? This cannot be undone.",
+                d.recipe.name,
+                d.versions.len()
+            ),
+            submission: Box::new(Submission::DeleteRecipe { id: self.id }),
+        }
+    }
+
+    fn show_list(&self, tab: Tab) -> Outcome {
+        let Some(d) = &self.detail else {
+            return Outcome::done();
+        };
+        let name = d.recipe.name.clone();
+        let what = match tab {
+            Tab::Models => format!("models of '{name}'"),
+            _ => format!("runs of '{name}'"),
+        };
+        Outcome::ShowList {
+            tab,
+            filters: Filters {
+                recipe: Some((d.recipe.id, name)),
+                ..Filters::default()
+            },
+            what,
+        }
+    }
+
+    fn external_edit(&self) -> Outcome {
+        match self.detail.as_ref().and_then(|d| d.versions.first()) {
+            Some(v) => Outcome::effect(Effect::ExternalEdit {
+                recipe_id: self.id,
+                text: crate::domain::diff::pretty(&v.manifest_json) + "\n",
+            }),
+            None => Outcome::done(),
+        }
+    }
+}
+
+impl Component for RecipeScreen {
+    fn context(&self) -> Context {
+        Context::Recipe
+    }
+
+    fn crumb(&self) -> String {
+        self.detail
+            .as_ref()
+            .map(|d| d.recipe.name.clone())
+            .unwrap_or_else(|| format!("recipe {}", self.id))
+    }
+
+    fn key(&self) -> Option<ScreenKey> {
+        Some(ScreenKey::Recipe(self.id))
+    }
+
+    fn hints(&self) -> &'static [Command] {
+        HINTS
+    }
+
+    fn unavailable(&self, command: Command) -> Option<&'static str> {
+        let d = self.detail.as_ref()?;
+        let target = d.versions.get(self.target_index());
+        match command {
+            Command::Edit | Command::EditExternal | Command::Register | Command::Approve => {
+                refusals::archived(d.recipe.status).or(match command {
+                    Command::Approve => {
+                        refusals::approved_already(target.and_then(|v| v.approved_by.as_deref()))
+                    }
+                    Command::Register => {
+                        refusals::nothing_approved(d.recipe.approved_version.as_deref())
+                    }
+                    _ => None,
+                })
+            }
+            Command::Diff if d.versions.len() < 2 => Some("only one version: nothing to compare"),
+            Command::Mark if self.section != RecipeSection::Versions => {
+                Some("marks a version in the Versions section")
+            }
+            Command::Rebase if d.parent_update.is_none() => {
+                Some("the parent has no newer approved version")
+            }
+            Command::OpenParent => refusals::no_parent(d.recipe.parent_id),
+            _ => None,
+        }
+    }
+
+    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
+        if self.in_tree() && self.tree_command(command) {
+            return Outcome::done();
+        }
+        match command {
+            Command::NextSection | Command::PrevSection => {
+                let forward = command == Command::NextSection;
+                self.section = cycle_section(&RecipeSection::ALL, self.section, forward);
+                self.scroll = 0;
+            }
+            Command::ToggleView => self.manifest_as_tree = !self.manifest_as_tree,
+            c if is_movement(c) && self.section == RecipeSection::Versions => {
+                let n = self.detail.as_ref().map_or(0, |d| d.versions.len());
+                self.version_selected = step_index(self.version_selected, n, c, cx.page);
+            }
+            c if is_movement(c) => {
+                self.scroll = step_index(self.scroll, usize::MAX / 2, c, cx.page);
+            }
+            Command::OpenParent => {
+                if let Some(p) = self.detail.as_ref().and_then(|d| d.recipe.parent_id) {
+                    return Outcome::push(open(p));
+                }
+            }
+            Command::Edit => return Outcome::effect(Effect::OpenEditor(self.id)),
+            Command::Chat => return Outcome::push(super::chat::open(Some(self.id))),
+            Command::EditExternal => return self.external_edit(),
+            Command::Mark if self.section == RecipeSection::Versions => self.toggle_mark(cx),
+            Command::Diff => return self.diff(cx),
+            Command::Approve => return self.approve(cx),
+            Command::Rebase => return Outcome::effect(Effect::PlanRebase(self.id)),
+            Command::CloneRecipe => return Outcome::form(FormRequest::Clone(self.id)),
+            Command::Register => return Outcome::form(FormRequest::Register(self.id)),
+            Command::EditDetails => return Outcome::form(FormRequest::EditRecipe(self.id)),
+            Command::EditExample => return Outcome::form(FormRequest::PutExample(self.id)),
+            Command::NewItem => {
+                return Outcome::form(FormRequest::CreateRun {
+                    recipe_id: Some(self.id),
+                    model_id: None,
+                });
+            }
+            Command::Archive => return self.archive_or_restore(),
+            Command::Delete => return self.delete(),
+            Command::ShowModels => return self.show_list(Tab::Models),
+            Command::ShowRuns => return self.show_list(Tab::Runs),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::done()
+    }
+
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+        let Answer::Recipe(detail) = answer else {
+            return;
+        };
+        let first = self.detail.is_none();
+        self.detail = Some((**detail).clone());
+        if first {
+            // Open the top-level sections of the tree.
+            for section in crate::domain::manifest::SECTIONS {
+                self.tree.open(vec![section.to_string()]);
+            }
+            self.tree.select_first();
+        }
+    }
+
+    fn reload(&self) -> Vec<Effect> {
+        vec![Effect::LoadRecipe(self.id)]
+    }
+
+    fn shows_changed(&self, changes: &[Change]) -> bool {
+        // Its versions, example and models are part of the recipe's screen.
+        changes.iter().any(|c| {
+            c.touches("recipe", Some(self.id))
+                || c.touches("recipe_version", None)
+                || c.touches("example", None)
+                || c.touches("model", None)
+        })
+    }
+
+    fn audit_scope(&self) -> Option<AuditScope> {
+        Some(AuditScope {
+            entity: "recipe",
+            id: self.id,
+        })
+    }
+
+    fn copy_text(&self) -> Option<String> {
+        match (&self.detail, self.section) {
+            (Some(d), RecipeSection::Manifest) => d
+                .versions
+                .first()
+                .map(|v| crate::domain::diff::pretty(&v.manifest_json)),
+            _ => Some(self.id.to_string()),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! A run: its details and log, followed like `tail -f` while it runs, with
+//! search through the log.
+
+use super::{
+    Answer, Component, Cx, LineEdit, Outcome, Screen, ScreenKey, edit_line, is_movement, step_index,
+};
+use crate::keymap::{Command, Context};
+use crate::store::{Change, Run};
+use crate::tui::audit::AuditScope;
+use crate::tui::effects::Effect;
+use crate::tui::forms::FormRequest;
+use crossterm::event::KeyEvent;
+
+pub struct RunScreen {
+    pub id: i64,
+    pub run: Option<Run>,
+    pub scroll: usize,
+    pub follow: bool,
+    /// The log search's prompt is open (keys are typed into `search`).
+    pub searching: bool,
+    pub search: String,
+    pub matches: Vec<usize>,
+    pub current_match: usize,
+}
+
+/// The run screen for `id`, and its first load.
+pub fn open(id: i64) -> (Screen, Vec<Effect>) {
+    let screen = RunScreen {
+        id,
+        run: None,
+        scroll: 0,
+        follow: false,
+        searching: false,
+        search: String::new(),
+        matches: Vec::new(),
+        current_match: 0,
+    };
+    (Screen::Run(Box::new(screen)), vec![Effect::LoadRun(id)])
+}
+
+const HINTS: &[Command] = &[
+    Command::UpdateRun,
+    Command::Search,
+    Command::NextMatch,
+    Command::Follow,
+    Command::OpenRecipe,
+    Command::Back,
+    Command::Help,
+];
+
+impl RunScreen {
+    fn log_lines(&self) -> usize {
+        self.run.as_ref().map_or(0, |r| r.log().lines().count())
+    }
+
+    /// Lines of the log containing the search text (case-insensitive).
+    pub fn find_matches(&mut self) {
+        let needle = self.search.to_lowercase();
+        self.matches = match (&self.run, needle.is_empty()) {
+            (Some(run), false) => run
+                .log()
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.to_lowercase().contains(&needle))
+                .map(|(i, _)| i)
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.current_match = 0;
+        if let Some(first) = self.matches.first() {
+            self.scroll = *first;
+        }
+    }
+
+    fn step_match(&mut self, cx: &mut Cx, forward: bool) {
+        if self.matches.is_empty() {
+            cx.say("no matches");
+            return;
+        }
+        let n = self.matches.len();
+        self.current_match = if forward {
+            (self.current_match + 1) % n
+        } else {
+            (self.current_match + n - 1) % n
+        };
+        self.scroll = self.matches[self.current_match];
+        // A match shown stays shown: following would pin the end again.
+        let stopped = if self.follow {
+            " (stopped following)"
+        } else {
+            ""
+        };
+        self.follow = false;
+        cx.say(format!(
+            "match {} of {}{stopped}",
+            self.current_match + 1,
+            n
+        ));
+    }
+
+    fn toggle_follow(&mut self, cx: &mut Cx) {
+        self.follow = !self.follow;
+        if self.follow {
+            self.scroll = self.log_lines().saturating_sub(1);
+            cx.say("following the log");
+        } else {
+            cx.say("stopped following");
+        }
+    }
+
+    /// A new reading of the run: followed to its end while following, and
+    /// its matches found again (the view stays where it was).
+    fn take(&mut self, run: &Run) {
+        // A run still going is followed from when it opens, as `tail -f`.
+        if self.run.is_none() && !run.status.is_finished() {
+            self.follow = true;
+        }
+        self.run = Some(run.clone());
+        if self.follow {
+            self.scroll = self.log_lines().saturating_sub(1);
+        }
+        if !self.search.is_empty() {
+            let keep = self.scroll;
+            self.find_matches();
+            self.scroll = keep;
+        }
+    }
+}
+
+impl Component for RunScreen {
+    fn context(&self) -> Context {
+        Context::Run
+    }
+
+    fn crumb(&self) -> String {
+        format!("run {}", self.id)
+    }
+
+    fn key(&self) -> Option<ScreenKey> {
+        Some(ScreenKey::Run(self.id))
+    }
+
+    fn hints(&self) -> &'static [Command] {
+        HINTS
+    }
+
+    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
+        match command {
+            c if is_movement(c) => {
+                self.scroll = step_index(self.scroll, self.log_lines(), c, cx.page);
+                self.follow = c == Command::Bottom && self.follow;
+            }
+            Command::Search => self.searching = true,
+            Command::UpdateRun => return Outcome::form(FormRequest::UpdateRun(self.id)),
+            Command::NextMatch => self.step_match(cx, true),
+            Command::PrevMatch => self.step_match(cx, false),
+            Command::Follow => self.toggle_follow(cx),
+            Command::OpenRecipe => {
+                if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
+                    return Outcome::push(super::recipe::open(id));
+                }
+            }
+            Command::OpenModel => match self.run.as_ref().and_then(|r| r.model_id) {
+                Some(id) => {
+                    return Outcome::push(super::model::open(id, super::ModelSection::Overview));
+                }
+                None => cx.say("this run has no model"),
+            },
+            _ => return Outcome::Ignored,
+        }
+        Outcome::done()
+    }
+
+    fn on_key(&mut self, _cx: &mut Cx, key: KeyEvent) -> Option<Outcome> {
+        if !self.searching {
+            return None;
+        }
+        match edit_line(&mut self.search, key) {
+            LineEdit::Cleared => {
+                self.searching = false;
+                self.find_matches();
+            }
+            LineEdit::Kept => self.searching = false,
+            LineEdit::Changed => self.find_matches(),
+            LineEdit::Unchanged => {}
+        }
+        Some(Outcome::done())
+    }
+
+    fn prompt(&self) -> Option<(&'static str, &str)> {
+        self.searching
+            .then_some(("search log", self.search.as_str()))
+    }
+
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+        if let Answer::Run(run) = answer {
+            self.take(run);
+        }
+    }
+
+    fn reload(&self) -> Vec<Effect> {
+        vec![Effect::LoadRun(self.id)]
+    }
+
+    fn shows_changed(&self, changes: &[Change]) -> bool {
+        changes.iter().any(|c| c.touches("run", Some(self.id)))
+    }
+
+    /// A run that can still change is polled, so a run a script or a
+    /// teammate updates is followed live.
+    fn on_tick(&self) -> Vec<Effect> {
+        let going = self.run.as_ref().is_some_and(|r| !r.status.is_finished());
+        if self.follow || going {
+            self.reload()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn audit_scope(&self) -> Option<AuditScope> {
+        Some(AuditScope {
+            entity: "run",
+            id: self.id,
+        })
+    }
+
+    fn copy_text(&self) -> Option<String> {
+        Some(self.id.to_string())
+    }
+}
