@@ -1443,7 +1443,6 @@ fn monitor_add_and_list_snapshots() {
             "performance": {"mape": 0.12},
             "drift": {"unit_price": {"psi": 0.3}, "unit_cost": {"psi": 0.05}},
             "freshness": {"staleness_hours": 5},
-            "alerts": [{"rule": "drift", "severity": "warning"}],
         }),
     );
     let out = success(&nexml(
@@ -1453,13 +1452,19 @@ fn monitor_add_and_list_snapshots() {
     ));
     assert!(out.starts_with("added snapshot "), "{out}");
     assert_contains(&out, "to 'pm' at 2020-01-31 06:00");
+    // Checked against the recipe's rules like any snapshot: all within.
+    assert_contains(&out, "ok    revenue_mape_breach");
+    assert!(!out.contains("FIRED"), "{out}");
 
     let now = db.write_json("now.json", &json!({"performance": {"mape": 0.2}}));
-    let saved = json_of(&nexml(
+    let added = json_of(&nexml(
         &db,
         "bob",
         &["monitor", "add", &model, "--snapshot", &now, "--json"],
     ));
+    assert_eq!(added["alerts"], json!([]));
+    assert_eq!(added["rules"].as_array().map(Vec::len), Some(4));
+    let saved = added["snapshot"].clone();
     assert_eq!(keys(&saved), set(SNAPSHOT_FIELDS));
     assert_eq!(saved["performance_metrics_json"], json!({"mape": 0.2}));
     assert_eq!(saved["drift_metrics_json"], json!({}));
@@ -2606,5 +2611,85 @@ fn bad_input_is_refused_at_the_door() {
     assert!(
         err.contains("silly.toml: 3: [limits] manifest_bytes = 10: must be from 4096"),
         "{err}"
+    );
+}
+
+/// A snapshot typed in by hand goes through the same rules as an ingested
+/// one: breaking a rule opens its alert, recovering resolves it, and the
+/// alerts are the rules', never a list given with the snapshot.
+#[test]
+fn monitor_add_opens_and_resolves_rule_alerts() {
+    let db = Db::seeded();
+    let model = pricing_model(&db, "pm");
+    let bad = db.write_json(
+        "bad.json",
+        &json!({"performance": {"mape": 0.9}, "freshness": {"staleness_hours": 500}}),
+    );
+    let added = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "add", &model, "--snapshot", &bad, "--json"],
+    ));
+    let mut opened: Vec<&str> = added["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap())
+        .collect();
+    opened.sort();
+    assert_eq!(opened, ["revenue_mape_breach", "stale_transactions"]);
+    assert_eq!(
+        added["snapshot"]["alerts_json"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    assert_eq!(alerts.as_array().map(Vec::len), Some(2), "{alerts}");
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["state"] == "open")
+    );
+
+    let good = db.write_json("good.json", &json!({"performance": {"mape": 0.1}}));
+    let out = success(&nexml(
+        &db,
+        "alice",
+        &["monitor", "add", &model, "--snapshot", &good],
+    ));
+    assert_contains(&out, "'revenue_mape_breach' is resolved");
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    let state = |rule: &str| {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["rule"] == rule)
+            .map(|a| a["state"].clone())
+    };
+    assert_eq!(state("revenue_mape_breach"), Some(json!("resolved")));
+    // Not measured in the new snapshot: its alert stays open.
+    assert_eq!(state("stale_transactions"), Some(json!("open")));
+
+    let given = db.write_json(
+        "given.json",
+        &json!({"performance": {"mape": 0.1}, "alerts": [{"rule": "x"}]}),
+    );
+    assert_contains(
+        &refused(&nexml(
+            &db,
+            "alice",
+            &["monitor", "add", &model, "--snapshot", &given],
+        )),
+        "alerts come from the recipe's monitoring rules",
     );
 }

@@ -4,6 +4,7 @@ use super::args::MonitorCommand;
 use super::output::{Table, print_json, time};
 use super::{Context, read_json};
 use crate::domain::AlertState;
+use crate::service::monitoring::Recorded;
 use crate::store::NewSnapshot;
 use color_eyre::eyre::{Result, eyre};
 use serde_json::{Value, json};
@@ -81,12 +82,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 at,
             )
             .map_err(|e| eyre!(e))?;
-            let evaluations = crate::monitoring::evaluate(
-                &crate::monitoring::rules(&version.manifest_json),
-                &measured,
-            );
             step(3);
-            let (saved, alerts) = ctx
+            let recorded = ctx
                 .service
                 .record_snapshot(
                     model.id,
@@ -97,17 +94,16 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                         freshness: measured.freshness,
                         alerts: json!([]),
                     },
-                    &evaluations,
                     &ctx.user,
+                    "ingest",
                 )
                 .await?;
             step(4);
             progress.finish();
             if ctx.json {
-                return print_json(
-                    &json!({"snapshot": saved, "alerts": alerts, "rules": evaluations}),
-                );
+                return print_recorded(&recorded);
             }
+            let saved = &recorded.snapshot;
             outln!(
                 "snapshot {} of '{}' at {}",
                 saved.id,
@@ -125,14 +121,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 saved.worst_drift_label()
             );
             outln!("freshness: {}", compact(&saved.data_freshness_json));
-            for e in &evaluations {
-                outln!(
-                    "  {} {:<28} {}",
-                    if e.fired { "FIRED" } else { "ok   " },
-                    e.rule.name,
-                    e.message
-                );
-            }
+            print_rules(&recorded);
         }
         MonitorCommand::Alerts { model, state } => {
             let model = store.find_model(&model).await?;
@@ -178,7 +167,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 ));
             }
             let field = |k: &str, default: Value| v.get(k).cloned().unwrap_or(default);
-            let saved = ctx
+            let recorded = ctx
                 .service
                 .add_snapshot(
                     model.id,
@@ -193,17 +182,39 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 )
                 .await?;
             if ctx.json {
-                return print_json(&saved);
+                return print_recorded(&recorded);
             }
             outln!(
                 "added snapshot {} to '{}' at {}",
-                saved.id,
+                recorded.snapshot.id,
                 model.name,
-                time(&saved.captured_at)
+                time(&recorded.snapshot.captured_at)
             );
+            print_rules(&recorded);
         }
     }
     Ok(())
+}
+
+/// A stored snapshot as `--json` prints it: the snapshot, the alerts it
+/// opened, updated or resolved, and every rule as checked.
+fn print_recorded(r: &Recorded) -> Result<()> {
+    print_json(&json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations}))
+}
+
+/// Each rule as checked against the snapshot, and what became of its alert.
+fn print_rules(r: &Recorded) {
+    for e in &r.evaluations {
+        outln!(
+            "  {} {:<28} {}",
+            if e.fired { "FIRED" } else { "ok   " },
+            e.rule.name,
+            e.message
+        );
+    }
+    for a in &r.alerts {
+        outln!("  alert {} '{}' is {}", a.id, a.rule, a.state);
+    }
 }
 
 fn compact(v: &Value) -> String {

@@ -4,20 +4,30 @@
 use super::{Service, Work, refused};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
-use crate::monitoring::Evaluation;
+use crate::monitoring::{Evaluation, Measured, evaluate, rules};
 use crate::store::{
     Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow, StoreResult,
 };
 use serde_json::{Value, json};
 
+/// A stored snapshot, the alerts it opened, updated or resolved, and every
+/// rule as checked against it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub snapshot: Snapshot,
+    pub alerts: Vec<Alert>,
+    pub evaluations: Vec<Evaluation>,
+}
+
 impl Service {
-    /// Stores a snapshot typed in by hand (its alerts as given).
+    /// Stores a snapshot typed in by hand (the form, `monitor add`, the
+    /// demo): checked, then recorded like any other.
     pub async fn add_snapshot(
         &self,
         model_id: i64,
         new: NewSnapshot,
         actor: &str,
-    ) -> StoreResult<Snapshot> {
+    ) -> StoreResult<Recorded> {
         for (what, value) in [
             ("performance", &new.performance),
             ("drift", &new.drift),
@@ -27,27 +37,39 @@ impl Service {
                 return Err(refused(format!("snapshot {what} must be a JSON object")));
             }
         }
-        if !new.alerts.is_array() {
-            return Err(refused("snapshot alerts must be a JSON array"));
+        if new.alerts.as_array().is_none_or(|a| !a.is_empty()) {
+            return Err(refused(
+                "snapshot alerts come from the recipe's monitoring rules: leave 'alerts' out",
+            ));
         }
-        let mut w = self.begin().await?;
-        let id = w
-            .insert_snapshot_audited(model_id, &new, &new.alerts, actor, "create")
-            .await?;
-        let snapshot = w.snapshot(id).await?;
-        w.commit().await?;
-        Ok(snapshot)
+        self.record_snapshot(model_id, new, actor, "create").await
     }
 
-    /// Stores a snapshot and, in the same unit of work, opens (or updates)
-    /// an alert for every rule that fired and resolves the ones that stopped.
+    /// The one way a snapshot is stored, however it arrives: in the same
+    /// unit of work it is checked against the monitoring rules of the
+    /// model's recipe version, opening (or updating) an alert for every rule
+    /// that fired and resolving the ones that stopped. The snapshot keeps
+    /// the rules that fired.
     pub async fn record_snapshot(
         &self,
         model_id: i64,
         new: NewSnapshot,
-        evaluations: &[Evaluation],
         actor: &str,
-    ) -> StoreResult<(Snapshot, Vec<Alert>)> {
+        action: &str,
+    ) -> StoreResult<Recorded> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Model, model_id).await?;
+        let model = w.model(model_id).await?;
+        let manifest = w
+            .version_by_id(model.recipe_version_id)
+            .await?
+            .manifest_json;
+        let measured = Measured {
+            performance: new.performance.clone(),
+            drift: new.drift.clone(),
+            freshness: new.freshness.clone(),
+        };
+        let evaluations = evaluate(&rules(&manifest), &measured);
         let fired = Value::Array(
             evaluations
                 .iter()
@@ -55,59 +77,13 @@ impl Service {
                 .map(|e| json!({"rule": e.rule.name, "severity": e.rule.severity, "message": e.message}))
                 .collect(),
         );
-        let mut w = self.begin().await?;
-        let at = w.at;
         let id = w
-            .insert_snapshot_audited(model_id, &new, &fired, actor, "ingest")
+            .insert_snapshot_audited(model_id, &new, &fired, actor, action)
             .await?;
         let mut touched = Vec::new();
-        for e in evaluations {
-            let open = w.open_alert(model_id, &e.rule.name).await?;
-            let value = e.value.unwrap_or(f64::NAN);
-            match (open, e.fired) {
-                (Some(alert), true) => {
-                    w.update_alert_reading(alert, value, &e.message, id, at)
-                        .await?;
-                    w.audit(actor, "alert", alert, "update", json!({"value": e.value}))
-                        .await?;
-                    touched.push(alert);
-                }
-                (None, true) => {
-                    let alert = w
-                        .insert_alert(&AlertRow {
-                            model_id,
-                            rule: &e.rule,
-                            value,
-                            message: &e.message,
-                            snapshot_id: id,
-                            at,
-                        })
-                        .await?;
-                    w.audit(
-                        actor,
-                        "alert",
-                        alert,
-                        "open",
-                        json!({"rule": e.rule.name, "value": e.value}),
-                    )
-                    .await?;
-                    touched.push(alert);
-                }
-                (Some(alert), false) if e.value.is_some() => {
-                    let message = format!("cleared: {}", e.message);
-                    w.set_alert_state(alert, AlertState::Resolved, Some(&message), at)
-                        .await?;
-                    w.audit(
-                        actor,
-                        "alert",
-                        alert,
-                        "resolve",
-                        json!({"by": "rule no longer breached"}),
-                    )
-                    .await?;
-                    touched.push(alert);
-                }
-                _ => {}
+        for e in &evaluations {
+            if let Some(alert) = w.follow_rule(model_id, e, id, actor).await? {
+                touched.push(alert);
             }
         }
         let snapshot = w.snapshot(id).await?;
@@ -116,7 +92,11 @@ impl Service {
             alerts.push(w.alert(a).await?);
         }
         w.commit().await?;
-        Ok((snapshot, alerts))
+        Ok(Recorded {
+            snapshot,
+            alerts,
+            evaluations,
+        })
     }
 
     /// open -> acknowledged -> resolved (open -> resolved too).
@@ -167,7 +147,54 @@ impl Service {
 }
 
 impl Work {
-    /// Stores a snapshot of a model, one at a time per model (alerts follow
+    /// Opens, updates or resolves the alert of one rule after a snapshot
+    /// (`snapshot_id`); the alert touched, if any.
+    async fn follow_rule(
+        &mut self,
+        model_id: i64,
+        e: &Evaluation,
+        snapshot_id: i64,
+        actor: &str,
+    ) -> StoreResult<Option<i64>> {
+        let at = self.at;
+        let open = self.open_alert(model_id, &e.rule.name).await?;
+        let value = e.value.unwrap_or(f64::NAN);
+        match (open, e.fired) {
+            (Some(alert), true) => {
+                self.update_alert_reading(alert, value, &e.message, snapshot_id, at)
+                    .await?;
+                self.audit(actor, "alert", alert, "update", json!({"value": e.value}))
+                    .await?;
+                Ok(Some(alert))
+            }
+            (None, true) => {
+                let alert = self
+                    .insert_alert(&AlertRow {
+                        model_id,
+                        rule: &e.rule,
+                        value,
+                        message: &e.message,
+                        snapshot_id,
+                        at,
+                    })
+                    .await?;
+                let detail = json!({"rule": e.rule.name, "value": e.value});
+                self.audit(actor, "alert", alert, "open", detail).await?;
+                Ok(Some(alert))
+            }
+            (Some(alert), false) if e.value.is_some() => {
+                let message = format!("cleared: {}", e.message);
+                self.set_alert_state(alert, AlertState::Resolved, Some(&message), at)
+                    .await?;
+                let detail = json!({"by": "rule no longer breached"});
+                self.audit(actor, "alert", alert, "resolve", detail).await?;
+                Ok(Some(alert))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Stores a snapshot of a model (locked by the caller, so alerts follow
     /// what the last one left), with its audit entry.
     async fn insert_snapshot_audited(
         &mut self,
@@ -177,8 +204,6 @@ impl Work {
         actor: &str,
         action: &str,
     ) -> StoreResult<i64> {
-        self.lock(LockedTable::Model, model_id).await?;
-        self.model(model_id).await?;
         let id = self
             .insert_snapshot(&SnapshotRow {
                 model_id,

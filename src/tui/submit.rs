@@ -379,9 +379,14 @@ pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> Stor
                 captured_at: svc.now(),
                 ..snapshot
             };
-            let s = svc.add_snapshot(model_id, snapshot, actor).await?;
+            let recorded = svc.add_snapshot(model_id, snapshot, actor).await?;
+            let opened = match recorded.alerts.len() {
+                0 => String::new(),
+                1 => ": 1 alert changed (see Alerts)".to_string(),
+                n => format!(": {n} alerts changed (see Alerts)"),
+            };
             done(
-                format!("added snapshot {}", s.id),
+                format!("added snapshot {}{opened}", recorded.snapshot.id),
                 Target::Stay,
                 Tab::Monitoring,
                 model_id,

@@ -218,10 +218,9 @@ pub fn evaluate(rules: &[Rule], m: &Measured) -> Vec<Evaluation> {
                 AlertSource::Drift if rule.metric == "drift_share" => {
                     m.drift.get("drift_share").and_then(Value::as_f64)
                 }
-                AlertSource::Drift => m
-                    .drift
-                    .pointer(&format!("/columns/{}/psi", rule.metric))
-                    .and_then(Value::as_f64),
+                AlertSource::Drift => column_scores(&m.drift)
+                    .find(|(column, _)| **column == rule.metric)
+                    .map(|(_, score)| score),
                 AlertSource::Freshness => {
                     m.freshness.get("staleness_hours").and_then(Value::as_f64)
                 }
@@ -251,9 +250,61 @@ pub fn evaluate(rules: &[Rule], m: &Measured) -> Vec<Evaluation> {
         .collect()
 }
 
+/// A snapshot's columns with a drift score (PSI, or a test's score): under
+/// "columns" for ingested snapshots, else at the top level.
+fn column_scores(drift: &Value) -> impl Iterator<Item = (&String, f64)> {
+    let columns = drift.get("columns").unwrap_or(drift);
+    columns
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let score = v
+                .get("psi")
+                .or(v.get("score"))
+                .and_then(Value::as_f64)
+                .or(v.as_f64())?;
+            Some((k, score))
+        })
+}
+
+/// The column with the highest drift score.
+pub fn worst_drift(drift: &Value) -> Option<(String, f64)> {
+    column_scores(drift)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, v)| (k.clone(), v))
+}
+
+/// A snapshot's drift score as the Monitoring tab ranks it: the drift share
+/// when the snapshot has one, else its worst column's score, else 0. The one
+/// definition: stored with each snapshot, and the database's ranking copies it.
+pub fn drift_score(drift: &Value) -> f64 {
+    drift
+        .get("drift_share")
+        .and_then(Value::as_f64)
+        .or_else(|| worst_drift(drift).map(|(_, v)| v))
+        .unwrap_or(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ranking's score: the share of drifted columns when the snapshot
+    /// says, else the worst column by PSI or a test's score, else 0.
+    #[test]
+    fn drift_score_prefers_the_share_then_the_worst_column() {
+        let ingested = json!({"drift_share": 0.5, "columns": {"price": {"psi": 0.9}}});
+        assert_eq!(drift_score(&ingested), 0.5);
+        let columns = json!({"columns": {"price": {"psi": 0.31}, "qty": {"score": 0.12}}});
+        assert_eq!(drift_score(&columns), 0.31);
+        assert_eq!(worst_drift(&columns), Some(("price".into(), 0.31)));
+        let flat = json!({"price": 0.2, "qty": 0.4, "note": "text"});
+        assert_eq!(worst_drift(&flat), Some(("qty".into(), 0.4)));
+        assert_eq!(drift_score(&json!({})), 0.0);
+        assert_eq!(drift_score(&json!([1, 2])), 0.0);
+        assert_eq!(drift_score(&json!({"drift_share": "high"})), 0.0);
+    }
 
     fn table(name: &str, csv: &str) -> Table {
         drift::read_csv(name, csv.as_bytes()).unwrap()

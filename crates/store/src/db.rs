@@ -56,6 +56,10 @@ impl Statement {
         self.bind(Bind::Int(value))
     }
 
+    pub fn float(self, value: f64) -> Statement {
+        self.bind(Bind::Float(value))
+    }
+
     pub fn opt_int(self, value: Option<i64>) -> Statement {
         self.bind(Bind::OptInt(value))
     }
@@ -187,6 +191,6 @@ pub const BULK_RUN_INSERT: &str = "INSERT INTO ml_run (model_id, recipe_id, reci
 pub const BULK_RUN_COLUMNS: usize = 13;
 
 pub const BULK_SNAPSHOT_INSERT: &str = "INSERT INTO ml_monitor_snapshot (model_id, captured_at, \
-    performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by) \
-    VALUES ";
-pub const BULK_SNAPSHOT_COLUMNS: usize = 7;
+    performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by, \
+    drift_score) VALUES ";
+pub const BULK_SNAPSHOT_COLUMNS: usize = 8;

@@ -163,23 +163,7 @@ impl Snapshot {
 
     /// The column with the highest drift score (PSI, or a test's score).
     pub fn worst_drift(&self) -> Option<(String, f64)> {
-        // Ingested snapshots keep their columns under "columns".
-        let drift = self
-            .drift_metrics_json
-            .get("columns")
-            .unwrap_or(&self.drift_metrics_json);
-        drift
-            .as_object()?
-            .iter()
-            .filter_map(|(k, v)| {
-                let score = v
-                    .get("psi")
-                    .or(v.get("score"))
-                    .and_then(Value::as_f64)
-                    .or(v.as_f64())?;
-                Some((k.clone(), score))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+        nexml_core::monitoring::worst_drift(&self.drift_metrics_json)
     }
 }
 

@@ -708,7 +708,8 @@ impl Session {
             .json(&row.snapshot.drift)
             .json(&row.snapshot.freshness)
             .json(row.alerts)
-            .text(row.actor);
+            .text(row.actor)
+            .float(nexml_core::monitoring::drift_score(&row.snapshot.drift));
         self.inserted(s).await
     }
 

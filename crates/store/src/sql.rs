@@ -96,7 +96,7 @@ pub const INSERT_RUN: &str = "INSERT INTO ml_run \
 
 pub const INSERT_SNAPSHOT: &str = "INSERT INTO ml_monitor_snapshot \
     (model_id, captured_at, performance_metrics_json, drift_metrics_json, data_freshness_json, \
-     alerts_json, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+     alerts_json, created_by, drift_score) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
 pub const UPSERT_EXAMPLE: &str = "INSERT INTO ml_synthetic_example \
     (recipe_id, dataset_schema_json, sample_rows_json, example_run_json, created_at) \

@@ -376,7 +376,8 @@ impl Db for SqliteDb {
                     .bind(Json(&s.drift))
                     .bind(Json(&s.freshness))
                     .bind(Json(&s.alerts))
-                    .bind("generate");
+                    .bind("generate")
+                    .bind(nexml_core::monitoring::drift_score(&s.drift));
             }
             q.execute(self.conn()).await?;
         }
