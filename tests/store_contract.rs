@@ -7,8 +7,8 @@ use nexml::domain::Governance;
 use nexml::domain::kinds::Bump;
 use nexml::domain::version::BumpChoice;
 use nexml::domain::{
-    AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
-    RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
+    AlertState, ChatRole, ChatStatus, ModelFamily, ModelStatus, RecipeLevel, RecipeStatus,
+    RunStatus, RunType,
 };
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::store::*;
@@ -1052,7 +1052,6 @@ async fn keyset_windows_match_the_windows_by_position(db: &TestDb) {
 /// snapshot added later does not count), then stale data; windows from
 /// either end agree; resolving an alert moves its model down.
 async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
-    use nexml::monitoring::{Evaluation, Rule};
     let s = db.store.as_ref();
     let svc = db.service();
     let base = seeded(db).await;
@@ -1102,24 +1101,12 @@ async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
     // An older snapshot of the drifting model, added later, is not its latest.
     add(ids[1], snap(-5, json!({"price": 0.0}), false)).await;
     add(ids[3], snap(1, json!({}), true)).await;
-    let rule = Rule {
-        name: "mae_high".into(),
-        source: AlertSource::Metric,
-        metric: "mae".into(),
-        comparison: Comparison::Above,
-        threshold: 3.0,
-        severity: Severity::Warning,
+    // Above the pricing baseline's rule `units_mae_degradation` (mae > 3.2).
+    let alerting = NewSnapshot {
+        performance: json!({"mae": 4.0}),
+        ..snap(1, json!({}), false)
     };
-    let fired = Evaluation {
-        rule,
-        value: Some(4.0),
-        fired: true,
-        message: "mae = 4".into(),
-    };
-    let (_, opened) = svc
-        .record_snapshot(ids[2], snap(1, json!({}), false), &[fired], "alice")
-        .await
-        .unwrap();
+    let opened = add(ids[2], alerting).await.alerts;
     let names = |page: Page<MonitorRow>| {
         page.items
             .into_iter()
@@ -1157,8 +1144,9 @@ async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
     );
 }
 
+/// Alerts follow the rules of the model's recipe version (the pricing
+/// baseline's `revenue_mape_breach`: mape > 0.4, critical).
 async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
-    use nexml::monitoring::{Evaluation, Rule};
     let s = db.store.as_ref();
     let svc = db.service();
     let base = seeded(db).await;
@@ -1174,45 +1162,34 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         )
         .await
         .unwrap();
-    let rule = Rule {
-        name: "mae_high".into(),
-        source: AlertSource::Metric,
-        metric: "mae".into(),
-        comparison: Comparison::Above,
-        threshold: 3.0,
-        severity: Severity::Critical,
-    };
-    let eval = |v: f64| Evaluation {
-        rule: rule.clone(),
-        value: Some(v),
-        fired: v > 3.0,
-        message: format!("mae = {v}"),
-    };
-    let snap = |mae: f64| NewSnapshot {
+    let snap = |mape: f64| NewSnapshot {
         captured_at: nexml::domain::Clock::System.now(),
-        performance: json!({"mae": mae}),
+        performance: json!({"mape": mape}),
         drift: json!({}),
         freshness: json!({}),
         alerts: json!([]),
     };
+    let record = |mape: f64| {
+        let svc = svc.clone();
+        let id = model.id;
+        async move {
+            let r = svc.record_snapshot(id, snap(mape), "alice", "ingest");
+            let r = r.await.unwrap();
+            (r.snapshot, r.alerts)
+        }
+    };
 
-    let (first, opened) = svc
-        .record_snapshot(model.id, snap(4.0), &[eval(4.0)], "alice")
-        .await
-        .unwrap();
+    let (first, opened) = record(0.5).await;
     assert_eq!(opened.len(), 1);
     assert_eq!(
         (opened[0].state.as_str(), opened[0].severity.as_str()),
         ("open", "critical")
     );
-    assert_eq!(first.alerts_json[0]["rule"], "mae_high");
+    assert_eq!(first.alerts_json[0]["rule"], "revenue_mape_breach");
     // Still firing: the same alert is updated, not a second one.
-    let (_, updated) = svc
-        .record_snapshot(model.id, snap(5.0), &[eval(5.0)], "alice")
-        .await
-        .unwrap();
+    let (_, updated) = record(0.6).await;
     assert_eq!(updated[0].id, opened[0].id);
-    assert_eq!(updated[0].value, 5.0);
+    assert_eq!(updated[0].value, 0.6);
     assert_eq!(s.alerts(model.id, None).await.unwrap().len(), 1);
     // Acknowledged, then cleared by a healthy snapshot.
     let acked = svc
@@ -1220,10 +1197,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(acked.state, AlertState::Acknowledged);
-    let (_, cleared) = svc
-        .record_snapshot(model.id, snap(2.0), &[eval(2.0)], "alice")
-        .await
-        .unwrap();
+    let (_, cleared) = record(0.2).await;
     assert_eq!(cleared[0].state, AlertState::Resolved);
     let err = svc
         .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
@@ -1231,10 +1205,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         .unwrap_err();
     assert!(err.to_string().contains("resolved is final"), "{err}");
     // Firing again opens a new one.
-    let (_, reopened) = svc
-        .record_snapshot(model.id, snap(9.0), &[eval(9.0)], "alice")
-        .await
-        .unwrap();
+    let (_, reopened) = record(0.9).await;
     assert_ne!(reopened[0].id, opened[0].id);
     assert_eq!(
         s.alerts(model.id, Some(AlertState::Open))
