@@ -2677,6 +2677,40 @@ fn monitor_add_opens_and_resolves_rule_alerts() {
             .map(|a| a["state"].clone())
     };
     assert_eq!(state("revenue_mape_breach"), Some(json!("resolved")));
+    let by = |rule: &str, field: &str| {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["rule"] == rule)
+            .map(|a| a[field].clone())
+    };
+    assert_eq!(
+        by("revenue_mape_breach", "resolved_by"),
+        Some(json!("alice"))
+    );
+    // Acknowledged by a person: who, and when.
+    let stale = by("stale_transactions", "id").unwrap();
+    success(&nexml(&db, "bob", &["monitor", "ack", &stale.to_string()]));
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    let acked = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == stale)
+        .unwrap();
+    assert_eq!(acked["acknowledged_by"], "bob");
+    assert!(acked["acknowledged_at"].is_string(), "{acked}");
+    let table = success(&nexml(&db, "alice", &["monitor", "alerts", &model]));
+    let line = table.lines().find(|l| l.contains("stale_transactions"));
+    assert!(
+        line.is_some_and(|l| l.contains("acknowledged") && l.contains("bob")),
+        "{table}"
+    );
     // Not measured in the new snapshot: its alert stays open.
     assert_eq!(state("stale_transactions"), Some(json!("open")));
 

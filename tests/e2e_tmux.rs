@@ -223,9 +223,13 @@ fn scenario_two_keyboard_only() {
     assert!(screen.contains("price"), "drift by column: {screen}");
     t.keys(&["w"]);
     t.wait_for("last 90 days");
+    // The rule alerts its snapshots opened, open first; acknowledge the top one.
     t.keys(&["Tab"]);
-    let screen = t.wait_for("feature drift");
-    assert!(screen.contains("PSI above 0.1 on price"), "{screen}");
+    let screen = t.wait_for("Value");
+    assert!(screen.contains("open "), "{screen}");
+    t.keys(&["a"]);
+    let screen = t.wait_for("acknowledged ");
+    assert!(screen.contains("e2e"), "who acknowledged it: {screen}");
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
 }

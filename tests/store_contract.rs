@@ -1197,8 +1197,13 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(acked.state, AlertState::Acknowledged);
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("bob"));
+    assert!(acked.acknowledged_at.is_some());
     let (_, cleared) = record(0.2).await;
     assert_eq!(cleared[0].state, AlertState::Resolved);
+    // Resolved by whoever's snapshot met the rule again; bob's ack stays.
+    assert_eq!(cleared[0].resolved_by.as_deref(), Some("alice"));
+    assert_eq!(cleared[0].acknowledged_by.as_deref(), Some("bob"));
     let err = svc
         .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
         .await

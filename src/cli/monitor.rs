@@ -130,13 +130,17 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                 return print_json(&alerts);
             }
             let mut t = Table::new(&[
-                "id", "severity", "state", "rule", "value", "opened", "message",
+                "id", "severity", "state", "by", "rule", "value", "opened", "message",
             ]);
             for a in &alerts {
                 t.row(vec![
                     a.id.to_string(),
                     a.severity.to_string(),
                     a.state.to_string(),
+                    a.resolved_by
+                        .clone()
+                        .or(a.acknowledged_by.clone())
+                        .unwrap_or("-".into()),
                     a.rule.clone(),
                     format!("{:.4}", a.value),
                     time(&a.opened_at),

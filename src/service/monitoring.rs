@@ -82,7 +82,10 @@ impl Service {
             .await?;
         let mut touched = Vec::new();
         for e in &evaluations {
-            if let Some(alert) = w.follow_rule(model_id, e, id, actor).await? {
+            // Alerts date from the data that raised them (a backfilled
+            // history opens and resolves them in its own time).
+            let at = new.captured_at;
+            if let Some(alert) = w.follow_rule(model_id, e, (id, at), actor).await? {
                 touched.push(alert);
             }
         }
@@ -111,7 +114,7 @@ impl Service {
         let before = w.alert(id).await?;
         before.state.check_transition(state)?;
         let at = w.at;
-        w.set_alert_state(id, state, None, at).await?;
+        w.set_alert_state(id, state, None, at, actor).await?;
         w.audit(
             actor,
             "alert",
@@ -148,15 +151,14 @@ impl Service {
 
 impl Work {
     /// Opens, updates or resolves the alert of one rule after a snapshot
-    /// (`snapshot_id`); the alert touched, if any.
+    /// (its id and time); the alert touched, if any.
     async fn follow_rule(
         &mut self,
         model_id: i64,
         e: &Evaluation,
-        snapshot_id: i64,
+        (snapshot_id, at): (i64, chrono::DateTime<chrono::Utc>),
         actor: &str,
     ) -> StoreResult<Option<i64>> {
-        let at = self.at;
         let open = self.open_alert(model_id, &e.rule.name).await?;
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
@@ -184,7 +186,7 @@ impl Work {
             }
             (Some(alert), false) if e.value.is_some() => {
                 let message = format!("cleared: {}", e.message);
-                self.set_alert_state(alert, AlertState::Resolved, Some(&message), at)
+                self.set_alert_state(alert, AlertState::Resolved, Some(&message), at, actor)
                     .await?;
                 let detail = json!({"by": "rule no longer breached"});
                 self.audit(actor, "alert", alert, "resolve", detail).await?;

@@ -419,4 +419,8 @@ pub struct Alert {
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who resolved it: a person, or whoever's snapshot met the rule again.
+    pub resolved_by: Option<String>,
 }

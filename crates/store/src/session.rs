@@ -43,7 +43,8 @@ impl RunDocument {
 }
 
 const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, comparison, threshold, \
-    severity, state, value, message, snapshot_id, opened_at, updated_at, resolved_at FROM ml_alert";
+    severity, state, value, message, snapshot_id, opened_at, updated_at, resolved_at, \
+    acknowledged_by, acknowledged_at, resolved_by FROM ml_alert";
 
 const CHAT_SELECT: &str = "SELECT id, recipe_id, role, text, proposal, status, created_by, \
     created_at FROM ml_chat_message";
@@ -865,20 +866,27 @@ impl Session {
         self.db.execute(s).await.map(drop)
     }
 
+    /// Moves an alert to `state` at `at`, noting `by` as who acknowledged or
+    /// resolved it.
     pub async fn set_alert_state(
         &mut self,
         id: i64,
         state: AlertState,
         message: Option<&str>,
         at: DateTime<Utc>,
+        by: &str,
     ) -> StoreResult<()> {
-        let resolved = (state == AlertState::Resolved).then_some(at);
         let s = Statement::new(
-            "UPDATE ml_alert SET state = $1, updated_at = $2, resolved_at = $3, message = COALESCE($4, message) WHERE id = $5",
+            "UPDATE ml_alert SET state = $1, updated_at = $2, \
+             acknowledged_at = CASE WHEN $1 = 'acknowledged' THEN $2 ELSE acknowledged_at END, \
+             acknowledged_by = CASE WHEN $1 = 'acknowledged' THEN $3 ELSE acknowledged_by END, \
+             resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE resolved_at END, \
+             resolved_by = CASE WHEN $1 = 'resolved' THEN $3 ELSE resolved_by END, \
+             message = COALESCE($4, message) WHERE id = $5",
         )
         .text(state.as_str())
         .time(at)
-        .bind(Bind::OptTime(resolved))
+        .text(by)
         .bind(Bind::OptText(message.map(str::to_string)))
         .int(id);
         self.db.execute(s).await.map(drop)

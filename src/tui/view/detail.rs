@@ -550,8 +550,17 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                                 theme.dim
                             },
                         )),
-                        Cell::from(a.opened_at.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
                         Cell::from(sanitize(&a.rule)),
+                        Cell::from(Span::styled(
+                            alert_reading(a),
+                            if a.state == crate::domain::AlertState::Resolved {
+                                theme.dim
+                            } else {
+                                theme.bad
+                            },
+                        )),
+                        Cell::from(sanitize(alert_by(a))),
                         Cell::from(sanitize(&a.message)),
                     ]);
                     if i == s.scroll {
@@ -562,17 +571,25 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 })
                 .collect();
             let header = Row::new(
-                ["Severity", "State", "Opened", "Rule", "Message"]
-                    .map(|h| Cell::from(Span::styled(h, theme.title))),
+                [
+                    "Severity", "State", "Opened", "Rule", "Value", "By", "Message",
+                ]
+                .map(|h| Cell::from(Span::styled(h, theme.title))),
             );
+            // The reading is never cut; the message shows where there is room.
+            let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
+            let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4);
+            let message = if inner.width >= 120 { 1 } else { 0 };
             let table = Table::new(
                 rows,
                 [
-                    Constraint::Length(9),
-                    Constraint::Length(13),
-                    Constraint::Length(16),
-                    Constraint::Length(24),
-                    Constraint::Fill(1),
+                    Constraint::Length(8),
+                    Constraint::Length(12),
+                    Constraint::Length(11),
+                    Constraint::Length(rule.clamp(4, 30) as u16),
+                    Constraint::Length(reading.unwrap_or(5).max(5) as u16),
+                    Constraint::Length(10),
+                    Constraint::Fill(message),
                 ],
             )
             .header(header);
@@ -873,4 +890,31 @@ fn freshness_text(fresh: &Value) -> String {
         (Some(h), None) => format!("{h:.1} h since the newest data"),
         _ => "-".into(),
     }
+}
+
+/// An alert's reading against its rule, as "3.3379 > 3.2" (never cut).
+fn alert_reading(a: &crate::store::Alert) -> String {
+    format!(
+        "{} {} {}",
+        short_number(a.value),
+        a.comparison,
+        short_number(a.threshold)
+    )
+}
+
+/// Who acknowledged or resolved an alert, if anyone has.
+fn alert_by(a: &crate::store::Alert) -> &str {
+    a.resolved_by
+        .as_deref()
+        .or(a.acknowledged_by.as_deref())
+        .unwrap_or("")
+}
+
+/// A number with at most 4 decimals and no trailing zeros.
+fn short_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
