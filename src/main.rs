@@ -93,7 +93,14 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
-    let mut report = seed::seed_baselines(&ctx.service).await?;
+    // With the demo, the baselines date from before what is cloned from them.
+    let baselines = match demo {
+        true => (ctx.service.clone()).with_clock(nexml::domain::Clock::Fixed(seed::demo_start(
+            ctx.service.now(),
+        ))),
+        false => ctx.service.clone(),
+    };
+    let mut report = seed::seed_baselines(&baselines).await?;
     if demo {
         report.merge(seed::seed_demo(&ctx.service, ctx.service.now()).await?);
     }

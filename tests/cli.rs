@@ -431,7 +431,51 @@ fn seed_demo_adds_models_in_every_status_with_runs_and_snapshots() {
             "alice",
             &["monitor", "list", &name, "--limit", "1000", "--json"],
         ));
-        assert_eq!(snaps.as_array().unwrap().len(), 90, "snapshots of {name}");
+        let snaps = snaps.as_array().unwrap();
+        assert_eq!(snaps.len(), 90, "snapshots of {name}");
+        // Measured from batches of the recipe's own columns, checked by its
+        // rules: the drift covers the manifest's drift columns, and the
+        // history's alerts are real rule alerts, some still open.
+        let model = production["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name.as_str())
+            .unwrap();
+        let latest = &snaps[0];
+        assert!(
+            latest["drift_metrics_json"]["columns"].is_object(),
+            "{latest}"
+        );
+        let alerts = json_of(&nexml(
+            &db,
+            "alice",
+            &["monitor", "alerts", &name, "--json"],
+        ));
+        let alerts = alerts.as_array().unwrap();
+        assert!(
+            alerts.iter().any(|a| a["state"] == "open"),
+            "{name}: {alerts:?}"
+        );
+        assert!(
+            alerts.iter().any(|a| a["resolved_by"] == "nexml-seed"),
+            "{name}"
+        );
+        // Registered before its history, and the history before now.
+        let oldest = snaps.last().unwrap()["captured_at"].as_str().unwrap();
+        assert!(
+            model["created_at"].as_str().unwrap() < oldest,
+            "{model} / {oldest}"
+        );
+        let now = chrono::Utc::now().to_rfc3339();
+        assert!(latest["captured_at"].as_str().unwrap() < now.as_str());
+    }
+    let now = chrono::Utc::now();
+    for run in runs_all(&db) {
+        if let Some(started) = run["started_at"].as_str() {
+            let started = chrono::DateTime::parse_from_rfc3339(started).unwrap();
+            assert!(started <= now, "a run starts in the future: {run}");
+        }
     }
 
     let industry = json_of(&nexml(
@@ -2726,4 +2770,14 @@ fn monitor_add_opens_and_resolves_rule_alerts() {
         )),
         "alerts come from the recipe's monitoring rules",
     );
+}
+
+/// Every run, newest first.
+fn runs_all(db: &Db) -> Vec<Value> {
+    let runs = json_of(&nexml(
+        db,
+        "alice",
+        &["run", "list", "--limit", "1000", "--json"],
+    ));
+    runs["items"].as_array().cloned().unwrap_or_default()
 }

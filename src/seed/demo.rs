@@ -2,9 +2,13 @@
 //! status, and 90 days of monitoring for the production models, so every
 //! screen has something real to show.
 
+use super::batches::{BatchMaker, history_day};
 use super::random::Rng;
 use super::{SEED_ACTOR, SeedReport};
+use crate::domain::Clock;
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
+use crate::drift::read_csv;
+use crate::monitoring::measure;
 use crate::service::Service;
 use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError, StoreResult};
 use chrono::{DateTime, Duration, Utc};
@@ -81,6 +85,8 @@ fn path_to(status: ModelStatus) -> &'static [ModelStatus] {
 /// Seeds the demo as of `now`: every time in it (runs, 90 days of snapshots)
 /// lies before `now`, so the same `now` gives the same history at any hour.
 pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedReport> {
+    let past = svc.clone().with_clock(Clock::Fixed(demo_start(now)));
+    let svc = &past;
     let store = svc.store();
     let mut report = SeedReport::default();
     let existing = store
@@ -145,7 +151,7 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedRep
             .created
             .push(format!("model '{}' ({}) with runs", demo.name, demo.status));
         if demo.status == ModelStatus::Production {
-            seed_snapshots(svc, &mut rng, model.id, demo.family, now).await?;
+            seed_snapshots(svc, &mut rng, &model, &recipe, now).await?;
             report
                 .created
                 .push(format!("90 daily snapshots for '{}'", demo.name));
@@ -266,26 +272,79 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// 90 daily snapshots with a slow drift in the last weeks.
+/// When what the demo sets up (clones, approvals, models, promotions)
+/// happens: the day before the history it monitors begins, so nothing is
+/// registered after its own history.
+pub fn demo_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    latest_daily_capture(now) - Duration::days(HISTORY_DAYS as i64 + 1)
+}
+
+/// Days of monitoring history a production model gets.
+const HISTORY_DAYS: usize = 90;
+
+/// Rows in the reference sample and in each day's batch. A reference over
+/// 10,000 rows takes the KS test's asymptotic p-value (as scipy's `auto`
+/// does), which keeps seeding fast; the exact one is quadratic.
+const REFERENCE_ROWS: usize = 12_000;
+const BATCH_ROWS: usize = 500;
+
+/// 90 days of daily batches made from the recipe's synthetic example,
+/// measured and recorded through the same path as `monitor ingest`: drift
+/// builds up on the recipe's own drift columns, the data goes stale for a
+/// few days, and the model's accuracy dips for a week, so the alerts the
+/// recipe's rules open are real.
 async fn seed_snapshots(
     svc: &Service,
     rng: &mut Rng,
-    model_id: i64,
-    family: ModelFamily,
+    model: &crate::store::Model,
+    recipe: &crate::store::Recipe,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let store = svc.store();
+    let manifest = store
+        .version_by_id(model.recipe_version_id)
+        .await?
+        .manifest_json;
+    // A clone without an example of its own uses its family's baseline's.
+    let example = match store.example(recipe.id).await? {
+        Some(e) => (e.dataset_schema_json, e.sample_rows_json),
+        None => {
+            let e = crate::baselines::baseline_example(model.model_family)?;
+            (e.dataset_schema, e.sample_rows)
+        }
+    };
+    let failed =
+        |what: String| StoreError::Refused(format!("demo monitoring of '{}': {what}", model.name));
+    let maker =
+        BatchMaker::new(&manifest, model.model_family, &example.0, &example.1).map_err(failed)?;
+    let limit = manifest
+        .pointer("/monitoring/freshness/max_staleness_hours")
+        .and_then(Value::as_f64)
+        .unwrap_or(24.0);
     let today = latest_daily_capture(now);
-    for day in (0..90).rev() {
-        let snapshot = demo_snapshot(rng, family, 89 - day, 90);
-        svc.add_snapshot(
-            model_id,
-            NewSnapshot {
-                captured_at: today - Duration::days(day as i64),
-                ..snapshot
-            },
-            SEED_ACTOR,
-        )
-        .await?;
+    let first = today - Duration::days(HISTORY_DAYS as i64 - 1);
+    let steady = history_day(0, HISTORY_DAYS, limit, first);
+    let reference = read_csv(
+        "reference",
+        maker.csv(rng, REFERENCE_ROWS, steady).as_bytes(),
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    for index in 0..HISTORY_DAYS {
+        let at = first + Duration::days(index as i64);
+        let day = history_day(index, HISTORY_DAYS, limit, at);
+        let batch = read_csv("batch", maker.csv(rng, BATCH_ROWS, day).as_bytes())
+            .map_err(|e| failed(e.to_string()))?;
+        let measured =
+            measure(&manifest, model.model_family, &reference, &batch, at).map_err(failed)?;
+        let snapshot = NewSnapshot {
+            captured_at: at,
+            performance: measured.performance,
+            drift: measured.drift,
+            freshness: measured.freshness,
+            alerts: json!([]),
+        };
+        svc.record_snapshot(model.id, snapshot, SEED_ACTOR, "ingest")
+            .await?;
     }
     Ok(())
 }

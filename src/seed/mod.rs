@@ -2,6 +2,7 @@
 //! and generated content at scale.
 
 mod baselines;
+mod batches;
 mod demo;
 mod generate;
 mod random;
@@ -10,7 +11,7 @@ pub use crate::baselines::{
     BASELINES, Baseline, baseline_example, baseline_manifest_text, baseline_name,
 };
 pub use baselines::seed_baselines;
-pub use demo::seed_demo;
+pub use demo::{demo_start, seed_demo};
 pub use generate::{GenerateOptions, GenerateReport, Step, generate};
 
 /// Who the seeded content is recorded as written by.

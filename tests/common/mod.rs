@@ -51,6 +51,45 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
+/// A SQLite database with the baselines and the demo as of `now`: seeded
+/// once per test process and `now`, then copied (`VACUUM INTO`), since the
+/// demo measures 90 days of batches per model.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_demo(now: chrono::DateTime<chrono::Utc>) -> TestDb {
+    use sqlx::Connection;
+    type Templates = Vec<(chrono::DateTime<chrono::Utc>, tempfile::TempDir, String)>;
+    static TEMPLATES: tokio::sync::Mutex<Templates> = tokio::sync::Mutex::const_new(Vec::new());
+    let mut templates = TEMPLATES.lock().await;
+    if !templates.iter().any(|(at, _, _)| *at == now) {
+        let mut db = sqlite().await;
+        nexml::seed::seed_baselines(&db.service()).await.unwrap();
+        nexml::seed::seed_demo(&db.service(), now).await.unwrap();
+        let dir = db._dir.take().expect("a SQLite folder");
+        templates.push((now, dir, db.url.clone()));
+    }
+    let Some((_, _, template)) = templates.iter().find(|(at, _, _)| *at == now) else {
+        unreachable!("seeded above");
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("test.db");
+    let mut conn = sqlx::SqliteConnection::connect(template).await.unwrap();
+    let copy = format!("VACUUM INTO '{}'", path.display());
+    sqlx::query(sqlx::AssertSqlSafe(copy))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let store = store::open(&url).await.expect("open sqlite");
+    TestDb {
+        name: "sqlite",
+        url,
+        store,
+        _dir: Some(dir),
+        #[cfg(feature = "postgres")]
+        pg_database: None,
+    }
+}
+
 /// A fresh PostgreSQL database, or `None` (with a printed notice) when the
 /// server is unreachable and not required.
 #[cfg(feature = "postgres")]

@@ -27,6 +27,39 @@ pub fn tmux_available() -> bool {
     ok
 }
 
+/// Seeds the database at `url` with the baselines and the demo.
+fn seed_demo(url: &str, home: &std::path::Path) {
+    let seeded = Command::new(env!("CARGO_BIN_EXE_nexml"))
+        .args(["--database-url", url, "--seed", "--demo"])
+        .env("HOME", home)
+        .env_remove("XDG_STATE_HOME")
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+}
+
+/// A SQLite demo database seeded once for the test process: its file and
+/// its write-ahead log (which may be empty), to copy.
+fn demo_template() -> Vec<std::path::PathBuf> {
+    static TEMPLATE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    let (_, file) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("template.db");
+        seed_demo(&format!("sqlite://{}", file.display()), dir.path());
+        (dir, file)
+    });
+    let wal = std::path::PathBuf::from(format!("{}-wal", file.display()));
+    if !wal.exists() {
+        std::fs::write(&wal, b"").unwrap();
+    }
+    vec![file.clone(), wal]
+}
+
 impl Tmux {
     /// Seeds a database (with demo content) and starts nexml on it.
     pub fn start(name: &str, width: u16, height: u16) -> Tmux {
@@ -37,20 +70,23 @@ impl Tmux {
     /// content and starts nexml on it.
     pub fn start_seeded(name: &str, width: u16, height: u16, url: Option<&str>) -> Tmux {
         let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
-        let url = url
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("sqlite://{}/e2e.db", dir.path().display()));
-        let seeded = Command::new(env!("CARGO_BIN_EXE_nexml"))
-            .args(["--database-url", &url, "--seed", "--demo"])
-            .env("HOME", dir.path())
-            .env_remove("XDG_STATE_HOME")
-            .output()
-            .unwrap();
-        assert!(
-            seeded.status.success(),
-            "{}",
-            String::from_utf8_lossy(&seeded.stderr)
-        );
+        let url = match url {
+            Some(url) => {
+                seed_demo(url, dir.path());
+                url.to_string()
+            }
+            None => {
+                // Seeded once per test process, then copied: the demo
+                // measures 90 days of batches per model.
+                let file = dir.path().join("e2e.db");
+                for (from, to) in demo_template().iter().zip(["", "-wal"]) {
+                    let mut target = file.clone().into_os_string();
+                    target.push(to);
+                    std::fs::copy(from, target).unwrap();
+                }
+                format!("sqlite://{}", file.display())
+            }
+        };
         Tmux::launch(name, width, height, dir, url)
     }
 

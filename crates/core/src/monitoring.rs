@@ -128,12 +128,20 @@ fn measure_performance(
         }
     };
     match family {
-        ModelFamily::Forecasting | ModelFamily::Pricing => {
+        // Each family's headline metric first: lists show the first.
+        ModelFamily::Forecasting => {
+            put("wape", performance::wape(&actual, &predicted));
+            put("mape", performance::mape(&actual, &predicted));
+            put_bias(&mut put, &actual, &predicted);
+            put("mae", performance::mae(&actual, &predicted));
+            put("rmse", performance::rmse(&actual, &predicted));
+        }
+        ModelFamily::Pricing => {
             put("mae", performance::mae(&actual, &predicted));
             put("rmse", performance::rmse(&actual, &predicted));
             put("mape", performance::mape(&actual, &predicted));
             put("wape", performance::wape(&actual, &predicted));
-            put("bias", performance::bias(&actual, &predicted));
+            put_bias(&mut put, &actual, &predicted);
         }
         ModelFamily::NextBestAction => {
             put("auc", performance::auc(&actual, &predicted));
@@ -150,6 +158,16 @@ fn measure_performance(
         }
     }
     Ok(Value::Object(out))
+}
+
+/// Bias as the manifests define it, |sum(p - y)| / sum(y), and its sign.
+fn put_bias(
+    put: &mut impl FnMut(&str, Result<f64, performance::MetricError>),
+    actual: &[f64],
+    predicted: &[f64],
+) {
+    put("bias", performance::bias(actual, predicted));
+    put("bias_signed", performance::signed_bias(actual, predicted));
 }
 
 /// Hours from the newest timestamp in the batch to `now`, against the limit.

@@ -117,11 +117,28 @@ pub fn wape(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
     Ok(error / total)
 }
 
-/// Mean signed error, mean(predicted - actual): positive when the model
-/// over-predicts.
-pub fn bias(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
+/// Mean signed error, mean(predicted - actual), in the label's units:
+/// positive when the model over-predicts.
+pub fn mean_error(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
     check_pair(actual, predicted)?;
     Ok(mean(actual.iter().zip(predicted).map(|(a, p)| p - a)))
+}
+
+/// Signed relative bias, sum(predicted - actual) / sum(actual): positive
+/// when the model over-predicts. The manifests' `bias` is its magnitude.
+pub fn signed_bias(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
+    check_pair(actual, predicted)?;
+    let total = sum(actual.iter().copied());
+    if total == 0.0 {
+        return Err(MetricError::Undefined("the actual values sum to zero"));
+    }
+    Ok(sum(actual.iter().zip(predicted).map(|(a, p)| p - a)) / total)
+}
+
+/// Relative bias as the manifests define it: |sum(predicted - actual)| /
+/// sum(actual).
+pub fn bias(actual: &[f64], predicted: &[f64]) -> Result<f64, MetricError> {
+    signed_bias(actual, predicted).map(f64::abs)
 }
 
 /// Coefficient of determination, as sklearn's `r2_score`: 1 - SS_res /
@@ -264,7 +281,14 @@ mod tests {
         // np.sum(np.abs(P - A)) / np.sum(np.abs(A))
         assert!(close(wape(&A, &P), 0.1588235294117647));
         // np.mean(P - A)
-        assert!(close(bias(&A, &P), 0.11666666666666665));
+        assert!(close(mean_error(&A, &P), 0.11666666666666665));
+        // sum(P - A) / sum(A) over the same pairs, and its magnitude.
+        let signed = A.iter().zip(&P).map(|(a, p)| p - a).sum::<f64>() / A.iter().sum::<f64>();
+        assert!(close(signed_bias(&A, &P), signed));
+        assert!(close(bias(&A, &P), signed.abs()));
+        assert!(close(bias(&[10.0, 10.0], &[8.0, 9.0]), 0.15));
+        assert!(close(signed_bias(&[10.0, 10.0], &[8.0, 9.0]), -0.15));
+        assert!(bias(&[1.0, -1.0], &[1.0, 2.0]).is_err(), "a zero total");
         // sklearn.metrics.r2_score(A, P)
         assert!(close(r2(&A, &P), 0.9625941422594142));
         // sklearn.metrics.r2_score([2, 2, 2], [2, 2, 2]) == 1.0; ([2, 2, 2], [2, 2, 3]) == 0.0
@@ -292,7 +316,7 @@ mod tests {
         ));
         assert!(matches!(r2(&[1.0], &[1.0]), Err(MetricError::Undefined(_))));
         assert_eq!(
-            bias(&[1.0, f64::NAN], &[1.0, 2.0]),
+            mean_error(&[1.0, f64::NAN], &[1.0, 2.0]),
             Err(MetricError::NonFinite { index: 1 })
         );
     }
