@@ -101,6 +101,17 @@ pub struct Config {
     pub assistant: AssistantConfig,
     /// `[limits]`: sizes the app and the CLI accept.
     pub limits: LimitsConfig,
+    /// `[alerts]`: a command run for each alert that opens.
+    pub alerts: AlertsConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Run by `sh -c` with the alert as JSON on stdin.
+    pub command: Option<String>,
+    /// How long it may run (default 10 s, at most 300).
+    pub timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -129,6 +140,7 @@ impl Default for Config {
             keys: BTreeMap::new(),
             assistant: AssistantConfig::default(),
             limits: LimitsConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -186,11 +198,37 @@ impl Config {
                 MANIFEST_BYTES_RANGE.end()
             ));
         }
+        if let Some(seconds) = config.alerts.timeout_seconds
+            && !(1..=300).contains(&seconds)
+        {
+            let line = key_line(text, "alerts", "timeout_seconds").unwrap_or(1);
+            return Err(format!(
+                "{line}: [alerts] timeout_seconds = {seconds}: must be from 1 to 300"
+            ));
+        }
+        if config
+            .alerts
+            .command
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            let line = key_line(text, "alerts", "command").unwrap_or(1);
+            return Err(format!("{line}: [alerts] command is empty"));
+        }
         if let Err(e) = crate::keymap::Keymap::load(&config.keys) {
             let line = binding_line(text, &e.context, e.command.as_deref()).unwrap_or(1);
             return Err(format!("{line}: {e}"));
         }
         Ok(config)
+    }
+
+    /// The `[alerts] command` to run for each alert that opens, if any.
+    pub fn notifier(&self) -> Option<crate::service::notify::Notifier> {
+        let command = self.alerts.command.clone()?;
+        Some(crate::service::notify::Notifier {
+            command,
+            timeout: std::time::Duration::from_secs(self.alerts.timeout_seconds.unwrap_or(10)),
+        })
     }
 
     /// The rules for a database of `backend` ("sqlite" or "postgres").

@@ -70,7 +70,8 @@ async fn run(cli: Cli) -> Result<()> {
     .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let store = store::open(&url).await?;
     tracing::info!(backend = store.backend(), "opened the database");
-    let service = nexml::service::Service::new(store.clone(), config.governance(store.backend()));
+    let service = nexml::service::Service::new(store.clone(), config.governance(store.backend()))
+        .with_notifier(config.notifier());
     let ctx = cli::Context {
         store,
         service,

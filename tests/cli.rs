@@ -2781,3 +2781,84 @@ fn runs_all(db: &Db) -> Vec<Value> {
     ));
     runs["items"].as_array().cloned().unwrap_or_default()
 }
+
+/// `[alerts] command` hears of each alert a snapshot opens, with the alert
+/// as JSON on stdin; a failing command warns and the snapshot stays.
+#[test]
+fn alert_command_runs_for_each_opened_alert() {
+    let db = Db::seeded();
+    let model = pricing_model(&db, "pm");
+    let heard = db.path("heard.jsonl");
+    let config = db.write(
+        "alerts.toml",
+        &format!("[alerts]\ncommand = \"cat >> '{}'\"\n", heard.display()),
+    );
+    let bad = db.write_json("bad.json", &json!({"performance": {"mape": 0.9}}));
+    let add = |config: &str, file: &str| {
+        nexml(
+            &db,
+            "alice",
+            &[
+                "--config",
+                config,
+                "monitor",
+                "add",
+                &model,
+                "--snapshot",
+                file,
+            ],
+        )
+    };
+    success(&add(&config, &bad));
+    let text = std::fs::read_to_string(&heard).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1, "{text}");
+    assert_eq!(events[0]["event"], "opened");
+    assert_eq!(events[0]["alert"]["rule"], "revenue_mape_breach");
+    assert_eq!(events[0]["model"]["name"], "pm");
+    // Still firing: updated, not opened again, so nothing more is sent.
+    success(&add(&config, &bad));
+    assert_eq!(std::fs::read_to_string(&heard).unwrap().lines().count(), 1);
+
+    let failing = db.write("failing.toml", "[alerts]\ncommand = \"exit 3\"\n");
+    let stale = db.write_json("stale.json", &json!({"freshness": {"staleness_hours": 99}}));
+    let out = add(&failing, &stale);
+    assert!(out.status.success(), "the snapshot is stored regardless");
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        "[alerts] command failed",
+    );
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["rule"] == "stale_transactions")
+    );
+
+    let slow = db.write(
+        "slow.toml",
+        "[alerts]\ncommand = \"sleep 30\"\ntimeout_seconds = 1\n",
+    );
+    let lapse = db.write_json("lapse.json", &json!({"performance": {"mae": 9.0}}));
+    let out = add(&slow, &lapse);
+    assert!(out.status.success());
+    assert_contains(&String::from_utf8_lossy(&out.stderr), "stopped");
+
+    let zero = db.write(
+        "zero.toml",
+        "[alerts]\ncommand = \"true\"\ntimeout_seconds = 0\n",
+    );
+    assert_contains(
+        &refused(&nexml(&db, "alice", &["--config", &zero, "recipe", "list"])),
+        "3: [alerts] timeout_seconds = 0: must be from 1 to 300",
+    );
+}

@@ -203,11 +203,20 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
 /// A stored snapshot as `--json` prints it: the snapshot, the alerts it
 /// opened, updated or resolved, and every rule as checked.
 fn print_recorded(r: &Recorded) -> Result<()> {
+    warn_failures(r);
     print_json(&json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations}))
+}
+
+/// The `[alerts] command`'s failures, as warnings (the snapshot is stored).
+fn warn_failures(r: &Recorded) {
+    for failure in &r.notify_failures {
+        eprintln!("warning: {failure}");
+    }
 }
 
 /// Each rule as checked against the snapshot, and what became of its alert.
 fn print_rules(r: &Recorded) {
+    warn_failures(r);
     for e in &r.evaluations {
         outln!(
             "  {} {:<28} {}",

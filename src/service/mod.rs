@@ -9,6 +9,7 @@ pub mod chat;
 pub mod examples;
 pub mod models;
 pub mod monitoring;
+pub mod notify;
 pub mod recipes;
 pub mod runs;
 pub mod transfer;
@@ -29,6 +30,8 @@ pub struct Service {
     store: Arc<dyn Store>,
     clock: Clock,
     governance: Governance,
+    /// `[alerts] command`, run for each alert a snapshot opens.
+    notifier: Option<notify::Notifier>,
 }
 
 impl Service {
@@ -37,7 +40,14 @@ impl Service {
             store,
             clock: Clock::System,
             governance,
+            notifier: None,
         }
+    }
+
+    /// The same service, running `notifier` for each alert that opens.
+    pub fn with_notifier(mut self, notifier: Option<notify::Notifier>) -> Service {
+        self.notifier = notifier;
+        self
     }
 
     /// The same service with its time taken from `clock`.

@@ -17,6 +17,8 @@ pub struct Recorded {
     pub snapshot: Snapshot,
     pub alerts: Vec<Alert>,
     pub evaluations: Vec<Evaluation>,
+    /// Why the `[alerts] command` failed for an opened alert, if it did.
+    pub notify_failures: Vec<String>,
 }
 
 impl Service {
@@ -81,12 +83,16 @@ impl Service {
             .insert_snapshot_audited(model_id, &new, &fired, actor, action)
             .await?;
         let mut touched = Vec::new();
+        let mut opened = Vec::new();
         for e in &evaluations {
             // Alerts date from the data that raised them (a backfilled
             // history opens and resolves them in its own time).
             let at = new.captured_at;
-            if let Some(alert) = w.follow_rule(model_id, e, (id, at), actor).await? {
+            if let Some((alert, change)) = w.follow_rule(model_id, e, (id, at), actor).await? {
                 touched.push(alert);
+                if change == "open" {
+                    opened.push(alert);
+                }
             }
         }
         let snapshot = w.snapshot(id).await?;
@@ -95,7 +101,17 @@ impl Service {
             alerts.push(w.alert(a).await?);
         }
         w.commit().await?;
+        let mut notify_failures = Vec::new();
+        if let Some(notifier) = &self.notifier {
+            let payloads: Vec<Value> = alerts
+                .iter()
+                .filter(|a| opened.contains(&a.id))
+                .map(|a| super::notify::payload("opened", a, &model))
+                .collect();
+            notify_failures = notifier.send_all(&payloads).await;
+        }
         Ok(Recorded {
+            notify_failures,
             snapshot,
             alerts,
             evaluations,
@@ -151,14 +167,14 @@ impl Service {
 
 impl Work {
     /// Opens, updates or resolves the alert of one rule after a snapshot
-    /// (its id and time); the alert touched, if any.
+    /// (its id and time); the alert touched and what became of it, if any.
     async fn follow_rule(
         &mut self,
         model_id: i64,
         e: &Evaluation,
         (snapshot_id, at): (i64, chrono::DateTime<chrono::Utc>),
         actor: &str,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<(i64, &'static str)>> {
         let open = self.open_alert(model_id, &e.rule.name).await?;
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
@@ -167,7 +183,7 @@ impl Work {
                     .await?;
                 self.audit(actor, "alert", alert, "update", json!({"value": e.value}))
                     .await?;
-                Ok(Some(alert))
+                Ok(Some((alert, "update")))
             }
             (None, true) => {
                 let alert = self
@@ -182,7 +198,7 @@ impl Work {
                     .await?;
                 let detail = json!({"rule": e.rule.name, "value": e.value});
                 self.audit(actor, "alert", alert, "open", detail).await?;
-                Ok(Some(alert))
+                Ok(Some((alert, "open")))
             }
             (Some(alert), false) if e.value.is_some() => {
                 let message = format!("cleared: {}", e.message);
@@ -190,7 +206,7 @@ impl Work {
                     .await?;
                 let detail = json!({"by": "rule no longer breached"});
                 self.audit(actor, "alert", alert, "resolve", detail).await?;
-                Ok(Some(alert))
+                Ok(Some((alert, "resolve")))
             }
             _ => Ok(None),
         }

@@ -380,11 +380,15 @@ pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> Stor
                 ..snapshot
             };
             let recorded = svc.add_snapshot(model_id, snapshot, actor).await?;
-            let opened = match recorded.alerts.len() {
+            let mut opened = match recorded.alerts.len() {
                 0 => String::new(),
                 1 => ": 1 alert changed (see Alerts)".to_string(),
                 n => format!(": {n} alerts changed (see Alerts)"),
             };
+            // Never printed over the screen: the status line says it.
+            if let Some(failure) = recorded.notify_failures.first() {
+                opened.push_str(&format!("; {failure}"));
+            }
             done(
                 format!("added snapshot {}{opened}", recorded.snapshot.id),
                 Target::Stay,
