@@ -2862,3 +2862,184 @@ fn alert_command_runs_for_each_opened_alert() {
         "3: [alerts] timeout_seconds = 0: must be from 1 to 300",
     );
 }
+
+/// A pricing batch of 60 rows on `date`, its predictions `error` times off.
+fn pricing_batch(date: &str, error: f64) -> String {
+    let mut csv = String::from(
+        "unit_price,competitor_price_index,discount_depth_pct,unit_cost,lag_7d_units,predicted_units,units_sold,transaction_date\n",
+    );
+    for i in 0..60 {
+        let units = 10 + i % 7;
+        let predicted = units as f64 * (1.0 + error * if i % 2 == 0 { 1.0 } else { -0.5 });
+        csv.push_str(&format!(
+            "{:.2},{:.3},{:.2},{:.2},{},{predicted:.2},{units},{date}\n",
+            5.0 + (i % 9) as f64 * 0.5,
+            0.9 + (i % 5) as f64 * 0.05,
+            (i % 4) as f64 * 0.05,
+            3.0 + (i % 6) as f64 * 0.3,
+            9 + i % 8,
+        ));
+    }
+    csv
+}
+
+/// A folder of batches is a history: each taken at the date in its name,
+/// in order, its alerts opened and resolved in their own time.
+#[test]
+fn monitor_ingest_backfills_a_folder_of_batches() {
+    let db = Db::seeded();
+    let model = pricing_model(&db, "pm");
+    let reference = db.write("reference.csv", &pricing_batch("2026-10-31", 0.05));
+    let dir = db.path("batches");
+    std::fs::create_dir(&dir).unwrap();
+    for (date, error) in [
+        ("2026-11-03", 0.05),
+        ("2026-11-01", 0.05),
+        ("2026-11-02", 3.0),
+    ] {
+        std::fs::write(
+            dir.join(format!("sales-{date}.csv")),
+            pricing_batch(date, error),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a batch").unwrap();
+    let folder = dir.display().to_string();
+    let args = [
+        "monitor",
+        "ingest",
+        &model,
+        "--reference",
+        &reference,
+        "--current",
+        &folder,
+    ];
+    let out = success(&nexml(&db, "alice", &args));
+    assert_contains(&out, "3 batches of 'pm' ingested");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].contains("sales-2026-11-01.csv"),
+        "oldest first: {out}"
+    );
+    assert!(
+        lines[1].contains("fired: ") && lines[1].contains("revenue_mape_breach"),
+        "{out}"
+    );
+    let snaps = json_of(&nexml(&db, "alice", &["monitor", "list", &model, "--json"]));
+    let times: Vec<&str> = snaps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["captured_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2026-11-03T23:59:59Z",
+            "2026-11-02T23:59:59Z",
+            "2026-11-01T23:59:59Z"
+        ]
+    );
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    let mape = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "revenue_mape_breach")
+        .unwrap_or_else(|| panic!("{alerts}"));
+    assert_eq!(mape["state"], "resolved");
+    assert_eq!(mape["opened_at"], "2026-11-02T23:59:59Z");
+    assert_eq!(mape["resolved_at"], "2026-11-03T23:59:59Z");
+
+    let at = [
+        "monitor",
+        "ingest",
+        &model,
+        "--reference",
+        &reference,
+        "--current",
+        &folder,
+        "--at",
+        "2026-11-04T00:00:00Z",
+    ];
+    assert_contains(&refused(&nexml(&db, "alice", &at)), "--at times one batch");
+}
+
+/// `monitor watch` ingests a batch dropped into the folder, once.
+#[test]
+fn monitor_watch_ingests_new_batches() {
+    let db = Db::seeded();
+    let model = pricing_model(&db, "pm");
+    let reference = db.write("reference.csv", &pricing_batch("2026-10-31", 0.05));
+    let dir = db.path("inbox");
+    std::fs::create_dir(&dir).unwrap();
+    // Already there: history, not a new batch.
+    std::fs::write(
+        dir.join("sales-2026-10-30.csv"),
+        pricing_batch("2026-10-30", 0.05),
+    )
+    .unwrap();
+    let folder = dir.display().to_string();
+    let mut watcher = command(
+        &db,
+        "alice",
+        &[
+            "monitor",
+            "watch",
+            &folder,
+            "--model",
+            &model,
+            "--reference",
+            &reference,
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starting the watch");
+    let count = || {
+        json_of(&nexml(&db, "alice", &["monitor", "list", &model, "--json"]))
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    std::fs::write(
+        dir.join("sales-2026-11-02.csv"),
+        pricing_batch("2026-11-02", 3.0),
+    )
+    .unwrap();
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = count();
+        if seen > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let _ = watcher.kill();
+    let out = watcher.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(seen, 1, "the new batch, and only it: {stdout}");
+    assert_eq!(count(), 1, "ingested once: {stdout}");
+    assert_contains(&stdout, "sales-2026-11-02.csv: snapshot");
+    assert_contains(&stdout, "revenue_mape_breach");
+    let alerts = json_of(&nexml(
+        &db,
+        "alice",
+        &["monitor", "alerts", &model, "--json"],
+    ));
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["state"] == "open"),
+        "{alerts}"
+    );
+}

@@ -426,11 +426,22 @@ pub enum MonitorCommand {
         model: String,
         #[arg(long)]
         reference: PathBuf,
+        /// A CSV batch, or a folder of them (a history: each batch taken at
+        /// the date its name holds, else when it was written)
         #[arg(long)]
         current: PathBuf,
-        /// When the batch was taken (RFC 3339) [default: now]
+        /// When a single batch was taken (RFC 3339) [default: now]
         #[arg(long)]
         at: Option<String>,
+    },
+    /// Ingest each new CSV batch that appears in a folder, until ctrl-c
+    Watch {
+        /// The folder a scheduled job writes batches into
+        dir: PathBuf,
+        #[arg(long)]
+        model: String,
+        #[arg(long)]
+        reference: PathBuf,
     },
     /// A model's alerts (open and acknowledged first)
     Alerts {

@@ -19,6 +19,7 @@ macro_rules! outln {
 }
 
 pub mod args;
+mod ingest;
 mod model;
 pub mod monitor;
 pub mod output;

@@ -1,12 +1,14 @@
 //! `nexml monitor ...`
 
 use super::args::MonitorCommand;
+use super::ingest::{self, Batch};
 use super::output::{Table, print_json, time};
 use super::{Context, read_json};
 use crate::domain::AlertState;
 use crate::service::monitoring::Recorded;
+use crate::store::Model;
 use crate::store::NewSnapshot;
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::{Value, json};
 
 pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
@@ -54,6 +56,7 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
         } => {
             let model = store.find_model(&model).await?;
             let version = store.version_by_id(model.recipe_version_id).await?;
+            let given = at.is_some();
             let at = match at {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
                     .map_err(|e| {
@@ -62,44 +65,19 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     .with_timezone(&chrono::Utc),
                 None => ctx.service.now(),
             };
-            let mut progress = super::progress::Progress::new("ingest", ctx.json);
-            let mut step = |done| {
-                progress.show(crate::seed::Step {
-                    what: "steps (read, read, measure, store)",
-                    done,
-                    total: 4,
-                })
-            };
             let reference = crate::drift::load_csv(&reference)?;
-            step(1);
-            let current = crate::drift::load_csv(&current)?;
-            step(2);
-            let measured = crate::monitoring::measure(
-                &version.manifest_json,
-                model.model_family,
-                &reference,
-                &current,
-                at,
-            )
-            .map_err(|e| eyre!(e))?;
-            step(3);
-            let recorded = ctx
-                .service
-                .record_snapshot(
-                    model.id,
-                    NewSnapshot {
-                        captured_at: at,
-                        performance: measured.performance,
-                        drift: measured.drift,
-                        freshness: measured.freshness,
-                        alerts: json!([]),
-                    },
-                    &ctx.user,
-                    "ingest",
-                )
-                .await?;
-            step(4);
-            progress.finish();
+            let manifest = &version.manifest_json;
+            if current.is_dir() {
+                if given {
+                    return Err(eyre!(
+                        "--at times one batch; the batches of {} are timed by the dates in their names, else when they were written",
+                        current.display()
+                    ));
+                }
+                return ingest_folder(ctx, &model, manifest, &reference, &current).await;
+            }
+            let batch = Batch { path: current, at };
+            let recorded = ingest::ingest(ctx, &model, manifest, &reference, &batch).await?;
             if ctx.json {
                 return print_recorded(&recorded);
             }
@@ -122,6 +100,16 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             );
             outln!("freshness: {}", compact(&saved.data_freshness_json));
             print_rules(&recorded);
+        }
+        MonitorCommand::Watch {
+            dir,
+            model,
+            reference,
+        } => {
+            let model = store.find_model(&model).await?;
+            let version = store.version_by_id(model.recipe_version_id).await?;
+            let reference = crate::drift::load_csv(&reference)?;
+            ingest::watch(ctx, &model, &version.manifest_json, &reference, &dir).await?;
         }
         MonitorCommand::Alerts { model, state } => {
             let model = store.find_model(&model).await?;
@@ -197,6 +185,49 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             print_rules(&recorded);
         }
     }
+    Ok(())
+}
+
+/// Every batch of a folder, oldest first: a line each (or, with `--json`,
+/// the recorded snapshots), with progress on a terminal.
+async fn ingest_folder(
+    ctx: &Context,
+    model: &Model,
+    manifest: &Value,
+    reference: &crate::drift::Table,
+    dir: &std::path::Path,
+) -> Result<()> {
+    let batches = ingest::batches_in(dir)?;
+    if batches.is_empty() {
+        return Err(eyre!("{}: no CSV batches in it", dir.display()));
+    }
+    let mut progress = super::progress::Progress::new("ingest", ctx.json);
+    let mut recorded = Vec::with_capacity(batches.len());
+    for (i, batch) in batches.iter().enumerate() {
+        let r = ingest::ingest(ctx, model, manifest, reference, batch)
+            .await
+            .wrap_err_with(|| {
+                format!(
+                    "{} (the batches before it are stored)",
+                    batch.path.display()
+                )
+            })?;
+        warn_failures(&r);
+        if !ctx.json {
+            outln!("{}", ingest::summary(batch, &r));
+        }
+        recorded.push(json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations}));
+        progress.show(crate::seed::Step {
+            what: "batches",
+            done: i as u64 + 1,
+            total: batches.len() as u64,
+        });
+    }
+    progress.finish();
+    if ctx.json {
+        return print_json(&recorded);
+    }
+    outln!("{} batches of '{}' ingested", batches.len(), model.name);
     Ok(())
 }
 

@@ -1,0 +1,226 @@
+//! `monitor ingest` and `monitor watch`: batches of data (CSV) measured
+//! against a reference and recorded as snapshots through the one path: one
+//! file, a folder of them (a backfilled history, in the order of their
+//! times), or each new file a scheduled job drops into a watched folder.
+
+use super::Context;
+use crate::drift::Table;
+use crate::service::monitoring::Recorded;
+use crate::store::{Model, NewSnapshot};
+use chrono::{DateTime, NaiveDate, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// One batch: a CSV file and when it was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub path: PathBuf,
+    pub at: DateTime<Utc>,
+}
+
+/// When a batch was taken: the date its name holds (`sales-2026-11-27.csv`,
+/// the end of that day), else when the file was last written.
+pub fn batch_time(path: &Path) -> Result<DateTime<Utc>> {
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(date) = date_in(&name) {
+        return date
+            .and_hms_opt(23, 59, 59)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| eyre!("{}: no time at the end of {date}", path.display()));
+    }
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .wrap_err_with(|| format!("{}: cannot read when it was written", path.display()))?;
+    Ok(DateTime::<Utc>::from(modified))
+}
+
+/// The first `YYYY-MM-DD` date in a file name.
+fn date_in(name: &str) -> Option<NaiveDate> {
+    let chars: Vec<(usize, char)> = name.char_indices().collect();
+    chars.windows(10).find_map(|w| {
+        // Exactly digits and dashes as in 2026-11-27 (chrono alone would
+        // read "-2026-11-2" as a negative year).
+        let shape = w.iter().enumerate().all(|(i, (_, c))| match i {
+            4 | 7 => *c == '-',
+            _ => c.is_ascii_digit(),
+        });
+        if !shape {
+            return None;
+        }
+        let (start, _) = w[0];
+        let end = w[9].0 + w[9].1.len_utf8();
+        NaiveDate::parse_from_str(&name[start..end], "%Y-%m-%d").ok()
+    })
+}
+
+/// The CSV files of a folder (not its subfolders), oldest batch first.
+pub fn batches_in(dir: &Path) -> Result<Vec<Batch>> {
+    let entries =
+        std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
+    let mut batches = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if is_csv(&path) {
+            let at = batch_time(&path)?;
+            batches.push(Batch { path, at });
+        }
+    }
+    batches.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.path.cmp(&b.path)));
+    Ok(batches)
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Measures one batch against the reference with the model's manifest and
+/// records it (its rules checked, its alerts opened or resolved).
+pub async fn ingest(
+    ctx: &Context,
+    model: &Model,
+    manifest: &Value,
+    reference: &Table,
+    batch: &Batch,
+) -> Result<Recorded> {
+    let current = crate::drift::load_csv(&batch.path)?;
+    let measured =
+        crate::monitoring::measure(manifest, model.model_family, reference, &current, batch.at)
+            .map_err(|e| eyre!(e))?;
+    let snapshot = NewSnapshot {
+        captured_at: batch.at,
+        performance: measured.performance,
+        drift: measured.drift,
+        freshness: measured.freshness,
+        alerts: json!([]),
+    };
+    let recorded = ctx
+        .service
+        .record_snapshot(model.id, snapshot, &ctx.user, "ingest")
+        .await?;
+    Ok(recorded)
+}
+
+/// One line for a recorded batch: its snapshot, and the rules that fired.
+pub fn summary(batch: &Batch, r: &Recorded) -> String {
+    let fired: Vec<&str> = r
+        .evaluations
+        .iter()
+        .filter(|e| e.fired)
+        .map(|e| e.rule.name.as_str())
+        .collect();
+    format!(
+        "{}: snapshot {} at {}{}",
+        batch.path.display(),
+        r.snapshot.id,
+        super::output::time(&r.snapshot.captured_at),
+        match fired.is_empty() {
+            true => ", every rule within".to_string(),
+            false => format!(", fired: {}", fired.join(", ")),
+        }
+    )
+}
+
+/// How often a watched folder is looked at.
+const POLL: Duration = Duration::from_millis(300);
+
+/// Ingests each CSV file that appears in `dir` from now on, once it has
+/// stopped growing; runs until interrupted. A batch that cannot be read is
+/// reported and the watch goes on (it is tried again when it changes).
+pub async fn watch(
+    ctx: &Context,
+    model: &Model,
+    manifest: &Value,
+    reference: &Table,
+    dir: &Path,
+) -> Result<()> {
+    // What is there already is history: ingest it with `monitor ingest`.
+    let mut seen: BTreeMap<PathBuf, (u64, SystemTime)> = listing(dir)?;
+    let mut growing: BTreeMap<PathBuf, (u64, SystemTime)> = BTreeMap::new();
+    eprintln!(
+        "watching {} for new batches of '{}' (ctrl-c stops)",
+        dir.display(),
+        model.name
+    );
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        for (path, stamp) in listing(dir)? {
+            if seen.get(&path) == Some(&stamp) {
+                continue;
+            }
+            // Taken once it looks the same twice: a file being written waits.
+            if growing.insert(path.clone(), stamp) != Some(stamp) {
+                continue;
+            }
+            growing.remove(&path);
+            seen.insert(path.clone(), stamp);
+            let batch = Batch {
+                at: batch_time(&path)?,
+                path,
+            };
+            match ingest(ctx, model, manifest, reference, &batch).await {
+                Ok(r) => {
+                    for failure in &r.notify_failures {
+                        eprintln!("warning: {failure}");
+                    }
+                    match ctx.json {
+                        true => super::output::print_json(&json!({
+                            "snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations
+                        }))?,
+                        false => outln!("{}", summary(&batch, &r)),
+                    }
+                }
+                Err(e) => eprintln!("error: {}: {e}", batch.path.display()),
+            }
+        }
+    }
+}
+
+/// The folder's CSV files with their size and time of writing.
+fn listing(dir: &Path) -> Result<BTreeMap<PathBuf, (u64, SystemTime)>> {
+    let entries =
+        std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
+    let mut files = BTreeMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !is_csv(&path) {
+            continue;
+        }
+        if let Ok(m) = entry.metadata() {
+            files.insert(
+                path,
+                (m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH)),
+            );
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_named_by_date_is_taken_at_the_end_of_that_day() {
+        assert_eq!(
+            date_in("sales-2026-11-27.csv"),
+            NaiveDate::from_ymd_opt(2026, 11, 27)
+        );
+        assert_eq!(date_in("2026-02-30-x"), None, "not a date");
+        assert_eq!(date_in("batch-7"), None);
+        assert_eq!(date_in("é-2026-01-05"), NaiveDate::from_ymd_opt(2026, 1, 5));
+        let at = batch_time(Path::new("/nowhere/sales-2026-11-27.csv")).unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-11-27T23:59:59+00:00");
+    }
+}
