@@ -22,8 +22,9 @@ pub struct Batch {
 }
 
 /// When a batch was taken: the date its name holds (`sales-2026-11-27.csv`,
-/// the end of that day), else when the file was last written.
-pub fn batch_time(path: &Path) -> Result<DateTime<Utc>> {
+/// the end of that day, or `now` while that day lasts), else when the file
+/// was last written.
+pub fn batch_time(path: &Path, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -31,7 +32,7 @@ pub fn batch_time(path: &Path) -> Result<DateTime<Utc>> {
     if let Some(date) = date_in(&name) {
         return date
             .and_hms_opt(23, 59, 59)
-            .map(|t| t.and_utc())
+            .map(|t| t.and_utc().min(now))
             .ok_or_else(|| eyre!("{}: no time at the end of {date}", path.display()));
     }
     let modified = std::fs::metadata(path)
@@ -60,14 +61,14 @@ fn date_in(name: &str) -> Option<NaiveDate> {
 }
 
 /// The CSV files of a folder (not its subfolders), oldest batch first.
-pub fn batches_in(dir: &Path) -> Result<Vec<Batch>> {
+pub fn batches_in(dir: &Path, now: DateTime<Utc>) -> Result<Vec<Batch>> {
     let entries =
         std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
     let mut batches = Vec::new();
     for entry in entries {
         let path = entry?.path();
         if is_csv(&path) {
-            let at = batch_time(&path)?;
+            let at = batch_time(&path, now)?;
             batches.push(Batch { path, at });
         }
     }
@@ -166,7 +167,7 @@ pub async fn watch(
             growing.remove(&path);
             seen.insert(path.clone(), stamp);
             let batch = Batch {
-                at: batch_time(&path)?,
+                at: batch_time(&path, ctx.service.now())?,
                 path,
             };
             match ingest(ctx, model, manifest, reference, &batch).await {
@@ -220,7 +221,12 @@ mod tests {
         assert_eq!(date_in("2026-02-30-x"), None, "not a date");
         assert_eq!(date_in("batch-7"), None);
         assert_eq!(date_in("é-2026-01-05"), NaiveDate::from_ymd_opt(2026, 1, 5));
-        let at = batch_time(Path::new("/nowhere/sales-2026-11-27.csv")).unwrap();
+        let later = "2026-12-01T00:00:00Z".parse().unwrap();
+        let at = batch_time(Path::new("/nowhere/sales-2026-11-27.csv"), later).unwrap();
         assert_eq!(at.to_rfc3339(), "2026-11-27T23:59:59+00:00");
+        // Today's batch is taken now, never in the future.
+        let noon = "2026-11-27T12:00:00Z".parse().unwrap();
+        let at = batch_time(Path::new("/nowhere/sales-2026-11-27.csv"), noon).unwrap();
+        assert_eq!(at, noon);
     }
 }

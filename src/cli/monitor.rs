@@ -36,7 +36,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     s.worst_drift_label(),
                     s.data_freshness_json
                         .get("staleness_hours")
-                        .map(|v| v.to_string())
+                        .and_then(Value::as_f64)
+                        .map(|h| format!("{h:.1}"))
                         .unwrap_or("-".into()),
                     s.alerts_json
                         .as_array()
@@ -197,7 +198,7 @@ async fn ingest_folder(
     reference: &crate::drift::Table,
     dir: &std::path::Path,
 ) -> Result<()> {
-    let batches = ingest::batches_in(dir)?;
+    let batches = ingest::batches_in(dir, ctx.service.now())?;
     if batches.is_empty() {
         return Err(eyre!("{}: no CSV batches in it", dir.display()));
     }

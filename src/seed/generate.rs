@@ -146,7 +146,10 @@ pub async fn generate(
             let n = BATCH.min(options.snapshots - written_snapshots);
             let batch: Vec<BulkSnapshot> = (0..n)
                 .map(|i| {
-                    let k = written_snapshots + i;
+                    // Newest first: each model's first snapshot becomes its
+                    // latest, and the ranking's trigger leaves the rest be
+                    // (written oldest first, every one rewrote the ranking).
+                    let k = options.snapshots - 1 - (written_snapshots + i);
                     let (model, family) = &models[(k % models.len() as u64) as usize];
                     let per_model = options.snapshots / models.len() as u64 + 1;
                     let index = k / models.len() as u64;

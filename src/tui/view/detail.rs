@@ -705,16 +705,24 @@ fn render_monitoring(
         ),
     ];
     frame.render_widget(Paragraph::new(head), areas[0]);
-    let thresholds: Vec<(String, f64)> = manifest
+    // (name, threshold, whether higher is better), from the evaluation section.
+    let thresholds: Vec<(String, f64, bool)> = manifest
         .pointer("/evaluation/metrics")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|m| Some((m["name"].as_str()?.to_string(), m["threshold"].as_f64()?)))
+                .filter_map(|m| {
+                    let higher = m["direction"].as_str() == Some("higher_is_better");
+                    Some((
+                        m["name"].as_str()?.to_string(),
+                        m["threshold"].as_f64()?,
+                        higher,
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let labels: Vec<(String, Vec<f64>)> = metrics
+    let labels: Vec<(String, bool, Vec<f64>)> = metrics
         .iter()
         .map(|name| {
             let values: Vec<f64> = series
@@ -727,10 +735,20 @@ fn render_monitoring(
                     (lo.min(*x), hi.max(*x))
                 });
             let last = values.last().copied().unwrap_or(f64::NAN);
-            let limit = thresholds
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| format!(" limit {}", super::library::short_number(*t)))
+            let rule = thresholds.iter().find(|(n, _, _)| n == name);
+            // Past its limit the way that is worse: marked in words too.
+            let breach = rule.and_then(|(_, t, higher)| match *higher {
+                true => (last < *t).then_some("▼ under"),
+                false => (last > *t).then_some("▲ over"),
+            });
+            let limit = rule
+                .map(|(_, t, _)| {
+                    let t = super::library::short_number(*t);
+                    match breach {
+                        Some(how) => format!(" {how} limit {t}"),
+                        None => format!(" limit {t}"),
+                    }
+                })
                 .unwrap_or_default();
             let text = format!(
                 "{name:<9} last {} min {} max {}{limit}",
@@ -738,17 +756,15 @@ fn render_monitoring(
                 super::library::short_number(min),
                 super::library::short_number(max)
             );
-            (text, values)
+            (text, breach.is_some(), values)
         })
         .collect();
     // Each metric: its figures on one line, its sparkline under them.
-    for (i, (text, values)) in labels.iter().enumerate() {
+    for (i, (text, breached, values)) in labels.iter().enumerate() {
         let [label, spark] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(areas[i + 1]);
-        frame.render_widget(
-            Paragraph::new(Span::styled(text.clone(), theme.text)),
-            label,
-        );
+        let style = if *breached { theme.bad } else { theme.text };
+        frame.render_widget(Paragraph::new(Span::styled(text.clone(), style)), label);
         let (min, max) = values
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
