@@ -530,6 +530,15 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
         ModelSection::Monitoring => render_monitoring(s, &d.manifest, theme, frame, inner),
         ModelSection::Alerts if !d.alerts.is_empty() => {
             // Alerts from the rules, by state then severity; the selected one is marked.
+            let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
+            let reading = reading.unwrap_or(5).max(5) as u16;
+            // The rule's name takes what the other columns leave (at most
+            // 30): names are shortened, states, times and readings never.
+            let fixed = 8 + 12 + 11 + reading + 10 + 6;
+            let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4) as u16;
+            let rule = rule
+                .clamp(4, 30)
+                .min(inner.width.saturating_sub(fixed).max(4));
             let rows: Vec<Row> = d
                 .alerts
                 .iter()
@@ -551,7 +560,7 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                             },
                         )),
                         Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
-                        Cell::from(sanitize(&a.rule)),
+                        Cell::from(crate::text::truncate(&sanitize(&a.rule), rule as usize)),
                         Cell::from(Span::styled(
                             alert_reading(a),
                             if a.state == crate::domain::AlertState::Resolved {
@@ -577,8 +586,6 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 .map(|h| Cell::from(Span::styled(h, theme.title))),
             );
             // The reading is never cut; the message shows where there is room.
-            let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
-            let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4);
             let message = if inner.width >= 120 { 1 } else { 0 };
             let table = Table::new(
                 rows,
@@ -586,8 +593,8 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                     Constraint::Length(8),
                     Constraint::Length(12),
                     Constraint::Length(11),
-                    Constraint::Length(rule.clamp(4, 30) as u16),
-                    Constraint::Length(reading.unwrap_or(5).max(5) as u16),
+                    Constraint::Length(rule),
+                    Constraint::Length(reading),
                     Constraint::Length(10),
                     Constraint::Fill(message),
                 ],
