@@ -2686,11 +2686,7 @@ fn monitor_add_opens_and_resolves_rule_alerts() {
         added["snapshot"]["alerts_json"].as_array().map(Vec::len),
         Some(2)
     );
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     assert_eq!(alerts.as_array().map(Vec::len), Some(2), "{alerts}");
     assert!(
         alerts
@@ -2707,11 +2703,7 @@ fn monitor_add_opens_and_resolves_rule_alerts() {
         &["monitor", "add", &model, "--snapshot", &good],
     ));
     assert_contains(&out, "'revenue_mape_breach' is resolved");
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     let state = |rule: &str| {
         alerts
             .as_array()
@@ -2736,11 +2728,7 @@ fn monitor_add_opens_and_resolves_rule_alerts() {
     // Acknowledged by a person: who, and when.
     let stale = by("stale_transactions", "id").unwrap();
     success(&nexml(&db, "bob", &["monitor", "ack", &stale.to_string()]));
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     let acked = alerts
         .as_array()
         .unwrap()
@@ -2831,11 +2819,7 @@ fn alert_command_runs_for_each_opened_alert() {
         &String::from_utf8_lossy(&out.stderr),
         "[alerts] command failed",
     );
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     assert!(
         alerts
             .as_array()
@@ -2940,11 +2924,7 @@ fn monitor_ingest_backfills_a_folder_of_batches() {
             "2026-11-01T23:59:59Z"
         ]
     );
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     let mape = alerts
         .as_array()
         .unwrap()
@@ -3029,11 +3009,7 @@ fn monitor_watch_ingests_new_batches() {
     assert_eq!(count(), 1, "ingested once: {stdout}");
     assert_contains(&stdout, "sales-2026-11-02.csv: snapshot");
     assert_contains(&stdout, "revenue_mape_breach");
-    let alerts = json_of(&nexml(
-        &db,
-        "alice",
-        &["monitor", "alerts", &model, "--json"],
-    ));
+    let alerts = alerts_of(&db, &model);
     assert!(
         alerts
             .as_array()
@@ -3042,4 +3018,9 @@ fn monitor_watch_ingests_new_batches() {
             .any(|a| a["state"] == "open"),
         "{alerts}"
     );
+}
+
+/// A model's alerts, as `monitor alerts --json` lists them.
+fn alerts_of(db: &Db, model: &str) -> Value {
+    json_of(&nexml(db, "alice", &["monitor", "alerts", model, "--json"]))
 }

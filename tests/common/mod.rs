@@ -39,6 +39,12 @@ fn postgres_required() -> bool {
 #[cfg(feature = "sqlite")]
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
+    sqlite_in(dir).await
+}
+
+/// The SQLite database `test.db` in `dir` (created if missing).
+#[cfg(feature = "sqlite")]
+async fn sqlite_in(dir: tempfile::TempDir) -> TestDb {
     let url = format!("sqlite://{}/test.db", dir.path().display());
     let store = store::open(&url).await.expect("open sqlite");
     TestDb {
@@ -78,16 +84,7 @@ pub async fn sqlite_demo(now: chrono::DateTime<chrono::Utc>) -> TestDb {
         .execute(&mut conn)
         .await
         .unwrap();
-    let url = format!("sqlite://{}", path.display());
-    let store = store::open(&url).await.expect("open sqlite");
-    TestDb {
-        name: "sqlite",
-        url,
-        store,
-        _dir: Some(dir),
-        #[cfg(feature = "postgres")]
-        pg_database: None,
-    }
+    sqlite_in(dir).await
 }
 
 /// A fresh PostgreSQL database, or `None` (with a printed notice) when the
