@@ -166,10 +166,16 @@ pub async fn watch(
             }
             growing.remove(&path);
             seen.insert(path.clone(), stamp);
-            let batch = Batch {
-                at: batch_time(&path, ctx.service.now())?,
-                path,
+            // A file gone (or unreadable) since it was listed is reported;
+            // the watch goes on.
+            let at = match batch_time(&path, ctx.service.now()) {
+                Ok(at) => at,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    continue;
+                }
             };
+            let batch = Batch { at, path };
             match ingest(ctx, model, manifest, reference, &batch).await {
                 Ok(r) => {
                     for failure in &r.notify_failures {
