@@ -2867,15 +2867,21 @@ fn pricing_batch(date: &str, error: f64) -> String {
     csv
 }
 
+/// A pricing model "pm", a reference batch, and an empty folder `name`.
+fn pricing_folder(db: &Db, name: &str) -> (String, String, PathBuf) {
+    let model = pricing_model(db, "pm");
+    let reference = db.write("reference.csv", &pricing_batch("2026-10-31", 0.05));
+    let dir = db.path(name);
+    std::fs::create_dir(&dir).unwrap();
+    (model, reference, dir)
+}
+
 /// A folder of batches is a history: each taken at the date in its name,
 /// in order, its alerts opened and resolved in their own time.
 #[test]
 fn monitor_ingest_backfills_a_folder_of_batches() {
     let db = Db::seeded();
-    let model = pricing_model(&db, "pm");
-    let reference = db.write("reference.csv", &pricing_batch("2026-10-31", 0.05));
-    let dir = db.path("batches");
-    std::fs::create_dir(&dir).unwrap();
+    let (model, reference, dir) = pricing_folder(&db, "batches");
     for (date, error) in [
         ("2026-11-03", 0.05),
         ("2026-11-01", 0.05),
@@ -2953,10 +2959,7 @@ fn monitor_ingest_backfills_a_folder_of_batches() {
 #[test]
 fn monitor_watch_ingests_new_batches() {
     let db = Db::seeded();
-    let model = pricing_model(&db, "pm");
-    let reference = db.write("reference.csv", &pricing_batch("2026-10-31", 0.05));
-    let dir = db.path("inbox");
-    std::fs::create_dir(&dir).unwrap();
+    let (model, reference, dir) = pricing_folder(&db, "inbox");
     // Already there: history, not a new batch.
     std::fs::write(
         dir.join("sales-2026-10-30.csv"),

@@ -110,6 +110,12 @@ pub async fn ingest(
     Ok(recorded)
 }
 
+/// A recorded snapshot as `--json` prints it: the snapshot, the alerts it
+/// opened, updated or resolved, and every rule as checked.
+pub fn recorded_json(r: &Recorded) -> Value {
+    json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations})
+}
+
 /// One line for a recorded batch: its snapshot, and the rules that fired.
 pub fn summary(batch: &Batch, r: &Recorded) -> String {
     let fired: Vec<&str> = r
@@ -182,9 +188,7 @@ pub async fn watch(
                         eprintln!("warning: {failure}");
                     }
                     match ctx.json {
-                        true => super::output::print_json(&json!({
-                            "snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations
-                        }))?,
+                        true => super::output::print_json(&recorded_json(&r))?,
                         false => outln!("{}", summary(&batch, &r)),
                     }
                 }

@@ -55,8 +55,6 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             current,
             at,
         } => {
-            let model = store.find_model(&model).await?;
-            let version = store.version_by_id(model.recipe_version_id).await?;
             let given = at.is_some();
             let at = match at {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
@@ -66,8 +64,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
                     .with_timezone(&chrono::Utc),
                 None => ctx.service.now(),
             };
-            let reference = crate::drift::load_csv(&reference)?;
-            let manifest = &version.manifest_json;
+            let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
+            let manifest = &manifest;
             if current.is_dir() {
                 if given {
                     return Err(eyre!(
@@ -107,10 +105,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             model,
             reference,
         } => {
-            let model = store.find_model(&model).await?;
-            let version = store.version_by_id(model.recipe_version_id).await?;
-            let reference = crate::drift::load_csv(&reference)?;
-            ingest::watch(ctx, &model, &version.manifest_json, &reference, &dir).await?;
+            let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
+            ingest::watch(ctx, &model, &manifest, &reference, &dir).await?;
         }
         MonitorCommand::Alerts { model, state } => {
             let model = store.find_model(&model).await?;
@@ -217,7 +213,7 @@ async fn ingest_folder(
         if !ctx.json {
             outln!("{}", ingest::summary(batch, &r));
         }
-        recorded.push(json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations}));
+        recorded.push(ingest::recorded_json(&r));
         progress.show(crate::seed::Step {
             what: "batches",
             done: i as u64 + 1,
@@ -232,11 +228,23 @@ async fn ingest_folder(
     Ok(())
 }
 
-/// A stored snapshot as `--json` prints it: the snapshot, the alerts it
-/// opened, updated or resolved, and every rule as checked.
+/// What batches of a model are measured with: the model, its recipe
+/// version's manifest and the reference data.
+async fn monitored(
+    ctx: &Context,
+    model: &str,
+    reference: &std::path::Path,
+) -> Result<(Model, Value, crate::drift::Table)> {
+    let model = ctx.store.find_model(model).await?;
+    let version = ctx.store.version_by_id(model.recipe_version_id).await?;
+    let reference = crate::drift::load_csv(reference)?;
+    Ok((model, version.manifest_json, reference))
+}
+
+/// A stored snapshot as `--json` prints it (see `ingest::recorded_json`).
 fn print_recorded(r: &Recorded) -> Result<()> {
     warn_failures(r);
-    print_json(&json!({"snapshot": r.snapshot, "alerts": r.alerts, "rules": r.evaluations}))
+    print_json(&ingest::recorded_json(r))
 }
 
 /// The `[alerts] command`'s failures, as warnings (the snapshot is stored).

@@ -21,6 +21,14 @@ pub struct Recorded {
     pub notify_failures: Vec<String>,
 }
 
+/// What a snapshot did to one rule's alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AlertChange {
+    Opened,
+    Updated,
+    Resolved,
+}
+
 impl Service {
     /// Stores a snapshot typed in by hand (the form, `monitor add`, the
     /// demo): checked, then recorded like any other.
@@ -90,7 +98,7 @@ impl Service {
             let at = new.captured_at;
             if let Some((alert, change)) = w.follow_rule(model_id, e, (id, at), actor).await? {
                 touched.push(alert);
-                if change == "open" {
+                if change == AlertChange::Opened {
                     opened.push(alert);
                 }
             }
@@ -174,7 +182,7 @@ impl Work {
         e: &Evaluation,
         (snapshot_id, at): (i64, chrono::DateTime<chrono::Utc>),
         actor: &str,
-    ) -> StoreResult<Option<(i64, &'static str)>> {
+    ) -> StoreResult<Option<(i64, AlertChange)>> {
         let open = self.open_alert(model_id, &e.rule.name).await?;
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
@@ -183,7 +191,7 @@ impl Work {
                     .await?;
                 self.audit(actor, "alert", alert, "update", json!({"value": e.value}))
                     .await?;
-                Ok(Some((alert, "update")))
+                Ok(Some((alert, AlertChange::Updated)))
             }
             (None, true) => {
                 let alert = self
@@ -198,7 +206,7 @@ impl Work {
                     .await?;
                 let detail = json!({"rule": e.rule.name, "value": e.value});
                 self.audit(actor, "alert", alert, "open", detail).await?;
-                Ok(Some((alert, "open")))
+                Ok(Some((alert, AlertChange::Opened)))
             }
             (Some(alert), false) if e.value.is_some() => {
                 let message = format!("cleared: {}", e.message);
@@ -206,7 +214,7 @@ impl Work {
                     .await?;
                 let detail = json!({"by": "rule no longer breached"});
                 self.audit(actor, "alert", alert, "resolve", detail).await?;
-                Ok(Some((alert, "resolve")))
+                Ok(Some((alert, AlertChange::Resolved)))
             }
             _ => Ok(None),
         }

@@ -6,7 +6,7 @@ use crate::assistant::Proposal;
 use crate::domain::diff::{apply_patch, pretty};
 use crate::keymap::{Command, Context, Key};
 use crate::service::chat::{Applied, ChatData};
-use crate::store::{Change, ChatMessage};
+use crate::store::ChatMessage;
 use crate::tui::effects::Effect;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
@@ -413,11 +413,6 @@ impl Component for ChatScreen {
 
     fn reload(&self) -> Vec<Effect> {
         vec![Effect::OpenChat(self.recipe_id)]
-    }
-
-    /// A chat is never disturbed by others' changes (its answer would jump).
-    fn shows_changed(&self, _changes: &[Change]) -> bool {
-        false
     }
 
     fn copy_text(&self) -> Option<String> {
