@@ -71,11 +71,11 @@ pub fn refresh_in_place(app: &mut App, tab: Tab) -> Vec<Effect> {
         if !l.loaded && !l.loading {
             None
         } else {
-            let keep = l.selected_row().map(RowId::row_id);
             // By position: rows added meanwhile move every keyset's place.
+            // The row to keep is the one selected when the rows arrive
+            // (`apply_rows`), not now: the user may move meanwhile.
             let mut request = window_request(l, tab, page, false);
             request.skip_count = false;
-            l.select_id = l.select_id.or(keep);
             Some(request)
         }
     });
@@ -104,6 +104,10 @@ pub fn apply_rows<T: RowId>(l: &mut ListView<T>, rows: Vec<T>, w: &Window) -> bo
     if l.generation != generation {
         return false;
     }
+    let keep = l
+        .select_id
+        .take()
+        .or_else(|| l.selected_row().map(RowId::row_id));
     l.rows = rows;
     l.window_start = window_start;
     let total = total.unwrap_or(l.total);
@@ -113,7 +117,7 @@ pub fn apply_rows<T: RowId>(l: &mut ListView<T>, rows: Vec<T>, w: &Window) -> bo
     if unfiltered {
         l.unfiltered_total = Some(total);
     }
-    if let Some(want) = l.select_id.take()
+    if let Some(want) = keep
         && let Some(i) = l.rows.iter().position(|r| r.row_id() == want)
     {
         l.selected = window_start + i;
@@ -131,6 +135,8 @@ pub fn move_by(app: &mut App, delta: isize) -> Vec<Effect> {
         }
         let target = (l.selected as isize).saturating_add(delta).clamp(0, l.total as isize - 1);
         l.selected = target as usize;
+        // The user's own move wins over a selection still on its way.
+        l.select_id = None;
         keep_visible(l, page);
     });
     ensure_window(app, tab)
@@ -275,5 +281,41 @@ mod tests {
         let end = window_request(&mut l, Tab::Runs, 40, true);
         assert_eq!(end.keyset, None);
         assert!(end.reverse);
+    }
+
+    /// A refresh keeps the row selected when its rows arrive, even when the
+    /// user moved after asking (CI once saw `g` undone by a late refresh).
+    #[test]
+    fn a_refresh_keeps_the_row_selected_when_it_arrives() {
+        let mut l = loaded();
+        let w = Window {
+            generation: l.generation,
+            window_start: 0,
+            total: Some(1_000_001),
+            unfiltered: false,
+        };
+        // The user moved to the top after the refresh was asked for.
+        l.selected = 0;
+        let mut rows: Vec<Row> = vec![Row(1_000_001)];
+        rows.extend((0..199).map(|i| Row(1_000_000 - i)));
+        assert!(apply_rows(&mut l, rows, &w));
+        // Row 1,000,000 was at the top; a new row now precedes it.
+        assert_eq!(l.selected, 1);
+        assert_eq!(l.selected_row().map(|r| r.0), Some(1_000_000));
+    }
+
+    #[test]
+    fn an_explicit_selection_wins_over_the_cursor() {
+        let mut l = loaded();
+        l.select_id = Some(1_000_000 - 7);
+        let rows = (0..200).map(|i| Row(1_000_000 - i)).collect();
+        let w = Window {
+            generation: l.generation,
+            window_start: 0,
+            total: None,
+            unfiltered: false,
+        };
+        assert!(apply_rows(&mut l, rows, &w));
+        assert_eq!(l.selected, 7);
     }
 }

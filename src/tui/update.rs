@@ -269,7 +269,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                 let tab = app.tab;
                 on_list!(app, tab, l => {
                     let i = l.scroll + (m.row - first_row) as usize;
-                    if i < l.total { l.selected = i; }
+                    if i < l.total { l.selected = i; l.select_id = None; }
                 });
             }
             vec![]
