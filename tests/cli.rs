@@ -8,6 +8,9 @@
 
 #![cfg(feature = "sqlite")]
 
+#[path = "common/parquet_file.rs"]
+mod parquet_file;
+
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -2953,6 +2956,112 @@ fn monitor_ingest_backfills_a_folder_of_batches() {
         "2026-11-04T00:00:00Z",
     ];
     assert_contains(&refused(&nexml(&db, "alice", &at)), "--at times one batch");
+}
+
+/// A Parquet batch measures as its CSV export does: `monitor ingest` of
+/// either gives the same drift, performance and freshness, and `nexml drift`
+/// the same report.
+#[test]
+fn parquet_batches_measure_as_their_csv_does() {
+    let db = Db::seeded();
+    let (model, reference, dir) = pricing_folder(&db, "batches");
+    let other = pricing_model(&db, "pm-parquet");
+    let batch = pricing_batch("2026-11-02", 3.0);
+    let csv = dir.join("sales-2026-11-02.csv");
+    std::fs::write(&csv, &batch).unwrap();
+    let parquet = db.path("sales-2026-11-02.parquet");
+    parquet_file::csv_to_parquet(&batch, &parquet);
+
+    let ingest = |model: &str, current: &Path| {
+        let current = current.display().to_string();
+        let args = [
+            "monitor",
+            "ingest",
+            model,
+            "--reference",
+            &reference,
+            "--current",
+            &current,
+            "--json",
+        ];
+        json_of(&nexml(&db, "alice", &args))
+    };
+    let (from_csv, from_parquet) = (ingest(&model, &csv), ingest(&other, &parquet));
+    for part in [
+        "performance_metrics_json",
+        "drift_metrics_json",
+        "data_freshness_json",
+    ] {
+        assert!(from_csv["snapshot"][part].is_object(), "{from_csv}");
+        assert_eq!(
+            from_csv["snapshot"][part], from_parquet["snapshot"][part],
+            "{part}"
+        );
+    }
+    assert_eq!(
+        from_parquet["snapshot"]["data_freshness_json"]["newest"], "2026-11-02T23:59:59+00:00",
+        "dates stored as DATE read as dates"
+    );
+    assert!(
+        from_parquet["alerts"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "the error opens an alert: {from_parquet}"
+    );
+
+    let drift = |current: &Path| {
+        let current = current.display().to_string();
+        let args = [
+            "drift",
+            "--reference",
+            &reference,
+            "--current",
+            &current,
+            "--json",
+        ];
+        json_of(&nexml(&db, "alice", &args))
+    };
+    let report = drift(&parquet);
+    assert_eq!(drift(&csv), report);
+    assert_eq!(report["current_rows"], 60);
+    // --columns reads and compares only those.
+    let current = parquet.display().to_string();
+    let only = json_of(&nexml(
+        &db,
+        "alice",
+        &[
+            "drift",
+            "--reference",
+            &reference,
+            "--current",
+            &current,
+            "--columns",
+            "unit_price,unit_cost",
+            "--json",
+        ],
+    ));
+    let names: Vec<&str> = only["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["unit_price", "unit_cost"]);
+
+    // A file named .parquet that is not: one line naming it.
+    let fake = db.write("fake.parquet", "a,b\n1,2\n");
+    let out = nexml(
+        &db,
+        "alice",
+        &["drift", "--reference", &reference, "--current", &fake],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("fake.parquet: not readable as Parquet"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 /// `monitor watch` ingests a batch dropped into the folder, once.

@@ -127,12 +127,16 @@ pub struct ChatArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The reference data (what the model was trained on)
+    /// The reference data (what the model was trained on): CSV, or Parquet
+    /// for a .parquet or .pq file
     #[arg(long)]
     pub reference: PathBuf,
-    /// The current data
+    /// The current data: CSV, or Parquet for a .parquet or .pq file
     #[arg(long)]
     pub current: PathBuf,
+    /// Only these columns (comma-separated; default: every column both files have)
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// Columns to treat as categorical (comma-separated)
     #[arg(long, value_delimiter = ',')]
     pub categorical: Vec<String>,
@@ -424,17 +428,18 @@ pub enum MonitorCommand {
     /// Measure a batch: drift against the reference, performance, freshness; check the alert rules
     Ingest {
         model: String,
+        /// The reference data (CSV, or Parquet for .parquet/.pq)
         #[arg(long)]
         reference: PathBuf,
-        /// A CSV batch, or a folder of them (a history: each batch taken at
-        /// the date its name holds, else when it was written)
+        /// A batch (CSV or Parquet), or a folder of them (a history: each
+        /// batch taken at the date its name holds, else when it was written)
         #[arg(long)]
         current: PathBuf,
         /// When a single batch was taken (RFC 3339) [default: now]
         #[arg(long)]
         at: Option<String>,
     },
-    /// Ingest each new CSV batch that appears in a folder, until ctrl-c
+    /// Ingest each new batch (CSV or Parquet) that appears in a folder, until ctrl-c
     Watch {
         /// The folder a scheduled job writes batches into
         dir: PathBuf,

@@ -1,10 +1,11 @@
-//! `monitor ingest` and `monitor watch`: batches of data (CSV) measured
-//! against a reference and recorded as snapshots through the one path: one
-//! file, a folder of them (a backfilled history, in the order of their
-//! times), or each new file a scheduled job drops into a watched folder.
+//! `monitor ingest` and `monitor watch`: batches of data (CSV or Parquet)
+//! measured against a reference and recorded as snapshots through the one
+//! path: one file, a folder of them (a backfilled history, in the order of
+//! their times), or each new file a scheduled job drops into a watched
+//! folder. Only the columns the manifest measures are read.
 
 use super::Context;
-use crate::drift::Table;
+use crate::drift::{Table, Wanted};
 use crate::service::monitoring::Recorded;
 use crate::store::{Model, NewSnapshot};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// One batch: a CSV file and when it was taken.
+/// One batch: a data file and when it was taken.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub path: PathBuf,
@@ -60,14 +61,14 @@ fn date_in(name: &str) -> Option<NaiveDate> {
     })
 }
 
-/// The CSV files of a folder (not its subfolders), oldest batch first.
+/// The data files of a folder (not its subfolders), oldest batch first.
 pub fn batches_in(dir: &Path, now: DateTime<Utc>) -> Result<Vec<Batch>> {
     let entries =
         std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
     let mut batches = Vec::new();
     for entry in entries {
         let path = entry?.path();
-        if is_csv(&path) {
+        if is_batch(&path) {
             let at = batch_time(&path, now)?;
             batches.push(Batch { path, at });
         }
@@ -76,11 +77,16 @@ pub fn batches_in(dir: &Path, now: DateTime<Utc>) -> Result<Vec<Batch>> {
     Ok(batches)
 }
 
-fn is_csv(path: &Path) -> bool {
-    path.is_file()
-        && path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+fn is_batch(path: &Path) -> bool {
+    path.is_file() && crate::drift::is_data_file(path)
+}
+
+/// The columns of a batch measuring reads (`monitoring::needed_columns`).
+pub fn wanted(needed: &Option<Vec<String>>) -> Wanted<'_> {
+    match needed {
+        Some(columns) => Wanted::Only(columns),
+        None => Wanted::All,
+    }
 }
 
 /// Measures one batch against the reference with the model's manifest and
@@ -92,7 +98,8 @@ pub async fn ingest(
     reference: &Table,
     batch: &Batch,
 ) -> Result<Recorded> {
-    let current = crate::drift::load_csv(&batch.path)?;
+    let needed = crate::monitoring::needed_columns(manifest);
+    let current = crate::drift::load_table(&batch.path, &wanted(&needed))?;
     let measured =
         crate::monitoring::measure(manifest, model.model_family, reference, &current, batch.at)
             .map_err(|e| eyre!(e))?;
@@ -198,14 +205,14 @@ pub async fn watch(
     }
 }
 
-/// The folder's CSV files with their size and time of writing.
+/// The folder's data files with their size and time of writing.
 fn listing(dir: &Path) -> Result<BTreeMap<PathBuf, (u64, SystemTime)>> {
     let entries =
         std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
     let mut files = BTreeMap::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        if !is_csv(&path) {
+        if !is_batch(&path) {
             continue;
         }
         if let Ok(m) = entry.metadata() {

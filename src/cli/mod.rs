@@ -207,11 +207,17 @@ async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
     Ok(())
 }
 
-/// `nexml drift`: pure computation on two files.
+/// `nexml drift`: pure computation on two files, read side by side and
+/// only the columns compared.
 pub fn drift(json: bool, a: &args::DriftArgs) -> Result<()> {
-    let reference = crate::drift::load_csv(&a.reference)?;
-    let current = crate::drift::load_csv(&a.current)?;
+    use crate::drift::Wanted;
+    let wanted = match a.columns.is_empty() {
+        true => Wanted::All,
+        false => Wanted::Only(&a.columns),
+    };
+    let (reference, current) = crate::drift::load_pair(&a.reference, &a.current, &wanted)?;
     let options = crate::drift::DriftOptions {
+        columns: a.columns.clone(),
         categorical: a.categorical.clone(),
         numerical: a.numerical.clone(),
         stattest: a.stattest,

@@ -237,7 +237,8 @@ async fn monitored(
 ) -> Result<(Model, Value, crate::drift::Table)> {
     let model = ctx.store.find_model(model).await?;
     let version = ctx.store.version_by_id(model.recipe_version_id).await?;
-    let reference = crate::drift::load_csv(reference)?;
+    let needed = crate::monitoring::needed_columns(&version.manifest_json);
+    let reference = crate::drift::load_table(reference, &ingest::wanted(&needed))?;
     Ok((model, version.manifest_json, reference))
 }
 

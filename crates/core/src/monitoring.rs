@@ -57,38 +57,70 @@ pub fn measure(
 
 /// Drift of the manifest's columns (all shared ones when it names none).
 fn measure_drift(manifest: &Value, reference: &Table, current: &Table) -> Result<Value, String> {
-    let report =
-        drift::compare(reference, current, &DriftOptions::default()).map_err(|e| e.to_string())?;
-    let named: Vec<&str> = manifest
-        .pointer("/monitoring/drift/columns")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let named = drift_columns(manifest);
+    // The named columns both files have (a batch may lack one).
+    let options = DriftOptions {
+        columns: named
+            .iter()
+            .filter(|n| reference.column(n).is_some() && current.column(n).is_some())
+            .map(|n| n.to_string())
+            .collect(),
+        ..DriftOptions::default()
+    };
+    if options.columns.is_empty() && !named.is_empty() {
+        return Err(format!(
+            "none of the monitored columns ({}) is in both files",
+            named.join(", ")
+        ));
+    }
+    let report = drift::compare(reference, current, &options).map_err(|e| e.to_string())?;
     let threshold = manifest
         .pointer("/monitoring/drift/threshold")
         .and_then(Value::as_f64);
     let mut columns = Map::new();
     let mut drifted = 0usize;
-    for c in report
-        .columns
-        .iter()
-        .filter(|c| named.is_empty() || named.contains(&c.name.as_str()))
-    {
+    for c in &report.columns {
         // The manifest's PSI threshold, when it sets one, decides for PSI.
         let psi_drift = threshold.is_some_and(|t| c.psi >= t);
         let is_drift = c.drifted || psi_drift;
         drifted += usize::from(is_drift);
         columns.insert(c.name.clone(), json!({"psi": c.psi, "test": c.test.to_string(), "score": c.score, "threshold": c.threshold, "drifted": is_drift, "ks_pvalue": c.ks_pvalue}));
     }
-    if columns.is_empty() {
-        return Err(format!(
-            "none of the monitored columns ({}) is in both files",
-            named.join(", ")
-        ));
-    }
     let share = drifted as f64 / columns.len() as f64;
     Ok(
         json!({"columns": columns, "drift_share": share, "dataset_drift": share >= drift::DATASET_DRIFT_SHARE, "reference_rows": report.reference_rows, "current_rows": report.current_rows}),
+    )
+}
+
+/// The columns the manifest names for drift (none: every shared column).
+fn drift_columns(manifest: &Value) -> Vec<&str> {
+    manifest
+        .pointer("/monitoring/drift/columns")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The columns [`measure`] reads from a batch: drift's, the prediction and
+/// label, the timestamp. None when drift looks at every shared column.
+pub fn needed_columns(manifest: &Value) -> Option<Vec<String>> {
+    let drift = drift_columns(manifest);
+    if drift.is_empty() {
+        return None;
+    }
+    let others = [
+        "/monitoring/performance/prediction_column",
+        "/monitoring/performance/label_column",
+        "/monitoring/freshness/timestamp_column",
+    ]
+    .into_iter()
+    .filter_map(|p| s(manifest, p));
+    Some(
+        drift
+            .into_iter()
+            .chain(others)
+            .map(str::to_string)
+            .collect(),
     )
 }
 

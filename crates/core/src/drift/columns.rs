@@ -2,6 +2,7 @@
 
 use super::kinds::ColumnKind;
 use super::psi::{BinCounts, union_distinct, value_counts};
+use super::sort::sort_floats;
 use super::special::population_std;
 use super::table::Column;
 
@@ -30,7 +31,7 @@ impl<'a> Sample<'a> {
         let mut numbers: Vec<f64> = Vec::with_capacity(column.number_count());
         numbers.extend(column.numbers());
         let std = population_std(&numbers);
-        numbers.sort_unstable_by(f64::total_cmp);
+        sort_floats(&mut numbers);
         let mut texts: Vec<&[u8]> = column.texts().collect();
         texts.sort_unstable();
         Self {
@@ -87,7 +88,8 @@ pub fn category_counts(reference: &Sample, current: &Sample) -> BinCounts {
 
 #[cfg(test)]
 mod tests {
-    use super::super::table::{Table, read_csv};
+    use super::super::csv::read_csv;
+    use super::super::table::Table;
     use super::*;
 
     fn read(text: &str) -> Table {

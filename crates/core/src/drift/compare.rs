@@ -5,6 +5,7 @@ use super::columns::{Sample, category_counts, detect_kind};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
 use super::ks::{KsMethod, KsResult, ks_2samp};
+use super::parallel::map_in_order;
 use super::psi::{
     BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts, union_distinct,
 };
@@ -23,6 +24,7 @@ pub fn compare(
     let shared: Vec<(&Column, &Column)> = reference
         .columns()
         .iter()
+        .filter(|r| options.columns.is_empty() || options.columns.iter().any(|n| n == r.name()))
         .filter_map(|r| current.column(r.name()).map(|c| (r, c)))
         .collect();
     if shared.is_empty() {
@@ -32,6 +34,14 @@ pub fn compare(
         });
     }
     let is_shared = |name: &str| shared.iter().any(|(r, _)| r.name() == name);
+    for name in &options.columns {
+        if reference.column(name).is_none() || current.column(name).is_none() {
+            return Err(DriftError::UnknownColumn {
+                column: name.clone(),
+                option: "a column to compare",
+            });
+        }
+    }
     for name in &options.categorical {
         if options.numerical.contains(name) {
             return Err(DriftError::ConflictingKind {
@@ -54,10 +64,13 @@ pub fn compare(
         }
     }
 
-    let columns = shared
-        .iter()
-        .map(|(r, c)| compare_column(reference, current, r, c, options))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Columns are independent: one per core at a time.
+    let columns = map_in_order(shared.len(), |k| {
+        let (r, c) = shared[k];
+        compare_column(reference, current, r, c, options)
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     let drifted_columns = columns.iter().filter(|c| c.drifted).count();
     let drift_share = drifted_columns as f64 / columns.len() as f64;
     Ok(DriftReport {

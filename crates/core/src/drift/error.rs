@@ -25,6 +25,8 @@ pub enum DriftError {
         row: u64,
         message: String,
     },
+    #[error("{file}: not readable as Parquet: {message}")]
+    Parquet { file: String, message: String },
     #[error("{file}: empty file, no header row")]
     NoHeader { file: String },
     #[error("{file}: header only, no data rows")]

@@ -1,4 +1,4 @@
-//! Data drift between a reference and a current CSV file, and model
+//! Data drift between a reference and a current file (CSV or Parquet), and model
 //! performance metrics. Pure computation: no database, terminal or async.
 //!
 //! For every column present in both files the report gives the PSI, the
@@ -8,21 +8,26 @@
 //! definitions so they can be checked against it.
 //!
 //! ```text
-//! let reference = drift::load_csv(Path::new("ref.csv"))?;
-//! let current = drift::load_csv(Path::new("cur.csv"))?;
+//! let (reference, current) =
+//!     drift::load_pair(Path::new("ref.csv"), Path::new("cur.parquet"), &Wanted::All)?;
 //! let report = drift::compare(&reference, &current, &DriftOptions::default())?;
 //! println!("{}", drift::render_table(&report));
 //! ```
 
 mod columns;
 mod compare;
+mod csv;
 mod error;
 mod kinds;
 mod kolmogorov;
 mod ks;
+mod parallel;
+mod parquet;
 pub mod performance;
 mod psi;
 mod report;
+mod sort;
+mod source;
 mod special;
 mod stattest;
 mod table;
@@ -32,6 +37,7 @@ mod tests;
 
 pub use columns::MAX_WHOLE_CATEGORIES;
 pub use compare::compare;
+pub use csv::{load_csv, read_csv};
 pub use error::DriftError;
 pub use kinds::{ColumnKind, StatTest, UnknownStatTest};
 pub use kolmogorov::{kstwo_cdf, kstwo_sf, smirnov_sf};
@@ -40,13 +46,17 @@ pub use ks::{
 };
 pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
 pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
+pub use source::{Format, Wanted, column_names, is_data_file, load_pair, load_table};
 pub use special::{chi2_sf, normal_cdf, population_std};
 pub use stattest::{chisquare_pvalue, jensenshannon_distance, wasserstein_distance, z_test_pvalue};
-pub use table::{Cell, Column, Table, load_csv, parse_cell, read_csv};
+pub use table::{Cell, Column, Table, parse_cell};
 
 /// Options of [`compare`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DriftOptions {
+    /// Only these columns (every column both files have when empty); a
+    /// name not in both files is an error.
+    pub columns: Vec<String>,
     /// Columns to treat as categorical whatever their values.
     pub categorical: Vec<String>,
     /// Columns to treat as numerical (every value must then be a number).

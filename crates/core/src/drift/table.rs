@@ -1,18 +1,12 @@
-//! CSV loading into a column store.
+//! The column store files load into (CSV in `csv.rs`, Parquet in
+//! `parquet.rs`).
 //!
 //! Cells are parsed once, while reading: numbers go into one `Vec<f64>` per
 //! column (NaN for a missing or non-numeric cell), and only the cells that
 //! are text are kept as bytes, in one contiguous buffer per column. A purely
 //! numerical column therefore costs 8 bytes a row and no allocation per cell.
 
-use super::error::DriftError;
-use csv::{ByteRecord, ErrorKind, ReaderBuilder};
-use std::collections::HashSet;
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
-
-/// A loaded CSV file: named columns of equal length.
+/// A loaded file: named columns of equal length.
 #[derive(Debug, Clone)]
 pub struct Table {
     name: String,
@@ -117,7 +111,7 @@ fn fast_decimal(s: &[u8]) -> Option<f64> {
 }
 
 impl Column {
-    fn new(name: String) -> Self {
+    pub(super) fn new(name: String) -> Self {
         Self {
             name,
             values: Vec::new(),
@@ -126,8 +120,9 @@ impl Column {
         }
     }
 
+    /// Appends a raw cell (text as read), classified by [`parse_cell`].
     #[inline]
-    fn push(&mut self, raw: &[u8], row: u64) {
+    pub(super) fn push(&mut self, raw: &[u8], row: u64) {
         match parse_cell(raw) {
             Cell::Number(v) => self.values.push(v),
             Cell::Missing => {
@@ -141,6 +136,36 @@ impl Column {
                 self.text.rows.push(row);
             }
         }
+    }
+
+    /// Appends a typed number (from a binary format): NaN and infinities
+    /// are missing, as they are in text.
+    pub(super) fn push_number(&mut self, v: f64) {
+        if v.is_finite() {
+            self.values.push(v + 0.0);
+        } else {
+            self.push_missing();
+        }
+    }
+
+    pub(super) fn push_missing(&mut self) {
+        self.values.push(f64::NAN);
+        self.missing += 1;
+    }
+
+    /// Appends the cells of `other`, read after this column's; its text
+    /// cells' rows move down by `row_offset`.
+    pub(super) fn append(&mut self, other: Column, row_offset: u64) {
+        let base = self.text.bytes.len();
+        self.values.extend_from_slice(&other.values);
+        self.missing += other.missing;
+        self.text.bytes.extend_from_slice(&other.text.bytes);
+        self.text
+            .ends
+            .extend(other.text.ends.iter().map(|e| e + base));
+        self.text
+            .rows
+            .extend(other.text.rows.iter().map(|r| r + row_offset));
     }
 
     pub fn name(&self) -> &str {
@@ -193,6 +218,14 @@ impl Column {
 }
 
 impl Table {
+    pub(super) fn new(name: String, columns: Vec<Column>, rows: usize) -> Self {
+        Self {
+            name,
+            columns,
+            rows,
+        }
+    }
+
     /// The name used in error messages (usually the path).
     pub fn name(&self) -> &str {
         &self.name
@@ -216,116 +249,13 @@ impl Table {
     }
 }
 
-/// Loads a CSV file with a header row.
-pub fn load_csv(path: &Path) -> Result<Table, DriftError> {
-    let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| DriftError::Io {
-        file: name.clone(),
-        source,
-    })?;
-    read_csv(&name, file)
-}
-
-/// Reads CSV with a header row from any reader; `name` is used in errors.
-pub fn read_csv<R: Read>(name: &str, reader: R) -> Result<Table, DriftError> {
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
-    let headers = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(name, e, 1))?
-        .clone();
-    if headers.is_empty() {
-        return Err(DriftError::NoHeader {
-            file: name.to_string(),
-        });
-    }
-    let mut seen = HashSet::new();
-    let mut columns = Vec::with_capacity(headers.len());
-    for (i, raw) in headers.iter().enumerate() {
-        // csv leaves a UTF-8 byte order mark on the first name.
-        let raw = if i == 0 {
-            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
-        } else {
-            raw
-        };
-        let column_name = std::str::from_utf8(raw)
-            .map_err(|_| DriftError::HeaderNotUtf8 {
-                file: name.to_string(),
-                index: i + 1,
-            })?
-            .to_string();
-        if !seen.insert(column_name.clone()) {
-            return Err(DriftError::DuplicateColumn {
-                file: name.to_string(),
-                index: i + 1,
-                name: column_name,
-            });
-        }
-        columns.push(Column::new(column_name));
-    }
-
-    let mut record = ByteRecord::new();
-    let mut rows = 0usize;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(name, e, rows as u64 + 2)),
-        }
-        let row = record.position().map_or(rows as u64 + 2, |p| p.line());
-        for (column, field) in columns.iter_mut().zip(record.iter()) {
-            column.push(field, row);
-        }
-        rows += 1;
-    }
-    if rows == 0 {
-        return Err(DriftError::NoRows {
-            file: name.to_string(),
-        });
-    }
-    Ok(Table {
-        name: name.to_string(),
-        columns,
-        rows,
-    })
-}
-
-/// Maps a csv error to a one-line [`DriftError`]; `fallback_row` is used
-/// when the error carries no position.
-fn csv_error(file: &str, err: csv::Error, fallback_row: u64) -> DriftError {
-    let file = file.to_string();
-    let message = err.to_string().replace('\n', " ");
-    let row_of = |pos: Option<&csv::Position>| pos.map_or(fallback_row, |p| p.line());
-    match err.into_kind() {
-        ErrorKind::Io(source) => DriftError::Io { file, source },
-        ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => DriftError::Ragged {
-            file,
-            row: row_of(pos.as_ref()),
-            expected: expected_len,
-            found: len,
-        },
-        ErrorKind::Utf8 { pos, .. } => DriftError::Csv {
-            file,
-            row: row_of(pos.as_ref()),
-            message,
-        },
-        _ => DriftError::Csv {
-            file,
-            row: fallback_row,
-            message,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::csv::{load_csv, read_csv};
+    use super::super::error::DriftError;
     use super::*;
+    use std::io::Read;
+    use std::path::Path;
 
     fn read(text: &str) -> Result<Table, DriftError> {
         read_csv("t.csv", text.as_bytes())
