@@ -2773,10 +2773,11 @@ fn runs_all(db: &Db) -> Vec<Value> {
     runs["items"].as_array().cloned().unwrap_or_default()
 }
 
-/// `[alerts] command` hears of each alert a snapshot opens, with the alert
-/// as JSON on stdin; a failing command warns and the snapshot stays.
+/// `[alerts] command` hears of each alert a snapshot opens or escalates,
+/// with the alert as JSON on stdin; a failing command warns and the
+/// snapshot stays.
 #[test]
-fn alert_command_runs_for_each_opened_alert() {
+fn alert_command_runs_for_each_opened_or_escalated_alert() {
     let db = Db::seeded();
     let model = pricing_model(&db, "pm");
     let heard = db.path("heard.jsonl");
@@ -2813,6 +2814,22 @@ fn alert_command_runs_for_each_opened_alert() {
     // Still firing: updated, not opened again, so nothing more is sent.
     success(&add(&config, &bad));
     assert_eq!(std::fs::read_to_string(&heard).unwrap().lines().count(), 1);
+    // Twice as far past the limit (0.4) as last notified (0.9): escalated,
+    // once; creeping on from there is not.
+    let worse = db.write_json("worse.json", &json!({"performance": {"mape": 1.5}}));
+    success(&add(&config, &worse));
+    let creeping = db.write_json("creeping.json", &json!({"performance": {"mape": 1.6}}));
+    success(&add(&config, &creeping));
+    let text = std::fs::read_to_string(&heard).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{text}");
+    assert_eq!(events[1]["event"], "escalated");
+    assert_eq!(events[1]["alert"]["id"], events[0]["alert"]["id"]);
+    assert_eq!(events[1]["alert"]["notified_value"], 1.5);
+    assert_eq!(events[0]["alert"]["notified_value"], 0.9);
 
     let failing = db.write("failing.toml", "[alerts]\ncommand = \"exit 3\"\n");
     let stale = db.write_json("stale.json", &json!({"freshness": {"staleness_hours": 99}}));

@@ -212,24 +212,62 @@ fn scenario_two_keyboard_only() {
         return;
     }
     let t = Tmux::start("scenario2", 80, 24);
-    t.keys(&["2", "/"]);
-    t.text("hotel");
-    t.keys(&["Enter", "Enter"]);
-    t.wait_for("production");
-    t.keys(&["Tab", "Tab"]);
-    let screen = t.wait_for("drift by column");
+    // The Monitoring tab lists the worst model first; enter opens its charts.
+    t.keys(&["4"]);
+    t.wait_for("Worst drift");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("drift (score");
+    let model = screen
+        .lines()
+        .next()
+        .and_then(|l| l.split(" › ").nth(2))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no model in the title: {screen}"))
+        .to_string();
     assert!(screen.contains("last 30 days"), "{screen}");
-    assert!(screen.contains("mae"), "performance trends: {screen}");
-    assert!(screen.contains("price"), "drift by column: {screen}");
+    assert!(screen.contains("limit"), "the chart's limit line: {screen}");
+    assert!(screen.contains("└──"), "the chart's axes: {screen}");
     t.keys(&["w"]);
     t.wait_for("last 90 days");
-    // The rule alerts its snapshots opened, open first; acknowledge the top one.
+    // Its rule alerts, unresolved first: acknowledge the top one, then
+    // resolve the other (the cursor stays on the acknowledged one).
     t.keys(&["Tab"]);
     let screen = t.wait_for("Value");
-    assert!(screen.contains("open "), "{screen}");
+    let open = screen.lines().filter(|l| l.contains(" open ")).count();
+    assert!(open >= 2, "two open alerts to act on: {screen}");
     t.keys(&["a"]);
     let screen = t.wait_for("acknowledged ");
-    assert!(screen.contains("e2e"), "who acknowledged it: {screen}");
+    let row = |what: &str| screen.lines().position(|l| l.contains(what));
+    let toward_open = match (row(" acknowledged "), row(" open ")) {
+        (Some(a), Some(o)) if o < a => "k",
+        _ => "j",
+    };
+    t.keys(&[toward_open, "x"]);
+    // The CLI agrees, with who did it.
+    let acted_on = || {
+        let alerts: serde_json::Value =
+            serde_json::from_str(&t.cli(&["monitor", "alerts", &model, "--json"])).unwrap();
+        let by = |state: &str, who: &str| {
+            alerts
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["state"] == state && a[who] == "e2e")
+                .count()
+        };
+        (
+            by("acknowledged", "acknowledged_by"),
+            by("resolved", "resolved_by"),
+            alerts,
+        )
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = acted_on();
+    while (seen.0, seen.1) != (1, 1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        seen = acted_on();
+    }
+    assert_eq!((seen.0, seen.1), (1, 1), "{}", seen.2);
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
 }

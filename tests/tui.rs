@@ -745,6 +745,17 @@ async fn screens_at_80x24_and_160x48() {
         snapshot!(format!("model_deployments_{size}"), h.screen());
         h.keys(&["tab"]).await;
         snapshot!(format!("model_monitoring_{size}"), h.screen());
+        // The first metric is charted: its limit drawn, breaches marked.
+        let screen = h.screen();
+        assert!(screen.contains("› mae"), "{screen}");
+        assert!(screen.contains("• past the limit"), "{screen}");
+        // j moves the chart to the next measure; six down is a drift column.
+        for _ in 0..6 {
+            h.keys(&["j"]).await;
+        }
+        let screen = h.screen();
+        assert!(screen.contains("drift of unit_price"), "{screen}");
+        snapshot!(format!("model_monitoring_drift_{size}"), h.screen());
         h.keys(&["tab"]).await;
         snapshot!(format!("model_alerts_{size}"), h.screen());
         h.keys(&["U"]).await;
@@ -777,7 +788,7 @@ async fn the_monitoring_window_is_the_same_at_any_hour() {
         let shown = screen
             .lines()
             .find_map(|l| {
-                let at = l.find(" snapshots shown")?;
+                let at = l.find(" snapshots ·")?;
                 l[..at].split_whitespace().last().map(str::to_string)
             })
             .unwrap_or_else(|| panic!("no snapshot count at {hour}:\n{screen}"));

@@ -4,7 +4,7 @@
 use super::{Service, Work, refused};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
-use crate::monitoring::{Evaluation, Measured, evaluate, rules};
+use crate::monitoring::{Evaluation, Measured, escalates, evaluate, rules};
 use crate::store::{
     Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow, StoreResult,
 };
@@ -26,6 +26,8 @@ pub struct Recorded {
 enum AlertChange {
     Opened,
     Updated,
+    /// Still firing, twice as far past its limit as last notified.
+    Escalated,
     Resolved,
 }
 
@@ -91,15 +93,17 @@ impl Service {
             .insert_snapshot_audited(model_id, &new, &fired, actor, action)
             .await?;
         let mut touched = Vec::new();
-        let mut opened = Vec::new();
+        let mut notify = Vec::new();
         for e in &evaluations {
             // Alerts date from the data that raised them (a backfilled
             // history opens and resolves them in its own time).
             let at = new.captured_at;
             if let Some((alert, change)) = w.follow_rule(model_id, e, (id, at), actor).await? {
                 touched.push(alert);
-                if change == AlertChange::Opened {
-                    opened.push(alert);
+                match change {
+                    AlertChange::Opened => notify.push((alert, "opened")),
+                    AlertChange::Escalated => notify.push((alert, "escalated")),
+                    AlertChange::Updated | AlertChange::Resolved => {}
                 }
             }
         }
@@ -111,10 +115,12 @@ impl Service {
         w.commit().await?;
         let mut notify_failures = Vec::new();
         if let Some(notifier) = &self.notifier {
-            let payloads: Vec<Value> = alerts
+            let payloads: Vec<Value> = notify
                 .iter()
-                .filter(|a| opened.contains(&a.id))
-                .map(|a| super::notify::payload("opened", a, &model))
+                .filter_map(|(id, event)| {
+                    let alert = alerts.iter().find(|a| a.id == *id)?;
+                    Some(super::notify::payload(event, alert, &model))
+                })
                 .collect();
             notify_failures = notifier.send_all(&payloads).await;
         }
@@ -187,8 +193,17 @@ impl Work {
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
             (Some(alert), true) => {
+                let before = self.alert(alert).await?;
                 self.update_alert_reading(alert, value, &e.message, snapshot_id, at)
                     .await?;
+                let notified = before.notified_value.unwrap_or(before.value);
+                if escalates(before.threshold, notified, value) {
+                    self.set_alert_notified(alert, value).await?;
+                    let detail = json!({"value": e.value, "notified": notified});
+                    self.audit(actor, "alert", alert, "escalate", detail)
+                        .await?;
+                    return Ok(Some((alert, AlertChange::Escalated)));
+                }
                 self.audit(actor, "alert", alert, "update", json!({"value": e.value}))
                     .await?;
                 Ok(Some((alert, AlertChange::Updated)))

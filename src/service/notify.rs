@@ -1,5 +1,6 @@
-//! `[alerts] command`: a command run for each alert a snapshot opens, with
-//! the alert as JSON on its standard input (enough for a webhook or a chat
+//! `[alerts] command`: a command run for each alert a snapshot opens or
+//! escalates (still firing, twice as far past its limit as when last
+//! notified), with the alert as JSON on its standard input (enough for a webhook or a chat
 //! post with `curl`). It runs after the change is committed, under a time
 //! limit; a failure is logged and never undoes or blocks the ingestion.
 

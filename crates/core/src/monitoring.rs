@@ -36,6 +36,15 @@ pub struct Evaluation {
     pub message: String,
 }
 
+/// Whether a still-firing rule's `reading` escalates its alert: at least
+/// twice as far past the `threshold` as the reading last notified.
+pub fn escalates(threshold: f64, notified: f64, reading: f64) -> bool {
+    let past = |x: f64| (x - threshold).abs();
+    // A hair of tolerance: 0.75 - 0.65 is 0.0999..98 in floating point.
+    let twice = 2.0 * past(notified) * (1.0 - 1e-9);
+    reading.is_finite() && past(reading) > 0.0 && past(reading) >= twice
+}
+
 fn s<'a>(manifest: &'a Value, pointer: &str) -> Option<&'a str> {
     manifest.pointer(pointer).and_then(Value::as_str)
 }
@@ -302,7 +311,7 @@ pub fn evaluate(rules: &[Rule], m: &Measured) -> Vec<Evaluation> {
 
 /// A snapshot's columns with a drift score (PSI, or a test's score): under
 /// "columns" for ingested snapshots, else at the top level.
-fn column_scores(drift: &Value) -> impl Iterator<Item = (&String, f64)> {
+pub fn column_scores(drift: &Value) -> impl Iterator<Item = (&String, f64)> {
     let columns = drift.get("columns").unwrap_or(drift);
     columns
         .as_object()
@@ -418,6 +427,18 @@ mod tests {
                 ("stale".into(), false)
             ]
         );
+    }
+
+    /// Twice as far past the limit as last notified escalates; creeping
+    /// does not, and neither does a reading back toward the limit.
+    #[test]
+    fn an_alert_escalates_at_twice_the_distance_past_its_limit() {
+        assert!(escalates(0.25, 0.30, 0.35));
+        assert!(!escalates(0.25, 0.30, 0.34));
+        assert!(!escalates(0.25, 0.30, 0.27));
+        // Below a lower limit (higher is better) likewise.
+        assert!(escalates(0.75, 0.70, 0.65));
+        assert!(!escalates(0.75, 0.70, f64::NAN));
     }
 
     #[test]

@@ -423,4 +423,6 @@ pub struct Alert {
     pub acknowledged_at: Option<DateTime<Utc>>,
     /// Who resolved it: a person, or whoever's snapshot met the rule again.
     pub resolved_by: Option<String>,
+    /// The reading its last notification reported (opening, escalation).
+    pub notified_value: Option<f64>,
 }

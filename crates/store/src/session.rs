@@ -44,7 +44,7 @@ impl RunDocument {
 
 const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, comparison, threshold, \
     severity, state, value, message, snapshot_id, opened_at, updated_at, resolved_at, \
-    acknowledged_by, acknowledged_at, resolved_by FROM ml_alert";
+    acknowledged_by, acknowledged_at, resolved_by, notified_value FROM ml_alert";
 
 const CHAT_SELECT: &str = "SELECT id, recipe_id, role, text, proposal, status, created_by, \
     created_at FROM ml_chat_message";
@@ -829,8 +829,8 @@ impl Session {
 
     pub async fn insert_alert(&mut self, row: &AlertRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(
-            "INSERT INTO ml_alert (model_id, rule, source, metric, comparison, threshold, severity, state, value, message, snapshot_id, opened_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $11) RETURNING id",
+            "INSERT INTO ml_alert (model_id, rule, source, metric, comparison, threshold, severity, state, value, notified_value, message, snapshot_id, opened_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8, $9, $10, $11, $11) RETURNING id",
         )
         .int(row.model_id)
         .text(&row.rule.name)
@@ -863,6 +863,14 @@ impl Session {
         .int(snapshot_id)
         .time(at)
         .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Notes that an alert's notification went out for `value` (it escalated).
+    pub async fn set_alert_notified(&mut self, id: i64, value: f64) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_alert SET notified_value = $1 WHERE id = $2")
+            .bind(Bind::Float(value))
+            .int(id);
         self.db.execute(s).await.map(drop)
     }
 

@@ -51,6 +51,22 @@ pub struct ModelScreen {
     pub series: Vec<Snapshot>,
 }
 
+/// What the Monitoring section lists and charts: the newest snapshot's
+/// performance metrics, then its drift columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    Metric(String),
+    Drift(String),
+}
+
+impl Measure {
+    pub fn name(&self) -> &str {
+        match self {
+            Measure::Metric(n) | Measure::Drift(n) => n,
+        }
+    }
+}
+
 /// The monitoring windows `w` cycles through.
 pub const WINDOWS: [Option<i64>; 4] = [Some(7), Some(30), Some(90), None];
 
@@ -79,6 +95,30 @@ const HINTS: &[Command] = &[
 ];
 
 impl ModelScreen {
+    /// The measures of the window's newest snapshot, metrics first.
+    pub fn measures(&self) -> Vec<Measure> {
+        let Some(latest) = self.series.last() else {
+            return Vec::new();
+        };
+        let metrics = latest
+            .performance_metrics_json
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| v.is_number())
+            .map(|(k, _)| Measure::Metric(k.clone()));
+        let drift = crate::monitoring::column_scores(&latest.drift_metrics_json)
+            .map(|(k, _)| Measure::Drift(k.clone()));
+        metrics.chain(drift).collect()
+    }
+
+    /// The measure the chart shows (the cursor of the Monitoring section).
+    pub fn charted(&self) -> Option<Measure> {
+        let measures = self.measures();
+        let last = measures.len().checked_sub(1)?;
+        measures.into_iter().nth(self.scroll.min(last))
+    }
+
     fn next_window(&mut self) -> Outcome {
         let i = WINDOWS.iter().position(|w| *w == self.window).unwrap_or(0);
         self.window = WINDOWS[(i + 1) % WINDOWS.len()];
@@ -170,7 +210,12 @@ impl Component for ModelScreen {
                 Outcome::done()
             }
             c if is_movement(c) => {
-                self.scroll = step_index(self.scroll, usize::MAX / 2, c, cx.page);
+                // In Monitoring the cursor picks the charted measure.
+                let len = match self.section {
+                    ModelSection::Monitoring => self.measures().len(),
+                    _ => usize::MAX / 2,
+                };
+                self.scroll = step_index(self.scroll, len, c, cx.page);
                 Outcome::done()
             }
             Command::OpenRecipe => match self.detail.as_ref().map(|d| d.model.recipe_id) {

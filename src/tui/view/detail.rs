@@ -1,7 +1,6 @@
 //! The recipe and model detail screens.
 
 use super::status_span;
-use crate::store::Snapshot;
 use crate::text::opt;
 use crate::text::sanitize;
 use crate::tui::state::{ModelScreen, ModelSection, RecipeScreen, RecipeSection};
@@ -10,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use serde_json::Value;
 use tui_tree_widget::{Tree, TreeItem};
 
@@ -527,7 +526,7 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                 inner,
             );
         }
-        ModelSection::Monitoring => render_monitoring(s, &d.manifest, theme, frame, inner),
+        ModelSection::Monitoring => super::monitoring::render(s, &d.manifest, theme, frame, inner),
         ModelSection::Alerts if !d.alerts.is_empty() => {
             // Alerts from the rules, by state then severity; the selected one is marked.
             let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
@@ -652,266 +651,6 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
             .header(header);
             frame.render_widget(table, inner);
         }
-    }
-}
-
-/// The window's figures: a sparkline per performance metric (last, min, max
-/// and the manifest's threshold), a drift heatmap (columns by time, shaded by
-/// score against the threshold, readable without colour) and freshness.
-fn render_monitoring(
-    screen: &ModelScreen,
-    manifest: &Value,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-) {
-    let series = &screen.series;
-    let window = match screen.window {
-        Some(d) => format!("last {d} days"),
-        None => "all history".into(),
-    };
-    let Some(latest) = series.last() else {
-        let text = format!("no snapshots in the {window} (w changes the window)");
-        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), area);
-        return;
-    };
-    let metrics: Vec<String> = latest
-        .performance_metrics_json
-        .as_object()
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    let drift_columns: Vec<String> = latest
-        .drift_metrics_json
-        .get("columns")
-        .unwrap_or(&latest.drift_metrics_json)
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(_, v)| v.is_object())
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut constraints = vec![Constraint::Length(2)];
-    constraints.extend(metrics.iter().map(|_| Constraint::Length(2)));
-    constraints.push(Constraint::Length(drift_columns.len() as u16 + 2));
-    constraints.push(Constraint::Min(0));
-    let areas = Layout::vertical(constraints).split(area);
-    let head = vec![
-        Line::from(vec![Span::styled(
-            format!(
-                "{window} · {} snapshots shown · w: 7d/30d/90d/all",
-                series.len()
-            ),
-            theme.accent,
-        )]),
-        field(
-            "freshness",
-            freshness_text(&latest.data_freshness_json),
-            theme,
-        ),
-    ];
-    frame.render_widget(Paragraph::new(head), areas[0]);
-    // (name, threshold, whether higher is better), from the evaluation section.
-    let thresholds: Vec<(String, f64, bool)> = manifest
-        .pointer("/evaluation/metrics")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|m| {
-                    let higher = m["direction"].as_str() == Some("higher_is_better");
-                    Some((
-                        m["name"].as_str()?.to_string(),
-                        m["threshold"].as_f64()?,
-                        higher,
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let labels: Vec<(String, bool, Vec<f64>)> = metrics
-        .iter()
-        .map(|name| {
-            let values: Vec<f64> = series
-                .iter()
-                .filter_map(|s| s.performance_metrics_json.get(name).and_then(Value::as_f64))
-                .collect();
-            let (min, max) = values
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                    (lo.min(*x), hi.max(*x))
-                });
-            let last = values.last().copied().unwrap_or(f64::NAN);
-            let rule = thresholds.iter().find(|(n, _, _)| n == name);
-            // Past its limit the way that is worse: marked in words too.
-            let breach = rule.and_then(|(_, t, higher)| match *higher {
-                true => (last < *t).then_some("▼ under"),
-                false => (last > *t).then_some("▲ over"),
-            });
-            let limit = rule
-                .map(|(_, t, _)| {
-                    let t = super::library::short_number(*t);
-                    match breach {
-                        Some(how) => format!(" {how} limit {t}"),
-                        None => format!(" limit {t}"),
-                    }
-                })
-                .unwrap_or_default();
-            let text = format!(
-                "{name:<9} last {} min {} max {}{limit}",
-                super::library::short_number(last),
-                super::library::short_number(min),
-                super::library::short_number(max)
-            );
-            (text, breach.is_some(), values)
-        })
-        .collect();
-    // Each metric: its figures on one line, its sparkline under them.
-    for (i, (text, breached, values)) in labels.iter().enumerate() {
-        let [label, spark] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(areas[i + 1]);
-        let style = if *breached { theme.bad } else { theme.text };
-        frame.render_widget(Paragraph::new(Span::styled(text.clone(), style)), label);
-        let (min, max) = values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                (lo.min(*x), hi.max(*x))
-            });
-        let span = (max - min).max(f64::EPSILON);
-        let data: Vec<u64> = values
-            .iter()
-            .map(|x| (((x - min) / span) * 100.0) as u64 + 1)
-            .collect();
-        let width = spark.width as usize;
-        let data = if data.len() > width {
-            data[data.len() - width..].to_vec()
-        } else {
-            data
-        };
-        frame.render_widget(Sparkline::default().data(&data).style(theme.accent), spark);
-    }
-    render_heatmap(
-        series,
-        &drift_columns,
-        manifest,
-        theme,
-        frame,
-        areas[metrics.len() + 1],
-    );
-}
-
-/// Drift by column (rows) over time (columns): each cell's shade is the
-/// column's score against the threshold: `·` under half, `░` under, `▒` near,
-/// `▓` over, `█` far over. Shapes carry the meaning; colour only repeats it.
-fn render_heatmap(
-    series: &[Snapshot],
-    columns: &[String],
-    manifest: &Value,
-    theme: &Theme,
-    frame: &mut Frame,
-    area: Rect,
-) {
-    if columns.is_empty() || area.height < 2 {
-        return;
-    }
-    let threshold = manifest
-        .pointer("/monitoring/drift/threshold")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.1)
-        .max(1e-9);
-    let label_width = columns.iter().map(|c| c.len()).max().unwrap_or(8).min(22) + 1;
-    // Left: the heatmap; right: each column's score as a sparkline.
-    let cells = ((area.width as usize).saturating_sub(label_width) * 3 / 5).max(1);
-    let spark_x = area.x + (label_width + cells + 2).min(area.width as usize) as u16;
-    let spark_width = (area.x + area.width).saturating_sub(spark_x);
-    // The newest `cells` snapshots, one per cell.
-    let shown = &series[series.len().saturating_sub(cells)..];
-    let mut lines = vec![Line::styled(
-        format!(
-            "drift by column (score / threshold {threshold}): · <0.5  ░ <1  ▒ ≈1  ▓ >1  █ >2, then its sparkline"
-        ),
-        theme.dim,
-    )];
-    for column in columns {
-        let mut spans = vec![Span::styled(
-            format!(
-                "{:<label_width$}",
-                crate::text::truncate(column, label_width - 1)
-            ),
-            theme.text,
-        )];
-        for snap in shown {
-            let drift = snap
-                .drift_metrics_json
-                .get("columns")
-                .unwrap_or(&snap.drift_metrics_json);
-            let score = drift
-                .get(column)
-                .and_then(|v| v.get("psi").or(v.get("score")))
-                .and_then(Value::as_f64);
-            let (glyph, style) = match score.map(|s| s / threshold) {
-                None => (" ", theme.dim),
-                Some(r) if r < 0.5 => ("·", theme.good),
-                Some(r) if r < 0.9 => ("░", theme.good),
-                Some(r) if r <= 1.1 => ("▒", theme.warn),
-                Some(r) if r <= 2.0 => ("▓", theme.bad),
-                Some(_) => ("█", theme.bad),
-            };
-            spans.push(Span::styled(glyph, style));
-        }
-        lines.push(Line::from(spans));
-        let row = area.y + lines.len() as u16 - 1;
-        if spark_width > 2 && row < area.y + area.height {
-            let scores: Vec<u64> = series
-                .iter()
-                .map(|snap| {
-                    let drift = snap
-                        .drift_metrics_json
-                        .get("columns")
-                        .unwrap_or(&snap.drift_metrics_json);
-                    let score = drift
-                        .get(column)
-                        .and_then(|v| v.get("psi").or(v.get("score")))
-                        .and_then(Value::as_f64)
-                        .unwrap_or(0.0);
-                    (score / threshold * 100.0) as u64
-                })
-                .collect();
-            let tail = &scores[scores.len().saturating_sub(spark_width as usize)..];
-            let rect = Rect {
-                x: spark_x,
-                y: row,
-                width: spark_width,
-                height: 1,
-            };
-            frame.render_widget(Sparkline::default().data(tail).style(theme.accent), rect);
-        }
-    }
-    frame.render_widget(
-        Paragraph::new(lines),
-        Rect {
-            width: (spark_x - area.x).min(area.width),
-            ..area
-        },
-    );
-}
-
-/// "3.2 h since the newest data (limit 36 h): fresh", or STALE.
-fn freshness_text(fresh: &Value) -> String {
-    let hours = fresh.get("staleness_hours").and_then(Value::as_f64);
-    let limit = fresh.get("max_staleness_hours").and_then(Value::as_f64);
-    let stale = fresh.get("stale").and_then(Value::as_bool);
-    match (hours, limit) {
-        (Some(h), Some(l)) => format!(
-            "{h:.1} h since the newest data (limit {l} h): {}",
-            if stale == Some(true) || h > l {
-                "STALE"
-            } else {
-                "fresh"
-            }
-        ),
-        (Some(h), None) => format!("{h:.1} h since the newest data"),
-        _ => "-".into(),
     }
 }
 

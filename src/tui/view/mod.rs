@@ -6,6 +6,7 @@ mod diff;
 mod editor;
 mod form;
 mod library;
+mod monitoring;
 mod overlays;
 mod run;
 

@@ -4,16 +4,15 @@ use super::DriftOptions;
 use super::columns::{Sample, category_counts, detect_kind};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
-use super::ks::{KsMethod, KsResult, ks_2samp};
+use super::ks::{KsMethod, KsResult, ks_2samp, ks_pvalue};
 use super::parallel::map_in_order;
-use super::psi::{
-    BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts, union_distinct,
-};
+use super::psi::{BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts};
 use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
 use super::stattest::{
-    chisquare_pvalue, jensenshannon_distance, wasserstein_normed, z_test_pvalue,
+    chisquare_pvalue, jensenshannon_distance, normed, wasserstein_normed, z_test_pvalue,
 };
 use super::table::{Column, Table};
+use super::walk::walk;
 
 /// Compares every column present in both tables (reference header order).
 pub fn compare(
@@ -64,10 +63,13 @@ pub fn compare(
         }
     }
 
-    // Columns are independent: one per core at a time.
+    // Columns are independent: one per core at a time. With fewer columns
+    // than cores, each column's two samples are prepared side by side.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let split = shared.len() < cores;
     let columns = map_in_order(shared.len(), |k| {
         let (r, c) = shared[k];
-        compare_column(reference, current, r, c, options)
+        compare_column(reference, current, (r, c), split, options)
     })
     .into_iter()
     .collect::<Result<Vec<_>, _>>()?;
@@ -100,16 +102,30 @@ fn needs_numbers(
     })
 }
 
+/// Both files' samples of a column, on two threads when `split`.
+fn samples<'a>(r: &'a Column, c: &'a Column, split: bool) -> (Sample<'a>, Sample<'a>) {
+    if !split {
+        return (Sample::new(r), Sample::new(c));
+    }
+    std::thread::scope(|s| {
+        let current = s.spawn(|| Sample::new(c));
+        let reference = Sample::new(r);
+        let current = current
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (reference, current)
+    })
+}
+
 fn compare_column(
     reference: &Table,
     current: &Table,
-    ref_col: &Column,
-    cur_col: &Column,
+    (ref_col, cur_col): (&Column, &Column),
+    split: bool,
     options: &DriftOptions,
 ) -> Result<ColumnDrift, DriftError> {
     let name = ref_col.name();
-    let r = Sample::new(ref_col);
-    let c = Sample::new(cur_col);
+    let (r, c) = samples(ref_col, cur_col, split);
     for (table, sample) in [(reference, &r), (current, &c)] {
         if sample.is_empty() {
             return Err(DriftError::EmptyColumn {
@@ -154,10 +170,16 @@ fn compare_column(
             .clone()
     };
 
-    let distinct = if numbers_only {
-        union_distinct(&r.numbers, &c.numbers)
-    } else {
-        category_bins().len()
+    // One merged walk of the numbers gives the distinct count, the KS
+    // statistic and (when the test may need it) the Wasserstein distance.
+    let walked = numbers_only.then(|| {
+        let wants_wasserstein = kind == ColumnKind::Numerical
+            && options.stattest.is_none_or(|t| t == StatTest::Wasserstein);
+        walk(&r.numbers, &c.numbers, wants_wasserstein)
+    });
+    let distinct = match walked {
+        Some(w) => w.distinct,
+        None => category_bins().len(),
     };
     let psi_bins = if kind == ColumnKind::Numerical && distinct_sorted(&r.numbers) > MAX_VALUE_BINS
     {
@@ -167,10 +189,15 @@ fn compare_column(
     };
     let psi_value = psi(&psi_bins);
 
-    let ks: Option<KsResult> = if kind == ColumnKind::Numerical {
-        ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto)
-    } else {
-        None
+    let ks: Option<KsResult> = match (kind, walked) {
+        (ColumnKind::Numerical, Some(w)) => Some(ks_pvalue(
+            w.ks_statistic,
+            r.numbers.len(),
+            c.numbers.len(),
+            KsMethod::Auto,
+        )),
+        (ColumnKind::Numerical, None) => ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto),
+        _ => None,
     };
 
     let test = options
@@ -193,7 +220,10 @@ fn compare_column(
             // A categorical column of numbers, tested with KS on request.
             None => ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto).map_or(f64::NAN, |k| k.pvalue),
         },
-        StatTest::Wasserstein => wasserstein_normed(&r.numbers, &c.numbers, r.std),
+        StatTest::Wasserstein => match walked.map(|w| w.wasserstein) {
+            Some(distance) if !distance.is_nan() => normed(distance, r.std),
+            _ => wasserstein_normed(&r.numbers, &c.numbers, r.std),
+        },
         StatTest::ChiSquare => chisquare_pvalue(&category_bins()),
         StatTest::Z => z_test_pvalue(&category_bins()),
         StatTest::JensenShannon => {

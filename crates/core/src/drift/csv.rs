@@ -6,8 +6,7 @@
 //! crate in one pass, which also words every error (file, row, what).
 
 use super::error::DriftError;
-use super::source::Wanted;
-use super::table::{Column, Table};
+use super::table::{Column, Table, Wanted};
 use csv::{ByteRecord, ErrorKind, ReaderBuilder};
 use std::collections::HashSet;
 use std::io::Read;
@@ -236,35 +235,52 @@ impl Chunk {
     }
 }
 
-/// Splits lines at commas; None at anything the fast path leaves to the
-/// `csv` crate (a field count unlike the header's, a carriage return other
-/// than before a newline).
+/// Splits lines at commas in one pass over the bytes; None at anything the
+/// fast path leaves to the `csv` crate (a field count unlike the header's,
+/// a carriage return other than before a newline).
 fn parse_lines(piece: &[u8], slots: &[Option<usize>], mut columns: Vec<Column>) -> Option<Chunk> {
-    let mut rows = 0usize;
-    let mut lines = 0u64;
-    for line in piece.split_inclusive(|&b| b == b'\n') {
-        lines += 1;
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            // csv skips blank lines too.
-            continue;
-        }
-        if line.contains(&b'\r') {
-            return None;
-        }
-        let mut fields = 0;
-        for field in line.split(|&b| b == b',') {
-            match slots.get(fields)? {
-                Some(i) => columns[*i].push(field, lines),
-                None => {}
+    let (mut rows, mut lines) = (0usize, 0u64);
+    let (mut field, mut start, mut line_start) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i <= piece.len() {
+        let b = piece.get(i).copied().unwrap_or(b'\n');
+        match b {
+            b',' => {
+                if let Some(column) = slots.get(field)? {
+                    columns[*column].push(&piece[start..i], lines + 1);
+                }
+                field += 1;
+                start = i + 1;
             }
-            fields += 1;
+            b'\n' => {
+                let at_end = i == piece.len();
+                // A line end, "\r\n" too; csv skips blank lines.
+                let end = if i > start && piece[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                };
+                if end > line_start || field > 0 {
+                    if field + 1 != slots.len() {
+                        return None;
+                    }
+                    if let Some(column) = slots[field] {
+                        columns[column].push(&piece[start..end], lines + 1);
+                    }
+                    rows += 1;
+                }
+                // The end of the piece ends a line only if one was begun.
+                if !at_end || end > line_start {
+                    lines += 1;
+                }
+                field = 0;
+                start = i + 1;
+                line_start = i + 1;
+            }
+            b'\r' if piece.get(i + 1) != Some(&b'\n') => return None,
+            _ => {}
         }
-        if fields != slots.len() {
-            return None;
-        }
-        rows += 1;
+        i += 1;
     }
     Some(Chunk {
         columns,
@@ -367,6 +383,19 @@ mod tests {
             assert_eq!(x.texts().collect::<Vec<_>>(), y.texts().collect::<Vec<_>>());
             assert_eq!(x.missing_count(), y.missing_count());
         }
+    }
+
+    #[test]
+    fn a_piece_counts_its_lines_blank_and_unterminated_ones_too() {
+        let slots = [Some(0)];
+        let count = |text: &str| {
+            let c = parse_lines(text.as_bytes(), &slots, vec![Column::new("a".into())]).unwrap();
+            (c.rows, c.lines)
+        };
+        assert_eq!(count("1\n2\n"), (2, 2));
+        assert_eq!(count("1\n\n2"), (2, 3));
+        assert_eq!(count("1\r\n2\r\n"), (2, 2));
+        assert_eq!(count(""), (0, 0));
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod source;
 mod special;
 mod stattest;
 mod table;
+mod walk;
 
 #[cfg(test)]
 mod tests;
@@ -46,10 +47,10 @@ pub use ks::{
 };
 pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
 pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
-pub use source::{Format, Wanted, column_names, is_data_file, load_pair, load_table};
+pub use source::{Format, column_names, is_data_file, load_pair, load_table};
 pub use special::{chi2_sf, normal_cdf, population_std};
 pub use stattest::{chisquare_pvalue, jensenshannon_distance, wasserstein_distance, z_test_pvalue};
-pub use table::{Cell, Column, Table, parse_cell};
+pub use table::{Cell, Column, Table, Wanted, parse_cell};
 
 /// Options of [`compare`].
 #[derive(Debug, Clone, Default, PartialEq)]

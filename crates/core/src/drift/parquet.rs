@@ -11,8 +11,7 @@
 
 use super::error::DriftError;
 use super::parallel::map_in_order;
-use super::source::Wanted;
-use super::table::{Column, Table};
+use super::table::{Column, Table, Wanted};
 use chrono::{DateTime, NaiveDate, SecondsFormat};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};

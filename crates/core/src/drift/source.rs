@@ -5,25 +5,8 @@
 use super::csv::{csv_header, load_csv_columns};
 use super::error::DriftError;
 use super::parquet::{load_parquet, parquet_columns};
-use super::table::Table;
+use super::table::{Table, Wanted};
 use std::path::Path;
-
-/// Which columns of a file to load.
-#[derive(Debug, Clone, Copy)]
-pub enum Wanted<'a> {
-    All,
-    /// These names; names the file lacks are left out, not an error.
-    Only(&'a [String]),
-}
-
-impl Wanted<'_> {
-    pub fn wants(&self, name: &str) -> bool {
-        match self {
-            Wanted::All => true,
-            Wanted::Only(names) => names.iter().any(|n| n == name),
-        }
-    }
-}
 
 /// How a data file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -134,7 +134,15 @@ pub fn wasserstein_normed(
     sorted_current: &[f64],
     reference_std: f64,
 ) -> f64 {
-    wasserstein_distance(sorted_reference, sorted_current) / reference_std.max(0.001)
+    normed(
+        wasserstein_distance(sorted_reference, sorted_current),
+        reference_std,
+    )
+}
+
+/// A Wasserstein distance normed as Evidently does.
+pub fn normed(distance: f64, reference_std: f64) -> f64 {
+    distance / reference_std.max(0.001)
 }
 
 #[cfg(test)]

@@ -6,6 +6,23 @@
 //! are text are kept as bytes, in one contiguous buffer per column. A purely
 //! numerical column therefore costs 8 bytes a row and no allocation per cell.
 
+/// Which columns of a file to load.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    All,
+    /// These names; names the file lacks are left out, not an error.
+    Only(&'a [String]),
+}
+
+impl Wanted<'_> {
+    pub fn wants(&self, name: &str) -> bool {
+        match self {
+            Wanted::All => true,
+            Wanted::Only(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
 /// A loaded file: named columns of equal length.
 #[derive(Debug, Clone)]
 pub struct Table {
