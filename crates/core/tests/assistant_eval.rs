@@ -1,0 +1,197 @@
+//! The assistant against `tests/data/assistant_requests.jsonl`: 201 requests
+//! written the way data scientists type them (compound, negated, relative,
+//! misspelt, follow-ups, questions, nonsense), each with the manifest it
+//! should leave behind or what it should do instead.
+//!
+//! Scored per request: right (the expected manifest, or a question, answer
+//! or decline with nothing proposed), missed (nothing proposed when a change
+//! was asked: safe), or wrong and valid (a proposal that would save the
+//! wrong manifest: the failure that matters). The test prints the score and
+//! every failure, and holds the line measured when it was written, so the
+//! score can only go up. `cargo test -p nexml-core --test assistant_eval --
+//! --nocapture` shows the report.
+
+use nexml_core::assistant::{Context, Intent, Proposal, respond};
+use nexml_core::domain::ModelFamily;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// What was measured when the set was added (2026-11-29): the floor.
+const RIGHT_AT_LEAST: usize = 74;
+const WRONG_AND_VALID_AT_MOST: usize = 52;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn baseline(family: &str) -> Value {
+    let path = repo().join(format!("seeds/baselines/{family}/manifest.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).expect("a baseline manifest")
+}
+
+/// The expected changes applied to `manifest`, as a data scientist means them.
+fn apply_expected(manifest: &Value, changes: &[Value]) -> Value {
+    let mut out = manifest.clone();
+    for c in changes {
+        let path = c["path"].as_str().expect("a path");
+        let op = match c["op"].as_str() {
+            Some("set") if out.pointer(path).is_some() => "replace",
+            Some("set") | Some("add") => "add",
+            Some("remove") => "remove",
+            other => panic!("unknown op {other:?}"),
+        };
+        let mut patch = serde_json::json!([{"op": op, "path": path}]);
+        if op != "remove" {
+            patch[0]["value"] = c["value"].clone();
+        }
+        let patch: json_patch::Patch = serde_json::from_value(patch).expect("a patch");
+        json_patch::patch(&mut out, &patch).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    out
+}
+
+/// Equal JSON, numbers compared by value (2.0 is 2).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            (x - y).abs() <= 1e-9 * x.abs().max(1.0)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Right,
+    Missed,
+    WrongAndValid,
+}
+
+fn score(case: &Value, baselines: &[(ModelFamily, Value)]) -> (Verdict, String) {
+    let request = case["request"].as_str().expect("a request");
+    let expect = &case["expect"];
+    let kind = expect["kind"].as_str().expect("a kind");
+    let family = case["recipe"].as_str();
+    let manifest = family.map(baseline);
+    let name = family.map(|f| format!("{f} baseline"));
+    let refs: Vec<(ModelFamily, &Value)> = baselines.iter().map(|(f, m)| (*f, m)).collect();
+    let ctx = Context {
+        recipe_name: name.as_deref(),
+        manifest: manifest.as_ref(),
+        versions: &[],
+        monitoring: None,
+        baselines: &refs,
+    };
+    let reply = respond(request, &ctx);
+    let changes = expect["changes"].as_array().cloned().unwrap_or_default();
+    let got = |reply_text: &str| format!("{:?}: {}", reply.intent, reply_text.replace('\n', " / "));
+    let verdict = match (kind, &reply.proposal) {
+        ("change", Some(Proposal::Edit { patch, .. })) => {
+            let base = manifest.clone().expect("a change needs a recipe");
+            let mut result = base.clone();
+            let applied = json_patch::patch(&mut result, patch).is_ok();
+            match applied && same(&result, &apply_expected(&base, &changes)) {
+                true => Verdict::Right,
+                false => Verdict::WrongAndValid,
+            }
+        }
+        ("change", Some(Proposal::NewRecipe { .. })) => Verdict::WrongAndValid,
+        ("change", None) => Verdict::Missed,
+        (
+            "create",
+            Some(Proposal::NewRecipe {
+                family, manifest, ..
+            }),
+        ) => {
+            let family_ok = changes
+                .iter()
+                .all(|c| c["path"] != "/metadata/model_family" || c["value"] == family.as_str());
+            let settings_ok = changes.iter().filter(|c| c["op"] == "set").all(|c| {
+                manifest
+                    .pointer(c["path"].as_str().unwrap_or(""))
+                    .is_some_and(|v| same(v, &c["value"]))
+            });
+            match family_ok && settings_ok {
+                true => Verdict::Right,
+                false => Verdict::WrongAndValid,
+            }
+        }
+        ("create", Some(Proposal::Edit { .. })) => Verdict::WrongAndValid,
+        ("create", None) => Verdict::Missed,
+        (_, Some(_)) => Verdict::WrongAndValid,
+        ("decline", None) => match reply.intent {
+            Intent::Unknown | Intent::Declined | Intent::Help => Verdict::Right,
+            _ => Verdict::Missed,
+        },
+        ("answer", None) => match reply.intent {
+            Intent::Unknown | Intent::Declined => Verdict::Missed,
+            _ => Verdict::Right,
+        },
+        // A question back, or a refusal: either saves nothing.
+        (_, None) => Verdict::Right,
+    };
+    (verdict, got(&reply.text))
+}
+
+#[test]
+fn the_assistant_on_requests_written_as_people_write() {
+    let text = std::fs::read_to_string(repo().join("tests/data/assistant_requests.jsonl"))
+        .expect("the evaluation set");
+    let baselines: Vec<(ModelFamily, Value)> = ModelFamily::ALL
+        .iter()
+        .map(|f| (*f, baseline(f.as_str())))
+        .collect();
+    let cases: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let mut right = 0;
+    let mut wrong = Vec::new();
+    let mut missed = Vec::new();
+    for case in &cases {
+        let (verdict, got) = score(case, &baselines);
+        let line = format!(
+            "{} [{}] {:?} -> {got}",
+            case["id"].as_str().unwrap_or("?"),
+            case["expect"]["kind"].as_str().unwrap_or("?"),
+            case["request"].as_str().unwrap_or("")
+        );
+        match verdict {
+            Verdict::Right => right += 1,
+            Verdict::Missed => missed.push(line),
+            Verdict::WrongAndValid => wrong.push(line),
+        }
+    }
+    println!(
+        "assistant: {right}/{} right ({:.1}%), {} missed, {} wrong and valid",
+        cases.len(),
+        100.0 * right as f64 / cases.len() as f64,
+        missed.len(),
+        wrong.len()
+    );
+    for line in &wrong {
+        println!("WRONG  {line}");
+    }
+    for line in &missed {
+        println!("MISSED {line}");
+    }
+    assert!(cases.len() >= 200, "the set has {} requests", cases.len());
+    assert!(right >= RIGHT_AT_LEAST, "the score fell: {right} right");
+    assert!(
+        wrong.len() <= WRONG_AND_VALID_AT_MOST,
+        "more wrong-and-valid changes: {}",
+        wrong.len()
+    );
+}
