@@ -5,6 +5,8 @@ use super::psi::{BinCounts, union_distinct, value_counts};
 use super::sort::sort_floats;
 use super::special::population_std;
 use super::table::Column;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Whole-number columns with at most this many distinct values (reference
 /// and current together) are categorical.
@@ -15,8 +17,10 @@ pub const MAX_WHOLE_CATEGORIES: usize = 10;
 pub struct Sample<'a> {
     /// The numeric cells, sorted ascending.
     pub numbers: Vec<f64>,
-    /// The text cells, sorted bytewise.
-    pub texts: Vec<&'a [u8]>,
+    /// Each distinct text cell with how often it occurs, in byte order.
+    pub texts: Vec<(&'a [u8], u64)>,
+    /// How many cells are text.
+    pub text_cells: usize,
     /// Population standard deviation of the numbers (NaN when none).
     pub std: f64,
     /// The first text cell in file order and its row, for error messages.
@@ -32,11 +36,17 @@ impl<'a> Sample<'a> {
         numbers.extend(column.numbers());
         let std = population_std(&numbers);
         sort_floats(&mut numbers);
-        let mut texts: Vec<&[u8]> = column.texts().collect();
-        texts.sort_unstable();
+        // Counted, not sorted: a million cells of a few categories.
+        let mut counts: HashMap<&[u8], u64, BuildHasherDefault<Fnv>> = HashMap::default();
+        for t in column.texts() {
+            *counts.entry(t).or_default() += 1;
+        }
+        let mut texts: Vec<(&[u8], u64)> = counts.into_iter().collect();
+        texts.sort_unstable_by(|a, b| a.0.cmp(b.0));
         Self {
             numbers,
             texts,
+            text_cells: column.text_count(),
             std,
             first_text: column.first_text(),
         }
@@ -44,7 +54,7 @@ impl<'a> Sample<'a> {
 
     /// Values left after dropping missing ones.
     pub fn len(&self) -> usize {
-        self.numbers.len() + self.texts.len()
+        self.numbers.len() + self.text_cells
     }
 
     pub fn is_empty(&self) -> bool {
@@ -80,10 +90,56 @@ pub fn detect_kind(reference: &Sample, current: &Sample) -> ColumnKind {
 /// text values in byte order. A text cell never equals a number cell.
 pub fn category_counts(reference: &Sample, current: &Sample) -> BinCounts {
     let mut bins = value_counts(&reference.numbers, &current.numbers, f64::total_cmp);
-    let texts = value_counts(&reference.texts, &current.texts, |a, b| a.cmp(b));
+    let texts = merge_counts(&reference.texts, &current.texts);
     bins.reference.extend(texts.reference);
     bins.current.extend(texts.current);
     bins
+}
+
+/// Bins of two sorted lists of distinct values with their counts.
+fn merge_counts(reference: &[(&[u8], u64)], current: &[(&[u8], u64)]) -> BinCounts {
+    let mut out = BinCounts::default();
+    let (mut r, mut c) = (reference.iter().peekable(), current.iter().peekable());
+    loop {
+        let (a, b) = match (r.peek(), c.peek()) {
+            (None, None) => return out,
+            (Some(x), None) => (x.1, 0),
+            (None, Some(y)) => (0, y.1),
+            (Some(x), Some(y)) => match x.0.cmp(y.0) {
+                std::cmp::Ordering::Less => (x.1, 0),
+                std::cmp::Ordering::Greater => (0, y.1),
+                std::cmp::Ordering::Equal => (x.1, y.1),
+            },
+        };
+        if a > 0 {
+            r.next();
+        }
+        if b > 0 {
+            c.next();
+        }
+        out.reference.push(a);
+        out.current.push(b);
+    }
+}
+
+/// FNV-1a: a fast hash for short keys such as category names (the
+/// standard hasher resists flooding, which counting one's own file needs
+/// not).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 #[cfg(test)]

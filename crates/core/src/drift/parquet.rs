@@ -141,8 +141,9 @@ fn read_column(
     name: &str,
     decode: Decode,
 ) -> parquet::errors::Result<Column> {
+    let rows = usize::try_from(reader.metadata().file_metadata().num_rows()).unwrap_or(0);
     let mut cells = Cells {
-        column: Column::new(name.to_string()),
+        column: Column::with_capacity(name.to_string(), rows),
         decode,
         row: 0,
     };

@@ -129,9 +129,14 @@ fn fast_decimal(s: &[u8]) -> Option<f64> {
 
 impl Column {
     pub(super) fn new(name: String) -> Self {
+        Self::with_capacity(name, 0)
+    }
+
+    /// A column with room for `rows` cells (no reallocation while filling).
+    pub(super) fn with_capacity(name: String, rows: usize) -> Self {
         Self {
             name,
-            values: Vec::new(),
+            values: Vec::with_capacity(rows),
             missing: 0,
             text: TextCells::default(),
         }
