@@ -14,7 +14,6 @@ import time
 import pandas as pd
 from evidently import Report
 from evidently.metrics import ValueDrift
-from evidently.presets import DataDriftPreset
 from scipy import stats
 
 
@@ -30,7 +29,9 @@ def main():
     reference = read(reference_path, columns)
     current = read(current_path, columns)
     shared = columns or [c for c in reference.columns if c in current.columns]
-    metrics = [DataDriftPreset(columns=shared)]
+    # Each column's default test (what Evidently's drift preset runs per
+    # column) and its PSI: the leanest report doing nexml's work.
+    metrics = [ValueDrift(column=c) for c in shared]
     metrics += [ValueDrift(column=c, method="psi") for c in shared]
     Report(metrics).run(current_data=current, reference_data=reference)
     for c in shared:
