@@ -95,21 +95,35 @@ const HINTS: &[Command] = &[
 ];
 
 impl ModelScreen {
-    /// The measures of the window's newest snapshot, metrics first.
+    /// Every measure the window's snapshots hold, metrics first, each in
+    /// the order the newest snapshot that has it gives (a snapshot typed in
+    /// with a few metrics does not hide the drift columns of the others).
     pub fn measures(&self) -> Vec<Measure> {
-        let Some(latest) = self.series.last() else {
-            return Vec::new();
-        };
-        let metrics = latest
-            .performance_metrics_json
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, v)| v.is_number())
-            .map(|(k, _)| Measure::Metric(k.clone()));
-        let drift = crate::monitoring::column_scores(&latest.drift_metrics_json)
-            .map(|(k, _)| Measure::Drift(k.clone()));
-        metrics.chain(drift).collect()
+        let mut metrics: Vec<Measure> = Vec::new();
+        let mut drift: Vec<Measure> = Vec::new();
+        for snapshot in self.series.iter().rev() {
+            let named = snapshot
+                .performance_metrics_json
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, v)| v.is_number())
+                .map(|(k, _)| Measure::Metric(k.clone()));
+            for m in named {
+                if !metrics.contains(&m) {
+                    metrics.push(m);
+                }
+            }
+            let columns = crate::monitoring::column_scores(&snapshot.drift_metrics_json)
+                .map(|(k, _)| Measure::Drift(k.clone()));
+            for m in columns {
+                if !drift.contains(&m) {
+                    drift.push(m);
+                }
+            }
+        }
+        metrics.extend(drift);
+        metrics
     }
 
     /// The measure the chart shows (the cursor of the Monitoring section).
@@ -280,5 +294,50 @@ impl Component for ModelScreen {
 
     fn copy_text(&self) -> Option<String> {
         Some(self.id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn snapshot(id: i64, performance: serde_json::Value, drift: serde_json::Value) -> Snapshot {
+        Snapshot {
+            id,
+            model_id: 1,
+            captured_at: chrono::DateTime::from_timestamp(1_764_000_000 + id * 86_400, 0)
+                .unwrap_or_default(),
+            performance_metrics_json: performance,
+            drift_metrics_json: drift,
+            data_freshness_json: json!({}),
+            alerts_json: json!([]),
+            created_by: "alice".into(),
+        }
+    }
+
+    /// A snapshot typed in with one metric does not hide what the others
+    /// measured: every measure of the window stays listed and chartable.
+    #[test]
+    fn measures_come_from_the_whole_window() {
+        let (Screen::Model(mut screen), _) = open(1, ModelSection::Monitoring) else {
+            panic!("a model screen")
+        };
+        screen.series = vec![
+            snapshot(
+                1,
+                json!({"mape": 0.2, "wape": 0.1}),
+                json!({"columns": {"price": {"psi": 0.3}}}),
+            ),
+            snapshot(2, json!({"mape": 0.9}), json!({})),
+        ];
+        let names: Vec<String> = screen
+            .measures()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        assert_eq!(names, ["mape", "wape", "price"]);
+        screen.scroll = 99;
+        assert_eq!(screen.charted(), Some(Measure::Drift("price".into())));
     }
 }

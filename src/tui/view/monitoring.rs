@@ -109,11 +109,11 @@ pub fn render(
         Some(d) => format!("last {d} days"),
         None => "all history".into(),
     };
-    let Some(latest) = screen.series.last() else {
+    if screen.series.is_empty() {
         let text = format!("no snapshots in the {window} (w changes the window)");
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), area);
         return;
-    };
+    }
     let measures = screen.measures();
     let charted = screen.charted();
     let metrics: Vec<&Measure> = measures
@@ -153,7 +153,7 @@ pub fn render(
         ),
         Line::from(vec![
             Span::styled("freshness ", theme.dim),
-            Span::styled(freshness_text(&latest.data_freshness_json), theme.text),
+            Span::styled(freshness_text(&screen.series), theme.text),
         ]),
     ];
     frame.render_widget(Paragraph::new(head_lines), head);
@@ -164,7 +164,7 @@ pub fn render(
     let lines = |group: &[&Measure]| -> Vec<Line<'static>> {
         let rows: Vec<EntryRow> = group
             .iter()
-            .map(|m| EntryRow::new(m, latest, manifest, Some(*m) == charted.as_ref()))
+            .map(|m| EntryRow::new(m, &screen.series, manifest, Some(*m) == charted.as_ref()))
             .collect();
         let layout = EntryLayout::fit(&rows, width);
         rows.iter().map(|r| r.line(&layout, theme)).collect()
@@ -218,8 +218,9 @@ struct EntryLayout {
 }
 
 impl EntryRow {
-    fn new(measure: &Measure, latest: &Snapshot, manifest: &Value, selected: bool) -> Self {
-        let last = reading(latest, measure);
+    /// The measure's newest reading in the window.
+    fn new(measure: &Measure, series: &[Snapshot], manifest: &Value, selected: bool) -> Self {
+        let last = series.iter().rev().find_map(|s| reading(s, measure));
         let limit = limit_of(measure, manifest);
         let (verdict, breached) = match (limit, last) {
             (Some(l), Some(v)) => (l.verdict(v), l.breached(v)),
@@ -489,8 +490,17 @@ fn render_heatmap(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// "3.2 h since the newest data (limit 36 h): fresh", or STALE.
-fn freshness_text(fresh: &Value) -> String {
+/// "3.2 h since the newest data (limit 36 h): fresh", or STALE, from the
+/// newest snapshot that measured freshness.
+fn freshness_text(series: &[Snapshot]) -> String {
+    let Some(fresh) = series
+        .iter()
+        .rev()
+        .map(|s| &s.data_freshness_json)
+        .find(|f| f.get("staleness_hours").is_some())
+    else {
+        return "-".into();
+    };
     let hours = fresh.get("staleness_hours").and_then(Value::as_f64);
     let limit = fresh.get("max_staleness_hours").and_then(Value::as_f64);
     let stale = fresh.get("stale").and_then(Value::as_bool);
