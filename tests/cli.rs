@@ -2801,31 +2801,31 @@ fn alert_command_runs_for_each_opened_or_escalated_alert() {
             ],
         )
     };
+    // What the command heard, one JSON event a line.
+    let heard_events = || -> Vec<Value> {
+        std::fs::read_to_string(&heard)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
     success(&add(&config, &bad));
-    let text = std::fs::read_to_string(&heard).unwrap();
-    let events: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(events.len(), 1, "{text}");
+    let events = heard_events();
+    assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["event"], "opened");
     assert_eq!(events[0]["alert"]["rule"], "revenue_mape_breach");
     assert_eq!(events[0]["model"]["name"], "pm");
     // Still firing: updated, not opened again, so nothing more is sent.
     success(&add(&config, &bad));
-    assert_eq!(std::fs::read_to_string(&heard).unwrap().lines().count(), 1);
+    assert_eq!(heard_events().len(), 1);
     // Twice as far past the limit (0.4) as last notified (0.9): escalated,
     // once; creeping on from there is not.
     let worse = db.write_json("worse.json", &json!({"performance": {"mape": 1.5}}));
     success(&add(&config, &worse));
     let creeping = db.write_json("creeping.json", &json!({"performance": {"mape": 1.6}}));
     success(&add(&config, &creeping));
-    let text = std::fs::read_to_string(&heard).unwrap();
-    let events: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(events.len(), 2, "{text}");
+    let events = heard_events();
+    assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[1]["event"], "escalated");
     assert_eq!(events[1]["alert"]["id"], events[0]["alert"]["id"]);
     assert_eq!(events[1]["alert"]["notified_value"], 1.5);

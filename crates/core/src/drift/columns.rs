@@ -2,7 +2,7 @@
 
 use super::kinds::ColumnKind;
 use super::psi::{BinCounts, union_distinct, value_counts};
-use super::sort::sort_floats;
+use super::sort::sorted_floats;
 use super::special::population_std;
 use super::table::Column;
 use std::collections::HashMap;
@@ -32,10 +32,12 @@ impl<'a> Sample<'a> {
     /// standard deviation is taken before sorting so its sum runs in file
     /// order, as numpy's does.
     pub fn new(column: &'a Column) -> Self {
-        let mut numbers: Vec<f64> = Vec::with_capacity(column.number_count());
-        numbers.extend(column.numbers());
-        let std = population_std(&numbers);
-        sort_floats(&mut numbers);
+        // In file order, as numpy sums; a column with no gaps is its values.
+        let std = match column.number_count() == column.values().len() {
+            true => population_std(column.values()),
+            false => population_std(&column.numbers().collect::<Vec<_>>()),
+        };
+        let numbers = sorted_floats(column.numbers(), column.number_count());
         // Counted, not sorted: a million cells of a few categories.
         let mut counts: HashMap<&[u8], u64, BuildHasherDefault<Fnv>> = HashMap::default();
         for t in column.texts() {

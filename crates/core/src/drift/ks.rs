@@ -2,6 +2,7 @@
 //! `scipy.stats.ks_2samp` (statistic and p-value) for each `method`.
 
 use super::kolmogorov::kstwo_sf;
+use super::walk::walk;
 use serde::Serialize;
 
 /// Largest sample for which `method='auto'` tries the exact distribution.
@@ -35,28 +36,7 @@ pub struct KsResult {
 /// Both slices must be sorted ascending and free of NaN.
 pub fn ks_statistic(sorted1: &[f64], sorted2: &[f64]) -> f64 {
     debug_assert!(sorted1.is_sorted() && sorted2.is_sorted());
-    let (n1, n2) = (sorted1.len() as f64, sorted2.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
-    let (mut max_diff, mut min_diff) = (f64::NEG_INFINITY, f64::INFINITY);
-    while i < sorted1.len() || j < sorted2.len() {
-        let x = match (sorted1.get(i), sorted2.get(j)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => break,
-        };
-        while i < sorted1.len() && sorted1[i] <= x {
-            i += 1;
-        }
-        while j < sorted2.len() && sorted2[j] <= x {
-            j += 1;
-        }
-        let diff = i as f64 / n1 - j as f64 / n2;
-        max_diff = max_diff.max(diff);
-        min_diff = min_diff.min(diff);
-    }
-    let min_s = (-min_diff).clamp(0.0, 1.0);
-    if min_s > max_diff { min_s } else { max_diff }
+    walk(sorted1, sorted2, false).ks_statistic
 }
 
 /// `scipy.stats.ks_2samp(a, b, method=...)` for two sorted, NaN-free

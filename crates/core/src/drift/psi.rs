@@ -1,6 +1,7 @@
 //! Binning and the Population Stability Index.
 
 use super::special::numpy_sum;
+use super::walk::walk;
 use std::cmp::Ordering;
 
 /// A numerical column with more distinct reference values than this gets
@@ -65,23 +66,7 @@ pub fn value_counts<T>(
 
 /// Number of distinct values of two sorted samples taken together.
 pub fn union_distinct(a: &[f64], b: &[f64]) -> usize {
-    let (mut i, mut j, mut count) = (0usize, 0usize, 0usize);
-    while i < a.len() || j < b.len() {
-        let x = match (a.get(i), b.get(j)) {
-            (Some(&p), Some(&q)) => p.min(q),
-            (Some(&p), None) => p,
-            (None, Some(&q)) => q,
-            (None, None) => break,
-        };
-        while i < a.len() && a[i] <= x {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= x {
-            j += 1;
-        }
-        count += 1;
-    }
-    count
+    walk(a, b, false).distinct
 }
 
 /// Number of distinct values in a sorted sample.

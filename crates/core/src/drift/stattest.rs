@@ -2,6 +2,7 @@
 
 use super::psi::BinCounts;
 use super::special::{chi2_sf, normal_cdf, numpy_sum};
+use super::walk::walk;
 
 /// Chi-square goodness-of-fit p-value of the current counts against the
 /// reference counts scaled to the current size (scipy `chisquare(f_obs,
@@ -86,45 +87,10 @@ fn rel_entr(x: f64, y: f64) -> f64 {
 /// `wasserstein_distance`): the integral of |F_u - F_v| between successive
 /// values of the merged sample.
 pub fn wasserstein_distance(sorted_u: &[f64], sorted_v: &[f64]) -> f64 {
-    let (nu, nv) = (sorted_u.len(), sorted_v.len());
-    if nu == 0 || nv == 0 {
+    if sorted_u.is_empty() || sorted_v.is_empty() {
         return f64::NAN;
     }
-    let (nuf, nvf) = (nu as f64, nv as f64);
-    // One term per gap of the merged sample, in order, so the sum is the
-    // one numpy forms (ties contribute exact zeros).
-    let mut terms = Vec::with_capacity(nu + nv - 1);
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < nu || j < nv {
-        let x = match (sorted_u.get(i), sorted_v.get(j)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => break,
-        };
-        let (i0, j0) = (i, j);
-        while i < nu && sorted_u[i] <= x {
-            i += 1;
-        }
-        while j < nv && sorted_v[j] <= x {
-            j += 1;
-        }
-        let ties = (i - i0) + (j - j0);
-        let next = match (sorted_u.get(i), sorted_v.get(j)) {
-            (Some(&a), Some(&b)) => Some(a.min(b)),
-            (Some(&a), None) => Some(a),
-            (None, Some(&b)) => Some(b),
-            (None, None) => None,
-        };
-        let gap = (i as f64 / nuf - j as f64 / nvf).abs();
-        // Gaps inside a run of equal values are zero; the last sample has
-        // no gap after it.
-        terms.extend(std::iter::repeat_n(gap * 0.0, ties - 1));
-        if let Some(next) = next {
-            terms.push(gap * (next - x));
-        }
-    }
-    numpy_sum(&terms)
+    walk(sorted_u, sorted_v, true).wasserstein
 }
 
 /// Evidently's normed Wasserstein score: the distance divided by
