@@ -31,6 +31,8 @@ pub enum DriftError {
     NoHeader { file: String },
     #[error("{file}: header only, no data rows")]
     NoRows { file: String },
+    #[error("{file}: no rows")]
+    NoParquetRows { file: String },
     #[error("{file}: row 1, column {index}: column name is not valid UTF-8")]
     HeaderNotUtf8 { file: String, index: usize },
     #[error("{file}: row 1, column {index}: duplicate column name {name:?}")]

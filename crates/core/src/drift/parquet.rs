@@ -6,8 +6,8 @@
 //! like CSV cells (so "12.5" stored as text is a number); booleans are the
 //! categories `true`/`false`; dates read `2026-11-28` and timestamps
 //! RFC 3339 text, which freshness reads. Nulls, NaN and infinities are
-//! missing. Nested (repeated) columns are not data drift is measured on and
-//! are left out.
+//! missing. Nested (repeated) columns are left out: drift is measured on
+//! flat ones.
 
 use super::error::DriftError;
 use super::parallel::map_in_order;
@@ -51,7 +51,7 @@ pub fn load_parquet(path: &Path, wanted: &Wanted) -> Result<Table, DriftError> {
         })
         .collect();
     if rows == 0 {
-        return Err(DriftError::NoRows { file: name });
+        return Err(DriftError::NoParquetRows { file: name });
     }
 
     // One column per core at a time, each read through its own handle.
@@ -456,6 +456,17 @@ mod tests {
             serde_json::to_value(&from_csv.columns).expect("json")
         );
         assert!(from_parquet.columns[0].drifted, "price moved by 4");
+    }
+
+    #[test]
+    fn an_empty_file_says_it_has_no_rows() {
+        let d = tempfile::tempdir().expect("dir");
+        let path = d.path().join("empty.parquet");
+        write(&path, 0, 0.0);
+        let err = load_parquet(&path, &Wanted::All)
+            .expect_err("no rows")
+            .to_string();
+        assert_eq!(err, format!("{}: no rows", path.display()));
     }
 
     #[test]
