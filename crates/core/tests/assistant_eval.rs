@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
 const RIGHT_AT_LEAST: usize = 74;
-const WRONG_AND_VALID_AT_MOST: usize = 52;
+const WRONG_AND_VALID_AT_MOST: usize = 46;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -256,6 +256,9 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
             let Some(manifest) = ctx.manifest else {
                 return declined(no_recipe(intent));
             };
+            if let Some(d) = relative_change(intent, &t) {
+                return declined(d);
+            }
             let result = match intent {
                 Intent::AddFeature
                 | Intent::RemoveFeature
@@ -277,6 +280,34 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
             }
         }
     }
+}
+
+/// "tighten mape by 2 points", "raise the alert threshold by 10%": a change
+/// relative to the current value, which the rules would misread as the new
+/// value itself (2 points saved as 0.02). Nothing is proposed until the
+/// grounded parser of issue 14 reads these; the user is asked for the value.
+fn relative_change(intent: Intent, t: &text::Tokens) -> Option<Decline> {
+    let sets_a_number = matches!(
+        intent,
+        Intent::SetMetricThreshold
+            | Intent::SetFreshness
+            | Intent::SetDeploymentMode
+            | Intent::ConfigureDrift
+            | Intent::AddAlert
+    );
+    let by_amount = t.toks.windows(2).find(|w| {
+        w[0].text == "by"
+            && w[1]
+                .text
+                .trim_start_matches(['+', '-'])
+                .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    })?;
+    sets_a_number.then(|| {
+        Decline::new(format!(
+            "I read 'by {}' as a change relative to the current value, which I cannot apply yet, so nothing is proposed. Give the value you want instead (for example: set the mape threshold to 0.33).",
+            by_amount[1].orig
+        ))
+    })
 }
 
 /// Prompts for an empty conversation: one per model family, then common edits

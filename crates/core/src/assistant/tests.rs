@@ -1179,6 +1179,19 @@ fn decline_cases() -> Vec<Case> {
             vec![Says("won't")],
         ),
         (Fc, "wipe the manifest", Declined, vec![]),
+        // A change "by" an amount is relative: never saved as the new value.
+        (
+            Fc,
+            "tighten the mape threshold by 2 points",
+            Declined,
+            vec![Says("by 2"), Says("nothing is proposed")],
+        ),
+        (
+            Fc,
+            "raise the wape alert threshold by 10%",
+            Declined,
+            vec![Says("relative to the current value")],
+        ),
         (
             Fc,
             "remove feature set 'nonexistent'",
