@@ -67,11 +67,7 @@ fn best_of_3<T>(mut f: impl FnMut() -> T) -> (f64, T) {
 
 /// Both files read and compared, as `nexml drift` does.
 fn drift_end_to_end(reference: &Path, current: &Path, columns: &[String]) -> usize {
-    let wanted = match columns.is_empty() {
-        true => Wanted::All,
-        false => Wanted::Only(columns),
-    };
-    let (r, c) = load_pair(reference, current, &wanted).expect("load");
+    let (r, c) = load_pair(reference, current, &Wanted::of(columns)).expect("load");
     let options = DriftOptions {
         columns: columns.to_vec(),
         ..DriftOptions::default()

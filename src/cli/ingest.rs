@@ -81,14 +81,6 @@ fn is_batch(path: &Path) -> bool {
     path.is_file() && crate::drift::is_data_file(path)
 }
 
-/// The columns of a batch measuring reads (`monitoring::needed_columns`).
-pub fn wanted(needed: &Option<Vec<String>>) -> Wanted<'_> {
-    match needed {
-        Some(columns) => Wanted::Only(columns),
-        None => Wanted::All,
-    }
-}
-
 /// Measures one batch against the reference with the model's manifest and
 /// records it (its rules checked, its alerts opened or resolved).
 pub async fn ingest(
@@ -99,7 +91,7 @@ pub async fn ingest(
     batch: &Batch,
 ) -> Result<Recorded> {
     let needed = crate::monitoring::needed_columns(manifest);
-    let current = crate::drift::load_table(&batch.path, &wanted(&needed))?;
+    let current = crate::drift::load_table(&batch.path, &Wanted::of(&needed))?;
     let measured =
         crate::monitoring::measure(manifest, model.model_family, reference, &current, batch.at)
             .map_err(|e| eyre!(e))?;

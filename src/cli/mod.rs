@@ -210,11 +210,7 @@ async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
 /// `nexml drift`: pure computation on two files, read side by side and
 /// only the columns compared.
 pub fn drift(json: bool, a: &args::DriftArgs) -> Result<()> {
-    use crate::drift::Wanted;
-    let wanted = match a.columns.is_empty() {
-        true => Wanted::All,
-        false => Wanted::Only(&a.columns),
-    };
+    let wanted = crate::drift::Wanted::of(&a.columns);
     let (reference, current) = crate::drift::load_pair(&a.reference, &a.current, &wanted)?;
     let options = crate::drift::DriftOptions {
         columns: a.columns.clone(),

@@ -238,7 +238,7 @@ async fn monitored(
     let model = ctx.store.find_model(model).await?;
     let version = ctx.store.version_by_id(model.recipe_version_id).await?;
     let needed = crate::monitoring::needed_columns(&version.manifest_json);
-    let reference = crate::drift::load_table(reference, &ingest::wanted(&needed))?;
+    let reference = crate::drift::load_table(reference, &crate::drift::Wanted::of(&needed))?;
     Ok((model, version.manifest_json, reference))
 }
 

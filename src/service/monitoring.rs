@@ -192,8 +192,8 @@ impl Work {
         let open = self.open_alert(model_id, &e.rule.name).await?;
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
-            (Some(alert), true) => {
-                let before = self.alert(alert).await?;
+            (Some(before), true) => {
+                let alert = before.id;
                 self.update_alert_reading(alert, value, &e.message, snapshot_id, at)
                     .await?;
                 let notified = before.notified_value.unwrap_or(before.value);
@@ -223,7 +223,8 @@ impl Work {
                 self.audit(actor, "alert", alert, "open", detail).await?;
                 Ok(Some((alert, AlertChange::Opened)))
             }
-            (Some(alert), false) if e.value.is_some() => {
+            (Some(open), false) if e.value.is_some() => {
+                let alert = open.id;
                 let message = format!("cleared: {}", e.message);
                 self.set_alert_state(alert, AlertState::Resolved, Some(&message), at, actor)
                     .await?;

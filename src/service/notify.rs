@@ -1,8 +1,9 @@
 //! `[alerts] command`: a command run for each alert a snapshot opens or
 //! escalates (still firing, twice as far past its limit as when last
-//! notified), with the alert as JSON on its standard input (enough for a webhook or a chat
-//! post with `curl`). It runs after the change is committed, under a time
-//! limit; a failure is logged and never undoes or blocks the ingestion.
+//! notified), with the alert as JSON on its standard input (enough for a
+//! webhook or a chat post with `curl`). It runs after the change is
+//! committed, under a time limit; a failure is logged and never undoes or
+//! blocks the ingestion.
 
 use crate::store::{Alert, Model};
 use serde_json::json;

@@ -111,11 +111,12 @@ fn drift_columns(manifest: &Value) -> Vec<&str> {
 }
 
 /// The columns [`measure`] reads from a batch: drift's, the prediction and
-/// label, the timestamp. None when drift looks at every shared column.
-pub fn needed_columns(manifest: &Value) -> Option<Vec<String>> {
+/// label, the timestamp. Empty when drift looks at every shared column (so
+/// every column is needed).
+pub fn needed_columns(manifest: &Value) -> Vec<String> {
     let drift = drift_columns(manifest);
     if drift.is_empty() {
-        return None;
+        return Vec::new();
     }
     let others = [
         "/monitoring/performance/prediction_column",
@@ -124,13 +125,11 @@ pub fn needed_columns(manifest: &Value) -> Option<Vec<String>> {
     ]
     .into_iter()
     .filter_map(|p| s(manifest, p));
-    Some(
-        drift
-            .into_iter()
-            .chain(others)
-            .map(str::to_string)
-            .collect(),
-    )
+    drift
+        .into_iter()
+        .chain(others)
+        .map(str::to_string)
+        .collect()
 }
 
 /// Metrics for the family when the batch holds the prediction and label columns.

@@ -818,13 +818,13 @@ impl Session {
     }
 
     /// The alert a rule has open (or acknowledged) on a model, if any.
-    pub async fn open_alert(&mut self, model_id: i64, rule: &str) -> StoreResult<Option<i64>> {
-        let s = Statement::new(
-            "SELECT id FROM ml_alert WHERE model_id = $1 AND rule = $2 AND state <> 'resolved' ORDER BY id DESC LIMIT 1",
-        )
+    pub async fn open_alert(&mut self, model_id: i64, rule: &str) -> StoreResult<Option<Alert>> {
+        let s = Statement::new(format!(
+            "{ALERT_SELECT} WHERE model_id = $1 AND rule = $2 AND state <> 'resolved' ORDER BY id DESC LIMIT 1"
+        ))
         .int(model_id)
         .text(rule);
-        Ok(first(self.db.ints(s).await?))
+        Ok(first(self.db.alerts(s).await?))
     }
 
     pub async fn insert_alert(&mut self, row: &AlertRow<'_>) -> StoreResult<i64> {

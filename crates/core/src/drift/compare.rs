@@ -4,15 +4,13 @@ use super::DriftOptions;
 use super::columns::{Sample, category_counts, detect_kind};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
-use super::ks::{KsMethod, KsResult, ks_2samp, ks_pvalue};
+use super::ks::{KsMethod, KsResult, ks_pvalue};
 use super::parallel::map_in_order;
 use super::psi::{BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts};
 use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
-use super::stattest::{
-    chisquare_pvalue, jensenshannon_distance, normed, wasserstein_normed, z_test_pvalue,
-};
+use super::stattest::{chisquare_pvalue, jensenshannon_distance, normed, z_test_pvalue};
 use super::table::{Column, Table};
-use super::walk::walk;
+use super::walk::{Walk, walk};
 
 /// Compares every column present in both tables (reference header order).
 pub fn compare(
@@ -173,10 +171,16 @@ fn compare_column(
     // One merged walk of the numbers gives the distinct count, the KS
     // statistic and (when the test may need it) the Wasserstein distance.
     let walked = numbers_only.then(|| {
-        let wants_wasserstein = kind == ColumnKind::Numerical
-            && options.stattest.is_none_or(|t| t == StatTest::Wasserstein);
+        let wants_wasserstein = match options.stattest {
+            Some(test) => test == StatTest::Wasserstein,
+            None => kind == ColumnKind::Numerical,
+        };
         walk(&r.numbers, &c.numbers, wants_wasserstein)
     });
+    let ks_of = |w: Walk| {
+        let (n1, n2) = (r.numbers.len(), c.numbers.len());
+        ks_pvalue(w.ks_statistic, n1, n2, KsMethod::Auto)
+    };
     let distinct = match walked {
         Some(w) => w.distinct,
         None => category_bins().len(),
@@ -189,15 +193,9 @@ fn compare_column(
     };
     let psi_value = psi(&psi_bins);
 
-    let ks: Option<KsResult> = match (kind, walked) {
-        (ColumnKind::Numerical, Some(w)) => Some(ks_pvalue(
-            w.ks_statistic,
-            r.numbers.len(),
-            c.numbers.len(),
-            KsMethod::Auto,
-        )),
-        (ColumnKind::Numerical, None) => ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto),
-        _ => None,
+    let ks: Option<KsResult> = match kind {
+        ColumnKind::Numerical => walked.map(ks_of),
+        ColumnKind::Categorical => None,
     };
 
     let test = options
@@ -215,15 +213,9 @@ fn compare_column(
     }
     let score = match test {
         StatTest::Psi => psi_value,
-        StatTest::Ks => match ks {
-            Some(ks) => ks.pvalue,
-            // A categorical column of numbers, tested with KS on request.
-            None => ks_2samp(&r.numbers, &c.numbers, KsMethod::Auto).map_or(f64::NAN, |k| k.pvalue),
-        },
-        StatTest::Wasserstein => match walked.map(|w| w.wasserstein) {
-            Some(distance) if !distance.is_nan() => normed(distance, r.std),
-            _ => wasserstein_normed(&r.numbers, &c.numbers, r.std),
-        },
+        // A categorical column of numbers too, when KS is asked for.
+        StatTest::Ks => ks.or(walked.map(ks_of)).map_or(f64::NAN, |k| k.pvalue),
+        StatTest::Wasserstein => walked.map_or(f64::NAN, |w| normed(w.wasserstein, r.std)),
         StatTest::ChiSquare => chisquare_pvalue(&category_bins()),
         StatTest::Z => z_test_pvalue(&category_bins()),
         StatTest::JensenShannon => {

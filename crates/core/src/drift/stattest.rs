@@ -95,18 +95,6 @@ pub fn wasserstein_distance(sorted_u: &[f64], sorted_v: &[f64]) -> f64 {
 
 /// Evidently's normed Wasserstein score: the distance divided by
 /// max(std of the reference, 0.001).
-pub fn wasserstein_normed(
-    sorted_reference: &[f64],
-    sorted_current: &[f64],
-    reference_std: f64,
-) -> f64 {
-    normed(
-        wasserstein_distance(sorted_reference, sorted_current),
-        reference_std,
-    )
-}
-
-/// A Wasserstein distance normed as Evidently does.
 pub fn normed(distance: f64, reference_std: f64) -> f64 {
     distance / reference_std.max(0.001)
 }
@@ -266,7 +254,7 @@ mod tests {
         ));
         // ... / max(np.std(u), 0.001)
         assert!(close(
-            wasserstein_normed(&u, &v, std),
+            normed(wasserstein_distance(&u, &v), std),
             0.12066279672173899,
             1e-12
         ));
@@ -275,7 +263,7 @@ mod tests {
         assert!(close(w, 0.5833333333333333, 1e-14));
         // constant reference: the 0.001 floor
         assert_eq!(
-            wasserstein_normed(&[1.0, 1.0], &[1.0, 2.0], 0.0),
+            normed(wasserstein_distance(&[1.0, 1.0], &[1.0, 2.0]), 0.0),
             0.5 / 0.001
         );
     }

@@ -14,7 +14,15 @@ pub enum Wanted<'a> {
     Only(&'a [String]),
 }
 
-impl Wanted<'_> {
+impl<'a> Wanted<'a> {
+    /// These columns; every column when the list is empty.
+    pub fn of(columns: &'a [String]) -> Self {
+        match columns.is_empty() {
+            true => Wanted::All,
+            false => Wanted::Only(columns),
+        }
+    }
+
     pub fn wants(&self, name: &str) -> bool {
         match self {
             Wanted::All => true,
