@@ -21,22 +21,24 @@ pub struct Sample<'a> {
     pub texts: Vec<(&'a [u8], u64)>,
     /// How many cells are text.
     pub text_cells: usize,
-    /// Population standard deviation of the numbers (NaN when none).
-    pub std: f64,
     /// The first text cell in file order and its row, for error messages.
     pub first_text: Option<(u64, &'a [u8])>,
 }
 
+/// Population standard deviation of a column's numbers (NaN when none),
+/// summed in file order as numpy sums; only the reference's is ever needed
+/// (it norms the Wasserstein distance).
+pub fn file_order_std(column: &Column) -> f64 {
+    match column.number_count() == column.values().len() {
+        // A column with no gaps is its values.
+        true => population_std(column.values()),
+        false => population_std(&column.numbers().collect::<Vec<_>>()),
+    }
+}
+
 impl<'a> Sample<'a> {
-    /// Drops the missing cells of `column` and sorts what is left. The
-    /// standard deviation is taken before sorting so its sum runs in file
-    /// order, as numpy's does.
+    /// Drops the missing cells of `column` and sorts what is left.
     pub fn new(column: &'a Column) -> Self {
-        // In file order, as numpy sums; a column with no gaps is its values.
-        let std = match column.number_count() == column.values().len() {
-            true => population_std(column.values()),
-            false => population_std(&column.numbers().collect::<Vec<_>>()),
-        };
         let numbers = sorted_floats(column.numbers(), column.number_count());
         // Counted, not sorted: a million cells of a few categories.
         let mut counts: HashMap<&[u8], u64, BuildHasherDefault<Fnv>> = HashMap::default();
@@ -49,7 +51,6 @@ impl<'a> Sample<'a> {
             numbers,
             texts,
             text_cells: column.text_count(),
-            std,
             first_text: column.first_text(),
         }
     }

@@ -1,7 +1,7 @@
 //! Column-by-column comparison of two tables.
 
 use super::DriftOptions;
-use super::columns::{Sample, category_counts, detect_kind};
+use super::columns::{Sample, category_counts, detect_kind, file_order_std};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
 use super::ks::{KsMethod, KsResult, ks_pvalue};
@@ -215,7 +215,9 @@ fn compare_column(
         StatTest::Psi => psi_value,
         // A categorical column of numbers too, when KS is asked for.
         StatTest::Ks => ks.or(walked.map(ks_of)).map_or(f64::NAN, |k| k.pvalue),
-        StatTest::Wasserstein => walked.map_or(f64::NAN, |w| normed(w.wasserstein, r.std)),
+        StatTest::Wasserstein => {
+            walked.map_or(f64::NAN, |w| normed(w.wasserstein, file_order_std(ref_col)))
+        }
         StatTest::ChiSquare => chisquare_pvalue(&category_bins()),
         StatTest::Z => z_test_pvalue(&category_bins()),
         StatTest::JensenShannon => {

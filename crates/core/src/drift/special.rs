@@ -189,10 +189,83 @@ fn pairwise(a: &[f64]) -> f64 {
         }
         res
     } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
+        let n2 = pairwise_split(n);
         pairwise(&a[..n2]) + pairwise(&a[n2..])
     }
+}
+
+/// `numpy_sum` of `n` values that arrive one at a time: the same additions
+/// in the same order, holding one block of at most 128 values and a sum per
+/// block instead of all `n` values (a million terms would be 8 MB).
+pub struct StreamingSum {
+    /// Sizes of the blocks numpy sums with its 8 accumulators, in order.
+    blocks: Vec<usize>,
+    block: Vec<f64>,
+    sums: Vec<f64>,
+    n: usize,
+}
+
+impl StreamingSum {
+    pub fn new(n: usize) -> Self {
+        let mut blocks = Vec::new();
+        plan_blocks(n, &mut blocks);
+        StreamingSum {
+            sums: Vec::with_capacity(blocks.len()),
+            blocks,
+            block: Vec::with_capacity(128),
+            n,
+        }
+    }
+
+    pub fn push(&mut self, x: f64) {
+        self.block.push(x);
+        if self.blocks.get(self.sums.len()) == Some(&self.block.len()) {
+            self.sums.push(pairwise(&self.block));
+            self.block.clear();
+        }
+    }
+
+    /// The sum, once all `n` values were pushed (an empty block of an empty
+    /// sum is zero; a short feed sums what came, in order).
+    pub fn finish(mut self) -> f64 {
+        debug_assert_eq!(
+            self.sums.len(),
+            self.blocks.len() - usize::from(self.n == 0),
+            "fewer values than announced"
+        );
+        if self.sums.len() < self.blocks.len() {
+            self.sums.push(pairwise(&self.block));
+        }
+        let mut sums = self.sums.into_iter();
+        0.0 + combine_blocks(self.n, &mut sums)
+    }
+}
+
+/// The blocks `pairwise` splits `n` values into, left to right.
+fn plan_blocks(n: usize, out: &mut Vec<usize>) {
+    if n <= 128 {
+        out.push(n);
+    } else {
+        let n2 = pairwise_split(n);
+        plan_blocks(n2, out);
+        plan_blocks(n - n2, out);
+    }
+}
+
+/// The blocks' sums added up the way `pairwise` adds its halves.
+fn combine_blocks(n: usize, sums: &mut impl Iterator<Item = f64>) -> f64 {
+    if n <= 128 {
+        sums.next().unwrap_or(0.0)
+    } else {
+        let n2 = pairwise_split(n);
+        let left = combine_blocks(n2, sums);
+        left + combine_blocks(n - n2, sums)
+    }
+}
+
+fn pairwise_split(n: usize) -> usize {
+    let n2 = n / 2;
+    n2 - n2 % 8
 }
 
 /// pi^2, used by the Kolmogorov series.
@@ -206,8 +279,11 @@ pub fn population_std(values: &[f64]) -> f64 {
     }
     let n = values.len() as f64;
     let mean = numpy_sum(values) / n;
-    let squares: Vec<f64> = values.iter().map(|x| (x - mean) * (x - mean)).collect();
-    (numpy_sum(&squares) / n).sqrt()
+    let mut squares = StreamingSum::new(values.len());
+    for x in values {
+        squares.push((x - mean) * (x - mean));
+    }
+    (squares.finish() / n).sqrt()
 }
 
 #[cfg(test)]
@@ -284,5 +360,18 @@ mod tests {
         assert_eq!(ldexp(ldexp(1.5, -1000), 1000), 1.5);
         assert_eq!(ldexp(1.0, 1024), f64::INFINITY);
         assert_eq!(ldexp(1.0, -1100), 0.0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_streamed_sum_is_numpys_sum_bit_for_bit(
+            values in proptest::collection::vec(-1e6f64..1e6, 0..3000)
+        ) {
+            let mut streamed = StreamingSum::new(values.len());
+            for &v in &values {
+                streamed.push(v);
+            }
+            proptest::prop_assert_eq!(streamed.finish().to_bits(), numpy_sum(&values).to_bits());
+        }
     }
 }

@@ -150,6 +150,27 @@ impl Column {
         }
     }
 
+    /// A column of typed numbers read in one piece (a binary format's
+    /// floats), kept in their own buffer: NaN and infinities are missing,
+    /// as `push_number` has them.
+    pub(super) fn from_numbers(name: String, mut values: Vec<f64>) -> Self {
+        let mut missing = 0;
+        for v in &mut values {
+            if v.is_finite() {
+                *v += 0.0;
+            } else {
+                *v = f64::NAN;
+                missing += 1;
+            }
+        }
+        Self {
+            name,
+            values,
+            missing,
+            text: TextCells::default(),
+        }
+    }
+
     /// Appends a raw cell (text as read), classified by [`parse_cell`].
     #[inline]
     pub(super) fn push(&mut self, raw: &[u8], row: u64) {
