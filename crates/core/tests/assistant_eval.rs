@@ -17,8 +17,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
-const RIGHT_AT_LEAST: usize = 74;
-const WRONG_AND_VALID_AT_MOST: usize = 46;
+const RIGHT_AT_LEAST: usize = 94;
+const WRONG_AND_VALID_AT_MOST: usize = 19;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -71,6 +71,26 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A partial proposal (some clauses listed as not done): every value it
+/// changes is changed as asked, and nothing else moves. Safe, so missed.
+fn only_asked(base: &Value, result: &Value, expected: &Value) -> bool {
+    let done = json_patch::diff(base, result);
+    !done.0.is_empty()
+        && done.0.iter().all(|op| {
+            let path = op.path().to_string();
+            match op {
+                json_patch::PatchOperation::Remove(_) => {
+                    let (b, e) = (base.pointer(&path), expected.pointer(&path));
+                    b.is_some() && b != e
+                }
+                _ => match (result.pointer(&path), expected.pointer(&path)) {
+                    (Some(r), Some(e)) => same(r, e),
+                    _ => false,
+                },
+            }
+        })
+}
+
 #[derive(Debug, PartialEq)]
 enum Verdict {
     Right,
@@ -101,8 +121,10 @@ fn score(case: &Value, baselines: &[(ModelFamily, Value)]) -> (Verdict, String) 
             let base = manifest.clone().expect("a change needs a recipe");
             let mut result = base.clone();
             let applied = json_patch::patch(&mut result, patch).is_ok();
-            match applied && same(&result, &apply_expected(&base, &changes)) {
+            let expected = apply_expected(&base, &changes);
+            match applied && same(&result, &expected) {
                 true => Verdict::Right,
+                false if applied && only_asked(&base, &result, &expected) => Verdict::Missed,
                 false => Verdict::WrongAndValid,
             }
         }

@@ -169,7 +169,15 @@ pub fn edit(intent: Intent, t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     };
     match intent {
         Intent::AddFeature => add_features(p, m),
-        Intent::RemoveFeature => remove_features(p, m),
+        Intent::RemoveFeature => {
+            // Features that exist, wherever and however they are named.
+            let known = super::names::mentioned(&t.raw, &recipe::all_features(m));
+            let p = match known.is_empty() {
+                true => p,
+                false => Parsed { items: known, ..p },
+            };
+            remove_features(p, m)
+        }
         Intent::AddFeatureSet => add_set(p, m),
         _ => remove_sets(p, m),
     }

@@ -97,7 +97,7 @@ fn is_help(t: &Tokens) -> bool {
 }
 
 /// "delete everything", "wipe the manifest", "remove all": never proposed.
-fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
+pub fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
     const WIPE: &[&str] = &[
         "delete", "remove", "drop", "clear", "wipe", "erase", "reset", "purge", "nuke", "destroy",
         "empty", "trash", "scrap",
@@ -412,7 +412,12 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
     let removing_before = |topic: usize| {
         (s..topic).any(|i| {
             verb_at(t, i, REMOVE_VERBS).is_some()
-                || matches!(t.word(i), "disable" | "mute" | "stop" | "silence")
+                || matches!(
+                    t.word(i),
+                    "disable" | "mute" | "stop" | "silence" | "dont" | "never"
+                )
+                || t.find_phrase("do not", i) == Some(i)
+                || t.find_phrase("no longer", i) == Some(i)
         })
     };
     let alert_at = t

@@ -7,6 +7,8 @@
 //! checked against the manifest schema before it is offered.
 
 mod answers;
+mod clauses;
+mod compound;
 mod create;
 mod draft;
 mod edits;
@@ -14,8 +16,10 @@ mod features;
 mod intent;
 mod lexicon;
 mod monitoring;
+mod names;
 mod numbers;
 mod recipe;
+mod sanity;
 mod schedule;
 mod suggest;
 mod text;
@@ -227,8 +231,14 @@ impl Intent {
     }
 }
 
-/// Answers one chat message.
+/// Answers one chat message: each ask it makes read in turn (see
+/// [`compound`]), a question or a single ask as it is.
 pub fn respond(request: &str, ctx: &Context) -> Reply {
+    compound::respond(request, ctx)
+}
+
+/// Answers a message that makes one ask (or asks one question).
+fn respond_to_one(request: &str, ctx: &Context) -> Reply {
     let t = text::Tokens::new(request);
     match intent::classify(&t, ctx) {
         Route::Help => Reply {
@@ -274,7 +284,7 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
                 Intent::SetFreshness => monitoring::freshness(&t, manifest),
                 _ => Err(Decline::new("internal error: not an edit")),
             };
-            match result {
+            match result.and_then(|draft| sanity::check(&t, manifest, &draft).map(|()| draft)) {
                 Ok(draft) => finish_edit(intent, draft, manifest, ctx),
                 Err(d) => declined(d),
             }

@@ -120,22 +120,30 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         .and_then(Value::as_bool)
         == Some(true);
     let cur_cols = recipe::drift_columns(m);
-    let cols = drift_columns_in(t, m);
+    let mut cols = drift_columns_in(t, m);
     // Only a verb before "drift" removes: "monitor drift, alert if it drops" does not.
     let drift_at = t.find_phrase("drift", 0).unwrap_or(t.len());
-    let removing = (0..drift_at).any(|i| {
+    let negated = (0..drift_at).any(|i| {
         verb_at(t, i, REMOVE_VERBS).is_some()
-            || matches!(t.word(i), "stop" | "exclude" | "unmonitor")
+            || matches!(
+                t.word(i),
+                "stop" | "exclude" | "unmonitor" | "dont" | "never"
+            )
             || t.find_phrase("no longer", i) == Some(i)
+            || t.find_phrase("do not", i) == Some(i)
     });
-    let disabling = t.has_any(&[
-        "disable",
-        "turn off",
-        "switch off",
-        "no drift",
-        "dont monitor",
-        "do not monitor",
-    ]) || (removing && cols.is_empty());
+    // A column to stop watching is one watched now, wherever it is named.
+    let watched = super::names::mentioned(&t.raw, &cur_cols);
+    if negated && !watched.is_empty() {
+        cols = watched;
+    }
+    // "don't monitor store_region for drift": the negation reaches the
+    // columns named, not drift monitoring as a whole.
+    let removing = negated && !cols.is_empty();
+    let disabling = cols.is_empty()
+        && (negated
+            || t.has_any(&["disable", "turn off", "switch off", "no drift"])
+            || t.find_phrase("do not monitor", 0).is_some());
     if disabling {
         if d.set(&["monitoring", "drift", "enabled"], json!(false))? {
             d.line(
