@@ -19,6 +19,7 @@ mod monitoring;
 mod names;
 mod numbers;
 mod recipe;
+mod relative;
 mod sanity;
 mod schedule;
 mod suggest;
@@ -240,6 +241,14 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 /// Answers a message that makes one ask (or asks one question).
 fn respond_to_one(request: &str, ctx: &Context) -> Reply {
     let t = text::Tokens::new(request);
+    // "tighten mape by 2 points" is "set the mape threshold to 0.33".
+    if let Some(restated) = ctx.manifest.and_then(|m| relative::restate(&t, m)) {
+        let mut reply = respond_to_one(&restated, ctx);
+        if reply.proposal.is_some() {
+            reply.text = format!("Read as: {restated}.\n{}", reply.text);
+        }
+        return reply;
+    }
     match intent::classify(&t, ctx) {
         Route::Help => Reply {
             intent: Intent::Help,

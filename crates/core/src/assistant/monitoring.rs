@@ -322,9 +322,108 @@ fn given_name(t: &Tokens) -> Option<String> {
     if let Some(q) = t.toks.iter().find(|x| x.quoted) {
         return Some(q.orig.clone());
     }
-    let (i, words) = t.find_any(&["called", "named", "call it", "name it"], 0)?;
-    let n = t.toks.get(i + words)?;
-    (!n.punct).then(|| n.text.clone())
+    if let Some((i, words)) = t.find_any(&["called", "named", "call it", "name it"], 0) {
+        let n = t.toks.get(i + words)?;
+        return (!n.punct).then(|| n.text.clone());
+    }
+    // "add an alert rmse_breach when …": a new identifier right after "alert".
+    let at = t.toks.iter().position(|x| x.text == "alert")?;
+    let n = t.toks.get(at + 1)?;
+    let is_metric = metric_mentions(t, None).iter().any(|m| m.at == at + 1);
+    (n.text.contains('_') && !n.punct && !is_metric).then(|| n.text.clone())
+}
+
+/// The existing rule a request retunes rather than adds: named ("the
+/// stale_sales_feed alert"), or the only rule on the metric or data it
+/// names ("mae alert at $450k", "the stale feed alert should match").
+fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
+    let adding = t.has_any(&["add", "new", "create", "another", "extra"]);
+    let names = recipe::alert_names(m);
+    let named = super::names::mentioned(&t.raw, &names);
+    if let [one] = named.as_slice() {
+        return names.iter().position(|n| n == one);
+    }
+    // "the mae alert", "the stale feed alert": a rule named by what it
+    // watches, the word before "alert"; "alert when mae …" asks for a new one.
+    let alert_at = t.toks.iter().position(|x| x.text == "alert")?;
+    if adding || alert_at == 0 {
+        return None;
+    }
+    let before = t.word(alert_at - 1);
+    let alerts = recipe::alerts(m);
+    let only = |hit: &dyn Fn(&Value) -> bool| {
+        let hits: Vec<usize> = (0..alerts.len()).filter(|&i| hit(alerts[i])).collect();
+        match hits.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    };
+    if FRESHNESS_WORDS.contains(&before) || before == "feed" {
+        return only(&|a| a["source"] == "freshness");
+    }
+    let metric = metric_mentions(t, Some(m))
+        .into_iter()
+        .find(|x| x.at + x.len == alert_at)?
+        .name;
+    only(&|a| a["metric"] == json!(metric))
+}
+
+/// A new threshold (and severity, when one is named) for an existing rule.
+fn retune_alert(t: &Tokens, m: &Value, index: usize) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let alert = recipe::alerts(m)[index].clone();
+    let name = alert["name"].as_str().unwrap_or("the alert").to_string();
+    let metric = alert["metric"].as_str().unwrap_or("").to_string();
+    let at = index.to_string();
+    let threshold = match alert["source"].as_str() {
+        Some("freshness") => duration_hours(t, 0, t.len()).or_else(|| {
+            // "… should match": the freshness limit set just before.
+            t.has_any(&["match", "agree", "same"])
+                .then(|| {
+                    m.pointer("/monitoring/freshness/max_staleness_hours")?
+                        .as_f64()
+                })
+                .flatten()
+        }),
+        _ => numbers_in(t, 0, t.len()).first().map(|n| {
+            if !n.percent && is_fraction_metric(&metric) && n.value > 1.0 && n.value <= 100.0 {
+                n.value / 100.0
+            } else {
+                n.value
+            }
+        }),
+    };
+    let named_severity = t.has_any(&["critical", "warning", "info", "page", "paging"]);
+    if threshold.is_none() && !named_severity {
+        return Err(Decline::new(format!(
+            "What should change in the rule {name}: its threshold (now {}) or its severity (now {})?",
+            show(&alert["threshold"]),
+            show(&alert["severity"])
+        )));
+    }
+    if let Some(v) = threshold {
+        if d.set(&["monitoring", "alerts", &at, "threshold"], json!(v))? {
+            d.line(format!(
+                "alert rule {name}: fires when {metric} {} {} (was {})",
+                alert["comparison"].as_str().unwrap_or(">"),
+                num(v),
+                show(&alert["threshold"])
+            ));
+        }
+    }
+    if named_severity {
+        let severity = severity_in(t);
+        if d.set(&["monitoring", "alerts", &at, "severity"], json!(severity))? {
+            d.line(format!(
+                "alert rule {name}: severity {severity} (was {})",
+                show(&alert["severity"])
+            ));
+        }
+    }
+    if d.ops.is_empty() {
+        d.same(format!("the rule {name} is already set that way"));
+    }
+    Ok(d)
 }
 
 const FRESHNESS_WORDS: &[&str] = &[
@@ -343,6 +442,9 @@ const FRESHNESS_WORDS: &[&str] = &[
 /// "alert me when mape goes above 0.15", "critical alert if drift share over 0.5",
 /// "warn me when data is older than 2 days".
 pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    if let Some(index) = alert_meant(t, m) {
+        return retune_alert(t, m, index);
+    }
     let mut d = Draft::new(m);
     let severity = severity_in(t);
     let cmp_found = comparison_in(t, 0, t.len());

@@ -639,6 +639,28 @@ fn metric_cases() -> Vec<Case> {
                 ),
             ],
         ),
+        // A change by an amount is made from the current value.
+        (
+            Fc,
+            "tighten the mape threshold by 2 points",
+            SetMetricThreshold,
+            vec![
+                Is("/evaluation/metrics/1/threshold", json!(0.33)),
+                Says("Read as: set the mape threshold to 0.33"),
+            ],
+        ),
+        (
+            Fc,
+            "raise the wape alert threshold by 10%",
+            AddAlert,
+            vec![Is("/monitoring/alerts/0/threshold", json!(0.33))],
+        ),
+        (
+            Nba,
+            "tighten log loss by 0.01",
+            SetMetricThreshold,
+            vec![Is("/evaluation/metrics/1/threshold", json!(0.32))],
+        ),
         // A bound on the wrong side of the metric is questioned, never
         // saved, and the direction never flipped by the wording.
         (
@@ -1177,18 +1199,6 @@ fn decline_cases() -> Vec<Case> {
         ),
         (Fc, "wipe the manifest", Declined, vec![]),
         // A change "by" an amount is relative: never saved as the new value.
-        (
-            Fc,
-            "tighten the mape threshold by 2 points",
-            Declined,
-            vec![Says("by 2"), Says("nothing is proposed")],
-        ),
-        (
-            Fc,
-            "raise the wape alert threshold by 10%",
-            Declined,
-            vec![Says("relative to the current value")],
-        ),
         (
             Fc,
             "remove feature set 'nonexistent'",
