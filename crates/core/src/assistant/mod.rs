@@ -13,6 +13,7 @@ mod create;
 mod draft;
 mod edits;
 mod features;
+mod horizon;
 mod intent;
 mod lexicon;
 mod monitoring;
@@ -248,6 +249,15 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
             reply.text = format!("Read as: {restated}.\n{}", reply.text);
         }
         return reply;
+    }
+    // "forecast 12 weeks ahead" edits the open recipe, whatever its family.
+    if let Some(manifest) = ctx.manifest {
+        if let Some(result) = horizon::edit(&t, manifest) {
+            return match result {
+                Ok(draft) => finish_edit(Intent::SetValidation, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
     }
     match intent::classify(&t, ctx) {
         Route::Help => Reply {
