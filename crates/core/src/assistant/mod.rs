@@ -23,6 +23,7 @@ mod recipe;
 mod relative;
 mod sanity;
 mod schedule;
+mod settings;
 mod suggest;
 mod text;
 
@@ -143,6 +144,8 @@ pub enum Intent {
     RemoveAlert,
     /// "data must be fresher than 12 hours"
     SetFreshness,
+    /// "lern rate 0.03", "give the job 64gb", "stop excluding test accounts"
+    SetSetting,
     /// "what metrics does this use?"
     AskMetrics,
     /// "what features does it use?"
@@ -184,6 +187,7 @@ impl Intent {
             Intent::AddAlert => "add_alert",
             Intent::RemoveAlert => "remove_alert",
             Intent::SetFreshness => "set_freshness",
+            Intent::SetSetting => "set_setting",
             Intent::AskMetrics => "ask_metrics",
             Intent::AskFeatures => "ask_features",
             Intent::AskChanges => "ask_changes",
@@ -214,6 +218,7 @@ impl Intent {
                 | Intent::AddAlert
                 | Intent::RemoveAlert
                 | Intent::SetFreshness
+                | Intent::SetSetting
         )
     }
 
@@ -250,11 +255,32 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
         }
         return reply;
     }
-    // "forecast 12 weeks ahead" edits the open recipe, whatever its family.
+    // "forecast 12 weeks ahead" edits the open recipe, whatever its family;
+    // "lern rate 0.03" any setting it has, by name.
     if let Some(manifest) = ctx.manifest {
         if let Some(result) = horizon::edit(&t, manifest) {
             return match result {
                 Ok(draft) => finish_edit(Intent::SetValidation, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
+        let changes = matches!(
+            intent::classify(&t, ctx),
+            Route::Edit(_) | Route::Unknown | Route::Decline(_)
+        ) && intent::destructive(&t, 0, ctx).is_none();
+        if let Some(result) = changes.then(|| settings::edit(&t, manifest)).flatten() {
+            return match result {
+                Ok(draft) => {
+                    let validation = draft
+                        .ops
+                        .iter()
+                        .all(|op| op.path().to_string().starts_with("/evaluation/validation/"));
+                    let intent = match validation && !draft.ops.is_empty() {
+                        true => Intent::SetValidation,
+                        false => Intent::SetSetting,
+                    };
+                    finish_edit(intent, draft, manifest, ctx)
+                }
                 Err(d) => declined(d),
             };
         }

@@ -1,0 +1,761 @@
+//! Any setting of the manifest by its own name: "lern rate 0.03",
+//! "give the training job 64gb and 16 cpus", "shadow for 3 days", "stop
+//! excluding test accounts", "double n_estimators", "max replicas +50%",
+//! "dont show more than 2 offers per response".
+//!
+//! Grounded in the manifest: every number or yes/no under the pipeline's
+//! stage configs, the deployment, the requirements and the validation is a
+//! setting, named by the words of its key (and its parents' or stage's for
+//! context). A clause's words are matched to those names (plurals, typos,
+//! a few synonyms); a value is read with its unit and converted to the
+//! key's (hours to minutes, weeks to days, 15% to 0.15 where the setting
+//! is a fraction); or the current value is moved (double, halve, +50%, by
+//! N, one more); or a yes/no follows the clause's negation. What matches
+//! two settings equally is asked about, never guessed.
+
+use super::draft::{Decline, Draft};
+use super::numbers::parse_number;
+use super::text::{Tokens, edit_distance, jnum, num};
+use serde_json::Value;
+
+/// A setting the manifest has.
+#[derive(Debug, Clone)]
+struct Setting {
+    path: Vec<String>,
+    /// Words of its key, the ones a request must name.
+    words: Vec<String>,
+    /// Words of its parents and stage: they settle ties.
+    context: Vec<String>,
+    value: Value,
+}
+
+/// Key words that only give a unit or join: not needed to name a setting.
+const QUIET: &[&str] = &[
+    "pct", "days", "day", "minutes", "hours", "weeks", "gb", "ms", "km", "m", "per", "n", "the",
+    "of", "to", "in", "at", "or", "and", "above", "below", "if", "on", "for", "a", "by", "with",
+    "from",
+];
+
+/// Words too common to name a setting on their own.
+const COMMON: &[&str] = &[
+    "runs", "model", "price", "prices", "train", "training", "data", "value", "values", "target",
+    "items", "limit", "count", "score", "level", "source", "output",
+];
+
+/// Words people use for a key word.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("trees", "estimators"),
+    ("tree", "estimators"),
+    ("rounds", "stopping"),
+    ("ram", "memory"),
+    ("cores", "cpu"),
+    ("drop", "decrease"),
+    ("cut", "decrease"),
+    ("dedup", "dedupe"),
+    ("once", "contacts"),
+    ("retry", "retries"),
+    ("history", "history"),
+    ("lr", "learning"),
+    ("depth", "depth"),
+];
+
+/// The edit, when the clause names settings of this manifest and what to
+/// do with them; None when it names none (other handlers then read it).
+pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
+    if owned_elsewhere(t, m) {
+        return None;
+    }
+    let words = clause_words(&t.raw);
+    let switching = on_or_off(&words);
+    let settings: Vec<Setting> = settings_of(m)
+        .into_iter()
+        .filter(|s| switching || !s.value.is_boolean())
+        .collect();
+    let mut named = named_settings(&words, &settings);
+    let stage_switch =
+        |s: &Setting| s.path.len() == 4 && s.path[0] == "pipeline" && s.path[3] == "enabled";
+    let names_stage = has(&words, &["stage", "step"]);
+    let specific = named.iter().any(|(_, s)| !stage_switch(s));
+    named.retain(|(_, s)| !stage_switch(s) || (names_stage && !specific));
+    if named.is_empty() {
+        return None;
+    }
+    let values = values_in(&words);
+    let mut d = Draft::new(m);
+    let pairs = pair_up(&named, &values, &words);
+    for (setting, value) in pairs {
+        if let Err(e) = apply(&mut d, setting, value, &words) {
+            return Some(Err(e));
+        }
+    }
+    if d.ops.is_empty() && d.unchanged.is_empty() {
+        return None;
+    }
+    Some(Ok(d))
+}
+
+/// Metrics, alerts, drift, features, schedules and validation strategies
+/// have their own handlers, which know their rules.
+fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
+    t.has_any(&[
+        "alert",
+        "alerts",
+        "alerting",
+        "drift",
+        "feature",
+        "features",
+        "schedule",
+        "cron",
+        "daily",
+        "weekly",
+        "monthly",
+        "nightly",
+        "quarterly",
+        "realtime",
+        "batch",
+        "strategy",
+        "rolling",
+        "expanding",
+        "fresher",
+        "stale",
+        "staleness",
+        "rename",
+        "tag",
+        "owner",
+        "horizon",
+    ]) || !super::recipe::metric_mentions(t, Some(m)).is_empty()
+}
+
+/// Does the clause turn something on or off (a yes/no setting's only
+/// change)?
+fn on_or_off(words: &[String]) -> bool {
+    negated(words)
+        || has(
+            words,
+            &["enable", "activate", "on", "start", "turn", "use", "allow"],
+        )
+}
+
+/// The clause's words, lowercased, symbols that carry meaning kept apart
+/// ("+50%" stays whole; "w/" and punctuation go).
+fn clause_words(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '/'))
+        .map(|w| {
+            // ".05" keeps its point; "runs." and "endpoint:" lose theirs.
+            let w = w.trim_end_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '"' | '\''));
+            match w.strip_prefix('.') {
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => w,
+                _ => w.trim_start_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'')),
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace(['\'', '’'], ""))
+        .collect()
+}
+
+fn settings_of(m: &Value) -> Vec<Setting> {
+    let mut out = Vec::new();
+    for section in ["requirements", "deployment"] {
+        if let Some(v) = m.get(section) {
+            collect(v, &mut vec![section.to_string()], &[], &mut out);
+        }
+    }
+    if let Some(v) = m.pointer("/evaluation/validation") {
+        collect(
+            v,
+            &mut vec!["evaluation".into(), "validation".into()],
+            &["validation".into()],
+            &mut out,
+        );
+    }
+    if let Some(stages) = m.pointer("/pipeline/stages").and_then(Value::as_array) {
+        for (i, stage) in stages.iter().enumerate() {
+            let name_words: Vec<String> = stage["name"]
+                .as_str()
+                .unwrap_or("")
+                .split('_')
+                .map(str::to_string)
+                .collect();
+            let mut context = name_words.clone();
+            context.push("stage".into());
+            if let Some(kind) = stage["type"].as_str() {
+                context.push(kind.to_string());
+            }
+            let mut path = vec!["pipeline".into(), "stages".into(), i.to_string()];
+            if let Some(enabled) = stage.get("enabled") {
+                out.push(Setting {
+                    path: [path.clone(), vec!["enabled".into()]].concat(),
+                    words: name_words.clone(),
+                    context: context.clone(),
+                    value: enabled.clone(),
+                });
+            }
+            if let Some(config) = stage.get("config") {
+                path.push("config".into());
+                collect(config, &mut path, &context, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn collect(v: &Value, path: &mut Vec<String>, context: &[String], out: &mut Vec<Setting>) {
+    let Value::Object(map) = v else { return };
+    for (key, child) in map {
+        path.push(key.clone());
+        let key_words: Vec<String> = key.split('_').map(str::to_string).collect();
+        match child {
+            Value::Number(_) | Value::Bool(_) => {
+                // "enabled" is named by what it enables: its parent key.
+                let (words, extra) = match key.as_str() {
+                    "enabled" => (parent_words(path), context.to_vec()),
+                    _ => (
+                        key_words.clone(),
+                        [context.to_vec(), parent_words(path)].concat(),
+                    ),
+                };
+                out.push(Setting {
+                    path: path.clone(),
+                    words,
+                    context: extra,
+                    value: child.clone(),
+                });
+            }
+            Value::Object(_) => {
+                let inner: Vec<String> = [context.to_vec(), key_words].concat();
+                collect(child, path, &inner, out);
+            }
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+fn parent_words(path: &[String]) -> Vec<String> {
+    path.len()
+        .checked_sub(2)
+        .and_then(|i| path.get(i))
+        .map(|p| p.split('_').map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Does the clause word `w` say the key word `k`?
+fn says(w: &str, k: &str) -> bool {
+    if w == k || w.strip_suffix('s') == Some(k) || k.strip_suffix('s') == Some(w) {
+        return true;
+    }
+    if SYNONYMS.iter().any(|(a, b)| *a == w && *b == k) {
+        return true;
+    }
+    // "promos" for promotion, "cpus" for cpu: a shared stem of four letters.
+    let stem = w.trim_end_matches('s');
+    if stem.len() >= 4 && k.starts_with(stem) {
+        return true;
+    }
+    // "lern" for learning: a misspelt beginning of four letters or more.
+    if w.len() >= 4 && k.len() > w.len() + 1 && k.is_char_boundary(w.len() + 1) {
+        if edit_distance(w, &k[..w.len() + 1]) <= 1 && w.chars().next() == k.chars().next() {
+            return true;
+        }
+    }
+    // Typos: one letter in a word of five or more.
+    w.len() >= 5 && k.len() >= 5 && edit_distance(w, k) <= 1
+        || w.len() >= 8 && k.len() >= 8 && edit_distance(w, k) <= 2
+}
+
+/// Words of the clause, an identifier also as its parts ("num_leavs").
+fn spoken(words: &[String]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        out.push((i, w.clone()));
+        if w.contains('_') {
+            out.extend(w.split('_').map(|p| (i, p.to_string())));
+        }
+    }
+    out
+}
+
+/// Settings the clause names, each with where it is named, best first;
+/// settings named equally well are all kept (an ambiguity to ask about).
+fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, &'a Setting)> {
+    let spoken = spoken(words);
+    let max_word = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "max" | "maximum" | "cap" | "most" | "more" | "over"
+        )
+    });
+    let min_word = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "min" | "minimum" | "least" | "fewer" | "under"));
+    let mut scored: Vec<(usize, usize, usize, &Setting)> = Vec::new();
+    for s in settings {
+        let needed: Vec<&String> = s
+            .words
+            .iter()
+            .filter(|k| !QUIET.contains(&k.as_str()))
+            .collect();
+        if needed.is_empty() {
+            continue;
+        }
+        let mut hits = 0;
+        let mut first: Option<usize> = None;
+        for k in &needed {
+            let implied = (k.as_str() == "max" && max_word) || (k.as_str() == "min" && min_word);
+            let at = spoken.iter().find(|(_, w)| says(w, k)).map(|(i, _)| *i);
+            if let Some(i) = at {
+                first = Some(first.map_or(i, |f: usize| f.min(i)));
+            }
+            if at.is_some() || implied {
+                hits += 1;
+            }
+        }
+        // The whole key typed as one identifier, typos and all.
+        let joined = s.words.join("_");
+        let typed = words
+            .iter()
+            .position(|w| w.contains('_') && (*w == joined || edit_distance(w, &joined) <= 2));
+        let context = s
+            .context
+            .iter()
+            .filter(|c| spoken.iter().any(|(_, w)| says(w, c)))
+            .count();
+        // Every word of a short name; two thirds of a long one; one of two
+        // when the stage or section is named too ("the quality checks
+        // shouldn't fail").
+        // A word no other setting has names this one alone ("canary").
+        let distinctive = needed.iter().any(|k| {
+            k.len() >= 5
+                && !COMMON.contains(&k.as_str())
+                && spoken.iter().any(|(_, w)| says(w, k))
+                && settings
+                    .iter()
+                    .filter(|o| o.words.iter().any(|ow| ow == *k))
+                    .count()
+                    == 1
+        });
+        let enough = match needed.len() {
+            1 => hits == 1,
+            2 => hits == 2 || (hits == 1 && (context > 0 || distinctive) && first.is_some()),
+            n => hits * 3 >= n * 2 && hits >= 2,
+        };
+        // "64gb": a unit only one kind of setting has names it.
+        let by_unit = s.words.last().and_then(|unit| {
+            matches!(unit.as_str(), "gb" | "ms" | "km")
+                .then(|| {
+                    words.iter().position(|w| {
+                        w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.') == unit
+                            && w.starts_with(|c: char| c.is_ascii_digit())
+                    })
+                })
+                .flatten()
+        });
+        let Some(at) = typed.or(first.filter(|_| enough)).or(by_unit) else {
+            continue;
+        };
+        scored.push((at, hits + usize::from(typed.is_some()) * 10, context, s));
+    }
+    // A setting whose named words another setting names and more is
+    // dropped ("max_replicas" over "replicas" when "max" is said).
+    scored.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    let mut kept: Vec<(usize, usize, usize, &Setting)> = Vec::new();
+    for s in scored {
+        let beaten = kept.iter().any(|k| k.0 == s.0 && (k.1, k.2) > (s.1, s.2));
+        if !beaten {
+            kept.push(s);
+        }
+    }
+    kept.sort_by_key(|k| k.0);
+    kept.into_iter().map(|(at, _, _, s)| (at, s)).collect()
+}
+
+/// A value the clause gives: a number with its unit, where it is.
+#[derive(Debug, Clone, Copy)]
+struct Given {
+    at: usize,
+    value: f64,
+    percent: bool,
+    /// Hours per unit for a duration, else None.
+    hours: Option<f64>,
+    /// "+50%", "+2": relative to the current value.
+    plus: bool,
+}
+
+fn values_in(words: &[String]) -> Vec<Given> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let plus = w.starts_with('+');
+        let bare = w.trim_start_matches(['+', '$']);
+        let cut = bare
+            .char_indices()
+            .find(|(_, c)| c.is_alphabetic() && !matches!(c, 'k'))
+            .map_or(bare.len(), |(i, _)| i);
+        let (digits, unit) = bare.split_at(cut);
+        let whole_word = parse_number(bare).or(match bare {
+            "once" => Some((1.0, false)),
+            _ => None,
+        });
+        let (digits, unit) = match whole_word {
+            Some(_) => (bare, ""),
+            None => (digits, unit),
+        };
+        let Some((value, percent)) = whole_word.or_else(|| parse_number(digits)) else {
+            continue;
+        };
+        if digits.contains(':') {
+            continue;
+        }
+        let unit = match unit {
+            "" => words.get(i + 1).map(String::as_str).unwrap_or(""),
+            u => u,
+        };
+        let hours = match unit {
+            "h" | "hr" | "hrs" | "hour" | "hours" => Some(1.0),
+            "d" | "day" | "days" => Some(24.0),
+            "w" | "wk" | "wks" | "week" | "weeks" => Some(168.0),
+            "min" | "mins" | "minute" | "minutes" => Some(1.0 / 60.0),
+            _ => None,
+        };
+        out.push(Given {
+            at: i,
+            value,
+            percent,
+            hours,
+            plus,
+        });
+    }
+    out
+}
+
+/// Each named setting with the value meant for it: the nearest value
+/// after its name, else before it (for "16 cpus").
+fn pair_up<'a>(
+    named: &[(usize, &'a Setting)],
+    values: &[Given],
+    words: &[String],
+) -> Vec<(&'a Setting, Option<Given>)> {
+    let mut used = vec![false; values.len()];
+    let mut out = Vec::new();
+    for (k, (at, s)) in named.iter().enumerate() {
+        let next_name = named.get(k + 1).map_or(words.len(), |n| n.0);
+        let right_before = (0..values.len()).find(|&v| !used[v] && values[v].at + 1 == *at);
+        let after = (0..values.len())
+            .find(|&v| !used[v] && values[v].at >= *at && values[v].at < next_name);
+        let before = (0..values.len())
+            .rev()
+            .find(|&v| !used[v] && values[v].at < *at);
+        let pick = right_before.or(after).or(before);
+        if let Some(v) = pick {
+            used[v] = true;
+        }
+        out.push((*s, pick.map(|v| values[v])));
+    }
+    out
+}
+
+fn has(words: &[String], any: &[&str]) -> bool {
+    words.iter().any(|w| any.contains(&w.as_str()))
+}
+
+fn negated(words: &[String]) -> bool {
+    has(
+        words,
+        &[
+            "dont", "never", "no", "not", "stop", "disable", "off", "without", "shouldnt", "skip",
+        ],
+    )
+}
+
+/// Sets one setting from the clause.
+fn apply(
+    d: &mut Draft,
+    s: &Setting,
+    given: Option<Given>,
+    words: &[String],
+) -> Result<(), Decline> {
+    let path: Vec<&str> = s.path.iter().map(String::as_str).collect();
+    let name = s.path.last().cloned().unwrap_or_default();
+    let label = match name.as_str() {
+        "enabled" => format!("{} enabled", s.words.join(" ")),
+        _ => name.replace('_', " "),
+    };
+    let new = match &s.value {
+        Value::Bool(_) => {
+            if given.is_some() {
+                return Err(Decline::new(format!(
+                    "{label} is yes or no; say turn it on or off."
+                )));
+            }
+            Value::Bool(!negated(words))
+        }
+        Value::Number(n) => {
+            let current = n.as_f64().unwrap_or(0.0);
+            let Some(v) = number_for(s, current, given, words) else {
+                return Err(Decline::new(format!(
+                    "What should {label} be? It is now {}.",
+                    num(current)
+                )));
+            };
+            if v < 0.0 || !v.is_finite() {
+                return Err(Decline::new(format!("{label} cannot be {}.", num(v))));
+            }
+            let share = ["_rate", "_fraction", "rate", "fraction"]
+                .iter()
+                .any(|end| name.ends_with(end));
+            if share && current <= 1.0 && !(v > 0.0 && v <= 1.0) {
+                return Err(Decline::new(format!(
+                    "{label} is a fraction between 0 and 1 (now {}); {} is out of range. Did you mean {}?",
+                    num(current),
+                    num(v),
+                    num(v / 100.0)
+                )));
+            }
+            let whole = n.is_i64() || n.is_u64();
+            if whole && v.fract().abs() > 1e-9 {
+                return Err(Decline::new(format!(
+                    "{label} is a whole number; {} is not.",
+                    num(v)
+                )));
+            }
+            jnum(if whole { v.round() } else { v })
+        }
+        _ => return Ok(()),
+    };
+    let old = s.value.clone();
+    if d.set(&path, new.clone())? {
+        d.line(format!("{label}: {} -> {}", show(&old), show(&new)));
+    } else {
+        d.same(format!("{label} is already {}", show(&new)));
+    }
+    Ok(())
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Bool(true) => "on".into(),
+        Value::Bool(false) => "off".into(),
+        Value::Number(n) => num(n.as_f64().unwrap_or(0.0)),
+        other => other.to_string(),
+    }
+}
+
+/// The number a setting gets: moved from `current`, or the value given in
+/// the setting's unit.
+fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String]) -> Option<f64> {
+    let key = s.path.last().map(String::as_str).unwrap_or("");
+    if has(words, &["double", "twice"]) && given.is_none() {
+        return Some(current * 2.0);
+    }
+    if has(words, &["halve", "half"]) && given.is_none() {
+        return Some(current / 2.0);
+    }
+    if has(words, &["triple"]) && given.is_none() {
+        return Some(current * 3.0);
+    }
+    if words
+        .windows(2)
+        .any(|w| w[0] == "one" && matches!(w[1].as_str(), "more" | "extra"))
+    {
+        return Some(current + 1.0);
+    }
+    if words
+        .windows(2)
+        .any(|w| w[0] == "one" && matches!(w[1].as_str(), "less" | "fewer"))
+    {
+        return Some(current - 1.0);
+    }
+    if given.is_none() && negated(words) && key == "retries" {
+        return Some(0.0);
+    }
+    let g = given?;
+    let amount = in_unit(key, current, g);
+    let by = words
+        .iter()
+        .position(|w| w == "by")
+        .is_some_and(|b| b < g.at);
+    let down = has(
+        words,
+        &[
+            "lower", "reduce", "cut", "decrease", "shorten", "down", "less", "trim",
+        ],
+    );
+    let up = has(
+        words,
+        &[
+            "raise", "increase", "extend", "up", "more", "bump", "add", "lengthen",
+        ],
+    );
+    let relative = g.plus || (by && (up || down));
+    if !relative {
+        return Some(amount);
+    }
+    let sign = if down && !g.plus { -1.0 } else { 1.0 };
+    let moved = if g.percent {
+        current * (1.0 + sign * g.value)
+    } else {
+        current + sign * amount
+    };
+    Some((moved * 1e9).round() / 1e9)
+}
+
+/// A given value in the unit of `key`.
+fn in_unit(key: &str, current: f64, g: Given) -> f64 {
+    let hours = |h: f64| match key {
+        k if k.ends_with("_minutes") => h * 60.0,
+        k if k.ends_with("_hours") => h,
+        k if k.ends_with("_days") => h / 24.0,
+        k if k.ends_with("_weeks") => h / 168.0,
+        _ => h,
+    };
+    if let Some(per) = g.hours {
+        return (hours(g.value * per) * 1e9).round() / 1e9;
+    }
+    // A percentage of a fraction is the fraction; of a count, the count.
+    if g.percent {
+        return if current <= 1.0 {
+            g.value
+        } else {
+            g.value * 100.0
+        };
+    }
+    g.value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest() -> Value {
+        json!({
+            "requirements": {"min_history_days": 728},
+            "pipeline": {"stages": [
+                {"name": "sales_data_quality", "type": "quality", "enabled": true, "config": {"fail_on_error": true}},
+                {"name": "train_global_lightgbm", "type": "training", "enabled": true, "config": {
+                    "hyperparameters": {"num_leaves": 127, "learning_rate": 0.05, "n_estimators": 1500},
+                    "early_stopping_rounds": 100}},
+                {"name": "backtest", "type": "evaluation", "enabled": true, "config": {}},
+                {"name": "publish", "type": "deployment", "enabled": true, "config": {
+                    "clip_negative_forecasts": true,
+                    "guardrails": {"max_price_decrease_pct": 0.15},
+                    "rollout": {"shadow_days": 7, "canary_traffic_pct": 10}}}
+            ]},
+            "deployment": {"resources": {"cpu": 8, "memory_gb": 32, "max_runtime_minutes": 180, "retries": 2,
+                "min_replicas": 3, "max_replicas": 12}}
+        })
+    }
+
+    fn changed(request: &str) -> Vec<(String, Value)> {
+        let m = manifest();
+        let d = edit(&Tokens::new(request), &m)
+            .unwrap_or_else(|| panic!("{request}: no setting named"))
+            .unwrap_or_else(|e| panic!("{request}: {}", e.text));
+        let mut out = Vec::new();
+        for op in &d.ops {
+            let path = op.path().to_string();
+            out.push((
+                path.clone(),
+                d.doc.pointer(&path).cloned().unwrap_or(Value::Null),
+            ));
+        }
+        out
+    }
+
+    fn one(path: &str, v: Value) -> Vec<(String, Value)> {
+        vec![(path.to_string(), v)]
+    }
+
+    #[test]
+    fn settings_are_found_by_their_names_and_set_in_their_units() {
+        let lr = "/pipeline/stages/1/config/hyperparameters/learning_rate";
+        let cases = [
+            ("lern rate 0.03 pls", one(lr, json!(0.03))),
+            ("halve the learning rate", one(lr, json!(0.025))),
+            (
+                "double n_estimators",
+                one(
+                    "/pipeline/stages/1/config/hyperparameters/n_estimators",
+                    json!(3000),
+                ),
+            ),
+            (
+                "set num_leavs to 255",
+                one(
+                    "/pipeline/stages/1/config/hyperparameters/num_leaves",
+                    json!(255),
+                ),
+            ),
+            (
+                "cap the runtime at 4h",
+                one("/deployment/resources/max_runtime_minutes", json!(240)),
+            ),
+            (
+                "require at least 156 weeks of history",
+                one("/requirements/min_history_days", json!(1092)),
+            ),
+            (
+                "turn off the backtest stage",
+                one("/pipeline/stages/2/enabled", json!(false)),
+            ),
+            (
+                "dont retry failed runs",
+                one("/deployment/resources/retries", json!(0)),
+            ),
+            (
+                "don't clip negative forecasts when publishing",
+                one(
+                    "/pipeline/stages/3/config/clip_negative_forecasts",
+                    json!(false),
+                ),
+            ),
+            (
+                "don't let prices drop more than 10%",
+                one(
+                    "/pipeline/stages/3/config/guardrails/max_price_decrease_pct",
+                    json!(0.1),
+                ),
+            ),
+            (
+                "shorten the shadow period by 2 days",
+                one("/pipeline/stages/3/config/rollout/shadow_days", json!(5)),
+            ),
+            (
+                "canary at 20%",
+                one(
+                    "/pipeline/stages/3/config/rollout/canary_traffic_pct",
+                    json!(20),
+                ),
+            ),
+            (
+                "max replicas +50%",
+                one("/deployment/resources/max_replicas", json!(18)),
+            ),
+            (
+                "keep at least 4 replicas up",
+                one("/deployment/resources/min_replicas", json!(4)),
+            ),
+            (
+                "the quality checks shouldn't fail the whole run",
+                one("/pipeline/stages/0/config/fail_on_error", json!(false)),
+            ),
+        ];
+        for (request, want) in cases {
+            assert_eq!(changed(request), want, "{request}");
+        }
+        assert_eq!(
+            changed("give the training job 64gb and 16 cpus"),
+            vec![
+                ("/deployment/resources/memory_gb".to_string(), json!(64)),
+                ("/deployment/resources/cpu".to_string(), json!(16)),
+            ]
+        );
+    }
+
+    #[test]
+    fn clauses_naming_no_setting_are_left_to_the_other_handlers() {
+        let m = manifest();
+        for request in ["set mape to 0.3", "add is_payday_week to calendar", "hello"] {
+            assert!(edit(&Tokens::new(request), &m).is_none(), "{request}");
+        }
+    }
+}
