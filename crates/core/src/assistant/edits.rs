@@ -682,8 +682,16 @@ pub fn apply_schedule(d: &mut Draft, t: &Tokens, from: usize, to: usize) -> Resu
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let retrain = is_retrain(t)
-        || (mode == "realtime" && d.get(&["deployment", "retrain_schedule"]).is_some());
+    let has_retrain = d.get(&["deployment", "retrain_schedule"]).is_some();
+    // A realtime recipe runs on requests: a schedule is for retraining, or
+    // for serving in batch instead. Which one is asked, not guessed.
+    if mode == "realtime" && has_retrain && !is_retrain(t) && !t.has("batch") {
+        return Err(Decline::new(
+            "This recipe serves in realtime, so it has no run schedule: do you mean when it retrains (\"retrain daily at 6am\"), or to serve in batch on that schedule (\"switch to batch, daily at 6am\")?",
+        )
+        .suggest(["retrain daily at 6am", "switch to batch, daily at 6am"]));
+    }
+    let retrain = is_retrain(t) || (mode == "realtime" && has_retrain);
     let key = if retrain {
         "retrain_schedule"
     } else {

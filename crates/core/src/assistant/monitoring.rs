@@ -272,7 +272,37 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             d.line(format!("drift method: {before} -> {method}"));
         }
     }
-    if let Some(n) = numbers_in(t, 0, t.len()).first() {
+    // "against the last 365 days": a duration is the reference window.
+    let is_days = |at: usize| {
+        let unit = |w: &str| {
+            matches!(
+                w,
+                "d" | "day" | "days" | "w" | "wk" | "week" | "weeks" | "month" | "months"
+            )
+        };
+        unit(t.word(at + 1)) || unit(t.word(at).trim_start_matches(|c: char| c.is_ascii_digit()))
+    };
+    let numbers = numbers_in(t, 0, t.len());
+    if let Some(n) = numbers.iter().find(|n| is_days(n.at)) {
+        let days = match duration_hours(t, n.at, n.at + 2) {
+            Some(h) if !t.word(n.at + 1).starts_with("month") => h / 24.0,
+            _ => n.value * 30.0,
+        };
+        let before = m
+            .pointer("/monitoring/drift/reference_window_days")
+            .map(show)
+            .unwrap_or_else(|| "none".into());
+        if d.set(
+            &["monitoring", "drift", "reference_window_days"],
+            jnum(days.round()),
+        )? {
+            d.line(format!(
+                "drift reference window: {before} -> {} days",
+                num(days.round())
+            ));
+        }
+    }
+    if let Some(n) = numbers.iter().find(|n| !is_days(n.at)) {
         if n.value < 0.0 {
             return Err(Decline::new("A drift threshold cannot be negative."));
         }

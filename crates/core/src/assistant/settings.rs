@@ -56,6 +56,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("retry", "retries"),
     ("history", "history"),
     ("lr", "learning"),
+    ("ref", "reference"),
+    ("older", "age"),
     ("depth", "depth"),
 ];
 
@@ -158,6 +160,24 @@ fn settings_of(m: &Value) -> Vec<Setting> {
     for section in ["requirements", "deployment"] {
         if let Some(v) = m.get(section) {
             collect(v, &mut vec![section.to_string()], &[], &mut out);
+        }
+    }
+    // The drift threshold and freshness limit have handlers of their own.
+    for part in ["drift", "performance"] {
+        if let Some(v) = m.pointer(&format!("/monitoring/{part}")) {
+            let mut found = Vec::new();
+            collect(
+                v,
+                &mut vec!["monitoring".into(), part.into()],
+                &[part.into()],
+                &mut found,
+            );
+            out.extend(found.into_iter().filter(|s| {
+                !matches!(
+                    s.path.last().map(String::as_str),
+                    Some("threshold" | "enabled")
+                )
+            }));
         }
     }
     if let Some(v) = m.pointer("/evaluation/validation") {
@@ -568,6 +588,13 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
         return Some(0.0);
     }
     let g = given?;
+    let timed = ["_minutes", "_hours", "_days", "_weeks"]
+        .iter()
+        .any(|end| key.ends_with(end));
+    // "3 days" is no value for a setting that is not a duration.
+    if g.hours.is_some() && !timed {
+        return None;
+    }
     let amount = in_unit(key, current, g);
     let by = words
         .iter()
@@ -585,7 +612,10 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
             "raise", "increase", "extend", "up", "more", "bump", "add", "lengthen",
         ],
     );
-    let relative = g.plus || (by && (up || down));
+    // "add 50ms to the latency budget": an amount added to the value.
+    let added =
+        words.first().is_some_and(|w| w == "add") && words.iter().skip(g.at + 1).any(|w| w == "to");
+    let relative = g.plus || added || (by && (up || down));
     if !relative {
         return Some(amount);
     }
