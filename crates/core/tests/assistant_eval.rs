@@ -17,8 +17,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
-const RIGHT_AT_LEAST: usize = 145;
-const WRONG_AND_VALID_AT_MOST: usize = 6;
+const RIGHT_AT_LEAST: usize = 148;
+const WRONG_AND_VALID_AT_MOST: usize = 5;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -139,14 +139,24 @@ fn score(case: &Value, baselines: &[(ModelFamily, Value)]) -> (Verdict, String) 
             let family_ok = changes
                 .iter()
                 .all(|c| c["path"] != "/metadata/model_family" || c["value"] == family.as_str());
-            let settings_ok = changes.iter().filter(|c| c["op"] == "set").all(|c| {
-                manifest
-                    .pointer(c["path"].as_str().unwrap_or(""))
-                    .is_some_and(|v| same(v, &c["value"]))
+            let asked = |c: &&Value| c["op"] == "set" && c["path"] != "/metadata/model_family";
+            let at = |c: &Value| manifest.pointer(c["path"].as_str().unwrap_or(""));
+            let settings_ok = changes
+                .iter()
+                .filter(asked)
+                .all(|c| at(c).is_some_and(|v| same(v, &c["value"])));
+            // Left as the baseline has it, and said so: partial, not wrong.
+            let base = baselines.iter().find(|(f, _)| f == family).map(|(_, m)| m);
+            let untouched_or_right = changes.iter().filter(asked).all(|c| {
+                let path = c["path"].as_str().unwrap_or("");
+                at(c).is_some_and(|v| same(v, &c["value"]))
+                    || base.is_some_and(|b| b.pointer(path) == manifest.pointer(path))
             });
-            match family_ok && settings_ok {
-                true => Verdict::Right,
-                false => Verdict::WrongAndValid,
+            let said = reply.text.contains("I did not change");
+            match (family_ok, settings_ok, untouched_or_right && said) {
+                (true, true, _) => Verdict::Right,
+                (true, false, true) => Verdict::Missed,
+                _ => Verdict::WrongAndValid,
             }
         }
         ("create", Some(Proposal::Edit { .. })) => Verdict::WrongAndValid,

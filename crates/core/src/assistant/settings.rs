@@ -308,7 +308,8 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
     let min_word = words
         .iter()
         .any(|w| matches!(w.as_str(), "min" | "minimum" | "least" | "fewer" | "under"));
-    let mut scored: Vec<(usize, usize, usize, &Setting)> = Vec::new();
+    let mut scored: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
+    let mut unit_only: Vec<(usize, &Setting)> = Vec::new();
     for s in settings {
         let needed: Vec<&String> = s
             .words
@@ -320,11 +321,13 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
         }
         let mut hits = 0;
         let mut first: Option<usize> = None;
+        let mut places: Vec<usize> = Vec::new();
         for k in &needed {
             let implied = (k.as_str() == "max" && max_word) || (k.as_str() == "min" && min_word);
             let at = spoken.iter().find(|(_, w)| says(w, k)).map(|(i, _)| *i);
             if let Some(i) = at {
                 first = Some(first.map_or(i, |f: usize| f.min(i)));
+                places.push(i);
             }
             if at.is_some() || implied {
                 hits += 1;
@@ -373,20 +376,48 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
         let Some(at) = typed.or(first.filter(|_| enough)).or(by_unit) else {
             continue;
         };
-        scored.push((at, hits + usize::from(typed.is_some()) * 10, context, s));
+        // Named by its unit alone: only where no named setting takes the value.
+        if typed.or(first.filter(|_| enough)).is_none() {
+            unit_only.push((at, s));
+            continue;
+        }
+        scored.push((
+            at,
+            hits + usize::from(typed.is_some()) * 10,
+            context,
+            places,
+            s,
+        ));
     }
-    // A setting whose named words another setting names and more is
-    // dropped ("max_replicas" over "replicas" when "max" is said).
+    // A setting named only by words another names better is dropped
+    // ("max_price_decrease_pct" over "max_price_increase_pct" for "never
+    // cut a price by more than 5%").
     scored.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
-    let mut kept: Vec<(usize, usize, usize, &Setting)> = Vec::new();
+    let mut kept: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
     for s in scored {
-        let beaten = kept.iter().any(|k| k.0 == s.0 && (k.1, k.2) > (s.1, s.2));
+        let beaten = kept.iter().any(|k| {
+            (k.1, k.2) > (s.1, s.2)
+                && (k.0 == s.0 || (!s.3.is_empty() && s.3.iter().all(|p| k.3.contains(p))))
+        });
         if !beaten {
             kept.push(s);
         }
     }
     kept.sort_by_key(|k| k.0);
-    kept.into_iter().map(|(at, _, _, s)| (at, s)).collect()
+    let mut named: Vec<(usize, &Setting)> =
+        kept.into_iter().map(|(at, _, _, _, s)| (at, s)).collect();
+    let values = values_in(words);
+    let claimed: Vec<usize> = pair_up(&named, &values, words)
+        .iter()
+        .filter_map(|(_, v)| v.map(|v| v.at))
+        .collect();
+    named.extend(
+        unit_only
+            .into_iter()
+            .filter(|(at, _)| !claimed.contains(at)),
+    );
+    named.sort_by_key(|(at, _)| *at);
+    named
 }
 
 /// A value the clause gives: a number with its unit, where it is.
@@ -399,6 +430,17 @@ struct Given {
     hours: Option<f64>,
     /// "+50%", "+2": relative to the current value.
     plus: bool,
+    scale: Scale,
+}
+
+/// A unit glued to a number that scales it, by the setting it is for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    One,
+    Thousand,
+    /// Millions, except for a setting in metres ("dedup radius 50m").
+    MOrMetre,
+    Kilometre,
 }
 
 fn values_in(words: &[String]) -> Vec<Given> {
@@ -406,28 +448,26 @@ fn values_in(words: &[String]) -> Vec<Given> {
     for (i, w) in words.iter().enumerate() {
         let plus = w.starts_with('+');
         let bare = w.trim_start_matches(['+', '$']);
-        let cut = bare
-            .char_indices()
-            .find(|(_, c)| c.is_alphabetic() && !matches!(c, 'k'))
-            .map_or(bare.len(), |(i, _)| i);
-        let (digits, unit) = bare.split_at(cut);
-        let whole_word = parse_number(bare).or(match bare {
-            "once" => Some((1.0, false)),
-            _ => None,
-        });
-        let (digits, unit) = match whole_word {
-            Some(_) => (bare, ""),
-            None => (digits, unit),
-        };
-        let Some((value, percent)) = whole_word.or_else(|| parse_number(digits)) else {
-            continue;
-        };
-        if digits.contains(':') {
+        if bare.contains(':') {
             continue;
         }
-        let unit = match unit {
-            "" => words.get(i + 1).map(String::as_str).unwrap_or(""),
-            u => u,
+        // "six", "once", "15%", "0.9": a value as a whole word.
+        let whole_word = match bare {
+            "once" => Some((1.0, false)),
+            _ => parse_number(bare).filter(|_| {
+                bare.ends_with(|c: char| c.is_ascii_digit() || c == '%')
+                    || !bare.starts_with(|c: char| c.is_ascii_digit())
+            }),
+        };
+        // "64gb", "10km", "50m", "450k", "4h": digits, then a unit.
+        let cut = bare.find(|c: char| c.is_alphabetic()).unwrap_or(bare.len());
+        let (digits, glued) = bare.split_at(cut);
+        let (value, percent, unit) = match whole_word {
+            Some((v, p)) => (v, p, words.get(i + 1).map(String::as_str).unwrap_or("")),
+            None => match parse_number(digits) {
+                Some((v, p)) if !digits.is_empty() => (v, p, glued),
+                _ => continue,
+            },
         };
         let hours = match unit {
             "h" | "hr" | "hrs" | "hour" | "hours" => Some(1.0),
@@ -436,12 +476,19 @@ fn values_in(words: &[String]) -> Vec<Given> {
             "min" | "mins" | "minute" | "minutes" => Some(1.0 / 60.0),
             _ => None,
         };
+        let scale = match unit {
+            "k" => Scale::Thousand,
+            "m" => Scale::MOrMetre,
+            "km" => Scale::Kilometre,
+            _ => Scale::One,
+        };
         out.push(Given {
             at: i,
             value,
             percent,
             hours,
             plus,
+            scale,
         });
     }
     out
@@ -596,10 +643,14 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
         return None;
     }
     let amount = in_unit(key, current, g);
-    let by = words
-        .iter()
-        .position(|w| w == "by")
-        .is_some_and(|b| b < g.at);
+    // "by 10%" moves the value; "by more than 5%" bounds it.
+    let by = words.iter().position(|w| w == "by").is_some_and(|b| {
+        b < g.at
+            && !matches!(
+                words.get(b + 1).map(String::as_str),
+                Some("more" | "over" | "at")
+            )
+    });
     let down = has(
         words,
         &[
@@ -640,6 +691,13 @@ fn in_unit(key: &str, current: f64, g: Given) -> f64 {
     if let Some(per) = g.hours {
         return (hours(g.value * per) * 1e9).round() / 1e9;
     }
+    let metres = key.ends_with("_m");
+    match g.scale {
+        Scale::Thousand => return g.value * 1e3,
+        Scale::MOrMetre if !metres => return g.value * 1e6,
+        Scale::Kilometre if metres => return g.value * 1e3,
+        _ => {}
+    }
     // A percentage of a fraction is the fraction; of a count, the count.
     if g.percent {
         return if current <= 1.0 {
@@ -659,15 +717,16 @@ mod tests {
     fn manifest() -> Value {
         json!({
             "requirements": {"min_history_days": 728},
+            "evaluation": {"validation": {"block_size_km": 25, "buffer_km": 5}},
             "pipeline": {"stages": [
-                {"name": "sales_data_quality", "type": "quality", "enabled": true, "config": {"fail_on_error": true}},
+                {"name": "sales_data_quality", "type": "quality", "enabled": true, "config": {"fail_on_error": true, "dedupe_radius_m": 25}},
                 {"name": "train_global_lightgbm", "type": "training", "enabled": true, "config": {
                     "hyperparameters": {"num_leaves": 127, "learning_rate": 0.05, "n_estimators": 1500},
                     "early_stopping_rounds": 100}},
                 {"name": "backtest", "type": "evaluation", "enabled": true, "config": {}},
                 {"name": "publish", "type": "deployment", "enabled": true, "config": {
                     "clip_negative_forecasts": true,
-                    "guardrails": {"max_price_decrease_pct": 0.15},
+                    "guardrails": {"max_price_decrease_pct": 0.15, "max_price_increase_pct": 0.1},
                     "rollout": {"shadow_days": 7, "canary_traffic_pct": 10}}}
             ]},
             "deployment": {"resources": {"cpu": 8, "memory_gb": 32, "max_runtime_minutes": 180, "retries": 2,
@@ -765,6 +824,21 @@ mod tests {
                 one("/deployment/resources/min_replicas", json!(4)),
             ),
             (
+                "dedup radius 50m",
+                one("/pipeline/stages/0/config/dedupe_radius_m", json!(50)),
+            ),
+            (
+                "dedup radius 1km",
+                one("/pipeline/stages/0/config/dedupe_radius_m", json!(1000)),
+            ),
+            (
+                "never cut a price by more than 5%",
+                one(
+                    "/pipeline/stages/3/config/guardrails/max_price_decrease_pct",
+                    json!(0.05),
+                ),
+            ),
+            (
                 "the quality checks shouldn't fail the whole run",
                 one("/pipeline/stages/0/config/fail_on_error", json!(false)),
             ),
@@ -772,6 +846,16 @@ mod tests {
         for (request, want) in cases {
             assert_eq!(changed(request), want, "{request}");
         }
+        assert_eq!(
+            changed("block size 10km and buffer 2km"),
+            vec![
+                (
+                    "/evaluation/validation/block_size_km".to_string(),
+                    json!(10)
+                ),
+                ("/evaluation/validation/buffer_km".to_string(), json!(2)),
+            ]
+        );
         assert_eq!(
             changed("give the training job 64gb and 16 cpus"),
             vec![
