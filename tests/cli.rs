@@ -1903,7 +1903,37 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
         &["recipe", "version", "Shop Pricing", "--json"],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["change_note"], "Chat: \"make MAPE under 12%\"");
+    // The note says what the change does, not what was typed.
+    let note = v["change_note"].as_str().unwrap_or("");
+    assert!(
+        note.starts_with("Chat: mape threshold: 0.3 -> 0.12"),
+        "{note}"
+    );
+
+    // A follow-up leans on the question before it.
+    let ask = |text: &str| {
+        let out = nexml(
+            db,
+            "alice",
+            &["chat", "--recipe", "Shop Pricing", text, "--json"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    ask("what's the latency budget on the quote endpoint?");
+    let reply = ask("cut it to 100ms");
+    assert_eq!(reply["proposal"]["kind"], "edit", "{reply}");
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("latency budget ms: 150 -> 100"),
+        "{reply}"
+    );
 
     // Ingest a batch for a model of the baseline: drift and an alert.
     assert!(

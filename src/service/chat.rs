@@ -22,6 +22,8 @@ pub struct ChatData {
     pub versions: Vec<VersionInfo>,
     pub monitoring: Option<MonitoringInfo>,
     pub baselines: Vec<(ModelFamily, Value)>,
+    /// The user's earlier messages in this conversation, oldest first.
+    pub history: Vec<String>,
 }
 
 impl ChatData {
@@ -34,6 +36,7 @@ impl ChatData {
             versions: &self.versions,
             monitoring: self.monitoring.as_ref(),
             baselines: &baselines,
+            history: &self.history,
         };
         assistant::respond(message, &ctx)
     }
@@ -47,6 +50,13 @@ pub async fn load(store: &dyn Store, recipe_id: Option<i64>) -> StoreResult<Chat
             data.baselines.push((*family, v));
         }
     }
+    data.history = store
+        .chat_history(recipe_id, 12)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == ChatRole::User)
+        .map(|m| m.text)
+        .collect();
     let Some(id) = recipe_id else { return Ok(data) };
     let recipe = store.recipe(id).await?;
     let versions = store.versions(id).await?;
@@ -330,7 +340,8 @@ impl Service {
     }
 
     /// A proposal as a new version of the open recipe, or a new recipe from
-    /// the family's baseline, with a note that quotes the request.
+    /// the family's baseline, with a note that lists what it does (the
+    /// request itself when it lists nothing).
     async fn apply_in(
         &self,
         w: &mut Work,
@@ -339,7 +350,13 @@ impl Service {
         request: &str,
         actor: &str,
     ) -> StoreResult<Applied> {
-        let note = format!("Chat: \"{}\"", request.trim());
+        let summary = match proposal {
+            Proposal::Edit { summary, .. } | Proposal::NewRecipe { summary, .. } => summary,
+        };
+        let note = match summary.is_empty() {
+            true => format!("Chat: \"{}\"", request.trim()),
+            false => format!("Chat: {}", summary.join("; ")),
+        };
         match proposal {
             Proposal::Edit { patch, .. } => {
                 let (Some(recipe), Some(manifest)) = (&data.recipe, &data.manifest) else {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
-const RIGHT_AT_LEAST: usize = 148;
+const RIGHT_AT_LEAST: usize = 155;
 const WRONG_AND_VALID_AT_MOST: usize = 5;
 
 fn repo() -> PathBuf {
@@ -106,12 +106,19 @@ fn score(case: &Value, baselines: &[(ModelFamily, Value)]) -> (Verdict, String) 
     let manifest = family.map(baseline);
     let name = family.map(|f| format!("{f} baseline"));
     let refs: Vec<(ModelFamily, &Value)> = baselines.iter().map(|(f, m)| (*f, m)).collect();
+    let history: Vec<String> = case["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h.as_str().map(str::to_string))
+        .collect();
     let ctx = Context {
         recipe_name: name.as_deref(),
         manifest: manifest.as_ref(),
         versions: &[],
         monitoring: None,
         baselines: &refs,
+        history: &history,
     };
     let reply = respond(request, &ctx);
     let changes = expect["changes"].as_array().cloned().unwrap_or_default();

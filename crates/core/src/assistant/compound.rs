@@ -16,7 +16,24 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
     }
     let mut joined = Joined::default();
     let mut current = ctx.manifest.cloned();
+    let mut earlier: Option<String> = None;
     for clause in &parts {
+        // "…promo_depth_pct is too noisy for drift, drop it": "it" is what an
+        // earlier clause named.
+        let clause = &match earlier.as_deref() {
+            Some(named) if refers_back(clause) => super::followup::substitute(clause, named),
+            _ => clause.clone(),
+        };
+        if let Some(id) = super::names::words(clause)
+            .into_iter()
+            .find(|w| w.contains('_'))
+        {
+            let drift = super::names::words(clause).iter().any(|w| w == "drift");
+            earlier = Some(match drift {
+                true => format!("{id} for drift"),
+                false => id,
+            });
+        }
         if let Some(reason) = left_alone(clause) {
             joined.kept.push(format!("{clause} ({reason})"));
             continue;
@@ -81,6 +98,12 @@ fn left_alone(clause: &str) -> Option<&'static str> {
     let keep = t.has_any(&["touch", "modify", "alter", "change"]) && negated
         || t.has_any(&["keep", "leave"]) && t.has_any(&["as", "alone", "unchanged"]);
     keep.then_some("left as it is, as asked")
+}
+
+fn refers_back(clause: &str) -> bool {
+    super::names::words(clause)
+        .iter()
+        .any(|w| super::followup::PRONOUNS.contains(&w.as_str()))
 }
 
 fn skipped(clause: &str, why: &str) -> String {

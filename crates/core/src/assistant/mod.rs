@@ -13,6 +13,7 @@ mod create;
 mod draft;
 mod edits;
 mod features;
+mod followup;
 mod horizon;
 mod intent;
 mod lexicon;
@@ -49,6 +50,9 @@ pub struct Context<'a> {
     pub monitoring: Option<&'a MonitoringInfo>,
     /// Baseline manifest of each family; new recipes are cloned from these.
     pub baselines: &'a [(ModelFamily, &'a Value)],
+    /// The user's earlier messages in this conversation, oldest first:
+    /// what "it" and "the second one" refer to.
+    pub history: &'a [String],
 }
 
 /// One saved version of the current recipe.
@@ -241,7 +245,26 @@ impl Intent {
 /// Answers one chat message: each ask it makes read in turn (see
 /// [`compound`]), a question or a single ask as it is.
 pub fn respond(request: &str, ctx: &Context) -> Reply {
-    compound::respond(request, ctx)
+    // "make it 0.1" after "what's the threshold on forecast_bias?".
+    let restated = ctx
+        .manifest
+        .and_then(|m| followup::restate(request, ctx.history, m));
+    // "in there", "that set", "the second one" point back for certain; a
+    // bare "it" only when the request means nothing on its own ("make it
+    // realtime" needs nothing earlier).
+    if let Some(r) = restated
+        .as_deref()
+        .filter(|_| followup::points_back(request))
+    {
+        return compound::respond(r, ctx);
+    }
+    let reply = compound::respond(request, ctx);
+    let understood =
+        reply.proposal.is_some() || reply.intent.is_question() || reply.intent == Intent::Help;
+    match restated {
+        Some(r) if !understood => compound::respond(&r, ctx),
+        _ => reply,
+    }
 }
 
 /// Answers a message that makes one ask (or asks one question).

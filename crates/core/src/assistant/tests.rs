@@ -134,6 +134,7 @@ fn ctx(fx: Fx) -> Context<'static> {
                 versions,
                 monitoring: Some(monitoring),
                 baselines: baselines(),
+                history: &[],
             };
         }
         Fx::Empty => {
@@ -143,6 +144,7 @@ fn ctx(fx: Fx) -> Context<'static> {
                 versions: &[],
                 monitoring: None,
                 baselines: baselines(),
+                history: &[],
             };
         }
     };
@@ -152,6 +154,7 @@ fn ctx(fx: Fx) -> Context<'static> {
         versions: &[],
         monitoring: None,
         baselines: baselines(),
+        history: &[],
     }
 }
 
@@ -1462,6 +1465,7 @@ fn an_edit_that_would_break_the_schema_is_declined_with_the_errors() {
         versions: &[],
         monitoring: None,
         baselines: baselines(),
+        history: &[],
     };
     let r = respond("data must be fresher than 12 hours", &c);
     assert_eq!(r.intent, Declined);
@@ -1491,6 +1495,7 @@ fn the_last_feature_of_a_set_is_not_removed() {
         versions: &[],
         monitoring: None,
         baselines: baselines(),
+        history: &[],
     };
     let r = respond("remove the feature month", &c);
     assert_eq!(r.intent, Declined);
@@ -1689,6 +1694,7 @@ fn new_recipes_work_from_name_less_baselines_and_need_the_baseline() {
         versions: &[],
         monitoring: None,
         baselines: &only,
+        history: &[],
     };
     let r = respond("I need a pricing recipe for hotels", &c);
     match &r.proposal {

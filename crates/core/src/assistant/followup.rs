@@ -1,0 +1,275 @@
+//! Follow-ups that lean on what was just said: "make it 0.1 and critical"
+//! after "what's the threshold on forecast_bias?", "delete the second one"
+//! after "list the alerts", "drop visitor_home_distance_median_km from that
+//! set" after "tell me about the mobility features". The thing referred to
+//! is found in the user's previous message, grounded in this manifest, and
+//! the request restated with it named.
+
+use super::names::{mentioned, words};
+use super::recipe;
+use serde_json::Value;
+
+/// What an earlier message was about.
+#[derive(Debug, Clone, PartialEq)]
+enum Referent {
+    Alert(String),
+    FeatureSet(String),
+    /// A setting or metric, by the words that name it.
+    Named(String),
+    /// A list: the alerts, the drift columns, the feature sets.
+    List(Topic),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Topic {
+    Alerts,
+    Drift,
+    FeatureSets,
+}
+
+pub const PRONOUNS: &[&str] = &["it", "that", "this", "them", "its", "those"];
+const ORDINALS: &[(&str, usize)] = &[
+    ("first", 0),
+    ("second", 1),
+    ("third", 2),
+    ("fourth", 3),
+    ("fifth", 4),
+    ("1st", 0),
+    ("2nd", 1),
+    ("3rd", 2),
+    ("4th", 3),
+];
+
+/// The request with what it refers to named, when it refers to something
+/// the previous message named; None when it stands on its own.
+pub fn restate(request: &str, history: &[String], m: &Value) -> Option<String> {
+    let previous = history.last()?;
+    let said = words(request);
+    let refers = said.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+        || said.iter().any(|w| ORDINALS.iter().any(|(o, _)| o == w))
+        || said.windows(2).any(|w| w[0] == "in" && w[1] == "there");
+    if !refers {
+        return None;
+    }
+    let referent = referent(previous, m)?;
+    let named = match referent {
+        Referent::List(topic) => ordinal(&said, topic, m)
+            .or_else(|| (topic == Topic::Drift).then(|| "drift".to_string()))?,
+        Referent::Alert(name) => format!("the {name} alert"),
+        Referent::FeatureSet(name) => format!("the {name} feature set"),
+        Referent::Named(name) => name,
+    };
+    Some(substitute(request, &named))
+}
+
+/// What `message` was about, most specific first.
+/// Does the request point back beyond doubt ("in there", "that set",
+/// "the second one")?
+pub fn points_back(request: &str) -> bool {
+    let said = words(request);
+    said.windows(2).any(|w| {
+        matches!(
+            (w[0].as_str(), w[1].as_str()),
+            ("in" | "from", "there") | ("that" | "this", "set" | "one" | "alert" | "rule")
+        ) || (w[0] == "the" && ORDINALS.iter().any(|(o, _)| *o == w[1]))
+    })
+}
+
+fn referent(message: &str, m: &Value) -> Option<Referent> {
+    let alerts = recipe::alert_names(m);
+    if let Some(a) = mentioned(message, &alerts).into_iter().next() {
+        return Some(Referent::Alert(a));
+    }
+    let sets: Vec<String> = recipe::feature_sets(m)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    if let Some(s) = mentioned(message, &sets).into_iter().next() {
+        return Some(Referent::FeatureSet(s));
+    }
+    let said = words(message);
+    let has = |w: &str| {
+        said.iter()
+            .any(|x| x == w || x.strip_suffix('s') == Some(w))
+    };
+    if has("alert") || has("rule") {
+        return Some(Referent::List(Topic::Alerts));
+    }
+    if has("drift") {
+        return Some(Referent::List(Topic::Drift));
+    }
+    if has("feature") && has("set") {
+        return Some(Referent::List(Topic::FeatureSets));
+    }
+    // A setting or metric: the identifier typed, or the words after "the".
+    if let Some(id) = said.iter().find(|w| w.contains('_')) {
+        return Some(Referent::Named(id.clone()));
+    }
+    let metrics: Vec<String> = recipe::metrics(m).into_iter().map(|x| x.name).collect();
+    if let Some(x) = mentioned(message, &metrics).into_iter().next() {
+        return Some(Referent::Named(x));
+    }
+    let topic = said
+        .iter()
+        .skip_while(|w| *w != "the")
+        .skip(1)
+        .take_while(|w| !matches!(w.as_str(), "on" | "for" | "of" | "in" | "do" | "we"))
+        .cloned()
+        .collect::<Vec<_>>();
+    if let Some(last) = said
+        .iter()
+        .position(|w| matches!(w.as_str(), "many" | "much"))
+    {
+        // "how many folds do we validate with?": the noun after "many".
+        if let Some(noun) = said.get(last + 1) {
+            return Some(Referent::Named(noun.clone()));
+        }
+    }
+    (!topic.is_empty()).then(|| Referent::Named(topic.join(" ")))
+}
+
+/// "the second one" of a list the previous message asked for.
+fn ordinal(said: &[String], topic: Topic, m: &Value) -> Option<String> {
+    let (_, index) = ORDINALS.iter().find(|(o, _)| said.iter().any(|w| w == o))?;
+    match topic {
+        Topic::Alerts => recipe::alert_names(m)
+            .get(*index)
+            .map(|a| format!("the {a} alert")),
+        Topic::Drift => recipe::drift_columns(m)
+            .get(*index)
+            .map(|c| format!("{c} for drift")),
+        Topic::FeatureSets => recipe::feature_sets(m)
+            .get(*index)
+            .map(|s| format!("the {} feature set", s.name)),
+    }
+}
+
+/// `request` with its pronoun (or "the second one", "that set", "in
+/// there") replaced by `named`.
+pub fn substitute(request: &str, named: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let tokens: Vec<&str> = request.split_whitespace().collect();
+    let mut done = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let bare = tokens[i]
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        let next = tokens.get(i + 1).map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        });
+        if !done && bare == "the" && ORDINALS.iter().any(|(o, _)| Some(*o) == next.as_deref()) {
+            // "the second one"
+            out.push(named.to_string());
+            i += 2;
+            if tokens
+                .get(i)
+                .is_some_and(|t| t.trim_matches(|c: char| !c.is_alphanumeric()) == "one")
+            {
+                i += 1;
+            }
+            done = true;
+            continue;
+        }
+        if !done && bare == "in" && next.as_deref() == Some("there") {
+            out.push(format!("for {named}{}", trail(tokens[i + 1])));
+            i += 2;
+            done = true;
+            continue;
+        }
+        if !done && PRONOUNS.contains(&bare.as_str()) {
+            out.push(format!("{named}{}", trail(tokens[i])));
+            // "that set": the noun after the pronoun is in the name.
+            if matches!(
+                next.as_deref(),
+                Some("set" | "one" | "alert" | "rule" | "metric")
+            ) {
+                i += 1;
+            }
+            i += 1;
+            done = true;
+            continue;
+        }
+        out.push(tokens[i].to_string());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// The punctuation after a word ("there," keeps its comma).
+fn trail(token: &str) -> &str {
+    let end = token.trim_end_matches(|c: char| !c.is_alphanumeric());
+    &token[end.len()..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn manifest() -> Value {
+        json!({
+            "requirements": {"feature_sets": [
+                {"name": "mobility", "features": ["foot_traffic_weekly_visits", "visitor_home_distance_median_km"]}
+            ]},
+            "evaluation": {"metrics": [{"name": "mape", "threshold": 0.3}]},
+            "monitoring": {
+                "drift": {"columns": ["price", "promo_depth_pct"]},
+                "alerts": [{"name": "units_mae_degradation"}, {"name": "revenue_mape_breach"}, {"name": "forecast_bias"}]
+            }
+        })
+    }
+
+    #[test]
+    fn what_was_just_said_is_named_in_the_follow_up() {
+        let m = manifest();
+        let cases = [
+            (
+                "what's the threshold on forecast_bias?",
+                "make it 0.1 and critical",
+                Some("make the forecast_bias alert 0.1 and critical"),
+            ),
+            (
+                "list the alerts on this recipe",
+                "delete the second one",
+                Some("delete the revenue_mape_breach alert"),
+            ),
+            (
+                "tell me about the mobility features",
+                "drop visitor_home_distance_median_km from that set",
+                Some("drop visitor_home_distance_median_km from the mobility feature set"),
+            ),
+            (
+                "what does min_propensity do?",
+                "ok set it to 3%",
+                Some("ok set min_propensity to 3%"),
+            ),
+            (
+                "how many folds do we validate with?",
+                "bump that to 10",
+                Some("bump folds to 10"),
+            ),
+            (
+                "what's the latency budget on the quote endpoint?",
+                "cut it to 100ms",
+                Some("cut latency budget to 100ms"),
+            ),
+            (
+                "which columns are checked for drift?",
+                "promo_depth_pct is way too noisy in there, drop it",
+                Some("promo_depth_pct is way too noisy for drift, drop it"),
+            ),
+            (
+                "what's the threshold on forecast_bias?",
+                "set mape to 0.2",
+                None,
+            ),
+        ];
+        for (before, request, want) in cases {
+            let got = restate(request, &[before.to_string()], &m);
+            assert_eq!(got.as_deref(), want, "{before} / {request}");
+        }
+        assert_eq!(restate("make it 0.1", &[], &m), None);
+    }
+}
