@@ -113,6 +113,20 @@ pub fn parse(
         }
     }
 
+    // "2 hours later than now", "an hour earlier": the current time moved.
+    if let Some(shift) = shift_hours(t, from, to)
+        && let Some(c) = current
+    {
+        let f: Vec<&str> = c.split_whitespace().collect();
+        if let (5, Ok(h)) = (f.len(), f[1].parse::<i32>()) {
+            let hour = (h + shift).rem_euclid(24);
+            return Ok(Some(Schedule {
+                cron: format!("{} {hour} {} {} {}", f[0], f[2], f[3], f[4]),
+                assumed,
+            }));
+        }
+    }
+
     if has("hourly") || phrase("every hour") || phrase("each hour") || phrase("once an hour") {
         let minute = time_in(t, from, to)?.map(|(_, m)| m).unwrap_or(0);
         return Ok(Some(Schedule {
@@ -133,7 +147,17 @@ pub fn parse(
         || phrase("monday to friday")
         || phrase("monday through friday");
     let weekends = has("weekend");
-    let monthly = has("monthly") || phrase("every month") || phrase("each month");
+    // "quarterly", "every 3 months": a month step.
+    let month_step = if has("quarterly") || phrase("every quarter") || phrase("each quarter") {
+        Some(3)
+    } else {
+        (from..to)
+            .find(|&i| t.word(i) == "every" && t.toks.get(i + 2).is_some_and(|x| x.stem == "month"))
+            .and_then(|i| t.word(i + 1).parse::<u8>().ok())
+            .filter(|n| (1..=12).contains(n))
+    };
+    let monthly =
+        month_step.is_some() || has("monthly") || phrase("every month") || phrase("each month");
     let weekly =
         has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
     let nightly = has("nightly") || phrase("every night") || phrase("each night");
@@ -144,6 +168,7 @@ pub fn parse(
         || phrase("once a day")
         || phrase("per day");
     let time = time_in(t, from, to)?;
+    let hours = hours_list(t, from, to)?;
 
     let (cur_min, cur_hour) = current_time(current);
     let (hour, minute) = match time {
@@ -185,13 +210,29 @@ pub fn parse(
             1
         });
         ("*".to_string(), dow.to_string())
-    } else if daily || time.is_some() {
+    } else if daily || hours.is_some() {
         ("*".to_string(), "*".to_string())
+    } else if time.is_some() {
+        // "move the run to 5am": only the time changes, the days stay.
+        match current.map(|c| c.split_whitespace().collect::<Vec<_>>()) {
+            Some(f) if f.len() == 5 => {
+                return Ok(Some(Schedule {
+                    cron: format!("{minute} {hour} {} {} {}", f[2], f[3], f[4]),
+                    assumed,
+                }));
+            }
+            _ => ("*".to_string(), "*".to_string()),
+        }
     } else {
         return Ok(None);
     };
+    let month = month_step.map_or("*".to_string(), |n| match n {
+        1 => "*".to_string(),
+        n => format!("*/{n}"),
+    });
+    let hour = hours.unwrap_or_else(|| hour.to_string());
     Ok(Some(Schedule {
-        cron: format!("{minute} {hour} {dom} * {dow}"),
+        cron: format!("{minute} {hour} {dom} {month} {dow}"),
         assumed,
     }))
 }
@@ -213,7 +254,7 @@ fn explicit_cron(t: &Tokens) -> Option<String> {
         .skip_while(|f| {
             matches!(
                 f.to_lowercase().as_str(),
-                "to" | "of" | "=" | ":" | "is" | "expression"
+                "to" | "of" | "=" | ":" | "is" | "expression" | "->" | "=>" | "→"
             )
         })
         .take(5)
@@ -237,6 +278,50 @@ pub fn is_cron(s: &str) -> bool {
 
 fn normalize_cron(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// "2 hours later", "an hour earlier": the hours to move the current time.
+fn shift_hours(t: &Tokens, from: usize, to: usize) -> Option<i32> {
+    let at = (from..to).find(|&i| matches!(t.word(i), "later" | "earlier"))?;
+    let sign = if t.word(at) == "later" { 1 } else { -1 };
+    let unit = at.checked_sub(1)?;
+    if !matches!(t.toks[unit].stem.as_str(), "hour" | "hr" | "h") {
+        return None;
+    }
+    let n = match t.word(unit.checked_sub(1)?) {
+        "an" | "a" | "one" => 1,
+        w => w.parse::<i32>().ok().filter(|n| (1..24).contains(n))?,
+    };
+    Some(sign * n)
+}
+
+/// Several times of day with one minute ("2:30 and 14:30"): the hours as
+/// a cron list; None for one time or none.
+fn hours_list(t: &Tokens, from: usize, to: usize) -> Result<Option<String>, String> {
+    let mut times = Vec::new();
+    let mut i = from;
+    while i < to {
+        let w = t.word(i);
+        if (w.contains(':') || w.ends_with("am") || w.ends_with("pm"))
+            && let Some(hm) = time_at(t, i)
+        {
+            times.push(hm?);
+        }
+        i += 1;
+    }
+    if times.len() < 2 || times.iter().any(|(_, m)| *m != times[0].1) {
+        return Ok(None);
+    }
+    let mut hours: Vec<u8> = times.iter().map(|(h, _)| *h).collect();
+    hours.sort_unstable();
+    hours.dedup();
+    Ok((hours.len() > 1).then(|| {
+        hours
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }))
 }
 
 /// The time of day said in `from..to`, as (hour, minute).
@@ -416,6 +501,27 @@ mod tests {
         assert_eq!(cron("run it daily", Some("0 4 * * 1")), "0 4 * * *");
         assert_eq!(cron("make it weekly", Some("30 2 * * *")), "30 2 * * 1");
         assert_eq!(cron("weekly", Some("0 4 * * 3")), "0 4 * * 3");
+    }
+
+    #[test]
+    fn month_steps_shifts_time_only_and_several_times_a_day() {
+        assert_eq!(
+            cron("every 3 months on the 15th at 6am", None),
+            "0 6 15 */3 *"
+        );
+        assert_eq!(cron("quarterly", Some("0 6 1 * *")), "0 6 1 */3 *");
+        assert_eq!(cron("every 6 months", Some("0 6 1 * *")), "0 6 1 */6 *");
+        assert_eq!(
+            cron("run it 2 hours later than now", Some("0 4 * * 1")),
+            "0 6 * * 1"
+        );
+        assert_eq!(cron("an hour earlier", Some("0 0 * * *")), "0 23 * * *");
+        assert_eq!(cron("move the run to 5am", Some("0 4 * * 1")), "0 5 * * 1");
+        assert_eq!(
+            cron("run it twice a day, 2:30 and 14:30", None),
+            "30 2,14 * * *"
+        );
+        assert_eq!(cron("cron -> 30 5 * * 1-5", None), "30 5 * * 1-5");
     }
 
     #[test]
