@@ -17,6 +17,7 @@ mod followup;
 mod horizon;
 mod intent;
 mod lexicon;
+mod metadata;
 mod monitoring;
 mod names;
 mod numbers;
@@ -287,6 +288,12 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
                 Err(d) => declined(d),
             };
         }
+        if let Some(result) = metadata::edit(&t.raw, manifest) {
+            return match result {
+                Ok(draft) => finish_edit(Intent::SetSetting, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
         let changes = matches!(
             intent::classify(&t, ctx),
             Route::Edit(_) | Route::Unknown | Route::Decline(_)
@@ -327,7 +334,10 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
             Err(d) => declined(d),
         },
         Route::Create => match create::propose(&t, ctx) {
-            Ok(p) => finish_new_recipe(p),
+            Ok(mut p) => {
+                also_asked(&t, &mut p.draft);
+                finish_new_recipe(p)
+            }
             Err(d) => declined(d),
         },
         Route::Edit(intent) => {
@@ -386,6 +396,39 @@ fn relative_change(intent: Intent, t: &text::Tokens) -> Option<Decline> {
             by_amount[1].orig
         ))
     })
+}
+
+/// What a request to create a recipe also asks of it ("…, owner
+/// pricing-lab@nex.ai", "…validated on 10km blocks"): the owner, name,
+/// industry and tags, and settings named in it, made on the new recipe; what
+/// cannot be made is said, not dropped.
+fn also_asked(t: &text::Tokens, draft: &mut draft::Draft) {
+    let extra = [
+        metadata::edit(&t.raw, &draft.doc),
+        settings::edit(t, &draft.doc),
+    ];
+    for result in extra.into_iter().flatten() {
+        match result {
+            Ok(more) if !more.ops.is_empty() => {
+                let before = draft.doc.clone();
+                match crate::domain::diff::apply_patch(
+                    &before,
+                    &json_patch::Patch(more.ops.clone()),
+                ) {
+                    Ok(doc) => {
+                        draft.doc = doc;
+                        draft.ops.extend(more.ops);
+                        draft.summary.extend(more.summary);
+                    }
+                    Err(_) => {
+                        draft.note("part of the request could not be applied to the new recipe")
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(d) => draft.note(format!("I did not change: {}", d.text)),
+        }
+    }
 }
 
 /// Prompts for an empty conversation: one per model family, then common edits

@@ -289,6 +289,22 @@ fn all_cases() -> Vec<Case> {
 fn create_cases() -> Vec<Case> {
     use ModelFamily::*;
     vec![
+        // What else the request asks of the new recipe is made on it.
+        (
+            Empty,
+            "build a price elasticity model, owner pricing-lab@nex.ai",
+            CreateRecipe,
+            vec![
+                Is("/metadata/model_family", json!("pricing")),
+                Is("/metadata/owner", json!("pricing-lab@nex.ai")),
+            ],
+        ),
+        (
+            Empty,
+            "new location scoring recipe validated on 10km blocks",
+            CreateRecipe,
+            vec![Is("/evaluation/validation/block_size_km", json!(10))],
+        ),
         (
             Empty,
             "create a forecasting model for weekly retail sales",

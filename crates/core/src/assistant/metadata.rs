@@ -1,0 +1,149 @@
+//! Who owns a recipe, what it is called, its industry and tags: "rename
+//! to NBA Mobile v2", "owner pricing-lab@nex.ai", "industry: retail", "tag
+//! it mobile".
+
+use super::draft::{Decline, Draft};
+use serde_json::{Value, json};
+
+/// The edit, when the clause sets the name, owner, industry or a tag.
+pub fn edit(raw: &str, m: &Value) -> Option<Result<Draft, Decline>> {
+    let mut d = Draft::new(m);
+    let mut any = false;
+    for (field, value) in fields(raw) {
+        any = true;
+        let done = match field {
+            "tags" => add_tag(&mut d, &value),
+            _ => set(&mut d, field, &value),
+        };
+        if let Err(e) = done {
+            return Some(Err(e));
+        }
+    }
+    any.then_some(Ok(d))
+}
+
+/// (field, value) pairs the clause gives.
+fn fields(raw: &str) -> Vec<(&'static str, String)> {
+    let lower = raw.to_lowercase();
+    let mut out = Vec::new();
+    let after = |cues: &[&str]| -> Option<String> {
+        cues.iter().find_map(|cue| {
+            let at = lower.find(cue)?;
+            // A cue is a whole word (or words) at a word start.
+            let starts = at == 0 || !lower[..at].ends_with(|c: char| c.is_alphanumeric());
+            starts.then(|| {
+                raw[at + cue.len()..]
+                    .trim_start_matches([' ', ':', '='])
+                    .to_string()
+            })
+        })
+    };
+    let first_word = |s: &str| {
+        s.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches([',', '.', ';'])
+            .to_string()
+    };
+    let until_and = |s: &str| {
+        let lower = s.to_lowercase();
+        let end = [" and ", ", ", ";"]
+            .iter()
+            .filter_map(|sep| lower.find(sep))
+            .min()
+            .unwrap_or(s.len());
+        s[..end].trim().trim_matches(['"', '\'']).to_string()
+    };
+    if let Some(rest) = after(&["owned by ", "owner is ", "owner: ", "owner "]) {
+        let who = first_word(&rest);
+        if !who.is_empty() {
+            out.push(("owner", who));
+        }
+    }
+    if let Some(rest) = after(&["industry is ", "industry: ", "industry:", "industry "]) {
+        let what = first_word(&rest);
+        if !what.is_empty() {
+            out.push(("industry", what));
+        }
+    }
+    if let Some(rest) = after(&["rename it to ", "rename to ", "rename it ", "rename "]) {
+        let name = until_and(&rest);
+        if !name.is_empty() {
+            out.push(("name", name));
+        }
+    }
+    if let Some(rest) = after(&["tag it with ", "tag it ", "add the tag ", "add tag "]) {
+        let tag = first_word(&rest);
+        if !tag.is_empty() {
+            out.push(("tags", tag));
+        }
+    }
+    out
+}
+
+fn set(d: &mut Draft, field: &'static str, value: &str) -> Result<(), Decline> {
+    if field == "owner" && !value.contains('@') && value.len() < 2 {
+        return Err(Decline::new("Who should own it? Give a name or an email."));
+    }
+    let old = d
+        .get(&["metadata", field])
+        .and_then(Value::as_str)
+        .unwrap_or("none")
+        .to_string();
+    if d.set(&["metadata", field], json!(value))? {
+        d.line(format!("{field}: {old} -> {value}"));
+    } else {
+        d.same(format!("the {field} is already {value}"));
+    }
+    Ok(())
+}
+
+fn add_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
+    let tags: Vec<String> = d
+        .get(&["metadata", "tags"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if tags.iter().any(|t| t == tag) {
+        d.same(format!("it is already tagged {tag}"));
+        return Ok(());
+    }
+    d.push(&["metadata", "tags"], json!(tag))?;
+    d.line(format!("tag: {tag}"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_owner_industry_and_tags_are_read() {
+        let m = json!({"metadata": {"name": "NBA", "owner": "ml@nex.ai", "industry": "general", "tags": ["baseline"]}});
+        let d = |raw: &str| {
+            edit(raw, &m)
+                .expect("a metadata edit")
+                .expect("no refusal")
+                .doc
+        };
+        assert_eq!(
+            d("rename to NBA Mobile v2")["metadata"]["name"],
+            "NBA Mobile v2"
+        );
+        assert_eq!(
+            d("tag it mobile")["metadata"]["tags"],
+            json!(["baseline", "mobile"])
+        );
+        assert_eq!(
+            d("owner pricing-lab@nex.ai")["metadata"]["owner"],
+            "pricing-lab@nex.ai"
+        );
+        assert_eq!(d("industry: retail")["metadata"]["industry"], "retail");
+        assert!(edit("set mape to 0.3", &m).is_none());
+        assert!(edit("the owners of the stores", &m).is_none());
+    }
+}
