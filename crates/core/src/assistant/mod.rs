@@ -21,6 +21,7 @@ mod metadata;
 mod monitoring;
 mod names;
 mod numbers;
+mod ranges;
 mod recipe;
 mod relative;
 mod sanity;
@@ -285,6 +286,12 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
         if let Some(result) = horizon::edit(&t, manifest) {
             return match result {
                 Ok(draft) => finish_edit(Intent::SetValidation, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
+        if let Some(result) = ranges::edit(&t.raw, manifest) {
+            return match result {
+                Ok(draft) => finish_edit(Intent::SetSetting, draft, manifest, ctx),
                 Err(d) => declined(d),
             };
         }

@@ -53,12 +53,32 @@ fn day_of(word: &str) -> Option<u8> {
 /// Does the text in `from..to` talk about a schedule at all?
 pub fn mentions_schedule(t: &Tokens, from: usize, to: usize) -> bool {
     const CUES: &[&str] = &[
-        "daily", "hourly", "weekly", "monthly", "nightly", "every", "each", "cron", "schedule",
-        "weekday", "weekend", "noon", "midnight", "once", "twice",
+        "daily",
+        "hourly",
+        "weekly",
+        "monthly",
+        "nightly",
+        "quarterly",
+        "every",
+        "cron",
+        "schedule",
+        "weekday",
+        "weekend",
+        "noon",
+        "midnight",
+        "once",
+        "twice",
     ];
     (from..to.min(t.len())).any(|i| {
         let w = t.word(i);
-        CUES.contains(&w)
+        // "each day" is a schedule; "on each side" is not.
+        let each_period = w == "each"
+            && matches!(
+                t.toks.get(i + 1).map(|x| x.stem.as_str()),
+                Some("day" | "week" | "month" | "night" | "hour" | "morning" | "evening")
+            );
+        each_period
+            || CUES.contains(&w)
             || CUES.contains(&t.toks[i].stem.as_str())
             || day_of(w).is_some()
             || (w == "at" && time_at(t, i + 1).is_some())
@@ -334,7 +354,9 @@ fn time_in(t: &Tokens, from: usize, to: usize) -> Result<Option<(u8, u8)>, Strin
         if w == "midnight" {
             return Ok(Some((0, 0)));
         }
-        let after_at = i > 0 && matches!(t.word(i - 1), "at" | "@" | "by" | "around");
+        // "by 2am" is a time; "by 2 points" is not.
+        let amount = matches!(t.word(i + 1), "points" | "point" | "pts" | "percent" | "%");
+        let after_at = i > 0 && matches!(t.word(i - 1), "at" | "@" | "by" | "around") && !amount;
         let explicit = w.contains(':') || w.ends_with("am") || w.ends_with("pm");
         if (after_at || explicit)
             && let Some(hm) = time_at(t, i)
