@@ -116,6 +116,14 @@ fn starts_an_ask(piece: &str, keys: &[String]) -> bool {
     if ASK_VERBS.contains(&first.as_str()) {
         return true;
     }
+    // "the stale feed alert should match": a wish, wherever its verb is.
+    if words.len() >= 3
+        && words
+            .iter()
+            .any(|w| matches!(w.as_str(), "should" | "must" | "match" | "agree"))
+    {
+        return true;
+    }
     let has_value = piece
         .split_whitespace()
         .any(|w| parse_number(w.trim_matches(|c: char| c == '(' || c == ')')).is_some())

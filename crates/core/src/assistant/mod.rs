@@ -289,6 +289,32 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
                 Err(d) => declined(d),
             };
         }
+        let asking = t.asks
+            || matches!(
+                t.word(lexicon::start(&t)),
+                "what"
+                    | "whats"
+                    | "which"
+                    | "why"
+                    | "how"
+                    | "when"
+                    | "where"
+                    | "who"
+                    | "is"
+                    | "are"
+                    | "does"
+                    | "do"
+                    | "did"
+            );
+        if let Some(result) = (!asking)
+            .then(|| monitoring::retune(&t, manifest))
+            .flatten()
+        {
+            return match result {
+                Ok(draft) => finish_edit(Intent::AddAlert, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
         if let Some(result) = ranges::edit(&t.raw, manifest) {
             return match result {
                 Ok(draft) => finish_edit(Intent::SetSetting, draft, manifest, ctx),

@@ -398,6 +398,22 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
     only(&|a| a["metric"] == json!(metric))
 }
 
+/// The retuning of an existing rule the clause names ("have the wape alert
+/// fire at 0.26", "make stale_site_snapshot match that"), if it names one.
+pub fn retune(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
+    let names = recipe::alert_names(m);
+    let typed = t.toks.iter().any(|x| names.contains(&x.text));
+    // "dont alert on log loss anymore" removes the rule, elsewhere.
+    let removing = (0..t.len()).any(|i| verb_at(t, i, REMOVE_VERBS).is_some())
+        || t.has_any(&["dont", "never", "stop"])
+        || t.find_phrase("do not", 0).is_some()
+        || t.find_phrase("no longer", 0).is_some();
+    if removing || !(typed || t.has("alert")) {
+        return None;
+    }
+    alert_meant(t, m).map(|i| retune_alert(t, m, i))
+}
+
 /// A new threshold (and severity, when one is named) for an existing rule.
 fn retune_alert(t: &Tokens, m: &Value, index: usize) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
