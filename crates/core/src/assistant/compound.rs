@@ -50,6 +50,10 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
                     &patch,
                 ) {
                     Ok(next) => {
+                        // "…, make it a warning": "it" is the rule just changed.
+                        if let Some(name) = alert_touched(&patch, &next) {
+                            earlier = Some(format!("the {name} alert"));
+                        }
                         current = Some(next);
                         joined.ops.extend(patch.0);
                         joined.summary.extend(summary);
@@ -98,6 +102,22 @@ fn left_alone(clause: &str) -> Option<&'static str> {
     let keep = t.has_any(&["touch", "modify", "alter", "change"]) && negated
         || t.has_any(&["keep", "leave"]) && t.has_any(&["as", "alone", "unchanged"]);
     keep.then_some("left as it is, as asked")
+}
+
+/// The alert rule a patch changed, by name.
+fn alert_touched(patch: &json_patch::Patch, after: &Value) -> Option<String> {
+    patch.0.iter().find_map(|op| {
+        let path = op.path().to_string();
+        let index = path
+            .strip_prefix("/monitoring/alerts/")?
+            .split('/')
+            .next()?
+            .to_string();
+        after
+            .pointer(&format!("/monitoring/alerts/{index}/name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    })
 }
 
 fn refers_back(clause: &str) -> bool {

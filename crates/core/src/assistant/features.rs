@@ -183,6 +183,19 @@ pub fn edit(intent: Intent, t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     }
 }
 
+/// Removes features named however the request put them ("don't use X").
+pub fn remove_named(names: Vec<String>, m: &Value) -> Result<Draft, Decline> {
+    remove_features(
+        Parsed {
+            items: names,
+            item_words: vec![],
+            target: None,
+            listed: vec![],
+        },
+        m,
+    )
+}
+
 fn set_names(m: &Value) -> Vec<String> {
     recipe::feature_sets(m)
         .into_iter()

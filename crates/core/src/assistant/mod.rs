@@ -307,11 +307,24 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
                     | "did"
             );
         if let Some(result) = (!asking)
-            .then(|| monitoring::retune(&t, manifest))
+            .then(|| monitoring::unpage(&t, manifest).or_else(|| monitoring::retune(&t, manifest)))
             .flatten()
         {
             return match result {
                 Ok(draft) => finish_edit(Intent::AddAlert, draft, manifest, ctx),
+                Err(d) => declined(d),
+            };
+        }
+        // "don't use is_private_label", "we don't print it anymore so get rid
+        // of is_in_circular": a feature the recipe has, removed.
+        let features = recipe::all_features(manifest);
+        let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])
+            || t.find_phrase("get rid of", 0).is_some()
+            || t.find_phrase("stop using", 0).is_some();
+        let named = names::mentioned(&t.raw, &features);
+        if !asking && dropping && !named.is_empty() {
+            return match features::remove_named(named, manifest) {
+                Ok(draft) => finish_edit(Intent::RemoveFeature, draft, manifest, ctx),
                 Err(d) => declined(d),
             };
         }
@@ -348,7 +361,16 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
             };
         }
     }
-    match intent::classify(&t, ctx) {
+    let mut route = intent::classify(&t, ctx);
+    // With no recipe open, a request that names a family ("forecasting
+    // recipe w/ a 12 week horizon") starts one, with the rest made on it.
+    if ctx.manifest.is_none()
+        && matches!(route, Route::Edit(_) | Route::Unknown)
+        && matches!(intent::detect_family(&t), intent::FamilyGuess::One(_))
+    {
+        route = Route::Create;
+    }
+    match route {
         Route::Help => Reply {
             intent: Intent::Help,
             text: suggest::help_text(ctx),

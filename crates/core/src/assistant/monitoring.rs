@@ -414,6 +414,47 @@ pub fn retune(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     alert_meant(t, m).map(|i| retune_alert(t, m, i))
 }
 
+/// "don't page anyone for r2", "stop paging on revenue mape": the rule on
+/// that metric becomes a warning.
+pub fn unpage(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
+    let negated =
+        t.has_any(&["dont", "never", "stop", "no"]) || t.find_phrase("do not", 0).is_some();
+    if !negated || !t.has_any(&["page", "paging", "paged"]) {
+        return None;
+    }
+    let alerts = recipe::alerts(m);
+    let names = recipe::alert_names(m);
+    let index = match super::names::mentioned(&t.raw, &names).as_slice() {
+        [one] => names.iter().position(|n| n == one),
+        _ => {
+            let metric = metric_mentions(t, Some(m)).into_iter().next()?.name;
+            let hits: Vec<usize> = (0..alerts.len())
+                .filter(|&i| alerts[i]["metric"] == json!(metric))
+                .collect();
+            match hits.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            }
+        }
+    }?;
+    Some(make_warning(m, index, &alerts[index]))
+}
+
+fn make_warning(m: &Value, index: usize, alert: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let name = alert["name"].as_str().unwrap_or("the rule").to_string();
+    let at = index.to_string();
+    if d.set(&["monitoring", "alerts", &at, "severity"], json!("warning"))? {
+        d.line(format!(
+            "alert rule {name}: severity warning, no page (was {})",
+            show(&alert["severity"])
+        ));
+    } else {
+        d.same(format!("the rule {name} is already a warning"));
+    }
+    Ok(d)
+}
+
 /// A new threshold (and severity, when one is named) for an existing rule.
 fn retune_alert(t: &Tokens, m: &Value, index: usize) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);

@@ -286,6 +286,31 @@ fn all_cases() -> Vec<Case> {
     .collect()
 }
 
+#[test]
+fn a_feature_not_to_use_is_removed() {
+    use Intent::RemoveFeature;
+    run(vec![
+        (
+            Pricing,
+            "don't use is_private_label",
+            RemoveFeature,
+            vec![Lacks(
+                "/requirements/feature_sets/4/features",
+                json!("is_private_label"),
+            )],
+        ),
+        (
+            Fc,
+            "we don't print the circular anymore so get rid of is_in_circular",
+            RemoveFeature,
+            vec![Lacks(
+                "/requirements/feature_sets/2/features",
+                json!("is_in_circular"),
+            )],
+        ),
+    ]);
+}
+
 fn create_cases() -> Vec<Case> {
     use ModelFamily::*;
     vec![
@@ -657,6 +682,13 @@ fn metric_cases() -> Vec<Case> {
                     json!({"name": "r2", "threshold": 0.6, "direction": "higher_is_better", "primary": false}),
                 ),
             ],
+        ),
+        // Paging is a critical rule's: "don't page" makes it a warning.
+        (
+            Loc,
+            "don't page anyone for r2, a warning is enough",
+            AddAlert,
+            vec![Is("/monitoring/alerts/1/severity", json!("warning"))],
         ),
         // A change by an amount is made from the current value.
         (
