@@ -27,6 +27,7 @@ mod relative;
 mod sanity;
 mod schedule;
 mod settings;
+mod spelling;
 mod suggest;
 mod text;
 
@@ -247,6 +248,19 @@ impl Intent {
 /// Answers one chat message: each ask it makes read in turn (see
 /// [`compound`]), a question or a single ask as it is.
 pub fn respond(request: &str, ctx: &Context) -> Reply {
+    let (mended, fixes) = spelling::mend(request, ctx.manifest);
+    let mut reply = respond_mended(&mended, ctx);
+    if !fixes.is_empty() && reply.proposal.is_some() {
+        let read: Vec<String> = fixes
+            .iter()
+            .map(|(typed, known)| format!("'{typed}' as '{known}'"))
+            .collect();
+        reply.text = format!("Read {}.\n{}", read.join(", "), reply.text);
+    }
+    reply
+}
+
+fn respond_mended(request: &str, ctx: &Context) -> Reply {
     // "make it 0.1" after "what's the threshold on forecast_bias?".
     let restated = ctx
         .manifest
