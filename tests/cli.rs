@@ -1934,6 +1934,43 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
             .contains("latency budget ms: 150 -> 100"),
         "{reply}"
     );
+    // A further change stacks on the proposal not yet applied; applying
+    // saves both in one version.
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "chat",
+            "--recipe",
+            "Shop Pricing",
+            "endpoint: 3 replicas",
+            "--apply",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Added to the proposal not yet applied"),
+        "{text}"
+    );
+    let out = nexml(
+        db,
+        "alice",
+        &["recipe", "version", "Shop Pricing", "--json"],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown["change_note"], "Chat: latency budget ms: 150 -> 100; replicas: 2 -> 3",
+        "{shown}"
+    );
+    let manifest = &shown["manifest_json"];
+    assert_eq!(
+        manifest["deployment"]["endpoint"]["latency_budget_ms"], 100,
+        "{shown}"
+    );
+    assert_eq!(
+        manifest["deployment"]["resources"]["endpoint"]["replicas"], 3,
+        "{shown}"
+    );
 
     // Ingest a batch for a model of the baseline: drift and an alert.
     assert!(

@@ -24,6 +24,9 @@ pub struct ChatData {
     pub baselines: Vec<(ModelFamily, Value)>,
     /// The user's earlier messages in this conversation, oldest first.
     pub history: Vec<String>,
+    /// The newest proposal not yet applied or rejected, with its message id:
+    /// a follow-up change stacks on it.
+    pub pending: Option<(i64, Proposal)>,
 }
 
 impl ChatData {
@@ -37,6 +40,7 @@ impl ChatData {
             monitoring: self.monitoring.as_ref(),
             baselines: &baselines,
             history: &self.history,
+            pending: self.pending.as_ref().map(|(_, p)| p),
         };
         assistant::respond(message, &ctx)
     }
@@ -50,9 +54,12 @@ pub async fn load(store: &dyn Store, recipe_id: Option<i64>) -> StoreResult<Chat
             data.baselines.push((*family, v));
         }
     }
-    data.history = store
-        .chat_history(recipe_id, 12)
-        .await?
+    let recent = store.chat_history(recipe_id, 12).await?;
+    data.pending = recent.iter().rev().find_map(|m| {
+        let proposal = serde_json::from_value(m.proposal.clone()?).ok()?;
+        (m.status == ChatStatus::Proposed).then_some((m.id, proposal))
+    });
+    data.history = recent
         .into_iter()
         .filter(|m| m.role == ChatRole::User)
         .map(|m| m.text)
@@ -278,6 +285,11 @@ impl Service {
                 actor,
             )
             .await?;
+        // One proposal pending at a time: a newer one (which builds on it,
+        // or replaces it) retires the older.
+        if let (Some((older, _)), Some(_)) = (&data.pending, &exchange.proposal) {
+            w.mark(*older, ChatStatus::Rejected, actor).await?;
+        }
         if let (true, Some(proposal)) = (apply, &exchange.proposal) {
             exchange.applied = Some(
                 self.apply_in(&mut w, data, proposal, request, actor)

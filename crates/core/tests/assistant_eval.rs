@@ -119,6 +119,7 @@ fn score(case: &Value, baselines: &[(ModelFamily, Value)]) -> (Verdict, String) 
         monitoring: None,
         baselines: &refs,
         history: &history,
+        pending: None,
     };
     let reply = respond(request, &ctx);
     let changes = expect["changes"].as_array().cloned().unwrap_or_default();

@@ -21,6 +21,7 @@ mod metadata;
 mod monitoring;
 mod names;
 mod numbers;
+mod pending;
 mod ranges;
 mod recipe;
 mod relative;
@@ -56,6 +57,8 @@ pub struct Context<'a> {
     /// The user's earlier messages in this conversation, oldest first:
     /// what "it" and "the second one" refer to.
     pub history: &'a [String],
+    /// A proposal made and not yet applied: follow-up changes build on it.
+    pub pending: Option<&'a Proposal>,
 }
 
 /// One saved version of the current recipe.
@@ -248,6 +251,14 @@ impl Intent {
 /// Answers one chat message: each ask it makes read in turn (see
 /// [`compound`]), a question or a single ask as it is.
 pub fn respond(request: &str, ctx: &Context) -> Reply {
+    match ctx.pending {
+        Some(pending) => pending::refine(request, ctx, pending),
+        None => respond_fresh(request, ctx),
+    }
+}
+
+/// Answers a message with no proposal pending.
+fn respond_fresh(request: &str, ctx: &Context) -> Reply {
     let (mended, fixes) = spelling::mend(request, ctx.manifest);
     let mut reply = respond_mended(&mended, ctx);
     if !fixes.is_empty() && reply.proposal.is_some() {

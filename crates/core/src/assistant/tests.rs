@@ -135,6 +135,7 @@ fn ctx(fx: Fx) -> Context<'static> {
                 monitoring: Some(monitoring),
                 baselines: baselines(),
                 history: &[],
+                pending: None,
             };
         }
         Fx::Empty => {
@@ -145,6 +146,7 @@ fn ctx(fx: Fx) -> Context<'static> {
                 monitoring: None,
                 baselines: baselines(),
                 history: &[],
+                pending: None,
             };
         }
     };
@@ -155,6 +157,7 @@ fn ctx(fx: Fx) -> Context<'static> {
         monitoring: None,
         baselines: baselines(),
         history: &[],
+        pending: None,
     }
 }
 
@@ -1514,6 +1517,7 @@ fn an_edit_that_would_break_the_schema_is_declined_with_the_errors() {
         monitoring: None,
         baselines: baselines(),
         history: &[],
+        pending: None,
     };
     let r = respond("data must be fresher than 12 hours", &c);
     assert_eq!(r.intent, Declined);
@@ -1544,6 +1548,7 @@ fn the_last_feature_of_a_set_is_not_removed() {
         monitoring: None,
         baselines: baselines(),
         history: &[],
+        pending: None,
     };
     let r = respond("remove the feature month", &c);
     assert_eq!(r.intent, Declined);
@@ -1743,6 +1748,7 @@ fn new_recipes_work_from_name_less_baselines_and_need_the_baseline() {
         monitoring: None,
         baselines: &only,
         history: &[],
+        pending: None,
     };
     let r = respond("I need a pricing recipe for hotels", &c);
     match &r.proposal {
@@ -1813,4 +1819,143 @@ fn questions_before_any_recipe_are_answered_from_the_baselines() {
     }
     assert_eq!(r.suggestions.len(), 4);
     assert_ne!(r.intent, Declined);
+}
+
+/// Scenario 4's follow-ups: each change stacks on the proposal not yet
+/// applied, and the last proposal holds them all.
+#[test]
+fn follow_ups_stack_on_the_pending_proposal() {
+    let empty = Context {
+        recipe_name: None,
+        manifest: None,
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+        history: &[],
+        pending: None,
+    };
+    let first = respond(
+        "hi! we want to predict weekly unit sales for each store",
+        &empty,
+    );
+    let Some(pending) = first.proposal.clone() else {
+        panic!("no proposal: {}", first.text)
+    };
+    let second = respond(
+        "forecast 12 weeks ahead",
+        &Context {
+            pending: Some(&pending),
+            ..empty
+        },
+    );
+    let Some(pending) = second.proposal.clone() else {
+        panic!("no proposal: {}", second.text)
+    };
+    let third = respond(
+        "and alert me when wape goes above 0.4",
+        &Context {
+            pending: Some(&pending),
+            ..empty
+        },
+    );
+    match &third.proposal {
+        Some(Proposal::NewRecipe {
+            family,
+            manifest,
+            patch,
+            ..
+        }) => {
+            assert_eq!(*family, ModelFamily::Forecasting);
+            let horizon = "/pipeline/stages/2/config/forecast_horizon_weeks";
+            assert_eq!(
+                manifest.pointer(horizon),
+                Some(&json!(12)),
+                "{}",
+                third.text
+            );
+            let alerts = manifest["monitoring"]["alerts"].as_array().expect("alerts");
+            assert!(
+                alerts
+                    .iter()
+                    .any(|a| a["metric"] == "wape" && a["threshold"] == 0.4)
+            );
+            // The patch from the baseline gives the same recipe.
+            let base = baselines()
+                .iter()
+                .find(|(f, _)| *f == ModelFamily::Forecasting)
+                .map(|(_, m)| (*m).clone())
+                .expect("a baseline");
+            let rebuilt =
+                crate::domain::diff::apply_patch(&base, patch).expect("the patch applies");
+            assert_eq!(&rebuilt, manifest);
+        }
+        other => panic!("not a stacked new recipe: {other:?}\n{}", third.text),
+    }
+    assert!(
+        third
+            .text
+            .starts_with("Added to the proposal not yet applied"),
+        "{}",
+        third.text
+    );
+}
+
+/// Scenario 4 as people open it: a greeting, then what they want to
+/// predict and for whom, no family named.
+#[test]
+fn indirect_requests_start_the_right_recipe() {
+    let empty = Context {
+        recipe_name: None,
+        manifest: None,
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+        history: &[],
+        pending: None,
+    };
+    let hello = respond("hi there", &empty);
+    assert!(hello.proposal.is_none(), "{}", hello.text);
+    let cases = [
+        (
+            "we want to predict weekly unit sales for each store",
+            ModelFamily::Forecasting,
+        ),
+        (
+            "I'd like to know how many units each shop will sell next month",
+            ModelFamily::Forecasting,
+        ),
+        (
+            "we need to work out how much to charge for each product",
+            ModelFamily::Pricing,
+        ),
+        (
+            "help me decide which offer to show each customer in the app",
+            ModelFamily::NextBestAction,
+        ),
+        (
+            "our bank wants to know which customers are likely to respond to a card offer",
+            ModelFamily::NextBestAction,
+        ),
+        (
+            "we are deciding where to open our next stores",
+            ModelFamily::LocationScoring,
+        ),
+        (
+            "rank candidate sites for new gyms",
+            ModelFamily::LocationScoring,
+        ),
+    ];
+    for (request, want) in cases {
+        let reply = respond(
+            request,
+            &Context {
+                history: &[],
+                ..empty
+            },
+        );
+        match &reply.proposal {
+            Some(Proposal::NewRecipe { family, .. }) => assert_eq!(*family, want, "{request}"),
+            other => panic!("{request}: {other:?}\n{}", reply.text),
+        }
+    }
 }
