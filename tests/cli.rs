@@ -2101,6 +2101,29 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
     let out = nexml(db, "alice", &["monitor", "ack", &id]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("resolved is final"));
+
+    // The chat answers from the rule alerts still open, as the Alerts tab.
+    let out = nexml(
+        db,
+        "alice",
+        &[
+            "chat",
+            "--recipe",
+            "Shop Pricing",
+            "why is it alerting?",
+            "--json",
+        ],
+    );
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let full = reply["text"].as_str().unwrap_or("");
+    // The open alerts come first; the rules' readings follow.
+    let text = full.split("Rules checked").next().unwrap_or("");
+    assert!(text.contains("has 2 open alerts"), "{full}");
+    let resolved = alerts[0]["rule"].as_str().unwrap();
+    for open in alerts.as_array().unwrap().iter().skip(1) {
+        assert!(text.contains(open["rule"].as_str().unwrap()), "{text}");
+    }
+    assert!(!text.contains(resolved), "{resolved} is resolved: {text}");
 }
 
 /// A one-shot chat-completions server on loopback that streams `answer` as

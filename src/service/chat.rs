@@ -6,7 +6,7 @@
 use super::{Service, Work, refused};
 use crate::assistant::{self, AlertInfo, Context, MonitoringInfo, Proposal, Reply, VersionInfo};
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::{ChatRole, ChatStatus, ModelFamily, ModelStatus, RecipeLevel};
+use crate::domain::{AlertState, ChatRole, ChatStatus, ModelFamily, ModelStatus, RecipeLevel};
 use crate::llm::LlmAnswer;
 use crate::store::{
     ChatMessage, ChatRow, LockedTable, ModelQuery, NewRecipe, NewVersion, Recipe, Store,
@@ -102,15 +102,17 @@ async fn monitoring_of(store: &dyn Store, recipe_id: i64) -> StoreResult<Option<
     let Some(latest) = store.snapshots(model.id, 1).await?.into_iter().next() else {
         return Ok(None);
     };
-    let open_alerts = latest
-        .alerts_json
-        .as_array()
+    // The rule alerts still open (acknowledged ones too), not the text a
+    // snapshot carried: "why is it alerting" answers what the Alerts tab shows.
+    let open_alerts = store
+        .alerts(model.id, None)
+        .await?
         .into_iter()
-        .flatten()
+        .filter(|a| a.state != AlertState::Resolved)
         .map(|a| AlertInfo {
-            rule: a["rule"].as_str().unwrap_or("alert").to_string(),
-            severity: a["severity"].as_str().unwrap_or("warning").to_string(),
-            message: a["message"].as_str().unwrap_or("").to_string(),
+            rule: a.rule,
+            severity: a.severity.as_str().to_string(),
+            message: a.message,
         })
         .collect();
     Ok(Some(MonitoringInfo {
