@@ -278,12 +278,16 @@ proptest! {
     ], family in 0..5usize) {
         let names = ["Forecasting Baseline v1", "Pricing Optimization Baseline v1", "Next Best Action Baseline v1", "Location Scoring Baseline v1"];
         let all: Vec<(ModelFamily, &Value)> = baselines().iter().map(|(f, v)| (*f, v)).collect();
+        // A question before, so follow-ups ("make it …") are read too.
+        let history = ["list the alerts on this recipe".to_string()];
         let ctx = Context {
             recipe_name: names.get(family).copied(),
             manifest: baselines().get(family).map(|(_, v)| v),
             versions: &[],
             monitoring: None,
             baselines: &all,
+            history: &history,
+            pending: None,
         };
         let reply = respond(&text, &ctx);
         match &reply.proposal {

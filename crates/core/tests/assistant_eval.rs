@@ -18,7 +18,6 @@ use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
 const RIGHT_AT_LEAST: usize = 181;
-const WRONG_AND_VALID_AT_MOST: usize = 0;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -229,9 +228,6 @@ fn the_assistant_on_requests_written_as_people_write() {
     }
     assert!(cases.len() >= 200, "the set has {} requests", cases.len());
     assert!(right >= RIGHT_AT_LEAST, "the score fell: {right} right");
-    assert!(
-        wrong.len() <= WRONG_AND_VALID_AT_MOST,
-        "more wrong-and-valid changes: {}",
-        wrong.len()
-    );
+    // No proposal may save a change that was not asked for.
+    assert!(wrong.is_empty(), "wrong-and-valid changes: {}", wrong.len());
 }

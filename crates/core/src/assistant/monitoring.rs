@@ -437,7 +437,7 @@ pub fn unpage(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
             }
         }
     }?;
-    Some(make_warning(m, index, &alerts[index]))
+    Some(make_warning(m, index, alerts[index]))
 }
 
 fn make_warning(m: &Value, index: usize, alert: &Value) -> Result<Draft, Decline> {
@@ -488,15 +488,15 @@ fn retune_alert(t: &Tokens, m: &Value, index: usize) -> Result<Draft, Decline> {
             show(&alert["severity"])
         )));
     }
-    if let Some(v) = threshold {
-        if d.set(&["monitoring", "alerts", &at, "threshold"], json!(v))? {
-            d.line(format!(
-                "alert rule {name}: fires when {metric} {} {} (was {})",
-                alert["comparison"].as_str().unwrap_or(">"),
-                num(v),
-                show(&alert["threshold"])
-            ));
-        }
+    if let Some(v) = threshold
+        && d.set(&["monitoring", "alerts", &at, "threshold"], json!(v))?
+    {
+        d.line(format!(
+            "alert rule {name}: fires when {metric} {} {} (was {})",
+            alert["comparison"].as_str().unwrap_or(">"),
+            num(v),
+            show(&alert["threshold"])
+        ));
     }
     if named_severity {
         let severity = severity_in(t);

@@ -11,10 +11,10 @@ pub fn mentioned(request: &str, names: &[String]) -> Vec<String> {
     let words = words(request);
     let mut found: Vec<(usize, String)> = Vec::new();
     for name in names {
-        if let Some(at) = position(&words, name, names) {
-            if !found.iter().any(|(_, n)| n == name) {
-                found.push((at, name.clone()));
-            }
+        if let Some(at) = position(&words, name, names)
+            && !found.iter().any(|(_, n)| n == name)
+        {
+            found.push((at, name.clone()));
         }
     }
     found.sort_by_key(|(at, _)| *at);

@@ -93,11 +93,11 @@ fn alert_named<'a>(t: &Tokens, m: &'a Value) -> Option<(usize, &'a Value)> {
     // Named in words only beside "alert": "log loss" alone is the metric.
     let at = t.toks.iter().position(|x| x.text == "alert");
     let typed = |n: &String| t.toks.iter().any(|x| x.text == *n);
-    if let [one] = super::names::mentioned(&t.raw, &names).as_slice() {
-        if at.is_some() || typed(one) {
-            let i = names.iter().position(|n| n == one)?;
-            return Some((i, alerts[i]));
-        }
+    if let [one] = super::names::mentioned(&t.raw, &names).as_slice()
+        && (at.is_some() || typed(one))
+    {
+        let i = names.iter().position(|n| n == one)?;
+        return Some((i, alerts[i]));
     }
     let at = at?;
     let metric = metric_mentions(t, Some(m))
@@ -105,7 +105,7 @@ fn alert_named<'a>(t: &Tokens, m: &'a Value) -> Option<(usize, &'a Value)> {
         .find(|x| x.at + x.len == at)?
         .name;
     let hits: Vec<usize> = (0..alerts.len())
-        .filter(|&i| alerts[i]["metric"] == Value::from(metric.as_str()))
+        .filter(|&i| alerts[i]["metric"] == metric.as_str())
         .collect();
     match hits.as_slice() {
         [one] => Some((*one, alerts[*one])),

@@ -144,10 +144,10 @@ fn clause_words(raw: &str) -> Vec<String> {
     raw.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '/'))
         .map(|w| {
             // ".05" keeps its point; "runs." and "endpoint:" lose theirs.
-            let w = w.trim_end_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '"' | '\''));
+            let w = w.trim_end_matches(['.', ':', '!', '?', '"', '\'']);
             match w.strip_prefix('.') {
                 Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => w,
-                _ => w.trim_start_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'')),
+                _ => w.trim_start_matches(['.', ':', '"', '\'']),
             }
         })
         .filter(|w| !w.is_empty())
@@ -273,10 +273,13 @@ fn says(w: &str, k: &str) -> bool {
         return true;
     }
     // "lern" for learning: a misspelt beginning of four letters or more.
-    if w.len() >= 4 && k.len() > w.len() + 1 && k.is_char_boundary(w.len() + 1) {
-        if edit_distance(w, &k[..w.len() + 1]) <= 1 && w.chars().next() == k.chars().next() {
-            return true;
-        }
+    if w.len() >= 4
+        && k.len() > w.len() + 1
+        && k.is_char_boundary(w.len() + 1)
+        && edit_distance(w, &k[..w.len() + 1]) <= 1
+        && w.chars().next() == k.chars().next()
+    {
+        return true;
     }
     // Typos: one letter in a word of five or more.
     w.len() >= 5 && k.len() >= 5 && edit_distance(w, k) <= 1
@@ -392,7 +395,7 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
     // A setting named only by words another names better is dropped
     // ("max_price_decrease_pct" over "max_price_increase_pct" for "never
     // cut a price by more than 5%").
-    scored.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    scored.sort_by_key(|s| std::cmp::Reverse((s.1, s.2)));
     let mut kept: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
     for s in scored {
         let beaten = kept.iter().any(|k| {

@@ -106,7 +106,7 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
                 || (lower.len() == 4 && vowels > 1)
                 || lower.chars().any(|c| c.is_ascii_digit() || c == '_')
                 || EVERYDAY.contains(&lower.as_str())
-                || known.iter().any(|k| *k == lower)
+                || known.contains(&lower)
             {
                 return token.to_string();
             }
