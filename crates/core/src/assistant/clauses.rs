@@ -153,7 +153,7 @@ fn names_a_setting(word: &str, keys: &[String]) -> bool {
 /// Every word of every key, metric and alert name in the manifest.
 fn key_words(manifest: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    collect_keys(manifest, &mut out);
+    super::recipe::key_words(manifest, &mut out);
     for list in ["/evaluation/metrics", "/monitoring/alerts"] {
         for item in manifest
             .pointer(list)
@@ -174,19 +174,6 @@ fn key_words(manifest: &Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn collect_keys(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                out.extend(k.split('_').map(str::to_string));
-                collect_keys(child, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect_keys(i, out)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

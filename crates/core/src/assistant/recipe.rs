@@ -141,6 +141,22 @@ pub fn known_columns(m: &Value) -> Vec<String> {
     out
 }
 
+/// Every object key of the manifest, whole and word by word
+/// ("memory_gb", "memory", "gb"): the words its settings are named by.
+pub fn key_words(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                out.push(k.clone());
+                out.extend(k.split('_').map(str::to_string));
+                key_words(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| key_words(i, out)),
+        _ => {}
+    }
+}
+
 /// Metric names people type, with the manifest spelling and whether lower is
 /// better. A metric of the manifest is matched by its own name too.
 pub const KNOWN_METRICS: &[(&str, &str, bool)] = &[

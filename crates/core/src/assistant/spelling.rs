@@ -150,25 +150,11 @@ fn vocabulary(m: Option<&Value>) -> Vec<String> {
         out.extend(recipe::alert_names(m));
         out.extend(recipe::known_columns(m));
         out.extend(recipe::feature_sets(m).into_iter().map(|s| s.name));
-        keys(m, &mut out);
+        recipe::key_words(m, &mut out);
     }
     out.sort();
     out.dedup();
     out
-}
-
-fn keys(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                out.push(k.clone());
-                out.extend(k.split('_').map(str::to_string));
-                keys(child, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| keys(i, out)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -223,15 +223,7 @@ fn read_doubles(
                 "column {name} is not of doubles in every row group"
             )));
         };
-        let mut read = 0;
-        while read < group_rows {
-            let levels = (max_def > 0).then_some(&mut defs);
-            let (records, _, _) = r.read_records(group_rows - read, levels, None, &mut values)?;
-            if records == 0 {
-                break;
-            }
-            read += records;
-        }
+        read_records(&mut r, group_rows, max_def, &mut defs, &mut values)?;
     }
     if max_def > 0 {
         place_nulls(&mut values, &defs, max_def);
@@ -264,6 +256,27 @@ fn place_nulls(values: &mut Vec<f64>, defs: &[i16], max_def: i16) {
     }
 }
 
+/// Appends `rows` records of a row group's column: their values, and their
+/// definition levels when the column can hold nulls.
+fn read_records<T: DataType>(
+    reader: &mut ColumnReaderImpl<T>,
+    rows: usize,
+    max_def: i16,
+    defs: &mut Vec<i16>,
+    values: &mut Vec<T::T>,
+) -> parquet::errors::Result<()> {
+    let mut read = 0;
+    while read < rows {
+        let levels = (max_def > 0).then_some(&mut *defs);
+        let (records, _, _) = reader.read_records(rows - read, levels, None, values)?;
+        if records == 0 {
+            break;
+        }
+        read += records;
+    }
+    Ok(())
+}
+
 /// Reads `rows` records of a flat column and hands each cell to `each`
 /// (None for a null).
 fn read_all<T: DataType>(
@@ -279,15 +292,7 @@ fn read_all<T: DataType>(
         0 => Vec::new(),
         _ => Vec::with_capacity(rows),
     };
-    let mut read = 0;
-    while read < rows {
-        let levels = (max_def > 0).then_some(&mut defs);
-        let (records, _, _) = reader.read_records(rows - read, levels, None, &mut values)?;
-        if records == 0 {
-            break;
-        }
-        read += records;
-    }
+    read_records(&mut reader, rows, max_def, &mut defs, &mut values)?;
     if max_def == 0 {
         values.iter().for_each(|v| each(Some(v)));
     } else if values.len() == defs.len() {
