@@ -259,7 +259,8 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 
 /// Answers a message with no proposal pending.
 fn respond_fresh(request: &str, ctx: &Context) -> Reply {
-    let (mended, fixes) = spelling::mend(request, ctx.manifest);
+    let plain = spelling::plain_idioms(request);
+    let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mut reply = respond_mended(&mended, ctx);
     if !fixes.is_empty() && reply.proposal.is_some() {
         let read: Vec<String> = fixes

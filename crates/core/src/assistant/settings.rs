@@ -42,6 +42,15 @@ const COMMON: &[&str] = &[
     "items", "limit", "count", "score", "level", "source", "output",
 ];
 
+/// Synonyms that say a key word only loosely: with them alone, the
+/// setting's section must be named too ("competitor prices older than…").
+const LOOSE_SYNONYMS: &[(&str, &str)] = &[
+    ("older", "age"),
+    ("drop", "decrease"),
+    ("cut", "decrease"),
+    ("once", "contacts"),
+];
+
 /// Words people use for a key word.
 const SYNONYMS: &[(&str, &str)] = &[
     ("trees", "estimators"),
@@ -85,6 +94,29 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     let values = values_in(&words);
     let mut d = Draft::new(m);
     let pairs = pair_up(&named, &values, &words);
+    // "max price increase 20% and also 5%": a value no setting takes is a
+    // question, not a guess.
+    let taken: Vec<usize> = pairs.iter().filter_map(|(_, v)| v.map(|v| v.at)).collect();
+    let spare: Vec<&String> = values
+        .iter()
+        .filter(|v| !taken.contains(&v.at))
+        .map(|v| &words[v.at])
+        .collect();
+    if !spare.is_empty() && !taken.is_empty() {
+        let named: Vec<String> = pairs
+            .iter()
+            .map(|(s, _)| s.path.last().cloned().unwrap_or_default().replace('_', " "))
+            .collect();
+        return Some(Err(Decline::new(format!(
+            "More values than settings: {} for {}. Which value goes with which?",
+            values
+                .iter()
+                .map(|v| words[v.at].as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            named.join(", ")
+        ))));
+    }
     for (setting, value) in pairs {
         if let Err(e) = apply(&mut d, setting, value, &words) {
             return Some(Err(e));
@@ -126,6 +158,30 @@ fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
         "owner",
         "horizon",
     ]) || !super::recipe::metric_mentions(t, Some(m)).is_empty()
+        || t.has_any(&[
+            "retrain",
+            "retraining",
+            "monday",
+            "mondays",
+            "tuesday",
+            "tuesdays",
+            "wednesday",
+            "wednesdays",
+            "thursday",
+            "thursdays",
+            "friday",
+            "fridays",
+            "saturday",
+            "saturdays",
+            "sunday",
+            "sundays",
+            "weekdays",
+            "weekends",
+        ])
+        || t.toks.iter().any(|x| {
+            let w = x.text.as_str();
+            (w.ends_with("am") || w.ends_with("pm")) && w.starts_with(|c: char| c.is_ascii_digit())
+        })
 }
 
 /// Does the clause turn something on or off (a yes/no setting's only
@@ -305,15 +361,34 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
     let max_word = words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "max" | "maximum" | "cap" | "most" | "more" | "over"
+            "max" | "maximum" | "cap" | "most" | "more" | "over" | "older"
         )
-    });
+    }) || words.windows(2).any(|w| w[0] == "up" && w[1] == "to");
     let min_word = words
         .iter()
         .any(|w| matches!(w.as_str(), "min" | "minimum" | "least" | "fewer" | "under"));
     let mut scored: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
     let mut unit_only: Vec<(usize, &Setting)> = Vec::new();
+    // "per month" is no setting "per day" (a rate, not "156 weeks").
+    let rate = |list: &[String]| {
+        list.windows(2).find_map(|w| {
+            matches!(w[0].as_str(), "per" | "a" | "each" | "every" | "an")
+                .then(|| period(&w[1]))
+                .flatten()
+        })
+    };
+    let said_period = rate(words).or_else(|| {
+        words.iter().find_map(|w| {
+            matches!(w.as_str(), "daily" | "weekly" | "monthly")
+                .then(|| period(w))
+                .flatten()
+        })
+    });
     for s in settings {
+        let key_period = rate(&s.words);
+        if matches!((said_period, key_period), (Some(a), Some(b)) if a != b) {
+            continue;
+        }
         let needed: Vec<&String> = s
             .words
             .iter()
@@ -325,12 +400,28 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
         let mut hits = 0;
         let mut first: Option<usize> = None;
         let mut places: Vec<usize> = Vec::new();
+        // Hits on the key's own words, not a synonym ("older" for age).
+        let mut plain = 0;
+        let mut exact = 0;
         for k in &needed {
             let implied = (k.as_str() == "max" && max_word) || (k.as_str() == "min" && min_word);
             let at = spoken.iter().find(|(_, w)| says(w, k)).map(|(i, _)| *i);
             if let Some(i) = at {
                 first = Some(first.map_or(i, |f: usize| f.min(i)));
                 places.push(i);
+                if !LOOSE_SYNONYMS
+                    .iter()
+                    .any(|(a, b)| *b == k.as_str() && words[i] == *a)
+                {
+                    plain += 1;
+                }
+                // "increase" said for increase, not a misspelt "decrease".
+                if spoken
+                    .iter()
+                    .any(|(_, w)| w == *k || w.strip_suffix('s') == Some(k.as_str()))
+                {
+                    exact += 1;
+                }
             }
             if at.is_some() || implied {
                 hits += 1;
@@ -360,11 +451,14 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
                     .count()
                     == 1
         });
-        let enough = match needed.len() {
-            1 => hits == 1,
-            2 => hits == 2 || (hits == 1 && (context > 0 || distinctive) && first.is_some()),
-            n => hits * 3 >= n * 2 && hits >= 2,
-        };
+        // Named only through synonyms: the setting's section must be said too.
+        let loose = plain == 0 && context == 0;
+        let enough = !loose
+            && match needed.len() {
+                1 => hits == 1,
+                2 => hits == 2 || (hits == 1 && (context > 0 || distinctive) && first.is_some()),
+                n => hits * 3 >= n * 2 && hits >= 2,
+            };
         // "64gb": a unit only one kind of setting has names it.
         let by_unit = s.words.last().and_then(|unit| {
             matches!(unit.as_str(), "gb" | "ms" | "km")
@@ -384,13 +478,8 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
             unit_only.push((at, s));
             continue;
         }
-        scored.push((
-            at,
-            hits + usize::from(typed.is_some()) * 10,
-            context,
-            places,
-            s,
-        ));
+        let score = (hits + usize::from(typed.is_some()) * 10) * 4 + exact;
+        scored.push((at, score, context, places, s));
     }
     // A setting named only by words another names better is dropped
     // ("max_price_decrease_pct" over "max_price_increase_pct" for "never
@@ -421,6 +510,17 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
     );
     named.sort_by_key(|(at, _)| *at);
     named
+}
+
+/// The period a word names: day, week, month or year.
+fn period(word: &str) -> Option<&'static str> {
+    match word {
+        "day" | "days" | "daily" | "d" | "24h" => Some("day"),
+        "week" | "weeks" | "weekly" | "7d" => Some("week"),
+        "month" | "months" | "monthly" | "30d" => Some("month"),
+        "year" | "years" | "yearly" | "annual" => Some("year"),
+        _ => None,
+    }
 }
 
 /// A value the clause gives: a number with its unit, where it is.
@@ -471,6 +571,11 @@ fn values_in(words: &[String]) -> Vec<Given> {
                 Some((v, p)) if !digits.is_empty() => (v, p, glued),
                 _ => continue,
             },
+        };
+        // "10 percent" is 10%.
+        let (value, percent) = match unit {
+            "percent" | "pct" if !percent => (value / 100.0, true),
+            _ => (value, percent),
         };
         let hours = match unit {
             "h" | "hr" | "hrs" | "hour" | "hours" => Some(1.0),
@@ -645,7 +750,14 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
     if g.hours.is_some() && !timed {
         return None;
     }
-    let amount = in_unit(key, current, g);
+    // "2 points" of a fraction is 0.02.
+    let points = words
+        .get(g.at + 1)
+        .is_some_and(|w| w.starts_with("point") || w == "pts");
+    let amount = match points && current <= 1.0 {
+        true => g.value / 100.0,
+        false => in_unit(key, current, g),
+    };
     // "by 10%" moves the value; "by more than 5%" bounds it.
     let by = words.iter().position(|w| w == "by").is_some_and(|b| {
         b < g.at

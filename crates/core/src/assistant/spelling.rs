@@ -90,6 +90,39 @@ const EVERYDAY: &[&str] = &[
     "there", "think", "thing", "things", "right", "wrong", "model",
 ];
 
+/// "bring mape down to 30%" is "set mape to 30%"; "take X down by 2
+/// points" is "lower X by 2 points": idioms said as the plain request.
+pub fn plain_idioms(request: &str) -> String {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let Some(verb) = lower
+        .iter()
+        .position(|w| matches!(w.as_str(), "bring" | "take" | "get" | "push" | "pull"))
+    else {
+        return request.to_string();
+    };
+    let Some(turn) = (verb + 1..lower.len()).find(|&i| matches!(lower[i].as_str(), "down" | "up"))
+    else {
+        return request.to_string();
+    };
+    let Some(prep) = lower
+        .get(turn + 1)
+        .filter(|p| matches!(p.as_str(), "to" | "by"))
+    else {
+        return request.to_string();
+    };
+    let new_verb = match (prep.as_str(), lower[turn].as_str()) {
+        ("to", _) => "set",
+        (_, "down") => "lower",
+        _ => "raise",
+    };
+    let mut out: Vec<&str> = words[..verb].to_vec();
+    out.push(new_verb);
+    out.extend(&words[verb + 1..turn]);
+    out.extend(&words[turn + 1..]);
+    out.join(" ")
+}
+
 /// `request` with its misspelt words mended, and what was mended.
 pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>) {
     let known = vocabulary(m);
@@ -176,5 +209,15 @@ mod tests {
         );
         assert_eq!(fix("please make it better"), "please make it better");
         assert_eq!(fix("set wape to 0.2"), "set wape to 0.2");
+    }
+
+    #[test]
+    fn idioms_become_plain_requests() {
+        assert_eq!(plain_idioms("bring mape down to 30%"), "set mape to 30%");
+        assert_eq!(
+            plain_idioms("take the max price increase down by 2 points"),
+            "lower the max price increase by 2 points"
+        );
+        assert_eq!(plain_idioms("get rid of is_x"), "get rid of is_x");
     }
 }
