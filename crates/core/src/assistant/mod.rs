@@ -417,6 +417,7 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
         Route::Create => match create::propose(&t, ctx) {
             Ok(mut p) => {
                 also_asked(&t, &mut p.draft);
+                no_longer_the_baseline(&mut p.draft, &p.baseline);
                 finish_new_recipe(p)
             }
             Err(d) => declined(d),
@@ -508,6 +509,49 @@ fn also_asked(t: &text::Tokens, draft: &mut draft::Draft) {
             }
             Ok(_) => {}
             Err(d) => draft.note(format!("I did not change: {}", d.text)),
+        }
+    }
+}
+
+/// A recipe made from a baseline is not one: the "baseline" tag goes, and
+/// a description that states the baseline's horizon ("1-8 week ahead")
+/// states the new one.
+fn no_longer_the_baseline(draft: &mut draft::Draft, baseline: &Value) {
+    let tags = draft
+        .doc
+        .pointer("/metadata/tags")
+        .and_then(Value::as_array)
+        .cloned();
+    if let Some(i) = tags.and_then(|t| t.iter().position(|x| x == "baseline")) {
+        if draft.remove(&["metadata", "tags", &i.to_string()]).is_ok() {
+            draft.line("tag 'baseline' removed: this recipe is not one");
+        }
+    }
+    let horizon = |m: &Value| {
+        m.pointer("/pipeline/stages")
+            .and_then(Value::as_array)
+            .and_then(|s| {
+                s.iter()
+                    .find_map(|s| s.pointer("/config/forecast_horizon_weeks")?.as_i64())
+            })
+    };
+    let (Some(old), Some(new)) = (horizon(baseline), horizon(&draft.doc)) else {
+        return;
+    };
+    let Some(description) = draft
+        .get(&["metadata", "description"])
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    let (said, meant) = (format!("1-{old} week"), format!("1-{new} week"));
+    if old != new && description.contains(&said) {
+        let updated = description.replace(&said, &meant);
+        if draft
+            .set(&["metadata", "description"], Value::from(updated))
+            .is_ok()
+        {
+            draft.line(format!("description: now says {meant} ahead"));
         }
     }
 }

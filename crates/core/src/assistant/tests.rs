@@ -327,6 +327,21 @@ fn create_cases() -> Vec<Case> {
                 Is("/metadata/owner", json!("pricing-lab@nex.ai")),
             ],
         ),
+        // Not a baseline any more: the tag goes, the description follows
+        // the horizon.
+        (
+            Empty,
+            "forecasting recipe w/ a 12 week horizon",
+            CreateRecipe,
+            vec![
+                Lacks("/metadata/tags", json!("baseline")),
+                Is(
+                    "/pipeline/stages/2/config/forecast_horizon_weeks",
+                    json!(12),
+                ),
+                Says("now says 1-12 week ahead"),
+            ],
+        ),
         (
             Empty,
             "new location scoring recipe validated on 10km blocks",
