@@ -522,10 +522,10 @@ fn no_longer_the_baseline(draft: &mut draft::Draft, baseline: &Value) {
         .pointer("/metadata/tags")
         .and_then(Value::as_array)
         .cloned();
-    if let Some(i) = tags.and_then(|t| t.iter().position(|x| x == "baseline")) {
-        if draft.remove(&["metadata", "tags", &i.to_string()]).is_ok() {
-            draft.line("tag 'baseline' removed: this recipe is not one");
-        }
+    if let Some(i) = tags.and_then(|t| t.iter().position(|x| x == "baseline"))
+        && draft.remove(&["metadata", "tags", &i.to_string()]).is_ok()
+    {
+        draft.line("tag 'baseline' removed: this recipe is not one");
     }
     let horizon = |m: &Value| {
         m.pointer("/pipeline/stages")
