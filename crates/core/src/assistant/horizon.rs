@@ -22,15 +22,25 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     Some(set_weeks(m, weeks))
 }
 
+/// The stage that forecasts, by index, if the recipe has one.
+fn forecasting_stage(m: &Value) -> Option<usize> {
+    m.pointer("/pipeline/stages")
+        .and_then(Value::as_array)?
+        .iter()
+        .position(|s| s.pointer("/config/forecast_horizon_weeks").is_some())
+}
+
+/// How many weeks ahead the recipe forecasts, if it does.
+pub fn weeks(m: &Value) -> Option<i64> {
+    let stage = forecasting_stage(m)?;
+    m.pointer(&format!(
+        "/pipeline/stages/{stage}/config/forecast_horizon_weeks"
+    ))?
+    .as_i64()
+}
+
 fn set_weeks(m: &Value, weeks: f64) -> Result<Draft, Decline> {
-    let stage = m
-        .pointer("/pipeline/stages")
-        .and_then(Value::as_array)
-        .and_then(|stages| {
-            stages
-                .iter()
-                .position(|s| s.pointer("/config/forecast_horizon_weeks").is_some())
-        });
+    let stage = forecasting_stage(m);
     let Some(stage) = stage else {
         let family = recipe::family(m).map_or("this", |f| f.as_str());
         return Err(Decline::new(format!(

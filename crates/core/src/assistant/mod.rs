@@ -306,86 +306,8 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
         }
         return reply;
     }
-    // "forecast 12 weeks ahead" edits the open recipe, whatever its family;
-    // "lern rate 0.03" any setting it has, by name.
-    if let Some(manifest) = ctx.manifest {
-        if let Some(result) = horizon::edit(&t, manifest) {
-            return match result {
-                Ok(draft) => finish_edit(Intent::SetValidation, draft, manifest, ctx),
-                Err(d) => declined(d),
-            };
-        }
-        let asking = t.asks
-            || matches!(
-                t.word(lexicon::start(&t)),
-                "what"
-                    | "whats"
-                    | "which"
-                    | "why"
-                    | "how"
-                    | "when"
-                    | "where"
-                    | "who"
-                    | "is"
-                    | "are"
-                    | "does"
-                    | "do"
-                    | "did"
-            );
-        if let Some(result) = (!asking)
-            .then(|| monitoring::unpage(&t, manifest).or_else(|| monitoring::retune(&t, manifest)))
-            .flatten()
-        {
-            return match result {
-                Ok(draft) => finish_edit(Intent::AddAlert, draft, manifest, ctx),
-                Err(d) => declined(d),
-            };
-        }
-        // "don't use is_private_label", "we don't print it anymore so get rid
-        // of is_in_circular": a feature the recipe has, removed.
-        let features = recipe::all_features(manifest);
-        let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])
-            || t.find_phrase("get rid of", 0).is_some()
-            || t.find_phrase("stop using", 0).is_some();
-        let named = names::mentioned(&t.raw, &features);
-        if !asking && dropping && !named.is_empty() {
-            return match features::remove_named(named, manifest) {
-                Ok(draft) => finish_edit(Intent::RemoveFeature, draft, manifest, ctx),
-                Err(d) => declined(d),
-            };
-        }
-        if let Some(result) = ranges::edit(&t.raw, manifest) {
-            return match result {
-                Ok(draft) => finish_edit(Intent::SetSetting, draft, manifest, ctx),
-                Err(d) => declined(d),
-            };
-        }
-        if let Some(result) = metadata::edit(&t.raw, manifest) {
-            return match result {
-                Ok(draft) => finish_edit(Intent::SetSetting, draft, manifest, ctx),
-                Err(d) => declined(d),
-            };
-        }
-        let changes = matches!(
-            intent::classify(&t, ctx),
-            Route::Edit(_) | Route::Unknown | Route::Decline(_)
-        ) && intent::destructive(&t, 0, ctx).is_none();
-        if let Some(result) = changes.then(|| settings::edit(&t, manifest)).flatten() {
-            return match result {
-                Ok(draft) => {
-                    let validation = draft
-                        .ops
-                        .iter()
-                        .all(|op| op.path().to_string().starts_with("/evaluation/validation/"));
-                    let intent = match validation && !draft.ops.is_empty() {
-                        true => Intent::SetValidation,
-                        false => Intent::SetSetting,
-                    };
-                    finish_edit(intent, draft, manifest, ctx)
-                }
-                Err(d) => declined(d),
-            };
-        }
+    if let Some(reply) = ctx.manifest.and_then(|m| grounded(&t, m, ctx)) {
+        return reply;
     }
     let mut route = intent::classify(&t, ctx);
     // With no recipe open, a request that names a family ("forecasting
@@ -452,10 +374,87 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
     }
 }
 
-/// "tighten mape by 2 points", "raise the alert threshold by 10%": a change
-/// relative to the current value, which the rules would misread as the new
-/// value itself (2 points saved as 0.02). Nothing is proposed until the
-/// grounded parser of issue 14 reads these; the user is asked for the value.
+/// The edits read from what this manifest has, before the topic rules: the
+/// forecast horizon, existing alert rules, features not to use, ranges,
+/// metadata and any setting by its name. None when none of them applies.
+fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> {
+    let reply = |intent: Intent, result: Result<Draft, Decline>| match result {
+        Ok(draft) => finish_edit(intent, draft, manifest, ctx),
+        Err(d) => declined(d),
+    };
+    // "forecast 12 weeks ahead", whatever the recipe's family.
+    if let Some(result) = horizon::edit(t, manifest) {
+        return Some(reply(Intent::SetValidation, result));
+    }
+    let asking = t.asks
+        || matches!(
+            t.word(lexicon::start(t)),
+            "what"
+                | "whats"
+                | "which"
+                | "why"
+                | "how"
+                | "when"
+                | "where"
+                | "who"
+                | "is"
+                | "are"
+                | "does"
+                | "do"
+                | "did"
+        );
+    if asking {
+        return None;
+    }
+    if let Some(result) =
+        monitoring::unpage(t, manifest).or_else(|| monitoring::retune(t, manifest))
+    {
+        return Some(reply(Intent::AddAlert, result));
+    }
+    // "don't use is_private_label", "we don't print it anymore so get rid
+    // of is_in_circular": a feature the recipe has, removed.
+    let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])
+        || t.find_phrase("get rid of", 0).is_some()
+        || t.find_phrase("stop using", 0).is_some();
+    let named = names::mentioned(&t.raw, &recipe::all_features(manifest));
+    if dropping && !named.is_empty() {
+        return Some(reply(
+            Intent::RemoveFeature,
+            features::remove_named(named, manifest),
+        ));
+    }
+    if let Some(result) = ranges::edit(&t.raw, manifest) {
+        return Some(reply(Intent::SetSetting, result));
+    }
+    if let Some(result) = metadata::edit(&t.raw, manifest) {
+        return Some(reply(Intent::SetSetting, result));
+    }
+    // "lern rate 0.03": any setting it has, by name, unless the request is
+    // refused whole.
+    let changes = matches!(
+        intent::classify(t, ctx),
+        Route::Edit(_) | Route::Unknown | Route::Decline(_)
+    ) && intent::destructive(t, 0, ctx).is_none();
+    let result = changes.then(|| settings::edit(t, manifest)).flatten()?;
+    let validation = result.as_ref().is_ok_and(|d| {
+        !d.ops.is_empty()
+            && d.ops
+                .iter()
+                .all(|op| op.path().to_string().starts_with("/evaluation/validation/"))
+    });
+    Some(reply(
+        if validation {
+            Intent::SetValidation
+        } else {
+            Intent::SetSetting
+        },
+        result,
+    ))
+}
+
+/// A change "by" an amount whose target [`relative::restate`] could not
+/// find: the topic rules would misread the amount as the new value itself
+/// (2 points saved as 0.02), so the user is asked for the value instead.
 fn relative_change(intent: Intent, t: &text::Tokens) -> Option<Decline> {
     let sets_a_number = matches!(
         intent,
@@ -491,21 +490,11 @@ fn also_asked(t: &text::Tokens, draft: &mut draft::Draft) {
     ];
     for result in extra.into_iter().flatten() {
         match result {
+            // Read from the draft's own document: its result follows on.
             Ok(more) if !more.ops.is_empty() => {
-                let before = draft.doc.clone();
-                match crate::domain::diff::apply_patch(
-                    &before,
-                    &json_patch::Patch(more.ops.clone()),
-                ) {
-                    Ok(doc) => {
-                        draft.doc = doc;
-                        draft.ops.extend(more.ops);
-                        draft.summary.extend(more.summary);
-                    }
-                    Err(_) => {
-                        draft.note("part of the request could not be applied to the new recipe")
-                    }
-                }
+                draft.doc = more.doc;
+                draft.ops.extend(more.ops);
+                draft.summary.extend(more.summary);
             }
             Ok(_) => {}
             Err(d) => draft.note(format!("I did not change: {}", d.text)),
@@ -527,15 +516,7 @@ fn no_longer_the_baseline(draft: &mut draft::Draft, baseline: &Value) {
     {
         draft.line("tag 'baseline' removed: this recipe is not one");
     }
-    let horizon = |m: &Value| {
-        m.pointer("/pipeline/stages")
-            .and_then(Value::as_array)
-            .and_then(|s| {
-                s.iter()
-                    .find_map(|s| s.pointer("/config/forecast_horizon_weeks")?.as_i64())
-            })
-    };
-    let (Some(old), Some(new)) = (horizon(baseline), horizon(&draft.doc)) else {
+    let (Some(old), Some(new)) = (horizon::weeks(baseline), horizon::weeks(&draft.doc)) else {
         return;
     };
     let Some(description) = draft
