@@ -35,6 +35,24 @@ pub fn drafts_dir(database_url: &str) -> PathBuf {
     state_dir().join("drafts").join(database_key(database_url))
 }
 
+/// Where runs of one database keep their files (manifest, artifacts):
+/// `NEXML_RUNS_DIR` when set, else a folder per database in the data directory.
+pub fn runs_dir(database_url: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("NEXML_RUNS_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+        .join("runs")
+        .join(database_key(database_url))
+}
+
+/// One run's folder.
+pub fn run_dir(database_url: &str, run_id: i64) -> PathBuf {
+    runs_dir(database_url).join(run_id.to_string())
+}
+
 /// A short stable name for a database: its URL without credentials or
 /// options (a SQLite file by its absolute path), hashed.
 pub fn database_key(database_url: &str) -> String {

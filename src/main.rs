@@ -43,6 +43,9 @@ async fn run(cli: Cli) -> Result<()> {
         Some(cli::Command::Drift(args)) => return cli::drift(cli.json, args),
         Some(cli::Command::Completions { shell }) => return cli::shell::completions(*shell),
         Some(cli::Command::Man) => return cli::shell::man(),
+        Some(cli::Command::BuiltinStage { family, stage }) => {
+            return cli::builtin_stage(family, stage);
+        }
         _ => {}
     }
     let config = config::Config::load(cli.config.as_deref())?;
@@ -78,6 +81,7 @@ async fn run(cli: Cli) -> Result<()> {
         user,
         json: cli.json,
         config,
+        database_url: url.clone(),
     };
     if cli.seed {
         return seed(&ctx, cli.demo).await;

@@ -320,6 +320,7 @@ const MODEL_FIELDS: &[&str] = &[
     "owner",
     "created_at",
     "updated_at",
+    "run_id",
 ];
 
 const RUN_FIELDS: &[&str] = &[
@@ -340,6 +341,23 @@ const RUN_FIELDS: &[&str] = &[
     "metrics_json",
     "artifacts_json",
     "logs_text",
+    "name",
+    "note",
+    "status_reason",
+    "exit_code",
+    "executor",
+    "heartbeat_at",
+    "cancel_requested_at",
+    "log_bytes",
+];
+
+/// `run show --json`: the run and what it recorded.
+const RUN_DETAIL_EXTRA: &[&str] = &[
+    "params",
+    "tags",
+    "metric_summaries",
+    "metric_history",
+    "artifact_files",
 ];
 
 const SNAPSHOT_FIELDS: &[&str] = &[
@@ -1281,6 +1299,16 @@ fn models_come_only_from_approved_versions_and_follow_the_lifecycle() {
         success(&promote("staging")),
         "model 'gp': draft -> staging\n"
     );
+    // Production is gated on an eval that meets the recipe's thresholds.
+    assert_contains(
+        &refused(&promote("production")),
+        "has no succeeded eval or backtest run",
+    );
+    success(&nexml(
+        &db,
+        "alice",
+        &["run", "exec", "--model", "gp", "--type", "eval"],
+    ));
     let prod = json_of(&nexml(
         &db,
         "alice",
@@ -1409,7 +1437,8 @@ fn runs_are_queued_run_finish_with_metrics_and_keep_a_log() {
     );
 
     let shown = json_of(&nexml(&db, "alice", &["run", "show", &id, "--json"]));
-    assert_eq!(keys(&shown), set(RUN_FIELDS));
+    let detail: Vec<&str> = RUN_FIELDS.iter().chain(RUN_DETAIL_EXTRA).copied().collect();
+    assert_eq!(keys(&shown), set(&detail));
     assert_eq!(shown["status"], "succeeded");
     assert_eq!(shown["metrics_json"], json!({"mape": 0.1}));
     assert!(shown["started_at"].is_string());

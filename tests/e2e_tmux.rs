@@ -158,6 +158,8 @@ fn scenario_one_keyboard_only() {
     t.wait_for("from draft");
     t.keys(&["Enter"]);
     t.wait_for("draft → staging");
+    // A teammate's shell runs the eval that opens the production gate.
+    t.cli(&["run", "exec", "--model", "retail-pricing", "--type", "eval"]);
     t.keys(&["p"]);
     t.wait_for("from staging");
     t.keys(&["Enter"]);

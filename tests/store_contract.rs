@@ -439,6 +439,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
         err.to_string(),
         "model is draft: cannot move to production (allowed next: staging)"
     );
+    common::passing_eval(&svc, model.id, "alice").await;
     for to in [
         ModelStatus::Staging,
         ModelStatus::Draft,

@@ -951,6 +951,8 @@ mod authoring {
         );
         let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Staging);
+        // An eval that meets the thresholds opens the production gate.
+        common::passing_eval(&h.io.service, model_id, "alice").await;
         h.keys(&["y"]).await;
         let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Production);

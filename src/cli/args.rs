@@ -72,6 +72,16 @@ pub enum Command {
     /// The audit log: who changed what and when, and whether it is intact
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Serve the MLflow tracking API and nexml's REST endpoints
+    Serve(ServeArgs),
+    /// A built-in trainer's stage (run exec starts it)
+    #[command(name = "builtin-stage", hide = true)]
+    BuiltinStage {
+        #[arg(long)]
+        family: String,
+        #[arg(long)]
+        stage: String,
+    },
     /// Print the manual page (roff): `nexml man | man -l -`
     Man,
     /// Names to complete, one per line (used by the completion scripts)
@@ -108,6 +118,13 @@ pub enum CompletionShell {
 pub enum NameKind {
     Recipes,
     Models,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen; other than loopback needs NEXML_SERVE_TOKEN
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub bind: String,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +377,10 @@ pub enum ModelCommand {
     Promote {
         reference: String,
         status: ModelStatus,
+        /// Past the production gate (an unmet threshold, no eval run); the
+        /// override and what it overrode are audited with this reason
+        #[arg(long, value_name = "REASON")]
+        force: Option<String>,
     },
 }
 
@@ -379,11 +400,105 @@ pub enum RunCommand {
         model: Option<String>,
         #[arg(long)]
         search: Option<String>,
+        /// Runs matching an expression, MLflow's search syntax:
+        /// "metrics.rmse < 0.5 and params.lr = '0.01' and status = 'succeeded' and tags.team = 'x'"
+        #[arg(long)]
+        filter: Option<String>,
+        /// Sort by any field, e.g. "metrics.rmse", "params.lr DESC", "id" [default: id DESC]
+        #[arg(long)]
+        order_by: Option<String>,
         #[command(flatten)]
         paging: Paging,
     },
-    /// Show a run
-    Show { id: i64 },
+    /// Show a run: status, params, tags, metrics (with history), artifacts
+    Show {
+        id: i64,
+        /// Up to this many points of each metric's history (thinned past it)
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
+        history: i64,
+    },
+    /// Execute a run: the command after --, else the stages of the recipe's pipeline
+    Exec {
+        /// [default: the model's recipe]
+        #[arg(long, required_unless_present = "model")]
+        recipe: Option<String>,
+        /// [default: the model's version, else the recipe's latest]
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long = "type", default_value = "train")]
+        run_type: RunType,
+        /// A name for the run
+        #[arg(long)]
+        name: Option<String>,
+        /// Execute this queued run instead of creating one
+        #[arg(long, conflicts_with_all = ["recipe", "model", "version"])]
+        run: Option<i64>,
+        /// Start and return at once; the run goes on in the background
+        #[arg(long)]
+        detach: bool,
+        /// The command and its arguments (after --)
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Stop a run: SIGTERM to its job's processes, SIGKILL after a grace period
+    Cancel { id: i64 },
+    /// Record metric values (inside a job: the run is NEXML_RUN_ID)
+    LogMetric {
+        /// key=value pairs, e.g. loss=0.31 acc=0.9
+        #[arg(required = true)]
+        values: Vec<String>,
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        step: i64,
+        #[arg(long, env = "NEXML_RUN_ID")]
+        run: i64,
+    },
+    /// Record params (key=value); a param never changes within a run
+    LogParam {
+        #[arg(required = true)]
+        values: Vec<String>,
+        #[arg(long, env = "NEXML_RUN_ID")]
+        run: i64,
+    },
+    /// Set tags (key=value)
+    Tag {
+        #[arg(required = true)]
+        values: Vec<String>,
+        #[arg(long, env = "NEXML_RUN_ID")]
+        run: i64,
+    },
+    /// Copy a file into the run's artifacts, with its size and checksum
+    LogArtifact {
+        path: PathBuf,
+        /// Its path among the run's artifacts [default: the file's name]
+        #[arg(long = "as")]
+        dest: Option<String>,
+        #[arg(long, env = "NEXML_RUN_ID")]
+        run: i64,
+    },
+    /// Name a run, or note something about it
+    Label {
+        id: i64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// A metric's history: step, value, time
+    Metrics {
+        id: i64,
+        /// The metric [default: every metric, in brief]
+        key: Option<String>,
+        /// At most this many points (thinned past it, keeping each bucket's low and high)
+        #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(i64).range(2..=10_000_000))]
+        points: i64,
+    },
+    /// Runs side by side: params and final metrics with deltas from the first
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        ids: Vec<i64>,
+    },
     /// Queue a run for a recipe version (or a model)
     Create {
         /// [default: the model's recipe]

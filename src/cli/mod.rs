@@ -19,6 +19,8 @@ macro_rules! outln {
 }
 
 pub mod args;
+pub use exec::builtin_stage;
+mod exec;
 mod ingest;
 mod model;
 pub mod monitor;
@@ -45,6 +47,8 @@ pub struct Context {
     pub user: String,
     pub json: bool,
     pub config: Config,
+    /// The database's URL, for jobs a run executes.
+    pub database_url: String,
 }
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
@@ -60,6 +64,17 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Audit(c) => audit(ctx, c).await,
         Command::Man => shell::man(),
         Command::Names { kind } => shell::names(ctx, kind).await,
+        Command::Serve(a) => {
+            crate::serve::serve(
+                ctx.service.clone(),
+                ctx.user.clone(),
+                ctx.database_url.clone(),
+                &a.bind,
+                |line| outln!("{line}"),
+            )
+            .await
+        }
+        Command::BuiltinStage { family, stage } => exec::builtin_stage(&family, &stage),
     }
 }
 

@@ -107,13 +107,25 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                 .await?;
             report(ctx, &model, "updated")?;
         }
-        ModelCommand::Promote { reference, status } => {
+        ModelCommand::Promote {
+            reference,
+            status,
+            force,
+        } => {
             let model = store.find_model(&reference).await?;
             let from = model.status;
-            let model = ctx
-                .service
-                .set_model_status(model.id, status, &ctx.user)
-                .await?;
+            let model = match force.as_deref() {
+                Some(reason) => {
+                    ctx.service
+                        .force_model_status(model.id, status, reason, &ctx.user)
+                        .await?
+                }
+                None => {
+                    ctx.service
+                        .set_model_status(model.id, status, &ctx.user)
+                        .await?
+                }
+            };
             if ctx.json {
                 return print_json(&model);
             }

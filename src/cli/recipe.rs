@@ -5,12 +5,12 @@ use super::output::{Table, fields, opt, print_json, thousands, time};
 use super::{Context, read_input, read_json};
 use crate::domain::RecipeStatus;
 use crate::domain::manifest;
+use crate::shown::{RecipeDetail, VersionSummary};
 use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
     RecipeVersion,
 };
 use color_eyre::eyre::{Result, eyre};
-use serde::Serialize;
 
 pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
     let store = ctx.store.as_ref();
@@ -528,36 +528,6 @@ fn report_recipe(ctx: &Context, recipe: &Recipe, verb: &str) -> Result<()> {
     Ok(())
 }
 
-/// A version without its manifest, for lists.
-#[derive(Serialize)]
-struct VersionSummary {
-    version_id: i64,
-    version_number: String,
-    bump: String,
-    created_by: String,
-    created_at: chrono::DateTime<chrono::Utc>,
-    change_note: String,
-    parent_version_number: Option<String>,
-    approved_by: Option<String>,
-    approved_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<&RecipeVersion> for VersionSummary {
-    fn from(v: &RecipeVersion) -> Self {
-        VersionSummary {
-            version_id: v.version_id,
-            version_number: v.version_number.clone(),
-            bump: v.bump.to_string(),
-            created_by: v.created_by.clone(),
-            created_at: v.created_at,
-            change_note: v.change_note.clone(),
-            parent_version_number: v.parent_version_number.clone(),
-            approved_by: v.approved_by.clone(),
-            approved_at: v.approved_at,
-        }
-    }
-}
-
 fn versions_table(versions: &[RecipeVersion]) -> Table {
     let mut t = Table::new(&["version", "bump", "by", "when", "approved", "note"]);
     for v in versions {
@@ -597,14 +567,6 @@ fn version_fields(recipe: &Recipe, v: &RecipeVersion) -> String {
     ])
 }
 
-#[derive(Serialize)]
-struct RecipeDetail<'a> {
-    #[serde(flatten)]
-    recipe: &'a Recipe,
-    versions: Vec<VersionSummary>,
-    children: Vec<&'a str>,
-}
-
 fn show_recipe(
     ctx: &Context,
     recipe: &Recipe,
@@ -612,11 +574,7 @@ fn show_recipe(
     children: &[Recipe],
 ) -> Result<()> {
     if ctx.json {
-        return print_json(&RecipeDetail {
-            recipe,
-            versions: versions.iter().map(VersionSummary::from).collect(),
-            children: children.iter().map(|c| c.name.as_str()).collect(),
-        });
+        return print_json(&RecipeDetail::new(recipe, versions, children));
     }
     outln!(
         "{}",

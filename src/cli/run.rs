@@ -1,11 +1,16 @@
-//! `nexml run ...`
+//! `nexml run ...`: list, show, create and update runs; execute them; and
+//! the commands a job uses to report (log-metric, log-param, tag,
+//! log-artifact).
 
 use super::args::RunCommand;
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
-use crate::store::{NewRun, Run, RunChanges, RunQuery};
+use crate::runs::compare::{self, Side};
+use crate::runs::filter;
+use crate::store::tracking::{NewMetricPoint, RunDetail};
+use crate::store::{RunChanges, RunQuery};
 use crate::text::duration;
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, eyre};
 use std::path::Path;
 
 pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
@@ -18,8 +23,22 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             recipe,
             model,
             search,
+            filter,
+            order_by,
             paging,
         } => {
+            let filter = filter
+                .as_deref()
+                .map(|text| filter::parse(text).map_err(|e| eyre!("--filter \"{text}\": {e}")))
+                .transpose()?;
+            let order_by = order_by
+                .as_deref()
+                .map(|text| {
+                    filter::parse_order_by(text).map_err(|e| eyre!("--order-by \"{text}\": {e}"))
+                })
+                .transpose()?
+                .unwrap_or_default();
+            super::exec::reap_lost(ctx).await;
             let recipe_id = match recipe {
                 Some(r) => Some(store.find_recipe(&r).await?.id),
                 None => None,
@@ -30,17 +49,17 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             };
             let page = store
                 .list_runs(&RunQuery {
-                    keyset: None,
                     status,
                     run_type,
                     family,
                     recipe_id,
                     model_id,
                     search,
+                    filter,
+                    order_by,
                     limit: paging.limit,
                     offset: paging.offset,
-                    reverse: false,
-                    skip_count: false,
+                    ..RunQuery::default()
                 })
                 .await?;
             if ctx.json {
@@ -48,12 +67,17 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             }
             let now = ctx.service.now();
             let mut t = Table::new(&[
-                "id", "recipe", "model", "version", "type", "status", "started", "duration",
-                "metric",
+                "id", "name", "recipe", "model", "version", "type", "status", "started",
+                "duration", "metric",
             ]);
             for r in &page.items {
                 t.row(vec![
                     r.id.to_string(),
+                    if r.name.is_empty() {
+                        "-".into()
+                    } else {
+                        r.name.clone()
+                    },
                     r.recipe_name.clone(),
                     opt(&r.model_name),
                     r.recipe_version.clone(),
@@ -67,14 +91,20 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                 ]);
             }
             outln!("{}", t.render());
-            outln!("{} of {} runs", page.items.len(), thousands(page.total));
+            let total = if page.total > crate::store::session::SEARCH_COUNT_CAP {
+                format!("{}+", thousands(crate::store::session::SEARCH_COUNT_CAP))
+            } else {
+                thousands(page.total)
+            };
+            outln!("{} of {total} runs", page.items.len());
         }
-        RunCommand::Show { id } => {
-            let run = store.run(id).await?;
+        RunCommand::Show { id, history } => {
+            super::exec::reap_lost(ctx).await;
+            let detail = store.run_detail(id, history).await?;
             if ctx.json {
-                return print_json(&run);
+                return print_json(&detail);
             }
-            print_run(&run, ctx.service.now());
+            print_run(&detail, ctx.service.now());
         }
         RunCommand::Create {
             recipe,
@@ -82,27 +112,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             model,
             run_type,
         } => {
-            let model = match model {
-                Some(m) => Some(store.find_model(&m).await?),
-                None => None,
-            };
-            let recipe_id = match (&recipe, &model) {
-                (Some(r), _) => store.find_recipe(r).await?.id,
-                (None, Some(m)) => m.recipe_id,
-                (None, None) => unreachable!("clap requires --recipe or --model"),
-            };
-            let run = ctx
-                .service
-                .create_run(
-                    NewRun {
-                        recipe_id,
-                        version,
-                        model_id: model.map(|m| m.id),
-                        run_type,
-                    },
-                    &ctx.user,
-                )
-                .await?;
+            let run = super::exec::create(ctx, recipe, version, model, run_type).await?;
             if ctx.json {
                 return print_json(&run);
             }
@@ -157,37 +167,350 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             }
             out!("{}", crate::text::sanitize_log(run.log()));
         }
+        RunCommand::Exec {
+            recipe,
+            version,
+            model,
+            run_type,
+            name,
+            run,
+            detach,
+            command,
+        } => {
+            super::exec::exec(
+                ctx, recipe, version, model, run_type, name, run, detach, command,
+            )
+            .await?
+        }
+        RunCommand::Cancel { id } => {
+            let run = ctx.service.cancel_run(id, &ctx.user).await?;
+            if ctx.json {
+                return print_json(&run);
+            }
+            if run.status.is_finished() {
+                outln!("cancelled run {id}");
+            } else {
+                outln!(
+                    "asked run {id}'s executor to stop it (SIGTERM, SIGKILL after {} s)",
+                    crate::exec::child::GRACE.as_secs()
+                );
+            }
+        }
+        RunCommand::LogMetric { values, step, run } => {
+            let at = ctx.service.now();
+            let metrics = key_values("log-metric", &values)?
+                .into_iter()
+                .map(|(key, text)| {
+                    let value = text
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| eyre!("log-metric: {key}={text}: not a finite number"))?;
+                    Ok(NewMetricPoint {
+                        key,
+                        step,
+                        value,
+                        at,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let n = metrics.len();
+            report(
+                ctx,
+                run,
+                crate::service::tracking::RunReport {
+                    metrics,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            done(
+                ctx,
+                run,
+                &format!("recorded {n} metric value(s) at step {step}"),
+            )?;
+        }
+        RunCommand::LogParam { values, run } => {
+            let params = key_values("log-param", &values)?;
+            let n = params.len();
+            report(
+                ctx,
+                run,
+                crate::service::tracking::RunReport {
+                    params,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            done(ctx, run, &format!("recorded {n} param(s)"))?;
+        }
+        RunCommand::Tag { values, run } => {
+            let tags = key_values("tag", &values)?;
+            let n = tags.len();
+            report(
+                ctx,
+                run,
+                crate::service::tracking::RunReport {
+                    tags,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            done(ctx, run, &format!("set {n} tag(s)"))?;
+        }
+        RunCommand::LogArtifact { path, dest, run } => {
+            let dest = match dest {
+                Some(d) => d,
+                None => path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .ok_or_else(|| eyre!("log-artifact: {} names no file", path.display()))?,
+            };
+            store.run_row(run).await?;
+            let run_dir = crate::config::run_dir(&ctx.database_url, run);
+            let artifact =
+                crate::artifacts::store_artifact(&run_dir, run, &path, &dest, ctx.service.now())?;
+            ctx.service
+                .register_artifact(artifact.clone(), &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&artifact);
+            }
+            outln!(
+                "recorded {} ({} bytes, sha256 {}) in run {run}",
+                artifact.path,
+                thousands(artifact.size),
+                &artifact.sha256[..12]
+            );
+        }
+        RunCommand::Label { id, name, note } => {
+            if name.is_none() && note.is_none() {
+                return Err(eyre!("label: give --name, --note or both"));
+            }
+            let run = ctx
+                .service
+                .label_run(id, name.as_deref(), note.as_deref(), &ctx.user)
+                .await?;
+            if ctx.json {
+                return print_json(&run);
+            }
+            outln!("labelled run {id}");
+        }
+        RunCommand::Metrics { id, key, points } => match key {
+            Some(key) => {
+                let series = store.metric_series(id, &key, points).await?;
+                if series.total == 0 {
+                    return Err(eyre!("run {id} has no metric '{key}'"));
+                }
+                if ctx.json {
+                    return print_json(&series.points);
+                }
+                let mut t = Table::new(&["step", "value", "time"]);
+                for p in &series.points {
+                    t.row(vec![p.step.to_string(), p.value.to_string(), time(&p.at)]);
+                }
+                outln!("{}", t.render());
+                outln!(
+                    "{} of {} points",
+                    thousands(series.points.len() as i64),
+                    thousands(series.total)
+                );
+            }
+            None => {
+                let detail = store.run_detail(id, 0).await?;
+                if ctx.json {
+                    return print_json(&detail.metric_summaries);
+                }
+                print_summaries(&detail);
+            }
+        },
+        RunCommand::Compare { ids } => compare(ctx, &ids).await?,
     }
     Ok(())
 }
 
-fn print_run(run: &Run, now: chrono::DateTime<chrono::Utc>) {
-    outln!(
-        "{}",
-        fields(&[
-            ("id", run.id.to_string()),
-            (
-                "recipe",
-                format!("{} {}", run.recipe_name, run.recipe_version)
-            ),
-            ("model", opt(&run.model_name)),
-            ("type", run.run_type.to_string()),
-            ("status", run.status.to_string()),
-            (
-                "created",
-                format!("{} by {}", time(&run.created_at), run.created_by)
-            ),
-            ("started", opt_time(&run.started_at)),
-            ("finished", opt_time(&run.finished_at)),
-            ("duration", duration(run.duration_seconds(now))),
-        ])
-    );
+/// `key=value` arguments.
+fn key_values(command: &str, values: &[String]) -> Result<Vec<(String, String)>> {
+    values
+        .iter()
+        .map(|v| {
+            v.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| eyre!("{command}: '{v}' is not key=value"))
+        })
+        .collect()
+}
+
+async fn report(
+    ctx: &Context,
+    run: i64,
+    report: crate::service::tracking::RunReport,
+) -> Result<()> {
+    ctx.service.report_run(run, report, &ctx.user).await?;
+    Ok(())
+}
+
+fn done(ctx: &Context, run: i64, what: &str) -> Result<()> {
+    if ctx.json {
+        return print_json(&serde_json::json!({"run": run, "ok": true}));
+    }
+    outln!("{what} in run {run}");
+    Ok(())
+}
+
+fn print_run(detail: &RunDetail, now: chrono::DateTime<chrono::Utc>) {
+    let run = &detail.run;
+    let mut rows = vec![
+        ("id", run.id.to_string()),
+        (
+            "name",
+            if run.name.is_empty() {
+                "-".into()
+            } else {
+                run.name.clone()
+            },
+        ),
+        (
+            "recipe",
+            format!("{} {}", run.recipe_name, run.recipe_version),
+        ),
+        ("model", opt(&run.model_name)),
+        ("type", run.run_type.to_string()),
+        ("status", run.status.to_string()),
+    ];
+    if !run.status_reason.is_empty() {
+        rows.push(("why", run.status_reason.clone()));
+    }
+    if let Some(code) = run.exit_code {
+        rows.push(("exit status", code.to_string()));
+    }
+    rows.extend([
+        (
+            "created",
+            format!("{} by {}", time(&run.created_at), run.created_by),
+        ),
+        ("started", opt_time(&run.started_at)),
+        ("finished", opt_time(&run.finished_at)),
+        ("duration", duration(run.duration_seconds(now))),
+    ]);
+    if let Some(executor) = &run.executor {
+        rows.push((
+            "executor",
+            format!("{executor}, last heard {}", opt_time(&run.heartbeat_at)),
+        ));
+    }
+    if !run.note.is_empty() {
+        rows.push(("note", run.note.clone()));
+    }
+    outln!("{}", fields(&rows));
+    if !detail.params.is_empty() {
+        outln!("\nparams:");
+        for (k, v) in &detail.params {
+            outln!("  {k} = {v}");
+        }
+    }
+    if !detail.tags.is_empty() {
+        outln!("\ntags:");
+        for (k, v) in &detail.tags {
+            outln!("  {k} = {v}");
+        }
+    }
     outln!(
         "\nmetrics:\n{}",
         crate::domain::diff::pretty(&run.metrics_json)
     );
-    outln!(
-        "\nartifacts:\n{}",
-        crate::domain::diff::pretty(&run.artifacts_json)
-    );
+    if !detail.metric_summaries.is_empty() {
+        print_summaries(detail);
+    }
+    if !detail.artifact_files.is_empty() {
+        outln!("\nartifact files:");
+        for a in &detail.artifact_files {
+            outln!(
+                "  {}  {} bytes  sha256 {}",
+                a.path,
+                thousands(a.size),
+                &a.sha256[..12.min(a.sha256.len())]
+            );
+        }
+    }
+    if run
+        .artifacts_json
+        .as_object()
+        .is_some_and(|o| !o.is_empty())
+    {
+        outln!(
+            "\nartifact links:\n{}",
+            crate::domain::diff::pretty(&run.artifacts_json)
+        );
+    }
+}
+
+fn print_summaries(detail: &RunDetail) {
+    let mut t = Table::new(&["metric", "points", "steps", "last", "min", "max"]);
+    for m in &detail.metric_summaries {
+        t.row(vec![
+            m.key.clone(),
+            thousands(m.points),
+            format!("{}..{}", m.first_step, m.last_step),
+            detail
+                .run
+                .metrics_json
+                .get(&m.key)
+                .map(|v| v.to_string())
+                .unwrap_or("-".into()),
+            m.min.to_string(),
+            m.max.to_string(),
+        ]);
+    }
+    outln!("\nmetric history:\n{}", t.render());
+}
+
+/// `run compare`: params and final metrics side by side, with deltas.
+pub async fn compare(ctx: &Context, ids: &[i64]) -> Result<()> {
+    let mut sides = Vec::new();
+    for id in ids {
+        let detail = ctx.store.run_detail(*id, 0).await?;
+        let metrics = detail
+            .run
+            .metrics_json
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        sides.push(Side {
+            id: *id,
+            params: detail.params,
+            metrics,
+        });
+    }
+    let c = compare::compare(&sides);
+    if ctx.json {
+        return print_json(&c);
+    }
+    let mut headers = vec!["".to_string()];
+    headers.extend(c.runs.iter().map(|id| format!("run {id}")));
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&header_refs);
+    for p in &c.params {
+        let mut row = vec![format!("{}{}", if p.differs { "≠ " } else { "  " }, p.key)];
+        row.extend(p.values.iter().map(|v| v.clone().unwrap_or("-".into())));
+        t.row(row);
+    }
+    for m in &c.metrics {
+        let mut row = vec![format!("  {}", m.key)];
+        for (i, v) in m.values.iter().enumerate() {
+            row.push(match (v, m.deltas[i]) {
+                (None, _) => "-".into(),
+                (Some(v), Some(d)) if i > 0 => format!("{v} ({d:+.4})"),
+                (Some(v), _) => v.to_string(),
+            });
+        }
+        t.row(row);
+    }
+    outln!("{}", t.render());
+    Ok(())
 }

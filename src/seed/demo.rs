@@ -145,7 +145,8 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedRep
         )
         .await?;
         for step in path_to(demo.status) {
-            svc.set_model_status(model.id, *step, demo.owner).await?;
+            svc.force_model_status(model.id, *step, "demo history (synthetic runs)", demo.owner)
+                .await?;
         }
         report
             .created

@@ -103,7 +103,13 @@ pub async fn generate(
             .await?;
         let target = *rng.pick(&statuses);
         for step in ModelStatus::ALL.iter().skip(1).take(target as usize) {
-            svc.set_model_status(model.id, *step, SEED_ACTOR).await?;
+            svc.force_model_status(
+                model.id,
+                *step,
+                "generated history (synthetic runs)",
+                SEED_ACTOR,
+            )
+            .await?;
         }
         models.push((model, recipe.model_family));
     }

@@ -12,6 +12,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod recipes;
 pub mod runs;
+pub mod tracking;
 pub mod transfer;
 
 use crate::domain::{Clock, Governance};

@@ -124,28 +124,105 @@ impl Service {
     }
 
     /// Moves a model one step through its lifecycle.
+    /// Moves a model through its lifecycle. Production is gated: the
+    /// model's newest succeeded eval or backtest run must meet every
+    /// threshold of its recipe version's evaluation section.
     pub async fn set_model_status(
         &self,
         id: i64,
         to: ModelStatus,
         actor: &str,
     ) -> StoreResult<Model> {
+        self.move_model(id, to, None, actor).await
+    }
+
+    /// As `set_model_status`, past the production gate: the override and
+    /// what it overrode are audited, with `reason`.
+    pub async fn force_model_status(
+        &self,
+        id: i64,
+        to: ModelStatus,
+        reason: &str,
+        actor: &str,
+    ) -> StoreResult<Model> {
+        self.move_model(id, to, Some(reason), actor).await
+    }
+
+    async fn move_model(
+        &self,
+        id: i64,
+        to: ModelStatus,
+        forced: Option<&str>,
+        actor: &str,
+    ) -> StoreResult<Model> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
         before.status.check_transition(to)?;
+        let mut details =
+            json!({"from": before.status, "to": to, "version": before.recipe_version});
+        if to == ModelStatus::Production {
+            let gate = production_gate(&mut w, &before).await?;
+            match (gate, forced) {
+                (Ok(run), _) => details["gate"] = json!({"run": run, "met": true}),
+                (Err(refusal), None) => return Err(refused(refusal.message)),
+                (Err(refusal), Some(reason)) => {
+                    details["gate"] = json!({
+                        "forced": true, "reason": reason, "run": refusal.run,
+                        "shortfalls": refusal.shortfalls,
+                    });
+                }
+            }
+        }
         let at = w.at;
         w.set_model_status(id, to, at).await?;
-        w.audit(
-            actor,
-            "model",
-            id,
-            "status",
-            json!({"from": before.status, "to": to, "version": before.recipe_version}),
-        )
-        .await?;
+        w.audit(actor, "model", id, "status", details).await?;
         let model = w.model(id).await?;
         w.commit().await?;
         Ok(model)
     }
+}
+
+/// Why the production gate is closed.
+struct GateRefusal {
+    message: String,
+    run: Option<i64>,
+    shortfalls: Vec<crate::domain::gates::Shortfall>,
+}
+
+/// The run that opens the production gate, or why none does.
+async fn production_gate(
+    w: &mut super::Work,
+    model: &Model,
+) -> StoreResult<Result<i64, GateRefusal>> {
+    let Some(run_id) = w.newest_scoring_run(model.id).await? else {
+        return Ok(Err(GateRefusal {
+            message: format!(
+                "model '{}' has no succeeded eval or backtest run: `nexml run exec --model '{}' --type eval` would unlock production (or --force, audited)",
+                model.name, model.name
+            ),
+            run: None,
+            shortfalls: Vec::new(),
+        }));
+    };
+    let run = w.run_row(run_id).await?;
+    let version = w.version_by_id(model.recipe_version_id).await?;
+    let shortfalls = crate::domain::gates::shortfalls(&version.manifest_json, &run.metrics_json);
+    if shortfalls.is_empty() {
+        return Ok(Ok(run_id));
+    }
+    let listed: Vec<String> = shortfalls.iter().map(ToString::to_string).collect();
+    Ok(Err(GateRefusal {
+        message: format!(
+            "model '{}' cannot go to production: its newest {} run {run_id} misses {} of the thresholds of {} {}: {} (run an eval that meets them, or --force, audited)",
+            model.name,
+            run.run_type,
+            shortfalls.len(),
+            model.recipe_name,
+            model.recipe_version,
+            listed.join("; ")
+        ),
+        run: Some(run_id),
+        shortfalls,
+    }))
 }

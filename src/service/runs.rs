@@ -109,8 +109,10 @@ impl Service {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            w.append_run_log(id, &text, at).await?;
-            details.insert("log_bytes".into(), json!(text.len()));
+            if let Some(kept) = super::tracking::capped(&text, before.log_bytes) {
+                w.append_run_log(id, &kept, at).await?;
+                details.insert("log_bytes".into(), json!(kept.len()));
+            }
         }
         if details.is_empty() {
             return Err(refused(

@@ -502,6 +502,8 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     reverse: req.reverse,
                     keyset: req.keyset,
                     skip_count: req.skip_count,
+                    filter: None,
+                    order_by: Vec::new(),
                 })
                 .await?;
             (Rows::Runs(items), total)

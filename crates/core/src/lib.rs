@@ -7,4 +7,6 @@ pub mod assistant;
 pub mod domain;
 pub mod drift;
 pub mod monitoring;
+pub mod runs;
 pub mod text;
+pub mod trainers;

@@ -5,8 +5,8 @@
 
 use crate::error::StoreResult;
 use crate::records::{
-    Alert, AuditEntry, ChatMessage, Model, ModelHealth, Recipe, RecipeVersion, Run, Snapshot,
-    SyntheticExample,
+    Alert, AuditEntry, ChatMessage, KeyValue, MetricPoint, MetricSummary, Model, ModelHealth,
+    Recipe, RecipeVersion, Run, RunArtifact, Snapshot, SyntheticExample,
 };
 use crate::{BulkRun, BulkSnapshot};
 use async_trait::async_trait;
@@ -109,6 +109,10 @@ pub trait Db: Send {
     async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>>;
     async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>>;
     async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>>;
+    async fn metric_points(&mut self, s: Statement) -> StoreResult<Vec<MetricPoint>>;
+    async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>>;
+    async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>>;
+    async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>>;
     /// The first column of each row, as integers (ids, counts).
     async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>>;
     /// The first column of each row, as text.
@@ -125,6 +129,10 @@ pub trait Db: Send {
     fn json_merge(&self, column: &str, placeholder: &str) -> String;
     /// Whether `LIKE` ignores case here, so searches need no `LOWER`.
     fn like_ignores_case(&self) -> bool {
+        false
+    }
+    /// Whether many-row inserts bind by position (`?`) rather than by `$N`.
+    fn binds_by_position(&self) -> bool {
         false
     }
     /// Makes writers append to the audit chain one at a time, until the

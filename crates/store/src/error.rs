@@ -44,6 +44,11 @@ impl StoreError {
     pub fn refused(message: impl Into<String>) -> Self {
         StoreError::Refused(message.into())
     }
+
+    /// A rule said no (or the state moved on): asking again the same way won't help.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StoreError::Refused(_) | StoreError::Transition(_))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -9,8 +9,10 @@ pub mod error;
 pub mod feed;
 pub mod records;
 pub mod rows;
+pub mod run_search;
 pub mod session;
 pub mod sql;
+pub mod tracking;
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -92,6 +94,27 @@ impl dyn Store + '_ {
     }
     pub async fn run(&self, id: i64) -> StoreResult<Run> {
         self.read().await?.run(id).await
+    }
+    /// A run with its params, tags, metric histories and artifact files.
+    pub async fn run_detail(
+        &self,
+        id: i64,
+        history_points: i64,
+    ) -> StoreResult<tracking::RunDetail> {
+        self.read().await?.run_detail(id, history_points).await
+    }
+    /// A metric's history, thinned past `max_points`.
+    pub async fn metric_series(
+        &self,
+        id: i64,
+        key: &str,
+        max_points: i64,
+    ) -> StoreResult<tracking::MetricSeries> {
+        self.read().await?.metric_series(id, key, max_points).await
+    }
+    /// A run without its log.
+    pub async fn run_row(&self, id: i64) -> StoreResult<Run> {
+        self.read().await?.run_row(id).await
     }
     /// Newest first, at most `limit`.
     pub async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {

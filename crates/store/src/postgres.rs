@@ -280,6 +280,18 @@ impl Db for PgDb {
     async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>> {
         rows(self, s).await
     }
+    async fn metric_points(&mut self, s: Statement) -> StoreResult<Vec<MetricPoint>> {
+        rows(self, s).await
+    }
+    async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>> {
+        rows(self, s).await
+    }
+    async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>> {
+        rows(self, s).await
+    }
+    async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>> {
+        rows(self, s).await
+    }
 
     async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>> {
         let query = sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);

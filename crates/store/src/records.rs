@@ -87,6 +87,8 @@ pub struct Model {
     pub owner: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The run that produced it, when one is linked.
+    pub run_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -114,6 +116,57 @@ pub struct Run {
     /// The log, read with one run; list rows never carry it (it may be large).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logs_text: Option<String>,
+    /// A name for people ("lr sweep 3"); MLflow's run name.
+    pub name: String,
+    pub note: String,
+    /// Why the run ended as it did: "exit status 3", "executor lost", ...
+    pub status_reason: String,
+    pub exit_code: Option<i64>,
+    /// "host:pid" of the process executing the run.
+    pub executor: Option<String>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub cancel_requested_at: Option<DateTime<Utc>>,
+    pub log_bytes: i64,
+}
+
+/// One logged value of a metric.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct MetricPoint {
+    pub key: String,
+    pub step: i64,
+    pub value: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// A metric's history in brief: how many points, over which steps, the last value.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct MetricSummary {
+    pub key: String,
+    pub points: i64,
+    pub first_step: i64,
+    pub last_step: i64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// A run's param or tag.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// A file registered with a run.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RunArtifact {
+    pub run_id: i64,
+    /// Where it sits in the run's artifacts ("plots/loss.png").
+    pub path: String,
+    pub size: i64,
+    pub sha256: String,
+    /// The stored copy (a file path) or the link registered.
+    pub uri: String,
+    pub at: DateTime<Utc>,
 }
 
 impl Run {
@@ -258,6 +311,10 @@ pub struct RunQuery {
     pub recipe_id: Option<i64>,
     pub model_id: Option<i64>,
     pub search: Option<String>,
+    /// An expression in the run filter language.
+    pub filter: Option<nexml_core::runs::filter::Filter>,
+    /// Sort keys before the newest-first default (keysets are then unused).
+    pub order_by: Vec<nexml_core::runs::filter::OrderBy>,
     pub limit: i64,
     pub offset: i64,
 }

@@ -15,7 +15,7 @@ use nexml_core::domain::{AlertState, ChatStatus, ModelStatus, RecipeStatus, RunS
 use serde_json::Value;
 
 pub struct Session {
-    db: Box<dyn Db>,
+    pub(crate) db: Box<dyn Db>,
 }
 
 /// What depends on a recipe (and so keeps it from being deleted).
@@ -60,9 +60,12 @@ fn in_list_order<T>(mut items: Vec<T>, reverse: bool) -> Vec<T> {
     items
 }
 
-fn order(forward: &'static str, backward: &'static str, reverse: bool) -> &'static str {
+fn order<'a>(forward: &'a str, backward: &'a str, reverse: bool) -> &'a str {
     if reverse { backward } else { forward }
 }
+
+/// A filtered run list counts its matches up to this many ("10,000+").
+pub const SEARCH_COUNT_CAP: i64 = 10_000;
 
 /// A model list's conditions (on `m`, the model, and `r`, its recipe).
 fn model_filter(query: &ModelQuery, mut f: Filter) -> Filter {
@@ -543,6 +546,10 @@ impl Session {
     // Runs
 
     pub async fn list_runs(&mut self, query: &RunQuery) -> StoreResult<Page<Run>> {
+        let expression = query.filter.as_ref().filter(|f| !f.conditions.is_empty());
+        if expression.is_some() || !query.order_by.is_empty() {
+            return self.search_runs(query, expression).await;
+        }
         // The count comes from the trigger-kept counts table: the same
         // conditions over a few thousand rows instead of a million.
         let total = if query.skip_count {
@@ -588,8 +595,90 @@ impl Session {
         })
     }
 
+    /// A list with a filter expression or sort keys. A filter on a metric
+    /// reads that metric's index newest first (`d`), so a page costs the
+    /// index entries up to its last match; the total is counted up to
+    /// `SEARCH_COUNT_CAP` matches (`total` is then the cap plus one).
+    async fn search_runs(
+        &mut self,
+        query: &RunQuery,
+        expression: Option<&nexml_core::runs::filter::Filter>,
+    ) -> StoreResult<Page<Run>> {
+        use crate::run_search;
+        let driver = run_search::driver(expression, &query.order_by);
+        let from = match &driver {
+            // CROSS JOIN keeps SQLite reading the metric's index first.
+            Some(_) => "FROM ml_run_metric_last d CROSS JOIN ml_run x",
+            None => "FROM ml_run x",
+        };
+        let mut f = run_filter(query, "x", self.filter());
+        if driver.is_some() {
+            f.clause("x.id = d.run_id".into());
+        }
+        if let Some(e) = expression {
+            run_search::conditions(e, driver.as_ref(), &mut f);
+        }
+        let id = if driver.is_some() { "d.run_id" } else { "x.id" };
+        let (offset, reverse) = match (query.keyset, query.order_by.is_empty()) {
+            (Some(Keyset::After(k)), true) => {
+                f.matching(&format!("{id} < {{}}"), Some(Bind::Int(k)));
+                (0, false)
+            }
+            (Some(Keyset::Before(k)), true) => {
+                f.matching(&format!("{id} > {{}}"), Some(Bind::Int(k)));
+                (0, true)
+            }
+            _ => (query.offset, query.reverse && query.order_by.is_empty()),
+        };
+        let where_sql = f.where_sql();
+        let total = if query.skip_count {
+            -1
+        } else {
+            let count = filtered(
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 {from}{where_sql} LIMIT {}) c",
+                    SEARCH_COUNT_CAP + 1
+                ),
+                &f,
+            );
+            self.count(count).await?
+        };
+        let mut terms = run_search::order_terms(&query.order_by, &mut f);
+        terms.push(order(&format!("{id} DESC"), id, reverse).to_string());
+        let page = f.page_sql(query.limit, offset);
+        let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", from, 1);
+        let items = self
+            .db
+            .runs(filtered(
+                format!("{select}{where_sql} ORDER BY {}{page}", terms.join(", ")),
+                &f,
+            ))
+            .await?;
+        Ok(Page {
+            items: in_list_order(items, reverse),
+            total,
+        })
+    }
+
+    /// One run with its whole log: the text of older runs, then the chunks
+    /// appended since.
     pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
         let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
+        let mut run =
+            first(self.db.runs(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
+        let chunks = self.run_log_chunks(id).await?;
+        if !chunks.is_empty() {
+            let log = run.logs_text.get_or_insert_with(String::new);
+            for chunk in chunks {
+                log.push_str(&chunk);
+            }
+        }
+        Ok(run)
+    }
+
+    /// One run without its log (the cheap read for checks and lists).
+    pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
         first(self.db.runs(s).await?).ok_or_else(|| StoreError::not_found("run", id))
     }
 
@@ -638,21 +727,6 @@ impl Session {
             "UPDATE ml_run SET {column} = {merged}, updated_at = $2 WHERE id = $3"
         ))
         .json(patch)
-        .time(at)
-        .int(id);
-        self.db.execute(s).await.map(drop)
-    }
-
-    pub async fn append_run_log(
-        &mut self,
-        id: i64,
-        text: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let s = Statement::new(
-            "UPDATE ml_run SET logs_text = logs_text || $1, updated_at = $2 WHERE id = $3",
-        )
-        .text(text)
         .time(at)
         .int(id);
         self.db.execute(s).await.map(drop)

@@ -27,7 +27,7 @@ pub const VERSION_ORDER_DESC: &str = "ORDER BY v.major DESC, v.minor DESC, v.pat
 
 pub const MODEL_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id, \
     r.name AS recipe_name, m.recipe_version_id, v.version_number AS recipe_version, \
-    m.status, m.owner, m.created_at, m.updated_at \
+    m.status, m.owner, m.created_at, m.updated_at, m.run_id \
     FROM ml_model m JOIN ml_recipe r ON r.id = m.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = m.recipe_version_id";
 
@@ -35,7 +35,7 @@ pub const MODEL_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id
 /// (kept by triggers), so the ranking's index drives the query.
 pub const MONITOR_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_id, \
     r.name AS recipe_name, m.recipe_version_id, v.version_number AS recipe_version, \
-    m.status, m.owner, m.created_at, m.updated_at \
+    m.status, m.owner, m.created_at, m.updated_at, m.run_id \
     FROM ml_model_health h JOIN ml_model m ON m.id = h.model_id \
     JOIN ml_recipe r ON r.id = m.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = m.recipe_version_id";
@@ -46,7 +46,9 @@ pub const MODEL_FROM: &str = "FROM ml_model m JOIN ml_recipe r ON r.id = m.recip
 pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
     x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
-    x.finished_at, x.metrics_json, x.artifacts_json, x.logs_text \
+    x.finished_at, x.metrics_json, x.artifacts_json, x.logs_text, \
+    x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
+    x.cancel_requested_at, x.log_bytes \
     FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
@@ -55,7 +57,9 @@ pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.r
 pub const RUN_LIST_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
     x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
-    x.finished_at, x.metrics_json, x.artifacts_json, NULL AS logs_text \
+    x.finished_at, x.metrics_json, x.artifacts_json, NULL AS logs_text, \
+    x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
+    x.cancel_requested_at, x.log_bytes \
     FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
     JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
@@ -121,6 +125,16 @@ impl Filter {
             like_ignores_case,
             ..Filter::default()
         }
+    }
+
+    /// Binds a value; its placeholder, for a clause built by hand.
+    pub fn placeholder(&mut self, bind: Bind) -> String {
+        self.next_placeholder(bind)
+    }
+
+    /// A condition built by hand (its values bound with `placeholder`).
+    pub fn clause(&mut self, sql: String) {
+        self.clauses.push(sql);
     }
 
     fn next_placeholder(&mut self, bind: Bind) -> String {

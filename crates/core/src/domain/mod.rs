@@ -3,6 +3,7 @@
 pub mod audit_chain;
 pub mod clock;
 pub mod diff;
+pub mod gates;
 pub mod governance;
 pub mod inheritance;
 pub mod kinds;

@@ -1,0 +1,233 @@
+//! The run filter language as SQL: each condition on a metric, param or
+//! tag is a lookup in its own table; a filter on a metric walks that
+//! metric's index newest first, so a page of matches reads only index
+//! entries however few runs match.
+
+use crate::db::Bind;
+use crate::sql::Filter as Sql;
+use nexml_core::runs::filter::{Attribute, Condition, Field, Filter, Op, OrderBy, Value};
+
+/// The driving metric condition: the list is read from this metric's
+/// index (alias `d`) instead of from every run.
+pub struct Driver {
+    pub key: String,
+}
+
+/// The metric condition a list can be driven by: the first one, on a
+/// number comparison (a `!=` matches nearly everything: not worth it).
+pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
+    if !order_by.is_empty() {
+        return None;
+    }
+    filter?
+        .conditions
+        .iter()
+        .find_map(|c| match (&c.field, c.op) {
+            (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq) => {
+                Some(Driver { key: key.clone() })
+            }
+            _ => None,
+        })
+}
+
+/// Adds the filter's conditions on the run `x` (and the driver `d`).
+pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
+    let mut driven = false;
+    for c in &filter.conditions {
+        if let (Some(d), false, Field::Metric(key)) = (driver, driven, &c.field)
+            && key == &d.key
+        {
+            let k = f.placeholder(Bind::Text(key.clone()));
+            let v = f.placeholder(number(&c.value));
+            f.clause(format!("d.key = {k} AND d.value {} {v}", compare(c.op)));
+            driven = true;
+            continue;
+        }
+        condition(c, f);
+    }
+}
+
+fn condition(c: &Condition, f: &mut Sql) {
+    match &c.field {
+        Field::Metric(key) => {
+            let k = f.placeholder(Bind::Text(key.clone()));
+            let test = value_test("l.value", c, f);
+            f.clause(format!(
+                "EXISTS (SELECT 1 FROM ml_run_metric_last l WHERE l.key = {k} AND l.run_id = x.id AND {test})"
+            ));
+        }
+        Field::Param(key) | Field::Tag(key) => {
+            let table = if matches!(c.field, Field::Param(_)) {
+                "ml_run_param"
+            } else {
+                "ml_run_tag"
+            };
+            let k = f.placeholder(Bind::Text(key.clone()));
+            let test = value_test("p.value", c, f);
+            f.clause(format!(
+                "EXISTS (SELECT 1 FROM {table} p WHERE p.run_id = x.id AND p.key = {k} AND {test})"
+            ));
+        }
+        Field::Attribute(a) => {
+            let column = match a {
+                Attribute::Id => "x.id",
+                Attribute::Status => "x.status",
+                Attribute::RunType => "x.run_type",
+                Attribute::Name => "x.name",
+                Attribute::Created => "x.created_at",
+                Attribute::Started => "x.started_at",
+                Attribute::Finished => "x.finished_at",
+                Attribute::Recipe => {
+                    let test = value_test("name", c, f);
+                    f.clause(format!(
+                        "+x.recipe_id IN (SELECT id FROM ml_recipe WHERE {test})"
+                    ));
+                    return;
+                }
+                Attribute::Model => {
+                    let test = value_test("name", c, f);
+                    f.clause(format!(
+                        "+x.model_id IN (SELECT id FROM ml_model WHERE {test})"
+                    ));
+                    return;
+                }
+            };
+            let test = value_test(column, c, f);
+            f.clause(test);
+        }
+    }
+}
+
+/// `column op value`, with the backend's way of matching patterns.
+fn value_test(column: &str, c: &Condition, f: &mut Sql) -> String {
+    match (c.op, &c.value) {
+        (Op::In | Op::NotIn, Value::List(items)) => {
+            let ps: Vec<String> = items.iter().map(|v| f.placeholder(bind(v))).collect();
+            let not = if c.op == Op::NotIn { "NOT " } else { "" };
+            if ps.is_empty() {
+                // `IN ()` is not SQL: nothing is in an empty list.
+                return if c.op == Op::In { "1 = 0" } else { "1 = 1" }.into();
+            }
+            format!("{column} {not}IN ({})", ps.join(", "))
+        }
+        (Op::Like, Value::Text(pattern)) if f.like_ignores_case => {
+            // SQLite's LIKE ignores case: GLOB keeps it.
+            let p = f.placeholder(Bind::Text(like_to_glob(pattern)));
+            format!("{column} GLOB {p}")
+        }
+        (Op::ILike, Value::Text(pattern)) if !f.like_ignores_case => {
+            let p = f.placeholder(Bind::Text(pattern.clone()));
+            format!("{column} ILIKE {p}")
+        }
+        (Op::Like | Op::ILike, value) => {
+            let p = f.placeholder(bind(value));
+            format!("{column} LIKE {p}")
+        }
+        (op, value) => {
+            let p = f.placeholder(bind(value));
+            format!("{column} {} {p}", compare(op))
+        }
+    }
+}
+
+fn compare(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Lt => "<",
+        Op::Le => "<=",
+        Op::Gt => ">",
+        Op::Ge => ">=",
+        // Lists and patterns are handled by `value_test`.
+        Op::Like | Op::ILike => "LIKE",
+        Op::In | Op::NotIn => "IN",
+    }
+}
+
+fn bind(v: &Value) -> Bind {
+    match v {
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Bind::Int(*n as i64),
+        Value::Number(n) => Bind::Float(*n),
+        Value::Text(t) => Bind::Text(t.clone()),
+        Value::Time(t) => Bind::Time(*t),
+        Value::List(_) => Bind::Text(String::new()),
+    }
+}
+
+/// Metric values are doubles: compared as one.
+fn number(v: &Value) -> Bind {
+    match v {
+        Value::Number(n) => Bind::Float(*n),
+        other => bind(other),
+    }
+}
+
+/// A `LIKE` pattern as a `GLOB` one: `%` is `*`, `_` is `?`, and GLOB's
+/// own specials are bracketed so they match themselves.
+fn like_to_glob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for ch in pattern.chars() {
+        match ch {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(ch);
+                out.push(']');
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `ORDER BY` terms for the sort keys, before the newest-first default.
+pub fn order_terms(order_by: &[OrderBy], f: &mut Sql) -> Vec<String> {
+    let mut terms = Vec::new();
+    for o in order_by {
+        let dir = if o.descending { "DESC" } else { "ASC" };
+        // Runs without the value sort last either way, as MLflow's do.
+        let expr = match &o.field {
+            Field::Metric(key) => {
+                let k = f.placeholder(Bind::Text(key.clone()));
+                format!(
+                    "(SELECT l.value FROM ml_run_metric_last l WHERE l.key = {k} AND l.run_id = x.id)"
+                )
+            }
+            Field::Param(key) | Field::Tag(key) => {
+                let table = if matches!(o.field, Field::Param(_)) {
+                    "ml_run_param"
+                } else {
+                    "ml_run_tag"
+                };
+                let k = f.placeholder(Bind::Text(key.clone()));
+                format!("(SELECT p.value FROM {table} p WHERE p.key = {k} AND p.run_id = x.id)")
+            }
+            Field::Attribute(a) => match a {
+                Attribute::Id => "x.id".into(),
+                Attribute::Status => "x.status".into(),
+                Attribute::RunType => "x.run_type".into(),
+                Attribute::Name => "x.name".into(),
+                Attribute::Created => "x.created_at".into(),
+                Attribute::Started => "x.started_at".into(),
+                Attribute::Finished => "x.finished_at".into(),
+                Attribute::Recipe => "r.name".into(),
+                Attribute::Model => "m.name".into(),
+            },
+        };
+        terms.push(format!("CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END"));
+        terms.push(format!("{expr} {dir}"));
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_become_glob_patterns() {
+        assert_eq!(like_to_glob("lr_%"), "lr?*");
+        assert_eq!(like_to_glob("a*b?[c"), "a[*]b[?][[]c");
+    }
+}

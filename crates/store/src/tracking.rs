@@ -1,0 +1,426 @@
+//! Statements of tracked runs: metric history, params, tags, artifact
+//! files, the log in chunks, and the executor's heartbeat and cancel flag.
+
+use crate::db::{Bind, Statement, bulk_insert_sql};
+use crate::error::StoreResult;
+use crate::records::{KeyValue, MetricPoint, MetricSummary, Run, RunArtifact};
+use crate::session::Session;
+use chrono::{DateTime, Utc};
+use nexml_core::domain::RunStatus;
+use serde::Serialize;
+
+/// Bound values per many-row statement: under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const BINDS_PER_STATEMENT: usize = 30_000;
+
+/// One value of a metric to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMetricPoint {
+    pub key: String,
+    pub step: i64,
+    pub value: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// Whether the selected history is every point or a thinned one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSeries {
+    pub points: Vec<MetricPoint>,
+    /// The history's size; more than `points.len()` when thinned.
+    pub total: i64,
+}
+
+/// A run with everything it recorded: the `run show` view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: Run,
+    pub params: std::collections::BTreeMap<String, String>,
+    pub tags: std::collections::BTreeMap<String, String>,
+    /// Each metric's history in brief.
+    pub metric_summaries: Vec<MetricSummary>,
+    /// Each metric's points (thinned past the limit asked for).
+    pub metric_history: std::collections::BTreeMap<String, Vec<HistoryPoint>>,
+    pub artifact_files: Vec<RunArtifact>,
+}
+
+/// A point of a metric's history, as `run show` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryPoint {
+    pub step: i64,
+    pub value: f64,
+    /// Milliseconds since the epoch, as MLflow gives them.
+    pub timestamp: i64,
+}
+
+impl Session {
+    /// A run with its log, params, tags, artifacts and up to
+    /// `history_points` points of each metric's history.
+    pub async fn run_detail(&mut self, id: i64, history_points: i64) -> StoreResult<RunDetail> {
+        let run = self.run(id).await?;
+        let params = self
+            .params(id)
+            .await?
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect();
+        let tags = self
+            .tags(id)
+            .await?
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect();
+        let metric_summaries = self.metric_summaries(id).await?;
+        let mut metric_history = std::collections::BTreeMap::new();
+        if history_points > 0 {
+            for m in &metric_summaries {
+                let series = self.metric_series(id, &m.key, history_points).await?;
+                let points = series
+                    .points
+                    .into_iter()
+                    .map(|p| HistoryPoint {
+                        step: p.step,
+                        value: p.value,
+                        timestamp: p.at.timestamp_millis(),
+                    })
+                    .collect();
+                metric_history.insert(m.key.clone(), points);
+            }
+        }
+        let artifact_files = self.artifacts(id).await?;
+        Ok(RunDetail {
+            run,
+            params,
+            tags,
+            metric_summaries,
+            metric_history,
+            artifact_files,
+        })
+    }
+
+    /// Appends metric points; a step logged again keeps both values, in
+    /// logging order (`seq`), as MLflow does.
+    pub async fn insert_metric_points(
+        &mut self,
+        run_id: i64,
+        points: &[NewMetricPoint],
+        seq_base: i64,
+    ) -> StoreResult<()> {
+        const WIDTH: usize = 6;
+        let positional = self.db.binds_by_position();
+        for (chunk_no, chunk) in points.chunks(BINDS_PER_STATEMENT / WIDTH).enumerate() {
+            let mut sql = bulk_insert_sql(
+                "INSERT INTO ml_run_metric (run_id, key, step, seq, value, at) VALUES ",
+                chunk.len(),
+                WIDTH,
+                positional,
+            );
+            // The same (run, key, step, seq) twice can only be one value
+            // sent twice (a client's retry): keep the later.
+            sql.push_str(
+                " ON CONFLICT (run_id, key, step, seq) DO UPDATE SET value = excluded.value",
+            );
+            let mut s = Statement::new(sql);
+            let first_seq = seq_base + (chunk_no * (BINDS_PER_STATEMENT / WIDTH)) as i64;
+            for (i, p) in chunk.iter().enumerate() {
+                s = s
+                    .int(run_id)
+                    .text(p.key.as_str())
+                    .int(p.step)
+                    .int(first_seq + i as i64)
+                    .float(p.value)
+                    .time(p.at);
+            }
+            self.db.execute(s).await?;
+        }
+        Ok(())
+    }
+
+    /// The highest step logged for a metric, if any.
+    pub async fn metric_last_step(&mut self, run_id: i64, key: &str) -> StoreResult<Option<i64>> {
+        let s = Statement::new(
+            "SELECT step FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
+             ORDER BY step DESC, seq DESC LIMIT 1",
+        )
+        .int(run_id)
+        .text(key);
+        Ok(self.db.ints(s).await?.into_iter().next())
+    }
+
+    /// Each metric's history in brief, by name.
+    pub async fn metric_summaries(&mut self, run_id: i64) -> StoreResult<Vec<MetricSummary>> {
+        let s = Statement::new(
+            "SELECT key, COUNT(*) AS points, MIN(step) AS first_step, MAX(step) AS last_step, \
+             MIN(value) AS min, MAX(value) AS max FROM ml_run_metric WHERE run_id = $1 \
+             GROUP BY key ORDER BY key",
+        )
+        .int(run_id);
+        self.db.metric_summaries(s).await
+    }
+
+    /// A metric's history in step order: every point when there are at most
+    /// `max_points`, else each of `max_points / 2` step buckets as its
+    /// lowest and highest value, so a spike survives the thinning.
+    pub async fn metric_series(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        max_points: i64,
+    ) -> StoreResult<MetricSeries> {
+        let summary = self
+            .metric_summaries(run_id)
+            .await?
+            .into_iter()
+            .find(|m| m.key == key);
+        let Some(summary) = summary else {
+            return Ok(MetricSeries {
+                points: Vec::new(),
+                total: 0,
+            });
+        };
+        if summary.points <= max_points.max(2) {
+            let s = Statement::new(
+                "SELECT key, step, value, at FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
+                 ORDER BY step, seq",
+            )
+            .int(run_id)
+            .text(key);
+            return Ok(MetricSeries {
+                points: self.db.metric_points(s).await?,
+                total: summary.points,
+            });
+        }
+        let buckets = (max_points / 2).max(1);
+        let span = (summary.last_step - summary.first_step + 1).max(1);
+        // Bucket b holds steps [first + b*span/buckets, ...): integer
+        // arithmetic, the same on both backends.
+        let bucket = "(((step - $3) * $4) / $5)";
+        let s = Statement::new(format!(
+            "SELECT key, MIN(step) AS step, MIN(value) AS value, MIN(at) AS at, {bucket} AS b, 0 AS hi \
+             FROM ml_run_metric WHERE run_id = $1 AND key = $2 GROUP BY key, {bucket} \
+             UNION ALL \
+             SELECT key, MAX(step) AS step, MAX(value) AS value, MAX(at) AS at, {bucket} AS b, 1 AS hi \
+             FROM ml_run_metric WHERE run_id = $1 AND key = $2 GROUP BY key, {bucket} \
+             ORDER BY b, hi"
+        ))
+        .int(run_id)
+        .text(key)
+        .int(summary.first_step)
+        .int(buckets)
+        .int(span);
+        Ok(MetricSeries {
+            points: self.db.metric_points(s).await?,
+            total: summary.points,
+        })
+    }
+
+    /// Sets params; `replace` says whether a param may take a new value.
+    pub async fn upsert_params(
+        &mut self,
+        run_id: i64,
+        params: &[(String, String)],
+    ) -> StoreResult<()> {
+        self.upsert_key_values("ml_run_param", run_id, params).await
+    }
+
+    pub async fn upsert_tags(&mut self, run_id: i64, tags: &[(String, String)]) -> StoreResult<()> {
+        self.upsert_key_values("ml_run_tag", run_id, tags).await
+    }
+
+    async fn upsert_key_values(
+        &mut self,
+        table: &str,
+        run_id: i64,
+        pairs: &[(String, String)],
+    ) -> StoreResult<()> {
+        for (key, value) in pairs {
+            let s = Statement::new(format!(
+                "INSERT INTO {table} (run_id, key, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"
+            ))
+            .int(run_id)
+            .text(key.as_str())
+            .text(value.as_str());
+            self.db.execute(s).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete_tag(&mut self, run_id: i64, key: &str) -> StoreResult<bool> {
+        let s = Statement::new("DELETE FROM ml_run_tag WHERE run_id = $1 AND key = $2")
+            .int(run_id)
+            .text(key);
+        Ok(self.db.execute(s).await? > 0)
+    }
+
+    /// By key.
+    pub async fn params(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
+        self.key_values("ml_run_param", run_id).await
+    }
+
+    /// By key.
+    pub async fn tags(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
+        self.key_values("ml_run_tag", run_id).await
+    }
+
+    async fn key_values(&mut self, table: &str, run_id: i64) -> StoreResult<Vec<KeyValue>> {
+        let s = Statement::new(format!(
+            "SELECT key, value FROM {table} WHERE run_id = $1 ORDER BY key"
+        ))
+        .int(run_id);
+        self.db.key_values(s).await
+    }
+
+    /// Registers a file (again: the newest copy wins).
+    pub async fn upsert_artifact(&mut self, a: &RunArtifact) -> StoreResult<()> {
+        let s = Statement::new(
+            "INSERT INTO ml_run_artifact (run_id, path, size, sha256, uri, at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id, path) DO UPDATE SET \
+             size = excluded.size, sha256 = excluded.sha256, uri = excluded.uri, at = excluded.at",
+        )
+        .int(a.run_id)
+        .text(a.path.as_str())
+        .int(a.size)
+        .text(a.sha256.as_str())
+        .text(a.uri.as_str())
+        .time(a.at);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// By path.
+    pub async fn artifacts(&mut self, run_id: i64) -> StoreResult<Vec<RunArtifact>> {
+        let s = Statement::new(
+            "SELECT run_id, path, size, sha256, uri, at FROM ml_run_artifact \
+             WHERE run_id = $1 ORDER BY path",
+        )
+        .int(run_id);
+        self.db.run_artifacts(s).await
+    }
+
+    /// Appends a chunk to a run's log; the run's text is never rewritten.
+    pub async fn append_run_log(
+        &mut self,
+        id: i64,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new("INSERT INTO ml_run_log (run_id, text) VALUES ($1, $2)")
+            .int(id)
+            .text(text);
+        self.db.execute(s).await?;
+        let s = Statement::new(
+            "UPDATE ml_run SET log_bytes = log_bytes + $1, updated_at = $2 WHERE id = $3",
+        )
+        .int(text.len() as i64)
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// The chunks appended to a run's log, in order.
+    pub(crate) async fn run_log_chunks(&mut self, id: i64) -> StoreResult<Vec<String>> {
+        let s = Statement::new("SELECT text FROM ml_run_log WHERE run_id = $1 ORDER BY id").int(id);
+        self.db.texts(s).await
+    }
+
+    /// A run's name and note.
+    pub async fn set_run_labels(
+        &mut self,
+        id: i64,
+        name: Option<&str>,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_run SET name = COALESCE($1, name), note = COALESCE($2, note), \
+             updated_at = $3 WHERE id = $4",
+        )
+        .bind(Bind::OptText(name.map(str::to_string)))
+        .bind(Bind::OptText(note.map(str::to_string)))
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Why a run ended as it did, and its exit status.
+    pub async fn set_run_outcome(
+        &mut self,
+        id: i64,
+        reason: &str,
+        exit_code: Option<i64>,
+    ) -> StoreResult<()> {
+        let s =
+            Statement::new("UPDATE ml_run SET status_reason = $1, exit_code = $2 WHERE id = $3")
+                .text(reason)
+                .opt_int(exit_code)
+                .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Names the process executing a run and starts its heartbeat.
+    pub async fn set_run_executor(
+        &mut self,
+        id: i64,
+        executor: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_run SET executor = $1, heartbeat_at = $2 WHERE id = $3")
+            .text(executor)
+            .time(at)
+            .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// The executor is alive; says whether someone asked to cancel the run.
+    pub async fn heartbeat_run(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<bool> {
+        let s = Statement::new("UPDATE ml_run SET heartbeat_at = $1 WHERE id = $2")
+            .time(at)
+            .int(id);
+        self.db.execute(s).await?;
+        let s = Statement::new(
+            "SELECT COUNT(*) FROM ml_run WHERE id = $1 AND cancel_requested_at IS NOT NULL",
+        )
+        .int(id);
+        Ok(self.db.ints(s).await?.first().copied().unwrap_or(0) > 0)
+    }
+
+    pub async fn request_run_cancel(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let s = Statement::new(
+            "UPDATE ml_run SET cancel_requested_at = $1, updated_at = $1 WHERE id = $2",
+        )
+        .time(at)
+        .int(id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// Runs an executor claims but has not vouched for since `before`.
+    pub async fn silent_runs(&mut self, before: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+        let s = Statement::new(
+            "SELECT id FROM ml_run WHERE status IN ($1, $2) AND executor IS NOT NULL \
+             AND heartbeat_at < $3 ORDER BY id",
+        )
+        .text(RunStatus::Queued.as_str())
+        .text(RunStatus::Running.as_str())
+        .time(before);
+        self.db.ints(s).await
+    }
+
+    /// Links a model to the run that produced it.
+    pub async fn set_model_run(&mut self, model_id: i64, run_id: i64) -> StoreResult<()> {
+        let s = Statement::new("UPDATE ml_model SET run_id = $1 WHERE id = $2")
+            .int(run_id)
+            .int(model_id);
+        self.db.execute(s).await.map(drop)
+    }
+
+    /// The newest succeeded eval or backtest run of a model, if any.
+    pub async fn newest_scoring_run(&mut self, model_id: i64) -> StoreResult<Option<i64>> {
+        let s = Statement::new(
+            "SELECT id FROM ml_run WHERE model_id = $1 AND status = $2 \
+             AND run_type IN ('eval', 'backtest') ORDER BY id DESC LIMIT 1",
+        )
+        .int(model_id)
+        .text(RunStatus::Succeeded.as_str());
+        Ok(self.db.ints(s).await?.into_iter().next())
+    }
+}

@@ -1,0 +1,269 @@
+//! `nexml run exec`, `run compare` and the built-in trainers' stages.
+
+use super::Context;
+use super::output::print_json;
+use crate::domain::RunType;
+use crate::exec::{Execution, plan};
+use crate::store::{NewRun, Run};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+#[allow(clippy::too_many_arguments)]
+pub async fn exec(
+    ctx: &Context,
+    recipe: Option<String>,
+    version: Option<String>,
+    model: Option<String>,
+    run_type: RunType,
+    name: Option<String>,
+    existing: Option<i64>,
+    detach: bool,
+    command: Vec<String>,
+) -> Result<()> {
+    reap_lost(ctx).await;
+    let run = match existing {
+        Some(id) => ctx.store.run_row(id).await?,
+        None => create(ctx, recipe, version, model, run_type).await?,
+    };
+    if let Some(name) = name.as_deref() {
+        ctx.service
+            .label_run(run.id, Some(name), None, &ctx.user)
+            .await?;
+    }
+    let version = ctx.store.version_by_id(run.recipe_version_id).await?;
+    let recipe = ctx.store.recipe(run.recipe_id).await?;
+    let steps = plan::plan(
+        &version.manifest_json,
+        recipe.model_family.as_str(),
+        run.run_type,
+        &command,
+    )
+    .wrap_err_with(|| {
+        format!(
+            "run {} of '{}' {}",
+            run.id, recipe.name, version.version_number
+        )
+    });
+    let steps = match steps {
+        Ok(steps) => steps,
+        Err(e) => {
+            // The run was created: it ends failed, saying why.
+            ctx.service
+                .claim_run(
+                    run.id,
+                    &format!("{}:{}", crate::exec::child::this_host(), std::process::id()),
+                    &ctx.user,
+                )
+                .await?;
+            ctx.service
+                .finish_run(
+                    run.id,
+                    crate::domain::RunStatus::Failed,
+                    &format!("{e:#}"),
+                    None,
+                    &ctx.user,
+                )
+                .await?;
+            return Err(e);
+        }
+    };
+    let run_dir = crate::config::run_dir(&ctx.database_url, run.id);
+    if detach {
+        return detach_executor(ctx, &run, &run_dir, command);
+    }
+    if !ctx.json {
+        outln!(
+            "run {} ({} of '{}' {}): {} step(s), files in {}",
+            run.id,
+            run.run_type,
+            recipe.name,
+            version.version_number,
+            steps.len(),
+            run_dir.display()
+        );
+    }
+    let finished = Execution {
+        service: &ctx.service,
+        run_id: run.id,
+        steps,
+        manifest: version.manifest_json.clone(),
+        run_dir,
+        database_url: ctx.database_url.clone(),
+        actor: ctx.user.clone(),
+        workdir: std::env::current_dir().wrap_err("reading the current folder")?,
+        echo: (!ctx.json).then_some(&print_line as &(dyn Fn(&str) + Sync)),
+    }
+    .run()
+    .await?;
+    if ctx.json {
+        print_json(&finished)?;
+    } else {
+        outln!(
+            "run {} {}{}",
+            finished.id,
+            finished.status,
+            reason(&finished)
+        );
+    }
+    if finished.status != crate::domain::RunStatus::Succeeded {
+        return Err(eyre!(
+            "run {} {}{}",
+            finished.id,
+            finished.status,
+            reason(&finished)
+        ));
+    }
+    Ok(())
+}
+
+fn reason(run: &Run) -> String {
+    if run.status_reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", run.status_reason)
+    }
+}
+
+/// Starts `nexml run exec --run ID` in a session of its own, so it goes
+/// on after this command (or the app) ends; its own output goes to
+/// `executor.log` in the run folder.
+fn detach_executor(
+    ctx: &Context,
+    run: &Run,
+    run_dir: &std::path::Path,
+    command: Vec<String>,
+) -> Result<()> {
+    std::fs::create_dir_all(run_dir)
+        .wrap_err_with(|| format!("creating the run folder {}", run_dir.display()))?;
+    let log = std::fs::File::create(run_dir.join("executor.log"))
+        .wrap_err_with(|| format!("creating {}", run_dir.join("executor.log").display()))?;
+    let exe = std::env::current_exe().wrap_err("finding the nexml program")?;
+    let mut child = std::process::Command::new(exe);
+    child
+        .args([
+            "--database-url",
+            &ctx.database_url,
+            "--user",
+            &ctx.user,
+            "run",
+            "exec",
+            "--run",
+        ])
+        .arg(run.id.to_string());
+    if !command.is_empty() {
+        child.arg("--").args(&command);
+    }
+    use std::os::unix::process::CommandExt;
+    child
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().wrap_err("opening the executor log")?)
+        .stderr(log)
+        .process_group(0);
+    child.spawn().wrap_err("starting the executor")?;
+    if ctx.json {
+        return print_json(
+            &serde_json::json!({"id": run.id, "status": "queued", "detached": true}),
+        );
+    }
+    outln!(
+        "run {} started in the background: nexml run show {0} (or the Runs tab) follows it",
+        run.id
+    );
+    Ok(())
+}
+
+/// A job's line on the terminal watching it.
+fn print_line(line: &str) {
+    outln!("{line}");
+}
+
+/// Marks runs whose executor was lost; a reader notices them first.
+pub(super) async fn reap_lost(ctx: &Context) {
+    if let Err(e) = ctx
+        .service
+        .reap_lost_runs(&crate::exec::child::executor_is_dead, &ctx.user)
+        .await
+    {
+        tracing::warn!("checking for lost executors: {e}");
+    }
+}
+
+pub(super) async fn create(
+    ctx: &Context,
+    recipe: Option<String>,
+    version: Option<String>,
+    model: Option<String>,
+    run_type: crate::domain::RunType,
+) -> Result<Run> {
+    let store = ctx.store.as_ref();
+    let model = match model {
+        Some(m) => Some(store.find_model(&m).await?),
+        None => None,
+    };
+    let recipe_id = match (&recipe, &model) {
+        (Some(r), _) => store.find_recipe(r).await?.id,
+        (None, Some(m)) => m.recipe_id,
+        (None, None) => return Err(eyre!("give --recipe or --model")),
+    };
+    Ok(ctx
+        .service
+        .create_run(
+            NewRun {
+                recipe_id,
+                version,
+                model_id: model.map(|m| m.id),
+                run_type,
+            },
+            &ctx.user,
+        )
+        .await?)
+}
+
+/// `nexml builtin-stage`: one stage of a built-in trainer, started by
+/// `run exec` with the run's folder and manifest in its environment.
+pub fn builtin_stage(family: &str, stage: &str) -> Result<()> {
+    use crate::trainers::{Family, StageInput, StageKind, run_stage};
+    let family = Family::parse(family)
+        .ok_or_else(|| eyre!("no built-in trainer for the family '{family}'"))?;
+    let kind =
+        StageKind::parse(stage).ok_or_else(|| eyre!("no built-in stage of type '{stage}'"))?;
+    let manifest_path = std::env::var("NEXML_MANIFEST")
+        .wrap_err("NEXML_MANIFEST is not set: run exec starts this")?;
+    let run_dir = std::path::PathBuf::from(
+        std::env::var("NEXML_RUN_DIR")
+            .wrap_err("NEXML_RUN_DIR is not set: run exec starts this")?,
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path)
+            .wrap_err_with(|| format!("reading {manifest_path}"))?,
+    )
+    .wrap_err_with(|| format!("{manifest_path}: not JSON"))?;
+    let model_path = run_dir.join("artifacts").join("model.json");
+    let model: Option<serde_json::Value> = std::fs::read_to_string(&model_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let seed = manifest
+        .pointer("/lineage/seed")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(42);
+    let input = StageInput {
+        family,
+        manifest: &manifest,
+        seed,
+        model: model.as_ref(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let output = run_stage(kind, &input, &mut out).map_err(|e| eyre!("{stage}: {e}"))?;
+    if let Some(model) = output.model {
+        std::fs::create_dir_all(model_path.parent().unwrap_or(&run_dir))
+            .wrap_err("creating the artifacts folder")?;
+        std::fs::write(
+            &model_path,
+            serde_json::to_vec_pretty(&model).unwrap_or_default(),
+        )
+        .wrap_err_with(|| format!("writing {}", model_path.display()))?;
+        use std::io::Write;
+        writeln!(out, "nexml:artifact artifacts/model.json").wrap_err("writing to stdout")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! The little HTTP both APIs need: a request read whole, JSON replies, and
+//! errors in MLflow's shape (`{"error_code", "message"}`) with the status
+//! its client expects (a mistake is a 4xx: MLflow's client retries 5xx for
+//! minutes).
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A request as the handlers see it.
+pub struct Request {
+    pub method: hyper::Method,
+    /// Percent-decoded path segments ("+" kept as it is).
+    pub path: Vec<String>,
+    pub query: HashMap<String, String>,
+    pub body: Bytes,
+}
+
+impl Request {
+    /// A JSON body (`{}` when empty).
+    pub fn json(&self) -> Result<Value, ApiError> {
+        if self.body.is_empty() {
+            return Ok(json!({}));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_request(format!("the request body is not JSON: {e}")))
+    }
+
+    /// A parameter from the query string, else the JSON body.
+    pub fn param(&self, body: &Value, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|n| {
+            self.query.get(*n).cloned().or_else(|| match body.get(*n) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(x)) => Some(x.to_string()),
+                _ => None,
+            })
+        })
+    }
+
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.iter().map(String::as_str).collect()
+    }
+}
+
+/// An error as MLflow's client reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", message)
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", message)
+    }
+    pub fn no_endpoint(method: &hyper::Method, path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ENDPOINT_NOT_FOUND",
+            format!("{method} {path}: no such endpoint in nexml serve"),
+        )
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        use crate::store::StoreError;
+        match &e {
+            StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
+            StoreError::AlreadyExists(_) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                e.to_string(),
+            ),
+            StoreError::Busy(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TEMPORARILY_UNAVAILABLE",
+                e.to_string(),
+            ),
+            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Url { .. } => {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_ERROR",
+                    e.to_string(),
+                )
+            }
+            _ => ApiError::bad_request(e.to_string()),
+        }
+    }
+}
+
+impl From<color_eyre::eyre::Report> for ApiError {
+    fn from(e: color_eyre::eyre::Report) -> ApiError {
+        ApiError::bad_request(format!("{e:#}"))
+    }
+}
+
+pub type Reply = Response<Full<Bytes>>;
+
+pub fn json_reply<T: Serialize>(value: &T) -> Reply {
+    match serde_json::to_vec(value) {
+        Ok(body) => with_body(StatusCode::OK, "application/json", body.into()),
+        Err(e) => error_reply(&ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            e.to_string(),
+        )),
+    }
+}
+
+pub fn error_reply(e: &ApiError) -> Reply {
+    let body = json!({"error_code": e.code, "message": e.message}).to_string();
+    with_body(e.status, "application/json", body.into())
+}
+
+pub fn bytes_reply(body: Bytes) -> Reply {
+    with_body(StatusCode::OK, "application/octet-stream", body)
+}
+
+fn with_body(status: StatusCode, content_type: &str, body: Bytes) -> Reply {
+    let mut reply = Response::new(Full::new(body));
+    *reply.status_mut() = status;
+    if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+        reply.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    reply
+}
+
+/// Path segments, percent-decoded; `..` and empty segments refused.
+pub fn segments(path: &str) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::new();
+    for raw in path.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| ApiError::bad_request(format!("path segment '{raw}' is not UTF-8")))?
+            .into_owned();
+        if decoded == ".." || decoded == "." {
+            return Err(ApiError::bad_request("a path may not climb with '..'"));
+        }
+        out.push(decoded);
+    }
+    Ok(out)
+}
+
+/// Query parameters (`+` is a space, as forms encode it).
+pub fn query(q: Option<&str>) -> HashMap<String, String> {
+    q.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_decode_and_never_climb() {
+        assert_eq!(
+            segments("/a%20b/c/my%20plot+%C3%BC.png").unwrap(),
+            ["a b", "c", "my plot+ü.png"]
+        );
+        assert!(segments("/x/%2E%2E/y").is_err());
+    }
+
+    #[test]
+    fn queries_decode_plus_as_space() {
+        let q = query(Some("experiment_name=Forecasting+Baseline+v1&x=%2F"));
+        assert_eq!(q["experiment_name"], "Forecasting Baseline v1");
+        assert_eq!(q["x"], "/");
+    }
+}

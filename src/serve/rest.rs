@@ -1,0 +1,200 @@
+//! The original product's REST endpoints (`/api/ml-development/...`): the
+//! same JSON as the CLI's `--json`, through the same store reads and
+//! service calls.
+
+use super::Api;
+use super::http::{ApiError, Reply, Request, json_reply};
+use crate::runs::filter;
+use crate::store::{ModelQuery, NewRun, RecipeQuery, RunChanges, RunQuery};
+use hyper::Method;
+use serde_json::Value;
+use std::str::FromStr;
+
+pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, ApiError> {
+    let store = api.store();
+    let (limit, offset) = paging(req)?;
+    match (&req.method, rest) {
+        (&Method::GET, ["recipes"]) => {
+            let page = store
+                .list_recipes(&RecipeQuery {
+                    family: parsed(req, "family")?,
+                    level: parsed(req, "level")?,
+                    status: parsed(req, "status")?,
+                    search: req.query.get("search").cloned(),
+                    limit,
+                    offset,
+                    ..RecipeQuery::default()
+                })
+                .await?;
+            Ok(json_reply(&page))
+        }
+        (&Method::GET, ["recipes", id]) => {
+            let d = api.service.recipe_detail(id_of(id)?).await?;
+            let shown = crate::shown::RecipeDetail::new(&d.recipe, &d.versions, &d.children);
+            Ok(json_reply(&shown))
+        }
+        (&Method::GET, ["recipes", id, "versions"]) => {
+            Ok(json_reply(&store.versions(id_of(id)?).await?))
+        }
+        (&Method::GET, ["recipes", id, "versions", number]) => {
+            Ok(json_reply(&store.version(id_of(id)?, Some(number)).await?))
+        }
+        (&Method::GET, ["recipes", id, "synthetic-example"]) => {
+            let example = store.example(id_of(id)?).await?;
+            example
+                .map(|e| json_reply(&e))
+                .ok_or_else(|| ApiError::not_found(format!("recipe {id} has no synthetic example")))
+        }
+        (&Method::GET, ["models"]) => {
+            let page = store
+                .list_models(&ModelQuery {
+                    family: parsed(req, "family")?,
+                    status: parsed(req, "status")?,
+                    search: req.query.get("search").cloned(),
+                    limit,
+                    offset,
+                    ..ModelQuery::default()
+                })
+                .await?;
+            Ok(json_reply(&page))
+        }
+        (&Method::GET, ["models", id]) => Ok(json_reply(&store.model(id_of(id)?).await?)),
+        (&Method::GET, ["models", id, "monitoring"]) => {
+            Ok(json_reply(&store.snapshots(id_of(id)?, limit).await?))
+        }
+        (&Method::GET, ["runs"]) => {
+            let filter = req
+                .query
+                .get("filter")
+                .map(|f| {
+                    filter::parse(f).map_err(|e| ApiError::bad_request(format!("filter: {e}")))
+                })
+                .transpose()?;
+            let order_by = req
+                .query
+                .get("order_by")
+                .map(|o| {
+                    filter::parse_order_by(o)
+                        .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))
+                })
+                .transpose()?
+                .unwrap_or_default();
+            let page = store
+                .list_runs(&RunQuery {
+                    status: parsed(req, "status")?,
+                    run_type: parsed(req, "type")?,
+                    family: parsed(req, "family")?,
+                    search: req.query.get("search").cloned(),
+                    filter,
+                    order_by,
+                    limit,
+                    offset,
+                    ..RunQuery::default()
+                })
+                .await?;
+            Ok(json_reply(&page))
+        }
+        (&Method::GET, ["runs", id]) => {
+            let history = req
+                .query
+                .get("history")
+                .map(|h| h.parse::<i64>())
+                .transpose()
+                .map_err(|_| ApiError::bad_request("history: a number of points"))?
+                .unwrap_or(10_000);
+            Ok(json_reply(&store.run_detail(id_of(id)?, history).await?))
+        }
+        (&Method::POST, ["runs"]) => {
+            let body = req.json()?;
+            let recipe_id = body
+                .get("recipe_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
+            let run_type = body
+                .get("run_type")
+                .and_then(Value::as_str)
+                .unwrap_or("train")
+                .parse()
+                .map_err(|_| ApiError::bad_request("run_type: train, eval or backtest"))?;
+            let run = api
+                .service
+                .create_run(
+                    NewRun {
+                        recipe_id,
+                        version: body
+                            .get("version")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        model_id: body.get("model_id").and_then(Value::as_i64),
+                        run_type,
+                    },
+                    &api.user,
+                )
+                .await?;
+            Ok(json_reply(&run))
+        }
+        (&Method::PUT | &Method::PATCH, ["runs", id]) => {
+            let body = req.json()?;
+            let status = body
+                .get("status")
+                .and_then(Value::as_str)
+                .map(|s| {
+                    s.parse()
+                        .map_err(|_| ApiError::bad_request(format!("status '{s}'")))
+                })
+                .transpose()?;
+            let run = api
+                .service
+                .update_run(
+                    id_of(id)?,
+                    RunChanges {
+                        status,
+                        metrics: body.get("metrics").cloned(),
+                        artifacts: body.get("artifacts").cloned(),
+                        append_log: body
+                            .get("append_log")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                    },
+                    &api.user,
+                )
+                .await?;
+            Ok(json_reply(&run))
+        }
+        _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
+    }
+}
+
+fn id_of(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::not_found(format!("'{text}' is not an id (a number)")))
+}
+
+fn paging(req: &Request) -> Result<(i64, i64), ApiError> {
+    let get = |name: &str, default: i64| -> Result<i64, ApiError> {
+        req.query
+            .get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| ApiError::bad_request(format!("{name}: a number, not '{v}'")))
+            })
+            .transpose()
+            .map(|v| v.unwrap_or(default))
+    };
+    Ok((
+        get("limit", 50)?.clamp(1, 100_000),
+        get("offset", 0)?.max(0),
+    ))
+}
+
+/// A query parameter parsed as one of nexml's kinds.
+fn parsed<T: FromStr>(req: &Request, name: &str) -> Result<Option<T>, ApiError> {
+    req.query
+        .get(name)
+        .map(|v| {
+            v.parse::<T>().map_err(|_| {
+                ApiError::bad_request(format!("{name}: '{v}' is not one of its values"))
+            })
+        })
+        .transpose()
+}

@@ -1,0 +1,421 @@
+//! What a running job reports to its run (metrics per step, params, tags,
+//! log output, artifact files), and the executor's side of a run: claim,
+//! heartbeat, cancel, finish, and runs whose executor was lost.
+
+use super::{Service, refuse_nul, refused};
+use crate::domain::RunStatus;
+use crate::domain::lifecycle::Lifecycle;
+use crate::store::tracking::NewMetricPoint;
+use crate::store::{LockedTable, Run, RunArtifact, RunDocument, StoreResult};
+use chrono::Duration;
+use serde_json::{Map, Value, json};
+
+/// The largest log kept per run; output past it is dropped, once marked.
+pub const MAX_LOG_BYTES: i64 = 16 * 1024 * 1024;
+/// The marker ending a log that reached `MAX_LOG_BYTES`.
+pub const LOG_CAP_MARKER: &str =
+    "\n[nexml: the log reached its 16 MiB cap; later output is not kept (metrics still are)]\n";
+/// An executor that has not vouched for its run for this long is lost.
+pub const LOST_AFTER_SECONDS: i64 = 30;
+/// Keys as MLflow bounds them.
+const MAX_KEY_CHARS: usize = 250;
+const MAX_PARAM_VALUE_CHARS: usize = 6000;
+
+/// One report: any of metric points, params, tags and log text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunReport {
+    pub metrics: Vec<NewMetricPoint>,
+    pub params: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    pub log: Option<String>,
+}
+
+impl RunReport {
+    pub fn is_empty(&self) -> bool {
+        self.metrics.is_empty()
+            && self.params.is_empty()
+            && self.tags.is_empty()
+            && self.log.as_deref().is_none_or(str::is_empty)
+    }
+}
+
+impl Service {
+    /// Records a report in one unit of work: metric points in the history
+    /// (and each metric's newest step in the run's metrics), params (which
+    /// never change once set), tags, and log text up to the cap.
+    pub async fn report_run(&self, id: i64, report: RunReport, actor: &str) -> StoreResult<()> {
+        check_report(&report)?;
+        if report.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        let run = w.run_row(id).await?;
+        let at = w.at;
+        let mut details = Map::new();
+        if !report.metrics.is_empty() {
+            let seq_base = at.timestamp_micros().saturating_mul(1000);
+            w.insert_metric_points(id, &report.metrics, seq_base)
+                .await?;
+            let latest = newest_per_key(&report.metrics);
+            let mut patch = Map::new();
+            for (key, (step, value)) in latest {
+                let last = w.metric_last_step(id, &key).await?.unwrap_or(step);
+                if step >= last {
+                    patch.insert(key, json!(value));
+                }
+            }
+            if !patch.is_empty() {
+                w.merge_run_json(id, RunDocument::Metrics, &Value::Object(patch), at)
+                    .await?;
+            }
+            details.insert("metric_points".into(), json!(report.metrics.len()));
+        }
+        if !report.params.is_empty() {
+            let existing = w.params(id).await?;
+            for (key, value) in &report.params {
+                if let Some(old) = existing.iter().find(|p| &p.key == key)
+                    && &old.value != value
+                {
+                    return Err(refused(format!(
+                        "param '{key}' of run {id} is '{}' already: params do not change within a run (log '{value}' in a new run)",
+                        old.value
+                    )));
+                }
+            }
+            w.upsert_params(id, &report.params).await?;
+            details.insert("params".into(), json!(keys(&report.params)));
+        }
+        if !report.tags.is_empty() {
+            w.upsert_tags(id, &report.tags).await?;
+            details.insert("tags".into(), json!(keys(&report.tags)));
+            if let Some((_, name)) = report.tags.iter().find(|(k, _)| k == RUN_NAME_TAG) {
+                w.set_run_labels(id, Some(name), None, at).await?;
+            }
+        }
+        if let Some(text) = report.log.as_deref().filter(|t| !t.is_empty())
+            && let Some(kept) = capped(text, run.log_bytes)
+        {
+            w.append_run_log(id, &kept, at).await?;
+            details.insert("log_bytes".into(), json!(kept.len()));
+        }
+        if !details.is_empty() {
+            w.audit(actor, "run", id, "report", Value::Object(details))
+                .await?;
+        }
+        w.commit().await
+    }
+
+    /// A file registered with a run (already copied where `uri` says).
+    pub async fn register_artifact(&self, artifact: RunArtifact, actor: &str) -> StoreResult<()> {
+        check_key("an artifact path", &artifact.path)?;
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, artifact.run_id).await?;
+        w.run_row(artifact.run_id).await?;
+        w.upsert_artifact(&artifact).await?;
+        w.audit(
+            actor,
+            "run",
+            artifact.run_id,
+            "artifact",
+            json!({"path": artifact.path, "size": artifact.size, "sha256": artifact.sha256}),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// A run's name and note.
+    pub async fn label_run(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        note: Option<&str>,
+        actor: &str,
+    ) -> StoreResult<Run> {
+        for text in [name, note].into_iter().flatten() {
+            refuse_nul("a run's name or note", text)?;
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        w.run_row(id).await?;
+        let at = w.at;
+        w.set_run_labels(id, name, note, at).await?;
+        w.audit(
+            actor,
+            "run",
+            id,
+            "label",
+            json!({"name": name, "note": note}),
+        )
+        .await?;
+        let run = w.run_row(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// Removes a tag; false when the run had none of that name.
+    pub async fn delete_run_tag(&self, id: i64, key: &str, actor: &str) -> StoreResult<bool> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        w.run_row(id).await?;
+        let deleted = w.delete_tag(id, key).await?;
+        if deleted {
+            w.audit(actor, "run", id, "untag", json!({"key": key}))
+                .await?;
+        }
+        w.commit().await?;
+        Ok(deleted)
+    }
+
+    /// The executor takes a queued run: running, with its name and a first heartbeat.
+    pub async fn claim_run(&self, id: i64, executor: &str, actor: &str) -> StoreResult<Run> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        let run = w.run_row(id).await?;
+        run.status.check_transition(RunStatus::Running)?;
+        let at = w.at;
+        w.set_run_status(id, RunStatus::Running, Some(at), None, at)
+            .await?;
+        w.set_run_executor(id, executor, at).await?;
+        w.audit(
+            actor,
+            "run",
+            id,
+            "start",
+            json!({"status": {"from": run.status, "to": RunStatus::Running}, "executor": executor}),
+        )
+        .await?;
+        let run = w.run_row(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// The executor is alive; true when someone asked to cancel the run.
+    pub async fn heartbeat_run(&self, id: i64) -> StoreResult<bool> {
+        let mut w = self.begin().await?;
+        let cancel = w.heartbeat_run(id, self.now()).await?;
+        w.commit().await?;
+        Ok(cancel)
+    }
+
+    /// Ends a running run as the executor saw it end.
+    pub async fn finish_run(
+        &self,
+        id: i64,
+        status: RunStatus,
+        reason: &str,
+        exit_code: Option<i64>,
+        actor: &str,
+    ) -> StoreResult<Run> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        let run = w.run_row(id).await?;
+        run.status.check_transition(status)?;
+        let at = w.at;
+        w.set_run_status(id, status, run.started_at.or(Some(at)), Some(at), at)
+            .await?;
+        w.set_run_outcome(id, reason, exit_code).await?;
+        w.audit(
+            actor,
+            "run",
+            id,
+            "finish",
+            json!({"status": {"from": run.status, "to": status}, "reason": reason, "exit_code": exit_code}),
+        )
+        .await?;
+        let run = w.run_row(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// Asks a run to stop: a queued run no executor holds is cancelled at
+    /// once; a running one is flagged and its executor stops the job.
+    pub async fn cancel_run(&self, id: i64, actor: &str) -> StoreResult<Run> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        let run = w.run_row(id).await?;
+        if run.status.is_finished() {
+            return Err(refused(format!(
+                "run {id} is {} already: there is nothing to cancel",
+                run.status
+            )));
+        }
+        let at = w.at;
+        if run.executor.is_none() {
+            w.set_run_status(id, RunStatus::Cancelled, run.started_at, Some(at), at)
+                .await?;
+            w.set_run_outcome(id, &format!("cancelled by {actor}"), None)
+                .await?;
+        } else {
+            w.request_run_cancel(id, at).await?;
+        }
+        w.audit(actor, "run", id, "cancel", json!({"status": run.status}))
+            .await?;
+        let run = w.run_row(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// Marks failed ("executor lost") every running run whose executor has
+    /// not vouched for it within `LOST_AFTER_SECONDS`, or that `is_dead`
+    /// knows is gone (a process of this machine that no longer exists).
+    pub async fn reap_lost_runs(
+        &self,
+        is_dead: &(dyn Fn(&str) -> bool + Sync),
+        actor: &str,
+    ) -> StoreResult<Vec<i64>> {
+        let now = self.now();
+        let candidates = {
+            let mut r = self.store().read().await?;
+            r.silent_runs(now + Duration::seconds(1)).await?
+        };
+        let mut lost = Vec::new();
+        for id in candidates {
+            let run = self.store().run_row(id).await?;
+            let silent = run
+                .heartbeat_at
+                .is_none_or(|h| now - h > Duration::seconds(LOST_AFTER_SECONDS));
+            let dead = run.executor.as_deref().is_some_and(is_dead);
+            if !(silent || dead) || run.status.is_finished() {
+                continue;
+            }
+            let status = if run.status == RunStatus::Queued {
+                RunStatus::Cancelled
+            } else {
+                RunStatus::Failed
+            };
+            match self
+                .finish_run(id, status, "executor lost", None, actor)
+                .await
+            {
+                Ok(_) => lost.push(id),
+                // Finished meanwhile by its executor: not lost after all.
+                Err(e) if e.is_refusal() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(lost)
+    }
+}
+
+/// The tag MLflow keeps a run's name in; it is also the run's name here.
+pub const RUN_NAME_TAG: &str = "mlflow.runName";
+
+fn keys(pairs: &[(String, String)]) -> Vec<&str> {
+    pairs.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+/// Each metric's point of the highest step (the later of equal steps).
+fn newest_per_key(points: &[NewMetricPoint]) -> Vec<(String, (i64, f64))> {
+    let mut out: Vec<(String, (i64, f64))> = Vec::new();
+    for p in points {
+        match out.iter_mut().find(|(k, _)| k == &p.key) {
+            Some((_, (step, value))) => {
+                if p.step >= *step {
+                    *step = p.step;
+                    *value = p.value;
+                }
+            }
+            None => out.push((p.key.clone(), (p.step, p.value))),
+        }
+    }
+    out
+}
+
+/// The part of `text` that fits under the cap, with the marker when it is
+/// reached; `None` once the log is full.
+pub(super) fn capped(text: &str, log_bytes: i64) -> Option<String> {
+    let room = MAX_LOG_BYTES - log_bytes;
+    if room <= 0 {
+        return None;
+    }
+    if (text.len() as i64) <= room {
+        return Some(text.to_string());
+    }
+    let mut cut = room as usize;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}{LOG_CAP_MARKER}", &text[..cut]))
+}
+
+fn check_key(what: &str, key: &str) -> StoreResult<()> {
+    if key.trim().is_empty() {
+        return Err(refused(format!("{what} cannot be empty")));
+    }
+    if key.chars().count() > MAX_KEY_CHARS {
+        return Err(refused(format!(
+            "{what} '{}…' is longer than {MAX_KEY_CHARS} characters",
+            key.chars().take(40).collect::<String>()
+        )));
+    }
+    refuse_nul(what, key)
+}
+
+fn check_report(report: &RunReport) -> StoreResult<()> {
+    for p in &report.metrics {
+        check_key("a metric name", &p.key)?;
+        if !p.value.is_finite() {
+            return Err(refused(format!(
+                "metric '{}' at step {} is {}: only finite numbers are recorded",
+                p.key, p.step, p.value
+            )));
+        }
+    }
+    for (what, pairs) in [
+        ("a param name", &report.params),
+        ("a tag name", &report.tags),
+    ] {
+        for (k, v) in pairs {
+            check_key(what, k)?;
+            refuse_nul("a value", v)?;
+            if v.chars().count() > MAX_PARAM_VALUE_CHARS {
+                return Err(refused(format!(
+                    "the value of '{k}' is longer than {MAX_PARAM_VALUE_CHARS} characters"
+                )));
+            }
+        }
+    }
+    if let Some(log) = &report.log {
+        refuse_nul("a log line", log)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_stops_at_its_cap_with_a_marker_once() {
+        assert_eq!(capped("abc", 0).as_deref(), Some("abc"));
+        let near = MAX_LOG_BYTES - 2;
+        let kept = capped("abcdef", near).expect("some room");
+        assert!(kept.starts_with("ab") && kept.ends_with(LOG_CAP_MARKER));
+        assert_eq!(capped("more", MAX_LOG_BYTES + 10), None);
+        // A cut never splits a character.
+        let kept = capped("é", MAX_LOG_BYTES - 1).expect("room for the marker");
+        assert_eq!(kept, LOG_CAP_MARKER);
+    }
+
+    #[test]
+    fn the_newest_step_of_each_metric_wins() {
+        let at = chrono::Utc::now();
+        let p = |key: &str, step, value| NewMetricPoint {
+            key: key.into(),
+            step,
+            value,
+            at,
+        };
+        let got = newest_per_key(&[
+            p("loss", 2, 0.5),
+            p("loss", 1, 0.9),
+            p("acc", 0, 0.1),
+            p("loss", 2, 0.4),
+        ]);
+        assert_eq!(
+            got,
+            vec![("loss".into(), (2, 0.4)), ("acc".into(), (0, 0.1))]
+        );
+    }
+}

@@ -1,0 +1,42 @@
+"""A training script that knows only MLflow: it logs into whatever
+MLFLOW_TRACKING_URI names (here `nexml serve`). Prints the run id."""
+
+import os
+import sys
+import tempfile
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+experiment = sys.argv[1]
+steps = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+
+mlflow.set_experiment(experiment)
+with mlflow.start_run(run_name="mlflow-script") as run:
+    mlflow.log_param("lr", 0.01)
+    mlflow.log_params({"epochs": 10, "optimizer": "adam"})
+    mlflow.set_tag("team", "forecasting")
+    for step in range(steps):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+    mlflow.log_metrics({"wape": 0.12, "mape": 0.2}, step=steps)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "notes.txt")
+        with open(path, "w") as f:
+            f.write("trained by an unchanged MLflow script\n")
+        mlflow.log_artifact(path)
+        mlflow.log_artifact(path, artifact_path="reports")
+    run_id = run.info.run_id
+
+client = MlflowClient()
+found = client.search_runs(
+    [run.info.experiment_id], filter_string="metrics.wape < 0.2", order_by=["metrics.wape ASC"]
+)
+assert any(r.info.run_id == run_id for r in found), "search_runs did not find the run"
+got = client.get_run(run_id)
+assert got.info.status == "FINISHED", got.info.status
+assert got.data.params["lr"] == "0.01", got.data.params
+history = client.get_metric_history(run_id, "loss")
+assert len(history) == steps, len(history)
+names = sorted(a.path for a in client.list_artifacts(run_id))
+assert names == ["notes.txt", "reports"], names
+print(run_id)

@@ -1,0 +1,793 @@
+//! Runs tracked for real, through the `nexml` binary on every backend:
+//! executing jobs (built-in trainers and commands), what they report,
+//! cancel, stage timeouts, lost executors, the filter language, compare,
+//! promotion gates, and MLflow's own client logging into `nexml serve`.
+
+mod common;
+
+use common::TestDb;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Output};
+use std::time::{Duration, Instant};
+
+const FORECASTING: &str = "Forecasting Baseline v1";
+const BASELINES: [&str; 4] = [
+    FORECASTING,
+    "Pricing Optimization Baseline v1",
+    "Next Best Action Baseline v1",
+    "Location Scoring Baseline v1",
+];
+
+/// A backend's database with the baselines, and a home for files.
+struct World {
+    db: TestDb,
+    home: tempfile::TempDir,
+}
+
+impl World {
+    async fn all(label: &str) -> Vec<World> {
+        let mut out = Vec::new();
+        for db in common::backends(label).await {
+            let w = World {
+                db,
+                home: tempfile::tempdir().expect("a temporary home"),
+            };
+            w.ok(&["--seed"]);
+            out.push(w);
+        }
+        out
+    }
+
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut c = common::nexml_command(self.home.path(), &self.db.url, "alice", args);
+        c.env("NEXML_RUNS_DIR", self.home.path().join("runs"))
+            .env("NEXML_BIN", env!("CARGO_BIN_EXE_nexml"))
+            .current_dir(self.home.path());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("running nexml")
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "nexml {args:?} failed\n{}",
+            show(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[track_caller]
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// Runs that fail exit 1 with one `error:` line; returns it.
+    #[track_caller]
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "expected a refusal\n{}",
+            show(&out)
+        );
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one error line\n{}", show(&out));
+        assert!(lines[0].starts_with("error: "), "{}", show(&out));
+        lines[0].to_string()
+    }
+
+    fn show_run(&self, id: i64) -> Value {
+        self.json(&["run", "show", &id.to_string()])
+    }
+
+    /// Waits until the run's status is one of `statuses`.
+    #[track_caller]
+    fn wait_for(&self, id: i64, statuses: &[&str], within: Duration) -> Value {
+        let until = Instant::now() + within;
+        loop {
+            let run = self.show_run(id);
+            if statuses.contains(&run["status"].as_str().unwrap_or_default()) {
+                return run;
+            }
+            assert!(Instant::now() < until, "run {id} stayed {}", run["status"]);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The newest run's id.
+    fn newest_run(&self) -> i64 {
+        let page = self.json(&["run", "list", "--limit", "1"]);
+        page["items"][0]["id"].as_i64().expect("a run")
+    }
+
+    /// Waits until the newest run is running (a job started in the background).
+    #[track_caller]
+    fn wait_for_running(&self) -> i64 {
+        let until = Instant::now() + Duration::from_secs(20);
+        loop {
+            let page = self.json(&["run", "list", "--limit", "1", "--status", "running"]);
+            if let Some(id) = page["items"][0]["id"].as_i64() {
+                return id;
+            }
+            assert!(Instant::now() < until, "no run started");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A recipe cloned from the forecasting baseline whose pipeline is
+    /// `stages`, committed and approved.
+    fn recipe_with_stages(&self, name: &str, stages: Value) -> String {
+        self.ok(&["recipe", "clone", FORECASTING, "--name", name]);
+        let mut manifest = self.json(&["recipe", "version", name])["manifest_json"].clone();
+        manifest["pipeline"]["stages"] = stages;
+        let path = self.home.path().join(format!("{name}.json"));
+        std::fs::write(&path, manifest.to_string()).expect("writing a manifest");
+        self.ok(&[
+            "recipe",
+            "commit",
+            name,
+            "--manifest",
+            &path.display().to_string(),
+            "--note",
+            "stages",
+        ]);
+        let out = common::nexml_command(
+            self.home.path(),
+            &self.db.url,
+            "dana",
+            &["recipe", "approve", name],
+        )
+        .output()
+        .expect("approving");
+        assert!(out.status.success(), "{}", show(&out));
+        name.to_string()
+    }
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn thresholds_met(run: &Value, manifest: &Value) -> Vec<String> {
+    nexml::domain::gates::shortfalls(manifest, &run["metrics_json"])
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_seeded_baseline_trains_with_the_built_in_trainers() {
+    for w in World::all("exec_baselines").await {
+        for baseline in BASELINES {
+            let run = w.json(&["run", "exec", "--recipe", baseline, "--type", "train"]);
+            assert_eq!(run["status"], "succeeded", "{}: {run}", w.db.name);
+            let run = w.show_run(run["id"].as_i64().unwrap());
+            // Real metrics, per step: a loss curve that goes down.
+            let loss = run["metric_history"]["train_loss"]
+                .as_array()
+                .expect("a train_loss history");
+            assert!(
+                loss.len() >= 10,
+                "{baseline}: {} train_loss points",
+                loss.len()
+            );
+            let first = loss[0]["value"].as_f64().unwrap();
+            let last = loss[loss.len() - 1]["value"].as_f64().unwrap();
+            assert!(last < first, "{baseline}: train_loss {first} -> {last}");
+            let manifest = w.json(&["recipe", "version", baseline])["manifest_json"].clone();
+            assert_eq!(
+                thresholds_met(&run, &manifest),
+                Vec::<String>::new(),
+                "{baseline}"
+            );
+            assert!(
+                !run["params"].as_object().unwrap().is_empty(),
+                "{baseline}: no params"
+            );
+            let files: Vec<&str> = run["artifact_files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["path"].as_str().unwrap())
+                .collect();
+            assert_eq!(files, ["model.json"], "{baseline}");
+            assert!(
+                run["logs_text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("== succeeded ==")
+            );
+        }
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jobs_report_lines_and_cli_calls_are_recorded() {
+    for w in World::all("exec_reports").await {
+        std::fs::write(w.home.path().join("eval.csv"), "step,loss\n1,0.5\n").unwrap();
+        let script = r#"
+            echo "starting"
+            echo "nexml:metric loss=0.5 step=1"
+            echo "nexml:metric loss=0.25 acc=0.75 step=2"
+            echo '{"nexml": "params", "params": {"lr": "0.01", "depth": 4}}'
+            echo "nexml:tag team=pricing"
+            echo "nexml:artifact eval.csv"
+            echo "nexml:metric loss=oops"
+            "$NEXML_BIN" run log-metric rmse=1.5 --step 3
+            "$NEXML_BIN" run log-param seed=7
+            echo "to stderr" >&2
+        "#;
+        let run = w.json(&[
+            "run",
+            "exec",
+            "--recipe",
+            FORECASTING,
+            "--name",
+            "probe",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]);
+        assert_eq!(run["status"], "succeeded", "{run}");
+        let run = w.show_run(run["id"].as_i64().unwrap());
+        assert_eq!(run["name"], "probe");
+        assert_eq!(run["metrics_json"]["loss"], 0.25);
+        assert_eq!(run["metrics_json"]["rmse"], 1.5);
+        assert_eq!(
+            run["params"],
+            serde_json::json!({"depth": "4", "lr": "0.01", "seed": "7"})
+        );
+        assert_eq!(run["tags"]["team"], "pricing");
+        let loss: Vec<(i64, f64)> = run["metric_history"]["loss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["step"].as_i64().unwrap(), p["value"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(loss, [(1, 0.5), (2, 0.25)]);
+        let artifact = &run["artifact_files"][0];
+        assert_eq!(artifact["path"], "eval.csv");
+        assert_eq!(artifact["size"], 16);
+        let log = run["logs_text"].as_str().unwrap();
+        assert!(
+            log.contains("starting") && log.contains("to stderr"),
+            "{log}"
+        );
+        assert!(
+            log.contains("not recorded: nexml:metric: loss=oops is not a number"),
+            "{log}"
+        );
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_command_fails_the_run_with_its_exit_status() {
+    for w in World::all("exec_failure").await {
+        let err = w.refused(&[
+            "run",
+            "exec",
+            "--recipe",
+            FORECASTING,
+            "--",
+            "sh",
+            "-c",
+            "echo bad >&2; exit 3",
+        ]);
+        assert!(err.contains("failed: command: exit status 3"), "{err}");
+        let run = w.show_run(w.newest_run());
+        assert_eq!(run["status"], "failed");
+        assert_eq!(run["exit_code"], 3);
+        assert_eq!(run["status_reason"], "command: exit status 3");
+        let err = w.refused(&[
+            "run",
+            "exec",
+            "--recipe",
+            FORECASTING,
+            "--",
+            "/no/such/program",
+        ]);
+        assert!(err.contains("cannot start '/no/such/program'"), "{err}");
+        w.db.cleanup().await;
+    }
+}
+
+/// Processes whose command line holds `marker`.
+fn processes_with(marker: &str) -> usize {
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+fn spawn_exec(w: &World, args: &[&str]) -> Child {
+    w.command(args).spawn().expect("starting run exec")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_stops_the_job_and_everything_it_started() {
+    for w in World::all("exec_cancel").await {
+        let marker = format!("nexml-cancel-{}-{}", std::process::id(), w.db.name);
+        // A child that ignores SIGTERM: the grace period ends with SIGKILL.
+        let script =
+            format!("trap '' TERM; sh -c 'sleep 600; echo {marker}' & sleep 600; echo {marker}");
+        let mut exec = spawn_exec(
+            &w,
+            &[
+                "run",
+                "exec",
+                "--recipe",
+                FORECASTING,
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ],
+        );
+        let id = w.wait_for_running();
+        // The job and the child it started (besides the executor, whose
+        // command line names the marker too).
+        let until = Instant::now() + Duration::from_secs(20);
+        while processes_with(&marker) < 3 {
+            assert!(Instant::now() < until, "the job did not start its child");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        w.ok(&["run", "cancel", &id.to_string()]);
+        let run = w.wait_for(id, &["cancelled"], Duration::from_secs(30));
+        assert_eq!(run["status_reason"], "cancelled on request");
+        let status = exec.wait().expect("run exec ends");
+        assert_eq!(status.code(), Some(1));
+        assert_eq!(
+            processes_with(&marker),
+            0,
+            "the job's processes outlived the cancel"
+        );
+        // A finished run has nothing to cancel.
+        let err = w.refused(&["run", "cancel", &id.to_string()]);
+        assert!(err.contains("is cancelled already"), "{err}");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stage_past_its_timeout_fails_the_run() {
+    for w in World::all("exec_timeout").await {
+        let stages = serde_json::json!([
+            {"name": "quick", "type": "quality", "command": "echo checked"},
+            {"name": "slow_fit", "type": "training", "command": "sleep 60", "timeout_minutes": 0.02}
+        ]);
+        let recipe = w.recipe_with_stages("Slow Forecasting", stages);
+        let started = Instant::now();
+        let err = w.refused(&["run", "exec", "--recipe", &recipe]);
+        assert!(err.contains("slow_fit: timed out after 1s"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(30));
+        let run = w.show_run(w.newest_run());
+        assert_eq!(run["status"], "failed");
+        assert!(run["logs_text"].as_str().unwrap().contains("checked"));
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_executor_is_marked_lost() {
+    for w in World::all("exec_lost").await {
+        let marker = format!("nexml-lost-{}-{}", std::process::id(), w.db.name);
+        let script = format!("sleep 600; echo {marker}");
+        let mut exec = spawn_exec(
+            &w,
+            &[
+                "run",
+                "exec",
+                "--recipe",
+                FORECASTING,
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ],
+        );
+        let id = w.wait_for_running();
+        exec.kill().expect("killing the executor");
+        exec.wait().expect("reaping it");
+        // The next reader notices: its process is gone from this machine.
+        let run = w.show_run(id);
+        assert_eq!(run["status"], "failed", "{run}");
+        assert_eq!(run["status_reason"], "executor lost");
+        let _ = std::process::Command::new("pkill")
+            .args(["-f", &marker])
+            .status();
+        w.db.cleanup().await;
+    }
+}
+
+/// Runs with known metrics and params, made through the CLI.
+fn logged_runs(w: &World, rows: &[(f64, &str, &str)]) -> Vec<i64> {
+    rows.iter()
+        .map(|(rmse, lr, team)| {
+            let id = w.json(&["run", "create", "--recipe", FORECASTING, "--type", "train"])["id"]
+                .as_i64()
+                .unwrap();
+            let run = id.to_string();
+            w.ok(&["run", "log-metric", &format!("rmse={rmse}"), "--run", &run]);
+            w.ok(&["run", "log-param", &format!("lr={lr}"), "--run", &run]);
+            w.ok(&["run", "tag", &format!("team={team}"), "--run", &run]);
+            id
+        })
+        .collect()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_filter_language_selects_and_sorts_runs() {
+    for w in World::all("run_filter").await {
+        let r = logged_runs(
+            &w,
+            &[
+                (0.4, "0.01", "a"),
+                (0.7, "0.1", "b"),
+                (0.2, "0.01", "b"),
+                (0.9, "0.001", "a"),
+            ],
+        );
+        let list = |filter: &str, order: Option<&str>| {
+            let mut args = vec!["run", "list", "--filter", filter];
+            if let Some(o) = order {
+                args.extend(["--order-by", o]);
+            }
+            ids(&w.json(&args))
+        };
+        assert_eq!(list("metrics.rmse < 0.5", None), [r[2], r[0]]);
+        assert_eq!(
+            list("metrics.rmse >= 0.4 and params.lr = '0.01'", None),
+            [r[0]]
+        );
+        assert_eq!(
+            list("tags.team = 'b' AND metrics.rmse > 0.1", None),
+            [r[2], r[1]]
+        );
+        assert_eq!(
+            list("params.lr LIKE '0.0%'", Some("metrics.rmse DESC")),
+            [r[3], r[0], r[2]]
+        );
+        assert_eq!(
+            list("params.lr IN ('0.1', '0.001')", Some("metrics.rmse")),
+            [r[1], r[3]]
+        );
+        assert_eq!(
+            list(
+                "status = 'queued' and type = 'train'",
+                Some("metrics.rmse ASC")
+            ),
+            [r[2], r[0], r[1], r[3]]
+        );
+        assert_eq!(list("metrics.rmse != 0.4", None), [r[3], r[2], r[1]]);
+        assert_eq!(list("metrics.missing < 1", None), Vec::<i64>::new());
+        // Bad input: one line naming the position.
+        let err = w.refused(&["run", "list", "--filter", "metrics.rmse < "]);
+        assert!(
+            err.contains("column 16: expected a value after '<'"),
+            "{err}"
+        );
+        let err = w.refused(&["run", "list", "--filter", "params.lr = 0.01"]);
+        assert!(err.contains("column 13") && err.contains("quote"), "{err}");
+        let err = w.refused(&["run", "list", "--order-by", "metrics.rmse sideways"]);
+        assert!(err.contains("column"), "{err}");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_puts_params_and_metrics_side_by_side() {
+    for w in World::all("run_compare").await {
+        let r = logged_runs(&w, &[(0.5, "0.1", "a"), (0.25, "0.01", "a")]);
+        let c = w.json(&["run", "compare", &r[0].to_string(), &r[1].to_string()]);
+        assert_eq!(c["runs"], serde_json::json!([r[0], r[1]]));
+        assert_eq!(c["params"][0]["key"], "lr");
+        assert_eq!(c["params"][0]["differs"], true);
+        assert_eq!(c["metrics"][0]["key"], "rmse");
+        assert_eq!(c["metrics"][0]["deltas"], serde_json::json!([0.0, -0.25]));
+        let table = w.ok(&["run", "compare", &r[0].to_string(), &r[1].to_string()]);
+        assert!(
+            table.contains("≠ lr") && table.contains("0.25 (-0.2500)"),
+            "{table}"
+        );
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_needs_a_run_that_meets_the_thresholds() {
+    for w in World::all("gates").await {
+        w.ok(&["model", "register", "--recipe", FORECASTING, "--name", "fc"]);
+        w.ok(&["model", "promote", "fc", "staging"]);
+        let err = w.refused(&["model", "promote", "fc", "production"]);
+        assert!(
+            err.contains("has no succeeded eval or backtest run")
+                && err.contains("run exec --model 'fc' --type eval"),
+            "{err}"
+        );
+        // An eval that misses: every unmet threshold is named with its value.
+        let misses = "echo 'nexml:metric wape=0.4 mape=0.2'";
+        w.ok(&[
+            "run", "exec", "--model", "fc", "--type", "eval", "--", "sh", "-c", misses,
+        ]);
+        let err = w.refused(&["model", "promote", "fc", "production"]);
+        assert!(
+            err.contains("wape 0.4 > 0.25 (must be at most 0.25)"),
+            "{err}"
+        );
+        assert!(err.contains("bias not reported"), "{err}");
+        // --force passes, and says so in the audit.
+        let forced = w.json(&[
+            "model",
+            "promote",
+            "fc",
+            "production",
+            "--force",
+            "hotfix, reviewed by dana",
+        ]);
+        assert_eq!(forced["status"], "production");
+        let audit = w.json(&["audit", "list", "--entity", "model", "--limit", "100"]);
+        let gate = audit
+            .as_array()
+            .or(audit["items"].as_array())
+            .and_then(|rows| {
+                rows.iter()
+                    .rev()
+                    .find_map(|r| r["details"].get("gate").cloned())
+            })
+            .expect("the promotion's gate in the audit");
+        assert_eq!(gate["forced"], true, "{gate}");
+        assert_eq!(gate["reason"], "hotfix, reviewed by dana");
+        assert_eq!(gate["shortfalls"][0]["metric"], "wape");
+        // A real eval with the built-in trainer opens the gate for another model.
+        w.ok(&[
+            "model",
+            "register",
+            "--recipe",
+            FORECASTING,
+            "--name",
+            "fc2",
+        ]);
+        w.ok(&["model", "promote", "fc2", "staging"]);
+        let eval = w.json(&["run", "exec", "--model", "fc2", "--type", "eval"]);
+        assert_eq!(eval["status"], "succeeded");
+        let promoted = w.json(&["model", "promote", "fc2", "production"]);
+        assert_eq!(promoted["status"], "production");
+        w.db.cleanup().await;
+    }
+}
+
+/// The Python with MLflow's client: NEXML_MLFLOW_PYTHON, else the virtualenv
+/// `scripts/test` makes. Missing: a failure in CI, else a notice.
+fn mlflow_python() -> Option<String> {
+    let candidate = std::env::var("NEXML_MLFLOW_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/target/mlflow-venv/bin/python",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    let works = std::process::Command::new(&candidate)
+        .args(["-c", "import mlflow"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(candidate);
+    }
+    if std::env::var("NEXML_REQUIRE_MLFLOW").is_ok_and(|v| v == "1") {
+        panic!(
+            "MLflow's client is required (NEXML_REQUIRE_MLFLOW=1) but {candidate} cannot import mlflow"
+        );
+    }
+    eprintln!(
+        "notice: skipping the MLflow client test: {candidate} cannot import mlflow (scripts/test makes it)"
+    );
+    None
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(w: &World, port: u16) -> Server {
+    let bind = format!("127.0.0.1:{port}");
+    let server = Server(
+        w.command(&["serve", "--bind", &bind])
+            .spawn()
+            .expect("starting nexml serve"),
+    );
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&bind).is_err() {
+        assert!(Instant::now() < until, "nexml serve did not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unchanged_mlflow_script_logs_into_nexml_serve() {
+    let Some(python) = mlflow_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/train.py");
+    for w in World::all("mlflow_serve").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .args([FORECASTING, "1000"])
+            .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
+            .env("MLFLOW_DISABLE_TELEMETRY", "true")
+            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+            .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+            .output()
+            .expect("running the MLflow script");
+        assert!(
+            out.status.success(),
+            "{}: the MLflow script failed\n{}",
+            w.db.name,
+            show(&out)
+        );
+        let id: i64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a run id");
+        let run = w.show_run(id);
+        assert_eq!(run["name"], "mlflow-script");
+        assert_eq!(run["status"], "succeeded");
+        assert_eq!(
+            run["params"],
+            serde_json::json!({"epochs": "10", "lr": "0.01", "optimizer": "adam"})
+        );
+        assert_eq!(run["tags"]["team"], "forecasting");
+        let loss = run["metric_history"]["loss"].as_array().unwrap();
+        assert_eq!(loss.len(), 1000);
+        for (step, point) in loss.iter().enumerate() {
+            assert_eq!(point["step"], step as i64);
+            assert_eq!(point["value"].as_f64().unwrap(), 1.0 / (step as f64 + 1.0));
+        }
+        assert_eq!(run["metrics_json"]["wape"], 0.12);
+        let paths: Vec<&str> = run["artifact_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["notes.txt", "reports/notes.txt"]);
+        let copy = run["artifact_files"][0]["uri"].as_str().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(copy).unwrap(),
+            "trained by an unchanged MLflow script\n"
+        );
+        // An experiment that is no recipe is refused with what to do.
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .args(["No Such Recipe", "1"])
+            .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
+            .env("MLFLOW_DISABLE_TELEMETRY", "true")
+            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+            .output()
+            .expect("running the MLflow script");
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("an MLflow experiment is a nexml recipe"),
+            "{}",
+            show(&out)
+        );
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
+    for w in World::all("rest").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let get = |path: &str| -> (u16, Value) {
+            let out = std::process::Command::new("curl")
+                .args([
+                    "-s",
+                    "-w",
+                    "\n%{http_code}",
+                    &format!("http://127.0.0.1:{port}{path}"),
+                ])
+                .output()
+                .expect("curl");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let (body, code) = text.rsplit_once('\n').expect("a status line");
+            (
+                code.parse().unwrap(),
+                serde_json::from_str(body).unwrap_or(Value::Null),
+            )
+        };
+        let (code, recipes) = get("/api/ml-development/recipes?family=pricing");
+        assert_eq!(code, 200);
+        assert_eq!(recipes, w.json(&["recipe", "list", "--family", "pricing"]));
+        let (_, one) = get("/api/ml-development/recipes/1");
+        assert_eq!(one, w.json(&["recipe", "show", "1"]));
+        let (code, missing) = get("/api/ml-development/runs/999");
+        assert_eq!(code, 404);
+        assert_eq!(missing["error_code"], "RESOURCE_DOES_NOT_EXIST");
+        let (code, bad) = get("/api/ml-development/runs?filter=metrics.x%20%3C");
+        assert_eq!(code, 400);
+        assert!(bad["message"].as_str().unwrap().contains("column"), "{bad}");
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serving_beyond_loopback_needs_a_token() {
+    for w in World::all("serve_token").await {
+        let err = w.refused(&["serve", "--bind", "0.0.0.0:0"]);
+        assert!(err.contains("NEXML_SERVE_TOKEN"), "{err}");
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let _server = Server(
+            w.command(&["serve", "--bind", &bind])
+                .env("NEXML_SERVE_TOKEN", "s3cret")
+                .spawn()
+                .expect("serve"),
+        );
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&bind).is_err() {
+            assert!(Instant::now() < until);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let code = |auth: Option<&str>| {
+            let mut c = std::process::Command::new("curl");
+            c.args(["-s", "-o", "/dev/null", "-w", "%{http_code}"]);
+            if let Some(a) = auth {
+                c.args(["-H", &format!("Authorization: Bearer {a}")]);
+            }
+            let out = c
+                .arg(format!("http://{bind}/health"))
+                .output()
+                .expect("curl");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert_eq!(code(None), "401");
+        assert_eq!(code(Some("wrong")), "401");
+        assert_eq!(code(Some("s3cret")), "200");
+        w.db.cleanup().await;
+    }
+}
