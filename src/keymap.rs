@@ -141,6 +141,7 @@ impl Context {
                 OpenParent,
                 ShowModels,
                 ShowRuns,
+                Train,
             ],
             Context::Model => &[
                 Promote,
@@ -154,9 +155,11 @@ impl Context {
                 PrevSection,
                 OpenRecipe,
                 ShowRuns,
+                Evaluate,
             ],
             Context::Run => &[
-                UpdateRun, OpenRecipe, OpenModel, Search, NextMatch, PrevMatch, Follow,
+                UpdateRun, OpenRecipe, OpenModel, Search, NextMatch, PrevMatch, Follow, CancelRun,
+                NextMetric, PrevMetric,
             ],
             Context::Diff => &[ToggleUnified, NextChange, PrevChange, Apply],
             Context::Editor => &[Save, NextProblem, EditExternal, Find, FindNext, Back],
@@ -241,6 +244,11 @@ commands! {
     NextMatch => "next_match", "next search match";
     PrevMatch => "prev_match", "previous search match";
     Follow => "follow", "follow the growing log";
+    Train => "train", "execute a training run of this recipe (its pipeline, in the background)";
+    Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
+    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL)";
+    NextMetric => "next_metric", "chart the next metric";
+    PrevMetric => "prev_metric", "chart the previous metric";
     Edit => "edit", "edit the manifest";
     EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
     Mark => "mark", "mark this version to compare";

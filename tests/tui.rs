@@ -68,6 +68,7 @@ impl Harness {
             user: "alice".into(),
             llm: None,
             drafts_dir: drafts.path().to_path_buf(),
+            database_url: db.url.clone(),
         };
         let mut h = Harness {
             app,
@@ -2037,4 +2038,130 @@ async fn the_app_browses_a_postgres_database() {
     h.keys(&["esc", "4"]).await;
     assert_eq!(h.app.lists.monitoring.total, 6);
     assert!(h.screen().contains("hotel-dynamic-pricing"));
+}
+
+/// A run that reported a history through the service: loss over 50 steps,
+/// accuracy over 5, a param and a tag.
+async fn reported_run(h: &Harness) -> i64 {
+    use nexml::service::tracking::RunReport;
+    use nexml::store::tracking::NewMetricPoint;
+    let svc = &h.io.service;
+    let recipe = svc
+        .store()
+        .find_recipe("Forecasting Baseline v1")
+        .await
+        .unwrap();
+    let run = svc
+        .create_run(
+            nexml::store::NewRun {
+                recipe_id: recipe.id,
+                version: None,
+                model_id: None,
+                run_type: nexml::domain::RunType::Train,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let at = svc.now();
+    let mut metrics: Vec<NewMetricPoint> = (0..50)
+        .map(|step| NewMetricPoint {
+            key: "loss".into(),
+            step,
+            value: 1.0 / (step as f64 + 1.0),
+            at,
+        })
+        .collect();
+    metrics.extend((0..5).map(|step| NewMetricPoint {
+        key: "accuracy".into(),
+        step,
+        value: 0.5 + step as f64 / 10.0,
+        at,
+    }));
+    let report = RunReport {
+        metrics,
+        params: vec![("lr".into(), "0.01".into())],
+        tags: vec![("team".into(), "forecasting".into())],
+        log: Some("epoch 1\n".into()),
+    };
+    svc.report_run(run.id, report, "alice").await.unwrap();
+    run.id
+}
+
+/// The run screen charts the metric with the most points, and `]` moves
+/// to the next; params and tags are listed.
+#[tokio::test]
+async fn a_runs_metric_history_is_charted_and_metrics_are_stepped_through() {
+    let mut h = Harness::new(80, 24).await;
+    let id = reported_run(&h).await;
+    let effects = update::open_run(&mut h.app, id);
+    h.run(effects).await;
+    let screen = h.screen();
+    assert!(screen.contains("loss · last 0.02 · 50 points"), "{screen}");
+    assert!(screen.contains("params    lr=0.01"), "{screen}");
+    assert!(screen.contains("tags      team=forecasting"), "{screen}");
+    h.keys(&["]"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("accuracy · last 0.9 · 5 points"),
+        "{screen}"
+    );
+    assert!(screen.contains("charting accuracy (1 of 2)"), "{screen}");
+    // At a large size too.
+    let mut h = Harness::new(160, 48).await;
+    let id = reported_run(&h).await;
+    let effects = update::open_run(&mut h.app, id);
+    h.run(effects).await;
+    assert!(h.screen().contains("loss · last 0.02"), "{}", h.screen());
+}
+
+/// `X` on a run still going asks first, then cancels it.
+#[tokio::test]
+async fn cancelling_a_run_asks_first() {
+    let mut h = Harness::new(80, 24).await;
+    let id = reported_run(&h).await;
+    let effects = update::open_run(&mut h.app, id);
+    h.run(effects).await;
+    h.keys(&["X"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Cancel run {id} (train of")),
+        "{screen}"
+    );
+    h.keys(&["y"]).await;
+    let run = h.io.service.store().run(id).await.unwrap();
+    assert_eq!(run.status, nexml::domain::RunStatus::Cancelled);
+    h.keys(&["X"]).await;
+    assert!(
+        h.screen().contains("is cancelled already"),
+        "{}",
+        h.screen()
+    );
+}
+
+/// The Runs tab's search takes the filter language; a broken expression
+/// says where it breaks.
+#[tokio::test]
+async fn the_runs_tab_search_takes_filter_expressions() {
+    let mut h = Harness::new(160, 48).await;
+    let id = reported_run(&h).await;
+    h.keys(&["3", "/"]).await;
+    for c in "metrics.loss < 0.05".chars() {
+        h.keys(&[&c.to_string()]).await;
+    }
+    h.keys(&["enter"]).await;
+    let screen = h.screen();
+    let runs = &h.app.lists.runs;
+    assert_eq!(runs.total, 1, "{screen}");
+    assert_eq!(runs.rows[0].id, id);
+    // As it is typed: the error shows while the expression is broken.
+    h.keys(&["/", "backspace", "backspace", "backspace", "backspace"])
+        .await;
+    let error = h.app.error.clone().unwrap_or_default();
+    let search = h.app.filters(Tab::Runs).search.clone();
+    assert!(
+        error.contains("column 15: expected a value after '<'"),
+        "{error} / {search:?} / {}",
+        h.screen()
+    );
 }

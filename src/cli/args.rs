@@ -420,7 +420,7 @@ pub enum RunCommand {
     /// Execute a run: the command after --, else the stages of the recipe's pipeline
     Exec {
         /// [default: the model's recipe]
-        #[arg(long, required_unless_present = "model")]
+        #[arg(long, required_unless_present_any = ["model", "run"])]
         recipe: Option<String>,
         /// [default: the model's version, else the recipe's latest]
         #[arg(long)]

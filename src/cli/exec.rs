@@ -123,42 +123,14 @@ fn reason(run: &Run) -> String {
     }
 }
 
-/// Starts `nexml run exec --run ID` in a session of its own, so it goes
-/// on after this command (or the app) ends; its own output goes to
-/// `executor.log` in the run folder.
+/// Hands the run to an executor in the background and says so.
 fn detach_executor(
     ctx: &Context,
     run: &Run,
     run_dir: &std::path::Path,
     command: Vec<String>,
 ) -> Result<()> {
-    std::fs::create_dir_all(run_dir)
-        .wrap_err_with(|| format!("creating the run folder {}", run_dir.display()))?;
-    let log = std::fs::File::create(run_dir.join("executor.log"))
-        .wrap_err_with(|| format!("creating {}", run_dir.join("executor.log").display()))?;
-    let exe = std::env::current_exe().wrap_err("finding the nexml program")?;
-    let mut child = std::process::Command::new(exe);
-    child
-        .args([
-            "--database-url",
-            &ctx.database_url,
-            "--user",
-            &ctx.user,
-            "run",
-            "exec",
-            "--run",
-        ])
-        .arg(run.id.to_string());
-    if !command.is_empty() {
-        child.arg("--").args(&command);
-    }
-    use std::os::unix::process::CommandExt;
-    child
-        .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone().wrap_err("opening the executor log")?)
-        .stderr(log)
-        .process_group(0);
-    child.spawn().wrap_err("starting the executor")?;
+    crate::exec::spawn_detached(&ctx.database_url, &ctx.user, run.id, run_dir, &command)?;
     if ctx.json {
         return print_json(
             &serde_json::json!({"id": run.id, "status": "queued", "detached": true}),

@@ -347,3 +347,44 @@ impl<'a> Recorder<'a> {
         }
     }
 }
+
+/// Starts `nexml run exec --run ID` (with `command` after `--`) in a
+/// process group of its own, so it goes on after the caller (a command or
+/// the app) ends; its own output goes to `executor.log` in the run folder.
+pub fn spawn_detached(
+    database_url: &str,
+    user: &str,
+    run_id: i64,
+    run_dir: &Path,
+    command: &[String],
+) -> Result<()> {
+    std::fs::create_dir_all(run_dir)
+        .wrap_err_with(|| format!("creating the run folder {}", run_dir.display()))?;
+    let log_path = run_dir.join("executor.log");
+    let log = std::fs::File::create(&log_path)
+        .wrap_err_with(|| format!("creating {}", log_path.display()))?;
+    let exe = std::env::current_exe().wrap_err("finding the nexml program")?;
+    let mut child = std::process::Command::new(exe);
+    child
+        .args([
+            "--database-url",
+            database_url,
+            "--user",
+            user,
+            "run",
+            "exec",
+            "--run",
+        ])
+        .arg(run_id.to_string());
+    if !command.is_empty() {
+        child.arg("--").args(command);
+    }
+    use std::os::unix::process::CommandExt;
+    child
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().wrap_err("opening the executor log")?)
+        .stderr(log)
+        .process_group(0);
+    child.spawn().wrap_err("starting the executor")?;
+    Ok(())
+}

@@ -45,7 +45,12 @@ pub enum Effect {
     LoadList(ListRequest),
     LoadRecipe(i64),
     LoadModel(i64),
-    LoadRun(i64),
+    /// A run with what it recorded, and `metric`'s history for the chart
+    /// (None: the metric with the most points).
+    LoadRun {
+        id: i64,
+        metric: Option<String>,
+    },
     /// The audit log of one item (None: every item) and the chain's verdict.
     LoadAudit(Option<super::audit::AuditScope>),
     /// Put text on the clipboard (OSC 52, works over SSH).
@@ -150,7 +155,7 @@ pub enum Answer {
         days: Option<i64>,
         series: Vec<crate::store::Snapshot>,
     },
-    Run(Box<crate::store::Run>),
+    Run(Box<RunView>),
     Validated {
         generation: u64,
         problems: Vec<ManifestProblem>,
@@ -163,6 +168,42 @@ pub enum Answer {
     },
     /// The next piece of a language model's streamed answer.
     ChatToken(String),
+}
+
+/// A run as its screen shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    pub detail: crate::store::tracking::RunDetail,
+    /// The charted metric and its history, thinned for the screen.
+    pub chart: Option<(String, crate::store::tracking::MetricSeries)>,
+}
+
+/// Points of a charted history: about two per column of a wide terminal.
+const CHART_POINTS: i64 = 600;
+
+async fn load_run(
+    store: &dyn crate::store::Store,
+    id: i64,
+    metric: Option<String>,
+) -> crate::store::StoreResult<RunView> {
+    let detail = store.run_detail(id, 0).await?;
+    let key = metric
+        .filter(|m| detail.metric_summaries.iter().any(|s| &s.key == m))
+        .or_else(|| {
+            detail
+                .metric_summaries
+                .iter()
+                .max_by_key(|s| s.points)
+                .map(|s| s.key.clone())
+        });
+    let chart = match key {
+        Some(k) => {
+            let series = store.metric_series(id, &k, CHART_POINTS).await?;
+            Some((k, series))
+        }
+        None => None,
+    };
+    Ok(RunView { detail, chart })
 }
 
 pub enum Loaded {
@@ -233,6 +274,8 @@ pub struct Io {
     pub llm: Option<crate::llm::LlmConfig>,
     pub user: String,
     pub drafts_dir: PathBuf,
+    /// Where runs started from the app are executed against.
+    pub database_url: String,
 }
 
 /// How long the editor waits after a keystroke before validating and keeping
@@ -324,10 +367,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         Effect::LoadModel(id) => load_model(store, id)
             .await
             .map(|d| Loaded::Screen(ScreenKey::Model(id), Answer::Model(Box::new(d)))),
-        Effect::LoadRun(id) => store
-            .run(id)
+        Effect::LoadRun { id, metric } => load_run(store, id, metric)
             .await
-            .map(|r| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(r)))),
+            .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),
         Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Effect::Copy(_)
         | Effect::ExternalEdit { .. }
@@ -351,7 +393,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 choices,
             }),
         Effect::Submit(submission) => {
-            return match super::submit::perform(&io.service, submission, &io.user).await {
+            return match super::submit::perform(&io.service, submission, &io.user, &io.database_url)
+                .await
+            {
                 Ok(done) => Loaded::Done(Box::new(done)),
                 Err(e) => Loaded::Refused(e.to_string()),
             };
@@ -444,6 +488,19 @@ fn parse_status<T: std::str::FromStr>(status: &Option<String>) -> Option<T> {
     status.as_deref().and_then(|s| s.parse().ok())
 }
 
+/// The Runs tab's search: an expression of the filter language when it
+/// reads as one ("metrics.rmse < 0.5 and params.lr = '0.01'"), else text
+/// to find in names.
+fn run_search(text: &str) -> StoreResult<(Option<String>, Option<crate::runs::filter::Filter>)> {
+    let text = text.trim();
+    if !crate::runs::filter::looks_like_expression(text) {
+        return Ok((non_empty(text), None));
+    }
+    crate::runs::filter::parse(text)
+        .map(|f| (None, Some(f)))
+        .map_err(|e| crate::store::StoreError::refused(format!("filter \"{text}\": {e}")))
+}
+
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -489,6 +546,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
             }
         }
         Tab::Runs => {
+            let (search, filter) = run_search(&f.search)?;
             let Page { items, total } = store
                 .list_runs(&RunQuery {
                     status: parse_status(&f.status),
@@ -496,13 +554,13 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     family: f.family,
                     recipe_id: f.recipe.as_ref().map(|r| r.0),
                     model_id: f.model.as_ref().map(|m| m.0),
-                    search: non_empty(&f.search),
+                    search,
                     limit,
                     offset,
                     reverse: req.reverse,
                     keyset: req.keyset,
                     skip_count: req.skip_count,
-                    filter: None,
+                    filter,
                     order_by: Vec::new(),
                 })
                 .await?;

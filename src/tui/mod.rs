@@ -67,6 +67,7 @@ pub async fn run(
         user: user.to_string(),
         llm: config.assistant.llm.clone(),
         drafts_dir: crate::config::drafts_dir(database_url),
+        database_url: database_url.to_string(),
     };
     let mut terminal = terminal::enter(config.mouse).wrap_err("setting up the terminal")?;
     let result = event_loop(&mut terminal, &mut app, io, feed, config.mouse).await;

@@ -77,6 +77,15 @@ pub enum Submission {
         model_id: Option<i64>,
         run_type: RunType,
     },
+    /// A run created and handed to an executor in the background.
+    ExecRun {
+        recipe_id: i64,
+        model_id: Option<i64>,
+        run_type: RunType,
+    },
+    CancelRun {
+        id: i64,
+    },
     UpdateRun {
         id: i64,
         status: Option<RunStatus>,
@@ -117,7 +126,13 @@ pub struct Done {
     pub select_id: Option<i64>,
 }
 
-pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> StoreResult<Done> {
+/// Does a change; `database_url` is where a run's executor is pointed.
+pub async fn perform(
+    svc: &Service,
+    submission: Submission,
+    actor: &str,
+    database_url: &str,
+) -> StoreResult<Done> {
     let store = svc.store();
     Ok(match submission {
         Submission::CreateRecipe {
@@ -333,6 +348,49 @@ pub async fn perform(svc: &Service, submission: Submission, actor: &str) -> Stor
                 Tab::Runs,
                 r.id,
             )
+        }
+        Submission::ExecRun {
+            recipe_id,
+            model_id,
+            run_type,
+        } => {
+            let r = svc
+                .create_run(
+                    NewRun {
+                        recipe_id,
+                        version: None,
+                        model_id,
+                        run_type,
+                    },
+                    actor,
+                )
+                .await?;
+            let run_dir = crate::config::run_dir(database_url, r.id);
+            if let Err(e) = crate::exec::spawn_detached(database_url, actor, r.id, &run_dir, &[]) {
+                // The run stays queued for `nexml run exec --run ID`; say why.
+                return Err(crate::store::StoreError::refused(format!(
+                    "created run {} but could not start its executor: {e:#} (nexml run exec --run {} starts it)",
+                    r.id, r.id
+                )));
+            }
+            done(
+                format!(
+                    "started run {} ({} of '{}', in the background)",
+                    r.id, r.run_type, r.recipe_name
+                ),
+                Target::Run(r.id),
+                Tab::Runs,
+                r.id,
+            )
+        }
+        Submission::CancelRun { id } => {
+            let r = svc.cancel_run(id, actor).await?;
+            let message = if r.status.is_finished() {
+                format!("cancelled run {id}")
+            } else {
+                format!("asked run {id}'s executor to stop it")
+            };
+            done(message, Target::Stay, Tab::Runs, id)
         }
         Submission::UpdateRun {
             id,

@@ -87,6 +87,7 @@ pub fn open(id: i64, section: ModelSection) -> (Screen, Vec<Effect>) {
 const HINTS: &[Command] = &[
     Command::NextSection,
     Command::Promote,
+    Command::Evaluate,
     Command::NewItem,
     Command::OpenRecipe,
     Command::ShowRuns,
@@ -247,6 +248,14 @@ impl Component for ModelScreen {
             }),
             Command::AddSnapshot => Outcome::form(FormRequest::AddSnapshot(self.id)),
             Command::ShowRuns => self.show_runs(),
+            Command::Evaluate => match &self.detail {
+                Some(d) => Outcome::effect(Effect::Submit(Submission::ExecRun {
+                    recipe_id: d.model.recipe_id,
+                    model_id: Some(self.id),
+                    run_type: crate::domain::RunType::Eval,
+                })),
+                None => Outcome::done(),
+            },
             _ => Outcome::Ignored,
         }
     }

@@ -78,6 +78,7 @@ const HINTS: &[Command] = &[
     Command::Approve,
     Command::CloneRecipe,
     Command::Register,
+    Command::Train,
     Command::Diff,
     Command::Back,
     Command::Help,
@@ -351,6 +352,13 @@ impl Component for RecipeScreen {
             Command::Delete => return self.delete(),
             Command::ShowModels => return self.show_list(Tab::Models),
             Command::ShowRuns => return self.show_list(Tab::Runs),
+            Command::Train => {
+                return Outcome::effect(Effect::Submit(Submission::ExecRun {
+                    recipe_id: self.id,
+                    model_id: None,
+                    run_type: crate::domain::RunType::Train,
+                }));
+            }
             _ => return Outcome::Ignored,
         }
         Outcome::done()

@@ -7,13 +7,18 @@ use super::{
 use crate::keymap::{Command, Context};
 use crate::store::{Change, Run};
 use crate::tui::audit::AuditScope;
-use crate::tui::effects::Effect;
+use crate::tui::effects::{Effect, RunView};
 use crate::tui::forms::FormRequest;
+use crate::tui::submit::Submission;
 use crossterm::event::KeyEvent;
 
 pub struct RunScreen {
     pub id: i64,
     pub run: Option<Run>,
+    /// Params, tags, metric summaries and artifact files.
+    pub view: Option<RunView>,
+    /// The charted metric (None: the one with the most points).
+    pub metric: Option<String>,
     pub scroll: usize,
     pub follow: bool,
     /// The log search's prompt is open (keys are typed into `search`).
@@ -28,6 +33,8 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
     let screen = RunScreen {
         id,
         run: None,
+        view: None,
+        metric: None,
         scroll: 0,
         follow: false,
         searching: false,
@@ -35,10 +42,15 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         matches: Vec::new(),
         current_match: 0,
     };
-    (Screen::Run(Box::new(screen)), vec![Effect::LoadRun(id)])
+    (
+        Screen::Run(Box::new(screen)),
+        vec![Effect::LoadRun { id, metric: None }],
+    )
 }
 
 const HINTS: &[Command] = &[
+    Command::NextMetric,
+    Command::CancelRun,
     Command::UpdateRun,
     Command::Search,
     Command::NextMatch,
@@ -108,6 +120,62 @@ impl RunScreen {
         }
     }
 
+    /// Charts the next (or previous) metric the run has a history of.
+    fn step_metric(&mut self, cx: &mut Cx, forward: bool) -> Outcome {
+        let keys: Vec<&str> = self
+            .view
+            .as_ref()
+            .map(|v| {
+                v.detail
+                    .metric_summaries
+                    .iter()
+                    .map(|m| m.key.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if keys.is_empty() {
+            cx.say("this run has no metric history yet");
+            return Outcome::done();
+        }
+        let shown = self
+            .view
+            .as_ref()
+            .and_then(|v| v.chart.as_ref())
+            .map(|(k, _)| k.as_str());
+        let at = shown
+            .and_then(|k| keys.iter().position(|x| *x == k))
+            .unwrap_or(0);
+        let n = keys.len();
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
+        self.metric = Some(keys[next].to_string());
+        cx.say(format!("charting {} ({} of {n})", keys[next], next + 1));
+        Outcome::Effects(self.reload())
+    }
+
+    fn cancel(&self, cx: &mut Cx) -> Outcome {
+        match &self.run {
+            Some(r) if !r.status.is_finished() => Outcome::Confirm {
+                message: format!(
+                    "Cancel run {} ({} of '{}')? Its job gets SIGTERM, then SIGKILL after {} s.",
+                    r.id,
+                    r.run_type,
+                    r.recipe_name,
+                    crate::exec::child::GRACE.as_secs()
+                ),
+                submission: Box::new(Submission::CancelRun { id: r.id }),
+            },
+            Some(r) => {
+                cx.say(format!("run {} is {} already", r.id, r.status));
+                Outcome::done()
+            }
+            None => Outcome::done(),
+        }
+    }
+
     /// A new reading of the run: followed to its end while following, and
     /// its matches found again (the view stays where it was).
     fn take(&mut self, run: &Run) {
@@ -155,6 +223,9 @@ impl Component for RunScreen {
             Command::NextMatch => self.step_match(cx, true),
             Command::PrevMatch => self.step_match(cx, false),
             Command::Follow => self.toggle_follow(cx),
+            Command::NextMetric => return self.step_metric(cx, true),
+            Command::PrevMetric => return self.step_metric(cx, false),
+            Command::CancelRun => return self.cancel(cx),
             Command::OpenRecipe => {
                 if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
                     return Outcome::push(super::recipe::open(id));
@@ -193,13 +264,17 @@ impl Component for RunScreen {
     }
 
     fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
-        if let Answer::Run(run) = answer {
-            self.take(run);
+        if let Answer::Run(view) = answer {
+            self.take(&view.detail.run);
+            self.view = Some((**view).clone());
         }
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::LoadRun(self.id)]
+        vec![Effect::LoadRun {
+            id: self.id,
+            metric: self.metric.clone(),
+        }]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

@@ -190,6 +190,10 @@ fn short_label(c: Command) -> &'static str {
         Command::PrevChange => "prev",
         Command::ToggleUnified => "layout",
         Command::Apply => "apply",
+        Command::NextMetric => "metric",
+        Command::CancelRun => "cancel",
+        Command::Train => "train",
+        Command::Evaluate => "eval",
         other => other.name(),
     }
 }

@@ -1,13 +1,15 @@
 //! The run screen: summary, metrics, artifacts, and a log viewer.
 
+use super::library::short_number;
 use super::status_span;
 use crate::text::sanitize;
 use crate::tui::state::RunScreen;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
 pub fn render(
     s: &RunScreen,
@@ -20,20 +22,42 @@ pub fn render(
         frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
         return;
     };
-    let [summary, figures, log] = Layout::vertical([
+    let chart = s.view.as_ref().and_then(|v| v.chart.as_ref());
+    // The chart takes a third of what is left, at least 6 rows, when there
+    // is a history to draw and room for the log under it.
+    let rest = area.height.saturating_sub(3 + 5);
+    let chart_rows = match chart {
+        Some(_) if rest >= 12 => (rest / 3).clamp(6, 16),
+        _ => 0,
+    };
+    let [summary, figures, chart_area, log] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(4),
+        Constraint::Length(5),
+        Constraint::Length(chart_rows),
         Constraint::Min(3),
     ])
     .areas(area);
     let duration = crate::text::duration(run.duration_seconds(now));
+    let mut first = vec![Span::styled(format!("run {} ", run.id), theme.title)];
+    if !run.name.is_empty() {
+        first.push(Span::styled(
+            format!("{} ", sanitize(&run.name)),
+            theme.title,
+        ));
+    }
+    first.extend([
+        Span::styled(format!("{} ", run.run_type), theme.accent),
+        status_span(run.status.as_str(), theme),
+        Span::styled(format!("  duration {duration}"), theme.text),
+    ]);
+    if !run.status_reason.is_empty() {
+        first.push(Span::styled(
+            format!("  {}", sanitize(&run.status_reason)),
+            theme.dim,
+        ));
+    }
     let lines = vec![
-        Line::from(vec![
-            Span::styled(format!("run {} ", run.id), theme.title),
-            Span::styled(format!("{} ", run.run_type), theme.accent),
-            status_span(run.status.as_str(), theme),
-            Span::styled(format!("  duration {duration}"), theme.text),
-        ]),
+        Line::from(first),
         Line::from(vec![
             Span::styled("recipe ", theme.dim),
             Span::raw(sanitize(&format!(
@@ -60,41 +84,10 @@ pub fn render(
         ]),
     ];
     frame.render_widget(Paragraph::new(lines), summary);
-
-    let pairs = |v: &serde_json::Value| -> String {
-        match v.as_object() {
-            Some(o) if !o.is_empty() => o
-                .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{k}={}",
-                        v.as_str().map(String::from).unwrap_or(v.to_string())
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("  "),
-            _ => "none".into(),
-        }
-    };
-    let figs = vec![
-        Line::from(vec![
-            Span::styled("metrics   ", theme.title),
-            Span::raw(sanitize(&pairs(&run.metrics_json))),
-        ]),
-        Line::from(vec![
-            Span::styled("artifacts ", theme.title),
-            Span::raw(sanitize(&pairs(&run.artifacts_json))),
-        ]),
-    ];
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .border_style(theme.border);
-    frame.render_widget(
-        Paragraph::new(figs)
-            .block(block)
-            .wrap(ratatui::widgets::Wrap { trim: true }),
-        figures,
-    );
+    render_figures(s, run, theme, frame, figures);
+    if let Some((key, series)) = chart {
+        render_chart(key, series, s, theme, frame, chart_area);
+    }
 
     let all: Vec<&str> = run.log().lines().collect();
     let height = log.height.saturating_sub(1) as usize;
@@ -167,4 +160,172 @@ fn log_line(index: usize, line: &str, needle: &str, theme: &Theme) -> Line<'stat
     }
     spans.push(Span::styled(clean[at..].to_string(), style));
     Line::from(spans)
+}
+
+/// Final metrics, params, tags and artifact files, one labelled line each.
+fn render_figures(
+    s: &RunScreen,
+    run: &crate::store::Run,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let pairs = |v: &serde_json::Value| -> String {
+        match v.as_object() {
+            Some(o) if !o.is_empty() => o
+                .iter()
+                .map(|(k, v)| match v.as_f64() {
+                    Some(x) => format!("{k}={}", short_number(x)),
+                    None => format!(
+                        "{k}={}",
+                        v.as_str().map(String::from).unwrap_or(v.to_string())
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("  "),
+            _ => "none".into(),
+        }
+    };
+    let joined = |m: &std::collections::BTreeMap<String, String>| -> String {
+        if m.is_empty() {
+            return "none".into();
+        }
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let view = s.view.as_ref().map(|v| &v.detail);
+    let params = view.map_or("…".into(), |d| joined(&d.params));
+    let tags = view.map_or("…".into(), |d| {
+        let shown: std::collections::BTreeMap<String, String> = d
+            .tags
+            .iter()
+            .filter(|(k, _)| !k.starts_with("mlflow."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        joined(&shown)
+    });
+    let mut artifacts: Vec<String> = view
+        .map(|d| {
+            d.artifact_files
+                .iter()
+                .map(|a| format!("{} ({})", a.path, crate::text::bytes(a.size)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(o) = run.artifacts_json.as_object() {
+        artifacts.extend(
+            o.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())),
+        );
+    }
+    let artifacts = if artifacts.is_empty() {
+        "none".to_string()
+    } else {
+        artifacts.join("  ")
+    };
+    let row = |label: &'static str, text: String| {
+        Line::from(vec![
+            Span::styled(label, theme.title),
+            Span::raw(sanitize(&text)),
+        ])
+    };
+    let figs = vec![
+        row("metrics   ", pairs(&run.metrics_json)),
+        row("params    ", params),
+        row("tags      ", tags),
+        row("artifacts ", artifacts),
+    ];
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
+    frame.render_widget(Paragraph::new(figs).block(block), area);
+}
+
+/// The charted metric's history: step on x, its value on y, thinned by the
+/// database to the lowest and highest value per bucket of steps.
+fn render_chart(
+    key: &str,
+    series: &crate::store::tracking::MetricSeries,
+    s: &RunScreen,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    if area.height < 4 || area.width < 20 {
+        return;
+    }
+    let points: Vec<(f64, f64)> = series
+        .points
+        .iter()
+        .map(|p| (p.step as f64, p.value))
+        .collect();
+    let count = s
+        .view
+        .as_ref()
+        .map_or(0, |v| v.detail.metric_summaries.len());
+    let last = series
+        .points
+        .last()
+        .map(|p| short_number(p.value))
+        .unwrap_or("-".into());
+    let thinned = if series.total > points.len() as i64 {
+        format!(
+            " · {} points shown of {}",
+            points.len(),
+            crate::text::thousands(series.total)
+        )
+    } else {
+        format!(" · {} points", series.total)
+    };
+    let title = format!(" {key} · last {last}{thinned} · [ ] metric {count} ");
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Line::styled(title, theme.accent));
+    let (Some(first), Some(end)) = (points.first(), points.last()) else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no points", theme.dim)).block(block),
+            area,
+        );
+        return;
+    };
+    let (x0, x1) = if end.0 > first.0 {
+        (first.0, end.0)
+    } else {
+        (first.0 - 1.0, first.0 + 1.0)
+    };
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    let air = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        lo.abs().max(1.0) * 0.05
+    };
+    let (y0, y1) = (lo - air, hi + air);
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(theme.accent)
+        .data(&points);
+    let chart = Chart::new(vec![dataset])
+        .block(block)
+        .legend_position(None)
+        .x_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([x0, x1])
+                .labels([x0, (x0 + x1) / 2.0, x1].map(|x| format!("{x:.0}"))),
+        )
+        .y_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([y0, y1])
+                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
+        );
+    frame.render_widget(chart, area);
 }

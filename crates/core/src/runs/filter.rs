@@ -230,6 +230,35 @@ fn normalize_run_type(value: &str) -> Option<&'static str> {
     RUN_TYPES.iter().copied().find(|t| *t == lower)
 }
 
+/// Whether text typed in a search box is meant as a filter expression
+/// rather than words to find: it names a field (`metrics.`, `params.`,
+/// `tags.`, `attributes.` or an attribute) and compares it.
+pub fn looks_like_expression(text: &str) -> bool {
+    let lower = text.trim_start().to_ascii_lowercase();
+    let field = [
+        "metrics.",
+        "metric.",
+        "params.",
+        "param.",
+        "tags.",
+        "tag.",
+        "attributes.",
+        "attr.",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        || Attribute::ALL.iter().any(|a| {
+            lower
+                .strip_prefix(a.name())
+                .is_some_and(|rest| rest.starts_with([' ', '=', '<', '>', '!']))
+        });
+    let compares = lower.contains(['=', '<', '>'])
+        || lower.contains(" like ")
+        || lower.contains(" ilike ")
+        || lower.contains(" in ");
+    field && compares
+}
+
 /// Parses a filter. Empty or blank input is no conditions.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
     let mut p = Parser::new(input);
@@ -1122,6 +1151,29 @@ impl fmt::Display for OrderBy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_text_is_an_expression_only_when_it_compares_a_field() {
+        for yes in [
+            "metrics.rmse < 0.5",
+            "params.lr = '0.01'",
+            "status = 'failed'",
+            "tags.team like 'a%'",
+            "Metrics.x>1",
+        ] {
+            assert!(looks_like_expression(yes), "{yes}");
+        }
+        for no in [
+            "pricing",
+            "metrics",
+            "status",
+            "lr 0.01",
+            "retail-pricing model",
+            "",
+        ] {
+            assert!(!looks_like_expression(no), "{no}");
+        }
+    }
     use chrono::TimeZone;
 
     fn metric(k: &str) -> Field {
