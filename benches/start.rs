@@ -37,6 +37,7 @@ async fn first_frame(url: &str) -> Duration {
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+        database_url: url.to_string(),
     };
     let mut effects = update::start(&mut app);
     while let Some(effect) = effects.pop() {
