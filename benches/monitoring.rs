@@ -52,6 +52,7 @@ async fn bench(url: &str) {
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+        database_url: url.to_string(),
     };
     let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
     let mut open = Vec::new();
