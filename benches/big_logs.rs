@@ -135,6 +135,7 @@ async fn measure(url: &str) {
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+        database_url: url.to_string(),
     };
     let mut app = new_app(&Config::default(), "bench", "sqlite").expect("app");
     app.width = 160;

@@ -169,6 +169,7 @@ async fn main() {
         user: "bench".into(),
         llm: None,
         drafts_dir: drafts,
+        database_url: url.to_string(),
     };
     settle(&io, &mut app, effects).await;
     render(&mut term, &mut app);
