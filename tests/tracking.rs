@@ -791,3 +791,80 @@ async fn serving_beyond_loopback_needs_a_token() {
         w.db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thinned_history_keeps_each_buckets_extremes_at_their_own_steps() {
+    for w in World::all("thinning").await {
+        let id = w.json(&["run", "create", "--recipe", FORECASTING, "--type", "train"])["id"]
+            .as_i64()
+            .unwrap();
+        // A falling curve with a spike at step 30.
+        let script: String = (0..100)
+            .map(|step| {
+                let value = if step == 30 { 500 } else { 100 - step };
+                format!("echo 'nexml:metric loss={value} step={step}'\n")
+            })
+            .collect();
+        w.ok(&[
+            "run",
+            "exec",
+            "--run",
+            &id.to_string(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        let points = w.json(&["run", "metrics", &id.to_string(), "loss", "--points", "4"]);
+        let got: Vec<(i64, f64)> = points
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["step"].as_i64().unwrap(), p["value"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [(30, 500.0), (49, 51.0), (50, 50.0), (99, 1.0)],
+            "{}",
+            w.db.name
+        );
+        let all = w.json(&["run", "metrics", &id.to_string(), "loss"]);
+        assert_eq!(all.as_array().unwrap().len(), 100);
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_param_never_changes_even_within_one_report() {
+    for w in World::all("param_change").await {
+        let script = "echo 'nexml:param lr=0.1'; echo 'nexml:param lr=0.2'; echo 'nexml:metric loss=0.5 step=1'";
+        let run = w.json(&[
+            "run",
+            "exec",
+            "--recipe",
+            FORECASTING,
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]);
+        let run = w.show_run(run["id"].as_i64().unwrap());
+        assert_eq!(run["params"], serde_json::json!({}), "{}", w.db.name);
+        // What else came with it is kept, and the log says why the params were not.
+        assert_eq!(run["metrics_json"]["loss"], 0.5);
+        let log = run["logs_text"].as_str().unwrap();
+        assert!(
+            log.contains("not recorded: param 'lr'") && log.contains("is '0.1' already"),
+            "{log}"
+        );
+        let id = run["id"].to_string();
+        w.ok(&["run", "log-param", "lr=0.3", "--run", &id]);
+        w.ok(&["run", "log-param", "lr=0.3", "--run", &id]);
+        let err = w.refused(&["run", "log-param", "lr=0.4", "--run", &id]);
+        assert!(
+            err.contains("param 'lr' of run") && err.contains("is '0.3' already"),
+            "{err}"
+        );
+        w.db.cleanup().await;
+    }
+}

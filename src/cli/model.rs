@@ -159,6 +159,10 @@ fn model_fields(m: &Model) -> String {
         ("status", m.status.to_string()),
         ("owner", m.owner.clone()),
         ("recipe", format!("{} {}", m.recipe_name, m.recipe_version)),
+        (
+            "trained by",
+            m.run_id.map_or("-".into(), |r| format!("run {r}")),
+        ),
         ("created", time(&m.created_at)),
         ("updated", time(&m.updated_at)),
     ])

@@ -20,8 +20,10 @@ use tokio::sync::mpsc;
 
 /// How often output is written to the run (and a screen sees it).
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
-/// How often the executor vouches for its run and checks for a cancel.
+/// How often the executor vouches for its run (a write).
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// How often it looks for a cancel (a read): a cancel takes effect within this.
+const CANCEL_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// After the job exits, how long its output may still be arriving.
 const DRAIN: Duration = Duration::from_secs(1);
 
@@ -164,6 +166,8 @@ impl Execution<'_> {
         let mut flush = tokio::time::interval(FLUSH_EVERY);
         let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
         heartbeat.tick().await;
+        let mut cancel_check = tokio::time::interval(CANCEL_CHECK_EVERY);
+        cancel_check.tick().await;
         let stop = loop {
             let until_deadline = deadline
                 .map(|d| d.saturating_duration_since(Instant::now()))
@@ -199,6 +203,15 @@ impl Execution<'_> {
                         Ok(true) => break Ended::Cancelled("cancelled on request".into()),
                         Ok(false) => {}
                         Err(e) => tracing::warn!(run = self.run_id, "heartbeat: {e}"),
+                    }
+                }
+                _ = cancel_check.tick() => {
+                    match self.service.store().run_row(self.run_id).await {
+                        Ok(run) if run.cancel_requested_at.is_some() => {
+                            break Ended::Cancelled("cancelled on request".into());
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(run = self.run_id, "checking for a cancel: {e}"),
                     }
                 }
                 _ = tokio::time::sleep(until_deadline) => {
@@ -330,18 +343,35 @@ impl<'a> Recorder<'a> {
             .await
         {
             Ok(()) => Ok(()),
-            // A refused report (a param changed, a bad key): keep the log,
-            // say why the rest was not recorded.
+            // A refused report (a param changed, a bad key): record what
+            // can be (without the params, else only the log) and say why.
             Err(e) if e.is_refusal() => {
-                let note = format!("[nexml] not recorded: {e}\n");
-                let log = RunReport {
-                    log: Some(format!("{}{note}", report.log.unwrap_or_default())),
-                    ..RunReport::default()
+                let log = format!(
+                    "{}[nexml] not recorded: {e}\n",
+                    report.log.clone().unwrap_or_default()
+                );
+                let without_params = RunReport {
+                    params: Vec::new(),
+                    log: Some(log.clone()),
+                    ..report
                 };
-                Ok(self
+                match self
                     .service
-                    .report_run(self.run_id, log, self.actor)
-                    .await?)
+                    .report_run(self.run_id, without_params, self.actor)
+                    .await
+                {
+                    Err(e) if e.is_refusal() => {
+                        let only_log = RunReport {
+                            log: Some(format!("{log}[nexml] not recorded: {e}\n")),
+                            ..RunReport::default()
+                        };
+                        Ok(self
+                            .service
+                            .report_run(self.run_id, only_log, self.actor)
+                            .await?)
+                    }
+                    other => Ok(other?),
+                }
             }
             Err(e) => Err(e.into()),
         }

@@ -92,6 +92,7 @@ impl Service {
             };
             let finished = to.is_finished().then_some(at);
             w.set_run_status(id, to, started, finished, at).await?;
+            super::tracking::link_producing_run(&mut w, &before, to).await?;
             details.insert("status".into(), json!({"from": before.status, "to": to}));
         }
         for (document, patch, key) in [

@@ -72,14 +72,18 @@ impl Service {
             details.insert("metric_points".into(), json!(report.metrics.len()));
         }
         if !report.params.is_empty() {
-            let existing = w.params(id).await?;
+            // What each param is, stored or given earlier in this report.
+            let mut known: std::collections::HashMap<String, String> = w
+                .params(id)
+                .await?
+                .into_iter()
+                .map(|p| (p.key, p.value))
+                .collect();
             for (key, value) in &report.params {
-                if let Some(old) = existing.iter().find(|p| &p.key == key)
-                    && &old.value != value
-                {
+                let old = known.entry(key.clone()).or_insert_with(|| value.clone());
+                if old != value {
                     return Err(refused(format!(
-                        "param '{key}' of run {id} is '{}' already: params do not change within a run (log '{value}' in a new run)",
-                        old.value
+                        "param '{key}' of run {id} is '{old}' already: params do not change within a run (log '{value}' in a new run)"
                     )));
                 }
             }
@@ -215,6 +219,7 @@ impl Service {
         w.set_run_status(id, status, run.started_at.or(Some(at)), Some(at), at)
             .await?;
         w.set_run_outcome(id, reason, exit_code).await?;
+        link_producing_run(&mut w, &run, status).await?;
         w.audit(
             actor,
             "run",
@@ -296,6 +301,20 @@ impl Service {
         }
         Ok(lost)
     }
+}
+
+/// A model's newest succeeded training run is the one that produced it.
+pub(super) async fn link_producing_run(
+    w: &mut super::Work,
+    run: &Run,
+    to: RunStatus,
+) -> StoreResult<()> {
+    if let (Some(model_id), RunStatus::Succeeded, crate::domain::RunType::Train) =
+        (run.model_id, to, run.run_type)
+    {
+        w.set_model_run(model_id, run.id).await?;
+    }
+    Ok(())
 }
 
 /// The tag MLflow keeps a run's name in; it is also the run's name here.

@@ -491,15 +491,29 @@ fn parse_status<T: std::str::FromStr>(status: &Option<String>) -> Option<T> {
 /// The Runs tab's search: an expression of the filter language when it
 /// reads as one ("metrics.rmse < 0.5 and params.lr = '0.01'"), else text
 /// to find in names.
-fn run_search(text: &str) -> StoreResult<(Option<String>, Option<crate::runs::filter::Filter>)> {
-    let text = text.trim();
-    if !crate::runs::filter::looks_like_expression(text) {
-        return Ok((non_empty(text), None));
+fn run_search(text: &str) -> StoreResult<RunSearch> {
+    use crate::runs::filter;
+    let refused = |what: &str, text: &str, e: filter::FilterError| {
+        crate::store::StoreError::refused(format!("{what} \"{text}\": {e}"))
+    };
+    let (expression, sort) = filter::split_order_by(text);
+    let order_by = match sort {
+        Some(keys) => filter::parse_order_by(keys).map_err(|e| refused("order by", keys, e))?,
+        None => Vec::new(),
+    };
+    if !filter::looks_like_expression(expression) {
+        return Ok((non_empty(expression), None, order_by));
     }
-    crate::runs::filter::parse(text)
-        .map(|f| (None, Some(f)))
-        .map_err(|e| crate::store::StoreError::refused(format!("filter \"{text}\": {e}")))
+    let parsed = filter::parse(expression).map_err(|e| refused("filter", expression, e))?;
+    Ok((None, Some(parsed), order_by))
 }
+
+/// Words to find, an expression, and sort keys.
+type RunSearch = (
+    Option<String>,
+    Option<crate::runs::filter::Filter>,
+    Vec<crate::runs::filter::OrderBy>,
+);
 
 fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
@@ -546,7 +560,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
             }
         }
         Tab::Runs => {
-            let (search, filter) = run_search(&f.search)?;
+            let (search, filter, order_by) = run_search(&f.search)?;
             let Page { items, total } = store
                 .list_runs(&RunQuery {
                     status: parse_status(&f.status),
@@ -561,7 +575,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
                     keyset: req.keyset,
                     skip_count: req.skip_count,
                     filter,
-                    order_by: Vec::new(),
+                    order_by,
                 })
                 .await?;
             (Rows::Runs(items), total)

@@ -188,7 +188,8 @@ fn window_request<T: RowId>(
         let end = (centre + WINDOW / 2).min(l.total);
         (end.saturating_sub(WINDOW), end)
     };
-    let keyset = (beside_loaded_rows && tab.ordered_by_id())
+    let in_id_order = tab.ordered_by_id() && !crate::runs::filter::sorts(&l.filters.search);
+    let keyset = (beside_loaded_rows && in_id_order)
         .then(|| keyset_beside(l, start, end))
         .flatten();
     let (offset, reverse) = match (keyset, forward) {

@@ -131,6 +131,11 @@ pub trait Db: Send {
     fn like_ignores_case(&self) -> bool {
         false
     }
+    /// Whether a bare column beside `MIN(x)`/`MAX(x)` comes from the row
+    /// holding that minimum or maximum (SQLite's documented rule).
+    fn bare_columns_follow_min_max(&self) -> bool {
+        false
+    }
     /// Whether many-row inserts bind by position (`?`) rather than by `$N`.
     fn binds_by_position(&self) -> bool {
         false

@@ -181,11 +181,17 @@ fn like_to_glob(pattern: &str) -> String {
     out
 }
 
-/// `ORDER BY` terms for the sort keys, before the newest-first default.
-pub fn order_terms(order_by: &[OrderBy], f: &mut Sql) -> Vec<String> {
+/// `ORDER BY` terms for the sort keys, before the newest-first default;
+/// `reverse` reads the list from its other end.
+pub fn order_terms(order_by: &[OrderBy], reverse: bool, f: &mut Sql) -> Vec<String> {
     let mut terms = Vec::new();
+    let (asc, desc) = if reverse {
+        ("DESC", "ASC")
+    } else {
+        ("ASC", "DESC")
+    };
     for o in order_by {
-        let dir = if o.descending { "DESC" } else { "ASC" };
+        let dir = if o.descending { desc } else { asc };
         // Runs without the value sort last either way, as MLflow's do.
         let expr = match &o.field {
             Field::Metric(key) => {
@@ -215,7 +221,7 @@ pub fn order_terms(order_by: &[OrderBy], f: &mut Sql) -> Vec<String> {
                 Attribute::Model => "m.name".into(),
             },
         };
-        terms.push(format!("CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END"));
+        terms.push(format!("CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END {asc}"));
         terms.push(format!("{expr} {dir}"));
     }
     terms

@@ -628,7 +628,7 @@ impl Session {
                 f.matching(&format!("{id} > {{}}"), Some(Bind::Int(k)));
                 (0, true)
             }
-            _ => (query.offset, query.reverse && query.order_by.is_empty()),
+            _ => (query.offset, query.reverse),
         };
         let where_sql = f.where_sql();
         let total = if query.skip_count {
@@ -643,7 +643,7 @@ impl Session {
             );
             self.count(count).await?
         };
-        let mut terms = run_search::order_terms(&query.order_by, &mut f);
+        let mut terms = run_search::order_terms(&query.order_by, reverse, &mut f);
         terms.push(order(&format!("{id} DESC"), id, reverse).to_string());
         let page = f.page_sql(query.limit, offset);
         let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", from, 1);

@@ -345,6 +345,10 @@ impl Db for SqliteDb {
         true
     }
 
+    fn bare_columns_follow_min_max(&self) -> bool {
+        true
+    }
+
     /// SQLite looks `$N` names up one by one: quadratic in a long statement.
     fn binds_by_position(&self) -> bool {
         true

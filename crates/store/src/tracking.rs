@@ -193,21 +193,36 @@ impl Session {
         let buckets = (max_points / 2).max(1);
         let span = (summary.last_step - summary.first_step + 1).max(1);
         // Bucket b holds steps [first + b*span/buckets, ...): integer
-        // arithmetic, the same on both backends.
+        // arithmetic, the same on both backends. Each bucket keeps its
+        // lowest and its highest point, each at its own step.
         let bucket = "(((step - $3) * $4) / $5)";
-        let s = Statement::new(format!(
-            "SELECT key, MIN(step) AS step, MIN(value) AS value, MIN(at) AS at, {bucket} AS b, 0 AS hi \
-             FROM ml_run_metric WHERE run_id = $1 AND key = $2 GROUP BY key, {bucket} \
-             UNION ALL \
-             SELECT key, MAX(step) AS step, MAX(value) AS value, MAX(at) AS at, {bucket} AS b, 1 AS hi \
-             FROM ml_run_metric WHERE run_id = $1 AND key = $2 GROUP BY key, {bucket} \
-             ORDER BY b, hi"
-        ))
-        .int(run_id)
-        .text(key)
-        .int(summary.first_step)
-        .int(buckets)
-        .int(span);
+        let sql = if self.db.bare_columns_follow_min_max() {
+            // SQLite: one pass per extreme, the bare columns from its row.
+            format!(
+                "SELECT key, step, value, at FROM ( \
+                 SELECT key, step, MIN(value) AS value, at FROM ml_run_metric \
+                 WHERE run_id = $1 AND key = $2 GROUP BY {bucket} \
+                 UNION \
+                 SELECT key, step, MAX(value) AS value, at FROM ml_run_metric \
+                 WHERE run_id = $1 AND key = $2 GROUP BY {bucket}) ORDER BY step, value"
+            )
+        } else {
+            format!(
+                "SELECT key, step, value, at FROM ( \
+                 (SELECT DISTINCT ON ({bucket}) key, step, value, at FROM ml_run_metric \
+                  WHERE run_id = $1 AND key = $2 ORDER BY {bucket}, value, step) \
+                 UNION \
+                 (SELECT DISTINCT ON ({bucket}) key, step, value, at FROM ml_run_metric \
+                  WHERE run_id = $1 AND key = $2 ORDER BY {bucket}, value DESC, step)) t \
+                 ORDER BY step, value"
+            )
+        };
+        let s = Statement::new(sql)
+            .int(run_id)
+            .text(key)
+            .int(summary.first_step)
+            .int(buckets)
+            .int(span);
         Ok(MetricSeries {
             points: self.db.metric_points(s).await?,
             total: summary.points,

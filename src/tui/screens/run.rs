@@ -53,7 +53,6 @@ const HINTS: &[Command] = &[
     Command::CancelRun,
     Command::UpdateRun,
     Command::Search,
-    Command::NextMatch,
     Command::Follow,
     Command::OpenRecipe,
     Command::Back,

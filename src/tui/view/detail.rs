@@ -476,6 +476,12 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
                     theme,
                 ),
                 field(
+                    "trained by",
+                    m.run_id
+                        .map_or("no training run yet".into(), |r| format!("run {r}")),
+                    theme,
+                ),
+                field(
                     "registered",
                     m.created_at.format("%Y-%m-%d %H:%M").to_string(),
                     theme,

@@ -230,6 +230,25 @@ fn normalize_run_type(value: &str) -> Option<&'static str> {
     RUN_TYPES.iter().copied().find(|t| *t == lower)
 }
 
+/// A search box's text split at its `order by` (any case): the filter
+/// part and the sort keys' text, if any.
+pub fn split_order_by(text: &str) -> (&str, Option<&str>) {
+    let lower = text.to_ascii_lowercase();
+    match lower.find("order by") {
+        // At the start, or after a space: not inside a key or a value's word.
+        Some(at) if at == 0 || lower[..at].ends_with(' ') => (
+            text[..at].trim(),
+            Some(text[at + "order by".len()..].trim()),
+        ),
+        _ => (text.trim(), None),
+    }
+}
+
+/// Whether a search box's text sorts the list (`... order by KEY`).
+pub fn sorts(text: &str) -> bool {
+    split_order_by(text).1.is_some()
+}
+
 /// Whether text typed in a search box is meant as a filter expression
 /// rather than words to find: it names a field (`metrics.`, `params.`,
 /// `tags.`, `attributes.` or an attribute) and compares it.
@@ -1151,6 +1170,23 @@ impl fmt::Display for OrderBy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_splits_at_its_order_by() {
+        assert_eq!(
+            split_order_by("metrics.rmse < 1 ORDER BY metrics.rmse desc"),
+            ("metrics.rmse < 1", Some("metrics.rmse desc"))
+        );
+        assert_eq!(
+            split_order_by("order by params.lr"),
+            ("", Some("params.lr"))
+        );
+        assert_eq!(
+            split_order_by("tags.x = 'reorder by'"),
+            ("tags.x = 'reorder by'", None)
+        );
+        assert!(!sorts("pricing"));
+    }
 
     #[test]
     fn search_text_is_an_expression_only_when_it_compares_a_field() {
