@@ -16,6 +16,8 @@ pub enum Context {
     Recipe,
     Model,
     Run,
+    /// Runs side by side.
+    Compare,
     Diff,
     Editor,
     Chat,
@@ -33,12 +35,13 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
         Context::Model,
         Context::Run,
+        Context::Compare,
         Context::Diff,
         Context::Editor,
         Context::Chat,
@@ -58,6 +61,7 @@ impl Context {
             Context::Recipe => "recipe",
             Context::Model => "model",
             Context::Run => "run",
+            Context::Compare => "compare",
             Context::Diff => "diff",
             Context::Editor => "editor",
             Context::Chat => "chat",
@@ -80,6 +84,7 @@ impl Context {
             Context::Recipe => "on a recipe (open one with enter in Recipes)",
             Context::Model => "on a model (open one with enter in Models)",
             Context::Run => "on a run (open one with enter in Runs)",
+            Context::Compare => "comparing runs (space marks runs in Runs, c compares)",
             Context::Diff => "in a diff (d on a recipe's versions)",
             Context::Chat => "in the chat (c in the library, C on a recipe)",
             _ => return None,
@@ -117,6 +122,7 @@ impl Context {
                 Filter,
                 Search,
                 ClearFilters,
+                Mark,
             ],
             Context::Recipe => &[
                 Chat,
@@ -161,6 +167,7 @@ impl Context {
                 UpdateRun, OpenRecipe, OpenModel, Search, NextMatch, PrevMatch, Follow, CancelRun,
                 NextMetric, PrevMetric,
             ],
+            Context::Compare => &[NextMetric, PrevMetric],
             Context::Diff => &[ToggleUnified, NextChange, PrevChange, Apply],
             Context::Editor => &[Save, NextProblem, EditExternal, Find, FindNext, Back],
             Context::Chat => &[Compose, Open, Apply, Reject, Edit, Diff, ToggleLlm, Back],
@@ -251,7 +258,7 @@ commands! {
     PrevMetric => "prev_metric", "chart the previous metric";
     Edit => "edit", "edit the manifest";
     EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
-    Mark => "mark", "mark this version to compare";
+    Mark => "mark", "mark this (a version, a run) to compare";
     Diff => "diff", "diff the marked (or previous) version with this one";
     ToggleUnified => "toggle_unified", "side by side or unified";
     NextChange => "next_change", "next change";

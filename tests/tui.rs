@@ -2165,3 +2165,71 @@ async fn the_runs_tab_search_takes_filter_expressions() {
         h.screen()
     );
 }
+
+/// `space` marks runs in the Runs tab and `c` compares them: params that
+/// differ, final metrics with their change, histories in one chart.
+#[tokio::test]
+async fn marked_runs_are_compared_side_by_side() {
+    let mut h = Harness::new(80, 24).await;
+    let first = reported_run(&h).await;
+    let second = reported_run(&h).await;
+    h.io.service
+        .update_run(
+            second,
+            nexml::store::RunChanges {
+                metrics: Some(serde_json::json!({"rmse": 0.5})),
+                ..Default::default()
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    h.keys(&["3"]).await;
+    // The two newest runs are the first rows.
+    h.keys(&[" ", "j", " "]).await;
+    assert!(
+        h.screen().contains("2 runs marked: c compares them"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["c"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("compare {second} {first}")),
+        "{screen}"
+    );
+    assert!(screen.contains("accuracy · 1 of 2 metrics"), "{screen}");
+    assert!(screen.contains("  rmse"), "{screen}");
+    h.keys(&["]"]).await;
+    assert!(
+        h.screen().contains("loss · 2 of 2 metrics"),
+        "{}",
+        h.screen()
+    );
+    // Unmarking one leaves `c` as the chat again.
+    h.keys(&["esc", " "]).await;
+    let screen = h.screen();
+    assert_eq!(h.app.marked_runs, vec![second], "{screen}");
+}
+
+/// `order by` in the Runs tab's search sorts the list by any field.
+#[tokio::test]
+async fn the_runs_tab_sorts_by_a_metric() {
+    let mut h = Harness::new(160, 48).await;
+    let _ = reported_run(&h).await;
+    h.keys(&["3", "/"]).await;
+    for c in "order by metrics.mape desc".chars() {
+        h.keys(&[&c.to_string()]).await;
+    }
+    h.keys(&["enter"]).await;
+    let mapes: Vec<f64> = h
+        .app
+        .lists
+        .runs
+        .rows
+        .iter()
+        .filter_map(|r| r.metrics_json["mape"].as_f64())
+        .collect();
+    assert!(mapes.len() > 3, "the demo's runs have mape: {}", h.screen());
+    assert!(mapes.windows(2).all(|w| w[0] >= w[1]), "{mapes:?}");
+}

@@ -51,6 +51,12 @@ pub enum Effect {
         id: i64,
         metric: Option<String>,
     },
+    /// Runs side by side, and `metric`'s histories overlaid (None: the
+    /// first metric every run has).
+    LoadCompare {
+        ids: Vec<i64>,
+        metric: Option<String>,
+    },
     /// The audit log of one item (None: every item) and the chain's verdict.
     LoadAudit(Option<super::audit::AuditScope>),
     /// Put text on the clipboard (OSC 52, works over SSH).
@@ -144,6 +150,8 @@ pub enum ScreenKey {
     Run(i64),
     Editor(i64),
     Chat(Option<i64>),
+    /// The comparison of marked runs (one at a time).
+    Compare,
 }
 
 /// An answer addressed to the screens showing one thing.
@@ -156,6 +164,7 @@ pub enum Answer {
         series: Vec<crate::store::Snapshot>,
     },
     Run(Box<RunView>),
+    Compare(Box<CompareView>),
     Validated {
         generation: u64,
         problems: Vec<ManifestProblem>,
@@ -204,6 +213,72 @@ async fn load_run(
         None => None,
     };
     Ok(RunView { detail, chart })
+}
+
+/// Runs side by side as the compare screen shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareView {
+    pub runs: Vec<crate::store::Run>,
+    pub comparison: crate::runs::compare::Comparison,
+    /// Metrics with a history, in any of the runs, by name.
+    pub metric_keys: Vec<String>,
+    /// The charted metric, and each run's history of it (by run, in order).
+    pub chart_key: Option<String>,
+    pub histories: Vec<crate::store::tracking::MetricSeries>,
+}
+
+async fn load_compare(
+    store: &dyn crate::store::Store,
+    ids: &[i64],
+    metric: Option<String>,
+) -> crate::store::StoreResult<CompareView> {
+    use crate::runs::compare::{Side, compare};
+    let mut runs = Vec::new();
+    let mut sides = Vec::new();
+    let mut keys: Vec<Vec<String>> = Vec::new();
+    for id in ids {
+        let d = store.run_detail(*id, 0).await?;
+        let metrics = d
+            .run
+            .metrics_json
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        sides.push(Side {
+            id: *id,
+            params: d.params.clone(),
+            metrics,
+        });
+        keys.push(d.metric_summaries.iter().map(|m| m.key.clone()).collect());
+        runs.push(d.run);
+    }
+    let mut metric_keys: Vec<String> = keys.iter().flatten().cloned().collect();
+    metric_keys.sort();
+    metric_keys.dedup();
+    // The first metric every run has a history of, else any.
+    let shared = metric_keys
+        .iter()
+        .find(|k| keys.iter().all(|run_keys| run_keys.contains(k)))
+        .or(metric_keys.first())
+        .cloned();
+    let chart_key = metric.filter(|m| metric_keys.contains(m)).or(shared);
+    let mut histories = Vec::new();
+    if let Some(k) = &chart_key {
+        for id in ids {
+            histories.push(store.metric_series(*id, k, CHART_POINTS).await?);
+        }
+    }
+    Ok(CompareView {
+        runs,
+        comparison: compare(&sides),
+        metric_keys,
+        chart_key,
+        histories,
+    })
 }
 
 pub enum Loaded {
@@ -367,6 +442,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         Effect::LoadModel(id) => load_model(store, id)
             .await
             .map(|d| Loaded::Screen(ScreenKey::Model(id), Answer::Model(Box::new(d)))),
+        Effect::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
+            .await
+            .map(|v| Loaded::Screen(ScreenKey::Compare, Answer::Compare(Box::new(v)))),
         Effect::LoadRun { id, metric } => load_run(store, id, metric)
             .await
             .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),

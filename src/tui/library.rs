@@ -77,11 +77,48 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             reload(app, app.tab)
         }
         Command::Open => return open_selected(app),
+        Command::Chat if app.tab == Tab::Runs && app.marked_runs.len() >= 2 => {
+            return Outcome::push(screens::compare::open(app.marked_runs.clone()));
+        }
         Command::Chat => return Outcome::push(screens::chat::open(None)),
+        Command::Mark => {
+            toggle_run_mark(app);
+            vec![]
+        }
         Command::NewItem => return new_item(app),
         _ => return Outcome::Ignored,
     };
     Outcome::Effects(effects)
+}
+
+/// The most runs compared at once: each gets a colour in the chart.
+pub const MAX_COMPARED: usize = 6;
+
+/// Marks (or unmarks) the selected run to compare; only in Runs.
+fn toggle_run_mark(app: &mut App) {
+    if app.tab != Tab::Runs {
+        app.status = Some("space marks runs to compare, in the Runs tab (3)".into());
+        return;
+    }
+    let Some(id) = selected_id(app) else {
+        return;
+    };
+    if let Some(at) = app.marked_runs.iter().position(|m| *m == id) {
+        app.marked_runs.remove(at);
+    } else if app.marked_runs.len() >= MAX_COMPARED {
+        app.status = Some(format!(
+            "{MAX_COMPARED} runs are marked already: space on one unmarks it"
+        ));
+        return;
+    } else {
+        app.marked_runs.push(id);
+    }
+    let n = app.marked_runs.len();
+    app.status = Some(match n {
+        0 => "no runs marked".into(),
+        1 => format!("marked run {id}: mark another to compare"),
+        _ => format!("{n} runs marked: c compares them"),
+    });
 }
 
 fn new_item(app: &mut App) -> Outcome {

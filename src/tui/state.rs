@@ -161,6 +161,8 @@ pub struct App {
     pub pending: Vec<crate::keymap::Command>,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
+    /// Runs marked (space, in Runs) to compare, in the order marked.
+    pub marked_runs: Vec<i64>,
 }
 
 impl App {
@@ -191,6 +193,7 @@ impl App {
             messages: Vec::new(),
             pending: Vec::new(),
             clock: crate::domain::Clock::System,
+            marked_runs: Vec::new(),
         }
     }
 

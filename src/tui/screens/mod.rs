@@ -10,6 +10,7 @@
 //! (`tui/view/<screen>.rs` and one line in `tui/view/mod.rs`).
 
 pub mod chat;
+pub mod compare;
 pub mod diff;
 pub mod editor;
 pub mod model;
@@ -38,6 +39,7 @@ pub enum Screen {
     Recipe(Box<RecipeScreen>),
     Model(Box<ModelScreen>),
     Run(Box<RunScreen>),
+    Compare(Box<compare::CompareScreen>),
     Diff(Box<DiffScreen>),
     Editor(Box<EditorScreen>),
     Chat(Box<ChatScreen>),
@@ -49,6 +51,7 @@ impl Screen {
             Screen::Recipe(s) => s.as_ref(),
             Screen::Model(s) => s.as_ref(),
             Screen::Run(s) => s.as_ref(),
+            Screen::Compare(s) => s.as_ref(),
             Screen::Diff(s) => s.as_ref(),
             Screen::Editor(s) => s.as_ref(),
             Screen::Chat(s) => s.as_ref(),
@@ -60,6 +63,7 @@ impl Screen {
             Screen::Recipe(s) => s.as_mut(),
             Screen::Model(s) => s.as_mut(),
             Screen::Run(s) => s.as_mut(),
+            Screen::Compare(s) => s.as_mut(),
             Screen::Diff(s) => s.as_mut(),
             Screen::Editor(s) => s.as_mut(),
             Screen::Chat(s) => s.as_mut(),

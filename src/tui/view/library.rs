@@ -36,8 +36,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
         Tab::Runs => {
             let now = app.clock.now();
+            let marked = &app.marked_runs;
             render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t, w| {
-                run_cells(r, t, w, now)
+                run_cells(r, t, w, now, marked.contains(&r.id))
             })
         }
         Tab::Monitoring => render_list(
@@ -253,6 +254,7 @@ fn run_cells(
     theme: &Theme,
     w: &[usize],
     now: chrono::DateTime<Utc>,
+    marked: bool,
 ) -> Vec<Cell<'static>> {
     // Narrow, the model alone (the more specific; its screen names the
     // recipe) reads better than both cut to stubs.
@@ -262,8 +264,13 @@ fn run_cells(
         Some(m) => truncate_middle(m, cols),
         None => truncate_middle(&r.recipe_name, cols),
     };
+    let id = if marked {
+        Cell::from(Span::styled(format!("●{}", r.id), theme.accent))
+    } else {
+        text(&r.id.to_string())
+    };
     vec![
-        text(&r.id.to_string()),
+        id,
         text(&what),
         text(r.run_type.as_str()),
         Cell::from(status_span(r.status.as_str(), theme)),

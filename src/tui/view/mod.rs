@@ -1,6 +1,7 @@
 //! Rendering: a function of the state alone.
 
 mod chat;
+mod compare;
 mod detail;
 mod diff;
 mod editor;
@@ -58,6 +59,7 @@ fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
         Some(Screen::Recipe(s)) => detail::render_recipe(s, &theme, frame, area),
         Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
         Some(Screen::Run(s)) => run::render(s, &theme, frame, area, now),
+        Some(Screen::Compare(s)) => compare::render(s, &theme, frame, area),
         Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
         Some(Screen::Editor(s)) => editor::render(s, &app.keymap, &theme, frame, area),
         Some(Screen::Chat(s)) => chat::render(s, &app.keymap, &theme, frame, area),
@@ -191,6 +193,8 @@ fn short_label(c: Command) -> &'static str {
         Command::ToggleUnified => "layout",
         Command::Apply => "apply",
         Command::NextMetric => "metric",
+        Command::PrevMetric => "prev",
+        Command::Mark => "mark",
         Command::CancelRun => "cancel",
         Command::Train => "train",
         Command::Evaluate => "eval",

@@ -306,7 +306,9 @@ fn render_chart(
     } else {
         lo.abs().max(1.0) * 0.05
     };
-    let (y0, y1) = (lo - air, hi + air);
+    // Losses and scores that never go below zero get no negative axis.
+    let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
+    let (y0, y1) = ((lo - air).max(floor), hi + air);
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)

@@ -1,0 +1,125 @@
+//! Runs side by side: params and final metrics with their change from the
+//! first run, and one metric's histories overlaid in one chart.
+
+use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_index};
+use crate::keymap::{Command, Context};
+use crate::store::Change;
+use crate::tui::effects::{CompareView, Effect};
+
+pub struct CompareScreen {
+    pub ids: Vec<i64>,
+    pub view: Option<CompareView>,
+    /// The charted metric (None: the first all the runs have).
+    pub metric: Option<String>,
+    pub scroll: usize,
+}
+
+/// The comparison of `ids` (in the order marked), and its first load.
+pub fn open(ids: Vec<i64>) -> (Screen, Vec<Effect>) {
+    let effects = vec![Effect::LoadCompare {
+        ids: ids.clone(),
+        metric: None,
+    }];
+    let screen = CompareScreen {
+        ids,
+        view: None,
+        metric: None,
+        scroll: 0,
+    };
+    (Screen::Compare(Box::new(screen)), effects)
+}
+
+const HINTS: &[Command] = &[
+    Command::NextMetric,
+    Command::PrevMetric,
+    Command::Back,
+    Command::Help,
+];
+
+impl CompareScreen {
+    fn rows(&self) -> usize {
+        self.view.as_ref().map_or(0, |v| {
+            v.comparison.params.len() + v.comparison.metrics.len()
+        })
+    }
+
+    fn step_metric(&mut self, cx: &mut Cx, forward: bool) -> Outcome {
+        let keys = self
+            .view
+            .as_ref()
+            .map(|v| v.metric_keys.clone())
+            .unwrap_or_default();
+        if keys.is_empty() {
+            cx.say("these runs have no metric history");
+            return Outcome::done();
+        }
+        let shown = self.view.as_ref().and_then(|v| v.chart_key.clone());
+        let at = shown
+            .and_then(|k| keys.iter().position(|x| *x == k))
+            .unwrap_or(0);
+        let n = keys.len();
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
+        self.metric = Some(keys[next].clone());
+        cx.say(format!("charting {} ({} of {n})", keys[next], next + 1));
+        Outcome::Effects(self.reload())
+    }
+}
+
+impl Component for CompareScreen {
+    fn context(&self) -> Context {
+        Context::Compare
+    }
+
+    fn crumb(&self) -> String {
+        let ids: Vec<String> = self.ids.iter().map(|i| i.to_string()).collect();
+        format!("compare {}", ids.join(" "))
+    }
+
+    fn key(&self) -> Option<ScreenKey> {
+        Some(ScreenKey::Compare)
+    }
+
+    fn hints(&self) -> &'static [Command] {
+        HINTS
+    }
+
+    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
+        match command {
+            c if is_movement(c) => {
+                self.scroll = step_index(self.scroll, self.rows(), c, cx.page);
+                Outcome::done()
+            }
+            Command::NextMetric => self.step_metric(cx, true),
+            Command::PrevMetric => self.step_metric(cx, false),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+        if let Answer::Compare(view) = answer {
+            self.view = Some((**view).clone());
+        }
+    }
+
+    fn reload(&self) -> Vec<Effect> {
+        vec![Effect::LoadCompare {
+            ids: self.ids.clone(),
+            metric: self.metric.clone(),
+        }]
+    }
+
+    fn shows_changed(&self, changes: &[Change]) -> bool {
+        self.ids
+            .iter()
+            .any(|id| changes.iter().any(|c| c.touches("run", Some(*id))))
+    }
+
+    fn copy_text(&self) -> Option<String> {
+        let ids: Vec<String> = self.ids.iter().map(|i| i.to_string()).collect();
+        Some(format!("nexml run compare {}", ids.join(" ")))
+    }
+}
