@@ -939,7 +939,18 @@ mod authoring {
         let model_id = m.id;
         h.keys(&["p"]).await;
         snapshot!("form_promote_80x24", h.screen());
-        h.keys(&["enter", "p", "enter"]).await;
+        h.keys(&["enter"]).await;
+        // Staging; production is offered only once an eval meets the
+        // thresholds, and says so.
+        h.keys(&["p"]).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains("production  (no succeeded eval run yet: e on the model ru"),
+            "{screen}"
+        );
+        h.keys(&["esc"]).await;
+        common::passing_eval(&h.io.service, model_id, "alice").await;
+        h.keys(&["p", "enter"]).await;
         // Production is asked about first, naming what happens.
         let screen = h.screen();
         assert!(
@@ -952,8 +963,6 @@ mod authoring {
         );
         let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Staging);
-        // An eval that meets the thresholds opens the production gate.
-        common::passing_eval(&h.io.service, model_id, "alice").await;
         h.keys(&["y"]).await;
         let model = h.io.service.store().model(model_id).await.unwrap();
         assert_eq!(model.status, ModelStatus::Production);

@@ -184,15 +184,30 @@ impl Service {
 }
 
 /// Why the production gate is closed.
-struct GateRefusal {
-    message: String,
-    run: Option<i64>,
-    shortfalls: Vec<crate::domain::gates::Shortfall>,
+pub struct GateRefusal {
+    /// In full, for a refusal.
+    pub message: String,
+    /// The scoring run that fell short, if there is one.
+    pub run: Option<i64>,
+    pub shortfalls: Vec<crate::domain::gates::Shortfall>,
+}
+
+impl GateRefusal {
+    /// In brief, beside "production" in a picker.
+    pub fn brief(&self) -> String {
+        match self.run {
+            None => "no succeeded eval run yet: e on the model runs one".into(),
+            Some(run) => {
+                let misses: Vec<String> = self.shortfalls.iter().map(ToString::to_string).collect();
+                format!("run {run} misses {}", misses.join("; "))
+            }
+        }
+    }
 }
 
 /// The run that opens the production gate, or why none does.
-async fn production_gate(
-    w: &mut super::Work,
+pub async fn production_gate(
+    w: &mut crate::store::Session,
     model: &Model,
 ) -> StoreResult<Result<i64, GateRefusal>> {
     let Some(run_id) = w.newest_scoring_run(model.id).await? else {

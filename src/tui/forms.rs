@@ -302,6 +302,13 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
                 .iter()
                 .map(|s| Choice::new(s.to_string(), s.to_string()))
                 .collect();
+            // Production only when the gate is open: else shown with why not.
+            if let Some(production) = next.iter_mut().find(|c| c.value == "production") {
+                let mut session = store.read().await?;
+                let gate = crate::service::models::production_gate(&mut session, &m).await?;
+                production.disabled = gate.err().map(|refusal| refusal.brief());
+            }
+            next.sort_by_key(|c| c.disabled.is_some());
             next.extend(
                 ModelStatus::ALL
                     .iter()
