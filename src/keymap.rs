@@ -164,8 +164,17 @@ impl Context {
                 Evaluate,
             ],
             Context::Run => &[
-                UpdateRun, OpenRecipe, OpenModel, Search, NextMatch, PrevMatch, Follow, CancelRun,
-                NextMetric, PrevMetric,
+                UpdateRun,
+                OpenRecipe,
+                OpenModel,
+                Search,
+                NextMatch,
+                PrevMatch,
+                Follow,
+                CancelRun,
+                NextMetric,
+                PrevMetric,
+                ViewArtifact,
             ],
             Context::Compare => &[NextMetric, PrevMetric],
             Context::Diff => &[ToggleUnified, NextChange, PrevChange, Apply],
@@ -256,6 +265,7 @@ commands! {
     CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL)";
     NextMetric => "next_metric", "chart the next metric";
     PrevMetric => "prev_metric", "chart the previous metric";
+    ViewArtifact => "view_artifact", "preview the next artifact file (after the last, the log again)";
     Edit => "edit", "edit the manifest";
     EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
     Mark => "mark", "mark this (a version, a run) to compare";

@@ -868,3 +868,58 @@ async fn a_param_never_changes_even_within_one_report() {
         w.db.cleanup().await;
     }
 }
+
+/// An executor on another machine is not asked whether it lives: a run it
+/// has not vouched for in 30 s is lost; one heard from in time is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_whose_executor_stopped_vouching_is_lost() {
+    use nexml::domain::{Clock, RunStatus, RunType};
+    for db in common::backends("heartbeat").await {
+        let start = chrono::Utc::now();
+        let at = |seconds: i64| {
+            db.service()
+                .with_clock(Clock::Fixed(start + chrono::Duration::seconds(seconds)))
+        };
+        let svc = at(0);
+        nexml::seed::seed_baselines(&svc).await.expect("baselines");
+        let recipe = svc.store().find_recipe(FORECASTING).await.unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let run = svc
+                .create_run(
+                    nexml::store::NewRun {
+                        recipe_id: recipe.id,
+                        version: None,
+                        model_id: None,
+                        run_type: RunType::Train,
+                    },
+                    "alice",
+                )
+                .await
+                .unwrap();
+            svc.claim_run(run.id, "elsewhere:4242", "alice")
+                .await
+                .unwrap();
+            ids.push(run.id);
+        }
+        // The second executor vouches at 20 s; at 40 s only the first is silent past 30 s.
+        at(20).heartbeat_run(ids[1]).await.unwrap();
+        let alive = |_: &str| false;
+        assert_eq!(
+            at(25).reap_lost_runs(&alive, "alice").await.unwrap(),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            at(40).reap_lost_runs(&alive, "alice").await.unwrap(),
+            vec![ids[0]]
+        );
+        let lost = svc.store().run(ids[0]).await.unwrap();
+        assert_eq!(lost.status, RunStatus::Failed, "{}", db.name);
+        assert_eq!(lost.status_reason, "executor lost");
+        assert_eq!(
+            svc.store().run(ids[1]).await.unwrap().status,
+            RunStatus::Running
+        );
+        db.cleanup().await;
+    }
+}

@@ -2242,3 +2242,41 @@ async fn the_runs_tab_sorts_by_a_metric() {
     assert!(mapes.len() > 3, "the demo's runs have mape: {}", h.screen());
     assert!(mapes.windows(2).all(|w| w[0] >= w[1]), "{mapes:?}");
 }
+
+/// `v` previews a run's artifact files in place of the log (CSV as
+/// columns), and after the last, shows the log again.
+#[tokio::test]
+async fn a_runs_artifacts_are_previewed_in_place_of_the_log() {
+    let mut h = Harness::new(80, 24).await;
+    let id = reported_run(&h).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("eval.csv");
+    std::fs::write(&csv, "fold,wape\n1,0.12\n2,0.11\n").unwrap();
+    let artifact = nexml::artifacts::store_artifact(
+        &dir.path().join("run"),
+        id,
+        &csv,
+        "eval.csv",
+        h.io.service.now(),
+    )
+    .unwrap();
+    h.io.service
+        .register_artifact(artifact, "alice")
+        .await
+        .unwrap();
+    let effects = update::open_run(&mut h.app, id);
+    h.run(effects).await;
+    h.keys(&["v"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("artifact 1 of 1 · eval.csv"), "{screen}");
+    assert!(
+        screen.contains("fold  wape") && screen.contains("2     0.11"),
+        "{screen}"
+    );
+    h.keys(&["v"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("the log again") && screen.contains("epoch 1"),
+        "{screen}"
+    );
+}

@@ -185,7 +185,14 @@ pub struct RunView {
     pub detail: crate::store::tracking::RunDetail,
     /// The charted metric and its history, thinned for the screen.
     pub chart: Option<(String, crate::store::tracking::MetricSeries)>,
+    /// The first lines of each artifact file that is text, JSON or CSV
+    /// (None: not previewable, or no longer on this machine).
+    pub previews: Vec<(String, Option<Vec<String>>)>,
 }
+
+/// Artifact files previewed per run, and lines per preview.
+const PREVIEWED: usize = 20;
+const PREVIEW_LINES: usize = 200;
 
 /// Points of a charted history: about two per column of a wide terminal.
 const CHART_POINTS: i64 = 600;
@@ -212,7 +219,17 @@ async fn load_run(
         }
         None => None,
     };
-    Ok(RunView { detail, chart })
+    let previews = detail
+        .artifact_files
+        .iter()
+        .take(PREVIEWED)
+        .map(|a| (a.path.clone(), crate::artifacts::preview(a, PREVIEW_LINES)))
+        .collect();
+    Ok(RunView {
+        detail,
+        chart,
+        previews,
+    })
 }
 
 /// Runs side by side as the compare screen shows them.

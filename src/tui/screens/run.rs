@@ -19,6 +19,8 @@ pub struct RunScreen {
     pub view: Option<RunView>,
     /// The charted metric (None: the one with the most points).
     pub metric: Option<String>,
+    /// The artifact previewed in place of the log (None: the log).
+    pub artifact: Option<usize>,
     pub scroll: usize,
     pub follow: bool,
     /// The log search's prompt is open (keys are typed into `search`).
@@ -35,6 +37,7 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         run: None,
         view: None,
         metric: None,
+        artifact: None,
         scroll: 0,
         follow: false,
         searching: false,
@@ -50,18 +53,32 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
 
 const HINTS: &[Command] = &[
     Command::NextMetric,
+    Command::ViewArtifact,
     Command::CancelRun,
     Command::UpdateRun,
     Command::Search,
     Command::Follow,
-    Command::OpenRecipe,
     Command::Back,
     Command::Help,
 ];
 
 impl RunScreen {
     fn log_lines(&self) -> usize {
+        if let Some(lines) = self.previewed() {
+            return lines.len();
+        }
         self.run.as_ref().map_or(0, |r| r.log().lines().count())
+    }
+
+    /// The previewed artifact's path and lines, when one is shown.
+    pub fn previewed_artifact(&self) -> Option<(&str, Option<&[String]>)> {
+        let i = self.artifact?;
+        let (path, lines) = self.view.as_ref()?.previews.get(i)?;
+        Some((path.as_str(), lines.as_deref()))
+    }
+
+    fn previewed(&self) -> Option<&[String]> {
+        self.previewed_artifact().and_then(|(_, lines)| lines)
     }
 
     /// Lines of the log containing the search text (case-insensitive).
@@ -155,6 +172,26 @@ impl RunScreen {
         Outcome::Effects(self.reload())
     }
 
+    /// The next artifact's preview in place of the log; after the last,
+    /// the log again.
+    fn next_artifact(&mut self, cx: &mut Cx) {
+        let n = self.view.as_ref().map_or(0, |v| v.previews.len());
+        if n == 0 {
+            cx.say("this run has no artifact files");
+            return;
+        }
+        self.artifact = match self.artifact {
+            None => Some(0),
+            Some(i) if i + 1 < n => Some(i + 1),
+            Some(_) => None,
+        };
+        self.scroll = 0;
+        self.follow = false;
+        if self.artifact.is_none() {
+            cx.say("the log again");
+        }
+    }
+
     fn cancel(&self, cx: &mut Cx) -> Outcome {
         match &self.run {
             Some(r) if !r.status.is_finished() => Outcome::Confirm {
@@ -225,6 +262,7 @@ impl Component for RunScreen {
             Command::NextMetric => return self.step_metric(cx, true),
             Command::PrevMetric => return self.step_metric(cx, false),
             Command::CancelRun => return self.cancel(cx),
+            Command::ViewArtifact => self.next_artifact(cx),
             Command::OpenRecipe => {
                 if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
                     return Outcome::push(super::recipe::open(id));

@@ -37,8 +37,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Tab::Runs => {
             let now = app.clock.now();
             let marked = &app.marked_runs;
+            // The metric the search sorts or filters by, else each run's first.
+            let metric = crate::runs::filter::first_metric(&app.filters(Tab::Runs).search);
             render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t, w| {
-                run_cells(r, t, w, now, marked.contains(&r.id))
+                run_cells(r, t, w, now, marked.contains(&r.id), metric.as_deref())
             })
         }
         Tab::Monitoring => render_list(
@@ -255,6 +257,7 @@ fn run_cells(
     w: &[usize],
     now: chrono::DateTime<Utc>,
     marked: bool,
+    metric: Option<&str>,
 ) -> Vec<Cell<'static>> {
     // Narrow, the model alone (the more specific; its screen names the
     // recipe) reads better than both cut to stubs.
@@ -281,9 +284,16 @@ fn run_cells(
         ),
         text(&crate::text::duration(r.duration_seconds(now))),
         text(
-            &r.headline_metric()
-                .map(|(k, v)| labelled_value(&k, &short_number(v), col(w, 6)))
-                .unwrap_or("-".into()),
+            &match metric {
+                Some(key) => r
+                    .metrics_json
+                    .get(key)
+                    .and_then(|v| v.as_f64())
+                    .map(|v| (key.to_string(), v)),
+                None => r.headline_metric(),
+            }
+            .map(|(k, v)| labelled_value(&k, &short_number(v), col(w, 6)))
+            .unwrap_or("-".into()),
         ),
     ]
 }

@@ -196,6 +196,7 @@ fn short_label(c: Command) -> &'static str {
         Command::PrevMetric => "prev",
         Command::Mark => "mark",
         Command::CancelRun => "cancel",
+        Command::ViewArtifact => "artifact",
         Command::Train => "train",
         Command::Evaluate => "eval",
         other => other.name(),

@@ -89,6 +89,10 @@ pub fn render(
         render_chart(key, series, s, theme, frame, chart_area);
     }
 
+    if let Some((path, lines)) = s.previewed_artifact() {
+        render_preview(s, path, lines, theme, frame, log);
+        return;
+    }
     let all: Vec<&str> = run.log().lines().collect();
     let height = log.height.saturating_sub(1) as usize;
     let start = s.scroll.min(all.len().saturating_sub(height.max(1)));
@@ -330,4 +334,39 @@ fn render_chart(
                 .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
         );
     frame.render_widget(chart, area);
+}
+
+/// An artifact's first lines in place of the log.
+fn render_preview(
+    s: &RunScreen,
+    path: &str,
+    lines: Option<&[String]>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let n = s.view.as_ref().map_or(0, |v| v.previews.len());
+    let at = s.artifact.map_or(0, |i| i + 1);
+    let title = format!(" artifact {at} of {n} · {} · v next ", sanitize(path));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Line::styled(title, theme.accent));
+    let height = area.height.saturating_sub(1) as usize;
+    let body: Vec<Line> = match lines {
+        Some(lines) => {
+            let start = s.scroll.min(lines.len().saturating_sub(height.max(1)));
+            lines
+                .iter()
+                .skip(start)
+                .take(height)
+                .map(|l| Line::styled(sanitize(l), theme.text))
+                .collect()
+        }
+        None => vec![Line::styled(
+            "no preview: not text, JSON or CSV, or not on this machine (nexml run show lists where it is)",
+            theme.dim,
+        )],
+    };
+    frame.render_widget(Paragraph::new(body).block(block), area);
 }

@@ -244,6 +244,27 @@ pub fn split_order_by(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The first metric a search box's text sorts or filters by, for the
+/// list's metric column.
+pub fn first_metric(text: &str) -> Option<String> {
+    let (expression, sort) = split_order_by(text);
+    let sorted = sort
+        .and_then(|keys| parse_order_by(keys).ok())
+        .into_iter()
+        .flatten()
+        .map(|o| o.field);
+    let filtered = looks_like_expression(expression)
+        .then(|| parse(expression).ok())
+        .flatten()
+        .into_iter()
+        .flat_map(|f| f.conditions)
+        .map(|c| c.field);
+    sorted.chain(filtered).find_map(|field| match field {
+        Field::Metric(key) => Some(key),
+        _ => None,
+    })
+}
+
 /// Whether a search box's text sorts the list (`... order by KEY`).
 pub fn sorts(text: &str) -> bool {
     split_order_by(text).1.is_some()
@@ -1170,6 +1191,19 @@ impl fmt::Display for OrderBy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_metric_column_follows_the_search() {
+        assert_eq!(
+            first_metric("params.lr = '0.1' and metrics.rmse < 1").as_deref(),
+            Some("rmse")
+        );
+        assert_eq!(
+            first_metric("metrics.rmse < 1 order by metrics.mae").as_deref(),
+            Some("mae")
+        );
+        assert_eq!(first_metric("pricing"), None);
+    }
 
     #[test]
     fn a_search_splits_at_its_order_by() {
