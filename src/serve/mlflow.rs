@@ -57,44 +57,23 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({"run": run_json(api, id).await?})))
         }
         (&Method::POST, ["runs", "update"]) => update_run(api, req, &body).await,
-        (&Method::POST, ["runs", "log-metric"]) => {
+        (&Method::POST, ["runs", rpc @ ("log-metric" | "log-parameter" | "set-tag")]) => {
             let id = run_id(req, &body)?;
-            let point = metric_point(&body)?;
-            report(
-                api,
-                id,
-                RunReport {
-                    metrics: vec![point],
+            let one = match *rpc {
+                "log-metric" => RunReport {
+                    metrics: vec![metric_point(&body)?],
                     ..RunReport::default()
                 },
-            )
-            .await
-        }
-        (&Method::POST, ["runs", "log-parameter"]) => {
-            let id = run_id(req, &body)?;
-            let pair = key_value(&body)?;
-            report(
-                api,
-                id,
-                RunReport {
-                    params: vec![pair],
+                "log-parameter" => RunReport {
+                    params: vec![key_value(&body)?],
                     ..RunReport::default()
                 },
-            )
-            .await
-        }
-        (&Method::POST, ["runs", "set-tag"]) => {
-            let id = run_id(req, &body)?;
-            let pair = key_value(&body)?;
-            report(
-                api,
-                id,
-                RunReport {
-                    tags: vec![pair],
+                _ => RunReport {
+                    tags: vec![key_value(&body)?],
                     ..RunReport::default()
                 },
-            )
-            .await
+            };
+            report(api, id, one).await
         }
         (&Method::POST, ["runs", "delete-tag"]) => {
             let id = run_id(req, &body)?;

@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Block, Borders, Dataset, GraphType, Paragraph};
 
 /// Each run's line: a colour and, for terminals without colour, a mark.
 fn run_style(i: usize, theme: &Theme) -> (Style, Marker, &'static str) {
@@ -145,16 +145,6 @@ fn render_chart(s: &CompareScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         .iter()
         .map(|h| h.points.iter().map(|p| (p.step as f64, p.value)).collect())
         .collect();
-    let all = series.iter().flatten();
-    let (x0, x1, lo, hi) = all.fold(
-        (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ),
-        |(x0, x1, lo, hi), p| (x0.min(p.0), x1.max(p.0), lo.min(p.1), hi.max(p.1)),
-    );
     let title = format!(
         " {key} · {} of {} metrics · [ ] another ",
         v.metric_keys
@@ -167,26 +157,6 @@ fn render_chart(s: &CompareScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Line::styled(title, theme.accent));
-    if !x0.is_finite() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("no points", theme.dim)).block(block),
-            area,
-        );
-        return;
-    }
-    let (x0, x1) = if x1 > x0 {
-        (x0, x1)
-    } else {
-        (x0 - 1.0, x0 + 1.0)
-    };
-    let air = if hi > lo {
-        (hi - lo) * 0.05
-    } else {
-        lo.abs().max(1.0) * 0.05
-    };
-    // Losses and scores that never go below zero get no negative axis.
-    let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
-    let (y0, y1) = ((lo - air).max(floor), hi + air);
     let datasets: Vec<Dataset> = series
         .iter()
         .enumerate()
@@ -199,20 +169,6 @@ fn render_chart(s: &CompareScreen, theme: &Theme, frame: &mut Frame, area: Rect)
                 .data(points)
         })
         .collect();
-    let chart = Chart::new(datasets)
-        .block(block)
-        .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([x0, x1])
-                .labels([x0, (x0 + x1) / 2.0, x1].map(|x| format!("{x:.0}"))),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([y0, y1])
-                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
-        );
-    frame.render_widget(chart, area);
+    let points: Vec<&[(f64, f64)]> = series.iter().map(Vec::as_slice).collect();
+    super::step_chart::render(datasets, &points, block, theme, frame, area);
 }

@@ -10,6 +10,7 @@ mod library;
 mod monitoring;
 mod overlays;
 mod run;
+mod step_chart;
 
 use super::state::{App, Screen};
 use crate::keymap::Command;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Block, Borders, Dataset, GraphType, Paragraph};
 
 pub fn render(
     s: &RunScreen,
@@ -288,52 +288,12 @@ fn render_chart(
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Line::styled(title, theme.accent));
-    let (Some(first), Some(end)) = (points.first(), points.last()) else {
-        frame.render_widget(
-            Paragraph::new(Span::styled("no points", theme.dim)).block(block),
-            area,
-        );
-        return;
-    };
-    let (x0, x1) = if end.0 > first.0 {
-        (first.0, end.0)
-    } else {
-        (first.0 - 1.0, first.0 + 1.0)
-    };
-    let (lo, hi) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
-    let air = if hi > lo {
-        (hi - lo) * 0.05
-    } else {
-        lo.abs().max(1.0) * 0.05
-    };
-    // Losses and scores that never go below zero get no negative axis.
-    let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
-    let (y0, y1) = ((lo - air).max(floor), hi + air);
-    let dataset = Dataset::default()
+    let line = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
         .style(theme.accent)
         .data(&points);
-    let chart = Chart::new(vec![dataset])
-        .block(block)
-        .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([x0, x1])
-                .labels([x0, (x0 + x1) / 2.0, x1].map(|x| format!("{x:.0}"))),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([y0, y1])
-                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
-        );
-    frame.render_widget(chart, area);
+    super::step_chart::render(vec![line], &[&points], block, theme, frame, area);
 }
 
 /// An artifact's first lines in place of the log.
