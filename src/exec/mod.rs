@@ -415,6 +415,8 @@ pub fn spawn_detached(
         .stdout(log.try_clone().wrap_err("opening the executor log")?)
         .stderr(log)
         .process_group(0);
-    child.spawn().wrap_err("starting the executor")?;
+    let mut executor = child.spawn().wrap_err("starting the executor")?;
+    // Reaped when it ends, so a long-lived caller (the app) keeps no zombie.
+    std::thread::spawn(move || executor.wait());
     Ok(())
 }
