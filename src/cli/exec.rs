@@ -94,17 +94,14 @@ pub async fn exec(
     }
     .run()
     .await?;
+    let succeeded = finished.status == crate::domain::RunStatus::Succeeded;
     if ctx.json {
         print_json(&finished)?;
-    } else {
-        outln!(
-            "run {} {}{}",
-            finished.id,
-            finished.status,
-            reason(&finished)
-        );
+    } else if succeeded {
+        outln!("run {} {}", finished.id, finished.status);
     }
-    if finished.status != crate::domain::RunStatus::Succeeded {
+    // A run that did not succeed is said once, as the error line.
+    if !succeeded {
         return Err(eyre!(
             "run {} {}{}",
             finished.id,
