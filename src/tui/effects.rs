@@ -179,6 +179,15 @@ pub enum Answer {
     ChatToken(String),
 }
 
+/// Marks failed the runs whose executor was lost, before they are shown
+/// (a reader notices them, as `nexml run list` does).
+async fn notice_lost_runs(io: &Io) {
+    let dead = crate::exec::child::executor_is_dead;
+    if let Err(e) = io.service.reap_lost_runs(&dead, &io.user).await {
+        tracing::warn!("checking for lost executors: {e}");
+    }
+}
+
 /// A run as its screen shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunView {
@@ -450,7 +459,12 @@ impl Runner {
 pub async fn perform(io: &Io, effect: Effect) -> Loaded {
     let store = io.service.store();
     let result = match effect {
-        Effect::LoadList(req) => load_list(store, req).await,
+        Effect::LoadList(req) => {
+            if req.tab == Tab::Runs {
+                notice_lost_runs(io).await;
+            }
+            load_list(store, req).await
+        }
         Effect::LoadRecipe(id) => io
             .service
             .recipe_detail(id)
@@ -462,9 +476,12 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
         Effect::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
             .await
             .map(|v| Loaded::Screen(ScreenKey::Compare, Answer::Compare(Box::new(v)))),
-        Effect::LoadRun { id, metric } => load_run(store, id, metric)
-            .await
-            .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),
+        Effect::LoadRun { id, metric } => {
+            notice_lost_runs(io).await;
+            load_run(store, id, metric)
+                .await
+                .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v))))
+        }
         Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Effect::Copy(_)
         | Effect::ExternalEdit { .. }
