@@ -751,6 +751,53 @@ async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
         let (code, bad) = get("/api/ml-development/runs?filter=metrics.x%20%3C");
         assert_eq!(code, 400);
         assert!(bad["message"].as_str().unwrap().contains("column"), "{bad}");
+        // Writes go through the same rules: production is gated here too.
+        let send = |method: &str, path: &str, body: &str| -> (u16, Value) {
+            let out = std::process::Command::new("curl")
+                .args([
+                    "-s",
+                    "-X",
+                    method,
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    body,
+                ])
+                .args([
+                    "-w",
+                    "\n%{http_code}",
+                    &format!("http://127.0.0.1:{port}{path}"),
+                ])
+                .output()
+                .expect("curl");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let (body, code) = text.rsplit_once('\n').expect("a status line");
+            (
+                code.parse().unwrap(),
+                serde_json::from_str(body).unwrap_or(Value::Null),
+            )
+        };
+        let (code, model) = send(
+            "POST",
+            "/api/ml-development/models",
+            r#"{"recipe_id": 1, "name": "via-rest"}"#,
+        );
+        assert_eq!(code, 200, "{model}");
+        assert_eq!(model, w.json(&["model", "show", "via-rest"]));
+        let path = format!("/api/ml-development/models/{}", model["id"]);
+        let (code, _) = send("PUT", &path, r#"{"status": "staging"}"#);
+        assert_eq!(code, 200);
+        let (code, refused) = send("PUT", &path, r#"{"status": "production"}"#);
+        assert_eq!(code, 400);
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("no succeeded eval"),
+            "{refused}"
+        );
+        let (code, forced) = send("PUT", &path, r#"{"status": "production", "force": "demo"}"#);
+        assert_eq!((code, forced["status"].as_str()), (200, Some("production")));
         w.db.cleanup().await;
     }
 }

@@ -5,7 +5,7 @@
 use super::Api;
 use super::http::{ApiError, Reply, Request, json_reply};
 use crate::runs::filter;
-use crate::store::{ModelQuery, NewRun, RecipeQuery, RunChanges, RunQuery};
+use crate::store::{ModelChanges, ModelQuery, NewModel, NewRun, RecipeQuery, RunChanges, RunQuery};
 use hyper::Method;
 use serde_json::Value;
 use std::str::FromStr;
@@ -59,6 +59,54 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
             Ok(json_reply(&page))
         }
         (&Method::GET, ["models", id]) => Ok(json_reply(&store.model(id_of(id)?).await?)),
+        (&Method::POST, ["models"]) => {
+            let body = req.json()?;
+            let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            let recipe_id = body
+                .get("recipe_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
+            let name = text("name").ok_or_else(|| ApiError::bad_request("name is required"))?;
+            let model = api
+                .service
+                .register_model(
+                    NewModel {
+                        name,
+                        recipe_id,
+                        version: text("version"),
+                        owner: text("owner").unwrap_or_else(|| api.user.clone()),
+                    },
+                    &api.user,
+                )
+                .await?;
+            Ok(json_reply(&model))
+        }
+        (&Method::PUT | &Method::PATCH, ["models", id]) => {
+            let id = id_of(id)?;
+            let body = req.json()?;
+            let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+            if text("name").is_some() || text("owner").is_some() {
+                let changes = ModelChanges {
+                    name: text("name"),
+                    owner: text("owner"),
+                };
+                api.service.update_model(id, changes, &api.user).await?;
+            }
+            if let Some(status) = text("status") {
+                let to = status
+                    .parse()
+                    .map_err(|_| ApiError::bad_request(format!("status '{status}'")))?;
+                match text("force") {
+                    Some(reason) => {
+                        api.service
+                            .force_model_status(id, to, &reason, &api.user)
+                            .await?
+                    }
+                    None => api.service.set_model_status(id, to, &api.user).await?,
+                };
+            }
+            Ok(json_reply(&store.model(id).await?))
+        }
         (&Method::GET, ["models", id, "monitoring"]) => {
             Ok(json_reply(&store.snapshots(id_of(id)?, limit).await?))
         }
