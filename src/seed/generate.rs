@@ -6,9 +6,13 @@ use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::service::Service;
-use crate::store::{BulkRun, BulkSnapshot, NewModel, Recipe, RecipeQuery, StoreResult};
-use chrono::{Duration, Utc};
-use serde_json::json;
+use crate::store::tracking::NewMetricPoint;
+use crate::store::{
+    AuditRow, BulkRun, BulkSnapshot, Change, Keyset, NewModel, Recipe, RecipeQuery, RunQuery,
+    StoreError, StoreResult,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GenerateOptions {
@@ -19,12 +23,34 @@ pub struct GenerateOptions {
     pub seed: u64,
 }
 
+/// What runs record as they go, generated with them: metric histories and
+/// params (none by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrackingOptions {
+    /// Metric points in all, shared evenly by the runs that started: each
+    /// run's share is a `train_loss` and a `val_loss` curve over steps,
+    /// whose last values are also its final metrics (as `report_run`
+    /// keeps them), so filters on them walk `ml_run_metric_last`.
+    pub metric_points: u64,
+    /// Params `lr` and `depth` on every generated run.
+    pub params: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct GenerateReport {
     pub recipes: u64,
     pub models: u64,
     pub runs: u64,
     pub snapshots: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub metric_points: u64,
+    /// Runs given params.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub runs_with_params: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Rows per transaction: large enough to amortize commits, small enough to
@@ -42,6 +68,16 @@ pub struct Step<'a> {
 pub async fn generate(
     svc: &Service,
     options: GenerateOptions,
+    progress: impl FnMut(Step<'_>),
+) -> StoreResult<GenerateReport> {
+    generate_tracked(svc, options, TrackingOptions::default(), progress).await
+}
+
+/// `generate`, with metric histories and params on the runs.
+pub async fn generate_tracked(
+    svc: &Service,
+    options: GenerateOptions,
+    tracking: TrackingOptions,
     mut progress: impl FnMut(Step<'_>),
 ) -> StoreResult<GenerateReport> {
     let store = svc.store();
@@ -122,9 +158,13 @@ pub async fn generate(
     let versions = version_ids(svc, &recipes).await?;
     let now = svc.now();
     let mut written = 0u64;
+    // Its own generator: the runs are the same with tracking or without.
+    let mut plans = Planner::new(options.seed, tracking, options.runs);
+    let mut points_written = 0u64;
+    let mut runs_with_params = 0u64;
     while written < options.runs {
         let n = BATCH.min(options.runs - written);
-        let batch: Vec<BulkRun> = (0..n)
+        let mut batch: Vec<BulkRun> = (0..n)
             .map(|i| {
                 generated_run(
                     &mut rng,
@@ -137,7 +177,23 @@ pub async fn generate(
                 )
             })
             .collect();
+        let batch_plans: Vec<RunPlan> = batch
+            .iter_mut()
+            .enumerate()
+            .map(|(i, run)| plans.plan(run, written + i as u64))
+            .collect();
+        let newest_before = if plans.any() {
+            newest_run_id(svc).await?
+        } else {
+            0
+        };
         svc.insert_runs_bulk(&batch, SEED_ACTOR).await?;
+        if plans.any() {
+            let (points, params) =
+                write_tracking(svc, newest_before, &batch, &batch_plans, now).await?;
+            points_written += points;
+            runs_with_params += params;
+        }
         written += n;
         progress(Step {
             what: "runs",
@@ -184,7 +240,242 @@ pub async fn generate(
         models: options.models,
         runs: written,
         snapshots: written_snapshots,
+        metric_points: points_written,
+        runs_with_params,
     })
+}
+
+/// What one generated run records besides its row.
+#[derive(Debug, Clone, PartialEq)]
+struct RunPlan {
+    /// Points of `train_loss` and of `val_loss`.
+    train_points: u64,
+    val_points: u64,
+    params: Option<[(String, String); 2]>,
+    /// Seeds the curves' noise, so a run's history is the same whatever
+    /// order it is written in.
+    noise_seed: u64,
+}
+
+/// Shares the metric points out to the runs and draws their params and
+/// final losses, from its own generator.
+struct Planner {
+    rng: Rng,
+    seed: u64,
+    tracking: TrackingOptions,
+    runs: u64,
+    /// Points of runs that never started, passed on to the next that did.
+    carried: u64,
+}
+
+const LEARNING_RATES: [&str; 5] = ["0.1", "0.03", "0.01", "0.003", "0.001"];
+const DEPTHS: [&str; 5] = ["4", "6", "8", "10", "12"];
+/// Steps between logged points.
+const STEP_STRIDE: i64 = 10;
+
+impl Planner {
+    fn new(seed: u64, tracking: TrackingOptions, runs: u64) -> Planner {
+        Planner {
+            rng: Rng::new(seed ^ 0x7472_6163_6b65_6421),
+            seed,
+            tracking,
+            runs,
+            carried: 0,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.tracking.metric_points > 0 || self.tracking.params
+    }
+
+    /// The plan of the run at `index`; its final losses go into its metrics.
+    fn plan(&mut self, run: &mut BulkRun, index: u64) -> RunPlan {
+        let mut plan = RunPlan {
+            train_points: 0,
+            val_points: 0,
+            params: None,
+            noise_seed: self.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        };
+        if !self.any() {
+            return plan;
+        }
+        let lr = self.rng.below(LEARNING_RATES.len());
+        let depth = self.rng.below(DEPTHS.len());
+        if self.tracking.params {
+            plan.params = Some([
+                ("lr".into(), LEARNING_RATES[lr].into()),
+                ("depth".into(), DEPTHS[depth].into()),
+            ]);
+        }
+        // Run i's share: the points between i/runs and (i+1)/runs of them all.
+        let total = u128::from(self.tracking.metric_points);
+        let runs = u128::from(self.runs.max(1));
+        let share =
+            (total * u128::from(index + 1) / runs - total * u128::from(index) / runs) as u64;
+        if run.status == RunStatus::Queued {
+            self.carried += share;
+            return plan;
+        }
+        let points = share + std::mem::take(&mut self.carried);
+        plan.train_points = points.div_ceil(2);
+        plan.val_points = points / 2;
+        // Best near lr 0.01 and a middling depth; the rest is luck.
+        let off = (lr as f64 - 2.0).abs() * 0.06 + (depth as f64 - 2.0).abs() * 0.02;
+        let train = round(0.05 + off + self.rng.range(0.0, 0.45));
+        let val = round(train + self.rng.range(0.01, 0.3));
+        if let Value::Object(metrics) = &mut run.metrics {
+            if plan.train_points > 0 {
+                metrics.insert("train_loss".into(), json!(train));
+            }
+            if plan.val_points > 0 {
+                metrics.insert("val_loss".into(), json!(val));
+            }
+        }
+        plan
+    }
+}
+
+/// The newest run's id (0 when there are none).
+async fn newest_run_id(svc: &Service) -> StoreResult<i64> {
+    let page = svc
+        .store()
+        .list_runs(&RunQuery {
+            limit: 1,
+            skip_count: true,
+            ..Default::default()
+        })
+        .await?;
+    Ok(page.items.first().map_or(0, |r| r.id))
+}
+
+/// Writes a batch's metric histories and params in one transaction, with
+/// one audit row; returns the points and the runs with params written.
+async fn write_tracking(
+    svc: &Service,
+    newest_before: i64,
+    batch: &[BulkRun],
+    plans: &[RunPlan],
+    now: DateTime<Utc>,
+) -> StoreResult<(u64, u64)> {
+    let store = svc.store();
+    // The batch as inserted: the runs after the newest one before it.
+    let mut inserted = store
+        .list_runs(&RunQuery {
+            keyset: Some(Keyset::Before(newest_before)),
+            limit: batch.len() as i64,
+            skip_count: true,
+            ..Default::default()
+        })
+        .await?
+        .items;
+    inserted.reverse();
+    let same = inserted.len() == batch.len()
+        && inserted.iter().zip(batch).all(|(row, run)| {
+            row.status == run.status
+                && ["train_loss", "val_loss"]
+                    .iter()
+                    .all(|k| row.metrics_json.get(k) == run.metrics.get(k))
+        });
+    if !same {
+        return Err(StoreError::refused(
+            "generated runs read back unlike they were written (another writer?): no metric histories written",
+        ));
+    }
+    let mut w = store.write().await?;
+    let (mut points_written, mut with_params) = (0u64, 0u64);
+    let mut points = Vec::new();
+    for ((row, run), plan) in inserted.iter().zip(batch).zip(plans) {
+        if let Some(params) = &plan.params {
+            w.upsert_params(row.id, params).await?;
+            with_params += 1;
+        }
+        points.clear();
+        let mut noise = Rng::new(plan.noise_seed);
+        let start = run.started_at.unwrap_or(run.created_at);
+        let end = run.finished_at.unwrap_or(now).max(start);
+        for (key, n, rise) in [
+            ("train_loss", plan.train_points, 1.5),
+            ("val_loss", plan.val_points, 1.2),
+        ] {
+            let Some(last) = run.metrics.get(key).and_then(Value::as_f64) else {
+                continue;
+            };
+            loss_curve(&mut noise, key, last, rise, n, start, end, &mut points);
+        }
+        if !points.is_empty() {
+            w.insert_metric_points(row.id, &points, 0).await?;
+            points_written += points.len() as u64;
+        }
+    }
+    let details =
+        json!({"runs": batch.len(), "metric_points": points_written, "params": with_params});
+    let at = svc.now();
+    let previous = w.take_audit_chain().await?;
+    let hash = crate::domain::audit_chain::link(
+        previous.as_deref(),
+        at,
+        SEED_ACTOR,
+        "run",
+        0,
+        "generate-tracking",
+        &details,
+    );
+    w.record_audit(&AuditRow {
+        actor: SEED_ACTOR,
+        entity: "run",
+        entity_id: 0,
+        action: "generate-tracking",
+        details,
+        at,
+        hash: &hash,
+    })
+    .await?;
+    w.announce(&[Change::new("run", 0)]).await?;
+    w.commit().await?;
+    Ok((points_written, with_params))
+}
+
+/// `n` points of a loss falling from about `last + rise` to exactly
+/// `last`, with noise that fades as it settles, spread over the run's time.
+#[allow(clippy::too_many_arguments)]
+fn loss_curve(
+    rng: &mut Rng,
+    key: &str,
+    last: f64,
+    rise: f64,
+    n: u64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    out: &mut Vec<NewMetricPoint>,
+) {
+    let span = (end - start).num_milliseconds().max(0);
+    let height = rise * rng.range(0.6, 1.4);
+    let k = rng.range(3.0, 7.0);
+    let tail = (-k).exp();
+    for i in 0..n {
+        let x = if n > 1 {
+            i as f64 / (n - 1) as f64
+        } else {
+            1.0
+        };
+        let decay = ((-k * x).exp() - tail) / (1.0 - tail);
+        let value = if i + 1 == n {
+            last
+        } else {
+            let wobble = 0.05 * (1.0 - x) * rng.range(-1.0, 1.0);
+            (last + height * decay) * (1.0 + wobble)
+        };
+        out.push(NewMetricPoint {
+            key: key.to_string(),
+            step: i as i64 * STEP_STRIDE,
+            value,
+            at: start + Duration::milliseconds((span as f64 * x) as i64),
+        });
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }
 
 async fn version_ids(svc: &Service, recipes: &[Recipe]) -> StoreResult<Vec<i64>> {

@@ -12,7 +12,9 @@ pub use crate::baselines::{
 };
 pub use baselines::seed_baselines;
 pub use demo::{demo_start, seed_demo};
-pub use generate::{GenerateOptions, GenerateReport, Step, generate};
+pub use generate::{
+    GenerateOptions, GenerateReport, Step, TrackingOptions, generate, generate_tracked,
+};
 
 /// Who the seeded content is recorded as written by.
 pub const SEED_ACTOR: &str = "nexml-seed";

@@ -1,7 +1,10 @@
 //! The run filter language as SQL: each condition on a metric, param or
-//! tag is a lookup in its own table; a filter on a metric walks that
-//! metric's index newest first, so a page of matches reads only index
-//! entries however few runs match.
+//! tag is a lookup in its own table. A filter on a metric reads that
+//! metric's rows of `ml_run_metric_last` (alias `d`) first: all of its
+//! matches through the value index when they are few, else its runs newest
+//! first until a page is full, or in value order when the list is sorted
+//! by that metric; so a page never costs more than the matches it could
+//! hold or the runs it skips.
 
 use crate::db::Bind;
 use crate::sql::Filter as Sql;
@@ -11,49 +14,144 @@ use nexml_core::runs::filter::{Attribute, Condition, Field, Filter, Op, OrderBy,
 /// index (alias `d`) instead of from every run.
 pub struct Driver {
     pub key: String,
+    op: Op,
+    value: Value,
+    pub read: Read,
 }
 
-/// The metric condition a list can be driven by: the first one, on a
-/// number comparison (a `!=` matches nearly everything: not worth it).
+/// How a list driven by a metric reads that metric's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Few runs match: `d` is a subquery of every match, read through
+    /// `(key, value)` (`from_sql`), then sorted by run.
+    Matches,
+    /// Many match: the metric's runs newest first through `(key, run_id)`,
+    /// each tested, until a page is full (`+d.value` keeps SQLite from
+    /// collecting every match through the value index and sorting them).
+    NewestFirst,
+    /// The list is sorted by this metric: `(key, value)` in value order.
+    ByValue,
+}
+
+/// The metric condition a list can be driven by: the first one on a number
+/// comparison (a `!=` matches nearly everything: not worth it). With sort
+/// keys, only when the first sorts by that same metric. `read` is
+/// `Matches` until the caller counts them (`probe`).
 pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
-    if !order_by.is_empty() {
-        return None;
-    }
+    let sorted_by = match order_by.first().map(|o| &o.field) {
+        Some(Field::Metric(key)) => Some(key),
+        Some(_) => return None,
+        None => None,
+    };
     filter?
         .conditions
         .iter()
         .find_map(|c| match (&c.field, c.op) {
-            (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq) => {
-                Some(Driver { key: key.clone() })
+            (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq)
+                if sorted_by.is_none_or(|s| s == key) =>
+            {
+                Some(Driver {
+                    key: key.clone(),
+                    op: c.op,
+                    value: c.value.clone(),
+                    read: if sorted_by.is_some() {
+                        Read::ByValue
+                    } else {
+                        Read::Matches
+                    },
+                })
             }
             _ => None,
         })
 }
 
-/// Adds the filter's conditions on the run `x` (and the driver `d`).
-pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
-    let mut driven = false;
-    for c in &filter.conditions {
-        if let (Some(d), false, Field::Metric(key)) = (driver, driven, &c.field)
-            && key == &d.key
-        {
-            let k = f.placeholder(Bind::Text(key.clone()));
-            let v = f.placeholder(number(&c.value));
-            f.clause(format!("d.key = {k} AND d.value {} {v}", compare(c.op)));
-            driven = true;
-            continue;
+impl Driver {
+    /// Counts the runs the driving condition alone matches, up to `cap`,
+    /// in the value index only.
+    pub fn probe(&self, cap: i64, f: &mut Sql) -> String {
+        let k = f.placeholder(Bind::Text(self.key.clone()));
+        let v = f.placeholder(number(&self.value));
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ml_run_metric_last d \
+             WHERE d.key = {k} AND d.value {} {v} LIMIT {cap}) c",
+            compare(self.op)
+        )
+    }
+
+    /// The list's `FROM`: the driving metric's rows `d`, then (`with_runs`)
+    /// the runs `x`, joined across so SQLite reads `d` first.
+    pub fn from_sql(&self, with_runs: bool, f: &mut Sql) -> String {
+        let d = match self.read {
+            Read::Matches => {
+                let k = f.placeholder(Bind::Text(self.key.clone()));
+                let v = f.placeholder(number(&self.value));
+                let test = format!("key = {k} AND value {} {v}", compare(self.op));
+                // Every match, through the value index (`ORDER BY value`
+                // keeps PostgreSQL on it). The limit is their number,
+                // counted in the same statement: it leaves nothing out but
+                // tells PostgreSQL how few they are; its statistics mix
+                // every metric's values, and it would otherwise plan for a
+                // hundred times as many and read every run.
+                format!(
+                    "(SELECT run_id, value FROM ml_run_metric_last WHERE {test} \
+                     ORDER BY value LIMIT (SELECT COUNT(*) FROM ml_run_metric_last WHERE {test})) d"
+                )
+            }
+            Read::NewestFirst | Read::ByValue => "ml_run_metric_last d".into(),
+        };
+        if with_runs {
+            format!("FROM {d} CROSS JOIN ml_run x")
+        } else {
+            format!("FROM {d}")
         }
-        condition(c, f);
     }
 }
 
-fn condition(c: &Condition, f: &mut Sql) {
+/// Adds the filter's conditions on the run `x` (and the driver `d`).
+/// Beside a driver, the other metric, param and tag conditions name the
+/// run as `d.run_id`: SQLite tests them before reading the run's row, and
+/// a count needs no run row at all.
+pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
+    let mut driven = false;
+    let run = if driver.is_some() { "d.run_id" } else { "x.id" };
+    for c in &filter.conditions {
+        if let (Some(d), false, Field::Metric(key)) = (driver, driven, &c.field)
+            && key == &d.key
+            && c.op == d.op
+            && c.value == d.value
+        {
+            driven = true;
+            let value = match d.read {
+                // Tested in `d` itself (`from_sql`).
+                Read::Matches => continue,
+                Read::NewestFirst => "+d.value",
+                Read::ByValue => "d.value",
+            };
+            let k = f.placeholder(Bind::Text(key.clone()));
+            let v = f.placeholder(number(&c.value));
+            f.clause(format!("d.key = {k} AND {value} {} {v}", compare(c.op)));
+            continue;
+        }
+        condition(c, run, f);
+    }
+}
+
+/// Whether a condition reads the run's own row (`x`), not only the
+/// metric, param and tag tables.
+pub fn reads_runs(filter: &Filter) -> bool {
+    filter
+        .conditions
+        .iter()
+        .any(|c| matches!(c.field, Field::Attribute(_)))
+}
+
+fn condition(c: &Condition, run: &str, f: &mut Sql) {
     match &c.field {
         Field::Metric(key) => {
             let k = f.placeholder(Bind::Text(key.clone()));
             let test = value_test("l.value", c, f);
             f.clause(format!(
-                "EXISTS (SELECT 1 FROM ml_run_metric_last l WHERE l.key = {k} AND l.run_id = x.id AND {test})"
+                "EXISTS (SELECT 1 FROM ml_run_metric_last l WHERE l.key = {k} AND l.run_id = {run} AND {test})"
             ));
         }
         Field::Param(key) | Field::Tag(key) => {
@@ -65,7 +163,7 @@ fn condition(c: &Condition, f: &mut Sql) {
             let k = f.placeholder(Bind::Text(key.clone()));
             let test = value_test("p.value", c, f);
             f.clause(format!(
-                "EXISTS (SELECT 1 FROM {table} p WHERE p.run_id = x.id AND p.key = {k} AND {test})"
+                "EXISTS (SELECT 1 FROM {table} p WHERE p.run_id = {run} AND p.key = {k} AND {test})"
             ));
         }
         Field::Attribute(a) => {
@@ -182,8 +280,14 @@ fn like_to_glob(pattern: &str) -> String {
 }
 
 /// `ORDER BY` terms for the sort keys, before the newest-first default;
-/// `reverse` reads the list from its other end.
-pub fn order_terms(order_by: &[OrderBy], reverse: bool, f: &mut Sql) -> Vec<String> {
+/// `reverse` reads the list from its other end. A sort by the driving
+/// metric is by `d.value`, which every listed run has.
+pub fn order_terms(
+    order_by: &[OrderBy],
+    reverse: bool,
+    driver: Option<&Driver>,
+    f: &mut Sql,
+) -> Vec<String> {
     let mut terms = Vec::new();
     let (asc, desc) = if reverse {
         ("DESC", "ASC")
@@ -192,6 +296,13 @@ pub fn order_terms(order_by: &[OrderBy], reverse: bool, f: &mut Sql) -> Vec<Stri
     };
     for o in order_by {
         let dir = if o.descending { desc } else { asc };
+        if let (Some(d), Field::Metric(key)) = (driver, &o.field)
+            && d.read == Read::ByValue
+            && key == &d.key
+        {
+            terms.push(format!("d.value {dir}"));
+            continue;
+        }
         // Runs without the value sort last either way, as MLflow's do.
         let expr = match &o.field {
             Field::Metric(key) => {

@@ -596,57 +596,97 @@ impl Session {
     }
 
     /// A list with a filter expression or sort keys. A filter on a metric
-    /// reads that metric's index newest first (`d`), so a page costs the
-    /// index entries up to its last match; the total is counted up to
-    /// `SEARCH_COUNT_CAP` matches (`total` is then the cap plus one).
+    /// reads that metric's rows (`d`, see `run_search::Read`): first it
+    /// counts the runs that condition matches, up to the cap, in the value
+    /// index alone; a few are then read whole and sorted, many are walked
+    /// newest first until a page is full, so a page costs at most the cap
+    /// or the runs it skips. The total is counted up to `SEARCH_COUNT_CAP`
+    /// matches (`total` is then the cap plus one): a filter of that one
+    /// condition takes the first count, and a count whose conditions are
+    /// all on the metric, param and tag tables reads no run rows.
     async fn search_runs(
         &mut self,
         query: &RunQuery,
         expression: Option<&nexml_core::runs::filter::Filter>,
     ) -> StoreResult<Page<Run>> {
-        use crate::run_search;
-        let driver = run_search::driver(expression, &query.order_by);
-        let from = match &driver {
-            // CROSS JOIN keeps SQLite reading the metric's index first.
-            Some(_) => "FROM ml_run_metric_last d CROSS JOIN ml_run x",
-            None => "FROM ml_run x",
-        };
-        let mut f = run_filter(query, "x", self.filter());
-        if driver.is_some() {
-            f.clause("x.id = d.run_id".into());
-        }
-        if let Some(e) = expression {
-            run_search::conditions(e, driver.as_ref(), &mut f);
+        use crate::run_search::{self, Read};
+        let mut driver = run_search::driver(expression, &query.order_by);
+        let runs_filtered = !run_filter(query, "x", self.filter()).where_sql().is_empty();
+        let driver_alone = !runs_filtered
+            && query.keyset.is_none()
+            && expression.is_some_and(|e| e.conditions.len() == 1);
+        let mut driver_matches = None;
+        // A list sorted by the metric reads it in value order however many
+        // match: the count is then only for its total.
+        let probe_for_total = driver_alone && !query.skip_count;
+        if let Some(d) = driver
+            .as_mut()
+            .filter(|d| d.read != Read::ByValue || probe_for_total)
+        {
+            let mut p = self.filter();
+            let probe = d.probe(SEARCH_COUNT_CAP + 1, &mut p);
+            let matches = self.count(filtered(probe, &p)).await?;
+            if d.read == Read::Matches && matches > SEARCH_COUNT_CAP {
+                d.read = Read::NewestFirst;
+            }
+            driver_matches = Some(matches);
         }
         let id = if driver.is_some() { "d.run_id" } else { "x.id" };
         let (offset, reverse) = match (query.keyset, query.order_by.is_empty()) {
-            (Some(Keyset::After(k)), true) => {
-                f.matching(&format!("{id} < {{}}"), Some(Bind::Int(k)));
-                (0, false)
-            }
-            (Some(Keyset::Before(k)), true) => {
-                f.matching(&format!("{id} > {{}}"), Some(Bind::Int(k)));
-                (0, true)
-            }
+            (Some(Keyset::After(_)), true) => (0, false),
+            (Some(Keyset::Before(_)), true) => (0, true),
             _ => (query.offset, query.reverse),
         };
-        let where_sql = f.where_sql();
-        let total = if query.skip_count {
-            -1
-        } else {
-            let count = filtered(
-                format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 {from}{where_sql} LIMIT {}) c",
-                    SEARCH_COUNT_CAP + 1
-                ),
-                &f,
-            );
-            self.count(count).await?
+        // `FROM` and the conditions; `with_runs: false` leaves the run table
+        // out (a count whose conditions are all on the driver's tables).
+        let conditions = |mut f: Filter, with_runs: bool| {
+            let from = match &driver {
+                Some(d) => d.from_sql(with_runs, &mut f),
+                None => "FROM ml_run x".to_string(),
+            };
+            if with_runs {
+                f = run_filter(query, "x", f);
+                if driver.is_some() {
+                    f.clause("x.id = d.run_id".into());
+                }
+            }
+            if let Some(e) = expression {
+                run_search::conditions(e, driver.as_ref(), &mut f);
+            }
+            match (query.keyset, query.order_by.is_empty()) {
+                (Some(Keyset::After(k)), true) => {
+                    f.matching(&format!("{id} < {{}}"), Some(Bind::Int(k)))
+                }
+                (Some(Keyset::Before(k)), true) => {
+                    f.matching(&format!("{id} > {{}}"), Some(Bind::Int(k)))
+                }
+                _ => {}
+            }
+            (from, f)
         };
-        let mut terms = run_search::order_terms(&query.order_by, reverse, &mut f);
+        let (from, mut f) = conditions(self.filter(), true);
+        let where_sql = f.where_sql();
+        let total = match driver_matches {
+            _ if query.skip_count => -1,
+            Some(matches) if driver_alone => matches,
+            _ => {
+                let runs_read = runs_filtered || expression.is_some_and(run_search::reads_runs);
+                let (from, c) = conditions(self.filter(), runs_read || driver.is_none());
+                let count = filtered(
+                    format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 {from}{} LIMIT {}) c",
+                        c.where_sql(),
+                        SEARCH_COUNT_CAP + 1
+                    ),
+                    &c,
+                );
+                self.count(count).await?
+            }
+        };
+        let mut terms = run_search::order_terms(&query.order_by, reverse, driver.as_ref(), &mut f);
         terms.push(order(&format!("{id} DESC"), id, reverse).to_string());
         let page = f.page_sql(query.limit, offset);
-        let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", from, 1);
+        let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", &from, 1);
         let items = self
             .db
             .runs(filtered(
