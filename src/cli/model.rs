@@ -160,8 +160,8 @@ fn model_fields(m: &Model) -> String {
         ("owner", m.owner.clone()),
         ("recipe", format!("{} {}", m.recipe_name, m.recipe_version)),
         (
-            "trained by",
-            m.run_id.map_or("-".into(), |r| format!("run {r}")),
+            "trained",
+            m.run_id.map_or("-".into(), |r| format!("by run {r}")),
         ),
         ("created", time(&m.created_at)),
         ("updated", time(&m.updated_at)),
