@@ -23,7 +23,7 @@ pub struct Driver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
     /// Few runs match: `d` is a subquery of every match, read through
-    /// `(key, value)` (`from_sql`), then sorted by run.
+    /// `(key, value)` (`from_sql`), then sorted by run (`order_id`).
     Matches,
     /// Many match: the metric's runs newest first through `(key, run_id)`,
     /// each tested, until a page is full (`+d.value` keeps SQLite from
@@ -103,6 +103,16 @@ impl Driver {
             format!("FROM {d} CROSS JOIN ml_run x")
         } else {
             format!("FROM {d}")
+        }
+    }
+
+    /// The run id the list is ordered by. A few matches are sorted by
+    /// `+d.run_id`, which no index gives: by `d.run_id`, PostgreSQL walks
+    /// every run backwards to merge them in id order.
+    pub fn order_id(&self) -> &'static str {
+        match self.read {
+            Read::Matches => "+d.run_id",
+            Read::NewestFirst | Read::ByValue => "d.run_id",
         }
     }
 }

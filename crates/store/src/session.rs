@@ -684,7 +684,8 @@ impl Session {
             }
         };
         let mut terms = run_search::order_terms(&query.order_by, reverse, driver.as_ref(), &mut f);
-        terms.push(order(&format!("{id} DESC"), id, reverse).to_string());
+        let order_id = driver.as_ref().map_or(id, |d| d.order_id());
+        terms.push(order(&format!("{order_id} DESC"), order_id, reverse).to_string());
         let page = f.page_sql(query.limit, offset);
         let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", &from, 1);
         let items = self
