@@ -14,12 +14,13 @@
 //! `nexml generate`'s with metric histories (`NEXML_BENCH_POINTS_PER_RUN`,
 //! default 10: `train_loss` and `val_loss` curves) and params (`lr`,
 //! `depth`), generated once per size into target/bench-runs-filter-RUNS.db
-//! and a `nexml_bench_runs_RUNS` PostgreSQL database (then `VACUUM ANALYZE`d
-//! once, as autovacuum would; the server is `NEXML_BENCH_PG_SERVER`,
-//! default postgres://postgres@127.0.0.1:5432; `NEXML_BENCH_PG=off` skips
-//! it). On the largest size, one run gets a `NEXML_BENCH_HISTORY`-point
-//! (default 1,000,000) `batch_loss` history. `NEXML_BENCH_REPS` (30) timed
-//! rounds per list.
+//! (`NEXML_BENCH_DIR` names another folder) and a `nexml_bench_runs_RUNS`
+//! PostgreSQL database, then `VACUUM ANALYZE`d once as autovacuum would
+//! (the server is `NEXML_BENCH_PG_SERVER`, default
+//! postgres://postgres@127.0.0.1:5432; `NEXML_BENCH_PG=off` skips it). On
+//! the largest size, one run gets a `NEXML_BENCH_HISTORY`-point (default
+//! 1,000,000) `batch_loss` history. `NEXML_BENCH_REPS` (30) timed rounds
+//! per list.
 
 mod common;
 
@@ -640,10 +641,9 @@ async fn main() {
     let mut figures = Vec::new();
     let mut pg_reachable = true;
     for &runs in &sizes {
-        let sqlite = format!(
-            "sqlite://{}/target/bench-runs-filter-{runs}.db",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let dir = std::env::var("NEXML_BENCH_DIR")
+            .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
+        let sqlite = format!("sqlite://{dir}/bench-runs-filter-{runs}.db");
         let mut urls = vec![sqlite];
         if pg_reachable {
             match postgres_url(runs).await {
