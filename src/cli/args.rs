@@ -595,6 +595,10 @@ pub struct GenerateArgs {
     /// Seed of the generator, for repeatable content
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Metric points in all, as train_loss/val_loss histories of the runs
+    /// (with lr and depth params)
+    #[arg(long, default_value_t = 0)]
+    pub metric_points: u64,
 }
 
 /// A drift threshold: a finite number, 0 or more (NaN or a negative one would

@@ -258,7 +258,13 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
     };
     let started = std::time::Instant::now();
     let mut progress = progress::Progress::new("generate", ctx.json);
-    let report = crate::seed::generate(&ctx.service, options, |step| progress.show(step)).await?;
+    let tracking = crate::seed::TrackingOptions {
+        metric_points: a.metric_points,
+        params: a.metric_points > 0,
+    };
+    let report =
+        crate::seed::generate_tracked(&ctx.service, options, tracking, |step| progress.show(step))
+            .await?;
     progress.finish();
     if ctx.json {
         return output::print_json(&report);
