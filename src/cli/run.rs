@@ -5,7 +5,7 @@
 use super::args::RunCommand;
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
-use crate::runs::compare::{self, Side};
+use crate::runs::compare;
 use crate::runs::filter;
 use crate::store::tracking::{NewMetricPoint, RunDetail};
 use crate::store::{RunChanges, RunQuery};
@@ -470,22 +470,7 @@ fn print_summaries(detail: &RunDetail) {
 pub async fn compare(ctx: &Context, ids: &[i64]) -> Result<()> {
     let mut sides = Vec::new();
     for id in ids {
-        let detail = ctx.store.run_detail(*id, 0).await?;
-        let metrics = detail
-            .run
-            .metrics_json
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        sides.push(Side {
-            id: *id,
-            params: detail.params,
-            metrics,
-        });
+        sides.push(ctx.store.run_detail(*id, 0).await?.compare_side());
     }
     let c = compare::compare(&sides);
     if ctx.json {

@@ -258,27 +258,13 @@ async fn load_compare(
     ids: &[i64],
     metric: Option<String>,
 ) -> crate::store::StoreResult<CompareView> {
-    use crate::runs::compare::{Side, compare};
+    use crate::runs::compare::compare;
     let mut runs = Vec::new();
     let mut sides = Vec::new();
     let mut keys: Vec<Vec<String>> = Vec::new();
     for id in ids {
         let d = store.run_detail(*id, 0).await?;
-        let metrics = d
-            .run
-            .metrics_json
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        sides.push(Side {
-            id: *id,
-            params: d.params.clone(),
-            metrics,
-        });
+        sides.push(d.compare_side());
         keys.push(d.metric_summaries.iter().map(|m| m.key.clone()).collect());
         runs.push(d.run);
     }

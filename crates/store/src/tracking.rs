@@ -44,6 +44,28 @@ pub struct RunDetail {
     pub artifact_files: Vec<RunArtifact>,
 }
 
+impl RunDetail {
+    /// What this run brings to a comparison: its params and the numbers
+    /// among its final metrics.
+    pub fn compare_side(&self) -> nexml_core::runs::compare::Side {
+        let metrics = self
+            .run
+            .metrics_json
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        nexml_core::runs::compare::Side {
+            id: self.run.id,
+            params: self.params.clone(),
+            metrics,
+        }
+    }
+}
+
 /// A point of a metric's history, as `run show` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryPoint {
