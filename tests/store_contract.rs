@@ -1478,3 +1478,97 @@ async fn search_ignores_case_beyond_ascii(db: &TestDb) {
     assert_eq!(runs.items.len(), 1);
     assert_eq!(runs.items[0].recipe_id, school.id);
 }
+
+contract!(long_metric_histories_are_thinned_from_their_tiles);
+
+/// A history logged in batches, with a step logged twice, a retried batch
+/// and a spike, reads back thinned from its tiles: every bucket's extremes
+/// at their own steps, the counts and ranges exact; deleting the run takes
+/// its tiles along.
+async fn long_metric_histories_are_thinned_from_their_tiles(db: &TestDb) {
+    use nexml::store::tracking::NewMetricPoint;
+    let svc = db.service();
+    let base = seeded(db).await;
+    let run = svc
+        .create_run(
+            NewRun {
+                recipe_id: base.id,
+                version: None,
+                model_id: None,
+                run_type: RunType::Train,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let at = chrono::Utc::now();
+    let value = |step: i64| match step {
+        77_777 => 50.0,
+        12_345 => -3.0,
+        _ => 1.0 / (step + 1) as f64,
+    };
+    let points: Vec<NewMetricPoint> = (0..100_000)
+        .map(|step| NewMetricPoint {
+            key: "loss".into(),
+            step,
+            value: value(step),
+            at,
+        })
+        .collect();
+    let mut w = db.store.write().await.unwrap();
+    for (i, batch) in points.chunks(7_000).enumerate() {
+        w.insert_metric_points(run.id, batch, i as i64 * 1_000_000)
+            .await
+            .unwrap();
+    }
+    // The first batch again with its own sequence numbers: a retry, once.
+    w.insert_metric_points(run.id, &points[..7_000], 0)
+        .await
+        .unwrap();
+    // Step 5 logged again later: both values count.
+    let again = NewMetricPoint {
+        key: "loss".into(),
+        step: 5,
+        value: 9.0,
+        at,
+    };
+    w.insert_metric_points(run.id, &[again], 99_000_000)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+
+    let mut r = db.store.read().await.unwrap();
+    let summary = r.metric_summaries(run.id).await.unwrap();
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0].points, 100_001, "on {}", db.name);
+    assert_eq!((summary[0].first_step, summary[0].last_step), (0, 99_999));
+    assert_eq!((summary[0].min, summary[0].max), (-3.0, 50.0));
+
+    let series = r.metric_series(run.id, "loss", 200).await.unwrap();
+    assert_eq!(series.total, 100_001);
+    let got: Vec<(i64, f64)> = series.points.iter().map(|p| (p.step, p.value)).collect();
+    assert!(got.len() <= 200, "{} points", got.len());
+    assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "in step order");
+    for spike in [
+        (5, 9.0),
+        (12_345, -3.0),
+        (77_777, 50.0),
+        (99_999, value(99_999)),
+    ] {
+        assert!(got.contains(&spike), "{spike:?} kept, on {}", db.name);
+    }
+    // Every point the thinning shows is one that was logged, at its step.
+    assert!(
+        got.iter()
+            .all(|&(step, v)| v == value(step) || (step, v) == (5, 9.0)),
+        "on {}",
+        db.name
+    );
+    drop(r);
+
+    db.raw_execute(&format!("DELETE FROM ml_run WHERE id = {}", run.id))
+        .await
+        .unwrap();
+    let mut r = db.store.read().await.unwrap();
+    assert!(r.metric_summaries(run.id).await.unwrap().is_empty());
+}

@@ -5,8 +5,8 @@
 
 use crate::error::StoreResult;
 use crate::records::{
-    Alert, AuditEntry, ChatMessage, KeyValue, MetricPoint, MetricSummary, Model, ModelHealth,
-    Recipe, RecipeVersion, Run, RunArtifact, Snapshot, SyntheticExample,
+    Alert, AuditEntry, ChatMessage, KeyValue, MetricPoint, MetricSummary, MetricTile, Model,
+    ModelHealth, Recipe, RecipeVersion, Run, RunArtifact, RunKeyValue, Snapshot, SyntheticExample,
 };
 use crate::{BulkRun, BulkSnapshot};
 use async_trait::async_trait;
@@ -111,7 +111,9 @@ pub trait Db: Send {
     async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>>;
     async fn metric_points(&mut self, s: Statement) -> StoreResult<Vec<MetricPoint>>;
     async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>>;
+    async fn metric_tiles(&mut self, s: Statement) -> StoreResult<Vec<MetricTile>>;
     async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>>;
+    async fn run_key_values(&mut self, s: Statement) -> StoreResult<Vec<RunKeyValue>>;
     async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>>;
     /// The first column of each row, as integers (ids, counts).
     async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>>;

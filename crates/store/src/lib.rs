@@ -7,6 +7,7 @@
 pub mod db;
 pub mod error;
 pub mod feed;
+pub mod metric_tiles;
 pub mod records;
 pub mod rows;
 pub mod run_search;
@@ -111,6 +112,18 @@ impl dyn Store + '_ {
         max_points: i64,
     ) -> StoreResult<tracking::MetricSeries> {
         self.read().await?.metric_series(id, key, max_points).await
+    }
+    /// The metric and param names runs have, for the Runs tab's columns.
+    pub async fn run_column_keys(&self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
+        self.read().await?.run_column_keys(limit).await
+    }
+    /// The params named `keys` of the runs `run_ids`.
+    pub async fn params_of_runs(
+        &self,
+        run_ids: &[i64],
+        keys: &[String],
+    ) -> StoreResult<Vec<RunKeyValue>> {
+        self.read().await?.params_of_runs(run_ids, keys).await
     }
     /// A run without its log.
     pub async fn run_row(&self, id: i64) -> StoreResult<Run> {

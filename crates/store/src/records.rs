@@ -138,6 +138,28 @@ pub struct MetricPoint {
     pub at: DateTime<Utc>,
 }
 
+/// One value of a metric to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMetricPoint {
+    pub key: String,
+    pub step: i64,
+    pub value: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// A tile of a metric's history: its lowest and highest point (see
+/// `metric_tiles`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MetricTile {
+    pub tile: i64,
+    pub lo_step: i64,
+    pub lo_value: f64,
+    pub lo_at: DateTime<Utc>,
+    pub hi_step: i64,
+    pub hi_value: f64,
+    pub hi_at: DateTime<Utc>,
+}
+
 /// A metric's history in brief: how many points, over which steps, the last value.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct MetricSummary {
@@ -152,6 +174,14 @@ pub struct MetricSummary {
 /// A run's param or tag.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// A param of one of many runs.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RunKeyValue {
+    pub run_id: i64,
     pub key: String,
     pub value: String,
 }

@@ -299,7 +299,13 @@ impl Db for SqliteDb {
     async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>> {
         rows(self, s).await
     }
+    async fn metric_tiles(&mut self, s: Statement) -> StoreResult<Vec<MetricTile>> {
+        rows(self, s).await
+    }
     async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>> {
+        rows(self, s).await
+    }
+    async fn run_key_values(&mut self, s: Statement) -> StoreResult<Vec<RunKeyValue>> {
         rows(self, s).await
     }
     async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>> {

@@ -3,7 +3,8 @@
 
 use crate::db::{Bind, Statement, bulk_insert_sql};
 use crate::error::StoreResult;
-use crate::records::{KeyValue, MetricPoint, MetricSummary, Run, RunArtifact};
+use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
+use crate::records::{KeyValue, MetricPoint, MetricSummary, Run, RunArtifact, RunKeyValue};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use nexml_core::domain::RunStatus;
@@ -13,14 +14,27 @@ use serde::Serialize;
 /// PostgreSQL's 65,535.
 const BINDS_PER_STATEMENT: usize = 30_000;
 
-/// One value of a metric to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewMetricPoint {
-    pub key: String,
-    pub step: i64,
-    pub value: f64,
-    pub at: DateTime<Utc>,
-}
+/// Folds a tile's new points into the stored tile (see `add_to_tiles`).
+const TILE_UPSERT: &str = " ON CONFLICT (run_id, key, tile) DO UPDATE SET \
+    points = ml_run_metric_tile.points + excluded.points, \
+    first_step = CASE WHEN excluded.first_step < ml_run_metric_tile.first_step \
+        THEN excluded.first_step ELSE ml_run_metric_tile.first_step END, \
+    last_step = CASE WHEN excluded.last_step > ml_run_metric_tile.last_step \
+        THEN excluded.last_step ELSE ml_run_metric_tile.last_step END, \
+    lo_step = CASE WHEN excluded.lo_value < ml_run_metric_tile.lo_value \
+        THEN excluded.lo_step ELSE ml_run_metric_tile.lo_step END, \
+    lo_at = CASE WHEN excluded.lo_value < ml_run_metric_tile.lo_value \
+        THEN excluded.lo_at ELSE ml_run_metric_tile.lo_at END, \
+    lo_value = CASE WHEN excluded.lo_value < ml_run_metric_tile.lo_value \
+        THEN excluded.lo_value ELSE ml_run_metric_tile.lo_value END, \
+    hi_step = CASE WHEN excluded.hi_value > ml_run_metric_tile.hi_value \
+        THEN excluded.hi_step ELSE ml_run_metric_tile.hi_step END, \
+    hi_at = CASE WHEN excluded.hi_value > ml_run_metric_tile.hi_value \
+        THEN excluded.hi_at ELSE ml_run_metric_tile.hi_at END, \
+    hi_value = CASE WHEN excluded.hi_value > ml_run_metric_tile.hi_value \
+        THEN excluded.hi_value ELSE ml_run_metric_tile.hi_value END";
+
+pub use crate::records::NewMetricPoint;
 
 /// Whether the selected history is every point or a thinned one.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,8 +134,8 @@ impl Session {
         })
     }
 
-    /// Appends metric points; a step logged again keeps both values, in
-    /// logging order (`seq`), as MLflow does.
+    /// Appends metric points and folds them into their tiles; a step logged
+    /// again keeps both values, in logging order (`seq`), as MLflow does.
     pub async fn insert_metric_points(
         &mut self,
         run_id: i64,
@@ -138,10 +152,8 @@ impl Session {
                 positional,
             );
             // The same (run, key, step, seq) twice can only be one value
-            // sent twice (a client's retry): keep the later.
-            sql.push_str(
-                " ON CONFLICT (run_id, key, step, seq) DO UPDATE SET value = excluded.value",
-            );
+            // sent twice (a client's retry): it counts once, in the tiles too.
+            sql.push_str(" ON CONFLICT (run_id, key, step, seq) DO NOTHING RETURNING seq");
             let mut s = Statement::new(sql);
             let first_seq = seq_base + (chunk_no * (BINDS_PER_STATEMENT / WIDTH)) as i64;
             for (i, p) in chunk.iter().enumerate() {
@@ -152,6 +164,53 @@ impl Session {
                     .int(first_seq + i as i64)
                     .float(p.value)
                     .time(p.at);
+            }
+            let inserted = self.db.ints(s).await?;
+            let deltas = if inserted.len() == chunk.len() {
+                fold_into_tiles(chunk)
+            } else {
+                let inserted: std::collections::HashSet<i64> = inserted.into_iter().collect();
+                let kept: Vec<NewMetricPoint> = (first_seq..)
+                    .zip(chunk)
+                    .filter(|(seq, _)| inserted.contains(seq))
+                    .map(|(_, p)| p.clone())
+                    .collect();
+                fold_into_tiles(&kept)
+            };
+            self.add_to_tiles(run_id, &deltas).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds appended points to their tiles: counts add up, each extreme
+    /// moves only to a strictly lower (higher) value.
+    async fn add_to_tiles(&mut self, run_id: i64, deltas: &[TileDelta]) -> StoreResult<()> {
+        const WIDTH: usize = 12;
+        let positional = self.db.binds_by_position();
+        for chunk in deltas.chunks(BINDS_PER_STATEMENT / WIDTH) {
+            let mut sql = bulk_insert_sql(
+                "INSERT INTO ml_run_metric_tile (run_id, key, tile, points, first_step, \
+                 last_step, lo_step, lo_value, lo_at, hi_step, hi_value, hi_at) VALUES ",
+                chunk.len(),
+                WIDTH,
+                positional,
+            );
+            sql.push_str(TILE_UPSERT);
+            let mut s = Statement::new(sql);
+            for d in chunk {
+                s = s
+                    .int(run_id)
+                    .text(d.key.as_str())
+                    .int(d.tile)
+                    .int(d.points)
+                    .int(d.first_step)
+                    .int(d.last_step)
+                    .int(d.lo.step)
+                    .float(d.lo.value)
+                    .time(d.lo.at)
+                    .int(d.hi.step)
+                    .float(d.hi.value)
+                    .time(d.hi.at);
             }
             self.db.execute(s).await?;
         }
@@ -169,12 +228,12 @@ impl Session {
         Ok(self.db.ints(s).await?.into_iter().next())
     }
 
-    /// Each metric's history in brief, by name.
+    /// Each metric's history in brief, by name (from its tiles).
     pub async fn metric_summaries(&mut self, run_id: i64) -> StoreResult<Vec<MetricSummary>> {
         let s = Statement::new(
-            "SELECT key, COUNT(*) AS points, MIN(step) AS first_step, MAX(step) AS last_step, \
-             MIN(value) AS min, MAX(value) AS max FROM ml_run_metric WHERE run_id = $1 \
-             GROUP BY key ORDER BY key",
+            "SELECT key, CAST(SUM(points) AS BIGINT) AS points, MIN(first_step) AS first_step, \
+             MAX(last_step) AS last_step, MIN(lo_value) AS min, MAX(hi_value) AS max \
+             FROM ml_run_metric_tile WHERE run_id = $1 GROUP BY key ORDER BY key",
         )
         .int(run_id);
         self.db.metric_summaries(s).await
@@ -182,7 +241,8 @@ impl Session {
 
     /// A metric's history in step order: every point when there are at most
     /// `max_points`, else each of `max_points / 2` step buckets as its
-    /// lowest and highest value, so a spike survives the thinning.
+    /// lowest and highest value, so a spike survives the thinning. A long
+    /// history is thinned from its tiles; a short one from its points.
     pub async fn metric_series(
         &mut self,
         run_id: i64,
@@ -200,19 +260,41 @@ impl Session {
                 total: 0,
             });
         };
-        if summary.points <= max_points.max(2) {
+        let total = summary.points;
+        if total <= max_points.max(2) {
             let s = Statement::new(
                 "SELECT key, step, value, at FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
                  ORDER BY step, seq",
             )
             .int(run_id)
             .text(key);
-            return Ok(MetricSeries {
-                points: self.db.metric_points(s).await?,
-                total: summary.points,
-            });
+            let points = self.db.metric_points(s).await?;
+            return Ok(MetricSeries { points, total });
         }
         let buckets = (max_points / 2).max(1);
+        let s = Statement::new(
+            "SELECT tile, lo_step, lo_value, lo_at, hi_step, hi_value, hi_at \
+             FROM ml_run_metric_tile WHERE run_id = $1 AND key = $2 ORDER BY tile",
+        )
+        .int(run_id)
+        .text(key);
+        let tiles = self.db.metric_tiles(s).await?;
+        if let Some(points) = thin_tiles(key, &tiles, buckets) {
+            return Ok(MetricSeries { points, total });
+        }
+        let points = self.thin_points(run_id, key, &summary, buckets).await?;
+        Ok(MetricSeries { points, total })
+    }
+
+    /// Thins a history whose tiles are coarser than the buckets asked for
+    /// (fewer than `buckets * TILE_STEPS` steps) by reading its points.
+    async fn thin_points(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        summary: &MetricSummary,
+        buckets: i64,
+    ) -> StoreResult<Vec<MetricPoint>> {
         let span = (summary.last_step - summary.first_step + 1).max(1);
         // Bucket b holds steps [first + b*span/buckets, ...): integer
         // arithmetic, the same on both backends. Each bucket keeps its
@@ -245,10 +327,7 @@ impl Session {
             .int(summary.first_step)
             .int(buckets)
             .int(span);
-        Ok(MetricSeries {
-            points: self.db.metric_points(s).await?,
-            total: summary.points,
-        })
+        self.db.metric_points(s).await
     }
 
     /// Sets params; `replace` says whether a param may take a new value.
@@ -298,6 +377,55 @@ impl Session {
     /// By key.
     pub async fn tags(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
         self.key_values("ml_run_tag", run_id).await
+    }
+
+    /// The names of the metrics and of the params runs have (at most
+    /// `limit` each, in order), each list one walk of its table's index.
+    pub async fn run_column_keys(&mut self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
+        let metrics = self.distinct_keys("ml_run_metric_last", limit).await?;
+        let params = self.distinct_keys("ml_run_param", limit).await?;
+        Ok((metrics, params))
+    }
+
+    /// A loose index scan: the next key after each, not every row.
+    async fn distinct_keys(&mut self, table: &str, limit: i64) -> StoreResult<Vec<String>> {
+        let s = Statement::new(format!(
+            "WITH RECURSIVE k(key) AS ( \
+             SELECT MIN(key) FROM {table} \
+             UNION ALL \
+             SELECT (SELECT MIN(key) FROM {table} WHERE key > k.key) FROM k \
+             WHERE k.key IS NOT NULL) \
+             SELECT key FROM k WHERE key IS NOT NULL LIMIT $1"
+        ))
+        .int(limit);
+        self.db.texts(s).await
+    }
+
+    /// The params named `keys` of the runs `run_ids`.
+    pub async fn params_of_runs(
+        &mut self,
+        run_ids: &[i64],
+        keys: &[String],
+    ) -> StoreResult<Vec<RunKeyValue>> {
+        if run_ids.is_empty() || keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = (1..=run_ids.len()).map(|i| format!("${i}")).collect();
+        let names: Vec<String> = (run_ids.len() + 1..=run_ids.len() + keys.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let mut s = Statement::new(format!(
+            "SELECT run_id, key, value FROM ml_run_param WHERE run_id IN ({}) AND key IN ({})",
+            ids.join(", "),
+            names.join(", ")
+        ));
+        for id in run_ids {
+            s = s.int(*id);
+        }
+        for key in keys {
+            s = s.text(key.as_str());
+        }
+        self.db.run_key_values(s).await
     }
 
     async fn key_values(&mut self, table: &str, run_id: i64) -> StoreResult<Vec<KeyValue>> {
