@@ -798,6 +798,37 @@ async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
         );
         let (code, forced) = send("PUT", &path, r#"{"status": "production", "force": "demo"}"#);
         assert_eq!((code, forced["status"].as_str()), (200, Some("production")));
+        // MLflow's client retries a call whose reply it lost: the same
+        // runs/create again gets the run the first one made, not a twin.
+        let create = |start: i64| {
+            format!(r#"{{"experiment_id": "1", "start_time": {start}, "run_name": "retried"}}"#)
+        };
+        let created = |reply: (u16, Value)| {
+            assert_eq!(reply.0, 200, "{}", reply.1);
+            reply.1["run"]["info"]["run_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let first = created(send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            &create(1764420000123),
+        ));
+        let again = created(send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            &create(1764420000123),
+        ));
+        let later = created(send(
+            "POST",
+            "/api/2.0/mlflow/runs/create",
+            &create(1764420000124),
+        ));
+        assert_eq!(first, again);
+        assert_ne!(first, later);
+        let named = w.json(&["run", "list", "--filter", "name = 'retried'"]);
+        assert_eq!(ids(&named).len(), 2, "{named}");
         w.db.cleanup().await;
     }
 }

@@ -212,6 +212,17 @@ async fn recipe_of(api: &Api, experiment_id: &str) -> Result<Recipe, ApiError> {
 }
 
 async fn create_run(api: &Api, body: &Value) -> Result<Reply, ApiError> {
+    let slot = match api.recent_creates.claim(&api.user, body).await {
+        Ok(id) => return Ok(json_reply(&json!({"run": run_json(api, id).await?}))),
+        Err(slot) => slot,
+    };
+    let id = create_new_run(api, body).await?;
+    slot.made(id);
+    Ok(json_reply(&json!({"run": run_json(api, id).await?})))
+}
+
+/// Creates and starts the run a `runs/create` request describes.
+async fn create_new_run(api: &Api, body: &Value) -> Result<i64, ApiError> {
     let experiment_id = body
         .get("experiment_id")
         .and_then(Value::as_str)
@@ -276,7 +287,7 @@ async fn create_run(api: &Api, body: &Value) -> Result<Reply, ApiError> {
             &api.user,
         )
         .await?;
-    Ok(json_reply(&json!({"run": run_json(api, run.id).await?})))
+    Ok(run.id)
 }
 
 async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, ApiError> {

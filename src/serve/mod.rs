@@ -6,6 +6,7 @@
 mod http;
 mod mlflow;
 mod rest;
+mod retries;
 
 use crate::service::Service;
 use crate::store::Store;
@@ -27,6 +28,8 @@ pub struct Api {
     pub database_url: String,
     /// `Authorization: Bearer <token>` every request must carry, when set.
     token: Option<String>,
+    /// `runs/create` requests lately answered, for a client's retry.
+    recent_creates: retries::RecentCreates,
 }
 
 impl Api {
@@ -74,6 +77,7 @@ pub async fn serve(
         user,
         database_url,
         token,
+        recent_creates: retries::RecentCreates::default(),
     });
     loop {
         let (stream, _) = tokio::select! {
