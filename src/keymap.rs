@@ -29,13 +29,15 @@ pub enum Context {
     Confirm,
     Palette,
     Filter,
+    /// The Runs tab's column picker.
+    Columns,
     Form,
     /// The audit log overlay.
     Audit,
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -50,6 +52,7 @@ impl Context {
         Context::Confirm,
         Context::Palette,
         Context::Filter,
+        Context::Columns,
         Context::Form,
         Context::Audit,
     ];
@@ -70,6 +73,7 @@ impl Context {
             Context::Confirm => "confirm",
             Context::Palette => "palette",
             Context::Filter => "filter",
+            Context::Columns => "columns",
             Context::Form => "form",
             Context::Audit => "audit",
         }
@@ -123,6 +127,7 @@ impl Context {
                 Search,
                 ClearFilters,
                 Mark,
+                Columns,
             ],
             Context::Recipe => &[
                 Chat,
@@ -185,6 +190,7 @@ impl Context {
             Context::Confirm => &[Confirm, Keep, Back],
             Context::Palette => &[Up, Down, Open, Back],
             Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
+            Context::Columns => &[Up, Down, Mark, Sort, Back],
             Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
             Context::Audit => &[Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Back],
         }
@@ -245,6 +251,8 @@ commands! {
     TabRuns => "tab_runs", "show runs";
     TabMonitoring => "tab_monitoring", "show monitoring";
     Filter => "filter", "filter by family, level and status";
+    Columns => "columns", "choose the Runs tab's metric and param columns, and sort by any column";
+    Sort => "sort", "sort by this column (again: descending; a third time: newest first)";
     Search => "search", "search as you type";
     ClearFilters => "clear_filters", "clear the search and filters";
     NextSection => "next_section", "next section";

@@ -2052,6 +2052,10 @@ async fn the_app_browses_a_postgres_database() {
 /// A run that reported a history through the service: loss over 50 steps,
 /// accuracy over 5, a param and a tag.
 async fn reported_run(h: &Harness) -> i64 {
+    reported_run_with_lr(h, "0.01").await
+}
+
+async fn reported_run_with_lr(h: &Harness, lr: &str) -> i64 {
     use nexml::service::tracking::RunReport;
     use nexml::store::tracking::NewMetricPoint;
     let svc = &h.io.service;
@@ -2089,7 +2093,7 @@ async fn reported_run(h: &Harness) -> i64 {
     }));
     let report = RunReport {
         metrics,
-        params: vec![("lr".into(), "0.01".into())],
+        params: vec![("lr".into(), lr.into())],
         tags: vec![("team".into(), "forecasting".into())],
         log: Some("epoch 1\n".into()),
     };
@@ -2279,4 +2283,66 @@ async fn a_runs_artifacts_are_previewed_in_place_of_the_log() {
         screen.contains("the log again") && screen.contains("epoch 1"),
         "{screen}"
     );
+}
+
+/// `C` in Runs picks metric and param columns to show, and `s` sorts by
+/// any column: ascending, descending, then newest first again, written
+/// into the search where it can be read.
+#[tokio::test]
+async fn the_runs_tab_shows_chosen_columns_and_sorts_by_them() {
+    let mut h = Harness::new(80, 24).await;
+    let slow = reported_run_with_lr(&h, "0.01").await;
+    let fast = reported_run_with_lr(&h, "0.3").await;
+    h.keys(&["3", "C"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("runs: columns and sort"), "{screen}");
+    assert!(
+        screen.contains("space show · s sort ▲▼ · esc done"),
+        "{screen}"
+    );
+    let rows = match &h.app.overlay {
+        Some(nexml::tui::state::Overlay::Columns(p)) => p.rows(),
+        _ => panic!("the column picker is open: {screen}"),
+    };
+    let at = |name: &str| rows.iter().position(|r| r == name).unwrap();
+    assert!(rows.contains(&"metrics.loss".to_string()), "{rows:?}");
+    // Show params.lr, then sort by it.
+    let moves = vec!["j"; at("params.lr")];
+    h.keys(&moves).await;
+    h.keys(&[" "]).await;
+    assert!(h.screen().contains("[x] params.lr"), "{}", h.screen());
+    h.keys(&["s"]).await;
+    assert_eq!(h.app.filters(Tab::Runs).search, "order by params.lr");
+    h.keys(&["esc"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("lr ▲"),
+        "the heading says the sort: {screen}"
+    );
+    let ids: Vec<i64> = h.app.lists.runs.rows.iter().map(|r| r.id).collect();
+    let (first, second) = (
+        ids.iter().position(|i| *i == slow).unwrap(),
+        ids.iter().position(|i| *i == fast).unwrap(),
+    );
+    assert!(first < second, "0.01 sorts before 0.3: {ids:?}");
+    let row_of = |id: i64| {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")) && l.contains("Forecasting"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row_of(fast).trim_end().ends_with("0.3"), "{screen}");
+    assert!(row_of(slow).trim_end().ends_with("0.01"), "{screen}");
+    // Twice more: descending, then no sort.
+    h.keys(&["C"]).await;
+    h.keys(&moves).await;
+    h.keys(&["s"]).await;
+    assert_eq!(h.app.filters(Tab::Runs).search, "order by params.lr desc");
+    h.keys(&["s", "esc"]).await;
+    assert_eq!(h.app.filters(Tab::Runs).search, "");
+    // The run's own columns are sorted the same way.
+    h.keys(&["C", "j", "j", "j", "s", "esc"]).await;
+    assert_eq!(h.app.filters(Tab::Runs).search, "order by type");
+    assert!(h.screen().contains("Type ▲"), "{}", h.screen());
 }

@@ -57,6 +57,13 @@ pub enum Effect {
         ids: Vec<i64>,
         metric: Option<String>,
     },
+    /// The metric and param names runs have, for the column picker.
+    LoadColumnChoices,
+    /// The params shown as columns, of the runs in the Runs tab's window.
+    LoadColumnParams {
+        run_ids: Vec<i64>,
+        keys: Vec<String>,
+    },
     /// The audit log of one item (None: every item) and the chain's verdict.
     LoadAudit(Option<super::audit::AuditScope>),
     /// Put text on the clipboard (OSC 52, works over SSH).
@@ -313,6 +320,10 @@ pub enum Loaded {
         text: String,
         choices: Vec<super::form::Choice>,
     },
+    /// The column picker's metric and param names.
+    ColumnChoices(Vec<String>),
+    /// Params of the Runs tab's window, for its param columns.
+    ColumnParams(Vec<crate::store::RunKeyValue>),
     Done(Box<Done>),
     /// A change was refused; the form or dialog that asked stays open.
     Refused(String),
@@ -350,6 +361,7 @@ pub enum Msg {
 enum Slot {
     List(Tab),
     Picker,
+    ColumnParams,
 }
 
 /// What effects need: the store, who acts, and where drafts are kept.
@@ -417,6 +429,7 @@ impl Runner {
         }
         let slot = match &effect {
             Effect::LoadList(req) => Some(Slot::List(req.tab)),
+            Effect::LoadColumnParams { .. } => Some(Slot::ColumnParams),
             Effect::SearchChoices { .. } => Some(Slot::Picker),
             _ => None,
         };
@@ -469,6 +482,16 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v))))
         }
         Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
+        Effect::LoadColumnChoices => store
+            .run_column_keys(super::columns::MAX_CHOICES)
+            .await
+            .map(|(metrics, params)| {
+                Loaded::ColumnChoices(super::columns::choices(metrics, params))
+            }),
+        Effect::LoadColumnParams { run_ids, keys } => store
+            .params_of_runs(&run_ids, &keys)
+            .await
+            .map(Loaded::ColumnParams),
         Effect::Copy(_)
         | Effect::ExternalEdit { .. }
         | Effect::ChatLlm { .. }

@@ -85,6 +85,14 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             toggle_run_mark(app);
             vec![]
         }
+        Command::Columns if app.tab == Tab::Runs => {
+            app.overlay = Some(Overlay::Columns(super::columns::ColumnPicker::default()));
+            vec![Effect::LoadColumnChoices]
+        }
+        Command::Columns => {
+            app.status = Some("columns: in the Runs tab (3)".into());
+            vec![]
+        }
         Command::NewItem => return new_item(app),
         _ => return Outcome::Ignored,
     };

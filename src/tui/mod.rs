@@ -2,6 +2,7 @@
 //! rendering from state (see ARCHITECTURE.md).
 
 pub mod audit;
+pub mod columns;
 pub mod drafts;
 pub mod effects;
 pub mod filters;

@@ -7,7 +7,7 @@ use super::effects::Effect;
 use super::form::Outcome as FormOutcome;
 use super::forms::{self, Next};
 use super::library::{cycle_filter, filter_rows};
-use super::state::{App, Overlay, Palette};
+use super::state::{App, Overlay, Palette, Tab};
 use crate::keymap::{Command, Context, Key};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -37,6 +37,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Confirm { .. } => Context::Confirm,
         Overlay::Palette(_) => Context::Palette,
         Overlay::Filter(_) => Context::Filter,
+        Overlay::Columns(_) => Context::Columns,
         Overlay::Form(_) => Context::Form,
     };
     let command = app.keymap.lookup(context, Key::from_event(&key));
@@ -88,6 +89,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         }
         Overlay::Palette(p) => on_palette_key(app, p, command, key),
         Overlay::Filter(picker) => on_filter_key(app, picker, command).into(),
+        Overlay::Columns(picker) => on_columns_key(app, picker, command).into(),
     }
 }
 
@@ -169,6 +171,47 @@ fn on_filter_key(
         _ => {}
     }
     app.overlay = Some(Overlay::Filter(picker));
+    effects
+}
+
+/// The column picker: show or hide a metric or param, sort by any row.
+fn on_columns_key(
+    app: &mut App,
+    mut picker: super::columns::ColumnPicker,
+    command: Option<Command>,
+) -> Vec<Effect> {
+    use super::columns::{ColumnPicker, cycle_sort};
+    let rows = picker.rows();
+    let last = rows.len().saturating_sub(1);
+    let mut effects = vec![];
+    match command {
+        Some(Command::Up) => picker.row = picker.row.saturating_sub(1),
+        Some(Command::Down) => picker.row = (picker.row + 1).min(last),
+        Some(Command::PageUp) => picker.row = picker.row.saturating_sub(app.page_rows()),
+        Some(Command::PageDown) => picker.row = (picker.row + app.page_rows()).min(last),
+        Some(Command::Top) => picker.row = 0,
+        Some(Command::Bottom) => picker.row = last,
+        Some(Command::Mark) => match rows.get(picker.row) {
+            Some(column) if ColumnPicker::can_toggle(column) => {
+                app.run_columns.toggle(column);
+                effects.extend(super::columns::load_params(app));
+            }
+            Some(column) => {
+                app.status = Some(format!("{column} is always shown: s sorts by it"));
+            }
+            None => {}
+        },
+        Some(Command::Sort) => {
+            if let Some(column) = rows.get(picker.row) {
+                let filters = app.filters_mut(Tab::Runs);
+                filters.search = cycle_sort(&filters.search, column);
+                effects = super::lists::reload(app, Tab::Runs);
+            }
+        }
+        Some(Command::Back) => return effects,
+        _ => {}
+    }
+    app.overlay = Some(Overlay::Columns(picker));
     effects
 }
 

@@ -99,6 +99,8 @@ pub enum Overlay {
     Help(usize),
     Palette(Palette),
     Filter(FilterPicker),
+    /// The Runs tab's columns and sort.
+    Columns(super::columns::ColumnPicker),
     Form(Box<super::forms::AppForm>),
     /// Every status message since the start, newest first, scrolled to this row.
     Messages(usize),
@@ -163,6 +165,8 @@ pub struct App {
     pub clock: crate::domain::Clock,
     /// Runs marked (space, in Runs) to compare, in the order marked.
     pub marked_runs: Vec<i64>,
+    /// The metrics and params the Runs tab shows as columns.
+    pub run_columns: super::columns::RunColumns,
 }
 
 impl App {
@@ -194,6 +198,7 @@ impl App {
             pending: Vec::new(),
             clock: crate::domain::Clock::System,
             marked_runs: Vec::new(),
+            run_columns: Default::default(),
         }
     }
 

@@ -381,6 +381,16 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             app.overlay = Some(Overlay::Form(form));
             vec![]
         }
+        Loaded::ColumnChoices(choices) => {
+            if let Some(Overlay::Columns(picker)) = &mut app.overlay {
+                picker.choices = Some(choices);
+            }
+            vec![]
+        }
+        Loaded::ColumnParams(params) => {
+            super::columns::apply_params(app, params);
+            vec![]
+        }
         Loaded::Choices {
             field,
             text,
@@ -469,10 +479,14 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
         Rows::Runs(r) => apply_rows(&mut lists.runs, r, &w),
         Rows::Monitoring(r) => apply_rows(&mut lists.monitoring, r, &w),
     };
+    let params = (applied && tab == Tab::Runs)
+        .then(|| super::columns::load_params(app))
+        .flatten();
+    let mut effects: Vec<Effect> = params.into_iter().collect();
     if !applied || tab != app.tab {
-        return vec![];
+        return effects;
     }
-    let mut effects = ensure_window(app, tab);
+    effects.extend(ensure_window(app, tab));
     // Applied in order, unless something else was opened meanwhile.
     for command in std::mem::take(&mut app.pending) {
         if app.screens.is_empty() && app.overlay.is_none() {

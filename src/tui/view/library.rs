@@ -34,15 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             MODEL_COLUMNS,
             model_cells,
         ),
-        Tab::Runs => {
-            let now = app.clock.now();
-            let marked = &app.marked_runs;
-            // The metric the search sorts or filters by, else each run's first.
-            let metric = crate::runs::filter::first_metric(&app.filters(Tab::Runs).search);
-            render_list(&app.lists.runs, app, frame, list, RUN_COLUMNS, |r, t, w| {
-                run_cells(r, t, w, now, marked.contains(&r.id), metric.as_deref())
-            })
-        }
+        Tab::Runs => render_runs(app, frame, list),
         Tab::Monitoring => render_list(
             &app.lists.monitoring,
             app,
@@ -73,9 +65,9 @@ fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-type Columns = &'static [(&'static str, Constraint)];
+type Columns<'a> = &'a [(&'a str, Constraint)];
 
-const RECIPE_COLUMNS: Columns = &[
+const RECIPE_COLUMNS: Columns<'static> = &[
     ("Name", Constraint::Fill(3)),
     ("Family", Constraint::Length(16)),
     ("Level", Constraint::Length(8)),
@@ -84,7 +76,7 @@ const RECIPE_COLUMNS: Columns = &[
     ("Updated", Constraint::Length(10)),
 ];
 
-const MODEL_COLUMNS: Columns = &[
+const MODEL_COLUMNS: Columns<'static> = &[
     ("Name", Constraint::Fill(3)),
     ("Family", Constraint::Length(16)),
     ("Status", Constraint::Length(10)),
@@ -92,17 +84,73 @@ const MODEL_COLUMNS: Columns = &[
     ("Recipe version", Constraint::Fill(2)),
 ];
 
-const RUN_COLUMNS: Columns = &[
-    ("Id", Constraint::Length(7)),
-    ("Recipe / model", Constraint::Fill(3)),
-    ("Type", Constraint::Length(8)),
-    ("Status", Constraint::Length(9)),
-    ("Started", Constraint::Length(11)),
-    ("Took", Constraint::Length(7)),
-    ("Metric", Constraint::Min(13)),
+/// The run's own columns, each with the field that sorts by it.
+const RUN_COLUMNS: &[(&str, Constraint, Option<&str>)] = &[
+    ("Id", Constraint::Length(7), Some("id")),
+    ("Recipe / model", Constraint::Fill(3), Some("recipe")),
+    ("Type", Constraint::Length(8), Some("type")),
+    ("Status", Constraint::Length(9), Some("status")),
+    ("Started", Constraint::Length(11), Some("started")),
+    ("Took", Constraint::Length(7), None),
 ];
 
-const MONITOR_COLUMNS: Columns = &[
+/// The runs' own columns, then the metrics and params chosen (else one
+/// column of each run's headline metric); a sorted column's heading says
+/// which way.
+fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
+    use crate::tui::columns::{heading, key_of, sorted_by};
+    let search = &app.filters(Tab::Runs).search;
+    let arrow = |field: &str| match sorted_by(search, field) {
+        Some(false) => " ▲",
+        Some(true) => " ▼",
+        None => "",
+    };
+    let mut headings: Vec<(String, Constraint)> = RUN_COLUMNS
+        .iter()
+        .map(|(name, width, field)| (format!("{name}{}", field.map_or("", arrow)), *width))
+        .collect();
+    let chosen = &app.run_columns.shown;
+    if chosen.is_empty() {
+        headings.push(("Metric".into(), Constraint::Min(13)));
+    }
+    for column in chosen {
+        let title = format!("{}{}", heading(column), arrow(column));
+        let width = title.chars().count().clamp(8, 14) as u16;
+        headings.push((title, Constraint::Length(width)));
+    }
+    let columns: Vec<(&str, Constraint)> = headings.iter().map(|(h, c)| (h.as_str(), *c)).collect();
+    let keys: Vec<Option<(bool, String)>> = chosen.iter().map(|c| key_of(c)).collect();
+    let now = app.clock.now();
+    let marked = &app.marked_runs;
+    // The metric the search sorts or filters by, else each run's first.
+    let metric = crate::runs::filter::first_metric(search);
+    let params = &app.run_columns.params;
+    render_list(&app.lists.runs, app, frame, area, &columns, |r, t, w| {
+        let mut cells = run_cells(r, t, w, now, marked.contains(&r.id));
+        if keys.is_empty() {
+            cells.push(headline_cell(r, metric.as_deref(), col(w, cells.len())));
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let width = col(w, RUN_COLUMNS.len() + i);
+            let value = match key {
+                Some((true, key)) => r
+                    .metrics_json
+                    .get(key)
+                    .and_then(|v| v.as_f64())
+                    .map(short_number),
+                Some((false, key)) => params
+                    .get(&r.id)
+                    .and_then(|p| p.get(key))
+                    .map(|v| truncate_middle(v, width)),
+                None => None,
+            };
+            cells.push(text(value.as_deref().unwrap_or("-")));
+        }
+        cells
+    })
+}
+
+const MONITOR_COLUMNS: Columns<'static> = &[
     ("Model", Constraint::Fill(3)),
     ("Last snapshot", Constraint::Length(13)),
     ("Metric", Constraint::Length(13)),
@@ -116,7 +164,7 @@ fn render_list<T>(
     app: &App,
     frame: &mut Frame,
     area: Rect,
-    columns: Columns,
+    columns: Columns<'_>,
     cells: impl Fn(&T, &Theme, &[usize]) -> Vec<Cell<'static>>,
 ) {
     let theme = &app.theme;
@@ -257,7 +305,6 @@ fn run_cells(
     w: &[usize],
     now: chrono::DateTime<Utc>,
     marked: bool,
-    metric: Option<&str>,
 ) -> Vec<Cell<'static>> {
     // Narrow, the model alone (the more specific; its screen names the
     // recipe) reads better than both cut to stubs.
@@ -283,19 +330,24 @@ fn run_cells(
                 .unwrap_or("-".into()),
         ),
         text(&crate::text::duration(r.duration_seconds(now))),
-        text(
-            &match metric {
-                Some(key) => r
-                    .metrics_json
-                    .get(key)
-                    .and_then(|v| v.as_f64())
-                    .map(|v| (key.to_string(), v)),
-                None => r.headline_metric(),
-            }
-            .map(|(k, v)| labelled_value(&k, &short_number(v), col(w, 6)))
-            .unwrap_or("-".into()),
-        ),
     ]
+}
+
+/// `metric`'s value (else the run's headline metric) with its name.
+fn headline_cell(r: &Run, metric: Option<&str>, width: usize) -> Cell<'static> {
+    let shown = match metric {
+        Some(key) => r
+            .metrics_json
+            .get(key)
+            .and_then(|v| v.as_f64())
+            .map(|v| (key.to_string(), v)),
+        None => r.headline_metric(),
+    };
+    text(
+        &shown
+            .map(|(k, v)| labelled_value(&k, &short_number(v), width))
+            .unwrap_or("-".into()),
+    )
 }
 
 fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static>> {

@@ -3,7 +3,9 @@
 
 use super::centered;
 use crate::keymap::Key;
+use crate::text::truncate;
 use crate::tui::audit::AuditView;
+use crate::tui::columns::{ColumnPicker, SORTABLE_ATTRIBUTES, sorted_by};
 use crate::tui::library::filter_rows;
 use crate::tui::overlays::palette_items;
 use crate::tui::state::{App, Overlay, Tab};
@@ -20,6 +22,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(Overlay::Messages(first)) => messages(app, *first, frame, area),
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
+        Some(Overlay::Columns(picker)) => columns(app, picker, frame, area),
         Some(Overlay::Form(form)) => {
             super::form::render(form, &app.keymap, &app.theme, frame, area)
         }
@@ -308,6 +311,89 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
         .border_style(app.theme.accent)
         .title(title);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The Runs tab's column picker: the run's own columns (sortable), then
+/// each metric and param (shown or not, sortable), scrolled to the cursor.
+fn columns(app: &App, picker: &ColumnPicker, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let rows = picker.rows();
+    let search = &app.filters(Tab::Runs).search;
+    let rect = centered(area, 56, rows.len() as u16 + 5);
+    frame.render_widget(Clear, rect);
+    // Inside the border: the list, a blank line, the keys.
+    let visible = (rect.height as usize).saturating_sub(4).max(1);
+    let first = picker.row.saturating_sub(visible - 1);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, column)| {
+            let label = SORTABLE_ATTRIBUTES
+                .iter()
+                .find(|(field, _)| field == column)
+                .map(|(_, label)| format!("    {label}"));
+            let label = label.unwrap_or_else(|| {
+                let mark = if app.run_columns.is_shown(column) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                format!("{mark} {column}")
+            });
+            let sort = match sorted_by(search, column) {
+                Some(false) => " ▲",
+                Some(true) => " ▼",
+                None => "",
+            };
+            let style = if i == picker.row {
+                theme.selected
+            } else {
+                theme.text
+            };
+            let width = (rect.width as usize).saturating_sub(4);
+            Line::styled(
+                format!(" {}", truncate(&format!("{label}{sort}"), width)),
+                style,
+            )
+        })
+        .collect();
+    if picker.choices.is_none() {
+        lines.push(Line::styled(
+            "     loading metric and param names…",
+            theme.dim,
+        ));
+    } else if picker.choices.as_ref().is_some_and(Vec::is_empty) {
+        lines.push(Line::styled(
+            "     no metrics or params logged yet",
+            theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(columns_hint(app), theme.dim));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(" runs: columns and sort ");
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// "space show · s sort ▲▼ · esc done", from the live keymap.
+fn columns_hint(app: &App) -> String {
+    use crate::keymap::{Command, Context};
+    let key = |c| {
+        app.keymap
+            .key_for(Context::Columns, c)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        " {} show · {} sort ▲▼ · {} done",
+        key(Command::Mark),
+        key(Command::Sort),
+        key(Command::Back)
+    )
 }
 
 /// "k/j choose · h/l change · esc done", from the live keymap.
