@@ -1549,6 +1549,12 @@ async fn long_metric_histories_are_thinned_from_their_tiles(db: &TestDb) {
     let got: Vec<(i64, f64)> = series.points.iter().map(|p| (p.step, p.value)).collect();
     assert!(got.len() <= 200, "{} points", got.len());
     assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "in step order");
+    assert_eq!(got.first(), Some(&(0, 1.0)), "it starts at the first step");
+    assert_eq!(
+        got.last(),
+        Some(&(99_999, value(99_999))),
+        "and ends at the last"
+    );
     for spike in [
         (5, 9.0),
         (12_345, -3.0),

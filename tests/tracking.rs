@@ -893,7 +893,7 @@ async fn a_thinned_history_keeps_each_buckets_extremes_at_their_own_steps() {
             "-c",
             &script,
         ]);
-        let points = w.json(&["run", "metrics", &id.to_string(), "loss", "--points", "4"]);
+        let points = w.json(&["run", "metrics", &id.to_string(), "loss", "--points", "6"]);
         let got: Vec<(i64, f64)> = points
             .as_array()
             .unwrap()
@@ -902,7 +902,8 @@ async fn a_thinned_history_keeps_each_buckets_extremes_at_their_own_steps() {
             .collect();
         assert_eq!(
             got,
-            [(30, 500.0), (49, 51.0), (50, 50.0), (99, 1.0)],
+            // The first point, then each half's extremes (the last is one).
+            [(0, 100.0), (30, 500.0), (49, 51.0), (50, 50.0), (99, 1.0)],
             "{}",
             w.db.name
         );

@@ -715,7 +715,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
         window_start,
         rows,
         total: (total >= 0).then_some(total as usize),
-        unfiltered: f.is_empty(),
+        unfiltered: !f.narrows(),
     })
 }
 

@@ -22,6 +22,17 @@ impl Filters {
         *self == Filters::default()
     }
 
+    /// Whether the list shows fewer rows than there are: anything set but
+    /// a search that only sorts (`order by ...`).
+    pub fn narrows(&self) -> bool {
+        let (expression, _) = crate::runs::filter::split_order_by(&self.search);
+        let unsorted = Filters {
+            search: expression.to_string(),
+            ..self.clone()
+        };
+        !unsorted.is_empty()
+    }
+
     /// A short description for the list's title line.
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -44,5 +55,30 @@ impl Filters {
             out.push(format!("/{}", self.search));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_that_only_sorts_does_not_narrow_the_list() {
+        let sorted = Filters {
+            search: "order by metrics.rmse desc".into(),
+            ..Filters::default()
+        };
+        assert!(!sorted.is_empty());
+        assert!(!sorted.narrows());
+        let filtered = Filters {
+            search: "metrics.rmse < 1 order by metrics.rmse".into(),
+            ..Filters::default()
+        };
+        assert!(filtered.narrows());
+        let by_type = Filters {
+            run_type: Some(crate::domain::RunType::Eval),
+            ..sorted
+        };
+        assert!(by_type.narrows());
     }
 }

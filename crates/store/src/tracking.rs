@@ -240,9 +240,10 @@ impl Session {
     }
 
     /// A metric's history in step order: every point when there are at most
-    /// `max_points`, else each of `max_points / 2` step buckets as its
-    /// lowest and highest value, so a spike survives the thinning. A long
-    /// history is thinned from its tiles; a short one from its points.
+    /// `max_points`, else its first and last point and each of
+    /// `(max_points - 2) / 2` step buckets as its lowest and highest value,
+    /// so a spike survives the thinning. A long history is thinned from its
+    /// tiles; a short one from its points.
     pub async fn metric_series(
         &mut self,
         run_id: i64,
@@ -271,7 +272,9 @@ impl Session {
             let points = self.db.metric_points(s).await?;
             return Ok(MetricSeries { points, total });
         }
-        let buckets = (max_points / 2).max(1);
+        // Two points are the history's ends, so a thinned chart spans the
+        // steps logged and ends on the last value.
+        let buckets = ((max_points - 2) / 2).max(1);
         let s = Statement::new(
             "SELECT tile, lo_step, lo_value, lo_at, hi_step, hi_value, hi_at \
              FROM ml_run_metric_tile WHERE run_id = $1 AND key = $2 ORDER BY tile",
@@ -279,11 +282,48 @@ impl Session {
         .int(run_id)
         .text(key);
         let tiles = self.db.metric_tiles(s).await?;
-        if let Some(points) = thin_tiles(key, &tiles, buckets) {
-            return Ok(MetricSeries { points, total });
-        }
-        let points = self.thin_points(run_id, key, &summary, buckets).await?;
+        let thinned = match thin_tiles(key, &tiles, buckets) {
+            Some(points) => points,
+            None => self.thin_points(run_id, key, &summary, buckets).await?,
+        };
+        let points = self.with_ends(run_id, key, thinned).await?;
         Ok(MetricSeries { points, total })
+    }
+
+    /// A thinned history with the first and the last point logged added
+    /// where its buckets' extremes are not already them.
+    async fn with_ends(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        mut points: Vec<MetricPoint>,
+    ) -> StoreResult<Vec<MetricPoint>> {
+        for (order, at_start) in [("ASC", true), ("DESC", false)] {
+            let s = Statement::new(format!(
+                "SELECT key, step, value, at FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
+                 ORDER BY step {order}, seq {order} LIMIT 1"
+            ))
+            .int(run_id)
+            .text(key);
+            let Some(end) = self.db.metric_points(s).await?.pop() else {
+                continue;
+            };
+            let present = if at_start {
+                points.first()
+            } else {
+                points.last()
+            }
+            .is_some_and(|p| p.step == end.step && p.value == end.value);
+            if present {
+                continue;
+            }
+            if at_start {
+                points.insert(0, end);
+            } else {
+                points.push(end);
+            }
+        }
+        Ok(points)
     }
 
     /// Thins a history whose tiles are coarser than the buckets asked for

@@ -105,19 +105,37 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
         Some(true) => " ▼",
         None => "",
     };
-    let mut headings: Vec<(String, Constraint)> = RUN_COLUMNS
-        .iter()
-        .map(|(name, width, field)| (format!("{name}{}", field.map_or("", arrow)), *width))
-        .collect();
     let chosen = &app.run_columns.shown;
+    let mut extra: Vec<(String, Constraint)> = Vec::new();
     if chosen.is_empty() {
-        headings.push(("Metric".into(), Constraint::Min(13)));
+        extra.push(("Metric".into(), Constraint::Min(13)));
     }
     for column in chosen {
         let title = format!("{}{}", heading(column), arrow(column));
-        let width = title.chars().count().clamp(8, 14) as u16;
-        headings.push((title, Constraint::Length(width)));
+        // As wide as its heading or its widest param value in the window.
+        let widest_value = match key_of(column) {
+            Some((false, key)) => app
+                .run_columns
+                .params
+                .values()
+                .filter_map(|p| p.get(&key))
+                .map(|v| v.chars().count())
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        let width = title.chars().count().max(widest_value).clamp(8, 18) as u16;
+        extra.push((title, Constraint::Length(width)));
     }
+    let kept = kept_run_columns(area.width, &extra);
+    let mut headings: Vec<(String, Constraint)> = RUN_COLUMNS
+        .iter()
+        .zip(&kept)
+        .filter(|(_, keep)| **keep)
+        .map(|((name, width, field), _)| (format!("{name}{}", field.map_or("", arrow)), *width))
+        .collect();
+    let own = headings.len();
+    headings.extend(extra);
     let columns: Vec<(&str, Constraint)> = headings.iter().map(|(h, c)| (h.as_str(), *c)).collect();
     let keys: Vec<Option<(bool, String)>> = chosen.iter().map(|c| key_of(c)).collect();
     let now = app.clock.now();
@@ -126,12 +144,17 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
     let metric = crate::runs::filter::first_metric(search);
     let params = &app.run_columns.params;
     render_list(&app.lists.runs, app, frame, area, &columns, |r, t, w| {
-        let mut cells = run_cells(r, t, w, now, marked.contains(&r.id));
+        let mut cells: Vec<Cell<'static>> = run_cells(r, t, w, now, marked.contains(&r.id))
+            .into_iter()
+            .zip(&kept)
+            .filter(|(_, keep)| **keep)
+            .map(|(cell, _)| cell)
+            .collect();
         if keys.is_empty() {
-            cells.push(headline_cell(r, metric.as_deref(), col(w, cells.len())));
+            cells.push(headline_cell(r, metric.as_deref(), col(w, own)));
         }
         for (i, key) in keys.iter().enumerate() {
-            let width = col(w, RUN_COLUMNS.len() + i);
+            let width = col(w, own + i);
             let value = match key {
                 Some((true, key)) => r
                     .metrics_json
@@ -148,6 +171,38 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
         }
         cells
     })
+}
+
+/// The narrowest the recipe / model column gets before own columns go.
+const RUN_NAME_MIN: u16 = 16;
+/// Own columns given up, in this order, when the chosen ones need the room:
+/// Took, Started, Type (the id, the name and the status always stay).
+const RUN_COLUMNS_DROPPED_FIRST: [usize; 3] = [5, 4, 2];
+
+/// Which of the run's own columns fit beside `extra` at this width.
+fn kept_run_columns(width: u16, extra: &[(String, Constraint)]) -> Vec<bool> {
+    let length = |c: &Constraint| match c {
+        Constraint::Length(n) | Constraint::Min(n) => *n,
+        _ => RUN_NAME_MIN,
+    };
+    let extra_width: u16 = extra.iter().map(|(_, c)| length(c) + 1).sum();
+    let mut kept = vec![true; RUN_COLUMNS.len()];
+    let needed = |kept: &[bool]| -> u16 {
+        RUN_COLUMNS
+            .iter()
+            .zip(kept)
+            .filter(|(_, keep)| **keep)
+            .map(|((_, c, _), _)| length(c) + 1)
+            .sum::<u16>()
+            + extra_width
+    };
+    for column in RUN_COLUMNS_DROPPED_FIRST {
+        if needed(&kept) <= width {
+            break;
+        }
+        kept[column] = false;
+    }
+    kept
 }
 
 const MONITOR_COLUMNS: Columns<'static> = &[
@@ -226,7 +281,7 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
     let theme = &app.theme;
     let count = match (list.loaded, list.unfiltered_total) {
         (false, _) => "loading…".to_string(),
-        (true, Some(all)) if !list.filters.is_empty() => format!(
+        (true, Some(all)) if list.filters.narrows() => format!(
             "{} of {}",
             thousands(list.total as i64),
             thousands(all as i64)
@@ -431,5 +486,31 @@ fn first_item_hint(app: &App) -> String {
             "nothing monitored yet: a model shows here with its first snapshot ({} on a model, or `nexml monitor add`)",
             key(Context::Model, Command::AddSnapshot)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chosen(widths: &[u16]) -> Vec<(String, Constraint)> {
+        widths
+            .iter()
+            .map(|w| ("x".to_string(), Constraint::Length(*w)))
+            .collect()
+    }
+
+    #[test]
+    fn chosen_columns_push_out_took_then_started_never_the_name() {
+        let all = vec![true; RUN_COLUMNS.len()];
+        assert_eq!(kept_run_columns(160, &chosen(&[8, 16, 8])), all);
+        assert_eq!(
+            kept_run_columns(80, &chosen(&[8, 16, 8])),
+            [true, true, true, true, false, false]
+        );
+        assert_eq!(
+            kept_run_columns(80, &chosen(&[18, 18, 18])),
+            [true, true, false, true, false, false]
+        );
     }
 }
