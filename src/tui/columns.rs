@@ -3,10 +3,7 @@
 //! what the list is sorted by is always written where the user can read
 //! and edit it, and `x` clears it with the rest of the search.
 
-use super::effects::Effect;
-use super::state::App;
 use crate::runs::filter::{self, Field, OrderBy};
-use crate::store::RunKeyValue;
 use std::collections::{BTreeMap, HashMap};
 
 /// The run's own columns that can be sorted by: (order-by field, label).
@@ -79,26 +76,6 @@ impl ColumnPicker {
     pub fn can_toggle(column: &str) -> bool {
         column.starts_with("metrics.") || column.starts_with("params.")
     }
-}
-
-/// Loads the shown params of the runs in the Runs tab's window, if any
-/// param is shown.
-pub fn load_params(app: &App) -> Option<Effect> {
-    let keys = app.run_columns.param_keys();
-    if keys.is_empty() {
-        return None;
-    }
-    let run_ids: Vec<i64> = app.lists.runs.rows.iter().map(|r| r.id).collect();
-    Some(Effect::LoadColumnParams { run_ids, keys })
-}
-
-/// Keeps the loaded params for the cells to read.
-pub fn apply_params(app: &mut App, params: Vec<RunKeyValue>) {
-    let mut by_run: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
-    for p in params {
-        by_run.entry(p.run_id).or_default().insert(p.key, p.value);
-    }
-    app.run_columns.params = by_run;
 }
 
 /// Metric then param names as the picker lists them.

@@ -231,3 +231,23 @@ pub fn cycle_filter(app: &mut App, row: &str, forward: bool) -> Vec<Effect> {
     }
     reload(app, tab)
 }
+
+/// Loads the shown params of the runs in the Runs tab's window, if any
+/// param is shown.
+pub fn load_column_params(app: &App) -> Option<Effect> {
+    let keys = app.run_columns.param_keys();
+    if keys.is_empty() {
+        return None;
+    }
+    let run_ids: Vec<i64> = app.lists.runs.rows.iter().map(|r| r.id).collect();
+    Some(Effect::LoadColumnParams { run_ids, keys })
+}
+
+/// Keeps the loaded params for the cells to read.
+pub fn apply_column_params(app: &mut App, params: Vec<crate::store::RunKeyValue>) {
+    let mut by_run = std::collections::HashMap::<i64, std::collections::BTreeMap<_, _>>::new();
+    for p in params {
+        by_run.entry(p.run_id).or_default().insert(p.key, p.value);
+    }
+    app.run_columns.params = by_run;
+}

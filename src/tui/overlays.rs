@@ -194,7 +194,7 @@ fn on_columns_key(
         Some(Command::Mark) => match rows.get(picker.row) {
             Some(column) if ColumnPicker::can_toggle(column) => {
                 app.run_columns.toggle(column);
-                effects.extend(super::columns::load_params(app));
+                effects.extend(super::library::load_column_params(app));
             }
             Some(column) => {
                 app.status = Some(format!("{column} is always shown: s sorts by it"));

@@ -388,7 +388,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             vec![]
         }
         Loaded::ColumnParams(params) => {
-            super::columns::apply_params(app, params);
+            super::library::apply_column_params(app, params);
             vec![]
         }
         Loaded::Choices {
@@ -480,7 +480,7 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
         Rows::Monitoring(r) => apply_rows(&mut lists.monitoring, r, &w),
     };
     let params = (applied && tab == Tab::Runs)
-        .then(|| super::columns::load_params(app))
+        .then(|| super::library::load_column_params(app))
         .flatten();
     let mut effects: Vec<Effect> = params.into_iter().collect();
     if !applied || tab != app.tab {
