@@ -4,11 +4,46 @@
 
 use super::draft::Decline;
 use super::lexicon::{
-    ADD_VERBS, CREATE_VERBS, MODEL_NOUNS, QUESTION_WORDS, REMOVE_VERBS, start, verb_at,
+    ADD_VERBS, ALERT_WORDS, CHANGE_WORDS, CREATE_VERBS, DEPLOYMENT_MODE_WORDS,
+    DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, FEATURE_QUESTION_WORDS, FRESHNESS_WORDS, HEALTH_WORDS,
+    METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS, OVERVIEW_WORDS, QUESTION_WORDS, REMOVE_VERBS,
+    SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES, VALIDATION_QUESTION_WORDS, VALIDATION_WORDS,
+    start, verb_at,
 };
 use super::text::{FILLER, Tokens, resolve_name, snake};
 use super::{Context, Intent, recipe, schedule, suggest};
 use crate::domain::ModelFamily;
+
+/// The question a request asks, by the first topic it names, in this
+/// order (what changed, alerting and health, monitoring, validation,
+/// metrics, inputs, deployment, the recipe as a whole).
+const QUESTION_TOPICS: &[(Intent, &[&[&str]])] = &[
+    (Intent::AskChanges, &[CHANGE_WORDS]),
+    (Intent::AskAlerting, &[ALERT_WORDS, HEALTH_WORDS]),
+    (
+        Intent::AskMonitoring,
+        &[DRIFT_WORDS, MONITORING_WORDS, FRESHNESS_WORDS],
+    ),
+    (
+        Intent::AskValidation,
+        &[VALIDATION_WORDS, VALIDATION_QUESTION_WORDS],
+    ),
+    (Intent::AskMetrics, &[METRIC_WORDS]),
+    (Intent::AskFeatures, &[FEATURE_QUESTION_WORDS]),
+    (
+        Intent::AskDeployment,
+        &[DEPLOYMENT_MODE_WORDS, DEPLOYMENT_QUESTION_WORDS],
+    ),
+    (Intent::AskOverview, &[OVERVIEW_WORDS]),
+];
+
+/// The edit of a topic named by its words, in this order, once alerts,
+/// drift and features have been ruled out.
+const EDIT_TOPICS: &[(Intent, &[&str])] = &[
+    (Intent::SetFreshness, FRESHNESS_WORDS),
+    (Intent::SetValidation, VALIDATION_WORDS),
+    (Intent::SetDeploymentMode, DEPLOYMENT_MODE_WORDS),
+];
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,138 +238,14 @@ fn is_question(t: &Tokens, s: usize) -> bool {
 
 /// Which question is asked, from its topic words.
 pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
-    let any = |ws: &[&str]| ws.iter().any(|w| t.has(w));
-    if any(&[
-        "changed",
-        "diff",
-        "difference",
-        "history",
-        "since",
-        "version",
-        "compare",
-        "previous",
-        "changes",
-    ]) {
-        return Some(Intent::AskChanges);
-    }
-    if any(&[
-        "alert",
-        "alerting",
-        "firing",
-        "fire",
-        "fired",
-        "triggered",
-        "trigger",
-        "wrong",
-        "unhealthy",
-        "healthy",
-        "health",
-        "degraded",
-        "degrading",
-        "failing",
-        "broken",
-        "problem",
-        "issue",
-        "red",
-    ]) {
-        return Some(Intent::AskAlerting);
-    }
-    if any(&[
-        "drift",
-        "drifting",
-        "monitor",
-        "monitored",
-        "monitoring",
-        "fresh",
-        "freshness",
-        "stale",
-        "staleness",
-        "tracked",
-    ]) {
-        return Some(Intent::AskMonitoring);
-    }
-    if any(&[
-        "validation",
-        "validated",
-        "validate",
-        "fold",
-        "split",
-        "cross",
-        "backtest",
-        "holdout",
-        "horizon",
-    ]) {
-        return Some(Intent::AskValidation);
-    }
-    if any(&[
-        "metric",
-        "threshold",
-        "kpi",
-        "measure",
-        "measured",
-        "evaluate",
-        "evaluated",
-        "evaluation",
-        "primary",
-        "success",
-        "accuracy",
-    ]) || !recipe::metric_mentions(t, ctx.manifest).is_empty()
-    {
-        return Some(Intent::AskMetrics);
-    }
-    if any(&[
-        "feature", "input", "column", "data", "grain", "label", "target", "predict", "predicts",
-        "source", "lineage", "output", "entity", "key", "need", "needs",
-    ]) {
-        return Some(Intent::AskFeatures);
-    }
-    if any(&[
-        "deploy",
-        "deployed",
-        "deployment",
-        "schedule",
-        "scheduled",
-        "run",
-        "runs",
-        "running",
-        "serve",
-        "served",
-        "serving",
-        "endpoint",
-        "realtime",
-        "real time",
-        "batch",
-        "cron",
-        "when",
-        "often",
-        "frequency",
-        "latency",
-    ]) {
-        return Some(Intent::AskDeployment);
-    }
-    if any(&[
-        "recipe",
-        "model",
-        "this",
-        "it",
-        "about",
-        "describe",
-        "summary",
-        "summarize",
-        "summarise",
-        "overview",
-        "owner",
-        "family",
-        "description",
-        "purpose",
-        "explain",
-        "manifest",
-        "name",
-        "called",
-    ]) {
-        return Some(Intent::AskOverview);
-    }
-    None
+    // A question naming a metric of this recipe is about metrics, after
+    // the topics before metrics in the table.
+    let names_metric = || !recipe::metric_mentions(t, ctx.manifest).is_empty();
+    QUESTION_TOPICS.iter().find_map(|(intent, vocabularies)| {
+        let named = vocabularies.iter().any(|words| t.has_any(words))
+            || (*intent == Intent::AskMetrics && names_metric());
+        named.then_some(*intent)
+    })
 }
 
 /// "create a forecasting model", "I need a pricing recipe", "new NBA recipe",
@@ -411,30 +322,14 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
     // drops below 0.7" adds an alert.
     let removing_before = |topic: usize| {
         (s..topic).any(|i| {
-            verb_at(t, i, REMOVE_VERBS).is_some()
-                || matches!(
-                    t.word(i),
-                    "disable" | "mute" | "stop" | "silence" | "dont" | "never"
-                )
-                || t.find_phrase("do not", i) == Some(i)
-                || t.find_phrase("no longer", i) == Some(i)
+            verb_at(t, i, REMOVE_VERBS).is_some() || verb_at(t, i, SWITCH_OFF_WORDS).is_some()
         })
     };
-    let alert_at = t
-        .find_any(
-            &[
-                "alert",
-                "alerting",
-                "notify",
-                "notification",
-                "page me",
-                "warn me",
-                "let me know",
-                "email me",
-            ],
-            0,
-        )
+    let alert_at = [ALERT_WORDS, TELL_ME_PHRASES]
+        .iter()
+        .filter_map(|words| t.find_any(words, 0))
         .map(|(i, _)| i)
+        .min()
         .or_else(|| (t.find_phrase("tell me when", s) == Some(s)).then_some(s));
     if let Some(at) = alert_at {
         return Some(if removing_before(at) {
@@ -443,59 +338,14 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
             Intent::AddAlert
         });
     }
-    if t.has("drift") || t.has("drifting") {
+    if t.has_any(DRIFT_WORDS) {
         return Some(Intent::ConfigureDrift);
     }
     if let Some(i) = super::features::kind(t, s, ctx.manifest) {
         return Some(i);
     }
-    if t.has_any(&[
-        "fresh",
-        "fresher",
-        "freshness",
-        "stale",
-        "staleness",
-        "older than",
-        "max age",
-        "data age",
-        "hours old",
-        "days old",
-    ]) {
-        return Some(Intent::SetFreshness);
-    }
-    if t.has_any(&[
-        "validation",
-        "validate",
-        "cross validation",
-        "cv",
-        "fold",
-        "holdout",
-        "hold out",
-        "rolling origin",
-        "time series split",
-        "spatial block",
-        "kfold",
-        "stratified",
-        "walk forward",
-        "expanding window",
-        "backtest",
-        "backtesting",
-        "horizon",
-    ]) {
-        return Some(Intent::SetValidation);
-    }
-    if t.has_any(&[
-        "realtime",
-        "real time",
-        "online",
-        "on demand",
-        "batch",
-        "offline",
-        "endpoint",
-        "latency",
-        "streaming",
-    ]) {
-        return Some(Intent::SetDeploymentMode);
+    if let Some((intent, _)) = EDIT_TOPICS.iter().find(|(_, words)| t.has_any(words)) {
+        return Some(*intent);
     }
     if schedule::mentions_schedule(t, s, t.len()) || t.has("run") || t.has("runs") {
         return Some(Intent::SetSchedule);
@@ -506,30 +356,7 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
     // is 0.4 today" only reports a value and must not become a change.
     let asks = super::numbers::comparison_in(t, 0, t.len()).is_some()
         || t.word_count() <= 3
-        || t.has_any(&[
-            "make",
-            "set",
-            "change",
-            "lower",
-            "raise",
-            "tighten",
-            "loosen",
-            "increase",
-            "decrease",
-            "update",
-            "require",
-            "should",
-            "must",
-            "target",
-            "want",
-            "need",
-            "keep",
-            "threshold",
-            "put",
-            "reduce",
-            "relax",
-            "add",
-        ]);
+        || t.has_any(SETTING_VERBS);
     if (!metrics.is_empty() || t.has("threshold")) && has_number && asks {
         return Some(Intent::SetMetricThreshold);
     }

@@ -133,6 +133,208 @@ pub const CREATE_VERBS: &[&str] = &[
 
 pub const MODEL_NOUNS: &[&str] = &["model", "recipe", "forecaster", "pipeline", "manifest"];
 
+// What a request is about, as people name it: one vocabulary for the
+// questions about a part of the recipe and for the edits of it (the
+// routing tables in `intent` say which question or edit each names).
+
+/// Alert rules: asked about, added or removed.
+pub const ALERT_WORDS: &[&str] = &["alert", "alerting", "notify", "notification"];
+
+/// Asking to be told of something: an alert to add ("page me when ...");
+/// in a question only a turn of phrase ("let me know what ...").
+pub const TELL_ME_PHRASES: &[&str] = &["page me", "warn me", "let me know", "email me"];
+
+/// How the model is doing: asked about only ("why is it red?").
+pub const HEALTH_WORDS: &[&str] = &[
+    "firing",
+    "fire",
+    "fired",
+    "triggered",
+    "trigger",
+    "wrong",
+    "unhealthy",
+    "healthy",
+    "health",
+    "degraded",
+    "degrading",
+    "failing",
+    "broken",
+    "problem",
+    "issue",
+    "red",
+];
+
+pub const DRIFT_WORDS: &[&str] = &["drift", "drifting"];
+
+/// Monitoring as a whole: asked about only (its parts are edited by name).
+pub const MONITORING_WORDS: &[&str] = &["monitor", "monitored", "monitoring", "tracked"];
+
+pub const FRESHNESS_WORDS: &[&str] = &[
+    "fresh",
+    "fresher",
+    "freshness",
+    "stale",
+    "staleness",
+    "older than",
+    "max age",
+    "data age",
+    "hours old",
+    "days old",
+];
+
+pub const VALIDATION_WORDS: &[&str] = &[
+    "validation",
+    "validated",
+    "validate",
+    "cross validation",
+    "cv",
+    "fold",
+    "holdout",
+    "hold out",
+    "rolling origin",
+    "time series split",
+    "spatial block",
+    "kfold",
+    "stratified",
+    "walk forward",
+    "expanding window",
+    "backtest",
+    "backtesting",
+    "horizon",
+];
+
+/// Words only a question about validation uses ("how is it split?").
+pub const VALIDATION_QUESTION_WORDS: &[&str] = &["split", "cross"];
+
+pub const DEPLOYMENT_MODE_WORDS: &[&str] = &[
+    "realtime",
+    "real time",
+    "online",
+    "on demand",
+    "batch",
+    "offline",
+    "endpoint",
+    "latency",
+    "streaming",
+];
+
+/// Deployment and its schedule in a question (an edit of the schedule is
+/// found by `schedule::mentions_schedule`).
+pub const DEPLOYMENT_QUESTION_WORDS: &[&str] = &[
+    "deploy",
+    "deployed",
+    "deployment",
+    "schedule",
+    "scheduled",
+    "run",
+    "runs",
+    "running",
+    "serve",
+    "served",
+    "serving",
+    "cron",
+    "when",
+    "often",
+    "frequency",
+];
+
+/// What changed between versions: asked about only.
+pub const CHANGE_WORDS: &[&str] = &[
+    "changed",
+    "diff",
+    "difference",
+    "history",
+    "since",
+    "version",
+    "compare",
+    "previous",
+    "changes",
+];
+
+/// Evaluation metrics and thresholds in a question (an edit names the
+/// metric itself).
+pub const METRIC_WORDS: &[&str] = &[
+    "metric",
+    "threshold",
+    "kpi",
+    "measure",
+    "measured",
+    "evaluate",
+    "evaluated",
+    "evaluation",
+    "primary",
+    "success",
+    "accuracy",
+];
+
+/// Inputs and outputs in a question.
+pub const FEATURE_QUESTION_WORDS: &[&str] = &[
+    "feature", "input", "column", "data", "grain", "label", "target", "predict", "predicts",
+    "source", "lineage", "output", "entity", "key", "need", "needs",
+];
+
+/// The recipe as a whole in a question.
+pub const OVERVIEW_WORDS: &[&str] = &[
+    "recipe",
+    "model",
+    "this",
+    "it",
+    "about",
+    "describe",
+    "summary",
+    "summarize",
+    "summarise",
+    "overview",
+    "owner",
+    "family",
+    "description",
+    "purpose",
+    "explain",
+    "manifest",
+    "name",
+    "called",
+];
+
+/// Verbs that ask for a value to be set: "mape under 0.2" and "set mape
+/// to 0.2" change a threshold, "the mape is 0.4 today" does not.
+pub const SETTING_VERBS: &[&str] = &[
+    "make",
+    "set",
+    "change",
+    "lower",
+    "raise",
+    "tighten",
+    "loosen",
+    "increase",
+    "decrease",
+    "update",
+    "require",
+    "should",
+    "must",
+    "target",
+    "want",
+    "need",
+    "keep",
+    "threshold",
+    "put",
+    "reduce",
+    "relax",
+    "add",
+];
+
+/// Words that take a thing away when they come before it: "disable the
+/// wape alert", "don't alert on bias", "no longer page me".
+pub const SWITCH_OFF_WORDS: &[&str] = &[
+    "disable",
+    "mute",
+    "stop",
+    "silence",
+    "dont",
+    "never",
+    "do not",
+    "no longer",
+];
+
 /// The index of the first word after polite openers.
 pub fn start(t: &Tokens) -> usize {
     let mut i = 0;
