@@ -3,24 +3,9 @@
 //! "and", "&", "also", "then", "but" and dashes, keeping together what only
 //! continues a list ("drop is_holiday_week and weeks_to_next_holiday").
 
+use super::lexicon::{CLAUSE_OPENERS, CLAUSE_VERBS};
 use super::numbers::parse_number;
 use serde_json::Value;
-
-/// Words that start an ask of their own.
-const ASK_VERBS: &[&str] = &[
-    "add", "set", "make", "change", "raise", "lower", "increase", "decrease", "bump", "cut",
-    "drop", "remove", "delete", "stop", "start", "dont", "don't", "do", "never", "no", "turn",
-    "switch", "enable", "disable", "move", "push", "run", "retrain", "schedule", "alert", "notify",
-    "page", "monitor", "watch", "track", "keep", "give", "cap", "limit", "require", "use",
-    "rename", "tag", "double", "halve", "triple", "tighten", "loosen", "relax", "extend",
-    "shorten", "bring", "take", "put", "have", "get", "compare", "include", "exclude", "mark",
-    "max", "min", "allow", "let",
-];
-
-/// Openers a clause may start with that say nothing about it.
-const LEADING: &[&str] = &[
-    "and", "also", "then", "but", "plus", "please", "pls", "ok", "so",
-];
 
 /// The clauses of `request`, in order; one clause when it makes one ask.
 pub fn split(request: &str, manifest: Option<&Value>) -> Vec<String> {
@@ -110,10 +95,10 @@ fn starts_an_ask(piece: &str, keys: &[String]) -> bool {
         })
         .filter(|w| !w.is_empty())
         .collect();
-    let Some(first) = words.iter().find(|w| !LEADING.contains(&w.as_str())) else {
+    let Some(first) = words.iter().find(|w| !CLAUSE_OPENERS.contains(&w.as_str())) else {
         return false;
     };
-    if ASK_VERBS.contains(&first.as_str()) {
+    if CLAUSE_VERBS.contains(&first.as_str()) {
         return true;
     }
     // "the stale feed alert should match": a wish, wherever its verb is.

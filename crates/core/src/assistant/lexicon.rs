@@ -335,6 +335,39 @@ pub const SWITCH_OFF_WORDS: &[&str] = &[
     "no longer",
 ];
 
+/// Moving a number up or down ("raise the budget by 50ms").
+pub const RAISE_VERBS: &[&str] = &[
+    "raise", "increase", "bump", "extend", "up", "add", "higher", "lengthen", "grow",
+];
+pub const LOWER_VERBS: &[&str] = &[
+    "lower", "reduce", "cut", "decrease", "shorten", "drop", "down", "trim", "shrink",
+];
+/// Making a threshold stricter or looser, whichever way that is for it.
+pub const TIGHTEN_VERBS: &[&str] = &["tighten", "stricter"];
+pub const LOOSEN_VERBS: &[&str] = &["loosen", "relax", "widen"];
+
+/// Words that negate what follows: "don't retry", "no early stopping".
+pub const NEGATION_WORDS: &[&str] = &[
+    "dont", "never", "no", "not", "stop", "disable", "off", "without", "shouldnt", "skip",
+];
+
+/// Words that start an ask of their own, where a request is split into
+/// clauses ("set mape to 0.3, move the run to 5am").
+pub const CLAUSE_VERBS: &[&str] = &[
+    "add", "set", "make", "change", "raise", "lower", "increase", "decrease", "bump", "cut",
+    "drop", "remove", "delete", "stop", "start", "dont", "don't", "do", "never", "no", "turn",
+    "switch", "enable", "disable", "move", "push", "run", "retrain", "schedule", "alert", "notify",
+    "page", "monitor", "watch", "track", "keep", "give", "cap", "limit", "require", "use",
+    "rename", "tag", "double", "halve", "triple", "tighten", "loosen", "relax", "extend",
+    "shorten", "bring", "take", "put", "have", "get", "compare", "include", "exclude", "mark",
+    "max", "min", "allow", "let",
+];
+
+/// Openers a clause may start with that say nothing about it.
+pub const CLAUSE_OPENERS: &[&str] = &[
+    "and", "also", "then", "but", "plus", "please", "pls", "ok", "so",
+];
+
 /// The index of the first word after polite openers.
 pub fn start(t: &Tokens) -> usize {
     let mut i = 0;

@@ -4,6 +4,7 @@
 //! manifest and the request restated with the value it asks for, so the
 //! handlers only ever see "set X to V".
 
+use super::lexicon::{LOOSEN_VERBS, LOWER_VERBS, RAISE_VERBS, TIGHTEN_VERBS};
 use super::numbers::{duration_hours, numbers_in};
 use super::recipe::{self, is_fraction_metric, metric_mentions};
 use super::sanity::lower_is_better;
@@ -19,13 +20,6 @@ enum Way {
     Tighter,
     Looser,
 }
-
-const UP: &[&str] = &[
-    "raise", "increase", "bump", "extend", "up", "add", "higher", "lengthen", "grow",
-];
-const DOWN: &[&str] = &[
-    "lower", "reduce", "cut", "decrease", "shorten", "drop", "down", "trim", "shrink",
-];
 
 /// The request restated with an absolute value, when it asks for a change
 /// by an amount to a threshold this manifest has; None when it does not.
@@ -77,10 +71,10 @@ pub fn restate(t: &Tokens, m: &Value) -> Option<String> {
 
 fn way(t: &Tokens, by: usize) -> Option<Way> {
     (0..by).find_map(|i| match t.word(i) {
-        w if UP.contains(&w) => Some(Way::Up),
-        w if DOWN.contains(&w) => Some(Way::Down),
-        "tighten" | "stricter" => Some(Way::Tighter),
-        "loosen" | "relax" | "widen" => Some(Way::Looser),
+        w if RAISE_VERBS.contains(&w) => Some(Way::Up),
+        w if LOWER_VERBS.contains(&w) => Some(Way::Down),
+        w if TIGHTEN_VERBS.contains(&w) => Some(Way::Tighter),
+        w if LOOSEN_VERBS.contains(&w) => Some(Way::Looser),
         _ => None,
     })
 }

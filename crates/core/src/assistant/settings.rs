@@ -14,6 +14,7 @@
 //! two settings equally is asked about, never guessed.
 
 use super::draft::{Decline, Draft};
+use super::lexicon::{LOWER_VERBS, NEGATION_WORDS, RAISE_VERBS};
 use super::numbers::parse_number;
 use super::text::{Tokens, edit_distance, jnum, num};
 use serde_json::Value;
@@ -633,12 +634,7 @@ fn has(words: &[String], any: &[&str]) -> bool {
 }
 
 fn negated(words: &[String]) -> bool {
-    has(
-        words,
-        &[
-            "dont", "never", "no", "not", "stop", "disable", "off", "without", "shouldnt", "skip",
-        ],
-    )
+    has(words, NEGATION_WORDS)
 }
 
 /// Sets one setting from the clause.
@@ -766,18 +762,10 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
                 Some("more" | "over" | "at")
             )
     });
-    let down = has(
-        words,
-        &[
-            "lower", "reduce", "cut", "decrease", "shorten", "down", "less", "trim",
-        ],
-    );
-    let up = has(
-        words,
-        &[
-            "raise", "increase", "extend", "up", "more", "bump", "add", "lengthen",
-        ],
-    );
+    // "less" and "more" move a setting ("more replicas by 2"), not a
+    // threshold (`relative`), where they would misread "more strict".
+    let down = has(words, LOWER_VERBS) || has(words, &["less"]);
+    let up = has(words, RAISE_VERBS) || has(words, &["more"]);
     // "add 50ms to the latency budget": an amount added to the value.
     let added =
         words.first().is_some_and(|w| w == "add") && words.iter().skip(g.at + 1).any(|w| w == "to");
