@@ -12,6 +12,12 @@ use serde_json::Value;
 type Answer = Result<(String, Vec<String>), Decline>;
 
 pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
+    // "the difference between pricing and forecasting recipes": about the
+    // families, whatever recipe is open.
+    let named = super::intent::families_named(t);
+    if named.len() >= 2 && t.has_any(super::lexicon::CONTRAST_WORDS) {
+        return Ok(families_side_by_side(&named, ctx));
+    }
     match intent {
         Intent::AskChanges => changes(t, ctx),
         Intent::AskAlerting => alerting(ctx),
@@ -67,6 +73,9 @@ fn from_baselines(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
         FamilyGuess::Ambiguous(fams) => fams,
         // "this", "it", "the recipe": a question about a recipe that is not
         // open is declined, not answered about every family.
+        FamilyGuess::None if t.has_any(super::lexicon::CATALOGUE_WORDS) => {
+            crate::domain::ModelFamily::ALL.to_vec()
+        }
         FamilyGuess::None if t.has_any(&["this", "it", "its", "current", "recipe"]) => {
             return Err(Decline::new(
                 "There is no current recipe to answer about. Open a recipe first, or start a new one.",
@@ -99,6 +108,48 @@ fn from_baselines(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
             .map(|f| family_prompt(*f).to_string())
             .collect(),
     ))
+}
+
+/// Each family named, from its baseline: what it is for and what it is
+/// judged by.
+fn families_side_by_side(
+    families: &[crate::domain::ModelFamily],
+    ctx: &Context,
+) -> (String, Vec<String>) {
+    use super::create::family_prompt;
+    let lines: Vec<String> = families
+        .iter()
+        .map(|f| {
+            let Some((_, m)) = ctx.baselines.iter().find(|(x, _)| x == f) else {
+                return format!("- {f}: no baseline seeded to describe it");
+            };
+            let what = m
+                .pointer("/metadata/description")
+                .and_then(Value::as_str)
+                .map(first_sentence)
+                .unwrap_or_default();
+            let judged: Vec<String> = recipe::metrics(m)
+                .iter()
+                .filter(|x| x.primary)
+                .map(metric_line)
+                .collect();
+            if judged.is_empty() {
+                format!("- {f}: {what}")
+            } else {
+                format!("- {f}: {what} Judged by {}.", judged.join(", "))
+            }
+        })
+        .collect();
+    (
+        format!(
+            "They differ in what they predict and how they are judged:\n{}",
+            lines.join("\n")
+        ),
+        families
+            .iter()
+            .map(|f| family_prompt(*f).to_string())
+            .collect(),
+    )
 }
 
 fn metric_line(x: &recipe::Metric) -> String {

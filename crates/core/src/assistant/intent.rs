@@ -507,6 +507,21 @@ pub fn family_phrase_at(t: &Tokens, i: usize) -> Option<(ModelFamily, u32, usize
         .map(|&(p, f, w)| (f, w, p.split(' ').count()))
 }
 
+/// The families a request names outright ("pricing", "forecasting"),
+/// not only hints at ("price", "demand"), in the order of `ModelFamily::ALL`.
+pub fn families_named(t: &Tokens) -> Vec<ModelFamily> {
+    let named: Vec<ModelFamily> = (0..t.len())
+        .filter_map(|i| family_phrase_at(t, i))
+        .filter(|(_, weight, _)| *weight >= 3)
+        .map(|(f, _, _)| f)
+        .collect();
+    ModelFamily::ALL
+        .iter()
+        .copied()
+        .filter(|f| named.contains(f))
+        .collect()
+}
+
 /// Adds up the family words of a request.
 pub fn detect_family(t: &Tokens) -> FamilyGuess {
     // A family's identifier ("next_best_action") decides; plain words are weighed below.

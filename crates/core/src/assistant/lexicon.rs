@@ -368,6 +368,31 @@ pub const CLAUSE_OPENERS: &[&str] = &[
     "and", "also", "then", "but", "plus", "please", "pls", "ok", "so",
 ];
 
+/// A question about the kinds of recipe there are ("what kinds of recipes
+/// can i make?"), not about one.
+pub const CATALOGUE_WORDS: &[&str] = &[
+    "kinds",
+    "kind of",
+    "types",
+    "type of",
+    "families",
+    "sorts",
+    "options",
+    "available",
+];
+
+/// A question setting things side by side ("pricing vs forecasting").
+pub const CONTRAST_WORDS: &[&str] = &[
+    "difference",
+    "differences",
+    "differ",
+    "compare",
+    "comparison",
+    "vs",
+    "versus",
+    "between",
+];
+
 /// The index of the first word after polite openers.
 pub fn start(t: &Tokens) -> usize {
     let mut i = 0;

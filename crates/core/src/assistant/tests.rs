@@ -1836,6 +1836,39 @@ fn questions_before_any_recipe_are_answered_from_the_baselines() {
     assert_ne!(r.intent, Declined);
 }
 
+/// Questions about the kinds of recipe, and two families set side by
+/// side, are answered from the baselines, with a recipe open or not.
+#[test]
+fn questions_about_the_families_are_answered_not_refused() {
+    for c in [ctx(Empty), ctx(Pricing)] {
+        let r = respond("which types of recipe are there?", &c);
+        assert!(r.proposal.is_none());
+        assert_ne!(r.intent, Declined, "{}", r.text);
+        if c.manifest.is_none() {
+            for family in [
+                "forecasting",
+                "pricing",
+                "next_best_action",
+                "location_scoring",
+            ] {
+                assert!(r.text.contains(&format!("- {family}: ")), "{}", r.text);
+            }
+        }
+
+        let r = respond(
+            "location scoring vs next best action, how do they compare?",
+            &c,
+        );
+        assert!(r.proposal.is_none());
+        assert!(r.text.starts_with("They differ"), "{}", r.text);
+        assert!(r.text.contains("- next_best_action: "), "{}", r.text);
+        assert!(r.text.contains("- location_scoring: "), "{}", r.text);
+        assert!(!r.text.contains("- pricing: "), "{}", r.text);
+        assert!(r.text.contains("Judged by"), "{}", r.text);
+        assert_eq!(r.suggestions.len(), 2);
+    }
+}
+
 /// Scenario 4's follow-ups: each change stacks on the proposal not yet
 /// applied, and the last proposal holds them all.
 #[test]
