@@ -333,7 +333,11 @@ pub const SWITCH_OFF_WORDS: &[&str] = &[
     "never",
     "do not",
     "no longer",
+    "no need",
 ];
+
+/// "... anymore": what came before is to stop, wherever it is said.
+pub const NO_MORE_WORDS: &[&str] = &["anymore", "any more"];
 
 /// Moving a number up or down ("raise the budget by 50ms").
 pub const RAISE_VERBS: &[&str] = &[

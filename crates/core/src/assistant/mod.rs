@@ -18,6 +18,7 @@ mod horizon;
 mod intent;
 mod lexicon;
 mod metadata;
+mod monitored_metrics;
 mod monitoring;
 mod names;
 mod numbers;
@@ -410,6 +411,10 @@ fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> 
         monitoring::unpage(t, manifest).or_else(|| monitoring::retune(t, manifest))
     {
         return Some(reply(Intent::AddAlert, result));
+    }
+    // "start monitoring qini_coefficient", "stop tracking bias".
+    if let Some(result) = monitored_metrics::edit(t, manifest) {
+        return Some(reply(Intent::SetSetting, result));
     }
     // "don't use is_private_label", "we don't print it anymore so get rid
     // of is_in_circular": a feature the recipe has, removed.

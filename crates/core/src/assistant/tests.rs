@@ -289,6 +289,57 @@ fn all_cases() -> Vec<Case> {
     .collect()
 }
 
+/// Which evaluation metrics production monitoring computes: started and
+/// stopped by name; drift, alerts and thresholds are left to their edits.
+#[test]
+fn production_monitoring_starts_and_stops_metrics_by_name() {
+    const PERF: &str = "/monitoring/performance/metrics";
+    run(vec![
+        (
+            Pricing,
+            "please also track positive_elasticity_share in production",
+            SetSetting,
+            vec![
+                Is(
+                    PERF,
+                    json!(["mae", "rmse", "mape", "positive_elasticity_share"]),
+                ),
+                Says("monitor positive_elasticity_share in production"),
+            ],
+        ),
+        (
+            Loc,
+            "we should be watching mape on live sites",
+            SetSetting,
+            vec![Has(PERF, json!("mape")), Len(PERF, 4)],
+        ),
+        (
+            Pricing,
+            "stop tracking rmse",
+            SetSetting,
+            vec![Is(PERF, json!(["mae", "mape"]))],
+        ),
+        (
+            Nba,
+            "no need to monitor log loss or accuracy anymore",
+            SetSetting,
+            vec![Is(PERF, json!(["auc"]))],
+        ),
+        (
+            Fc,
+            "monitor wape",
+            SetSetting,
+            vec![NoChange, Says("already monitored")],
+        ),
+        (
+            Fc,
+            "stop monitoring wape, mape and bias",
+            Declined,
+            vec![Says("no metric at all")],
+        ),
+    ]);
+}
+
 #[test]
 fn a_feature_not_to_use_is_removed() {
     use Intent::RemoveFeature;
