@@ -338,7 +338,7 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
             Intent::AddAlert
         });
     }
-    if t.has_any(DRIFT_WORDS) {
+    if t.has_any(DRIFT_WORDS) || names_drift_test(t) {
         return Some(Intent::ConfigureDrift);
     }
     if let Some(i) = super::features::kind(t, s, ctx.manifest) {
@@ -361,6 +361,16 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
         return Some(Intent::SetMetricThreshold);
     }
     None
+}
+
+/// A drift test named ("ks threshold 0.12", "switch to psi"): drift is
+/// what nexml measures with them. The z test is left out: "z score" also
+/// names a transformation of a feature.
+fn names_drift_test(t: &Tokens) -> bool {
+    use crate::drift::StatTest;
+    StatTest::SPOKEN
+        .iter()
+        .any(|(words, test)| *test != StatTest::Z && t.has(words))
 }
 
 /// "remove holiday_flag", "delete 'nonexistent'": find what the name is.

@@ -336,6 +336,19 @@ pub const SWITCH_OFF_WORDS: &[&str] = &[
     "no need",
 ];
 
+/// Asking for something to be watched in production: a metric (computed
+/// on each snapshot) or a column (watched for drift).
+pub const WATCH_WORDS: &[&str] = &[
+    "monitor",
+    "monitoring",
+    "monitored",
+    "track",
+    "tracking",
+    "tracked",
+    "watch",
+    "watching",
+];
+
 /// "... anymore": what came before is to stop, wherever it is said.
 pub const NO_MORE_WORDS: &[&str] = &["anymore", "any more"];
 

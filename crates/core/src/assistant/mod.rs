@@ -416,6 +416,10 @@ fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> 
     if let Some(result) = monitored_metrics::edit(t, manifest) {
         return Some(reply(Intent::SetSetting, result));
     }
+    // "watch competitor_min_price": a feature watched for drift.
+    if let Some(result) = monitoring::watch_feature(t, manifest) {
+        return Some(reply(Intent::ConfigureDrift, result));
+    }
     // "don't use is_private_label", "we don't print it anymore so get rid
     // of is_in_circular": a feature the recipe has, removed.
     let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])

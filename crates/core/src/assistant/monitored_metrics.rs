@@ -5,22 +5,10 @@
 //! them, or a number, is left to them.
 
 use super::draft::{Decline, Draft};
-use super::lexicon::{DRIFT_WORDS, NO_MORE_WORDS, SWITCH_OFF_WORDS, verb_at};
+use super::lexicon::{DRIFT_WORDS, NO_MORE_WORDS, SWITCH_OFF_WORDS, WATCH_WORDS, verb_at};
 use super::recipe;
 use super::text::Tokens;
 use serde_json::{Value, json};
-
-/// Words that ask for something to be watched in production.
-const WATCH_WORDS: &[&str] = &[
-    "monitor",
-    "monitoring",
-    "monitored",
-    "track",
-    "tracking",
-    "tracked",
-    "watch",
-    "watching",
-];
 
 /// The edit, when the request asks to start or stop monitoring metrics this
 /// recipe evaluates; None when it is about something else.

@@ -4,7 +4,7 @@
 use super::draft::{Decline, Draft};
 use super::edits::worse;
 use super::features::name_groups;
-use super::lexicon::{REMOVE_VERBS, verb_at};
+use super::lexicon::{REMOVE_VERBS, WATCH_WORDS, verb_at};
 use super::numbers::{Cmp, comparison_in, duration_hours, numbers_in};
 use super::recipe::{self, is_fraction_metric, metric_mentions};
 use super::text::{Tokens, jnum, join_and, num, resolve_name, show, similar_names, snake};
@@ -72,8 +72,13 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
         "also",
         "additionally",
         "add",
+        // Where, not what: "drift on price in prod".
+        "prod",
+        "production",
+        "live",
     ];
-    let drift_at = t.find_phrase("drift", 0).unwrap_or(0);
+    let drift_pos = t.find_phrase("drift", 0);
+    let drift_at = drift_pos.unwrap_or(0);
     let start = (drift_at..t.len()).find(|&i| {
         matches!(
             t.word(i),
@@ -88,18 +93,18 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
         cols = name_groups(t, s + 1, end, SKIP);
     }
     if cols.is_empty() {
-        // "monitor price and promo_flag for drift"
-        let verb = (0..drift_at).find(|&i| {
-            matches!(
-                t.word(i),
-                "monitor" | "track" | "watch" | "check" | "add" | "include"
-            ) || verb_at(t, i, REMOVE_VERBS).is_some()
+        // "monitor price and promo_flag for drift", "watch unit_cost".
+        let names_end = drift_pos.unwrap_or(t.len());
+        let verb = (0..names_end).find(|&i| {
+            verb_at(t, i, WATCH_WORDS).is_some()
+                || matches!(t.word(i), "check" | "add" | "include")
+                || verb_at(t, i, REMOVE_VERBS).is_some()
         });
         if let Some(v) = verb {
-            let end = (v + 1..drift_at)
+            let end = (v + 1..names_end)
                 .rev()
                 .find(|&i| matches!(t.word(i), "for" | "on" | "from" | "to" | "in" | "into"))
-                .unwrap_or(drift_at);
+                .unwrap_or(names_end);
             cols = name_groups(t, v + 1, end, SKIP);
         }
     }
@@ -113,6 +118,34 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
 
 /// "monitor drift on price and promo_flag with PSI above 0.2", "disable drift
 /// monitoring", "stop monitoring drift on store_region", "use ks for drift".
+/// "watch competitor_min_price", "keep tracking unit_cost": a feature of
+/// this recipe to watch in production is a column to watch for drift.
+/// None when no feature is named, or a metric or alert is (other edits).
+pub fn watch_feature(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
+    use super::lexicon::{ALERT_WORDS, NO_MORE_WORDS, SWITCH_OFF_WORDS};
+    if !t.has_any(WATCH_WORDS) || t.has_any(ALERT_WORDS) || !metric_mentions(t, Some(m)).is_empty()
+    {
+        return None;
+    }
+    let named = super::names::mentioned(&t.raw, &recipe::all_features(m));
+    if named.is_empty() {
+        return None;
+    }
+    // Said again with only the features named ("in prod" is no column).
+    let watch_at = t.find_any(WATCH_WORDS, 0).map_or(0, |(i, _)| i);
+    let stopping = t.has_any(NO_MORE_WORDS)
+        || (0..=watch_at).any(|i| {
+            verb_at(t, i, SWITCH_OFF_WORDS).is_some() || verb_at(t, i, REMOVE_VERBS).is_some()
+        });
+    let verb = if stopping {
+        "stop monitoring"
+    } else {
+        "monitor"
+    };
+    let restated = format!("{verb} drift on {}", named.join(" and "));
+    Some(drift(&Tokens::new(&restated), m))
+}
+
 pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let cur_enabled = m

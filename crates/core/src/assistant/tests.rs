@@ -340,6 +340,43 @@ fn production_monitoring_starts_and_stops_metrics_by_name() {
     ]);
 }
 
+/// A feature to watch is a drift column; a drift test named is drift.
+#[test]
+fn watching_a_feature_or_naming_a_drift_test_configures_drift() {
+    run(vec![
+        (
+            Fc,
+            "start tracking is_holiday_week in prod",
+            ConfigureDrift,
+            vec![Has(DRIFT, json!("is_holiday_week")), Len(DRIFT, 6)],
+        ),
+        (
+            Fc,
+            "monitor drift on promo_depth_pct and is_holiday_week in production",
+            ConfigureDrift,
+            vec![Has(DRIFT, json!("is_holiday_week")), Len(DRIFT, 6)],
+        ),
+        (
+            Fc,
+            "stop watching store_region",
+            ConfigureDrift,
+            vec![Lacks(DRIFT, json!("store_region")), Len(DRIFT, 4)],
+        ),
+        (
+            Loc,
+            "psi cutoff should be 0.3",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/threshold", json!(0.3))],
+        ),
+        (
+            Pricing,
+            "switch to wasserstein",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/method", json!("wasserstein"))],
+        ),
+    ]);
+}
+
 #[test]
 fn a_feature_not_to_use_is_removed() {
     use Intent::RemoveFeature;
