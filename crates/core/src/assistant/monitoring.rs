@@ -361,8 +361,25 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     Ok(d)
 }
 
+/// The severity asked for: one said before "instead of" or "rather than"
+/// and not right after "not" (those name the severity it had).
 fn severity_in(t: &Tokens) -> &'static str {
-    if t.has_any(&[
+    let end = t
+        .find_any(&["instead of", "rather than"], 0)
+        .map_or(t.len(), |(i, _)| i);
+    let said = |words: &[&str]| {
+        words.iter().any(|w| {
+            let mut from = 0;
+            while let Some(i) = t.find_phrase(w, from).filter(|i| *i < end) {
+                if i == 0 || t.word(i - 1) != "not" {
+                    return true;
+                }
+                from = i + 1;
+            }
+            false
+        })
+    };
+    if said(&[
         "critical",
         "crit",
         "urgent",
@@ -373,7 +390,7 @@ fn severity_in(t: &Tokens) -> &'static str {
         "emergency",
     ]) {
         "critical"
-    } else if t.has_any(&["info", "informational", "fyi", "notice", "low priority"]) {
+    } else if said(&["info", "informational", "fyi", "notice", "low priority"]) {
         "info"
     } else {
         "warning"

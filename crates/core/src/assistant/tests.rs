@@ -377,6 +377,25 @@ fn watching_a_feature_or_naming_a_drift_test_configures_drift() {
     ]);
 }
 
+/// The severity asked for, not the one it had.
+#[test]
+fn a_rules_severity_is_the_one_asked_for_not_the_one_it_had() {
+    run(vec![
+        (
+            Nba,
+            "auc_drop should be a warning rather than critical",
+            AddAlert,
+            vec![Is("/monitoring/alerts/0/severity", json!("warning"))],
+        ),
+        (
+            Fc,
+            "stale_sales_feed: info, not critical",
+            AddAlert,
+            vec![Is("/monitoring/alerts/3/severity", json!("info"))],
+        ),
+    ]);
+}
+
 #[test]
 fn a_feature_not_to_use_is_removed() {
     use Intent::RemoveFeature;
