@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// What was measured when the set was added (2026-11-29): the floor.
-const RIGHT_AT_LEAST: usize = 190;
+const RIGHT_AT_LEAST: usize = 191;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -382,6 +382,12 @@ fn remove_by_name(t: &Tokens, s: usize, ctx: &Context) -> Option<Route> {
         .filter(|x| !x.punct && (x.quoted || !FILLER.contains(&x.text.as_str())))
         .collect();
     let first = names.first()?;
+    // "drop is_holiday_week and weeks_to_next_holiday": features it has,
+    // named one by one, not one name of all the words.
+    let features = recipe::all_features(m);
+    if !first.quoted && !super::names::mentioned(&t.raw, &features).is_empty() {
+        return Some(Route::Edit(Intent::RemoveFeature));
+    }
     let wanted = if first.quoted {
         first.orig.clone()
     } else {
@@ -396,7 +402,6 @@ fn remove_by_name(t: &Tokens, s: usize, ctx: &Context) -> Option<Route> {
         .map(|f| f.name)
         .collect();
     let set_refs: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let features = recipe::all_features(m);
     let alerts = recipe::alert_names(m);
     if features
         .iter()

@@ -396,6 +396,20 @@ fn a_rules_severity_is_the_one_asked_for_not_the_one_it_had() {
     ]);
 }
 
+/// Features removed by name, several at once.
+#[test]
+fn several_features_named_are_removed_together() {
+    run(vec![(
+        Fc,
+        "drop week_of_year and is_holiday_week",
+        RemoveFeature,
+        vec![
+            Lacks(CAL, json!("week_of_year")),
+            Lacks(CAL, json!("is_holiday_week")),
+        ],
+    )]);
+}
+
 #[test]
 fn a_feature_not_to_use_is_removed() {
     use Intent::RemoveFeature;
