@@ -4,7 +4,7 @@
 use super::draft::{Decline, Draft};
 use super::edits::worse;
 use super::features::name_groups;
-use super::lexicon::{REMOVE_VERBS, WATCH_WORDS, verb_at};
+use super::lexicon::{NO_MORE_WORDS, REMOVE_VERBS, SWITCH_OFF_WORDS, WATCH_WORDS, verb_at};
 use super::numbers::{Cmp, comparison_in, duration_hours, numbers_in};
 use super::recipe::{self, is_fraction_metric, metric_mentions};
 use super::text::{Tokens, jnum, join_and, num, resolve_name, show, similar_names, snake};
@@ -122,12 +122,14 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
 /// this recipe to watch in production is a column to watch for drift.
 /// None when no feature is named, or a metric or alert is (other edits).
 pub fn watch_feature(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
-    use super::lexicon::{ALERT_WORDS, NO_MORE_WORDS, SWITCH_OFF_WORDS};
+    use super::lexicon::ALERT_WORDS;
     if !t.has_any(WATCH_WORDS) || t.has_any(ALERT_WORDS) || !metric_mentions(t, Some(m)).is_empty()
     {
         return None;
     }
-    let named = super::names::mentioned(&t.raw, &recipe::all_features(m));
+    let mut columns = recipe::all_features(m);
+    columns.extend(recipe::drift_columns(m));
+    let named = super::names::mentioned(&t.raw, &columns);
     if named.is_empty() {
         return None;
     }
@@ -454,10 +456,9 @@ pub fn retune(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     let names = recipe::alert_names(m);
     let typed = t.toks.iter().any(|x| names.contains(&x.text));
     // "dont alert on log loss anymore" removes the rule, elsewhere.
-    let removing = (0..t.len()).any(|i| verb_at(t, i, REMOVE_VERBS).is_some())
-        || t.has_any(&["dont", "never", "stop"])
-        || t.find_phrase("do not", 0).is_some()
-        || t.find_phrase("no longer", 0).is_some();
+    let removing = (0..t.len()).any(|i| {
+        verb_at(t, i, REMOVE_VERBS).is_some() || verb_at(t, i, SWITCH_OFF_WORDS).is_some()
+    }) || t.has_any(NO_MORE_WORDS);
     if removing || !(typed || t.has("alert")) {
         return None;
     }

@@ -68,6 +68,8 @@ const KEYWORDS: &[&str] = &[
     "rename",
     "owner",
     "industry",
+    "production",
+    "prod",
 ];
 
 /// Everyday words a letter or two from a word of the trade ("match" and

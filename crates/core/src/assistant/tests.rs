@@ -332,6 +332,12 @@ fn production_monitoring_starts_and_stops_metrics_by_name() {
             vec![NoChange, Says("already monitored")],
         ),
         (
+            Loc,
+            "start monitoring mape in production as well",
+            SetSetting,
+            vec![Has(PERF, json!("mape")), Says("monitor mape in production")],
+        ),
+        (
             Fc,
             "stop monitoring wape, mape and bias",
             Declined,
@@ -355,6 +361,12 @@ fn watching_a_feature_or_naming_a_drift_test_configures_drift() {
             "monitor drift on promo_depth_pct and is_holiday_week in production",
             ConfigureDrift,
             vec![Has(DRIFT, json!("is_holiday_week")), Len(DRIFT, 6)],
+        ),
+        (
+            Pricing,
+            "also track unit_price",
+            ConfigureDrift,
+            vec![NoChange, Says("already monitored for drift")],
         ),
         (
             Fc,
@@ -407,6 +419,17 @@ fn several_features_named_are_removed_together() {
             Lacks(CAL, json!("week_of_year")),
             Lacks(CAL, json!("is_holiday_week")),
         ],
+    )]);
+}
+
+/// "No need to alert on X anymore" removes the rule on X.
+#[test]
+fn an_alert_no_longer_needed_is_removed() {
+    run(vec![(
+        Nba,
+        "no need to alert on log loss anymore",
+        RemoveAlert,
+        vec![Len(ALERTS, 3), Says("log_loss_rise")],
     )]);
 }
 
