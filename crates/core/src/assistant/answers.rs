@@ -18,6 +18,21 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
     if named.len() >= 2 && t.has_any(super::lexicon::CONTRAST_WORDS) {
         return Ok(families_side_by_side(&named, ctx));
     }
+    // "which families are there?" even with a recipe open ("what kind of
+    // model is this?" is about the open one).
+    let about_one = t.has_any(&["this", "it", "its", "current"]);
+    if named.is_empty()
+        && ctx.manifest.is_some()
+        && t.has_any(super::lexicon::CATALOGUE_WORDS)
+        && !about_one
+    {
+        let nothing_open = Context {
+            manifest: None,
+            recipe_name: None,
+            ..*ctx
+        };
+        return from_baselines(intent, t, &nothing_open);
+    }
     match intent {
         Intent::AskChanges => changes(t, ctx),
         Intent::AskAlerting => alerting(ctx),
@@ -97,9 +112,14 @@ fn from_baselines(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
         })
         .collect();
     let lead = if families.len() < crate::domain::ModelFamily::ALL.len() {
-        "That fits more than one family:"
+        "That fits more than one family:".to_string()
+    } else if t.has_any(super::lexicon::CATALOGUE_WORDS) {
+        format!(
+            "There are {} families of recipe, each starting from its baseline:",
+            families.len()
+        )
     } else {
-        "No recipe is open. Each family starts from a baseline:"
+        "No recipe is open. Each family starts from a baseline:".to_string()
     };
     Ok((
         format!("{lead}\n{}", lines.join("\n")),

@@ -40,6 +40,8 @@ fn ends_list(t: &Tokens, i: usize) -> bool {
             | "method"
             | "whenever"
     ) || method_in_at(t, i)
+        // "... in production": where, not another column.
+        || (w == "in" && matches!(t.word(i + 1), "prod" | "production" | "live" | "staging"))
         || comparison_in(t, i, i + 1).is_some()
         || !numbers_in(t, i, i + 1).is_empty()
 }
@@ -123,8 +125,12 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
 /// None when no feature is named, or a metric or alert is (other edits).
 pub fn watch_feature(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     use super::lexicon::ALERT_WORDS;
-    if !t.has_any(WATCH_WORDS) || t.has_any(ALERT_WORDS) || !metric_mentions(t, Some(m)).is_empty()
-    {
+    // Drift said outright is the drift edit's, with all else it says.
+    let other_edit = t.has_any(ALERT_WORDS)
+        || t.has_any(super::lexicon::DRIFT_WORDS)
+        || StatTest::SPOKEN.iter().any(|(words, _)| t.has(words))
+        || !metric_mentions(t, Some(m)).is_empty();
+    if !t.has_any(WATCH_WORDS) || other_edit {
         return None;
     }
     let mut columns = recipe::all_features(m);

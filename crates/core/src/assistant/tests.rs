@@ -364,6 +364,12 @@ fn watching_a_feature_or_naming_a_drift_test_configures_drift() {
         ),
         (
             Pricing,
+            "track unit_price and unit_cost drift with psi",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/method", json!("psi"))],
+        ),
+        (
+            Pricing,
             "also track unit_price",
             ConfigureDrift,
             vec![NoChange, Says("already monitored for drift")],
@@ -1988,15 +1994,19 @@ fn questions_about_the_families_are_answered_not_refused() {
         let r = respond("which types of recipe are there?", &c);
         assert!(r.proposal.is_none());
         assert_ne!(r.intent, Declined, "{}", r.text);
-        if c.manifest.is_none() {
-            for family in [
-                "forecasting",
-                "pricing",
-                "next_best_action",
-                "location_scoring",
-            ] {
-                assert!(r.text.contains(&format!("- {family}: ")), "{}", r.text);
-            }
+        for family in [
+            "forecasting",
+            "pricing",
+            "next_best_action",
+            "location_scoring",
+        ] {
+            assert!(r.text.contains(&format!("- {family}: ")), "{}", r.text);
+        }
+        assert!(!r.text.contains("No recipe is open"), "{}", r.text);
+        // With a recipe open, about it, not the catalogue.
+        if c.manifest.is_some() {
+            let r = respond("what kind of model is this?", &c);
+            assert!(!r.text.contains("- forecasting: "), "{}", r.text);
         }
 
         let r = respond(
