@@ -5,10 +5,10 @@
 use super::draft::Decline;
 use super::lexicon::{
     ADD_VERBS, ALERT_WORDS, CHANGE_WORDS, CREATE_VERBS, DEPLOYMENT_MODE_WORDS,
-    DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, FEATURE_QUESTION_WORDS, FRESHNESS_WORDS, HEALTH_WORDS,
-    METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS, OVERVIEW_WORDS, QUESTION_WORDS, REMOVE_VERBS,
-    SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES, VALIDATION_QUESTION_WORDS, VALIDATION_WORDS,
-    start, verb_at,
+    DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, FAMILY_WORDS, FEATURE_QUESTION_WORDS, FRESHNESS_WORDS,
+    HEALTH_WORDS, HELP_PHRASES, METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS, OVERVIEW_WORDS,
+    QUESTION_WORDS, REMOVE_VERBS, SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES,
+    VALIDATION_QUESTION_WORDS, VALIDATION_WORDS, WIPE_VERBS, start, verb_at,
 };
 use super::text::{FILLER, Tokens, resolve_name, snake};
 use super::{Context, Intent, recipe, schedule, suggest};
@@ -103,21 +103,6 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
 }
 
 fn is_help(t: &Tokens) -> bool {
-    const HELP: &[&str] = &[
-        "help",
-        "help me",
-        "what can you do",
-        "what can i do",
-        "what can i ask",
-        "what can i say",
-        "what do you do",
-        "how does this work",
-        "how do i use this",
-        "how do you work",
-        "commands",
-        "usage",
-        "examples",
-    ];
     let words: Vec<&str> = t
         .toks
         .iter()
@@ -128,16 +113,12 @@ fn is_help(t: &Tokens) -> bool {
     let trimmed = joined
         .trim_start_matches("please ")
         .trim_end_matches(" please");
-    HELP.contains(&trimmed) || (t.word_count() == 0 && t.asks)
+    HELP_PHRASES.contains(&trimmed) || (t.word_count() == 0 && t.asks)
 }
 
 /// "delete everything", "wipe the manifest", "remove all": never proposed.
 pub fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
-    const WIPE: &[&str] = &[
-        "delete", "remove", "drop", "clear", "wipe", "erase", "reset", "purge", "nuke", "destroy",
-        "empty", "trash", "scrap",
-    ];
-    let verb = (s..t.len()).find(|&i| verb_at(t, i, WIPE).is_some())?;
+    let verb = (s..t.len()).find(|&i| verb_at(t, i, WIPE_VERBS).is_some())?;
     let rest: Vec<&str> = (verb + 1..t.len())
         .filter(|&i| !t.toks[i].punct && !t.toks[i].quoted)
         .map(|i| t.word(i))
@@ -441,74 +422,6 @@ pub enum FamilyGuess {
     /// Two or more families are named equally strongly.
     Ambiguous(Vec<ModelFamily>),
 }
-
-/// Words that point at a family, with a weight: the family's own name counts
-/// three, a domain word one.
-const FAMILY_WORDS: &[(&str, ModelFamily, u32)] = &[
-    ("next best action", ModelFamily::NextBestAction, 3),
-    ("next best offer", ModelFamily::NextBestAction, 3),
-    ("nba", ModelFamily::NextBestAction, 3),
-    ("propensity", ModelFamily::NextBestAction, 3),
-    ("recommendation", ModelFamily::NextBestAction, 3),
-    ("recommender", ModelFamily::NextBestAction, 3),
-    ("personalization", ModelFamily::NextBestAction, 3),
-    ("personalisation", ModelFamily::NextBestAction, 3),
-    ("cross sell", ModelFamily::NextBestAction, 3),
-    ("upsell", ModelFamily::NextBestAction, 3),
-    ("offer", ModelFamily::NextBestAction, 1),
-    ("customer", ModelFamily::NextBestAction, 1),
-    ("campaign", ModelFamily::NextBestAction, 1),
-    ("marketing", ModelFamily::NextBestAction, 1),
-    ("churn", ModelFamily::NextBestAction, 1),
-    ("retention", ModelFamily::NextBestAction, 1),
-    ("location scoring", ModelFamily::LocationScoring, 3),
-    ("location", ModelFamily::LocationScoring, 3),
-    ("site selection", ModelFamily::LocationScoring, 3),
-    ("site scoring", ModelFamily::LocationScoring, 3),
-    ("site", ModelFamily::LocationScoring, 3),
-    ("real estate", ModelFamily::LocationScoring, 3),
-    ("trade area", ModelFamily::LocationScoring, 3),
-    ("geospatial", ModelFamily::LocationScoring, 3),
-    ("white space", ModelFamily::LocationScoring, 3),
-    ("expansion", ModelFamily::LocationScoring, 1),
-    ("branch", ModelFamily::LocationScoring, 1),
-    ("store", ModelFamily::LocationScoring, 1),
-    ("pricing", ModelFamily::Pricing, 3),
-    ("price optimization", ModelFamily::Pricing, 3),
-    ("price optimisation", ModelFamily::Pricing, 3),
-    ("price elasticity", ModelFamily::Pricing, 3),
-    ("elasticity", ModelFamily::Pricing, 3),
-    ("markdown", ModelFamily::Pricing, 3),
-    ("price", ModelFamily::Pricing, 1),
-    ("margin", ModelFamily::Pricing, 1),
-    ("discount", ModelFamily::Pricing, 1),
-    ("forecasting", ModelFamily::Forecasting, 3),
-    ("forecast", ModelFamily::Forecasting, 3),
-    ("forecaster", ModelFamily::Forecasting, 3),
-    ("time series", ModelFamily::Forecasting, 3),
-    ("demand planning", ModelFamily::Forecasting, 3),
-    // What people say they want to predict, without naming a family.
-    ("unit sales", ModelFamily::Forecasting, 3),
-    ("weekly sales", ModelFamily::Forecasting, 3),
-    ("how many units", ModelFamily::Forecasting, 3),
-    ("units sold", ModelFamily::Forecasting, 3),
-    ("sell", ModelFamily::Forecasting, 1),
-    ("how much to charge", ModelFamily::Pricing, 3),
-    ("what to charge", ModelFamily::Pricing, 3),
-    ("set prices", ModelFamily::Pricing, 3),
-    ("which offer", ModelFamily::NextBestAction, 3),
-    ("what to offer", ModelFamily::NextBestAction, 3),
-    ("likely to respond", ModelFamily::NextBestAction, 3),
-    ("likely to buy", ModelFamily::NextBestAction, 3),
-    ("where to open", ModelFamily::LocationScoring, 3),
-    ("new stores", ModelFamily::LocationScoring, 2),
-    ("candidate sites", ModelFamily::LocationScoring, 3),
-    ("demand", ModelFamily::Forecasting, 1),
-    ("sale", ModelFamily::Forecasting, 1),
-    ("volume", ModelFamily::Forecasting, 1),
-    ("replenishment", ModelFamily::Forecasting, 1),
-    ("inventory", ModelFamily::Forecasting, 1),
-];
 
 /// The family phrase starting at token `i`: (family, weight, words).
 pub fn family_phrase_at(t: &Tokens, i: usize) -> Option<(ModelFamily, u32, usize)> {

@@ -2,6 +2,7 @@
 //! that name an operation, shared by every intent.
 
 use super::text::Tokens;
+use crate::domain::ModelFamily;
 
 /// Openers that carry no meaning ("please", "could you").
 pub const POLITE: &[&str] = &[
@@ -408,6 +409,97 @@ pub const CONTRAST_WORDS: &[&str] = &[
     "vs",
     "versus",
     "between",
+];
+
+/// What asks for help rather than a change, the whole request.
+pub const HELP_PHRASES: &[&str] = &[
+    "help",
+    "help me",
+    "what can you do",
+    "what can i do",
+    "what can i ask",
+    "what can i say",
+    "what do you do",
+    "how does this work",
+    "how do i use this",
+    "how do you work",
+    "commands",
+    "usage",
+    "examples",
+];
+
+/// Verbs that, on the whole recipe, would wipe it: never proposed.
+pub const WIPE_VERBS: &[&str] = &[
+    "delete", "remove", "drop", "clear", "wipe", "erase", "reset", "purge", "nuke", "destroy",
+    "empty", "trash", "scrap",
+];
+
+/// Words that point at a family, with a weight: the family's own name counts
+/// three, a domain word one.
+pub const FAMILY_WORDS: &[(&str, ModelFamily, u32)] = &[
+    ("next best action", ModelFamily::NextBestAction, 3),
+    ("next best offer", ModelFamily::NextBestAction, 3),
+    ("nba", ModelFamily::NextBestAction, 3),
+    ("propensity", ModelFamily::NextBestAction, 3),
+    ("recommendation", ModelFamily::NextBestAction, 3),
+    ("recommender", ModelFamily::NextBestAction, 3),
+    ("personalization", ModelFamily::NextBestAction, 3),
+    ("personalisation", ModelFamily::NextBestAction, 3),
+    ("cross sell", ModelFamily::NextBestAction, 3),
+    ("upsell", ModelFamily::NextBestAction, 3),
+    ("offer", ModelFamily::NextBestAction, 1),
+    ("customer", ModelFamily::NextBestAction, 1),
+    ("campaign", ModelFamily::NextBestAction, 1),
+    ("marketing", ModelFamily::NextBestAction, 1),
+    ("churn", ModelFamily::NextBestAction, 1),
+    ("retention", ModelFamily::NextBestAction, 1),
+    ("location scoring", ModelFamily::LocationScoring, 3),
+    ("location", ModelFamily::LocationScoring, 3),
+    ("site selection", ModelFamily::LocationScoring, 3),
+    ("site scoring", ModelFamily::LocationScoring, 3),
+    ("site", ModelFamily::LocationScoring, 3),
+    ("real estate", ModelFamily::LocationScoring, 3),
+    ("trade area", ModelFamily::LocationScoring, 3),
+    ("geospatial", ModelFamily::LocationScoring, 3),
+    ("white space", ModelFamily::LocationScoring, 3),
+    ("expansion", ModelFamily::LocationScoring, 1),
+    ("branch", ModelFamily::LocationScoring, 1),
+    ("store", ModelFamily::LocationScoring, 1),
+    ("pricing", ModelFamily::Pricing, 3),
+    ("price optimization", ModelFamily::Pricing, 3),
+    ("price optimisation", ModelFamily::Pricing, 3),
+    ("price elasticity", ModelFamily::Pricing, 3),
+    ("elasticity", ModelFamily::Pricing, 3),
+    ("markdown", ModelFamily::Pricing, 3),
+    ("price", ModelFamily::Pricing, 1),
+    ("margin", ModelFamily::Pricing, 1),
+    ("discount", ModelFamily::Pricing, 1),
+    ("forecasting", ModelFamily::Forecasting, 3),
+    ("forecast", ModelFamily::Forecasting, 3),
+    ("forecaster", ModelFamily::Forecasting, 3),
+    ("time series", ModelFamily::Forecasting, 3),
+    ("demand planning", ModelFamily::Forecasting, 3),
+    // What people say they want to predict, without naming a family.
+    ("unit sales", ModelFamily::Forecasting, 3),
+    ("weekly sales", ModelFamily::Forecasting, 3),
+    ("how many units", ModelFamily::Forecasting, 3),
+    ("units sold", ModelFamily::Forecasting, 3),
+    ("sell", ModelFamily::Forecasting, 1),
+    ("how much to charge", ModelFamily::Pricing, 3),
+    ("what to charge", ModelFamily::Pricing, 3),
+    ("set prices", ModelFamily::Pricing, 3),
+    ("which offer", ModelFamily::NextBestAction, 3),
+    ("what to offer", ModelFamily::NextBestAction, 3),
+    ("likely to respond", ModelFamily::NextBestAction, 3),
+    ("likely to buy", ModelFamily::NextBestAction, 3),
+    ("where to open", ModelFamily::LocationScoring, 3),
+    ("new stores", ModelFamily::LocationScoring, 2),
+    ("candidate sites", ModelFamily::LocationScoring, 3),
+    ("demand", ModelFamily::Forecasting, 1),
+    ("sale", ModelFamily::Forecasting, 1),
+    ("volume", ModelFamily::Forecasting, 1),
+    ("replenishment", ModelFamily::Forecasting, 1),
+    ("inventory", ModelFamily::Forecasting, 1),
 ];
 
 /// The index of the first word after polite openers.
