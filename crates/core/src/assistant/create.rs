@@ -420,14 +420,7 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         }
     }
 
-    let mode_said = t.has_any(&[
-        "realtime",
-        "real time",
-        "online",
-        "on demand",
-        "batch",
-        "offline",
-    ]);
+    let mode_said = t.has_any(super::lexicon::DEPLOYMENT_MODE_WORDS);
     let (sf, st) = sched.unwrap_or((t.len(), t.len()));
     if mode_said {
         edits::apply_mode(&mut d, t, sf, st, Some(&name))?;

@@ -5,9 +5,9 @@
 use super::draft::Decline;
 use super::lexicon::{
     ADD_VERBS, ALERT_WORDS, CHANGE_WORDS, CREATE_VERBS, DEPLOYMENT_MODE_WORDS,
-    DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, FAMILY_WORDS, FEATURE_QUESTION_WORDS, FRESHNESS_WORDS,
-    HEALTH_WORDS, HELP_PHRASES, METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS, OVERVIEW_WORDS,
-    QUESTION_WORDS, REMOVE_VERBS, SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES,
+    DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, ENDPOINT_WORDS, FAMILY_WORDS, FEATURE_QUESTION_WORDS,
+    FRESHNESS_WORDS, HEALTH_WORDS, HELP_PHRASES, METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS,
+    OVERVIEW_WORDS, QUESTION_WORDS, REMOVE_VERBS, SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES,
     VALIDATION_QUESTION_WORDS, VALIDATION_WORDS, WIPE_VERBS, start, verb_at,
 };
 use super::text::{FILLER, Tokens, resolve_name, snake};
@@ -32,17 +32,24 @@ const QUESTION_TOPICS: &[(Intent, &[&[&str]])] = &[
     (Intent::AskFeatures, &[FEATURE_QUESTION_WORDS]),
     (
         Intent::AskDeployment,
-        &[DEPLOYMENT_MODE_WORDS, DEPLOYMENT_QUESTION_WORDS],
+        &[
+            DEPLOYMENT_MODE_WORDS,
+            ENDPOINT_WORDS,
+            DEPLOYMENT_QUESTION_WORDS,
+        ],
     ),
     (Intent::AskOverview, &[OVERVIEW_WORDS]),
 ];
 
 /// The edit of a topic named by its words, in this order, once alerts,
 /// drift and features have been ruled out.
-const EDIT_TOPICS: &[(Intent, &[&str])] = &[
-    (Intent::SetFreshness, FRESHNESS_WORDS),
-    (Intent::SetValidation, VALIDATION_WORDS),
-    (Intent::SetDeploymentMode, DEPLOYMENT_MODE_WORDS),
+const EDIT_TOPICS: &[(Intent, &[&[&str]])] = &[
+    (Intent::SetFreshness, &[FRESHNESS_WORDS]),
+    (Intent::SetValidation, &[VALIDATION_WORDS]),
+    (
+        Intent::SetDeploymentMode,
+        &[DEPLOYMENT_MODE_WORDS, ENDPOINT_WORDS],
+    ),
 ];
 
 /// Where a request goes.
@@ -325,7 +332,10 @@ fn edit_kind(t: &Tokens, s: usize, ctx: &Context) -> Option<Intent> {
     if let Some(i) = super::features::kind(t, s, ctx.manifest) {
         return Some(i);
     }
-    if let Some((intent, _)) = EDIT_TOPICS.iter().find(|(_, words)| t.has_any(words)) {
+    if let Some((intent, _)) = EDIT_TOPICS
+        .iter()
+        .find(|(_, vocabularies)| vocabularies.iter().any(|words| t.has_any(words)))
+    {
         return Some(*intent);
     }
     if schedule::mentions_schedule(t, s, t.len()) || t.has("run") || t.has("runs") {

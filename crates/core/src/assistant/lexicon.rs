@@ -207,6 +207,7 @@ pub const VALIDATION_WORDS: &[&str] = &[
 /// Words only a question about validation uses ("how is it split?").
 pub const VALIDATION_QUESTION_WORDS: &[&str] = &["split", "cross"];
 
+/// How a model is served, by its mode's names.
 pub const DEPLOYMENT_MODE_WORDS: &[&str] = &[
     "realtime",
     "real time",
@@ -214,10 +215,10 @@ pub const DEPLOYMENT_MODE_WORDS: &[&str] = &[
     "on demand",
     "batch",
     "offline",
-    "endpoint",
-    "latency",
-    "streaming",
 ];
+
+/// What only a real-time deployment has.
+pub const ENDPOINT_WORDS: &[&str] = &["endpoint", "latency", "streaming"];
 
 /// Deployment and its schedule in a question (an edit of the schedule is
 /// found by `schedule::mentions_schedule`).
