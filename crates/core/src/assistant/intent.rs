@@ -6,9 +6,10 @@ use super::draft::Decline;
 use super::lexicon::{
     ADD_VERBS, ALERT_WORDS, CHANGE_WORDS, CREATE_VERBS, DEPLOYMENT_MODE_WORDS,
     DEPLOYMENT_QUESTION_WORDS, DRIFT_WORDS, ENDPOINT_WORDS, FAMILY_WORDS, FEATURE_QUESTION_WORDS,
-    FRESHNESS_WORDS, HEALTH_WORDS, HELP_PHRASES, METRIC_WORDS, MODEL_NOUNS, MONITORING_WORDS,
-    OVERVIEW_WORDS, QUESTION_WORDS, REMOVE_VERBS, SETTING_VERBS, SWITCH_OFF_WORDS, TELL_ME_PHRASES,
-    VALIDATION_QUESTION_WORDS, VALIDATION_WORDS, WIPE_VERBS, start, verb_at,
+    FRESHNESS_WORDS, HEALTH_WORDS, HELP_PHRASES, IMPERATIVE_VERBS, METRIC_WORDS, MODEL_NOUNS,
+    MONITORING_WORDS, NEGATED_OPENERS, OVERVIEW_WORDS, QUESTION_WORDS, REMOVE_VERBS, SETTING_VERBS,
+    SWITCH_OFF_WORDS, TELL_ME_OPENERS, TELL_ME_PHRASES, VALIDATION_QUESTION_WORDS,
+    VALIDATION_WORDS, WIPE_VERBS, start, verb_at,
 };
 use super::text::{FILLER, Tokens, resolve_name, snake};
 use super::{Context, Intent, recipe, schedule, suggest};
@@ -79,9 +80,8 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     }
     // "don't make it realtime": a change is only made when asked for
     // positively (drift and alerts understand "do not monitor"/"stop").
-    let negated =
-        t.word(s) == "dont" || t.word(s) == "never" || t.find_phrase("do not", s) == Some(s);
-    if negated && !t.has_any(&["drift", "alert", "alerting", "notify"]) {
+    let negated = verb_at(t, s, NEGATED_OPENERS).is_some();
+    if negated && !t.has_any(DRIFT_WORDS) && !t.has_any(ALERT_WORDS) {
         return Route::Decline(
             Decline::new("I only make changes that are asked for directly, so nothing changes. Say what the recipe should do instead.")
                 .suggest(suggest::starters(ctx)),
@@ -185,40 +185,12 @@ fn is_question(t: &Tokens, s: usize) -> bool {
     let first = t.word(s);
     if verb_at(t, s, ADD_VERBS).is_some()
         || verb_at(t, s, REMOVE_VERBS).is_some()
-        || matches!(
-            first,
-            "set"
-                | "change"
-                | "use"
-                | "switch"
-                | "enable"
-                | "disable"
-                | "monitor"
-                | "alert"
-                | "create"
-                | "build"
-                | "make"
-                | "new"
-                | "setup"
-                | "develop"
-                | "design"
-                | "start"
-                | "run"
-                | "schedule"
-                | "turn"
-                | "increase"
-                | "decrease"
-                | "lower"
-                | "raise"
-                | "update"
-                | "track"
-                | "notify"
-        )
+        || IMPERATIVE_VERBS.contains(&first)
     {
         return false;
     }
     // "tell me when mape ..." asks for an alert, not an answer.
-    if t.find_phrase("tell me when", s) == Some(s) || t.find_phrase("let me know", s) == Some(s) {
+    if verb_at(t, s, TELL_ME_OPENERS).is_some() {
         return false;
     }
     QUESTION_WORDS.contains(&first) || t.asks

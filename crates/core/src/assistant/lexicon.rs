@@ -412,6 +412,21 @@ pub const CONTRAST_WORDS: &[&str] = &[
     "between",
 ];
 
+/// A request that starts with one of these asks for a change, not an
+/// answer, even with a question mark.
+pub const IMPERATIVE_VERBS: &[&str] = &[
+    "set", "change", "use", "switch", "enable", "disable", "monitor", "alert", "create", "build",
+    "make", "new", "setup", "develop", "design", "start", "run", "schedule", "turn", "increase",
+    "decrease", "lower", "raise", "update", "track", "notify",
+];
+
+/// Openers asking to be told of something: an alert, not a question.
+pub const TELL_ME_OPENERS: &[&str] = &["tell me when", "let me know"];
+
+/// Openers that negate the whole request ("don't make it realtime"):
+/// only drift and alerts take a change said that way.
+pub const NEGATED_OPENERS: &[&str] = &["dont", "never", "do not"];
+
 /// What asks for help rather than a change, the whole request.
 pub const HELP_PHRASES: &[&str] = &[
     "help",
