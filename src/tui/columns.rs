@@ -33,8 +33,8 @@ impl RunColumns {
     pub fn param_keys(&self) -> Vec<String> {
         self.shown
             .iter()
-            .filter_map(|c| c.strip_prefix("params."))
-            .map(str::to_string)
+            .filter_map(|c| key_of(c))
+            .filter_map(|(metric, key)| (!metric).then_some(key))
             .collect()
     }
 
@@ -78,27 +78,15 @@ impl ColumnPicker {
     }
 }
 
-/// Metric then param names as the picker lists them.
+/// Metric then param names as the picker lists them, written as the
+/// filter language reads them (odd keys backquoted).
 pub fn choices(metrics: Vec<String>, params: Vec<String>) -> Vec<String> {
     metrics
         .into_iter()
-        .map(|k| format!("metrics.{}", quoted(&k)))
-        .chain(params.into_iter().map(|k| format!("params.{}", quoted(&k))))
+        .map(Field::Metric)
+        .chain(params.into_iter().map(Field::Param))
+        .map(|field| field.to_string())
         .collect()
-}
-
-/// A key as the filter language reads it: backquoted unless it is a plain
-/// name.
-fn quoted(key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
-    if plain {
-        key.to_string()
-    } else {
-        format!("`{key}`")
-    }
 }
 
 /// How the search sorts by `column`: None, Some(false) ascending,
@@ -140,11 +128,7 @@ fn parse_field(column: &str) -> Option<Field> {
 
 /// A column's heading: its key without the prefix.
 pub fn heading(column: &str) -> String {
-    let key = column
-        .strip_prefix("metrics.")
-        .or_else(|| column.strip_prefix("params."))
-        .unwrap_or(column);
-    key.trim_matches('`').to_string()
+    key_of(column).map_or_else(|| column.to_string(), |(_, key)| key)
 }
 
 /// The key a shown column reads from a run (`metrics.<key>` or
@@ -184,12 +168,25 @@ mod tests {
 
     #[test]
     fn odd_keys_are_quoted_so_the_sort_parses() {
-        let c = choices(vec!["val loss".into()], vec!["lr".into()]);
-        assert_eq!(c, ["metrics.`val loss`", "params.lr"]);
+        let c = choices(
+            vec!["val loss".into()],
+            vec!["lr".into(), "batch size".into()],
+        );
+        assert_eq!(
+            c,
+            ["metrics.`val loss`", "params.lr", "params.`batch size`"]
+        );
         let sorted = cycle_sort("", &c[0]);
         assert_eq!(sorted_by(&sorted, &c[0]), Some(false));
         assert_eq!(key_of(&c[0]), Some((true, "val loss".to_string())));
         assert_eq!(heading(&c[0]), "val loss");
+        let mut columns = RunColumns::default();
+        columns.toggle(&c[2]);
+        assert_eq!(
+            columns.param_keys(),
+            ["batch size"],
+            "loaded by the key itself"
+        );
     }
 
     #[test]

@@ -197,7 +197,12 @@ fn on_columns_key(
                 effects.extend(super::library::load_column_params(app));
             }
             Some(column) => {
-                app.status = Some(format!("{column} is always shown: s sorts by it"));
+                let sort = app
+                    .keymap
+                    .key_for(Context::Columns, Command::Sort)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| Command::Sort.name().to_string());
+                app.status = Some(format!("{column} is always shown: {sort} sorts by it"));
             }
             None => {}
         },
