@@ -34,10 +34,13 @@ pub enum Context {
     Form,
     /// The audit log overlay.
     Audit,
+    /// Choosing, place by place, between one's own save and a version
+    /// saved meanwhile.
+    Merge,
 }
 
 impl Context {
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -55,6 +58,7 @@ impl Context {
         Context::Columns,
         Context::Form,
         Context::Audit,
+        Context::Merge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +80,7 @@ impl Context {
             Context::Columns => "columns",
             Context::Form => "form",
             Context::Audit => "audit",
+            Context::Merge => "merge",
         }
     }
 
@@ -193,6 +198,7 @@ impl Context {
             Context::Columns => &[Up, Down, Mark, Sort, Back],
             Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
             Context::Audit => &[Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Back],
+            Context::Merge => &[Up, Down, TakeMine, TakeTheirs, Edit, Apply, Back],
         }
     }
 
@@ -307,6 +313,8 @@ commands! {
     Newline => "newline", "a new line in the message";
     ToggleLlm => "toggle_llm", "ask the language model or the offline assistant";
     Reject => "reject", "reject the proposal";
+    TakeMine => "take_mine", "keep your value at this place";
+    TakeTheirs => "take_theirs", "keep the value saved meanwhile at this place";
     Confirm => "confirm", "yes: do it";
     Keep => "keep", "leave the editor keeping the changes as a draft";
     NextField => "next_field", "the next field";

@@ -9,6 +9,7 @@ pub use nexml_core::{assistant, domain, drift, monitoring, runs, text, trainers}
 pub use nexml_store as store;
 
 pub mod artifacts;
+pub mod base_version;
 pub mod baselines;
 pub mod cli;
 pub mod config;

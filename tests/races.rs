@@ -390,6 +390,7 @@ async fn concurrent_approvals_name_the_real_cause_and_audit_once() {
                     change_note: "second".into(),
                     bump: Default::default(),
                     parent_version_id: None,
+                    base_version: None,
                 },
                 "carol",
             )

@@ -86,6 +86,7 @@ async fn export_then_import_into_the_other_backend_round_trips_exactly() {
             bump: Default::default(),
             change_note: "shops".into(),
             parent_version_id: None,
+            base_version: None,
         },
         "carol",
     )

@@ -204,6 +204,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
         bump,
         change_note: "note".into(),
         parent_version_id: None,
+        base_version: None,
     };
 
     let mut added = v1.manifest_json.clone();
@@ -212,7 +213,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
         .commit_version(commit(added.clone(), BumpChoice::Auto), "alice")
         .await
         .unwrap();
-    let CommitOutcome::Created { version } = out else {
+    let CommitOutcome::Created { version, .. } = out else {
         panic!("expected a new version")
     };
     assert_eq!(
@@ -299,6 +300,7 @@ async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
                 bump: BumpChoice::Auto,
                 change_note: String::new(),
                 parent_version_id: None,
+                base_version: None,
             },
             "alice",
         )
@@ -377,6 +379,7 @@ async fn approval_and_four_eyes(db: &TestDb) {
             bump: BumpChoice::Auto,
             change_note: String::new(),
             parent_version_id: None,
+            base_version: None,
         },
         "alice",
     )
@@ -733,6 +736,7 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
                 bump: BumpChoice::Auto,
                 change_note: String::new(),
                 parent_version_id: None,
+                base_version: None,
             },
             "alice",
         )
@@ -878,6 +882,7 @@ async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
                                 bump: BumpChoice::Patch,
                                 change_note: String::new(),
                                 parent_version_id: None,
+                                base_version: None,
                             },
                             "w",
                         )
@@ -1262,7 +1267,7 @@ async fn chat_history_is_kept_per_recipe(db: &TestDb) {
         .unwrap_err();
     assert!(twice.to_string().contains("applied is final"), "{twice}");
     assert_eq!(s.versions(base.id).await.unwrap().len(), 2, "applied once");
-    let history = s.chat_history(Some(base.id), 50).await.unwrap();
+    let history = s.chat_history(Some(base.id), "alice", 50).await.unwrap();
     assert_eq!(
         history.iter().map(|m| m.role).collect::<Vec<_>>(),
         [ChatRole::User, ChatRole::Assistant]
@@ -1273,7 +1278,7 @@ async fn chat_history_is_kept_per_recipe(db: &TestDb) {
         history[1].proposal,
         Some(serde_json::to_value(&proposal).unwrap())
     );
-    assert_eq!(s.chat_history(None, 50).await.unwrap().len(), 2);
+    assert_eq!(s.chat_history(None, "alice", 50).await.unwrap().len(), 2);
     // Every message and the apply are audited.
     assert_eq!(s.audit("chat", answer.id).await.unwrap().len(), 2);
 }

@@ -1054,6 +1054,7 @@ mod authoring {
                         bump: Default::default(),
                         change_note: description.into(),
                         parent_version_id: None,
+                        base_version: None,
                     },
                     "bob",
                 )
@@ -1329,6 +1330,7 @@ mod authoring {
                 bump: Default::default(),
                 change_note: "mine".into(),
                 parent_version_id: None,
+                base_version: None,
             },
             "alice",
         )
@@ -1344,6 +1346,7 @@ mod authoring {
                 bump: Default::default(),
                 change_note: "theirs".into(),
                 parent_version_id: None,
+                base_version: None,
             },
             "bob",
         )

@@ -258,12 +258,21 @@ pub enum RecipeCommand {
     Version {
         reference: String,
         version: Option<String>,
+        /// Print only the manifest, with "$base" naming this version, to
+        /// edit and commit (a commit merges it with versions saved since)
+        #[arg(long)]
+        manifest: bool,
     },
     /// Commit a manifest as the next version
     Commit {
         reference: String,
         #[arg(long)]
         manifest: PathBuf,
+        /// The version the manifest was edited from [default: the file's
+        /// "$base"]: versions saved since are merged, and places both
+        /// changed are refused with their list
+        #[arg(long)]
+        base: Option<String>,
         /// patch, minor, major or auto (major: key removed or type changed; minor: key added)
         #[arg(long, default_value = "auto")]
         bump: BumpChoice,

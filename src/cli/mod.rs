@@ -119,8 +119,8 @@ async fn ask_llm(
             "no language model configured: add [assistant.llm] (base_url, model, api_key_env) to the config file"
         ));
     };
-    let data = crate::service::chat::load(ctx.store.as_ref(), recipe_id).await?;
-    let history = ctx.store.chat_history(recipe_id, 50).await?;
+    let data = crate::service::chat::load(ctx.store.as_ref(), recipe_id, &ctx.user).await?;
+    let history = ctx.store.chat_history(recipe_id, &ctx.user, 50).await?;
     let mut stream = llm::start(
         &config,
         crate::service::chat::llm_request(&data, &history, message),

@@ -10,7 +10,7 @@ use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
     RecipeVersion,
 };
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::{Result, bail, eyre};
 
 pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
     let store = ctx.store.as_ref();
@@ -176,9 +176,19 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             }
             outln!("{}", versions_table(&versions).render());
         }
-        RecipeCommand::Version { reference, version } => {
+        RecipeCommand::Version {
+            reference,
+            version,
+            manifest,
+        } => {
             let recipe = store.find_recipe(&reference).await?;
             let v = store.version(recipe.id, version.as_deref()).await?;
+            if manifest {
+                return print_json(&crate::base_version::with_base(
+                    &v.manifest_json,
+                    &v.version_number,
+                ));
+            }
             if ctx.json {
                 return print_json(&v);
             }
@@ -188,6 +198,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
         RecipeCommand::Commit {
             reference,
             manifest: path,
+            base,
             bump,
             note,
         } => {
@@ -195,6 +206,16 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             let text = read_input(&path)?;
             let manifest = manifest::parse(&text, ctx.service.max_manifest_bytes())
                 .map_err(|e| eyre!("{}: {e}", path.display()))?;
+            let (manifest, file_base) = crate::base_version::take_base(manifest)
+                .map_err(|e| eyre!("{}: {e}", path.display()))?;
+            if let (Some(flag), Some(file)) = (&base, &file_base)
+                && flag != file
+            {
+                bail!(
+                    "{}: the file says it was edited from {file} (\"$base\"), --base says {flag}: drop one",
+                    path.display()
+                );
+            }
             let outcome = ctx
                 .service
                 .commit_version(
@@ -204,6 +225,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                         bump,
                         change_note: note,
                         parent_version_id: None,
+                        base_version: base.or(file_base),
                     },
                     &ctx.user,
                 )
@@ -212,10 +234,21 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 return print_json(&outcome);
             }
             match outcome {
-                CommitOutcome::Created { version } => {
+                CommitOutcome::Created {
+                    version,
+                    merged_onto,
+                } => {
                     let changes = version.diff_from_prev.as_array().map(Vec::len).unwrap_or(0);
+                    let merged = merged_onto
+                        .map(|m| {
+                            format!(
+                                "; edited from {}, merged onto {} saved meanwhile",
+                                m.base, m.latest
+                            )
+                        })
+                        .unwrap_or_default();
                     outln!(
-                        "committed '{}' {} ({} bump, {changes} change{})",
+                        "committed '{}' {} ({} bump, {changes} change{}{merged})",
                         recipe.name,
                         version.version_number,
                         version.bump,
@@ -445,7 +478,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             );
             out!("{}", crate::text::sanitize_log(&text));
             match outcome {
-                Some(CommitOutcome::Created { version }) => {
+                Some(CommitOutcome::Created { version, .. }) => {
                     outln!("committed {} {}", recipe.name, version.version_number)
                 }
                 Some(CommitOutcome::Unchanged { .. }) => outln!("no change: nothing was committed"),

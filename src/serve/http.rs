@@ -51,6 +51,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// More fields for the reply's body (a conflict's places).
+    pub details: Option<Value>,
 }
 
 impl ApiError {
@@ -59,6 +61,15 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: None,
+        }
+    }
+
+    /// 409: the change was made from a view that is no longer true.
+    pub fn conflict(message: impl Into<String>, details: Option<Value>) -> ApiError {
+        ApiError {
+            details,
+            ..ApiError::new(StatusCode::CONFLICT, "RESOURCE_CONFLICT", message)
         }
     }
     pub fn not_found(message: impl Into<String>) -> ApiError {
@@ -81,6 +92,10 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         match &e {
             StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
+            StoreError::EditConflict(c) => {
+                ApiError::conflict(e.to_string(), serde_json::to_value(c).ok())
+            }
+            StoreError::Stale(_) => ApiError::conflict(e.to_string(), None),
             StoreError::AlreadyExists(_) => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "RESOURCE_ALREADY_EXISTS",
@@ -123,7 +138,13 @@ pub fn json_reply<T: Serialize>(value: &T) -> Reply {
 }
 
 pub fn error_reply(e: &ApiError) -> Reply {
-    let body = json!({"error_code": e.code, "message": e.message}).to_string();
+    let mut body = json!({"error_code": e.code, "message": e.message});
+    if let (Some(Value::Object(extra)), Some(fields)) = (&e.details, body.as_object_mut()) {
+        for (k, v) in extra {
+            fields.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let body = body.to_string();
     with_body(e.status, "application/json", body.into())
 }
 

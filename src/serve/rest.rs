@@ -39,6 +39,9 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
         (&Method::GET, ["recipes", id, "versions", number]) => {
             Ok(json_reply(&store.version(id_of(id)?, Some(number)).await?))
         }
+        (&Method::POST, ["recipes", id, "versions"]) => {
+            Ok(json_reply(&commit_version(api, id_of(id)?, req).await?))
+        }
         (&Method::GET, ["recipes", id, "synthetic-example"]) => {
             let example = store.example(id_of(id)?).await?;
             example
@@ -96,13 +99,23 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
                 let to = status
                     .parse()
                     .map_err(|_| ApiError::bad_request(format!("status '{status}'")))?;
-                match text("force") {
-                    Some(reason) => {
+                // "from": the status the caller saw; moved since, it is a 409.
+                let from = text("from")
+                    .map(|f| {
+                        f.parse()
+                            .map_err(|_| ApiError::bad_request(format!("from '{f}'")))
+                    })
+                    .transpose()?;
+                match (text("force"), from) {
+                    (Some(reason), _) => {
                         api.service
                             .force_model_status(id, to, &reason, &api.user)
                             .await?
                     }
-                    None => api.service.set_model_status(id, to, &api.user).await?,
+                    (None, Some(from)) => {
+                        api.service.move_model_from(id, from, to, &api.user).await?
+                    }
+                    (None, None) => api.service.set_model_status(id, to, &api.user).await?,
                 };
             }
             Ok(json_reply(&store.model(id).await?))
@@ -211,6 +224,38 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
         }
         _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
     }
+}
+
+/// `POST /recipes/{id}/versions` with `{"manifest", "base_version", "bump",
+/// "note"}`: a version saved since `base_version` is merged with it; where
+/// both changed one place the answer is 409 with the places.
+async fn commit_version(
+    api: &Api,
+    recipe_id: i64,
+    req: &Request,
+) -> Result<crate::store::CommitOutcome, ApiError> {
+    let body = req.json()?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let manifest = body
+        .get("manifest")
+        .cloned()
+        .ok_or_else(|| ApiError::bad_request("manifest (a JSON object) is required"))?;
+    let bump = text("bump")
+        .map(|b| {
+            b.parse()
+                .map_err(|_| ApiError::bad_request(format!("bump '{b}'")))
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let new = crate::store::NewVersion {
+        recipe_id,
+        manifest,
+        bump,
+        change_note: text("note").unwrap_or_default(),
+        parent_version_id: None,
+        base_version: text("base_version"),
+    };
+    Ok(api.service.commit_version(new, &api.user).await?)
 }
 
 fn id_of(text: &str) -> Result<i64, ApiError> {

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 pub struct ChatData {
     pub recipe: Option<Recipe>,
     pub manifest: Option<Value>,
+    /// The version `manifest` is: the base of what is proposed now.
+    pub version: Option<String>,
     pub versions: Vec<VersionInfo>,
     pub monitoring: Option<MonitoringInfo>,
     pub baselines: Vec<(ModelFamily, Value)>,
@@ -46,15 +48,19 @@ impl ChatData {
     }
 }
 
-/// Loads the context for a chat about `recipe_id` (or none).
-pub async fn load(store: &dyn Store, recipe_id: Option<i64>) -> StoreResult<ChatData> {
+/// Loads the context for `author`'s chat about `recipe_id` (or none).
+pub async fn load(
+    store: &dyn Store,
+    recipe_id: Option<i64>,
+    author: &str,
+) -> StoreResult<ChatData> {
     let mut data = ChatData::default();
     for family in ModelFamily::ALL {
         if let Ok(v) = serde_json::from_str(crate::baselines::baseline_manifest_text(*family)) {
             data.baselines.push((*family, v));
         }
     }
-    let recent = store.chat_history(recipe_id, 12).await?;
+    let recent = store.chat_history(recipe_id, author, 12).await?;
     data.pending = recent.iter().rev().find_map(|m| {
         let proposal = serde_json::from_value(m.proposal.clone()?).ok()?;
         (m.status == ChatStatus::Proposed).then_some((m.id, proposal))
@@ -68,6 +74,7 @@ pub async fn load(store: &dyn Store, recipe_id: Option<i64>) -> StoreResult<Chat
     let recipe = store.recipe(id).await?;
     let versions = store.versions(id).await?;
     data.manifest = versions.first().map(|v| v.manifest_json.clone());
+    data.version = versions.first().map(|v| v.version_number.clone());
     data.versions = versions
         .iter()
         .map(|v| VersionInfo {
@@ -206,7 +213,7 @@ impl Service {
         apply: bool,
         actor: &str,
     ) -> StoreResult<Exchange> {
-        let data = load(self.store(), recipe_id).await?;
+        let data = load(self.store(), recipe_id, actor).await?;
         let reply = data.reply(request);
         self.keep_exchange(
             &data,
@@ -235,7 +242,7 @@ impl Service {
         apply: bool,
         actor: &str,
     ) -> StoreResult<Exchange> {
-        let data = load(self.store(), recipe_id).await?;
+        let data = load(self.store(), recipe_id, actor).await?;
         let exchange = match answer {
             Ok(answer) => Exchange {
                 intent: None,
@@ -275,7 +282,7 @@ impl Service {
             .transpose()
             .map_err(|e| refused(format!("the proposal cannot be stored: {e}")))?;
         let mut w = self.begin().await?;
-        w.add_message(recipe_id, ChatRole::User, request, None, actor)
+        w.add_message(recipe_id, ChatRole::User, request, None, None, actor)
             .await?;
         let text = stored_text(&exchange.text, &exchange.suggestions);
         let id = w
@@ -284,17 +291,19 @@ impl Service {
                 ChatRole::Assistant,
                 &text,
                 proposal_json.as_ref(),
+                data.version.as_deref(),
                 actor,
             )
             .await?;
-        // One proposal pending at a time: a newer one (which builds on it,
-        // or replaces it) retires the older.
+        // One proposal pending at a time per person: their newer one (which
+        // builds on it, or replaces it) supersedes the older.
         if let (Some((older, _)), Some(_)) = (&data.pending, &exchange.proposal) {
-            w.mark(*older, ChatStatus::Rejected, actor).await?;
+            w.mark(*older, ChatStatus::Superseded, actor).await?;
         }
         if let (true, Some(proposal)) = (apply, &exchange.proposal) {
+            let base = data.version.as_deref();
             exchange.applied = Some(
-                self.apply_in(&mut w, data, proposal, request, actor)
+                self.apply_in(&mut w, data, proposal, base, request, actor)
                     .await?,
             );
             w.mark(id, ChatStatus::Applied, actor).await?;
@@ -313,13 +322,15 @@ impl Service {
         proposal: &Proposal,
         actor: &str,
     ) -> StoreResult<Applied> {
-        let data = load(self.store(), recipe_id).await?;
+        let data = load(self.store(), recipe_id, actor).await?;
         let mut w = self.begin().await?;
         w.lock(LockedTable::ChatMessage, message_id).await?;
         let before = w.chat_message(message_id).await?;
+        refuse_others_proposal(&before, actor, "apply")?;
         before.status.check_transition(ChatStatus::Applied)?;
+        let base = before.base_version.as_deref();
         let applied = self
-            .apply_in(&mut w, &data, proposal, request, actor)
+            .apply_in(&mut w, &data, proposal, base, request, actor)
             .await?;
         w.mark(message_id, ChatStatus::Applied, actor).await?;
         if recipe_id.is_none() {
@@ -348,6 +359,7 @@ impl Service {
         let mut w = self.begin().await?;
         w.lock(LockedTable::ChatMessage, message_id).await?;
         let before = w.chat_message(message_id).await?;
+        refuse_others_proposal(&before, actor, "reject")?;
         before.status.check_transition(ChatStatus::Rejected)?;
         w.mark(message_id, ChatStatus::Rejected, actor).await?;
         w.commit().await
@@ -355,12 +367,15 @@ impl Service {
 
     /// A proposal as a new version of the open recipe, or a new recipe from
     /// the family's baseline, with a note that lists what it does (the
-    /// request itself when it lists nothing).
+    /// request itself when it lists nothing). An edit is applied to the
+    /// version it was proposed against (`base`) and merged with any saved
+    /// since, never replayed blindly onto them.
     async fn apply_in(
         &self,
         w: &mut Work,
         data: &ChatData,
         proposal: &Proposal,
+        base: Option<&str>,
         request: &str,
         actor: &str,
     ) -> StoreResult<Applied> {
@@ -373,10 +388,16 @@ impl Service {
         };
         match proposal {
             Proposal::Edit { patch, .. } => {
-                let (Some(recipe), Some(manifest)) = (&data.recipe, &data.manifest) else {
+                let (Some(recipe), Some(latest)) = (&data.recipe, &data.manifest) else {
                     return Err(refused("no recipe is open to apply the change to"));
                 };
-                let changed = crate::domain::diff::apply_patch(manifest, patch)
+                let proposed_on = match base {
+                    Some(number) if Some(number) != data.version.as_deref() => {
+                        w.version(recipe, Some(number)).await?.manifest_json
+                    }
+                    _ => latest.clone(),
+                };
+                let changed = crate::domain::diff::apply_patch(&proposed_on, patch)
                     .map_err(StoreError::Refused)?;
                 let outcome = self
                     .commit_version_in(
@@ -387,6 +408,7 @@ impl Service {
                             bump: Default::default(),
                             change_note: note,
                             parent_version_id: None,
+                            base_version: base.map(str::to_string),
                         },
                         actor,
                     )
@@ -434,6 +456,23 @@ impl Service {
     }
 }
 
+/// A proposal is its author's: another person reads none of it (each has
+/// their own conversation), and neither applies nor rejects it.
+fn refuse_others_proposal(message: &ChatMessage, actor: &str, what: &str) -> StoreResult<()> {
+    if message.created_by != actor {
+        return Err(refused(format!(
+            "this proposal is {}'s: only its author can {what} it",
+            message.created_by
+        )));
+    }
+    if message.status == ChatStatus::Superseded {
+        return Err(refused(
+            "this proposal was superseded by your newer request: apply that one",
+        ));
+    }
+    Ok(())
+}
+
 impl Work {
     async fn add_message(
         &mut self,
@@ -441,6 +480,7 @@ impl Work {
         role: ChatRole,
         text: &str,
         proposal: Option<&Value>,
+        base_version: Option<&str>,
         actor: &str,
     ) -> StoreResult<i64> {
         let status = if proposal.is_some() {
@@ -458,6 +498,7 @@ impl Work {
                 status,
                 actor,
                 at,
+                base_version: base_version.filter(|_| proposal.is_some()),
             })
             .await?;
         self.audit(

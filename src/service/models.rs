@@ -136,6 +136,32 @@ impl Service {
         self.move_model(id, to, None, actor).await
     }
 
+    /// As `set_model_status`, refused when the model is no longer in the
+    /// status its author saw (someone moved it meanwhile).
+    pub async fn move_model_from(
+        &self,
+        id: i64,
+        seen: ModelStatus,
+        to: ModelStatus,
+        actor: &str,
+    ) -> StoreResult<Model> {
+        {
+            let mut s = self.store().read().await?;
+            let now = s.model(id).await?;
+            if now.status != seen {
+                let who = s
+                    .audit("model", id)
+                    .await?
+                    .into_iter()
+                    .rev()
+                    .find(|e| e.action == "status");
+                return Err(StoreError::Stale(model_moved_on(&now, seen, who.as_ref())));
+            }
+        }
+        self.move_model_checked(id, Some(seen), to, None, actor)
+            .await
+    }
+
     /// As `set_model_status`, past the production gate: the override and
     /// what it overrode are audited, with `reason`.
     pub async fn force_model_status(
@@ -155,9 +181,24 @@ impl Service {
         forced: Option<&str>,
         actor: &str,
     ) -> StoreResult<Model> {
+        self.move_model_checked(id, None, to, forced, actor).await
+    }
+
+    async fn move_model_checked(
+        &self,
+        id: i64,
+        seen: Option<ModelStatus>,
+        to: ModelStatus,
+        forced: Option<&str>,
+        actor: &str,
+    ) -> StoreResult<Model> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
+        if let Some(seen) = seen.filter(|s| *s != before.status) {
+            // Moved between the check above and this lock: said plainly.
+            return Err(StoreError::Stale(model_moved_on(&before, seen, None)));
+        }
         before.status.check_transition(to)?;
         let mut details =
             json!({"from": before.status, "to": to, "version": before.recipe_version});
@@ -181,6 +222,21 @@ impl Service {
         w.commit().await?;
         Ok(model)
     }
+}
+
+/// "model 'x' was moved to production by bob at ... since it was shown in staging".
+fn model_moved_on(
+    model: &Model,
+    seen: ModelStatus,
+    last: Option<&crate::store::AuditEntry>,
+) -> String {
+    let by = last
+        .map(|e| format!(" by {} at {}", e.actor, e.at.format("%Y-%m-%d %H:%M UTC")))
+        .unwrap_or_default();
+    format!(
+        "model '{}' was moved to {}{by} since it was shown in {seen}: nothing was changed, look again",
+        model.name, model.status
+    )
 }
 
 /// Why the production gate is closed.

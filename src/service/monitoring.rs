@@ -6,7 +6,8 @@ use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
 use crate::monitoring::{Evaluation, Measured, escalates, evaluate, rules};
 use crate::store::{
-    Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow, StoreResult,
+    Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow, StoreError,
+    StoreResult,
 };
 use serde_json::{Value, json};
 
@@ -19,6 +20,37 @@ pub struct Recorded {
     pub evaluations: Vec<Evaluation>,
     /// Why the `[alerts] command` failed for an opened alert, if it did.
     pub notify_failures: Vec<String>,
+}
+
+/// An alert acknowledged or resolved, from the state its author saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertMove {
+    pub id: i64,
+    pub to: AlertState,
+    /// The state shown when the person chose (None: whatever it is now).
+    pub seen: Option<AlertState>,
+}
+
+/// "alert 'x' was resolved by bob at ... since it was shown open".
+fn alert_moved_on(alert: &Alert, seen: AlertState) -> String {
+    format!(
+        "{} since it was shown {seen}: nothing was changed, look again",
+        alert_now(alert)
+    )
+}
+
+/// "alert 'x' was resolved by bob at ...".
+fn alert_now(alert: &Alert) -> String {
+    let (by, at) = match alert.state {
+        AlertState::Resolved => (alert.resolved_by.as_deref(), alert.resolved_at),
+        AlertState::Acknowledged => (alert.acknowledged_by.as_deref(), alert.acknowledged_at),
+        AlertState::Open => (None, Some(alert.updated_at)),
+    };
+    let by = by.map(|b| format!(" by {b}")).unwrap_or_default();
+    let at = at
+        .map(|t| format!(" at {}", t.format("%Y-%m-%d %H:%M UTC")))
+        .unwrap_or_default();
+    format!("alert '{}' was {}{by}{at}", alert.rule, alert.state)
 }
 
 /// What a snapshot did to one rule's alert.
@@ -132,17 +164,43 @@ impl Service {
         })
     }
 
-    /// open -> acknowledged -> resolved (open -> resolved too).
+    /// open -> acknowledged -> resolved (open -> resolved too), from
+    /// whatever state the alert is in now.
     pub async fn set_alert_state(
         &self,
         id: i64,
         state: AlertState,
         actor: &str,
     ) -> StoreResult<Alert> {
+        self.move_alert(
+            AlertMove {
+                id,
+                to: state,
+                seen: None,
+            },
+            actor,
+        )
+        .await
+    }
+
+    /// Moves an alert, refusing when it is no longer in the state its
+    /// author saw (someone acknowledged or resolved it meanwhile).
+    pub async fn move_alert(&self, change: AlertMove, actor: &str) -> StoreResult<Alert> {
+        let AlertMove {
+            id,
+            to: state,
+            seen,
+        } = change;
         let mut w = self.begin().await?;
         w.lock(LockedTable::Alert, id).await?;
         let before = w.alert(id).await?;
-        before.state.check_transition(state)?;
+        if let Some(seen) = seen.filter(|s| *s != before.state) {
+            return Err(StoreError::Stale(alert_moved_on(&before, seen)));
+        }
+        if let Err(e) = before.state.check_transition(state) {
+            // Say who got there first, not only that the move is not allowed.
+            return Err(StoreError::Refused(format!("{e}: {}", alert_now(&before))));
+        }
         let at = w.at;
         w.set_alert_state(id, state, None, at, actor).await?;
         w.audit(

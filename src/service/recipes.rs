@@ -5,12 +5,53 @@ use super::{Service, Work, plural, refuse_nul, refused};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
-use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, names};
+use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, merge, names};
 use crate::store::{
-    CommitOutcome, LockedTable, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeRow,
-    RecipeVersion, StoreError, StoreResult, SyntheticExample, VersionRow,
+    CommitOutcome, EditConflict, LockedTable, MergedOnto, NewRecipe, NewVersion, Recipe,
+    RecipeChanges, RecipeRow, RecipeVersion, StoreError, StoreResult, SyntheticExample, VersionRow,
 };
 use serde_json::{Value, json};
+
+/// An edit of `base` replayed onto `latest`, saved since: the merged
+/// manifest, or the conflict that names each place both changed.
+fn merge_onto_latest(
+    recipe: &Recipe,
+    base: &RecipeVersion,
+    latest: &RecipeVersion,
+    mine: &Value,
+) -> StoreResult<(Value, MergedOnto)> {
+    let merge = merge::three_way(&base.manifest_json, mine, &latest.manifest_json);
+    if !merge.is_clean() {
+        return Err(StoreError::EditConflict(Box::new(EditConflict {
+            recipe_id: recipe.id,
+            recipe: recipe.name.clone(),
+            base: base.version_number.clone(),
+            latest: latest.version_number.clone(),
+            latest_by: latest.created_by.clone(),
+            latest_at: latest.created_at,
+            conflicts: merge.conflicts,
+            merged: merge.merged,
+            latest_manifest: latest.manifest_json.clone(),
+        })));
+    }
+    Ok((
+        merge.merged,
+        MergedOnto {
+            base: base.version_number.clone(),
+            latest: latest.version_number.clone(),
+            replayed: merge.replayed,
+        },
+    ))
+}
+
+/// A merged save's note says what it was made from.
+fn merged_note(note: &str, merged: &MergedOnto) -> String {
+    let from = format!("edited from {}, merged onto {}", merged.base, merged.latest);
+    match note.trim() {
+        "" => from,
+        note => format!("{note} ({from})"),
+    }
+}
 
 /// "/metadata/model_family" must agree with the recipe's family.
 fn check_family(manifest: &Value, recipe_family: ModelFamily) -> StoreResult<()> {
@@ -71,6 +112,9 @@ pub struct RebasePreview {
     /// RFC 6902 patch from the child's latest manifest to the rebased one.
     pub patch: json_patch::Patch,
     pub current: Value,
+    /// The child's version the plan was made from: a version saved since is
+    /// merged with it, never overwritten.
+    pub child_version: String,
 }
 
 impl Work {
@@ -408,8 +452,17 @@ impl Service {
         refuse_archived(&recipe, "get new versions")?;
         check_family(&new.manifest, recipe.model_family)?;
         let latest = w.version(&recipe, None).await?;
+        let (manifest, merged_onto) = match new.base_version.as_deref() {
+            Some(base) if base != latest.version_number => {
+                let base = w.version(&recipe, Some(base)).await?;
+                let merged = merge_onto_latest(&recipe, &base, &latest, &new.manifest)?;
+                self.check_manifest(&merged.0)?;
+                (merged.0, Some(merged.1))
+            }
+            _ => (new.manifest, None),
+        };
         let parent_version_id = new.parent_version_id.or(latest.parent_version_id);
-        if manifest::same(&latest.manifest_json, &new.manifest)
+        if manifest::same(&latest.manifest_json, &manifest)
             && parent_version_id == latest.parent_version_id
         {
             return Ok(CommitOutcome::Unchanged {
@@ -419,25 +472,29 @@ impl Service {
         let overlay = match parent_version_id {
             Some(pv) => {
                 let parent = w.version_by_id(pv).await?;
-                Some(diff::merge_diff(&parent.manifest_json, &new.manifest))
+                Some(diff::merge_diff(&parent.manifest_json, &manifest))
             }
             None => None,
         };
         let at = w.at;
         w.touch_recipe(recipe.id, at).await?;
-        let bump = new.bump.resolve(&latest.manifest_json, &new.manifest);
-        let patch = serde_json::to_value(diff::json_patch(&latest.manifest_json, &new.manifest))
+        let bump = new.bump.resolve(&latest.manifest_json, &manifest);
+        let patch = serde_json::to_value(diff::json_patch(&latest.manifest_json, &manifest))
             .unwrap_or(json!([]));
+        let note = match &merged_onto {
+            Some(m) => merged_note(&new.change_note, m),
+            None => new.change_note,
+        };
         let id = w
             .insert_version_audited(VersionRow {
                 recipe_id: recipe.id,
                 number: bumped(&latest.semver(), bump),
-                manifest: &new.manifest,
+                manifest: &manifest,
                 diff_from_prev: patch,
                 parent_version_id,
                 overlay,
                 bump,
-                note: &new.change_note,
+                note: &note,
                 actor,
                 at,
             })
@@ -445,6 +502,7 @@ impl Service {
         let version = w.version_by_id(id).await?;
         Ok(CommitOutcome::Created {
             version: Box::new(version),
+            merged_onto,
         })
     }
 
@@ -626,6 +684,7 @@ impl Service {
             to_version_id: target.version_id,
             patch: diff::json_patch(&latest.manifest_json, &plan.manifest),
             current: latest.manifest_json,
+            child_version: latest.version_number,
             plan,
         })
     }
@@ -650,6 +709,7 @@ impl Service {
                 bump: BumpChoice::Auto,
                 change_note: note,
                 parent_version_id: Some(preview.to_version_id),
+                base_version: Some(preview.child_version.clone()),
             },
             actor,
         )

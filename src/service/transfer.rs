@@ -223,8 +223,9 @@ impl Service {
                         changed = true;
                     }
                 }
-                // The latest version edited in the files: the next version.
-                Some(db) if i == last_file && Some(&number) == latest.as_ref() => {
+                // The last version in the files, edited: the next version,
+                // merged with any saved since it was exported.
+                Some(db) if i == last_file => {
                     let outcome = self
                         .commit_version_in(
                             w,
@@ -237,11 +238,12 @@ impl Service {
                                     db.version_number
                                 ),
                                 parent_version_id: None,
+                                base_version: Some(db.version_number.clone()),
                             },
                             actor,
                         )
                         .await?;
-                    if let CommitOutcome::Created { version } = outcome {
+                    if let CommitOutcome::Created { version, .. } = outcome {
                         report.appended.push(format!(
                             "'{}' {} (edited {} in the files)",
                             recipe.name, version.version_number, db.version_number

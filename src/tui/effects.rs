@@ -327,6 +327,8 @@ pub enum Loaded {
     Done(Box<Done>),
     /// A change was refused; the form or dialog that asked stays open.
     Refused(String),
+    /// A save collides with a version saved meanwhile, place by place.
+    EditConflict(Box<crate::store::EditConflict>),
     Editor {
         recipe: Box<Recipe>,
         version: Box<RecipeVersion>,
@@ -518,6 +520,9 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 .await
             {
                 Ok(done) => Loaded::Done(Box::new(done)),
+                Err(crate::store::StoreError::EditConflict(conflict)) => {
+                    Loaded::EditConflict(conflict)
+                }
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
@@ -752,8 +757,12 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
 }
 
 async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
-    let data = crate::service::chat::load(io.service.store(), recipe_id).await?;
-    let history = io.service.store().chat_history(recipe_id, 200).await?;
+    let data = crate::service::chat::load(io.service.store(), recipe_id, &io.user).await?;
+    let history = io
+        .service
+        .store()
+        .chat_history(recipe_id, &io.user, 200)
+        .await?;
     Ok(Loaded::Screen(
         ScreenKey::Chat(recipe_id),
         Answer::Chat {
@@ -782,8 +791,8 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
             "no language model configured: add [assistant.llm] to the config file".into(),
         ));
     };
-    let data = crate::service::chat::load(store, recipe_id).await?;
-    let history = store.chat_history(recipe_id, 50).await?;
+    let data = crate::service::chat::load(store, recipe_id, &io.user).await?;
+    let history = store.chat_history(recipe_id, &io.user, 50).await?;
     let mut stream = llm::start(
         &config,
         crate::service::chat::llm_request(&data, &history, text),

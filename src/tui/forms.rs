@@ -29,6 +29,8 @@ pub enum Purpose {
     Promote {
         id: i64,
         name: String,
+        /// The status the form was opened from: a move made meanwhile refuses.
+        from: ModelStatus,
     },
     CreateRun,
     UpdateRun {
@@ -325,7 +327,11 @@ pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> Sto
                     Field::picker("status", "To", next, None)
                         .with_hint("only the allowed moves can be picked"),
                 ],
-                Purpose::Promote { id, name: m.name },
+                Purpose::Promote {
+                    id,
+                    name: m.name,
+                    from: m.status,
+                },
             )
         }
         FormRequest::CreateRun {
@@ -537,11 +543,15 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             name: v("name"),
             owner: v("owner"),
         }),
-        Purpose::Promote { id, name } => {
+        Purpose::Promote { id, name, from } => {
             let to: ModelStatus = v("status")
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?;
-            let submit = Submission::Promote { id: *id, to };
+            let submit = Submission::Promote {
+                id: *id,
+                from: *from,
+                to,
+            };
             match to {
                 ModelStatus::Retired => Next::Confirm(
                     format!("Retire '{name}'? Retired is final: it cannot run or move again."),

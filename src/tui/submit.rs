@@ -40,6 +40,8 @@ pub enum Submission {
     },
     Commit {
         recipe_id: i64,
+        /// The version the editor opened: versions saved since are merged.
+        base_version: String,
         manifest: Value,
         bump: BumpChoice,
         note: String,
@@ -69,6 +71,8 @@ pub enum Submission {
     },
     Promote {
         id: i64,
+        /// The status shown when the move was chosen.
+        from: ModelStatus,
         to: ModelStatus,
     },
     CreateRun {
@@ -100,6 +104,8 @@ pub enum Submission {
     AlertState {
         id: i64,
         model_id: i64,
+        /// The state shown when the person chose: changed since, it refuses.
+        seen: crate::domain::AlertState,
         state: crate::domain::AlertState,
     },
 }
@@ -228,6 +234,7 @@ pub async fn perform(
         }
         Submission::Commit {
             recipe_id,
+            base_version,
             manifest,
             bump,
             note,
@@ -240,6 +247,7 @@ pub async fn perform(
                         bump,
                         change_note: note,
                         parent_version_id: None,
+                        base_version: Some(base_version),
                     },
                     actor,
                 )
@@ -315,11 +323,10 @@ pub async fn perform(
                 m.id,
             )
         }
-        Submission::Promote { id, to } => {
-            let before = store.model(id).await?;
-            let m = svc.set_model_status(id, to, actor).await?;
+        Submission::Promote { id, from, to } => {
+            let m = svc.move_model_from(id, from, to, actor).await?;
             done(
-                format!("model '{}': {} → {}", m.name, before.status, m.status),
+                format!("model '{}': {from} → {}", m.name, m.status),
                 Target::Stay,
                 Tab::Models,
                 m.id,
@@ -421,9 +428,15 @@ pub async fn perform(
         Submission::AlertState {
             id,
             model_id,
+            seen,
             state,
         } => {
-            let a = svc.set_alert_state(id, state, actor).await?;
+            let change = crate::service::monitoring::AlertMove {
+                id,
+                to: state,
+                seen: Some(seen),
+            };
+            let a = svc.move_alert(change, actor).await?;
             done(
                 format!("alert '{}' {}", a.rule, a.state),
                 Target::Stay,
@@ -468,9 +481,19 @@ fn done(message: String, target: Target, tab: Tab, id: i64) -> Done {
 
 fn commit_done(outcome: CommitOutcome, recipe_id: i64) -> Done {
     let message = match &outcome {
-        CommitOutcome::Created { version } => format!(
+        CommitOutcome::Created {
+            version,
+            merged_onto: None,
+        } => format!(
             "saved version {} ({} bump)",
             version.version_number, version.bump
+        ),
+        CommitOutcome::Created {
+            version,
+            merged_onto: Some(m),
+        } => format!(
+            "saved version {} ({} bump): your changes merged onto {}, saved meanwhile by another",
+            version.version_number, version.bump, m.latest
         ),
         CommitOutcome::Unchanged { version } => format!(
             "no change: identical to {}; nothing was saved",

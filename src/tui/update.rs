@@ -410,6 +410,17 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             on_refused(app, message);
             vec![]
         }
+        Loaded::EditConflict(conflict) => {
+            let shown = app.overlay.is_none()
+                && app
+                    .screens
+                    .last_mut()
+                    .is_some_and(|s| s.component_mut().on_edit_conflict(&conflict));
+            if !shown {
+                on_refused(app, conflict.message());
+            }
+            vec![]
+        }
         Loaded::Editor {
             recipe,
             version,

@@ -2,6 +2,50 @@
 
 use nexml_core::domain::lifecycle::TransitionError;
 use nexml_core::domain::manifest::InvalidManifest;
+use nexml_core::domain::merge::PathConflict;
+use serde_json::Value;
+
+/// A save from version `base` that the versions since changed at the same
+/// places: what each side holds there, and the merge so far (theirs at each
+/// conflict), so a person can choose per place.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EditConflict {
+    pub recipe_id: i64,
+    pub recipe: String,
+    /// The version the author started from.
+    pub base: String,
+    /// The newest version, which the save must now follow.
+    pub latest: String,
+    pub latest_by: String,
+    pub latest_at: chrono::DateTime<chrono::Utc>,
+    pub conflicts: Vec<PathConflict>,
+    /// Both sides' changes combined, holding theirs at each conflict.
+    pub merged: Value,
+    /// The newest version's manifest (what "theirs" is), for the next save.
+    #[serde(skip)]
+    pub latest_manifest: Value,
+}
+
+impl EditConflict {
+    /// One line: what moved, who moved it, and where the two collide.
+    pub fn message(&self) -> String {
+        let paths: Vec<&str> = self.conflicts.iter().map(|c| c.path.as_str()).collect();
+        format!(
+            "not saved: '{}' moved on from {} to {} ({}, {}), which changed {} differently: {}",
+            self.recipe,
+            self.base,
+            self.latest,
+            self.latest_by,
+            self.latest_at.format("%Y-%m-%d %H:%M UTC"),
+            if paths.len() == 1 {
+                "this place"
+            } else {
+                "these places"
+            },
+            paths.join(", ")
+        )
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,6 +64,14 @@ pub enum StoreError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     InvalidManifest(#[from] InvalidManifest),
+    /// An edit made from an older version changes places that a newer
+    /// version changed too; nothing was written.
+    #[error("{}", .0.message())]
+    EditConflict(Box<EditConflict>),
+    /// The row changed since its author saw it (who, what, when); nothing
+    /// was written. Asking again means looking again first.
+    #[error("{0}")]
+    Stale(String),
     /// A concurrent writer won; the same call may succeed now.
     #[error("{0}; try again")]
     Busy(String),
@@ -47,7 +99,13 @@ impl StoreError {
 
     /// A rule said no (or the state moved on): asking again the same way won't help.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, StoreError::Refused(_) | StoreError::Transition(_))
+        matches!(
+            self,
+            StoreError::Refused(_)
+                | StoreError::Transition(_)
+                | StoreError::EditConflict(_)
+                | StoreError::Stale(_)
+        )
     }
 }
 

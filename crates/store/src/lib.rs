@@ -21,7 +21,7 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use db::LockedTable;
-pub use error::{StoreError, StoreResult};
+pub use error::{EditConflict, StoreError, StoreResult};
 pub use feed::{Change, ChangeFeed};
 pub use records::*;
 pub use rows::*;
@@ -158,13 +158,18 @@ impl dyn Store + '_ {
     ) -> StoreResult<Vec<Alert>> {
         self.read().await?.alerts(model_id, state).await
     }
-    /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
+    /// `author`'s conversation about a recipe (`None`: their general one),
+    /// oldest first, the last `limit`.
     pub async fn chat_history(
         &self,
         recipe_id: Option<i64>,
+        author: &str,
         limit: i64,
     ) -> StoreResult<Vec<ChatMessage>> {
-        self.read().await?.chat_history(recipe_id, limit).await
+        self.read()
+            .await?
+            .chat_history(recipe_id, author, limit)
+            .await
     }
     /// Oldest first.
     pub async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {

@@ -378,22 +378,48 @@ pub struct NewVersion {
     pub change_note: String,
     /// Build on this parent version instead of the one the latest version pins (rebase).
     pub parent_version_id: Option<i64>,
+    /// The version its author started from. When a newer one was saved
+    /// meanwhile, the two are merged (or refused where both changed one
+    /// place); None: made from nothing shown (a generated file), so it
+    /// replaces whatever is latest.
+    pub base_version: Option<String>,
 }
 
 /// What a commit did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CommitOutcome {
-    Created { version: Box<RecipeVersion> },
-    Unchanged { version: Box<RecipeVersion> },
+    Created {
+        version: Box<RecipeVersion>,
+        /// Saved from an older version: the newer one its changes were
+        /// replayed onto.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        merged_onto: Option<MergedOnto>,
+    },
+    Unchanged {
+        version: Box<RecipeVersion>,
+    },
 }
 
 impl CommitOutcome {
     pub fn version(&self) -> &RecipeVersion {
         match self {
-            CommitOutcome::Created { version } | CommitOutcome::Unchanged { version } => version,
+            CommitOutcome::Created { version, .. } | CommitOutcome::Unchanged { version } => {
+                version
+            }
         }
     }
+}
+
+/// The newer version a save from an older one was merged onto.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MergedOnto {
+    /// The version the author started from.
+    pub base: String,
+    /// The newest version when it was saved, whose changes it keeps.
+    pub latest: String,
+    /// The places where this save's changes were replayed.
+    pub replayed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -482,6 +508,8 @@ pub struct ChatMessage {
     pub status: ChatStatus,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// The recipe version a proposal was made against.
+    pub base_version: Option<String>,
 }
 
 /// An alert opened by a monitoring rule; users acknowledge and resolve it.

@@ -82,6 +82,8 @@ pub struct ChatRow<'a> {
     pub status: ChatStatus,
     pub actor: &'a str,
     pub at: DateTime<Utc>,
+    /// The recipe version a proposal was made against.
+    pub base_version: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]

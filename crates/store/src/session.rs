@@ -47,7 +47,7 @@ const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, compariso
     acknowledged_by, acknowledged_at, resolved_by, notified_value FROM ml_alert";
 
 const CHAT_SELECT: &str = "SELECT id, recipe_id, role, text, proposal, status, created_by, \
-    created_at FROM ml_chat_message";
+    created_at, base_version FROM ml_chat_message";
 
 fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
@@ -1017,17 +1017,21 @@ impl Session {
 
     // Chat
 
-    /// A recipe's conversation (`None`: the general one), oldest first, the last `limit`.
+    /// `author`'s conversation about a recipe (`None`: their general one),
+    /// oldest first, the last `limit`: each person has their own.
     pub async fn chat_history(
         &mut self,
         recipe_id: Option<i64>,
+        author: &str,
         limit: i64,
     ) -> StoreResult<Vec<ChatMessage>> {
         let s = Statement::new(format!(
-            "{CHAT_SELECT} WHERE (recipe_id = $1 OR (recipe_id IS NULL AND $2)) ORDER BY id DESC LIMIT $3"
+            "{CHAT_SELECT} WHERE (recipe_id = $1 OR (recipe_id IS NULL AND $2)) AND created_by = $3 \
+             ORDER BY id DESC LIMIT $4"
         ))
         .int(recipe_id.unwrap_or(-1))
         .bind(Bind::Bool(recipe_id.is_none()))
+        .text(author)
         .int(limit);
         let mut rows = self.db.chat_messages(s).await?;
         rows.reverse();
@@ -1042,8 +1046,8 @@ impl Session {
 
     pub async fn insert_chat_message(&mut self, row: &ChatRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(
-            "INSERT INTO ml_chat_message (recipe_id, role, text, proposal, status, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO ml_chat_message (recipe_id, role, text, proposal, status, created_by, created_at, base_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .opt_int(row.recipe_id)
         .text(row.role.as_str())
@@ -1051,7 +1055,8 @@ impl Session {
         .bind(Bind::OptJson(row.proposal.cloned()))
         .text(row.status.as_str())
         .text(row.actor)
-        .time(row.at);
+        .time(row.at)
+        .bind(Bind::OptText(row.base_version.map(str::to_string)));
         self.inserted(s).await
     }
 

@@ -6,6 +6,7 @@ use crate::assistant::Proposal;
 use crate::domain::diff::{apply_patch, pretty};
 use crate::keymap::{Command, Context, Key};
 use crate::service::chat::{Applied, ChatData};
+use crate::store::Change;
 use crate::store::ChatMessage;
 use crate::tui::effects::Effect;
 use crossterm::event::KeyEvent;
@@ -396,11 +397,23 @@ impl Component for ChatScreen {
     fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
         match answer {
             Answer::Chat { data, history } => {
+                // A live re-read while an answer is awaited brings nothing
+                // new of ours: keep waiting for it.
+                let grew = history.len() > self.messages.len()
+                    || history.last().map(|m| m.id) != self.messages.last().map(|m| m.id);
+                let kept = self.messages.get(self.selected).map(|m| m.id);
                 self.data = Some((**data).clone());
                 self.messages = history.clone();
-                self.waiting = false;
-                self.streaming = None;
-                self.selected = self.messages.len().saturating_sub(1);
+                if grew || !self.waiting {
+                    self.waiting = false;
+                    self.streaming = None;
+                }
+                // The selection stays on its message unless ours grew.
+                self.selected = match kept.filter(|_| !grew) {
+                    Some(id) => self.messages.iter().position(|m| m.id == id),
+                    None => None,
+                }
+                .unwrap_or(self.messages.len().saturating_sub(1));
             }
             Answer::ChatToken(token) => {
                 if let Some(text) = &mut self.streaming {
@@ -413,6 +426,18 @@ impl Component for ChatScreen {
 
     fn reload(&self) -> Vec<Effect> {
         vec![Effect::OpenChat(self.recipe_id)]
+    }
+
+    /// Live like every screen: the recipe it is about, its versions (a
+    /// proposal's base) and this person's messages (from another window).
+    fn shows_changed(&self, changes: &[Change]) -> bool {
+        changes.iter().any(|c| {
+            c.touches("chat", None)
+                || c.touches("recipe_version", None)
+                || self
+                    .recipe_id
+                    .is_some_and(|id| c.touches("recipe", Some(id)))
+        })
     }
 
     fn copy_text(&self) -> Option<String> {

@@ -5,9 +5,10 @@
 use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey};
 use crate::domain::kinds::Bump;
 use crate::domain::manifest::ManifestProblem;
+use crate::domain::merge::{self, Side};
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Key, Keymap};
-use crate::store::{Recipe, RecipeVersion};
+use crate::store::{EditConflict, Recipe, RecipeVersion};
 use crate::tui::drafts::Draft;
 use crate::tui::effects::Effect;
 use crate::tui::submit::Submission;
@@ -24,6 +25,38 @@ pub struct SaveDialog {
     pub auto: Bump,
     pub error: Option<String>,
     pub saving: bool,
+}
+
+/// A save refused because versions saved meanwhile changed the same
+/// places: the person picks, place by place, their value or theirs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergePanel {
+    pub conflict: Box<EditConflict>,
+    /// One per conflicting place, yours by default.
+    pub choices: Vec<Side>,
+    pub selected: usize,
+    /// The save dialog's note, kept for the save after merging.
+    pub note: String,
+}
+
+impl MergePanel {
+    fn new(conflict: Box<EditConflict>, note: String) -> MergePanel {
+        MergePanel {
+            choices: vec![Side::Mine; conflict.conflicts.len()],
+            conflict,
+            selected: 0,
+            note,
+        }
+    }
+
+    /// The newest version with this person's changes and the choices made.
+    fn settled(&self) -> Value {
+        merge::settle(
+            &self.conflict.merged,
+            &self.conflict.conflicts,
+            &self.choices,
+        )
+    }
 }
 
 /// What an editor key asks the app to do.
@@ -69,6 +102,10 @@ pub struct EditorScreen {
     /// Typing a search; Some("") while the prompt is open.
     pub search: Option<String>,
     pub last_search: String,
+    /// Choosing between this save and a version saved meanwhile.
+    pub merge: Option<MergePanel>,
+    /// The note of a save that was merged, offered again by the next save.
+    pub kept_note: String,
 }
 
 impl EditorScreen {
@@ -103,6 +140,8 @@ impl EditorScreen {
             offer: None,
             search: None,
             last_search: String::new(),
+            merge: None,
+            kept_note: String::new(),
         }
     }
 
@@ -126,7 +165,11 @@ impl EditorScreen {
 
     /// Whether a dialog or the find prompt has the keys (they are its answers).
     pub fn in_dialog(&self) -> bool {
-        self.offer.is_some() || self.confirm_leave || self.save.is_some() || self.search.is_some()
+        self.offer.is_some()
+            || self.confirm_leave
+            || self.save.is_some()
+            || self.search.is_some()
+            || self.merge.is_some()
     }
 
     /// Does an editor command (from the keymap); `None`: not one of its own.
@@ -159,7 +202,9 @@ impl EditorScreen {
     /// the yes/no questions answer as `confirm`, the save dialog and the
     /// find prompt edit as `form`.
     pub fn dialog_context(&self) -> Option<Context> {
-        if self.offer.is_some() || self.confirm_leave {
+        if self.merge.is_some() {
+            Some(Context::Merge)
+        } else if self.offer.is_some() || self.confirm_leave {
             Some(Context::Confirm)
         } else if self.save.is_some() || self.search.is_some() {
             Some(Context::Form)
@@ -172,6 +217,9 @@ impl EditorScreen {
     /// in the dialog's context.
     pub fn on_dialog_key(&mut self, key: KeyEvent, command: Option<Command>) -> EditorRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.merge.is_some() {
+            return self.on_merge_command(command);
+        }
         if let Some(draft) = self.offer.take() {
             return match command {
                 Some(Command::Confirm) => {
@@ -227,6 +275,64 @@ impl EditorScreen {
         EditorRequest::None
     }
 
+    /// A save was refused for places a newer version changed too: the
+    /// merge panel opens over the text, which stays as typed.
+    pub fn conflicted(&mut self, conflict: Box<EditConflict>) {
+        let note = self.save.take().map(|d| d.note).unwrap_or_default();
+        self.merge = Some(MergePanel::new(conflict, note));
+    }
+
+    fn on_merge_command(&mut self, command: Option<Command>) -> EditorRequest {
+        let Some(panel) = &mut self.merge else {
+            return EditorRequest::None;
+        };
+        let last = panel.choices.len().saturating_sub(1);
+        match command {
+            Some(Command::Up) => panel.selected = panel.selected.saturating_sub(1),
+            Some(Command::Down) => panel.selected = (panel.selected + 1).min(last),
+            Some(Command::TakeMine) => panel.choices[panel.selected] = Side::Mine,
+            Some(Command::TakeTheirs) => panel.choices[panel.selected] = Side::Theirs,
+            Some(Command::Back) => self.merge = None,
+            Some(Command::Edit) => {
+                let path = panel.conflict.conflicts[panel.selected].path.clone();
+                self.kept_note = self.take_merge();
+                let row = crate::domain::locate::line_of_pointer(&self.text(), &path);
+                self.area
+                    .move_cursor(CursorMove::Jump(row.saturating_sub(1) as u16, 0));
+                return EditorRequest::Changed;
+            }
+            Some(Command::Apply) => {
+                let note = self.take_merge();
+                self.save = Some(SaveDialog {
+                    note,
+                    bump: BumpChoice::Auto,
+                    auto: crate::domain::version::auto_bump(
+                        &self.base_manifest,
+                        &serde_json::from_str(&self.text()).unwrap_or_default(),
+                    ),
+                    error: None,
+                    saving: false,
+                });
+                return EditorRequest::Changed;
+            }
+            _ => {}
+        }
+        EditorRequest::None
+    }
+
+    /// Puts the settled merge in the text, now based on the newest version;
+    /// the note typed before, for the save that follows.
+    fn take_merge(&mut self) -> String {
+        let Some(panel) = self.merge.take() else {
+            return String::new();
+        };
+        let settled = panel.settled();
+        self.replace_text(&(crate::domain::diff::pretty(&settled) + "\n"));
+        self.base_version = panel.conflict.latest.clone();
+        self.base_manifest = panel.conflict.latest_manifest.clone();
+        panel.note
+    }
+
     /// A key the keymap did not claim, with no dialog open: text.
     pub fn request_for_text(&mut self, key: KeyEvent) -> EditorRequest {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -272,7 +378,7 @@ impl EditorScreen {
             return EditorRequest::None;
         };
         self.save = Some(SaveDialog {
-            note: String::new(),
+            note: self.kept_note.clone(),
             bump: BumpChoice::Auto,
             auto: crate::domain::version::auto_bump(&self.base_manifest, &manifest),
             error: None,
@@ -556,6 +662,7 @@ impl EditorScreen {
                 };
                 Outcome::effect(Effect::Submit(Submission::Commit {
                     recipe_id: self.recipe_id,
+                    base_version: self.base_version.clone(),
                     manifest,
                     bump,
                     note,
@@ -621,6 +728,12 @@ impl Component for EditorScreen {
     /// A saved version closes the editor and forgets its draft.
     fn on_done(&mut self) -> Option<Vec<Effect>> {
         Some(vec![Effect::DropDraft(self.recipe_id)])
+    }
+
+    /// A save that collides with a version saved meanwhile: choose per place.
+    fn on_edit_conflict(&mut self, conflict: &EditConflict) -> bool {
+        self.conflicted(Box::new(conflict.clone()));
+        true
     }
 
     /// A refused save shows why in its dialog, which stays open.
@@ -755,5 +868,83 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A save refused for a place a newer version changed too: the panel
+    /// offers each place, and the choice made is what the next save holds,
+    /// based on the newer version, with the note typed before.
+    #[test]
+    fn a_conflicted_save_is_settled_place_by_place_and_saved_on_the_newer_version() {
+        use crate::domain::merge::PathConflict;
+        let base = json!({"a": 1, "b": 1});
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &base, Some("{\"a\": 2, \"b\": 1}".into()));
+        e.validated(e.generation, vec![]);
+        e.request_for_command(Command::Save);
+        for c in "mine".chars() {
+            press(&mut e, key(KeyCode::Char(c)));
+        }
+        let conflict = EditConflict {
+            recipe_id: 1,
+            recipe: "r".into(),
+            base: "1.0.0".into(),
+            latest: "1.0.1".into(),
+            latest_by: "bob".into(),
+            latest_at: chrono::Utc::now(),
+            conflicts: vec![PathConflict {
+                path: "/a".into(),
+                base: Some(json!(1)),
+                mine: Some(json!(2)),
+                theirs: Some(json!(3)),
+            }],
+            merged: json!({"a": 3, "b": 5}),
+            latest_manifest: json!({"a": 3, "b": 5}),
+        };
+        e.conflicted(Box::new(conflict));
+        assert_eq!(e.dialog_context(), Some(Context::Merge));
+        assert_eq!(e.merge.as_ref().unwrap().choices, [Side::Mine]);
+        // t keeps theirs at /a; enter puts the merge in the text.
+        press(&mut e, key(KeyCode::Char('t')));
+        assert_eq!(e.merge.as_ref().unwrap().choices, [Side::Theirs]);
+        press(&mut e, key(KeyCode::Enter));
+        assert!(e.merge.is_none());
+        assert_eq!(e.base_version, "1.0.1");
+        assert_eq!(
+            serde_json::from_str::<Value>(&e.text()).unwrap(),
+            json!({"a": 3, "b": 5})
+        );
+        match press(&mut e, key(KeyCode::Enter)) {
+            EditorRequest::Save { manifest, note, .. } => {
+                assert_eq!(manifest, json!({"a": 3, "b": 5}));
+                assert_eq!(note, "mine");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn esc_leaves_the_merge_panel_with_the_text_as_typed() {
+        use crate::domain::merge::PathConflict;
+        let typed = "{\"a\": 2}";
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), Some(typed.into()));
+        e.conflicted(Box::new(EditConflict {
+            recipe_id: 1,
+            recipe: "r".into(),
+            base: "1.0.0".into(),
+            latest: "1.0.1".into(),
+            latest_by: "bob".into(),
+            latest_at: chrono::Utc::now(),
+            conflicts: vec![PathConflict {
+                path: "/a".into(),
+                base: Some(json!(1)),
+                mine: Some(json!(2)),
+                theirs: Some(json!(3)),
+            }],
+            merged: json!({"a": 3}),
+            latest_manifest: json!({"a": 3}),
+        }));
+        press(&mut e, key(KeyCode::Esc));
+        assert!(e.merge.is_none());
+        assert_eq!(e.text().trim(), typed);
+        assert_eq!(e.base_version, "1.0.0");
     }
 }

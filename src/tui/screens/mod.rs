@@ -198,6 +198,11 @@ pub trait Component {
     fn on_refused(&mut self, _message: &str) -> bool {
         false
     }
+    /// A save it asked for collides with a version saved meanwhile: true
+    /// when it lets the person choose per place (else it is a refusal).
+    fn on_edit_conflict(&mut self, _conflict: &crate::store::EditConflict) -> bool {
+        false
+    }
     /// The item it shows, as the audit log names it.
     fn audit_scope(&self) -> Option<AuditScope> {
         None

@@ -166,6 +166,7 @@ impl ModelScreen {
         Outcome::effect(Effect::Submit(Submission::AlertState {
             id: alert.id,
             model_id: self.id,
+            seen: alert.state,
             state,
         }))
     }

@@ -159,6 +159,7 @@ fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut F
             let (word, st) = match m.status {
                 ChatStatus::Applied => ("applied".to_string(), theme.good),
                 ChatStatus::Rejected => ("rejected".to_string(), theme.bad),
+                ChatStatus::Superseded => ("superseded by a newer request".to_string(), theme.dim),
                 _ => (format!("proposed: {decide}"), theme.warn),
             };
             lines.push(Line::styled(format!("  [{word}]"), st));

@@ -1,10 +1,12 @@
 //! The manifest editor: numbered, JSON-coloured lines with a cursor, the
 //! problems panel, and its dialogs.
 
+use crate::domain::merge::Side;
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
 use crate::tui::screens::EditorScreen;
+use crate::tui::screens::editor::MergePanel;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -198,6 +200,10 @@ fn colour_json(
 }
 
 fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(m) = &e.merge {
+        render_merge(m, keymap, theme, frame, area);
+        return;
+    }
     let dialog = |frame: &mut Frame, title: &str, lines: Vec<Line<'static>>| {
         let rect = super::dialog_rect(area, 64, &lines);
         frame.render_widget(Clear, rect);
@@ -329,4 +335,155 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
             ])],
         );
     }
+}
+
+/// The merge panel: each place both sides changed, yours and theirs side by
+/// side (stacked when narrow), and the choice made for it.
+fn render_merge(m: &MergePanel, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let c = &m.conflict;
+    let width = area.width.min(110);
+    let inner = width.saturating_sub(2) as usize;
+    let side_by_side = inner >= 70;
+    let mut lines = vec![
+        Line::raw(format!(
+            " '{}' is at {} now ({}, {}); you edited {}.",
+            sanitize(&c.recipe),
+            c.latest,
+            sanitize(&c.latest_by),
+            c.latest_at.format("%H:%M"),
+            c.base
+        )),
+        Line::raw(" Both changed these places; choose the value each keeps:"),
+    ];
+    // A window of places around the selected one, as many as fit.
+    let per_place = if side_by_side { 2 } else { 3 };
+    let fit = (area.height.saturating_sub(7) as usize / per_place).max(1);
+    let start = m.selected.saturating_sub(fit.saturating_sub(1));
+    for (i, conflict) in c.conflicts.iter().enumerate().skip(start).take(fit) {
+        let chosen = m.choices[i];
+        let marker = if i == m.selected { "▸" } else { " " };
+        let tag = match chosen {
+            Side::Mine => "[yours]",
+            Side::Theirs => "[theirs]",
+        };
+        let path_style = if i == m.selected {
+            theme.title
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(" {marker} {}  ", sanitize(&conflict.path)),
+                path_style,
+            ),
+            Span::styled(tag, theme.accent),
+        ]));
+        let pick = |side: Side| {
+            if side == chosen {
+                theme.good
+            } else {
+                theme.dim
+            }
+        };
+        let (mine, theirs) = (
+            shown(conflict.mine.as_ref()),
+            shown(conflict.theirs.as_ref()),
+        );
+        if side_by_side {
+            let half = (inner.saturating_sub(6)) / 2;
+            let (mine, theirs) = from_first_difference(&mine, &theirs, half.saturating_sub(8));
+            lines.push(Line::from(vec![
+                Span::raw("   "),
+                Span::styled(pad(&format!("yours: {mine}"), half), pick(Side::Mine)),
+                Span::raw(" │ "),
+                Span::styled(clip(&format!("theirs: {theirs}"), half), pick(Side::Theirs)),
+            ]));
+        } else {
+            let room = inner.saturating_sub(4);
+            let (mine, theirs) = from_first_difference(&mine, &theirs, room.saturating_sub(8));
+            lines.push(Line::styled(
+                format!("   {}", clip(&format!("yours:  {mine}"), room)),
+                pick(Side::Mine),
+            ));
+            lines.push(Line::styled(
+                format!("   {}", clip(&format!("theirs: {theirs}"), room)),
+                pick(Side::Theirs),
+            ));
+        }
+    }
+    if c.conflicts.len() > fit {
+        lines.push(Line::styled(
+            format!(
+                " {} of {} places (↑↓ for the others)",
+                m.selected + 1,
+                c.conflicts.len()
+            ),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::styled(
+        format!(
+            " {}",
+            super::key_hints(
+                keymap,
+                Context::Merge,
+                &[
+                    (Command::TakeMine, "yours"),
+                    (Command::TakeTheirs, "theirs"),
+                    (Command::Edit, "edit in the text"),
+                    (Command::Apply, "save with these"),
+                    (Command::Back, "back"),
+                ]
+            )
+        ),
+        theme.key,
+    ));
+    let rect = super::dialog_rect(area, width, &lines);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.warn)
+        .title(" saved meanwhile: merge ");
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+/// Two long values that start alike, each from a little before where they
+/// first differ (marked …), so what differs shows in `room` columns.
+fn from_first_difference(a: &str, b: &str, room: usize) -> (String, String) {
+    let same = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let longest = a.chars().count().max(b.chars().count());
+    if longest <= room || same < 12 {
+        return (a.to_string(), b.to_string());
+    }
+    let from = same - 8;
+    let cut = |s: &str| format!("…{}", s.chars().skip(from).collect::<String>());
+    (cut(a), cut(b))
+}
+
+/// A value as one line of compact JSON; a removed one says so.
+fn shown(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(v) => sanitize(&v.to_string()),
+        None => "(removed)".into(),
+    }
+}
+
+/// At most `width` columns, with … where cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let clipped = clip(text, width);
+    let n = clipped.chars().count();
+    format!("{clipped}{}", " ".repeat(width.saturating_sub(n)))
 }

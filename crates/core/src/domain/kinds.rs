@@ -168,6 +168,7 @@ text_enum!(
         Proposed => "proposed",
         Applied => "applied",
         Rejected => "rejected",
+        Superseded => "superseded",
     }
 );
 

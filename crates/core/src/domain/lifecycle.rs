@@ -94,8 +94,15 @@ impl Lifecycle for ChatStatus {
     const ENTITY: &'static str = "proposal";
     fn next(self) -> &'static [Self] {
         match self {
-            ChatStatus::Proposed => &[ChatStatus::Applied, ChatStatus::Rejected],
-            ChatStatus::None | ChatStatus::Applied | ChatStatus::Rejected => &[],
+            ChatStatus::Proposed => &[
+                ChatStatus::Applied,
+                ChatStatus::Rejected,
+                ChatStatus::Superseded,
+            ],
+            ChatStatus::None
+            | ChatStatus::Applied
+            | ChatStatus::Rejected
+            | ChatStatus::Superseded => &[],
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod locate;
 pub mod manifest;
+pub mod merge;
 pub mod names;
 pub mod refusals;
 pub mod version;

@@ -1,0 +1,513 @@
+//! A change carries what its author saw: an edit names the version it was
+//! made from and is merged with versions saved since (or refused with the
+//! places both changed), a move names the state it was chosen from, and a
+//! conversation belongs to the person having it. On both backends, through
+//! the service and through the real binary.
+
+mod common;
+
+use common::TestDb;
+use nexml::domain::version::BumpChoice;
+use nexml::domain::{AlertState, ChatStatus, ModelStatus};
+use nexml::seed::seed_baselines;
+use nexml::service::monitoring::AlertMove;
+use nexml::store::{CommitOutcome, NewVersion, Recipe, StoreError};
+use serde_json::{Value, json};
+use std::process::Output;
+
+const PRICING: &str = "Pricing Optimization Baseline v1";
+
+async fn pricing(db: &TestDb) -> Recipe {
+    seed_baselines(&db.service()).await.unwrap();
+    db.store.find_recipe(PRICING).await.unwrap()
+}
+
+fn edit(recipe: &Recipe, base: &str, manifest: Value) -> NewVersion {
+    NewVersion {
+        recipe_id: recipe.id,
+        manifest,
+        bump: BumpChoice::Auto,
+        change_note: "edit".into(),
+        parent_version_id: None,
+        base_version: Some(base.into()),
+    }
+}
+
+async fn chat_message(db: &TestDb, id: i64) -> nexml::store::ChatMessage {
+    let mut s = db.store.read().await.unwrap();
+    s.chat_message(id).await.unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_from_an_older_version_merges_or_names_the_places_both_changed() {
+    for db in common::backends("stale_merge").await {
+        let svc = db.service();
+        let recipe = pricing(&db).await;
+        let v1 = db.store.version(recipe.id, None).await.unwrap();
+        let original = v1.manifest_json.clone();
+
+        // Alice saves first, from 1.0.0.
+        let mut alice = original.clone();
+        alice["metadata"]["description"] = json!("alice's words");
+        let first = svc
+            .commit_version(edit(&recipe, "1.0.0", alice), "alice")
+            .await
+            .unwrap();
+        let alice_version = first.version().version_number.clone();
+
+        // Bob, still on 1.0.0, changes another place: both survive.
+        let mut bob = original.clone();
+        bob["metadata"]["owner"] = json!("bob@team");
+        let merged = svc
+            .commit_version(edit(&recipe, "1.0.0", bob), "bob")
+            .await
+            .unwrap();
+        let CommitOutcome::Created {
+            version,
+            merged_onto: Some(onto),
+        } = &merged
+        else {
+            panic!("expected a merged version: {merged:?}")
+        };
+        assert_eq!(onto.latest, alice_version);
+        assert_eq!(
+            version.manifest_json["metadata"]["description"],
+            json!("alice's words"),
+            "alice's change is not reverted"
+        );
+        assert_eq!(
+            version.manifest_json["metadata"]["owner"],
+            json!("bob@team")
+        );
+        assert!(
+            version.change_note.contains("merged onto"),
+            "{}",
+            version.change_note
+        );
+
+        // Carol, still on 1.0.0, changes the place alice changed: refused,
+        // naming it, and nothing is written.
+        let before = db.store.versions(recipe.id).await.unwrap().len();
+        let mut carol = original.clone();
+        carol["metadata"]["description"] = json!("carol's words");
+        let err = svc
+            .commit_version(edit(&recipe, "1.0.0", carol), "carol")
+            .await
+            .unwrap_err();
+        let StoreError::EditConflict(conflict) = &err else {
+            panic!("expected a conflict: {err}")
+        };
+        assert_eq!(
+            conflict
+                .conflicts
+                .iter()
+                .map(|c| c.path.as_str())
+                .collect::<Vec<_>>(),
+            ["/metadata/description"]
+        );
+        assert_eq!(conflict.conflicts[0].mine, Some(json!("carol's words")));
+        assert_eq!(conflict.conflicts[0].theirs, Some(json!("alice's words")));
+        assert_eq!(conflict.latest_by, "bob");
+        assert!(err.to_string().contains("/metadata/description"), "{err}");
+        assert_eq!(db.store.versions(recipe.id).await.unwrap().len(), before);
+
+        // Saved from the latest, it is an ordinary commit.
+        let latest = db.store.version(recipe.id, None).await.unwrap();
+        let mut dana = latest.manifest_json.clone();
+        dana["metadata"]["description"] = json!("dana's words");
+        let out = svc
+            .commit_version(edit(&recipe, &latest.version_number, dana), "dana")
+            .await
+            .unwrap();
+        assert!(matches!(
+            out,
+            CommitOutcome::Created {
+                merged_onto: None,
+                ..
+            }
+        ));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_commits_from_the_base_a_file_names_and_refuses_conflicts_with_their_paths() {
+    for db in common::backends("stale_cli").await {
+        pricing(&db).await;
+        let home = tempfile::tempdir().unwrap();
+        let run = |user: &str, args: &[&str]| {
+            common::nexml_command(home.path(), &db.url, user, args)
+                .output()
+                .unwrap()
+        };
+        // Two people take the manifest to edit, both at 1.0.0.
+        let out = run("alice", &["recipe", "version", PRICING, "--manifest"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(file["$base"], json!("1.0.0"));
+
+        let write = |name: &str, value: &Value| {
+            let path = home.path().join(name);
+            std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+            path.display().to_string()
+        };
+        let mut alice = file.clone();
+        alice["evaluation"]["notes_alice"] = json!("a");
+        alice["metadata"]["description"] = json!("alice");
+        let mut bob = file.clone();
+        bob["metadata"]["description"] = json!("bob");
+        let mut carol = file.clone();
+        carol["metadata"]["owner"] = json!("carol@team");
+        let (a, b, c) = (
+            write("a.json", &alice),
+            write("b.json", &bob),
+            write("c.json", &carol),
+        );
+
+        let out = run("alice", &["recipe", "commit", PRICING, "--manifest", &a]);
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        // Bob's file says 1.0.0: his change to alice's place is refused.
+        let out = run("bob", &["recipe", "commit", PRICING, "--manifest", &b]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains("/metadata/description"), "{err}");
+        assert!(err.contains("moved on from 1.0.0"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+
+        // Carol's change elsewhere merges, keeping alice's.
+        let out = run("carol", &["recipe", "commit", PRICING, "--manifest", &c]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("merged onto"), "{}", stdout(&out));
+        let latest = db
+            .store
+            .version(db.store.find_recipe(PRICING).await.unwrap().id, None);
+        let latest = latest.await.unwrap().manifest_json;
+        assert_eq!(latest["metadata"]["description"], json!("alice"));
+        assert_eq!(latest["metadata"]["owner"], json!("carol@team"));
+        assert!(latest.get("$base").is_none(), "the marker is never stored");
+
+        // --base says the same for a file without a marker; both disagreeing
+        // is refused.
+        let out = run(
+            "bob",
+            &[
+                "recipe",
+                "commit",
+                PRICING,
+                "--manifest",
+                &b,
+                "--base",
+                "1.1.0",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains("--base says 1.1.0"),
+            "{}",
+            stderr(&out)
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_belong_to_people_and_only_their_author_settles_a_proposal() {
+    for db in common::backends("stale_chat").await {
+        let svc = db.service();
+        let recipe = pricing(&db).await;
+        let alice = svc
+            .chat_ask(
+                Some(recipe.id),
+                "add a feature competitor_gap to competitive_position",
+                false,
+                "alice",
+            )
+            .await
+            .unwrap();
+        let alice_msg = alice.message.clone().unwrap();
+        assert_eq!(alice_msg.status, ChatStatus::Proposed, "{}", alice.text);
+
+        // Bob's conversation is his own: he sees none of alice's messages,
+        // and his proposal leaves hers pending.
+        let bob = svc
+            .chat_ask(
+                Some(recipe.id),
+                "add a feature shelf_space to product_attributes",
+                false,
+                "bob",
+            )
+            .await
+            .unwrap();
+        let bob_msg = bob.message.clone().unwrap();
+        let bobs = db
+            .store
+            .chat_history(Some(recipe.id), "bob", 50)
+            .await
+            .unwrap();
+        assert!(bobs.iter().all(|m| m.created_by == "bob"));
+        assert_eq!(bobs.len(), 2);
+        let hers = chat_message(&db, alice_msg.id).await;
+        assert_eq!(hers.status, ChatStatus::Proposed);
+
+        // Neither can settle the other's proposal.
+        let proposal = alice.proposal.clone().unwrap();
+        let err = svc
+            .chat_apply(Some(recipe.id), alice_msg.id, "x", &proposal, "bob")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("alice's"), "{err}");
+        let err = svc.chat_reject(alice_msg.id, "bob").await.unwrap_err();
+        assert!(err.to_string().contains("alice's"), "{err}");
+
+        // Bob applies his: a new version. Alice's, proposed against the
+        // version before, then applies merged with bob's (other places).
+        let bob_proposal = bob.proposal.clone().unwrap();
+        let bob_applied = svc
+            .chat_apply(Some(recipe.id), bob_msg.id, "x", &bob_proposal, "bob")
+            .await
+            .unwrap();
+        let applied = svc
+            .chat_apply(Some(recipe.id), alice_msg.id, "x", &proposal, "alice")
+            .await
+            .unwrap();
+        assert_ne!(applied.version, bob_applied.version);
+        let latest = db.store.version(recipe.id, None).await.unwrap();
+        let text = latest.manifest_json.to_string();
+        assert!(text.contains("competitor_gap"), "alice's feature");
+        assert!(
+            text.contains("shelf_space"),
+            "bob's feature is not reverted"
+        );
+
+        // Alice's newer request supersedes her older proposal, not rejects it.
+        let first = svc
+            .chat_ask(
+                Some(recipe.id),
+                "add a feature promo_depth to demand_context",
+                false,
+                "alice",
+            )
+            .await
+            .unwrap();
+        svc.chat_ask(
+            Some(recipe.id),
+            "add a feature promo_length to demand_context",
+            false,
+            "alice",
+        )
+        .await
+        .unwrap();
+        let older = chat_message(&db, first.message.unwrap().id).await;
+        assert_eq!(older.status, ChatStatus::Superseded);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_changed_it() {
+    for db in common::backends("stale_moves").await {
+        let svc = db.service();
+        let recipe = pricing(&db).await;
+        let model = svc
+            .register_model(
+                nexml::store::NewModel {
+                    name: "m1".into(),
+                    recipe_id: recipe.id,
+                    version: None,
+                    owner: "alice".into(),
+                },
+                "alice",
+            )
+            .await
+            .unwrap();
+        // Bob moves it to staging while alice's form still says draft.
+        svc.set_model_status(model.id, ModelStatus::Staging, "bob")
+            .await
+            .unwrap();
+        let err = svc
+            .move_model_from(model.id, ModelStatus::Draft, ModelStatus::Retired, "alice")
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Stale(_)), "{text}");
+        assert!(text.contains("staging by bob"), "{text}");
+        assert_eq!(
+            db.store.model(model.id).await.unwrap().status,
+            ModelStatus::Staging
+        );
+
+        // An alert resolved by bob cannot be acknowledged from alice's view
+        // of it as open.
+        let snapshot = nexml::store::NewSnapshot {
+            captured_at: svc.now(),
+            // Above the pricing baseline's rule `units_mae_degradation`.
+            performance: json!({"mae": 4.0}),
+            drift: json!({}),
+            freshness: json!({}),
+            alerts: json!([]),
+        };
+        let recorded = svc.add_snapshot(model.id, snapshot, "alice").await.unwrap();
+        let alert = recorded.alerts.first().expect("an alert opens").clone();
+        svc.set_alert_state(alert.id, AlertState::Resolved, "bob")
+            .await
+            .unwrap();
+        let err = svc
+            .move_alert(
+                AlertMove {
+                    id: alert.id,
+                    to: AlertState::Acknowledged,
+                    seen: Some(AlertState::Open),
+                },
+                "alice",
+            )
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("resolved by bob"), "{text}");
+        assert!(text.contains("shown open"), "{text}");
+        db.cleanup().await;
+    }
+}
+
+/// `nexml serve` on a free loopback port, stopped when dropped.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(home: &std::path::Path, url: &str) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let bind = format!("127.0.0.1:{port}");
+    let child = common::nexml_command(home, url, "rest-user", &["serve", "--bind", &bind])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(&bind).is_err() {
+        assert!(
+            std::time::Instant::now() < until,
+            "nexml serve did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (Server(child), port)
+}
+
+/// A JSON request through curl: its status and body.
+fn send(port: u16, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-X", method, "-H", "Content-Type: application/json"])
+        .args(["-w", "\n%{http_code}", "--data-binary", &body.to_string()])
+        .arg(format!("http://127.0.0.1:{port}/api/ml-development{path}"))
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').expect("a status line");
+    (
+        code.parse().unwrap(),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_merges_a_save_from_an_older_version_and_answers_409_with_the_places() {
+    for db in common::backends("stale_rest").await {
+        let recipe = pricing(&db).await;
+        let original = db
+            .store
+            .version(recipe.id, None)
+            .await
+            .unwrap()
+            .manifest_json;
+        let home = tempfile::tempdir().unwrap();
+        let (_server, port) = serve(home.path(), &db.url);
+        let path = format!("/recipes/{}/versions", recipe.id);
+
+        let mut first = original.clone();
+        first["metadata"]["description"] = json!("first");
+        let (code, made) = send(
+            port,
+            "POST",
+            &path,
+            &json!({"manifest": first, "base_version": "1.0.0", "note": "one"}),
+        );
+        assert_eq!(code, 200, "{made}");
+        assert_eq!(made["outcome"], "created");
+
+        let mut other = original.clone();
+        other["metadata"]["owner"] = json!("rest@team");
+        let (code, merged) = send(
+            port,
+            "POST",
+            &path,
+            &json!({"manifest": other, "base_version": "1.0.0"}),
+        );
+        assert_eq!(code, 200, "{merged}");
+        assert_eq!(merged["merged_onto"]["base"], "1.0.0");
+        assert_eq!(
+            merged["version"]["manifest_json"]["metadata"]["description"],
+            "first"
+        );
+
+        let mut clash = original.clone();
+        clash["metadata"]["description"] = json!("clash");
+        let (code, refused) = send(
+            port,
+            "POST",
+            &path,
+            &json!({"manifest": clash, "base_version": "1.0.0"}),
+        );
+        assert_eq!(code, 409, "{refused}");
+        assert_eq!(refused["error_code"], "RESOURCE_CONFLICT");
+        assert_eq!(refused["conflicts"][0]["path"], "/metadata/description");
+        assert_eq!(refused["conflicts"][0]["theirs"], "first");
+
+        // A model moved since the caller looked: 409 too.
+        db.service()
+            .approve_version(recipe.id, None, "dana")
+            .await
+            .unwrap();
+        let (code, model) = send(
+            port,
+            "POST",
+            "/models",
+            &json!({"recipe_id": recipe.id, "name": "rest-model"}),
+        );
+        assert_eq!(code, 200, "{model}");
+        let id = model["id"].as_i64().unwrap();
+        db.service()
+            .set_model_status(id, ModelStatus::Staging, "bob")
+            .await
+            .unwrap();
+        let (code, stale) = send(
+            port,
+            "PUT",
+            &format!("/models/{id}"),
+            &json!({"status": "retired", "from": "draft"}),
+        );
+        assert_eq!(code, 409, "{stale}");
+        assert!(
+            stale["message"].as_str().unwrap().contains("by bob"),
+            "{stale}"
+        );
+        drop(_server);
+        db.cleanup().await;
+    }
+}
