@@ -551,3 +551,43 @@ async fn anchors_catch_an_emptied_sqlite_audit_table() {
     let err = s.refused("al", &["audit", "anchor"]);
     assert!(err.contains("the audit log is empty"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_run_form_refuses_a_teammates_unapproved_version() {
+    use nexml::tui::submit::{Submission, perform};
+    for s in Setup::all("unapproved_form").await {
+        s.ok("al", &["recipe", "clone", BASE, "--name", "Shop Pricing"]);
+        s.ok("dana", &["recipe", "approve", "Shop Pricing"]);
+        let marker = s.path("ran-bos-commands");
+        commit_touching(&s, "bo", &marker);
+        let recipe = s.db.store.find_recipe("Shop Pricing").await.unwrap();
+        let svc = s.db.service();
+        let err = perform(
+            &svc,
+            Submission::ExecRun {
+                recipe_id: recipe.id,
+                model_id: None,
+                run_type: nexml::domain::RunType::Eval,
+            },
+            "al",
+            &s.db.url,
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            err.to_string().contains(
+                "version 1.1.0 of 'Shop Pricing' is not approved and was committed by bo, not al"
+            ),
+            "{}: {err}",
+            s.db.name
+        );
+        assert_eq!(
+            s.json("anyone", &["run", "list"])["total"],
+            0,
+            "{}: no run was created",
+            s.db.name
+        );
+        assert!(!marker.exists());
+    }
+}
