@@ -573,8 +573,7 @@ async fn the_apps_run_form_refuses_a_teammates_unapproved_version() {
             &s.db.url,
         )
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert!(
             err.to_string().contains(
                 "version 1.1.0 of 'Shop Pricing' is not approved and was committed by bo, not al"
