@@ -163,3 +163,90 @@ async fn a_schema_the_app_role_may_not_migrate_says_who_must() {
         .unwrap();
     db.cleanup().await;
 }
+
+/// The forged row of the issue: "mallory approved version 1", appended by
+/// plain SQL with its link recomputed as nexml's own code computes SQLite's.
+fn forged_approval(previous: Option<&str>) -> String {
+    let at = chrono::Utc::now();
+    let details = serde_json::json!({"recipe_id": 1, "version": "1.0.0"});
+    let hash = nexml::domain::audit_chain::link(
+        previous,
+        at,
+        "mallory",
+        "recipe_version",
+        1,
+        "approve",
+        &details,
+    );
+    format!(
+        "INSERT INTO ml_audit (at, actor, entity, entity_id, action, details, hash) \
+         VALUES ('{}', 'mallory', 'recipe_version', 1, 'approve', '{details}', '{hash}')",
+        at.to_rfc3339()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_login_cannot_append_an_audit_row_that_verifies() {
+    let Some(db) = common::postgres("forged_append").await else {
+        return;
+    };
+    let role = AppRole::create().await;
+    let app_url = role.url(&db.url);
+    let app = store::open(&app_url)
+        .await
+        .expect("the app role opens nexml");
+    let service = Service::new(app.clone(), Default::default());
+    seed_baselines(&service).await.expect("the app role seeds");
+    let rows = service.audit_log(None, None, 1000).await.unwrap();
+    let head = rows.last().expect("seeding is audited").hash.clone();
+    assert!(head.is_some(), "nexml's own rows are linked");
+
+    // The app's login may not insert audit rows, read the key or compute a link.
+    for (sql, refusal) in [
+        (
+            forged_approval(head.as_deref()),
+            "permission denied for table ml_audit",
+        ),
+        (
+            "SELECT * FROM nexml_audit_key".to_string(),
+            "permission denied for table nexml_audit_key",
+        ),
+        (
+            "SELECT nexml_audit_link('', now(), 'mallory', 'recipe_version', 1, 'approve', '{}')"
+                .to_string(),
+            "permission denied for function nexml_audit_link",
+        ),
+    ] {
+        let err = execute_as(&app_url, &sql)
+            .await
+            .expect_err(&format!("{sql} must be refused"));
+        assert!(err.contains(refusal), "{sql}: {err}");
+    }
+
+    // A login that may insert (the tables' owner) slips the row in: its
+    // link is not the keyed one, and `nexml audit verify` (run as the app's
+    // login) names it.
+    execute_as(&db.url, &forged_approval(head.as_deref()))
+        .await
+        .expect("the owner may insert");
+    let forged: (i64,) = sqlx::query_as("SELECT MAX(id) FROM ml_audit")
+        .fetch_one(&mut sqlx::PgConnection::connect(&db.url).await.unwrap())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = common::nexml_command(home.path(), &app_url, "al", &["audit", "verify"])
+        .output()
+        .expect("run nexml");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "audit row {} breaks the chain: it was changed, or a row before it was removed or written without nexml",
+            forged.0
+        )),
+        "{err}"
+    );
+    drop(service);
+    drop(app);
+    db.cleanup().await;
+}

@@ -14,7 +14,11 @@ use std::path::Path;
 use std::process::Output;
 
 fn run(home: &Path, url: &str, args: &[&str]) -> Output {
-    common::nexml_command(home, url, "alice", args)
+    run_as(home, url, "alice", args)
+}
+
+fn run_as(home: &Path, url: &str, user: &str, args: &[&str]) -> Output {
+    common::nexml_command(home, url, user, args)
         .output()
         .expect("run nexml")
 }
@@ -106,13 +110,24 @@ async fn export_then_import_into_the_other_backend_round_trips_exactly() {
         out.contains("exported 'Shop Pricing' (2 versions)"),
         "{out}"
     );
-    let out = ok(run(
+    // Keeping the recorded approvals (ivan may approve each: he wrote none).
+    let out = ok(run_as(
         home.path(),
         &to.url,
-        &["recipe", "import", first.to_str().unwrap()],
+        "ivan",
+        &[
+            "recipe",
+            "import",
+            first.to_str().unwrap(),
+            "--keep-approvals",
+        ],
     ));
     assert!(
         out.contains("create recipe 'Shop Pricing' with 2 versions"),
+        "{out}"
+    );
+    assert!(
+        out.contains("approve 'Shop Pricing' 1.0.1 (approval recorded by dana, imported by ivan)"),
         "{out}"
     );
     ok(run(
@@ -123,8 +138,17 @@ async fn export_then_import_into_the_other_backend_round_trips_exactly() {
     let (a, b) = (tree(&first), tree(&second));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, text) in &a {
+        // A version without a recorded approval arrives as the importer's.
+        let mut expected = text.clone();
+        if path.ends_with(".meta.json") {
+            let mut meta: Value = serde_json::from_str(text).unwrap();
+            if meta["approved_by"].is_null() {
+                meta["created_by"] = json!("ivan");
+                expected = format!("{}\n", serde_json::to_string_pretty(&meta).unwrap());
+            }
+        }
         assert_eq!(
-            text, &b[path],
+            &expected, &b[path],
             "{path} differs after the round trip ({} -> {})",
             from.name, to.name
         );

@@ -104,7 +104,20 @@ pub enum AuditCommand {
         limit: i64,
     },
     /// Walk the audit log's hash chain and name the first row that breaks it
-    Verify,
+    Verify {
+        /// Also check the anchors in this file (from `audit anchor --append`):
+        /// fails when an anchored row was changed or the chain was cut after it
+        #[arg(long, value_name = "FILE")]
+        anchors: Option<PathBuf>,
+    },
+    /// Print the chain's head (its newest row's id and link) as one anchor
+    /// line, to keep outside the database
+    Anchor {
+        /// Also append the line to this file (e.g. beside the exported
+        /// recipes, in git)
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -316,6 +329,12 @@ pub enum RecipeCommand {
         /// Say what would happen and write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Keep the approvals (and those versions' authors) the files
+        /// record, audited as imported by you; you must be allowed to
+        /// approve each such version yourself (four-eyes rule). Without it,
+        /// imported versions are yours and unapproved
+        #[arg(long)]
+        keep_approvals: bool,
     },
     /// Print the effective manifest (parent at the pinned version + this recipe's overlay)
     Effective {

@@ -20,16 +20,24 @@ pub async fn exec(
     command: Vec<String>,
 ) -> Result<()> {
     reap_lost(ctx).await;
-    let run = match existing {
-        Some(id) => ctx.store.run_row(id).await?,
-        None => create(ctx, recipe, version, model, run_type).await?,
+    // Only an approved version's commands, or the user's own, run.
+    let (run, version) = match existing {
+        Some(id) => {
+            let run = ctx.store.run_row(id).await?;
+            let version = ctx.service.version_to_exec(&run, &ctx.user).await?;
+            (run, version)
+        }
+        None => {
+            let run = create(ctx, recipe, version, model, run_type, true).await?;
+            let version = ctx.store.version_by_id(run.recipe_version_id).await?;
+            (run, version)
+        }
     };
     if let Some(name) = name.as_deref() {
         ctx.service
             .label_run(run.id, Some(name), None, &ctx.user)
             .await?;
     }
-    let version = ctx.store.version_by_id(run.recipe_version_id).await?;
     let recipe = ctx.store.recipe(run.recipe_id).await?;
     let steps = plan::plan(
         &version.manifest_json,
@@ -72,12 +80,13 @@ pub async fn exec(
     }
     if !ctx.json {
         outln!(
-            "run {} ({} of '{}' {}): {} step(s), files in {}",
+            "run {} ({} of '{}' {}): {} step(s), {}, files in {}",
             run.id,
             run.run_type,
             recipe.name,
             version.version_number,
             steps.len(),
+            crate::service::runs::exec_provenance(&version),
             run_dir.display()
         );
     }
@@ -162,6 +171,7 @@ pub(super) async fn create(
     version: Option<String>,
     model: Option<String>,
     run_type: crate::domain::RunType,
+    to_exec: bool,
 ) -> Result<Run> {
     let store = ctx.store.as_ref();
     let model = match model {
@@ -173,18 +183,17 @@ pub(super) async fn create(
         (None, Some(m)) => m.recipe_id,
         (None, None) => return Err(eyre!("give --recipe or --model")),
     };
-    Ok(ctx
-        .service
-        .create_run(
-            NewRun {
-                recipe_id,
-                version,
-                model_id: model.map(|m| m.id),
-                run_type,
-            },
-            &ctx.user,
-        )
-        .await?)
+    let new = NewRun {
+        recipe_id,
+        version,
+        model_id: model.map(|m| m.id),
+        run_type,
+    };
+    Ok(if to_exec {
+        ctx.service.create_run_to_exec(new, &ctx.user).await?
+    } else {
+        ctx.service.create_run(new, &ctx.user).await?
+    })
 }
 
 /// `nexml builtin-stage`: one stage of a built-in trainer, started by

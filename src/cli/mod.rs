@@ -197,11 +197,21 @@ async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
             }
             outln!("{}", t.render());
         }
-        args::AuditCommand::Verify => {
-            let verified = ctx.service.verify_audit().await?;
+        args::AuditCommand::Verify { anchors } => {
+            let anchors = match &anchors {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .wrap_err_with(|| format!("reading the anchors in {}", path.display()))?;
+                    crate::domain::audit_anchor::parse(&text)
+                        .map_err(|e| eyre!("{}: {e}", path.display()))?
+                }
+                None => Vec::new(),
+            };
+            let verified = ctx.service.verify_audit_against(&anchors).await?;
             if ctx.json {
                 return output::print_json(&serde_json::json!({
                     "intact": true, "linked": verified.linked, "before_chain": verified.before,
+                    "anchors": anchors.len(),
                 }));
             }
             outln!(
@@ -217,9 +227,42 @@ async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
                     String::new()
                 }
             );
+            if !anchors.is_empty() {
+                outln!(
+                    "it holds all {} anchored row{} as anchored",
+                    anchors.len(),
+                    if anchors.len() == 1 { "" } else { "s" }
+                );
+            }
+        }
+        args::AuditCommand::Anchor { append } => {
+            let anchor = ctx.service.audit_anchor().await?;
+            if let Some(path) = &append {
+                append_line(path, &anchor.to_string())?;
+            }
+            if ctx.json {
+                return output::print_json(&serde_json::json!({
+                    "id": anchor.id, "hash": anchor.hash, "at": anchor.at,
+                    "line": anchor.to_string(),
+                    "appended_to": append.as_ref().map(|p| p.display().to_string()),
+                }));
+            }
+            outln!("{anchor}");
         }
     }
     Ok(())
+}
+
+/// Adds a line to the end of a file (created if missing), so the file
+/// keeps every anchor ever written.
+fn append_line(path: &std::path::Path, line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .wrap_err_with(|| format!("opening {} to append the anchor", path.display()))?;
+    writeln!(file, "{line}").wrap_err_with(|| format!("appending the anchor to {}", path.display()))
 }
 
 /// `nexml drift`: pure computation on two files, read side by side and

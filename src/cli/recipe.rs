@@ -365,7 +365,11 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
                 );
             }
         }
-        RecipeCommand::Import { dir, dry_run } => {
+        RecipeCommand::Import {
+            dir,
+            dry_run,
+            keep_approvals,
+        } => {
             let mut progress = super::progress::Progress::new("import", ctx.json);
             let recipes = crate::recipe_files::read_all(
                 &dir,
@@ -382,7 +386,14 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             progress.finish();
             let report = ctx
                 .service
-                .import_recipes(recipes, dry_run, &ctx.user)
+                .import_recipes(
+                    recipes,
+                    dry_run,
+                    crate::service::transfer::Importer {
+                        user: &ctx.user,
+                        keep_approvals,
+                    },
+                )
                 .await?;
             if ctx.json {
                 return print_json(&report);
@@ -396,6 +407,11 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             }
             for a in &report.approved {
                 outln!("{verb}approve {a}");
+            }
+            for a in &report.approvals_dropped {
+                outln!(
+                    "{verb}leave unapproved {a}: recorded approvals are kept only with --keep-approvals"
+                );
             }
             outln!(
                 "{} unchanged{}",

@@ -112,7 +112,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             model,
             run_type,
         } => {
-            let run = super::exec::create(ctx, recipe, version, model, run_type).await?;
+            let run = super::exec::create(ctx, recipe, version, model, run_type, false).await?;
             if ctx.json {
                 return print_json(&run);
             }

@@ -410,24 +410,13 @@ async fn write_tracking(
     let details =
         json!({"runs": batch.len(), "metric_points": points_written, "params": with_params});
     let at = svc.now();
-    let previous = w.take_audit_chain().await?;
-    let hash = crate::domain::audit_chain::link(
-        previous.as_deref(),
-        at,
-        SEED_ACTOR,
-        "run",
-        0,
-        "generate-tracking",
-        &details,
-    );
-    w.record_audit(&AuditRow {
+    w.append_audit(&AuditRow {
         actor: SEED_ACTOR,
         entity: "run",
         entity_id: 0,
         action: "generate-tracking",
         details,
         at,
-        hash: &hash,
     })
     .await?;
     w.announce(&[Change::new("run", 0)]).await?;

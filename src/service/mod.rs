@@ -91,7 +91,6 @@ impl Service {
             session: self.store.write().await?,
             at: self.now(),
             shared: self.store.backend() == "postgres",
-            chain: None,
             changes: Vec::new(),
         })
     }
@@ -103,8 +102,6 @@ struct Work {
     at: DateTime<Utc>,
     /// A database a team shares, where every change must say who made it.
     shared: bool,
-    /// The audit chain's last link, once this unit of work holds the chain.
-    chain: Option<Option<String>>,
     /// What it changed, announced to every open app when it commits.
     changes: Vec<crate::store::Change>,
 }
@@ -125,31 +122,16 @@ impl Work {
                 "no user is known (no --user, NEXML_USER or login name): a shared PostgreSQL database takes no anonymous changes",
             ));
         }
-        let previous = match self.chain.take() {
-            Some(last) => last,
-            None => self.session.take_audit_chain().await?,
-        };
-        let hash = crate::domain::audit_chain::link(
-            previous.as_deref(),
-            self.at,
-            actor,
-            entity,
-            entity_id,
-            action,
-            &details,
-        );
         self.session
-            .record_audit(&AuditRow {
+            .append_audit(&AuditRow {
                 actor,
                 entity,
                 entity_id,
                 action,
                 details,
                 at: self.at,
-                hash: &hash,
             })
             .await?;
-        self.chain = Some(Some(hash));
         self.changes
             .push(crate::store::Change::new(entity, entity_id));
         Ok(())

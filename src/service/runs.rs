@@ -5,13 +5,75 @@ use super::{Service, refuse_nul, refused};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::{
-    BulkRun, LockedTable, NewRun, Run, RunChanges, RunDocument, RunRow, StoreResult,
+    BulkRun, LockedTable, NewRun, Recipe, RecipeVersion, Run, RunChanges, RunDocument, RunRow,
+    StoreResult,
 };
 use serde_json::{Value, json};
+
+/// Why `actor` may not execute the commands of `version`: `run exec` runs
+/// only an approved version, or one `actor` committed themself, so nobody
+/// runs a teammate's unreviewed commands as themself.
+pub fn exec_refusal(recipe: &Recipe, version: &RecipeVersion, actor: &str) -> Option<String> {
+    if version.approved_by.is_some() || version.created_by == actor {
+        return None;
+    }
+    Some(format!(
+        "version {number} of '{name}' is not approved and was committed by {author}, not {actor}: run exec runs only an approved version or one you committed; have it approved (nexml recipe approve '{name}' --version {number}) or run an approved version (--version){approved}",
+        number = version.version_number,
+        name = recipe.name,
+        author = version.created_by,
+        approved = recipe
+            .approved_version
+            .as_deref()
+            .map(|v| format!(", e.g. {v}"))
+            .unwrap_or_default(),
+    ))
+}
+
+/// What `run exec` and the run screen say about whose commands run.
+pub fn exec_provenance(version: &RecipeVersion) -> String {
+    match &version.approved_by {
+        Some(by) => format!(
+            "commands of version {} (approved by {by})",
+            version.version_number
+        ),
+        None => format!(
+            "commands of version {} (unapproved, committed by {})",
+            version.version_number, version.created_by
+        ),
+    }
+}
 
 impl Service {
     /// A queued run of a recipe version (the model's, when a model is given).
     pub async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+        self.create_run_checked(new, actor, false).await
+    }
+
+    /// A queued run `actor` is about to execute: refused, with nothing
+    /// written, when `actor` may not execute its version's commands.
+    pub async fn create_run_to_exec(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+        self.create_run_checked(new, actor, true).await
+    }
+
+    /// The version whose commands a run executes, if `actor` may execute
+    /// them (`run exec --run ID`).
+    pub async fn version_to_exec(&self, run: &Run, actor: &str) -> StoreResult<RecipeVersion> {
+        let mut s = self.store().read().await?;
+        let recipe = s.recipe(run.recipe_id).await?;
+        let version = s.version_by_id(run.recipe_version_id).await?;
+        match exec_refusal(&recipe, &version, actor) {
+            Some(why) => Err(refused(format!("run {}: {why}", run.id))),
+            None => Ok(version),
+        }
+    }
+
+    async fn create_run_checked(
+        &self,
+        new: NewRun,
+        actor: &str,
+        to_exec: bool,
+    ) -> StoreResult<Run> {
         let mut w = self.begin().await?;
         let recipe = w.recipe(new.recipe_id).await?;
         let model = match new.model_id {
@@ -40,6 +102,9 @@ impl Service {
             .clone()
             .or(model.as_ref().map(|m| m.recipe_version.clone()));
         let version = w.version(&recipe, number.as_deref()).await?;
+        if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
+            return Err(refused(why));
+        }
         let at = w.at;
         let id = w
             .insert_run(&RunRow {

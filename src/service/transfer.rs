@@ -1,6 +1,12 @@
 //! Recipes out to files and back in (`recipe export`, `recipe import`): the
-//! files keep every version with its number, note, author and approval, so
-//! export then import into an empty database gives the same recipes.
+//! files keep every version with its number, note, author and approval.
+//!
+//! Files are anyone's to edit, so an import creates no authority its
+//! importer could not create directly: versions arrive as the importer's
+//! and recorded approvals are dropped, unless the importer keeps them
+//! (`--keep-approvals`), which takes the importer being allowed to approve
+//! each one under the four-eyes rule and is audited as "approval recorded
+//! by X, imported by Y". Every name in the files meets `--user`'s rules.
 
 use super::{Service, Work, refused};
 use crate::domain::kinds::Bump;
@@ -21,7 +27,22 @@ pub struct ImportReport {
     pub created: Vec<String>,
     pub appended: Vec<String>,
     pub approved: Vec<String>,
+    /// Approvals in the files that were not kept (no `--keep-approvals`).
+    pub approvals_dropped: Vec<String>,
     pub unchanged: Vec<String>,
+}
+
+/// Who an import acts as, and whether it keeps recorded approvals.
+#[derive(Debug, Clone, Copy)]
+pub struct Importer<'a> {
+    pub user: &'a str,
+    pub keep_approvals: bool,
+}
+
+/// A recorded approval an import keeps.
+struct KeptApproval {
+    by: String,
+    at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Service {
@@ -79,8 +100,18 @@ impl Service {
         &self,
         mut recipes: Vec<RecipeFiles>,
         dry_run: bool,
-        actor: &str,
+        importer: Importer<'_>,
     ) -> StoreResult<ImportReport> {
+        let names = check_names(&recipes);
+        if !names.is_empty() {
+            return Err(refused(format!(
+                "nothing imported: {} name{} in the files {} not a user name: {}",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                if names.len() == 1 { "is" } else { "are" },
+                names.join("; ")
+            )));
+        }
         // Parents before children.
         recipes.sort_by_key(|r| (level_rank(&r.meta.level), r.meta.name.clone()));
         let mut report = ImportReport {
@@ -92,11 +123,11 @@ impl Service {
         for files in &recipes {
             let outcome = match w.find_recipe(&files.meta.name).await {
                 Ok(existing) => {
-                    self.merge_into(&mut w, &existing, files, &mut report, actor)
+                    self.merge_into(&mut w, &existing, files, &mut report, importer)
                         .await
                 }
                 Err(StoreError::NotFound { .. }) => {
-                    self.create_from(&mut w, files, &mut report, actor).await
+                    self.create_from(&mut w, files, &mut report, importer).await
                 }
                 Err(e) => return Err(e),
             };
@@ -130,13 +161,24 @@ impl Service {
         w: &mut Work,
         files: &RecipeFiles,
         report: &mut ImportReport,
-        actor: &str,
+        importer: Importer<'_>,
     ) -> StoreResult<()> {
+        let actor = importer.user;
         let meta = &files.meta;
         let name = names::check_name("recipe", &meta.name).map_err(StoreError::Refused)?;
         let family: ModelFamily = meta.model_family.parse().map_err(|e| invalid(&name, e))?;
         let level: RecipeLevel = meta.level.parse().map_err(|e| invalid(&name, e))?;
-        let status: RecipeStatus = meta.status.parse().map_err(|e| invalid(&name, e))?;
+        let mut status: RecipeStatus = meta.status.parse().map_err(|e| invalid(&name, e))?;
+        // Approved is a claim the versions must back: with no approval kept,
+        // the recipe arrives a draft.
+        let approvals = files
+            .versions
+            .iter()
+            .map(|v| self.kept_approval(&name, v, importer, report))
+            .collect::<StoreResult<Vec<_>>>()?;
+        if status == RecipeStatus::Approved && approvals.iter().all(Option::is_none) {
+            status = RecipeStatus::Draft;
+        }
         let parent = match &meta.parent {
             Some(p) => Some(w.find_recipe(p).await.map_err(|_| {
                 refused(format!(
@@ -155,15 +197,28 @@ impl Service {
                 status,
                 parent_id: parent.as_ref().map(|p| p.id),
                 tags: &meta.tags,
-                actor: &meta.created_by,
+                actor: if importer.keep_approvals {
+                    meta.created_by.trim()
+                } else {
+                    actor
+                },
                 at: meta.created_at,
             })
             .await?;
         let recipe = w.recipe(id).await?;
         let mut previous: Option<Value> = None;
-        for v in &files.versions {
-            self.insert_exact(w, &recipe, parent.as_ref(), v, previous.as_ref())
-                .await?;
+        for (v, approval) in files.versions.iter().zip(approvals) {
+            self.insert_exact(
+                w,
+                &recipe,
+                parent.as_ref(),
+                v,
+                previous.as_ref(),
+                approval,
+                importer,
+                report,
+            )
+            .await?;
             previous = Some(v.manifest.clone());
         }
         if let Some(example) = &files.example {
@@ -191,8 +246,9 @@ impl Service {
         recipe: &Recipe,
         files: &RecipeFiles,
         report: &mut ImportReport,
-        actor: &str,
+        importer: Importer<'_>,
     ) -> StoreResult<()> {
+        let actor = importer.user;
         let in_db: BTreeMap<semver::Version, RecipeVersion> = w
             .versions(recipe.id)
             .await?
@@ -213,13 +269,17 @@ impl Service {
             })?;
             match in_db.get(&number) {
                 Some(db) if manifest::same(&db.manifest_json, &v.manifest) => {
-                    if let (None, Some(by), Some(at)) =
-                        (&db.approved_by, &v.meta.approved_by, v.meta.approved_at)
+                    if db.approved_by.is_none()
+                        && let Some(kept) = self.kept_approval_of(
+                            &recipe.name,
+                            v,
+                            &db.created_by,
+                            importer,
+                            report,
+                        )?
                     {
-                        w.insert_approval(db.version_id, recipe.id, by, at).await?;
-                        report
-                            .approved
-                            .push(format!("'{}' {} (by {by})", recipe.name, db.version_number));
+                        self.record_kept_approval(w, recipe, db, &kept, importer, report)
+                            .await?;
                         changed = true;
                     }
                 }
@@ -267,8 +327,18 @@ impl Service {
                 }
                 None => {
                     refuse_archived(recipe)?;
-                    self.insert_exact(w, recipe, parent.as_ref(), v, previous.as_ref())
-                        .await?;
+                    let approval = self.kept_approval(&recipe.name, v, importer, report)?;
+                    self.insert_exact(
+                        w,
+                        recipe,
+                        parent.as_ref(),
+                        v,
+                        previous.as_ref(),
+                        approval,
+                        importer,
+                        report,
+                    )
+                    .await?;
                     report
                         .appended
                         .push(format!("'{}' {}", recipe.name, v.meta.version));
@@ -292,8 +362,10 @@ impl Service {
         Ok(())
     }
 
-    /// A version exactly as the files record it: its number, bump, note,
-    /// author and time, parent pin and approval.
+    /// A version as the files record it: its number, bump, note, time and
+    /// parent pin; its author and approval when the approval is kept, else
+    /// the importer's and none.
+    #[allow(clippy::too_many_arguments)]
     async fn insert_exact(
         &self,
         w: &mut Work,
@@ -301,6 +373,9 @@ impl Service {
         parent: Option<&Recipe>,
         v: &VersionFiles,
         previous: Option<&Value>,
+        approval: Option<KeptApproval>,
+        importer: Importer<'_>,
+        report: &mut ImportReport,
     ) -> StoreResult<()> {
         let name = &recipe.name;
         self.check_manifest(&v.manifest)?;
@@ -345,15 +420,130 @@ impl Service {
                     .map(|p| diff::merge_diff(&p.manifest_json, &v.manifest)),
                 bump,
                 note: &v.meta.note,
-                actor: &v.meta.created_by,
+                actor: if approval.is_some() {
+                    v.meta.created_by.trim()
+                } else {
+                    importer.user
+                },
                 at: v.meta.created_at,
             })
             .await?;
-        if let (Some(by), Some(at)) = (&v.meta.approved_by, v.meta.approved_at) {
-            w.insert_approval(id, recipe.id, by, at).await?;
+        if let Some(kept) = approval {
+            let version = w.version_by_id(id).await?;
+            self.record_kept_approval(w, recipe, &version, &kept, importer, report)
+                .await?;
         }
         Ok(())
     }
+
+    /// The approval the files record for `v`, if the import keeps it (the
+    /// version then keeps its recorded author too).
+    fn kept_approval(
+        &self,
+        recipe: &str,
+        v: &VersionFiles,
+        importer: Importer<'_>,
+        report: &mut ImportReport,
+    ) -> StoreResult<Option<KeptApproval>> {
+        self.kept_approval_of(recipe, v, v.meta.created_by.trim(), importer, report)
+    }
+
+    /// As `kept_approval`, for a version written by `author`: kept only
+    /// with `--keep-approvals`, and only when the importer could approve it
+    /// directly (four-eyes rule): the importer vouches for the record, which
+    /// may come from a database with other rules (the seed approves its own).
+    fn kept_approval_of(
+        &self,
+        recipe: &str,
+        v: &VersionFiles,
+        author: &str,
+        importer: Importer<'_>,
+        report: &mut ImportReport,
+    ) -> StoreResult<Option<KeptApproval>> {
+        let (Some(by), Some(at)) = (&v.meta.approved_by, v.meta.approved_at) else {
+            return Ok(None);
+        };
+        let by = by.trim();
+        let number = &v.meta.version;
+        if !importer.keep_approvals {
+            report.approvals_dropped.push(format!(
+                "'{recipe}' {number} (approved by {by} in the files)"
+            ));
+            return Ok(None);
+        }
+        if let Some(why) = self
+            .governance
+            .approval_refusal(author, importer.user, number, recipe)
+        {
+            return Err(refused(format!(
+                "--keep-approvals: {} may not approve '{recipe}' {number} ({why}), so cannot import its approval",
+                importer.user
+            )));
+        }
+        Ok(Some(KeptApproval {
+            by: by.to_string(),
+            at,
+        }))
+    }
+
+    /// Records a kept approval, audited as the importer's act.
+    async fn record_kept_approval(
+        &self,
+        w: &mut Work,
+        recipe: &Recipe,
+        version: &RecipeVersion,
+        kept: &KeptApproval,
+        importer: Importer<'_>,
+        report: &mut ImportReport,
+    ) -> StoreResult<()> {
+        let recipe_id = recipe.id;
+        w.insert_approval(version.version_id, recipe_id, &kept.by, kept.at)
+            .await?;
+        let said = format!(
+            "approval recorded by {}, imported by {}",
+            kept.by, importer.user
+        );
+        w.audit(
+            importer.user,
+            "recipe_version",
+            version.version_id,
+            "approve",
+            json!({
+                "recipe_id": recipe_id, "version": version.version_number,
+                "approved_by": kept.by, "imported_by": importer.user, "note": said,
+            }),
+        )
+        .await?;
+        report.approved.push(format!(
+            "'{}' {} ({said})",
+            recipe.name, version.version_number
+        ));
+        Ok(())
+    }
+}
+
+/// Every name the files give a person that `--user` would refuse.
+fn check_names(recipes: &[RecipeFiles]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for r in recipes {
+        let mut check = |what: String, who: &str| {
+            if let Err(e) = names::check_person(&what, who) {
+                bad.push(e);
+            }
+        };
+        check(
+            format!("'{}' created_by (recipe.json)", r.meta.name),
+            &r.meta.created_by,
+        );
+        for v in &r.versions {
+            let file = format!("'{}' versions/{}.meta.json", r.meta.name, v.meta.version);
+            check(format!("{file} created_by"), &v.meta.created_by);
+            if let Some(by) = &v.meta.approved_by {
+                check(format!("{file} approved_by"), by);
+            }
+        }
+    }
+    bad
 }
 
 fn version_files(v: RecipeVersion) -> VersionFiles {

@@ -362,7 +362,7 @@ pub async fn perform(
             run_type,
         } => {
             let r = svc
-                .create_run(
+                .create_run_to_exec(
                     NewRun {
                         recipe_id,
                         version: None,

@@ -145,6 +145,11 @@ pub trait Db: Send {
     /// Makes writers append to the audit chain one at a time, until the
     /// transaction ends (SQLite's write transaction does already).
     async fn serialize_audit(&mut self) -> StoreResult<()>;
+    /// Whether the database links audit rows itself, under a key the app's
+    /// role cannot read (PostgreSQL, migration 0017).
+    fn links_audit_in_database(&self) -> bool {
+        false
+    }
     /// Tells other sessions, when this transaction commits, what it changed
     /// (PostgreSQL `NOTIFY`; SQLite's readers poll its data version instead).
     async fn announce(&mut self, payload: &str) -> StoreResult<()>;

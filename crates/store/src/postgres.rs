@@ -332,6 +332,10 @@ impl Db for PgDb {
         Ok(())
     }
 
+    fn links_audit_in_database(&self) -> bool {
+        true
+    }
+
     async fn announce(&mut self, payload: &str) -> StoreResult<()> {
         // Delivered when the transaction commits, and not at all if it does not.
         sqlx::query("SELECT pg_notify($1, $2)")

@@ -277,6 +277,26 @@ pub struct AuditEntry {
     pub hash: Option<String>,
 }
 
+/// Where the audit chain began, and what the database found of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditChainState {
+    /// Rows from this id on must carry a link.
+    pub chain_from: i64,
+    /// PostgreSQL: the rows the database linked under its key.
+    pub keyed: Option<KeyedAudit>,
+}
+
+/// The database's walk of the rows it linked under its key (PostgreSQL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyedAudit {
+    /// Rows from this id on are linked under the key; older ones as on SQLite.
+    pub keyed_from: i64,
+    /// Keyed rows whose link checks out.
+    pub linked: i64,
+    /// The first row that breaks the chain, and whether it had no link.
+    pub broken: Option<(i64, bool)>,
+}
+
 /// One page of a list and how many rows match in all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {

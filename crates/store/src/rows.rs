@@ -94,6 +94,4 @@ pub struct AuditRow<'a> {
     pub action: &'a str,
     pub details: Value,
     pub at: DateTime<Utc>,
-    /// Its link in the audit chain.
-    pub hash: &'a str,
 }

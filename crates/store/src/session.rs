@@ -1104,7 +1104,40 @@ impl Session {
         self.db.audit_entries(s).await
     }
 
-    pub async fn record_audit(&mut self, row: &AuditRow<'_>) -> StoreResult<()> {
+    /// Appends a row to the audit chain, linked to the row before it. On
+    /// PostgreSQL the database links it (`nexml_audit_append`, migration
+    /// 0017) under a key the app's role cannot read, so no app login can
+    /// write a row that verifies by other means; SQLite links it here.
+    pub async fn append_audit(&mut self, row: &AuditRow<'_>) -> StoreResult<()> {
+        self.db.serialize_audit().await?;
+        if self.db.links_audit_in_database() {
+            let s = Statement::new("SELECT nexml_audit_append($1, $2, $3, $4, $5, $6)")
+                .time(row.at)
+                .text(row.actor)
+                .text(row.entity)
+                .int(row.entity_id)
+                .text(row.action)
+                .json(&row.details);
+            self.db.texts(s).await?;
+            return Ok(());
+        }
+        let previous = first(
+            self.db
+                .texts(Statement::new(
+                    "SELECT COALESCE(hash, '') FROM ml_audit ORDER BY id DESC LIMIT 1",
+                ))
+                .await?,
+        )
+        .filter(|h| !h.is_empty());
+        let hash = nexml_core::domain::audit_chain::link(
+            previous.as_deref(),
+            row.at,
+            row.actor,
+            row.entity,
+            row.entity_id,
+            row.action,
+            &row.details,
+        );
         let s = Statement::new(sql::INSERT_AUDIT)
             .time(row.at)
             .text(row.actor)
@@ -1112,21 +1145,57 @@ impl Session {
             .int(row.entity_id)
             .text(row.action)
             .json(&row.details)
-            .text(row.hash);
+            .text(&hash);
         self.db.execute(s).await.map(drop)
     }
 
-    /// Takes the audit chain for this transaction (writers append in turn)
-    /// and returns its last link, if the chain has begun.
-    pub async fn take_audit_chain(&mut self) -> StoreResult<Option<String>> {
-        self.db.serialize_audit().await?;
-        let last = self
-            .db
-            .texts(Statement::new(
-                "SELECT COALESCE(hash, '') FROM ml_audit ORDER BY id DESC LIMIT 1",
-            ))
-            .await?;
-        Ok(first(last).filter(|h| !h.is_empty()))
+    /// Where the chain began, and on PostgreSQL the database's own walk of
+    /// the rows it linked with its key.
+    pub async fn audit_chain_state(&mut self) -> StoreResult<AuditChainState> {
+        if self.db.links_audit_in_database() {
+            // One row of five numbers, read in their order.
+            let n = self
+                .db
+                .ints(Statement::new(
+                    "SELECT u.x FROM nexml_audit_verify() v, \
+                     unnest(ARRAY[v.chain_from, v.keyed_from, v.linked, COALESCE(v.broken_at, 0), v.unlinked::int]) \
+                     WITH ORDINALITY AS u(x, n) ORDER BY u.n",
+                ))
+                .await?;
+            let [chain_from, keyed_from, linked, broken_at, unlinked] = n[..] else {
+                return Err(StoreError::refused(
+                    "the audit chain's key is missing (migration 0017): the chain cannot be verified",
+                ));
+            };
+            return Ok(AuditChainState {
+                chain_from,
+                keyed: Some(KeyedAudit {
+                    keyed_from,
+                    linked,
+                    broken: (broken_at != 0).then_some((broken_at, unlinked != 0)),
+                }),
+            });
+        }
+        let chain_from = first(
+            self.db
+                .ints(Statement::new("SELECT chain_from FROM ml_audit_chain"))
+                .await?,
+        )
+        .ok_or_else(|| {
+            StoreError::refused(
+                "the audit chain's start (table ml_audit_chain) was emptied: the chain cannot be verified",
+            )
+        })?;
+        Ok(AuditChainState {
+            chain_from,
+            keyed: None,
+        })
+    }
+
+    /// The newest audit row, the chain's head.
+    pub async fn audit_head(&mut self) -> StoreResult<Option<AuditEntry>> {
+        let s = Statement::new(format!("{} ORDER BY id DESC LIMIT 1", sql::AUDIT_SELECT));
+        Ok(first(self.db.audit_entries(s).await?))
     }
 
     /// Audit rows, oldest first: of one entity (and id) when given, at most `limit`

@@ -60,8 +60,10 @@ pub fn render(
         Line::from(first),
         Line::from(vec![
             Span::styled("recipe ", theme.dim),
+            // Which version's commands run (or ran): `run exec` runs only
+            // an approved one or the executing user's own.
             Span::raw(sanitize(&format!(
-                "{} {}",
+                "{} · commands of {}",
                 run.recipe_name, run.recipe_version
             ))),
             Span::styled("   model ", theme.dim),

@@ -71,9 +71,48 @@ pub struct Verified {
     pub before: usize,
 }
 
+/// Where and how the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// The row's link is not the one its content and the row before give:
+    /// it was changed, or a row before it was removed or slipped in.
+    Mismatch(i64),
+    /// The row has no link although the chain had begun before it (its
+    /// hash was blanked, or it was written without nexml).
+    Unlinked(i64),
+}
+
+impl Broken {
+    pub fn id(&self) -> i64 {
+        match self {
+            Broken::Mismatch(id) | Broken::Unlinked(id) => *id,
+        }
+    }
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Broken::Mismatch(id) => write!(
+                f,
+                "audit row {id} breaks the chain: it was changed, or a row before it was removed or written without nexml"
+            ),
+            Broken::Unlinked(id) => write!(
+                f,
+                "audit row {id} breaks the chain: it has no link although the chain began before it (its hash was removed, or it was written without nexml)"
+            ),
+        }
+    }
+}
+
 /// Walks rows in id order; the first row that does not follow from the one
-/// before (edited, removed before it, or written without a hash) is named.
-pub fn verify<'a>(rows: impl IntoIterator<Item = Linked<'a>>) -> Result<Verified, i64> {
+/// before (edited, removed before it, or without a hash) is named. Rows
+/// from `chain_from` on must carry a link; older ones (written before the
+/// chain began) may not, but once a row is linked every later one must be.
+pub fn verify<'a>(
+    rows: impl IntoIterator<Item = Linked<'a>>,
+    chain_from: i64,
+) -> Result<Verified, Broken> {
     let mut previous: Option<String> = None;
     let mut started = false;
     let mut verified = Verified {
@@ -82,8 +121,8 @@ pub fn verify<'a>(rows: impl IntoIterator<Item = Linked<'a>>) -> Result<Verified
     };
     for row in rows {
         let Some(stored) = row.hash else {
-            if started {
-                return Err(row.id);
+            if started || row.id >= chain_from {
+                return Err(Broken::Unlinked(row.id));
             }
             verified.before += 1;
             continue;
@@ -99,7 +138,7 @@ pub fn verify<'a>(rows: impl IntoIterator<Item = Linked<'a>>) -> Result<Verified
             row.details,
         );
         if stored != expected {
-            return Err(row.id);
+            return Err(Broken::Mismatch(row.id));
         }
         verified.linked += 1;
         previous = Some(expected);
@@ -184,14 +223,28 @@ mod tests {
             v
         };
         assert_eq!(
-            verify(rows("bo", false)),
+            verify(rows("bo", false), 1),
             Ok(Verified {
                 linked: 3,
                 before: 0
             })
         );
-        assert_eq!(verify(rows("mallory", false)), Err(2));
-        assert_eq!(verify(rows("bo", true)), Err(3));
+        assert_eq!(verify(rows("mallory", false), 1), Err(Broken::Mismatch(2)));
+        assert_eq!(verify(rows("bo", true), 1), Err(Broken::Mismatch(3)));
+        // Blanked hashes: rows from where the chain began must be linked.
+        let blanked = || {
+            rows("bo", false)
+                .into_iter()
+                .map(|r| Linked { hash: None, ..r })
+        };
+        assert_eq!(verify(blanked(), 1), Err(Broken::Unlinked(1)));
+        assert_eq!(
+            verify(blanked(), 4),
+            Ok(Verified {
+                linked: 0,
+                before: 3
+            })
+        );
         // Key order is not content.
         let reordered = serde_json::json!({"a": [2], "b": 1});
         assert_eq!(

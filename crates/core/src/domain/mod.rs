@@ -1,5 +1,6 @@
 //! Types and rules with no I/O: kinds, lifecycles, versions, manifests, diffs.
 
+pub mod audit_anchor;
 pub mod audit_chain;
 pub mod clock;
 pub mod diff;
