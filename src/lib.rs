@@ -5,13 +5,14 @@
 //! this one, the app: `cli` and `tui` are two faces over the operations here,
 //! `seed` fills a store. `docs/architecture.md` draws the layers.
 
-pub use nexml_core::{assistant, domain, drift, monitoring, runs, text, trainers};
+pub use nexml_core::{assistant, domain, drift, input_file, monitoring, runs, text, trainers};
 pub use nexml_store as store;
 
 pub mod artifacts;
 pub mod baselines;
 pub mod cli;
 pub mod config;
+pub mod database_identity;
 pub mod exec;
 pub mod keymap;
 pub mod llm;
