@@ -432,10 +432,11 @@ async fn an_absurd_timeout_is_refused_at_commit() {
         let file = file.display().to_string();
         let err = w.refused(&["recipe", "commit", PRICING, "--manifest", &file]);
         assert!(
-            err.contains("/pipeline/stages/0/timeout_minutes: 1e300"),
+            err.contains(
+                "/pipeline/stages/0/timeout_minutes: 1e+300 is greater than the maximum of 525600"
+            ),
             "{err}"
         );
-        assert!(err.contains("525600"), "{err}");
         let after = w.json(&["recipe", "version", PRICING]);
         assert_eq!(
             after["version_number"], v["version_number"],
