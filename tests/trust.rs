@@ -253,6 +253,11 @@ async fn sighup_and_sigterm_to_run_exec_stop_the_job_and_say_so() {
                 reason.starts_with(&format!("interrupted ({name}")),
                 "{reason}"
             );
+            // The log has it all, though the terminal was gone.
+            let id = run["id"].as_i64().unwrap().to_string();
+            let log = w.ok(&["run", "logs", &id]);
+            assert!(log.contains("[nexml] stopping the job: cancelled"), "{log}");
+            assert!(log.contains("[nexml] == cancelled: interrupted"), "{log}");
         }
         w.db.cleanup().await;
     }

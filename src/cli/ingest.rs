@@ -142,6 +142,24 @@ pub fn summary(batch: &Batch, r: &Recorded) -> String {
 mod tests {
     use super::*;
 
+    /// A writer can write under a hidden or non-data name and rename.
+    #[test]
+    fn hidden_and_partial_files_are_not_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["sales.csv", ".sales.csv", "sales.csv.part", "b.parquet"] {
+            std::fs::write(dir.path().join(name), "a\n1\n").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("folder.csv")).unwrap();
+        let now = "2026-12-01T00:00:00Z".parse().unwrap();
+        let mut names: Vec<String> = batches_in(dir.path(), now)
+            .unwrap()
+            .iter()
+            .map(|b| b.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b.parquet", "sales.csv"]);
+    }
+
     #[test]
     fn a_batch_named_by_date_is_taken_at_the_end_of_that_day() {
         assert_eq!(

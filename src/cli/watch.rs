@@ -289,6 +289,12 @@ mod tests {
                 .ready
                 .is_empty()
         );
+        // History that changes afterwards is a new batch.
+        s.look(one("old.csv", stamp(7, 1)), at(101));
+        assert_eq!(
+            s.look(one("old.csv", stamp(7, 1)), at(106)).ready,
+            [PathBuf::from("old.csv")]
+        );
         s.look(one("bad.csv", stamp(5, 2)), at(0));
         assert_eq!(
             s.look(one("bad.csv", stamp(5, 2)), at(5)).ready,
