@@ -10,7 +10,7 @@ mod common;
 use common::TestDb;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 const FORECASTING: &str = "Forecasting Baseline v1";
