@@ -53,26 +53,12 @@ pub fn run_dir(database_url: &str, run_id: i64) -> PathBuf {
     runs_dir(database_url).join(run_id.to_string())
 }
 
-/// A short stable name for a database: its URL without credentials or
-/// options (a SQLite file by its absolute path), hashed.
+/// A short stable name for a database, however its URL is spelled (see
+/// `database_identity`: a SQLite file by its canonical path, PostgreSQL by
+/// server, port and database), hashed.
 pub fn database_key(database_url: &str) -> String {
     use sha2::{Digest, Sha256};
-    let without_options = database_url.split('?').next().unwrap_or(database_url);
-    let identity = match without_options.split_once("://") {
-        Some((scheme, rest)) if scheme.starts_with("sqlite") => {
-            let path = rest.trim_start_matches('/');
-            let path = std::path::Path::new("/").join(path);
-            format!(
-                "sqlite:{}",
-                std::fs::canonicalize(&path).unwrap_or(path).display()
-            )
-        }
-        Some((scheme, rest)) => {
-            let host_and_db = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-            format!("{scheme}://{host_and_db}")
-        }
-        None => without_options.to_string(),
-    };
+    let identity = crate::database_identity::database_identity(database_url);
     let digest = Sha256::digest(identity.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

@@ -5,7 +5,7 @@
 //! this one, the app: `cli` and `tui` are two faces over the operations here,
 //! `seed` fills a store. `docs/architecture.md` draws the layers.
 
-pub use nexml_core::{assistant, domain, drift, monitoring, runs, text, trainers};
+pub use nexml_core::{assistant, domain, drift, input_file, monitoring, runs, text, trainers};
 pub use nexml_store as store;
 
 pub mod artifacts;
@@ -13,6 +13,7 @@ pub mod base_version;
 pub mod baselines;
 pub mod cli;
 pub mod config;
+pub mod database_identity;
 pub mod exec;
 pub mod keymap;
 pub mod llm;

@@ -148,8 +148,15 @@ fn write_one(folder: &Path, recipe: &RecipeFiles) -> Result<(), String> {
     Ok(())
 }
 
+/// The text of a file of the folder: a regular file (a FIFO or a device
+/// is refused, never waited on) of at most `MAX_DOCUMENT_BYTES`.
+fn read_text(path: &Path) -> Result<String, String> {
+    use crate::input_file::{MAX_DOCUMENT_BYTES, read_limited_to_string};
+    read_limited_to_string(path, MAX_DOCUMENT_BYTES).map_err(|e| e.to_string())
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(path)?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -205,8 +212,7 @@ fn read_one(folder: &Path, max_manifest_bytes: usize) -> Result<RecipeFiles, Str
                 ));
             }
             let manifest_path = versions_dir.join(format!("{number}.json"));
-            let text = std::fs::read_to_string(&manifest_path)
-                .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+            let text = read_text(&manifest_path)?;
             let manifest = crate::domain::manifest::parse(&text, max_manifest_bytes)
                 .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
             versions.push(VersionFiles { meta, manifest });

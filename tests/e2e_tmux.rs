@@ -343,8 +343,8 @@ fn draft_survives(signal: &str, name: &str) {
     t.wait_for("· 5:21");
     t.text("KEEP ME ");
     t.wait_for("KEEP ME");
-    // 150 ms after the last key (the draft is kept 100 ms after typing
-    // pauses, fsynced), the draft is on disk.
+    // 150 ms after the last key (each change is written as it comes,
+    // fsynced), the draft is on disk.
     std::thread::sleep(Duration::from_millis(150));
     let pid = nexml_pid(&t.shell_pid());
     Command::new("kill")
@@ -362,6 +362,143 @@ fn draft_survives(signal: &str, name: &str) {
     again.answer_dialog("restore it");
     again.wait_for("KEEP ME");
     again.wait_for("modified");
+}
+
+/// Opens the editor on the forecasting baseline; true when a draft is
+/// offered (else it is editing 1.0.0 with none).
+fn open_forecasting_editor(t: &Tmux) -> bool {
+    t.keys(&["/"]);
+    t.text("forecasting base");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("lineage");
+    t.keys(&["e"]);
+    // The offer comes with the editor's first answer: a moment after it opens.
+    let start = Instant::now();
+    let mut editing_since = None;
+    loop {
+        let screen = t.screen();
+        if screen.contains("draft found") {
+            return true;
+        }
+        if screen.contains("editing 1.0.0") {
+            let since = *editing_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > Duration::from_millis(700) {
+                return false;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the editor never opened:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Keys typed 30 ms apart, with no pause, then kill -9: every character on
+/// screen 100 ms before the kill is offered back. Then the same database
+/// under another spelling of its path offers that draft too, and a copy of
+/// the database (another one, with the same recipe ids) never does.
+#[test]
+fn typing_without_a_pause_is_kept_and_drafts_follow_the_database() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("draft-typing", 100, 30);
+    assert!(!open_forecasting_editor(&t), "no draft yet");
+    t.keys(&["C-f"]);
+    t.wait_for("find:");
+    t.text("weekly unit");
+    t.wait_for("find: weekly unit");
+    t.keys(&["Enter"]);
+    t.wait_for("· 5:21");
+    let typed: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        .chars()
+        .collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let typist = {
+        let (socket, stop, typed) = (t.socket.clone(), stop.clone(), typed.clone());
+        std::thread::spawn(move || {
+            for c in typed {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                let _ = Command::new("tmux")
+                    .args(["-L", &socket, "send-keys", "-l", &c.to_string()])
+                    .status();
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        })
+    };
+    // Mid-typing: what is on screen now must survive a kill 100 ms later.
+    let shown = loop {
+        let screen = t.screen();
+        let prefix: String = typed
+            .iter()
+            .scan(String::new(), |s, c| {
+                s.push(*c);
+                Some(s.clone())
+            })
+            .take_while(|p| screen.contains(p.as_str()))
+            .last()
+            .unwrap_or_default();
+        if prefix.len() >= 12 {
+            break prefix;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = nexml_pid(&t.shell_pid());
+    Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    typist.join().unwrap();
+    t.wait_for("[exited");
+    assert!(
+        shown.len() < typed.len(),
+        "killed mid-typing, not after it: {shown}"
+    );
+
+    // The same file, spelled another way.
+    let file = t.url.trim_start_matches("sqlite://").to_string();
+    let path = std::path::Path::new(&file);
+    let dir = path.parent().unwrap();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let respelled = format!(
+        "sqlite:{}/sub/../{}",
+        dir.display(),
+        path.file_name().unwrap().to_string_lossy()
+    );
+    let again = Tmux::launch("draft-respelled", 100, 30, t.dir.clone(), respelled);
+    assert!(
+        open_forecasting_editor(&again),
+        "the same database offers its draft"
+    );
+    again.answer_dialog("restore it");
+    again.wait_for(&shown);
+    let pid = nexml_pid(&again.shell_pid());
+    Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    again.wait_for("[exited");
+
+    // A copy is another database: the same recipe ids, no draft.
+    let other = dir.join("copy");
+    std::fs::create_dir(&other).unwrap();
+    for suffix in ["", "-wal"] {
+        let from = format!("{file}{suffix}");
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(&from, other.join(format!("e2e.db{suffix}"))).unwrap();
+        }
+    }
+    let copy = Tmux::launch(
+        "draft-copy",
+        100,
+        30,
+        t.dir.clone(),
+        format!("sqlite://{}", other.join("e2e.db").display()),
+    );
+    assert!(
+        !open_forecasting_editor(&copy),
+        "another database offers no draft:\n{}",
+        copy.screen()
+    );
 }
 
 /// With nowhere to keep drafts (a state folder that cannot be created, as

@@ -590,6 +590,10 @@ pub enum MonitorCommand {
         model: String,
         #[arg(long)]
         reference: PathBuf,
+        /// Seconds a new file's size and time of writing must stay unchanged
+        /// before it is taken as complete (1 to 3600)
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        settle: u64,
     },
     /// A model's alerts (open and acknowledged first)
     Alerts {

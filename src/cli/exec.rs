@@ -149,9 +149,25 @@ fn detach_executor(
     Ok(())
 }
 
-/// A job's line on the terminal watching it.
+/// A job's line on the terminal watching it. A terminal that went away (a
+/// closed SSH session: EIO, a closed pipe: EPIPE) only ends the echo: the
+/// executor goes on recording, and stops the job if a signal says so.
 fn print_line(line: &str) {
-    outln!("{line}");
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static GONE: AtomicBool = AtomicBool::new(false);
+    if GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let text = crate::text::sanitize_log(&format!("{line}\n"));
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        GONE.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Marks runs whose executor was lost; a reader notices them first.

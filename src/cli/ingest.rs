@@ -2,7 +2,7 @@
 //! measured against a reference and recorded as snapshots through the one
 //! path: one file, a folder of them (a backfilled history, in the order of
 //! their times), or each new file a scheduled job drops into a watched
-//! folder. Only the columns the manifest measures are read.
+//! folder (`watch`). Only the columns the manifest measures are read.
 
 use super::Context;
 use crate::drift::{Table, Wanted};
@@ -11,9 +11,7 @@ use crate::store::{Model, NewSnapshot};
 use chrono::{DateTime, NaiveDate, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 /// One batch: a data file and when it was taken.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +75,13 @@ pub fn batches_in(dir: &Path, now: DateTime<Utc>) -> Result<Vec<Batch>> {
     Ok(batches)
 }
 
-fn is_batch(path: &Path) -> bool {
-    path.is_file() && crate::drift::is_data_file(path)
+/// A data file, not hidden: a writer may write `.name.csv` (or
+/// `name.csv.part`) and rename it when done.
+pub(super) fn is_batch(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    !hidden && path.is_file() && crate::drift::is_data_file(path)
 }
 
 /// Measures one batch against the reference with the model's manifest and
@@ -135,91 +138,27 @@ pub fn summary(batch: &Batch, r: &Recorded) -> String {
     )
 }
 
-/// How often a watched folder is looked at.
-const POLL: Duration = Duration::from_millis(300);
-
-/// Ingests each CSV file that appears in `dir` from now on, once it has
-/// stopped growing; runs until interrupted. A batch that cannot be read is
-/// reported and the watch goes on (it is tried again when it changes).
-pub async fn watch(
-    ctx: &Context,
-    model: &Model,
-    manifest: &Value,
-    reference: &Table,
-    dir: &Path,
-) -> Result<()> {
-    // What is there already is history: ingest it with `monitor ingest`.
-    let mut seen: BTreeMap<PathBuf, (u64, SystemTime)> = listing(dir)?;
-    let mut growing: BTreeMap<PathBuf, (u64, SystemTime)> = BTreeMap::new();
-    eprintln!(
-        "watching {} for new batches of '{}' (ctrl-c stops)",
-        dir.display(),
-        model.name
-    );
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(POLL) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        }
-        for (path, stamp) in listing(dir)? {
-            if seen.get(&path) == Some(&stamp) {
-                continue;
-            }
-            // Taken once it looks the same twice: a file being written waits.
-            if growing.insert(path.clone(), stamp) != Some(stamp) {
-                continue;
-            }
-            growing.remove(&path);
-            seen.insert(path.clone(), stamp);
-            // A file gone (or unreadable) since it was listed is reported;
-            // the watch goes on.
-            let at = match batch_time(&path, ctx.service.now()) {
-                Ok(at) => at,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    continue;
-                }
-            };
-            let batch = Batch { at, path };
-            match ingest(ctx, model, manifest, reference, &batch).await {
-                Ok(r) => {
-                    for failure in &r.notify_failures {
-                        eprintln!("warning: {failure}");
-                    }
-                    match ctx.json {
-                        true => super::output::print_json(&recorded_json(&r))?,
-                        false => outln!("{}", summary(&batch, &r)),
-                    }
-                }
-                Err(e) => eprintln!("error: {}: {e}", batch.path.display()),
-            }
-        }
-    }
-}
-
-/// The folder's data files with their size and time of writing.
-fn listing(dir: &Path) -> Result<BTreeMap<PathBuf, (u64, SystemTime)>> {
-    let entries =
-        std::fs::read_dir(dir).wrap_err_with(|| format!("{}: cannot list", dir.display()))?;
-    let mut files = BTreeMap::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if !is_batch(&path) {
-            continue;
-        }
-        if let Ok(m) = entry.metadata() {
-            files.insert(
-                path,
-                (m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH)),
-            );
-        }
-    }
-    Ok(files)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer can write under a hidden or non-data name and rename.
+    #[test]
+    fn hidden_and_partial_files_are_not_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["sales.csv", ".sales.csv", "sales.csv.part", "b.parquet"] {
+            std::fs::write(dir.path().join(name), "a\n1\n").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("folder.csv")).unwrap();
+        let now = "2026-12-01T00:00:00Z".parse().unwrap();
+        let mut names: Vec<String> = batches_in(dir.path(), now)
+            .unwrap()
+            .iter()
+            .map(|b| b.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b.parquet", "sales.csv"]);
+    }
 
     #[test]
     fn a_batch_named_by_date_is_taken_at_the_end_of_that_day() {

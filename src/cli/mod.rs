@@ -29,13 +29,13 @@ pub(crate) mod progress;
 mod recipe;
 mod run;
 pub mod shell;
+mod watch;
 
 pub use args::{Cli, Command};
 
 use crate::config::Config;
 use crate::store::Store;
-use color_eyre::eyre::{Result, WrapErr, eyre};
-use std::io::Read;
+use color_eyre::eyre::{Result, eyre};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -323,16 +323,16 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads a file argument; `-` reads standard input.
+/// Reads a file argument; `-` reads standard input. Either stops at
+/// `MAX_DOCUMENT_BYTES`; a file must be a regular one (a FIFO or a device
+/// is refused, never waited on).
 pub fn read_input(path: &Path) -> Result<String> {
+    use crate::input_file::{MAX_DOCUMENT_BYTES, read_limited_to_string, read_to_limit};
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .wrap_err("reading standard input")?;
-        return Ok(text);
+        let bytes = read_to_limit("standard input", std::io::stdin(), MAX_DOCUMENT_BYTES)?;
+        return String::from_utf8(bytes).map_err(|_| eyre!("standard input: not UTF-8 text"));
     }
-    std::fs::read_to_string(path).wrap_err_with(|| format!("reading {}", path.display()))
+    Ok(read_limited_to_string(path, MAX_DOCUMENT_BYTES)?)
 }
 
 /// Reads and parses a JSON file argument, naming the file and place on error.

@@ -104,9 +104,11 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
             dir,
             model,
             reference,
+            settle,
         } => {
             let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
-            ingest::watch(ctx, &model, &manifest, &reference, &dir).await?;
+            let settle = std::time::Duration::from_secs(settle);
+            super::watch::watch(ctx, &model, &manifest, &reference, &dir, settle).await?;
         }
         MonitorCommand::Alerts { model, state } => {
             let model = store.find_model(&model).await?;

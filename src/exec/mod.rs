@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod plan;
+mod signals;
 
 use crate::domain::RunStatus;
 use crate::runs::protocol::{self, Report};
@@ -14,6 +15,7 @@ use crate::store::tracking::NewMetricPoint;
 use child::{Exit, Job, Line};
 use color_eyre::eyre::{Result, WrapErr};
 use plan::{Program, Step};
+use signals::StopSignals;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -54,6 +56,10 @@ impl Execution<'_> {
     /// Runs every step in order and ends the run as the first failure says.
     pub async fn run(self) -> Result<Run> {
         let executor = format!("{}:{}", child::this_host(), std::process::id());
+        // Caught from before the run is claimed: from then on a signal stops
+        // the job and ends the run as cancelled, never leaves it running.
+        let mut signals =
+            StopSignals::new().wrap_err("listening for SIGINT, SIGTERM and SIGHUP")?;
         self.service
             .claim_run(self.run_id, &executor, &self.actor)
             .await?;
@@ -69,7 +75,9 @@ impl Execution<'_> {
         let mut outcome = (RunStatus::Succeeded, String::new(), None);
         for step in &self.steps {
             recorder.note(&format!("== {} ({}) ==", step.name, step.kind));
-            let ended = self.step(step, &manifest_path, &mut recorder).await;
+            let ended = self
+                .step(step, &manifest_path, &mut recorder, &mut signals)
+                .await;
             recorder.flush().await?;
             let failed = match ended {
                 Ended::Exited(Exit::Code(0)) => None,
@@ -120,7 +128,13 @@ impl Execution<'_> {
             .await?)
     }
 
-    async fn step(&self, step: &Step, manifest_path: &Path, recorder: &mut Recorder<'_>) -> Ended {
+    async fn step(
+        &self,
+        step: &Step,
+        manifest_path: &Path,
+        recorder: &mut Recorder<'_>,
+        signals: &mut StopSignals,
+    ) -> Ended {
         let (argv, dir) = match &step.program {
             Program::Argv(argv) => (argv.clone(), self.workdir.clone()),
             Program::Shell(line) => (
@@ -162,7 +176,10 @@ impl Execution<'_> {
             }
         };
         let started = Instant::now();
-        let deadline = step.timeout.map(|t| started + t);
+        // A timeout too far away to be an instant is no deadline (the
+        // manifest's check keeps it within a year; this keeps a stored
+        // older one from panicking).
+        let deadline = step.timeout.and_then(|t| started.checked_add(t));
         let mut flush = tokio::time::interval(FLUSH_EVERY);
         let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
         heartbeat.tick().await;
@@ -217,8 +234,8 @@ impl Execution<'_> {
                 _ = tokio::time::sleep(until_deadline) => {
                     break Ended::TimedOut(step.timeout.unwrap_or_default());
                 }
-                _ = tokio::signal::ctrl_c() => {
-                    break Ended::Cancelled("interrupted (ctrl-c)".into());
+                why = signals.recv() => {
+                    break Ended::Cancelled(why.into());
                 }
             }
         };

@@ -118,7 +118,11 @@ pub fn plan(
         let timeout = match stage.get("timeout_minutes") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_f64() {
-                Some(m) if m > 0.0 && m.is_finite() => Some(Duration::from_secs_f64(m * 60.0)),
+                // Saturating: a huge one (a manifest stored before the
+                // schema bounded it) is "no timeout", never a panic.
+                Some(m) if m > 0.0 && m.is_finite() => {
+                    Some(Duration::try_from_secs_f64(m * 60.0).unwrap_or(Duration::MAX))
+                }
                 _ => {
                     return Err(fail(format!(
                         "timeout_minutes must be a positive number, not {v}"
@@ -206,6 +210,12 @@ mod tests {
             err.to_string(),
             "pipeline.stages[0] ('fit'): timeout_minutes must be a positive number, not -1"
         );
+        // Far too long is saturated, not a panic.
+        let m = json!({"pipeline": {"stages": [
+            {"name": "fit", "type": "training", "timeout_minutes": 1e300}
+        ]}});
+        let steps = plan(&m, "pricing", RunType::Train, &[]).expect("a plan");
+        assert_eq!(steps[0].timeout, Some(Duration::MAX));
         let m = json!({"pipeline": {"stages": [{"name": "ship", "type": "deployment"}]}});
         assert_eq!(
             plan(&m, "pricing", RunType::Eval, &[])

@@ -2,7 +2,7 @@
 //! and sends the answers back as messages. The newest list request per tab
 //! wins: it aborts an older one still running, and an older answer is dropped.
 
-use super::drafts::{Draft, draft_path, read_draft, write_draft};
+use super::drafts::{Draft, DraftKeeper, draft_path, read_draft, write_draft};
 use super::filters::Filters;
 use super::forms::{AppForm, FormRequest};
 use super::submit::{Done, Submission};
@@ -379,8 +379,9 @@ pub struct Io {
     pub database_url: String,
 }
 
-/// How long the editor waits after a keystroke before validating and keeping
-/// the draft: a burst of typing is one write, and a pause is on disk at once.
+/// How long the editor waits after a keystroke before validating: a burst
+/// of typing is validated once. (The draft is not waited for: the keeper
+/// writes each change as soon as its previous write is done.)
 const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs effects on tokio tasks against the store.
@@ -394,6 +395,8 @@ pub struct Runner {
     loading: Arc<Mutex<HashMap<Slot, AbortHandle>>>,
     newest_validation: Arc<AtomicU64>,
     cancel_llm: Arc<tokio::sync::Notify>,
+    /// Writes the editor's drafts, in the order the changes came.
+    drafts: DraftKeeper,
 }
 
 impl Runner {
@@ -404,7 +407,14 @@ impl Runner {
             loading: Arc::new(Mutex::new(HashMap::new())),
             newest_validation: Arc::new(AtomicU64::new(0)),
             cancel_llm: Arc::new(tokio::sync::Notify::new()),
+            drafts: DraftKeeper::new(),
         }
+    }
+
+    /// Waits (a second at most) for the drafts handed over to be written:
+    /// called as the app leaves.
+    pub fn flush_drafts(&self) {
+        self.drafts.flush(std::time::Duration::from_secs(1));
     }
 
     /// Starts an effect; its answer arrives later as a `Msg::Loaded`.
@@ -426,8 +436,33 @@ impl Runner {
             }
             _ => {}
         }
-        if let Effect::Validate { generation, .. } = &effect {
-            self.newest_validation.store(*generation, Ordering::SeqCst)
+        match &effect {
+            Effect::Validate {
+                recipe_id,
+                recipe_created_at,
+                generation,
+                base_version,
+                text,
+            } => {
+                // Kept at once, validated after the pause.
+                self.drafts.keep(
+                    &self.io.drafts_dir,
+                    Draft {
+                        recipe_id: *recipe_id,
+                        recipe_created_at: *recipe_created_at,
+                        base_version: base_version.clone(),
+                        text: text.clone(),
+                        saved_at: self.io.service.now(),
+                    },
+                );
+                self.newest_validation.store(*generation, Ordering::SeqCst)
+            }
+            // After the writes handed over before it, never before one.
+            Effect::DropDraft(id) => {
+                self.drafts.forget(&self.io.drafts_dir, *id);
+                return;
+            }
+            _ => {}
         }
         let slot = match &effect {
             Effect::LoadList(req) => Some(Slot::List(req.tab)),
@@ -437,12 +472,22 @@ impl Runner {
         };
         let runner = self.clone();
         let task = tokio::spawn(async move {
-            if let Effect::Validate { generation, .. } = &effect {
+            if let Effect::Validate {
+                recipe_id,
+                generation,
+                text,
+                ..
+            } = &effect
+            {
                 // Debounce: only the last keystroke of a burst validates.
                 tokio::time::sleep(VALIDATE_AFTER).await;
                 if runner.newest_validation.load(Ordering::SeqCst) != *generation {
                     return;
                 }
+                let draft_error = runner.drafts.last_error();
+                let loaded = validated(&runner.io, *recipe_id, *generation, text, draft_error);
+                let _ = runner.tx.send(Msg::Loaded(loaded));
+                return;
             }
             let loaded = perform(&runner.io, effect).await;
             let _ = runner.tx.send(Msg::Loaded(loaded));
@@ -454,6 +499,29 @@ impl Runner {
             older.abort();
         }
     }
+}
+
+/// The editor's text checked, with what became of its draft.
+fn validated(
+    io: &Io,
+    recipe_id: i64,
+    generation: u64,
+    text: &str,
+    draft_error: Option<String>,
+) -> Loaded {
+    let problems =
+        match crate::domain::manifest::parse_and_validate(text, io.service.max_manifest_bytes()) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems,
+        };
+    Loaded::Screen(
+        ScreenKey::Editor(recipe_id),
+        Answer::Validated {
+            generation,
+            problems,
+            draft_error,
+        },
+    )
 }
 
 /// Does one effect's I/O; the one place the app touches the store and disk.
@@ -534,31 +602,17 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             base_version,
             text,
         } => {
-            let problems = match crate::domain::manifest::parse_and_validate(
-                &text,
-                io.service.max_manifest_bytes(),
-            ) {
-                Ok(_) => Vec::new(),
-                Err(e) => e.problems,
-            };
             let kept = write_draft(
                 &io.drafts_dir,
                 &Draft {
                     recipe_id,
                     recipe_created_at,
                     base_version,
-                    text,
+                    text: text.clone(),
                     saved_at: io.service.now(),
                 },
             );
-            Ok(Loaded::Screen(
-                ScreenKey::Editor(recipe_id),
-                Answer::Validated {
-                    generation,
-                    problems,
-                    draft_error: kept.err(),
-                },
-            ))
+            return validated(io, recipe_id, generation, &text, kept.err());
         }
         Effect::DropDraft(id) => {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));

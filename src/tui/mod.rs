@@ -85,6 +85,8 @@ async fn event_loop(
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let runner = Runner::new(io, tx.clone());
+    // However the loop ends, the drafts handed over are written first.
+    let _flush = FlushDrafts(runner.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = sigterm_stream()?;
@@ -192,6 +194,15 @@ fn draw(terminal: &mut terminal::Term, app: &mut App) -> Result<()> {
     terminal.draw(|frame| view::render(app, frame))?;
     crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate)?;
     Ok(())
+}
+
+/// Waits for the editor's pending draft writes when dropped.
+struct FlushDrafts(Runner);
+
+impl Drop for FlushDrafts {
+    fn drop(&mut self) {
+        self.0.flush_drafts();
+    }
 }
 
 #[cfg(unix)]

@@ -6,6 +6,7 @@
 pub mod assistant;
 pub mod domain;
 pub mod drift;
+pub mod input_file;
 pub mod monitoring;
 pub mod runs;
 pub mod text;

@@ -307,6 +307,34 @@ mod tests {
         assert!(ats.contains(&"/deployment/mode"), "{ats:?}");
     }
 
+    /// Numbers that become durations or counts of work are bounded, so a
+    /// run never meets one it cannot turn into a time or a loop.
+    #[test]
+    fn durations_and_counts_are_range_checked() {
+        let text = include_str!("../../../../seeds/baselines/pricing/manifest.json");
+        let good = parse(text, DEFAULT_MAX_MANIFEST_BYTES).unwrap();
+        for (pointer, bad) in [
+            ("/pipeline/stages/0/timeout_minutes", "1e300"),
+            ("/pipeline/stages/0/timeout_minutes", "0"),
+            ("/requirements/min_history_days", "1e12"),
+            ("/evaluation/validation/folds", "1000000"),
+            ("/evaluation/validation/horizon", "99999"),
+            ("/monitoring/freshness/max_staleness_hours", "1e300"),
+        ] {
+            let mut m = good.clone();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            m.pointer_mut(parent).unwrap()[key] = serde_json::from_str(bad).unwrap();
+            let err = validate(&m).expect_err(pointer).to_string();
+            assert!(
+                err.contains(&format!("{pointer}: ")),
+                "{pointer} = {bad}: {err}"
+            );
+        }
+        let mut m = good.clone();
+        m["pipeline"]["stages"][0]["timeout_minutes"] = serde_json::json!(525600);
+        validate(&m).expect("a year is allowed");
+    }
+
     #[test]
     fn every_family_skeleton_is_valid_once_named() {
         for family in crate::domain::ModelFamily::ALL {

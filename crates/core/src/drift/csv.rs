@@ -16,6 +16,10 @@ use std::path::Path;
 /// would cost more than it saves.
 const PARALLEL_MIN_BYTES: usize = 4 << 20;
 
+/// The largest CSV file read: it is read whole into memory, then parsed
+/// (its columns take about as much again).
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
 /// Loads a CSV file with a header row, every column.
 pub fn load_csv(path: &Path) -> Result<Table, DriftError> {
     load_csv_columns(path, &Wanted::All)
@@ -24,10 +28,7 @@ pub fn load_csv(path: &Path) -> Result<Table, DriftError> {
 /// Loads the wanted columns of a CSV file (the others are skipped unread).
 pub fn load_csv_columns(path: &Path, wanted: &Wanted) -> Result<Table, DriftError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DriftError::Io {
-        file: name.clone(),
-        source,
-    })?;
+    let bytes = crate::input_file::read_limited(path, MAX_CSV_BYTES)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if bytes.len() >= PARALLEL_MIN_BYTES
         && threads > 1
@@ -46,11 +47,10 @@ pub fn read_csv<R: Read>(name: &str, reader: R) -> Result<Table, DriftError> {
 /// The column names of a CSV file's header.
 pub fn csv_header(path: &Path) -> Result<Vec<String>, DriftError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| DriftError::Io {
-        file: name.clone(),
-        source,
-    })?;
-    let mut rdr = ReaderBuilder::new().has_headers(true).from_reader(file);
+    let file = crate::input_file::open_regular(path, MAX_CSV_BYTES)?;
+    let mut rdr = ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(file.take(MAX_CSV_BYTES));
     let headers = rdr.byte_headers().map_err(|e| csv_error(&name, e, 1))?;
     Ok(Header::parse(&name, headers)?.names)
 }

@@ -69,6 +69,9 @@ pub enum DriftError {
     },
     #[error(transparent)]
     UnknownStatTest(#[from] UnknownStatTest),
+    /// Not a regular file, or over the size limit.
+    #[error(transparent)]
+    Input(#[from] crate::input_file::InputFileError),
 }
 
 /// Raw cell bytes as a short, printable string for an error message.

@@ -38,13 +38,14 @@ mod tests;
 
 pub use columns::MAX_WHOLE_CATEGORIES;
 pub use compare::compare;
-pub use csv::{load_csv, read_csv};
+pub use csv::{MAX_CSV_BYTES, load_csv, read_csv};
 pub use error::DriftError;
 pub use kinds::{ColumnKind, StatTest, UnknownStatTest};
 pub use kolmogorov::{kstwo_cdf, kstwo_sf, smirnov_sf};
 pub use ks::{
     KsMethod, KsResult, MAX_EXACT_N, ks_2samp, ks_asymptotic_pvalue, ks_pvalue, ks_statistic,
 };
+pub use parquet::MAX_PARQUET_BYTES;
 pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
 pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
 pub use source::{Format, column_names, is_data_file, load_pair, load_table};

@@ -21,6 +21,9 @@ use parquet::schema::types::ColumnDescriptor;
 use std::fs::File;
 use std::path::Path;
 
+/// The largest Parquet file read (only the wanted columns' chunks are).
+pub const MAX_PARQUET_BYTES: u64 = 8 << 30;
+
 /// The flat columns of a Parquet file, in schema order.
 pub fn parquet_columns(path: &Path) -> Result<Vec<String>, DriftError> {
     let reader = open(path)?;
@@ -66,10 +69,7 @@ pub fn load_parquet(path: &Path, wanted: &Wanted) -> Result<Table, DriftError> {
 
 fn open(path: &Path) -> Result<SerializedFileReader<File>, DriftError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| DriftError::Io {
-        file: name.clone(),
-        source,
-    })?;
+    let file = crate::input_file::open_regular(path, MAX_PARQUET_BYTES)?;
     SerializedFileReader::new(file).map_err(|e| parquet_error(&name, e))
 }
 

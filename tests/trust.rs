@@ -1,0 +1,452 @@
+//! What a team relies on, through the real binary on every backend: a
+//! closed session stops its run's job (SIGHUP, SIGTERM), a watched folder
+//! takes a batch once it is complete and once only, inputs that are not
+//! regular files (devices, FIFOs) or are too large are refused without
+//! hanging or filling memory, and manifest numbers that feed execution are
+//! bounded at commit.
+
+mod common;
+
+use common::TestDb;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+const FORECASTING: &str = "Forecasting Baseline v1";
+const PRICING: &str = "Pricing Optimization Baseline v1";
+
+/// A backend's database with the baselines, and a home for files.
+struct World {
+    db: TestDb,
+    home: tempfile::TempDir,
+}
+
+impl World {
+    async fn all(label: &str) -> Vec<World> {
+        let mut out = Vec::new();
+        for db in common::backends(label).await {
+            let w = World {
+                db,
+                home: tempfile::tempdir().expect("a temporary home"),
+            };
+            w.ok(&["--seed"]);
+            out.push(w);
+        }
+        out
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = common::nexml_command(self.home.path(), &self.db.url, "alice", args);
+        c.env("NEXML_RUNS_DIR", self.path("runs"))
+            .current_dir(self.home.path());
+        // A safety net: a reader that did not stop would fail here, not
+        // take the machine's memory.
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs here.
+        unsafe {
+            c.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 8 << 30,
+                    rlim_max: 8 << 30,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &limit);
+                Ok(())
+            });
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        finish(self.command(args).spawn().expect("starting nexml"), args)
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "nexml {args:?} failed\n{}",
+            show(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[track_caller]
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// A refusal: exit 1 and one `error:` line, returned.
+    #[track_caller]
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "expected a refusal\n{}",
+            show(&out)
+        );
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one error line\n{}", show(&out));
+        assert!(lines[0].starts_with("error: "), "{}", show(&out));
+        lines[0].to_string()
+    }
+
+    /// The pricing baseline's model "pm" and a reference batch.
+    fn pricing_model(&self) -> String {
+        self.ok(&["model", "register", "--recipe", PRICING, "--name", "pm"]);
+        let reference = self.path("reference.csv");
+        std::fs::write(&reference, pricing_batch("2026-10-31", 0.05)).unwrap();
+        reference.display().to_string()
+    }
+
+    fn snapshots(&self) -> usize {
+        self.json(&["monitor", "list", "pm"])
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+}
+
+/// Waits for a child with its output, failing (and killing it) after a
+/// minute: a reader that hangs fails the test instead of hanging it.
+fn finish(mut child: Child, what: &[&str]) -> Output {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().expect("waiting for nexml").is_some() {
+            return child.wait_with_output().expect("its output");
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("its output");
+            panic!("nexml {what:?} hung\n{}", show(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A pricing batch of 60 rows whose predictions are off by `error`.
+fn pricing_batch(date: &str, error: f64) -> String {
+    let mut csv = String::from(
+        "unit_price,competitor_price_index,discount_depth_pct,unit_cost,lag_7d_units,predicted_units,units_sold,transaction_date\n",
+    );
+    for i in 0..60 {
+        let units = 10 + i % 7;
+        let predicted = units as f64 * (1.0 + error * if i % 2 == 0 { 1.0 } else { -0.5 });
+        csv.push_str(&format!(
+            "{:.2},{:.3},{:.2},{:.2},{},{predicted:.2},{units},{date}\n",
+            5.0 + (i % 9) as f64 * 0.5,
+            0.9 + (i % 5) as f64 * 0.05,
+            (i % 4) as f64 * 0.05,
+            3.0 + (i % 6) as f64 * 0.3,
+            9 + i % 8,
+        ));
+    }
+    csv
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.display().to_string()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path only.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// The live (not zombie) processes of process group `pgid`, from /proc.
+fn live_processes_of_group(pgid: i32) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp ...: the name may hold spaces.
+        let Some((_, after)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        if fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z" {
+            out.push(stat.trim().to_string());
+        }
+    }
+    out
+}
+
+/// SIGHUP (a closed SSH session) and SIGTERM to `run exec` stop the job's
+/// whole process group as ctrl-c does, and the run says it was stopped;
+/// the terminal going away first (its output closed) changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_and_sigterm_to_run_exec_stop_the_job_and_say_so() {
+    for w in World::all("exec_signals").await {
+        for (signal, name) in [(libc::SIGHUP, "SIGHUP"), (libc::SIGTERM, "SIGTERM")] {
+            let pidfile = w.path(&format!("job-{name}.pid"));
+            let _ = std::fs::remove_file(&pidfile);
+            // A job that sleeps, with a child of its own in its group.
+            let script = format!(
+                "echo $$ > {}.tmp; mv {0}.tmp {0}; sleep 300 & sleep 300",
+                pidfile.display()
+            );
+            let mut exec = w
+                .command(&[
+                    "run",
+                    "exec",
+                    "--recipe",
+                    FORECASTING,
+                    "--",
+                    "sh",
+                    "-c",
+                    &script,
+                ])
+                .spawn()
+                .expect("starting run exec");
+            let until = Instant::now() + Duration::from_secs(30);
+            while !pidfile.exists() {
+                assert!(Instant::now() < until, "the job never started");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let pgid: i32 = std::fs::read_to_string(&pidfile)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(
+                live_processes_of_group(pgid).len() >= 2,
+                "the job and its child run"
+            );
+            // The session's terminal goes first: nothing reads the output.
+            drop(exec.stdout.take());
+            // SAFETY: kill(2) signals the process we started.
+            assert_eq!(unsafe { libc::kill(exec.id() as i32, signal) }, 0);
+            let out = finish(exec, &["run", "exec"]);
+            assert_eq!(out.status.code(), Some(1), "{name}\n{}", show(&out));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!("cancelled: interrupted ({name}")),
+                "{err}"
+            );
+            let left = live_processes_of_group(pgid);
+            assert!(
+                left.is_empty(),
+                "{name}: the job's processes remain: {left:?}"
+            );
+            let page = w.json(&["run", "list", "--limit", "1"]);
+            let run = &page["items"][0];
+            assert_eq!(run["status"], "cancelled", "{name}: {run}");
+            let reason = run["status_reason"].as_str().unwrap_or_default();
+            assert!(
+                reason.starts_with(&format!("interrupted ({name}")),
+                "{reason}"
+            );
+            // The log has it all, though the terminal was gone.
+            let id = run["id"].as_i64().unwrap().to_string();
+            let log = w.ok(&["run", "logs", &id]);
+            assert!(log.contains("[nexml] stopping the job: cancelled"), "{log}");
+            assert!(log.contains("[nexml] == cancelled: interrupted"), "{log}");
+        }
+        w.db.cleanup().await;
+    }
+}
+
+/// A batch written in two halves 3 s apart into a watched folder is one
+/// snapshot: taken once it stopped changing, and never again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_written_in_two_halves_gives_one_snapshot() {
+    for w in World::all("watch_halves").await {
+        let reference = w.pricing_model();
+        let inbox = w.path("inbox");
+        std::fs::create_dir(&inbox).unwrap();
+        let folder = inbox.display().to_string();
+        let mut watch = w
+            .command(&[
+                "monitor",
+                "watch",
+                &folder,
+                "--model",
+                "pm",
+                "--reference",
+                &reference,
+            ])
+            .spawn()
+            .expect("starting the watch");
+        std::thread::sleep(Duration::from_secs(1));
+        let batch = pricing_batch("2026-11-02", 3.0);
+        let (first, rest) = batch.split_at(batch.len() / 2);
+        let path = inbox.join("sales-2026-11-02.csv");
+        std::fs::write(&path, first).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(rest.as_bytes())
+            .unwrap();
+        let until = Instant::now() + Duration::from_secs(30);
+        while w.snapshots() == 0 {
+            assert!(Instant::now() < until, "the batch was never ingested");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Long enough for a second snapshot, were one coming.
+        std::thread::sleep(Duration::from_secs(7));
+        let _ = watch.kill();
+        let out = watch.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(w.snapshots(), 1, "one batch, one snapshot\n{}", show(&out));
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{stdout}");
+        assert!(
+            lines[0].contains("sales-2026-11-02.csv: snapshot"),
+            "{stdout}"
+        );
+        // The whole file was measured: all 60 rows, not the first half.
+        let list = w.json(&["monitor", "list", "pm"]);
+        let alerts = w.json(&["monitor", "alerts", "pm"]);
+        assert!(
+            alerts.as_array().is_some_and(|a| !a.is_empty()),
+            "the bad batch fired: {list}"
+        );
+        w.db.cleanup().await;
+    }
+}
+
+/// Devices and FIFOs as `monitor ingest --current`, or a file over the
+/// size limit, are refused at once with one line naming the file; memory
+/// stays small.
+#[tokio::test(flavor = "multi_thread")]
+async fn devices_fifos_and_huge_files_are_refused_without_reading() {
+    for w in World::all("input_kinds").await {
+        let reference = w.pricing_model();
+        let fifo = w.path("batch.csv");
+        mkfifo(&fifo);
+        let sparse = w.path("sparse.csv");
+        std::fs::File::create(&sparse)
+            .unwrap()
+            .set_len(2 << 30)
+            .unwrap();
+        let fifo_name = fifo.display().to_string();
+        let sparse_name = sparse.display().to_string();
+        for (current, says) in [
+            (
+                "/dev/zero",
+                "/dev/zero: not a regular file (a character device)".to_string(),
+            ),
+            (
+                "/dev/urandom",
+                "/dev/urandom: not a regular file (a character device)".to_string(),
+            ),
+            (
+                fifo_name.as_str(),
+                format!("{fifo_name}: not a regular file (a FIFO)"),
+            ),
+            (
+                sparse_name.as_str(),
+                format!(
+                    "{sparse_name}: 2147483648 bytes; at most 1 GiB (1073741824 bytes) are read"
+                ),
+            ),
+        ] {
+            let err = w.refused(&[
+                "monitor",
+                "ingest",
+                "pm",
+                "--reference",
+                &reference,
+                "--current",
+                current,
+            ]);
+            assert!(err.contains(&says), "{current}: {err}");
+        }
+        // The same as the reference.
+        let err = w.refused(&[
+            "monitor",
+            "ingest",
+            "pm",
+            "--reference",
+            "/dev/zero",
+            "--current",
+            &reference,
+        ]);
+        assert!(err.contains("/dev/zero: not a regular file"), "{err}");
+        assert_eq!(w.snapshots(), 0);
+        // SAFETY: getrusage fills the struct it is given.
+        let peak_kib = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+            usage.ru_maxrss
+        };
+        assert!(peak_kib < 1 << 20, "a child reached {peak_kib} KiB");
+        w.db.cleanup().await;
+    }
+}
+
+/// A FIFO where an import folder's manifest should be is refused, naming
+/// it, instead of waiting for a writer forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fifo_in_an_import_folder_is_refused() {
+    for w in World::all("import_fifo").await {
+        let dir = w.path("recipes");
+        let folder = dir.display().to_string();
+        w.ok(&["recipe", "export", PRICING, "--to", &folder]);
+        let versions = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().join("versions"))
+            .find(|p| p.is_dir())
+            .expect("an exported recipe");
+        let manifest = versions.join("1.0.0.json");
+        std::fs::remove_file(&manifest).unwrap();
+        mkfifo(&manifest);
+        let err = w.refused(&["recipe", "import", &folder]);
+        assert!(
+            err.contains(&format!(
+                "{}: not a regular file (a FIFO); only regular files are read",
+                manifest.display()
+            )),
+            "{err}"
+        );
+        w.db.cleanup().await;
+    }
+}
+
+/// A stage timeout too large to be a time is refused at commit, naming
+/// where it is; so are other counts and durations out of range.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absurd_timeout_is_refused_at_commit() {
+    for w in World::all("manifest_ranges").await {
+        let v = w.json(&["recipe", "version", PRICING]);
+        let mut m = v["manifest_json"].clone();
+        m["pipeline"]["stages"][0]["timeout_minutes"] = serde_json::json!(1e300);
+        let file = w.path("huge-timeout.json");
+        std::fs::write(&file, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+        let file = file.display().to_string();
+        let err = w.refused(&["recipe", "commit", PRICING, "--manifest", &file]);
+        assert!(
+            err.contains(
+                "/pipeline/stages/0/timeout_minutes: 1e+300 is greater than the maximum of 525600"
+            ),
+            "{err}"
+        );
+        let after = w.json(&["recipe", "version", PRICING]);
+        assert_eq!(
+            after["version_number"], v["version_number"],
+            "nothing stored"
+        );
+        w.db.cleanup().await;
+    }
+}
