@@ -35,7 +35,7 @@ pub use args::{Cli, Command};
 
 use crate::config::Config;
 use crate::store::Store;
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -200,8 +200,8 @@ async fn audit(ctx: &Context, command: args::AuditCommand) -> Result<()> {
         args::AuditCommand::Verify { anchors } => {
             let anchors = match &anchors {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .wrap_err_with(|| format!("reading the anchors in {}", path.display()))?;
+                    // Bounded, and never a FIFO or device: as every input file.
+                    let text = read_input(path)?;
                     crate::domain::audit_anchor::parse(&text)
                         .map_err(|e| eyre!("{}: {e}", path.display()))?
                 }
