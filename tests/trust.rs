@@ -8,6 +8,7 @@
 mod common;
 
 use common::TestDb;
+use common::outcome::show;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
@@ -67,38 +68,20 @@ impl World {
 
     #[track_caller]
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "nexml {args:?} failed\n{}",
-            show(&out)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        common::outcome::succeeded(&self.run(args), args)
     }
 
     #[track_caller]
     fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        common::outcome::json(&self.ok(&all))
     }
 
     /// A refusal: exit 1 and one `error:` line, returned.
     #[track_caller]
     fn refused(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "expected a refusal\n{}",
-            show(&out)
-        );
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(lines.len(), 1, "expected one error line\n{}", show(&out));
-        assert!(lines[0].starts_with("error: "), "{}", show(&out));
-        lines[0].to_string()
+        common::outcome::refusal(&self.run(args))
     }
 
     /// The pricing baseline's model "pm" and a reference batch.
@@ -131,15 +114,6 @@ fn finish(mut child: Child, what: &[&str]) -> Output {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A pricing batch of 60 rows whose predictions are off by `error`.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod outcome;
 pub mod tmux;
 
 use nexml::domain::Governance;

@@ -870,20 +870,10 @@ mod tests {
         }
     }
 
-    /// A save refused for a place a newer version changed too: the panel
-    /// offers each place, and the choice made is what the next save holds,
-    /// based on the newer version, with the note typed before.
-    #[test]
-    fn a_conflicted_save_is_settled_place_by_place_and_saved_on_the_newer_version() {
+    /// 1.0.1 by bob set /a to 3 where this save, from 1.0.0, set it to 2.
+    fn conflict_at_a(latest: Value) -> Box<EditConflict> {
         use crate::domain::merge::PathConflict;
-        let base = json!({"a": 1, "b": 1});
-        let mut e = EditorScreen::new(1, "r", "1.0.0", &base, Some("{\"a\": 2, \"b\": 1}".into()));
-        e.validated(e.generation, vec![]);
-        e.request_for_command(Command::Save);
-        for c in "mine".chars() {
-            press(&mut e, key(KeyCode::Char(c)));
-        }
-        let conflict = EditConflict {
+        Box::new(EditConflict {
             recipe_id: 1,
             recipe: "r".into(),
             base: "1.0.0".into(),
@@ -896,10 +886,24 @@ mod tests {
                 mine: Some(json!(2)),
                 theirs: Some(json!(3)),
             }],
-            merged: json!({"a": 3, "b": 5}),
-            latest_manifest: json!({"a": 3, "b": 5}),
-        };
-        e.conflicted(Box::new(conflict));
+            merged: latest.clone(),
+            latest_manifest: latest,
+        })
+    }
+
+    /// A save refused for a place a newer version changed too: the panel
+    /// offers each place, and the choice made is what the next save holds,
+    /// based on the newer version, with the note typed before.
+    #[test]
+    fn a_conflicted_save_is_settled_place_by_place_and_saved_on_the_newer_version() {
+        let base = json!({"a": 1, "b": 1});
+        let mut e = EditorScreen::new(1, "r", "1.0.0", &base, Some("{\"a\": 2, \"b\": 1}".into()));
+        e.validated(e.generation, vec![]);
+        e.request_for_command(Command::Save);
+        for c in "mine".chars() {
+            press(&mut e, key(KeyCode::Char(c)));
+        }
+        e.conflicted(conflict_at_a(json!({"a": 3, "b": 5})));
         assert_eq!(e.dialog_context(), Some(Context::Merge));
         assert_eq!(e.merge.as_ref().unwrap().choices, [Side::Mine]);
         // t keeps theirs at /a; enter puts the merge in the text.
@@ -923,25 +927,9 @@ mod tests {
 
     #[test]
     fn esc_leaves_the_merge_panel_with_the_text_as_typed() {
-        use crate::domain::merge::PathConflict;
         let typed = "{\"a\": 2}";
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), Some(typed.into()));
-        e.conflicted(Box::new(EditConflict {
-            recipe_id: 1,
-            recipe: "r".into(),
-            base: "1.0.0".into(),
-            latest: "1.0.1".into(),
-            latest_by: "bob".into(),
-            latest_at: chrono::Utc::now(),
-            conflicts: vec![PathConflict {
-                path: "/a".into(),
-                base: Some(json!(1)),
-                mine: Some(json!(2)),
-                theirs: Some(json!(3)),
-            }],
-            merged: json!({"a": 3}),
-            latest_manifest: json!({"a": 3}),
-        }));
+        e.conflicted(conflict_at_a(json!({"a": 3})));
         press(&mut e, key(KeyCode::Esc));
         assert!(e.merge.is_none());
         assert_eq!(e.text().trim(), typed);
