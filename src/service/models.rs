@@ -145,19 +145,6 @@ impl Service {
         to: ModelStatus,
         actor: &str,
     ) -> StoreResult<Model> {
-        {
-            let mut s = self.store().read().await?;
-            let now = s.model(id).await?;
-            if now.status != seen {
-                let who = s
-                    .audit("model", id)
-                    .await?
-                    .into_iter()
-                    .rev()
-                    .find(|e| e.action == "status");
-                return Err(StoreError::Stale(model_moved_on(&now, seen, who.as_ref())));
-            }
-        }
         self.move_model_checked(id, Some(seen), to, None, actor)
             .await
     }
@@ -196,8 +183,9 @@ impl Service {
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
         if let Some(seen) = seen.filter(|s| *s != before.status) {
-            // Moved between the check above and this lock: said plainly.
-            return Err(StoreError::Stale(model_moved_on(&before, seen, None)));
+            let history = w.session.audit("model", id).await?;
+            let last_move = history.iter().rev().find(|e| e.action == "status");
+            return Err(StoreError::Stale(model_moved_on(&before, seen, last_move)));
         }
         before.status.check_transition(to)?;
         let mut details =
