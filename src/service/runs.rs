@@ -13,55 +13,7 @@ impl Service {
     /// A queued run of a recipe version (the model's, when a model is given).
     pub async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
         let mut w = self.begin().await?;
-        let recipe = w.recipe(new.recipe_id).await?;
-        let model = match new.model_id {
-            Some(id) => {
-                w.lock(LockedTable::Model, id).await?;
-                Some(w.model(id).await?)
-            }
-            None => None,
-        };
-        if let Some(m) = &model {
-            if m.recipe_id != recipe.id {
-                return Err(refused(format!(
-                    "model '{}' belongs to recipe '{}', not '{}'",
-                    m.name, m.recipe_name, recipe.name
-                )));
-            }
-            if crate::domain::refusals::lifecycle_over(m.status).is_some() {
-                return Err(refused(format!(
-                    "model '{}' is retired: it gets no new runs",
-                    m.name
-                )));
-            }
-        }
-        let number = new
-            .version
-            .clone()
-            .or(model.as_ref().map(|m| m.recipe_version.clone()));
-        let version = w.version(&recipe, number.as_deref()).await?;
-        let at = w.at;
-        let id = w
-            .insert_run(&RunRow {
-                model_id: new.model_id,
-                recipe_id: recipe.id,
-                recipe_version_id: version.version_id,
-                run_type: new.run_type,
-                actor,
-                at,
-            })
-            .await?;
-        w.audit(
-            actor,
-            "run",
-            id,
-            "create",
-            json!({
-                "recipe_id": recipe.id, "version": version.version_number,
-                "model_id": new.model_id, "run_type": new.run_type,
-            }),
-        )
-        .await?;
+        let id = insert_queued_run(&mut w, &new, actor).await?;
         let run = w.run(id).await?;
         w.commit().await?;
         Ok(run)
@@ -136,4 +88,62 @@ impl Service {
             .await?;
         w.commit().await
     }
+}
+
+/// A queued run inserted and audited in `w` (not committed): its id.
+pub(super) async fn insert_queued_run(
+    w: &mut super::Work,
+    new: &NewRun,
+    actor: &str,
+) -> StoreResult<i64> {
+    let recipe = w.recipe(new.recipe_id).await?;
+    let model = match new.model_id {
+        Some(id) => {
+            w.lock(LockedTable::Model, id).await?;
+            Some(w.model(id).await?)
+        }
+        None => None,
+    };
+    if let Some(m) = &model {
+        if m.recipe_id != recipe.id {
+            return Err(refused(format!(
+                "model '{}' belongs to recipe '{}', not '{}'",
+                m.name, m.recipe_name, recipe.name
+            )));
+        }
+        if crate::domain::refusals::lifecycle_over(m.status).is_some() {
+            return Err(refused(format!(
+                "model '{}' is retired: it gets no new runs",
+                m.name
+            )));
+        }
+    }
+    let number = new
+        .version
+        .clone()
+        .or(model.as_ref().map(|m| m.recipe_version.clone()));
+    let version = w.version(&recipe, number.as_deref()).await?;
+    let at = w.at;
+    let id = w
+        .insert_run(&RunRow {
+            model_id: new.model_id,
+            recipe_id: recipe.id,
+            recipe_version_id: version.version_id,
+            run_type: new.run_type,
+            actor,
+            at,
+        })
+        .await?;
+    w.audit(
+        actor,
+        "run",
+        id,
+        "create",
+        json!({
+            "recipe_id": recipe.id, "version": version.version_number,
+            "model_id": new.model_id, "run_type": new.run_type,
+        }),
+    )
+    .await?;
+    Ok(id)
 }
