@@ -584,17 +584,28 @@ async fn a_link_in_a_runs_folder_is_never_written_through() {
 /// `count` connections that each send half a request head and wait.
 fn half_sent_connections(port: u16, count: usize) -> Vec<TcpStream> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut open = Vec::new();
-    for _ in 0..count {
-        // Past the kernel's queue a connect may not complete: that is fine.
-        if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-            let _ = s.write_all(
-                format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes(),
-            );
-            open.push(s);
-        }
-    }
-    open
+    let threads: Vec<_> = (0..10)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut open = Vec::new();
+                for _ in 0..count.div_ceil(10) {
+                    // Past the kernel's queue a connect does not complete at
+                    // once (loopback answers at once or not at all): fine.
+                    if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                    {
+                        let head = format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n");
+                        let _ = s.write_all(head.as_bytes());
+                        open.push(s);
+                    }
+                }
+                open
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("a connecting thread"))
+        .collect()
 }
 
 /// A request that succeeds once the server takes it (it may be queued).
@@ -622,6 +633,7 @@ async fn a_thousand_idle_connections_do_not_take_serve_down() {
     for extra in [&[][..], &["--max-connections", "1000"][..]] {
         let mut server = w.serve_with_few_files(extra);
         let held = half_sent_connections(server.port, 1000);
+        eprintln!("{extra:?}: {} of 1000 connections opened", held.len());
         assert!(held.len() >= 500, "only {} connections opened", held.len());
         std::thread::sleep(Duration::from_secs(1));
         server.assert_alive();

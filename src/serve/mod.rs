@@ -24,6 +24,8 @@ use std::time::Duration;
 const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 /// Connections served at once, at most (fewer when the open-file limit is low).
 const MAX_CONNECTIONS: usize = 512;
+/// Connections the system queues for the server beyond those it serves.
+const LISTEN_QUEUE: u32 = 1024;
 /// Files kept for everything else (the database, logs, artifact files).
 const RESERVED_FILES: u64 = 64;
 
@@ -93,9 +95,7 @@ pub async fn serve(
             "--bind {addr}: serving beyond this machine needs a token: set NEXML_SERVE_TOKEN (clients send it as MLFLOW_TRACKING_TOKEN)"
         ));
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .wrap_err_with(|| format!("listening on {addr}"))?;
+    let listener = listen(addr).wrap_err_with(|| format!("listening on {addr}"))?;
     let local = listener
         .local_addr()
         .wrap_err("reading the bound address")?;
@@ -171,6 +171,19 @@ pub async fn serve(
             }
         });
     }
+}
+
+/// A listener whose queue holds connections beyond the cap while they wait
+/// (the usual 128 drops them sooner).
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_QUEUE)
 }
 
 /// `MAX_CONNECTIONS`, or fewer so that each connection may hold two files
