@@ -1,16 +1,29 @@
 //! Artifact files of runs: copied under the run's folder in the data
 //! directory, with size and SHA-256, and previewed when they are text.
+//!
+//! A file is written whole: first to a temporary file of its own in the
+//! run's `.nexml-uploads/` folder (no artifact path can name it), hashed
+//! as it is written, then renamed into place. Every folder on the way is a
+//! real folder inside the run's `artifacts/`: a link there is refused, so
+//! nothing is written outside the run's folder.
 
 use crate::store::RunArtifact;
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use sha2::{Digest, Sha256};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where a run's artifacts are kept.
 pub fn artifacts_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("artifacts")
+}
+
+/// Where files being written wait, beside `artifacts/` (so no artifact
+/// path reaches them) and on the same file system (so a rename moves them).
+fn uploads_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(".nexml-uploads")
 }
 
 /// An artifact's path inside a run: relative, with no `..`, `/`-separated.
@@ -34,6 +47,41 @@ pub fn check_artifact_path(path: &str) -> Result<String> {
     Ok(parts.join("/"))
 }
 
+/// A file written in full beside the run's artifacts, described, and not
+/// yet in place: `place` renames it there; dropped unplaced, it is removed.
+pub struct Staged {
+    run_dir: PathBuf,
+    /// The temporary file; `None` when the source is the artifact already.
+    temp: Option<PathBuf>,
+    artifact: RunArtifact,
+}
+
+impl Staged {
+    pub fn artifact(&self) -> &RunArtifact {
+        &self.artifact
+    }
+
+    /// Renames the file into place (the folders checked again first).
+    pub fn place(mut self) -> Result<RunArtifact> {
+        let target = resolve_target(&self.run_dir, &self.artifact.path)?;
+        if let Some(temp) = self.temp.take() {
+            if let Err(e) = std::fs::rename(&temp, &target) {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e).wrap_err_with(|| format!("moving {} into place", target.display()));
+            }
+        }
+        Ok(self.artifact.clone())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(temp) = &self.temp {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
 /// Copies `source` to `dest` inside the run's artifacts (unless it is that
 /// file already) and describes it.
 pub fn store_artifact(
@@ -43,34 +91,7 @@ pub fn store_artifact(
     dest: &str,
     at: DateTime<Utc>,
 ) -> Result<RunArtifact> {
-    let dest = check_artifact_path(dest)?;
-    let target = artifacts_dir(run_dir).join(&dest);
-    let meta =
-        std::fs::metadata(source).wrap_err_with(|| format!("artifact {}", source.display()))?;
-    if !meta.is_file() {
-        return Err(eyre!("artifact {}: not a file", source.display()));
-    }
-    let same = std::fs::canonicalize(source).ok() == std::fs::canonicalize(&target).ok();
-    if !same {
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
-        }
-        // Copied beside, then renamed: a reader never sees half a file.
-        let partial = target.with_extension("nexml-partial");
-        std::fs::copy(source, &partial)
-            .wrap_err_with(|| format!("copying {} to {}", source.display(), target.display()))?;
-        std::fs::rename(&partial, &target)
-            .wrap_err_with(|| format!("moving {} into place", target.display()))?;
-    }
-    let (size, sha256) = digest(&target)?;
-    Ok(RunArtifact {
-        run_id,
-        path: dest,
-        size,
-        sha256,
-        uri: target.display().to_string(),
-        at,
-    })
+    stage_file(run_dir, run_id, source, dest, at)?.place()
 }
 
 /// Writes `bytes` as the run's artifact `dest` (an upload) and describes it.
@@ -81,40 +102,206 @@ pub fn write_artifact(
     bytes: &[u8],
     at: DateTime<Utc>,
 ) -> Result<RunArtifact> {
+    stage_bytes(run_dir, run_id, dest, bytes, at)?.place()
+}
+
+/// `source` copied beside the run's artifacts, to become `dest`.
+pub fn stage_file(
+    run_dir: &Path,
+    run_id: i64,
+    source: &Path,
+    dest: &str,
+    at: DateTime<Utc>,
+) -> Result<Staged> {
     let dest = check_artifact_path(dest)?;
-    let target = artifacts_dir(run_dir).join(&dest);
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+    let target = resolve_target(run_dir, &dest)?;
+    let meta =
+        std::fs::metadata(source).wrap_err_with(|| format!("artifact {}", source.display()))?;
+    if !meta.is_file() {
+        return Err(eyre!("artifact {}: not a file", source.display()));
     }
-    let partial = target.with_extension("nexml-partial");
-    std::fs::write(&partial, bytes).wrap_err_with(|| format!("writing {}", target.display()))?;
-    std::fs::rename(&partial, &target)
-        .wrap_err_with(|| format!("moving {} into place", target.display()))?;
-    Ok(RunArtifact {
-        run_id,
-        path: dest,
-        size: bytes.len() as i64,
-        sha256: hex(&Sha256::digest(bytes)),
-        uri: target.display().to_string(),
-        at,
+    let same = std::fs::canonicalize(source).ok() == std::fs::canonicalize(&target).ok();
+    let mut input =
+        std::fs::File::open(source).wrap_err_with(|| format!("reading {}", source.display()))?;
+    let (temp, size, sha256) = if same {
+        let (size, sha256) = copy_hashing(&mut input, None, source)?;
+        (None, size, sha256)
+    } else {
+        let (temp, mut file) = temp_file(run_dir)?;
+        let staged_temp = TempGuard(Some(temp));
+        let (size, sha256) = copy_hashing(&mut input, Some(&mut file), source)?;
+        file.sync_all()
+            .wrap_err_with(|| format!("writing {}", target.display()))?;
+        (staged_temp.keep(), size, sha256)
+    };
+    Ok(Staged {
+        run_dir: run_dir.to_path_buf(),
+        temp,
+        artifact: RunArtifact {
+            run_id,
+            path: dest,
+            size,
+            sha256,
+            uri: target.display().to_string(),
+            at,
+        },
     })
 }
 
-fn digest(path: &Path) -> Result<(i64, String)> {
-    let mut file =
-        std::fs::File::open(path).wrap_err_with(|| format!("reading {}", path.display()))?;
+/// `bytes` written beside the run's artifacts, to become `dest`.
+pub fn stage_bytes(
+    run_dir: &Path,
+    run_id: i64,
+    dest: &str,
+    bytes: &[u8],
+    at: DateTime<Utc>,
+) -> Result<Staged> {
+    let dest = check_artifact_path(dest)?;
+    let target = resolve_target(run_dir, &dest)?;
+    let (temp, mut file) = temp_file(run_dir)?;
+    let guard = TempGuard(Some(temp));
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .wrap_err_with(|| format!("writing {}", target.display()))?;
+    Ok(Staged {
+        run_dir: run_dir.to_path_buf(),
+        temp: guard.keep(),
+        artifact: RunArtifact {
+            run_id,
+            path: dest,
+            size: bytes.len() as i64,
+            sha256: hex(&Sha256::digest(bytes)),
+            uri: target.display().to_string(),
+            at,
+        },
+    })
+}
+
+/// Removes a temporary file unless kept (a failed write leaves nothing).
+struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    fn keep(mut self) -> Option<PathBuf> {
+        self.0.take()
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// A new temporary file of this writer's own (created exclusively).
+fn temp_file(run_dir: &Path) -> Result<(PathBuf, std::fs::File)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::fs::create_dir_all(run_dir).wrap_err_with(|| format!("creating {}", run_dir.display()))?;
+    let dir = uploads_dir(run_dir);
+    real_dir(&dir, ".nexml-uploads")?;
+    loop {
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let name = format!(
+            "{}-{}-{nanos}.partial",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).wrap_err_with(|| format!("creating {}", path.display())),
+        }
+    }
+}
+
+/// Where `dest` (checked) goes: its folders made as needed, each a real
+/// folder inside the run's `artifacts/`, never a link.
+fn resolve_target(run_dir: &Path, dest: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(run_dir).wrap_err_with(|| format!("creating {}", run_dir.display()))?;
+    let mut dir = artifacts_dir(run_dir);
+    real_dir(&dir, dest)?;
+    let parts: Vec<&str> = dest.split('/').collect();
+    let (file, folders) = parts
+        .split_last()
+        .ok_or_else(|| eyre!("artifact path '{dest}' names no file"))?;
+    for folder in folders {
+        dir.push(folder);
+        real_dir(&dir, dest)?;
+    }
+    let target = dir.join(file);
+    match std::fs::symlink_metadata(&target) {
+        Ok(m) if m.file_type().is_symlink() => Err(link_refused(dest, &target)),
+        Ok(m) if m.is_dir() => Err(eyre!(
+            "artifact '{dest}': {} is a folder, not a file",
+            target.display()
+        )),
+        _ => Ok(target),
+    }
+}
+
+/// `dir` is a real folder (made when missing), not a link or a file.
+fn real_dir(dir: &Path, dest: &str) -> Result<()> {
+    for _ in 0..2 {
+        match std::fs::symlink_metadata(dir) {
+            Ok(m) if m.file_type().is_symlink() => return Err(link_refused(dest, dir)),
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => {
+                return Err(eyre!(
+                    "artifact '{dest}': {} is a file, not a folder",
+                    dir.display()
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match std::fs::create_dir(dir) {
+                    Ok(()) => return Ok(()),
+                    // Made by a concurrent writer a moment ago: check what it is.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => {
+                        return Err(e).wrap_err_with(|| format!("creating {}", dir.display()));
+                    }
+                }
+            }
+            Err(e) => return Err(e).wrap_err_with(|| format!("reading {}", dir.display())),
+        }
+    }
+    Err(eyre!("artifact '{dest}': {} keeps changing", dir.display()))
+}
+
+fn link_refused(dest: &str, at: &Path) -> color_eyre::eyre::Report {
+    eyre!(
+        "artifact '{dest}': {} is a link; artifacts are written only inside the run's folder",
+        at.display()
+    )
+}
+
+/// Reads `input` to its end, writing it to `out` when given: its size and SHA-256.
+fn copy_hashing(
+    input: &mut std::fs::File,
+    mut out: Option<&mut std::fs::File>,
+    source: &Path,
+) -> Result<(i64, String)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0i64;
     loop {
-        let n = file
+        let n = input
             .read(&mut buf)
-            .wrap_err_with(|| format!("reading {}", path.display()))?;
+            .wrap_err_with(|| format!("reading {}", source.display()))?;
         if n == 0 {
             break;
         }
         size += n as i64;
         hasher.update(&buf[..n]);
+        if let Some(out) = out.as_deref_mut() {
+            out.write_all(&buf[..n])
+                .wrap_err_with(|| format!("copying {}", source.display()))?;
+        }
     }
     Ok((size, hex(&hasher.finalize())))
 }
@@ -209,6 +396,38 @@ mod tests {
         for bad in ["/etc/passwd", "../x", "a/../../b", "", "."] {
             assert!(check_artifact_path(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_name_ending_like_a_temporary_file_is_an_artifact_like_any_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("run");
+        write_artifact(&run_dir, 1, "x.nexml-partial", b"first", Utc::now()).unwrap();
+        write_artifact(&run_dir, 1, "x.bin", b"second", Utc::now()).unwrap();
+        let artifacts = artifacts_dir(&run_dir);
+        assert_eq!(
+            std::fs::read(artifacts.join("x.nexml-partial")).unwrap(),
+            b"first"
+        );
+        assert_eq!(std::fs::read(artifacts.join("x.bin")).unwrap(), b"second");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(uploads_dir(&run_dir)).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_link_in_the_runs_folder_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("run");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(artifacts_dir(&run_dir)).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, artifacts_dir(&run_dir).join("link")).unwrap();
+        let err = write_artifact(&run_dir, 1, "link/x", b"x", Utc::now()).unwrap_err();
+        assert!(format!("{err:#}").contains("link/x': "), "{err:#}");
+        assert!(format!("{err:#}").contains("is a link"), "{err:#}");
+        std::os::unix::fs::symlink(outside.join("f"), artifacts_dir(&run_dir).join("f")).unwrap();
+        assert!(write_artifact(&run_dir, 1, "f", b"x", Utc::now()).is_err());
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     }
 
     #[test]

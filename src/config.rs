@@ -107,6 +107,17 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// `[alerts]`: a command run for each alert that opens.
     pub alerts: AlertsConfig,
+    /// `[serve]`: whom `nexml serve` answers beyond this machine.
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Host names clients may call the server by (as `--allowed-hosts`).
+    pub allowed_hosts: Vec<String>,
+    /// Web origins whose pages may call it (as `--allowed-origins`).
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -145,6 +156,7 @@ impl Default for Config {
             assistant: AssistantConfig::default(),
             limits: LimitsConfig::default(),
             alerts: AlertsConfig::default(),
+            serve: ServeConfig::default(),
         }
     }
 }

@@ -138,6 +138,22 @@ pub struct ServeArgs {
     /// Where to listen; other than loopback needs NEXML_SERVE_TOKEN
     #[arg(long, default_value = "127.0.0.1:5000")]
     pub bind: String,
+    /// Host names clients may call the server by, beyond its address and localhost
+    /// (comma-separated; *.example.com for subdomains, * for any); with [serve] allowed_hosts
+    #[arg(long, value_delimiter = ',', value_name = "HOSTS")]
+    pub allowed_hosts: Vec<String>,
+    /// Web origins whose pages may call the server (comma-separated scheme://host[:port],
+    /// or *); with [serve] allowed_origins
+    #[arg(long, value_delimiter = ',', value_name = "ORIGINS")]
+    pub allowed_origins: Vec<String>,
+    /// Close a connection that sends no complete request (new or idle
+    /// between requests), or stalls mid-body, for this many seconds
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    pub idle_timeout: u64,
+    /// Serve at most this many connections at once; more wait their turn
+    /// [default: 512, fewer under a low open-file limit]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Args)]

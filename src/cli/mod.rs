@@ -65,11 +65,19 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Man => shell::man(),
         Command::Names { kind } => shell::names(ctx, kind).await,
         Command::Serve(a) => {
+            let serve = &ctx.config.serve;
+            let options = crate::serve::Options {
+                bind: a.bind,
+                allowed_hosts: [serve.allowed_hosts.clone(), a.allowed_hosts].concat(),
+                allowed_origins: [serve.allowed_origins.clone(), a.allowed_origins].concat(),
+                idle_timeout: std::time::Duration::from_secs(a.idle_timeout),
+                max_connections: a.max_connections,
+            };
             crate::serve::serve(
                 ctx.service.clone(),
                 ctx.user.clone(),
                 ctx.database_url.clone(),
-                &a.bind,
+                &options,
                 |line| outln!("{line}"),
             )
             .await

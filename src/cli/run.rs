@@ -268,11 +268,9 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             };
             store.run_row(run).await?;
             let run_dir = crate::config::run_dir(&ctx.database_url, run);
-            let artifact =
-                crate::artifacts::store_artifact(&run_dir, run, &path, &dest, ctx.service.now())?;
-            ctx.service
-                .register_artifact(artifact.clone(), &ctx.user)
-                .await?;
+            let staged =
+                crate::artifacts::stage_file(&run_dir, run, &path, &dest, ctx.service.now())?;
+            let artifact = ctx.service.keep_artifact(staged, &ctx.user).await?;
             if ctx.json {
                 return print_json(&artifact);
             }

@@ -152,6 +152,38 @@ pub fn bytes_reply(body: Bytes) -> Reply {
     with_body(StatusCode::OK, "application/octet-stream", body)
 }
 
+/// The answer to a browser's preflight from an allowed origin.
+pub fn preflight_reply() -> Reply {
+    let mut reply = with_body(StatusCode::NO_CONTENT, "text/plain", Bytes::new());
+    let h = reply.headers_mut();
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_METHODS,
+        hyper::header::HeaderValue::from_static("GET, POST, PUT, PATCH"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        hyper::header::HeaderValue::from_static("Content-Type, Authorization"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_MAX_AGE,
+        hyper::header::HeaderValue::from_static("600"),
+    );
+    reply
+}
+
+/// A reply a page of the allowed `origin` may read.
+pub fn with_cors(mut reply: Reply, origin: Option<&str>) -> Reply {
+    if let Some(v) = origin.and_then(|o| hyper::header::HeaderValue::from_str(o).ok()) {
+        let h = reply.headers_mut();
+        h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        h.insert(
+            hyper::header::VARY,
+            hyper::header::HeaderValue::from_static("Origin"),
+        );
+    }
+    reply
+}
+
 fn with_body(status: StatusCode, content_type: &str, body: Bytes) -> Reply {
     let mut reply = Response::new(Full::new(body));
     *reply.status_mut() = status;

@@ -8,7 +8,7 @@ use crate::domain::{RunStatus, RunType};
 use crate::runs::filter;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{NewRun, Recipe, RecipeQuery, RunChanges, RunQuery};
+use crate::store::{NewRun, Recipe, RecipeQuery, RunQuery};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -109,14 +109,14 @@ pub async fn artifacts(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply,
             let id = parse_id(run)?;
             api.store().run_row(id).await?;
             let run_dir = crate::config::run_dir(&api.database_url, id);
-            let artifact = crate::artifacts::write_artifact(
+            let staged = crate::artifacts::stage_bytes(
                 &run_dir,
                 id,
                 &path.join("/"),
                 &req.body,
                 api.service.now(),
             )?;
-            api.service.register_artifact(artifact, &api.user).await?;
+            api.service.keep_artifact(staged, &api.user).await?;
             Ok(json_reply(&json!({})))
         }
         (&Method::GET, []) => {
@@ -244,48 +244,20 @@ async fn create_new_run(api: &Api, body: &Value) -> Result<i64, ApiError> {
         Some(m) => Some(api.store().find_model(&m).await?.id),
         None => None,
     };
-    let run = api
-        .service
-        .create_run(
-            NewRun {
-                recipe_id: recipe.id,
-                version: tag(VERSION_TAG),
-                model_id,
-                run_type,
-            },
-            &api.user,
-        )
-        .await?;
-    api.service
-        .update_run(
-            run.id,
-            RunChanges {
-                status: Some(RunStatus::Running),
-                ..RunChanges::default()
-            },
-            &api.user,
-        )
-        .await?;
     let name = body
         .get("run_name")
         .and_then(Value::as_str)
         .filter(|n| !n.trim().is_empty())
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("run-{}", run.id));
-    let mut tags: Vec<(String, String)> = tags
-        .into_iter()
-        .filter(|(k, _)| k != RUN_NAME_TAG)
-        .collect();
-    tags.push((RUN_NAME_TAG.into(), name));
-    api.service
-        .report_run(
-            run.id,
-            RunReport {
-                tags,
-                ..RunReport::default()
-            },
-            &api.user,
-        )
+        .map(str::to_string);
+    let new = NewRun {
+        recipe_id: recipe.id,
+        version: tag(VERSION_TAG),
+        model_id,
+        run_type,
+    };
+    let run = api
+        .service
+        .start_tracked_run(new, name.as_deref(), tags, &api.user)
         .await?;
     Ok(run.id)
 }

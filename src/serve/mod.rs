@@ -3,6 +3,7 @@
 //! `--json` prints, through the same service calls). Loopback by default;
 //! anywhere else only with a token checked on every request.
 
+mod guard;
 mod http;
 mod mlflow;
 mod rest;
@@ -17,9 +18,31 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The largest request body taken (an artifact upload), in bytes.
 const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+/// Connections served at once, at most (fewer when the open-file limit is low).
+const MAX_CONNECTIONS: usize = 512;
+/// Connections the system queues for the server beyond those it serves.
+const LISTEN_QUEUE: u32 = 1024;
+/// Files kept for everything else (the database, logs, artifact files).
+const RESERVED_FILES: u64 = 64;
+
+/// How `nexml serve` listens and whom it answers.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub bind: String,
+    /// Host names a request may call this server by, beyond its own address and localhost.
+    pub allowed_hosts: Vec<String>,
+    /// Web origins whose pages may call it (CORS).
+    pub allowed_origins: Vec<String>,
+    /// A connection that sends no complete request head for this long (new,
+    /// or idle between requests), or stalls in a body, is closed.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: Option<usize>,
+}
 
 /// What every handler works with.
 pub struct Api {
@@ -30,6 +53,9 @@ pub struct Api {
     token: Option<String>,
     /// `runs/create` requests lately answered, for a client's retry.
     recent_creates: retries::RecentCreates,
+    guard: guard::Guard,
+    /// How long a request body may stall.
+    idle_timeout: Duration,
 }
 
 impl Api {
@@ -43,12 +69,24 @@ pub async fn serve(
     service: Service,
     user: String,
     database_url: String,
-    bind: &str,
+    options: &Options,
     announce: impl FnOnce(&str),
 ) -> Result<()> {
+    let bind = &options.bind;
     let addr: SocketAddr = bind.parse().wrap_err_with(|| {
         format!("--bind {bind}: give an address and port, e.g. 127.0.0.1:5000")
     })?;
+    let guard = guard::Guard::new(addr, &options.allowed_hosts, &options.allowed_origins)?;
+    if options.idle_timeout.is_zero() {
+        return Err(eyre!(
+            "--idle-timeout 0: give a number of seconds, at least 1"
+        ));
+    }
+    let max_connections = match options.max_connections {
+        Some(0) => return Err(eyre!("--max-connections 0: give at least 1")),
+        Some(n) => n,
+        None => default_max_connections(),
+    };
     let token = std::env::var("NEXML_SERVE_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
@@ -57,9 +95,7 @@ pub async fn serve(
             "--bind {addr}: serving beyond this machine needs a token: set NEXML_SERVE_TOKEN (clients send it as MLFLOW_TRACKING_TOKEN)"
         ));
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .wrap_err_with(|| format!("listening on {addr}"))?;
+    let listener = listen(addr).wrap_err_with(|| format!("listening on {addr}"))?;
     let local = listener
         .local_addr()
         .wrap_err("reading the bound address")?;
@@ -78,23 +114,55 @@ pub async fn serve(
         database_url,
         token,
         recent_creates: retries::RecentCreates::default(),
+        guard,
+        idle_timeout: options.idle_timeout,
     });
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let mut failing_since: Option<std::time::Instant> = None;
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted.wrap_err("accepting a connection")?,
+        // At the cap, the next connection waits in the kernel's queue.
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.wrap_err("the connection slots closed")?,
             _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                failing_since = None;
+                stream
+            }
+            Err(e) => {
+                // Out of files (EMFILE) or memory, or one connection gone
+                // before it was taken: never a reason to stop serving.
+                if failing_since.is_none() {
+                    eprintln!("nexml serve: accepting a connection: {e}; waiting and going on");
+                    failing_since = Some(std::time::Instant::now());
+                }
+                tracing::warn!("serve: accepting a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
         // One write per reply would do too; without this, MLflow's client
         // waits ~40 ms per call on delayed ACKs.
         let _ = stream.set_nodelay(true);
         let api = api.clone();
         tokio::spawn(async move {
+            let _permit = permit;
+            let idle = api.idle_timeout;
             let service = hyper::service::service_fn(move |req| {
                 let api = api.clone();
                 async move { Ok::<_, std::convert::Infallible>(handle(&api, req).await) }
             });
             let io = hyper_util::rt::TokioIo::new(stream);
+            // The header read timeout runs from the connection's start and
+            // again after each reply: it closes idle keep-alive connections too.
             if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(idle)
                 .keep_alive(true)
                 .serve_connection(io, service)
                 .await
@@ -105,12 +173,52 @@ pub async fn serve(
     }
 }
 
+/// A listener whose queue holds connections beyond the cap while they wait
+/// (the usual 128 drops them sooner).
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_QUEUE)
+}
+
+/// `MAX_CONNECTIONS`, or fewer so that each connection may hold two files
+/// (its socket and an artifact) within the process's open-file limit.
+fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    if !ok {
+        return MAX_CONNECTIONS;
+    }
+    let files = limit.rlim_cur as u64;
+    let room = files.saturating_sub(RESERVED_FILES) / 2;
+    (room as usize).clamp(8, MAX_CONNECTIONS)
+}
+
 async fn handle(api: &Api, req: hyper::Request<hyper::body::Incoming>) -> Reply {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let reply = match read(api, req).await {
-        Ok(request) => route(api, &request).await,
+    let reply = match api.guard.check(&method, &path, req.headers()) {
         Err(e) => Err(e),
+        Ok(cors) => {
+            let reply = if method == hyper::Method::OPTIONS && cors.is_some() {
+                Ok(http::preflight_reply())
+            } else {
+                match read(api, req).await {
+                    Ok(request) => route(api, &request).await,
+                    Err(e) => Err(e),
+                }
+            };
+            reply.map(|r| http::with_cors(r, cors.as_deref()))
+        }
     };
     match reply {
         Ok(r) => r,
@@ -153,17 +261,45 @@ async fn read(api: &Api, req: hyper::Request<hyper::body::Incoming>) -> Result<R
     let method = req.method().clone();
     let path = http::segments(req.uri().path())?;
     let query = http::query(req.uri().query());
-    let body: Bytes = http_body_util::Limited::new(req.into_body(), MAX_BODY_BYTES as usize)
-        .collect()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("reading the request body: {e}")))?
-        .to_bytes();
+    let body = read_body(req.into_body(), api.idle_timeout).await?;
     Ok(Request {
         method,
         path,
         query,
         body,
     })
+}
+
+/// The body whole, each part within `idle` of the last (a client that
+/// stalls mid-body is let go).
+async fn read_body(body: hyper::body::Incoming, idle: Duration) -> Result<Bytes, ApiError> {
+    let mut body = http_body_util::Limited::new(body, MAX_BODY_BYTES as usize);
+    let mut out = bytes::BytesMut::new();
+    loop {
+        match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => {
+                return Err(ApiError::new(
+                    hyper::StatusCode::REQUEST_TIMEOUT,
+                    "INVALID_PARAMETER_VALUE",
+                    format!(
+                        "the request body stalled: nothing arrived for {} s",
+                        idle.as_secs()
+                    ),
+                ));
+            }
+            Ok(None) => return Ok(out.freeze()),
+            Ok(Some(Err(e))) => {
+                return Err(ApiError::bad_request(format!(
+                    "reading the request body: {e}"
+                )));
+            }
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    out.extend_from_slice(&data);
+                }
+            }
+        }
+    }
 }
 
 async fn route(api: &Api, req: &Request) -> Result<Reply, ApiError> {

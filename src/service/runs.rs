@@ -75,58 +75,7 @@ impl Service {
         to_exec: bool,
     ) -> StoreResult<Run> {
         let mut w = self.begin().await?;
-        let recipe = w.recipe(new.recipe_id).await?;
-        let model = match new.model_id {
-            Some(id) => {
-                w.lock(LockedTable::Model, id).await?;
-                Some(w.model(id).await?)
-            }
-            None => None,
-        };
-        if let Some(m) = &model {
-            if m.recipe_id != recipe.id {
-                return Err(refused(format!(
-                    "model '{}' belongs to recipe '{}', not '{}'",
-                    m.name, m.recipe_name, recipe.name
-                )));
-            }
-            if crate::domain::refusals::lifecycle_over(m.status).is_some() {
-                return Err(refused(format!(
-                    "model '{}' is retired: it gets no new runs",
-                    m.name
-                )));
-            }
-        }
-        let number = new
-            .version
-            .clone()
-            .or(model.as_ref().map(|m| m.recipe_version.clone()));
-        let version = w.version(&recipe, number.as_deref()).await?;
-        if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
-            return Err(refused(why));
-        }
-        let at = w.at;
-        let id = w
-            .insert_run(&RunRow {
-                model_id: new.model_id,
-                recipe_id: recipe.id,
-                recipe_version_id: version.version_id,
-                run_type: new.run_type,
-                actor,
-                at,
-            })
-            .await?;
-        w.audit(
-            actor,
-            "run",
-            id,
-            "create",
-            json!({
-                "recipe_id": recipe.id, "version": version.version_number,
-                "model_id": new.model_id, "run_type": new.run_type,
-            }),
-        )
-        .await?;
+        let id = insert_queued_run(&mut w, &new, actor, to_exec).await?;
         let run = w.run(id).await?;
         w.commit().await?;
         Ok(run)
@@ -201,4 +150,68 @@ impl Service {
             .await?;
         w.commit().await
     }
+}
+
+/// A queued run inserted and audited in `w` (not committed): its id.
+/// A queued run's row and audit entry in `w`; with `to_exec`, refused when
+/// `actor` may not execute its version's commands.
+pub(super) async fn insert_queued_run(
+    w: &mut super::Work,
+    new: &NewRun,
+    actor: &str,
+    to_exec: bool,
+) -> StoreResult<i64> {
+    let recipe = w.recipe(new.recipe_id).await?;
+    let model = match new.model_id {
+        Some(id) => {
+            w.lock(LockedTable::Model, id).await?;
+            Some(w.model(id).await?)
+        }
+        None => None,
+    };
+    if let Some(m) = &model {
+        if m.recipe_id != recipe.id {
+            return Err(refused(format!(
+                "model '{}' belongs to recipe '{}', not '{}'",
+                m.name, m.recipe_name, recipe.name
+            )));
+        }
+        if crate::domain::refusals::lifecycle_over(m.status).is_some() {
+            return Err(refused(format!(
+                "model '{}' is retired: it gets no new runs",
+                m.name
+            )));
+        }
+    }
+    let number = new
+        .version
+        .clone()
+        .or(model.as_ref().map(|m| m.recipe_version.clone()));
+    let version = w.version(&recipe, number.as_deref()).await?;
+    if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
+        return Err(refused(why));
+    }
+    let at = w.at;
+    let id = w
+        .insert_run(&RunRow {
+            model_id: new.model_id,
+            recipe_id: recipe.id,
+            recipe_version_id: version.version_id,
+            run_type: new.run_type,
+            actor,
+            at,
+        })
+        .await?;
+    w.audit(
+        actor,
+        "run",
+        id,
+        "create",
+        json!({
+            "recipe_id": recipe.id, "version": version.version_number,
+            "model_id": new.model_id, "run_type": new.run_type,
+        }),
+    )
+    .await?;
+    Ok(id)
 }

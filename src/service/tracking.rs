@@ -6,7 +6,7 @@ use super::{Service, refuse_nul, refused};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{LockedTable, Run, RunArtifact, RunDocument, StoreResult};
+use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument, StoreResult};
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 
@@ -108,6 +108,78 @@ impl Service {
                 .await?;
         }
         w.commit().await
+    }
+
+    /// A run MLflow's client starts (`runs/create`): created, running, named
+    /// and tagged in one unit of work, so a refused request leaves no run.
+    pub async fn start_tracked_run(
+        &self,
+        new: NewRun,
+        name: Option<&str>,
+        tags: Vec<(String, String)>,
+        actor: &str,
+    ) -> StoreResult<Run> {
+        let mut tags: Vec<(String, String)> = tags
+            .into_iter()
+            .filter(|(k, _)| k != RUN_NAME_TAG)
+            .collect();
+        // Unnamed, a run is named by its id (known once it is inserted).
+        tags.push((RUN_NAME_TAG.into(), name.unwrap_or("run-0").to_string()));
+        check_report(&RunReport {
+            tags: tags.clone(),
+            ..RunReport::default()
+        })?;
+        let mut w = self.begin().await?;
+        let id = super::runs::insert_queued_run(&mut w, &new, actor, false).await?;
+        let name = name.map_or_else(|| format!("run-{id}"), str::to_string);
+        if let Some(last) = tags.last_mut() {
+            last.1 = name.clone();
+        }
+        let at = w.at;
+        w.set_run_status(id, RunStatus::Running, Some(at), None, at)
+            .await?;
+        w.audit(
+            actor,
+            "run",
+            id,
+            "start",
+            json!({"status": {"from": RunStatus::Queued, "to": RunStatus::Running}}),
+        )
+        .await?;
+        w.upsert_tags(id, &tags).await?;
+        w.set_run_labels(id, Some(&name), None, at).await?;
+        w.audit(actor, "run", id, "report", json!({"tags": keys(&tags)}))
+            .await?;
+        let run = w.run_row(id).await?;
+        w.commit().await?;
+        Ok(run)
+    }
+
+    /// A staged artifact file renamed into place and registered while the
+    /// run is held, so the file kept is the one whose checksum is recorded
+    /// (two uploads of one name land in the order they are registered).
+    pub async fn keep_artifact(
+        &self,
+        staged: crate::artifacts::Staged,
+        actor: &str,
+    ) -> StoreResult<RunArtifact> {
+        let run_id = staged.artifact().run_id;
+        check_key("an artifact path", &staged.artifact().path)?;
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, run_id).await?;
+        w.run_row(run_id).await?;
+        let artifact = staged.place().map_err(|e| refused(format!("{e:#}")))?;
+        w.upsert_artifact(&artifact).await?;
+        w.audit(
+            actor,
+            "run",
+            run_id,
+            "artifact",
+            json!({"path": artifact.path, "size": artifact.size, "sha256": artifact.sha256}),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(artifact)
     }
 
     /// A file registered with a run (already copied where `uri` says).
