@@ -7,64 +7,16 @@
 
 mod common;
 
-use common::TestDb;
+use common::outcome::show;
+use common::world::World;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A backend's seeded database and a home for files.
-struct World {
-    db: TestDb,
-    home: tempfile::TempDir,
-}
-
 impl World {
-    async fn all(label: &str) -> Vec<World> {
-        let mut out = Vec::new();
-        for db in common::backends(label).await {
-            out.push(World::on(db));
-        }
-        out
-    }
-
-    async fn sqlite() -> World {
-        World::on(common::sqlite().await)
-    }
-
-    fn on(db: TestDb) -> World {
-        let w = World {
-            db,
-            home: tempfile::tempdir().expect("a temporary home"),
-        };
-        w.ok(&["--seed"]);
-        w
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = common::nexml_command(self.home.path(), &self.db.url, "alice", args);
-        c.env("NEXML_RUNS_DIR", self.home.path().join("runs"))
-            .current_dir(self.home.path());
-        c
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().expect("running nexml");
-        assert!(out.status.success(), "nexml {args:?}\n{}", show(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let text = self.ok(&all);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-    }
-
     /// How many runs the database holds.
     fn run_count(&self) -> i64 {
         self.json(&["run", "list", "--limit", "1"])["total"]
@@ -105,15 +57,6 @@ impl World {
         }
         Server::listening(sh.spawn().expect("starting sh"), port)
     }
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn free_port() -> u16 {

@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::TestDb;
 use common::outcome::show;
+use common::world::World;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Output};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const FORECASTING: &str = "Forecasting Baseline v1";
@@ -20,56 +20,7 @@ const BASELINES: [&str; 4] = [
     "Location Scoring Baseline v1",
 ];
 
-/// A backend's database with the baselines, and a home for files.
-struct World {
-    db: TestDb,
-    home: tempfile::TempDir,
-}
-
 impl World {
-    async fn all(label: &str) -> Vec<World> {
-        let mut out = Vec::new();
-        for db in common::backends(label).await {
-            let w = World {
-                db,
-                home: tempfile::tempdir().expect("a temporary home"),
-            };
-            w.ok(&["--seed"]);
-            out.push(w);
-        }
-        out
-    }
-
-    fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut c = common::nexml_command(self.home.path(), &self.db.url, "alice", args);
-        c.env("NEXML_RUNS_DIR", self.home.path().join("runs"))
-            .env("NEXML_BIN", env!("CARGO_BIN_EXE_nexml"))
-            .current_dir(self.home.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("running nexml")
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        common::outcome::succeeded(&self.run(args), args)
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        common::outcome::json(&self.ok(&all))
-    }
-
-    /// Runs that fail exit 1 with one `error:` line; returns it.
-    #[track_caller]
-    fn refused(&self, args: &[&str]) -> String {
-        common::outcome::refusal(&self.run(args))
-    }
-
     fn show_run(&self, id: i64) -> Value {
         self.json(&["run", "show", &id.to_string()])
     }

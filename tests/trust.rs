@@ -7,83 +7,16 @@
 
 mod common;
 
-use common::TestDb;
 use common::outcome::show;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use common::world::World;
+use std::path::Path;
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 const FORECASTING: &str = "Forecasting Baseline v1";
 const PRICING: &str = "Pricing Optimization Baseline v1";
 
-/// A backend's database with the baselines, and a home for files.
-struct World {
-    db: TestDb,
-    home: tempfile::TempDir,
-}
-
 impl World {
-    async fn all(label: &str) -> Vec<World> {
-        let mut out = Vec::new();
-        for db in common::backends(label).await {
-            let w = World {
-                db,
-                home: tempfile::tempdir().expect("a temporary home"),
-            };
-            w.ok(&["--seed"]);
-            out.push(w);
-        }
-        out
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = common::nexml_command(self.home.path(), &self.db.url, "alice", args);
-        c.env("NEXML_RUNS_DIR", self.path("runs"))
-            .current_dir(self.home.path());
-        // A safety net: a reader that did not stop would fail here, not
-        // take the machine's memory.
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setrlimit is async-signal-safe; nothing else runs here.
-        unsafe {
-            c.pre_exec(|| {
-                let limit = libc::rlimit {
-                    rlim_cur: 8 << 30,
-                    rlim_max: 8 << 30,
-                };
-                libc::setrlimit(libc::RLIMIT_AS, &limit);
-                Ok(())
-            });
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        finish(self.command(args).spawn().expect("starting nexml"), args)
-    }
-
-    #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
-        common::outcome::succeeded(&self.run(args), args)
-    }
-
-    #[track_caller]
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        common::outcome::json(&self.ok(&all))
-    }
-
-    /// A refusal: exit 1 and one `error:` line, returned.
-    #[track_caller]
-    fn refused(&self, args: &[&str]) -> String {
-        common::outcome::refusal(&self.run(args))
-    }
-
     /// The pricing baseline's model "pm" and a reference batch.
     fn pricing_model(&self) -> String {
         self.ok(&["model", "register", "--recipe", PRICING, "--name", "pm"]);
@@ -166,7 +99,7 @@ fn live_processes_of_group(pgid: i32) -> Vec<String> {
 /// the terminal going away first (its output closed) changes nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_and_sigterm_to_run_exec_stop_the_job_and_say_so() {
-    for w in World::all("exec_signals").await {
+    for w in World::capped(World::all("exec_signals").await) {
         for (signal, name) in [(libc::SIGHUP, "SIGHUP"), (libc::SIGTERM, "SIGTERM")] {
             let pidfile = w.path(&format!("job-{name}.pid"));
             let _ = std::fs::remove_file(&pidfile);
@@ -241,7 +174,7 @@ async fn sighup_and_sigterm_to_run_exec_stop_the_job_and_say_so() {
 /// snapshot: taken once it stopped changing, and never again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_written_in_two_halves_gives_one_snapshot() {
-    for w in World::all("watch_halves").await {
+    for w in World::capped(World::all("watch_halves").await) {
         let reference = w.pricing_model();
         let inbox = w.path("inbox");
         std::fs::create_dir(&inbox).unwrap();
@@ -304,7 +237,7 @@ async fn a_batch_written_in_two_halves_gives_one_snapshot() {
 /// stays small.
 #[tokio::test(flavor = "multi_thread")]
 async fn devices_fifos_and_huge_files_are_refused_without_reading() {
-    for w in World::all("input_kinds").await {
+    for w in World::capped(World::all("input_kinds").await) {
         let reference = w.pricing_model();
         let fifo = w.path("batch.csv");
         mkfifo(&fifo);
@@ -373,7 +306,7 @@ async fn devices_fifos_and_huge_files_are_refused_without_reading() {
 /// it, instead of waiting for a writer forever.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fifo_in_an_import_folder_is_refused() {
-    for w in World::all("import_fifo").await {
+    for w in World::capped(World::all("import_fifo").await) {
         let dir = w.path("recipes");
         let folder = dir.display().to_string();
         w.ok(&["recipe", "export", PRICING, "--to", &folder]);
@@ -402,7 +335,7 @@ async fn a_fifo_in_an_import_folder_is_refused() {
 /// where it is; so are other counts and durations out of range.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_absurd_timeout_is_refused_at_commit() {
-    for w in World::all("manifest_ranges").await {
+    for w in World::capped(World::all("manifest_ranges").await) {
         let v = w.json(&["recipe", "version", PRICING]);
         let mut m = v["manifest_json"].clone();
         m["pipeline"]["stages"][0]["timeout_minutes"] = serde_json::json!(1e300);

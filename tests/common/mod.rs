@@ -5,6 +5,7 @@
 
 pub mod outcome;
 pub mod tmux;
+pub mod world;
 
 use nexml::domain::Governance;
 use nexml::service::Service;
