@@ -64,11 +64,11 @@ impl Staged {
     /// Renames the file into place (the folders checked again first).
     pub fn place(mut self) -> Result<RunArtifact> {
         let target = resolve_target(&self.run_dir, &self.artifact.path)?;
-        if let Some(temp) = self.temp.take() {
-            if let Err(e) = std::fs::rename(&temp, &target) {
-                let _ = std::fs::remove_file(&temp);
-                return Err(e).wrap_err_with(|| format!("moving {} into place", target.display()));
-            }
+        if let Some(temp) = self.temp.take()
+            && let Err(e) = std::fs::rename(&temp, &target)
+        {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e).wrap_err_with(|| format!("moving {} into place", target.display()));
         }
         Ok(self.artifact.clone())
     }

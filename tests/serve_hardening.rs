@@ -395,7 +395,13 @@ async fn concurrent_uploads_keep_the_bytes_their_checksum_names() {
         let run = mlflow_run(&server, "uploads");
         let port = server.port;
         let payload = |i: usize| format!("upload {i}\n").repeat(2000 + i * 37).into_bytes();
-        let name = |i: usize| if i % 2 == 0 { "s1/a.txt" } else { "s1/a.json" };
+        let name = |i: usize| {
+            if i.is_multiple_of(2) {
+                "s1/a.txt"
+            } else {
+                "s1/a.json"
+            }
+        };
         let threads: Vec<_> = (0..80)
             .map(|i| {
                 std::thread::spawn(move || {

@@ -198,8 +198,7 @@ fn default_max_connections() -> usize {
     if !ok {
         return MAX_CONNECTIONS;
     }
-    let files = limit.rlim_cur as u64;
-    let room = files.saturating_sub(RESERVED_FILES) / 2;
+    let room = limit.rlim_cur.saturating_sub(RESERVED_FILES) / 2;
     (room as usize).clamp(8, MAX_CONNECTIONS)
 }
 
