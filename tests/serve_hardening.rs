@@ -405,7 +405,7 @@ async fn concurrent_uploads_keep_the_bytes_their_checksum_names() {
         let threads: Vec<_> = (0..80)
             .map(|i| {
                 std::thread::spawn(move || {
-                    let content_type = if i % 2 == 0 {
+                    let content_type = if i.is_multiple_of(2) {
                         "text/plain"
                     } else {
                         "application/json"
