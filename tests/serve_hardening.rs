@@ -402,7 +402,7 @@ async fn concurrent_uploads_keep_the_bytes_their_checksum_names() {
                 "s1/a.json"
             }
         };
-        let threads: Vec<_> = (0..80)
+        let threads: Vec<_> = (0..80usize)
             .map(|i| {
                 std::thread::spawn(move || {
                     let content_type = if i.is_multiple_of(2) {
