@@ -86,7 +86,7 @@ pub async fn exec(
             recipe.name,
             version.version_number,
             steps.len(),
-            crate::service::runs::exec_provenance(&version),
+            crate::service::run_queue::exec_provenance(&version),
             run_dir.display()
         );
     }

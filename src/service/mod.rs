@@ -11,6 +11,7 @@ pub mod models;
 pub mod monitoring;
 pub mod notify;
 pub mod recipes;
+pub mod run_queue;
 pub mod runs;
 pub mod tracking;
 pub mod transfer;

@@ -130,7 +130,7 @@ impl Service {
             ..RunReport::default()
         })?;
         let mut w = self.begin().await?;
-        let id = super::runs::insert_queued_run(&mut w, &new, actor, false).await?;
+        let id = super::run_queue::insert_queued_run(&mut w, &new, actor, false).await?;
         let name = name.map_or_else(|| format!("run-{id}"), str::to_string);
         if let Some(last) = tags.last_mut() {
             last.1 = name.clone();

@@ -1,0 +1,105 @@
+//! A run as it starts: its queued row and audit entry, for a run created by
+//! hand, by `run exec` or by an MLflow client; and who may execute a
+//! version's commands. Runs and tracking both start runs here, so neither
+//! needs the other for it.
+
+use super::{Work, refused};
+use crate::store::{LockedTable, NewRun, Recipe, RecipeVersion, RunRow, StoreResult};
+use serde_json::json;
+
+/// Why `actor` may not execute the commands of `version`: `run exec` runs
+/// only an approved version, or one `actor` committed themself, so nobody
+/// runs a teammate's unreviewed commands as themself.
+pub fn exec_refusal(recipe: &Recipe, version: &RecipeVersion, actor: &str) -> Option<String> {
+    if version.approved_by.is_some() || version.created_by == actor {
+        return None;
+    }
+    Some(format!(
+        "version {number} of '{name}' is not approved and was committed by {author}, not {actor}: run exec runs only an approved version or one you committed; have it approved (nexml recipe approve '{name}' --version {number}) or run an approved version (--version){approved}",
+        number = version.version_number,
+        name = recipe.name,
+        author = version.created_by,
+        approved = recipe
+            .approved_version
+            .as_deref()
+            .map(|v| format!(", e.g. {v}"))
+            .unwrap_or_default(),
+    ))
+}
+
+/// What `run exec` and the run screen say about whose commands run.
+pub fn exec_provenance(version: &RecipeVersion) -> String {
+    match &version.approved_by {
+        Some(by) => format!(
+            "commands of version {} (approved by {by})",
+            version.version_number
+        ),
+        None => format!(
+            "commands of version {} (unapproved, committed by {})",
+            version.version_number, version.created_by
+        ),
+    }
+}
+
+/// A queued run inserted and audited in `w` (not committed): its id. With
+/// `to_exec`, refused when `actor` may not execute its version's commands.
+pub(super) async fn insert_queued_run(
+    w: &mut Work,
+    new: &NewRun,
+    actor: &str,
+    to_exec: bool,
+) -> StoreResult<i64> {
+    let recipe = w.recipe(new.recipe_id).await?;
+    let model = match new.model_id {
+        Some(id) => {
+            w.lock(LockedTable::Model, id).await?;
+            Some(w.model(id).await?)
+        }
+        None => None,
+    };
+    if let Some(m) = &model {
+        if m.recipe_id != recipe.id {
+            return Err(refused(format!(
+                "model '{}' belongs to recipe '{}', not '{}'",
+                m.name, m.recipe_name, recipe.name
+            )));
+        }
+        if crate::domain::refusals::lifecycle_over(m.status).is_some() {
+            return Err(refused(format!(
+                "model '{}' is retired: it gets no new runs",
+                m.name
+            )));
+        }
+    }
+    let number = new
+        .version
+        .clone()
+        .or(model.as_ref().map(|m| m.recipe_version.clone()));
+    let version = w.version(&recipe, number.as_deref()).await?;
+    if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
+        return Err(refused(why));
+    }
+    let at = w.at;
+    let id = w
+        .insert_run(&RunRow {
+            model_id: new.model_id,
+            recipe_id: recipe.id,
+            recipe_version_id: version.version_id,
+            run_type: new.run_type,
+            actor,
+            at,
+        })
+        .await?;
+    w.audit(
+        actor,
+        "run",
+        id,
+        "create",
+        json!({
+            "recipe_id": recipe.id, "version": version.version_number,
+            "model_id": new.model_id, "run_type": new.run_type,
+        }),
+    )
+    .await?;
+    Ok(id)
+}
