@@ -28,6 +28,7 @@ impl World {
         out
     }
 
+    #[cfg(feature = "sqlite")]
     pub async fn sqlite() -> World {
         World::on(super::sqlite().await)
     }
