@@ -190,15 +190,8 @@ async fn an_alert_resolved_meanwhile_is_not_acknowledged_and_says_who_resolved_i
         // A model of the demo with an open alert, from a second shell.
         let home = tempfile::tempdir().unwrap();
         let cli = |args: &[&str]| {
-            let out = common::nexml_command(home.path(), &url, "bob", args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout).into_owned()
+            let out = common::nexml_command(home.path(), &url, "bob", args).output();
+            common::outcome::succeeded(&out.unwrap(), args)
         };
         let models: serde_json::Value =
             serde_json::from_str(&cli(&["model", "list", "--json", "--status", "production"]))
