@@ -65,7 +65,11 @@ async fn main() {
     let store = nexml::store::open(&url)
         .await
         .expect("open the bench database");
-    let service = nexml::service::Service::new(store.clone(), Default::default());
+    let service = nexml::service::Service::new(
+        store.clone(),
+        Default::default(),
+        nexml::domain::Clock::System,
+    );
     if fresh {
         nexml::seed::seed_baselines(&service).await.expect("seed");
         let recipe = store
@@ -131,13 +135,23 @@ async fn measure(url: &str) {
     // The app: open the Runs tab and load its window.
     let store = nexml::store::open(url).await.expect("open");
     let io = Io {
-        service: nexml::service::Service::new(store.clone(), Default::default()),
+        service: nexml::service::Service::new(
+            store.clone(),
+            Default::default(),
+            nexml::domain::Clock::System,
+        ),
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
         database_url: url.to_string(),
     };
-    let mut app = new_app(&Config::default(), "bench", "sqlite").expect("app");
+    let mut app = new_app(
+        &Config::default(),
+        "bench",
+        "sqlite",
+        nexml::domain::Clock::System,
+    )
+    .expect("app");
     app.width = 160;
     app.height = 48;
     let e = update::start(&mut app);

@@ -27,7 +27,11 @@ fn key(code: KeyCode, modifiers: KeyModifiers) -> Msg {
 
 async fn bench(url: &str) {
     let store = nexml::store::open(url).await.expect("open");
-    let service = nexml::service::Service::new(store.clone(), Default::default());
+    let service = nexml::service::Service::new(
+        store.clone(),
+        Default::default(),
+        nexml::domain::Clock::System,
+    );
     let models = store
         .list_models(&Default::default())
         .await
@@ -58,7 +62,13 @@ async fn bench(url: &str) {
     let mut open = Vec::new();
     let mut reload = Vec::new();
     for _ in 0..30 {
-        let mut app = new_app(&Config::default(), "bench", store.backend()).expect("app");
+        let mut app = new_app(
+            &Config::default(),
+            "bench",
+            store.backend(),
+            nexml::domain::Clock::System,
+        )
+        .expect("app");
         app.width = 160;
         app.height = 48;
         let e = update::start(&mut app);

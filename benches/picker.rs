@@ -65,7 +65,11 @@ async fn main() {
     }
     let store = nexml::store::open(&url).await.expect("open");
     let io = Io {
-        service: nexml::service::Service::new(store.clone(), Default::default()),
+        service: nexml::service::Service::new(
+            store.clone(),
+            Default::default(),
+            nexml::domain::Clock::System,
+        ),
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
@@ -75,7 +79,13 @@ async fn main() {
     let mut open = Vec::new();
     let mut typed = Vec::new();
     for round in 0..20 {
-        let mut app = new_app(&Config::default(), "bench", "sqlite").expect("app");
+        let mut app = new_app(
+            &Config::default(),
+            "bench",
+            "sqlite",
+            nexml::domain::Clock::System,
+        )
+        .expect("app");
         app.width = 160;
         app.height = 48;
         let e = update::start(&mut app);

@@ -147,7 +147,11 @@ async fn ensure_content(url: &str, runs: u64, points_per_run: u64) -> Arc<dyn St
         "{url} holds {have} runs, fewer than {runs}: remove it to regenerate"
     );
     let started = Instant::now();
-    let service = nexml::service::Service::new(store.clone(), Default::default());
+    let service = nexml::service::Service::new(
+        store.clone(),
+        Default::default(),
+        nexml::domain::Clock::System,
+    );
     let options = nexml::seed::GenerateOptions {
         runs,
         snapshots: 0,

@@ -144,7 +144,11 @@ async fn main() {
             models: 50,
             seed: 7,
         };
-        let service = nexml::service::Service::new(store.clone(), Default::default());
+        let service = nexml::service::Service::new(
+            store.clone(),
+            Default::default(),
+            nexml::domain::Clock::System,
+        );
         nexml::seed::generate(&service, options, |_| {})
             .await
             .expect("generate");
@@ -158,14 +162,24 @@ async fn main() {
     // First frame: open the store (migrations checked) and draw.
     let started = Instant::now();
     let store = nexml::store::open(&url).await.expect("open");
-    let mut app = new_app(&Config::default(), "bench", store.backend()).expect("app");
+    let mut app = new_app(
+        &Config::default(),
+        "bench",
+        store.backend(),
+        nexml::domain::Clock::System,
+    )
+    .expect("app");
     let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     let effects = update::start(&mut app);
     render(&mut term, &mut app);
     let first_frame = started.elapsed();
     let drafts = std::env::temp_dir().join("nexml-bench-drafts");
     let io = Io {
-        service: nexml::service::Service::new(store.clone(), Default::default()),
+        service: nexml::service::Service::new(
+            store.clone(),
+            Default::default(),
+            nexml::domain::Clock::System,
+        ),
         user: "bench".into(),
         llm: None,
         drafts_dir: drafts,

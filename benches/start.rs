@@ -30,10 +30,20 @@ fn ms(d: Duration) -> String {
 async fn first_frame(url: &str) -> Duration {
     let started = Instant::now();
     let store = nexml::store::open(url).await.expect("open");
-    let mut app = new_app(&Config::default(), "bench", store.backend()).expect("app");
+    let mut app = new_app(
+        &Config::default(),
+        "bench",
+        store.backend(),
+        nexml::domain::Clock::System,
+    )
+    .expect("app");
     let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
     let io = Io {
-        service: nexml::service::Service::new(store, Default::default()),
+        service: nexml::service::Service::new(
+            store,
+            Default::default(),
+            nexml::domain::Clock::System,
+        ),
         user: "bench".into(),
         llm: None,
         drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
@@ -81,7 +91,8 @@ async fn ensure_content(url: &str, runs: u64) {
         return;
     }
     let started = Instant::now();
-    let service = nexml::service::Service::new(store, Default::default());
+    let service =
+        nexml::service::Service::new(store, Default::default(), nexml::domain::Clock::System);
     let options = nexml::seed::GenerateOptions {
         runs,
         snapshots: runs,

@@ -201,9 +201,10 @@ fn temp_file(run_dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     let dir = uploads_dir(run_dir);
     real_dir(&dir, ".nexml-uploads")?;
     loop {
-        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        // Unique among live writers; a leftover of a dead process with the
+        // same id is skipped by the exclusive create below.
         let name = format!(
-            "{}-{}-{nanos}.partial",
+            "{}-{}.partial",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );

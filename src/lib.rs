@@ -5,7 +5,8 @@
 //! this one, the app: `cli` and `tui` are two faces over the operations here,
 //! `seed` fills a store. `docs/architecture.md` draws the layers.
 
-pub use nexml_core::{assistant, domain, drift, input_file, monitoring, runs, text, trainers};
+pub use nexml_core::io::input_file;
+pub use nexml_core::{assistant, domain, drift, monitoring, runs, text, trainers};
 pub use nexml_store as store;
 
 pub mod artifacts;

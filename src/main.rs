@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         .display_env_section(false)
         .install()
     {
-        eprintln!("error: {e}");
+        nexml::cli::output::write_err(&format!("error: {e}"));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: starting the async runtime: {e}");
+            nexml::cli::output::write_err(&format!("error: starting the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -73,8 +73,12 @@ async fn run(cli: Cli) -> Result<()> {
     .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let store = store::open(&url).await?;
     tracing::info!(backend = store.backend(), "opened the database");
-    let service = nexml::service::Service::new(store.clone(), config.governance(store.backend()))
-        .with_notifier(config.notifier());
+    let service = nexml::service::Service::new(
+        store.clone(),
+        config.governance(store.backend()),
+        nexml::domain::Clock::System,
+    )
+    .with_notifier(config.notifier());
     let ctx = cli::Context {
         store,
         service,

@@ -86,7 +86,11 @@ async fn the_app_role_uses_nexml_but_cannot_get_around_the_guards() {
     let app = store::open(&app_url)
         .await
         .expect("the app role opens nexml");
-    let service = Service::new(app.clone(), Default::default());
+    let service = Service::new(
+        app.clone(),
+        Default::default(),
+        nexml::domain::Clock::System,
+    );
     let seeded = seed_baselines(&service).await.expect("the app role seeds");
     assert_eq!(seeded.created.len(), 4);
     let base = app
@@ -195,7 +199,11 @@ async fn an_app_login_cannot_append_an_audit_row_that_verifies() {
     let app = store::open(&app_url)
         .await
         .expect("the app role opens nexml");
-    let service = Service::new(app.clone(), Default::default());
+    let service = Service::new(
+        app.clone(),
+        Default::default(),
+        nexml::domain::Clock::System,
+    );
     seed_baselines(&service).await.expect("the app role seeds");
     let rows = service.audit_log(None, None, 1000).await.unwrap();
     let head = rows.last().expect("seeding is audited").hash.clone();

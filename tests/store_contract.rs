@@ -874,19 +874,23 @@ async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
                 let mut m = manifest.clone();
                 m["metadata"]["description"] = json!(format!("writer {w} commit {c}"));
                 loop {
-                    let out = nexml::service::Service::new(store.clone(), Default::default())
-                        .commit_version(
-                            NewVersion {
-                                recipe_id,
-                                manifest: m.clone(),
-                                bump: BumpChoice::Patch,
-                                change_note: String::new(),
-                                parent_version_id: None,
-                                base_version: None,
-                            },
-                            "w",
-                        )
-                        .await;
+                    let out = nexml::service::Service::new(
+                        store.clone(),
+                        Default::default(),
+                        nexml::domain::Clock::System,
+                    )
+                    .commit_version(
+                        NewVersion {
+                            recipe_id,
+                            manifest: m.clone(),
+                            bump: BumpChoice::Patch,
+                            change_note: String::new(),
+                            parent_version_id: None,
+                            base_version: None,
+                        },
+                        "w",
+                    )
+                    .await;
                     match out {
                         Ok(CommitOutcome::Created { .. }) => break,
                         Ok(CommitOutcome::Unchanged { .. }) => {

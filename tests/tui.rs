@@ -58,7 +58,13 @@ impl Harness {
         width: u16,
         height: u16,
     ) -> Harness {
-        let mut app = new_app(&Config::default(), "alice", db.store.backend()).unwrap();
+        let mut app = new_app(
+            &Config::default(),
+            "alice",
+            db.store.backend(),
+            nexml::domain::Clock::System,
+        )
+        .unwrap();
         app.clock = Clock::Fixed(now);
         app.width = width;
         app.height = height;
@@ -359,7 +365,7 @@ async fn help_and_palette_come_from_the_live_keymap() {
     let db = common::sqlite().await;
     nexml::seed::seed_baselines(&db.service()).await.unwrap();
     let mut h = Harness::on(db, 80, 24).await;
-    h.app = new_app(&config, "alice", "sqlite").unwrap();
+    h.app = new_app(&config, "alice", "sqlite", nexml::domain::Clock::System).unwrap();
     let effects = update::start(&mut h.app);
     h.run(effects).await;
     h.keys(&["f"]).await;
@@ -632,7 +638,13 @@ async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
 async fn window_requests_follow_the_selection_on_long_lists() {
     use nexml::tui::effects::{Loaded, Rows};
     let db = common::sqlite().await;
-    let mut app = new_app(&Config::default(), "alice", "sqlite").unwrap();
+    let mut app = new_app(
+        &Config::default(),
+        "alice",
+        "sqlite",
+        nexml::domain::Clock::System,
+    )
+    .unwrap();
     app.height = 24;
     let _ = update::start(&mut app);
     app.tab = Tab::Runs;

@@ -19,9 +19,11 @@ macro_rules! outln {
 }
 
 pub mod args;
+mod context;
 pub use exec::builtin_stage;
 mod exec;
 mod ingest;
+mod input;
 mod model;
 pub mod monitor;
 pub mod output;
@@ -32,24 +34,10 @@ pub mod shell;
 mod watch;
 
 pub use args::{Cli, Command};
+pub use context::Context;
+pub use input::{parse_json_arg, read_input, read_json};
 
-use crate::config::Config;
-use crate::store::Store;
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use std::path::Path;
-use std::sync::Arc;
-
-/// What every subcommand needs.
-pub struct Context {
-    pub store: Arc<dyn Store>,
-    /// Every change goes through here.
-    pub service: crate::service::Service,
-    pub user: String,
-    pub json: bool,
-    pub config: Config,
-    /// The database's URL, for jobs a run executes.
-    pub database_url: String,
-}
 
 pub async fn run(ctx: &Context, command: Command) -> Result<()> {
     match command {
@@ -329,49 +317,4 @@ async fn generate(ctx: &Context, a: args::GenerateArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// Reads a file argument; `-` reads standard input. Either stops at
-/// `MAX_DOCUMENT_BYTES`; a file must be a regular one (a FIFO or a device
-/// is refused, never waited on).
-pub fn read_input(path: &Path) -> Result<String> {
-    use crate::input_file::{MAX_DOCUMENT_BYTES, read_limited_to_string, read_to_limit};
-    if path == Path::new("-") {
-        let bytes = read_to_limit("standard input", std::io::stdin(), MAX_DOCUMENT_BYTES)?;
-        return String::from_utf8(bytes).map_err(|_| eyre!("standard input: not UTF-8 text"));
-    }
-    Ok(read_limited_to_string(path, MAX_DOCUMENT_BYTES)?)
-}
-
-/// Reads and parses a JSON file argument, naming the file and place on error.
-pub fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = read_input(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        eyre!(
-            "{}:{}:{}: {}",
-            path.display(),
-            e.line(),
-            e.column(),
-            strip_position(&e.to_string())
-        )
-    })
-}
-
-/// Parses a JSON argument given inline.
-pub fn parse_json_arg(flag: &str, text: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(text).map_err(|e| {
-        eyre!(
-            "{flag}: {}:{}: {}",
-            e.line(),
-            e.column(),
-            strip_position(&e.to_string())
-        )
-    })
-}
-
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }

@@ -253,7 +253,7 @@ fn print_recorded(r: &Recorded) -> Result<()> {
 /// The `[alerts] command`'s failures, as warnings (the snapshot is stored).
 fn warn_failures(r: &Recorded) {
     for failure in &r.notify_failures {
-        eprintln!("warning: {failure}");
+        super::output::write_err(&format!("warning: {failure}"));
     }
 }
 

@@ -12,6 +12,7 @@
 
 use super::Context;
 use super::ingest::{Batch, batch_time, ingest, is_batch, recorded_json, summary};
+use super::output::write_err;
 use crate::drift::Table;
 use crate::store::Model;
 use color_eyre::eyre::{Result, WrapErr};
@@ -136,12 +137,12 @@ pub async fn watch(
 ) -> Result<()> {
     // What is there already is history: ingest it with `monitor ingest`.
     let mut settler = Settler::new(listing(dir)?, settle);
-    eprintln!(
+    write_err(&format!(
         "watching {} for new batches of '{}' (each taken once unchanged for {} s; ctrl-c stops)",
         dir.display(),
         model.name,
         settle.as_secs()
-    );
+    ));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}
@@ -149,7 +150,7 @@ pub async fn watch(
         }
         let look = settler.look(listing(dir)?, Instant::now());
         for warning in &look.warnings {
-            eprintln!("warning: {warning}");
+            write_err(&format!("warning: {warning}"));
         }
         for path in look.ready {
             let ingested = ingest_one(ctx, model, manifest, reference, &path).await?;
@@ -171,7 +172,7 @@ async fn ingest_one(
     let at = match batch_time(path, ctx.service.now()) {
         Ok(at) => at,
         Err(e) => {
-            eprintln!("error: {e}");
+            write_err(&format!("error: {e}"));
             return Ok(false);
         }
     };
@@ -182,7 +183,7 @@ async fn ingest_one(
     match ingest(ctx, model, manifest, reference, &batch).await {
         Ok(r) => {
             for failure in &r.notify_failures {
-                eprintln!("warning: {failure}");
+                write_err(&format!("warning: {failure}"));
             }
             match ctx.json {
                 true => super::output::print_json(&recorded_json(&r))?,
@@ -191,7 +192,7 @@ async fn ingest_one(
             Ok(true)
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", batch.path.display());
+            write_err(&format!("error: {}: {e}", batch.path.display()));
             Ok(false)
         }
     }

@@ -6,10 +6,10 @@ use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::service::Service;
+use crate::service::run_histories::RunHistory;
 use crate::store::tracking::NewMetricPoint;
 use crate::store::{
-    AuditRow, BulkRun, BulkSnapshot, Change, Keyset, NewModel, Recipe, RecipeQuery, RunQuery,
-    StoreError, StoreResult,
+    BulkRun, BulkSnapshot, Keyset, NewModel, Recipe, RecipeQuery, RunQuery, StoreError, StoreResult,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -381,47 +381,32 @@ async fn write_tracking(
             "generated runs read back unlike they were written (another writer?): no metric histories written",
         ));
     }
-    let mut w = store.write().await?;
-    let (mut points_written, mut with_params) = (0u64, 0u64);
-    let mut points = Vec::new();
-    for ((row, run), plan) in inserted.iter().zip(batch).zip(plans) {
-        if let Some(params) = &plan.params {
-            w.upsert_params(row.id, params).await?;
-            with_params += 1;
-        }
-        points.clear();
-        let mut noise = Rng::new(plan.noise_seed);
-        let start = run.started_at.unwrap_or(run.created_at);
-        let end = run.finished_at.unwrap_or(now).max(start);
-        for (key, n, rise) in [
-            ("train_loss", plan.train_points, 1.5),
-            ("val_loss", plan.val_points, 1.2),
-        ] {
-            let Some(last) = run.metrics.get(key).and_then(Value::as_f64) else {
-                continue;
-            };
-            loss_curve(&mut noise, key, last, rise, n, start, end, &mut points);
-        }
-        if !points.is_empty() {
-            w.insert_metric_points(row.id, &points, 0).await?;
-            points_written += points.len() as u64;
-        }
-    }
-    let details =
-        json!({"runs": batch.len(), "metric_points": points_written, "params": with_params});
-    let at = svc.now();
-    w.append_audit(&AuditRow {
-        actor: SEED_ACTOR,
-        entity: "run",
-        entity_id: 0,
-        action: "generate-tracking",
-        details,
-        at,
-    })
-    .await?;
-    w.announce(&[Change::new("run", 0)]).await?;
-    w.commit().await?;
-    Ok((points_written, with_params))
+    let histories = inserted
+        .iter()
+        .zip(batch)
+        .zip(plans)
+        .map(|((row, run), plan)| {
+            let mut points = Vec::new();
+            let mut noise = Rng::new(plan.noise_seed);
+            let start = run.started_at.unwrap_or(run.created_at);
+            let end = run.finished_at.unwrap_or(now).max(start);
+            for (key, n, rise) in [
+                ("train_loss", plan.train_points, 1.5),
+                ("val_loss", plan.val_points, 1.2),
+            ] {
+                let Some(last) = run.metrics.get(key).and_then(Value::as_f64) else {
+                    continue;
+                };
+                loss_curve(&mut noise, key, last, rise, n, start, end, &mut points);
+            }
+            RunHistory {
+                run_id: row.id,
+                params: plan.params.clone().map(Vec::from),
+                points,
+            }
+        });
+    let written = svc.write_run_histories(histories, SEED_ACTOR).await?;
+    Ok((written.points, written.runs_with_params))
 }
 
 /// `n` points of a loss falling from about `last + rise` to exactly

@@ -9,7 +9,7 @@ use crate::runs::filter;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::{NewRun, Recipe, RecipeQuery, RunQuery};
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -61,7 +61,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let id = run_id(req, &body)?;
             let one = match *rpc {
                 "log-metric" => RunReport {
-                    metrics: vec![metric_point(&body)?],
+                    metrics: vec![metric_point(&body, api.service.now())?],
                     ..RunReport::default()
                 },
                 "log-parameter" => RunReport {
@@ -314,10 +314,15 @@ async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, Api
 
 async fn log_batch(api: &Api, req: &Request, body: &Value) -> Result<Reply, ApiError> {
     let id = run_id(req, body)?;
+    let now = api.service.now();
     let metrics = body
         .get("metrics")
         .and_then(Value::as_array)
-        .map(|m| m.iter().map(metric_point).collect::<Result<Vec<_>, _>>())
+        .map(|m| {
+            m.iter()
+                .map(|v| metric_point(v, now))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .transpose()?
         .unwrap_or_default();
     let params = pairs(body.get("params"))?;
@@ -507,7 +512,8 @@ async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
     Ok(json!({"info": info, "data": {"metrics": metrics, "params": params, "tags": tags}}))
 }
 
-fn metric_point(v: &Value) -> Result<NewMetricPoint, ApiError> {
+/// A point of `v`; one without a timestamp is taken at `now`.
+fn metric_point(v: &Value, now: DateTime<Utc>) -> Result<NewMetricPoint, ApiError> {
     let key = v
         .get("key")
         .and_then(Value::as_str)
@@ -527,7 +533,7 @@ fn metric_point(v: &Value) -> Result<NewMetricPoint, ApiError> {
         .get("timestamp")
         .and_then(json_i64)
         .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-        .unwrap_or_else(Utc::now);
+        .unwrap_or(now);
     Ok(NewMetricPoint {
         key: key.to_string(),
         step,

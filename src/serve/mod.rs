@@ -3,6 +3,7 @@
 //! `--json` prints, through the same service calls). Loopback by default;
 //! anywhere else only with a token checked on every request.
 
+mod api;
 mod guard;
 mod http;
 mod mlflow;
@@ -10,7 +11,7 @@ mod rest;
 mod retries;
 
 use crate::service::Service;
-use crate::store::Store;
+pub use api::Api;
 use bytes::Bytes;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use http::{ApiError, Reply, Request, error_reply, json_reply};
@@ -42,26 +43,6 @@ pub struct Options {
     pub idle_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: Option<usize>,
-}
-
-/// What every handler works with.
-pub struct Api {
-    pub service: Service,
-    pub user: String,
-    pub database_url: String,
-    /// `Authorization: Bearer <token>` every request must carry, when set.
-    token: Option<String>,
-    /// `runs/create` requests lately answered, for a client's retry.
-    recent_creates: retries::RecentCreates,
-    guard: guard::Guard,
-    /// How long a request body may stall.
-    idle_timeout: Duration,
-}
-
-impl Api {
-    pub fn store(&self) -> &dyn Store {
-        self.service.store()
-    }
 }
 
 /// Serves until ctrl-c; `announce` is told where, once listening.

@@ -11,6 +11,7 @@ pub mod models;
 pub mod monitoring;
 pub mod notify;
 pub mod recipes;
+pub mod run_histories;
 pub mod run_queue;
 pub mod runs;
 pub mod tracking;
@@ -37,10 +38,12 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(store: Arc<dyn Store>, governance: Governance) -> Service {
+    /// `clock` is where every change's instant comes from: the machine's in
+    /// `main.rs`, a fixed one in tests.
+    pub fn new(store: Arc<dyn Store>, governance: Governance, clock: Clock) -> Service {
         Service {
             store,
-            clock: Clock::System,
+            clock,
             governance,
             notifier: None,
         }
@@ -68,6 +71,10 @@ impl Service {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn governance(&self) -> Governance {

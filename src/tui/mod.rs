@@ -30,11 +30,16 @@ use state::App;
 use std::time::Duration;
 
 /// Builds the app's state from the configuration.
-pub fn new_app(config: &Config, user: &str, backend: &'static str) -> Result<App> {
+pub fn new_app(
+    config: &Config,
+    user: &str,
+    backend: &'static str,
+    clock: crate::domain::Clock,
+) -> Result<App> {
     let keymap = crate::keymap::Keymap::load(&config.keys).map_err(|e| eyre!("config: {e}"))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(config.theme, no_color);
-    let mut app = App::new(keymap, theme, user.to_string(), backend);
+    let mut app = App::new(keymap, theme, user.to_string(), backend, clock);
     app.llm_configured = config.assistant.llm.is_some();
     if user == crate::service::UNKNOWN_USER {
         app.error = Some(
@@ -52,7 +57,7 @@ pub async fn run(
     user: &str,
     database_url: &str,
 ) -> Result<()> {
-    let mut app = new_app(config, user, service.store().backend())?;
+    let mut app = new_app(config, user, service.store().backend(), service.clock())?;
     app.governance = service.governance();
     // Without the feed the app still works; it only needs ctrl-r to see others' changes.
     let feed = match service.store().watch().await {

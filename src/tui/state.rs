@@ -170,7 +170,13 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(keymap: Keymap, theme: Theme, user: String, backend: &'static str) -> App {
+    pub fn new(
+        keymap: Keymap,
+        theme: Theme,
+        user: String,
+        backend: &'static str,
+        clock: crate::domain::Clock,
+    ) -> App {
         App {
             tab: Tab::Recipes,
             lists: Lists {
@@ -196,7 +202,7 @@ impl App {
             came_from: None,
             messages: Vec::new(),
             pending: Vec::new(),
-            clock: crate::domain::Clock::System,
+            clock,
             marked_runs: Vec::new(),
             run_columns: Default::default(),
         }

@@ -150,12 +150,16 @@ pub async fn backends(label: &str) -> Vec<TestDb> {
 impl TestDb {
     /// The service over this database, as the CLI and the app use it.
     pub fn service(&self) -> Service {
-        Service::new(self.store.clone(), Governance::default())
+        Service::new(
+            self.store.clone(),
+            Governance::default(),
+            nexml::domain::Clock::System,
+        )
     }
 
     /// The service with other governance rules (four-eyes).
     pub fn service_with(&self, governance: Governance) -> Service {
-        Service::new(self.store.clone(), governance)
+        Service::new(self.store.clone(), governance, nexml::domain::Clock::System)
     }
 
     /// Runs raw SQL on a separate connection, as another client would.

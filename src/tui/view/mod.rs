@@ -11,13 +11,17 @@ mod monitoring;
 mod overlays;
 mod run;
 mod step_chart;
+mod widgets;
+
+pub use widgets::{
+    centered, dialog_rect, dim_line, key_hints, status_span, wrap_words, wrapped_rows,
+};
 
 use super::state::{App, Screen};
 use crate::keymap::Command;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -144,24 +148,6 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// "ctrl-s save · ctrl-f find" for these commands and labels, from the live
-/// keymap (a command with no key is left out).
-pub fn key_hints(
-    keymap: &crate::keymap::Keymap,
-    context: crate::keymap::Context,
-    commands: &[(Command, &str)],
-) -> String {
-    commands
-        .iter()
-        .filter_map(|(c, label)| {
-            keymap
-                .key_for(context, *c)
-                .map(|k| format!("{k} {label}").trim_end().to_string())
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
 fn short_label(c: Command) -> &'static str {
     match c {
         Command::Open => "open",
@@ -202,73 +188,4 @@ fn short_label(c: Command) -> &'static str {
         Command::Evaluate => "eval",
         other => other.name(),
     }
-}
-
-/// A status word in its colour (the word itself carries the meaning).
-pub fn status_span(word: &str, theme: &super::theme::Theme) -> Span<'static> {
-    Span::styled(
-        word.to_string(),
-        theme.status(word.split_whitespace().next().unwrap_or(word)),
-    )
-}
-
-/// Centred rectangle of at most `w`x`h` inside `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-/// A bordered dialog of at most `max_width` columns, as tall as its lines
-/// need once wrapped, centred in `area`: its last line (the keys) is never
-/// cut off while the terminal has room for it.
-pub fn dialog_rect(area: Rect, max_width: u16, lines: &[Line]) -> Rect {
-    let inner = max_width.min(area.width).saturating_sub(2).max(1) as usize;
-    let rows: usize = lines
-        .iter()
-        .map(|l| wrapped_rows(&line_text(l), inner))
-        .sum();
-    centered(area, max_width, rows as u16 + 2)
-}
-
-fn line_text(line: &Line) -> String {
-    line.spans.iter().map(|s| s.content.as_ref()).collect()
-}
-
-/// Rows `text` takes when word-wrapped at `width` columns (as ratatui's
-/// `Wrap { trim: false }` does: words move whole, longer ones are cut).
-pub fn wrapped_rows(text: &str, width: usize) -> usize {
-    wrap_words(text, width).len()
-}
-
-/// `text` word-wrapped at `width` columns: words move whole to the next
-/// row, a word longer than a row is cut. Always at least one row.
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = vec![String::new()];
-    for word in text.split_inclusive(' ') {
-        let row = rows.last_mut().expect("at least one row");
-        let used = crate::text::width(row);
-        if used > 0 && used + crate::text::width(word.trim_end()) > width {
-            rows.push(String::new());
-        }
-        for c in word.chars() {
-            let row = rows.last_mut().expect("at least one row");
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if crate::text::width(row) + w > width && c != ' ' {
-                rows.push(String::new());
-            }
-            rows.last_mut().expect("at least one row").push(c);
-        }
-    }
-    rows
-}
-
-pub fn dim_line(text: &str, style: Style) -> Line<'static> {
-    Line::from(Span::styled(text.to_string(), style))
 }

@@ -5,12 +5,12 @@ use super::columns::{Sample, category_counts, detect_kind, file_order_std};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
 use super::ks::{KsMethod, KsResult, ks_pvalue};
-use super::parallel::map_in_order;
 use super::psi::{BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts};
 use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
 use super::stattest::{chisquare_pvalue, jensenshannon_distance, normed, z_test_pvalue};
 use super::table::{Column, Table};
 use super::walk::{Walk, walk};
+use crate::io::threads::{self, map_in_order};
 
 /// Compares every column present in both tables (reference header order).
 pub fn compare(
@@ -63,7 +63,7 @@ pub fn compare(
 
     // Columns are independent: one per core at a time. With fewer columns
     // than cores, each column's two samples are prepared side by side.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = threads::cores();
     let split = shared.len() < cores;
     let columns = map_in_order(shared.len(), |k| {
         let (r, c) = shared[k];
@@ -105,14 +105,8 @@ fn samples<'a>(r: &'a Column, c: &'a Column, split: bool) -> (Sample<'a>, Sample
     if !split {
         return (Sample::new(r), Sample::new(c));
     }
-    std::thread::scope(|s| {
-        let current = s.spawn(|| Sample::new(c));
-        let reference = Sample::new(r);
-        let current = current
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (reference, current)
-    })
+    let (current, reference) = threads::join(|| Sample::new(c), || Sample::new(r));
+    (reference, current)
 }
 
 fn compare_column(

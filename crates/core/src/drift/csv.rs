@@ -28,8 +28,8 @@ pub fn load_csv(path: &Path) -> Result<Table, DriftError> {
 /// Loads the wanted columns of a CSV file (the others are skipped unread).
 pub fn load_csv_columns(path: &Path, wanted: &Wanted) -> Result<Table, DriftError> {
     let name = path.display().to_string();
-    let bytes = crate::input_file::read_limited(path, MAX_CSV_BYTES)?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bytes = crate::io::input_file::read_limited(path, MAX_CSV_BYTES)?;
+    let threads = crate::io::threads::cores();
     if bytes.len() >= PARALLEL_MIN_BYTES
         && threads > 1
         && let Some(table) = read_chunked(&name, &bytes, wanted, threads)
@@ -47,7 +47,7 @@ pub fn read_csv<R: Read>(name: &str, reader: R) -> Result<Table, DriftError> {
 /// The column names of a CSV file's header.
 pub fn csv_header(path: &Path) -> Result<Vec<String>, DriftError> {
     let name = path.display().to_string();
-    let file = crate::input_file::open_regular(path, MAX_CSV_BYTES)?;
+    let file = crate::io::input_file::open_regular(path, MAX_CSV_BYTES)?;
     let mut rdr = ReaderBuilder::new()
         .has_headers(true)
         .from_reader(file.take(MAX_CSV_BYTES));
@@ -165,18 +165,8 @@ fn read_chunked(name: &str, bytes: &[u8], wanted: &Wanted, chunks: usize) -> Opt
     let body = &bytes[header_end..];
     let pieces = split_at_lines(body, chunks);
 
-    let parsed: Vec<Option<Chunk>> = std::thread::scope(|s| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .map(|piece| {
-                let (slots, columns) = (&slots, columns.clone());
-                s.spawn(move || parse_lines(piece, slots, columns))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
+    let parsed: Vec<Option<Chunk>> = crate::io::threads::map_in_order(pieces.len(), |k| {
+        parse_lines(pieces[k], &slots, columns.clone())
     });
 
     // Rows are line numbers: the header is line 1.

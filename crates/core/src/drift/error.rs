@@ -71,7 +71,7 @@ pub enum DriftError {
     UnknownStatTest(#[from] UnknownStatTest),
     /// Not a regular file, or over the size limit.
     #[error(transparent)]
-    Input(#[from] crate::input_file::InputFileError),
+    Input(#[from] crate::io::input_file::InputFileError),
 }
 
 /// Raw cell bytes as a short, printable string for an error message.

@@ -21,7 +21,6 @@ mod error;
 mod kinds;
 mod kolmogorov;
 mod ks;
-mod parallel;
 mod parquet;
 pub mod performance;
 mod psi;

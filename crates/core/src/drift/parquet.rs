@@ -10,15 +10,15 @@
 //! flat ones.
 
 use super::error::DriftError;
-use super::parallel::map_in_order;
 use super::table::{Column, Table, Wanted};
+use crate::io::File;
+use crate::io::threads::map_in_order;
 use chrono::{DateTime, NaiveDate, SecondsFormat};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
-use std::fs::File;
 use std::path::Path;
 
 /// The largest Parquet file read (only the wanted columns' chunks are).
@@ -69,7 +69,7 @@ pub fn load_parquet(path: &Path, wanted: &Wanted) -> Result<Table, DriftError> {
 
 fn open(path: &Path) -> Result<SerializedFileReader<File>, DriftError> {
     let name = path.display().to_string();
-    let file = crate::input_file::open_regular(path, MAX_PARQUET_BYTES)?;
+    let file = crate::io::input_file::open_regular(path, MAX_PARQUET_BYTES)?;
     SerializedFileReader::new(file).map_err(|e| parquet_error(&name, e))
 }
 

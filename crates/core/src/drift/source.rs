@@ -77,12 +77,9 @@ pub fn load_pair(
         }
         only => *only,
     };
-    std::thread::scope(|s| {
-        let other = s.spawn(|| load_table(current, &wanted));
-        let reference = load_table(reference, &wanted)?;
-        let current = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        Ok((reference, current))
-    })
+    let (current, reference) = crate::io::threads::join(
+        || load_table(current, &wanted),
+        || load_table(reference, &wanted),
+    );
+    Ok((reference?, current?))
 }

@@ -1,13 +1,28 @@
 //! Work spread over the machine's cores: items taken one at a time by each
-//! worker, results kept in item order.
+//! worker, results kept in item order; two jobs side by side.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// How many threads can run at once here (1 when it cannot be told).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `a()` and `b()` computed side by side; a panic in either is re-raised.
+pub fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let first = s.spawn(a);
+        let second = b();
+        let first = first
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
+    })
+}
+
 /// `f(0), f(1), .., f(n - 1)` computed on up to one thread per core.
 pub fn map_in_order<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n);
+    let threads = cores().min(n);
     if threads <= 1 {
         return (0..n).map(f).collect();
     }
@@ -45,5 +60,10 @@ mod tests {
             (0..100).map(|k| k * 2).collect::<Vec<_>>()
         );
         assert!(super::map_in_order(0, |k| k).is_empty());
+    }
+
+    #[test]
+    fn join_returns_both_results() {
+        assert_eq!(super::join(|| 1 + 1, || "two"), (2, "two"));
     }
 }
