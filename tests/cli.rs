@@ -3235,14 +3235,32 @@ fn monitor_watch_ingests_new_batches() {
             .map(Vec::len)
             .unwrap_or(0)
     };
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // It lists the folder, then says it is watching: a file written after
+    // that line is new.
+    let stderr = watcher.stderr.take().expect("the watch's stderr");
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            if said.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        match heard.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) if line.starts_with("watching ") => break,
+            Ok(_) => continue,
+            Err(e) => panic!("the watch never said it was watching: {e}"),
+        }
+    }
     std::fs::write(
         dir.join("sales-2026-11-02.csv"),
         pricing_batch("2026-11-02", 3.0),
     )
     .unwrap();
     let mut seen = 0;
-    for _ in 0..100 {
+    for _ in 0..600 {
         seen = count();
         if seen > 0 {
             break;

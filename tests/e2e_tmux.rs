@@ -57,7 +57,6 @@ fn browse_filter_search_open_read_the_log_and_quit() {
     t.keys(&["Tab"]);
     t.wait_for("manifest 1.0.0");
     t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(1000));
     t.wait_gone("manifest 1.0.0");
     // A run and its log, searched.
     t.keys(&["3", "Enter"]);
@@ -287,10 +286,10 @@ fn scenario_four_keyboard_only() {
     t.text("Create a forecasting model for retail sales");
     t.keys(&["Enter"]);
     t.wait_for("[proposed:");
-    // Esc and the next key arrive apart, as a person types them.
+    // Esc and the next key arrive apart, as a person types them: the next
+    // is pressed once the keys for the proposal are on the hint line, which
+    // happens when typing stops.
     t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(400));
-    // The keys for the proposal are on the hint line once typing stops.
     let screen = t.wait_for("i type");
     t.press_shown(&screen, "apply");
     t.wait_for("created 'Retail Sales Forecasting v1'");
@@ -306,7 +305,7 @@ fn scenario_four_keyboard_only() {
         "the chat's recipe exists: {listed}"
     );
     t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(300));
+    t.wait_gone("chat: Retail Sales Forecasting v1");
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
 }
@@ -343,9 +342,9 @@ fn draft_survives(signal: &str, name: &str) {
     t.wait_for("· 5:21");
     t.text("KEEP ME ");
     t.wait_for("KEEP ME");
-    // 150 ms after the last key (each change is written as it comes,
-    // fsynced), the draft is on disk.
-    std::thread::sleep(Duration::from_millis(150));
+    // Each change is written as it comes, fsynced: once on disk, a kill
+    // cannot take it.
+    t.wait_for_draft("KEEP ME");
     let pid = nexml_pid(&t.shell_pid());
     Command::new("kill")
         .args([&format!("-{signal}"), &pid])
@@ -446,7 +445,8 @@ fn typing_without_a_pause_is_kept_and_drafts_follow_the_database() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    std::thread::sleep(Duration::from_millis(100));
+    // Typing goes on; what was shown reaches the disk without a pause.
+    t.wait_for_draft(&shown);
     let pid = nexml_pid(&t.shell_pid());
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -545,14 +545,15 @@ fn chat_proposal_applied_by_keys() {
     t.text("make MAPE under 12%");
     t.keys(&["Enter"]);
     t.wait_for("[proposed: a apply");
-    // Esc and the next key arrive apart, as a person types them.
+    // Esc and the next key arrive apart, as a person types them: `a` once
+    // the hint line shows typing has stopped.
     t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(400));
+    t.wait_for("i type");
     t.keys(&["a"]);
     t.wait_for("[applied]");
     t.wait_for("saved 'Hospitality Pricing' 1.0.1");
     t.keys(&["Escape"]);
-    std::thread::sleep(Duration::from_millis(400));
+    t.wait_gone("to the offline assistant");
     t.keys(&["q"]);
     assert_restored(&t.wait_for("[mode"));
     let version: serde_json::Value =

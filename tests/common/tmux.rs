@@ -242,6 +242,25 @@ impl Tmux {
         self.keys(&[tmux_key]);
     }
 
+    /// Waits until an editor draft under this session's home holds `text`:
+    /// the app writes each change as it comes, and this is the moment it
+    /// is on disk. Panics after 10 s.
+    pub fn wait_for_draft(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            if drafts_under(self.dir.path())
+                .iter()
+                .any(|d| d.contains(text))
+            {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("no editor draft ever held '{text}'");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn wait_gone(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
@@ -292,4 +311,27 @@ pub fn assert_restored(screen: &str) {
         !screen.contains("1 Recipes"),
         "alternate screen not left:\n{screen}"
     );
+}
+
+/// The text of every editor draft under `dir` (`.../drafts/<database>/*.json`).
+fn drafts_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "json")
+                && path.iter().any(|part| part == "drafts")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push(text);
+            }
+        }
+    }
+    out
 }
