@@ -120,8 +120,10 @@ pub enum Effect {
     },
     /// Stop the language model's answer.
     ChatCancel,
-    /// Edit text in $VISUAL/$EDITOR (done by the terminal loop).
+    /// Edit text in $VISUAL/$EDITOR (done by the terminal loop); the text
+    /// comes back to `from` as `Answer::Edited`.
     ExternalEdit {
+        from: ScreenKey,
         recipe_id: i64,
         text: String,
     },
@@ -184,6 +186,21 @@ pub enum Answer {
     },
     /// The next piece of a language model's streamed answer.
     ChatToken(String),
+    /// A proposal was applied (to the chat that asked).
+    ChatApplied {
+        message_id: i64,
+        applied: crate::service::chat::Applied,
+    },
+    /// The recipe's latest version, and a draft kept of it, for its editor.
+    Editor {
+        recipe: Box<Recipe>,
+        version: Box<RecipeVersion>,
+        draft: Option<Draft>,
+    },
+    /// A rebase planned, to preview as a diff.
+    Rebase(Box<RebasePreview>),
+    /// Text back from $VISUAL/$EDITOR.
+    Edited(String),
 }
 
 /// Marks failed the runs whose executor was lost, before they are shown
@@ -329,20 +346,6 @@ pub enum Loaded {
     Refused(String),
     /// A save collides with a version saved meanwhile, place by place.
     EditConflict(Box<crate::store::EditConflict>),
-    Editor {
-        recipe: Box<Recipe>,
-        version: Box<RecipeVersion>,
-        draft: Option<Draft>,
-    },
-    Rebase(Box<RebasePreview>),
-    Edited {
-        recipe_id: i64,
-        text: String,
-    },
-    ChatApplied {
-        message_id: i64,
-        applied: crate::service::chat::Applied,
-    },
     Failed(String),
     Nothing,
 }
@@ -640,10 +643,13 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 .service
                 .chat_apply(recipe_id, message_id, &request, &proposal, &io.user);
             return match applied.await {
-                Ok(applied) => Loaded::ChatApplied {
-                    message_id,
-                    applied,
-                },
+                Ok(applied) => Loaded::Screen(
+                    ScreenKey::Chat(recipe_id),
+                    Answer::ChatApplied {
+                        message_id,
+                        applied,
+                    },
+                ),
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
@@ -657,7 +663,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 .service
                 .plan_rebase(&r, None)
                 .await
-                .map(|p| Loaded::Rebase(Box::new(p))),
+                .map(|p| Loaded::Screen(ScreenKey::Recipe(id), Answer::Rebase(Box::new(p)))),
             Err(e) => Err(e),
         },
     };
@@ -803,11 +809,14 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
         d.text.trim_end() != pretty.trim_end()
             && d.recipe_created_at.is_none_or(|at| at == recipe.created_at)
     });
-    Ok(Loaded::Editor {
-        recipe: Box::new(recipe),
-        version: Box::new(version),
-        draft,
-    })
+    Ok(Loaded::Screen(
+        ScreenKey::Recipe(id),
+        Answer::Editor {
+            recipe: Box::new(recipe),
+            version: Box::new(version),
+            draft,
+        },
+    ))
 }
 
 async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {

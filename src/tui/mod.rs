@@ -179,9 +179,13 @@ fn dispatch_with_terminal(
             Effect::Copy(text) => {
                 terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?
             }
-            Effect::ExternalEdit { recipe_id, text } => {
+            Effect::ExternalEdit {
+                from,
+                recipe_id,
+                text,
+            } => {
                 let loaded = match terminal::edit_externally(term, mouse, &text, recipe_id) {
-                    Ok(text) => effects::Loaded::Edited { recipe_id, text },
+                    Ok(text) => effects::Loaded::Screen(from, effects::Answer::Edited(text)),
                     Err(e) => effects::Loaded::Failed(e.to_string()),
                 };
                 let _ = tx.send(Msg::Loaded(loaded));

@@ -6,7 +6,7 @@
 //! an answer goes to the screens it is addressed to. What a screen does
 //! lives in its own module.
 
-use super::effects::{Effect, Loaded, Msg, Rows};
+use super::effects::{Effect, Loaded, Msg, Rows, ScreenKey};
 use super::lists::{Window, apply_rows, ensure_window, on_list, reload};
 use super::overlays::Reply;
 use super::screens::{self, Cx, ModelSection, Outcome, Screen};
@@ -146,7 +146,7 @@ fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::Refresh => return refresh(app),
         Command::Messages => app.overlay = Some(Overlay::Messages(0)),
         Command::Audit => {
-            let scope = app.screens.last().and_then(Screen::audit_scope);
+            let scope = app.screens.last().and_then(|s| s.audit_scope());
             return vec![Effect::LoadAudit(scope)];
         }
         Command::Copy => return copy(app),
@@ -300,8 +300,11 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
         effects.extend(closing);
     }
     match done.target {
+        // The recipe's screen on top re-reads it; else it opens.
         Target::Recipe(id) => match app.screens.last() {
-            Some(Screen::Recipe(s)) if s.id == id => effects.push(Effect::LoadRecipe(id)),
+            Some(s) if s.component().key() == Some(ScreenKey::Recipe(id)) => {
+                effects.extend(s.component().reload())
+            }
             _ => effects.extend(open_recipe(app, id)),
         },
         Target::Model(id) => effects.extend(open_model(app, id)),
@@ -318,39 +321,24 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
     effects
 }
 
-/// Text back from $EDITOR: into the open editor, else a new editor over
-/// the recipe's screen.
-fn on_edited(app: &mut App, recipe_id: i64, text: String) -> Vec<Effect> {
-    if let Some(Screen::Editor(e)) = app.screens.last_mut()
-        && e.recipe_id == recipe_id
-    {
-        return vec![e.take_external(text)];
-    }
-    let base = app.screens.iter().rev().find_map(|s| match s {
-        Screen::Recipe(r) if r.id == recipe_id => r
-            .detail
-            .as_ref()
-            .and_then(|d| d.versions.first().map(|v| (d, v))),
-        _ => None,
-    });
-    let Some((d, v)) = base else {
-        return vec![];
-    };
-    let recipe = (recipe_id, d.recipe.name.as_str(), d.recipe.created_at);
-    let editor = screens::editor::open_with(recipe, (&v.version_number, &v.manifest_json), text);
-    push(app, editor)
-}
-
-/// An answer for the screens showing one thing, to each of them.
-fn to_screens(app: &mut App, key: screens::ScreenKey, answer: screens::Answer) {
+/// An answer for the screens showing one thing, to each of them; what they
+/// ask in turn (a screen to open) follows.
+fn to_screens(app: &mut App, key: ScreenKey, answer: screens::Answer) -> Vec<Effect> {
     let page = app.page_rows();
-    let mut cx = cx!(app, page);
-    for screen in app.screens.iter_mut() {
-        let component = screen.component_mut();
-        if component.key() == Some(key) {
-            component.on_loaded(&mut cx, &answer);
+    let mut outcomes = Vec::new();
+    {
+        let mut cx = cx!(app, page);
+        for screen in app.screens.iter_mut() {
+            let component = screen.component_mut();
+            if component.key() == Some(key) {
+                outcomes.push(component.on_loaded(&mut cx, &answer));
+            }
         }
     }
+    outcomes
+        .into_iter()
+        .flat_map(|outcome| apply(app, outcome))
+        .collect()
 }
 
 fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
@@ -373,10 +361,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 unfiltered,
             },
         ),
-        Loaded::Screen(key, answer) => {
-            to_screens(app, key, answer);
-            vec![]
-        }
+        Loaded::Screen(key, answer) => to_screens(app, key, answer),
         Loaded::Form(form) => {
             app.overlay = Some(Overlay::Form(form));
             vec![]
@@ -421,44 +406,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             }
             vec![]
         }
-        Loaded::Editor {
-            recipe,
-            version,
-            draft,
-        } => {
-            // The message of the screen left behind does not follow.
-            app.status = None;
-            push(app, screens::editor::open(&recipe, &version, draft))
-        }
-        Loaded::Rebase(preview) => {
-            let recipe_id = app
-                .screens
-                .iter()
-                .rev()
-                .find_map(|s| match s {
-                    Screen::Recipe(r) => Some(r.id),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            app.screens
-                .push(screens::diff::rebase_preview(recipe_id, *preview));
-            vec![]
-        }
-        Loaded::Edited { recipe_id, text } => on_edited(app, recipe_id, text),
         Loaded::Nothing => vec![],
-        Loaded::ChatApplied {
-            message_id,
-            applied,
-        } => {
-            app.status = Some(applied.message.clone());
-            let mut effects = vec![];
-            for screen in app.screens.iter_mut() {
-                if let Screen::Chat(c) = screen {
-                    effects.push(c.applied(message_id, &applied));
-                }
-            }
-            effects
-        }
         Loaded::Audit(view) => {
             app.overlay = match app.overlay.take() {
                 // Re-read while open: the same scope keeps its scroll.

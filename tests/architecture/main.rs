@@ -320,3 +320,45 @@ fn later_postgres_migrations_secure_what_they_create() {
         );
     }
 }
+
+/// The router (everything in `tui/` but the screens and their drawing)
+/// never names a screen: answers reach screens by what they show.
+#[test]
+fn the_router_names_no_screen() {
+    let tui = crate_src(".").join("tui");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&tui).expect("src/tui") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a source file");
+        found.extend(screen_variants(&text).into_iter().map(|(line, word)| {
+            format!(
+                "{}:{line}: {word}",
+                path.file_name().unwrap().to_string_lossy()
+            )
+        }));
+    }
+    assert!(found.is_empty(), "the router names screens: {found:#?}");
+    assert_eq!(
+        screen_variants("if let Some(Screen::Editor(e)) = top {}\nScreen::audit_scope"),
+        vec![(1, "Screen::Editor".to_string())]
+    );
+}
+
+/// `Screen::<Variant>` (a capitalized name after `Screen::`) with its line.
+fn screen_variants(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        for (at, _) in line.match_indices("Screen::") {
+            let before = line[..at].chars().next_back();
+            let rest = &line[at + "Screen::".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+            if before.is_none_or(|c| !c.is_alphanumeric()) && name.starts_with(char::is_uppercase) {
+                out.push((n + 1, format!("Screen::{name}")));
+            }
+        }
+    }
+    out
+}

@@ -394,7 +394,7 @@ impl Component for ChatScreen {
         Some(self.outcome(cx, request))
     }
 
-    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+    fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) -> Outcome {
         match answer {
             Answer::Chat { data, history } => {
                 // A live re-read while an answer is awaited brings nothing
@@ -420,8 +420,16 @@ impl Component for ChatScreen {
                     text.push_str(token);
                 }
             }
+            Answer::ChatApplied {
+                message_id,
+                applied,
+            } => {
+                cx.say(applied.message.clone());
+                return Outcome::effect(self.applied(*message_id, applied));
+            }
             _ => {}
         }
+        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {

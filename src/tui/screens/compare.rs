@@ -99,10 +99,11 @@ impl Component for CompareScreen {
         }
     }
 
-    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
         if let Answer::Compare(view) = answer {
             self.view = Some((**view).clone());
         }
+        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {

@@ -679,6 +679,7 @@ impl EditorScreen {
                 Outcome::Close(vec![Effect::DropDraft(self.recipe_id)])
             }
             EditorRequest::External => Outcome::effect(Effect::ExternalEdit {
+                from: ScreenKey::Editor(self.recipe_id),
                 recipe_id: self.recipe_id,
                 text: self.text(),
             }),
@@ -709,19 +710,24 @@ impl Component for EditorScreen {
         Some(self.outcome(cx, request))
     }
 
-    fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) {
-        if let Answer::Validated {
-            generation,
-            problems,
-            draft_error,
-        } = answer
-        {
-            if let Some(e) = draft_error {
-                cx.refuse(format!(
-                    "the draft cannot be kept on disk, a crash would lose it: {e}"
-                ));
+    fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) -> Outcome {
+        match answer {
+            Answer::Validated {
+                generation,
+                problems,
+                draft_error,
+            } => {
+                if let Some(e) = draft_error {
+                    cx.refuse(format!(
+                        "the draft cannot be kept on disk, a crash would lose it: {e}"
+                    ));
+                }
+                self.validated(*generation, problems.clone());
+                Outcome::done()
             }
-            self.validated(*generation, problems.clone());
+            // Text back from $EDITOR goes into the buffer.
+            Answer::Edited(text) => Outcome::effect(self.take_external(text.clone())),
+            _ => Outcome::done(),
         }
     }
 

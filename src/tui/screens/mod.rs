@@ -177,7 +177,10 @@ pub trait Component {
     fn prompt(&self) -> Option<(&'static str, &str)> {
         None
     }
-    fn on_loaded(&mut self, _cx: &mut Cx, _answer: &Answer) {}
+    /// An answer addressed to what it shows; it may open a screen in turn.
+    fn on_loaded(&mut self, _cx: &mut Cx, _answer: &Answer) -> Outcome {
+        Outcome::done()
+    }
     /// What re-reads what it shows (refresh, or a change someone made).
     fn reload(&self) -> Vec<Effect> {
         Vec::new()

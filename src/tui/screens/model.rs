@@ -261,7 +261,7 @@ impl Component for ModelScreen {
         }
     }
 
-    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
         match answer {
             Answer::Model(detail) => {
                 // The alert cursor stays on the same alert when the list re-sorts.
@@ -281,6 +281,7 @@ impl Component for ModelScreen {
             }
             _ => {}
         }
+        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {

@@ -250,9 +250,27 @@ impl RecipeScreen {
         }
     }
 
+    /// An editor over the latest version, holding `text` from $EDITOR.
+    fn edited(&self, text: &str) -> Outcome {
+        let Some((d, v)) = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.versions.first().map(|v| (d, v)))
+        else {
+            return Outcome::done();
+        };
+        let recipe = (self.id, d.recipe.name.as_str(), d.recipe.created_at);
+        Outcome::push(super::editor::open_with(
+            recipe,
+            (&v.version_number, &v.manifest_json),
+            text.to_string(),
+        ))
+    }
+
     fn external_edit(&self) -> Outcome {
         match self.detail.as_ref().and_then(|d| d.versions.first()) {
             Some(v) => Outcome::effect(Effect::ExternalEdit {
+                from: ScreenKey::Recipe(self.id),
                 recipe_id: self.id,
                 text: crate::domain::diff::pretty(&v.manifest_json) + "\n",
             }),
@@ -364,9 +382,25 @@ impl Component for RecipeScreen {
         Outcome::done()
     }
 
-    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
-        let Answer::Recipe(detail) = answer else {
-            return;
+    fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) -> Outcome {
+        let detail = match answer {
+            Answer::Recipe(detail) => detail,
+            Answer::Editor {
+                recipe,
+                version,
+                draft,
+            } => {
+                // The message of the screen left behind does not follow.
+                *cx.status = None;
+                return Outcome::push(super::editor::open(recipe, version, draft.clone()));
+            }
+            Answer::Rebase(preview) => {
+                let preview = super::diff::rebase_preview(self.id, (**preview).clone());
+                return Outcome::Push(preview, Vec::new());
+            }
+            // Text back from $EDITOR opens an editor over the version shown.
+            Answer::Edited(text) => return self.edited(text),
+            _ => return Outcome::done(),
         };
         let first = self.detail.is_none();
         self.detail = Some((**detail).clone());
@@ -377,6 +411,7 @@ impl Component for RecipeScreen {
             }
             self.tree.select_first();
         }
+        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {

@@ -300,11 +300,12 @@ impl Component for RunScreen {
             .then_some(("search log", self.search.as_str()))
     }
 
-    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) {
+    fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
         if let Answer::Run(view) = answer {
             self.take(&view.detail.run);
             self.view = Some((**view).clone());
         }
+        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {
