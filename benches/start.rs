@@ -51,10 +51,10 @@ async fn first_frame(url: &str) -> Duration {
     };
     let mut effects = update::start(&mut app);
     while let Some(effect) = effects.pop() {
-        if let Effect::Copy(_) | Effect::ExternalEdit { .. } = effect {
+        let Effect::Task(task) = effect else {
             continue;
-        }
-        let loaded = perform(&io, effect).await;
+        };
+        let loaded = perform(&io, task).await;
         effects.extend(update::update(&mut app, Msg::Loaded(loaded)));
     }
     term.draw(|f| view::render(&mut app, f)).expect("draw");

@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::Clock;
 use nexml::tui::effects::{Effect, Io, Msg, perform};
+use nexml::tui::effects::{Task, TerminalWork};
 use nexml::tui::state::{App, Screen, Tab};
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
@@ -90,11 +91,12 @@ impl Harness {
 
     async fn run(&mut self, mut effects: Vec<Effect>) {
         while let Some(effect) = effects.pop() {
-            if let Effect::Copy(_) | Effect::ExternalEdit { .. } = effect {
+            // The terminal's work (and the language model's) is not done here.
+            let Effect::Task(task) = effect else {
                 self.outside.push(effect);
                 continue;
-            }
-            let loaded = perform(&self.io, effect).await;
+            };
+            let loaded = perform(&self.io, task).await;
             effects.extend(update::update(&mut self.app, Msg::Loaded(loaded)));
         }
     }
@@ -589,7 +591,10 @@ async fn copy_sends_the_selected_id_to_the_clipboard() {
     let mut h = Harness::new(80, 24).await;
     h.keys(&["j", "y"]).await;
     let id = h.app.lists.recipes.rows[1].id;
-    assert_eq!(h.outside, vec![Effect::Copy(id.to_string())]);
+    assert_eq!(
+        h.outside,
+        vec![Effect::Terminal(TerminalWork::Copy(id.to_string()))]
+    );
     assert!(h.screen().contains("copied"));
 }
 
@@ -649,7 +654,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
     let _ = update::start(&mut app);
     app.tab = Tab::Runs;
     let effects = update::run_command(&mut app, nexml::keymap::Command::TabRuns);
-    let Some(Effect::LoadList(req)) = effects.first() else {
+    let Some(Effect::Task(Task::LoadList(req))) = effects.first() else {
         panic!("{effects:?}")
     };
     // Pretend a million rows answered.
@@ -666,7 +671,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
     );
     // Jumping to the end asks for the last rows, read from the far end.
     let effects = update::run_command(&mut app, nexml::keymap::Command::Bottom);
-    let Some(Effect::LoadList(end)) = effects.first() else {
+    let Some(Effect::Task(Task::LoadList(end))) = effects.first() else {
         panic!("{effects:?}")
     };
     assert!(end.reverse);
@@ -1017,14 +1022,14 @@ mod authoring {
         );
         fresh.generation = e.generation + 1;
         **e = fresh;
-        let effect = Effect::Validate {
+        let effect = Task::Validate {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
             generation: e.generation,
             base_version: "1.0.0".into(),
             text,
         };
-        h.run(vec![effect]).await;
+        h.run(vec![Effect::Task(effect)]).await;
         let Some(Screen::Editor(e)) = h.app.screens.last() else {
             panic!()
         };
@@ -1157,14 +1162,14 @@ mod authoring {
             Some(text.clone()),
         );
         **e = fresh;
-        let effect = Effect::Validate {
+        let effect = Task::Validate {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
             generation: e.generation,
             base_version: "1.0.0".into(),
             text,
         };
-        h.run(vec![effect]).await;
+        h.run(vec![Effect::Task(effect)]).await;
         let Some(Screen::Editor(e)) = h.app.screens.last() else {
             panic!()
         };

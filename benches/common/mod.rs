@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 /// (what the terminal does itself, such as the clipboard, is skipped).
 pub async fn settle(io: &Io, app: &mut App, mut effects: Vec<Effect>) {
     while let Some(e) = effects.pop() {
-        if matches!(e, Effect::Copy(_) | Effect::ExternalEdit { .. }) {
+        let Effect::Task(task) = e else {
             continue;
-        }
-        let loaded = perform(io, e).await;
+        };
+        let loaded = perform(io, task).await;
         effects.extend(update::update(app, Msg::Loaded(loaded)));
     }
 }

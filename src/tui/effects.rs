@@ -40,8 +40,63 @@ pub struct ListRequest {
     pub filters: Filters,
 }
 
+/// What the update function asks for, as data: work on the store done in
+/// the background (a `Task`, answered by a `Loaded`), work only the terminal
+/// loop can do (it owns the terminal), or the language model's stream.
+/// `perform` takes a `Task` alone, so it never receives the others.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    Task(Task),
+    Terminal(TerminalWork),
+    Llm(LlmWork),
+}
+
+impl From<Task> for Effect {
+    fn from(task: Task) -> Effect {
+        Effect::Task(task)
+    }
+}
+
+impl From<TerminalWork> for Effect {
+    fn from(work: TerminalWork) -> Effect {
+        Effect::Terminal(work)
+    }
+}
+
+impl From<LlmWork> for Effect {
+    fn from(work: LlmWork) -> Effect {
+        Effect::Llm(work)
+    }
+}
+
+/// Work only the terminal loop can do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TerminalWork {
+    /// Put text on the clipboard (OSC 52, works over SSH).
+    Copy(String),
+    /// Edit text in $VISUAL/$EDITOR; the text comes back to `from` as
+    /// `Answer::Edited`.
+    ExternalEdit {
+        from: ScreenKey,
+        recipe_id: i64,
+        text: String,
+    },
+}
+
+/// The language model's streamed answer, and stopping it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LlmWork {
+    /// Ask; tokens stream back as `Answer::ChatToken`.
+    Ask {
+        recipe_id: Option<i64>,
+        text: String,
+    },
+    Cancel,
+}
+
+/// Work on the store (and the drafts beside it), done in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Task {
     LoadList(ListRequest),
     LoadRecipe(i64),
     LoadModel(i64),
@@ -66,8 +121,6 @@ pub enum Effect {
     },
     /// The audit log of one item (None: every item) and the chain's verdict.
     LoadAudit(Option<super::audit::AuditScope>),
-    /// Put text on the clipboard (OSC 52, works over SSH).
-    Copy(String),
     /// Load a form's choices and open it.
     OpenForm(FormRequest),
     /// Search the choices of a form's picker (`field`) for `text`.
@@ -113,20 +166,6 @@ pub enum Effect {
         proposal: Box<crate::assistant::Proposal>,
     },
     ChatReject(i64),
-    /// Ask the language model; tokens stream back as `ChatToken`.
-    ChatLlm {
-        recipe_id: Option<i64>,
-        text: String,
-    },
-    /// Stop the language model's answer.
-    ChatCancel,
-    /// Edit text in $VISUAL/$EDITOR (done by the terminal loop); the text
-    /// comes back to `from` as `Answer::Edited`.
-    ExternalEdit {
-        from: ScreenKey,
-        recipe_id: i64,
-        text: String,
-    },
 }
 
 pub enum Rows {
@@ -420,14 +459,11 @@ impl Runner {
         self.drafts.flush(std::time::Duration::from_secs(1));
     }
 
-    /// Starts an effect; its answer arrives later as a `Msg::Loaded`.
-    pub fn spawn(&self, effect: Effect) {
-        match effect {
-            Effect::ChatCancel => {
-                self.cancel_llm.notify_waiters();
-                return;
-            }
-            Effect::ChatLlm { recipe_id, text } => {
+    /// Asks the language model, or stops its answer.
+    pub fn llm(&self, work: LlmWork) {
+        match work {
+            LlmWork::Cancel => self.cancel_llm.notify_waiters(),
+            LlmWork::Ask { recipe_id, text } => {
                 let runner = self.clone();
                 tokio::spawn(async move {
                     let loaded = chat_llm(&runner, recipe_id, &text)
@@ -435,12 +471,14 @@ impl Runner {
                         .unwrap_or_else(|e| Loaded::Refused(e.to_string()));
                     let _ = runner.tx.send(Msg::Loaded(loaded));
                 });
-                return;
             }
-            _ => {}
         }
+    }
+
+    /// Starts a task; its answer arrives later as a `Msg::Loaded`.
+    pub fn spawn(&self, effect: Task) {
         match &effect {
-            Effect::Validate {
+            Task::Validate {
                 recipe_id,
                 recipe_created_at,
                 generation,
@@ -461,21 +499,21 @@ impl Runner {
                 self.newest_validation.store(*generation, Ordering::SeqCst)
             }
             // After the writes handed over before it, never before one.
-            Effect::DropDraft(id) => {
+            Task::DropDraft(id) => {
                 self.drafts.forget(&self.io.drafts_dir, *id);
                 return;
             }
             _ => {}
         }
         let slot = match &effect {
-            Effect::LoadList(req) => Some(Slot::List(req.tab)),
-            Effect::LoadColumnParams { .. } => Some(Slot::ColumnParams),
-            Effect::SearchChoices { .. } => Some(Slot::Picker),
+            Task::LoadList(req) => Some(Slot::List(req.tab)),
+            Task::LoadColumnParams { .. } => Some(Slot::ColumnParams),
+            Task::SearchChoices { .. } => Some(Slot::Picker),
             _ => None,
         };
         let runner = self.clone();
         let task = tokio::spawn(async move {
-            if let Effect::Validate {
+            if let Task::Validate {
                 recipe_id,
                 generation,
                 text,
@@ -528,53 +566,47 @@ fn validated(
 }
 
 /// Does one effect's I/O; the one place the app touches the store and disk.
-pub async fn perform(io: &Io, effect: Effect) -> Loaded {
+pub async fn perform(io: &Io, task: Task) -> Loaded {
     let store = io.service.store();
-    let result = match effect {
-        Effect::LoadList(req) => {
+    let result = match task {
+        Task::LoadList(req) => {
             if req.tab == Tab::Runs {
                 notice_lost_runs(io).await;
             }
             load_list(store, req).await
         }
-        Effect::LoadRecipe(id) => io
+        Task::LoadRecipe(id) => io
             .service
             .recipe_detail(id)
             .await
             .map(|d| Loaded::Screen(ScreenKey::Recipe(id), Answer::Recipe(Box::new(d)))),
-        Effect::LoadModel(id) => load_model(store, id)
+        Task::LoadModel(id) => load_model(store, id)
             .await
             .map(|d| Loaded::Screen(ScreenKey::Model(id), Answer::Model(Box::new(d)))),
-        Effect::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
+        Task::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
             .await
             .map(|v| Loaded::Screen(ScreenKey::Compare, Answer::Compare(Box::new(v)))),
-        Effect::LoadRun { id, metric } => {
+        Task::LoadRun { id, metric } => {
             notice_lost_runs(io).await;
             load_run(store, id, metric)
                 .await
                 .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v))))
         }
-        Effect::LoadAudit(scope) => load_audit(&io.service, scope).await,
-        Effect::LoadColumnChoices => store
+        Task::LoadAudit(scope) => load_audit(&io.service, scope).await,
+        Task::LoadColumnChoices => store
             .run_column_keys(super::columns::MAX_CHOICES)
             .await
             .map(|(metrics, params)| {
                 Loaded::ColumnChoices(super::columns::choices(metrics, params))
             }),
-        Effect::LoadColumnParams { run_ids, keys } => store
+        Task::LoadColumnParams { run_ids, keys } => store
             .params_of_runs(&run_ids, &keys)
             .await
             .map(Loaded::ColumnParams),
-        Effect::Copy(_)
-        | Effect::ExternalEdit { .. }
-        | Effect::ChatLlm { .. }
-        | Effect::ChatCancel => {
-            return Loaded::Failed("done by the terminal loop".into());
-        }
-        Effect::OpenForm(request) => super::forms::prepare(store, request, &io.user)
+        Task::OpenForm(request) => super::forms::prepare(store, request, &io.user)
             .await
             .map(|f| Loaded::Form(Box::new(f))),
-        Effect::SearchChoices {
+        Task::SearchChoices {
             purpose,
             field,
             text,
@@ -586,7 +618,7 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 text,
                 choices,
             }),
-        Effect::Submit(submission) => {
+        Task::Submit(submission) => {
             return match super::submit::perform(&io.service, submission, &io.user, &io.database_url)
                 .await
             {
@@ -597,8 +629,8 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Effect::OpenEditor(id) => open_editor(io, id).await,
-        Effect::Validate {
+        Task::OpenEditor(id) => open_editor(io, id).await,
+        Task::Validate {
             recipe_id,
             recipe_created_at,
             generation,
@@ -617,12 +649,12 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
             );
             return validated(io, recipe_id, generation, &text, kept.err());
         }
-        Effect::DropDraft(id) => {
+        Task::DropDraft(id) => {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));
             return Loaded::Nothing;
         }
-        Effect::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
-        Effect::LoadSeries { model_id, days } => {
+        Task::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
+        Task::LoadSeries { model_id, days } => {
             let since = days.map(|d| io.service.now() - chrono::Duration::days(d));
             // About two points per column of a wide terminal.
             store
@@ -632,8 +664,8 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                     Loaded::Screen(ScreenKey::Model(model_id), Answer::Series { days, series })
                 })
         }
-        Effect::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
-        Effect::ChatApply {
+        Task::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
+        Task::ChatApply {
             recipe_id,
             message_id,
             request,
@@ -653,12 +685,12 @@ pub async fn perform(io: &Io, effect: Effect) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Effect::ChatReject(id) => io
+        Task::ChatReject(id) => io
             .service
             .chat_reject(id, &io.user)
             .await
             .map(|_| Loaded::Nothing),
-        Effect::PlanRebase(id) => match store.recipe(id).await {
+        Task::PlanRebase(id) => match store.recipe(id).await {
             Ok(r) => io
                 .service
                 .plan_rebase(&r, None)

@@ -9,6 +9,7 @@ use super::screens::{self, LineEdit, ModelSection, Outcome, edit_line, is_moveme
 use super::state::{App, FilterPicker, Overlay, Tab};
 use crate::domain::{ModelFamily, RecipeLevel, RunType};
 use crate::keymap::Command;
+use crate::tui::effects::Task;
 use crossterm::event::KeyEvent;
 
 /// The most keys kept while a tab loads: a burst, not a backlog.
@@ -87,7 +88,7 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
         }
         Command::Columns if app.tab == Tab::Runs => {
             app.overlay = Some(Overlay::Columns(super::columns::ColumnPicker::default()));
-            vec![Effect::LoadColumnChoices]
+            vec![Effect::Task(Task::LoadColumnChoices)]
         }
         Command::Columns => {
             app.status = Some("columns: in the Runs tab (3)".into());
@@ -240,7 +241,7 @@ pub fn load_column_params(app: &App) -> Option<Effect> {
         return None;
     }
     let run_ids: Vec<i64> = app.lists.runs.rows.iter().map(|r| r.id).collect();
-    Some(Effect::LoadColumnParams { run_ids, keys })
+    Some(Effect::Task(Task::LoadColumnParams { run_ids, keys }))
 }
 
 /// Keeps the loaded params for the cells to read.

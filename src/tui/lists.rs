@@ -5,6 +5,7 @@
 use super::effects::{Effect, ListRequest};
 use super::state::*;
 use crate::store::{Keyset, Model, MonitorRow, Recipe, Run};
+use crate::tui::effects::Task;
 
 /// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
 macro_rules! on_list_impl {
@@ -80,7 +81,7 @@ pub fn refresh_in_place(app: &mut App, tab: Tab) -> Vec<Effect> {
         }
     });
     request
-        .map(|r| vec![Effect::LoadList(r)])
+        .map(|r| vec![Effect::Task(Task::LoadList(r))])
         .unwrap_or_default()
 }
 
@@ -164,7 +165,7 @@ pub fn ensure_window(app: &mut App, tab: Tab) -> Vec<Effect> {
         }
     });
     request
-        .map(|r| vec![Effect::LoadList(r)])
+        .map(|r| vec![Effect::Task(Task::LoadList(r))])
         .unwrap_or_default()
 }
 
@@ -230,7 +231,7 @@ pub fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
         l.scroll = 0;
         ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, keyset: None, window_start: 0, filters: l.filters.clone() }
     });
-    vec![Effect::LoadList(request)]
+    vec![Effect::Task(Task::LoadList(request))]
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::effects::Effect;
 use super::lists::{on_list, refresh_in_place};
 use super::state::*;
 use crate::store::Change;
+use crate::tui::effects::Task;
 
 pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -33,7 +34,7 @@ pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
     if let Some(Overlay::Audit(view)) = &app.overlay
         && !changes.is_empty()
     {
-        effects.push(Effect::LoadAudit(view.scope));
+        effects.push(Effect::Task(Task::LoadAudit(view.scope)));
     }
     effects
 }

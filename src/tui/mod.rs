@@ -24,7 +24,7 @@ pub mod view;
 use crate::config::Config;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
-use effects::{Effect, Msg, Runner};
+use effects::{Effect, Msg, Runner, TerminalWork};
 use futures::StreamExt;
 use state::App;
 use std::time::Duration;
@@ -98,7 +98,8 @@ async fn event_loop(
     let size = terminal.size()?;
     app.width = size.width;
     app.height = size.height;
-    dispatch(&runner, update::start(app));
+    let started = update::start(app);
+    dispatch_with_terminal(&runner, terminal, mouse, &tx, started)?;
     let mut dirty = true;
     loop {
         if dirty {
@@ -160,12 +161,6 @@ async fn next_changes(
     }
 }
 
-fn dispatch(runner: &Runner, effects: Vec<Effect>) {
-    for e in effects {
-        runner.spawn(e);
-    }
-}
-
 /// Runs effects; the ones that need the terminal itself are done here.
 fn dispatch_with_terminal(
     runner: &Runner,
@@ -176,21 +171,22 @@ fn dispatch_with_terminal(
 ) -> Result<()> {
     for e in effects {
         match e {
-            Effect::Copy(text) => {
+            Effect::Task(task) => runner.spawn(task),
+            Effect::Llm(work) => runner.llm(work),
+            Effect::Terminal(TerminalWork::Copy(text)) => {
                 terminal::copy_osc52(&text).wrap_err("copying to the clipboard")?
             }
-            Effect::ExternalEdit {
+            Effect::Terminal(TerminalWork::ExternalEdit {
                 from,
                 recipe_id,
                 text,
-            } => {
+            }) => {
                 let loaded = match terminal::edit_externally(term, mouse, &text, recipe_id) {
                     Ok(text) => effects::Loaded::Screen(from, effects::Answer::Edited(text)),
                     Err(e) => effects::Loaded::Failed(e.to_string()),
                 };
                 let _ = tx.send(Msg::Loaded(loaded));
             }
-            other => runner.spawn(other),
         }
     }
     Ok(())

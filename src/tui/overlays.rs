@@ -9,6 +9,7 @@ use super::forms::{self, Next};
 use super::library::{cycle_filter, filter_rows};
 use super::state::{App, Overlay, Palette, Tab};
 use crate::keymap::{Command, Context, Key};
+use crate::tui::effects::Task;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What an overlay's key asks of the app.
@@ -67,14 +68,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
                 AuditOutcome::Keep => {}
                 AuditOutcome::Reload => {
                     app.overlay = Some(Overlay::Audit(view));
-                    return vec![Effect::LoadAudit(scope)].into();
+                    return vec![Effect::Task(Task::LoadAudit(scope))].into();
                 }
             }
             app.overlay = Some(Overlay::Audit(view));
             vec![].into()
         }
         Overlay::Confirm { submission, .. } => match command {
-            Some(Command::Confirm) => vec![Effect::Submit(*submission)].into(),
+            Some(Command::Confirm) => vec![Effect::Task(Task::Submit(*submission))].into(),
             _ => {
                 app.status = Some("cancelled".into());
                 vec![].into()
@@ -232,23 +233,23 @@ fn on_form_outcome(
             vec![]
         }
         FormOutcome::Search(i) => {
-            let effect = form.fields.get(i).map(|f| Effect::SearchChoices {
+            let effect = form.fields.get(i).map(|f| Task::SearchChoices {
                 purpose: Box::new(form.purpose.clone()),
                 field: f.name,
                 text: f.filter().to_string(),
                 so_far: form.values(),
             });
             app.overlay = Some(Overlay::Form(form));
-            effect.into_iter().collect()
+            effect.into_iter().map(Effect::Task).collect()
         }
         FormOutcome::Cancel => vec![],
         FormOutcome::Submit => match forms::submission(&form) {
             Ok(Next::Submit(submission)) => {
                 form.submitting = true;
                 app.overlay = Some(Overlay::Form(form));
-                vec![Effect::Submit(submission)]
+                vec![Effect::Task(Task::Submit(submission))]
             }
-            Ok(Next::Open(request)) => vec![Effect::OpenForm(request)],
+            Ok(Next::Open(request)) => vec![Effect::Task(Task::OpenForm(request))],
             Ok(Next::Confirm(message, submission)) => {
                 app.overlay = Some(Overlay::Confirm {
                     message,

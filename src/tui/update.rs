@@ -13,6 +13,7 @@ use super::screens::{self, Cx, ModelSection, Outcome, Screen};
 use super::state::*;
 use super::submit::{Done, Target};
 use crate::keymap::{Command, Context, Key};
+use crate::tui::effects::{Task, TerminalWork};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 pub use super::library::selected_id;
@@ -147,7 +148,7 @@ fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
         Command::Messages => app.overlay = Some(Overlay::Messages(0)),
         Command::Audit => {
             let scope = app.screens.last().and_then(|s| s.audit_scope());
-            return vec![Effect::LoadAudit(scope)];
+            return vec![Effect::Task(Task::LoadAudit(scope))];
         }
         Command::Copy => return copy(app),
         _ => {}
@@ -226,7 +227,7 @@ fn copy(app: &mut App) -> Vec<Effect> {
         format!("'{t}'")
     };
     app.status = Some(format!("copied {what} to the clipboard"));
-    vec![Effect::Copy(t)]
+    vec![TerminalWork::Copy(t).into()]
 }
 
 fn push(app: &mut App, (screen, effects): (Screen, Vec<Effect>)) -> Vec<Effect> {

@@ -9,6 +9,7 @@ use crate::service::chat::{Applied, ChatData};
 use crate::store::Change;
 use crate::store::ChatMessage;
 use crate::tui::effects::Effect;
+use crate::tui::effects::{LlmWork, Task};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
@@ -214,7 +215,7 @@ impl ChatScreen {
 pub fn open(recipe_id: Option<i64>) -> (Screen, Vec<Effect>) {
     (
         Screen::Chat(Box::new(ChatScreen::new(recipe_id))),
-        vec![Effect::OpenChat(recipe_id)],
+        vec![Effect::Task(Task::OpenChat(recipe_id))],
     )
 }
 
@@ -226,7 +227,7 @@ impl ChatScreen {
             m.status = crate::domain::ChatStatus::Applied;
         }
         self.recipe_id = self.recipe_id.or(Some(applied.recipe_id));
-        Effect::OpenChat(self.recipe_id)
+        Effect::Task(Task::OpenChat(self.recipe_id))
     }
 
     /// What the app does for a chat request.
@@ -236,12 +237,12 @@ impl ChatScreen {
             ChatRequest::None => Outcome::done(),
             ChatRequest::Send(text) if self.use_llm => {
                 self.streaming = Some(String::new());
-                Outcome::effect(Effect::ChatLlm { recipe_id, text })
+                Outcome::effect(LlmWork::Ask { recipe_id, text })
             }
-            ChatRequest::Send(text) => Outcome::effect(Effect::ChatSend { recipe_id, text }),
+            ChatRequest::Send(text) => Outcome::effect(Task::ChatSend { recipe_id, text }),
             ChatRequest::Cancel => {
                 cx.say("cancelled the language model's answer");
-                Outcome::effect(Effect::ChatCancel)
+                Outcome::effect(LlmWork::Cancel)
             }
             ChatRequest::ToggleLlm => {
                 self.toggle_llm(cx);
@@ -251,7 +252,7 @@ impl ChatScreen {
                 message_id,
                 request,
                 proposal,
-            } => Outcome::effect(Effect::ChatApply {
+            } => Outcome::effect(Task::ChatApply {
                 recipe_id,
                 message_id,
                 request,
@@ -262,7 +263,7 @@ impl ChatScreen {
                     m.status = crate::domain::ChatStatus::Rejected;
                 }
                 cx.say("proposal rejected; nothing changed");
-                Outcome::effect(Effect::ChatReject(id))
+                Outcome::effect(Task::ChatReject(id))
             }
             ChatRequest::Edit(proposal) => self.edit(cx, &proposal),
             ChatRequest::Diff(proposal) => self.diff(&proposal),
@@ -433,7 +434,7 @@ impl Component for ChatScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::OpenChat(self.recipe_id)]
+        vec![Effect::Task(Task::OpenChat(self.recipe_id))]
     }
 
     /// Live like every screen: the recipe it is about, its versions (a

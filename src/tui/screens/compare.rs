@@ -4,6 +4,7 @@
 use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_index};
 use crate::keymap::{Command, Context};
 use crate::store::Change;
+use crate::tui::effects::Task;
 use crate::tui::effects::{CompareView, Effect};
 
 pub struct CompareScreen {
@@ -16,10 +17,10 @@ pub struct CompareScreen {
 
 /// The comparison of `ids` (in the order marked), and its first load.
 pub fn open(ids: Vec<i64>) -> (Screen, Vec<Effect>) {
-    let effects = vec![Effect::LoadCompare {
+    let effects = vec![Effect::Task(Task::LoadCompare {
         ids: ids.clone(),
         metric: None,
-    }];
+    })];
     let screen = CompareScreen {
         ids,
         view: None,
@@ -107,10 +108,10 @@ impl Component for CompareScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::LoadCompare {
+        vec![Effect::Task(Task::LoadCompare {
             ids: self.ids.clone(),
             metric: self.metric.clone(),
-        }]
+        })]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

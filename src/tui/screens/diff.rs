@@ -5,6 +5,7 @@ use super::{Component, Cx, Outcome, Screen, is_movement, step_index};
 use crate::keymap::{Command, Context};
 use crate::service::recipes::RebasePreview;
 use crate::tui::effects::Effect;
+use crate::tui::effects::Task;
 use crate::tui::submit::Submission;
 
 /// What a diff screen shows and what `enter` does there.
@@ -187,7 +188,7 @@ impl Component for DiffScreen {
             }
             Command::Apply => {
                 if let DiffPurpose::Rebase(preview) = &self.purpose {
-                    return Outcome::effect(Effect::Submit(Submission::Rebase {
+                    return Outcome::effect(Task::Submit(Submission::Rebase {
                         recipe_id: self.recipe_id,
                         preview: preview.clone(),
                     }));

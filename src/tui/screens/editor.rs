@@ -11,6 +11,7 @@ use crate::keymap::{Command, Context, Key, Keymap};
 use crate::store::{EditConflict, Recipe, RecipeVersion};
 use crate::tui::drafts::Draft;
 use crate::tui::effects::Effect;
+use crate::tui::effects::{Task, TerminalWork};
 use crate::tui::submit::Submission;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
@@ -593,13 +594,13 @@ fn with_text(editor: EditorScreen) -> (Screen, Vec<Effect>) {
 impl EditorScreen {
     /// Validate the text (after a pause) and keep it as a draft.
     pub fn validate(&self) -> Effect {
-        Effect::Validate {
+        Effect::Task(Task::Validate {
             recipe_id: self.recipe_id,
             recipe_created_at: self.recipe_created_at,
             generation: self.generation,
             base_version: self.base_version.clone(),
             text: self.text(),
-        }
+        })
     }
 
     /// Text back from $EDITOR replaces the buffer, as a newer generation.
@@ -660,7 +661,7 @@ impl EditorScreen {
                 } else {
                     note
                 };
-                Outcome::effect(Effect::Submit(Submission::Commit {
+                Outcome::effect(Task::Submit(Submission::Commit {
                     recipe_id: self.recipe_id,
                     base_version: self.base_version.clone(),
                     manifest,
@@ -676,9 +677,9 @@ impl EditorScreen {
             }
             EditorRequest::Discard => {
                 cx.say("changes discarded");
-                Outcome::Close(vec![Effect::DropDraft(self.recipe_id)])
+                Outcome::Close(vec![Effect::Task(Task::DropDraft(self.recipe_id))])
             }
-            EditorRequest::External => Outcome::effect(Effect::ExternalEdit {
+            EditorRequest::External => Outcome::effect(TerminalWork::ExternalEdit {
                 from: ScreenKey::Editor(self.recipe_id),
                 recipe_id: self.recipe_id,
                 text: self.text(),
@@ -733,7 +734,7 @@ impl Component for EditorScreen {
 
     /// A saved version closes the editor and forgets its draft.
     fn on_done(&mut self) -> Option<Vec<Effect>> {
-        Some(vec![Effect::DropDraft(self.recipe_id)])
+        Some(vec![Effect::Task(Task::DropDraft(self.recipe_id))])
     }
 
     /// A save that collides with a version saved meanwhile: choose per place.

@@ -33,6 +33,7 @@ use super::tab::Tab;
 use crate::domain::Governance;
 use crate::keymap::{Command, Context, Keymap};
 use crate::store::Change;
+use crate::tui::effects::Task;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub enum Screen {
@@ -135,8 +136,8 @@ impl Outcome {
         Outcome::Effects(Vec::new())
     }
 
-    pub fn effect(effect: Effect) -> Outcome {
-        Outcome::Effects(vec![effect])
+    pub fn effect(effect: impl Into<Effect>) -> Outcome {
+        Outcome::Effects(vec![effect.into()])
     }
 
     pub fn push((screen, effects): (Screen, Vec<Effect>)) -> Outcome {
@@ -145,7 +146,7 @@ impl Outcome {
 
     /// Open a form (its choices load first).
     pub fn form(request: super::forms::FormRequest) -> Outcome {
-        Outcome::effect(Effect::OpenForm(request))
+        Outcome::effect(Task::OpenForm(request))
     }
 }
 

@@ -10,6 +10,7 @@ pub use crate::service::models::ModelDetail;
 use crate::store::{Change, Snapshot};
 use crate::tui::audit::AuditScope;
 use crate::tui::effects::Effect;
+use crate::tui::effects::Task;
 use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
@@ -142,10 +143,10 @@ impl ModelScreen {
     }
 
     fn load_series(&self) -> Effect {
-        Effect::LoadSeries {
+        Effect::Task(Task::LoadSeries {
             model_id: self.id,
             days: self.window,
-        }
+        })
     }
 
     /// Acknowledge or resolve the alert under the cursor (from elsewhere,
@@ -163,7 +164,7 @@ impl ModelScreen {
             cx.say("no alert selected");
             return Outcome::done();
         };
-        Outcome::effect(Effect::Submit(Submission::AlertState {
+        Outcome::effect(Task::Submit(Submission::AlertState {
             id: alert.id,
             model_id: self.id,
             seen: alert.state,
@@ -250,7 +251,7 @@ impl Component for ModelScreen {
             Command::AddSnapshot => Outcome::form(FormRequest::AddSnapshot(self.id)),
             Command::ShowRuns => self.show_runs(),
             Command::Evaluate => match &self.detail {
-                Some(d) => Outcome::effect(Effect::Submit(Submission::ExecRun {
+                Some(d) => Outcome::effect(Task::Submit(Submission::ExecRun {
                     recipe_id: d.model.recipe_id,
                     model_id: Some(self.id),
                     run_type: crate::domain::RunType::Eval,
@@ -285,7 +286,7 @@ impl Component for ModelScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::LoadModel(self.id), self.load_series()]
+        vec![Effect::Task(Task::LoadModel(self.id)), self.load_series()]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

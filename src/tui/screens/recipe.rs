@@ -11,6 +11,7 @@ use crate::service::recipes::RecipeDetail;
 use crate::store::Change;
 use crate::tui::audit::AuditScope;
 use crate::tui::effects::Effect;
+use crate::tui::effects::{Task, TerminalWork};
 use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
@@ -68,7 +69,7 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
     };
     (
         Screen::Recipe(Box::new(screen)),
-        vec![Effect::LoadRecipe(id)],
+        vec![Effect::Task(Task::LoadRecipe(id))],
     )
 }
 
@@ -200,7 +201,7 @@ impl RecipeScreen {
             return Outcome::done();
         };
         if d.recipe.status == RecipeStatus::Archived {
-            return Outcome::effect(Effect::Submit(Submission::SetRecipeStatus {
+            return Outcome::effect(Task::Submit(Submission::SetRecipeStatus {
                 id: self.id,
                 to: RecipeStatus::Draft,
             }));
@@ -269,7 +270,7 @@ impl RecipeScreen {
 
     fn external_edit(&self) -> Outcome {
         match self.detail.as_ref().and_then(|d| d.versions.first()) {
-            Some(v) => Outcome::effect(Effect::ExternalEdit {
+            Some(v) => Outcome::effect(TerminalWork::ExternalEdit {
                 from: ScreenKey::Recipe(self.id),
                 recipe_id: self.id,
                 text: crate::domain::diff::pretty(&v.manifest_json) + "\n",
@@ -349,13 +350,13 @@ impl Component for RecipeScreen {
                     return Outcome::push(open(p));
                 }
             }
-            Command::Edit => return Outcome::effect(Effect::OpenEditor(self.id)),
+            Command::Edit => return Outcome::effect(Task::OpenEditor(self.id)),
             Command::Chat => return Outcome::push(super::chat::open(Some(self.id))),
             Command::EditExternal => return self.external_edit(),
             Command::Mark if self.section == RecipeSection::Versions => self.toggle_mark(cx),
             Command::Diff => return self.diff(cx),
             Command::Approve => return self.approve(cx),
-            Command::Rebase => return Outcome::effect(Effect::PlanRebase(self.id)),
+            Command::Rebase => return Outcome::effect(Task::PlanRebase(self.id)),
             Command::CloneRecipe => return Outcome::form(FormRequest::Clone(self.id)),
             Command::Register => return Outcome::form(FormRequest::Register(self.id)),
             Command::EditDetails => return Outcome::form(FormRequest::EditRecipe(self.id)),
@@ -371,7 +372,7 @@ impl Component for RecipeScreen {
             Command::ShowModels => return self.show_list(Tab::Models),
             Command::ShowRuns => return self.show_list(Tab::Runs),
             Command::Train => {
-                return Outcome::effect(Effect::Submit(Submission::ExecRun {
+                return Outcome::effect(Task::Submit(Submission::ExecRun {
                     recipe_id: self.id,
                     model_id: None,
                     run_type: crate::domain::RunType::Train,
@@ -415,7 +416,7 @@ impl Component for RecipeScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::LoadRecipe(self.id)]
+        vec![Effect::Task(Task::LoadRecipe(self.id))]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

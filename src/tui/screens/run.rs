@@ -7,6 +7,7 @@ use super::{
 use crate::keymap::{Command, Context};
 use crate::store::{Change, Run};
 use crate::tui::audit::AuditScope;
+use crate::tui::effects::Task;
 use crate::tui::effects::{Effect, RunView};
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
@@ -47,7 +48,7 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
     };
     (
         Screen::Run(Box::new(screen)),
-        vec![Effect::LoadRun { id, metric: None }],
+        vec![Effect::Task(Task::LoadRun { id, metric: None })],
     )
 }
 
@@ -309,10 +310,10 @@ impl Component for RunScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::LoadRun {
+        vec![Effect::Task(Task::LoadRun {
             id: self.id,
             metric: self.metric.clone(),
-        }]
+        })]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {
