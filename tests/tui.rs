@@ -11,7 +11,9 @@ use nexml::config::Config;
 use nexml::domain::Clock;
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::effects::{Task, TerminalWork};
-use nexml::tui::state::{App, Screen, Tab};
+use nexml::tui::state::{
+    App, ChatScreen, DiffScreen, EditorScreen, ModelScreen, RecipeScreen, RunScreen, Tab,
+};
 use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -29,6 +31,15 @@ fn at_hour(hh_mm: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// An app on a seeded (baselines + demo) SQLite database, driven synchronously.
+/// The screen on top, as a `T` (None when another kind is on top).
+fn top<T: 'static>(app: &App) -> Option<&T> {
+    app.screens.last()?.downcast_ref::<T>()
+}
+
+fn top_mut<T: 'static>(app: &mut App) -> Option<&mut T> {
+    app.screens.last_mut()?.downcast_mut::<T>()
+}
+
 struct Harness {
     app: App,
     io: Io,
@@ -214,7 +225,7 @@ async fn navigation_moves_the_selection_and_opens_details() {
     h.keys(&["G"]).await;
     assert_eq!(h.app.lists.recipes.selected, 5);
     h.keys(&["g", "enter"]).await;
-    let Some(Screen::Recipe(s)) = h.app.screens.last() else {
+    let Some(s) = top::<RecipeScreen>(&h.app) else {
         panic!("no recipe screen")
     };
     assert_eq!(
@@ -268,9 +279,9 @@ async fn links_between_detail_screens_are_followable() {
     let mut h = Harness::new(80, 24).await;
     // Models tab -> hotel-dynamic-pricing -> its recipe -> its parent.
     h.keys(&["2", "/", "hotel", "enter", "enter"]).await;
-    assert!(matches!(h.app.screens.last(), Some(Screen::Model(_))));
+    assert!(top::<ModelScreen>(&h.app).is_some());
     h.keys(&["R"]).await;
-    let Some(Screen::Recipe(s)) = h.app.screens.last() else {
+    let Some(s) = top::<RecipeScreen>(&h.app) else {
         panic!()
     };
     assert_eq!(
@@ -278,7 +289,7 @@ async fn links_between_detail_screens_are_followable() {
         "Hospitality Pricing"
     );
     h.keys(&["P"]).await;
-    let Some(Screen::Recipe(s)) = h.app.screens.last() else {
+    let Some(s) = top::<RecipeScreen>(&h.app) else {
         panic!()
     };
     assert_eq!(
@@ -304,7 +315,7 @@ async fn links_between_detail_screens_are_followable() {
     );
     // A run -> its model.
     h.keys(&["enter", "M"]).await;
-    let Some(Screen::Model(m)) = h.app.screens.last() else {
+    let Some(m) = top::<ModelScreen>(&h.app) else {
         panic!()
     };
     assert_eq!(
@@ -330,13 +341,13 @@ async fn the_log_viewer_searches_and_jumps_between_matches() {
         h.keys(&["j"]).await;
     }
     h.keys(&["enter", "/", "epoch", "enter"]).await;
-    let Some(Screen::Run(s)) = h.app.screens.last() else {
+    let Some(s) = top::<RunScreen>(&h.app) else {
         panic!()
     };
     assert_eq!(s.matches.len(), 3);
     let first = s.scroll;
     h.keys(&["n"]).await;
-    let Some(Screen::Run(s)) = h.app.screens.last() else {
+    let Some(s) = top::<RunScreen>(&h.app) else {
         panic!()
     };
     assert_eq!(s.scroll, first + 1);
@@ -450,8 +461,8 @@ async fn keys_pressed_while_a_tab_loads_are_applied_when_it_arrives() {
     assert!(none.is_empty(), "nothing to open yet");
     h.run(loads).await;
     let second = h.app.lists.models.rows.get(1).map(|m| m.id);
-    match h.app.screens.last() {
-        Some(Screen::Model(m)) => assert_eq!(Some(m.id), second),
+    match top::<ModelScreen>(&h.app) {
+        Some(m) => assert_eq!(Some(m.id), second),
         _ => panic!("the model was not opened: {}", h.screen()),
     }
 }
@@ -570,8 +581,8 @@ async fn a_running_run_follows_its_log_until_a_match_is_shown() {
     let run = running.first().expect("the demo has a running run").clone();
     let effects = update::open_run(&mut h.app, run.id);
     h.run(effects).await;
-    let (follow, scroll, lines) = match h.app.screens.last() {
-        Some(Screen::Run(s)) => (
+    let (follow, scroll, lines) = match top::<RunScreen>(&h.app) {
+        Some(s) => (
             s.follow,
             s.scroll,
             s.run.as_ref().unwrap().log().lines().count(),
@@ -583,7 +594,7 @@ async fn a_running_run_follows_its_log_until_a_match_is_shown() {
     h.keys(&["/", "e", "enter", "n"]).await;
     let status = h.app.status.clone().unwrap_or_default();
     assert!(status.contains("(stopped following)"), "{status}");
-    assert!(matches!(h.app.screens.last(), Some(Screen::Run(s)) if !s.follow));
+    assert!(top::<RunScreen>(&h.app).is_some_and(|s| !s.follow));
 }
 
 #[tokio::test]
@@ -811,7 +822,7 @@ async fn the_monitoring_window_is_the_same_at_any_hour() {
             })
             .unwrap_or_else(|| panic!("no snapshot count at {hour}:\n{screen}"));
         // Nothing in the demo lies after the clock's now.
-        let Some(Screen::Model(m)) = h.app.screens.last() else {
+        let Some(m) = top::<ModelScreen>(&h.app) else {
             panic!("no model screen at {hour}")
         };
         let newest = m
@@ -895,12 +906,12 @@ mod authoring {
 
     async fn open_pricing_baseline(h: &mut Harness) {
         h.keys(&["/", "Pricing Opt", "enter", "enter"]).await;
-        assert!(matches!(h.app.screens.last(), Some(Screen::Recipe(_))));
+        assert!(top::<RecipeScreen>(&h.app).is_some());
     }
 
     fn top_recipe(h: &Harness) -> nexml::store::Recipe {
-        match h.app.screens.last() {
-            Some(Screen::Recipe(s)) => s.detail.as_ref().unwrap().recipe.clone(),
+        match top::<RecipeScreen>(&h.app) {
+            Some(s) => s.detail.as_ref().unwrap().recipe.clone(),
             _ => panic!("not on a recipe screen"),
         }
     }
@@ -920,7 +931,7 @@ mod authoring {
         );
 
         h.keys(&["e"]).await;
-        assert!(matches!(h.app.screens.last(), Some(Screen::Editor(_))));
+        assert!(top::<EditorScreen>(&h.app).is_some());
         h.keys(&["ctrl-f", "general", "enter"]).await;
         h.keys(&[
             "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
@@ -950,7 +961,7 @@ mod authoring {
         h.keys(&["r"]).await;
         snapshot!("form_register_80x24", h.screen());
         h.keys(&["enter", "retail-pricing", "enter", "enter"]).await;
-        let Some(Screen::Model(m)) = h.app.screens.last() else {
+        let Some(m) = top::<ModelScreen>(&h.app) else {
             panic!("no model screen: {}", h.screen())
         };
         let model_id = m.id;
@@ -996,7 +1007,7 @@ mod authoring {
         h.app.status = Some("proposal rejected".into());
         h.keys(&["e"]).await;
         assert_eq!(h.app.status, None, "an old message does not follow");
-        let Some(Screen::Editor(e)) = h.app.screens.last_mut() else {
+        let Some(e) = top_mut::<EditorScreen>(&mut h.app) else {
             panic!()
         };
         let mut manifest = e.base_manifest.clone();
@@ -1021,7 +1032,7 @@ mod authoring {
             Some(text.clone()),
         );
         fresh.generation = e.generation + 1;
-        **e = fresh;
+        *e = fresh;
         let effect = Task::Validate {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
@@ -1030,7 +1041,7 @@ mod authoring {
             text,
         };
         h.run(vec![Effect::Task(effect)]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         let problem = e
@@ -1040,7 +1051,7 @@ mod authoring {
             .unwrap_or_else(|| panic!("{:?}", e.problems));
         assert_eq!(problem.line, Some(expected), "the gutter mark's line");
         h.keys(&["ctrl-n"]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         assert_eq!(e.cursor().0 + 1, expected);
@@ -1109,8 +1120,8 @@ mod authoring {
             "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
         ])
         .await;
-        let editor_open = |h: &Harness| match h.app.screens.last() {
-            Some(Screen::Editor(e)) => e.save.is_some(),
+        let editor_open = |h: &Harness| match top::<EditorScreen>(&h.app) {
+            Some(e) => e.save.is_some(),
             _ => panic!("left the editor"),
         };
         assert!(h.screen().contains("ctrl-w save"), "{}", h.screen());
@@ -1131,13 +1142,13 @@ mod authoring {
         h.keys(&["e", "ctrl-f", "\"mode\"", "enter"]).await;
         // Break the JSON: a stray character after the key.
         h.keys(&["delete", "x"]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         assert!(!e.problems.is_empty());
         assert!(e.problems[0].line.is_some(), "{:?}", e.problems);
         h.keys(&["ctrl-s"]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         assert!(e.save.is_none(), "an invalid manifest cannot be saved");
@@ -1149,7 +1160,7 @@ mod authoring {
             "{error}"
         );
         // A schema error is named by its JSON pointer.
-        let Some(Screen::Editor(e)) = h.app.screens.last_mut() else {
+        let Some(e) = top_mut::<EditorScreen>(&mut h.app) else {
             panic!()
         };
         let text =
@@ -1161,7 +1172,7 @@ mod authoring {
             &e.base_manifest,
             Some(text.clone()),
         );
-        **e = fresh;
+        *e = fresh;
         let effect = Task::Validate {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
@@ -1170,7 +1181,7 @@ mod authoring {
             text,
         };
         h.run(vec![Effect::Task(effect)]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         assert!(
@@ -1197,7 +1208,7 @@ mod authoring {
         h.keys(&["esc"]).await;
         assert!(h.screen().contains("unsaved changes"));
         h.keys(&["k"]).await;
-        assert!(matches!(h.app.screens.last(), Some(Screen::Recipe(_))));
+        assert!(top::<RecipeScreen>(&h.app).is_some());
         h.keys(&["e"]).await;
         let screen = h.screen();
         assert!(screen.contains("draft found"), "{screen}");
@@ -1210,7 +1221,7 @@ mod authoring {
         h.keys(&["down"]).await;
         assert!(h.screen().contains("draft found"), "{}", h.screen());
         h.keys(&["y"]).await;
-        let Some(Screen::Editor(e)) = h.app.screens.last() else {
+        let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
         };
         assert!(e.text().contains("\"Xgeneral\""));
@@ -1535,7 +1546,7 @@ mod authoring {
             "Location", "enter", "1.0.0", "enter", "enter", "eval", "enter",
         ])
         .await;
-        let Some(Screen::Run(s)) = h.app.screens.last() else {
+        let Some(s) = top::<RunScreen>(&h.app) else {
             panic!("no run screen: {}", h.screen())
         };
         let run_id = s.id;
@@ -1720,7 +1731,7 @@ mod chat {
         snapshot!("chat_quick_prompts_80x24", h.screen());
         // A quick prompt, sent: a new forecasting recipe is proposed and applied.
         h.keys(&["esc", "enter", "enter"]).await;
-        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+        let Some(c) = top::<ChatScreen>(&h.app) else {
             panic!("no chat")
         };
         assert_eq!(c.messages.len(), 2);
@@ -1736,7 +1747,7 @@ mod chat {
             created.parent_name.as_deref(),
             Some("Forecasting Baseline v1")
         );
-        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+        let Some(c) = top::<ChatScreen>(&h.app) else {
             panic!()
         };
         assert_eq!(
@@ -1799,13 +1810,13 @@ mod chat {
             "enter",
         ])
         .await;
-        let recipe_id = match h.app.screens.last() {
-            Some(Screen::Chat(c)) => c.recipe_id.unwrap(),
+        let recipe_id = match top::<ChatScreen>(&h.app) {
+            Some(c) => c.recipe_id.unwrap(),
             _ => panic!(),
         };
         snapshot!("chat_beside_manifest_160x48", h.screen());
         h.keys(&["esc", "d"]).await;
-        assert!(matches!(h.app.screens.last(), Some(Screen::Diff(_))));
+        assert!(top::<DiffScreen>(&h.app).is_some());
         h.keys(&["esc", "r"]).await;
         assert_eq!(
             h.io.service
@@ -1818,14 +1829,14 @@ mod chat {
         );
         // Leave and come back: the conversation is still there, marked rejected.
         h.keys(&["esc", "C"]).await;
-        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+        let Some(c) = top::<ChatScreen>(&h.app) else {
             panic!()
         };
         assert_eq!(c.messages.len(), 2);
         assert_eq!(c.messages[1].status, nexml::domain::ChatStatus::Rejected);
         // Nonsense is declined with suggestions, never a change.
         h.keys(&["i", "make me a sandwich", "enter"]).await;
-        let Some(Screen::Chat(c)) = h.app.screens.last() else {
+        let Some(c) = top::<ChatScreen>(&h.app) else {
             panic!()
         };
         let last = c.messages.last().unwrap();
@@ -2013,7 +2024,7 @@ mod forms {
             "enter",
         ])
         .await;
-        let Some(Screen::Model(m)) = h.app.screens.last() else {
+        let Some(m) = top::<ModelScreen>(&h.app) else {
             panic!("{}", h.screen())
         };
         let model_id = m.id;
@@ -2058,9 +2069,9 @@ async fn the_app_browses_a_postgres_database() {
     h.keys(&["/", "hosp", "enter", "enter", "tab"]).await;
     assert!(h.screen().contains("manifest 1.0.0"));
     h.keys(&["esc", "esc", "2", "enter"]).await;
-    assert!(matches!(h.app.screens.last(), Some(Screen::Model(_))));
+    assert!(top::<ModelScreen>(&h.app).is_some());
     h.keys(&["esc", "3", "G", "enter"]).await;
-    let Some(Screen::Run(r)) = h.app.screens.last() else {
+    let Some(r) = top::<RunScreen>(&h.app) else {
         panic!("{}", h.screen())
     };
     assert!(r.run.is_some());

@@ -20,6 +20,7 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod widgets;
 
 use crate::config::Config;
 use color_eyre::eyre::{Result, WrapErr, eyre};

@@ -232,7 +232,7 @@ impl App {
     pub fn context(&self) -> Context {
         self.screens
             .last()
-            .map(Screen::context)
+            .map(|s| s.context())
             .unwrap_or(Context::Library)
     }
 

@@ -84,7 +84,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let page = app.page_rows();
     if let Some(screen) = app.screens.last_mut() {
         let mut cx = cx!(app, page);
-        if let Some(outcome) = screen.component_mut().on_key(&mut cx, key) {
+        if let Some(outcome) = screen.on_key(&mut cx, key) {
             return apply(app, outcome);
         }
     } else if app.searching {
@@ -98,15 +98,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// Why `command` cannot run now, on the top screen.
 pub fn unavailable(app: &App, command: Command) -> Option<&'static str> {
-    app.screens
-        .last()
-        .and_then(|s| s.component().unavailable(command))
+    app.screens.last().and_then(|s| s.unavailable(command))
 }
 
 /// The commands the hint bar offers where the app is.
 pub fn hints(app: &App) -> &'static [Command] {
     match app.screens.last() {
-        Some(s) => s.component().hints(),
+        Some(s) => s.hints(),
         None => super::library::HINTS,
     }
 }
@@ -123,7 +121,7 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
     let outcome = match app.screens.last_mut() {
         Some(screen) => {
             let mut cx = cx!(app, page);
-            screen.component_mut().on_command(&mut cx, command)
+            screen.on_command(&mut cx, command)
         }
         None => super::library::on_command(app, command),
     };
@@ -208,14 +206,14 @@ fn back(app: &mut App) -> Vec<Effect> {
 
 fn refresh(app: &mut App) -> Vec<Effect> {
     match app.screens.last() {
-        Some(screen) => screen.component().reload(),
+        Some(screen) => screen.reload(),
         None => reload(app, app.tab),
     }
 }
 
 fn copy(app: &mut App) -> Vec<Effect> {
     let text = match app.screens.last() {
-        Some(screen) => screen.component().copy_text(),
+        Some(screen) => screen.copy_text(),
         None => selected_id(app).map(|id| id.to_string()),
     };
     let Some(t) = text else {
@@ -280,10 +278,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
 }
 
 fn on_tick(app: &mut App) -> Vec<Effect> {
-    app.screens
-        .last()
-        .map(|s| s.component().on_tick())
-        .unwrap_or_default()
+    app.screens.last().map(|s| s.on_tick()).unwrap_or_default()
 }
 
 /// After a change: say so, show it, and select it.
@@ -292,20 +287,14 @@ fn on_done(app: &mut App, done: Done) -> Vec<Effect> {
     app.status = Some(done.message.clone());
     let mut effects = Vec::new();
     // The editor that saved, or the rebase preview that was committed, closes.
-    if let Some(closing) = app
-        .screens
-        .last_mut()
-        .and_then(|s| s.component_mut().on_done())
-    {
+    if let Some(closing) = app.screens.last_mut().and_then(|s| s.on_done()) {
         app.screens.pop();
         effects.extend(closing);
     }
     match done.target {
         // The recipe's screen on top re-reads it; else it opens.
         Target::Recipe(id) => match app.screens.last() {
-            Some(s) if s.component().key() == Some(ScreenKey::Recipe(id)) => {
-                effects.extend(s.component().reload())
-            }
+            Some(s) if s.key() == Some(ScreenKey::Recipe(id)) => effects.extend(s.reload()),
             _ => effects.extend(open_recipe(app, id)),
         },
         Target::Model(id) => effects.extend(open_model(app, id)),
@@ -330,7 +319,7 @@ fn to_screens(app: &mut App, key: ScreenKey, answer: screens::Answer) -> Vec<Eff
     {
         let mut cx = cx!(app, page);
         for screen in app.screens.iter_mut() {
-            let component = screen.component_mut();
+            let component = screen;
             if component.key() == Some(key) {
                 outcomes.push(component.on_loaded(&mut cx, &answer));
             }
@@ -401,7 +390,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 && app
                     .screens
                     .last_mut()
-                    .is_some_and(|s| s.component_mut().on_edit_conflict(&conflict));
+                    .is_some_and(|s| s.on_edit_conflict(&conflict));
             if !shown {
                 on_refused(app, conflict.message());
             }
@@ -469,7 +458,7 @@ fn on_refused(app: &mut App, message: String) {
         && app
             .screens
             .last_mut()
-            .is_some_and(|s| s.component_mut().on_refused(&message));
+            .is_some_and(|s| s.on_refused(&message));
     if !shown {
         app.error = Some(message);
     }

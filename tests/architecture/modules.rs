@@ -466,7 +466,8 @@ fn defines(text: &str, name: &str) -> bool {
 
 /// Groups of modules at one level that reach each other: siblings, and a
 /// parent's own body with its children (a parent that uses a child whose
-/// code uses the parent's). Re-export lines do not make a parent use a child.
+/// code uses the parent's). Re-export lines do not make a parent use a child;
+/// a child named `view` is part of its parent.
 pub fn cycles(graph: &Graph) -> Vec<Vec<String>> {
     let parents: BTreeSet<Module> = graph
         .mods
@@ -478,12 +479,20 @@ pub fn cycles(graph: &Graph) -> Vec<Vec<String>> {
     for parent in parents {
         let depth = parent.len() + 1;
         // The node a module belongs to at this level: a child (with all
-        // below it), or the parent's own body ("(self)").
+        // below it), or the parent's own body ("(self)"). A child named
+        // `view` is its parent's drawing, part of it: a component reads
+        // its state there and draws through it.
         let node = |m: &Module| -> Option<String> {
             if m == &parent {
                 return Some("(self)".into());
             }
-            (m.len() >= depth && m[..parent.len()] == parent[..]).then(|| m[depth - 1].clone())
+            let child = (m.len() >= depth && m[..parent.len()] == parent[..])
+                .then(|| m[depth - 1].clone())?;
+            Some(if child == "view" {
+                "(self)".into()
+            } else {
+                child
+            })
         };
         let mut links: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         // A parent's re-exports are its face, not its use of a child; between

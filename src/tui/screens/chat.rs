@@ -1,6 +1,9 @@
 //! The chat screen: a conversation about a recipe (or none), the assistant's
 //! proposals with apply / reject / edit / diff, and quick-start prompts.
 
+mod view;
+
+use super::DrawCx;
 use super::{Answer, Component, Cx, DiffPurpose, DiffScreen, Outcome, Screen, ScreenKey};
 use crate::assistant::Proposal;
 use crate::domain::diff::{apply_patch, pretty};
@@ -11,6 +14,8 @@ use crate::store::ChatMessage;
 use crate::tui::effects::Effect;
 use crate::tui::effects::{LlmWork, Task};
 use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 pub struct ChatScreen {
@@ -214,7 +219,7 @@ impl ChatScreen {
 /// The chat about a recipe (None: a new one), and its first load.
 pub fn open(recipe_id: Option<i64>) -> (Screen, Vec<Effect>) {
     (
-        Screen::Chat(Box::new(ChatScreen::new(recipe_id))),
+        Box::new(ChatScreen::new(recipe_id)),
         vec![Effect::Task(Task::OpenChat(recipe_id))],
     )
 }
@@ -348,11 +353,15 @@ impl ChatScreen {
             ("proposed", &to),
             DiffPurpose::Versions,
         );
-        Outcome::Push(Screen::Diff(Box::new(screen)), Vec::new())
+        Outcome::Push(Box::new(screen), Vec::new())
     }
 }
 
 impl Component for ChatScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.keymap, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         if self.typing {
             Context::ChatInput

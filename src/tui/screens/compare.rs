@@ -1,11 +1,16 @@
 //! Runs side by side: params and final metrics with their change from the
 //! first run, and one metric's histories overlaid in one chart.
 
+mod view;
+
+use super::DrawCx;
 use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_index};
 use crate::keymap::{Command, Context};
 use crate::store::Change;
 use crate::tui::effects::Task;
 use crate::tui::effects::{CompareView, Effect};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 pub struct CompareScreen {
     pub ids: Vec<i64>,
@@ -27,7 +32,7 @@ pub fn open(ids: Vec<i64>) -> (Screen, Vec<Effect>) {
         metric: None,
         scroll: 0,
     };
-    (Screen::Compare(Box::new(screen)), effects)
+    (Box::new(screen), effects)
 }
 
 const HINTS: &[Command] = &[
@@ -71,6 +76,10 @@ impl CompareScreen {
 }
 
 impl Component for CompareScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         Context::Compare
     }

@@ -1,12 +1,17 @@
 //! Two manifests side by side (or unified when narrow): versions of a
 //! recipe, a chat's proposal, or a rebase preview that `enter` commits.
 
+mod view;
+
+use super::DrawCx;
 use super::{Component, Cx, Outcome, Screen, is_movement, step_index};
 use crate::keymap::{Command, Context};
 use crate::service::recipes::RebasePreview;
 use crate::tui::effects::Effect;
 use crate::tui::effects::Task;
 use crate::tui::submit::Submission;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 /// What a diff screen shows and what `enter` does there.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +125,7 @@ pub fn rebase_preview(recipe_id: i64, preview: RebasePreview) -> Screen {
         ));
     }
     screen.purpose = DiffPurpose::Rebase(Box::new(preview));
-    Screen::Diff(Box::new(screen))
+    Box::new(screen)
 }
 
 const HINTS: &[Command] = &[
@@ -159,6 +164,10 @@ impl DiffScreen {
 }
 
 impl Component for DiffScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         Context::Diff
     }

@@ -2,6 +2,9 @@
 //! indentation, undo/redo, search, validation as you type (off the render
 //! path) and a draft kept on disk so nothing typed is lost.
 
+mod view;
+
+use super::DrawCx;
 use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey};
 use crate::domain::kinds::Bump;
 use crate::domain::manifest::ManifestProblem;
@@ -14,6 +17,8 @@ use crate::tui::effects::Effect;
 use crate::tui::effects::{Task, TerminalWork};
 use crate::tui::submit::Submission;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 
@@ -588,7 +593,7 @@ pub fn open_with(
 
 fn with_text(editor: EditorScreen) -> (Screen, Vec<Effect>) {
     let effect = editor.validate();
-    (Screen::Editor(Box::new(editor)), vec![effect])
+    (Box::new(editor), vec![effect])
 }
 
 impl EditorScreen {
@@ -689,6 +694,10 @@ impl EditorScreen {
 }
 
 impl Component for EditorScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.keymap, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         Context::Editor
     }

@@ -4,10 +4,10 @@
 //! The app routes a key to the overlay, then the top screen, then its global
 //! commands (`tui/update.rs`), and never looks inside a screen.
 //!
-//! Adding a screen: its module here (state, `Component`), a variant of
-//! `Screen` with its two lines in `component`/`component_mut`, its keymap
-//! context (`keymap.rs` and `assets/keymap.toml`), its drawing
-//! (`tui/view/<screen>.rs` and one line in `tui/view/mod.rs`).
+//! Adding a screen: its module here (state, `Component`) with its drawing
+//! beside it (`<screen>/view.rs`), its `pub mod` line below, and its keymap
+//! context (`keymap.rs` and `assets/keymap.toml`). The stack holds
+//! `Box<dyn Component>`: nothing else names it.
 
 pub mod chat;
 pub mod compare;
@@ -30,58 +30,25 @@ pub use super::effects::{Answer, ScreenKey};
 use super::filters::Filters;
 use super::submit::Submission;
 use super::tab::Tab;
+use super::theme::Theme;
 use crate::domain::Governance;
 use crate::keymap::{Command, Context, Keymap};
 use crate::store::Change;
 use crate::tui::effects::Task;
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use std::any::Any;
 
-pub enum Screen {
-    Recipe(Box<RecipeScreen>),
-    Model(Box<ModelScreen>),
-    Run(Box<RunScreen>),
-    Compare(Box<compare::CompareScreen>),
-    Diff(Box<DiffScreen>),
-    Editor(Box<EditorScreen>),
-    Chat(Box<ChatScreen>),
-}
+/// A screen in the stack: any component.
+pub type Screen = Box<dyn Component>;
 
-impl Screen {
-    pub fn component(&self) -> &dyn Component {
-        match self {
-            Screen::Recipe(s) => s.as_ref(),
-            Screen::Model(s) => s.as_ref(),
-            Screen::Run(s) => s.as_ref(),
-            Screen::Compare(s) => s.as_ref(),
-            Screen::Diff(s) => s.as_ref(),
-            Screen::Editor(s) => s.as_ref(),
-            Screen::Chat(s) => s.as_ref(),
-        }
-    }
-
-    pub fn component_mut(&mut self) -> &mut dyn Component {
-        match self {
-            Screen::Recipe(s) => s.as_mut(),
-            Screen::Model(s) => s.as_mut(),
-            Screen::Run(s) => s.as_mut(),
-            Screen::Compare(s) => s.as_mut(),
-            Screen::Diff(s) => s.as_mut(),
-            Screen::Editor(s) => s.as_mut(),
-            Screen::Chat(s) => s.as_mut(),
-        }
-    }
-
-    pub fn context(&self) -> Context {
-        self.component().context()
-    }
-
-    pub fn crumb(&self) -> String {
-        self.component().crumb()
-    }
-
-    pub fn audit_scope(&self) -> Option<AuditScope> {
-        self.component().audit_scope()
-    }
+/// What a screen may read while it draws.
+pub struct DrawCx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub now: DateTime<Utc>,
 }
 
 /// What a screen may read and say while it handles a command.
@@ -151,8 +118,10 @@ impl Outcome {
 }
 
 /// A screen of the app, as the router sees it.
-pub trait Component {
+pub trait Component: AsAny {
     fn context(&self) -> Context;
+    /// Draws it into `area`.
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect);
     /// Its part of the header's trail.
     fn crumb(&self) -> String;
     /// What it shows, for answers and changes; None: nothing loaded.
@@ -213,6 +182,32 @@ pub trait Component {
     }
     /// What `y` copies.
     fn copy_text(&self) -> Option<String>;
+}
+
+/// A component as `Any`, for a test or a tool that knows what it holds.
+pub trait AsAny {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl dyn Component {
+    /// The component as a `T`, if it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.as_any().downcast_ref()
+    }
+
+    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.as_any_mut().downcast_mut()
+    }
 }
 
 /// The next (or previous) of a screen's sections, wrapping around.

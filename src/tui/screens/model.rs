@@ -1,6 +1,9 @@
 //! A model: overview, deployments, monitoring over a window of days, and
 //! its rule alerts to acknowledge or resolve.
 
+mod view;
+
+use super::DrawCx;
 use super::{
     Answer, Component, Cx, Outcome, Screen, ScreenKey, cycle_section, is_movement, step_index,
 };
@@ -15,6 +18,8 @@ use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
 use crate::tui::tab::Tab;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelSection {
@@ -82,7 +87,7 @@ pub fn open(id: i64, section: ModelSection) -> (Screen, Vec<Effect>) {
         series: Vec::new(),
     };
     let effects = screen.reload();
-    (Screen::Model(Box::new(screen)), effects)
+    (Box::new(screen), effects)
 }
 
 const HINTS: &[Command] = &[
@@ -189,6 +194,10 @@ impl ModelScreen {
 }
 
 impl Component for ModelScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         Context::Model
     }
@@ -332,7 +341,8 @@ mod tests {
     /// measured: every measure of the window stays listed and chartable.
     #[test]
     fn measures_come_from_the_whole_window() {
-        let (Screen::Model(mut screen), _) = open(1, ModelSection::Monitoring) else {
+        let (mut opened, _) = open(1, ModelSection::Monitoring);
+        let Some(screen) = opened.downcast_mut::<ModelScreen>() else {
             panic!("a model screen")
         };
         screen.series = vec![

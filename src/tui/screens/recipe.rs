@@ -1,6 +1,9 @@
 //! A recipe: overview, manifest (tree or JSON), versions (mark, diff,
 //! approve) and synthetic example, with the links to its models and runs.
 
+mod view;
+
+use super::DrawCx;
 use super::{
     Answer, Component, Cx, DiffPurpose, DiffScreen, Outcome, Screen, ScreenKey, cycle_section,
     is_movement, step_index,
@@ -16,6 +19,8 @@ use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
 use crate::tui::tab::Tab;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecipeSection {
@@ -67,10 +72,7 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         version_selected: 0,
         marked: None,
     };
-    (
-        Screen::Recipe(Box::new(screen)),
-        vec![Effect::Task(Task::LoadRecipe(id))],
-    )
+    (Box::new(screen), vec![Effect::Task(Task::LoadRecipe(id))])
 }
 
 const HINTS: &[Command] = &[
@@ -160,7 +162,7 @@ impl RecipeScreen {
             (&b.version_number, &b.manifest_json),
             DiffPurpose::Versions,
         );
-        Outcome::Push(Screen::Diff(Box::new(screen)), vec![])
+        Outcome::Push(Box::new(screen), vec![])
     }
 
     fn approve(&self, cx: &mut Cx) -> Outcome {
@@ -281,6 +283,10 @@ impl RecipeScreen {
 }
 
 impl Component for RecipeScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.theme, frame, area)
+    }
+
     fn context(&self) -> Context {
         Context::Recipe
     }

@@ -1,6 +1,9 @@
 //! A run: its details and log, followed like `tail -f` while it runs, with
 //! search through the log.
 
+mod view;
+
+use super::DrawCx;
 use super::{
     Answer, Component, Cx, LineEdit, Outcome, Screen, ScreenKey, edit_line, is_movement, step_index,
 };
@@ -12,6 +15,8 @@ use crate::tui::effects::{Effect, RunView};
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
 use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 pub struct RunScreen {
     pub id: i64,
@@ -47,7 +52,7 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         current_match: 0,
     };
     (
-        Screen::Run(Box::new(screen)),
+        Box::new(screen),
         vec![Effect::Task(Task::LoadRun { id, metric: None })],
     )
 }
@@ -233,6 +238,10 @@ impl RunScreen {
 }
 
 impl Component for RunScreen {
+    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect) {
+        view::render(self, cx.theme, frame, area, cx.now)
+    }
+
     fn context(&self) -> Context {
         Context::Run
     }

@@ -4,9 +4,10 @@ use super::status_span;
 use crate::keymap::{Command, Context};
 use crate::store::{Model, MonitorRow, Recipe, Run};
 use crate::text::thousands;
-use crate::text::{labelled_value, pair, sanitize, truncate, truncate_middle};
+use crate::text::{labelled_value, pair, sanitize, truncate_middle};
 use crate::tui::state::{App, ListView, Tab};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::short_number;
 use chrono::Utc;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -447,17 +448,6 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static
         Cell::from(fresh),
         Cell::from(Span::styled(alerts.to_string(), alert_style)),
     ]
-}
-
-/// Four significant digits, no trailing noise.
-pub fn short_number(x: f64) -> String {
-    if x.abs() >= 1000.0 {
-        format!("{x:.0}")
-    } else {
-        let s = format!("{x:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        truncate(s, 10)
-    }
 }
 
 /// What an empty tab says: how its first item comes about, with the keys.

@@ -1,23 +1,15 @@
 //! Rendering: a function of the state alone.
 
-mod chat;
-mod compare;
-mod detail;
-mod diff;
-mod editor;
 mod form;
 mod library;
-mod monitoring;
 mod overlays;
-mod run;
-mod step_chart;
-mod widgets;
 
-pub use widgets::{
+pub use crate::tui::widgets::{
     centered, dialog_rect, dim_line, key_hints, status_span, wrap_words, wrapped_rows,
 };
 
-use super::state::{App, Screen};
+use super::screens::DrawCx;
+use super::state::App;
 use crate::keymap::Command;
 use crate::text::sanitize;
 use ratatui::Frame;
@@ -58,17 +50,13 @@ pub fn render(app: &mut App, frame: &mut Frame) {
 }
 
 fn render_screen(app: &mut App, frame: &mut Frame, area: Rect) {
-    let theme = app.theme;
-    let now = app.clock.now();
-    match app.screens.last_mut() {
-        Some(Screen::Recipe(s)) => detail::render_recipe(s, &theme, frame, area),
-        Some(Screen::Model(s)) => detail::render_model(s, &theme, frame, area),
-        Some(Screen::Run(s)) => run::render(s, &theme, frame, area, now),
-        Some(Screen::Compare(s)) => compare::render(s, &theme, frame, area),
-        Some(Screen::Diff(s)) => diff::render(s, &theme, frame, area),
-        Some(Screen::Editor(s)) => editor::render(s, &app.keymap, &theme, frame, area),
-        Some(Screen::Chat(s)) => chat::render(s, &app.keymap, &theme, frame, area),
-        None => {}
+    let cx = DrawCx {
+        theme: &app.theme,
+        keymap: &app.keymap,
+        now: app.clock.now(),
+    };
+    if let Some(screen) = app.screens.last_mut() {
+        screen.draw(&cx, frame, area);
     }
 }
 
@@ -107,7 +95,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let prompt = match app.screens.last() {
-        Some(screen) => screen.component().prompt(),
+        Some(screen) => screen.prompt(),
         None => app
             .searching
             .then(|| ("search", app.filters(app.tab).search.as_str())),

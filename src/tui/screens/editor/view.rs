@@ -1,12 +1,11 @@
 //! The manifest editor: numbered, JSON-coloured lines with a cursor, the
 //! problems panel, and its dialogs.
 
+use super::{EditorScreen, MergePanel};
 use crate::domain::merge::Side;
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
-use crate::tui::screens::EditorScreen;
-use crate::tui::screens::editor::MergePanel;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -90,8 +89,9 @@ pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
 
     let mut plines = Vec::new();
     if e.problems.is_empty() {
-        let hint =
-            |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Editor, commands);
+        let hint = |commands: &[(Command, &str)]| {
+            crate::tui::widgets::key_hints(keymap, Context::Editor, commands)
+        };
         let keys = hint(&[
             (Command::Save, "save"),
             (Command::Find, "find"),
@@ -205,7 +205,7 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
         return;
     }
     let dialog = |frame: &mut Frame, title: &str, lines: Vec<Line<'static>>| {
-        let rect = super::dialog_rect(area, 64, &lines);
+        let rect = crate::tui::widgets::dialog_rect(area, 64, &lines);
         frame.render_widget(Clear, rect);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -237,7 +237,7 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                 Some(Line::styled(
                     format!(
                         " {}",
-                        super::key_hints(
+                        crate::tui::widgets::key_hints(
                             keymap,
                             Context::Confirm,
                             &[
@@ -262,7 +262,7 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                 Line::styled(
                     format!(
                         " {} · any other key stay",
-                        super::key_hints(
+                        crate::tui::widgets::key_hints(
                             keymap,
                             Context::Confirm,
                             &[
@@ -311,8 +311,16 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
             Line::styled(
                 format!(
                     " {} · ←→ bump · {}",
-                    super::key_hints(keymap, Context::Form, &[(Command::Open, "save")]),
-                    super::key_hints(keymap, Context::Form, &[(Command::Back, "back to editing")])
+                    crate::tui::widgets::key_hints(
+                        keymap,
+                        Context::Form,
+                        &[(Command::Open, "save")]
+                    ),
+                    crate::tui::widgets::key_hints(
+                        keymap,
+                        Context::Form,
+                        &[(Command::Back, "back to editing")]
+                    )
                 ),
                 theme.dim,
             ),
@@ -424,7 +432,7 @@ fn render_merge(m: &MergePanel, keymap: &Keymap, theme: &Theme, frame: &mut Fram
     lines.push(Line::styled(
         format!(
             " {}",
-            super::key_hints(
+            crate::tui::widgets::key_hints(
                 keymap,
                 Context::Merge,
                 &[
@@ -438,7 +446,7 @@ fn render_merge(m: &MergePanel, keymap: &Keymap, theme: &Theme, frame: &mut Fram
         ),
         theme.key,
     ));
-    let rect = super::dialog_rect(area, width, &lines);
+    let rect = crate::tui::widgets::dialog_rect(area, width, &lines);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)

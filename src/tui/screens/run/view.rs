@@ -1,10 +1,9 @@
 //! The run screen: summary, metrics, artifacts, and a log viewer.
 
-use super::library::short_number;
-use super::status_span;
+use super::RunScreen;
 use crate::text::sanitize;
-use crate::tui::state::RunScreen;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{short_number, status_span};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -295,7 +294,7 @@ fn render_chart(
         .graph_type(GraphType::Line)
         .style(theme.accent)
         .data(&points);
-    super::step_chart::render(vec![line], &[&points], block, theme, frame, area);
+    crate::tui::widgets::step_chart::render(vec![line], &[&points], block, theme, frame, area);
 }
 
 /// An artifact's first lines in place of the log.

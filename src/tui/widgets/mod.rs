@@ -1,10 +1,16 @@
 //! Pieces every view draws with: dialog placement, key hints, status words,
-//! word wrapping.
+//! word wrapping, detail fields and section tabs, charts of steps.
+
+pub mod step_chart;
 
 use crate::keymap::Command;
+use crate::text::{sanitize, truncate};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 /// "ctrl-s save · ctrl-f find" for these commands and labels, from the live
 /// keymap (a command with no key is left out).
@@ -91,4 +97,74 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 pub fn dim_line(text: &str, style: Style) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), style))
+}
+
+/// The row of a screen's section titles, the active one marked.
+pub fn section_tabs<'a>(
+    titles: impl Iterator<Item = (&'a str, bool)>,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (title, active) in titles {
+        let style = if active {
+            theme.tab_active
+        } else {
+            theme.tab_inactive
+        };
+        spans.push(Span::styled(format!(" {title} "), style));
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
+}
+
+/// A "label  value" line of a detail screen.
+pub fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<16}"), theme.dim),
+        Span::styled(sanitize(&value), theme.text),
+    ])
+}
+
+/// Field lines (a 16-column label, then a value) wrapped at `width` with
+/// their continuation rows under the value, not back at column 0.
+pub fn wrap_fields(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    const LABEL: usize = 16;
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let is_field = line.spans.len() == 2 && crate::text::width(&line.spans[0].content) == LABEL;
+        if !is_field || line.width() <= width || width <= LABEL + 8 {
+            out.push(line);
+            continue;
+        }
+        let (label, value) = (line.spans[0].clone(), line.spans[1].clone());
+        let rows = wrap_words(&value.content, width - LABEL);
+        for (i, row) in rows.into_iter().enumerate() {
+            let head = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(LABEL))
+            };
+            out.push(Line::from(vec![
+                head,
+                Span::styled(row.trim_end().to_string(), value.style),
+            ]));
+        }
+    }
+    out
+}
+
+/// What a screen shows until its first answer.
+pub fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
+    frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
+}
+
+/// Four significant digits, no trailing noise.
+pub fn short_number(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        truncate(s, 10)
+    }
 }

@@ -1,9 +1,9 @@
 //! The chat screen: the conversation (beside the manifest when there is
 //! room), proposals with their state, quick prompts, and the input.
 
+use super::ChatScreen;
 use crate::keymap::{Command, Context, Keymap};
 use crate::text::sanitize;
-use crate::tui::screens::ChatScreen;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -46,7 +46,7 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
     let title = if s.waiting {
         format!(" thinking ({who})… ")
     } else if s.typing {
-        let keys = super::key_hints(
+        let keys = crate::tui::widgets::key_hints(
             keymap,
             Context::ChatInput,
             &[
@@ -82,13 +82,15 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
     }
     frame.render_widget(Paragraph::new(lines), inner);
     let keys = if s.typing {
-        super::key_hints(
+        crate::tui::widgets::key_hints(
             keymap,
             Context::ChatInput,
             &[(Command::Back, "leave typing")],
         )
     } else {
-        let hint = |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Chat, commands);
+        let hint = |commands: &[(Command, &str)]| {
+            crate::tui::widgets::key_hints(keymap, Context::Chat, commands)
+        };
         let moves = match (
             keymap.key_for(Context::Chat, Command::Down),
             keymap.key_for(Context::Chat, Command::Up),
@@ -116,7 +118,7 @@ const DECIDE: [(Command, &str); 4] = [
 ];
 
 fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let decide = super::key_hints(keymap, Context::Chat, &DECIDE);
+    let decide = crate::tui::widgets::key_hints(keymap, Context::Chat, &DECIDE);
     let mut lines: Vec<Line> = Vec::new();
     if s.messages.is_empty() {
         lines.push(Line::styled(

@@ -1,9 +1,9 @@
 //! The diff view: side by side on wide terminals, unified on narrow ones,
 //! changes marked by sign and colour, with line numbers and a summary.
 
+use super::DiffScreen;
 use crate::domain::diff::LineChange;
 use crate::text::{sanitize, truncate};
-use crate::tui::state::DiffScreen;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -3,12 +3,11 @@
 //! the limit marked with their own glyph as well as colour), every measure
 //! listed with its last reading, and, with room, the drift heatmap.
 
-use super::library::short_number;
 use crate::store::Snapshot;
 use crate::text::truncate;
-use crate::tui::screens::model::Measure;
-use crate::tui::state::ModelScreen;
+use crate::tui::screens::model::{Measure, ModelScreen};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::short_number;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -2,10 +2,10 @@
 //! metrics with their change from the first run, over a chart of one
 //! metric's histories, one line per run.
 
-use super::library::short_number;
+use super::CompareScreen;
 use crate::text::{sanitize, truncate};
-use crate::tui::screens::compare::CompareScreen;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::short_number;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -170,5 +170,5 @@ fn render_chart(s: &CompareScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         })
         .collect();
     let points: Vec<&[(f64, f64)]> = series.iter().map(Vec::as_slice).collect();
-    super::step_chart::render(datasets, &points, block, theme, frame, area);
+    crate::tui::widgets::step_chart::render(datasets, &points, block, theme, frame, area);
 }

@@ -2,7 +2,7 @@
 //! fitted to every line, with air above and below, and no negative axis
 //! for values that never go below zero.
 
-use super::library::short_number;
+use super::short_number;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
