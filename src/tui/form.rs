@@ -121,6 +121,19 @@ impl Field {
         }
     }
 
+    /// Clears a picker's typed filter (its highlighted choice is its value
+    /// again); false when there was none.
+    fn clear_filter(&mut self) -> bool {
+        match &mut self.kind {
+            Kind::Picker { filter, .. } if !filter.is_empty() => {
+                filter.clear();
+                self.take_highlighted();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A search's answer: the fixed choices, then the ones found. The
     /// highlighted choice stays when it is still offered.
     pub fn set_found(&mut self, found: Vec<Choice>) {
@@ -345,6 +358,12 @@ impl<P> Form<P> {
         }
         let count = self.fields.len().max(1);
         Some(match command {
+            // In a picker, esc first takes back what was typed to filter it
+            // (as fzf does); the next one leaves the form.
+            Command::Back if self.clear_focused_filter() => match self.fields.get(self.focus) {
+                Some(field) if field.searched.is_some() => Outcome::Search(self.focus),
+                _ => Outcome::Continue,
+            },
             Command::Back if self.dirty() => {
                 self.confirm_cancel = true;
                 Outcome::Continue
@@ -389,6 +408,12 @@ impl<P> Form<P> {
         }
         self.refusal = None;
         outcome
+    }
+
+    fn clear_focused_filter(&mut self) -> bool {
+        self.fields
+            .get_mut(self.focus)
+            .is_some_and(Field::clear_filter)
     }
 
     /// Moves to field `i`; a searched picker then reads its choices again,
@@ -626,6 +651,23 @@ mod tests {
         assert_eq!(press(&mut f, key(KeyCode::Char('n'))), Outcome::Continue);
         assert_eq!(f.value("name"), "x");
         press(&mut f, key(KeyCode::Esc));
+        assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Cancel);
+    }
+
+    #[test]
+    fn esc_in_a_picker_first_clears_its_filter() {
+        let mut f = form();
+        f.focus = 1;
+        press(&mut f, key(KeyCode::Char('z')));
+        press(&mut f, key(KeyCode::Char('z')));
+        assert_eq!(f.fields[1].filter(), "zz");
+        assert!(f.fields[1].visible_choices().is_empty(), "nothing matches zz");
+        // The first esc takes the filter back and keeps the form open.
+        assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Continue);
+        assert_eq!(f.fields[1].filter(), "");
+        assert!(!f.confirm_cancel);
+        assert_eq!(f.fields[1].visible_choices().len(), 2);
+        // With nothing typed, the next esc leaves.
         assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Cancel);
     }
 
