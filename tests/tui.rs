@@ -2316,6 +2316,34 @@ async fn a_runs_artifacts_are_previewed_in_place_of_the_log() {
     );
 }
 
+/// Runs with names show them in a column of their own, and sort by them.
+#[tokio::test]
+async fn named_runs_show_their_names_and_sort_by_them() {
+    let mut h = Harness::new(100, 30).await;
+    let first = reported_run_with_lr(&h, "0.01").await;
+    let second = reported_run_with_lr(&h, "0.3").await;
+    let svc = &h.io.service;
+    for (id, name) in [(first, "lr sweep b"), (second, "lr sweep a")] {
+        svc.label_run(id, Some(name), None, "alice").await.unwrap();
+    }
+    h.keys(&["3"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("Name"), "a Name column: {screen}");
+    for name in ["lr sweep a", "lr sweep b"] {
+        assert!(screen.contains(name), "{name}: {screen}");
+    }
+    // Name is offered among the columns to sort by, right after the id.
+    h.keys(&["C", "j", "s", "esc"]).await;
+    assert_eq!(h.app.filters(Tab::Runs).search, "order by name");
+    let screen = h.screen();
+    assert!(screen.contains("Name ▲"), "{screen}");
+    let (a, b) = (
+        screen.find("lr sweep a").unwrap(),
+        screen.find("lr sweep b").unwrap(),
+    );
+    assert!(a < b, "a before b: {screen}");
+}
+
 /// `C` in Runs picks metric and param columns to show, and `s` sorts by
 /// any column: ascending, descending, then newest first again, written
 /// into the search where it can be read.
@@ -2372,8 +2400,9 @@ async fn the_runs_tab_shows_chosen_columns_and_sorts_by_them() {
     assert_eq!(h.app.filters(Tab::Runs).search, "order by params.lr desc");
     h.keys(&["s", "esc"]).await;
     assert_eq!(h.app.filters(Tab::Runs).search, "");
-    // The run's own columns are sorted the same way.
-    h.keys(&["C", "j", "j", "j", "s", "esc"]).await;
+    // The run's own columns are sorted the same way (id, name, recipe,
+    // model, then type).
+    h.keys(&["C", "j", "j", "j", "j", "s", "esc"]).await;
     assert_eq!(h.app.filters(Tab::Runs).search, "order by type");
     assert!(h.screen().contains("Type ▲"), "{}", h.screen());
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The run's own columns that can be sorted by: (order-by field, label).
 pub const SORTABLE_ATTRIBUTES: &[(&str, &str)] = &[
     ("id", "Id"),
+    ("name", "Name"),
     ("recipe", "Recipe"),
     ("model", "Model"),
     ("type", "Type"),

@@ -661,7 +661,10 @@ mod tests {
         press(&mut f, key(KeyCode::Char('z')));
         press(&mut f, key(KeyCode::Char('z')));
         assert_eq!(f.fields[1].filter(), "zz");
-        assert!(f.fields[1].visible_choices().is_empty(), "nothing matches zz");
+        assert!(
+            f.fields[1].visible_choices().is_empty(),
+            "nothing matches zz"
+        );
         // The first esc takes the filter back and keeps the form open.
         assert_eq!(press(&mut f, key(KeyCode::Esc)), Outcome::Continue);
         assert_eq!(f.fields[1].filter(), "");

@@ -88,6 +88,7 @@ const MODEL_COLUMNS: Columns<'static> = &[
 /// The run's own columns, each with the field that sorts by it.
 const RUN_COLUMNS: &[(&str, Constraint, Option<&str>)] = &[
     ("Id", Constraint::Length(7), Some("id")),
+    ("Name", Constraint::Fill(2), Some("name")),
     ("Recipe / model", Constraint::Fill(3), Some("recipe")),
     ("Type", Constraint::Length(8), Some("type")),
     ("Status", Constraint::Length(9), Some("status")),
@@ -128,7 +129,10 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
         let width = title.chars().count().max(widest_value).clamp(8, 18) as u16;
         extra.push((title, Constraint::Length(width)));
     }
-    let kept = kept_run_columns(area.width, &extra);
+    // Names show when a run in view has one (or the list is sorted by them).
+    let named = app.lists.runs.rows.iter().any(|r| !r.name.is_empty())
+        || sorted_by(search, "name").is_some();
+    let kept = kept_run_columns(area.width, &extra, named);
     let mut headings: Vec<(String, Constraint)> = RUN_COLUMNS
         .iter()
         .zip(&kept)
@@ -145,7 +149,8 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
     let metric = crate::runs::filter::first_metric(search);
     let params = &app.run_columns.params;
     render_list(&app.lists.runs, app, frame, area, &columns, |r, t, w| {
-        let mut cells: Vec<Cell<'static>> = run_cells(r, t, w, now, marked.contains(&r.id))
+        let named = kept[RUN_NAME_COLUMN];
+        let mut cells: Vec<Cell<'static>> = run_cells(r, t, w, now, marked.contains(&r.id), named)
             .into_iter()
             .zip(&kept)
             .filter(|(_, keep)| **keep)
@@ -177,17 +182,21 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
 /// The narrowest the recipe / model column gets before own columns go.
 const RUN_NAME_MIN: u16 = 16;
 /// Own columns given up, in this order, when the chosen ones need the room:
-/// Took, Started, Type (the id, the name and the status always stay).
-const RUN_COLUMNS_DROPPED_FIRST: [usize; 3] = [5, 4, 2];
+/// Took, Started, Type, the run's name (the id, the recipe / model and the
+/// status always stay).
+const RUN_COLUMNS_DROPPED_FIRST: [usize; 4] = [6, 5, 3, 1];
+/// The run's name column, shown only when a run in view has a name.
+const RUN_NAME_COLUMN: usize = 1;
 
 /// Which of the run's own columns fit beside `extra` at this width.
-fn kept_run_columns(width: u16, extra: &[(String, Constraint)]) -> Vec<bool> {
+fn kept_run_columns(width: u16, extra: &[(String, Constraint)], named: bool) -> Vec<bool> {
     let length = |c: &Constraint| match c {
         Constraint::Length(n) | Constraint::Min(n) => *n,
         _ => RUN_NAME_MIN,
     };
     let extra_width: u16 = extra.iter().map(|(_, c)| length(c) + 1).sum();
     let mut kept = vec![true; RUN_COLUMNS.len()];
+    kept[RUN_NAME_COLUMN] = named;
     let needed = |kept: &[bool]| -> u16 {
         RUN_COLUMNS
             .iter()
@@ -361,10 +370,17 @@ fn run_cells(
     w: &[usize],
     now: chrono::DateTime<Utc>,
     marked: bool,
+    named: bool,
 ) -> Vec<Cell<'static>> {
     // Narrow, the model alone (the more specific; its screen names the
-    // recipe) reads better than both cut to stubs.
-    let cols = col(w, 1);
+    // recipe) reads better than both cut to stubs. The widths are of the
+    // columns drawn: the name's is there only when it is shown.
+    let what_at = if named {
+        RUN_NAME_COLUMN + 1
+    } else {
+        RUN_NAME_COLUMN
+    };
+    let cols = col(w, what_at);
     let what = match &r.model_name {
         Some(m) if cols >= PAIR_COLUMNS => pair(&r.recipe_name, m, cols),
         Some(m) => truncate_middle(m, cols),
@@ -375,8 +391,13 @@ fn run_cells(
     } else {
         text(&r.id.to_string())
     };
+    let name = if r.name.is_empty() { "-" } else { &r.name };
     vec![
         id,
+        text(&truncate_middle(
+            name,
+            if named { col(w, RUN_NAME_COLUMN) } else { 0 },
+        )),
         text(&what),
         text(r.run_type.as_str()),
         Cell::from(status_span(r.status.as_str(), theme)),
@@ -493,14 +514,31 @@ mod tests {
     #[test]
     fn chosen_columns_push_out_took_then_started_never_the_name() {
         let all = vec![true; RUN_COLUMNS.len()];
-        assert_eq!(kept_run_columns(160, &chosen(&[8, 16, 8])), all);
+        assert_eq!(kept_run_columns(160, &chosen(&[8, 16, 8]), true), all);
+        // Without named runs the name column is not drawn at all.
         assert_eq!(
-            kept_run_columns(80, &chosen(&[8, 16, 8])),
-            [true, true, true, true, false, false]
+            kept_run_columns(80, &chosen(&[8, 16, 8]), false),
+            [true, false, true, true, true, false, false]
         );
         assert_eq!(
-            kept_run_columns(80, &chosen(&[18, 18, 18])),
-            [true, true, false, true, false, false]
+            kept_run_columns(80, &chosen(&[18, 18, 18]), false),
+            [true, false, true, false, true, false, false]
+        );
+        // Named runs at 80 columns beside the headline metric: the name
+        // stays, Took and Started go; beside three chosen columns it goes
+        // too, after Type.
+        let metric = vec![("Metric".to_string(), Constraint::Min(13))];
+        assert_eq!(
+            kept_run_columns(80, &metric, true),
+            [true, true, true, true, true, false, false]
+        );
+        assert_eq!(
+            kept_run_columns(80, &chosen(&[8, 16, 8]), true),
+            [true, false, true, false, true, false, false]
+        );
+        assert_eq!(
+            kept_run_columns(80, &chosen(&[18, 18, 18]), true),
+            [true, false, true, false, true, false, false]
         );
     }
 }
