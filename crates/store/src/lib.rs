@@ -5,6 +5,8 @@
 //! here: the app's service decides what may change.
 
 pub mod db;
+pub mod decode;
+pub mod encode;
 pub mod error;
 pub mod feed;
 pub mod metric_tiles;

@@ -4,7 +4,9 @@
 use crate::db::{Bind, Statement, bulk_insert_sql};
 use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
-use crate::records::{KeyValue, MetricPoint, MetricSummary, Run, RunArtifact, RunKeyValue};
+use crate::records::{
+    KeyValue, MetricPoint, MetricSummary, MetricTile, Run, RunArtifact, RunKeyValue,
+};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use nexml_core::domain::RunStatus;
@@ -165,7 +167,7 @@ impl Session {
                     .float(p.value)
                     .time(p.at);
             }
-            let inserted = self.db.ints(s).await?;
+            let inserted = self.ints(s).await?;
             let deltas = if inserted.len() == chunk.len() {
                 fold_into_tiles(chunk)
             } else {
@@ -225,7 +227,7 @@ impl Session {
         )
         .int(run_id)
         .text(key);
-        Ok(self.db.ints(s).await?.into_iter().next())
+        Ok(self.ints(s).await?.into_iter().next())
     }
 
     /// Each metric's history in brief, by name (from its tiles).
@@ -236,7 +238,7 @@ impl Session {
              FROM ml_run_metric_tile WHERE run_id = $1 GROUP BY key ORDER BY key",
         )
         .int(run_id);
-        self.db.metric_summaries(s).await
+        self.fetch::<MetricSummary>(s).await
     }
 
     /// A metric's history in step order: every point when there are at most
@@ -269,7 +271,7 @@ impl Session {
             )
             .int(run_id)
             .text(key);
-            let points = self.db.metric_points(s).await?;
+            let points = self.fetch::<MetricPoint>(s).await?;
             return Ok(MetricSeries { points, total });
         }
         // Two points are the history's ends, so a thinned chart spans the
@@ -281,7 +283,7 @@ impl Session {
         )
         .int(run_id)
         .text(key);
-        let tiles = self.db.metric_tiles(s).await?;
+        let tiles = self.fetch::<MetricTile>(s).await?;
         let thinned = match thin_tiles(key, &tiles, buckets) {
             Some(points) => points,
             None => self.thin_points(run_id, key, &summary, buckets).await?,
@@ -305,7 +307,7 @@ impl Session {
             ))
             .int(run_id)
             .text(key);
-            let Some(end) = self.db.metric_points(s).await?.pop() else {
+            let Some(end) = self.fetch::<MetricPoint>(s).await?.pop() else {
                 continue;
             };
             let present = if at_start {
@@ -367,7 +369,7 @@ impl Session {
             .int(summary.first_step)
             .int(buckets)
             .int(span);
-        self.db.metric_points(s).await
+        self.fetch::<MetricPoint>(s).await
     }
 
     /// Sets params; `replace` says whether a param may take a new value.
@@ -438,7 +440,7 @@ impl Session {
              SELECT key FROM k WHERE key IS NOT NULL LIMIT $1"
         ))
         .int(limit);
-        self.db.texts(s).await
+        self.texts(s).await
     }
 
     /// The params named `keys` of the runs `run_ids`.
@@ -465,7 +467,7 @@ impl Session {
         for key in keys {
             s = s.text(key.as_str());
         }
-        self.db.run_key_values(s).await
+        self.fetch::<RunKeyValue>(s).await
     }
 
     async fn key_values(&mut self, table: &str, run_id: i64) -> StoreResult<Vec<KeyValue>> {
@@ -473,7 +475,7 @@ impl Session {
             "SELECT key, value FROM {table} WHERE run_id = $1 ORDER BY key"
         ))
         .int(run_id);
-        self.db.key_values(s).await
+        self.fetch::<KeyValue>(s).await
     }
 
     /// Registers a file (again: the newest copy wins).
@@ -499,7 +501,7 @@ impl Session {
              WHERE run_id = $1 ORDER BY path",
         )
         .int(run_id);
-        self.db.run_artifacts(s).await
+        self.fetch::<RunArtifact>(s).await
     }
 
     /// Appends a chunk to a run's log; the run's text is never rewritten.
@@ -525,7 +527,7 @@ impl Session {
     /// The chunks appended to a run's log, in order.
     pub(crate) async fn run_log_chunks(&mut self, id: i64) -> StoreResult<Vec<String>> {
         let s = Statement::new("SELECT text FROM ml_run_log WHERE run_id = $1 ORDER BY id").int(id);
-        self.db.texts(s).await
+        self.texts(s).await
     }
 
     /// A run's name and note.
@@ -586,7 +588,7 @@ impl Session {
             "SELECT COUNT(*) FROM ml_run WHERE id = $1 AND cancel_requested_at IS NOT NULL",
         )
         .int(id);
-        Ok(self.db.ints(s).await?.first().copied().unwrap_or(0) > 0)
+        Ok(self.ints(s).await?.first().copied().unwrap_or(0) > 0)
     }
 
     pub async fn request_run_cancel(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
@@ -607,7 +609,7 @@ impl Session {
         .text(RunStatus::Queued.as_str())
         .text(RunStatus::Running.as_str())
         .time(before);
-        self.db.ints(s).await
+        self.ints(s).await
     }
 
     /// Links a model to the run that produced it.
@@ -626,6 +628,6 @@ impl Session {
         )
         .int(model_id)
         .text(RunStatus::Succeeded.as_str());
-        Ok(self.db.ints(s).await?.into_iter().next())
+        Ok(self.ints(s).await?.into_iter().next())
     }
 }
