@@ -6,6 +6,7 @@
 use crate::db::{Bind, Bulk, Db, LockedTable, Statement};
 use crate::decode::Record;
 use crate::error::{StoreError, StoreResult};
+use crate::reads::reads;
 use crate::records::*;
 use crate::rows::*;
 use crate::sql::{self, Filter};
@@ -187,9 +188,11 @@ impl Session {
     async fn count(&mut self, s: Statement) -> StoreResult<i64> {
         Ok(first(self.ints(s).await?).unwrap_or(0))
     }
+}
 
-    // Recipes
+// Recipes
 
+reads!(
     pub async fn list_recipes(&mut self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
         let mut f = self.filter();
         f.eq(
@@ -244,22 +247,6 @@ impl Session {
         first(self.fetch::<Recipe>(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
     }
 
-    /// A recipe's ancestors, the baseline first, in one recursive query
-    /// (a chain is at most three levels; the depth bound guards a cycle).
-    pub async fn ancestors(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
-        let s = Statement::new(format!(
-            "WITH RECURSIVE chain(id, depth) AS ( \
-                SELECT parent_id, 1 FROM ml_recipe WHERE id = $1 AND parent_id IS NOT NULL \
-                UNION ALL \
-                SELECT r.parent_id, c.depth + 1 FROM ml_recipe r JOIN chain c ON r.id = c.id \
-                WHERE r.parent_id IS NOT NULL AND c.depth < 16) \
-             {} JOIN chain c ON c.id = r.id ORDER BY c.depth DESC",
-            sql::RECIPE_SELECT
-        ))
-        .int(id);
-        self.fetch::<Recipe>(s).await
-    }
-
     /// A recipe by id or exact name.
     pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
         if let Ok(id) = reference.trim().parse::<i64>()
@@ -276,6 +263,24 @@ impl Session {
     pub async fn children(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
         let s = Statement::new(format!(
             "{} WHERE r.parent_id = $1 ORDER BY r.name",
+            sql::RECIPE_SELECT
+        ))
+        .int(id);
+        self.fetch::<Recipe>(s).await
+    }
+);
+
+impl Session {
+    /// A recipe's ancestors, the baseline first, in one recursive query
+    /// (a chain is at most three levels; the depth bound guards a cycle).
+    pub async fn ancestors(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
+        let s = Statement::new(format!(
+            "WITH RECURSIVE chain(id, depth) AS ( \
+                SELECT parent_id, 1 FROM ml_recipe WHERE id = $1 AND parent_id IS NOT NULL \
+                UNION ALL \
+                SELECT r.parent_id, c.depth + 1 FROM ml_recipe r JOIN chain c ON r.id = c.id \
+                WHERE r.parent_id IS NOT NULL AND c.depth < 16) \
+             {} JOIN chain c ON c.id = r.id ORDER BY c.depth DESC",
             sql::RECIPE_SELECT
         ))
         .int(id);
@@ -366,9 +371,11 @@ impl Session {
         let s = Statement::new("DELETE FROM ml_recipe WHERE id = $1").int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Versions
+// Versions
 
+reads!(
     /// Newest first.
     pub async fn versions(&mut self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
         let s = Statement::new(format!(
@@ -380,6 +387,15 @@ impl Session {
         self.fetch::<RecipeVersion>(s).await
     }
 
+    pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
+        let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
+            .int(version_id);
+        first(self.fetch::<RecipeVersion>(s).await?)
+            .ok_or_else(|| StoreError::not_found("version", version_id))
+    }
+);
+
+impl Session {
     /// A version of `recipe` by number, or its latest when `None`.
     pub async fn version(
         &mut self,
@@ -416,13 +432,6 @@ impl Session {
         })
     }
 
-    pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
-        let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
-            .int(version_id);
-        first(self.fetch::<RecipeVersion>(s).await?)
-            .ok_or_else(|| StoreError::not_found("version", version_id))
-    }
-
     pub async fn insert_version(&mut self, row: &VersionRow<'_>) -> StoreResult<i64> {
         let n = &row.number;
         let s = Statement::new(sql::INSERT_VERSION)
@@ -456,15 +465,19 @@ impl Session {
             .time(at);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Synthetic examples
+// Synthetic examples
 
+reads!(
     pub async fn example(&mut self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
         let s =
             Statement::new(format!("{} WHERE recipe_id = $1", sql::EXAMPLE_SELECT)).int(recipe_id);
         Ok(first(self.fetch::<SyntheticExample>(s).await?))
     }
+);
 
+impl Session {
     pub async fn upsert_example(
         &mut self,
         recipe_id: i64,
@@ -479,9 +492,11 @@ impl Session {
             .time(at);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Models
+// Models
 
+reads!(
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
         let mut f = model_filter(query, self.filter());
         let total = self.count_models(&f, query.search.is_some()).await?;
@@ -517,7 +532,9 @@ impl Session {
         first(self.fetch::<Model>(s).await?)
             .ok_or_else(|| StoreError::not_found("model", reference))
     }
+);
 
+impl Session {
     pub async fn insert_model(&mut self, row: &ModelRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(sql::INSERT_MODEL)
             .text(row.name)
@@ -558,9 +575,11 @@ impl Session {
             .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Runs
+// Runs
 
+reads!(
     pub async fn list_runs(&mut self, query: &RunQuery) -> StoreResult<Page<Run>> {
         let expression = query.filter.as_ref().filter(|f| !f.conditions.is_empty());
         if expression.is_some() || !query.order_by.is_empty() {
@@ -610,6 +629,30 @@ impl Session {
         })
     }
 
+    /// One run with its whole log: the text of older runs, then the chunks
+    /// appended since.
+    pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
+        let mut run =
+            first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
+        let chunks = self.run_log_chunks(id).await?;
+        if !chunks.is_empty() {
+            let log = run.logs_text.get_or_insert_with(String::new);
+            for chunk in chunks {
+                log.push_str(&chunk);
+            }
+        }
+        Ok(run)
+    }
+
+    /// One run without its log (the cheap read for checks and lists).
+    pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
+        first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))
+    }
+);
+
+impl Session {
     /// A list with a filter expression or sort keys. A filter on a metric
     /// reads that metric's rows (`d`, see `run_search::Read`): first it
     /// counts the runs that condition matches, up to the cap, in the value
@@ -715,28 +758,6 @@ impl Session {
         })
     }
 
-    /// One run with its whole log: the text of older runs, then the chunks
-    /// appended since.
-    pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
-        let mut run =
-            first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
-        let chunks = self.run_log_chunks(id).await?;
-        if !chunks.is_empty() {
-            let log = run.logs_text.get_or_insert_with(String::new);
-            for chunk in chunks {
-                log.push_str(&chunk);
-            }
-        }
-        Ok(run)
-    }
-
-    /// One run without its log (the cheap read for checks and lists).
-    pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
-        first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))
-    }
-
     pub async fn insert_run(&mut self, row: &RunRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(sql::INSERT_RUN)
             .opt_int(row.model_id)
@@ -786,9 +807,11 @@ impl Session {
         .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Monitoring
+// Monitoring
 
+reads!(
     /// Newest first, at most `limit`.
     pub async fn snapshots(&mut self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
         let s = Statement::new(format!(
@@ -798,11 +821,6 @@ impl Session {
         .int(model_id)
         .int(limit);
         self.fetch::<Snapshot>(s).await
-    }
-
-    pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
-        let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
-        first(self.fetch::<Snapshot>(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))
     }
 
     /// Snapshots since `since` (all when `None`), oldest first, thinned in
@@ -828,33 +846,6 @@ impl Session {
             .time(since.trunc_subsecs(6))
             .int(points.max(1));
         self.fetch::<Snapshot>(s).await
-    }
-
-    pub async fn insert_snapshot(&mut self, row: &SnapshotRow<'_>) -> StoreResult<i64> {
-        let s = Statement::new(sql::INSERT_SNAPSHOT)
-            .int(row.model_id)
-            .time(row.snapshot.captured_at.trunc_subsecs(6))
-            .json(&row.snapshot.performance)
-            .json(&row.snapshot.drift)
-            .json(&row.snapshot.freshness)
-            .json(row.alerts)
-            .text(row.actor)
-            .float(nexml_core::monitoring::drift_score(&row.snapshot.drift));
-        self.inserted(s).await
-    }
-
-    /// How many models match; the recipe is joined only when searched.
-    async fn count_models(&mut self, f: &Filter, searched: bool) -> StoreResult<i64> {
-        let from = if searched {
-            sql::MODEL_FROM
-        } else {
-            "FROM ml_model m"
-        };
-        self.count(filtered(
-            format!("SELECT CAST(COUNT(*) AS BIGINT) {from}{}", f.where_sql()),
-            f,
-        ))
-        .await
     }
 
     /// Models worst first (open alerts, then the latest snapshot's drift,
@@ -922,9 +913,45 @@ impl Session {
             .collect();
         Ok(Page { items, total })
     }
+);
 
-    // Alerts
+impl Session {
+    pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
+        let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
+        first(self.fetch::<Snapshot>(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))
+    }
 
+    pub async fn insert_snapshot(&mut self, row: &SnapshotRow<'_>) -> StoreResult<i64> {
+        let s = Statement::new(sql::INSERT_SNAPSHOT)
+            .int(row.model_id)
+            .time(row.snapshot.captured_at.trunc_subsecs(6))
+            .json(&row.snapshot.performance)
+            .json(&row.snapshot.drift)
+            .json(&row.snapshot.freshness)
+            .json(row.alerts)
+            .text(row.actor)
+            .float(nexml_core::monitoring::drift_score(&row.snapshot.drift));
+        self.inserted(s).await
+    }
+
+    /// How many models match; the recipe is joined only when searched.
+    async fn count_models(&mut self, f: &Filter, searched: bool) -> StoreResult<i64> {
+        let from = if searched {
+            sql::MODEL_FROM
+        } else {
+            "FROM ml_model m"
+        };
+        self.count(filtered(
+            format!("SELECT CAST(COUNT(*) AS BIGINT) {from}{}", f.where_sql()),
+            f,
+        ))
+        .await
+    }
+}
+
+// Alerts
+
+reads!(
     /// Alerts of a model, open ones, most severe and newest first; `state` narrows.
     pub async fn alerts(
         &mut self,
@@ -939,7 +966,9 @@ impl Session {
         .text(state.map(AlertState::as_str).unwrap_or(""));
         self.fetch::<Alert>(s).await
     }
+);
 
+impl Session {
     pub async fn alert(&mut self, id: i64) -> StoreResult<Alert> {
         let s = Statement::new(format!("{ALERT_SELECT} WHERE id = $1")).int(id);
         first(self.fetch::<Alert>(s).await?).ok_or_else(|| StoreError::not_found("alert", id))
@@ -1027,9 +1056,11 @@ impl Session {
         .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Chat
+// Chat
 
+reads!(
     /// `author`'s conversation about a recipe (`None`: their general one),
     /// oldest first, the last `limit`: each person has their own.
     pub async fn chat_history(
@@ -1050,7 +1081,9 @@ impl Session {
         rows.reverse();
         Ok(rows)
     }
+);
 
+impl Session {
     pub async fn chat_message(&mut self, id: i64) -> StoreResult<ChatMessage> {
         let s = Statement::new(format!("{CHAT_SELECT} WHERE id = $1")).int(id);
         first(self.fetch::<ChatMessage>(s).await?)
@@ -1103,9 +1136,11 @@ impl Session {
             .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Audit
+// Audit
 
+reads!(
     /// Oldest first.
     pub async fn audit(&mut self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
         let s = Statement::new(format!(
@@ -1116,7 +1151,9 @@ impl Session {
         .int(entity_id);
         self.fetch::<AuditEntry>(s).await
     }
+);
 
+impl Session {
     /// Appends a row to the audit chain, linked to the row before it. On
     /// PostgreSQL the database links it (`nexml_audit_append`, migration
     /// 0017) under a key the app's role cannot read, so no app login can
@@ -1224,9 +1261,11 @@ impl Session {
         .int(limit);
         self.fetch::<AuditEntry>(s).await
     }
+}
 
-    // Bulk content (`generate`).
+// Bulk content (`generate`).
 
+impl Session {
     pub async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
         self.db.insert_bulk(Bulk::Runs(runs)).await
     }
