@@ -1,13 +1,10 @@
-//! The narrow trait each backend implements: run one statement and decode its
-//! rows as one of the record types. Statements themselves (SQL text and binds)
-//! are written once, in `statements`; a dialect difference is a method here
-//! with a different body per backend.
+//! The narrow trait each backend implements: run one statement and hand
+//! back its rows (decoded once for both, in `decode`). Statements themselves
+//! (SQL text and binds) are written once, in `session`; a dialect difference
+//! is a method here with a different body per backend.
 
+use crate::decode::Rows;
 use crate::error::StoreResult;
-use crate::records::{
-    Alert, AuditEntry, ChatMessage, KeyValue, MetricPoint, MetricSummary, MetricTile, Model,
-    ModelHealth, Recipe, RecipeVersion, Run, RunArtifact, RunKeyValue, Snapshot, SyntheticExample,
-};
 use crate::{BulkRun, BulkSnapshot};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -73,6 +70,13 @@ impl Statement {
     }
 }
 
+/// Generated rows to insert many at a time (`generate`, the demo).
+#[derive(Debug, Clone, Copy)]
+pub enum Bulk<'a> {
+    Runs(&'a [BulkRun]),
+    Snapshots(&'a [BulkSnapshot]),
+}
+
 /// The tables whose rows a state change locks before it checks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockedTable {
@@ -99,26 +103,8 @@ impl LockedTable {
 /// transaction that `commit` ends (dropping it rolls back).
 #[async_trait]
 pub trait Db: Send {
-    async fn recipes(&mut self, s: Statement) -> StoreResult<Vec<Recipe>>;
-    async fn versions(&mut self, s: Statement) -> StoreResult<Vec<RecipeVersion>>;
-    async fn examples(&mut self, s: Statement) -> StoreResult<Vec<SyntheticExample>>;
-    async fn models(&mut self, s: Statement) -> StoreResult<Vec<Model>>;
-    async fn runs(&mut self, s: Statement) -> StoreResult<Vec<Run>>;
-    async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>>;
-    async fn health(&mut self, s: Statement) -> StoreResult<Vec<ModelHealth>>;
-    async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>>;
-    async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>>;
-    async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>>;
-    async fn metric_points(&mut self, s: Statement) -> StoreResult<Vec<MetricPoint>>;
-    async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>>;
-    async fn metric_tiles(&mut self, s: Statement) -> StoreResult<Vec<MetricTile>>;
-    async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>>;
-    async fn run_key_values(&mut self, s: Statement) -> StoreResult<Vec<RunKeyValue>>;
-    async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>>;
-    /// The first column of each row, as integers (ids, counts).
-    async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>>;
-    /// The first column of each row, as text.
-    async fn texts(&mut self, s: Statement) -> StoreResult<Vec<String>>;
+    /// Runs a statement; the rows it returned.
+    async fn fetch(&mut self, s: Statement) -> StoreResult<Rows>;
     /// Runs a statement; how many rows it changed.
     async fn execute(&mut self, s: Statement) -> StoreResult<u64>;
 
@@ -154,8 +140,8 @@ pub trait Db: Send {
     /// (PostgreSQL `NOTIFY`; SQLite's readers poll its data version instead).
     async fn announce(&mut self, payload: &str) -> StoreResult<()>;
 
-    async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()>;
-    async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()>;
+    /// Inserts generated rows, many to a statement.
+    async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -204,13 +190,3 @@ pub fn bulk_insert_sql(prefix: &str, rows: usize, width: usize, positional: bool
     }
     sql
 }
-
-pub const BULK_RUN_INSERT: &str = "INSERT INTO ml_run (model_id, recipe_id, recipe_version_id, \
-    run_type, status, created_by, created_at, updated_at, started_at, finished_at, metrics_json, \
-    artifacts_json, logs_text) VALUES ";
-pub const BULK_RUN_COLUMNS: usize = 13;
-
-pub const BULK_SNAPSHOT_INSERT: &str = "INSERT INTO ml_monitor_snapshot (model_id, captured_at, \
-    performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by, \
-    drift_score) VALUES ";
-pub const BULK_SNAPSHOT_COLUMNS: usize = 8;

@@ -5,9 +5,12 @@
 //! here: the app's service decides what may change.
 
 pub mod db;
+pub mod decode;
+pub mod encode;
 pub mod error;
 pub mod feed;
 pub mod metric_tiles;
+mod reads;
 pub mod records;
 pub mod rows;
 pub mod run_search;
@@ -29,7 +32,6 @@ pub use session::{Dependents, RunDocument, Session};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use nexml_core::domain::AlertState;
 use std::sync::Arc;
 
 /// A database nexml can use.
@@ -45,26 +47,11 @@ pub trait Store: Send + Sync {
     async fn watch(&self) -> StoreResult<ChangeFeed>;
 }
 
-/// Reads in one call each, for the screens and commands that only look.
+/// Reads in one call each, for the screens and commands that only look:
+/// the rest are made from `Session`'s by `reads!` (see `reads`).
 impl dyn Store + '_ {
-    pub async fn list_recipes(&self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
-        self.read().await?.list_recipes(query).await
-    }
-    pub async fn recipe(&self, id: i64) -> StoreResult<Recipe> {
-        self.read().await?.recipe(id).await
-    }
-    /// A recipe by id or exact name.
-    pub async fn find_recipe(&self, reference: &str) -> StoreResult<Recipe> {
-        self.read().await?.find_recipe(reference).await
-    }
-    pub async fn children(&self, id: i64) -> StoreResult<Vec<Recipe>> {
-        self.read().await?.children(id).await
-    }
-    /// Newest first.
-    pub async fn versions(&self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
-        self.read().await?.versions(recipe_id).await
-    }
-    /// A version by number, or the latest when `None`.
+    /// A version by number, or the latest when `None` (by recipe id, where
+    /// `Session::version` takes the recipe read already).
     pub async fn version(
         &self,
         recipe_id: i64,
@@ -73,107 +60,6 @@ impl dyn Store + '_ {
         let mut session = self.read().await?;
         let recipe = session.recipe(recipe_id).await?;
         session.version(&recipe, number).await
-    }
-    pub async fn version_by_id(&self, version_id: i64) -> StoreResult<RecipeVersion> {
-        self.read().await?.version_by_id(version_id).await
-    }
-    pub async fn example(&self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
-        self.read().await?.example(recipe_id).await
-    }
-    pub async fn list_models(&self, query: &ModelQuery) -> StoreResult<Page<Model>> {
-        self.read().await?.list_models(query).await
-    }
-    pub async fn model(&self, id: i64) -> StoreResult<Model> {
-        self.read().await?.model(id).await
-    }
-    /// A model by id or exact name.
-    pub async fn find_model(&self, reference: &str) -> StoreResult<Model> {
-        self.read().await?.find_model(reference).await
-    }
-    pub async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>> {
-        self.read().await?.list_runs(query).await
-    }
-    pub async fn run(&self, id: i64) -> StoreResult<Run> {
-        self.read().await?.run(id).await
-    }
-    /// A run with its params, tags, metric histories and artifact files.
-    pub async fn run_detail(
-        &self,
-        id: i64,
-        history_points: i64,
-    ) -> StoreResult<tracking::RunDetail> {
-        self.read().await?.run_detail(id, history_points).await
-    }
-    /// A metric's history, thinned past `max_points`.
-    pub async fn metric_series(
-        &self,
-        id: i64,
-        key: &str,
-        max_points: i64,
-    ) -> StoreResult<tracking::MetricSeries> {
-        self.read().await?.metric_series(id, key, max_points).await
-    }
-    /// The metric and param names runs have, for the Runs tab's columns.
-    pub async fn run_column_keys(&self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
-        self.read().await?.run_column_keys(limit).await
-    }
-    /// The params named `keys` of the runs `run_ids`.
-    pub async fn params_of_runs(
-        &self,
-        run_ids: &[i64],
-        keys: &[String],
-    ) -> StoreResult<Vec<RunKeyValue>> {
-        self.read().await?.params_of_runs(run_ids, keys).await
-    }
-    /// A run without its log.
-    pub async fn run_row(&self, id: i64) -> StoreResult<Run> {
-        self.read().await?.run_row(id).await
-    }
-    /// Newest first, at most `limit`.
-    pub async fn snapshots(&self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
-        self.read().await?.snapshots(model_id, limit).await
-    }
-    /// Snapshots since `since` (all when `None`), oldest first, thinned in the
-    /// database to about `points` evenly spaced ones (always the newest).
-    pub async fn snapshot_series(
-        &self,
-        model_id: i64,
-        since: Option<DateTime<Utc>>,
-        points: i64,
-    ) -> StoreResult<Vec<Snapshot>> {
-        self.read()
-            .await?
-            .snapshot_series(model_id, since, points)
-            .await
-    }
-    /// Models with their latest snapshot and open alerts, worst first.
-    pub async fn monitoring_overview(&self, query: &ModelQuery) -> StoreResult<Page<MonitorRow>> {
-        self.read().await?.monitoring_overview(query).await
-    }
-    /// Alerts of a model, most severe and newest first; `state` narrows.
-    pub async fn alerts(
-        &self,
-        model_id: i64,
-        state: Option<AlertState>,
-    ) -> StoreResult<Vec<Alert>> {
-        self.read().await?.alerts(model_id, state).await
-    }
-    /// `author`'s conversation about a recipe (`None`: their general one),
-    /// oldest first, the last `limit`.
-    pub async fn chat_history(
-        &self,
-        recipe_id: Option<i64>,
-        author: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<ChatMessage>> {
-        self.read()
-            .await?
-            .chat_history(recipe_id, author, limit)
-            .await
-    }
-    /// Oldest first.
-    pub async fn audit(&self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
-        self.read().await?.audit(entity, entity_id).await
     }
 }
 

@@ -1,18 +1,15 @@
 //! PostgreSQL, for a team sharing one database.
 
-use crate::db::{
-    APPLIED_MIGRATIONS, BULK_RUN_COLUMNS, BULK_RUN_INSERT, BULK_SNAPSHOT_COLUMNS,
-    BULK_SNAPSHOT_INSERT, Bind, Db, LockedTable, Statement, bulk_insert_sql, schema_matches,
-};
+use crate::db::{APPLIED_MIGRATIONS, Bulk, Db, LockedTable, Statement, schema_matches};
+use crate::decode::Rows;
+use crate::encode::Encodes;
 use crate::error::{StoreError, StoreResult};
 use crate::feed::{CHANNEL, Change, ChangeFeed, GATHER, Gatherer, decode};
-use crate::records::*;
 use crate::session::Session;
-use crate::{BulkRun, BulkSnapshot, Store, redact};
+use crate::{Store, redact};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPoolOptions, PgSslMode};
-use sqlx::types::Json;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgSslMode};
 use sqlx::{AssertSqlSafe, ConnectOptions, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -219,100 +216,16 @@ impl PgDb {
     }
 }
 
-fn arguments(binds: Vec<Bind>) -> StoreResult<PgArguments> {
-    use sqlx::Arguments;
-    let mut args = PgArguments::default();
-    for b in binds {
-        match b {
-            Bind::Text(v) => args.add(v),
-            Bind::OptText(v) => args.add(v),
-            Bind::Int(v) => args.add(v),
-            Bind::OptInt(v) => args.add(v),
-            Bind::Float(v) => args.add(v),
-            Bind::Bool(v) => args.add(v),
-            Bind::Json(v) => args.add(Json(v)),
-            Bind::OptJson(v) => args.add(v.map(Json)),
-            Bind::Time(v) => args.add(v),
-            Bind::OptTime(v) => args.add(v),
-        }
-        .map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))?;
-    }
-    Ok(args)
-}
-
-async fn rows<T>(db: &mut PgDb, s: Statement) -> StoreResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    let query = sqlx::query_as_with::<_, T, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
-    Ok(query.fetch_all(db.conn()).await?)
-}
-
 #[async_trait]
 impl Db for PgDb {
-    async fn recipes(&mut self, s: Statement) -> StoreResult<Vec<Recipe>> {
-        rows(self, s).await
-    }
-    async fn versions(&mut self, s: Statement) -> StoreResult<Vec<RecipeVersion>> {
-        rows(self, s).await
-    }
-    async fn examples(&mut self, s: Statement) -> StoreResult<Vec<SyntheticExample>> {
-        rows(self, s).await
-    }
-    async fn models(&mut self, s: Statement) -> StoreResult<Vec<Model>> {
-        rows(self, s).await
-    }
-    async fn runs(&mut self, s: Statement) -> StoreResult<Vec<Run>> {
-        rows(self, s).await
-    }
-    async fn snapshots(&mut self, s: Statement) -> StoreResult<Vec<Snapshot>> {
-        rows(self, s).await
-    }
-    async fn health(&mut self, s: Statement) -> StoreResult<Vec<ModelHealth>> {
-        rows(self, s).await
-    }
-    async fn alerts(&mut self, s: Statement) -> StoreResult<Vec<Alert>> {
-        rows(self, s).await
-    }
-    async fn chat_messages(&mut self, s: Statement) -> StoreResult<Vec<ChatMessage>> {
-        rows(self, s).await
-    }
-    async fn audit_entries(&mut self, s: Statement) -> StoreResult<Vec<AuditEntry>> {
-        rows(self, s).await
-    }
-    async fn metric_points(&mut self, s: Statement) -> StoreResult<Vec<MetricPoint>> {
-        rows(self, s).await
-    }
-    async fn metric_summaries(&mut self, s: Statement) -> StoreResult<Vec<MetricSummary>> {
-        rows(self, s).await
-    }
-    async fn metric_tiles(&mut self, s: Statement) -> StoreResult<Vec<MetricTile>> {
-        rows(self, s).await
-    }
-    async fn key_values(&mut self, s: Statement) -> StoreResult<Vec<KeyValue>> {
-        rows(self, s).await
-    }
-    async fn run_key_values(&mut self, s: Statement) -> StoreResult<Vec<RunKeyValue>> {
-        rows(self, s).await
-    }
-    async fn run_artifacts(&mut self, s: Statement) -> StoreResult<Vec<RunArtifact>> {
-        rows(self, s).await
-    }
-
-    async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>> {
-        let query = sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
-        Ok(query.fetch_all(self.conn()).await?)
-    }
-
-    async fn texts(&mut self, s: Statement) -> StoreResult<Vec<String>> {
-        let query =
-            sqlx::query_scalar_with::<_, String, _>(AssertSqlSafe(s.sql), arguments(s.binds)?);
-        Ok(query.fetch_all(self.conn()).await?)
+    async fn fetch(&mut self, s: Statement) -> StoreResult<Rows> {
+        let rows = Postgres::query(s)?.fetch_all(self.conn()).await?;
+        Ok(Rows::Postgres(rows))
     }
 
     async fn execute(&mut self, s: Statement) -> StoreResult<u64> {
-        let query = sqlx::query_with(AssertSqlSafe(s.sql), arguments(s.binds)?);
-        Ok(query.execute(self.conn()).await?.rows_affected())
+        let done = Postgres::query(s)?.execute(self.conn()).await?;
+        Ok(done.rows_affected())
     }
 
     async fn lock(&mut self, table: LockedTable, id: i64) -> StoreResult<()> {
@@ -351,53 +264,9 @@ impl Db for PgDb {
         format!("nexml_json_merge_patch({column}, {placeholder})")
     }
 
-    async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
-        for chunk in runs.chunks(MAX_BINDS / BULK_RUN_COLUMNS) {
-            let sql = bulk_insert_sql(BULK_RUN_INSERT, chunk.len(), BULK_RUN_COLUMNS, false);
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in chunk {
-                // updated_at starts as created_at.
-                q = q
-                    .bind(r.model_id)
-                    .bind(r.recipe_id)
-                    .bind(r.recipe_version_id)
-                    .bind(r.run_type.as_str())
-                    .bind(r.status.as_str())
-                    .bind(r.created_by.as_str())
-                    .bind(r.created_at)
-                    .bind(r.created_at)
-                    .bind(r.started_at)
-                    .bind(r.finished_at)
-                    .bind(Json(&r.metrics))
-                    .bind(Json(&r.artifacts))
-                    .bind(r.logs.as_str());
-            }
-            q.execute(self.conn()).await?;
-        }
-        Ok(())
-    }
-
-    async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
-        for chunk in snapshots.chunks(MAX_BINDS / BULK_SNAPSHOT_COLUMNS) {
-            let sql = bulk_insert_sql(
-                BULK_SNAPSHOT_INSERT,
-                chunk.len(),
-                BULK_SNAPSHOT_COLUMNS,
-                false,
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for s in chunk {
-                q = q
-                    .bind(s.model_id)
-                    .bind(s.captured_at)
-                    .bind(Json(&s.performance))
-                    .bind(Json(&s.drift))
-                    .bind(Json(&s.freshness))
-                    .bind(Json(&s.alerts))
-                    .bind("generate")
-                    .bind(nexml_core::monitoring::drift_score(&s.drift));
-            }
-            q.execute(self.conn()).await?;
+    async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()> {
+        for query in Postgres::bulk_inserts(rows, MAX_BINDS, false) {
+            query.execute(self.conn()).await?;
         }
         Ok(())
     }

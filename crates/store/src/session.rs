@@ -3,8 +3,10 @@
 //! with one method per statement. Sessions hold no rules: the app's service
 //! decides what may change and calls these in one unit of work.
 
-use crate::db::{Bind, Db, LockedTable, Statement};
+use crate::db::{Bind, Bulk, Db, LockedTable, Statement};
+use crate::decode::Record;
 use crate::error::{StoreError, StoreResult};
+use crate::reads::reads;
 use crate::records::*;
 use crate::rows::*;
 use crate::sql::{self, Filter};
@@ -166,12 +168,31 @@ impl Session {
         self.db.lock(table, id).await
     }
 
-    async fn count(&mut self, s: Statement) -> StoreResult<i64> {
-        Ok(first(self.db.ints(s).await?).unwrap_or(0))
+    /// A statement's rows, each decoded as a `T`.
+    pub(crate) async fn fetch<T: Record>(&mut self, s: Statement) -> StoreResult<Vec<T>> {
+        self.db.fetch(s).await?.decode()
     }
 
-    // Recipes
+    /// The first column of each row, as integers (ids, counts).
+    pub(crate) async fn ints(&mut self, s: Statement) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = self.fetch(s).await?;
+        Ok(rows.into_iter().map(|(v,)| v).collect())
+    }
 
+    /// The first column of each row, as text.
+    pub(crate) async fn texts(&mut self, s: Statement) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = self.fetch(s).await?;
+        Ok(rows.into_iter().map(|(v,)| v).collect())
+    }
+
+    async fn count(&mut self, s: Statement) -> StoreResult<i64> {
+        Ok(first(self.ints(s).await?).unwrap_or(0))
+    }
+}
+
+// Recipes
+
+reads!(
     pub async fn list_recipes(&mut self, query: &RecipeQuery) -> StoreResult<Page<Recipe>> {
         let mut f = self.filter();
         f.eq(
@@ -210,8 +231,7 @@ impl Session {
         let page = f.page_sql(query.limit, query.offset);
         let by = order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse);
         let items = self
-            .db
-            .recipes(filtered(
+            .fetch::<Recipe>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::RECIPE_SELECT),
                 &f,
             ))
@@ -224,9 +244,33 @@ impl Session {
 
     pub async fn recipe(&mut self, id: i64) -> StoreResult<Recipe> {
         let s = Statement::new(format!("{} WHERE r.id = $1", sql::RECIPE_SELECT)).int(id);
-        first(self.db.recipes(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
+        first(self.fetch::<Recipe>(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
     }
 
+    /// A recipe by id or exact name.
+    pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
+        if let Ok(id) = reference.trim().parse::<i64>()
+            && let Ok(r) = self.recipe(id).await
+        {
+            return Ok(r);
+        }
+        let s = Statement::new(format!("{} WHERE r.name = $1", sql::RECIPE_SELECT))
+            .text(reference.trim());
+        first(self.fetch::<Recipe>(s).await?)
+            .ok_or_else(|| StoreError::not_found("recipe", reference))
+    }
+
+    pub async fn children(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
+        let s = Statement::new(format!(
+            "{} WHERE r.parent_id = $1 ORDER BY r.name",
+            sql::RECIPE_SELECT
+        ))
+        .int(id);
+        self.fetch::<Recipe>(s).await
+    }
+);
+
+impl Session {
     /// A recipe's ancestors, the baseline first, in one recursive query
     /// (a chain is at most three levels; the depth bound guards a cycle).
     pub async fn ancestors(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
@@ -240,40 +284,17 @@ impl Session {
             sql::RECIPE_SELECT
         ))
         .int(id);
-        self.db.recipes(s).await
-    }
-
-    /// A recipe by id or exact name.
-    pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
-        if let Ok(id) = reference.trim().parse::<i64>()
-            && let Ok(r) = self.recipe(id).await
-        {
-            return Ok(r);
-        }
-        let s = Statement::new(format!("{} WHERE r.name = $1", sql::RECIPE_SELECT))
-            .text(reference.trim());
-        first(self.db.recipes(s).await?).ok_or_else(|| StoreError::not_found("recipe", reference))
-    }
-
-    pub async fn children(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
-        let s = Statement::new(format!(
-            "{} WHERE r.parent_id = $1 ORDER BY r.name",
-            sql::RECIPE_SELECT
-        ))
-        .int(id);
-        self.db.recipes(s).await
+        self.fetch::<Recipe>(s).await
     }
 
     pub async fn dependents(&mut self, recipe_id: i64) -> StoreResult<Dependents> {
         let children = self
-            .db
             .texts(
                 Statement::new("SELECT name FROM ml_recipe WHERE parent_id = $1 ORDER BY name")
                     .int(recipe_id),
             )
             .await?;
         let models = self
-            .db
             .texts(
                 Statement::new("SELECT name FROM ml_model WHERE recipe_id = $1 ORDER BY name")
                     .int(recipe_id),
@@ -306,7 +327,7 @@ impl Session {
     }
 
     async fn inserted(&mut self, s: Statement) -> StoreResult<i64> {
-        first(self.db.ints(s).await?)
+        first(self.ints(s).await?)
             .ok_or_else(|| StoreError::refused("the database returned no id for a new row"))
     }
 
@@ -350,9 +371,11 @@ impl Session {
         let s = Statement::new("DELETE FROM ml_recipe WHERE id = $1").int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Versions
+// Versions
 
+reads!(
     /// Newest first.
     pub async fn versions(&mut self, recipe_id: i64) -> StoreResult<Vec<RecipeVersion>> {
         let s = Statement::new(format!(
@@ -361,9 +384,18 @@ impl Session {
             sql::VERSION_ORDER_DESC
         ))
         .int(recipe_id);
-        self.db.versions(s).await
+        self.fetch::<RecipeVersion>(s).await
     }
 
+    pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
+        let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
+            .int(version_id);
+        first(self.fetch::<RecipeVersion>(s).await?)
+            .ok_or_else(|| StoreError::not_found("version", version_id))
+    }
+);
+
+impl Session {
     /// A version of `recipe` by number, or its latest when `None`.
     pub async fn version(
         &mut self,
@@ -388,7 +420,7 @@ impl Session {
             }
         };
         // "no version 'Recipe 1.2.0'": the message quotes the reference once.
-        first(self.db.versions(s).await?).ok_or_else(|| {
+        first(self.fetch::<RecipeVersion>(s).await?).ok_or_else(|| {
             StoreError::not_found(
                 "version",
                 format!(
@@ -398,13 +430,6 @@ impl Session {
                 ),
             )
         })
-    }
-
-    pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
-        let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
-            .int(version_id);
-        first(self.db.versions(s).await?)
-            .ok_or_else(|| StoreError::not_found("version", version_id))
     }
 
     pub async fn insert_version(&mut self, row: &VersionRow<'_>) -> StoreResult<i64> {
@@ -440,15 +465,19 @@ impl Session {
             .time(at);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Synthetic examples
+// Synthetic examples
 
+reads!(
     pub async fn example(&mut self, recipe_id: i64) -> StoreResult<Option<SyntheticExample>> {
         let s =
             Statement::new(format!("{} WHERE recipe_id = $1", sql::EXAMPLE_SELECT)).int(recipe_id);
-        Ok(first(self.db.examples(s).await?))
+        Ok(first(self.fetch::<SyntheticExample>(s).await?))
     }
+);
 
+impl Session {
     pub async fn upsert_example(
         &mut self,
         recipe_id: i64,
@@ -463,9 +492,11 @@ impl Session {
             .time(at);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Models
+// Models
 
+reads!(
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
         let mut f = model_filter(query, self.filter());
         let total = self.count_models(&f, query.search.is_some()).await?;
@@ -473,8 +504,7 @@ impl Session {
         let page = f.page_sql(query.limit, query.offset);
         let by = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
         let items = self
-            .db
-            .models(filtered(
+            .fetch::<Model>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::MODEL_SELECT),
                 &f,
             ))
@@ -487,7 +517,7 @@ impl Session {
 
     pub async fn model(&mut self, id: i64) -> StoreResult<Model> {
         let s = Statement::new(format!("{} WHERE m.id = $1", sql::MODEL_SELECT)).int(id);
-        first(self.db.models(s).await?).ok_or_else(|| StoreError::not_found("model", id))
+        first(self.fetch::<Model>(s).await?).ok_or_else(|| StoreError::not_found("model", id))
     }
 
     /// A model by id or exact name.
@@ -499,9 +529,12 @@ impl Session {
         }
         let s = Statement::new(format!("{} WHERE m.name = $1", sql::MODEL_SELECT))
             .text(reference.trim());
-        first(self.db.models(s).await?).ok_or_else(|| StoreError::not_found("model", reference))
+        first(self.fetch::<Model>(s).await?)
+            .ok_or_else(|| StoreError::not_found("model", reference))
     }
+);
 
+impl Session {
     pub async fn insert_model(&mut self, row: &ModelRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(sql::INSERT_MODEL)
             .text(row.name)
@@ -542,9 +575,11 @@ impl Session {
             .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Runs
+// Runs
 
+reads!(
     pub async fn list_runs(&mut self, query: &RunQuery) -> StoreResult<Page<Run>> {
         let expression = query.filter.as_ref().filter(|f| !f.conditions.is_empty());
         if expression.is_some() || !query.order_by.is_empty() {
@@ -583,8 +618,7 @@ impl Session {
         let page = f.page_sql(query.limit, offset);
         let by = order("x.id DESC", "x.id", reverse);
         let items = self
-            .db
-            .runs(filtered(
+            .fetch::<Run>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::RUN_LIST_SELECT),
                 &f,
             ))
@@ -595,6 +629,30 @@ impl Session {
         })
     }
 
+    /// One run with its whole log: the text of older runs, then the chunks
+    /// appended since.
+    pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
+        let mut run =
+            first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
+        let chunks = self.run_log_chunks(id).await?;
+        if !chunks.is_empty() {
+            let log = run.logs_text.get_or_insert_with(String::new);
+            for chunk in chunks {
+                log.push_str(&chunk);
+            }
+        }
+        Ok(run)
+    }
+
+    /// One run without its log (the cheap read for checks and lists).
+    pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
+        first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))
+    }
+);
+
+impl Session {
     /// A list with a filter expression or sort keys. A filter on a metric
     /// reads that metric's rows (`d`, see `run_search::Read`): first it
     /// counts the runs that condition matches, up to the cap, in the value
@@ -689,8 +747,7 @@ impl Session {
         let page = f.page_sql(query.limit, offset);
         let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", &from, 1);
         let items = self
-            .db
-            .runs(filtered(
+            .fetch::<Run>(filtered(
                 format!("{select}{where_sql} ORDER BY {}{page}", terms.join(", ")),
                 &f,
             ))
@@ -699,28 +756,6 @@ impl Session {
             items: in_list_order(items, reverse),
             total,
         })
-    }
-
-    /// One run with its whole log: the text of older runs, then the chunks
-    /// appended since.
-    pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
-        let mut run =
-            first(self.db.runs(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
-        let chunks = self.run_log_chunks(id).await?;
-        if !chunks.is_empty() {
-            let log = run.logs_text.get_or_insert_with(String::new);
-            for chunk in chunks {
-                log.push_str(&chunk);
-            }
-        }
-        Ok(run)
-    }
-
-    /// One run without its log (the cheap read for checks and lists).
-    pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
-        first(self.db.runs(s).await?).ok_or_else(|| StoreError::not_found("run", id))
     }
 
     pub async fn insert_run(&mut self, row: &RunRow<'_>) -> StoreResult<i64> {
@@ -772,9 +807,11 @@ impl Session {
         .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Monitoring
+// Monitoring
 
+reads!(
     /// Newest first, at most `limit`.
     pub async fn snapshots(&mut self, model_id: i64, limit: i64) -> StoreResult<Vec<Snapshot>> {
         let s = Statement::new(format!(
@@ -783,12 +820,7 @@ impl Session {
         ))
         .int(model_id)
         .int(limit);
-        self.db.snapshots(s).await
-    }
-
-    pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
-        let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
-        first(self.db.snapshots(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))
+        self.fetch::<Snapshot>(s).await
     }
 
     /// Snapshots since `since` (all when `None`), oldest first, thinned in
@@ -813,7 +845,80 @@ impl Session {
             .int(model_id)
             .time(since.trunc_subsecs(6))
             .int(points.max(1));
-        self.db.snapshots(s).await
+        self.fetch::<Snapshot>(s).await
+    }
+
+    /// Models worst first (open alerts, then the latest snapshot's drift,
+    /// then stale data, then the oldest model), a window of them, with their
+    /// latest snapshots: the ranking is one indexed query over the
+    /// trigger-kept `ml_model_health`.
+    pub async fn monitoring_overview(
+        &mut self,
+        query: &ModelQuery,
+    ) -> StoreResult<Page<MonitorRow>> {
+        let mut f = model_filter(query, self.filter());
+        let total = self.count_models(&f, query.search.is_some()).await?;
+        let where_sql = f.where_sql();
+        let page = f.page_sql(query.limit, query.offset);
+        let by = order(
+            "h.open_alerts DESC, h.drift_score DESC, h.stale DESC, h.model_id",
+            "h.open_alerts, h.drift_score, h.stale, h.model_id DESC",
+            query.reverse,
+        );
+        let models = self
+            .fetch::<Model>(filtered(
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::MONITOR_SELECT),
+                &f,
+            ))
+            .await?;
+        let models = in_list_order(models, query.reverse);
+        if models.is_empty() {
+            return Ok(Page {
+                items: vec![],
+                total,
+            });
+        }
+        let mut health = Statement::new(format!(
+            "SELECT model_id, latest_snapshot_id, open_alerts FROM ml_model_health WHERE model_id IN ({})",
+            placeholders(models.len())
+        ));
+        for m in &models {
+            health = health.int(m.id);
+        }
+        let health = self.fetch::<ModelHealth>(health).await?;
+        let latest_ids: Vec<i64> = health.iter().filter_map(|h| h.latest_snapshot_id).collect();
+        let mut latest = Vec::new();
+        if !latest_ids.is_empty() {
+            let mut s = Statement::new(format!(
+                "{} WHERE id IN ({})",
+                sql::SNAPSHOT_SELECT,
+                placeholders(latest_ids.len())
+            ));
+            for id in &latest_ids {
+                s = s.int(*id);
+            }
+            latest = self.fetch::<Snapshot>(s).await?;
+        }
+        let items = models
+            .into_iter()
+            .map(|model| {
+                let h = health.iter().find(|h| h.model_id == model.id);
+                let snapshot_id = h.and_then(|h| h.latest_snapshot_id);
+                MonitorRow {
+                    latest: latest.iter().find(|s| Some(s.id) == snapshot_id).cloned(),
+                    open_alerts: h.map(|h| h.open_alerts).unwrap_or(0),
+                    model,
+                }
+            })
+            .collect();
+        Ok(Page { items, total })
+    }
+);
+
+impl Session {
+    pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
+        let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
+        first(self.fetch::<Snapshot>(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))
     }
 
     pub async fn insert_snapshot(&mut self, row: &SnapshotRow<'_>) -> StoreResult<i64> {
@@ -842,76 +947,11 @@ impl Session {
         ))
         .await
     }
+}
 
-    /// Models worst first (open alerts, then the latest snapshot's drift,
-    /// then stale data, then the oldest model), a window of them, with their
-    /// latest snapshots: the ranking is one indexed query over the
-    /// trigger-kept `ml_model_health`.
-    pub async fn monitoring_overview(
-        &mut self,
-        query: &ModelQuery,
-    ) -> StoreResult<Page<MonitorRow>> {
-        let mut f = model_filter(query, self.filter());
-        let total = self.count_models(&f, query.search.is_some()).await?;
-        let where_sql = f.where_sql();
-        let page = f.page_sql(query.limit, query.offset);
-        let by = order(
-            "h.open_alerts DESC, h.drift_score DESC, h.stale DESC, h.model_id",
-            "h.open_alerts, h.drift_score, h.stale, h.model_id DESC",
-            query.reverse,
-        );
-        let models = self
-            .db
-            .models(filtered(
-                format!("{}{where_sql} ORDER BY {by}{page}", sql::MONITOR_SELECT),
-                &f,
-            ))
-            .await?;
-        let models = in_list_order(models, query.reverse);
-        if models.is_empty() {
-            return Ok(Page {
-                items: vec![],
-                total,
-            });
-        }
-        let mut health = Statement::new(format!(
-            "SELECT model_id, latest_snapshot_id, open_alerts FROM ml_model_health WHERE model_id IN ({})",
-            placeholders(models.len())
-        ));
-        for m in &models {
-            health = health.int(m.id);
-        }
-        let health = self.db.health(health).await?;
-        let latest_ids: Vec<i64> = health.iter().filter_map(|h| h.latest_snapshot_id).collect();
-        let mut latest = Vec::new();
-        if !latest_ids.is_empty() {
-            let mut s = Statement::new(format!(
-                "{} WHERE id IN ({})",
-                sql::SNAPSHOT_SELECT,
-                placeholders(latest_ids.len())
-            ));
-            for id in &latest_ids {
-                s = s.int(*id);
-            }
-            latest = self.db.snapshots(s).await?;
-        }
-        let items = models
-            .into_iter()
-            .map(|model| {
-                let h = health.iter().find(|h| h.model_id == model.id);
-                let snapshot_id = h.and_then(|h| h.latest_snapshot_id);
-                MonitorRow {
-                    latest: latest.iter().find(|s| Some(s.id) == snapshot_id).cloned(),
-                    open_alerts: h.map(|h| h.open_alerts).unwrap_or(0),
-                    model,
-                }
-            })
-            .collect();
-        Ok(Page { items, total })
-    }
+// Alerts
 
-    // Alerts
-
+reads!(
     /// Alerts of a model, open ones, most severe and newest first; `state` narrows.
     pub async fn alerts(
         &mut self,
@@ -924,12 +964,14 @@ impl Session {
         ))
         .int(model_id)
         .text(state.map(AlertState::as_str).unwrap_or(""));
-        self.db.alerts(s).await
+        self.fetch::<Alert>(s).await
     }
+);
 
+impl Session {
     pub async fn alert(&mut self, id: i64) -> StoreResult<Alert> {
         let s = Statement::new(format!("{ALERT_SELECT} WHERE id = $1")).int(id);
-        first(self.db.alerts(s).await?).ok_or_else(|| StoreError::not_found("alert", id))
+        first(self.fetch::<Alert>(s).await?).ok_or_else(|| StoreError::not_found("alert", id))
     }
 
     /// The alert a rule has open (or acknowledged) on a model, if any.
@@ -939,7 +981,7 @@ impl Session {
         ))
         .int(model_id)
         .text(rule);
-        Ok(first(self.db.alerts(s).await?))
+        Ok(first(self.fetch::<Alert>(s).await?))
     }
 
     pub async fn insert_alert(&mut self, row: &AlertRow<'_>) -> StoreResult<i64> {
@@ -1014,9 +1056,11 @@ impl Session {
         .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Chat
+// Chat
 
+reads!(
     /// `author`'s conversation about a recipe (`None`: their general one),
     /// oldest first, the last `limit`: each person has their own.
     pub async fn chat_history(
@@ -1033,14 +1077,16 @@ impl Session {
         .bind(Bind::Bool(recipe_id.is_none()))
         .text(author)
         .int(limit);
-        let mut rows = self.db.chat_messages(s).await?;
+        let mut rows = self.fetch::<ChatMessage>(s).await?;
         rows.reverse();
         Ok(rows)
     }
+);
 
+impl Session {
     pub async fn chat_message(&mut self, id: i64) -> StoreResult<ChatMessage> {
         let s = Statement::new(format!("{CHAT_SELECT} WHERE id = $1")).int(id);
-        first(self.db.chat_messages(s).await?)
+        first(self.fetch::<ChatMessage>(s).await?)
             .ok_or_else(|| StoreError::not_found("chat message", id))
     }
 
@@ -1073,7 +1119,7 @@ impl Session {
         )
         .text(author)
         .int(up_to);
-        let ids = self.db.ints(s).await?;
+        let ids = self.ints(s).await?;
         let s = Statement::new(
             "UPDATE ml_chat_message SET recipe_id = $1 WHERE recipe_id IS NULL AND created_by = $2 AND id <= $3",
         )
@@ -1090,9 +1136,11 @@ impl Session {
             .int(id);
         self.db.execute(s).await.map(drop)
     }
+}
 
-    // Audit
+// Audit
 
+reads!(
     /// Oldest first.
     pub async fn audit(&mut self, entity: &str, entity_id: i64) -> StoreResult<Vec<AuditEntry>> {
         let s = Statement::new(format!(
@@ -1101,9 +1149,11 @@ impl Session {
         ))
         .text(entity)
         .int(entity_id);
-        self.db.audit_entries(s).await
+        self.fetch::<AuditEntry>(s).await
     }
+);
 
+impl Session {
     /// Appends a row to the audit chain, linked to the row before it. On
     /// PostgreSQL the database links it (`nexml_audit_append`, migration
     /// 0017) under a key the app's role cannot read, so no app login can
@@ -1118,15 +1168,14 @@ impl Session {
                 .int(row.entity_id)
                 .text(row.action)
                 .json(&row.details);
-            self.db.texts(s).await?;
+            self.texts(s).await?;
             return Ok(());
         }
         let previous = first(
-            self.db
-                .texts(Statement::new(
-                    "SELECT COALESCE(hash, '') FROM ml_audit ORDER BY id DESC LIMIT 1",
-                ))
-                .await?,
+            self.texts(Statement::new(
+                "SELECT COALESCE(hash, '') FROM ml_audit ORDER BY id DESC LIMIT 1",
+            ))
+            .await?,
         )
         .filter(|h| !h.is_empty());
         let hash = nexml_core::domain::audit_chain::link(
@@ -1154,9 +1203,7 @@ impl Session {
     pub async fn audit_chain_state(&mut self) -> StoreResult<AuditChainState> {
         if self.db.links_audit_in_database() {
             // One row of five numbers, read in their order.
-            let n = self
-                .db
-                .ints(Statement::new(
+            let n = self.ints(Statement::new(
                     "SELECT u.x FROM nexml_audit_verify() v, \
                      unnest(ARRAY[v.chain_from, v.keyed_from, v.linked, COALESCE(v.broken_at, 0), v.unlinked::int]) \
                      WITH ORDINALITY AS u(x, n) ORDER BY u.n",
@@ -1177,8 +1224,7 @@ impl Session {
             });
         }
         let chain_from = first(
-            self.db
-                .ints(Statement::new("SELECT chain_from FROM ml_audit_chain"))
+            self.ints(Statement::new("SELECT chain_from FROM ml_audit_chain"))
                 .await?,
         )
         .ok_or_else(|| {
@@ -1195,7 +1241,7 @@ impl Session {
     /// The newest audit row, the chain's head.
     pub async fn audit_head(&mut self) -> StoreResult<Option<AuditEntry>> {
         let s = Statement::new(format!("{} ORDER BY id DESC LIMIT 1", sql::AUDIT_SELECT));
-        Ok(first(self.db.audit_entries(s).await?))
+        Ok(first(self.fetch::<AuditEntry>(s).await?))
     }
 
     /// Audit rows, oldest first: of one entity (and id) when given, at most `limit`
@@ -1213,16 +1259,18 @@ impl Session {
         .text(entity.unwrap_or(""))
         .int(entity_id.unwrap_or(-1))
         .int(limit);
-        self.db.audit_entries(s).await
+        self.fetch::<AuditEntry>(s).await
     }
+}
 
-    // Bulk content (`generate`).
+// Bulk content (`generate`).
 
+impl Session {
     pub async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
-        self.db.insert_runs_bulk(runs).await
+        self.db.insert_bulk(Bulk::Runs(runs)).await
     }
 
     pub async fn insert_snapshots_bulk(&mut self, snapshots: &[BulkSnapshot]) -> StoreResult<()> {
-        self.db.insert_snapshots_bulk(snapshots).await
+        self.db.insert_bulk(Bulk::Snapshots(snapshots)).await
     }
 }

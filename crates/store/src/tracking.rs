@@ -4,7 +4,10 @@
 use crate::db::{Bind, Statement, bulk_insert_sql};
 use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
-use crate::records::{KeyValue, MetricPoint, MetricSummary, Run, RunArtifact, RunKeyValue};
+use crate::reads::reads;
+use crate::records::{
+    KeyValue, MetricPoint, MetricSummary, MetricTile, Run, RunArtifact, RunKeyValue,
+};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use nexml_core::domain::RunStatus;
@@ -89,7 +92,7 @@ pub struct HistoryPoint {
     pub timestamp: i64,
 }
 
-impl Session {
+reads!(
     /// A run with its log, params, tags, artifacts and up to
     /// `history_points` points of each metric's history.
     pub async fn run_detail(&mut self, id: i64, history_points: i64) -> StoreResult<RunDetail> {
@@ -134,6 +137,94 @@ impl Session {
         })
     }
 
+    /// A metric's history in step order: every point when there are at most
+    /// `max_points`, else its first and last point and each of
+    /// `(max_points - 2) / 2` step buckets as its lowest and highest value,
+    /// so a spike survives the thinning. A long history is thinned from its
+    /// tiles; a short one from its points.
+    pub async fn metric_series(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        max_points: i64,
+    ) -> StoreResult<MetricSeries> {
+        let summary = self
+            .metric_summaries(run_id)
+            .await?
+            .into_iter()
+            .find(|m| m.key == key);
+        let Some(summary) = summary else {
+            return Ok(MetricSeries {
+                points: Vec::new(),
+                total: 0,
+            });
+        };
+        let total = summary.points;
+        if total <= max_points.max(2) {
+            let s = Statement::new(
+                "SELECT key, step, value, at FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
+                 ORDER BY step, seq",
+            )
+            .int(run_id)
+            .text(key);
+            let points = self.fetch::<MetricPoint>(s).await?;
+            return Ok(MetricSeries { points, total });
+        }
+        // Two points are the history's ends, so a thinned chart spans the
+        // steps logged and ends on the last value.
+        let buckets = ((max_points - 2) / 2).max(1);
+        let s = Statement::new(
+            "SELECT tile, lo_step, lo_value, lo_at, hi_step, hi_value, hi_at \
+             FROM ml_run_metric_tile WHERE run_id = $1 AND key = $2 ORDER BY tile",
+        )
+        .int(run_id)
+        .text(key);
+        let tiles = self.fetch::<MetricTile>(s).await?;
+        let thinned = match thin_tiles(key, &tiles, buckets) {
+            Some(points) => points,
+            None => self.thin_points(run_id, key, &summary, buckets).await?,
+        };
+        let points = self.with_ends(run_id, key, thinned).await?;
+        Ok(MetricSeries { points, total })
+    }
+
+    /// The names of the metrics and of the params runs have (at most
+    /// `limit` each, in order), each list one walk of its table's index.
+    pub async fn run_column_keys(&mut self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
+        let metrics = self.distinct_keys("ml_run_metric_last", limit).await?;
+        let params = self.distinct_keys("ml_run_param", limit).await?;
+        Ok((metrics, params))
+    }
+
+    /// The params named `keys` of the runs `run_ids`.
+    pub async fn params_of_runs(
+        &mut self,
+        run_ids: &[i64],
+        keys: &[String],
+    ) -> StoreResult<Vec<RunKeyValue>> {
+        if run_ids.is_empty() || keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = (1..=run_ids.len()).map(|i| format!("${i}")).collect();
+        let names: Vec<String> = (run_ids.len() + 1..=run_ids.len() + keys.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let mut s = Statement::new(format!(
+            "SELECT run_id, key, value FROM ml_run_param WHERE run_id IN ({}) AND key IN ({})",
+            ids.join(", "),
+            names.join(", ")
+        ));
+        for id in run_ids {
+            s = s.int(*id);
+        }
+        for key in keys {
+            s = s.text(key.as_str());
+        }
+        self.fetch::<RunKeyValue>(s).await
+    }
+);
+
+impl Session {
     /// Appends metric points and folds them into their tiles; a step logged
     /// again keeps both values, in logging order (`seq`), as MLflow does.
     pub async fn insert_metric_points(
@@ -165,7 +256,7 @@ impl Session {
                     .float(p.value)
                     .time(p.at);
             }
-            let inserted = self.db.ints(s).await?;
+            let inserted = self.ints(s).await?;
             let deltas = if inserted.len() == chunk.len() {
                 fold_into_tiles(chunk)
             } else {
@@ -225,7 +316,7 @@ impl Session {
         )
         .int(run_id)
         .text(key);
-        Ok(self.db.ints(s).await?.into_iter().next())
+        Ok(self.ints(s).await?.into_iter().next())
     }
 
     /// Each metric's history in brief, by name (from its tiles).
@@ -236,58 +327,7 @@ impl Session {
              FROM ml_run_metric_tile WHERE run_id = $1 GROUP BY key ORDER BY key",
         )
         .int(run_id);
-        self.db.metric_summaries(s).await
-    }
-
-    /// A metric's history in step order: every point when there are at most
-    /// `max_points`, else its first and last point and each of
-    /// `(max_points - 2) / 2` step buckets as its lowest and highest value,
-    /// so a spike survives the thinning. A long history is thinned from its
-    /// tiles; a short one from its points.
-    pub async fn metric_series(
-        &mut self,
-        run_id: i64,
-        key: &str,
-        max_points: i64,
-    ) -> StoreResult<MetricSeries> {
-        let summary = self
-            .metric_summaries(run_id)
-            .await?
-            .into_iter()
-            .find(|m| m.key == key);
-        let Some(summary) = summary else {
-            return Ok(MetricSeries {
-                points: Vec::new(),
-                total: 0,
-            });
-        };
-        let total = summary.points;
-        if total <= max_points.max(2) {
-            let s = Statement::new(
-                "SELECT key, step, value, at FROM ml_run_metric WHERE run_id = $1 AND key = $2 \
-                 ORDER BY step, seq",
-            )
-            .int(run_id)
-            .text(key);
-            let points = self.db.metric_points(s).await?;
-            return Ok(MetricSeries { points, total });
-        }
-        // Two points are the history's ends, so a thinned chart spans the
-        // steps logged and ends on the last value.
-        let buckets = ((max_points - 2) / 2).max(1);
-        let s = Statement::new(
-            "SELECT tile, lo_step, lo_value, lo_at, hi_step, hi_value, hi_at \
-             FROM ml_run_metric_tile WHERE run_id = $1 AND key = $2 ORDER BY tile",
-        )
-        .int(run_id)
-        .text(key);
-        let tiles = self.db.metric_tiles(s).await?;
-        let thinned = match thin_tiles(key, &tiles, buckets) {
-            Some(points) => points,
-            None => self.thin_points(run_id, key, &summary, buckets).await?,
-        };
-        let points = self.with_ends(run_id, key, thinned).await?;
-        Ok(MetricSeries { points, total })
+        self.fetch::<MetricSummary>(s).await
     }
 
     /// A thinned history with the first and the last point logged added
@@ -305,7 +345,7 @@ impl Session {
             ))
             .int(run_id)
             .text(key);
-            let Some(end) = self.db.metric_points(s).await?.pop() else {
+            let Some(end) = self.fetch::<MetricPoint>(s).await?.pop() else {
                 continue;
             };
             let present = if at_start {
@@ -367,7 +407,7 @@ impl Session {
             .int(summary.first_step)
             .int(buckets)
             .int(span);
-        self.db.metric_points(s).await
+        self.fetch::<MetricPoint>(s).await
     }
 
     /// Sets params; `replace` says whether a param may take a new value.
@@ -419,14 +459,6 @@ impl Session {
         self.key_values("ml_run_tag", run_id).await
     }
 
-    /// The names of the metrics and of the params runs have (at most
-    /// `limit` each, in order), each list one walk of its table's index.
-    pub async fn run_column_keys(&mut self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
-        let metrics = self.distinct_keys("ml_run_metric_last", limit).await?;
-        let params = self.distinct_keys("ml_run_param", limit).await?;
-        Ok((metrics, params))
-    }
-
     /// A loose index scan: the next key after each, not every row.
     async fn distinct_keys(&mut self, table: &str, limit: i64) -> StoreResult<Vec<String>> {
         let s = Statement::new(format!(
@@ -438,34 +470,7 @@ impl Session {
              SELECT key FROM k WHERE key IS NOT NULL LIMIT $1"
         ))
         .int(limit);
-        self.db.texts(s).await
-    }
-
-    /// The params named `keys` of the runs `run_ids`.
-    pub async fn params_of_runs(
-        &mut self,
-        run_ids: &[i64],
-        keys: &[String],
-    ) -> StoreResult<Vec<RunKeyValue>> {
-        if run_ids.is_empty() || keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<String> = (1..=run_ids.len()).map(|i| format!("${i}")).collect();
-        let names: Vec<String> = (run_ids.len() + 1..=run_ids.len() + keys.len())
-            .map(|i| format!("${i}"))
-            .collect();
-        let mut s = Statement::new(format!(
-            "SELECT run_id, key, value FROM ml_run_param WHERE run_id IN ({}) AND key IN ({})",
-            ids.join(", "),
-            names.join(", ")
-        ));
-        for id in run_ids {
-            s = s.int(*id);
-        }
-        for key in keys {
-            s = s.text(key.as_str());
-        }
-        self.db.run_key_values(s).await
+        self.texts(s).await
     }
 
     async fn key_values(&mut self, table: &str, run_id: i64) -> StoreResult<Vec<KeyValue>> {
@@ -473,7 +478,7 @@ impl Session {
             "SELECT key, value FROM {table} WHERE run_id = $1 ORDER BY key"
         ))
         .int(run_id);
-        self.db.key_values(s).await
+        self.fetch::<KeyValue>(s).await
     }
 
     /// Registers a file (again: the newest copy wins).
@@ -499,7 +504,7 @@ impl Session {
              WHERE run_id = $1 ORDER BY path",
         )
         .int(run_id);
-        self.db.run_artifacts(s).await
+        self.fetch::<RunArtifact>(s).await
     }
 
     /// Appends a chunk to a run's log; the run's text is never rewritten.
@@ -525,7 +530,7 @@ impl Session {
     /// The chunks appended to a run's log, in order.
     pub(crate) async fn run_log_chunks(&mut self, id: i64) -> StoreResult<Vec<String>> {
         let s = Statement::new("SELECT text FROM ml_run_log WHERE run_id = $1 ORDER BY id").int(id);
-        self.db.texts(s).await
+        self.texts(s).await
     }
 
     /// A run's name and note.
@@ -586,7 +591,7 @@ impl Session {
             "SELECT COUNT(*) FROM ml_run WHERE id = $1 AND cancel_requested_at IS NOT NULL",
         )
         .int(id);
-        Ok(self.db.ints(s).await?.first().copied().unwrap_or(0) > 0)
+        Ok(self.ints(s).await?.first().copied().unwrap_or(0) > 0)
     }
 
     pub async fn request_run_cancel(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
@@ -607,7 +612,7 @@ impl Session {
         .text(RunStatus::Queued.as_str())
         .text(RunStatus::Running.as_str())
         .time(before);
-        self.db.ints(s).await
+        self.ints(s).await
     }
 
     /// Links a model to the run that produced it.
@@ -626,6 +631,6 @@ impl Session {
         )
         .int(model_id)
         .text(RunStatus::Succeeded.as_str());
-        Ok(self.db.ints(s).await?.into_iter().next())
+        Ok(self.ints(s).await?.into_iter().next())
     }
 }
