@@ -94,6 +94,21 @@ pub const CHANGES_GO_THROUGH_THE_SERVICE: Rule = Rule {
     allowed: &[("service/", "the unit of work opens the write session")],
 };
 
+/// The store decodes rows in one place for both backends: the backend
+/// files hold only what differs between them.
+pub const ROWS_ARE_DECODED_ONCE: Rule = Rule {
+    claim: "rows are decoded once for both backends",
+    forbidden: &["try_get", "FromRow"],
+    allowed: &[
+        ("decode.rs", "the one decode path"),
+        ("records.rs", "each record derives its decode"),
+        (
+            "feed.rs",
+            "the change feed reads SQLite's data_version on a connection of its own",
+        ),
+    ],
+};
+
 /// Text reaches a terminal neutralized: the CLI prints through its output
 /// layer, the app draws through `text::sanitize`.
 pub const PRINTS_GO_THROUGH_OUTPUT: Rule = Rule {
