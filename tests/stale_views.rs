@@ -11,7 +11,8 @@ use nexml::domain::version::BumpChoice;
 use nexml::domain::{AlertState, ChatStatus, ModelStatus};
 use nexml::seed::seed_baselines;
 use nexml::service::monitoring::AlertMove;
-use nexml::store::{CommitOutcome, NewVersion, Recipe, StoreError};
+use nexml::service::{Conflict, Kind, ServiceError};
+use nexml::store::{CommitOutcome, NewVersion, Recipe};
 use serde_json::{Value, json};
 use std::process::Output;
 
@@ -102,7 +103,7 @@ async fn a_save_from_an_older_version_merges_or_names_the_places_both_changed() 
             .commit_version(edit(&recipe, "1.0.0", carol), "carol")
             .await
             .unwrap_err();
-        let StoreError::EditConflict(conflict) = &err else {
+        let ServiceError::Conflict(Conflict::Edit(conflict)) = &err else {
             panic!("expected a conflict: {err}")
         };
         assert_eq!(
@@ -338,7 +339,11 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
             .await
             .unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, StoreError::Stale(_)), "{text}");
+        assert!(
+            matches!(err, ServiceError::Conflict(Conflict::Stale(_))),
+            "{text}"
+        );
+        assert_eq!(err.kind(), Kind::Conflict);
         assert!(text.contains("staging by bob"), "{text}");
         assert_eq!(
             db.store.model(model.id).await.unwrap().status,

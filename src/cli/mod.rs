@@ -21,6 +21,7 @@ macro_rules! outln {
 pub mod args;
 pub use exec::builtin_stage;
 mod exec;
+pub mod exit;
 mod ingest;
 mod model;
 pub mod monitor;
