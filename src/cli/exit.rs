@@ -28,3 +28,35 @@ pub fn status(kind: Kind) -> u8 {
 pub fn status_of(e: &Report) -> u8 {
     Kind::in_report(e).map(status).unwrap_or(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::ServiceError;
+    use color_eyre::eyre::WrapErr;
+
+    #[test]
+    fn every_kind_exits_1_as_documented() {
+        for kind in [
+            Kind::NotFound,
+            Kind::Invalid,
+            Kind::Exists,
+            Kind::Conflict,
+            Kind::Forbidden,
+            Kind::Busy,
+            Kind::Internal,
+        ] {
+            assert_eq!(status(kind), 1, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_kind_is_found_under_the_context_a_command_adds() {
+        let e: color_eyre::Result<()> =
+            Err(ServiceError::forbidden("four-eyes rule")).wrap_err("approving");
+        let e = e.unwrap_err();
+        assert_eq!(Kind::in_report(&e), Some(Kind::Forbidden));
+        assert_eq!(status_of(&e), 1);
+        assert_eq!(status_of(&color_eyre::eyre::eyre!("no such file")), 1);
+    }
+}

@@ -236,6 +236,65 @@ mod tests {
     }
 
     #[test]
+    fn the_status_comes_from_the_kind_never_the_words() {
+        // Each message reads like another kind: only the kind counts.
+        let cases = [
+            (
+                ServiceError::NotFound("refused: four-eyes".into()),
+                404,
+                "RESOURCE_DOES_NOT_EXIST",
+            ),
+            (
+                ServiceError::invalid("no recipe 'x' not found"),
+                400,
+                "INVALID_PARAMETER_VALUE",
+            ),
+            (
+                ServiceError::Exists("busy; try again".into()),
+                400,
+                "RESOURCE_ALREADY_EXISTS",
+            ),
+            (ServiceError::stale("not found"), 409, "RESOURCE_CONFLICT"),
+            (
+                ServiceError::forbidden("invalid value"),
+                403,
+                "PERMISSION_DENIED",
+            ),
+            (
+                ServiceError::Busy("already exists".into()),
+                503,
+                "TEMPORARILY_UNAVAILABLE",
+            ),
+            (
+                ServiceError::Store(crate::store::StoreError::Database(sqlx::Error::PoolClosed)),
+                500,
+                "INTERNAL_ERROR",
+            ),
+        ];
+        for (e, status, code) in cases {
+            let message = e.to_string();
+            let api = ApiError::from(e);
+            assert_eq!((api.status.as_u16(), api.code), (status, code), "{message}");
+            assert_eq!(api.message, message, "the words pass through unchanged");
+        }
+    }
+
+    #[test]
+    fn a_report_answers_with_the_kind_it_carries() {
+        use color_eyre::eyre::WrapErr;
+        let wrapped: color_eyre::Result<()> =
+            Err(ServiceError::forbidden("not the author")).wrap_err("run 3");
+        let api = ApiError::from(wrapped.unwrap_err());
+        assert_eq!((api.status.as_u16(), api.code), (403, "PERMISSION_DENIED"));
+        let store: color_eyre::Result<()> =
+            Err(crate::store::StoreError::not_found("run", 3).into());
+        assert_eq!(ApiError::from(store.unwrap_err()).status.as_u16(), 404);
+        // A report without a kind (a file, a value) is the caller's mistake.
+        let plain = color_eyre::eyre::eyre!("a file that cannot be read");
+        assert_eq!(ApiError::from(plain).status.as_u16(), 400);
+    }
+
+    #[test]
     fn queries_decode_plus_as_space() {
         let q = query(Some("experiment_name=Forecasting+Baseline+v1&x=%2F"));
         assert_eq!(q["experiment_name"], "Forecasting Baseline v1");
