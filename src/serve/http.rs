@@ -286,9 +286,8 @@ mod tests {
             Err(ServiceError::forbidden("not the author")).wrap_err("run 3");
         let api = ApiError::from(wrapped.unwrap_err());
         assert_eq!((api.status.as_u16(), api.code), (403, "PERMISSION_DENIED"));
-        let store: color_eyre::Result<()> =
-            Err(crate::store::StoreError::not_found("run", 3).into());
-        assert_eq!(ApiError::from(store.unwrap_err()).status.as_u16(), 404);
+        let store = color_eyre::Report::from(crate::store::StoreError::not_found("run", 3));
+        assert_eq!(ApiError::from(store).status.as_u16(), 404);
         // A report without a kind (a file, a value) is the caller's mistake.
         let plain = color_eyre::eyre::eyre!("a file that cannot be read");
         assert_eq!(ApiError::from(plain).status.as_u16(), 400);
