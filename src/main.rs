@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             // One line that says what and where; the chain gives the where.
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             cli::output::write_err(&format!("error: {}", chain.join(": ")));
-            ExitCode::FAILURE
+            ExitCode::from(cli::exit::status_of(&e))
         }
     }
 }

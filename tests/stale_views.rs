@@ -11,7 +11,8 @@ use nexml::domain::version::BumpChoice;
 use nexml::domain::{AlertState, ChatStatus, ModelStatus};
 use nexml::seed::seed_baselines;
 use nexml::service::monitoring::AlertMove;
-use nexml::store::{CommitOutcome, NewVersion, Recipe, StoreError};
+use nexml::service::{Conflict, Kind, ServiceError};
+use nexml::store::{CommitOutcome, NewVersion, Recipe};
 use serde_json::{Value, json};
 use std::process::Output;
 
@@ -102,7 +103,7 @@ async fn a_save_from_an_older_version_merges_or_names_the_places_both_changed() 
             .commit_version(edit(&recipe, "1.0.0", carol), "carol")
             .await
             .unwrap_err();
-        let StoreError::EditConflict(conflict) = &err else {
+        let ServiceError::Conflict(Conflict::Edit(conflict)) = &err else {
             panic!("expected a conflict: {err}")
         };
         assert_eq!(
@@ -338,7 +339,11 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
             .await
             .unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, StoreError::Stale(_)), "{text}");
+        assert!(
+            matches!(err, ServiceError::Conflict(Conflict::Stale(_))),
+            "{text}"
+        );
+        assert_eq!(err.kind(), Kind::Conflict);
         assert!(text.contains("staging by bob"), "{text}");
         assert_eq!(
             db.store.model(model.id).await.unwrap().status,
@@ -389,12 +394,17 @@ impl Drop for Server {
 }
 
 fn serve(home: &std::path::Path, url: &str) -> (Server, u16) {
+    serve_as(home, url, "rest-user")
+}
+
+/// `nexml serve` acting as `user`.
+fn serve_as(home: &std::path::Path, url: &str, user: &str) -> (Server, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap();
     let bind = format!("127.0.0.1:{port}");
-    let child = common::nexml_command(home, url, "rest-user", &["serve", "--bind", &bind])
+    let child = common::nexml_command(home, url, user, &["serve", "--bind", &bind])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -503,10 +513,154 @@ async fn rest_merges_a_save_from_an_older_version_and_answers_409_with_the_place
             &json!({"status": "retired", "from": "draft"}),
         );
         assert_eq!(code, 409, "{stale}");
+        assert_eq!(stale["error_code"], "RESOURCE_CONFLICT");
         assert!(
             stale["message"].as_str().unwrap().contains("by bob"),
             "{stale}"
         );
+        drop(_server);
+        db.cleanup().await;
+    }
+}
+
+/// The REST answer's status and MLflow error code, and the CLI's exit status
+/// and one `error:` line, for one refusal of each kind: both read the kind
+/// (`ServiceError::kind`), whatever the message says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_refusal_has_its_http_status_and_exit_status() {
+    for db in common::backends("refusal_kinds").await {
+        let recipe = pricing(&db).await;
+        let home = tempfile::tempdir().unwrap();
+        let (_server, port) = serve(home.path(), &db.url);
+        let cli = |user: &str, args: &[&str]| {
+            common::nexml_command(home.path(), &db.url, user, args)
+                .output()
+                .unwrap()
+        };
+        // Exit 1 and one `error:` line, whatever the kind.
+        let refused = |out: &Output| -> String {
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+            let err = stderr(out);
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+            assert!(err.starts_with("error: "), "{err}");
+            err
+        };
+        let answer = |(code, body): (u16, Value)| (code, body["error_code"].clone(), body);
+        let register = json!({"recipe_id": recipe.id, "name": "kinds"});
+        let (code, model) = send(port, "POST", "/models", &register);
+        assert_eq!(code, 200, "{model}");
+        let id = model["id"].as_i64().unwrap();
+        let model_path = format!("/models/{id}");
+
+        // NotFound: 404.
+        let (code, kind, body) = answer(send(port, "GET", "/models/999", &json!({})));
+        assert_eq!(
+            (code, kind),
+            (404, json!("RESOURCE_DOES_NOT_EXIST")),
+            "{body}"
+        );
+        let err = refused(&cli("alice", &["model", "show", "999"]));
+        assert!(err.contains("no model '999'"), "{err}");
+
+        // Invalid (a step the lifecycle does not take): 400.
+        let to_production = json!({"status": "production"});
+        let (code, kind, body) = answer(send(port, "PUT", &model_path, &to_production));
+        assert_eq!(
+            (code, kind),
+            (400, json!("INVALID_PARAMETER_VALUE")),
+            "{body}"
+        );
+        let err = refused(&cli("alice", &["model", "promote", "kinds", "production"]));
+        assert!(err.contains("draft"), "{err}");
+
+        // Exists (the name is taken): 400, as MLflow's client expects.
+        let (code, kind, body) = answer(send(port, "POST", "/models", &register));
+        assert_eq!(
+            (code, kind),
+            (400, json!("RESOURCE_ALREADY_EXISTS")),
+            "{body}"
+        );
+        let err = refused(&cli(
+            "alice",
+            &["model", "register", "--recipe", PRICING, "--name", "kinds"],
+        ));
+        assert!(err.contains("already exists"), "{err}");
+
+        // Conflict (moved since the caller looked): 409.
+        let seen_staging = json!({"status": "retired", "from": "staging"});
+        let (code, kind, body) = answer(send(port, "PUT", &model_path, &seen_staging));
+        assert_eq!((code, kind), (409, json!("RESOURCE_CONFLICT")), "{body}");
+        let out = cli("alice", &["recipe", "version", PRICING, "--manifest"]);
+        let mut file: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut theirs = file.clone();
+        theirs.as_object_mut().unwrap().remove("$base");
+        theirs["metadata"]["description"] = json!("theirs");
+        db.service()
+            .commit_version(edit(&recipe, "1.0.0", theirs), "bob")
+            .await
+            .unwrap();
+        file["metadata"]["description"] = json!("mine");
+        let path = home.path().join("mine.json");
+        std::fs::write(&path, file.to_string()).unwrap();
+        let mine = path.display().to_string();
+        let err = refused(&cli(
+            "alice",
+            &["recipe", "commit", PRICING, "--manifest", &mine],
+        ));
+        assert!(err.contains("/metadata/description"), "{err}");
+
+        // Forbidden (governance: four-eyes; no anonymous changes on a shared
+        // database): 403.
+        let config = home.path().join("four-eyes.toml");
+        std::fs::write(&config, "[governance]\ndistinct_approver = true\n").unwrap();
+        let config = config.display().to_string();
+        let err = refused(&cli(
+            "bob",
+            &["--config", &config, "recipe", "approve", PRICING],
+        ));
+        assert!(err.contains("four-eyes rule"), "{err}");
+        {
+            let anonymous = tempfile::tempdir().unwrap();
+            let (_anonymous, port) = serve_as(anonymous.path(), &db.url, "unknown");
+            let nameless = json!({"recipe_id": recipe.id, "name": "nameless"});
+            let (code, kind, body) = answer(send(port, "POST", "/models", &nameless));
+            if db.name == "postgres" {
+                assert_eq!((code, kind), (403, json!("PERMISSION_DENIED")), "{body}");
+            } else {
+                // A database of one's own takes unsigned changes.
+                assert_eq!(code, 200, "{body}");
+            }
+        }
+
+        // Busy (another writer holds the model past the wait): 503, and the
+        // CLI says to try again.
+        let mut holder = db.store.write().await.unwrap();
+        holder
+            .lock(nexml::store::LockedTable::Model, id)
+            .await
+            .unwrap();
+        let waiting_cli = common::nexml_command(
+            home.path(),
+            &db.url,
+            "alice",
+            &["model", "promote", "kinds", "staging"],
+        )
+        .spawn()
+        .unwrap();
+        let to_staging = json!({"status": "staging"});
+        let rest = tokio::task::spawn_blocking(move || send(port, "PUT", &model_path, &to_staging));
+        let out = tokio::task::spawn_blocking(move || waiting_cli.wait_with_output().unwrap());
+        let (code, kind, body) = answer(rest.await.unwrap());
+        let out = out.await.unwrap();
+        drop(holder);
+        assert_eq!(
+            (code, kind),
+            (503, json!("TEMPORARILY_UNAVAILABLE")),
+            "{body}"
+        );
+        let err = refused(&out);
+        assert!(err.trim_end().ends_with("; try again"), "{err}");
+
         drop(_server);
         db.cleanup().await;
     }

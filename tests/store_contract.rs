@@ -11,6 +11,7 @@ use nexml::domain::{
     RunStatus, RunType,
 };
 use nexml::seed::{baseline_manifest_text, seed_baselines};
+use nexml::service::ServiceError;
 use nexml::store::*;
 use serde_json::{Value, json};
 
@@ -327,7 +328,7 @@ async fn invalid_manifests_are_refused_and_nothing_is_written(db: &TestDb) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidManifest(_)));
+    assert!(matches!(err, ServiceError::Manifest(_)));
     assert_eq!(s.list_recipes(&all()).await.unwrap().total, 4);
     assert!(s.audit("recipe", 5).await.unwrap().is_empty());
 }
@@ -896,7 +897,7 @@ async fn concurrent_commits_get_distinct_versions(db: &TestDb) {
                         Ok(CommitOutcome::Unchanged { .. }) => {
                             panic!("unique manifests never match")
                         }
-                        Err(StoreError::Busy(_)) => retries += 1,
+                        Err(ServiceError::Busy(_)) => retries += 1,
                         Err(e) => panic!("writer {w}: {e}"),
                     }
                 }

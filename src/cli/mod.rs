@@ -22,6 +22,7 @@ pub mod args;
 mod context;
 pub use exec::builtin_stage;
 mod exec;
+pub mod exit;
 mod ingest;
 mod input;
 mod model;

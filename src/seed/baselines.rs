@@ -4,11 +4,12 @@ use super::{SEED_ACTOR, SeedReport};
 use crate::baselines::{BASELINES, baseline_example, baseline_name, parse_seed};
 use crate::domain::{RecipeLevel, manifest};
 use crate::service::Service;
-use crate::store::{NewRecipe, StoreError, StoreResult};
+use crate::service::{ServiceError, ServiceResult};
+use crate::store::{NewRecipe, StoreError};
 
 /// Inserts the four approved baselines and their examples; a baseline already
 /// present (by name) is left as it is.
-pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
+pub async fn seed_baselines(svc: &Service) -> ServiceResult<SeedReport> {
     let store = svc.store();
     let mut report = SeedReport::default();
     for b in &BASELINES {
@@ -20,7 +21,7 @@ pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
                 continue;
             }
             Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         let manifest =
             manifest::parse_and_validate(b.manifest, manifest::DEFAULT_MAX_MANIFEST_BYTES)?;
@@ -53,7 +54,7 @@ pub async fn seed_baselines(svc: &Service) -> StoreResult<SeedReport> {
         {
             Ok(created) => created,
             // Another process seeding the same new database won the race.
-            Err(StoreError::AlreadyExists(_)) => {
+            Err(ServiceError::Exists(_)) => {
                 report.unchanged.push(format!("recipe '{name}'"));
                 continue;
             }

@@ -10,7 +10,8 @@ use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::drift::read_csv;
 use crate::monitoring::measure;
 use crate::service::Service;
-use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError, StoreResult};
+use crate::service::{ServiceError, ServiceResult};
+use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -84,7 +85,7 @@ fn path_to(status: ModelStatus) -> &'static [ModelStatus] {
 
 /// Seeds the demo as of `now`: every time in it (runs, 90 days of snapshots)
 /// lies before `now`, so the same `now` gives the same history at any hour.
-pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedReport> {
+pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> ServiceResult<SeedReport> {
     let past = svc.clone().with_clock(Clock::Fixed(demo_start(now)));
     let svc = &past;
     let store = svc.store();
@@ -119,7 +120,7 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> StoreResult<SeedRep
                     ));
                     store.recipe(r.id).await?
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             },
         };
         let model = svc
@@ -171,7 +172,7 @@ async fn seed_runs(
     family: ModelFamily,
     owner: &str,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> ServiceResult<()> {
     let store = svc.store();
     let version_id = store.version(recipe_id, None).await?.version_id;
     let endings = [
@@ -300,7 +301,7 @@ async fn seed_snapshots(
     model: &crate::store::Model,
     recipe: &crate::store::Recipe,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> ServiceResult<()> {
     let store = svc.store();
     let manifest = store
         .version_by_id(model.recipe_version_id)
@@ -314,8 +315,9 @@ async fn seed_snapshots(
             (e.dataset_schema, e.sample_rows)
         }
     };
-    let failed =
-        |what: String| StoreError::Refused(format!("demo monitoring of '{}': {what}", model.name));
+    let failed = |what: String| {
+        ServiceError::Invalid(format!("demo monitoring of '{}': {what}", model.name))
+    };
     let maker =
         BatchMaker::new(&manifest, model.model_family, &example.0, &example.1).map_err(failed)?;
     let limit = manifest

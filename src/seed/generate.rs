@@ -5,12 +5,10 @@ use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::service::Service;
 use crate::service::run_histories::RunHistory;
+use crate::service::{Service, ServiceError, ServiceResult};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{
-    BulkRun, BulkSnapshot, Keyset, NewModel, Recipe, RecipeQuery, RunQuery, StoreError, StoreResult,
-};
+use crate::store::{BulkRun, BulkSnapshot, Keyset, NewModel, Recipe, RecipeQuery, RunQuery};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -69,7 +67,7 @@ pub async fn generate(
     svc: &Service,
     options: GenerateOptions,
     progress: impl FnMut(Step<'_>),
-) -> StoreResult<GenerateReport> {
+) -> ServiceResult<GenerateReport> {
     generate_tracked(svc, options, TrackingOptions::default(), progress).await
 }
 
@@ -79,7 +77,7 @@ pub async fn generate_tracked(
     options: GenerateOptions,
     tracking: TrackingOptions,
     mut progress: impl FnMut(Step<'_>),
-) -> StoreResult<GenerateReport> {
+) -> ServiceResult<GenerateReport> {
     let store = svc.store();
     seed_baselines(svc).await?;
     let mut rng = Rng::new(options.seed);
@@ -336,7 +334,7 @@ impl Planner {
 }
 
 /// The newest run's id (0 when there are none).
-async fn newest_run_id(svc: &Service) -> StoreResult<i64> {
+async fn newest_run_id(svc: &Service) -> ServiceResult<i64> {
     let page = svc
         .store()
         .list_runs(&RunQuery {
@@ -356,7 +354,7 @@ async fn write_tracking(
     batch: &[BulkRun],
     plans: &[RunPlan],
     now: DateTime<Utc>,
-) -> StoreResult<(u64, u64)> {
+) -> ServiceResult<(u64, u64)> {
     let store = svc.store();
     // The batch as inserted: the runs after the newest one before it.
     let mut inserted = store
@@ -377,7 +375,7 @@ async fn write_tracking(
                     .all(|k| row.metrics_json.get(k) == run.metrics.get(k))
         });
     if !same {
-        return Err(StoreError::refused(
+        return Err(ServiceError::invalid(
             "generated runs read back unlike they were written (another writer?): no metric histories written",
         ));
     }
@@ -452,7 +450,7 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-async fn version_ids(svc: &Service, recipes: &[Recipe]) -> StoreResult<Vec<i64>> {
+async fn version_ids(svc: &Service, recipes: &[Recipe]) -> ServiceResult<Vec<i64>> {
     let store = svc.store();
     let mut out = Vec::with_capacity(recipes.len());
     for r in recipes {

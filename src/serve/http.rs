@@ -3,6 +3,7 @@
 //! its client expects (a mistake is a 4xx: MLflow's client retries 5xx for
 //! minutes).
 
+use crate::service::{Conflict, Kind, ServiceError};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
@@ -65,13 +66,6 @@ impl ApiError {
         }
     }
 
-    /// 409: the change was made from a view that is no longer true.
-    pub fn conflict(message: impl Into<String>, details: Option<Value>) -> ApiError {
-        ApiError {
-            details,
-            ..ApiError::new(StatusCode::CONFLICT, "RESOURCE_CONFLICT", message)
-        }
-    }
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", message)
     }
@@ -87,40 +81,53 @@ impl ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        use crate::store::StoreError;
-        match &e {
-            StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
-            StoreError::EditConflict(c) => {
-                ApiError::conflict(e.to_string(), serde_json::to_value(c).ok())
-            }
-            StoreError::Stale(_) => ApiError::conflict(e.to_string(), None),
-            StoreError::AlreadyExists(_) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "RESOURCE_ALREADY_EXISTS",
-                e.to_string(),
-            ),
-            StoreError::Busy(_) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "TEMPORARILY_UNAVAILABLE",
-                e.to_string(),
-            ),
-            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Url { .. } => {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL_ERROR",
-                    e.to_string(),
-                )
-            }
-            _ => ApiError::bad_request(e.to_string()),
+/// The status and MLflow error code of each kind of refusal: read from the
+/// kind, never from the message.
+fn status_of(kind: Kind) -> (StatusCode, &'static str) {
+    match kind {
+        Kind::NotFound => (StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST"),
+        Kind::Invalid => (StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE"),
+        Kind::Exists => (StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS"),
+        Kind::Conflict => (StatusCode::CONFLICT, "RESOURCE_CONFLICT"),
+        Kind::Forbidden => (StatusCode::FORBIDDEN, "PERMISSION_DENIED"),
+        Kind::Busy => (StatusCode::SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE"),
+        Kind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        let (status, code) = status_of(e.kind());
+        // An edit conflict's places go in the body, for the next save.
+        let details = match &e {
+            ServiceError::Conflict(Conflict::Edit(c)) => serde_json::to_value(c).ok(),
+            _ => None,
+        };
+        ApiError {
+            details,
+            ..ApiError::new(status, code, e.to_string())
         }
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        ApiError::from(ServiceError::from(e))
+    }
+}
+
 impl From<color_eyre::eyre::Report> for ApiError {
+    /// A report that carries a refusal answers with its kind; any other
+    /// (a file that cannot be read, a bad value) is the caller's mistake.
     fn from(e: color_eyre::eyre::Report) -> ApiError {
-        ApiError::bad_request(format!("{e:#}"))
+        let message = format!("{e:#}");
+        match Kind::in_report(&e) {
+            Some(kind) => {
+                let (status, code) = status_of(kind);
+                ApiError::new(status, code, message)
+            }
+            None => ApiError::bad_request(message),
+        }
     }
 }
 
@@ -226,6 +233,64 @@ mod tests {
             ["a b", "c", "my plot+ü.png"]
         );
         assert!(segments("/x/%2E%2E/y").is_err());
+    }
+
+    #[test]
+    fn the_status_comes_from_the_kind_never_the_words() {
+        // Each message reads like another kind: only the kind counts.
+        let cases = [
+            (
+                ServiceError::NotFound("refused: four-eyes".into()),
+                404,
+                "RESOURCE_DOES_NOT_EXIST",
+            ),
+            (
+                ServiceError::invalid("no recipe 'x' not found"),
+                400,
+                "INVALID_PARAMETER_VALUE",
+            ),
+            (
+                ServiceError::Exists("busy; try again".into()),
+                400,
+                "RESOURCE_ALREADY_EXISTS",
+            ),
+            (ServiceError::stale("not found"), 409, "RESOURCE_CONFLICT"),
+            (
+                ServiceError::forbidden("invalid value"),
+                403,
+                "PERMISSION_DENIED",
+            ),
+            (
+                ServiceError::Busy("already exists".into()),
+                503,
+                "TEMPORARILY_UNAVAILABLE",
+            ),
+            (
+                ServiceError::Store(crate::store::StoreError::Database(sqlx::Error::PoolClosed)),
+                500,
+                "INTERNAL_ERROR",
+            ),
+        ];
+        for (e, status, code) in cases {
+            let message = e.to_string();
+            let api = ApiError::from(e);
+            assert_eq!((api.status.as_u16(), api.code), (status, code), "{message}");
+            assert_eq!(api.message, message, "the words pass through unchanged");
+        }
+    }
+
+    #[test]
+    fn a_report_answers_with_the_kind_it_carries() {
+        use color_eyre::eyre::WrapErr;
+        let wrapped: color_eyre::Result<()> =
+            Err(ServiceError::forbidden("not the author")).wrap_err("run 3");
+        let api = ApiError::from(wrapped.unwrap_err());
+        assert_eq!((api.status.as_u16(), api.code), (403, "PERMISSION_DENIED"));
+        let store = color_eyre::Report::from(crate::store::StoreError::not_found("run", 3));
+        assert_eq!(ApiError::from(store).status.as_u16(), 404);
+        // A report without a kind (a file, a value) is the caller's mistake.
+        let plain = color_eyre::eyre::eyre!("a file that cannot be read");
+        assert_eq!(ApiError::from(plain).status.as_u16(), 400);
     }
 
     #[test]

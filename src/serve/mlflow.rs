@@ -8,7 +8,7 @@ use crate::domain::{RunStatus, RunType};
 use crate::runs::filter;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{NewRun, Recipe, RecipeQuery, RunQuery};
+use crate::store::{NewRun, Recipe, RecipeQuery, RunQuery, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -27,8 +27,11 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
     match (&req.method, rpc) {
         (&Method::GET, ["experiments", "get-by-name"]) => {
             let name = required(req, &body, &["experiment_name"])?;
-            let recipe = api.store().find_recipe(&name).await.map_err(|_| {
-                ApiError::not_found(format!("no experiment (recipe) named '{name}'"))
+            let recipe = api.store().find_recipe(&name).await.map_err(|e| match e {
+                StoreError::NotFound { .. } => {
+                    ApiError::not_found(format!("no experiment (recipe) named '{name}'"))
+                }
+                other => other.into(),
             })?;
             Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
         }
@@ -195,9 +198,11 @@ async fn create_experiment(api: &Api, body: &Value) -> Result<Reply, ApiError> {
             "RESOURCE_ALREADY_EXISTS",
             format!("experiment (recipe) '{name}' exists"),
         )),
-        Err(_) => Err(ApiError::bad_request(format!(
+        // Not found: an experiment that names no recipe is a bad create.
+        Err(StoreError::NotFound { .. }) => Err(ApiError::bad_request(format!(
             "no recipe named '{reference}': an MLflow experiment is a nexml recipe; set_experiment to a recipe's name (nexml recipe list), or tag the experiment nexml.recipe=<recipe>"
         ))),
+        Err(e) => Err(e.into()),
     }
 }
 

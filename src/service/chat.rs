@@ -3,14 +3,13 @@
 //! the same way, and a proposal is applied as a new version (or recipe) and
 //! marked applied in one unit of work.
 
-use super::{Service, Work, refused};
+use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::assistant::{self, AlertInfo, Context, MonitoringInfo, Proposal, Reply, VersionInfo};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{AlertState, ChatRole, ChatStatus, ModelFamily, ModelStatus, RecipeLevel};
 use crate::llm::LlmAnswer;
 use crate::store::{
     ChatMessage, ChatRow, LockedTable, ModelQuery, NewRecipe, NewVersion, Recipe, Store,
-    StoreError, StoreResult,
 };
 use serde_json::{Value, json};
 
@@ -53,7 +52,7 @@ pub async fn load(
     store: &dyn Store,
     recipe_id: Option<i64>,
     author: &str,
-) -> StoreResult<ChatData> {
+) -> ServiceResult<ChatData> {
     let mut data = ChatData::default();
     for family in ModelFamily::ALL {
         if let Ok(v) = serde_json::from_str(crate::baselines::baseline_manifest_text(*family)) {
@@ -90,7 +89,7 @@ pub async fn load(
 }
 
 /// The monitoring of the recipe's model in production (else its newest model).
-async fn monitoring_of(store: &dyn Store, recipe_id: i64) -> StoreResult<Option<MonitoringInfo>> {
+async fn monitoring_of(store: &dyn Store, recipe_id: i64) -> ServiceResult<Option<MonitoringInfo>> {
     let models = store
         .list_models(&ModelQuery {
             recipe_id: Some(recipe_id),
@@ -212,7 +211,7 @@ impl Service {
         request: &str,
         apply: bool,
         actor: &str,
-    ) -> StoreResult<Exchange> {
+    ) -> ServiceResult<Exchange> {
         let data = load(self.store(), recipe_id, actor).await?;
         let reply = data.reply(request);
         self.keep_exchange(
@@ -241,7 +240,7 @@ impl Service {
         answer: Result<&LlmAnswer, String>,
         apply: bool,
         actor: &str,
-    ) -> StoreResult<Exchange> {
+    ) -> ServiceResult<Exchange> {
         let data = load(self.store(), recipe_id, actor).await?;
         let exchange = match answer {
             Ok(answer) => Exchange {
@@ -272,7 +271,7 @@ impl Service {
         mut exchange: Exchange,
         apply: bool,
         actor: &str,
-    ) -> StoreResult<Exchange> {
+    ) -> ServiceResult<Exchange> {
         super::refuse_nul("a chat message", request)?;
         let recipe_id = data.recipe.as_ref().map(|r| r.id);
         let proposal_json = exchange
@@ -280,7 +279,7 @@ impl Service {
             .as_ref()
             .map(serde_json::to_value)
             .transpose()
-            .map_err(|e| refused(format!("the proposal cannot be stored: {e}")))?;
+            .map_err(|e| invalid(format!("the proposal cannot be stored: {e}")))?;
         let mut w = self.begin().await?;
         w.add_message(recipe_id, ChatRole::User, request, None, None, actor)
             .await?;
@@ -321,7 +320,7 @@ impl Service {
         request: &str,
         proposal: &Proposal,
         actor: &str,
-    ) -> StoreResult<Applied> {
+    ) -> ServiceResult<Applied> {
         let data = load(self.store(), recipe_id, actor).await?;
         let mut w = self.begin().await?;
         w.lock(LockedTable::ChatMessage, message_id).await?;
@@ -355,7 +354,7 @@ impl Service {
     }
 
     /// Rejects a pending proposal, once.
-    pub async fn chat_reject(&self, message_id: i64, actor: &str) -> StoreResult<()> {
+    pub async fn chat_reject(&self, message_id: i64, actor: &str) -> ServiceResult<()> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::ChatMessage, message_id).await?;
         let before = w.chat_message(message_id).await?;
@@ -378,7 +377,7 @@ impl Service {
         base: Option<&str>,
         request: &str,
         actor: &str,
-    ) -> StoreResult<Applied> {
+    ) -> ServiceResult<Applied> {
         let summary = match proposal {
             Proposal::Edit { summary, .. } | Proposal::NewRecipe { summary, .. } => summary,
         };
@@ -389,7 +388,7 @@ impl Service {
         match proposal {
             Proposal::Edit { patch, .. } => {
                 let (Some(recipe), Some(latest)) = (&data.recipe, &data.manifest) else {
-                    return Err(refused("no recipe is open to apply the change to"));
+                    return Err(invalid("no recipe is open to apply the change to"));
                 };
                 let proposed_on = match base {
                     Some(number) if Some(number) != data.version.as_deref() => {
@@ -398,7 +397,7 @@ impl Service {
                     _ => latest.clone(),
                 };
                 let changed = crate::domain::diff::apply_patch(&proposed_on, patch)
-                    .map_err(StoreError::Refused)?;
+                    .map_err(ServiceError::Invalid)?;
                 let outcome = self
                     .commit_version_in(
                         w,
@@ -458,15 +457,15 @@ impl Service {
 
 /// A proposal is its author's: another person reads none of it (each has
 /// their own conversation), and neither applies nor rejects it.
-fn refuse_others_proposal(message: &ChatMessage, actor: &str, what: &str) -> StoreResult<()> {
+fn refuse_others_proposal(message: &ChatMessage, actor: &str, what: &str) -> ServiceResult<()> {
     if message.created_by != actor {
-        return Err(refused(format!(
+        return Err(ServiceError::forbidden(format!(
             "this proposal is {}'s: only its author can {what} it",
             message.created_by
         )));
     }
     if message.status == ChatStatus::Superseded {
-        return Err(refused(
+        return Err(ServiceError::stale(
             "this proposal was superseded by your newer request: apply that one",
         ));
     }
@@ -482,7 +481,7 @@ impl Work {
         proposal: Option<&Value>,
         base_version: Option<&str>,
         actor: &str,
-    ) -> StoreResult<i64> {
+    ) -> ServiceResult<i64> {
         let status = if proposal.is_some() {
             ChatStatus::Proposed
         } else {
@@ -512,7 +511,7 @@ impl Work {
         Ok(id)
     }
 
-    async fn mark(&mut self, id: i64, status: ChatStatus, actor: &str) -> StoreResult<()> {
+    async fn mark(&mut self, id: i64, status: ChatStatus, actor: &str) -> ServiceResult<()> {
         self.set_chat_status(id, status).await?;
         self.audit(actor, "chat", id, status.as_str(), json!({}))
             .await

@@ -1,8 +1,8 @@
 //! A recipe's synthetic example: its dataset schema, sample rows and an
 //! example run.
 
-use super::{Service, refused};
-use crate::store::{LockedTable, NewExample, StoreError, StoreResult, SyntheticExample};
+use super::{Service, ServiceError, ServiceResult, invalid};
+use crate::store::{LockedTable, NewExample, SyntheticExample};
 use serde_json::json;
 
 impl Service {
@@ -12,7 +12,7 @@ impl Service {
         recipe_id: i64,
         example: NewExample,
         actor: &str,
-    ) -> StoreResult<SyntheticExample> {
+    ) -> ServiceResult<SyntheticExample> {
         for (what, value, want_array) in [
             ("dataset_schema", &example.dataset_schema, false),
             ("sample_rows", &example.sample_rows, true),
@@ -25,20 +25,20 @@ impl Service {
             };
             if !ok {
                 let kind = if want_array { "an array" } else { "an object" };
-                return Err(refused(format!("{what} must be {kind}")));
+                return Err(invalid(format!("{what} must be {kind}")));
             }
         }
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, recipe_id).await?;
         let at = w.at;
         if !w.touch_recipe(recipe_id, at).await? {
-            return Err(StoreError::not_found("recipe", recipe_id));
+            return Err(ServiceError::not_found("recipe", recipe_id));
         }
         w.upsert_example(recipe_id, &example, at).await?;
         let saved = w
             .example(recipe_id)
             .await?
-            .ok_or_else(|| StoreError::not_found("example of recipe", recipe_id))?;
+            .ok_or_else(|| ServiceError::not_found("example of recipe", recipe_id))?;
         w.audit(
             actor,
             "example",

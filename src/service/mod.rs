@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod chat;
+pub mod error;
 pub mod examples;
 pub mod models;
 pub mod monitoring;
@@ -18,7 +19,9 @@ pub mod tracking;
 pub mod transfer;
 
 use crate::domain::{Clock, Governance};
-use crate::store::{AuditRow, Session, Store, StoreError, StoreResult};
+pub use error::{Conflict, Kind, ServiceError, ServiceResult};
+
+use crate::store::{AuditRow, Session, Store};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::sync::Arc;
@@ -82,7 +85,7 @@ impl Service {
     }
 
     /// A manifest this database keeps: within the size limit, then valid.
-    fn check_manifest(&self, manifest: &Value) -> StoreResult<()> {
+    fn check_manifest(&self, manifest: &Value) -> ServiceResult<()> {
         crate::domain::manifest::check_size(manifest, self.governance.max_manifest_bytes)?;
         crate::domain::manifest::validate(manifest)?;
         Ok(())
@@ -94,7 +97,7 @@ impl Service {
     }
 
     /// A unit of work: a write transaction, committed by the caller.
-    async fn begin(&self) -> StoreResult<Work> {
+    async fn begin(&self) -> ServiceResult<Work> {
         Ok(Work {
             session: self.store.write().await?,
             at: self.now(),
@@ -123,10 +126,10 @@ impl Work {
         entity_id: i64,
         action: &str,
         details: Value,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         // Every change is audited, so this is the one door anonymous ones pass.
         if self.shared && actor == UNKNOWN_USER {
-            return Err(refused(
+            return Err(ServiceError::forbidden(
                 "no user is known (no --user, NEXML_USER or login name): a shared PostgreSQL database takes no anonymous changes",
             ));
         }
@@ -145,9 +148,9 @@ impl Work {
         Ok(())
     }
 
-    async fn commit(mut self) -> StoreResult<()> {
+    async fn commit(mut self) -> ServiceResult<()> {
         self.session.announce(&self.changes).await?;
-        self.session.commit().await
+        Ok(self.session.commit().await?)
     }
 }
 
@@ -166,15 +169,15 @@ impl std::ops::DerefMut for Work {
 
 /// Text with NUL in it is refused the same way on both backends (PostgreSQL
 /// cannot store it; SQLite would, and a later copy to PostgreSQL would fail).
-fn refuse_nul(what: &str, text: &str) -> StoreResult<()> {
+fn refuse_nul(what: &str, text: &str) -> ServiceResult<()> {
     if text.contains('\0') {
-        return Err(refused(format!("{what} cannot hold NUL characters")));
+        return Err(invalid(format!("{what} cannot hold NUL characters")));
     }
     Ok(())
 }
 
-fn refused(message: impl Into<String>) -> StoreError {
-    StoreError::refused(message)
+fn invalid(message: impl Into<String>) -> ServiceError {
+    ServiceError::invalid(message)
 }
 
 fn plural(n: i64, one: &str) -> String {

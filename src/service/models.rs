@@ -2,18 +2,18 @@
 //! draft -> staging -> production -> retired.
 
 use super::recipes::refuse_archived;
-use super::{Service, refused};
+use super::{Service, ServiceError, ServiceResult, invalid};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelStatus, names};
-use crate::store::{LockedTable, Model, ModelChanges, ModelRow, NewModel, StoreError, StoreResult};
+use crate::store::{LockedTable, Model, ModelChanges, ModelRow, NewModel};
 use serde_json::json;
 
-fn check_name(name: &str) -> StoreResult<String> {
-    names::check_name("model", name).map_err(StoreError::Refused)
+fn check_name(name: &str) -> ServiceResult<String> {
+    names::check_name("model", name).map_err(ServiceError::Invalid)
 }
 
-fn check_owner(owner: &str) -> StoreResult<String> {
-    names::check_person("a model's owner", owner).map_err(StoreError::Refused)
+fn check_owner(owner: &str) -> ServiceResult<String> {
+    names::check_person("a model's owner", owner).map_err(ServiceError::Invalid)
 }
 
 /// Everything the model screen shows, loaded in one go.
@@ -32,7 +32,7 @@ pub struct ModelDetail {
 impl Service {
     /// A new draft model from an approved version of a recipe (its newest
     /// approved one unless `new.version` names one).
-    pub async fn register_model(&self, new: NewModel, actor: &str) -> StoreResult<Model> {
+    pub async fn register_model(&self, new: NewModel, actor: &str) -> ServiceResult<Model> {
         let name = check_name(&new.name)?;
         let owner = check_owner(&new.owner)?;
         let mut w = self.begin().await?;
@@ -43,7 +43,7 @@ impl Service {
             (Some(v), _) => v.clone(),
             (None, Some(v)) => v.clone(),
             (None, None) => {
-                return Err(refused(format!(
+                return Err(invalid(format!(
                     "recipe '{}' has no approved version: approve one first",
                     recipe.name
                 )));
@@ -56,7 +56,7 @@ impl Service {
                 .clone()
                 .map(|v| format!("latest approved: {v}"))
                 .unwrap_or("none is approved".into());
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "version {} of '{}' is not approved ({approved}); models are registered only from approved versions",
                 version.version_number, recipe.name
             )));
@@ -93,7 +93,7 @@ impl Service {
         id: i64,
         changes: ModelChanges,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
@@ -132,7 +132,7 @@ impl Service {
         id: i64,
         to: ModelStatus,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         self.move_model(id, to, None, actor).await
     }
 
@@ -144,7 +144,7 @@ impl Service {
         seen: ModelStatus,
         to: ModelStatus,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         self.move_model_checked(id, Some(seen), to, None, actor)
             .await
     }
@@ -157,7 +157,7 @@ impl Service {
         to: ModelStatus,
         reason: &str,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         self.move_model(id, to, Some(reason), actor).await
     }
 
@@ -167,7 +167,7 @@ impl Service {
         to: ModelStatus,
         forced: Option<&str>,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         self.move_model_checked(id, None, to, forced, actor).await
     }
 
@@ -178,14 +178,16 @@ impl Service {
         to: ModelStatus,
         forced: Option<&str>,
         actor: &str,
-    ) -> StoreResult<Model> {
+    ) -> ServiceResult<Model> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
         if let Some(seen) = seen.filter(|s| *s != before.status) {
             let history = w.session.audit("model", id).await?;
             let last_move = history.iter().rev().find(|e| e.action == "status");
-            return Err(StoreError::Stale(model_moved_on(&before, seen, last_move)));
+            return Err(ServiceError::stale(model_moved_on(
+                &before, seen, last_move,
+            )));
         }
         before.status.check_transition(to)?;
         let mut details =
@@ -194,7 +196,7 @@ impl Service {
             let gate = production_gate(&mut w, &before).await?;
             match (gate, forced) {
                 (Ok(run), _) => details["gate"] = json!({"run": run, "met": true}),
-                (Err(refusal), None) => return Err(refused(refusal.message)),
+                (Err(refusal), None) => return Err(invalid(refusal.message)),
                 (Err(refusal), Some(reason)) => {
                     details["gate"] = json!({
                         "forced": true, "reason": reason, "run": refusal.run,
@@ -253,7 +255,7 @@ impl GateRefusal {
 pub async fn production_gate(
     w: &mut crate::store::Session,
     model: &Model,
-) -> StoreResult<Result<i64, GateRefusal>> {
+) -> ServiceResult<Result<i64, GateRefusal>> {
     let Some(run_id) = w.newest_scoring_run(model.id).await? else {
         return Ok(Err(GateRefusal {
             message: format!(

@@ -1,13 +1,12 @@
 //! Monitoring: snapshots of a model's performance, drift and freshness, and
 //! the alerts its rules open, update and resolve.
 
-use super::{Service, Work, refused};
+use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
 use crate::monitoring::{Evaluation, Measured, escalates, evaluate, rules};
 use crate::store::{
-    Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow, StoreError,
-    StoreResult,
+    Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow,
 };
 use serde_json::{Value, json};
 
@@ -71,18 +70,18 @@ impl Service {
         model_id: i64,
         new: NewSnapshot,
         actor: &str,
-    ) -> StoreResult<Recorded> {
+    ) -> ServiceResult<Recorded> {
         for (what, value) in [
             ("performance", &new.performance),
             ("drift", &new.drift),
             ("freshness", &new.freshness),
         ] {
             if !value.is_object() {
-                return Err(refused(format!("snapshot {what} must be a JSON object")));
+                return Err(invalid(format!("snapshot {what} must be a JSON object")));
             }
         }
         if new.alerts.as_array().is_none_or(|a| !a.is_empty()) {
-            return Err(refused(
+            return Err(invalid(
                 "snapshot alerts come from the recipe's monitoring rules: leave 'alerts' out",
             ));
         }
@@ -100,7 +99,7 @@ impl Service {
         new: NewSnapshot,
         actor: &str,
         action: &str,
-    ) -> StoreResult<Recorded> {
+    ) -> ServiceResult<Recorded> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, model_id).await?;
         let model = w.model(model_id).await?;
@@ -171,7 +170,7 @@ impl Service {
         id: i64,
         state: AlertState,
         actor: &str,
-    ) -> StoreResult<Alert> {
+    ) -> ServiceResult<Alert> {
         self.move_alert(
             AlertMove {
                 id,
@@ -185,7 +184,7 @@ impl Service {
 
     /// Moves an alert, refusing when it is no longer in the state its
     /// author saw (someone acknowledged or resolved it meanwhile).
-    pub async fn move_alert(&self, change: AlertMove, actor: &str) -> StoreResult<Alert> {
+    pub async fn move_alert(&self, change: AlertMove, actor: &str) -> ServiceResult<Alert> {
         let AlertMove {
             id,
             to: state,
@@ -195,11 +194,14 @@ impl Service {
         w.lock(LockedTable::Alert, id).await?;
         let before = w.alert(id).await?;
         if let Some(seen) = seen.filter(|s| *s != before.state) {
-            return Err(StoreError::Stale(alert_moved_on(&before, seen)));
+            return Err(ServiceError::stale(alert_moved_on(&before, seen)));
         }
         if let Err(e) = before.state.check_transition(state) {
             // Say who got there first, not only that the move is not allowed.
-            return Err(StoreError::Refused(format!("{e}: {}", alert_now(&before))));
+            return Err(ServiceError::Invalid(format!(
+                "{e}: {}",
+                alert_now(&before)
+            )));
         }
         let at = w.at;
         w.set_alert_state(id, state, None, at, actor).await?;
@@ -221,7 +223,7 @@ impl Service {
         &self,
         snapshots: &[BulkSnapshot],
         actor: &str,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let mut w = self.begin().await?;
         w.insert_snapshots_bulk(snapshots).await?;
         // One audit row for the batch: synthetic history is recorded too.
@@ -246,7 +248,7 @@ impl Work {
         e: &Evaluation,
         (snapshot_id, at): (i64, chrono::DateTime<chrono::Utc>),
         actor: &str,
-    ) -> StoreResult<Option<(i64, AlertChange)>> {
+    ) -> ServiceResult<Option<(i64, AlertChange)>> {
         let open = self.open_alert(model_id, &e.rule.name).await?;
         let value = e.value.unwrap_or(f64::NAN);
         match (open, e.fired) {
@@ -303,7 +305,7 @@ impl Work {
         alerts: &Value,
         actor: &str,
         action: &str,
-    ) -> StoreResult<i64> {
+    ) -> ServiceResult<i64> {
         let id = self
             .insert_snapshot(&SnapshotRow {
                 model_id,

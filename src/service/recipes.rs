@@ -1,14 +1,14 @@
 //! Recipes and their versions: create, rename, archive, delete, commit,
 //! approve, clone and rebase.
 
-use super::{Service, Work, plural, refuse_nul, refused};
+use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, merge, names};
 use crate::store::{
     CommitOutcome, EditConflict, LockedTable, MergedOnto, NewRecipe, NewVersion, Recipe,
-    RecipeChanges, RecipeRow, RecipeVersion, StoreError, StoreResult, SyntheticExample, VersionRow,
+    RecipeChanges, RecipeRow, RecipeVersion, SyntheticExample, VersionRow,
 };
 use serde_json::{Value, json};
 
@@ -19,20 +19,22 @@ fn merge_onto_latest(
     base: &RecipeVersion,
     latest: &RecipeVersion,
     mine: &Value,
-) -> StoreResult<(Value, MergedOnto)> {
+) -> ServiceResult<(Value, MergedOnto)> {
     let merge = merge::three_way(&base.manifest_json, mine, &latest.manifest_json);
     if !merge.is_clean() {
-        return Err(StoreError::EditConflict(Box::new(EditConflict {
-            recipe_id: recipe.id,
-            recipe: recipe.name.clone(),
-            base: base.version_number.clone(),
-            latest: latest.version_number.clone(),
-            latest_by: latest.created_by.clone(),
-            latest_at: latest.created_at,
-            conflicts: merge.conflicts,
-            merged: merge.merged,
-            latest_manifest: latest.manifest_json.clone(),
-        })));
+        return Err(ServiceError::Conflict(Conflict::Edit(Box::new(
+            EditConflict {
+                recipe_id: recipe.id,
+                recipe: recipe.name.clone(),
+                base: base.version_number.clone(),
+                latest: latest.version_number.clone(),
+                latest_by: latest.created_by.clone(),
+                latest_at: latest.created_at,
+                conflicts: merge.conflicts,
+                merged: merge.merged,
+                latest_manifest: latest.manifest_json.clone(),
+            },
+        ))));
     }
     Ok((
         merge.merged,
@@ -54,22 +56,22 @@ fn merged_note(note: &str, merged: &MergedOnto) -> String {
 }
 
 /// "/metadata/model_family" must agree with the recipe's family.
-fn check_family(manifest: &Value, recipe_family: ModelFamily) -> StoreResult<()> {
+fn check_family(manifest: &Value, recipe_family: ModelFamily) -> ServiceResult<()> {
     match manifest
         .pointer("/metadata/model_family")
         .and_then(Value::as_str)
     {
         Some(f) if f == recipe_family.as_str() => Ok(()),
-        Some(f) => Err(refused(format!(
+        Some(f) => Err(invalid(format!(
             "/metadata/model_family: the manifest says '{f}' but the recipe is {recipe_family}"
         ))),
         None => Ok(()),
     }
 }
 
-pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> StoreResult<()> {
+pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> ServiceResult<()> {
     if crate::domain::refusals::archived(recipe.status).is_some() {
-        return Err(refused(format!(
+        return Err(invalid(format!(
             "recipe '{}' is archived: it cannot {what} (restore it first)",
             recipe.name
         )));
@@ -77,8 +79,8 @@ pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn check_name(name: &str) -> StoreResult<String> {
-    names::check_name("recipe", name).map_err(StoreError::Refused)
+fn check_name(name: &str) -> ServiceResult<String> {
+    names::check_name("recipe", name).map_err(ServiceError::Invalid)
 }
 
 /// Where a new recipe's first manifest comes from, when no file gives it.
@@ -123,7 +125,7 @@ impl Work {
         recipe: &Recipe,
         to: RecipeStatus,
         actor: &str,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         recipe.status.check_transition(to)?;
         let at = self.at;
         self.set_recipe_status(recipe.id, to, at).await?;
@@ -137,7 +139,7 @@ impl Work {
         .await
     }
 
-    async fn insert_version_audited(&mut self, row: VersionRow<'_>) -> StoreResult<i64> {
+    async fn insert_version_audited(&mut self, row: VersionRow<'_>) -> ServiceResult<i64> {
         let id = self.insert_version(&row).await?;
         self.audit(
             row.actor,
@@ -155,7 +157,7 @@ impl Work {
         version: &RecipeVersion,
         recipe_id: i64,
         actor: &str,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let at = self.at;
         self.insert_approval(version.version_id, recipe_id, actor, at)
             .await?;
@@ -190,7 +192,7 @@ impl Service {
     /// A recipe with everything its screen and `recipe show` need: its
     /// chain of ancestors, children, versions, example, what each level
     /// sets, and whether the parent moved on.
-    pub async fn recipe_detail(&self, id: i64) -> StoreResult<RecipeDetail> {
+    pub async fn recipe_detail(&self, id: i64) -> ServiceResult<RecipeDetail> {
         let mut store = self.store().read().await?;
         let recipe = store.recipe(id).await?;
         let ancestors = store.ancestors(id).await?;
@@ -227,15 +229,15 @@ impl Service {
         family: ModelFamily,
         parent_id: Option<i64>,
         start: StartingPoint,
-    ) -> StoreResult<Value> {
+    ) -> ServiceResult<Value> {
         let mut manifest: Value = match (start, parent_id) {
             (StartingPoint::Parent, Some(p)) => self.store().version(p, None).await?.manifest_json,
             (StartingPoint::Parent, None) => {
-                return Err(refused("starting from the parent needs a parent recipe"));
+                return Err(invalid("starting from the parent needs a parent recipe"));
             }
             (StartingPoint::Baseline, _) => {
                 serde_json::from_str(crate::baselines::baseline_manifest_text(family))
-                    .map_err(|e| refused(format!("baseline manifest: {e}")))?
+                    .map_err(|e| invalid(format!("baseline manifest: {e}")))?
             }
             (StartingPoint::Skeleton, _) => manifest::skeleton(family),
         };
@@ -247,7 +249,7 @@ impl Service {
 
     /// A new recipe with its first version (1.0.0), pinned to its parent's
     /// approved version (else its latest) when it has a parent.
-    pub async fn create_recipe(&self, new: NewRecipe, actor: &str) -> StoreResult<Recipe> {
+    pub async fn create_recipe(&self, new: NewRecipe, actor: &str) -> ServiceResult<Recipe> {
         let mut w = self.begin().await?;
         let recipe = self.create_recipe_in(&mut w, new, actor).await?;
         w.commit().await?;
@@ -259,7 +261,7 @@ impl Service {
         w: &mut Work,
         new: NewRecipe,
         actor: &str,
-    ) -> StoreResult<Recipe> {
+    ) -> ServiceResult<Recipe> {
         self.check_manifest(&new.manifest)?;
         refuse_nul("a change note", &new.change_note)?;
         check_family(&new.manifest, new.model_family)?;
@@ -272,12 +274,12 @@ impl Service {
             None => None,
         };
         check_parent_level(new.level, parent.as_ref().map(|p| p.level))
-            .map_err(StoreError::Refused)?;
+            .map_err(ServiceError::Invalid)?;
         let mut pinned = None;
         if let Some(p) = &parent {
             refuse_archived(p, "get new child recipes")?;
             if p.model_family != new.model_family {
-                return Err(refused(format!(
+                return Err(invalid(format!(
                     "a child of '{}' must be a {} recipe, not {}",
                     p.name, p.model_family, new.model_family
                 )));
@@ -335,7 +337,7 @@ impl Service {
             let v = w.version_by_id(version_id).await?;
             w.approve_in(&v, id, actor).await?;
         }
-        w.recipe(id).await
+        Ok(w.recipe(id).await?)
     }
 
     /// Renames or retags a recipe.
@@ -344,7 +346,7 @@ impl Service {
         id: i64,
         changes: RecipeChanges,
         actor: &str,
-    ) -> StoreResult<Recipe> {
+    ) -> ServiceResult<Recipe> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
         let before = w.recipe(id).await?;
@@ -372,7 +374,7 @@ impl Service {
     }
 
     /// Deletes a recipe nothing depends on; the refusal names what does.
-    pub async fn delete_recipe(&self, id: i64, actor: &str) -> StoreResult<()> {
+    pub async fn delete_recipe(&self, id: i64, actor: &str) -> ServiceResult<()> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
         let recipe = w.recipe(id).await?;
@@ -396,7 +398,7 @@ impl Service {
             blockers.push(plural(d.runs, "run"));
         }
         if !blockers.is_empty() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "recipe '{}' cannot be deleted: {} depend on it",
                 recipe.name,
                 blockers.join(", ")
@@ -414,9 +416,9 @@ impl Service {
         id: i64,
         to: RecipeStatus,
         actor: &str,
-    ) -> StoreResult<Recipe> {
+    ) -> ServiceResult<Recipe> {
         if to == RecipeStatus::Approved {
-            return Err(refused("recipes are approved by approving a version"));
+            return Err(invalid("recipes are approved by approving a version"));
         }
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
@@ -429,7 +431,11 @@ impl Service {
 
     /// A new version when the manifest differs from the latest (else
     /// "unchanged"), numbered by the bump its changes call for.
-    pub async fn commit_version(&self, new: NewVersion, actor: &str) -> StoreResult<CommitOutcome> {
+    pub async fn commit_version(
+        &self,
+        new: NewVersion,
+        actor: &str,
+    ) -> ServiceResult<CommitOutcome> {
         let mut w = self.begin().await?;
         let outcome = self.commit_version_in(&mut w, new, actor).await?;
         if let CommitOutcome::Created { .. } = outcome {
@@ -443,7 +449,7 @@ impl Service {
         w: &mut Work,
         new: NewVersion,
         actor: &str,
-    ) -> StoreResult<CommitOutcome> {
+    ) -> ServiceResult<CommitOutcome> {
         self.check_manifest(&new.manifest)?;
         refuse_nul("a change note", &new.change_note)?;
         // Concurrent commits of one recipe queue here and number in turn.
@@ -513,7 +519,7 @@ impl Service {
         recipe_id: i64,
         number: Option<&str>,
         actor: &str,
-    ) -> StoreResult<RecipeVersion> {
+    ) -> ServiceResult<RecipeVersion> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, recipe_id).await?;
         let recipe = w.recipe(recipe_id).await?;
@@ -524,7 +530,7 @@ impl Service {
             &version.approved_by,
             version.approved_at,
         ) {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "version {} of '{}' is already approved (by {by} at {})",
                 version.version_number,
                 recipe.name,
@@ -537,7 +543,7 @@ impl Service {
             &version.version_number,
             &recipe.name,
         ) {
-            return Err(refused(why));
+            return Err(ServiceError::forbidden(why));
         }
         w.approve_in(&version, recipe.id, actor).await?;
         if recipe.status == RecipeStatus::Draft {
@@ -562,9 +568,9 @@ impl Service {
         level: Option<RecipeLevel>,
         tags: Option<Vec<String>>,
         actor: &str,
-    ) -> StoreResult<Recipe> {
+    ) -> ServiceResult<Recipe> {
         let Some(level) = level.or(parent.level.child_level()) else {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "'{}' is a client recipe: there is no level below it to clone into",
                 parent.name
             )));
@@ -606,7 +612,7 @@ impl Service {
 
     /// "parent 1.2.0 available": the parent's newest approved version, when
     /// the child's latest version is pinned to an older one.
-    pub async fn parent_update(&self, child: &Recipe) -> StoreResult<Option<ParentUpdate>> {
+    pub async fn parent_update(&self, child: &Recipe) -> ServiceResult<Option<ParentUpdate>> {
         let Some(parent_id) = child.parent_id else {
             return Ok(None);
         };
@@ -638,12 +644,12 @@ impl Service {
         &self,
         child: &Recipe,
         to: Option<&str>,
-    ) -> StoreResult<RebasePreview> {
+    ) -> ServiceResult<RebasePreview> {
         let (None, Some(parent_id)) = (
             crate::domain::refusals::no_parent(child.parent_id),
             child.parent_id,
         ) else {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "'{}' is a baseline: it has no parent to rebase on",
                 child.name
             )));
@@ -652,21 +658,21 @@ impl Service {
         let parent = s.recipe(parent_id).await?;
         let latest = s.version(child, None).await?;
         let Some(old_id) = latest.parent_version_id else {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "'{}' has no pinned parent version",
                 child.name
             )));
         };
         let old = s.version_by_id(old_id).await?;
         let Some(target_number) = to.map(str::to_string).or(parent.approved_version.clone()) else {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "'{}' has no approved version to rebase on",
                 parent.name
             )));
         };
         let target = s.version(&parent, Some(&target_number)).await?;
         if !target.is_approved() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "version {} of '{}' is not approved: children rebase only on approved versions",
                 target.version_number, parent.name
             )));
@@ -695,7 +701,7 @@ impl Service {
         child: &Recipe,
         preview: &RebasePreview,
         actor: &str,
-    ) -> StoreResult<CommitOutcome> {
+    ) -> ServiceResult<CommitOutcome> {
         let note = crate::domain::inheritance::rebase_note(
             &preview.parent,
             &preview.from,

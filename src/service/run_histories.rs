@@ -3,7 +3,7 @@
 //! the whole batch, like the batch of runs it follows.
 
 use super::Service;
-use crate::store::StoreResult;
+use super::ServiceResult;
 use crate::store::tracking::NewMetricPoint;
 use serde_json::json;
 
@@ -29,7 +29,7 @@ impl Service {
         &self,
         histories: impl Iterator<Item = RunHistory> + Send,
         actor: &str,
-    ) -> StoreResult<HistoriesWritten> {
+    ) -> ServiceResult<HistoriesWritten> {
         let mut w = self.begin().await?;
         let mut written = HistoriesWritten::default();
         let mut runs = 0u64;

@@ -3,8 +3,8 @@
 //! version's commands. Runs and tracking both start runs here, so neither
 //! needs the other for it.
 
-use super::{Work, refused};
-use crate::store::{LockedTable, NewRun, Recipe, RecipeVersion, RunRow, StoreResult};
+use super::{ServiceError, ServiceResult, Work, invalid};
+use crate::store::{LockedTable, NewRun, Recipe, RecipeVersion, RunRow};
 use serde_json::json;
 
 /// Why `actor` may not execute the commands of `version`: `run exec` runs
@@ -48,7 +48,7 @@ pub(super) async fn insert_queued_run(
     new: &NewRun,
     actor: &str,
     to_exec: bool,
-) -> StoreResult<i64> {
+) -> ServiceResult<i64> {
     let recipe = w.recipe(new.recipe_id).await?;
     let model = match new.model_id {
         Some(id) => {
@@ -59,13 +59,13 @@ pub(super) async fn insert_queued_run(
     };
     if let Some(m) = &model {
         if m.recipe_id != recipe.id {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "model '{}' belongs to recipe '{}', not '{}'",
                 m.name, m.recipe_name, recipe.name
             )));
         }
         if crate::domain::refusals::lifecycle_over(m.status).is_some() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "model '{}' is retired: it gets no new runs",
                 m.name
             )));
@@ -77,7 +77,7 @@ pub(super) async fn insert_queued_run(
         .or(model.as_ref().map(|m| m.recipe_version.clone()));
     let version = w.version(&recipe, number.as_deref()).await?;
     if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
-        return Err(refused(why));
+        return Err(ServiceError::forbidden(why));
     }
     let at = w.at;
     let id = w

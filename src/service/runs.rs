@@ -1,34 +1,32 @@
 //! Runs: created queued, then running and finished; metrics and artifacts
 //! merge, logs append.
 
-use super::{Service, refuse_nul, refused};
+use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
-use crate::store::{
-    BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunChanges, RunDocument, StoreResult,
-};
+use crate::store::{BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunChanges, RunDocument};
 use serde_json::{Value, json};
 
 impl Service {
     /// A queued run of a recipe version (the model's, when a model is given).
-    pub async fn create_run(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+    pub async fn create_run(&self, new: NewRun, actor: &str) -> ServiceResult<Run> {
         self.create_run_checked(new, actor, false).await
     }
 
     /// A queued run `actor` is about to execute: refused, with nothing
     /// written, when `actor` may not execute its version's commands.
-    pub async fn create_run_to_exec(&self, new: NewRun, actor: &str) -> StoreResult<Run> {
+    pub async fn create_run_to_exec(&self, new: NewRun, actor: &str) -> ServiceResult<Run> {
         self.create_run_checked(new, actor, true).await
     }
 
     /// The version whose commands a run executes, if `actor` may execute
     /// them (`run exec --run ID`).
-    pub async fn version_to_exec(&self, run: &Run, actor: &str) -> StoreResult<RecipeVersion> {
+    pub async fn version_to_exec(&self, run: &Run, actor: &str) -> ServiceResult<RecipeVersion> {
         let mut s = self.store().read().await?;
         let recipe = s.recipe(run.recipe_id).await?;
         let version = s.version_by_id(run.recipe_version_id).await?;
         match super::run_queue::exec_refusal(&recipe, &version, actor) {
-            Some(why) => Err(refused(format!("run {}: {why}", run.id))),
+            Some(why) => Err(ServiceError::forbidden(format!("run {}: {why}", run.id))),
             None => Ok(version),
         }
     }
@@ -38,7 +36,7 @@ impl Service {
         new: NewRun,
         actor: &str,
         to_exec: bool,
-    ) -> StoreResult<Run> {
+    ) -> ServiceResult<Run> {
         let mut w = self.begin().await?;
         let id = super::run_queue::insert_queued_run(&mut w, &new, actor, to_exec).await?;
         let run = w.run(id).await?;
@@ -48,13 +46,18 @@ impl Service {
 
     /// Moves a run's status, merges metrics and artifacts (RFC 7386, in the
     /// database) and appends to its log, in one unit of work.
-    pub async fn update_run(&self, id: i64, changes: RunChanges, actor: &str) -> StoreResult<Run> {
+    pub async fn update_run(
+        &self,
+        id: i64,
+        changes: RunChanges,
+        actor: &str,
+    ) -> ServiceResult<Run> {
         for (what, value) in [
             ("metrics", &changes.metrics),
             ("artifacts", &changes.artifacts),
         ] {
             if value.as_ref().is_some_and(|v| !v.is_object()) {
-                return Err(refused(format!("{what} must be a JSON object")));
+                return Err(invalid(format!("{what} must be a JSON object")));
             }
         }
         let mut w = self.begin().await?;
@@ -95,7 +98,7 @@ impl Service {
             }
         }
         if details.is_empty() {
-            return Err(refused(
+            return Err(invalid(
                 "nothing to change: give --status, --metrics, --artifacts or --append-log",
             ));
         }
@@ -107,7 +110,7 @@ impl Service {
     }
 
     /// Generated runs in one batch (synthetic history from `generate`).
-    pub async fn insert_runs_bulk(&self, runs: &[BulkRun], actor: &str) -> StoreResult<()> {
+    pub async fn insert_runs_bulk(&self, runs: &[BulkRun], actor: &str) -> ServiceResult<()> {
         let mut w = self.begin().await?;
         w.insert_runs_bulk(runs).await?;
         // One audit row for the batch: synthetic history is recorded too.

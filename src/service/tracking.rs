@@ -2,11 +2,11 @@
 //! log output, artifact files), and the executor's side of a run: claim,
 //! heartbeat, cancel, finish, and runs whose executor was lost.
 
-use super::{Service, refuse_nul, refused};
+use super::{Service, ServiceResult, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument, StoreResult};
+use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument};
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 
@@ -43,7 +43,7 @@ impl Service {
     /// Records a report in one unit of work: metric points in the history
     /// (and each metric's newest step in the run's metrics), params (which
     /// never change once set), tags, and log text up to the cap.
-    pub async fn report_run(&self, id: i64, report: RunReport, actor: &str) -> StoreResult<()> {
+    pub async fn report_run(&self, id: i64, report: RunReport, actor: &str) -> ServiceResult<()> {
         check_report(&report)?;
         if report.is_empty() {
             return Ok(());
@@ -82,7 +82,7 @@ impl Service {
             for (key, value) in &report.params {
                 let old = known.entry(key.clone()).or_insert_with(|| value.clone());
                 if old != value {
-                    return Err(refused(format!(
+                    return Err(invalid(format!(
                         "param '{key}' of run {id} is '{old}' already: params do not change within a run (log '{value}' in a new run)"
                     )));
                 }
@@ -118,7 +118,7 @@ impl Service {
         name: Option<&str>,
         tags: Vec<(String, String)>,
         actor: &str,
-    ) -> StoreResult<Run> {
+    ) -> ServiceResult<Run> {
         let mut tags: Vec<(String, String)> = tags
             .into_iter()
             .filter(|(k, _)| k != RUN_NAME_TAG)
@@ -162,13 +162,13 @@ impl Service {
         &self,
         staged: crate::artifacts::Staged,
         actor: &str,
-    ) -> StoreResult<RunArtifact> {
+    ) -> ServiceResult<RunArtifact> {
         let run_id = staged.artifact().run_id;
         check_key("an artifact path", &staged.artifact().path)?;
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, run_id).await?;
         w.run_row(run_id).await?;
-        let artifact = staged.place().map_err(|e| refused(format!("{e:#}")))?;
+        let artifact = staged.place().map_err(|e| invalid(format!("{e:#}")))?;
         w.upsert_artifact(&artifact).await?;
         w.audit(
             actor,
@@ -183,7 +183,7 @@ impl Service {
     }
 
     /// A file registered with a run (already copied where `uri` says).
-    pub async fn register_artifact(&self, artifact: RunArtifact, actor: &str) -> StoreResult<()> {
+    pub async fn register_artifact(&self, artifact: RunArtifact, actor: &str) -> ServiceResult<()> {
         check_key("an artifact path", &artifact.path)?;
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, artifact.run_id).await?;
@@ -207,7 +207,7 @@ impl Service {
         name: Option<&str>,
         note: Option<&str>,
         actor: &str,
-    ) -> StoreResult<Run> {
+    ) -> ServiceResult<Run> {
         for text in [name, note].into_iter().flatten() {
             refuse_nul("a run's name or note", text)?;
         }
@@ -230,7 +230,7 @@ impl Service {
     }
 
     /// Removes a tag; false when the run had none of that name.
-    pub async fn delete_run_tag(&self, id: i64, key: &str, actor: &str) -> StoreResult<bool> {
+    pub async fn delete_run_tag(&self, id: i64, key: &str, actor: &str) -> ServiceResult<bool> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, id).await?;
         w.run_row(id).await?;
@@ -244,7 +244,7 @@ impl Service {
     }
 
     /// The executor takes a queued run: running, with its name and a first heartbeat.
-    pub async fn claim_run(&self, id: i64, executor: &str, actor: &str) -> StoreResult<Run> {
+    pub async fn claim_run(&self, id: i64, executor: &str, actor: &str) -> ServiceResult<Run> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, id).await?;
         let run = w.run_row(id).await?;
@@ -267,7 +267,7 @@ impl Service {
     }
 
     /// The executor is alive; true when someone asked to cancel the run.
-    pub async fn heartbeat_run(&self, id: i64) -> StoreResult<bool> {
+    pub async fn heartbeat_run(&self, id: i64) -> ServiceResult<bool> {
         let mut w = self.begin().await?;
         let cancel = w.heartbeat_run(id, self.now()).await?;
         w.commit().await?;
@@ -282,7 +282,7 @@ impl Service {
         reason: &str,
         exit_code: Option<i64>,
         actor: &str,
-    ) -> StoreResult<Run> {
+    ) -> ServiceResult<Run> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, id).await?;
         let run = w.run_row(id).await?;
@@ -307,12 +307,12 @@ impl Service {
 
     /// Asks a run to stop: a queued run no executor holds is cancelled at
     /// once; a running one is flagged and its executor stops the job.
-    pub async fn cancel_run(&self, id: i64, actor: &str) -> StoreResult<Run> {
+    pub async fn cancel_run(&self, id: i64, actor: &str) -> ServiceResult<Run> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Run, id).await?;
         let run = w.run_row(id).await?;
         if run.status.is_finished() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "run {id} is {} already: there is nothing to cancel",
                 run.status
             )));
@@ -340,7 +340,7 @@ impl Service {
         &self,
         is_dead: &(dyn Fn(&str) -> bool + Sync),
         actor: &str,
-    ) -> StoreResult<Vec<i64>> {
+    ) -> ServiceResult<Vec<i64>> {
         let now = self.now();
         let candidates = {
             let mut r = self.store().read().await?;
@@ -380,7 +380,7 @@ pub(super) async fn link_producing_run(
     w: &mut super::Work,
     run: &Run,
     to: RunStatus,
-) -> StoreResult<()> {
+) -> ServiceResult<()> {
     if let (Some(model_id), RunStatus::Succeeded, crate::domain::RunType::Train) =
         (run.model_id, to, run.run_type)
     {
@@ -430,12 +430,12 @@ pub(super) fn capped(text: &str, log_bytes: i64) -> Option<String> {
     Some(format!("{}{LOG_CAP_MARKER}", &text[..cut]))
 }
 
-fn check_key(what: &str, key: &str) -> StoreResult<()> {
+fn check_key(what: &str, key: &str) -> ServiceResult<()> {
     if key.trim().is_empty() {
-        return Err(refused(format!("{what} cannot be empty")));
+        return Err(invalid(format!("{what} cannot be empty")));
     }
     if key.chars().count() > MAX_KEY_CHARS {
-        return Err(refused(format!(
+        return Err(invalid(format!(
             "{what} '{}…' is longer than {MAX_KEY_CHARS} characters",
             key.chars().take(40).collect::<String>()
         )));
@@ -443,11 +443,11 @@ fn check_key(what: &str, key: &str) -> StoreResult<()> {
     refuse_nul(what, key)
 }
 
-fn check_report(report: &RunReport) -> StoreResult<()> {
+fn check_report(report: &RunReport) -> ServiceResult<()> {
     for p in &report.metrics {
         check_key("a metric name", &p.key)?;
         if !p.value.is_finite() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "metric '{}' at step {} is {}: only finite numbers are recorded",
                 p.key, p.step, p.value
             )));
@@ -461,7 +461,7 @@ fn check_report(report: &RunReport) -> StoreResult<()> {
             check_key(what, k)?;
             refuse_nul("a value", v)?;
             if v.chars().count() > MAX_PARAM_VALUE_CHARS {
-                return Err(refused(format!(
+                return Err(invalid(format!(
                     "the value of '{k}' is longer than {MAX_PARAM_VALUE_CHARS} characters"
                 )));
             }

@@ -8,14 +8,14 @@
 //! each one under the four-eyes rule and is audited as "approval recorded
 //! by X, imported by Y". Every name in the files meets `--user`'s rules.
 
-use super::{Service, Work, refused};
+use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::kinds::Bump;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, names};
 use crate::recipe_files::{RecipeFiles, RecipeMeta, VersionFiles, VersionMeta};
 use crate::store::{
     CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeRow, RecipeVersion,
-    StoreError, StoreResult, VersionRow,
+    StoreError, VersionRow,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ struct KeptApproval {
 
 impl Service {
     /// The recipes named (every recipe when none is), as files.
-    pub async fn export_recipes(&self, references: &[String]) -> StoreResult<Vec<RecipeFiles>> {
+    pub async fn export_recipes(&self, references: &[String]) -> ServiceResult<Vec<RecipeFiles>> {
         let mut s = self.store().read().await?;
         let recipes: Vec<Recipe> = if references.is_empty() {
             s.list_recipes(&RecipeQuery {
@@ -101,10 +101,10 @@ impl Service {
         mut recipes: Vec<RecipeFiles>,
         dry_run: bool,
         importer: Importer<'_>,
-    ) -> StoreResult<ImportReport> {
+    ) -> ServiceResult<ImportReport> {
         let names = check_names(&recipes);
         if !names.is_empty() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "nothing imported: {} name{} in the files {} not a user name: {}",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" },
@@ -129,21 +129,23 @@ impl Service {
                 Err(StoreError::NotFound { .. }) => {
                     self.create_from(&mut w, files, &mut report, importer).await
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
             match outcome {
                 Ok(()) => {}
-                Err(StoreError::Refused(why) | StoreError::AlreadyExists(why)) => {
-                    conflicts.push(why)
-                }
-                Err(StoreError::InvalidManifest(e)) => {
+                Err(
+                    ServiceError::Invalid(why)
+                    | ServiceError::Exists(why)
+                    | ServiceError::Forbidden(why),
+                ) => conflicts.push(why),
+                Err(ServiceError::Manifest(e)) => {
                     conflicts.push(format!("'{}': {e}", files.meta.name))
                 }
                 Err(e) => return Err(e),
             }
         }
         if !conflicts.is_empty() {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "nothing imported: {} conflict{}: {}",
                 conflicts.len(),
                 if conflicts.len() == 1 { "" } else { "s" },
@@ -162,33 +164,36 @@ impl Service {
         files: &RecipeFiles,
         report: &mut ImportReport,
         importer: Importer<'_>,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let actor = importer.user;
         let meta = &files.meta;
-        let name = names::check_name("recipe", &meta.name).map_err(StoreError::Refused)?;
-        let family: ModelFamily = meta.model_family.parse().map_err(|e| invalid(&name, e))?;
-        let level: RecipeLevel = meta.level.parse().map_err(|e| invalid(&name, e))?;
-        let mut status: RecipeStatus = meta.status.parse().map_err(|e| invalid(&name, e))?;
+        let name = names::check_name("recipe", &meta.name).map_err(ServiceError::Invalid)?;
+        let family: ModelFamily = meta
+            .model_family
+            .parse()
+            .map_err(|e| invalid_field(&name, e))?;
+        let level: RecipeLevel = meta.level.parse().map_err(|e| invalid_field(&name, e))?;
+        let mut status: RecipeStatus = meta.status.parse().map_err(|e| invalid_field(&name, e))?;
         // Approved is a claim the versions must back: with no approval kept,
         // the recipe arrives a draft.
         let approvals = files
             .versions
             .iter()
             .map(|v| self.kept_approval(&name, v, importer, report))
-            .collect::<StoreResult<Vec<_>>>()?;
+            .collect::<ServiceResult<Vec<_>>>()?;
         if status == RecipeStatus::Approved && approvals.iter().all(Option::is_none) {
             status = RecipeStatus::Draft;
         }
         let parent = match &meta.parent {
             Some(p) => Some(w.find_recipe(p).await.map_err(|_| {
-                refused(format!(
+                invalid(format!(
                     "the parent '{p}' of '{name}' is neither in the database nor in the files"
                 ))
             })?),
             None => None,
         };
         crate::domain::kinds::check_parent_level(level, parent.as_ref().map(|p| p.level))
-            .map_err(|e| refused(format!("'{name}': {e}")))?;
+            .map_err(|e| invalid(format!("'{name}': {e}")))?;
         let id = w
             .insert_recipe(&RecipeRow {
                 name: &name,
@@ -247,7 +252,7 @@ impl Service {
         files: &RecipeFiles,
         report: &mut ImportReport,
         importer: Importer<'_>,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let actor = importer.user;
         let in_db: BTreeMap<semver::Version, RecipeVersion> = w
             .versions(recipe.id)
@@ -265,7 +270,7 @@ impl Service {
         let mut changed = false;
         for (i, v) in files.versions.iter().enumerate() {
             let number = semver::Version::parse(&v.meta.version).map_err(|e| {
-                refused(format!("'{}' version {}: {e}", recipe.name, v.meta.version))
+                invalid(format!("'{}' version {}: {e}", recipe.name, v.meta.version))
             })?;
             match in_db.get(&number) {
                 Some(db) if manifest::same(&db.manifest_json, &v.manifest) => {
@@ -312,13 +317,13 @@ impl Service {
                     }
                 }
                 Some(db) => {
-                    return Err(refused(format!(
+                    return Err(invalid(format!(
                         "'{}' {} in the files differs from the database's (versions are immutable; edit the latest to make a new one)",
                         recipe.name, db.version_number
                     )));
                 }
                 None if latest.as_ref().is_some_and(|l| &number < l) => {
-                    return Err(refused(format!(
+                    return Err(invalid(format!(
                         "'{}' {} is in the files but not in the database, which is already at {}",
                         recipe.name,
                         number,
@@ -376,7 +381,7 @@ impl Service {
         approval: Option<KeptApproval>,
         importer: Importer<'_>,
         report: &mut ImportReport,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let name = &recipe.name;
         self.check_manifest(&v.manifest)?;
         if let Some(f) = v
@@ -385,17 +390,17 @@ impl Service {
             .and_then(Value::as_str)
             && f != recipe.model_family.as_str()
         {
-            return Err(refused(format!(
+            return Err(invalid(format!(
                 "'{name}' {}: the manifest says '{f}' but the recipe is {}",
                 v.meta.version, recipe.model_family
             )));
         }
         let number = semver::Version::parse(&v.meta.version)
-            .map_err(|e| refused(format!("'{name}' version {}: {e}", v.meta.version)))?;
-        let bump: Bump = v.meta.bump.parse().map_err(|e| invalid(name, e))?;
+            .map_err(|e| invalid(format!("'{name}' version {}: {e}", v.meta.version)))?;
+        let bump: Bump = v.meta.bump.parse().map_err(|e| invalid_field(name, e))?;
         let pinned = match (parent, &v.meta.parent_version) {
             (Some(p), Some(pv)) => Some(w.version(p, Some(pv)).await.map_err(|_| {
-                refused(format!(
+                invalid(format!(
                     "'{name}' {} is pinned to '{}' {pv}, which is not there",
                     v.meta.version, p.name
                 ))
@@ -444,7 +449,7 @@ impl Service {
         v: &VersionFiles,
         importer: Importer<'_>,
         report: &mut ImportReport,
-    ) -> StoreResult<Option<KeptApproval>> {
+    ) -> ServiceResult<Option<KeptApproval>> {
         self.kept_approval_of(recipe, v, v.meta.created_by.trim(), importer, report)
     }
 
@@ -459,7 +464,7 @@ impl Service {
         author: &str,
         importer: Importer<'_>,
         report: &mut ImportReport,
-    ) -> StoreResult<Option<KeptApproval>> {
+    ) -> ServiceResult<Option<KeptApproval>> {
         let (Some(by), Some(at)) = (&v.meta.approved_by, v.meta.approved_at) else {
             return Ok(None);
         };
@@ -475,7 +480,7 @@ impl Service {
             .governance
             .approval_refusal(author, importer.user, number, recipe)
         {
-            return Err(refused(format!(
+            return Err(ServiceError::forbidden(format!(
                 "--keep-approvals: {} may not approve '{recipe}' {number} ({why}), so cannot import its approval",
                 importer.user
             )));
@@ -495,7 +500,7 @@ impl Service {
         kept: &KeptApproval,
         importer: Importer<'_>,
         report: &mut ImportReport,
-    ) -> StoreResult<()> {
+    ) -> ServiceResult<()> {
         let recipe_id = recipe.id;
         w.insert_approval(version.version_id, recipe_id, &kept.by, kept.at)
             .await?;
@@ -562,22 +567,22 @@ fn version_files(v: RecipeVersion) -> VersionFiles {
     }
 }
 
-async fn put_example_in(w: &mut Work, recipe_id: i64, example: &Value) -> StoreResult<()> {
+async fn put_example_in(w: &mut Work, recipe_id: i64, example: &Value) -> ServiceResult<()> {
     let example = NewExample {
         dataset_schema: example["dataset_schema"].clone(),
         sample_rows: example["sample_rows"].clone(),
         example_run: example["example_run"].clone(),
     };
     let at = w.at;
-    w.upsert_example(recipe_id, &example, at).await
+    Ok(w.upsert_example(recipe_id, &example, at).await?)
 }
 
-fn refuse_archived(recipe: &Recipe) -> StoreResult<()> {
+fn refuse_archived(recipe: &Recipe) -> ServiceResult<()> {
     super::recipes::refuse_archived(recipe, "get new versions")
 }
 
-fn invalid(name: &str, e: impl std::fmt::Display) -> StoreError {
-    refused(format!("'{name}': {e}"))
+fn invalid_field(name: &str, e: impl std::fmt::Display) -> ServiceError {
+    invalid(format!("'{name}': {e}"))
 }
 
 fn level_rank(level: &str) -> u8 {

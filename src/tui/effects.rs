@@ -11,11 +11,10 @@ use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
 use crate::service::models::ModelDetail;
 use crate::service::recipes::RebasePreview;
+use crate::service::{ServiceError, ServiceResult};
 use crate::store::RecipeVersion;
 use crate::store::{Model, Page};
-use crate::store::{
-    ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store, StoreResult,
-};
+use crate::store::{ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -273,7 +272,7 @@ async fn load_run(
     store: &dyn crate::store::Store,
     id: i64,
     metric: Option<String>,
-) -> crate::store::StoreResult<RunView> {
+) -> ServiceResult<RunView> {
     let detail = store.run_detail(id, 0).await?;
     let key = metric
         .filter(|m| detail.metric_summaries.iter().any(|s| &s.key == m))
@@ -320,7 +319,7 @@ async fn load_compare(
     store: &dyn crate::store::Store,
     ids: &[i64],
     metric: Option<String>,
-) -> crate::store::StoreResult<CompareView> {
+) -> ServiceResult<CompareView> {
     use crate::runs::compare::compare;
     let mut runs = Vec::new();
     let mut sides = Vec::new();
@@ -568,7 +567,7 @@ fn validated(
 /// Does one effect's I/O; the one place the app touches the store and disk.
 pub async fn perform(io: &Io, task: Task) -> Loaded {
     let store = io.service.store();
-    let result = match task {
+    let result: ServiceResult<Loaded> = match task {
         Task::LoadList(req) => {
             if req.tab == Tab::Runs {
                 notice_lost_runs(io).await;
@@ -596,12 +595,14 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
         Task::LoadColumnChoices => store
             .run_column_keys(super::columns::MAX_CHOICES)
             .await
+            .map_err(ServiceError::from)
             .map(|(metrics, params)| {
                 Loaded::ColumnChoices(super::columns::choices(metrics, params))
             }),
         Task::LoadColumnParams { run_ids, keys } => store
             .params_of_runs(&run_ids, &keys)
             .await
+            .map_err(ServiceError::from)
             .map(Loaded::ColumnParams),
         Task::OpenForm(request) => super::forms::prepare(store, request, &io.user)
             .await
@@ -613,6 +614,7 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             so_far,
         } => super::forms::search(store, &purpose, field, &text, &so_far)
             .await
+            .map_err(ServiceError::from)
             .map(|choices| Loaded::Choices {
                 field,
                 text,
@@ -623,7 +625,7 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
                 .await
             {
                 Ok(done) => Loaded::Done(Box::new(done)),
-                Err(crate::store::StoreError::EditConflict(conflict)) => {
+                Err(ServiceError::Conflict(crate::service::Conflict::Edit(conflict))) => {
                     Loaded::EditConflict(conflict)
                 }
                 Err(e) => Loaded::Refused(e.to_string()),
@@ -660,6 +662,7 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             store
                 .snapshot_series(model_id, since, 300)
                 .await
+                .map_err(ServiceError::from)
                 .map(|series| {
                     Loaded::Screen(ScreenKey::Model(model_id), Answer::Series { days, series })
                 })
@@ -696,7 +699,7 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
                 .plan_rebase(&r, None)
                 .await
                 .map(|p| Loaded::Screen(ScreenKey::Recipe(id), Answer::Rebase(Box::new(p)))),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         },
     };
     result.unwrap_or_else(|e| Loaded::Failed(e.to_string()))
@@ -709,10 +712,10 @@ fn parse_status<T: std::str::FromStr>(status: &Option<String>) -> Option<T> {
 /// The Runs tab's search: an expression of the filter language when it
 /// reads as one ("metrics.rmse < 0.5 and params.lr = '0.01'"), else text
 /// to find in names.
-fn run_search(text: &str) -> StoreResult<RunSearch> {
+fn run_search(text: &str) -> ServiceResult<RunSearch> {
     use crate::runs::filter;
     let refused = |what: &str, text: &str, e: filter::FilterError| {
-        crate::store::StoreError::refused(format!("{what} \"{text}\": {e}"))
+        ServiceError::invalid(format!("{what} \"{text}\": {e}"))
     };
     let (expression, sort) = filter::split_order_by(text);
     let order_by = match sort {
@@ -738,7 +741,7 @@ fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
+async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded> {
     let f = &req.filters;
     let (limit, offset) = (req.limit as i64, req.offset as i64);
     let (rows, total): (Rows, i64) = match req.tab {
@@ -816,7 +819,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> StoreResult<Loaded> {
     })
 }
 
-async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
+async fn load_model(store: &dyn Store, id: i64) -> ServiceResult<ModelDetail> {
     let model = store.model(id).await?;
     Ok(ModelDetail {
         manifest: store
@@ -830,7 +833,7 @@ async fn load_model(store: &dyn Store, id: i64) -> StoreResult<ModelDetail> {
     })
 }
 
-async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
+async fn open_editor(io: &Io, id: i64) -> ServiceResult<Loaded> {
     let recipe = io.service.store().recipe(id).await?;
     let version = io.service.store().version(id, None).await?;
     let pretty = crate::domain::diff::pretty(&version.manifest_json);
@@ -851,7 +854,7 @@ async fn open_editor(io: &Io, id: i64) -> StoreResult<Loaded> {
     ))
 }
 
-async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
+async fn open_chat(io: &Io, recipe_id: Option<i64>) -> ServiceResult<Loaded> {
     let data = crate::service::chat::load(io.service.store(), recipe_id, &io.user).await?;
     let history = io
         .service
@@ -868,7 +871,7 @@ async fn open_chat(io: &Io, recipe_id: Option<i64>) -> StoreResult<Loaded> {
 }
 
 /// Asks the offline assistant, keeping both messages in the history.
-async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
+async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> ServiceResult<Loaded> {
     io.service
         .chat_ask(recipe_id, text, false, &io.user)
         .await?;
@@ -877,7 +880,7 @@ async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> StoreResult<L
 
 /// Streams the language model's answer into the chat, then keeps both
 /// messages; an unusable answer is kept as such, never as a proposal.
-async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreResult<Loaded> {
+async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> ServiceResult<Loaded> {
     use crate::llm::{self, LlmEvent};
     let io = &runner.io;
     let store = io.service.store();
@@ -920,7 +923,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> StoreR
 async fn load_audit(
     service: &Service,
     scope: Option<super::audit::AuditScope>,
-) -> StoreResult<Loaded> {
+) -> ServiceResult<Loaded> {
     let mut rows = service
         .audit_log(
             scope.map(|s| s.entity),

@@ -182,7 +182,11 @@ fn model_choice(m: &crate::store::Model) -> Choice {
 }
 
 /// Loads what a form's pickers offer and builds it.
-pub async fn prepare(store: &dyn Store, request: FormRequest, user: &str) -> StoreResult<AppForm> {
+pub async fn prepare(
+    store: &dyn Store,
+    request: FormRequest,
+    user: &str,
+) -> crate::service::ServiceResult<AppForm> {
     Ok(match request {
         FormRequest::CreateRecipe => {
             let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];

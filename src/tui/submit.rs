@@ -8,7 +8,7 @@ use crate::service::Service;
 use crate::service::recipes::RebasePreview;
 use crate::store::{
     CommitOutcome, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion,
-    RecipeChanges, RunChanges, StoreResult,
+    RecipeChanges, RunChanges,
 };
 use serde_json::Value;
 
@@ -138,7 +138,7 @@ pub async fn perform(
     submission: Submission,
     actor: &str,
     database_url: &str,
-) -> StoreResult<Done> {
+) -> crate::service::ServiceResult<Done> {
     let store = svc.store();
     Ok(match submission {
         Submission::CreateRecipe {
@@ -375,7 +375,7 @@ pub async fn perform(
             let run_dir = crate::config::run_dir(database_url, r.id);
             if let Err(e) = crate::exec::spawn_detached(database_url, actor, r.id, &run_dir, &[]) {
                 // The run stays queued for `nexml run exec --run ID`; say why.
-                return Err(crate::store::StoreError::refused(format!(
+                return Err(crate::service::ServiceError::invalid(format!(
                     "created run {} but could not start its executor: {e:#} (nexml run exec --run {} starts it)",
                     r.id, r.id
                 )));
