@@ -1622,9 +1622,12 @@ mod authoring {
                 .await
                 .is_err()
         );
-        // Deleting a recipe others depend on is refused with the reason.
+        // Deleting a recipe others depend on is refused with the reason at
+        // once, before asking.
         open_pricing_baseline(&mut h).await;
-        h.keys(&["D", "y"]).await;
+        h.keys(&["D"]).await;
+        assert!(h.app.overlay.is_none(), "nothing is asked");
+        assert!(!h.screen().contains("cannot be undone"), "{}", h.screen());
         let msg = h.app.error.clone().unwrap_or_default();
         assert!(
             msg.contains("cannot be deleted") && msg.contains("Hospitality Pricing"),

@@ -186,6 +186,8 @@ pub struct RecipeDetail {
     /// For each level of the chain below the baseline (root first): its name
     /// and the JSON pointers its overlay sets.
     pub level_keys: Vec<(String, Vec<String>)>,
+    /// Why it cannot be deleted now (children, models or runs), if so.
+    pub deletion_blocked: Option<String>,
 }
 
 impl Service {
@@ -210,8 +212,10 @@ impl Service {
                 .unwrap_or_default();
             level_keys.push((r.name.clone(), keys));
         }
+        let deletion_blocked = deletion_blocked(&recipe.name, &store.dependents(id).await?);
         Ok(RecipeDetail {
             level_keys,
+            deletion_blocked,
             children: store.children(id).await?,
             versions: store.versions(id).await?,
             example: store.example(id).await?,
@@ -379,37 +383,45 @@ impl Service {
         w.lock(LockedTable::Recipe, id).await?;
         let recipe = w.recipe(id).await?;
         let d = w.dependents(id).await?;
-        let mut blockers = Vec::new();
-        if !d.children.is_empty() {
-            blockers.push(format!(
-                "{} ({})",
-                plural(d.children.len() as i64, "child recipe"),
-                d.children.join(", ")
-            ));
-        }
-        if !d.models.is_empty() {
-            blockers.push(format!(
-                "{} ({})",
-                plural(d.models.len() as i64, "model"),
-                d.models.join(", ")
-            ));
-        }
-        if d.runs > 0 {
-            blockers.push(plural(d.runs, "run"));
-        }
-        if !blockers.is_empty() {
-            return Err(invalid(format!(
-                "recipe '{}' cannot be deleted: {} depend on it",
-                recipe.name,
-                blockers.join(", ")
-            )));
+        if let Some(why) = deletion_blocked(&recipe.name, &d) {
+            return Err(invalid(why));
         }
         w.audit(actor, "recipe", id, "delete", json!({"name": recipe.name}))
             .await?;
         w.delete_recipe(id).await?;
         w.commit().await
     }
+}
 
+/// Why a recipe with these dependents cannot be deleted; None when it can.
+pub fn deletion_blocked(name: &str, d: &crate::store::Dependents) -> Option<String> {
+    let mut blockers = Vec::new();
+    if !d.children.is_empty() {
+        blockers.push(format!(
+            "{} ({})",
+            plural(d.children.len() as i64, "child recipe"),
+            d.children.join(", ")
+        ));
+    }
+    if !d.models.is_empty() {
+        blockers.push(format!(
+            "{} ({})",
+            plural(d.models.len() as i64, "model"),
+            d.models.join(", ")
+        ));
+    }
+    if d.runs > 0 {
+        blockers.push(plural(d.runs, "run"));
+    }
+    (!blockers.is_empty()).then(|| {
+        format!(
+            "recipe '{name}' cannot be deleted: {} depend on it",
+            blockers.join(", ")
+        )
+    })
+}
+
+impl Service {
     /// Archives or restores a recipe (approval goes through a version).
     pub async fn set_recipe_status(
         &self,

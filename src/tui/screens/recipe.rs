@@ -220,10 +220,15 @@ impl RecipeScreen {
         }
     }
 
-    fn delete(&self) -> Outcome {
+    /// Asks before deleting, unless what depends on the recipe keeps it.
+    fn delete(&self, cx: &mut Cx) -> Outcome {
         let Some(d) = &self.detail else {
             return Outcome::done();
         };
+        if let Some(why) = &d.deletion_blocked {
+            cx.refuse(why.clone());
+            return Outcome::done();
+        }
         Outcome::Confirm {
             message: format!(
                 "Delete '{}' and its {} version(s)? This cannot be undone.",
@@ -374,7 +379,7 @@ impl Component for RecipeScreen {
                 });
             }
             Command::Archive => return self.archive_or_restore(),
-            Command::Delete => return self.delete(),
+            Command::Delete => return self.delete(cx),
             Command::ShowModels => return self.show_list(Tab::Models),
             Command::ShowRuns => return self.show_list(Tab::Runs),
             Command::Train => {
