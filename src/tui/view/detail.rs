@@ -3,7 +3,8 @@
 use super::status_span;
 use crate::text::opt;
 use crate::text::sanitize;
-use crate::tui::state::{ModelScreen, ModelSection, RecipeScreen, RecipeSection};
+use crate::tui::screens::model::ModelDetail;
+use crate::tui::state::{ModelScreen, ModelSection, RecipeDetail, RecipeScreen, RecipeSection};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -81,240 +82,9 @@ pub fn render_recipe(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, are
     let inner = block.inner(body);
     frame.render_widget(block, body);
     match s.section {
-        RecipeSection::Overview => {
-            let r = &d.recipe;
-            let status = if r.changes_pending() {
-                format!(
-                    "{} (changes pending: {} is a draft)",
-                    r.status,
-                    opt(&r.latest_version)
-                )
-            } else {
-                r.status.to_string()
-            };
-            let approval = d
-                .versions
-                .iter()
-                .find(|v| v.is_approved())
-                .map(|v| {
-                    format!(
-                        "{} approved by {} at {}",
-                        v.version_number,
-                        v.approved_by.clone().unwrap_or_default(),
-                        v.approved_at
-                            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                            .unwrap_or_default()
-                    )
-                })
-                .unwrap_or("no approved version".into());
-            let mut chain: Vec<String> = d
-                .ancestors
-                .iter()
-                .map(|a| format!("{} ({})", a.name, a.level))
-                .collect();
-            chain.push(format!("[{}] ({})", r.name, r.level));
-            let children = if d.children.is_empty() {
-                "none".to_string()
-            } else {
-                d.children
-                    .iter()
-                    .map(|c| format!("{} ({})", c.name, c.level))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let latest = d.versions.first();
-            let mut lines = vec![
-                field("id", r.id.to_string(), theme),
-                field("name", r.name.clone(), theme),
-                field("family", r.model_family.to_string(), theme),
-                field("level", r.level.to_string(), theme),
-                Line::from(vec![
-                    Span::styled(format!("{:<16}", "status"), theme.dim),
-                    status_span(&status, theme),
-                ]),
-                field("approval", approval, theme),
-                field(
-                    "tags",
-                    if r.tags.is_empty() {
-                        "-".into()
-                    } else {
-                        r.tags.join(", ")
-                    },
-                    theme,
-                ),
-                field("lineage", chain.join(" → "), theme),
-                field(
-                    "levels set",
-                    if d.level_keys.is_empty() {
-                        "a baseline sets every key".into()
-                    } else {
-                        d.level_keys
-                            .iter()
-                            .map(|(n, k)| {
-                                format!(
-                                    "{n}: {}",
-                                    if k.is_empty() {
-                                        "nothing of its own".into()
-                                    } else {
-                                        k.join(", ")
-                                    }
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" · ")
-                    },
-                    theme,
-                ),
-                field(
-                    "parent update",
-                    d.parent_update
-                        .as_ref()
-                        .map(|u| {
-                            format!(
-                                "{} {} available (pinned to {}): B rebases",
-                                u.parent, u.available, u.pinned
-                            )
-                        })
-                        .unwrap_or("-".into()),
-                    theme,
-                ),
-                field("children", children, theme),
-                field(
-                    "latest version",
-                    latest
-                        .map(|v| {
-                            format!(
-                                "{} by {} at {} — {}",
-                                v.version_number,
-                                v.created_by,
-                                v.created_at.format("%Y-%m-%d %H:%M"),
-                                v.change_note
-                            )
-                        })
-                        .unwrap_or("-".into()),
-                    theme,
-                ),
-                field(
-                    "pinned parent",
-                    latest
-                        .and_then(|v| v.parent_version_number.clone())
-                        .map(|p| format!("{} {p}", r.parent_name.clone().unwrap_or_default()))
-                        .unwrap_or("-".into()),
-                    theme,
-                ),
-                field(
-                    "created",
-                    format!(
-                        "{} by {}",
-                        r.created_at.format("%Y-%m-%d %H:%M"),
-                        r.created_by
-                    ),
-                    theme,
-                ),
-            ];
-            if let Some(desc) = latest
-                .and_then(|v| v.manifest_json.pointer("/metadata/description"))
-                .and_then(Value::as_str)
-            {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(sanitize(desc), theme.text));
-            }
-            let lines = wrap_fields(lines, inner.width as usize);
-            let p = Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .scroll((s.scroll.min(u16::MAX as usize) as u16, 0));
-            frame.render_widget(p, inner);
-        }
-        RecipeSection::Manifest => {
-            let Some(v) = d.versions.first() else { return };
-            let title = format!(
-                " manifest {} · {} ",
-                v.version_number,
-                if s.manifest_as_tree { "tree" } else { "json" }
-            );
-            let [head, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-            frame.render_widget(Paragraph::new(Span::styled(title, theme.accent)), head);
-            if s.manifest_as_tree {
-                let items = json_tree(&v.manifest_json, "");
-                if let Ok(tree) = Tree::new(&items) {
-                    let tree = tree
-                        .highlight_style(theme.selected)
-                        .node_closed_symbol("▸ ")
-                        .node_open_symbol("▾ ")
-                        .node_no_children_symbol("  ");
-                    frame.render_stateful_widget(tree, rest, &mut s.tree);
-                }
-            } else {
-                let text = crate::domain::diff::pretty(&v.manifest_json);
-                let lines: Vec<Line> = text
-                    .lines()
-                    .enumerate()
-                    .skip(s.scroll)
-                    .take(rest.height as usize)
-                    .map(|(i, l)| {
-                        Line::from(vec![
-                            Span::styled(format!("{:>4} ", i + 1), theme.dim),
-                            Span::styled(sanitize(l), theme.text),
-                        ])
-                    })
-                    .collect();
-                frame.render_widget(Paragraph::new(lines), rest);
-            }
-        }
-        RecipeSection::Versions => {
-            let rows = d.versions.iter().enumerate().map(|(i, v)| {
-                let approved = v
-                    .approved_by
-                    .clone()
-                    .map(|b| format!("yes ({b})"))
-                    .unwrap_or("no".into());
-                // The version marked with space, to diff against.
-                let marked = s.marked.as_deref() == Some(v.version_number.as_str());
-                let number = if marked {
-                    Cell::from(Span::styled(format!("*{}", v.version_number), theme.accent))
-                } else {
-                    Cell::from(format!(" {}", v.version_number))
-                };
-                let row = Row::new(vec![
-                    number,
-                    Cell::from(v.bump.to_string()),
-                    Cell::from(sanitize(&v.created_by)),
-                    Cell::from(v.created_at.format("%Y-%m-%d %H:%M").to_string()),
-                    Cell::from(Span::styled(
-                        approved.clone(),
-                        if v.is_approved() {
-                            theme.good
-                        } else {
-                            theme.dim
-                        },
-                    )),
-                    Cell::from(sanitize(&v.change_note)),
-                ]);
-                if i == s.version_selected {
-                    row.style(theme.selected)
-                } else {
-                    row
-                }
-            });
-            let header = Row::new(
-                [" Version", "Bump", "By", "When", "Approved", "Note"]
-                    .map(|h| Cell::from(Span::styled(h, theme.title))),
-            );
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Length(9),
-                    Constraint::Length(8),
-                    Constraint::Length(12),
-                    Constraint::Length(16),
-                    Constraint::Length(16),
-                    Constraint::Fill(1),
-                ],
-            )
-            .header(header);
-            frame.render_widget(table, inner);
-        }
+        RecipeSection::Overview => recipe_overview(d, s.scroll, theme, frame, inner),
+        RecipeSection::Manifest => recipe_manifest(s, theme, frame, inner),
+        RecipeSection::Versions => recipe_versions(s, d, theme, frame, inner),
         RecipeSection::Example => render_example(d.example.as_ref(), theme, frame, inner, s.scroll),
     }
 }
@@ -457,206 +227,14 @@ pub fn render_model(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area:
         .border_style(theme.border);
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    let m = &d.model;
     match s.section {
-        ModelSection::Overview => {
-            let latest = d.snapshots.first();
-            let lines = vec![
-                field("id", m.id.to_string(), theme),
-                field("name", m.name.clone(), theme),
-                field("family", m.model_family.to_string(), theme),
-                Line::from(vec![
-                    Span::styled(format!("{:<16}", "status"), theme.dim),
-                    status_span(m.status.as_str(), theme),
-                ]),
-                field("owner", m.owner.clone(), theme),
-                field(
-                    "recipe",
-                    format!("{} {}", m.recipe_name, m.recipe_version),
-                    theme,
-                ),
-                field(
-                    "trained by",
-                    m.run_id
-                        .map_or("no training run yet".into(), |r| format!("run {r}")),
-                    theme,
-                ),
-                field(
-                    "registered",
-                    m.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                    theme,
-                ),
-                field(
-                    "last snapshot",
-                    latest
-                        .map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or("none".into()),
-                    theme,
-                ),
-                field("snapshots", d.snapshots.len().to_string(), theme),
-            ];
-            let lines = wrap_fields(lines, inner.width as usize);
-            frame.render_widget(
-                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
-                inner,
-            );
-        }
-        ModelSection::Deployments => {
-            let mut lines = vec![
-                field(
-                    "recipe version",
-                    format!("{} {}", m.recipe_name, m.recipe_version),
-                    theme,
-                ),
-                Line::raw(""),
-                Line::styled("Lifecycle history", theme.title),
-            ];
-            for e in &d.history {
-                let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
-                let what = match (detail("from"), detail("to"), detail("version")) {
-                    (Some(f), Some(t), _) => format!("{f} → {t}"),
-                    (_, _, Some(v)) if e.action == "register" => {
-                        format!("from {} {v}", m.recipe_name)
-                    }
-                    _ => String::new(),
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
-                    Span::styled(format!("{:<10}", e.action), theme.accent),
-                    Span::raw(sanitize(&what)),
-                    Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
-                ]));
-            }
-            frame.render_widget(
-                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
-                inner,
-            );
-        }
+        ModelSection::Overview => model_overview(d, s.scroll, theme, frame, inner),
+        ModelSection::Deployments => model_deployments(d, s.scroll, theme, frame, inner),
         ModelSection::Monitoring => super::monitoring::render(s, &d.manifest, theme, frame, inner),
         ModelSection::Alerts if !d.alerts.is_empty() => {
-            // Alerts from the rules, by state then severity; the selected one is marked.
-            let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
-            let reading = reading.unwrap_or(5).max(5) as u16;
-            // The rule's name takes what the other columns leave (at most
-            // 30): names are shortened, states, times and readings never.
-            let fixed = 8 + 12 + 11 + reading + 10 + 6;
-            let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4) as u16;
-            let rule = rule
-                .clamp(4, 30)
-                .min(inner.width.saturating_sub(fixed).max(4));
-            let rows: Vec<Row> = d
-                .alerts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let row = Row::new(vec![
-                        Cell::from(Span::styled(
-                            a.severity.as_str(),
-                            theme
-                                .status(a.severity.as_str())
-                                .add_modifier(Modifier::BOLD),
-                        )),
-                        Cell::from(Span::styled(
-                            a.state.as_str(),
-                            if a.state == crate::domain::AlertState::Open {
-                                theme.warn
-                            } else {
-                                theme.dim
-                            },
-                        )),
-                        Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
-                        Cell::from(crate::text::truncate(&sanitize(&a.rule), rule as usize)),
-                        Cell::from(Span::styled(
-                            alert_reading(a),
-                            if a.state == crate::domain::AlertState::Resolved {
-                                theme.dim
-                            } else {
-                                theme.bad
-                            },
-                        )),
-                        Cell::from(sanitize(alert_by(a))),
-                        Cell::from(sanitize(&a.message)),
-                    ]);
-                    if i == s.scroll {
-                        row.style(theme.selected)
-                    } else {
-                        row
-                    }
-                })
-                .collect();
-            let header = Row::new(
-                [
-                    "Severity", "State", "Opened", "Rule", "Value", "By", "Message",
-                ]
-                .map(|h| Cell::from(Span::styled(h, theme.title))),
-            );
-            // The reading is never cut; the message shows where there is room.
-            let message = if inner.width >= 120 { 1 } else { 0 };
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Length(8),
-                    Constraint::Length(12),
-                    Constraint::Length(11),
-                    Constraint::Length(rule),
-                    Constraint::Length(reading),
-                    Constraint::Length(10),
-                    Constraint::Fill(message),
-                ],
-            )
-            .header(header);
-            let [list, keys] =
-                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-            frame.render_widget(table, list);
-            frame.render_widget(
-                Paragraph::new(Span::styled(
-                    "a acknowledge · x resolve · j/k select",
-                    theme.dim,
-                )),
-                keys,
-            );
+            rule_alerts(d, s.scroll, theme, frame, inner)
         }
-        ModelSection::Alerts => {
-            let mut rows = Vec::new();
-            for snap in &d.snapshots {
-                for a in snap.alerts_json.as_array().into_iter().flatten() {
-                    let severity = a["severity"].as_str().unwrap_or("info").to_string();
-                    rows.push(Row::new(vec![
-                        Cell::from(Span::styled(
-                            severity.clone(),
-                            theme.status(&severity).add_modifier(Modifier::BOLD),
-                        )),
-                        Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
-                        Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
-                        Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
-                    ]));
-                }
-            }
-            if rows.is_empty() {
-                frame.render_widget(Paragraph::new(Span::styled("no alerts", theme.dim)), inner);
-                return;
-            }
-            let total = rows.len();
-            let rows: Vec<Row> = rows
-                .into_iter()
-                .skip(s.scroll.min(total.saturating_sub(1)))
-                .collect();
-            let header = Row::new(
-                ["Severity", "When", "Rule", "Message"]
-                    .map(|h| Cell::from(Span::styled(h, theme.title))),
-            );
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Length(9),
-                    Constraint::Length(16),
-                    Constraint::Length(18),
-                    Constraint::Fill(1),
-                ],
-            )
-            .header(header);
-            frame.render_widget(table, inner);
-        }
+        ModelSection::Alerts => snapshot_alerts(d, s.scroll, theme, frame, inner),
     }
 }
 
@@ -685,4 +263,461 @@ fn short_number(v: f64) -> String {
     }
     let s = format!("{v:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The recipe's fields, its lineage and its latest version.
+fn recipe_overview(d: &RecipeDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let r = &d.recipe;
+    let status = if r.changes_pending() {
+        format!(
+            "{} (changes pending: {} is a draft)",
+            r.status,
+            opt(&r.latest_version)
+        )
+    } else {
+        r.status.to_string()
+    };
+    let approval = d
+        .versions
+        .iter()
+        .find(|v| v.is_approved())
+        .map(|v| {
+            format!(
+                "{} approved by {} at {}",
+                v.version_number,
+                v.approved_by.clone().unwrap_or_default(),
+                v.approved_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
+            )
+        })
+        .unwrap_or("no approved version".into());
+    let mut chain: Vec<String> = d
+        .ancestors
+        .iter()
+        .map(|a| format!("{} ({})", a.name, a.level))
+        .collect();
+    chain.push(format!("[{}] ({})", r.name, r.level));
+    let children = if d.children.is_empty() {
+        "none".to_string()
+    } else {
+        d.children
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.level))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let latest = d.versions.first();
+    let mut lines = vec![
+        field("id", r.id.to_string(), theme),
+        field("name", r.name.clone(), theme),
+        field("family", r.model_family.to_string(), theme),
+        field("level", r.level.to_string(), theme),
+        Line::from(vec![
+            Span::styled(format!("{:<16}", "status"), theme.dim),
+            status_span(&status, theme),
+        ]),
+        field("approval", approval, theme),
+        field(
+            "tags",
+            if r.tags.is_empty() {
+                "-".into()
+            } else {
+                r.tags.join(", ")
+            },
+            theme,
+        ),
+        field("lineage", chain.join(" → "), theme),
+        field(
+            "levels set",
+            if d.level_keys.is_empty() {
+                "a baseline sets every key".into()
+            } else {
+                d.level_keys
+                    .iter()
+                    .map(|(n, k)| {
+                        format!(
+                            "{n}: {}",
+                            if k.is_empty() {
+                                "nothing of its own".into()
+                            } else {
+                                k.join(", ")
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            },
+            theme,
+        ),
+        field(
+            "parent update",
+            d.parent_update
+                .as_ref()
+                .map(|u| {
+                    format!(
+                        "{} {} available (pinned to {}): B rebases",
+                        u.parent, u.available, u.pinned
+                    )
+                })
+                .unwrap_or("-".into()),
+            theme,
+        ),
+        field("children", children, theme),
+        field(
+            "latest version",
+            latest
+                .map(|v| {
+                    format!(
+                        "{} by {} at {} — {}",
+                        v.version_number,
+                        v.created_by,
+                        v.created_at.format("%Y-%m-%d %H:%M"),
+                        v.change_note
+                    )
+                })
+                .unwrap_or("-".into()),
+            theme,
+        ),
+        field(
+            "pinned parent",
+            latest
+                .and_then(|v| v.parent_version_number.clone())
+                .map(|p| format!("{} {p}", r.parent_name.clone().unwrap_or_default()))
+                .unwrap_or("-".into()),
+            theme,
+        ),
+        field(
+            "created",
+            format!(
+                "{} by {}",
+                r.created_at.format("%Y-%m-%d %H:%M"),
+                r.created_by
+            ),
+            theme,
+        ),
+    ];
+    if let Some(desc) = latest
+        .and_then(|v| v.manifest_json.pointer("/metadata/description"))
+        .and_then(Value::as_str)
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(sanitize(desc), theme.text));
+    }
+    let lines = wrap_fields(lines, inner.width as usize);
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll.min(u16::MAX as usize) as u16, 0));
+    frame.render_widget(p, inner);
+}
+
+/// The latest manifest, as a tree or as numbered JSON lines.
+fn recipe_manifest(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let Some(d) = &s.detail else { return };
+    let Some(v) = d.versions.first() else { return };
+    let title = format!(
+        " manifest {} · {} ",
+        v.version_number,
+        if s.manifest_as_tree { "tree" } else { "json" }
+    );
+    let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(Span::styled(title, theme.accent)), head);
+    if s.manifest_as_tree {
+        let items = json_tree(&v.manifest_json, "");
+        if let Ok(tree) = Tree::new(&items) {
+            let tree = tree
+                .highlight_style(theme.selected)
+                .node_closed_symbol("▸ ")
+                .node_open_symbol("▾ ")
+                .node_no_children_symbol("  ");
+            frame.render_stateful_widget(tree, rest, &mut s.tree);
+        }
+    } else {
+        let text = crate::domain::diff::pretty(&v.manifest_json);
+        let lines: Vec<Line> = text
+            .lines()
+            .enumerate()
+            .skip(s.scroll)
+            .take(rest.height as usize)
+            .map(|(i, l)| {
+                Line::from(vec![
+                    Span::styled(format!("{:>4} ", i + 1), theme.dim),
+                    Span::styled(sanitize(l), theme.text),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), rest);
+    }
+}
+
+/// Every version, the one marked to diff against starred.
+fn recipe_versions(
+    s: &RecipeScreen,
+    d: &RecipeDetail,
+    theme: &Theme,
+    frame: &mut Frame,
+    inner: Rect,
+) {
+    let rows = d.versions.iter().enumerate().map(|(i, v)| {
+        let approved = v
+            .approved_by
+            .clone()
+            .map(|b| format!("yes ({b})"))
+            .unwrap_or("no".into());
+        // The version marked with space, to diff against.
+        let marked = s.marked.as_deref() == Some(v.version_number.as_str());
+        let number = if marked {
+            Cell::from(Span::styled(format!("*{}", v.version_number), theme.accent))
+        } else {
+            Cell::from(format!(" {}", v.version_number))
+        };
+        let row = Row::new(vec![
+            number,
+            Cell::from(v.bump.to_string()),
+            Cell::from(sanitize(&v.created_by)),
+            Cell::from(v.created_at.format("%Y-%m-%d %H:%M").to_string()),
+            Cell::from(Span::styled(
+                approved.clone(),
+                if v.is_approved() {
+                    theme.good
+                } else {
+                    theme.dim
+                },
+            )),
+            Cell::from(sanitize(&v.change_note)),
+        ]);
+        if i == s.version_selected {
+            row.style(theme.selected)
+        } else {
+            row
+        }
+    });
+    let header = Row::new(
+        [" Version", "Bump", "By", "When", "Approved", "Note"]
+            .map(|h| Cell::from(Span::styled(h, theme.title))),
+    );
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(16),
+            Constraint::Length(16),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header);
+    frame.render_widget(table, inner);
+}
+
+/// The model's fields and its latest snapshot.
+fn model_overview(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let m = &d.model;
+    let latest = d.snapshots.first();
+    let lines = vec![
+        field("id", m.id.to_string(), theme),
+        field("name", m.name.clone(), theme),
+        field("family", m.model_family.to_string(), theme),
+        Line::from(vec![
+            Span::styled(format!("{:<16}", "status"), theme.dim),
+            status_span(m.status.as_str(), theme),
+        ]),
+        field("owner", m.owner.clone(), theme),
+        field(
+            "recipe",
+            format!("{} {}", m.recipe_name, m.recipe_version),
+            theme,
+        ),
+        field(
+            "trained by",
+            m.run_id
+                .map_or("no training run yet".into(), |r| format!("run {r}")),
+            theme,
+        ),
+        field(
+            "registered",
+            m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            theme,
+        ),
+        field(
+            "last snapshot",
+            latest
+                .map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or("none".into()),
+            theme,
+        ),
+        field("snapshots", d.snapshots.len().to_string(), theme),
+    ];
+    let lines = wrap_fields(lines, inner.width as usize);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+/// The recipe version and the lifecycle history.
+fn model_deployments(
+    d: &ModelDetail,
+    scroll: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    inner: Rect,
+) {
+    let m = &d.model;
+    let mut lines = vec![
+        field(
+            "recipe version",
+            format!("{} {}", m.recipe_name, m.recipe_version),
+            theme,
+        ),
+        Line::raw(""),
+        Line::styled("Lifecycle history", theme.title),
+    ];
+    for e in &d.history {
+        let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
+        let what = match (detail("from"), detail("to"), detail("version")) {
+            (Some(f), Some(t), _) => format!("{f} → {t}"),
+            (_, _, Some(v)) if e.action == "register" => {
+                format!("from {} {v}", m.recipe_name)
+            }
+            _ => String::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
+            Span::styled(format!("{:<10}", e.action), theme.accent),
+            Span::raw(sanitize(&what)),
+            Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+/// The alerts the rules opened, by state then severity; the selected one
+/// is marked.
+fn rule_alerts(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
+    let reading = reading.unwrap_or(5).max(5) as u16;
+    // The rule's name takes what the other columns leave (at most
+    // 30): names are shortened, states, times and readings never.
+    let fixed = 8 + 12 + 11 + reading + 10 + 6;
+    let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4) as u16;
+    let rule = rule
+        .clamp(4, 30)
+        .min(inner.width.saturating_sub(fixed).max(4));
+    let rows: Vec<Row> = d
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let row = Row::new(vec![
+                Cell::from(Span::styled(
+                    a.severity.as_str(),
+                    theme
+                        .status(a.severity.as_str())
+                        .add_modifier(Modifier::BOLD),
+                )),
+                Cell::from(Span::styled(
+                    a.state.as_str(),
+                    if a.state == crate::domain::AlertState::Open {
+                        theme.warn
+                    } else {
+                        theme.dim
+                    },
+                )),
+                Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
+                Cell::from(crate::text::truncate(&sanitize(&a.rule), rule as usize)),
+                Cell::from(Span::styled(
+                    alert_reading(a),
+                    if a.state == crate::domain::AlertState::Resolved {
+                        theme.dim
+                    } else {
+                        theme.bad
+                    },
+                )),
+                Cell::from(sanitize(alert_by(a))),
+                Cell::from(sanitize(&a.message)),
+            ]);
+            if i == scroll {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new(
+        [
+            "Severity", "State", "Opened", "Rule", "Value", "By", "Message",
+        ]
+        .map(|h| Cell::from(Span::styled(h, theme.title))),
+    );
+    // The reading is never cut; the message shows where there is room.
+    let message = if inner.width >= 120 { 1 } else { 0 };
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(11),
+            Constraint::Length(rule),
+            Constraint::Length(reading),
+            Constraint::Length(10),
+            Constraint::Fill(message),
+        ],
+    )
+    .header(header);
+    let [list, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(table, list);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            "a acknowledge · x resolve · j/k select",
+            theme.dim,
+        )),
+        keys,
+    );
+}
+
+/// The alerts recorded in snapshots, for a model the rules never alerted.
+fn snapshot_alerts(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let mut rows = Vec::new();
+    for snap in &d.snapshots {
+        for a in snap.alerts_json.as_array().into_iter().flatten() {
+            let severity = a["severity"].as_str().unwrap_or("info").to_string();
+            rows.push(Row::new(vec![
+                Cell::from(Span::styled(
+                    severity.clone(),
+                    theme.status(&severity).add_modifier(Modifier::BOLD),
+                )),
+                Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
+                Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
+            ]));
+        }
+    }
+    if rows.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no alerts", theme.dim)), inner);
+        return;
+    }
+    let total = rows.len();
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .skip(scroll.min(total.saturating_sub(1)))
+        .collect();
+    let header = Row::new(
+        ["Severity", "When", "Rule", "Message"].map(|h| Cell::from(Span::styled(h, theme.title))),
+    );
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Length(16),
+            Constraint::Length(18),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header);
+    frame.render_widget(table, inner);
 }
