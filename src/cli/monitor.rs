@@ -148,6 +148,7 @@ async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {
     Ok(())
 }
 
+/// `nexml monitor list`.
 async fn list(ctx: &Context, model: String, limit: i64) -> Result<()> {
     let store = ctx.store.as_ref();
     let model = store.find_model(&model).await?;
@@ -186,6 +187,7 @@ async fn list(ctx: &Context, model: String, limit: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml monitor ingest`: one batch, or a folder of them.
 async fn ingest_batch(
     ctx: &Context,
     model: String,
@@ -238,6 +240,7 @@ async fn ingest_batch(
     Ok(())
 }
 
+/// `nexml monitor watch`.
 async fn watch(
     ctx: &Context,
     dir: PathBuf,
@@ -251,6 +254,7 @@ async fn watch(
     Ok(())
 }
 
+/// `nexml monitor alerts`.
 async fn alerts(ctx: &Context, model: String, state: Option<AlertState>) -> Result<()> {
     let store = ctx.store.as_ref();
     let model = store.find_model(&model).await?;
@@ -281,6 +285,7 @@ async fn alerts(ctx: &Context, model: String, state: Option<AlertState>) -> Resu
     Ok(())
 }
 
+/// `nexml monitor add`.
 async fn add(ctx: &Context, model: String, snapshot: PathBuf) -> Result<()> {
     let store = ctx.store.as_ref();
     let model = store.find_model(&model).await?;

@@ -216,6 +216,7 @@ fn show_recipe(
     Ok(())
 }
 
+/// `nexml recipe list`.
 async fn list(
     ctx: &Context,
     family: Option<ModelFamily>,
@@ -259,6 +260,7 @@ async fn list(
     Ok(())
 }
 
+/// `nexml recipe show`.
 async fn show(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let id = store.find_recipe(&reference).await?.id;
@@ -289,6 +291,7 @@ struct CreateArgs {
     note: String,
 }
 
+/// `nexml recipe create`.
 async fn create(ctx: &Context, new: CreateArgs) -> Result<()> {
     let CreateArgs {
         name,
@@ -346,6 +349,7 @@ async fn create(ctx: &Context, new: CreateArgs) -> Result<()> {
     Ok(())
 }
 
+/// `nexml recipe update`.
 async fn update(
     ctx: &Context,
     reference: String,
@@ -375,6 +379,7 @@ async fn update(
     Ok(())
 }
 
+/// `nexml recipe delete`.
 async fn delete(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -386,6 +391,7 @@ async fn delete(ctx: &Context, reference: String) -> Result<()> {
     Ok(())
 }
 
+/// `nexml recipe clone`.
 async fn clone(
     ctx: &Context,
     reference: String,
@@ -402,6 +408,7 @@ async fn clone(
     Ok(())
 }
 
+/// `nexml recipe versions`.
 async fn versions(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -414,6 +421,7 @@ async fn versions(ctx: &Context, reference: String) -> Result<()> {
     Ok(())
 }
 
+/// `nexml recipe version`.
 async fn show_version(
     ctx: &Context,
     reference: String,
@@ -437,6 +445,7 @@ async fn show_version(
     Ok(())
 }
 
+/// `nexml recipe commit`.
 async fn commit(
     ctx: &Context,
     reference: String,
@@ -508,6 +517,7 @@ async fn commit(
     Ok(())
 }
 
+/// `nexml recipe approve`.
 async fn approve(ctx: &Context, reference: String, version: Option<String>) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -527,6 +537,7 @@ async fn approve(ctx: &Context, reference: String, version: Option<String>) -> R
     Ok(())
 }
 
+/// `nexml recipe archive`.
 async fn archive(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -538,6 +549,7 @@ async fn archive(ctx: &Context, reference: String) -> Result<()> {
     Ok(())
 }
 
+/// `nexml recipe restore`.
 async fn restore(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -549,6 +561,7 @@ async fn restore(ctx: &Context, reference: String) -> Result<()> {
     Ok(())
 }
 
+/// `nexml recipe diff`.
 async fn diff(
     ctx: &Context,
     reference: String,
@@ -595,6 +608,7 @@ async fn diff(
     Ok(())
 }
 
+/// `nexml recipe export`.
 async fn export(ctx: &Context, references: Vec<String>, to: PathBuf) -> Result<()> {
     let recipes = ctx.service.export_recipes(&references).await?;
     let mut progress = super::progress::Progress::new("export", ctx.json);
@@ -626,6 +640,7 @@ async fn export(ctx: &Context, references: Vec<String>, to: PathBuf) -> Result<(
     Ok(())
 }
 
+/// `nexml recipe import`.
 async fn import(ctx: &Context, dir: PathBuf, dry_run: bool, keep_approvals: bool) -> Result<()> {
     let mut progress = super::progress::Progress::new("import", ctx.json);
     let recipes =
@@ -679,6 +694,7 @@ async fn import(ctx: &Context, dir: PathBuf, dry_run: bool, keep_approvals: bool
     Ok(())
 }
 
+/// `nexml recipe effective`.
 async fn effective(ctx: &Context, reference: String, version: Option<String>) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -704,6 +720,7 @@ async fn effective(ctx: &Context, reference: String, version: Option<String>) ->
     Ok(())
 }
 
+/// `nexml recipe rebase`.
 async fn rebase(ctx: &Context, reference: String, to: Option<String>, yes: bool) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
@@ -763,6 +780,7 @@ async fn rebase(ctx: &Context, reference: String, to: Option<String>, yes: bool)
     Ok(())
 }
 
+/// `nexml recipe example`.
 async fn example(ctx: &Context, reference: String, set: Option<PathBuf>) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;

@@ -269,6 +269,7 @@ struct ListArgs {
     paging: Paging,
 }
 
+/// `nexml run list`.
 async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     let ListArgs {
         status,
@@ -353,6 +354,7 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run show`.
 async fn show(ctx: &Context, id: i64, history: i64) -> Result<()> {
     let store = ctx.store.as_ref();
     super::exec::reap_lost(ctx).await;
@@ -364,6 +366,7 @@ async fn show(ctx: &Context, id: i64, history: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run create`.
 async fn create(
     ctx: &Context,
     recipe: Option<String>,
@@ -386,6 +389,7 @@ async fn create(
     Ok(())
 }
 
+/// `nexml run update`.
 async fn update(
     ctx: &Context,
     id: i64,
@@ -424,6 +428,7 @@ async fn update(
     Ok(())
 }
 
+/// `nexml run logs`.
 async fn logs(ctx: &Context, id: i64) -> Result<()> {
     let store = ctx.store.as_ref();
     let run = store.run(id).await?;
@@ -434,6 +439,7 @@ async fn logs(ctx: &Context, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run cancel`.
 async fn cancel(ctx: &Context, id: i64) -> Result<()> {
     let run = ctx.service.cancel_run(id, &ctx.user).await?;
     if ctx.json {
@@ -450,6 +456,7 @@ async fn cancel(ctx: &Context, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run log-metric`.
 async fn log_metric(ctx: &Context, values: Vec<String>, step: i64, run: i64) -> Result<()> {
     let at = ctx.service.now();
     let metrics = key_values("log-metric", &values)?
@@ -486,6 +493,7 @@ async fn log_metric(ctx: &Context, values: Vec<String>, step: i64, run: i64) -> 
     Ok(())
 }
 
+/// `nexml run log-param`.
 async fn log_param(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     let params = key_values("log-param", &values)?;
     let n = params.len();
@@ -502,6 +510,7 @@ async fn log_param(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run tag`.
 async fn tag(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     let tags = key_values("tag", &values)?;
     let n = tags.len();
@@ -518,6 +527,7 @@ async fn tag(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     Ok(())
 }
 
+/// `nexml run log-artifact`.
 async fn log_artifact(ctx: &Context, path: PathBuf, dest: Option<String>, run: i64) -> Result<()> {
     let store = ctx.store.as_ref();
     let dest = match dest {
@@ -543,6 +553,7 @@ async fn log_artifact(ctx: &Context, path: PathBuf, dest: Option<String>, run: i
     Ok(())
 }
 
+/// `nexml run label`.
 async fn label(ctx: &Context, id: i64, name: Option<String>, note: Option<String>) -> Result<()> {
     if name.is_none() && note.is_none() {
         return Err(eyre!("label: give --name, --note or both"));
