@@ -267,6 +267,15 @@ fn short_number(v: f64) -> String {
 
 /// The recipe's fields, its lineage and its latest version.
 fn recipe_overview(d: &RecipeDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let lines = wrap_fields(recipe_fields(d, theme), inner.width as usize);
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll.min(u16::MAX as usize) as u16, 0));
+    frame.render_widget(p, inner);
+}
+
+/// The overview's lines: a field each, then the description.
+fn recipe_fields(d: &RecipeDetail, theme: &Theme) -> Vec<Line<'static>> {
     let r = &d.recipe;
     let status = if r.changes_pending() {
         format!(
@@ -404,11 +413,7 @@ fn recipe_overview(d: &RecipeDetail, scroll: usize, theme: &Theme, frame: &mut F
         lines.push(Line::raw(""));
         lines.push(Line::styled(sanitize(desc), theme.text));
     }
-    let lines = wrap_fields(lines, inner.width as usize);
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll.min(u16::MAX as usize) as u16, 0));
-    frame.render_widget(p, inner);
+    lines
 }
 
 /// The latest manifest, as a tree or as numbered JSON lines.
