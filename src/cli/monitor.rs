@@ -10,179 +10,27 @@ use crate::store::Model;
 use crate::store::NewSnapshot;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::{Value, json};
+use std::path::PathBuf;
 
 pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
-    let store = ctx.store.as_ref();
     match command {
-        MonitorCommand::List { model, limit } => {
-            let model = store.find_model(&model).await?;
-            let snapshots = store.snapshots(model.id, limit).await?;
-            if ctx.json {
-                return print_json(&snapshots);
-            }
-            let mut t = Table::new(&[
-                "id",
-                "captured",
-                "performance",
-                "worst drift",
-                "staleness h",
-                "alerts",
-            ]);
-            for s in &snapshots {
-                t.row(vec![
-                    s.id.to_string(),
-                    time(&s.captured_at),
-                    compact(&s.performance_metrics_json),
-                    s.worst_drift_label(),
-                    s.data_freshness_json
-                        .get("staleness_hours")
-                        .and_then(Value::as_f64)
-                        .map(|h| format!("{h:.1}"))
-                        .unwrap_or("-".into()),
-                    s.alerts_json
-                        .as_array()
-                        .map(|a| a.len())
-                        .unwrap_or(0)
-                        .to_string(),
-                ]);
-            }
-            outln!("{}", t.render());
-            outln!("{} snapshots of '{}'", snapshots.len(), model.name);
-        }
+        MonitorCommand::List { model, limit } => list(ctx, model, limit).await?,
         MonitorCommand::Ingest {
             model,
             reference,
             current,
             at,
-        } => {
-            let given = at.is_some();
-            let at = match at {
-                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
-                    .map_err(|e| {
-                        eyre!("--at '{t}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)")
-                    })?
-                    .with_timezone(&chrono::Utc),
-                None => ctx.service.now(),
-            };
-            let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
-            let manifest = &manifest;
-            if current.is_dir() {
-                if given {
-                    return Err(eyre!(
-                        "--at times one batch; the batches of {} are timed by the dates in their names, else when they were written",
-                        current.display()
-                    ));
-                }
-                return ingest_folder(ctx, &model, manifest, &reference, &current).await;
-            }
-            let batch = Batch { path: current, at };
-            let recorded = ingest::ingest(ctx, &model, manifest, &reference, &batch).await?;
-            if ctx.json {
-                return print_recorded(&recorded);
-            }
-            let saved = &recorded.snapshot;
-            outln!(
-                "snapshot {} of '{}' at {}",
-                saved.id,
-                model.name,
-                time(&saved.captured_at)
-            );
-            outln!("performance: {}", compact(&saved.performance_metrics_json));
-            outln!(
-                "drift: share {} (worst {})",
-                saved
-                    .drift_metrics_json
-                    .get("drift_share")
-                    .map(|v| v.to_string())
-                    .unwrap_or("-".into()),
-                saved.worst_drift_label()
-            );
-            outln!("freshness: {}", compact(&saved.data_freshness_json));
-            print_rules(&recorded);
-        }
+        } => ingest_batch(ctx, model, reference, current, at).await?,
         MonitorCommand::Watch {
             dir,
             model,
             reference,
             settle,
-        } => {
-            let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
-            let settle = std::time::Duration::from_secs(settle);
-            super::watch::watch(ctx, &model, &manifest, &reference, &dir, settle).await?;
-        }
-        MonitorCommand::Alerts { model, state } => {
-            let model = store.find_model(&model).await?;
-            let alerts = store.alerts(model.id, state).await?;
-            if ctx.json {
-                return print_json(&alerts);
-            }
-            let mut t = Table::new(&[
-                "id", "severity", "state", "by", "rule", "value", "opened", "message",
-            ]);
-            for a in &alerts {
-                t.row(vec![
-                    a.id.to_string(),
-                    a.severity.to_string(),
-                    a.state.to_string(),
-                    a.resolved_by
-                        .clone()
-                        .or(a.acknowledged_by.clone())
-                        .unwrap_or("-".into()),
-                    a.rule.clone(),
-                    format!("{:.4}", a.value),
-                    time(&a.opened_at),
-                    a.message.clone(),
-                ]);
-            }
-            outln!("{}", t.render());
-            outln!("{} alert(s) of '{}'", alerts.len(), model.name);
-        }
+        } => watch(ctx, dir, model, reference, settle).await?,
+        MonitorCommand::Alerts { model, state } => alerts(ctx, model, state).await?,
         MonitorCommand::Ack { id } => set_state(ctx, id, AlertState::Acknowledged).await?,
         MonitorCommand::Resolve { id } => set_state(ctx, id, AlertState::Resolved).await?,
-        MonitorCommand::Add { model, snapshot } => {
-            let model = store.find_model(&model).await?;
-            let v = read_json(&snapshot)?;
-            let captured_at = match v.get("captured_at") {
-                None | Some(Value::Null) => ctx.service.now(),
-                Some(Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
-                    .map_err(|e| eyre!("{}: captured_at '{s}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)", snapshot.display()))?
-                    .with_timezone(&chrono::Utc),
-                Some(other) => return Err(eyre!("{}: captured_at must be a string, not {other}", snapshot.display())),
-            };
-            let measures = ["performance", "drift", "freshness"];
-            if !v.is_object() || !measures.iter().any(|k| v.get(k).is_some()) {
-                return Err(eyre!(
-                    "{}: a snapshot is a JSON object with performance, drift or freshness (got {})",
-                    snapshot.display(),
-                    crate::text::truncate(&v.to_string(), 40)
-                ));
-            }
-            let field = |k: &str, default: Value| v.get(k).cloned().unwrap_or(default);
-            let recorded = ctx
-                .service
-                .add_snapshot(
-                    model.id,
-                    NewSnapshot {
-                        captured_at,
-                        performance: field("performance", json!({})),
-                        drift: field("drift", json!({})),
-                        freshness: field("freshness", json!({})),
-                        alerts: field("alerts", json!([])),
-                    },
-                    &ctx.user,
-                )
-                .await?;
-            if ctx.json {
-                return print_recorded(&recorded);
-            }
-            outln!(
-                "added snapshot {} to '{}' at {}",
-                recorded.snapshot.id,
-                model.name,
-                time(&recorded.snapshot.captured_at)
-            );
-            print_rules(&recorded);
-        }
+        MonitorCommand::Add { model, snapshot } => add(ctx, model, snapshot).await?,
     }
     Ok(())
 }
@@ -297,5 +145,200 @@ async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {
         return print_json(&alert);
     }
     outln!("alert {} ({}): {}", alert.id, alert.rule, alert.state);
+    Ok(())
+}
+
+/// `nexml monitor list`.
+async fn list(ctx: &Context, model: String, limit: i64) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let model = store.find_model(&model).await?;
+    let snapshots = store.snapshots(model.id, limit).await?;
+    if ctx.json {
+        return print_json(&snapshots);
+    }
+    let mut t = Table::new(&[
+        "id",
+        "captured",
+        "performance",
+        "worst drift",
+        "staleness h",
+        "alerts",
+    ]);
+    for s in &snapshots {
+        t.row(vec![
+            s.id.to_string(),
+            time(&s.captured_at),
+            compact(&s.performance_metrics_json),
+            s.worst_drift_label(),
+            s.data_freshness_json
+                .get("staleness_hours")
+                .and_then(Value::as_f64)
+                .map(|h| format!("{h:.1}"))
+                .unwrap_or("-".into()),
+            s.alerts_json
+                .as_array()
+                .map(|a| a.len())
+                .unwrap_or(0)
+                .to_string(),
+        ]);
+    }
+    outln!("{}", t.render());
+    outln!("{} snapshots of '{}'", snapshots.len(), model.name);
+    Ok(())
+}
+
+/// `nexml monitor ingest`: one batch, or a folder of them.
+async fn ingest_batch(
+    ctx: &Context,
+    model: String,
+    reference: PathBuf,
+    current: PathBuf,
+    at: Option<String>,
+) -> Result<()> {
+    let given = at.is_some();
+    let at = match at {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+            .map_err(|e| eyre!("--at '{t}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)"))?
+            .with_timezone(&chrono::Utc),
+        None => ctx.service.now(),
+    };
+    let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
+    let manifest = &manifest;
+    if current.is_dir() {
+        if given {
+            return Err(eyre!(
+                "--at times one batch; the batches of {} are timed by the dates in their names, else when they were written",
+                current.display()
+            ));
+        }
+        return ingest_folder(ctx, &model, manifest, &reference, &current).await;
+    }
+    let batch = Batch { path: current, at };
+    let recorded = ingest::ingest(ctx, &model, manifest, &reference, &batch).await?;
+    if ctx.json {
+        return print_recorded(&recorded);
+    }
+    let saved = &recorded.snapshot;
+    outln!(
+        "snapshot {} of '{}' at {}",
+        saved.id,
+        model.name,
+        time(&saved.captured_at)
+    );
+    outln!("performance: {}", compact(&saved.performance_metrics_json));
+    outln!(
+        "drift: share {} (worst {})",
+        saved
+            .drift_metrics_json
+            .get("drift_share")
+            .map(|v| v.to_string())
+            .unwrap_or("-".into()),
+        saved.worst_drift_label()
+    );
+    outln!("freshness: {}", compact(&saved.data_freshness_json));
+    print_rules(&recorded);
+    Ok(())
+}
+
+/// `nexml monitor watch`.
+async fn watch(
+    ctx: &Context,
+    dir: PathBuf,
+    model: String,
+    reference: PathBuf,
+    settle: u64,
+) -> Result<()> {
+    let (model, manifest, reference) = monitored(ctx, &model, &reference).await?;
+    let settle = std::time::Duration::from_secs(settle);
+    super::watch::watch(ctx, &model, &manifest, &reference, &dir, settle).await?;
+    Ok(())
+}
+
+/// `nexml monitor alerts`.
+async fn alerts(ctx: &Context, model: String, state: Option<AlertState>) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let model = store.find_model(&model).await?;
+    let alerts = store.alerts(model.id, state).await?;
+    if ctx.json {
+        return print_json(&alerts);
+    }
+    let mut t = Table::new(&[
+        "id", "severity", "state", "by", "rule", "value", "opened", "message",
+    ]);
+    for a in &alerts {
+        t.row(vec![
+            a.id.to_string(),
+            a.severity.to_string(),
+            a.state.to_string(),
+            a.resolved_by
+                .clone()
+                .or(a.acknowledged_by.clone())
+                .unwrap_or("-".into()),
+            a.rule.clone(),
+            format!("{:.4}", a.value),
+            time(&a.opened_at),
+            a.message.clone(),
+        ]);
+    }
+    outln!("{}", t.render());
+    outln!("{} alert(s) of '{}'", alerts.len(), model.name);
+    Ok(())
+}
+
+/// `nexml monitor add`.
+async fn add(ctx: &Context, model: String, snapshot: PathBuf) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let model = store.find_model(&model).await?;
+    let v = read_json(&snapshot)?;
+    let captured_at = match v.get("captured_at") {
+        None | Some(Value::Null) => ctx.service.now(),
+        Some(Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| {
+                eyre!(
+                    "{}: captured_at '{s}': {e} (expected RFC 3339, e.g. 2026-01-31T06:00:00Z)",
+                    snapshot.display()
+                )
+            })?
+            .with_timezone(&chrono::Utc),
+        Some(other) => {
+            return Err(eyre!(
+                "{}: captured_at must be a string, not {other}",
+                snapshot.display()
+            ));
+        }
+    };
+    let measures = ["performance", "drift", "freshness"];
+    if !v.is_object() || !measures.iter().any(|k| v.get(k).is_some()) {
+        return Err(eyre!(
+            "{}: a snapshot is a JSON object with performance, drift or freshness (got {})",
+            snapshot.display(),
+            crate::text::truncate(&v.to_string(), 40)
+        ));
+    }
+    let field = |k: &str, default: Value| v.get(k).cloned().unwrap_or(default);
+    let recorded = ctx
+        .service
+        .add_snapshot(
+            model.id,
+            NewSnapshot {
+                captured_at,
+                performance: field("performance", json!({})),
+                drift: field("drift", json!({})),
+                freshness: field("freshness", json!({})),
+                alerts: field("alerts", json!([])),
+            },
+            &ctx.user,
+        )
+        .await?;
+    if ctx.json {
+        return print_recorded(&recorded);
+    }
+    outln!(
+        "added snapshot {} to '{}' at {}",
+        recorded.snapshot.id,
+        model.name,
+        time(&recorded.snapshot.captured_at)
+    );
+    print_rules(&recorded);
     Ok(())
 }

@@ -2,19 +2,19 @@
 //! the commands a job uses to report (log-metric, log-param, tag,
 //! log-artifact).
 
-use super::args::RunCommand;
+use super::args::{Paging, RunCommand};
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
+use crate::domain::{ModelFamily, RunStatus, RunType};
 use crate::runs::compare;
 use crate::runs::filter;
 use crate::store::tracking::{NewMetricPoint, RunDetail};
 use crate::store::{RunChanges, RunQuery};
 use crate::text::duration;
 use color_eyre::eyre::{Result, eyre};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
-    let store = ctx.store.as_ref();
     match command {
         RunCommand::List {
             status,
@@ -27,146 +27,37 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             order_by,
             paging,
         } => {
-            let filter = filter
-                .as_deref()
-                .map(|text| filter::parse(text).map_err(|e| eyre!("--filter \"{text}\": {e}")))
-                .transpose()?;
-            let order_by = order_by
-                .as_deref()
-                .map(|text| {
-                    filter::parse_order_by(text).map_err(|e| eyre!("--order-by \"{text}\": {e}"))
-                })
-                .transpose()?
-                .unwrap_or_default();
-            super::exec::reap_lost(ctx).await;
-            let recipe_id = match recipe {
-                Some(r) => Some(store.find_recipe(&r).await?.id),
-                None => None,
-            };
-            let model_id = match model {
-                Some(m) => Some(store.find_model(&m).await?.id),
-                None => None,
-            };
-            let page = store
-                .list_runs(&RunQuery {
+            list(
+                ctx,
+                ListArgs {
                     status,
                     run_type,
                     family,
-                    recipe_id,
-                    model_id,
+                    recipe,
+                    model,
                     search,
                     filter,
                     order_by,
-                    limit: paging.limit,
-                    offset: paging.offset,
-                    ..RunQuery::default()
-                })
-                .await?;
-            if ctx.json {
-                return print_json(&page);
-            }
-            let now = ctx.service.now();
-            let mut t = Table::new(&[
-                "id", "name", "recipe", "model", "version", "type", "status", "started",
-                "duration", "metric",
-            ]);
-            for r in &page.items {
-                t.row(vec![
-                    r.id.to_string(),
-                    if r.name.is_empty() {
-                        "-".into()
-                    } else {
-                        r.name.clone()
-                    },
-                    r.recipe_name.clone(),
-                    opt(&r.model_name),
-                    r.recipe_version.clone(),
-                    r.run_type.to_string(),
-                    r.status.to_string(),
-                    opt_time(&r.started_at),
-                    duration(r.duration_seconds(now)),
-                    r.headline_metric()
-                        .map(|(k, v)| format!("{k} {v}"))
-                        .unwrap_or("-".into()),
-                ]);
-            }
-            outln!("{}", t.render());
-            let total = if page.total > crate::store::session::SEARCH_COUNT_CAP {
-                format!("{}+", thousands(crate::store::session::SEARCH_COUNT_CAP))
-            } else {
-                thousands(page.total)
-            };
-            outln!("{} of {total} runs", page.items.len());
+                    paging,
+                },
+            )
+            .await?
         }
-        RunCommand::Show { id, history } => {
-            super::exec::reap_lost(ctx).await;
-            let detail = store.run_detail(id, history).await?;
-            if ctx.json {
-                return print_json(&detail);
-            }
-            print_run(&detail, ctx.service.now());
-        }
+        RunCommand::Show { id, history } => show(ctx, id, history).await?,
         RunCommand::Create {
             recipe,
             version,
             model,
             run_type,
-        } => {
-            let run = super::exec::create(ctx, recipe, version, model, run_type, false).await?;
-            if ctx.json {
-                return print_json(&run);
-            }
-            outln!(
-                "created run {} ({} of '{}' {}, {})",
-                run.id,
-                run.run_type,
-                run.recipe_name,
-                run.recipe_version,
-                run.status
-            );
-        }
+        } => create(ctx, recipe, version, model, run_type).await?,
         RunCommand::Update {
             id,
             status,
             metrics,
             artifacts,
             append_log,
-        } => {
-            let metrics = metrics
-                .map(|m| parse_json_arg("--metrics", &m))
-                .transpose()?;
-            let artifacts = artifacts
-                .map(|a| parse_json_arg("--artifacts", &a))
-                .transpose()?;
-            let append_log = match append_log {
-                Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
-                other => other,
-            };
-            let run = ctx
-                .service
-                .update_run(
-                    id,
-                    RunChanges {
-                        status,
-                        metrics,
-                        artifacts,
-                        append_log,
-                    },
-                    &ctx.user,
-                )
-                .await?;
-            if ctx.json {
-                return print_json(&run);
-            }
-            outln!("updated run {} ({})", run.id, run.status);
-        }
-        RunCommand::Logs { id } => {
-            let run = store.run(id).await?;
-            if ctx.json {
-                return print_json(&serde_json::json!({"id": run.id, "logs_text": run.log()}));
-            }
-            out!("{}", crate::text::sanitize_log(run.log()));
-        }
+        } => update(ctx, id, status, metrics, artifacts, append_log).await?,
+        RunCommand::Logs { id } => logs(ctx, id).await?,
         RunCommand::Exec {
             recipe,
             version,
@@ -182,146 +73,13 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             )
             .await?
         }
-        RunCommand::Cancel { id } => {
-            let run = ctx.service.cancel_run(id, &ctx.user).await?;
-            if ctx.json {
-                return print_json(&run);
-            }
-            if run.status.is_finished() {
-                outln!("cancelled run {id}");
-            } else {
-                outln!(
-                    "asked run {id}'s executor to stop it (SIGTERM, SIGKILL after {} s)",
-                    crate::exec::child::GRACE.as_secs()
-                );
-            }
-        }
-        RunCommand::LogMetric { values, step, run } => {
-            let at = ctx.service.now();
-            let metrics = key_values("log-metric", &values)?
-                .into_iter()
-                .map(|(key, text)| {
-                    let value = text
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| eyre!("log-metric: {key}={text}: not a finite number"))?;
-                    Ok(NewMetricPoint {
-                        key,
-                        step,
-                        value,
-                        at,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let n = metrics.len();
-            report(
-                ctx,
-                run,
-                crate::service::tracking::RunReport {
-                    metrics,
-                    ..Default::default()
-                },
-            )
-            .await?;
-            done(
-                ctx,
-                run,
-                &format!("recorded {n} metric value(s) at step {step}"),
-            )?;
-        }
-        RunCommand::LogParam { values, run } => {
-            let params = key_values("log-param", &values)?;
-            let n = params.len();
-            report(
-                ctx,
-                run,
-                crate::service::tracking::RunReport {
-                    params,
-                    ..Default::default()
-                },
-            )
-            .await?;
-            done(ctx, run, &format!("recorded {n} param(s)"))?;
-        }
-        RunCommand::Tag { values, run } => {
-            let tags = key_values("tag", &values)?;
-            let n = tags.len();
-            report(
-                ctx,
-                run,
-                crate::service::tracking::RunReport {
-                    tags,
-                    ..Default::default()
-                },
-            )
-            .await?;
-            done(ctx, run, &format!("set {n} tag(s)"))?;
-        }
-        RunCommand::LogArtifact { path, dest, run } => {
-            let dest = match dest {
-                Some(d) => d,
-                None => path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .ok_or_else(|| eyre!("log-artifact: {} names no file", path.display()))?,
-            };
-            store.run_row(run).await?;
-            let run_dir = crate::config::run_dir(&ctx.database_url, run);
-            let staged =
-                crate::artifacts::stage_file(&run_dir, run, &path, &dest, ctx.service.now())?;
-            let artifact = ctx.service.keep_artifact(staged, &ctx.user).await?;
-            if ctx.json {
-                return print_json(&artifact);
-            }
-            outln!(
-                "recorded {} ({} bytes, sha256 {}) in run {run}",
-                artifact.path,
-                thousands(artifact.size),
-                &artifact.sha256[..12]
-            );
-        }
-        RunCommand::Label { id, name, note } => {
-            if name.is_none() && note.is_none() {
-                return Err(eyre!("label: give --name, --note or both"));
-            }
-            let run = ctx
-                .service
-                .label_run(id, name.as_deref(), note.as_deref(), &ctx.user)
-                .await?;
-            if ctx.json {
-                return print_json(&run);
-            }
-            outln!("labelled run {id}");
-        }
-        RunCommand::Metrics { id, key, points } => match key {
-            Some(key) => {
-                let series = store.metric_series(id, &key, points).await?;
-                if series.total == 0 {
-                    return Err(eyre!("run {id} has no metric '{key}'"));
-                }
-                if ctx.json {
-                    return print_json(&series.points);
-                }
-                let mut t = Table::new(&["step", "value", "time"]);
-                for p in &series.points {
-                    t.row(vec![p.step.to_string(), p.value.to_string(), time(&p.at)]);
-                }
-                outln!("{}", t.render());
-                outln!(
-                    "{} of {} points",
-                    thousands(series.points.len() as i64),
-                    thousands(series.total)
-                );
-            }
-            None => {
-                let detail = store.run_detail(id, 0).await?;
-                if ctx.json {
-                    return print_json(&detail.metric_summaries);
-                }
-                print_summaries(&detail);
-            }
-        },
+        RunCommand::Cancel { id } => cancel(ctx, id).await?,
+        RunCommand::LogMetric { values, step, run } => log_metric(ctx, values, step, run).await?,
+        RunCommand::LogParam { values, run } => log_param(ctx, values, run).await?,
+        RunCommand::Tag { values, run } => tag(ctx, values, run).await?,
+        RunCommand::LogArtifact { path, dest, run } => log_artifact(ctx, path, dest, run).await?,
+        RunCommand::Label { id, name, note } => label(ctx, id, name, note).await?,
+        RunCommand::Metrics { id, key, points } => metrics(ctx, id, key, points).await?,
         RunCommand::Compare { ids } => compare(ctx, &ids).await?,
     }
     Ok(())
@@ -495,5 +253,352 @@ pub async fn compare(ctx: &Context, ids: &[i64]) -> Result<()> {
         t.row(row);
     }
     outln!("{}", t.render());
+    Ok(())
+}
+
+/// `run list`'s arguments.
+struct ListArgs {
+    status: Option<RunStatus>,
+    run_type: Option<RunType>,
+    family: Option<ModelFamily>,
+    recipe: Option<String>,
+    model: Option<String>,
+    search: Option<String>,
+    filter: Option<String>,
+    order_by: Option<String>,
+    paging: Paging,
+}
+
+/// `nexml run list`.
+async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
+    let ListArgs {
+        status,
+        run_type,
+        family,
+        recipe,
+        model,
+        search,
+        filter,
+        order_by,
+        paging,
+    } = args;
+    let store = ctx.store.as_ref();
+    let filter = filter
+        .as_deref()
+        .map(|text| filter::parse(text).map_err(|e| eyre!("--filter \"{text}\": {e}")))
+        .transpose()?;
+    let order_by = order_by
+        .as_deref()
+        .map(|text| filter::parse_order_by(text).map_err(|e| eyre!("--order-by \"{text}\": {e}")))
+        .transpose()?
+        .unwrap_or_default();
+    super::exec::reap_lost(ctx).await;
+    let recipe_id = match recipe {
+        Some(r) => Some(store.find_recipe(&r).await?.id),
+        None => None,
+    };
+    let model_id = match model {
+        Some(m) => Some(store.find_model(&m).await?.id),
+        None => None,
+    };
+    let page = store
+        .list_runs(&RunQuery {
+            status,
+            run_type,
+            family,
+            recipe_id,
+            model_id,
+            search,
+            filter,
+            order_by,
+            limit: paging.limit,
+            offset: paging.offset,
+            ..RunQuery::default()
+        })
+        .await?;
+    if ctx.json {
+        return print_json(&page);
+    }
+    let now = ctx.service.now();
+    let mut t = Table::new(&[
+        "id", "name", "recipe", "model", "version", "type", "status", "started", "duration",
+        "metric",
+    ]);
+    for r in &page.items {
+        t.row(vec![
+            r.id.to_string(),
+            if r.name.is_empty() {
+                "-".into()
+            } else {
+                r.name.clone()
+            },
+            r.recipe_name.clone(),
+            opt(&r.model_name),
+            r.recipe_version.clone(),
+            r.run_type.to_string(),
+            r.status.to_string(),
+            opt_time(&r.started_at),
+            duration(r.duration_seconds(now)),
+            r.headline_metric()
+                .map(|(k, v)| format!("{k} {v}"))
+                .unwrap_or("-".into()),
+        ]);
+    }
+    outln!("{}", t.render());
+    let total = if page.total > crate::store::session::SEARCH_COUNT_CAP {
+        format!("{}+", thousands(crate::store::session::SEARCH_COUNT_CAP))
+    } else {
+        thousands(page.total)
+    };
+    outln!("{} of {total} runs", page.items.len());
+    Ok(())
+}
+
+/// `nexml run show`.
+async fn show(ctx: &Context, id: i64, history: i64) -> Result<()> {
+    let store = ctx.store.as_ref();
+    super::exec::reap_lost(ctx).await;
+    let detail = store.run_detail(id, history).await?;
+    if ctx.json {
+        return print_json(&detail);
+    }
+    print_run(&detail, ctx.service.now());
+    Ok(())
+}
+
+/// `nexml run create`.
+async fn create(
+    ctx: &Context,
+    recipe: Option<String>,
+    version: Option<String>,
+    model: Option<String>,
+    run_type: RunType,
+) -> Result<()> {
+    let run = super::exec::create(ctx, recipe, version, model, run_type, false).await?;
+    if ctx.json {
+        return print_json(&run);
+    }
+    outln!(
+        "created run {} ({} of '{}' {}, {})",
+        run.id,
+        run.run_type,
+        run.recipe_name,
+        run.recipe_version,
+        run.status
+    );
+    Ok(())
+}
+
+/// `nexml run update`.
+async fn update(
+    ctx: &Context,
+    id: i64,
+    status: Option<RunStatus>,
+    metrics: Option<String>,
+    artifacts: Option<String>,
+    append_log: Option<String>,
+) -> Result<()> {
+    let metrics = metrics
+        .map(|m| parse_json_arg("--metrics", &m))
+        .transpose()?;
+    let artifacts = artifacts
+        .map(|a| parse_json_arg("--artifacts", &a))
+        .transpose()?;
+    let append_log = match append_log {
+        Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
+        other => other,
+    };
+    let run = ctx
+        .service
+        .update_run(
+            id,
+            RunChanges {
+                status,
+                metrics,
+                artifacts,
+                append_log,
+            },
+            &ctx.user,
+        )
+        .await?;
+    if ctx.json {
+        return print_json(&run);
+    }
+    outln!("updated run {} ({})", run.id, run.status);
+    Ok(())
+}
+
+/// `nexml run logs`.
+async fn logs(ctx: &Context, id: i64) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let run = store.run(id).await?;
+    if ctx.json {
+        return print_json(&serde_json::json!({"id": run.id, "logs_text": run.log()}));
+    }
+    out!("{}", crate::text::sanitize_log(run.log()));
+    Ok(())
+}
+
+/// `nexml run cancel`.
+async fn cancel(ctx: &Context, id: i64) -> Result<()> {
+    let run = ctx.service.cancel_run(id, &ctx.user).await?;
+    if ctx.json {
+        return print_json(&run);
+    }
+    if run.status.is_finished() {
+        outln!("cancelled run {id}");
+    } else {
+        outln!(
+            "asked run {id}'s executor to stop it (SIGTERM, SIGKILL after {} s)",
+            crate::exec::child::GRACE.as_secs()
+        );
+    }
+    Ok(())
+}
+
+/// `nexml run log-metric`.
+async fn log_metric(ctx: &Context, values: Vec<String>, step: i64, run: i64) -> Result<()> {
+    let at = ctx.service.now();
+    let metrics = key_values("log-metric", &values)?
+        .into_iter()
+        .map(|(key, text)| {
+            let value = text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| eyre!("log-metric: {key}={text}: not a finite number"))?;
+            Ok(NewMetricPoint {
+                key,
+                step,
+                value,
+                at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let n = metrics.len();
+    report(
+        ctx,
+        run,
+        crate::service::tracking::RunReport {
+            metrics,
+            ..Default::default()
+        },
+    )
+    .await?;
+    done(
+        ctx,
+        run,
+        &format!("recorded {n} metric value(s) at step {step}"),
+    )?;
+    Ok(())
+}
+
+/// `nexml run log-param`.
+async fn log_param(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
+    let params = key_values("log-param", &values)?;
+    let n = params.len();
+    report(
+        ctx,
+        run,
+        crate::service::tracking::RunReport {
+            params,
+            ..Default::default()
+        },
+    )
+    .await?;
+    done(ctx, run, &format!("recorded {n} param(s)"))?;
+    Ok(())
+}
+
+/// `nexml run tag`.
+async fn tag(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
+    let tags = key_values("tag", &values)?;
+    let n = tags.len();
+    report(
+        ctx,
+        run,
+        crate::service::tracking::RunReport {
+            tags,
+            ..Default::default()
+        },
+    )
+    .await?;
+    done(ctx, run, &format!("set {n} tag(s)"))?;
+    Ok(())
+}
+
+/// `nexml run log-artifact`.
+async fn log_artifact(ctx: &Context, path: PathBuf, dest: Option<String>, run: i64) -> Result<()> {
+    let store = ctx.store.as_ref();
+    let dest = match dest {
+        Some(d) => d,
+        None => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| eyre!("log-artifact: {} names no file", path.display()))?,
+    };
+    store.run_row(run).await?;
+    let run_dir = crate::config::run_dir(&ctx.database_url, run);
+    let staged = crate::artifacts::stage_file(&run_dir, run, &path, &dest, ctx.service.now())?;
+    let artifact = ctx.service.keep_artifact(staged, &ctx.user).await?;
+    if ctx.json {
+        return print_json(&artifact);
+    }
+    outln!(
+        "recorded {} ({} bytes, sha256 {}) in run {run}",
+        artifact.path,
+        thousands(artifact.size),
+        &artifact.sha256[..12]
+    );
+    Ok(())
+}
+
+/// `nexml run label`.
+async fn label(ctx: &Context, id: i64, name: Option<String>, note: Option<String>) -> Result<()> {
+    if name.is_none() && note.is_none() {
+        return Err(eyre!("label: give --name, --note or both"));
+    }
+    let run = ctx
+        .service
+        .label_run(id, name.as_deref(), note.as_deref(), &ctx.user)
+        .await?;
+    if ctx.json {
+        return print_json(&run);
+    }
+    outln!("labelled run {id}");
+    Ok(())
+}
+
+/// `run metrics`: one metric's points, or every metric's summary.
+async fn metrics(ctx: &Context, id: i64, key: Option<String>, points: i64) -> Result<()> {
+    let store = ctx.store.as_ref();
+    match key {
+        Some(key) => {
+            let series = store.metric_series(id, &key, points).await?;
+            if series.total == 0 {
+                return Err(eyre!("run {id} has no metric '{key}'"));
+            }
+            if ctx.json {
+                return print_json(&series.points);
+            }
+            let mut t = Table::new(&["step", "value", "time"]);
+            for p in &series.points {
+                t.row(vec![p.step.to_string(), p.value.to_string(), time(&p.at)]);
+            }
+            outln!("{}", t.render());
+            outln!(
+                "{} of {} points",
+                thousands(series.points.len() as i64),
+                thousands(series.total)
+            );
+        }
+        None => {
+            let detail = store.run_detail(id, 0).await?;
+            if ctx.json {
+                return print_json(&detail.metric_summaries);
+            }
+            print_summaries(&detail);
+        }
+    }
     Ok(())
 }

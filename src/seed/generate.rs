@@ -8,7 +8,7 @@ use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::service::run_histories::RunHistory;
 use crate::service::{Service, ServiceError, ServiceResult};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{BulkRun, BulkSnapshot, Keyset, NewModel, Recipe, RecipeQuery, RunQuery};
+use crate::store::{BulkRun, BulkSnapshot, Keyset, Model, NewModel, Recipe, RecipeQuery, RunQuery};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -78,11 +78,53 @@ pub async fn generate_tracked(
     tracking: TrackingOptions,
     mut progress: impl FnMut(Step<'_>),
 ) -> ServiceResult<GenerateReport> {
-    let store = svc.store();
     seed_baselines(svc).await?;
     let mut rng = Rng::new(options.seed);
     // Names must be unique across runs of `generate` on one database.
     let tag = svc.now().format("%Y%m%d%H%M%S%6f").to_string();
+    let recipes = generate_recipes(svc, &mut rng, &tag, options.recipes, &mut progress).await?;
+    let models =
+        generate_models(svc, &mut rng, &tag, &recipes, options.models, &mut progress).await?;
+    let now = svc.now();
+    let runs = generate_runs(
+        svc,
+        &mut rng,
+        &recipes,
+        &models,
+        now,
+        options,
+        tracking,
+        &mut progress,
+    )
+    .await?;
+    let written_snapshots = generate_snapshots(
+        svc,
+        &mut rng,
+        &models,
+        now,
+        options.snapshots,
+        &mut progress,
+    )
+    .await?;
+    Ok(GenerateReport {
+        recipes: options.recipes,
+        models: options.models,
+        runs: runs.written,
+        snapshots: written_snapshots,
+        metric_points: runs.points_written,
+        runs_with_params: runs.runs_with_params,
+    })
+}
+
+/// The baselines, and `count` approved clones of them.
+async fn generate_recipes(
+    svc: &Service,
+    rng: &mut Rng,
+    tag: &str,
+    count: u64,
+    progress: &mut impl FnMut(Step<'_>),
+) -> ServiceResult<Vec<Recipe>> {
+    let store = svc.store();
     let baselines = store
         .list_recipes(&RecipeQuery {
             level: Some(crate::domain::RecipeLevel::Baseline),
@@ -92,7 +134,7 @@ pub async fn generate_tracked(
         .await?
         .items;
     let mut recipes: Vec<Recipe> = baselines.clone();
-    for i in 0..options.recipes {
+    for i in 0..count {
         let parent = rng.pick(&baselines).clone();
         let name = format!("gen-{tag}-{i:05} {}", parent.model_family);
         let child = svc
@@ -110,10 +152,22 @@ pub async fn generate_tracked(
     }
     progress(Step {
         what: "recipes",
-        done: options.recipes,
-        total: options.recipes,
+        done: count,
+        total: count,
     });
+    Ok(recipes)
+}
 
+/// `count` models of the recipes, each moved along its lifecycle to a
+/// random status; with each its family.
+async fn generate_models(
+    svc: &Service,
+    rng: &mut Rng,
+    tag: &str,
+    recipes: &[Recipe],
+    count: u64,
+    progress: &mut impl FnMut(Step<'_>),
+) -> ServiceResult<Vec<(Model, ModelFamily)>> {
     let mut models = Vec::new();
     let statuses = [
         ModelStatus::Draft,
@@ -121,8 +175,8 @@ pub async fn generate_tracked(
         ModelStatus::Production,
         ModelStatus::Retired,
     ];
-    for i in 0..options.models {
-        let recipe = rng.pick(&recipes).clone();
+    for i in 0..count {
+        let recipe = rng.pick(recipes).clone();
         let owner = *rng.pick(&["maria.chen", "sam.okafor", "lena.fischer", "raj.patel"]);
         let model = svc
             .register_model(
@@ -149,12 +203,32 @@ pub async fn generate_tracked(
     }
     progress(Step {
         what: "models",
-        done: options.models,
-        total: options.models,
+        done: count,
+        total: count,
     });
+    Ok(models)
+}
 
-    let versions = version_ids(svc, &recipes).await?;
-    let now = svc.now();
+/// What writing the runs wrote.
+struct RunsWritten {
+    written: u64,
+    points_written: u64,
+    runs_with_params: u64,
+}
+
+/// The runs, in batches, with their tracking when asked for.
+#[allow(clippy::too_many_arguments)]
+async fn generate_runs(
+    svc: &Service,
+    rng: &mut Rng,
+    recipes: &[Recipe],
+    models: &[(Model, ModelFamily)],
+    now: DateTime<Utc>,
+    options: GenerateOptions,
+    tracking: TrackingOptions,
+    progress: &mut impl FnMut(Step<'_>),
+) -> ServiceResult<RunsWritten> {
+    let versions = version_ids(svc, recipes).await?;
     let mut written = 0u64;
     // Its own generator: the runs are the same with tracking or without.
     let mut plans = Planner::new(options.seed, tracking, options.runs);
@@ -165,10 +239,10 @@ pub async fn generate_tracked(
         let mut batch: Vec<BulkRun> = (0..n)
             .map(|i| {
                 generated_run(
-                    &mut rng,
-                    &recipes,
+                    rng,
+                    recipes,
                     &versions,
-                    &models,
+                    models,
                     now,
                     written + i,
                     options.runs,
@@ -199,21 +273,36 @@ pub async fn generate_tracked(
             total: options.runs,
         });
     }
+    Ok(RunsWritten {
+        written,
+        points_written,
+        runs_with_params,
+    })
+}
 
+/// `count` monitoring snapshots shared by the models, in batches.
+async fn generate_snapshots(
+    svc: &Service,
+    rng: &mut Rng,
+    models: &[(Model, ModelFamily)],
+    now: DateTime<Utc>,
+    count: u64,
+    progress: &mut impl FnMut(Step<'_>),
+) -> ServiceResult<u64> {
     let mut written_snapshots = 0u64;
     if !models.is_empty() {
-        while written_snapshots < options.snapshots {
-            let n = BATCH.min(options.snapshots - written_snapshots);
+        while written_snapshots < count {
+            let n = BATCH.min(count - written_snapshots);
             let batch: Vec<BulkSnapshot> = (0..n)
                 .map(|i| {
                     // Newest first: each model's first snapshot becomes its
                     // latest, and the ranking's trigger leaves the rest be
                     // (written oldest first, every one rewrote the ranking).
-                    let k = options.snapshots - 1 - (written_snapshots + i);
+                    let k = count - 1 - (written_snapshots + i);
                     let (model, family) = &models[(k % models.len() as u64) as usize];
-                    let per_model = options.snapshots / models.len() as u64 + 1;
+                    let per_model = count / models.len() as u64 + 1;
                     let index = k / models.len() as u64;
-                    let s = demo_snapshot(&mut rng, *family, index as usize, per_model as usize);
+                    let s = demo_snapshot(rng, *family, index as usize, per_model as usize);
                     BulkSnapshot {
                         model_id: model.id,
                         captured_at: now - Duration::hours((per_model - index) as i64),
@@ -229,18 +318,11 @@ pub async fn generate_tracked(
             progress(Step {
                 what: "snapshots",
                 done: written_snapshots,
-                total: options.snapshots,
+                total: count,
             });
         }
     }
-    Ok(GenerateReport {
-        recipes: options.recipes,
-        models: options.models,
-        runs: written,
-        snapshots: written_snapshots,
-        metric_points: points_written,
-        runs_with_params,
-    })
+    Ok(written_snapshots)
 }
 
 /// What one generated run records besides its row.

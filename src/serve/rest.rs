@@ -14,20 +14,7 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
     let store = api.store();
     let (limit, offset) = paging(req)?;
     match (&req.method, rest) {
-        (&Method::GET, ["recipes"]) => {
-            let page = store
-                .list_recipes(&RecipeQuery {
-                    family: parsed(req, "family")?,
-                    level: parsed(req, "level")?,
-                    status: parsed(req, "status")?,
-                    search: req.query.get("search").cloned(),
-                    limit,
-                    offset,
-                    ..RecipeQuery::default()
-                })
-                .await?;
-            Ok(json_reply(&page))
-        }
+        (&Method::GET, ["recipes"]) => list_recipes(api, req, limit, offset).await,
         (&Method::GET, ["recipes", id]) => {
             let d = api.service.recipe_detail(id_of(id)?).await?;
             let shown = crate::shown::RecipeDetail::new(&d.recipe, &d.versions, &d.children);
@@ -48,113 +35,14 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
                 .map(|e| json_reply(&e))
                 .ok_or_else(|| ApiError::not_found(format!("recipe {id} has no synthetic example")))
         }
-        (&Method::GET, ["models"]) => {
-            let page = store
-                .list_models(&ModelQuery {
-                    family: parsed(req, "family")?,
-                    status: parsed(req, "status")?,
-                    search: req.query.get("search").cloned(),
-                    limit,
-                    offset,
-                    ..ModelQuery::default()
-                })
-                .await?;
-            Ok(json_reply(&page))
-        }
+        (&Method::GET, ["models"]) => list_models(api, req, limit, offset).await,
         (&Method::GET, ["models", id]) => Ok(json_reply(&store.model(id_of(id)?).await?)),
-        (&Method::POST, ["models"]) => {
-            let body = req.json()?;
-            let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-            let recipe_id = body
-                .get("recipe_id")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
-            let name = text("name").ok_or_else(|| ApiError::bad_request("name is required"))?;
-            let model = api
-                .service
-                .register_model(
-                    NewModel {
-                        name,
-                        recipe_id,
-                        version: text("version"),
-                        owner: text("owner").unwrap_or_else(|| api.user.clone()),
-                    },
-                    &api.user,
-                )
-                .await?;
-            Ok(json_reply(&model))
-        }
-        (&Method::PUT | &Method::PATCH, ["models", id]) => {
-            let id = id_of(id)?;
-            let body = req.json()?;
-            let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-            if text("name").is_some() || text("owner").is_some() {
-                let changes = ModelChanges {
-                    name: text("name"),
-                    owner: text("owner"),
-                };
-                api.service.update_model(id, changes, &api.user).await?;
-            }
-            if let Some(status) = text("status") {
-                let to = status
-                    .parse()
-                    .map_err(|_| ApiError::bad_request(format!("status '{status}'")))?;
-                // "from": the status the caller saw; moved since, it is a 409.
-                let from = text("from")
-                    .map(|f| {
-                        f.parse()
-                            .map_err(|_| ApiError::bad_request(format!("from '{f}'")))
-                    })
-                    .transpose()?;
-                match (text("force"), from) {
-                    (Some(reason), _) => {
-                        api.service
-                            .force_model_status(id, to, &reason, &api.user)
-                            .await?
-                    }
-                    (None, Some(from)) => {
-                        api.service.move_model_from(id, from, to, &api.user).await?
-                    }
-                    (None, None) => api.service.set_model_status(id, to, &api.user).await?,
-                };
-            }
-            Ok(json_reply(&store.model(id).await?))
-        }
+        (&Method::POST, ["models"]) => register_model(api, req).await,
+        (&Method::PUT | &Method::PATCH, ["models", id]) => update_model(api, req, id).await,
         (&Method::GET, ["models", id, "monitoring"]) => {
             Ok(json_reply(&store.snapshots(id_of(id)?, limit).await?))
         }
-        (&Method::GET, ["runs"]) => {
-            let filter = req
-                .query
-                .get("filter")
-                .map(|f| {
-                    filter::parse(f).map_err(|e| ApiError::bad_request(format!("filter: {e}")))
-                })
-                .transpose()?;
-            let order_by = req
-                .query
-                .get("order_by")
-                .map(|o| {
-                    filter::parse_order_by(o)
-                        .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))
-                })
-                .transpose()?
-                .unwrap_or_default();
-            let page = store
-                .list_runs(&RunQuery {
-                    status: parsed(req, "status")?,
-                    run_type: parsed(req, "type")?,
-                    family: parsed(req, "family")?,
-                    search: req.query.get("search").cloned(),
-                    filter,
-                    order_by,
-                    limit,
-                    offset,
-                    ..RunQuery::default()
-                })
-                .await?;
-            Ok(json_reply(&page))
-        }
+        (&Method::GET, ["runs"]) => list_runs(api, req, limit, offset).await,
         (&Method::GET, ["runs", id]) => {
             let history = req
                 .query
@@ -165,65 +53,202 @@ pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, Api
                 .unwrap_or(10_000);
             Ok(json_reply(&store.run_detail(id_of(id)?, history).await?))
         }
-        (&Method::POST, ["runs"]) => {
-            let body = req.json()?;
-            let recipe_id = body
-                .get("recipe_id")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
-            let run_type = body
-                .get("run_type")
-                .and_then(Value::as_str)
-                .unwrap_or("train")
-                .parse()
-                .map_err(|_| ApiError::bad_request("run_type: train, eval or backtest"))?;
-            let run = api
-                .service
-                .create_run(
-                    NewRun {
-                        recipe_id,
-                        version: body
-                            .get("version")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
-                        model_id: body.get("model_id").and_then(Value::as_i64),
-                        run_type,
-                    },
-                    &api.user,
-                )
-                .await?;
-            Ok(json_reply(&run))
-        }
-        (&Method::PUT | &Method::PATCH, ["runs", id]) => {
-            let body = req.json()?;
-            let status = body
-                .get("status")
-                .and_then(Value::as_str)
-                .map(|s| {
-                    s.parse()
-                        .map_err(|_| ApiError::bad_request(format!("status '{s}'")))
-                })
-                .transpose()?;
-            let run = api
-                .service
-                .update_run(
-                    id_of(id)?,
-                    RunChanges {
-                        status,
-                        metrics: body.get("metrics").cloned(),
-                        artifacts: body.get("artifacts").cloned(),
-                        append_log: body
-                            .get("append_log")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
-                    },
-                    &api.user,
-                )
-                .await?;
-            Ok(json_reply(&run))
-        }
+        (&Method::POST, ["runs"]) => create_run(api, req).await,
+        (&Method::PUT | &Method::PATCH, ["runs", id]) => update_run(api, req, id).await,
         _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
     }
+}
+
+/// The recipes page, filtered by family, level, status and search.
+async fn list_recipes(
+    api: &Api,
+    req: &Request,
+    limit: i64,
+    offset: i64,
+) -> Result<Reply, ApiError> {
+    let store = api.store();
+    let page = store
+        .list_recipes(&RecipeQuery {
+            family: parsed(req, "family")?,
+            level: parsed(req, "level")?,
+            status: parsed(req, "status")?,
+            search: req.query.get("search").cloned(),
+            limit,
+            offset,
+            ..RecipeQuery::default()
+        })
+        .await?;
+    Ok(json_reply(&page))
+}
+
+/// The models page, filtered by family, status and search.
+async fn list_models(api: &Api, req: &Request, limit: i64, offset: i64) -> Result<Reply, ApiError> {
+    let store = api.store();
+    let page = store
+        .list_models(&ModelQuery {
+            family: parsed(req, "family")?,
+            status: parsed(req, "status")?,
+            search: req.query.get("search").cloned(),
+            limit,
+            offset,
+            ..ModelQuery::default()
+        })
+        .await?;
+    Ok(json_reply(&page))
+}
+
+/// `POST /models` with `{"recipe_id", "name", "version", "owner"}`.
+async fn register_model(api: &Api, req: &Request) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let recipe_id = body
+        .get("recipe_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
+    let name = text("name").ok_or_else(|| ApiError::bad_request("name is required"))?;
+    let model = api
+        .service
+        .register_model(
+            NewModel {
+                name,
+                recipe_id,
+                version: text("version"),
+                owner: text("owner").unwrap_or_else(|| api.user.clone()),
+            },
+            &api.user,
+        )
+        .await?;
+    Ok(json_reply(&model))
+}
+
+/// Renames, reassigns and moves a model: `{"name", "owner", "status", "from", "force"}`.
+async fn update_model(api: &Api, req: &Request, id: &str) -> Result<Reply, ApiError> {
+    let store = api.store();
+    let id = id_of(id)?;
+    let body = req.json()?;
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    if text("name").is_some() || text("owner").is_some() {
+        let changes = ModelChanges {
+            name: text("name"),
+            owner: text("owner"),
+        };
+        api.service.update_model(id, changes, &api.user).await?;
+    }
+    if let Some(status) = text("status") {
+        let to = status
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("status '{status}'")))?;
+        // "from": the status the caller saw; moved since, it is a 409.
+        let from = text("from")
+            .map(|f| {
+                f.parse()
+                    .map_err(|_| ApiError::bad_request(format!("from '{f}'")))
+            })
+            .transpose()?;
+        match (text("force"), from) {
+            (Some(reason), _) => {
+                api.service
+                    .force_model_status(id, to, &reason, &api.user)
+                    .await?
+            }
+            (None, Some(from)) => api.service.move_model_from(id, from, to, &api.user).await?,
+            (None, None) => api.service.set_model_status(id, to, &api.user).await?,
+        };
+    }
+    Ok(json_reply(&store.model(id).await?))
+}
+
+/// The runs page, filtered by status, type, family, search and a filter expression.
+async fn list_runs(api: &Api, req: &Request, limit: i64, offset: i64) -> Result<Reply, ApiError> {
+    let store = api.store();
+    let filter = req
+        .query
+        .get("filter")
+        .map(|f| filter::parse(f).map_err(|e| ApiError::bad_request(format!("filter: {e}"))))
+        .transpose()?;
+    let order_by = req
+        .query
+        .get("order_by")
+        .map(|o| {
+            filter::parse_order_by(o).map_err(|e| ApiError::bad_request(format!("order_by: {e}")))
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let page = store
+        .list_runs(&RunQuery {
+            status: parsed(req, "status")?,
+            run_type: parsed(req, "type")?,
+            family: parsed(req, "family")?,
+            search: req.query.get("search").cloned(),
+            filter,
+            order_by,
+            limit,
+            offset,
+            ..RunQuery::default()
+        })
+        .await?;
+    Ok(json_reply(&page))
+}
+
+/// `POST /runs` with `{"recipe_id", "run_type", "version", "model_id"}`: a queued run.
+async fn create_run(api: &Api, req: &Request) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let recipe_id = body
+        .get("recipe_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
+    let run_type = body
+        .get("run_type")
+        .and_then(Value::as_str)
+        .unwrap_or("train")
+        .parse()
+        .map_err(|_| ApiError::bad_request("run_type: train, eval or backtest"))?;
+    let run = api
+        .service
+        .create_run(
+            NewRun {
+                recipe_id,
+                version: body
+                    .get("version")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                model_id: body.get("model_id").and_then(Value::as_i64),
+                run_type,
+            },
+            &api.user,
+        )
+        .await?;
+    Ok(json_reply(&run))
+}
+
+/// Changes a run: `{"status", "metrics", "artifacts", "append_log"}`.
+async fn update_run(api: &Api, req: &Request, id: &str) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .map(|s| {
+            s.parse()
+                .map_err(|_| ApiError::bad_request(format!("status '{s}'")))
+        })
+        .transpose()?;
+    let run = api
+        .service
+        .update_run(
+            id_of(id)?,
+            RunChanges {
+                status,
+                metrics: body.get("metrics").cloned(),
+                artifacts: body.get("artifacts").cloned(),
+                append_log: body
+                    .get("append_log")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            },
+            &api.user,
+        )
+        .await?;
+    Ok(json_reply(&run))
 }
 
 /// `POST /recipes/{id}/versions` with `{"manifest", "base_version", "bump",

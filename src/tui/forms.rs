@@ -5,6 +5,7 @@ use super::form::{Check, Choice, Field, Form};
 use super::submit::Submission;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
+use crate::service::ServiceResult;
 use crate::store::{ModelQuery, NewExample, NewSnapshot, RecipeQuery, Store, StoreResult};
 use serde_json::Value;
 
@@ -186,35 +187,9 @@ pub async fn prepare(
     store: &dyn Store,
     request: FormRequest,
     user: &str,
-) -> crate::service::ServiceResult<AppForm> {
+) -> ServiceResult<AppForm> {
     Ok(match request {
-        FormRequest::CreateRecipe => {
-            let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];
-            parent_choices.extend(search(store, &Purpose::CreateRecipe, "parent", "", &[]).await?);
-            let mut parent =
-                Field::picker("parent", "Parent", parent_choices, Some("")).searched(1);
-            parent.check = Check::None;
-            Form::new(
-                "New recipe",
-                vec![
-                    Field::text("name", "Name", "", Check::Required),
-                    Field::picker("family", "Family", choices(ModelFamily::ALL), None),
-                    Field::picker("level", "Level", choices(RecipeLevel::ALL), None),
-                    parent.with_hint("industry needs a baseline parent, client an industry one"),
-                    Field::text("tags", "Tags", "", Check::None).with_hint("comma-separated"),
-                    Field::picker(
-                        "start",
-                        "Start from",
-                        vec![
-                            Choice::new("the family's baseline (or the parent)", "baseline"),
-                            Choice::new("an empty skeleton", "empty"),
-                        ],
-                        None,
-                    ),
-                ],
-                Purpose::CreateRecipe,
-            )
-        }
+        FormRequest::CreateRecipe => create_recipe_form(store).await?,
         FormRequest::EditRecipe(id) => {
             let r = store.recipe(id).await?;
             Form::new(
@@ -227,25 +202,7 @@ pub async fn prepare(
                 Purpose::EditRecipe { id },
             )
         }
-        FormRequest::Clone(parent_id) => {
-            let p = store.recipe(parent_id).await?;
-            let level = p
-                .level
-                .child_level()
-                .map(|l| l.to_string())
-                .unwrap_or("-".into());
-            Form::new(
-                format!("Clone '{}' into a new {level} recipe", p.name),
-                vec![
-                    Field::text("name", "Name", "", Check::Required).with_hint(&format!(
-                        "pinned to {} {}",
-                        p.name,
-                        p.approved_version.or(p.latest_version).unwrap_or_default()
-                    )),
-                ],
-                Purpose::Clone { parent_id },
-            )
-        }
+        FormRequest::Clone(parent_id) => clone_form(store, parent_id).await?,
         FormRequest::PickRecipeToRegister => {
             let list = search(store, &Purpose::PickRecipeToRegister, "recipe", "", &[]).await?;
             Form::new(
@@ -258,36 +215,7 @@ pub async fn prepare(
                 Purpose::PickRecipeToRegister,
             )
         }
-        FormRequest::Register(recipe_id) => {
-            let r = store.recipe(recipe_id).await?;
-            let versions = store.versions(recipe_id).await?;
-            let list = versions
-                .iter()
-                .map(|v| Choice {
-                    label: format!(
-                        "{} {}",
-                        v.version_number,
-                        if v.is_approved() { "approved" } else { "draft" }
-                    ),
-                    value: v.version_number.clone(),
-                    disabled: (!v.is_approved()).then(|| {
-                        format!(
-                            "{} is not approved: models come from approved versions",
-                            v.version_number
-                        )
-                    }),
-                })
-                .collect();
-            Form::new(
-                format!("Register a model from '{}'", r.name),
-                vec![
-                    Field::picker("version", "Version", list, r.approved_version.as_deref()),
-                    Field::text("name", "Model name", "", Check::Required),
-                    Field::text("owner", "Owner", user, Check::Required),
-                ],
-                Purpose::Register { recipe_id },
-            )
-        }
+        FormRequest::Register(recipe_id) => register_form(store, recipe_id, user).await?,
         FormRequest::EditModel(id) => {
             let m = store.model(id).await?;
             Form::new(
@@ -299,185 +227,14 @@ pub async fn prepare(
                 Purpose::EditModel { id },
             )
         }
-        FormRequest::Promote(id) => {
-            let m = store.model(id).await?;
-            // The allowed moves first, forward before back; the rest shown with why not.
-            let mut next: Vec<Choice> = m
-                .status
-                .next()
-                .iter()
-                .map(|s| Choice::new(s.to_string(), s.to_string()))
-                .collect();
-            // Production only when the gate is open: else shown with why not.
-            if let Some(production) = next.iter_mut().find(|c| c.value == "production") {
-                let mut session = store.read().await?;
-                let gate = crate::service::models::production_gate(&mut session, &m).await?;
-                production.disabled = gate.err().map(|refusal| refusal.brief());
-            }
-            next.sort_by_key(|c| c.disabled.is_some());
-            next.extend(
-                ModelStatus::ALL
-                    .iter()
-                    .filter(|s| **s != m.status && !m.status.next().contains(s))
-                    .map(|s| Choice {
-                        label: s.to_string(),
-                        value: s.to_string(),
-                        disabled: m.status.check_transition(*s).err().map(|e| e.to_string()),
-                    }),
-            );
-            Form::new(
-                format!("Move '{}' from {}", m.name, m.status),
-                vec![
-                    Field::picker("status", "To", next, None)
-                        .with_hint("only the allowed moves can be picked"),
-                ],
-                Purpose::Promote {
-                    id,
-                    name: m.name,
-                    from: m.status,
-                },
-            )
-        }
+        FormRequest::Promote(id) => promote_form(store, id).await?,
         FormRequest::CreateRun {
             recipe_id,
             model_id,
-        } => {
-            let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "", &[]).await?;
-            let models = store
-                .list_models(&ModelQuery {
-                    recipe_id,
-                    limit: PICKER_WINDOW,
-                    ..Default::default()
-                })
-                .await?
-                .items;
-            let mut model_choices = vec![Choice::new("(no model)", "")];
-            model_choices.extend(models.iter().map(model_choice));
-            let preset = match model_id {
-                Some(id) => Some(store.model(id).await?),
-                None => None,
-            };
-            if let Some(m) = &preset
-                && !models.iter().any(|x| x.id == m.id)
-            {
-                model_choices.push(model_choice(m));
-            }
-            let preset_recipe = recipe_id.or(preset.as_ref().map(|m| m.recipe_id));
-            let mut recipe_choices = recipe_choices;
-            // A preset recipe past the first window is offered too.
-            if let Some(id) = preset_recipe
-                && !recipe_choices.iter().any(|c| c.value == id.to_string())
-            {
-                let r = store.recipe(id).await?;
-                recipe_choices.push(Choice::new(
-                    format!(
-                        "{} (latest {})",
-                        r.name,
-                        r.latest_version.unwrap_or_default()
-                    ),
-                    r.id.to_string(),
-                ));
-            }
-            let mut model = Field::picker(
-                "model",
-                "Model",
-                model_choices,
-                Some(&model_id.map(|m| m.to_string()).unwrap_or_default()),
-            )
-            .searched(1);
-            model.check = Check::None;
-            Form::new(
-                "New run",
-                vec![
-                    Field::picker(
-                        "recipe",
-                        "Recipe",
-                        recipe_choices,
-                        preset_recipe.map(|r| r.to_string()).as_deref(),
-                    )
-                    .searched(0),
-                    Field::text("version", "Version", "", Check::None)
-                        .with_hint("blank: the model's version, else the recipe's latest"),
-                    model,
-                    Field::picker("type", "Type", choices(RunType::ALL), None),
-                ],
-                Purpose::CreateRun,
-            )
-        }
-        FormRequest::UpdateRun(id) => {
-            let r = store.run(id).await?;
-            let mut statuses = vec![Choice::new(format!("(keep {})", r.status), "")];
-            statuses.extend(
-                RunStatus::ALL
-                    .iter()
-                    .filter(|s| **s != r.status)
-                    .map(|s| Choice {
-                        label: s.to_string(),
-                        value: s.to_string(),
-                        disabled: r.status.check_transition(*s).err().map(|e| e.to_string()),
-                    }),
-            );
-            let mut status = Field::picker("status", "Status", statuses, Some(""));
-            status.check = Check::None;
-            Form::new(
-                format!("Run {} ({})", r.id, r.status),
-                vec![
-                    status,
-                    Field::text("metrics", "Metrics", "", Check::JsonObject)
-                        .with_hint("JSON object merged into the metrics, e.g. {\"mape\": 0.1}"),
-                    Field::text("artifacts", "Artifacts", "", Check::JsonObject)
-                        .with_hint("JSON object, e.g. {\"model\": \"s3://...\"}"),
-                    Field::text("log", "Append to log", "", Check::None),
-                ],
-                Purpose::UpdateRun { id },
-            )
-        }
-        FormRequest::AddSnapshot(model_id) => {
-            let m = store.model(model_id).await?;
-            Form::new(
-                format!("Snapshot of '{}'", m.name),
-                vec![
-                    Field::text("performance", "Performance", "", Check::JsonObject)
-                        .with_hint("{\"mape\": 0.11}"),
-                    Field::text("drift", "Drift", "", Check::JsonObject)
-                        .with_hint("{\"price\": {\"psi\": 0.05}}"),
-                    Field::text("freshness", "Freshness", "", Check::JsonObject)
-                        .with_hint("{\"staleness_hours\": 4, \"max_staleness_hours\": 36}"),
-                ],
-                Purpose::AddSnapshot { model_id },
-            )
-        }
-        FormRequest::PutExample(recipe_id) => {
-            let r = store.recipe(recipe_id).await?;
-            let current = store.example(recipe_id).await?;
-            let show = |v: Option<&Value>| v.map(|v| v.to_string()).unwrap_or_default();
-            Form::new(
-                format!("Synthetic example of '{}'", r.name),
-                vec![
-                    Field::text(
-                        "schema",
-                        "Dataset schema",
-                        &show(current.as_ref().map(|e| &e.dataset_schema_json)),
-                        Check::JsonObject,
-                    )
-                    .with_hint("{\"columns\": [{\"name\": ..., \"type\": ...}]}"),
-                    Field::text(
-                        "rows",
-                        "Sample rows",
-                        &show(current.as_ref().map(|e| &e.sample_rows_json)),
-                        Check::JsonArray,
-                    )
-                    .with_hint("[{...}, ...]"),
-                    Field::text(
-                        "run",
-                        "Example run",
-                        &show(current.as_ref().map(|e| &e.example_run_json)),
-                        Check::JsonObject,
-                    ),
-                ],
-                Purpose::PutExample { recipe_id },
-            )
-        }
+        } => create_run_form(store, recipe_id, model_id).await?,
+        FormRequest::UpdateRun(id) => update_run_form(store, id).await?,
+        FormRequest::AddSnapshot(model_id) => snapshot_form(store, model_id).await?,
+        FormRequest::PutExample(recipe_id) => example_form(store, recipe_id).await?,
     })
 }
 
@@ -611,4 +368,268 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             },
         }),
     })
+}
+
+async fn create_recipe_form(store: &dyn Store) -> ServiceResult<AppForm> {
+    let mut parent_choices = vec![Choice::new("(none: a baseline)", "")];
+    parent_choices.extend(search(store, &Purpose::CreateRecipe, "parent", "", &[]).await?);
+    let mut parent = Field::picker("parent", "Parent", parent_choices, Some("")).searched(1);
+    parent.check = Check::None;
+    Ok(Form::new(
+        "New recipe",
+        vec![
+            Field::text("name", "Name", "", Check::Required),
+            Field::picker("family", "Family", choices(ModelFamily::ALL), None),
+            Field::picker("level", "Level", choices(RecipeLevel::ALL), None),
+            parent.with_hint("industry needs a baseline parent, client an industry one"),
+            Field::text("tags", "Tags", "", Check::None).with_hint("comma-separated"),
+            Field::picker(
+                "start",
+                "Start from",
+                vec![
+                    Choice::new("the family's baseline (or the parent)", "baseline"),
+                    Choice::new("an empty skeleton", "empty"),
+                ],
+                None,
+            ),
+        ],
+        Purpose::CreateRecipe,
+    ))
+}
+
+async fn clone_form(store: &dyn Store, parent_id: i64) -> ServiceResult<AppForm> {
+    let p = store.recipe(parent_id).await?;
+    let level = p
+        .level
+        .child_level()
+        .map(|l| l.to_string())
+        .unwrap_or("-".into());
+    Ok(Form::new(
+        format!("Clone '{}' into a new {level} recipe", p.name),
+        vec![
+            Field::text("name", "Name", "", Check::Required).with_hint(&format!(
+                "pinned to {} {}",
+                p.name,
+                p.approved_version.or(p.latest_version).unwrap_or_default()
+            )),
+        ],
+        Purpose::Clone { parent_id },
+    ))
+}
+
+/// Only approved versions can be picked; drafts are shown with why not.
+async fn register_form(store: &dyn Store, recipe_id: i64, user: &str) -> ServiceResult<AppForm> {
+    let r = store.recipe(recipe_id).await?;
+    let versions = store.versions(recipe_id).await?;
+    let list = versions
+        .iter()
+        .map(|v| Choice {
+            label: format!(
+                "{} {}",
+                v.version_number,
+                if v.is_approved() { "approved" } else { "draft" }
+            ),
+            value: v.version_number.clone(),
+            disabled: (!v.is_approved()).then(|| {
+                format!(
+                    "{} is not approved: models come from approved versions",
+                    v.version_number
+                )
+            }),
+        })
+        .collect();
+    Ok(Form::new(
+        format!("Register a model from '{}'", r.name),
+        vec![
+            Field::picker("version", "Version", list, r.approved_version.as_deref()),
+            Field::text("name", "Model name", "", Check::Required),
+            Field::text("owner", "Owner", user, Check::Required),
+        ],
+        Purpose::Register { recipe_id },
+    ))
+}
+
+async fn promote_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
+    let m = store.model(id).await?;
+    // The allowed moves first, forward before back; the rest shown with why not.
+    let mut next: Vec<Choice> = m
+        .status
+        .next()
+        .iter()
+        .map(|s| Choice::new(s.to_string(), s.to_string()))
+        .collect();
+    // Production only when the gate is open: else shown with why not.
+    if let Some(production) = next.iter_mut().find(|c| c.value == "production") {
+        let mut session = store.read().await?;
+        let gate = crate::service::models::production_gate(&mut session, &m).await?;
+        production.disabled = gate.err().map(|refusal| refusal.brief());
+    }
+    next.sort_by_key(|c| c.disabled.is_some());
+    next.extend(
+        ModelStatus::ALL
+            .iter()
+            .filter(|s| **s != m.status && !m.status.next().contains(s))
+            .map(|s| Choice {
+                label: s.to_string(),
+                value: s.to_string(),
+                disabled: m.status.check_transition(*s).err().map(|e| e.to_string()),
+            }),
+    );
+    Ok(Form::new(
+        format!("Move '{}' from {}", m.name, m.status),
+        vec![
+            Field::picker("status", "To", next, None)
+                .with_hint("only the allowed moves can be picked"),
+        ],
+        Purpose::Promote {
+            id,
+            name: m.name,
+            from: m.status,
+        },
+    ))
+}
+
+async fn create_run_form(
+    store: &dyn Store,
+    recipe_id: Option<i64>,
+    model_id: Option<i64>,
+) -> ServiceResult<AppForm> {
+    let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "", &[]).await?;
+    let models = store
+        .list_models(&ModelQuery {
+            recipe_id,
+            limit: PICKER_WINDOW,
+            ..Default::default()
+        })
+        .await?
+        .items;
+    let mut model_choices = vec![Choice::new("(no model)", "")];
+    model_choices.extend(models.iter().map(model_choice));
+    let preset = match model_id {
+        Some(id) => Some(store.model(id).await?),
+        None => None,
+    };
+    if let Some(m) = &preset
+        && !models.iter().any(|x| x.id == m.id)
+    {
+        model_choices.push(model_choice(m));
+    }
+    let preset_recipe = recipe_id.or(preset.as_ref().map(|m| m.recipe_id));
+    let mut recipe_choices = recipe_choices;
+    // A preset recipe past the first window is offered too.
+    if let Some(id) = preset_recipe
+        && !recipe_choices.iter().any(|c| c.value == id.to_string())
+    {
+        let r = store.recipe(id).await?;
+        recipe_choices.push(Choice::new(
+            format!(
+                "{} (latest {})",
+                r.name,
+                r.latest_version.unwrap_or_default()
+            ),
+            r.id.to_string(),
+        ));
+    }
+    let mut model = Field::picker(
+        "model",
+        "Model",
+        model_choices,
+        Some(&model_id.map(|m| m.to_string()).unwrap_or_default()),
+    )
+    .searched(1);
+    model.check = Check::None;
+    Ok(Form::new(
+        "New run",
+        vec![
+            Field::picker(
+                "recipe",
+                "Recipe",
+                recipe_choices,
+                preset_recipe.map(|r| r.to_string()).as_deref(),
+            )
+            .searched(0),
+            Field::text("version", "Version", "", Check::None)
+                .with_hint("blank: the model's version, else the recipe's latest"),
+            model,
+            Field::picker("type", "Type", choices(RunType::ALL), None),
+        ],
+        Purpose::CreateRun,
+    ))
+}
+
+async fn update_run_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
+    let r = store.run(id).await?;
+    let mut statuses = vec![Choice::new(format!("(keep {})", r.status), "")];
+    statuses.extend(
+        RunStatus::ALL
+            .iter()
+            .filter(|s| **s != r.status)
+            .map(|s| Choice {
+                label: s.to_string(),
+                value: s.to_string(),
+                disabled: r.status.check_transition(*s).err().map(|e| e.to_string()),
+            }),
+    );
+    let mut status = Field::picker("status", "Status", statuses, Some(""));
+    status.check = Check::None;
+    Ok(Form::new(
+        format!("Run {} ({})", r.id, r.status),
+        vec![
+            status,
+            Field::text("metrics", "Metrics", "", Check::JsonObject)
+                .with_hint("JSON object merged into the metrics, e.g. {\"mape\": 0.1}"),
+            Field::text("artifacts", "Artifacts", "", Check::JsonObject)
+                .with_hint("JSON object, e.g. {\"model\": \"s3://...\"}"),
+            Field::text("log", "Append to log", "", Check::None),
+        ],
+        Purpose::UpdateRun { id },
+    ))
+}
+
+async fn snapshot_form(store: &dyn Store, model_id: i64) -> ServiceResult<AppForm> {
+    let m = store.model(model_id).await?;
+    Ok(Form::new(
+        format!("Snapshot of '{}'", m.name),
+        vec![
+            Field::text("performance", "Performance", "", Check::JsonObject)
+                .with_hint("{\"mape\": 0.11}"),
+            Field::text("drift", "Drift", "", Check::JsonObject)
+                .with_hint("{\"price\": {\"psi\": 0.05}}"),
+            Field::text("freshness", "Freshness", "", Check::JsonObject)
+                .with_hint("{\"staleness_hours\": 4, \"max_staleness_hours\": 36}"),
+        ],
+        Purpose::AddSnapshot { model_id },
+    ))
+}
+
+async fn example_form(store: &dyn Store, recipe_id: i64) -> ServiceResult<AppForm> {
+    let r = store.recipe(recipe_id).await?;
+    let current = store.example(recipe_id).await?;
+    let show = |v: Option<&Value>| v.map(|v| v.to_string()).unwrap_or_default();
+    Ok(Form::new(
+        format!("Synthetic example of '{}'", r.name),
+        vec![
+            Field::text(
+                "schema",
+                "Dataset schema",
+                &show(current.as_ref().map(|e| &e.dataset_schema_json)),
+                Check::JsonObject,
+            )
+            .with_hint("{\"columns\": [{\"name\": ..., \"type\": ...}]}"),
+            Field::text(
+                "rows",
+                "Sample rows",
+                &show(current.as_ref().map(|e| &e.sample_rows_json)),
+                Check::JsonArray,
+            )
+            .with_hint("[{...}, ...]"),
+            Field::text(
+                "run",
+                "Example run",
+                &show(current.as_ref().map(|e| &e.example_run_json)),
+                Check::JsonObject,
+            ),
+        ],
+        Purpose::PutExample { recipe_id },
+    ))
 }

@@ -4,8 +4,8 @@
 use super::tab::Tab;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
-use crate::service::Service;
 use crate::service::recipes::RebasePreview;
+use crate::service::{Service, ServiceResult};
 use crate::store::{
     CommitOutcome, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion,
     RecipeChanges, RunChanges,
@@ -138,9 +138,8 @@ pub async fn perform(
     submission: Submission,
     actor: &str,
     database_url: &str,
-) -> crate::service::ServiceResult<Done> {
-    let store = svc.store();
-    Ok(match submission {
+) -> ServiceResult<Done> {
+    match submission {
         Submission::CreateRecipe {
             name,
             family,
@@ -149,256 +148,74 @@ pub async fn perform(
             tags,
             from_baseline,
         } => {
-            use crate::service::recipes::StartingPoint;
-            let start = match (parent_id, from_baseline) {
-                (Some(_), _) => StartingPoint::Parent,
-                (None, true) => StartingPoint::Baseline,
-                (None, false) => StartingPoint::Skeleton,
-            };
-            let manifest = svc
-                .starting_manifest(&name, family, parent_id, start)
-                .await?;
-            let r = svc
-                .create_recipe(
-                    NewRecipe {
-                        name,
-                        model_family: family,
-                        level,
-                        parent_id,
-                        tags,
-                        manifest,
-                        change_note: "Created in the app".into(),
-                        approved: false,
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!("created recipe '{}' 1.0.0", r.name),
-                Target::Recipe(r.id),
-                Tab::Recipes,
-                r.id,
+            create_recipe(
+                svc,
+                actor,
+                NewRecipeForm {
+                    name,
+                    family,
+                    level,
+                    parent_id,
+                    tags,
+                    from_baseline,
+                },
             )
+            .await
         }
         Submission::UpdateRecipe { id, name, tags } => {
-            let r = svc
-                .update_recipe(
-                    id,
-                    RecipeChanges {
-                        name: Some(name),
-                        tags: Some(tags),
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!("updated recipe '{}'", r.name),
-                Target::Stay,
-                Tab::Recipes,
-                r.id,
-            )
+            update_recipe(svc, actor, id, name, tags).await
         }
         Submission::CloneRecipe { parent_id, name } => {
-            let parent = store.recipe(parent_id).await?;
-            let r = svc.clone_recipe(&parent, &name, None, None, actor).await?;
-            done(
-                format!("cloned '{}' as '{}' ({})", parent.name, r.name, r.level),
-                Target::Recipe(r.id),
-                Tab::Recipes,
-                r.id,
-            )
+            clone_recipe(svc, actor, parent_id, name).await
         }
-        Submission::SetRecipeStatus { id, to } => {
-            let r = svc.set_recipe_status(id, to, actor).await?;
-            let verb = if to == RecipeStatus::Archived {
-                "archived"
-            } else {
-                "restored"
-            };
-            done(
-                format!("{verb} recipe '{}'", r.name),
-                Target::Stay,
-                Tab::Recipes,
-                r.id,
-            )
-        }
-        Submission::DeleteRecipe { id } => {
-            let r = store.recipe(id).await?;
-            svc.delete_recipe(id, actor).await?;
-            Done {
-                message: format!("deleted recipe '{}'", r.name),
-                target: Target::Library,
-                tab: Tab::Recipes,
-                select_id: None,
-            }
-        }
+        Submission::SetRecipeStatus { id, to } => set_recipe_status(svc, actor, id, to).await,
+        Submission::DeleteRecipe { id } => delete_recipe(svc, actor, id).await,
         Submission::Commit {
             recipe_id,
             base_version,
             manifest,
             bump,
             note,
-        } => {
-            let outcome = svc
-                .commit_version(
-                    NewVersion {
-                        recipe_id,
-                        manifest,
-                        bump,
-                        change_note: note,
-                        parent_version_id: None,
-                        base_version: Some(base_version),
-                    },
-                    actor,
-                )
-                .await?;
-            commit_done(outcome, recipe_id)
-        }
-        Submission::Approve { recipe_id, version } => {
-            let v = svc
-                .approve_version(recipe_id, Some(&version), actor)
-                .await?;
-            done(
-                format!("approved {} (by {actor})", v.version_number),
-                Target::Stay,
-                Tab::Recipes,
-                recipe_id,
-            )
-        }
-        Submission::Rebase { recipe_id, preview } => {
-            let recipe = store.recipe(recipe_id).await?;
-            commit_done(svc.apply_rebase(&recipe, &preview, actor).await?, recipe_id)
-        }
+        } => commit(svc, actor, recipe_id, base_version, manifest, bump, note).await,
+        Submission::Approve { recipe_id, version } => approve(svc, actor, recipe_id, version).await,
+        Submission::Rebase { recipe_id, preview } => rebase(svc, actor, recipe_id, preview).await,
         Submission::PutExample { recipe_id, example } => {
-            svc.put_example(recipe_id, example, actor).await?;
-            done(
-                "saved the synthetic example".into(),
-                Target::Stay,
-                Tab::Recipes,
-                recipe_id,
-            )
+            put_example(svc, actor, recipe_id, example).await
         }
         Submission::RegisterModel {
             recipe_id,
             version,
             name,
             owner,
-        } => {
-            let m = svc
-                .register_model(
-                    NewModel {
-                        name,
-                        recipe_id,
-                        version: Some(version),
-                        owner,
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!(
-                    "registered model '{}' from {} {} (draft)",
-                    m.name, m.recipe_name, m.recipe_version
-                ),
-                Target::Model(m.id),
-                Tab::Models,
-                m.id,
-            )
-        }
+        } => register_model(svc, actor, recipe_id, version, name, owner).await,
         Submission::UpdateModel { id, name, owner } => {
-            let m = svc
-                .update_model(
-                    id,
-                    ModelChanges {
-                        name: Some(name),
-                        owner: Some(owner),
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!("updated model '{}' (owner {})", m.name, m.owner),
-                Target::Stay,
-                Tab::Models,
-                m.id,
-            )
+            update_model(svc, actor, id, name, owner).await
         }
-        Submission::Promote { id, from, to } => {
-            let m = svc.move_model_from(id, from, to, actor).await?;
-            done(
-                format!("model '{}': {from} → {}", m.name, m.status),
-                Target::Stay,
-                Tab::Models,
-                m.id,
-            )
-        }
+        Submission::Promote { id, from, to } => promote(svc, actor, id, from, to).await,
         Submission::CreateRun {
             recipe_id,
             version,
             model_id,
             run_type,
         } => {
-            let r = svc
-                .create_run(
-                    NewRun {
-                        recipe_id,
-                        version,
-                        model_id,
-                        run_type,
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!("created run {} ({}, queued)", r.id, r.run_type),
-                Target::Run(r.id),
-                Tab::Runs,
-                r.id,
+            create_run(
+                svc,
+                actor,
+                NewRun {
+                    recipe_id,
+                    version,
+                    model_id,
+                    run_type,
+                },
             )
+            .await
         }
         Submission::ExecRun {
             recipe_id,
             model_id,
             run_type,
-        } => {
-            let r = svc
-                .create_run_to_exec(
-                    NewRun {
-                        recipe_id,
-                        version: None,
-                        model_id,
-                        run_type,
-                    },
-                    actor,
-                )
-                .await?;
-            let run_dir = crate::config::run_dir(database_url, r.id);
-            if let Err(e) = crate::exec::spawn_detached(database_url, actor, r.id, &run_dir, &[]) {
-                // The run stays queued for `nexml run exec --run ID`; say why.
-                return Err(crate::service::ServiceError::invalid(format!(
-                    "created run {} but could not start its executor: {e:#} (nexml run exec --run {} starts it)",
-                    r.id, r.id
-                )));
-            }
-            done(
-                format!(
-                    "started run {} ({} of '{}', in the background)",
-                    r.id, r.run_type, r.recipe_name
-                ),
-                Target::Run(r.id),
-                Tab::Runs,
-                r.id,
-            )
-        }
-        Submission::CancelRun { id } => {
-            let r = svc.cancel_run(id, actor).await?;
-            let message = if r.status.is_finished() {
-                format!("cancelled run {id}")
-            } else {
-                format!("asked run {id}'s executor to stop it")
-            };
-            done(message, Target::Stay, Tab::Runs, id)
-        }
+        } => exec_run(svc, actor, database_url, recipe_id, model_id, run_type).await,
+        Submission::CancelRun { id } => cancel_run(svc, actor, id).await,
         Submission::UpdateRun {
             id,
             status,
@@ -406,68 +223,29 @@ pub async fn perform(
             artifacts,
             append_log,
         } => {
-            let r = svc
-                .update_run(
-                    id,
-                    RunChanges {
-                        status,
-                        metrics,
-                        artifacts,
-                        append_log,
-                    },
-                    actor,
-                )
-                .await?;
-            done(
-                format!("updated run {} ({})", r.id, r.status),
-                Target::Stay,
-                Tab::Runs,
-                r.id,
+            update_run(
+                svc,
+                actor,
+                id,
+                RunChanges {
+                    status,
+                    metrics,
+                    artifacts,
+                    append_log,
+                },
             )
+            .await
         }
         Submission::AlertState {
             id,
             model_id,
             seen,
             state,
-        } => {
-            let change = crate::service::monitoring::AlertMove {
-                id,
-                to: state,
-                seen: Some(seen),
-            };
-            let a = svc.move_alert(change, actor).await?;
-            done(
-                format!("alert '{}' {}", a.rule, a.state),
-                Target::Stay,
-                Tab::Monitoring,
-                model_id,
-            )
-        }
+        } => alert_state(svc, actor, id, model_id, seen, state).await,
         Submission::AddSnapshot { model_id, snapshot } => {
-            // Taken now, by the service's clock.
-            let snapshot = NewSnapshot {
-                captured_at: svc.now(),
-                ..snapshot
-            };
-            let recorded = svc.add_snapshot(model_id, snapshot, actor).await?;
-            let mut opened = match recorded.alerts.len() {
-                0 => String::new(),
-                1 => ": 1 alert changed (see Alerts)".to_string(),
-                n => format!(": {n} alerts changed (see Alerts)"),
-            };
-            // Never printed over the screen: the status line says it.
-            if let Some(failure) = recorded.notify_failures.first() {
-                opened.push_str(&format!("; {failure}"));
-            }
-            done(
-                format!("added snapshot {}{opened}", recorded.snapshot.id),
-                Target::Stay,
-                Tab::Monitoring,
-                model_id,
-            )
+            add_snapshot(svc, actor, model_id, snapshot).await
         }
-    })
+    }
 }
 
 fn done(message: String, target: Target, tab: Tab, id: i64) -> Done {
@@ -501,4 +279,397 @@ fn commit_done(outcome: CommitOutcome, recipe_id: i64) -> Done {
         ),
     };
     done(message, Target::Recipe(recipe_id), Tab::Recipes, recipe_id)
+}
+
+/// `Submission::CreateRecipe`'s fields.
+struct NewRecipeForm {
+    name: String,
+    family: crate::domain::ModelFamily,
+    level: RecipeLevel,
+    parent_id: Option<i64>,
+    tags: Vec<String>,
+    from_baseline: bool,
+}
+
+/// A new recipe, its first version from the chosen starting point.
+async fn create_recipe(svc: &Service, actor: &str, new: NewRecipeForm) -> ServiceResult<Done> {
+    let NewRecipeForm {
+        name,
+        family,
+        level,
+        parent_id,
+        tags,
+        from_baseline,
+    } = new;
+    use crate::service::recipes::StartingPoint;
+    let start = match (parent_id, from_baseline) {
+        (Some(_), _) => StartingPoint::Parent,
+        (None, true) => StartingPoint::Baseline,
+        (None, false) => StartingPoint::Skeleton,
+    };
+    let manifest = svc
+        .starting_manifest(&name, family, parent_id, start)
+        .await?;
+    let r = svc
+        .create_recipe(
+            NewRecipe {
+                name,
+                model_family: family,
+                level,
+                parent_id,
+                tags,
+                manifest,
+                change_note: "Created in the app".into(),
+                approved: false,
+            },
+            actor,
+        )
+        .await?;
+    Ok(done(
+        format!("created recipe '{}' 1.0.0", r.name),
+        Target::Recipe(r.id),
+        Tab::Recipes,
+        r.id,
+    ))
+}
+
+async fn commit(
+    svc: &Service,
+    actor: &str,
+    recipe_id: i64,
+    base_version: String,
+    manifest: Value,
+    bump: BumpChoice,
+    note: String,
+) -> ServiceResult<Done> {
+    let outcome = svc
+        .commit_version(
+            NewVersion {
+                recipe_id,
+                manifest,
+                bump,
+                change_note: note,
+                parent_version_id: None,
+                base_version: Some(base_version),
+            },
+            actor,
+        )
+        .await?;
+    Ok(commit_done(outcome, recipe_id))
+}
+
+async fn register_model(
+    svc: &Service,
+    actor: &str,
+    recipe_id: i64,
+    version: String,
+    name: String,
+    owner: String,
+) -> ServiceResult<Done> {
+    let m = svc
+        .register_model(
+            NewModel {
+                name,
+                recipe_id,
+                version: Some(version),
+                owner,
+            },
+            actor,
+        )
+        .await?;
+    Ok(done(
+        format!(
+            "registered model '{}' from {} {} (draft)",
+            m.name, m.recipe_name, m.recipe_version
+        ),
+        Target::Model(m.id),
+        Tab::Models,
+        m.id,
+    ))
+}
+
+async fn update_model(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    name: String,
+    owner: String,
+) -> ServiceResult<Done> {
+    let m = svc
+        .update_model(
+            id,
+            ModelChanges {
+                name: Some(name),
+                owner: Some(owner),
+            },
+            actor,
+        )
+        .await?;
+    Ok(done(
+        format!("updated model '{}' (owner {})", m.name, m.owner),
+        Target::Stay,
+        Tab::Models,
+        m.id,
+    ))
+}
+
+async fn create_run(svc: &Service, actor: &str, new: NewRun) -> ServiceResult<Done> {
+    let r = svc.create_run(new, actor).await?;
+    Ok(done(
+        format!("created run {} ({}, queued)", r.id, r.run_type),
+        Target::Run(r.id),
+        Tab::Runs,
+        r.id,
+    ))
+}
+
+/// A run created and handed to an executor in the background.
+async fn exec_run(
+    svc: &Service,
+    actor: &str,
+    database_url: &str,
+    recipe_id: i64,
+    model_id: Option<i64>,
+    run_type: RunType,
+) -> ServiceResult<Done> {
+    let r = svc
+        .create_run_to_exec(
+            NewRun {
+                recipe_id,
+                version: None,
+                model_id,
+                run_type,
+            },
+            actor,
+        )
+        .await?;
+    let run_dir = crate::config::run_dir(database_url, r.id);
+    if let Err(e) = crate::exec::spawn_detached(database_url, actor, r.id, &run_dir, &[]) {
+        // The run stays queued for `nexml run exec --run ID`; say why.
+        return Err(crate::service::ServiceError::invalid(format!(
+            "created run {} but could not start its executor: {e:#} (nexml run exec --run {} starts it)",
+            r.id, r.id
+        )));
+    }
+    Ok(done(
+        format!(
+            "started run {} ({} of '{}', in the background)",
+            r.id, r.run_type, r.recipe_name
+        ),
+        Target::Run(r.id),
+        Tab::Runs,
+        r.id,
+    ))
+}
+
+async fn update_run(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    changes: RunChanges,
+) -> ServiceResult<Done> {
+    let r = svc.update_run(id, changes, actor).await?;
+    Ok(done(
+        format!("updated run {} ({})", r.id, r.status),
+        Target::Stay,
+        Tab::Runs,
+        r.id,
+    ))
+}
+
+async fn alert_state(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    model_id: i64,
+    seen: crate::domain::AlertState,
+    state: crate::domain::AlertState,
+) -> ServiceResult<Done> {
+    let change = crate::service::monitoring::AlertMove {
+        id,
+        to: state,
+        seen: Some(seen),
+    };
+    let a = svc.move_alert(change, actor).await?;
+    Ok(done(
+        format!("alert '{}' {}", a.rule, a.state),
+        Target::Stay,
+        Tab::Monitoring,
+        model_id,
+    ))
+}
+
+async fn add_snapshot(
+    svc: &Service,
+    actor: &str,
+    model_id: i64,
+    snapshot: NewSnapshot,
+) -> ServiceResult<Done> {
+    // Taken now, by the service's clock.
+    let snapshot = NewSnapshot {
+        captured_at: svc.now(),
+        ..snapshot
+    };
+    let recorded = svc.add_snapshot(model_id, snapshot, actor).await?;
+    let mut opened = match recorded.alerts.len() {
+        0 => String::new(),
+        1 => ": 1 alert changed (see Alerts)".to_string(),
+        n => format!(": {n} alerts changed (see Alerts)"),
+    };
+    // Never printed over the screen: the status line says it.
+    if let Some(failure) = recorded.notify_failures.first() {
+        opened.push_str(&format!("; {failure}"));
+    }
+    Ok(done(
+        format!("added snapshot {}{opened}", recorded.snapshot.id),
+        Target::Stay,
+        Tab::Monitoring,
+        model_id,
+    ))
+}
+
+async fn update_recipe(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    name: String,
+    tags: Vec<String>,
+) -> ServiceResult<Done> {
+    let r = svc
+        .update_recipe(
+            id,
+            RecipeChanges {
+                name: Some(name),
+                tags: Some(tags),
+            },
+            actor,
+        )
+        .await?;
+    Ok(done(
+        format!("updated recipe '{}'", r.name),
+        Target::Stay,
+        Tab::Recipes,
+        r.id,
+    ))
+}
+
+async fn clone_recipe(
+    svc: &Service,
+    actor: &str,
+    parent_id: i64,
+    name: String,
+) -> ServiceResult<Done> {
+    let store = svc.store();
+    let parent = store.recipe(parent_id).await?;
+    let r = svc.clone_recipe(&parent, &name, None, None, actor).await?;
+    Ok(done(
+        format!("cloned '{}' as '{}' ({})", parent.name, r.name, r.level),
+        Target::Recipe(r.id),
+        Tab::Recipes,
+        r.id,
+    ))
+}
+
+async fn set_recipe_status(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    to: RecipeStatus,
+) -> ServiceResult<Done> {
+    let r = svc.set_recipe_status(id, to, actor).await?;
+    let verb = if to == RecipeStatus::Archived {
+        "archived"
+    } else {
+        "restored"
+    };
+    Ok(done(
+        format!("{verb} recipe '{}'", r.name),
+        Target::Stay,
+        Tab::Recipes,
+        r.id,
+    ))
+}
+
+async fn delete_recipe(svc: &Service, actor: &str, id: i64) -> ServiceResult<Done> {
+    let store = svc.store();
+    let r = store.recipe(id).await?;
+    svc.delete_recipe(id, actor).await?;
+    Ok(Done {
+        message: format!("deleted recipe '{}'", r.name),
+        target: Target::Library,
+        tab: Tab::Recipes,
+        select_id: None,
+    })
+}
+
+async fn approve(
+    svc: &Service,
+    actor: &str,
+    recipe_id: i64,
+    version: String,
+) -> ServiceResult<Done> {
+    let v = svc
+        .approve_version(recipe_id, Some(&version), actor)
+        .await?;
+    Ok(done(
+        format!("approved {} (by {actor})", v.version_number),
+        Target::Stay,
+        Tab::Recipes,
+        recipe_id,
+    ))
+}
+
+async fn rebase(
+    svc: &Service,
+    actor: &str,
+    recipe_id: i64,
+    preview: Box<RebasePreview>,
+) -> ServiceResult<Done> {
+    let store = svc.store();
+    let recipe = store.recipe(recipe_id).await?;
+    Ok(commit_done(
+        svc.apply_rebase(&recipe, &preview, actor).await?,
+        recipe_id,
+    ))
+}
+
+async fn put_example(
+    svc: &Service,
+    actor: &str,
+    recipe_id: i64,
+    example: NewExample,
+) -> ServiceResult<Done> {
+    svc.put_example(recipe_id, example, actor).await?;
+    Ok(done(
+        "saved the synthetic example".into(),
+        Target::Stay,
+        Tab::Recipes,
+        recipe_id,
+    ))
+}
+
+async fn promote(
+    svc: &Service,
+    actor: &str,
+    id: i64,
+    from: ModelStatus,
+    to: ModelStatus,
+) -> ServiceResult<Done> {
+    let m = svc.move_model_from(id, from, to, actor).await?;
+    Ok(done(
+        format!("model '{}': {from} → {}", m.name, m.status),
+        Target::Stay,
+        Tab::Models,
+        m.id,
+    ))
+}
+
+async fn cancel_run(svc: &Service, actor: &str, id: i64) -> ServiceResult<Done> {
+    let r = svc.cancel_run(id, actor).await?;
+    let message = if r.status.is_finished() {
+        format!("cancelled run {id}")
+    } else {
+        format!("asked run {id}'s executor to stop it")
+    };
+    Ok(done(message, Target::Stay, Tab::Runs, id))
 }

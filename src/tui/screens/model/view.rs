@@ -2,7 +2,7 @@
 
 mod monitoring;
 
-use super::{ModelScreen, ModelSection};
+use super::{ModelDetail, ModelScreen, ModelSection};
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{field, loading, section_tabs, status_span, wrap_fields};
@@ -27,206 +27,14 @@ pub fn render(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area: Rect)
         .border_style(theme.border);
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    let m = &d.model;
     match s.section {
-        ModelSection::Overview => {
-            let latest = d.snapshots.first();
-            let lines = vec![
-                field("id", m.id.to_string(), theme),
-                field("name", m.name.clone(), theme),
-                field("family", m.model_family.to_string(), theme),
-                Line::from(vec![
-                    Span::styled(format!("{:<16}", "status"), theme.dim),
-                    status_span(m.status.as_str(), theme),
-                ]),
-                field("owner", m.owner.clone(), theme),
-                field(
-                    "recipe",
-                    format!("{} {}", m.recipe_name, m.recipe_version),
-                    theme,
-                ),
-                field(
-                    "trained by",
-                    m.run_id
-                        .map_or("no training run yet".into(), |r| format!("run {r}")),
-                    theme,
-                ),
-                field(
-                    "registered",
-                    m.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                    theme,
-                ),
-                field(
-                    "last snapshot",
-                    latest
-                        .map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or("none".into()),
-                    theme,
-                ),
-                field("snapshots", d.snapshots.len().to_string(), theme),
-            ];
-            let lines = wrap_fields(lines, inner.width as usize);
-            frame.render_widget(
-                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
-                inner,
-            );
-        }
-        ModelSection::Deployments => {
-            let mut lines = vec![
-                field(
-                    "recipe version",
-                    format!("{} {}", m.recipe_name, m.recipe_version),
-                    theme,
-                ),
-                Line::raw(""),
-                Line::styled("Lifecycle history", theme.title),
-            ];
-            for e in &d.history {
-                let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
-                let what = match (detail("from"), detail("to"), detail("version")) {
-                    (Some(f), Some(t), _) => format!("{f} → {t}"),
-                    (_, _, Some(v)) if e.action == "register" => {
-                        format!("from {} {v}", m.recipe_name)
-                    }
-                    _ => String::new(),
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
-                    Span::styled(format!("{:<10}", e.action), theme.accent),
-                    Span::raw(sanitize(&what)),
-                    Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
-                ]));
-            }
-            frame.render_widget(
-                Paragraph::new(lines).scroll((s.scroll.min(u16::MAX as usize) as u16, 0)),
-                inner,
-            );
-        }
+        ModelSection::Overview => model_overview(d, s.scroll, theme, frame, inner),
+        ModelSection::Deployments => model_deployments(d, s.scroll, theme, frame, inner),
         ModelSection::Monitoring => monitoring::render(s, &d.manifest, theme, frame, inner),
         ModelSection::Alerts if !d.alerts.is_empty() => {
-            // Alerts from the rules, by state then severity; the selected one is marked.
-            let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
-            let reading = reading.unwrap_or(5).max(5) as u16;
-            // The rule's name takes what the other columns leave (at most
-            // 30): names are shortened, states, times and readings never.
-            let fixed = 8 + 12 + 11 + reading + 10 + 6;
-            let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4) as u16;
-            let rule = rule
-                .clamp(4, 30)
-                .min(inner.width.saturating_sub(fixed).max(4));
-            let rows: Vec<Row> = d
-                .alerts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let row = Row::new(vec![
-                        Cell::from(Span::styled(
-                            a.severity.as_str(),
-                            theme
-                                .status(a.severity.as_str())
-                                .add_modifier(Modifier::BOLD),
-                        )),
-                        Cell::from(Span::styled(
-                            a.state.as_str(),
-                            if a.state == crate::domain::AlertState::Open {
-                                theme.warn
-                            } else {
-                                theme.dim
-                            },
-                        )),
-                        Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
-                        Cell::from(crate::text::truncate(&sanitize(&a.rule), rule as usize)),
-                        Cell::from(Span::styled(
-                            alert_reading(a),
-                            if a.state == crate::domain::AlertState::Resolved {
-                                theme.dim
-                            } else {
-                                theme.bad
-                            },
-                        )),
-                        Cell::from(sanitize(alert_by(a))),
-                        Cell::from(sanitize(&a.message)),
-                    ]);
-                    if i == s.scroll {
-                        row.style(theme.selected)
-                    } else {
-                        row
-                    }
-                })
-                .collect();
-            let header = Row::new(
-                [
-                    "Severity", "State", "Opened", "Rule", "Value", "By", "Message",
-                ]
-                .map(|h| Cell::from(Span::styled(h, theme.title))),
-            );
-            // The reading is never cut; the message shows where there is room.
-            let message = if inner.width >= 120 { 1 } else { 0 };
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Length(8),
-                    Constraint::Length(12),
-                    Constraint::Length(11),
-                    Constraint::Length(rule),
-                    Constraint::Length(reading),
-                    Constraint::Length(10),
-                    Constraint::Fill(message),
-                ],
-            )
-            .header(header);
-            let [list, keys] =
-                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-            frame.render_widget(table, list);
-            frame.render_widget(
-                Paragraph::new(Span::styled(
-                    "a acknowledge · x resolve · j/k select",
-                    theme.dim,
-                )),
-                keys,
-            );
+            rule_alerts(d, s.scroll, theme, frame, inner)
         }
-        ModelSection::Alerts => {
-            let mut rows = Vec::new();
-            for snap in &d.snapshots {
-                for a in snap.alerts_json.as_array().into_iter().flatten() {
-                    let severity = a["severity"].as_str().unwrap_or("info").to_string();
-                    rows.push(Row::new(vec![
-                        Cell::from(Span::styled(
-                            severity.clone(),
-                            theme.status(&severity).add_modifier(Modifier::BOLD),
-                        )),
-                        Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
-                        Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
-                        Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
-                    ]));
-                }
-            }
-            if rows.is_empty() {
-                frame.render_widget(Paragraph::new(Span::styled("no alerts", theme.dim)), inner);
-                return;
-            }
-            let total = rows.len();
-            let rows: Vec<Row> = rows
-                .into_iter()
-                .skip(s.scroll.min(total.saturating_sub(1)))
-                .collect();
-            let header = Row::new(
-                ["Severity", "When", "Rule", "Message"]
-                    .map(|h| Cell::from(Span::styled(h, theme.title))),
-            );
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Length(9),
-                    Constraint::Length(16),
-                    Constraint::Length(18),
-                    Constraint::Fill(1),
-                ],
-            )
-            .header(header);
-            frame.render_widget(table, inner);
-        }
+        ModelSection::Alerts => snapshot_alerts(d, s.scroll, theme, frame, inner),
     }
 }
 
@@ -255,4 +63,215 @@ fn short_number(v: f64) -> String {
     }
     let s = format!("{v:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The model's fields and its latest snapshot.
+fn model_overview(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let m = &d.model;
+    let latest = d.snapshots.first();
+    let lines = vec![
+        field("id", m.id.to_string(), theme),
+        field("name", m.name.clone(), theme),
+        field("family", m.model_family.to_string(), theme),
+        Line::from(vec![
+            Span::styled(format!("{:<16}", "status"), theme.dim),
+            status_span(m.status.as_str(), theme),
+        ]),
+        field("owner", m.owner.clone(), theme),
+        field(
+            "recipe",
+            format!("{} {}", m.recipe_name, m.recipe_version),
+            theme,
+        ),
+        field(
+            "trained by",
+            m.run_id
+                .map_or("no training run yet".into(), |r| format!("run {r}")),
+            theme,
+        ),
+        field(
+            "registered",
+            m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            theme,
+        ),
+        field(
+            "last snapshot",
+            latest
+                .map(|s| s.captured_at.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or("none".into()),
+            theme,
+        ),
+        field("snapshots", d.snapshots.len().to_string(), theme),
+    ];
+    let lines = wrap_fields(lines, inner.width as usize);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+/// The recipe version and the lifecycle history.
+fn model_deployments(
+    d: &ModelDetail,
+    scroll: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    inner: Rect,
+) {
+    let m = &d.model;
+    let mut lines = vec![
+        field(
+            "recipe version",
+            format!("{} {}", m.recipe_name, m.recipe_version),
+            theme,
+        ),
+        Line::raw(""),
+        Line::styled("Lifecycle history", theme.title),
+    ];
+    for e in &d.history {
+        let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
+        let what = match (detail("from"), detail("to"), detail("version")) {
+            (Some(f), Some(t), _) => format!("{f} → {t}"),
+            (_, _, Some(v)) if e.action == "register" => {
+                format!("from {} {v}", m.recipe_name)
+            }
+            _ => String::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
+            Span::styled(format!("{:<10}", e.action), theme.accent),
+            Span::raw(sanitize(&what)),
+            Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+/// The alerts the rules opened, by state then severity; the selected one
+/// is marked.
+fn rule_alerts(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let reading = d.alerts.iter().map(|a| alert_reading(a).len()).max();
+    let reading = reading.unwrap_or(5).max(5) as u16;
+    // The rule's name takes what the other columns leave (at most
+    // 30): names are shortened, states, times and readings never.
+    let fixed = 8 + 12 + 11 + reading + 10 + 6;
+    let rule = d.alerts.iter().map(|a| a.rule.len()).max().unwrap_or(4) as u16;
+    let rule = rule
+        .clamp(4, 30)
+        .min(inner.width.saturating_sub(fixed).max(4));
+    let rows: Vec<Row> = d
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let row = Row::new(vec![
+                Cell::from(Span::styled(
+                    a.severity.as_str(),
+                    theme
+                        .status(a.severity.as_str())
+                        .add_modifier(Modifier::BOLD),
+                )),
+                Cell::from(Span::styled(
+                    a.state.as_str(),
+                    if a.state == crate::domain::AlertState::Open {
+                        theme.warn
+                    } else {
+                        theme.dim
+                    },
+                )),
+                Cell::from(a.opened_at.format("%m-%d %H:%M").to_string()),
+                Cell::from(crate::text::truncate(&sanitize(&a.rule), rule as usize)),
+                Cell::from(Span::styled(
+                    alert_reading(a),
+                    if a.state == crate::domain::AlertState::Resolved {
+                        theme.dim
+                    } else {
+                        theme.bad
+                    },
+                )),
+                Cell::from(sanitize(alert_by(a))),
+                Cell::from(sanitize(&a.message)),
+            ]);
+            if i == scroll {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new(
+        [
+            "Severity", "State", "Opened", "Rule", "Value", "By", "Message",
+        ]
+        .map(|h| Cell::from(Span::styled(h, theme.title))),
+    );
+    // The reading is never cut; the message shows where there is room.
+    let message = if inner.width >= 120 { 1 } else { 0 };
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(11),
+            Constraint::Length(rule),
+            Constraint::Length(reading),
+            Constraint::Length(10),
+            Constraint::Fill(message),
+        ],
+    )
+    .header(header);
+    let [list, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(table, list);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            "a acknowledge · x resolve · j/k select",
+            theme.dim,
+        )),
+        keys,
+    );
+}
+
+/// The alerts recorded in snapshots, for a model the rules never alerted.
+fn snapshot_alerts(d: &ModelDetail, scroll: usize, theme: &Theme, frame: &mut Frame, inner: Rect) {
+    let mut rows = Vec::new();
+    for snap in &d.snapshots {
+        for a in snap.alerts_json.as_array().into_iter().flatten() {
+            let severity = a["severity"].as_str().unwrap_or("info").to_string();
+            rows.push(Row::new(vec![
+                Cell::from(Span::styled(
+                    severity.clone(),
+                    theme.status(&severity).add_modifier(Modifier::BOLD),
+                )),
+                Cell::from(snap.captured_at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(sanitize(a["rule"].as_str().unwrap_or("-"))),
+                Cell::from(sanitize(a["message"].as_str().unwrap_or(""))),
+            ]));
+        }
+    }
+    if rows.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no alerts", theme.dim)), inner);
+        return;
+    }
+    let total = rows.len();
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .skip(scroll.min(total.saturating_sub(1)))
+        .collect();
+    let header = Row::new(
+        ["Severity", "When", "Rule", "Message"].map(|h| Cell::from(Span::styled(h, theme.title))),
+    );
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Length(16),
+            Constraint::Length(18),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header);
+    frame.render_widget(table, inner);
 }
