@@ -237,6 +237,9 @@ fn measure_freshness(
             current.name()
         ));
     };
+    // A date reads as the end of its day: while that day lasts, its data is
+    // as fresh as now, never fresher.
+    let newest = newest.min(now);
     let f = performance::freshness(newest.timestamp() as f64, now.timestamp() as f64, limit);
     Ok(
         json!({"timestamp_column": column, "newest": newest.to_rfc3339(), "staleness_hours": f.staleness_hours, "max_staleness_hours": limit, "stale": f.stale}),
@@ -384,6 +387,25 @@ mod tests {
             {"name": "stale", "source": "freshness", "metric": "staleness_hours", "comparison": ">", "threshold": 36, "severity": "critical"}
         ]);
         m
+    }
+
+    /// A batch dated today is fresh (0 hours), not fresher than now.
+    #[test]
+    fn a_batch_dated_today_is_zero_hours_stale() {
+        let data = "day,price,units,pred\n2026-01-05,1,10,10\n2026-01-05,2,10,10\n";
+        let now = DateTime::parse_from_rfc3339("2026-01-05T09:26:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let m = measure(
+            &manifest(),
+            ModelFamily::Pricing,
+            &table("ref.csv", data),
+            &table("cur.csv", data),
+            now,
+        )
+        .unwrap();
+        assert_eq!(m.freshness["staleness_hours"], 0.0, "{}", m.freshness);
+        assert_eq!(m.freshness["newest"], "2026-01-05T09:26:00+00:00");
     }
 
     #[test]
