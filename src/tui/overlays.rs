@@ -76,7 +76,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Confirm { submission, .. } => match command {
             Some(Command::Confirm) => vec![Effect::Submit(*submission)].into(),
             _ => {
-                app.status = Some("cancelled".into());
+                app.status = Some("cancelled".into()); // vocabulary: a message
                 vec![].into()
             }
         },
