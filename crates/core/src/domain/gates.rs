@@ -55,7 +55,7 @@ pub fn shortfalls(manifest: &Value, metrics: &Value) -> Vec<Shortfall> {
                     v <= threshold
                 }
             });
-            (!met).then(|| Shortfall {
+            (!met).then_some(Shortfall {
                 metric: t.name,
                 threshold,
                 higher_is_better,
