@@ -39,8 +39,8 @@ const QUIET: &[&str] = &[
 
 /// Words too common to name a setting on their own.
 const COMMON: &[&str] = &[
-    "runs", "model", "price", "prices", "train", "training", "data", "value", "values",
-    "target", // vocabulary: common words of a request
+    // vocabulary: common words of a request ("train" among them)
+    "runs", "model", "price", "prices", "train", "training", "data", "value", "values", "target",
     "items", "limit", "count", "score", "level", "source", "output",
 ];
 
