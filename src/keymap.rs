@@ -274,7 +274,7 @@ commands! {
     NextMatch => "next_match", "next search match";
     PrevMatch => "prev_match", "previous search match";
     Follow => "follow", "follow the growing log";
-    Train => "train", "execute a training run of this recipe (its pipeline, in the background)";
+    Train => "train", "execute a training run of this recipe (its pipeline, in the background)"; // vocabulary: a command's name
     Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
     CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL)";
     NextMetric => "next_metric", "chart the next metric";

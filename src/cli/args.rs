@@ -471,7 +471,7 @@ pub enum RunCommand {
         version: Option<String>,
         #[arg(long)]
         model: Option<String>,
-        #[arg(long = "type", default_value = "train")]
+        #[arg(long = "type", default_value_t = RunType::Train)]
         run_type: RunType,
         /// A name for the run
         #[arg(long)]

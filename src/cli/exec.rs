@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::output::print_json;
-use crate::domain::RunType;
+use crate::domain::{RunStatus, RunType};
 use crate::exec::{Execution, plan};
 use crate::store::{NewRun, Run};
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -139,7 +139,7 @@ fn detach_executor(
     crate::exec::spawn_detached(&ctx.database_url, &ctx.user, run.id, run_dir, &command)?;
     if ctx.json {
         return print_json(
-            &serde_json::json!({"id": run.id, "status": "queued", "detached": true}),
+            &serde_json::json!({"id": run.id, "status": RunStatus::Queued.as_str(), "detached": true}),
         );
     }
     outln!(
@@ -215,8 +215,11 @@ pub(super) async fn create(
 /// `nexml builtin-stage`: one stage of a built-in trainer, started by
 /// `run exec` with the run's folder and manifest in its environment.
 pub fn builtin_stage(family: &str, stage: &str) -> Result<()> {
-    use crate::trainers::{Family, StageInput, StageKind, run_stage};
-    let family = Family::parse(family)
+    use crate::domain::ModelFamily;
+    use crate::trainers::{StageInput, StageKind, run_stage};
+    let family = family
+        .parse::<ModelFamily>()
+        .ok()
         .ok_or_else(|| eyre!("no built-in trainer for the family '{family}'"))?;
     let kind =
         StageKind::parse(stage).ok_or_else(|| eyre!("no built-in stage of type '{stage}'"))?;

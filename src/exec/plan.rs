@@ -2,6 +2,7 @@
 //! pipeline names for the run's type, each with its own timeout.
 
 use crate::domain::RunType;
+use crate::trainers::StageKind;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -43,11 +44,13 @@ pub enum PlanError {
 /// model; eval and backtest runs check the data and score. Deployment
 /// stages are never run by a run.
 fn executes(run_type: RunType, kind: &str) -> bool {
+    use StageKind::*;
+    let Some(kind) = StageKind::parse(kind) else {
+        return false;
+    };
     match run_type {
-        RunType::Train => matches!(kind, "quality" | "feature_prep" | "training" | "evaluation"),
-        RunType::Eval | RunType::Backtest => {
-            matches!(kind, "quality" | "feature_prep" | "evaluation")
-        }
+        RunType::Train => matches!(kind, Quality | FeaturePrep | Training | Evaluation),
+        RunType::Eval | RunType::Backtest => matches!(kind, Quality | FeaturePrep | Evaluation),
     }
 }
 

@@ -287,14 +287,13 @@ async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, Api
             .await?;
     }
     if let Some(status) = body.get("status").and_then(Value::as_str) {
-        let to = match status {
-            "FINISHED" => Some(RunStatus::Succeeded),
-            "FAILED" => Some(RunStatus::Failed),
-            "KILLED" => Some(RunStatus::Cancelled),
-            "RUNNING" | "SCHEDULED" => None,
-            other => {
+        // Only an ending status changes the run; the others are the runner's to set.
+        let to = match RunStatus::from_mlflow(status) {
+            Some(s) if s.is_final() => Some(s),
+            Some(_) => None,
+            None => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown run status '{other}'"
+                    "unknown run status '{status}'"
                 )));
             }
         };
@@ -461,13 +460,7 @@ async fn search_page(
 async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
     let d = api.store().run_detail(id, 0).await?;
     let run = &d.run;
-    let status = match run.status {
-        RunStatus::Queued => "SCHEDULED",
-        RunStatus::Running => "RUNNING",
-        RunStatus::Succeeded => "FINISHED",
-        RunStatus::Failed => "FAILED",
-        RunStatus::Cancelled => "KILLED",
-    };
+    let status = run.status.mlflow_name();
     let name = if run.name.is_empty() {
         format!("run-{}", run.id)
     } else {

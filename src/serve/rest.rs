@@ -4,6 +4,7 @@
 
 use super::Api;
 use super::http::{ApiError, Reply, Request, json_reply};
+use crate::domain::RunType;
 use crate::runs::filter;
 use crate::store::{ModelChanges, ModelQuery, NewModel, NewRun, RecipeQuery, RunChanges, RunQuery};
 use hyper::Method;
@@ -200,7 +201,7 @@ async fn create_run(api: &Api, req: &Request) -> Result<Reply, ApiError> {
     let run_type = body
         .get("run_type")
         .and_then(Value::as_str)
-        .unwrap_or("train")
+        .unwrap_or(RunType::Train.as_str())
         .parse()
         .map_err(|_| ApiError::bad_request("run_type: train, eval or backtest"))?;
     let run = api

@@ -908,7 +908,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> Servic
             },
             _ = runner.cancel_llm.notified() => {
                 stream.cancel();
-                break Err("cancelled".to_string());
+                break Err("cancelled".to_string()); // vocabulary: the chat request's, not a run's
             }
         }
     };

@@ -77,7 +77,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Confirm { submission, .. } => match command {
             Some(Command::Confirm) => vec![Effect::Task(Task::Submit(*submission))].into(),
             _ => {
-                app.status = Some("cancelled".into());
+                app.status = Some("cancelled".into()); // vocabulary: a message
                 vec![].into()
             }
         },

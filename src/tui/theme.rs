@@ -2,6 +2,7 @@
 //! always written as words too.
 
 use crate::config::ThemeName;
+use crate::domain::{ModelStatus, RecipeStatus, RunStatus, Severity};
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,12 +108,28 @@ impl Theme {
     }
 
     /// The style of a status word: good, in progress, bad or neutral.
+    /// The words are the stored names of the status enums (and severities).
     pub fn status(&self, word: &str) -> Style {
-        match word {
-            "approved" | "production" | "succeeded" => self.good,
-            "staging" | "running" | "queued" | "warning" => self.warn,
-            "failed" | "critical" | "retired" | "archived" | "cancelled" => self.bad,
-            "info" => self.info,
+        if let Some(s) = RunStatus::named(word) {
+            return match s {
+                RunStatus::Succeeded => self.good,
+                RunStatus::Running | RunStatus::Queued => self.warn,
+                RunStatus::Failed | RunStatus::Cancelled => self.bad,
+            };
+        }
+        match (
+            RecipeStatus::named(word),
+            ModelStatus::named(word),
+            Severity::named(word),
+        ) {
+            (Some(RecipeStatus::Approved), _, _) | (_, Some(ModelStatus::Production), _) => {
+                self.good
+            }
+            (_, Some(ModelStatus::Staging), _) | (_, _, Some(Severity::Warning)) => self.warn,
+            (Some(RecipeStatus::Archived), _, _)
+            | (_, Some(ModelStatus::Retired), _)
+            | (_, _, Some(Severity::Critical)) => self.bad,
+            (_, _, Some(Severity::Info)) => self.info,
             _ => self.text,
         }
     }

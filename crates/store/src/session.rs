@@ -764,6 +764,7 @@ impl Session {
             .int(row.recipe_id)
             .int(row.recipe_version_id)
             .text(row.run_type.as_str())
+            .text(RunStatus::Queued.as_str())
             .text(row.actor)
             .time(row.at);
         self.inserted(s).await

@@ -96,7 +96,7 @@ pub const INSERT_MODEL: &str = "INSERT INTO ml_model \
 
 pub const INSERT_RUN: &str = "INSERT INTO ml_run \
     (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6) RETURNING id";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
 
 pub const INSERT_SNAPSHOT: &str = "INSERT INTO ml_monitor_snapshot \
     (model_id, captured_at, performance_metrics_json, drift_metrics_json, data_freshness_json, \

@@ -10,7 +10,7 @@ use crate::records::{
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
-use nexml_core::domain::RunStatus;
+use nexml_core::domain::{RunStatus, RunType};
 use serde::Serialize;
 
 /// Bound values per many-row statement: under SQLite's 32,766 and
@@ -625,12 +625,15 @@ impl Session {
 
     /// The newest succeeded eval or backtest run of a model, if any.
     pub async fn newest_scoring_run(&mut self, model_id: i64) -> StoreResult<Option<i64>> {
+        let [a, b] = RunType::SCORING;
         let s = Statement::new(
             "SELECT id FROM ml_run WHERE model_id = $1 AND status = $2 \
-             AND run_type IN ('eval', 'backtest') ORDER BY id DESC LIMIT 1",
+             AND run_type IN ($3, $4) ORDER BY id DESC LIMIT 1",
         )
         .int(model_id)
-        .text(RunStatus::Succeeded.as_str());
+        .text(RunStatus::Succeeded.as_str())
+        .text(a.as_str())
+        .text(b.as_str());
         Ok(self.ints(s).await?.into_iter().next())
     }
 }

@@ -172,8 +172,8 @@ fn short_label(c: Command) -> &'static str {
         Command::Mark => "mark",
         Command::CancelRun => "cancel",
         Command::ViewArtifact => "artifact",
-        Command::Train => "train",
-        Command::Evaluate => "eval",
+        Command::Train => "train",   // vocabulary: the command's label
+        Command::Evaluate => "eval", // vocabulary: the command's label
         other => other.name(),
     }
 }

@@ -152,9 +152,9 @@ fn key_words(manifest: &Value) -> Vec<String> {
             }
         }
     }
-    for (alias, name, _) in super::recipe::KNOWN_METRICS {
+    for (alias, known) in crate::domain::metrics::typed_forms() {
         out.extend(alias.split(' ').map(str::to_string));
-        out.push(name.to_string());
+        out.push(known.name.to_string());
     }
     out.sort();
     out.dedup();

@@ -81,7 +81,7 @@ const INDUSTRIES: &[(&str, &str)] = &[
 const SCHEDULE_START: &[&str] = &[
     "run",
     "runs",
-    "running",
+    "running", // vocabulary: a word of a request
     "ran",
     "scheduled",
     "schedule",

@@ -8,14 +8,11 @@ use super::recipe::{self, is_fraction_metric, lower_is_better_by_default, metric
 use super::schedule;
 use super::text::{Tokens, jnum, nice, num, show};
 use crate::domain::ModelFamily;
+use crate::domain::metrics::Direction;
 use serde_json::{Value, json};
 
 fn direction_word(lower: bool) -> &'static str {
-    if lower {
-        "lower_is_better"
-    } else {
-        "higher_is_better"
-    }
+    Direction::from_lower_is_better(lower).as_str()
 }
 
 fn pass_rule(name: &str, lower: bool, threshold: f64) -> String {
@@ -665,7 +662,7 @@ pub fn apply_mode(
 }
 
 fn is_retrain(t: &Tokens) -> bool {
-    t.has_any(&["retrain", "retraining", "retrained", "train", "training"])
+    t.has_any(&["retrain", "retraining", "retrained", "train", "training"]) // vocabulary: words of a request
 }
 
 /// "run it daily at 6am", "every monday at 7", "hourly", "retrain weekly".

@@ -3,6 +3,7 @@
 //! metric vocabulary.
 
 use crate::domain::ModelFamily;
+use crate::domain::metrics::{self as catalogue, evaluation_metrics};
 use serde_json::Value;
 
 /// A feature set's name and its features.
@@ -63,19 +64,15 @@ pub fn all_features(m: &Value) -> Vec<String> {
 }
 
 pub fn metrics(m: &Value) -> Vec<Metric> {
-    m.pointer("/evaluation/metrics")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|x| Metric {
-                    name: x["name"].as_str().unwrap_or("").to_string(),
-                    threshold: x["threshold"].as_f64(),
-                    lower_is_better: x["direction"].as_str() != Some("higher_is_better"),
-                    primary: x["primary"].as_bool() == Some(true),
-                })
-                .collect()
+    evaluation_metrics(m)
+        .into_iter()
+        .map(|x| Metric {
+            name: x.name,
+            threshold: x.threshold,
+            lower_is_better: x.direction.lower_is_better(),
+            primary: x.primary,
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 pub fn monitored_metrics(m: &Value) -> Vec<String> {
@@ -157,52 +154,14 @@ pub fn key_words(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Metric names people type, with the manifest spelling and whether lower is
-/// better. A metric of the manifest is matched by its own name too.
-pub const KNOWN_METRICS: &[(&str, &str, bool)] = &[
-    ("mape", "mape", true),
-    ("wape", "wape", true),
-    ("smape", "smape", true),
-    ("mae", "mae", true),
-    ("mse", "mse", true),
-    ("rmse", "rmse", true),
-    ("rmsle", "rmsle", true),
-    ("bias", "bias", true),
-    ("r2", "r2", false),
-    ("r squared", "r2", false),
-    ("auc", "auc", false),
-    ("roc auc", "auc", false),
-    ("auroc", "auc", false),
-    ("log loss", "log_loss", true),
-    ("logloss", "log_loss", true),
-    ("cross entropy", "log_loss", true),
-    ("accuracy", "accuracy", false),
-    ("precision", "precision", false),
-    ("recall", "recall", false),
-    ("f1", "f1", false),
-    ("qini", "qini_coefficient", false),
-    ("qini coefficient", "qini_coefficient", false),
-    (
-        "positive elasticity share",
-        "positive_elasticity_share",
-        true,
-    ),
-];
-
 /// Metrics whose values are fractions, so "12" most likely means 12%.
 pub fn is_fraction_metric(name: &str) -> bool {
-    matches!(
-        name,
-        "mape" | "wape" | "smape" | "auc" | "accuracy" | "precision" | "recall" | "f1" | "r2"
-    )
+    catalogue::is_fraction(name)
 }
 
 /// Default direction for a metric the manifest does not have yet.
 pub fn lower_is_better_by_default(name: &str) -> Option<bool> {
-    KNOWN_METRICS
-        .iter()
-        .find(|(_, n, _)| *n == name)
-        .map(|&(_, _, lower)| lower)
+    catalogue::lookup_evaluation(name).map(|k| k.direction.lower_is_better())
 }
 
 /// Cut text to a few words, for quoting descriptions.
@@ -235,8 +194,8 @@ pub fn metric_mentions(t: &super::text::Tokens, m: Option<&Value>) -> Vec<Metric
             candidates.push((x.clone(), x));
         }
     }
-    for (alias, name, _) in KNOWN_METRICS {
-        candidates.push(((*alias).to_string(), (*name).to_string()));
+    for (alias, known) in catalogue::typed_forms() {
+        candidates.push((alias.to_string(), known.name.to_string()));
     }
     let mut found: Vec<MetricMention> = Vec::new();
     let mut i = 0;

@@ -6,9 +6,10 @@
 
 use super::draft::{Decline, Draft};
 use super::numbers::comparison_in;
-use super::recipe::{self, KNOWN_METRICS};
+use super::recipe;
 use super::text::Tokens;
 use crate::domain::ModelFamily;
+use crate::domain::metrics::{self as catalogue, MetricKind};
 use serde_json::Value;
 
 /// Is lower better for `metric` (as this manifest states it, else as
@@ -20,41 +21,17 @@ pub fn lower_is_better(metric: &str, manifest: &Value) -> Option<bool> {
     {
         return Some(m.lower_is_better);
     }
-    match metric {
-        // Old data, drift and its share: less is always better.
-        "staleness_hours" | "drift_share" | "psi" | "ks" | "wasserstein" => Some(true),
-        _ => KNOWN_METRICS
-            .iter()
-            .find(|(_, name, _)| *name == metric)
-            .map(|&(_, _, lower)| lower),
-    }
+    catalogue::lookup(metric).map(|k| k.direction.lower_is_better())
 }
-
-/// Classification metrics: they need a predicted class or probability.
-const CLASSIFICATION: &[&str] = &[
-    "auc",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "log_loss",
-    "qini_coefficient",
-];
-/// Regression metrics: they need a predicted quantity.
-const REGRESSION: &[&str] = &[
-    "mape", "wape", "smape", "mae", "mse", "rmse", "rmsle", "bias", "r2",
-];
 
 /// Does `metric` make sense for a model of `family`?
 pub fn fits_family(metric: &str, family: ModelFamily) -> bool {
     let classifies = family == ModelFamily::NextBestAction;
-    match (
-        CLASSIFICATION.contains(&metric),
-        REGRESSION.contains(&metric),
-    ) {
-        (true, _) => classifies,
-        (_, true) => !classifies,
-        _ => metric != "positive_elasticity_share" || family == ModelFamily::Pricing,
+    match catalogue::lookup(metric).map(|k| k.kind) {
+        Some(MetricKind::Classification) => classifies,
+        Some(MetricKind::Regression) => !classifies,
+        Some(MetricKind::Pricing) => family == ModelFamily::Pricing,
+        Some(MetricKind::Monitoring) | None => true,
     }
 }
 
@@ -86,20 +63,14 @@ fn new_metrics_fit(before: &Value, after: &Value) -> Result<(), Decline> {
     );
     for name in added {
         if !fits_family(&name, family) {
-            let fitting: Vec<&str> = KNOWN_METRICS
-                .iter()
-                .map(|(_, n, _)| *n)
+            let fitting: Vec<&str> = catalogue::evaluation()
+                .map(|k| k.name)
                 .filter(|n| fits_family(n, family))
-                .fold(Vec::new(), |mut v, n| {
-                    if !v.contains(&n) {
-                        v.push(n);
-                    }
-                    v
-                });
+                .collect();
             return Err(Decline::new(format!(
                 "{name} does not fit a {} recipe: it measures {}, and this model predicts {}. Metrics that fit: {}. Which one did you mean?",
                 family.as_str().replace('_', " "),
-                if CLASSIFICATION.contains(&name.as_str()) {
+                if catalogue::lookup(&name).is_some_and(|k| k.kind == MetricKind::Classification) {
                     "a classifier"
                 } else {
                     "a predicted quantity"

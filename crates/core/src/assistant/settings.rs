@@ -39,6 +39,7 @@ const QUIET: &[&str] = &[
 
 /// Words too common to name a setting on their own.
 const COMMON: &[&str] = &[
+    // vocabulary: common words of a request ("train" among them)
     "runs", "model", "price", "prices", "train", "training", "data", "value", "values", "target",
     "items", "limit", "count", "score", "level", "source", "output",
 ];

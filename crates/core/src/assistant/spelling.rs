@@ -176,9 +176,9 @@ fn nearest(word: &str, known: &[String]) -> Option<String> {
 
 fn vocabulary(m: Option<&Value>) -> Vec<String> {
     let mut out: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
-    for (alias, name, _) in recipe::KNOWN_METRICS {
+    for (alias, known) in crate::domain::metrics::typed_forms() {
         out.extend(alias.split(' ').map(str::to_string));
-        out.push(name.to_string());
+        out.push(known.name.to_string());
     }
     if let Some(m) = m {
         out.extend(recipe::metrics(m).into_iter().map(|x| x.name));

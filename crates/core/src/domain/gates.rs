@@ -1,6 +1,7 @@
 //! Promotion gates: a model goes to production only when its newest
 //! scoring run meets every threshold of its recipe version's evaluation.
 
+use super::metrics::evaluation_metrics;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -40,20 +41,13 @@ impl fmt::Display for Shortfall {
 /// The thresholds of a manifest's `evaluation.metrics` that `metrics`
 /// (a run's final metrics) does not meet.
 pub fn shortfalls(manifest: &Value, metrics: &Value) -> Vec<Shortfall> {
-    let Some(thresholds) = manifest
-        .pointer("/evaluation/metrics")
-        .and_then(Value::as_array)
-    else {
-        return Vec::new();
-    };
-    thresholds
-        .iter()
+    evaluation_metrics(manifest)
+        .into_iter()
+        .filter(|t| !t.name.is_empty())
         .filter_map(|t| {
-            let metric = t.get("name")?.as_str()?;
-            let threshold = t.get("threshold")?.as_f64()?;
-            let higher_is_better =
-                t.get("direction").and_then(Value::as_str) == Some("higher_is_better");
-            let value = metrics.get(metric).and_then(Value::as_f64);
+            let threshold = t.threshold?;
+            let higher_is_better = t.direction.higher_is_better();
+            let value = metrics.get(&t.name).and_then(Value::as_f64);
             let met = value.is_some_and(|v| {
                 if higher_is_better {
                     v >= threshold
@@ -61,8 +55,8 @@ pub fn shortfalls(manifest: &Value, metrics: &Value) -> Vec<Shortfall> {
                     v <= threshold
                 }
             });
-            (!met).then(|| Shortfall {
-                metric: metric.to_string(),
+            (!met).then_some(Shortfall {
+                metric: t.name,
                 threshold,
                 higher_is_better,
                 value,

@@ -22,10 +22,17 @@ macro_rules! text_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stored names, in the order of `ALL`.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
             pub const LABEL: &'static str = $label;
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
+            }
+
+            /// The value whose stored name is exactly `s` (no trimming or case folding).
+            pub fn named(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
 
             pub fn names() -> String {
@@ -172,6 +179,66 @@ text_enum!(
     }
 );
 
+impl RunStatus {
+    /// The status as MLflow's client spells it (`RunStatus` in its API).
+    pub fn mlflow_name(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "SCHEDULED",
+            RunStatus::Running => "RUNNING",
+            RunStatus::Succeeded => "FINISHED",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Cancelled => "KILLED",
+        }
+    }
+
+    /// The status an MLflow client sent, spelled exactly as MLflow does.
+    pub fn from_mlflow(name: &str) -> Option<RunStatus> {
+        RunStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.mlflow_name() == name)
+    }
+
+    /// Other words the filter language takes for a status: MLflow's names
+    /// (any case) and the American spelling.
+    const ALIASES: &'static [(&'static str, RunStatus)] = &[("canceled", RunStatus::Cancelled)];
+
+    /// A status as written in a filter: nexml's name, MLflow's or an
+    /// alias, in any case.
+    pub fn from_filter_word(word: &str) -> Option<RunStatus> {
+        let lower = word.to_ascii_lowercase();
+        RunStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == lower || s.mlflow_name().eq_ignore_ascii_case(&lower))
+            .or_else(|| {
+                RunStatus::ALIASES
+                    .iter()
+                    .find(|(alias, _)| *alias == lower)
+                    .map(|&(_, s)| s)
+            })
+    }
+
+    /// Whether a run in this status has ended.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled
+        )
+    }
+}
+
+impl RunType {
+    /// Run types that score a model without training one.
+    pub const SCORING: [RunType; 2] = [RunType::Eval, RunType::Backtest];
+
+    /// A run type as written in a filter, in any case.
+    pub fn from_filter_word(word: &str) -> Option<RunType> {
+        let lower = word.to_ascii_lowercase();
+        RunType::named(&lower)
+    }
+}
+
 impl Comparison {
     /// Whether `value` breaks a rule "value <self> threshold".
     pub fn holds(self, value: f64, threshold: f64) -> bool {
@@ -259,6 +326,27 @@ mod tests {
             "next-best-action".parse::<ModelFamily>().unwrap(),
             ModelFamily::NextBestAction
         );
+    }
+
+    #[test]
+    fn run_statuses_read_mlflow_names_and_aliases() {
+        for s in RunStatus::ALL {
+            assert_eq!(RunStatus::from_mlflow(s.mlflow_name()), Some(*s));
+            assert_eq!(RunStatus::from_filter_word(s.as_str()), Some(*s));
+            assert_eq!(RunStatus::from_filter_word(s.mlflow_name()), Some(*s));
+        }
+        assert_eq!(RunStatus::from_mlflow("finished"), None);
+        assert_eq!(
+            RunStatus::from_filter_word("Canceled"),
+            Some(RunStatus::Cancelled)
+        );
+        assert_eq!(
+            RunStatus::from_filter_word("scheduled"),
+            Some(RunStatus::Queued)
+        );
+        assert_eq!(RunStatus::from_filter_word("done"), None);
+        assert_eq!(RunType::from_filter_word("EVAL"), Some(RunType::Eval));
+        assert_eq!(RunType::from_filter_word(" eval"), None);
     }
 
     #[test]

@@ -206,9 +206,9 @@ pub fn skeleton(family: super::ModelFamily) -> Value {
             "grain": "entity x day", "label": "label", "timestamp_column": "date", "min_history_days": 90,
             "feature_sets": [{"name": "core", "features": ["feature_1"]}]
         },
-        "pipeline": {"stages": [{"name": "train", "type": "training"}]},
+        "pipeline": {"stages": [{"name": "train", "type": "training"}]}, // vocabulary: a stage's name
         "evaluation": {
-            "metrics": [{"name": "rmse", "threshold": 1.0, "direction": "lower_is_better", "primary": true}],
+            "metrics": [{"name": "rmse", "threshold": 1.0, "direction": super::metrics::Direction::LowerIsBetter.as_str(), "primary": true}],
             "validation": {"strategy": "k_fold", "folds": 5}
         },
         "lineage": {

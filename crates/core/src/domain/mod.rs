@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod locate;
 pub mod manifest;
 pub mod merge;
+pub mod metrics;
 pub mod names;
 pub mod refusals;
 pub mod version;

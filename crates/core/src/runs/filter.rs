@@ -16,6 +16,7 @@
 //! nexml's), times are epoch milliseconds or quoted dates. Every error names
 //! the 1-based character column it is about.
 
+use crate::domain::{RunStatus, RunType};
 use crate::text;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use std::fmt;
@@ -210,25 +211,9 @@ impl Op {
     }
 }
 
-/// nexml's run statuses, and the MLflow names that map to them.
-const STATUSES: &[&str] = &["queued", "running", "succeeded", "failed", "cancelled"];
-const RUN_TYPES: &[&str] = &["train", "eval", "backtest"];
-
-fn normalize_status(value: &str) -> Option<&'static str> {
-    Some(match value.to_ascii_lowercase().as_str() {
-        "queued" | "scheduled" => "queued",
-        "running" => "running",
-        "succeeded" | "finished" => "succeeded",
-        "failed" => "failed",
-        "cancelled" | "canceled" | "killed" => "cancelled",
-        _ => return None,
-    })
-}
-
-fn normalize_run_type(value: &str) -> Option<&'static str> {
-    let lower = value.to_ascii_lowercase();
-    RUN_TYPES.iter().copied().find(|t| *t == lower)
-}
+/// nexml's run statuses and types, as the error messages list them.
+const STATUSES: &[&str] = RunStatus::NAMES;
+const RUN_TYPES: &[&str] = RunType::NAMES;
 
 /// A search box's text split at its `order by` (any case): the filter
 /// part and the sort keys' text, if any.
@@ -1053,17 +1038,21 @@ fn typed(kind: Kind, op: Op, lexeme: Lexeme, at: usize) -> Result<Value, FilterE
                 return Ok(Value::Text(s));
             }
             match kind {
-                Kind::Status => match normalize_status(&s) {
-                    Some(status) => Ok(Value::Text(status.to_string())),
+                Kind::Status => match RunStatus::from_filter_word(&s) {
+                    Some(status) => Ok(Value::Text(status.as_str().to_string())),
                     None => err(format!(
-                        "unknown status '{}'; valid: {} (or MLflow's SCHEDULED, RUNNING, \
-                         FINISHED, FAILED, KILLED)",
+                        "unknown status '{}'; valid: {} (or MLflow's {})",
                         show(&s),
-                        STATUSES.join(", ")
+                        STATUSES.join(", "),
+                        RunStatus::ALL
+                            .iter()
+                            .map(|s| s.mlflow_name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 },
-                Kind::RunType => match normalize_run_type(&s) {
-                    Some(t) => Ok(Value::Text(t.to_string())),
+                Kind::RunType => match RunType::from_filter_word(&s) {
+                    Some(t) => Ok(Value::Text(t.as_str().to_string())),
                     None => err(format!(
                         "unknown run type '{}'; valid: {}",
                         show(&s),

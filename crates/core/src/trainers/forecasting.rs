@@ -790,7 +790,7 @@ mod tests {
         ))
         .unwrap();
         let job = Job {
-            family: super::super::Family::Forecasting,
+            family: crate::domain::ModelFamily::Forecasting,
             manifest: &manifest,
             seed: 1,
         };

@@ -31,6 +31,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+use crate::domain::ModelFamily;
 use report::Report;
 use serde_json::Value;
 use settings::Settings;
@@ -78,63 +79,11 @@ impl fmt::Display for StageKind {
     }
 }
 
-/// The model family a recipe belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    Forecasting,
-    Pricing,
-    NextBestAction,
-    LocationScoring,
-}
-
-impl Family {
-    pub const ALL: [Family; 4] = [
-        Family::Forecasting,
-        Family::Pricing,
-        Family::NextBestAction,
-        Family::LocationScoring,
-    ];
-
-    /// `forecasting`, `pricing`, `next_best_action`, `location_scoring`
-    /// (as the domain's model family, case and `-` for `_` tolerated).
-    pub fn parse(s: &str) -> Option<Family> {
-        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
-        Family::ALL.into_iter().find(|f| f.as_str() == wanted)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Forecasting => "forecasting",
-            Family::Pricing => "pricing",
-            Family::NextBestAction => "next_best_action",
-            Family::LocationScoring => "location_scoring",
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<crate::domain::ModelFamily> for Family {
-    fn from(family: crate::domain::ModelFamily) -> Family {
-        use crate::domain::ModelFamily as M;
-        match family {
-            M::Forecasting => Family::Forecasting,
-            M::Pricing => Family::Pricing,
-            M::NextBestAction => Family::NextBestAction,
-            M::LocationScoring => Family::LocationScoring,
-        }
-    }
-}
-
 /// What one stage left for the next ones (the app stores it as a JSON file
 /// in the run's directory between processes).
 #[derive(Debug, Clone, Copy)]
 pub struct StageInput<'a> {
-    pub family: Family,
+    pub family: ModelFamily,
     /// The recipe's manifest: stage configs, evaluation metrics and plan.
     pub manifest: &'a Value,
     /// Seeds the synthetic data; the same seed gives the same bytes.
@@ -165,18 +114,18 @@ pub enum TrainerError {
     #[error(
         "{family} evaluation: no fitted model was given and the pipeline has no enabled training stage to fit one"
     )]
-    NoModel { family: Family },
+    NoModel { family: ModelFamily },
     #[error("{family} evaluation: the given model cannot be used: {detail}")]
-    Model { family: Family, detail: String },
+    Model { family: ModelFamily, detail: String },
     #[error("{family} {stage}: {detail}")]
     Data {
-        family: Family,
+        family: ModelFamily,
         stage: StageKind,
         detail: String,
     },
     #[error("{family} {stage}: metric {metric}: {source}")]
     Metric {
-        family: Family,
+        family: ModelFamily,
         stage: StageKind,
         metric: &'static str,
         #[source]
@@ -190,7 +139,7 @@ pub enum TrainerError {
 /// which manifest.
 #[derive(Debug, Clone, Copy)]
 struct Job<'a> {
-    family: Family,
+    family: ModelFamily,
     manifest: &'a Value,
     seed: u64,
 }
@@ -271,12 +220,12 @@ trait Trainer {
     ) -> Result<(), TrainerError>;
 }
 
-fn trainer(family: Family) -> &'static dyn Trainer {
+fn trainer(family: ModelFamily) -> &'static dyn Trainer {
     match family {
-        Family::Forecasting => &forecasting::Forecasting,
-        Family::Pricing => &pricing::Pricing,
-        Family::NextBestAction => &next_best_action::NextBestAction,
-        Family::LocationScoring => &location_scoring::LocationScoring,
+        ModelFamily::Forecasting => &forecasting::Forecasting,
+        ModelFamily::Pricing => &pricing::Pricing,
+        ModelFamily::NextBestAction => &next_best_action::NextBestAction,
+        ModelFamily::LocationScoring => &location_scoring::LocationScoring,
     }
 }
 

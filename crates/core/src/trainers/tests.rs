@@ -6,16 +6,16 @@ use super::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-fn manifest(family: Family) -> Value {
+fn manifest(family: ModelFamily) -> Value {
     let text = match family {
-        Family::Forecasting => {
+        ModelFamily::Forecasting => {
             include_str!("../../../../seeds/baselines/forecasting/manifest.json")
         }
-        Family::Pricing => include_str!("../../../../seeds/baselines/pricing/manifest.json"),
-        Family::NextBestAction => {
+        ModelFamily::Pricing => include_str!("../../../../seeds/baselines/pricing/manifest.json"),
+        ModelFamily::NextBestAction => {
             include_str!("../../../../seeds/baselines/next_best_action/manifest.json")
         }
-        Family::LocationScoring => {
+        ModelFamily::LocationScoring => {
             include_str!("../../../../seeds/baselines/location_scoring/manifest.json")
         }
     };
@@ -24,7 +24,7 @@ fn manifest(family: Family) -> Value {
 
 fn run(
     stage: StageKind,
-    family: Family,
+    family: ModelFamily,
     manifest: &Value,
     seed: u64,
     model: Option<&Value>,
@@ -41,7 +41,7 @@ fn run(
 }
 
 /// Training then evaluation; the model and both reports.
-fn train_and_evaluate(family: Family, manifest: &Value, seed: u64) -> (Value, String, String) {
+fn train_and_evaluate(family: ModelFamily, manifest: &Value, seed: u64) -> (Value, String, String) {
     let (trained, train_text) = run(StageKind::Training, family, manifest, seed, None);
     let model = trained
         .unwrap_or_else(|e| panic!("{family} training: {e}"))
@@ -165,20 +165,20 @@ fn names_parse() {
     for kind in StageKind::ALL {
         assert_eq!(StageKind::parse(kind.as_str()), Some(kind));
     }
-    for family in Family::ALL {
-        assert_eq!(Family::parse(family.as_str()), Some(family));
+    for &family in ModelFamily::ALL {
+        assert_eq!(family.as_str().parse::<ModelFamily>().ok(), Some(family));
     }
     assert_eq!(
-        Family::parse("Next-Best-Action"),
-        Some(Family::NextBestAction)
+        "Next-Best-Action".parse::<ModelFamily>().ok(),
+        Some(ModelFamily::NextBestAction)
     );
     assert_eq!(StageKind::parse("train"), None);
-    assert_eq!(Family::parse("churn"), None);
+    assert_eq!("churn".parse::<ModelFamily>().ok(), None);
 }
 
 #[test]
 fn baselines_meet_every_gate_with_margin_at_seed_42() {
-    for family in Family::ALL {
+    for &family in ModelFamily::ALL {
         let manifest = manifest(family);
         let (_, _, eval_text) = train_and_evaluate(family, &manifest, 42);
         let got = finals(&eval_text);
@@ -197,7 +197,7 @@ fn baselines_meet_every_gate_with_margin_at_seed_42() {
 #[test]
 fn baselines_meet_every_gate_at_other_seeds() {
     for seed in [1, 2, 3, 2024] {
-        for family in Family::ALL {
+        for &family in ModelFamily::ALL {
             let manifest = manifest(family);
             let (_, _, eval_text) = train_and_evaluate(family, &manifest, seed);
             let got = finals(&eval_text);
@@ -214,7 +214,7 @@ fn baselines_meet_every_gate_at_other_seeds() {
 
 #[test]
 fn training_loss_falls_over_dozens_of_steps() {
-    for family in Family::ALL {
+    for &family in ModelFamily::ALL {
         let manifest = manifest(family);
         let (result, text) = run(StageKind::Training, family, &manifest, 42, None);
         result.unwrap_or_else(|e| panic!("{family}: {e}"));
@@ -233,7 +233,7 @@ fn training_loss_falls_over_dozens_of_steps() {
     }
 }
 
-fn all_stages(family: Family, manifest: &Value, seed: u64) -> String {
+fn all_stages(family: ModelFamily, manifest: &Value, seed: u64) -> String {
     let mut model: Option<Value> = None;
     let mut text = String::new();
     for kind in StageKind::ALL {
@@ -247,7 +247,7 @@ fn all_stages(family: Family, manifest: &Value, seed: u64) -> String {
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_numbers() {
-    for family in Family::ALL {
+    for &family in ModelFamily::ALL {
         let manifest = manifest(family);
         let a = all_stages(family, &manifest, 7);
         let b = all_stages(family, &manifest, 7);
@@ -265,7 +265,7 @@ fn same_seed_same_bytes_other_seed_other_numbers() {
 
 #[test]
 fn every_line_of_every_stage_parses() {
-    for family in Family::ALL {
+    for &family in ModelFamily::ALL {
         let manifest = manifest(family);
         let text = all_stages(family, &manifest, 42);
         let parsed = lines(&text);
@@ -284,7 +284,7 @@ fn every_line_of_every_stage_parses() {
 }
 
 /// A manifest whose quality stage has one extra check the data breaks.
-fn with_check(family: Family, check: Value) -> Value {
+fn with_check(family: ModelFamily, check: Value) -> Value {
     let mut m = manifest(family);
     let stages = m["pipeline"]["stages"].as_array_mut().expect("stages");
     let quality = stages
@@ -302,19 +302,19 @@ fn with_check(family: Family, check: Value) -> Value {
 fn quality_fails_on_a_check_the_data_breaks() {
     let cases = [
         (
-            Family::Forecasting,
+            ModelFamily::Forecasting,
             json!({ "check": "range", "column": "units_sold", "max": 5 }),
         ),
         (
-            Family::Pricing,
+            ModelFamily::Pricing,
             json!({ "check": "expression", "expr": "unit_price >= 2 * unit_cost" }),
         ),
         (
-            Family::NextBestAction,
+            ModelFamily::NextBestAction,
             json!({ "check": "positive_rate", "min": 0.5, "max": 0.9 }),
         ),
         (
-            Family::LocationScoring,
+            ModelFamily::LocationScoring,
             json!({ "check": "not_null", "columns": ["annual_revenue"] }),
         ),
     ];
@@ -340,18 +340,18 @@ fn quality_fails_on_a_check_the_data_breaks() {
     }
     // With fail_on_error false the same failure is a warning.
     let mut m = with_check(
-        Family::Forecasting,
+        ModelFamily::Forecasting,
         json!({ "check": "range", "column": "units_sold", "max": 5 }),
     );
     m["pipeline"]["stages"][0]["config"]["fail_on_error"] = json!(false);
-    let (result, text) = run(StageKind::Quality, Family::Forecasting, &m, 42, None);
+    let (result, text) = run(StageKind::Quality, ModelFamily::Forecasting, &m, 42, None);
     assert!(result.is_ok(), "{text}");
     assert!(text.contains("reported as warnings"));
 }
 
 #[test]
 fn evaluation_refits_without_a_model_and_checks_the_one_it_gets() {
-    let family = Family::LocationScoring;
+    let family = ModelFamily::LocationScoring;
     let m = manifest(family);
     let (trained, _) = run(StageKind::Training, family, &m, 42, None);
     let model = trained.unwrap().model.unwrap();
@@ -385,9 +385,15 @@ fn evaluation_refits_without_a_model_and_checks_the_one_it_gets() {
 
 #[test]
 fn unusable_settings_are_errors_that_say_where() {
-    let mut m = manifest(Family::NextBestAction);
+    let mut m = manifest(ModelFamily::NextBestAction);
     m["pipeline"]["stages"][2]["config"]["hyperparameters"]["learning_rate"] = json!("fast");
-    let (result, _) = run(StageKind::Training, Family::NextBestAction, &m, 1, None);
+    let (result, _) = run(
+        StageKind::Training,
+        ModelFamily::NextBestAction,
+        &m,
+        1,
+        None,
+    );
     let message = result.unwrap_err().to_string();
     assert!(
         message.contains("train_propensity_model") && message.contains("learning_rate"),
@@ -397,7 +403,7 @@ fn unusable_settings_are_errors_that_say_where() {
 
 #[test]
 fn stages_pass_the_model_on() {
-    let family = Family::Pricing;
+    let family = ModelFamily::Pricing;
     let m = manifest(family);
     let model = json!({ "family": "pricing", "trainer": "x" });
     for kind in [

@@ -3,6 +3,7 @@
 //! the limit marked with their own glyph as well as colour), every measure
 //! listed with its last reading, and, with room, the drift heatmap.
 
+use crate::domain::metrics::evaluation_metrics;
 use crate::store::Snapshot;
 use crate::text::truncate;
 use crate::tui::screens::model::{Measure, ModelScreen};
@@ -49,15 +50,13 @@ impl Limit {
 /// drift column (the manifest's drift threshold; more is worse).
 fn limit_of(measure: &Measure, manifest: &Value) -> Option<Limit> {
     match measure {
-        Measure::Metric(name) => manifest
-            .pointer("/evaluation/metrics")?
-            .as_array()?
-            .iter()
-            .find(|m| m["name"].as_str() == Some(name))
+        Measure::Metric(name) => evaluation_metrics(manifest)
+            .into_iter()
+            .find(|m| &m.name == name)
             .and_then(|m| {
                 Some(Limit {
-                    value: m["threshold"].as_f64()?,
-                    higher_is_better: m["direction"].as_str() == Some("higher_is_better"),
+                    value: m.threshold?,
+                    higher_is_better: m.direction.higher_is_better(),
                 })
             }),
         Measure::Drift(_) => Some(Limit {
