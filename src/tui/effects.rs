@@ -43,6 +43,9 @@ pub struct ListRequest {
 /// the background (a `Task`, answered by a `Loaded`), work only the terminal
 /// loop can do (it owns the terminal), or the language model's stream.
 /// `perform` takes a `Task` alone, so it never receives the others.
+// An effect lives a moment between update and the runner: boxing the larger
+// tasks would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Task(Task),

@@ -25,7 +25,6 @@ pub fn on_changes(app: &mut App, changes: &[Change]) -> Vec<Effect> {
         }
     }
     for screen in &app.screens {
-        let screen = screen;
         if screen.shows_changed(changes) {
             effects.extend(screen.reload());
         }

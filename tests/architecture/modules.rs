@@ -390,19 +390,19 @@ impl<'a> Resolver<'a> {
             return Some(module);
         }
         for (exported, source) in self.reexports.get(&module).into_iter().flatten() {
-            if exported == name {
-                if let Some(target) = self.resolve(&module, source, depth + 1) {
-                    let mut full = target.clone();
-                    // What follows the re-exported name is inside it.
-                    if self
-                        .mods
-                        .contains_key(&[full.clone(), rest.to_vec()].concat())
-                    {
-                        full.extend(rest.iter().cloned());
-                    }
-                    if full != module {
-                        return Some(full);
-                    }
+            if exported == name
+                && let Some(target) = self.resolve(&module, source, depth + 1)
+            {
+                let mut full = target.clone();
+                // What follows the re-exported name is inside it.
+                if self
+                    .mods
+                    .contains_key(&[full.clone(), rest.to_vec()].concat())
+                {
+                    full.extend(rest.iter().cloned());
+                }
+                if full != module {
+                    return Some(full);
                 }
             }
         }
