@@ -158,6 +158,31 @@ pub fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
 }
 
+/// A detail screen's frame: its section titles on top, then a ruled body,
+/// whose inside it returns; None, with "loading…" drawn, until `loaded`.
+pub fn sections<'a>(
+    titles: impl Iterator<Item = (&'a str, bool)>,
+    loaded: bool,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<Rect> {
+    use ratatui::layout::{Constraint, Layout};
+    use ratatui::widgets::{Block, Borders};
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
+    if !loaded {
+        loading(frame, body, theme);
+        return None;
+    }
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border);
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    Some(inner)
+}
+
 /// Four significant digits, no trailing noise.
 pub fn short_number(x: f64) -> String {
     if x.abs() >= 1000.0 {

@@ -5,28 +5,24 @@ mod monitoring;
 use super::{ModelDetail, ModelScreen, ModelSection};
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{field, loading, section_tabs, status_span, wrap_fields};
+use crate::tui::widgets::{field, sections, status_span, wrap_fields};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use serde_json::Value;
 
 pub fn render(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let titles = ModelSection::ALL
         .iter()
         .map(|x| (x.title(), *x == s.section));
-    frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
-    let Some(d) = &s.detail else {
-        return loading(frame, body, theme);
+    let Some(inner) = sections(titles, s.detail.is_some(), theme, frame, area) else {
+        return;
     };
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .border_style(theme.border);
-    let inner = block.inner(body);
-    frame.render_widget(block, body);
+    let Some(d) = &s.detail else {
+        return;
+    };
     match s.section {
         ModelSection::Overview => model_overview(d, s.scroll, theme, frame, inner),
         ModelSection::Deployments => model_deployments(d, s.scroll, theme, frame, inner),
