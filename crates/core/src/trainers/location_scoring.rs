@@ -467,30 +467,12 @@ impl Trainer for LocationScoring {
         let sites = generate(job.seed);
         let outlier = outliers(&sites, outlier_z(job)?);
         let splits = split(job.seed, plan, &sites, &outlier);
-        let l2_min = stage.num_in(
-            &[
-                "/l2",
-                "/hyperparameters/reg_lambda",
-                "/hyperparameters/lambda_l2",
-            ],
-            2.0,
-            1e-6,
-            1e6,
-        )?;
-        let steps = stage.count_in(&["/path_steps"], 40, 2, 500)?;
-        let transform = match stage.text("/target_transform") {
-            None | Some("log1p") => "log1p",
-            Some("none" | "identity") => "none",
-            Some(other) => {
-                return Err(TrainerError::Config {
-                    place: stage.place.to_string(),
-                    detail: format!("target_transform: '{other}' is not log1p or none"),
-                });
-            }
-        };
-        let smearing_on = stage
-            .text("/bias_correction")
-            .is_none_or(|b| b == "smearing");
+        let RidgeConfig {
+            l2_min,
+            steps,
+            transform,
+            smearing_on,
+        } = ridge_config(stage)?;
         let min_sites = job
             .manifest
             .pointer("/requirements/min_training_sites")
@@ -555,42 +537,13 @@ impl Trainer for LocationScoring {
             splits.iter().zip(&sites).filter(|(sp, s)| **sp == Split::Out && !s.candidate).count()
         ))?;
         let st = standardize(&xs, &ys);
-        let mse = |w: &[f64], xs: &[Vec<f64>], ys: &[f64]| -> f64 {
-            xs.iter()
-                .zip(ys)
-                .map(|(x, y)| (y - st.mean_y - dot(&z(x, &st.means, &st.scales), w)).powi(2))
-                .sum::<f64>()
-                / xs.len().max(1) as f64
+        let path = Path {
+            l2_max,
+            l2_min,
+            steps,
         };
-        let mut best: Option<(f64, f64)> = None; // (val loss, l2)
-        let mut last_train = f64::NAN;
-        for step in 1..=steps {
-            // Log-spaced from strong to the configured penalty.
-            let t = (step - 1) as f64 / (steps - 1) as f64;
-            let l2 = (l2_max.ln() + t * (l2_min.ln() - l2_max.ln())).exp();
-            let w = ridge(&st.gram, &st.zy, l2).ok_or_else(|| {
-                job.data_error(
-                    StageKind::Training,
-                    format!("ridge system singular at l2 {}", number(l2)),
-                )
-            })?;
-            let (train_loss, val_loss) = (mse(&w, &xs, &ys), mse(&w, &xs_val, &ys_val));
-            last_train = train_loss;
-            report.metric("train_loss", train_loss, Some(step))?;
-            report.metric("val_loss", val_loss, Some(step))?;
-            if step % 10 == 0 || step == steps {
-                report.line(format!(
-                    "path step {step}/{steps}: l2 {} train_loss {} val_loss {}",
-                    number(l2),
-                    number(train_loss),
-                    number(val_loss)
-                ))?;
-            }
-            if best.is_none_or(|(v, _)| val_loss < v) {
-                best = Some((val_loss, l2));
-            }
-        }
-        let (best_val, l2) = best.unwrap_or((f64::NAN, l2_min));
+        let (best_val, l2, last_train) =
+            penalty_path(job, report, &st, path, (&xs, &ys), (&xs_val, &ys_val))?;
         // Refit on training and validation sites at the chosen penalty.
         let both: Vec<&Site> = train.iter().chain(&val).copied().collect();
         let (xs_all, ys_all) = xy(&both);
@@ -788,4 +741,103 @@ fn morans_i(sites: &[&Site], residuals: &[f64], k: usize) -> f64 {
     }
     // Row-standardized weights sum to n, so I = sum w_ij d_i d_j / sum d_i^2.
     numerator / denominator
+}
+
+/// The training stage's settings for the ridge.
+struct RidgeConfig {
+    l2_min: f64,
+    steps: usize,
+    transform: &'static str,
+    smearing_on: bool,
+}
+
+fn ridge_config(stage: Settings<'_>) -> Result<RidgeConfig, TrainerError> {
+    let l2_min = stage.num_in(
+        &[
+            "/l2",
+            "/hyperparameters/reg_lambda",
+            "/hyperparameters/lambda_l2",
+        ],
+        2.0,
+        1e-6,
+        1e6,
+    )?;
+    let steps = stage.count_in(&["/path_steps"], 40, 2, 500)?;
+    let transform = match stage.text("/target_transform") {
+        None | Some("log1p") => "log1p",
+        Some("none" | "identity") => "none",
+        Some(other) => {
+            return Err(TrainerError::Config {
+                place: stage.place.to_string(),
+                detail: format!("target_transform: '{other}' is not log1p or none"),
+            });
+        }
+    };
+    let smearing_on = stage
+        .text("/bias_correction")
+        .is_none_or(|b| b == "smearing");
+    Ok(RidgeConfig {
+        l2_min,
+        steps,
+        transform,
+        smearing_on,
+    })
+}
+
+/// The penalties tried, log-spaced from strong to the configured one.
+#[derive(Clone, Copy)]
+struct Path {
+    l2_max: f64,
+    l2_min: f64,
+    steps: usize,
+}
+
+/// Fits along the penalty path, reporting each step; the best validation
+/// loss, its penalty and the last training loss.
+fn penalty_path(
+    job: &Job<'_>,
+    report: &mut Report<'_>,
+    st: &Standardized,
+    path: Path,
+    (xs, ys): (&[Vec<f64>], &[f64]),
+    (xs_val, ys_val): (&[Vec<f64>], &[f64]),
+) -> Result<(f64, f64, f64), TrainerError> {
+    let mse = |w: &[f64], xs: &[Vec<f64>], ys: &[f64]| -> f64 {
+        xs.iter()
+            .zip(ys)
+            .map(|(x, y)| (y - st.mean_y - dot(&z(x, &st.means, &st.scales), w)).powi(2))
+            .sum::<f64>()
+            / xs.len().max(1) as f64
+    };
+    let mut best: Option<(f64, f64)> = None; // (val loss, l2)
+    let mut last_train = f64::NAN;
+    for step in 1..=path.steps {
+        // Log-spaced from strong to the configured penalty.
+        let t = (step - 1) as f64 / (path.steps - 1) as f64;
+        let l2 = (path.l2_max.ln() + t * (path.l2_min.ln() - path.l2_max.ln())).exp();
+        let w = ridge(&st.gram, &st.zy, l2).ok_or_else(|| {
+            job.data_error(
+                StageKind::Training,
+                format!("ridge system singular at l2 {}", number(l2)),
+            )
+        })?;
+        let (train_loss, val_loss) = (mse(&w, xs, ys), mse(&w, xs_val, ys_val));
+        last_train = train_loss;
+        report.metric("train_loss", train_loss, Some(step))?;
+        report.metric("val_loss", val_loss, Some(step))?;
+        if step % 10 == 0 || step == path.steps {
+            report.line(format!(
+                "path step {step}/{}: l2 {} train_loss {} val_loss {}",
+                path.steps,
+                number(l2),
+                number(train_loss),
+                number(val_loss)
+            ))?;
+        }
+        if best.is_none_or(|(v, _)| val_loss < v) {
+            best = Some((val_loss, l2));
+        }
+    }
+    let (best_val, l2) = best.unwrap_or((f64::NAN, path.l2_min));
+    Ok((best_val, l2, last_train))
 }

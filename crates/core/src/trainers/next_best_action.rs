@@ -606,47 +606,14 @@ impl Trainer for NextBestAction {
     ) -> Result<Value, TrainerError> {
         let data = data(job)?;
         let folds = settings::validation(job.manifest).count_in(&["/folds"], 5, 1, 20)?;
-        let opt = Optimizer {
-            learning_rate: stage.num_in(
-                &["/learning_rate", "/hyperparameters/learning_rate"],
-                0.05,
-                1e-5,
-                1.0,
-            )?,
-            l2: stage.num_in(
-                &[
-                    "/l2",
-                    "/hyperparameters/lambda_l2",
-                    "/hyperparameters/reg_lambda",
-                ],
-                1e-4,
-                0.0,
-                10.0,
-            )?,
-            // Full batch by default: one smooth Adam step per epoch.
-            batch: stage.count_in(&["/batch_size"], 0, 0, 1_000_000)?,
-        };
+        let opt = optimizer(stage)?;
         let epochs = stage.count_in(&["/epochs"], 200, 1, 2000)?;
         let splits: Vec<Split> = data
             .customers
             .iter()
             .map(|c| split(job.seed, c, folds))
             .collect();
-        let fill = Fill {
-            email_open: {
-                let known: Vec<f64> = data
-                    .decisions
-                    .iter()
-                    .filter(|d| splits[d.customer] == Split::Train)
-                    .filter_map(|d| data.customers[d.customer].email_open)
-                    .collect();
-                if known.is_empty() {
-                    0.0
-                } else {
-                    known.iter().sum::<f64>() / known.len() as f64
-                }
-            },
-        };
+        let fill = fill_of(&data, &splits);
         let raw = |want: Split| -> Vec<(Vec<f64>, &Decision)> {
             data.decisions
                 .iter()
@@ -898,6 +865,49 @@ impl Scores {
             )?,
             qini: qini(&self.uplift, &self.treated, &self.converted),
         })
+    }
+}
+
+/// The training stage's optimizer settings.
+fn optimizer(stage: Settings<'_>) -> Result<Optimizer, TrainerError> {
+    Ok(Optimizer {
+        learning_rate: stage.num_in(
+            &["/learning_rate", "/hyperparameters/learning_rate"],
+            0.05,
+            1e-5,
+            1.0,
+        )?,
+        l2: stage.num_in(
+            &[
+                "/l2",
+                "/hyperparameters/lambda_l2",
+                "/hyperparameters/reg_lambda",
+            ],
+            1e-4,
+            0.0,
+            10.0,
+        )?,
+        // Full batch by default: one smooth Adam step per epoch.
+        batch: stage.count_in(&["/batch_size"], 0, 0, 1_000_000)?,
+    })
+}
+
+/// What fills a missing email open rate: the training customers' mean.
+fn fill_of(data: &Data, splits: &[Split]) -> Fill {
+    Fill {
+        email_open: {
+            let known: Vec<f64> = data
+                .decisions
+                .iter()
+                .filter(|d| splits[d.customer] == Split::Train)
+                .filter_map(|d| data.customers[d.customer].email_open)
+                .collect();
+            if known.is_empty() {
+                0.0
+            } else {
+                known.iter().sum::<f64>() / known.len() as f64
+            }
+        },
     }
 }
 

@@ -414,58 +414,15 @@ impl Trainer for Pricing {
         report.param("train_days", fit_days)?;
         report.param("validation_days", VALIDATION_DAYS)?;
 
-        let fit: Vec<&Row> = data.rows.iter().filter(|r| r.day < fit_days).collect();
-        let val: Vec<&Row> = data
-            .rows
-            .iter()
-            .filter(|r| (fit_days..TRAIN_DAYS).contains(&r.day))
-            .collect();
-        let mut mean_log_price = vec![0.0; s];
-        let mut per_seg = vec![0usize; s];
-        for r in &fit {
-            mean_log_price[r.seg] += r.price.ln();
-            per_seg[r.seg] += 1;
-        }
-        for (m, n) in mean_log_price.iter_mut().zip(&per_seg) {
-            *m /= (*n).max(1) as f64;
-        }
-        let raw = |r: &Row| -> Vec<f64> {
-            let mut x = vec![0.0; p];
-            x[r.seg] = 1.0;
-            x[s + r.seg] = r.price.ln() - mean_log_price[r.seg];
-            x[2 * s..].copy_from_slice(&controls(r));
-            x
-        };
-        // Controls centred (the intercepts absorb their means) and every
-        // column scaled to unit root-mean-square: one penalty then fits all
-        // columns, and gradient steps make even progress on each.
-        let xs_fit: Vec<Vec<f64>> = fit.iter().map(|r| raw(r)).collect();
-        let rows = xs_fit.len().max(1) as f64;
-        let mut center = vec![0.0; p];
-        for j in 2 * s..p {
-            center[j] = xs_fit.iter().map(|x| x[j]).sum::<f64>() / rows;
-        }
-        let mut scale = vec![1.0; p];
-        for j in 0..p {
-            let ms = xs_fit
-                .iter()
-                .map(|x| (x[j] - center[j]).powi(2))
-                .sum::<f64>()
-                / rows;
-            if ms > 1e-18 {
-                scale[j] = ms.sqrt();
-            }
-        }
-        let scaled = |mut x: Vec<f64>| {
-            for ((v, c), sc) in x.iter_mut().zip(&center).zip(&scale) {
-                *v = (*v - c) / sc;
-            }
-            x
-        };
-        let xs_fit: Vec<Vec<f64>> = xs_fit.into_iter().map(scaled).collect();
-        let ys_fit: Vec<f64> = fit.iter().map(|r| log_units(r.units)).collect();
-        let xs_val: Vec<Vec<f64>> = val.iter().map(|r| scaled(raw(r))).collect();
-        let ys_val: Vec<f64> = val.iter().map(|r| log_units(r.units)).collect();
+        let Design {
+            xs_fit,
+            ys_fit,
+            xs_val,
+            ys_val,
+            mean_log_price,
+            center,
+            scale,
+        } = design(&data, fit_days, p);
         let (mut a, b) = linalg::normal_equations(&xs_fit, &ys_fit, p);
         let penalty: Vec<f64> = (0..p).map(|j| if j < s { 0.0 } else { l2 }).collect();
         a.add_diagonal(&penalty);
@@ -483,11 +440,11 @@ impl Trainer for Pricing {
         };
         report.line(format!(
             "training: log-log demand regression on {} rows ({} SKU-zones, {} coefficients), validated on the next {} days ({} rows)",
-            count(fit.len()),
+            count(xs_fit.len()),
             s,
             p,
             VALIDATION_DAYS,
-            count(val.len())
+            count(xs_val.len())
         ))?;
         let mut last = (0.0, 0.0);
         let solved = linalg::steepest_descent(&a, &b, max_steps, 1e-6, |step, w| {
@@ -516,11 +473,10 @@ impl Trainer for Pricing {
             number(last.1)
         ))?;
         let w: Vec<f64> = solved.x.iter().zip(&scale).map(|(g, sc)| g / sc).collect();
-        let smearing = fit
+        let smearing = ys_fit
             .iter()
-            .zip(&ys_fit)
             .zip(&xs_fit)
-            .map(|((_, y), x)| (y - dot(x, &solved.x)).exp())
+            .map(|(y, x)| (y - dot(x, &solved.x)).exp())
             .sum::<f64>()
             / n;
         let cpi_coef = w[2 * s + 8];
@@ -727,5 +683,83 @@ impl Scores {
                 performance::mape(&self.revenue, &self.revenue_predicted),
             )?,
         })
+    }
+}
+
+/// The regression's rows, fitting days then validation days: segment
+/// intercepts, log-price slopes centred on the segment's mean log price,
+/// and the controls; every column centred and scaled on the fitting days.
+struct Design {
+    xs_fit: Vec<Vec<f64>>,
+    ys_fit: Vec<f64>,
+    xs_val: Vec<Vec<f64>>,
+    ys_val: Vec<f64>,
+    mean_log_price: Vec<f64>,
+    center: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+fn design(data: &Data, fit_days: usize, p: usize) -> Design {
+    let s = data.segments.len();
+    let fit: Vec<&Row> = data.rows.iter().filter(|r| r.day < fit_days).collect();
+    let val: Vec<&Row> = data
+        .rows
+        .iter()
+        .filter(|r| (fit_days..TRAIN_DAYS).contains(&r.day))
+        .collect();
+    let mut mean_log_price = vec![0.0; s];
+    let mut per_seg = vec![0usize; s];
+    for r in &fit {
+        mean_log_price[r.seg] += r.price.ln();
+        per_seg[r.seg] += 1;
+    }
+    for (m, n) in mean_log_price.iter_mut().zip(&per_seg) {
+        *m /= (*n).max(1) as f64;
+    }
+    let raw = |r: &Row| -> Vec<f64> {
+        let mut x = vec![0.0; p];
+        x[r.seg] = 1.0;
+        x[s + r.seg] = r.price.ln() - mean_log_price[r.seg];
+        x[2 * s..].copy_from_slice(&controls(r));
+        x
+    };
+    // Controls centred (the intercepts absorb their means) and every
+    // column scaled to unit root-mean-square: one penalty then fits all
+    // columns, and gradient steps make even progress on each.
+    let xs_fit: Vec<Vec<f64>> = fit.iter().map(|r| raw(r)).collect();
+    let rows = xs_fit.len().max(1) as f64;
+    let mut center = vec![0.0; p];
+    for j in 2 * s..p {
+        center[j] = xs_fit.iter().map(|x| x[j]).sum::<f64>() / rows;
+    }
+    let mut scale = vec![1.0; p];
+    for j in 0..p {
+        let ms = xs_fit
+            .iter()
+            .map(|x| (x[j] - center[j]).powi(2))
+            .sum::<f64>()
+            / rows;
+        if ms > 1e-18 {
+            scale[j] = ms.sqrt();
+        }
+    }
+    let scaled = |mut x: Vec<f64>| {
+        for ((v, c), sc) in x.iter_mut().zip(&center).zip(&scale) {
+            *v = (*v - c) / sc;
+        }
+        x
+    };
+    let xs_fit: Vec<Vec<f64>> = xs_fit.into_iter().map(scaled).collect();
+    let ys_fit: Vec<f64> = fit.iter().map(|r| log_units(r.units)).collect();
+    let xs_val: Vec<Vec<f64>> = val.iter().map(|r| scaled(raw(r))).collect();
+    let ys_val: Vec<f64> = val.iter().map(|r| log_units(r.units)).collect();
+    Design {
+        xs_fit,
+        ys_fit,
+        xs_val,
+        ys_val,
+        mean_log_price,
+        center,
+        scale,
     }
 }
