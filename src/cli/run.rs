@@ -496,35 +496,34 @@ async fn log_metric(ctx: &Context, values: Vec<String>, step: i64, run: i64) -> 
 /// `nexml run log-param`.
 async fn log_param(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     let params = key_values("log-param", &values)?;
-    let n = params.len();
-    report(
-        ctx,
-        run,
-        crate::service::tracking::RunReport {
-            params,
-            ..Default::default()
-        },
-    )
-    .await?;
-    done(ctx, run, &format!("recorded {n} param(s)"))?;
-    Ok(())
+    let said = format!("recorded {} param(s)", params.len());
+    let one = crate::service::tracking::RunReport {
+        params,
+        ..Default::default()
+    };
+    report_and_say(ctx, run, one, &said).await
 }
 
 /// `nexml run tag`.
 async fn tag(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     let tags = key_values("tag", &values)?;
-    let n = tags.len();
-    report(
-        ctx,
-        run,
-        crate::service::tracking::RunReport {
-            tags,
-            ..Default::default()
-        },
-    )
-    .await?;
-    done(ctx, run, &format!("set {n} tag(s)"))?;
-    Ok(())
+    let said = format!("set {} tag(s)", tags.len());
+    let one = crate::service::tracking::RunReport {
+        tags,
+        ..Default::default()
+    };
+    report_and_say(ctx, run, one, &said).await
+}
+
+/// Records a report and says what it did.
+async fn report_and_say(
+    ctx: &Context,
+    run: i64,
+    one: crate::service::tracking::RunReport,
+    said: &str,
+) -> Result<()> {
+    report(ctx, run, one).await?;
+    done(ctx, run, said)
 }
 
 /// `nexml run log-artifact`.
