@@ -539,26 +539,22 @@ async fn approve(ctx: &Context, reference: String, version: Option<String>) -> R
 
 /// `nexml recipe archive`.
 async fn archive(ctx: &Context, reference: String) -> Result<()> {
-    let store = ctx.store.as_ref();
-    let recipe = store.find_recipe(&reference).await?;
-    let recipe = ctx
-        .service
-        .set_recipe_status(recipe.id, RecipeStatus::Archived, &ctx.user)
-        .await?;
-    report_recipe(ctx, &recipe, "archived")?;
-    Ok(())
+    set_status(ctx, &reference, RecipeStatus::Archived, "archived").await
 }
 
 /// `nexml recipe restore`.
 async fn restore(ctx: &Context, reference: String) -> Result<()> {
-    let store = ctx.store.as_ref();
-    let recipe = store.find_recipe(&reference).await?;
+    set_status(ctx, &reference, RecipeStatus::Draft, "restored").await
+}
+
+/// Moves a recipe to `to` and says so.
+async fn set_status(ctx: &Context, reference: &str, to: RecipeStatus, said: &str) -> Result<()> {
+    let recipe = ctx.store.as_ref().find_recipe(reference).await?;
     let recipe = ctx
         .service
-        .set_recipe_status(recipe.id, RecipeStatus::Draft, &ctx.user)
+        .set_recipe_status(recipe.id, to, &ctx.user)
         .await?;
-    report_recipe(ctx, &recipe, "restored")?;
-    Ok(())
+    report_recipe(ctx, &recipe, said)
 }
 
 /// `nexml recipe diff`.
