@@ -7,7 +7,7 @@ mod common;
 
 use common::outcome::show;
 use common::world::World;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -581,6 +581,9 @@ async fn an_unchanged_mlflow_script_logs_into_nexml_serve() {
         let out = std::process::Command::new(&python)
             .arg(&script)
             .args([FORECASTING, "1000"])
+            // Not the server's user: the run reports the one the client named.
+            .env("LOGNAME", "mlflow-ana")
+            .env("USER", "mlflow-ana")
             .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
             .env("MLFLOW_DISABLE_TELEMETRY", "true")
             .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
@@ -648,23 +651,7 @@ async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
     for w in World::all("rest").await {
         let port = free_port();
         let _server = serve(&w, port);
-        let get = |path: &str| -> (u16, Value) {
-            let out = std::process::Command::new("curl")
-                .args([
-                    "-s",
-                    "-w",
-                    "\n%{http_code}",
-                    &format!("http://127.0.0.1:{port}{path}"),
-                ])
-                .output()
-                .expect("curl");
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let (body, code) = text.rsplit_once('\n').expect("a status line");
-            (
-                code.parse().unwrap(),
-                serde_json::from_str(body).unwrap_or(Value::Null),
-            )
-        };
+        let get = |path: &str| curl(port, "GET", path, None);
         let (code, recipes) = get("/api/ml-development/recipes?family=pricing");
         assert_eq!(code, 200);
         assert_eq!(recipes, w.json(&["recipe", "list", "--family", "pricing"]));
@@ -677,31 +664,7 @@ async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
         assert_eq!(code, 400);
         assert!(bad["message"].as_str().unwrap().contains("column"), "{bad}");
         // Writes go through the same rules: production is gated here too.
-        let send = |method: &str, path: &str, body: &str| -> (u16, Value) {
-            let out = std::process::Command::new("curl")
-                .args([
-                    "-s",
-                    "-X",
-                    method,
-                    "-H",
-                    "Content-Type: application/json",
-                    "-d",
-                    body,
-                ])
-                .args([
-                    "-w",
-                    "\n%{http_code}",
-                    &format!("http://127.0.0.1:{port}{path}"),
-                ])
-                .output()
-                .expect("curl");
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let (body, code) = text.rsplit_once('\n').expect("a status line");
-            (
-                code.parse().unwrap(),
-                serde_json::from_str(body).unwrap_or(Value::Null),
-            )
-        };
+        let send = |method: &str, path: &str, body: &str| curl(port, method, path, Some(body));
         let (code, model) = send(
             "POST",
             "/api/ml-development/models",
@@ -723,37 +686,89 @@ async fn serve_answers_nexmls_rest_endpoints_with_the_clis_json() {
         );
         let (code, forced) = send("PUT", &path, r#"{"status": "production", "force": "demo"}"#);
         assert_eq!((code, forced["status"].as_str()), (200, Some("production")));
-        // MLflow's client retries a call whose reply it lost: the same
-        // runs/create again gets the run the first one made, not a twin.
-        let create = |start: i64| {
-            format!(r#"{{"experiment_id": "1", "start_time": {start}, "run_name": "retried"}}"#)
-        };
-        let created = |reply: (u16, Value)| {
-            assert_eq!(reply.0, 200, "{}", reply.1);
-            reply.1["run"]["info"]["run_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        };
-        let first = created(send(
-            "POST",
-            "/api/2.0/mlflow/runs/create",
-            &create(1764420000123),
-        ));
-        let again = created(send(
-            "POST",
-            "/api/2.0/mlflow/runs/create",
-            &create(1764420000123),
-        ));
-        let later = created(send(
-            "POST",
-            "/api/2.0/mlflow/runs/create",
-            &create(1764420000124),
-        ));
-        assert_eq!(first, again);
-        assert_ne!(first, later);
-        let named = w.json(&["run", "list", "--filter", "name = 'retried'"]);
+        w.db.cleanup().await;
+    }
+}
+
+/// A request to `nexml serve` on `port`: its status and JSON answer.
+fn curl(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let mut c = std::process::Command::new("curl");
+    c.args(["-s", "-X", method, "-w", "\n%{http_code}"]);
+    if let Some(body) = body {
+        c.args(["-H", "Content-Type: application/json", "-d", body]);
+    }
+    let out = c
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').expect("a status line");
+    (
+        code.parse().expect("an HTTP status"),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
+    for w in World::all("mlflow_rules").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let send = |method: &str, path: &str, body: &str| curl(port, method, path, Some(body));
+        // Each runs/create makes a run, as MLflow's server does, even one
+        // identical to an earlier request; the client's start time is kept.
+        let create = r#"{"experiment_id": "1", "start_time": 1764420000123, "run_name": "twice"}"#;
+        for _ in 0..2 {
+            let (code, reply) = send("POST", "/api/2.0/mlflow/runs/create", create);
+            assert_eq!(code, 200, "{reply}");
+            assert_eq!(reply["run"]["info"]["start_time"], json!(1764420000123_i64));
+        }
+        let named = w.json(&["run", "list", "--filter", "name = 'twice'"]);
         assert_eq!(ids(&named).len(), 2, "{named}");
+        // Refusals are worded as MLflow's server words them.
+        let (code, refused) = send(
+            "POST",
+            "/api/2.0/mlflow/runs/log-metric",
+            r#"{"run_id": 31, "key": "m", "value": 1, "timestamp": 5}"#,
+        );
+        assert_eq!(
+            (code, refused["error_code"].as_str()),
+            (400, Some("INVALID_PARAMETER_VALUE"))
+        );
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Invalid value 31 for parameter 'run_id' supplied"),
+            "{refused}"
+        );
+        let run = ids(&named)[0].to_string();
+        let (code, refused) = send(
+            "POST",
+            "/api/2.0/mlflow/runs/log-batch",
+            &format!(r#"{{"run_id": "{run}", "metrics": [{{"key": "mae", "value": 2.5}}]}}"#),
+        );
+        assert_eq!(code, 400);
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Missing value for required parameter 'metrics[0].timestamp'"),
+            "{refused}"
+        );
+        let (code, refused) = send(
+            "POST",
+            "/api/2.0/mlflow/runs/search",
+            r#"{"experiment_ids": ["1"], "max_results": 123456789}"#,
+        );
+        assert_eq!(code, 400);
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Invalid value 123456789 for parameter 'max_results' supplied"),
+            "{refused}"
+        );
         w.db.cleanup().await;
     }
 }

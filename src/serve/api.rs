@@ -12,8 +12,6 @@ pub struct Api {
     pub database_url: String,
     /// `Authorization: Bearer <token>` every request must carry, when set.
     pub(super) token: Option<String>,
-    /// `runs/create` requests lately answered, for a client's retry.
-    pub(super) recent_creates: super::retries::RecentCreates,
     pub(super) guard: super::guard::Guard,
     /// How long a request body may stall.
     pub(super) idle_timeout: Duration,

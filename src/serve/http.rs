@@ -30,17 +30,6 @@ impl Request {
             .map_err(|e| ApiError::bad_request(format!("the request body is not JSON: {e}")))
     }
 
-    /// A parameter from the query string, else the JSON body.
-    pub fn param(&self, body: &Value, names: &[&str]) -> Option<String> {
-        names.iter().find_map(|n| {
-            self.query.get(*n).cloned().or_else(|| match body.get(*n) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(x)) => Some(x.to_string()),
-                _ => None,
-            })
-        })
-    }
-
     pub fn segments(&self) -> Vec<&str> {
         self.path.iter().map(String::as_str).collect()
     }

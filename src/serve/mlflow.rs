@@ -4,12 +4,14 @@
 
 use super::Api;
 use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
+use super::mlflow_fields::{Fields, MAX_RESULTS};
 use crate::domain::{RunStatus, RunType};
 use crate::runs::filter;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{NewRun, Recipe, RecipeQuery, RunQuery, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
+use crate::store::tracking::RunsData;
+use crate::store::{NewRun, Recipe, RecipeQuery, Run, RunKeyValue, RunQuery, StoreError};
+use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -18,15 +20,18 @@ const MODEL_TAG: &str = "nexml.model";
 const RUN_TYPE_TAG: &str = "nexml.run_type";
 const VERSION_TAG: &str = "nexml.version";
 const RECIPE_TAG: &str = "nexml.recipe";
+/// The user MLflow's client says started a run.
+const MLFLOW_USER_TAG: &str = "mlflow.user";
 /// What one `log-batch` may carry, as MLflow bounds it.
 const MAX_BATCH_METRICS: usize = 1000;
 const MAX_BATCH_PARAMS_AND_TAGS: usize = 100;
 
 pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiError> {
     let body = req.json()?;
+    let f = Fields::of(req, &body);
     match (&req.method, rpc) {
         (&Method::GET, ["experiments", "get-by-name"]) => {
-            let name = required(req, &body, &["experiment_name"])?;
+            let name = f.required_string("experiment_name")?;
             let recipe = api.store().find_recipe(&name).await.map_err(|e| match e {
                 StoreError::NotFound { .. } => {
                     ApiError::not_found(format!("no experiment (recipe) named '{name}'"))
@@ -36,14 +41,12 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
         }
         (&Method::GET, ["experiments", "get"]) => {
-            let recipe = recipe_of(api, &required(req, &body, &["experiment_id"])?).await?;
+            let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
             Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
         }
-        (&Method::POST, ["experiments", "create"]) => create_experiment(api, &body).await,
+        (&Method::POST, ["experiments", "create"]) => create_experiment(api, &f).await,
         (&Method::GET | &Method::POST, ["experiments", "search"]) => {
-            let limit = number(&req.param(&body, &["max_results"]))
-                .unwrap_or(1000)
-                .clamp(1, 50_000);
+            let limit = f.max_results(1000, MAX_RESULTS)?;
             let page = api
                 .store()
                 .list_recipes(&RecipeQuery {
@@ -54,44 +57,42 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let list: Vec<Value> = page.items.iter().map(experiment).collect();
             Ok(json_reply(&json!({"experiments": list})))
         }
-        (&Method::POST, ["runs", "create"]) => create_run(api, &body).await,
+        (&Method::POST, ["runs", "create"]) => create_run(api, &f).await,
         (&Method::GET, ["runs", "get"]) => {
-            let id = run_id(req, &body)?;
+            let id = run_id(&f)?;
             Ok(json_reply(&json!({"run": run_json(api, id).await?})))
         }
-        (&Method::POST, ["runs", "update"]) => update_run(api, req, &body).await,
+        (&Method::POST, ["runs", "update"]) => update_run(api, &f).await,
         (&Method::POST, ["runs", rpc @ ("log-metric" | "log-parameter" | "set-tag")]) => {
-            let id = run_id(req, &body)?;
+            let id = run_id(&f)?;
             let one = match *rpc {
                 "log-metric" => RunReport {
-                    metrics: vec![metric_point(&body, api.service.now())?],
+                    metrics: vec![metric_point(&f)?],
                     ..RunReport::default()
                 },
                 "log-parameter" => RunReport {
-                    params: vec![key_value(&body)?],
+                    params: vec![key_value(&f)?],
                     ..RunReport::default()
                 },
                 _ => RunReport {
-                    tags: vec![key_value(&body)?],
+                    tags: vec![key_value(&f)?],
                     ..RunReport::default()
                 },
             };
             report(api, id, one).await
         }
         (&Method::POST, ["runs", "delete-tag"]) => {
-            let id = run_id(req, &body)?;
-            let key = required(req, &body, &["key"])?;
+            let id = run_id(&f)?;
+            let key = f.required_string("key")?;
             api.service.delete_run_tag(id, &key, &api.user).await?;
             Ok(json_reply(&json!({})))
         }
-        (&Method::POST, ["runs", "log-batch"]) => log_batch(api, req, &body).await,
-        (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &body).await,
+        (&Method::POST, ["runs", "log-batch"]) => log_batch(api, &f).await,
+        (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &f).await,
         (&Method::GET, ["metrics", "get-history"]) => {
-            let id = run_id(req, &body)?;
-            let key = required(req, &body, &["metric_key"])?;
-            let max = number(&req.param(&body, &["max_results"]))
-                .unwrap_or(25_000)
-                .clamp(1, 10_000_000);
+            let id = run_id(&f)?;
+            let key = f.required_string("metric_key")?;
+            let max = f.max_results(25_000, 10_000_000)?;
             let series = api.store().metric_series(id, &key, max).await?;
             let metrics: Vec<Value> = series
                 .points
@@ -182,13 +183,13 @@ fn experiment(r: &Recipe) -> Value {
     })
 }
 
-async fn create_experiment(api: &Api, body: &Value) -> Result<Reply, ApiError> {
-    let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
-    let aliased = tag_list(body.get("tags"))
+async fn create_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let name = f.required_string("name")?;
+    let aliased = pairs(f, "tags")?
         .into_iter()
         .find(|(k, _)| k == RECIPE_TAG)
         .map(|(_, v)| v);
-    let reference = aliased.unwrap_or_else(|| name.to_string());
+    let reference = aliased.unwrap_or_else(|| name.clone());
     match api.store().find_recipe(&reference).await {
         Ok(recipe) if reference != name => {
             Ok(json_reply(&json!({"experiment_id": recipe.id.to_string()})))
@@ -216,24 +217,20 @@ async fn recipe_of(api: &Api, experiment_id: &str) -> Result<Recipe, ApiError> {
     Ok(api.store().recipe(id).await?)
 }
 
-async fn create_run(api: &Api, body: &Value) -> Result<Reply, ApiError> {
-    let slot = match api.recent_creates.claim(&api.user, body).await {
-        Ok(id) => return Ok(json_reply(&json!({"run": run_json(api, id).await?}))),
-        Err(slot) => slot,
+/// Creates and starts the run a `runs/create` request describes. Each
+/// request makes a run, as in MLflow, even one identical to an earlier one.
+async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let experiment_id = f.string("experiment_id")?.unwrap_or_else(|| "0".into());
+    let recipe = recipe_of(api, &experiment_id).await?;
+    let started_at = match f.int64("start_time")? {
+        Some(ms) => Some(
+            Utc.timestamp_millis_opt(ms)
+                .single()
+                .ok_or_else(|| ApiError::bad_request(format!("start_time {ms} is not a time")))?,
+        ),
+        None => None,
     };
-    let id = create_new_run(api, body).await?;
-    slot.made(id);
-    Ok(json_reply(&json!({"run": run_json(api, id).await?})))
-}
-
-/// Creates and starts the run a `runs/create` request describes.
-async fn create_new_run(api: &Api, body: &Value) -> Result<i64, ApiError> {
-    let experiment_id = body
-        .get("experiment_id")
-        .and_then(Value::as_str)
-        .unwrap_or("0");
-    let recipe = recipe_of(api, experiment_id).await?;
-    let tags = tag_list(body.get("tags"));
+    let tags = pairs(f, "tags")?;
     let tag = |k: &str| {
         tags.iter()
             .find(|(key, _)| key == k)
@@ -249,11 +246,7 @@ async fn create_new_run(api: &Api, body: &Value) -> Result<i64, ApiError> {
         Some(m) => Some(api.store().find_model(&m).await?.id),
         None => None,
     };
-    let name = body
-        .get("run_name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.trim().is_empty())
-        .map(str::to_string);
+    let name = f.string("run_name")?.filter(|n| !n.trim().is_empty());
     let new = NewRun {
         recipe_id: recipe.id,
         version: tag(VERSION_TAG),
@@ -262,18 +255,14 @@ async fn create_new_run(api: &Api, body: &Value) -> Result<i64, ApiError> {
     };
     let run = api
         .service
-        .start_tracked_run(new, name.as_deref(), tags, &api.user)
+        .start_tracked_run(new, name.as_deref(), tags, started_at, &api.user)
         .await?;
-    Ok(run.id)
+    Ok(json_reply(&json!({"run": run_json(api, run.id).await?})))
 }
 
-async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, ApiError> {
-    let id = run_id(req, body)?;
-    if let Some(name) = body
-        .get("run_name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-    {
+async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let id = run_id(f)?;
+    if let Some(name) = f.string("run_name")?.filter(|n| !n.is_empty()) {
         let tags = vec![(RUN_NAME_TAG.to_string(), name.to_string())];
         api.service
             .report_run(
@@ -286,9 +275,9 @@ async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, Api
             )
             .await?;
     }
-    if let Some(status) = body.get("status").and_then(Value::as_str) {
+    if let Some(status) = f.string("status")? {
         // Only an ending status changes the run; the others are the runner's to set.
-        let to = match RunStatus::from_mlflow(status) {
+        let to = match RunStatus::from_mlflow(&status) {
             Some(s) if s.is_final() => Some(s),
             Some(_) => None,
             None => {
@@ -316,21 +305,16 @@ async fn update_run(api: &Api, req: &Request, body: &Value) -> Result<Reply, Api
     Ok(json_reply(&json!({"run_info": run["info"]})))
 }
 
-async fn log_batch(api: &Api, req: &Request, body: &Value) -> Result<Reply, ApiError> {
-    let id = run_id(req, body)?;
-    let now = api.service.now();
-    let metrics = body
-        .get("metrics")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .map(|v| metric_point(v, now))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?
-        .unwrap_or_default();
-    let params = pairs(body.get("params"))?;
-    let tags = pairs(body.get("tags"))?;
+async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let id = run_id(f)?;
+    let metrics = f
+        .list("metrics")?
+        .iter()
+        .enumerate()
+        .map(|(i, m)| metric_point(&Fields::item(m, "metrics", i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let params = pairs(f, "params")?;
+    let tags = pairs(f, "tags")?;
     if metrics.len() > MAX_BATCH_METRICS {
         return Err(ApiError::bad_request(format!(
             "a batch holds at most {MAX_BATCH_METRICS} metrics, not {}",
@@ -361,30 +345,15 @@ async fn report(api: &Api, id: i64, report: RunReport) -> Result<Reply, ApiError
     Ok(json_reply(&json!({})))
 }
 
-async fn search_runs(api: &Api, body: &Value) -> Result<Reply, ApiError> {
-    let text = body
-        .get("filter")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let parsed = filter::parse(text).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
-    let order_by = body
-        .get("order_by")
-        .and_then(Value::as_array)
-        .map(|items| {
-            let joined: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-            filter::parse_order_by(&joined.join(", "))
-        })
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))?
-        .unwrap_or_default();
-    let limit = body
-        .get("max_results")
-        .and_then(Value::as_i64)
-        .unwrap_or(1000)
-        .clamp(1, 50_000);
-    let offset = body
-        .get("page_token")
-        .and_then(Value::as_str)
+async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let text = f.string("filter")?.unwrap_or_default();
+    let parsed = filter::parse(&text).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
+    let order_by = strings(f, "order_by")?;
+    let order_by = filter::parse_order_by(&order_by.join(", "))
+        .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))?;
+    let limit = f.max_results(1000, MAX_RESULTS)?;
+    let offset = f
+        .string("page_token")?
         .filter(|t| !t.is_empty())
         .map(|t| {
             t.parse::<i64>().map_err(|_| {
@@ -393,15 +362,7 @@ async fn search_runs(api: &Api, body: &Value) -> Result<Reply, ApiError> {
         })
         .transpose()?
         .unwrap_or(0);
-    let experiments: Vec<String> = body
-        .get("experiment_ids")
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let experiments = strings(f, "experiment_ids")?;
     let recipe_id = match experiments.as_slice() {
         [] => None,
         [one] => Some(parse_id(one)?),
@@ -445,10 +406,10 @@ async fn search_page(
         })
         .await?;
     let more = page.items.len() as i64 > limit;
-    let mut runs = Vec::new();
-    for r in page.items.iter().take(limit as usize) {
-        runs.push(run_json(api, r.id).await?);
-    }
+    let shown = &page.items[..page.items.len().min(limit as usize)];
+    let ids: Vec<i64> = shown.iter().map(|r| r.id).collect();
+    let data = api.store().data_of_runs(&ids).await?;
+    let runs: Vec<Value> = shown.iter().map(|r| mlflow_run(r, &data)).collect();
     let mut reply = json!({"runs": runs});
     if more {
         reply["next_page_token"] = json!((offset + limit).to_string());
@@ -456,11 +417,27 @@ async fn search_page(
     Ok(json_reply(&reply))
 }
 
-/// A run as MLflow's client reads it.
+/// A run as MLflow's client reads it, read for one answer.
 async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
-    let d = api.store().run_detail(id, 0).await?;
-    let run = &d.run;
-    let status = run.status.mlflow_name();
+    let run = api.store().run_row(id).await?;
+    let data = api.store().data_of_runs(&[id]).await?;
+    Ok(mlflow_run(&run, &data))
+}
+
+/// A run as MLflow's client reads it, from its row and the page's data.
+/// The user is the one MLflow's client named (its `mlflow.user` tag), as
+/// MLflow reports it; nexml's own record of who did what is the audit log.
+fn mlflow_run(run: &Run, data: &RunsData) -> Value {
+    let pairs = |list: &[RunKeyValue]| -> Vec<Value> {
+        of_run(list, run.id, |kv| kv.run_id)
+            .iter()
+            .map(|kv| json!({"key": kv.key, "value": kv.value}))
+            .collect()
+    };
+    let user = of_run(&data.tags, run.id, |kv| kv.run_id)
+        .iter()
+        .find(|kv| kv.key == MLFLOW_USER_TAG)
+        .map_or(run.created_by.as_str(), |kv| kv.value.as_str());
     let name = if run.name.is_empty() {
         format!("run-{}", run.id)
     } else {
@@ -471,8 +448,8 @@ async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
         "run_uuid": run.id.to_string(),
         "run_name": name,
         "experiment_id": run.recipe_id.to_string(),
-        "user_id": run.created_by,
-        "status": status,
+        "user_id": user,
+        "status": run.status.mlflow_name(),
         "start_time": run.started_at.unwrap_or(run.created_at).timestamp_millis(),
         "artifact_uri": format!("mlflow-artifacts:/{}/{}/artifacts", run.recipe_id, run.id),
         "lifecycle_stage": "active",
@@ -480,97 +457,72 @@ async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
     if let Some(end) = run.finished_at {
         info["end_time"] = json!(end.timestamp_millis());
     }
-    let metrics: Vec<Value> = run
-        .metrics_json
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| {
-                    let step = d
-                        .metric_summaries
-                        .iter()
-                        .find(|m| &m.key == k)
-                        .map(|m| m.last_step)
-                        .unwrap_or(0);
-                    v.as_f64().map(|x| json!({"key": k, "value": x, "timestamp": run.updated_at.timestamp_millis(), "step": step}))
-                })
-                .collect()
+    let metrics: Vec<Value> = of_run(&data.latest_metrics, run.id, |m| m.run_id)
+        .iter()
+        .map(|m| {
+            json!({
+                "key": m.key,
+                "value": m.value,
+                "timestamp": m.at.unwrap_or(run.updated_at).timestamp_millis(),
+                "step": m.step.unwrap_or(0),
+            })
         })
-        .unwrap_or_default();
-    let params: Vec<Value> = d
-        .params
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": v}))
         .collect();
-    let tags: Vec<Value> = d
-        .tags
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": v}))
-        .collect();
-    Ok(json!({"info": info, "data": {"metrics": metrics, "params": params, "tags": tags}}))
+    let (params, tags) = (pairs(&data.params), pairs(&data.tags));
+    json!({"info": info, "data": {"metrics": metrics, "params": params, "tags": tags}})
 }
 
-/// A point of `v`; one without a timestamp is taken at `now`.
-fn metric_point(v: &Value, now: DateTime<Utc>) -> Result<NewMetricPoint, ApiError> {
-    let key = v
-        .get("key")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("a metric needs a 'key'"))?;
-    let value = match v.get("value") {
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => {
-            return Err(ApiError::bad_request(format!(
-                "metric '{key}' is {s}: nexml records finite numbers only"
-            )));
-        }
-        _ => None,
-    }
-    .ok_or_else(|| ApiError::bad_request(format!("metric '{key}' needs a number 'value'")))?;
-    let step = v.get("step").and_then(json_i64).unwrap_or(0);
-    let at = v
-        .get("timestamp")
-        .and_then(json_i64)
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-        .unwrap_or(now);
+/// The items of one run in a list ordered by run.
+fn of_run<T>(list: &[T], id: i64, run_of: impl Fn(&T) -> i64) -> &[T] {
+    let start = list.partition_point(|x| run_of(x) < id);
+    let end = list.partition_point(|x| run_of(x) <= id);
+    &list[start..end]
+}
+
+/// A metric point of a request (`log-metric`, or an item of `log-batch`).
+fn metric_point(f: &Fields<'_>) -> Result<NewMetricPoint, ApiError> {
+    let key = f.required_string("key")?;
+    let value = f.required_double("value")?;
+    let ms = f.required_int64("timestamp")?;
+    let at = Utc.timestamp_millis_opt(ms).single().ok_or_else(|| {
+        ApiError::bad_request(format!("metric '{key}': timestamp {ms} is not a time"))
+    })?;
     Ok(NewMetricPoint {
-        key: key.to_string(),
-        step,
+        key,
+        step: f.int64("step")?.unwrap_or(0),
         value,
         at,
     })
 }
 
-/// int64 fields arrive as numbers or strings.
-fn json_i64(v: &Value) -> Option<i64> {
-    v.as_i64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+fn key_value(f: &Fields<'_>) -> Result<(String, String), ApiError> {
+    Ok((f.required_string("key")?, f.required_string("value")?))
 }
 
-fn key_value(body: &Value) -> Result<(String, String), ApiError> {
-    let key = body
-        .get("key")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("'key' is required"))?;
-    let value = match body.get("value") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) if !other.is_null() => other.to_string(),
-        _ => return Err(ApiError::bad_request(format!("'{key}' needs a 'value'"))),
-    };
-    Ok((key.to_string(), value))
+/// A list of `{key, value}` (a batch's params or tags, a run's tags).
+fn pairs(f: &Fields<'_>, list: &str) -> Result<Vec<(String, String)>, ApiError> {
+    f.list(list)?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| key_value(&Fields::item(item, list, i)))
+        .collect()
 }
 
-fn pairs(list: Option<&Value>) -> Result<Vec<(String, String)>, ApiError> {
-    list.and_then(Value::as_array)
-        .map(|items| items.iter().map(key_value).collect())
-        .unwrap_or(Ok(Vec::new()))
+/// A list of strings (`experiment_ids`, `order_by`).
+fn strings(f: &Fields<'_>, list: &str) -> Result<Vec<String>, ApiError> {
+    f.list(list)?
+        .into_iter()
+        .map(|item| match item {
+            Value::String(s) => Ok(s),
+            other => Err(ApiError::bad_request(format!(
+                "Invalid value {other} for parameter '{list}' supplied"
+            ))),
+        })
+        .collect()
 }
 
-fn tag_list(list: Option<&Value>) -> Vec<(String, String)> {
-    pairs(list).unwrap_or_default()
-}
-
-fn run_id(req: &Request, body: &Value) -> Result<i64, ApiError> {
-    parse_id(&required(req, body, &["run_id", "run_uuid"])?)
+fn run_id(f: &Fields<'_>) -> Result<i64, ApiError> {
+    parse_id(&f.required_string_of(&["run_id", "run_uuid"])?)
 }
 
 fn parse_id(text: &str) -> Result<i64, ApiError> {
@@ -579,13 +531,4 @@ fn parse_id(text: &str) -> Result<i64, ApiError> {
             "no run or experiment '{text}' (nexml ids are numbers)"
         ))
     })
-}
-
-fn required(req: &Request, body: &Value, names: &[&str]) -> Result<String, ApiError> {
-    req.param(body, names)
-        .ok_or_else(|| ApiError::bad_request(format!("'{}' is required", names[0])))
-}
-
-fn number(text: &Option<String>) -> Option<i64> {
-    text.as_deref().and_then(|t| t.parse().ok())
 }

@@ -7,8 +7,8 @@ mod api;
 mod guard;
 mod http;
 mod mlflow;
+mod mlflow_fields;
 mod rest;
-mod retries;
 
 use crate::service::Service;
 pub use api::Api;
@@ -94,7 +94,6 @@ pub async fn serve(
         user,
         database_url,
         token,
-        recent_creates: retries::RecentCreates::default(),
         guard,
         idle_timeout: options.idle_timeout,
     });

@@ -7,7 +7,7 @@ use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
 use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 /// The largest log kept per run; output past it is dropped, once marked.
@@ -117,6 +117,7 @@ impl Service {
         new: NewRun,
         name: Option<&str>,
         tags: Vec<(String, String)>,
+        started_at: Option<DateTime<Utc>>,
         actor: &str,
     ) -> ServiceResult<Run> {
         let mut tags: Vec<(String, String)> = tags
@@ -136,8 +137,15 @@ impl Service {
             last.1 = name.clone();
         }
         let at = w.at;
-        w.set_run_status(id, RunStatus::Running, Some(at), None, at)
-            .await?;
+        // The client's own start time, when it says one (MLflow's does).
+        w.set_run_status(
+            id,
+            RunStatus::Running,
+            Some(started_at.unwrap_or(at)),
+            None,
+            at,
+        )
+        .await?;
         w.audit(
             actor,
             "run",

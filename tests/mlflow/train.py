@@ -37,6 +37,13 @@ assert got.info.status == "FINISHED", got.info.status
 assert got.data.params["lr"] == "0.01", got.data.params
 history = client.get_metric_history(run_id, "loss")
 assert len(history) == steps, len(history)
+# The latest value as MLflow reports it: its own step and logging time, and
+# the user MLflow's client named.
+found_run = next(r for r in found if r.info.run_id == run_id)
+latest = next(m for m in found_run.data._metric_objs if m.key == "loss")
+last = max(history, key=lambda m: m.step)
+assert (latest.value, latest.step, latest.timestamp) == (last.value, last.step, last.timestamp), (latest, last)
+assert got.info.user_id == got.data.tags["mlflow.user"] == "mlflow-ana", (got.info.user_id, got.data.tags)
 names = sorted(a.path for a in client.list_artifacts(run_id))
 assert names == ["notes.txt", "reports"], names
 print(run_id)

@@ -186,6 +186,17 @@ pub struct RunKeyValue {
     pub value: String,
 }
 
+/// A run's latest value of a metric, with the step and time it was logged
+/// at (none for a value its metrics document holds but no history has).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LatestMetric {
+    pub run_id: i64,
+    pub key: String,
+    pub value: f64,
+    pub step: Option<i64>,
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// A file registered with a run.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunArtifact {

@@ -6,7 +6,7 @@ use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
-    KeyValue, MetricPoint, MetricSummary, MetricTile, Run, RunArtifact, RunKeyValue,
+    KeyValue, LatestMetric, MetricPoint, MetricSummary, MetricTile, Run, RunArtifact, RunKeyValue,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -45,6 +45,15 @@ pub struct MetricSeries {
     pub points: Vec<MetricPoint>,
     /// The history's size; more than `points.len()` when thinned.
     pub total: i64,
+}
+
+/// The params, tags and latest metrics of a page of runs, each list in
+/// run order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunsData {
+    pub params: Vec<RunKeyValue>,
+    pub tags: Vec<RunKeyValue>,
+    pub latest_metrics: Vec<LatestMetric>,
 }
 
 /// A run with everything it recorded: the `run show` view.
@@ -194,6 +203,43 @@ reads!(
         let metrics = self.distinct_keys("ml_run_metric_last", limit).await?;
         let params = self.distinct_keys("ml_run_param", limit).await?;
         Ok((metrics, params))
+    }
+
+    /// What MLflow's client reads of each of a page of runs (its params,
+    /// tags and latest metrics): three statements for the page, not a
+    /// handful per run.
+    pub async fn data_of_runs(&mut self, run_ids: &[i64]) -> StoreResult<RunsData> {
+        let mut data = RunsData::default();
+        for ids in run_ids.chunks(BINDS_PER_STATEMENT) {
+            let listed = (1..=ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let bound = |sql: String| ids.iter().fold(Statement::new(sql), |s, id| s.int(*id));
+            for (table, into) in [
+                ("ml_run_param", &mut data.params),
+                ("ml_run_tag", &mut data.tags),
+            ] {
+                let s = bound(format!(
+                    "SELECT run_id, key, value FROM {table} WHERE run_id IN ({listed}) \
+                     ORDER BY run_id, key"
+                ));
+                into.extend(self.fetch::<RunKeyValue>(s).await?);
+            }
+            // Each latest value's step and time: one walk down the end of
+            // its history's primary key.
+            let s = bound(format!(
+                "SELECT l.run_id, l.key, l.value, \
+                 (SELECT m.step FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
+                  ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS step, \
+                 (SELECT m.at FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
+                  ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS at \
+                 FROM ml_run_metric_last l WHERE l.run_id IN ({listed}) ORDER BY l.run_id, l.key"
+            ));
+            data.latest_metrics
+                .extend(self.fetch::<LatestMetric>(s).await?);
+        }
+        Ok(data)
     }
 
     /// The params named `keys` of the runs `run_ids`.
