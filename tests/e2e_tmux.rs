@@ -144,7 +144,7 @@ fn scenario_one_keyboard_only() {
     t.keys(&["Enter"]);
     t.wait_for("saved version 1.0.1");
     t.keys(&["a"]);
-    t.wait_for("Approve version 1.0.1");
+    t.wait_for("Approve your own version 1.0.1");
     t.answer_dialog("confirm");
     t.wait_for("approved 1.0.1");
     t.keys(&["r"]);

@@ -218,6 +218,19 @@ async fn tabs_switch_with_numbers_and_tab_keys() {
 }
 
 #[tokio::test]
+async fn number_keys_reach_a_tab_from_a_detail_screen() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["enter"]).await;
+    assert!(top::<RecipeScreen>(&h.app).is_some());
+    h.keys(&["3"]).await;
+    assert!(h.app.screens.is_empty(), "the recipe screen closed");
+    assert_eq!(h.app.tab, Tab::Runs);
+    let screen = h.screen();
+    assert!(screen.contains("Runs"), "{screen}");
+    assert!(h.app.lists.runs.total >= 60);
+}
+
+#[tokio::test]
 async fn navigation_moves_the_selection_and_opens_details() {
     let mut h = Harness::new(80, 24).await;
     h.keys(&["j", "j", "k"]).await;
@@ -1318,11 +1331,8 @@ mod authoring {
         h.app.user = "bob".into();
         h.keys(&["a"]).await;
         let screen = h.screen();
-        assert!(screen.contains("by alice as bob?"), "{screen}");
-        assert!(
-            screen.contains("its author could not approve it"),
-            "{screen}"
-        );
+        assert!(screen.contains("Approve alice's version 1.0.0"), "{screen}");
+        assert!(screen.contains("Four-eyes is on"), "{screen}");
     }
 
     #[tokio::test]

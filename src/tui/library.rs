@@ -61,10 +61,6 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
         Command::Bottom => move_by(app, isize::MAX / 2),
         Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % n]),
         Command::PrevTab => switch_tab(app, Tab::ALL[(app.tab.index() + n - 1) % n]),
-        Command::TabRecipes => switch_tab(app, Tab::Recipes),
-        Command::TabModels => switch_tab(app, Tab::Models),
-        Command::TabRuns => switch_tab(app, Tab::Runs),
-        Command::TabMonitoring => switch_tab(app, Tab::Monitoring),
         Command::Search => {
             app.searching = true;
             vec![]

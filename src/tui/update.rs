@@ -149,9 +149,20 @@ fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
             return vec![Effect::Task(Task::LoadAudit(scope))];
         }
         Command::Copy => return copy(app),
+        Command::TabRecipes => return to_tab(app, Tab::Recipes),
+        Command::TabModels => return to_tab(app, Tab::Models),
+        Command::TabRuns => return to_tab(app, Tab::Runs),
+        Command::TabMonitoring => return to_tab(app, Tab::Monitoring),
         _ => {}
     }
     vec![]
+}
+
+/// A tab of the library, from wherever the app is: the screens open over
+/// it close, as `esc` would close each.
+fn to_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
+    app.screens.clear();
+    super::library::switch_tab(app, tab)
 }
 
 /// Does what a screen (or the library) asked for.

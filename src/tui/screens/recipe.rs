@@ -186,10 +186,16 @@ impl RecipeScreen {
         } else {
             "Four-eyes is off: authors may approve their own versions."
         };
+        // Whose version it is, named once: yours, or its author's.
+        let whose = if v.created_by == cx.user {
+            "your own version".to_string()
+        } else {
+            format!("{}'s version", v.created_by)
+        };
         Outcome::Confirm {
             message: format!(
-                "Approve version {} of '{}' by {} as {}? {rule}",
-                v.version_number, d.recipe.name, v.created_by, cx.user
+                "Approve {whose} {} of '{}'? {rule}",
+                v.version_number, d.recipe.name
             ),
             submission: Box::new(Submission::Approve {
                 recipe_id: self.id,
