@@ -231,6 +231,39 @@ async fn number_keys_reach_a_tab_from_a_detail_screen() {
 }
 
 #[tokio::test]
+async fn the_monitoring_tab_tells_acknowledged_alerts_from_open_ones() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["4"]).await;
+    let row = h.app.lists.monitoring.rows[0].clone();
+    assert!(
+        row.open_alerts > 0,
+        "the demo's first model has open alerts"
+    );
+    let open = row.open_alerts;
+    let alerts =
+        h.io.service
+            .store()
+            .alerts(row.model.id, Some(nexml::domain::AlertState::Open))
+            .await
+            .unwrap();
+    // Someone else acknowledges one meanwhile; a reload shows it apart.
+    h.io.service
+        .set_alert_state(alerts[0].id, nexml::domain::AlertState::Acknowledged, "bob")
+        .await
+        .unwrap();
+    h.keys(&["ctrl-r"]).await;
+    let screen = h.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with(&row.model.name))
+        .unwrap_or_default();
+    assert!(
+        line.trim_end().ends_with(&format!("{} +1✓", open - 1)),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
 async fn navigation_moves_the_selection_and_opens_details() {
     let mut h = Harness::new(80, 24).await;
     h.keys(&["j", "j", "k"]).await;
@@ -498,7 +531,12 @@ async fn narrow_lists_keep_numbers_whole_and_names_told_apart() {
         let rest = retail.split(label).nth(1)?;
         rest.split_whitespace().next().map(str::to_string)
     };
-    let score = after("promo_de… ").unwrap_or_else(|| panic!("{screen}"));
+    let promo = retail
+        .split_whitespace()
+        .find(|w| w.starts_with("promo_"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(promo.ends_with('…'), "{screen}");
+    let score = after(&format!("{promo} ")).unwrap_or_else(|| panic!("{screen}"));
     assert!(
         score.parse::<f64>().is_ok() && score.split('.').nth(1).map(str::len) == Some(3),
         "{screen}"

@@ -509,19 +509,33 @@ pub struct ModelHealth {
     pub open_alerts: i64,
 }
 
+/// How many of a model's rows a condition counts.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ModelCount {
+    pub model_id: i64,
+    pub n: i64,
+}
+
 /// A model with its latest monitoring snapshot, for the Monitoring tab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitorRow {
     pub model: Model,
     pub latest: Option<Snapshot>,
-    /// Alerts not yet resolved.
+    /// Alerts not yet resolved (acknowledged ones included).
     pub open_alerts: i64,
+    /// Of those, the ones someone has acknowledged.
+    pub acknowledged_alerts: i64,
 }
 
 impl MonitorRow {
     /// Alerts open now (not resolved): what someone has to act on.
     pub fn alert_count(&self) -> i64 {
         self.open_alerts
+    }
+
+    /// Alerts nobody has acknowledged yet.
+    pub fn unacknowledged_alerts(&self) -> i64 {
+        self.open_alerts - self.acknowledged_alerts
     }
 }
 

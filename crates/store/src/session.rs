@@ -887,6 +887,20 @@ reads!(
             health = health.int(m.id);
         }
         let health = self.fetch::<ModelHealth>(health).await?;
+        // Acknowledged apart from open: one walk of the (model, state) index.
+        let mut acknowledged = Statement::new(format!(
+            "SELECT model_id, CAST(COUNT(*) AS BIGINT) AS n FROM ml_alert \
+             WHERE state = $1 AND model_id IN ({}) GROUP BY model_id",
+            (2..models.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .text(AlertState::Acknowledged.as_str());
+        for m in &models {
+            acknowledged = acknowledged.int(m.id);
+        }
+        let acknowledged = self.fetch::<ModelCount>(acknowledged).await?;
         let latest_ids: Vec<i64> = health.iter().filter_map(|h| h.latest_snapshot_id).collect();
         let mut latest = Vec::new();
         if !latest_ids.is_empty() {
@@ -908,6 +922,10 @@ reads!(
                 MonitorRow {
                     latest: latest.iter().find(|s| Some(s.id) == snapshot_id).cloned(),
                     open_alerts: h.map(|h| h.open_alerts).unwrap_or(0),
+                    acknowledged_alerts: acknowledged
+                        .iter()
+                        .find(|c| c.model_id == model.id)
+                        .map_or(0, |c| c.n),
                     model,
                 }
             })

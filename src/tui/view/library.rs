@@ -221,7 +221,7 @@ const MONITOR_COLUMNS: Columns<'static> = &[
     ("Metric", Constraint::Length(13)),
     ("Worst drift", Constraint::Fill(2)),
     ("Fresh", Constraint::Length(6)),
-    ("Alerts", Constraint::Length(6)),
+    ("Alerts", Constraint::Length(7)),
 ];
 
 fn render_list<T>(
@@ -455,8 +455,17 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static
         Some(false) => Span::styled("fresh", theme.good),
         None => Span::raw("-"),
     };
-    let alerts = m.alert_count();
-    let alert_style = if alerts > 0 { theme.warn } else { theme.text };
+    // Open alerts nobody has acknowledged, then the acknowledged ones (✓).
+    let unacknowledged = m.unacknowledged_alerts();
+    let alerts = match m.acknowledged_alerts {
+        0 => unacknowledged.to_string(),
+        acked => format!("{unacknowledged} +{acked}✓"),
+    };
+    let alert_style = if unacknowledged > 0 {
+        theme.warn
+    } else {
+        theme.text
+    };
     vec![
         text(&name),
         text(&s.captured_at.format("%m-%d %H:%M").to_string()),
@@ -467,7 +476,7 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static
                 .unwrap_or_else(|| "-".into()),
         ),
         Cell::from(fresh),
-        Cell::from(Span::styled(alerts.to_string(), alert_style)),
+        Cell::from(Span::styled(alerts, alert_style)),
     ]
 }
 
