@@ -2193,6 +2193,8 @@ async fn a_runs_metric_history_is_charted_and_metrics_are_stepped_through() {
     h.run(effects).await;
     let screen = h.screen();
     assert!(screen.contains("loss · last 0.02 · 50 points"), "{screen}");
+    // A count of metrics, not "metric number 2".
+    assert!(screen.contains("2 of 2 metrics · [ ] another"), "{screen}");
     assert!(screen.contains("params    lr=0.01"), "{screen}");
     assert!(screen.contains("tags      team=forecasting"), "{screen}");
     h.keys(&["]"]).await;

@@ -266,10 +266,11 @@ fn render_chart(
         .iter()
         .map(|p| (p.step as f64, p.value))
         .collect();
-    let count = s
-        .view
-        .as_ref()
-        .map_or(0, |v| v.detail.metric_summaries.len());
+    let summaries = s.view.as_ref().map(|v| &v.detail.metric_summaries);
+    let count = summaries.map_or(0, |m| m.len());
+    let place = summaries
+        .and_then(|m| m.iter().position(|m| &m.key == key))
+        .map_or(1, |i| i + 1);
     let last = series
         .points
         .last()
@@ -284,7 +285,9 @@ fn render_chart(
     } else {
         format!(" · {} points", series.total)
     };
-    let title = format!(" {key} · last {last}{thinned} · [ ] metric {count} ");
+    // Which of the run's metrics this is, and the keys to the others.
+    let title =
+        format!(" {key} · last {last}{thinned} · {place} of {count} metrics · [ ] another ");
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border)
