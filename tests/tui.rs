@@ -304,6 +304,29 @@ async fn search_narrows_as_you_type_and_esc_clears() {
 }
 
 #[tokio::test]
+async fn a_status_gives_the_hint_bar_back_after_a_few_seconds() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["/", "pric", "enter", "esc"]).await;
+    let bottom = |h: &mut Harness| h.screen().lines().last().unwrap_or_default().to_string();
+    let line = bottom(&mut h);
+    assert!(line.starts_with("filters cleared"), "{line}");
+    for _ in 0..3 {
+        let effects = update::update(&mut h.app, Msg::Tick);
+        h.run(effects).await;
+    }
+    let line = bottom(&mut h);
+    assert!(line.starts_with("filters cleared"), "{line}");
+    for _ in 0..3 {
+        let effects = update::update(&mut h.app, Msg::Tick);
+        h.run(effects).await;
+    }
+    let hints = bottom(&mut h);
+    assert!(hints.starts_with("enter open"), "{hints}");
+    // It is still in the message log.
+    assert!(h.app.messages.iter().any(|m| m.text == "filters cleared"));
+}
+
+#[tokio::test]
 async fn filter_picker_cycles_family_level_and_status() {
     let mut h = Harness::new(80, 24).await;
     h.keys(&["f", "right"]).await; // family: forecasting

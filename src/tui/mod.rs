@@ -130,9 +130,12 @@ async fn event_loop(
             }
         };
         let is_tick = matches!(msg, Msg::Tick);
+        let had_status = app.status.is_some();
         let effects = update::update(app, msg);
-        // A tick that asks for nothing changes nothing on screen but the clock.
-        dirty = !is_tick || !effects.is_empty() || dirty;
+        // A tick that asks for nothing changes nothing on screen but the
+        // clock, unless it let a status go.
+        let status_went = had_status && app.status.is_none();
+        dirty = !is_tick || !effects.is_empty() || status_went || dirty;
         dispatch_with_terminal(&runner, terminal, mouse, &tx, effects)?;
         // Merge queued answers into one redraw.
         while let Ok(msg) = rx.try_recv() {

@@ -143,6 +143,9 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub status: Option<String>,
+    /// The status as the last tick saw it, and for how many ticks it has
+    /// been shown: a status gives the hint bar back after a few seconds.
+    pub status_seen: Option<(String, u8)>,
     pub error: Option<String>,
     pub should_quit: bool,
     /// The last drawn size, for page moves and mouse hits.
@@ -191,6 +194,7 @@ impl App {
             keymap,
             theme,
             status: None,
+            status_seen: None,
             error: None,
             should_quit: false,
             width: 80,

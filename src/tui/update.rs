@@ -288,8 +288,31 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     }
 }
 
+/// Ticks a status stays on the hint bar (a tick is a second).
+const STATUS_TICKS: u8 = 5;
+
 fn on_tick(app: &mut App) -> Vec<Effect> {
+    age_status(app);
     app.screens.last().map(|s| s.on_tick()).unwrap_or_default()
+}
+
+/// Clears a status shown for `STATUS_TICKS`, so the keys come back (it
+/// stays in the message log, `L`). An error stays until the next key.
+fn age_status(app: &mut App) {
+    let Some(status) = &app.status else {
+        app.status_seen = None;
+        return;
+    };
+    let ticks = match &app.status_seen {
+        Some((seen, ticks)) if seen == status => ticks.saturating_add(1),
+        _ => 0,
+    };
+    if ticks >= STATUS_TICKS {
+        app.status = None;
+        app.status_seen = None;
+    } else {
+        app.status_seen = Some((status.clone(), ticks));
+    }
 }
 
 /// After a change: say so, show it, and select it.
