@@ -127,6 +127,8 @@ pub struct AlertsConfig {
     pub command: Option<String>,
     /// How long it may run (default 10 s, at most 300).
     pub timeout_seconds: Option<u64>,
+    /// The app asks before acknowledging or resolving an alert (default: no).
+    pub confirm: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -264,6 +264,31 @@ async fn the_monitoring_tab_tells_acknowledged_alerts_from_open_ones() {
 }
 
 #[tokio::test]
+async fn alert_moves_ask_first_when_the_config_says_so() {
+    let mut h = Harness::new(80, 24).await;
+    h.app.confirm_alert_moves = true;
+    h.keys(&["2", "/", "hotel", "enter", "enter"]).await;
+    h.keys(&["tab", "tab", "tab"]).await;
+    h.keys(&["a"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("Acknowledge alert"), "{screen}");
+    assert!(screen.contains("y confirm"), "{screen}");
+    // Any other key cancels: nothing moved.
+    h.keys(&["n"]).await;
+    let Some(s) = top::<ModelScreen>(&h.app) else {
+        panic!("not on the model screen")
+    };
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!(d.alerts[0].state, nexml::domain::AlertState::Open);
+    h.keys(&["a", "y"]).await;
+    let Some(s) = top::<ModelScreen>(&h.app) else {
+        panic!("not on the model screen")
+    };
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!(d.alerts[0].state, nexml::domain::AlertState::Acknowledged);
+}
+
+#[tokio::test]
 async fn navigation_moves_the_selection_and_opens_details() {
     let mut h = Harness::new(80, 24).await;
     h.keys(&["j", "j", "k"]).await;

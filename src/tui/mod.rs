@@ -42,6 +42,7 @@ pub fn new_app(
     let theme = theme::Theme::new(config.theme, no_color);
     let mut app = App::new(keymap, theme, user.to_string(), backend, clock);
     app.llm_configured = config.assistant.llm.is_some();
+    app.confirm_alert_moves = config.alerts.confirm;
     if user == crate::service::UNKNOWN_USER {
         app.error = Some(
             "no login name found: quit and set --user or NEXML_USER (changes are signed 'unknown')"

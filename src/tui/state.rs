@@ -155,6 +155,8 @@ pub struct App {
     pub backend: &'static str,
     /// Whether `[assistant.llm]` is configured (the chat can use it).
     pub llm_configured: bool,
+    /// `[alerts] confirm`: ask before acknowledging or resolving an alert.
+    pub confirm_alert_moves: bool,
     /// The configured rules (four-eyes), known before asking the service.
     pub governance: crate::domain::Governance,
     /// The screens a followed link left, for `back`.
@@ -202,6 +204,7 @@ impl App {
             user,
             backend,
             llm_configured: false,
+            confirm_alert_moves: false,
             governance: Default::default(),
             came_from: None,
             messages: Vec::new(),

@@ -56,6 +56,7 @@ macro_rules! cx {
             governance: &$app.governance,
             keymap: &$app.keymap,
             llm_configured: $app.llm_configured,
+            confirm_alert_moves: $app.confirm_alert_moves,
             status: &mut $app.status,
             error: &mut $app.error,
         }

@@ -60,6 +60,8 @@ pub struct Cx<'a> {
     pub governance: &'a Governance,
     pub keymap: &'a Keymap,
     pub llm_configured: bool,
+    /// Ask before acknowledging or resolving an alert (`[alerts] confirm`).
+    pub confirm_alert_moves: bool,
     pub status: &'a mut Option<String>,
     pub error: &'a mut Option<String>,
 }

@@ -169,12 +169,26 @@ impl ModelScreen {
             cx.say("no alert selected");
             return Outcome::done();
         };
-        Outcome::effect(Task::Submit(Submission::AlertState {
+        let submission = Submission::AlertState {
             id: alert.id,
             model_id: self.id,
             seen: alert.state,
             state,
-        }))
+        };
+        if !cx.confirm_alert_moves {
+            return Outcome::effect(Task::Submit(submission));
+        }
+        let verb = match state {
+            AlertState::Resolved => "Resolve",
+            _ => "Acknowledge",
+        };
+        Outcome::Confirm {
+            message: format!(
+                "{verb} alert {} ({}) on '{}'?",
+                alert.id, alert.rule, d.model.name
+            ),
+            submission: Box::new(submission),
+        }
     }
 
     fn show_runs(&self) -> Outcome {
