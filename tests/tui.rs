@@ -1896,6 +1896,23 @@ mod chat {
         snapshot!("chat_applied_80x24", h.screen());
     }
 
+    /// The quick prompts of a recipe's chat name its own metric and
+    /// features, never another family's columns.
+    #[tokio::test]
+    async fn quick_prompts_speak_the_recipes_own_names() {
+        let mut h = Harness::new(80, 24).await;
+        h.keys(&["/", "Pricing Opt", "enter", "enter", "C"]).await;
+        let screen = h.screen();
+        assert!(screen.contains("Monitor drift on"), "{screen}");
+        assert!(!screen.contains("promo_flag"), "{screen}");
+        assert!(!screen.contains("MAPE"), "{screen}");
+        // With no recipe open, only new recipes (and a question) are offered.
+        h.keys(&["esc", "esc", "1", "c"]).await;
+        let screen = h.screen();
+        assert!(screen.contains("What can you do?"), "{screen}");
+        assert!(!screen.contains("Monitor drift"), "{screen}");
+    }
+
     #[tokio::test]
     async fn a_rejected_proposal_changes_nothing_and_history_survives() {
         let mut h = Harness::new(160, 48).await;

@@ -54,6 +54,14 @@ pub enum ChatRequest {
 }
 
 impl ChatScreen {
+    /// The prompts an empty conversation offers, in the recipe's own names.
+    pub fn quick_prompts(&self) -> Vec<String> {
+        let manifest = self.data.as_ref().and_then(|d| d.manifest.as_ref());
+        crate::assistant::quick_prompts_for(manifest)
+    }
+}
+
+impl ChatScreen {
     /// Whether the selected message carries a proposal still to decide on.
     pub fn proposal_pending(&self) -> bool {
         self.messages.get(self.selected).is_some_and(|m| {
@@ -130,7 +138,7 @@ impl ChatScreen {
         if self.typing {
             return self.on_input_command(command);
         }
-        let prompts = crate::assistant::quick_prompts();
+        let prompts = self.quick_prompts();
         let count = if self.messages.is_empty() {
             prompts.len()
         } else {

@@ -552,6 +552,8 @@ pub fn quick_prompts() -> Vec<&'static str> {
     suggest::QUICK_PROMPTS.to_vec()
 }
 
+pub use suggest::quick_prompts_for;
+
 fn declined(d: Decline) -> Reply {
     Reply {
         intent: Intent::Declined,

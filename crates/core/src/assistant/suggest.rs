@@ -20,6 +20,63 @@ pub const QUICK_PROMPTS: [&str; 10] = [
     "Why is this model alerting?",
 ];
 
+/// The quick-start prompts for `manifest`: the four new-recipe ones, then
+/// edits and questions that name its own metric and features (not the
+/// generic ones, which may name columns it does not have).
+pub fn quick_prompts_for(manifest: Option<&serde_json::Value>) -> Vec<String> {
+    let mut out: Vec<String> = QUICK_PROMPTS[..4].iter().map(|p| p.to_string()).collect();
+    // With no recipe open there is nothing to edit: new ones, or ask.
+    let Some(m) = manifest else {
+        out.push("What can you do?".into());
+        return out;
+    };
+    let metrics = recipe::metrics(m);
+    let metric = metrics.iter().find(|x| x.primary).or(metrics.first());
+    let features: Vec<String> = recipe::feature_sets(m)
+        .into_iter()
+        .flat_map(|s| s.features)
+        .take(2)
+        .collect();
+    if let Some(x) = metric {
+        if let Some(t) = x.threshold {
+            let (better, worse) = if x.lower_is_better {
+                (
+                    format!("under {}", num(nice(t * 0.8))),
+                    format!("goes above {}", num(nice(t * 1.25))),
+                )
+            } else {
+                (
+                    format!("at least {}", num(nice(t * 1.05))),
+                    format!("drops below {}", num(nice(t * 0.9))),
+                )
+            };
+            out.push(format!("Make {} {better}", x.name));
+            out.push(format!("Alert me when {} {worse}", x.name));
+        }
+    }
+    // A realtime recipe has no run schedule, only a retraining one.
+    let realtime = m
+        .pointer("/deployment/mode")
+        .and_then(serde_json::Value::as_str)
+        == Some("realtime");
+    out.push(
+        if realtime {
+            "Retrain daily at 6am"
+        } else {
+            "Run it daily at 6am"
+        }
+        .into(),
+    );
+    match features.as_slice() {
+        [a, b, ..] => out.push(format!("Monitor drift on {a} and {b} with PSI above 0.2")),
+        [a] => out.push(format!("Monitor drift on {a} with PSI above 0.2")),
+        [] => {}
+    }
+    out.push("What metrics does this use?".into());
+    out.push("Why is this model alerting?".into());
+    out
+}
+
 struct Names {
     set: String,
     last_set: String,

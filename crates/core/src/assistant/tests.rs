@@ -1769,6 +1769,47 @@ fn quick_prompts_cover_every_family_and_all_work() {
 }
 
 #[test]
+fn quick_prompts_name_the_recipes_own_metric_and_features_and_all_work() {
+    for fx in [Fc, Pricing, Nba, Loc] {
+        let c = ctx(fx);
+        let manifest = c.manifest.expect("a recipe is open");
+        let prompts = quick_prompts_for(Some(manifest));
+        let metrics = recipe::metrics(manifest);
+        let metric = metrics
+            .iter()
+            .find(|m| m.primary)
+            .or(metrics.first())
+            .unwrap();
+        assert!(
+            prompts.iter().any(|p| p.contains(&metric.name)),
+            "{fx:?}: {prompts:?} never names {}",
+            metric.name
+        );
+        let features: Vec<String> = recipe::feature_sets(manifest)
+            .into_iter()
+            .flat_map(|s| s.features)
+            .collect();
+        let drift = prompts.iter().find(|p| p.starts_with("Monitor drift on"));
+        let drift = drift.unwrap_or_else(|| panic!("{fx:?}: {prompts:?}"));
+        for word in drift
+            .trim_start_matches("Monitor drift on ")
+            .split(' ')
+            .take(1)
+        {
+            assert!(features.contains(&word.to_string()), "{fx:?}: {drift}");
+        }
+        for p in &prompts[4..] {
+            let r = respond(p, &c);
+            assert!(
+                !matches!(r.intent, Unknown | Declined),
+                "{fx:?}: {p}: {}",
+                r.text
+            );
+        }
+    }
+}
+
+#[test]
 fn suggestions_offered_for_unknown_requests_are_understood() {
     for fx in [Fc, Nba, Pricing, Loc, FcHistory, Empty] {
         let c = ctx(fx);

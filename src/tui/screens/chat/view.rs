@@ -119,13 +119,21 @@ const DECIDE: [(Command, &str); 4] = [
 
 fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let decide = crate::tui::widgets::key_hints(keymap, Context::Chat, &DECIDE);
+    let width = area.width.max(1) as usize;
+    // A message's lines wrap under its indent, not back at column 0.
+    let indented = |text: &str| -> Vec<Line<'static>> {
+        text.lines()
+            .flat_map(|l| crate::tui::widgets::wrap_words(&sanitize(l), width.saturating_sub(2)))
+            .map(|row| Line::raw(format!("  {row}")))
+            .collect()
+    };
     let mut lines: Vec<Line> = Vec::new();
     if s.messages.is_empty() {
         lines.push(Line::styled(
             "Ask in plain words, or start from one of these (↓↑ then enter):",
             theme.dim,
         ));
-        for (i, p) in crate::assistant::quick_prompts().iter().enumerate() {
+        for (i, p) in s.quick_prompts().iter().enumerate() {
             let style = if !s.typing && i == s.selected {
                 theme.selected
             } else {
@@ -153,15 +161,15 @@ fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut F
             Span::styled(format!("{marker}{who}"), style),
             Span::styled(format!("  {}", m.created_at.format("%H:%M")), theme.dim),
         ]));
-        for l in m.text.lines() {
-            lines.push(Line::raw(format!("  {}", sanitize(l))));
-        }
+        lines.extend(indented(&m.text));
         if m.proposal.is_some() {
             use crate::domain::ChatStatus;
             let (word, st) = match m.status {
                 ChatStatus::Applied => ("applied".to_string(), theme.good),
                 ChatStatus::Rejected => ("rejected".to_string(), theme.bad),
                 ChatStatus::Superseded => ("superseded by a newer request".to_string(), theme.dim),
+                // Its keys are offered only where they act: not while typing.
+                _ if s.typing => ("proposed: waiting for an answer".to_string(), theme.warn),
                 _ => (format!("proposed: {decide}"), theme.warn),
             };
             lines.push(Line::styled(format!("  [{word}]"), st));
@@ -170,13 +178,10 @@ fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut F
     }
     if let Some(partial) = &s.streaming {
         lines.push(Line::styled("  language model (esc cancels)", theme.accent));
-        for l in partial.lines() {
-            lines.push(Line::raw(format!("  {}", sanitize(l))));
-        }
+        lines.extend(indented(partial));
     }
     // Keep the newest (or the selected) message in view.
     let height = area.height as usize;
-    let width = area.width.max(1) as usize;
     // Rows each line takes once wrapped, to scroll by screen rows.
     let rows = |ls: &[Line]| -> usize { ls.iter().map(|l| l.width().max(1).div_ceil(width)).sum() };
     let scroll = if s.typing {
