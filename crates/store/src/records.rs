@@ -223,11 +223,25 @@ impl Run {
         Some((end - start).num_seconds().max(0))
     }
 
-    /// The first metric, as "name value", for one-line listings.
+    /// The metric a one-line listing shows: the first score the metric
+    /// catalogue knows (in its order), else the first by name. Not the
+    /// document's first key: PostgreSQL's JSONB reorders keys, and a count
+    /// such as `quality_checks_passed` says little about a model.
     pub fn headline_metric(&self) -> Option<(String, f64)> {
+        use nexml_core::domain::metrics::{CATALOGUE, MetricKind};
         let obj = self.metrics_json.as_object()?;
-        obj.iter()
-            .find_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x)))
+        let value = |k: &str| obj.get(k).and_then(Value::as_f64);
+        let known = CATALOGUE
+            .iter()
+            .filter(|m| m.kind != MetricKind::Monitoring)
+            .find_map(|m| value(m.name).map(|x| (m.name.to_string(), x)));
+        known.or_else(|| {
+            let mut names: Vec<&String> = obj.keys().collect();
+            names.sort();
+            names
+                .into_iter()
+                .find_map(|k| value(k).map(|x| (k.clone(), x)))
+        })
     }
 }
 
@@ -585,4 +599,50 @@ pub struct Alert {
     pub resolved_by: Option<String>,
     /// The reading its last notification reported (opening, escalation).
     pub notified_value: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run_with(metrics_json: Value) -> Run {
+        let at = DateTime::<Utc>::default();
+        Run {
+            id: 1,
+            model_id: None,
+            model_name: None,
+            recipe_id: 1,
+            recipe_name: "r".into(),
+            recipe_version_id: 1,
+            recipe_version: "1.0.0".into(),
+            run_type: RunType::Train,
+            status: RunStatus::Succeeded,
+            created_by: "ana".into(),
+            created_at: at,
+            updated_at: at,
+            started_at: None,
+            finished_at: None,
+            metrics_json,
+            artifacts_json: json!([]),
+            logs_text: None,
+            name: String::new(),
+            note: String::new(),
+            status_reason: String::new(),
+            exit_code: None,
+            executor: None,
+            heartbeat_at: None,
+            cancel_requested_at: None,
+            log_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn the_headline_is_a_known_score_whatever_the_key_order() {
+        let r = run_with(json!({"quality_checks_passed": 4, "rows": 10, "wape": 0.1, "mae": 2.5}));
+        assert_eq!(r.headline_metric(), Some(("wape".into(), 0.1)));
+        let r = run_with(json!({"zeta": 1, "alpha": 2}));
+        assert_eq!(r.headline_metric(), Some(("alpha".into(), 2.0)));
+        assert_eq!(run_with(json!({})).headline_metric(), None);
+    }
 }
