@@ -2563,7 +2563,10 @@ mod histories_and_filters {
             let versions = rows.iter().filter(|r| r.entity == "recipe_version");
             assert_eq!(versions.count(), 3, "{rows:?}");
             // Another recipe's versions are not in it.
-            assert!(!screen.contains(&format!("recipe {} ", base.id)), "{screen}");
+            assert!(
+                !screen.contains(&format!("recipe {} ", base.id)),
+                "{screen}"
+            );
         }
     }
 
@@ -2621,13 +2624,12 @@ mod histories_and_filters {
     async fn a_broken_filter_keeps_the_last_valid_rows_and_logs_once() {
         for mut h in on_each_backend("broken_filter").await {
             let id = reported_run(&h).await;
-            let recipe = h
-                .io
-                .service
-                .store()
-                .find_recipe("Forecasting Baseline v1")
-                .await
-                .unwrap();
+            let recipe =
+                h.io.service
+                    .store()
+                    .find_recipe("Forecasting Baseline v1")
+                    .await
+                    .unwrap();
             let plain = NewRun {
                 recipe_id: recipe.id,
                 version: None,

@@ -2,8 +2,8 @@
 //! merge, logs append.
 
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
-use crate::domain::{RunStatus, RunType};
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::{RunStatus, RunType};
 use crate::store::{BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunChanges, RunDocument};
 use serde_json::{Value, json};
 
@@ -125,7 +125,8 @@ impl Service {
             .collect();
         trained.sort_unstable();
         trained.dedup();
-        for model_id in trained {
+        // Only those not linked yet: later batches of a long history are cheap.
+        for model_id in w.models_without_run(&trained).await? {
             if let Some(run_id) = w.first_training_run(model_id).await? {
                 super::tracking::link_model_to(&mut w, model_id, run_id, actor).await?;
             }

@@ -101,7 +101,8 @@ impl Filters {
 /// to find in names; the error names its column.
 pub fn run_search(text: &str) -> Result<RunSearch, String> {
     use crate::runs::filter;
-    let refused = |what: &str, text: &str, e: filter::FilterError| format!("{what} \"{text}\": {e}");
+    let refused =
+        |what: &str, text: &str, e: filter::FilterError| format!("{what} \"{text}\": {e}");
     let (expression, sort) = filter::split_order_by(text);
     let order_by = match sort {
         Some(keys) => filter::parse_order_by(keys).map_err(|e| refused("order by", keys, e))?,

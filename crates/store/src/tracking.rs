@@ -625,6 +625,24 @@ impl Session {
         Ok(self.db.execute(s).await? > 0)
     }
 
+    /// Of `ids`, the models no run is linked to yet.
+    pub async fn models_without_run(&mut self, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        let mut out = Vec::new();
+        // In slices: a statement binds a bounded number of values.
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut s = Statement::new(format!(
+                "SELECT id FROM ml_model WHERE run_id IS NULL AND id IN ({}) ORDER BY id",
+                marks.join(", ")
+            ));
+            for id in chunk {
+                s = s.int(*id);
+            }
+            out.extend(self.ints(s).await?);
+        }
+        Ok(out)
+    }
+
     /// A model's first succeeded training run (the first to finish), if any.
     pub async fn first_training_run(&mut self, model_id: i64) -> StoreResult<Option<i64>> {
         let s = Statement::new(

@@ -323,7 +323,10 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
         } else {
             "last valid search"
         };
-        spans.push(Span::styled(format!("· ✗ search has an error: {shown} shown "), theme.bad));
+        spans.push(Span::styled(
+            format!("· ✗ search has an error: {shown} shown "),
+            theme.bad,
+        ));
     }
     if list.loading && list.loaded {
         spans.push(Span::styled("· loading… ", theme.dim));
