@@ -1343,7 +1343,9 @@ fn models_come_only_from_approved_versions_and_follow_the_lifecycle() {
     assert_contains(&text, "owner:    bob");
     assert_contains(&text, "history:");
     assert_contains(&text, "register");
-    assert_contains(&text, "\"to\":\"retired\"");
+    assert_contains(&text, "production → retired");
+    // An owner change names both owners, not an empty line.
+    assert_contains(&text, "owner alice → bob");
     assert_contains(
         &refused(&nexml(&db, "alice", &["model", "update", "gp"])),
         "nothing to change: give --name or --owner",

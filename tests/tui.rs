@@ -1786,11 +1786,12 @@ mod authoring {
         match &h.app.overlay {
             Some(Overlay::Audit(v)) => {
                 assert!(!v.rows.is_empty());
-                assert!(
-                    v.rows
-                        .iter()
-                        .all(|r| r.entity == "recipe" && r.entity_id == recipe.id)
-                );
+                // Its versions' rows too, each naming the recipe.
+                assert!(v.rows.iter().all(|r| match r.entity.as_str() {
+                    "recipe" => r.entity_id == recipe.id,
+                    "recipe_version" => r.details["recipe_id"] == recipe.id,
+                    _ => false,
+                }));
             }
             _ => panic!("no audit overlay"),
         }
@@ -2316,16 +2317,19 @@ async fn the_runs_tab_search_takes_filter_expressions() {
     let runs = &h.app.lists.runs;
     assert_eq!(runs.total, 1, "{screen}");
     assert_eq!(runs.rows[0].id, id);
-    // As it is typed: the error shows while the expression is broken.
+    // As it is typed: the error shows beside the prompt while the
+    // expression is broken, and the rows stay the last valid filter's.
     h.keys(&["/", "backspace", "backspace", "backspace", "backspace"])
         .await;
-    let error = h.app.error.clone().unwrap_or_default();
-    let search = h.app.filters(Tab::Runs).search.clone();
+    let screen = h.screen();
+    let prompt = screen.lines().last().unwrap_or_default();
     assert!(
-        error.contains("column 15: expected a value after '<'"),
-        "{error} / {search:?} / {}",
-        h.screen()
+        prompt.contains("column 15: expected a value after '<'"),
+        "{screen}"
     );
+    // "metrics.loss < 0" read (and matched nothing): its rows stay.
+    assert_eq!(h.app.lists.runs.total, 0, "{screen}");
+    assert!(screen.contains("/metrics.loss < 0 ·"), "{screen}");
 }
 
 /// `space` marks runs in the Runs tab and `c` compares them: params that
@@ -2523,4 +2527,267 @@ async fn the_runs_tab_shows_chosen_columns_and_sorts_by_them() {
     h.keys(&["C", "j", "j", "j", "j", "s", "esc"]).await;
     assert_eq!(h.app.filters(Tab::Runs).search, "order by type");
     assert!(h.screen().contains("Type ▲"), "{}", h.screen());
+}
+
+/// What the histories say and what a broken filter shows, at 80x24 on each
+/// backend: a model's owner change, a recipe's versions in its audit log,
+/// the run that produced a model, and a filter expression being typed.
+mod histories_and_filters {
+    use super::*;
+    use nexml::store::{ModelChanges, NewModel, NewRun, RunChanges};
+
+    /// A harness at 80x24 on each backend, with the baselines only.
+    async fn on_each_backend(label: &str) -> Vec<Harness> {
+        let mut out = Vec::new();
+        for db in common::backends(label).await {
+            nexml::seed::seed_baselines(&db.service()).await.unwrap();
+            out.push(Harness::on(db, 80, 24).await);
+        }
+        out
+    }
+
+    /// A harness at 80x24 on each backend, with the baselines and the demo.
+    async fn on_each_backend_with_the_demo(label: &str) -> Vec<Harness> {
+        let mut out = vec![Harness::new(80, 24).await];
+        #[cfg(feature = "postgres")]
+        if let Some(db) = common::postgres(label).await {
+            nexml::seed::seed_baselines(&db.service()).await.unwrap();
+            nexml::seed::seed_demo(&db.service(), test_now())
+                .await
+                .unwrap();
+            out.push(Harness::on(db, 80, 24).await);
+        }
+        let _ = label;
+        out
+    }
+
+    async fn register(h: &Harness, name: &str) -> nexml::store::Model {
+        let svc = &h.io.service;
+        let recipe = svc
+            .store()
+            .find_recipe("Pricing Optimization Baseline v1")
+            .await
+            .unwrap();
+        svc.register_model(
+            NewModel {
+                name: name.into(),
+                recipe_id: recipe.id,
+                version: None,
+                owner: "alice".into(),
+            },
+            "alice",
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A training run of `model`, run to success.
+    async fn trained(h: &Harness, model: &nexml::store::Model) -> i64 {
+        let svc = &h.io.service;
+        let run = svc
+            .create_run(
+                NewRun {
+                    recipe_id: model.recipe_id,
+                    version: None,
+                    model_id: Some(model.id),
+                    run_type: nexml::domain::RunType::Train,
+                },
+                "alice",
+            )
+            .await
+            .unwrap();
+        for status in [
+            nexml::domain::RunStatus::Running,
+            nexml::domain::RunStatus::Succeeded,
+        ] {
+            let changes = RunChanges {
+                status: Some(status),
+                ..RunChanges::default()
+            };
+            svc.update_run(run.id, changes, "alice").await.unwrap();
+        }
+        run.id
+    }
+
+    #[tokio::test]
+    async fn an_owner_change_reads_as_both_owners_in_the_model_history() {
+        for mut h in on_each_backend("owner_history").await {
+            let model = register(&h, "owned").await;
+            let changes = ModelChanges {
+                name: None,
+                owner: Some("bob".into()),
+            };
+            h.io.service
+                .update_model(model.id, changes, "alice")
+                .await
+                .unwrap();
+            h.keys(&["2", "enter", "tab"]).await;
+            let screen = h.screen();
+            let line = screen
+                .lines()
+                .find(|l| l.contains("update"))
+                .unwrap_or_else(|| panic!("no update line: {screen}"));
+            assert!(line.contains("owner alice → bob"), "{screen}");
+            assert!(line.contains("by alice"), "{screen}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_recipes_history_holds_its_versions_approvals_and_chat_versions() {
+        for mut h in on_each_backend("recipe_history").await {
+            let svc = h.io.service.clone();
+            let base = svc
+                .store()
+                .find_recipe("Forecasting Baseline v1")
+                .await
+                .unwrap();
+            let clone = svc
+                .clone_recipe(&base, "Storied", None, None, "bob")
+                .await
+                .unwrap();
+            let approved = svc.approve_version(clone.id, None, "dana").await.unwrap();
+            // A version from the chat, applied in the app.
+            h.keys(&["/", "Storied", "enter", "enter", "C"]).await;
+            h.keys(&["run it daily at 6am", "enter", "esc", "a"]).await;
+            let latest = svc.store().version(clone.id, None).await.unwrap();
+            assert!(latest.change_note.starts_with("Chat: "), "{latest:?}");
+            h.keys(&["esc"]).await;
+            assert!(top::<RecipeScreen>(&h.app).is_some(), "{}", h.screen());
+            h.keys(&["H"]).await;
+            let screen = h.screen();
+            assert!(
+                screen.contains(&format!("audit: recipe {}", clone.id)),
+                "{screen}"
+            );
+            let line = |item: String, action: &str| {
+                screen
+                    .lines()
+                    .any(|l| l.contains(&format!("{item} ")) && l.contains(action))
+            };
+            assert!(line(format!("recipe {}", clone.id), "create"), "{screen}");
+            let first = format!("recipe_version {}", approved.version_id);
+            assert!(line(first.clone(), "create"), "{screen}");
+            assert!(line(first, "approve"), "{screen}");
+            let chat = format!("recipe_version {}", latest.version_id);
+            assert!(line(chat, "create"), "the chat's version: {screen}");
+            // The CLI's audit of the recipe says the same.
+            let rows = svc
+                .audit_log(Some("recipe"), Some(clone.id), 100)
+                .await
+                .unwrap();
+            let versions = rows.iter().filter(|r| r.entity == "recipe_version");
+            assert_eq!(versions.count(), 3, "{rows:?}");
+            // Another recipe's versions are not in it.
+            assert!(
+                !screen.contains(&format!("recipe {} ", base.id)),
+                "{screen}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_model_keeps_the_run_that_produced_it() {
+        for mut h in on_each_backend_with_the_demo("producing_run").await {
+            // The demo's production models were trained by their runs.
+            h.keys(&["2", "/", "hotel-dynamic", "enter", "enter"]).await;
+            let screen = h.screen();
+            assert!(!screen.contains("no training run yet"), "{screen}");
+            let store = h.io.service.store();
+            let model = store.find_model("hotel-dynamic-pricing").await.unwrap();
+            let Some(first) = model.run_id else {
+                panic!("no producing run: {screen}")
+            };
+            assert!(
+                screen.contains(&format!("trained by      run {first}")),
+                "{screen}"
+            );
+            let run = store.run(first).await.unwrap();
+            assert_eq!(run.model_id, Some(model.id));
+            assert_eq!(run.run_type, nexml::domain::RunType::Train);
+            assert_eq!(run.status, nexml::domain::RunStatus::Succeeded);
+            // A later training run, however it did, does not move it.
+            let later = trained(&h, &model).await;
+            h.send(Msg::Changed(vec![nexml::store::Change::new(
+                "model", model.id,
+            )]))
+            .await;
+            let screen = h.screen();
+            assert!(
+                screen.contains(&format!("trained by      run {first}")),
+                "{later} moved it: {screen}"
+            );
+
+            // A new model is produced by its first succeeded training run.
+            let fresh = register(&h, "fresh").await;
+            let producer = trained(&h, &fresh).await;
+            trained(&h, &fresh).await;
+            h.keys(&["esc", "x", "/", "fresh", "enter", "enter"]).await;
+            let screen = h.screen();
+            assert!(
+                screen.contains(&format!("trained by      run {producer}")),
+                "{screen}"
+            );
+            h.keys(&["tab"]).await;
+            let screen = h.screen();
+            let produced: Vec<&str> = screen.lines().filter(|l| l.contains("produced")).collect();
+            assert_eq!(produced.len(), 1, "{screen}");
+            assert!(produced[0].contains(&format!("run {producer}")), "{screen}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_broken_filter_keeps_the_last_valid_rows_and_logs_once() {
+        for mut h in on_each_backend("broken_filter").await {
+            let id = reported_run(&h).await;
+            let recipe =
+                h.io.service
+                    .store()
+                    .find_recipe("Forecasting Baseline v1")
+                    .await
+                    .unwrap();
+            let plain = NewRun {
+                recipe_id: recipe.id,
+                version: None,
+                model_id: None,
+                run_type: nexml::domain::RunType::Train,
+            };
+            h.io.service.create_run(plain, "alice").await.unwrap();
+            h.keys(&["3", "/"]).await;
+            for c in "metrics.loss < 0.05".chars() {
+                h.keys(&[&c.to_string()]).await;
+            }
+            assert_eq!(h.app.lists.runs.total, 1);
+            let logged = h.app.messages.len();
+            // A typo, typed on: the rows stay the last valid filter's.
+            for c in " and metrics.".chars() {
+                h.keys(&[&c.to_string()]).await;
+            }
+            let screen = h.screen();
+            assert_eq!(h.app.lists.runs.total, 1, "{screen}");
+            assert_eq!(h.app.lists.runs.rows[0].id, id);
+            assert!(screen.contains("1 of 2"), "{screen}");
+            assert!(screen.contains("✗ search has an error"), "{screen}");
+            let prompt = screen.lines().last().unwrap_or_default().to_string();
+            assert!(prompt.contains("✗ filter"), "the error inline: {screen}");
+            assert_eq!(h.app.messages.len(), logged, "nothing logged per key");
+            // Kept with enter: said once, logged once.
+            h.keys(&["enter"]).await;
+            assert_eq!(h.app.messages.len(), logged + 1);
+            let said = h.app.messages.last().map(|m| m.text.clone());
+            let said = said.unwrap_or_default();
+            assert!(
+                said.contains("the list shows /metrics.loss < 0.05"),
+                "{said}"
+            );
+            assert_eq!(h.app.lists.runs.total, 1);
+            // Mended: the list follows again.
+            h.keys(&["/"]).await;
+            for c in "loss > 5".chars() {
+                h.keys(&[&c.to_string()]).await;
+            }
+            let screen = h.screen();
+            assert_eq!(h.app.lists.runs.total, 0, "{screen}");
+            assert!(!screen.contains("✗"), "{screen}");
+        }
+    }
 }

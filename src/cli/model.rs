@@ -67,7 +67,7 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     time(&e.at),
                     e.action,
                     e.actor,
-                    e.details
+                    crate::domain::audit_text::describe(&e.action, &e.details)
                 );
             }
         }

@@ -2,8 +2,8 @@
 //! merge, logs append.
 
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
-use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::{RunStatus, RunType};
 use crate::store::{BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunChanges, RunDocument};
 use serde_json::{Value, json};
 
@@ -74,7 +74,7 @@ impl Service {
             };
             let finished = to.is_finished().then_some(at);
             w.set_run_status(id, to, started, finished, at).await?;
-            super::tracking::link_producing_run(&mut w, &before, to).await?;
+            super::tracking::link_producing_run(&mut w, &before, to, actor).await?;
             details.insert("status".into(), json!({"from": before.status, "to": to}));
         }
         for (document, patch, key) in [
@@ -116,6 +116,21 @@ impl Service {
         // One audit row for the batch: synthetic history is recorded too.
         w.audit(actor, "run", 0, "generate", json!({"count": runs.len()}))
             .await?;
+        // Each model with a succeeded training run in the batch is produced
+        // by its first one, as a tracked run would have linked it.
+        let mut trained: Vec<i64> = runs
+            .iter()
+            .filter(|r| r.status == RunStatus::Succeeded && r.run_type == RunType::Train)
+            .filter_map(|r| r.model_id)
+            .collect();
+        trained.sort_unstable();
+        trained.dedup();
+        // Only those not linked yet: later batches of a long history are cheap.
+        for model_id in w.models_without_run(&trained).await? {
+            if let Some(run_id) = w.first_training_run(model_id).await? {
+                super::tracking::link_model_to(&mut w, model_id, run_id, actor).await?;
+            }
+        }
         w.commit().await
     }
 }

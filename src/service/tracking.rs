@@ -299,7 +299,7 @@ impl Service {
         w.set_run_status(id, status, run.started_at.or(Some(at)), Some(at), at)
             .await?;
         w.set_run_outcome(id, reason, exit_code).await?;
-        link_producing_run(&mut w, &run, status).await?;
+        link_producing_run(&mut w, &run, status, actor).await?;
         w.audit(
             actor,
             "run",
@@ -383,16 +383,34 @@ impl Service {
     }
 }
 
-/// A model's newest succeeded training run is the one that produced it.
+/// A model is produced by one run: its first succeeded training run. The
+/// link is made once, when that run succeeds, and a later run (better or
+/// worse) never moves it; the model's history says which run it was.
 pub(super) async fn link_producing_run(
     w: &mut super::Work,
     run: &Run,
     to: RunStatus,
+    actor: &str,
 ) -> ServiceResult<()> {
     if let (Some(model_id), RunStatus::Succeeded, crate::domain::RunType::Train) =
         (run.model_id, to, run.run_type)
     {
-        w.set_model_run(model_id, run.id).await?;
+        link_model_to(w, model_id, run.id, actor).await?;
+    }
+    Ok(())
+}
+
+/// Links `model_id` to `run_id` unless a run is linked already, auditing
+/// the link on the model.
+pub(super) async fn link_model_to(
+    w: &mut super::Work,
+    model_id: i64,
+    run_id: i64,
+    actor: &str,
+) -> ServiceResult<()> {
+    if w.link_model_run(model_id, run_id).await? {
+        w.audit(actor, "model", model_id, "produced", json!({"run": run_id}))
+            .await?;
     }
     Ok(())
 }

@@ -712,36 +712,9 @@ fn parse_status<T: std::str::FromStr>(status: &Option<String>) -> Option<T> {
     status.as_deref().and_then(|s| s.parse().ok())
 }
 
-/// The Runs tab's search: an expression of the filter language when it
-/// reads as one ("metrics.rmse < 0.5 and params.lr = '0.01'"), else text
-/// to find in names.
-fn run_search(text: &str) -> ServiceResult<RunSearch> {
-    use crate::runs::filter;
-    let refused = |what: &str, text: &str, e: filter::FilterError| {
-        ServiceError::invalid(format!("{what} \"{text}\": {e}"))
-    };
-    let (expression, sort) = filter::split_order_by(text);
-    let order_by = match sort {
-        Some(keys) => filter::parse_order_by(keys).map_err(|e| refused("order by", keys, e))?,
-        None => Vec::new(),
-    };
-    if !filter::looks_like_expression(expression) {
-        return Ok((non_empty(expression), None, order_by));
-    }
-    let parsed = filter::parse(expression).map_err(|e| refused("filter", expression, e))?;
-    Ok((None, Some(parsed), order_by))
-}
-
-/// Words to find, an expression, and sort keys.
-type RunSearch = (
-    Option<String>,
-    Option<crate::runs::filter::Filter>,
-    Vec<crate::runs::filter::OrderBy>,
-);
-
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+/// The Runs tab's search, read (`filters::run_search`).
+fn run_search(text: &str) -> ServiceResult<super::filters::RunSearch> {
+    super::filters::run_search(text).map_err(ServiceError::invalid)
 }
 
 async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded> {
@@ -755,7 +728,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
                     level: f.level,
                     status: parse_status(&f.status),
                     parent_id: None,
-                    search: non_empty(&f.search),
+                    search: super::filters::non_empty(&f.search),
                     limit,
                     offset,
                     reverse: req.reverse,
@@ -770,7 +743,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
                 status: parse_status(&f.status),
                 recipe_id: f.recipe.as_ref().map(|r| r.0),
                 owner: None,
-                search: non_empty(&f.search),
+                search: super::filters::non_empty(&f.search),
                 limit,
                 offset,
                 reverse: req.reverse,

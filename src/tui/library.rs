@@ -179,9 +179,29 @@ pub fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         LineEdit::Kept => {
             app.searching = false;
+            // Said once, when the search is kept, and so logged once: not
+            // at each key typed on the way.
+            let f = app.filters(tab);
+            if let Some(error) = &f.search_error {
+                let shown = match f.last_valid_search.as_str() {
+                    "" => "every run".to_string(),
+                    valid => format!("/{valid}"),
+                };
+                app.error = Some(format!("{error} (the list shows {shown})"));
+            }
             vec![]
         }
-        LineEdit::Changed => reload(app, tab),
+        LineEdit::Changed => {
+            // A search that does not read changes nothing shown: the rows
+            // stay the last valid search's, its error beside the prompt.
+            let f = app.filters_mut(tab);
+            f.check_search(tab == Tab::Runs);
+            if f.search_error.is_some() {
+                vec![]
+            } else {
+                reload(app, tab)
+            }
+        }
         LineEdit::Unchanged => vec![],
     }
 }

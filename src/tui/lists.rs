@@ -189,7 +189,7 @@ fn window_request<T: RowId>(
         let end = (centre + WINDOW / 2).min(l.total);
         (end.saturating_sub(WINDOW), end)
     };
-    let in_id_order = tab.ordered_by_id() && !crate::runs::filter::sorts(&l.filters.search);
+    let in_id_order = tab.ordered_by_id() && !crate::runs::filter::sorts(l.filters.search_shown());
     let keyset = (beside_loaded_rows && in_id_order)
         .then(|| keyset_beside(l, start, end))
         .flatten();
@@ -207,7 +207,7 @@ fn window_request<T: RowId>(
         reverse,
         keyset,
         window_start: start,
-        filters: l.filters.clone(),
+        filters: l.filters.applied(),
     }
 }
 
@@ -222,14 +222,16 @@ fn keyset_beside<T: RowId>(l: &ListView<T>, start: usize, end: usize) -> Option<
     }
 }
 
-/// Loads a tab's list from the top (after its filters changed).
+/// Loads a tab's list from the top (after its filters changed), with the
+/// last valid search when the typed one does not read.
 pub fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
     let request = on_list!(app, tab, l => {
+        l.filters.check_search(tab == Tab::Runs);
         l.generation += 1;
         l.loading = true;
         l.selected = 0;
         l.scroll = 0;
-        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, keyset: None, window_start: 0, filters: l.filters.clone() }
+        ListRequest { tab, skip_count: false, generation: l.generation, offset: 0, limit: WINDOW, reverse: false, keyset: None, window_start: 0, filters: l.filters.applied() }
     });
     vec![Effect::Task(Task::LoadList(request))]
 }

@@ -1264,7 +1264,9 @@ impl Session {
     }
 
     /// Audit rows, oldest first: of one entity (and id) when given, at most `limit`
-    /// from the newest end.
+    /// from the newest end. One recipe's rows include its versions' (new
+    /// versions, approvals, the chat's versions: audited as `recipe_version`),
+    /// since a recipe's history is mostly its versions.
     pub async fn audit_log(
         &mut self,
         entity: Option<&str>,
@@ -1272,7 +1274,10 @@ impl Session {
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
         let s = Statement::new(format!(
-            "SELECT * FROM ({} WHERE ($1 = '' OR entity = $1) AND ($2 < 0 OR entity_id = $2) ORDER BY id DESC LIMIT $3) t ORDER BY id",
+            "SELECT * FROM ({} WHERE (($1 = '' OR entity = $1) AND ($2 < 0 OR entity_id = $2)) \
+             OR ($1 = 'recipe' AND entity = 'recipe_version' AND entity_id IN \
+                 (SELECT version_id FROM ml_recipe_version WHERE recipe_id = $2)) \
+             ORDER BY id DESC LIMIT $3) t ORDER BY id",
             sql::AUDIT_SELECT
         ))
         .text(entity.unwrap_or(""))

@@ -661,12 +661,44 @@ impl Session {
         self.ints(s).await
     }
 
-    /// Links a model to the run that produced it.
-    pub async fn set_model_run(&mut self, model_id: i64, run_id: i64) -> StoreResult<()> {
-        let s = Statement::new("UPDATE ml_model SET run_id = $1 WHERE id = $2")
+    /// Links a model to the run that produced it, unless one is linked
+    /// already: a model is produced once, and a later run never moves the
+    /// link. True when this linked it.
+    pub async fn link_model_run(&mut self, model_id: i64, run_id: i64) -> StoreResult<bool> {
+        let s = Statement::new("UPDATE ml_model SET run_id = $1 WHERE id = $2 AND run_id IS NULL")
             .int(run_id)
             .int(model_id);
-        self.db.execute(s).await.map(drop)
+        Ok(self.db.execute(s).await? > 0)
+    }
+
+    /// Of `ids`, the models no run is linked to yet.
+    pub async fn models_without_run(&mut self, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        let mut out = Vec::new();
+        // In slices: a statement binds a bounded number of values.
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut s = Statement::new(format!(
+                "SELECT id FROM ml_model WHERE run_id IS NULL AND id IN ({}) ORDER BY id",
+                marks.join(", ")
+            ));
+            for id in chunk {
+                s = s.int(*id);
+            }
+            out.extend(self.ints(s).await?);
+        }
+        Ok(out)
+    }
+
+    /// A model's first succeeded training run (the first to finish), if any.
+    pub async fn first_training_run(&mut self, model_id: i64) -> StoreResult<Option<i64>> {
+        let s = Statement::new(
+            "SELECT id FROM ml_run WHERE model_id = $1 AND status = $2 AND run_type = $3 \
+             ORDER BY finished_at, id LIMIT 1",
+        )
+        .int(model_id)
+        .text(RunStatus::Succeeded.as_str())
+        .text(RunType::Train.as_str());
+        Ok(self.ints(s).await?.into_iter().next())
     }
 
     /// The newest succeeded eval or backtest run of a model, if any.

@@ -101,7 +101,8 @@ const RUN_COLUMNS: &[(&str, Constraint, Option<&str>)] = &[
 /// which way.
 fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
     use crate::tui::columns::{heading, key_of, sorted_by};
-    let search = &app.filters(Tab::Runs).search;
+    // What the rows answer: the last valid search while the typed one has an error.
+    let search = app.filters(Tab::Runs).search_shown();
     let arrow = |field: &str| match sorted_by(search, field) {
         Some(false) => " ▲",
         Some(true) => " ▼",
@@ -314,6 +315,17 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
         spans.push(Span::styled(
             format!("· {} ", sanitize(&filters.join(" "))),
             theme.warn,
+        ));
+    }
+    if list.filters.search_error.is_some() {
+        let shown = if list.filters.last_valid_search.is_empty() {
+            "no search"
+        } else {
+            "last valid search"
+        };
+        spans.push(Span::styled(
+            format!("· ✗ search has an error: {shown} shown "),
+            theme.bad,
         ));
     }
     if list.loading && list.loaded {

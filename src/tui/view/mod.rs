@@ -101,11 +101,21 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             .then(|| ("search", app.filters(app.tab).search.as_str())),
     };
     if let Some((label, text)) = prompt {
+        // The library search's error, inline while it is typed (not logged).
+        let error = app
+            .screens
+            .is_empty()
+            .then(|| app.filters(app.tab).search_error.as_deref())
+            .flatten();
+        let after = match error {
+            Some(e) => Span::styled(format!("  ✗ {}", sanitize(e)), app.theme.bad),
+            None => Span::styled("   enter keep · esc clear", app.theme.dim),
+        };
         let line = Line::from(vec![
             Span::styled(format!("{label}: "), app.theme.key),
             Span::raw(sanitize(text)),
             Span::styled("█", app.theme.accent),
-            Span::styled("   enter keep · esc clear", app.theme.dim),
+            after,
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;

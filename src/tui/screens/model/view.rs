@@ -3,6 +3,7 @@
 mod monitoring;
 
 use super::{ModelDetail, ModelScreen, ModelSection};
+use crate::domain::audit_text::describe;
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{field, sections, status_span, wrap_fields};
@@ -125,13 +126,10 @@ fn model_deployments(
         Line::styled("Lifecycle history", theme.title),
     ];
     for e in &d.history {
-        let detail = |k: &str| e.details.get(k).and_then(Value::as_str);
-        let what = match (detail("from"), detail("to"), detail("version")) {
-            (Some(f), Some(t), _) => format!("{f} → {t}"),
-            (_, _, Some(v)) if e.action == "register" => {
-                format!("from {} {v}", m.recipe_name)
-            }
-            _ => String::new(),
+        let version = e.details.get("version").and_then(Value::as_str);
+        let what = match version {
+            Some(v) if e.action == "register" => format!("from {} {v}", m.recipe_name),
+            _ => describe(&e.action, &e.details),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
@@ -140,8 +138,11 @@ fn model_deployments(
             Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
         ]));
     }
+    // A long line (a forced move's reason) wraps: who made it stays in view.
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         inner,
     );
 }
