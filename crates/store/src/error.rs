@@ -181,6 +181,11 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
         Conflict::Busy("another ingest opened this rule's alert at the same moment"),
     ),
     (
+        "ml_ingested_batch_pkey",
+        "ml_ingested_batch.model_id, ml_ingested_batch.sha256",
+        Conflict::Exists("this batch was ingested for the model at the same moment"),
+    ),
+    (
         "ml_synthetic_example_recipe_id_key",
         "ml_synthetic_example.recipe_id",
         Conflict::Busy("the synthetic example was written at the same moment"),
