@@ -238,5 +238,10 @@ mod tests {
         assert_eq!(e.to_string(), "a model with that name already exists");
         let e = unique_violation(Some("ml_alert_open_rule"), "duplicate key value");
         assert!(matches!(e, StoreError::Busy(_)), "{e}");
+        let e = unique_violation(
+            None,
+            "UNIQUE constraint failed: ml_ingested_batch.model_id, ml_ingested_batch.sha256",
+        );
+        assert!(matches!(e, StoreError::AlreadyExists(_)), "{e}");
     }
 }
