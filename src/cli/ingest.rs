@@ -137,7 +137,7 @@ pub fn origin_of(path: &Path) -> Result<BatchOrigin> {
 /// already (the batch stored then, and this file's origin, to say why).
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Recorded(Recorded),
+    Recorded(Box<Recorded>),
     Skipped {
         before: IngestedBatch,
         origin: BatchOrigin,

@@ -26,7 +26,7 @@ pub struct Recorded {
 /// has already (the batch stored then).
 #[derive(Debug, Clone)]
 pub enum Ingested {
-    Recorded(Recorded),
+    Recorded(Box<Recorded>),
     Skipped(IngestedBatch),
 }
 
@@ -148,7 +148,7 @@ impl Service {
         w.insert_ingested_batch(model_id, origin, id, at, actor)
             .await?;
         w.commit().await?;
-        Ok(Ingested::Recorded(self.notified(staged).await))
+        Ok(Ingested::Recorded(Box::new(self.notified(staged).await)))
     }
 
     /// A committed snapshot with the notifications of the alerts it opened
