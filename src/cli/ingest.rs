@@ -207,7 +207,7 @@ fn skip_reason(before: &IngestedBatch, origin: &BatchOrigin) -> String {
 }
 
 /// The line for a batch the model has already.
-pub fn skipped_line(batch: &Batch, before: &IngestedBatch, origin: &BatchOrigin) -> String {
+fn skipped_line(batch: &Batch, before: &IngestedBatch, origin: &BatchOrigin) -> String {
     format!(
         "skipped {}: already ingested on {} as snapshot {} ({})",
         batch.path.display(),
