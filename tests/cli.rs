@@ -2043,15 +2043,18 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
         .status
         .success()
     );
-    let header = "transaction_date,competitor_price_index,units_sold,predicted_units\n";
+    // Every column the recipe monitors; only the competitor index moves.
+    let header = "transaction_date,competitor_price_index,units_sold,predicted_units,unit_price,discount_depth_pct,unit_cost,lag_7d_units\n";
+    let steady = |i: usize| format!("{},0.1,3.5,{}", 5 + i % 9, 9 + i % 8);
     let reference: String = header.to_string()
         + &(0..200)
             .map(|i| {
                 format!(
-                    "2026-01-01,{},{},{}\n",
+                    "2026-01-01,{},{},{},{}\n",
                     0.9 + (i % 20) as f64 / 100.0,
                     10 + i % 7,
-                    10 + i % 7
+                    10 + i % 7,
+                    steady(i)
                 )
             })
             .collect::<String>();
@@ -2059,10 +2062,11 @@ fn chat_proposes_and_applies_and_ingest_raises_alerts() {
         + &(0..200)
             .map(|i| {
                 format!(
-                    "2026-01-02,{},{},{}\n",
+                    "2026-01-02,{},{},{},{}\n",
                     1.4 + (i % 20) as f64 / 100.0,
                     10 + i % 7,
-                    16 + i % 7
+                    16 + i % 7,
+                    steady(i)
                 )
             })
             .collect::<String>();

@@ -196,16 +196,19 @@ fn json_id(out: &str) -> i64 {
 /// A reference batch and a current one whose prices shifted and whose
 /// predictions are off: the pricing recipe's rules fire.
 fn ingest_files(dir: &std::path::Path) -> (String, String) {
-    let header = "transaction_date,competitor_price_index,units_sold,predicted_units\n";
+    // Every column the recipe monitors; only the competitor index moves.
+    let header = "transaction_date,competitor_price_index,units_sold,predicted_units,unit_price,discount_depth_pct,unit_cost,lag_7d_units\n";
     let batch = |date: &str, price: f64, error: i64| {
         header.to_string()
             + &(0..200)
                 .map(|i| {
                     format!(
-                        "{date},{},{},{}\n",
+                        "{date},{},{},{},{},0.1,3.5,{}\n",
                         price + (i % 20) as f64 / 100.0,
                         10 + i % 7,
-                        10 + error + i % 7
+                        10 + error + i % 7,
+                        5 + i % 9,
+                        9 + i % 8
                     )
                 })
                 .collect::<String>()

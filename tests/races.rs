@@ -266,15 +266,18 @@ fn ingest_args<'a>(model: &'a str, reference: &'a str, current: &'a str) -> Vec<
 }
 
 fn batch_files(w: &World) -> (String, String) {
-    let header = "transaction_date,competitor_price_index,units_sold,predicted_units\n";
+    // Every column the recipe monitors; only the competitor index moves.
+    let header = "transaction_date,competitor_price_index,units_sold,predicted_units,unit_price,discount_depth_pct,unit_cost,lag_7d_units\n";
     let rows = |day: &str, price: f64, error: i32| -> String {
         (0..200)
             .map(|i| {
                 format!(
-                    "2026-01-{day},{},{},{}\n",
+                    "2026-01-{day},{},{},{},{},0.1,3.5,{}\n",
                     price + (i % 20) as f64 / 100.0,
                     10 + i % 7,
-                    10 + error + i % 7
+                    10 + error + i % 7,
+                    5 + i % 9,
+                    9 + i % 8
                 )
             })
             .collect()
@@ -317,6 +320,10 @@ async fn acknowledge_and_resolve_at_once_never_reopen_an_alert() {
         let (reference, current) = batch_files(&w);
         let m = w.model("alerts", ModelStatus::Production).await;
         for trial in 0..TRIALS {
+            // A new batch each time: one ingested before would be skipped.
+            let mut text = std::fs::read_to_string(&current).unwrap();
+            text.push_str(&format!("2026-01-02,1.4,10,{},5,0.1,3.5,9\n", 16 + trial));
+            let current = w.write(&format!("cur-{trial}.csv"), &text);
             let opened = w
                 .spawn("alice", &ingest_args(&m.name, &reference, &current))
                 .wait_with_output()

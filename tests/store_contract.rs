@@ -46,6 +46,7 @@ contract!(
     concurrent_commits_get_distinct_versions,
     levels_and_families_are_enforced,
     search_ignores_case_beyond_ascii,
+    a_batch_is_recorded_once_per_model,
 );
 
 fn pricing_manifest() -> Value {
@@ -1587,4 +1588,82 @@ async fn long_metric_histories_are_thinned_from_their_tiles(db: &TestDb) {
         .unwrap();
     let mut r = db.store.read().await.unwrap();
     assert!(r.metric_summaries(run.id).await.unwrap().is_empty());
+}
+
+/// A batch of data is recorded once per model: the same content again is
+/// answered with the batch stored (no second snapshot), the same file
+/// changed in place too, and the database's key refuses a copy written
+/// behind the service's back; another model takes the same batch.
+async fn a_batch_is_recorded_once_per_model(db: &TestDb) {
+    use nexml::service::monitoring::Ingested;
+    let svc = db.service();
+    let base = seeded(db).await;
+    let register = |name: &str| NewModel {
+        name: name.into(),
+        recipe_id: base.id,
+        version: None,
+        owner: "a".into(),
+    };
+    let m1 = svc.register_model(register("m1"), "alice").await.unwrap();
+    let m2 = svc.register_model(register("m2"), "alice").await.unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-02T23:59:59Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let snapshot = || NewSnapshot {
+        captured_at: at,
+        performance: json!({"mape": 0.5}),
+        drift: json!({}),
+        freshness: json!({}),
+        alerts: json!([]),
+    };
+    let origin = BatchOrigin {
+        sha256: "ab".repeat(32),
+        file_path: "/data/sales-2026-11-02.csv".into(),
+        file_id: "1:2:-".into(),
+    };
+    let first = match svc.record_batch(m1.id, snapshot(), &origin, "alice").await {
+        Ok(Ingested::Recorded(r)) => r.snapshot.id,
+        other => panic!("{}: {other:?}", db.name),
+    };
+    let changed = BatchOrigin {
+        sha256: "cd".repeat(32),
+        ..origin.clone()
+    };
+    for again in [&origin, &changed] {
+        match svc.record_batch(m1.id, snapshot(), again, "bob").await {
+            Ok(Ingested::Skipped(before)) => {
+                assert_eq!(
+                    (before.snapshot_id, before.ingested_by.as_str()),
+                    (first, "alice")
+                );
+                assert_eq!(before.sha256, origin.sha256);
+            }
+            other => panic!("{}: {other:?}", db.name),
+        }
+    }
+    assert_eq!(db.store.snapshots(m1.id, 10).await.unwrap().len(), 1);
+    let alerts = db.store.alerts(m1.id, None).await.unwrap();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for the one snapshot: {alerts:?}"
+    );
+
+    let copy = format!(
+        "INSERT INTO ml_ingested_batch (model_id, sha256, snapshot_id, file_path, file_id, ingested_at, ingested_by) \
+         VALUES ({}, '{}', {first}, '/elsewhere.csv', 'x', '2026-11-03T00:00:00Z', 'mallory')",
+        m1.id, origin.sha256
+    );
+    let refused = db
+        .raw_execute(&copy)
+        .await
+        .expect_err("a second copy stored");
+    assert!(
+        refused.contains("UNIQUE constraint failed") || refused.contains("duplicate key"),
+        "{}: {refused}",
+        db.name
+    );
+
+    let other = svc.record_batch(m2.id, snapshot(), &origin, "alice").await;
+    assert!(matches!(other, Ok(Ingested::Recorded(_))), "{other:?}");
 }

@@ -6,8 +6,8 @@
 
 use super::Context;
 use crate::drift::{Table, Wanted};
-use crate::service::monitoring::Recorded;
-use crate::store::{Model, NewSnapshot};
+use crate::service::monitoring::{Ingested, Recorded};
+use crate::store::{BatchOrigin, IngestedBatch, Model, NewSnapshot};
 use chrono::{DateTime, NaiveDate, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::{Value, json};
@@ -84,15 +84,82 @@ pub(super) fn is_batch(path: &Path) -> bool {
     !hidden && path.is_file() && crate::drift::is_data_file(path)
 }
 
+/// Which batch a file is: its bytes' SHA-256, its absolute path, and which
+/// file is at that path (device and inode, and its birth where the file
+/// system keeps it, so a new file on a reused inode is another).
+pub fn origin_of(path: &Path) -> Result<BatchOrigin> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let limit = match crate::drift::Format::of(path) {
+        crate::drift::Format::Csv => crate::drift::MAX_CSV_BYTES,
+        crate::drift::Format::Parquet => crate::drift::MAX_PARQUET_BYTES,
+    };
+    // A regular file within the reader's limit: a FIFO never blocks here.
+    let mut file = crate::input_file::open_regular(path, limit)?;
+    let meta = file
+        .metadata()
+        .wrap_err_with(|| format!("{}: cannot read what file it is", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .wrap_err_with(|| format!("{}: cannot read", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let sha256: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let born = meta
+        .created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos().to_string())
+        .unwrap_or_else(|| "-".into());
+    let file_path = std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    Ok(BatchOrigin {
+        sha256,
+        file_path,
+        file_id: format!("{}:{}:{born}", meta.dev(), meta.ino()),
+    })
+}
+
+/// What became of a batch: recorded, or skipped as one the model has
+/// already (the batch stored then, and this file's origin, to say why).
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Recorded(Box<Recorded>),
+    Skipped {
+        before: IngestedBatch,
+        origin: BatchOrigin,
+    },
+}
+
 /// Measures one batch against the reference with the model's manifest and
-/// records it (its rules checked, its alerts opened or resolved).
+/// records it (its rules checked, its alerts opened or resolved), unless
+/// the model has it already: then nothing is read further or stored.
 pub async fn ingest(
     ctx: &Context,
     model: &Model,
     manifest: &Value,
     reference: &Table,
     batch: &Batch,
-) -> Result<Recorded> {
+) -> Result<Outcome> {
+    let origin = origin_of(&batch.path)?;
+    // Looked up first so a batch ingested before is not measured again;
+    // the service looks again with the model locked.
+    if let Some(before) = ctx.store.ingested_batch(model.id, &origin).await? {
+        return Ok(Outcome::Skipped { before, origin });
+    }
     let needed = crate::monitoring::needed_columns(manifest);
     let current = crate::drift::load_table(&batch.path, &Wanted::of(&needed))?;
     let measured =
@@ -105,11 +172,75 @@ pub async fn ingest(
         freshness: measured.freshness,
         alerts: json!([]),
     };
-    let recorded = ctx
+    let ingested = ctx
         .service
-        .record_snapshot(model.id, snapshot, &ctx.user, "ingest")
+        .record_batch(model.id, snapshot, &origin, &ctx.user)
         .await?;
-    Ok(recorded)
+    Ok(match ingested {
+        Ingested::Recorded(r) => Outcome::Recorded(r),
+        Ingested::Skipped(before) => Outcome::Skipped { before, origin },
+    })
+}
+
+/// An error about a batch as one line naming its file once (the readers'
+/// errors begin with it already).
+pub fn about_batch(path: &Path, e: &color_eyre::eyre::Report) -> String {
+    let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    let chain = chain.join(": ");
+    let shown = path.display().to_string();
+    match chain.starts_with(&shown) {
+        true => chain,
+        false => format!("{shown}: {chain}"),
+    }
+}
+
+/// Why a batch was skipped: the same content (from another file, if so),
+/// or the same file changed since it was ingested.
+fn skip_reason(before: &IngestedBatch, origin: &BatchOrigin) -> String {
+    if origin.sha256 != before.sha256 {
+        "changed since: a batch is ingested once (write a new file for a new batch)".into()
+    } else if origin.file_path != before.file_path {
+        format!("the same content as {}", before.file_path)
+    } else {
+        "the same content".into()
+    }
+}
+
+/// The line for a batch the model has already.
+fn skipped_line(batch: &Batch, before: &IngestedBatch, origin: &BatchOrigin) -> String {
+    format!(
+        "skipped {}: already ingested on {} as snapshot {} ({})",
+        batch.path.display(),
+        super::output::time(&before.ingested_at),
+        before.snapshot_id,
+        skip_reason(before, origin)
+    )
+}
+
+/// What became of a batch, as `--json` prints it: the snapshot recorded
+/// (see `recorded_json`), or the file skipped, why, and the batch stored
+/// before.
+pub fn outcome_json(batch: &Batch, outcome: &Outcome) -> Value {
+    match outcome {
+        Outcome::Recorded(r) => recorded_json(r),
+        Outcome::Skipped { before, origin } => json!({"skipped": {
+            "file": batch.path.display().to_string(),
+            "reason": skip_reason(before, origin),
+            "snapshot_id": before.snapshot_id,
+            "ingested_at": before.ingested_at,
+            "ingested_by": before.ingested_by,
+            "ingested_from": before.file_path,
+            "sha256": before.sha256,
+        }}),
+    }
+}
+
+/// One line for what became of a batch.
+pub fn outcome_line(batch: &Batch, outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Recorded(r) => summary(batch, r),
+        Outcome::Skipped { before, origin } => skipped_line(batch, before, origin),
+    }
 }
 
 /// A recorded snapshot as `--json` prints it: the snapshot, the alerts it

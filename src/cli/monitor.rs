@@ -1,14 +1,14 @@
 //! `nexml monitor ...`
 
 use super::args::MonitorCommand;
-use super::ingest::{self, Batch};
+use super::ingest::{self, Batch, Outcome};
 use super::output::{Table, print_json, time};
 use super::{Context, read_json};
 use crate::domain::AlertState;
 use crate::service::monitoring::Recorded;
 use crate::store::Model;
 use crate::store::NewSnapshot;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -36,7 +36,8 @@ pub async fn run(ctx: &Context, command: MonitorCommand) -> Result<()> {
 }
 
 /// Every batch of a folder, oldest first: a line each (or, with `--json`,
-/// the recorded snapshots), with progress on a terminal.
+/// what became of each), with progress on a terminal. A batch the model has
+/// already is skipped, saying so.
 async fn ingest_folder(
     ctx: &Context,
     model: &Model,
@@ -49,21 +50,23 @@ async fn ingest_folder(
         return Err(eyre!("{}: no CSV batches in it", dir.display()));
     }
     let mut progress = super::progress::Progress::new("ingest", ctx.json);
-    let mut recorded = Vec::with_capacity(batches.len());
+    let mut outcomes = Vec::with_capacity(batches.len());
+    let mut skipped = 0;
     for (i, batch) in batches.iter().enumerate() {
-        let r = ingest::ingest(ctx, model, manifest, reference, batch)
+        let outcome = ingest::ingest(ctx, model, manifest, reference, batch)
             .await
-            .wrap_err_with(|| {
-                format!(
-                    "{} (the batches before it are stored)",
-                    batch.path.display()
-                )
+            .map_err(|e| {
+                let e = ingest::about_batch(&batch.path, &e);
+                eyre!("{e} (the batches before it are stored)")
             })?;
-        warn_failures(&r);
-        if !ctx.json {
-            outln!("{}", ingest::summary(batch, &r));
+        match &outcome {
+            Outcome::Recorded(r) => warn_failures(r),
+            Outcome::Skipped { .. } => skipped += 1,
         }
-        recorded.push(ingest::recorded_json(&r));
+        if !ctx.json {
+            outln!("{}", ingest::outcome_line(batch, &outcome));
+        }
+        outcomes.push(ingest::outcome_json(batch, &outcome));
         progress.show(crate::seed::Step {
             what: "batches",
             done: i as u64 + 1,
@@ -72,9 +75,16 @@ async fn ingest_folder(
     }
     progress.finish();
     if ctx.json {
-        return print_json(&recorded);
+        return print_json(&outcomes);
     }
-    outln!("{} batches of '{}' ingested", batches.len(), model.name);
+    let ingested = batches.len() - skipped;
+    match skipped {
+        0 => outln!("{ingested} batches of '{}' ingested", model.name),
+        _ => outln!(
+            "{ingested} batches of '{}' ingested, {skipped} skipped (ingested before)",
+            model.name
+        ),
+    }
     Ok(())
 }
 
@@ -214,7 +224,16 @@ async fn ingest_batch(
         return ingest_folder(ctx, &model, manifest, &reference, &current).await;
     }
     let batch = Batch { path: current, at };
-    let recorded = ingest::ingest(ctx, &model, manifest, &reference, &batch).await?;
+    let recorded = match ingest::ingest(ctx, &model, manifest, &reference, &batch).await? {
+        Outcome::Recorded(r) => r,
+        skipped => {
+            match ctx.json {
+                true => print_json(&ingest::outcome_json(&batch, &skipped))?,
+                false => outln!("{}", ingest::outcome_line(&batch, &skipped)),
+            }
+            return Ok(());
+        }
+    };
     if ctx.json {
         return print_recorded(&recorded);
     }

@@ -11,7 +11,9 @@
 //! one written after it was removed, is a new batch.
 
 use super::Context;
-use super::ingest::{Batch, batch_time, ingest, is_batch, recorded_json, summary};
+use super::ingest::{
+    Batch, Outcome, about_batch, batch_time, ingest, is_batch, outcome_json, outcome_line,
+};
 use super::output::write_err;
 use crate::drift::Table;
 use crate::store::Model;
@@ -181,18 +183,20 @@ async fn ingest_one(
         path: path.to_path_buf(),
     };
     match ingest(ctx, model, manifest, reference, &batch).await {
-        Ok(r) => {
-            for failure in &r.notify_failures {
-                write_err(&format!("warning: {failure}"));
+        Ok(outcome) => {
+            if let Outcome::Recorded(r) = &outcome {
+                for failure in &r.notify_failures {
+                    write_err(&format!("warning: {failure}"));
+                }
             }
             match ctx.json {
-                true => super::output::print_json(&recorded_json(&r))?,
-                false => outln!("{}", summary(&batch, &r)),
+                true => super::output::print_json(&outcome_json(&batch, &outcome))?,
+                false => outln!("{}", outcome_line(&batch, &outcome)),
             }
             Ok(true)
         }
         Err(e) => {
-            write_err(&format!("error: {}: {e}", batch.path.display()));
+            write_err(&format!("error: {}", about_batch(&batch.path, &e)));
             Ok(false)
         }
     }

@@ -6,7 +6,8 @@ use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
 use crate::monitoring::{Evaluation, Measured, escalates, evaluate, rules};
 use crate::store::{
-    Alert, AlertRow, BulkSnapshot, LockedTable, NewSnapshot, Snapshot, SnapshotRow,
+    Alert, AlertRow, BatchOrigin, BulkSnapshot, IngestedBatch, LockedTable, NewSnapshot, Snapshot,
+    SnapshotRow,
 };
 use serde_json::{Value, json};
 
@@ -19,6 +20,24 @@ pub struct Recorded {
     pub evaluations: Vec<Evaluation>,
     /// Why the `[alerts] command` failed for an opened alert, if it did.
     pub notify_failures: Vec<String>,
+}
+
+/// What became of a batch of data: recorded, or skipped as one the model
+/// has already (the batch stored then).
+#[derive(Debug, Clone)]
+pub enum Ingested {
+    Recorded(Box<Recorded>),
+    Skipped(IngestedBatch),
+}
+
+/// A snapshot written but not yet committed, with what to notify once it is.
+struct Staged {
+    snapshot: Snapshot,
+    alerts: Vec<Alert>,
+    evaluations: Vec<Evaluation>,
+    /// Alerts opened or escalated, and which.
+    notify: Vec<(i64, &'static str)>,
+    model: crate::store::Model,
 }
 
 /// An alert acknowledged or resolved, from the state its author saw.
@@ -102,48 +121,46 @@ impl Service {
     ) -> ServiceResult<Recorded> {
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, model_id).await?;
-        let model = w.model(model_id).await?;
-        let manifest = w
-            .version_by_id(model.recipe_version_id)
-            .await?
-            .manifest_json;
-        let measured = Measured {
-            performance: new.performance.clone(),
-            drift: new.drift.clone(),
-            freshness: new.freshness.clone(),
-        };
-        let evaluations = evaluate(&rules(&manifest), &measured);
-        let fired = Value::Array(
-            evaluations
-                .iter()
-                .filter(|e| e.fired)
-                .map(|e| json!({"rule": e.rule.name, "severity": e.rule.severity, "message": e.message}))
-                .collect(),
-        );
-        let id = w
-            .insert_snapshot_audited(model_id, &new, &fired, actor, action)
-            .await?;
-        let mut touched = Vec::new();
-        let mut notify = Vec::new();
-        for e in &evaluations {
-            // Alerts date from the data that raised them (a backfilled
-            // history opens and resolves them in its own time).
-            let at = new.captured_at;
-            if let Some((alert, change)) = w.follow_rule(model_id, e, (id, at), actor).await? {
-                touched.push(alert);
-                match change {
-                    AlertChange::Opened => notify.push((alert, "opened")),
-                    AlertChange::Escalated => notify.push((alert, "escalated")),
-                    AlertChange::Updated | AlertChange::Resolved => {}
-                }
-            }
-        }
-        let snapshot = w.snapshot(id).await?;
-        let mut alerts = Vec::with_capacity(touched.len());
-        for a in touched {
-            alerts.push(w.alert(a).await?);
-        }
+        let staged = w.record(model_id, &new, actor, action, json!({})).await?;
         w.commit().await?;
+        Ok(self.notified(staged).await)
+    }
+
+    /// Stores the snapshot measured from a batch of data, once: a batch
+    /// this model already has (the same content, or the same file changed
+    /// since) is not recorded again and the one stored is answered. Checked
+    /// with the model locked, and the content's key refuses a copy even so.
+    pub async fn record_batch(
+        &self,
+        model_id: i64,
+        new: NewSnapshot,
+        origin: &BatchOrigin,
+        actor: &str,
+    ) -> ServiceResult<Ingested> {
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Model, model_id).await?;
+        if let Some(before) = w.ingested_batch(model_id, origin).await? {
+            return Ok(Ingested::Skipped(before));
+        }
+        let batch = json!({"file": origin.file_path, "sha256": origin.sha256});
+        let staged = w.record(model_id, &new, actor, "ingest", batch).await?;
+        let (id, at) = (staged.snapshot.id, w.at);
+        w.insert_ingested_batch(model_id, origin, id, at, actor)
+            .await?;
+        w.commit().await?;
+        Ok(Ingested::Recorded(Box::new(self.notified(staged).await)))
+    }
+
+    /// A committed snapshot with the notifications of the alerts it opened
+    /// or escalated sent (a failure to send is kept, not raised).
+    async fn notified(&self, staged: Staged) -> Recorded {
+        let Staged {
+            snapshot,
+            alerts,
+            evaluations,
+            notify,
+            model,
+        } = staged;
         let mut notify_failures = Vec::new();
         if let Some(notifier) = &self.notifier {
             let payloads: Vec<Value> = notify
@@ -155,12 +172,12 @@ impl Service {
                 .collect();
             notify_failures = notifier.send_all(&payloads).await;
         }
-        Ok(Recorded {
+        Recorded {
             notify_failures,
             snapshot,
             alerts,
             evaluations,
-        })
+        }
     }
 
     /// open -> acknowledged -> resolved (open -> resolved too), from
@@ -240,6 +257,66 @@ impl Service {
 }
 
 impl Work {
+    /// Stores a snapshot of a model (locked by the caller) and follows
+    /// every rule of its recipe version; `batch` goes into the audit entry.
+    async fn record(
+        &mut self,
+        model_id: i64,
+        new: &NewSnapshot,
+        actor: &str,
+        action: &str,
+        batch: Value,
+    ) -> ServiceResult<Staged> {
+        let model = self.model(model_id).await?;
+        let manifest = self
+            .version_by_id(model.recipe_version_id)
+            .await?
+            .manifest_json;
+        let measured = Measured {
+            performance: new.performance.clone(),
+            drift: new.drift.clone(),
+            freshness: new.freshness.clone(),
+        };
+        let evaluations = evaluate(&rules(&manifest), &measured);
+        let fired = Value::Array(
+            evaluations
+                .iter()
+                .filter(|e| e.fired)
+                .map(|e| json!({"rule": e.rule.name, "severity": e.rule.severity, "message": e.message}))
+                .collect(),
+        );
+        let id = self
+            .insert_snapshot_audited(model_id, new, &fired, actor, (action, batch))
+            .await?;
+        let mut touched = Vec::new();
+        let mut notify = Vec::new();
+        for e in &evaluations {
+            // Alerts date from the data that raised them (a backfilled
+            // history opens and resolves them in its own time).
+            let at = new.captured_at;
+            if let Some((alert, change)) = self.follow_rule(model_id, e, (id, at), actor).await? {
+                touched.push(alert);
+                match change {
+                    AlertChange::Opened => notify.push((alert, "opened")),
+                    AlertChange::Escalated => notify.push((alert, "escalated")),
+                    AlertChange::Updated | AlertChange::Resolved => {}
+                }
+            }
+        }
+        let snapshot = self.snapshot(id).await?;
+        let mut alerts = Vec::with_capacity(touched.len());
+        for a in touched {
+            alerts.push(self.alert(a).await?);
+        }
+        Ok(Staged {
+            snapshot,
+            alerts,
+            evaluations,
+            notify,
+            model,
+        })
+    }
+
     /// Opens, updates or resolves the alert of one rule after a snapshot
     /// (its id and time); the alert touched and what became of it, if any.
     async fn follow_rule(
@@ -304,7 +381,7 @@ impl Work {
         snapshot: &NewSnapshot,
         alerts: &Value,
         actor: &str,
-        action: &str,
+        (action, batch): (&str, Value),
     ) -> ServiceResult<i64> {
         let id = self
             .insert_snapshot(&SnapshotRow {
@@ -314,8 +391,11 @@ impl Work {
                 actor,
             })
             .await?;
-        self.audit(actor, "snapshot", id, action, json!({"model_id": model_id}))
-            .await?;
+        let mut details = json!({"model_id": model_id});
+        if batch.as_object().is_some_and(|b| !b.is_empty()) {
+            details["batch"] = batch;
+        }
+        self.audit(actor, "snapshot", id, action, details).await?;
         Ok(id)
     }
 }

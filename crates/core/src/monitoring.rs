@@ -65,23 +65,32 @@ pub fn measure(
 }
 
 /// Drift of the manifest's columns (all shared ones when it names none).
+/// A named column either file lacks refuses the batch: a column the recipe
+/// monitors is never silently left unmeasured. A column's kind is the
+/// recipe's where it declares the column categorical, else the reference's.
 fn measure_drift(manifest: &Value, reference: &Table, current: &Table) -> Result<Value, String> {
     let named = drift_columns(manifest);
-    // The named columns both files have (a batch may lack one).
+    for column in &named {
+        for table in [reference, current] {
+            if table.column(column).is_none() {
+                return Err(format!(
+                    "{}: no column {column:?} (monitoring.drift.columns names it)",
+                    table.name()
+                ));
+            }
+        }
+    }
+    let in_both = |n: &&str| reference.column(n).is_some() && current.column(n).is_some();
     let options = DriftOptions {
-        columns: named
-            .iter()
-            .filter(|n| reference.column(n).is_some() && current.column(n).is_some())
-            .map(|n| n.to_string())
+        columns: named.iter().map(|n| n.to_string()).collect(),
+        categorical: declared_categorical(manifest)
+            .into_iter()
+            .filter(|n| named.is_empty() || named.contains(n))
+            .filter(in_both)
+            .map(str::to_string)
             .collect(),
         ..DriftOptions::default()
     };
-    if options.columns.is_empty() && !named.is_empty() {
-        return Err(format!(
-            "none of the monitored columns ({}) is in both files",
-            named.join(", ")
-        ));
-    }
     let report = drift::compare(reference, current, &options).map_err(|e| e.to_string())?;
     let threshold = manifest
         .pointer("/monitoring/drift/threshold")
@@ -108,6 +117,25 @@ fn drift_columns(manifest: &Value) -> Vec<&str> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
+}
+
+/// The columns the recipe declares categorical: every `categorical_features`
+/// list of its pipeline stages' settings.
+fn declared_categorical(manifest: &Value) -> Vec<&str> {
+    let stages = manifest
+        .pointer("/pipeline/stages")
+        .and_then(Value::as_array);
+    let mut names: Vec<&str> = stages
+        .into_iter()
+        .flatten()
+        .filter_map(|stage| stage.pointer("/config/categorical_features"))
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// The columns [`measure`] reads from a batch: drift's, the prediction and
@@ -147,6 +175,19 @@ fn measure_performance(
     let (Some(p), Some(y)) = (current.column(pred), current.column(label)) else {
         return Ok(json!({}));
     };
+    // Predictions and labels are numbers: a text value is a bad row, not
+    // one to leave out quietly.
+    for column in [p, y] {
+        if let Some((row, value)) = column.first_text() {
+            return Err(drift::DriftError::NotANumber {
+                file: current.name().to_string(),
+                row,
+                column: column.name().to_string(),
+                value: crate::text::truncate(&String::from_utf8_lossy(value), 60),
+            }
+            .to_string());
+        }
+    }
     // Rows where both are numbers.
     let (actual, predicted): (Vec<f64>, Vec<f64>) = y
         .values()
@@ -447,6 +488,52 @@ mod tests {
                 ("price_drift".into(), true),
                 ("stale".into(), false)
             ]
+        );
+    }
+
+    fn measure_at(manifest: &Value, reference: &str, current: &str) -> Result<Measured, String> {
+        let now = DateTime::parse_from_rfc3339("2026-01-05T11:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        measure(
+            manifest,
+            ModelFamily::Pricing,
+            &table("ref.csv", reference),
+            &table("batch.csv", current),
+            now,
+        )
+    }
+
+    /// A batch that contradicts what the recipe monitors is refused with
+    /// its file, row and column: text where the reference has numbers, a
+    /// monitored column it lacks, text among predictions or labels.
+    #[test]
+    fn a_batch_unlike_the_recipe_or_reference_is_refused() {
+        let reference = "day,price,units,pred\n2026-01-01,1.5,10,10\n2026-01-01,2.5,11,10\n";
+        let bad_price = "day,price,units,pred\n2026-01-03,1.5,10,10\n2026-01-03,abc,10,10\n";
+        assert_eq!(
+            measure_at(&manifest(), reference, bad_price).unwrap_err(),
+            "batch.csv: row 3, column \"price\": \"abc\" is not a number (the column holds numbers in ref.csv)"
+        );
+        let no_price = "day,units,pred\n2026-01-03,10,10\n";
+        assert_eq!(
+            measure_at(&manifest(), reference, no_price).unwrap_err(),
+            "batch.csv: no column \"price\" (monitoring.drift.columns names it)"
+        );
+        let bad_pred = "day,price,units,pred\n2026-01-03,1.5,10,n/a\n";
+        assert_eq!(
+            measure_at(&manifest(), reference, bad_pred).unwrap_err(),
+            "batch.csv: row 2, column \"pred\": \"n/a\" is not a number"
+        );
+        // Declared categorical by the recipe, a text value is a category.
+        let mut declared = manifest();
+        declared["pipeline"]["stages"] = json!([{"name": "t", "type": "training", "enabled": true, "config": {"categorical_features": ["price"]}}]);
+        let m = measure_at(&declared, reference, bad_price).unwrap();
+        // 1.5, 2.5 and "abc": three categories, a chi-square test.
+        assert_eq!(
+            m.drift["columns"]["price"]["test"], "chisquare",
+            "{}",
+            m.drift
         );
     }
 

@@ -181,6 +181,11 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
         Conflict::Busy("another ingest opened this rule's alert at the same moment"),
     ),
     (
+        "ml_ingested_batch_pkey",
+        "ml_ingested_batch.model_id, ml_ingested_batch.sha256",
+        Conflict::Exists("this batch was ingested for the model at the same moment"),
+    ),
+    (
         "ml_synthetic_example_recipe_id_key",
         "ml_synthetic_example.recipe_id",
         Conflict::Busy("the synthetic example was written at the same moment"),
@@ -233,5 +238,10 @@ mod tests {
         assert_eq!(e.to_string(), "a model with that name already exists");
         let e = unique_violation(Some("ml_alert_open_rule"), "duplicate key value");
         assert!(matches!(e, StoreError::Busy(_)), "{e}");
+        let e = unique_violation(
+            None,
+            "UNIQUE constraint failed: ml_ingested_batch.model_id, ml_ingested_batch.sha256",
+        );
+        assert!(matches!(e, StoreError::AlreadyExists(_)), "{e}");
     }
 }

@@ -515,6 +515,19 @@ pub struct NewExample {
     pub example_run: Value,
 }
 
+/// A batch of data ingested for a model: its content's SHA-256, the
+/// snapshot it became, the file it came from, and when and by whom.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct IngestedBatch {
+    pub model_id: i64,
+    pub sha256: String,
+    pub snapshot_id: i64,
+    pub file_path: String,
+    pub file_id: String,
+    pub ingested_at: DateTime<Utc>,
+    pub ingested_by: String,
+}
+
 /// A model's monitoring health as triggers keep it (`ml_model_health`).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ModelHealth {

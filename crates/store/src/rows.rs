@@ -63,6 +63,18 @@ pub struct SnapshotRow<'a> {
     pub actor: &'a str,
 }
 
+/// Which batch of data a snapshot was measured from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOrigin {
+    /// SHA-256 of the file's bytes, in hex.
+    pub sha256: String,
+    /// The file's absolute path.
+    pub file_path: String,
+    /// Which file it is at that path (device, inode, birth where known):
+    /// a file renamed over it is another.
+    pub file_id: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct AlertRow<'a> {
     pub model_id: i64,

@@ -934,7 +934,52 @@ reads!(
     }
 );
 
+reads!(
+    /// The batch already ingested for a model with the same content, else
+    /// from the same file (changed since), if any.
+    pub async fn ingested_batch(
+        &mut self,
+        model_id: i64,
+        origin: &BatchOrigin,
+    ) -> StoreResult<Option<IngestedBatch>> {
+        let s = Statement::new(
+            "SELECT model_id, sha256, snapshot_id, file_path, file_id, ingested_at, ingested_by \
+             FROM ml_ingested_batch WHERE model_id = $1 AND (sha256 = $2 OR (file_path = $3 AND file_id = $4)) \
+             ORDER BY CASE WHEN sha256 = $2 THEN 0 ELSE 1 END, snapshot_id DESC LIMIT 1",
+        )
+        .int(model_id)
+        .text(&origin.sha256)
+        .text(&origin.file_path)
+        .text(&origin.file_id);
+        Ok(first(self.fetch::<IngestedBatch>(s).await?))
+    }
+);
+
 impl Session {
+    /// Notes the batch a snapshot was measured from; a second note of the
+    /// same content for the model is refused by the key.
+    pub async fn insert_ingested_batch(
+        &mut self,
+        model_id: i64,
+        origin: &BatchOrigin,
+        snapshot_id: i64,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> StoreResult<()> {
+        let s = Statement::new(
+            "INSERT INTO ml_ingested_batch (model_id, sha256, snapshot_id, file_path, file_id, ingested_at, ingested_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .int(model_id)
+        .text(&origin.sha256)
+        .int(snapshot_id)
+        .text(&origin.file_path)
+        .text(&origin.file_id)
+        .time(at.trunc_subsecs(6))
+        .text(by);
+        self.db.execute(s).await.map(drop)
+    }
+
     pub async fn snapshot(&mut self, id: i64) -> StoreResult<Snapshot> {
         let s = Statement::new(format!("{} WHERE id = $1", sql::SNAPSHOT_SELECT)).int(id);
         first(self.fetch::<Snapshot>(s).await?).ok_or_else(|| StoreError::not_found("snapshot", id))

@@ -100,6 +100,28 @@ fn needs_numbers(
     })
 }
 
+/// Error for a text value in the current file's column where the
+/// reference holds only numbers: the reference decides the kind (unless
+/// the column is declared categorical). The loaders keep each column's
+/// first text cell, so this looks at no value again.
+fn unlike_reference(
+    reference: &Table,
+    current: &Table,
+    (ref_col, cur_col): (&Column, &Column),
+) -> Option<DriftError> {
+    if ref_col.text_count() > 0 || ref_col.number_count() == 0 {
+        return None;
+    }
+    let (row, value) = cur_col.first_text()?;
+    Some(DriftError::NotANumberAsInReference {
+        file: current.name().to_string(),
+        row,
+        column: ref_col.name().to_string(),
+        value: show_bytes(value),
+        reference: reference.name().to_string(),
+    })
+}
+
 /// Both files' samples of a column, on two threads when `split`.
 fn samples<'a>(r: &'a Column, c: &'a Column, split: bool) -> (Sample<'a>, Sample<'a>) {
     if !split {
@@ -117,6 +139,10 @@ fn compare_column(
     options: &DriftOptions,
 ) -> Result<ColumnDrift, DriftError> {
     let name = ref_col.name();
+    let categorical = options.categorical.iter().any(|n| n == name);
+    if !categorical && let Some(err) = unlike_reference(reference, current, (ref_col, cur_col)) {
+        return Err(err);
+    }
     let (r, c) = samples(ref_col, cur_col, split);
     for (table, sample) in [(reference, &r), (current, &c)] {
         if sample.is_empty() {
@@ -127,7 +153,7 @@ fn compare_column(
         }
     }
 
-    let forced = if options.categorical.iter().any(|n| n == name) {
+    let forced = if categorical {
         Some(ColumnKind::Categorical)
     } else if options.numerical.iter().any(|n| n == name) {
         Some(ColumnKind::Numerical)

@@ -52,6 +52,19 @@ pub enum DriftError {
         column: String,
         value: String,
     },
+    /// A text value in a column the reference holds only numbers in: the
+    /// reference decides a column's kind, so this is a bad value, not a
+    /// new category.
+    #[error(
+        "{file}: row {row}, column {column:?}: {value:?} is not a number (the column holds numbers in {reference})"
+    )]
+    NotANumberAsInReference {
+        file: String,
+        row: u64,
+        column: String,
+        value: String,
+        reference: String,
+    },
     #[error("column {column:?} is listed as both categorical and numerical")]
     ConflictingKind { column: String },
     #[error("column {column:?} given as {option} is not in both files")]

@@ -416,3 +416,35 @@ fn json_output_shape() {
     assert_eq!(table.lines().count(), 7);
     assert!(table.ends_with("4 of 5 columns drifted (share 0.80); dataset drift: yes (reference rows 200, current rows 150)\n"));
 }
+
+/// The reference decides a column's kind: where it holds only numbers, a
+/// text value in the current file is refused with its row, not counted as
+/// a new category; declared categorical, the same file compares.
+#[test]
+fn text_where_the_reference_holds_numbers_is_refused() {
+    let r = table(
+        "ref.csv",
+        &csv("unit_price,region", 40, |i| format!("{}.5,north", i % 9)),
+    );
+    let mut text = csv("unit_price,region", 20, |i| format!("{}.25,south", i % 7));
+    text.push_str("abc,north\n");
+    let c = table("batch.csv", &text);
+    let e = compare(&r, &c, &DriftOptions::default()).expect_err("text in numbers");
+    assert_eq!(
+        e.to_string(),
+        "batch.csv: row 22, column \"unit_price\": \"abc\" is not a number (the column holds numbers in ref.csv)"
+    );
+    let declared = DriftOptions {
+        categorical: vec!["unit_price".into()],
+        ..DriftOptions::default()
+    };
+    let report = compare(&r, &c, &declared).expect("declared categorical");
+    assert_eq!(column(&report, "unit_price").kind, ColumnKind::Categorical);
+    // Numbers where the reference holds text are categories as ever.
+    let report = compare(
+        &c,
+        &table("ref.csv", &csv("region", 3, |i| format!("{i}"))),
+        &DriftOptions::default(),
+    );
+    assert!(report.is_ok(), "{report:?}");
+}
