@@ -2,6 +2,7 @@
 
 pub mod audit_anchor;
 pub mod audit_chain;
+pub mod canonical;
 pub mod clock;
 pub mod diff;
 pub mod gates;
