@@ -323,7 +323,10 @@ fn rewritten_by_a_tool(value: &Value) -> Value {
             )
         }
         Value::Array(items) => Value::Array(items.iter().map(rewritten_by_a_tool).collect()),
-        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) => {
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+        {
             json!(n.as_f64().unwrap() as i64)
         }
         other => other.clone(),
@@ -361,7 +364,13 @@ async fn a_one_line_change_is_one_change_through_export_edit_and_import() {
         let home = tempfile::tempdir().unwrap();
         let dir = home.path().join("recipes");
         let cli = |args: &[&str]| ok(run(home.path(), &db.url, args));
-        cli(&["recipe", "export", "Shop Pricing", "--to", dir.to_str().unwrap()]);
+        cli(&[
+            "recipe",
+            "export",
+            "Shop Pricing",
+            "--to",
+            dir.to_str().unwrap(),
+        ]);
         let file = dir.join("shop-pricing/versions/1.0.0.json");
         let exported = std::fs::read_to_string(&file).unwrap();
         // The export is the text the app shows (`recipe show`).
@@ -375,10 +384,19 @@ async fn a_one_line_change_is_one_change_through_export_edit_and_import() {
         assert!(edited.contains("\"threshold\": 4\n"), "{edited}");
         std::fs::write(&file, edited).unwrap();
 
-        let diff = cli(&["recipe", "diff", "Shop Pricing", "--file", file.to_str().unwrap()]);
+        let diff = cli(&[
+            "recipe",
+            "diff",
+            "Shop Pricing",
+            "--file",
+            file.to_str().unwrap(),
+        ]);
         assert_eq!(
             changed_lines(&diff),
-            ["-    \"schedule\": \"30 2 * * *\",", "+    \"schedule\": \"0 5 * * *\","],
+            [
+                "-    \"schedule\": \"30 2 * * *\",",
+                "+    \"schedule\": \"0 5 * * *\","
+            ],
             "{} {diff}",
             db.name
         );
@@ -386,7 +404,14 @@ async fn a_one_line_change_is_one_change_through_export_edit_and_import() {
         assert!(out.contains("add 'Shop Pricing' 1.0.1"), "{out}");
         let diff = cli(&["recipe", "diff", "Shop Pricing", "1.0.0", "1.0.1"]);
         assert_eq!(changed_lines(&diff).len(), 2, "{} {diff}", db.name);
-        let patch = outcome_json(&cli(&["--json", "recipe", "diff", "Shop Pricing", "1.0.0", "1.0.1"]));
+        let patch = outcome_json(&cli(&[
+            "--json",
+            "recipe",
+            "diff",
+            "Shop Pricing",
+            "1.0.0",
+            "1.0.1",
+        ]));
         assert_eq!(
             patch,
             json!([{"op": "replace", "path": "/deployment/schedule", "value": "0 5 * * *"}]),

@@ -257,10 +257,14 @@ async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
         .unwrap();
     for child in [cloned, created] {
         let v = s.version(child.id, None).await.unwrap();
-        assert_eq!(v.parent_version_number.as_deref(), Some("1.0.0"), "{}", child.name);
+        assert_eq!(
+            v.parent_version_number.as_deref(),
+            Some("1.0.0"),
+            "{}",
+            child.name
+        );
         assert_ne!(
-            v.manifest_json["metadata"]["description"],
-            "pending, not approved",
+            v.manifest_json["metadata"]["description"], "pending, not approved",
             "{}",
             child.name
         );
@@ -274,7 +278,12 @@ async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
             child.name
         );
         // The pending change is still the parent's to approve and pass on.
-        assert!(svc.parent_update(&s.recipe(child.id).await.unwrap()).await.unwrap().is_none());
+        assert!(
+            svc.parent_update(&s.recipe(child.id).await.unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
 
@@ -289,7 +298,10 @@ fn reshuffled(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(reshuffled).collect()),
-        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) => {
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+        {
             json!(n.as_f64().unwrap() as i64)
         }
         other => other.clone(),
@@ -319,8 +331,16 @@ async fn manifests_read_in_one_form_whatever_form_they_were_stored_in(db: &TestD
     db.raw_execute(&insert).await.unwrap();
     let old = s.version(base.id, Some("1.0.1")).await.unwrap();
     let sections = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(sections(&old.manifest_json), nexml::domain::manifest::SECTIONS);
-    for at in ["/metadata", "/requirements", "/evaluation/metrics/0", "/pipeline/stages/0"] {
+    assert_eq!(
+        sections(&old.manifest_json),
+        nexml::domain::manifest::SECTIONS
+    );
+    for at in [
+        "/metadata",
+        "/requirements",
+        "/evaluation/metrics/0",
+        "/pipeline/stages/0",
+    ] {
         assert_eq!(
             sections(old.manifest_json.pointer(at).unwrap()),
             sections(first.manifest_json.pointer(at).unwrap()),
@@ -330,7 +350,11 @@ async fn manifests_read_in_one_form_whatever_form_they_were_stored_in(db: &TestD
     }
     // The app's diff of the two: nothing changed.
     let rows = diff_rows(&first.manifest_json, &old.manifest_json);
-    assert!(rows.iter().all(|r| r.change == LineChange::Same), "{}", pretty(&old.manifest_json));
+    assert!(
+        rows.iter().all(|r| r.change == LineChange::Same),
+        "{}",
+        pretty(&old.manifest_json)
+    );
 
     // A one-line edit of the reshuffled text is one change, and keeps the
     // spelling the latest version has.

@@ -2432,7 +2432,10 @@ async fn the_manifest_reads_the_same_on_every_backend() {
             ["metadata", "requirements", "pipeline", "evaluation"],
             "{backend}: {tree}"
         );
-        let first_key = tree.lines().skip_while(|l| !l.starts_with("▾ metadata")).nth(1);
+        let first_key = tree
+            .lines()
+            .skip_while(|l| !l.starts_with("▾ metadata"))
+            .nth(1);
         assert_eq!(
             first_key.map(str::trim_start),
             Some("name: \"Pricing Optimization Baseline v1\""),

@@ -2,10 +2,10 @@
 //! approve, clone and rebase.
 
 use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
+use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
-use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::{
     ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, merge, names,
 };

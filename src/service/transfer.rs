@@ -11,9 +11,7 @@
 use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::kinds::Bump;
 use crate::domain::version::BumpChoice;
-use crate::domain::{
-    ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, names,
-};
+use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, names};
 use crate::recipe_files::{RecipeFiles, RecipeMeta, VersionFiles, VersionMeta};
 use crate::store::{
     CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeRow, RecipeVersion,

@@ -149,7 +149,10 @@ mod tests {
             keys(&c["metadata"]),
             ["name", "model_family", "owner", "tags", "a_note", "x_team"]
         );
-        assert_eq!(keys(&c["pipeline"]["stages"][0]), ["name", "type", "config"]);
+        assert_eq!(
+            keys(&c["pipeline"]["stages"][0]),
+            ["name", "type", "config"]
+        );
         assert_eq!(keys(&c["pipeline"]["stages"][0]["config"]), ["a", "b"]);
         assert_eq!(keys(&c["lineage"]), ["inputs", "outputs"]);
         // The same value, and canonical once is canonical for good.
@@ -165,7 +168,10 @@ mod tests {
         let written = parse(text, DEFAULT_MAX_MANIFEST_BYTES).unwrap();
         let c = canonical(&written);
         for section in ["", "/metadata", "/requirements", "/evaluation/metrics/0"] {
-            let (a, b) = (c.pointer(section).unwrap(), written.pointer(section).unwrap());
+            let (a, b) = (
+                c.pointer(section).unwrap(),
+                written.pointer(section).unwrap(),
+            );
             assert_eq!(keys(a), keys(b), "{section}");
         }
         let config = keys(&c["pipeline"]["stages"][2]["config"]);
