@@ -494,7 +494,9 @@ impl Service {
         let (manifest, merged_onto) = match new.base_version.as_deref() {
             Some(base) if base != latest.version_number => {
                 let base = w.version(&recipe, Some(base)).await?;
-                let merged = merge_onto_latest(&recipe, &base, &latest, &new.manifest)?;
+                // A number only respelled since the base is no edit to merge.
+                let mine = canonical_edit(&new.manifest, &base.manifest_json);
+                let merged = merge_onto_latest(&recipe, &base, &latest, &mine)?;
                 self.check_manifest(&merged.0)?;
                 (merged.0, Some(merged.1))
             }
