@@ -1,7 +1,9 @@
 //! Recipes as files a team keeps in git: one folder per recipe, its
-//! metadata, and each version's manifest as pretty JSON with sorted keys
-//! beside a small file of who, when, why and approval. Two exports of the
-//! same recipes are the same bytes, whichever database they came from.
+//! metadata, and each version's manifest as pretty JSON in the manifest's
+//! canonical form (`domain::canonical`: the order the app shows, so a file
+//! diffs line for line against the database) beside a small file of who,
+//! when, why and approval, keys sorted. Two exports of the same recipes are
+//! the same bytes, whichever database they came from.
 //!
 //! ```text
 //! DIR/retail-dynamic-pricing-v1/recipe.json
@@ -10,6 +12,7 @@
 //! DIR/retail-dynamic-pricing-v1/versions/1.0.0.meta.json
 //! ```
 
+use crate::domain::canonical::canonical;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -138,7 +141,7 @@ fn write_one(folder: &Path, recipe: &RecipeFiles) -> Result<(), String> {
         let number = &v.meta.version;
         write_file(
             &versions.join(format!("{number}.json")),
-            &pretty(&v.manifest),
+            &format!("{}\n", crate::domain::diff::pretty(&canonical(&v.manifest))),
         )?;
         write_file(
             &versions.join(format!("{number}.meta.json")),
@@ -215,6 +218,8 @@ fn read_one(folder: &Path, max_manifest_bytes: usize) -> Result<RecipeFiles, Str
             let text = read_text(&manifest_path)?;
             let manifest = crate::domain::manifest::parse(&text, max_manifest_bytes)
                 .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+            // Sorted by an older export, or by hand: the canonical order.
+            let manifest = canonical(&manifest);
             versions.push(VersionFiles { meta, manifest });
         }
     }

@@ -308,3 +308,122 @@ async fn an_edited_export_imports_as_one_new_version_and_conflicts_refuse_it_all
         "all or nothing"
     );
 }
+
+/// `value` as a tool that sorts keys and spells whole numbers as integers
+/// (an older export, `jq -S`, JavaScript) writes it.
+fn rewritten_by_a_tool(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<&String, &Value> = map.iter().collect();
+            Value::Object(
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), rewritten_by_a_tool(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(rewritten_by_a_tool).collect()),
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+        {
+            json!(n.as_f64().unwrap() as i64)
+        }
+        other => other.clone(),
+    }
+}
+
+/// The changed lines of a unified diff (its `---`/`+++` header left out).
+fn changed_lines(diff: &str) -> Vec<&str> {
+    diff.lines()
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .collect()
+}
+
+/// Issue 31, bug 10: a one-line change, exported, edited by a tool that
+/// sorts keys and respells numbers, diffed with `--file` and imported, is
+/// one change everywhere, on every backend; the export reads in the order
+/// the app shows, and the stored version keeps its spelling (`4.0`).
+#[tokio::test]
+async fn a_one_line_change_is_one_change_through_export_edit_and_import() {
+    for db in common::backends("one_line_change").await {
+        let svc = db.service();
+        nexml::seed::seed_baselines(&svc).await.unwrap();
+        let base = db
+            .store
+            .find_recipe("Pricing Optimization Baseline v1")
+            .await
+            .unwrap();
+        svc.clone_recipe(&base, "Shop Pricing", None, None, "alice")
+            .await
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("recipes");
+        let cli = |args: &[&str]| ok(run(home.path(), &db.url, args));
+        cli(&[
+            "recipe",
+            "export",
+            "Shop Pricing",
+            "--to",
+            dir.to_str().unwrap(),
+        ]);
+        let file = dir.join("shop-pricing/versions/1.0.0.json");
+        let exported = std::fs::read_to_string(&file).unwrap();
+        // The export is the text the app shows (`recipe show`).
+        let shown = cli(&["recipe", "version", "Shop Pricing", "1.0.0"]);
+        assert!(shown.contains(exported.trim_end()), "{}", db.name);
+        assert!(exported.contains("\"threshold\": 4.0,"), "{exported}");
+
+        let mut manifest: Value = serde_json::from_str(&exported).unwrap();
+        manifest["deployment"]["schedule"] = json!("0 5 * * *");
+        let edited = serde_json::to_string_pretty(&rewritten_by_a_tool(&manifest)).unwrap();
+        assert!(edited.contains("\"threshold\": 4\n"), "{edited}");
+        std::fs::write(&file, edited).unwrap();
+
+        let diff = cli(&[
+            "recipe",
+            "diff",
+            "Shop Pricing",
+            "--file",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            changed_lines(&diff),
+            [
+                "-    \"schedule\": \"30 2 * * *\",",
+                "+    \"schedule\": \"0 5 * * *\","
+            ],
+            "{} {diff}",
+            db.name
+        );
+        let out = cli(&["recipe", "import", dir.to_str().unwrap()]);
+        assert!(out.contains("add 'Shop Pricing' 1.0.1"), "{out}");
+        let diff = cli(&["recipe", "diff", "Shop Pricing", "1.0.0", "1.0.1"]);
+        assert_eq!(changed_lines(&diff).len(), 2, "{} {diff}", db.name);
+        let patch = outcome_json(&cli(&[
+            "--json",
+            "recipe",
+            "diff",
+            "Shop Pricing",
+            "1.0.0",
+            "1.0.1",
+        ]));
+        assert_eq!(
+            patch,
+            json!([{"op": "replace", "path": "/deployment/schedule", "value": "0 5 * * *"}]),
+            "{}",
+            db.name
+        );
+        let stored = cli(&["recipe", "version", "Shop Pricing", "1.0.1"]);
+        assert!(stored.contains("\"threshold\": 4.0,"), "{stored}");
+        db.cleanup().await;
+    }
+}
+
+fn outcome_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}

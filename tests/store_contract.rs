@@ -34,6 +34,8 @@ macro_rules! contract {
 contract!(
     seeding_is_idempotent_and_lists_filter,
     clone_pins_the_parent_and_records_an_overlay,
+    a_new_child_starts_from_the_parent_version_it_pins,
+    manifests_read_in_one_form_whatever_form_they_were_stored_in,
     commits_bump_by_the_rule_and_identical_commits_create_nothing,
     invalid_manifests_are_refused_and_nothing_is_written,
     approval_and_four_eyes,
@@ -188,6 +190,205 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no level below"), "{err}");
+}
+
+/// Issue 31, bug 12: the parent's pending (unapproved) changes are not the
+/// child's; cloned or created from the parent, a child starts from the
+/// version it pins and sets nothing of its own but its name and tags.
+async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
+    use nexml::service::recipes::StartingPoint;
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    let industry = svc
+        .clone_recipe(&base, "Retail Pricing", None, None, "alice")
+        .await
+        .unwrap();
+    svc.approve_version(industry.id, None, "bob").await.unwrap();
+    let mut pending = s.version(industry.id, None).await.unwrap().manifest_json;
+    pending["metadata"]["description"] = json!("pending, not approved");
+    pending["evaluation"]["validation"]["folds"] = json!(9);
+    let out = svc
+        .commit_version(
+            NewVersion {
+                recipe_id: industry.id,
+                manifest: pending,
+                bump: BumpChoice::Auto,
+                change_note: "pending".into(),
+                parent_version_id: None,
+                base_version: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.version().version_number, "1.0.1");
+    let industry = s.recipe(industry.id).await.unwrap();
+    assert!(industry.changes_pending());
+
+    let cloned = svc
+        .clone_recipe(&industry, "Acme Pricing", None, None, "alice")
+        .await
+        .unwrap();
+    // The app's "new recipe" with a parent, and `recipe create --from-parent`.
+    let manifest = svc
+        .starting_manifest(
+            "Beta Pricing",
+            ModelFamily::Pricing,
+            Some(industry.id),
+            StartingPoint::Parent,
+        )
+        .await
+        .unwrap();
+    let created = svc
+        .create_recipe(
+            NewRecipe {
+                name: "Beta Pricing".into(),
+                model_family: ModelFamily::Pricing,
+                level: RecipeLevel::Client,
+                parent_id: Some(industry.id),
+                tags: vec![],
+                manifest,
+                change_note: String::new(),
+                approved: false,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    for child in [cloned, created] {
+        let v = s.version(child.id, None).await.unwrap();
+        assert_eq!(
+            v.parent_version_number.as_deref(),
+            Some("1.0.0"),
+            "{}",
+            child.name
+        );
+        assert_ne!(
+            v.manifest_json["metadata"]["description"], "pending, not approved",
+            "{}",
+            child.name
+        );
+        let detail = svc.recipe_detail(child.id).await.unwrap();
+        let (level, own) = detail.level_keys.last().unwrap();
+        assert_eq!(level, &child.name);
+        assert!(
+            own.iter()
+                .all(|k| k == "/metadata/name" || k.starts_with("/metadata/tags")),
+            "{}: {own:?}",
+            child.name
+        );
+        // The pending change is still the parent's to approve and pass on.
+        assert!(
+            svc.parent_update(&s.recipe(child.id).await.unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+/// `value` as another store or tool may hold it: every object's keys
+/// reversed (JSONB's order is not the author's), whole floats as integers.
+fn reshuffled(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), reshuffled(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(reshuffled).collect()),
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+        {
+            json!(n.as_f64().unwrap() as i64)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Issue 31, bugs 10 and 11: a version reads in one key order on both
+/// backends, even one stored before that order (written here behind the
+/// store's back, as an older nexml or PostgreSQL's JSONB left it), and a
+/// key order or number spelling is no change in a diff or a commit.
+async fn manifests_read_in_one_form_whatever_form_they_were_stored_in(db: &TestDb) {
+    use nexml::domain::diff::{LineChange, comparable, diff_rows, json_patch, pretty};
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    let first = s.version(base.id, None).await.unwrap();
+    let text = serde_json::to_string(&reshuffled(&first.manifest_json)).unwrap();
+    assert!(text.starts_with(r#"{"monitoring":"#), "{}", &text[..40]);
+    assert!(text.contains(r#""threshold":4,"#));
+    let insert = format!(
+        "INSERT INTO ml_recipe_version (recipe_id, version_number, major, minor, patch, \
+         manifest_json, bump, created_by, created_at, change_note) VALUES \
+         ({}, '1.0.1', 1, 0, 1, '{}', 'patch', 'old', '2026-01-01T00:00:00Z', 'before')",
+        base.id,
+        text.replace('\'', "''")
+    );
+    db.raw_execute(&insert).await.unwrap();
+    let old = s.version(base.id, Some("1.0.1")).await.unwrap();
+    let sections = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        sections(&old.manifest_json),
+        nexml::domain::manifest::SECTIONS
+    );
+    for at in [
+        "/metadata",
+        "/requirements",
+        "/evaluation/metrics/0",
+        "/pipeline/stages/0",
+    ] {
+        assert_eq!(
+            sections(old.manifest_json.pointer(at).unwrap()),
+            sections(first.manifest_json.pointer(at).unwrap()),
+            "{at} on {}",
+            db.name
+        );
+    }
+    // The app's diff of the two: nothing changed.
+    let rows = diff_rows(&first.manifest_json, &old.manifest_json);
+    assert!(
+        rows.iter().all(|r| r.change == LineChange::Same),
+        "{}",
+        pretty(&old.manifest_json)
+    );
+
+    // A one-line edit of the reshuffled text is one change, and keeps the
+    // spelling the latest version has.
+    let mut edited = reshuffled(&old.manifest_json);
+    edited["deployment"]["schedule"] = json!("0 5 * * *");
+    let out = svc
+        .commit_version(
+            NewVersion {
+                recipe_id: base.id,
+                manifest: edited,
+                bump: BumpChoice::Auto,
+                change_note: "later".into(),
+                parent_version_id: None,
+                base_version: None,
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let v = out.version();
+    assert_eq!(v.version_number, "1.0.2");
+    assert_eq!(
+        v.diff_from_prev,
+        json!([{"op": "replace", "path": "/deployment/schedule", "value": "0 5 * * *"}])
+    );
+    let changed = diff_rows(&first.manifest_json, &v.manifest_json)
+        .into_iter()
+        .filter(|r| r.change != LineChange::Same)
+        .count();
+    assert_eq!(changed, 1);
+    // `recipe diff --json`'s patch: one operation.
+    let (a, b) = comparable(&first.manifest_json, &v.manifest_json);
+    assert_eq!(json_patch(&a, &b).0.len(), 1);
 }
 
 async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &TestDb) {

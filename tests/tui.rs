@@ -2791,3 +2791,46 @@ mod histories_and_filters {
         }
     }
 }
+
+/// Issue 31, bug 11: a recipe's manifest reads the same on every backend
+/// at 80x24, tree and JSON, in the canonical order (the sections, then
+/// each one's keys, as the schema lists them), not JSONB's.
+#[tokio::test]
+async fn the_manifest_reads_the_same_on_every_backend() {
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    for db in common::backends("manifest_reads_the_same").await {
+        nexml::seed::seed_baselines(&db.service()).await.unwrap();
+        let backend = db.name;
+        let mut h = Harness::on(db, 80, 24).await;
+        h.keys(&["/", "Pricing Opt", "enter", "enter", "tab"]).await;
+        let tree = h.screen();
+        let sections: Vec<&str> = tree
+            .lines()
+            .filter_map(|l| l.strip_prefix("▾ "))
+            .map(|l| l.split(' ').next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            sections,
+            ["metadata", "requirements", "pipeline", "evaluation"],
+            "{backend}: {tree}"
+        );
+        let first_key = tree
+            .lines()
+            .skip_while(|l| !l.starts_with("▾ metadata"))
+            .nth(1);
+        assert_eq!(
+            first_key.map(str::trim_start),
+            Some("name: \"Pricing Optimization Baseline v1\""),
+            "{backend}: {tree}"
+        );
+        h.keys(&["t"]).await;
+        let json = h.screen();
+        // The top line names the backend; below it, nothing may differ.
+        let body = |screen: &str| screen.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let screens = format!("{}\n{}", body(&tree), body(&json));
+        seen.push((backend, screens));
+    }
+    for (backend, screens) in &seen[1..] {
+        assert_eq!(screens, &seen[0].1, "{backend} reads unlike {}", seen[0].0);
+    }
+}

@@ -592,6 +592,8 @@ async fn diff(
             )
         }
     };
+    // Key order and number spellings are no change (`domain::canonical`).
+    let (old, new) = crate::domain::diff::comparable(&old, &new);
     if ctx.json {
         return print_json(&crate::domain::diff::json_patch(&old, &new));
     }

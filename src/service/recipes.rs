@@ -2,10 +2,13 @@
 //! approve, clone and rebase.
 
 use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
+use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
-use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, merge, names};
+use crate::domain::{
+    ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, merge, names,
+};
 use crate::store::{
     CommitOutcome, EditConflict, LockedTable, MergedOnto, NewRecipe, NewVersion, Recipe,
     RecipeChanges, RecipeRow, RecipeVersion, SyntheticExample, VersionRow,
@@ -79,6 +82,15 @@ pub(super) fn refuse_archived(recipe: &Recipe, what: &str) -> ServiceResult<()> 
     Ok(())
 }
 
+/// The parent version a new child pins and starts from: the approved one
+/// (pending changes are not the child's to inherit yet), else the latest.
+fn pinned_for_children(parent: &Recipe) -> Option<&str> {
+    parent
+        .approved_version
+        .as_deref()
+        .or(parent.latest_version.as_deref())
+}
+
 fn check_name(name: &str) -> ServiceResult<String> {
     names::check_name("recipe", name).map_err(ServiceError::Invalid)
 }
@@ -86,7 +98,8 @@ fn check_name(name: &str) -> ServiceResult<String> {
 /// Where a new recipe's first manifest comes from, when no file gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartingPoint {
-    /// A copy of the parent's latest version.
+    /// A copy of the parent's version the child pins (its approved one,
+    /// else its latest).
     Parent,
     /// The family's shipped baseline.
     Baseline,
@@ -235,7 +248,11 @@ impl Service {
         start: StartingPoint,
     ) -> ServiceResult<Value> {
         let mut manifest: Value = match (start, parent_id) {
-            (StartingPoint::Parent, Some(p)) => self.store().version(p, None).await?.manifest_json,
+            (StartingPoint::Parent, Some(p)) => {
+                let parent = self.store().recipe(p).await?;
+                let pinned = pinned_for_children(&parent);
+                self.store().version(p, pinned).await?.manifest_json
+            }
             (StartingPoint::Parent, None) => {
                 return Err(invalid("starting from the parent needs a parent recipe"));
             }
@@ -288,9 +305,13 @@ impl Service {
                     p.name, p.model_family, new.model_family
                 )));
             }
-            let number = p.approved_version.clone().or(p.latest_version.clone());
-            pinned = Some(w.version(p, number.as_deref()).await?);
+            pinned = Some(w.version(p, pinned_for_children(p)).await?);
         }
+        // Stored in canonical form, spelled like the parent where it agrees.
+        let manifest = match &pinned {
+            Some(parent) => canonical_edit(&new.manifest, &parent.manifest_json),
+            None => canonical(&new.manifest),
+        };
         let status = if new.approved {
             RecipeStatus::Approved
         } else {
@@ -325,12 +346,12 @@ impl Service {
             .insert_version_audited(VersionRow {
                 recipe_id: id,
                 number: version,
-                manifest: &new.manifest,
+                manifest: &manifest,
                 diff_from_prev: json!([]),
                 parent_version_id: pinned.as_ref().map(|v| v.version_id),
                 overlay: pinned
                     .as_ref()
-                    .map(|v| diff::merge_diff(&v.manifest_json, &new.manifest)),
+                    .map(|v| inheritance::overlay(&v.manifest_json, &manifest)),
                 bump: Bump::Initial,
                 note: &new.change_note,
                 actor,
@@ -473,12 +494,16 @@ impl Service {
         let (manifest, merged_onto) = match new.base_version.as_deref() {
             Some(base) if base != latest.version_number => {
                 let base = w.version(&recipe, Some(base)).await?;
-                let merged = merge_onto_latest(&recipe, &base, &latest, &new.manifest)?;
+                // A number only respelled since the base is no edit to merge.
+                let mine = canonical_edit(&new.manifest, &base.manifest_json);
+                let merged = merge_onto_latest(&recipe, &base, &latest, &mine)?;
                 self.check_manifest(&merged.0)?;
                 (merged.0, Some(merged.1))
             }
             _ => (new.manifest, None),
         };
+        // Stored in canonical form: a number only respelled stays as it was.
+        let manifest = canonical_edit(&manifest, &latest.manifest_json);
         let parent_version_id = new.parent_version_id.or(latest.parent_version_id);
         if manifest::same(&latest.manifest_json, &manifest)
             && parent_version_id == latest.parent_version_id
@@ -490,7 +515,7 @@ impl Service {
         let overlay = match parent_version_id {
             Some(pv) => {
                 let parent = w.version_by_id(pv).await?;
-                Some(diff::merge_diff(&parent.manifest_json, &manifest))
+                Some(inheritance::overlay(&parent.manifest_json, &manifest))
             }
             None => None,
         };
@@ -587,11 +612,10 @@ impl Service {
                 parent.name
             )));
         };
-        let pinned = parent
-            .approved_version
-            .clone()
-            .or(parent.latest_version.clone());
-        let version = self.store().version(parent.id, pinned.as_deref()).await?;
+        let version = self
+            .store()
+            .version(parent.id, pinned_for_children(parent))
+            .await?;
         let mut manifest = version.manifest_json.clone();
         if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("name".into(), Value::String(name.trim().to_string()));

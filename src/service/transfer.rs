@@ -11,7 +11,7 @@
 use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::kinds::Bump;
 use crate::domain::version::BumpChoice;
-use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, manifest, names};
+use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, names};
 use crate::recipe_files::{RecipeFiles, RecipeMeta, VersionFiles, VersionMeta};
 use crate::store::{
     CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeRow, RecipeVersion,
@@ -422,7 +422,7 @@ impl Service {
                 parent_version_id: pinned.as_ref().map(|p| p.version_id),
                 overlay: pinned
                     .as_ref()
-                    .map(|p| diff::merge_diff(&p.manifest_json, &v.manifest)),
+                    .map(|p| inheritance::overlay(&p.manifest_json, &v.manifest)),
                 bump,
                 note: &v.meta.note,
                 actor: if approval.is_some() {

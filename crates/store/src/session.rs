@@ -12,6 +12,7 @@ use crate::rows::*;
 use crate::sql::{self, Filter};
 use crate::{BulkRun, BulkSnapshot};
 use chrono::{DateTime, SubsecRound, Utc};
+use nexml_core::domain::canonical::canonical;
 use nexml_core::domain::version::parse_version;
 use nexml_core::domain::{AlertState, ChatStatus, ModelStatus, RecipeStatus, RunStatus};
 use serde_json::Value;
@@ -171,6 +172,18 @@ impl Session {
     /// A statement's rows, each decoded as a `T`.
     pub(crate) async fn fetch<T: Record>(&mut self, s: Statement) -> StoreResult<Vec<T>> {
         self.db.fetch(s).await?.decode()
+    }
+
+    /// Versions, their manifest and overlay in the canonical form: JSONB
+    /// keeps no key order, and rows saved before the form keep the order
+    /// they came in (versions are immutable, so they are ordered on reading).
+    async fn fetch_versions(&mut self, s: Statement) -> StoreResult<Vec<RecipeVersion>> {
+        let mut versions: Vec<RecipeVersion> = self.fetch(s).await?;
+        for v in &mut versions {
+            v.manifest_json = canonical(&v.manifest_json);
+            v.overlay_json = v.overlay_json.as_ref().map(canonical);
+        }
+        Ok(versions)
     }
 
     /// The first column of each row, as integers (ids, counts).
@@ -384,13 +397,13 @@ reads!(
             sql::VERSION_ORDER_DESC
         ))
         .int(recipe_id);
-        self.fetch::<RecipeVersion>(s).await
+        self.fetch_versions(s).await
     }
 
     pub async fn version_by_id(&mut self, version_id: i64) -> StoreResult<RecipeVersion> {
         let s = Statement::new(format!("{} WHERE v.version_id = $1", sql::VERSION_SELECT))
             .int(version_id);
-        first(self.fetch::<RecipeVersion>(s).await?)
+        first(self.fetch_versions(s).await?)
             .ok_or_else(|| StoreError::not_found("version", version_id))
     }
 );
@@ -420,7 +433,7 @@ impl Session {
             }
         };
         // "no version 'Recipe 1.2.0'": the message quotes the reference once.
-        first(self.fetch::<RecipeVersion>(s).await?).ok_or_else(|| {
+        first(self.fetch_versions(s).await?).ok_or_else(|| {
             StoreError::not_found(
                 "version",
                 format!(
@@ -432,6 +445,8 @@ impl Session {
         })
     }
 
+    /// Stores the manifest and overlay in the canonical form (on SQLite
+    /// the text is kept as written; PostgreSQL's JSONB orders it anyway).
     pub async fn insert_version(&mut self, row: &VersionRow<'_>) -> StoreResult<i64> {
         let n = &row.number;
         let s = Statement::new(sql::INSERT_VERSION)
@@ -440,10 +455,10 @@ impl Session {
             .int(n.major as i64)
             .int(n.minor as i64)
             .int(n.patch as i64)
-            .json(row.manifest)
+            .json(&canonical(row.manifest))
             .json(&row.diff_from_prev)
             .opt_int(row.parent_version_id)
-            .bind(Bind::OptJson(row.overlay.clone()))
+            .bind(Bind::OptJson(row.overlay.as_ref().map(canonical)))
             .text(row.bump.as_str())
             .text(row.actor)
             .time(row.at)

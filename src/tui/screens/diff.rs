@@ -48,8 +48,10 @@ impl DiffScreen {
         to: (&str, &serde_json::Value),
         purpose: DiffPurpose,
     ) -> DiffScreen {
-        use crate::domain::diff::{LineChange, changed_paths, diff_rows, json_patch};
-        let rows = diff_rows(from.1, to.1);
+        use crate::domain::diff::{LineChange, changed_paths, comparable, diff_rows, json_patch};
+        // Key order and number spellings are no change (`domain::canonical`).
+        let (old, new) = comparable(from.1, to.1);
+        let rows = diff_rows(&old, &new);
         let mut change_starts = Vec::new();
         for (i, r) in rows.iter().enumerate() {
             let changed = r.change != LineChange::Same;
@@ -68,7 +70,7 @@ impl DiffScreen {
             title,
             from_label: from.0.to_string(),
             to_label: to.0.to_string(),
-            paths: changed_paths(&json_patch(from.1, to.1)),
+            paths: changed_paths(&json_patch(&old, &new)),
             rows,
             unified: None,
             scroll,

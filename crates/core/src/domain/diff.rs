@@ -1,6 +1,7 @@
 //! Differences between manifests: RFC 6902 patches, RFC 7386 merge patches,
 //! and the text diff of their pretty-printed forms.
 
+use super::canonical::{canonical, canonical_edit};
 use serde_json::{Map, Value};
 
 /// The RFC 6902 patch that turns `from` into `to`.
@@ -74,10 +75,21 @@ pub fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-/// A unified text diff of the pretty-printed manifests.
+/// The two manifests of a diff in their canonical form, `to` spelled like
+/// `from` where a number's value is unchanged: a diff shows changes, not
+/// key orders or number spellings.
+pub fn comparable(from: &Value, to: &Value) -> (Value, Value) {
+    let from = canonical(from);
+    let to = canonical_edit(to, &from);
+    (from, to)
+}
+
+/// A unified text diff of the pretty-printed manifests, in their
+/// canonical form.
 pub fn unified_text_diff(from: &Value, to: &Value, from_label: &str, to_label: &str) -> String {
-    let a = pretty(from) + "\n";
-    let b = pretty(to) + "\n";
+    let (from, to) = comparable(from, to);
+    let a = pretty(&from) + "\n";
+    let b = pretty(&to) + "\n";
     similar::TextDiff::from_lines(&a, &b)
         .unified_diff()
         .context_radius(3)
@@ -106,10 +118,12 @@ pub struct DiffRow {
     pub new: Option<(usize, String)>,
 }
 
-/// The rows of the line diff of two manifests, pretty-printed.
+/// The rows of the line diff of two manifests, pretty-printed in their
+/// canonical form.
 pub fn diff_rows(from: &Value, to: &Value) -> Vec<DiffRow> {
-    let a = pretty(from);
-    let b = pretty(to);
+    let (from, to) = comparable(from, to);
+    let a = pretty(&from);
+    let b = pretty(&to);
     let diff = similar::TextDiff::from_lines(&a, &b);
     let mut rows = Vec::new();
     for op in diff.ops() {

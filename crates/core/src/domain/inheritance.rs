@@ -1,8 +1,15 @@
 //! True inheritance: a child recipe is its parent's manifest at a pinned
 //! version with the child's own overlay (an RFC 7386 merge patch) applied.
 
+use super::canonical::respelled_like;
 use super::diff::{merge, merge_diff};
 use serde_json::Value;
+
+/// A child's overlay on its parent's manifest: what the child sets
+/// differently (a number only respelled, `4` for `4.0`, is not set).
+pub fn overlay(parent: &Value, child: &Value) -> Value {
+    merge_diff(parent, &respelled_like(child, parent))
+}
 
 /// The JSON pointers a merge patch sets (its leaves: scalars, arrays, nulls
 /// for removals, and objects only when empty).
@@ -108,6 +115,13 @@ mod tests {
         assert_eq!(plan.conflicts, vec!["/evaluation/threshold"]);
         let note = rebase_note("Base", "1.0.0", "1.1.0", &plan.conflicts);
         assert!(note.contains("/evaluation/threshold"), "{note}");
+    }
+
+    #[test]
+    fn a_respelled_number_is_not_an_override() {
+        let parent = json!({"t": 4.0, "m": {"x": 1, "y": "a"}});
+        let child = json!({"t": 4, "m": {"x": 1.0, "y": "b"}});
+        assert_eq!(overlay(&parent, &child), json!({"m": {"y": "b"}}));
     }
 
     #[test]

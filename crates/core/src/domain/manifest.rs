@@ -52,14 +52,18 @@ impl fmt::Display for InvalidManifest {
     }
 }
 
+/// The schema as JSON (its keys in the order written: the canonical order
+/// of a manifest's keys, `canonical.rs`).
+pub fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    // The schema ships inside the binary and is checked by a unit test, so a
+    // failure here is a build defect, not a user error.
+    SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is JSON"))
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        // The schema ships inside the binary and is checked by a unit test, so a
-        // failure here is a build defect, not a user error.
-        let schema: Value = serde_json::from_str(SCHEMA_TEXT).expect("bundled schema is JSON");
-        jsonschema::validator_for(&schema).expect("bundled schema compiles")
-    })
+    VALIDATOR.get_or_init(|| jsonschema::validator_for(schema()).expect("bundled schema compiles"))
 }
 
 /// The largest manifest accepted unless configured (`[limits]
@@ -179,7 +183,7 @@ fn forbidden_values(value: &Value, at: String, problems: &mut Vec<ManifestProble
 /// `1.0` and `1` (as `jq` may rewrite them) are the same manifest.
 pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => same_number(x, y),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
         }
@@ -188,6 +192,19 @@ pub fn same(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// Whether two numbers are one value spelled twice (`4` and `4.0`, `0.5`
+/// and `5e-1`); integers beyond 2^53 are told apart exactly, since a float
+/// cannot hold them.
+pub fn same_number(x: &serde_json::Number, y: &serde_json::Number) -> bool {
+    const EXACT: u64 = 1 << 53;
+    let exact = |n: &serde_json::Number| {
+        n.is_f64()
+            || n.as_u64().is_some_and(|u| u <= EXACT)
+            || n.as_i64().is_some_and(|i| i.unsigned_abs() <= EXACT)
+    };
+    x == y || (exact(x) && exact(y) && x.as_f64() == y.as_f64())
 }
 
 /// Parses and validates manifest text in one step.

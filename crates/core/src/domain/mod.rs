@@ -3,6 +3,7 @@
 pub mod audit_anchor;
 pub mod audit_chain;
 pub mod audit_text;
+pub mod canonical;
 pub mod clock;
 pub mod diff;
 pub mod gates;
