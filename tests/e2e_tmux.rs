@@ -544,11 +544,13 @@ fn chat_proposal_applied_by_keys() {
     t.wait_for("to the offline assistant");
     t.text("make MAPE under 12%");
     t.keys(&["Enter"]);
-    t.wait_for("[proposed: a apply");
+    // While typing, `a` is a letter: the proposal's keys are not offered.
+    t.wait_for("[proposed: waiting for an answer]");
     // Esc and the next key arrive apart, as a person types them: `a` once
     // the hint line shows typing has stopped.
     t.keys(&["Escape"]);
     t.wait_for("i type");
+    t.wait_for("[proposed: a apply");
     t.keys(&["a"]);
     t.wait_for("[applied]");
     t.wait_for("saved 'Hospitality Pricing' 1.0.1");

@@ -1031,7 +1031,12 @@ mod authoring {
 
         h.keys(&["e"]).await;
         assert!(top::<EditorScreen>(&h.app).is_some());
-        h.keys(&["ctrl-f", "general", "enter"]).await;
+        // The find prompt is drawn on the bottom row as it is typed.
+        h.keys(&["ctrl-f", "general"]).await;
+        let screen = h.screen();
+        let bottom = screen.lines().last().unwrap_or_default();
+        assert!(bottom.starts_with("find: general"), "{screen}");
+        h.keys(&["enter"]).await;
         h.keys(&[
             "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
         ])

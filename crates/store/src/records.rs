@@ -228,20 +228,29 @@ impl Run {
     /// document's first key: PostgreSQL's JSONB reorders keys, and a count
     /// such as `quality_checks_passed` says little about a model.
     pub fn headline_metric(&self) -> Option<(String, f64)> {
+        self.metrics_in_order()
+            .into_iter()
+            .find_map(|(k, v)| v.as_f64().map(|x| (k, x)))
+    }
+
+    /// The run's final metrics in one order on every backend: the scores
+    /// the metric catalogue knows, in its order, then the rest by name.
+    pub fn metrics_in_order(&self) -> Vec<(String, Value)> {
         use nexml_core::domain::metrics::{CATALOGUE, MetricKind};
-        let obj = self.metrics_json.as_object()?;
-        let value = |k: &str| obj.get(k).and_then(Value::as_f64);
-        let known = CATALOGUE
-            .iter()
-            .filter(|m| m.kind != MetricKind::Monitoring)
-            .find_map(|m| value(m.name).map(|x| (m.name.to_string(), x)));
-        known.or_else(|| {
-            let mut names: Vec<&String> = obj.keys().collect();
-            names.sort();
-            names
-                .into_iter()
-                .find_map(|k| value(k).map(|x| (k.clone(), x)))
-        })
+        let Some(obj) = self.metrics_json.as_object() else {
+            return Vec::new();
+        };
+        let rank = |k: &str| {
+            CATALOGUE
+                .iter()
+                .filter(|m| m.kind != MetricKind::Monitoring)
+                .position(|m| m.name == k)
+                .unwrap_or(usize::MAX)
+        };
+        let mut out: Vec<(String, Value)> =
+            obj.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        out.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+        out
     }
 }
 
@@ -657,5 +666,12 @@ mod tests {
         let r = run_with(json!({"zeta": 1, "alpha": 2}));
         assert_eq!(r.headline_metric(), Some(("alpha".into(), 2.0)));
         assert_eq!(run_with(json!({})).headline_metric(), None);
+    }
+
+    #[test]
+    fn metrics_read_in_one_order_known_scores_first() {
+        let r = run_with(json!({"rows": 10, "mae": 2.5, "quality_checks_passed": 4, "wape": 0.1}));
+        let names: Vec<String> = r.metrics_in_order().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["wape", "mae", "quality_checks_passed", "rows"]);
     }
 }

@@ -175,9 +175,9 @@ fn render_figures(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let pairs = |v: &serde_json::Value| -> String {
-        match v.as_object() {
-            Some(o) if !o.is_empty() => o
+    let metrics = |run: &crate::store::Run| -> String {
+        match run.metrics_in_order() {
+            o if !o.is_empty() => o
                 .iter()
                 .map(|(k, v)| match v.as_f64() {
                     Some(x) => format!("{k}={}", short_number(x)),
@@ -237,7 +237,7 @@ fn render_figures(
         ])
     };
     let figs = vec![
-        row("metrics   ", pairs(&run.metrics_json)),
+        row("metrics   ", metrics(run)),
         row("params    ", params),
         row("tags      ", tags),
         row("artifacts ", artifacts),
