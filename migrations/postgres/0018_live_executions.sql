@@ -5,6 +5,8 @@
 -- index as runs are claimed and finished: no code has to.
 --
 -- A query uses a partial index only when its WHERE repeats the predicate as
--- written here, with literals (`Session::live_executions`).
-CREATE INDEX ml_run_live_execution ON ml_run(id)
+-- written here, with literals (`Session::live_executions`). Its columns are
+-- the predicate's own: SQLite, which keeps no statistics here, takes an
+-- index on (id) alone for worse than `ml_run_status` and walks that one.
+CREATE INDEX ml_run_live_execution ON ml_run(status, executor)
     WHERE executor IS NOT NULL AND status IN ('queued', 'running');
