@@ -219,6 +219,101 @@ fn ingest_files(dir: &std::path::Path) -> (String, String) {
     (r.display().to_string(), c.display().to_string())
 }
 
+/// The app in tmux on `url`: a run executing in another process shows as
+/// running in the open Runs list; once its executor is killed (the job
+/// itself left running), the list shows it failed and its screen says
+/// "executor lost", with nothing else read or pressed in between.
+fn a_lost_executor_shows_in_the_open_app(name: &str, url: Option<&str>) {
+    let t = Tmux::start_seeded(name, 110, 32, url);
+    t.keys(&["3"]);
+    t.wait_for("Recipe / model");
+    let (before, _) = newest_run(&t);
+    // The job outlives its executor; it ends by itself, so none is left.
+    let mut executor = std::process::Command::new(env!("CARGO_BIN_EXE_nexml"))
+        .args(["--database-url", &t.url, "run", "exec", "--recipe"])
+        .args(["Forecasting Baseline v1", "--", "sh", "-c", "sleep 30"])
+        .env("HOME", t.dir.path())
+        .env("NEXML_USER", "e2e")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting run exec");
+    let id = running_after(&t, before);
+    wait_for_row(&t, id, "running");
+    executor.kill().expect("killing the executor");
+    executor.wait().expect("reaping it");
+    wait_for_row(&t, id, "failed");
+    t.keys(&["g"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("executor lost");
+    assert_eq!(run_on_screen(&screen), id.to_string(), "{screen}");
+}
+
+/// The newest run's id and status.
+fn newest_run(t: &Tmux) -> (i64, String) {
+    let page: serde_json::Value =
+        serde_json::from_str(&t.cli(&["run", "list", "--limit", "1", "--json"])).unwrap();
+    let run = &page["items"][0];
+    let status = run["status"].as_str().unwrap_or_default().to_string();
+    (run["id"].as_i64().expect("a run"), status)
+}
+
+/// The id of the run executed after run `before`, once its executor has
+/// claimed it.
+fn running_after(t: &Tmux, before: i64) -> i64 {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (id, status) = newest_run(t);
+        if id > before && status == "running" {
+            return id;
+        }
+        assert!(Instant::now() < until, "no run started after {before}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until the open list shows run `id` with `status`; panics after 10 s.
+fn wait_for_row(t: &Tmux, id: i64, status: &str) {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let screen = t.screen();
+        let shown = screen.lines().any(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.iter().take(2).any(|w| *w == id.to_string()) && words.contains(&status)
+        });
+        if shown {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "run {id} never showed {status}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_lost_executor_shows_in_the_open_app_on_sqlite() {
+    if tmux_available() {
+        a_lost_executor_shows_in_the_open_app("lost-sqlite", None);
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_lost_executor_shows_in_the_open_app_on_postgres() {
+    if !tmux_available() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(common::postgres("lost_tmux")) else {
+        return;
+    };
+    a_lost_executor_shows_in_the_open_app("lost-postgres", Some(&db.url));
+    drop(db);
+}
+
 #[cfg(feature = "sqlite")]
 #[test]
 fn others_changes_show_in_the_open_app_on_sqlite() {

@@ -896,7 +896,8 @@ async fn a_param_never_changes_even_within_one_report() {
 }
 
 /// An executor on another machine is not asked whether it lives: a run it
-/// has not vouched for in 30 s is lost; one heard from in time is not.
+/// has not vouched for in 30 s is lost; one heard from in time is not, nor
+/// a run no executor holds, nor one its executor finished.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_whose_executor_stopped_vouching_is_lost() {
     use nexml::domain::{Clock, RunStatus, RunType};
@@ -910,7 +911,7 @@ async fn a_run_whose_executor_stopped_vouching_is_lost() {
         nexml::seed::seed_baselines(&svc).await.expect("baselines");
         let recipe = svc.store().find_recipe(FORECASTING).await.unwrap();
         let mut ids = Vec::new();
-        for _ in 0..2 {
+        for _ in 0..4 {
             let run = svc
                 .create_run(
                     nexml::store::NewRun {
@@ -923,11 +924,21 @@ async fn a_run_whose_executor_stopped_vouching_is_lost() {
                 )
                 .await
                 .unwrap();
-            svc.claim_run(run.id, "elsewhere:4242", "alice")
-                .await
-                .unwrap();
             ids.push(run.id);
         }
+        // 0 and 1 executing elsewhere, 2 finished there, 3 queued with no executor.
+        for &id in &ids[..3] {
+            svc.claim_run(id, "elsewhere:4242", "alice").await.unwrap();
+        }
+        svc.finish_run(
+            ids[2],
+            RunStatus::Succeeded,
+            "exit status 0",
+            Some(0),
+            "alice",
+        )
+        .await
+        .unwrap();
         // The second executor vouches at 20 s; at 40 s only the first is silent past 30 s.
         at(20).heartbeat_run(ids[1]).await.unwrap();
         let alive = |_: &str| false;
@@ -942,10 +953,14 @@ async fn a_run_whose_executor_stopped_vouching_is_lost() {
         let lost = svc.store().run(ids[0]).await.unwrap();
         assert_eq!(lost.status, RunStatus::Failed, "{}", db.name);
         assert_eq!(lost.status_reason, "executor lost");
-        assert_eq!(
-            svc.store().run(ids[1]).await.unwrap().status,
-            RunStatus::Running
-        );
+        for (id, expected) in
+            ids[1..]
+                .iter()
+                .zip([RunStatus::Running, RunStatus::Succeeded, RunStatus::Queued])
+        {
+            let run = svc.store().run(*id).await.unwrap();
+            assert_eq!(run.status, expected, "run {id} on {}", db.name);
+        }
         db.cleanup().await;
     }
 }

@@ -343,25 +343,25 @@ impl Service {
 
     /// Marks failed ("executor lost") every running run whose executor has
     /// not vouched for it within `LOST_AFTER_SECONDS`, or that `is_dead`
-    /// knows is gone (a process of this machine that no longer exists).
+    /// knows is gone (a process of this machine that no longer exists); a
+    /// queued one is cancelled. Reads only the live executions (one query
+    /// over their own index), so it costs the same at a million runs.
     pub async fn reap_lost_runs(
         &self,
         is_dead: &(dyn Fn(&str) -> bool + Sync),
         actor: &str,
     ) -> ServiceResult<Vec<i64>> {
         let now = self.now();
-        let candidates = {
+        let live = {
             let mut r = self.store().read().await?;
-            r.silent_runs(now + Duration::seconds(1)).await?
+            r.live_executions().await?
         };
         let mut lost = Vec::new();
-        for id in candidates {
-            let run = self.store().run_row(id).await?;
+        for run in live {
             let silent = run
                 .heartbeat_at
                 .is_none_or(|h| now - h > Duration::seconds(LOST_AFTER_SECONDS));
-            let dead = run.executor.as_deref().is_some_and(is_dead);
-            if !(silent || dead) || run.status.is_finished() {
+            if !(silent || is_dead(&run.executor)) {
                 continue;
             }
             let status = if run.status == RunStatus::Queued {
@@ -370,10 +370,10 @@ impl Service {
                 RunStatus::Failed
             };
             match self
-                .finish_run(id, status, "executor lost", None, actor)
+                .finish_run(run.id, status, "executor lost", None, actor)
                 .await
             {
-                Ok(_) => lost.push(id),
+                Ok(_) => lost.push(run.id),
                 // Finished meanwhile by its executor: not lost after all.
                 Err(e) if e.is_refusal() => {}
                 Err(e) => return Err(e),

@@ -244,8 +244,8 @@ pub enum Answer {
     Edited(String),
 }
 
-/// Marks failed the runs whose executor was lost, before they are shown
-/// (a reader notices them, as `nexml run list` does).
+/// Marks failed the runs whose executor was lost (queued ones cancelled);
+/// they show as anyone's change does, through the change feed.
 async fn notice_lost_runs(io: &Io) {
     let dead = crate::exec::child::executor_is_dead;
     if let Err(e) = io.service.reap_lost_runs(&dead, &io.user).await {
@@ -428,6 +428,21 @@ pub struct Io {
 /// writes each change as soon as its previous write is done.)
 const VALIDATE_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How often the open app looks for runs whose executor was lost. An
+/// executor vouches every few seconds and is lost after
+/// `LOST_AFTER_SECONDS` of silence; one of this machine that died is seen
+/// at the next look.
+const LOST_EXECUTORS_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A background task that ends when this is dropped.
+pub struct StopOnDrop(AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs effects on tokio tasks against the store.
 #[derive(Clone)]
 pub struct Runner {
@@ -459,6 +474,22 @@ impl Runner {
     /// called as the app leaves.
     pub fn flush_drafts(&self) {
         self.drafts.flush(std::time::Duration::from_secs(1));
+    }
+
+    /// Looks for runs whose executor was lost at once, then every
+    /// `LOST_EXECUTORS_EVERY`, in the background until the guard is
+    /// dropped: no list or screen waits for it.
+    pub fn watch_lost_executors(&self) -> StopOnDrop {
+        let io = self.io.clone();
+        let task = tokio::spawn(async move {
+            let mut every = tokio::time::interval(LOST_EXECUTORS_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                notice_lost_runs(&io).await;
+            }
+        });
+        StopOnDrop(task.abort_handle())
     }
 
     /// Asks the language model, or stops its answer.
@@ -571,12 +602,7 @@ fn validated(
 pub async fn perform(io: &Io, task: Task) -> Loaded {
     let store = io.service.store();
     let result: ServiceResult<Loaded> = match task {
-        Task::LoadList(req) => {
-            if req.tab == Tab::Runs {
-                notice_lost_runs(io).await;
-            }
-            load_list(store, req).await
-        }
+        Task::LoadList(req) => load_list(store, req).await,
         Task::LoadRecipe(id) => io
             .service
             .recipe_detail(id)
@@ -588,12 +614,9 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
         Task::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
             .await
             .map(|v| Loaded::Screen(ScreenKey::Compare, Answer::Compare(Box::new(v)))),
-        Task::LoadRun { id, metric } => {
-            notice_lost_runs(io).await;
-            load_run(store, id, metric)
-                .await
-                .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v))))
-        }
+        Task::LoadRun { id, metric } => load_run(store, id, metric)
+            .await
+            .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),
         Task::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Task::LoadColumnChoices => store
             .run_column_keys(super::columns::MAX_CHOICES)

@@ -94,6 +94,7 @@ async fn event_loop(
     let runner = Runner::new(io, tx.clone());
     // However the loop ends, the drafts handed over are written first.
     let _flush = FlushDrafts(runner.clone());
+    let _lost_executors = runner.watch_lost_executors();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = sigterm_stream()?;

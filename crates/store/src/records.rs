@@ -129,6 +129,18 @@ pub struct Run {
     pub log_bytes: i64,
 }
 
+/// A run an executor holds that has not finished: who holds it and when
+/// it last vouched for it, which is all that decides whether it was lost.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LiveExecution {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
+    /// "host:pid" of the process executing the run.
+    pub executor: String,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+}
+
 /// One logged value of a metric.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct MetricPoint {

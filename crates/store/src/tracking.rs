@@ -6,7 +6,8 @@ use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
-    KeyValue, LatestMetric, MetricPoint, MetricSummary, MetricTile, Run, RunArtifact, RunKeyValue,
+    KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, Run,
+    RunArtifact, RunKeyValue,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -649,16 +650,18 @@ impl Session {
         self.db.execute(s).await.map(drop)
     }
 
-    /// Runs an executor claims but has not vouched for since `before`.
-    pub async fn silent_runs(&mut self, before: DateTime<Utc>) -> StoreResult<Vec<i64>> {
-        let s = Statement::new(
-            "SELECT id FROM ml_run WHERE status IN ($1, $2) AND executor IS NOT NULL \
-             AND heartbeat_at < $3 ORDER BY id",
-        )
-        .text(RunStatus::Queued.as_str())
-        .text(RunStatus::Running.as_str())
-        .time(before);
-        self.ints(s).await
+    /// The runs an executor holds that have not finished, oldest first:
+    /// read through their partial index (migration 0018), so the cost is
+    /// the live executions', whatever the number of runs. The WHERE repeats
+    /// the index's predicate with literals, or neither database would use it.
+    pub async fn live_executions(&mut self) -> StoreResult<Vec<LiveExecution>> {
+        let s = Statement::new(format!(
+            "SELECT id, status, executor, heartbeat_at FROM ml_run \
+             WHERE executor IS NOT NULL AND status IN ('{}', '{}') ORDER BY id",
+            RunStatus::Queued.as_str(),
+            RunStatus::Running.as_str(),
+        ));
+        self.fetch(s).await
     }
 
     /// Links a model to the run that produced it, unless one is linked
