@@ -1031,11 +1031,10 @@ mod authoring {
 
         h.keys(&["e"]).await;
         assert!(top::<EditorScreen>(&h.app).is_some());
-        // The find prompt is drawn on the bottom row as it is typed.
+        // The find prompt is drawn as it is typed (issue 31, bug 1).
         h.keys(&["ctrl-f", "general"]).await;
         let screen = h.screen();
-        let bottom = screen.lines().last().unwrap_or_default();
-        assert!(bottom.starts_with("find: general"), "{screen}");
+        assert!(screen.contains("find: general█"), "{screen}");
         h.keys(&["enter"]).await;
         h.keys(&[
             "delete", "delete", "delete", "delete", "delete", "delete", "delete", "retail",
