@@ -37,22 +37,22 @@ pub fn quick_prompts_for(manifest: Option<&serde_json::Value>) -> Vec<String> {
         .flat_map(|s| s.features)
         .take(2)
         .collect();
-    if let Some(x) = metric {
-        if let Some(t) = x.threshold {
-            let (better, worse) = if x.lower_is_better {
-                (
-                    format!("under {}", num(nice(t * 0.8))),
-                    format!("goes above {}", num(nice(t * 1.25))),
-                )
-            } else {
-                (
-                    format!("at least {}", num(nice(t * 1.05))),
-                    format!("drops below {}", num(nice(t * 0.9))),
-                )
-            };
-            out.push(format!("Make {} {better}", x.name));
-            out.push(format!("Alert me when {} {worse}", x.name));
-        }
+    if let Some(x) = metric
+        && let Some(t) = x.threshold
+    {
+        let (better, worse) = if x.lower_is_better {
+            (
+                format!("under {}", num(nice(t * 0.8))),
+                format!("goes above {}", num(nice(t * 1.25))),
+            )
+        } else {
+            (
+                format!("at least {}", num(nice(t * 1.05))),
+                format!("drops below {}", num(nice(t * 0.9))),
+            )
+        };
+        out.push(format!("Make {} {better}", x.name));
+        out.push(format!("Alert me when {} {worse}", x.name));
     }
     // A realtime recipe has no run schedule, only a retraining one.
     let realtime = m

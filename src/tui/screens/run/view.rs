@@ -269,7 +269,7 @@ fn render_chart(
     let summaries = s.view.as_ref().map(|v| &v.detail.metric_summaries);
     let count = summaries.map_or(0, |m| m.len());
     let place = summaries
-        .and_then(|m| m.iter().position(|m| &m.key == key))
+        .and_then(|m| m.iter().position(|m| m.key == key))
         .map_or(1, |i| i + 1);
     let last = series
         .points
