@@ -288,6 +288,25 @@ async fn alert_moves_ask_first_when_the_config_says_so() {
     assert_eq!(d.alerts[0].state, nexml::domain::AlertState::Acknowledged);
 }
 
+/// At 60x20 the monitoring chart stays: the measure list gives up rows and
+/// scrolls to the charted measure.
+#[tokio::test]
+async fn the_monitoring_chart_stays_on_a_small_screen() {
+    let mut h = Harness::new(60, 20).await;
+    h.keys(&["2", "/", "hotel", "enter", "enter"]).await;
+    h.keys(&["tab", "tab"]).await;
+    let screen = h.screen();
+    assert!(screen.contains(" mae · last"), "{screen}");
+    assert!(screen.contains("› mae"), "{screen}");
+    // Down into the drift columns: the chart follows, the cursor stays seen.
+    for _ in 0..6 {
+        h.keys(&["j"]).await;
+    }
+    let screen = h.screen();
+    assert!(screen.contains(" drift of "), "{screen}");
+    assert!(screen.lines().any(|l| l.starts_with("› ")), "{screen}");
+}
+
 #[tokio::test]
 async fn navigation_moves_the_selection_and_opens_details() {
     let mut h = Harness::new(80, 24).await;

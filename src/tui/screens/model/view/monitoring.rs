@@ -123,10 +123,17 @@ pub fn render(
         .filter(|m| matches!(m, Measure::Drift(_)))
         .collect();
     let two_columns = area.width >= 70;
-    let list_rows = match two_columns {
+    let all_rows = match two_columns {
         true => metrics.len().max(drift.len()) + 1,
         false => metrics.len() + drift.len() + 2,
     } as u16;
+    // A short screen keeps the chart: the list gives up rows and scrolls
+    // to the charted measure (it still shows at least a few).
+    let list_rows = all_rows.min(
+        area.height
+            .saturating_sub(2 + MIN_CHART_ROWS)
+            .max(LIST_MIN_ROWS.min(all_rows)),
+    );
     let rest = area.height.saturating_sub(2 + list_rows);
     let heatmap_rows = drift.len() as u16 + 1;
     let heatmap = match rest >= MIN_CHART_ROWS + 1 + heatmap_rows && !drift.is_empty() {
@@ -177,20 +184,39 @@ pub fn render(
         theme.title,
     )];
     right.extend(lines(&drift));
+    // The charted measure's line in each column (after its title line).
+    let at = |group: &[&Measure]| group.iter().position(|m| Some(*m) == charted.as_ref());
+    let (in_metrics, in_drift) = (at(&metrics).map(|i| i + 1), at(&drift).map(|i| i + 1));
     if two_columns {
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(list);
-        frame.render_widget(Paragraph::new(left), l);
-        frame.render_widget(Paragraph::new(right), r);
+        frame.render_widget(scrolled_to(left, in_metrics, l.height), l);
+        frame.render_widget(scrolled_to(right, in_drift, r.height), r);
     } else {
+        let below = left.len() + 1;
         left.push(Line::default());
         left.extend(right);
-        frame.render_widget(Paragraph::new(left), list);
+        let selected = in_metrics.or(in_drift.map(|i| i + below));
+        frame.render_widget(scrolled_to(left, selected, list.height), list);
     }
     if heatmap > 0 {
         let columns: Vec<&str> = drift.iter().map(|m| m.name()).collect();
         let [_, heat] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(heat);
         render_heatmap(&screen.series, &columns, manifest, theme, frame, heat);
     }
+}
+
+/// Rows the measure list keeps when it gives rows to the chart.
+const LIST_MIN_ROWS: u16 = 4;
+
+/// `lines` scrolled so that line `selected` is within `height` rows.
+fn scrolled_to(
+    lines: Vec<Line<'static>>,
+    selected: Option<usize>,
+    height: u16,
+) -> Paragraph<'static> {
+    let height = usize::from(height.max(1));
+    let offset = selected.map_or(0, |s| (s + 1).saturating_sub(height));
+    Paragraph::new(lines).scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
 }
 
 fn column_width(list: Rect, two_columns: bool) -> usize {
