@@ -131,21 +131,35 @@ fn model_deployments(
             Some(v) if e.action == "register" => format!("from {} {v}", m.recipe_name),
             _ => describe(&e.action, &e.details),
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
-            Span::styled(format!("{:<10}", e.action), theme.accent),
-            Span::raw(sanitize(&what)),
-            Span::styled(format!("  by {}", sanitize(&e.actor)), theme.dim),
-        ]));
+        // A long line (a forced move's reason) wraps under its text, not
+        // back at column 0: who made it stays in view.
+        let body = format!("{}  by {}", sanitize(&what), sanitize(&e.actor));
+        let width = usize::from(inner.width)
+            .saturating_sub(HISTORY_INDENT)
+            .max(12);
+        for (i, row) in crate::tui::widgets::wrap_words(&body, width)
+            .into_iter()
+            .enumerate()
+        {
+            let lead = match i {
+                0 => vec![
+                    Span::styled(format!("  {}  ", e.at.format("%Y-%m-%d %H:%M")), theme.dim),
+                    Span::styled(format!("{:<10}", e.action), theme.accent),
+                ],
+                _ => vec![Span::raw(" ".repeat(HISTORY_INDENT))],
+            };
+            lines.push(Line::from([lead, vec![Span::raw(row)]].concat()));
+        }
     }
-    // A long line (a forced move's reason) wraps: who made it stays in view.
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         inner,
     );
 }
+
+/// Columns before a history line's text: "  YYYY-MM-DD HH:MM  " and the
+/// action padded to 10.
+const HISTORY_INDENT: usize = 30;
 
 /// The alerts the rules opened, by state then severity; the selected one
 /// is marked.
