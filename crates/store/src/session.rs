@@ -556,6 +556,8 @@ impl Session {
             .text(row.model_family.as_str())
             .int(row.recipe_id)
             .int(row.recipe_version_id)
+            // A model starts its lifecycle as a draft.
+            .text(ModelStatus::Draft.as_str())
             .text(row.owner)
             .time(row.at);
         self.inserted(s).await

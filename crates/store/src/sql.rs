@@ -92,7 +92,7 @@ pub const TOUCH_RECIPE: &str = "UPDATE ml_recipe SET updated_at = $1 WHERE id = 
 
 pub const INSERT_MODEL: &str = "INSERT INTO ml_model \
     (name, model_family, recipe_id, recipe_version_id, status, owner, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING id";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
 
 pub const INSERT_RUN: &str = "INSERT INTO ml_run \
     (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at) \
