@@ -2571,6 +2571,7 @@ mod histories_and_filters {
 
     /// A harness at 80x24 on each backend, with the baselines and the demo.
     async fn on_each_backend_with_the_demo(label: &str) -> Vec<Harness> {
+        #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
         let mut out = vec![Harness::new(80, 24).await];
         #[cfg(feature = "postgres")]
         if let Some(db) = common::postgres(label).await {
