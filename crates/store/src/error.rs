@@ -136,7 +136,10 @@ impl From<sqlx::Error> for StoreError {
                     db.message()
                 ));
             }
-            if db.message().contains("immutable") || db.message().contains("append-only") {
+            // A history guard said no (SQLite's RAISE(ABORT) in a trigger,
+            // SQLITE_CONSTRAINT_TRIGGER; PostgreSQL's RAISE EXCEPTION,
+            // raise_exception): its message says what and why.
+            if matches!(code.as_ref(), "1811" | "P0001") {
                 return StoreError::Refused(db.message().to_string());
             }
         }
