@@ -225,6 +225,37 @@ fn unique_violation(constraint: Option<&str>, message: &str) -> StoreError {
 mod tests {
     use super::*;
 
+    /// A trigger's RAISE(ABORT, …) is a refusal by its code, whatever its words.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_history_guard_is_a_refusal_by_its_code() {
+        use sqlx::Connection;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let e = rt.block_on(async {
+            let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+                .await
+                .expect("an in-memory database");
+            for sql in [
+                "CREATE TABLE t (x INTEGER)",
+                "CREATE TRIGGER t_guard BEFORE INSERT ON t \
+                 BEGIN SELECT RAISE(ABORT, 'rows here are kept by hand'); END",
+            ] {
+                sqlx::query(sql).execute(&mut c).await.expect("the schema");
+            }
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&mut c)
+                .await
+                .expect_err("the guard refuses")
+        });
+        let e = StoreError::from(e);
+        assert!(
+            matches!(&e, StoreError::Refused(m) if m == "rows here are kept by hand"),
+            "{e:?}"
+        );
+    }
+
     #[test]
     fn constraints_are_named_exactly_not_by_substring() {
         // The approval key contains "ml_recipe" but is not about recipe names.
