@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod batches;
 pub mod outcome;
 pub mod tmux;
 pub mod world;
