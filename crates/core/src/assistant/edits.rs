@@ -279,6 +279,12 @@ pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
 }
 
 /// "use rolling origin validation with 6 folds", "holdout 20%", "horizon 12".
+/// Does a request (creating a recipe) say how to validate it: a strategy,
+/// a holdout or a number of folds?
+pub fn says_validation(t: &Tokens) -> bool {
+    strategy_in(t).is_some() || t.has("holdout") || count_near(t, &["fold"]).is_some()
+}
+
 pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let cur = m

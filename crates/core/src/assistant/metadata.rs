@@ -22,6 +22,9 @@ pub fn edit(raw: &str, m: &Value) -> Option<Result<Draft, Decline>> {
     any.then_some(Ok(d))
 }
 
+/// Words between "owner" and the owner: "owner is now x", "owner -> x".
+const OWNER_LEAD_INS: &[&str] = &["now", "->", "=>", "to", "=", "is", "becomes", "should", "be"];
+
 /// (field, value) pairs the clause gives.
 fn fields(raw: &str) -> Vec<(&'static str, String)> {
     let lower = raw.to_lowercase();
@@ -55,7 +58,18 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
         s[..end].trim().trim_matches(['"', '\'']).to_string()
     };
     if let Some(rest) = after(&["owned by ", "owner is ", "owner: ", "owner "]) {
-        let who = first_word(&rest);
+        // "owner is now x@y", "owner -> x@y": the words that only lead to
+        // the owner are not the owner; an email, when one is given, is.
+        let words: Vec<&str> = rest
+            .split_whitespace()
+            .map(|w| w.trim_end_matches([',', '.', ';']))
+            .collect();
+        let who = words
+            .iter()
+            .find(|w| w.contains('@'))
+            .or_else(|| words.iter().find(|w| !OWNER_LEAD_INS.contains(&w.to_lowercase().as_str())))
+            .map(|w| w.to_string())
+            .unwrap_or_default();
         if !who.is_empty() {
             out.push(("owner", who));
         }
@@ -66,8 +80,21 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
             out.push(("industry", what));
         }
     }
-    if let Some(rest) = after(&["rename it to ", "rename to ", "rename it ", "rename "]) {
+    if let Some(rest) = after(&[
+        "rename it to ",
+        "rename to ",
+        "rename it ",
+        "rename the recipe to ",
+        "rename this recipe to ",
+        "rename the model to ",
+        "rename ",
+    ]) {
         let name = until_and(&rest);
+        // "rename the production database to x" renames something else.
+        let lower = name.to_lowercase();
+        if lower.starts_with("the ") || lower.contains(" to ") {
+            return out;
+        }
         if !name.is_empty() {
             out.push(("name", name));
         }
@@ -145,5 +172,23 @@ mod tests {
         assert_eq!(d("industry: retail")["metadata"]["industry"], "retail");
         assert!(edit("set mape to 0.3", &m).is_none());
         assert!(edit("the owners of the stores", &m).is_none());
+    }
+
+    #[test]
+    fn the_owner_is_what_follows_the_lead_in_and_only_the_recipe_is_renamed() {
+        let m = json!({"metadata": {"name": "NBA", "owner": "ml@nex.ai"}});
+        let owner = |raw: &str| match edit(raw, &m) {
+            Some(Ok(d)) => d.doc["metadata"]["owner"].clone(),
+            _ => Value::Null,
+        };
+        assert_eq!(owner("owner is now growth@nex.ai"), "growth@nex.ai");
+        assert_eq!(owner("owner -> growth@nex.ai"), "growth@nex.ai");
+        assert_eq!(owner("owner should be dana"), "dana");
+        let renamed = |raw: &str| edit(raw, &m).and_then(Result::ok).map(|d| d.doc);
+        assert!(renamed("rename the staging bucket to ml_v2").is_none());
+        assert_eq!(
+            renamed("rename the recipe to NBA Web").expect("a rename")["metadata"]["name"],
+            "NBA Web"
+        );
     }
 }

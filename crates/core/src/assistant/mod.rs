@@ -30,6 +30,7 @@ mod sanity;
 mod schedule;
 mod settings;
 mod spelling;
+mod stated;
 mod suggest;
 mod text;
 
@@ -260,7 +261,7 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 
 /// Answers a message with no proposal pending.
 fn respond_fresh(request: &str, ctx: &Context) -> Reply {
-    let plain = spelling::plain_idioms(request);
+    let plain = spelling::implied_by(&spelling::plain_idioms(request));
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mut reply = respond_mended(&mended, ctx);
     if !fixes.is_empty() && reply.proposal.is_some() {
@@ -493,20 +494,24 @@ fn relative_change(intent: Intent, t: &text::Tokens) -> Option<Decline> {
 /// industry and tags, and settings named in it, made on the new recipe; what
 /// cannot be made is said, not dropped.
 fn also_asked(t: &text::Tokens, draft: &mut draft::Draft) {
-    let extra = [
-        metadata::edit(&t.raw, &draft.doc),
-        settings::edit(t, &draft.doc),
+    type Extra = fn(&text::Tokens, &Value) -> Option<Result<draft::Draft, draft::Decline>>;
+    let extras: [Extra; 4] = [
+        |t, m| metadata::edit(&t.raw, m),
+        stated::edit,
+        |t, m| edits::says_validation(t).then(|| edits::validation(t, m)),
+        settings::edit,
     ];
-    for result in extra.into_iter().flatten() {
-        match result {
-            // Read from the draft's own document: its result follows on.
-            Ok(more) if !more.ops.is_empty() => {
+    for extra in extras {
+        // Each reads the draft as the ones before it left it.
+        match extra(t, &draft.doc) {
+            Some(Ok(more)) if !more.ops.is_empty() => {
                 draft.doc = more.doc;
                 draft.ops.extend(more.ops);
                 draft.summary.extend(more.summary);
+                draft.notes.extend(more.notes);
             }
-            Ok(_) => {}
-            Err(d) => draft.note(format!("I did not change: {}", d.text)),
+            Some(Ok(_)) | None => {}
+            Some(Err(d)) => draft.note(format!("I did not change: {}", d.text)),
         }
     }
 }

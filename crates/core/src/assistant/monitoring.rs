@@ -81,11 +81,19 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
     ];
     let drift_pos = t.find_phrase("drift", 0);
     let drift_at = drift_pos.unwrap_or(0);
+    // "for now", "for a while": when, not what.
+    let for_a_time = |i: usize| {
+        t.word(i) == "for"
+            && matches!(
+                t.word(i + 1),
+                "now" | "a" | "the" | "today" | "good" | "ever" | "this" | "awhile"
+            )
+    };
     let start = (drift_at..t.len()).find(|&i| {
         matches!(
             t.word(i),
             "on" | "for" | "across" | "in" | "of" | "columns" | "column"
-        )
+        ) && !for_a_time(i)
     });
     let mut cols = Vec::new();
     if let Some(s) = start {
@@ -168,7 +176,7 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         verb_at(t, i, REMOVE_VERBS).is_some()
             || matches!(
                 t.word(i),
-                "stop" | "exclude" | "unmonitor" | "dont" | "never"
+                "stop" | "exclude" | "unmonitor" | "dont" | "never" | "pause" | "suspend"
             )
             || t.find_phrase("no longer", i) == Some(i)
             || t.find_phrase("do not", i) == Some(i)

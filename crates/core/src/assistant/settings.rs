@@ -84,7 +84,10 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
         .into_iter()
         .filter(|s| switching || !s.value.is_boolean())
         .collect();
-    let mut named = named_settings(&words, &settings);
+    let (mut named, tied) = named_settings(&words, &settings);
+    if let Some((a, b)) = tied {
+        return Some(Err(which_one(a, b)));
+    }
     let stage_switch =
         |s: &Setting| s.path.len() == 4 && s.path[0] == "pipeline" && s.path[3] == "enabled";
     let names_stage = has(&words, &["stage", "step"]);
@@ -358,7 +361,26 @@ fn spoken(words: &[String]) -> Vec<(usize, String)> {
 
 /// Settings the clause names, each with where it is named, best first;
 /// settings named equally well are all kept (an ambiguity to ask about).
-fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, &'a Setting)> {
+/// Two settings the words fit equally well: a question with both as choices,
+/// never a guess that saves.
+fn which_one(a: &Setting, b: &Setting) -> Decline {
+    let name = |s: &Setting| s.path.join(".");
+    let key = |s: &Setting| s.path.last().cloned().unwrap_or_default().replace('_', " ");
+    Decline::new(format!(
+        "That could be either of two settings: {} (now {}) or {} (now {}). Which one?",
+        name(a),
+        show(&a.value),
+        name(b),
+        show(&b.value)
+    ))
+    .suggest([format!("set {} to …", key(a)), format!("set {} to …", key(b))])
+}
+
+/// The settings the words name, in the order they are said, and two that
+/// the words fit equally well, if any (the caller asks which).
+type Named<'a> = (Vec<(usize, &'a Setting)>, Option<(&'a Setting, &'a Setting)>);
+
+fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
     let spoken = spoken(words);
     let max_word = words.iter().any(|w| {
         matches!(
@@ -434,10 +456,16 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
         let typed = words
             .iter()
             .position(|w| w.contains('_') && (*w == joined || edit_distance(w, &joined) <= 2));
+        // Words beside the key's own: one already naming the key
+        // ("price" in "min distinct price points") settles nothing.
         let context = s
             .context
             .iter()
-            .filter(|c| spoken.iter().any(|(_, w)| says(w, c)))
+            .filter(|c| {
+                spoken
+                    .iter()
+                    .any(|(i, w)| !places.contains(i) && says(w, c))
+            })
             .count();
         // Every word of a short name; two thirds of a long one; one of two
         // when the stage or section is named too ("the quality checks
@@ -488,13 +516,34 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
     // cut a price by more than 5%").
     scored.sort_by_key(|s| std::cmp::Reverse((s.1, s.2)));
     let mut kept: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
+    let mut tied = None;
     for s in scored {
+        let same_words =
+            |k: &(usize, usize, usize, Vec<usize>, &Setting)| !s.3.is_empty() && s.3 == k.3;
         let beaten = kept.iter().any(|k| {
             (k.1, k.2) > (s.1, s.2)
                 && (k.0 == s.0 || (!s.3.is_empty() && s.3.iter().all(|p| k.3.contains(p))))
         });
+        if let Some(k) = kept.iter().find(|k| (k.1, k.2) == (s.1, s.2) && same_words(k)) {
+            tied.get_or_insert((k.4, s.4));
+        }
         if !beaten {
             kept.push(s);
+        }
+    }
+    // One plain word that other settings' keys have too ("the window",
+    // "the radius"), with nothing beside it to say which: ask.
+    for k in &kept {
+        let needed: Vec<&String> = k.4.words.iter().filter(|w| !QUIET.contains(&w.as_str())).collect();
+        let [word] = needed.as_slice() else { continue };
+        let other = settings
+            .iter()
+            .find(|o| o.path != k.4.path && o.words.contains(word));
+        if let Some(other) = other
+            && k.2 == 0
+            && k.1 < 40
+        {
+            tied.get_or_insert((k.4, other));
         }
     }
     kept.sort_by_key(|k| k.0);
@@ -511,7 +560,7 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Vec<(usize, 
             .filter(|(at, _)| !claimed.contains(at)),
     );
     named.sort_by_key(|(at, _)| *at);
-    named
+    (named, tied)
 }
 
 /// The period a word names: day, week, month or year.
@@ -771,8 +820,14 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
     let added =
         words.first().is_some_and(|w| w == "add") && words.iter().skip(g.at + 1).any(|w| w == "to");
     let relative = g.plus || added || (by && (up || down));
+    // "5%" is no value for a count ("max skus changed per day"), though
+    // "+50%" moves one.
+    let proportion = current <= 1.0
+        || ["pct", "percent", "fraction", "share", "rate", "ratio"]
+            .iter()
+            .any(|w| key.split('_').any(|k| k == *w));
     if !relative {
-        return Some(amount);
+        return (!g.percent || proportion).then_some(amount);
     }
     let sign = if down && !g.plus { -1.0 } else { 1.0 };
     let moved = if g.percent {

@@ -4,8 +4,10 @@
 //! two away from it.
 
 use super::recipe;
-use super::text::edit_distance;
+use super::text::typo_distance;
 use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// The words requests are made of, beside the manifest's own.
 const KEYWORDS: &[&str] = &[
@@ -72,25 +74,17 @@ const KEYWORDS: &[&str] = &[
     "prod",
 ];
 
-/// Everyday words a letter or two from a word of the trade ("match" and
-/// batch, "watch" and batch, "site" and sites): never mended.
-const EVERYDAY: &[&str] = &[
-    "match", "watch", "catch", "latch", "patch", "site", "sites", "weather", "whether", "later",
-    "alter", "rate", "rates", "date", "dates", "data", "state", "store", "stores", "score",
-    "total", "model", "models", "mode", "stage", "stale", "scale", "value", "values", "there",
-    "three", "where", "these", "those", "their", "every", "early", "hours", "house", "would",
-    "could", "should", "while", "white", "which", "price", "prices", "drive", "count", "level",
-    "close", "closed", "since", "check", "share", "shape", "other", "order", "after", "never",
-    "fewer", "newer", "lower", "power", "again", "agree", "above", "about", "below", "train",
-    "sales", "tests", "times", "items", "limit", "point", "points", "print", "noise", "noisy",
-    "spike", "field", "month", "months", "north", "south", "week", "weeks", "make", "take", "same",
-    "name", "page", "keep", "kept", "happy", "trigger", "enough", "anyone", "anymore", "start",
-    "stop", "change", "changes", "money", "people", "offer", "offers", "daily", "matter", "better",
-    "faster", "slower", "higher", "larger", "smaller", "bigger", "longer", "shorter", "older",
-    "newest", "oldest", "latest", "least", "most", "more", "less", "much", "many", "fresh", "drop",
-    "drops", "dropped", "raise", "rise", "rises", "fall", "falls", "please", "thanks", "hello",
-    "there", "think", "thing", "things", "right", "wrong", "model",
-];
+/// English words (SCOWL, four letters or more; see data/english_words.NOTICE):
+/// a word spelt right is never mended, however close it is to a word of the
+/// trade ("retail" is not "retain", "match" is not "batch").
+const ENGLISH: &str = include_str!("../../data/english_words.txt");
+
+fn is_english(word: &str) -> bool {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| ENGLISH.lines().collect())
+        .contains(word)
+}
 
 /// "bring mape down to 30%" is "set mape to 30%"; "take X down by 2
 /// points" is "lower X by 2 points": idioms said as the plain request.
@@ -125,27 +119,82 @@ pub fn plain_idioms(request: &str) -> String {
     out.join(" ")
 }
 
-/// `request` with its misspelt words mended, and what was mended.
+/// Words after which the rest of the clause is a name the user gives.
+const NAMING: &[&str] = &["called", "named", "titled"];
+
+/// "tighten mape 5 points", "loosen rmse 10%": a move said without "by" is
+/// still by that much. Only where the verb can mean nothing else: tighten
+/// and loosen with any amount; raise and lower with points (with a bare
+/// number, "lower mape 0.3" may mean "to 0.3").
+pub fn implied_by(request: &str) -> String {
+    use super::lexicon::{LOOSEN_VERBS, LOWER_VERBS, RAISE_VERBS, TIGHTEN_VERBS};
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let says = |w: &str| lower.iter().any(|x| x == w);
+    if ["by", "to", "at", "=", "from"].iter().any(|w| says(w)) {
+        return request.to_string();
+    }
+    let Some(verb) = lower.iter().position(|w| {
+        [TIGHTEN_VERBS, LOOSEN_VERBS, RAISE_VERBS, LOWER_VERBS]
+            .iter()
+            .any(|list| list.contains(&w.as_str()))
+    }) else {
+        return request.to_string();
+    };
+    let is_amount = |w: &str| w.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let Some(at) = (verb + 2..lower.len()).find(|&i| is_amount(&lower[i])) else {
+        return request.to_string();
+    };
+    let in_points = lower.get(at + 1).is_some_and(|u| {
+        matches!(u.as_str(), "points" | "point" | "pts" | "pt" | "pp")
+    }) || lower[at].ends_with("pts")
+        || lower[at].ends_with("pp");
+    let either_way = TIGHTEN_VERBS.contains(&lower[verb].as_str())
+        || LOOSEN_VERBS.contains(&lower[verb].as_str());
+    if !(either_way || in_points) {
+        return request.to_string();
+    }
+    let mut out: Vec<&str> = words[..at].to_vec();
+    out.push("by");
+    out.extend(&words[at..]);
+    out.join(" ")
+}
+
+/// `request` with its misspelt words mended, and what was mended. Quoted
+/// text and a name being given are the user's own: never mended.
 pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>) {
     let known = vocabulary(m);
     let mut mended = Vec::new();
+    let mut quoted = false;
+    let mut naming = false;
     let out: Vec<String> = request
         .split(' ')
         .map(|token| {
+            let quotes = token.chars().filter(|c| matches!(c, '"' | '\'' | '`')).count();
+            let opens_quote = token.starts_with(['"', '\'', '`']);
+            let in_quote = quoted || opens_quote;
+            if quotes % 2 == 1 && (opens_quote || quoted) {
+                quoted = !quoted;
+            }
             let word = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
             let lower = word.to_lowercase();
-            // Identifiers are names the user may be making up: left as typed.
-            // A short word is mended only when it lost its vowels ("alrt").
-            let vowels = lower.chars().filter(|c| "aeiou".contains(*c)).count();
-            if lower.len() < 4
-                || (lower.len() == 4 && vowels > 1)
-                || lower.chars().any(|c| c.is_ascii_digit() || c == '_')
-                || EVERYDAY.contains(&lower.as_str())
-                || known.contains(&lower)
-            {
+            let in_name = naming;
+            if NAMING.contains(&lower.as_str()) {
+                naming = true;
+            } else if token.ends_with([',', ';', '.', ':']) {
+                naming = false;
+            }
+            if in_quote || in_name {
                 return token.to_string();
             }
-            match nearest(&lower, &known) {
+            let fix = if lower.contains('_') {
+                nearest_name(&lower, &known)
+            } else if needs_mending(&lower, &known) {
+                nearest(&lower, &known)
+            } else {
+                None
+            };
+            match fix {
                 Some(fix) => {
                     mended.push((word.to_string(), fix.clone()));
                     token.replacen(word, &fix, 1)
@@ -157,13 +206,45 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
     (out.join(" "), mended)
 }
 
+/// A word is a typo worth mending only when nobody knows it: not English,
+/// not the recipe's, not the assistant's. Identifiers (digits, `_`) are
+/// names the user may be making up, and a short word is mended only when
+/// it lost its vowels ("alrt").
+fn needs_mending(lower: &str, known: &[String]) -> bool {
+    let vowels = lower.chars().filter(|c| "aeiou".contains(*c)).count();
+    !(lower.len() < 4
+        || (lower.len() == 4 && vowels > 1)
+        || lower.chars().any(|c| c.is_ascii_digit() || c == '_')
+        || is_english(lower)
+        || known.binary_search_by(|k| k.as_str().cmp(lower)).is_ok())
+}
+
+/// A name of this recipe typed with a slip ("competitor_prise_index"): the
+/// one known name a letter or two away, with the same digits (so
+/// "lag_3w_units" is never read as "lag_2w_units": it may be a new name).
+fn nearest_name(typed: &str, known: &[String]) -> Option<String> {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if typed.len() < 8 || known.binary_search_by(|k| k.as_str().cmp(typed)).is_ok() {
+        return None;
+    }
+    let close: Vec<&String> = known
+        .iter()
+        .filter(|k| k.contains('_') && digits(k) == digits(typed))
+        .filter(|k| typo_distance(typed, k) <= 2)
+        .collect();
+    match close.as_slice() {
+        [one] => Some((*one).clone()),
+        _ => None,
+    }
+}
+
 /// The one known word a letter away (two, for a long word), if one alone is.
 fn nearest(word: &str, known: &[String]) -> Option<String> {
     let allowed = if word.len() >= 8 { 2 } else { 1 };
     let mut best: Vec<(&String, usize)> = known
         .iter()
         .filter(|k| k.len() >= 5 && k.len().abs_diff(word.len()) <= allowed)
-        .map(|k| (k, edit_distance(word, k)))
+        .map(|k| (k, typo_distance(word, k)))
         .filter(|(_, d)| *d <= allowed)
         .collect();
     best.sort_by_key(|(_, d)| *d);
@@ -211,6 +292,48 @@ mod tests {
         );
         assert_eq!(fix("please make it better"), "please make it better");
         assert_eq!(fix("set wape to 0.2"), "set wape to 0.2");
+    }
+
+    #[test]
+    fn a_word_spelt_right_is_never_mended() {
+        // "retail" is a letter from "retain", "prize" from "price": both are
+        // words, so both are left as typed, wherever they come.
+        let m = json!({"evaluation": {"metrics": [{"name": "retain_rate"}]}});
+        let fix = |r: &str| mend(r, Some(&m)).0;
+        assert_eq!(fix("forecast for retail sales"), "forecast for retail sales");
+        assert_eq!(fix("a prize draw"), "a prize draw");
+        assert_eq!(fix("alter the alrt"), "alter the alert");
+    }
+
+    #[test]
+    fn a_name_typed_with_a_slip_is_the_recipes_name_unless_its_digits_differ() {
+        let m = json!({"requirements": {"feature_sets": [{"name": "pricing",
+            "features": ["competitor_price_index", "lag_2w_units"]}]}});
+        let fix = |r: &str| mend(r, Some(&m)).0;
+        assert_eq!(fix("drift on competitor_prise_index"), "drift on competitor_price_index");
+        assert_eq!(fix("add lag_3w_units to pricing"), "add lag_3w_units to pricing");
+        assert_eq!(fix("montior it"), "monitor it");
+    }
+
+    #[test]
+    fn quoted_text_and_given_names_are_the_users_own() {
+        let m = json!({"monitoring": {"alerts": [{"name": "wape_degradation"}]}});
+        let fix = |r: &str| mend(r, Some(&m)).0;
+        assert_eq!(fix("note 'thrshold alrt' here"), "note 'thrshold alrt' here");
+        assert_eq!(
+            fix("a recipe called Alrt Thrshold, with the thrshold at 3"),
+            "a recipe called Alrt Thrshold, with the threshold at 3"
+        );
+    }
+
+    #[test]
+    fn a_move_said_without_by_is_by_that_much() {
+        assert_eq!(implied_by("tighten revenue mape 5 points"), "tighten revenue mape by 5 points");
+        assert_eq!(implied_by("loosen rmse 10%"), "loosen rmse by 10%");
+        assert_eq!(implied_by("raise wape 2 pts"), "raise wape by 2 pts");
+        // A bare number after raise or lower may be the value wanted.
+        assert_eq!(implied_by("lower mape 0.3"), "lower mape 0.3");
+        assert_eq!(implied_by("tighten mape to 0.3"), "tighten mape to 0.3");
     }
 
     #[test]
