@@ -245,10 +245,22 @@ fn evaluate(set: &str) -> Report {
 #[test]
 fn the_assistant_on_requests_written_as_people_write() {
     let report = evaluate("assistant_requests.jsonl");
-    assert!(report.requests >= 200, "the set has {} requests", report.requests);
-    assert!(report.right >= RIGHT_AT_LEAST, "the score fell: {} right", report.right);
+    assert!(
+        report.requests >= 200,
+        "the set has {} requests",
+        report.requests
+    );
+    assert!(
+        report.right >= RIGHT_AT_LEAST,
+        "the score fell: {} right",
+        report.right
+    );
     // No proposal may save a change that was not asked for.
-    assert!(report.wrong.is_empty(), "wrong-and-valid changes: {}", report.wrong.len());
+    assert!(
+        report.wrong.is_empty(),
+        "wrong-and-valid changes: {}",
+        report.wrong.len()
+    );
 }
 
 /// The fresh set (2026-12-06): written from the README, the schema and the
@@ -258,7 +270,11 @@ fn the_assistant_on_requests_written_as_people_write() {
 #[test]
 fn the_assistant_on_a_set_written_without_reading_its_code() {
     let report = evaluate("assistant_requests_fresh.jsonl");
-    assert!(report.requests >= 150, "the set has {} requests", report.requests);
+    assert!(
+        report.requests >= 150,
+        "the set has {} requests",
+        report.requests
+    );
     assert!(
         report.right >= FRESH_RIGHT_AT_LEAST,
         "the score fell: {} right",

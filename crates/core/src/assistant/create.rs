@@ -277,7 +277,22 @@ fn horizon_in(t: &Tokens) -> Option<(f64, Option<&'static str>)> {
     let cue = t.find_any(&["horizon", "ahead", "next", "out"], 0)?.0;
     let lo = cue.saturating_sub(3);
     let hi = (cue + 4).min(t.len());
-    let n = numbers_in(t, lo, hi).into_iter().find(|n| !n.percent)?;
+    // "48h ahead", "14d horizon": the number and its unit in one word.
+    let joined = (lo..hi).find_map(|i| {
+        let w = t.word(i);
+        let split = w.find(|c: char| !c.is_ascii_digit()).filter(|&k| k > 0)?;
+        let unit = match &w[split..] {
+            "h" | "hr" | "hrs" => "hour",
+            "d" => "day",
+            "w" | "wk" | "wks" => "week",
+            "mo" => "month",
+            _ => return None,
+        };
+        w[..split].parse::<f64>().ok().map(|v| (v, Some(unit)))
+    });
+    let Some(n) = numbers_in(t, lo, hi).into_iter().find(|n| !n.percent) else {
+        return joined;
+    };
     let unit = [t.word(n.at + 1), t.word(n.at.wrapping_sub(1))]
         .into_iter()
         .find_map(|w| UNITS.iter().find(|(_, u)| stem(w) == *u).map(|&(_, u)| u));

@@ -285,6 +285,35 @@ pub fn says_validation(t: &Tokens) -> bool {
     strategy_in(t).is_some() || t.has("holdout") || count_near(t, &["fold"]).is_some()
 }
 
+/// "set the holdout to 20%" where validation is k-fold with an out-of-time
+/// holdout of its own: switching strategy or changing that holdout? Asked,
+/// unless the request says to switch ("use a 20% holdout").
+fn holdout_meant(t: &Tokens, strategy: Option<&str>, cur: &Value) -> Option<Decline> {
+    let current = cur["strategy"].as_str().unwrap_or("");
+    if strategy != Some("holdout") || current == "holdout" {
+        return None;
+    }
+    if t.has_any(&["use", "switch", "instead", "move", "go", "strategy"]) {
+        return None;
+    }
+    let own = cur
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.contains("holdout"))?;
+    Some(
+        Decline::new(format!(
+            "Validation is {current}, with {} = {} of its own. Switch the strategy to a holdout split, or change {}?",
+            own.0,
+            show(own.1),
+            own.0
+        ))
+        .suggest([
+            "use a 20% holdout split".to_string(),
+            format!("set {} to 14", own.0.replace('_', " ")),
+        ]),
+    )
+}
+
 pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let cur = m
@@ -293,6 +322,9 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         .unwrap_or(json!({}));
     let cur_strategy = cur["strategy"].as_str().unwrap_or("").to_string();
     let strategy = strategy_in(t);
+    if let Some(ask) = holdout_meant(t, strategy, &cur) {
+        return Err(ask);
+    }
     let folds = count_near(t, &["fold", "split", "origin", "cutoff"]);
     let horizon = count_near(t, &["horizon", "ahead"]);
     let used: Vec<usize> = folds

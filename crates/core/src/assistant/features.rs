@@ -28,9 +28,11 @@ pub fn kind(t: &Tokens, s: usize, m: Option<&Value>) -> Option<Intent> {
         let names = set_names(m);
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let target = p.target?;
+        // A loose match ("the price group") counts when a set is said.
+        let says_set = t.toks.iter().any(|x| SET_WORDS.contains(&x.stem.as_str()));
         return (adding
             && !p.items.is_empty()
-            && resolve_name(&target, &refs).is_some_and(|(_, loose)| !loose))
+            && resolve_name(&target, &refs).is_some_and(|(_, loose)| !loose || says_set))
         .then_some(Intent::AddFeature);
     }
     let (verb, n, adding) = find_verb(t, s)?;
@@ -179,8 +181,43 @@ pub fn edit(intent: Intent, t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             remove_features(p, m)
         }
         Intent::AddFeatureSet => add_set(p, m),
-        _ => remove_sets(p, m),
+        _ => {
+            if let Some(ask) = set_or_input(t, &p, m) {
+                return Err(ask);
+            }
+            remove_sets(p, m)
+        }
     }
+}
+
+/// "get rid of customer_profile" where that is both a feature set and a
+/// lineage input: which one is meant is asked, unless the request says
+/// "set", "group" or "features".
+fn set_or_input(t: &Tokens, p: &Parsed, m: &Value) -> Option<Decline> {
+    if t.has_any(&["set", "sets", "group", "groups", "feature", "features"]) {
+        return None;
+    }
+    let inputs: Vec<&str> = m
+        .pointer("/lineage/inputs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    let both = p
+        .items
+        .iter()
+        .chain(p.target.iter())
+        .find(|w| inputs.contains(&w.as_str()))?;
+    Some(
+        Decline::new(format!(
+            "'{both}' is both a feature set and a lineage input. Which should go?"
+        ))
+        .suggest([
+            format!("remove the {both} feature set"),
+            format!("remove the {both} lineage input"),
+        ]),
+    )
 }
 
 /// Removes features named however the request put them ("don't use X").

@@ -64,6 +64,15 @@ pub enum Route {
     Unknown,
 }
 
+/// "guarantee a 20% margin", "make auc 1.0 guaranteed": an outcome, not a
+/// setting; saving a threshold would only look like doing it.
+pub fn promised_outcome(t: &Tokens, ctx: &Context) -> Option<Decline> {
+    t.has_any(super::lexicon::PROMISE_WORDS).then(|| {
+        Decline::new("No recipe setting can guarantee a result. I can set the thresholds a model must meet to pass evaluation, or the alerts that say when it stops meeting them.")
+            .suggest(suggest::starters(ctx))
+    })
+}
+
 pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     if is_help(t) {
         return Route::Help;
@@ -78,6 +87,7 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     if let Some(d) = destructive(t, s, ctx) {
         return Route::Decline(d);
     }
+
     // "don't make it realtime": a change is only made when asked for
     // positively (drift and alerts understand "do not monitor"/"stop").
     let negated = verb_at(t, s, NEGATED_OPENERS).is_some();
@@ -273,7 +283,9 @@ fn family_only(t: &Tokens) -> bool {
     };
     let strong = (0..t.len()).any(|i| family_phrase_at(t, i).is_some_and(|(_, w, _)| w >= 3));
     let noun = (0..t.len()).any(|i| MODEL_NOUNS.contains(&t.toks[i].stem.as_str()));
-    strong && (noun || t.word_count() <= 4)
+    // "elasticity price delta 2%": a value for a setting, not a new recipe.
+    let gives_a_value = !super::numbers::numbers_in(t, 0, t.len()).is_empty();
+    strong && (noun || (t.word_count() <= 4 && !gives_a_value))
 }
 
 /// The edit a request asks for, by its topic words.

@@ -365,6 +365,20 @@ pub const LOWER_VERBS: &[&str] = &[
 pub const TIGHTEN_VERBS: &[&str] = &["tighten", "stricter"];
 pub const LOOSEN_VERBS: &[&str] = &["loosen", "relax", "widen"];
 
+/// Shorthand people type for the words the assistant reads: said in full
+/// before anything else reads the request.
+pub const SHORTHAND: &[(&str, &str)] = &[
+    ("feats", "features"),
+    ("feat", "feature"),
+    ("attrs", "attributes"),
+    ("attribs", "attributes"),
+    ("thresh", "threshold"),
+    ("thr", "threshold"),
+];
+
+/// Words that ask for an outcome no setting can promise.
+pub const PROMISE_WORDS: &[&str] = &["guarantee", "guaranteed", "guarantees", "guaranteeing"];
+
 /// Words that negate what follows: "don't retry", "no early stopping".
 pub const NEGATION_WORDS: &[&str] = &[
     "dont", "never", "no", "not", "stop", "disable", "off", "without", "shouldnt", "skip",

@@ -23,7 +23,9 @@ pub fn edit(raw: &str, m: &Value) -> Option<Result<Draft, Decline>> {
 }
 
 /// Words between "owner" and the owner: "owner is now x", "owner -> x".
-const OWNER_LEAD_INS: &[&str] = &["now", "->", "=>", "to", "=", "is", "becomes", "should", "be"];
+const OWNER_LEAD_INS: &[&str] = &[
+    "now", "->", "=>", "to", "=", "is", "becomes", "should", "be",
+];
 
 /// (field, value) pairs the clause gives.
 fn fields(raw: &str) -> Vec<(&'static str, String)> {
@@ -67,7 +69,11 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
         let who = words
             .iter()
             .find(|w| w.contains('@'))
-            .or_else(|| words.iter().find(|w| !OWNER_LEAD_INS.contains(&w.to_lowercase().as_str())))
+            .or_else(|| {
+                words
+                    .iter()
+                    .find(|w| !OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
+            })
             .map(|w| w.to_string())
             .unwrap_or_default();
         if !who.is_empty() {

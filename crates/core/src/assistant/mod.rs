@@ -261,7 +261,8 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 
 /// Answers a message with no proposal pending.
 fn respond_fresh(request: &str, ctx: &Context) -> Reply {
-    let plain = spelling::implied_by(&spelling::plain_idioms(request));
+    let plain = spelling::without_old_value(&spelling::in_full(request));
+    let plain = spelling::implied_by(&spelling::plain_idioms(&plain));
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mut reply = respond_mended(&mended, ctx);
     if !fixes.is_empty() && reply.proposal.is_some() {
@@ -300,6 +301,9 @@ fn respond_mended(request: &str, ctx: &Context) -> Reply {
 /// Answers a message that makes one ask (or asks one question).
 fn respond_to_one(request: &str, ctx: &Context) -> Reply {
     let t = text::Tokens::new(request);
+    if let Some(d) = intent::promised_outcome(&t, ctx) {
+        return declined(d);
+    }
     // "tighten mape by 2 points" is "set the mape threshold to 0.33".
     if let Some(restated) = ctx.manifest.and_then(|m| relative::restate(&t, m)) {
         let mut reply = respond_to_one(&restated, ctx);

@@ -457,6 +457,14 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
     if FRESHNESS_WORDS.contains(&before) || before == "feed" {
         return only(&|a| a["source"] == "freshness");
     }
+    // "the competitor_price_index drift alert": a drift rule, by its column.
+    let column = match before {
+        "drift" if alert_at >= 2 => t.word(alert_at - 2),
+        other => other,
+    };
+    if let Some(i) = only(&|a| a["source"] == "drift" && a["metric"] == json!(column)) {
+        return Some(i);
+    }
     let metric = metric_mentions(t, Some(m))
         .into_iter()
         .find(|x| x.at + x.len == alert_at)?

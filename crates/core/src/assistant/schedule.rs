@@ -30,6 +30,13 @@ const DAYS: &[(&str, u8)] = &[
     ("sat", 6),
 ];
 
+/// "monday", "tues", "fridays": a day of the week.
+pub fn is_day_word(w: &str) -> bool {
+    let w = w.to_lowercase();
+    let one = w.strip_suffix('s').unwrap_or(&w);
+    DAYS.iter().any(|(d, _)| *d == w || *d == one)
+}
+
 const DAY_NAMES: [&str; 7] = [
     "Sunday",
     "Monday",

@@ -136,33 +136,34 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
 /// Metrics, alerts, drift, features, schedules and validation strategies
 /// have their own handlers, which know their rules.
 fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
-    t.has_any(&[
-        "alert",
-        "alerts",
-        "alerting",
-        "drift",
-        "feature",
-        "features",
-        "schedule",
-        "cron",
-        "daily",
-        "weekly",
-        "monthly",
-        "nightly",
-        "quarterly",
-        "realtime",
-        "batch",
-        "strategy",
-        "rolling",
-        "expanding",
-        "fresher",
-        "stale",
-        "staleness",
-        "rename",
-        "tag",
-        "owner",
-        "horizon",
-    ]) || !super::recipe::metric_mentions(t, Some(m)).is_empty()
+    (t.has("drift") && !names_a_drift_setting(t, m))
+        || t.has_any(&[
+            "alert",
+            "alerts",
+            "alerting",
+            "feature",
+            "features",
+            "schedule",
+            "cron",
+            "daily",
+            "weekly",
+            "monthly",
+            "nightly",
+            "quarterly",
+            "realtime",
+            "batch",
+            "strategy",
+            "rolling",
+            "expanding",
+            "fresher",
+            "stale",
+            "staleness",
+            "rename",
+            "tag",
+            "owner",
+            "horizon",
+        ])
+        || !super::recipe::metric_mentions(t, Some(m)).is_empty()
         || t.has_any(&[
             "retrain",
             "retraining",
@@ -186,6 +187,23 @@ fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
         || t.toks.iter().any(|x| {
             let w = x.text.as_str();
             (w.ends_with("am") || w.ends_with("pm")) && w.starts_with(|c: char| c.is_ascii_digit())
+        })
+}
+
+/// "drift bins 20": a setting of drift monitoring other than its threshold
+/// and columns (which the drift handler owns), named by all its words.
+fn names_a_drift_setting(t: &Tokens, m: &Value) -> bool {
+    settings_of(m)
+        .iter()
+        .filter(|s| {
+            s.path
+                .starts_with(&["monitoring".to_string(), "drift".to_string()])
+        })
+        .any(|s| {
+            s.words
+                .iter()
+                .filter(|w| !QUIET.contains(&w.as_str()))
+                .all(|w| t.toks.iter().any(|x| says(&x.text, w)))
         })
 }
 
@@ -373,12 +391,18 @@ fn which_one(a: &Setting, b: &Setting) -> Decline {
         name(b),
         show(&b.value)
     ))
-    .suggest([format!("set {} to …", key(a)), format!("set {} to …", key(b))])
+    .suggest([
+        format!("set {} to …", key(a)),
+        format!("set {} to …", key(b)),
+    ])
 }
 
 /// The settings the words name, in the order they are said, and two that
 /// the words fit equally well, if any (the caller asks which).
-type Named<'a> = (Vec<(usize, &'a Setting)>, Option<(&'a Setting, &'a Setting)>);
+type Named<'a> = (
+    Vec<(usize, &'a Setting)>,
+    Option<(&'a Setting, &'a Setting)>,
+);
 
 fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
     let spoken = spoken(words);
@@ -524,7 +548,10 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
             (k.1, k.2) > (s.1, s.2)
                 && (k.0 == s.0 || (!s.3.is_empty() && s.3.iter().all(|p| k.3.contains(p))))
         });
-        if let Some(k) = kept.iter().find(|k| (k.1, k.2) == (s.1, s.2) && same_words(k)) {
+        if let Some(k) = kept
+            .iter()
+            .find(|k| (k.1, k.2) == (s.1, s.2) && same_words(k))
+        {
             tied.get_or_insert((k.4, s.4));
         }
         if !beaten {
@@ -534,7 +561,11 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
     // One plain word that other settings' keys have too ("the window",
     // "the radius"), with nothing beside it to say which: ask.
     for k in &kept {
-        let needed: Vec<&String> = k.4.words.iter().filter(|w| !QUIET.contains(&w.as_str())).collect();
+        let needed: Vec<&String> =
+            k.4.words
+                .iter()
+                .filter(|w| !QUIET.contains(&w.as_str()))
+                .collect();
         let [word] = needed.as_slice() else { continue };
         let other = settings
             .iter()

@@ -145,9 +145,10 @@ pub fn implied_by(request: &str) -> String {
     let Some(at) = (verb + 2..lower.len()).find(|&i| is_amount(&lower[i])) else {
         return request.to_string();
     };
-    let in_points = lower.get(at + 1).is_some_and(|u| {
-        matches!(u.as_str(), "points" | "point" | "pts" | "pt" | "pp")
-    }) || lower[at].ends_with("pts")
+    let in_points = lower
+        .get(at + 1)
+        .is_some_and(|u| matches!(u.as_str(), "points" | "point" | "pts" | "pt" | "pp"))
+        || lower[at].ends_with("pts")
         || lower[at].ends_with("pp");
     let either_way = TIGHTEN_VERBS.contains(&lower[verb].as_str())
         || LOOSEN_VERBS.contains(&lower[verb].as_str());
@@ -160,6 +161,100 @@ pub fn implied_by(request: &str) -> String {
     out.join(" ")
 }
 
+/// "run it tuesdays 5am instead of monday 4am", "retain 52 runs instead of
+/// 26": what it was, said beside what it should be, is dropped, so no
+/// handler takes the old value for a new one. Only before a number, a day
+/// or a time: "use mape instead of wape" says something.
+pub fn without_old_value(request: &str) -> String {
+    let lower = request.to_lowercase();
+    let Some((at, cue)) = ["instead of ", "rather than ", "not the current "]
+        .iter()
+        .find_map(|cue| lower.find(cue).map(|at| (at, cue.len())))
+    else {
+        return request.to_string();
+    };
+    let rest = &lower[at + cue..];
+    let first = rest.split_whitespace().next().unwrap_or("");
+    let old_value = first.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || super::schedule::is_day_word(first.trim_end_matches([',', '.', ';']));
+    if !old_value {
+        return request.to_string();
+    }
+    // To the end of the clause: a comma, a semicolon or a full stop that
+    // is not a decimal point.
+    let bytes = rest.as_bytes();
+    let end = (0..bytes.len())
+        .find(|&i| {
+            matches!(bytes[i], b',' | b';' | b'.')
+                && !bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+        })
+        .map(|i| at + cue + i)
+        .unwrap_or(request.len());
+    format!("{}{}", request[..at].trim_end(), &request[end..])
+}
+
+/// "the demand history feats", "product attrs": shorthand said in full
+/// (outside quotes), and an old value given with an arrow dropped ("retries
+/// 2 -> 3", "label window 7->14 days"): the new value is the one after it.
+pub fn in_full(request: &str) -> String {
+    let mut quoted = false;
+    let words: Vec<String> = request
+        .split(' ')
+        .map(|token| {
+            let opens = token.starts_with(['"', '\'', '`']);
+            let in_quote = quoted || opens;
+            if token
+                .chars()
+                .filter(|c| matches!(c, '"' | '\'' | '`'))
+                .count()
+                % 2
+                == 1
+                && (opens || quoted)
+            {
+                quoted = !quoted;
+            }
+            if in_quote {
+                return token.to_string();
+            }
+            let bare = token.trim_end_matches([',', '.', ';', ')']);
+            match super::lexicon::SHORTHAND
+                .iter()
+                .find(|(short, _)| bare.eq_ignore_ascii_case(short))
+            {
+                Some((_, full)) => token.replacen(bare, full, 1),
+                None => token.to_string(),
+            }
+        })
+        .collect();
+    without_arrowed_old_value(&words.join(" "))
+}
+
+/// "2 -> 3", "4->8", "5% → 2%", "from 8 weeks to 12 weeks": only the new value.
+fn without_arrowed_old_value(request: &str) -> String {
+    let arrows = ["->", "→", "=>"];
+    let Some((at, arrow)) = arrows
+        .iter()
+        .find_map(|a| request.find(a).map(|at| (at, a.len())))
+    else {
+        return request.to_string();
+    };
+    let before = request[..at].trim_end();
+    // The old value: the last word before the arrow, with its unit when the
+    // unit follows the number ("8 weeks -> 12 weeks").
+    let mut start = before.rfind(' ').map_or(0, |i| i + 1);
+    let is_value = |w: &str| w.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    if !is_value(&before[start..]) {
+        let head = before[..start].trim_end();
+        let prev = head.rfind(' ').map_or(0, |i| i + 1);
+        if !is_value(&head[prev..]) {
+            return request.to_string();
+        }
+        start = prev;
+    }
+    let after = request[at + arrow..].trim_start();
+    format!("{}{}", &before[..start], after)
+}
+
 /// `request` with its misspelt words mended, and what was mended. Quoted
 /// text and a name being given are the user's own: never mended.
 pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>) {
@@ -170,7 +265,10 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
     let out: Vec<String> = request
         .split(' ')
         .map(|token| {
-            let quotes = token.chars().filter(|c| matches!(c, '"' | '\'' | '`')).count();
+            let quotes = token
+                .chars()
+                .filter(|c| matches!(c, '"' | '\'' | '`'))
+                .count();
             let opens_quote = token.starts_with(['"', '\'', '`']);
             let in_quote = quoted || opens_quote;
             if quotes % 2 == 1 && (opens_quote || quoted) {
@@ -220,17 +318,40 @@ fn needs_mending(lower: &str, known: &[String]) -> bool {
 }
 
 /// A name of this recipe typed with a slip ("competitor_prise_index"): the
-/// one known name a letter or two away, with the same digits (so
-/// "lag_3w_units" is never read as "lag_2w_units": it may be a new name).
+/// one known name that differs in one part, by a letter or two, where the
+/// part typed is no word the recipe uses. "competitor_max_price" beside
+/// "competitor_min_price", or "lag_3w_units" beside "lag_2w_units", is a
+/// new name, never mended.
 fn nearest_name(typed: &str, known: &[String]) -> Option<String> {
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     if typed.len() < 8 || known.binary_search_by(|k| k.as_str().cmp(typed)).is_ok() {
         return None;
     }
+    let parts: Vec<&str> = typed.split('_').collect();
+    let is_known = |w: &str| known.binary_search_by(|k| k.as_str().cmp(w)).is_ok();
     let close: Vec<&String> = known
         .iter()
-        .filter(|k| k.contains('_') && digits(k) == digits(typed))
-        .filter(|k| typo_distance(typed, k) <= 2)
+        .filter(|k| k.contains('_'))
+        .filter(|k| {
+            let theirs: Vec<&str> = k.split('_').collect();
+            if theirs.len() != parts.len() {
+                return false;
+            }
+            let differ: Vec<(&str, &str)> = parts
+                .iter()
+                .zip(&theirs)
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| (*a, *b))
+                .collect();
+            match differ.as_slice() {
+                [(mine, meant)] => {
+                    let allowed = if meant.len() >= 8 { 2 } else { 1 };
+                    !is_known(mine)
+                        && !mine.chars().any(|c| c.is_ascii_digit())
+                        && typo_distance(mine, meant) <= allowed
+                }
+                _ => false,
+            }
+        })
         .collect();
     match close.as_slice() {
         [one] => Some((*one).clone()),
@@ -300,7 +421,10 @@ mod tests {
         // words, so both are left as typed, wherever they come.
         let m = json!({"evaluation": {"metrics": [{"name": "retain_rate"}]}});
         let fix = |r: &str| mend(r, Some(&m)).0;
-        assert_eq!(fix("forecast for retail sales"), "forecast for retail sales");
+        assert_eq!(
+            fix("forecast for retail sales"),
+            "forecast for retail sales"
+        );
         assert_eq!(fix("a prize draw"), "a prize draw");
         assert_eq!(fix("alter the alrt"), "alter the alert");
     }
@@ -310,8 +434,14 @@ mod tests {
         let m = json!({"requirements": {"feature_sets": [{"name": "pricing",
             "features": ["competitor_price_index", "lag_2w_units"]}]}});
         let fix = |r: &str| mend(r, Some(&m)).0;
-        assert_eq!(fix("drift on competitor_prise_index"), "drift on competitor_price_index");
-        assert_eq!(fix("add lag_3w_units to pricing"), "add lag_3w_units to pricing");
+        assert_eq!(
+            fix("drift on competitor_prise_index"),
+            "drift on competitor_price_index"
+        );
+        assert_eq!(
+            fix("add lag_3w_units to pricing"),
+            "add lag_3w_units to pricing"
+        );
         assert_eq!(fix("montior it"), "monitor it");
     }
 
@@ -319,7 +449,10 @@ mod tests {
     fn quoted_text_and_given_names_are_the_users_own() {
         let m = json!({"monitoring": {"alerts": [{"name": "wape_degradation"}]}});
         let fix = |r: &str| mend(r, Some(&m)).0;
-        assert_eq!(fix("note 'thrshold alrt' here"), "note 'thrshold alrt' here");
+        assert_eq!(
+            fix("note 'thrshold alrt' here"),
+            "note 'thrshold alrt' here"
+        );
         assert_eq!(
             fix("a recipe called Alrt Thrshold, with the thrshold at 3"),
             "a recipe called Alrt Thrshold, with the threshold at 3"
@@ -328,12 +461,44 @@ mod tests {
 
     #[test]
     fn a_move_said_without_by_is_by_that_much() {
-        assert_eq!(implied_by("tighten revenue mape 5 points"), "tighten revenue mape by 5 points");
+        assert_eq!(
+            implied_by("tighten revenue mape 5 points"),
+            "tighten revenue mape by 5 points"
+        );
         assert_eq!(implied_by("loosen rmse 10%"), "loosen rmse by 10%");
         assert_eq!(implied_by("raise wape 2 pts"), "raise wape by 2 pts");
         // A bare number after raise or lower may be the value wanted.
         assert_eq!(implied_by("lower mape 0.3"), "lower mape 0.3");
         assert_eq!(implied_by("tighten mape to 0.3"), "tighten mape to 0.3");
+    }
+
+    #[test]
+    fn an_old_value_said_beside_the_new_is_dropped() {
+        assert_eq!(
+            without_old_value("run it tuesdays 5am utc instead of monday 4am"),
+            "run it tuesdays 5am utc"
+        );
+        assert_eq!(
+            without_old_value("retain 52 runs instead of 26, and tag it q4"),
+            "retain 52 runs, and tag it q4"
+        );
+        assert_eq!(
+            without_old_value("use mape instead of wape as primary"),
+            "use mape instead of wape as primary"
+        );
+    }
+
+    #[test]
+    fn shorthand_is_said_in_full_and_an_arrowed_old_value_dropped() {
+        assert_eq!(
+            in_full("add x_y to the demand feats"),
+            "add x_y to the demand features"
+        );
+        assert_eq!(in_full("note 'attrs' as is"), "note 'attrs' as is");
+        assert_eq!(in_full("retries 2 -> 3"), "retries 3");
+        assert_eq!(in_full("ratio 4->8"), "ratio 8");
+        assert_eq!(in_full("window 8 weeks -> 12 weeks"), "window 12 weeks");
+        assert_eq!(in_full("owner -> a@b.c"), "owner -> a@b.c");
     }
 
     #[test]

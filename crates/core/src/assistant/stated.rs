@@ -161,7 +161,9 @@ fn window_after(t: &Tokens, label_at: usize) -> Option<i64> {
     if t.word(label_at + 1) != "within" {
         return None;
     }
-    let n = numbers_in(t, label_at + 2, label_at + 3).into_iter().next()?;
+    let n = numbers_in(t, label_at + 2, label_at + 3)
+        .into_iter()
+        .next()?;
     let days = n.value * unit_days(t.word(label_at + 3))?;
     whole(days)
 }
@@ -182,7 +184,9 @@ fn count_before(t: &Tokens, phrases: &[&str]) -> Option<i64> {
     let (at, _) = t.find_any(phrases, 0)?;
     let n = numbers_in(t, at.checked_sub(1)?, at).into_iter().next()?;
     let says_minimum = at >= 2 && matches!(t.word(at - 2), "min" | "minimum" | "least");
-    (says_minimum && !n.percent).then(|| whole(n.value)).flatten()
+    (says_minimum && !n.percent)
+        .then(|| whole(n.value))
+        .flatten()
 }
 
 fn unit_days(w: &str) -> Option<f64> {
@@ -204,7 +208,10 @@ fn set_requirement(d: &mut Draft, key: &str, value: Value) -> Result<(), Decline
     if d.set(&["requirements", key], value.clone())? {
         d.line(format!(
             "{key}: {} -> {}",
-            before.as_ref().map(super::text::show).unwrap_or_else(|| "none".into()),
+            before
+                .as_ref()
+                .map(super::text::show)
+                .unwrap_or_else(|| "none".into()),
             super::text::show(&value)
         ));
     }
@@ -257,7 +264,13 @@ mod tests {
 
     #[test]
     fn nothing_stated_changes_nothing() {
-        assert_eq!(read("a daily demand forecast for retail stores"), Value::Null);
-        assert_eq!(read("sales per region, with the target metric wape"), Value::Null);
+        assert_eq!(
+            read("a daily demand forecast for retail stores"),
+            Value::Null
+        );
+        assert_eq!(
+            read("sales per region, with the target metric wape"),
+            Value::Null
+        );
     }
 }

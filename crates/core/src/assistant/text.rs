@@ -322,7 +322,25 @@ pub fn resolve_name<'a>(wanted: &str, names: &[&'a str]) -> Option<(&'a str, boo
             stem(&s) == w_stem || s.split('_').any(|part| stem(part) == w_stem)
         })
         .collect();
-    match loose.as_slice() {
+    if let [one] = loose.as_slice() {
+        return Some((one, true));
+    }
+    // "product attrs", "demographics": every word typed starts a word of
+    // one name alone ("product_attributes", "trade_area_demographics").
+    let typed: Vec<String> = w.split('_').map(stem).filter(|p| p.len() >= 3).collect();
+    if typed.is_empty() {
+        return None;
+    }
+    let covering: Vec<&&str> = names
+        .iter()
+        .filter(|n| {
+            let parts: Vec<String> = snake(n).split('_').map(stem).collect();
+            typed
+                .iter()
+                .all(|t| parts.iter().any(|p| p.starts_with(t.as_str())))
+        })
+        .collect();
+    match covering.as_slice() {
         [one] => Some((one, true)),
         _ => None,
     }
@@ -360,7 +378,9 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
