@@ -62,6 +62,94 @@ pub fn restate(request: &str, history: &[String], m: &Value) -> Option<String> {
     Some(substitute(request, &named))
 }
 
+/// "and mape to 0.3 too" after "tighten wape to 0.22", "same for
+/// daytime_population_5km" after "add population_3km to …", "and region as
+/// well" after "remove age_band from …": the previous request again, with
+/// each thing this one names in place of the thing of its kind there (a
+/// metric for a metric, a column for a column, a number for a number).
+pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String> {
+    let previous = history.last()?;
+    let lower = request.trim().trim_end_matches(['.', '!']).to_lowercase();
+    let mut said: Vec<&str> = lower.split_whitespace().collect();
+    let leading = ["and", "also", "plus"];
+    let trailing: [&[&str]; 3] = [&["too"], &["as", "well"], &["also"]];
+    let mut cued = false;
+    if said.len() >= 2 && said[0] == "same" && matches!(said[1], "for" | "with" | "on") {
+        said.drain(..2);
+        cued = true;
+    } else if said.first().is_some_and(|w| leading.contains(w)) {
+        said.remove(0);
+        cued = true;
+    }
+    if let Some(end) = trailing.iter().find(|end| said.ends_with(end)) {
+        said.truncate(said.len() - end.len());
+        cued = true;
+    }
+    if !cued || said.is_empty() || said.len() > 6 {
+        return None;
+    }
+    let kind = Kinds::of(m);
+    let mut before: Vec<String> = previous.split_whitespace().map(str::to_string).collect();
+    let mut replaced = vec![false; before.len()];
+    let mut swapped = 0;
+    for word in said {
+        let Some(k) = kind.of_word(word) else {
+            continue;
+        };
+        let at = (0..before.len()).find(|&i| {
+            !replaced[i]
+                && kind.of_word(
+                    &before[i]
+                        .to_lowercase()
+                        .trim_matches([',', '.', ';'])
+                        .to_string(),
+                ) == Some(k)
+        })?;
+        before[at] = word.to_string();
+        replaced[at] = true;
+        swapped += 1;
+    }
+    (swapped > 0).then(|| before.join(" "))
+}
+
+/// What a word of a request is, for putting one in another's place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Number,
+    Metric,
+    Column,
+}
+
+struct Kinds {
+    metrics: Vec<String>,
+    columns: Vec<String>,
+}
+
+impl Kinds {
+    fn of(m: &Value) -> Kinds {
+        let mut columns = recipe::known_columns(m);
+        columns.extend(recipe::all_features(m));
+        Kinds {
+            metrics: recipe::metrics(m).into_iter().map(|x| x.name).collect(),
+            columns,
+        }
+    }
+
+    fn of_word(&self, w: &str) -> Option<Kind> {
+        if w.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            Some(Kind::Number)
+        } else if self.metrics.iter().any(|x| x == w) {
+            Some(Kind::Metric)
+        } else if self.columns.iter().any(|x| x == w)
+            || (w.contains('_') && super::text::is_identifier(w))
+        {
+            Some(Kind::Column)
+        } else {
+            None
+        }
+    }
+}
+
 /// What `message` was about, most specific first.
 /// Does the request point back beyond doubt ("in there", "that set",
 /// "the second one")?
@@ -271,5 +359,37 @@ mod tests {
             assert_eq!(got.as_deref(), want, "{before} / {request}");
         }
         assert_eq!(restate("make it 0.1", &[], &m), None);
+    }
+
+    #[test]
+    fn an_elliptical_follow_up_is_the_previous_request_with_its_thing_swapped() {
+        let m = serde_json::json!({
+            "evaluation": {"metrics": [{"name": "wape", "threshold": 0.25}, {"name": "mape", "threshold": 0.35}]},
+            "requirements": {"feature_sets": [{"name": "profile", "features": ["age_band", "region"]}]}
+        });
+        let h = |prev: &str| vec![prev.to_string()];
+        assert_eq!(
+            elliptical("and mape to 0.3 too", &h("tighten wape to 0.22"), &m).as_deref(),
+            Some("tighten mape to 0.3")
+        );
+        assert_eq!(
+            elliptical(
+                "and region as well",
+                &h("remove age_band from the profile features"),
+                &m
+            )
+            .as_deref(),
+            Some("remove region from the profile features")
+        );
+        assert_eq!(
+            elliptical("same for new_col_2", &h("add new_col_1 to profile"), &m).as_deref(),
+            Some("add new_col_2 to profile")
+        );
+        // Nothing of its kind before: not a follow-up.
+        assert_eq!(elliptical("and mape too", &h("rename it to X"), &m), None);
+        assert_eq!(
+            elliptical("set mape to 0.3", &h("tighten wape to 0.22"), &m),
+            None
+        );
     }
 }

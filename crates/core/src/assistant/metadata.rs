@@ -13,6 +13,7 @@ pub fn edit(raw: &str, m: &Value) -> Option<Result<Draft, Decline>> {
         any = true;
         let done = match field {
             "tags" => add_tag(&mut d, &value),
+            "untag" => remove_tag(&mut d, &value),
             _ => set(&mut d, field, &value),
         };
         if let Err(e) = done {
@@ -105,10 +106,57 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
             out.push(("name", name));
         }
     }
-    if let Some(rest) = after(&["tag it with ", "tag it ", "add the tag ", "add tag "]) {
-        let tag = first_word(&rest);
-        if !tag.is_empty() {
-            out.push(("tags", tag));
+    if let Some(rest) = after(&[
+        "add tags ",
+        "add the tags ",
+        "tag it with ",
+        "tag it ",
+        "add the tag ",
+        "add tag ",
+    ]) {
+        // "add tags a and b", "tag it a, b".
+        for tag in rest
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|w| !w.is_empty() && *w != "and")
+        {
+            out.push(("tags", tag.to_string()));
+        }
+    }
+    // "remove the lightgbm tag", "untag nightly", "drop tag x".
+    let untagged = after(&[
+        "untag ",
+        "remove tag ",
+        "remove the tag ",
+        "drop tag ",
+        "drop the tag ",
+    ])
+    .map(|rest| first_word(&rest))
+    .or_else(|| {
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        let [verb, rest @ ..] = words.as_slice() else {
+            return None;
+        };
+        let [.., tag, "tag"] = rest else { return None };
+        matches!(*verb, "remove" | "drop" | "delete").then(|| tag.to_string())
+    });
+    if let Some(tag) = untagged.filter(|t| !t.is_empty()) {
+        out.push(("untag", tag));
+    }
+    if let Some(rest) = after(&[
+        "set the description to ",
+        "set description to ",
+        "description to ",
+        "description: ",
+        "describe it as ",
+    ]) {
+        let text = rest
+            .trim()
+            .trim_matches(['"', '\'', '`'])
+            .trim()
+            .to_string();
+        if !text.is_empty() {
+            out.push(("description", text));
         }
     }
     out
@@ -128,6 +176,31 @@ fn set(d: &mut Draft, field: &'static str, value: &str) -> Result<(), Decline> {
     } else {
         d.same(format!("the {field} is already {value}"));
     }
+    Ok(())
+}
+
+fn remove_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
+    let tags: Vec<String> = d
+        .get(&["metadata", "tags"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(at) = tags.iter().position(|t| t.eq_ignore_ascii_case(tag)) else {
+        return Err(Decline::new(format!(
+            "It has no tag '{tag}'. Tags: {}.",
+            if tags.is_empty() {
+                "none".to_string()
+            } else {
+                tags.join(", ")
+            }
+        )));
+    };
+    d.remove(&["metadata", "tags", &at.to_string()])?;
+    d.line(format!("remove tag: {}", tags[at]));
     Ok(())
 }
 
@@ -192,6 +265,25 @@ mod tests {
         assert_eq!(owner("owner should be dana"), "dana");
         let renamed = |raw: &str| edit(raw, &m).and_then(Result::ok).map(|d| d.doc);
         assert!(renamed("rename the staging bucket to ml_v2").is_none());
+        let m = json!({"metadata": {"name": "N", "tags": ["a", "lightgbm"], "description": "old"}});
+        let doc = |raw: &str| {
+            edit(raw, &m)
+                .and_then(Result::ok)
+                .map(|d| d.doc["metadata"].clone())
+        };
+        assert_eq!(
+            doc("remove the lightgbm tag").expect("untagged")["tags"],
+            json!(["a"])
+        );
+        assert_eq!(
+            doc("add tags x-v2 and nightly").expect("tagged")["tags"],
+            json!(["a", "lightgbm", "x-v2", "nightly"])
+        );
+        assert_eq!(
+            doc("set description to 'New words.'").expect("described")["description"],
+            "New words."
+        );
+        assert!(matches!(edit("remove the nope tag", &m), Some(Err(_))));
         assert_eq!(
             renamed("rename the recipe to NBA Web").expect("a rename")["metadata"]["name"],
             "NBA Web"

@@ -264,6 +264,7 @@ fn respond_fresh(request: &str, ctx: &Context) -> Reply {
     let plain = spelling::without_old_value(&spelling::in_full(request));
     let plain = spelling::implied_by(&spelling::plain_idioms(&plain));
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
+    let mended = spelling::factor_as_percent(&mended);
     let mut reply = respond_mended(&mended, ctx);
     if !fixes.is_empty() && reply.proposal.is_some() {
         let read: Vec<String> = fixes
@@ -276,6 +277,17 @@ fn respond_fresh(request: &str, ctx: &Context) -> Reply {
 }
 
 fn respond_mended(request: &str, ctx: &Context) -> Reply {
+    // "and mape to 0.3 too": the previous request, about mape.
+    if let Some(again) = ctx
+        .manifest
+        .and_then(|m| followup::elliptical(request, ctx.history, m))
+    {
+        let mut reply = compound::respond(&again, ctx);
+        if reply.proposal.is_some() {
+            reply.text = format!("Read as: {again}.\n{}", reply.text);
+        }
+        return reply;
+    }
     // "make it 0.1" after "what's the threshold on forecast_bias?".
     let restated = ctx
         .manifest

@@ -174,9 +174,15 @@ pub fn without_old_value(request: &str) -> String {
         return request.to_string();
     };
     let rest = &lower[at + cue..];
-    let first = rest.split_whitespace().next().unwrap_or("");
+    let mut said = rest.split_whitespace();
+    let first = match said.next().unwrap_or("") {
+        "the" | "a" => said.next().unwrap_or(""),
+        w => w,
+    };
+    let first = first.trim_end_matches([',', '.', ';']);
     let old_value = first.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        || super::schedule::is_day_word(first.trim_end_matches([',', '.', ';']));
+        || super::schedule::is_day_word(first)
+        || matches!(first, "critical" | "warning" | "info");
     if !old_value {
         return request.to_string();
     }
@@ -253,6 +259,34 @@ fn without_arrowed_old_value(request: &str) -> String {
     }
     let after = request[at + arrow..].trim_start();
     format!("{}{}", &before[..start], after)
+}
+
+/// "halve the bias threshold", "double the qini threshold": a move by a
+/// factor, said as a move by a percentage the relative reading knows.
+pub fn factor_as_percent(request: &str) -> String {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let Some((verb, by)) = words.first().and_then(|w| match w.to_lowercase().as_str() {
+        "halve" => Some(("lower", "50%")),
+        "double" => Some(("raise", "100%")),
+        "triple" => Some(("raise", "200%")),
+        _ => None,
+    }) else {
+        return request.to_string();
+    };
+    // Settings know halving themselves; a threshold moves through the
+    // relative reading, one clause at a time.
+    let one_threshold = words.iter().any(|w| w.eq_ignore_ascii_case("threshold"))
+        && !words.iter().any(|w| w.eq_ignore_ascii_case("and") || w.ends_with(','));
+    if words.len() < 2
+        || !one_threshold
+        || words[1].eq_ignore_ascii_case("check")
+        || words
+            .iter()
+            .any(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return request.to_string();
+    }
+    format!("{verb} {} by {by}", words[1..].join(" "))
 }
 
 /// `request` with its misspelt words mended, and what was mended. Quoted
@@ -483,6 +517,14 @@ mod tests {
             "retain 52 runs, and tag it q4"
         );
         assert_eq!(
+            without_old_value("run on the 15th instead of the 1st"),
+            "run on the 15th"
+        );
+        assert_eq!(
+            without_old_value("make it a warning instead of critical"),
+            "make it a warning"
+        );
+        assert_eq!(
             without_old_value("use mape instead of wape as primary"),
             "use mape instead of wape as primary"
         );
@@ -499,6 +541,19 @@ mod tests {
         assert_eq!(in_full("ratio 4->8"), "ratio 8");
         assert_eq!(in_full("window 8 weeks -> 12 weeks"), "window 12 weeks");
         assert_eq!(in_full("owner -> a@b.c"), "owner -> a@b.c");
+    }
+
+    #[test]
+    fn a_move_by_a_factor_is_a_move_by_a_percentage() {
+        assert_eq!(
+            factor_as_percent("halve the bias threshold"),
+            "lower the bias threshold by 50%"
+        );
+        assert_eq!(
+            factor_as_percent("double the qini threshold"),
+            "raise the qini threshold by 100%"
+        );
+        assert_eq!(factor_as_percent("double it to 4"), "double it to 4");
     }
 
     #[test]
