@@ -454,15 +454,27 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
             _ => None,
         }
     };
-    if FRESHNESS_WORDS.contains(&before) || before == "feed" {
+    let two_before = if alert_at >= 2 { t.word(alert_at - 2) } else { "" };
+    // "the stale feed alert", "the stale snapshot alert".
+    if FRESHNESS_WORDS.contains(&before)
+        || before == "feed"
+        || FRESHNESS_WORDS.contains(&two_before)
+    {
         return only(&|a| a["source"] == "freshness");
     }
-    // "the competitor_price_index drift alert": a drift rule, by its column.
-    let column = match before {
-        "drift" if alert_at >= 2 => t.word(alert_at - 2),
-        other => other,
-    };
-    if let Some(i) = only(&|a| a["source"] == "drift" && a["metric"] == json!(column)) {
+    // "the competitor_price_index drift alert", "the drift share alert": a
+    // rule by what it watches, in one word or two.
+    let watched = [
+        match before {
+            "drift" => two_before.to_string(),
+            other => other.to_string(),
+        },
+        format!("{two_before}_{before}"),
+    ];
+    if let Some(i) = watched
+        .iter()
+        .find_map(|w| only(&|a| a["source"] != "metric" && a["metric"] == json!(w)))
+    {
         return Some(i);
     }
     let metric = metric_mentions(t, Some(m))

@@ -136,7 +136,9 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
 /// Metrics, alerts, drift, features, schedules and validation strategies
 /// have their own handlers, which know their rules.
 fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
-    (t.has("drift") && !names_a_drift_setting(t, m))
+    // "add population_3km to the demographics set".
+    super::features::kind(t, super::lexicon::start(t), Some(m)).is_some()
+        || (t.has("drift") && !names_a_drift_setting(t, m))
         || t.has_any(&[
             "alert",
             "alerts",
