@@ -454,7 +454,11 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
             _ => None,
         }
     };
-    let two_before = if alert_at >= 2 { t.word(alert_at - 2) } else { "" };
+    let two_before = if alert_at >= 2 {
+        t.word(alert_at - 2)
+    } else {
+        ""
+    };
     // "the stale feed alert", "the stale snapshot alert".
     if FRESHNESS_WORDS.contains(&before)
         || before == "feed"

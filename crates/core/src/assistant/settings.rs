@@ -122,6 +122,19 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
             named.join(", ")
         ))));
     }
+    // "retain 52 runs of published forecasts": a setting named in passing
+    // ("forecast horizon weeks") that gets no value and no move, beside one
+    // that gets the value, was not asked about.
+    let any_valued = pairs.iter().any(|(_, v)| v.is_some());
+    let pairs: Vec<_> = pairs
+        .into_iter()
+        .filter(|(s, v)| {
+            let number = s.value.as_f64();
+            !(any_valued
+                && v.is_none()
+                && number.is_some_and(|n| number_for(s, n, None, &words).is_none()))
+        })
+        .collect();
     for (setting, value) in pairs {
         if let Err(e) = apply(&mut d, setting, value, &words) {
             return Some(Err(e));
@@ -694,22 +707,36 @@ fn pair_up<'a>(
     words: &[String],
 ) -> Vec<(&'a Setting, Option<Given>)> {
     let mut used = vec![false; values.len()];
-    let mut out = Vec::new();
-    for (k, (at, s)) in named.iter().enumerate() {
+    // A number right before a setting's word is its own ("18 months
+    // open"), whatever setting came first.
+    let mut picks: Vec<Option<usize>> = named
+        .iter()
+        .map(|(at, _)| {
+            let v = (0..values.len()).find(|&v| !used[v] && values[v].at + 1 == *at)?;
+            used[v] = true;
+            Some(v)
+        })
+        .collect();
+    for (k, (at, _)) in named.iter().enumerate() {
+        if picks[k].is_some() {
+            continue;
+        }
         let next_name = named.get(k + 1).map_or(words.len(), |n| n.0);
-        let right_before = (0..values.len()).find(|&v| !used[v] && values[v].at + 1 == *at);
         let after = (0..values.len())
             .find(|&v| !used[v] && values[v].at >= *at && values[v].at < next_name);
         let before = (0..values.len())
             .rev()
             .find(|&v| !used[v] && values[v].at < *at);
-        let pick = right_before.or(after).or(before);
-        if let Some(v) = pick {
+        picks[k] = after.or(before);
+        if let Some(v) = picks[k] {
             used[v] = true;
         }
-        out.push((*s, pick.map(|v| values[v])));
     }
-    out
+    named
+        .iter()
+        .zip(picks)
+        .map(|((_, s), pick)| (*s, pick.map(|v| values[v])))
+        .collect()
 }
 
 fn has(words: &[String], any: &[&str]) -> bool {
@@ -822,9 +849,7 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
         return Some(0.0);
     }
     let g = given?;
-    let timed = ["_minutes", "_hours", "_days", "_weeks"]
-        .iter()
-        .any(|end| key.ends_with(end));
+    let timed = time_unit_of(key).is_some();
     // "3 days" is no value for a setting that is not a duration.
     if g.hours.is_some() && !timed {
         return None;
@@ -871,15 +896,22 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
     Some((moved * 1e9).round() / 1e9)
 }
 
+/// The hours in one unit of a duration setting: "max_runtime_minutes",
+/// "min_months_open" (a unit word anywhere in the key), or None.
+fn time_unit_of(key: &str) -> Option<f64> {
+    key.split('_').find_map(|w| match w {
+        "minutes" => Some(1.0 / 60.0),
+        "hours" => Some(1.0),
+        "days" => Some(24.0),
+        "weeks" => Some(168.0),
+        "months" => Some(730.5),
+        _ => None,
+    })
+}
+
 /// A given value in the unit of `key`.
 fn in_unit(key: &str, current: f64, g: Given) -> f64 {
-    let hours = |h: f64| match key {
-        k if k.ends_with("_minutes") => h * 60.0,
-        k if k.ends_with("_hours") => h,
-        k if k.ends_with("_days") => h / 24.0,
-        k if k.ends_with("_weeks") => h / 168.0,
-        _ => h,
-    };
+    let hours = |h: f64| h / time_unit_of(key).unwrap_or(1.0);
     if let Some(per) = g.hours {
         return (hours(g.value * per) * 1e9).round() / 1e9;
     }

@@ -72,6 +72,9 @@ const KEYWORDS: &[&str] = &[
     "industry",
     "production",
     "prod",
+    "instead",
+    "primary",
+    "rather",
 ];
 
 /// English words (SCOWL, four letters or more; see data/english_words.NOTICE):
@@ -166,6 +169,7 @@ pub fn implied_by(request: &str) -> String {
 /// handler takes the old value for a new one. Only before a number, a day
 /// or a time: "use mape instead of wape" says something.
 pub fn without_old_value(request: &str) -> String {
+    let request = &without_switched_from(request);
     let lower = request.to_lowercase();
     let Some((at, cue)) = ["instead of ", "rather than ", "not the current "]
         .iter()
@@ -276,7 +280,9 @@ pub fn factor_as_percent(request: &str) -> String {
     // Settings know halving themselves; a threshold moves through the
     // relative reading, one clause at a time.
     let one_threshold = words.iter().any(|w| w.eq_ignore_ascii_case("threshold"))
-        && !words.iter().any(|w| w.eq_ignore_ascii_case("and") || w.ends_with(','));
+        && !words
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case("and") || w.ends_with(','));
     if words.len() < 2
         || !one_threshold
         || words[1].eq_ignore_ascii_case("check")
@@ -287,6 +293,25 @@ pub fn factor_as_percent(request: &str) -> String {
         return request.to_string();
     }
     format!("{verb} {} by {by}", words[1..].join(" "))
+}
+
+/// "switch drift stat from psi to ks": what it switches from is dropped, so
+/// only what it switches to is read.
+fn without_switched_from(request: &str) -> String {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let switching = lower
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "switch" | "change" | "move" | "go"));
+    let from = lower.iter().position(|w| w == "from");
+    match from {
+        Some(i) if switching && lower.get(i + 2).is_some_and(|w| w == "to") => {
+            let mut out: Vec<&str> = words[..i].to_vec();
+            out.extend(&words[i + 2..]);
+            out.join(" ")
+        }
+        _ => request.to_string(),
+    }
 }
 
 /// `request` with its misspelt words mended, and what was mended. Quoted
@@ -515,6 +540,10 @@ mod tests {
         assert_eq!(
             without_old_value("retain 52 runs instead of 26, and tag it q4"),
             "retain 52 runs, and tag it q4"
+        );
+        assert_eq!(
+            without_old_value("switch drift stat from psi to ks"),
+            "switch drift stat to ks"
         );
         assert_eq!(
             without_old_value("run on the 15th instead of the 1st"),
