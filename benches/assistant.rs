@@ -1,5 +1,5 @@
 //! How long the offline assistant takes to answer: every request of the
-//! evaluation set (`tests/data/assistant_requests.jsonl`) against its
+//! evaluation sets (`tests/data/assistant_requests*.jsonl`) against its
 //! recipe's baseline, timed one by one, many rounds; the slowest answer and
 //! the percentiles are printed. The bar is 50 ms per answer.
 //!
@@ -22,12 +22,18 @@ fn main() {
         .map(|f| (*f, baseline(f.as_str())))
         .collect();
     let refs: Vec<(ModelFamily, &Value)> = baselines.iter().map(|(f, m)| (*f, m)).collect();
-    let text = std::fs::read_to_string(format!("{root}/tests/data/assistant_requests.jsonl"))
-        .expect("the evaluation set");
-    let cases: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("a case"))
+    // Both evaluation sets: the first, and the fresh one written without
+    // reading the code.
+    let cases: Vec<Value> = ["assistant_requests.jsonl", "assistant_requests_fresh.jsonl"]
+        .iter()
+        .flat_map(|set| {
+            let text = std::fs::read_to_string(format!("{root}/tests/data/{set}"))
+                .expect("an evaluation set");
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).expect("a case"))
+                .collect::<Vec<Value>>()
+        })
         .collect();
     let rounds = 20;
     let mut times = Vec::with_capacity(cases.len() * rounds);

@@ -98,12 +98,7 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
         };
         let at = (0..before.len()).find(|&i| {
             !replaced[i]
-                && kind.of_word(
-                    &before[i]
-                        .to_lowercase()
-                        .trim_matches([',', '.', ';'])
-                        .to_string(),
-                ) == Some(k)
+                && kind.of_word(before[i].to_lowercase().trim_matches([',', '.', ';'])) == Some(k)
         })?;
         before[at] = word.to_string();
         replaced[at] = true;

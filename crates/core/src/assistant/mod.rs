@@ -23,6 +23,7 @@ mod monitoring;
 mod names;
 mod numbers;
 mod pending;
+mod primary;
 mod ranges;
 mod recipe;
 mod relative;
@@ -453,6 +454,9 @@ fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> 
         return Some(reply(Intent::SetSetting, result));
     }
     if let Some(result) = metadata::edit(&t.raw, manifest) {
+        return Some(reply(Intent::SetSetting, result));
+    }
+    if let Some(result) = primary::edit(t, manifest) {
         return Some(reply(Intent::SetSetting, result));
     }
     // "lern rate 0.03": any setting it has, by name, unless the request is

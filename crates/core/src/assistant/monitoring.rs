@@ -118,6 +118,18 @@ fn drift_columns_in(t: &Tokens, m: &Value) -> Vec<String> {
             cols = name_groups(t, v + 1, end, SKIP);
         }
     }
+    if cols.is_empty()
+        && let Some(d) = drift_pos
+        && t.word(d + 1) == ":"
+    {
+        // "drift: add distance_m": the topic first, then the change.
+        // Adding only: the removal reading looks before "drift".
+        let verb = (d + 2..t.len())
+            .find(|&i| matches!(t.word(i), "add" | "include" | "watch" | "monitor"));
+        if let Some(v) = verb {
+            cols = name_groups(t, v + 1, t.len(), SKIP);
+        }
+    }
     if cols.iter().any(|c| c == "features" || c == "feature") || t.has("all features") {
         return recipe::all_features(m);
     }

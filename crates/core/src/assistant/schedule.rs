@@ -183,8 +183,14 @@ pub fn parse(
             .and_then(|i| t.word(i + 1).parse::<u8>().ok())
             .filter(|n| (1..=12).contains(n))
     };
-    let monthly =
-        month_step.is_some() || has("monthly") || phrase("every month") || phrase("each month");
+    // "on the 15th" says monthly when nothing says another period.
+    let ordinal_day = matches!(day_of_month(t, from, to), Ok(Some(_)))
+        && !(has("daily") || has("weekly") || has("nightly") || has("hourly"));
+    let monthly = month_step.is_some()
+        || has("monthly")
+        || phrase("every month")
+        || phrase("each month")
+        || ordinal_day;
     let weekly =
         has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
     let nightly = has("nightly") || phrase("every night") || phrase("each night");

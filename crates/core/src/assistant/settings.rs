@@ -315,6 +315,15 @@ fn settings_of(m: &Value) -> Vec<Setting> {
 
 fn collect(v: &Value, path: &mut Vec<String>, context: &[String], out: &mut Vec<Setting>) {
     let Value::Object(map) = v else { return };
+    // Words a sibling's text gives ("method": "shap" beside "top_k"): they
+    // say which object a setting is in.
+    let siblings: Vec<String> = map
+        .values()
+        .filter_map(Value::as_str)
+        .filter(|v| v.len() <= 24 && !v.contains(' '))
+        .flat_map(|v| v.split('_').map(str::to_lowercase).collect::<Vec<_>>())
+        .collect();
+    let context = &[context.to_vec(), siblings].concat();
     for (key, child) in map {
         path.push(key.clone());
         let key_words: Vec<String> = key.split('_').map(str::to_string).collect();
@@ -555,6 +564,7 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
     // cut a price by more than 5%").
     scored.sort_by_key(|s| std::cmp::Reverse((s.1, s.2)));
     let mut kept: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
+    let mut passed_over: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
     let mut tied = None;
     for s in scored {
         let same_words =
@@ -571,6 +581,40 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
         }
         if !beaten {
             kept.push(s);
+        } else {
+            passed_over.push(s);
+        }
+    }
+    // "shap top k": the best named only in part (include_shap_top_k), and
+    // another named in full whose section the rest of the words name
+    // (explanations.top_k, method shap). Either could be meant: ask.
+    let said_in_full = |s: &Setting| {
+        s.words
+            .iter()
+            .filter(|k| !QUIET.contains(&k.as_str()))
+            .all(|k| spoken.iter().any(|(_, w)| says(w, k)))
+    };
+    let explained = |s: &Setting, places: &[usize]| {
+        let mut all = places.to_vec();
+        all.extend(
+            spoken
+                .iter()
+                .filter(|(_, w)| s.context.iter().any(|c| says(w, c)))
+                .map(|(i, _)| *i),
+        );
+        all
+    };
+    for k in &kept {
+        if said_in_full(k.4) {
+            continue;
+        }
+        if let Some(full) = passed_over.iter().find(|o| {
+            said_in_full(o.4) && {
+                let covered = explained(o.4, &o.3);
+                k.3.iter().all(|p| covered.contains(p))
+            }
+        }) {
+            tied.get_or_insert((k.4, full.4));
         }
     }
     // One plain word that other settings' keys have too ("the window",

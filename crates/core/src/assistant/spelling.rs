@@ -203,26 +203,42 @@ pub fn without_old_value(request: &str) -> String {
     format!("{}{}", request[..at].trim_end(), &request[end..])
 }
 
+/// Tells, word by word (split at spaces), whether a word is inside quotes:
+/// a quote opens at a word's start and closes at a word's end, and an
+/// apostrophe inside a word ("don't") does neither.
+struct Quotes {
+    open: bool,
+}
+
+impl Quotes {
+    fn new() -> Quotes {
+        Quotes { open: false }
+    }
+
+    /// Is `token` quoted text? Call once per word, in order.
+    fn quoted(&mut self, token: &str) -> bool {
+        let opens = token.starts_with(['"', '\'', '`']);
+        let inside = self.open || opens;
+        let marks = token
+            .chars()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+            .count();
+        if marks % 2 == 1 && inside {
+            self.open = !self.open;
+        }
+        inside
+    }
+}
+
 /// "the demand history feats", "product attrs": shorthand said in full
 /// (outside quotes), and an old value given with an arrow dropped ("retries
 /// 2 -> 3", "label window 7->14 days"): the new value is the one after it.
 pub fn in_full(request: &str) -> String {
-    let mut quoted = false;
+    let mut quotes = Quotes::new();
     let words: Vec<String> = request
         .split(' ')
         .map(|token| {
-            let opens = token.starts_with(['"', '\'', '`']);
-            let in_quote = quoted || opens;
-            if token
-                .chars()
-                .filter(|c| matches!(c, '"' | '\'' | '`'))
-                .count()
-                % 2
-                == 1
-                && (opens || quoted)
-            {
-                quoted = !quoted;
-            }
+            let in_quote = quotes.quoted(token);
             if in_quote {
                 return token.to_string();
             }
@@ -319,20 +335,12 @@ fn without_switched_from(request: &str) -> String {
 pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>) {
     let known = vocabulary(m);
     let mut mended = Vec::new();
-    let mut quoted = false;
+    let mut quotes = Quotes::new();
     let mut naming = false;
     let out: Vec<String> = request
         .split(' ')
         .map(|token| {
-            let quotes = token
-                .chars()
-                .filter(|c| matches!(c, '"' | '\'' | '`'))
-                .count();
-            let opens_quote = token.starts_with(['"', '\'', '`']);
-            let in_quote = quoted || opens_quote;
-            if quotes % 2 == 1 && (opens_quote || quoted) {
-                quoted = !quoted;
-            }
+            let in_quote = quotes.quoted(token);
             let word = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
             let lower = word.to_lowercase();
             let in_name = naming;

@@ -1073,11 +1073,31 @@ fn schedule_cases() -> Vec<Case> {
             SetSchedule,
             vec![Is("/deployment/retrain_schedule", json!("0 2 * * 0"))],
         ),
+        // A day of the month alone says monthly; the old one is dropped.
+        (
+            Fc,
+            "run it on the 3rd at 5am rather than mondays",
+            SetSchedule,
+            vec![Is(s, json!("0 5 3 * *"))],
+        ),
     ]
 }
 
 fn drift_cases() -> Vec<Case> {
     vec![
+        // The topic first, then the change; "for now" is when, not what.
+        (
+            Fc,
+            "drift: include lag_2w_units",
+            ConfigureDrift,
+            vec![Has(DRIFT, json!("lag_2w_units"))],
+        ),
+        (
+            Fc,
+            "suspend drift checks for a while",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/enabled", json!(false))],
+        ),
         (
             Fc,
             "monitor drift on price and promo_flag with PSI above 0.2",
@@ -1391,6 +1411,53 @@ fn question_cases() -> Vec<Case> {
 
 fn decline_cases() -> Vec<Case> {
     vec![
+        // Two settings the words fit alike, a word other keys share, a
+        // percentage for a count, a name that is two things, a holdout that
+        // could be either: each is asked, never guessed.
+        (
+            Pricing,
+            "min distinct price points to 4",
+            Declined,
+            vec![Says("either of two settings")],
+        ),
+        (
+            Loc,
+            "radius 2",
+            Declined,
+            vec![Says("either of two settings")],
+        ),
+        // One named in part, one in full with its section named by a
+        // sibling ("method": "shap").
+        (
+            Loc,
+            "set shap top k to 7",
+            Declined,
+            vec![Says("either of two settings")],
+        ),
+        (
+            Pricing,
+            "max skus changed per day 10%",
+            Declined,
+            vec![Says("What should")],
+        ),
+        (
+            Nba,
+            "drop customer_profile",
+            Declined,
+            vec![Says("both a feature set and a lineage input")],
+        ),
+        (
+            Nba,
+            "holdout of 30%",
+            Declined,
+            vec![Says("Switch the strategy")],
+        ),
+        (
+            Pricing,
+            "we need guaranteed 5% more revenue",
+            Declined,
+            vec![Says("guarantee")],
+        ),
         (
             Fc,
             "asdfgh qwerty",
