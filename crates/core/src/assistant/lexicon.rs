@@ -374,6 +374,8 @@ pub const SHORTHAND: &[(&str, &str)] = &[
     ("attribs", "attributes"),
     ("thresh", "threshold"),
     ("thr", "threshold"),
+    // One thing, not a question: "the what-if quote endpoint".
+    ("what-if", "what_if"),
 ];
 
 /// Words that ask for an outcome no setting can promise.

@@ -33,6 +33,7 @@ mod settings;
 mod spelling;
 mod stated;
 mod suggest;
+mod swap;
 mod text;
 
 #[cfg(test)]
@@ -457,6 +458,9 @@ fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> 
         return Some(reply(Intent::SetSetting, result));
     }
     if let Some(result) = primary::edit(t, manifest) {
+        return Some(reply(Intent::SetSetting, result));
+    }
+    if let Some(result) = swap::edit(t, manifest) {
         return Some(reply(Intent::SetSetting, result));
     }
     // "lern rate 0.03": any setting it has, by name, unless the request is
