@@ -17,10 +17,10 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// What was last measured on the first set (2026-12-06): the floor.
-const RIGHT_AT_LEAST: usize = 192;
+const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
-const FRESH_RIGHT_AT_LEAST: usize = 222;
+const FRESH_RIGHT_AT_LEAST: usize = 228;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

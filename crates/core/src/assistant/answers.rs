@@ -18,6 +18,13 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
     if named.len() >= 2 && t.has_any(super::lexicon::CONTRAST_WORDS) {
         return Ok(families_side_by_side(&named, ctx));
     }
+    // "the difference between wape and mape": the metrics, as the recipes
+    // that use them describe them.
+    if t.has_any(super::lexicon::CONTRAST_WORDS)
+        && let Some(text) = metrics_side_by_side(t, ctx)
+    {
+        return Ok((text, vec![]));
+    }
     // "which families are there?" even with a recipe open ("what kind of
     // model is this?" is about the open one).
     let about_one = t.has_any(&["this", "it", "its", "current"]);
@@ -62,6 +69,49 @@ fn about(
         Intent::AskValidation => validation(m, label),
         _ => overview(m, label, ctx),
     }
+}
+
+/// Two or more metrics named, each with its direction and the description
+/// the open recipe or a baseline gives it.
+fn metrics_side_by_side(t: &Tokens, ctx: &Context) -> Option<String> {
+    let mut names: Vec<String> = recipe::metric_mentions(t, ctx.manifest)
+        .into_iter()
+        .map(|x| x.name)
+        .collect();
+    names.dedup();
+    if names.len() < 2 {
+        return None;
+    }
+    let manifests: Vec<&Value> = ctx
+        .manifest
+        .into_iter()
+        .chain(ctx.baselines.iter().map(|(_, m)| *m))
+        .collect();
+    let lines: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let described = manifests.iter().find_map(|m| {
+                let known = recipe::metrics(m).into_iter().find(|x| &x.name == name)?;
+                let description = m
+                    .pointer("/evaluation/metrics")
+                    .and_then(Value::as_array)?
+                    .iter()
+                    .find(|x| x["name"] == name.as_str())
+                    .and_then(|x| x["description"].as_str())
+                    .map(str::to_string);
+                Some((known.lower_is_better, description))
+            });
+            match described {
+                Some((lower, description)) => format!(
+                    "{name} ({} is better): {}",
+                    if lower { "lower" } else { "higher" },
+                    description.unwrap_or_else(|| "no description in the recipes".into())
+                ),
+                None => format!("{name}: no recipe here uses it"),
+            }
+        })
+        .collect();
+    Some(lines.join("\n"))
 }
 
 /// A question with no recipe open, answered from the baselines: about the

@@ -191,6 +191,11 @@ pub fn destructive(t: &Tokens, s: usize, ctx: &Context) -> Option<Decline> {
     Some(d)
 }
 
+/// Is the request a question (by its first word or its question mark)?
+pub fn asks_something(t: &Tokens) -> bool {
+    is_question(t, start(t))
+}
+
 fn is_question(t: &Tokens, s: usize) -> bool {
     let first = t.word(s);
     if verb_at(t, s, ADD_VERBS).is_some()

@@ -346,7 +346,20 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
             suggestions: suggest::starters(ctx),
         },
         Route::Decline(d) => declined(d),
-        Route::Unknown => suggest::unknown(&t, ctx),
+        // "is uplift on?": a question about settings this recipe has.
+        Route::Unknown => match ctx
+            .manifest
+            .filter(|_| intent::asks_something(&t))
+            .and_then(|m| settings::describe_named(&t, m))
+        {
+            Some(text) => Reply {
+                intent: Intent::AskOverview,
+                text,
+                proposal: None,
+                suggestions: vec![],
+            },
+            None => suggest::unknown(&t, ctx),
+        },
         Route::Ask(intent) => match answers::answer(intent, &t, ctx) {
             Ok((text, suggestions)) => Reply {
                 intent,

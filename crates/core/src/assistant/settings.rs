@@ -146,6 +146,28 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     Some(Ok(d))
 }
 
+/// "is uplift on?", "how many trees?": the settings a question names, with
+/// their values now; None when it names none.
+pub fn describe_named(t: &Tokens, m: &Value) -> Option<String> {
+    let words = clause_words(&t.raw);
+    let settings = settings_of(m);
+    let (named, _) = named_settings(&words, &settings);
+    if named.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = named
+        .iter()
+        .map(|(_, s)| {
+            let label = match s.path.last().map(String::as_str) {
+                Some("enabled") => s.words.join(" "),
+                _ => s.path.last().cloned().unwrap_or_default().replace('_', " "),
+            };
+            format!("{label}: {} ({})", show(&s.value), s.path.join("."))
+        })
+        .collect();
+    Some(lines.join("\n"))
+}
+
 /// Metrics, alerts, drift, features, schedules and validation strategies
 /// have their own handlers, which know their rules.
 fn owned_elsewhere(t: &Tokens, m: &Value) -> bool {
@@ -892,11 +914,17 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
     if given.is_none() && negated(words) && key == "retries" {
         return Some(0.0);
     }
-    let g = given?;
+    let mut g = given?;
     let timed = time_unit_of(key).is_some();
-    // "3 days" is no value for a setting that is not a duration.
+    // "3 days" is no value for a setting that is not a duration; "0.9 min"
+    // for "min_match_confidence" is the minimum, not minutes.
     if g.hours.is_some() && !timed {
-        return None;
+        let min_named =
+            words.get(g.at + 1).is_some_and(|w| w == "min") && key.split('_').any(|k| k == "min");
+        if !min_named {
+            return None;
+        }
+        g.hours = None;
     }
     // "2 points" of a fraction is 0.02.
     let points = words

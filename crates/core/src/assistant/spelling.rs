@@ -169,7 +169,7 @@ pub fn implied_by(request: &str) -> String {
 /// handler takes the old value for a new one. Only before a number, a day
 /// or a time: "use mape instead of wape" says something.
 pub fn without_old_value(request: &str) -> String {
-    let request = &without_switched_from(request);
+    let request = &without_switched_from(&without_leave_alone(request));
     let lower = request.to_lowercase();
     let Some((at, cue)) = ["instead of ", "rather than ", "not the current "]
         .iter()
@@ -309,6 +309,26 @@ pub fn factor_as_percent(request: &str) -> String {
         return request.to_string();
     }
     format!("{verb} {} by {by}", words[1..].join(" "))
+}
+
+/// "(just the check, leave the alert)": a parenthesis that says what to
+/// leave alone asks for nothing; it is dropped so no handler reads it as a
+/// change.
+pub fn without_leave_alone(request: &str) -> String {
+    let Some(open) = request.find('(') else {
+        return request.to_string();
+    };
+    let Some(close) = request[open..].find(')').map(|i| open + i) else {
+        return request.to_string();
+    };
+    let inside = request[open + 1..close].to_lowercase();
+    let leaves = inside
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| matches!(w, "leave" | "keep" | "untouched" | "unchanged"));
+    if !leaves {
+        return request.to_string();
+    }
+    format!("{}{}", request[..open].trim_end(), &request[close + 1..])
 }
 
 /// "switch drift stat from psi to ks": what it switches from is dropped, so
@@ -548,6 +568,14 @@ mod tests {
         assert_eq!(
             without_old_value("retain 52 runs instead of 26, and tag it q4"),
             "retain 52 runs, and tag it q4"
+        );
+        assert_eq!(
+            without_old_value("max staleness 240 hrs (just the check, leave the alert)"),
+            "max staleness 240 hrs"
+        );
+        assert_eq!(
+            without_old_value("drop two (store_format, store_region)"),
+            "drop two (store_format, store_region)"
         );
         assert_eq!(
             without_old_value("switch drift stat from psi to ks"),

@@ -1276,6 +1276,20 @@ fn freshness_cases() -> Vec<Case> {
 
 fn question_cases() -> Vec<Case> {
     vec![
+        // A question about a setting by its name, and two metrics side by
+        // side as the recipes describe them.
+        (
+            Loc,
+            "is the cannibalization adjustment on?",
+            AskOverview,
+            vec![Says("cannibalization adjustment: on"), NoChange],
+        ),
+        (
+            Empty,
+            "how do mape and wape differ",
+            AskMetrics,
+            vec![Says("wape (lower is better)"), Says("mape (lower is better)")],
+        ),
         (
             Fc,
             "what metrics does this use?",
