@@ -220,6 +220,17 @@ fn set_or_input(t: &Tokens, p: &Parsed, m: &Value) -> Option<Decline> {
     )
 }
 
+/// "don't use is_private_label", "we don't print it anymore so get rid of
+/// is_in_circular": features the recipe has, named after a word that says
+/// they are no longer used, removed.
+pub fn not_used(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
+    let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])
+        || t.find_phrase("get rid of", 0).is_some()
+        || t.find_phrase("stop using", 0).is_some();
+    let named = super::names::mentioned(&t.raw, &recipe::all_features(m));
+    (dropping && !named.is_empty()).then(|| remove_named(named, m))
+}
+
 /// Removes features named however the request put them ("don't use X").
 pub fn remove_named(names: Vec<String>, m: &Value) -> Result<Draft, Decline> {
     remove_features(

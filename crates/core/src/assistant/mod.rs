@@ -26,6 +26,7 @@ mod pending;
 mod primary;
 mod ranges;
 mod recipe;
+mod registry;
 mod relative;
 mod sanity;
 mod schedule;
@@ -439,42 +440,10 @@ fn grounded(t: &text::Tokens, manifest: &Value, ctx: &Context) -> Option<Reply> 
     if asking {
         return None;
     }
-    if let Some(result) =
-        monitoring::unpage(t, manifest).or_else(|| monitoring::retune(t, manifest))
-    {
-        return Some(reply(Intent::AddAlert, result));
-    }
-    // "start monitoring qini_coefficient", "stop tracking bias".
-    if let Some(result) = monitored_metrics::edit(t, manifest) {
-        return Some(reply(Intent::SetSetting, result));
-    }
-    // "watch competitor_min_price": a feature watched for drift.
-    if let Some(result) = monitoring::watch_feature(t, manifest) {
-        return Some(reply(Intent::ConfigureDrift, result));
-    }
-    // "don't use is_private_label", "we don't print it anymore so get rid
-    // of is_in_circular": a feature the recipe has, removed.
-    let dropping = t.has_any(&["dont", "never"]) && t.has_any(&["use", "need", "want"])
-        || t.find_phrase("get rid of", 0).is_some()
-        || t.find_phrase("stop using", 0).is_some();
-    let named = names::mentioned(&t.raw, &recipe::all_features(manifest));
-    if dropping && !named.is_empty() {
-        return Some(reply(
-            Intent::RemoveFeature,
-            features::remove_named(named, manifest),
-        ));
-    }
-    if let Some(result) = ranges::edit(&t.raw, manifest) {
-        return Some(reply(Intent::SetSetting, result));
-    }
-    if let Some(result) = metadata::edit(&t.raw, manifest) {
-        return Some(reply(Intent::SetSetting, result));
-    }
-    if let Some(result) = primary::edit(t, manifest) {
-        return Some(reply(Intent::SetSetting, result));
-    }
-    if let Some(result) = swap::edit(t, manifest) {
-        return Some(reply(Intent::SetSetting, result));
+    for kind in registry::GROUNDED_EDITS {
+        if let Some(result) = (kind.edit)(t, manifest) {
+            return Some(reply(kind.intent, result));
+        }
     }
     // "lern rate 0.03": any setting it has, by name, unless the request is
     // refused whole.

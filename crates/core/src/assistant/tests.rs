@@ -1288,7 +1288,10 @@ fn question_cases() -> Vec<Case> {
             Empty,
             "how do mape and wape differ",
             AskMetrics,
-            vec![Says("wape (lower is better)"), Says("mape (lower is better)")],
+            vec![
+                Says("wape (lower is better)"),
+                Says("mape (lower is better)"),
+            ],
         ),
         (
             Fc,
