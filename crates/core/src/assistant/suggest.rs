@@ -4,6 +4,7 @@
 use super::recipe;
 use super::text::{FILLER, Tokens, edit_distance, nice, num, stem};
 use super::{Context, Intent, Reply};
+use serde_json::Value;
 
 /// Prompts for an empty conversation: one per family (in `ModelFamily::ALL`
 /// order), then common edits and questions.
@@ -315,6 +316,8 @@ pub fn unknown(t: &Tokens, ctx: &Context) -> Reply {
     let said = t.raw.trim();
     let text = if said.is_empty() {
         "Ask me to start a recipe, change the current one, or explain it. For example:".to_string()
+    } else if let Some(absent) = ctx.manifest.and_then(|m| names_absent(t, m)) {
+        format!("I didn't understand \"{said}\", so I'm not proposing any change: {absent}")
     } else {
         format!(
             "I didn't understand \"{said}\", so I'm not proposing any change. The closest things I can do are below; \"help\" lists everything."
@@ -326,4 +329,32 @@ pub fn unknown(t: &Tokens, ctx: &Context) -> Reply {
         proposal: None,
         suggestions,
     }
+}
+
+/// "there is nothing called 'x' in this recipe (closest: …)", for the names
+/// a request gives (words joined by `_`) that this recipe does not have.
+fn names_absent(t: &Tokens, m: &Value) -> Option<String> {
+    let mut known = super::recipe::known_columns(m);
+    known.extend(super::recipe::feature_sets(m).into_iter().map(|s| s.name));
+    known.extend(super::recipe::alert_names(m));
+    known.extend(super::recipe::metrics(m).into_iter().map(|x| x.name));
+    let mut keys = Vec::new();
+    super::recipe::key_words(m, &mut keys);
+    known.extend(keys.into_iter().filter(|k| k.contains('_')));
+    let absent: Vec<&str> = t
+        .toks
+        .iter()
+        .filter(|x| !x.quoted && x.text.contains('_') && !known.contains(&x.text))
+        .map(|x| x.text.as_str())
+        .collect();
+    let first = absent.first()?;
+    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    let near = super::text::similar_names(first, &refs, 3);
+    Some(match near.as_slice() {
+        [] => format!("there is nothing called '{first}' in this recipe."),
+        _ => format!(
+            "there is nothing called '{first}' in this recipe. The closest names: {}.",
+            near.join(", ")
+        ),
+    })
 }

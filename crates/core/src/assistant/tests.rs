@@ -1428,6 +1428,13 @@ fn question_cases() -> Vec<Case> {
 
 fn decline_cases() -> Vec<Case> {
     vec![
+        // A name the recipe does not have: said, with the closest it has.
+        (
+            Fc,
+            "frobnicate lag_9w_unit",
+            Unknown,
+            vec![Says("nothing called 'lag_9w_unit'"), Says("lag_1w_units")],
+        ),
         // Two settings the words fit alike, a word other keys share, a
         // percentage for a count, a name that is two things, a holdout that
         // could be either: each is asked, never guessed.
