@@ -8,6 +8,17 @@ use crate::domain::diff::apply_patch;
 use serde_json::Value;
 
 pub fn refine(request: &str, ctx: &Context, pending: &Proposal) -> Reply {
+    // "no, set the drift window to 60": a correction replaces the proposal
+    // instead of adding to it.
+    if let Some(instead) = correction(request) {
+        return respond_fresh(
+            instead,
+            &Context {
+                pending: None,
+                ..*ctx
+            },
+        );
+    }
     // The recipe as it will be once the pending proposal is applied.
     let (base, name) = match pending {
         Proposal::NewRecipe { manifest, name, .. } => (manifest.clone(), Some(name.as_str())),
@@ -43,6 +54,26 @@ pub fn refine(request: &str, ctx: &Context, pending: &Proposal) -> Reply {
         return reply;
     };
     stacked(pending, patch, summary, after, reply.intent)
+}
+
+/// The request after a word that takes the last proposal back ("no,",
+/// "actually", "I meant"), or None. A bare "no" is not one: "no drift on
+/// store_region" is a request of its own.
+fn correction(request: &str) -> Option<&str> {
+    let trimmed = request.trim_start();
+    let lower = trimmed.to_lowercase();
+    let cue = [
+        "no,",
+        "nope",
+        "actually",
+        "i meant",
+        "scratch that",
+        "not that,",
+    ]
+    .iter()
+    .find(|c| lower.starts_with(*c))?;
+    let rest = trimmed[cue.len()..].trim_start_matches([',', '.', ';', ':', ' ']);
+    (!rest.is_empty()).then_some(rest)
 }
 
 /// The pending proposal offered again, as the answer to asking for what it

@@ -429,7 +429,20 @@ fn spoken(words: &[String]) -> Vec<(usize, String)> {
 /// never a guess that saves.
 fn which_one(a: &Setting, b: &Setting) -> Decline {
     let name = |s: &Setting| s.path.join(".");
-    let key = |s: &Setting| s.path.last().cloned().unwrap_or_default().replace('_', " ");
+    // Said with its section, so the suggestion names one setting alone:
+    // "reference price window days", "drift reference window days".
+    let key = |s: &Setting| {
+        let parts: Vec<&str> = s
+            .path
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !p.chars().all(|c| c.is_ascii_digit()))
+            .filter(|p| !matches!(*p, "pipeline" | "stages" | "config"))
+            .collect();
+        parts[parts.len().saturating_sub(2)..]
+            .join(" ")
+            .replace('_', " ")
+    };
     Decline::new(format!(
         "That could be either of two settings: {} (now {}) or {} (now {}). Which one?",
         name(a),
@@ -624,19 +637,28 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
                 .filter(|(_, w)| s.context.iter().any(|c| says(w, c)))
                 .map(|(i, _)| *i),
         );
+        all.sort_unstable();
+        all.dedup();
         all
     };
-    for k in &kept {
+    // One that explains more of the words than the best does ("reference
+    // price window days": window_days in its reference_price section, over
+    // price_ratio_to_reference) takes its place.
+    for k in kept.iter_mut() {
         if said_in_full(k.4) {
             continue;
         }
-        if let Some(full) = passed_over.iter().find(|o| {
-            said_in_full(o.4) && {
-                let covered = explained(o.4, &o.3);
-                k.3.iter().all(|p| covered.contains(p))
+        let fuller = passed_over.iter().find_map(|o| {
+            let covered = explained(o.4, &o.3);
+            (said_in_full(o.4) && k.3.iter().all(|p| covered.contains(p)))
+                .then(|| (o, covered.len() > k.3.len()))
+        });
+        match fuller {
+            Some((o, true)) => *k = o.clone(),
+            Some((o, false)) => {
+                tied.get_or_insert((k.4, o.4));
             }
-        }) {
-            tied.get_or_insert((k.4, full.4));
+            None => {}
         }
     }
     // One plain word that other settings' keys have too ("the window",

@@ -2158,6 +2158,45 @@ fn questions_about_the_families_are_answered_not_refused() {
 /// Scenario 4's follow-ups: each change stacks on the proposal not yet
 /// applied, and the last proposal holds them all.
 #[test]
+fn a_correction_replaces_the_pending_proposal() {
+    let m = baseline(ModelFamily::Forecasting);
+    let ctx = Context {
+        recipe_name: Some("forecasting"),
+        manifest: Some(m),
+        versions: &[],
+        monitoring: None,
+        baselines: baselines(),
+        history: &[],
+        pending: None,
+    };
+    let first = respond("set mape to 0.3", &ctx);
+    let Some(pending) = first.proposal.clone() else {
+        panic!("no proposal: {}", first.text)
+    };
+    let with_pending = Context {
+        pending: Some(&pending),
+        ..ctx
+    };
+    let corrected = respond("no, set wape to 0.2", &with_pending);
+    let Some(Proposal::Edit { patch, .. }) = &corrected.proposal else {
+        panic!("no proposal: {}", corrected.text)
+    };
+    let paths: Vec<String> = patch.0.iter().map(|op| op.path().to_string()).collect();
+    assert_eq!(
+        paths,
+        ["/evaluation/metrics/0/threshold"],
+        "{}",
+        corrected.text
+    );
+    // Without the cue, the follow-up stacks on the proposal.
+    let stacked = respond("set wape to 0.2", &with_pending);
+    let Some(Proposal::Edit { patch, .. }) = &stacked.proposal else {
+        panic!("no proposal: {}", stacked.text)
+    };
+    assert_eq!(patch.0.len(), 2, "{}", stacked.text);
+}
+
+#[test]
 fn follow_ups_stack_on_the_pending_proposal() {
     let empty = Context {
         recipe_name: None,
