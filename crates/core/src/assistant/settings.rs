@@ -651,7 +651,7 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
         let fuller = passed_over.iter().find_map(|o| {
             let covered = explained(o.4, &o.3);
             (said_in_full(o.4) && k.3.iter().all(|p| covered.contains(p)))
-                .then(|| (o, covered.len() > k.3.len()))
+                .then_some((o, covered.len() > k.3.len()))
         });
         match fuller {
             Some((o, true)) => *k = o.clone(),
