@@ -20,7 +20,7 @@ use std::path::PathBuf;
 const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
-const FRESH_RIGHT_AT_LEAST: usize = 228;
+const FRESH_RIGHT_AT_LEAST: usize = 229;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
