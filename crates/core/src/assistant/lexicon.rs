@@ -561,3 +561,42 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
         .map(|v| v.split(' ').count())
         .max()
 }
+
+/// Words after which the rest of the clause is a name the user gives.
+pub const NAMING_WORDS: &[&str] = &["called", "named", "titled"];
+
+/// Words between "owner" and the owner: "owner is now x", "owner -> x".
+pub const OWNER_LEAD_INS: &[&str] = &[
+    "now", "->", "=>", "to", "=", "is", "becomes", "should", "be",
+];
+
+/// Words between a new value and what it is for: "use psi for drift".
+pub const JOINING_WORDS: &[&str] = &[
+    "for", "with", "the", "a", "an", "use", "to", "on", "as", "in", "of",
+];
+
+/// Words between a cue and its value: "target = clicked", "timestamp col x".
+pub const COLUMN_FILLER: &[&str] = &["=", "is", "col", "column", "of", "as", "the", "a", "at"];
+
+/// Words that are never a column's name, whatever follows a cue.
+pub const NOT_A_COLUMN: &[&str] = &[
+    "and", "with", "for", "per", "by", "to", "in", "on", "metric", "variable", "value", "recipe",
+    "model", "horizon", "grain", "history", "days", "weeks",
+];
+
+/// What a new recipe's label, keys and timestamp column follow: "target
+/// units_sold", "entity keys a and b", "timestamp col sale_date".
+pub const LABEL_CUES: &[&str] = &["target column", "target", "label column", "label"];
+
+pub const ENTITY_CUES: &[&str] = &[
+    "entity keys",
+    "entity key",
+    "entity",
+    "entities",
+    "keyed by",
+    "one score per",
+    "one row per",
+    "one prediction per",
+];
+
+pub const TIMESTAMP_CUES: &[&str] = &["timestamp", "time column", "date column"];

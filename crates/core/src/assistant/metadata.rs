@@ -3,6 +3,7 @@
 //! it mobile".
 
 use super::draft::{Decline, Draft};
+use super::lexicon::OWNER_LEAD_INS;
 use serde_json::{Value, json};
 
 /// The edit, when the clause sets the name, owner, industry or a tag.
@@ -22,11 +23,6 @@ pub fn edit(raw: &str, m: &Value) -> Option<Result<Draft, Decline>> {
     }
     any.then_some(Ok(d))
 }
-
-/// Words between "owner" and the owner: "owner is now x", "owner -> x".
-const OWNER_LEAD_INS: &[&str] = &[
-    "now", "->", "=>", "to", "=", "is", "becomes", "should", "be",
-];
 
 /// (field, value) pairs the clause gives.
 fn fields(raw: &str) -> Vec<(&'static str, String)> {

@@ -3,6 +3,7 @@
 //! recipe or the assistant knows, and one known word alone is a letter or
 //! two away from it.
 
+use super::lexicon::NAMING_WORDS;
 use super::recipe;
 use super::text::typo_distance;
 use serde_json::Value;
@@ -121,9 +122,6 @@ pub fn plain_idioms(request: &str) -> String {
     out.extend(&words[turn + 1..]);
     out.join(" ")
 }
-
-/// Words after which the rest of the clause is a name the user gives.
-const NAMING: &[&str] = &["called", "named", "titled"];
 
 /// "tighten mape 5 points", "loosen rmse 10%": a move said without "by" is
 /// still by that much. Only where the verb can mean nothing else: tighten
@@ -364,7 +362,7 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
             let word = token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
             let lower = word.to_lowercase();
             let in_name = naming;
-            if NAMING.contains(&lower.as_str()) {
+            if NAMING_WORDS.contains(&lower.as_str()) {
                 naming = true;
             } else if token.ends_with([',', ';', '.', ':']) {
                 naming = false;

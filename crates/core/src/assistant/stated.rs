@@ -5,31 +5,10 @@
 //! into the new manifest; nothing said is silently dropped.
 
 use super::draft::{Decline, Draft};
+use super::lexicon::{COLUMN_FILLER, ENTITY_CUES, LABEL_CUES, NOT_A_COLUMN, TIMESTAMP_CUES};
 use super::numbers::numbers_in;
 use super::text::{Tokens, is_identifier};
 use serde_json::{Value, json};
-
-/// Words between a cue and its value: "target = clicked", "timestamp col x".
-const FILLER: &[&str] = &["=", "is", "col", "column", "of", "as", "the", "a", "at"];
-
-/// Words that are never a column's name, whatever follows a cue.
-const NOT_A_COLUMN: &[&str] = &[
-    "and", "with", "for", "per", "by", "to", "in", "on", "metric", "variable", "value", "recipe",
-    "model", "horizon", "grain", "history", "days", "weeks",
-];
-
-const LABEL_CUES: &[&str] = &["target column", "target", "label column", "label"];
-const ENTITY_CUES: &[&str] = &[
-    "entity keys",
-    "entity key",
-    "entity",
-    "entities",
-    "keyed by",
-    "one score per",
-    "one row per",
-    "one prediction per",
-];
-const TIMESTAMP_CUES: &[&str] = &["timestamp", "time column", "date column"];
 
 /// The new recipe's requirements as the request states them, or None when
 /// it states none.
@@ -71,7 +50,7 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
 pub fn stated_grain(t: &Tokens) -> Option<String> {
     let at = (0..t.len()).find(|&i| t.word(i) == "grain")?;
     let mut after = at + 1;
-    while FILLER.contains(&t.word(after)) {
+    while COLUMN_FILLER.contains(&t.word(after)) {
         after += 1;
     }
     grain_from(t, after).or_else(|| grain_ending(t, at))
@@ -115,7 +94,7 @@ fn column_after(t: &Tokens, cues: &[&str]) -> Option<(usize, String)> {
     let mut from = 0;
     while let Some((at, len)) = t.find_any(cues, from) {
         let mut i = at + len;
-        while FILLER.contains(&t.word(i)) {
+        while COLUMN_FILLER.contains(&t.word(i)) {
             i += 1;
         }
         if let Some(x) = t.toks.get(i)
@@ -133,7 +112,7 @@ fn column_after(t: &Tokens, cues: &[&str]) -> Option<(usize, String)> {
 fn entity_keys(t: &Tokens) -> Option<Vec<String>> {
     let (at, len) = t.find_any(ENTITY_CUES, 0)?;
     let mut i = at + len;
-    while FILLER.contains(&t.word(i)) {
+    while COLUMN_FILLER.contains(&t.word(i)) {
         i += 1;
     }
     let mut keys = Vec::new();

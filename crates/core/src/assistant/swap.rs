@@ -4,13 +4,9 @@
 //! grounds the request in the manifest.
 
 use super::draft::{Decline, Draft};
+use super::lexicon::JOINING_WORDS;
 use super::text::Tokens;
 use serde_json::{Value, json};
-
-/// Words between a new value and what it is for: "use psi for drift".
-const JOINING: &[&str] = &[
-    "for", "with", "the", "a", "an", "use", "to", "on", "as", "in", "of",
-];
 
 pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     let (at, len) = t.find_any(&["instead of", "rather than"], 0)?;
@@ -30,7 +26,7 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
             let new = t.toks[..at].iter().rev().find(|x| {
                 !x.punct
                     && !path_words.iter().any(|w| super::text::stem(w) == x.stem)
-                    && !JOINING.contains(&x.text.as_str())
+                    && !JOINING_WORDS.contains(&x.text.as_str())
             })?;
             let mut d = Draft::new(m);
             let keys: Vec<&str> = path.iter().map(String::as_str).collect();
