@@ -21,6 +21,9 @@ const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
 const FRESH_RIGHT_AT_LEAST: usize = 229;
+/// The second set's first score (2026-12-06), held as measured.
+const HELDOUT_RIGHT_AT_LEAST: usize = 120;
+const HELDOUT_WRONG_AT_MOST: usize = 9;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -283,6 +286,29 @@ fn the_assistant_on_a_set_written_without_reading_its_code() {
     // As on the first set: no proposal may save what was not asked.
     assert!(
         report.wrong.is_empty(),
+        "wrong-and-valid changes: {}",
+        report.wrong.len()
+    );
+}
+
+/// A second set, written by another session the same way, after the
+/// changes for the fresh set: scored once, and held as first measured (the
+/// floor and ceiling below). Its failures are the next round's work.
+#[test]
+fn the_assistant_on_a_second_set_scored_once() {
+    let report = evaluate("assistant_requests_heldout.jsonl");
+    assert!(
+        report.requests >= 100,
+        "the set has {} requests",
+        report.requests
+    );
+    assert!(
+        report.right >= HELDOUT_RIGHT_AT_LEAST,
+        "the score fell: {} right",
+        report.right
+    );
+    assert!(
+        report.wrong.len() <= HELDOUT_WRONG_AT_MOST,
         "wrong-and-valid changes: {}",
         report.wrong.len()
     );
