@@ -288,6 +288,24 @@ async fn alert_moves_ask_first_when_the_config_says_so() {
     assert_eq!(d.alerts[0].state, nexml::domain::AlertState::Acknowledged);
 }
 
+/// At 60x20 the lists give up their least telling columns (owner, recipe
+/// version; level, updated, latest) before a model's or recipe's name is cut.
+#[tokio::test]
+async fn small_screens_keep_names_whole_and_give_up_columns() {
+    let mut h = Harness::new(60, 20).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("Pricing Optimization Baseline v1"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Level"), "{screen}");
+    h.keys(&["2"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("grocery-daily-demand-v0"), "{screen}");
+    assert!(screen.contains("production"), "{screen}");
+    assert!(!screen.contains("Owner"), "{screen}");
+}
+
 /// At 60x20 the monitoring chart stays: the measure list gives up rows and
 /// scrolls to the charted measure.
 #[tokio::test]
@@ -586,7 +604,12 @@ async fn keys_pressed_while_a_tab_loads_are_applied_when_it_arrives() {
 async fn narrow_lists_keep_numbers_whole_and_names_told_apart() {
     let mut h = Harness::new(80, 24).await;
     let screen = h.screen();
-    assert!(screen.contains("Pricing Opt… Baseline v1"), "{screen}");
+    // The least telling column (Updated) goes before a name is cut.
+    assert!(
+        screen.contains("Pricing Optimization Baseline v1"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Updated"), "{screen}");
     h.keys(&["4"]).await;
     let screen = h.screen();
     let retail = screen

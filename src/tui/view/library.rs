@@ -24,7 +24,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app,
             frame,
             list,
-            RECIPE_COLUMNS,
+            (RECIPE_COLUMNS, RECIPE_COLUMNS_DROPPED_FIRST, 28),
             recipe_cells,
         ),
         Tab::Models => render_list(
@@ -32,7 +32,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app,
             frame,
             list,
-            MODEL_COLUMNS,
+            (MODEL_COLUMNS, MODEL_COLUMNS_DROPPED_FIRST, 20),
             model_cells,
         ),
         Tab::Runs => render_runs(app, frame, list),
@@ -41,7 +41,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app,
             frame,
             list,
-            MONITOR_COLUMNS,
+            (MONITOR_COLUMNS, MONITOR_COLUMNS_DROPPED_FIRST, 18),
             monitor_cells,
         ),
     }
@@ -84,6 +84,41 @@ const MODEL_COLUMNS: Columns<'static> = &[
     ("Owner", Constraint::Length(12)),
     ("Recipe version", Constraint::Fill(2)),
 ];
+
+/// Columns given up, in this order, when the first (the name) would get
+/// fewer cells than its list's minimum (recipe names are the longest):
+/// what a row is comes before what it says.
+const RECIPE_COLUMNS_DROPPED_FIRST: &[usize] = &[5, 2, 4, 1];
+const MODEL_COLUMNS_DROPPED_FIRST: &[usize] = &[4, 3, 1];
+const MONITOR_COLUMNS_DROPPED_FIRST: &[usize] = &[1, 3];
+/// What a column that fills the rest needs, to be worth showing.
+const FILL_MIN: u16 = 8;
+
+/// Which of `columns` fit at `width`, dropping them in `dropped_first`
+/// order until the first column has `name_min` cells.
+fn fitting(columns: Columns<'_>, dropped_first: &[usize], name_min: u16, width: u16) -> Vec<bool> {
+    let need = |i: usize, c: &Constraint| match c {
+        Constraint::Length(n) | Constraint::Min(n) => *n,
+        _ if i == 0 => name_min,
+        _ => FILL_MIN,
+    };
+    let mut kept = vec![true; columns.len()];
+    let needed = |kept: &[bool]| -> u16 {
+        columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| kept[*i])
+            .map(|(i, (_, c))| need(i, c) + 1)
+            .sum()
+    };
+    for &column in dropped_first {
+        if needed(&kept) <= width {
+            break;
+        }
+        kept[column] = false;
+    }
+    kept
+}
 
 /// The run's own columns, each with the field that sorts by it.
 const RUN_COLUMNS: &[(&str, Constraint, Option<&str>)] = &[
@@ -149,35 +184,43 @@ fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
     // The metric the search sorts or filters by, else each run's first.
     let metric = crate::runs::filter::first_metric(search);
     let params = &app.run_columns.params;
-    render_list(&app.lists.runs, app, frame, area, &columns, |r, t, w| {
-        let named = kept[RUN_NAME_COLUMN];
-        let mut cells: Vec<Cell<'static>> = run_cells(r, t, w, now, marked.contains(&r.id), named)
-            .into_iter()
-            .zip(&kept)
-            .filter(|(_, keep)| **keep)
-            .map(|(cell, _)| cell)
-            .collect();
-        if keys.is_empty() {
-            cells.push(headline_cell(r, metric.as_deref(), col(w, own)));
-        }
-        for (i, key) in keys.iter().enumerate() {
-            let width = col(w, own + i);
-            let value = match key {
-                Some((true, key)) => r
-                    .metrics_json
-                    .get(key)
-                    .and_then(|v| v.as_f64())
-                    .map(short_number),
-                Some((false, key)) => params
-                    .get(&r.id)
-                    .and_then(|p| p.get(key))
-                    .map(|v| truncate_middle(v, width)),
-                None => None,
-            };
-            cells.push(text(value.as_deref().unwrap_or("-")));
-        }
-        cells
-    })
+    render_list(
+        &app.lists.runs,
+        app,
+        frame,
+        area,
+        (&columns, &[], 0),
+        |r, t, w| {
+            let named = kept[RUN_NAME_COLUMN];
+            let mut cells: Vec<Cell<'static>> =
+                run_cells(r, t, w, now, marked.contains(&r.id), named)
+                    .into_iter()
+                    .zip(&kept)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(cell, _)| cell)
+                    .collect();
+            if keys.is_empty() {
+                cells.push(headline_cell(r, metric.as_deref(), col(w, own)));
+            }
+            for (i, key) in keys.iter().enumerate() {
+                let width = col(w, own + i);
+                let value = match key {
+                    Some((true, key)) => r
+                        .metrics_json
+                        .get(key)
+                        .and_then(|v| v.as_f64())
+                        .map(short_number),
+                    Some((false, key)) => params
+                        .get(&r.id)
+                        .and_then(|p| p.get(key))
+                        .map(|v| truncate_middle(v, width)),
+                    None => None,
+                };
+                cells.push(text(value.as_deref().unwrap_or("-")));
+            }
+            cells
+        },
+    )
 }
 
 /// The narrowest the recipe / model column gets before own columns go.
@@ -230,7 +273,7 @@ fn render_list<T>(
     app: &App,
     frame: &mut Frame,
     area: Rect,
-    columns: Columns<'_>,
+    (all_columns, dropped_first, name_min): (Columns<'_>, &[usize], u16),
     cells: impl Fn(&T, &Theme, &[usize]) -> Vec<Cell<'static>>,
 ) {
     let theme = &app.theme;
@@ -240,19 +283,44 @@ fn render_list<T>(
         .border_style(theme.border)
         .title(title);
     let page = (area.height as usize).saturating_sub(2);
+    let kept = fitting(all_columns, dropped_first, name_min, area.width);
+    let columns: Vec<(&str, Constraint)> = all_columns
+        .iter()
+        .zip(&kept)
+        .filter(|(_, keep)| **keep)
+        .map(|(c, _)| *c)
+        .collect();
     let widths: Vec<Constraint> = columns.iter().map(|(_, c)| *c).collect();
     // Each column's width at this size, so cells shorten names and labels
-    // themselves (numbers are never cut) instead of being cut at the edge.
-    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
+    // themselves (numbers are never cut) instead of being cut at the edge;
+    // a column given up has none.
+    let mut shown_widths = Layout::horizontal(widths.clone())
         .spacing(1)
         .split(area)
         .iter()
         .map(|r| r.width as usize)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let column_widths: Vec<usize> = kept
+        .iter()
+        .map(|keep| {
+            if *keep {
+                shown_widths.next().unwrap_or(0)
+            } else {
+                0
+            }
+        })
         .collect();
     let mut rows = Vec::with_capacity(page);
     for i in list.scroll..(list.scroll + page).min(list.total) {
         let row = match list.row(i) {
-            Some(r) => Row::new(cells(r, theme, &column_widths)),
+            Some(r) => Row::new(
+                cells(r, theme, &column_widths)
+                    .into_iter()
+                    .zip(&kept)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(cell, _)| cell),
+            ),
             None => Row::new(vec![Cell::from(Span::styled("…", theme.dim))]),
         };
         rows.push(if i == list.selected {
