@@ -245,50 +245,37 @@ fn evaluate(set: &str) -> Report {
     }
 }
 
+impl Report {
+    /// The set is as large as it was written, and its score holds the line:
+    /// at least `right` right, at most `wrong` wrong and valid.
+    fn holds(&self, requests: usize, right: usize, wrong: usize) {
+        assert!(
+            self.requests >= requests,
+            "the set has {} requests",
+            self.requests
+        );
+        assert!(self.right >= right, "the score fell: {} right", self.right);
+        assert!(
+            self.wrong.len() <= wrong,
+            "wrong-and-valid changes: {}",
+            self.wrong.len()
+        );
+    }
+}
+
+/// No proposal may save a change that was not asked for.
 #[test]
 fn the_assistant_on_requests_written_as_people_write() {
-    let report = evaluate("assistant_requests.jsonl");
-    assert!(
-        report.requests >= 200,
-        "the set has {} requests",
-        report.requests
-    );
-    assert!(
-        report.right >= RIGHT_AT_LEAST,
-        "the score fell: {} right",
-        report.right
-    );
-    // No proposal may save a change that was not asked for.
-    assert!(
-        report.wrong.is_empty(),
-        "wrong-and-valid changes: {}",
-        report.wrong.len()
-    );
+    evaluate("assistant_requests.jsonl").holds(200, RIGHT_AT_LEAST, 0);
 }
 
 /// The fresh set (2026-12-06): written from the README, the schema and the
 /// four baselines alone, by someone who had read neither this code nor the
 /// first set. Its first score, before any change made for it, is recorded
-/// in BENCHMARKS.md; this floor only rises.
+/// in BENCHMARKS.md; this floor only rises, and nothing wrong is saved.
 #[test]
 fn the_assistant_on_a_set_written_without_reading_its_code() {
-    let report = evaluate("assistant_requests_fresh.jsonl");
-    assert!(
-        report.requests >= 150,
-        "the set has {} requests",
-        report.requests
-    );
-    assert!(
-        report.right >= FRESH_RIGHT_AT_LEAST,
-        "the score fell: {} right",
-        report.right
-    );
-    // As on the first set: no proposal may save what was not asked.
-    assert!(
-        report.wrong.is_empty(),
-        "wrong-and-valid changes: {}",
-        report.wrong.len()
-    );
+    evaluate("assistant_requests_fresh.jsonl").holds(150, FRESH_RIGHT_AT_LEAST, 0);
 }
 
 /// A second set, written by another session the same way, after the
@@ -296,20 +283,9 @@ fn the_assistant_on_a_set_written_without_reading_its_code() {
 /// floor and ceiling below). Its failures are the next round's work.
 #[test]
 fn the_assistant_on_a_second_set_scored_once() {
-    let report = evaluate("assistant_requests_heldout.jsonl");
-    assert!(
-        report.requests >= 100,
-        "the set has {} requests",
-        report.requests
-    );
-    assert!(
-        report.right >= HELDOUT_RIGHT_AT_LEAST,
-        "the score fell: {} right",
-        report.right
-    );
-    assert!(
-        report.wrong.len() <= HELDOUT_WRONG_AT_MOST,
-        "wrong-and-valid changes: {}",
-        report.wrong.len()
+    evaluate("assistant_requests_heldout.jsonl").holds(
+        100,
+        HELDOUT_RIGHT_AT_LEAST,
+        HELDOUT_WRONG_AT_MOST,
     );
 }

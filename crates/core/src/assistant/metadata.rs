@@ -175,16 +175,20 @@ fn set(d: &mut Draft, field: &'static str, value: &str) -> Result<(), Decline> {
     Ok(())
 }
 
-fn remove_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
-    let tags: Vec<String> = d
-        .get(&["metadata", "tags"])
+/// The recipe's tags as the draft has them now.
+fn tags_of(d: &Draft) -> Vec<String> {
+    d.get(&["metadata", "tags"])
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|t| t.as_str().map(str::to_string))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn remove_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
+    let tags = tags_of(d);
     let Some(at) = tags.iter().position(|t| t.eq_ignore_ascii_case(tag)) else {
         return Err(Decline::new(format!(
             "It has no tag '{tag}'. Tags: {}.",
@@ -201,15 +205,7 @@ fn remove_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
 }
 
 fn add_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
-    let tags: Vec<String> = d
-        .get(&["metadata", "tags"])
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let tags = tags_of(d);
     if tags.iter().any(|t| t == tag) {
         d.same(format!("it is already tagged {tag}"));
         return Ok(());
