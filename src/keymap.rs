@@ -37,10 +37,12 @@ pub enum Context {
     /// Choosing, place by place, between one's own save and a version
     /// saved meanwhile.
     Merge,
+    /// The raw view of an item: its JSON, scrollable.
+    Inspect,
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Global,
         Context::Library,
         Context::Recipe,
@@ -59,6 +61,7 @@ impl Context {
         Context::Form,
         Context::Audit,
         Context::Merge,
+        Context::Inspect,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +84,7 @@ impl Context {
             Context::Form => "form",
             Context::Audit => "audit",
             Context::Merge => "merge",
+            Context::Inspect => "inspect",
         }
     }
 
@@ -126,6 +130,7 @@ impl Context {
                 Top,
                 Bottom,
                 Copy,
+                Inspect,
                 Refresh,
                 Audit,
                 Messages,
@@ -209,8 +214,11 @@ impl Context {
             Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
             Context::Columns => &[Up, Down, Mark, Sort, Back],
             Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
-            Context::Audit => &[Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Back],
+            Context::Audit => &[
+                Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Inspect, Back,
+            ],
             Context::Merge => &[Up, Down, TakeMine, TakeTheirs, Edit, Apply, Back],
+            Context::Inspect => &[Up, Down, PageUp, PageDown, Top, Bottom, Copy, Back],
         }
     }
 
@@ -258,6 +266,7 @@ commands! {
     Top => "top", "go to the first row";
     Bottom => "bottom", "go to the last row";
     Copy => "copy", "copy the id (the JSON in the manifest view) to the clipboard";
+    Inspect => "inspect", "the item whole, as JSON (scroll it, y copies it)";
     Refresh => "refresh", "reload from the database";
     Messages => "messages", "every message shown since the start, in full";
     Audit => "audit", "the audit log of this item (all in the library), its hash chain checked";

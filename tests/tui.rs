@@ -546,6 +546,54 @@ async fn the_palette_finds_commands_of_every_screen() {
     assert!(!h.screen().contains("(recipe)"));
 }
 
+/// `:` goes anywhere, as k9s's does, from any screen: a tab narrowed by a
+/// status word, one recipe by part of its name (opened when it is the only
+/// one), a run by its id.
+#[tokio::test]
+async fn the_palette_goes_anywhere() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&[":", "runs failed"]).await;
+    assert!(
+        h.screen().contains("→ go to Runs · status=failed"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["enter"]).await;
+    assert_eq!(h.app.tab, Tab::Runs);
+    assert_eq!(h.app.lists.runs.filters.status.as_deref(), Some("failed"));
+    let failed = &h.app.lists.runs.rows;
+    assert!(!failed.is_empty(), "the demo has failed runs");
+    assert!(failed.iter().all(|r| r.status.as_str() == "failed"));
+    let run = failed[0].id;
+
+    // One recipe by name, from a run's screen: that screen closes.
+    h.keys(&["enter"]).await;
+    let pricing = h
+        ._db
+        .store
+        .find_recipe("Pricing Optimization Baseline v1")
+        .await
+        .unwrap();
+    h.keys(&[":", "recipe pricing optimization", "enter"]).await;
+    assert_eq!(h.app.screens.len(), 1, "one screen, the recipe's");
+    let opened = top::<nexml::tui::screens::RecipeScreen>(&h.app).map(|s| s.id);
+    assert_eq!(opened, Some(pricing.id));
+
+    // A name that fits several lists them; one that fits none says so.
+    h.keys(&[":", "recipe baseline", "enter"]).await;
+    assert!(h.app.screens.is_empty());
+    assert_eq!(h.app.tab, Tab::Recipes);
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.contains("recipes match 'baseline'"), "{status}");
+    h.keys(&[":", "recipe zzzz", "enter"]).await;
+    assert_eq!(h.app.error.as_deref(), Some("no recipe matches 'zzzz'"));
+
+    // A run by id.
+    h.keys(&[":", &format!("run {run}"), "enter"]).await;
+    let opened = top::<nexml::tui::screens::RunScreen>(&h.app).map(|s| s.id);
+    assert_eq!(opened, Some(run));
+}
+
 /// `L` shows every message shown since the start, newest first, in full,
 /// however short the status line was.
 #[tokio::test]
@@ -748,6 +796,66 @@ async fn copy_sends_the_selected_id_to_the_clipboard() {
         vec![Effect::Terminal(TerminalWork::Copy(id.to_string()))]
     );
     assert!(h.screen().contains("copied"));
+}
+
+/// `i` shows the selected item whole, as JSON: scrollable, `y` copies it,
+/// esc closes it. On a run's screen it is what `run show --json` prints;
+/// in the audit log, the entry under the cursor (its details are cut at
+/// the screen's edge there), and esc goes back to the log.
+#[tokio::test]
+async fn inspect_shows_an_item_whole_and_copies_it() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["j", "i"]).await;
+    let recipe = h.app.lists.recipes.rows[1].clone();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("recipe {} · {}", recipe.id, recipe.name)),
+        "{screen}"
+    );
+    assert!(screen.contains("y copy · esc close"), "{screen}");
+    assert!(
+        screen.contains(&format!("\"id\": {}", recipe.id)),
+        "{screen}"
+    );
+    h.keys(&["G", "y"]).await;
+    let Some(Effect::Terminal(TerminalWork::Copy(text))) = h.outside.last() else {
+        panic!("nothing copied: {:?}", h.outside);
+    };
+    let copied: serde_json::Value = serde_json::from_str(text).expect("the copy is JSON");
+    assert_eq!(copied["id"], recipe.id);
+    assert_eq!(copied["name"], recipe.name.as_str());
+    h.keys(&["esc"]).await;
+    assert!(h.app.overlay.is_none());
+
+    // A run's screen: the run with its params and metrics.
+    h.keys(&["3", "enter"]).await;
+    let run = top::<nexml::tui::screens::RunScreen>(&h.app).unwrap().id;
+    h.keys(&["i"]).await;
+    let screen = h.screen();
+    assert!(screen.contains(&format!("run {run}")), "{screen}");
+    assert!(screen.contains(&format!("\"id\": {run}")), "{screen}");
+    h.keys(&["G"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("\"metric_summaries\""), "{screen}");
+    h.keys(&["i"]).await;
+    assert!(h.app.overlay.is_none(), "i closes it again");
+    h.keys(&["esc"]).await;
+
+    // The audit log: the entry under the cursor, whole; esc back to the log.
+    h.keys(&["H", "j", "enter"]).await;
+    let entry = match &h.app.overlay {
+        Some(nexml::tui::state::Overlay::Inspect { view, .. }) => view.shown.title.clone(),
+        _ => panic!("no raw view over the audit log"),
+    };
+    assert!(entry.starts_with("audit #"), "{entry}");
+    assert!(h.screen().contains("\"details\""));
+    h.keys(&["esc"]).await;
+    assert!(matches!(
+        h.app.overlay,
+        Some(nexml::tui::state::Overlay::Audit(_))
+    ));
+    h.keys(&["esc"]).await;
+    assert!(h.app.overlay.is_none());
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub struct AuditView {
     pub chain: Result<Verified, String>,
     /// The first row shown.
     pub first: usize,
+    /// The row the cursor is on, which `i` (or enter) shows whole.
+    pub selected: usize,
 }
 
 /// What a key did to the overlay.
@@ -31,6 +33,8 @@ pub struct AuditView {
 pub enum AuditOutcome {
     Keep,
     Reload,
+    /// Show the selected row whole.
+    Inspect,
     Close,
 }
 
@@ -42,32 +46,56 @@ impl AuditView {
         }
     }
 
-    /// Scrolls by `command`, `page` rows a page with `shown` rows in view;
-    /// any key the overlay does not use closes it, as help does.
+    /// Moves the cursor by `command`, `page` rows a page with `shown` rows
+    /// in view, the first row following it; any key the overlay does not
+    /// use closes it, as help does.
     pub fn on_command(
         &mut self,
         command: Option<Command>,
         page: usize,
         shown: usize,
     ) -> AuditOutcome {
-        let last = self.rows.len().saturating_sub(shown);
-        self.first = match command {
-            Some(Command::Down) => self.first + 1,
-            Some(Command::Up) => self.first.saturating_sub(1),
-            Some(Command::PageDown) => self.first + page,
-            Some(Command::PageUp) => self.first.saturating_sub(page),
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = match command {
+            Some(Command::Down) => self.selected + 1,
+            Some(Command::Up) => self.selected.saturating_sub(1),
+            Some(Command::PageDown) => self.selected + page,
+            Some(Command::PageUp) => self.selected.saturating_sub(page),
             Some(Command::Top) => 0,
             Some(Command::Bottom) => last,
             Some(Command::Refresh) => return AuditOutcome::Reload,
+            Some(Command::Inspect) if !self.rows.is_empty() => return AuditOutcome::Inspect,
+            Some(Command::Inspect) => return AuditOutcome::Keep,
             _ => return AuditOutcome::Close,
         }
         .min(last);
+        let shown = shown.max(1);
+        if self.selected < self.first {
+            self.first = self.selected;
+        } else if self.selected >= self.first + shown {
+            self.first = self.selected + 1 - shown;
+        }
         AuditOutcome::Keep
+    }
+
+    /// The selected row whole: every field, the details as they were
+    /// recorded.
+    pub fn inspected(&self) -> Option<crate::tui::inspect::Inspected> {
+        let row = self.rows.get(self.selected)?;
+        Some(crate::tui::inspect::Inspected::json(
+            format!(
+                "audit #{} · {} {} {}",
+                row.id, row.entity, row.entity_id, row.action
+            ),
+            row,
+        ))
     }
 
     /// Takes newly read rows, keeping the scroll where it can.
     pub fn refreshed(self, mut newer: AuditView) -> AuditView {
-        newer.first = self.first.min(newer.rows.len().saturating_sub(1));
+        let last = newer.rows.len().saturating_sub(1);
+        newer.first = self.first.min(last);
+        newer.selected = self.selected.min(last);
         newer
     }
 }

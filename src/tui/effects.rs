@@ -937,5 +937,6 @@ async fn load_audit(
         rows,
         chain,
         first: 0,
+        selected: 0,
     })))
 }

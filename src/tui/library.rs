@@ -35,6 +35,29 @@ pub fn selected_id(app: &App) -> Option<i64> {
     }
 }
 
+/// The selected row of the library's tab, whole.
+pub fn inspect_row(app: &App) -> Option<crate::tui::inspect::Inspected> {
+    let lists = &app.lists;
+    match app.tab {
+        Tab::Recipes => lists.recipes.selected_row().map(|r| {
+            crate::tui::inspect::Inspected::json(format!("recipe {} · {}", r.id, r.name), r)
+        }),
+        Tab::Models => lists.models.selected_row().map(|m| {
+            crate::tui::inspect::Inspected::json(format!("model {} · {}", m.id, m.name), m)
+        }),
+        Tab::Runs => lists
+            .runs
+            .selected_row()
+            .map(|r| crate::tui::inspect::Inspected::json(format!("run {}", r.id), r)),
+        Tab::Monitoring => lists.monitoring.selected_row().map(|r| {
+            crate::tui::inspect::Inspected::json(
+                format!("model {} · {}", r.model.id, r.model.name),
+                r,
+            )
+        }),
+    }
+}
+
 /// Whether `command` needs the current tab's rows, which have not come yet.
 fn waits_for_rows(app: &mut App, command: Command) -> bool {
     let tab = app.tab;

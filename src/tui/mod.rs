@@ -8,6 +8,8 @@ pub mod effects;
 pub mod filters;
 pub mod form;
 pub mod forms;
+pub mod goto;
+pub mod inspect;
 pub mod library;
 pub mod lists;
 pub mod live;

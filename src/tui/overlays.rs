@@ -1,15 +1,17 @@
-//! What the overlays (help, messages, audit, confirm, forms, palette,
-//! filter) do with a key: each resolves it through its own keymap context
+//! What the overlays (help, messages, audit, the raw view, confirm, forms,
+//! palette, filter) do with a key: each resolves it through its own keymap context
 //! first; the palette and forms type what is not bound.
 
 use super::audit::AuditOutcome;
 use super::effects::Effect;
 use super::form::Outcome as FormOutcome;
 use super::forms::{self, Next};
+use super::goto::{self, Destination};
+use super::inspect::{self, InspectOutcome, InspectView};
 use super::library::{cycle_filter, filter_rows};
 use super::state::{App, Overlay, Palette, Tab};
 use crate::keymap::{Command, Context, Key};
-use crate::tui::effects::Task;
+use crate::tui::effects::{Task, TerminalWork};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What an overlay's key asks of the app.
@@ -17,6 +19,8 @@ pub enum Reply {
     Effects(Vec<Effect>),
     /// A command picked in the palette, to run where the app is.
     Run(Command),
+    /// A place picked in the palette (`:runs failed`).
+    Go(Destination),
 }
 
 impl From<Vec<Effect>> for Reply {
@@ -40,6 +44,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Filter(_) => Context::Filter,
         Overlay::Columns(_) => Context::Columns,
         Overlay::Form(_) => Context::Form,
+        Overlay::Inspect { .. } => Context::Inspect,
     };
     let command = app.keymap.lookup(context, Key::from_event(&key));
     match overlay {
@@ -66,6 +71,18 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
             match outcome {
                 AuditOutcome::Close => return vec![].into(),
                 AuditOutcome::Keep => {}
+                AuditOutcome::Inspect => {
+                    let shown = view.inspected();
+                    let back = Overlay::Audit(view);
+                    app.overlay = Some(match shown {
+                        Some(shown) => Overlay::Inspect {
+                            view: Box::new(InspectView::new(shown)),
+                            back_to: Some(Box::new(back)),
+                        },
+                        None => back,
+                    });
+                    return vec![].into();
+                }
                 AuditOutcome::Reload => {
                     app.overlay = Some(Overlay::Audit(view));
                     return vec![Effect::Task(Task::LoadAudit(scope))].into();
@@ -88,10 +105,33 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
             };
             on_form_outcome(app, form, outcome).into()
         }
+        Overlay::Inspect { view, back_to } => on_inspect_key(app, view, back_to, command).into(),
         Overlay::Palette(p) => on_palette_key(app, p, command, key),
         Overlay::Filter(picker) => on_filter_key(app, picker, command).into(),
         Overlay::Columns(picker) => on_columns_key(app, picker, command).into(),
     }
+}
+
+/// The raw view scrolls, copies, and closes back to where it was opened.
+fn on_inspect_key(
+    app: &mut App,
+    mut view: Box<InspectView>,
+    back_to: Option<Box<Overlay>>,
+    command: Option<Command>,
+) -> Vec<Effect> {
+    let (rows, width) = app.inspect_area();
+    let lines = inspect::wrap(&view.shown.text, width).len();
+    let outcome = view.on_command(command, lines, rows);
+    if outcome == InspectOutcome::Close {
+        app.overlay = back_to.map(|b| *b);
+        return vec![];
+    }
+    let copy = (outcome == InspectOutcome::Copy).then(|| {
+        app.status = Some(format!("copied {} to the clipboard", view.shown.title));
+        TerminalWork::Copy(view.shown.text.clone()).into()
+    });
+    app.overlay = Some(Overlay::Inspect { view, back_to });
+    copy.into_iter().collect()
 }
 
 /// A scrolled list's new first line, or None when the key closes it.
@@ -106,11 +146,16 @@ fn scrolled(first: usize, command: Option<Command>, page: usize) -> Option<usize
 }
 
 fn on_palette_key(app: &mut App, mut p: Palette, command: Option<Command>, key: KeyEvent) -> Reply {
+    let places = palette_places(app, &p.query);
     let items = palette_items(app, &p.query);
+    let shown = places.len() + items.len();
     match command {
         Some(Command::Back) => return vec![].into(),
+        Some(Command::Open) if p.selected < places.len() => {
+            return Reply::Go(places[p.selected].clone());
+        }
         Some(Command::Open) => {
-            return match items.get(p.selected) {
+            return match items.get(p.selected - places.len()) {
                 Some(PaletteItem {
                     command,
                     elsewhere: Some(screen),
@@ -128,7 +173,7 @@ fn on_palette_key(app: &mut App, mut p: Palette, command: Option<Command>, key: 
             };
         }
         Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
-        Some(Command::Down) => p.selected = (p.selected + 1).min(items.len().saturating_sub(1)),
+        Some(Command::Down) => p.selected = (p.selected + 1).min(shown.saturating_sub(1)),
         _ => edit_query(&mut p, key),
     }
     app.overlay = Some(Overlay::Palette(p));
@@ -264,6 +309,60 @@ fn on_form_outcome(
             }
         },
     }
+}
+
+/// The most loaded rows the palette offers by name.
+const NAMES_OFFERED: usize = 5;
+
+/// Where the palette's query goes, above its commands: the place it names,
+/// then, for one item asked by name, the loaded rows whose names have it.
+pub fn palette_places(app: &App, query: &str) -> Vec<Destination> {
+    let Some(place) = goto::parse(query) else {
+        return Vec::new();
+    };
+    let named = match &place {
+        Destination::Find { tab, search } => loaded_names(app, *tab, search),
+        _ => Vec::new(),
+    };
+    std::iter::once(place).chain(named).collect()
+}
+
+/// The loaded rows of `tab` whose names contain `search` (any case).
+fn loaded_names(app: &App, tab: Tab, search: &str) -> Vec<Destination> {
+    let search = search.to_lowercase();
+    let rows: Vec<(i64, &str)> = match tab {
+        Tab::Recipes => app
+            .lists
+            .recipes
+            .rows
+            .iter()
+            .map(|r| (r.id, r.name.as_str()))
+            .collect(),
+        Tab::Models => app
+            .lists
+            .models
+            .rows
+            .iter()
+            .map(|m| (m.id, m.name.as_str()))
+            .collect(),
+        Tab::Monitoring => app
+            .lists
+            .monitoring
+            .rows
+            .iter()
+            .map(|r| (r.model.id, r.model.name.as_str()))
+            .collect(),
+        Tab::Runs => Vec::new(),
+    };
+    rows.into_iter()
+        .filter(|(_, name)| name.to_lowercase().contains(&search))
+        .take(NAMES_OFFERED)
+        .map(|(id, name)| Destination::Open {
+            tab,
+            id,
+            name: name.to_string(),
+        })
+        .collect()
 }
 
 /// Commands the palette offers for a query: name or help containing it.

@@ -106,6 +106,12 @@ pub enum Overlay {
     Messages(usize),
     /// The audit log, newest first, with the chain's verdict.
     Audit(Box<super::audit::AuditView>),
+    /// An item whole, as JSON (`i`), over the overlay it was opened
+    /// from (the audit log), which closing it returns to.
+    Inspect {
+        view: Box<super::inspect::InspectView>,
+        back_to: Option<Box<Overlay>>,
+    },
     /// A destructive change waiting for `y`.
     Confirm {
         message: String,
@@ -166,6 +172,9 @@ pub struct App {
     /// Keys pressed on a tab whose rows are still loading, applied (in
     /// order) when they arrive.
     pub pending: Vec<crate::keymap::Command>,
+    /// A name asked for from the palette (`:recipe retail`): when the
+    /// tab's rows for it arrive, the only match opens.
+    pub finding: Option<String>,
     /// Where "now" comes from for durations and windows.
     pub clock: crate::domain::Clock,
     /// Runs marked (space, in Runs) to compare, in the order marked.
@@ -209,6 +218,7 @@ impl App {
             came_from: None,
             messages: Vec::new(),
             pending: Vec::new(),
+            finding: None,
             clock,
             marked_runs: Vec::new(),
             run_columns: Default::default(),
@@ -252,6 +262,14 @@ impl App {
     /// Lines the help overlay shows at once (under the header and its title).
     pub fn help_rows(&self) -> usize {
         (self.height as usize).saturating_sub(2).max(1)
+    }
+
+    /// Lines the raw view shows at once, and how wide (inside its frame).
+    pub fn inspect_area(&self) -> (usize, usize) {
+        (
+            self.help_rows(),
+            (self.width as usize).saturating_sub(2).max(8),
+        )
     }
 
     /// Audit rows the audit overlay shows (below its verdict line).

@@ -7,6 +7,7 @@
 //! lives in its own module.
 
 use super::effects::{Effect, Loaded, Msg, Rows, ScreenKey};
+use super::goto::Destination;
 use super::lists::{Window, apply_rows, ensure_window, on_list, reload};
 use super::overlays::Reply;
 use super::screens::{self, Cx, ModelSection, Outcome, Screen};
@@ -80,6 +81,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return match super::overlays::on_key(app, key) {
             Reply::Effects(effects) => effects,
             Reply::Run(command) => run_command(app, command),
+            Reply::Go(place) => go(app, place),
         };
     }
     let page = app.page_rows();
@@ -150,6 +152,7 @@ fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
             return vec![Effect::Task(Task::LoadAudit(scope))];
         }
         Command::Copy => return copy(app),
+        Command::Inspect => inspect(app),
         Command::TabRecipes => return to_tab(app, Tab::Recipes),
         Command::TabModels => return to_tab(app, Tab::Models),
         Command::TabRuns => return to_tab(app, Tab::Runs),
@@ -164,6 +167,45 @@ fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
 fn to_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
     app.screens.clear();
     super::library::switch_tab(app, tab)
+}
+
+/// A place picked in the palette: the screens over the library close, as
+/// a tab's number closes them.
+fn go(app: &mut App, place: Destination) -> Vec<Effect> {
+    app.screens.clear();
+    let (tab, filters) = match place {
+        Destination::List { tab, filters: None } => return to_tab(app, tab),
+        Destination::Open { tab, id, .. } => {
+            let mut effects = to_tab(app, tab);
+            effects.extend(match tab {
+                Tab::Recipes => open_recipe(app, id),
+                Tab::Runs => open_run(app, id),
+                Tab::Models | Tab::Monitoring => open_model(app, id),
+            });
+            return effects;
+        }
+        Destination::List {
+            tab,
+            filters: Some(filters),
+        } => (tab, filters),
+        Destination::Find { tab, search } => {
+            let filters = Filters {
+                search: search.clone(),
+                ..Filters::default()
+            };
+            let effects = to_filtered_tab(app, tab, filters);
+            app.finding = Some(search);
+            return effects;
+        }
+    };
+    to_filtered_tab(app, tab, filters)
+}
+
+/// A tab showing `filters`' rows, read afresh.
+fn to_filtered_tab(app: &mut App, tab: Tab, filters: Filters) -> Vec<Effect> {
+    super::library::switch_tab(app, tab);
+    *app.filters_mut(tab) = filters;
+    reload(app, tab)
 }
 
 /// Does what a screen (or the library) asked for.
@@ -238,6 +280,23 @@ fn copy(app: &mut App) -> Vec<Effect> {
     };
     app.status = Some(format!("copied {what} to the clipboard"));
     vec![TerminalWork::Copy(t).into()]
+}
+
+/// Opens the raw view of what the top screen shows, or of the selected row.
+fn inspect(app: &mut App) {
+    let shown = match app.screens.last() {
+        Some(screen) => screen.inspect(),
+        None => super::library::inspect_row(app),
+    };
+    match shown {
+        Some(shown) => {
+            app.overlay = Some(Overlay::Inspect {
+                view: Box::new(super::inspect::InspectView::new(shown)),
+                back_to: None,
+            });
+        }
+        None => app.status = Some("nothing here to inspect yet".into()),
+    }
 }
 
 fn push(app: &mut App, (screen, effects): (Screen, Vec<Effect>)) -> Vec<Effect> {
@@ -471,6 +530,9 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
         return effects;
     }
     effects.extend(ensure_window(app, tab));
+    if let Some(search) = app.finding.take() {
+        found(app, tab, &search);
+    }
     // Applied in order, unless something else was opened meanwhile.
     for command in std::mem::take(&mut app.pending) {
         if app.screens.is_empty() && app.overlay.is_none() {
@@ -479,6 +541,18 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
         }
     }
     effects
+}
+
+/// The rows of a name asked for from the palette: the only match opens,
+/// else the list says how many there are to choose from.
+fn found(app: &mut App, tab: Tab, search: &str) {
+    let total = on_list!(app, tab, l => l.total);
+    let noun = super::goto::noun(tab);
+    match total {
+        1 => app.pending.insert(0, Command::Open),
+        0 => app.error = Some(format!("no {noun} matches '{search}'")),
+        n => app.status = Some(format!("{n} {noun}s match '{search}': enter opens one")),
+    }
 }
 
 /// A change was refused: the form or screen that asked shows why, else

@@ -184,6 +184,10 @@ pub trait Component: AsAny {
     }
     /// What `y` copies.
     fn copy_text(&self) -> Option<String>;
+    /// What `i` shows whole, as JSON; None: nothing loaded yet.
+    fn inspect(&self) -> Option<super::inspect::Inspected> {
+        None
+    }
 }
 
 /// A component as `Any`, for a test or a tool that knows what it holds.

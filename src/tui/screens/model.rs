@@ -330,6 +330,19 @@ impl Component for ModelScreen {
     fn copy_text(&self) -> Option<String> {
         Some(self.id.to_string())
     }
+
+    /// The model, the manifest it was registered from, and its alerts.
+    fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {
+        let d = self.detail.as_ref()?;
+        Some(crate::tui::inspect::Inspected::json(
+            format!("model {} · {}", d.model.id, d.model.name),
+            &serde_json::json!({
+                "model": d.model,
+                "manifest": d.manifest,
+                "alerts": d.alerts,
+            }),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -462,4 +462,26 @@ impl Component for RecipeScreen {
             _ => Some(self.id.to_string()),
         }
     }
+
+    /// The recipe and one version whole: the selected one in Versions,
+    /// else the newest.
+    fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {
+        let d = self.detail.as_ref()?;
+        let at = match self.section {
+            RecipeSection::Versions => self.version_selected,
+            _ => 0,
+        };
+        let version = d.versions.get(at).or(d.versions.first());
+        let title = match version {
+            Some(v) => format!(
+                "recipe {} · {} {}",
+                d.recipe.id, d.recipe.name, v.version_number
+            ),
+            None => format!("recipe {} · {}", d.recipe.id, d.recipe.name),
+        };
+        Some(crate::tui::inspect::Inspected::json(
+            title,
+            &serde_json::json!({ "recipe": d.recipe, "version": version }),
+        ))
+    }
 }

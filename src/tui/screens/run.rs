@@ -350,4 +350,14 @@ impl Component for RunScreen {
     fn copy_text(&self) -> Option<String> {
         Some(self.id.to_string())
     }
+
+    /// What `run show --json` prints: the run, its params, tags, metrics
+    /// and artifact files.
+    fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {
+        let view = self.view.as_ref()?;
+        Some(crate::tui::inspect::Inspected::json(
+            format!("run {}", self.id),
+            &view.detail,
+        ))
+    }
 }

@@ -6,8 +6,9 @@ use crate::keymap::Key;
 use crate::text::truncate;
 use crate::tui::audit::AuditView;
 use crate::tui::columns::{ColumnPicker, SORTABLE_ATTRIBUTES, sorted_by};
+use crate::tui::inspect::InspectView;
 use crate::tui::library::filter_rows;
-use crate::tui::overlays::palette_items;
+use crate::tui::overlays::{palette_items, palette_places};
 use crate::tui::state::{App, Overlay, Tab};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -27,7 +28,48 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             super::form::render(form, &app.keymap, &app.theme, frame, area)
         }
         Some(Overlay::Confirm { message, .. }) => confirm(app, message, frame, area),
+        Some(Overlay::Inspect { view, .. }) => inspect(app, view, frame, area),
     }
+}
+
+/// The raw view takes the whole body, as help does: the item's JSON,
+/// wrapped under its indents, from the line scrolled to.
+fn inspect(app: &App, view: &InspectView, frame: &mut Frame, area: Rect) {
+    let rect = clear_body(frame, area);
+    let (rows, width) = app.inspect_area();
+    let lines = crate::tui::inspect::wrap(&view.shown.text, width);
+    let place = if lines.len() > rows {
+        format!(
+            " · {}-{}/{}",
+            view.first + 1,
+            (view.first + rows).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let keys = super::key_hints(
+        &app.keymap,
+        crate::keymap::Context::Inspect,
+        &[
+            (crate::keymap::Command::Copy, "copy"),
+            (crate::keymap::Command::Back, "close"),
+        ],
+    );
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(app.theme.accent)
+        .title(format!(
+            " {keys}{place} · {} ",
+            crate::text::sanitize(&view.shown.title)
+        ));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(view.first)
+        .take(rows)
+        .map(|l| Line::styled(format!(" {}", crate::text::sanitize(l)), app.theme.text))
+        .collect();
+    frame.render_widget(Paragraph::new(shown).block(block), rect);
 }
 
 fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
@@ -156,7 +198,7 @@ fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
     let shown = rect.height.saturating_sub(2) as usize;
     let more = if view.rows.len() > shown {
         format!(
-            " · {}-{} of {} · j/k scroll",
+            " · {}-{} of {} · j/k move",
             view.first + 1,
             (view.first + shown).min(view.rows.len()),
             view.rows.len()
@@ -167,7 +209,10 @@ fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(app.theme.accent)
-        .title(format!(" {}{more} · any other key closes ", view.title()));
+        .title(format!(
+            " {}{more} · i whole · any other key closes ",
+            view.title()
+        ));
     let verdict = match &view.chain {
         Ok(v) if v.before > 0 => Line::styled(
             format!(
@@ -195,10 +240,12 @@ fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
         .map(|r| r.id.to_string().len())
         .max()
         .unwrap_or(1);
-    for row in view.rows.iter().skip(view.first).take(shown) {
+    for (i, row) in view.rows.iter().enumerate().skip(view.first).take(shown) {
         let item = format!("{} {}", row.entity, row.entity_id);
-        lines.push(Line::from(vec![
-            Span::styled(format!(" #{:<id_width$} ", row.id), app.theme.dim),
+        let cursor = if i == view.selected { "▸" } else { " " };
+        let line = Line::from(vec![
+            Span::styled(cursor, app.theme.key),
+            Span::styled(format!("#{:<id_width$} ", row.id), app.theme.dim),
             Span::styled(
                 format!("{} ", row.at.format("%Y-%m-%d %H:%M")),
                 app.theme.dim,
@@ -216,14 +263,21 @@ fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
                 crate::text::sanitize(&row.details.to_string()),
                 app.theme.dim,
             ),
-        ]));
+        ]);
+        lines.push(if i == view.selected {
+            line.style(app.theme.selected)
+        } else {
+            line
+        });
     }
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rect) {
+    let places = palette_places(app, query);
     let items = palette_items(app, query);
-    let h = (items.len() as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
+    let count = places.len() + items.len();
+    let h = (count as u16 + 3).clamp(4, area.height.saturating_sub(2).max(4));
     let rect = centered(area, 60, h);
     frame.render_widget(Clear, rect);
     let mut lines = vec![Line::from(vec![
@@ -233,30 +287,54 @@ fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rec
     ])];
     let room = rect.height.saturating_sub(3) as usize;
     let first = selected.saturating_sub(room.saturating_sub(1));
-    for (i, item) in items.iter().enumerate().skip(first).take(room) {
-        let style = match (i == selected, item.elsewhere) {
-            (true, _) => app.theme.selected,
-            (false, Some(_)) => app.theme.dim,
-            (false, None) => app.theme.text,
-        };
+    let place_lines = places.iter().map(|place| {
+        (
+            None,
+            vec![Span::raw(format!(
+                " → {}",
+                crate::text::sanitize(&place.describe())
+            ))],
+        )
+    });
+    let command_lines = items.iter().map(|item| {
         let key = item.key.map(|k| k.to_string()).unwrap_or_default();
         let help = match item.elsewhere {
             Some(screen) => format!("({}) {}", screen.name(), item.command.help()),
             None => item.command.help().to_string(),
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<16}", item.command.name()), style),
-            Span::styled(format!("{key:<11}"), app.theme.key),
-            Span::styled(help, app.theme.dim),
-        ]));
+        (
+            Some(item.elsewhere.is_some()),
+            vec![
+                Span::raw(format!(" {:<16}", item.command.name())),
+                Span::styled(format!("{key:<11}"), app.theme.key),
+                Span::styled(help, app.theme.dim),
+            ],
+        )
+    });
+    for (i, (elsewhere, mut spans)) in place_lines
+        .chain(command_lines)
+        .enumerate()
+        .skip(first)
+        .take(room)
+    {
+        spans[0].style = match (i == selected, elsewhere) {
+            (true, _) => app.theme.selected,
+            (false, Some(true)) => app.theme.dim,
+            (false, None) => app.theme.accent,
+            (false, Some(false)) => app.theme.text,
+        };
+        lines.push(Line::from(spans));
     }
-    if items.is_empty() {
-        lines.push(Line::styled(" no command matches", app.theme.dim));
+    if count == 0 {
+        lines.push(Line::styled(
+            " no command or place matches (places: recipes, models, runs, monitoring)",
+            app.theme.dim,
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.accent)
-        .title(" command palette ");
+        .title(" go: runs failed · recipe NAME · run 42 · or a command ");
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
