@@ -278,7 +278,7 @@ commands! {
     TabRuns => "tab_runs", "show runs";
     TabMonitoring => "tab_monitoring", "show monitoring";
     Filter => "filter", "filter by family, level and status";
-    Columns => "columns", "choose the Runs tab's metric and param columns, and sort by any column";
+    Columns => "columns", "sort the list by a column (in Runs, also show metrics and params as columns)";
     Sort => "sort", "sort by this column (again: descending; a third time: newest first)";
     Search => "search", "search as you type";
     ClearFilters => "clear_filters", "clear the search and filters";

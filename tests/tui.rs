@@ -858,6 +858,58 @@ async fn inspect_shows_an_item_whole_and_copies_it() {
     assert!(h.app.overlay.is_none());
 }
 
+/// `C` sorts Recipes, Models and Monitoring by a column as it sorts Runs:
+/// ascending, descending, then the list's own order; the heading and the
+/// title say so, and `x` clears it with the filters.
+#[tokio::test]
+async fn every_list_sorts_by_a_column() {
+    let mut h = Harness::new(100, 30).await;
+    h.keys(&["C", "j"]).await;
+    assert!(h.screen().contains("recipes: sort"), "{}", h.screen());
+    h.keys(&["enter", "esc"]).await;
+    let families = |h: &Harness| -> Vec<String> {
+        h.app
+            .lists
+            .recipes
+            .rows
+            .iter()
+            .map(|r| r.model_family.to_string())
+            .collect()
+    };
+    let mut sorted = families(&h);
+    sorted.sort();
+    assert_eq!(families(&h), sorted);
+    let screen = h.screen();
+    assert!(screen.contains("Family▲"), "{screen}");
+    assert!(screen.contains("sort=family▲"), "{screen}");
+    h.keys(&["C", "j", "enter", "esc"]).await;
+    sorted.reverse();
+    assert_eq!(families(&h), sorted);
+    assert!(h.screen().contains("Family▼"));
+    h.keys(&["C", "j", "s", "esc"]).await;
+    assert_eq!(
+        h.app.lists.recipes.filters.sort, None,
+        "a third time: by name again"
+    );
+
+    // Monitoring: by the number of open alerts, most first.
+    h.keys(&["4", "C", "j", "j", "enter", "enter", "esc"]).await;
+    assert!(h.screen().contains("Alerts▼"), "{}", h.screen());
+    let alerts: Vec<i64> = h
+        .app
+        .lists
+        .monitoring
+        .rows
+        .iter()
+        .map(|r| r.open_alerts)
+        .collect();
+    let mut most_first = alerts.clone();
+    most_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(alerts, most_first);
+    h.keys(&["x"]).await;
+    assert_eq!(h.app.lists.monitoring.filters.sort, None);
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;

@@ -30,7 +30,7 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     search,
                     limit: paging.limit,
                     offset: paging.offset,
-                    reverse: false,
+                    ..Default::default()
                 })
                 .await?;
             if ctx.json {

@@ -20,6 +20,9 @@ pub struct Filters {
     pub search_error: Option<String>,
     /// The newest search that read: the one the list's rows answer.
     pub last_valid_search: String,
+    /// Recipes, Models and Monitoring: the column chosen with `C` (Runs
+    /// sort in the search, `order by`).
+    pub sort: Option<crate::store::ListSort>,
 }
 
 impl Filters {
@@ -35,6 +38,7 @@ impl Filters {
         let unsorted = Filters {
             search: expression.to_string(),
             last_valid_search: expression.to_string(),
+            sort: None,
             ..applied
         };
         !unsorted.is_empty()
@@ -92,8 +96,43 @@ impl Filters {
         if !self.search_shown().is_empty() {
             out.push(format!("/{}", self.search_shown()));
         }
+        if let Some(sort) = self.sort {
+            out.push(format!("sort={}", sort_label(sort)));
+        }
         out
     }
+
+    /// The search moved on by one step for `column`: ascending, then
+    /// descending, then the list's own order.
+    pub fn cycle_sort(&mut self, column: crate::store::SortColumn) {
+        use crate::store::ListSort;
+        self.sort = match self.sort {
+            Some(s) if s.column == column && !s.descending => Some(ListSort {
+                column,
+                descending: true,
+            }),
+            Some(s) if s.column == column => None,
+            _ => Some(ListSort {
+                column,
+                descending: false,
+            }),
+        };
+    }
+
+    /// ▲ or ▼ when the list is sorted by `column`.
+    pub fn sort_arrow(&self, column: crate::store::SortColumn) -> &'static str {
+        match self.sort {
+            Some(s) if s.column == column && s.descending => " ▼",
+            Some(s) if s.column == column => " ▲",
+            _ => "",
+        }
+    }
+}
+
+/// "updated▼": a sort as the list's title says it.
+fn sort_label(sort: crate::store::ListSort) -> String {
+    let arrow = if sort.descending { "▼" } else { "▲" };
+    format!("{}{arrow}", format!("{:?}", sort.column).to_lowercase())
 }
 
 /// The Runs tab's search: an expression of the filter language when it

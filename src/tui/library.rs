@@ -110,7 +110,7 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             vec![Effect::Task(Task::LoadColumnChoices)]
         }
         Command::Columns => {
-            app.status = Some("columns: in the Runs tab (3)".into());
+            app.overlay = Some(Overlay::Sort(0));
             vec![]
         }
         Command::NewItem => return new_item(app),

@@ -42,7 +42,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Confirm { .. } => Context::Confirm,
         Overlay::Palette(_) => Context::Palette,
         Overlay::Filter(_) => Context::Filter,
-        Overlay::Columns(_) => Context::Columns,
+        Overlay::Columns(_) | Overlay::Sort(_) => Context::Columns,
         Overlay::Form(_) => Context::Form,
         Overlay::Inspect { .. } => Context::Inspect,
     };
@@ -109,7 +109,35 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         Overlay::Palette(p) => on_palette_key(app, p, command, key),
         Overlay::Filter(picker) => on_filter_key(app, picker, command).into(),
         Overlay::Columns(picker) => on_columns_key(app, picker, command).into(),
+        Overlay::Sort(row) => on_sort_key(app, row, command).into(),
     }
+}
+
+/// The sort picker of Recipes, Models and Monitoring: space, enter or `s`
+/// sorts by the highlighted column (again: descending; a third time: the
+/// list's own order).
+fn on_sort_key(app: &mut App, row: usize, command: Option<Command>) -> Vec<Effect> {
+    let tab = app.tab;
+    let columns = tab.sort_columns();
+    let last = columns.len().saturating_sub(1);
+    let mut effects = vec![];
+    let row = match command {
+        Some(Command::Up) => row.saturating_sub(1),
+        Some(Command::Down) => (row + 1).min(last),
+        Some(Command::Top) => 0,
+        Some(Command::Bottom) => last,
+        Some(Command::Mark | Command::Sort) => {
+            if let Some((_, column)) = columns.get(row) {
+                app.filters_mut(tab).cycle_sort(*column);
+                effects = super::lists::reload(app, tab);
+            }
+            row
+        }
+        Some(Command::Back) => return effects,
+        _ => row,
+    };
+    app.overlay = Some(Overlay::Sort(row));
+    effects
 }
 
 /// The raw view scrolls, copies, and closes back to where it was opened.

@@ -101,6 +101,8 @@ pub enum Overlay {
     Filter(FilterPicker),
     /// The Runs tab's columns and sort.
     Columns(super::columns::ColumnPicker),
+    /// Another tab's sort: the highlighted column.
+    Sort(usize),
     Form(Box<super::forms::AppForm>),
     /// Every status message since the start, newest first, scrolled to this row.
     Messages(usize),

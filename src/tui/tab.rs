@@ -1,6 +1,7 @@
 //! The library's four tabs.
 
 use crate::domain::{ModelStatus, RecipeStatus, RunStatus};
+use crate::store::SortColumn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
@@ -49,6 +50,35 @@ impl Tab {
             Tab::Recipes => RecipeStatus::ALL.iter().map(|s| s.as_str()).collect(),
             Tab::Models | Tab::Monitoring => ModelStatus::ALL.iter().map(|s| s.as_str()).collect(),
             Tab::Runs => RunStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+
+    /// The columns its list sorts by (`C`), named as its header names them.
+    /// Runs sort by any column through the search's `order by` instead.
+    pub fn sort_columns(self) -> &'static [(&'static str, SortColumn)] {
+        match self {
+            Tab::Recipes => &[
+                ("Name", SortColumn::Name),
+                ("Family", SortColumn::Family),
+                ("Level", SortColumn::Level),
+                ("Status", SortColumn::Status),
+                ("Updated", SortColumn::Updated),
+            ],
+            Tab::Models => &[
+                ("Name", SortColumn::Name),
+                ("Family", SortColumn::Family),
+                ("Status", SortColumn::Status),
+                ("Owner", SortColumn::Owner),
+                ("Recipe version", SortColumn::Recipe),
+                ("Updated", SortColumn::Updated),
+            ],
+            Tab::Monitoring => &[
+                ("Model", SortColumn::Name),
+                ("Worst drift", SortColumn::Drift),
+                ("Alerts", SortColumn::Alerts),
+                ("Updated", SortColumn::Updated),
+            ],
+            Tab::Runs => &[],
         }
     }
 

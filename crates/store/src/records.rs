@@ -350,6 +350,32 @@ pub struct Page<T> {
     pub total: i64,
 }
 
+/// A column a recipe or model list can be sorted by; ties go by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Name,
+    Family,
+    Status,
+    Updated,
+    /// Recipes only.
+    Level,
+    /// Models only.
+    Owner,
+    /// Models: the recipe's name.
+    Recipe,
+    /// Monitoring only: the latest snapshot's worst drift.
+    Drift,
+    /// Monitoring only: open alerts.
+    Alerts,
+}
+
+/// How a recipe or model list is sorted, instead of its default order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecipeQuery {
     /// Read from the other end (for a window near the end of a long list);
@@ -364,6 +390,8 @@ pub struct RecipeQuery {
     pub names_only: bool,
     /// Only the rows (`total` is then -1).
     pub skip_count: bool,
+    /// None: by name.
+    pub sort: Option<ListSort>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -378,6 +406,8 @@ pub struct ModelQuery {
     pub recipe_id: Option<i64>,
     pub owner: Option<String>,
     pub search: Option<String>,
+    /// None: by name (Monitoring: worst first).
+    pub sort: Option<ListSort>,
     pub limit: i64,
     pub offset: i64,
 }

@@ -67,6 +67,57 @@ fn order<'a>(forward: &'a str, backward: &'a str, reverse: bool) -> &'a str {
     if reverse { backward } else { forward }
 }
 
+/// The ORDER BY terms of a list sorted by `sort`: its column's expression
+/// (`column_of` says which, None where this list does not have it), then
+/// the id, read backwards when `reverse`. None: the list's default order.
+fn sorted_order(
+    sort: Option<ListSort>,
+    column_of: fn(SortColumn) -> Option<&'static str>,
+    id: &str,
+    reverse: bool,
+) -> StoreResult<Option<String>> {
+    let Some(sort) = sort else {
+        return Ok(None);
+    };
+    let column = column_of(sort.column).ok_or_else(|| {
+        StoreError::Refused(format!("this list cannot be sorted by {:?}", sort.column))
+    })?;
+    let descending = sort.descending != reverse;
+    let dir = if descending { "DESC" } else { "ASC" };
+    Ok(Some(format!("{column} {dir}, {id} {dir}")))
+}
+
+fn recipe_sort_column(column: SortColumn) -> Option<&'static str> {
+    Some(match column {
+        SortColumn::Name => "r.name",
+        SortColumn::Family => "r.model_family",
+        SortColumn::Level => "r.level",
+        SortColumn::Status => "r.status",
+        SortColumn::Updated => "r.updated_at",
+        _ => return None,
+    })
+}
+
+fn model_sort_column(column: SortColumn) -> Option<&'static str> {
+    Some(match column {
+        SortColumn::Name => "m.name",
+        SortColumn::Family => "m.model_family",
+        SortColumn::Status => "m.status",
+        SortColumn::Owner => "m.owner",
+        SortColumn::Recipe => "r.name",
+        SortColumn::Updated => "m.updated_at",
+        _ => return None,
+    })
+}
+
+fn monitor_sort_column(column: SortColumn) -> Option<&'static str> {
+    Some(match column {
+        SortColumn::Drift => "h.drift_score",
+        SortColumn::Alerts => "h.open_alerts",
+        other => return model_sort_column(other),
+    })
+}
+
 /// A filtered run list counts its matches up to this many ("10,000+").
 pub const SEARCH_COUNT_CAP: i64 = 10_000;
 
@@ -242,7 +293,12 @@ reads!(
         };
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
-        let by = order("r.name, r.id", "r.name DESC, r.id DESC", query.reverse);
+        let by = sorted_order(query.sort, recipe_sort_column, "r.id", query.reverse)?;
+        let by = by.as_deref().unwrap_or(order(
+            "r.name, r.id",
+            "r.name DESC, r.id DESC",
+            query.reverse,
+        ));
         let items = self
             .fetch::<Recipe>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::RECIPE_SELECT),
@@ -517,7 +573,12 @@ reads!(
         let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
-        let by = order("m.name, m.id", "m.name DESC, m.id DESC", query.reverse);
+        let by = sorted_order(query.sort, model_sort_column, "m.id", query.reverse)?;
+        let by = by.as_deref().unwrap_or(order(
+            "m.name, m.id",
+            "m.name DESC, m.id DESC",
+            query.reverse,
+        ));
         let items = self
             .fetch::<Model>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::MODEL_SELECT),
@@ -878,11 +939,12 @@ reads!(
         let total = self.count_models(&f, query.search.is_some()).await?;
         let where_sql = f.where_sql();
         let page = f.page_sql(query.limit, query.offset);
-        let by = order(
+        let by = sorted_order(query.sort, monitor_sort_column, "m.id", query.reverse)?;
+        let by = by.as_deref().unwrap_or(order(
             "h.open_alerts DESC, h.drift_score DESC, h.stale DESC, h.model_id",
             "h.open_alerts, h.drift_score, h.stale, h.model_id DESC",
             query.reverse,
-        );
+        ));
         let models = self
             .fetch::<Model>(filtered(
                 format!("{}{where_sql} ORDER BY {by}{page}", sql::MONITOR_SELECT),

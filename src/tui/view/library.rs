@@ -329,10 +329,20 @@ fn render_list<T>(
             row
         });
     }
+    // The sorted column's heading says which way (no space: "Alerts▼"
+    // fits its column).
+    let arrow = |heading: &str| {
+        app.tab
+            .sort_columns()
+            .iter()
+            .find(|(label, _)| *label == heading)
+            .map(|(_, column)| list.filters.sort_arrow(*column).trim_start())
+            .unwrap_or("")
+    };
     let header = Row::new(
         columns
             .iter()
-            .map(|(h, _)| Cell::from(Span::styled(*h, theme.title))),
+            .map(|(h, _)| Cell::from(Span::styled(format!("{h}{}", arrow(h)), theme.title))),
     );
     let empty = list.loaded && list.total == 0;
     let table = Table::new(rows, widths)

@@ -24,6 +24,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(Overlay::Palette(p)) => palette(app, &p.query, p.selected, frame, area),
         Some(Overlay::Filter(f)) => filter(app, f.row, frame, area),
         Some(Overlay::Columns(picker)) => columns(app, picker, frame, area),
+        Some(Overlay::Sort(row)) => sort_picker(app, *row, frame, area),
         Some(Overlay::Form(form)) => {
             super::form::render(form, &app.keymap, &app.theme, frame, area)
         }
@@ -270,6 +271,39 @@ fn audit(app: &App, view: &AuditView, frame: &mut Frame, area: Rect) {
             line
         });
     }
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// Recipes, Models and Monitoring: the columns their list sorts by.
+fn sort_picker(app: &App, row: usize, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let filters = app.filters(app.tab);
+    let columns = app.tab.sort_columns();
+    let keys = super::key_hints(
+        &app.keymap,
+        crate::keymap::Context::Columns,
+        &[
+            (crate::keymap::Command::Sort, "sort ▲ ▼ off"),
+            (crate::keymap::Command::Back, "close"),
+        ],
+    );
+    let width = (keys.chars().count() as u16 + 4).max(30);
+    let rect = centered(area, width, columns.len() as u16 + 4);
+    frame.render_widget(Clear, rect);
+    let mut lines: Vec<Line> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (label, column))| {
+            let style = if i == row { theme.selected } else { theme.text };
+            Line::styled(format!(" {label}{}", filters.sort_arrow(*column)), style)
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!(" {keys}"), theme.dim));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(format!(" {}: sort ", app.tab.title().to_lowercase()));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
