@@ -182,9 +182,12 @@ fn scenario_three_keyboard_only() {
     }
     let t = Tmux::start("scenario3", 80, 24);
     t.keys(&["3", "n"]);
-    t.wait_for("New run");
+    t.wait_for("New run: of which recipe?");
     t.text("Location");
-    t.keys(&["Enter", "Enter", "Enter"]);
+    t.keys(&["Enter"]);
+    // The version is a picker of the recipe's versions.
+    t.wait_for("1.0.0 approved");
+    t.keys(&["Enter", "Enter"]);
     t.text("eval");
     t.keys(&["Enter"]);
     t.wait_for("queued");

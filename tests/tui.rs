@@ -910,6 +910,73 @@ async fn every_list_sorts_by_a_column() {
     assert_eq!(h.app.lists.monitoring.filters.sort, None);
 }
 
+/// A new run from the Runs tab picks its recipe first, then one of that
+/// recipe's versions (drafts too, marked) and models from pickers.
+#[tokio::test]
+async fn a_new_run_picks_its_recipe_then_a_version() {
+    let mut h = Harness::new(80, 24).await;
+    let base = h
+        ._db
+        .store
+        .find_recipe("Pricing Optimization Baseline v1")
+        .await
+        .unwrap();
+    let mut manifest = h._db.store.versions(base.id).await.unwrap()[0]
+        .manifest_json
+        .clone();
+    manifest["metadata"]["description"] = "a draft for the picker".into();
+    h.io.service
+        .commit_version(
+            nexml::store::NewVersion {
+                recipe_id: base.id,
+                manifest,
+                bump: Default::default(),
+                change_note: "a draft".into(),
+                parent_version_id: None,
+                base_version: None,
+            },
+            "bob",
+        )
+        .await
+        .unwrap();
+    h.keys(&["3", "n"]).await;
+    assert!(
+        h.screen().contains("New run: of which recipe?"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["Pricing Opt", "enter"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("New run of 'Pricing Optimization Baseline v1'"),
+        "{screen}"
+    );
+    let Some(nexml::tui::state::Overlay::Form(form)) = &h.app.overlay else {
+        panic!("no form: {screen}");
+    };
+    let labels: Vec<String> = form.fields[0]
+        .visible_choices()
+        .iter()
+        .map(|(_, c)| c.label.clone())
+        .collect();
+    assert_eq!(
+        labels[1..],
+        ["1.0.1 draft", "1.0.0 approved"],
+        "newest first"
+    );
+    // The approved version, no model, an eval run.
+    h.keys(&["down", "down", "tab", "tab", "eval", "ctrl-s"])
+        .await;
+    let run = h.app.lists.runs.rows.first().cloned();
+    let run = match top::<nexml::tui::screens::RunScreen>(&h.app) {
+        Some(s) => h._db.store.run(s.id).await.unwrap(),
+        None => run.expect("a run"),
+    };
+    assert_eq!(run.recipe_id, base.id);
+    assert_eq!(run.recipe_version, "1.0.0");
+    assert_eq!(run.run_type.as_str(), "eval");
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;

@@ -33,7 +33,11 @@ pub enum Purpose {
         /// The status the form was opened from: a move made meanwhile refuses.
         from: ModelStatus,
     },
-    CreateRun,
+    /// First step of a new run from the Runs tab: which recipe.
+    PickRunRecipe,
+    CreateRun {
+        recipe_id: i64,
+    },
     UpdateRun {
         id: i64,
     },
@@ -57,7 +61,8 @@ pub enum FormRequest {
     Register(i64),
     EditModel(i64),
     Promote(i64),
-    /// Prefilled from a recipe or a model when opened from one.
+    /// Prefilled from a recipe or a model when opened from one; with
+    /// neither, the recipe is picked first.
     CreateRun {
         recipe_id: Option<i64>,
         model_id: Option<i64>,
@@ -100,7 +105,10 @@ pub async fn search(
         let models = store
             .list_models(&ModelQuery {
                 search,
-                recipe_id: value("recipe").and_then(|v| v.parse().ok()),
+                recipe_id: match purpose {
+                    Purpose::CreateRun { recipe_id } => Some(*recipe_id),
+                    _ => value("recipe").and_then(|v| v.parse().ok()),
+                },
                 limit: PICKER_WINDOW,
                 ..Default::default()
             })
@@ -229,6 +237,21 @@ pub async fn prepare(
         }
         FormRequest::Promote(id) => promote_form(store, id).await?,
         FormRequest::CreateRun {
+            recipe_id: None,
+            model_id: None,
+        } => {
+            let list = search(store, &Purpose::PickRunRecipe, "recipe", "", &[]).await?;
+            Form::new(
+                "New run: of which recipe?",
+                vec![
+                    Field::picker("recipe", "Recipe", list, None)
+                        .searched(0)
+                        .with_hint("type to search"),
+                ],
+                Purpose::PickRunRecipe,
+            )
+        }
+        FormRequest::CreateRun {
             recipe_id,
             model_id,
         } => create_run_form(store, recipe_id, model_id).await?,
@@ -327,8 +350,12 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 _ => Next::Submit(submit),
             }
         }
-        Purpose::CreateRun => Next::Submit(Submission::CreateRun {
-            recipe_id: id(&v("recipe"), "recipe")?,
+        Purpose::PickRunRecipe => Next::Open(FormRequest::CreateRun {
+            recipe_id: Some(id(&v("recipe"), "recipe")?),
+            model_id: None,
+        }),
+        Purpose::CreateRun { recipe_id } => Next::Submit(Submission::CreateRun {
+            recipe_id: *recipe_id,
             version: Some(v("version")).filter(|s| !s.is_empty()),
             model_id: v("model").parse().ok(),
             run_type: v("type")
@@ -489,15 +516,44 @@ async fn promote_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
     ))
 }
 
+/// A run of a known recipe (the one opened from, the model's, or the one
+/// picked first): its versions and its models are pickers.
 async fn create_run_form(
     store: &dyn Store,
     recipe_id: Option<i64>,
     model_id: Option<i64>,
 ) -> ServiceResult<AppForm> {
-    let recipe_choices = search(store, &Purpose::CreateRun, "recipe", "", &[]).await?;
+    let preset = match model_id {
+        Some(id) => Some(store.model(id).await?),
+        None => None,
+    };
+    let recipe_id = match (recipe_id, &preset) {
+        (Some(id), _) => id,
+        (None, Some(m)) => m.recipe_id,
+        (None, None) => {
+            return Err(crate::store::StoreError::Refused("pick a recipe".into()).into());
+        }
+    };
+    let recipe = store.recipe(recipe_id).await?;
+    let mut versions = vec![Choice::new(
+        format!(
+            "(the model's; without one the latest, {})",
+            recipe.latest_version.clone().unwrap_or_default()
+        ),
+        "",
+    )];
+    versions.extend(store.versions(recipe_id).await?.iter().map(|v| {
+        let state = if v.is_approved() { "approved" } else { "draft" };
+        Choice::new(
+            format!("{} {state}", v.version_number),
+            v.version_number.clone(),
+        )
+    }));
+    let mut version = Field::picker("version", "Version", versions, Some(""));
+    version.check = Check::None;
     let models = store
         .list_models(&ModelQuery {
-            recipe_id,
+            recipe_id: Some(recipe_id),
             limit: PICKER_WINDOW,
             ..Default::default()
         })
@@ -505,30 +561,10 @@ async fn create_run_form(
         .items;
     let mut model_choices = vec![Choice::new("(no model)", "")];
     model_choices.extend(models.iter().map(model_choice));
-    let preset = match model_id {
-        Some(id) => Some(store.model(id).await?),
-        None => None,
-    };
     if let Some(m) = &preset
         && !models.iter().any(|x| x.id == m.id)
     {
         model_choices.push(model_choice(m));
-    }
-    let preset_recipe = recipe_id.or(preset.as_ref().map(|m| m.recipe_id));
-    let mut recipe_choices = recipe_choices;
-    // A preset recipe past the first window is offered too.
-    if let Some(id) = preset_recipe
-        && !recipe_choices.iter().any(|c| c.value == id.to_string())
-    {
-        let r = store.recipe(id).await?;
-        recipe_choices.push(Choice::new(
-            format!(
-                "{} (latest {})",
-                r.name,
-                r.latest_version.unwrap_or_default()
-            ),
-            r.id.to_string(),
-        ));
     }
     let mut model = Field::picker(
         "model",
@@ -539,21 +575,13 @@ async fn create_run_form(
     .searched(1);
     model.check = Check::None;
     Ok(Form::new(
-        "New run",
+        format!("New run of '{}'", recipe.name),
         vec![
-            Field::picker(
-                "recipe",
-                "Recipe",
-                recipe_choices,
-                preset_recipe.map(|r| r.to_string()).as_deref(),
-            )
-            .searched(0),
-            Field::text("version", "Version", "", Check::None)
-                .with_hint("blank: the model's version, else the recipe's latest"),
+            version,
             model,
             Field::picker("type", "Type", choices(RunType::ALL), None),
         ],
-        Purpose::CreateRun,
+        Purpose::CreateRun { recipe_id },
     ))
 }
 
