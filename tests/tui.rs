@@ -1911,10 +1911,9 @@ mod authoring {
         let mut h = Harness::new(80, 24).await;
         h.keys(&["3", "n"]).await;
         snapshot!("form_new_run_80x24", h.screen());
-        h.keys(&[
-            "Location", "enter", "1.0.0", "enter", "enter", "eval", "enter",
-        ])
-        .await;
+        h.keys(&["Location", "enter"]).await;
+        snapshot!("form_new_run_of_a_recipe_80x24", h.screen());
+        h.keys(&["1.0.0", "enter", "enter", "eval", "enter"]).await;
         let Some(s) = top::<RunScreen>(&h.app) else {
             panic!("no run screen: {}", h.screen())
         };
@@ -2284,7 +2283,7 @@ mod forms {
         // A run's model is one of the chosen recipe's.
         h.keys(&["esc", "y", "esc"]).await;
         h.app.overlay = None;
-        h.keys(&["3", "n", "Hospitality", "tab", "tab"]).await;
+        h.keys(&["3", "n", "Hospitality", "enter"]).await;
         let (_, models, _) = field(&h, "model");
         assert!(models.len() > 1, "{models:?}");
         assert!(
