@@ -199,6 +199,7 @@ impl Context {
                 PrevMatch,
                 Follow,
                 CancelRun,
+                Rerun,
                 NextMetric,
                 PrevMetric,
                 ViewArtifact,
@@ -298,6 +299,7 @@ commands! {
     Train => "train", "execute a training run of this recipe (its pipeline, in the background)"; // vocabulary: a command's name
     Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
     CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL)";
+    Rerun => "rerun", "start this queued run, or run an ended one again (its version, model and type)";
     NextMetric => "next_metric", "chart the next metric";
     PrevMetric => "prev_metric", "chart the previous metric";
     ViewArtifact => "view_artifact", "preview the next artifact file (after the last, the log again)";

@@ -678,3 +678,75 @@ fn a_failed_start_restores_the_terminal() {
         "alternate screen, cursor shown, mouse: {state}"
     );
 }
+
+/// The CLI's view of a run, once `done` accepts it (or panics after 60 s:
+/// a run executes the recipe's built-in trainers).
+fn run_until(t: &Tmux, id: i64, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let start = std::time::Instant::now();
+    loop {
+        let run: serde_json::Value =
+            serde_json::from_str(&t.cli(&["run", "show", &id.to_string(), "--json"])).unwrap();
+        if done(&run) {
+            return run;
+        }
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "run {id} never got there: {run}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// `r` on a queued run starts it; on an ended one it runs the same version,
+/// model and type again as a new run, asked first.
+#[test]
+fn a_queued_run_starts_and_an_ended_one_runs_again() {
+    if !tmux_available() {
+        return;
+    }
+    let t = Tmux::start("rerun", 100, 30);
+    let queued: serde_json::Value = serde_json::from_str(&t.cli(&[
+        "run",
+        "create",
+        "--recipe",
+        "Forecasting Baseline v1",
+        "--type",
+        "train",
+        "--json",
+    ]))
+    .unwrap();
+    let id = queued["id"].as_i64().expect("a run id");
+    assert_eq!(queued["status"], "queued");
+    t.keys(&[":"]);
+    t.text(&format!("run {id}"));
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("run {id}"));
+    t.wait_for("queued");
+    t.keys(&["r"]);
+    t.wait_for(&format!("started run {id}"));
+    let first = run_until(&t, id, |r| {
+        r["status"] == "succeeded" || r["status"] == "failed"
+    });
+    assert_eq!(first["status"], "succeeded", "{first}");
+    t.wait_for("succeeded");
+
+    t.keys(&["r"]);
+    t.wait_for("again, as a new");
+    t.answer_dialog("confirm");
+    let started = t.wait_for("started run ");
+    let again: i64 = started
+        .split("started run ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the new run's id on screen");
+    assert!(again > id, "a new run: {again} after {id}");
+    let second = run_until(&t, again, |r| {
+        r["status"] != "queued" && r["status"] != "running"
+    });
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(second["recipe_version"], first["recipe_version"]);
+    assert_eq!(second["run_type"], "train");
+    t.keys(&["q"]);
+    assert_restored(&t.wait_for("[mode"));
+}

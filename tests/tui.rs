@@ -977,6 +977,60 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
     assert_eq!(run.run_type.as_str(), "eval");
 }
 
+/// `r` on a queued run of a version nobody approved, committed by someone
+/// else, is refused where it shows, and nothing starts.
+#[tokio::test]
+async fn starting_a_queued_run_of_someone_elses_draft_is_refused() {
+    let mut h = Harness::new(100, 30).await;
+    let base = h
+        ._db
+        .store
+        .find_recipe("Pricing Optimization Baseline v1")
+        .await
+        .unwrap();
+    let mut manifest = h._db.store.versions(base.id).await.unwrap()[0]
+        .manifest_json
+        .clone();
+    manifest["metadata"]["description"] = "bob's draft".into();
+    h.io.service
+        .commit_version(
+            nexml::store::NewVersion {
+                recipe_id: base.id,
+                manifest,
+                bump: Default::default(),
+                change_note: "a draft".into(),
+                parent_version_id: None,
+                base_version: None,
+            },
+            "bob",
+        )
+        .await
+        .unwrap();
+    let queued =
+        h.io.service
+            .create_run(
+                nexml::store::NewRun {
+                    recipe_id: base.id,
+                    version: Some("1.0.1".into()),
+                    model_id: None,
+                    run_type: nexml::domain::RunType::Train,
+                },
+                "bob",
+            )
+            .await
+            .unwrap();
+    h.keys(&[":", &format!("run {}", queued.id), "enter", "r"])
+        .await;
+    let error = h.app.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("is not approved and was committed by bob, not alice"),
+        "{error}"
+    );
+    let after = h._db.store.run(queued.id).await.unwrap();
+    assert_eq!(after.status.as_str(), "queued");
+    assert_eq!(after.executor, None, "nothing started it");
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;

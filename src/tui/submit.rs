@@ -90,6 +90,14 @@ pub enum Submission {
     CancelRun {
         id: i64,
     },
+    /// Start a queued run nobody executes.
+    StartRun {
+        id: i64,
+    },
+    /// Run an ended run's version, model and type again, as a new run.
+    Rerun {
+        id: i64,
+    },
     UpdateRun {
         id: i64,
         status: Option<RunStatus>,
@@ -216,6 +224,8 @@ pub async fn perform(
             run_type,
         } => exec_run(svc, actor, database_url, recipe_id, model_id, run_type).await,
         Submission::CancelRun { id } => cancel_run(svc, actor, id).await,
+        Submission::StartRun { id } => start_run(svc, actor, database_url, id).await,
+        Submission::Rerun { id } => rerun(svc, actor, database_url, id).await,
         Submission::UpdateRun {
             id,
             status,
@@ -443,18 +453,60 @@ async fn exec_run(
             actor,
         )
         .await?;
+    start_executor(database_url, actor, &r)
+}
+
+/// A queued run nobody executes, started in the background: refused here,
+/// where it shows, when the person may not execute its version.
+async fn start_run(svc: &Service, actor: &str, database_url: &str, id: i64) -> ServiceResult<Done> {
+    let r = svc.store().run(id).await?;
+    if r.status != RunStatus::Queued || r.executor.is_some() {
+        return Err(crate::service::ServiceError::invalid(format!(
+            "run {id} is {} and held by {}: only a queued run nobody executes starts",
+            r.status,
+            r.executor.as_deref().unwrap_or("nobody")
+        )));
+    }
+    svc.version_to_exec(&r, actor).await?;
+    let done = start_executor(database_url, actor, &r)?;
+    // Its screen is open already: it follows the run from here.
+    Ok(Done {
+        target: Target::Stay,
+        ..done
+    })
+}
+
+/// An ended run again: a new run of its version, model and type.
+async fn rerun(svc: &Service, actor: &str, database_url: &str, id: i64) -> ServiceResult<Done> {
+    let before = svc.store().run(id).await?;
+    let r = svc
+        .create_run_to_exec(
+            NewRun {
+                recipe_id: before.recipe_id,
+                version: Some(before.recipe_version.clone()),
+                model_id: before.model_id,
+                run_type: before.run_type,
+            },
+            actor,
+        )
+        .await?;
+    start_executor(database_url, actor, &r)
+}
+
+/// Starts `nexml run exec --run ID` for a queued run, detached.
+fn start_executor(database_url: &str, actor: &str, r: &crate::store::Run) -> ServiceResult<Done> {
     let run_dir = crate::config::run_dir(database_url, r.id);
     if let Err(e) = crate::exec::spawn_detached(database_url, actor, r.id, &run_dir, &[]) {
         // The run stays queued for `nexml run exec --run ID`; say why.
         return Err(crate::service::ServiceError::invalid(format!(
-            "created run {} but could not start its executor: {e:#} (nexml run exec --run {} starts it)",
+            "run {} stays queued: its executor did not start: {e:#} (nexml run exec --run {} starts it)",
             r.id, r.id
         )));
     }
     Ok(done(
         format!(
-            "started run {} ({} of '{}', in the background)",
-            r.id, r.run_type, r.recipe_name
+            "started run {} ({} of '{}' {}, in the background)",
+            r.id, r.run_type, r.recipe_name, r.recipe_version
         ),
         Target::Run(r.id),
         Tab::Runs,

@@ -7,6 +7,7 @@ use super::DrawCx;
 use super::{
     Answer, Component, Cx, LineEdit, Outcome, Screen, ScreenKey, edit_line, is_movement, step_index,
 };
+use crate::domain::RunStatus;
 use crate::keymap::{Command, Context};
 use crate::store::{Change, Run};
 use crate::tui::audit::AuditScope;
@@ -218,6 +219,24 @@ impl RunScreen {
         }
     }
 
+    /// A queued run nobody executes is started; an ended one runs again as
+    /// a new run (asked first: it executes the recipe's commands).
+    fn rerun(&self) -> Outcome {
+        let Some(r) = &self.run else {
+            return Outcome::done();
+        };
+        if r.status == RunStatus::Queued {
+            return Outcome::effect(Task::Submit(Submission::StartRun { id: r.id }));
+        }
+        Outcome::Confirm {
+            message: format!(
+                "Run {} of '{}' {} again, as a new run? It executes that version's commands.",
+                r.run_type, r.recipe_name, r.recipe_version
+            ),
+            submission: Box::new(Submission::Rerun { id: r.id }),
+        }
+    }
+
     /// A new reading of the run: followed to its end while following, and
     /// its matches found again (the view stays where it was).
     fn take(&mut self, run: &Run) {
@@ -258,6 +277,17 @@ impl Component for RunScreen {
         HINTS
     }
 
+    fn unavailable(&self, command: Command) -> Option<&'static str> {
+        let r = self.run.as_ref()?;
+        match command {
+            Command::Rerun if r.status == RunStatus::Running => Some("the run is running"),
+            Command::Rerun if r.executor.is_some() && !r.status.is_final() => {
+                Some("an executor holds it")
+            }
+            _ => None,
+        }
+    }
+
     fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
         match command {
             c if is_movement(c) => {
@@ -272,6 +302,7 @@ impl Component for RunScreen {
             Command::NextMetric => return self.step_metric(cx, true),
             Command::PrevMetric => return self.step_metric(cx, false),
             Command::CancelRun => return self.cancel(cx),
+            Command::Rerun => return self.rerun(),
             Command::ViewArtifact => self.next_artifact(cx),
             Command::OpenRecipe => {
                 if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
