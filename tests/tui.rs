@@ -1031,6 +1031,52 @@ async fn starting_a_queued_run_of_someone_elses_draft_is_refused() {
     assert_eq!(after.executor, None, "nothing started it");
 }
 
+/// The promote form forces production past a closed gate with a typed
+/// reason (as `--force`): production itself says what the gate misses;
+/// "past the gate" needs a reason, then asks, moves, and audits the
+/// override and the reason.
+#[tokio::test]
+async fn a_gated_promotion_is_forced_from_the_app_with_a_reason() {
+    let mut h = Harness::new(100, 30).await;
+    h.keys(&[":", "model bank-offer", "enter"]).await;
+    let model = top::<nexml::tui::screens::ModelScreen>(&h.app)
+        .expect("the model's screen")
+        .id;
+    h.keys(&["p"]).await;
+    assert!(h.screen().contains("Force reason"), "{}", h.screen());
+    // Production itself cannot be picked: it says what the gate misses.
+    let screen = h.screen();
+    assert!(screen.contains("run 33 misses log_loss"), "{screen}");
+    h.keys(&["past the gate", "ctrl-s"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("past the gate needs a force reason"),
+        "{screen}"
+    );
+    assert_eq!(
+        h._db.store.model(model).await.unwrap().status.as_str(),
+        "staging"
+    );
+
+    h.keys(&["tab", "pilot signed off by risk", "ctrl-s"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("past its gate"), "{screen}");
+    h.keys(&["y"]).await;
+    assert_eq!(
+        h._db.store.model(model).await.unwrap().status.as_str(),
+        "production"
+    );
+    let history = h._db.store.audit("model", model).await.unwrap();
+    let forced = history
+        .iter()
+        .rev()
+        .find(|e| e.action == "status")
+        .expect("the move");
+    assert_eq!(forced.details["gate"]["forced"], true);
+    assert_eq!(forced.details["gate"]["reason"], "pilot signed off by risk");
+    assert_eq!(forced.actor, "alice");
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;

@@ -149,6 +149,20 @@ impl Service {
             .await
     }
 
+    /// As `move_model_from`, past the production gate with `reason` (the
+    /// app's promote form, as `--force`): the override is audited.
+    pub async fn force_model_status_from(
+        &self,
+        id: i64,
+        seen: ModelStatus,
+        to: ModelStatus,
+        reason: &str,
+        actor: &str,
+    ) -> ServiceResult<Model> {
+        self.move_model_checked(id, Some(seen), to, Some(reason), actor)
+            .await
+    }
+
     /// As `set_model_status`, past the production gate: the override and
     /// what it overrode are audited, with `reason`.
     pub async fn force_model_status(

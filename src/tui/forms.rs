@@ -328,26 +328,44 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             owner: v("owner"),
         }),
         Purpose::Promote { id, name, from } => {
-            let to: ModelStatus = v("status")
+            let picked = v("status");
+            let force = picked == FORCED_PRODUCTION;
+            let to: ModelStatus = picked
+                .trim_end_matches('!')
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?;
+            let reason = v("reason").trim().to_string();
+            let forced = match (force, reason.is_empty()) {
+                (true, true) => {
+                    return Err("past the gate needs a force reason: why (it is audited)".into());
+                }
+                (true, false) => Some(reason),
+                (false, true) => None,
+                (false, false) => {
+                    return Err("a force reason is for production past its gate only".into());
+                }
+            };
+            let question = match (to, &forced) {
+                (ModelStatus::Retired, _) => Some(format!(
+                    "Retire '{name}'? Retired is final: it cannot run or move again."
+                )),
+                (ModelStatus::Production, Some(reason)) => Some(format!(
+                    "Promote '{name}' to production past its gate, because \"{reason}\"? The override and what it overrode are audited."
+                )),
+                (ModelStatus::Production, None) => Some(format!(
+                    "Promote '{name}' to production? It is then the model in use, and the move is audited."
+                )),
+                _ => None,
+            };
             let submit = Submission::Promote {
                 id: *id,
                 from: *from,
                 to,
+                forced,
             };
-            match to {
-                ModelStatus::Retired => Next::Confirm(
-                    format!("Retire '{name}'? Retired is final: it cannot run or move again."),
-                    submit,
-                ),
-                ModelStatus::Production => Next::Confirm(
-                    format!(
-                        "Promote '{name}' to production? It is then the model in use, and the move is audited."
-                    ),
-                    submit,
-                ),
-                _ => Next::Submit(submit),
+            match question {
+                Some(question) => Next::Confirm(question, submit),
+                None => Next::Submit(submit),
             }
         }
         Purpose::PickRunRecipe => Next::Open(FormRequest::CreateRun {
@@ -476,6 +494,9 @@ async fn register_form(store: &dyn Store, recipe_id: i64, user: &str) -> Service
     ))
 }
 
+/// The promote form's choice of production past a closed gate.
+const FORCED_PRODUCTION: &str = "production!";
+
 async fn promote_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
     let m = store.model(id).await?;
     // The allowed moves first, forward before back; the rest shown with why not.
@@ -485,11 +506,18 @@ async fn promote_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
         .iter()
         .map(|s| Choice::new(s.to_string(), s.to_string()))
         .collect();
-    // Production only when the gate is open: else shown with why not.
+    // Production only when the gate is open: else shown with why not, and
+    // offered past the gate with a reason (as `--force`).
     if let Some(production) = next.iter_mut().find(|c| c.value == "production") {
         let mut session = store.read().await?;
         let gate = crate::service::models::production_gate(&mut session, &m).await?;
         production.disabled = gate.err().map(|refusal| refusal.brief());
+        if production.disabled.is_some() {
+            next.push(Choice::new(
+                "production, past the gate (a force reason below, audited)",
+                FORCED_PRODUCTION,
+            ));
+        }
     }
     next.sort_by_key(|c| c.disabled.is_some());
     next.extend(
@@ -502,12 +530,20 @@ async fn promote_form(store: &dyn Store, id: i64) -> ServiceResult<AppForm> {
                 disabled: m.status.check_transition(*s).err().map(|e| e.to_string()),
             }),
     );
+    // The reason is asked only where the gate is closed.
+    let forcible = next.iter().any(|c| c.value == FORCED_PRODUCTION);
+    let mut fields = vec![
+        Field::picker("status", "To", next, None).with_hint("only the allowed moves can be picked"),
+    ];
+    if forcible {
+        fields.push(
+            Field::text("reason", "Force reason", "", Check::None)
+                .with_hint("production past its gate only: why (audited, as --force)"),
+        );
+    }
     Ok(Form::new(
         format!("Move '{}' from {}", m.name, m.status),
-        vec![
-            Field::picker("status", "To", next, None)
-                .with_hint("only the allowed moves can be picked"),
-        ],
+        fields,
         Purpose::Promote {
             id,
             name: m.name,

@@ -74,6 +74,8 @@ pub enum Submission {
         /// The status shown when the move was chosen.
         from: ModelStatus,
         to: ModelStatus,
+        /// Past a failed production gate, why (audited, as `--force`).
+        forced: Option<String>,
     },
     CreateRun {
         recipe_id: i64,
@@ -199,7 +201,12 @@ pub async fn perform(
         Submission::UpdateModel { id, name, owner } => {
             update_model(svc, actor, id, name, owner).await
         }
-        Submission::Promote { id, from, to } => promote(svc, actor, id, from, to).await,
+        Submission::Promote {
+            id,
+            from,
+            to,
+            forced,
+        } => promote(svc, actor, id, (from, to), forced.as_deref()).await,
         Submission::CreateRun {
             recipe_id,
             version,
@@ -704,12 +711,23 @@ async fn promote(
     svc: &Service,
     actor: &str,
     id: i64,
-    from: ModelStatus,
-    to: ModelStatus,
+    (from, to): (ModelStatus, ModelStatus),
+    forced: Option<&str>,
 ) -> ServiceResult<Done> {
-    let m = svc.move_model_from(id, from, to, actor).await?;
+    let m = match forced {
+        Some(reason) => {
+            svc.force_model_status_from(id, from, to, reason, actor)
+                .await?
+        }
+        None => svc.move_model_from(id, from, to, actor).await?,
+    };
+    let how = if forced.is_some() {
+        " (forced, audited)"
+    } else {
+        ""
+    };
     Ok(done(
-        format!("model '{}': {from} → {}", m.name, m.status),
+        format!("model '{}': {from} → {}{how}", m.name, m.status),
         Target::Stay,
         Tab::Models,
         m.id,
