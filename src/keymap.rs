@@ -150,6 +150,8 @@ impl Context {
                 ClearFilters,
                 Mark,
                 Columns,
+                CancelRun,
+                TagRuns,
             ],
             Context::Recipe => &[
                 Chat,
@@ -298,7 +300,8 @@ commands! {
     Follow => "follow", "follow the growing log";
     Train => "train", "execute a training run of this recipe (its pipeline, in the background)"; // vocabulary: a command's name
     Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
-    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL)";
+    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL); in Runs, the marked runs'";
+    TagRuns => "tag_runs", "set a tag on the marked runs (or the selected one)";
     Rerun => "rerun", "start this queued run, or run an ended one again (its version, model and type)";
     NextMetric => "next_metric", "chart the next metric";
     PrevMetric => "prev_metric", "chart the previous metric";

@@ -1077,6 +1077,68 @@ async fn a_gated_promotion_is_forced_from_the_app_with_a_reason() {
     assert_eq!(forced.actor, "alice");
 }
 
+/// Marked runs are acted on at once: `t` tags each, `X` cancels each one
+/// still going (asked once; ended ones are left); with none marked, the
+/// selected run. Compare still takes at most six.
+#[tokio::test]
+async fn marked_runs_are_tagged_and_cancelled_at_once() {
+    let mut h = Harness::new(100, 30).await;
+    h.keys(&["3", " ", "j", " ", "j", " "]).await;
+    let marked = h.app.marked_runs.clone();
+    assert_eq!(marked.len(), 3);
+    h.keys(&["t"]).await;
+    assert!(h.screen().contains("Tag 3 run(s)"), "{}", h.screen());
+    h.keys(&["reviewed=yes, by=alice", "ctrl-s"]).await;
+    for id in &marked {
+        let detail = h._db.store.run_detail(*id, 0).await.unwrap();
+        assert_eq!(
+            detail.tags.get("reviewed").map(String::as_str),
+            Some("yes"),
+            "run {id}"
+        );
+        assert_eq!(
+            detail.tags.get("by").map(String::as_str),
+            Some("alice"),
+            "run {id}"
+        );
+    }
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.contains("tagged 3 run(s)"), "{status}");
+
+    let going: Vec<i64> = {
+        let mut going = Vec::new();
+        for id in &marked {
+            if !h._db.store.run(*id).await.unwrap().status.is_final() {
+                going.push(*id);
+            }
+        }
+        going
+    };
+    h.keys(&["X"]).await;
+    assert!(h.screen().contains("Cancel 3 runs"), "{}", h.screen());
+    h.keys(&["y"]).await;
+    for id in &marked {
+        let run = h._db.store.run(*id).await.unwrap();
+        assert!(
+            run.status.is_final() || run.cancel_requested_at.is_some(),
+            "run {id} is {} and was not asked to stop",
+            run.status
+        );
+    }
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(
+        status.contains(&format!("asked {} run(s) to stop", going.len())),
+        "{status}"
+    );
+
+    // Past six marked, compare says so instead of opening.
+    h.keys(&["j", " ", "j", " ", "j", " ", "j", " ", "c"]).await;
+    assert_eq!(h.app.marked_runs.len(), 7);
+    assert!(h.app.screens.is_empty());
+    let status = h.app.status.clone().unwrap_or_default();
+    assert!(status.contains("compare takes at most 6 runs"), "{status}");
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;
@@ -2726,7 +2788,7 @@ async fn marked_runs_are_compared_side_by_side() {
     // The two newest runs are the first rows.
     h.keys(&[" ", "j", " "]).await;
     assert!(
-        h.screen().contains("2 runs marked: c compares them"),
+        h.screen().contains("2 runs marked: c compares"),
         "{}",
         h.screen()
     );

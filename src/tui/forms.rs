@@ -41,6 +41,9 @@ pub enum Purpose {
     UpdateRun {
         id: i64,
     },
+    TagRuns {
+        ids: Vec<i64>,
+    },
     AddSnapshot {
         model_id: i64,
     },
@@ -68,6 +71,8 @@ pub enum FormRequest {
         model_id: Option<i64>,
     },
     UpdateRun(i64),
+    /// A tag for each of these runs (the marked ones).
+    TagRuns(Vec<i64>),
     AddSnapshot(i64),
     PutExample(i64),
 }
@@ -256,9 +261,46 @@ pub async fn prepare(
             model_id,
         } => create_run_form(store, recipe_id, model_id).await?,
         FormRequest::UpdateRun(id) => update_run_form(store, id).await?,
+        FormRequest::TagRuns(ids) => Form::new(
+            format!("Tag {} run(s): {}", ids.len(), listed(&ids)),
+            vec![
+                Field::text("tags", "Tags", "", Check::Required)
+                    .with_hint("key=value, several separated by commas"),
+            ],
+            Purpose::TagRuns { ids },
+        ),
         FormRequest::AddSnapshot(model_id) => snapshot_form(store, model_id).await?,
         FormRequest::PutExample(recipe_id) => example_form(store, recipe_id).await?,
     })
+}
+
+/// "41, 42, 43", the first few of many.
+fn listed(ids: &[i64]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
+}
+
+/// "a=1, b=two" as tags; a part without `=` or a key says which.
+fn tag_list(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| format!("'{part}' is not key=value"))
+        })
+        .collect()
 }
 
 fn json_or_empty(text: &str, empty: Value) -> Result<Value, String> {
@@ -379,6 +421,10 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             run_type: v("type")
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+        }),
+        Purpose::TagRuns { ids } => Next::Submit(Submission::TagRuns {
+            ids: ids.clone(),
+            tags: tag_list(&v("tags"))?,
         }),
         Purpose::UpdateRun { id } => Next::Submit(Submission::UpdateRun {
             id: *id,

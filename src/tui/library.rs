@@ -97,9 +97,17 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             reload(app, app.tab)
         }
         Command::Open => return open_selected(app),
+        Command::Chat if app.tab == Tab::Runs && app.marked_runs.len() > MAX_COMPARED => {
+            app.status = Some(format!(
+                "compare takes at most {MAX_COMPARED} runs: {} are marked (space unmarks)",
+                app.marked_runs.len()
+            ));
+            vec![]
+        }
         Command::Chat if app.tab == Tab::Runs && app.marked_runs.len() >= 2 => {
             return Outcome::push(screens::compare::open(app.marked_runs.clone()));
         }
+        Command::CancelRun | Command::TagRuns => return act_on_runs(app, command),
         Command::Chat => return Outcome::push(screens::chat::open(None)),
         Command::Mark => {
             toggle_run_mark(app);
@@ -133,20 +141,59 @@ fn toggle_run_mark(app: &mut App) {
     };
     if let Some(at) = app.marked_runs.iter().position(|m| *m == id) {
         app.marked_runs.remove(at);
-    } else if app.marked_runs.len() >= MAX_COMPARED {
-        app.status = Some(format!(
-            "{MAX_COMPARED} runs are marked already: space on one unmarks it"
-        ));
-        return;
     } else {
         app.marked_runs.push(id);
     }
     let n = app.marked_runs.len();
     app.status = Some(match n {
         0 => "no runs marked".into(),
-        1 => format!("marked run {id}: mark another to compare"),
-        _ => format!("{n} runs marked: c compares them"),
+        1 => format!("marked run {id}: mark another to compare; X cancels, t tags the marked"),
+        _ => format!("{n} runs marked: c compares, X cancels, t tags them"),
     });
+}
+
+/// The runs a bulk command acts on: the marked ones, else the selected one.
+fn runs_acted_on(app: &App) -> Vec<i64> {
+    if app.marked_runs.is_empty() {
+        selected_id(app).into_iter().collect()
+    } else {
+        app.marked_runs.clone()
+    }
+}
+
+/// Cancel or tag every marked run (the selected one when none is marked).
+fn act_on_runs(app: &mut App, command: Command) -> Outcome {
+    if app.tab != Tab::Runs {
+        app.status = Some(format!("{}: in the Runs tab (3)", command.name()));
+        return Outcome::done();
+    }
+    let ids = runs_acted_on(app);
+    if ids.is_empty() {
+        return Outcome::done();
+    }
+    let listed = ids
+        .iter()
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match command {
+        Command::CancelRun => Outcome::Confirm {
+            message: format!(
+                "Cancel {} ({listed})? Those still going get SIGTERM, then SIGKILL; ended ones are left as they are.",
+                plural_runs(ids.len())
+            ),
+            submission: Box::new(super::submit::Submission::CancelRuns { ids }),
+        },
+        _ => Outcome::form(FormRequest::TagRuns(ids)),
+    }
+}
+
+fn plural_runs(n: usize) -> String {
+    if n == 1 {
+        "1 run".into()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 fn new_item(app: &mut App) -> Outcome {

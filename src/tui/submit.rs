@@ -92,6 +92,15 @@ pub enum Submission {
     CancelRun {
         id: i64,
     },
+    /// Cancel each of these runs still going; ended ones are left.
+    CancelRuns {
+        ids: Vec<i64>,
+    },
+    /// Set these tags on each of these runs.
+    TagRuns {
+        ids: Vec<i64>,
+        tags: Vec<(String, String)>,
+    },
     /// Start a queued run nobody executes.
     StartRun {
         id: i64,
@@ -231,6 +240,8 @@ pub async fn perform(
             run_type,
         } => exec_run(svc, actor, database_url, recipe_id, model_id, run_type).await,
         Submission::CancelRun { id } => cancel_run(svc, actor, id).await,
+        Submission::CancelRuns { ids } => cancel_runs(svc, actor, &ids).await,
+        Submission::TagRuns { ids, tags } => tag_runs(svc, actor, &ids, tags).await,
         Submission::StartRun { id } => start_run(svc, actor, database_url, id).await,
         Submission::Rerun { id } => rerun(svc, actor, database_url, id).await,
         Submission::UpdateRun {
@@ -731,6 +742,69 @@ async fn promote(
         Target::Stay,
         Tab::Models,
         m.id,
+    ))
+}
+
+/// Each run is its own change: one refused says which, after those done.
+async fn cancel_runs(svc: &Service, actor: &str, ids: &[i64]) -> ServiceResult<Done> {
+    let (mut asked, mut ended) = (0, 0);
+    for &id in ids {
+        if svc.store().run(id).await?.status.is_final() {
+            ended += 1;
+            continue;
+        }
+        svc.cancel_run(id, actor)
+            .await
+            .map_err(|e| bulk_refusal("cancel", asked, ids.len(), id, e))?;
+        asked += 1;
+    }
+    let ended = match ended {
+        0 => String::new(),
+        n => format!(", {n} had ended already"),
+    };
+    let last = ids.last().copied().unwrap_or_default();
+    Ok(done(
+        format!("asked {asked} run(s) to stop{ended}"),
+        Target::Stay,
+        Tab::Runs,
+        last,
+    ))
+}
+
+async fn tag_runs(
+    svc: &Service,
+    actor: &str,
+    ids: &[i64],
+    tags: Vec<(String, String)>,
+) -> ServiceResult<Done> {
+    for (done_so_far, &id) in ids.iter().enumerate() {
+        let report = crate::service::tracking::RunReport {
+            tags: tags.clone(),
+            ..Default::default()
+        };
+        svc.report_run(id, report, actor)
+            .await
+            .map_err(|e| bulk_refusal("tag", done_so_far, ids.len(), id, e))?;
+    }
+    let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+    Ok(done(
+        format!("tagged {} run(s): {}", ids.len(), keys.join(", ")),
+        Target::Stay,
+        Tab::Runs,
+        ids.last().copied().unwrap_or_default(),
+    ))
+}
+
+/// A bulk change stopped at one run: which, why, and how many were done.
+fn bulk_refusal(
+    what: &str,
+    done: usize,
+    of: usize,
+    id: i64,
+    e: crate::service::ServiceError,
+) -> crate::service::ServiceError {
+    crate::service::ServiceError::invalid(format!(
+        "{what} stopped at run {id} ({done} of {of} done): {e}"
     ))
 }
 
