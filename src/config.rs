@@ -90,6 +90,36 @@ fn account_name() -> Option<String> {
     }
 }
 
+/// Why a user command cannot be bound: an unknown context or key, an
+/// empty command, or a key the app uses there already.
+fn check_user_command(c: &UserCommand, keymap: &crate::keymap::Keymap) -> Result<(), String> {
+    use crate::keymap::{Context, Key};
+    if !USER_COMMAND_CONTEXTS.contains(&c.context.as_str()) {
+        return Err(format!(
+            "context '{}' is not one of {}",
+            c.context,
+            USER_COMMAND_CONTEXTS.join(", ")
+        ));
+    }
+    if c.command.trim().is_empty() {
+        return Err("command is empty".into());
+    }
+    let key = Key::parse(&c.key)?;
+    let context = Context::ALL
+        .into_iter()
+        .find(|x| x.name() == c.context)
+        .ok_or("no such context")?;
+    if let Some(taken) = keymap.lookup(context, key) {
+        return Err(format!(
+            "'{}' already runs '{}' in {} (pick a free key)",
+            c.key,
+            taken.name(),
+            c.context
+        ));
+    }
+    Ok(())
+}
+
 /// The user's configuration file (TOML).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -109,7 +139,30 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `[serve]`: whom `nexml serve` answers beyond this machine.
     pub serve: ServeConfig,
+    /// `[[commands]]`: keys of the user's own that run a shell command
+    /// with the selected item's fields.
+    pub commands: Vec<UserCommand>,
 }
+
+/// A key in a context of the app that runs `command` by `sh -c`, with the
+/// selected item's fields in its environment (`$RUN_ID`, `$MODEL`,
+/// `$RECIPE`, ...); its output is shown in the app.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserCommand {
+    pub key: String,
+    /// library, recipe, model or run.
+    pub context: String,
+    pub command: String,
+    #[serde(default)]
+    pub description: String,
+    /// Ask before running it.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// The contexts a user command may be bound in.
+pub const USER_COMMAND_CONTEXTS: [&str; 4] = ["library", "recipe", "model", "run"];
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -159,6 +212,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             alerts: AlertsConfig::default(),
             serve: ServeConfig::default(),
+            commands: Vec::new(),
         }
     }
 }
@@ -233,11 +287,32 @@ impl Config {
             let line = key_line(text, "alerts", "command").unwrap_or(1);
             return Err(format!("{line}: [alerts] command is empty"));
         }
-        if let Err(e) = crate::keymap::Keymap::load(&config.keys) {
-            let line = binding_line(text, &e.context, e.command.as_deref()).unwrap_or(1);
-            return Err(format!("{line}: {e}"));
+        let keymap = match crate::keymap::Keymap::load(&config.keys) {
+            Ok(keymap) => keymap,
+            Err(e) => {
+                let line = binding_line(text, &e.context, e.command.as_deref()).unwrap_or(1);
+                return Err(format!("{line}: {e}"));
+            }
+        };
+        for (i, c) in config.commands.iter().enumerate() {
+            check_user_command(c, &keymap)
+                .map_err(|why| format!("[[commands]] number {} (key '{}'): {why}", i + 1, c.key))?;
         }
         Ok(config)
+    }
+
+    /// The user commands with their keys and contexts read.
+    pub fn user_commands(&self) -> Vec<(crate::keymap::Context, crate::keymap::Key, UserCommand)> {
+        self.commands
+            .iter()
+            .filter_map(|c| {
+                let context = crate::keymap::Context::ALL
+                    .into_iter()
+                    .find(|x| x.name() == c.context)?;
+                let key = crate::keymap::Key::parse(&c.key).ok()?;
+                Some((context, key, c.clone()))
+            })
+            .collect()
     }
 
     /// The `[alerts] command` to run for each alert that opens, if any.
@@ -321,6 +396,44 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_commands_are_checked_where_they_are_bound() {
+        let ok = Config::parse(
+            "[[commands]]\nkey = \"O\"\ncontext = \"run\"\ncommand = \"echo $RUN_ID\"\nconfirm = true\n",
+        )
+        .unwrap();
+        let bound = ok.user_commands();
+        assert_eq!(bound.len(), 1);
+        assert_eq!(bound[0].0, crate::keymap::Context::Run);
+        assert!(bound[0].2.confirm);
+        for (text, says) in [
+            (
+                "key = \"u\"\ncontext = \"run\"\ncommand = \"x\"",
+                "already runs 'update_run' in run",
+            ),
+            (
+                "key = \"q\"\ncontext = \"library\"\ncommand = \"x\"",
+                "already runs 'quit'",
+            ),
+            (
+                "key = \"O\"\ncontext = \"editor\"\ncommand = \"x\"",
+                "context 'editor' is not one of",
+            ),
+            (
+                "key = \"O\"\ncontext = \"run\"\ncommand = \" \"",
+                "command is empty",
+            ),
+            (
+                "key = \"nope\"\ncontext = \"run\"\ncommand = \"x\"",
+                "unknown key 'nope'",
+            ),
+        ] {
+            let err = Config::parse(&format!("[[commands]]\n{text}\n")).unwrap_err();
+            assert!(err.contains("[[commands]] number 1"), "{err}");
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
 
     #[test]
     fn drafts_are_kept_per_database() {

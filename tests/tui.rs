@@ -1139,6 +1139,74 @@ async fn marked_runs_are_tagged_and_cancelled_at_once() {
     assert!(status.contains("compare takes at most 6 runs"), "{status}");
 }
 
+/// `[[commands]]`: a key of the user's own runs a shell command with the
+/// selected item's fields in its environment, asked first when the config
+/// says so; its output opens in the raw view.
+#[tokio::test]
+async fn user_commands_run_with_the_selected_items_fields() {
+    let config = Config::parse(
+        r#"
+[[commands]]
+key = "O"
+context = "run"
+description = "show the run"
+command = "echo \"run=$RUN_ID recipe=$RECIPE status=$RUN_STATUS\"; echo oops >&2; exit 3"
+
+[[commands]]
+key = "O"
+context = "library"
+command = "printf 'recipe %s' \"$RECIPE\""
+confirm = true
+"#,
+    )
+    .unwrap();
+    let mut h = Harness::new(100, 30).await;
+    h.app = new_app(&config, "alice", "sqlite", nexml::domain::Clock::System).unwrap();
+    h.app.width = 100;
+    h.app.height = 30;
+    let effects = update::start(&mut h.app);
+    h.run(effects).await;
+
+    // In the library, on a recipe: asked first, then run.
+    let recipe = h.app.lists.recipes.rows[0].name.clone();
+    h.keys(&["O"]).await;
+    assert!(h.screen().contains("Run 'printf"), "{}", h.screen());
+    h.keys(&["y"]).await;
+    let shown = match &h.app.overlay {
+        Some(nexml::tui::state::Overlay::Inspect { view, .. }) => view.shown.text.clone(),
+        _ => panic!("no output shown: {}", h.screen()),
+    };
+    assert!(shown.starts_with(&format!("recipe {recipe}")), "{shown}");
+    h.keys(&["esc"]).await;
+
+    // On a run's screen: `?` lists it; its fields, stderr and the exit
+    // status are shown.
+    h.keys(&["3", "enter", "?"]).await;
+    assert!(
+        h.screen().contains("show the run (your command)"),
+        "{}",
+        h.screen()
+    );
+    h.keys(&["esc"]).await;
+    let run = top::<nexml::tui::screens::RunScreen>(&h.app)
+        .unwrap()
+        .run
+        .clone()
+        .unwrap();
+    h.keys(&["O"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("show the run"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "run={} recipe={} status={}",
+            run.id, run.recipe_name, run.status
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("oops"), "{screen}");
+    assert!(screen.contains("exit status: 3"), "{screen}");
+}
+
 #[tokio::test]
 async fn ctrl_c_and_q_quit() {
     let mut h = Harness::new(80, 24).await;

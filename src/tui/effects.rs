@@ -100,6 +100,12 @@ pub enum LlmWork {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     LoadList(ListRequest),
+    /// A user command (`[[commands]]`) with the selected item's fields.
+    UserCommand {
+        title: String,
+        command: String,
+        env: Vec<(String, String)>,
+    },
     LoadRecipe(i64),
     LoadModel(i64),
     /// A run with what it recorded, and `metric`'s history for the chart
@@ -388,6 +394,8 @@ pub enum Loaded {
     /// A save collides with a version saved meanwhile, place by place.
     EditConflict(Box<crate::store::EditConflict>),
     Failed(String),
+    /// What a user command printed, for the raw view.
+    Output(super::inspect::Inspected),
     Nothing,
 }
 
@@ -618,6 +626,13 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             .await
             .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),
         Task::LoadAudit(scope) => load_audit(&io.service, scope).await,
+        Task::UserCommand {
+            title,
+            command,
+            env,
+        } => Ok(Loaded::Output(
+            super::shell::run(&title, &command, &env, &io.database_url, &io.user).await,
+        )),
         Task::LoadColumnChoices => store
             .run_column_keys(super::columns::MAX_CHOICES)
             .await

@@ -36,6 +36,21 @@ pub fn selected_id(app: &App) -> Option<i64> {
 }
 
 /// The selected row of the library's tab, whole.
+/// The selected row's fields, for a user command.
+pub fn row_fields(app: &App) -> super::fields::Fields {
+    let lists = &app.lists;
+    let fields = match app.tab {
+        Tab::Recipes => lists.recipes.selected_row().map(super::fields::recipe),
+        Tab::Models => lists.models.selected_row().map(super::fields::model),
+        Tab::Runs => lists.runs.selected_row().map(super::fields::run),
+        Tab::Monitoring => lists
+            .monitoring
+            .selected_row()
+            .map(|r| super::fields::model(&r.model)),
+    };
+    fields.unwrap_or_default()
+}
+
 pub fn inspect_row(app: &App) -> Option<crate::tui::inspect::Inspected> {
     let lists = &app.lists;
     match app.tab {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod columns;
 pub mod drafts;
 pub mod effects;
+pub mod fields;
 pub mod filters;
 pub mod form;
 pub mod forms;
@@ -15,12 +16,14 @@ pub mod lists;
 pub mod live;
 pub mod overlays;
 pub mod screens;
+pub mod shell;
 pub mod state;
 pub mod submit;
 pub mod tab;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod user_commands;
 pub mod view;
 pub mod widgets;
 
@@ -45,6 +48,7 @@ pub fn new_app(
     let mut app = App::new(keymap, theme, user.to_string(), backend, clock);
     app.llm_configured = config.assistant.llm.is_some();
     app.confirm_alert_moves = config.alerts.confirm;
+    app.user_commands = config.user_commands();
     if user == crate::service::UNKNOWN_USER {
         app.error = Some(
             "no login name found: quit and set --user or NEXML_USER (changes are signed 'unknown')"

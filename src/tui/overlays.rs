@@ -49,7 +49,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
     let command = app.keymap.lookup(context, Key::from_event(&key));
     match overlay {
         Overlay::Help(line) => {
-            let lines = app.keymap.visible(app.context()).len();
+            let context = app.context();
+            let own = app.user_commands.iter().filter(|(c, _, _)| *c == context);
+            let lines = app.keymap.visible(context).len() + own.count();
             // The last page is the furthest it scrolls: never past the end.
             let last = lines.saturating_sub(app.help_rows());
             if let Some(n) = scrolled(line, command, app.page_rows()) {
@@ -91,8 +93,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
             app.overlay = Some(Overlay::Audit(view));
             vec![].into()
         }
-        Overlay::Confirm { submission, .. } => match command {
-            Some(Command::Confirm) => vec![Effect::Task(Task::Submit(*submission))].into(),
+        Overlay::Confirm { then, .. } => match command {
+            Some(Command::Confirm) => vec![Effect::Task(*then)].into(),
             _ => {
                 app.status = Some("cancelled".into()); // vocabulary: a message
                 vec![].into()
@@ -326,7 +328,7 @@ fn on_form_outcome(
             Ok(Next::Confirm(message, submission)) => {
                 app.overlay = Some(Overlay::Confirm {
                     message,
-                    submission: Box::new(submission),
+                    then: Box::new(Task::Submit(submission)),
                 });
                 vec![]
             }

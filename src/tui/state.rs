@@ -114,10 +114,10 @@ pub enum Overlay {
         view: Box<super::inspect::InspectView>,
         back_to: Option<Box<Overlay>>,
     },
-    /// A destructive change waiting for `y`.
+    /// A destructive change (or a user command asking first) waiting for `y`.
     Confirm {
         message: String,
-        submission: Box<super::submit::Submission>,
+        then: Box<super::effects::Task>,
     },
 }
 
@@ -174,6 +174,12 @@ pub struct App {
     /// Keys pressed on a tab whose rows are still loading, applied (in
     /// order) when they arrive.
     pub pending: Vec<crate::keymap::Command>,
+    /// `[[commands]]`: the user's own keys, by context.
+    pub user_commands: Vec<(
+        crate::keymap::Context,
+        crate::keymap::Key,
+        crate::config::UserCommand,
+    )>,
     /// A name asked for from the palette (`:recipe retail`): when the
     /// tab's rows for it arrive, the only match opens.
     pub finding: Option<String>,
@@ -221,6 +227,7 @@ impl App {
             messages: Vec::new(),
             pending: Vec::new(),
             finding: None,
+            user_commands: Vec::new(),
             clock,
             marked_runs: Vec::new(),
             run_columns: Default::default(),

@@ -95,7 +95,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match app.keymap.lookup(app.context(), Key::from_event(&key)) {
         Some(command) => run_command(app, command),
-        None => vec![],
+        None => super::user_commands::on_key(app, Key::from_event(&key)),
     }
 }
 
@@ -227,7 +227,7 @@ fn apply(app: &mut App, outcome: Outcome) -> Vec<Effect> {
         } => {
             app.overlay = Some(Overlay::Confirm {
                 message,
-                submission,
+                then: Box::new(Task::Submit(*submission)),
             });
             vec![]
         }
@@ -491,6 +491,14 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             vec![]
         }
         Loaded::Nothing => vec![],
+        Loaded::Output(shown) => {
+            app.status = None;
+            app.overlay = Some(Overlay::Inspect {
+                view: Box::new(super::inspect::InspectView::new(shown)),
+                back_to: None,
+            });
+            vec![]
+        }
         Loaded::Audit(view) => {
             app.overlay = match app.overlay.take() {
                 // Re-read while open: the same scope keeps its scroll.

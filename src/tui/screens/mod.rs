@@ -184,6 +184,11 @@ pub trait Component: AsAny {
     }
     /// What `y` copies.
     fn copy_text(&self) -> Option<String>;
+    /// The fields a user command (`[[commands]]`) reads, as environment
+    /// variables: `RUN_ID`, `MODEL`, `RECIPE`, ...
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
     /// What `i` shows whole, as JSON; None: nothing loaded yet.
     fn inspect(&self) -> Option<super::inspect::Inspected> {
         None

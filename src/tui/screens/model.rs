@@ -331,6 +331,13 @@ impl Component for ModelScreen {
         Some(self.id.to_string())
     }
 
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        self.detail
+            .as_ref()
+            .map(|d| crate::tui::fields::model(&d.model))
+            .unwrap_or_default()
+    }
+
     /// The model, the manifest it was registered from, and its alerts.
     fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {
         let d = self.detail.as_ref()?;

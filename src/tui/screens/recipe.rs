@@ -463,6 +463,13 @@ impl Component for RecipeScreen {
         }
     }
 
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        self.detail
+            .as_ref()
+            .map(|d| crate::tui::fields::recipe(&d.recipe))
+            .unwrap_or_default()
+    }
+
     /// The recipe and one version whole: the selected one in Versions,
     /// else the newest.
     fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {

@@ -382,6 +382,13 @@ impl Component for RunScreen {
         Some(self.id.to_string())
     }
 
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        self.run
+            .as_ref()
+            .map(crate::tui::fields::run)
+            .unwrap_or_default()
+    }
+
     /// What `run show --json` prints: the run, its params, tags, metrics
     /// and artifact files.
     fn inspect(&self) -> Option<crate::tui::inspect::Inspected> {

@@ -135,20 +135,39 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
             " keys: {}{more} · any other key closes ",
             context.name()
         ));
-    let lines: Vec<Line> = bindings
+    let own = app
+        .user_commands
         .iter()
+        .filter(|(c, _, _)| *c == context)
+        .map(|(_, key, command)| {
+            let what = match command.description.trim() {
+                "" => command.command.as_str(),
+                d => d,
+            };
+            Line::from(vec![
+                Span::styled(format!(" {:<13}", key.to_string()), app.theme.key),
+                Span::styled(
+                    format!("{} (your command)", crate::text::sanitize(what)),
+                    app.theme.text,
+                ),
+            ])
+        });
+    // Your own commands first, where they are seen.
+    let lines: Vec<Line> =
+        own.chain(bindings.iter().map(|(c, keys)| {
+            match crate::tui::update::unavailable(app, *c) {
+                // Shown, dimmed, with why it cannot run now.
+                Some(why) => Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
+                    Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
+                ]),
+                None => Line::from(vec![
+                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
+                    Span::styled(c.help().to_string(), app.theme.text),
+                ]),
+            }
+        }))
         .skip(first)
-        .map(|(c, keys)| match crate::tui::update::unavailable(app, *c) {
-            // Shown, dimmed, with why it cannot run now.
-            Some(why) => Line::from(vec![
-                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
-                Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
-            ]),
-            None => Line::from(vec![
-                Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
-                Span::styled(c.help().to_string(), app.theme.text),
-            ]),
-        })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
