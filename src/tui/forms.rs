@@ -619,7 +619,7 @@ async fn create_run_form(
     let recipe = store.recipe(recipe_id).await?;
     let mut versions = vec![Choice::new(
         format!(
-            "(the model's; without one the latest, {})",
+            "(default: the model's, else {})",
             recipe.latest_version.clone().unwrap_or_default()
         ),
         "",

@@ -29,10 +29,7 @@ impl Destination {
                 filters: Some(f),
             } => format!("go to {} · {}", tab.title(), f.describe().join(" ")),
             Destination::Find { tab, search } => {
-                format!(
-                    "find the {} named like '{search}' (the only one opens)",
-                    noun(*tab)
-                )
+                format!("find the {} named like '{search}'", noun(*tab))
             }
             Destination::Open { tab, id, name } if name.is_empty() => {
                 format!("open {} {id}", noun(*tab))

@@ -191,6 +191,10 @@ fn act_on_runs(app: &mut App, command: Command) -> Outcome {
         .map(|id| id.to_string())
         .collect::<Vec<_>>()
         .join(", ");
+    if command == Command::CancelRun && all_loaded_and_ended(app, &ids) {
+        app.status = Some(format!("nothing to cancel: {listed} ended already"));
+        return Outcome::done();
+    }
     match command {
         Command::CancelRun => Outcome::Confirm {
             message: format!(
@@ -201,6 +205,17 @@ fn act_on_runs(app: &mut App, command: Command) -> Outcome {
         },
         _ => Outcome::form(FormRequest::TagRuns(ids)),
     }
+}
+
+/// Whether every one of `ids` is a loaded row of the Runs list that has
+/// ended (a run out of the loaded window counts as not known).
+fn all_loaded_and_ended(app: &App, ids: &[i64]) -> bool {
+    let rows = &app.lists.runs.rows;
+    ids.iter().all(|id| {
+        rows.iter()
+            .find(|r| r.id == *id)
+            .is_some_and(|r| r.status.is_final())
+    })
 }
 
 fn plural_runs(n: usize) -> String {

@@ -153,8 +153,8 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
             ])
         });
     // Your own commands first, where they are seen.
-    let lines: Vec<Line> =
-        own.chain(bindings.iter().map(|(c, keys)| {
+    let lines: Vec<Line> = own
+        .chain(bindings.iter().map(|(c, keys)| {
             match crate::tui::update::unavailable(app, *c) {
                 // Shown, dimmed, with why it cannot run now.
                 Some(why) => Line::from(vec![
