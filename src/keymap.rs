@@ -300,7 +300,7 @@ commands! {
     Follow => "follow", "follow the growing log";
     Train => "train", "execute a training run of this recipe (its pipeline, in the background)"; // vocabulary: a command's name
     Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
-    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL); in Runs, the marked runs'";
+    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL); in the Runs tab, each marked run's";
     TagRuns => "tag_runs", "set a tag on the marked runs (or the selected one)";
     Rerun => "rerun", "start this queued run, or run an ended one again (its version, model and type)";
     NextMetric => "next_metric", "chart the next metric";

@@ -1044,9 +1044,15 @@ async fn a_gated_promotion_is_forced_from_the_app_with_a_reason() {
         .id;
     h.keys(&["p"]).await;
     assert!(h.screen().contains("Force reason"), "{}", h.screen());
-    // Production itself cannot be picked: it says what the gate misses.
+    // Production itself cannot be picked: it says what the gate misses,
+    // whole, wrapped under the field.
+    h.keys(&["production"]).await;
     let screen = h.screen();
     assert!(screen.contains("run 33 misses log_loss"), "{screen}");
+    assert!(
+        screen.contains("qini_coefficient not reported"),
+        "the reason is whole, wrapped: {screen}"
+    );
     h.keys(&["past the gate", "ctrl-s"]).await;
     let screen = h.screen();
     assert!(
@@ -1575,7 +1581,7 @@ mod authoring {
         h.keys(&["p"]).await;
         let screen = h.screen();
         assert!(
-            screen.contains("production  (no succeeded eval run yet: e on the model ru"),
+            screen.contains("production  (no succeeded eval run yet: e on the model"),
             "{screen}"
         );
         h.keys(&["esc"]).await;

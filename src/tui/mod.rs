@@ -10,6 +10,7 @@ pub mod filters;
 pub mod form;
 pub mod forms;
 pub mod goto;
+pub mod help;
 pub mod inspect;
 pub mod library;
 pub mod lists;

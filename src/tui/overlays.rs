@@ -49,9 +49,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
     let command = app.keymap.lookup(context, Key::from_event(&key));
     match overlay {
         Overlay::Help(line) => {
-            let context = app.context();
-            let own = app.user_commands.iter().filter(|(c, _, _)| *c == context);
-            let lines = app.keymap.visible(context).len() + own.count();
+            let lines = super::help::rows(app, app.width as usize).len();
             // The last page is the furthest it scrolls: never past the end.
             let last = lines.saturating_sub(app.help_rows());
             if let Some(n) = scrolled(line, command, app.page_rows()) {

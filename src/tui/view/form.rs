@@ -60,14 +60,16 @@ pub fn render<P>(
             Span::styled(cursor, theme.accent),
         ]));
         if let Some(err) = &field.error {
-            lines.push(Line::styled(
-                format!(
-                    "{:16}✗ {}",
-                    "",
-                    truncate(&sanitize(err), value_room.saturating_sub(2))
-                ),
-                theme.bad,
-            ));
+            // Whole, under the value: a reason is what the person acts on.
+            let rows =
+                crate::tui::widgets::wrap_words(&sanitize(err), value_room.saturating_sub(2));
+            for (n, row) in rows.into_iter().enumerate() {
+                let mark = if n == 0 { "✗ " } else { "  " };
+                lines.push(Line::styled(
+                    format!("{:16}{mark}{}", "", row.trim_end()),
+                    theme.bad,
+                ));
+            }
         } else if focused && let Some(hint) = &field.hint {
             lines.push(Line::styled(
                 format!("{:16}{}", "", truncate(hint, value_room)),
@@ -94,14 +96,18 @@ pub fn render<P>(
                     .as_ref()
                     .map(|d| format!("  ({d})"))
                     .unwrap_or_default();
-                lines.push(Line::styled(
-                    format!(
-                        "{:16}{}",
-                        "",
-                        truncate(&sanitize(&format!("{}{why}", choice.label)), value_room)
-                    ),
-                    style,
-                ));
+                // A choice's reason is whole: it is why it cannot be picked.
+                let text = sanitize(&format!("{}{why}", choice.label));
+                for (n, row) in crate::tui::widgets::wrap_words(&text, value_room.saturating_sub(2))
+                    .into_iter()
+                    .enumerate()
+                {
+                    let indent = if n == 0 { "" } else { "  " };
+                    lines.push(Line::styled(
+                        format!("{:16}{indent}{}", "", row.trim_end()),
+                        style,
+                    ));
+                }
             }
             if visible.is_empty() {
                 lines.push(Line::styled(

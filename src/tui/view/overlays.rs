@@ -2,7 +2,6 @@
 //! over the screen.
 
 use super::centered;
-use crate::keymap::Key;
 use crate::text::truncate;
 use crate::tui::audit::AuditView;
 use crate::tui::columns::{ColumnPicker, SORTABLE_ATTRIBUTES, sorted_by};
@@ -98,13 +97,6 @@ fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn keys_text(keys: &[Key]) -> String {
-    keys.iter()
-        .map(|k| k.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The area below the header line, cleared, for an overlay that takes the
 /// whole body (help, the messages log, the audit log).
 fn clear_body(frame: &mut Frame, area: Rect) -> Rect {
@@ -117,13 +109,14 @@ fn clear_body(frame: &mut Frame, area: Rect) -> Rect {
     rect
 }
 
-/// Help takes the whole body: every key of this screen, scrollable.
+/// Help takes the whole body: every key of this screen, scrollable, each
+/// line wrapped under its text.
 fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
     let context = app.context();
-    let bindings = app.keymap.visible(context);
     let rect = clear_body(frame, area);
-    let rows = rect.height.saturating_sub(1) as usize;
-    let more = if bindings.len() > rows {
+    let rows = crate::tui::help::rows(app, rect.width as usize);
+    let shown = rect.height.saturating_sub(1) as usize;
+    let more = if rows.len() > shown {
         " · j/k scroll"
     } else {
         ""
@@ -135,39 +128,20 @@ fn help(app: &App, first: usize, frame: &mut Frame, area: Rect) {
             " keys: {}{more} · any other key closes ",
             context.name()
         ));
-    let own = app
-        .user_commands
+    let lines: Vec<Line> = rows
         .iter()
-        .filter(|(c, _, _)| *c == context)
-        .map(|(_, key, command)| {
-            let what = match command.description.trim() {
-                "" => command.command.as_str(),
-                d => d,
+        .skip(first)
+        .map(|row| {
+            let (key_style, text_style) = if row.dim {
+                (app.theme.dim, app.theme.dim)
+            } else {
+                (app.theme.key, app.theme.text)
             };
             Line::from(vec![
-                Span::styled(format!(" {:<13}", key.to_string()), app.theme.key),
-                Span::styled(
-                    format!("{} (your command)", crate::text::sanitize(what)),
-                    app.theme.text,
-                ),
+                Span::styled(crate::tui::help::key_cell(&row.keys), key_style),
+                Span::styled(row.text.clone(), text_style),
             ])
-        });
-    // Your own commands first, where they are seen.
-    let lines: Vec<Line> = own
-        .chain(bindings.iter().map(|(c, keys)| {
-            match crate::tui::update::unavailable(app, *c) {
-                // Shown, dimmed, with why it cannot run now.
-                Some(why) => Line::from(vec![
-                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.dim),
-                    Span::styled(format!("{} (not now: {why})", c.help()), app.theme.dim),
-                ]),
-                None => Line::from(vec![
-                    Span::styled(format!(" {:<13}", keys_text(keys)), app.theme.key),
-                    Span::styled(c.help().to_string(), app.theme.text),
-                ]),
-            }
-        }))
-        .skip(first)
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
