@@ -304,6 +304,11 @@ async fn small_screens_keep_names_whole_and_give_up_columns() {
     assert!(screen.contains("grocery-daily-demand-v0"), "{screen}");
     assert!(screen.contains("production"), "{screen}");
     assert!(!screen.contains("Owner"), "{screen}");
+    h.keys(&["4"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("grocery-daily-demand-v0"), "{screen}");
+    assert!(screen.contains("hotel-dynamic-pricing"), "{screen}");
+    assert!(screen.contains("Alerts"), "{screen}");
 }
 
 /// At 60x20 the monitoring chart stays: the measure list gives up rows and

@@ -41,7 +41,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app,
             frame,
             list,
-            (MONITOR_COLUMNS, MONITOR_COLUMNS_DROPPED_FIRST, 18),
+            (MONITOR_COLUMNS, MONITOR_COLUMNS_DROPPED_FIRST, 23),
             monitor_cells,
         ),
     }
