@@ -78,11 +78,18 @@ fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
         crate::keymap::Context::Confirm,
         &[(crate::keymap::Command::Confirm, "confirm")],
     );
-    let lines = vec![
-        Line::raw(format!(" {}", crate::text::sanitize(message))),
-        Line::raw(""),
-        Line::styled(format!(" {keys} · any other key cancel"), app.theme.key),
-    ];
+    // Wrapped here, one column in from the border on every row.
+    let room = (64.min(area.width) as usize).saturating_sub(4).max(8);
+    let mut lines: Vec<Line> =
+        crate::tui::widgets::wrap_words(&crate::text::sanitize(message), room)
+            .into_iter()
+            .map(|row| Line::raw(format!(" {}", row.trim_end())))
+            .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(" {keys} · any other key cancel"),
+        app.theme.key,
+    ));
     let rect = super::dialog_rect(area, 64, &lines);
     frame.render_widget(Clear, rect);
     let block = Block::default()
