@@ -29,23 +29,13 @@ impl Destination {
                 filters: Some(f),
             } => format!("go to {} · {}", tab.title(), f.describe().join(" ")),
             Destination::Find { tab, search } => {
-                format!("find the {} named like '{search}'", noun(*tab))
+                format!("find the {} named like '{search}'", tab.noun())
             }
             Destination::Open { tab, id, name } if name.is_empty() => {
-                format!("open {} {id}", noun(*tab))
+                format!("open {} {id}", tab.noun())
             }
-            Destination::Open { tab, id, name } => format!("open {} {id} · {name}", noun(*tab)),
+            Destination::Open { tab, id, name } => format!("open {} {id} · {name}", tab.noun()),
         }
-    }
-}
-
-/// One item of a tab, as a word.
-pub fn noun(tab: Tab) -> &'static str {
-    match tab {
-        Tab::Recipes => "recipe",
-        Tab::Models => "model",
-        Tab::Runs => "run",
-        Tab::Monitoring => "model",
     }
 }
 

@@ -6,6 +6,7 @@ use super::filters::Filters;
 use super::forms::FormRequest;
 use super::lists::{ensure_window, move_by, on_list, refresh_in_place, reload};
 use super::screens::{self, LineEdit, ModelSection, Outcome, edit_line, is_movement};
+use super::selected::SelectedRow;
 use super::state::{App, FilterPicker, Overlay, Tab};
 use crate::domain::{ModelFamily, RecipeLevel, RunType};
 use crate::keymap::Command;
@@ -25,52 +26,20 @@ pub const HINTS: &[Command] = &[
     Command::Quit,
 ];
 
+/// The selected row of the library's tab.
+pub fn selected_row(app: &App) -> Option<SelectedRow<'_>> {
+    let lists = &app.lists;
+    match app.tab {
+        Tab::Recipes => lists.recipes.selected_row().map(SelectedRow::Recipe),
+        Tab::Models => lists.models.selected_row().map(SelectedRow::Model),
+        Tab::Runs => lists.runs.selected_row().map(SelectedRow::Run),
+        Tab::Monitoring => lists.monitoring.selected_row().map(SelectedRow::Monitored),
+    }
+}
+
 /// The id of the selected row.
 pub fn selected_id(app: &App) -> Option<i64> {
-    match app.tab {
-        Tab::Recipes => app.lists.recipes.selected_row().map(|r| r.id),
-        Tab::Models => app.lists.models.selected_row().map(|m| m.id),
-        Tab::Runs => app.lists.runs.selected_row().map(|r| r.id),
-        Tab::Monitoring => app.lists.monitoring.selected_row().map(|r| r.model.id),
-    }
-}
-
-/// The selected row of the library's tab, whole.
-/// The selected row's fields, for a user command.
-pub fn row_fields(app: &App) -> super::fields::Fields {
-    let lists = &app.lists;
-    let fields = match app.tab {
-        Tab::Recipes => lists.recipes.selected_row().map(super::fields::recipe),
-        Tab::Models => lists.models.selected_row().map(super::fields::model),
-        Tab::Runs => lists.runs.selected_row().map(super::fields::run),
-        Tab::Monitoring => lists
-            .monitoring
-            .selected_row()
-            .map(|r| super::fields::model(&r.model)),
-    };
-    fields.unwrap_or_default()
-}
-
-pub fn inspect_row(app: &App) -> Option<crate::tui::inspect::Inspected> {
-    let lists = &app.lists;
-    match app.tab {
-        Tab::Recipes => lists.recipes.selected_row().map(|r| {
-            crate::tui::inspect::Inspected::json(format!("recipe {} · {}", r.id, r.name), r)
-        }),
-        Tab::Models => lists.models.selected_row().map(|m| {
-            crate::tui::inspect::Inspected::json(format!("model {} · {}", m.id, m.name), m)
-        }),
-        Tab::Runs => lists
-            .runs
-            .selected_row()
-            .map(|r| crate::tui::inspect::Inspected::json(format!("run {}", r.id), r)),
-        Tab::Monitoring => lists.monitoring.selected_row().map(|r| {
-            crate::tui::inspect::Inspected::json(
-                format!("model {} · {}", r.model.id, r.model.name),
-                r,
-            )
-        }),
-    }
+    selected_row(app).map(|row| row.id())
 }
 
 /// Whether `command` needs the current tab's rows, which have not come yet.
@@ -258,14 +227,15 @@ pub fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
 }
 
 fn open_selected(app: &App) -> Outcome {
-    let Some(id) = selected_id(app) else {
+    let Some(row) = selected_row(app) else {
         return Outcome::done();
     };
-    Outcome::push(match app.tab {
-        Tab::Recipes => screens::recipe::open(id),
-        Tab::Models => screens::model::open(id, ModelSection::Overview),
-        Tab::Monitoring => screens::model::open(id, ModelSection::Monitoring),
-        Tab::Runs => screens::run::open(id),
+    let id = row.id();
+    Outcome::push(match row {
+        SelectedRow::Recipe(_) => screens::recipe::open(id),
+        SelectedRow::Model(_) => screens::model::open(id, ModelSection::Overview),
+        SelectedRow::Monitored(_) => screens::model::open(id, ModelSection::Monitoring),
+        SelectedRow::Run(_) => screens::run::open(id),
     })
 }
 

@@ -17,6 +17,7 @@ pub mod lists;
 pub mod live;
 pub mod overlays;
 pub mod screens;
+pub mod selected;
 pub mod shell;
 pub mod state;
 pub mod submit;

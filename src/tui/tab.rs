@@ -23,6 +23,15 @@ impl Tab {
         }
     }
 
+    /// One of its items, as a word ("recipe", "run").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Tab::Recipes => "recipe",
+            Tab::Models | Tab::Monitoring => "model",
+            Tab::Runs => "run",
+        }
+    }
+
     /// Its place in `Tab::ALL` (declared in the same order).
     pub fn index(self) -> usize {
         self as usize

@@ -286,7 +286,7 @@ fn copy(app: &mut App) -> Vec<Effect> {
 fn inspect(app: &mut App) {
     let shown = match app.screens.last() {
         Some(screen) => screen.inspect(),
-        None => super::library::inspect_row(app),
+        None => super::library::selected_row(app).map(|row| row.inspected()),
     };
     match shown {
         Some(shown) => {
@@ -555,7 +555,7 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
 /// else the list says how many there are to choose from.
 fn found(app: &mut App, tab: Tab, search: &str) {
     let total = on_list!(app, tab, l => l.total);
-    let noun = super::goto::noun(tab);
+    let noun = tab.noun();
     match total {
         1 => app.pending.insert(0, Command::Open),
         0 => app.error = Some(format!("no {noun} matches '{search}'")),

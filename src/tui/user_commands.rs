@@ -20,7 +20,9 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     };
     let fields = match app.screens.last() {
         Some(screen) => screen.fields(),
-        None => super::library::row_fields(app),
+        None => super::library::selected_row(app)
+            .map(|row| row.fields())
+            .unwrap_or_default(),
     };
     let title = match command.description.trim() {
         "" => command.command.clone(),
