@@ -24,6 +24,10 @@ const FRESH_RIGHT_AT_LEAST: usize = 229;
 /// The second set's first score (2026-12-06), held as measured.
 const HELDOUT_RIGHT_AT_LEAST: usize = 120;
 const HELDOUT_WRONG_AT_MOST: usize = 9;
+/// The third set's first score (2026-12-07), before any change of the
+/// round: 122 right, 19 missed, 9 wrong and valid.
+const THIRD_RIGHT_AT_LEAST: usize = 122;
+const THIRD_WRONG_AT_MOST: usize = 9;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -287,5 +291,17 @@ fn the_assistant_on_a_second_set_scored_once() {
         100,
         HELDOUT_RIGHT_AT_LEAST,
         HELDOUT_WRONG_AT_MOST,
+    );
+}
+
+/// A third set, written by another session from the README, the schema and
+/// the baselines only, before this round's changes (2026-12-07): its first
+/// score is held below, and the round is measured on it.
+#[test]
+fn the_assistant_on_a_third_set() {
+    evaluate("assistant_requests_third.jsonl").holds(
+        150,
+        THIRD_RIGHT_AT_LEAST,
+        THIRD_WRONG_AT_MOST,
     );
 }

@@ -266,6 +266,7 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 fn respond_fresh(request: &str, ctx: &Context) -> Reply {
     let plain = spelling::without_old_value(&spelling::in_full(request));
     let plain = spelling::implied_by(&spelling::plain_idioms(&plain));
+    let plain = spelling::signed_percent(&plain);
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mended = spelling::factor_as_percent(&mended);
     let mut reply = respond_mended(&mended, ctx);

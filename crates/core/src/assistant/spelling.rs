@@ -279,6 +279,54 @@ fn without_arrowed_old_value(request: &str) -> String {
     format!("{}{}", &before[..start], after)
 }
 
+/// "rmse thresh -10%", "psi limit +20%": a signed percentage is a move
+/// relative to the current value, said as one the relative reading knows
+/// ("lower rmse thresh by 10%"). One clause only, and never beside a verb
+/// that already says which way.
+pub fn signed_percent(request: &str) -> String {
+    use super::lexicon::{LOOSEN_VERBS, LOWER_VERBS, RAISE_VERBS, TIGHTEN_VERBS};
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let signed = |w: &str| {
+        let (up, rest) = match (w.strip_prefix('+'), w.strip_prefix('-')) {
+            (Some(rest), _) => (true, rest),
+            (_, Some(rest)) => (false, rest),
+            _ => return None,
+        };
+        let number = rest.strip_suffix('%')?;
+        number
+            .parse::<f64>()
+            .is_ok()
+            .then(|| (up, number.to_string()))
+    };
+    let found: Vec<usize> = (0..words.len())
+        .filter(|&i| signed(words[i]).is_some())
+        .collect();
+    let [at] = found[..] else {
+        return request.to_string();
+    };
+    let has_verb = words.iter().any(|w| {
+        let w = w.to_lowercase();
+        [RAISE_VERBS, LOWER_VERBS, TIGHTEN_VERBS, LOOSEN_VERBS]
+            .iter()
+            .any(|list| list.contains(&w.as_str()))
+    });
+    let compound = words
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case("and") || w.ends_with(',') || *w == "&");
+    if has_verb || compound || at == 0 {
+        return request.to_string();
+    }
+    let Some((up, number)) = signed(words[at]) else {
+        return request.to_string();
+    };
+    let verb = if up { "raise" } else { "lower" };
+    let mut out = vec![verb.to_string()];
+    out.extend(words[..at].iter().map(|w| w.to_string()));
+    out.push(format!("by {number}%"));
+    out.extend(words[at + 1..].iter().map(|w| w.to_string()));
+    out.join(" ")
+}
+
 /// "halve the bias threshold", "double the qini threshold": a move by a
 /// factor, said as a move by a percentage the relative reading knows.
 pub fn factor_as_percent(request: &str) -> String {
@@ -483,6 +531,35 @@ fn vocabulary(m: Option<&Value>) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_signed_percentage_is_a_relative_move() {
+        assert_eq!(
+            signed_percent("rmse thresh -10%"),
+            "lower rmse thresh by 10%"
+        );
+        assert_eq!(
+            signed_percent("psi limit +20% pls"),
+            "raise psi limit by 20% pls"
+        );
+        assert_eq!(
+            signed_percent("latency budget +12.5%"),
+            "raise latency budget by 12.5%"
+        );
+        // A verb says which way already; a clause pair is read clause by clause.
+        assert_eq!(signed_percent("raise mape +5%"), "raise mape +5%");
+        assert_eq!(
+            signed_percent("mae -5% and rmse +5%"),
+            "mae -5% and rmse +5%"
+        );
+        assert_eq!(signed_percent("set mape to 15%"), "set mape to 15%");
+        assert_eq!(signed_percent("-10%"), "-10%");
+        assert_eq!(
+            signed_percent("🍕🍕 +5%"),
+            "raise 🍕🍕 by 5%",
+            "any text, no panic"
+        );
+    }
 
     #[test]
     fn typos_are_mended_and_words_left_alone() {
