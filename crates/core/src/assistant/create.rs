@@ -177,9 +177,18 @@ fn title(words: &[String]) -> String {
         .join(" ")
 }
 
-/// "called Hotel Pricing EU" / "named 'X'": the name as typed.
+/// "called Hotel Pricing EU" / "named 'X'" / a quoted name alone ("a pricing
+/// recipe 'Hotel EU' pls"): the name as typed. A quoted path is not a name.
 fn given_name(t: &Tokens) -> Option<String> {
-    let i = t.find_any(&["called", "named", "name it"], 0)?.0;
+    let Some((i, _)) = t.find_any(&["called", "named", "name it"], 0) else {
+        return t
+            .toks
+            .iter()
+            .find(|x| {
+                x.quoted && !x.orig.starts_with('/') && x.orig.chars().any(char::is_alphabetic)
+            })
+            .map(|x| x.orig.clone());
+    };
     let skip = if t.word(i) == "name" { 2 } else { 1 };
     let first = t.toks.get(i + skip)?;
     if first.quoted {

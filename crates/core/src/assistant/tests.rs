@@ -607,6 +607,19 @@ fn create_cases() -> Vec<Case> {
                 Is("/evaluation/metrics/3/direction", json!("lower_is_better")),
             ],
         ),
+        // A quoted name is the name, with no "called" before it.
+        (
+            Empty,
+            "spin up a pricing recipe 'Hotel Rates EU', owner rates@nex.ai",
+            CreateRecipe,
+            vec![New(Pricing, "Hotel Rates EU")],
+        ),
+        (
+            Empty,
+            "location scoring recipe \"Kiosk Sites\" please",
+            CreateRecipe,
+            vec![New(LocationScoring, "Kiosk Sites")],
+        ),
         // No family named: the current recipe's family is used, and said so.
         (
             Nba,
