@@ -314,6 +314,55 @@ fn holdout_meant(t: &Tokens, strategy: Option<&str>, cur: &Value) -> Option<Decl
     )
 }
 
+/// "set the horizon to 12" in a recipe whose pipeline has a horizon of its
+/// own (a forecast's weeks ahead): the validation's or the model's? Asked,
+/// unless the request says validation.
+fn horizon_meant(t: &Tokens, m: &Value) -> Option<Decline> {
+    if t.has_any(&[
+        "validation",
+        "validate",
+        "backtest",
+        "backtesting",
+        "cv",
+        "evaluation",
+        "eval",
+    ]) {
+        return None;
+    }
+    let (path, value) = other_horizon(m, "")?;
+    let key = path.rsplit('/').next().unwrap_or(&path).replace('_', " ");
+    Some(
+        Decline::new(format!(
+            "Two horizons: the validation horizon (now {}) or {} (now {}). Which one?",
+            show(&m["evaluation"]["validation"]["horizon"]),
+            path.trim_start_matches('/'),
+            show(&value)
+        ))
+        .suggest([
+            "set the validation horizon to 12".to_string(),
+            format!("set {key} to 12"),
+        ]),
+    )
+}
+
+/// A number whose key says "horizon", outside the validation: its path.
+fn other_horizon(v: &Value, path: &str) -> Option<(String, Value)> {
+    match v {
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let here = format!("{path}/{k}");
+            if k.contains("horizon") && x.is_number() && here != "/evaluation/validation/horizon" {
+                return Some((here, x.clone()));
+            }
+            other_horizon(x, &here)
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| other_horizon(x, &format!("{path}/{i}"))),
+        _ => None,
+    }
+}
+
 pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let cur = m
@@ -327,6 +376,9 @@ pub fn validation(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     }
     let folds = count_near(t, &["fold", "split", "origin", "cutoff"]);
     let horizon = count_near(t, &["horizon", "ahead"]);
+    if let Some(ask) = horizon.and_then(|_| horizon_meant(t, m)) {
+        return Err(ask);
+    }
     let used: Vec<usize> = folds
         .iter()
         .chain(horizon.iter())

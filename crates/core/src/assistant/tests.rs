@@ -1463,6 +1463,13 @@ fn decline_cases() -> Vec<Case> {
             Declined,
             vec![Says("either of two settings")],
         ),
+        // A forecast has two horizons: the validation's and the model's.
+        (
+            Fc,
+            "make the horizon 10",
+            Declined,
+            vec![Says("Two horizons"), Says("forecast_horizon_weeks")],
+        ),
         // One named in part, one in full with its section named by a
         // sibling ("method": "shap").
         (
