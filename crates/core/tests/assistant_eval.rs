@@ -21,13 +21,15 @@ const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
 const FRESH_RIGHT_AT_LEAST: usize = 229;
-/// The second set's first score (2026-12-06), held as measured.
-const HELDOUT_RIGHT_AT_LEAST: usize = 120;
-const HELDOUT_WRONG_AT_MOST: usize = 9;
+/// The second set: first scored 120 right, 9 wrong (2026-12-06); as last
+/// measured (2026-12-07).
+const HELDOUT_RIGHT_AT_LEAST: usize = 123;
+const HELDOUT_WRONG_AT_MOST: usize = 7;
 /// The third set's first score (2026-12-07), before any change of the
-/// round: 122 right, 19 missed, 9 wrong and valid.
-const THIRD_RIGHT_AT_LEAST: usize = 122;
-const THIRD_WRONG_AT_MOST: usize = 9;
+/// round, was 122 right, 19 missed, 9 wrong and valid; as last measured
+/// (its failures were read during the round: it is no longer unseen).
+const THIRD_RIGHT_AT_LEAST: usize = 126;
+const THIRD_WRONG_AT_MOST: usize = 5;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -295,8 +297,8 @@ fn the_assistant_on_a_second_set_scored_once() {
 }
 
 /// A third set, written by another session from the README, the schema and
-/// the baselines only, before this round's changes (2026-12-07): its first
-/// score is held below, and the round is measured on it.
+/// the baselines only, before this round's changes (2026-12-07); its first
+/// score and the round's are recorded in BENCHMARKS.md.
 #[test]
 fn the_assistant_on_a_third_set() {
     evaluate("assistant_requests_third.jsonl").holds(

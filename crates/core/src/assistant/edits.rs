@@ -111,6 +111,20 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
             );
         };
         let mut value = n.value;
+        // "1.5" for a fraction: neither 1.5% nor a slip of 0.15 is sure.
+        if !n.percent
+            && is_fraction_metric(name)
+            && value > 1.0
+            && value < 2.0
+            && value.fract() != 0.0
+        {
+            return Err(Decline::new(format!(
+                "{} is more than 1, and {name} is a fraction between 0 and 1: say {}% or {} if that is what you mean.",
+                num(value),
+                num(value),
+                num(value / 10.0)
+            )));
+        }
         if !n.percent && is_fraction_metric(name) && value > 1.0 && value <= 100.0 {
             d.note(format!(
                 "read {} as {}% ({})",

@@ -1463,6 +1463,13 @@ fn decline_cases() -> Vec<Case> {
             Declined,
             vec![Says("either of two settings")],
         ),
+        // A fraction given as 1.x: neither reading is sure.
+        (
+            Nba,
+            "auc target 1.2",
+            Declined,
+            vec![Says("more than 1"), Says("1.2% or 0.12")],
+        ),
         // A forecast has two horizons: the validation's and the model's.
         (
             Fc,
