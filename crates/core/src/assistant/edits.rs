@@ -332,15 +332,7 @@ fn holdout_meant(t: &Tokens, strategy: Option<&str>, cur: &Value) -> Option<Decl
 /// own (a forecast's weeks ahead): the validation's or the model's? Asked,
 /// unless the request says validation.
 fn horizon_meant(t: &Tokens, m: &Value) -> Option<Decline> {
-    if t.has_any(&[
-        "validation",
-        "validate",
-        "backtest",
-        "backtesting",
-        "cv",
-        "evaluation",
-        "eval",
-    ]) {
+    if t.has_any(super::lexicon::NAMES_THE_VALIDATION) {
         return None;
     }
     let (path, value) = other_horizon(m, "")?;

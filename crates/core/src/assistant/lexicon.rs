@@ -565,6 +565,18 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
 /// Words after which the rest of the clause is a name the user gives.
 pub const NAMING_WORDS: &[&str] = &["called", "named", "titled"];
 
+/// Words that say a request is about the validation ("the validation
+/// horizon", "backtest horizon"), not a pipeline's setting of the same name.
+pub const NAMES_THE_VALIDATION: &[&str] = &[
+    "validation",
+    "validate",
+    "backtest",
+    "backtesting",
+    "cv",
+    "evaluation",
+    "eval",
+];
+
 /// Words between "owner" and the owner: "owner is now x", "owner -> x".
 pub const OWNER_LEAD_INS: &[&str] = &[
     "now", "->", "=>", "to", "=", "is", "becomes", "should", "be",
