@@ -915,11 +915,9 @@ async fn every_list_sorts_by_a_column() {
     assert_eq!(h.app.lists.monitoring.filters.sort, None);
 }
 
-/// A new run from the Runs tab picks its recipe first, then one of that
-/// recipe's versions (drafts too, marked) and models from pickers.
-#[tokio::test]
-async fn a_new_run_picks_its_recipe_then_a_version() {
-    let mut h = Harness::new(80, 24).await;
+/// The pricing baseline with a draft version 1.0.1 that bob committed and
+/// nobody approved.
+async fn bobs_draft_of_the_pricing_baseline(h: &Harness) -> nexml::store::Recipe {
     let base = h
         ._db
         .store
@@ -929,7 +927,7 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
     let mut manifest = h._db.store.versions(base.id).await.unwrap()[0]
         .manifest_json
         .clone();
-    manifest["metadata"]["description"] = "a draft for the picker".into();
+    manifest["metadata"]["description"] = "bob's draft".into();
     h.io.service
         .commit_version(
             nexml::store::NewVersion {
@@ -944,6 +942,15 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
         )
         .await
         .unwrap();
+    base
+}
+
+/// A new run from the Runs tab picks its recipe first, then one of that
+/// recipe's versions (drafts too, marked) and models from pickers.
+#[tokio::test]
+async fn a_new_run_picks_its_recipe_then_a_version() {
+    let mut h = Harness::new(80, 24).await;
+    let base = bobs_draft_of_the_pricing_baseline(&h).await;
     h.keys(&["3", "n"]).await;
     assert!(
         h.screen().contains("New run: of which recipe?"),
@@ -972,11 +979,10 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
     // The approved version, no model, an eval run.
     h.keys(&["down", "down", "tab", "tab", "eval", "ctrl-s"])
         .await;
-    let run = h.app.lists.runs.rows.first().cloned();
-    let run = match top::<nexml::tui::screens::RunScreen>(&h.app) {
-        Some(s) => h._db.store.run(s.id).await.unwrap(),
-        None => run.expect("a run"),
+    let Some(opened) = top::<nexml::tui::screens::RunScreen>(&h.app) else {
+        panic!("the new run's screen opens: {}", h.screen());
     };
+    let run = h._db.store.run(opened.id).await.unwrap();
     assert_eq!(run.recipe_id, base.id);
     assert_eq!(run.recipe_version, "1.0.0");
     assert_eq!(run.run_type.as_str(), "eval");
@@ -987,30 +993,7 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
 #[tokio::test]
 async fn starting_a_queued_run_of_someone_elses_draft_is_refused() {
     let mut h = Harness::new(100, 30).await;
-    let base = h
-        ._db
-        .store
-        .find_recipe("Pricing Optimization Baseline v1")
-        .await
-        .unwrap();
-    let mut manifest = h._db.store.versions(base.id).await.unwrap()[0]
-        .manifest_json
-        .clone();
-    manifest["metadata"]["description"] = "bob's draft".into();
-    h.io.service
-        .commit_version(
-            nexml::store::NewVersion {
-                recipe_id: base.id,
-                manifest,
-                bump: Default::default(),
-                change_note: "a draft".into(),
-                parent_version_id: None,
-                base_version: None,
-            },
-            "bob",
-        )
-        .await
-        .unwrap();
+    let base = bobs_draft_of_the_pricing_baseline(&h).await;
     let queued =
         h.io.service
             .create_run(
