@@ -10,6 +10,7 @@
 mod common;
 
 use common::settle;
+use nexml::service::changes::UpdateRun;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
@@ -97,7 +98,13 @@ async fn main() {
                     ..Default::default()
                 };
                 service
-                    .update_run(run.id, changes, "bench")
+                    .update_run(
+                        UpdateRun {
+                            run: run.id,
+                            changes: changes,
+                        },
+                        "bench",
+                    )
                     .await
                     .expect("log");
             }

@@ -10,6 +10,7 @@ mod common;
 use common::TestDb;
 use nexml::domain::{AlertState, ModelStatus, RunStatus, RunType};
 use nexml::seed::seed_baselines;
+use nexml::service::changes::{MoveModel, UpdateRun};
 use nexml::store::{Model, NewModel, NewRun, NewVersion, RunChanges, Store};
 use serde_json::Value;
 use std::process::{Child, Output};
@@ -73,7 +74,7 @@ impl World {
             common::passing_eval(&svc, model.id, "alice").await;
         }
         for step in path {
-            svc.set_model_status(model.id, *step, "alice")
+            svc.move_model(MoveModel::to(model.id, *step), "alice")
                 .await
                 .unwrap();
         }
@@ -215,10 +216,12 @@ async fn running_run(w: &World, m: &Model) -> i64 {
         .await
         .unwrap();
     svc.update_run(
-        run.id,
-        RunChanges {
-            status: Some(RunStatus::Running),
-            ..Default::default()
+        UpdateRun {
+            run: run.id,
+            changes: RunChanges {
+                status: Some(RunStatus::Running),
+                ..Default::default()
+            },
         },
         "alice",
     )

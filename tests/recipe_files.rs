@@ -8,6 +8,7 @@
 mod common;
 
 use nexml::domain::Clock;
+use nexml::service::changes::ApproveVersion;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -96,7 +97,9 @@ async fn export_then_import_into_the_other_backend_round_trips_exactly() {
     )
     .await
     .unwrap();
-    svc.approve_version(shop.id, None, "dana").await.unwrap();
+    svc.approve_version(ApproveVersion::latest(shop.id), "dana")
+        .await
+        .unwrap();
 
     let home = tempfile::tempdir().unwrap();
     let first = home.path().join("first");

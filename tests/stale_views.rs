@@ -10,7 +10,7 @@ use common::TestDb;
 use nexml::domain::version::BumpChoice;
 use nexml::domain::{AlertState, ChatStatus, ModelStatus};
 use nexml::seed::seed_baselines;
-use nexml::service::monitoring::AlertMove;
+use nexml::service::changes::{ApproveVersion, MoveAlert, MoveModel};
 use nexml::service::{Conflict, Kind, ServiceError};
 use nexml::store::{CommitOutcome, NewVersion, Recipe};
 use serde_json::{Value, json};
@@ -331,11 +331,14 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
             .await
             .unwrap();
         // Bob moves it to staging while alice's form still says draft.
-        svc.set_model_status(model.id, ModelStatus::Staging, "bob")
+        svc.move_model(MoveModel::to(model.id, ModelStatus::Staging), "bob")
             .await
             .unwrap();
         let err = svc
-            .move_model_from(model.id, ModelStatus::Draft, ModelStatus::Retired, "alice")
+            .move_model(
+                MoveModel::to(model.id, ModelStatus::Retired).seen(ModelStatus::Draft),
+                "alice",
+            )
             .await
             .unwrap_err();
         let text = err.to_string();
@@ -362,16 +365,12 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
         };
         let recorded = svc.add_snapshot(model.id, snapshot, "alice").await.unwrap();
         let alert = recorded.alerts.first().expect("an alert opens").clone();
-        svc.set_alert_state(alert.id, AlertState::Resolved, "bob")
+        svc.move_alert(MoveAlert::to(alert.id, AlertState::Resolved), "bob")
             .await
             .unwrap();
         let err = svc
             .move_alert(
-                AlertMove {
-                    id: alert.id,
-                    to: AlertState::Acknowledged,
-                    seen: Some(AlertState::Open),
-                },
+                MoveAlert::to(alert.id, AlertState::Acknowledged).seen(AlertState::Open),
                 "alice",
             )
             .await
@@ -491,7 +490,7 @@ async fn rest_merges_a_save_from_an_older_version_and_answers_409_with_the_place
 
         // A model moved since the caller looked: 409 too.
         db.service()
-            .approve_version(recipe.id, None, "dana")
+            .approve_version(ApproveVersion::latest(recipe.id), "dana")
             .await
             .unwrap();
         let (code, model) = send(
@@ -503,7 +502,7 @@ async fn rest_merges_a_save_from_an_older_version_and_answers_409_with_the_place
         assert_eq!(code, 200, "{model}");
         let id = model["id"].as_i64().unwrap();
         db.service()
-            .set_model_status(id, ModelStatus::Staging, "bob")
+            .move_model(MoveModel::to(id, ModelStatus::Staging), "bob")
             .await
             .unwrap();
         let (code, stale) = send(

@@ -12,6 +12,7 @@ use nexml::domain::{
 };
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::service::ServiceError;
+use nexml::service::changes::{ApproveVersion, MoveAlert, MoveModel, UpdateModel, UpdateRun};
 use nexml::store::*;
 use serde_json::{Value, json};
 
@@ -205,7 +206,9 @@ async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
         .clone_recipe(&base, "Retail Pricing", None, None, "alice")
         .await
         .unwrap();
-    svc.approve_version(industry.id, None, "bob").await.unwrap();
+    svc.approve_version(ApproveVersion::latest(industry.id), "bob")
+        .await
+        .unwrap();
     let mut pending = s.version(industry.id, None).await.unwrap().manifest_json;
     pending["metadata"]["description"] = json!("pending, not approved");
     pending["evaluation"]["validation"]["folds"] = json!(9);
@@ -549,7 +552,7 @@ async fn approval_and_four_eyes(db: &TestDb) {
         ..Default::default()
     });
     let err = svc
-        .approve_version(child.id, None, "alice")
+        .approve_version(ApproveVersion::latest(child.id), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("four-eyes"), "{err}");
@@ -561,14 +564,23 @@ async fn approval_and_four_eyes(db: &TestDb) {
             .is_none()
     );
 
-    let v = svc.approve_version(child.id, None, "bob").await.unwrap();
+    let v = svc
+        .approve_version(ApproveVersion::latest(child.id), "bob")
+        .await
+        .unwrap();
     assert_eq!(v.approved_by.as_deref(), Some("bob"));
     let child = s.recipe(child.id).await.unwrap();
     assert_eq!(child.status, RecipeStatus::Approved);
     assert!(!child.changes_pending());
 
     let err = svc
-        .approve_version(child.id, Some("1.0.0"), "carol")
+        .approve_version(
+            ApproveVersion {
+                recipe: child.id,
+                version: Some("1.0.0".into()),
+            },
+            "carol",
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("already approved"), "{err}");
@@ -639,7 +651,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
     assert!(dup.to_string().contains("already exists"), "{dup}");
 
     let err = svc
-        .set_model_status(model.id, ModelStatus::Production, "alice")
+        .move_model(MoveModel::to(model.id, ModelStatus::Production), "alice")
         .await
         .unwrap_err();
     assert_eq!(
@@ -655,7 +667,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
         ModelStatus::Retired,
     ] {
         assert_eq!(
-            svc.set_model_status(model.id, to, "alice")
+            svc.move_model(MoveModel::to(model.id, to), "alice")
                 .await
                 .unwrap()
                 .status,
@@ -663,7 +675,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
         );
     }
     let err = svc
-        .set_model_status(model.id, ModelStatus::Staging, "alice")
+        .move_model(MoveModel::to(model.id, ModelStatus::Staging), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("retired is final"), "{err}");
@@ -672,10 +684,10 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
 
     let updated = svc
         .update_model(
-            model.id,
-            ModelChanges {
-                owner: Some("bob".into()),
+            UpdateModel {
+                model: model.id,
                 name: None,
+                owner: Some("bob".into()),
             },
             "alice",
         )
@@ -715,10 +727,12 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
 
     let err = svc
         .update_run(
-            run.id,
-            RunChanges {
-                status: Some(RunStatus::Succeeded),
-                ..Default::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    status: Some(RunStatus::Succeeded),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -731,11 +745,13 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
 
     let running = svc
         .update_run(
-            run.id,
-            RunChanges {
-                status: Some(RunStatus::Running),
-                append_log: Some("epoch 1".into()),
-                ..Default::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    status: Some(RunStatus::Running),
+                    append_log: Some("epoch 1".into()),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -744,12 +760,14 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     assert!(running.started_at.is_some() && running.finished_at.is_none());
     let done = svc
         .update_run(
-            run.id,
-            RunChanges {
-                status: Some(RunStatus::Succeeded),
-                metrics: Some(json!({"mape": 0.11})),
-                artifacts: Some(json!({"model": "s3://b/model.pkl"})),
-                append_log: Some("done\n".into()),
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    status: Some(RunStatus::Succeeded),
+                    metrics: Some(json!({"mape": 0.11})),
+                    artifacts: Some(json!({"model": "s3://b/model.pkl"})),
+                    append_log: Some("done\n".into()),
+                },
             },
             "alice",
         )
@@ -759,10 +777,12 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     assert_eq!(done.log(), "epoch 1\ndone\n");
     let more = svc
         .update_run(
-            run.id,
-            RunChanges {
-                metrics: Some(json!({"rmse": 4.2})),
-                ..Default::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    metrics: Some(json!({"rmse": 4.2})),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -771,10 +791,12 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     assert_eq!(more.metrics_json, json!({"mape": 0.11, "rmse": 4.2}));
     let err = svc
         .update_run(
-            run.id,
-            RunChanges {
-                metrics: Some(json!([1])),
-                ..Default::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    metrics: Some(json!([1])),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -783,10 +805,12 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
     assert!(err.to_string().contains("metrics must be a JSON object"));
     let err = svc
         .update_run(
-            run.id,
-            RunChanges {
-                status: Some(RunStatus::Running),
-                ..Default::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    status: Some(RunStatus::Running),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -1347,7 +1371,7 @@ async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
         ["a-calm", "d-stale"],
         "the last two, read from the end"
     );
-    svc.set_alert_state(opened[0].id, AlertState::Resolved, "bob")
+    svc.move_alert(MoveAlert::to(opened[0].id, AlertState::Resolved), "bob")
         .await
         .unwrap();
     let after = s.monitoring_overview(&query(0, 10, false)).await.unwrap();
@@ -1407,7 +1431,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     assert_eq!(s.alerts(model.id, None).await.unwrap().len(), 1);
     // Acknowledged, then cleared by a healthy snapshot.
     let acked = svc
-        .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
+        .move_alert(MoveAlert::to(opened[0].id, AlertState::Acknowledged), "bob")
         .await
         .unwrap();
     assert_eq!(acked.state, AlertState::Acknowledged);
@@ -1419,7 +1443,7 @@ async fn alerts_open_update_and_resolve_with_the_snapshots(db: &TestDb) {
     assert_eq!(cleared[0].resolved_by.as_deref(), Some("alice"));
     assert_eq!(cleared[0].acknowledged_by.as_deref(), Some("bob"));
     let err = svc
-        .set_alert_state(opened[0].id, AlertState::Acknowledged, "bob")
+        .move_alert(MoveAlert::to(opened[0].id, AlertState::Acknowledged), "bob")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("resolved is final"), "{err}");

@@ -9,6 +9,7 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::Clock;
+use nexml::service::changes::{ApproveVersion, MoveAlert, UpdateModel, UpdateRun};
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::effects::{Task, TerminalWork};
 use nexml::tui::state::{
@@ -248,7 +249,10 @@ async fn the_monitoring_tab_tells_acknowledged_alerts_from_open_ones() {
             .unwrap();
     // Someone else acknowledges one meanwhile; a reload shows it apart.
     h.io.service
-        .set_alert_state(alerts[0].id, nexml::domain::AlertState::Acknowledged, "bob")
+        .move_alert(
+            MoveAlert::to(alerts[0].id, nexml::domain::AlertState::Acknowledged),
+            "bob",
+        )
         .await
         .unwrap();
     h.keys(&["ctrl-r"]).await;
@@ -1973,7 +1977,9 @@ mod authoring {
         )
         .await
         .unwrap();
-        svc.approve_version(base.id, None, "carol").await.unwrap();
+        svc.approve_version(ApproveVersion::latest(base.id), "carol")
+            .await
+            .unwrap();
         h.keys(&["ctrl-r"]).await; // the parent update shows after a refresh
         let screen = h.screen();
         assert!(
@@ -2837,10 +2843,12 @@ async fn marked_runs_are_compared_side_by_side() {
     let second = reported_run(&h).await;
     h.io.service
         .update_run(
-            second,
-            nexml::store::RunChanges {
-                metrics: Some(serde_json::json!({"rmse": 0.5})),
-                ..Default::default()
+            UpdateRun {
+                run: second,
+                changes: nexml::store::RunChanges {
+                    metrics: Some(serde_json::json!({"rmse": 0.5})),
+                    ..Default::default()
+                },
             },
             "alice",
         )
@@ -3030,7 +3038,7 @@ async fn the_runs_tab_shows_chosen_columns_and_sorts_by_them() {
 /// the run that produced a model, and a filter expression being typed.
 mod histories_and_filters {
     use super::*;
-    use nexml::store::{ModelChanges, NewModel, NewRun, RunChanges};
+    use nexml::store::{NewModel, NewRun, RunChanges};
 
     /// A harness at 80x24 on each backend, with the baselines only.
     async fn on_each_backend(label: &str) -> Vec<Harness> {
@@ -3101,7 +3109,15 @@ mod histories_and_filters {
                 status: Some(status),
                 ..RunChanges::default()
             };
-            svc.update_run(run.id, changes, "alice").await.unwrap();
+            svc.update_run(
+                UpdateRun {
+                    run: run.id,
+                    changes,
+                },
+                "alice",
+            )
+            .await
+            .unwrap();
         }
         run.id
     }
@@ -3110,14 +3126,12 @@ mod histories_and_filters {
     async fn an_owner_change_reads_as_both_owners_in_the_model_history() {
         for mut h in on_each_backend("owner_history").await {
             let model = register(&h, "owned").await;
-            let changes = ModelChanges {
+            let change = UpdateModel {
+                model: model.id,
                 name: None,
                 owner: Some("bob".into()),
             };
-            h.io.service
-                .update_model(model.id, changes, "alice")
-                .await
-                .unwrap();
+            h.io.service.update_model(change, "alice").await.unwrap();
             h.keys(&["2", "enter", "tab"]).await;
             let screen = h.screen();
             let line = screen
@@ -3142,7 +3156,10 @@ mod histories_and_filters {
                 .clone_recipe(&base, "Storied", None, None, "bob")
                 .await
                 .unwrap();
-            let approved = svc.approve_version(clone.id, None, "dana").await.unwrap();
+            let approved = svc
+                .approve_version(ApproveVersion::latest(clone.id), "dana")
+                .await
+                .unwrap();
             // A version from the chat, applied in the app.
             h.keys(&["/", "Storied", "enter", "enter", "C"]).await;
             h.keys(&["run it daily at 6am", "enter", "esc", "a"]).await;

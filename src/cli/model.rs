@@ -3,7 +3,8 @@
 use super::Context;
 use super::args::ModelCommand;
 use super::output::{Table, fields, print_json, thousands, time};
-use crate::store::{Model, ModelChanges, ModelQuery, NewModel};
+use crate::service::changes::{MoveModel, UpdateModel};
+use crate::store::{Model, ModelQuery, NewModel};
 use color_eyre::eyre::{Result, eyre};
 
 pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
@@ -101,10 +102,12 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                 return Err(eyre!("nothing to change: give --name or --owner"));
             }
             let model = store.find_model(&reference).await?;
-            let model = ctx
-                .service
-                .update_model(model.id, ModelChanges { name, owner }, &ctx.user)
-                .await?;
+            let change = UpdateModel {
+                model: model.id,
+                name,
+                owner,
+            };
+            let model = ctx.service.update_model(change, &ctx.user).await?;
             report(ctx, &model, "updated")?;
         }
         ModelCommand::Promote {
@@ -114,18 +117,8 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
         } => {
             let model = store.find_model(&reference).await?;
             let from = model.status;
-            let model = match force.as_deref() {
-                Some(reason) => {
-                    ctx.service
-                        .force_model_status(model.id, status, reason, &ctx.user)
-                        .await?
-                }
-                None => {
-                    ctx.service
-                        .set_model_status(model.id, status, &ctx.user)
-                        .await?
-                }
-            };
+            let change = MoveModel::to(model.id, status).forced(force);
+            let model = ctx.service.move_model(change, &ctx.user).await?;
             if ctx.json {
                 return print_json(&model);
             }

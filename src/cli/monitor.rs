@@ -150,7 +150,8 @@ fn compact(v: &Value) -> String {
 }
 
 async fn set_state(ctx: &Context, id: i64, state: AlertState) -> Result<()> {
-    let alert = ctx.service.set_alert_state(id, state, &ctx.user).await?;
+    let change = crate::service::changes::MoveAlert::to(id, state);
+    let alert = ctx.service.move_alert(change, &ctx.user).await?;
     if ctx.json {
         return print_json(&alert);
     }

@@ -6,6 +6,7 @@ use super::{Context, read_input, read_json};
 use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus};
+use crate::service::changes::ApproveVersion;
 use crate::shown::{RecipeDetail, VersionSummary};
 use crate::store::{
     CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
@@ -521,10 +522,11 @@ async fn commit(
 async fn approve(ctx: &Context, reference: String, version: Option<String>) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
-    let v = ctx
-        .service
-        .approve_version(recipe.id, version.as_deref(), &ctx.user)
-        .await?;
+    let change = ApproveVersion {
+        recipe: recipe.id,
+        version,
+    };
+    let v = ctx.service.approve_version(change, &ctx.user).await?;
     if ctx.json {
         return print_json(&VersionSummary::from(&v));
     }

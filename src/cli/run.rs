@@ -8,6 +8,7 @@ use super::{Context, parse_json_arg, read_input};
 use crate::domain::{ModelFamily, RunStatus, RunType};
 use crate::runs::compare;
 use crate::runs::filter;
+use crate::service::changes::UpdateRun;
 use crate::store::tracking::{NewMetricPoint, RunDetail};
 use crate::store::{RunChanges, RunQuery};
 use crate::text::duration;
@@ -408,19 +409,16 @@ async fn update(
         Some(t) if t == "-" => Some(read_input(Path::new("-"))?),
         other => other,
     };
-    let run = ctx
-        .service
-        .update_run(
-            id,
-            RunChanges {
-                status,
-                metrics,
-                artifacts,
-                append_log,
-            },
-            &ctx.user,
-        )
-        .await?;
+    let change = UpdateRun {
+        run: id,
+        changes: RunChanges {
+            status,
+            metrics,
+            artifacts,
+            append_log,
+        },
+    };
+    let run = ctx.service.update_run(change, &ctx.user).await?;
     if ctx.json {
         return print_json(&run);
     }

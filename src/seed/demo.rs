@@ -10,6 +10,7 @@ use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::drift::read_csv;
 use crate::monitoring::measure;
 use crate::service::Service;
+use crate::service::changes::{ApproveVersion, MoveModel};
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -113,7 +114,8 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> ServiceResult<SeedR
                     let r = svc
                         .clone_recipe(&baseline, name, None, None, "maria.chen")
                         .await?;
-                    svc.approve_version(r.id, None, "dana.lead").await?;
+                    svc.approve_version(ApproveVersion::latest(r.id), "dana.lead")
+                        .await?;
                     report.created.push(format!(
                         "recipe '{name}' (industry clone of '{}')",
                         baseline.name
@@ -146,8 +148,9 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> ServiceResult<SeedR
         )
         .await?;
         for step in path_to(demo.status) {
-            svc.force_model_status(model.id, *step, "demo history (synthetic runs)", demo.owner)
-                .await?;
+            let forced = Some("demo history (synthetic runs)".to_string());
+            let change = MoveModel::to(model.id, *step).forced(forced);
+            svc.move_model(change, demo.owner).await?;
         }
         report
             .created

@@ -5,6 +5,7 @@ use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
+use crate::service::changes::{ApproveVersion, MoveModel};
 use crate::service::run_histories::RunHistory;
 use crate::service::{Service, ServiceError, ServiceResult};
 use crate::store::tracking::NewMetricPoint;
@@ -146,7 +147,7 @@ async fn generate_recipes(
                 SEED_ACTOR,
             )
             .await?;
-        svc.approve_version(child.id, None, "generate-approver")
+        svc.approve_version(ApproveVersion::latest(child.id), "generate-approver")
             .await?;
         recipes.push(store.recipe(child.id).await?);
     }
@@ -191,13 +192,9 @@ async fn generate_models(
             .await?;
         let target = *rng.pick(&statuses);
         for step in ModelStatus::ALL.iter().skip(1).take(target as usize) {
-            svc.force_model_status(
-                model.id,
-                *step,
-                "generated history (synthetic runs)",
-                SEED_ACTOR,
-            )
-            .await?;
+            let forced = Some("generated history (synthetic runs)".to_string());
+            let change = MoveModel::to(model.id, *step).forced(forced);
+            svc.move_model(change, SEED_ACTOR).await?;
         }
         models.push((model, recipe.model_family));
     }

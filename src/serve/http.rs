@@ -30,6 +30,23 @@ impl Request {
             .map_err(|e| ApiError::bad_request(format!("the request body is not JSON: {e}")))
     }
 
+    /// The body read as one typed value, with the id its path names set
+    /// as `key` (what the body says there is overruled by the path).
+    pub fn body_as<T: serde::de::DeserializeOwned>(
+        &self,
+        path_id: Option<(&str, i64)>,
+    ) -> Result<T, ApiError> {
+        let mut body = self.json()?;
+        if let Some((key, id)) = path_id {
+            let Some(fields) = body.as_object_mut() else {
+                return Err(ApiError::bad_request("the request body: a JSON object"));
+            };
+            fields.insert(key.to_string(), json!(id));
+        }
+        serde_json::from_value(body)
+            .map_err(|e| ApiError::bad_request(format!("the request body: {e}")))
+    }
+
     pub fn segments(&self) -> Vec<&str> {
         self.path.iter().map(String::as_str).collect()
     }

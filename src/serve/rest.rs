@@ -4,11 +4,10 @@
 
 use super::Api;
 use super::http::{ApiError, Reply, Request, json_reply};
-use crate::domain::RunType;
 use crate::runs::filter;
-use crate::store::{ModelChanges, ModelQuery, NewModel, NewRun, RecipeQuery, RunChanges, RunQuery};
+use crate::service::changes::{MoveModel, UpdateModel, UpdateRun};
+use crate::store::{ModelQuery, NewModel, NewRun, NewVersion, RecipeQuery, RunQuery};
 use hyper::Method;
-use serde_json::Value;
 use std::str::FromStr;
 
 pub async fn route(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, ApiError> {
@@ -100,63 +99,28 @@ async fn list_models(api: &Api, req: &Request, limit: i64, offset: i64) -> Resul
 
 /// `POST /models` with `{"recipe_id", "name", "version", "owner"}`.
 async fn register_model(api: &Api, req: &Request) -> Result<Reply, ApiError> {
-    let body = req.json()?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let recipe_id = body
-        .get("recipe_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
-    let name = text("name").ok_or_else(|| ApiError::bad_request("name is required"))?;
-    let model = api
-        .service
-        .register_model(
-            NewModel {
-                name,
-                recipe_id,
-                version: text("version"),
-                owner: text("owner").unwrap_or_else(|| api.user.clone()),
-            },
-            &api.user,
-        )
-        .await?;
-    Ok(json_reply(&model))
+    let mut new: NewModel = req.body_as(None)?;
+    if new.owner.is_empty() {
+        new.owner = api.user.clone();
+    }
+    Ok(json_reply(
+        &api.service.register_model(new, &api.user).await?,
+    ))
 }
 
-/// Renames, reassigns and moves a model: `{"name", "owner", "status", "from", "force"}`.
+/// Renames, reassigns and moves a model: `{"name", "owner", "status",
+/// "from", "force"}`, each part the typed change the app and CLI make.
 async fn update_model(api: &Api, req: &Request, id: &str) -> Result<Reply, ApiError> {
-    let store = api.store();
     let id = id_of(id)?;
-    let body = req.json()?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    if text("name").is_some() || text("owner").is_some() {
-        let changes = ModelChanges {
-            name: text("name"),
-            owner: text("owner"),
-        };
-        api.service.update_model(id, changes, &api.user).await?;
+    let update: UpdateModel = req.body_as(Some(("model", id)))?;
+    if !update.is_empty() {
+        api.service.update_model(update, &api.user).await?;
     }
-    if let Some(status) = text("status") {
-        let to = status
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("status '{status}'")))?;
-        // "from": the status the caller saw; moved since, it is a 409.
-        let from = text("from")
-            .map(|f| {
-                f.parse()
-                    .map_err(|_| ApiError::bad_request(format!("from '{f}'")))
-            })
-            .transpose()?;
-        match (text("force"), from) {
-            (Some(reason), _) => {
-                api.service
-                    .force_model_status(id, to, &reason, &api.user)
-                    .await?
-            }
-            (None, Some(from)) => api.service.move_model_from(id, from, to, &api.user).await?,
-            (None, None) => api.service.set_model_status(id, to, &api.user).await?,
-        };
+    if req.json()?.get("status").is_some() {
+        let change: MoveModel = req.body_as(Some(("model", id)))?;
+        api.service.move_model(change, &api.user).await?;
     }
-    Ok(json_reply(&store.model(id).await?))
+    Ok(json_reply(&api.store().model(id).await?))
 }
 
 /// The runs page, filtered by status, type, family, search and a filter expression.
@@ -193,63 +157,16 @@ async fn list_runs(api: &Api, req: &Request, limit: i64, offset: i64) -> Result<
 
 /// `POST /runs` with `{"recipe_id", "run_type", "version", "model_id"}`: a queued run.
 async fn create_run(api: &Api, req: &Request) -> Result<Reply, ApiError> {
-    let body = req.json()?;
-    let recipe_id = body
-        .get("recipe_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| ApiError::bad_request("recipe_id (a number) is required"))?;
-    let run_type = body
-        .get("run_type")
-        .and_then(Value::as_str)
-        .unwrap_or(RunType::Train.as_str())
-        .parse()
-        .map_err(|_| ApiError::bad_request("run_type: train, eval or backtest"))?;
-    let run = api
-        .service
-        .create_run(
-            NewRun {
-                recipe_id,
-                version: body
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                model_id: body.get("model_id").and_then(Value::as_i64),
-                run_type,
-            },
-            &api.user,
-        )
-        .await?;
-    Ok(json_reply(&run))
+    let new: NewRun = req.body_as(None)?;
+    Ok(json_reply(&api.service.create_run(new, &api.user).await?))
 }
 
 /// Changes a run: `{"status", "metrics", "artifacts", "append_log"}`.
 async fn update_run(api: &Api, req: &Request, id: &str) -> Result<Reply, ApiError> {
-    let body = req.json()?;
-    let status = body
-        .get("status")
-        .and_then(Value::as_str)
-        .map(|s| {
-            s.parse()
-                .map_err(|_| ApiError::bad_request(format!("status '{s}'")))
-        })
-        .transpose()?;
-    let run = api
-        .service
-        .update_run(
-            id_of(id)?,
-            RunChanges {
-                status,
-                metrics: body.get("metrics").cloned(),
-                artifacts: body.get("artifacts").cloned(),
-                append_log: body
-                    .get("append_log")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            },
-            &api.user,
-        )
-        .await?;
-    Ok(json_reply(&run))
+    let change: UpdateRun = req.body_as(Some(("run", id_of(id)?)))?;
+    Ok(json_reply(
+        &api.service.update_run(change, &api.user).await?,
+    ))
 }
 
 /// `POST /recipes/{id}/versions` with `{"manifest", "base_version", "bump",
@@ -260,27 +177,7 @@ async fn commit_version(
     recipe_id: i64,
     req: &Request,
 ) -> Result<crate::store::CommitOutcome, ApiError> {
-    let body = req.json()?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let manifest = body
-        .get("manifest")
-        .cloned()
-        .ok_or_else(|| ApiError::bad_request("manifest (a JSON object) is required"))?;
-    let bump = text("bump")
-        .map(|b| {
-            b.parse()
-                .map_err(|_| ApiError::bad_request(format!("bump '{b}'")))
-        })
-        .transpose()?
-        .unwrap_or_default();
-    let new = crate::store::NewVersion {
-        recipe_id,
-        manifest,
-        bump,
-        change_note: text("note").unwrap_or_default(),
-        parent_version_id: None,
-        base_version: text("base_version"),
-    };
+    let new: NewVersion = req.body_as(Some(("recipe_id", recipe_id)))?;
     Ok(api.service.commit_version(new, &api.user).await?)
 }
 

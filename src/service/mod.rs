@@ -5,6 +5,7 @@
 //! nothing else to change data; the store only runs statements.
 
 pub mod audit;
+pub mod changes;
 pub mod chat;
 pub mod error;
 pub mod examples;

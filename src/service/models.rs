@@ -1,6 +1,7 @@
 //! Models: registered from an approved recipe version, then moved through
 //! draft -> staging -> production -> retired.
 
+use super::changes::{MoveModel, UpdateModel};
 use super::recipes::refuse_archived;
 use super::{Service, ServiceError, ServiceResult, invalid};
 use crate::domain::lifecycle::Lifecycle;
@@ -88,12 +89,16 @@ impl Service {
     }
 
     /// Renames a model or changes its owner.
-    pub async fn update_model(
-        &self,
-        id: i64,
-        changes: ModelChanges,
-        actor: &str,
-    ) -> ServiceResult<Model> {
+    pub async fn update_model(&self, change: UpdateModel, actor: &str) -> ServiceResult<Model> {
+        if change.is_empty() {
+            return Err(invalid("nothing to change: give a name or an owner"));
+        }
+        let UpdateModel {
+            model: id,
+            name,
+            owner,
+        } = change;
+        let changes = ModelChanges { name, owner };
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;
@@ -123,76 +128,19 @@ impl Service {
         Ok(model)
     }
 
-    /// Moves a model one step through its lifecycle.
-    /// Moves a model through its lifecycle. Production is gated: the
-    /// model's newest succeeded eval or backtest run must meet every
-    /// threshold of its recipe version's evaluation section.
-    pub async fn set_model_status(
-        &self,
-        id: i64,
-        to: ModelStatus,
-        actor: &str,
-    ) -> ServiceResult<Model> {
-        self.move_model(id, to, None, actor).await
-    }
-
-    /// As `set_model_status`, refused when the model is no longer in the
-    /// status its author saw (someone moved it meanwhile).
-    pub async fn move_model_from(
-        &self,
-        id: i64,
-        seen: ModelStatus,
-        to: ModelStatus,
-        actor: &str,
-    ) -> ServiceResult<Model> {
-        self.move_model_checked(id, Some(seen), to, None, actor)
-            .await
-    }
-
-    /// As `move_model_from`, past the production gate with `reason` (the
-    /// app's promote form, as `--force`): the override is audited.
-    pub async fn force_model_status_from(
-        &self,
-        id: i64,
-        seen: ModelStatus,
-        to: ModelStatus,
-        reason: &str,
-        actor: &str,
-    ) -> ServiceResult<Model> {
-        self.move_model_checked(id, Some(seen), to, Some(reason), actor)
-            .await
-    }
-
-    /// As `set_model_status`, past the production gate: the override and
-    /// what it overrode are audited, with `reason`.
-    pub async fn force_model_status(
-        &self,
-        id: i64,
-        to: ModelStatus,
-        reason: &str,
-        actor: &str,
-    ) -> ServiceResult<Model> {
-        self.move_model(id, to, Some(reason), actor).await
-    }
-
-    async fn move_model(
-        &self,
-        id: i64,
-        to: ModelStatus,
-        forced: Option<&str>,
-        actor: &str,
-    ) -> ServiceResult<Model> {
-        self.move_model_checked(id, None, to, forced, actor).await
-    }
-
-    async fn move_model_checked(
-        &self,
-        id: i64,
-        seen: Option<ModelStatus>,
-        to: ModelStatus,
-        forced: Option<&str>,
-        actor: &str,
-    ) -> ServiceResult<Model> {
+    /// Moves a model through its lifecycle, refused when it is no longer
+    /// in the status its author saw. Production is gated: the model's
+    /// newest succeeded eval or backtest run must meet every threshold of
+    /// its recipe version's evaluation section, unless forced with a reason
+    /// (the override and what it overrode are audited).
+    pub async fn move_model(&self, change: MoveModel, actor: &str) -> ServiceResult<Model> {
+        let MoveModel {
+            model: id,
+            to,
+            seen,
+            force,
+        } = change;
+        let forced = force.as_deref();
         let mut w = self.begin().await?;
         w.lock(LockedTable::Model, id).await?;
         let before = w.model(id).await?;

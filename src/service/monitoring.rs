@@ -1,6 +1,7 @@
 //! Monitoring: snapshots of a model's performance, drift and freshness, and
 //! the alerts its rules open, update and resolve.
 
+use super::changes::MoveAlert;
 use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
@@ -38,15 +39,6 @@ struct Staged {
     /// Alerts opened or escalated, and which.
     notify: Vec<(i64, &'static str)>,
     model: crate::store::Model,
-}
-
-/// An alert acknowledged or resolved, from the state its author saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AlertMove {
-    pub id: i64,
-    pub to: AlertState,
-    /// The state shown when the person chose (None: whatever it is now).
-    pub seen: Option<AlertState>,
 }
 
 /// "alert 'x' was resolved by bob at ... since it was shown open".
@@ -180,30 +172,12 @@ impl Service {
         }
     }
 
-    /// open -> acknowledged -> resolved (open -> resolved too), from
-    /// whatever state the alert is in now.
-    pub async fn set_alert_state(
-        &self,
-        id: i64,
-        state: AlertState,
-        actor: &str,
-    ) -> ServiceResult<Alert> {
-        self.move_alert(
-            AlertMove {
-                id,
-                to: state,
-                seen: None,
-            },
-            actor,
-        )
-        .await
-    }
-
     /// Moves an alert, refusing when it is no longer in the state its
     /// author saw (someone acknowledged or resolved it meanwhile).
-    pub async fn move_alert(&self, change: AlertMove, actor: &str) -> ServiceResult<Alert> {
-        let AlertMove {
-            id,
+    /// open -> acknowledged -> resolved (open -> resolved too).
+    pub async fn move_alert(&self, change: MoveAlert, actor: &str) -> ServiceResult<Alert> {
+        let MoveAlert {
+            alert: id,
             to: state,
             seen,
         } = change;

@@ -1,6 +1,7 @@
 //! Recipes and their versions: create, rename, archive, delete, commit,
 //! approve, clone and rebase.
 
+use super::changes::ApproveVersion;
 use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
 use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::kinds::{Bump, check_parent_level};
@@ -553,10 +554,14 @@ impl Service {
     /// approved with its first approved version. Four-eyes when configured.
     pub async fn approve_version(
         &self,
-        recipe_id: i64,
-        number: Option<&str>,
+        change: ApproveVersion,
         actor: &str,
     ) -> ServiceResult<RecipeVersion> {
+        let ApproveVersion {
+            recipe: recipe_id,
+            version: number,
+        } = change;
+        let number = number.as_deref();
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, recipe_id).await?;
         let recipe = w.recipe(recipe_id).await?;

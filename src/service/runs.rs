@@ -1,10 +1,11 @@
 //! Runs: created queued, then running and finished; metrics and artifacts
 //! merge, logs append.
 
+use super::changes::UpdateRun;
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{RunStatus, RunType};
-use crate::store::{BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunChanges, RunDocument};
+use crate::store::{BulkRun, LockedTable, NewRun, RecipeVersion, Run, RunDocument};
 use serde_json::{Value, json};
 
 impl Service {
@@ -46,12 +47,8 @@ impl Service {
 
     /// Moves a run's status, merges metrics and artifacts (RFC 7386, in the
     /// database) and appends to its log, in one unit of work.
-    pub async fn update_run(
-        &self,
-        id: i64,
-        changes: RunChanges,
-        actor: &str,
-    ) -> ServiceResult<Run> {
+    pub async fn update_run(&self, change: UpdateRun, actor: &str) -> ServiceResult<Run> {
+        let UpdateRun { run: id, changes } = change;
         for (what, value) in [
             ("metrics", &changes.metrics),
             ("artifacts", &changes.artifacts),

@@ -6,7 +6,11 @@ use super::submit::Submission;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
 use crate::service::ServiceResult;
-use crate::store::{ModelQuery, NewExample, NewSnapshot, RecipeQuery, Store, StoreResult};
+use crate::service::changes::{MoveModel, UpdateModel, UpdateRun};
+use crate::store::{
+    ModelQuery, NewExample, NewModel, NewRun, NewSnapshot, RecipeQuery, RunChanges, Store,
+    StoreResult,
+};
 use serde_json::Value;
 
 /// What submitting a form does.
@@ -358,17 +362,17 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
         Purpose::PickRecipeToRegister => {
             Next::Open(FormRequest::Register(id(&v("recipe"), "recipe")?))
         }
-        Purpose::Register { recipe_id } => Next::Submit(Submission::RegisterModel {
+        Purpose::Register { recipe_id } => Next::Submit(Submission::RegisterModel(NewModel {
             recipe_id: *recipe_id,
-            version: v("version"),
+            version: Some(v("version")),
             name: v("name"),
             owner: v("owner"),
-        }),
-        Purpose::EditModel { id } => Next::Submit(Submission::UpdateModel {
-            id: *id,
-            name: v("name"),
-            owner: v("owner"),
-        }),
+        })),
+        Purpose::EditModel { id } => Next::Submit(Submission::UpdateModel(UpdateModel {
+            model: *id,
+            name: Some(v("name")),
+            owner: Some(v("owner")),
+        })),
         Purpose::Promote { id, name, from } => {
             let picked = v("status");
             let force = picked == FORCED_PRODUCTION;
@@ -399,12 +403,7 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 )),
                 _ => None,
             };
-            let submit = Submission::Promote {
-                id: *id,
-                from: *from,
-                to,
-                forced,
-            };
+            let submit = Submission::MoveModel(MoveModel::to(*id, to).seen(*from).forced(forced));
             match question {
                 Some(question) => Next::Confirm(question, submit),
                 None => Next::Submit(submit),
@@ -414,31 +413,33 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             recipe_id: Some(id(&v("recipe"), "recipe")?),
             model_id: None,
         }),
-        Purpose::CreateRun { recipe_id } => Next::Submit(Submission::CreateRun {
+        Purpose::CreateRun { recipe_id } => Next::Submit(Submission::CreateRun(NewRun {
             recipe_id: *recipe_id,
             version: Some(v("version")).filter(|s| !s.is_empty()),
             model_id: v("model").parse().ok(),
             run_type: v("type")
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
-        }),
+        })),
         Purpose::TagRuns { ids } => Next::Submit(Submission::TagRuns {
             ids: ids.clone(),
             tags: tag_list(&v("tags"))?,
         }),
-        Purpose::UpdateRun { id } => Next::Submit(Submission::UpdateRun {
-            id: *id,
-            status: v("status").parse().ok(),
-            metrics: Some(v("metrics"))
-                .filter(|s| !s.is_empty())
-                .map(|s| json_or_empty(&s, Value::Null))
-                .transpose()?,
-            artifacts: Some(v("artifacts"))
-                .filter(|s| !s.is_empty())
-                .map(|s| json_or_empty(&s, Value::Null))
-                .transpose()?,
-            append_log: Some(v("log")).filter(|s| !s.is_empty()),
-        }),
+        Purpose::UpdateRun { id } => Next::Submit(Submission::UpdateRun(UpdateRun {
+            run: *id,
+            changes: RunChanges {
+                status: v("status").parse().ok(),
+                metrics: Some(v("metrics"))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| json_or_empty(&s, Value::Null))
+                    .transpose()?,
+                artifacts: Some(v("artifacts"))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| json_or_empty(&s, Value::Null))
+                    .transpose()?,
+                append_log: Some(v("log")).filter(|s| !s.is_empty()),
+            },
+        })),
         Purpose::AddSnapshot { model_id } => Next::Submit(Submission::AddSnapshot {
             model_id: *model_id,
             snapshot: NewSnapshot {

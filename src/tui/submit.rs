@@ -2,15 +2,13 @@
 //! store calls as the CLI, so the same checks and the same messages.
 
 use super::tab::Tab;
-use crate::domain::version::BumpChoice;
-use crate::domain::{ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType};
+use crate::domain::{RecipeLevel, RecipeStatus, RunStatus, RunType};
+use crate::service::changes::{ApproveVersion, MoveAlert, MoveModel, UpdateModel, UpdateRun};
 use crate::service::recipes::RebasePreview;
 use crate::service::{Service, ServiceResult};
 use crate::store::{
-    CommitOutcome, ModelChanges, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion,
-    RecipeChanges, RunChanges,
+    CommitOutcome, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion, RecipeChanges,
 };
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submission {
@@ -38,18 +36,10 @@ pub enum Submission {
     DeleteRecipe {
         id: i64,
     },
-    Commit {
-        recipe_id: i64,
-        /// The version the editor opened: versions saved since are merged.
-        base_version: String,
-        manifest: Value,
-        bump: BumpChoice,
-        note: String,
-    },
-    Approve {
-        recipe_id: i64,
-        version: String,
-    },
+    /// Its `base_version` is the one the editor opened: versions saved
+    /// since are merged.
+    Commit(NewVersion),
+    Approve(ApproveVersion),
     Rebase {
         recipe_id: i64,
         preview: Box<RebasePreview>,
@@ -58,31 +48,10 @@ pub enum Submission {
         recipe_id: i64,
         example: NewExample,
     },
-    RegisterModel {
-        recipe_id: i64,
-        version: String,
-        name: String,
-        owner: String,
-    },
-    UpdateModel {
-        id: i64,
-        name: String,
-        owner: String,
-    },
-    Promote {
-        id: i64,
-        /// The status shown when the move was chosen.
-        from: ModelStatus,
-        to: ModelStatus,
-        /// Past a failed production gate, why (audited, as `--force`).
-        forced: Option<String>,
-    },
-    CreateRun {
-        recipe_id: i64,
-        version: Option<String>,
-        model_id: Option<i64>,
-        run_type: RunType,
-    },
+    RegisterModel(NewModel),
+    UpdateModel(UpdateModel),
+    MoveModel(MoveModel),
+    CreateRun(NewRun),
     /// A run created and handed to an executor in the background.
     ExecRun {
         recipe_id: i64,
@@ -109,23 +78,15 @@ pub enum Submission {
     Rerun {
         id: i64,
     },
-    UpdateRun {
-        id: i64,
-        status: Option<RunStatus>,
-        metrics: Option<Value>,
-        artifacts: Option<Value>,
-        append_log: Option<String>,
-    },
+    UpdateRun(UpdateRun),
     AddSnapshot {
         model_id: i64,
         snapshot: NewSnapshot,
     },
-    AlertState {
-        id: i64,
+    MoveAlert {
+        change: MoveAlert,
+        /// Whose alert it is, to select after.
         model_id: i64,
-        /// The state shown when the person chose: changed since, it refuses.
-        seen: crate::domain::AlertState,
-        state: crate::domain::AlertState,
     },
 }
 
@@ -189,51 +150,16 @@ pub async fn perform(
         }
         Submission::SetRecipeStatus { id, to } => set_recipe_status(svc, actor, id, to).await,
         Submission::DeleteRecipe { id } => delete_recipe(svc, actor, id).await,
-        Submission::Commit {
-            recipe_id,
-            base_version,
-            manifest,
-            bump,
-            note,
-        } => commit(svc, actor, recipe_id, base_version, manifest, bump, note).await,
-        Submission::Approve { recipe_id, version } => approve(svc, actor, recipe_id, version).await,
+        Submission::Commit(new) => commit(svc, actor, new).await,
+        Submission::Approve(change) => approve(svc, actor, change).await,
         Submission::Rebase { recipe_id, preview } => rebase(svc, actor, recipe_id, preview).await,
         Submission::PutExample { recipe_id, example } => {
             put_example(svc, actor, recipe_id, example).await
         }
-        Submission::RegisterModel {
-            recipe_id,
-            version,
-            name,
-            owner,
-        } => register_model(svc, actor, recipe_id, version, name, owner).await,
-        Submission::UpdateModel { id, name, owner } => {
-            update_model(svc, actor, id, name, owner).await
-        }
-        Submission::Promote {
-            id,
-            from,
-            to,
-            forced,
-        } => promote(svc, actor, id, (from, to), forced.as_deref()).await,
-        Submission::CreateRun {
-            recipe_id,
-            version,
-            model_id,
-            run_type,
-        } => {
-            create_run(
-                svc,
-                actor,
-                NewRun {
-                    recipe_id,
-                    version,
-                    model_id,
-                    run_type,
-                },
-            )
-            .await
-        }
+        Submission::RegisterModel(new) => register_model(svc, actor, new).await,
+        Submission::UpdateModel(change) => update_model(svc, actor, change).await,
+        Submission::MoveModel(change) => move_model(svc, actor, change).await,
+        Submission::CreateRun(new) => create_run(svc, actor, new).await,
         Submission::ExecRun {
             recipe_id,
             model_id,
@@ -244,32 +170,10 @@ pub async fn perform(
         Submission::TagRuns { ids, tags } => tag_runs(svc, actor, &ids, tags).await,
         Submission::StartRun { id } => start_run(svc, actor, database_url, id).await,
         Submission::Rerun { id } => rerun(svc, actor, database_url, id).await,
-        Submission::UpdateRun {
-            id,
-            status,
-            metrics,
-            artifacts,
-            append_log,
-        } => {
-            update_run(
-                svc,
-                actor,
-                id,
-                RunChanges {
-                    status,
-                    metrics,
-                    artifacts,
-                    append_log,
-                },
-            )
-            .await
+        Submission::UpdateRun(change) => update_run(svc, actor, change).await,
+        Submission::MoveAlert { change, model_id } => {
+            move_alert(svc, actor, change, model_id).await
         }
-        Submission::AlertState {
-            id,
-            model_id,
-            seen,
-            state,
-        } => alert_state(svc, actor, id, model_id, seen, state).await,
         Submission::AddSnapshot { model_id, snapshot } => {
             add_snapshot(svc, actor, model_id, snapshot).await
         }
@@ -361,50 +265,14 @@ async fn create_recipe(svc: &Service, actor: &str, new: NewRecipeForm) -> Servic
     ))
 }
 
-async fn commit(
-    svc: &Service,
-    actor: &str,
-    recipe_id: i64,
-    base_version: String,
-    manifest: Value,
-    bump: BumpChoice,
-    note: String,
-) -> ServiceResult<Done> {
-    let outcome = svc
-        .commit_version(
-            NewVersion {
-                recipe_id,
-                manifest,
-                bump,
-                change_note: note,
-                parent_version_id: None,
-                base_version: Some(base_version),
-            },
-            actor,
-        )
-        .await?;
+async fn commit(svc: &Service, actor: &str, new: NewVersion) -> ServiceResult<Done> {
+    let recipe_id = new.recipe_id;
+    let outcome = svc.commit_version(new, actor).await?;
     Ok(commit_done(outcome, recipe_id))
 }
 
-async fn register_model(
-    svc: &Service,
-    actor: &str,
-    recipe_id: i64,
-    version: String,
-    name: String,
-    owner: String,
-) -> ServiceResult<Done> {
-    let m = svc
-        .register_model(
-            NewModel {
-                name,
-                recipe_id,
-                version: Some(version),
-                owner,
-            },
-            actor,
-        )
-        .await?;
+async fn register_model(svc: &Service, actor: &str, new: NewModel) -> ServiceResult<Done> {
+    let m = svc.register_model(new, actor).await?;
     Ok(done(
         format!(
             "registered model '{}' from {} {} (draft)",
@@ -416,23 +284,8 @@ async fn register_model(
     ))
 }
 
-async fn update_model(
-    svc: &Service,
-    actor: &str,
-    id: i64,
-    name: String,
-    owner: String,
-) -> ServiceResult<Done> {
-    let m = svc
-        .update_model(
-            id,
-            ModelChanges {
-                name: Some(name),
-                owner: Some(owner),
-            },
-            actor,
-        )
-        .await?;
+async fn update_model(svc: &Service, actor: &str, change: UpdateModel) -> ServiceResult<Done> {
+    let m = svc.update_model(change, actor).await?;
     Ok(done(
         format!("updated model '{}' (owner {})", m.name, m.owner),
         Target::Stay,
@@ -532,13 +385,8 @@ fn start_executor(database_url: &str, actor: &str, r: &crate::store::Run) -> Ser
     ))
 }
 
-async fn update_run(
-    svc: &Service,
-    actor: &str,
-    id: i64,
-    changes: RunChanges,
-) -> ServiceResult<Done> {
-    let r = svc.update_run(id, changes, actor).await?;
+async fn update_run(svc: &Service, actor: &str, change: UpdateRun) -> ServiceResult<Done> {
+    let r = svc.update_run(change, actor).await?;
     Ok(done(
         format!("updated run {} ({})", r.id, r.status),
         Target::Stay,
@@ -547,19 +395,12 @@ async fn update_run(
     ))
 }
 
-async fn alert_state(
+async fn move_alert(
     svc: &Service,
     actor: &str,
-    id: i64,
+    change: MoveAlert,
     model_id: i64,
-    seen: crate::domain::AlertState,
-    state: crate::domain::AlertState,
 ) -> ServiceResult<Done> {
-    let change = crate::service::monitoring::AlertMove {
-        id,
-        to: state,
-        seen: Some(seen),
-    };
     let a = svc.move_alert(change, actor).await?;
     Ok(done(
         format!("alert '{}' {}", a.rule, a.state),
@@ -672,15 +513,9 @@ async fn delete_recipe(svc: &Service, actor: &str, id: i64) -> ServiceResult<Don
     })
 }
 
-async fn approve(
-    svc: &Service,
-    actor: &str,
-    recipe_id: i64,
-    version: String,
-) -> ServiceResult<Done> {
-    let v = svc
-        .approve_version(recipe_id, Some(&version), actor)
-        .await?;
+async fn approve(svc: &Service, actor: &str, change: ApproveVersion) -> ServiceResult<Done> {
+    let recipe_id = change.recipe;
+    let v = svc.approve_version(change, actor).await?;
     Ok(done(
         format!("approved {} (by {actor})", v.version_number),
         Target::Stay,
@@ -718,27 +553,14 @@ async fn put_example(
     ))
 }
 
-async fn promote(
-    svc: &Service,
-    actor: &str,
-    id: i64,
-    (from, to): (ModelStatus, ModelStatus),
-    forced: Option<&str>,
-) -> ServiceResult<Done> {
-    let m = match forced {
-        Some(reason) => {
-            svc.force_model_status_from(id, from, to, reason, actor)
-                .await?
-        }
-        None => svc.move_model_from(id, from, to, actor).await?,
-    };
-    let how = if forced.is_some() {
-        " (forced, audited)"
-    } else {
-        ""
-    };
+/// The app's moves always carry the status shown (`seen`).
+async fn move_model(svc: &Service, actor: &str, change: MoveModel) -> ServiceResult<Done> {
+    let forced = change.force.is_some();
+    let from = change.seen.map_or(String::new(), |s| format!("{s} → "));
+    let m = svc.move_model(change, actor).await?;
+    let how = if forced { " (forced, audited)" } else { "" };
     Ok(done(
-        format!("model '{}': {from} → {}{how}", m.name, m.status),
+        format!("model '{}': {from}{}{how}", m.name, m.status),
         Target::Stay,
         Tab::Models,
         m.id,

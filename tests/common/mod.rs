@@ -10,6 +10,7 @@ pub mod world;
 
 use nexml::domain::Governance;
 use nexml::service::Service;
+use nexml::service::changes::UpdateRun;
 use nexml::store::{self, Store};
 use std::sync::Arc;
 #[cfg(feature = "postgres")]
@@ -316,11 +317,13 @@ pub async fn passing_eval(svc: &Service, model_id: i64, actor: &str) {
         ),
     ] {
         svc.update_run(
-            run.id,
-            RunChanges {
-                status: Some(status),
-                metrics,
-                ..RunChanges::default()
+            UpdateRun {
+                run: run.id,
+                changes: RunChanges {
+                    status: Some(status),
+                    metrics,
+                    ..RunChanges::default()
+                },
             },
             actor,
         )

@@ -6,7 +6,7 @@ use nexml_core::domain::{
     AlertSource, AlertState, ChatRole, ChatStatus, Comparison, ModelFamily, ModelStatus,
     RecipeLevel, RecipeStatus, RunStatus, RunType, Severity,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -465,19 +465,24 @@ pub struct RecipeChanges {
     pub tags: Option<Vec<String>>,
 }
 
-/// A manifest to commit as a recipe's next version.
-#[derive(Debug, Clone, PartialEq)]
+/// A manifest to commit as a recipe's next version. REST reads it from a
+/// body with `note` for the change note.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct NewVersion {
     pub recipe_id: i64,
     pub manifest: Value,
+    #[serde(default)]
     pub bump: nexml_core::domain::version::BumpChoice,
+    #[serde(default, alias = "note")]
     pub change_note: String,
     /// Build on this parent version instead of the one the latest version pins (rebase).
+    #[serde(skip)]
     pub parent_version_id: Option<i64>,
     /// The version its author started from. When a newer one was saved
     /// meanwhile, the two are merged (or refused where both changed one
     /// place); None: made from nothing shown (a generated file), so it
     /// replaces whatever is latest.
+    #[serde(default)]
     pub base_version: Option<String>,
 }
 
@@ -518,12 +523,15 @@ pub struct MergedOnto {
     pub replayed: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct NewModel {
     pub name: String,
     pub recipe_id: i64,
     /// `None`: the recipe's latest approved version.
+    #[serde(default)]
     pub version: Option<String>,
+    /// Empty in a REST body: whoever registers it.
+    #[serde(default)]
     pub owner: String,
 }
 
@@ -533,16 +541,25 @@ pub struct ModelChanges {
     pub owner: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct NewRun {
     pub recipe_id: i64,
     /// `None`: the model's version when a model is given, else the recipe's latest.
+    #[serde(default)]
     pub version: Option<String>,
+    #[serde(default)]
     pub model_id: Option<i64>,
+    /// A training run when not said.
+    #[serde(default = "training")]
     pub run_type: RunType,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+fn training() -> RunType {
+    RunType::Train
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
 pub struct RunChanges {
     pub status: Option<RunStatus>,
     pub metrics: Option<Value>,

@@ -11,7 +11,7 @@ use crate::domain::manifest::ManifestProblem;
 use crate::domain::merge::{self, Side};
 use crate::domain::version::BumpChoice;
 use crate::keymap::{Command, Context, Key, Keymap};
-use crate::store::{EditConflict, Recipe, RecipeVersion};
+use crate::store::{EditConflict, NewVersion, Recipe, RecipeVersion};
 use crate::tui::drafts::Draft;
 use crate::tui::effects::Effect;
 use crate::tui::effects::{Task, TerminalWork};
@@ -666,13 +666,14 @@ impl EditorScreen {
                 } else {
                     note
                 };
-                Outcome::effect(Task::Submit(Submission::Commit {
+                Outcome::effect(Task::Submit(Submission::Commit(NewVersion {
                     recipe_id: self.recipe_id,
-                    base_version: self.base_version.clone(),
+                    base_version: Some(self.base_version.clone()),
                     manifest,
                     bump,
-                    note,
-                }))
+                    change_note: note,
+                    parent_version_id: None,
+                })))
             }
             EditorRequest::Leave => {
                 if self.dirty {

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::domain::{AlertState, refusals};
 use crate::keymap::{Command, Context};
+use crate::service::changes::MoveAlert;
 pub use crate::service::models::ModelDetail;
 use crate::store::{Change, Snapshot};
 use crate::tui::audit::AuditScope;
@@ -169,11 +170,9 @@ impl ModelScreen {
             cx.say("no alert selected");
             return Outcome::done();
         };
-        let submission = Submission::AlertState {
-            id: alert.id,
+        let submission = Submission::MoveAlert {
+            change: MoveAlert::to(alert.id, state).seen(alert.state),
             model_id: self.id,
-            seen: alert.state,
-            state,
         };
         if !cx.confirm_alert_moves {
             return Outcome::effect(Task::Submit(submission));

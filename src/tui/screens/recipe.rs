@@ -10,6 +10,7 @@ use super::{
 };
 use crate::domain::{RecipeStatus, refusals};
 use crate::keymap::{Command, Context};
+use crate::service::changes::ApproveVersion;
 use crate::service::recipes::RecipeDetail;
 use crate::store::Change;
 use crate::tui::audit::AuditScope;
@@ -197,10 +198,10 @@ impl RecipeScreen {
                 "Approve {whose} {} of '{}'? {rule}",
                 v.version_number, d.recipe.name
             ),
-            submission: Box::new(Submission::Approve {
-                recipe_id: self.id,
-                version: v.version_number.clone(),
-            }),
+            submission: Box::new(Submission::Approve(ApproveVersion {
+                recipe: self.id,
+                version: Some(v.version_number.clone()),
+            })),
         }
     }
 

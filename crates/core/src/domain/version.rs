@@ -11,7 +11,8 @@ pub fn first_version() -> Version {
 }
 
 /// What the user asked for with `--bump`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum BumpChoice {
     #[default]
     Auto,

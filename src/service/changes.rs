@@ -1,0 +1,161 @@
+//! The changes a person asks for that carry what they saw, one typed value
+//! each. Every face builds these and hands them to the service: the app's
+//! forms, the CLI's subcommands, REST bodies (deserialized, with the id
+//! from the path). So what a change needs (the state the person saw, a
+//! forced move's reason) is read in one place, and a face cannot call a
+//! variant of the rule the others do not.
+//!
+//! Creations are typed the same way, as the store's `NewModel`, `NewRun`
+//! and `NewVersion`, which REST deserializes too.
+
+use crate::domain::{AlertState, ModelStatus};
+use crate::store::RunChanges;
+use serde::Deserialize;
+
+/// A model moved through its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MoveModel {
+    pub model: i64,
+    /// REST's body names it `status`.
+    #[serde(alias = "status")]
+    pub to: ModelStatus,
+    /// The status shown when the person chose: moved since, it is refused.
+    /// `None`: from whatever it is now (a script's `model promote`).
+    #[serde(default, alias = "from")]
+    pub seen: Option<ModelStatus>,
+    /// Past a closed production gate, why: the override is audited.
+    #[serde(default)]
+    pub force: Option<String>,
+}
+
+impl MoveModel {
+    pub fn to(model: i64, to: ModelStatus) -> MoveModel {
+        MoveModel {
+            model,
+            to,
+            seen: None,
+            force: None,
+        }
+    }
+
+    /// Refused when the model is no longer in `status`.
+    pub fn seen(self, status: ModelStatus) -> MoveModel {
+        MoveModel {
+            seen: Some(status),
+            ..self
+        }
+    }
+
+    /// Past a closed production gate, with why.
+    pub fn forced(self, reason: Option<String>) -> MoveModel {
+        MoveModel {
+            force: reason,
+            ..self
+        }
+    }
+}
+
+/// A model renamed or given to another owner; what is `None` stays.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UpdateModel {
+    pub model: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+impl UpdateModel {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.owner.is_none()
+    }
+}
+
+/// A run's status moved, metrics and artifacts merged, its log appended.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UpdateRun {
+    pub run: i64,
+    #[serde(flatten)]
+    pub changes: RunChanges,
+}
+
+/// An alert acknowledged or resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct MoveAlert {
+    pub alert: i64,
+    #[serde(alias = "state")]
+    pub to: AlertState,
+    /// The state shown when the person chose: moved since, it is refused.
+    #[serde(default)]
+    pub seen: Option<AlertState>,
+}
+
+impl MoveAlert {
+    pub fn to(alert: i64, to: AlertState) -> MoveAlert {
+        MoveAlert {
+            alert,
+            to,
+            seen: None,
+        }
+    }
+
+    pub fn seen(self, state: AlertState) -> MoveAlert {
+        MoveAlert {
+            seen: Some(state),
+            ..self
+        }
+    }
+}
+
+/// A recipe version approved: the one named, or the latest.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApproveVersion {
+    pub recipe: i64,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl ApproveVersion {
+    /// The recipe's latest version.
+    pub fn latest(recipe: i64) -> ApproveVersion {
+        ApproveVersion {
+            recipe,
+            version: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_rest_body_reads_as_the_change_the_app_builds() {
+        let body = json!({"model": 7, "status": "production", "from": "staging", "force": "ok"});
+        let read: MoveModel = serde_json::from_value(body).unwrap();
+        let built = MoveModel::to(7, ModelStatus::Production)
+            .seen(ModelStatus::Staging)
+            .forced(Some("ok".into()));
+        assert_eq!(read, built);
+    }
+
+    #[test]
+    fn a_status_that_is_not_one_is_refused_by_name() {
+        let body = json!({"model": 7, "status": "shipped"});
+        let e = serde_json::from_value::<MoveModel>(body).unwrap_err();
+        assert!(e.to_string().contains("shipped"), "{e}");
+    }
+
+    #[test]
+    fn a_run_update_reads_its_fields_beside_the_id() {
+        let body = json!({"run": 3, "status": "succeeded", "append_log": "done"});
+        let read: UpdateRun = serde_json::from_value(body).unwrap();
+        assert_eq!(read.run, 3);
+        assert_eq!(read.changes.append_log.as_deref(), Some("done"));
+        assert_eq!(
+            read.changes.status,
+            Some(crate::domain::RunStatus::Succeeded)
+        );
+    }
+}
