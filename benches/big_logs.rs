@@ -101,7 +101,7 @@ async fn main() {
                     .update_run(
                         UpdateRun {
                             run: run.id,
-                            changes: changes,
+                            changes,
                         },
                         "bench",
                     )

@@ -3,18 +3,19 @@
 //! wins: it aborts an older one still running, and an older answer is dropped.
 
 use super::drafts::{Draft, DraftKeeper, draft_path, read_draft, write_draft};
-use super::filters::Filters;
 use super::forms::{AppForm, FormRequest};
+use super::list_loads::ListSource;
+pub use super::list_loads::{ListRequest, Rows};
 use super::submit::{Done, Submission};
 use super::tab::Tab;
+use super::tab::with_row_type;
 use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
 use crate::service::models::ModelDetail;
 use crate::service::recipes::RebasePreview;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::RecipeVersion;
-use crate::store::{Model, Page};
-use crate::store::{ModelQuery, MonitorRow, Recipe, RecipeQuery, Run, RunQuery, Store};
+use crate::store::{Recipe, Store};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,22 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListRequest {
-    pub tab: Tab,
-    /// A window of a list whose total is known: skip counting.
-    pub skip_count: bool,
-    pub generation: u64,
-    pub offset: usize,
-    pub limit: usize,
-    pub reverse: bool,
-    /// Start beside a loaded row (the Runs tab, ordered by id) instead of
-    /// at `offset`, so scrolling through a million rows never counts them.
-    pub keyset: Option<crate::store::Keyset>,
-    pub window_start: usize,
-    pub filters: Filters,
-}
 
 /// What the update function asks for, as data: work on the store done in
 /// the background (a `Task`, answered by a `Loaded`), work only the terminal
@@ -174,28 +159,6 @@ pub enum Task {
         proposal: Box<crate::assistant::Proposal>,
     },
     ChatReject(i64),
-}
-
-pub enum Rows {
-    Recipes(Vec<Recipe>),
-    Models(Vec<Model>),
-    Runs(Vec<Run>),
-    Monitoring(Vec<MonitorRow>),
-}
-
-impl Rows {
-    pub fn len(&self) -> usize {
-        match self {
-            Rows::Recipes(r) => r.len(),
-            Rows::Models(r) => r.len(),
-            Rows::Runs(r) => r.len(),
-            Rows::Monitoring(r) => r.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// What a screen shows, so an answer finds its screen (however many are open).
@@ -746,78 +709,11 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
     result.unwrap_or_else(|e| Loaded::Failed(e.to_string()))
 }
 
-fn parse_status<T: std::str::FromStr>(status: &Option<String>) -> Option<T> {
-    status.as_deref().and_then(|s| s.parse().ok())
-}
-
-/// The Runs tab's search, read (`filters::run_search`).
-fn run_search(text: &str) -> ServiceResult<super::filters::RunSearch> {
-    super::filters::run_search(text).map_err(ServiceError::invalid)
-}
-
 async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded> {
-    let f = &req.filters;
-    let (limit, offset) = (req.limit as i64, req.offset as i64);
-    let (rows, total): (Rows, i64) = match req.tab {
-        Tab::Recipes => {
-            let Page { items, total } = store
-                .list_recipes(&RecipeQuery {
-                    family: f.family,
-                    level: f.level,
-                    status: parse_status(&f.status),
-                    parent_id: None,
-                    search: super::filters::non_empty(&f.search),
-                    sort: f.sort,
-                    limit,
-                    offset,
-                    reverse: req.reverse,
-                    ..Default::default()
-                })
-                .await?;
-            (Rows::Recipes(items), total)
-        }
-        Tab::Models | Tab::Monitoring => {
-            let query = ModelQuery {
-                family: f.family,
-                status: parse_status(&f.status),
-                recipe_id: f.recipe.as_ref().map(|r| r.0),
-                owner: None,
-                search: super::filters::non_empty(&f.search),
-                sort: f.sort,
-                limit,
-                offset,
-                reverse: req.reverse,
-            };
-            if req.tab == Tab::Models {
-                let Page { items, total } = store.list_models(&query).await?;
-                (Rows::Models(items), total)
-            } else {
-                let Page { items, total } = store.monitoring_overview(&query).await?;
-                (Rows::Monitoring(items), total)
-            }
-        }
-        Tab::Runs => {
-            let (search, filter, order_by) = run_search(&f.search)?;
-            let Page { items, total } = store
-                .list_runs(&RunQuery {
-                    status: parse_status(&f.status),
-                    run_type: f.run_type,
-                    family: f.family,
-                    recipe_id: f.recipe.as_ref().map(|r| r.0),
-                    model_id: f.model.as_ref().map(|m| m.0),
-                    search,
-                    limit,
-                    offset,
-                    reverse: req.reverse,
-                    keyset: req.keyset,
-                    skip_count: req.skip_count,
-                    filter,
-                    order_by,
-                })
-                .await?;
-            (Rows::Runs(items), total)
-        }
-    };
+    let (rows, total) = with_row_type!(req.tab, T => {
+        let (items, total) = T::load(store, &req).await?;
+        (T::into_rows(items), total)
+    });
     // A window read from the end starts where the new count says: rows added
     // since the request was made would otherwise shift it by as many.
     let window_start = if req.reverse && req.keyset.is_none() && total >= 0 {
@@ -831,7 +727,7 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
         window_start,
         rows,
         total: (total >= 0).then_some(total as usize),
-        unfiltered: !f.narrows(),
+        unfiltered: !req.filters.narrows(),
     })
 }
 

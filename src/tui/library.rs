@@ -4,10 +4,13 @@
 use super::effects::Effect;
 use super::filters::Filters;
 use super::forms::FormRequest;
+use super::library_rows::LibraryRow;
 use super::lists::{ensure_window, move_by, on_list, refresh_in_place, reload};
-use super::screens::{self, LineEdit, ModelSection, Outcome, edit_line, is_movement};
+use super::screens::{self, LineEdit, Outcome, edit_line, is_movement};
 use super::selected::SelectedRow;
+use super::state::Listed;
 use super::state::{App, FilterPicker, Overlay, Tab};
+use super::tab::with_row_type;
 use crate::domain::{ModelFamily, RecipeLevel, RunType};
 use crate::keymap::Command;
 use crate::tui::effects::Task;
@@ -28,13 +31,7 @@ pub const HINTS: &[Command] = &[
 
 /// The selected row of the library's tab.
 pub fn selected_row(app: &App) -> Option<SelectedRow<'_>> {
-    let lists = &app.lists;
-    match app.tab {
-        Tab::Recipes => lists.recipes.selected_row().map(SelectedRow::Recipe),
-        Tab::Models => lists.models.selected_row().map(SelectedRow::Model),
-        Tab::Runs => lists.runs.selected_row().map(SelectedRow::Run),
-        Tab::Monitoring => lists.monitoring.selected_row().map(SelectedRow::Monitored),
-    }
+    with_row_type!(app.tab, T => T::list(&app.lists).selected_row().map(T::selected))
 }
 
 /// The id of the selected row.
@@ -97,7 +94,7 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             toggle_run_mark(app);
             vec![]
         }
-        Command::Columns if app.tab == Tab::Runs => {
+        Command::Columns if app.tab.picks_columns() => {
             app.overlay = Some(Overlay::Columns(super::columns::ColumnPicker::default()));
             vec![Effect::Task(Task::LoadColumnChoices)]
         }
@@ -196,15 +193,10 @@ fn plural_runs(n: usize) -> String {
 }
 
 fn new_item(app: &mut App) -> Outcome {
-    match app.tab {
-        Tab::Recipes => Outcome::form(FormRequest::CreateRecipe),
-        Tab::Models => Outcome::form(FormRequest::PickRecipeToRegister),
-        Tab::Runs => Outcome::form(FormRequest::CreateRun {
-            recipe_id: None,
-            model_id: None,
-        }),
-        Tab::Monitoring => {
-            app.status = Some("open a model (enter) and press S to add a snapshot".into());
+    match with_row_type!(app.tab, T => T::new_item()) {
+        Ok(form) => Outcome::form(form),
+        Err(instead) => {
+            app.status = Some(instead.into());
             Outcome::done()
         }
     }
@@ -227,16 +219,10 @@ pub fn switch_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
 }
 
 fn open_selected(app: &App) -> Outcome {
-    let Some(row) = selected_row(app) else {
+    let Some(id) = selected_row(app).map(|row| row.id()) else {
         return Outcome::done();
     };
-    let id = row.id();
-    Outcome::push(match row {
-        SelectedRow::Recipe(_) => screens::recipe::open(id),
-        SelectedRow::Model(_) => screens::model::open(id, ModelSection::Overview),
-        SelectedRow::Monitored(_) => screens::model::open(id, ModelSection::Monitoring),
-        SelectedRow::Run(_) => screens::run::open(id),
-    })
+    Outcome::push(with_row_type!(app.tab, T => T::open(id)))
 }
 
 /// A key typed into the search prompt: the list follows as you type.
@@ -278,11 +264,7 @@ pub fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// The rows of the filter picker on a tab.
 pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
-    match tab {
-        _ if tab.has_level() => vec!["family", "level", "status"],
-        Tab::Runs => vec!["family", "type", "status"],
-        _ => vec!["family", "status"],
-    }
+    tab.filter_rows().to_vec()
 }
 
 /// The next (or previous) value of a filter, through "any" at both ends.

@@ -10,24 +10,10 @@ use crate::tui::effects::Task;
 /// Runs `$body` with `$l` bound to the list of `$tab`, whatever its row type.
 macro_rules! on_list_impl {
     ($app:expr, $tab:expr, $l:ident => $body:expr) => {
-        match $tab {
-            Tab::Recipes => {
-                let $l = &mut $app.lists.recipes;
-                $body
-            }
-            Tab::Models => {
-                let $l = &mut $app.lists.models;
-                $body
-            }
-            Tab::Runs => {
-                let $l = &mut $app.lists.runs;
-                $body
-            }
-            Tab::Monitoring => {
-                let $l = &mut $app.lists.monitoring;
-                $body
-            }
-        }
+        $crate::tui::tab::with_row_type!($tab, T => {
+            let $l = <T as $crate::tui::state::Listed>::list_mut(&mut $app.lists);
+            $body
+        })
     };
 }
 

@@ -13,6 +13,8 @@ pub mod goto;
 pub mod help;
 pub mod inspect;
 pub mod library;
+pub mod library_rows;
+pub mod list_loads;
 pub mod lists;
 pub mod live;
 pub mod overlays;

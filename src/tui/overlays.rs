@@ -9,7 +9,11 @@ use super::forms::{self, Next};
 use super::goto::{self, Destination};
 use super::inspect::{self, InspectOutcome, InspectView};
 use super::library::{cycle_filter, filter_rows};
+use super::library_rows::LibraryRow;
+use super::lists::RowId;
+use super::state::Listed;
 use super::state::{App, Overlay, Palette, Tab};
+use super::tab::with_row_type;
 use crate::keymap::{Command, Context, Key};
 use crate::tui::effects::{Task, TerminalWork};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -358,30 +362,11 @@ pub fn palette_places(app: &App, query: &str) -> Vec<Destination> {
 /// The loaded rows of `tab` whose names contain `search` (any case).
 fn loaded_names(app: &App, tab: Tab, search: &str) -> Vec<Destination> {
     let search = search.to_lowercase();
-    let rows: Vec<(i64, &str)> = match tab {
-        Tab::Recipes => app
-            .lists
-            .recipes
-            .rows
-            .iter()
-            .map(|r| (r.id, r.name.as_str()))
-            .collect(),
-        Tab::Models => app
-            .lists
-            .models
-            .rows
-            .iter()
-            .map(|m| (m.id, m.name.as_str()))
-            .collect(),
-        Tab::Monitoring => app
-            .lists
-            .monitoring
-            .rows
-            .iter()
-            .map(|r| (r.model.id, r.model.name.as_str()))
-            .collect(),
-        Tab::Runs => Vec::new(),
-    };
+    let rows: Vec<(i64, &str)> = with_row_type!(tab, T => T::list(&app.lists)
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.row_id(), r.name()?)))
+        .collect());
     rows.into_iter()
         .filter(|(_, name)| name.to_lowercase().contains(&search))
         .take(NAMES_OFFERED)

@@ -7,6 +7,7 @@ use super::theme::Theme;
 use crate::keymap::{Context, Keymap};
 pub use crate::service::recipes::RecipeDetail;
 use crate::store::{Model, MonitorRow, Recipe, Run};
+use crate::tui::tab::with_row_type;
 
 /// The smallest terminal the app draws in.
 pub const MIN_WIDTH: u16 = 40;
@@ -80,6 +81,31 @@ pub struct Lists {
     pub runs: ListView<Run>,
     pub monitoring: ListView<MonitorRow>,
 }
+
+/// A tab's list in the library, found by the rows it holds
+/// (`tab::with_row_type!` says which rows a tab lists).
+pub trait Listed: Sized {
+    fn list(lists: &Lists) -> &ListView<Self>;
+    fn list_mut(lists: &mut Lists) -> &mut ListView<Self>;
+}
+
+macro_rules! listed {
+    ($row:ty, $field:ident) => {
+        impl Listed for $row {
+            fn list(lists: &Lists) -> &ListView<Self> {
+                &lists.$field
+            }
+            fn list_mut(lists: &mut Lists) -> &mut ListView<Self> {
+                &mut lists.$field
+            }
+        }
+    };
+}
+
+listed!(Recipe, recipes);
+listed!(Model, models);
+listed!(Run, runs);
+listed!(MonitorRow, monitoring);
 
 /// Which part of the filter picker has focus and what is highlighted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,20 +318,10 @@ impl App {
     }
 
     pub fn filters(&self, tab: Tab) -> &Filters {
-        match tab {
-            Tab::Recipes => &self.lists.recipes.filters,
-            Tab::Models => &self.lists.models.filters,
-            Tab::Runs => &self.lists.runs.filters,
-            Tab::Monitoring => &self.lists.monitoring.filters,
-        }
+        with_row_type!(tab, T => &T::list(&self.lists).filters)
     }
 
     pub fn filters_mut(&mut self, tab: Tab) -> &mut Filters {
-        match tab {
-            Tab::Recipes => &mut self.lists.recipes.filters,
-            Tab::Models => &mut self.lists.models.filters,
-            Tab::Runs => &mut self.lists.runs.filters,
-            Tab::Monitoring => &mut self.lists.monitoring.filters,
-        }
+        with_row_type!(tab, T => &mut T::list_mut(&mut self.lists).filters)
     }
 }

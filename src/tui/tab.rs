@@ -1,7 +1,38 @@
-//! The library's four tabs.
+//! The library's four tabs: the table of what differs between them.
+//! `with_row_type!` says which rows each lists; the traits each layer
+//! implements for those rows say the rest (`state::Listed`, its list;
+//! `list_loads::ListSource`, how its rows are read; `library_rows::LibraryRow`,
+//! how one is selected, found and opened; `view::library::DrawnTab`, how
+//! the list is drawn). No other file matches on a tab.
 
 use crate::domain::{ModelStatus, RecipeStatus, RunStatus};
 use crate::store::SortColumn;
+
+/// Runs `$body` with `$T` naming the row type `$tab` lists.
+macro_rules! with_row_type_impl {
+    ($tab:expr, $T:ident => $body:expr) => {
+        match $tab {
+            $crate::tui::tab::Tab::Recipes => {
+                type $T = $crate::store::Recipe;
+                $body
+            }
+            $crate::tui::tab::Tab::Models => {
+                type $T = $crate::store::Model;
+                $body
+            }
+            $crate::tui::tab::Tab::Runs => {
+                type $T = $crate::store::Run;
+                $body
+            }
+            $crate::tui::tab::Tab::Monitoring => {
+                type $T = $crate::store::MonitorRow;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use with_row_type_impl as with_row_type;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
@@ -88,6 +119,21 @@ impl Tab {
                 ("Updated", SortColumn::Updated),
             ],
             Tab::Runs => &[],
+        }
+    }
+
+    /// Whether `C` picks the list's columns (metrics and params, sorted by
+    /// the search's `order by`) rather than a column to sort by.
+    pub fn picks_columns(self) -> bool {
+        self == Tab::Runs
+    }
+
+    /// The rows of its filter picker.
+    pub fn filter_rows(self) -> &'static [&'static str] {
+        match self {
+            Tab::Recipes => &["family", "level", "status"],
+            Tab::Runs => &["family", "type", "status"],
+            Tab::Models | Tab::Monitoring => &["family", "status"],
         }
     }
 

@@ -8,11 +8,15 @@
 
 use super::effects::{Effect, Loaded, Msg, Rows, ScreenKey};
 use super::goto::Destination;
+use super::library_rows::LibraryRow;
+use super::list_loads::ListSource;
 use super::lists::{Window, apply_rows, ensure_window, on_list, reload};
 use super::overlays::Reply;
 use super::screens::{self, Cx, ModelSection, Outcome, Screen};
+use super::state::Listed;
 use super::state::*;
 use super::submit::{Done, Target};
+use super::tab::with_row_type;
 use crate::keymap::{Command, Context, Key};
 use crate::tui::effects::{Task, TerminalWork};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
@@ -177,11 +181,7 @@ fn go(app: &mut App, place: Destination) -> Vec<Effect> {
         Destination::List { tab, filters: None } => return to_tab(app, tab),
         Destination::Open { tab, id, .. } => {
             let mut effects = to_tab(app, tab);
-            effects.extend(match tab {
-                Tab::Recipes => open_recipe(app, id),
-                Tab::Runs => open_run(app, id),
-                Tab::Models | Tab::Monitoring => open_model(app, id),
-            });
+            effects.extend(push(app, with_row_type!(tab, T => T::open(id))));
             return effects;
         }
         Destination::List {
@@ -523,13 +523,10 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
 
 /// A list's rows: into the list, then the keys pressed while they came.
 fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
-    let lists = &mut app.lists;
-    let applied = match rows {
-        Rows::Recipes(r) => apply_rows(&mut lists.recipes, r, &w),
-        Rows::Models(r) => apply_rows(&mut lists.models, r, &w),
-        Rows::Runs(r) => apply_rows(&mut lists.runs, r, &w),
-        Rows::Monitoring(r) => apply_rows(&mut lists.monitoring, r, &w),
-    };
+    let applied = with_row_type!(tab, T => match T::from_rows(rows) {
+        Some(rows) => apply_rows(T::list_mut(&mut app.lists), rows, &w),
+        None => false,
+    });
     let params = (applied && tab == Tab::Runs)
         .then(|| super::library::load_column_params(app))
         .flatten();

@@ -357,6 +357,67 @@ fn the_router_names_no_screen() {
     );
 }
 
+/// A tab is one row of the tab table: `tui/tab.rs` says what differs
+/// between tabs (titles, statuses, sort columns, and through
+/// `with_row_type!` which rows each lists, whose traits say how they are
+/// read, drawn and opened), and no other file matches on a tab.
+#[test]
+fn only_the_tab_table_matches_on_a_tab() {
+    let table = ["tab.rs"];
+    let mut found = Vec::new();
+    let mut dirs = vec![crate_src(".").join("tui")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if !name.ends_with(".rs") || (dir.ends_with("tui") && table.contains(&name.as_str())) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            found.extend(
+                tab_arms(&text)
+                    .into_iter()
+                    .map(|line| format!("{}:{line}", path.display())),
+            );
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a tab matched outside the tab table: {found:#?}"
+    );
+    assert_eq!(
+        tab_arms(
+            "match tab {\n    Tab::Runs => 1,\n    Tab::Models | Tab::Monitoring => 2,\n}\nif tab == Tab::Runs {}"
+        ),
+        vec![2, 3]
+    );
+}
+
+/// The lines with a match arm on a `Tab` variant.
+fn tab_arms(text: &str) -> Vec<usize> {
+    let arm = |rest: &str| {
+        let rest = rest.trim_start_matches(char::is_alphanumeric).trim_start();
+        rest.starts_with("=>") || rest.starts_with('|') && !rest.starts_with("||")
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            line.match_indices("Tab::").any(|(at, _)| {
+                let before = line[..at].chars().next_back();
+                let rest = &line[at + "Tab::".len()..];
+                before.is_none_or(|c| !c.is_alphanumeric())
+                    && rest.starts_with(char::is_uppercase)
+                    && arm(rest)
+            })
+        })
+        .map(|(n, _)| n + 1)
+        .collect()
+}
+
 /// `Screen::<Variant>` (a capitalized name after `Screen::`) with its line.
 fn screen_variants(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();

@@ -251,10 +251,7 @@ impl RecipeScreen {
             return Outcome::done();
         };
         let name = d.recipe.name.clone();
-        let what = match tab {
-            Tab::Models => format!("models of '{name}'"),
-            _ => format!("runs of '{name}'"),
-        };
+        let what = format!("{}s of '{name}'", tab.noun());
         Outcome::ShowList {
             tab,
             filters: Filters {

@@ -6,6 +6,7 @@ use crate::store::{Model, MonitorRow, Recipe, Run};
 use crate::text::thousands;
 use crate::text::{labelled_value, pair, sanitize, truncate_middle};
 use crate::tui::state::{App, ListView, Tab};
+use crate::tui::tab::with_row_type;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::short_number;
 use chrono::Utc;
@@ -17,35 +18,94 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let [tabs, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     render_tabs(app, frame, tabs);
-    let theme = &app.theme;
-    match app.tab {
-        Tab::Recipes => render_list(
-            &app.lists.recipes,
-            app,
-            frame,
-            list,
-            (RECIPE_COLUMNS, RECIPE_COLUMNS_DROPPED_FIRST, 28),
-            recipe_cells,
-        ),
-        Tab::Models => render_list(
-            &app.lists.models,
-            app,
-            frame,
-            list,
-            (MODEL_COLUMNS, MODEL_COLUMNS_DROPPED_FIRST, 20),
-            model_cells,
-        ),
-        Tab::Runs => render_runs(app, frame, list),
-        Tab::Monitoring => render_list(
-            &app.lists.monitoring,
-            app,
-            frame,
-            list,
-            (MONITOR_COLUMNS, MONITOR_COLUMNS_DROPPED_FIRST, 23),
-            monitor_cells,
-        ),
+    with_row_type!(app.tab, T => T::render(app, frame, list));
+}
+
+/// How a tab's list is drawn (`tab::with_row_type!` says which rows).
+pub trait DrawnTab {
+    /// Draws the tab's list below the tab bar.
+    fn render(app: &App, frame: &mut Frame, area: Rect);
+    /// What an empty tab says: how its first row comes about, with the keys.
+    fn first_item_hint(app: &App) -> String;
+}
+
+/// `command`'s key in `context`, or its name when it has none.
+fn key(app: &App, context: Context, command: Command) -> String {
+    app.keymap
+        .key_for(context, command)
+        .map_or_else(|| command.name().to_string(), |k| k.to_string())
+}
+
+impl DrawnTab for Recipe {
+    fn render(app: &App, frame: &mut Frame, area: Rect) {
+        render_recipes(app, frame, area);
     }
-    let _ = theme;
+    fn first_item_hint(app: &App) -> String {
+        format!(
+            "no recipes yet: {} creates one, {} asks the assistant for one",
+            key(app, Context::Library, Command::NewItem),
+            key(app, Context::Library, Command::Chat)
+        )
+    }
+}
+
+impl DrawnTab for Model {
+    fn render(app: &App, frame: &mut Frame, area: Rect) {
+        render_models(app, frame, area);
+    }
+    fn first_item_hint(app: &App) -> String {
+        format!(
+            "no models yet: {} registers one from an approved recipe (or {} on its screen)",
+            key(app, Context::Library, Command::NewItem),
+            key(app, Context::Recipe, Command::Register)
+        )
+    }
+}
+
+impl DrawnTab for Run {
+    fn render(app: &App, frame: &mut Frame, area: Rect) {
+        render_runs(app, frame, area);
+    }
+    fn first_item_hint(app: &App) -> String {
+        format!(
+            "no runs yet: {} starts one",
+            key(app, Context::Library, Command::NewItem)
+        )
+    }
+}
+
+impl DrawnTab for MonitorRow {
+    fn render(app: &App, frame: &mut Frame, area: Rect) {
+        render_monitoring(app, frame, area);
+    }
+    fn first_item_hint(app: &App) -> String {
+        format!(
+            "nothing monitored yet: a model shows here with its first snapshot ({} on a model, or `nexml monitor add`)",
+            key(app, Context::Model, Command::AddSnapshot)
+        )
+    }
+}
+
+pub fn render_recipes(app: &App, frame: &mut Frame, area: Rect) {
+    let columns = (RECIPE_COLUMNS, RECIPE_COLUMNS_DROPPED_FIRST, 28);
+    render_list(&app.lists.recipes, app, frame, area, columns, recipe_cells);
+}
+
+pub fn render_models(app: &App, frame: &mut Frame, area: Rect) {
+    let columns = (MODEL_COLUMNS, MODEL_COLUMNS_DROPPED_FIRST, 20);
+    render_list(&app.lists.models, app, frame, area, columns, model_cells);
+}
+
+pub fn render_monitoring(app: &App, frame: &mut Frame, area: Rect) {
+    let columns = (MONITOR_COLUMNS, MONITOR_COLUMNS_DROPPED_FIRST, 23);
+    render_list(
+        &app.lists.monitoring,
+        app,
+        frame,
+        area,
+        columns,
+        monitor_cells,
+    );
 }
 
 fn render_tabs(app: &App, frame: &mut Frame, area: Rect) {
@@ -134,7 +194,7 @@ const RUN_COLUMNS: &[(&str, Constraint, Option<&str>)] = &[
 /// The runs' own columns, then the metrics and params chosen (else one
 /// column of each run's headline metric); a sorted column's heading says
 /// which way.
-fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render_runs(app: &App, frame: &mut Frame, area: Rect) {
     use crate::tui::columns::{heading, key_of, sorted_by};
     // What the rows answer: the last valid search while the typed one has an error.
     let search = app.filters(Tab::Runs).search_shown();
@@ -352,7 +412,7 @@ fn render_list<T>(
     frame.render_widget(table, area);
     if empty {
         let msg = if list.filters.is_empty() {
-            first_item_hint(app)
+            with_row_type!(app.tab, T => T::first_item_hint(app))
         } else {
             "no match: esc clears the search and filters".to_string()
         };
@@ -568,35 +628,6 @@ fn monitor_cells(m: &MonitorRow, theme: &Theme, w: &[usize]) -> Vec<Cell<'static
         Cell::from(fresh),
         Cell::from(Span::styled(alerts, alert_style)),
     ]
-}
-
-/// What an empty tab says: how its first item comes about, with the keys.
-fn first_item_hint(app: &App) -> String {
-    let key = |context: Context, command: Command| {
-        app.keymap
-            .key_for(context, command)
-            .map_or_else(|| command.name().to_string(), |k| k.to_string())
-    };
-    match app.tab {
-        Tab::Recipes => format!(
-            "no recipes yet: {} creates one, {} asks the assistant for one",
-            key(Context::Library, Command::NewItem),
-            key(Context::Library, Command::Chat)
-        ),
-        Tab::Models => format!(
-            "no models yet: {} registers one from an approved recipe (or {} on its screen)",
-            key(Context::Library, Command::NewItem),
-            key(Context::Recipe, Command::Register)
-        ),
-        Tab::Runs => format!(
-            "no runs yet: {} starts one",
-            key(Context::Library, Command::NewItem)
-        ),
-        Tab::Monitoring => format!(
-            "nothing monitored yet: a model shows here with its first snapshot ({} on a model, or `nexml monitor add`)",
-            key(Context::Model, Command::AddSnapshot)
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Rendering: a function of the state alone.
 
 mod form;
-mod library;
+pub mod library;
 mod overlays;
 
 pub use crate::tui::widgets::{
