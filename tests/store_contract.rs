@@ -198,7 +198,7 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
 /// child's; cloned or created from the parent, a child starts from the
 /// version it pins and sets nothing of its own but its name and tags.
 async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
-    use nexml::service::recipes::StartingPoint;
+    use nexml::service::changes::StartingPoint;
     let s = db.store.as_ref();
     let svc = db.service();
     let base = seeded(db).await;

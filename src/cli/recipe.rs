@@ -6,12 +6,11 @@ use super::{Context, read_input, read_json};
 use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus};
-use crate::service::changes::ApproveVersion;
-use crate::shown::{RecipeDetail, VersionSummary};
-use crate::store::{
-    CommitOutcome, NewExample, NewRecipe, NewVersion, Recipe, RecipeChanges, RecipeQuery,
-    RecipeVersion,
+use crate::service::changes::{
+    ApproveVersion, CreateRecipe, FirstManifest, StartingPoint, UpdateRecipe,
 };
+use crate::shown::{RecipeDetail, VersionSummary};
+use crate::store::{CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeVersion};
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::PathBuf;
 
@@ -306,46 +305,32 @@ async fn create(ctx: &Context, new: CreateArgs) -> Result<()> {
         note,
     } = new;
     let store = ctx.store.as_ref();
-    use crate::service::recipes::StartingPoint;
-    let parent_id = match parent {
+    let parent = match parent {
         Some(p) => Some(store.find_recipe(&p).await?.id),
         None => None,
     };
-    let manifest = match path {
+    let first = match path {
         Some(path) => {
             let text = read_input(&path)?;
-            manifest::parse(&text, ctx.service.max_manifest_bytes())
-                .map_err(|e| eyre!("{}: {e}", path.display()))?
+            FirstManifest::Given(
+                manifest::parse(&text, ctx.service.max_manifest_bytes())
+                    .map_err(|e| eyre!("{}: {e}", path.display()))?,
+            )
         }
-        None => {
-            let start = if from_parent {
-                StartingPoint::Parent
-            } else if from_baseline {
-                StartingPoint::Baseline
-            } else {
-                StartingPoint::Skeleton
-            };
-            ctx.service
-                .starting_manifest(&name, family, parent_id, start)
-                .await?
-        }
+        None if from_parent => FirstManifest::From(StartingPoint::Parent),
+        None if from_baseline => FirstManifest::From(StartingPoint::Baseline),
+        None => FirstManifest::From(StartingPoint::Skeleton),
     };
-    let recipe = ctx
-        .service
-        .create_recipe(
-            NewRecipe {
-                name,
-                model_family: family,
-                level,
-                parent_id,
-                tags,
-                manifest,
-                change_note: note,
-                approved: false,
-            },
-            &ctx.user,
-        )
-        .await?;
+    let change = CreateRecipe {
+        name,
+        family,
+        level,
+        parent,
+        tags,
+        first,
+        note,
+    };
+    let recipe = ctx.service.new_recipe(change, &ctx.user).await?;
     report_recipe(ctx, &recipe, "created")?;
     Ok(())
 }
@@ -372,10 +357,12 @@ async fn update(
             "nothing to change: give --name, --tag or --clear-tags"
         ));
     }
-    let recipe = ctx
-        .service
-        .update_recipe(recipe.id, RecipeChanges { name, tags }, &ctx.user)
-        .await?;
+    let change = UpdateRecipe {
+        recipe: recipe.id,
+        name,
+        tags,
+    };
+    let recipe = ctx.service.update_recipe(change, &ctx.user).await?;
     report_recipe(ctx, &recipe, "updated")?;
     Ok(())
 }

@@ -8,9 +8,53 @@
 //! Creations are typed the same way, as the store's `NewModel`, `NewRun`
 //! and `NewVersion`, which REST deserializes too.
 
-use crate::domain::{AlertState, ModelStatus};
+use crate::domain::{AlertState, ModelFamily, ModelStatus, RecipeLevel};
 use crate::store::RunChanges;
 use serde::Deserialize;
+use serde_json::Value;
+
+/// A new recipe, as the app's form and `recipe create` ask for one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRecipe {
+    pub name: String,
+    pub family: ModelFamily,
+    pub level: RecipeLevel,
+    pub parent: Option<i64>,
+    pub tags: Vec<String>,
+    pub first: FirstManifest,
+    /// The first version's change note.
+    pub note: String,
+}
+
+/// A new recipe's first manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FirstManifest {
+    /// Read from a file.
+    Given(Value),
+    From(StartingPoint),
+}
+
+/// Where a new recipe's first manifest comes from, when no file gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartingPoint {
+    /// A copy of the parent's version the child pins (its approved one,
+    /// else its latest).
+    Parent,
+    /// The family's shipped baseline.
+    Baseline,
+    /// The smallest valid manifest of the family, to fill in.
+    Skeleton,
+}
+
+/// A recipe renamed or retagged; what is `None` stays.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UpdateRecipe {
+    pub recipe: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
 
 /// A model moved through its lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -1,7 +1,7 @@
 //! Recipes and their versions: create, rename, archive, delete, commit,
 //! approve, clone and rebase.
 
-use super::changes::ApproveVersion;
+use super::changes::{ApproveVersion, CreateRecipe, FirstManifest, StartingPoint, UpdateRecipe};
 use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
 use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::kinds::{Bump, check_parent_level};
@@ -94,18 +94,6 @@ fn pinned_for_children(parent: &Recipe) -> Option<&str> {
 
 fn check_name(name: &str) -> ServiceResult<String> {
     names::check_name("recipe", name).map_err(ServiceError::Invalid)
-}
-
-/// Where a new recipe's first manifest comes from, when no file gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartingPoint {
-    /// A copy of the parent's version the child pins (its approved one,
-    /// else its latest).
-    Parent,
-    /// The family's shipped baseline.
-    Baseline,
-    /// The smallest valid manifest of the family, to fill in.
-    Skeleton,
 }
 
 /// A newer approved parent version a child could rebase on.
@@ -269,6 +257,29 @@ impl Service {
         Ok(manifest)
     }
 
+    /// A new recipe as a person asks for one: its first manifest given or
+    /// from a starting point (with its name written in), not yet approved.
+    pub async fn new_recipe(&self, change: CreateRecipe, actor: &str) -> ServiceResult<Recipe> {
+        let manifest = match change.first {
+            FirstManifest::Given(manifest) => manifest,
+            FirstManifest::From(start) => {
+                self.starting_manifest(&change.name, change.family, change.parent, start)
+                    .await?
+            }
+        };
+        let new = NewRecipe {
+            name: change.name,
+            model_family: change.family,
+            level: change.level,
+            parent_id: change.parent,
+            tags: change.tags,
+            manifest,
+            change_note: change.note,
+            approved: false,
+        };
+        self.create_recipe(new, actor).await
+    }
+
     /// A new recipe with its first version (1.0.0), pinned to its parent's
     /// approved version (else its latest) when it has a parent.
     pub async fn create_recipe(&self, new: NewRecipe, actor: &str) -> ServiceResult<Recipe> {
@@ -367,12 +378,16 @@ impl Service {
     }
 
     /// Renames or retags a recipe.
-    pub async fn update_recipe(
-        &self,
-        id: i64,
-        changes: RecipeChanges,
-        actor: &str,
-    ) -> ServiceResult<Recipe> {
+    pub async fn update_recipe(&self, change: UpdateRecipe, actor: &str) -> ServiceResult<Recipe> {
+        let UpdateRecipe {
+            recipe: id,
+            name,
+            tags,
+        } = change;
+        if name.is_none() && tags.is_none() {
+            return Err(invalid("nothing to change: give a name or tags"));
+        }
+        let changes = RecipeChanges { name, tags };
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
         let before = w.recipe(id).await?;

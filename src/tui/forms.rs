@@ -6,7 +6,9 @@ use super::submit::Submission;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
 use crate::service::ServiceResult;
-use crate::service::changes::{MoveModel, UpdateModel, UpdateRun};
+use crate::service::changes::{
+    CreateRecipe, FirstManifest, MoveModel, StartingPoint, UpdateModel, UpdateRecipe, UpdateRun,
+};
 use crate::store::{
     ModelQuery, NewExample, NewModel, NewRun, NewSnapshot, RecipeQuery, RunChanges, Store,
     StoreResult,
@@ -338,23 +340,33 @@ pub enum Next {
 pub fn submission(form: &AppForm) -> Result<Next, String> {
     let v = |name: &str| form.value(name).to_string();
     Ok(match &form.purpose {
-        Purpose::CreateRecipe => Next::Submit(Submission::CreateRecipe {
-            name: v("name"),
-            family: v("family")
-                .parse()
-                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
-            level: v("level")
-                .parse()
-                .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
-            parent_id: v("parent").parse().ok(),
-            tags: tags(&v("tags")),
-            from_baseline: v("start") != "empty",
-        }),
-        Purpose::EditRecipe { id } => Next::Submit(Submission::UpdateRecipe {
-            id: *id,
-            name: v("name"),
-            tags: tags(&v("tags")),
-        }),
+        Purpose::CreateRecipe => {
+            let parent = v("parent").parse().ok();
+            // A child starts as a copy of its parent's pinned version.
+            let start = match (parent, v("start") != "empty") {
+                (Some(_), _) => StartingPoint::Parent,
+                (None, true) => StartingPoint::Baseline,
+                (None, false) => StartingPoint::Skeleton,
+            };
+            Next::Submit(Submission::CreateRecipe(CreateRecipe {
+                name: v("name"),
+                family: v("family")
+                    .parse()
+                    .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+                level: v("level")
+                    .parse()
+                    .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
+                parent,
+                tags: tags(&v("tags")),
+                first: FirstManifest::From(start),
+                note: "Created in the app".into(),
+            }))
+        }
+        Purpose::EditRecipe { id } => Next::Submit(Submission::UpdateRecipe(UpdateRecipe {
+            recipe: *id,
+            name: Some(v("name")),
+            tags: Some(tags(&v("tags"))),
+        })),
         Purpose::Clone { parent_id } => Next::Submit(Submission::CloneRecipe {
             parent_id: *parent_id,
             name: v("name"),

@@ -2,29 +2,18 @@
 //! store calls as the CLI, so the same checks and the same messages.
 
 use super::tab::Tab;
-use crate::domain::{RecipeLevel, RecipeStatus, RunStatus, RunType};
-use crate::service::changes::{ApproveVersion, MoveAlert, MoveModel, UpdateModel, UpdateRun};
+use crate::domain::{RecipeStatus, RunStatus, RunType};
+use crate::service::changes::{
+    ApproveVersion, CreateRecipe, MoveAlert, MoveModel, UpdateModel, UpdateRecipe, UpdateRun,
+};
 use crate::service::recipes::RebasePreview;
 use crate::service::{Service, ServiceResult};
-use crate::store::{
-    CommitOutcome, NewExample, NewModel, NewRecipe, NewRun, NewSnapshot, NewVersion, RecipeChanges,
-};
+use crate::store::{CommitOutcome, NewExample, NewModel, NewRun, NewSnapshot, NewVersion};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submission {
-    CreateRecipe {
-        name: String,
-        family: crate::domain::ModelFamily,
-        level: RecipeLevel,
-        parent_id: Option<i64>,
-        tags: Vec<String>,
-        from_baseline: bool,
-    },
-    UpdateRecipe {
-        id: i64,
-        name: String,
-        tags: Vec<String>,
-    },
+    CreateRecipe(CreateRecipe),
+    UpdateRecipe(UpdateRecipe),
     CloneRecipe {
         parent_id: i64,
         name: String,
@@ -120,31 +109,8 @@ pub async fn perform(
     database_url: &str,
 ) -> ServiceResult<Done> {
     match submission {
-        Submission::CreateRecipe {
-            name,
-            family,
-            level,
-            parent_id,
-            tags,
-            from_baseline,
-        } => {
-            create_recipe(
-                svc,
-                actor,
-                NewRecipeForm {
-                    name,
-                    family,
-                    level,
-                    parent_id,
-                    tags,
-                    from_baseline,
-                },
-            )
-            .await
-        }
-        Submission::UpdateRecipe { id, name, tags } => {
-            update_recipe(svc, actor, id, name, tags).await
-        }
+        Submission::CreateRecipe(change) => create_recipe(svc, actor, change).await,
+        Submission::UpdateRecipe(change) => update_recipe(svc, actor, change).await,
         Submission::CloneRecipe { parent_id, name } => {
             clone_recipe(svc, actor, parent_id, name).await
         }
@@ -213,50 +179,9 @@ fn commit_done(outcome: CommitOutcome, recipe_id: i64) -> Done {
     done(message, Target::Recipe(recipe_id), Tab::Recipes, recipe_id)
 }
 
-/// `Submission::CreateRecipe`'s fields.
-struct NewRecipeForm {
-    name: String,
-    family: crate::domain::ModelFamily,
-    level: RecipeLevel,
-    parent_id: Option<i64>,
-    tags: Vec<String>,
-    from_baseline: bool,
-}
-
 /// A new recipe, its first version from the chosen starting point.
-async fn create_recipe(svc: &Service, actor: &str, new: NewRecipeForm) -> ServiceResult<Done> {
-    let NewRecipeForm {
-        name,
-        family,
-        level,
-        parent_id,
-        tags,
-        from_baseline,
-    } = new;
-    use crate::service::recipes::StartingPoint;
-    let start = match (parent_id, from_baseline) {
-        (Some(_), _) => StartingPoint::Parent,
-        (None, true) => StartingPoint::Baseline,
-        (None, false) => StartingPoint::Skeleton,
-    };
-    let manifest = svc
-        .starting_manifest(&name, family, parent_id, start)
-        .await?;
-    let r = svc
-        .create_recipe(
-            NewRecipe {
-                name,
-                model_family: family,
-                level,
-                parent_id,
-                tags,
-                manifest,
-                change_note: "Created in the app".into(),
-                approved: false,
-            },
-            actor,
-        )
-        .await?;
+async fn create_recipe(svc: &Service, actor: &str, change: CreateRecipe) -> ServiceResult<Done> {
+    let r = svc.new_recipe(change, actor).await?;
     Ok(done(
         format!("created recipe '{}' 1.0.0", r.name),
         Target::Recipe(r.id),
@@ -439,23 +364,8 @@ async fn add_snapshot(
     ))
 }
 
-async fn update_recipe(
-    svc: &Service,
-    actor: &str,
-    id: i64,
-    name: String,
-    tags: Vec<String>,
-) -> ServiceResult<Done> {
-    let r = svc
-        .update_recipe(
-            id,
-            RecipeChanges {
-                name: Some(name),
-                tags: Some(tags),
-            },
-            actor,
-        )
-        .await?;
+async fn update_recipe(svc: &Service, actor: &str, change: UpdateRecipe) -> ServiceResult<Done> {
+    let r = svc.update_recipe(change, actor).await?;
     Ok(done(
         format!("updated recipe '{}'", r.name),
         Target::Stay,
