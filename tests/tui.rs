@@ -3348,3 +3348,27 @@ async fn the_manifest_reads_the_same_on_every_backend() {
         assert_eq!(screens, &seen[0].1, "{backend} reads unlike {}", seen[0].0);
     }
 }
+
+/// A screen's own load comes back to the screens showing its key, taken
+/// back by its type (an answer of another type is not mistaken for it),
+/// and a refusal is shown as any failed load is.
+#[tokio::test]
+async fn a_screens_own_load_comes_back_to_it_by_type() {
+    use nexml::tui::effects::{Loaded, OwnLoad, ScreenKey, Task};
+    let h = Harness::new(100, 30).await;
+    let load = OwnLoad::new(ScreenKey::Run(7), "seven", |_service| async { Ok(7_u32) });
+    let Loaded::Screen(key, answer) = perform(&h.io, Task::Own(load)).await else {
+        panic!("a load that succeeds answers its screen");
+    };
+    assert_eq!(key, ScreenKey::Run(7));
+    assert_eq!(answer.own::<u32>(), Some(&7));
+    assert!(answer.own::<String>().is_none());
+
+    let refused = OwnLoad::new(ScreenKey::Run(8), "eight", |_service| async {
+        Err::<u32, _>(nexml::service::ServiceError::invalid("run 8 is gone"))
+    });
+    match perform(&h.io, Task::Own(refused)).await {
+        Loaded::Failed(message) => assert!(message.contains("run 8 is gone"), "{message}"),
+        _ => panic!("a refused load is a failure"),
+    }
+}

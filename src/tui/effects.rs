@@ -11,14 +11,16 @@ use super::tab::Tab;
 use super::tab::with_row_type;
 use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
-use crate::service::models::ModelDetail;
 use crate::service::recipes::RebasePreview;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::RecipeVersion;
 use crate::store::{Recipe, Store};
 use crossterm::event::{KeyEvent, MouseEvent};
+use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
@@ -91,20 +93,8 @@ pub enum Task {
         command: String,
         env: Vec<(String, String)>,
     },
-    LoadRecipe(i64),
-    LoadModel(i64),
-    /// A run with what it recorded, and `metric`'s history for the chart
-    /// (None: the metric with the most points).
-    LoadRun {
-        id: i64,
-        metric: Option<String>,
-    },
-    /// Runs side by side, and `metric`'s histories overlaid (None: the
-    /// first metric every run has).
-    LoadCompare {
-        ids: Vec<i64>,
-        metric: Option<String>,
-    },
+    /// What a screen reads for itself.
+    Own(OwnLoad),
     /// The metric and param names runs have, for the column picker.
     LoadColumnChoices,
     /// The params shown as columns, of the runs in the Runs tab's window.
@@ -140,11 +130,6 @@ pub enum Task {
     DropDraft(i64),
     /// Plan a rebase and show it as a diff.
     PlanRebase(i64),
-    /// A model's monitoring series for a window of days (None: all).
-    LoadSeries {
-        model_id: i64,
-        days: Option<i64>,
-    },
     /// Load a chat's context and history.
     OpenChat(Option<i64>),
     /// Ask the assistant; both messages are kept.
@@ -161,6 +146,66 @@ pub enum Task {
     ChatReject(i64),
 }
 
+/// A load a screen asks for and alone reads. The runner does it in the
+/// background and hands what it returns to the screens showing `key`,
+/// which take it back by its type (`Answer::own`). So a screen's new load
+/// is its own code: no `Task`, `Answer` or `perform` arm of its own.
+#[derive(Clone)]
+pub struct OwnLoad {
+    pub key: ScreenKey,
+    /// What it reads ("run 42"), for tests and logs.
+    pub what: String,
+    load: Arc<OwnLoadFn>,
+}
+
+type OwnLoadFn = dyn Fn(Service) -> Pin<Box<dyn Future<Output = ServiceResult<Arc<dyn Any + Send + Sync>>> + Send>>
+    + Send
+    + Sync;
+
+impl OwnLoad {
+    pub fn new<T, F, Fut>(key: ScreenKey, what: impl Into<String>, load: F) -> OwnLoad
+    where
+        T: Any + Send + Sync,
+        F: Fn(Service) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ServiceResult<T>> + Send + 'static,
+    {
+        let load: Arc<OwnLoadFn> = Arc::new(move |service| {
+            let read = load(service);
+            Box::pin(async move {
+                read.await
+                    .map(|t| Arc::new(t) as Arc<dyn Any + Send + Sync>)
+            })
+        });
+        OwnLoad {
+            key,
+            what: what.into(),
+            load,
+        }
+    }
+}
+
+impl std::fmt::Debug for OwnLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OwnLoad({:?}, {})", self.key, self.what)
+    }
+}
+
+impl PartialEq for OwnLoad {
+    fn eq(&self, other: &OwnLoad) -> bool {
+        (&self.key, &self.what) == (&other.key, &other.what)
+    }
+}
+
+impl Answer {
+    /// What this screen's own load returned, if this answer is of type `T`.
+    pub fn own<T: Any>(&self) -> Option<&T> {
+        match self {
+            Answer::Own(answer) => answer.downcast_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// What a screen shows, so an answer finds its screen (however many are open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenKey {
@@ -175,15 +220,9 @@ pub enum ScreenKey {
 
 /// An answer addressed to the screens showing one thing.
 pub enum Answer {
-    Recipe(Box<crate::service::recipes::RecipeDetail>),
-    Model(Box<crate::service::models::ModelDetail>),
-    /// A model's monitoring series for a window of days (None: all).
-    Series {
-        days: Option<i64>,
-        series: Vec<crate::store::Snapshot>,
-    },
-    Run(Box<RunView>),
-    Compare(Box<CompareView>),
+    /// What a screen's own load returned (`OwnLoad`): the screen reads it
+    /// back with `Answer::own`.
+    Own(Arc<dyn Any + Send + Sync>),
     Validated {
         generation: u64,
         problems: Vec<ManifestProblem>,
@@ -220,111 +259,6 @@ async fn notice_lost_runs(io: &Io) {
     if let Err(e) = io.service.reap_lost_runs(&dead, &io.user).await {
         tracing::warn!("checking for lost executors: {e}");
     }
-}
-
-/// A run as its screen shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunView {
-    pub detail: crate::store::tracking::RunDetail,
-    /// The charted metric and its history, thinned for the screen.
-    pub chart: Option<(String, crate::store::tracking::MetricSeries)>,
-    /// The first lines of each artifact file that is text, JSON or CSV
-    /// (None: not previewable, or no longer on this machine).
-    pub previews: Vec<(String, Option<Vec<String>>)>,
-}
-
-/// Artifact files previewed per run, and lines per preview.
-const PREVIEWED: usize = 20;
-const PREVIEW_LINES: usize = 200;
-
-/// Points of a charted history: about two per column of a wide terminal.
-const CHART_POINTS: i64 = 600;
-
-async fn load_run(
-    store: &dyn crate::store::Store,
-    id: i64,
-    metric: Option<String>,
-) -> ServiceResult<RunView> {
-    let detail = store.run_detail(id, 0).await?;
-    let key = metric
-        .filter(|m| detail.metric_summaries.iter().any(|s| &s.key == m))
-        .or_else(|| {
-            detail
-                .metric_summaries
-                .iter()
-                .max_by_key(|s| s.points)
-                .map(|s| s.key.clone())
-        });
-    let chart = match key {
-        Some(k) => {
-            let series = store.metric_series(id, &k, CHART_POINTS).await?;
-            Some((k, series))
-        }
-        None => None,
-    };
-    let previews = detail
-        .artifact_files
-        .iter()
-        .take(PREVIEWED)
-        .map(|a| (a.path.clone(), crate::artifacts::preview(a, PREVIEW_LINES)))
-        .collect();
-    Ok(RunView {
-        detail,
-        chart,
-        previews,
-    })
-}
-
-/// Runs side by side as the compare screen shows them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompareView {
-    pub runs: Vec<crate::store::Run>,
-    pub comparison: crate::runs::compare::Comparison,
-    /// Metrics with a history, in any of the runs, by name.
-    pub metric_keys: Vec<String>,
-    /// The charted metric, and each run's history of it (by run, in order).
-    pub chart_key: Option<String>,
-    pub histories: Vec<crate::store::tracking::MetricSeries>,
-}
-
-async fn load_compare(
-    store: &dyn crate::store::Store,
-    ids: &[i64],
-    metric: Option<String>,
-) -> ServiceResult<CompareView> {
-    use crate::runs::compare::compare;
-    let mut runs = Vec::new();
-    let mut sides = Vec::new();
-    let mut keys: Vec<Vec<String>> = Vec::new();
-    for id in ids {
-        let d = store.run_detail(*id, 0).await?;
-        sides.push(d.compare_side());
-        keys.push(d.metric_summaries.iter().map(|m| m.key.clone()).collect());
-        runs.push(d.run);
-    }
-    let mut metric_keys: Vec<String> = keys.iter().flatten().cloned().collect();
-    metric_keys.sort();
-    metric_keys.dedup();
-    // The first metric every run has a history of, else any.
-    let shared = metric_keys
-        .iter()
-        .find(|k| keys.iter().all(|run_keys| run_keys.contains(k)))
-        .or(metric_keys.first())
-        .cloned();
-    let chart_key = metric.filter(|m| metric_keys.contains(m)).or(shared);
-    let mut histories = Vec::new();
-    if let Some(k) = &chart_key {
-        for id in ids {
-            histories.push(store.metric_series(*id, k, CHART_POINTS).await?);
-        }
-    }
-    Ok(CompareView {
-        runs,
-        comparison: compare(&sides),
-        metric_keys,
-        chart_key,
-        histories,
-    })
 }
 
 pub enum Loaded {
@@ -574,20 +508,9 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
     let store = io.service.store();
     let result: ServiceResult<Loaded> = match task {
         Task::LoadList(req) => load_list(store, req).await,
-        Task::LoadRecipe(id) => io
-            .service
-            .recipe_detail(id)
+        Task::Own(load) => (load.load)(io.service.clone())
             .await
-            .map(|d| Loaded::Screen(ScreenKey::Recipe(id), Answer::Recipe(Box::new(d)))),
-        Task::LoadModel(id) => load_model(store, id)
-            .await
-            .map(|d| Loaded::Screen(ScreenKey::Model(id), Answer::Model(Box::new(d)))),
-        Task::LoadCompare { ids, metric } => load_compare(store, &ids, metric)
-            .await
-            .map(|v| Loaded::Screen(ScreenKey::Compare, Answer::Compare(Box::new(v)))),
-        Task::LoadRun { id, metric } => load_run(store, id, metric)
-            .await
-            .map(|v| Loaded::Screen(ScreenKey::Run(id), Answer::Run(Box::new(v)))),
+            .map(|answer| Loaded::Screen(load.key, Answer::Own(answer))),
         Task::LoadAudit(scope) => load_audit(&io.service, scope).await,
         Task::UserCommand {
             title,
@@ -660,17 +583,6 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             return Loaded::Nothing;
         }
         Task::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
-        Task::LoadSeries { model_id, days } => {
-            let since = days.map(|d| io.service.now() - chrono::Duration::days(d));
-            // About two points per column of a wide terminal.
-            store
-                .snapshot_series(model_id, since, 300)
-                .await
-                .map_err(ServiceError::from)
-                .map(|series| {
-                    Loaded::Screen(ScreenKey::Model(model_id), Answer::Series { days, series })
-                })
-        }
         Task::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
         Task::ChatApply {
             recipe_id,
@@ -728,20 +640,6 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
         rows,
         total: (total >= 0).then_some(total as usize),
         unfiltered: !req.filters.narrows(),
-    })
-}
-
-async fn load_model(store: &dyn Store, id: i64) -> ServiceResult<ModelDetail> {
-    let model = store.model(id).await?;
-    Ok(ModelDetail {
-        manifest: store
-            .version_by_id(model.recipe_version_id)
-            .await?
-            .manifest_json,
-        model,
-        alerts: store.alerts(id, None).await?,
-        history: store.audit("model", id).await?,
-        snapshots: store.snapshots(id, 90).await?,
     })
 }
 

@@ -6,9 +6,9 @@ mod view;
 use super::DrawCx;
 use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_index};
 use crate::keymap::{Command, Context};
+use crate::service::{Service, ServiceResult};
 use crate::store::Change;
-use crate::tui::effects::Task;
-use crate::tui::effects::{CompareView, Effect};
+use crate::tui::effects::{Effect, OwnLoad, Task};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -22,10 +22,7 @@ pub struct CompareScreen {
 
 /// The comparison of `ids` (in the order marked), and its first load.
 pub fn open(ids: Vec<i64>) -> (Screen, Vec<Effect>) {
-    let effects = vec![Effect::Task(Task::LoadCompare {
-        ids: ids.clone(),
-        metric: None,
-    })];
+    let effects = vec![load(ids.clone(), None)];
     let screen = CompareScreen {
         ids,
         view: None,
@@ -33,6 +30,73 @@ pub fn open(ids: Vec<i64>) -> (Screen, Vec<Effect>) {
         scroll: 0,
     };
     (Box::new(screen), effects)
+}
+
+/// Runs side by side, and `metric`'s histories overlaid (None: the first
+/// metric every run has).
+fn load(ids: Vec<i64>, metric: Option<String>) -> Effect {
+    let what = format!("runs {ids:?}");
+    let read = move |service: Service| {
+        let (ids, metric) = (ids.clone(), metric.clone());
+        async move { load_compare(service.store(), &ids, metric).await }
+    };
+    Effect::Task(Task::Own(OwnLoad::new(ScreenKey::Compare, what, read)))
+}
+
+/// Runs side by side as the compare screen shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareView {
+    pub runs: Vec<crate::store::Run>,
+    pub comparison: crate::runs::compare::Comparison,
+    /// Metrics with a history, in any of the runs, by name.
+    pub metric_keys: Vec<String>,
+    /// The charted metric, and each run's history of it (by run, in order).
+    pub chart_key: Option<String>,
+    pub histories: Vec<crate::store::tracking::MetricSeries>,
+}
+
+async fn load_compare(
+    store: &dyn crate::store::Store,
+    ids: &[i64],
+    metric: Option<String>,
+) -> ServiceResult<CompareView> {
+    use crate::runs::compare::compare;
+    let mut runs = Vec::new();
+    let mut sides = Vec::new();
+    let mut keys: Vec<Vec<String>> = Vec::new();
+    for id in ids {
+        let d = store.run_detail(*id, 0).await?;
+        sides.push(d.compare_side());
+        keys.push(d.metric_summaries.iter().map(|m| m.key.clone()).collect());
+        runs.push(d.run);
+    }
+    let mut metric_keys: Vec<String> = keys.iter().flatten().cloned().collect();
+    metric_keys.sort();
+    metric_keys.dedup();
+    // The first metric every run has a history of, else any.
+    let shared = metric_keys
+        .iter()
+        .find(|k| keys.iter().all(|run_keys| run_keys.contains(k)))
+        .or(metric_keys.first())
+        .cloned();
+    let chart_key = metric.filter(|m| metric_keys.contains(m)).or(shared);
+    let mut histories = Vec::new();
+    if let Some(k) = &chart_key {
+        for id in ids {
+            histories.push(
+                store
+                    .metric_series(*id, k, super::run::CHART_POINTS)
+                    .await?,
+            );
+        }
+    }
+    Ok(CompareView {
+        runs,
+        comparison: compare(&sides),
+        metric_keys,
+        chart_key,
+        histories,
+    })
 }
 
 const HINTS: &[Command] = &[
@@ -110,17 +174,14 @@ impl Component for CompareScreen {
     }
 
     fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
-        if let Answer::Compare(view) = answer {
-            self.view = Some((**view).clone());
+        if let Some(view) = answer.own::<CompareView>() {
+            self.view = Some(view.clone());
         }
         Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::Task(Task::LoadCompare {
-            ids: self.ids.clone(),
-            metric: self.metric.clone(),
-        })]
+        vec![load(self.ids.clone(), self.metric.clone())]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

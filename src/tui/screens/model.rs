@@ -11,10 +11,11 @@ use crate::domain::{AlertState, refusals};
 use crate::keymap::{Command, Context};
 use crate::service::changes::MoveAlert;
 pub use crate::service::models::ModelDetail;
+use crate::service::{Service, ServiceResult};
 use crate::store::{Change, Snapshot};
 use crate::tui::audit::AuditScope;
 use crate::tui::effects::Effect;
-use crate::tui::effects::Task;
+use crate::tui::effects::{OwnLoad, Task};
 use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
@@ -45,6 +46,26 @@ impl ModelSection {
             ModelSection::Alerts => "Alerts",
         }
     }
+}
+
+/// A model's monitoring series over a window of days (None: all).
+struct Series {
+    days: Option<i64>,
+    series: Vec<Snapshot>,
+}
+
+async fn load_model(store: &dyn crate::store::Store, id: i64) -> ServiceResult<ModelDetail> {
+    let model = store.model(id).await?;
+    Ok(ModelDetail {
+        manifest: store
+            .version_by_id(model.recipe_version_id)
+            .await?
+            .manifest_json,
+        model,
+        alerts: store.alerts(id, None).await?,
+        history: store.audit("model", id).await?,
+        snapshots: store.snapshots(id, 90).await?,
+    })
 }
 
 pub struct ModelScreen {
@@ -148,11 +169,28 @@ impl ModelScreen {
         Outcome::effect(self.load_series())
     }
 
+    /// The monitoring series for the window of days shown (None: all).
     fn load_series(&self) -> Effect {
-        Effect::Task(Task::LoadSeries {
-            model_id: self.id,
-            days: self.window,
-        })
+        let (id, days) = (self.id, self.window);
+        let read = move |service: Service| async move {
+            let since = days.map(|d| service.now() - chrono::Duration::days(d));
+            // About two points per column of a wide terminal.
+            let series = service.store().snapshot_series(id, since, 300).await?;
+            Ok(Series { days, series })
+        };
+        let what = format!("model {id}'s series over {days:?} days");
+        Effect::Task(Task::Own(OwnLoad::new(ScreenKey::Model(id), what, read)))
+    }
+
+    /// The model with its manifest, alerts, history and recent snapshots.
+    fn load_detail(&self) -> Effect {
+        let id = self.id;
+        let read = move |service: Service| async move { load_model(service.store(), id).await };
+        Effect::Task(Task::Own(OwnLoad::new(
+            ScreenKey::Model(id),
+            format!("model {id}"),
+            read,
+        )))
     }
 
     /// Acknowledge or resolve the alert under the cursor (from elsewhere,
@@ -285,30 +323,29 @@ impl Component for ModelScreen {
     }
 
     fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
-        match answer {
-            Answer::Model(detail) => {
-                // The alert cursor stays on the same alert when the list re-sorts.
-                let selected_alert = (self.section == ModelSection::Alerts)
-                    .then(|| self.detail.as_ref().and_then(|d| d.alerts.get(self.scroll)))
-                    .flatten()
-                    .map(|a| a.id);
-                if let Some(i) =
-                    selected_alert.and_then(|want| detail.alerts.iter().position(|a| a.id == want))
-                {
-                    self.scroll = i;
-                }
-                self.detail = Some((**detail).clone());
+        if let Some(detail) = answer.own::<ModelDetail>() {
+            // The alert cursor stays on the same alert when the list re-sorts.
+            let selected_alert = (self.section == ModelSection::Alerts)
+                .then(|| self.detail.as_ref().and_then(|d| d.alerts.get(self.scroll)))
+                .flatten()
+                .map(|a| a.id);
+            if let Some(i) =
+                selected_alert.and_then(|want| detail.alerts.iter().position(|a| a.id == want))
+            {
+                self.scroll = i;
             }
-            Answer::Series { days, series } if *days == self.window => {
-                self.series = series.clone();
-            }
-            _ => {}
+            self.detail = Some(detail.clone());
+        }
+        if let Some(Series { days, series }) = answer.own::<Series>()
+            && *days == self.window
+        {
+            self.series = series.clone();
         }
         Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::Task(Task::LoadModel(self.id)), self.load_series()]
+        vec![self.load_detail(), self.load_series()]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

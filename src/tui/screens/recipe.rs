@@ -10,12 +10,13 @@ use super::{
 };
 use crate::domain::{RecipeStatus, refusals};
 use crate::keymap::{Command, Context};
+use crate::service::Service;
 use crate::service::changes::ApproveVersion;
 use crate::service::recipes::RecipeDetail;
 use crate::store::Change;
 use crate::tui::audit::AuditScope;
 use crate::tui::effects::Effect;
-use crate::tui::effects::{Task, TerminalWork};
+use crate::tui::effects::{OwnLoad, Task, TerminalWork};
 use crate::tui::filters::Filters;
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
@@ -73,7 +74,17 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         version_selected: 0,
         marked: None,
     };
-    (Box::new(screen), vec![Effect::Task(Task::LoadRecipe(id))])
+    (Box::new(screen), vec![load(id)])
+}
+
+/// The recipe with its versions, children, models and example.
+fn load(id: i64) -> Effect {
+    let read = move |service: Service| async move { service.recipe_detail(id).await };
+    Effect::Task(Task::Own(OwnLoad::new(
+        ScreenKey::Recipe(id),
+        format!("recipe {id}"),
+        read,
+    )))
 }
 
 const HINTS: &[Command] = &[
@@ -89,6 +100,19 @@ const HINTS: &[Command] = &[
 ];
 
 impl RecipeScreen {
+    /// The recipe as loaded; the first load opens the tree's top sections.
+    fn take(&mut self, detail: &RecipeDetail) -> Outcome {
+        let first = self.detail.is_none();
+        self.detail = Some(detail.clone());
+        if first {
+            for section in crate::domain::manifest::SECTIONS {
+                self.tree.open(vec![section.to_string()]);
+            }
+            self.tree.select_first();
+        }
+        Outcome::done()
+    }
+
     /// The version approve and register act on: the selected one in
     /// Versions, else the latest.
     fn target_index(&self) -> usize {
@@ -399,8 +423,10 @@ impl Component for RecipeScreen {
     }
 
     fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) -> Outcome {
-        let detail = match answer {
-            Answer::Recipe(detail) => detail,
+        if let Some(detail) = answer.own::<RecipeDetail>() {
+            return self.take(detail);
+        }
+        match answer {
             Answer::Editor {
                 recipe,
                 version,
@@ -415,23 +441,13 @@ impl Component for RecipeScreen {
                 return Outcome::Push(preview, Vec::new());
             }
             // Text back from $EDITOR opens an editor over the version shown.
-            Answer::Edited(text) => return self.edited(text),
-            _ => return Outcome::done(),
-        };
-        let first = self.detail.is_none();
-        self.detail = Some((**detail).clone());
-        if first {
-            // Open the top-level sections of the tree.
-            for section in crate::domain::manifest::SECTIONS {
-                self.tree.open(vec![section.to_string()]);
-            }
-            self.tree.select_first();
+            Answer::Edited(text) => self.edited(text),
+            _ => Outcome::done(),
         }
-        Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::Task(Task::LoadRecipe(self.id))]
+        vec![load(self.id)]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {

@@ -9,10 +9,10 @@ use super::{
 };
 use crate::domain::RunStatus;
 use crate::keymap::{Command, Context};
+use crate::service::{Service, ServiceResult};
 use crate::store::{Change, Run};
 use crate::tui::audit::AuditScope;
-use crate::tui::effects::Task;
-use crate::tui::effects::{Effect, RunView};
+use crate::tui::effects::{Effect, OwnLoad, Task};
 use crate::tui::forms::FormRequest;
 use crate::tui::submit::Submission;
 use crossterm::event::KeyEvent;
@@ -52,10 +52,74 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         matches: Vec::new(),
         current_match: 0,
     };
-    (
-        Box::new(screen),
-        vec![Effect::Task(Task::LoadRun { id, metric: None })],
-    )
+    (Box::new(screen), vec![load(id, None)])
+}
+
+/// The run with what it recorded, and `metric`'s history for the chart
+/// (None: the metric with the most points).
+fn load(id: i64, metric: Option<String>) -> Effect {
+    let read = move |service: Service| {
+        let metric = metric.clone();
+        async move { load_run(service.store(), id, metric).await }
+    };
+    Effect::Task(Task::Own(OwnLoad::new(
+        ScreenKey::Run(id),
+        format!("run {id}"),
+        read,
+    )))
+}
+
+/// A run as its screen shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    pub detail: crate::store::tracking::RunDetail,
+    /// The charted metric and its history, thinned for the screen.
+    pub chart: Option<(String, crate::store::tracking::MetricSeries)>,
+    /// The first lines of each artifact file that is text, JSON or CSV
+    /// (None: not previewable, or no longer on this machine).
+    pub previews: Vec<(String, Option<Vec<String>>)>,
+}
+
+/// Artifact files previewed per run, and lines per preview.
+const PREVIEWED: usize = 20;
+const PREVIEW_LINES: usize = 200;
+
+/// Points of a charted history: about two per column of a wide terminal.
+pub const CHART_POINTS: i64 = 600;
+
+async fn load_run(
+    store: &dyn crate::store::Store,
+    id: i64,
+    metric: Option<String>,
+) -> ServiceResult<RunView> {
+    let detail = store.run_detail(id, 0).await?;
+    let key = metric
+        .filter(|m| detail.metric_summaries.iter().any(|s| &s.key == m))
+        .or_else(|| {
+            detail
+                .metric_summaries
+                .iter()
+                .max_by_key(|s| s.points)
+                .map(|s| s.key.clone())
+        });
+    let chart = match key {
+        Some(k) => {
+            let series = store.metric_series(id, &k, CHART_POINTS).await?;
+            Some((k, series))
+        }
+        None => None,
+    };
+    let previews = detail
+        .artifact_files
+        .iter()
+        .take(PREVIEWED)
+        .map(|a| (a.path.clone(), crate::artifacts::preview(a, PREVIEW_LINES)))
+        .collect();
+    Ok(RunView {
+        detail,
+        chart,
+        previews,
+    })
 }
 
 const HINTS: &[Command] = &[
@@ -342,18 +406,15 @@ impl Component for RunScreen {
     }
 
     fn on_loaded(&mut self, _cx: &mut Cx, answer: &Answer) -> Outcome {
-        if let Answer::Run(view) = answer {
+        if let Some(view) = answer.own::<RunView>() {
             self.take(&view.detail.run);
-            self.view = Some((**view).clone());
+            self.view = Some(view.clone());
         }
         Outcome::done()
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::Task(Task::LoadRun {
-            id: self.id,
-            metric: self.metric.clone(),
-        })]
+        vec![load(self.id, self.metric.clone())]
     }
 
     fn shows_changed(&self, changes: &[Change]) -> bool {
