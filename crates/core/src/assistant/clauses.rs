@@ -59,15 +59,19 @@ fn pieces(request: &str) -> Vec<String> {
         .collect()
 }
 
-/// `text` cut before each of `words` (as whole words), the word dropped.
+/// `text` cut before each of `words` (as whole words), the word dropped;
+/// "between train and test" stays whole.
 fn split_words(text: &str, words: &[&str]) -> Vec<String> {
     let mut out = vec![String::new()];
+    let mut between = false;
     for w in text.split_whitespace() {
         let bare = w
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase();
         let current = out.last_mut().map(|s| s.trim().is_empty()).unwrap_or(true);
-        if words.contains(&bare.as_str()) {
+        let joins_a_pair = between && bare == "and";
+        between = (between && !joins_a_pair) || bare == "between";
+        if words.contains(&bare.as_str()) && !joins_a_pair {
             if !current {
                 out.push(String::new());
             }
@@ -194,6 +198,13 @@ mod tests {
                 ],
             ),
             ("wape 0.2, mape 0.3", &["wape 0.2", "mape 0.3"]),
+            (
+                "set the gap between train and test to 5 days and mape to 0.3",
+                &[
+                    "set the gap between train and test to 5 days",
+                    "mape to 0.3",
+                ],
+            ),
             (
                 "set bias to .04 & wape to .22",
                 &["set bias to .04", "wape to .22"],

@@ -5,6 +5,7 @@ use super::Context;
 use super::draft::{Decline, Draft};
 use super::edits::{self, describe_validation, metric_examples};
 use super::intent::{FamilyGuess, detect_family};
+use super::lexicon::{CLIENT_NAME_ENDS, NAME_CUES};
 use super::numbers::numbers_in;
 use super::recipe;
 use super::schedule;
@@ -180,7 +181,7 @@ fn title(words: &[String]) -> String {
 /// "called Hotel Pricing EU" / "named 'X'" / a quoted name alone ("a pricing
 /// recipe 'Hotel EU' pls"): the name as typed. A quoted path is not a name.
 fn given_name(t: &Tokens) -> Option<String> {
-    let Some((i, _)) = t.find_any(&["called", "named", "name it"], 0) else {
+    let Some((i, skip)) = t.find_any(NAME_CUES, 0) else {
         return t
             .toks
             .iter()
@@ -189,7 +190,6 @@ fn given_name(t: &Tokens) -> Option<String> {
             })
             .map(|x| x.orig.clone());
     };
-    let skip = if t.word(i) == "name" { 2 } else { 1 };
     let first = t.toks.get(i + skip)?;
     if first.quoted {
         return Some(first.orig.clone());
@@ -205,6 +205,32 @@ fn given_name(t: &Tokens) -> Option<String> {
         .map(|x| x.orig.clone())
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// "for client Acme Bank": the client a client-level recipe is made for,
+/// as typed.
+fn stated_client(t: &Tokens) -> Option<String> {
+    let at = (0..t.len()).find(|&i| t.word(i) == "client" && !t.toks[i].quoted)?;
+    let words: Vec<&str> = t.toks[at + 1..]
+        .iter()
+        .take_while(|x| !x.punct && !CLIENT_NAME_ENDS.contains(&x.text.as_str()))
+        .map(|x| x.orig.as_str())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// "for the electronics industry": an industry no word list knows, named
+/// by the word before "industry".
+fn stated_industry(t: &Tokens) -> Option<String> {
+    let at = (1..t.len()).find(|&i| t.word(i) == "industry")?;
+    let word = t.word(at - 1);
+    let said = !t.toks[at - 1].punct
+        && word.chars().all(char::is_alphabetic)
+        && !matches!(
+            word,
+            "the" | "a" | "an" | "this" | "that" | "same" | "any" | "general"
+        );
+    said.then(|| word.to_string())
 }
 
 fn suggested_name(family: ModelFamily, subject: &[String]) -> String {
@@ -358,13 +384,19 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
     }
     d.set(&["metadata", "name"], json!(name))?;
     d.line(format!("name: {name}"));
+    if let Some(client) = stated_client(t) {
+        if d.set(&["metadata", "client"], json!(client))? {
+            d.line(format!("client: {client}"));
+        }
+    }
 
-    if let Some(ind) = (0..t.len()).find_map(|i| {
+    let known_industry = (0..t.len()).find_map(|i| {
         INDUSTRIES
             .iter()
             .find(|(p, _)| t.find_phrase(p, i) == Some(i))
-            .map(|&(_, v)| v)
-    }) {
+            .map(|&(_, v)| v.to_string())
+    });
+    if let Some(ind) = known_industry.or_else(|| stated_industry(t)) {
         let before = baseline
             .pointer("/metadata/industry")
             .map(show)

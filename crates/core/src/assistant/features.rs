@@ -3,6 +3,7 @@
 use super::Intent;
 use super::draft::{Decline, Draft};
 use super::lexicon::{ADD_VERBS, REMOVE_VERBS, start, verb_at};
+use super::names::named_by_words;
 use super::recipe;
 use super::text::{FILLER, Tokens, is_identifier, join_and, resolve_name, similar_names, snake};
 use serde_json::{Value, json};
@@ -412,8 +413,28 @@ fn remove_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
     };
     let all = recipe::all_features(m);
     let all_refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    for wanted in &p.items {
+    for typed in &p.items {
         let sets = recipe::feature_sets(&d.doc);
+        let in_scope: Vec<String> = sets
+            .iter()
+            .filter(|s| only_set.as_ref().is_none_or(|o| *o == s.name))
+            .flat_map(|s| s.features.clone())
+            .collect();
+        // "the circular flag": the one feature those words make up.
+        let wanted = match in_scope
+            .iter()
+            .any(|f| f == typed || snake(f) == snake(typed))
+        {
+            true => typed.clone(),
+            false => match named_by_words(typed, &in_scope) {
+                Some(named) => {
+                    d.note(format!("read '{}' as {named}", typed.replace('_', " ")));
+                    named
+                }
+                None => typed.clone(),
+            },
+        };
+        let wanted = &wanted;
         let holders: Vec<(usize, String, String)> = sets
             .iter()
             .enumerate()

@@ -5,6 +5,7 @@
 //! is found in the user's previous message, grounded in this manifest, and
 //! the request restated with it named.
 
+use super::lexicon::CORRECTION_WORDS;
 use super::names::{mentioned, words};
 use super::recipe;
 use serde_json::Value;
@@ -107,6 +108,59 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
     (swapped > 0).then(|| before.join(" "))
 }
 
+/// "actually 0.32", "no wait, 0.35", "hmm make that 6%" after "set mape
+/// thresh to 0.3": the previous request again with the one number it gave
+/// replaced (its unit kept when the correction gives none). Only a request
+/// that is a number and words taking the last one back; only a previous
+/// request with one number in it.
+pub fn revalued(request: &str, history: &[String]) -> Option<String> {
+    let previous = history.last()?;
+    let mut number = None;
+    for word in request.split_whitespace() {
+        let word = word.trim_matches([',', '.', '!', ';', ':', '?']);
+        let word = if word.starts_with('.') {
+            word
+        } else {
+            word.trim_start_matches('.')
+        };
+        if starts_a_number(word) {
+            if number.replace(word).is_some() {
+                return None;
+            }
+        } else if !word.is_empty() && !CORRECTION_WORDS.contains(&word.to_lowercase().as_str()) {
+            return None;
+        }
+    }
+    let new = number?;
+    let tokens: Vec<&str> = previous.split_whitespace().collect();
+    let numbered: Vec<usize> = (0..tokens.len())
+        .filter(|&i| starts_a_number(tokens[i].trim_end_matches([',', '.', ';'])))
+        .collect();
+    let [at] = numbered[..] else {
+        return None;
+    };
+    let old = tokens[at];
+    let digits = |w: &str| {
+        w.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(w.len())
+    };
+    let replaced = if digits(new) < new.len() {
+        new.to_string()
+    } else {
+        format!("{new}{}", &old[digits(old)..])
+    };
+    let mut again: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+    again[at] = replaced;
+    Some(again.join(" "))
+}
+
+/// "0.3", ".31", "8%", "40km": a word that begins with its number.
+fn starts_a_number(word: &str) -> bool {
+    let digits = word.trim_start_matches('.');
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && (digits.len() == word.len() || word.len() - digits.len() == 1)
+}
+
 /// What a word of a request is, for putting one in another's place.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
@@ -145,7 +199,6 @@ impl Kinds {
     }
 }
 
-/// What `message` was about, most specific first.
 /// Does the request point back beyond doubt ("in there", "that set",
 /// "the second one")?
 pub fn points_back(request: &str) -> bool {
@@ -158,6 +211,7 @@ pub fn points_back(request: &str) -> bool {
     })
 }
 
+/// What `message` was about, most specific first.
 fn referent(message: &str, m: &Value) -> Option<Referent> {
     let alerts = recipe::alert_names(m);
     if let Some(a) = mentioned(message, &alerts).into_iter().next() {
@@ -290,6 +344,29 @@ fn trail(token: &str) -> &str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_number_alone_takes_the_last_requests_number_back() {
+        let said = |previous: &str, now: &str| revalued(now, &[previous.to_string()]);
+        assert_eq!(
+            said("set mape thresh to 0.3", "actually 0.32").as_deref(),
+            Some("set mape thresh to 0.32")
+        );
+        assert_eq!(
+            said("cap increases at 8%", "hmm, make that 6%").as_deref(),
+            Some("cap increases at 6%")
+        );
+        // The unit stays when the correction gives none.
+        assert_eq!(
+            said("set block size to 40km", "no, 30").as_deref(),
+            Some("set block size to 30km")
+        );
+        // Anything more is a request of its own; two numbers are ambiguous.
+        assert_eq!(said("set mape to 0.3", "set wape to 0.3"), None);
+        assert_eq!(said("set mape to 0.3", "0.3 or 0.4"), None);
+        assert_eq!(said("wape to 0.2 and mape to 0.3", "actually 0.25"), None);
+        assert_eq!(revalued("actually 0.3", &[]), None);
+    }
 
     fn manifest() -> Value {
         json!({

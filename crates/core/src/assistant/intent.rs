@@ -98,7 +98,7 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
         );
     }
     // A creation cue wins even in question form ("how do I build a pricing model?").
-    if create_cue(t, s) {
+    if create_cue(t, s, ctx.manifest.is_some()) {
         return Route::Create;
     }
     if is_question(t, s) {
@@ -110,7 +110,10 @@ pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     if let Some(i) = edit_kind(t, s, ctx) {
         return Route::Edit(i);
     }
-    if family_only(t) {
+    // With a recipe open, naming a family is no ask for a new recipe
+    // ("forecast next week's units", "promote forecast-model-v3"): that
+    // takes a creation cue ("new", "create", ...), read above.
+    if ctx.manifest.is_none() && family_only(t) {
         return Route::Create;
     }
     if let Some(r) = remove_by_name(t, s, ctx) {
@@ -225,7 +228,7 @@ pub fn ask_topic(t: &Tokens, ctx: &Context) -> Option<Intent> {
 
 /// "create a forecasting model", "I need a pricing recipe", "new NBA recipe",
 /// "forecast weekly demand for our stores".
-fn create_cue(t: &Tokens, s: usize) -> bool {
+fn create_cue(t: &Tokens, s: usize, recipe_open: bool) -> bool {
     for i in 0..t.len() {
         let Some(n) = verb_at(t, i, CREATE_VERBS) else {
             continue;
@@ -278,7 +281,12 @@ fn create_cue(t: &Tokens, s: usize) -> bool {
         "recommend",
         "estimate",
     ];
-    MODELLING.contains(&t.word(s)) && matches!(detect_family(t), FamilyGuess::One(_))
+    // With a recipe open, it must name a model too: "forecast next week's
+    // units for store 12" asks for a forecast, which no recipe change makes.
+    let names_a_model = || (0..t.len()).any(|i| MODEL_NOUNS.contains(&t.toks[i].stem.as_str()));
+    MODELLING.contains(&t.word(s))
+        && matches!(detect_family(t), FamilyGuess::One(_))
+        && (!recipe_open || names_a_model())
 }
 
 /// A request that is only a family and maybe a noun: "pricing recipe for hotels".

@@ -43,6 +43,13 @@ pub const POLITE: &[&str] = &[
     "actually",
 ];
 
+/// The words around a number that takes the last request's number back:
+/// "actually 0.32", "no wait, 0.35", "hmm make that 6%".
+pub const CORRECTION_WORDS: &[&str] = &[
+    "actually", "no", "nope", "wait", "hmm", "hm", "oh", "oops", "sorry", "make", "that", "it",
+    "i", "meant", "rather", "instead", "er", "um", "ok", "okay", "mean", "sry", "pls", "please",
+];
+
 pub const ADD_VERBS: &[&str] = &[
     "add",
     "include",
@@ -564,6 +571,30 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
 
 /// Words after which the rest of the clause is a name the user gives.
 pub const NAMING_WORDS: &[&str] = &["called", "named", "titled"];
+/// Words in a name said in words that name no part of it ("the circular
+/// flag" is `is_in_circular`).
+pub const NAME_FILLER_WORDS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "is",
+    "flag",
+    "indicator",
+    "feature",
+    "col",
+    "column",
+    "within",
+];
+
+/// What comes before a new recipe's name: "called X", "call it X".
+pub const NAME_CUES: &[&str] = &["called", "named", "titled", "name it", "call it"];
+/// Words after "client" that end the client's name ("for client Acme as ...").
+pub const CLIENT_NAME_ENDS: &[&str] = &[
+    "as", "with", "using", "called", "named", "for", "at", "in", "on", "that", "which", "and",
+    "to", "from", "by",
+];
 
 /// Words that say a request is about the validation ("the validation
 /// horizon", "backtest horizon"), not a pipeline's setting of the same name.

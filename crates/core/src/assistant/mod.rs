@@ -267,6 +267,7 @@ fn respond_fresh(request: &str, ctx: &Context) -> Reply {
     let plain = spelling::without_old_value(&spelling::in_full(request));
     let plain = spelling::implied_by(&spelling::plain_idioms(&plain));
     let plain = spelling::signed_percent(&plain);
+    let plain = spelling::join_names(&plain, ctx.manifest);
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mended = spelling::factor_as_percent(&mended);
     let mut reply = respond_mended(&mended, ctx);
@@ -281,6 +282,14 @@ fn respond_fresh(request: &str, ctx: &Context) -> Reply {
 }
 
 fn respond_mended(request: &str, ctx: &Context) -> Reply {
+    // "actually 0.32" after "set mape thresh to 0.3": that request again.
+    if let Some(again) = followup::revalued(request, ctx.history) {
+        let mut reply = compound::respond(&again, ctx);
+        if reply.proposal.is_some() {
+            reply.text = format!("Read as: {again}.\n{}", reply.text);
+            return reply;
+        }
+    }
     // "and mape to 0.3 too": the previous request, about mape.
     if let Some(again) = ctx
         .manifest

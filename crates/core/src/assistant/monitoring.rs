@@ -5,6 +5,7 @@ use super::draft::{Decline, Draft};
 use super::edits::worse;
 use super::features::name_groups;
 use super::lexicon::{NO_MORE_WORDS, REMOVE_VERBS, SWITCH_OFF_WORDS, WATCH_WORDS, verb_at};
+use super::names::named_by_words;
 use super::numbers::{Cmp, comparison_in, duration_hours, numbers_in};
 use super::recipe::{self, is_fraction_metric, metric_mentions};
 use super::text::{Tokens, jnum, join_and, num, resolve_name, show, similar_names, snake};
@@ -218,6 +219,14 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut new_cols = cur_cols.clone();
     if removing {
         let mut gone = Vec::new();
+        // "foot_trafic": the one drift column those words make up.
+        let cols: Vec<String> = cols
+            .iter()
+            .map(|c| match cur_cols.contains(c) {
+                true => c.clone(),
+                false => named_by_words(c, &cur_cols).unwrap_or_else(|| c.clone()),
+            })
+            .collect();
         for c in &cols {
             match new_cols.iter().position(|x| x == c) {
                 Some(i) => {

@@ -4,6 +4,7 @@
 //! what exists is what lets "stop tracking unit_cost drift" name a column
 //! without knowing where in the sentence a column goes.
 
+use super::lexicon::NAME_FILLER_WORDS;
 use super::text::edit_distance;
 
 /// The names of `names` that `request` mentions, in the order they appear.
@@ -22,6 +23,39 @@ pub fn mentioned(request: &str, names: &[String]) -> Vec<String> {
 }
 
 /// The request's words, lowercased; identifiers keep their underscores.
+/// The one name that the words typed make up, in the user's own words:
+/// each word begins one of its parts or spells it with one slip ("circular
+/// flag" is `is_in_circular`, "foot_trafic" is `foot_traffic_weekly_visits`).
+/// None when no name, or more than one, fits; or when the words are too
+/// few to be sure (one short word).
+pub fn named_by_words(typed: &str, names: &[String]) -> Option<String> {
+    let words: Vec<&str> = typed
+        .split(['_', ' '])
+        .filter(|w| !w.is_empty() && !NAME_FILLER_WORDS.contains(w))
+        .collect();
+    let enough = words.len() >= 2 || words.iter().any(|w| w.len() >= 6);
+    if !enough {
+        return None;
+    }
+    let fits = |name: &str| {
+        let parts: Vec<&str> = name.split('_').collect();
+        words.iter().all(|w| parts.iter().any(|p| part_fits(w, p)))
+    };
+    let hits: Vec<&String> = names.iter().filter(|n| fits(n)).collect();
+    match hits[..] {
+        [one] if one != typed => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// A typed word for a part of a name: the part, its beginning, or the part
+/// with one slip.
+fn part_fits(word: &str, part: &str) -> bool {
+    word == part
+        || (word.len() >= 3 && part.starts_with(word))
+        || (word.len() >= 5 && edit_distance(word, part) <= 1)
+}
+
 pub fn words(request: &str) -> Vec<String> {
     request
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -86,6 +120,32 @@ fn position(words: &[String], name: &str, all: &[String]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_said_in_words_is_the_one_name_they_make_up() {
+        let names: Vec<String> = [
+            "is_in_circular",
+            "is_corner_lot",
+            "foot_traffic_weekly_visits",
+            "population_1km",
+            "population_5km",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        let named = |typed: &str| named_by_words(typed, &names);
+        assert_eq!(named("circular_flag").as_deref(), Some("is_in_circular"));
+        assert_eq!(named("corner lot").as_deref(), Some("is_corner_lot"));
+        assert_eq!(
+            named("foot_trafic").as_deref(),
+            Some("foot_traffic_weekly_visits")
+        );
+        // Two fit: which is not for a guess to say.
+        assert_eq!(named("population"), None);
+        // Too little to be sure, or nothing fits.
+        assert_eq!(named("lot"), None);
+        assert_eq!(named("median_age"), None);
+    }
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

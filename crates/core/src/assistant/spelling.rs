@@ -400,6 +400,14 @@ fn without_switched_from(request: &str) -> String {
 /// text and a name being given are the user's own: never mended.
 pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>) {
     let known = vocabulary(m);
+    let metrics: Vec<String> = m
+        .map(|m| {
+            super::recipe::metrics(m)
+                .into_iter()
+                .map(|x| x.name)
+                .collect()
+        })
+        .unwrap_or_default();
     let mut mended = Vec::new();
     let mut quotes = Quotes::new();
     let mut naming = false;
@@ -424,7 +432,8 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
                 nearest(&lower, &known)
             } else {
                 None
-            };
+            }
+            .or_else(|| metric_slip(&lower, &metrics, &known));
             match fix {
                 Some(fix) => {
                     mended.push((word.to_string(), fix.clone()));
@@ -435,6 +444,44 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
         })
         .collect();
     (out.join(" "), mended)
+}
+
+/// One of this recipe's metrics typed with two letters swapped or one
+/// dropped ("wpae", "mea", "log_los"): names too short for the general
+/// mending. Only a word nobody knows, and only when one metric fits.
+fn metric_slip(typed: &str, metrics: &[String], known: &[String]) -> Option<String> {
+    if typed.len() < 3
+        || is_english(typed)
+        || known.binary_search_by(|k| k.as_str().cmp(typed)).is_ok()
+    {
+        return None;
+    }
+    let fits: Vec<&String> = metrics
+        .iter()
+        .filter(|m| swapped_once(typed, m) || (m.len() >= 6 && dropped_once(typed, m)))
+        .collect();
+    match fits[..] {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// `typed` is `name` with two neighbouring letters swapped.
+fn swapped_once(typed: &str, name: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (typed.chars().collect(), name.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i])
+}
+
+/// `typed` is `name` with one letter left out.
+fn dropped_once(typed: &str, name: &str) -> bool {
+    name.len() == typed.len() + 1
+        && name
+            .char_indices()
+            .any(|(i, c)| format!("{}{}", &name[..i], &name[i + c.len_utf8()..]) == typed)
 }
 
 /// A word is a typo worth mending only when nobody knows it: not English,
@@ -507,6 +554,41 @@ fn nearest(word: &str, known: &[String]) -> Option<String> {
         [(one, d), (_, d2), ..] if d < d2 => Some((*one).clone()),
         _ => None,
     }
+}
+
+/// "the auc drop alert" is "the auc_drop alert": two or three words that
+/// spell, joined by `_`, an alert rule, feature set or metric of this
+/// recipe are that name, so "drop" there is no verb.
+pub fn join_names(request: &str, m: Option<&Value>) -> String {
+    let Some(m) = m else {
+        return request.to_string();
+    };
+    let mut names = recipe::alert_names(m);
+    names.extend(recipe::feature_sets(m).into_iter().map(|s| s.name));
+    names.extend(recipe::metrics(m).into_iter().map(|x| x.name));
+    names.retain(|n| n.contains('_'));
+    let words: Vec<&str> = request.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let joined = [3, 2].iter().find_map(|&n| {
+            let parts = words.get(i..i + n)?;
+            let bare: Vec<String> = parts.iter().map(|w| w.to_lowercase()).collect();
+            let name = bare.join("_");
+            names.contains(&name).then_some((n, name))
+        });
+        match joined {
+            Some((n, name)) => {
+                out.push(name);
+                i += n;
+            }
+            None => {
+                out.push(words[i].to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
 }
 
 fn vocabulary(m: Option<&Value>) -> Vec<String> {

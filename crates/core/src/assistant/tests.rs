@@ -2359,3 +2359,52 @@ fn indirect_requests_start_the_right_recipe() {
         }
     }
 }
+
+/// The classes of the fourth set's first score (2026-12-07), in other words
+/// than the set's: a metric typed with two letters swapped, an alert named
+/// in words, what a new recipe is said to be for, and a family named with
+/// a recipe open that asks for no new one.
+#[test]
+fn names_typed_loosely_and_new_recipes_said_in_passing() {
+    run(vec![
+        (
+            Fx::Fc,
+            "mpae thresh 0.31",
+            Intent::SetMetricThreshold,
+            vec![
+                E::Is("/evaluation/metrics/1/threshold", json!(0.31)),
+                E::Says("Read 'mpae' as 'mape'"),
+            ],
+        ),
+        (
+            Fx::Pricing,
+            "rsme must stay under 3.1",
+            Intent::SetMetricThreshold,
+            vec![E::Is("/evaluation/metrics/1/threshold", json!(3.1))],
+        ),
+        (
+            Fx::Empty,
+            "set up a pricing recipe for client Globex Retail",
+            Intent::CreateRecipe,
+            vec![E::Is("/metadata/client", json!("Globex Retail"))],
+        ),
+        (
+            Fx::Empty,
+            "new forecasting recipe for the aerospace industry",
+            Intent::CreateRecipe,
+            vec![E::Is("/metadata/industry", json!("aerospace"))],
+        ),
+        (
+            Fx::Empty,
+            "a new pricing model, call it Fuel Pricing",
+            Intent::CreateRecipe,
+            vec![E::New(ModelFamily::Pricing, "Fuel Pricing")],
+        ),
+        (
+            Fx::Fc,
+            "promote forecast-model-v2 to production",
+            Intent::Unknown,
+            vec![E::NoChange],
+        ),
+    ]);
+}
