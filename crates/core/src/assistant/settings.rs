@@ -40,8 +40,26 @@ const QUIET: &[&str] = &[
 /// Words too common to name a setting on their own.
 const COMMON: &[&str] = &[
     // vocabulary: common words of a request ("train" among them)
-    "runs", "model", "price", "prices", "train", "training", "data", "value", "values", "target",
-    "items", "limit", "count", "score", "level", "source", "output",
+    "runs",
+    "model",
+    "price",
+    "prices",
+    "train",
+    "training",
+    "data",
+    "value",
+    "values",
+    "target",
+    "items",
+    "limit",
+    "count",
+    "score",
+    "level",
+    "source",
+    "output",
+    "forecast",
+    "forecasts",
+    "forecasting",
 ];
 
 /// Synonyms that say a key word only loosely: with them alone, the

@@ -2406,5 +2406,12 @@ fn names_typed_loosely_and_new_recipes_said_in_passing() {
             Intent::Unknown,
             vec![E::NoChange],
         ),
+        // "forecast" names no setting alone: 7 is a store, not a horizon.
+        (
+            Fx::Fc,
+            "forecast units of store 7 for next month",
+            Intent::Unknown,
+            vec![E::NoChange],
+        ),
     ]);
 }
