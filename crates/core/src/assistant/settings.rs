@@ -39,11 +39,11 @@ const QUIET: &[&str] = &[
 
 /// Words too common to name a setting on their own.
 const COMMON: &[&str] = &[
-    // vocabulary: common words of a request ("train" among them)
     "runs",
     "model",
     "price",
     "prices",
+    // vocabulary: a word of a request
     "train",
     "training",
     "data",
