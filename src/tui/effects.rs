@@ -11,7 +11,6 @@ use super::tab::Tab;
 use super::tab::with_row_type;
 use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
-use crate::service::recipes::RebasePreview;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::RecipeVersion;
 use crate::store::{Recipe, Store};
@@ -128,8 +127,6 @@ pub enum Task {
     },
     /// Forget a recipe's draft (after saving or discarding).
     DropDraft(i64),
-    /// Plan a rebase and show it as a diff.
-    PlanRebase(i64),
     /// Load a chat's context and history.
     OpenChat(Option<i64>),
     /// Ask the assistant; both messages are kept.
@@ -247,7 +244,6 @@ pub enum Answer {
         draft: Option<Draft>,
     },
     /// A rebase planned, to preview as a diff.
-    Rebase(Box<RebasePreview>),
     /// Text back from $VISUAL/$EDITOR.
     Edited(String),
 }
@@ -609,14 +605,6 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             .chat_reject(id, &io.user)
             .await
             .map(|_| Loaded::Nothing),
-        Task::PlanRebase(id) => match store.recipe(id).await {
-            Ok(r) => io
-                .service
-                .plan_rebase(&r, None)
-                .await
-                .map(|p| Loaded::Screen(ScreenKey::Recipe(id), Answer::Rebase(Box::new(p)))),
-            Err(e) => Err(e.into()),
-        },
     };
     result.unwrap_or_else(|e| Loaded::Failed(e.to_string()))
 }

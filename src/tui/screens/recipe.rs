@@ -12,7 +12,7 @@ use crate::domain::{RecipeStatus, refusals};
 use crate::keymap::{Command, Context};
 use crate::service::Service;
 use crate::service::changes::ApproveVersion;
-use crate::service::recipes::RecipeDetail;
+use crate::service::recipes::{RebasePreview, RecipeDetail};
 use crate::store::Change;
 use crate::tui::audit::AuditScope;
 use crate::tui::effects::Effect;
@@ -75,6 +75,15 @@ pub fn open(id: i64) -> (Screen, Vec<Effect>) {
         marked: None,
     };
     (Box::new(screen), vec![load(id)])
+}
+
+/// What rebasing on the parent's newest approved version would do.
+fn plan_rebase(id: i64) -> Task {
+    let read = move |service: Service| async move {
+        let recipe = service.store().recipe(id).await?;
+        service.plan_rebase(&recipe, None).await
+    };
+    Task::Own(OwnLoad::new(ScreenKey::Recipe(id), "a rebase plan", read))
 }
 
 /// The recipe with its versions, children, models and example.
@@ -395,7 +404,7 @@ impl Component for RecipeScreen {
             Command::Mark if self.section == RecipeSection::Versions => self.toggle_mark(cx),
             Command::Diff => return self.diff(cx),
             Command::Approve => return self.approve(cx),
-            Command::Rebase => return Outcome::effect(Task::PlanRebase(self.id)),
+            Command::Rebase => return Outcome::effect(plan_rebase(self.id)),
             Command::CloneRecipe => return Outcome::form(FormRequest::Clone(self.id)),
             Command::Register => return Outcome::form(FormRequest::Register(self.id)),
             Command::EditDetails => return Outcome::form(FormRequest::EditRecipe(self.id)),
@@ -426,6 +435,10 @@ impl Component for RecipeScreen {
         if let Some(detail) = answer.own::<RecipeDetail>() {
             return self.take(detail);
         }
+        if let Some(preview) = answer.own::<RebasePreview>() {
+            let diff = super::diff::rebase_preview(self.id, preview.clone());
+            return Outcome::Push(diff, Vec::new());
+        }
         match answer {
             Answer::Editor {
                 recipe,
@@ -435,10 +448,6 @@ impl Component for RecipeScreen {
                 // The message of the screen left behind does not follow.
                 *cx.status = None;
                 return Outcome::push(super::editor::open(recipe, version, draft.clone()));
-            }
-            Answer::Rebase(preview) => {
-                let preview = super::diff::rebase_preview(self.id, (**preview).clone());
-                return Outcome::Push(preview, Vec::new());
             }
             // Text back from $EDITOR opens an editor over the version shown.
             Answer::Edited(text) => self.edited(text),
