@@ -964,3 +964,88 @@ async fn a_run_whose_executor_stopped_vouching_is_lost() {
         db.cleanup().await;
     }
 }
+
+/// `experiments/search` as MLflow's client calls it: by name (any case),
+/// ordered, a page at a time, and an archived recipe as a deleted
+/// experiment, seen only when asked for.
+#[tokio::test(flavor = "multi_thread")]
+async fn experiments_are_searched_by_name_in_order_a_page_at_a_time() {
+    for w in World::all("mlflow_experiments").await {
+        for name in ["Shop Pricing", "Fuel Pricing", "Hotel Pricing"] {
+            w.ok(&[
+                "recipe",
+                "clone",
+                "Pricing Optimization Baseline v1",
+                "--name",
+                name,
+            ]);
+        }
+        // Approved by another (four-eyes), then archived.
+        let hotel = w.json(&["recipe", "show", "Hotel Pricing"])["id"]
+            .as_i64()
+            .expect("the recipe's id");
+        w.db.service()
+            .approve_version(
+                nexml::service::changes::ApproveVersion::latest(hotel),
+                "dana",
+            )
+            .await
+            .expect("dana approves");
+        w.ok(&["recipe", "archive", "Hotel Pricing"]);
+        let port = free_port();
+        let _server = serve(&w, port);
+        let search = |body: &str| {
+            curl(
+                port,
+                "POST",
+                "/api/2.0/mlflow/experiments/search",
+                Some(body),
+            )
+        };
+        let names = |reply: &Value| -> Vec<String> {
+            reply["experiments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| e["name"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+
+        let (code, found) =
+            search(r#"{"filter": "name ILIKE '%pricing'", "order_by": ["name DESC"]}"#);
+        assert_eq!(code, 200, "{found}");
+        assert_eq!(names(&found), ["Shop Pricing", "Fuel Pricing"], "{found}");
+
+        // A page at a time, the token of the next page given back.
+        let (_, first) =
+            search(r#"{"filter": "name LIKE '%Pricing'", "order_by": ["name"], "max_results": 1}"#);
+        assert_eq!(names(&first), ["Fuel Pricing"], "{first}");
+        let token = first["next_page_token"]
+            .as_str()
+            .expect("a next page")
+            .to_string();
+        let (_, second) = search(&format!(
+            r#"{{"filter": "name LIKE '%Pricing'", "order_by": ["name"], "max_results": 1, "page_token": "{token}"}}"#
+        ));
+        assert_eq!(names(&second), ["Shop Pricing"], "{second}");
+        assert!(second.get("next_page_token").is_none(), "{second}");
+
+        // The archived recipe is a deleted experiment.
+        let (_, deleted) = search(r#"{"view_type": "DELETED_ONLY"}"#);
+        assert_eq!(names(&deleted), ["Hotel Pricing"], "{deleted}");
+        assert_eq!(deleted["experiments"][0]["lifecycle_stage"], "deleted");
+        let (_, all) = search(r#"{"view_type": "ALL", "filter": "name = 'Hotel Pricing'"}"#);
+        assert_eq!(names(&all), ["Hotel Pricing"], "{all}");
+
+        // What it cannot order by is named.
+        let (code, refused) = search(r#"{"order_by": ["owner"]}"#);
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("owner"),
+            "{refused}"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use crate::runs::filter;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
-use crate::store::{NewRun, Recipe, RecipeQuery, Run, RunKeyValue, RunQuery, StoreError};
+use crate::store::{NewRun, Recipe, Run, RunKeyValue, RunQuery, StoreError};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -46,16 +46,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         }
         (&Method::POST, ["experiments", "create"]) => create_experiment(api, &f).await,
         (&Method::GET | &Method::POST, ["experiments", "search"]) => {
-            let limit = f.max_results(1000, MAX_RESULTS)?;
-            let page = api
-                .store()
-                .list_recipes(&RecipeQuery {
-                    limit,
-                    ..RecipeQuery::default()
-                })
-                .await?;
-            let list: Vec<Value> = page.items.iter().map(experiment).collect();
-            Ok(json_reply(&json!({"experiments": list})))
+            search_experiments(api, &f).await
         }
         (&Method::POST, ["runs", "create"]) => create_run(api, &f).await,
         (&Method::GET, ["runs", "get"]) => {
@@ -179,7 +170,10 @@ fn experiment(r: &Recipe) -> Value {
         "lifecycle_stage": if r.status.as_str() == "archived" { "deleted" } else { "active" },
         "creation_time": r.created_at.timestamp_millis(),
         "last_update_time": r.updated_at.timestamp_millis(),
-        "tags": [{"key": "nexml.family", "value": r.model_family.as_str()}],
+        "tags": super::mlflow_experiments::tags_of(r)
+            .into_iter()
+            .map(|(key, value)| json!({"key": key, "value": value}))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -345,6 +339,32 @@ async fn report(api: &Api, id: i64, report: RunReport) -> Result<Reply, ApiError
     Ok(json_reply(&json!({})))
 }
 
+async fn search_experiments(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    use super::mlflow_experiments::{Search, ViewType, page};
+    let view = ViewType::parse(f.string("view_type")?.as_deref()).map_err(ApiError::bad_request)?;
+    let text = f.string("filter")?.unwrap_or_default();
+    let search =
+        Search::parse(&text, &strings(f, "order_by")?, view).map_err(ApiError::bad_request)?;
+    let limit = f.max_results(1000, MAX_RESULTS)?;
+    let offset = page_offset(f)?;
+    let found = search.run(api.store()).await?;
+    let list: Vec<Value> = found.iter().map(experiment).collect();
+    Ok(json_reply(&page(list, offset as usize, limit as usize)))
+}
+
+/// Where a page starts: the `page_token` this server gave, else the start.
+fn page_offset(f: &Fields<'_>) -> Result<i64, ApiError> {
+    Ok(f.string("page_token")?
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::bad_request(format!("page_token '{t}' is not one this server gave"))
+            })
+        })
+        .transpose()?
+        .unwrap_or(0))
+}
+
 async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let text = f.string("filter")?.unwrap_or_default();
     let parsed = filter::parse(&text).map_err(|e| ApiError::bad_request(format!("filter: {e}")))?;
@@ -352,16 +372,7 @@ async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let order_by = filter::parse_order_by(&order_by.join(", "))
         .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))?;
     let limit = f.max_results(1000, MAX_RESULTS)?;
-    let offset = f
-        .string("page_token")?
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse::<i64>().map_err(|_| {
-                ApiError::bad_request(format!("page_token '{t}' is not one this server gave"))
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let offset = page_offset(f)?;
     let experiments = strings(f, "experiment_ids")?;
     let recipe_id = match experiments.as_slice() {
         [] => None,

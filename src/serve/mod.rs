@@ -7,6 +7,7 @@ mod api;
 mod guard;
 mod http;
 mod mlflow;
+mod mlflow_experiments;
 mod mlflow_fields;
 mod rest;
 

@@ -447,7 +447,7 @@ impl Component for RecipeScreen {
             } => {
                 // The message of the screen left behind does not follow.
                 *cx.status = None;
-                return Outcome::push(super::editor::open(recipe, version, draft.clone()));
+                Outcome::push(super::editor::open(recipe, version, draft.clone()))
             }
             // Text back from $EDITOR opens an editor over the version shown.
             Answer::Edited(text) => self.edited(text),

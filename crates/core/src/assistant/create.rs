@@ -384,10 +384,10 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
     }
     d.set(&["metadata", "name"], json!(name))?;
     d.line(format!("name: {name}"));
-    if let Some(client) = stated_client(t) {
-        if d.set(&["metadata", "client"], json!(client))? {
-            d.line(format!("client: {client}"));
-        }
+    if let Some(client) = stated_client(t)
+        && d.set(&["metadata", "client"], json!(client))?
+    {
+        d.line(format!("client: {client}"));
     }
 
     let known_industry = (0..t.len()).find_map(|i| {

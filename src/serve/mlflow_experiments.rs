@@ -1,0 +1,256 @@
+//! `experiments/search` as MLflow's client calls it: a filter on the name
+//! and tags (`name LIKE 'demand%'`, `tags.nexml.family = 'pricing'`), an
+//! order (`name`, `creation_time`, `last_update_time`, `experiment_id`,
+//! each `ASC` or `DESC`), a page of `max_results` with its `page_token`,
+//! and `view_type` (an archived recipe is a deleted experiment). Every
+//! recipe is an experiment; there are few enough to sort in memory.
+
+use crate::domain::RecipeStatus;
+use crate::runs::filter::{self, Condition, Field, Op};
+use crate::store::{Recipe, RecipeQuery, Store};
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// Which experiments a search sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewType {
+    ActiveOnly,
+    DeletedOnly,
+    All,
+}
+
+impl ViewType {
+    /// MLflow's names (`ACTIVE_ONLY` when not given).
+    pub fn parse(text: Option<&str>) -> Result<ViewType, String> {
+        match text.unwrap_or("ACTIVE_ONLY") {
+            "ACTIVE_ONLY" | "1" => Ok(ViewType::ActiveOnly),
+            "DELETED_ONLY" | "2" => Ok(ViewType::DeletedOnly),
+            "ALL" | "3" => Ok(ViewType::All),
+            other => Err(format!(
+                "view_type '{other}': one of ACTIVE_ONLY, DELETED_ONLY, ALL"
+            )),
+        }
+    }
+
+    fn shows(self, r: &Recipe) -> bool {
+        let deleted = r.status == RecipeStatus::Archived;
+        match self {
+            ViewType::ActiveOnly => !deleted,
+            ViewType::DeletedOnly => deleted,
+            ViewType::All => true,
+        }
+    }
+}
+
+/// One key of the order: a column and its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Created,
+    Updated,
+    Id,
+}
+
+/// What a search asks for.
+pub struct Search {
+    pub filter: filter::Filter,
+    order: Vec<(Column, bool)>,
+    pub view: ViewType,
+}
+
+impl Search {
+    /// The filter and order as MLflow's client sends them; a clear error
+    /// names what is not understood.
+    pub fn parse(filter_text: &str, order_by: &[String], view: ViewType) -> Result<Search, String> {
+        let filter = filter::parse(filter_text).map_err(|e| format!("filter: {e}"))?;
+        for c in &filter.conditions {
+            if !matches!(
+                c.field,
+                Field::Attribute(filter::Attribute::Name) | Field::Tag(_)
+            ) {
+                return Err(format!(
+                    "filter: experiments are searched by name and tags, not by {:?}",
+                    c.field
+                ));
+            }
+        }
+        let order = order_by
+            .iter()
+            .map(|o| order_key(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Search {
+            filter,
+            order,
+            view,
+        })
+    }
+
+    /// The matching recipes, in the asked order (then by id), all of them.
+    pub async fn run(&self, store: &dyn Store) -> Result<Vec<Recipe>, crate::store::StoreError> {
+        let all = store
+            .list_recipes(&RecipeQuery {
+                limit: i64::MAX / 2,
+                skip_count: true,
+                ..RecipeQuery::default()
+            })
+            .await?
+            .items;
+        let mut found: Vec<Recipe> = all
+            .into_iter()
+            .filter(|r| self.view.shows(r) && self.filter.conditions.iter().all(|c| holds(c, r)))
+            .collect();
+        found.sort_by(|a, b| {
+            self.order
+                .iter()
+                .map(|&(column, descending)| {
+                    let o = compare(column, a, b);
+                    if descending { o.reverse() } else { o }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| a.id.cmp(&b.id))
+        });
+        Ok(found)
+    }
+}
+
+/// "name", "creation_time DESC", "attributes.last_update_time ASC".
+fn order_key(text: &str) -> Result<(Column, bool), String> {
+    let mut words = text.split_whitespace();
+    let field = words.next().unwrap_or_default();
+    let field = field
+        .strip_prefix("attributes.")
+        .or_else(|| field.strip_prefix("attribute."))
+        .unwrap_or(field);
+    let column = match field {
+        "name" => Column::Name,
+        "creation_time" => Column::Created,
+        "last_update_time" => Column::Updated,
+        "experiment_id" => Column::Id,
+        other => {
+            return Err(format!(
+                "order_by '{other}': one of name, creation_time, last_update_time, experiment_id"
+            ));
+        }
+    };
+    let descending = match words.next().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("ASC") => false,
+        Some("DESC") => true,
+        Some(other) => return Err(format!("order_by '{text}': ASC or DESC, not '{other}'")),
+    };
+    Ok((column, descending))
+}
+
+fn compare(column: Column, a: &Recipe, b: &Recipe) -> Ordering {
+    match column {
+        Column::Name => a.name.cmp(&b.name),
+        Column::Created => a.created_at.cmp(&b.created_at),
+        Column::Updated => a.updated_at.cmp(&b.updated_at),
+        Column::Id => a.id.cmp(&b.id),
+    }
+}
+
+/// The experiment's tags as its JSON shows them.
+pub fn tags_of(r: &Recipe) -> Vec<(&'static str, String)> {
+    vec![("nexml.family", r.model_family.as_str().to_string())]
+}
+
+/// Does the recipe, as an experiment, meet the condition?
+fn holds(c: &Condition, r: &Recipe) -> bool {
+    let text = match &c.field {
+        Field::Attribute(_) => Some(r.name.clone()),
+        Field::Tag(key) => tags_of(r)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v),
+        _ => None,
+    };
+    let Some(text) = text else {
+        // A tag the experiment does not have: only `!=` holds.
+        return c.op == Op::Ne;
+    };
+    let wanted = |v: &filter::Value| match v {
+        filter::Value::Text(t) => Some(t.clone()),
+        filter::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match (&c.op, &c.value) {
+        (Op::Eq, v) => wanted(v).is_some_and(|w| w == text),
+        (Op::Ne, v) => wanted(v).is_none_or(|w| w != text),
+        (Op::Like, v) => wanted(v).is_some_and(|p| like(&p, &text)),
+        (Op::ILike, v) => wanted(v).is_some_and(|p| like(&p.to_lowercase(), &text.to_lowercase())),
+        (Op::In, filter::Value::List(list)) => list.iter().filter_map(wanted).any(|w| w == text),
+        (Op::NotIn, filter::Value::List(list)) => list.iter().filter_map(wanted).all(|w| w != text),
+        _ => false,
+    }
+}
+
+/// SQL `LIKE`: `%` any run of characters, `_` one.
+fn like(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // matched[j]: the pattern so far matches the first j characters.
+    let mut matched = vec![false; t.len() + 1];
+    matched[0] = true;
+    for c in p {
+        matched = match c {
+            '%' => {
+                let mut next = matched.clone();
+                for j in 1..=t.len() {
+                    next[j] = next[j] || next[j - 1];
+                }
+                next
+            }
+            _ => {
+                let mut next = vec![false; t.len() + 1];
+                for j in 1..=t.len() {
+                    next[j] = matched[j - 1] && (c == '_' || c == t[j - 1]);
+                }
+                next
+            }
+        };
+    }
+    matched[t.len()]
+}
+
+/// The JSON of an experiments page, with the token of the next one.
+pub fn page(experiments: Vec<Value>, offset: usize, limit: usize) -> Value {
+    let total = experiments.len();
+    let shown: Vec<Value> = experiments.into_iter().skip(offset).take(limit).collect();
+    let mut reply = serde_json::json!({"experiments": shown});
+    if offset + limit < total {
+        reply["next_page_token"] = serde_json::json!((offset + limit).to_string());
+    }
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_as_sql_does() {
+        assert!(like("demand%", "demand weekly"));
+        assert!(like("%weekly", "demand weekly"));
+        assert!(like("d_mand", "demand"));
+        assert!(!like("demand", "demand weekly"));
+        assert!(!like("d_mand", "dmand"));
+        assert!(like("%", ""));
+    }
+
+    #[test]
+    fn an_order_is_a_column_and_a_direction() {
+        assert_eq!(order_key("name"), Ok((Column::Name, false)));
+        assert_eq!(
+            order_key("attributes.creation_time DESC"),
+            Ok((Column::Created, true))
+        );
+        assert!(order_key("owner").unwrap_err().contains("owner"));
+        assert!(order_key("name sideways").is_err());
+    }
+
+    #[test]
+    fn a_view_type_is_one_of_mlflows() {
+        assert_eq!(ViewType::parse(None), Ok(ViewType::ActiveOnly));
+        assert_eq!(ViewType::parse(Some("ALL")), Ok(ViewType::All));
+        assert!(ViewType::parse(Some("SOME")).is_err());
+    }
+}
