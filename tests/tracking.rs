@@ -1037,6 +1037,45 @@ async fn experiments_are_searched_by_name_in_order_a_page_at_a_time() {
         let (_, all) = search(r#"{"view_type": "ALL", "filter": "name = 'Hotel Pricing'"}"#);
         assert_eq!(names(&all), ["Hotel Pricing"], "{all}");
 
+        // Renamed, deleted and restored through MLflow's calls: the recipe
+        // is renamed, archived and a draft again.
+        let fuel = w.json(&["recipe", "show", "Fuel Pricing"])["id"]
+            .as_i64()
+            .expect("the recipe's id");
+        let post = |rpc: &str, body: String| {
+            curl(
+                port,
+                "POST",
+                &format!("/api/2.0/mlflow/experiments/{rpc}"),
+                Some(&body),
+            )
+        };
+        let (code, reply) = post(
+            "update",
+            format!(r#"{{"experiment_id": "{fuel}", "new_name": "Diesel Pricing"}}"#),
+        );
+        assert_eq!(code, 200, "{reply}");
+        assert_eq!(
+            w.json(&["recipe", "show", &fuel.to_string()])["name"],
+            "Diesel Pricing"
+        );
+        // Only an approved recipe is archived: a draft's delete says why.
+        let (code, refused) = post("delete", format!(r#"{{"experiment_id": "{fuel}"}}"#));
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("draft"),
+            "{refused}"
+        );
+        let (code, reply) = post("restore", format!(r#"{{"experiment_id": "{hotel}"}}"#));
+        assert_eq!(code, 200, "{reply}");
+        assert_eq!(
+            w.json(&["recipe", "show", "Hotel Pricing"])["status"],
+            "draft"
+        );
+
         // What it cannot order by is named.
         let (code, refused) = search(r#"{"order_by": ["owner"]}"#);
         assert_eq!(code, 400, "{refused}");

@@ -5,8 +5,9 @@
 use super::Api;
 use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS};
-use crate::domain::{RunStatus, RunType};
+use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
+use crate::service::changes::UpdateRecipe;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
@@ -45,6 +46,14 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
         }
         (&Method::POST, ["experiments", "create"]) => create_experiment(api, &f).await,
+        (&Method::POST, ["experiments", "update"]) => rename_experiment(api, &f).await,
+        // A deleted experiment is an archived recipe; restored, a draft again.
+        (&Method::POST, ["experiments", "delete"]) => {
+            move_experiment(api, &f, RecipeStatus::Archived).await
+        }
+        (&Method::POST, ["experiments", "restore"]) => {
+            move_experiment(api, &f, RecipeStatus::Draft).await
+        }
         (&Method::GET | &Method::POST, ["experiments", "search"]) => {
             search_experiments(api, &f).await
         }
@@ -167,7 +176,7 @@ fn experiment(r: &Recipe) -> Value {
         "experiment_id": r.id.to_string(),
         "name": r.name,
         "artifact_location": format!("mlflow-artifacts:/{}", r.id),
-        "lifecycle_stage": if r.status.as_str() == "archived" { "deleted" } else { "active" },
+        "lifecycle_stage": if r.status == RecipeStatus::Archived { "deleted" } else { "active" },
         "creation_time": r.created_at.timestamp_millis(),
         "last_update_time": r.updated_at.timestamp_millis(),
         "tags": super::mlflow_experiments::tags_of(r)
@@ -175,6 +184,28 @@ fn experiment(r: &Recipe) -> Value {
             .map(|(key, value)| json!({"key": key, "value": value}))
             .collect::<Vec<_>>(),
     })
+}
+
+/// `experiments/update`: the recipe renamed, as `recipe update --name`.
+async fn rename_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
+    let change = UpdateRecipe {
+        recipe: recipe.id,
+        name: Some(f.required_string("new_name")?),
+        tags: None,
+    };
+    api.service.update_recipe(change, &api.user).await?;
+    Ok(json_reply(&json!({})))
+}
+
+/// `experiments/delete` and `restore`: the recipe archived or restored,
+/// under the same rules as `recipe archive` and `restore`.
+async fn move_experiment(api: &Api, f: &Fields<'_>, to: RecipeStatus) -> Result<Reply, ApiError> {
+    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
+    api.service
+        .set_recipe_status(recipe.id, to, &api.user)
+        .await?;
+    Ok(json_reply(&json!({})))
 }
 
 async fn create_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
