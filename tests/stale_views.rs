@@ -517,6 +517,19 @@ async fn rest_merges_a_save_from_an_older_version_and_answers_409_with_the_place
             stale["message"].as_str().unwrap().contains("by bob"),
             "{stale}"
         );
+        // A rename beside a status that is none: refused whole, not renamed.
+        let (code, refused) = send(
+            port,
+            "PUT",
+            &format!("/models/{id}"),
+            &json!({"name": "renamed", "status": "shipped"}),
+        );
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains("shipped"),
+            "{refused}"
+        );
+        assert_eq!(db.store.model(id).await.unwrap().name, "rest-model");
         drop(_server);
         db.cleanup().await;
     }

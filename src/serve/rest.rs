@@ -112,12 +112,16 @@ async fn register_model(api: &Api, req: &Request) -> Result<Reply, ApiError> {
 /// "from", "force"}`, each part the typed change the app and CLI make.
 async fn update_model(api: &Api, req: &Request, id: &str) -> Result<Reply, ApiError> {
     let id = id_of(id)?;
+    // Both parts read before either is made: a bad status changes nothing.
     let update: UpdateModel = req.body_as(Some(("model", id)))?;
+    let change: Option<MoveModel> = match req.json()?.get("status") {
+        Some(_) => Some(req.body_as(Some(("model", id)))?),
+        None => None,
+    };
     if !update.is_empty() {
         api.service.update_model(update, &api.user).await?;
     }
-    if req.json()?.get("status").is_some() {
-        let change: MoveModel = req.body_as(Some(("model", id)))?;
+    if let Some(change) = change {
         api.service.move_model(change, &api.user).await?;
     }
     Ok(json_reply(&api.store().model(id).await?))

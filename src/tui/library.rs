@@ -262,11 +262,6 @@ pub fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// The rows of the filter picker on a tab.
-pub fn filter_rows(tab: Tab) -> Vec<&'static str> {
-    tab.filter_rows().to_vec()
-}
-
 /// The next (or previous) value of a filter, through "any" at both ends.
 fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T], forward: bool) -> Option<T> {
     let n = all.len();

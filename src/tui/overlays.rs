@@ -8,7 +8,7 @@ use super::form::Outcome as FormOutcome;
 use super::forms::{self, Next};
 use super::goto::{self, Destination};
 use super::inspect::{self, InspectOutcome, InspectView};
-use super::library::{cycle_filter, filter_rows};
+use super::library::cycle_filter;
 use super::library_rows::LibraryRow;
 use super::lists::RowId;
 use super::state::Listed;
@@ -236,7 +236,7 @@ fn on_filter_key(
     mut picker: super::state::FilterPicker,
     command: Option<Command>,
 ) -> Vec<Effect> {
-    let rows = filter_rows(app.tab);
+    let rows = app.tab.filter_rows();
     let mut effects = vec![];
     match command {
         Some(Command::Up) => picker.row = picker.row.saturating_sub(1),

@@ -6,7 +6,6 @@ use crate::text::truncate;
 use crate::tui::audit::AuditView;
 use crate::tui::columns::{ColumnPicker, SORTABLE_ATTRIBUTES, sorted_by};
 use crate::tui::inspect::InspectView;
-use crate::tui::library::filter_rows;
 use crate::tui::overlays::{palette_items, palette_places};
 use crate::tui::state::{App, Overlay, Tab};
 use ratatui::Frame;
@@ -375,7 +374,7 @@ fn palette(app: &App, query: &str, selected: usize, frame: &mut Frame, area: Rec
 fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
     let tab = app.tab;
     let f = app.filters(tab);
-    let rows = filter_rows(tab);
+    let rows = tab.filter_rows();
     let rect = centered(area, 48, rows.len() as u16 + 4);
     frame.render_widget(Clear, rect);
     let value = |name: &str| -> String {

@@ -117,12 +117,10 @@ pub fn revalued(request: &str, history: &[String]) -> Option<String> {
     let previous = history.last()?;
     let mut number = None;
     for word in request.split_whitespace() {
-        let word = word.trim_matches([',', '.', '!', ';', ':', '?']);
-        let word = if word.starts_with('.') {
-            word
-        } else {
-            word.trim_start_matches('.')
-        };
+        // A leading "." is a number's (".31"); a trailing one ends a sentence.
+        let word = word
+            .trim_end_matches([',', '.', '!', ';', ':', '?'])
+            .trim_start_matches([',', '!', ';', ':', '?']);
         if starts_a_number(word) {
             if number.replace(word).is_some() {
                 return None;
@@ -360,6 +358,10 @@ mod tests {
         assert_eq!(
             said("set block size to 40km", "no, 30").as_deref(),
             Some("set block size to 30km")
+        );
+        assert_eq!(
+            said("log_loss threshold .33", "actually .31.").as_deref(),
+            Some("log_loss threshold .31")
         );
         // Anything more is a request of its own; two numbers are ambiguous.
         assert_eq!(said("set mape to 0.3", "set wape to 0.3"), None);
