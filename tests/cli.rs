@@ -3107,6 +3107,10 @@ fn parquet_batches_measure_as_their_csv_does() {
             &reference,
             "--current",
             &current,
+            // Staleness is measured at the batch's time: one time for both
+            // ingests, or a second between them shows as a difference.
+            "--at",
+            "2026-11-04T00:00:00Z",
             "--json",
         ];
         json_of(&nexml(&db, "alice", &args))
