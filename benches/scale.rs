@@ -120,6 +120,15 @@ async fn middle_window_by_position_and_by_keyset(io: &Io, middle: usize) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let url = bench_database().await;
+    let (io, mut app, mut term) = first_frame(&url).await;
+    let mut results = library_keys(&io, &mut app, &mut term).await;
+    results.push(monitoring_window(&io, &mut app, &mut term).await);
+    print_results(results);
+}
+
+/// The bench database's URL, generated the first time.
+async fn bench_database() -> String {
     let rows: u64 = std::env::var("NEXML_BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -157,11 +166,15 @@ async fn main() {
             started.elapsed().as_secs_f64()
         );
     }
-    drop(store);
+    url
+}
 
+/// Opens the store and draws the first frame, then the recipes listed,
+/// printing how long each took.
+async fn first_frame(url: &str) -> (Io, App, Terminal<TestBackend>) {
     // First frame: open the store (migrations checked) and draw.
     let started = Instant::now();
-    let store = nexml::store::open(&url).await.expect("open");
+    let store = nexml::store::open(url).await.expect("open");
     let mut app = new_app(
         &Config::default(),
         "bench",
@@ -194,44 +207,47 @@ async fn main() {
         first_data.as_secs_f64() * 1e3
     );
 
+    (io, app, term)
+}
+
+/// The library's keys on the Runs tab: switching tabs, scrolling, paging,
+/// jumping, filtering and searching.
+async fn library_keys(
+    io: &Io,
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+) -> Vec<(&'static str, Timing)> {
     let reps = 50;
     let mut results: Vec<(&str, Timing)> = Vec::new();
     results.push((
         "open the Runs tab",
         measure(
-            &io,
-            &mut app,
-            &mut term,
+            io,
+            app,
+            term,
             &|i| vec![key(KeyCode::Char(if i % 2 == 0 { '3' } else { '1' }))],
             reps,
         )
         .await,
     ));
-    update::update(&mut app, key(KeyCode::Char('3')));
-    let e = update::run_command(&mut app, nexml::keymap::Command::TabRuns);
-    settle(&io, &mut app, e).await;
+    update::update(app, key(KeyCode::Char('3')));
+    let e = update::run_command(app, nexml::keymap::Command::TabRuns);
+    settle(io, app, e).await;
     println!("runs listed: {}", app.lists.runs.total);
     results.push((
         "scroll down one row",
-        measure(&io, &mut app, &mut term, &|_| vec![key(KeyCode::Down)], 400).await,
+        measure(io, app, term, &|_| vec![key(KeyCode::Down)], 400).await,
     ));
     results.push((
         "page down",
-        measure(
-            &io,
-            &mut app,
-            &mut term,
-            &|_| vec![key(KeyCode::PageDown)],
-            200,
-        )
-        .await,
+        measure(io, app, term, &|_| vec![key(KeyCode::PageDown)], 200).await,
     ));
     results.push((
         "jump to the end / start",
         measure(
-            &io,
-            &mut app,
-            &mut term,
+            io,
+            app,
+            term,
             &|i| vec![key(KeyCode::Char(if i % 2 == 0 { 'G' } else { 'g' }))],
             reps,
         )
@@ -242,21 +258,21 @@ async fn main() {
     let middle = app.lists.runs.total / 2;
     app.lists.runs.selected = middle;
     app.lists.runs.scroll = middle;
-    let e = update::update(&mut app, Msg::Resize(WIDTH, HEIGHT));
-    settle(&io, &mut app, e).await;
+    let e = update::update(app, Msg::Resize(WIDTH, HEIGHT));
+    settle(io, app, e).await;
     results.push((
         "scroll in the middle",
-        measure(&io, &mut app, &mut term, &|_| vec![key(KeyCode::Down)], 400).await,
+        measure(io, app, term, &|_| vec![key(KeyCode::Down)], 400).await,
     ));
-    middle_window_by_position_and_by_keyset(&io, middle).await;
-    update::update(&mut app, key(KeyCode::Char('g')));
+    middle_window_by_position_and_by_keyset(io, middle).await;
+    update::update(app, key(KeyCode::Char('g')));
     // Filter by status with the picker: f, down, right (cycles a status), esc.
     results.push((
         "filter by status",
         measure(
-            &io,
-            &mut app,
-            &mut term,
+            io,
+            app,
+            term,
             &|_| {
                 vec![
                     key(KeyCode::Char('f')),
@@ -269,14 +285,14 @@ async fn main() {
         )
         .await,
     ));
-    update::update(&mut app, key(KeyCode::Char('x')));
+    update::update(app, key(KeyCode::Char('x')));
     // Type a search, one character at a time, then clear it.
     results.push((
         "type a search character",
         measure(
-            &io,
-            &mut app,
-            &mut term,
+            io,
+            app,
+            term,
             &|_| {
                 let mut v = vec![key(KeyCode::Char('/'))];
                 v.extend("gen-".chars().map(|c| key(KeyCode::Char(c))));
@@ -288,24 +304,30 @@ async fn main() {
         .await,
     ));
 
+    results
+}
+
+/// A model's monitoring over all of its history (20,000 snapshots), thinned
+/// in the database.
+async fn monitoring_window(
+    io: &Io,
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+) -> (&'static str, Timing) {
     // A model's monitoring over all of its history (20,000 snapshots), thinned in the database.
-    update::update(&mut app, key(KeyCode::Esc));
-    update::update(&mut app, key(KeyCode::Char('x')));
-    let e = update::update(&mut app, key(KeyCode::Char('4')));
-    settle(&io, &mut app, e).await;
-    let e = update::update(&mut app, key(KeyCode::Enter));
-    settle(&io, &mut app, e).await;
-    results.push((
+    update::update(app, key(KeyCode::Esc));
+    update::update(app, key(KeyCode::Char('x')));
+    let e = update::update(app, key(KeyCode::Char('4')));
+    settle(io, app, e).await;
+    let e = update::update(app, key(KeyCode::Enter));
+    settle(io, app, e).await;
+    (
         "monitoring window 7/30/90d/all",
-        measure(
-            &io,
-            &mut app,
-            &mut term,
-            &|_| vec![key(KeyCode::Char('w'))],
-            20,
-        )
-        .await,
-    ));
+        measure(io, app, term, &|_| vec![key(KeyCode::Char('w'))], 20).await,
+    )
+}
+
+fn print_results(results: Vec<(&str, Timing)>) {
     println!();
     println!(
         "{:<26} {:>9} {:>9}   {:>13} {:>13}",

@@ -335,30 +335,7 @@ fn horizon_in(t: &Tokens) -> Option<(f64, Option<&'static str>)> {
 }
 
 pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
-    let mut from_context = false;
-    let family = match detect_family(t) {
-        FamilyGuess::One(f) => f,
-        FamilyGuess::Ambiguous(fams) => {
-            let names: Vec<String> = fams.iter().map(|f| f.as_str().to_string()).collect();
-            return Err(Decline::new(format!(
-                "That could be more than one kind of model: {}. Which family should the new recipe start from?",
-                join_and(&names)
-            ))
-            .suggest(fams.iter().map(|f| family_prompt(*f))));
-        }
-        FamilyGuess::None => match ctx.manifest.and_then(recipe::family) {
-            Some(f) => {
-                from_context = true;
-                f
-            }
-            None => {
-                return Err(Decline::new(
-                    "Which kind of model? I can start a recipe from one of four baselines: forecasting, pricing, next best action or location scoring.",
-                )
-                .suggest(QUICK_PROMPTS.iter().take(4).copied()));
-            }
-        },
-    };
+    let (family, from_context) = family_for(t, ctx)?;
     let Some(baseline) = ctx
         .baselines
         .iter()
@@ -390,6 +367,74 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         d.line(format!("client: {client}"));
     }
 
+    set_industry(&mut d, t, &baseline)?;
+
+    let grain_u = set_grain(&mut d, t, sched, &baseline, family)?;
+
+    if let Some(horizon) = horizon_in(t) {
+        set_horizon(&mut d, horizon, &baseline, grain_u)?;
+    }
+
+    let mode_said = t.has_any(super::lexicon::DEPLOYMENT_MODE_WORDS);
+    let (sf, st) = sched.unwrap_or((t.len(), t.len()));
+    if mode_said {
+        edits::apply_mode(&mut d, t, sf, st, Some(&name))?;
+    } else if sched.is_some() {
+        edits::apply_schedule(&mut d, t, sf, st)?;
+    }
+
+    if !recipe::metric_mentions(t, Some(&baseline)).is_empty()
+        && let Err(e) = edits::apply_metric_thresholds(&mut d, t)
+    {
+        d.note(format!("thresholds left as in the baseline: {}", e.text));
+    }
+
+    let m = d.doc.clone();
+    let intro = format!(
+        "New {} recipe '{name}', cloned from the {family} baseline{baseline_name}. Changes from the baseline:",
+        family_label(family).to_lowercase()
+    );
+    let outro = summary(&m);
+    let mut suggestions = metric_examples(&m);
+    if let Some(f) = recipe::all_features(&m).first() {
+        suggestions.push(format!("monitor drift on {f} with PSI above 0.2"));
+    }
+    suggestions.push("run it daily at 6am".to_string());
+    Ok(NewRecipeDraft {
+        family,
+        name,
+        baseline,
+        draft: d,
+        intro,
+        outro,
+        suggestions,
+    })
+}
+
+/// The family a request names, else the open recipe's (`true`: taken from it).
+fn family_for(t: &Tokens, ctx: &Context) -> Result<(ModelFamily, bool), Decline> {
+    match detect_family(t) {
+        FamilyGuess::One(f) => Ok((f, false)),
+        FamilyGuess::Ambiguous(fams) => {
+            let names: Vec<String> = fams.iter().map(|f| f.as_str().to_string()).collect();
+            Err(Decline::new(format!(
+                "That could be more than one kind of model: {}. Which family should the new recipe start from?",
+                join_and(&names)
+            ))
+            .suggest(fams.iter().map(|f| family_prompt(*f))))
+        }
+        FamilyGuess::None => match ctx.manifest.and_then(recipe::family) {
+            Some(f) => Ok((f, true)),
+            None => Err(Decline::new(
+                "Which kind of model? I can start a recipe from one of four baselines: forecasting, pricing, next best action or location scoring.",
+            )
+            .suggest(QUICK_PROMPTS.iter().take(4).copied())),
+        },
+    }
+}
+
+/// The industry a request states, by a known name or in its own words.
+fn set_industry(d: &mut Draft, t: &Tokens, baseline: &Value) -> Result<(), Decline> {
     let known_industry = (0..t.len()).find_map(|i| {
         INDUSTRIES
             .iter()
@@ -405,7 +450,18 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
             d.line(format!("industry: {before} -> {ind}"));
         }
     }
+    Ok(())
+}
 
+/// The grain's time unit as asked ("a daily forecast"), else the
+/// baseline's; the unit the grain has after.
+fn set_grain(
+    d: &mut Draft,
+    t: &Tokens,
+    sched: Option<(usize, usize)>,
+    baseline: &Value,
+    family: ModelFamily,
+) -> Result<Option<&'static str>, Decline> {
     let grain = baseline
         .pointer("/requirements/grain")
         .and_then(Value::as_str)
@@ -442,60 +498,54 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
             )),
         }
     }
+    Ok(grain_u)
+}
 
-    if let Some((value, unit)) = horizon_in(t) {
-        let periods = match (unit, grain_u) {
-            (Some(u), Some(g)) if u != g => {
-                let p = (value * unit_days(u).unwrap_or(1.0) / unit_days(g).unwrap_or(1.0)).round();
-                d.note(format!("{} {u}s is about {} {g}s", num(value), num(p)));
-                p
-            }
-            _ => value,
-        };
-        if periods < 1.0 || periods.fract() != 0.0 {
-            return Err(Decline::new(format!(
-                "The horizon must be a whole number of periods (1 or more), not {}.",
-                num(periods)
-            )));
+/// The validation horizon in periods of the grain, and the training
+/// stage's horizon with it.
+fn set_horizon(
+    d: &mut Draft,
+    (value, unit): (f64, Option<&'static str>),
+    baseline: &Value,
+    grain_u: Option<&'static str>,
+) -> Result<(), Decline> {
+    let periods = match (unit, grain_u) {
+        (Some(u), Some(g)) if u != g => {
+            let p = (value * unit_days(u).unwrap_or(1.0) / unit_days(g).unwrap_or(1.0)).round();
+            d.note(format!("{} {u}s is about {} {g}s", num(value), num(p)));
+            p
         }
-        let before = baseline
-            .pointer("/evaluation/validation/horizon")
-            .map(show)
-            .unwrap_or_else(|| "none".into());
-        if d.set(
-            &["evaluation", "validation", "horizon"],
-            json!(periods as i64),
-        )? {
-            d.line(format!(
-                "validation horizon: {before} -> {}",
-                periods as i64
-            ));
-        }
-        if let Some(g) = grain_u {
-            set_training_horizon(&mut d, g, periods as i64)?;
-        }
+        _ => value,
+    };
+    if periods < 1.0 || periods.fract() != 0.0 {
+        return Err(Decline::new(format!(
+            "The horizon must be a whole number of periods (1 or more), not {}.",
+            num(periods)
+        )));
     }
-
-    let mode_said = t.has_any(super::lexicon::DEPLOYMENT_MODE_WORDS);
-    let (sf, st) = sched.unwrap_or((t.len(), t.len()));
-    if mode_said {
-        edits::apply_mode(&mut d, t, sf, st, Some(&name))?;
-    } else if sched.is_some() {
-        edits::apply_schedule(&mut d, t, sf, st)?;
+    let before = baseline
+        .pointer("/evaluation/validation/horizon")
+        .map(show)
+        .unwrap_or_else(|| "none".into());
+    if d.set(
+        &["evaluation", "validation", "horizon"],
+        json!(periods as i64),
+    )? {
+        d.line(format!(
+            "validation horizon: {before} -> {}",
+            periods as i64
+        ));
     }
-
-    if !recipe::metric_mentions(t, Some(&baseline)).is_empty()
-        && let Err(e) = edits::apply_metric_thresholds(&mut d, t)
-    {
-        d.note(format!("thresholds left as in the baseline: {}", e.text));
+    if let Some(g) = grain_u {
+        set_training_horizon(d, g, periods as i64)?;
     }
+    Ok(())
+}
 
-    let m = d.doc.clone();
-    let intro = format!(
-        "New {} recipe '{name}', cloned from the {family} baseline{baseline_name}. Changes from the baseline:",
-        family_label(family).to_lowercase()
-    );
-    let metrics: Vec<String> = recipe::metrics(&m)
+/// What the new recipe holds, after its changes: metrics, validation,
+/// feature sets and deployment.
+fn summary(m: &Value) -> String {
+    let metrics: Vec<String> = recipe::metrics(m)
         .iter()
         .map(|x| {
             format!(
@@ -507,7 +557,7 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
             )
         })
         .collect();
-    let sets: Vec<String> = recipe::feature_sets(&m)
+    let sets: Vec<String> = recipe::feature_sets(m)
         .iter()
         .map(|s| format!("{} ({})", s.name, s.features.len()))
         .collect();
@@ -527,26 +577,12 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         ),
         None => "unset".into(),
     };
-    let outro = format!(
+    format!(
         "\nKey metrics: {}.\nValidation: {}.\nFeature sets: {}.\nDeployment: {deploy}.\nReview the manifest, then save it to create the recipe.",
         metrics.join(", "),
         describe_validation(m.pointer("/evaluation/validation").unwrap_or(&Value::Null)),
         sets.join(", ")
-    );
-    let mut suggestions = metric_examples(&m);
-    if let Some(f) = recipe::all_features(&m).first() {
-        suggestions.push(format!("monitor drift on {f} with PSI above 0.2"));
-    }
-    suggestions.push("run it daily at 6am".to_string());
-    Ok(NewRecipeDraft {
-        family,
-        name,
-        baseline,
-        draft: d,
-        intro,
-        outro,
-        suggestions,
-    })
+    )
 }
 
 /// Keeps a training stage's `forecast_horizon_<unit>s` in step with the horizon.

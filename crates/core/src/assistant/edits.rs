@@ -56,26 +56,7 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
     let adding = t.has_any(&["add", "include", "introduce", "new metric", "also evaluate"]);
     let names: Vec<String> = existing.iter().map(|x| x.name.clone()).collect();
     if mentions.is_empty() {
-        // "set the threshold of foo to 3": name the metric that doesn't exist.
-        let named = t.find_phrase("threshold", 0).and_then(|i| {
-            let after = matches!(t.word(i + 1), "of" | "for" | "on").then(|| i + 2);
-            let cand = after.or_else(|| i.checked_sub(1))?;
-            let w = t.toks.get(cand)?;
-            (super::text::is_identifier(&w.text)
-                && !matches!(w.text.as_str(), "the" | "a" | "metric"))
-            .then(|| w.orig.clone())
-        });
-        let text = match named {
-            Some(n) => format!(
-                "There is no metric '{n}' in this recipe. Its metrics are {}.",
-                names.join(", ")
-            ),
-            None => format!(
-                "Which metric? This recipe's metrics are {}.",
-                names.join(", ")
-            ),
-        };
-        return Err(Decline::new(text).suggest(metric_examples(m)));
+        return Err(no_metric_named(t, m, &names));
     }
     for (k, mention) in mentions.iter().enumerate() {
         let seg_end = mentions.get(k + 1).map(|n| n.at).unwrap_or(t.len());
@@ -110,42 +91,7 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
                     .suggest(metric_examples(m)),
             );
         };
-        let mut value = n.value;
-        // "1.5" for a fraction: neither 1.5% nor a slip of 0.15 is sure.
-        if !n.percent
-            && is_fraction_metric(name)
-            && value > 1.0
-            && value < 2.0
-            && value.fract() != 0.0
-        {
-            return Err(Decline::new(format!(
-                "{} is more than 1, and {name} is a fraction between 0 and 1: say {}% or {} if that is what you mean.",
-                num(value),
-                num(value),
-                num(value / 10.0)
-            )));
-        }
-        if !n.percent && is_fraction_metric(name) && value > 1.0 && value <= 100.0 {
-            d.note(format!(
-                "read {} as {}% ({})",
-                num(value),
-                num(value),
-                num(value / 100.0)
-            ));
-            value /= 100.0;
-        }
-        if is_fraction_metric(name) && name != "r2" && !(0.0..=1.0).contains(&value) {
-            return Err(Decline::new(format!(
-                "{} is not a sensible {name} threshold: {name} is a fraction between 0 and 1.",
-                num(value)
-            )));
-        }
-        if value < 0.0 && lower_is_better_by_default(name) == Some(true) && name != "bias" {
-            return Err(Decline::new(format!(
-                "{} is not a sensible {name} threshold: {name} is never negative.",
-                num(value)
-            )));
-        }
+        let value = threshold_value(d, name, n)?;
         match current {
             Some(i) => {
                 let x = &existing[i];
@@ -185,36 +131,108 @@ pub fn apply_metric_thresholds(d: &mut Draft, t: &Tokens) -> Result<(), Decline>
                     num(value)
                 )])));
             }
-            None => {
-                let lower = match cmp {
-                    Some(c) => !c.is_upper(),
-                    None => match lower_is_better_by_default(name) {
-                        Some(l) => l,
-                        None => {
-                            return Err(Decline::new(format!(
-                                "{name} is not a metric of this recipe yet; say whether it should be at least or at most {}.",
-                                num(value)
-                            )));
-                        }
-                    },
-                };
-                d.push(
-                    &["evaluation", "metrics"],
-                    json!({"name": name, "threshold": jnum(value), "direction": direction_word(lower), "primary": false}),
-                )?;
-                d.line(format!(
-                    "add metric {name} ({}, {}); it was not in the recipe before (metrics were {})",
-                    direction_word(lower),
-                    pass_rule(name, lower, value),
-                    names.join(", ")
-                ));
-                if !recipe::monitored_metrics(m).contains(name) {
-                    d.note(format!(
-                        "{name} is not tracked in production monitoring (monitoring.performance.metrics)"
-                    ));
-                }
-            }
+            None => add_metric(d, m, name, value, cmp, &names)?,
         }
+    }
+    Ok(())
+}
+
+/// "set the threshold of foo to 3": a request that names no metric of the
+/// recipe, answered with the one it did name, if any, and the recipe's.
+fn no_metric_named(t: &Tokens, m: &Value, names: &[String]) -> Decline {
+    let named = t.find_phrase("threshold", 0).and_then(|i| {
+        let after = matches!(t.word(i + 1), "of" | "for" | "on").then(|| i + 2);
+        let cand = after.or_else(|| i.checked_sub(1))?;
+        let w = t.toks.get(cand)?;
+        (super::text::is_identifier(&w.text) && !matches!(w.text.as_str(), "the" | "a" | "metric"))
+            .then(|| w.orig.clone())
+    });
+    let text = match named {
+        Some(n) => format!(
+            "There is no metric '{n}' in this recipe. Its metrics are {}.",
+            names.join(", ")
+        ),
+        None => format!(
+            "Which metric? This recipe's metrics are {}.",
+            names.join(", ")
+        ),
+    };
+    Decline::new(text).suggest(metric_examples(m))
+}
+
+/// The threshold a number gives a metric: a fraction metric takes "12" as
+/// 12% (noted), refuses a value it cannot take, and asks about "1.5".
+fn threshold_value(d: &mut Draft, name: &str, n: &super::numbers::Number) -> Result<f64, Decline> {
+    let mut value = n.value;
+    // "1.5" for a fraction: neither 1.5% nor a slip of 0.15 is sure.
+    if !n.percent && is_fraction_metric(name) && value > 1.0 && value < 2.0 && value.fract() != 0.0
+    {
+        return Err(Decline::new(format!(
+            "{} is more than 1, and {name} is a fraction between 0 and 1: say {}% or {} if that is what you mean.",
+            num(value),
+            num(value),
+            num(value / 10.0)
+        )));
+    }
+    if !n.percent && is_fraction_metric(name) && value > 1.0 && value <= 100.0 {
+        d.note(format!(
+            "read {} as {}% ({})",
+            num(value),
+            num(value),
+            num(value / 100.0)
+        ));
+        value /= 100.0;
+    }
+    if is_fraction_metric(name) && name != "r2" && !(0.0..=1.0).contains(&value) {
+        return Err(Decline::new(format!(
+            "{} is not a sensible {name} threshold: {name} is a fraction between 0 and 1.",
+            num(value)
+        )));
+    }
+    if value < 0.0 && lower_is_better_by_default(name) == Some(true) && name != "bias" {
+        return Err(Decline::new(format!(
+            "{} is not a sensible {name} threshold: {name} is never negative.",
+            num(value)
+        )));
+    }
+    Ok(value)
+}
+
+/// Adds a metric the recipe lacks, in the direction said or its usual one.
+fn add_metric(
+    d: &mut Draft,
+    m: &Value,
+    name: &str,
+    value: f64,
+    cmp: Option<Cmp>,
+    names: &[String],
+) -> Result<(), Decline> {
+    let lower = match cmp {
+        Some(c) => !c.is_upper(),
+        None => match lower_is_better_by_default(name) {
+            Some(l) => l,
+            None => {
+                return Err(Decline::new(format!(
+                    "{name} is not a metric of this recipe yet; say whether it should be at least or at most {}.",
+                    num(value)
+                )));
+            }
+        },
+    };
+    d.push(
+        &["evaluation", "metrics"],
+        json!({"name": name, "threshold": jnum(value), "direction": direction_word(lower), "primary": false}),
+    )?;
+    d.line(format!(
+        "add metric {name} ({}, {}); it was not in the recipe before (metrics were {})",
+        direction_word(lower),
+        pass_rule(name, lower, value),
+        names.join(", ")
+    ));
+    if !recipe::monitored_metrics(m).iter().any(|x| x == name) {
+        d.note(format!(
+            "{name} is not tracked in production monitoring (monitoring.performance.metrics)"
+        ));
     }
     Ok(())
 }

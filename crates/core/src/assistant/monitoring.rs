@@ -183,17 +183,7 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         == Some(true);
     let cur_cols = recipe::drift_columns(m);
     let mut cols = drift_columns_in(t, m);
-    // Only a verb before "drift" removes: "monitor drift, alert if it drops" does not.
-    let drift_at = t.find_phrase("drift", 0).unwrap_or(t.len());
-    let negated = (0..drift_at).any(|i| {
-        verb_at(t, i, REMOVE_VERBS).is_some()
-            || matches!(
-                t.word(i),
-                "stop" | "exclude" | "unmonitor" | "dont" | "never" | "pause" | "suspend"
-            )
-            || t.find_phrase("no longer", i) == Some(i)
-            || t.find_phrase("do not", i) == Some(i)
-    });
+    let negated = drift_negated(t);
     // A column to stop watching is one watched now, wherever it is named.
     let watched = super::names::mentioned(&t.raw, &cur_cols);
     if negated && !watched.is_empty() {
@@ -216,123 +206,178 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         }
         return Ok(d);
     }
-    let mut new_cols = cur_cols.clone();
-    if removing {
-        let mut gone = Vec::new();
-        // "foot_trafic": the one drift column those words make up.
-        let cols: Vec<String> = cols
-            .iter()
-            .map(|c| match cur_cols.contains(c) {
-                true => c.clone(),
-                false => named_by_words(c, &cur_cols).unwrap_or_else(|| c.clone()),
-            })
-            .collect();
-        for c in &cols {
-            match new_cols.iter().position(|x| x == c) {
-                Some(i) => {
-                    new_cols.remove(i);
-                    gone.push(c.clone());
-                }
-                None => {
-                    return Err(Decline::new(format!(
-                        "{c} is not monitored for drift. Drift columns: {}.",
-                        cur_cols.join(", ")
-                    )));
-                }
-            }
-        }
-        if new_cols.is_empty() && cur_enabled {
-            return Err(Decline::new(
-                "That would leave no drift columns while drift monitoring is on; turn it off instead.",
+    let watch = Watch {
+        cols: &cols,
+        cur_cols: &cur_cols,
+        cur_enabled,
+    };
+    match removing {
+        true => unwatch_drift_columns(&mut d, &watch)?,
+        false => watch_drift_columns(&mut d, t, m, &watch)?,
+    }
+    drift_method(&mut d, t, m)?;
+    drift_window_and_threshold(&mut d, t, m)?;
+    if d.ops.is_empty() && d.unchanged.is_empty() {
+        d.same(format!(
+            "drift monitoring is already on for {}",
+            join_and(&cur_cols)
+        ));
+    }
+    Ok(d)
+}
+
+/// The drift columns a request names, those watched now, and whether drift
+/// monitoring is on.
+struct Watch<'a> {
+    cols: &'a [String],
+    cur_cols: &'a [String],
+    cur_enabled: bool,
+}
+
+/// Only a verb before "drift" removes: "monitor drift, alert if it drops"
+/// does not.
+fn drift_negated(t: &Tokens) -> bool {
+    let drift_at = t.find_phrase("drift", 0).unwrap_or(t.len());
+    (0..drift_at).any(|i| {
+        verb_at(t, i, REMOVE_VERBS).is_some()
+            || matches!(
+                t.word(i),
+                "stop" | "exclude" | "unmonitor" | "dont" | "never" | "pause" | "suspend"
             )
-            .suggest(["disable drift monitoring"]));
-        }
-        if !gone.is_empty() {
-            for c in &gone {
-                let Some(i) = recipe::drift_columns(&d.doc).iter().position(|x| x == c) else {
-                    continue;
-                };
-                d.remove(&["monitoring", "drift", "columns", &i.to_string()])?;
+            || t.find_phrase("no longer", i) == Some(i)
+            || t.find_phrase("do not", i) == Some(i)
+    })
+}
+
+/// Stops watching the columns named, refusing one that is not watched.
+fn unwatch_drift_columns(d: &mut Draft, w: &Watch) -> Result<(), Decline> {
+    let (cols, cur_cols, cur_enabled) = (w.cols, w.cur_cols, w.cur_enabled);
+    let mut new_cols = cur_cols.to_vec();
+    let mut gone = Vec::new();
+    // "foot_trafic": the one drift column those words make up.
+    let cols: Vec<String> = cols
+        .iter()
+        .map(|c| match cur_cols.contains(c) {
+            true => c.clone(),
+            false => named_by_words(c, cur_cols).unwrap_or_else(|| c.clone()),
+        })
+        .collect();
+    for c in &cols {
+        match new_cols.iter().position(|x| x == c) {
+            Some(i) => {
+                new_cols.remove(i);
+                gone.push(c.clone());
             }
+            None => {
+                return Err(Decline::new(format!(
+                    "{c} is not monitored for drift. Drift columns: {}.",
+                    cur_cols.join(", ")
+                )));
+            }
+        }
+    }
+    if new_cols.is_empty() && cur_enabled {
+        return Err(Decline::new(
+            "That would leave no drift columns while drift monitoring is on; turn it off instead.",
+        )
+        .suggest(["disable drift monitoring"]));
+    }
+    if !gone.is_empty() {
+        for c in &gone {
+            let Some(i) = recipe::drift_columns(&d.doc).iter().position(|x| x == c) else {
+                continue;
+            };
+            d.remove(&["monitoring", "drift", "columns", &i.to_string()])?;
+        }
+        d.line(format!(
+            "stop monitoring drift on {} ({} columns left)",
+            join_and(&gone),
+            new_cols.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Watches the columns named, in addition to those watched or ("only",
+/// "instead", drift off) in their place.
+fn watch_drift_columns(d: &mut Draft, t: &Tokens, m: &Value, w: &Watch) -> Result<(), Decline> {
+    let (cols, cur_cols, cur_enabled) = (w.cols, w.cur_cols, w.cur_enabled);
+    let mut new_cols = cur_cols.to_vec();
+    let only = t.has_any(&["only", "just", "instead", "replace"]);
+    // "only"/"instead", or drift was off: the named columns are the list.
+    if (only || !cur_enabled) && !cols.is_empty() {
+        new_cols = cols.to_vec();
+    } else {
+        for c in cols {
+            if !new_cols.contains(c) {
+                new_cols.push(c.clone());
+            }
+        }
+    }
+    if new_cols.is_empty() {
+        let feats = recipe::all_features(m);
+        let ex: Vec<String> = feats.iter().take(2).cloned().collect();
+        return Err(Decline::new(
+            "Which columns should be checked for drift? Drift monitoring needs at least one.",
+        )
+        .suggest([format!(
+            "monitor drift on {} with PSI above 0.2",
+            ex.join(" and ")
+        )]));
+    }
+    if d.set(&["monitoring", "drift", "enabled"], json!(true))? {
+        d.line("turn drift monitoring on");
+    }
+    if new_cols != cur_cols {
+        // Appending keeps the patch to the new names; anything else replaces the list.
+        let appended =
+            new_cols.len() > cur_cols.len() && new_cols[..cur_cols.len()] == cur_cols[..];
+        if appended && m.pointer("/monitoring/drift/columns").is_some() {
+            for c in &new_cols[cur_cols.len()..] {
+                d.push(&["monitoring", "drift", "columns"], json!(c))?;
+            }
+        } else {
+            d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
+        }
+        let added: Vec<String> = new_cols
+            .iter()
+            .filter(|c| !cur_cols.contains(c))
+            .cloned()
+            .collect();
+        let dropped: Vec<String> = cur_cols
+            .iter()
+            .filter(|c| !new_cols.contains(c))
+            .cloned()
+            .collect();
+        if !added.is_empty() {
             d.line(format!(
-                "stop monitoring drift on {} ({} columns left)",
-                join_and(&gone),
+                "monitor drift on {} ({} columns in all)",
+                join_and(&added),
                 new_cols.len()
             ));
         }
-    } else {
-        let only = t.has_any(&["only", "just", "instead", "replace"]);
-        // "only"/"instead", or drift was off: the named columns are the list.
-        if (only || !cur_enabled) && !cols.is_empty() {
-            new_cols = cols.clone();
-        } else {
-            for c in &cols {
-                if !new_cols.contains(c) {
-                    new_cols.push(c.clone());
-                }
-            }
+        if !dropped.is_empty() {
+            d.line(format!("stop monitoring drift on {}", join_and(&dropped)));
         }
-        if new_cols.is_empty() {
-            let feats = recipe::all_features(m);
-            let ex: Vec<String> = feats.iter().take(2).cloned().collect();
-            return Err(Decline::new(
-                "Which columns should be checked for drift? Drift monitoring needs at least one.",
-            )
-            .suggest([format!(
-                "monitor drift on {} with PSI above 0.2",
-                ex.join(" and ")
-            )]));
-        }
-        if d.set(&["monitoring", "drift", "enabled"], json!(true))? {
-            d.line("turn drift monitoring on");
-        }
-        if new_cols != cur_cols {
-            // Appending keeps the patch to the new names; anything else replaces the list.
-            let appended =
-                new_cols.len() > cur_cols.len() && new_cols[..cur_cols.len()] == cur_cols[..];
-            if appended && m.pointer("/monitoring/drift/columns").is_some() {
-                for c in &new_cols[cur_cols.len()..] {
-                    d.push(&["monitoring", "drift", "columns"], json!(c))?;
-                }
-            } else {
-                d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
-            }
-            let added: Vec<String> = new_cols
-                .iter()
-                .filter(|c| !cur_cols.contains(c))
-                .cloned()
-                .collect();
-            let dropped: Vec<String> = cur_cols
-                .iter()
-                .filter(|c| !new_cols.contains(c))
-                .cloned()
-                .collect();
-            if !added.is_empty() {
-                d.line(format!(
-                    "monitor drift on {} ({} columns in all)",
-                    join_and(&added),
-                    new_cols.len()
-                ));
-            }
-            if !dropped.is_empty() {
-                d.line(format!("stop monitoring drift on {}", join_and(&dropped)));
-            }
-        } else if !cols.is_empty() {
-            d.same(format!("{} already monitored for drift", join_and(&cols)));
-        }
-        let known = recipe::known_columns(m);
-        let unknown: Vec<String> = cols
-            .iter()
-            .filter(|c| !known.contains(c))
-            .cloned()
-            .collect();
-        if !unknown.is_empty() {
-            d.note(format!(
-                "{} not named anywhere else in the manifest (features, keys, lineage columns); check the spelling",
-                if unknown.len() == 1 { format!("{} is", unknown[0]) } else { format!("{} are", join_and(&unknown)) }
-            ));
-        }
+    } else if !cols.is_empty() {
+        d.same(format!("{} already monitored for drift", join_and(cols)));
     }
+    let known = recipe::known_columns(m);
+    let unknown: Vec<String> = cols
+        .iter()
+        .filter(|c| !known.contains(c))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        d.note(format!(
+            "{} not named anywhere else in the manifest (features, keys, lineage columns); check the spelling",
+            if unknown.len() == 1 { format!("{} is", unknown[0]) } else { format!("{} are", join_and(&unknown)) }
+        ));
+    }
+    Ok(())
+}
+
+fn drift_method(d: &mut Draft, t: &Tokens, m: &Value) -> Result<(), Decline> {
     if let Some((method, _)) = method_in(t) {
         let before = m
             .pointer("/monitoring/drift/method")
@@ -342,6 +387,11 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             d.line(format!("drift method: {before} -> {method}"));
         }
     }
+    Ok(())
+}
+
+/// A duration is the reference window; another number, the threshold.
+fn drift_window_and_threshold(d: &mut Draft, t: &Tokens, m: &Value) -> Result<(), Decline> {
     // "against the last 365 days": a duration is the reference window.
     let is_days = |at: usize| {
         let unit = |w: &str| {
@@ -389,13 +439,7 @@ pub fn drift(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             d.same(format!("the drift threshold is already {}", num(n.value)));
         }
     }
-    if d.ops.is_empty() && d.unchanged.is_empty() {
-        d.same(format!(
-            "drift monitoring is already on for {}",
-            join_and(&cur_cols)
-        ));
-    }
-    Ok(d)
+    Ok(())
 }
 
 /// The severity asked for: one said before "instead of" or "rather than"
@@ -645,77 +689,10 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     let mut d = Draft::new(m);
     let severity = severity_in(t);
     let cmp_found = comparison_in(t, 0, t.len());
-    let mentions = metric_mentions(t, Some(m));
-    let (source, metric, default_cmp): (&str, String, Cmp) = if t.has_any(FRESHNESS_WORDS) {
-        ("freshness", "staleness_hours".into(), Cmp::Gt)
-    } else if t.has("drift") || t.has("drifted") {
-        let col = alert_drift_column(t);
-        match col {
-            Some(c) => ("drift", c, Cmp::Gt),
-            None => ("drift", "drift_share".into(), Cmp::Gt),
-        }
-    } else if let Some(mm) = mentions.first() {
-        let metrics = recipe::metrics(m);
-        let monitored = recipe::monitored_metrics(m);
-        let known = metrics.iter().find(|x| x.name == mm.name);
-        if known.is_none() && !monitored.contains(&mm.name) {
-            let mut names: Vec<String> = monitored.clone();
-            for x in &metrics {
-                if !names.contains(&x.name) {
-                    names.push(x.name.clone());
-                }
-            }
-            return Err(Decline::new(format!(
-                "{} is not a metric of this recipe, so an alert on it would never fire. Metrics: {}.",
-                mm.name,
-                names.join(", ")
-            ))
-            .suggest(names.first().map(|n| format!("alert me when {n} goes above 0.3"))));
-        }
-        if !monitored.contains(&mm.name) {
-            d.note(format!(
-                "{} is not in monitoring.performance.metrics, so snapshots may not carry it",
-                mm.name
-            ));
-        }
-        let lower = known.map(|x| x.lower_is_better).unwrap_or(true);
-        ("metric", mm.name.clone(), worse(lower))
-    } else {
-        let metrics: Vec<String> = recipe::monitored_metrics(m);
-        return Err(Decline::new(
-            "What should the alert watch? A performance metric, drift (a column or the drift share) or data freshness.",
-        )
-        .suggest(
-            metrics
-                .first()
-                .map(|n| format!("alert me when {n} goes above 0.3"))
-                .into_iter()
-                .chain(["critical alert if drift share over 0.5".to_string(), "alert me when data is older than 48 hours".to_string()]),
-        ));
-    };
+    let (source, metric, default_cmp) = alert_target(&mut d, t, m)?;
     let cmp = cmp_found.map(|(c, _)| c).unwrap_or(default_cmp);
     let from = cmp_found.map(|(_, i)| i).unwrap_or(0);
-    let threshold = if source == "freshness" {
-        duration_hours(t, from, t.len())
-    } else {
-        let n = numbers_in(t, from, t.len())
-            .first()
-            .copied()
-            .or_else(|| numbers_in(t, 0, t.len()).first().copied());
-        n.map(|n| {
-            if source == "metric"
-                && !n.percent
-                && is_fraction_metric(&metric)
-                && n.value > 1.0
-                && n.value <= 100.0
-            {
-                d.note(format!("read {} as {}%", num(n.value), num(n.value)));
-                n.value / 100.0
-            } else {
-                n.value
-            }
-        })
-    };
+    let threshold = alert_threshold(&mut d, t, source, &metric, from);
     let Some(threshold) = threshold else {
         return Err(Decline::new(format!(
             "At what value should the alert on {metric} fire? Give a threshold."
@@ -743,32 +720,7 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         ));
         return Ok(d);
     }
-    let names = recipe::alert_names(m);
-    let name = match given_name(t) {
-        Some(n) => {
-            if names.contains(&n) {
-                return Err(Decline::new(format!(
-                    "There is already an alert rule named '{n}'. Alert rules: {}.",
-                    names.join(", ")
-                )));
-            }
-            n
-        }
-        None => {
-            let base = format!(
-                "{metric}_{}_{}",
-                cmp.word(),
-                num(threshold).replace('.', "_")
-            );
-            let mut name = base.clone();
-            let mut k = 2;
-            while names.contains(&name) {
-                name = format!("{base}_{k}");
-                k += 1;
-            }
-            name
-        }
-    };
+    let name = new_alert_name(t, m, &metric, cmp, threshold)?;
     d.push(
         &["monitoring", "alerts"],
         json!({
@@ -799,6 +751,131 @@ pub fn add_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
         ));
     }
     Ok(d)
+}
+
+/// What a new alert watches: data freshness, drift (a column or the share),
+/// or a metric of the recipe; and which way is worse.
+fn alert_target(
+    d: &mut Draft,
+    t: &Tokens,
+    m: &Value,
+) -> Result<(&'static str, String, Cmp), Decline> {
+    if t.has_any(FRESHNESS_WORDS) {
+        Ok(("freshness", "staleness_hours".into(), Cmp::Gt))
+    } else if t.has("drift") || t.has("drifted") {
+        let col = alert_drift_column(t);
+        match col {
+            Some(c) => Ok(("drift", c, Cmp::Gt)),
+            None => Ok(("drift", "drift_share".into(), Cmp::Gt)),
+        }
+    } else if let Some(mm) = metric_mentions(t, Some(m)).first() {
+        let metrics = recipe::metrics(m);
+        let monitored = recipe::monitored_metrics(m);
+        let known = metrics.iter().find(|x| x.name == mm.name);
+        if known.is_none() && !monitored.contains(&mm.name) {
+            let mut names: Vec<String> = monitored.clone();
+            for x in &metrics {
+                if !names.contains(&x.name) {
+                    names.push(x.name.clone());
+                }
+            }
+            return Err(Decline::new(format!(
+                "{} is not a metric of this recipe, so an alert on it would never fire. Metrics: {}.",
+                mm.name,
+                names.join(", ")
+            ))
+            .suggest(names.first().map(|n| format!("alert me when {n} goes above 0.3"))));
+        }
+        if !monitored.contains(&mm.name) {
+            d.note(format!(
+                "{} is not in monitoring.performance.metrics, so snapshots may not carry it",
+                mm.name
+            ));
+        }
+        let lower = known.map(|x| x.lower_is_better).unwrap_or(true);
+        Ok(("metric", mm.name.clone(), worse(lower)))
+    } else {
+        let metrics: Vec<String> = recipe::monitored_metrics(m);
+        Err(Decline::new(
+            "What should the alert watch? A performance metric, drift (a column or the drift share) or data freshness.",
+        )
+        .suggest(
+            metrics
+                .first()
+                .map(|n| format!("alert me when {n} goes above 0.3"))
+                .into_iter()
+                .chain(["critical alert if drift share over 0.5".to_string(), "alert me when data is older than 48 hours".to_string()]),
+        ))
+    }
+}
+
+/// The value an alert fires at: hours for freshness, else the first number
+/// after the comparison (a fraction metric's "12" read as 12%).
+fn alert_threshold(
+    d: &mut Draft,
+    t: &Tokens,
+    source: &str,
+    metric: &str,
+    from: usize,
+) -> Option<f64> {
+    if source == "freshness" {
+        duration_hours(t, from, t.len())
+    } else {
+        let n = numbers_in(t, from, t.len())
+            .first()
+            .copied()
+            .or_else(|| numbers_in(t, 0, t.len()).first().copied());
+        n.map(|n| {
+            if source == "metric"
+                && !n.percent
+                && is_fraction_metric(metric)
+                && n.value > 1.0
+                && n.value <= 100.0
+            {
+                d.note(format!("read {} as {}%", num(n.value), num(n.value)));
+                n.value / 100.0
+            } else {
+                n.value
+            }
+        })
+    }
+}
+
+/// The name a request gives the rule, refused if taken, else one made of
+/// what it watches ("mape_above_0_3", then "_2").
+fn new_alert_name(
+    t: &Tokens,
+    m: &Value,
+    metric: &str,
+    cmp: Cmp,
+    threshold: f64,
+) -> Result<String, Decline> {
+    let names = recipe::alert_names(m);
+    match given_name(t) {
+        Some(n) => {
+            if names.contains(&n) {
+                return Err(Decline::new(format!(
+                    "There is already an alert rule named '{n}'. Alert rules: {}.",
+                    names.join(", ")
+                )));
+            }
+            Ok(n)
+        }
+        None => {
+            let base = format!(
+                "{metric}_{}_{}",
+                cmp.word(),
+                num(threshold).replace('.', "_")
+            );
+            let mut name = base.clone();
+            let mut k = 2;
+            while names.contains(&name) {
+                name = format!("{base}_{k}");
+                k += 1;
+            }
+            Ok(name)
+        }
+    }
 }
 
 /// "drift on price", "price drift": the column a drift alert reads.

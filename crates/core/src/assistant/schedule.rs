@@ -108,119 +108,44 @@ pub fn parse(
             assumed: vec![],
         }));
     }
-    let has = |w: &str| (from..to).any(|i| t.word(i) == w || t.toks[i].stem == w);
-    let phrase = |p: &str| {
-        t.find_phrase(p, from)
-            .is_some_and(|i| i + p.split(' ').count() <= to)
-    };
+    if let Some(cron) = every_interval(t, from, to)? {
+        return Ok(Some(Schedule {
+            cron,
+            assumed: vec![],
+        }));
+    }
+    if let Some(cron) = shifted(t, from, to, current) {
+        return Ok(Some(Schedule {
+            cron,
+            assumed: vec![],
+        }));
+    }
+    let said = Span { t, from, to };
     let mut assumed = Vec::new();
-
-    // "every 6 hours", "every 15 minutes".
-    if let Some(i) = (from..to).find(|&i| t.word(i) == "every")
-        && let Ok(n) = t.word(i + 1).parse::<u32>()
+    if said.has("hourly")
+        || said.phrase("every hour")
+        || said.phrase("each hour")
+        || said.phrase("once an hour")
     {
-        let unit = t.toks.get(i + 2).map(|x| x.stem.as_str()).unwrap_or("");
-        match unit {
-            "hour" | "hr" | "h" if (1..=23).contains(&n) => {
-                return Ok(Some(Schedule {
-                    cron: format!("0 */{n} * * *"),
-                    assumed,
-                }));
-            }
-            "minute" | "min" if (1..=59).contains(&n) => {
-                return Ok(Some(Schedule {
-                    cron: format!("*/{n} * * * *"),
-                    assumed,
-                }));
-            }
-            "hour" | "hr" | "h" | "minute" | "min" => {
-                return Err(format!("every {n} {unit}s does not fit a cron schedule"));
-            }
-            _ => {}
-        }
-    }
-
-    // "2 hours later than now", "an hour earlier": the current time moved.
-    if let Some(shift) = shift_hours(t, from, to)
-        && let Some(c) = current
-    {
-        let f: Vec<&str> = c.split_whitespace().collect();
-        if let (5, Ok(h)) = (f.len(), f[1].parse::<i32>()) {
-            let hour = (h + shift).rem_euclid(24);
-            return Ok(Some(Schedule {
-                cron: format!("{} {hour} {} {} {}", f[0], f[2], f[3], f[4]),
-                assumed,
-            }));
-        }
-    }
-
-    if has("hourly") || phrase("every hour") || phrase("each hour") || phrase("once an hour") {
         let minute = time_in(t, from, to)?.map(|(_, m)| m).unwrap_or(0);
         return Ok(Some(Schedule {
             cron: format!("{minute} * * * *"),
             assumed,
         }));
     }
-
-    let days: Vec<u8> = {
-        let mut d: Vec<u8> = (from..to).filter_map(|i| day_of(t.word(i))).collect();
-        d.sort_unstable();
-        d.dedup();
-        d
-    };
-    let weekdays = has("weekday")
-        || phrase("business day")
-        || phrase("working day")
-        || phrase("monday to friday")
-        || phrase("monday through friday");
-    let weekends = has("weekend");
-    // "quarterly", "every 3 months": a month step.
-    let month_step = if has("quarterly") || phrase("every quarter") || phrase("each quarter") {
-        Some(3)
-    } else {
-        (from..to)
-            .find(|&i| t.word(i) == "every" && t.toks.get(i + 2).is_some_and(|x| x.stem == "month"))
-            .and_then(|i| t.word(i + 1).parse::<u8>().ok())
-            .filter(|n| (1..=12).contains(n))
-    };
-    // "on the 15th" says monthly when nothing says another period.
-    let ordinal_day = matches!(day_of_month(t, from, to), Ok(Some(_)))
-        && !(has("daily") || has("weekly") || has("nightly") || has("hourly"));
-    let monthly = month_step.is_some()
-        || has("monthly")
-        || phrase("every month")
-        || phrase("each month")
-        || ordinal_day;
-    let weekly =
-        has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
-    let nightly = has("nightly") || phrase("every night") || phrase("each night");
-    let daily = nightly
-        || has("daily")
-        || phrase("every day")
-        || phrase("each day")
-        || phrase("once a day")
-        || phrase("per day");
+    let Periods {
+        days,
+        weekdays,
+        weekends,
+        month_step,
+        monthly,
+        weekly,
+        nightly,
+        daily,
+    } = Periods::said(&said);
     let time = time_in(t, from, to)?;
     let hours = hours_list(t, from, to)?;
-
-    let (cur_min, cur_hour) = current_time(current);
-    let (hour, minute) = match time {
-        Some(hm) => hm,
-        None => match (cur_hour, cur_min) {
-            (Some(h), Some(m)) => {
-                assumed.push(format!("keeps the current time of day, {h:02}:{m:02} UTC"));
-                (h, m)
-            }
-            _ if nightly => {
-                assumed.push("runs at 02:00 UTC (say a time to change it)".into());
-                (2, 0)
-            }
-            _ => {
-                assumed.push("runs at 00:00 UTC (say a time to change it)".into());
-                (0, 0)
-            }
-        },
-    };
+    let (hour, minute) = time.unwrap_or_else(|| assumed_time(current, nightly, &mut assumed));
 
     let (dom, dow) = if weekdays && days.is_empty() {
         ("*".to_string(), "1-5".to_string())
@@ -502,6 +427,147 @@ pub fn describe(cron: &str) -> String {
         _ => return format!("cron {cron}"),
     };
     format!("{when} at {hm} (cron {cron})")
+}
+
+/// The words `from..to` of a request, as a schedule reads them.
+struct Span<'t> {
+    t: &'t Tokens,
+    from: usize,
+    to: usize,
+}
+
+impl Span<'_> {
+    fn has(&self, w: &str) -> bool {
+        (self.from..self.to).any(|i| self.t.word(i) == w || self.t.toks[i].stem == w)
+    }
+
+    fn phrase(&self, p: &str) -> bool {
+        self.t
+            .find_phrase(p, self.from)
+            .is_some_and(|i| i + p.split(' ').count() <= self.to)
+    }
+}
+
+/// "every 6 hours", "every 15 minutes": a cron step, or an error when the
+/// step does not fit one.
+fn every_interval(t: &Tokens, from: usize, to: usize) -> Result<Option<String>, String> {
+    let Some(i) = (from..to).find(|&i| t.word(i) == "every") else {
+        return Ok(None);
+    };
+    let Ok(n) = t.word(i + 1).parse::<u32>() else {
+        return Ok(None);
+    };
+    let unit = t.toks.get(i + 2).map(|x| x.stem.as_str()).unwrap_or("");
+    match unit {
+        "hour" | "hr" | "h" if (1..=23).contains(&n) => Ok(Some(format!("0 */{n} * * *"))),
+        "minute" | "min" if (1..=59).contains(&n) => Ok(Some(format!("*/{n} * * * *"))),
+        "hour" | "hr" | "h" | "minute" | "min" => {
+            Err(format!("every {n} {unit}s does not fit a cron schedule"))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// "2 hours later than now", "an hour earlier": the current time moved.
+fn shifted(t: &Tokens, from: usize, to: usize, current: Option<&str>) -> Option<String> {
+    let shift = shift_hours(t, from, to)?;
+    let f: Vec<&str> = current?.split_whitespace().collect();
+    let (5, Ok(h)) = (f.len(), f[1].parse::<i32>()) else {
+        return None;
+    };
+    let hour = (h + shift).rem_euclid(24);
+    Some(format!("{} {hour} {} {} {}", f[0], f[2], f[3], f[4]))
+}
+
+/// The periods a request says: days named, weekdays or weekends, a month
+/// step, monthly, weekly, nightly, daily.
+struct Periods {
+    days: Vec<u8>,
+    weekdays: bool,
+    weekends: bool,
+    month_step: Option<u8>,
+    monthly: bool,
+    weekly: bool,
+    nightly: bool,
+    daily: bool,
+}
+
+impl Periods {
+    fn said(span: &Span) -> Self {
+        let (t, from, to) = (span.t, span.from, span.to);
+        let has = |w: &str| span.has(w);
+        let phrase = |p: &str| span.phrase(p);
+        let days: Vec<u8> = {
+            let mut d: Vec<u8> = (from..to).filter_map(|i| day_of(t.word(i))).collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        };
+        let weekdays = has("weekday")
+            || phrase("business day")
+            || phrase("working day")
+            || phrase("monday to friday")
+            || phrase("monday through friday");
+        let weekends = has("weekend");
+        // "quarterly", "every 3 months": a month step.
+        let month_step = if has("quarterly") || phrase("every quarter") || phrase("each quarter") {
+            Some(3)
+        } else {
+            (from..to)
+                .find(|&i| {
+                    t.word(i) == "every" && t.toks.get(i + 2).is_some_and(|x| x.stem == "month")
+                })
+                .and_then(|i| t.word(i + 1).parse::<u8>().ok())
+                .filter(|n| (1..=12).contains(n))
+        };
+        // "on the 15th" says monthly when nothing says another period.
+        let ordinal_day = matches!(day_of_month(t, from, to), Ok(Some(_)))
+            && !(has("daily") || has("weekly") || has("nightly") || has("hourly"));
+        let monthly = month_step.is_some()
+            || has("monthly")
+            || phrase("every month")
+            || phrase("each month")
+            || ordinal_day;
+        let weekly =
+            has("weekly") || phrase("every week") || phrase("each week") || phrase("once a week");
+        let nightly = has("nightly") || phrase("every night") || phrase("each night");
+        let daily = nightly
+            || has("daily")
+            || phrase("every day")
+            || phrase("each day")
+            || phrase("once a day")
+            || phrase("per day");
+        Periods {
+            days,
+            weekdays,
+            weekends,
+            month_step,
+            monthly,
+            weekly,
+            nightly,
+            daily,
+        }
+    }
+}
+
+/// The time of day when the request names none: the current schedule's,
+/// else 02:00 for a nightly run, else midnight; each noted as assumed.
+fn assumed_time(current: Option<&str>, nightly: bool, assumed: &mut Vec<String>) -> (u8, u8) {
+    let (cur_min, cur_hour) = current_time(current);
+    match (cur_hour, cur_min) {
+        (Some(h), Some(m)) => {
+            assumed.push(format!("keeps the current time of day, {h:02}:{m:02} UTC"));
+            (h, m)
+        }
+        _ if nightly => {
+            assumed.push("runs at 02:00 UTC (say a time to change it)".into());
+            (2, 0)
+        }
+        _ => {
+            assumed.push("runs at 00:00 UTC (say a time to change it)".into());
+            (0, 0)
+        }
+    }
 }
 
 #[cfg(test)]

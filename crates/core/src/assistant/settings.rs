@@ -482,225 +482,21 @@ type Named<'a> = (
 );
 
 fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
-    let spoken = spoken(words);
-    let max_word = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "max" | "maximum" | "cap" | "most" | "more" | "over" | "older"
-        )
-    }) || words.windows(2).any(|w| w[0] == "up" && w[1] == "to");
-    let min_word = words
-        .iter()
-        .any(|w| matches!(w.as_str(), "min" | "minimum" | "least" | "fewer" | "under"));
-    let mut scored: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
+    let said = Said::new(words);
+    let mut scored = Vec::new();
     let mut unit_only: Vec<(usize, &Setting)> = Vec::new();
-    // "per month" is no setting "per day" (a rate, not "156 weeks").
-    let rate = |list: &[String]| {
-        list.windows(2).find_map(|w| {
-            matches!(w[0].as_str(), "per" | "a" | "each" | "every" | "an")
-                .then(|| period(&w[1]))
-                .flatten()
-        })
-    };
-    let said_period = rate(words).or_else(|| {
-        words.iter().find_map(|w| {
-            matches!(w.as_str(), "daily" | "weekly" | "monthly")
-                .then(|| period(w))
-                .flatten()
-        })
-    });
     for s in settings {
-        let key_period = rate(&s.words);
-        if matches!((said_period, key_period), (Some(a), Some(b)) if a != b) {
-            continue;
-        }
-        let needed: Vec<&String> = s
-            .words
-            .iter()
-            .filter(|k| !QUIET.contains(&k.as_str()))
-            .collect();
-        if needed.is_empty() {
-            continue;
-        }
-        let mut hits = 0;
-        let mut first: Option<usize> = None;
-        let mut places: Vec<usize> = Vec::new();
-        // Hits on the key's own words, not a synonym ("older" for age).
-        let mut plain = 0;
-        let mut exact = 0;
-        for k in &needed {
-            let implied = (k.as_str() == "max" && max_word) || (k.as_str() == "min" && min_word);
-            let at = spoken.iter().find(|(_, w)| says(w, k)).map(|(i, _)| *i);
-            if let Some(i) = at {
-                first = Some(first.map_or(i, |f: usize| f.min(i)));
-                places.push(i);
-                if !LOOSE_SYNONYMS
-                    .iter()
-                    .any(|(a, b)| *b == k.as_str() && words[i] == *a)
-                {
-                    plain += 1;
-                }
-                // "increase" said for increase, not a misspelt "decrease".
-                if spoken
-                    .iter()
-                    .any(|(_, w)| w == *k || w.strip_suffix('s') == Some(k.as_str()))
-                {
-                    exact += 1;
-                }
-            }
-            if at.is_some() || implied {
-                hits += 1;
-            }
-        }
-        // The whole key typed as one identifier, typos and all.
-        let joined = s.words.join("_");
-        let typed = words
-            .iter()
-            .position(|w| w.contains('_') && (*w == joined || edit_distance(w, &joined) <= 2));
-        // Words beside the key's own: one already naming the key
-        // ("price" in "min distinct price points") settles nothing.
-        let context = s
-            .context
-            .iter()
-            .filter(|c| {
-                spoken
-                    .iter()
-                    .any(|(i, w)| !places.contains(i) && says(w, c))
-            })
-            .count();
-        // Every word of a short name; two thirds of a long one; one of two
-        // when the stage or section is named too ("the quality checks
-        // shouldn't fail").
-        // A word no other setting has names this one alone ("canary").
-        let distinctive = needed.iter().any(|k| {
-            k.len() >= 5
-                && !COMMON.contains(&k.as_str())
-                && spoken.iter().any(|(_, w)| says(w, k))
-                && settings
-                    .iter()
-                    .filter(|o| o.words.iter().any(|ow| ow == *k))
-                    .count()
-                    == 1
-        });
-        // Named only through synonyms: the setting's section must be said too.
-        let loose = plain == 0 && context == 0;
-        let enough = !loose
-            && match needed.len() {
-                1 => hits == 1,
-                2 => hits == 2 || (hits == 1 && (context > 0 || distinctive) && first.is_some()),
-                n => hits * 3 >= n * 2 && hits >= 2,
-            };
-        // "64gb": a unit only one kind of setting has names it.
-        let by_unit = s.words.last().and_then(|unit| {
-            matches!(unit.as_str(), "gb" | "ms" | "km")
-                .then(|| {
-                    words.iter().position(|w| {
-                        w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.') == unit
-                            && w.starts_with(|c: char| c.is_ascii_digit())
-                    })
-                })
-                .flatten()
-        });
-        let Some(at) = typed.or(first.filter(|_| enough)).or(by_unit) else {
-            continue;
-        };
-        // Named by its unit alone: only where no named setting takes the value.
-        if typed.or(first.filter(|_| enough)).is_none() {
-            unit_only.push((at, s));
-            continue;
-        }
-        let score = (hits + usize::from(typed.is_some()) * 10) * 4 + exact;
-        scored.push((at, score, context, places, s));
-    }
-    // A setting named only by words another names better is dropped
-    // ("max_price_decrease_pct" over "max_price_increase_pct" for "never
-    // cut a price by more than 5%").
-    scored.sort_by_key(|s| std::cmp::Reverse((s.1, s.2)));
-    let mut kept: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
-    let mut passed_over: Vec<(usize, usize, usize, Vec<usize>, &Setting)> = Vec::new();
-    let mut tied = None;
-    for s in scored {
-        let same_words =
-            |k: &(usize, usize, usize, Vec<usize>, &Setting)| !s.3.is_empty() && s.3 == k.3;
-        let beaten = kept.iter().any(|k| {
-            (k.1, k.2) > (s.1, s.2)
-                && (k.0 == s.0 || (!s.3.is_empty() && s.3.iter().all(|p| k.3.contains(p))))
-        });
-        if let Some(k) = kept
-            .iter()
-            .find(|k| (k.1, k.2) == (s.1, s.2) && same_words(k))
-        {
-            tied.get_or_insert((k.4, s.4));
-        }
-        if !beaten {
-            kept.push(s);
-        } else {
-            passed_over.push(s);
-        }
-    }
-    // "shap top k": the best named only in part (include_shap_top_k), and
-    // another named in full whose section the rest of the words name
-    // (explanations.top_k, method shap). Either could be meant: ask.
-    let said_in_full = |s: &Setting| {
-        s.words
-            .iter()
-            .filter(|k| !QUIET.contains(&k.as_str()))
-            .all(|k| spoken.iter().any(|(_, w)| says(w, k)))
-    };
-    let explained = |s: &Setting, places: &[usize]| {
-        let mut all = places.to_vec();
-        all.extend(
-            spoken
-                .iter()
-                .filter(|(_, w)| s.context.iter().any(|c| says(w, c)))
-                .map(|(i, _)| *i),
-        );
-        all.sort_unstable();
-        all.dedup();
-        all
-    };
-    // One that explains more of the words than the best does ("reference
-    // price window days": window_days in its reference_price section, over
-    // price_ratio_to_reference) takes its place.
-    for k in kept.iter_mut() {
-        if said_in_full(k.4) {
-            continue;
-        }
-        let fuller = passed_over.iter().find_map(|o| {
-            let covered = explained(o.4, &o.3);
-            (said_in_full(o.4) && k.3.iter().all(|p| covered.contains(p)))
-                .then_some((o, covered.len() > k.3.len()))
-        });
-        match fuller {
-            Some((o, true)) => *k = o.clone(),
-            Some((o, false)) => {
-                tied.get_or_insert((k.4, o.4));
-            }
+        match naming(&said, s, settings) {
+            Some(Naming::Words(c)) => scored.push(c),
+            Some(Naming::Unit(at, s)) => unit_only.push((at, s)),
             None => {}
         }
     }
-    // One plain word that other settings' keys have too ("the window",
-    // "the radius"), with nothing beside it to say which: ask.
-    for k in &kept {
-        let needed: Vec<&String> =
-            k.4.words
-                .iter()
-                .filter(|w| !QUIET.contains(&w.as_str()))
-                .collect();
-        let [word] = needed.as_slice() else { continue };
-        let other = settings
-            .iter()
-            .find(|o| o.path != k.4.path && o.words.contains(word));
-        if let Some(other) = other
-            && k.2 == 0
-            && k.1 < 40
-        {
-            tied.get_or_insert((k.4, other));
-        }
-    }
-    kept.sort_by_key(|k| k.0);
-    let mut named: Vec<(usize, &Setting)> =
-        kept.into_iter().map(|(at, _, _, _, s)| (at, s)).collect();
+    let (mut kept, passed_over, mut tied) = best_named(scored);
+    prefer_fuller(&said, &mut kept, &passed_over, &mut tied);
+    ask_on_a_shared_word(&kept, settings, &mut tied);
+    kept.sort_by_key(|k| k.at);
+    let mut named: Vec<(usize, &Setting)> = kept.into_iter().map(|c| (c.at, c.setting)).collect();
     let values = values_in(words);
     let claimed: Vec<usize> = pair_up(&named, &values, words)
         .iter()
@@ -713,6 +509,293 @@ fn named_settings<'a>(words: &[String], settings: &'a [Setting]) -> Named<'a> {
     );
     named.sort_by_key(|(at, _)| *at);
     (named, tied)
+}
+
+/// What a request says, as the settings are matched against it.
+struct Said<'w> {
+    words: &'w [String],
+    spoken: Vec<(usize, String)>,
+    /// "max", "up to", "older": a key's "max" is implied.
+    max: bool,
+    min: bool,
+    /// A rate said ("per month", "weekly").
+    period: Option<&'static str>,
+}
+
+impl<'w> Said<'w> {
+    fn new(words: &'w [String]) -> Self {
+        let max = words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "max" | "maximum" | "cap" | "most" | "more" | "over" | "older"
+            )
+        }) || words.windows(2).any(|w| w[0] == "up" && w[1] == "to");
+        let min = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "min" | "minimum" | "least" | "fewer" | "under"));
+        let period = rate(words).or_else(|| {
+            words.iter().find_map(|w| {
+                matches!(w.as_str(), "daily" | "weekly" | "monthly")
+                    .then(|| period(w))
+                    .flatten()
+            })
+        });
+        Said {
+            words,
+            spoken: spoken(words),
+            max,
+            min,
+            period,
+        }
+    }
+}
+
+/// "per month" is no setting "per day" (a rate, not "156 weeks").
+fn rate(list: &[String]) -> Option<&'static str> {
+    list.windows(2).find_map(|w| {
+        matches!(w[0].as_str(), "per" | "a" | "each" | "every" | "an")
+            .then(|| period(&w[1]))
+            .flatten()
+    })
+}
+
+/// A setting the words name: where, how well (its score, then the words
+/// of its context said), and the places of its own words.
+#[derive(Clone)]
+struct Candidate<'a> {
+    at: usize,
+    score: usize,
+    context: usize,
+    places: Vec<usize>,
+    setting: &'a Setting,
+}
+
+impl Candidate<'_> {
+    fn rank(&self) -> (usize, usize) {
+        (self.score, self.context)
+    }
+}
+
+enum Naming<'a> {
+    Words(Candidate<'a>),
+    /// Named by a unit only it has ("64gb"), at that word.
+    Unit(usize, &'a Setting),
+}
+
+/// Whether and how well the words name one setting.
+fn naming<'a>(said: &Said, s: &'a Setting, settings: &[Setting]) -> Option<Naming<'a>> {
+    let words = said.words;
+    let key_period = rate(&s.words);
+    if matches!((said.period, key_period), (Some(a), Some(b)) if a != b) {
+        return None;
+    }
+    let needed: Vec<&String> = s
+        .words
+        .iter()
+        .filter(|k| !QUIET.contains(&k.as_str()))
+        .collect();
+    if needed.is_empty() {
+        return None;
+    }
+    let mut hits = 0;
+    let mut first: Option<usize> = None;
+    let mut places: Vec<usize> = Vec::new();
+    // Hits on the key's own words, not a synonym ("older" for age).
+    let mut plain = 0;
+    let mut exact = 0;
+    for k in &needed {
+        let implied = (k.as_str() == "max" && said.max) || (k.as_str() == "min" && said.min);
+        let at = said
+            .spoken
+            .iter()
+            .find(|(_, w)| says(w, k))
+            .map(|(i, _)| *i);
+        if let Some(i) = at {
+            first = Some(first.map_or(i, |f: usize| f.min(i)));
+            places.push(i);
+            if !LOOSE_SYNONYMS
+                .iter()
+                .any(|(a, b)| *b == k.as_str() && words[i] == *a)
+            {
+                plain += 1;
+            }
+            // "increase" said for increase, not a misspelt "decrease".
+            if said
+                .spoken
+                .iter()
+                .any(|(_, w)| w == *k || w.strip_suffix('s') == Some(k.as_str()))
+            {
+                exact += 1;
+            }
+        }
+        if at.is_some() || implied {
+            hits += 1;
+        }
+    }
+    // The whole key typed as one identifier, typos and all.
+    let joined = s.words.join("_");
+    let typed = words
+        .iter()
+        .position(|w| w.contains('_') && (*w == joined || edit_distance(w, &joined) <= 2));
+    // Words beside the key's own: one already naming the key
+    // ("price" in "min distinct price points") settles nothing.
+    let context = s
+        .context
+        .iter()
+        .filter(|c| {
+            said.spoken
+                .iter()
+                .any(|(i, w)| !places.contains(i) && says(w, c))
+        })
+        .count();
+    // Every word of a short name; two thirds of a long one; one of two
+    // when the stage or section is named too ("the quality checks
+    // shouldn't fail").
+    // A word no other setting has names this one alone ("canary").
+    let distinctive = needed.iter().any(|k| {
+        k.len() >= 5
+            && !COMMON.contains(&k.as_str())
+            && said.spoken.iter().any(|(_, w)| says(w, k))
+            && settings
+                .iter()
+                .filter(|o| o.words.iter().any(|ow| ow == *k))
+                .count()
+                == 1
+    });
+    // Named only through synonyms: the setting's section must be said too.
+    let loose = plain == 0 && context == 0;
+    let enough = !loose
+        && match needed.len() {
+            1 => hits == 1,
+            2 => hits == 2 || (hits == 1 && (context > 0 || distinctive) && first.is_some()),
+            n => hits * 3 >= n * 2 && hits >= 2,
+        };
+    // "64gb": a unit only one kind of setting has names it.
+    let by_unit = s.words.last().and_then(|unit| {
+        matches!(unit.as_str(), "gb" | "ms" | "km")
+            .then(|| {
+                words.iter().position(|w| {
+                    w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.') == unit
+                        && w.starts_with(|c: char| c.is_ascii_digit())
+                })
+            })
+            .flatten()
+    });
+    if let Some(at) = typed.or(first.filter(|_| enough)) {
+        let score = (hits + usize::from(typed.is_some()) * 10) * 4 + exact;
+        return Some(Naming::Words(Candidate {
+            at,
+            score,
+            context,
+            places,
+            setting: s,
+        }));
+    }
+    // Named by its unit alone: only where no named setting takes the value.
+    by_unit.map(|at| Naming::Unit(at, s))
+}
+
+/// Two settings the words fit equally well.
+type Tie<'a> = Option<(&'a Setting, &'a Setting)>;
+
+/// The candidates no better one covers, those passed over, and two that
+/// tie (a setting named only by words another names better is dropped:
+/// "max_price_decrease_pct" over "max_price_increase_pct" for "never cut a
+/// price by more than 5%").
+fn best_named(mut scored: Vec<Candidate<'_>>) -> (Vec<Candidate<'_>>, Vec<Candidate<'_>>, Tie<'_>) {
+    scored.sort_by_key(|c| std::cmp::Reverse(c.rank()));
+    let mut kept: Vec<Candidate> = Vec::new();
+    let mut passed_over: Vec<Candidate> = Vec::new();
+    let mut tied = None;
+    for s in scored {
+        let same_words = |k: &Candidate| !s.places.is_empty() && s.places == k.places;
+        let beaten = kept.iter().any(|k| {
+            k.rank() > s.rank()
+                && (k.at == s.at
+                    || (!s.places.is_empty() && s.places.iter().all(|p| k.places.contains(p))))
+        });
+        if let Some(k) = kept.iter().find(|k| k.rank() == s.rank() && same_words(k)) {
+            tied.get_or_insert((k.setting, s.setting));
+        }
+        if !beaten {
+            kept.push(s);
+        } else {
+            passed_over.push(s);
+        }
+    }
+    (kept, passed_over, tied)
+}
+
+/// "shap top k": the best named only in part (include_shap_top_k), and
+/// another named in full whose section the rest of the words name
+/// (explanations.top_k, method shap). One that explains more of the words
+/// than the best does ("reference price window days": window_days in its
+/// reference_price section, over price_ratio_to_reference) takes its place;
+/// one that explains as much is a tie: ask.
+fn prefer_fuller<'a>(
+    said: &Said,
+    kept: &mut [Candidate<'a>],
+    passed_over: &[Candidate<'a>],
+    tied: &mut Tie<'a>,
+) {
+    let said_in_full = |s: &Setting| {
+        s.words
+            .iter()
+            .filter(|k| !QUIET.contains(&k.as_str()))
+            .all(|k| said.spoken.iter().any(|(_, w)| says(w, k)))
+    };
+    let explained = |s: &Setting, places: &[usize]| {
+        let mut all = places.to_vec();
+        all.extend(
+            said.spoken
+                .iter()
+                .filter(|(_, w)| s.context.iter().any(|c| says(w, c)))
+                .map(|(i, _)| *i),
+        );
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    for k in kept.iter_mut() {
+        if said_in_full(k.setting) {
+            continue;
+        }
+        let fuller = passed_over.iter().find_map(|o| {
+            let covered = explained(o.setting, &o.places);
+            (said_in_full(o.setting) && k.places.iter().all(|p| covered.contains(p)))
+                .then_some((o, covered.len() > k.places.len()))
+        });
+        match fuller {
+            Some((o, true)) => *k = o.clone(),
+            Some((o, false)) => {
+                tied.get_or_insert((k.setting, o.setting));
+            }
+            None => {}
+        }
+    }
+}
+
+/// One plain word that other settings' keys have too ("the window", "the
+/// radius"), with nothing beside it to say which: ask.
+fn ask_on_a_shared_word<'a>(kept: &[Candidate<'a>], settings: &'a [Setting], tied: &mut Tie<'a>) {
+    for k in kept {
+        let needed: Vec<&String> = k
+            .setting
+            .words
+            .iter()
+            .filter(|w| !QUIET.contains(&w.as_str()))
+            .collect();
+        let [word] = needed.as_slice() else { continue };
+        let other = settings
+            .iter()
+            .find(|o| o.path != k.setting.path && o.words.contains(word));
+        if let Some(other) = other
+            && k.context == 0
+            && k.score < 40
+        {
+            tied.get_or_insert((k.setting, other));
+        }
+    }
 }
 
 /// The period a word names: day, week, month or year.
