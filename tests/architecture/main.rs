@@ -154,6 +154,21 @@ fn the_detector_sees_a_parent_and_child_loop() {
         ("p/kid.rs", "pub fn go() { let _ = super::Shared; }\n"),
     ]);
     assert!(cycles(&Graph::of(dir.path())).is_empty());
+    // A test module declared in the parent (`#[cfg(test)] mod tests;`)
+    // hides none of the parent's code after it.
+    let dir = fixture(&[
+        ("lib.rs", "pub mod p;\n"),
+        (
+            "p/mod.rs",
+            "mod kid;\n#[cfg(test)]\nmod tests;\npub struct Shared;\npub fn run() { kid::go() }\n",
+        ),
+        ("p/kid.rs", "pub fn go() { let _ = super::Shared; }\n"),
+        ("p/tests.rs", "fn t() {}\n"),
+    ]);
+    assert_eq!(
+        cycles(&Graph::of(dir.path())),
+        vec![vec!["p".to_string(), "p::kid".into()]]
+    );
 }
 
 #[test]

@@ -62,7 +62,9 @@ pub fn sources(src: &Path) -> BTreeMap<Module, Source> {
                 module.pop();
             }
             let text = std::fs::read_to_string(&path).expect("reading a source file");
-            let text = match text.find("#[cfg(test)]\nmod tests") {
+            // The tail `mod tests { .. }`; a declared `mod tests;` stays, so
+            // its file is known to be test code (below).
+            let text = match text.find("#[cfg(test)]\nmod tests {") {
                 Some(at) => text[..at].to_string(),
                 None => text,
             };

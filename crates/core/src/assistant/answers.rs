@@ -47,7 +47,7 @@ pub fn answer(intent: Intent, t: &Tokens, ctx: &Context) -> Answer {
             let Some(m) = ctx.manifest else {
                 return from_baselines(intent, t, ctx);
             };
-            let label = super::recipe_label(ctx, m);
+            let label = super::conversation::recipe_label(ctx, m);
             Ok(about(intent, t, m, &label, ctx))
         }
     }

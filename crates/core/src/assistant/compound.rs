@@ -5,11 +5,15 @@
 
 use super::intent::{self, Route};
 use super::text::Tokens;
-use super::{Context, Intent, Proposal, Reply, clauses, respond_to_one};
+use super::{Context, Intent, Proposal, Reply, clauses};
 use crate::domain::ModelFamily;
 use serde_json::Value;
 
-pub fn respond(request: &str, ctx: &Context) -> Reply {
+/// How one ask is answered (the assistant's own `respond_to_one`, handed
+/// in so this module does not reach back up to it).
+pub type AnswerOne = fn(&str, &Context) -> Reply;
+
+pub fn respond(request: &str, ctx: &Context, respond_to_one: AnswerOne) -> Reply {
     let parts = clauses::split(request, ctx.manifest);
     if parts.len() < 2 || !makes_changes(request, ctx) {
         return respond_to_one(request, ctx);
@@ -189,7 +193,7 @@ impl Joined {
             Some((_, _, intro)) => intro.clone(),
             None => format!(
                 "Proposed change to {}:",
-                super::recipe_label(ctx, &manifest)
+                super::conversation::recipe_label(ctx, &manifest)
             ),
         };
         for line in &summary {

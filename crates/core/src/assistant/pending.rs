@@ -3,11 +3,18 @@
 //! "and alert me when wape goes above 0.3" stack into one proposal, applied
 //! once.
 
-use super::{Context, Proposal, Reply, respond_fresh};
+use super::{Context, Proposal, Reply};
 use crate::domain::diff::apply_patch;
 use serde_json::Value;
 
-pub fn refine(request: &str, ctx: &Context, pending: &Proposal) -> Reply {
+/// `respond_fresh` answers a request as if nothing were pending (handed in
+/// so this module does not reach back up to the assistant's entry).
+pub fn refine(
+    request: &str,
+    ctx: &Context,
+    pending: &Proposal,
+    respond_fresh: fn(&str, &Context) -> Reply,
+) -> Reply {
     // "no, set the drift window to 60": a correction replaces the proposal
     // instead of adding to it.
     if let Some(instead) = correction(request) {

@@ -1,10 +1,10 @@
 //! Column-by-column comparison of two tables.
 
-use super::DriftOptions;
 use super::columns::{Sample, category_counts, detect_kind, file_order_std};
 use super::error::{DriftError, show_bytes};
 use super::kinds::{ColumnKind, StatTest};
 use super::ks::{KsMethod, KsResult, ks_pvalue};
+use super::options::DriftOptions;
 use super::psi::{BinCounts, MAX_VALUE_BINS, distinct_sorted, proportions, psi, sturges_counts};
 use super::report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport};
 use super::stattest::{chisquare_pvalue, jensenshannon_distance, normed, z_test_pvalue};

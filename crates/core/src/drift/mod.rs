@@ -21,6 +21,7 @@ mod error;
 mod kinds;
 mod kolmogorov;
 mod ks;
+mod options;
 mod parquet;
 pub mod performance;
 mod psi;
@@ -44,6 +45,7 @@ pub use kolmogorov::{kstwo_cdf, kstwo_sf, smirnov_sf};
 pub use ks::{
     KsMethod, KsResult, MAX_EXACT_N, ks_2samp, ks_asymptotic_pvalue, ks_pvalue, ks_statistic,
 };
+pub use options::DriftOptions;
 pub use parquet::MAX_PARQUET_BYTES;
 pub use psi::{BinCounts, MAX_VALUE_BINS, PSI_THRESHOLD, histogram_counts, sturges_edges};
 pub use report::{ColumnDrift, DATASET_DRIFT_SHARE, DriftReport, render_table};
@@ -51,19 +53,3 @@ pub use source::{Format, column_names, is_data_file, load_pair, load_table};
 pub use special::{chi2_sf, normal_cdf, population_std};
 pub use stattest::{chisquare_pvalue, jensenshannon_distance, wasserstein_distance, z_test_pvalue};
 pub use table::{Cell, Column, Table, Wanted, parse_cell};
-
-/// Options of [`compare`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DriftOptions {
-    /// Only these columns (every column both files have when empty); a
-    /// name not in both files is an error.
-    pub columns: Vec<String>,
-    /// Columns to treat as categorical whatever their values.
-    pub categorical: Vec<String>,
-    /// Columns to treat as numerical (every value must then be a number).
-    pub numerical: Vec<String>,
-    /// One test for every column instead of the per-column default.
-    pub stattest: Option<StatTest>,
-    /// Threshold for every column's test instead of the test's default.
-    pub threshold: Option<f64>,
-}

@@ -8,12 +8,13 @@
 //! weeks that recur on the same week of the year, promotions, a level
 //! that drifts as a slow random walk and multiplicative noise of 7%.
 
+use super::job::{Job, Trainer};
 use super::quality::{self, Context};
 use super::report::{Report, count, number, percent};
 use super::rng::Rng;
 use super::settings::{self, Settings};
+use super::stage::{StageKind, TrainerError};
 use super::table::Table;
-use super::{Job, StageKind, Trainer, TrainerError};
 use crate::drift::performance;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};

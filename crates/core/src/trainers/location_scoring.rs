@@ -9,13 +9,14 @@
 //! linear in the logged features plus format and region effects, with 7%
 //! noise, and one site in ten has no foot-traffic coverage.
 
+use super::job::{Job, Trainer};
 use super::linalg::{self, Square, dot};
 use super::quality::{self, Context};
 use super::report::{Report, count, number};
 use super::rng::{Rng, hash01};
 use super::settings::{self, Settings};
+use super::stage::{StageKind, TrainerError};
 use super::table::Table;
-use super::{Job, StageKind, Trainer, TrainerError};
 use crate::drift::performance;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

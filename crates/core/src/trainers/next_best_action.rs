@@ -11,12 +11,13 @@
 //! so the more engaged they are; loyal customers also buy without an offer,
 //! so their uplift is smaller.
 
+use super::job::{Job, Trainer};
 use super::quality::{self, Context};
 use super::report::{Report, count, number, percent};
 use super::rng::{Rng, hash01};
 use super::settings::{self, Settings};
+use super::stage::{StageKind, TrainerError};
 use super::table::Table;
-use super::{Job, StageKind, Trainer, TrainerError};
 use crate::drift::performance;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};

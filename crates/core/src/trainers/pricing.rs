@@ -12,13 +12,14 @@
 //! promotions, a drifting competitor price, weekday and holiday effects and
 //! lognormal noise of 15%.
 
+use super::job::{Job, Trainer};
 use super::linalg::{self, dot};
 use super::quality::{self, Context};
 use super::report::{Report, count, number, percent};
 use super::rng::Rng;
 use super::settings::{self, Settings};
+use super::stage::{StageKind, TrainerError};
 use super::table::Table;
-use super::{Job, StageKind, Trainer, TrainerError};
 use crate::drift::performance;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};

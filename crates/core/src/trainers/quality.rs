@@ -4,9 +4,9 @@
 //! generated data (a column it does not have, a kind of check unknown here)
 //! is skipped and says why, rather than passing silently.
 
-use super::TrainerError;
 use super::report::{Report, count, number, percent};
 use super::settings::Settings;
+use super::stage::TrainerError;
 use super::table::{Cells, Table};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};

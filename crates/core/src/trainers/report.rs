@@ -3,7 +3,7 @@
 //! human lines. Numbers are printed to 6 significant digits so the output is
 //! short, stable and byte-identical for a seed.
 
-use super::TrainerError;
+use super::stage::TrainerError;
 use std::fmt::Display;
 use std::io::Write;
 

@@ -2,7 +2,7 @@
 //! absent takes the trainer's default; one that is present but unusable
 //! (a learning rate of "fast", zero folds) is an error naming where it is.
 
-use super::{StageKind, TrainerError};
+use super::stage::{StageKind, TrainerError};
 use serde_json::Value;
 
 static NULL: Value = Value::Null;
