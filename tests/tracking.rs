@@ -756,6 +756,47 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
                 .contains("Missing value for required parameter 'metrics[0].timestamp'"),
             "{refused}"
         );
+        // A value that is not a number is recorded, as MLflow records it,
+        // and read back in its place; the run's numbers are untouched.
+        for (step, value) in [(0, "1.5"), (1, "\"NaN\""), (2, "\"-Infinity\"")] {
+            let body = format!(
+                r#"{{"run_id": "{run}", "key": "grad", "value": {value}, "timestamp": 5, "step": {step}}}"#
+            );
+            let (code, reply) = send("POST", "/api/2.0/mlflow/runs/log-metric", &body);
+            assert_eq!(code, 200, "{value}: {reply}");
+        }
+        let (_, history) = curl(
+            port,
+            "GET",
+            &format!("/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=grad"),
+            None,
+        );
+        let values: Vec<&Value> = history["metrics"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{history}"))
+            .iter()
+            .map(|m| &m["value"])
+            .collect();
+        assert_eq!(values, [&json!(1.5), &json!("NaN"), &json!("-Infinity")]);
+        let (_, got) = curl(
+            port,
+            "GET",
+            &format!("/api/2.0/mlflow/runs/get?run_id={run}"),
+            None,
+        );
+        let latest = got["run"]["data"]["metrics"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["key"] == "grad"))
+            .unwrap_or_else(|| panic!("{got}"));
+        assert_eq!(
+            (&latest["value"], &latest["step"]),
+            (&json!("-Infinity"), &json!(2))
+        );
+        let shown = w.show_run(run.parse().unwrap());
+        assert_eq!(
+            shown["metrics_json"]["grad"], 1.5,
+            "the newest number: {shown}"
+        );
         let (code, refused) = send(
             "POST",
             "/api/2.0/mlflow/runs/search",

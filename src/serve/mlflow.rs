@@ -12,7 +12,7 @@ use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
 use crate::store::{NewRun, Recipe, Run, RunKeyValue, RunQuery, StoreError};
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -94,11 +94,17 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let key = f.required_string("metric_key")?;
             let max = f.max_results(25_000, 10_000_000)?;
             let series = api.store().metric_series(id, &key, max).await?;
-            let metrics: Vec<Value> = series
+            let mut metrics: Vec<(i64, Value)> = series
                 .points
                 .iter()
-                .map(|p| json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step}))
+                .map(|p| (p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})))
                 .collect();
+            // The values that are not numbers, in their places by step.
+            for p in api.store().nonfinite_points(id, &key).await? {
+                metrics.push((p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})));
+            }
+            metrics.sort_by_key(|(step, _)| *step);
+            let metrics: Vec<Value> = metrics.into_iter().map(|(_, m)| m).collect();
             Ok(json_reply(&json!({"metrics": metrics})))
         }
         (&Method::POST, ["logged-models", "search"]) => Ok(json_reply(&json!({"models": []}))),
@@ -499,22 +505,40 @@ fn mlflow_run(run: &Run, data: &RunsData) -> Value {
     if let Some(end) = run.finished_at {
         info["end_time"] = json!(end.timestamp_millis());
     }
-    let metrics: Vec<Value> = of_run(&data.latest_metrics, run.id, |m| m.run_id)
-        .iter()
-        .map(|m| {
-            json!({
-                "key": m.key,
-                "value": m.value,
-                "timestamp": m.at.unwrap_or(run.updated_at).timestamp_millis(),
-                "step": m.step.unwrap_or(0),
-            })
-        })
-        .collect();
+    let metrics = latest_metrics(run, data);
     let (params, tags) = (pairs(&data.params), pairs(&data.tags));
     json!({"info": info, "data": {"metrics": metrics, "params": params, "tags": tags}})
 }
 
 /// The items of one run in a list ordered by run.
+/// Each metric's newest value, as MLflow reports it: a NaN or an infinity
+/// logged after the last number is the latest, spelt as protobuf spells it.
+fn latest_metrics(run: &Run, data: &RunsData) -> Vec<Value> {
+    // key -> (step, time, value)
+    let mut latest: std::collections::BTreeMap<&str, (i64, DateTime<Utc>, Value)> =
+        of_run(&data.latest_metrics, run.id, |m| m.run_id)
+            .iter()
+            .map(|m| {
+                let at = m.at.unwrap_or(run.updated_at);
+                (m.key.as_str(), (m.step.unwrap_or(0), at, json!(m.value)))
+            })
+            .collect();
+    for p in of_run(&data.nonfinite, run.id, |p| p.run_id) {
+        let newer = latest
+            .get(p.key.as_str())
+            .is_none_or(|(step, at, _)| (p.step, p.at) >= (*step, *at));
+        if newer {
+            latest.insert(&p.key, (p.step, p.at, json!(p.value)));
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(key, (step, at, value))| {
+            json!({"key": key, "value": value, "timestamp": at.timestamp_millis(), "step": step})
+        })
+        .collect()
+}
+
 fn of_run<T>(list: &[T], id: i64, run_of: impl Fn(&T) -> i64) -> &[T] {
     let start = list.partition_point(|x| run_of(x) < id);
     let end = list.partition_point(|x| run_of(x) <= id);

@@ -55,9 +55,17 @@ impl Service {
         let mut details = Map::new();
         if !report.metrics.is_empty() {
             let seq_base = at.timestamp_micros().saturating_mul(1000);
-            w.insert_metric_points(id, &report.metrics, seq_base)
+            // A NaN or an infinity is recorded, as MLflow records it, apart
+            // from the numbers the charts, filters and gates read.
+            let (numbers, others): (Vec<_>, Vec<_>) = report
+                .metrics
+                .iter()
+                .cloned()
+                .partition(|p| p.value.is_finite());
+            w.insert_metric_points(id, &numbers, seq_base).await?;
+            w.insert_nonfinite_points(id, &others, seq_base + numbers.len() as i64)
                 .await?;
-            let latest = newest_per_key(&report.metrics);
+            let latest = newest_per_key(&numbers);
             let mut patch = Map::new();
             for (key, (step, value)) in latest {
                 let last = w.metric_last_step(id, &key).await?.unwrap_or(step);
@@ -472,12 +480,6 @@ fn check_key(what: &str, key: &str) -> ServiceResult<()> {
 fn check_report(report: &RunReport) -> ServiceResult<()> {
     for p in &report.metrics {
         check_key("a metric name", &p.key)?;
-        if !p.value.is_finite() {
-            return Err(invalid(format!(
-                "metric '{}' at step {} is {}: only finite numbers are recorded",
-                p.key, p.step, p.value
-            )));
-        }
     }
     for (what, pairs) in [
         ("a param name", &report.params),

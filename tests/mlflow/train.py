@@ -1,6 +1,7 @@
 """A training script that knows only MLflow: it logs into whatever
 MLFLOW_TRACKING_URI names (here `nexml serve`). Prints the run id."""
 
+import math
 import os
 import sys
 import tempfile
@@ -19,6 +20,10 @@ with mlflow.start_run(run_name="mlflow-script") as run:
     for step in range(steps):
         mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
     mlflow.log_metrics({"wape": 0.12, "mape": 0.2}, step=steps)
+    # A diverging step logs values that are not numbers; training goes on.
+    mlflow.log_metric("grad_norm", 2.0, step=0)
+    mlflow.log_metric("grad_norm", float("inf"), step=1)
+    mlflow.log_metric("grad_norm", float("nan"), step=2)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "notes.txt")
         with open(path, "w") as f:
@@ -44,6 +49,9 @@ latest = next(m for m in found_run.data._metric_objs if m.key == "loss")
 last = max(history, key=lambda m: m.step)
 assert (latest.value, latest.step, latest.timestamp) == (last.value, last.step, last.timestamp), (latest, last)
 assert got.info.user_id == got.data.tags["mlflow.user"] == "mlflow-ana", (got.info.user_id, got.data.tags)
+grad = [m.value for m in client.get_metric_history(run_id, "grad_norm")]
+assert grad[:2] == [2.0, math.inf] and math.isnan(grad[2]) and len(grad) == 3, grad
+assert math.isnan(got.data.metrics["grad_norm"]), got.data.metrics
 names = sorted(a.path for a in client.list_artifacts(run_id))
 assert names == ["notes.txt", "reports"], names
 print(run_id)

@@ -150,6 +150,38 @@ pub struct MetricPoint {
     pub at: DateTime<Utc>,
 }
 
+/// A logged metric value that is not a number, as MLflow's clients send
+/// them: "NaN", "Infinity" or "-Infinity", kept apart from the history.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct NonFinitePoint {
+    pub run_id: i64,
+    pub key: String,
+    pub step: i64,
+    pub seq: i64,
+    pub value: String,
+    pub at: DateTime<Utc>,
+}
+
+impl NonFinitePoint {
+    /// How a value that is not finite is spelt, in the table and in
+    /// MLflow's JSON.
+    pub fn spelling(value: f64) -> &'static str {
+        match value {
+            v if v.is_nan() => "NaN",
+            v if v > 0.0 => "Infinity",
+            _ => "-Infinity",
+        }
+    }
+
+    pub fn number(&self) -> f64 {
+        match self.value.as_str() {
+            "Infinity" => f64::INFINITY,
+            "-Infinity" => f64::NEG_INFINITY,
+            _ => f64::NAN,
+        }
+    }
+}
+
 /// One value of a metric to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMetricPoint {

@@ -6,8 +6,8 @@ use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
-    KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, Run,
-    RunArtifact, RunKeyValue,
+    KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, NonFinitePoint,
+    Run, RunArtifact, RunKeyValue,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -55,6 +55,8 @@ pub struct RunsData {
     pub params: Vec<RunKeyValue>,
     pub tags: Vec<RunKeyValue>,
     pub latest_metrics: Vec<LatestMetric>,
+    /// The values logged that are not numbers, oldest first per metric.
+    pub nonfinite: Vec<NonFinitePoint>,
 }
 
 /// A run with everything it recorded: the `run show` view.
@@ -198,6 +200,21 @@ reads!(
         Ok(MetricSeries { points, total })
     }
 
+    /// The values of a run's metric that are not numbers, in step order.
+    pub async fn nonfinite_points(
+        &mut self,
+        run_id: i64,
+        key: &str,
+    ) -> StoreResult<Vec<NonFinitePoint>> {
+        let s = Statement::new(
+            "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
+             WHERE run_id = $1 AND key = $2 ORDER BY step, seq",
+        )
+        .int(run_id)
+        .text(key);
+        self.fetch::<NonFinitePoint>(s).await
+    }
+
     /// The names of the metrics and of the params runs have (at most
     /// `limit` each, in order), each list one walk of its table's index.
     pub async fn run_column_keys(&mut self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {
@@ -239,6 +256,12 @@ reads!(
             ));
             data.latest_metrics
                 .extend(self.fetch::<LatestMetric>(s).await?);
+            let s = bound(format!(
+                "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
+                 WHERE run_id IN ({listed}) ORDER BY run_id, key, step, seq"
+            ));
+            data.nonfinite
+                .extend(self.fetch::<NonFinitePoint>(s).await?);
         }
         Ok(data)
     }
@@ -316,6 +339,40 @@ impl Session {
                 fold_into_tiles(&kept)
             };
             self.add_to_tiles(run_id, &deltas).await?;
+        }
+        Ok(())
+    }
+
+    /// Records values that are not numbers (NaN, ±Infinity) apart from the
+    /// history, at `seq_base` on in logging order; one sent twice counts once.
+    pub async fn insert_nonfinite_points(
+        &mut self,
+        run_id: i64,
+        points: &[NewMetricPoint],
+        seq_base: i64,
+    ) -> StoreResult<()> {
+        const WIDTH: usize = 6;
+        let positional = self.db.binds_by_position();
+        for (chunk_no, chunk) in points.chunks(BINDS_PER_STATEMENT / WIDTH).enumerate() {
+            let mut sql = bulk_insert_sql(
+                "INSERT INTO ml_run_metric_nonfinite (run_id, key, step, seq, value, at) VALUES ",
+                chunk.len(),
+                WIDTH,
+                positional,
+            );
+            sql.push_str(" ON CONFLICT (run_id, key, step, seq) DO NOTHING");
+            let mut s = Statement::new(sql);
+            let first_seq = seq_base + (chunk_no * (BINDS_PER_STATEMENT / WIDTH)) as i64;
+            for (i, p) in chunk.iter().enumerate() {
+                s = s
+                    .int(run_id)
+                    .text(p.key.as_str())
+                    .int(p.step)
+                    .int(first_seq + i as i64)
+                    .text(NonFinitePoint::spelling(p.value))
+                    .time(p.at);
+            }
+            self.db.execute(s).await?;
         }
         Ok(())
     }
