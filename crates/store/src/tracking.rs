@@ -95,6 +95,36 @@ impl RunDetail {
     }
 }
 
+/// Points per many-row insert: six values each.
+const POINTS_PER_STATEMENT: usize = BINDS_PER_STATEMENT / 6;
+
+/// One many-row insert of a run's points into `table` (the history's
+/// columns), numbered from `first_seq`, each value bound by `value`. The
+/// same (run, key, step, seq) twice can only be one value sent twice (a
+/// client's retry): it counts once, and the seqs inserted come back.
+fn points_insert(
+    table: &str,
+    run_id: i64,
+    chunk: &[NewMetricPoint],
+    first_seq: i64,
+    positional: bool,
+    value: fn(Statement, f64) -> Statement,
+) -> Statement {
+    let prefix = format!("INSERT INTO {table} (run_id, key, step, seq, value, at) VALUES ");
+    let mut sql = bulk_insert_sql(&prefix, chunk.len(), 6, positional);
+    sql.push_str(" ON CONFLICT (run_id, key, step, seq) DO NOTHING RETURNING seq");
+    let mut s = Statement::new(sql);
+    for (i, p) in chunk.iter().enumerate() {
+        let row = s
+            .int(run_id)
+            .text(p.key.as_str())
+            .int(p.step)
+            .int(first_seq + i as i64);
+        s = value(row, p.value).time(p.at);
+    }
+    s
+}
+
 /// A point of a metric's history, as `run show` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryPoint {
@@ -303,29 +333,17 @@ impl Session {
         points: &[NewMetricPoint],
         seq_base: i64,
     ) -> StoreResult<()> {
-        const WIDTH: usize = 6;
         let positional = self.db.binds_by_position();
-        for (chunk_no, chunk) in points.chunks(BINDS_PER_STATEMENT / WIDTH).enumerate() {
-            let mut sql = bulk_insert_sql(
-                "INSERT INTO ml_run_metric (run_id, key, step, seq, value, at) VALUES ",
-                chunk.len(),
-                WIDTH,
+        for (chunk_no, chunk) in points.chunks(POINTS_PER_STATEMENT).enumerate() {
+            let first_seq = seq_base + (chunk_no * POINTS_PER_STATEMENT) as i64;
+            let s = points_insert(
+                "ml_run_metric",
+                run_id,
+                chunk,
+                first_seq,
                 positional,
+                |s, v| s.float(v),
             );
-            // The same (run, key, step, seq) twice can only be one value
-            // sent twice (a client's retry): it counts once, in the tiles too.
-            sql.push_str(" ON CONFLICT (run_id, key, step, seq) DO NOTHING RETURNING seq");
-            let mut s = Statement::new(sql);
-            let first_seq = seq_base + (chunk_no * (BINDS_PER_STATEMENT / WIDTH)) as i64;
-            for (i, p) in chunk.iter().enumerate() {
-                s = s
-                    .int(run_id)
-                    .text(p.key.as_str())
-                    .int(p.step)
-                    .int(first_seq + i as i64)
-                    .float(p.value)
-                    .time(p.at);
-            }
             let inserted = self.ints(s).await?;
             let deltas = if inserted.len() == chunk.len() {
                 fold_into_tiles(chunk)
@@ -344,35 +362,21 @@ impl Session {
     }
 
     /// Records values that are not numbers (NaN, ±Infinity) apart from the
-    /// history, at `seq_base` on in logging order; one sent twice counts once.
+    /// history, at `seq_base` on in logging order.
     pub async fn insert_nonfinite_points(
         &mut self,
         run_id: i64,
         points: &[NewMetricPoint],
         seq_base: i64,
     ) -> StoreResult<()> {
-        const WIDTH: usize = 6;
         let positional = self.db.binds_by_position();
-        for (chunk_no, chunk) in points.chunks(BINDS_PER_STATEMENT / WIDTH).enumerate() {
-            let mut sql = bulk_insert_sql(
-                "INSERT INTO ml_run_metric_nonfinite (run_id, key, step, seq, value, at) VALUES ",
-                chunk.len(),
-                WIDTH,
-                positional,
-            );
-            sql.push_str(" ON CONFLICT (run_id, key, step, seq) DO NOTHING");
-            let mut s = Statement::new(sql);
-            let first_seq = seq_base + (chunk_no * (BINDS_PER_STATEMENT / WIDTH)) as i64;
-            for (i, p) in chunk.iter().enumerate() {
-                s = s
-                    .int(run_id)
-                    .text(p.key.as_str())
-                    .int(p.step)
-                    .int(first_seq + i as i64)
-                    .text(NonFinitePoint::spelling(p.value))
-                    .time(p.at);
-            }
-            self.db.execute(s).await?;
+        for (chunk_no, chunk) in points.chunks(POINTS_PER_STATEMENT).enumerate() {
+            let first_seq = seq_base + (chunk_no * POINTS_PER_STATEMENT) as i64;
+            let table = "ml_run_metric_nonfinite";
+            let s = points_insert(table, run_id, chunk, first_seq, positional, |s, v| {
+                s.text(NonFinitePoint::spelling(v))
+            });
+            self.ints(s).await?;
         }
         Ok(())
     }

@@ -133,28 +133,19 @@ pub fn parse(
             assumed,
         }));
     }
-    let Periods {
-        days,
-        weekdays,
-        weekends,
-        month_step,
-        monthly,
-        weekly,
-        nightly,
-        daily,
-    } = Periods::said(&said);
+    let p = Periods::said(&said);
     let time = time_in(t, from, to)?;
     let hours = hours_list(t, from, to)?;
-    let (hour, minute) = time.unwrap_or_else(|| assumed_time(current, nightly, &mut assumed));
+    let (hour, minute) = time.unwrap_or_else(|| assumed_time(current, p.nightly, &mut assumed));
 
-    let (dom, dow) = if weekdays && days.is_empty() {
+    let (dom, dow) = if p.weekdays && p.days.is_empty() {
         ("*".to_string(), "1-5".to_string())
-    } else if weekends && days.is_empty() {
+    } else if p.weekends && p.days.is_empty() {
         ("*".to_string(), "0,6".to_string())
-    } else if !days.is_empty() {
-        let list: Vec<String> = days.iter().map(u8::to_string).collect();
+    } else if !p.days.is_empty() {
+        let list: Vec<String> = p.days.iter().map(u8::to_string).collect();
         ("*".to_string(), list.join(","))
-    } else if monthly {
+    } else if p.monthly {
         let dom = day_of_month(t, from, to)?.unwrap_or_else(|| {
             assumed.push(
                 "runs on the 1st of the month (say e.g. \"on the 15th\" to change it)".into(),
@@ -162,13 +153,13 @@ pub fn parse(
             1
         });
         (dom.to_string(), "*".to_string())
-    } else if weekly {
+    } else if p.weekly {
         let dow = current_weekday(current).unwrap_or_else(|| {
             assumed.push("runs on Mondays (name a day to change it)".into());
             1
         });
         ("*".to_string(), dow.to_string())
-    } else if daily || hours.is_some() {
+    } else if p.daily || hours.is_some() {
         ("*".to_string(), "*".to_string())
     } else if time.is_some() {
         // "move the run to 5am": only the time changes, the days stay.
@@ -184,7 +175,7 @@ pub fn parse(
     } else {
         return Ok(None);
     };
-    let month = month_step.map_or("*".to_string(), |n| match n {
+    let month = p.month_step.map_or("*".to_string(), |n| match n {
         1 => "*".to_string(),
         n => format!("*/{n}"),
     });
