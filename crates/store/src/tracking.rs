@@ -98,6 +98,18 @@ impl RunDetail {
 /// Points per many-row insert: six values each.
 const POINTS_PER_STATEMENT: usize = BINDS_PER_STATEMENT / 6;
 
+/// The points in statement-sized chunks, each with the seq of its first.
+fn numbered_chunks(
+    points: &[NewMetricPoint],
+    seq_base: i64,
+) -> impl Iterator<Item = (i64, &[NewMetricPoint])> {
+    let seq = move |n: usize| seq_base + (n * POINTS_PER_STATEMENT) as i64;
+    points
+        .chunks(POINTS_PER_STATEMENT)
+        .enumerate()
+        .map(move |(n, chunk)| (seq(n), chunk))
+}
+
 /// One many-row insert of a run's points into `table` (the history's
 /// columns), numbered from `first_seq`, each value bound by `value`. The
 /// same (run, key, step, seq) twice can only be one value sent twice (a
@@ -334,8 +346,7 @@ impl Session {
         seq_base: i64,
     ) -> StoreResult<()> {
         let positional = self.db.binds_by_position();
-        for (chunk_no, chunk) in points.chunks(POINTS_PER_STATEMENT).enumerate() {
-            let first_seq = seq_base + (chunk_no * POINTS_PER_STATEMENT) as i64;
+        for (first_seq, chunk) in numbered_chunks(points, seq_base) {
             let s = points_insert(
                 "ml_run_metric",
                 run_id,
@@ -370,8 +381,7 @@ impl Session {
         seq_base: i64,
     ) -> StoreResult<()> {
         let positional = self.db.binds_by_position();
-        for (chunk_no, chunk) in points.chunks(POINTS_PER_STATEMENT).enumerate() {
-            let first_seq = seq_base + (chunk_no * POINTS_PER_STATEMENT) as i64;
+        for (first_seq, chunk) in numbered_chunks(points, seq_base) {
             let table = "ml_run_metric_nonfinite";
             let s = points_insert(table, run_id, chunk, first_seq, positional, |s, v| {
                 s.text(NonFinitePoint::spelling(v))
