@@ -6,6 +6,7 @@ mod common;
 
 use nexml::seed::seed_baselines;
 use nexml::service::Service;
+use nexml::service::changes::CloneRecipe;
 use nexml::store;
 use sqlx::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -98,7 +99,7 @@ async fn the_app_role_uses_nexml_but_cannot_get_around_the_guards() {
         .await
         .unwrap();
     let child = service
-        .clone_recipe(&base, "Role Pricing", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Role Pricing"), "alice")
         .await
         .expect("the app role clones");
     assert_eq!(child.parent_id, Some(base.id));

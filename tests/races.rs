@@ -10,6 +10,7 @@ mod common;
 use common::TestDb;
 use nexml::domain::{AlertState, ModelStatus, RunStatus, RunType};
 use nexml::seed::seed_baselines;
+use nexml::service::changes::CloneRecipe;
 use nexml::service::changes::{MoveModel, UpdateRun};
 use nexml::store::{Model, NewModel, NewRun, NewVersion, RunChanges, Store};
 use serde_json::Value;
@@ -370,7 +371,7 @@ async fn concurrent_approvals_name_the_real_cause_and_audit_once() {
         for trial in 0..TRIALS {
             // The same version twice: one approval, one clear refusal.
             let r = svc
-                .clone_recipe(&base, &format!("Same {trial}"), None, None, "carol")
+                .clone_recipe(CloneRecipe::of(base.id, format!("Same {trial}")), "carol")
                 .await
                 .unwrap();
             let approve = ["recipe", "approve", &r.name, "--version", "1.0.0"];
@@ -388,7 +389,7 @@ async fn concurrent_approvals_name_the_real_cause_and_audit_once() {
             // Two versions of a draft at once: both approved, the recipe's
             // draft -> approved recorded once.
             let r = svc
-                .clone_recipe(&base, &format!("Two {trial}"), None, None, "carol")
+                .clone_recipe(CloneRecipe::of(base.id, format!("Two {trial}")), "carol")
                 .await
                 .unwrap();
             let mut manifest = s.version(r.id, None).await.unwrap().manifest_json;

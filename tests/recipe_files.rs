@@ -9,6 +9,7 @@ mod common;
 
 use nexml::domain::Clock;
 use nexml::service::changes::ApproveVersion;
+use nexml::service::changes::CloneRecipe;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,10 +70,10 @@ async fn export_then_import_into_the_other_backend_round_trips_exactly() {
     // A second version, approved by someone else, on an industry recipe.
     let shop = svc
         .clone_recipe(
-            &from.store.find_recipe("Hospitality Pricing").await.unwrap(),
-            "Shop Pricing",
-            None,
-            None,
+            CloneRecipe::of(
+                (from.store.find_recipe("Hospitality Pricing").await.unwrap()).id,
+                "Shop Pricing",
+            ),
             "carol",
         )
         .await
@@ -209,7 +210,7 @@ async fn an_edited_export_imports_as_one_new_version_and_conflicts_refuse_it_all
         .find_recipe("Pricing Optimization Baseline v1")
         .await
         .unwrap();
-    svc.clone_recipe(&base, "Shop Pricing", None, None, "alice")
+    svc.clone_recipe(CloneRecipe::of(base.id, "Shop Pricing"), "alice")
         .await
         .unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -361,7 +362,7 @@ async fn a_one_line_change_is_one_change_through_export_edit_and_import() {
             .find_recipe("Pricing Optimization Baseline v1")
             .await
             .unwrap();
-        svc.clone_recipe(&base, "Shop Pricing", None, None, "alice")
+        svc.clone_recipe(CloneRecipe::of(base.id, "Shop Pricing"), "alice")
             .await
             .unwrap();
         let home = tempfile::tempdir().unwrap();

@@ -8,9 +8,9 @@ mod common;
 
 use common::TestDb;
 use nexml::domain::version::BumpChoice;
-use nexml::domain::{AlertState, ChatStatus, ModelStatus};
+use nexml::domain::{AlertState, ChatStatus, ModelStatus, RecipeStatus};
 use nexml::seed::seed_baselines;
-use nexml::service::changes::{ApproveVersion, MoveAlert, MoveModel};
+use nexml::service::changes::{ApproveVersion, CloneRecipe, MoveAlert, MoveModel, MoveRecipe};
 use nexml::service::{Conflict, Kind, ServiceError};
 use nexml::store::{CommitOutcome, NewVersion, Recipe};
 use serde_json::{Value, json};
@@ -378,6 +378,38 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
         let text = err.to_string();
         assert!(text.contains("resolved by bob"), "{text}");
         assert!(text.contains("shown open"), "{text}");
+
+        // A recipe bob archived cannot be archived again from alice's view
+        // of it as approved; restored from what she sees now, it is.
+        let child = svc
+            .clone_recipe(CloneRecipe::of(recipe.id, "Shop Pricing"), "alice")
+            .await
+            .unwrap();
+        svc.approve_version(ApproveVersion::latest(child.id), "carol")
+            .await
+            .unwrap();
+        let archive = |seen| MoveRecipe {
+            recipe: child.id,
+            to: RecipeStatus::Archived,
+            seen: Some(seen),
+        };
+        svc.move_recipe(archive(RecipeStatus::Approved), "bob")
+            .await
+            .unwrap();
+        let err = svc
+            .move_recipe(archive(RecipeStatus::Approved), "alice")
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.kind(), Kind::Conflict, "{text}");
+        assert!(text.contains("archived by bob"), "{text}");
+        let restore = MoveRecipe {
+            recipe: child.id,
+            to: RecipeStatus::Draft,
+            seen: Some(RecipeStatus::Archived),
+        };
+        let restored = svc.move_recipe(restore, "alice").await.unwrap();
+        assert_eq!(restored.status, RecipeStatus::Draft);
         db.cleanup().await;
     }
 }

@@ -13,6 +13,7 @@ use nexml::domain::{
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::service::ServiceError;
 use nexml::service::changes::{ApproveVersion, MoveAlert, MoveModel, UpdateModel, UpdateRun};
+use nexml::service::changes::{CloneRecipe, DeleteRecipe, MoveRecipe};
 use nexml::store::*;
 use serde_json::{Value, json};
 
@@ -138,7 +139,10 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let child = svc
-        .clone_recipe(&base, "Retail Dynamic Pricing v1", None, None, "alice")
+        .clone_recipe(
+            CloneRecipe::of(base.id, "Retail Dynamic Pricing v1"),
+            "alice",
+        )
         .await
         .unwrap();
     assert_eq!(child.level, RecipeLevel::Industry);
@@ -172,7 +176,7 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
 
     // A client below the industry recipe; nothing below client.
     let client = svc
-        .clone_recipe(&child, "Acme Pricing", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(child.id, "Acme Pricing"), "alice")
         .await
         .unwrap();
     assert_eq!(client.level, RecipeLevel::Client);
@@ -188,7 +192,7 @@ async fn clone_pins_the_parent_and_records_an_overlay(db: &TestDb) {
     let detail = svc.recipe_detail(client.id).await.unwrap();
     assert_eq!(detail.ancestors.len(), 2);
     let err = svc
-        .clone_recipe(&client, "Too Deep", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(client.id, "Too Deep"), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no level below"), "{err}");
@@ -203,7 +207,7 @@ async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let industry = svc
-        .clone_recipe(&base, "Retail Pricing", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Retail Pricing"), "alice")
         .await
         .unwrap();
     svc.approve_version(ApproveVersion::latest(industry.id), "bob")
@@ -231,7 +235,7 @@ async fn a_new_child_starts_from_the_parent_version_it_pins(db: &TestDb) {
     assert!(industry.changes_pending());
 
     let cloned = svc
-        .clone_recipe(&industry, "Acme Pricing", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(industry.id, "Acme Pricing"), "alice")
         .await
         .unwrap();
     // The app's "new recipe" with a parent, and `recipe create --from-parent`.
@@ -400,7 +404,7 @@ async fn commits_bump_by_the_rule_and_identical_commits_create_nothing(db: &Test
     let svc = db.service();
     let base = seeded(db).await;
     let child = svc
-        .clone_recipe(&base, "Child", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Child"), "alice")
         .await
         .unwrap();
     let v1 = s.version(child.id, None).await.unwrap();
@@ -544,7 +548,7 @@ async fn approval_and_four_eyes(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let child = svc
-        .clone_recipe(&base, "Child", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Child"), "alice")
         .await
         .unwrap();
     let svc = db.service_with(Governance {
@@ -617,7 +621,7 @@ async fn models_come_from_approved_versions_and_follow_their_lifecycle(db: &Test
     let svc = db.service();
     let base = seeded(db).await;
     let child = svc
-        .clone_recipe(&base, "Child", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Child"), "alice")
         .await
         .unwrap();
     let new = |name: &str, recipe_id: i64, version: Option<&str>| NewModel {
@@ -836,7 +840,7 @@ async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) 
     let svc = db.service();
     let base = seeded(db).await;
     let child = svc
-        .clone_recipe(&base, "Child", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "Child"), "alice")
         .await
         .unwrap();
     svc.register_model(
@@ -850,7 +854,10 @@ async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) 
     )
     .await
     .unwrap();
-    let err = svc.delete_recipe(base.id, "alice").await.unwrap_err();
+    let err = svc
+        .delete_recipe(DeleteRecipe { recipe: base.id }, "alice")
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("1 child recipe (Child)") && text.contains("1 model (m)"),
@@ -859,7 +866,9 @@ async fn deletion_is_refused_while_something_depends_on_the_recipe(db: &TestDb) 
     assert!(s.recipe(base.id).await.is_ok());
 
     // A recipe nothing depends on goes, with its versions.
-    svc.delete_recipe(child.id, "alice").await.unwrap();
+    svc.delete_recipe(DeleteRecipe { recipe: child.id }, "alice")
+        .await
+        .unwrap();
     assert!(matches!(
         s.recipe(child.id).await,
         Err(StoreError::NotFound { .. })
@@ -950,7 +959,14 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let archived = svc
-        .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
+        .move_recipe(
+            MoveRecipe {
+                recipe: base.id,
+                to: RecipeStatus::Archived,
+                seen: None,
+            },
+            "alice",
+        )
         .await
         .unwrap();
     assert_eq!(archived.status, RecipeStatus::Archived);
@@ -985,12 +1001,26 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
         .unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
     let err = svc
-        .set_recipe_status(base.id, RecipeStatus::Archived, "alice")
+        .move_recipe(
+            MoveRecipe {
+                recipe: base.id,
+                to: RecipeStatus::Archived,
+                seen: None,
+            },
+            "alice",
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("allowed next: draft"), "{err}");
     let restored = svc
-        .set_recipe_status(base.id, RecipeStatus::Draft, "alice")
+        .move_recipe(
+            MoveRecipe {
+                recipe: base.id,
+                to: RecipeStatus::Draft,
+                seen: None,
+            },
+            "alice",
+        )
         .await
         .unwrap();
     assert_eq!(restored.status, RecipeStatus::Draft);
@@ -1571,7 +1601,7 @@ contract!(the_audit_chain_catches_a_row_edited_behind_its_back);
 async fn the_audit_chain_catches_a_row_edited_behind_its_back(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
-    svc.clone_recipe(&base, "Chain", None, None, "alice")
+    svc.clone_recipe(CloneRecipe::of(base.id, "Chain"), "alice")
         .await
         .unwrap();
     let verified = svc.verify_audit().await.unwrap();
@@ -1633,7 +1663,7 @@ async fn search_ignores_case_beyond_ascii(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let school = svc
-        .clone_recipe(&base, "ÉCOLE Ørsted Pricing", None, None, "alice")
+        .clone_recipe(CloneRecipe::of(base.id, "ÉCOLE Ørsted Pricing"), "alice")
         .await
         .unwrap();
     let model = svc

@@ -9,6 +9,7 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::Clock;
+use nexml::service::changes::CloneRecipe;
 use nexml::service::changes::{ApproveVersion, MoveAlert, UpdateModel, UpdateRun};
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::effects::{Task, TerminalWork};
@@ -1225,11 +1226,11 @@ async fn database_text_cannot_drive_the_terminal_and_wide_text_stays_aligned() {
         .await
         .unwrap();
     db.service()
-        .clone_recipe(&base, "evil\x1b[2J\x07 需求预测", None, None, "a")
+        .clone_recipe(CloneRecipe::of(base.id, "evil\x1b[2J\x07 需求预测"), "a")
         .await
         .unwrap_err(); // control characters are refused at the door...
     db.service()
-        .clone_recipe(&base, "需求预测 pricing", None, None, "a")
+        .clone_recipe(CloneRecipe::of(base.id, "需求预测 pricing"), "a")
         .await
         .unwrap();
     let mut h = Harness::on(db, 80, 24).await;
@@ -1317,7 +1318,7 @@ async fn a_change_elsewhere_keeps_the_selected_row_by_id() {
             .unwrap();
     let added =
         h.io.service
-            .clone_recipe(&base, "AAA First In Line", None, None, "bob")
+            .clone_recipe(CloneRecipe::of(base.id, "AAA First In Line"), "bob")
             .await
             .unwrap();
     h.send(Msg::Changed(vec![nexml::store::Change::new(
@@ -2264,7 +2265,7 @@ mod authoring {
             .unwrap();
         let clone =
             h.io.service
-                .clone_recipe(&base, "Audited Clone", None, None, "bob")
+                .clone_recipe(CloneRecipe::of(base.id, "Audited Clone"), "bob")
                 .await
                 .unwrap();
         h.send(Msg::Changed(vec![nexml::store::Change::new(
@@ -3153,7 +3154,7 @@ mod histories_and_filters {
                 .await
                 .unwrap();
             let clone = svc
-                .clone_recipe(&base, "Storied", None, None, "bob")
+                .clone_recipe(CloneRecipe::of(base.id, "Storied"), "bob")
                 .await
                 .unwrap();
             let approved = svc

@@ -7,7 +7,8 @@ use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus};
 use crate::service::changes::{
-    ApproveVersion, CreateRecipe, FirstManifest, StartingPoint, UpdateRecipe,
+    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, FirstManifest, MoveRecipe,
+    StartingPoint, UpdateRecipe,
 };
 use crate::shown::{RecipeDetail, VersionSummary};
 use crate::store::{CommitOutcome, NewExample, NewVersion, Recipe, RecipeQuery, RecipeVersion};
@@ -371,7 +372,8 @@ async fn update(
 async fn delete(ctx: &Context, reference: String) -> Result<()> {
     let store = ctx.store.as_ref();
     let recipe = store.find_recipe(&reference).await?;
-    ctx.service.delete_recipe(recipe.id, &ctx.user).await?;
+    let change = DeleteRecipe { recipe: recipe.id };
+    ctx.service.delete_recipe(change, &ctx.user).await?;
     if ctx.json {
         return print_json(&serde_json::json!({"deleted": recipe.id, "name": recipe.name}));
     }
@@ -390,7 +392,13 @@ async fn clone(
     let parent = store.find_recipe(&reference).await?;
     let child = ctx
         .service
-        .clone_recipe(&parent, &name, level, None, &ctx.user)
+        .clone_recipe(
+            CloneRecipe {
+                level,
+                ..CloneRecipe::of(parent.id, name)
+            },
+            &ctx.user,
+        )
         .await?;
     report_recipe(ctx, &child, &format!("cloned from '{}' as", parent.name))?;
     Ok(())
@@ -539,10 +547,12 @@ async fn restore(ctx: &Context, reference: String) -> Result<()> {
 /// Moves a recipe to `to` and says so.
 async fn set_status(ctx: &Context, reference: &str, to: RecipeStatus, said: &str) -> Result<()> {
     let recipe = ctx.store.as_ref().find_recipe(reference).await?;
-    let recipe = ctx
-        .service
-        .set_recipe_status(recipe.id, to, &ctx.user)
-        .await?;
+    let change = MoveRecipe {
+        recipe: recipe.id,
+        to,
+        seen: None,
+    };
+    let recipe = ctx.service.move_recipe(change, &ctx.user).await?;
     report_recipe(ctx, &recipe, said)
 }
 

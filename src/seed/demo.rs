@@ -10,7 +10,7 @@ use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
 use crate::drift::read_csv;
 use crate::monitoring::measure;
 use crate::service::Service;
-use crate::service::changes::{ApproveVersion, MoveModel};
+use crate::service::changes::{ApproveVersion, CloneRecipe, MoveModel};
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::{ModelQuery, NewModel, NewSnapshot, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -112,7 +112,7 @@ pub async fn seed_demo(svc: &Service, now: DateTime<Utc>) -> ServiceResult<SeedR
                 Ok(r) => r,
                 Err(StoreError::NotFound { .. }) => {
                     let r = svc
-                        .clone_recipe(&baseline, name, None, None, "maria.chen")
+                        .clone_recipe(CloneRecipe::of(baseline.id, name), "maria.chen")
                         .await?;
                     svc.approve_version(ApproveVersion::latest(r.id), "dana.lead")
                         .await?;

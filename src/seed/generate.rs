@@ -5,7 +5,7 @@ use super::demo::{demo_snapshot, metrics_for};
 use super::random::Rng;
 use super::{SEED_ACTOR, seed_baselines};
 use crate::domain::{ModelFamily, ModelStatus, RunStatus, RunType};
-use crate::service::changes::{ApproveVersion, MoveModel};
+use crate::service::changes::{ApproveVersion, CloneRecipe, MoveModel};
 use crate::service::run_histories::RunHistory;
 use crate::service::{Service, ServiceError, ServiceResult};
 use crate::store::tracking::NewMetricPoint;
@@ -140,10 +140,10 @@ async fn generate_recipes(
         let name = format!("gen-{tag}-{i:05} {}", parent.model_family);
         let child = svc
             .clone_recipe(
-                &parent,
-                &name,
-                None,
-                Some(vec!["generated".into()]),
+                CloneRecipe {
+                    tags: Some(vec!["generated".into()]),
+                    ..CloneRecipe::of(parent.id, name)
+                },
                 SEED_ACTOR,
             )
             .await?;

@@ -7,7 +7,7 @@ use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS};
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
-use crate::service::changes::UpdateRecipe;
+use crate::service::changes::{MoveRecipe, UpdateRecipe};
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
@@ -208,9 +208,12 @@ async fn rename_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError>
 /// under the same rules as `recipe archive` and `restore`.
 async fn move_experiment(api: &Api, f: &Fields<'_>, to: RecipeStatus) -> Result<Reply, ApiError> {
     let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-    api.service
-        .set_recipe_status(recipe.id, to, &api.user)
-        .await?;
+    let change = MoveRecipe {
+        recipe: recipe.id,
+        to,
+        seen: None,
+    };
+    api.service.move_recipe(change, &api.user).await?;
     Ok(json_reply(&json!({})))
 }
 

@@ -8,7 +8,7 @@
 //! Creations are typed the same way, as the store's `NewModel`, `NewRun`
 //! and `NewVersion`, which REST deserializes too.
 
-use crate::domain::{AlertState, ModelFamily, ModelStatus, RecipeLevel};
+use crate::domain::{AlertState, ModelFamily, ModelStatus, RecipeLevel, RecipeStatus};
 use crate::store::RunChanges;
 use serde::Deserialize;
 use serde_json::Value;
@@ -54,6 +54,48 @@ pub struct UpdateRecipe {
     pub name: Option<String>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+}
+
+/// A child of a recipe, one level below it (or at `level`), its first
+/// version a copy of the parent's pinned one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CloneRecipe {
+    pub parent: i64,
+    pub name: String,
+    #[serde(default)]
+    pub level: Option<RecipeLevel>,
+    /// `None`: the parent's tags, retagged for the level.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+impl CloneRecipe {
+    pub fn of(parent: i64, name: impl Into<String>) -> CloneRecipe {
+        CloneRecipe {
+            parent,
+            name: name.into(),
+            level: None,
+            tags: None,
+        }
+    }
+}
+
+/// A recipe archived or restored (a recipe is approved through a version:
+/// `ApproveVersion`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MoveRecipe {
+    pub recipe: i64,
+    #[serde(alias = "status")]
+    pub to: RecipeStatus,
+    /// The status shown when the person chose: moved since, it is refused.
+    #[serde(default, alias = "from")]
+    pub seen: Option<RecipeStatus>,
+}
+
+/// A recipe deleted; refused while anything depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DeleteRecipe {
+    pub recipe: i64,
 }
 
 /// A model moved through its lifecycle.
@@ -181,6 +223,21 @@ mod tests {
         let built = MoveModel::to(7, ModelStatus::Production)
             .seen(ModelStatus::Staging)
             .forced(Some("ok".into()));
+        assert_eq!(read, built);
+    }
+
+    #[test]
+    fn a_recipe_change_reads_from_a_body_as_the_app_builds_it() {
+        let body = json!({"parent": 4, "name": "Shop Pricing"});
+        let read: CloneRecipe = serde_json::from_value(body).unwrap();
+        assert_eq!(read, CloneRecipe::of(4, "Shop Pricing"));
+        let body = json!({"recipe": 4, "status": "archived", "from": "draft"});
+        let read: MoveRecipe = serde_json::from_value(body).unwrap();
+        let built = MoveRecipe {
+            recipe: 4,
+            to: RecipeStatus::Archived,
+            seen: Some(RecipeStatus::Draft),
+        };
         assert_eq!(read, built);
     }
 

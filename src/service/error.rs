@@ -5,7 +5,8 @@
 
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::manifest::InvalidManifest;
-use crate::store::{EditConflict, StoreError};
+use crate::store::{AuditEntry, EditConflict, StoreError};
+use std::fmt::Display;
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
@@ -129,6 +130,24 @@ impl ServiceError {
     /// The row changed since its author saw it.
     pub fn stale(message: impl Into<String>) -> Self {
         ServiceError::Conflict(Conflict::Stale(message.into()))
+    }
+
+    /// What a move was refused for: the `what` named `name` is `now`, moved
+    /// (by whom and when, from its last move's audit entry) since it was
+    /// shown `seen`.
+    pub fn moved_since(
+        what: &str,
+        name: &str,
+        now: impl Display,
+        seen: impl Display,
+        last_move: Option<&AuditEntry>,
+    ) -> Self {
+        let by = last_move
+            .map(|e| format!(" by {} at {}", e.actor, e.at.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default();
+        Self::stale(format!(
+            "{what} '{name}' was moved to {now}{by} since it was shown in {seen}: nothing was changed, look again"
+        ))
     }
 
     /// A rule said no, or the state moved on: asking again the same way

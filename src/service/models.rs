@@ -147,9 +147,13 @@ impl Service {
         if let Some(seen) = seen.filter(|s| *s != before.status) {
             let history = w.session.audit("model", id).await?;
             let last_move = history.iter().rev().find(|e| e.action == "status");
-            return Err(ServiceError::stale(model_moved_on(
-                &before, seen, last_move,
-            )));
+            return Err(ServiceError::moved_since(
+                "model",
+                &before.name,
+                before.status,
+                seen,
+                last_move,
+            ));
         }
         before.status.check_transition(to)?;
         let mut details =
@@ -174,21 +178,6 @@ impl Service {
         w.commit().await?;
         Ok(model)
     }
-}
-
-/// "model 'x' was moved to production by bob at ... since it was shown in staging".
-fn model_moved_on(
-    model: &Model,
-    seen: ModelStatus,
-    last: Option<&crate::store::AuditEntry>,
-) -> String {
-    let by = last
-        .map(|e| format!(" by {} at {}", e.actor, e.at.format("%Y-%m-%d %H:%M UTC")))
-        .unwrap_or_default();
-    format!(
-        "model '{}' was moved to {}{by} since it was shown in {seen}: nothing was changed, look again",
-        model.name, model.status
-    )
 }
 
 /// Why the production gate is closed.

@@ -1,15 +1,16 @@
 //! Recipes and their versions: create, rename, archive, delete, commit,
 //! approve, clone and rebase.
 
-use super::changes::{ApproveVersion, CreateRecipe, FirstManifest, StartingPoint, UpdateRecipe};
+use super::changes::{
+    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, FirstManifest, MoveRecipe,
+    StartingPoint, UpdateRecipe,
+};
 use super::{Conflict, Service, ServiceError, ServiceResult, Work, invalid, plural, refuse_nul};
 use crate::domain::canonical::{canonical, canonical_edit};
 use crate::domain::kinds::{Bump, check_parent_level};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::version::{BumpChoice, bumped, first_version};
-use crate::domain::{
-    ModelFamily, RecipeLevel, RecipeStatus, diff, inheritance, manifest, merge, names,
-};
+use crate::domain::{ModelFamily, RecipeStatus, diff, inheritance, manifest, merge, names};
 use crate::store::{
     CommitOutcome, EditConflict, LockedTable, MergedOnto, NewRecipe, NewVersion, Recipe,
     RecipeChanges, RecipeRow, RecipeVersion, SyntheticExample, VersionRow,
@@ -415,7 +416,8 @@ impl Service {
     }
 
     /// Deletes a recipe nothing depends on; the refusal names what does.
-    pub async fn delete_recipe(&self, id: i64, actor: &str) -> ServiceResult<()> {
+    pub async fn delete_recipe(&self, change: DeleteRecipe, actor: &str) -> ServiceResult<()> {
+        let id = change.recipe;
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
         let recipe = w.recipe(id).await?;
@@ -459,19 +461,31 @@ pub fn deletion_blocked(name: &str, d: &crate::store::Dependents) -> Option<Stri
 }
 
 impl Service {
-    /// Archives or restores a recipe (approval goes through a version).
-    pub async fn set_recipe_status(
-        &self,
-        id: i64,
-        to: RecipeStatus,
-        actor: &str,
-    ) -> ServiceResult<Recipe> {
+    /// Archives or restores a recipe (approval goes through a version),
+    /// refused when it is no longer in the status its author saw.
+    pub async fn move_recipe(&self, change: MoveRecipe, actor: &str) -> ServiceResult<Recipe> {
+        let MoveRecipe {
+            recipe: id,
+            to,
+            seen,
+        } = change;
         if to == RecipeStatus::Approved {
             return Err(invalid("recipes are approved by approving a version"));
         }
         let mut w = self.begin().await?;
         w.lock(LockedTable::Recipe, id).await?;
         let recipe = w.recipe(id).await?;
+        if let Some(seen) = seen.filter(|s| *s != recipe.status) {
+            let history = w.session.audit("recipe", id).await?;
+            let last_move = history.iter().rev().find(|e| e.action == "status");
+            return Err(ServiceError::moved_since(
+                "recipe",
+                &recipe.name,
+                recipe.status,
+                seen,
+                last_move,
+            ));
+        }
         w.set_recipe_status_in(&recipe, to, actor).await?;
         let recipe = w.recipe(id).await?;
         w.commit().await?;
@@ -618,14 +632,14 @@ impl Service {
     /// Creates a child of `parent` one level below it (or at `level`), pinned
     /// to the parent's latest approved version (else its latest), with the
     /// child's name written into the manifest's metadata.
-    pub async fn clone_recipe(
-        &self,
-        parent: &Recipe,
-        name: &str,
-        level: Option<RecipeLevel>,
-        tags: Option<Vec<String>>,
-        actor: &str,
-    ) -> ServiceResult<Recipe> {
+    pub async fn clone_recipe(&self, change: CloneRecipe, actor: &str) -> ServiceResult<Recipe> {
+        let CloneRecipe {
+            parent,
+            name,
+            level,
+            tags,
+        } = change;
+        let parent = &self.store().recipe(parent).await?;
         let Some(level) = level.or(parent.level.child_level()) else {
             return Err(invalid(format!(
                 "'{}' is a client recipe: there is no level below it to clone into",

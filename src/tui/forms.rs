@@ -7,7 +7,8 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
 use crate::service::ServiceResult;
 use crate::service::changes::{
-    CreateRecipe, FirstManifest, MoveModel, StartingPoint, UpdateModel, UpdateRecipe, UpdateRun,
+    CloneRecipe, CreateRecipe, FirstManifest, MoveModel, StartingPoint, UpdateModel, UpdateRecipe,
+    UpdateRun,
 };
 use crate::store::{
     ModelQuery, NewExample, NewModel, NewRun, NewSnapshot, RecipeQuery, RunChanges, Store,
@@ -367,10 +368,10 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
             name: Some(v("name")),
             tags: Some(tags(&v("tags"))),
         })),
-        Purpose::Clone { parent_id } => Next::Submit(Submission::CloneRecipe {
-            parent_id: *parent_id,
-            name: v("name"),
-        }),
+        Purpose::Clone { parent_id } => Next::Submit(Submission::CloneRecipe(CloneRecipe::of(
+            *parent_id,
+            v("name"),
+        ))),
         Purpose::PickRecipeToRegister => {
             Next::Open(FormRequest::Register(id(&v("recipe"), "recipe")?))
         }

@@ -4,7 +4,8 @@
 use super::tab::Tab;
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::service::changes::{
-    ApproveVersion, CreateRecipe, MoveAlert, MoveModel, UpdateModel, UpdateRecipe, UpdateRun,
+    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, MoveAlert, MoveModel, MoveRecipe,
+    UpdateModel, UpdateRecipe, UpdateRun,
 };
 use crate::service::recipes::RebasePreview;
 use crate::service::{Service, ServiceResult};
@@ -14,17 +15,9 @@ use crate::store::{CommitOutcome, NewExample, NewModel, NewRun, NewSnapshot, New
 pub enum Submission {
     CreateRecipe(CreateRecipe),
     UpdateRecipe(UpdateRecipe),
-    CloneRecipe {
-        parent_id: i64,
-        name: String,
-    },
-    SetRecipeStatus {
-        id: i64,
-        to: RecipeStatus,
-    },
-    DeleteRecipe {
-        id: i64,
-    },
+    CloneRecipe(CloneRecipe),
+    MoveRecipe(MoveRecipe),
+    DeleteRecipe(DeleteRecipe),
     /// Its `base_version` is the one the editor opened: versions saved
     /// since are merged.
     Commit(NewVersion),
@@ -111,11 +104,9 @@ pub async fn perform(
     match submission {
         Submission::CreateRecipe(change) => create_recipe(svc, actor, change).await,
         Submission::UpdateRecipe(change) => update_recipe(svc, actor, change).await,
-        Submission::CloneRecipe { parent_id, name } => {
-            clone_recipe(svc, actor, parent_id, name).await
-        }
-        Submission::SetRecipeStatus { id, to } => set_recipe_status(svc, actor, id, to).await,
-        Submission::DeleteRecipe { id } => delete_recipe(svc, actor, id).await,
+        Submission::CloneRecipe(change) => clone_recipe(svc, actor, change).await,
+        Submission::MoveRecipe(change) => move_recipe(svc, actor, change).await,
+        Submission::DeleteRecipe(change) => delete_recipe(svc, actor, change).await,
         Submission::Commit(new) => commit(svc, actor, new).await,
         Submission::Approve(change) => approve(svc, actor, change).await,
         Submission::Rebase { recipe_id, preview } => rebase(svc, actor, recipe_id, preview).await,
@@ -374,30 +365,23 @@ async fn update_recipe(svc: &Service, actor: &str, change: UpdateRecipe) -> Serv
     ))
 }
 
-async fn clone_recipe(
-    svc: &Service,
-    actor: &str,
-    parent_id: i64,
-    name: String,
-) -> ServiceResult<Done> {
-    let store = svc.store();
-    let parent = store.recipe(parent_id).await?;
-    let r = svc.clone_recipe(&parent, &name, None, None, actor).await?;
+async fn clone_recipe(svc: &Service, actor: &str, change: CloneRecipe) -> ServiceResult<Done> {
+    let r = svc.clone_recipe(change, actor).await?;
+    let parent = match r.parent_id {
+        Some(id) => svc.store().recipe(id).await?.name,
+        None => String::new(),
+    };
     Ok(done(
-        format!("cloned '{}' as '{}' ({})", parent.name, r.name, r.level),
+        format!("cloned '{parent}' as '{}' ({})", r.name, r.level),
         Target::Recipe(r.id),
         Tab::Recipes,
         r.id,
     ))
 }
 
-async fn set_recipe_status(
-    svc: &Service,
-    actor: &str,
-    id: i64,
-    to: RecipeStatus,
-) -> ServiceResult<Done> {
-    let r = svc.set_recipe_status(id, to, actor).await?;
+async fn move_recipe(svc: &Service, actor: &str, change: MoveRecipe) -> ServiceResult<Done> {
+    let to = change.to;
+    let r = svc.move_recipe(change, actor).await?;
     let verb = if to == RecipeStatus::Archived {
         "archived"
     } else {
@@ -411,10 +395,9 @@ async fn set_recipe_status(
     ))
 }
 
-async fn delete_recipe(svc: &Service, actor: &str, id: i64) -> ServiceResult<Done> {
-    let store = svc.store();
-    let r = store.recipe(id).await?;
-    svc.delete_recipe(id, actor).await?;
+async fn delete_recipe(svc: &Service, actor: &str, change: DeleteRecipe) -> ServiceResult<Done> {
+    let r = svc.store().recipe(change.recipe).await?;
+    svc.delete_recipe(change, actor).await?;
     Ok(Done {
         message: format!("deleted recipe '{}'", r.name),
         target: Target::Library,

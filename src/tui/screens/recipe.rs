@@ -11,7 +11,7 @@ use super::{
 use crate::domain::{RecipeStatus, refusals};
 use crate::keymap::{Command, Context};
 use crate::service::Service;
-use crate::service::changes::ApproveVersion;
+use crate::service::changes::{ApproveVersion, DeleteRecipe, MoveRecipe};
 use crate::service::recipes::{RebasePreview, RecipeDetail};
 use crate::store::Change;
 use crate::tui::audit::AuditScope;
@@ -243,20 +243,22 @@ impl RecipeScreen {
             return Outcome::done();
         };
         if d.recipe.status == RecipeStatus::Archived {
-            return Outcome::effect(Task::Submit(Submission::SetRecipeStatus {
-                id: self.id,
+            return Outcome::effect(Task::Submit(Submission::MoveRecipe(MoveRecipe {
+                recipe: self.id,
                 to: RecipeStatus::Draft,
-            }));
+                seen: Some(d.recipe.status),
+            })));
         }
         Outcome::Confirm {
             message: format!(
                 "Archive '{}'? It will take no new versions or models until restored.",
                 d.recipe.name
             ),
-            submission: Box::new(Submission::SetRecipeStatus {
-                id: self.id,
+            submission: Box::new(Submission::MoveRecipe(MoveRecipe {
+                recipe: self.id,
                 to: RecipeStatus::Archived,
-            }),
+                seen: Some(d.recipe.status),
+            })),
         }
     }
 
@@ -275,7 +277,7 @@ impl RecipeScreen {
                 d.recipe.name,
                 d.versions.len()
             ),
-            submission: Box::new(Submission::DeleteRecipe { id: self.id }),
+            submission: Box::new(Submission::DeleteRecipe(DeleteRecipe { recipe: self.id })),
         }
     }
 
