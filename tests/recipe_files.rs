@@ -8,8 +8,7 @@
 mod common;
 
 use nexml::domain::Clock;
-use nexml::service::changes::ApproveVersion;
-use nexml::service::changes::CloneRecipe;
+use nexml::service::changes::{ApproveVersion, CloneRecipe};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -11,9 +11,11 @@ use nexml::domain::{
     RunStatus, RunType,
 };
 use nexml::seed::{baseline_manifest_text, seed_baselines};
-use nexml::service::ServiceError;
-use nexml::service::changes::{ApproveVersion, MoveAlert, MoveModel, UpdateModel, UpdateRun};
-use nexml::service::changes::{CloneRecipe, DeleteRecipe, MoveRecipe};
+use nexml::service::changes::{
+    ApproveVersion, CancelRuns, CloneRecipe, DeleteRecipe, MoveAlert, MoveModel, MoveRecipe,
+    TagRuns, UpdateModel, UpdateRun,
+};
+use nexml::service::{Kind, ServiceError};
 use nexml::store::*;
 use serde_json::{Value, json};
 
@@ -2023,4 +2025,62 @@ async fn lists_sort_by_a_column_both_ways_and_page_alike(db: &TestDb) {
         })
         .await;
     assert!(refused.is_err(), "models have no level");
+}
+
+contract!(bulk_run_changes_are_all_or_nothing);
+/// Tags set on several runs land on all of them or, one refused, on none;
+/// cancelling several leaves the ended ones and says so, and cancelling
+/// only ended runs is refused with nothing written.
+async fn bulk_run_changes_are_all_or_nothing(db: &TestDb) {
+    let s = db.store.as_ref();
+    let svc = db.service();
+    let base = seeded(db).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let new = NewRun {
+            recipe_id: base.id,
+            version: None,
+            model_id: None,
+            run_type: RunType::Train,
+        };
+        ids.push(svc.create_run(new, "alice").await.unwrap().id);
+    }
+    let tag = |runs: Vec<i64>| TagRuns {
+        runs,
+        tags: vec![("reviewed".into(), "yes".into())],
+    };
+    let missing = ids.iter().max().unwrap() + 1000;
+    let err = svc
+        .tag_runs(tag(vec![ids[0], missing, ids[1]]), "alice")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), Kind::NotFound, "{err}");
+    for id in &ids {
+        let tags = s.run_detail(*id, 0).await.unwrap().tags;
+        assert!(
+            !tags.contains_key("reviewed"),
+            "run {id} was tagged: {tags:?}"
+        );
+    }
+    svc.tag_runs(tag(ids.clone()), "alice").await.unwrap();
+    for id in &ids {
+        let tags = s.run_detail(*id, 0).await.unwrap().tags;
+        assert_eq!(tags.get("reviewed").map(String::as_str), Some("yes"));
+    }
+
+    let first = CancelRuns { runs: vec![ids[0]] };
+    svc.cancel_runs(first.clone(), "alice").await.unwrap();
+    let all = CancelRuns { runs: ids.clone() };
+    let done = svc.cancel_runs(all, "bob").await.unwrap();
+    let asked: Vec<i64> = done.asked.iter().map(|r| r.id).collect();
+    assert_eq!(asked, [ids[1], ids[2]]);
+    assert_eq!(
+        done.ended.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    for id in &ids {
+        assert_eq!(s.run(*id).await.unwrap().status, RunStatus::Cancelled);
+    }
+    let err = svc.cancel_runs(first, "alice").await.unwrap_err();
+    assert!(err.to_string().contains("nothing to cancel"), "{err}");
 }

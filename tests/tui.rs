@@ -9,8 +9,7 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
 use nexml::domain::Clock;
-use nexml::service::changes::CloneRecipe;
-use nexml::service::changes::{ApproveVersion, MoveAlert, UpdateModel, UpdateRun};
+use nexml::service::changes::{ApproveVersion, CloneRecipe, MoveAlert, UpdateModel, UpdateRun};
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::effects::{Task, TerminalWork};
 use nexml::tui::state::{

@@ -8,7 +8,7 @@ use super::{Context, parse_json_arg, read_input};
 use crate::domain::{ModelFamily, RunStatus, RunType};
 use crate::runs::compare;
 use crate::runs::filter;
-use crate::service::changes::UpdateRun;
+use crate::service::changes::{CancelRuns, TagRuns, UpdateRun};
 use crate::store::tracking::{NewMetricPoint, RunDetail};
 use crate::store::{RunChanges, RunQuery};
 use crate::text::duration;
@@ -439,7 +439,11 @@ async fn logs(ctx: &Context, id: i64) -> Result<()> {
 
 /// `nexml run cancel`.
 async fn cancel(ctx: &Context, id: i64) -> Result<()> {
-    let run = ctx.service.cancel_run(id, &ctx.user).await?;
+    let change = CancelRuns { runs: vec![id] };
+    let cancelled = ctx.service.cancel_runs(change, &ctx.user).await?;
+    let Some(run) = cancelled.asked.into_iter().next() else {
+        return Err(eyre!("run {id} was not cancelled"));
+    };
     if ctx.json {
         return print_json(&run);
     }
@@ -506,11 +510,12 @@ async fn log_param(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
 async fn tag(ctx: &Context, values: Vec<String>, run: i64) -> Result<()> {
     let tags = key_values("tag", &values)?;
     let said = format!("set {} tag(s)", tags.len());
-    let one = crate::service::tracking::RunReport {
+    let change = TagRuns {
+        runs: vec![run],
         tags,
-        ..Default::default()
     };
-    report_and_say(ctx, run, one, &said).await
+    ctx.service.tag_runs(change, &ctx.user).await?;
+    done(ctx, run, &said)
 }
 
 /// Records a report and says what it did.

@@ -98,6 +98,32 @@ pub struct DeleteRecipe {
     pub recipe: i64,
 }
 
+/// Runs asked to stop: each still going is cancelled (one an executor
+/// holds is asked to stop); one that has ended is left.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CancelRuns {
+    pub runs: Vec<i64>,
+}
+
+/// Tags set on runs: on all of them, or (one refused) on none.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TagRuns {
+    pub runs: Vec<i64>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// A queued run nobody executes, to hand to an executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct StartRun {
+    pub run: i64,
+}
+
+/// An ended run again: a new run of its version, model and type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Rerun {
+    pub run: i64,
+}
+
 /// A model moved through its lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MoveModel {

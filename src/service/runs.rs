@@ -1,7 +1,7 @@
 //! Runs: created queued, then running and finished; metrics and artifacts
 //! merge, logs append.
 
-use super::changes::UpdateRun;
+use super::changes::{Rerun, StartRun, UpdateRun};
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{RunStatus, RunType};
@@ -30,6 +30,35 @@ impl Service {
             Some(why) => Err(ServiceError::forbidden(format!("run {}: {why}", run.id))),
             None => Ok(version),
         }
+    }
+
+    /// A queued run nobody executes, that `actor` may execute: the run to
+    /// hand to an executor (the caller starts it).
+    pub async fn start_run(&self, change: StartRun, actor: &str) -> ServiceResult<Run> {
+        let run = self.store().run(change.run).await?;
+        if run.status != RunStatus::Queued || run.executor.is_some() {
+            return Err(invalid(format!(
+                "run {} is {} and held by {}: only a queued run nobody executes starts",
+                run.id,
+                run.status,
+                run.executor.as_deref().unwrap_or("nobody")
+            )));
+        }
+        self.version_to_exec(&run, actor).await?;
+        Ok(run)
+    }
+
+    /// A new queued run of an earlier run's version, model and type, that
+    /// `actor` is about to execute.
+    pub async fn rerun(&self, change: Rerun, actor: &str) -> ServiceResult<Run> {
+        let before = self.store().run(change.run).await?;
+        let again = NewRun {
+            recipe_id: before.recipe_id,
+            version: Some(before.recipe_version.clone()),
+            model_id: before.model_id,
+            run_type: before.run_type,
+        };
+        self.create_run_to_exec(again, actor).await
     }
 
     async fn create_run_checked(

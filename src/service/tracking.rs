@@ -2,7 +2,8 @@
 //! log output, artifact files), and the executor's side of a run: claim,
 //! heartbeat, cancel, finish, and runs whose executor was lost.
 
-use super::{Service, ServiceResult, invalid, refuse_nul};
+use super::changes::{CancelRuns, TagRuns};
+use super::{Service, ServiceResult, Work, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
@@ -49,71 +50,25 @@ impl Service {
             return Ok(());
         }
         let mut w = self.begin().await?;
-        w.lock(LockedTable::Run, id).await?;
-        let run = w.run_row(id).await?;
-        let at = w.at;
-        let mut details = Map::new();
-        if !report.metrics.is_empty() {
-            let seq_base = at.timestamp_micros().saturating_mul(1000);
-            // A NaN or an infinity is recorded, as MLflow records it, apart
-            // from the numbers the charts, filters and gates read.
-            let (numbers, others): (Vec<_>, Vec<_>) = report
-                .metrics
-                .iter()
-                .cloned()
-                .partition(|p| p.value.is_finite());
-            w.insert_metric_points(id, &numbers, seq_base).await?;
-            w.insert_nonfinite_points(id, &others, seq_base + numbers.len() as i64)
-                .await?;
-            let latest = newest_per_key(&numbers);
-            let mut patch = Map::new();
-            for (key, (step, value)) in latest {
-                let last = w.metric_last_step(id, &key).await?.unwrap_or(step);
-                if step >= last {
-                    patch.insert(key, json!(value));
-                }
-            }
-            if !patch.is_empty() {
-                w.merge_run_json(id, RunDocument::Metrics, &Value::Object(patch), at)
-                    .await?;
-            }
-            details.insert("metric_points".into(), json!(report.metrics.len()));
+        report_in(&mut w, id, &report, actor).await?;
+        w.commit().await
+    }
+
+    /// Sets tags on each of the runs, in one unit of work: a run refused
+    /// (not found, a tag too long) leaves every run as it was.
+    pub async fn tag_runs(&self, change: TagRuns, actor: &str) -> ServiceResult<()> {
+        let report = RunReport {
+            tags: change.tags,
+            ..RunReport::default()
+        };
+        check_report(&report)?;
+        if report.is_empty() {
+            return Err(invalid("no tags to set"));
         }
-        if !report.params.is_empty() {
-            // What each param is, stored or given earlier in this report.
-            let mut known: std::collections::HashMap<String, String> = w
-                .params(id)
-                .await?
-                .into_iter()
-                .map(|p| (p.key, p.value))
-                .collect();
-            for (key, value) in &report.params {
-                let old = known.entry(key.clone()).or_insert_with(|| value.clone());
-                if old != value {
-                    return Err(invalid(format!(
-                        "param '{key}' of run {id} is '{old}' already: params do not change within a run (log '{value}' in a new run)"
-                    )));
-                }
-            }
-            w.upsert_params(id, &report.params).await?;
-            details.insert("params".into(), json!(keys(&report.params)));
-        }
-        if !report.tags.is_empty() {
-            w.upsert_tags(id, &report.tags).await?;
-            details.insert("tags".into(), json!(keys(&report.tags)));
-            if let Some((_, name)) = report.tags.iter().find(|(k, _)| k == RUN_NAME_TAG) {
-                w.set_run_labels(id, Some(name), None, at).await?;
-            }
-        }
-        if let Some(text) = report.log.as_deref().filter(|t| !t.is_empty())
-            && let Some(kept) = capped(text, run.log_bytes)
-        {
-            w.append_run_log(id, &kept, at).await?;
-            details.insert("log_bytes".into(), json!(kept.len()));
-        }
-        if !details.is_empty() {
-            w.audit(actor, "run", id, "report", Value::Object(details))
-                .await?;
+        let mut w = self.begin().await?;
+        // Locked in id order, so two bulk changes never wait on each other.
+        for id in in_order(&change.runs) {
+            report_in(&mut w, id, &report, actor).await?;
         }
         w.commit().await
     }
@@ -321,32 +276,48 @@ impl Service {
         Ok(run)
     }
 
-    /// Asks a run to stop: a queued run no executor holds is cancelled at
-    /// once; a running one is flagged and its executor stops the job.
-    pub async fn cancel_run(&self, id: i64, actor: &str) -> ServiceResult<Run> {
+    /// Asks runs to stop, in one unit of work: a queued run no executor
+    /// holds is cancelled at once; a running one is flagged and its
+    /// executor stops the job. A run that has ended is left; when every one
+    /// has, nothing is done and it is refused.
+    pub async fn cancel_runs(&self, change: CancelRuns, actor: &str) -> ServiceResult<Cancelled> {
         let mut w = self.begin().await?;
-        w.lock(LockedTable::Run, id).await?;
-        let run = w.run_row(id).await?;
-        if run.status.is_finished() {
-            return Err(invalid(format!(
-                "run {id} is {} already: there is nothing to cancel",
-                run.status
-            )));
-        }
         let at = w.at;
-        if run.executor.is_none() {
-            w.set_run_status(id, RunStatus::Cancelled, run.started_at, Some(at), at)
+        let mut out = Cancelled::default();
+        for id in in_order(&change.runs) {
+            w.lock(LockedTable::Run, id).await?;
+            let run = w.run_row(id).await?;
+            if run.status.is_finished() {
+                out.ended.push(run);
+                continue;
+            }
+            if run.executor.is_none() {
+                w.set_run_status(id, RunStatus::Cancelled, run.started_at, Some(at), at)
+                    .await?;
+                w.set_run_outcome(id, &format!("cancelled by {actor}"), None)
+                    .await?;
+            } else {
+                w.request_run_cancel(id, at).await?;
+            }
+            w.audit(actor, "run", id, "cancel", json!({"status": run.status}))
                 .await?;
-            w.set_run_outcome(id, &format!("cancelled by {actor}"), None)
-                .await?;
-        } else {
-            w.request_run_cancel(id, at).await?;
+            out.asked.push(w.run_row(id).await?);
         }
-        w.audit(actor, "run", id, "cancel", json!({"status": run.status}))
-            .await?;
-        let run = w.run_row(id).await?;
+        if out.asked.is_empty() {
+            return Err(invalid(match out.ended.as_slice() {
+                [] => "no runs to cancel".to_string(),
+                [run] => format!(
+                    "run {} is {} already: there is nothing to cancel",
+                    run.id, run.status
+                ),
+                ended => format!(
+                    "all {} runs have ended already: there is nothing to cancel",
+                    ended.len()
+                ),
+            }));
+        }
         w.commit().await?;
-        Ok(run)
+        Ok(out)
     }
 
     /// Marks failed ("executor lost") every running run whose executor has
@@ -428,6 +399,93 @@ pub const RUN_NAME_TAG: &str = "mlflow.runName";
 
 fn keys(pairs: &[(String, String)]) -> Vec<&str> {
     pairs.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+/// Records a report on one run, inside a unit of work.
+async fn report_in(w: &mut Work, id: i64, report: &RunReport, actor: &str) -> ServiceResult<()> {
+    w.lock(LockedTable::Run, id).await?;
+    let run = w.run_row(id).await?;
+    let at = w.at;
+    let mut details = Map::new();
+    if !report.metrics.is_empty() {
+        let seq_base = at.timestamp_micros().saturating_mul(1000);
+        // A NaN or an infinity is recorded, as MLflow records it, apart
+        // from the numbers the charts, filters and gates read.
+        let (numbers, others): (Vec<_>, Vec<_>) = report
+            .metrics
+            .iter()
+            .cloned()
+            .partition(|p| p.value.is_finite());
+        w.insert_metric_points(id, &numbers, seq_base).await?;
+        w.insert_nonfinite_points(id, &others, seq_base + numbers.len() as i64)
+            .await?;
+        let latest = newest_per_key(&numbers);
+        let mut patch = Map::new();
+        for (key, (step, value)) in latest {
+            let last = w.metric_last_step(id, &key).await?.unwrap_or(step);
+            if step >= last {
+                patch.insert(key, json!(value));
+            }
+        }
+        if !patch.is_empty() {
+            w.merge_run_json(id, RunDocument::Metrics, &Value::Object(patch), at)
+                .await?;
+        }
+        details.insert("metric_points".into(), json!(report.metrics.len()));
+    }
+    if !report.params.is_empty() {
+        // What each param is, stored or given earlier in this report.
+        let mut known: std::collections::HashMap<String, String> = w
+            .params(id)
+            .await?
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect();
+        for (key, value) in &report.params {
+            let old = known.entry(key.clone()).or_insert_with(|| value.clone());
+            if old != value {
+                return Err(invalid(format!(
+                    "param '{key}' of run {id} is '{old}' already: params do not change within a run (log '{value}' in a new run)"
+                )));
+            }
+        }
+        w.upsert_params(id, &report.params).await?;
+        details.insert("params".into(), json!(keys(&report.params)));
+    }
+    if !report.tags.is_empty() {
+        w.upsert_tags(id, &report.tags).await?;
+        details.insert("tags".into(), json!(keys(&report.tags)));
+        if let Some((_, name)) = report.tags.iter().find(|(k, _)| k == RUN_NAME_TAG) {
+            w.set_run_labels(id, Some(name), None, at).await?;
+        }
+    }
+    if let Some(text) = report.log.as_deref().filter(|t| !t.is_empty())
+        && let Some(kept) = capped(text, run.log_bytes)
+    {
+        w.append_run_log(id, &kept, at).await?;
+        details.insert("log_bytes".into(), json!(kept.len()));
+    }
+    if !details.is_empty() {
+        w.audit(actor, "run", id, "report", Value::Object(details))
+            .await?;
+    }
+    Ok(())
+}
+
+/// What `cancel_runs` did: the runs it cancelled or asked to stop, and
+/// those that had ended already.
+#[derive(Debug, Default)]
+pub struct Cancelled {
+    pub asked: Vec<Run>,
+    pub ended: Vec<Run>,
+}
+
+/// Each id once, in order.
+fn in_order(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Each metric's point of the highest step (the later of equal steps).

@@ -7,8 +7,8 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
 use crate::service::ServiceResult;
 use crate::service::changes::{
-    CloneRecipe, CreateRecipe, FirstManifest, MoveModel, StartingPoint, UpdateModel, UpdateRecipe,
-    UpdateRun,
+    CloneRecipe, CreateRecipe, FirstManifest, MoveModel, StartingPoint, TagRuns, UpdateModel,
+    UpdateRecipe, UpdateRun,
 };
 use crate::store::{
     ModelQuery, NewExample, NewModel, NewRun, NewSnapshot, RecipeQuery, RunChanges, Store,
@@ -434,10 +434,10 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 .parse()
                 .map_err(|e: crate::domain::kinds::UnknownKind| e.to_string())?,
         })),
-        Purpose::TagRuns { ids } => Next::Submit(Submission::TagRuns {
-            ids: ids.clone(),
+        Purpose::TagRuns { ids } => Next::Submit(Submission::TagRuns(TagRuns {
+            runs: ids.clone(),
             tags: tag_list(&v("tags"))?,
-        }),
+        })),
         Purpose::UpdateRun { id } => Next::Submit(Submission::UpdateRun(UpdateRun {
             run: *id,
             changes: RunChanges {

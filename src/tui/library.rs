@@ -13,6 +13,7 @@ use super::state::{App, FilterPicker, Overlay, Tab};
 use super::tab::with_row_type;
 use crate::domain::{ModelFamily, RecipeLevel, RunType};
 use crate::keymap::Command;
+use crate::service::changes::CancelRuns;
 use crate::tui::effects::Task;
 use crossterm::event::KeyEvent;
 
@@ -167,7 +168,9 @@ fn act_on_runs(app: &mut App, command: Command) -> Outcome {
                 "Cancel {} ({listed})? Those still going get SIGTERM, then SIGKILL; ended ones are left as they are.",
                 plural_runs(ids.len())
             ),
-            submission: Box::new(super::submit::Submission::CancelRuns { ids }),
+            submission: Box::new(super::submit::Submission::CancelRuns(CancelRuns {
+                runs: ids,
+            })),
         },
         _ => Outcome::form(FormRequest::TagRuns(ids)),
     }

@@ -2,10 +2,10 @@
 //! store calls as the CLI, so the same checks and the same messages.
 
 use super::tab::Tab;
-use crate::domain::{RecipeStatus, RunStatus, RunType};
+use crate::domain::{RecipeStatus, RunType};
 use crate::service::changes::{
-    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, MoveAlert, MoveModel, MoveRecipe,
-    UpdateModel, UpdateRecipe, UpdateRun,
+    ApproveVersion, CancelRuns, CloneRecipe, CreateRecipe, DeleteRecipe, MoveAlert, MoveModel,
+    MoveRecipe, Rerun, StartRun, TagRuns, UpdateModel, UpdateRecipe, UpdateRun,
 };
 use crate::service::recipes::RebasePreview;
 use crate::service::{Service, ServiceResult};
@@ -40,26 +40,11 @@ pub enum Submission {
         model_id: Option<i64>,
         run_type: RunType,
     },
-    CancelRun {
-        id: i64,
-    },
-    /// Cancel each of these runs still going; ended ones are left.
-    CancelRuns {
-        ids: Vec<i64>,
-    },
-    /// Set these tags on each of these runs.
-    TagRuns {
-        ids: Vec<i64>,
-        tags: Vec<(String, String)>,
-    },
-    /// Start a queued run nobody executes.
-    StartRun {
-        id: i64,
-    },
-    /// Run an ended run's version, model and type again, as a new run.
-    Rerun {
-        id: i64,
-    },
+    CancelRuns(CancelRuns),
+    TagRuns(TagRuns),
+    /// Its executor is started here, once the service says it may run.
+    StartRun(StartRun),
+    Rerun(Rerun),
     UpdateRun(UpdateRun),
     AddSnapshot {
         model_id: i64,
@@ -122,11 +107,13 @@ pub async fn perform(
             model_id,
             run_type,
         } => exec_run(svc, actor, database_url, recipe_id, model_id, run_type).await,
-        Submission::CancelRun { id } => cancel_run(svc, actor, id).await,
-        Submission::CancelRuns { ids } => cancel_runs(svc, actor, &ids).await,
-        Submission::TagRuns { ids, tags } => tag_runs(svc, actor, &ids, tags).await,
-        Submission::StartRun { id } => start_run(svc, actor, database_url, id).await,
-        Submission::Rerun { id } => rerun(svc, actor, database_url, id).await,
+        Submission::CancelRuns(change) => cancel_runs(svc, actor, change).await,
+        Submission::TagRuns(change) => tag_runs(svc, actor, change).await,
+        Submission::StartRun(change) => start_run(svc, actor, database_url, change).await,
+        Submission::Rerun(change) => {
+            let run = svc.rerun(change, actor).await?;
+            start_executor(database_url, actor, &run)
+        }
         Submission::UpdateRun(change) => update_run(svc, actor, change).await,
         Submission::MoveAlert { change, model_id } => {
             move_alert(svc, actor, change, model_id).await
@@ -245,39 +232,19 @@ async fn exec_run(
 
 /// A queued run nobody executes, started in the background: refused here,
 /// where it shows, when the person may not execute its version.
-async fn start_run(svc: &Service, actor: &str, database_url: &str, id: i64) -> ServiceResult<Done> {
-    let r = svc.store().run(id).await?;
-    if r.status != RunStatus::Queued || r.executor.is_some() {
-        return Err(crate::service::ServiceError::invalid(format!(
-            "run {id} is {} and held by {}: only a queued run nobody executes starts",
-            r.status,
-            r.executor.as_deref().unwrap_or("nobody")
-        )));
-    }
-    svc.version_to_exec(&r, actor).await?;
+async fn start_run(
+    svc: &Service,
+    actor: &str,
+    database_url: &str,
+    change: StartRun,
+) -> ServiceResult<Done> {
+    let r = svc.start_run(change, actor).await?;
     let done = start_executor(database_url, actor, &r)?;
     // Its screen is open already: it follows the run from here.
     Ok(Done {
         target: Target::Stay,
         ..done
     })
-}
-
-/// An ended run again: a new run of its version, model and type.
-async fn rerun(svc: &Service, actor: &str, database_url: &str, id: i64) -> ServiceResult<Done> {
-    let before = svc.store().run(id).await?;
-    let r = svc
-        .create_run_to_exec(
-            NewRun {
-                recipe_id: before.recipe_id,
-                version: Some(before.recipe_version.clone()),
-                model_id: before.model_id,
-                run_type: before.run_type,
-            },
-            actor,
-        )
-        .await?;
-    start_executor(database_url, actor, &r)
 }
 
 /// Starts `nexml run exec --run ID` for a queued run, detached.
@@ -460,75 +427,31 @@ async fn move_model(svc: &Service, actor: &str, change: MoveModel) -> ServiceRes
     ))
 }
 
-/// Each run is its own change: one refused says which, after those done.
-async fn cancel_runs(svc: &Service, actor: &str, ids: &[i64]) -> ServiceResult<Done> {
-    let (mut asked, mut ended) = (0, 0);
-    for &id in ids {
-        if svc.store().run(id).await?.status.is_final() {
-            ended += 1;
-            continue;
-        }
-        svc.cancel_run(id, actor)
-            .await
-            .map_err(|e| bulk_refusal("cancel", asked, ids.len(), id, e))?;
-        asked += 1;
-    }
-    let ended = match ended {
-        0 => String::new(),
-        n => format!(", {n} had ended already"),
+/// Runs asked to stop, all in one unit of work.
+async fn cancel_runs(svc: &Service, actor: &str, change: CancelRuns) -> ServiceResult<Done> {
+    let c = svc.cancel_runs(change, actor).await?;
+    let message = match (c.asked.as_slice(), c.ended.len()) {
+        ([run], 0) if run.status.is_finished() => format!("cancelled run {}", run.id),
+        ([run], 0) => format!("asked run {}'s executor to stop it", run.id),
+        (asked, 0) => format!("asked {} run(s) to stop", asked.len()),
+        (asked, n) => format!(
+            "asked {} run(s) to stop, {n} had ended already",
+            asked.len()
+        ),
     };
-    let last = ids.last().copied().unwrap_or_default();
+    let last = c.asked.last().map_or(0, |r| r.id);
+    Ok(done(message, Target::Stay, Tab::Runs, last))
+}
+
+/// Tags set on runs, all in one unit of work.
+async fn tag_runs(svc: &Service, actor: &str, change: TagRuns) -> ServiceResult<Done> {
+    let keys: Vec<String> = change.tags.iter().map(|(k, _)| k.clone()).collect();
+    let (count, last) = (change.runs.len(), change.runs.last().copied());
+    svc.tag_runs(change, actor).await?;
     Ok(done(
-        format!("asked {asked} run(s) to stop{ended}"),
+        format!("tagged {count} run(s): {}", keys.join(", ")),
         Target::Stay,
         Tab::Runs,
-        last,
+        last.unwrap_or_default(),
     ))
-}
-
-async fn tag_runs(
-    svc: &Service,
-    actor: &str,
-    ids: &[i64],
-    tags: Vec<(String, String)>,
-) -> ServiceResult<Done> {
-    for (done_so_far, &id) in ids.iter().enumerate() {
-        let report = crate::service::tracking::RunReport {
-            tags: tags.clone(),
-            ..Default::default()
-        };
-        svc.report_run(id, report, actor)
-            .await
-            .map_err(|e| bulk_refusal("tag", done_so_far, ids.len(), id, e))?;
-    }
-    let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
-    Ok(done(
-        format!("tagged {} run(s): {}", ids.len(), keys.join(", ")),
-        Target::Stay,
-        Tab::Runs,
-        ids.last().copied().unwrap_or_default(),
-    ))
-}
-
-/// A bulk change stopped at one run: which, why, and how many were done.
-fn bulk_refusal(
-    what: &str,
-    done: usize,
-    of: usize,
-    id: i64,
-    e: crate::service::ServiceError,
-) -> crate::service::ServiceError {
-    crate::service::ServiceError::invalid(format!(
-        "{what} stopped at run {id} ({done} of {of} done): {e}"
-    ))
-}
-
-async fn cancel_run(svc: &Service, actor: &str, id: i64) -> ServiceResult<Done> {
-    let r = svc.cancel_run(id, actor).await?;
-    let message = if r.status.is_finished() {
-        format!("cancelled run {id}")
-    } else {
-        format!("asked run {id}'s executor to stop it")
-    };
-    Ok(done(message, Target::Stay, Tab::Runs, id))
 }

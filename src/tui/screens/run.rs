@@ -9,6 +9,7 @@ use super::{
 };
 use crate::domain::RunStatus;
 use crate::keymap::{Command, Context};
+use crate::service::changes::{CancelRuns, Rerun, StartRun};
 use crate::service::{Service, ServiceResult};
 use crate::store::{Change, Run};
 use crate::tui::audit::AuditScope;
@@ -273,7 +274,7 @@ impl RunScreen {
                     r.recipe_name,
                     crate::exec::child::GRACE.as_secs()
                 ),
-                submission: Box::new(Submission::CancelRun { id: r.id }),
+                submission: Box::new(Submission::CancelRuns(CancelRuns { runs: vec![r.id] })),
             },
             Some(r) => {
                 cx.say(format!("run {} is {} already", r.id, r.status));
@@ -290,14 +291,14 @@ impl RunScreen {
             return Outcome::done();
         };
         if r.status == RunStatus::Queued {
-            return Outcome::effect(Task::Submit(Submission::StartRun { id: r.id }));
+            return Outcome::effect(Task::Submit(Submission::StartRun(StartRun { run: r.id })));
         }
         Outcome::Confirm {
             message: format!(
                 "Run {} of '{}' {} again, as a new run? It executes that version's commands.",
                 r.run_type, r.recipe_name, r.recipe_version
             ),
-            submission: Box::new(Submission::Rerun { id: r.id }),
+            submission: Box::new(Submission::Rerun(Rerun { run: r.id })),
         }
     }
 
