@@ -10,7 +10,9 @@ use common::TestDb;
 use nexml::domain::version::BumpChoice;
 use nexml::domain::{AlertState, ChatStatus, ModelStatus, RecipeStatus};
 use nexml::seed::seed_baselines;
-use nexml::service::changes::{ApproveVersion, CloneRecipe, MoveAlert, MoveModel, MoveRecipe};
+use nexml::service::changes::{
+    AddSnapshot, ApproveVersion, CloneRecipe, MoveAlert, MoveModel, MoveRecipe,
+};
 use nexml::service::{Conflict, Kind, ServiceError};
 use nexml::store::{CommitOutcome, NewVersion, Recipe};
 use serde_json::{Value, json};
@@ -363,7 +365,10 @@ async fn a_move_chosen_from_a_state_that_changed_since_is_refused_with_who_chang
             freshness: json!({}),
             alerts: json!([]),
         };
-        let recorded = svc.add_snapshot(model.id, snapshot, "alice").await.unwrap();
+        let recorded = svc
+            .add_snapshot(AddSnapshot::to(model.id, snapshot), "alice")
+            .await
+            .unwrap();
         let alert = recorded.alerts.first().expect("an alert opens").clone();
         svc.move_alert(MoveAlert::to(alert.id, AlertState::Resolved), "bob")
             .await

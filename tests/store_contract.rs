@@ -12,8 +12,8 @@ use nexml::domain::{
 };
 use nexml::seed::{baseline_manifest_text, seed_baselines};
 use nexml::service::changes::{
-    ApproveVersion, CancelRuns, CloneRecipe, DeleteRecipe, MoveAlert, MoveModel, MoveRecipe,
-    TagRuns, UpdateModel, UpdateRun,
+    AddSnapshot, ApproveVersion, CancelRuns, CloneRecipe, DeleteRecipe, MoveAlert, MoveModel,
+    MoveRecipe, PutExample, TagRuns, UpdateModel, UpdateRun,
 };
 use nexml::service::{Kind, ServiceError};
 use nexml::store::*;
@@ -1050,14 +1050,16 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
     const MAPES: [f64; 3] = [0.10, 0.11, 0.12];
     for day in 0..3 {
         svc.add_snapshot(
-            model.id,
-            NewSnapshot {
-                captured_at: t0 + chrono::Duration::days(day),
-                performance: json!({"mape": MAPES[day as usize]}),
-                drift: json!({"price": {"psi": 0.05}}),
-                freshness: json!({"staleness_hours": 3}),
-                alerts: json!([]),
-            },
+            AddSnapshot::to(
+                model.id,
+                NewSnapshot {
+                    captured_at: t0 + chrono::Duration::days(day),
+                    performance: json!({"mape": MAPES[day as usize]}),
+                    drift: json!({"price": {"psi": 0.05}}),
+                    freshness: json!({"staleness_hours": 3}),
+                    alerts: json!([]),
+                },
+            ),
             "alice",
         )
         .await
@@ -1071,14 +1073,16 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
     assert_eq!(snaps[1].captured_at.timestamp_subsec_nanos(), 123456000);
     let err = svc
         .add_snapshot(
-            model.id,
-            NewSnapshot {
-                captured_at: t0,
-                performance: json!(1),
-                drift: json!({}),
-                freshness: json!({}),
-                alerts: json!([]),
-            },
+            AddSnapshot::to(
+                model.id,
+                NewSnapshot {
+                    captured_at: t0,
+                    performance: json!(1),
+                    drift: json!({}),
+                    freshness: json!({}),
+                    alerts: json!([]),
+                },
+            ),
             "alice",
         )
         .await
@@ -1090,12 +1094,14 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
 
     let ex = svc
         .put_example(
-            base.id,
-            NewExample {
-                dataset_schema: json!({"columns": []}),
-                sample_rows: json!([{"a": 1}]),
-                example_run: json!({}),
-            },
+            PutExample::to(
+                base.id,
+                NewExample {
+                    dataset_schema: json!({"columns": []}),
+                    sample_rows: json!([{"a": 1}]),
+                    example_run: json!({}),
+                },
+            ),
             "alice",
         )
         .await
@@ -1103,12 +1109,14 @@ async fn snapshots_and_examples_round_trip(db: &TestDb) {
     assert_eq!(ex.sample_rows_json, json!([{"a": 1}]));
     let err = svc
         .put_example(
-            base.id,
-            NewExample {
-                dataset_schema: json!({}),
-                sample_rows: json!({}),
-                example_run: json!({}),
-            },
+            PutExample::to(
+                base.id,
+                NewExample {
+                    dataset_schema: json!({}),
+                    sample_rows: json!({}),
+                    example_run: json!({}),
+                },
+            ),
             "alice",
         )
         .await
@@ -1356,7 +1364,11 @@ async fn the_monitoring_overview_ranks_open_alerts_then_drift(db: &TestDb) {
     };
     let add = |id: i64, new: NewSnapshot| {
         let svc = svc.clone();
-        async move { svc.add_snapshot(id, new, "alice").await.unwrap() }
+        async move {
+            svc.add_snapshot(AddSnapshot::to(id, new), "alice")
+                .await
+                .unwrap()
+        }
     };
     add(ids[0], snap(1, json!({"price": {"psi": 0.01}}), false)).await;
     add(

@@ -5,6 +5,7 @@ use super::ingest::{self, Batch, Outcome};
 use super::output::{Table, print_json, time};
 use super::{Context, read_json};
 use crate::domain::AlertState;
+use crate::service::changes::AddSnapshot;
 use crate::service::monitoring::Recorded;
 use crate::store::Model;
 use crate::store::NewSnapshot;
@@ -339,14 +340,16 @@ async fn add(ctx: &Context, model: String, snapshot: PathBuf) -> Result<()> {
     let recorded = ctx
         .service
         .add_snapshot(
-            model.id,
-            NewSnapshot {
-                captured_at,
-                performance: field("performance", json!({})),
-                drift: field("drift", json!({})),
-                freshness: field("freshness", json!({})),
-                alerts: field("alerts", json!([])),
-            },
+            AddSnapshot::to(
+                model.id,
+                NewSnapshot {
+                    captured_at,
+                    performance: field("performance", json!({})),
+                    drift: field("drift", json!({})),
+                    freshness: field("freshness", json!({})),
+                    alerts: field("alerts", json!([])),
+                },
+            ),
             &ctx.user,
         )
         .await?;

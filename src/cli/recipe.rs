@@ -7,7 +7,7 @@ use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
 use crate::domain::{ModelFamily, RecipeLevel, RecipeStatus};
 use crate::service::changes::{
-    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, FirstManifest, MoveRecipe,
+    ApproveVersion, CloneRecipe, CreateRecipe, DeleteRecipe, FirstManifest, MoveRecipe, PutExample,
     StartingPoint, UpdateRecipe,
 };
 use crate::shown::{RecipeDetail, VersionSummary};
@@ -789,7 +789,11 @@ async fn example(ctx: &Context, reference: String, set: Option<PathBuf>) -> Resu
                 sample_rows: v.get("sample_rows").cloned().unwrap_or_default(),
                 example_run: v.get("example_run").cloned().unwrap_or_default(),
             };
-            Some(ctx.service.put_example(recipe.id, new, &ctx.user).await?)
+            Some(
+                ctx.service
+                    .put_example(PutExample::to(recipe.id, new), &ctx.user)
+                    .await?,
+            )
         }
         None => store.example(recipe.id).await?,
     };

@@ -4,6 +4,7 @@ use super::{SEED_ACTOR, SeedReport};
 use crate::baselines::{BASELINES, baseline_example, baseline_name, parse_seed};
 use crate::domain::{RecipeLevel, manifest};
 use crate::service::Service;
+use crate::service::changes::PutExample;
 use crate::service::{ServiceError, ServiceResult};
 use crate::store::{NewRecipe, StoreError};
 
@@ -60,8 +61,11 @@ pub async fn seed_baselines(svc: &Service) -> ServiceResult<SeedReport> {
             }
             Err(e) => return Err(e),
         };
-        svc.put_example(created.id, baseline_example(b.family)?, SEED_ACTOR)
-            .await?;
+        svc.put_example(
+            PutExample::to(created.id, baseline_example(b.family)?),
+            SEED_ACTOR,
+        )
+        .await?;
         report.created.push(format!(
             "recipe '{name}' ({}, baseline) version 1.0.0, approved, with its synthetic example",
             b.family

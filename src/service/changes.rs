@@ -9,7 +9,7 @@
 //! and `NewVersion`, which REST deserializes too.
 
 use crate::domain::{AlertState, ModelFamily, ModelStatus, RecipeLevel, RecipeStatus};
-use crate::store::RunChanges;
+use crate::store::{NewExample, NewSnapshot, RunChanges};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -122,6 +122,33 @@ pub struct StartRun {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct Rerun {
     pub run: i64,
+}
+
+/// A recipe's synthetic example, replaced whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutExample {
+    pub recipe: i64,
+    pub example: NewExample,
+}
+
+impl PutExample {
+    pub fn to(recipe: i64, example: NewExample) -> PutExample {
+        PutExample { recipe, example }
+    }
+}
+
+/// A monitoring snapshot of a model, added by hand or by a script; its
+/// rules open and resolve alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddSnapshot {
+    pub model: i64,
+    pub snapshot: NewSnapshot,
+}
+
+impl AddSnapshot {
+    pub fn to(model: i64, snapshot: NewSnapshot) -> AddSnapshot {
+        AddSnapshot { model, snapshot }
+    }
 }
 
 /// A model moved through its lifecycle.

@@ -1,18 +1,22 @@
 //! A recipe's synthetic example: its dataset schema, sample rows and an
 //! example run.
 
+use super::changes::PutExample;
 use super::{Service, ServiceError, ServiceResult, invalid};
-use crate::store::{LockedTable, NewExample, SyntheticExample};
+use crate::store::{LockedTable, SyntheticExample};
 use serde_json::json;
 
 impl Service {
     /// Replaces a recipe's synthetic example.
     pub async fn put_example(
         &self,
-        recipe_id: i64,
-        example: NewExample,
+        change: PutExample,
         actor: &str,
     ) -> ServiceResult<SyntheticExample> {
+        let PutExample {
+            recipe: recipe_id,
+            example,
+        } = change;
         for (what, value, want_array) in [
             ("dataset_schema", &example.dataset_schema, false),
             ("sample_rows", &example.sample_rows, true),

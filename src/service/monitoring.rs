@@ -1,7 +1,7 @@
 //! Monitoring: snapshots of a model's performance, drift and freshness, and
 //! the alerts its rules open, update and resolve.
 
-use super::changes::MoveAlert;
+use super::changes::{AddSnapshot, MoveAlert};
 use super::{Service, ServiceError, ServiceResult, Work, invalid};
 use crate::domain::AlertState;
 use crate::domain::lifecycle::Lifecycle;
@@ -76,12 +76,11 @@ enum AlertChange {
 impl Service {
     /// Stores a snapshot typed in by hand (the form, `monitor add`, the
     /// demo): checked, then recorded like any other.
-    pub async fn add_snapshot(
-        &self,
-        model_id: i64,
-        new: NewSnapshot,
-        actor: &str,
-    ) -> ServiceResult<Recorded> {
+    pub async fn add_snapshot(&self, change: AddSnapshot, actor: &str) -> ServiceResult<Recorded> {
+        let AddSnapshot {
+            model: model_id,
+            snapshot: new,
+        } = change;
         for (what, value) in [
             ("performance", &new.performance),
             ("drift", &new.drift),

@@ -7,8 +7,8 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::{ModelFamily, ModelStatus, RecipeLevel, RunStatus, RunType};
 use crate::service::ServiceResult;
 use crate::service::changes::{
-    CloneRecipe, CreateRecipe, FirstManifest, MoveModel, StartingPoint, TagRuns, UpdateModel,
-    UpdateRecipe, UpdateRun,
+    AddSnapshot, CloneRecipe, CreateRecipe, FirstManifest, MoveModel, PutExample, StartingPoint,
+    TagRuns, UpdateModel, UpdateRecipe, UpdateRun,
 };
 use crate::store::{
     ModelQuery, NewExample, NewModel, NewRun, NewSnapshot, RecipeQuery, RunChanges, Store,
@@ -453,8 +453,8 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 append_log: Some(v("log")).filter(|s| !s.is_empty()),
             },
         })),
-        Purpose::AddSnapshot { model_id } => Next::Submit(Submission::AddSnapshot {
-            model_id: *model_id,
+        Purpose::AddSnapshot { model_id } => Next::Submit(Submission::AddSnapshot(AddSnapshot {
+            model: *model_id,
             snapshot: NewSnapshot {
                 // Stamped when it is stored.
                 captured_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
@@ -463,15 +463,15 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 freshness: json_or_empty(&v("freshness"), serde_json::json!({}))?,
                 alerts: serde_json::json!([]),
             },
-        }),
-        Purpose::PutExample { recipe_id } => Next::Submit(Submission::PutExample {
-            recipe_id: *recipe_id,
+        })),
+        Purpose::PutExample { recipe_id } => Next::Submit(Submission::PutExample(PutExample {
+            recipe: *recipe_id,
             example: NewExample {
                 dataset_schema: json_or_empty(&v("schema"), serde_json::json!({}))?,
                 sample_rows: json_or_empty(&v("rows"), serde_json::json!([]))?,
                 example_run: json_or_empty(&v("run"), serde_json::json!({}))?,
             },
-        }),
+        })),
     })
 }
 

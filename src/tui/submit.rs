@@ -4,12 +4,13 @@
 use super::tab::Tab;
 use crate::domain::{RecipeStatus, RunType};
 use crate::service::changes::{
-    ApproveVersion, CancelRuns, CloneRecipe, CreateRecipe, DeleteRecipe, MoveAlert, MoveModel,
-    MoveRecipe, Rerun, StartRun, TagRuns, UpdateModel, UpdateRecipe, UpdateRun,
+    AddSnapshot, ApproveVersion, CancelRuns, CloneRecipe, CreateRecipe, DeleteRecipe, MoveAlert,
+    MoveModel, MoveRecipe, PutExample, Rerun, StartRun, TagRuns, UpdateModel, UpdateRecipe,
+    UpdateRun,
 };
 use crate::service::recipes::RebasePreview;
 use crate::service::{Service, ServiceResult};
-use crate::store::{CommitOutcome, NewExample, NewModel, NewRun, NewSnapshot, NewVersion};
+use crate::store::{CommitOutcome, NewModel, NewRun, NewSnapshot, NewVersion};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submission {
@@ -26,10 +27,7 @@ pub enum Submission {
         recipe_id: i64,
         preview: Box<RebasePreview>,
     },
-    PutExample {
-        recipe_id: i64,
-        example: NewExample,
-    },
+    PutExample(PutExample),
     RegisterModel(NewModel),
     UpdateModel(UpdateModel),
     MoveModel(MoveModel),
@@ -46,10 +44,7 @@ pub enum Submission {
     StartRun(StartRun),
     Rerun(Rerun),
     UpdateRun(UpdateRun),
-    AddSnapshot {
-        model_id: i64,
-        snapshot: NewSnapshot,
-    },
+    AddSnapshot(AddSnapshot),
     MoveAlert {
         change: MoveAlert,
         /// Whose alert it is, to select after.
@@ -95,9 +90,7 @@ pub async fn perform(
         Submission::Commit(new) => commit(svc, actor, new).await,
         Submission::Approve(change) => approve(svc, actor, change).await,
         Submission::Rebase { recipe_id, preview } => rebase(svc, actor, recipe_id, preview).await,
-        Submission::PutExample { recipe_id, example } => {
-            put_example(svc, actor, recipe_id, example).await
-        }
+        Submission::PutExample(change) => put_example(svc, actor, change).await,
         Submission::RegisterModel(new) => register_model(svc, actor, new).await,
         Submission::UpdateModel(change) => update_model(svc, actor, change).await,
         Submission::MoveModel(change) => move_model(svc, actor, change).await,
@@ -118,9 +111,7 @@ pub async fn perform(
         Submission::MoveAlert { change, model_id } => {
             move_alert(svc, actor, change, model_id).await
         }
-        Submission::AddSnapshot { model_id, snapshot } => {
-            add_snapshot(svc, actor, model_id, snapshot).await
-        }
+        Submission::AddSnapshot(change) => add_snapshot(svc, actor, change).await,
     }
 }
 
@@ -293,18 +284,16 @@ async fn move_alert(
     ))
 }
 
-async fn add_snapshot(
-    svc: &Service,
-    actor: &str,
-    model_id: i64,
-    snapshot: NewSnapshot,
-) -> ServiceResult<Done> {
+async fn add_snapshot(svc: &Service, actor: &str, change: AddSnapshot) -> ServiceResult<Done> {
+    let model_id = change.model;
     // Taken now, by the service's clock.
     let snapshot = NewSnapshot {
         captured_at: svc.now(),
-        ..snapshot
+        ..change.snapshot
     };
-    let recorded = svc.add_snapshot(model_id, snapshot, actor).await?;
+    let recorded = svc
+        .add_snapshot(AddSnapshot::to(model_id, snapshot), actor)
+        .await?;
     let mut opened = match recorded.alerts.len() {
         0 => String::new(),
         1 => ": 1 alert changed (see Alerts)".to_string(),
@@ -398,13 +387,9 @@ async fn rebase(
     ))
 }
 
-async fn put_example(
-    svc: &Service,
-    actor: &str,
-    recipe_id: i64,
-    example: NewExample,
-) -> ServiceResult<Done> {
-    svc.put_example(recipe_id, example, actor).await?;
+async fn put_example(svc: &Service, actor: &str, change: PutExample) -> ServiceResult<Done> {
+    let recipe_id = change.recipe;
+    svc.put_example(change, actor).await?;
     Ok(done(
         "saved the synthetic example".into(),
         Target::Stay,
