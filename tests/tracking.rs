@@ -1071,6 +1071,56 @@ async fn experiments_are_searched_by_name_in_order_a_page_at_a_time() {
         assert_eq!(names(&second), ["Shop Pricing"], "{second}");
         assert!(second.get("next_page_token").is_none(), "{second}");
 
+        // A tag a client sets is the experiment's: searched, shown, removed.
+        let shop = w.json(&["recipe", "show", "Shop Pricing"])["id"]
+            .as_i64()
+            .expect("the recipe's id");
+        let tag = |rpc: &str, body: String| {
+            curl(
+                port,
+                "POST",
+                &format!("/api/2.0/mlflow/experiments/{rpc}"),
+                Some(&body),
+            )
+        };
+        let set = format!(r#"{{"experiment_id": "{shop}", "key": "team", "value": "pricing"}}"#);
+        let (code, reply) = tag("set-experiment-tag", set);
+        assert_eq!(code, 200, "{reply}");
+        let (_, tagged) = search(r#"{"filter": "tags.team = 'pricing'"}"#);
+        assert_eq!(names(&tagged), ["Shop Pricing"], "{tagged}");
+        let (_, got) = curl(
+            port,
+            "GET",
+            &format!("/api/2.0/mlflow/experiments/get?experiment_id={shop}"),
+            None,
+        );
+        let tags = got["experiment"]["tags"].to_string();
+        assert!(
+            tags.contains(r#"{"key":"team","value":"pricing"}"#),
+            "{got}"
+        );
+        let audit = w.json(&[
+            "audit",
+            "list",
+            "--entity",
+            "recipe",
+            "--id",
+            &shop.to_string(),
+        ]);
+        assert!(audit.to_string().contains("experiment_tag"), "{audit}");
+        let (code, refused) = tag(
+            "set-experiment-tag",
+            format!(r#"{{"experiment_id": "{shop}", "key": "nexml.family", "value": "x"}}"#),
+        );
+        assert_eq!(code, 400, "nexml's own tags are not a client's: {refused}");
+        let gone = format!(r#"{{"experiment_id": "{shop}", "key": "team"}}"#);
+        let (code, reply) = tag("delete-experiment-tag", gone.clone());
+        assert_eq!(code, 200, "{reply}");
+        let (_, untagged) = search(r#"{"filter": "tags.team = 'pricing'"}"#);
+        assert_eq!(names(&untagged), Vec::<String>::new(), "{untagged}");
+        let (code, _) = tag("delete-experiment-tag", gone);
+        assert_eq!(code, 404, "a tag it does not have");
+
         // The archived recipe is a deleted experiment.
         let (_, deleted) = search(r#"{"view_type": "DELETED_ONLY"}"#);
         assert_eq!(names(&deleted), ["Hotel Pricing"], "{deleted}");

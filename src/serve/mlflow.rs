@@ -7,7 +7,7 @@ use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS};
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
-use crate::service::changes::{MoveRecipe, UpdateRecipe};
+use crate::service::changes::{MoveRecipe, TagExperiment, UpdateRecipe};
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
@@ -39,11 +39,17 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
                 }
                 other => other.into(),
             })?;
-            Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
+            experiment_reply(api, recipe).await
         }
         (&Method::GET, ["experiments", "get"]) => {
             let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-            Ok(json_reply(&json!({"experiment": experiment(&recipe)})))
+            experiment_reply(api, recipe).await
+        }
+        (&Method::POST, ["experiments", "set-experiment-tag"]) => {
+            tag_experiment(api, &f, Some(f.required_string("value")?)).await
+        }
+        (&Method::POST, ["experiments", "delete-experiment-tag"]) => {
+            tag_experiment(api, &f, None).await
         }
         (&Method::POST, ["experiments", "create"]) => create_experiment(api, &f).await,
         (&Method::POST, ["experiments", "update"]) => rename_experiment(api, &f).await,
@@ -177,7 +183,30 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
     Ok(json_reply(&json!({"files": entries})))
 }
 
-fn experiment(r: &Recipe) -> Value {
+async fn experiment_reply(api: &Api, recipe: Recipe) -> Result<Reply, ApiError> {
+    let found = super::mlflow_experiments::experiments(api.store(), vec![recipe]).await?;
+    let shown: Vec<Value> = found.iter().map(experiment).collect();
+    Ok(json_reply(&json!({"experiment": shown.first()})))
+}
+
+/// `experiments/set-experiment-tag` (a value) and `delete-experiment-tag`.
+async fn tag_experiment(
+    api: &Api,
+    f: &Fields<'_>,
+    value: Option<String>,
+) -> Result<Reply, ApiError> {
+    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
+    let change = TagExperiment {
+        recipe: recipe.id,
+        key: f.required_string("key")?,
+        value,
+    };
+    api.service.tag_experiment(change, &api.user).await?;
+    Ok(json_reply(&json!({})))
+}
+
+fn experiment(e: &super::mlflow_experiments::Experiment) -> Value {
+    let r = &e.recipe;
     json!({
         "experiment_id": r.id.to_string(),
         "name": r.name,
@@ -185,8 +214,9 @@ fn experiment(r: &Recipe) -> Value {
         "lifecycle_stage": if r.status == RecipeStatus::Archived { "deleted" } else { "active" },
         "creation_time": r.created_at.timestamp_millis(),
         "last_update_time": r.updated_at.timestamp_millis(),
-        "tags": super::mlflow_experiments::tags_of(r)
-            .into_iter()
+        "tags": e
+            .tags
+            .iter()
             .map(|(key, value)| json!({"key": key, "value": value}))
             .collect::<Vec<_>>(),
     })

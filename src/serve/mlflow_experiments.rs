@@ -7,9 +7,49 @@
 
 use crate::domain::RecipeStatus;
 use crate::runs::filter::{self, Condition, Field, Op};
-use crate::store::{Recipe, RecipeQuery, Store};
+use crate::store::{ExperimentTag, Recipe, RecipeQuery, Store, StoreError};
 use serde_json::Value;
 use std::cmp::Ordering;
+
+/// A recipe as MLflow's client sees it: an experiment, with its tags
+/// (`nexml.family`, then those clients set).
+pub struct Experiment {
+    pub recipe: Recipe,
+    pub tags: Vec<(String, String)>,
+}
+
+impl Experiment {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The recipes as experiments, their tags read in one statement.
+pub async fn experiments(
+    store: &dyn Store,
+    recipes: Vec<Recipe>,
+) -> Result<Vec<Experiment>, StoreError> {
+    let stored = store.experiment_tags().await?;
+    Ok(recipes
+        .into_iter()
+        .map(|recipe| {
+            let mut tags = vec![(
+                "nexml.family".to_string(),
+                recipe.model_family.as_str().to_string(),
+            )];
+            tags.extend(
+                stored
+                    .iter()
+                    .filter(|t: &&ExperimentTag| t.recipe_id == recipe.id)
+                    .map(|t| (t.key.clone(), t.value.clone())),
+            );
+            Experiment { recipe, tags }
+        })
+        .collect())
+}
 
 /// Which experiments a search sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +125,8 @@ impl Search {
         })
     }
 
-    /// The matching recipes, in the asked order (then by id), all of them.
-    pub async fn run(&self, store: &dyn Store) -> Result<Vec<Recipe>, crate::store::StoreError> {
+    /// The matching experiments, in the asked order (then by id), all of them.
+    pub async fn run(&self, store: &dyn Store) -> Result<Vec<Experiment>, StoreError> {
         let all = store
             .list_recipes(&RecipeQuery {
                 limit: i64::MAX / 2,
@@ -95,11 +135,14 @@ impl Search {
             })
             .await?
             .items;
-        let mut found: Vec<Recipe> = all
+        let shown = all.into_iter().filter(|r| self.view.shows(r)).collect();
+        let mut found: Vec<Experiment> = experiments(store, shown)
+            .await?
             .into_iter()
-            .filter(|r| self.view.shows(r) && self.filter.conditions.iter().all(|c| holds(c, r)))
+            .filter(|e| self.filter.conditions.iter().all(|c| holds(c, e)))
             .collect();
         found.sort_by(|a, b| {
+            let (a, b) = (&a.recipe, &b.recipe);
             self.order
                 .iter()
                 .map(|&(column, descending)| {
@@ -149,19 +192,11 @@ fn compare(column: Column, a: &Recipe, b: &Recipe) -> Ordering {
     }
 }
 
-/// The experiment's tags as its JSON shows them.
-pub fn tags_of(r: &Recipe) -> Vec<(&'static str, String)> {
-    vec![("nexml.family", r.model_family.as_str().to_string())]
-}
-
-/// Does the recipe, as an experiment, meet the condition?
-fn holds(c: &Condition, r: &Recipe) -> bool {
+/// Does the experiment meet the condition?
+fn holds(c: &Condition, e: &Experiment) -> bool {
     let text = match &c.field {
-        Field::Attribute(_) => Some(r.name.clone()),
-        Field::Tag(key) => tags_of(r)
-            .into_iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v),
+        Field::Attribute(_) => Some(e.recipe.name.clone()),
+        Field::Tag(key) => e.tag(key).map(str::to_string),
         _ => None,
     };
     let Some(text) = text else {

@@ -151,6 +151,15 @@ impl AddSnapshot {
     }
 }
 
+/// An MLflow experiment tag of a recipe, set (a value) or removed (none).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TagExperiment {
+    pub recipe: i64,
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
 /// A model moved through its lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MoveModel {

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod chat;
 pub mod error;
 pub mod examples;
+pub mod experiment_tags;
 pub mod models;
 pub mod monitoring;
 pub mod notify;

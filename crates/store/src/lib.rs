@@ -8,6 +8,7 @@ pub mod db;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod experiment_tags;
 pub mod feed;
 pub mod metric_tiles;
 mod reads;

@@ -150,6 +150,14 @@ pub struct MetricPoint {
     pub at: DateTime<Utc>,
 }
 
+/// An MLflow experiment tag of a recipe.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ExperimentTag {
+    pub recipe_id: i64,
+    pub key: String,
+    pub value: String,
+}
+
 /// A logged metric value that is not a number, as MLflow's clients send
 /// them: "NaN", "Infinity" or "-Infinity", kept apart from the history.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
