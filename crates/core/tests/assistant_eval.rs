@@ -20,7 +20,7 @@ use std::path::PathBuf;
 const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
-const FRESH_RIGHT_AT_LEAST: usize = 229;
+const FRESH_RIGHT_AT_LEAST: usize = 230;
 /// The second set: first scored 120 right, 9 wrong (2026-12-06); as last
 /// measured (2026-12-07).
 const HELDOUT_RIGHT_AT_LEAST: usize = 124;
@@ -28,17 +28,18 @@ const HELDOUT_WRONG_AT_MOST: usize = 7;
 /// The third set's first score (2026-12-07), before any change of the
 /// round, was 122 right, 19 missed, 9 wrong and valid; as last measured
 /// (its failures were read during the round: it is no longer unseen).
-const THIRD_RIGHT_AT_LEAST: usize = 128;
+const THIRD_RIGHT_AT_LEAST: usize = 129;
 const THIRD_WRONG_AT_MOST: usize = 4;
 /// The fourth set's first score (2026-12-07, on 3e2a4e7), before any change
 /// made for it, was 112 right, 29 missed, 9 wrong and valid; as last
 /// measured (its failures were read during the round).
-const FOURTH_RIGHT_AT_LEAST: usize = 129;
+const FOURTH_RIGHT_AT_LEAST: usize = 130;
 const FOURTH_WRONG_AT_MOST: usize = 3;
 /// The fifth set's first score (2026-12-07, on 3ac191c), before any change
-/// made for it: 121 right, 25 missed, 4 wrong and valid.
-const FIFTH_RIGHT_AT_LEAST: usize = 121;
-const FIFTH_WRONG_AT_MOST: usize = 4;
+/// made for it, was 121 right, 25 missed, 4 wrong and valid; as last
+/// measured (its failures were read during the round).
+const FIFTH_RIGHT_AT_LEAST: usize = 138;
+const FIFTH_WRONG_AT_MOST: usize = 2;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -3,7 +3,7 @@
 //! "and", "&", "also", "then", "but" and dashes, keeping together what only
 //! continues a list ("drop is_holiday_week and weeks_to_next_holiday").
 
-use super::lexicon::{CLAUSE_OPENERS, CLAUSE_VERBS};
+use super::lexicon::{ALERT_CONTINUATIONS, ALERT_WORDS, CLAUSE_OPENERS, CLAUSE_VERBS};
 use super::numbers::parse_number;
 use serde_json::Value;
 
@@ -17,7 +17,7 @@ pub fn split(request: &str, manifest: Option<&Value>) -> Vec<String> {
             continue;
         }
         match out.last_mut() {
-            Some(previous) if !starts_an_ask(piece, &keys) => {
+            Some(previous) if !starts_an_ask(piece, &keys) || goes_on_alert(previous, piece) => {
                 previous.push_str(" and ");
                 previous.push_str(piece);
             }
@@ -25,6 +25,17 @@ pub fn split(request: &str, manifest: Option<&Value>) -> Vec<String> {
         }
     }
     out
+}
+
+/// "add an alert x, critical, when rmse > 5": the severity and condition
+/// of the alert the previous piece asks for.
+fn goes_on_alert(previous: &str, piece: &str) -> bool {
+    let first = piece.split_whitespace().next().unwrap_or("").to_lowercase();
+    let previous = previous.to_lowercase();
+    ALERT_CONTINUATIONS.contains(&first.as_str())
+        && previous
+            .split_whitespace()
+            .any(|w| ALERT_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
 }
 
 /// The request cut at every separator, the separators dropped.

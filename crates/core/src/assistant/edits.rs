@@ -3,10 +3,11 @@
 
 use super::Context;
 use super::draft::{Decline, Draft};
+use super::lexicon::REPLACED_VALUE_CUES;
 use super::numbers::{Cmp, comparison_in, numbers_in};
 use super::recipe::{self, is_fraction_metric, lower_is_better_by_default, metric_mentions};
 use super::schedule;
-use super::text::{Tokens, jnum, nice, num, show};
+use super::text::{Tokens, jnum, nice, num, phrase_ends_at, show};
 use crate::domain::ModelFamily;
 use crate::domain::metrics::Direction;
 use serde_json::{Value, json};
@@ -564,9 +565,15 @@ fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
         (None, None) => Ok(None),
         (Some(r), Some(b)) => {
             let after_to = |i: usize| i > 0 && matches!(t.word(i - 1), "to" | "into");
-            if after_to(r) && !after_to(b) {
+            // "batch instead of realtime": the one replaced is not asked for.
+            let replaced = |i: usize| {
+                REPLACED_VALUE_CUES
+                    .iter()
+                    .any(|c| phrase_ends_at(|k| t.word(k), i, c))
+            };
+            if (after_to(r) && !after_to(b)) || (replaced(b) && !replaced(r)) {
                 Ok(Some("realtime"))
-            } else if after_to(b) && !after_to(r) {
+            } else if (after_to(b) && !after_to(r)) || (replaced(r) && !replaced(b)) {
                 Ok(Some("batch"))
             } else {
                 Err(

@@ -150,7 +150,12 @@ fn parse(t: &Tokens) -> Option<Parsed> {
             let stop = (end + words..t.len())
                 .find(|&i| LIST_START.contains(&t.word(i)) || t.word(i) == ":")
                 .unwrap_or(t.len());
-            target = name_groups(t, end + words, stop, SET_WORDS)
+            // "from the features, legal said no": a reason after a comma
+            // names no set.
+            let named_until = (end + words..stop)
+                .find(|&i| t.word(i) == ",")
+                .unwrap_or(stop);
+            target = name_groups(t, end + words, named_until, SET_WORDS)
                 .into_iter()
                 .next();
             if stop < t.len() {
@@ -280,7 +285,7 @@ fn examples(m: &Value) -> Vec<String> {
 fn find_set(wanted: &str, m: &Value, d: &mut Draft) -> Result<String, Decline> {
     let names = set_names(m);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    match resolve_name(wanted, &refs) {
+    match resolve_name(wanted, &refs).or_else(|| set_of_features_named(wanted, m)) {
         Some((name, loose)) => {
             if loose {
                 d.note(format!("took '{wanted}' to mean the feature set '{name}'"));
@@ -299,6 +304,29 @@ fn find_set(wanted: &str, m: &Value, d: &mut Draft) -> Result<String, Decline> {
             }
             Err(dec)
         }
+    }
+}
+
+/// "the lag features": the one set half or more of whose features (two at
+/// least) are named by that word (`lag_1w_units`, `lag_2w_units`, ...).
+fn set_of_features_named<'a>(wanted: &str, m: &'a Value) -> Option<(&'a str, bool)> {
+    let prefix = format!("{}_", wanted.trim_end_matches('s'));
+    let sets = m.pointer("/requirements/feature_sets")?.as_array()?;
+    let named: Vec<&str> = sets
+        .iter()
+        .filter(|s| {
+            let features = s["features"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            let so_named = features
+                .iter()
+                .filter(|f| f.as_str().is_some_and(|f| f.starts_with(&prefix)))
+                .count();
+            so_named >= 2 && so_named * 2 >= features.len()
+        })
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    match named.as_slice() {
+        [one] => Some((one, true)),
+        _ => None,
     }
 }
 

@@ -48,6 +48,7 @@ pub const POLITE: &[&str] = &[
 pub const CORRECTION_WORDS: &[&str] = &[
     "actually", "no", "nope", "wait", "hmm", "hm", "oh", "oops", "sorry", "make", "that", "it",
     "i", "meant", "rather", "instead", "er", "um", "ok", "okay", "mean", "sry", "pls", "please",
+    "nah",
 ];
 
 pub const ADD_VERBS: &[&str] = &[
@@ -147,6 +148,10 @@ pub const MODEL_NOUNS: &[&str] = &["model", "recipe", "forecaster", "pipeline", 
 
 /// Alert rules: asked about, added or removed.
 pub const ALERT_WORDS: &[&str] = &["alert", "alerting", "notify", "notification"];
+
+/// How a piece after a comma goes on describing the alert before it ("add
+/// an alert x, critical, when rmse > 5"): its severity or its condition.
+pub const ALERT_CONTINUATIONS: &[&str] = &["critical", "warning", "info", "when", "whenever", "if"];
 
 /// Asking to be told of something: an alert to add ("page me when ...");
 /// in a question only a turn of phrase ("let me know what ...").
@@ -381,6 +386,8 @@ pub const SHORTHAND: &[(&str, &str)] = &[
     ("attribs", "attributes"),
     ("thresh", "threshold"),
     ("thr", "threshold"),
+    // "auc gate 0.78": the bar a run must pass.
+    ("gate", "threshold"),
     // One thing, not a question: "the what-if quote endpoint".
     ("what-if", "what_if"),
 ];
@@ -608,7 +615,19 @@ pub const NAMES_THE_VALIDATION: &[&str] = &[
     "eval",
 ];
 
-/// Words between "owner" and the owner: "owner is now x", "owner -> x".
+/// Words right before the value being replaced ("8% not 10", "50 km
+/// instead of 25"): no setting takes it.
+pub const REPLACED_VALUE_CUES: &[&str] = &[
+    "not",
+    "was",
+    "instead of",
+    "insted of",
+    "rather than",
+    "previously",
+];
+
+/// Words that only lead to a metadata value ("owner is now x", "industry
+/// to y"): not the value.
 pub const OWNER_LEAD_INS: &[&str] = &[
     "now", "->", "=>", "to", "=", "is", "becomes", "should", "be",
 ];

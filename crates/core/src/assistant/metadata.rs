@@ -78,7 +78,12 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
         }
     }
     if let Some(rest) = after(&["industry is ", "industry: ", "industry:", "industry "]) {
-        let what = first_word(&rest);
+        // "industry to qsr", "industry -> grocery": the word after the lead-in.
+        let what = rest
+            .split_whitespace()
+            .find(|w| !OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
+            .map(first_word)
+            .unwrap_or_default();
         if !what.is_empty() {
             out.push(("industry", what));
         }
@@ -142,6 +147,7 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
     if let Some(rest) = after(&[
         "set the description to ",
         "set description to ",
+        "description to:",
         "description to ",
         "description: ",
         "describe it as ",

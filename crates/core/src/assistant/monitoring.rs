@@ -546,6 +546,18 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
     {
         return Some(i);
     }
+    // "the mape breach alert": two words of one rule's name
+    // (`revenue_mape_breach`).
+    let part_of_name = format!("_{two_before}_{before}_");
+    if !two_before.is_empty()
+        && let Some(i) = only(&|a| {
+            a["name"]
+                .as_str()
+                .is_some_and(|n| format!("_{n}_").contains(&part_of_name))
+        })
+    {
+        return Some(i);
+    }
     let metric = metric_mentions(t, Some(m))
         .into_iter()
         .find(|x| x.at + x.len == alert_at)?

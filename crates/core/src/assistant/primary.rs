@@ -3,8 +3,9 @@
 //! Exactly one metric is primary; the one named becomes it.
 
 use super::draft::{Decline, Draft};
+use super::lexicon::REPLACED_VALUE_CUES;
 use super::recipe::{self, metric_mentions};
-use super::text::Tokens;
+use super::text::{Tokens, phrase_ends_at};
 use serde_json::{Value, json};
 
 /// The edit, when the request makes a metric of this recipe primary.
@@ -16,13 +17,10 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     let metrics = recipe::metrics(m);
     let named: Vec<String> = metric_mentions(t, Some(m))
         .into_iter()
-        // "instead of wape", "rather than mae", "from mae": what it was.
+        // "instead of wape", "not mae", "from mae": what it was.
         .filter(|x| {
-            let before = |k: usize| x.at.checked_sub(k).map(|i| t.word(i)).unwrap_or("");
-            !(matches!(
-                (before(2), before(1)),
-                ("instead", "of") | ("rather", "than")
-            ) || before(1) == "from")
+            let said_before = |cue: &str| phrase_ends_at(|i| t.word(i), x.at, cue);
+            !(REPLACED_VALUE_CUES.iter().any(|c| said_before(c)) || said_before("from"))
         })
         .map(|x| x.name)
         .filter(|n| metrics.iter().any(|x| &x.name == n))

@@ -14,9 +14,9 @@
 //! two settings equally is asked about, never guessed.
 
 use super::draft::{Decline, Draft};
-use super::lexicon::{LOWER_VERBS, NEGATION_WORDS, RAISE_VERBS};
+use super::lexicon::{LOWER_VERBS, NEGATION_WORDS, RAISE_VERBS, REPLACED_VALUE_CUES};
 use super::numbers::parse_number;
-use super::text::{Tokens, edit_distance, jnum, num};
+use super::text::{Tokens, edit_distance, jnum, num, phrase_ends_at};
 use serde_json::Value;
 
 /// A setting the manifest has.
@@ -114,7 +114,10 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     if named.is_empty() {
         return None;
     }
-    let values = values_in(&words);
+    let values: Vec<Given> = values_in(&words)
+        .into_iter()
+        .filter(|v| !replaced_value(&words, v.at))
+        .collect();
     let mut d = Draft::new(m);
     let pairs = pair_up(&named, &values, &words);
     // "max price increase 20% and also 5%": a value no setting takes is a
@@ -830,6 +833,19 @@ enum Scale {
     /// Millions, except for a setting in metres ("dedup radius 50m").
     MOrMetre,
     Kilometre,
+}
+
+/// The value a request replaces: after "not", "instead of" ("8% not 10"),
+/// or after "from" when "to" and a new one follow ("from 8 weeks to 12").
+fn replaced_value(words: &[String], at: usize) -> bool {
+    let ends_before = |cue: &str| phrase_ends_at(|i| words[i].as_str(), at, cue);
+    if REPLACED_VALUE_CUES.iter().any(|c| ends_before(c)) {
+        return true;
+    }
+    ends_before("from")
+        && words[at + 1..]
+            .windows(2)
+            .any(|w| w[0] == "to" && w[1].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 fn values_in(words: &[String]) -> Vec<Given> {

@@ -110,6 +110,11 @@ impl Tokens {
                 word.push(c);
             } else if c == ',' && prev.is_ascii_digit() && next.is_ascii_digit() {
                 // 350,000: a thousands separator, not a list comma.
+            } else if (c == '-' || c == '=') && next == '>' {
+                // "mae gate -> 300k": an arrow to the new value, no comparison.
+                flush(&mut word, &mut toks);
+                toks.push(plain("->"));
+                i += 1;
             } else if matches!(c, '>' | '<' | '=' | '\u{2265}' | '\u{2264}') {
                 flush(&mut word, &mut toks);
                 let sym = match (c, next) {
@@ -340,7 +345,21 @@ pub fn resolve_name<'a>(wanted: &str, names: &[&'a str]) -> Option<(&'a str, boo
                 .all(|t| parts.iter().any(|p| p.starts_with(t.as_str())))
         })
         .collect();
-    match covering.as_slice() {
+    if let [one] = covering.as_slice() {
+        return Some((one, true));
+    }
+    // "competitor" for "competitive_position": every word typed begins as a
+    // word of one name alone does, for six letters or more.
+    let shared = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let near: Vec<&&str> = names
+        .iter()
+        .filter(|n| {
+            typed
+                .iter()
+                .all(|t| snake(n).split('_').any(|p| shared(p, t) >= 6))
+        })
+        .collect();
+    match near.as_slice() {
         [one] => Some((one, true)),
         _ => None,
     }
@@ -464,6 +483,16 @@ pub fn num(x: f64) -> String {
         let s = format!("{x:.6}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// Whether the words right before `at` are `phrase` ("instead of").
+pub fn phrase_ends_at<'a>(word: impl Fn(usize) -> &'a str, at: usize, phrase: &str) -> bool {
+    let cue: Vec<&str> = phrase.split(' ').collect();
+    at >= cue.len()
+        && cue
+            .iter()
+            .enumerate()
+            .all(|(k, c)| word(at - cue.len() + k) == *c)
 }
 
 #[cfg(test)]
