@@ -797,6 +797,36 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
             shown["metrics_json"]["grad"], 1.5,
             "the newest number: {shown}"
         );
+        // A run deleted through MLflow is kept, shown as deleted, and left
+        // out of MLflow's searches until it is restored.
+        let in_search = |view: &str| -> Vec<String> {
+            let body = format!(r#"{{"experiment_ids": ["1"], "run_view_type": "{view}"}}"#);
+            let (_, found) = send("POST", "/api/2.0/mlflow/runs/search", &body);
+            found["runs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| r["info"]["run_id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        let one = format!(r#"{{"run_id": "{run}"}}"#);
+        let (code, reply) = send("POST", "/api/2.0/mlflow/runs/delete", &one);
+        assert_eq!(code, 200, "{reply}");
+        assert!(!in_search("ACTIVE_ONLY").contains(&run));
+        assert_eq!(in_search("DELETED_ONLY"), vec![run.clone()]);
+        assert!(in_search("ALL").contains(&run));
+        let (_, got) = curl(
+            port,
+            "GET",
+            &format!("/api/2.0/mlflow/runs/get?run_id={run}"),
+            None,
+        );
+        assert_eq!(got["run"]["info"]["lifecycle_stage"], "deleted", "{got}");
+        let listed = w.json(&["run", "list", "--filter", "name = 'twice'"]);
+        assert_eq!(ids(&listed).len(), 2, "nexml still lists it: {listed}");
+        let (code, _) = send("POST", "/api/2.0/mlflow/runs/restore", &one);
+        assert_eq!(code, 200);
+        assert!(in_search("ACTIVE_ONLY").contains(&run));
         let (code, refused) = send(
             "POST",
             "/api/2.0/mlflow/runs/search",

@@ -7,7 +7,7 @@ use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS};
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
-use crate::service::changes::{MoveRecipe, TagExperiment, UpdateRecipe};
+use crate::service::changes::{DeleteRun, MoveRecipe, TagExperiment, UpdateRecipe};
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
@@ -94,6 +94,8 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({})))
         }
         (&Method::POST, ["runs", "log-batch"]) => log_batch(api, &f).await,
+        (&Method::POST, ["runs", "delete"]) => delete_run(api, &f, true).await,
+        (&Method::POST, ["runs", "restore"]) => delete_run(api, &f, false).await,
         (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &f).await,
         (&Method::GET, ["metrics", "get-history"]) => {
             let id = run_id(&f)?;
@@ -404,6 +406,17 @@ async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     .await
 }
 
+/// `runs/delete` and `runs/restore`: the run kept, and left out of
+/// MLflow's searches while deleted.
+async fn delete_run(api: &Api, f: &Fields<'_>, deleted: bool) -> Result<Reply, ApiError> {
+    let change = DeleteRun {
+        run: run_id(f)?,
+        deleted,
+    };
+    api.service.delete_run(change, &api.user).await?;
+    Ok(json_reply(&json!({})))
+}
+
 async fn report(api: &Api, id: i64, report: RunReport) -> Result<Reply, ApiError> {
     api.service.report_run(id, report, &api.user).await?;
     Ok(json_reply(&json!({})))
@@ -443,6 +456,7 @@ async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("order_by: {e}")))?;
     let limit = f.max_results(1000, MAX_RESULTS)?;
     let offset = page_offset(f)?;
+    let view = RunView::parse(f.string("run_view_type")?.as_deref())?;
     let experiments = strings(f, "experiment_ids")?;
     let recipe_id = match experiments.as_slice() {
         [] => None,
@@ -459,31 +473,70 @@ async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
                 op: filter::Op::In,
                 value: filter::Value::List(names),
             });
-            return search_page(api, p, order_by, None, limit, offset).await;
+            let query = RunQuery {
+                filter: Some(p),
+                order_by,
+                deleted: view.deleted(),
+                ..RunQuery::default()
+            };
+            return search_page(api, query, limit, offset).await;
         }
     };
-    search_page(api, parsed, order_by, recipe_id, limit, offset).await
+    let query = RunQuery {
+        recipe_id,
+        filter: Some(parsed),
+        order_by,
+        deleted: view.deleted(),
+        ..RunQuery::default()
+    };
+    search_page(api, query, limit, offset).await
 }
 
+/// Which runs a search sees (`run_view_type`): the deleted ones are
+/// those deleted through MLflow.
+#[derive(Debug, Clone, Copy)]
+enum RunView {
+    ActiveOnly,
+    DeletedOnly,
+    All,
+}
+
+impl RunView {
+    fn parse(text: Option<&str>) -> Result<RunView, ApiError> {
+        match text.unwrap_or("ACTIVE_ONLY") {
+            "ACTIVE_ONLY" | "1" => Ok(RunView::ActiveOnly),
+            "DELETED_ONLY" | "2" => Ok(RunView::DeletedOnly),
+            "ALL" | "3" => Ok(RunView::All),
+            other => Err(ApiError::bad_request(format!(
+                "Invalid value {other} for parameter 'run_view_type' supplied: one of ACTIVE_ONLY, DELETED_ONLY, ALL"
+            ))),
+        }
+    }
+
+    fn deleted(self) -> Option<bool> {
+        match self {
+            RunView::ActiveOnly => Some(false),
+            RunView::DeletedOnly => Some(true),
+            RunView::All => None,
+        }
+    }
+}
+
+/// A page of `query`'s runs from `offset`, with the token of the next.
 async fn search_page(
     api: &Api,
-    parsed: filter::Filter,
-    order_by: Vec<filter::OrderBy>,
-    recipe_id: Option<i64>,
+    query: RunQuery,
     limit: i64,
     offset: i64,
 ) -> Result<Reply, ApiError> {
     let page = api
         .store()
         .list_runs(&RunQuery {
-            recipe_id,
-            filter: Some(parsed),
-            order_by,
             // One more than asked says whether there is a next page.
             limit: limit + 1,
             offset,
             skip_count: true,
-            ..RunQuery::default()
+            ..query
         })
         .await?;
     let more = page.items.len() as i64 > limit;
@@ -533,7 +586,7 @@ fn mlflow_run(run: &Run, data: &RunsData) -> Value {
         "status": run.status.mlflow_name(),
         "start_time": run.started_at.unwrap_or(run.created_at).timestamp_millis(),
         "artifact_uri": format!("mlflow-artifacts:/{}/{}/artifacts", run.recipe_id, run.id),
-        "lifecycle_stage": "active",
+        "lifecycle_stage": if data.deleted.contains(&run.id) { "deleted" } else { "active" },
     });
     if let Some(end) = run.finished_at {
         info["end_time"] = json!(end.timestamp_millis());

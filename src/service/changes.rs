@@ -118,6 +118,15 @@ pub struct StartRun {
     pub run: i64,
 }
 
+/// A run deleted through MLflow's client (`delete_run`), or restored: its
+/// record stays; MLflow's searches leave a deleted one out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DeleteRun {
+    pub run: i64,
+    /// `false`: restored (`restore_run`).
+    pub deleted: bool,
+}
+
 /// An ended run again: a new run of its version, model and type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct Rerun {

@@ -2,7 +2,7 @@
 //! log output, artifact files), and the executor's side of a run: claim,
 //! heartbeat, cancel, finish, and runs whose executor was lost.
 
-use super::changes::{CancelRuns, TagRuns};
+use super::changes::{CancelRuns, DeleteRun, TagRuns};
 use super::{Service, ServiceResult, Work, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
@@ -274,6 +274,25 @@ impl Service {
         let run = w.run_row(id).await?;
         w.commit().await?;
         Ok(run)
+    }
+
+    /// Marks a run deleted through MLflow, or restores it; audited. The
+    /// run's record is kept either way.
+    pub async fn delete_run(&self, change: DeleteRun, actor: &str) -> ServiceResult<()> {
+        let DeleteRun { run: id, deleted } = change;
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        w.run_row(id).await?;
+        let at = w.at;
+        if w.mark_run_deleted(id, deleted, at, actor).await? {
+            let action = if deleted {
+                "mlflow_delete"
+            } else {
+                "mlflow_restore"
+            };
+            w.audit(actor, "run", id, action, json!({})).await?;
+        }
+        w.commit().await
     }
 
     /// Asks runs to stop, in one unit of work: a queued run no executor

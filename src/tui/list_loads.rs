@@ -143,6 +143,7 @@ impl ListSource for Run {
                 skip_count: req.skip_count,
                 filter,
                 order_by,
+                deleted: None,
             })
             .await?;
         Ok((items, total))

@@ -52,6 +52,11 @@ assert got.info.user_id == got.data.tags["mlflow.user"] == "mlflow-ana", (got.in
 grad = [m.value for m in client.get_metric_history(run_id, "grad_norm")]
 assert grad[:2] == [2.0, math.inf] and math.isnan(grad[2]) and len(grad) == 3, grad
 assert math.isnan(got.data.metrics["grad_norm"]), got.data.metrics
+client.delete_run(run_id)
+assert client.get_run(run_id).info.lifecycle_stage == "deleted"
+assert all(r.info.run_id != run_id for r in client.search_runs([run.info.experiment_id]))
+client.restore_run(run_id)
+assert any(r.info.run_id == run_id for r in client.search_runs([run.info.experiment_id]))
 client.set_experiment_tag(run.info.experiment_id, "owner", "ana")
 assert client.get_experiment(run.info.experiment_id).tags["owner"] == "ana"
 names = sorted(a.path for a in client.list_artifacts(run_id))

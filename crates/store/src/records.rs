@@ -479,6 +479,9 @@ pub struct RunQuery {
     pub search: Option<String>,
     /// An expression in the run filter language.
     pub filter: Option<nexml_core::runs::filter::Filter>,
+    /// Runs deleted through MLflow: only them (`Some(true)`), none of them
+    /// (`Some(false)`, MLflow's searches), or every run (`None`).
+    pub deleted: Option<bool>,
     /// Sort keys before the newest-first default (keysets are then unused).
     pub order_by: Vec<nexml_core::runs::filter::OrderBy>,
     pub limit: i64,

@@ -180,6 +180,13 @@ fn run_filter(query: &RunQuery, alias: &str, mut f: Filter) -> Filter {
     );
     f.eq(&col("recipe_id"), query.recipe_id.map(Bind::Int));
     f.eq(&col("model_id"), query.model_id.map(Bind::Int));
+    if let Some(deleted) = query.deleted {
+        let not = if deleted { "" } else { "NOT " };
+        f.clause(format!(
+            "{not}EXISTS (SELECT 1 FROM ml_run_deleted d WHERE d.run_id = {})",
+            col("id")
+        ));
+    }
     f.search_with(query.search.as_deref(), |matches| {
         format!(
             "({} IN (SELECT id FROM ml_recipe WHERE {} OR {}) OR {} IN (SELECT id FROM ml_model WHERE {}))",

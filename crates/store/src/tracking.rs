@@ -57,6 +57,8 @@ pub struct RunsData {
     pub latest_metrics: Vec<LatestMetric>,
     /// The values logged that are not numbers, oldest first per metric.
     pub nonfinite: Vec<NonFinitePoint>,
+    /// The runs of the page deleted through MLflow.
+    pub deleted: Vec<i64>,
 }
 
 /// A run with everything it recorded: the `run show` view.
@@ -304,6 +306,10 @@ reads!(
             ));
             data.nonfinite
                 .extend(self.fetch::<NonFinitePoint>(s).await?);
+            let s = bound(format!(
+                "SELECT run_id FROM ml_run_deleted WHERE run_id IN ({listed}) ORDER BY run_id"
+            ));
+            data.deleted.extend(self.ints(s).await?);
         }
         Ok(data)
     }
@@ -370,6 +376,28 @@ impl Session {
             self.add_to_tiles(run_id, &deltas).await?;
         }
         Ok(())
+    }
+
+    /// Marks a run deleted through MLflow (`deleted`), or no longer;
+    /// whether that changed anything.
+    pub async fn mark_run_deleted(
+        &mut self,
+        run_id: i64,
+        deleted: bool,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> StoreResult<bool> {
+        let s = match deleted {
+            true => Statement::new(
+                "INSERT INTO ml_run_deleted (run_id, deleted_at, deleted_by) VALUES ($1, $2, $3) \
+                 ON CONFLICT (run_id) DO NOTHING",
+            )
+            .int(run_id)
+            .time(at)
+            .text(by),
+            false => Statement::new("DELETE FROM ml_run_deleted WHERE run_id = $1").int(run_id),
+        };
+        Ok(self.db.execute(s).await? > 0)
     }
 
     /// Records values that are not numbers (NaN, ±Infinity) apart from the
