@@ -961,14 +961,7 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
     let svc = db.service();
     let base = seeded(db).await;
     let archived = svc
-        .move_recipe(
-            MoveRecipe {
-                recipe: base.id,
-                to: RecipeStatus::Archived,
-                seen: None,
-            },
-            "alice",
-        )
+        .move_recipe(MoveRecipe::to(base.id, RecipeStatus::Archived), "alice")
         .await
         .unwrap();
     assert_eq!(archived.status, RecipeStatus::Archived);
@@ -1003,26 +996,12 @@ async fn archived_recipes_take_no_versions_or_models(db: &TestDb) {
         .unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
     let err = svc
-        .move_recipe(
-            MoveRecipe {
-                recipe: base.id,
-                to: RecipeStatus::Archived,
-                seen: None,
-            },
-            "alice",
-        )
+        .move_recipe(MoveRecipe::to(base.id, RecipeStatus::Archived), "alice")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("allowed next: draft"), "{err}");
     let restored = svc
-        .move_recipe(
-            MoveRecipe {
-                recipe: base.id,
-                to: RecipeStatus::Draft,
-                seen: None,
-            },
-            "alice",
-        )
+        .move_recipe(MoveRecipe::to(base.id, RecipeStatus::Draft), "alice")
         .await
         .unwrap();
     assert_eq!(restored.status, RecipeStatus::Draft);

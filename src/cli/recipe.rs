@@ -547,11 +547,7 @@ async fn restore(ctx: &Context, reference: String) -> Result<()> {
 /// Moves a recipe to `to` and says so.
 async fn set_status(ctx: &Context, reference: &str, to: RecipeStatus, said: &str) -> Result<()> {
     let recipe = ctx.store.as_ref().find_recipe(reference).await?;
-    let change = MoveRecipe {
-        recipe: recipe.id,
-        to,
-        seen: None,
-    };
+    let change = MoveRecipe::to(recipe.id, to);
     let recipe = ctx.service.move_recipe(change, &ctx.user).await?;
     report_recipe(ctx, &recipe, said)
 }

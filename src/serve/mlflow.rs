@@ -240,11 +240,7 @@ async fn rename_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError>
 /// under the same rules as `recipe archive` and `restore`.
 async fn move_experiment(api: &Api, f: &Fields<'_>, to: RecipeStatus) -> Result<Reply, ApiError> {
     let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-    let change = MoveRecipe {
-        recipe: recipe.id,
-        to,
-        seen: None,
-    };
+    let change = MoveRecipe::to(recipe.id, to);
     api.service.move_recipe(change, &api.user).await?;
     Ok(json_reply(&json!({})))
 }

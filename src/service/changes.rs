@@ -92,6 +92,17 @@ pub struct MoveRecipe {
     pub seen: Option<RecipeStatus>,
 }
 
+impl MoveRecipe {
+    /// From whatever status it is in now (a script's `recipe archive`).
+    pub fn to(recipe: i64, to: RecipeStatus) -> MoveRecipe {
+        MoveRecipe {
+            recipe,
+            to,
+            seen: None,
+        }
+    }
+}
+
 /// A recipe deleted; refused while anything depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct DeleteRecipe {
