@@ -158,7 +158,11 @@ pub async fn artifacts(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply,
 }
 
 async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
-    let parts: Vec<&str> = listed.split('/').filter(|s| !s.is_empty()).collect();
+    // "1/7/artifacts/." is the run's top folder (`download_artifacts(".")`).
+    let parts: Vec<&str> = listed
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     let (id, dir) = match parts.as_slice() {
         [_, run, "artifacts", dir @ ..] => (parse_id(run)?, dir.join("/")),
         _ => return Ok(json_reply(&json!({"files": []}))),

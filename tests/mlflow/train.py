@@ -59,6 +59,12 @@ client.restore_run(run_id)
 assert any(r.info.run_id == run_id for r in client.search_runs([run.info.experiment_id]))
 client.set_experiment_tag(run.info.experiment_id, "owner", "ana")
 assert client.get_experiment(run.info.experiment_id).tags["owner"] == "ana"
+with tempfile.TemporaryDirectory() as tmp:
+    whole = client.download_artifacts(run_id, ".", tmp)
+    got_files = sorted(
+        os.path.relpath(os.path.join(d, f), whole) for d, _, fs in os.walk(whole) for f in fs
+    )
+    assert got_files == ["notes.txt", os.path.join("reports", "notes.txt")], got_files
 names = sorted(a.path for a in client.list_artifacts(run_id))
 assert names == ["notes.txt", "reports"], names
 print(run_id)
