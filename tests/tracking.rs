@@ -824,6 +824,19 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
         assert_eq!(got["run"]["info"]["lifecycle_stage"], "deleted", "{got}");
         let listed = w.json(&["run", "list", "--filter", "name = 'twice'"]);
         assert_eq!(ids(&listed).len(), 2, "nexml still lists it: {listed}");
+        // A dataset without its digest is refused by name, nothing kept.
+        let body = format!(
+            r#"{{"run_id": "{run}", "datasets": [{{"dataset": {{"name": "d", "source_type": "local", "source": "x"}}}}]}}"#
+        );
+        let (code, refused) = send("POST", "/api/2.0/mlflow/runs/log-inputs", &body);
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("'datasets[0].digest'"),
+            "{refused}"
+        );
         let (code, _) = send("POST", "/api/2.0/mlflow/runs/restore", &one);
         assert_eq!(code, 200);
         assert!(in_search("ACTIVE_ONLY").contains(&run));

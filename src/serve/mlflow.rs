@@ -11,7 +11,7 @@ use crate::service::changes::{DeleteRun, MoveRecipe, TagExperiment, UpdateRecipe
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
 use crate::store::tracking::RunsData;
-use crate::store::{NewRun, Recipe, Run, RunKeyValue, RunQuery, StoreError};
+use crate::store::{NewRun, Recipe, Run, RunInput, RunKeyValue, RunQuery, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -94,6 +94,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({})))
         }
         (&Method::POST, ["runs", "log-batch"]) => log_batch(api, &f).await,
+        (&Method::POST, ["runs", "log-inputs"]) => log_inputs(api, &f).await,
         (&Method::POST, ["runs", "delete"]) => delete_run(api, &f, true).await,
         (&Method::POST, ["runs", "restore"]) => delete_run(api, &f, false).await,
         (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &f).await,
@@ -406,6 +407,40 @@ async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     .await
 }
 
+/// `runs/log-inputs`: the datasets a run read, each with its input tags
+/// (MLflow 3's logged-model inputs are not kept).
+async fn log_inputs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let id = run_id(f)?;
+    let mut inputs = Vec::new();
+    for (i, item) in f.list("datasets")?.iter().enumerate() {
+        let input = Fields::item(item, "datasets", i);
+        let tags: Vec<Value> = pairs(&input, "tags")?
+            .into_iter()
+            .map(|(key, value)| json!({"key": key, "value": value}))
+            .collect();
+        let empty = json!({});
+        let dataset = Fields::item(item.get("dataset").unwrap_or(&empty), "datasets", i);
+        let mut shown = json!({});
+        for field in ["name", "digest", "source_type", "source"] {
+            shown[field] = json!(dataset.required_string(field)?);
+        }
+        for field in ["schema", "profile"] {
+            if let Some(text) = dataset.string(field)? {
+                shown[field] = json!(text);
+            }
+        }
+        inputs.push(RunInput {
+            run_id: id,
+            name: dataset.required_string("name")?,
+            digest: dataset.required_string("digest")?,
+            tags_json: Value::Array(tags).to_string(),
+            dataset_json: shown.to_string(),
+        });
+    }
+    api.service.record_inputs(id, inputs, &api.user).await?;
+    Ok(json_reply(&json!({})))
+}
+
 /// `runs/delete` and `runs/restore`: the run kept, and left out of
 /// MLflow's searches while deleted.
 async fn delete_run(api: &Api, f: &Fields<'_>, deleted: bool) -> Result<Reply, ApiError> {
@@ -593,7 +628,16 @@ fn mlflow_run(run: &Run, data: &RunsData) -> Value {
     }
     let metrics = latest_metrics(run, data);
     let (params, tags) = (pairs(&data.params), pairs(&data.tags));
-    json!({"info": info, "data": {"metrics": metrics, "params": params, "tags": tags}})
+    let parsed = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let inputs: Vec<Value> = of_run(&data.inputs, run.id, |i| i.run_id)
+        .iter()
+        .map(|i| json!({"tags": parsed(&i.tags_json), "dataset": parsed(&i.dataset_json)}))
+        .collect();
+    json!({
+        "info": info,
+        "data": {"metrics": metrics, "params": params, "tags": tags},
+        "inputs": {"dataset_inputs": inputs},
+    })
 }
 
 /// The items of one run in a list ordered by run.

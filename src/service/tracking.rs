@@ -7,7 +7,7 @@ use super::{Service, ServiceResult, Work, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument};
+use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument, RunInput};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
@@ -21,6 +21,9 @@ pub const LOST_AFTER_SECONDS: i64 = 30;
 /// Keys as MLflow bounds them.
 const MAX_KEY_CHARS: usize = 250;
 const MAX_PARAM_VALUE_CHARS: usize = 6000;
+/// A dataset input's schema, profile and tags, together (MLflow bounds the
+/// schema at 1 MiB).
+const MAX_INPUT_BYTES: usize = 1024 * 1024 + 64 * 1024;
 
 /// One report: any of metric points, params, tags and log text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -274,6 +277,41 @@ impl Service {
         let run = w.run_row(id).await?;
         w.commit().await?;
         Ok(run)
+    }
+
+    /// Records the datasets a run read (MLflow's `log_inputs`), each with
+    /// its input tags; audited with their names.
+    pub async fn record_inputs(
+        &self,
+        id: i64,
+        inputs: Vec<RunInput>,
+        actor: &str,
+    ) -> ServiceResult<()> {
+        for i in &inputs {
+            check_key("a dataset's name", &i.name)?;
+            check_key("a dataset's digest", &i.digest)?;
+            if i.dataset_json.len() + i.tags_json.len() > MAX_INPUT_BYTES {
+                return Err(invalid(format!(
+                    "dataset '{}' is larger than {MAX_INPUT_BYTES} bytes (its schema and profile)",
+                    i.name
+                )));
+            }
+        }
+        if inputs.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        w.run_row(id).await?;
+        let inputs: Vec<RunInput> = inputs
+            .into_iter()
+            .map(|i| RunInput { run_id: id, ..i })
+            .collect();
+        w.insert_run_inputs(&inputs).await?;
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        w.audit(actor, "run", id, "inputs", json!({"datasets": names}))
+            .await?;
+        w.commit().await
     }
 
     /// Marks a run deleted through MLflow, or restores it; audited. The

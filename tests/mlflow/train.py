@@ -7,6 +7,7 @@ import sys
 import tempfile
 
 import mlflow
+from mlflow.entities import Dataset, DatasetInput, InputTag
 from mlflow.tracking import MlflowClient
 
 experiment = sys.argv[1]
@@ -52,6 +53,17 @@ assert got.info.user_id == got.data.tags["mlflow.user"] == "mlflow-ana", (got.in
 grad = [m.value for m in client.get_metric_history(run_id, "grad_norm")]
 assert grad[:2] == [2.0, math.inf] and math.isnan(grad[2]) and len(grad) == 3, grad
 assert math.isnan(got.data.metrics["grad_norm"]), got.data.metrics
+client.log_inputs(
+    run_id,
+    datasets=[
+        DatasetInput(
+            Dataset("store_sales", "d41d8cd9", "local", '{"uri": "sales.csv"}'),
+            tags=[InputTag("mlflow.data.context", "training")],
+        )
+    ],
+)
+read = client.get_run(run_id).inputs.dataset_inputs
+assert [(d.dataset.name, d.tags[0].value) for d in read] == [("store_sales", "training")], read
 client.delete_run(run_id)
 assert client.get_run(run_id).info.lifecycle_stage == "deleted"
 assert all(r.info.run_id != run_id for r in client.search_runs([run.info.experiment_id]))

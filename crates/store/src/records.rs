@@ -150,6 +150,17 @@ pub struct MetricPoint {
     pub at: DateTime<Utc>,
 }
 
+/// A dataset a run read, as MLflow's client logged it: the dataset and its
+/// input tags, each as the client's JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RunInput {
+    pub run_id: i64,
+    pub name: String,
+    pub digest: String,
+    pub tags_json: String,
+    pub dataset_json: String,
+}
+
 /// An MLflow experiment tag of a recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ExperimentTag {

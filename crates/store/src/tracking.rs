@@ -7,7 +7,7 @@ use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
     KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, NonFinitePoint,
-    Run, RunArtifact, RunKeyValue,
+    Run, RunArtifact, RunInput, RunKeyValue,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -59,6 +59,8 @@ pub struct RunsData {
     pub nonfinite: Vec<NonFinitePoint>,
     /// The runs of the page deleted through MLflow.
     pub deleted: Vec<i64>,
+    /// The datasets the page's runs read.
+    pub inputs: Vec<RunInput>,
 }
 
 /// A run with everything it recorded: the `run show` view.
@@ -310,6 +312,11 @@ reads!(
                 "SELECT run_id FROM ml_run_deleted WHERE run_id IN ({listed}) ORDER BY run_id"
             ));
             data.deleted.extend(self.ints(s).await?);
+            let s = bound(format!(
+                "SELECT run_id, name, digest, tags_json, dataset_json FROM ml_run_input \
+                 WHERE run_id IN ({listed}) ORDER BY run_id, name, digest"
+            ));
+            data.inputs.extend(self.fetch::<RunInput>(s).await?);
         }
         Ok(data)
     }
@@ -374,6 +381,23 @@ impl Session {
                 fold_into_tiles(&kept)
             };
             self.add_to_tiles(run_id, &deltas).await?;
+        }
+        Ok(())
+    }
+
+    /// Records datasets a run read; one logged again is kept once.
+    pub async fn insert_run_inputs(&mut self, inputs: &[RunInput]) -> StoreResult<()> {
+        for i in inputs {
+            let s = Statement::new(
+                "INSERT INTO ml_run_input (run_id, name, digest, tags_json, dataset_json) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .int(i.run_id)
+            .text(i.name.as_str())
+            .text(i.digest.as_str())
+            .text(i.tags_json.as_str())
+            .text(i.dataset_json.as_str());
+            self.db.execute(s).await?;
         }
         Ok(())
     }
