@@ -83,7 +83,7 @@ pub fn parse(query: &str) -> Option<Destination> {
                 name: String::new(),
             });
         }
-        if tab != Tab::Runs {
+        if !tab.searches_with_filter_language() {
             return Some(Destination::Find {
                 tab,
                 search: rest.to_string(),
@@ -106,7 +106,7 @@ fn narrowed(tab: Tab, words: &str) -> Filters {
         let lower = word.to_lowercase();
         if filters.status.is_none() && tab.statuses().contains(&lower.as_str()) {
             filters.status = Some(lower);
-        } else if tab == Tab::Runs
+        } else if tab.has_type()
             && filters.run_type.is_none()
             && RunType::from_filter_word(&lower).is_some()
         {

@@ -79,14 +79,14 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
             reload(app, app.tab)
         }
         Command::Open => return open_selected(app),
-        Command::Chat if app.tab == Tab::Runs && app.marked_runs.len() > MAX_COMPARED => {
+        Command::Chat if app.tab.marks_rows() && app.marked_runs.len() > MAX_COMPARED => {
             app.status = Some(format!(
                 "compare takes at most {MAX_COMPARED} runs: {} are marked (space unmarks)",
                 app.marked_runs.len()
             ));
             vec![]
         }
-        Command::Chat if app.tab == Tab::Runs && app.marked_runs.len() >= 2 => {
+        Command::Chat if app.tab.marks_rows() && app.marked_runs.len() >= 2 => {
             return Outcome::push(screens::compare::open(app.marked_runs.clone()));
         }
         Command::CancelRun | Command::TagRuns => return act_on_runs(app, command),
@@ -114,7 +114,7 @@ pub const MAX_COMPARED: usize = 6;
 
 /// Marks (or unmarks) the selected run to compare; only in Runs.
 fn toggle_run_mark(app: &mut App) {
-    if app.tab != Tab::Runs {
+    if !app.tab.marks_rows() {
         app.status = Some("space marks runs to compare, in the Runs tab (3)".into());
         return;
     }
@@ -145,7 +145,7 @@ fn runs_acted_on(app: &App) -> Vec<i64> {
 
 /// Cancel or tag every marked run (the selected one when none is marked).
 fn act_on_runs(app: &mut App, command: Command) -> Outcome {
-    if app.tab != Tab::Runs {
+    if !app.tab.marks_rows() {
         app.status = Some(format!("{}: in the Runs tab (3)", command.name()));
         return Outcome::done();
     }
@@ -254,7 +254,7 @@ pub fn on_search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             // A search that does not read changes nothing shown: the rows
             // stay the last valid search's, its error beside the prompt.
             let f = app.filters_mut(tab);
-            f.check_search(tab == Tab::Runs);
+            f.check_search(tab.searches_with_filter_language());
             if f.search_error.is_some() {
                 vec![]
             } else {

@@ -212,7 +212,7 @@ fn keyset_beside<T: RowId>(l: &ListView<T>, start: usize, end: usize) -> Option<
 /// last valid search when the typed one does not read.
 pub fn reload(app: &mut App, tab: Tab) -> Vec<Effect> {
     let request = on_list!(app, tab, l => {
-        l.filters.check_search(tab == Tab::Runs);
+        l.filters.check_search(tab.searches_with_filter_language());
         l.generation += 1;
         l.loading = true;
         l.selected = 0;

@@ -140,6 +140,36 @@ impl Tab {
     pub fn has_level(self) -> bool {
         self == Tab::Recipes
     }
+
+    /// Whether its search is the run filter language (`metrics.mape < 0.2`)
+    /// rather than words to find.
+    pub fn searches_with_filter_language(self) -> bool {
+        self == Tab::Runs
+    }
+
+    /// Whether its rows are marked (space) to compare, cancel or tag at once.
+    pub fn marks_rows(self) -> bool {
+        self == Tab::Runs
+    }
+
+    /// Whether a row can carry the `*` of changes pending approval.
+    pub fn marks_pending_changes(self) -> bool {
+        self == Tab::Recipes
+    }
+
+    /// What its filter picker's title filters ("filter Runs"; the
+    /// Monitoring tab lists models).
+    pub fn filtered(self) -> &'static str {
+        match self {
+            Tab::Monitoring => "models",
+            other => other.title(),
+        }
+    }
+
+    /// Whether its rows have a type to filter by (train, eval, backtest).
+    pub fn has_type(self) -> bool {
+        self.filter_rows().contains(&"type")
+    }
 }
 
 #[cfg(test)]

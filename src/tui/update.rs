@@ -527,7 +527,7 @@ fn on_rows(app: &mut App, tab: Tab, rows: Rows, w: Window) -> Vec<Effect> {
         Some(rows) => apply_rows(T::list_mut(&mut app.lists), rows, &w),
         None => false,
     });
-    let params = (applied && tab == Tab::Runs)
+    let params = (applied && tab.picks_columns())
         .then(|| super::library::load_column_params(app))
         .flatten();
     let mut effects: Vec<Effect> = params.into_iter().collect();

@@ -406,13 +406,14 @@ fn only_the_tab_table_matches_on_a_tab() {
     );
     assert_eq!(
         tab_arms(
-            "match tab {\n    Tab::Runs => 1,\n    Tab::Models | Tab::Monitoring => 2,\n}\nif tab == Tab::Runs {}"
+            "match tab {\n    Tab::Runs => 1,\n    Tab::Models | Tab::Monitoring => 2,\n}\nif tab == Tab::Runs {}\napp.tab = Tab::Runs;"
         ),
-        vec![2, 3]
+        vec![2, 3, 5]
     );
 }
 
-/// The lines with a match arm on a `Tab` variant.
+/// The lines with a match arm on a `Tab` variant, or a comparison with one
+/// (`tab == Tab::Runs`: what only one tab does is a method of the table).
 fn tab_arms(text: &str) -> Vec<usize> {
     let arm = |rest: &str| {
         let rest = rest.trim_start_matches(char::is_alphanumeric).trim_start();
@@ -424,9 +425,13 @@ fn tab_arms(text: &str) -> Vec<usize> {
             line.match_indices("Tab::").any(|(at, _)| {
                 let before = line[..at].chars().next_back();
                 let rest = &line[at + "Tab::".len()..];
+                let compared = {
+                    let head = line[..at].trim_end();
+                    head.ends_with("==") || head.ends_with("!=")
+                };
                 before.is_none_or(|c| !c.is_alphanumeric())
                     && rest.starts_with(char::is_uppercase)
-                    && arm(rest)
+                    && (arm(rest) || compared)
             })
         })
         .map(|(n, _)| n + 1)

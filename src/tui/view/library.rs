@@ -445,7 +445,8 @@ fn list_title<T>(list: &ListView<T>, app: &App) -> Line<'static> {
         ));
     }
     // The legend only where a row shown carries the mark.
-    if app.tab == Tab::Recipes && app.lists.recipes.rows.iter().any(|r| r.changes_pending()) {
+    if app.tab.marks_pending_changes() && app.lists.recipes.rows.iter().any(|r| r.changes_pending())
+    {
         spans.push(Span::styled("· * changes pending ", theme.dim));
     }
     let filters = list.filters.describe();

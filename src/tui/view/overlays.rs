@@ -409,14 +409,7 @@ fn filter(app: &App, row: usize, frame: &mut Frame, area: Rect) {
         })
         .collect();
     lines.push(Line::styled(filter_hint(app), app.theme.dim));
-    let title = format!(
-        " filter {} ",
-        if tab == Tab::Monitoring {
-            "models"
-        } else {
-            tab.title()
-        }
-    );
+    let title = format!(" filter {} ", tab.filtered());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.accent)
