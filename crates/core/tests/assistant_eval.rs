@@ -38,7 +38,7 @@ const FOURTH_WRONG_AT_MOST: usize = 3;
 /// The fifth set's first score (2026-12-07, on 3ac191c), before any change
 /// made for it, was 121 right, 25 missed, 4 wrong and valid; as last
 /// measured (its failures were read during the round).
-const FIFTH_RIGHT_AT_LEAST: usize = 138;
+const FIFTH_RIGHT_AT_LEAST: usize = 140;
 const FIFTH_WRONG_AT_MOST: usize = 2;
 
 fn repo() -> PathBuf {

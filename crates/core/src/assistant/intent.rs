@@ -73,6 +73,14 @@ pub fn promised_outcome(t: &Tokens, ctx: &Context) -> Option<Decline> {
     })
 }
 
+/// "give me the admin password": a secret, which no recipe holds and the
+/// chat never gives.
+pub fn asks_for_a_secret(t: &Tokens) -> Option<Decline> {
+    t.has_any(super::lexicon::SECRET_WORDS).then(|| {
+        Decline::new("I can't help with passwords, keys or other credentials: a recipe holds none, and the chat gives none out.")
+    })
+}
+
 pub fn classify(t: &Tokens, ctx: &Context) -> Route {
     if is_help(t) {
         return Route::Help;

@@ -392,6 +392,19 @@ pub const SHORTHAND: &[(&str, &str)] = &[
     ("what-if", "what_if"),
 ];
 
+/// Words that ask for a secret: no recipe holds one, and the chat gives none.
+pub const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwords",
+    "passwd",
+    "credential",
+    "credentials",
+    "secret key",
+    "api key",
+    "access key",
+    "private key",
+];
+
 /// Words that ask for an outcome no setting can promise.
 pub const PROMISE_WORDS: &[&str] = &["guarantee", "guaranteed", "guarantees", "guaranteeing"];
 

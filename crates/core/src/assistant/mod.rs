@@ -122,7 +122,7 @@ fn respond_mended(request: &str, ctx: &Context) -> Reply {
 /// Answers a message that makes one ask (or asks one question).
 fn respond_to_one(request: &str, ctx: &Context) -> Reply {
     let t = text::Tokens::new(request);
-    if let Some(d) = intent::promised_outcome(&t, ctx) {
+    if let Some(d) = intent::promised_outcome(&t, ctx).or_else(|| intent::asks_for_a_secret(&t)) {
         return declined(d);
     }
     // "tighten mape by 2 points" is "set the mape threshold to 0.33".

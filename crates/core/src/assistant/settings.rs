@@ -637,9 +637,14 @@ fn naming<'a>(said: &Said, s: &'a Setting, settings: &[Setting]) -> Option<Namin
     }
     // The whole key typed as one identifier, typos and all.
     let joined = s.words.join("_");
-    let typed = words
-        .iter()
-        .position(|w| w.contains('_') && (*w == joined || edit_distance(w, &joined) <= 2));
+    // Or its start, cut short ("n_est" for n_estimators, "min_data" for
+    // min_data_in_leaf).
+    let typed = words.iter().position(|w| {
+        w.contains('_')
+            && (*w == joined
+                || edit_distance(w, &joined) <= 2
+                || (w.len() >= 4 && joined.starts_with(w.as_str())))
+    });
     // Words beside the key's own: one already naming the key
     // ("price" in "min distinct price points") settles nothing.
     let context = s
