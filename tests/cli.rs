@@ -361,6 +361,9 @@ const RUN_DETAIL_EXTRA: &[&str] = &[
     "metric_summaries",
     "metric_history",
     "artifact_files",
+    "nonfinite_points",
+    "inputs",
+    "deleted_through_mlflow",
 ];
 
 const SNAPSHOT_FIELDS: &[&str] = &[

@@ -602,6 +602,13 @@ async fn an_unchanged_mlflow_script_logs_into_nexml_serve() {
             .expect("a run id");
         let run = w.show_run(id);
         assert_eq!(run["name"], "mlflow-script");
+        assert_eq!(
+            run["inputs"][0]["name"], "store_sales",
+            "the dataset: {run}"
+        );
+        assert!(run["deleted_through_mlflow"].is_null(), "restored: {run}");
+        let plain = w.ok(&["run", "show", &id.to_string()]);
+        assert!(plain.contains("store_sales (training)"), "{plain}");
         assert_eq!(run["status"], "succeeded");
         assert_eq!(
             run["params"],
@@ -797,6 +804,15 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
             shown["metrics_json"]["grad"], 1.5,
             "the newest number: {shown}"
         );
+        let kept: Vec<&Value> = shown["nonfinite_points"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| &p["value"])
+            .collect();
+        assert_eq!(kept, [&json!("NaN"), &json!("-Infinity")], "{shown}");
+        let plain = w.ok(&["run", "show", &run]);
+        assert!(plain.contains("grad at step 1: NaN"), "{plain}");
         // A run deleted through MLflow is kept, shown as deleted, and left
         // out of MLflow's searches until it is restored.
         let in_search = |view: &str| -> Vec<String> {
@@ -822,6 +838,11 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
             None,
         );
         assert_eq!(got["run"]["info"]["lifecycle_stage"], "deleted", "{got}");
+        let shown = w.show_run(run.parse().unwrap());
+        assert!(
+            shown["deleted_through_mlflow"]["deleted_by"].is_string(),
+            "run show says it was deleted: {shown}"
+        );
         let listed = w.json(&["run", "list", "--filter", "name = 'twice'"]);
         assert_eq!(ids(&listed).len(), 2, "nexml still lists it: {listed}");
         // A dataset without its digest is refused by name, nothing kept.

@@ -116,6 +116,32 @@ fn done(ctx: &Context, run: i64, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// What only MLflow's client records: the values that are not numbers and
+/// the datasets the run read.
+fn print_mlflow_only(detail: &RunDetail) {
+    if !detail.nonfinite_points.is_empty() {
+        outln!("\nvalues that are not numbers:");
+        for p in &detail.nonfinite_points {
+            outln!("  {} at step {}: {}", p.key, p.step, p.value);
+        }
+    }
+    if !detail.inputs.is_empty() {
+        outln!("\ndatasets:");
+        for i in &detail.inputs {
+            let tags: serde_json::Value = serde_json::from_str(&i.tags_json).unwrap_or_default();
+            let context = tags
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|t| t["key"] == "mlflow.data.context")
+                .and_then(|t| t["value"].as_str())
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            outln!("  {}{context}  digest {}", i.name, i.digest);
+        }
+    }
+}
+
 fn print_run(detail: &RunDetail, now: chrono::DateTime<chrono::Utc>) {
     let run = &detail.run;
     let mut rows = vec![
@@ -160,6 +186,16 @@ fn print_run(detail: &RunDetail, now: chrono::DateTime<chrono::Utc>) {
     if !run.note.is_empty() {
         rows.push(("note", run.note.clone()));
     }
+    if let Some(d) = &detail.deleted_through_mlflow {
+        rows.push((
+            "in MLflow",
+            format!(
+                "deleted by {} at {} (left out of MLflow's searches)",
+                d.deleted_by,
+                time(&d.deleted_at)
+            ),
+        ));
+    }
     outln!("{}", fields(&rows));
     if !detail.params.is_empty() {
         outln!("\nparams:");
@@ -180,6 +216,7 @@ fn print_run(detail: &RunDetail, now: chrono::DateTime<chrono::Utc>) {
     if !detail.metric_summaries.is_empty() {
         print_summaries(detail);
     }
+    print_mlflow_only(detail);
     if !detail.artifact_files.is_empty() {
         outln!("\nartifact files:");
         for a in &detail.artifact_files {

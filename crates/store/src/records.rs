@@ -161,6 +161,13 @@ pub struct RunInput {
     pub dataset_json: String,
 }
 
+/// When and by whom a run was deleted through MLflow's client.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RunDeletion {
+    pub deleted_at: DateTime<Utc>,
+    pub deleted_by: String,
+}
+
 /// An MLflow experiment tag of a recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ExperimentTag {

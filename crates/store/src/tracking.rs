@@ -7,7 +7,7 @@ use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
     KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, NonFinitePoint,
-    Run, RunArtifact, RunInput, RunKeyValue,
+    Run, RunArtifact, RunDeletion, RunInput, RunKeyValue,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -75,6 +75,11 @@ pub struct RunDetail {
     /// Each metric's points (thinned past the limit asked for).
     pub metric_history: std::collections::BTreeMap<String, Vec<HistoryPoint>>,
     pub artifact_files: Vec<RunArtifact>,
+    /// What only MLflow's client records: values that are not numbers,
+    /// the datasets the run read, and its deletion.
+    pub nonfinite_points: Vec<NonFinitePoint>,
+    pub inputs: Vec<RunInput>,
+    pub deleted_through_mlflow: Option<RunDeletion>,
 }
 
 impl RunDetail {
@@ -185,6 +190,33 @@ reads!(
             }
         }
         let artifact_files = self.artifacts(id).await?;
+        let nonfinite_points = self
+            .fetch::<NonFinitePoint>(
+                Statement::new(
+                    "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
+                     WHERE run_id = $1 ORDER BY key, step, seq",
+                )
+                .int(id),
+            )
+            .await?;
+        let inputs = self
+            .fetch::<RunInput>(
+                Statement::new(
+                    "SELECT run_id, name, digest, tags_json, dataset_json FROM ml_run_input \
+                     WHERE run_id = $1 ORDER BY name, digest",
+                )
+                .int(id),
+            )
+            .await?;
+        let deleted_through_mlflow = self
+            .fetch::<RunDeletion>(
+                Statement::new(
+                    "SELECT deleted_at, deleted_by FROM ml_run_deleted WHERE run_id = $1",
+                )
+                .int(id),
+            )
+            .await?
+            .pop();
         Ok(RunDetail {
             run,
             params,
@@ -192,6 +224,9 @@ reads!(
             metric_summaries,
             metric_history,
             artifact_files,
+            nonfinite_points,
+            inputs,
+            deleted_through_mlflow,
         })
     }
 
