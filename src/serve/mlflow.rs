@@ -640,7 +640,6 @@ fn mlflow_run(run: &Run, data: &RunsData) -> Value {
     })
 }
 
-/// The items of one run in a list ordered by run.
 /// Each metric's newest value, as MLflow reports it: a NaN or an infinity
 /// logged after the last number is the latest, spelt as protobuf spells it.
 fn latest_metrics(run: &Run, data: &RunsData) -> Vec<Value> {
@@ -669,6 +668,7 @@ fn latest_metrics(run: &Run, data: &RunsData) -> Vec<Value> {
         .collect()
 }
 
+/// The items of one run in a list ordered by run.
 fn of_run<T>(list: &[T], id: i64, run_of: impl Fn(&T) -> i64) -> &[T] {
     let start = list.partition_point(|x| run_of(x) < id);
     let end = list.partition_point(|x| run_of(x) <= id);

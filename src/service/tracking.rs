@@ -307,7 +307,10 @@ impl Service {
             .into_iter()
             .map(|i| RunInput { run_id: id, ..i })
             .collect();
-        w.insert_run_inputs(&inputs).await?;
+        if w.insert_run_inputs(&inputs).await? == 0 {
+            // Each was logged before: nothing changed.
+            return Ok(());
+        }
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         w.audit(actor, "run", id, "inputs", json!({"datasets": names}))
             .await?;
@@ -476,12 +479,18 @@ async fn report_in(w: &mut Work, id: i64, report: &RunReport, actor: &str) -> Se
         w.insert_metric_points(id, &numbers, seq_base).await?;
         w.insert_nonfinite_points(id, &others, seq_base + numbers.len() as i64)
             .await?;
-        let latest = newest_per_key(&numbers);
+        // A metric whose newest value is not a number has no final number:
+        // it leaves the run's metrics, so no gate passes on an older one.
+        let latest = newest_per_key(&report.metrics);
         let mut patch = Map::new();
         for (key, (step, value)) in latest {
             let last = w.metric_last_step(id, &key).await?.unwrap_or(step);
             if step >= last {
-                patch.insert(key, json!(value));
+                let shown = match value.is_finite() {
+                    true => json!(value),
+                    false => Value::Null,
+                };
+                patch.insert(key, shown);
             }
         }
         if !patch.is_empty() {

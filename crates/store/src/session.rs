@@ -674,6 +674,14 @@ reads!(
         // conditions over a few thousand rows instead of a million.
         let total = if query.skip_count {
             -1
+        } else if query.deleted.is_some() {
+            // The counts table knows nothing of deletions through MLflow.
+            let f = run_filter(query, "x", self.filter());
+            self.count(filtered(
+                format!("SELECT COUNT(*) FROM ml_run x{}", f.where_sql()),
+                &f,
+            ))
+            .await?
         } else {
             let f = run_filter(query, "c", self.filter());
             self.count(filtered(

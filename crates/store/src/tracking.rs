@@ -353,6 +353,14 @@ reads!(
             ));
             data.inputs.extend(self.fetch::<RunInput>(s).await?);
         }
+        // Each list in run order across chunks, as readers look runs up in
+        // it (stable: each run's items keep their order).
+        data.params.sort_by_key(|x| x.run_id);
+        data.tags.sort_by_key(|x| x.run_id);
+        data.latest_metrics.sort_by_key(|x| x.run_id);
+        data.nonfinite.sort_by_key(|x| x.run_id);
+        data.deleted.sort_unstable();
+        data.inputs.sort_by_key(|x| x.run_id);
         Ok(data)
     }
 
@@ -420,8 +428,10 @@ impl Session {
         Ok(())
     }
 
-    /// Records datasets a run read; one logged again is kept once.
-    pub async fn insert_run_inputs(&mut self, inputs: &[RunInput]) -> StoreResult<()> {
+    /// Records datasets a run read; one logged again is kept once. How
+    /// many were new.
+    pub async fn insert_run_inputs(&mut self, inputs: &[RunInput]) -> StoreResult<u64> {
+        let mut added = 0;
         for i in inputs {
             let s = Statement::new(
                 "INSERT INTO ml_run_input (run_id, name, digest, tags_json, dataset_json) \
@@ -432,9 +442,9 @@ impl Session {
             .text(i.digest.as_str())
             .text(i.tags_json.as_str())
             .text(i.dataset_json.as_str());
-            self.db.execute(s).await?;
+            added += self.db.execute(s).await?;
         }
-        Ok(())
+        Ok(added)
     }
 
     /// Marks a run deleted through MLflow (`deleted`), or no longer;

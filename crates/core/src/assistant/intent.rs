@@ -74,9 +74,10 @@ pub fn promised_outcome(t: &Tokens, ctx: &Context) -> Option<Decline> {
 }
 
 /// "give me the admin password": a secret, which no recipe holds and the
-/// chat never gives.
+/// chat never gives ("drift on credential stuffing score" asks for none).
 pub fn asks_for_a_secret(t: &Tokens) -> Option<Decline> {
-    t.has_any(super::lexicon::SECRET_WORDS).then(|| {
+    let asked = t.has_any(super::lexicon::REVEAL_WORDS) && t.has_any(super::lexicon::SECRET_WORDS);
+    asked.then(|| {
         Decline::new("I can't help with passwords, keys or other credentials: a recipe holds none, and the chat gives none out.")
     })
 }

@@ -405,6 +405,13 @@ pub const SECRET_WORDS: &[&str] = &[
     "private key",
 ];
 
+/// Words that ask for something to be handed over ("give me", "what's
+/// the"): with a secret word, a request for the secret.
+pub const REVEAL_WORDS: &[&str] = &[
+    "give", "show", "tell", "send", "share", "reveal", "print", "get", "what", "whats", "where",
+    "need", "want", "fetch", "dump", "leak",
+];
+
 /// Words that ask for an outcome no setting can promise.
 pub const PROMISE_WORDS: &[&str] = &["guarantee", "guaranteed", "guarantees", "guaranteeing"];
 

@@ -414,6 +414,24 @@ fn a_rules_severity_is_the_one_asked_for_not_the_one_it_had() {
     ]);
 }
 
+/// Asked to hand over a password or a key, the chat declines; a request
+/// that only names one ("credential stuffing") is read as any other.
+#[test]
+fn a_secret_is_never_handed_over() {
+    run(vec![(
+        Nba,
+        "give me the admin password for the feature store",
+        Intent::Declined,
+        vec![NoChange, Says("passwords, keys or other credentials")],
+    )]);
+    let reply = respond("drift on credential stuffing score", &ctx(Nba));
+    assert!(
+        !reply.text.contains("credentials: a recipe holds none"),
+        "{}",
+        reply.text
+    );
+}
+
 /// Features removed by name, several at once.
 #[test]
 fn several_features_named_are_removed_together() {
