@@ -858,6 +858,25 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
                 .contains("'datasets[0].digest'"),
             "{refused}"
         );
+        // A dataset logged twice is kept, and audited, once.
+        let body = format!(
+            r#"{{"run_id": "{run}", "datasets": [{{"tags": [{{"key": "mlflow.data.context", "value": "training"}}], "dataset": {{"name": "d", "digest": "ab12", "source_type": "local", "source": "x"}}}}]}}"#
+        );
+        for _ in 0..2 {
+            let (code, reply) = send("POST", "/api/2.0/mlflow/runs/log-inputs", &body);
+            assert_eq!(code, 200, "{reply}");
+        }
+        let shown = w.show_run(run.parse().unwrap());
+        let inputs = shown["inputs"].as_array().map_or(0, Vec::len);
+        assert_eq!(inputs, 1, "{shown}");
+        let audit = w.json(&["audit", "list", "--entity", "run", "--id", &run]);
+        let logged = audit
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["action"] == "inputs")
+            .count();
+        assert_eq!(logged, 1, "{audit}");
         let (code, _) = send("POST", "/api/2.0/mlflow/runs/restore", &one);
         assert_eq!(code, 200);
         assert!(in_search("ACTIVE_ONLY").contains(&run));
@@ -1177,6 +1196,14 @@ async fn experiments_are_searched_by_name_in_order_a_page_at_a_time() {
             format!(r#"{{"experiment_id": "{shop}", "key": "nexml.family", "value": "x"}}"#),
         );
         assert_eq!(code, 400, "nexml's own tags are not a client's: {refused}");
+        let (code, refused) = tag(
+            "set-experiment-tag",
+            format!(
+                r#"{{"experiment_id": "{shop}", "key": "{}", "value": "x"}}"#,
+                "k".repeat(251)
+            ),
+        );
+        assert_eq!(code, 400, "a key over 250 characters: {refused}");
         let gone = format!(r#"{{"experiment_id": "{shop}", "key": "team"}}"#);
         let (code, reply) = tag("delete-experiment-tag", gone.clone());
         assert_eq!(code, 200, "{reply}");
