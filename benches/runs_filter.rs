@@ -412,6 +412,27 @@ async fn filters(
             None,
         ));
     }
+    // `or` (issue 30): two selective ranges at either end, a selective
+    // range or a param, and two statuses.
+    let top = raw
+        .quantile(METRIC, with_metric - (runs / 1000) as i64)
+        .await;
+    let either_end = format!("metrics.{METRIC} < {selective} or metrics.{METRIC} > {top}");
+    cases.push(case(
+        format!("or: {either_end}"),
+        either_end,
+        "",
+        1000,
+        None,
+    ));
+    let or_param = format!("metrics.{METRIC} < {selective} or params.lr = '0.01'");
+    cases.push(case(format!("or: {or_param}"), or_param, "", 1000, None));
+    let grouped = format!(
+        "params.depth = '8' and (metrics.{METRIC} < {selective} or metrics.{METRIC} > {top})"
+    );
+    cases.push(case(format!("or: {grouped}"), grouped, "", 1000, None));
+    let statuses = "status = 'failed' or status = 'cancelled'".to_string();
+    cases.push(case(format!("or: {statuses}"), statuses, "", 1000, None));
     let mut out = Vec::new();
     for c in cases {
         out.push(list(store, c, reps).await);

@@ -429,6 +429,103 @@ async fn the_filter_language_selects_and_sorts_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn or_and_parentheses_list_the_union_of_their_alternatives() {
+    for w in World::all("run_filter_or").await {
+        // (rmse, lr, team); every other run is then running.
+        let rows = [
+            (0.1, "0.01", "a"),
+            (0.2, "0.1", "b"),
+            (0.3, "0.1", "a"),
+            (0.4, "0.01", "b"),
+            (0.5, "0.1", "b"),
+            (0.6, "0.01", "a"),
+            (0.7, "0.1", "a"),
+            (0.8, "0.01", "b"),
+        ];
+        let r = logged_runs(&w, &rows);
+        for id in r.iter().skip(1).step_by(2) {
+            w.ok(&["run", "update", &id.to_string(), "--status", "running"]);
+        }
+        let page = |filter: &str, order: Option<&str>| {
+            let mut args = vec!["run", "list", "--filter", filter, "--limit", "100"];
+            if let Some(o) = order {
+                args.extend(["--order-by", o]);
+            }
+            w.json(&args)
+        };
+        let list = |filter: &str| ids(&page(filter, None));
+        // Newest first, each run once.
+        let union = |parts: &[&str]| {
+            let mut all: Vec<i64> = parts.iter().flat_map(|p| list(p)).collect();
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            all.dedup();
+            all
+        };
+        let cases: [(&str, &[&str]); 4] = [
+            (
+                "metrics.rmse < 0.25 or metrics.rmse > 0.65",
+                &["metrics.rmse < 0.25", "metrics.rmse > 0.65"],
+            ),
+            (
+                "params.lr = '0.1' and (tags.team = 'a' OR status = 'running')",
+                &[
+                    "params.lr = '0.1' and tags.team = 'a'",
+                    "params.lr = '0.1' and status = 'running'",
+                ],
+            ),
+            (
+                "metrics.rmse < 0.65 and (params.lr = '0.01' or (tags.team = 'b' and status = 'running'))",
+                &[
+                    "metrics.rmse < 0.65 and params.lr = '0.01'",
+                    "metrics.rmse < 0.65 and tags.team = 'b' and status = 'running'",
+                ],
+            ),
+            (
+                "(tags.team = 'a' and metrics.rmse > 0.5) or (params.lr = '0.01' and metrics.rmse < 0.2) or id = 0",
+                &[
+                    "tags.team = 'a' and metrics.rmse > 0.5",
+                    "params.lr = '0.01' and metrics.rmse < 0.2",
+                ],
+            ),
+        ];
+        for (filter, parts) in cases {
+            let expected = union(parts);
+            assert!(
+                !expected.is_empty(),
+                "{filter}: a case that selects nothing"
+            );
+            let got = page(filter, None);
+            assert_eq!(ids(&got), expected, "{filter}");
+            assert_eq!(got["total"], json!(expected.len()), "{filter}");
+        }
+        // Sorted by a metric: the same rows in the metric's order.
+        let sorted = ids(&page(
+            "tags.team = 'a' or metrics.rmse > 0.65",
+            Some("metrics.rmse DESC"),
+        ));
+        let by_rmse: Vec<i64> = [7, 6, 5, 2, 0].iter().map(|&i| r[i]).collect();
+        assert_eq!(sorted, by_rmse);
+        let ends = ids(&page(
+            "metrics.rmse < 0.15 or metrics.rmse > 0.75",
+            Some("metrics.rmse DESC"),
+        ));
+        assert_eq!(ends, [r[7], r[0]]);
+        // A group left open is named where it opens; nothing is listed.
+        let err = w.refused(&[
+            "run",
+            "list",
+            "--filter",
+            "metrics.rmse < 1 and (tags.team = 'a' or id = 1",
+        ]);
+        assert!(
+            err.contains("column 22: unclosed '(': no matching ')'"),
+            "{err}"
+        );
+        w.db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn compare_puts_params_and_metrics_side_by_side() {
     for w in World::all("run_compare").await {
         let r = logged_runs(&w, &[(0.5, "0.1", "a"), (0.25, "0.01", "a")]);
@@ -831,6 +928,17 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
         assert!(!in_search("ACTIVE_ONLY").contains(&run));
         assert_eq!(in_search("DELETED_ONLY"), vec![run.clone()]);
         assert!(in_search("ALL").contains(&run));
+        // Written to while deleted: refused as MLflow refuses it.
+        let point = format!(r#"{{"run_id": "{run}", "key": "late", "value": 1, "timestamp": 5}}"#);
+        let (code, refused) = send("POST", "/api/2.0/mlflow/runs/log-metric", &point);
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("must be in the 'active' state. Current state is deleted."),
+            "{refused}"
+        );
         let (_, got) = curl(
             port,
             "GET",
@@ -845,6 +953,11 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
         );
         let listed = w.json(&["run", "list", "--filter", "name = 'twice'"]);
         assert_eq!(ids(&listed).len(), 2, "nexml still lists it: {listed}");
+        let (code, _) = send("POST", "/api/2.0/mlflow/runs/restore", &one);
+        assert_eq!(code, 200);
+        assert!(in_search("ACTIVE_ONLY").contains(&run));
+        let (code, reply) = send("POST", "/api/2.0/mlflow/runs/log-metric", &point);
+        assert_eq!(code, 200, "restored, it takes writes again: {reply}");
         // A dataset without its digest is refused by name, nothing kept.
         let body = format!(
             r#"{{"run_id": "{run}", "datasets": [{{"dataset": {{"name": "d", "source_type": "local", "source": "x"}}}}]}}"#
@@ -877,9 +990,17 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
             .filter(|e| e["action"] == "inputs")
             .count();
         assert_eq!(logged, 1, "{audit}");
-        let (code, _) = send("POST", "/api/2.0/mlflow/runs/restore", &one);
-        assert_eq!(code, 200);
-        assert!(in_search("ACTIVE_ONLY").contains(&run));
+        // `or` and parentheses through MLflow's search too.
+        let body = r#"{"experiment_ids": ["1"], "filter": "(metrics.late = 1 or attributes.run_name = 'nobody') and attributes.status != 'FAILED'"}"#;
+        let (code, found) = send("POST", "/api/2.0/mlflow/runs/search", body);
+        assert_eq!(code, 200, "{found}");
+        let found: Vec<&str> = found["runs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["info"]["run_id"].as_str())
+            .collect();
+        assert_eq!(found, [run.as_str()]);
         let (code, refused) = send(
             "POST",
             "/api/2.0/mlflow/runs/search",
@@ -1216,6 +1337,30 @@ async fn experiments_are_searched_by_name_in_order_a_page_at_a_time() {
         let (_, deleted) = search(r#"{"view_type": "DELETED_ONLY"}"#);
         assert_eq!(names(&deleted), ["Hotel Pricing"], "{deleted}");
         assert_eq!(deleted["experiments"][0]["lifecycle_stage"], "deleted");
+        let hotel = deleted["experiments"][0]["experiment_id"]
+            .as_str()
+            .expect("an id");
+        let (code, refused) = tag(
+            "set-experiment-tag",
+            format!(r#"{{"experiment_id": "{hotel}", "key": "team", "value": "x"}}"#),
+        );
+        assert_eq!(code, 400, "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("must be in the 'active' state"),
+            "{refused}"
+        );
+        // `or` in an experiment search.
+        let (_, either) = search(
+            r#"{"view_type": "ALL", "filter": "name = 'Hotel Pricing' or tags.team = 'nobody' or name = 'Shop Pricing'", "order_by": ["name"]}"#,
+        );
+        assert_eq!(
+            names(&either),
+            ["Hotel Pricing", "Shop Pricing"],
+            "{either}"
+        );
         let (_, all) = search(r#"{"view_type": "ALL", "filter": "name = 'Hotel Pricing'"}"#);
         assert_eq!(names(&all), ["Hotel Pricing"], "{all}");
 

@@ -70,7 +70,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         }
         (&Method::POST, ["runs", "update"]) => update_run(api, &f).await,
         (&Method::POST, ["runs", rpc @ ("log-metric" | "log-parameter" | "set-tag")]) => {
-            let id = run_id(&f)?;
+            let id = active_run_id(api, &f).await?;
             let one = match *rpc {
                 "log-metric" => RunReport {
                     metrics: vec![metric_point(&f)?],
@@ -88,7 +88,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             report(api, id, one).await
         }
         (&Method::POST, ["runs", "delete-tag"]) => {
-            let id = run_id(&f)?;
+            let id = active_run_id(api, &f).await?;
             let key = f.required_string("key")?;
             api.service.delete_run_tag(id, &key, &api.user).await?;
             Ok(json_reply(&json!({})))
@@ -203,6 +203,12 @@ async fn tag_experiment(
     value: Option<String>,
 ) -> Result<Reply, ApiError> {
     let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
+    if recipe.status == RecipeStatus::Archived {
+        return Err(ApiError::bad_request(format!(
+            "The experiment {} must be in the 'active' state. Current state is deleted.",
+            recipe.id
+        )));
+    }
     let change = TagExperiment {
         recipe: recipe.id,
         key: f.required_string("key")?,
@@ -328,7 +334,7 @@ async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
 }
 
 async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
-    let id = run_id(f)?;
+    let id = active_run_id(api, f).await?;
     if let Some(name) = f.string("run_name")?.filter(|n| !n.is_empty()) {
         let tags = vec![(RUN_NAME_TAG.to_string(), name.to_string())];
         api.service
@@ -373,7 +379,7 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
 }
 
 async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
-    let id = run_id(f)?;
+    let id = active_run_id(api, f).await?;
     let metrics = f
         .list("metrics")?
         .iter()
@@ -410,7 +416,7 @@ async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
 /// `runs/log-inputs`: the datasets a run read, each with its input tags
 /// (MLflow 3's logged-model inputs are not kept).
 async fn log_inputs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
-    let id = run_id(f)?;
+    let id = active_run_id(api, f).await?;
     let mut inputs = Vec::new();
     for (i, item) in f.list("datasets")?.iter().enumerate() {
         let input = Fields::item(item, "datasets", i);
@@ -719,6 +725,18 @@ fn strings(f: &Fields<'_>, list: &str) -> Result<Vec<String>, ApiError> {
 
 fn run_id(f: &Fields<'_>) -> Result<i64, ApiError> {
     parse_id(&f.required_string_of(&["run_id", "run_uuid"])?)
+}
+
+/// The run a write names, refused as MLflow refuses it while the run is
+/// deleted: restored first, it takes writes again.
+async fn active_run_id(api: &Api, f: &Fields<'_>) -> Result<i64, ApiError> {
+    let id = run_id(f)?;
+    if api.store().run_deletion(id).await?.is_some() {
+        return Err(ApiError::bad_request(format!(
+            "The run {id} must be in the 'active' state. Current state is deleted."
+        )));
+    }
+    Ok(id)
 }
 
 fn parse_id(text: &str) -> Result<i64, ApiError> {

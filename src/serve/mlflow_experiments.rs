@@ -103,7 +103,7 @@ impl Search {
     /// names what is not understood.
     pub fn parse(filter_text: &str, order_by: &[String], view: ViewType) -> Result<Search, String> {
         let filter = filter::parse(filter_text).map_err(|e| format!("filter: {e}"))?;
-        for c in &filter.conditions {
+        for c in filter.every_condition() {
             if !matches!(
                 c.field,
                 Field::Attribute(filter::Attribute::Name) | Field::Tag(_)
@@ -139,7 +139,7 @@ impl Search {
         let mut found: Vec<Experiment> = experiments(store, shown)
             .await?
             .into_iter()
-            .filter(|e| self.filter.conditions.iter().all(|c| holds(c, e)))
+            .filter(|e| self.filter.holds(&|c| holds(c, e)))
             .collect();
         found.sort_by(|a, b| {
             let (a, b) = (&a.recipe, &b.recipe);

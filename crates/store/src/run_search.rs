@@ -4,20 +4,33 @@
 //! matches through the value index when they are few, else its runs newest
 //! first until a page is full, or in value order when the list is sorted
 //! by that metric; so a page never costs more than the matches it could
-//! hold or the runs it skips.
+//! hold or the runs it skips. An `or` group of metric ranges reads the
+//! runs in any of them the same way when they are few.
 
 use crate::db::Bind;
 use crate::sql::Filter as Sql;
 use nexml_core::runs::filter::{Attribute, Condition, Field, Filter, Op, OrderBy, Value};
 
 /// The driving metric condition: the list is read from this metric's
-/// index (alias `d`) instead of from every run.
+/// index (alias `d`) instead of from every run. An `or` group of ranges,
+/// one in each alternative, drives as the runs in any of them.
 pub struct Driver {
-    pub key: String,
+    ranges: Vec<Range>,
+    pub read: Read,
+    /// What `probe` counted, once the caller has.
+    pub counted: Option<i64>,
+}
+
+/// One metric's range: `key op value`.
+struct Range {
+    key: String,
     op: Op,
     value: Value,
-    pub read: Read,
 }
+
+/// Matches an `or` group's read may hold beyond what its probe counted:
+/// runs logged between the two statements.
+const UNION_LIMIT_ROOM: i64 = 1_000;
 
 /// How a list driven by a metric reads that metric's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,57 +48,105 @@ pub enum Read {
 
 /// The metric condition a list can be driven by: the first one on a number
 /// comparison (a `!=` matches nearly everything: not worth it). With sort
-/// keys, only when the first sorts by that same metric. `read` is
+/// keys, only when the first sorts by that same metric. Without such a
+/// condition, an `or` group whose every alternative has one. `read` is
 /// `Matches` until the caller counts them (`probe`).
 pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
+    let filter = filter?;
     let sorted_by = match order_by.first().map(|o| &o.field) {
         Some(Field::Metric(key)) => Some(key),
-        Some(_) => return None,
+        Some(_) => None,
         None => None,
     };
-    filter?
-        .conditions
-        .iter()
-        .find_map(|c| match (&c.field, c.op) {
-            (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq)
-                if sorted_by.is_none_or(|s| s == key) =>
-            {
-                Some(Driver {
-                    key: key.clone(),
-                    op: c.op,
-                    value: c.value.clone(),
-                    read: if sorted_by.is_some() {
-                        Read::ByValue
-                    } else {
-                        Read::Matches
-                    },
-                })
-            }
-            _ => None,
+    let sorted_otherwise = !order_by.is_empty() && sorted_by.is_none();
+    if !sorted_otherwise && let Some(range) = range_in(&filter.conditions, sorted_by) {
+        let read = if sorted_by.is_some() {
+            Read::ByValue
+        } else {
+            Read::Matches
+        };
+        return Some(Driver {
+            ranges: vec![range],
+            read,
+            counted: None,
+        });
+    }
+    filter.any_of.iter().find_map(|alternatives| {
+        let ranges = alternatives
+            .iter()
+            .map(|a| range_in(&a.conditions, None))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Driver {
+            ranges,
+            read: Read::Matches,
+            counted: None,
         })
+    })
+}
+
+/// The first range among conditions that must all hold (on `sorted_by`
+/// when given).
+fn range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Option<Range> {
+    conditions.iter().find_map(|c| match (&c.field, c.op) {
+        (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq)
+            if sorted_by.is_none_or(|s| s == key) =>
+        {
+            Some(Range {
+                key: key.clone(),
+                op: c.op,
+                value: c.value.clone(),
+            })
+        }
+        _ => None,
+    })
+}
+
+impl Range {
+    /// `key = $k AND value op $v`, on `ml_run_metric_last`'s columns.
+    fn test(&self, f: &mut Sql) -> String {
+        let k = f.placeholder(Bind::Text(self.key.clone()));
+        let v = f.placeholder(number(&self.value));
+        format!("key = {k} AND value {} {v}", compare(self.op))
+    }
 }
 
 impl Driver {
+    /// The one range it reads, unless it is an `or` group's.
+    fn single(&self) -> Option<&Range> {
+        match self.ranges.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Whether it reads an `or` group's ranges: never walked newest first
+    /// nor in value order, so too many matches leave the list undriven.
+    pub fn is_union(&self) -> bool {
+        self.ranges.len() > 1
+    }
+
     /// Counts the runs the driving condition alone matches, up to `cap`,
-    /// in the value index only.
+    /// in the value index only (an `or` group's: the sum of its ranges').
     pub fn probe(&self, cap: i64, f: &mut Sql) -> String {
-        let k = f.placeholder(Bind::Text(self.key.clone()));
-        let v = f.placeholder(number(&self.value));
-        format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ml_run_metric_last d \
-             WHERE d.key = {k} AND d.value {} {v} LIMIT {cap}) c",
-            compare(self.op)
-        )
+        let counts: Vec<String> = self
+            .ranges
+            .iter()
+            .map(|r| {
+                let test = r.test(f);
+                format!(
+                    "(SELECT COUNT(*) FROM (SELECT 1 FROM ml_run_metric_last WHERE {test} LIMIT {cap}) c)"
+                )
+            })
+            .collect();
+        format!("SELECT {}", counts.join(" + "))
     }
 
     /// The list's `FROM`: the driving metric's rows `d`, then (`with_runs`)
     /// the runs `x`, joined across so SQLite reads `d` first.
     pub fn from_sql(&self, with_runs: bool, f: &mut Sql) -> String {
-        let d = match self.read {
-            Read::Matches => {
-                let k = f.placeholder(Bind::Text(self.key.clone()));
-                let v = f.placeholder(number(&self.value));
-                let test = format!("key = {k} AND value {} {v}", compare(self.op));
+        let d = match (self.read, self.single()) {
+            (Read::Matches, Some(range)) => {
+                let test = range.test(f);
                 // Every match, through the value index (`ORDER BY value`
                 // keeps PostgreSQL on it). The limit is their number,
                 // counted in the same statement: it leaves nothing out but
@@ -97,7 +158,24 @@ impl Driver {
                      ORDER BY value LIMIT (SELECT COUNT(*) FROM ml_run_metric_last WHERE {test})) d"
                 )
             }
-            Read::NewestFirst | Read::ByValue => "ml_run_metric_last d".into(),
+            (Read::Matches, None) => {
+                // The runs in any range, each once. The limit tells
+                // PostgreSQL how few they are, as above; a limit it has to
+                // compute it takes for a tenth of its estimate, still too
+                // many here (it then merges with every run), so it is the
+                // probe's count, with room for runs logged since.
+                let selects: Vec<String> = self
+                    .ranges
+                    .iter()
+                    .map(|r| format!("SELECT run_id FROM ml_run_metric_last WHERE {}", r.test(f)))
+                    .collect();
+                let limit = self.counted.unwrap_or(UNION_LIMIT_ROOM) + UNION_LIMIT_ROOM;
+                format!(
+                    "(SELECT run_id FROM ({}) u LIMIT {limit}) d",
+                    selects.join(" UNION ")
+                )
+            }
+            (Read::NewestFirst | Read::ByValue, _) => "ml_run_metric_last d".into(),
         };
         if with_runs {
             format!("FROM {d} CROSS JOIN ml_run x")
@@ -124,14 +202,15 @@ impl Driver {
 pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
     let mut driven = false;
     let run = if driver.is_some() { "d.run_id" } else { "x.id" };
+    let single = driver.and_then(|d| d.single().map(|range| (d.read, range)));
     for c in &filter.conditions {
-        if let (Some(d), false, Field::Metric(key)) = (driver, driven, &c.field)
+        if let (Some((read, d)), false, Field::Metric(key)) = (single, driven, &c.field)
             && key == &d.key
             && c.op == d.op
             && c.value == d.value
         {
             driven = true;
-            let value = match d.read {
+            let value = match read {
                 // Tested in `d` itself (`from_sql`).
                 Read::Matches => continue,
                 Read::NewestFirst => "+d.value",
@@ -142,27 +221,51 @@ pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
             f.clause(format!("d.key = {k} AND {value} {} {v}", compare(c.op)));
             continue;
         }
-        condition(c, run, f);
+        let test = condition(c, run, f);
+        f.clause(test);
     }
+    for alternatives in &filter.any_of {
+        let test = any_of(alternatives, run, f);
+        f.clause(test);
+    }
+}
+
+/// `(a OR b ...)`: each alternative's conditions and groups joined by `AND`.
+fn any_of(alternatives: &[Filter], run: &str, f: &mut Sql) -> String {
+    let shown: Vec<String> = alternatives
+        .iter()
+        .map(|a| {
+            let mut tests: Vec<String> =
+                a.conditions.iter().map(|c| condition(c, run, f)).collect();
+            tests.extend(a.any_of.iter().map(|group| any_of(group, run, f)));
+            if tests.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                format!("({})", tests.join(" AND "))
+            }
+        })
+        .collect();
+    format!("({})", shown.join(" OR "))
 }
 
 /// Whether a condition reads the run's own row (`x`), not only the
 /// metric, param and tag tables.
 pub fn reads_runs(filter: &Filter) -> bool {
     filter
-        .conditions
+        .every_condition()
         .iter()
         .any(|c| matches!(c.field, Field::Attribute(_)))
 }
 
-fn condition(c: &Condition, run: &str, f: &mut Sql) {
+/// The SQL test of one condition on the run `run`.
+fn condition(c: &Condition, run: &str, f: &mut Sql) -> String {
     match &c.field {
         Field::Metric(key) => {
             let k = f.placeholder(Bind::Text(key.clone()));
             let test = value_test("l.value", c, f);
-            f.clause(format!(
+            format!(
                 "EXISTS (SELECT 1 FROM ml_run_metric_last l WHERE l.key = {k} AND l.run_id = {run} AND {test})"
-            ));
+            )
         }
         Field::Param(key) | Field::Tag(key) => {
             let table = if matches!(c.field, Field::Param(_)) {
@@ -172,9 +275,9 @@ fn condition(c: &Condition, run: &str, f: &mut Sql) {
             };
             let k = f.placeholder(Bind::Text(key.clone()));
             let test = value_test("p.value", c, f);
-            f.clause(format!(
+            format!(
                 "EXISTS (SELECT 1 FROM {table} p WHERE p.run_id = {run} AND p.key = {k} AND {test})"
-            ));
+            )
         }
         Field::Attribute(a) => {
             let column = match a {
@@ -187,21 +290,14 @@ fn condition(c: &Condition, run: &str, f: &mut Sql) {
                 Attribute::Finished => "x.finished_at",
                 Attribute::Recipe => {
                     let test = value_test("name", c, f);
-                    f.clause(format!(
-                        "+x.recipe_id IN (SELECT id FROM ml_recipe WHERE {test})"
-                    ));
-                    return;
+                    return format!("+x.recipe_id IN (SELECT id FROM ml_recipe WHERE {test})");
                 }
                 Attribute::Model => {
                     let test = value_test("name", c, f);
-                    f.clause(format!(
-                        "+x.model_id IN (SELECT id FROM ml_model WHERE {test})"
-                    ));
-                    return;
+                    return format!("+x.model_id IN (SELECT id FROM ml_model WHERE {test})");
                 }
             };
-            let test = value_test(column, c, f);
-            f.clause(test);
+            value_test(column, c, f)
         }
     }
 }
@@ -308,7 +404,7 @@ pub fn order_terms(
         let dir = if o.descending { desc } else { asc };
         if let (Some(d), Field::Metric(key)) = (driver, &o.field)
             && d.read == Read::ByValue
-            && key == &d.key
+            && d.single().is_some_and(|range| key == &range.key)
         {
             terms.push(format!("d.value {dir}"));
             continue;

@@ -666,7 +666,7 @@ impl Session {
 
 reads!(
     pub async fn list_runs(&mut self, query: &RunQuery) -> StoreResult<Page<Run>> {
-        let expression = query.filter.as_ref().filter(|f| !f.conditions.is_empty());
+        let expression = query.filter.as_ref().filter(|f| !f.is_empty());
         if expression.is_some() || !query.order_by.is_empty() {
             return self.search_runs(query, expression).await;
         }
@@ -765,7 +765,7 @@ impl Session {
         let runs_filtered = !run_filter(query, "x", self.filter()).where_sql().is_empty();
         let driver_alone = !runs_filtered
             && query.keyset.is_none()
-            && expression.is_some_and(|e| e.conditions.len() == 1);
+            && expression.is_some_and(|e| e.conditions.len() == 1 && e.any_of.is_empty());
         let mut driver_matches = None;
         // A list sorted by the metric reads it in value order however many
         // match: the count is then only for its total.
@@ -781,6 +781,14 @@ impl Session {
                 d.read = Read::NewestFirst;
             }
             driver_matches = Some(matches);
+            d.counted = Some(matches);
+        }
+        // Too many in an `or` group's ranges: the runs are walked instead.
+        if driver
+            .as_ref()
+            .is_some_and(|d| d.is_union() && d.read != Read::Matches)
+        {
+            driver = None;
         }
         let id = if driver.is_some() { "d.run_id" } else { "x.id" };
         let (offset, reverse) = match (query.keyset, query.order_by.is_empty()) {

@@ -296,6 +296,14 @@ reads!(
         self.fetch::<NonFinitePoint>(s).await
     }
 
+    /// Who deleted a run through MLflow, and when; none while it is active.
+    pub async fn run_deletion(&mut self, run_id: i64) -> StoreResult<Option<RunDeletion>> {
+        let s =
+            Statement::new("SELECT deleted_at, deleted_by FROM ml_run_deleted WHERE run_id = $1")
+                .int(run_id);
+        Ok(self.fetch::<RunDeletion>(s).await?.pop())
+    }
+
     /// The names of the metrics and of the params runs have (at most
     /// `limit` each, in order), each list one walk of its table's index.
     pub async fn run_column_keys(&mut self, limit: i64) -> StoreResult<(Vec<String>, Vec<String>)> {

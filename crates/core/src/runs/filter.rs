@@ -8,7 +8,9 @@
 //! tags.`my team` IN ('a', 'b') and attributes.start_time >= 1664067852747
 //! ```
 //!
-//! A filter is comparisons joined by `and` (MLflow has no `or`). The left
+//! A filter is comparisons joined by `and` and `or` (`and` binds tighter),
+//! grouped with parentheses; MLflow's own filters, `and` only, parse as
+//! they always did. The left
 //! side is `metrics.<key>`, `params.<key>`, `tags.<key>` or an attribute
 //! (`attributes.status`, or bare `status`); keys with spaces are quoted with
 //! backticks or double quotes. Metric values are numbers, params' and tags'
@@ -21,10 +23,66 @@ use crate::text;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use std::fmt;
 
-/// A parsed filter: every condition must hold. No conditions: every run.
+/// A parsed filter: every condition must hold, and in each `any_of` group
+/// one of the alternatives. Nothing in it: every run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
     pub conditions: Vec<Condition>,
+    /// Groups written `(a or b)`: each must hold through one alternative.
+    pub any_of: Vec<Vec<Filter>>,
+}
+
+impl Filter {
+    /// A filter of these conditions, all of which must hold.
+    pub fn all_of(conditions: Vec<Condition>) -> Filter {
+        Filter {
+            conditions,
+            any_of: Vec::new(),
+        }
+    }
+
+    /// A filter one of `alternatives` must satisfy; one alone is itself.
+    pub fn any_of(mut alternatives: Vec<Filter>) -> Filter {
+        if alternatives.len() == 1 {
+            alternatives.pop().unwrap_or_default()
+        } else {
+            Filter {
+                conditions: Vec::new(),
+                any_of: vec![alternatives],
+            }
+        }
+    }
+
+    /// Adds `other`: both must hold.
+    pub fn and(&mut self, other: Filter) {
+        self.conditions.extend(other.conditions);
+        self.any_of.extend(other.any_of);
+    }
+
+    /// Whether it lets every run through.
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty() && self.any_of.is_empty()
+    }
+
+    /// Every condition, inside groups too, in the order written.
+    pub fn every_condition(&self) -> Vec<&Condition> {
+        let mut all: Vec<&Condition> = self.conditions.iter().collect();
+        for alternatives in &self.any_of {
+            for a in alternatives {
+                all.extend(a.every_condition());
+            }
+        }
+        all
+    }
+
+    /// Whether the filter holds, given whether each condition does.
+    pub fn holds(&self, test: &dyn Fn(&Condition) -> bool) -> bool {
+        self.conditions.iter().all(test)
+            && self
+                .any_of
+                .iter()
+                .all(|alternatives| alternatives.iter().any(|a| a.holds(test)))
+    }
 }
 
 /// One comparison: `field op value`.
@@ -242,8 +300,12 @@ pub fn first_metric(text: &str) -> Option<String> {
         .then(|| parse(expression).ok())
         .flatten()
         .into_iter()
-        .flat_map(|f| f.conditions)
-        .map(|c| c.field);
+        .flat_map(|f| {
+            f.every_condition()
+                .into_iter()
+                .map(|c| c.field.clone())
+                .collect::<Vec<_>>()
+        });
     sorted.chain(filtered).find_map(|field| match field {
         Field::Metric(key) => Some(key),
         _ => None,
@@ -257,9 +319,12 @@ pub fn sorts(text: &str) -> bool {
 
 /// Whether text typed in a search box is meant as a filter expression
 /// rather than words to find: it names a field (`metrics.`, `params.`,
-/// `tags.`, `attributes.` or an attribute) and compares it.
+/// `tags.`, `attributes.` or an attribute), perhaps after an opening
+/// parenthesis, and compares it.
 pub fn looks_like_expression(text: &str) -> bool {
-    let lower = text.trim_start().to_ascii_lowercase();
+    let lower = text
+        .trim_start_matches(|c: char| c == '(' || c.is_whitespace())
+        .to_ascii_lowercase();
     let field = [
         "metrics.",
         "metric.",
@@ -284,56 +349,29 @@ pub fn looks_like_expression(text: &str) -> bool {
     field && compares
 }
 
+/// How deep parentheses may nest: deeper is refused, not a stack overflow.
+const MAX_NESTING: usize = 32;
+
 /// Parses a filter. Empty or blank input is no conditions.
+///
+/// `and` binds tighter than `or`; parentheses group:
+/// `status = 'failed' or (metrics.rmse < 1 and params.lr = '0.1')`.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
     let mut p = Parser::new(input);
-    let mut conditions = Vec::new();
     p.skip_ws();
     if p.at_end() {
-        return Ok(Filter { conditions });
+        return Ok(Filter::default());
     }
-    loop {
-        conditions.push(p.comparison()?);
-        p.skip_ws();
-        if p.at_end() {
-            return Ok(Filter { conditions });
-        }
-        let at = p.pos;
-        let word = p.word();
-        match word.to_ascii_lowercase().as_str() {
-            "and" => {
-                p.skip_ws();
-                if p.at_end() {
-                    return Err(p.error_here("expected a comparison after 'and'"));
-                }
-            }
-            "or" => {
-                return Err(FilterError::new(
-                    at,
-                    "only AND is supported: MLflow filters have no OR",
-                ));
-            }
-            "" => {
-                let c = p.chars[at];
-                return Err(FilterError::new(
-                    at,
-                    format!(
-                        "unexpected {} after the comparison: expected 'and' or the end of the filter",
-                        show_char(c)
-                    ),
-                ));
-            }
-            _ => {
-                return Err(FilterError::new(
-                    at,
-                    format!(
-                        "expected 'and' between comparisons, found '{}'",
-                        show(&word)
-                    ),
-                ));
-            }
-        }
+    let alternatives = p.disjunction(0)?;
+    if let Some(c) = p.peek() {
+        let message = if c == ')' {
+            "')' without a matching '('".to_string()
+        } else {
+            format!("unexpected {} after the comparison", show_char(c))
+        };
+        return Err(p.error_here(message));
     }
+    Ok(Filter::any_of(alternatives))
 }
 
 /// Parses a comma-separated order-by list: `metrics.rmse`,
@@ -574,6 +612,99 @@ impl Parser {
             self.pos += 1;
         }
         self.text(start, self.pos)
+    }
+
+    /// Alternatives joined by `or`, up to the end or a `)`.
+    fn disjunction(&mut self, depth: usize) -> Result<Vec<Filter>, FilterError> {
+        let mut alternatives = vec![self.conjunction(depth)?];
+        loop {
+            let at = self.pos;
+            if !self.word().eq_ignore_ascii_case("or") {
+                self.pos = at;
+                return Ok(alternatives);
+            }
+            self.skip_ws();
+            if self.at_end() {
+                return Err(self.error_here("expected a comparison after 'or'"));
+            }
+            alternatives.push(self.conjunction(depth)?);
+        }
+    }
+
+    /// Terms joined by `and`, up to the end, a `)` or an `or`.
+    fn conjunction(&mut self, depth: usize) -> Result<Filter, FilterError> {
+        let mut all = Filter::default();
+        loop {
+            self.skip_ws();
+            self.term(depth, &mut all)?;
+            self.skip_ws();
+            if self.at_end() || self.peek() == Some(')') {
+                return Ok(all);
+            }
+            let at = self.pos;
+            let word = self.word();
+            match word.to_ascii_lowercase().as_str() {
+                "and" => {
+                    self.skip_ws();
+                    if self.at_end() {
+                        return Err(self.error_here("expected a comparison after 'and'"));
+                    }
+                }
+                "or" => {
+                    self.pos = at;
+                    return Ok(all);
+                }
+                "" => {
+                    let c = self.chars[at];
+                    let end = if depth > 0 {
+                        "')'"
+                    } else {
+                        "the end of the filter"
+                    };
+                    return Err(FilterError::new(
+                        at,
+                        format!(
+                            "unexpected {} after the comparison: expected 'and', 'or' or {end}",
+                            show_char(c)
+                        ),
+                    ));
+                }
+                _ => {
+                    return Err(FilterError::new(
+                        at,
+                        format!(
+                            "expected 'and' or 'or' between comparisons, found '{}'",
+                            show(&word)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A comparison, or a group in parentheses, added to `into`.
+    fn term(&mut self, depth: usize, into: &mut Filter) -> Result<(), FilterError> {
+        if self.peek() != Some('(') {
+            into.conditions.push(self.comparison()?);
+            return Ok(());
+        }
+        let open = self.pos;
+        if depth >= MAX_NESTING {
+            return Err(self.error_here(format!("parentheses nest deeper than {MAX_NESTING}")));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(')') {
+            return Err(self.error_here("empty parentheses: expected a comparison"));
+        }
+        let alternatives = self.disjunction(depth + 1)?;
+        self.skip_ws();
+        if self.peek() != Some(')') {
+            return Err(FilterError::new(open, "unclosed '(': no matching ')'"));
+        }
+        self.pos += 1;
+        into.and(Filter::any_of(alternatives));
+        Ok(())
     }
 
     fn comparison(&mut self) -> Result<Condition, FilterError> {
@@ -1156,13 +1287,12 @@ impl fmt::Display for Condition {
 
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, c) in self.conditions.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" and ")?;
-            }
-            write!(f, "{c}")?;
+        let mut terms: Vec<String> = self.conditions.iter().map(|c| c.to_string()).collect();
+        for alternatives in &self.any_of {
+            let shown: Vec<String> = alternatives.iter().map(|a| a.to_string()).collect();
+            terms.push(format!("({})", shown.join(" or ")));
         }
-        Ok(())
+        f.write_str(&terms.join(" and "))
     }
 }
 
@@ -1192,6 +1322,15 @@ mod tests {
             Some("mae")
         );
         assert_eq!(first_metric("pricing"), None);
+    }
+
+    #[test]
+    fn a_search_that_opens_a_group_is_an_expression() {
+        assert!(looks_like_expression(
+            "(metrics.rmse < 1 or status = 'failed')"
+        ));
+        assert!(looks_like_expression(" ( status = 'failed' or id = 1)"));
+        assert!(!looks_like_expression("(draft) pricing"));
     }
 
     #[test]
@@ -1298,7 +1437,7 @@ mod tests {
     #[test]
     fn empty_and_blank_filters_have_no_conditions() {
         for input in ["", " ", "  \t\n "] {
-            assert_eq!(parse(input).unwrap(), Filter { conditions: vec![] });
+            assert_eq!(parse(input).unwrap(), Filter::default());
         }
     }
 
@@ -1711,22 +1850,70 @@ mod tests {
     }
 
     #[test]
-    fn or_is_refused_at_its_position() {
+    fn or_binds_looser_than_and_and_parentheses_group() {
+        let c = |text: &str| one(text);
+        let f = parse("metrics.a < 1 or metrics.b < 2 and status = 'failed'").unwrap();
+        assert_eq!(
+            f,
+            Filter::any_of(vec![
+                Filter::all_of(vec![c("metrics.a < 1")]),
+                Filter::all_of(vec![c("metrics.b < 2"), c("status = 'failed'")]),
+            ])
+        );
+        let f = parse("(metrics.a < 1 OR metrics.b < 2) AND status = 'failed'").unwrap();
+        assert_eq!(f.conditions, vec![c("status = 'failed'")]);
+        assert_eq!(
+            f.any_of,
+            vec![vec![
+                Filter::all_of(vec![c("metrics.a < 1")]),
+                Filter::all_of(vec![c("metrics.b < 2")]),
+            ]]
+        );
+        // Parentheses around one alternative add nothing.
+        assert_eq!(
+            parse("((metrics.a < 1)) and (params.x IN ('a', 'b'))").unwrap(),
+            Filter::all_of(vec![c("metrics.a < 1"), c("params.x IN ('a', 'b')")])
+        );
+    }
+
+    #[test]
+    fn a_filter_holds_as_its_groups_say() {
+        let f =
+            parse("status = 'failed' and (metrics.a < 1 or (metrics.b < 2 and id = 3))").unwrap();
+        let holds = |true_ones: &[&str]| {
+            f.holds(&|c: &Condition| true_ones.contains(&c.to_string().as_str()))
+        };
+        assert!(holds(&["status = 'failed'", "metrics.a < 1"]));
+        assert!(holds(&["status = 'failed'", "metrics.b < 2", "id = 3"]));
+        assert!(!holds(&["status = 'failed'", "metrics.b < 2"]));
+        assert!(!holds(&["metrics.a < 1"]));
+        assert_eq!(f.every_condition().len(), 4);
+    }
+
+    #[test]
+    fn unbalanced_or_empty_groups_point_at_the_mistake() {
+        fails("(metrics.a < 1", 1, "unclosed '(': no matching ')'");
         fails(
-            "metrics.a < 1 or metrics.b < 2",
-            15,
-            "only AND is supported",
+            "metrics.a < 1 and (metrics.b < 2 or id = 1",
+            19,
+            "unclosed '('",
+        );
+        fails("metrics.a < 1)", 14, "')' without a matching '('");
+        fails("metrics.a < 1 and ()", 20, "empty parentheses");
+        fails("metrics.a < 1 or ", 18, "expected a comparison after 'or'");
+        fails(
+            "metrics.a < 1 or or id = 1",
+            18,
+            "'or' needs a comparison on each side",
         );
         fails(
-            "metrics.a < 1 OR metrics.b < 2",
-            15,
-            "only AND is supported",
+            "(metrics.a < 1 id = 1)",
+            16,
+            "expected 'and' or 'or' between comparisons",
         );
-        fails(
-            "status = 'failed' and metrics.a < 1 Or id = 1",
-            37,
-            "only AND is supported",
-        );
+        fails("(metrics.a < 1 ;", 16, "expected 'and', 'or' or ')'");
+        let deep = format!("{}metrics.a < 1{}", "(".repeat(40), ")".repeat(40));
+        fails(&deep, 33, "parentheses nest deeper than 32");
     }
 
     #[test]
@@ -1775,11 +1962,11 @@ mod tests {
 
     #[test]
     fn trailing_input_and_missing_and() {
-        fails("metrics.a < 1)", 14, "unexpected ')' after the comparison");
+        fails("metrics.a < 1)", 14, "')' without a matching '('");
         fails(
             "metrics.a < 1 metrics.b < 2",
             15,
-            "expected 'and' between comparisons, found 'metrics'",
+            "expected 'and' or 'or' between comparisons, found 'metrics'",
         );
         fails(
             "params.a = 'x' 'y'",
@@ -1789,7 +1976,7 @@ mod tests {
         fails(
             "params.a = 'x'status = 'failed'",
             15,
-            "expected 'and' between comparisons",
+            "expected 'and' or 'or' between comparisons",
         );
         fails("metrics.a < 1 andy metrics.b < 2", 15, "found 'andy'");
         fails("params.a IN ('x') ('y')", 19, "unexpected '('");
@@ -1926,7 +2113,6 @@ mod tests {
         fails("metrics.a$b < 1", 10, "'$' can't be in a key");
         fails("metrics.`a$` < 1", 11, "'$' can't be in a key");
         fails("params.lr'x' = 'y'", 10, "\"'\" can't be in a key");
-        fails("(metrics.a < 1)", 1, "expected a field like metrics.rmse");
         fails("\"status\" = 'x'", 1, "quoted keys follow a prefix");
         fails("metrics.a < 1 and 'x'", 19, "expected a field");
     }
@@ -1934,7 +2120,7 @@ mod tests {
     #[test]
     fn columns_count_characters_not_bytes() {
         fails("metrics.précision < 'x'", 21, "expected a number");
-        fails("params.ü = 'é' or", 16, "only AND");
+        fails("params.ü = 'é' or", 18, "expected a comparison after 'or'");
     }
 
     #[test]
@@ -1945,10 +2131,10 @@ mod tests {
         let input = "params.lr = 0.01";
         assert_eq!(err(input).pointed(input), "params.lr = 0.01\n            ^");
         // Tabs and newlines show as spaces, so the caret stays aligned.
-        let input = "metrics.a <\t1\nor x";
+        let input = "metrics.a <\t1\nxor x";
         let e = err(input);
         assert_eq!(e.column, 15);
-        assert_eq!(e.pointed(input), "metrics.a < 1 or x\n              ^");
+        assert_eq!(e.pointed(input), "metrics.a < 1 xor x\n              ^");
         // Wide characters take two columns.
         let input = "params.名前 = 1";
         let e = err(input);
@@ -2245,6 +2431,19 @@ mod tests {
             .boxed()
         }
 
+        /// Filters with `or` groups, nested: every alternative holds
+        /// something and every group has two or more.
+        fn grouped() -> impl Strategy<Value = Filter> {
+            let leaf = prop::collection::vec(condition(), 1..3).prop_map(Filter::all_of);
+            leaf.prop_recursive(3, 16, 3, |inner| {
+                (
+                    prop::collection::vec(condition(), 0..2),
+                    prop::collection::vec(prop::collection::vec(inner, 2..4), 1..3),
+                )
+                    .prop_map(|(conditions, any_of)| Filter { conditions, any_of })
+            })
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -2275,7 +2474,13 @@ mod tests {
 
             #[test]
             fn filters_round_trip_through_display(conditions in prop::collection::vec(condition(), 0..5)) {
-                let filter = Filter { conditions };
+                let filter = Filter::all_of(conditions);
+                let shown = filter.to_string();
+                prop_assert_eq!(parse(&shown), Ok(filter), "{}", shown);
+            }
+
+            #[test]
+            fn grouped_filters_round_trip_through_display(filter in grouped()) {
                 let shown = filter.to_string();
                 prop_assert_eq!(parse(&shown), Ok(filter), "{}", shown);
             }
