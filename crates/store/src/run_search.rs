@@ -19,6 +19,8 @@ pub struct Driver {
     pub read: Read,
     /// What `probe` counted, once the caller has.
     pub counted: Option<i64>,
+    /// The filter's `or` group it reads, if it reads one.
+    group: Option<usize>,
 }
 
 /// One metric's range: `key op value`.
@@ -69,9 +71,10 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
             ranges: vec![range],
             read,
             counted: None,
+            group: None,
         });
     }
-    filter.any_of.iter().find_map(|alternatives| {
+    filter.any_of.iter().enumerate().find_map(|(group, alternatives)| {
         let ranges = alternatives
             .iter()
             .map(|a| range_in(&a.conditions, None))
@@ -80,6 +83,7 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
             ranges,
             read: Read::Matches,
             counted: None,
+            group: Some(group),
         })
     })
 }
@@ -125,6 +129,17 @@ impl Driver {
         self.ranges.len() > 1
     }
 
+    /// Whether `d` holds exactly the runs the filter's group `index`
+    /// lets through (each alternative its range alone): no need to test
+    /// them again, a test PostgreSQL's generic plans run as a walk of
+    /// every value of the metric.
+    fn is_whole(&self, index: usize, alternatives: &[Filter]) -> bool {
+        self.group == Some(index)
+            && alternatives
+                .iter()
+                .all(|a| a.conditions.len() == 1 && a.any_of.is_empty())
+    }
+
     /// Counts the runs the driving condition alone matches, up to `cap`,
     /// in the value index only (an `or` group's: the sum of its ranges').
     pub fn probe(&self, cap: i64, f: &mut Sql) -> String {
@@ -164,12 +179,21 @@ impl Driver {
                 // compute it takes for a tenth of its estimate, still too
                 // many here (it then merges with every run), so it is the
                 // probe's count, with room for runs logged since.
+                // Each range in value order keeps both planners on the
+                // value index, even PostgreSQL's generic plan.
+                let limit = self.counted.unwrap_or(UNION_LIMIT_ROOM) + UNION_LIMIT_ROOM;
                 let selects: Vec<String> = self
                     .ranges
                     .iter()
-                    .map(|r| format!("SELECT run_id FROM ml_run_metric_last WHERE {}", r.test(f)))
+                    .enumerate()
+                    .map(|(i, r)| {
+                        format!(
+                            "SELECT run_id FROM (SELECT run_id FROM ml_run_metric_last WHERE {} \
+                             ORDER BY value LIMIT {limit}) u{i}",
+                            r.test(f)
+                        )
+                    })
                     .collect();
-                let limit = self.counted.unwrap_or(UNION_LIMIT_ROOM) + UNION_LIMIT_ROOM;
                 format!(
                     "(SELECT run_id FROM ({}) u LIMIT {limit}) d",
                     selects.join(" UNION ")
@@ -224,7 +248,10 @@ pub fn conditions(filter: &Filter, driver: Option<&Driver>, f: &mut Sql) {
         let test = condition(c, run, f);
         f.clause(test);
     }
-    for alternatives in &filter.any_of {
+    for (index, alternatives) in filter.any_of.iter().enumerate() {
+        if driver.is_some_and(|d| d.is_whole(index, alternatives)) {
+            continue;
+        }
         let test = any_of(alternatives, run, f);
         f.clause(test);
     }
