@@ -5,14 +5,14 @@
 use super::Api;
 use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS};
+use super::mlflow_run_view::{MlflowRun, mlflow_run};
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
 use crate::service::changes::{DeleteRun, MoveRecipe, TagExperiment, UpdateRecipe};
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::tracking::RunsData;
-use crate::store::{NewRun, Recipe, Run, RunInput, RunKeyValue, RunQuery, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
+use crate::store::{NewRun, Recipe, RunInput, RunQuery, StoreError};
+use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -21,8 +21,6 @@ const MODEL_TAG: &str = "nexml.model";
 const RUN_TYPE_TAG: &str = "nexml.run_type";
 const VERSION_TAG: &str = "nexml.version";
 const RECIPE_TAG: &str = "nexml.recipe";
-/// The user MLflow's client says started a run.
-const MLFLOW_USER_TAG: &str = "mlflow.user";
 /// What one `log-batch` may carry, as MLflow bounds it.
 const MAX_BATCH_METRICS: usize = 1000;
 const MAX_BATCH_PARAMS_AND_TAGS: usize = 100;
@@ -584,101 +582,29 @@ async fn search_page(
     let shown = &page.items[..page.items.len().min(limit as usize)];
     let ids: Vec<i64> = shown.iter().map(|r| r.id).collect();
     let data = api.store().data_of_runs(&ids).await?;
-    let runs: Vec<Value> = shown.iter().map(|r| mlflow_run(r, &data)).collect();
-    let mut reply = json!({"runs": runs});
-    if more {
-        reply["next_page_token"] = json!((offset + limit).to_string());
+    #[derive(serde::Serialize)]
+    struct SearchPage<'a> {
+        runs: Vec<MlflowRun<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_page_token: Option<String>,
     }
-    Ok(json_reply(&reply))
+    Ok(json_reply(&SearchPage {
+        runs: shown.iter().map(|r| mlflow_run(r, &data)).collect(),
+        next_page_token: more.then(|| (offset + limit).to_string()),
+    }))
 }
 
 /// A run as MLflow's client reads it, read for one answer.
 async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
     let run = api.store().run_row(id).await?;
     let data = api.store().data_of_runs(&[id]).await?;
-    Ok(mlflow_run(&run, &data))
-}
-
-/// A run as MLflow's client reads it, from its row and the page's data.
-/// The user is the one MLflow's client named (its `mlflow.user` tag), as
-/// MLflow reports it; nexml's own record of who did what is the audit log.
-fn mlflow_run(run: &Run, data: &RunsData) -> Value {
-    let pairs = |list: &[RunKeyValue]| -> Vec<Value> {
-        of_run(list, run.id, |kv| kv.run_id)
-            .iter()
-            .map(|kv| json!({"key": kv.key, "value": kv.value}))
-            .collect()
-    };
-    let user = of_run(&data.tags, run.id, |kv| kv.run_id)
-        .iter()
-        .find(|kv| kv.key == MLFLOW_USER_TAG)
-        .map_or(run.created_by.as_str(), |kv| kv.value.as_str());
-    let name = if run.name.is_empty() {
-        format!("run-{}", run.id)
-    } else {
-        run.name.clone()
-    };
-    let mut info = json!({
-        "run_id": run.id.to_string(),
-        "run_uuid": run.id.to_string(),
-        "run_name": name,
-        "experiment_id": run.recipe_id.to_string(),
-        "user_id": user,
-        "status": run.status.mlflow_name(),
-        "start_time": run.started_at.unwrap_or(run.created_at).timestamp_millis(),
-        "artifact_uri": format!("mlflow-artifacts:/{}/{}/artifacts", run.recipe_id, run.id),
-        "lifecycle_stage": if data.deleted.contains(&run.id) { "deleted" } else { "active" },
-    });
-    if let Some(end) = run.finished_at {
-        info["end_time"] = json!(end.timestamp_millis());
-    }
-    let metrics = latest_metrics(run, data);
-    let (params, tags) = (pairs(&data.params), pairs(&data.tags));
-    let parsed = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
-    let inputs: Vec<Value> = of_run(&data.inputs, run.id, |i| i.run_id)
-        .iter()
-        .map(|i| json!({"tags": parsed(&i.tags_json), "dataset": parsed(&i.dataset_json)}))
-        .collect();
-    json!({
-        "info": info,
-        "data": {"metrics": metrics, "params": params, "tags": tags},
-        "inputs": {"dataset_inputs": inputs},
+    serde_json::to_value(mlflow_run(&run, &data)).map_err(|e| {
+        ApiError::new(
+            hyper::StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            format!("run {id} as MLflow's JSON: {e}"),
+        )
     })
-}
-
-/// Each metric's newest value, as MLflow reports it: a NaN or an infinity
-/// logged after the last number is the latest, spelt as protobuf spells it.
-fn latest_metrics(run: &Run, data: &RunsData) -> Vec<Value> {
-    // key -> (step, time, value)
-    let mut latest: std::collections::BTreeMap<&str, (i64, DateTime<Utc>, Value)> =
-        of_run(&data.latest_metrics, run.id, |m| m.run_id)
-            .iter()
-            .map(|m| {
-                let at = m.at.unwrap_or(run.updated_at);
-                (m.key.as_str(), (m.step.unwrap_or(0), at, json!(m.value)))
-            })
-            .collect();
-    for p in of_run(&data.nonfinite, run.id, |p| p.run_id) {
-        let newer = latest
-            .get(p.key.as_str())
-            .is_none_or(|(step, at, _)| (p.step, p.at) >= (*step, *at));
-        if newer {
-            latest.insert(&p.key, (p.step, p.at, json!(p.value)));
-        }
-    }
-    latest
-        .into_iter()
-        .map(|(key, (step, at, value))| {
-            json!({"key": key, "value": value, "timestamp": at.timestamp_millis(), "step": step})
-        })
-        .collect()
-}
-
-/// The items of one run in a list ordered by run.
-fn of_run<T>(list: &[T], id: i64, run_of: impl Fn(&T) -> i64) -> &[T] {
-    let start = list.partition_point(|x| run_of(x) < id);
-    let end = list.partition_point(|x| run_of(x) <= id);
-    &list[start..end]
 }
 
 /// A metric point of a request (`log-metric`, or an item of `log-batch`).

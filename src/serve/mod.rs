@@ -9,6 +9,7 @@ mod http;
 mod mlflow;
 mod mlflow_experiments;
 mod mlflow_fields;
+mod mlflow_run_view;
 mod rest;
 
 use crate::service::Service;

@@ -115,6 +115,11 @@ pub trait Db: Send {
     /// `column` with the RFC 7386 merge patch bound at `placeholder` applied,
     /// as SQL, so a merge never loses a concurrent writer's keys.
     fn json_merge(&self, column: &str, placeholder: &str) -> String;
+    /// A subquery of the ids in the JSON array bound at `placeholder`: one
+    /// bind for a page of ids, one statement text whatever their number
+    /// (a list of 1,000 binds cost PostgreSQL a parallel plan and SQLite's
+    /// driver a name lookup per bind).
+    fn ids_in_json(&self, placeholder: &str) -> String;
     /// Whether `LIKE` ignores case here, so searches need no `LOWER`.
     fn like_ignores_case(&self) -> bool {
         false
@@ -167,6 +172,23 @@ pub const APPLIED_MIGRATIONS: &str =
 /// `prefix (..),(..)`: `rows` groups of `width` placeholders, `?` when the
 /// backend binds by position (SQLite looks `$N` names up one by one, which is
 /// quadratic in a statement of thousands), else `$1, $2, ...`.
+/// `count` placeholders for values bound in order from the `first`th:
+/// `?, ?` where the backend binds by position (SQLite, where sqlx looks
+/// each `$N` up among all of a statement's names: quadratic in a long
+/// list), else `$first, ...`.
+pub fn bind_list(first: usize, count: usize, positional: bool) -> String {
+    let marks: Vec<String> = (first..first + count)
+        .map(|i| {
+            if positional {
+                "?".to_string()
+            } else {
+                format!("${i}")
+            }
+        })
+        .collect();
+    marks.join(", ")
+}
+
 pub fn bulk_insert_sql(prefix: &str, rows: usize, width: usize, positional: bool) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * width * 7);
     sql.push_str(prefix);

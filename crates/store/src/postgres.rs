@@ -264,6 +264,10 @@ impl Db for PgDb {
         format!("nexml_json_merge_patch({column}, {placeholder})")
     }
 
+    fn ids_in_json(&self, placeholder: &str) -> String {
+        format!("SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text({placeholder})")
+    }
+
     async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()> {
         for query in Postgres::bulk_inserts(rows, MAX_BINDS, false) {
             query.execute(self.conn()).await?;

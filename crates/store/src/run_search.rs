@@ -74,18 +74,22 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
             group: None,
         });
     }
-    filter.any_of.iter().enumerate().find_map(|(group, alternatives)| {
-        let ranges = alternatives
-            .iter()
-            .map(|a| range_in(&a.conditions, None))
-            .collect::<Option<Vec<_>>>()?;
-        Some(Driver {
-            ranges,
-            read: Read::Matches,
-            counted: None,
-            group: Some(group),
+    filter
+        .any_of
+        .iter()
+        .enumerate()
+        .find_map(|(group, alternatives)| {
+            let ranges = alternatives
+                .iter()
+                .map(|a| range_in(&a.conditions, None))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Driver {
+                ranges,
+                read: Read::Matches,
+                counted: None,
+                group: Some(group),
+            })
         })
-    })
 }
 
 /// The first range among conditions that must all hold (on `sorted_by`

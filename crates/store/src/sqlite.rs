@@ -257,6 +257,10 @@ impl Db for SqliteDb {
         format!("json_patch({column}, {placeholder})")
     }
 
+    fn ids_in_json(&self, placeholder: &str) -> String {
+        format!("SELECT value FROM json_each({placeholder})")
+    }
+
     /// SQLite's `LIKE` folds ASCII case (and `LOWER` no more than that).
     fn like_ignores_case(&self) -> bool {
         true

@@ -1,7 +1,7 @@
 //! Statements of tracked runs: metric history, params, tags, artifact
 //! files, the log in chunks, and the executor's heartbeat and cancel flag.
 
-use crate::db::{Bind, Statement, bulk_insert_sql};
+use crate::db::{Bind, Statement, bind_list, bulk_insert_sql};
 use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
@@ -313,62 +313,48 @@ reads!(
     }
 
     /// What MLflow's client reads of each of a page of runs (its params,
-    /// tags and latest metrics): three statements for the page, not a
-    /// handful per run.
+    /// tags, latest metrics, datasets, whether deleted): a statement per
+    /// table for the whole page, each list in run order.
     pub async fn data_of_runs(&mut self, run_ids: &[i64]) -> StoreResult<RunsData> {
+        let ids = self.db.ids_in_json("$1");
+        let listed = serde_json::json!(run_ids);
+        let bound = |sql: String| Statement::new(sql).json(&listed);
         let mut data = RunsData::default();
-        for ids in run_ids.chunks(BINDS_PER_STATEMENT) {
-            let listed = (1..=ids.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let bound = |sql: String| ids.iter().fold(Statement::new(sql), |s, id| s.int(*id));
-            for (table, into) in [
-                ("ml_run_param", &mut data.params),
-                ("ml_run_tag", &mut data.tags),
-            ] {
-                let s = bound(format!(
-                    "SELECT run_id, key, value FROM {table} WHERE run_id IN ({listed}) \
-                     ORDER BY run_id, key"
-                ));
-                into.extend(self.fetch::<RunKeyValue>(s).await?);
-            }
-            // Each latest value's step and time: one walk down the end of
-            // its history's primary key.
+        for (table, into) in [
+            ("ml_run_param", &mut data.params),
+            ("ml_run_tag", &mut data.tags),
+        ] {
             let s = bound(format!(
-                "SELECT l.run_id, l.key, l.value, \
-                 (SELECT m.step FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
-                  ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS step, \
-                 (SELECT m.at FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
-                  ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS at \
-                 FROM ml_run_metric_last l WHERE l.run_id IN ({listed}) ORDER BY l.run_id, l.key"
+                "SELECT run_id, key, value FROM {table} WHERE run_id IN ({ids}) \
+                 ORDER BY run_id, key"
             ));
-            data.latest_metrics
-                .extend(self.fetch::<LatestMetric>(s).await?);
-            let s = bound(format!(
-                "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
-                 WHERE run_id IN ({listed}) ORDER BY run_id, key, step, seq"
-            ));
-            data.nonfinite
-                .extend(self.fetch::<NonFinitePoint>(s).await?);
-            let s = bound(format!(
-                "SELECT run_id FROM ml_run_deleted WHERE run_id IN ({listed}) ORDER BY run_id"
-            ));
-            data.deleted.extend(self.ints(s).await?);
-            let s = bound(format!(
-                "SELECT run_id, name, digest, tags_json, dataset_json FROM ml_run_input \
-                 WHERE run_id IN ({listed}) ORDER BY run_id, name, digest"
-            ));
-            data.inputs.extend(self.fetch::<RunInput>(s).await?);
+            *into = self.fetch::<RunKeyValue>(s).await?;
         }
-        // Each list in run order across chunks, as readers look runs up in
-        // it (stable: each run's items keep their order).
-        data.params.sort_by_key(|x| x.run_id);
-        data.tags.sort_by_key(|x| x.run_id);
-        data.latest_metrics.sort_by_key(|x| x.run_id);
-        data.nonfinite.sort_by_key(|x| x.run_id);
-        data.deleted.sort_unstable();
-        data.inputs.sort_by_key(|x| x.run_id);
+        // Each latest value's step and time: one walk down the end of
+        // its history's primary key.
+        let s = bound(format!(
+            "SELECT l.run_id, l.key, l.value, \
+             (SELECT m.step FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
+              ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS step, \
+             (SELECT m.at FROM ml_run_metric m WHERE m.run_id = l.run_id AND m.key = l.key \
+              ORDER BY m.step DESC, m.seq DESC LIMIT 1) AS at \
+             FROM ml_run_metric_last l WHERE l.run_id IN ({ids}) ORDER BY l.run_id, l.key"
+        ));
+        data.latest_metrics = self.fetch::<LatestMetric>(s).await?;
+        let s = bound(format!(
+            "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
+             WHERE run_id IN ({ids}) ORDER BY run_id, key, step, seq"
+        ));
+        data.nonfinite = self.fetch::<NonFinitePoint>(s).await?;
+        let s = bound(format!(
+            "SELECT run_id FROM ml_run_deleted WHERE run_id IN ({ids}) ORDER BY run_id"
+        ));
+        data.deleted = self.ints(s).await?;
+        let s = bound(format!(
+            "SELECT run_id, name, digest, tags_json, dataset_json FROM ml_run_input \
+             WHERE run_id IN ({ids}) ORDER BY run_id, name, digest"
+        ));
+        data.inputs = self.fetch::<RunInput>(s).await?;
         Ok(data)
     }
 
@@ -381,14 +367,11 @@ reads!(
         if run_ids.is_empty() || keys.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<String> = (1..=run_ids.len()).map(|i| format!("${i}")).collect();
-        let names: Vec<String> = (run_ids.len() + 1..=run_ids.len() + keys.len())
-            .map(|i| format!("${i}"))
-            .collect();
+        let positional = self.db.binds_by_position();
         let mut s = Statement::new(format!(
             "SELECT run_id, key, value FROM ml_run_param WHERE run_id IN ({}) AND key IN ({})",
-            ids.join(", "),
-            names.join(", ")
+            bind_list(1, run_ids.len(), positional),
+            bind_list(run_ids.len() + 1, keys.len(), positional)
         ));
         for id in run_ids {
             s = s.int(*id);
@@ -855,10 +838,9 @@ impl Session {
         let mut out = Vec::new();
         // In slices: a statement binds a bounded number of values.
         for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let mut s = Statement::new(format!(
                 "SELECT id FROM ml_model WHERE run_id IS NULL AND id IN ({}) ORDER BY id",
-                marks.join(", ")
+                bind_list(1, chunk.len(), self.db.binds_by_position())
             ));
             for id in chunk {
                 s = s.int(*id);
