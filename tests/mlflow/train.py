@@ -38,6 +38,12 @@ found = client.search_runs(
     [run.info.experiment_id], filter_string="metrics.wape < 0.2", order_by=["metrics.wape ASC"]
 )
 assert any(r.info.run_id == run_id for r in found), "search_runs did not find the run"
+# Beyond MLflow's own server: `or` and parentheses, through the same client.
+either = client.search_runs(
+    [run.info.experiment_id],
+    filter_string="(metrics.wape > 0.5 or params.optimizer = 'adam') and tags.team = 'forecasting'",
+)
+assert [r.info.run_id for r in either] == [run_id], [r.info.run_id for r in either]
 got = client.get_run(run_id)
 assert got.info.status == "FINISHED", got.info.status
 assert got.data.params["lr"] == "0.01", got.data.params
