@@ -3282,7 +3282,10 @@ mod histories_and_filters {
             assert!(screen.contains("1 of 2"), "{screen}");
             assert!(screen.contains("✗ search has an error"), "{screen}");
             let prompt = screen.lines().last().unwrap_or_default().to_string();
-            assert!(prompt.contains("✗ filter"), "the error inline: {screen}");
+            assert!(
+                prompt.contains("✗ column 33: expected a key"),
+                "the error inline, where and what: {screen}"
+            );
             assert_eq!(h.app.messages.len(), logged, "nothing logged per key");
             // Kept with enter: said once, logged once.
             h.keys(&["enter"]).await;

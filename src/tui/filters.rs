@@ -140,17 +140,18 @@ fn sort_label(sort: crate::store::ListSort) -> String {
 /// to find in names; the error names its column.
 pub fn run_search(text: &str) -> Result<RunSearch, String> {
     use crate::runs::filter;
-    let refused =
-        |what: &str, text: &str, e: filter::FilterError| format!("{what} \"{text}\": {e}");
+    // The text is on screen as typed: the message says where and what,
+    // in the few columns left beside it.
+    let refused = |what: &str, e: filter::FilterError| format!("{what}{e}");
     let (expression, sort) = filter::split_order_by(text);
     let order_by = match sort {
-        Some(keys) => filter::parse_order_by(keys).map_err(|e| refused("order by", keys, e))?,
+        Some(keys) => filter::parse_order_by(keys).map_err(|e| refused("order by: ", e))?,
         None => Vec::new(),
     };
     if !filter::looks_like_expression(expression) {
         return Ok((non_empty(expression), None, order_by));
     }
-    let parsed = filter::parse(expression).map_err(|e| refused("filter", expression, e))?;
+    let parsed = filter::parse(expression).map_err(|e| refused("", e))?;
     Ok((None, Some(parsed), order_by))
 }
 
