@@ -69,7 +69,10 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
 }
 
 pub fn print_json<T: Serialize>(value: &T) -> color_eyre::Result<()> {
-    outln!("{}", to_json(value)?);
+    let mut text = to_json(value)?;
+    text.push('\n');
+    // Already terminal-safe: written as it is, not copied and scanned again.
+    write_bytes(text.as_bytes());
     Ok(())
 }
 
@@ -81,7 +84,8 @@ pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
         serde_json::Serializer::with_formatter(&mut bytes, TerminalSafeJson::default());
     value.serialize(&mut serializer)?;
     // The formatter writes only what serde_json gives it, which is UTF-8.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[derive(Default)]
@@ -150,10 +154,14 @@ impl serde_json::ser::Formatter for TerminalSafeJson<'_> {
 /// as `cat` does, instead of panicking the way `println!` would; any other
 /// write error ends it with status 1.
 pub fn write_out(args: std::fmt::Arguments<'_>) {
+    write_bytes(sanitize_log(&args.to_string()).as_bytes());
+}
+
+/// Writes text already made safe for a terminal to standard output.
+fn write_bytes(bytes: &[u8]) {
     use std::io::Write;
-    let text = sanitize_log(&args.to_string());
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
