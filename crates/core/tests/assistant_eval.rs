@@ -23,8 +23,8 @@ const RIGHT_AT_LEAST: usize = 193;
 const FRESH_RIGHT_AT_LEAST: usize = 230;
 /// The second set: first scored 120 right, 9 wrong (2026-12-06); as last
 /// measured (2026-12-07).
-const HELDOUT_RIGHT_AT_LEAST: usize = 124;
-const HELDOUT_WRONG_AT_MOST: usize = 7;
+const HELDOUT_RIGHT_AT_LEAST: usize = 126;
+const HELDOUT_WRONG_AT_MOST: usize = 6;
 /// The third set's first score (2026-12-07), before any change of the
 /// round, was 122 right, 19 missed, 9 wrong and valid; as last measured
 /// (its failures were read during the round: it is no longer unseen).
@@ -38,12 +38,13 @@ const FOURTH_WRONG_AT_MOST: usize = 3;
 /// The fifth set's first score (2026-12-07, on 3ac191c), before any change
 /// made for it, was 121 right, 25 missed, 4 wrong and valid; as last
 /// measured (its failures were read during the round).
-const FIFTH_RIGHT_AT_LEAST: usize = 140;
-const FIFTH_WRONG_AT_MOST: usize = 2;
+const FIFTH_RIGHT_AT_LEAST: usize = 141;
+const FIFTH_WRONG_AT_MOST: usize = 1;
 /// The sixth set's first score (2026-12-07, on 941f90b), before any change
-/// made for it: 112 right, 30 missed, 8 wrong and valid.
-const SIXTH_RIGHT_AT_LEAST: usize = 112;
-const SIXTH_WRONG_AT_MOST: usize = 8;
+/// made for it: 112 right, 30 missed, 8 wrong and valid; as last measured
+/// (its failures were read during the round that followed).
+const SIXTH_RIGHT_AT_LEAST: usize = 117;
+const SIXTH_WRONG_AT_MOST: usize = 3;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -44,38 +44,42 @@ pub fn family_prompt(f: ModelFamily) -> &'static str {
     }
 }
 
-const INDUSTRIES: &[(&str, &str)] = &[
-    ("online retail", "ecommerce"),
-    ("e commerce", "ecommerce"),
-    ("ecommerce", "ecommerce"),
-    ("retail", "retail"),
-    ("retailer", "retail"),
-    ("grocery", "grocery"),
-    ("supermarket", "grocery"),
-    ("hotel", "hospitality"),
-    ("hospitality", "hospitality"),
-    ("airline", "airline"),
-    ("travel", "travel"),
-    ("bank", "banking"),
-    ("banking", "banking"),
-    ("insurance", "insurance"),
-    ("insurer", "insurance"),
-    ("telecom", "telecom"),
-    ("telco", "telecom"),
-    ("restaurant", "restaurants"),
-    ("qsr", "restaurants"),
-    ("fashion", "fashion"),
-    ("apparel", "fashion"),
-    ("pharmacy", "pharmacy"),
-    ("healthcare", "healthcare"),
-    ("automotive", "automotive"),
-    ("energy", "energy"),
-    ("utility", "utilities"),
-    ("consumer goods", "cpg"),
-    ("cpg", "cpg"),
-    ("logistics", "logistics"),
-    ("convenience", "convenience"),
-    ("fuel", "fuel"),
+/// Words that name an industry, or a business of one ("bank" is in
+/// banking, "hotels" in hospitality). A word that is itself an industry's
+/// name is kept ("telco" stays telco, "qsr" qsr): nothing said about a new
+/// recipe is rewritten; a business is named by its industry.
+const INDUSTRIES: &[(&str, Option<&str>)] = &[
+    ("online retail", None),
+    ("e commerce", Some("ecommerce")),
+    ("ecommerce", None),
+    ("retail", None),
+    ("retailer", Some("retail")),
+    ("grocery", None),
+    ("supermarket", Some("grocery")),
+    ("hotel", Some("hospitality")),
+    ("hospitality", None),
+    ("airline", None),
+    ("travel", None),
+    ("bank", Some("banking")),
+    ("banking", None),
+    ("insurance", None),
+    ("insurer", Some("insurance")),
+    ("telecom", None),
+    ("telco", None),
+    ("restaurant", Some("restaurants")),
+    ("qsr", None),
+    ("fashion", None),
+    ("apparel", None),
+    ("pharmacy", None),
+    ("healthcare", None),
+    ("automotive", None),
+    ("energy", None),
+    ("utility", Some("utilities")),
+    ("consumer goods", None),
+    ("cpg", None),
+    ("logistics", None),
+    ("convenience", None),
+    ("fuel", None),
 ];
 
 /// Words that start the schedule part of a request.
@@ -222,15 +226,32 @@ fn stated_client(t: &Tokens) -> Option<String> {
 /// "for the electronics industry": an industry no word list knows, named
 /// by the word before "industry".
 fn stated_industry(t: &Tokens) -> Option<String> {
-    let at = (1..t.len()).find(|&i| t.word(i) == "industry")?;
-    let word = t.word(at - 1);
-    let said = !t.toks[at - 1].punct
-        && word.chars().all(char::is_alphabetic)
-        && !matches!(
-            word,
-            "the" | "a" | "an" | "this" | "that" | "same" | "any" | "general"
-        );
-    said.then(|| word.to_string())
+    let at = (0..t.len()).find(|&i| t.word(i) == "industry")?;
+    let is_name = |i: usize| {
+        let word = t.word(i);
+        !t.toks[i].punct
+            && word.chars().all(char::is_alphabetic)
+            && !CLAUSE_END.contains(&word)
+            && !matches!(
+                word,
+                "the" | "a" | "an" | "this" | "that" | "same" | "any" | "general" | "is"
+            )
+    };
+    // "grocery industry", or "industry fuel retail" up to the clause's end.
+    if at > 0 && is_name(at - 1) {
+        return Some(t.word(at - 1).to_string());
+    }
+    let words = (at + 1..t.len()).take_while(|&i| is_name(i)).count();
+    (words > 0).then(|| as_typed(t, at + 1, words).to_lowercase())
+}
+
+/// `n` words from `from`, as typed, joined by spaces.
+fn as_typed(t: &Tokens, from: usize, n: usize) -> String {
+    let words: Vec<&str> = t.toks[from..from + n]
+        .iter()
+        .map(|w| w.orig.as_str())
+        .collect();
+    words.join(" ")
 }
 
 fn suggested_name(family: ModelFamily, subject: &[String]) -> String {
@@ -439,9 +460,12 @@ fn set_industry(d: &mut Draft, t: &Tokens, baseline: &Value) -> Result<(), Decli
         INDUSTRIES
             .iter()
             .find(|(p, _)| t.find_phrase(p, i) == Some(i))
-            .map(|&(_, v)| v.to_string())
+            .map(|(p, industry)| match industry {
+                Some(industry) => industry.to_string(),
+                None => p.to_string(),
+            })
     });
-    if let Some(ind) = known_industry.or_else(|| stated_industry(t)) {
+    if let Some(ind) = stated_industry(t).or(known_industry) {
         let before = baseline
             .pointer("/metadata/industry")
             .map(show)

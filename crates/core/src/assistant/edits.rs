@@ -546,8 +546,10 @@ pub fn describe_validation(v: &Value) -> String {
     s
 }
 
-const REALTIME: &[&str] = &["realtime", "real time", "online", "on demand", "streaming"];
+const REALTIME: &[&str] = &["realtime", "real time", "online", "on demand"];
 const BATCH: &[&str] = &["batch", "offline", "scheduled"];
+/// Modes people ask for that a recipe has not: said so, never guessed at.
+const NOT_A_MODE: &[&str] = &["streaming", "stream", "edge", "embedded"];
 
 /// The mode asked for: the one after "to" wins ("from batch to realtime").
 fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
@@ -562,7 +564,14 @@ fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
     match (r, b) {
         (Some(_), None) => Ok(Some("realtime")),
         (None, Some(_)) => Ok(Some("batch")),
-        (None, None) => Ok(None),
+        (None, None) => match at(NOT_A_MODE) {
+            Some(i) => Err(Decline::new(format!(
+                "A recipe deploys in batch (on a schedule) or realtime (an endpoint answering each request); '{}' is not a mode it has.",
+                t.word(i)
+            ))
+            .suggest(["make it realtime", "switch to batch, daily at 2am"])),
+            None => Ok(None),
+        },
         (Some(r), Some(b)) => {
             let after_to = |i: usize| i > 0 && matches!(t.word(i - 1), "to" | "into");
             // "batch instead of realtime": the one replaced is not asked for.

@@ -5,7 +5,7 @@
 //! is found in the user's previous message, grounded in this manifest, and
 //! the request restated with it named.
 
-use super::lexicon::CORRECTION_WORDS;
+use super::lexicon::{CORRECTION_WORDS, TARGET_KINDS};
 use super::names::{mentioned, words};
 use super::recipe;
 use serde_json::Value;
@@ -89,8 +89,15 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
     if !cued || said.is_empty() || said.len() > 6 {
         return None;
     }
-    let kind = Kinds::of(m);
     let mut before: Vec<String> = previous.split_whitespace().map(str::to_string).collect();
+    let said_before = |w: &str| before.iter().any(|b| b.eq_ignore_ascii_case(w));
+    if said
+        .iter()
+        .any(|w| TARGET_KINDS.contains(w) && !said_before(w))
+    {
+        return None;
+    }
+    let kind = Kinds::of(m);
     let mut replaced = vec![false; before.len()];
     let mut swapped = 0;
     for word in said {

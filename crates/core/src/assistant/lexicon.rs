@@ -45,6 +45,25 @@ pub const POLITE: &[&str] = &[
 
 /// The words around a number that takes the last request's number back:
 /// "actually 0.32", "no wait, 0.35", "hmm make that 6%".
+/// Words that say which kind of setting a request changes: an ellipsis
+/// ("and the mae alert to 375k too") that names one its previous request
+/// did not is a new request, not that one again about something else.
+pub const TARGET_KINDS: &[&str] = &[
+    "alert",
+    "alerts",
+    "alrt",
+    "rule",
+    "rules",
+    "gate",
+    "gates",
+    "threshold",
+    "thresh",
+    "drift",
+    "schedule",
+    "guardrail",
+    "guardrails",
+];
+
 pub const CORRECTION_WORDS: &[&str] = &[
     "actually", "no", "nope", "wait", "hmm", "hm", "oh", "oops", "sorry", "make", "that", "it",
     "i", "meant", "rather", "instead", "er", "um", "ok", "okay", "mean", "sry", "pls", "please",
@@ -663,12 +682,20 @@ pub const COLUMN_FILLER: &[&str] = &["=", "is", "col", "column", "of", "as", "th
 /// Words that are never a column's name, whatever follows a cue.
 pub const NOT_A_COLUMN: &[&str] = &[
     "and", "with", "for", "per", "by", "to", "in", "on", "metric", "variable", "value", "recipe",
-    "model", "horizon", "grain", "history", "days", "weeks",
+    "model", "horizon", "grain", "history", "days", "weeks", "window",
 ];
 
 /// What a new recipe's label, keys and timestamp column follow: "target
 /// units_sold", "entity keys a and b", "timestamp col sale_date".
 pub const LABEL_CUES: &[&str] = &["target column", "target", "label column", "label"];
+/// Verbs a new recipe's label may follow: "predict annual_sales".
+pub const PREDICT_CUES: &[&str] = &[
+    "predict",
+    "predicts",
+    "predicting",
+    "forecast",
+    "forecasting",
+];
 
 pub const ENTITY_CUES: &[&str] = &[
     "entity keys",

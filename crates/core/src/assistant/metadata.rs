@@ -78,12 +78,16 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
         }
     }
     if let Some(rest) = after(&["industry is ", "industry: ", "industry:", "industry "]) {
-        // "industry to qsr", "industry -> grocery": the word after the lead-in.
-        let what = rest
-            .split_whitespace()
-            .find(|w| !OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
-            .map(first_word)
-            .unwrap_or_default();
+        // "industry to qsr", "industry -> grocery": the words after the
+        // lead-in, to the clause's end ("industry fuel retail, grain ...").
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let lead = words
+            .iter()
+            .take_while(|w| OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
+            .count();
+        let what = until_and(&words[lead..].join(" "))
+            .trim_end_matches(['.', ',', ';'])
+            .to_string();
         if !what.is_empty() {
             out.push(("industry", what));
         }

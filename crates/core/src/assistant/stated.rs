@@ -5,7 +5,9 @@
 //! into the new manifest; nothing said is silently dropped.
 
 use super::draft::{Decline, Draft};
-use super::lexicon::{COLUMN_FILLER, ENTITY_CUES, LABEL_CUES, NOT_A_COLUMN, TIMESTAMP_CUES};
+use super::lexicon::{
+    COLUMN_FILLER, ENTITY_CUES, LABEL_CUES, NOT_A_COLUMN, PREDICT_CUES, TIMESTAMP_CUES,
+};
 use super::numbers::numbers_in;
 use super::text::{Tokens, is_identifier};
 use serde_json::{Value, json};
@@ -15,7 +17,7 @@ use serde_json::{Value, json};
 pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
     let mut d = Draft::new(m);
     let result = (|| {
-        if let Some(label) = column_after(t, LABEL_CUES) {
+        if let Some(label) = column_after(t, LABEL_CUES).or_else(|| predicted_column(t)) {
             set_requirement(&mut d, "label", json!(label.1))?;
             if let Some(days) = window_after(t, label.0) {
                 set_known_requirement(&mut d, "label_window_days", json!(days))?;
@@ -102,6 +104,22 @@ fn column_after(t: &Tokens, cues: &[&str]) -> Option<(usize, String)> {
             && (x.quoted || (is_identifier(&x.text) && !NOT_A_COLUMN.contains(&x.text.as_str())))
         {
             return Some((i, x.orig.clone()));
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// "predict annual_sales": a column named right after a verb of predicting
+/// is the label; only a column's name ("predict weekly demand" names none).
+fn predicted_column(t: &Tokens) -> Option<(usize, String)> {
+    let mut from = 0;
+    while let Some((at, len)) = t.find_any(PREDICT_CUES, from) {
+        if let Some(x) = t.toks.get(at + len)
+            && !x.punct
+            && (x.quoted || (is_identifier(&x.text) && x.text.contains('_')))
+        {
+            return Some((at + len, x.orig.clone()));
         }
         from = at + 1;
     }

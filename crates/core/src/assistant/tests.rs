@@ -2433,3 +2433,86 @@ fn names_typed_loosely_and_new_recipes_said_in_passing() {
         ),
     ]);
 }
+
+/// What a request for a new recipe says is kept in its own words: an
+/// industry as named ("telco" is not rewritten as "telecom"), one named
+/// after "industry" whole, a label after "predicts", and a label window
+/// that is not a column.
+#[test]
+fn a_new_recipe_keeps_what_it_was_asked_in_its_words() {
+    run(vec![
+        (
+            Empty,
+            "new next best action recipe for a telco, client Harbor Mobile",
+            CreateRecipe,
+            vec![
+                Is("/metadata/industry", json!("telco")),
+                Is("/metadata/client", json!("Harbor Mobile")),
+            ],
+        ),
+        (
+            Empty,
+            "pricing recipe, industry farm supply, client Agri Co",
+            CreateRecipe,
+            vec![Is("/metadata/industry", json!("farm supply"))],
+        ),
+        (
+            Empty,
+            "location scoring recipe for gyms that predicts yearly_members",
+            CreateRecipe,
+            vec![Is("/requirements/label", json!("yearly_members"))],
+        ),
+        (
+            Empty,
+            "an nba recipe with a 21 day label window",
+            CreateRecipe,
+            vec![
+                Is("/requirements/label", json!("accepted")),
+                Is("/requirements/label_window_days", json!(21)),
+            ],
+        ),
+    ]);
+}
+
+/// A deployment mode a recipe has not is said so, never read as another.
+#[test]
+fn a_mode_a_recipe_has_not_is_declined_not_guessed() {
+    for request in [
+        "switch the deployment to streaming",
+        "deployment mode: streaming",
+    ] {
+        let reply = respond(request, &ctx(Fc));
+        assert!(reply.proposal.is_none(), "{request}: {}", reply.text);
+        assert!(
+            reply.text.contains("is not a mode it has"),
+            "{request}: {}",
+            reply.text
+        );
+    }
+}
+
+/// "and the bias alert to 0.1 as well" after a threshold change names an
+/// alert: the alert rule changes, not the threshold again.
+#[test]
+fn an_ellipsis_naming_another_kind_of_setting_is_its_own_request() {
+    let history = vec!["set the bias threshold to 0.04".to_string()];
+    let c = Context {
+        history: &history,
+        ..ctx(Fc)
+    };
+    let reply = respond("and the bias alert to 0.1 as well", &c);
+    let Some(Proposal::Edit { patch, .. }) = &reply.proposal else {
+        panic!("no edit: {}", reply.text);
+    };
+    let m = apply_patch(baseline(ModelFamily::Forecasting), patch).expect("applies");
+    assert_eq!(
+        m.pointer("/monitoring/alerts/1/threshold"),
+        Some(&json!(0.1))
+    );
+    assert_eq!(
+        m.pointer("/evaluation/metrics/2/threshold"),
+        baseline(ModelFamily::Forecasting).pointer("/evaluation/metrics/2/threshold"),
+        "{}",
+        reply.text
+    );
+}
