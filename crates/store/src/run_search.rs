@@ -23,8 +23,10 @@ pub struct Driver {
     group: Option<usize>,
 }
 
-/// One metric's range: `key op value`.
+/// One index range: a metric's `key op value`, or a param's or tag's
+/// `key = value` (only metrics drive alone; any of them in an `or` group).
 struct Range {
+    table: &'static str,
     key: String,
     op: Op,
     value: Value,
@@ -61,7 +63,7 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
         None => None,
     };
     let sorted_otherwise = !order_by.is_empty() && sorted_by.is_none();
-    if !sorted_otherwise && let Some(range) = range_in(&filter.conditions, sorted_by) {
+    if !sorted_otherwise && let Some(range) = metric_range_in(&filter.conditions, sorted_by) {
         let read = if sorted_by.is_some() {
             Read::ByValue
         } else {
@@ -81,7 +83,9 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
         .find_map(|(group, alternatives)| {
             let ranges = alternatives
                 .iter()
-                .map(|a| range_in(&a.conditions, None))
+                .map(|a| {
+                    metric_range_in(&a.conditions, None).or_else(|| equality_in(&a.conditions))
+                })
                 .collect::<Option<Vec<_>>>()?;
             Some(Driver {
                 ranges,
@@ -92,14 +96,15 @@ pub fn driver(filter: Option<&Filter>, order_by: &[OrderBy]) -> Option<Driver> {
         })
 }
 
-/// The first range among conditions that must all hold (on `sorted_by`
-/// when given).
-fn range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Option<Range> {
+/// The first metric range among conditions that must all hold (on
+/// `sorted_by` when given).
+fn metric_range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Option<Range> {
     conditions.iter().find_map(|c| match (&c.field, c.op) {
         (Field::Metric(key), Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq)
             if sorted_by.is_none_or(|s| s == key) =>
         {
             Some(Range {
+                table: "ml_run_metric_last",
                 key: key.clone(),
                 op: c.op,
                 value: c.value.clone(),
@@ -109,28 +114,61 @@ fn range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Option<Rang
     })
 }
 
+/// The first param or tag equality among conditions that must all hold:
+/// each is read through its table's `(key, value)` index.
+fn equality_in(conditions: &[Condition]) -> Option<Range> {
+    conditions.iter().find_map(|c| {
+        let table = match (&c.field, c.op) {
+            (Field::Param(_), Op::Eq) => "ml_run_param",
+            (Field::Tag(_), Op::Eq) => "ml_run_tag",
+            _ => return None,
+        };
+        let (Field::Param(key) | Field::Tag(key)) = &c.field else {
+            return None;
+        };
+        Some(Range {
+            table,
+            key: key.clone(),
+            op: c.op,
+            value: c.value.clone(),
+        })
+    })
+}
+
 impl Range {
-    /// `key = $k AND value op $v`, on `ml_run_metric_last`'s columns.
+    /// `key = $k AND value op $v`, on the range's table's columns.
     fn test(&self, f: &mut Sql) -> String {
         let k = f.placeholder(Bind::Text(self.key.clone()));
-        let v = f.placeholder(number(&self.value));
+        let value = match self.table {
+            "ml_run_metric_last" => number(&self.value),
+            _ => bind(&self.value),
+        };
+        let v = f.placeholder(value);
         format!("key = {k} AND value {} {v}", compare(self.op))
     }
 }
 
 impl Driver {
-    /// The one range it reads, unless it is an `or` group's.
+    /// The one metric range it reads, unless it reads an `or` group's.
     fn single(&self) -> Option<&Range> {
         match self.ranges.as_slice() {
-            [one] => Some(one),
+            [one] if self.group.is_none() => Some(one),
             _ => None,
         }
+    }
+
+    /// Whether its `or` group is the whole filter, each alternative its
+    /// range alone: the runs it reads are exactly the filter's.
+    pub fn is_the_filter(&self, filter: &Filter) -> bool {
+        filter.conditions.is_empty()
+            && filter.any_of.len() == 1
+            && self.is_whole(0, &filter.any_of[0])
     }
 
     /// Whether it reads an `or` group's ranges: never walked newest first
     /// nor in value order, so too many matches leave the list undriven.
     pub fn is_union(&self) -> bool {
-        self.ranges.len() > 1
+        self.group.is_some()
     }
 
     /// Whether `d` holds exactly the runs the filter's group `index`
@@ -144,8 +182,8 @@ impl Driver {
                 .all(|a| a.conditions.len() == 1 && a.any_of.is_empty())
     }
 
-    /// Counts the runs the driving condition alone matches, up to `cap`,
-    /// in the value index only (an `or` group's: the sum of its ranges').
+    /// Counts the runs each range alone matches, up to `cap`, in its value
+    /// index only: a row each.
     pub fn probe(&self, cap: i64, f: &mut Sql) -> String {
         let counts: Vec<String> = self
             .ranges
@@ -153,11 +191,12 @@ impl Driver {
             .map(|r| {
                 let test = r.test(f);
                 format!(
-                    "(SELECT COUNT(*) FROM (SELECT 1 FROM ml_run_metric_last WHERE {test} LIMIT {cap}) c)"
+                    "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {test} LIMIT {cap}) c)",
+                    r.table
                 )
             })
             .collect();
-        format!("SELECT {}", counts.join(" + "))
+        counts.join(" UNION ALL ")
     }
 
     /// The list's `FROM`: the driving metric's rows `d`, then (`with_runs`)
@@ -192,8 +231,9 @@ impl Driver {
                     .enumerate()
                     .map(|(i, r)| {
                         format!(
-                            "SELECT run_id FROM (SELECT run_id FROM ml_run_metric_last WHERE {} \
+                            "SELECT run_id FROM (SELECT run_id FROM {} WHERE {} \
                              ORDER BY value LIMIT {limit}) u{i}",
+                            r.table,
                             r.test(f)
                         )
                     })

@@ -767,6 +767,7 @@ impl Session {
             && query.keyset.is_none()
             && expression.is_some_and(|e| e.conditions.len() == 1 && e.any_of.is_empty());
         let mut driver_matches = None;
+        let mut total_past_cap = false;
         // A list sorted by the metric reads it in value order however many
         // match: the count is then only for its total.
         let probe_for_total = driver_alone && !query.skip_count;
@@ -776,9 +777,17 @@ impl Session {
         {
             let mut p = self.filter();
             let probe = d.probe(SEARCH_COUNT_CAP + 1, &mut p);
-            let matches = self.count(filtered(probe, &p)).await?;
+            let counts = self.ints(filtered(probe, &p)).await?;
+            let matches: i64 = counts.iter().sum();
             if d.read == Read::Matches && matches > SEARCH_COUNT_CAP {
                 d.read = Read::NewestFirst;
+            }
+            // One range of an `or` group past the cap puts the group past it.
+            let group_past_cap = d.is_union()
+                && counts.iter().any(|&n| n > SEARCH_COUNT_CAP)
+                && expression.is_some_and(|e| d.is_the_filter(e));
+            if group_past_cap && !runs_filtered && query.keyset.is_none() {
+                total_past_cap = true;
             }
             driver_matches = Some(matches);
             d.counted = Some(matches);
@@ -827,6 +836,7 @@ impl Session {
         let where_sql = f.where_sql();
         let total = match driver_matches {
             _ if query.skip_count => -1,
+            _ if total_past_cap => SEARCH_COUNT_CAP + 1,
             Some(matches) if driver_alone => matches,
             _ => {
                 let runs_read = runs_filtered || expression.is_some_and(run_search::reads_runs);
