@@ -461,7 +461,19 @@ async fn or_and_parentheses_list_the_union_of_their_alternatives() {
             all.dedup();
             all
         };
-        let cases: [(&str, &[&str]); 4] = [
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                "metrics.rmse < 0.15 or params.lr = '0.1'",
+                &["metrics.rmse < 0.15", "params.lr = '0.1'"],
+            ),
+            (
+                "tags.team = 'b' or params.lr = '0.01' or metrics.rmse > 0.75",
+                &[
+                    "tags.team = 'b'",
+                    "params.lr = '0.01'",
+                    "metrics.rmse > 0.75",
+                ],
+            ),
             (
                 "metrics.rmse < 0.25 or metrics.rmse > 0.65",
                 &["metrics.rmse < 0.25", "metrics.rmse > 0.65"],
@@ -882,6 +894,17 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
             .map(|m| &m["value"])
             .collect();
         assert_eq!(values, [&json!(1.5), &json!("NaN"), &json!("-Infinity")]);
+        // Those count toward max_results as the numbers do.
+        let (_, two) = curl(
+            port,
+            "GET",
+            &format!(
+                "/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=grad&max_results=2"
+            ),
+            None,
+        );
+        let shown = two["metrics"].as_array().map_or(0, Vec::len);
+        assert_eq!(shown, 2, "{two}");
         let (_, got) = curl(
             port,
             "GET",

@@ -100,14 +100,21 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let id = run_id(&f)?;
             let key = f.required_string("metric_key")?;
             let max = f.max_results(25_000, 10_000_000)?;
-            let series = api.store().metric_series(id, &key, max).await?;
-            let mut metrics: Vec<(i64, Value)> = series
-                .points
+            // The values that are not numbers count toward `max_results`
+            // too: the numbers fill what they leave.
+            let mut nonfinite = api.store().nonfinite_points(id, &key).await?;
+            nonfinite.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+            let finite = max - nonfinite.len() as i64;
+            let points = match finite {
+                0 => Vec::new(),
+                n => api.store().metric_series(id, &key, n).await?.points,
+            };
+            let mut metrics: Vec<(i64, Value)> = points
                 .iter()
                 .map(|p| (p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})))
                 .collect();
             // The values that are not numbers, in their places by step.
-            for p in api.store().nonfinite_points(id, &key).await? {
+            for p in nonfinite {
                 metrics.push((p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})));
             }
             metrics.sort_by_key(|(step, _)| *step);
