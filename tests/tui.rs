@@ -1273,7 +1273,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
             window_start: 0,
             rows: Rows::Runs(vec![]),
             total: Some(1_000_000),
-            unfiltered: true,
+            unfiltered_total: Some(1_000_000),
         }),
     );
     // Jumping to the end asks for the last rows, read from the far end.
@@ -1294,7 +1294,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
             window_start: 0,
             rows: Rows::Runs(vec![]),
             total: Some(5),
-            unfiltered: true,
+            unfiltered_total: Some(5),
         }),
     );
     assert_eq!(app.lists.runs.total, 1_000_000);
@@ -1331,6 +1331,40 @@ async fn a_change_elsewhere_keeps_the_selected_row_by_id() {
     h.send(Msg::Changed(vec![nexml::store::Change::new("run", 0)]))
         .await;
     assert!(h.app.lists.runs.stale || !h.app.lists.runs.loaded);
+}
+
+/// A filtered list says how many of how many; a row another process adds
+/// outside the filter moves the second number, not the first.
+#[tokio::test]
+async fn a_filtered_list_counts_what_others_add_to_the_whole_list() {
+    let mut h = Harness::new(80, 24).await;
+    h.keys(&["/", "Pricing Opt"]).await;
+    let before = h.app.lists.recipes.unfiltered_total.expect("counted");
+    assert!(
+        h.screen().contains(&format!("1 of {before}")),
+        "{}",
+        h.screen()
+    );
+    let base =
+        h.io.service
+            .store()
+            .find_recipe("Forecasting Baseline v1")
+            .await
+            .unwrap();
+    let added =
+        h.io.service
+            .clone_recipe(CloneRecipe::of(base.id, "Weekly Grocery Demand"), "bob")
+            .await
+            .unwrap();
+    h.send(Msg::Changed(vec![nexml::store::Change::new(
+        "recipe", added.id,
+    )]))
+    .await;
+    assert!(
+        h.screen().contains(&format!("1 of {}", before + 1)),
+        "{}",
+        h.screen()
+    );
 }
 
 #[tokio::test]

@@ -265,7 +265,8 @@ pub enum Loaded {
         rows: Rows,
         /// None: unchanged (a window of a list whose total is known).
         total: Option<usize>,
-        unfiltered: bool,
+        /// The list's size without its filters, when counted.
+        unfiltered_total: Option<usize>,
     },
     /// An answer for the screens showing one thing.
     Screen(ScreenKey, Answer),
@@ -621,13 +622,33 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
     } else {
         req.window_start
     };
+    let total = (total >= 0).then_some(total as usize);
+    // A filtered list's count is taken with the whole list's, so "18 of
+    // 67" follows what others add or remove while it is open.
+    let unfiltered_total = match total {
+        Some(n) if !req.filters.narrows() => Some(n),
+        Some(_) => {
+            let all = ListRequest {
+                filters: super::filters::Filters::default(),
+                skip_count: false,
+                offset: 0,
+                limit: 0,
+                reverse: false,
+                keyset: None,
+                ..req.clone()
+            };
+            let counted = with_row_type!(req.tab, T => T::load(store, &all).await?.1);
+            (counted >= 0).then_some(counted as usize)
+        }
+        None => None,
+    };
     Ok(Loaded::List {
         tab: req.tab,
         generation: req.generation,
         window_start,
         rows,
-        total: (total >= 0).then_some(total as usize),
-        unfiltered: !req.filters.narrows(),
+        total,
+        unfiltered_total,
     })
 }
 

@@ -77,7 +77,8 @@ pub struct Window {
     pub window_start: usize,
     /// None: unchanged (a window of a list whose total is known).
     pub total: Option<usize>,
-    pub unfiltered: bool,
+    /// The list's size without its filters, when this load counted it.
+    pub unfiltered_total: Option<usize>,
 }
 
 /// A loaded window into its list; false when a newer request superseded it.
@@ -86,7 +87,7 @@ pub fn apply_rows<T: RowId>(l: &mut ListView<T>, rows: Vec<T>, w: &Window) -> bo
         generation,
         window_start,
         total,
-        unfiltered,
+        unfiltered_total,
     } = *w;
     if l.generation != generation {
         return false;
@@ -101,8 +102,8 @@ pub fn apply_rows<T: RowId>(l: &mut ListView<T>, rows: Vec<T>, w: &Window) -> bo
     l.total = total;
     l.loaded = true;
     l.loading = false;
-    if unfiltered {
-        l.unfiltered_total = Some(total);
+    if unfiltered_total.is_some() {
+        l.unfiltered_total = unfiltered_total;
     }
     if let Some(want) = keep
         && let Some(i) = l.rows.iter().position(|r| r.row_id() == want)
@@ -282,7 +283,7 @@ mod tests {
             generation: l.generation,
             window_start: 0,
             total: Some(1_000_001),
-            unfiltered: false,
+            unfiltered_total: None,
         };
         // The user moved to the top after the refresh was asked for.
         l.selected = 0;
@@ -303,7 +304,7 @@ mod tests {
             generation: l.generation,
             window_start: 0,
             total: None,
-            unfiltered: false,
+            unfiltered_total: None,
         };
         assert!(apply_rows(&mut l, rows, &w));
         assert_eq!(l.selected, 7);

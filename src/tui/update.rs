@@ -433,7 +433,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
             window_start,
             rows,
             total,
-            unfiltered,
+            unfiltered_total,
         } => on_rows(
             app,
             tab,
@@ -442,7 +442,7 @@ fn on_loaded(app: &mut App, loaded: Loaded) -> Vec<Effect> {
                 generation,
                 window_start,
                 total,
-                unfiltered,
+                unfiltered_total,
             },
         ),
         Loaded::Screen(key, answer) => to_screens(app, key, answer),
