@@ -43,8 +43,8 @@ const FIFTH_WRONG_AT_MOST: usize = 1;
 /// The sixth set's first score (2026-12-07, on 941f90b), before any change
 /// made for it: 112 right, 30 missed, 8 wrong and valid; as last measured
 /// (its failures were read during the round that followed).
-const SIXTH_RIGHT_AT_LEAST: usize = 117;
-const SIXTH_WRONG_AT_MOST: usize = 3;
+const SIXTH_RIGHT_AT_LEAST: usize = 119;
+const SIXTH_WRONG_AT_MOST: usize = 1;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

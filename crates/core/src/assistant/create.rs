@@ -157,7 +157,8 @@ fn subject(t: &Tokens, sched: Option<(usize, usize)>) -> Vec<String> {
         }
         if matches!(
             x.text.as_str(),
-            "a" | "an" | "the" | "our" | "my" | "their" | "all"
+            // "for client Loom & Co": the client's name is the subject.
+            "a" | "an" | "the" | "our" | "my" | "their" | "all" | "client"
         ) {
             continue;
         }

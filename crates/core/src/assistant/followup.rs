@@ -52,7 +52,13 @@ pub fn restate(request: &str, history: &[String], m: &Value) -> Option<String> {
     if !refers {
         return None;
     }
-    let referent = referent(previous, m)?;
+    // Drift is watched on columns: "watch it for drift" after "add
+    // lag_3w_units to demand history" is about the column, not the set.
+    let referent = if said.iter().any(|w| w == "drift") {
+        column_named(previous, m).or_else(|| referent(previous, m))?
+    } else {
+        referent(previous, m)?
+    };
     let named = match referent {
         Referent::List(topic) => ordinal(&said, topic, m)
             .or_else(|| (topic == Topic::Drift).then(|| "drift".to_string()))?,
@@ -214,6 +220,20 @@ pub fn points_back(request: &str) -> bool {
             ("in" | "from", "there") | ("that" | "this", "set" | "one" | "alert" | "rule")
         ) || (w[0] == "the" && ORDINALS.iter().any(|(o, _)| *o == w[1]))
     })
+}
+
+/// A column `message` names: an identifier that is neither a feature set
+/// nor an alert rule of the recipe.
+fn column_named(message: &str, m: &Value) -> Option<Referent> {
+    let sets: Vec<String> = recipe::feature_sets(m)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    let alerts = recipe::alert_names(m);
+    words(message)
+        .into_iter()
+        .find(|w| w.contains('_') && !sets.contains(w) && !alerts.contains(w))
+        .map(Referent::Named)
 }
 
 /// What `message` was about, most specific first.

@@ -616,7 +616,7 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
 }
 
 /// Words after which the rest of the clause is a name the user gives.
-pub const NAMING_WORDS: &[&str] = &["called", "named", "titled"];
+pub const NAMING_WORDS: &[&str] = &["called", "named", "titled", "client"];
 /// Words in a name said in words that name no part of it ("the circular
 /// flag" is `is_in_circular`).
 pub const NAME_FILLER_WORDS: &[&str] = &[

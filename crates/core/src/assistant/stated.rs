@@ -139,9 +139,9 @@ fn entity_keys(t: &Tokens) -> Option<Vec<String>> {
             break;
         }
         keys.push(x.orig.clone());
-        // "a and b", "a x b"; "a & b" reaches here as "a b".
+        // "a and b", "a & b", "a x b".
         i += match t.word(i + 1) {
-            "and" | "x" | "+" => 2,
+            "and" | "&" | "x" | "+" => 2,
             next if looks_like_a_key(next) => 1,
             _ => break,
         };

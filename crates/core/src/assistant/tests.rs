@@ -2516,3 +2516,44 @@ fn an_ellipsis_naming_another_kind_of_setting_is_its_own_request() {
         reply.text
     );
 }
+
+/// A client's name keeps its "&", and names the new recipe.
+#[test]
+fn a_clients_name_is_kept_whole() {
+    run(vec![(
+        Empty,
+        "new pricing recipe for client Bell & Ross",
+        CreateRecipe,
+        vec![
+            Is("/metadata/client", json!("Bell & Ross")),
+            New(ModelFamily::Pricing, "Bell & Ross Pricing v1"),
+        ],
+    )]);
+}
+
+/// "track it for drift" after adding a column watches the column, not the
+/// feature set it went into.
+#[test]
+fn drift_on_it_after_adding_a_column_is_drift_on_the_column() {
+    let history = vec!["add lag_52w_units to the demand history set".to_string()];
+    let c = Context {
+        history: &history,
+        ..ctx(Fc)
+    };
+    let reply = respond("and track it for drift too", &c);
+    let Some(Proposal::Edit { patch, .. }) = &reply.proposal else {
+        panic!("no edit: {}", reply.text);
+    };
+    let m = apply_patch(baseline(ModelFamily::Forecasting), patch).expect("applies");
+    let columns = m
+        .pointer(DRIFT)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    assert!(columns.contains(&json!("lag_52w_units")), "{}", reply.text);
+    assert!(
+        !columns.contains(&json!("demand_history")),
+        "{}",
+        reply.text
+    );
+}

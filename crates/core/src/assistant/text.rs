@@ -110,6 +110,10 @@ impl Tokens {
                 word.push(c);
             } else if c == ',' && prev.is_ascii_digit() && next.is_ascii_digit() {
                 // 350,000: a thousands separator, not a list comma.
+            } else if c == '&' && prev == ' ' && next == ' ' {
+                // "Loom & Co": kept, as names hold it; a word of its own.
+                flush(&mut word, &mut toks);
+                toks.push(plain("&"));
             } else if (c == '-' || c == '=') && next == '>' {
                 // "mae gate -> 300k": an arrow to the new value, no comparison.
                 flush(&mut word, &mut toks);
