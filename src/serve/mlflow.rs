@@ -118,6 +118,9 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
                 metrics.push((p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})));
             }
             metrics.sort_by_key(|(step, _)| *step);
+            // A thinned history keeps its two ends beside its buckets: a
+            // few more than asked for; max_results is a bound.
+            metrics.truncate(usize::try_from(max).unwrap_or(usize::MAX));
             let metrics: Vec<Value> = metrics.into_iter().map(|(_, m)| m).collect();
             Ok(json_reply(&json!({"metrics": metrics})))
         }

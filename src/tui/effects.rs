@@ -637,8 +637,11 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
                 keyset: None,
                 ..req.clone()
             };
-            let counted = with_row_type!(req.tab, T => T::load(store, &all).await?.1);
-            (counted >= 0).then_some(counted as usize)
+            // Only the "of M" depends on it: a failed count keeps the rows.
+            let counted = with_row_type!(req.tab, T => T::load(store, &all).await.map(|(_, n)| n))
+                .unwrap_or(-1);
+            // Counted apart from the rows: never fewer than they are.
+            (counted >= 0).then(|| (counted as usize).max(total.unwrap_or(0)))
         }
         None => None,
     };

@@ -316,6 +316,9 @@ reads!(
     /// tags, latest metrics, datasets, whether deleted): a statement per
     /// table for the whole page, each list in run order.
     pub async fn data_of_runs(&mut self, run_ids: &[i64]) -> StoreResult<RunsData> {
+        if run_ids.is_empty() {
+            return Ok(RunsData::default());
+        }
         let ids = self.db.ids_in_json("$1");
         let listed = serde_json::json!(run_ids);
         let bound = |sql: String| Statement::new(sql).json(&listed);

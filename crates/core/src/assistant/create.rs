@@ -5,7 +5,7 @@ use super::Context;
 use super::draft::{Decline, Draft};
 use super::edits::{self, describe_validation, metric_examples};
 use super::intent::{FamilyGuess, detect_family};
-use super::lexicon::{CLIENT_NAME_ENDS, NAME_CUES};
+use super::lexicon::{CLIENT_NAME_ENDS, INDUSTRY_NAME_ENDS, INDUSTRY_NAME_WORDS, NAME_CUES};
 use super::numbers::numbers_in;
 use super::recipe;
 use super::schedule;
@@ -233,17 +233,37 @@ fn stated_industry(t: &Tokens) -> Option<String> {
         !t.toks[i].punct
             && word.chars().all(char::is_alphabetic)
             && !CLAUSE_END.contains(&word)
+            && !INDUSTRY_NAME_ENDS.contains(&word)
             && !matches!(
                 word,
-                "the" | "a" | "an" | "this" | "that" | "same" | "any" | "general" | "is"
+                "the"
+                    | "a"
+                    | "an"
+                    | "this"
+                    | "that"
+                    | "same"
+                    | "any"
+                    | "general"
+                    | "is"
+                    | "our"
+                    | "their"
+                    | "my"
+                    | "your"
+                    | "its"
+                    | "whole"
+                    | "entire"
             )
     };
-    // "grocery industry", or "industry fuel retail" up to the clause's end.
+    // "grocery industry"; or, leading its clause, "industry fuel retail".
     if at > 0 && is_name(at - 1) {
         return Some(t.word(at - 1).to_string());
     }
-    let words = (at + 1..t.len()).take_while(|&i| is_name(i)).count();
-    (words > 0).then(|| as_typed(t, at + 1, words).to_lowercase())
+    let leads = at == 0 || t.toks[at - 1].punct;
+    let words = (at + 1..t.len())
+        .take_while(|&i| is_name(i))
+        .take(INDUSTRY_NAME_WORDS)
+        .count();
+    (leads && words > 0).then(|| as_typed(t, at + 1, words).to_lowercase())
 }
 
 /// `n` words from `from`, as typed, joined by spaces.

@@ -564,7 +564,11 @@ fn mode_in(t: &Tokens) -> Result<Option<&'static str>, Decline> {
     match (r, b) {
         (Some(_), None) => Ok(Some("realtime")),
         (None, Some(_)) => Ok(Some("batch")),
-        (None, None) => match at(NOT_A_MODE) {
+        (None, None) => match at(NOT_A_MODE).filter(|&i| {
+            // "to streaming", "mode: stream"; not "a budget for edge devices".
+            (i.saturating_sub(2)..i)
+                .any(|j| matches!(t.word(j), "to" | "as" | "into" | "mode" | ":"))
+        }) {
             Some(i) => Err(Decline::new(format!(
                 "A recipe deploys in batch (on a schedule) or realtime (an endpoint answering each request); '{}' is not a mode it has.",
                 t.word(i)

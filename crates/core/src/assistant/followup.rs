@@ -96,10 +96,20 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
         return None;
     }
     let mut before: Vec<String> = previous.split_whitespace().map(str::to_string).collect();
-    let said_before = |w: &str| before.iter().any(|b| b.eq_ignore_ascii_case(w));
+    let kind_of = |w: &str| {
+        let bare = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        TARGET_KINDS
+            .iter()
+            .find(|(word, _)| *word == bare)
+            .map(|(_, kind)| *kind)
+    };
+    let kinds_before: Vec<&str> = before.iter().filter_map(|w| kind_of(w)).collect();
     if said
         .iter()
-        .any(|w| TARGET_KINDS.contains(w) && !said_before(w))
+        .filter_map(|w| kind_of(w))
+        .any(|k| !kinds_before.contains(&k))
     {
         return None;
     }
@@ -230,9 +240,12 @@ fn column_named(message: &str, m: &Value) -> Option<Referent> {
         .map(|s| s.name)
         .collect();
     let alerts = recipe::alert_names(m);
+    let metrics: Vec<String> = recipe::metrics(m).into_iter().map(|x| x.name).collect();
     words(message)
         .into_iter()
-        .find(|w| w.contains('_') && !sets.contains(w) && !alerts.contains(w))
+        .find(|w| {
+            w.contains('_') && !sets.contains(w) && !alerts.contains(w) && !metrics.contains(w)
+        })
         .map(Referent::Named)
 }
 

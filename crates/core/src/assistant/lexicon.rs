@@ -48,20 +48,20 @@ pub const POLITE: &[&str] = &[
 /// Words that say which kind of setting a request changes: an ellipsis
 /// ("and the mae alert to 375k too") that names one its previous request
 /// did not is a new request, not that one again about something else.
-pub const TARGET_KINDS: &[&str] = &[
-    "alert",
-    "alerts",
-    "alrt",
-    "rule",
-    "rules",
-    "gate",
-    "gates",
-    "threshold",
-    "thresh",
-    "drift",
-    "schedule",
-    "guardrail",
-    "guardrails",
+pub const TARGET_KINDS: &[(&str, &str)] = &[
+    ("alert", "alert"),
+    ("alerts", "alert"),
+    ("alrt", "alert"),
+    ("rule", "alert"),
+    ("rules", "alert"),
+    ("gate", "threshold"),
+    ("gates", "threshold"),
+    ("threshold", "threshold"),
+    ("thresh", "threshold"),
+    ("drift", "drift"),
+    ("schedule", "schedule"),
+    ("guardrail", "guardrail"),
+    ("guardrails", "guardrail"),
 ];
 
 pub const CORRECTION_WORDS: &[&str] = &[
@@ -615,8 +615,19 @@ pub fn verb_at(t: &Tokens, i: usize, verbs: &[&str]) -> Option<usize> {
         .max()
 }
 
+/// Words that end an industry named after "industry" ("industry fuel
+/// retail for client X", "industry grocery weekly at 6am"), as do
+/// punctuation and its third word.
+pub const INDUSTRY_NAME_ENDS: &[&str] = &[
+    "for", "with", "and", "at", "on", "to", "in", "by", "of", "using", "weekly", "daily",
+    "monthly", "nightly", "hourly", "every", "client", "owner", "grain", "horizon", "target",
+    "label", "called", "named", "recipe", "model", "standard",
+];
+/// How many words an industry's name takes at most.
+pub const INDUSTRY_NAME_WORDS: usize = 3;
+
 /// Words after which the rest of the clause is a name the user gives.
-pub const NAMING_WORDS: &[&str] = &["called", "named", "titled", "client"];
+pub const NAMING_WORDS: &[&str] = &["called", "named", "titled"];
 /// Words in a name said in words that name no part of it ("the circular
 /// flag" is `is_in_circular`).
 pub const NAME_FILLER_WORDS: &[&str] = &[

@@ -3,7 +3,7 @@
 //! it mobile".
 
 use super::draft::{Decline, Draft};
-use super::lexicon::OWNER_LEAD_INS;
+use super::lexicon::{INDUSTRY_NAME_ENDS, INDUSTRY_NAME_WORDS, OWNER_LEAD_INS};
 use serde_json::{Value, json};
 
 /// The edit, when the clause sets the name, owner, industry or a tag.
@@ -85,9 +85,24 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
             .iter()
             .take_while(|w| OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
             .count();
-        let what = until_and(&words[lead..].join(" "))
-            .trim_end_matches(['.', ',', ';'])
-            .to_string();
+        let mut named: Vec<&str> = Vec::new();
+        for word in &words[lead..] {
+            let bare = word.trim_end_matches(['.', ',', ';', ':']);
+            let lower = bare.to_lowercase();
+            if bare.is_empty()
+                || INDUSTRY_NAME_ENDS.contains(&lower.as_str())
+                || !bare
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '&' | '_'))
+            {
+                break;
+            }
+            named.push(bare);
+            if bare.len() < word.len() || named.len() == INDUSTRY_NAME_WORDS {
+                break;
+            }
+        }
+        let what = named.join(" ");
         if !what.is_empty() {
             out.push(("industry", what));
         }

@@ -411,6 +411,9 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
     let mut mended = Vec::new();
     let mut quotes = Quotes::new();
     let mut naming = false;
+    // After "client", the words typed with a capital (and "&") are the
+    // client's name: "client Bell & Ross", not "client churn mpae".
+    let mut client = false;
     let out: Vec<String> = request
         .split(' ')
         .map(|token| {
@@ -423,7 +426,9 @@ pub fn mend(request: &str, m: Option<&Value>) -> (String, Vec<(String, String)>)
             } else if token.ends_with([',', ';', '.', ':']) {
                 naming = false;
             }
-            if in_quote || in_name {
+            let in_client = client && (token == "&" || word.starts_with(char::is_uppercase));
+            client = lower == "client" || (in_client && !token.ends_with([',', ';', '.', ':']));
+            if in_quote || in_name || in_client {
                 return token.to_string();
             }
             let fix = if lower.contains('_') {
@@ -657,6 +662,13 @@ mod tests {
         );
         assert_eq!(fix("please make it better"), "please make it better");
         assert_eq!(fix("set wape to 0.2"), "set wape to 0.2");
+        // A client's name, typed with capitals, is theirs; the words after
+        // "client" that are not its name are still mended.
+        assert_eq!(fix("for client Bell & Ross"), "for client Bell & Ross");
+        assert_eq!(
+            fix("client churn alrt thrshold 0.3"),
+            "client churn alert threshold 0.3"
+        );
     }
 
     #[test]

@@ -111,13 +111,17 @@ fn column_after(t: &Tokens, cues: &[&str]) -> Option<(usize, String)> {
 }
 
 /// "predict annual_sales": a column named right after a verb of predicting
-/// is the label; only a column's name ("predict weekly demand" names none).
+/// is the label; only a column's name ("predict weekly demand" names none,
+/// a quoted name is the recipe's, "forecast sku_id demand" names a key).
 fn predicted_column(t: &Tokens) -> Option<(usize, String)> {
     let mut from = 0;
     while let Some((at, len)) = t.find_any(PREDICT_CUES, from) {
         if let Some(x) = t.toks.get(at + len)
             && !x.punct
-            && (x.quoted || (is_identifier(&x.text) && x.text.contains('_')))
+            && !x.quoted
+            && is_identifier(&x.text)
+            && x.text.contains('_')
+            && !x.text.ends_with("_id")
         {
             return Some((at + len, x.orig.clone()));
         }

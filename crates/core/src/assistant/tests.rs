@@ -2557,3 +2557,70 @@ fn drift_on_it_after_adding_a_column_is_drift_on_the_column() {
         reply.text
     );
 }
+
+/// What ends an industry's name, what is no industry, and what is no label:
+/// the edges of this round's rules, found in review.
+#[test]
+fn an_industry_ends_with_its_clause_and_a_name_is_no_label() {
+    run(vec![
+        (
+            Empty,
+            "pricing recipe, industry hospitality for client Loom",
+            CreateRecipe,
+            vec![Is("/metadata/industry", json!("hospitality"))],
+        ),
+        (
+            Empty,
+            "forecasting recipe, industry grocery weekly at 6am",
+            CreateRecipe,
+            vec![Is("/metadata/industry", json!("grocery"))],
+        ),
+        (
+            Empty,
+            "new nba recipe for a retailer, benchmarked against our industry",
+            CreateRecipe,
+            vec![Is("/metadata/industry", json!("retail"))],
+        ),
+        (
+            Empty,
+            "new forecasting recipe \"Holiday Demand\" for stores",
+            CreateRecipe,
+            vec![Is("/requirements/label", json!("units_sold"))],
+        ),
+        (
+            Empty,
+            "forecast sku_id demand by week, a new recipe",
+            CreateRecipe,
+            vec![Is("/requirements/label", json!("units_sold"))],
+        ),
+        (
+            Nba,
+            "set the latency budget to 50ms for edge devices",
+            SetSetting,
+            vec![Is("/deployment/endpoint/latency_budget_ms", json!(50))],
+        ),
+    ]);
+}
+
+/// "and the bias alert to 0.1 too" after "... wape alert threshold to
+/// 0.3.": the same kind of setting (the full stop aside), so the previous
+/// request again, about bias.
+#[test]
+fn an_ellipsis_of_the_same_kind_is_the_previous_request_again() {
+    let history = vec!["set the wape alert threshold to 0.3.".to_string()];
+    let c = Context {
+        history: &history,
+        ..ctx(Fc)
+    };
+    let reply = respond("and the bias alert to 0.1 too", &c);
+    let Some(Proposal::Edit { patch, .. }) = &reply.proposal else {
+        panic!("no edit: {}", reply.text);
+    };
+    let m = apply_patch(baseline(ModelFamily::Forecasting), patch).expect("applies");
+    assert_eq!(
+        m.pointer("/monitoring/alerts/1/threshold"),
+        Some(&json!(0.1)),
+        "{}",
+        reply.text
+    );
+}
