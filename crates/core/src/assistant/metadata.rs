@@ -78,31 +78,7 @@ fn fields(raw: &str) -> Vec<(&'static str, String)> {
         }
     }
     if let Some(rest) = after(&["industry is ", "industry: ", "industry:", "industry "]) {
-        // "industry to qsr", "industry -> grocery": the words after the
-        // lead-in, to the clause's end ("industry fuel retail, grain ...").
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let lead = words
-            .iter()
-            .take_while(|w| OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
-            .count();
-        let mut named: Vec<&str> = Vec::new();
-        for word in &words[lead..] {
-            let bare = word.trim_end_matches(['.', ',', ';', ':']);
-            let lower = bare.to_lowercase();
-            if bare.is_empty()
-                || INDUSTRY_NAME_ENDS.contains(&lower.as_str())
-                || !bare
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '&' | '_'))
-            {
-                break;
-            }
-            named.push(bare);
-            if bare.len() < word.len() || named.len() == INDUSTRY_NAME_WORDS {
-                break;
-            }
-        }
-        let what = named.join(" ");
+        let what = industry_named(&rest);
         if !what.is_empty() {
             out.push(("industry", what));
         }
@@ -238,6 +214,35 @@ fn add_tag(d: &mut Draft, tag: &str) -> Result<(), Decline> {
     d.push(&["metadata", "tags"], json!(tag))?;
     d.line(format!("tag: {tag}"));
     Ok(())
+}
+
+/// "to qsr", "-> grocery", "fuel retail, grain ...": the industry after
+/// its lead-in words, to the clause's end (a stop word, punctuation, or
+/// its third word).
+fn industry_named(rest: &str) -> String {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let lead = words
+        .iter()
+        .take_while(|w| OWNER_LEAD_INS.contains(&w.to_lowercase().as_str()))
+        .count();
+    let mut named: Vec<&str> = Vec::new();
+    for word in &words[lead..] {
+        let bare = word.trim_end_matches(['.', ',', ';', ':']);
+        let lower = bare.to_lowercase();
+        if bare.is_empty()
+            || INDUSTRY_NAME_ENDS.contains(&lower.as_str())
+            || !bare
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '&' | '_'))
+        {
+            break;
+        }
+        named.push(bare);
+        if bare.len() < word.len() || named.len() == INDUSTRY_NAME_WORDS {
+            break;
+        }
+    }
+    named.join(" ")
 }
 
 #[cfg(test)]
