@@ -4,8 +4,9 @@
 //! matches through the value index when they are few, else its runs newest
 //! first until a page is full, or in value order when the list is sorted
 //! by that metric; so a page never costs more than the matches it could
-//! hold or the runs it skips. An `or` group of metric ranges reads the
-//! runs in any of them the same way when they are few.
+//! hold or the runs it skips. An `or` group of metric ranges and param or
+//! tag equalities reads the runs in any of them the same way when they
+//! are few.
 
 use crate::db::Bind;
 use crate::sql::Filter as Sql;
@@ -26,10 +27,28 @@ pub struct Driver {
 /// One index range: a metric's `key op value`, or a param's or tag's
 /// `key = value` (only metrics drive alone; any of them in an `or` group).
 struct Range {
-    table: &'static str,
+    table: RangeTable,
     key: String,
     op: Op,
     value: Value,
+}
+
+/// The table, and its `(key, value)` index, a range is read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RangeTable {
+    MetricLast,
+    Param,
+    Tag,
+}
+
+impl RangeTable {
+    fn name(self) -> &'static str {
+        match self {
+            RangeTable::MetricLast => "ml_run_metric_last",
+            RangeTable::Param => "ml_run_param",
+            RangeTable::Tag => "ml_run_tag",
+        }
+    }
 }
 
 /// Matches an `or` group's read may hold beyond what its probe counted:
@@ -104,7 +123,7 @@ fn metric_range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Opti
             if sorted_by.is_none_or(|s| s == key) =>
         {
             Some(Range {
-                table: "ml_run_metric_last",
+                table: RangeTable::MetricLast,
                 key: key.clone(),
                 op: c.op,
                 value: c.value.clone(),
@@ -119,8 +138,8 @@ fn metric_range_in(conditions: &[Condition], sorted_by: Option<&String>) -> Opti
 fn equality_in(conditions: &[Condition]) -> Option<Range> {
     conditions.iter().find_map(|c| {
         let table = match (&c.field, c.op) {
-            (Field::Param(_), Op::Eq) => "ml_run_param",
-            (Field::Tag(_), Op::Eq) => "ml_run_tag",
+            (Field::Param(_), Op::Eq) => RangeTable::Param,
+            (Field::Tag(_), Op::Eq) => RangeTable::Tag,
             _ => return None,
         };
         let (Field::Param(key) | Field::Tag(key)) = &c.field else {
@@ -139,9 +158,10 @@ impl Range {
     /// `key = $k AND value op $v`, on the range's table's columns.
     fn test(&self, f: &mut Sql) -> String {
         let k = f.placeholder(Bind::Text(self.key.clone()));
+        // Metric values are doubles; params and tags are text.
         let value = match self.table {
-            "ml_run_metric_last" => number(&self.value),
-            _ => bind(&self.value),
+            RangeTable::MetricLast => number(&self.value),
+            RangeTable::Param | RangeTable::Tag => bind(&self.value),
         };
         let v = f.placeholder(value);
         format!("key = {k} AND value {} {v}", compare(self.op))
@@ -192,7 +212,7 @@ impl Driver {
                 let test = r.test(f);
                 format!(
                     "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {test} LIMIT {cap}) c)",
-                    r.table
+                    r.table.name()
                 )
             })
             .collect();
@@ -233,7 +253,7 @@ impl Driver {
                         format!(
                             "SELECT run_id FROM (SELECT run_id FROM {} WHERE {} \
                              ORDER BY value LIMIT {limit}) u{i}",
-                            r.table,
+                            r.table.name(),
                             r.test(f)
                         )
                     })

@@ -3,7 +3,7 @@
 //! with one method per statement. Sessions hold no rules: the app's service
 //! decides what may change and calls these in one unit of work.
 
-use crate::db::{Bind, Bulk, Db, LockedTable, Statement};
+use crate::db::{Bind, Bulk, Db, LockedTable, Statement, bind_list};
 use crate::decode::Record;
 use crate::error::{StoreError, StoreResult};
 use crate::reads::reads;
@@ -138,14 +138,6 @@ fn model_filter(query: &ModelQuery, mut f: Filter) -> Filter {
         query.search.as_deref(),
     );
     f
-}
-
-/// `$1, $2, ...` for `n` values bound in order.
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn filtered(sql: String, filter: &Filter) -> Statement {
@@ -766,7 +758,6 @@ impl Session {
         let driver_alone = !runs_filtered
             && query.keyset.is_none()
             && expression.is_some_and(|e| e.conditions.len() == 1 && e.any_of.is_empty());
-        let mut driver_matches = None;
         let mut total_past_cap = false;
         // A list sorted by the metric reads it in value order however many
         // match: the count is then only for its total.
@@ -789,7 +780,6 @@ impl Session {
             if group_past_cap && !runs_filtered && query.keyset.is_none() {
                 total_past_cap = true;
             }
-            driver_matches = Some(matches);
             d.counted = Some(matches);
         }
         // Too many in an `or` group's ranges: the runs are walked instead.
@@ -834,7 +824,7 @@ impl Session {
         };
         let (from, mut f) = conditions(self.filter(), true);
         let where_sql = f.where_sql();
-        let total = match driver_matches {
+        let total = match driver.as_ref().and_then(|d| d.counted) {
             _ if query.skip_count => -1,
             _ if total_past_cap => SEARCH_COUNT_CAP + 1,
             Some(matches) if driver_alone => matches,
@@ -993,7 +983,7 @@ reads!(
         }
         let mut health = Statement::new(format!(
             "SELECT model_id, latest_snapshot_id, open_alerts FROM ml_model_health WHERE model_id IN ({})",
-            placeholders(models.len())
+            bind_list(1, models.len(), false)
         ));
         for m in &models {
             health = health.int(m.id);
@@ -1019,7 +1009,7 @@ reads!(
             let mut s = Statement::new(format!(
                 "{} WHERE id IN ({})",
                 sql::SNAPSHOT_SELECT,
-                placeholders(latest_ids.len())
+                bind_list(1, latest_ids.len(), false)
             ));
             for id in &latest_ids {
                 s = s.int(*id);
