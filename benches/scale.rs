@@ -231,7 +231,7 @@ async fn library_keys(
         .await,
     ));
     update::update(app, key(KeyCode::Char('3')));
-    let e = update::run_command(app, nexml::keymap::Command::TabRuns);
+    let e = update::run_command(app, nexml::keymap::Command::TAB_RUNS);
     settle(io, app, e).await;
     println!("runs listed: {}", app.lists.runs.total);
     results.push((

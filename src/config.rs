@@ -93,7 +93,7 @@ fn account_name() -> Option<String> {
 /// Why a user command cannot be bound: an unknown context or key, an
 /// empty command, or a key the app uses there already.
 fn check_user_command(c: &UserCommand, keymap: &crate::keymap::Keymap) -> Result<(), String> {
-    use crate::keymap::{Context, Key};
+    use crate::keymap::Key;
     if !USER_COMMAND_CONTEXTS.contains(&c.context.as_str()) {
         return Err(format!(
             "context '{}' is not one of {}",
@@ -105,16 +105,10 @@ fn check_user_command(c: &UserCommand, keymap: &crate::keymap::Keymap) -> Result
         return Err("command is empty".into());
     }
     let key = Key::parse(&c.key)?;
-    let context = Context::ALL
-        .into_iter()
-        .find(|x| x.name() == c.context)
-        .ok_or("no such context")?;
-    if let Some(taken) = keymap.lookup(context, key) {
+    if let Some(taken) = keymap.bound_in(&c.context, key) {
         return Err(format!(
-            "'{}' already runs '{}' in {} (pick a free key)",
-            c.key,
-            taken.name(),
-            c.context
+            "'{}' already runs '{taken}' in {} (pick a free key)",
+            c.key, c.context
         ));
     }
     Ok(())
@@ -302,15 +296,12 @@ impl Config {
     }
 
     /// The user commands with their keys and contexts read.
-    pub fn user_commands(&self) -> Vec<(crate::keymap::Context, crate::keymap::Key, UserCommand)> {
+    pub fn user_commands(&self) -> Vec<(String, crate::keymap::Key, UserCommand)> {
         self.commands
             .iter()
             .filter_map(|c| {
-                let context = crate::keymap::Context::ALL
-                    .into_iter()
-                    .find(|x| x.name() == c.context)?;
                 let key = crate::keymap::Key::parse(&c.key).ok()?;
-                Some((context, key, c.clone()))
+                Some((c.context.clone(), key, c.clone()))
             })
             .collect()
     }
@@ -405,7 +396,7 @@ mod tests {
         .unwrap();
         let bound = ok.user_commands();
         assert_eq!(bound.len(), 1);
-        assert_eq!(bound[0].0, crate::keymap::Context::Run);
+        assert_eq!(bound[0].0, "run");
         assert!(bound[0].2.confirm);
         for (text, says) in [
             (

@@ -1,6 +1,10 @@
 //! Keys are data: named commands bound per context, from the defaults in
 //! `assets/keymap.toml` overridden by the user's config. Help, the hint bar and
 //! the command palette are generated from the live map.
+//!
+//! A command and a context are values: a screen declares its own (a
+//! `Command` const and its `Context`) beside its code, and the default
+//! keymap's tables are the list of contexts and of what each may bind.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
@@ -8,346 +12,324 @@ use std::fmt;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
 
-/// Where keys are looked up; `Global` applies everywhere after the screen's own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Library,
-    Recipe,
-    Model,
-    Run,
-    /// Runs side by side.
-    Compare,
-    Diff,
-    Editor,
-    Chat,
-    /// Typing a message to the assistant.
-    ChatInput,
-    /// The overlays: help, a yes/no question, the command palette, the
-    /// filter picker and forms.
-    Help,
-    Confirm,
-    Palette,
-    Filter,
-    /// The Runs tab's column picker.
-    Columns,
-    Form,
-    /// The audit log overlay.
-    Audit,
-    /// Choosing, place by place, between one's own save and a version
-    /// saved meanwhile.
-    Merge,
-    /// The raw view of an item: its JSON, scrollable.
-    Inspect,
+/// Everything a key can do, by name: what help says of it and the word
+/// the hint bar shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Command {
+    name: &'static str,
+    help: &'static str,
+    label: &'static str,
+}
+
+impl Command {
+    pub const fn new(name: &'static str, help: &'static str) -> Command {
+        Command {
+            name,
+            help,
+            label: name,
+        }
+    }
+
+    /// The same command with a shorter word for the hint bar.
+    pub const fn hinted(self, label: &'static str) -> Command {
+        Command { label, ..self }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    pub fn help(self) -> &'static str {
+        self.help
+    }
+
+    /// Its word in the hint bar.
+    pub fn label(self) -> &'static str {
+        self.label
+    }
+}
+
+/// The commands several contexts share.
+impl Command {
+    pub const QUIT: Command = Command::new("quit", "quit nexml");
+    pub const HELP: Command = Command::new("help", "show the keys of this screen");
+    pub const PALETTE: Command = Command::new("palette", "run any command by name");
+    pub const BACK: Command = Command::new("back", "go back / clear the search and filters");
+    pub const UP: Command = Command::new("up", "move up");
+    pub const DOWN: Command = Command::new("down", "move down");
+    pub const PAGE_UP: Command = Command::new("page_up", "move up a page");
+    pub const PAGE_DOWN: Command = Command::new("page_down", "move down a page");
+    pub const TOP: Command = Command::new("top", "go to the first row");
+    pub const BOTTOM: Command = Command::new("bottom", "go to the last row");
+    pub const COPY: Command = Command::new(
+        "copy",
+        "copy the id (the JSON in the manifest view) to the clipboard",
+    )
+    .hinted("copy id");
+    pub const INSPECT: Command = Command::new(
+        "inspect",
+        "the item whole, as JSON (scroll it, y copies it)",
+    );
+    pub const REFRESH: Command = Command::new("refresh", "reload from the database");
+    pub const MESSAGES: Command =
+        Command::new("messages", "every message shown since the start, in full");
+    pub const AUDIT: Command = Command::new(
+        "audit",
+        "the audit log of this item (all in the library), its hash chain checked",
+    );
+    pub const OPEN: Command = Command::new("open", "open the selected item");
+    pub const NEXT_TAB: Command = Command::new("next_tab", "next tab").hinted("tab");
+    pub const PREV_TAB: Command = Command::new("prev_tab", "previous tab");
+    pub const TAB_RECIPES: Command = Command::new("tab_recipes", "show recipes");
+    pub const TAB_MODELS: Command = Command::new("tab_models", "show models");
+    pub const TAB_RUNS: Command = Command::new("tab_runs", "show runs");
+    pub const TAB_MONITORING: Command = Command::new("tab_monitoring", "show monitoring");
+    pub const FILTER: Command = Command::new("filter", "filter by family, level and status");
+    pub const COLUMNS: Command = Command::new(
+        "columns",
+        "sort the list by a column (in Runs, also show metrics and params as columns)",
+    );
+    pub const SORT: Command = Command::new(
+        "sort",
+        "sort by this column (again: descending; a third time: newest first)",
+    );
+    pub const SEARCH: Command = Command::new("search", "search as you type");
+    pub const CLEAR_FILTERS: Command =
+        Command::new("clear_filters", "clear the search and filters");
+    pub const NEXT_SECTION: Command =
+        Command::new("next_section", "next section").hinted("section");
+    pub const PREV_SECTION: Command = Command::new("prev_section", "previous section");
+    pub const OPEN_RECIPE: Command =
+        Command::new("open_recipe", "open the recipe").hinted("recipe");
+    pub const SHOW_RUNS: Command = Command::new("show_runs", "list the runs").hinted("runs");
+    pub const CANCEL_RUN: Command = Command::new(
+        "cancel_run",
+        "stop the run's job (SIGTERM, then SIGKILL); in the Runs tab, each marked run's",
+    )
+    .hinted("cancel");
+    pub const TAG_RUNS: Command = Command::new(
+        "tag_runs",
+        "set a tag on the marked runs (or the selected one)",
+    );
+    pub const NEXT_METRIC: Command =
+        Command::new("next_metric", "chart the next metric").hinted("metric");
+    pub const PREV_METRIC: Command =
+        Command::new("prev_metric", "chart the previous metric").hinted("prev");
+    pub const EDIT: Command = Command::new("edit", "edit the manifest");
+    pub const EDIT_EXTERNAL: Command =
+        Command::new("edit_external", "edit the manifest in $VISUAL / $EDITOR");
+    pub const MARK: Command = Command::new("mark", "mark this (a version, a run) to compare");
+    pub const DIFF: Command = Command::new(
+        "diff",
+        "diff the marked (or previous) version with this one",
+    );
+    pub const APPLY: Command = Command::new("apply", "apply (commit) what is shown");
+    pub const NEW_ITEM: Command = Command::new("new", "create a new one");
+    pub const EDIT_DETAILS: Command =
+        Command::new("edit_details", "rename, retag or change the owner");
+    pub const CHAT: Command = Command::new("chat", "talk to the assistant (about this recipe)");
+    pub const KEEP: Command =
+        Command::new("keep", "leave the editor keeping the changes as a draft");
+    pub const CONFIRM: Command = Command::new("confirm", "yes: do it");
+    pub const NEXT_FIELD: Command = Command::new("next_field", "the next field");
+    pub const PREV_FIELD: Command = Command::new("prev_field", "the previous field");
+    pub const SUBMIT: Command = Command::new("submit", "submit the form");
+    pub const NEXT_VALUE: Command = Command::new("next_value", "the next value");
+    pub const PREV_VALUE: Command = Command::new("prev_value", "the previous value");
+}
+
+/// Where keys are looked up: a name (its table in the keymap), the
+/// commands that do something there, whether its keys are text, and where
+/// a screen's commands run when the palette offers them from elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Context {
+    name: &'static str,
+    commands: &'static [Command],
+    text: bool,
+    runs: Option<&'static str>,
 }
 
 impl Context {
-    pub const ALL: [Context; 19] = [
-        Context::Global,
-        Context::Library,
-        Context::Recipe,
-        Context::Model,
-        Context::Run,
-        Context::Compare,
-        Context::Diff,
-        Context::Editor,
-        Context::Chat,
-        Context::ChatInput,
-        Context::Help,
-        Context::Confirm,
-        Context::Palette,
-        Context::Filter,
-        Context::Columns,
-        Context::Form,
-        Context::Audit,
-        Context::Merge,
-        Context::Inspect,
-    ];
+    pub const fn new(name: &'static str, commands: &'static [Command]) -> Context {
+        Context {
+            name,
+            commands,
+            text: false,
+            runs: None,
+        }
+    }
+
+    /// Keys here are text: only this context's own bindings are commands
+    /// (no global ones), and every other key is typed.
+    pub const fn typed(self) -> Context {
+        Context { text: true, ..self }
+    }
+
+    /// A screen whose commands the palette offers from elsewhere, saying
+    /// where they run.
+    pub const fn runs(self, place: &'static str) -> Context {
+        Context {
+            runs: Some(place),
+            ..self
+        }
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Library => "library",
-            Context::Recipe => "recipe",
-            Context::Model => "model",
-            Context::Run => "run",
-            Context::Compare => "compare",
-            Context::Diff => "diff",
-            Context::Editor => "editor",
-            Context::Chat => "chat",
-            Context::ChatInput => "chat_input",
-            Context::Help => "help",
-            Context::Confirm => "confirm",
-            Context::Palette => "palette",
-            Context::Filter => "filter",
-            Context::Columns => "columns",
-            Context::Form => "form",
-            Context::Audit => "audit",
-            Context::Merge => "merge",
-            Context::Inspect => "inspect",
-        }
+        self.name
+    }
+
+    pub fn is_text(self) -> bool {
+        self.text
     }
 
     /// Where a screen's commands run, for a palette line picked elsewhere;
-    /// None for contexts that are not screens (their commands are not
-    /// offered from elsewhere).
+    /// None for contexts that are not screens.
     pub fn where_it_runs(self) -> Option<&'static str> {
-        Some(match self {
-            Context::Library => "in the library (esc back to it)",
-            Context::Recipe => "on a recipe (open one with enter in Recipes)",
-            Context::Model => "on a model (open one with enter in Models)",
-            Context::Run => "on a run (open one with enter in Runs)",
-            Context::Compare => "comparing runs (space marks runs in Runs, c compares)",
-            Context::Diff => "in a diff (d on a recipe's versions)",
-            Context::Chat => "in the chat (c in the library, C on a recipe)",
-            _ => return None,
-        })
-    }
-
-    /// Where keys are text: only this context's own bindings are commands
-    /// (no global ones), and every other key is typed.
-    pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            Context::Editor | Context::ChatInput | Context::Palette | Context::Form
-        )
+        self.runs
     }
 
     /// The commands that do something here (besides the global ones, in a
-    /// context that is not text): a binding of any other is refused.
+    /// context that is not text).
     pub fn commands(self) -> &'static [Command] {
-        use Command::*;
-        match self {
-            Context::Global => &[
-                Quit,
-                Help,
-                Palette,
-                Back,
-                Up,
-                Down,
-                PageUp,
-                PageDown,
-                Top,
-                Bottom,
-                Copy,
-                Inspect,
-                Refresh,
-                Audit,
-                Messages,
-                TabRecipes,
-                TabModels,
-                TabRuns,
-                TabMonitoring,
-            ],
-            Context::Library => &[
-                Open,
-                Chat,
-                NewItem,
-                NextTab,
-                PrevTab,
-                Filter,
-                Search,
-                ClearFilters,
-                Mark,
-                Columns,
-                CancelRun,
-                TagRuns,
-            ],
-            Context::Recipe => &[
-                Chat,
-                Edit,
-                EditExternal,
-                Mark,
-                Diff,
-                Approve,
-                Rebase,
-                CloneRecipe,
-                Register,
-                Archive,
-                Delete,
-                EditDetails,
-                EditExample,
-                NewItem,
-                NextSection,
-                PrevSection,
-                ToggleView,
-                Expand,
-                Collapse,
-                OpenParent,
-                ShowModels,
-                ShowRuns,
-                Train,
-            ],
-            Context::Model => &[
-                Promote,
-                Acknowledge,
-                Window,
-                Resolve,
-                EditDetails,
-                AddSnapshot,
-                NewItem,
-                NextSection,
-                PrevSection,
-                OpenRecipe,
-                ShowRuns,
-                Evaluate,
-            ],
-            Context::Run => &[
-                UpdateRun,
-                OpenRecipe,
-                OpenModel,
-                Search,
-                NextMatch,
-                PrevMatch,
-                Follow,
-                CancelRun,
-                Rerun,
-                NextMetric,
-                PrevMetric,
-                ViewArtifact,
-            ],
-            Context::Compare => &[NextMetric, PrevMetric],
-            Context::Diff => &[ToggleUnified, NextChange, PrevChange, Apply],
-            Context::Editor => &[Save, NextProblem, EditExternal, Find, FindNext, Back],
-            Context::Chat => &[Compose, Open, Apply, Reject, Edit, Diff, ToggleLlm, Back],
-            Context::ChatInput => &[Send, Newline, ToggleLlm, Back],
-            Context::Help => &[Up, Down, PageUp, PageDown, Back],
-            Context::Confirm => &[Confirm, Keep, Back],
-            Context::Palette => &[Up, Down, Open, Back],
-            Context::Filter => &[Up, Down, NextValue, PrevValue, Back],
-            Context::Columns => &[Up, Down, Mark, Sort, Back],
-            Context::Form => &[NextField, PrevField, Open, Submit, Up, Down, Back],
-            Context::Audit => &[
-                Up, Down, PageUp, PageDown, Top, Bottom, Refresh, Inspect, Back,
-            ],
-            Context::Merge => &[Up, Down, TakeMine, TakeTheirs, Edit, Apply, Back],
-            Context::Inspect => &[Up, Down, PageUp, PageDown, Top, Bottom, Copy, Back],
-        }
+        self.commands
     }
 
-    /// Whether `command` may be bound here.
-    pub fn allows(self, command: Command) -> bool {
-        self.commands().contains(&command)
-            || (!self.is_text() && Context::Global.commands().contains(&command))
-    }
-
-    fn parse(name: &str) -> Option<Context> {
-        Context::ALL.into_iter().find(|c| c.name() == name)
+    fn command(self, name: &str) -> Option<Command> {
+        self.commands.iter().copied().find(|c| c.name == name)
     }
 }
 
-macro_rules! commands {
-    ($($variant:ident => $name:literal, $help:literal;)+) => {
-        /// Everything a key can do, by name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Command { $($variant),+ }
-
-        impl Command {
-            pub const ALL: &'static [Command] = &[$(Command::$variant),+];
-            pub fn name(self) -> &'static str {
-                match self { $(Command::$variant => $name),+ }
-            }
-            pub fn help(self) -> &'static str {
-                match self { $(Command::$variant => $help),+ }
-            }
-            pub fn parse(name: &str) -> Option<Command> {
-                Command::ALL.iter().copied().find(|c| c.name() == name)
-            }
-        }
-    };
-}
-
-commands! {
-    Quit => "quit", "quit nexml";
-    Help => "help", "show the keys of this screen";
-    Palette => "palette", "run any command by name";
-    Back => "back", "go back / clear the search and filters";
-    Up => "up", "move up";
-    Down => "down", "move down";
-    PageUp => "page_up", "move up a page";
-    PageDown => "page_down", "move down a page";
-    Top => "top", "go to the first row";
-    Bottom => "bottom", "go to the last row";
-    Copy => "copy", "copy the id (the JSON in the manifest view) to the clipboard";
-    Inspect => "inspect", "the item whole, as JSON (scroll it, y copies it)";
-    Refresh => "refresh", "reload from the database";
-    Messages => "messages", "every message shown since the start, in full";
-    Audit => "audit", "the audit log of this item (all in the library), its hash chain checked";
-    Open => "open", "open the selected item";
-    NextTab => "next_tab", "next tab";
-    PrevTab => "prev_tab", "previous tab";
-    TabRecipes => "tab_recipes", "show recipes";
-    TabModels => "tab_models", "show models";
-    TabRuns => "tab_runs", "show runs";
-    TabMonitoring => "tab_monitoring", "show monitoring";
-    Filter => "filter", "filter by family, level and status";
-    Columns => "columns", "sort the list by a column (in Runs, also show metrics and params as columns)";
-    Sort => "sort", "sort by this column (again: descending; a third time: newest first)";
-    Search => "search", "search as you type";
-    ClearFilters => "clear_filters", "clear the search and filters";
-    NextSection => "next_section", "next section";
-    PrevSection => "prev_section", "previous section";
-    ToggleView => "toggle_view", "switch between the tree and the JSON";
-    Expand => "expand", "expand the tree node";
-    Collapse => "collapse", "collapse the tree node";
-    OpenParent => "open_parent", "open the parent recipe";
-    OpenRecipe => "open_recipe", "open the recipe";
-    OpenModel => "open_model", "open the model";
-    ShowModels => "show_models", "list this recipe's models";
-    ShowRuns => "show_runs", "list the runs";
-    NextMatch => "next_match", "next search match";
-    PrevMatch => "prev_match", "previous search match";
-    Follow => "follow", "follow the growing log";
-    Train => "train", "execute a training run of this recipe (its pipeline, in the background)"; // vocabulary: a command's name
-    Evaluate => "evaluate", "execute an eval run of this model (what opens the production gate)";
-    CancelRun => "cancel_run", "stop the run's job (SIGTERM, then SIGKILL); in the Runs tab, each marked run's";
-    TagRuns => "tag_runs", "set a tag on the marked runs (or the selected one)";
-    Rerun => "rerun", "start this queued run, or run an ended one again (its version, model and type)";
-    NextMetric => "next_metric", "chart the next metric";
-    PrevMetric => "prev_metric", "chart the previous metric";
-    ViewArtifact => "view_artifact", "preview the next artifact file (after the last, the log again)";
-    Edit => "edit", "edit the manifest";
-    EditExternal => "edit_external", "edit the manifest in $VISUAL / $EDITOR";
-    Mark => "mark", "mark this (a version, a run) to compare";
-    Diff => "diff", "diff the marked (or previous) version with this one";
-    ToggleUnified => "toggle_unified", "side by side or unified";
-    NextChange => "next_change", "next change";
-    PrevChange => "prev_change", "previous change";
-    Apply => "apply", "apply (commit) what is shown";
-    Approve => "approve", "approve the version";
-    Rebase => "rebase", "rebase on the parent's newest approved version";
-    CloneRecipe => "clone", "clone into a child recipe";
-    Save => "save", "save as a new version";
-    NextProblem => "next_problem", "jump to the next problem";
-    Register => "register", "register a model from this recipe";
-    Promote => "promote", "move the model through its lifecycle";
-    NewItem => "new", "create a new one";
-    Archive => "archive", "archive or restore";
-    Delete => "delete", "delete";
-    UpdateRun => "update_run", "change status, attach metrics, append to the log";
-    EditDetails => "edit_details", "rename, retag or change the owner";
-    EditExample => "edit_example", "create or replace the synthetic example";
-    AddSnapshot => "add_snapshot", "add a monitoring snapshot by hand";
-    Chat => "chat", "talk to the assistant (about this recipe)";
-    Acknowledge => "acknowledge", "acknowledge the selected alert";
-    Resolve => "resolve", "resolve the selected alert";
-    Window => "window", "monitoring window: 7, 30, 90 days or all";
-    Find => "find", "find text";
-    FindNext => "find_next", "find the next match";
-    Compose => "compose", "write a message";
-    Send => "send", "send the message";
-    Newline => "newline", "a new line in the message";
-    ToggleLlm => "toggle_llm", "ask the language model or the offline assistant";
-    Reject => "reject", "reject the proposal";
-    TakeMine => "take_mine", "keep your value at this place";
-    TakeTheirs => "take_theirs", "keep the value saved meanwhile at this place";
-    Confirm => "confirm", "yes: do it";
-    Keep => "keep", "leave the editor keeping the changes as a draft";
-    NextField => "next_field", "the next field";
-    PrevField => "prev_field", "the previous field";
-    Submit => "submit", "submit the form";
-    NextValue => "next_value", "the next value";
-    PrevValue => "prev_value", "the previous value";
+/// The contexts that are not one screen's.
+impl Context {
+    /// Everywhere, after the screen's own keys (not in text contexts).
+    pub const GLOBAL: Context = Context::new(
+        "global",
+        &[
+            Command::QUIT,
+            Command::HELP,
+            Command::PALETTE,
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::PAGE_UP,
+            Command::PAGE_DOWN,
+            Command::TOP,
+            Command::BOTTOM,
+            Command::COPY,
+            Command::INSPECT,
+            Command::REFRESH,
+            Command::MESSAGES,
+            Command::AUDIT,
+            Command::TAB_RECIPES,
+            Command::TAB_MODELS,
+            Command::TAB_RUNS,
+            Command::TAB_MONITORING,
+        ],
+    );
+    /// The library's four tabs.
+    pub const LIBRARY: Context = Context::new(
+        "library",
+        &[
+            Command::OPEN,
+            Command::NEXT_TAB,
+            Command::PREV_TAB,
+            Command::FILTER,
+            Command::COLUMNS,
+            Command::SEARCH,
+            Command::CLEAR_FILTERS,
+            Command::CANCEL_RUN,
+            Command::TAG_RUNS,
+            Command::MARK,
+            Command::NEW_ITEM,
+            Command::CHAT,
+        ],
+    )
+    .runs("in the library (esc back to it)");
+    /// The help and messages overlays.
+    pub const HELP: Context = Context::new(
+        "help",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::PAGE_UP,
+            Command::PAGE_DOWN,
+        ],
+    );
+    /// A yes/no question.
+    pub const CONFIRM: Context =
+        Context::new("confirm", &[Command::BACK, Command::CONFIRM, Command::KEEP]);
+    /// The command palette.
+    pub const PALETTE: Context = Context::new(
+        "palette",
+        &[Command::BACK, Command::UP, Command::DOWN, Command::OPEN],
+    )
+    .typed();
+    /// The filter picker.
+    pub const FILTER: Context = Context::new(
+        "filter",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::NEXT_VALUE,
+            Command::PREV_VALUE,
+        ],
+    );
+    /// The Runs tab's column picker (and the sort picker).
+    pub const COLUMNS: Context = Context::new(
+        "columns",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::SORT,
+            Command::MARK,
+        ],
+    );
+    /// Forms.
+    pub const FORM: Context = Context::new(
+        "form",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::OPEN,
+            Command::NEXT_FIELD,
+            Command::PREV_FIELD,
+            Command::SUBMIT,
+        ],
+    )
+    .typed();
+    /// The audit log overlay.
+    pub const AUDIT: Context = Context::new(
+        "audit",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::PAGE_UP,
+            Command::PAGE_DOWN,
+            Command::TOP,
+            Command::BOTTOM,
+            Command::INSPECT,
+            Command::REFRESH,
+        ],
+    );
+    /// The raw view of an item: its JSON, scrollable.
+    pub const INSPECT: Context = Context::new(
+        "inspect",
+        &[
+            Command::BACK,
+            Command::UP,
+            Command::DOWN,
+            Command::PAGE_UP,
+            Command::PAGE_DOWN,
+            Command::TOP,
+            Command::BOTTOM,
+            Command::COPY,
+        ],
+    );
 }
 
 /// A key as the user writes it: `q`, `G`, `ctrl-r`, `pgdn`, `backtab`.
@@ -481,10 +463,10 @@ impl fmt::Display for KeymapError {
 
 impl std::error::Error for KeymapError {}
 
-/// The live bindings.
+/// The live bindings: per context name, each command name's keys.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
-    bindings: BTreeMap<Context, Vec<(Command, Vec<Key>)>>,
+    bindings: BTreeMap<String, Vec<(String, Vec<Key>)>>,
 }
 
 /// `[keys.CONTEXT] command = ["key", ...]` as TOML values.
@@ -492,7 +474,9 @@ pub type KeyTable = BTreeMap<String, BTreeMap<String, toml::Value>>;
 
 impl Keymap {
     /// The defaults shipped in `assets/`, with `overrides` (from the config's
-    /// `[keys.*]`) replacing whole commands. Errors name the context and command.
+    /// `[keys.*]`) replacing whole commands. A context is a table of the
+    /// defaults, and it may bind the commands its table binds. Errors name
+    /// the context and command.
     pub fn load(overrides: &KeyTable) -> Result<Keymap, KeymapError> {
         let defaults: KeyTable = toml::from_str(DEFAULT_KEYMAP).map_err(|e| KeymapError {
             origin: "default keymap",
@@ -501,12 +485,17 @@ impl Keymap {
             message: e.to_string(),
         })?;
         let mut map = Keymap::default();
-        map.apply(&defaults, "default keymap")?;
-        map.apply(overrides, "keys")?;
+        map.apply(&defaults, "default keymap", &defaults)?;
+        map.apply(overrides, "keys", &defaults)?;
         Ok(map)
     }
 
-    fn apply(&mut self, table: &KeyTable, origin: &'static str) -> Result<(), KeymapError> {
+    fn apply(
+        &mut self,
+        table: &KeyTable,
+        origin: &'static str,
+        defaults: &KeyTable,
+    ) -> Result<(), KeymapError> {
         for (context_name, commands) in table {
             let error = |command: Option<&str>, message: String| KeymapError {
                 origin,
@@ -514,108 +503,108 @@ impl Keymap {
                 command: command.map(str::to_string),
                 message,
             };
-            let context = Context::parse(context_name).ok_or_else(|| KeymapError {
-                origin,
-                context: String::new(),
-                command: None,
-                message: format!(
-                    "unknown context '{context_name}' (expected one of: {})",
-                    Context::ALL.map(|c| c.name()).join(", ")
-                ),
-            })?;
+            let Some(allowed) = defaults.get(context_name) else {
+                return Err(KeymapError {
+                    origin,
+                    context: String::new(),
+                    command: None,
+                    message: format!(
+                        "unknown context '{context_name}' (expected one of: {})",
+                        defaults.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            };
             for (command_name, keys) in commands {
-                let command = Command::parse(command_name)
-                    .ok_or_else(|| error(None, format!("unknown command '{command_name}'")))?;
-                if !context.allows(command) {
-                    return Err(error(
-                        Some(command_name),
-                        format!(
-                            "'{command_name}' does nothing in {context_name} (it belongs in: {})",
-                            Context::ALL
-                                .iter()
-                                .filter(|c| c.commands().contains(&command))
-                                .map(|c| c.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                let list: Vec<&str> = match keys {
-                    toml::Value::String(s) => vec![s.as_str()],
-                    toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
-                    _ => {
-                        return Err(error(
+                if !allowed.contains_key(command_name) {
+                    return Err(match homes(command_name, defaults) {
+                        homes if homes.is_empty() => {
+                            error(None, format!("unknown command '{command_name}'"))
+                        }
+                        homes => error(
                             Some(command_name),
-                            "expected a key or a list of keys".into(),
-                        ));
-                    }
-                };
-                let keys = list
-                    .iter()
-                    .map(|k| Key::parse(k))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| error(Some(command_name), e))?;
-                let entry = self.bindings.entry(context).or_default();
-                entry.retain(|(c, _)| *c != command);
-                entry.push((command, keys));
+                            format!(
+                                "'{command_name}' does nothing in {context_name} (it belongs in: {})",
+                                homes.join(", ")
+                            ),
+                        ),
+                    });
+                }
+                let keys = parse_keys(keys).map_err(|e| error(Some(command_name), e))?;
+                let entry = self.bindings.entry(context_name.clone()).or_default();
+                entry.retain(|(c, _)| c != command_name);
+                entry.push((command_name.clone(), keys));
             }
             // Checked once the whole table is in, so swapping two keys works.
-            let entry = self
-                .bindings
-                .get(&context)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            for command_name in commands.keys() {
-                let Some(command) = Command::parse(command_name) else {
-                    continue;
-                };
-                let Some((_, keys)) = entry.iter().find(|(c, _)| *c == command) else {
-                    continue;
-                };
-                let clash = entry
-                    .iter()
-                    .filter(|(other, _)| *other != command)
-                    .find_map(|(other, taken)| {
-                        keys.iter()
-                            .find(|k| taken.contains(k))
-                            .map(|k| (*other, *k))
-                    });
-                if let Some((other, key)) = clash {
-                    return Err(error(
-                        Some(command_name),
-                        format!(
-                            "'{key}' is bound to '{}' in {context_name} already (rebind that one too)",
-                            other.name()
-                        ),
-                    ));
-                }
+            if let Some((command, key, other)) = self.clash(context_name, commands.keys()) {
+                return Err(error(
+                    Some(&command),
+                    format!(
+                        "'{key}' is bound to '{other}' in {context_name} already (rebind that one too)"
+                    ),
+                ));
             }
         }
         Ok(())
     }
 
+    /// A key of one of `changed` that another command of the context holds.
+    fn clash<'a>(
+        &self,
+        context: &str,
+        changed: impl Iterator<Item = &'a String>,
+    ) -> Option<(String, Key, String)> {
+        let entry = self.bindings.get(context)?;
+        changed.into_iter().find_map(|command| {
+            let (_, keys) = entry.iter().find(|(c, _)| c == command)?;
+            entry
+                .iter()
+                .filter(|(other, _)| other != command)
+                .find_map(|(other, taken)| {
+                    keys.iter()
+                        .find(|k| taken.contains(k))
+                        .map(|k| (command.clone(), *k, other.clone()))
+                })
+        })
+    }
+
+    /// The name of the command a key runs in the context named `context`,
+    /// its own bindings only.
+    fn bound(&self, context: &str, key: Key) -> Option<&str> {
+        self.bindings
+            .get(context)?
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(command, _)| command.as_str())
+    }
+
+    /// The name of the command a key runs in the (non-text) context named
+    /// `context`: its own bindings first, then the global ones.
+    pub fn bound_in(&self, context: &str, key: Key) -> Option<&str> {
+        self.bound(context, key)
+            .or_else(|| self.bound(Context::GLOBAL.name, key))
+    }
+
     /// The command a key runs in a text context: its own bindings only,
     /// so every other key is typed.
     pub fn lookup_own(&self, context: Context, key: Key) -> Option<Command> {
-        self.bindings
-            .get(&context)?
-            .iter()
-            .find(|(_, keys)| keys.contains(&key))
-            .map(|(cmd, _)| *cmd)
+        context.command(self.bound(context.name, key)?)
     }
 
     /// The command a key runs in `context` (its own bindings first, then global).
     pub fn lookup(&self, context: Context, key: Key) -> Option<Command> {
-        if context.is_text() {
-            return self.lookup_own(context, key);
+        let own = self.lookup_own(context, key);
+        if context.is_text() || own.is_some() {
+            return own;
         }
-        [context, Context::Global].iter().find_map(|c| {
-            self.bindings
-                .get(c)?
-                .iter()
-                .find(|(_, keys)| keys.contains(&key))
-                .map(|(cmd, _)| *cmd)
-        })
+        self.lookup_own(Context::GLOBAL, key)
+    }
+
+    fn keys_of(&self, context: Context, command: Command) -> Option<&[Key]> {
+        self.bindings
+            .get(context.name)?
+            .iter()
+            .find(|(c, _)| c == command.name)
+            .map(|(_, keys)| keys.as_slice())
     }
 
     /// The first key bound to a command in `context` (or global), for hints.
@@ -623,37 +612,58 @@ impl Keymap {
         let contexts: &[Context] = if context.is_text() {
             &[context]
         } else {
-            &[context, Context::Global]
+            &[context, Context::GLOBAL]
         };
-        contexts.iter().find_map(|c| {
-            self.bindings
-                .get(c)?
-                .iter()
-                .find(|(cmd, _)| *cmd == command)
-                .and_then(|(_, keys)| keys.first().copied())
-        })
+        contexts
+            .iter()
+            .find_map(|c| self.keys_of(*c, command)?.first().copied())
     }
 
     /// Every binding visible in `context`: its own, then the global ones it
-    /// does not shadow, each group in the order commands are declared.
+    /// does not shadow, each group in the order its context declares them.
     pub fn visible(&self, context: Context) -> Vec<(Command, Vec<Key>)> {
-        let mut out: Vec<(Command, Vec<Key>)> =
-            self.bindings.get(&context).cloned().unwrap_or_default();
-        out.sort_by_key(|(c, _)| *c);
-        if context != Context::Global && !context.is_text() {
-            let mut global: Vec<(Command, Vec<Key>)> = self
-                .bindings
-                .get(&Context::Global)
-                .into_iter()
-                .flatten()
-                .filter(|(cmd, _)| !out.iter().any(|(c, _)| c == cmd))
-                .cloned()
+        let bound = |c: Context| {
+            c.commands
+                .iter()
+                .filter_map(move |command| Some((*command, self.keys_of(c, *command)?.to_vec())))
+        };
+        let mut out: Vec<(Command, Vec<Key>)> = bound(context).collect();
+        if context != Context::GLOBAL && !context.is_text() {
+            let global: Vec<_> = bound(Context::GLOBAL)
+                .filter(|(command, _)| !out.iter().any(|(c, _)| c == command))
                 .collect();
-            global.sort_by_key(|(c, _)| *c);
             out.extend(global);
         }
         out
     }
+
+    /// The command names each context binds, as the keymap has them.
+    pub fn bound_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.bindings.iter().flat_map(|(context, commands)| {
+            commands
+                .iter()
+                .map(move |(command, _)| (context.as_str(), command.as_str()))
+        })
+    }
+}
+
+/// The contexts whose defaults bind `command`.
+fn homes<'a>(command: &str, defaults: &'a KeyTable) -> Vec<&'a str> {
+    defaults
+        .iter()
+        .filter(|(_, commands)| commands.contains_key(command))
+        .map(|(c, _)| c.as_str())
+        .collect()
+}
+
+/// A binding's value: one key or a list of keys.
+fn parse_keys(value: &toml::Value) -> Result<Vec<Key>, String> {
+    let list: Vec<&str> = match value {
+        toml::Value::String(s) => vec![s.as_str()],
+        toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+        _ => return Err("expected a key or a list of keys".into()),
+    };
+    list.iter().map(|k| Key::parse(k)).collect()
 }
 
 #[cfg(test)]
@@ -670,16 +680,17 @@ mod tests {
     #[test]
     fn defaults_load_and_screen_keys_shadow_global_ones() {
         let map = Keymap::load(&KeyTable::new()).unwrap();
-        assert_eq!(map.lookup(Context::Library, key('q')), Some(Command::Quit));
+        assert_eq!(map.lookup(Context::LIBRARY, key('q')), Some(Command::QUIT));
         assert_eq!(
-            map.lookup(Context::Library, key('/')),
-            Some(Command::Search)
+            map.lookup(Context::LIBRARY, key('/')),
+            Some(Command::SEARCH)
         );
-        assert_eq!(map.lookup(Context::Run, key('n')), Some(Command::NextMatch));
-        assert_eq!(map.lookup(Context::Library, key('z')), None);
+        assert_eq!(map.lookup(Context::LIBRARY, key('z')), None);
+        // The audit log's own q goes back; its L is global's.
+        assert_eq!(map.lookup(Context::AUDIT, key('q')), Some(Command::BACK));
         assert_eq!(
-            map.lookup(Context::Recipe, key('n')),
-            Some(Command::NewItem)
+            map.lookup(Context::AUDIT, key('L')),
+            Some(Command::MESSAGES)
         );
     }
 
@@ -688,10 +699,10 @@ mod tests {
         let overrides: KeyTable = toml::from_str("[library]\nfilter = [\"F\"]").unwrap();
         let map = Keymap::load(&overrides).unwrap();
         assert_eq!(
-            map.lookup(Context::Library, key('F')),
-            Some(Command::Filter)
+            map.lookup(Context::LIBRARY, key('F')),
+            Some(Command::FILTER)
         );
-        assert_eq!(map.lookup(Context::Library, key('f')), None);
+        assert_eq!(map.lookup(Context::LIBRARY, key('f')), None);
         let bad: KeyTable = toml::from_str("[library]\nfilterr = \"F\"").unwrap();
         assert_eq!(
             Keymap::load(&bad).unwrap_err().to_string(),
@@ -704,32 +715,33 @@ mod tests {
                 .to_string()
                 .contains("unknown key 'hyper-x'")
         );
+        let bad: KeyTable = toml::from_str("[model]\nfilter = \"F\"").unwrap();
+        assert_eq!(
+            Keymap::load(&bad).unwrap_err().to_string(),
+            "keys.model.filter: 'filter' does nothing in model (it belongs in: library)"
+        );
+        let bad: KeyTable = toml::from_str("[modle]\nfilter = \"F\"").unwrap();
+        assert!(
+            Keymap::load(&bad)
+                .unwrap_err()
+                .to_string()
+                .starts_with("keys: unknown context 'modle' (expected one of: audit, chat,")
+        );
     }
 
     #[test]
-    fn every_declared_command_has_a_default_key_in_its_context() {
+    fn a_context_declared_beside_its_screen_is_looked_up_by_its_table() {
+        const WAVE: Command = Command::new("next_match", "wave");
+        const TYPED: Context = Context::new("run", &[WAVE]);
+        const TEXT: Context = Context::new("editor", &[Command::BACK]).typed();
         let map = Keymap::load(&KeyTable::new()).unwrap();
-        for context in Context::ALL {
-            for command in context.commands() {
-                assert!(
-                    map.bindings.get(&context).is_some_and(|b| b
-                        .iter()
-                        .any(|(c, keys)| c == command && !keys.is_empty())),
-                    "{} has no key in {}",
-                    command.name(),
-                    context.name()
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn text_contexts_type_every_key_they_do_not_bind() {
-        let map = Keymap::load(&KeyTable::new()).unwrap();
-        assert_eq!(map.lookup(Context::Editor, key('q')), None);
-        assert_eq!(map.lookup(Context::ChatInput, key('j')), None);
-        assert_eq!(map.lookup(Context::Chat, key('j')), Some(Command::Down));
-        assert_eq!(map.lookup(Context::Chat, key('q')), Some(Command::Back));
+        assert_eq!(map.lookup(TYPED, key('n')), Some(WAVE));
+        assert_eq!(map.lookup(TYPED, key('q')), Some(Command::QUIT));
+        assert_eq!(map.lookup(TEXT, key('q')), None, "text types its keys");
+        assert_eq!(map.key_for(TYPED, WAVE), Some(key('n')));
+        let visible = map.visible(TYPED);
+        assert_eq!(visible[0].0, WAVE, "own commands first");
+        assert_eq!(visible[1].0, Command::QUIT, "then the global ones");
     }
 
     #[test]

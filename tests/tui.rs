@@ -1260,7 +1260,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
     app.height = 24;
     let _ = update::start(&mut app);
     app.tab = Tab::Runs;
-    let effects = update::run_command(&mut app, nexml::keymap::Command::TabRuns);
+    let effects = update::run_command(&mut app, nexml::keymap::Command::TAB_RUNS);
     let Some(Effect::Task(Task::LoadList(req))) = effects.first() else {
         panic!("{effects:?}")
     };
@@ -1277,7 +1277,7 @@ async fn window_requests_follow_the_selection_on_long_lists() {
         }),
     );
     // Jumping to the end asks for the last rows, read from the far end.
-    let effects = update::run_command(&mut app, nexml::keymap::Command::Bottom);
+    let effects = update::run_command(&mut app, nexml::keymap::Command::BOTTOM);
     let Some(Effect::Task(Task::LoadList(end))) = effects.first() else {
         panic!("{effects:?}")
     };

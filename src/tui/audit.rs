@@ -57,15 +57,15 @@ impl AuditView {
     ) -> AuditOutcome {
         let last = self.rows.len().saturating_sub(1);
         self.selected = match command {
-            Some(Command::Down) => self.selected + 1,
-            Some(Command::Up) => self.selected.saturating_sub(1),
-            Some(Command::PageDown) => self.selected + page,
-            Some(Command::PageUp) => self.selected.saturating_sub(page),
-            Some(Command::Top) => 0,
-            Some(Command::Bottom) => last,
-            Some(Command::Refresh) => return AuditOutcome::Reload,
-            Some(Command::Inspect) if !self.rows.is_empty() => return AuditOutcome::Inspect,
-            Some(Command::Inspect) => return AuditOutcome::Keep,
+            Some(Command::DOWN) => self.selected + 1,
+            Some(Command::UP) => self.selected.saturating_sub(1),
+            Some(Command::PAGE_DOWN) => self.selected + page,
+            Some(Command::PAGE_UP) => self.selected.saturating_sub(page),
+            Some(Command::TOP) => 0,
+            Some(Command::BOTTOM) => last,
+            Some(Command::REFRESH) => return AuditOutcome::Reload,
+            Some(Command::INSPECT) if !self.rows.is_empty() => return AuditOutcome::Inspect,
+            Some(Command::INSPECT) => return AuditOutcome::Keep,
             _ => return AuditOutcome::Close,
         }
         .min(last);

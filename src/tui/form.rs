@@ -350,7 +350,7 @@ impl<P> Form<P> {
         if self.confirm_cancel {
             // Asked "discard?": going back again discards, anything else resumes.
             self.confirm_cancel = false;
-            return Some(if command == Command::Back {
+            return Some(if command == Command::BACK {
                 Outcome::Cancel
             } else {
                 Outcome::Continue
@@ -360,23 +360,23 @@ impl<P> Form<P> {
         Some(match command {
             // In a picker, esc first takes back what was typed to filter it
             // (as fzf does); the next one leaves the form.
-            Command::Back if self.clear_focused_filter() => match self.fields.get(self.focus) {
+            Command::BACK if self.clear_focused_filter() => match self.fields.get(self.focus) {
                 Some(field) if field.searched.is_some() => Outcome::Search(self.focus),
                 _ => Outcome::Continue,
             },
-            Command::Back if self.dirty() => {
+            Command::BACK if self.dirty() => {
                 self.confirm_cancel = true;
                 Outcome::Continue
             }
-            Command::Back => Outcome::Cancel,
-            Command::Submit => self.try_submit(),
-            Command::NextField => self.focus_on((self.focus + 1) % count),
-            Command::PrevField => self.focus_on((self.focus + count - 1) % count),
-            Command::Open if self.focus + 1 >= self.fields.len() => self.try_submit(),
-            Command::Open => self.focus_on(self.focus + 1),
-            Command::Up | Command::Down => {
+            Command::BACK => Outcome::Cancel,
+            Command::SUBMIT => self.try_submit(),
+            Command::NEXT_FIELD => self.focus_on((self.focus + 1) % count),
+            Command::PREV_FIELD => self.focus_on((self.focus + count - 1) % count),
+            Command::OPEN if self.focus + 1 >= self.fields.len() => self.try_submit(),
+            Command::OPEN => self.focus_on(self.focus + 1),
+            Command::UP | Command::DOWN => {
                 if let Some(field) = self.fields.get_mut(self.focus) {
-                    step_picker(field, command == Command::Down);
+                    step_picker(field, command == Command::DOWN);
                 }
                 Outcome::Continue
             }
@@ -537,7 +537,7 @@ mod tests {
         use crate::keymap::{Context, Key, KeyTable, Keymap};
         let keymap = Keymap::load(&KeyTable::new()).unwrap();
         match keymap
-            .lookup(Context::Form, Key::from_event(&key))
+            .lookup(Context::FORM, Key::from_event(&key))
             .and_then(|c| f.on_command(c))
         {
             Some(outcome) => outcome,

@@ -30,7 +30,7 @@ pub fn rows(app: &App, width: usize) -> Vec<HelpRow> {
     let own = app
         .user_commands
         .iter()
-        .filter(|(c, _, _)| *c == context)
+        .filter(|(c, _, _)| c == context.name())
         .map(|(_, key, command)| {
             let what = match command.description.trim() {
                 "" => command.command.as_str(),

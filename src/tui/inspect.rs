@@ -53,14 +53,14 @@ impl InspectView {
     ) -> InspectOutcome {
         let last = lines.saturating_sub(rows);
         self.first = match command {
-            Some(Command::Down) => self.first + 1,
-            Some(Command::Up) => self.first.saturating_sub(1),
-            Some(Command::PageDown) => self.first + rows.max(1),
-            Some(Command::PageUp) => self.first.saturating_sub(rows.max(1)),
-            Some(Command::Top) => 0,
-            Some(Command::Bottom) => last,
-            Some(Command::Copy) => return InspectOutcome::Copy,
-            Some(Command::Back) | Some(Command::Inspect) => return InspectOutcome::Close,
+            Some(Command::DOWN) => self.first + 1,
+            Some(Command::UP) => self.first.saturating_sub(1),
+            Some(Command::PAGE_DOWN) => self.first + rows.max(1),
+            Some(Command::PAGE_UP) => self.first.saturating_sub(rows.max(1)),
+            Some(Command::TOP) => 0,
+            Some(Command::BOTTOM) => last,
+            Some(Command::COPY) => return InspectOutcome::Copy,
+            Some(Command::BACK) | Some(Command::INSPECT) => return InspectOutcome::Close,
             _ => return InspectOutcome::Keep,
         }
         .min(last);
@@ -128,20 +128,20 @@ mod tests {
         let shown = Inspected::json("x", &serde_json::json!({"a": 1}));
         let mut view = InspectView::new(shown);
         assert_eq!(
-            view.on_command(Some(Command::Bottom), 50, 10),
+            view.on_command(Some(Command::BOTTOM), 50, 10),
             InspectOutcome::Keep
         );
         assert_eq!(view.first, 40);
-        view.on_command(Some(Command::PageDown), 50, 10);
+        view.on_command(Some(Command::PAGE_DOWN), 50, 10);
         assert_eq!(view.first, 40, "never past the end");
-        view.on_command(Some(Command::Top), 50, 10);
+        view.on_command(Some(Command::TOP), 50, 10);
         assert_eq!(view.first, 0);
         assert_eq!(
-            view.on_command(Some(Command::Copy), 50, 10),
+            view.on_command(Some(Command::COPY), 50, 10),
             InspectOutcome::Copy
         );
         assert_eq!(
-            view.on_command(Some(Command::Back), 50, 10),
+            view.on_command(Some(Command::BACK), 50, 10),
             InspectOutcome::Close
         );
     }

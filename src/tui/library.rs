@@ -21,13 +21,13 @@ use crossterm::event::KeyEvent;
 const PENDING_KEYS: usize = 16;
 
 pub const HINTS: &[Command] = &[
-    Command::Open,
-    Command::NewItem,
-    Command::Search,
-    Command::Filter,
-    Command::NextTab,
-    Command::Help,
-    Command::Quit,
+    Command::OPEN,
+    Command::NEW_ITEM,
+    Command::SEARCH,
+    Command::FILTER,
+    Command::NEXT_TAB,
+    Command::HELP,
+    Command::QUIT,
 ];
 
 /// The selected row of the library's tab.
@@ -44,7 +44,7 @@ pub fn selected_id(app: &App) -> Option<i64> {
 fn waits_for_rows(app: &mut App, command: Command) -> bool {
     let tab = app.tab;
     let loading = on_list!(app, tab, l => l.loading && !l.loaded);
-    (command == Command::Open || is_movement(command)) && loading
+    (command == Command::OPEN || is_movement(command)) && loading
 }
 
 /// A library command; a screen it opens comes back as the outcome.
@@ -58,52 +58,52 @@ pub fn on_command(app: &mut App, command: Command) -> Outcome {
     let page = app.page_rows() as isize;
     let n = Tab::ALL.len();
     let effects = match command {
-        Command::Up => move_by(app, -1),
-        Command::Down => move_by(app, 1),
-        Command::PageUp => move_by(app, -page),
-        Command::PageDown => move_by(app, page),
-        Command::Top => move_by(app, isize::MIN / 2),
-        Command::Bottom => move_by(app, isize::MAX / 2),
-        Command::NextTab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % n]),
-        Command::PrevTab => switch_tab(app, Tab::ALL[(app.tab.index() + n - 1) % n]),
-        Command::Search => {
+        Command::UP => move_by(app, -1),
+        Command::DOWN => move_by(app, 1),
+        Command::PAGE_UP => move_by(app, -page),
+        Command::PAGE_DOWN => move_by(app, page),
+        Command::TOP => move_by(app, isize::MIN / 2),
+        Command::BOTTOM => move_by(app, isize::MAX / 2),
+        Command::NEXT_TAB => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % n]),
+        Command::PREV_TAB => switch_tab(app, Tab::ALL[(app.tab.index() + n - 1) % n]),
+        Command::SEARCH => {
             app.searching = true;
             vec![]
         }
-        Command::Filter => {
+        Command::FILTER => {
             app.overlay = Some(Overlay::Filter(FilterPicker { row: 0 }));
             vec![]
         }
-        Command::ClearFilters => {
+        Command::CLEAR_FILTERS => {
             *app.filters_mut(app.tab) = Filters::default();
             reload(app, app.tab)
         }
-        Command::Open => return open_selected(app),
-        Command::Chat if app.tab.marks_rows() && app.marked_runs.len() > MAX_COMPARED => {
+        Command::OPEN => return open_selected(app),
+        Command::CHAT if app.tab.marks_rows() && app.marked_runs.len() > MAX_COMPARED => {
             app.status = Some(format!(
                 "compare takes at most {MAX_COMPARED} runs: {} are marked (space unmarks)",
                 app.marked_runs.len()
             ));
             vec![]
         }
-        Command::Chat if app.tab.marks_rows() && app.marked_runs.len() >= 2 => {
+        Command::CHAT if app.tab.marks_rows() && app.marked_runs.len() >= 2 => {
             return Outcome::push(screens::compare::open(app.marked_runs.clone()));
         }
-        Command::CancelRun | Command::TagRuns => return act_on_runs(app, command),
-        Command::Chat => return Outcome::push(screens::chat::open(None)),
-        Command::Mark => {
+        Command::CANCEL_RUN | Command::TAG_RUNS => return act_on_runs(app, command),
+        Command::CHAT => return Outcome::push(screens::chat::open(None)),
+        Command::MARK => {
             toggle_run_mark(app);
             vec![]
         }
-        Command::Columns if app.tab.picks_columns() => {
+        Command::COLUMNS if app.tab.picks_columns() => {
             app.overlay = Some(Overlay::Columns(super::columns::ColumnPicker::default()));
             vec![Effect::Task(Task::LoadColumnChoices)]
         }
-        Command::Columns => {
+        Command::COLUMNS => {
             app.overlay = Some(Overlay::Sort(0));
             vec![]
         }
-        Command::NewItem => return new_item(app),
+        Command::NEW_ITEM => return new_item(app),
         _ => return Outcome::Ignored,
     };
     Outcome::Effects(effects)
@@ -158,12 +158,12 @@ fn act_on_runs(app: &mut App, command: Command) -> Outcome {
         .map(|id| id.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    if command == Command::CancelRun && all_loaded_and_ended(app, &ids) {
+    if command == Command::CANCEL_RUN && all_loaded_and_ended(app, &ids) {
         app.status = Some(format!("nothing to cancel: {listed} ended already"));
         return Outcome::done();
     }
     match command {
-        Command::CancelRun => Outcome::Confirm {
+        Command::CANCEL_RUN => Outcome::Confirm {
             message: format!(
                 "Cancel {} ({listed})? Those still going get SIGTERM, then SIGKILL; ended ones are left as they are.",
                 plural_runs(ids.len())

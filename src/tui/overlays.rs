@@ -11,6 +11,7 @@ use super::inspect::{self, InspectOutcome, InspectView};
 use super::library::cycle_filter;
 use super::library_rows::LibraryRow;
 use super::lists::RowId;
+use super::screens;
 use super::state::Listed;
 use super::state::{App, Overlay, Palette, Tab};
 use super::tab::with_row_type;
@@ -41,14 +42,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
         return Reply::Effects(vec![]);
     };
     let context = match &overlay {
-        Overlay::Help(_) | Overlay::Messages(_) => Context::Help,
-        Overlay::Audit(_) => Context::Audit,
-        Overlay::Confirm { .. } => Context::Confirm,
-        Overlay::Palette(_) => Context::Palette,
-        Overlay::Filter(_) => Context::Filter,
-        Overlay::Columns(_) | Overlay::Sort(_) => Context::Columns,
-        Overlay::Form(_) => Context::Form,
-        Overlay::Inspect { .. } => Context::Inspect,
+        Overlay::Help(_) | Overlay::Messages(_) => Context::HELP,
+        Overlay::Audit(_) => Context::AUDIT,
+        Overlay::Confirm { .. } => Context::CONFIRM,
+        Overlay::Palette(_) => Context::PALETTE,
+        Overlay::Filter(_) => Context::FILTER,
+        Overlay::Columns(_) | Overlay::Sort(_) => Context::COLUMNS,
+        Overlay::Form(_) => Context::FORM,
+        Overlay::Inspect { .. } => Context::INSPECT,
     };
     let command = app.keymap.lookup(context, Key::from_event(&key));
     match overlay {
@@ -96,7 +97,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Reply {
             vec![].into()
         }
         Overlay::Confirm { then, .. } => match command {
-            Some(Command::Confirm) => vec![Effect::Task(*then)].into(),
+            Some(Command::CONFIRM) => vec![Effect::Task(*then)].into(),
             _ => {
                 app.status = Some("cancelled".into()); // vocabulary: a message
                 vec![].into()
@@ -126,18 +127,18 @@ fn on_sort_key(app: &mut App, row: usize, command: Option<Command>) -> Vec<Effec
     let last = columns.len().saturating_sub(1);
     let mut effects = vec![];
     let row = match command {
-        Some(Command::Up) => row.saturating_sub(1),
-        Some(Command::Down) => (row + 1).min(last),
-        Some(Command::Top) => 0,
-        Some(Command::Bottom) => last,
-        Some(Command::Mark | Command::Sort) => {
+        Some(Command::UP) => row.saturating_sub(1),
+        Some(Command::DOWN) => (row + 1).min(last),
+        Some(Command::TOP) => 0,
+        Some(Command::BOTTOM) => last,
+        Some(Command::MARK | Command::SORT) => {
             if let Some((_, column)) = columns.get(row) {
                 app.filters_mut(tab).cycle_sort(*column);
                 effects = super::lists::reload(app, tab);
             }
             row
         }
-        Some(Command::Back) => return effects,
+        Some(Command::BACK) => return effects,
         _ => row,
     };
     app.overlay = Some(Overlay::Sort(row));
@@ -169,10 +170,10 @@ fn on_inspect_key(
 /// A scrolled list's new first line, or None when the key closes it.
 fn scrolled(first: usize, command: Option<Command>, page: usize) -> Option<usize> {
     match command {
-        Some(Command::Down) => Some(first + 1),
-        Some(Command::Up) => Some(first.saturating_sub(1)),
-        Some(Command::PageDown) => Some(first + page),
-        Some(Command::PageUp) => Some(first.saturating_sub(page)),
+        Some(Command::DOWN) => Some(first + 1),
+        Some(Command::UP) => Some(first.saturating_sub(1)),
+        Some(Command::PAGE_DOWN) => Some(first + page),
+        Some(Command::PAGE_UP) => Some(first.saturating_sub(page)),
         _ => None,
     }
 }
@@ -182,11 +183,11 @@ fn on_palette_key(app: &mut App, mut p: Palette, command: Option<Command>, key: 
     let items = palette_items(app, &p.query);
     let shown = places.len() + items.len();
     match command {
-        Some(Command::Back) => return vec![].into(),
-        Some(Command::Open) if p.selected < places.len() => {
+        Some(Command::BACK) => return vec![].into(),
+        Some(Command::OPEN) if p.selected < places.len() => {
             return Reply::Go(places[p.selected].clone());
         }
-        Some(Command::Open) => {
+        Some(Command::OPEN) => {
             return match items.get(p.selected - places.len()) {
                 Some(PaletteItem {
                     command,
@@ -204,8 +205,8 @@ fn on_palette_key(app: &mut App, mut p: Palette, command: Option<Command>, key: 
                 None => vec![].into(),
             };
         }
-        Some(Command::Up) => p.selected = p.selected.saturating_sub(1),
-        Some(Command::Down) => p.selected = (p.selected + 1).min(shown.saturating_sub(1)),
+        Some(Command::UP) => p.selected = p.selected.saturating_sub(1),
+        Some(Command::DOWN) => p.selected = (p.selected + 1).min(shown.saturating_sub(1)),
         _ => edit_query(&mut p, key),
     }
     app.overlay = Some(Overlay::Palette(p));
@@ -239,13 +240,13 @@ fn on_filter_key(
     let rows = app.tab.filter_rows();
     let mut effects = vec![];
     match command {
-        Some(Command::Up) => picker.row = picker.row.saturating_sub(1),
-        Some(Command::Down) => picker.row = (picker.row + 1).min(rows.len() - 1),
-        Some(Command::NextValue | Command::PrevValue) => {
-            let forward = command == Some(Command::NextValue);
+        Some(Command::UP) => picker.row = picker.row.saturating_sub(1),
+        Some(Command::DOWN) => picker.row = (picker.row + 1).min(rows.len() - 1),
+        Some(Command::NEXT_VALUE | Command::PREV_VALUE) => {
+            let forward = command == Some(Command::NEXT_VALUE);
             effects = cycle_filter(app, rows[picker.row], forward);
         }
-        Some(Command::Back) => return effects,
+        Some(Command::BACK) => return effects,
         _ => {}
     }
     app.overlay = Some(Overlay::Filter(picker));
@@ -263,13 +264,13 @@ fn on_columns_key(
     let last = rows.len().saturating_sub(1);
     let mut effects = vec![];
     match command {
-        Some(Command::Up) => picker.row = picker.row.saturating_sub(1),
-        Some(Command::Down) => picker.row = (picker.row + 1).min(last),
-        Some(Command::PageUp) => picker.row = picker.row.saturating_sub(app.page_rows()),
-        Some(Command::PageDown) => picker.row = (picker.row + app.page_rows()).min(last),
-        Some(Command::Top) => picker.row = 0,
-        Some(Command::Bottom) => picker.row = last,
-        Some(Command::Mark) => match rows.get(picker.row) {
+        Some(Command::UP) => picker.row = picker.row.saturating_sub(1),
+        Some(Command::DOWN) => picker.row = (picker.row + 1).min(last),
+        Some(Command::PAGE_UP) => picker.row = picker.row.saturating_sub(app.page_rows()),
+        Some(Command::PAGE_DOWN) => picker.row = (picker.row + app.page_rows()).min(last),
+        Some(Command::TOP) => picker.row = 0,
+        Some(Command::BOTTOM) => picker.row = last,
+        Some(Command::MARK) => match rows.get(picker.row) {
             Some(column) if ColumnPicker::can_toggle(column) => {
                 app.run_columns.toggle(column);
                 effects.extend(super::library::load_column_params(app));
@@ -277,21 +278,21 @@ fn on_columns_key(
             Some(column) => {
                 let sort = app
                     .keymap
-                    .key_for(Context::Columns, Command::Sort)
+                    .key_for(Context::COLUMNS, Command::SORT)
                     .map(|k| k.to_string())
-                    .unwrap_or_else(|| Command::Sort.name().to_string());
+                    .unwrap_or_else(|| Command::SORT.name().to_string());
                 app.status = Some(format!("{column} is always shown: {sort} sorts by it"));
             }
             None => {}
         },
-        Some(Command::Sort) => {
+        Some(Command::SORT) => {
             if let Some(column) = rows.get(picker.row) {
                 let filters = app.filters_mut(Tab::Runs);
                 filters.search = cycle_sort(&filters.search, column);
                 effects = super::lists::reload(app, Tab::Runs);
             }
         }
-        Some(Command::Back) => return effects,
+        Some(Command::BACK) => return effects,
         _ => {}
     }
     app.overlay = Some(Overlay::Columns(picker));
@@ -398,13 +399,14 @@ pub fn palette_items(app: &App, query: &str) -> Vec<PaletteItem> {
     if q.is_empty() {
         return items;
     }
-    let screens = Context::ALL
-        .into_iter()
+    let screens = screens::CONTEXTS
+        .iter()
+        .copied()
         .filter(|c| *c != context && c.where_it_runs().is_some());
     for screen in screens {
         for (command, keys) in app.keymap.visible(screen) {
             let listed = items.iter().any(|i| i.command == command);
-            if !listed && !Context::Global.commands().contains(&command) && matches(&command) {
+            if !listed && !Context::GLOBAL.commands().contains(&command) && matches(&command) {
                 items.push(PaletteItem {
                     command,
                     key: keys.first().copied(),

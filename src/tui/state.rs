@@ -201,11 +201,7 @@ pub struct App {
     /// order) when they arrive.
     pub pending: Vec<crate::keymap::Command>,
     /// `[[commands]]`: the user's own keys, by context.
-    pub user_commands: Vec<(
-        crate::keymap::Context,
-        crate::keymap::Key,
-        crate::config::UserCommand,
-    )>,
+    pub user_commands: Vec<(String, crate::keymap::Key, crate::config::UserCommand)>,
     /// A name asked for from the palette (`:recipe retail`): when the
     /// tab's rows for it arrive, the only match opens.
     pub finding: Option<String>,
@@ -285,7 +281,7 @@ impl App {
         self.screens
             .last()
             .map(|s| s.context())
-            .unwrap_or(Context::Library)
+            .unwrap_or(Context::LIBRARY)
     }
 
     /// Below `MIN_WIDTH` x `MIN_HEIGHT` the app only says the terminal is

@@ -76,7 +76,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     app.error = None;
     // Nothing is drawn but "too small": only quitting is taken.
     if app.too_small() {
-        if app.keymap.lookup(Context::Global, Key::from_event(&key)) == Some(Command::Quit) {
+        if app.keymap.lookup(Context::GLOBAL, Key::from_event(&key)) == Some(Command::QUIT) {
             app.should_quit = true;
         }
         return vec![];
@@ -140,27 +140,27 @@ pub fn run_command(app: &mut App, command: Command) -> Vec<Effect> {
 
 fn global_command(app: &mut App, command: Command) -> Vec<Effect> {
     match command {
-        Command::Quit => app.should_quit = true,
-        Command::Help => app.overlay = Some(Overlay::Help(0)),
-        Command::Palette => {
+        Command::QUIT => app.should_quit = true,
+        Command::HELP => app.overlay = Some(Overlay::Help(0)),
+        Command::PALETTE => {
             app.overlay = Some(Overlay::Palette(Palette {
                 query: String::new(),
                 selected: 0,
             }))
         }
-        Command::Back => return back(app),
-        Command::Refresh => return refresh(app),
-        Command::Messages => app.overlay = Some(Overlay::Messages(0)),
-        Command::Audit => {
+        Command::BACK => return back(app),
+        Command::REFRESH => return refresh(app),
+        Command::MESSAGES => app.overlay = Some(Overlay::Messages(0)),
+        Command::AUDIT => {
             let scope = app.screens.last().and_then(|s| s.audit_scope());
             return vec![Effect::Task(Task::LoadAudit(scope))];
         }
-        Command::Copy => return copy(app),
-        Command::Inspect => inspect(app),
-        Command::TabRecipes => return to_tab(app, Tab::Recipes),
-        Command::TabModels => return to_tab(app, Tab::Models),
-        Command::TabRuns => return to_tab(app, Tab::Runs),
-        Command::TabMonitoring => return to_tab(app, Tab::Monitoring),
+        Command::COPY => return copy(app),
+        Command::INSPECT => inspect(app),
+        Command::TAB_RECIPES => return to_tab(app, Tab::Recipes),
+        Command::TAB_MODELS => return to_tab(app, Tab::Models),
+        Command::TAB_RUNS => return to_tab(app, Tab::Runs),
+        Command::TAB_MONITORING => return to_tab(app, Tab::Monitoring),
         _ => {}
     }
     vec![]
@@ -330,8 +330,8 @@ fn show_filtered(app: &mut App, tab: Tab, filters: Filters, what: String) -> Vec
 
 fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
     match m.kind {
-        MouseEventKind::ScrollDown => run_command(app, Command::Down),
-        MouseEventKind::ScrollUp => run_command(app, Command::Up),
+        MouseEventKind::ScrollDown => run_command(app, Command::DOWN),
+        MouseEventKind::ScrollUp => run_command(app, Command::UP),
         MouseEventKind::Down(_) if app.screens.is_empty() && app.overlay.is_none() => {
             // The list's first row is at line 4 (title, tabs, border, header).
             let first_row = 4u16;
@@ -554,7 +554,7 @@ fn found(app: &mut App, tab: Tab, search: &str) {
     let total = on_list!(app, tab, l => l.total);
     let noun = tab.noun();
     match total {
-        1 => app.pending.insert(0, Command::Open),
+        1 => app.pending.insert(0, Command::OPEN),
         0 => app.error = Some(format!("no {noun} matches '{search}'")),
         n => app.status = Some(format!("{n} {noun}s match '{search}': enter opens one")),
     }

@@ -13,7 +13,7 @@ pub fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     let Some((_, _, command)) = app
         .user_commands
         .iter()
-        .find(|(c, k, _)| *c == context && *k == key)
+        .find(|(c, k, _)| c == context.name() && *k == key)
         .cloned()
     else {
         return vec![];

@@ -18,6 +18,35 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
+// Its own commands and where its keys are looked up (`[chat]` in
+// assets/keymap.toml).
+pub const COMPOSE: Command = Command::new("compose", "write a message");
+pub const SEND: Command = Command::new("send", "send the message");
+pub const NEWLINE: Command = Command::new("newline", "a new line in the message");
+pub const TOGGLE_LLM: Command = Command::new(
+    "toggle_llm",
+    "ask the language model or the offline assistant",
+);
+pub const REJECT: Command = Command::new("reject", "reject the proposal");
+/// The chat.
+pub const KEYS: Context = Context::new(
+    "chat",
+    &[
+        Command::BACK,
+        Command::OPEN,
+        Command::EDIT,
+        Command::DIFF,
+        Command::APPLY,
+        COMPOSE,
+        TOGGLE_LLM,
+        REJECT,
+    ],
+)
+.runs("in the chat (c in the library, C on a recipe)");
+/// Typing a message to the assistant.
+pub const INPUT_KEYS: Context =
+    Context::new("chat_input", &[Command::BACK, SEND, NEWLINE, TOGGLE_LLM]).typed();
+
 pub struct ChatScreen {
     pub recipe_id: Option<i64>,
     pub data: Option<ChatData>,
@@ -129,10 +158,10 @@ impl ChatScreen {
     /// Does a chat command (from the keymap of `Chat` or, while typing,
     /// `ChatInput`); `None`: not one of its own, so a key is typed.
     pub fn request_for_command(&mut self, command: Command) -> Option<ChatRequest> {
-        if self.streaming.is_some() && command == Command::Back {
+        if self.streaming.is_some() && command == Command::BACK {
             return Some(ChatRequest::Cancel);
         }
-        if command == Command::ToggleLlm {
+        if command == TOGGLE_LLM {
             return Some(ChatRequest::ToggleLlm);
         }
         if self.typing {
@@ -146,20 +175,20 @@ impl ChatScreen {
         };
         let proposal = || self.open_proposal().and_then(|(_, m)| Self::proposal_of(m));
         Some(match command {
-            Command::Back => ChatRequest::Leave,
-            Command::Compose => {
+            Command::BACK => ChatRequest::Leave,
+            COMPOSE => {
                 self.typing = true;
                 ChatRequest::None
             }
-            Command::Up => {
+            Command::UP => {
                 self.selected = self.selected.saturating_sub(1);
                 ChatRequest::None
             }
-            Command::Down => {
+            Command::DOWN => {
                 self.selected = (self.selected + 1).min(count.saturating_sub(1));
                 ChatRequest::None
             }
-            Command::Open => {
+            Command::OPEN => {
                 // A quick prompt goes into the input, to send or adjust.
                 if self.messages.is_empty()
                     && let Some(p) = prompts.get(self.selected)
@@ -169,7 +198,7 @@ impl ChatScreen {
                 self.typing = true;
                 ChatRequest::None
             }
-            Command::Apply => match self
+            Command::APPLY => match self
                 .open_proposal()
                 .map(|(i, m)| (i, m.id, Self::proposal_of(m)))
             {
@@ -180,14 +209,14 @@ impl ChatScreen {
                 },
                 _ => ChatRequest::None,
             },
-            Command::Reject => self
+            REJECT => self
                 .open_proposal()
                 .map(|(_, m)| ChatRequest::Reject(m.id))
                 .unwrap_or(ChatRequest::None),
-            Command::Edit => proposal()
+            Command::EDIT => proposal()
                 .map(|p| ChatRequest::Edit(Box::new(p)))
                 .unwrap_or(ChatRequest::None),
-            Command::Diff => proposal()
+            Command::DIFF => proposal()
                 .map(|p| ChatRequest::Diff(Box::new(p)))
                 .unwrap_or(ChatRequest::None),
             _ => return None,
@@ -196,12 +225,12 @@ impl ChatScreen {
 
     fn on_input_command(&mut self, command: Command) -> Option<ChatRequest> {
         match command {
-            Command::Back => {
+            Command::BACK => {
                 self.typing = false;
                 self.selected = self.messages.len().saturating_sub(1);
             }
-            Command::Newline => self.input.insert_newline(),
-            Command::Send => {
+            NEWLINE => self.input.insert_newline(),
+            SEND => {
                 let text = self.input.lines().join("\n").trim().to_string();
                 if text.is_empty() || self.waiting {
                     return Some(ChatRequest::None);
@@ -371,11 +400,7 @@ impl Component for ChatScreen {
     }
 
     fn context(&self) -> Context {
-        if self.typing {
-            Context::ChatInput
-        } else {
-            Context::Chat
-        }
+        if self.typing { INPUT_KEYS } else { KEYS }
     }
 
     fn crumb(&self) -> String {
@@ -388,9 +413,7 @@ impl Component for ChatScreen {
 
     fn unavailable(&self, command: Command) -> Option<&'static str> {
         match command {
-            Command::Apply | Command::Reject | Command::Edit | Command::Diff
-                if !self.proposal_pending() =>
-            {
+            Command::APPLY | REJECT | Command::EDIT | Command::DIFF if !self.proposal_pending() => {
                 Some("no proposal selected (move to one waiting for an answer)")
             }
             _ => None,

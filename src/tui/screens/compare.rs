@@ -12,6 +12,12 @@ use crate::tui::effects::{Effect, OwnLoad, Task};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+// Its own commands and where its keys are looked up (`[compare]` in
+// assets/keymap.toml).
+/// Runs side by side.
+pub const KEYS: Context = Context::new("compare", &[Command::NEXT_METRIC, Command::PREV_METRIC])
+    .runs("comparing runs (space marks runs in Runs, c compares)");
+
 pub struct CompareScreen {
     pub ids: Vec<i64>,
     pub view: Option<CompareView>,
@@ -100,10 +106,10 @@ async fn load_compare(
 }
 
 const HINTS: &[Command] = &[
-    Command::NextMetric,
-    Command::PrevMetric,
-    Command::Back,
-    Command::Help,
+    Command::NEXT_METRIC,
+    Command::PREV_METRIC,
+    Command::BACK,
+    Command::HELP,
 ];
 
 impl CompareScreen {
@@ -145,7 +151,7 @@ impl Component for CompareScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Compare
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -167,8 +173,8 @@ impl Component for CompareScreen {
                 self.scroll = step_index(self.scroll, self.rows(), c, cx.page);
                 Outcome::done()
             }
-            Command::NextMetric => self.step_metric(cx, true),
-            Command::PrevMetric => self.step_metric(cx, false),
+            Command::NEXT_METRIC => self.step_metric(cx, true),
+            Command::PREV_METRIC => self.step_metric(cx, false),
             _ => Outcome::Ignored,
         }
     }

@@ -13,6 +13,19 @@ use crate::tui::submit::Submission;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+// Its own commands and where its keys are looked up (`[diff]` in
+// assets/keymap.toml).
+pub const TOGGLE_UNIFIED: Command =
+    Command::new("toggle_unified", "side by side or unified").hinted("layout");
+pub const NEXT_CHANGE: Command = Command::new("next_change", "next change").hinted("next change");
+pub const PREV_CHANGE: Command = Command::new("prev_change", "previous change").hinted("prev");
+/// Two versions' manifests, diffed.
+pub const KEYS: Context = Context::new(
+    "diff",
+    &[TOGGLE_UNIFIED, NEXT_CHANGE, PREV_CHANGE, Command::APPLY],
+)
+.runs("in a diff (d on a recipe's versions)");
+
 /// What a diff screen shows and what `enter` does there.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiffPurpose {
@@ -131,12 +144,12 @@ pub fn rebase_preview(recipe_id: i64, preview: RebasePreview) -> Screen {
 }
 
 const HINTS: &[Command] = &[
-    Command::NextChange,
-    Command::PrevChange,
-    Command::ToggleUnified,
-    Command::Apply,
-    Command::Back,
-    Command::Help,
+    NEXT_CHANGE,
+    PREV_CHANGE,
+    TOGGLE_UNIFIED,
+    Command::APPLY,
+    Command::BACK,
+    Command::HELP,
 ];
 
 impl DiffScreen {
@@ -171,7 +184,7 @@ impl Component for DiffScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Diff
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -184,20 +197,20 @@ impl Component for DiffScreen {
 
     fn unavailable(&self, command: Command) -> Option<&'static str> {
         match (command, &self.purpose) {
-            (Command::Apply, DiffPurpose::Versions) => Some("only a rebase preview is applied"),
+            (Command::APPLY, DiffPurpose::Versions) => Some("only a rebase preview is applied"),
             _ => None,
         }
     }
 
     fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
         match command {
-            Command::ToggleUnified => self.unified = Some(!self.is_unified(cx.width)),
-            Command::NextChange => self.step_change(cx, true),
-            Command::PrevChange => self.step_change(cx, false),
+            TOGGLE_UNIFIED => self.unified = Some(!self.is_unified(cx.width)),
+            NEXT_CHANGE => self.step_change(cx, true),
+            PREV_CHANGE => self.step_change(cx, false),
             c if is_movement(c) => {
                 self.scroll = step_index(self.scroll, self.rows.len(), c, cx.page);
             }
-            Command::Apply => {
+            Command::APPLY => {
                 if let DiffPurpose::Rebase(preview) = &self.purpose {
                     return Outcome::effect(Task::Submit(Submission::Rebase {
                         recipe_id: self.recipe_id,

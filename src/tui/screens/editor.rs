@@ -22,6 +22,44 @@ use ratatui::layout::Rect;
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 
+// Its own commands and where its keys are looked up (`[editor]` in
+// assets/keymap.toml).
+pub const SAVE: Command = Command::new("save", "save as a new version");
+pub const NEXT_PROBLEM: Command = Command::new("next_problem", "jump to the next problem");
+pub const FIND: Command = Command::new("find", "find text");
+pub const FIND_NEXT: Command = Command::new("find_next", "find the next match");
+pub const TAKE_MINE: Command = Command::new("take_mine", "keep your value at this place");
+pub const TAKE_THEIRS: Command = Command::new(
+    "take_theirs",
+    "keep the value saved meanwhile at this place",
+);
+/// The manifest editor.
+pub const KEYS: Context = Context::new(
+    "editor",
+    &[
+        Command::BACK,
+        Command::EDIT_EXTERNAL,
+        SAVE,
+        NEXT_PROBLEM,
+        FIND,
+        FIND_NEXT,
+    ],
+)
+.typed();
+/// Choosing, place by place, between one's own save and a version saved meanwhile.
+pub const MERGE_KEYS: Context = Context::new(
+    "merge",
+    &[
+        Command::BACK,
+        Command::UP,
+        Command::DOWN,
+        Command::EDIT,
+        Command::APPLY,
+        TAKE_MINE,
+        TAKE_THEIRS,
+    ],
+);
+
 /// The save dialog: a change note and the bump it will make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaveDialog {
@@ -181,22 +219,22 @@ impl EditorScreen {
     /// Does an editor command (from the keymap); `None`: not one of its own.
     pub fn request_for_command(&mut self, command: Command) -> Option<EditorRequest> {
         Some(match command {
-            Command::Back if self.dirty => {
+            Command::BACK if self.dirty => {
                 self.confirm_leave = true;
                 EditorRequest::None
             }
-            Command::Back => EditorRequest::Leave,
-            Command::Save => self.open_save(),
-            Command::EditExternal => EditorRequest::External,
-            Command::NextProblem => {
+            Command::BACK => EditorRequest::Leave,
+            SAVE => self.open_save(),
+            Command::EDIT_EXTERNAL => EditorRequest::External,
+            NEXT_PROBLEM => {
                 self.jump_to_problem(1);
                 EditorRequest::None
             }
-            Command::Find => {
+            FIND => {
                 self.search = Some(String::new());
                 EditorRequest::None
             }
-            Command::FindNext => {
+            FIND_NEXT => {
                 self.find_next();
                 EditorRequest::None
             }
@@ -209,11 +247,11 @@ impl EditorScreen {
     /// find prompt edit as `form`.
     pub fn dialog_context(&self) -> Option<Context> {
         if self.merge.is_some() {
-            Some(Context::Merge)
+            Some(MERGE_KEYS)
         } else if self.offer.is_some() || self.confirm_leave {
-            Some(Context::Confirm)
+            Some(Context::CONFIRM)
         } else if self.save.is_some() || self.search.is_some() {
-            Some(Context::Form)
+            Some(Context::FORM)
         } else {
             None
         }
@@ -228,12 +266,12 @@ impl EditorScreen {
         }
         if let Some(draft) = self.offer.take() {
             return match command {
-                Some(Command::Confirm) => {
+                Some(Command::CONFIRM) => {
                     self.replace_text(&draft.text);
                     EditorRequest::Changed
                 }
                 // Declining keeps the draft on disk until the next edit replaces it.
-                Some(Command::Keep | Command::Back) => EditorRequest::None,
+                Some(Command::KEEP | Command::BACK) => EditorRequest::None,
                 // A stray key (an arrow) answers nothing: the draft is too
                 // valuable to lose to it.
                 _ => {
@@ -245,8 +283,8 @@ impl EditorScreen {
         if self.confirm_leave {
             self.confirm_leave = false;
             return match command {
-                Some(Command::Confirm) => EditorRequest::Discard,
-                Some(Command::Keep) => EditorRequest::Leave,
+                Some(Command::CONFIRM) => EditorRequest::Discard,
+                Some(Command::KEEP) => EditorRequest::Leave,
                 _ => EditorRequest::None,
             };
         }
@@ -254,7 +292,7 @@ impl EditorScreen {
             if dialog.saving {
                 return EditorRequest::None;
             }
-            if command == Some(Command::Back) {
+            if command == Some(Command::BACK) {
                 self.save = None;
                 return EditorRequest::None;
             }
@@ -262,8 +300,8 @@ impl EditorScreen {
         }
         if let Some(query) = &mut self.search {
             match command {
-                Some(Command::Back) => self.search = None,
-                Some(Command::Open) => {
+                Some(Command::BACK) => self.search = None,
+                Some(Command::OPEN) => {
                     let q = std::mem::take(query);
                     self.search = None;
                     self.last_search = q;
@@ -294,12 +332,12 @@ impl EditorScreen {
         };
         let last = panel.choices.len().saturating_sub(1);
         match command {
-            Some(Command::Up) => panel.selected = panel.selected.saturating_sub(1),
-            Some(Command::Down) => panel.selected = (panel.selected + 1).min(last),
-            Some(Command::TakeMine) => panel.choices[panel.selected] = Side::Mine,
-            Some(Command::TakeTheirs) => panel.choices[panel.selected] = Side::Theirs,
-            Some(Command::Back) => self.merge = None,
-            Some(Command::Edit) => {
+            Some(Command::UP) => panel.selected = panel.selected.saturating_sub(1),
+            Some(Command::DOWN) => panel.selected = (panel.selected + 1).min(last),
+            Some(TAKE_MINE) => panel.choices[panel.selected] = Side::Mine,
+            Some(TAKE_THEIRS) => panel.choices[panel.selected] = Side::Theirs,
+            Some(Command::BACK) => self.merge = None,
+            Some(Command::EDIT) => {
                 let path = panel.conflict.conflicts[panel.selected].path.clone();
                 self.kept_note = self.take_merge();
                 let row = crate::domain::locate::line_of_pointer(&self.text(), &path);
@@ -307,7 +345,7 @@ impl EditorScreen {
                     .move_cursor(CursorMove::Jump(row.saturating_sub(1) as u16, 0));
                 return EditorRequest::Changed;
             }
-            Some(Command::Apply) => {
+            Some(Command::APPLY) => {
                 let note = self.take_merge();
                 self.save = Some(SaveDialog {
                     note,
@@ -514,7 +552,7 @@ fn save_dialog_key(
 ) -> EditorRequest {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match (command, key.code) {
-        (Some(Command::Open | Command::Submit), _) => {
+        (Some(Command::OPEN | Command::SUBMIT), _) => {
             let text = area.lines().join("\n");
             match serde_json::from_str::<Value>(&text) {
                 Ok(manifest) => {
@@ -531,7 +569,7 @@ fn save_dialog_key(
                 }
             }
         }
-        (Some(step @ (Command::Up | Command::Down)), _) => {
+        (Some(step @ (Command::UP | Command::DOWN)), _) => {
             let order = [
                 BumpChoice::Auto,
                 BumpChoice::Patch,
@@ -539,7 +577,7 @@ fn save_dialog_key(
                 BumpChoice::Major,
             ];
             let i = order.iter().position(|b| *b == dialog.bump).unwrap_or(0);
-            let next = if step == Command::Down {
+            let next = if step == Command::DOWN {
                 (i + 1) % 4
             } else {
                 (i + 3) % 4
@@ -630,7 +668,7 @@ impl EditorScreen {
         match self.dialog_context() {
             Some(context) => self.on_dialog_key(key, keymap.lookup(context, k)),
             None => match keymap
-                .lookup(Context::Editor, k)
+                .lookup(KEYS, k)
                 .and_then(|c| self.request_for_command(c))
             {
                 Some(request) => request,
@@ -647,7 +685,7 @@ impl EditorScreen {
             EditorRequest::Invalid(problems) => {
                 let next = cx
                     .keymap
-                    .key_for(Context::Editor, Command::NextProblem)
+                    .key_for(KEYS, NEXT_PROBLEM)
                     .map(|k| format!(" ({k} goes to the next)"))
                     .unwrap_or_default();
                 cx.refuse(format!(
@@ -700,7 +738,7 @@ impl Component for EditorScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Editor
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -839,17 +877,17 @@ mod tests {
     fn esc_with_changes_asks_and_k_keeps_the_draft() {
         let mut e = EditorScreen::new(1, "r", "1.0.0", &json!({"a": 1}), None);
         assert_eq!(
-            e.request_for_command(Command::Back),
+            e.request_for_command(Command::BACK),
             Some(EditorRequest::Leave)
         );
         press(&mut e, key(KeyCode::Char('x')));
         assert_eq!(
-            e.request_for_command(Command::Back),
+            e.request_for_command(Command::BACK),
             Some(EditorRequest::None)
         );
         assert!(e.confirm_leave);
         assert_eq!(press(&mut e, key(KeyCode::Char('k'))), EditorRequest::Leave);
-        e.request_for_command(Command::Back);
+        e.request_for_command(Command::BACK);
         assert_eq!(
             press(&mut e, key(KeyCode::Char('y'))),
             EditorRequest::Discard
@@ -866,7 +904,7 @@ mod tests {
             Some("{\"a\": 1, \"b\": 2}".into()),
         );
         e.validated(e.generation, vec![]);
-        e.request_for_command(Command::Save);
+        e.request_for_command(SAVE);
         let dialog = e.save.as_ref().unwrap();
         assert_eq!(dialog.auto, Bump::Minor);
         for c in "add b".chars() {
@@ -916,12 +954,12 @@ mod tests {
         let base = json!({"a": 1, "b": 1});
         let mut e = EditorScreen::new(1, "r", "1.0.0", &base, Some("{\"a\": 2, \"b\": 1}".into()));
         e.validated(e.generation, vec![]);
-        e.request_for_command(Command::Save);
+        e.request_for_command(SAVE);
         for c in "mine".chars() {
             press(&mut e, key(KeyCode::Char(c)));
         }
         e.conflicted(conflict_at_a(json!({"a": 3, "b": 5})));
-        assert_eq!(e.dialog_context(), Some(Context::Merge));
+        assert_eq!(e.dialog_context(), Some(MERGE_KEYS));
         assert_eq!(e.merge.as_ref().unwrap().choices, [Side::Mine]);
         // t keeps theirs at /a; enter puts the merge in the text.
         press(&mut e, key(KeyCode::Char('t')));

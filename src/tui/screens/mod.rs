@@ -5,289 +5,90 @@
 //! commands (`tui/update.rs`), and never looks inside a screen.
 //!
 //! Adding a screen: its module here (state, `Component`) with its drawing
-//! beside it (`<screen>/view.rs`), its `pub mod` line below, and its keymap
-//! context (`keymap.rs` and `assets/keymap.toml`). The stack holds
-//! `Box<dyn Component>`: nothing else names it.
+//! beside it (`<screen>/view.rs`) declaring its commands and its keymap
+//! `Context`, its `pub mod` line and its context in `CONTEXTS` below, and
+//! its keys in `assets/keymap.toml`. The stack holds `Box<dyn Component>`:
+//! nothing else names it.
 
 pub mod chat;
 pub mod compare;
+pub mod component;
 pub mod diff;
 pub mod editor;
 pub mod model;
 pub mod recipe;
 pub mod run;
 
+pub use super::effects::{Answer, ScreenKey};
 pub use chat::ChatScreen;
+pub use component::*;
 pub use diff::{DiffPurpose, DiffScreen};
 pub use editor::EditorScreen;
 pub use model::{ModelScreen, ModelSection, WINDOWS};
 pub use recipe::{RecipeScreen, RecipeSection};
 pub use run::RunScreen;
 
-use super::audit::AuditScope;
-use super::effects::Effect;
-pub use super::effects::{Answer, ScreenKey};
-use super::filters::Filters;
-use super::submit::Submission;
-use super::tab::Tab;
-use super::theme::Theme;
-use crate::domain::Governance;
-use crate::keymap::{Command, Context, Keymap};
-use crate::store::Change;
-use crate::tui::effects::Task;
-use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use std::any::Any;
+use crate::keymap::Context;
 
-/// A screen in the stack: any component.
-pub type Screen = Box<dyn Component>;
+/// Every context keys are looked up in: the library's, the overlays' and
+/// each screen's. The palette offers a screen's commands from elsewhere, and
+/// each context's table in `assets/keymap.toml` binds what it declares.
+pub const CONTEXTS: &[Context] = &[
+    Context::GLOBAL,
+    Context::LIBRARY,
+    recipe::KEYS,
+    model::KEYS,
+    run::KEYS,
+    compare::KEYS,
+    diff::KEYS,
+    editor::KEYS,
+    chat::KEYS,
+    chat::INPUT_KEYS,
+    Context::HELP,
+    Context::CONFIRM,
+    Context::PALETTE,
+    Context::FILTER,
+    Context::COLUMNS,
+    Context::FORM,
+    Context::AUDIT,
+    editor::MERGE_KEYS,
+    Context::INSPECT,
+];
 
-/// What a screen may read while it draws.
-pub struct DrawCx<'a> {
-    pub theme: &'a Theme,
-    pub keymap: &'a Keymap,
-    pub now: DateTime<Utc>,
-}
+#[cfg(test)]
+mod tests {
+    use super::CONTEXTS;
+    use crate::keymap::{KeyTable, Keymap};
+    use std::collections::BTreeSet;
 
-/// What a screen may read and say while it handles a command.
-pub struct Cx<'a> {
-    /// Rows a page move covers.
-    pub page: usize,
-    pub width: u16,
-    pub user: &'a str,
-    pub governance: &'a Governance,
-    pub keymap: &'a Keymap,
-    pub llm_configured: bool,
-    /// Ask before acknowledging or resolving an alert (`[alerts] confirm`).
-    pub confirm_alert_moves: bool,
-    pub status: &'a mut Option<String>,
-    pub error: &'a mut Option<String>,
-}
-
-impl Cx<'_> {
-    pub fn say(&mut self, text: impl Into<String>) {
-        *self.status = Some(text.into());
-    }
-
-    pub fn refuse(&mut self, text: impl Into<String>) {
-        *self.error = Some(text.into());
-    }
-}
-
-/// What a screen's command asks of the app.
-pub enum Outcome {
-    /// Not this screen's command: the app's global commands take it.
-    Ignored,
-    /// Handled; these effects follow (often none).
-    Effects(Vec<Effect>),
-    /// Open a screen on top, with what it loads.
-    Push(Screen, Vec<Effect>),
-    /// Close this screen, with these effects.
-    Close(Vec<Effect>),
-    /// Ask `y` before a change.
-    Confirm {
-        message: String,
-        submission: Box<Submission>,
-    },
-    /// Show a library tab filtered to this screen's items ("its runs").
-    ShowList {
-        tab: Tab,
-        filters: Filters,
-        what: String,
-    },
-}
-
-impl Outcome {
-    /// Handled, with nothing more to do.
-    pub fn done() -> Outcome {
-        Outcome::Effects(Vec::new())
-    }
-
-    pub fn effect(effect: impl Into<Effect>) -> Outcome {
-        Outcome::Effects(vec![effect.into()])
-    }
-
-    pub fn push((screen, effects): (Screen, Vec<Effect>)) -> Outcome {
-        Outcome::Push(screen, effects)
-    }
-
-    /// Open a form (its choices load first).
-    pub fn form(request: super::forms::FormRequest) -> Outcome {
-        Outcome::effect(Task::OpenForm(request))
-    }
-}
-
-/// A screen of the app, as the router sees it.
-pub trait Component: AsAny {
-    fn context(&self) -> Context;
-    /// Draws it into `area`.
-    fn draw(&mut self, cx: &DrawCx, frame: &mut Frame, area: Rect);
-    /// Its part of the header's trail.
-    fn crumb(&self) -> String;
-    /// What it shows, for answers and changes; None: nothing loaded.
-    fn key(&self) -> Option<ScreenKey> {
-        None
-    }
-    /// The few commands its hint bar offers.
-    fn hints(&self) -> &'static [Command] {
-        &[]
-    }
-    /// Why `command` cannot run now; None when it can (or nothing is loaded
-    /// yet, so nothing is known).
-    fn unavailable(&self, _command: Command) -> Option<&'static str> {
-        None
-    }
-    fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome;
-    /// A text screen takes keys itself (commands first, then text); others
-    /// answer None and get commands from the keymap.
-    fn on_key(&mut self, _cx: &mut Cx, _key: KeyEvent) -> Option<Outcome> {
-        None
-    }
-    /// A prompt being typed at the bottom line: its label and text.
-    fn prompt(&self) -> Option<(&'static str, &str)> {
-        None
-    }
-    /// An answer addressed to what it shows; it may open a screen in turn.
-    fn on_loaded(&mut self, _cx: &mut Cx, _answer: &Answer) -> Outcome {
-        Outcome::done()
-    }
-    /// What re-reads what it shows (refresh, or a change someone made).
-    fn reload(&self) -> Vec<Effect> {
-        Vec::new()
-    }
-    /// Whether these changes concern what it shows.
-    fn shows_changed(&self, _changes: &[Change]) -> bool {
-        false
-    }
-    /// What is polled once a second while open.
-    fn on_tick(&self) -> Vec<Effect> {
-        Vec::new()
-    }
-    /// A change it asked for was made: Some(effects) closes it.
-    fn on_done(&mut self) -> Option<Vec<Effect>> {
-        None
-    }
-    /// A change it asked for was refused: true when it shows why itself.
-    fn on_refused(&mut self, _message: &str) -> bool {
-        false
-    }
-    /// A save it asked for collides with a version saved meanwhile: true
-    /// when it lets the person choose per place (else it is a refusal).
-    fn on_edit_conflict(&mut self, _conflict: &crate::store::EditConflict) -> bool {
-        false
-    }
-    /// The item it shows, as the audit log names it.
-    fn audit_scope(&self) -> Option<AuditScope> {
-        None
-    }
-    /// What `y` copies.
-    fn copy_text(&self) -> Option<String>;
-    /// The fields a user command (`[[commands]]`) reads, as environment
-    /// variables: `RUN_ID`, `MODEL`, `RECIPE`, ...
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
-    }
-    /// What `i` shows whole, as JSON; None: nothing loaded yet.
-    fn inspect(&self) -> Option<super::inspect::Inspected> {
-        None
-    }
-}
-
-/// A component as `Any`, for a test or a tool that knows what it holds.
-pub trait AsAny {
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-}
-
-impl<T: Any> AsAny for T {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-}
-
-impl dyn Component {
-    /// The component as a `T`, if it is one.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.as_any().downcast_ref()
-    }
-
-    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        self.as_any_mut().downcast_mut()
-    }
-}
-
-/// The next (or previous) of a screen's sections, wrapping around.
-pub fn cycle_section<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
-    let i = all.iter().position(|x| *x == current).unwrap_or(0);
-    let n = all.len();
-    all[if forward {
-        (i + 1) % n
-    } else {
-        (i + n - 1) % n
-    }]
-}
-
-/// Whether a command moves a cursor or a scroll.
-pub fn is_movement(command: Command) -> bool {
-    matches!(
-        command,
-        Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::Top
-            | Command::Bottom
-    )
-}
-
-/// Moves an index within `0..len` by a command.
-pub fn step_index(current: usize, len: usize, command: Command, page: usize) -> usize {
-    let last = len.saturating_sub(1);
-    match command {
-        Command::Up => current.saturating_sub(1),
-        Command::Down => (current + 1).min(last),
-        Command::PageUp => current.saturating_sub(page),
-        Command::PageDown => (current + page).min(last),
-        Command::Top => 0,
-        Command::Bottom => last,
-        _ => current,
-    }
-}
-
-/// What a key did to a one-line prompt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineEdit {
-    /// esc: the text is cleared and the prompt closed.
-    Cleared,
-    /// enter (or an arrow): the prompt closes, the text stays.
-    Kept,
-    Changed,
-    Unchanged,
-}
-
-/// A key typed into a one-line prompt (a search), as in a shell.
-pub fn edit_line(text: &mut String, key: KeyEvent) -> LineEdit {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => {
-            text.clear();
-            LineEdit::Cleared
+    #[test]
+    fn every_context_binds_what_it_declares_and_nothing_else() {
+        let map = Keymap::load(&KeyTable::new()).unwrap();
+        let mut bound: BTreeSet<(&str, &str)> = map.bound_names().collect();
+        let mut names = BTreeSet::new();
+        for context in CONTEXTS {
+            assert!(names.insert(context.name()), "{} twice", context.name());
+            for command in context.commands() {
+                assert!(
+                    bound.remove(&(context.name(), command.name())),
+                    "{} has no key in {} (assets/keymap.toml)",
+                    command.name(),
+                    context.name()
+                );
+            }
         }
-        KeyCode::Enter | KeyCode::Down | KeyCode::Up => LineEdit::Kept,
-        KeyCode::Backspace if text.pop().is_some() => LineEdit::Changed,
-        KeyCode::Char('u') if ctrl => {
-            text.clear();
-            LineEdit::Changed
+        assert!(
+            bound.is_empty(),
+            "bound in assets/keymap.toml, declared by no context: {bound:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_name_means_one_command() {
+        let mut seen = std::collections::BTreeMap::new();
+        for command in CONTEXTS.iter().flat_map(|c| c.commands()) {
+            let first = *seen.entry(command.name()).or_insert(*command);
+            assert_eq!(first, *command, "two commands named {}", command.name());
         }
-        KeyCode::Char(c) if !ctrl => {
-            text.push(c);
-            LineEdit::Changed
-        }
-        _ => LineEdit::Unchanged,
     }
 }

@@ -23,6 +23,38 @@ use crate::tui::tab::Tab;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+// Its own commands and where its keys are looked up (`[model]` in
+// assets/keymap.toml).
+pub const EVALUATE: Command = Command::new(
+    "evaluate",
+    "execute an eval run of this model (what opens the production gate)",
+)
+.hinted("eval"); // vocabulary: the command's label
+pub const PROMOTE: Command = Command::new("promote", "move the model through its lifecycle");
+pub const ACKNOWLEDGE: Command = Command::new("acknowledge", "acknowledge the selected alert");
+pub const RESOLVE: Command = Command::new("resolve", "resolve the selected alert");
+pub const WINDOW: Command = Command::new("window", "monitoring window: 7, 30, 90 days or all");
+pub const ADD_SNAPSHOT: Command = Command::new("add_snapshot", "add a monitoring snapshot by hand");
+/// A model's screen.
+pub const KEYS: Context = Context::new(
+    "model",
+    &[
+        Command::NEXT_SECTION,
+        Command::PREV_SECTION,
+        Command::OPEN_RECIPE,
+        Command::SHOW_RUNS,
+        EVALUATE,
+        PROMOTE,
+        Command::NEW_ITEM,
+        Command::EDIT_DETAILS,
+        ADD_SNAPSHOT,
+        ACKNOWLEDGE,
+        RESOLVE,
+        WINDOW,
+    ],
+)
+.runs("on a model (open one with enter in Models)");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelSection {
     Overview,
@@ -113,14 +145,14 @@ pub fn open(id: i64, section: ModelSection) -> (Screen, Vec<Effect>) {
 }
 
 const HINTS: &[Command] = &[
-    Command::NextSection,
-    Command::Promote,
-    Command::Evaluate,
-    Command::NewItem,
-    Command::OpenRecipe,
-    Command::ShowRuns,
-    Command::Back,
-    Command::Help,
+    Command::NEXT_SECTION,
+    PROMOTE,
+    EVALUATE,
+    Command::NEW_ITEM,
+    Command::OPEN_RECIPE,
+    Command::SHOW_RUNS,
+    Command::BACK,
+    Command::HELP,
 ];
 
 impl ModelScreen {
@@ -250,7 +282,7 @@ impl Component for ModelScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Model
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -272,16 +304,16 @@ impl Component for ModelScreen {
         let d = self.detail.as_ref()?;
         let any_open = d.alerts.iter().any(|a| a.state != AlertState::Resolved);
         match command {
-            Command::Promote => refusals::lifecycle_over(d.model.status),
-            Command::Acknowledge | Command::Resolve if !any_open => Some("no open alert"),
+            PROMOTE => refusals::lifecycle_over(d.model.status),
+            ACKNOWLEDGE | RESOLVE if !any_open => Some("no open alert"),
             _ => None,
         }
     }
 
     fn on_command(&mut self, cx: &mut Cx, command: Command) -> Outcome {
         match command {
-            Command::NextSection | Command::PrevSection => {
-                let forward = command == Command::NextSection;
+            Command::NEXT_SECTION | Command::PREV_SECTION => {
+                let forward = command == Command::NEXT_SECTION;
                 self.section = cycle_section(&ModelSection::ALL, self.section, forward);
                 self.scroll = 0;
                 Outcome::done()
@@ -295,22 +327,22 @@ impl Component for ModelScreen {
                 self.scroll = step_index(self.scroll, len, c, cx.page);
                 Outcome::done()
             }
-            Command::OpenRecipe => match self.detail.as_ref().map(|d| d.model.recipe_id) {
+            Command::OPEN_RECIPE => match self.detail.as_ref().map(|d| d.model.recipe_id) {
                 Some(id) => Outcome::push(super::recipe::open(id)),
                 None => Outcome::done(),
             },
-            Command::Promote => Outcome::form(FormRequest::Promote(self.id)),
-            Command::Window => self.next_window(),
-            Command::Acknowledge => self.set_alert(cx, AlertState::Acknowledged),
-            Command::Resolve => self.set_alert(cx, AlertState::Resolved),
-            Command::EditDetails => Outcome::form(FormRequest::EditModel(self.id)),
-            Command::NewItem => Outcome::form(FormRequest::CreateRun {
+            PROMOTE => Outcome::form(FormRequest::Promote(self.id)),
+            WINDOW => self.next_window(),
+            ACKNOWLEDGE => self.set_alert(cx, AlertState::Acknowledged),
+            RESOLVE => self.set_alert(cx, AlertState::Resolved),
+            Command::EDIT_DETAILS => Outcome::form(FormRequest::EditModel(self.id)),
+            Command::NEW_ITEM => Outcome::form(FormRequest::CreateRun {
                 recipe_id: None,
                 model_id: Some(self.id),
             }),
-            Command::AddSnapshot => Outcome::form(FormRequest::AddSnapshot(self.id)),
-            Command::ShowRuns => self.show_runs(),
-            Command::Evaluate => match &self.detail {
+            ADD_SNAPSHOT => Outcome::form(FormRequest::AddSnapshot(self.id)),
+            Command::SHOW_RUNS => self.show_runs(),
+            EVALUATE => match &self.detail {
                 Some(d) => Outcome::effect(Task::Submit(Submission::ExecRun {
                     recipe_id: d.model.recipe_id,
                     model_id: Some(self.id),

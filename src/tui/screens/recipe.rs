@@ -24,6 +24,60 @@ use crate::tui::tab::Tab;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+// Its own commands and where its keys are looked up (`[recipe]` in
+// assets/keymap.toml).
+pub const TOGGLE_VIEW: Command =
+    Command::new("toggle_view", "switch between the tree and the JSON").hinted("tree/json");
+pub const EXPAND: Command = Command::new("expand", "expand the tree node");
+pub const COLLAPSE: Command = Command::new("collapse", "collapse the tree node");
+pub const OPEN_PARENT: Command =
+    Command::new("open_parent", "open the parent recipe").hinted("parent");
+pub const SHOW_MODELS: Command =
+    Command::new("show_models", "list this recipe's models").hinted("models");
+pub const TRAIN: Command = Command::new(
+    "train", // vocabulary: a command's name
+    "execute a training run of this recipe (its pipeline, in the background)",
+);
+pub const APPROVE: Command = Command::new("approve", "approve the version");
+pub const REBASE: Command =
+    Command::new("rebase", "rebase on the parent's newest approved version");
+pub const CLONE_RECIPE: Command = Command::new("clone", "clone into a child recipe");
+pub const ARCHIVE: Command = Command::new("archive", "archive or restore");
+pub const DELETE: Command = Command::new("delete", "delete");
+pub const EDIT_EXAMPLE: Command =
+    Command::new("edit_example", "create or replace the synthetic example");
+pub const REGISTER: Command = Command::new("register", "register a model from this recipe");
+/// A recipe's screen.
+pub const KEYS: Context = Context::new(
+    "recipe",
+    &[
+        Command::NEXT_SECTION,
+        Command::PREV_SECTION,
+        TOGGLE_VIEW,
+        EXPAND,
+        COLLAPSE,
+        OPEN_PARENT,
+        SHOW_MODELS,
+        Command::SHOW_RUNS,
+        TRAIN,
+        Command::EDIT,
+        Command::EDIT_EXTERNAL,
+        Command::MARK,
+        Command::DIFF,
+        APPROVE,
+        REBASE,
+        CLONE_RECIPE,
+        REGISTER,
+        Command::NEW_ITEM,
+        ARCHIVE,
+        DELETE,
+        Command::EDIT_DETAILS,
+        EDIT_EXAMPLE,
+        Command::CHAT,
+    ],
+)
+.runs("on a recipe (open one with enter in Recipes)");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecipeSection {
     Overview,
@@ -97,15 +151,15 @@ fn load(id: i64) -> Effect {
 }
 
 const HINTS: &[Command] = &[
-    Command::NextSection,
-    Command::Edit,
-    Command::Approve,
-    Command::CloneRecipe,
-    Command::Register,
-    Command::Train,
-    Command::Diff,
-    Command::Back,
-    Command::Help,
+    Command::NEXT_SECTION,
+    Command::EDIT,
+    APPROVE,
+    CLONE_RECIPE,
+    REGISTER,
+    TRAIN,
+    Command::DIFF,
+    Command::BACK,
+    Command::HELP,
 ];
 
 impl RecipeScreen {
@@ -138,12 +192,12 @@ impl RecipeScreen {
 
     fn tree_command(&mut self, command: Command) -> bool {
         match command {
-            Command::Up => self.tree.key_up(),
-            Command::Down => self.tree.key_down(),
-            Command::Expand => self.tree.key_right(),
-            Command::Collapse => self.tree.key_left(),
-            Command::Top => self.tree.select_first(),
-            Command::Bottom => self.tree.select_last(),
+            Command::UP => self.tree.key_up(),
+            Command::DOWN => self.tree.key_down(),
+            EXPAND => self.tree.key_right(),
+            COLLAPSE => self.tree.key_left(),
+            Command::TOP => self.tree.select_first(),
+            Command::BOTTOM => self.tree.select_last(),
             _ => return false,
         };
         true
@@ -332,7 +386,7 @@ impl Component for RecipeScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Recipe
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -354,25 +408,21 @@ impl Component for RecipeScreen {
         let d = self.detail.as_ref()?;
         let target = d.versions.get(self.target_index());
         match command {
-            Command::Edit | Command::EditExternal | Command::Register | Command::Approve => {
+            Command::EDIT | Command::EDIT_EXTERNAL | REGISTER | APPROVE => {
                 refusals::archived(d.recipe.status).or(match command {
-                    Command::Approve => {
+                    APPROVE => {
                         refusals::approved_already(target.and_then(|v| v.approved_by.as_deref()))
                     }
-                    Command::Register => {
-                        refusals::nothing_approved(d.recipe.approved_version.as_deref())
-                    }
+                    REGISTER => refusals::nothing_approved(d.recipe.approved_version.as_deref()),
                     _ => None,
                 })
             }
-            Command::Diff if d.versions.len() < 2 => Some("only one version: nothing to compare"),
-            Command::Mark if self.section != RecipeSection::Versions => {
+            Command::DIFF if d.versions.len() < 2 => Some("only one version: nothing to compare"),
+            Command::MARK if self.section != RecipeSection::Versions => {
                 Some("marks a version in the Versions section")
             }
-            Command::Rebase if d.parent_update.is_none() => {
-                Some("the parent has no newer approved version")
-            }
-            Command::OpenParent => refusals::no_parent(d.recipe.parent_id),
+            REBASE if d.parent_update.is_none() => Some("the parent has no newer approved version"),
+            OPEN_PARENT => refusals::no_parent(d.recipe.parent_id),
             _ => None,
         }
     }
@@ -382,12 +432,12 @@ impl Component for RecipeScreen {
             return Outcome::done();
         }
         match command {
-            Command::NextSection | Command::PrevSection => {
-                let forward = command == Command::NextSection;
+            Command::NEXT_SECTION | Command::PREV_SECTION => {
+                let forward = command == Command::NEXT_SECTION;
                 self.section = cycle_section(&RecipeSection::ALL, self.section, forward);
                 self.scroll = 0;
             }
-            Command::ToggleView => self.manifest_as_tree = !self.manifest_as_tree,
+            TOGGLE_VIEW => self.manifest_as_tree = !self.manifest_as_tree,
             c if is_movement(c) && self.section == RecipeSection::Versions => {
                 let n = self.detail.as_ref().map_or(0, |d| d.versions.len());
                 self.version_selected = step_index(self.version_selected, n, c, cx.page);
@@ -395,33 +445,33 @@ impl Component for RecipeScreen {
             c if is_movement(c) => {
                 self.scroll = step_index(self.scroll, usize::MAX / 2, c, cx.page);
             }
-            Command::OpenParent => {
+            OPEN_PARENT => {
                 if let Some(p) = self.detail.as_ref().and_then(|d| d.recipe.parent_id) {
                     return Outcome::push(open(p));
                 }
             }
-            Command::Edit => return Outcome::effect(Task::OpenEditor(self.id)),
-            Command::Chat => return Outcome::push(super::chat::open(Some(self.id))),
-            Command::EditExternal => return self.external_edit(),
-            Command::Mark if self.section == RecipeSection::Versions => self.toggle_mark(cx),
-            Command::Diff => return self.diff(cx),
-            Command::Approve => return self.approve(cx),
-            Command::Rebase => return Outcome::effect(plan_rebase(self.id)),
-            Command::CloneRecipe => return Outcome::form(FormRequest::Clone(self.id)),
-            Command::Register => return Outcome::form(FormRequest::Register(self.id)),
-            Command::EditDetails => return Outcome::form(FormRequest::EditRecipe(self.id)),
-            Command::EditExample => return Outcome::form(FormRequest::PutExample(self.id)),
-            Command::NewItem => {
+            Command::EDIT => return Outcome::effect(Task::OpenEditor(self.id)),
+            Command::CHAT => return Outcome::push(super::chat::open(Some(self.id))),
+            Command::EDIT_EXTERNAL => return self.external_edit(),
+            Command::MARK if self.section == RecipeSection::Versions => self.toggle_mark(cx),
+            Command::DIFF => return self.diff(cx),
+            APPROVE => return self.approve(cx),
+            REBASE => return Outcome::effect(plan_rebase(self.id)),
+            CLONE_RECIPE => return Outcome::form(FormRequest::Clone(self.id)),
+            REGISTER => return Outcome::form(FormRequest::Register(self.id)),
+            Command::EDIT_DETAILS => return Outcome::form(FormRequest::EditRecipe(self.id)),
+            EDIT_EXAMPLE => return Outcome::form(FormRequest::PutExample(self.id)),
+            Command::NEW_ITEM => {
                 return Outcome::form(FormRequest::CreateRun {
                     recipe_id: Some(self.id),
                     model_id: None,
                 });
             }
-            Command::Archive => return self.archive_or_restore(),
-            Command::Delete => return self.delete(cx),
-            Command::ShowModels => return self.show_list(Tab::Models),
-            Command::ShowRuns => return self.show_list(Tab::Runs),
-            Command::Train => {
+            ARCHIVE => return self.archive_or_restore(),
+            DELETE => return self.delete(cx),
+            SHOW_MODELS => return self.show_list(Tab::Models),
+            Command::SHOW_RUNS => return self.show_list(Tab::Runs),
+            TRAIN => {
                 return Outcome::effect(Task::Submit(Submission::ExecRun {
                     recipe_id: self.id,
                     model_id: None,

@@ -20,6 +20,47 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+// Its own commands and where its keys are looked up (`[run]` in
+// assets/keymap.toml).
+pub const OPEN_MODEL: Command = Command::new("open_model", "open the model").hinted("model");
+pub const NEXT_MATCH: Command =
+    Command::new("next_match", "next search match").hinted("next match");
+pub const PREV_MATCH: Command = Command::new("prev_match", "previous search match");
+pub const FOLLOW: Command = Command::new("follow", "follow the growing log");
+pub const RERUN: Command = Command::new(
+    "rerun",
+    "start this queued run, or run an ended one again (its version, model and type)",
+);
+pub const VIEW_ARTIFACT: Command = Command::new(
+    "view_artifact",
+    "preview the next artifact file (after the last, the log again)",
+)
+.hinted("artifact");
+pub const UPDATE_RUN: Command = Command::new(
+    "update_run",
+    "change status, attach metrics, append to the log",
+)
+.hinted("update");
+/// A run's screen.
+pub const KEYS: Context = Context::new(
+    "run",
+    &[
+        Command::SEARCH,
+        Command::OPEN_RECIPE,
+        OPEN_MODEL,
+        NEXT_MATCH,
+        PREV_MATCH,
+        FOLLOW,
+        Command::CANCEL_RUN,
+        RERUN,
+        Command::NEXT_METRIC,
+        Command::PREV_METRIC,
+        VIEW_ARTIFACT,
+        UPDATE_RUN,
+    ],
+)
+.runs("on a run (open one with enter in Runs)");
+
 pub struct RunScreen {
     pub id: i64,
     pub run: Option<Run>,
@@ -124,14 +165,14 @@ async fn load_run(
 }
 
 const HINTS: &[Command] = &[
-    Command::NextMetric,
-    Command::ViewArtifact,
-    Command::CancelRun,
-    Command::UpdateRun,
-    Command::Search,
-    Command::Follow,
-    Command::Back,
-    Command::Help,
+    Command::NEXT_METRIC,
+    VIEW_ARTIFACT,
+    Command::CANCEL_RUN,
+    UPDATE_RUN,
+    Command::SEARCH,
+    FOLLOW,
+    Command::BACK,
+    Command::HELP,
 ];
 
 impl RunScreen {
@@ -327,7 +368,7 @@ impl Component for RunScreen {
     }
 
     fn context(&self) -> Context {
-        Context::Run
+        KEYS
     }
 
     fn crumb(&self) -> String {
@@ -345,10 +386,8 @@ impl Component for RunScreen {
     fn unavailable(&self, command: Command) -> Option<&'static str> {
         let r = self.run.as_ref()?;
         match command {
-            Command::Rerun if r.status == RunStatus::Running => Some("the run is running"),
-            Command::Rerun if r.executor.is_some() && !r.status.is_final() => {
-                Some("an executor holds it")
-            }
+            RERUN if r.status == RunStatus::Running => Some("the run is running"),
+            RERUN if r.executor.is_some() && !r.status.is_final() => Some("an executor holds it"),
             _ => None,
         }
     }
@@ -357,24 +396,24 @@ impl Component for RunScreen {
         match command {
             c if is_movement(c) => {
                 self.scroll = step_index(self.scroll, self.log_lines(), c, cx.page);
-                self.follow = c == Command::Bottom && self.follow;
+                self.follow = c == Command::BOTTOM && self.follow;
             }
-            Command::Search => self.searching = true,
-            Command::UpdateRun => return Outcome::form(FormRequest::UpdateRun(self.id)),
-            Command::NextMatch => self.step_match(cx, true),
-            Command::PrevMatch => self.step_match(cx, false),
-            Command::Follow => self.toggle_follow(cx),
-            Command::NextMetric => return self.step_metric(cx, true),
-            Command::PrevMetric => return self.step_metric(cx, false),
-            Command::CancelRun => return self.cancel(cx),
-            Command::Rerun => return self.rerun(),
-            Command::ViewArtifact => self.next_artifact(cx),
-            Command::OpenRecipe => {
+            Command::SEARCH => self.searching = true,
+            UPDATE_RUN => return Outcome::form(FormRequest::UpdateRun(self.id)),
+            NEXT_MATCH => self.step_match(cx, true),
+            PREV_MATCH => self.step_match(cx, false),
+            FOLLOW => self.toggle_follow(cx),
+            Command::NEXT_METRIC => return self.step_metric(cx, true),
+            Command::PREV_METRIC => return self.step_metric(cx, false),
+            Command::CANCEL_RUN => return self.cancel(cx),
+            RERUN => return self.rerun(),
+            VIEW_ARTIFACT => self.next_artifact(cx),
+            Command::OPEN_RECIPE => {
                 if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
                     return Outcome::push(super::recipe::open(id));
                 }
             }
-            Command::OpenModel => match self.run.as_ref().and_then(|r| r.model_id) {
+            OPEN_MODEL => match self.run.as_ref().and_then(|r| r.model_id) {
                 Some(id) => {
                     return Outcome::push(super::model::open(id, super::ModelSection::Overview));
                 }

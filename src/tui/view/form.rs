@@ -124,7 +124,7 @@ pub fn render<P>(
     use crate::keymap::{Command, Context};
     let footer = if form.confirm_cancel {
         let back = keymap
-            .key_for(Context::Form, Command::Back)
+            .key_for(Context::FORM, Command::BACK)
             .map(|k| format!("{k}/"))
             .unwrap_or_default();
         Line::styled(
@@ -134,10 +134,10 @@ pub fn render<P>(
     } else if form.submitting {
         Line::styled(" saving…", theme.dim)
     } else {
-        let hint = |commands: &[(Command, &str)]| super::key_hints(keymap, Context::Form, commands);
+        let hint = |commands: &[(Command, &str)]| super::key_hints(keymap, Context::FORM, commands);
         let (moves, rest) = (
-            hint(&[(Command::NextField, "move")]),
-            hint(&[(Command::Open, "next/submit"), (Command::Back, "cancel")]),
+            hint(&[(Command::NEXT_FIELD, "move")]),
+            hint(&[(Command::OPEN, "next/submit"), (Command::BACK, "cancel")]),
         );
         Line::styled(format!(" {moves} · type to filter · {rest}"), theme.dim)
     };

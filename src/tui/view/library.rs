@@ -43,8 +43,8 @@ impl DrawnTab for Recipe {
     fn first_item_hint(app: &App) -> String {
         format!(
             "no recipes yet: {} creates one, {} asks the assistant for one",
-            key(app, Context::Library, Command::NewItem),
-            key(app, Context::Library, Command::Chat)
+            key(app, Context::LIBRARY, Command::NEW_ITEM),
+            key(app, Context::LIBRARY, Command::CHAT)
         )
     }
 }
@@ -56,8 +56,12 @@ impl DrawnTab for Model {
     fn first_item_hint(app: &App) -> String {
         format!(
             "no models yet: {} registers one from an approved recipe (or {} on its screen)",
-            key(app, Context::Library, Command::NewItem),
-            key(app, Context::Recipe, Command::Register)
+            key(app, Context::LIBRARY, Command::NEW_ITEM),
+            key(
+                app,
+                crate::tui::screens::recipe::KEYS,
+                crate::tui::screens::recipe::REGISTER
+            )
         )
     }
 }
@@ -69,7 +73,7 @@ impl DrawnTab for Run {
     fn first_item_hint(app: &App) -> String {
         format!(
             "no runs yet: {} starts one",
-            key(app, Context::Library, Command::NewItem)
+            key(app, Context::LIBRARY, Command::NEW_ITEM)
         )
     }
 }
@@ -81,7 +85,11 @@ impl DrawnTab for MonitorRow {
     fn first_item_hint(app: &App) -> String {
         format!(
             "nothing monitored yet: a model shows here with its first snapshot ({} on a model, or `nexml monitor add`)",
-            key(app, Context::Model, Command::AddSnapshot)
+            key(
+                app,
+                crate::tui::screens::model::KEYS,
+                crate::tui::screens::model::ADD_SNAPSHOT
+            )
         )
     }
 }

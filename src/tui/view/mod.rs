@@ -10,7 +10,6 @@ pub use crate::tui::widgets::{
 
 use super::screens::DrawCx;
 use super::state::App;
-use crate::keymap::Command;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -137,53 +136,8 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     for c in runnable {
         if let Some(k) = app.keymap.key_for(context, *c) {
             spans.push(Span::styled(k.to_string(), app.theme.key));
-            spans.push(Span::styled(
-                format!(" {}  ", short_label(*c)),
-                app.theme.dim,
-            ));
+            spans.push(Span::styled(format!(" {}  ", c.label()), app.theme.dim));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn short_label(c: Command) -> &'static str {
-    match c {
-        Command::Open => "open",
-        Command::Search => "search",
-        Command::Filter => "filter",
-        Command::NextTab => "tab",
-        Command::Copy => "copy id",
-        Command::Help => "help",
-        Command::Quit => "quit",
-        Command::NextSection => "section",
-        Command::ToggleView => "tree/json",
-        Command::OpenParent => "parent",
-        Command::ShowModels => "models",
-        Command::ShowRuns => "runs",
-        Command::Back => "back",
-        Command::OpenRecipe => "recipe",
-        Command::OpenModel => "model",
-        Command::NextMatch => "next match",
-        Command::Follow => "follow",
-        Command::NewItem => "new",
-        Command::Edit => "edit",
-        Command::Approve => "approve",
-        Command::CloneRecipe => "clone",
-        Command::Register => "register",
-        Command::Diff => "diff",
-        Command::Promote => "promote",
-        Command::UpdateRun => "update",
-        Command::NextChange => "next change",
-        Command::PrevChange => "prev",
-        Command::ToggleUnified => "layout",
-        Command::Apply => "apply",
-        Command::NextMetric => "metric",
-        Command::PrevMetric => "prev",
-        Command::Mark => "mark",
-        Command::CancelRun => "cancel",
-        Command::ViewArtifact => "artifact",
-        Command::Train => "train",   // vocabulary: the command's label
-        Command::Evaluate => "eval", // vocabulary: the command's label
-        other => other.name(),
-    }
 }

@@ -49,10 +49,10 @@ fn inspect(app: &App, view: &InspectView, frame: &mut Frame, area: Rect) {
     };
     let keys = super::key_hints(
         &app.keymap,
-        crate::keymap::Context::Inspect,
+        crate::keymap::Context::INSPECT,
         &[
-            (crate::keymap::Command::Copy, "copy"),
-            (crate::keymap::Command::Back, "close"),
+            (crate::keymap::Command::COPY, "copy"),
+            (crate::keymap::Command::BACK, "close"),
         ],
     );
     let block = Block::default()
@@ -74,8 +74,8 @@ fn inspect(app: &App, view: &InspectView, frame: &mut Frame, area: Rect) {
 fn confirm(app: &App, message: &str, frame: &mut Frame, area: Rect) {
     let keys = super::key_hints(
         &app.keymap,
-        crate::keymap::Context::Confirm,
-        &[(crate::keymap::Command::Confirm, "confirm")],
+        crate::keymap::Context::CONFIRM,
+        &[(crate::keymap::Command::CONFIRM, "confirm")],
     );
     // Wrapped here, one column in from the border on every row.
     let room = (64.min(area.width) as usize).saturating_sub(4).max(8);
@@ -280,10 +280,10 @@ fn sort_picker(app: &App, row: usize, frame: &mut Frame, area: Rect) {
     let columns = app.tab.sort_columns();
     let keys = super::key_hints(
         &app.keymap,
-        crate::keymap::Context::Columns,
+        crate::keymap::Context::COLUMNS,
         &[
-            (crate::keymap::Command::Sort, "sort ▲ ▼ off"),
-            (crate::keymap::Command::Back, "close"),
+            (crate::keymap::Command::SORT, "sort ▲ ▼ off"),
+            (crate::keymap::Command::BACK, "close"),
         ],
     );
     let width = (keys.chars().count() as u16 + 4).max(30);
@@ -488,15 +488,15 @@ fn columns_hint(app: &App) -> String {
     use crate::keymap::{Command, Context};
     let key = |c| {
         app.keymap
-            .key_for(Context::Columns, c)
+            .key_for(Context::COLUMNS, c)
             .map(|k| k.to_string())
             .unwrap_or_default()
     };
     format!(
         " {} show · {} sort ▲▼ · {} done",
-        key(Command::Mark),
-        key(Command::Sort),
-        key(Command::Back)
+        key(Command::MARK),
+        key(Command::SORT),
+        key(Command::BACK)
     )
 }
 
@@ -505,16 +505,16 @@ fn filter_hint(app: &App) -> String {
     use crate::keymap::{Command, Context};
     let key = |c| {
         app.keymap
-            .key_for(Context::Filter, c)
+            .key_for(Context::FILTER, c)
             .map(|k| k.to_string())
             .unwrap_or_default()
     };
     format!(
         " {}/{} choose · {}/{} change · {} done",
-        key(Command::Up),
-        key(Command::Down),
-        key(Command::PrevValue),
-        key(Command::NextValue),
-        key(Command::Back)
+        key(Command::UP),
+        key(Command::DOWN),
+        key(Command::PREV_VALUE),
+        key(Command::NEXT_VALUE),
+        key(Command::BACK)
     )
 }

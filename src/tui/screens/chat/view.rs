@@ -2,7 +2,7 @@
 //! room), proposals with their state, quick prompts, and the input.
 
 use super::ChatScreen;
-use crate::keymap::{Command, Context, Keymap};
+use crate::keymap::{Command, Keymap};
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -48,18 +48,18 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
     } else if s.typing {
         let keys = crate::tui::widgets::key_hints(
             keymap,
-            Context::ChatInput,
+            super::INPUT_KEYS,
             &[
-                (Command::Send, "send"),
-                (Command::Newline, "new line"),
-                (Command::ToggleLlm, "switch"),
-                (Command::Back, ""),
+                (super::SEND, "send"),
+                (super::NEWLINE, "new line"),
+                (super::TOGGLE_LLM, "switch"),
+                (Command::BACK, ""),
             ],
         );
         format!(" to the {who} assistant · {keys} ")
     } else {
         keymap
-            .key_for(Context::Chat, Command::Compose)
+            .key_for(super::KEYS, super::COMPOSE)
             .map(|k| format!(" message ({k} to type) "))
             .unwrap_or_else(|| " message ".to_string())
     };
@@ -84,16 +84,16 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
     let keys = if s.typing {
         crate::tui::widgets::key_hints(
             keymap,
-            Context::ChatInput,
-            &[(Command::Back, "leave typing")],
+            super::INPUT_KEYS,
+            &[(Command::BACK, "leave typing")],
         )
     } else {
         let hint = |commands: &[(Command, &str)]| {
-            crate::tui::widgets::key_hints(keymap, Context::Chat, commands)
+            crate::tui::widgets::key_hints(keymap, super::KEYS, commands)
         };
         let moves = match (
-            keymap.key_for(Context::Chat, Command::Down),
-            keymap.key_for(Context::Chat, Command::Up),
+            keymap.key_for(super::KEYS, Command::DOWN),
+            keymap.key_for(super::KEYS, Command::UP),
         ) {
             (Some(down), Some(up)) => format!(" · {down}/{up} move · "),
             _ => " · ".to_string(),
@@ -104,21 +104,21 @@ pub fn render(s: &mut ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Fr
         } else {
             moves.trim_start_matches(" · ").to_string()
         };
-        decide + &hint(&[(Command::Compose, "type"), (Command::Back, "back")])
+        decide + &hint(&[(super::COMPOSE, "type"), (Command::BACK, "back")])
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.dim)), hints);
 }
 
 /// What can be done with a proposal waiting for an answer.
 const DECIDE: [(Command, &str); 4] = [
-    (Command::Apply, "apply"),
-    (Command::Reject, "reject"),
-    (Command::Edit, "edit"),
-    (Command::Diff, "diff"),
+    (Command::APPLY, "apply"),
+    (super::REJECT, "reject"),
+    (Command::EDIT, "edit"),
+    (Command::DIFF, "diff"),
 ];
 
 fn render_messages(s: &ChatScreen, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let decide = crate::tui::widgets::key_hints(keymap, Context::Chat, &DECIDE);
+    let decide = crate::tui::widgets::key_hints(keymap, super::KEYS, &DECIDE);
     let width = area.width.max(1) as usize;
     // A message's lines wrap under its indent, not back at column 0.
     let indented = |text: &str| -> Vec<Line<'static>> {

@@ -90,13 +90,13 @@ pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
     let mut plines = Vec::new();
     if e.problems.is_empty() {
         let hint = |commands: &[(Command, &str)]| {
-            crate::tui::widgets::key_hints(keymap, Context::Editor, commands)
+            crate::tui::widgets::key_hints(keymap, super::KEYS, commands)
         };
         let keys = hint(&[
-            (Command::Save, "save"),
-            (Command::Find, "find"),
-            (Command::EditExternal, "$EDITOR"),
-            (Command::Back, "leave"),
+            (super::SAVE, "save"),
+            (super::FIND, "find"),
+            (Command::EDIT_EXTERNAL, "$EDITOR"),
+            (Command::BACK, "leave"),
         ]);
         plines.push(Line::styled(
             // Undo and redo are the text area's own keys.
@@ -105,7 +105,7 @@ pub fn render(e: &mut EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
         ));
     } else {
         let jump = keymap
-            .key_for(Context::Editor, Command::NextProblem)
+            .key_for(super::KEYS, super::NEXT_PROBLEM)
             .map(|k| format!("{k} jumps to the next; "))
             .unwrap_or_default();
         plines.push(Line::styled(
@@ -239,10 +239,10 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                         " {}",
                         crate::tui::widgets::key_hints(
                             keymap,
-                            Context::Confirm,
+                            Context::CONFIRM,
                             &[
-                                (Command::Confirm, "restore it"),
-                                (Command::Keep, "start from the saved version"),
+                                (Command::CONFIRM, "restore it"),
+                                (Command::KEEP, "start from the saved version"),
                             ]
                         )
                     ),
@@ -264,10 +264,10 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                         " {} · any other key stay",
                         crate::tui::widgets::key_hints(
                             keymap,
-                            Context::Confirm,
+                            Context::CONFIRM,
                             &[
-                                (Command::Keep, "keep them as a draft and leave"),
-                                (Command::Confirm, "discard them"),
+                                (Command::KEEP, "keep them as a draft and leave"),
+                                (Command::CONFIRM, "discard them"),
                             ]
                         )
                     ),
@@ -313,13 +313,13 @@ fn render_dialogs(e: &EditorScreen, keymap: &Keymap, theme: &Theme, frame: &mut 
                     " {} · ←→ bump · {}",
                     crate::tui::widgets::key_hints(
                         keymap,
-                        Context::Form,
-                        &[(Command::Open, "save")]
+                        Context::FORM,
+                        &[(Command::OPEN, "save")]
                     ),
                     crate::tui::widgets::key_hints(
                         keymap,
-                        Context::Form,
-                        &[(Command::Back, "back to editing")]
+                        Context::FORM,
+                        &[(Command::BACK, "back to editing")]
                     )
                 ),
                 theme.dim,
@@ -434,13 +434,13 @@ fn render_merge(m: &MergePanel, keymap: &Keymap, theme: &Theme, frame: &mut Fram
             " {}",
             crate::tui::widgets::key_hints(
                 keymap,
-                Context::Merge,
+                super::MERGE_KEYS,
                 &[
-                    (Command::TakeMine, "yours"),
-                    (Command::TakeTheirs, "theirs"),
-                    (Command::Edit, "edit in the text"),
-                    (Command::Apply, "save with these"),
-                    (Command::Back, "back"),
+                    (super::TAKE_MINE, "yours"),
+                    (super::TAKE_THEIRS, "theirs"),
+                    (Command::EDIT, "edit in the text"),
+                    (Command::APPLY, "save with these"),
+                    (Command::BACK, "back"),
                 ]
             )
         ),
