@@ -3409,3 +3409,71 @@ async fn a_screens_own_load_comes_back_to_it_by_type() {
         _ => panic!("a refused load is a failure"),
     }
 }
+
+/// A screen is its own module: this one is declared here, outside the app,
+/// with a command of its own, and the router, help and the hint bar serve
+/// it from its `Context` alone (its keys are the `[compare]` table's, the
+/// one table of `assets/keymap.toml` it borrows for the test).
+mod a_screen_of_its_own {
+    use nexml::keymap::{Command, Context};
+    use nexml::tui::screens::{Component, Cx, DrawCx, Outcome};
+    use ratatui::Frame;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Paragraph;
+
+    pub const WAVE: Command =
+        Command::new("next_metric", "wave at whoever is looking").hinted("wave");
+    pub const KEYS: Context = Context::new("compare", &[WAVE]);
+
+    #[derive(Default)]
+    pub struct Waving {
+        pub waves: usize,
+    }
+
+    impl Component for Waving {
+        fn context(&self) -> Context {
+            KEYS
+        }
+        fn draw(&mut self, _cx: &DrawCx, frame: &mut Frame, area: Rect) {
+            let text = format!("waved {} times", self.waves);
+            frame.render_widget(Paragraph::new(text), area);
+        }
+        fn crumb(&self) -> String {
+            "waving".into()
+        }
+        fn hints(&self) -> &'static [Command] {
+            &[WAVE]
+        }
+        fn copy_text(&self) -> Option<String> {
+            Some(self.waves.to_string())
+        }
+        fn on_command(&mut self, _cx: &mut Cx, command: Command) -> Outcome {
+            match command {
+                WAVE => {
+                    self.waves += 1;
+                    Outcome::done()
+                }
+                // What it does not take, the router does (help, back, quit).
+                _ => Outcome::Ignored,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_screen_declared_in_its_own_module_gets_its_keys_help_and_hints() {
+    use a_screen_of_its_own::Waving;
+    let mut h = Harness::new(80, 24).await;
+    h.app.screens.push(Box::new(Waving::default()));
+    h.keys(&["]", "]"]).await;
+    assert_eq!(top::<Waving>(&h.app).map(|w| w.waves), Some(2));
+    let screen = h.screen();
+    assert!(screen.contains("waved 2 times"), "{screen}");
+    assert!(screen.contains("] wave"), "the hint bar: {screen}");
+    h.keys(&["?"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("wave at whoever is looking"), "{screen}");
+    // Global keys still work over it: esc closes help, then the screen.
+    h.keys(&["esc", "esc"]).await;
+    assert!(top::<Waving>(&h.app).is_none());
+}
