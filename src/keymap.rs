@@ -703,28 +703,21 @@ mod tests {
             Some(Command::FILTER)
         );
         assert_eq!(map.lookup(Context::LIBRARY, key('f')), None);
-        let bad: KeyTable = toml::from_str("[library]\nfilterr = \"F\"").unwrap();
+        let refusal = |text: &str| {
+            let table: KeyTable = toml::from_str(text).unwrap();
+            Keymap::load(&table).unwrap_err().to_string()
+        };
         assert_eq!(
-            Keymap::load(&bad).unwrap_err().to_string(),
+            refusal("[library]\nfilterr = \"F\""),
             "keys.library: unknown command 'filterr'"
         );
-        let bad: KeyTable = toml::from_str("[library]\nfilter = \"hyper-x\"").unwrap();
-        assert!(
-            Keymap::load(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("unknown key 'hyper-x'")
-        );
-        let bad: KeyTable = toml::from_str("[model]\nfilter = \"F\"").unwrap();
+        assert!(refusal("[library]\nfilter = \"hyper-x\"").contains("unknown key 'hyper-x'"));
         assert_eq!(
-            Keymap::load(&bad).unwrap_err().to_string(),
+            refusal("[model]\nfilter = \"F\""),
             "keys.model.filter: 'filter' does nothing in model (it belongs in: library)"
         );
-        let bad: KeyTable = toml::from_str("[modle]\nfilter = \"F\"").unwrap();
         assert!(
-            Keymap::load(&bad)
-                .unwrap_err()
-                .to_string()
+            refusal("[modle]\nfilter = \"F\"")
                 .starts_with("keys: unknown context 'modle' (expected one of: audit, chat,")
         );
     }
