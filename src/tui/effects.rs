@@ -2,7 +2,7 @@
 //! and sends the answers back as messages. The newest list request per tab
 //! wins: it aborts an older one still running, and an older answer is dropped.
 
-use super::drafts::{Draft, DraftKeeper, draft_path, read_draft, write_draft};
+use super::drafts::{Draft, DraftKeeper, draft_path, write_draft};
 use super::forms::{AppForm, FormRequest};
 use super::list_loads::ListSource;
 pub use super::list_loads::{ListRequest, Rows};
@@ -12,8 +12,7 @@ use super::tab::with_row_type;
 use crate::domain::manifest::ManifestProblem;
 use crate::service::Service;
 use crate::service::{ServiceError, ServiceResult};
-use crate::store::RecipeVersion;
-use crate::store::{Recipe, Store};
+use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::any::Any;
 use std::collections::HashMap;
@@ -74,10 +73,12 @@ pub enum TerminalWork {
 /// The language model's streamed answer, and stopping it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LlmWork {
-    /// Ask; tokens stream back as `Answer::ChatToken`.
+    /// Ask; tokens stream back as `Answer::ChatToken`, and once both
+    /// messages are kept, `then` reads the chat again.
     Ask {
         recipe_id: Option<i64>,
         text: String,
+        then: OwnLoad,
     },
     Cancel,
 }
@@ -115,8 +116,6 @@ pub enum Task {
     },
     /// Make a change; the answer is `Done` or `Refused`.
     Submit(Submission),
-    /// Open the editor on a recipe's latest manifest, offering a kept draft.
-    OpenEditor(i64),
     /// Validate the editor's text after a pause, and keep it as a draft.
     Validate {
         recipe_id: i64,
@@ -127,20 +126,12 @@ pub enum Task {
     },
     /// Forget a recipe's draft (after saving or discarding).
     DropDraft(i64),
-    /// Load a chat's context and history.
-    OpenChat(Option<i64>),
-    /// Ask the assistant; both messages are kept.
-    ChatSend {
-        recipe_id: Option<i64>,
-        text: String,
-    },
     ChatApply {
         recipe_id: Option<i64>,
         message_id: i64,
         request: String,
         proposal: Box<crate::assistant::Proposal>,
     },
-    ChatReject(i64),
 }
 
 /// A load a screen asks for and alone reads. The runner does it in the
@@ -155,19 +146,40 @@ pub struct OwnLoad {
     load: Arc<OwnLoadFn>,
 }
 
-type OwnLoadFn = dyn Fn(Service) -> Pin<Box<dyn Future<Output = ServiceResult<Arc<dyn Any + Send + Sync>>> + Send>>
+type OwnLoadFn = dyn Fn(LoadCx) -> Pin<Box<dyn Future<Output = ServiceResult<Arc<dyn Any + Send + Sync>>> + Send>>
     + Send
     + Sync;
 
+/// What a screen's own load may use: the service, who acts, and where the
+/// editor's drafts are kept.
+#[derive(Clone)]
+pub struct LoadCx {
+    pub service: Service,
+    pub user: String,
+    pub drafts_dir: PathBuf,
+}
+
 impl OwnLoad {
+    /// A load that reads through the service alone.
     pub fn new<T, F, Fut>(key: ScreenKey, what: impl Into<String>, load: F) -> OwnLoad
     where
         T: Any + Send + Sync,
         F: Fn(Service) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ServiceResult<T>> + Send + 'static,
     {
-        let load: Arc<OwnLoadFn> = Arc::new(move |service| {
-            let read = load(service);
+        OwnLoad::acting(key, what, move |cx: LoadCx| load(cx.service))
+    }
+
+    /// A load that acts as the person (the chat's messages are theirs) or
+    /// reads their drafts.
+    pub fn acting<T, F, Fut>(key: ScreenKey, what: impl Into<String>, load: F) -> OwnLoad
+    where
+        T: Any + Send + Sync,
+        F: Fn(LoadCx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ServiceResult<T>> + Send + 'static,
+    {
+        let load: Arc<OwnLoadFn> = Arc::new(move |cx| {
+            let read = load(cx);
             Box::pin(async move {
                 read.await
                     .map(|t| Arc::new(t) as Arc<dyn Any + Send + Sync>)
@@ -226,22 +238,12 @@ pub enum Answer {
         /// The draft could not be kept on disk (why), so a crash would lose it.
         draft_error: Option<String>,
     },
-    Chat {
-        data: Box<crate::service::chat::ChatData>,
-        history: Vec<crate::store::ChatMessage>,
-    },
     /// The next piece of a language model's streamed answer.
     ChatToken(String),
     /// A proposal was applied (to the chat that asked).
     ChatApplied {
         message_id: i64,
         applied: crate::service::chat::Applied,
-    },
-    /// The recipe's latest version, and a draft kept of it, for its editor.
-    Editor {
-        recipe: Box<Recipe>,
-        version: Box<RecipeVersion>,
-        draft: Option<Draft>,
     },
     /// A rebase planned, to preview as a diff.
     /// Text back from $VISUAL/$EDITOR.
@@ -325,6 +327,16 @@ pub struct Io {
     pub database_url: String,
 }
 
+impl Io {
+    fn load_cx(&self) -> LoadCx {
+        LoadCx {
+            service: self.service.clone(),
+            user: self.user.clone(),
+            drafts_dir: self.drafts_dir.clone(),
+        }
+    }
+}
+
 /// How long the editor waits after a keystroke before validating: a burst
 /// of typing is validated once. (The draft is not waited for: the keeper
 /// writes each change as soon as its previous write is done.)
@@ -398,10 +410,14 @@ impl Runner {
     pub fn llm(&self, work: LlmWork) {
         match work {
             LlmWork::Cancel => self.cancel_llm.notify_waiters(),
-            LlmWork::Ask { recipe_id, text } => {
+            LlmWork::Ask {
+                recipe_id,
+                text,
+                then,
+            } => {
                 let runner = self.clone();
                 tokio::spawn(async move {
-                    let loaded = chat_llm(&runner, recipe_id, &text)
+                    let loaded = chat_llm(&runner, recipe_id, &text, then)
                         .await
                         .unwrap_or_else(|e| Loaded::Refused(e.to_string()));
                     let _ = runner.tx.send(Msg::Loaded(loaded));
@@ -505,7 +521,7 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
     let store = io.service.store();
     let result: ServiceResult<Loaded> = match task {
         Task::LoadList(req) => load_list(store, req).await,
-        Task::Own(load) => (load.load)(io.service.clone())
+        Task::Own(load) => (load.load)(io.load_cx())
             .await
             .map(|answer| Loaded::Screen(load.key, Answer::Own(answer))),
         Task::LoadAudit(scope) => load_audit(&io.service, scope).await,
@@ -555,7 +571,6 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Task::OpenEditor(id) => open_editor(io, id).await,
         Task::Validate {
             recipe_id,
             recipe_created_at,
@@ -579,8 +594,6 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));
             return Loaded::Nothing;
         }
-        Task::OpenChat(recipe_id) => open_chat(io, recipe_id).await,
-        Task::ChatSend { recipe_id, text } => chat_send(io, recipe_id, &text).await,
         Task::ChatApply {
             recipe_id,
             message_id,
@@ -601,11 +614,6 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Task::ChatReject(id) => io
-            .service
-            .chat_reject(id, &io.user)
-            .await
-            .map(|_| Loaded::Nothing),
     };
     result.unwrap_or_else(|e| Loaded::Failed(e.to_string()))
 }
@@ -655,54 +663,14 @@ async fn load_list(store: &dyn Store, req: ListRequest) -> ServiceResult<Loaded>
     })
 }
 
-async fn open_editor(io: &Io, id: i64) -> ServiceResult<Loaded> {
-    let recipe = io.service.store().recipe(id).await?;
-    let version = io.service.store().version(id, None).await?;
-    let pretty = crate::domain::diff::pretty(&version.manifest_json);
-    // A draft identical to the manifest is nothing to restore; one typed for
-    // another recipe of this id (SQLite gives a deleted recipe's id again)
-    // is never offered.
-    let draft = read_draft(&io.drafts_dir, id).filter(|d| {
-        d.text.trim_end() != pretty.trim_end()
-            && d.recipe_created_at.is_none_or(|at| at == recipe.created_at)
-    });
-    Ok(Loaded::Screen(
-        ScreenKey::Recipe(id),
-        Answer::Editor {
-            recipe: Box::new(recipe),
-            version: Box::new(version),
-            draft,
-        },
-    ))
-}
-
-async fn open_chat(io: &Io, recipe_id: Option<i64>) -> ServiceResult<Loaded> {
-    let data = crate::service::chat::load(io.service.store(), recipe_id, &io.user).await?;
-    let history = io
-        .service
-        .store()
-        .chat_history(recipe_id, &io.user, 200)
-        .await?;
-    Ok(Loaded::Screen(
-        ScreenKey::Chat(recipe_id),
-        Answer::Chat {
-            data: Box::new(data),
-            history,
-        },
-    ))
-}
-
-/// Asks the offline assistant, keeping both messages in the history.
-async fn chat_send(io: &Io, recipe_id: Option<i64>, text: &str) -> ServiceResult<Loaded> {
-    io.service
-        .chat_ask(recipe_id, text, false, &io.user)
-        .await?;
-    open_chat(io, recipe_id).await
-}
-
 /// Streams the language model's answer into the chat, then keeps both
 /// messages; an unusable answer is kept as such, never as a proposal.
-async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> ServiceResult<Loaded> {
+async fn chat_llm(
+    runner: &Runner,
+    recipe_id: Option<i64>,
+    text: &str,
+    then: OwnLoad,
+) -> ServiceResult<Loaded> {
     use crate::llm::{self, LlmEvent};
     let io = &runner.io;
     let store = io.service.store();
@@ -738,7 +706,7 @@ async fn chat_llm(runner: &Runner, recipe_id: Option<i64>, text: &str) -> Servic
     io.service
         .chat_record_llm(recipe_id, text, answer, false, &io.user)
         .await?;
-    open_chat(io, recipe_id).await
+    Ok(perform(io, Task::Own(then)).await)
 }
 
 /// The newest audit rows of `scope`, newest first, and the chain's verdict.

@@ -8,11 +8,12 @@ use super::{Answer, Component, Cx, DiffPurpose, DiffScreen, Outcome, Screen, Scr
 use crate::assistant::Proposal;
 use crate::domain::diff::{apply_patch, pretty};
 use crate::keymap::{Command, Context, Key};
+use crate::service::ServiceResult;
 use crate::service::chat::{Applied, ChatData};
 use crate::store::Change;
 use crate::store::ChatMessage;
 use crate::tui::effects::Effect;
-use crate::tui::effects::{LlmWork, Task};
+use crate::tui::effects::{LlmWork, LoadCx, OwnLoad, Task};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -255,10 +256,69 @@ impl ChatScreen {
 
 /// The chat about a recipe (None: a new one), and its first load.
 pub fn open(recipe_id: Option<i64>) -> (Screen, Vec<Effect>) {
-    (
-        Box::new(ChatScreen::new(recipe_id)),
-        vec![Effect::Task(Task::OpenChat(recipe_id))],
+    (Box::new(ChatScreen::new(recipe_id)), vec![load(recipe_id)])
+}
+
+/// What the chat shows: what it knows of its recipe, and this person's
+/// messages about it.
+pub struct ChatLoaded {
+    data: ChatData,
+    history: Vec<ChatMessage>,
+}
+
+/// Reads the chat about `recipe_id` (its context and history).
+fn load(recipe_id: Option<i64>) -> Effect {
+    Effect::Task(Task::Own(reading(recipe_id)))
+}
+
+fn reading(recipe_id: Option<i64>) -> OwnLoad {
+    OwnLoad::acting(
+        ScreenKey::Chat(recipe_id),
+        format!("the chat about {recipe_id:?}"),
+        move |cx| read(cx, recipe_id),
     )
+}
+
+async fn read(cx: LoadCx, recipe_id: Option<i64>) -> ServiceResult<ChatLoaded> {
+    let data = crate::service::chat::load(cx.service.store(), recipe_id, &cx.user).await?;
+    let history = cx
+        .service
+        .store()
+        .chat_history(recipe_id, &cx.user, 200)
+        .await?;
+    Ok(ChatLoaded { data, history })
+}
+
+/// Asks the offline assistant, keeping both messages, then reads the chat.
+fn send(recipe_id: Option<i64>, text: String) -> Effect {
+    let what = format!("an answer about {recipe_id:?}");
+    Effect::Task(Task::Own(OwnLoad::acting(
+        ScreenKey::Chat(recipe_id),
+        what,
+        move |cx| {
+            let text = text.clone();
+            async move {
+                cx.service
+                    .chat_ask(recipe_id, &text, false, &cx.user)
+                    .await?;
+                read(cx, recipe_id).await
+            }
+        },
+    )))
+}
+
+/// A proposal rejected (it was marked so on screen already).
+struct Rejected;
+
+fn reject(recipe_id: Option<i64>, message_id: i64) -> Effect {
+    Effect::Task(Task::Own(OwnLoad::acting(
+        ScreenKey::Chat(recipe_id),
+        format!("rejecting message {message_id}"),
+        move |cx| async move {
+            cx.service.chat_reject(message_id, &cx.user).await?;
+            Ok(Rejected)
+        },
+    )))
 }
 
 impl ChatScreen {
@@ -269,7 +329,7 @@ impl ChatScreen {
             m.status = crate::domain::ChatStatus::Applied;
         }
         self.recipe_id = self.recipe_id.or(Some(applied.recipe_id));
-        Effect::Task(Task::OpenChat(self.recipe_id))
+        load(self.recipe_id)
     }
 
     /// What the app does for a chat request.
@@ -279,9 +339,13 @@ impl ChatScreen {
             ChatRequest::None => Outcome::done(),
             ChatRequest::Send(text) if self.use_llm => {
                 self.streaming = Some(String::new());
-                Outcome::effect(LlmWork::Ask { recipe_id, text })
+                Outcome::effect(LlmWork::Ask {
+                    recipe_id,
+                    text,
+                    then: reading(recipe_id),
+                })
             }
-            ChatRequest::Send(text) => Outcome::effect(Task::ChatSend { recipe_id, text }),
+            ChatRequest::Send(text) => Outcome::effect(send(recipe_id, text)),
             ChatRequest::Cancel => {
                 cx.say("cancelled the language model's answer");
                 Outcome::effect(LlmWork::Cancel)
@@ -305,7 +369,7 @@ impl ChatScreen {
                     m.status = crate::domain::ChatStatus::Rejected;
                 }
                 cx.say("proposal rejected; nothing changed");
-                Outcome::effect(Task::ChatReject(id))
+                Outcome::effect(reject(recipe_id, id))
             }
             ChatRequest::Edit(proposal) => self.edit(cx, &proposal),
             ChatRequest::Diff(proposal) => self.diff(&proposal),
@@ -436,26 +500,27 @@ impl Component for ChatScreen {
     }
 
     fn on_loaded(&mut self, cx: &mut Cx, answer: &Answer) -> Outcome {
-        match answer {
-            Answer::Chat { data, history } => {
-                // A live re-read while an answer is awaited brings nothing
-                // new of ours: keep waiting for it.
-                let grew = history.len() > self.messages.len()
-                    || history.last().map(|m| m.id) != self.messages.last().map(|m| m.id);
-                let kept = self.messages.get(self.selected).map(|m| m.id);
-                self.data = Some((**data).clone());
-                self.messages = history.clone();
-                if grew || !self.waiting {
-                    self.waiting = false;
-                    self.streaming = None;
-                }
-                // The selection stays on its message unless ours grew.
-                self.selected = match kept.filter(|_| !grew) {
-                    Some(id) => self.messages.iter().position(|m| m.id == id),
-                    None => None,
-                }
-                .unwrap_or(self.messages.len().saturating_sub(1));
+        if let Some(ChatLoaded { data, history }) = answer.own::<ChatLoaded>() {
+            // A live re-read while an answer is awaited brings nothing
+            // new of ours: keep waiting for it.
+            let grew = history.len() > self.messages.len()
+                || history.last().map(|m| m.id) != self.messages.last().map(|m| m.id);
+            let kept = self.messages.get(self.selected).map(|m| m.id);
+            self.data = Some(data.clone());
+            self.messages = history.clone();
+            if grew || !self.waiting {
+                self.waiting = false;
+                self.streaming = None;
             }
+            // The selection stays on its message unless ours grew.
+            self.selected = match kept.filter(|_| !grew) {
+                Some(id) => self.messages.iter().position(|m| m.id == id),
+                None => None,
+            }
+            .unwrap_or(self.messages.len().saturating_sub(1));
+            return Outcome::done();
+        }
+        match answer {
             Answer::ChatToken(token) => {
                 if let Some(text) = &mut self.streaming {
                     text.push_str(token);
@@ -474,7 +539,7 @@ impl Component for ChatScreen {
     }
 
     fn reload(&self) -> Vec<Effect> {
-        vec![Effect::Task(Task::OpenChat(self.recipe_id))]
+        vec![load(self.recipe_id)]
     }
 
     /// Live like every screen: the recipe it is about, its versions (a

@@ -14,7 +14,7 @@ use crate::keymap::{Command, Context, Key, Keymap};
 use crate::store::{EditConflict, NewVersion, Recipe, RecipeVersion};
 use crate::tui::drafts::Draft;
 use crate::tui::effects::Effect;
-use crate::tui::effects::{Task, TerminalWork};
+use crate::tui::effects::{LoadCx, OwnLoad, Task, TerminalWork};
 use crate::tui::submit::Submission;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -599,6 +599,42 @@ fn save_dialog_key(
 
 /// The editor on a recipe's latest version, offering a draft kept from
 /// before, and its first validation.
+/// A recipe's latest version, and the draft kept of it if it is worth
+/// offering: what its editor opens on.
+pub struct Opening {
+    pub recipe: Recipe,
+    pub version: RecipeVersion,
+    pub draft: Option<Draft>,
+}
+
+/// Reads what the editor of recipe `id` opens on, for the recipe's screen
+/// (which opens the editor with `open`).
+pub fn opening(id: i64) -> Effect {
+    Effect::Task(Task::Own(OwnLoad::acting(
+        ScreenKey::Recipe(id),
+        format!("recipe {id}'s editor"),
+        move |cx| read_opening(cx, id),
+    )))
+}
+
+async fn read_opening(cx: LoadCx, id: i64) -> crate::service::ServiceResult<Opening> {
+    let recipe = cx.service.store().recipe(id).await?;
+    let version = cx.service.store().version(id, None).await?;
+    let pretty = crate::domain::diff::pretty(&version.manifest_json);
+    // A draft identical to the manifest is nothing to restore; one typed for
+    // another recipe of this id (SQLite gives a deleted recipe's id again)
+    // is never offered.
+    let draft = crate::tui::drafts::read_draft(&cx.drafts_dir, id).filter(|d| {
+        d.text.trim_end() != pretty.trim_end()
+            && d.recipe_created_at.is_none_or(|at| at == recipe.created_at)
+    });
+    Ok(Opening {
+        recipe,
+        version,
+        draft,
+    })
+}
+
 pub fn open(
     recipe: &Recipe,
     version: &RecipeVersion,

@@ -450,7 +450,7 @@ impl Component for RecipeScreen {
                     return Outcome::push(open(p));
                 }
             }
-            Command::EDIT => return Outcome::effect(Task::OpenEditor(self.id)),
+            Command::EDIT => return Outcome::effect(super::editor::opening(self.id)),
             Command::CHAT => return Outcome::push(super::chat::open(Some(self.id))),
             Command::EDIT_EXTERNAL => return self.external_edit(),
             Command::MARK if self.section == RecipeSection::Versions => self.toggle_mark(cx),
@@ -491,16 +491,12 @@ impl Component for RecipeScreen {
             let diff = super::diff::rebase_preview(self.id, preview.clone());
             return Outcome::Push(diff, Vec::new());
         }
+        if let Some(o) = answer.own::<super::editor::Opening>() {
+            // The message of the screen left behind does not follow.
+            *cx.status = None;
+            return Outcome::push(super::editor::open(&o.recipe, &o.version, o.draft.clone()));
+        }
         match answer {
-            Answer::Editor {
-                recipe,
-                version,
-                draft,
-            } => {
-                // The message of the screen left behind does not follow.
-                *cx.status = None;
-                Outcome::push(super::editor::open(recipe, version, draft.clone()))
-            }
             // Text back from $EDITOR opens an editor over the version shown.
             Answer::Edited(text) => self.edited(text),
             _ => Outcome::done(),
