@@ -20,15 +20,15 @@ use std::path::PathBuf;
 const RIGHT_AT_LEAST: usize = 193;
 /// The fresh set's floor, as last measured (2026-12-06; its
 /// first score, before any change made for it, was 152 right, 32 wrong).
-const FRESH_RIGHT_AT_LEAST: usize = 230;
+const FRESH_RIGHT_AT_LEAST: usize = 231;
 /// The second set: first scored 120 right, 9 wrong (2026-12-06); as last
 /// measured (2026-12-07).
-const HELDOUT_RIGHT_AT_LEAST: usize = 126;
-const HELDOUT_WRONG_AT_MOST: usize = 6;
+const HELDOUT_RIGHT_AT_LEAST: usize = 127;
+const HELDOUT_WRONG_AT_MOST: usize = 5;
 /// The third set's first score (2026-12-07), before any change of the
 /// round, was 122 right, 19 missed, 9 wrong and valid; as last measured
 /// (its failures were read during the round: it is no longer unseen).
-const THIRD_RIGHT_AT_LEAST: usize = 129;
+const THIRD_RIGHT_AT_LEAST: usize = 130;
 const THIRD_WRONG_AT_MOST: usize = 4;
 /// The fourth set's first score (2026-12-07, on 3e2a4e7), before any change
 /// made for it, was 112 right, 29 missed, 9 wrong and valid; as last
@@ -46,9 +46,10 @@ const FIFTH_WRONG_AT_MOST: usize = 1;
 const SIXTH_RIGHT_AT_LEAST: usize = 119;
 const SIXTH_WRONG_AT_MOST: usize = 1;
 /// The seventh set's first score (2026-12-07, on 4c750ab), before any
-/// change made for it: 101 right, 40 missed, 9 wrong and valid.
-const SEVENTH_RIGHT_AT_LEAST: usize = 101;
-const SEVENTH_WRONG_AT_MOST: usize = 9;
+/// change made for it: 101 right, 40 missed, 9 wrong and valid; as last
+/// measured (its failures were read during the round that followed).
+const SEVENTH_RIGHT_AT_LEAST: usize = 108;
+const SEVENTH_WRONG_AT_MOST: usize = 0;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

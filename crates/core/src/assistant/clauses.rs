@@ -54,7 +54,8 @@ fn pieces(request: &str) -> Vec<String> {
             ';' => true,
             ',' => !(digit(before) && digit(after)),
             '&' => true,
-            '-' | '–' | '—' => before == Some(' ') && after == Some(' '),
+            // "add x to the set + watch it": a lone plus joins two asks.
+            '+' | '-' | '–' | '—' => before == Some(' ') && after == Some(' '),
             _ => false,
         };
         if cut {

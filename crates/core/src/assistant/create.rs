@@ -589,7 +589,7 @@ fn set_horizon(
 
 /// What the new recipe holds, after its changes: metrics, validation,
 /// feature sets and deployment.
-fn summary(m: &Value) -> String {
+pub fn summary(m: &Value) -> String {
     let metrics: Vec<String> = recipe::metrics(m)
         .iter()
         .map(|x| {

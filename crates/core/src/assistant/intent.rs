@@ -247,6 +247,11 @@ fn create_cue(t: &Tokens, s: usize, recipe_open: bool) -> bool {
         if is_new && QUESTION_WORDS.contains(&t.word(s)) {
             continue;
         }
+        // "drop the yearly lag, new stores have no year of sales": with a
+        // recipe open, "new" opening a later clause gives a reason.
+        if is_new && recipe_open && i > s && t.toks[i - 1].punct {
+            continue;
+        }
         let mut j = i + n;
         let mut article = is_new;
         // Up to six words on, before the clause ends, a model noun or a family name.

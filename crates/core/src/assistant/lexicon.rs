@@ -409,6 +409,8 @@ pub const SHORTHAND: &[(&str, &str)] = &[
     ("gate", "threshold"),
     // One thing, not a question: "the what-if quote endpoint".
     ("what-if", "what_if"),
+    // "for insurance w/ a 30 day window".
+    ("w/", "with"),
 ];
 
 /// Words that ask for a secret: no recipe holds one, and the chat gives none.

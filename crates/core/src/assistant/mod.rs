@@ -62,7 +62,7 @@ pub fn respond(request: &str, ctx: &Context) -> Reply {
 fn respond_fresh(request: &str, ctx: &Context) -> Reply {
     let plain = spelling::without_old_value(&spelling::in_full(request));
     let plain = spelling::implied_by(&spelling::plain_idioms(&plain));
-    let plain = spelling::signed_percent(&plain);
+    let plain = spelling::signed_percent(&spelling::pronoun_one(&plain));
     let plain = spelling::join_names(&plain, ctx.manifest);
     let (mended, fixes) = spelling::mend(&plain, ctx.manifest);
     let mended = spelling::factor_as_percent(&mended);
@@ -179,6 +179,8 @@ fn respond_to_one(request: &str, ctx: &Context) -> Reply {
         Route::Create => match create::propose(&t, ctx) {
             Ok(mut p) => {
                 also_asked(&t, &mut p.draft);
+                // What it holds, as the requests made after it left it.
+                p.outro = create::summary(&p.draft.doc);
                 no_longer_the_baseline(&mut p.draft, &p.baseline);
                 finish_new_recipe(p)
             }

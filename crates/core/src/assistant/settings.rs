@@ -1034,14 +1034,12 @@ fn show(v: &Value) -> String {
 /// the setting's unit.
 fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String]) -> Option<f64> {
     let key = s.path.last().map(String::as_str).unwrap_or("");
-    if has(words, &["double", "twice"]) && given.is_none() {
-        return Some(current * 2.0);
-    }
-    if has(words, &["halve", "half"]) && given.is_none() {
-        return Some(current / 2.0);
-    }
-    if has(words, &["triple"]) && given.is_none() {
-        return Some(current * 3.0);
+    // "double it", "cut it in half", "2x longer": the value scaled, unless
+    // another value is given.
+    if let Some((at, by)) = factor(words)
+        && given.is_none_or(|g| g.at == at)
+    {
+        return Some((current * by * 1e9).round() / 1e9);
     }
     if words
         .windows(2)
@@ -1110,6 +1108,26 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
         current + sign * amount
     };
     Some((moved * 1e9).round() / 1e9)
+}
+
+/// Where a request scales a value and by what: "double", "twice",
+/// "triple", "halve", "in half", "2x", "x3", "3 times".
+fn factor(words: &[String]) -> Option<(usize, f64)> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        let before = |cue: &str| i > 0 && words[i - 1] == cue;
+        let by = match w.as_str() {
+            "double" | "doubled" | "twice" => 2.0,
+            "triple" | "tripled" | "thrice" => 3.0,
+            "halve" | "halved" => 0.5,
+            "half" if before("in") || before("by") => 0.5,
+            "times" if i > 0 => return parse_number(&words[i - 1]).map(|(n, _)| (i - 1, n)),
+            _ => {
+                let n = w.strip_suffix('x').or_else(|| w.strip_prefix('x'))?;
+                n.parse::<f64>().ok().filter(|n| *n > 0.0)?
+            }
+        };
+        Some((i, by))
+    })
 }
 
 /// The hours in one unit of a duration setting: "max_runtime_minutes",

@@ -279,6 +279,63 @@ fn without_arrowed_old_value(request: &str) -> String {
     format!("{}{}", &before[..start], after)
 }
 
+/// "the revenue mape one should only be a warning": "one" standing for
+/// a thing named before it is no number; it is dropped.
+pub fn pronoun_one(request: &str) -> String {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let stands_for = |i: usize| {
+        lower[i] == "one"
+            && i > 0
+            && lower[i - 1].chars().all(|c| c.is_alphabetic() || c == '_')
+            && !matches!(
+                lower[i - 1].as_str(),
+                "by" | "to"
+                    | "at"
+                    | "of"
+                    | "only"
+                    | "just"
+                    | "than"
+                    | "least"
+                    | "most"
+                    | "every"
+                    | "per"
+                    | "in"
+                    | "is"
+                    | "be"
+                    | "and"
+                    | "or"
+                    | "the"
+                    | "a"
+                    | "no"
+            )
+            && lower.get(i + 1).is_some_and(|next| {
+                matches!(
+                    next.as_str(),
+                    "should"
+                        | "is"
+                        | "needs"
+                        | "must"
+                        | "has"
+                        | "gets"
+                        | "can"
+                        | "could"
+                        | "would"
+                        | "will"
+                        | "ought"
+                )
+            })
+    };
+    if !(0..words.len()).any(stands_for) {
+        return request.to_string();
+    }
+    (0..words.len())
+        .filter(|&i| !stands_for(i))
+        .map(|i| words[i])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// "rmse thresh -10%", "psi limit +20%": a signed percentage is a move
 /// relative to the current value, said as one the relative reading knows
 /// ("lower rmse thresh by 10%"). One clause only, and never beside a verb
@@ -313,13 +370,22 @@ pub fn signed_percent(request: &str) -> String {
     let compound = words
         .iter()
         .any(|w| w.eq_ignore_ascii_case("and") || w.ends_with(',') || *w == "&");
-    if has_verb || compound || at == 0 {
-        return request.to_string();
-    }
     let Some((up, number)) = signed(words[at]) else {
         return request.to_string();
     };
     let verb = if up { "raise" } else { "lower" };
+    // "+50% on the drift threshold": the target follows.
+    let target_follows = at == 0
+        && words
+            .get(1)
+            .is_some_and(|w| matches!(w.to_lowercase().as_str(), "on" | "to" | "for"))
+        && words.len() > 2;
+    if !has_verb && !compound && target_follows {
+        return format!("{verb} {} by {number}%", words[2..].join(" "));
+    }
+    if has_verb || compound || at == 0 {
+        return request.to_string();
+    }
     let mut out = vec![verb.to_string()];
     out.extend(words[..at].iter().map(|w| w.to_string()));
     out.push(format!("by {number}%"));

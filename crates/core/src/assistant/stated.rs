@@ -23,6 +23,12 @@ pub fn edit(t: &Tokens, m: &Value) -> Option<Result<Draft, Decline>> {
                 set_known_requirement(&mut d, "label_window_days", json!(days))?;
             }
         }
+        if let Some(days) = label_window(t) {
+            set_known_requirement(&mut d, "label_window_days", json!(days))?;
+        }
+        if let Some(path) = endpoint_path(t) {
+            set_endpoint(&mut d, path)?;
+        }
         if let Some(keys) = entity_keys(t) {
             set_requirement(&mut d, "entity_keys", json!(keys))?;
         }
@@ -167,6 +173,56 @@ fn window_after(t: &Tokens, label_at: usize) -> Option<i64> {
         .next()?;
     let days = n.value * unit_days(t.word(label_at + 3))?;
     whole(days)
+}
+
+/// "a 30 day acceptance window", "conversion window of 14 days": how long
+/// after a decision its outcome counts.
+fn label_window(t: &Tokens) -> Option<i64> {
+    let at = (1..t.len()).find(|&i| {
+        t.word(i) == "window"
+            && matches!(
+                t.word(i - 1),
+                "acceptance" | "conversion" | "response" | "outcome" | "attribution" | "label"
+            )
+    })?;
+    // "30 day acceptance window" or "acceptance window of 30 days".
+    let (n, unit) = match numbers_in(t, at.saturating_sub(4), at).into_iter().next() {
+        Some(n) => (n, t.word(n.at + 1)),
+        None => {
+            let n = numbers_in(t, at + 1, (at + 4).min(t.len()))
+                .into_iter()
+                .next()?;
+            (n, t.word(n.at + 1))
+        }
+    };
+    whole(n.value * unit_days(unit)?)
+}
+
+/// "serve it on /v1/ecom/nba": an endpoint's path, typed whole.
+fn endpoint_path(t: &Tokens) -> Option<String> {
+    t.toks
+        .iter()
+        .map(|x| x.orig.as_str())
+        .find(|w| w.starts_with('/') && w.len() > 2 && w[1..].contains('/') && !w.contains("//"))
+        .map(str::to_string)
+}
+
+/// The endpoint's path, where the family serves from one.
+fn set_endpoint(d: &mut Draft, path: String) -> Result<(), Decline> {
+    let at = ["deployment", "endpoint", "path"];
+    let Some(before) = d.get(&at).cloned() else {
+        d.note(format!(
+            "I did not change: this family's recipes are not served from an endpoint ({path})"
+        ));
+        return Ok(());
+    };
+    if d.set(&at, json!(path))? {
+        d.line(format!(
+            "endpoint: {} -> {path}",
+            super::text::show(&before)
+        ));
+    }
+    Ok(())
 }
 
 /// "min 730 days of history", "90 days min history", "2 years of history".

@@ -2624,3 +2624,118 @@ fn an_ellipsis_of_the_same_kind_is_the_previous_request_again() {
         reply.text
     );
 }
+
+#[test]
+fn a_value_scaled_by_a_factor_or_a_signed_share_is_scaled() {
+    const LR: &str = "/pipeline/stages/2/config/hyperparameters/learning_rate";
+    const PATIENCE: &str = "/pipeline/stages/2/config/early_stopping_rounds";
+    run(vec![
+        (
+            Loc,
+            "halve the learning rate please",
+            SetSetting,
+            vec![Is(LR, json!(0.015))],
+        ),
+        (
+            Loc,
+            "learning rate: cut it in half",
+            SetSetting,
+            vec![Is(LR, json!(0.015))],
+        ),
+        (
+            Fc,
+            "early stopping rounds x3",
+            SetSetting,
+            vec![Is(PATIENCE, json!(300))],
+        ),
+        (
+            Fc,
+            "early stopping rounds 2x",
+            SetSetting,
+            vec![Is(PATIENCE, json!(200))],
+        ),
+        (
+            Nba,
+            "give the early stopping twice the rounds",
+            SetSetting,
+            vec![Is(PATIENCE, json!(100))],
+        ),
+        (
+            Fc,
+            "-25% on the drift threshold",
+            ConfigureDrift,
+            vec![Is("/monitoring/drift/threshold", json!(0.15))],
+        ),
+    ]);
+}
+
+#[test]
+fn one_standing_for_a_named_thing_is_no_number() {
+    run(vec![(
+        Fc,
+        "the wape one should fire at 0.35",
+        SetMetricThreshold,
+        vec![Is("/evaluation/metrics/0/threshold", json!(0.35))],
+    )]);
+    // Not understood is fine; a threshold of 1 is not.
+    let reply = respond("the bias one should be a warning", &ctx(Fc));
+    assert!(reply.proposal.is_none(), "{}", reply.text);
+}
+
+#[test]
+fn a_lone_plus_joins_two_asks_and_a_later_new_gives_a_reason() {
+    run(vec![(
+        Fc,
+        "drop lag_52w_units + watch lag_4w_units for drift",
+        RemoveFeature,
+        vec![
+            Lacks(
+                "/requirements/feature_sets/0/features",
+                json!("lag_52w_units"),
+            ),
+            Has(DRIFT, json!("lag_4w_units")),
+        ],
+    )]);
+    // "new stores" gives a reason: no recipe is created over the open one.
+    let reply = respond(
+        "remove lag_52w_units, new stores lack a year of history",
+        &ctx(Fc),
+    );
+    assert_ne!(reply.intent, CreateRecipe, "{}", reply.text);
+}
+
+#[test]
+fn a_new_recipe_keeps_its_outcome_window_endpoint_and_bracketed_industry() {
+    let reply = respond(
+        "new nba recipe for telco w/ a 21 day conversion window, served at /v2/telco/offers",
+        &ctx(Empty),
+    );
+    let Some(Proposal::NewRecipe { manifest, .. }) = &reply.proposal else {
+        panic!("no new recipe: {}", reply.text);
+    };
+    assert_eq!(
+        manifest.pointer("/requirements/label_window_days"),
+        Some(&json!(21))
+    );
+    assert_eq!(
+        manifest.pointer("/deployment/endpoint/path"),
+        Some(&json!("/v2/telco/offers"))
+    );
+    assert!(
+        reply.text.contains("endpoint /v2/telco/offers."),
+        "the summary: {}",
+        reply.text
+    );
+    assert!(!reply.text.contains("'Telco W "), "{}", reply.text);
+    let reply = respond(
+        "location scoring for car washes (industry automotive)",
+        &ctx(Empty),
+    );
+    let Some(Proposal::NewRecipe { manifest, .. }) = &reply.proposal else {
+        panic!("no new recipe: {}", reply.text);
+    };
+    assert_eq!(
+        manifest.pointer("/metadata/industry"),
+        Some(&json!("automotive"))
+    );
+}

@@ -134,7 +134,7 @@ impl Tokens {
                 toks.push(plain(sym));
             } else {
                 flush(&mut word, &mut toks);
-                if matches!(c, ',' | ';' | '.' | ':' | '!' | '?') {
+                if matches!(c, ',' | ';' | '.' | ':' | '!' | '?' | '(' | ')') {
                     let mut t = plain(&c.to_string());
                     t.punct = true;
                     toks.push(t);
