@@ -678,6 +678,63 @@ fn serve(w: &World, port: u16) -> Server {
     server
 }
 
+/// MLflow 3's logged models, through MLflow's own client: made in a run,
+/// their files kept as the run's artifacts under `models/<id>/`, params
+/// and tags merged, finalized, searched, deleted (both backends).
+#[tokio::test(flavor = "multi_thread")]
+async fn mlflow_logged_models_are_made_finalized_searched_and_deleted() {
+    let Some(python) = mlflow_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/logged_model.py");
+    for w in World::all("mlflow_models").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .arg(FORECASTING)
+            .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
+            .env("MLFLOW_DISABLE_TELEMETRY", "true")
+            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+            .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+            .output()
+            .expect("running the MLflow script");
+        assert!(
+            out.status.success(),
+            "{}: the MLflow script failed\n{}",
+            w.db.name,
+            show(&out)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let mut lines = stdout.lines();
+        let run: i64 = lines
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("a run id");
+        let model = lines.next().expect("a model id").trim().to_string();
+        assert!(model.starts_with("m-") && model.len() == 34, "{model}");
+        let shown = w.show_run(run);
+        let paths: Vec<&str> = shown["artifact_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                format!("models/{model}/MLmodel"),
+                format!("models/{model}/data/model.txt")
+            ],
+            "{}",
+            w.db.name
+        );
+        // Each change is audited as the recipe's.
+        let audit = w.ok(&["audit", "list", "--entity", "recipe", "--limit", "20"]);
+        assert!(audit.contains("logged_model"), "{audit}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unchanged_mlflow_script_logs_into_nexml_serve() {
     let Some(python) = mlflow_python() else {

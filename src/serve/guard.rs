@@ -100,7 +100,12 @@ impl Guard {
                 cors = Some(origin);
             }
         }
-        if writes(method) && !is_artifact_upload(method, path) && *method != Method::OPTIONS {
+        // A web page sends GET, HEAD and POST to another origin without
+        // asking first, a POST as a form or text; any other method is asked
+        // for first (a preflight `OPTIONS`), refused unless the origin is
+        // allowed. So a POST must be JSON, and a PUT of an artifact's bytes,
+        // a PATCH or a bare DELETE (MLflow's client sends them) need not be.
+        if *method == Method::POST {
             let given = text(hyper::header::CONTENT_TYPE).unwrap_or_default();
             let media = given
                 .split(';')
@@ -149,22 +154,6 @@ impl Guard {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
         self.origins.iter().any(|o| o == "*" || *o == origin)
     }
-}
-
-/// A method that changes something (or could: a browser sends only GET,
-/// HEAD and POST without asking first).
-fn writes(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD)
-}
-
-/// MLflow's client uploads an artifact as a `PUT` of the file's bytes with
-/// the file's own content type (and deletes one with a bare `DELETE`). A
-/// browser asks before any cross-origin `PUT` or `DELETE` (a preflight
-/// `OPTIONS`), and that is refused unless the origin is allowed, so these
-/// need not be JSON.
-fn is_artifact_upload(method: &Method, path: &str) -> bool {
-    matches!(*method, Method::PUT | Method::DELETE)
-        && path.starts_with("/api/2.0/mlflow-artifacts/artifacts/")
 }
 
 /// A `Host` header's name: without its port, IPv6 without brackets.

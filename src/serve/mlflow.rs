@@ -4,7 +4,7 @@
 
 use super::Api;
 use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
-use super::mlflow_fields::{Fields, MAX_RESULTS};
+use super::mlflow_fields::{Fields, MAX_RESULTS, key_value, pairs};
 use super::mlflow_run_view::{MlflowRun, mlflow_run};
 use crate::domain::{RecipeStatus, RunStatus, RunType};
 use crate::runs::filter;
@@ -93,6 +93,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         }
         (&Method::POST, ["runs", "log-batch"]) => log_batch(api, &f).await,
         (&Method::POST, ["runs", "log-inputs"]) => log_inputs(api, &f).await,
+        (&Method::POST, ["runs", "outputs"]) => super::mlflow_logged_models::outputs(api, &f).await,
         (&Method::POST, ["runs", "delete"]) => delete_run(api, &f, true).await,
         (&Method::POST, ["runs", "restore"]) => delete_run(api, &f, false).await,
         (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &f).await,
@@ -124,7 +125,9 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let metrics: Vec<Value> = metrics.into_iter().map(|(_, m)| m).collect();
             Ok(json_reply(&json!({"metrics": metrics})))
         }
-        (&Method::POST, ["logged-models", "search"]) => Ok(json_reply(&json!({"models": []}))),
+        (_, ["logged-models", rest @ ..]) => {
+            super::mlflow_logged_models::route(api, req, &f, rest).await
+        }
         _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
     }
 }
@@ -631,19 +634,6 @@ fn metric_point(f: &Fields<'_>) -> Result<NewMetricPoint, ApiError> {
         value,
         at,
     })
-}
-
-fn key_value(f: &Fields<'_>) -> Result<(String, String), ApiError> {
-    Ok((f.required_string("key")?, f.required_string("value")?))
-}
-
-/// A list of `{key, value}` (a batch's params or tags, a run's tags).
-fn pairs(f: &Fields<'_>, list: &str) -> Result<Vec<(String, String)>, ApiError> {
-    f.list(list)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| key_value(&Fields::item(item, list, i)))
-        .collect()
 }
 
 /// A list of strings (`experiment_ids`, `order_by`).

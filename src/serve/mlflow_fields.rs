@@ -148,6 +148,19 @@ fn parse_double(text: &str) -> Option<f64> {
     }
 }
 
+pub fn key_value(f: &Fields<'_>) -> Result<(String, String), ApiError> {
+    Ok((f.required_string("key")?, f.required_string("value")?))
+}
+
+/// A list of `{key, value}` (a batch's params or tags, a run's tags).
+pub fn pairs(f: &Fields<'_>, list: &str) -> Result<Vec<(String, String)>, ApiError> {
+    f.list(list)?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| key_value(&Fields::item(item, list, i)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

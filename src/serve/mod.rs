@@ -9,6 +9,7 @@ mod http;
 mod mlflow;
 mod mlflow_experiments;
 mod mlflow_fields;
+mod mlflow_logged_models;
 mod mlflow_run_view;
 mod rest;
 

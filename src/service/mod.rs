@@ -10,6 +10,7 @@ pub mod chat;
 pub mod error;
 pub mod examples;
 pub mod experiment_tags;
+pub mod logged_models;
 pub mod models;
 pub mod monitoring;
 pub mod notify;

@@ -65,6 +65,10 @@ impl Statement {
         self.bind(Bind::Time(value))
     }
 
+    pub fn opt_time(self, value: Option<DateTime<Utc>>) -> Statement {
+        self.bind(Bind::OptTime(value))
+    }
+
     pub fn json(self, value: &Value) -> Statement {
         self.bind(Bind::Json(value.clone()))
     }

@@ -10,6 +10,7 @@ pub mod encode;
 pub mod error;
 pub mod experiment_tags;
 pub mod feed;
+pub mod logged_models;
 pub mod metric_tiles;
 mod reads;
 pub mod records;

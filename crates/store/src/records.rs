@@ -168,6 +168,26 @@ pub struct RunDeletion {
     pub deleted_by: String,
 }
 
+/// A model logged through MLflow 3's client (`create_logged_model`, a
+/// flavor's `log_model`): of an experiment (a recipe), usually made by a
+/// run; its params and tags as JSON objects of strings.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LoggedModel {
+    pub id: String,
+    pub recipe_id: i64,
+    pub run_id: Option<i64>,
+    pub name: String,
+    pub model_type: String,
+    /// pending, ready or failed.
+    pub status: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub params_json: Value,
+    pub tags_json: Value,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
 /// An MLflow experiment tag of a recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ExperimentTag {

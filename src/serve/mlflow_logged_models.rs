@@ -1,0 +1,193 @@
+//! MLflow 3's logged-model endpoints (`/api/2.0/mlflow/logged-models`):
+//! create, get, finalize, params, tags, delete and search. A model's files
+//! upload as its source run's artifacts under `models/<id>/`
+//! (`artifact_uri`), so `run show` and the app list them with the run's.
+
+use super::Api;
+use super::http::{ApiError, Reply, Request, json_reply};
+use super::mlflow_fields::{Fields, MAX_RESULTS, pairs};
+use crate::service::logged_models::{LoggedModelChange, NewLoggedModel, STATUSES};
+use crate::store::LoggedModel;
+use crate::store::logged_models::LoggedModelQuery;
+use hyper::Method;
+use serde_json::{Value, json};
+
+pub async fn route(
+    api: &Api,
+    req: &Request,
+    f: &Fields<'_>,
+    rest: &[&str],
+) -> Result<Reply, ApiError> {
+    let change = |c: LoggedModelChange, id: &str| {
+        let id = id.to_string();
+        async move {
+            let m = api.service.change_logged_model(&id, c, &api.user).await?;
+            Ok::<_, ApiError>(m)
+        }
+    };
+    match (&req.method, rest) {
+        (&Method::POST, []) => {
+            let new = NewLoggedModel {
+                recipe: experiment(&f.required_string("experiment_id")?)?,
+                run: f.string("source_run_id")?.map(|r| run(&r)).transpose()?,
+                name: f.string("name")?.unwrap_or_default(),
+                model_type: f.string("model_type")?.unwrap_or_default(),
+                params: pairs(f, "params")?,
+                tags: pairs(f, "tags")?,
+            };
+            let m = api.service.create_logged_model(new, &api.user).await?;
+            Ok(json_reply(&json!({"model": model_json(&m)})))
+        }
+        (&Method::POST, ["search"]) => search(api, f).await,
+        (&Method::GET, [id]) => {
+            let deleted_too = req.query.get("allow_deleted").is_some_and(|v| v == "true");
+            let m = api
+                .store()
+                .logged_model(id)
+                .await?
+                .filter(|m| deleted_too || m.deleted_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("Logged model with ID '{id}' not found."))
+                })?;
+            Ok(json_reply(&json!({"model": model_json(&m)})))
+        }
+        (&Method::PATCH, [id]) => {
+            let status = f.required_string("status")?;
+            let status = STATUSES
+                .iter()
+                .find(|(_, mlflow)| *mlflow == status)
+                .map(|(ours, _)| ours.to_string())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("'{status}' is no logged model status"))
+                })?;
+            let m = change(LoggedModelChange::Finalize { status }, id).await?;
+            Ok(json_reply(&json!({"model": model_json(&m)})))
+        }
+        (&Method::DELETE, [id]) => {
+            change(LoggedModelChange::Delete, id).await?;
+            Ok(json_reply(&json!({})))
+        }
+        (&Method::POST, [id, "params"]) => {
+            let params = pairs(f, "params")?;
+            change(LoggedModelChange::Params(params), id).await?;
+            Ok(json_reply(&json!({})))
+        }
+        (&Method::PATCH, [id, "tags"]) => {
+            let tags = pairs(f, "tags")?;
+            change(LoggedModelChange::SetTags(tags), id).await?;
+            Ok(json_reply(&json!({})))
+        }
+        (&Method::DELETE, [id, "tags", key]) => {
+            change(LoggedModelChange::DeleteTag(key.to_string()), id).await?;
+            Ok(json_reply(&json!({})))
+        }
+        _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
+    }
+}
+
+/// `runs/outputs`: the models a run made (each already names its source
+/// run when it was made in one); each must exist.
+pub async fn outputs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let run = run(&f.required_string("run_id")?)?;
+    api.store().run_row(run).await?;
+    for (i, item) in f.list("models")?.iter().enumerate() {
+        let id = Fields::item(item, "models", i).required_string("model_id")?;
+        if api.store().logged_model(&id).await?.is_none() {
+            return Err(ApiError::not_found(format!(
+                "Logged model with ID '{id}' not found."
+            )));
+        }
+    }
+    Ok(json_reply(&json!({})))
+}
+
+/// A page of an experiment's logged models, newest first. Filters on a
+/// model's fields are not read yet: a filter is refused rather than
+/// ignored.
+async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    if f.string("filter")?.is_some_and(|s| !s.trim().is_empty()) {
+        return Err(ApiError::bad_request(
+            "a filter on logged models is not supported by nexml serve yet; search without one",
+        ));
+    }
+    let recipe_ids = f
+        .list("experiment_ids")?
+        .iter()
+        .map(|v| experiment(v.as_str().unwrap_or_default()))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let limit = f.max_results(100, MAX_RESULTS)?;
+    let offset: i64 = match f.string("page_token")? {
+        Some(t) if !t.is_empty() => t
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("page_token '{t}' is not one of ours")))?,
+        _ => 0,
+    };
+    let query = LoggedModelQuery {
+        recipe_ids,
+        run_id: None,
+        deleted_too: false,
+        offset,
+        limit: limit + 1,
+    };
+    let mut models = api.store().logged_models(&query).await?;
+    let more = models.len() as i64 > limit;
+    models.truncate(limit as usize);
+    let mut reply = json!({"models": models.iter().map(model_json).collect::<Vec<_>>()});
+    if more {
+        reply["next_page_token"] = json!((offset + limit).to_string());
+    }
+    Ok(json_reply(&reply))
+}
+
+/// A logged model as MLflow's `LoggedModel` message.
+fn model_json(m: &LoggedModel) -> Value {
+    let pairs = |v: &Value| -> Vec<Value> {
+        v.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| json!({"key": k, "value": v.as_str().unwrap_or_default()}))
+            .collect()
+    };
+    let status = STATUSES
+        .iter()
+        .find(|(ours, _)| *ours == m.status)
+        .map_or("LOGGED_MODEL_STATUS_UNSPECIFIED", |(_, mlflow)| mlflow);
+    let artifact_uri = match m.run_id {
+        Some(run) => format!(
+            "mlflow-artifacts:/{}/{run}/artifacts/models/{}",
+            m.recipe_id, m.id
+        ),
+        None => format!(
+            "mlflow-artifacts:/{}/models/{}/artifacts",
+            m.recipe_id, m.id
+        ),
+    };
+    json!({
+        "info": {
+            "model_id": m.id,
+            "experiment_id": m.recipe_id.to_string(),
+            "name": m.name,
+            "creation_timestamp_ms": m.created_at.timestamp_millis(),
+            "last_updated_timestamp_ms": m.updated_at.timestamp_millis(),
+            "artifact_uri": artifact_uri,
+            "status": status,
+            "model_type": m.model_type,
+            "source_run_id": m.run_id.map(|r| r.to_string()).unwrap_or_default(),
+            "tags": pairs(&m.tags_json),
+        },
+        "data": {"params": pairs(&m.params_json), "metrics": []},
+    })
+}
+
+fn experiment(id: &str) -> Result<i64, ApiError> {
+    id.parse().map_err(|_| {
+        ApiError::not_found(format!(
+            "no experiment '{id}' (nexml's experiment ids are recipe ids)"
+        ))
+    })
+}
+
+fn run(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::not_found(format!("no run '{id}' (nexml's run ids are numbers)")))
+}

@@ -1,0 +1,58 @@
+"""MLflow 3's logged models through MLflow's own client, as a training
+script makes them (what every flavor's `log_model` calls): created in a
+run, its files uploaded, params and tags added, finalized, searched,
+deleted. Prints the run id, then the model id."""
+
+import os
+import sys
+import tempfile
+
+import mlflow
+from mlflow.entities import LoggedModelStatus
+from mlflow.tracking import MlflowClient
+
+mlflow.set_experiment(sys.argv[1])
+client = MlflowClient()
+with mlflow.start_run(run_name="with-a-model") as run:
+    experiment_id = run.info.experiment_id
+    model = client.create_logged_model(
+        experiment_id,
+        name="forecaster",
+        source_run_id=run.info.run_id,
+        params={"alpha": "0.5"},
+        tags={"stage": "candidate"},
+        model_type="lightgbm",
+    )
+    assert model.status == LoggedModelStatus.PENDING, model.status
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "MLmodel"), "w") as f:
+            f.write("flavors: {}\n")
+        os.makedirs(os.path.join(tmp, "data"))
+        with open(os.path.join(tmp, "data", "model.txt"), "w") as f:
+            f.write("tree 0\n")
+        client.log_model_artifacts(model.model_id, tmp)
+    client.log_model_params(model.model_id, {"beta": "2"})
+    client.set_logged_model_tags(model.model_id, {"owner": "ana"})
+    client.delete_logged_model_tag(model.model_id, "stage")
+    client.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
+
+got = client.get_logged_model(model.model_id)
+assert got.status == LoggedModelStatus.READY, got.status
+assert (got.name, got.model_type, got.source_run_id) == ("forecaster", "lightgbm", run.info.run_id), got
+assert got.params == {"alpha": "0.5", "beta": "2"}, got.params
+assert got.tags == {"owner": "ana"}, got.tags
+with tempfile.TemporaryDirectory() as tmp:
+    local = mlflow.artifacts.download_artifacts(got.artifact_location, dst_path=tmp)
+    with open(os.path.join(local, "data", "model.txt")) as f:
+        assert f.read() == "tree 0\n"
+found = client.search_logged_models([experiment_id])
+assert model.model_id in [m.model_id for m in found], found
+client.delete_logged_model(model.model_id)
+assert model.model_id not in [m.model_id for m in client.search_logged_models([experiment_id])]
+try:
+    client.get_logged_model(model.model_id)
+    raise AssertionError("a deleted model was still found")
+except mlflow.exceptions.MlflowException as e:
+    assert "not found" in str(e), e
+print(run.info.run_id)
+print(model.model_id)
