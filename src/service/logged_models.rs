@@ -17,7 +17,7 @@ const MAX_VALUE_CHARS: usize = 6000;
 pub const STATUSES: [(&str, &str); 3] = [
     ("pending", "LOGGED_MODEL_PENDING"),
     ("ready", "LOGGED_MODEL_READY"),
-    ("failed", "LOGGED_MODEL_UPLOAD_FAILED"),
+    ("failed", "LOGGED_MODEL_UPLOAD_FAILED"), // vocabulary: a logged model's status, not a run's
 ];
 
 /// A logged model to make.
