@@ -629,7 +629,7 @@ fn mlflow_python() -> Option<String> {
         )
     });
     let works = std::process::Command::new(&candidate)
-        .args(["-c", "import mlflow"])
+        .args(["-c", "import mlflow, sklearn, pandas"])
         .output()
         .is_ok_and(|o| o.status.success());
     if works {
@@ -637,11 +637,11 @@ fn mlflow_python() -> Option<String> {
     }
     if std::env::var("NEXML_REQUIRE_MLFLOW").is_ok_and(|v| v == "1") {
         panic!(
-            "MLflow's client is required (NEXML_REQUIRE_MLFLOW=1) but {candidate} cannot import mlflow"
+            "MLflow's client is required (NEXML_REQUIRE_MLFLOW=1) but {candidate} cannot import mlflow, sklearn and pandas"
         );
     }
     eprintln!(
-        "notice: skipping the MLflow client test: {candidate} cannot import mlflow (scripts/test makes it)"
+        "notice: skipping the MLflow client tests: {candidate} cannot import mlflow, sklearn and pandas (scripts/test makes it)"
     );
     None
 }
@@ -678,6 +678,73 @@ fn serve(w: &World, port: u16) -> Server {
     server
 }
 
+/// `mlflow.sklearn.autolog()` with its defaults: the fit's params, its
+/// training metrics and the fitted model land in a nexml run (both
+/// backends), and the model loads back through `models:/<id>`.
+#[tokio::test(flavor = "multi_thread")]
+async fn sklearn_autolog_keeps_the_metrics_and_the_model() {
+    let Some(python) = mlflow_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/autolog.py");
+    for w in World::all("mlflow_autolog").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let out = mlflow_script(&python, &script, port);
+        assert!(
+            out.status.success(),
+            "{}: the autolog script failed\n{}",
+            w.db.name,
+            show(&out)
+        );
+        let (run, model) = run_and_model(&out);
+        let shown = w.show_run(run);
+        assert!(
+            shown["metrics_json"]["training_score"].as_f64().unwrap() > 0.9,
+            "{shown}"
+        );
+        assert_eq!(shown["params"]["max_iter"], "300");
+        let paths: Vec<&str> = shown["artifact_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["path"].as_str().unwrap())
+            .collect();
+        assert!(
+            paths.contains(&format!("models/{model}/MLmodel").as_str()),
+            "{}: {paths:?}",
+            w.db.name
+        );
+    }
+}
+
+/// An MLflow script run against `nexml serve` on `port`, its first
+/// argument the forecasting baseline.
+fn mlflow_script(python: &str, script: &Path, port: u16) -> std::process::Output {
+    std::process::Command::new(python)
+        .arg(script)
+        .arg(FORECASTING)
+        .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
+        .env("MLFLOW_DISABLE_TELEMETRY", "true")
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+        .output()
+        .expect("running the MLflow script")
+}
+
+/// The run id and the model id a script printed, one a line.
+fn run_and_model(out: &std::process::Output) -> (i64, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut lines = stdout.lines();
+    let run: i64 = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a run id");
+    let model = lines.next().expect("a model id").trim().to_string();
+    assert!(model.starts_with("m-") && model.len() == 34, "{model}");
+    (run, model)
+}
+
 /// MLflow 3's logged models, through MLflow's own client: made in a run,
 /// their files kept as the run's artifacts under `models/<id>/`, params
 /// and tags merged, finalized, searched, deleted (both backends).
@@ -690,29 +757,14 @@ async fn mlflow_logged_models_are_made_finalized_searched_and_deleted() {
     for w in World::all("mlflow_models").await {
         let port = free_port();
         let _server = serve(&w, port);
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .arg(FORECASTING)
-            .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
-            .env("MLFLOW_DISABLE_TELEMETRY", "true")
-            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-            .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-            .output()
-            .expect("running the MLflow script");
+        let out = mlflow_script(&python, &script, port);
         assert!(
             out.status.success(),
             "{}: the MLflow script failed\n{}",
             w.db.name,
             show(&out)
         );
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let mut lines = stdout.lines();
-        let run: i64 = lines
-            .next()
-            .and_then(|l| l.trim().parse().ok())
-            .expect("a run id");
-        let model = lines.next().expect("a model id").trim().to_string();
-        assert!(model.starts_with("m-") && model.len() == 34, "{model}");
+        let (run, model) = run_and_model(&out);
         let shown = w.show_run(run);
         let paths: Vec<&str> = shown["artifact_files"]
             .as_array()
