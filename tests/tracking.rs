@@ -718,6 +718,54 @@ async fn sklearn_autolog_keeps_the_metrics_and_the_model() {
     }
 }
 
+/// MLflow's model registry through MLflow's own client (both backends): a
+/// model logged with `registered_model_name`, loaded by an alias, a second
+/// version, tags, searches, a rename and deletions; each change audited as
+/// the registered model's, the audit chain still whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
+    let Some(python) = mlflow_python() else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/registry.py");
+    for w in World::all("mlflow_registry").await {
+        let port = free_port();
+        let _server = serve(&w, port);
+        let out = mlflow_script(&python, &script, port);
+        assert!(
+            out.status.success(),
+            "{}: the registry script failed\n{}",
+            w.db.name,
+            show(&out)
+        );
+        let audit = w.json(&[
+            "audit",
+            "list",
+            "--entity",
+            "registered_model",
+            "--limit",
+            "100",
+        ]);
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.contains(&"create") && actions.contains(&"version"),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&"change") && actions.contains(&"version_change"),
+            "{actions:?}"
+        );
+        // The audit table was rebuilt for the new entity on SQLite.
+        let verified = w.ok(&["audit", "verify"]);
+        assert!(verified.contains("the audit chain is intact"), "{verified}");
+    }
+}
+
 /// An MLflow script run against `nexml serve` on `port`, its first
 /// argument the forecasting baseline.
 fn mlflow_script(python: &str, script: &Path, port: u16) -> std::process::Output {

@@ -93,7 +93,7 @@ pub enum Command {
 pub enum AuditCommand {
     /// The newest audit rows, oldest first
     List {
-        /// Only this kind of item: recipe, recipe_version, model, run, snapshot, example, alert, chat
+        /// Only this kind of item: recipe, recipe_version, model, run, snapshot, example, alert, chat, registered_model
         #[arg(long)]
         entity: Option<String>,
         /// Only the item with this id (with --entity)

@@ -125,6 +125,12 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             let metrics: Vec<Value> = metrics.into_iter().map(|(_, m)| m).collect();
             Ok(json_reply(&json!({"metrics": metrics})))
         }
+        (_, ["registered-models", rpc]) => {
+            super::mlflow_registry::registered_models(api, req, &f, rpc).await
+        }
+        (_, ["model-versions", rpc]) => {
+            super::mlflow_registry::model_versions(api, req, &f, rpc).await
+        }
         (_, ["logged-models", rest @ ..]) => {
             super::mlflow_logged_models::route(api, req, &f, rest).await
         }

@@ -15,6 +15,7 @@ pub mod models;
 pub mod monitoring;
 pub mod notify;
 pub mod recipes;
+pub mod registry;
 pub mod run_histories;
 pub mod run_queue;
 pub mod runs;

@@ -65,6 +65,10 @@ impl Statement {
         self.bind(Bind::Time(value))
     }
 
+    pub fn opt_text(self, value: Option<String>) -> Statement {
+        self.bind(Bind::OptText(value))
+    }
+
     pub fn opt_time(self, value: Option<DateTime<Utc>>) -> Statement {
         self.bind(Bind::OptTime(value))
     }
@@ -89,6 +93,7 @@ pub enum LockedTable {
     Run,
     Alert,
     ChatMessage,
+    RegisteredModel,
 }
 
 impl LockedTable {
@@ -99,6 +104,7 @@ impl LockedTable {
             LockedTable::Run => "ml_run",
             LockedTable::Alert => "ml_alert",
             LockedTable::ChatMessage => "ml_chat_message",
+            LockedTable::RegisteredModel => "ml_registered_model",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod logged_models;
 pub mod metric_tiles;
 mod reads;
 pub mod records;
+pub mod registry;
 pub mod rows;
 pub mod run_search;
 pub mod session;

@@ -188,6 +188,43 @@ pub struct LoggedModel {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// A model of MLflow's registry: a name, a description and tags.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RegisteredModel {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub tags_json: Value,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A numbered version of a registered model: where its files are, the run
+/// and logged model it came from, tags and MLflow's (deprecated) stage.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ModelVersion {
+    pub registered_model_id: i64,
+    pub version: i64,
+    pub source: String,
+    pub run_id: Option<i64>,
+    pub model_id: Option<String>,
+    pub description: String,
+    pub tags_json: Value,
+    pub stage: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An alias naming one version of a registered model ("champion").
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ModelAlias {
+    pub registered_model_id: i64,
+    pub alias: String,
+    pub version: i64,
+}
+
 /// An MLflow experiment tag of a recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ExperimentTag {

@@ -1,0 +1,374 @@
+//! MLflow's model registry, as MLflow's client drives it: registered
+//! models (created, described, renamed, tagged, deleted), their numbered
+//! versions (from a run or a logged model; described, tagged, staged,
+//! deleted) and aliases naming one version each. Each change is audited
+//! as the registered model's, under its lock.
+//!
+//! The registry is MLflow's own: an alias or a stage moves no nexml
+//! model. A nexml model reaches production only through its gated
+//! promotion (`model promote`), never through MLflow's face.
+
+use super::Work;
+use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
+use crate::store::{LockedTable, ModelVersion, RegisteredModel};
+use serde_json::{Map, Value, json};
+
+/// As MLflow bounds a name, a key and a value.
+const MAX_NAME_CHARS: usize = 256;
+const MAX_VALUE_CHARS: usize = 5000;
+/// MLflow's stages (deprecated there, kept for its clients).
+pub const STAGES: [&str; 4] = ["None", "Staging", "Production", "Archived"];
+
+/// A version to register.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewModelVersion {
+    pub name: String,
+    pub source: String,
+    pub run: Option<i64>,
+    pub model_id: Option<String>,
+    pub description: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What may happen to a registered model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegisteredModelChange {
+    Describe(String),
+    Rename(String),
+    SetTag(String, String),
+    DeleteTag(String),
+    SetAlias { alias: String, version: i64 },
+    DeleteAlias(String),
+    Delete,
+}
+
+/// What may happen to one version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelVersionChange {
+    Describe(String),
+    SetTag(String, String),
+    DeleteTag(String),
+    /// MLflow's stage; `archive_others` moves the versions in it to Archived.
+    Stage {
+        stage: String,
+        archive_others: bool,
+    },
+    Delete,
+}
+
+impl Service {
+    pub async fn create_registered_model(
+        &self,
+        name: &str,
+        description: &str,
+        tags: &[(String, String)],
+        actor: &str,
+    ) -> ServiceResult<RegisteredModel> {
+        check_name(name)?;
+        check_pairs(tags)?;
+        refuse_nul("a description", description)?;
+        let mut w = self.begin().await?;
+        if w.registered_model(name).await?.is_some() {
+            return Err(ServiceError::Exists(format!(
+                "Registered Model (name={name}) already exists."
+            )));
+        }
+        let at = w.at;
+        let tags = merged(&json!({}), tags);
+        let id = w
+            .insert_registered_model(name, description, &tags, actor, at)
+            .await?;
+        w.audit(
+            actor,
+            "registered_model",
+            id,
+            "create",
+            json!({"name": name}),
+        )
+        .await?;
+        let made = w.registered_model(name).await?;
+        w.commit().await?;
+        made.ok_or_else(|| ServiceError::not_found("registered model", name))
+    }
+
+    pub async fn change_registered_model(
+        &self,
+        name: &str,
+        change: RegisteredModelChange,
+        actor: &str,
+    ) -> ServiceResult<()> {
+        let (mut w, mut m) = self.locked_registered_model(name).await?;
+        let at = w.at;
+        let detail = match &change {
+            RegisteredModelChange::Describe(text) => {
+                refuse_nul("a description", text)?;
+                m.description = text.clone();
+                json!({"description": text})
+            }
+            RegisteredModelChange::Rename(to) => {
+                check_name(to)?;
+                if w.registered_model(to).await?.is_some() {
+                    return Err(ServiceError::Exists(format!(
+                        "Registered Model (name={to}) already exists."
+                    )));
+                }
+                m.name = to.clone();
+                json!({"rename": {"from": name, "to": to}})
+            }
+            RegisteredModelChange::SetTag(k, v) => {
+                check_pairs(&[(k.clone(), v.clone())])?;
+                m.tags_json = merged(&m.tags_json, &[(k.clone(), v.clone())]);
+                json!({"tag": k})
+            }
+            RegisteredModelChange::DeleteTag(k) => {
+                untag(&mut m.tags_json, k, name)?;
+                json!({"untag": k})
+            }
+            RegisteredModelChange::SetAlias { alias, version } => {
+                check_alias(alias)?;
+                version_of(&mut w, &m, *version).await?;
+                w.set_model_alias(m.id, alias, *version).await?;
+                json!({"alias": alias, "version": version})
+            }
+            RegisteredModelChange::DeleteAlias(alias) => {
+                if !w.delete_model_alias(m.id, alias).await? {
+                    return Err(ServiceError::not_found(
+                        &format!("alias of model '{name}'"),
+                        alias,
+                    ));
+                }
+                json!({"unalias": alias})
+            }
+            RegisteredModelChange::Delete => {
+                w.delete_registered_model(m.id).await?;
+                json!({"deleted": name})
+            }
+        };
+        if change != RegisteredModelChange::Delete {
+            w.update_registered_model(&m, at).await?;
+        }
+        w.audit(actor, "registered_model", m.id, "change", detail)
+            .await?;
+        w.commit().await
+    }
+
+    pub async fn create_model_version(
+        &self,
+        new: NewModelVersion,
+        actor: &str,
+    ) -> ServiceResult<ModelVersion> {
+        check_pairs(&new.tags)?;
+        refuse_nul("a version's source", &new.source)?;
+        let (mut w, m) = self.locked_registered_model(&new.name).await?;
+        // `models:/m-…` names a logged model: the version is of it, and of
+        // the run that made it.
+        let mut new = new;
+        if new.model_id.is_none()
+            && let Some(id) = new
+                .source
+                .strip_prefix("models:/")
+                .filter(|id| id.starts_with("m-"))
+        {
+            new.model_id = Some(id.to_string());
+        }
+        if let Some(id) = &new.model_id {
+            let logged = w
+                .logged_model(id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("logged model", id))?;
+            new.run = new.run.or(logged.run_id);
+        }
+        if let Some(run) = new.run {
+            w.run_row(run).await?;
+        }
+        let at = w.at;
+        let version = w
+            .model_versions(m.id)
+            .await?
+            .last()
+            .map_or(1, |v| v.version + 1);
+        let v = ModelVersion {
+            registered_model_id: m.id,
+            version,
+            source: new.source,
+            run_id: new.run,
+            model_id: new.model_id,
+            description: new.description,
+            tags_json: merged(&json!({}), &new.tags),
+            stage: "None".into(),
+            created_by: actor.to_string(),
+            created_at: at,
+            updated_at: at,
+        };
+        w.insert_model_version(&v).await?;
+        w.update_registered_model(&m, at).await?;
+        w.audit(
+            actor,
+            "registered_model",
+            m.id,
+            "version",
+            json!({"version": version, "run": v.run_id, "model": v.model_id}),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn change_model_version(
+        &self,
+        name: &str,
+        version: i64,
+        change: ModelVersionChange,
+        actor: &str,
+    ) -> ServiceResult<()> {
+        let (mut w, m) = self.locked_registered_model(name).await?;
+        let mut v = version_of(&mut w, &m, version).await?;
+        let at = w.at;
+        let detail = match &change {
+            ModelVersionChange::Describe(text) => {
+                refuse_nul("a description", text)?;
+                v.description = text.clone();
+                json!({"description": text})
+            }
+            ModelVersionChange::SetTag(k, val) => {
+                check_pairs(&[(k.clone(), val.clone())])?;
+                v.tags_json = merged(&v.tags_json, &[(k.clone(), val.clone())]);
+                json!({"tag": k})
+            }
+            ModelVersionChange::DeleteTag(k) => {
+                untag(&mut v.tags_json, k, name)?;
+                json!({"untag": k})
+            }
+            ModelVersionChange::Stage {
+                stage,
+                archive_others,
+            } => {
+                let stage = STAGES
+                    .iter()
+                    .find(|s| s.eq_ignore_ascii_case(stage))
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "'{stage}' is no stage (None, Staging, Production, Archived)"
+                        ))
+                    })?;
+                if *archive_others && *stage != "None" && *stage != "Archived" {
+                    for mut other in w.model_versions(m.id).await? {
+                        if other.version != version && other.stage == *stage {
+                            other.stage = "Archived".into();
+                            w.update_model_version(&other, at).await?;
+                        }
+                    }
+                }
+                v.stage = stage.to_string();
+                json!({"stage": stage})
+            }
+            ModelVersionChange::Delete => {
+                w.delete_model_version(m.id, version).await?;
+                json!({"deleted": version})
+            }
+        };
+        if change != ModelVersionChange::Delete {
+            w.update_model_version(&v, at).await?;
+        }
+        w.audit(
+            actor,
+            "registered_model",
+            m.id,
+            "version_change",
+            json!({"version": version, "change": detail}),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// A write on registered model `name`, its row locked.
+    async fn locked_registered_model(&self, name: &str) -> ServiceResult<(Work, RegisteredModel)> {
+        let found = self.store().registered_model(name).await?;
+        let id = found.map(|m| m.id).ok_or_else(|| not_found_model(name))?;
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::RegisteredModel, id).await?;
+        let m = w
+            .registered_model(name)
+            .await?
+            .filter(|m| m.id == id)
+            .ok_or_else(|| not_found_model(name))?;
+        Ok((w, m))
+    }
+}
+
+async fn version_of(
+    w: &mut Work,
+    m: &RegisteredModel,
+    version: i64,
+) -> ServiceResult<ModelVersion> {
+    w.model_versions(m.id)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "Model Version (name={}, version={version}) not found",
+                m.name
+            ))
+        })
+}
+
+fn not_found_model(name: &str) -> ServiceError {
+    ServiceError::NotFound(format!("Registered Model with name={name} not found"))
+}
+
+fn untag(tags: &mut Value, key: &str, name: &str) -> ServiceResult<()> {
+    match tags.as_object_mut().and_then(|t| t.remove(key)) {
+        Some(_) => Ok(()),
+        None => Err(ServiceError::not_found(
+            &format!("tag of model '{name}'"),
+            key,
+        )),
+    }
+}
+
+/// `pairs` set into the JSON object `base` (a later key wins).
+fn merged(base: &Value, pairs: &[(String, String)]) -> Value {
+    let mut out: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
+    for (k, v) in pairs {
+        out.insert(k.clone(), Value::String(v.clone()));
+    }
+    Value::Object(out)
+}
+
+fn check_name(name: &str) -> ServiceResult<()> {
+    if name.trim().is_empty() {
+        return Err(invalid("a registered model's name cannot be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "a registered model's name is longer than {MAX_NAME_CHARS} characters"
+        )));
+    }
+    refuse_nul("a registered model's name", name)
+}
+
+fn check_alias(alias: &str) -> ServiceResult<()> {
+    // MLflow refuses "latest" and "v<N>": they name versions already.
+    let reserved = alias.eq_ignore_ascii_case("latest")
+        || alias
+            .strip_prefix(['v', 'V'])
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if reserved || alias.trim().is_empty() {
+        return Err(invalid(format!("'{alias}' cannot be an alias")));
+    }
+    check_name(alias)
+}
+
+fn check_pairs(pairs: &[(String, String)]) -> ServiceResult<()> {
+    for (k, v) in pairs {
+        check_name(k)?;
+        if v.chars().count() > MAX_VALUE_CHARS {
+            return Err(invalid(format!(
+                "the value of tag '{k}' is longer than {MAX_VALUE_CHARS} characters"
+            )));
+        }
+        refuse_nul(&format!("the value of tag '{k}'"), v)?;
+    }
+    Ok(())
+}
