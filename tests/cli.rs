@@ -364,6 +364,8 @@ const RUN_DETAIL_EXTRA: &[&str] = &[
     "nonfinite_points",
     "inputs",
     "deleted_through_mlflow",
+    "logged_models",
+    "registered_versions",
 ];
 
 const SNAPSHOT_FIELDS: &[&str] = &[

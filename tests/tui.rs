@@ -3477,3 +3477,62 @@ async fn a_screen_declared_in_its_own_module_gets_its_keys_help_and_hints() {
     h.keys(&["esc", "esc"]).await;
     assert!(top::<Waving>(&h.app).is_none());
 }
+
+/// What only MLflow's client records shows on the run's screen: the model
+/// it logged (and its state) and the registry's version of it.
+#[tokio::test]
+async fn a_runs_screen_shows_the_models_mlflow_logged_and_registered() {
+    use nexml::service::logged_models::{LoggedModelChange, NewLoggedModel};
+    use nexml::service::registry::NewModelVersion;
+    let mut h = Harness::new(120, 40).await;
+    let service = h.io.service.clone();
+    let run = service
+        .store()
+        .list_runs(&nexml::store::RunQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let model = service
+        .create_logged_model(
+            NewLoggedModel {
+                recipe: run.recipe_id,
+                run: Some(run.id),
+                name: "forecaster".into(),
+                ..Default::default()
+            },
+            "bob",
+        )
+        .await
+        .unwrap();
+    let ready = LoggedModelChange::Finalize {
+        status: "ready".into(),
+    };
+    service
+        .change_logged_model(&model.id, ready, "bob")
+        .await
+        .unwrap();
+    service
+        .create_registered_model("demand", "", &[], "bob")
+        .await
+        .unwrap();
+    let version = NewModelVersion {
+        name: "demand".into(),
+        source: format!("models:/{}", model.id),
+        ..Default::default()
+    };
+    service.create_model_version(version, "bob").await.unwrap();
+    let effects = update::open_run(&mut h.app, run.id);
+    h.run(effects).await;
+    let screen = h.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("mlflow"))
+        .unwrap_or_else(|| panic!("no mlflow line:\n{screen}"));
+    assert!(line.contains("models forecaster m-"), "{line}");
+    assert!(line.contains(" ready"), "{line}");
+    assert!(line.contains("registered demand v1"), "{line}");
+}

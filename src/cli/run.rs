@@ -116,8 +116,9 @@ fn done(ctx: &Context, run: i64, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// What only MLflow's client records: the values that are not numbers and
-/// the datasets the run read.
+/// What only MLflow's client records: the values that are not numbers,
+/// the datasets the run read, the models it logged and their registered
+/// versions.
 fn print_mlflow_only(detail: &RunDetail) {
     if !detail.nonfinite_points.is_empty() {
         outln!("\nvalues that are not numbers:");
@@ -138,6 +139,27 @@ fn print_mlflow_only(detail: &RunDetail) {
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default();
             outln!("  {}{context}  digest {}", i.name, i.digest);
+        }
+    }
+    if !detail.logged_models.is_empty() {
+        outln!("\nlogged models:");
+        for m in &detail.logged_models {
+            let state = match m.deleted_at {
+                Some(at) => format!("deleted {}", time(&at)),
+                None => m.status.clone(),
+            };
+            outln!(
+                "  {}  {}  {state}  files under models/{}/",
+                m.id,
+                m.name,
+                m.id
+            );
+        }
+    }
+    if !detail.registered_versions.is_empty() {
+        outln!("\nregistered versions:");
+        for v in &detail.registered_versions {
+            outln!("  {} version {}  stage {}", v.name, v.version, v.stage);
         }
     }
 }

@@ -217,6 +217,15 @@ pub struct ModelVersion {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A registered model's version made from a run: the model's name, the
+/// version's number and MLflow stage.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RegisteredVersion {
+    pub name: String,
+    pub version: i64,
+    pub stage: String,
+}
+
 /// An alias naming one version of a registered model ("champion").
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ModelAlias {

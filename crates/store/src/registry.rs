@@ -4,7 +4,7 @@
 use crate::db::Statement;
 use crate::error::StoreResult;
 use crate::reads::reads;
-use crate::records::{ModelAlias, ModelVersion, RegisteredModel};
+use crate::records::{ModelAlias, ModelVersion, RegisteredModel, RegisteredVersion};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -66,6 +66,20 @@ reads!(
         ))
         .int(run_id);
         self.fetch::<ModelVersion>(s).await
+    }
+
+    /// The registered versions made from run `run_id`, by model and number.
+    pub async fn registered_versions_of_run(
+        &mut self,
+        run_id: i64,
+    ) -> StoreResult<Vec<RegisteredVersion>> {
+        let s = Statement::new(
+            "SELECT m.name, v.version, v.stage FROM ml_model_version v \
+             JOIN ml_registered_model m ON m.id = v.registered_model_id \
+             WHERE v.run_id = $1 ORDER BY m.name, v.version",
+        )
+        .int(run_id);
+        self.fetch::<RegisteredVersion>(s).await
     }
 
     pub async fn model_aliases(

@@ -80,6 +80,10 @@ pub struct RunDetail {
     pub nonfinite_points: Vec<NonFinitePoint>,
     pub inputs: Vec<RunInput>,
     pub deleted_through_mlflow: Option<RunDeletion>,
+    /// The models MLflow's client logged in it (MLflow 3's logged models,
+    /// deleted ones too), and the registry's versions made from it.
+    pub logged_models: Vec<crate::records::LoggedModel>,
+    pub registered_versions: Vec<crate::records::RegisteredVersion>,
 }
 
 impl RunDetail {
@@ -217,6 +221,14 @@ reads!(
             )
             .await?
             .pop();
+        let made = crate::logged_models::LoggedModelQuery {
+            run_id: Some(id),
+            deleted_too: true,
+            limit: 1000,
+            ..Default::default()
+        };
+        let logged_models = self.logged_models(&made).await?;
+        let registered_versions = self.registered_versions_of_run(id).await?;
         Ok(RunDetail {
             run,
             params,
@@ -227,6 +239,8 @@ reads!(
             nonfinite_points,
             inputs,
             deleted_through_mlflow,
+            logged_models,
+            registered_versions,
         })
     }
 

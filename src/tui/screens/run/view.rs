@@ -29,9 +29,10 @@ pub fn render(
         Some(_) if rest >= 12 => (rest / 3).clamp(6, 16),
         _ => 0,
     };
+    let mlflow = s.view.as_ref().and_then(|v| mlflow_summary(&v.detail));
     let [summary, figures, chart_area, log] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(5),
+        Constraint::Length(if mlflow.is_some() { 6 } else { 5 }),
         Constraint::Length(chart_rows),
         Constraint::Min(3),
     ])
@@ -85,7 +86,7 @@ pub fn render(
         ]),
     ];
     frame.render_widget(Paragraph::new(lines), summary);
-    render_figures(s, run, theme, frame, figures);
+    render_figures(s, run, mlflow, theme, frame, figures);
     if let Some((key, series)) = chart {
         render_chart(key, series, s, theme, frame, chart_area);
     }
@@ -171,6 +172,7 @@ fn log_line(index: usize, line: &str, needle: &str, theme: &Theme) -> Line<'stat
 fn render_figures(
     s: &RunScreen,
     run: &crate::store::Run,
+    mlflow: Option<String>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
@@ -236,16 +238,92 @@ fn render_figures(
             Span::raw(sanitize(&text)),
         ])
     };
-    let figs = vec![
+    let mut figs = vec![
         row("metrics   ", metrics(run)),
         row("params    ", params),
         row("tags      ", tags),
         row("artifacts ", artifacts),
     ];
+    if let Some(text) = mlflow {
+        figs.push(row("mlflow    ", text));
+    }
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border);
     frame.render_widget(Paragraph::new(figs).block(block), area);
+}
+
+/// What only MLflow's client records of a run, in brief: its datasets,
+/// values that are not numbers, its deletion, the models it logged and the
+/// registry's versions of them; None when it has none of these.
+fn mlflow_summary(d: &crate::store::tracking::RunDetail) -> Option<String> {
+    let mut parts = Vec::new();
+    if !d.inputs.is_empty() {
+        let sets: Vec<String> = d
+            .inputs
+            .iter()
+            .map(|i| {
+                let context = serde_json::from_str::<serde_json::Value>(&i.tags_json)
+                    .ok()
+                    .and_then(|t| {
+                        t.as_array()?.iter().find_map(|tag| {
+                            (tag["key"] == "mlflow.data.context")
+                                .then(|| tag["value"].as_str().map(str::to_string))
+                                .flatten()
+                        })
+                    });
+                match context {
+                    Some(c) => format!("{} ({c})", i.name),
+                    None => i.name.clone(),
+                }
+            })
+            .collect();
+        parts.push(format!("datasets {}", sets.join(", ")));
+    }
+    if !d.nonfinite_points.is_empty() {
+        let mut keys: Vec<&str> = d.nonfinite_points.iter().map(|p| p.key.as_str()).collect();
+        keys.dedup();
+        parts.push(format!(
+            "{} not a number ({})",
+            d.nonfinite_points.len(),
+            keys.join(", ")
+        ));
+    }
+    let live: Vec<String> = d
+        .logged_models
+        .iter()
+        .map(|m| match m.deleted_at {
+            Some(_) => format!("{} {} deleted", m.name, short_model_id(&m.id)),
+            None => format!("{} {} {}", m.name, short_model_id(&m.id), m.status),
+        })
+        .collect();
+    if !live.is_empty() {
+        parts.push(format!("models {}", live.join(", ")));
+    }
+    if !d.registered_versions.is_empty() {
+        let versions: Vec<String> = d
+            .registered_versions
+            .iter()
+            .map(|v| format!("{} v{}", v.name, v.version))
+            .collect();
+        parts.push(format!("registered {}", versions.join(", ")));
+    }
+    if let Some(del) = &d.deleted_through_mlflow {
+        parts.push(format!(
+            "deleted through MLflow by {} {}",
+            del.deleted_by,
+            del.deleted_at.format("%Y-%m-%d %H:%M")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// "m-e411aa86…": enough of a logged model's id to tell it apart.
+fn short_model_id(id: &str) -> String {
+    match id.char_indices().nth(10) {
+        Some((at, _)) => format!("{}…", &id[..at]),
+        None => id.to_string(),
+    }
 }
 
 /// The charted metric's history: step on x, its value on y, thinned by the
