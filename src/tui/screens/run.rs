@@ -457,8 +457,15 @@ impl Component for RunScreen {
         vec![load(self.id, self.metric.clone())]
     }
 
+    /// Its run, and what MLflow's client keeps beside it: a logged model
+    /// (audited as its recipe's) or a registered version of one.
     fn shows_changed(&self, changes: &[Change]) -> bool {
-        changes.iter().any(|c| c.touches("run", Some(self.id)))
+        let recipe = self.run.as_ref().map(|r| r.recipe_id);
+        changes.iter().any(|c| {
+            c.touches("run", Some(self.id))
+                || c.touches("registered_model", None)
+                || recipe.is_some_and(|id| c.touches("recipe", Some(id)))
+        })
     }
 
     /// A run that can still change is polled, so a run a script or a
