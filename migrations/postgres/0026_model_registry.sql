@@ -10,6 +10,9 @@ CREATE TABLE ml_registered_model (
     id          BIGSERIAL PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL,
+    -- The highest version number ever given: a deleted version's number
+    -- is never given again, so `models:/NAME/2` always means one model.
+    last_version BIGINT NOT NULL DEFAULT 0,
     tags_json   JSONB NOT NULL,
     created_by  TEXT NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL,

@@ -38,6 +38,9 @@ CREATE TABLE ml_registered_model (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL,
+    -- The highest version number ever given: a deleted version's number
+    -- is never given again, so `models:/NAME/2` always means one model.
+    last_version INTEGER NOT NULL DEFAULT 0,
     tags_json   TEXT NOT NULL CHECK (json_valid(tags_json)),
     created_by  TEXT NOT NULL,
     created_at  TEXT NOT NULL,

@@ -2,8 +2,10 @@
 //! page's requests to any address, loopback included: a form can POST
 //! (`text/plain`, no preflight) and a name the attacker controls can be
 //! re-pointed at 127.0.0.1 (DNS rebinding). So a request must name this
-//! server in its `Host`, come from no foreign `Origin`, and a write must be
-//! JSON (a content type no form or simple request can send). MLflow's own
+//! server in its `Host`, come from no foreign `Origin`, and a POST must be
+//! JSON (a content type no form or simple request can send; any other
+//! write method is asked for first, and a foreign origin is refused).
+//! MLflow's own
 //! server checks the same (`--allowed-hosts`, `--cors-allowed-origins`).
 
 use super::http::ApiError;
@@ -272,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn a_write_must_be_json_except_an_artifact_upload() {
+    fn a_post_must_be_json_and_other_writes_need_not_be() {
         let g = loopback(&[], &[]);
         for ct in [
             "text/plain",
@@ -296,6 +298,29 @@ mod tests {
             .is_ok()
         );
         assert!(g.check(&Method::GET, "/api/x", &upload).is_ok());
+        // MLflow's client sends a bare DELETE (a logged model's tag).
+        let bare = headers(&[("host", "127.0.0.1:5000")]);
+        assert!(
+            g.check(
+                &Method::DELETE,
+                "/api/2.0/mlflow/logged-models/m-1/tags/k",
+                &bare
+            )
+            .is_ok()
+        );
+        // From a foreign page it is refused, whatever its method.
+        let foreign = headers(&[
+            ("host", "127.0.0.1:5000"),
+            ("origin", "http://evil.example"),
+        ]);
+        assert!(
+            g.check(
+                &Method::DELETE,
+                "/api/2.0/mlflow/logged-models/m-1",
+                &foreign
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -79,6 +79,17 @@ impl<'a> Fields<'a> {
         Err(self.missing(names.first().copied().unwrap_or_default()))
     }
 
+    /// A boolean, as JSON's `true`/`false` or a query's "true"/"false".
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(other) => Err(self.invalid(name, &other)),
+        }
+    }
+
     /// An int64, sent as a JSON number or as text (protobuf's JSON form).
     pub fn int64(&self, name: &str) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.raw(name) else {

@@ -27,9 +27,16 @@ pub async fn route(
     };
     match (&req.method, rest) {
         (&Method::POST, []) => {
+            // Its files are its run's artifacts: a model needs a run here.
+            let source = f.string("source_run_id")?.filter(|r| !r.is_empty());
+            let source = source.ok_or_else(|| {
+                ApiError::bad_request(
+                    "nexml serve keeps a logged model's files with the run that made it: log the model inside a run (mlflow.start_run())",
+                )
+            })?;
             let new = NewLoggedModel {
                 recipe: experiment(&f.required_string("experiment_id")?)?,
-                run: f.string("source_run_id")?.map(|r| run(&r)).transpose()?,
+                run: Some(run(&source)?),
                 name: f.string("name")?.unwrap_or_default(),
                 model_type: f.string("model_type")?.unwrap_or_default(),
                 params: pairs(f, "params")?,
@@ -116,12 +123,7 @@ async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         .map(|v| experiment(v.as_str().unwrap_or_default()))
         .collect::<Result<Vec<i64>, _>>()?;
     let limit = f.max_results(100, MAX_RESULTS)?;
-    let offset: i64 = match f.string("page_token")? {
-        Some(t) if !t.is_empty() => t
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("page_token '{t}' is not one of ours")))?,
-        _ => 0,
-    };
+    let offset = super::mlflow_registry::page_offset(f)?;
     let query = LoggedModelQuery {
         recipe_ids,
         run_id: None,

@@ -143,9 +143,7 @@ pub async fn model_versions(
         }
         (&Method::POST, "transition-stage") => {
             let stage = f.required_string("stage")?;
-            let archive_others = f
-                .string("archive_existing_versions")?
-                .is_some_and(|a| a == "true");
+            let archive_others = f.bool("archive_existing_versions")?.unwrap_or(false);
             let (name, version) = change(C::Stage {
                 stage,
                 archive_others,
@@ -330,30 +328,50 @@ fn and_parts(text: &str) -> Vec<String> {
     parts
 }
 
-/// SQL `LIKE`: `%` any run, `_` one character.
+/// SQL `LIKE`: `%` any run, `_` one character; in time proportional to
+/// the text's length times the pattern's (a pattern of many `%` cannot
+/// make it explode).
 fn like(text: &str, pattern: &str, ignore_case: bool) -> bool {
-    let (t, p): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            text.to_lowercase().chars().collect(),
-            pattern.to_lowercase().chars().collect(),
-        )
-    } else {
-        (text.chars().collect(), pattern.chars().collect())
-    };
-    fn go(t: &[char], p: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
-            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
-            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest),
+    let fold = |s: &str| -> Vec<char> {
+        if ignore_case {
+            s.to_lowercase().chars().collect()
+        } else {
+            s.chars().collect()
         }
+    };
+    let (t, p) = (fold(text), fold(pattern));
+    // matched[j]: the text so far matches the pattern's first j characters.
+    let mut matched = vec![false; p.len() + 1];
+    matched[0] = true;
+    for j in 1..=p.len() {
+        matched[j] = matched[j - 1] && p[j - 1] == '%';
     }
-    go(&t, &p)
+    for c in &t {
+        let mut next = vec![false; p.len() + 1];
+        for j in 1..=p.len() {
+            next[j] = match p[j - 1] {
+                '%' => next[j - 1] || matched[j],
+                '_' => matched[j - 1],
+                q => matched[j - 1] && q == *c,
+            };
+        }
+        matched = next;
+    }
+    matched[p.len()]
 }
 
 /// `name = 'x'` (one model's versions) or `run_id = '7'` (a run's).
 async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let text = f.string("filter")?.unwrap_or_default();
+    if text.trim().is_empty() {
+        let mut out = Vec::new();
+        for m in api.store().registered_models(None, 0, i64::MAX).await? {
+            let versions = api.store().model_versions(m.id).await?;
+            let aliases = api.store().model_aliases(m.id).await?;
+            out.extend(versions.iter().map(|v| version_json(&m, v, &aliases)));
+        }
+        return Ok(json_reply(&json!({"model_versions": out})));
+    }
     let (key, value) = equality(&text).ok_or_else(|| {
         ApiError::bad_request(format!(
             "nexml serve searches model versions by name = '...' or run_id = '...' only (got '{text}')"
@@ -361,9 +379,13 @@ async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     })?;
     let mut out = Vec::new();
     match key.as_str() {
+        // An unknown name has no versions, as MLflow answers.
         "name" => {
-            let (m, versions, aliases) = whole(api, &value).await?;
-            out.extend(versions.iter().map(|v| version_json(&m, v, &aliases)));
+            if let Some(m) = api.store().registered_model(&value).await? {
+                let versions = api.store().model_versions(m.id).await?;
+                let aliases = api.store().model_aliases(m.id).await?;
+                out.extend(versions.iter().map(|v| version_json(&m, v, &aliases)));
+            }
         }
         "run_id" => {
             let run = number(&value, "run")?;
@@ -487,11 +509,14 @@ fn comparison(text: &str) -> Option<(String, String, String)> {
     Some((key.trim().trim_matches('`').to_string(), op, value))
 }
 
-fn page_offset(f: &Fields<'_>) -> Result<i64, ApiError> {
+/// Where a page starts: its token, a count of rows before it.
+pub(super) fn page_offset(f: &Fields<'_>) -> Result<i64, ApiError> {
     match f.string("page_token")? {
         Some(t) if !t.is_empty() => t
             .parse()
-            .map_err(|_| ApiError::bad_request(format!("page_token '{t}' is not one of ours"))),
+            .ok()
+            .filter(|n: &i64| (0..=i64::from(u32::MAX)).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("page_token '{t}' is not one of ours"))),
         _ => Ok(0),
     }
 }
@@ -506,4 +531,31 @@ fn version_number(text: &str) -> Result<i64, ApiError> {
 fn number(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse()
         .map_err(|_| ApiError::not_found(format!("no {what} '{text}' (nexml's ids are numbers)")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{and_parts, like};
+
+    #[test]
+    fn like_matches_as_sql_does_and_many_wildcards_stay_cheap() {
+        assert!(like("demand-forecaster", "demand%", false));
+        assert!(like("demand-forecaster", "%FORE%", true));
+        assert!(!like("demand-forecaster", "%FORE%", false));
+        assert!(like("v1", "v_", false));
+        assert!(!like("v12", "v_", false));
+        assert!(like("", "%", false));
+        // Exponential for a backtracking matcher; a moment here.
+        let name = "a".repeat(256);
+        assert!(!like(&name, &format!("{}b", "%a".repeat(40)), false));
+    }
+
+    #[test]
+    fn a_filter_is_cut_at_and_outside_quotes() {
+        assert_eq!(
+            and_parts("name LIKE 'a and b%' AND tag.`x` != 'true'"),
+            ["name LIKE 'a and b%'", "tag.`x` != 'true'"]
+        );
+        assert!(and_parts("  ").is_empty());
+    }
 }

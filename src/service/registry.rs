@@ -159,7 +159,7 @@ impl Service {
     ) -> ServiceResult<ModelVersion> {
         check_pairs(&new.tags)?;
         refuse_nul("a version's source", &new.source)?;
-        let (mut w, m) = self.locked_registered_model(&new.name).await?;
+        let (mut w, mut m) = self.locked_registered_model(&new.name).await?;
         // `models:/m-…` names a logged model: the version is of it, and of
         // the run that made it.
         let mut new = new;
@@ -182,11 +182,9 @@ impl Service {
             w.run_row(run).await?;
         }
         let at = w.at;
-        let version = w
-            .model_versions(m.id)
-            .await?
-            .last()
-            .map_or(1, |v| v.version + 1);
+        // Never a number given before, even to a version since deleted.
+        let version = m.last_version + 1;
+        m.last_version = version;
         let v = ModelVersion {
             registered_model_id: m.id,
             version,

@@ -35,11 +35,18 @@ versions = sorted(v.version for v in client.search_model_versions(f"name='{NAME}
 assert versions == ["1", "2"], versions
 v2 = client.get_model_version(NAME, "2")
 assert (v2.tags, v2.description, v2.run_id) == ({"validated": "no"}, "a retrain", run.info.run_id), v2
+staged = client.transition_model_version_stage(NAME, "1", "Staging", archive_existing_versions=True)
+assert staged.current_stage == "Staging", staged
+assert [v.version for v in client.get_latest_versions(NAME, ["Staging"])] == ["1"]
 client.delete_registered_model_alias(NAME, "champion")
 assert client.get_registered_model(NAME).aliases == {}
 client.rename_registered_model(NAME, "demand")
 client.delete_model_version("demand", "2")
 assert [v.version for v in client.search_model_versions("name='demand'")] == ["1"]
+# A deleted version's number is never given again.
+third = mlflow.register_model(info.model_uri, "demand")
+assert third.version == "3", third.version
+assert client.search_model_versions("name='nobody'") == []
 client.delete_registered_model("demand")
 assert client.search_registered_models() == []
 print(run.info.run_id)

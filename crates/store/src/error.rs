@@ -164,6 +164,16 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
         Conflict::Exists("a model with that name already exists"),
     ),
     (
+        "ml_registered_model_name_key",
+        "ml_registered_model.name",
+        Conflict::Exists("a registered model with that name already exists"),
+    ),
+    (
+        "ml_model_version_pkey",
+        "ml_model_version.registered_model_id, ml_model_version.version",
+        Conflict::Busy("another version was registered at the same moment"),
+    ),
+    (
         "ml_recipe_version_recipe_id_version_number_key",
         "ml_recipe_version.recipe_id, ml_recipe_version.version_number",
         Conflict::Busy("another version was committed at the same moment"),

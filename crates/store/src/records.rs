@@ -194,6 +194,8 @@ pub struct RegisteredModel {
     pub id: i64,
     pub name: String,
     pub description: String,
+    /// The highest version number given, deleted ones included.
+    pub last_version: i64,
     pub tags_json: Value,
     pub created_by: String,
     pub created_at: DateTime<Utc>,

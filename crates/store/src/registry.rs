@@ -9,7 +9,8 @@ use crate::session::Session;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-const MODEL_COLUMNS: &str = "id, name, description, tags_json, created_by, created_at, updated_at";
+const MODEL_COLUMNS: &str =
+    "id, name, description, last_version, tags_json, created_by, created_at, updated_at";
 const VERSION_COLUMNS: &str = "registered_model_id, version, source, run_id, model_id, \
      description, tags_json, stage, created_by, created_at, updated_at";
 
@@ -126,11 +127,12 @@ impl Session {
     ) -> StoreResult<()> {
         let s = Statement::new(
             "UPDATE ml_registered_model SET name = $1, description = $2, tags_json = $3, \
-             updated_at = $4 WHERE id = $5",
+             last_version = $4, updated_at = $5 WHERE id = $6",
         )
         .text(m.name.as_str())
         .text(m.description.as_str())
         .json(&m.tags_json)
+        .int(m.last_version)
         .time(at)
         .int(m.id);
         self.db.execute(s).await.map(drop)

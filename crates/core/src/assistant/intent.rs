@@ -249,7 +249,9 @@ fn create_cue(t: &Tokens, s: usize, recipe_open: bool) -> bool {
         }
         // "drop the yearly lag, new stores have no year of sales": with a
         // recipe open, "new" opening a later clause gives a reason.
-        if is_new && recipe_open && i > s && t.toks[i - 1].punct {
+        let names_a_model =
+            MODEL_NOUNS.contains(&t.toks.get(i + n).map_or("", |x| x.stem.as_str()));
+        if is_new && recipe_open && i > s && t.toks[i - 1].punct && !names_a_model {
             continue;
         }
         let mut j = i + n;

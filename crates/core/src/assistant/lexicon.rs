@@ -392,6 +392,14 @@ pub const RAISE_VERBS: &[&str] = &[
 pub const LOWER_VERBS: &[&str] = &[
     "lower", "reduce", "cut", "decrease", "shorten", "drop", "down", "trim", "shrink",
 ];
+/// Words after "N times" that make it a scale ("3 times longer"), not a
+/// count ("retry 3 times").
+pub const SCALE_WORDS: &[&str] = &[
+    "longer", "more", "bigger", "larger", "higher", "greater", "as", "the", "smaller", "shorter",
+    "fewer", "less", "lower",
+];
+/// Beside a factor, what makes it divide ("2x smaller", "2x faster").
+pub const SMALLER_WORDS: &[&str] = &["smaller", "shorter", "fewer", "less", "lower", "faster"];
 /// Making a threshold stricter or looser, whichever way that is for it.
 pub const TIGHTEN_VERBS: &[&str] = &["tighten", "stricter"];
 pub const LOOSEN_VERBS: &[&str] = &["loosen", "relax", "widen"];

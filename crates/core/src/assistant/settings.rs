@@ -14,7 +14,9 @@
 //! two settings equally is asked about, never guessed.
 
 use super::draft::{Decline, Draft};
-use super::lexicon::{LOWER_VERBS, NEGATION_WORDS, RAISE_VERBS, REPLACED_VALUE_CUES};
+use super::lexicon::{
+    LOWER_VERBS, NEGATION_WORDS, RAISE_VERBS, REPLACED_VALUE_CUES, SCALE_WORDS, SMALLER_WORDS,
+};
 use super::numbers::parse_number;
 use super::text::{Tokens, edit_distance, jnum, num, phrase_ends_at};
 use serde_json::Value;
@@ -1111,23 +1113,34 @@ fn number_for(s: &Setting, current: f64, given: Option<Given>, words: &[String])
 }
 
 /// Where a request scales a value and by what: "double", "twice",
-/// "triple", "halve", "in half", "2x", "x3", "3 times".
+/// "triple", "halve", "in half", "2x", "x3", "3 times longer". Said with a
+/// verb or word that lowers ("cut it 2x", "2x smaller"), it divides.
 fn factor(words: &[String]) -> Option<(usize, f64)> {
-    words.iter().enumerate().find_map(|(i, w)| {
+    let (at, by) = words.iter().enumerate().find_map(|(i, w)| {
         let before = |cue: &str| i > 0 && words[i - 1] == cue;
         let by = match w.as_str() {
             "double" | "doubled" | "twice" => 2.0,
             "triple" | "tripled" | "thrice" => 3.0,
             "halve" | "halved" => 0.5,
             "half" if before("in") || before("by") => 0.5,
-            "times" if i > 0 => return parse_number(&words[i - 1]).map(|(n, _)| (i - 1, n)),
+            // "retry 3 times" is a count; "3 times longer" scales.
+            "times"
+                if i > 0
+                    && words
+                        .get(i + 1)
+                        .is_some_and(|n| SCALE_WORDS.contains(&n.as_str())) =>
+            {
+                return parse_number(&words[i - 1]).map(|(n, _)| (i - 1, n));
+            }
             _ => {
                 let n = w.strip_suffix('x').or_else(|| w.strip_prefix('x'))?;
                 n.parse::<f64>().ok().filter(|n| *n > 0.0)?
             }
         };
         Some((i, by))
-    })
+    })?;
+    let lowers = has(words, LOWER_VERBS) || has(words, SMALLER_WORDS);
+    Some((at, if lowers && by > 1.0 { 1.0 / by } else { by }))
 }
 
 /// The hours in one unit of a duration setting: "max_runtime_minutes",

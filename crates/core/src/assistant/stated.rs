@@ -102,7 +102,8 @@ fn column_after(t: &Tokens, cues: &[&str]) -> Option<(usize, String)> {
     let mut from = 0;
     while let Some((at, len)) = t.find_any(cues, from) {
         let mut i = at + len;
-        while COLUMN_FILLER.contains(&t.word(i)) {
+        // "timestamp column (decision_time)": a bracket opens the name.
+        while COLUMN_FILLER.contains(&t.word(i)) || t.word(i) == "(" {
             i += 1;
         }
         if let Some(x) = t.toks.get(i)
@@ -140,7 +141,7 @@ fn predicted_column(t: &Tokens) -> Option<(usize, String)> {
 fn entity_keys(t: &Tokens) -> Option<Vec<String>> {
     let (at, len) = t.find_any(ENTITY_CUES, 0)?;
     let mut i = at + len;
-    while COLUMN_FILLER.contains(&t.word(i)) {
+    while COLUMN_FILLER.contains(&t.word(i)) || t.word(i) == "(" {
         i += 1;
     }
     let mut keys = Vec::new();
@@ -149,9 +150,10 @@ fn entity_keys(t: &Tokens) -> Option<Vec<String>> {
             break;
         }
         keys.push(x.orig.clone());
-        // "a and b", "a & b", "a x b".
+        // "a and b", "a & b", "a x b", "(a, b)".
         i += match t.word(i + 1) {
             "and" | "&" | "x" | "+" => 2,
+            "," if looks_like_a_key(t.word(i + 2)) => 2,
             next if looks_like_a_key(next) => 1,
             _ => break,
         };
@@ -198,8 +200,18 @@ fn label_window(t: &Tokens) -> Option<i64> {
     whole(n.value * unit_days(unit)?)
 }
 
-/// "serve it on /v1/ecom/nba": an endpoint's path, typed whole.
+/// "serve it on /v1/ecom/nba": an endpoint's path, typed whole, in a
+/// request that speaks of serving ("data in /warehouse/crm" is no endpoint).
 fn endpoint_path(t: &Tokens) -> Option<String> {
+    let serving = (0..t.len()).any(|i| {
+        matches!(
+            t.word(i),
+            "serve" | "served" | "serving" | "serves" | "endpoint" | "route" | "api"
+        )
+    });
+    if !serving {
+        return None;
+    }
     t.toks
         .iter()
         .map(|x| x.orig.as_str())

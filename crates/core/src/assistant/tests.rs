@@ -2666,7 +2666,27 @@ fn a_value_scaled_by_a_factor_or_a_signed_share_is_scaled() {
             ConfigureDrift,
             vec![Is("/monitoring/drift/threshold", json!(0.15))],
         ),
+        // Lowered by a factor divides; a count is no factor.
+        (
+            Loc,
+            "cut the learning rate 2x",
+            SetSetting,
+            vec![Is(LR, json!(0.015))],
+        ),
+        (
+            Fc,
+            "early stopping rounds 2x smaller",
+            SetSetting,
+            vec![Is(PATIENCE, json!(50))],
+        ),
     ]);
+    const RETRIES: &str = "/deployment/resources/retries";
+    run(vec![(
+        Fc,
+        "retry 3 times",
+        SetSetting,
+        vec![Is(RETRIES, json!(3))],
+    )]);
 }
 
 #[test]
