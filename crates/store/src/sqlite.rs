@@ -43,13 +43,18 @@ impl SqliteStore {
             .foreign_keys(true)
             // Searches beyond ASCII match by a case-blind REGEXP (see `sql::TextMatch`).
             .with_regexp()
+            // Each of the pool's connections keeps its own page cache
+            // (2 MB by default): a search typed key by key runs on several
+            // at once and kept the app near 37 MiB at a million runs. Pages
+            // read again come from the operating system's cache.
+            .pragma("cache_size", "-512")
             .busy_timeout(Duration::from_secs(10));
         if let Some(dir) = database_dir(url) {
             // A missing folder would fail with an unhelpful "unable to open database file".
             let _ = std::fs::create_dir_all(dir);
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
