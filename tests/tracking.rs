@@ -686,17 +686,8 @@ async fn sklearn_autolog_keeps_the_metrics_and_the_model() {
     let Some(python) = mlflow_python() else {
         return;
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/autolog.py");
     for w in World::all("mlflow_autolog").await {
-        let port = free_port();
-        let _server = serve(&w, port);
-        let out = mlflow_script(&python, &script, port);
-        assert!(
-            out.status.success(),
-            "{}: the autolog script failed\n{}",
-            w.db.name,
-            show(&out)
-        );
+        let out = script_against_serve(&w, &python, "autolog");
         let (run, model) = run_and_model(&out);
         let shown = w.show_run(run);
         assert!(
@@ -727,17 +718,8 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
     let Some(python) = mlflow_python() else {
         return;
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/registry.py");
     for w in World::all("mlflow_registry").await {
-        let port = free_port();
-        let _server = serve(&w, port);
-        let out = mlflow_script(&python, &script, port);
-        assert!(
-            out.status.success(),
-            "{}: the registry script failed\n{}",
-            w.db.name,
-            show(&out)
-        );
+        let out = script_against_serve(&w, &python, "registry");
         let audit = w.json(&[
             "audit",
             "list",
@@ -766,10 +748,13 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
     }
 }
 
-/// An MLflow script run against `nexml serve` on `port`, its first
-/// argument the forecasting baseline.
-fn mlflow_script(python: &str, script: &Path, port: u16) -> std::process::Output {
-    std::process::Command::new(python)
+/// `tests/mlflow/<name>.py` run to its end against a `nexml serve` of its
+/// own, its first argument the forecasting baseline; it must succeed.
+fn script_against_serve(w: &World, python: &str, name: &str) -> std::process::Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mlflow/{name}.py"));
+    let port = free_port();
+    let _server = serve(w, port);
+    let out = std::process::Command::new(python)
         .arg(script)
         .arg(FORECASTING)
         .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
@@ -777,7 +762,14 @@ fn mlflow_script(python: &str, script: &Path, port: u16) -> std::process::Output
         .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         .output()
-        .expect("running the MLflow script")
+        .expect("running the MLflow script");
+    assert!(
+        out.status.success(),
+        "{}: {name}.py failed\n{}",
+        w.db.name,
+        show(&out)
+    );
+    out
 }
 
 /// The run id and the model id a script printed, one a line.
@@ -801,17 +793,8 @@ async fn mlflow_logged_models_are_made_finalized_searched_and_deleted() {
     let Some(python) = mlflow_python() else {
         return;
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mlflow/logged_model.py");
     for w in World::all("mlflow_models").await {
-        let port = free_port();
-        let _server = serve(&w, port);
-        let out = mlflow_script(&python, &script, port);
-        assert!(
-            out.status.success(),
-            "{}: the MLflow script failed\n{}",
-            w.db.name,
-            show(&out)
-        );
+        let out = script_against_serve(&w, &python, "logged_model");
         let (run, model) = run_and_model(&out);
         let shown = w.show_run(run);
         let paths: Vec<&str> = shown["artifact_files"]
