@@ -719,7 +719,7 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
         return;
     };
     for w in World::all("mlflow_registry").await {
-        let out = script_against_serve(&w, &python, "registry");
+        script_against_serve(&w, &python, "registry");
         let audit = w.json(&[
             "audit",
             "list",
