@@ -748,19 +748,26 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
     }
 }
 
+/// MLflow's Python, pointed at `nexml serve` on `port`, quiet and without
+/// retries.
+fn mlflow_command(python: &str, port: u16) -> std::process::Command {
+    let mut c = std::process::Command::new(python);
+    c.env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
+        .env("MLFLOW_DISABLE_TELEMETRY", "true")
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true");
+    c
+}
+
 /// `tests/mlflow/<name>.py` run to its end against a `nexml serve` of its
 /// own, its first argument the forecasting baseline; it must succeed.
 fn script_against_serve(w: &World, python: &str, name: &str) -> std::process::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mlflow/{name}.py"));
     let port = free_port();
     let _server = serve(w, port);
-    let out = std::process::Command::new(python)
+    let out = mlflow_command(python, port)
         .arg(script)
         .arg(FORECASTING)
-        .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
-        .env("MLFLOW_DISABLE_TELEMETRY", "true")
-        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-        .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         .output()
         .expect("running the MLflow script");
     assert!(
@@ -827,16 +834,12 @@ async fn an_unchanged_mlflow_script_logs_into_nexml_serve() {
     for w in World::all("mlflow_serve").await {
         let port = free_port();
         let _server = serve(&w, port);
-        let out = std::process::Command::new(&python)
+        let out = mlflow_command(&python, port)
             .arg(&script)
             .args([FORECASTING, "1000"])
             // Not the server's user: the run reports the one the client named.
             .env("LOGNAME", "mlflow-ana")
             .env("USER", "mlflow-ana")
-            .env("MLFLOW_TRACKING_URI", format!("http://127.0.0.1:{port}"))
-            .env("MLFLOW_DISABLE_TELEMETRY", "true")
-            .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-            .env("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
             .output()
             .expect("running the MLflow script");
         assert!(

@@ -199,8 +199,9 @@ fn new_id(recipe: i64, run: Option<i64>, name: &str, nanos: i64) -> String {
     format!("m-{hex}")
 }
 
-/// `pairs` set into the JSON object `base` (a later key wins).
-fn merged(base: &Value, pairs: &[(String, String)]) -> Value {
+/// `pairs` set into the JSON object `base` (a later key wins): a logged
+/// model's or a registered model's params and tags.
+pub(super) fn merged(base: &Value, pairs: &[(String, String)]) -> Value {
     let mut out: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
     for (k, v) in pairs {
         out.insert(k.clone(), Value::String(v.clone()));

@@ -9,9 +9,10 @@
 //! promotion (`model promote`), never through MLflow's face.
 
 use super::Work;
+use super::logged_models::merged;
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
 use crate::store::{LockedTable, ModelVersion, RegisteredModel};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// As MLflow bounds a name, a key and a value.
 const MAX_NAME_CHARS: usize = 256;
@@ -323,15 +324,6 @@ fn untag(tags: &mut Value, key: &str, name: &str) -> ServiceResult<()> {
             key,
         )),
     }
-}
-
-/// `pairs` set into the JSON object `base` (a later key wins).
-fn merged(base: &Value, pairs: &[(String, String)]) -> Value {
-    let mut out: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
-    for (k, v) in pairs {
-        out.insert(k.clone(), Value::String(v.clone()));
-    }
-    Value::Object(out)
 }
 
 fn check_name(name: &str) -> ServiceResult<()> {
