@@ -687,7 +687,7 @@ async fn sklearn_autolog_keeps_the_metrics_and_the_model() {
         return;
     };
     for w in World::all("mlflow_autolog").await {
-        let out = script_against_serve(&w, &python, "autolog");
+        let out = script_against_serve(&w, &python, "autolog", &[]);
         let (run, model) = run_and_model(&out);
         let shown = w.show_run(run);
         assert!(
@@ -719,7 +719,7 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
         return;
     };
     for w in World::all("mlflow_registry").await {
-        script_against_serve(&w, &python, "registry");
+        script_against_serve(&w, &python, "registry", &[]);
         let audit = w.json(&[
             "audit",
             "list",
@@ -748,6 +748,44 @@ async fn the_mlflow_registry_keeps_versions_aliases_and_tags() {
     }
 }
 
+/// A registered version made by a run of a nexml model follows that
+/// model's gated promotion: its stage and the `staging` and `production`
+/// aliases move with `model promote`, and MLflow's client cannot move them;
+/// a version of no model stays MLflow's own (both backends).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registered_version_of_a_nexml_model_follows_its_promotion() {
+    let Some(python) = mlflow_python() else {
+        return;
+    };
+    for w in World::all("mlflow_lifecycle").await {
+        w.ok(&["model", "register", "--recipe", FORECASTING, "--name", "fc"]);
+        w.ok(&["model", "promote", "fc", "staging"]);
+        script_against_serve(&w, &python, "lifecycle", &["staging"]);
+        w.ok(&[
+            "model",
+            "promote",
+            "fc",
+            "production",
+            "--force",
+            "checked by hand",
+        ]);
+        let out = script_against_serve(&w, &python, "lifecycle", &["production"]);
+        let run: i64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("the tied version's run");
+        // `run show` says the same as MLflow's client.
+        let shown = w.show_run(run)["registered_versions"].clone();
+        assert_eq!(
+            shown,
+            serde_json::json!([{"name": "fc-registered", "version": 1, "stage": "Production"}]),
+            "{}",
+            w.db.name
+        );
+        w.db.cleanup().await;
+    }
+}
+
 /// MLflow's Python, pointed at `nexml serve` on `port`, quiet and without
 /// retries.
 fn mlflow_command(python: &str, port: u16) -> std::process::Command {
@@ -761,13 +799,19 @@ fn mlflow_command(python: &str, port: u16) -> std::process::Command {
 
 /// `tests/mlflow/<name>.py` run to its end against a `nexml serve` of its
 /// own, its first argument the forecasting baseline; it must succeed.
-fn script_against_serve(w: &World, python: &str, name: &str) -> std::process::Output {
+fn script_against_serve(
+    w: &World,
+    python: &str,
+    name: &str,
+    args: &[&str],
+) -> std::process::Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/mlflow/{name}.py"));
     let port = free_port();
     let _server = serve(w, port);
     let out = mlflow_command(python, port)
         .arg(script)
         .arg(FORECASTING)
+        .args(args)
         .output()
         .expect("running the MLflow script");
     assert!(
@@ -801,7 +845,7 @@ async fn mlflow_logged_models_are_made_finalized_searched_and_deleted() {
         return;
     };
     for w in World::all("mlflow_models").await {
-        let out = script_against_serve(&w, &python, "logged_model");
+        let out = script_against_serve(&w, &python, "logged_model", &[]);
         let (run, model) = run_and_model(&out);
         let shown = w.show_run(run);
         let paths: Vec<&str> = shown["artifact_files"]

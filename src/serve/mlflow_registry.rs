@@ -5,8 +5,10 @@
 use super::Api;
 use super::http::{ApiError, Reply, Request, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS, pairs};
-use crate::service::registry::{ModelVersionChange, NewModelVersion, RegisteredModelChange};
-use crate::store::{ModelAlias, ModelVersion, RegisteredModel};
+use crate::service::registry::{
+    ModelVersionChange, NewModelVersion, RegisteredModelChange, RegistryEntry,
+};
+use crate::store::{ModelVersion, RegisteredModel};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -71,29 +73,26 @@ pub async fn registered_models(
             Ok(json_reply(&json!({})))
         }
         (&Method::GET, "alias") => {
-            let (m, versions, aliases) = whole(api, &f.required_string("name")?).await?;
+            let e = whole(api, &f.required_string("name")?).await?;
             let alias = f.required_string("alias")?;
-            let v = aliases
+            let v = e
+                .aliases
                 .iter()
                 .find(|a| a.alias == alias)
-                .and_then(|a| versions.iter().find(|v| v.version == a.version))
+                .and_then(|a| e.versions.iter().find(|v| v.version == a.version))
                 .ok_or_else(|| {
                     ApiError::not_found(format!("Registered model alias {alias} not found."))
                 })?;
-            Ok(json_reply(
-                &json!({"model_version": version_json(&m, v, &aliases)}),
-            ))
+            Ok(json_reply(&json!({"model_version": version_json(&e, v)})))
         }
         (&Method::POST | &Method::GET, "get-latest-versions") => {
-            let (m, versions, aliases) = whole(api, &f.required_string("name")?).await?;
+            let e = whole(api, &f.required_string("name")?).await?;
             let stages: Vec<String> = f
                 .list("stages")?
                 .iter()
                 .filter_map(|s| s.as_str().map(str::to_lowercase))
                 .collect();
-            Ok(json_reply(
-                &json!({"model_versions": latest(&m, &versions, &aliases, &stages)}),
-            ))
+            Ok(json_reply(&json!({"model_versions": latest(&e, &stages)})))
         }
         (&Method::GET | &Method::POST, "search") => search_registered(api, f).await,
         _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
@@ -169,8 +168,8 @@ pub async fn model_versions(
         }
         (&Method::GET, "get-download-uri") => {
             let version = version_number(&f.required_string("version")?)?;
-            let (m, versions, _) = whole(api, &f.required_string("name")?).await?;
-            let v = find_version(&m, &versions, version)?;
+            let e = whole(api, &f.required_string("name")?).await?;
+            let v = find_version(&e, version)?;
             Ok(json_reply(&json!({"artifact_uri": v.source})))
         }
         (&Method::GET | &Method::POST, "search") => search_versions(api, f).await,
@@ -179,45 +178,34 @@ pub async fn model_versions(
 }
 
 /// A registered model with its versions and aliases.
-async fn whole(
-    api: &Api,
-    name: &str,
-) -> Result<(RegisteredModel, Vec<ModelVersion>, Vec<ModelAlias>), ApiError> {
+async fn whole(api: &Api, name: &str) -> Result<RegistryEntry, ApiError> {
     let m = api.store().registered_model(name).await?.ok_or_else(|| {
         ApiError::not_found(format!("Registered Model with name={name} not found"))
     })?;
-    let versions = api.store().model_versions(m.id).await?;
-    let aliases = api.store().model_aliases(m.id).await?;
-    Ok((m, versions, aliases))
+    Ok(api.service.registry_entry(m).await?)
 }
 
 async fn registered_model_reply(api: &Api, name: &str) -> Result<Reply, ApiError> {
-    let (m, versions, aliases) = whole(api, name).await?;
+    let e = whole(api, name).await?;
     Ok(json_reply(
-        &json!({"registered_model": registered_json(&m, &versions, &aliases)}),
+        &json!({"registered_model": registered_json(&e)}),
     ))
 }
 
 async fn version_reply(api: &Api, name: &str, version: i64) -> Result<Reply, ApiError> {
-    let (m, versions, aliases) = whole(api, name).await?;
-    let v = find_version(&m, &versions, version)?;
-    Ok(json_reply(
-        &json!({"model_version": version_json(&m, v, &aliases)}),
-    ))
+    let e = whole(api, name).await?;
+    let v = find_version(&e, version)?;
+    Ok(json_reply(&json!({"model_version": version_json(&e, v)})))
 }
 
-fn find_version<'a>(
-    m: &RegisteredModel,
-    versions: &'a [ModelVersion],
-    version: i64,
-) -> Result<&'a ModelVersion, ApiError> {
-    versions
+fn find_version(e: &RegistryEntry, version: i64) -> Result<&ModelVersion, ApiError> {
+    e.versions
         .iter()
         .find(|v| v.version == version)
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "Model Version (name={}, version={version}) not found",
-                m.name
+                e.model.name
             ))
         })
 }
@@ -241,9 +229,8 @@ async fn search_registered(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError>
         .take(usize::try_from(limit).unwrap_or(usize::MAX));
     let mut out = Vec::new();
     for m in page {
-        let versions = api.store().model_versions(m.id).await?;
-        let aliases = api.store().model_aliases(m.id).await?;
-        out.push(registered_json(m, &versions, &aliases));
+        let e = api.service.registry_entry((*m).clone()).await?;
+        out.push(registered_json(&e));
     }
     let mut reply = json!({"registered_models": out});
     if (matching.len() as i64) > offset + limit {
@@ -366,9 +353,8 @@ async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     if text.trim().is_empty() {
         let mut out = Vec::new();
         for m in api.store().registered_models(None, 0, i64::MAX).await? {
-            let versions = api.store().model_versions(m.id).await?;
-            let aliases = api.store().model_aliases(m.id).await?;
-            out.extend(versions.iter().map(|v| version_json(&m, v, &aliases)));
+            let e = api.service.registry_entry(m).await?;
+            out.extend(e.versions.iter().map(|v| version_json(&e, v)));
         }
         return Ok(json_reply(&json!({"model_versions": out})));
     }
@@ -382,9 +368,8 @@ async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         // An unknown name has no versions, as MLflow answers.
         "name" => {
             if let Some(m) = api.store().registered_model(&value).await? {
-                let versions = api.store().model_versions(m.id).await?;
-                let aliases = api.store().model_aliases(m.id).await?;
-                out.extend(versions.iter().map(|v| version_json(&m, v, &aliases)));
+                let e = api.service.registry_entry(m).await?;
+                out.extend(e.versions.iter().map(|v| version_json(&e, v)));
             }
         }
         "run_id" => {
@@ -396,8 +381,10 @@ async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
                     let Some(m) = models.iter().find(|m| m.id == v.registered_model_id) else {
                         continue;
                     };
-                    let aliases = api.store().model_aliases(m.id).await?;
-                    out.push(version_json(m, v, &aliases));
+                    let e = api.service.registry_entry(m.clone()).await?;
+                    if let Some(shown) = e.versions.iter().find(|s| s.version == v.version) {
+                        out.push(version_json(&e, shown));
+                    }
                 }
             }
         }
@@ -411,47 +398,40 @@ async fn search_versions(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
 }
 
 /// The newest version in each stage asked for (every stage: none asked).
-fn latest(
-    m: &RegisteredModel,
-    versions: &[ModelVersion],
-    aliases: &[ModelAlias],
-    stages: &[String],
-) -> Vec<Value> {
+fn latest(e: &RegistryEntry, stages: &[String]) -> Vec<Value> {
     let mut out = Vec::new();
     for stage in crate::service::registry::STAGES {
         if !stages.is_empty() && !stages.contains(&stage.to_lowercase()) {
             continue;
         }
-        if let Some(v) = versions.iter().rev().find(|v| v.stage == stage) {
-            out.push(version_json(m, v, aliases));
+        if let Some(v) = e.versions.iter().rev().find(|v| v.stage == stage) {
+            out.push(version_json(e, v));
         }
     }
     out
 }
 
-fn registered_json(
-    m: &RegisteredModel,
-    versions: &[ModelVersion],
-    aliases: &[ModelAlias],
-) -> Value {
+fn registered_json(e: &RegistryEntry) -> Value {
+    let m = &e.model;
     json!({
         "name": m.name,
         "creation_timestamp": m.created_at.timestamp_millis(),
         "last_updated_timestamp": m.updated_at.timestamp_millis(),
         "user_id": m.created_by,
         "description": m.description,
-        "latest_versions": latest(m, versions, aliases, &[]),
+        "latest_versions": latest(e, &[]),
         "tags": tag_list(&m.tags_json),
-        "aliases": aliases
+        "aliases": e
+            .aliases
             .iter()
             .map(|a| json!({"alias": a.alias, "version": a.version.to_string()}))
             .collect::<Vec<_>>(),
     })
 }
 
-fn version_json(m: &RegisteredModel, v: &ModelVersion, aliases: &[ModelAlias]) -> Value {
+fn version_json(e: &RegistryEntry, v: &ModelVersion) -> Value {
     json!({
-        "name": m.name,
+        "name": e.model.name,
         "version": v.version.to_string(),
         "creation_timestamp": v.created_at.timestamp_millis(),
         "last_updated_timestamp": v.updated_at.timestamp_millis(),
@@ -462,7 +442,8 @@ fn version_json(m: &RegisteredModel, v: &ModelVersion, aliases: &[ModelAlias]) -
         "run_id": v.run_id.map(|r| r.to_string()).unwrap_or_default(),
         "status": "READY",
         "tags": tag_list(&v.tags_json),
-        "aliases": aliases
+        "aliases": e
+            .aliases
             .iter()
             .filter(|a| a.version == v.version)
             .map(|a| a.alias.clone())

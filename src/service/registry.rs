@@ -6,12 +6,18 @@
 //!
 //! The registry is MLflow's own: an alias or a stage moves no nexml
 //! model. A nexml model reaches production only through its gated
-//! promotion (`model promote`), never through MLflow's face.
+//! promotion (`model promote`), never through MLflow's face. A version made
+//! by a run of a nexml model is tied to it: it shows that model's stage, the
+//! aliases `staging` and `production` follow its promotions, and neither can
+//! be set on it through MLflow.
 
 use super::Work;
 use super::logged_models::merged;
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
-use crate::store::{LockedTable, ModelVersion, RegisteredModel};
+use crate::domain::ModelStatus;
+use crate::store::{
+    LockedTable, Model, ModelAlias, ModelVersion, RegisteredModel, Session, StoreError,
+};
 use serde_json::{Value, json};
 
 /// As MLflow bounds a name, a key and a value.
@@ -19,6 +25,19 @@ const MAX_NAME_CHARS: usize = 256;
 const MAX_VALUE_CHARS: usize = 5000;
 /// MLflow's stages (deprecated there, kept for its clients).
 pub const STAGES: [&str; 4] = ["None", "Staging", "Production", "Archived"];
+
+/// The aliases a tied version's nexml model holds by its stage.
+pub const LIFECYCLE_ALIASES: [ModelStatus; 2] = [ModelStatus::Staging, ModelStatus::Production];
+
+/// A registered model as MLflow's client is shown it: its versions (a tied
+/// one in its nexml model's stage) and aliases (the lifecycle ones on the
+/// newest tied version in that stage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryEntry {
+    pub model: RegisteredModel,
+    pub versions: Vec<ModelVersion>,
+    pub aliases: Vec<ModelAlias>,
+}
 
 /// A version to register.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,6 +77,37 @@ pub enum ModelVersionChange {
 }
 
 impl Service {
+    /// Registered model `model` whole, tied versions in their nexml model's
+    /// stage.
+    pub async fn registry_entry(&self, model: RegisteredModel) -> ServiceResult<RegistryEntry> {
+        let mut s = self.store().read().await?;
+        let mut versions = s.model_versions(model.id).await?;
+        let mut aliases = s.model_aliases(model.id).await?;
+        let mut tied = Vec::new();
+        for v in &mut versions {
+            if let Some(owner) = tied_to(&mut s, v).await? {
+                v.stage = owner.status.mlflow_stage().to_string();
+                tied.push((v.version, owner.status));
+            }
+        }
+        for stage in LIFECYCLE_ALIASES {
+            // Versions are in order: the last in the stage is the newest.
+            if let Some((version, _)) = tied.iter().rev().find(|(_, s)| *s == stage) {
+                aliases.retain(|a| !a.alias.eq_ignore_ascii_case(stage.as_str()));
+                aliases.push(ModelAlias {
+                    registered_model_id: model.id,
+                    alias: stage.as_str().to_string(),
+                    version: *version,
+                });
+            }
+        }
+        Ok(RegistryEntry {
+            model,
+            versions,
+            aliases,
+        })
+    }
+
     pub async fn create_registered_model(
         &self,
         name: &str,
@@ -127,6 +177,13 @@ impl Service {
             }
             RegisteredModelChange::SetAlias { alias, version } => {
                 check_alias(alias)?;
+                if LIFECYCLE_ALIASES
+                    .iter()
+                    .any(|stage| alias.eq_ignore_ascii_case(stage.as_str()))
+                {
+                    let v = version_of(&mut w, &m, *version).await?;
+                    refuse_if_tied(&mut w, &m, &v, &format!("its '{alias}' alias")).await?;
+                }
                 version_of(&mut w, &m, *version).await?;
                 w.set_model_alias(m.id, alias, *version).await?;
                 json!({"alias": alias, "version": version})
@@ -242,6 +299,7 @@ impl Service {
                 stage,
                 archive_others,
             } => {
+                refuse_if_tied(&mut w, &m, &v, "its stage").await?;
                 let stage = STAGES
                     .iter()
                     .find(|s| s.eq_ignore_ascii_case(stage))
@@ -310,6 +368,43 @@ async fn version_of(
                 m.name
             ))
         })
+}
+
+/// The nexml model whose run made version `v`, if any.
+async fn tied_to(s: &mut Session, v: &ModelVersion) -> ServiceResult<Option<Model>> {
+    let Some(run) = v.run_id else {
+        return Ok(None);
+    };
+    let model_id = match s.run_row(run).await {
+        Ok(run) => run.model_id,
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match model_id {
+        Some(id) => Ok(Some(s.model(id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Refuses to move `what` of a tied version: its nexml model's gated
+/// promotion moves it.
+async fn refuse_if_tied(
+    w: &mut Work,
+    m: &RegisteredModel,
+    v: &ModelVersion,
+    what: &str,
+) -> ServiceResult<()> {
+    match tied_to(w, v).await? {
+        Some(owner) => Err(ServiceError::Forbidden(format!(
+            "version {} of '{}' was made by a run of nexml model '{}' ({}): {what} follows that model's gated promotion; use `nexml model promote {} <stage>`",
+            v.version,
+            m.name,
+            owner.name,
+            owner.status.as_str(),
+            owner.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn not_found_model(name: &str) -> ServiceError {

@@ -7,6 +7,7 @@ use crate::reads::reads;
 use crate::records::{ModelAlias, ModelVersion, RegisteredModel, RegisteredVersion};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
+use nexml_core::domain::ModelStatus;
 use serde_json::Value;
 
 const MODEL_COLUMNS: &str =
@@ -70,17 +71,34 @@ reads!(
     }
 
     /// The registered versions made from run `run_id`, by model and number.
+    /// A run of a nexml model ties its versions to that model: they are in
+    /// its stage (`service::registry`).
     pub async fn registered_versions_of_run(
         &mut self,
         run_id: i64,
     ) -> StoreResult<Vec<RegisteredVersion>> {
         let s = Statement::new(
-            "SELECT m.name, v.version, v.stage FROM ml_model_version v \
+            "SELECT m.name, v.version, v.stage, o.status FROM ml_model_version v \
              JOIN ml_registered_model m ON m.id = v.registered_model_id \
+             JOIN ml_run x ON x.id = v.run_id \
+             LEFT JOIN ml_model o ON o.id = x.model_id \
              WHERE v.run_id = $1 ORDER BY m.name, v.version",
         )
         .int(run_id);
-        self.fetch::<RegisteredVersion>(s).await
+        let rows = self
+            .fetch::<(String, i64, String, Option<String>)>(s)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, version, stage, owner)| {
+                let tied = owner.and_then(|status| status.parse::<ModelStatus>().ok());
+                RegisteredVersion {
+                    name,
+                    version,
+                    stage: tied.map_or(stage, |status| status.mlflow_stage().to_string()),
+                }
+            })
+            .collect())
     }
 
     pub async fn model_aliases(

@@ -179,6 +179,19 @@ text_enum!(
     }
 );
 
+impl ModelStatus {
+    /// The stage of MLflow's registry a model's registered versions show
+    /// (`current_stage`): MLflow's four stages are nexml's four statuses.
+    pub fn mlflow_stage(self) -> &'static str {
+        match self {
+            ModelStatus::Draft => "None",
+            ModelStatus::Staging => "Staging",
+            ModelStatus::Production => "Production",
+            ModelStatus::Retired => "Archived",
+        }
+    }
+}
+
 impl RunStatus {
     /// The status as MLflow's client spells it (`RunStatus` in its API).
     pub fn mlflow_name(self) -> &'static str {
