@@ -217,6 +217,7 @@ impl Service {
     ) -> ServiceResult<ModelVersion> {
         check_pairs(&new.tags)?;
         refuse_nul("a version's source", &new.source)?;
+        check_source(&new.source)?;
         let (mut w, mut m) = self.locked_registered_model(&new.name).await?;
         // `models:/m-…` names a logged model: the version is of it, and of
         // the run that made it.
@@ -445,6 +446,44 @@ fn check_alias(alias: &str) -> ServiceResult<()> {
     check_name(alias)
 }
 
+/// A version's source is a URI MLflow's client can load from: a run's, a
+/// logged model's, served artifacts or a remote store. A local path (which
+/// would name a file of the server's machine to whoever loads it) and a
+/// `..` step out of where it points are refused, as MLflow refuses them.
+fn check_source(source: &str) -> ServiceResult<()> {
+    if source.trim().is_empty() {
+        return Err(invalid(
+            "a version needs a source: the runs:/ or models:/ URI it is made from",
+        ));
+    }
+    let scheme = source
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|s| {
+            s.len() > 1
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+    let local = match scheme {
+        None => true,
+        Some(s) => s.eq_ignore_ascii_case("file"),
+    };
+    if local {
+        return Err(invalid(format!(
+            "source '{source}' is a local path: a version's source is a runs:/, models:/ or mlflow-artifacts:/ URI, or a remote store's"
+        )));
+    }
+    let climbs = source
+        .split(['/', '\\'])
+        .any(|step| step == ".." || step.eq_ignore_ascii_case("%2e%2e"));
+    if climbs {
+        return Err(invalid(format!(
+            "source '{source}' steps out of its location with '..'"
+        )));
+    }
+    Ok(())
+}
+
 fn check_pairs(pairs: &[(String, String)]) -> ServiceResult<()> {
     for (k, v) in pairs {
         check_name(k)?;
@@ -456,4 +495,33 @@ fn check_pairs(pairs: &[(String, String)]) -> ServiceResult<()> {
         refuse_nul(&format!("the value of tag '{k}'"), v)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_source;
+
+    #[test]
+    fn a_version_comes_from_a_uri_not_from_a_path_of_the_server() {
+        for ok in [
+            "models:/m-0123",
+            "runs:/12/model",
+            "mlflow-artifacts:/3/12/artifacts/model",
+            "s3://bucket/model",
+        ] {
+            assert!(check_source(ok).is_ok(), "{ok}");
+        }
+        for (refused, because) in [
+            ("", "needs a source"),
+            ("/etc", "local path"),
+            ("file:///etc", "local path"),
+            ("relative/dir", "local path"),
+            ("C:\\models", "local path"),
+            ("runs:/12/../../etc", "'..'"),
+            ("mlflow-artifacts:/3/%2E%2E/x", "'..'"),
+        ] {
+            let e = check_source(refused).expect_err(refused).to_string();
+            assert!(e.contains(because), "{refused}: {e}");
+        }
+    }
 }
