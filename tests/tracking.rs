@@ -1168,6 +1168,23 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
         assert!(in_search("ACTIVE_ONLY").contains(&run));
         let (code, reply) = send("POST", "/api/2.0/mlflow/runs/log-metric", &point);
         assert_eq!(code, 200, "restored, it takes writes again: {reply}");
+        // A tag is deleted once; deleting it again is an error, as in MLflow.
+        let tag = format!(r#"{{"run_id": "{run}", "key": "team", "value": "x"}}"#);
+        let (code, _) = send("POST", "/api/2.0/mlflow/runs/set-tag", &tag);
+        assert_eq!(code, 200);
+        let untag = format!(r#"{{"run_id": "{run}", "key": "team"}}"#);
+        let (code, reply) = send("POST", "/api/2.0/mlflow/runs/delete-tag", &untag);
+        assert_eq!(code, 200, "{reply}");
+        let (code, reply) = send("POST", "/api/2.0/mlflow/runs/delete-tag", &untag);
+        assert_eq!(code, 404, "{reply}");
+        assert_eq!(reply["error_code"], "RESOURCE_DOES_NOT_EXIST", "{reply}");
+        assert!(
+            reply["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("No tag with name: team in run with id"),
+            "{reply}"
+        );
         // A dataset without its digest is refused by name, nothing kept.
         let body = format!(
             r#"{{"run_id": "{run}", "datasets": [{{"dataset": {{"name": "d", "source_type": "local", "source": "x"}}}}]}}"#

@@ -88,7 +88,12 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         (&Method::POST, ["runs", "delete-tag"]) => {
             let id = active_run_id(api, &f).await?;
             let key = f.required_string("key")?;
-            api.service.delete_run_tag(id, &key, &api.user).await?;
+            if !api.service.delete_run_tag(id, &key, &api.user).await? {
+                // As MLflow answers: deleting what is not there is an error.
+                return Err(ApiError::not_found(format!(
+                    "No tag with name: {key} in run with id {id}"
+                )));
+            }
             Ok(json_reply(&json!({})))
         }
         (&Method::POST, ["runs", "log-batch"]) => log_batch(api, &f).await,
