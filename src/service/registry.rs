@@ -177,14 +177,13 @@ impl Service {
             }
             RegisteredModelChange::SetAlias { alias, version } => {
                 check_alias(alias)?;
+                let v = version_of(&mut w, &m, *version).await?;
                 if LIFECYCLE_ALIASES
                     .iter()
                     .any(|stage| alias.eq_ignore_ascii_case(stage.as_str()))
                 {
-                    let v = version_of(&mut w, &m, *version).await?;
                     refuse_if_tied(&mut w, &m, &v, &format!("its '{alias}' alias")).await?;
                 }
-                version_of(&mut w, &m, *version).await?;
                 w.set_model_alias(m.id, alias, *version).await?;
                 json!({"alias": alias, "version": version})
             }
