@@ -334,6 +334,8 @@ const RUN_FIELDS: &[&str] = &[
     "recipe_name",
     "recipe_version_id",
     "recipe_version",
+    "experiment_id",
+    "experiment_name",
     "run_type",
     "status",
     "created_by",

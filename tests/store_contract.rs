@@ -728,7 +728,7 @@ async fn runs_follow_their_lifecycle_and_collect_metrics_and_logs(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(run.status, RunStatus::Queued);
-    assert_eq!(run.recipe_version, "1.0.0");
+    assert_eq!(run.recipe_version.as_deref(), Some("1.0.0"));
     assert!(run.started_at.is_none());
 
     let err = svc
@@ -1736,7 +1736,7 @@ async fn search_ignores_case_beyond_ascii(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(runs.items.len(), 1);
-    assert_eq!(runs.items[0].recipe_id, school.id);
+    assert_eq!(runs.items[0].recipe_id, Some(school.id));
 }
 
 contract!(long_metric_histories_are_thinned_from_their_tiles);

@@ -451,7 +451,7 @@ async fn links_between_detail_screens_are_followable() {
             .runs
             .rows
             .iter()
-            .all(|r| r.recipe_name == "Hospitality Pricing")
+            .all(|r| r.recipe_name.as_deref() == Some("Hospitality Pricing"))
     );
     // A run -> its model.
     h.keys(&["enter", "M"]).await;
@@ -987,8 +987,8 @@ async fn a_new_run_picks_its_recipe_then_a_version() {
         panic!("the new run's screen opens: {}", h.screen());
     };
     let run = h._db.store.run(opened.id).await.unwrap();
-    assert_eq!(run.recipe_id, base.id);
-    assert_eq!(run.recipe_version, "1.0.0");
+    assert_eq!(run.recipe_id, Some(base.id));
+    assert_eq!(run.recipe_version.as_deref(), Some("1.0.0"));
     assert_eq!(run.run_type.as_str(), "eval");
 }
 
@@ -1197,7 +1197,9 @@ confirm = true
     assert!(
         screen.contains(&format!(
             "run={} recipe={} status={}",
-            run.id, run.recipe_name, run.status
+            run.id,
+            run.recipe_or_experiment(),
+            run.status
         )),
         "{screen}"
     );
@@ -3499,7 +3501,7 @@ async fn a_runs_screen_shows_the_models_mlflow_logged_and_registered() {
     let model = service
         .create_logged_model(
             NewLoggedModel {
-                recipe: run.recipe_id,
+                experiment: run.experiment_id,
                 run: Some(run.id),
                 name: "forecaster".into(),
                 ..Default::default()

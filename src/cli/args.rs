@@ -58,6 +58,9 @@ pub enum Command {
     /// Train, eval and backtest runs
     #[command(subcommand)]
     Run(RunCommand),
+    /// MLflow's experiments: each recipe's own, and those clients made
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
     /// Monitoring snapshots of a model
     #[command(subcommand)]
     Monitor(MonitorCommand),
@@ -93,7 +96,7 @@ pub enum Command {
 pub enum AuditCommand {
     /// The newest audit rows, oldest first
     List {
-        /// Only this kind of item: recipe, recipe_version, model, run, snapshot, example, alert, chat, registered_model
+        /// Only this kind of item: recipe, recipe_version, model, run, snapshot, example, alert, chat, registered_model, experiment
         #[arg(long)]
         entity: Option<String>,
         /// Only the item with this id (with --entity)
@@ -429,6 +432,24 @@ pub enum ModelCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// List experiments: each recipe's own, those MLflow clients made, Default (0)
+    List {
+        /// Deleted ones too (an archived recipe's, or deleted through MLflow)
+        #[arg(long)]
+        all: bool,
+    },
+    /// Link an experiment a client made to a recipe: its runs become the recipe's
+    /// (of its newest version), and new runs in it are the recipe's
+    Link {
+        /// The experiment: an id or an exact name
+        experiment: String,
+        /// The recipe: an id or an exact name
+        recipe: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum RunCommand {
     /// List runs, newest first
     List {
@@ -442,6 +463,9 @@ pub enum RunCommand {
         recipe: Option<String>,
         #[arg(long)]
         model: Option<String>,
+        /// Runs of an experiment (an id or an exact name)
+        #[arg(long)]
+        experiment: Option<String>,
         #[arg(long)]
         search: Option<String>,
         /// Runs matching an expression, MLflow's search syntax:

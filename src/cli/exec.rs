@@ -29,7 +29,7 @@ pub async fn exec(
         }
         None => {
             let run = create(ctx, recipe, version, model, run_type, true).await?;
-            let version = ctx.store.version_by_id(run.recipe_version_id).await?;
+            let version = ctx.service.version_to_exec(&run, &ctx.user).await?;
             (run, version)
         }
     };
@@ -38,7 +38,7 @@ pub async fn exec(
             .label_run(run.id, Some(name), None, &ctx.user)
             .await?;
     }
-    let recipe = ctx.store.recipe(run.recipe_id).await?;
+    let recipe = ctx.store.recipe(version.recipe_id).await?;
     let steps = plan::plan(
         &version.manifest_json,
         recipe.model_family.as_str(),

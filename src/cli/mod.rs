@@ -23,6 +23,7 @@ mod context;
 pub use exec::builtin_stage;
 mod exec;
 pub mod exit;
+mod experiment;
 mod ingest;
 mod input;
 mod model;
@@ -45,6 +46,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Recipe(c) => recipe::run(ctx, c).await,
         Command::Model(c) => model::run(ctx, c).await,
         Command::Run(c) => run::run(ctx, c).await,
+        Command::Experiment(c) => experiment::run(ctx, c).await,
         Command::Monitor(c) => monitor::run(ctx, c).await,
         Command::Generate(a) => generate(ctx, a).await,
         Command::Drift(a) => drift(ctx.json, &a),

@@ -23,6 +23,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
             family,
             recipe,
             model,
+            experiment,
             search,
             filter,
             order_by,
@@ -36,6 +37,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
                     family,
                     recipe,
                     model,
+                    experiment,
                     search,
                     filter,
                     order_by,
@@ -178,12 +180,24 @@ fn print_run(detail: &RunDetail, now: chrono::DateTime<chrono::Utc>) {
         ),
         (
             "recipe",
-            format!("{} {}", run.recipe_name, run.recipe_version),
+            match (&run.recipe_name, &run.recipe_version) {
+                (Some(recipe), Some(version)) => format!("{recipe} {version}"),
+                _ => "- (its experiment has none)".into(),
+            },
         ),
+    ];
+    // The experiment, when it is not the recipe's own (named by it).
+    if run.recipe_name.as_deref() != Some(run.experiment_name.as_str()) {
+        rows.push((
+            "experiment",
+            format!("{} ({})", run.experiment_name, run.experiment_id),
+        ));
+    }
+    rows.extend([
         ("model", opt(&run.model_name)),
         ("type", run.run_type.to_string()),
         ("status", run.status.to_string()),
-    ];
+    ]);
     if !run.status_reason.is_empty() {
         rows.push(("why", run.status_reason.clone()));
     }
@@ -323,6 +337,7 @@ struct ListArgs {
     family: Option<ModelFamily>,
     recipe: Option<String>,
     model: Option<String>,
+    experiment: Option<String>,
     search: Option<String>,
     filter: Option<String>,
     order_by: Option<String>,
@@ -337,6 +352,7 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         family,
         recipe,
         model,
+        experiment,
         search,
         filter,
         order_by,
@@ -361,6 +377,10 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         Some(m) => Some(store.find_model(&m).await?.id),
         None => None,
     };
+    let experiment_ids = match experiment {
+        Some(e) => vec![store.find_experiment(&e).await?.id],
+        None => Vec::new(),
+    };
     let page = store
         .list_runs(&RunQuery {
             status,
@@ -368,6 +388,7 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
             family,
             recipe_id,
             model_id,
+            experiment_ids,
             search,
             filter,
             order_by,
@@ -392,9 +413,9 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
             } else {
                 r.name.clone()
             },
-            r.recipe_name.clone(),
+            r.recipe_or_experiment().to_string(),
             opt(&r.model_name),
-            r.recipe_version.clone(),
+            opt(&r.recipe_version),
             r.run_type.to_string(),
             r.status.to_string(),
             opt_time(&r.started_at),
@@ -439,11 +460,10 @@ async fn create(
         return print_json(&run);
     }
     outln!(
-        "created run {} ({} of '{}' {}, {})",
+        "created run {} ({} of {}, {})",
         run.id,
         run.run_type,
-        run.recipe_name,
-        run.recipe_version,
+        run.origin(),
         run.status
     );
     Ok(())

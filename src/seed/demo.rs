@@ -178,6 +178,7 @@ async fn seed_runs(
 ) -> ServiceResult<()> {
     let store = svc.store();
     let version_id = store.version(recipe_id, None).await?.version_id;
+    let experiment_id = store.recipe_experiment(recipe_id).await?.id;
     let endings = [
         RunStatus::Succeeded,
         RunStatus::Failed,
@@ -217,6 +218,7 @@ async fn seed_runs(
                 model_id: Some(model_id),
                 recipe_id,
                 recipe_version_id: version_id,
+                experiment_id,
                 run_type: *run_type,
                 status: *end,
                 created_by: owner.into(),

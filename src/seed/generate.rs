@@ -529,11 +529,14 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-async fn version_ids(svc: &Service, recipes: &[Recipe]) -> ServiceResult<Vec<i64>> {
+/// Each recipe's newest version and its own experiment, which its
+/// generated runs are of.
+async fn version_ids(svc: &Service, recipes: &[Recipe]) -> ServiceResult<Vec<(i64, i64)>> {
     let store = svc.store();
     let mut out = Vec::with_capacity(recipes.len());
     for r in recipes {
-        out.push(store.version(r.id, None).await?.version_id);
+        let version = store.version(r.id, None).await?.version_id;
+        out.push((version, store.recipe_experiment(r.id).await?.id));
     }
     Ok(out)
 }
@@ -541,7 +544,7 @@ async fn version_ids(svc: &Service, recipes: &[Recipe]) -> ServiceResult<Vec<i64
 fn generated_run(
     rng: &mut Rng,
     recipes: &[Recipe],
-    versions: &[i64],
+    versions: &[(i64, i64)],
     models: &[(crate::store::Model, ModelFamily)],
     now: chrono::DateTime<Utc>,
     index: u64,
@@ -578,7 +581,8 @@ fn generated_run(
     BulkRun {
         model_id,
         recipe_id: recipes[recipe_idx].id,
-        recipe_version_id: versions[recipe_idx],
+        recipe_version_id: versions[recipe_idx].0,
+        experiment_id: versions[recipe_idx].1,
         run_type: *rng.pick(RunType::ALL),
         status,
         created_by: SEED_ACTOR.into(),

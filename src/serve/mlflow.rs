@@ -1,17 +1,18 @@
 //! MLflow's REST tracking API, the part its Python client uses: an
-//! experiment is a nexml recipe (by name; experiment ids are recipe ids),
-//! a run is a nexml run, and artifacts upload into the run's folder.
+//! experiment is a recipe's own (by the recipe's name) or one a client
+//! made, a run is a nexml run, and artifacts upload into the run's folder.
 
 use super::Api;
 use super::http::{ApiError, Reply, Request, bytes_reply, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS, key_value, pairs};
 use super::mlflow_run_view::{MlflowRun, mlflow_run};
-use crate::domain::{RecipeStatus, RunStatus, RunType};
+use crate::domain::{RunStatus, RunType};
 use crate::runs::filter;
-use crate::service::changes::{DeleteRun, MoveRecipe, TagExperiment, UpdateRecipe};
+use crate::service::changes::{DeleteRun, TagExperiment};
+use crate::service::run_queue::RunTarget;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{NewRun, Recipe, RunInput, RunQuery, StoreError};
+use crate::store::{Experiment, NewRun, RunInput, RunQuery, StoreError};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -31,17 +32,22 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
     match (&req.method, rpc) {
         (&Method::GET, ["experiments", "get-by-name"]) => {
             let name = f.required_string("experiment_name")?;
-            let recipe = api.store().find_recipe(&name).await.map_err(|e| match e {
-                StoreError::NotFound { .. } => {
-                    ApiError::not_found(format!("no experiment (recipe) named '{name}'"))
-                }
-                other => other.into(),
-            })?;
-            experiment_reply(api, recipe).await
+            let found = api
+                .store()
+                .experiment_named(&name)
+                .await
+                .map_err(|e| match e {
+                    // MLflow's words.
+                    StoreError::NotFound { .. } => {
+                        ApiError::not_found(format!("Could not find experiment with name '{name}'"))
+                    }
+                    other => other.into(),
+                })?;
+            experiment_reply(api, found).await
         }
         (&Method::GET, ["experiments", "get"]) => {
-            let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-            experiment_reply(api, recipe).await
+            let found = experiment_of(api, &f.required_string("experiment_id")?).await?;
+            experiment_reply(api, found).await
         }
         (&Method::POST, ["experiments", "set-experiment-tag"]) => {
             tag_experiment(api, &f, Some(f.required_string("value")?)).await
@@ -51,13 +57,10 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         }
         (&Method::POST, ["experiments", "create"]) => create_experiment(api, &f).await,
         (&Method::POST, ["experiments", "update"]) => rename_experiment(api, &f).await,
-        // A deleted experiment is an archived recipe; restored, a draft again.
-        (&Method::POST, ["experiments", "delete"]) => {
-            move_experiment(api, &f, RecipeStatus::Archived).await
-        }
-        (&Method::POST, ["experiments", "restore"]) => {
-            move_experiment(api, &f, RecipeStatus::Draft).await
-        }
+        // A recipe's own experiment deleted is the recipe archived;
+        // restored, a draft again.
+        (&Method::POST, ["experiments", "delete"]) => delete_experiment(api, &f, true).await,
+        (&Method::POST, ["experiments", "restore"]) => delete_experiment(api, &f, false).await,
         (&Method::GET | &Method::POST, ["experiments", "search"]) => {
             search_experiments(api, &f).await
         }
@@ -212,8 +215,8 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
     Ok(json_reply(&json!({"files": entries})))
 }
 
-async fn experiment_reply(api: &Api, recipe: Recipe) -> Result<Reply, ApiError> {
-    let found = super::mlflow_experiments::experiments(api.store(), vec![recipe]).await?;
+async fn experiment_reply(api: &Api, e: Experiment) -> Result<Reply, ApiError> {
+    let found = super::mlflow_experiments::with_tags(api.store(), vec![e]).await?;
     let shown: Vec<Value> = found.iter().map(experiment).collect();
     Ok(json_reply(&json!({"experiment": shown.first()})))
 }
@@ -224,15 +227,9 @@ async fn tag_experiment(
     f: &Fields<'_>,
     value: Option<String>,
 ) -> Result<Reply, ApiError> {
-    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-    if recipe.status == RecipeStatus::Archived {
-        return Err(ApiError::bad_request(format!(
-            "The experiment {} must be in the 'active' state. Current state is deleted.",
-            recipe.id
-        )));
-    }
+    let e = experiment_of(api, &f.required_string("experiment_id")?).await?;
     let change = TagExperiment {
-        recipe: recipe.id,
+        experiment: e.id,
         key: f.required_string("key")?,
         value,
     };
@@ -241,14 +238,14 @@ async fn tag_experiment(
 }
 
 fn experiment(e: &super::mlflow_experiments::Experiment) -> Value {
-    let r = &e.recipe;
+    let x = &e.stored;
     json!({
-        "experiment_id": r.id.to_string(),
-        "name": r.name,
-        "artifact_location": format!("mlflow-artifacts:/{}", r.id),
-        "lifecycle_stage": if r.status == RecipeStatus::Archived { "deleted" } else { "active" },
-        "creation_time": r.created_at.timestamp_millis(),
-        "last_update_time": r.updated_at.timestamp_millis(),
+        "experiment_id": x.id.to_string(),
+        "name": x.name,
+        "artifact_location": format!("mlflow-artifacts:/{}", x.id),
+        "lifecycle_stage": if x.deleted { "deleted" } else { "active" },
+        "creation_time": x.created_at.timestamp_millis(),
+        "last_update_time": x.updated_at.timestamp_millis(),
         "tags": e
             .tags
             .iter()
@@ -257,66 +254,69 @@ fn experiment(e: &super::mlflow_experiments::Experiment) -> Value {
     })
 }
 
-/// `experiments/update`: the recipe renamed, as `recipe update --name`.
+/// `experiments/update`: renamed (a recipe's own: the recipe, as
+/// `recipe update --name`).
 async fn rename_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
-    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-    let change = UpdateRecipe {
-        recipe: recipe.id,
-        name: Some(f.required_string("new_name")?),
-        tags: None,
-    };
-    api.service.update_recipe(change, &api.user).await?;
+    let e = experiment_of(api, &f.required_string("experiment_id")?).await?;
+    let name = f.required_string("new_name")?;
+    api.service
+        .rename_experiment(e.id, &name, &api.user)
+        .await?;
     Ok(json_reply(&json!({})))
 }
 
-/// `experiments/delete` and `restore`: the recipe archived or restored,
-/// under the same rules as `recipe archive` and `restore`.
-async fn move_experiment(api: &Api, f: &Fields<'_>, to: RecipeStatus) -> Result<Reply, ApiError> {
-    let recipe = recipe_of(api, &f.required_string("experiment_id")?).await?;
-    let change = MoveRecipe::to(recipe.id, to);
-    api.service.move_recipe(change, &api.user).await?;
+/// `experiments/delete` and `restore` (a recipe's own: the recipe
+/// archived or restored, under the rules of `recipe archive`).
+async fn delete_experiment(api: &Api, f: &Fields<'_>, deleted: bool) -> Result<Reply, ApiError> {
+    let e = experiment_of(api, &f.required_string("experiment_id")?).await?;
+    api.service
+        .delete_experiment(e.id, deleted, &api.user)
+        .await?;
     Ok(json_reply(&json!({})))
 }
 
+/// `experiments/create`: an experiment of the client's; with the tag
+/// `nexml.recipe`, the name of that recipe's own instead.
 async fn create_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let name = f.required_string("name")?;
-    let aliased = pairs(f, "tags")?
+    let (aliased, tags): (Vec<_>, Vec<_>) = pairs(f, "tags")?
         .into_iter()
-        .find(|(k, _)| k == RECIPE_TAG)
-        .map(|(_, v)| v);
-    let reference = aliased.unwrap_or_else(|| name.clone());
-    match api.store().find_recipe(&reference).await {
-        Ok(recipe) if reference != name => {
-            Ok(json_reply(&json!({"experiment_id": recipe.id.to_string()})))
-        }
-        Ok(_) => Err(ApiError::new(
-            hyper::StatusCode::BAD_REQUEST,
-            "RESOURCE_ALREADY_EXISTS",
-            format!("experiment (recipe) '{name}' exists"),
-        )),
-        // Not found: an experiment that names no recipe is a bad create.
-        Err(StoreError::NotFound { .. }) => Err(ApiError::bad_request(format!(
-            "no recipe named '{reference}': an MLflow experiment is a nexml recipe; set_experiment to a recipe's name (nexml recipe list), or tag the experiment nexml.recipe=<recipe>"
-        ))),
-        Err(e) => Err(e.into()),
+        .partition(|(k, _)| k == RECIPE_TAG);
+    if let Some((_, recipe)) = aliased.into_iter().next() {
+        let recipe = api.store().find_recipe(&recipe).await?;
+        let own = api.store().recipe_experiment(recipe.id).await?;
+        return Ok(json_reply(&json!({"experiment_id": own.id.to_string()})));
     }
+    let made = api
+        .service
+        .create_experiment(&name, &tags, &api.user)
+        .await?;
+    Ok(json_reply(&json!({"experiment_id": made.id.to_string()})))
 }
 
-async fn recipe_of(api: &Api, experiment_id: &str) -> Result<Recipe, ApiError> {
-    if experiment_id == "0" {
-        return Err(ApiError::bad_request(
-            "no experiment set: a nexml run belongs to a recipe; call mlflow.set_experiment('<recipe name>') first (nexml recipe list names them)",
-        ));
-    }
+/// The experiment an id names (`0`: MLflow's Default).
+async fn experiment_of(api: &Api, experiment_id: &str) -> Result<Experiment, ApiError> {
     let id = parse_id(experiment_id)?;
-    Ok(api.store().recipe(id).await?)
+    api.store().experiment(id).await.map_err(|e| match e {
+        // MLflow's words.
+        StoreError::NotFound { .. } => {
+            ApiError::not_found(format!("No Experiment with id={experiment_id} exists"))
+        }
+        other => other.into(),
+    })
 }
 
 /// Creates and starts the run a `runs/create` request describes. Each
 /// request makes a run, as in MLflow, even one identical to an earlier one.
 async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let experiment_id = f.string("experiment_id")?.unwrap_or_else(|| "0".into());
-    let recipe = recipe_of(api, &experiment_id).await?;
+    let experiment = experiment_of(api, &experiment_id).await?;
+    if experiment.deleted {
+        return Err(ApiError::bad_request(format!(
+            "The experiment {} must be in the 'active' state. Current state is deleted.",
+            experiment.id
+        )));
+    }
     let started_at = match f.int64("start_time")? {
         Some(ms) => Some(
             Utc.timestamp_millis_opt(ms)
@@ -342,15 +342,30 @@ async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         None => None,
     };
     let name = f.string("run_name")?.filter(|n| !n.trim().is_empty());
-    let new = NewRun {
-        recipe_id: recipe.id,
-        version: tag(VERSION_TAG),
-        model_id,
-        run_type,
+    let target = match experiment.recipe_id {
+        Some(recipe_id) => RunTarget::Recipe {
+            run: NewRun {
+                recipe_id,
+                version: tag(VERSION_TAG),
+                model_id,
+                run_type,
+            },
+            experiment: Some(experiment.id),
+        },
+        None if model_id.is_some() || tag(VERSION_TAG).is_some() => {
+            return Err(ApiError::bad_request(format!(
+                "experiment '{}' has no recipe, so its runs have no model or version: link it to one first (nexml experiment link '{}' <recipe>)",
+                experiment.name, experiment.name
+            )));
+        }
+        None => RunTarget::Experiment {
+            id: experiment.id,
+            run_type,
+        },
     };
     let run = api
         .service
-        .start_tracked_run(new, name.as_deref(), tags, started_at, &api.user)
+        .start_tracked_run(target, name.as_deref(), tags, started_at, &api.user)
         .await?;
     Ok(json_reply(&json!({"run": run_json(api, run.id).await?})))
 }
@@ -520,33 +535,12 @@ async fn search_runs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let limit = f.max_results(1000, MAX_RESULTS)?;
     let offset = page_offset(f)?;
     let view = RunView::parse(f.string("run_view_type")?.as_deref())?;
-    let experiments = strings(f, "experiment_ids")?;
-    let recipe_id = match experiments.as_slice() {
-        [] => None,
-        [one] => Some(parse_id(one)?),
-        many => {
-            // Several experiments: one more condition on the recipe's name.
-            let mut names = Vec::new();
-            for id in many {
-                names.push(filter::Value::Text(recipe_of(api, id).await?.name));
-            }
-            let mut p = parsed.clone();
-            p.conditions.push(filter::Condition {
-                field: filter::Field::Attribute(filter::Attribute::Recipe),
-                op: filter::Op::In,
-                value: filter::Value::List(names),
-            });
-            let query = RunQuery {
-                filter: Some(p),
-                order_by,
-                deleted: view.deleted(),
-                ..RunQuery::default()
-            };
-            return search_page(api, query, limit, offset).await;
-        }
-    };
+    let experiment_ids = strings(f, "experiment_ids")?
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
     let query = RunQuery {
-        recipe_id,
+        experiment_ids,
         filter: Some(parsed),
         order_by,
         deleted: view.deleted(),

@@ -2,19 +2,18 @@
 //! and tags (`name LIKE 'demand%'`, `tags.nexml.family = 'pricing'`), an
 //! order (`name`, `creation_time`, `last_update_time`, `experiment_id`,
 //! each `ASC` or `DESC`), a page of `max_results` with its `page_token`,
-//! and `view_type` (an archived recipe is a deleted experiment). Every
-//! recipe is an experiment; there are few enough to sort in memory.
+//! and `view_type` (an archived recipe's experiment is deleted). There are
+//! few enough experiments to sort in memory.
 
-use crate::domain::RecipeStatus;
 use crate::runs::filter::{self, Condition, Field, Op};
-use crate::store::{ExperimentTag, Recipe, RecipeQuery, Store, StoreError};
+use crate::store::{Experiment as Stored, ExperimentTag, Store, StoreError};
 use serde_json::Value;
 use std::cmp::Ordering;
 
-/// A recipe as MLflow's client sees it: an experiment, with its tags
-/// (`nexml.family`, then those clients set).
+/// An experiment as MLflow's client sees it, with its tags (a recipe's:
+/// `nexml.family` first, then those clients set).
 pub struct Experiment {
-    pub recipe: Recipe,
+    pub stored: Stored,
     pub tags: Vec<(String, String)>,
 }
 
@@ -27,26 +26,28 @@ impl Experiment {
     }
 }
 
-/// The recipes as experiments, their tags read in one statement.
-pub async fn experiments(
+/// The experiments with their tags, read in one statement.
+pub async fn with_tags(
     store: &dyn Store,
-    recipes: Vec<Recipe>,
+    experiments: Vec<Stored>,
 ) -> Result<Vec<Experiment>, StoreError> {
     let stored = store.experiment_tags().await?;
-    Ok(recipes
+    Ok(experiments
         .into_iter()
-        .map(|recipe| {
-            let mut tags = vec![(
-                "nexml.family".to_string(),
-                recipe.model_family.as_str().to_string(),
-            )];
+        .map(|e| {
+            let family = e
+                .recipe_family
+                .clone()
+                .filter(|_| e.own)
+                .map(|f| ("nexml.family".to_string(), f));
+            let mut tags: Vec<(String, String)> = family.into_iter().collect();
             tags.extend(
                 stored
                     .iter()
-                    .filter(|t: &&ExperimentTag| t.recipe_id == recipe.id)
+                    .filter(|t: &&ExperimentTag| t.experiment_id == e.id)
                     .map(|t| (t.key.clone(), t.value.clone())),
             );
-            Experiment { recipe, tags }
+            Experiment { stored: e, tags }
         })
         .collect())
 }
@@ -72,8 +73,8 @@ impl ViewType {
         }
     }
 
-    fn shows(self, r: &Recipe) -> bool {
-        let deleted = r.status == RecipeStatus::Archived;
+    fn shows(self, e: &Stored) -> bool {
+        let deleted = e.deleted;
         match self {
             ViewType::ActiveOnly => !deleted,
             ViewType::DeletedOnly => deleted,
@@ -127,22 +128,15 @@ impl Search {
 
     /// The matching experiments, in the asked order (then by id), all of them.
     pub async fn run(&self, store: &dyn Store) -> Result<Vec<Experiment>, StoreError> {
-        let all = store
-            .list_recipes(&RecipeQuery {
-                limit: i64::MAX / 2,
-                skip_count: true,
-                ..RecipeQuery::default()
-            })
-            .await?
-            .items;
-        let shown = all.into_iter().filter(|r| self.view.shows(r)).collect();
-        let mut found: Vec<Experiment> = experiments(store, shown)
+        let all = store.experiments().await?;
+        let shown = all.into_iter().filter(|e| self.view.shows(e)).collect();
+        let mut found: Vec<Experiment> = with_tags(store, shown)
             .await?
             .into_iter()
             .filter(|e| self.filter.holds(&|c| holds(c, e)))
             .collect();
         found.sort_by(|a, b| {
-            let (a, b) = (&a.recipe, &b.recipe);
+            let (a, b) = (&a.stored, &b.stored);
             self.order
                 .iter()
                 .map(|&(column, descending)| {
@@ -183,7 +177,7 @@ fn order_key(text: &str) -> Result<(Column, bool), String> {
     Ok((column, descending))
 }
 
-fn compare(column: Column, a: &Recipe, b: &Recipe) -> Ordering {
+fn compare(column: Column, a: &Stored, b: &Stored) -> Ordering {
     match column {
         Column::Name => a.name.cmp(&b.name),
         Column::Created => a.created_at.cmp(&b.created_at),
@@ -195,7 +189,7 @@ fn compare(column: Column, a: &Recipe, b: &Recipe) -> Ordering {
 /// Does the experiment meet the condition?
 fn holds(c: &Condition, e: &Experiment) -> bool {
     let text = match &c.field {
-        Field::Attribute(_) => Some(e.recipe.name.clone()),
+        Field::Attribute(_) => Some(e.stored.name.clone()),
         Field::Tag(key) => e.tag(key).map(str::to_string),
         _ => None,
     };

@@ -35,7 +35,7 @@ pub async fn route(
                 )
             })?;
             let new = NewLoggedModel {
-                recipe: experiment(&f.required_string("experiment_id")?)?,
+                experiment: experiment(&f.required_string("experiment_id")?)?,
                 run: Some(run(&source)?),
                 name: f.string("name")?.unwrap_or_default(),
                 model_type: f.string("model_type")?.unwrap_or_default(),
@@ -117,7 +117,7 @@ async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             "a filter on logged models is not supported by nexml serve yet; search without one",
         ));
     }
-    let recipe_ids = f
+    let experiment_ids = f
         .list("experiment_ids")?
         .iter()
         .map(|v| experiment(v.as_str().unwrap_or_default()))
@@ -125,7 +125,7 @@ async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let limit = f.max_results(100, MAX_RESULTS)?;
     let offset = super::mlflow_registry::page_offset(f)?;
     let query = LoggedModelQuery {
-        recipe_ids,
+        experiment_ids,
         run_id: None,
         deleted_too: false,
         offset,
@@ -157,17 +157,17 @@ fn model_json(m: &LoggedModel) -> Value {
     let artifact_uri = match m.run_id {
         Some(run) => format!(
             "mlflow-artifacts:/{}/{run}/artifacts/models/{}",
-            m.recipe_id, m.id
+            m.experiment_id, m.id
         ),
         None => format!(
             "mlflow-artifacts:/{}/models/{}/artifacts",
-            m.recipe_id, m.id
+            m.experiment_id, m.id
         ),
     };
     json!({
         "info": {
             "model_id": m.id,
-            "experiment_id": m.recipe_id.to_string(),
+            "experiment_id": m.experiment_id.to_string(),
             "name": m.name,
             "creation_timestamp_ms": m.created_at.timestamp_millis(),
             "last_updated_timestamp_ms": m.updated_at.timestamp_millis(),
@@ -184,7 +184,7 @@ fn model_json(m: &LoggedModel) -> Value {
 fn experiment(id: &str) -> Result<i64, ApiError> {
     id.parse().map_err(|_| {
         ApiError::not_found(format!(
-            "no experiment '{id}' (nexml's experiment ids are recipe ids)"
+            "no experiment '{id}' (nexml's experiment ids are numbers)"
         ))
     })
 }

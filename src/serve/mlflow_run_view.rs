@@ -96,12 +96,15 @@ pub fn mlflow_run<'a>(run: &'a Run, data: &'a RunsData) -> MlflowRun<'a> {
         run_id: run.id.to_string(),
         run_uuid: run.id.to_string(),
         run_name,
-        experiment_id: run.recipe_id.to_string(),
+        experiment_id: run.experiment_id.to_string(),
         user_id: user,
         status: run.status.mlflow_name(),
         start_time: run.started_at.unwrap_or(run.created_at).timestamp_millis(),
         end_time: run.finished_at.map(|t| t.timestamp_millis()),
-        artifact_uri: format!("mlflow-artifacts:/{}/{}/artifacts", run.recipe_id, run.id),
+        artifact_uri: format!(
+            "mlflow-artifacts:/{}/{}/artifacts",
+            run.experiment_id, run.id
+        ),
         lifecycle_stage: if deleted { "deleted" } else { "active" },
     };
     let parsed = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);

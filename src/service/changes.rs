@@ -171,10 +171,10 @@ impl AddSnapshot {
     }
 }
 
-/// An MLflow experiment tag of a recipe, set (a value) or removed (none).
+/// An MLflow experiment tag, set (a value) or removed (none).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TagExperiment {
-    pub recipe: i64,
+    pub experiment: i64,
     pub key: String,
     #[serde(default)]
     pub value: Option<String>,

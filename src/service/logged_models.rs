@@ -1,8 +1,9 @@
 //! MLflow 3's logged models (`create_logged_model`, a flavor's
-//! `log_model`): made in an experiment (a recipe), usually by one of its
-//! runs; their params and tags merged, their status moved from pending to
-//! ready or failed, deleted (kept, marked). Each change is audited as the
-//! recipe's `logged_model`, under the recipe's lock.
+//! `log_model`): made in an experiment, usually by one of its runs; their
+//! params and tags merged, their status moved from pending to ready or
+//! failed, deleted (kept, marked). Each change is audited as the
+//! experiment's `logged_model` (a recipe's own, as the recipe's), under
+//! the experiment's lock.
 
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
 use crate::store::{LockedTable, LoggedModel};
@@ -23,7 +24,7 @@ pub const STATUSES: [(&str, &str); 3] = [
 /// A logged model to make.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewLoggedModel {
-    pub recipe: i64,
+    pub experiment: i64,
     pub run: Option<i64>,
     /// Empty: "model".
     pub name: String,
@@ -59,26 +60,26 @@ impl Service {
         check_pairs("param", &new.params)?;
         check_pairs("tag", &new.tags)?;
         let mut w = self.begin().await?;
-        w.lock(LockedTable::Recipe, new.recipe).await?;
-        let recipe = w.recipe(new.recipe).await?;
+        w.lock(LockedTable::Experiment, new.experiment).await?;
+        let experiment = w.experiment(new.experiment).await?;
         if let Some(run) = new.run {
             let r = w.run_row(run).await?;
-            if r.recipe_id != recipe.id {
+            if r.experiment_id != experiment.id {
                 return Err(invalid(format!(
                     "run {run} is not of experiment {} ('{}')",
-                    recipe.id, recipe.name
+                    experiment.id, experiment.name
                 )));
             }
         }
         let at = w.at;
         let model = LoggedModel {
             id: new_id(
-                recipe.id,
+                experiment.id,
                 new.run,
                 &name,
                 at.timestamp_nanos_opt().unwrap_or(0),
             ),
-            recipe_id: recipe.id,
+            experiment_id: experiment.id,
             run_id: new.run,
             name,
             model_type: new.model_type,
@@ -91,10 +92,11 @@ impl Service {
             deleted_at: None,
         };
         w.insert_logged_model(&model).await?;
+        let (entity, audited) = super::experiments::audited_as(&experiment);
         w.audit(
             actor,
-            "recipe",
-            recipe.id,
+            entity,
+            audited,
             "logged_model",
             json!({"model": model.id, "name": model.name, "run": model.run_id}),
         )
@@ -111,12 +113,13 @@ impl Service {
         actor: &str,
     ) -> ServiceResult<LoggedModel> {
         let found = self.store().logged_model(id).await?;
-        let recipe = found
+        let experiment = found
             .as_ref()
-            .map(|m| m.recipe_id)
+            .map(|m| m.experiment_id)
             .ok_or_else(|| ServiceError::not_found("logged model", id))?;
         let mut w = self.begin().await?;
-        w.lock(LockedTable::Recipe, recipe).await?;
+        w.lock(LockedTable::Experiment, experiment).await?;
+        let (entity, audited) = super::experiments::audited_as(&w.experiment(experiment).await?);
         let mut m = w
             .logged_model(id)
             .await?
@@ -170,8 +173,8 @@ impl Service {
         m.updated_at = at;
         w.audit(
             actor,
-            "recipe",
-            recipe,
+            entity,
+            audited,
             "logged_model",
             json!({"model": id, "change": detail}),
         )
@@ -184,11 +187,11 @@ impl Service {
 /// An id as MLflow's: "m-" and 32 hex digits, from what the model is and
 /// when, a process's counter and its id (no two alike in one process, and
 /// the table's key refuses the unlikely rest).
-fn new_id(recipe: i64, run: Option<i64>, name: &str, nanos: i64) -> String {
+fn new_id(experiment: i64, run: Option<i64>, name: &str, nanos: i64) -> String {
     static MADE: AtomicU64 = AtomicU64::new(0);
     let mut h = Sha256::new();
     h.update(format!(
-        "{recipe}/{run:?}/{name}/{nanos}/{}/{}",
+        "{experiment}/{run:?}/{name}/{nanos}/{}/{}",
         std::process::id(),
         MADE.fetch_add(1, Ordering::Relaxed)
     ));

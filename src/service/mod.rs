@@ -9,7 +9,7 @@ pub mod changes;
 pub mod chat;
 pub mod error;
 pub mod examples;
-pub mod experiment_tags;
+pub mod experiments;
 pub mod logged_models;
 pub mod models;
 pub mod monitoring;

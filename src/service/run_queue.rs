@@ -4,8 +4,21 @@
 //! needs the other for it.
 
 use super::{ServiceError, ServiceResult, Work, invalid};
+use crate::domain::RunType;
 use crate::store::{LockedTable, NewRun, Recipe, RecipeVersion, RunRow};
 use serde_json::json;
+
+/// Where an MLflow client's run goes: its experiment decides.
+#[derive(Debug, Clone)]
+pub enum RunTarget {
+    /// A run of a recipe, in `experiment` (`None`: the recipe's own).
+    Recipe {
+        run: NewRun,
+        experiment: Option<i64>,
+    },
+    /// A run of an experiment no recipe is linked to.
+    Experiment { id: i64, run_type: RunType },
+}
 
 /// Why `actor` may not execute the commands of `version`: `run exec` runs
 /// only an approved version, or one `actor` committed themself, so nobody
@@ -49,6 +62,52 @@ pub(super) async fn insert_queued_run(
     actor: &str,
     to_exec: bool,
 ) -> ServiceResult<i64> {
+    insert_recipe_run(w, new, None, actor, to_exec).await
+}
+
+/// A queued run of `target` inserted and audited in `w` (not committed).
+pub(super) async fn insert_target_run(
+    w: &mut Work,
+    target: &RunTarget,
+    actor: &str,
+) -> ServiceResult<i64> {
+    match target {
+        RunTarget::Recipe { run, experiment } => {
+            insert_recipe_run(w, run, *experiment, actor, false).await
+        }
+        RunTarget::Experiment { id, run_type } => {
+            let at = w.at;
+            let run = w
+                .insert_run(&RunRow {
+                    model_id: None,
+                    recipe_id: None,
+                    recipe_version_id: None,
+                    experiment_id: Some(*id),
+                    run_type: *run_type,
+                    actor,
+                    at,
+                })
+                .await?;
+            w.audit(
+                actor,
+                "run",
+                run,
+                "create",
+                json!({"experiment_id": id, "run_type": run_type}),
+            )
+            .await?;
+            Ok(run)
+        }
+    }
+}
+
+async fn insert_recipe_run(
+    w: &mut Work,
+    new: &NewRun,
+    experiment: Option<i64>,
+    actor: &str,
+    to_exec: bool,
+) -> ServiceResult<i64> {
     let recipe = w.recipe(new.recipe_id).await?;
     let model = match new.model_id {
         Some(id) => {
@@ -83,8 +142,9 @@ pub(super) async fn insert_queued_run(
     let id = w
         .insert_run(&RunRow {
             model_id: new.model_id,
-            recipe_id: recipe.id,
-            recipe_version_id: version.version_id,
+            recipe_id: Some(recipe.id),
+            recipe_version_id: Some(version.version_id),
+            experiment_id: experiment,
             run_type: new.run_type,
             actor,
             at,

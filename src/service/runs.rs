@@ -23,9 +23,10 @@ impl Service {
     /// The version whose commands a run executes, if `actor` may execute
     /// them (`run exec --run ID`).
     pub async fn version_to_exec(&self, run: &Run, actor: &str) -> ServiceResult<RecipeVersion> {
+        let (recipe, version) = recipe_of_run(run)?;
         let mut s = self.store().read().await?;
-        let recipe = s.recipe(run.recipe_id).await?;
-        let version = s.version_by_id(run.recipe_version_id).await?;
+        let recipe = s.recipe(recipe).await?;
+        let version = s.version_by_id(version).await?;
         match super::run_queue::exec_refusal(&recipe, &version, actor) {
             Some(why) => Err(ServiceError::forbidden(format!("run {}: {why}", run.id))),
             None => Ok(version),
@@ -52,9 +53,10 @@ impl Service {
     /// `actor` is about to execute.
     pub async fn rerun(&self, change: Rerun, actor: &str) -> ServiceResult<Run> {
         let before = self.store().run(change.run).await?;
+        let (recipe_id, _) = recipe_of_run(&before)?;
         let again = NewRun {
-            recipe_id: before.recipe_id,
-            version: Some(before.recipe_version.clone()),
+            recipe_id,
+            version: before.recipe_version.clone(),
             model_id: before.model_id,
             run_type: before.run_type,
         };
@@ -159,4 +161,15 @@ impl Service {
         }
         w.commit().await
     }
+}
+
+/// A run's recipe and version ids: a run of an experiment with no recipe
+/// has no commands to execute.
+fn recipe_of_run(run: &Run) -> ServiceResult<(i64, i64)> {
+    run.recipe_and_version().ok_or_else(|| {
+        invalid(format!(
+            "run {} is of experiment '{}', which has no recipe: it has no commands to execute (link one: nexml experiment link '{}' <recipe>)",
+            run.id, run.experiment_name, run.experiment_name
+        ))
+    })
 }

@@ -7,7 +7,7 @@ use super::{Service, ServiceResult, Work, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{LockedTable, NewRun, Run, RunArtifact, RunDocument, RunInput};
+use crate::store::{LockedTable, Run, RunArtifact, RunDocument, RunInput};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
@@ -80,7 +80,7 @@ impl Service {
     /// and tagged in one unit of work, so a refused request leaves no run.
     pub async fn start_tracked_run(
         &self,
-        new: NewRun,
+        target: super::run_queue::RunTarget,
         name: Option<&str>,
         tags: Vec<(String, String)>,
         started_at: Option<DateTime<Utc>>,
@@ -97,7 +97,7 @@ impl Service {
             ..RunReport::default()
         })?;
         let mut w = self.begin().await?;
-        let id = super::run_queue::insert_queued_run(&mut w, &new, actor, false).await?;
+        let id = super::run_queue::insert_target_run(&mut w, &target, actor).await?;
         let name = name.map_or_else(|| format!("run-{id}"), str::to_string);
         if let Some(last) = tags.last_mut() {
             last.1 = name.clone();

@@ -35,10 +35,15 @@ pub fn run(r: &Run) -> Fields {
         ("RUN_ID", r.id.to_string()),
         ("RUN_TYPE", r.run_type.to_string()),
         ("RUN_STATUS", r.status.to_string()),
-        ("RECIPE_ID", r.recipe_id.to_string()),
-        ("RECIPE", r.recipe_name.clone()),
-        ("RECIPE_VERSION", r.recipe_version.clone()),
+        ("EXPERIMENT_ID", r.experiment_id.to_string()),
+        ("EXPERIMENT", r.experiment_name.clone()),
     ];
+    if let (Some(id), Some(name), Some(version)) = (r.recipe_id, &r.recipe_name, &r.recipe_version)
+    {
+        fields.push(("RECIPE_ID", id.to_string()));
+        fields.push(("RECIPE", name.clone()));
+        fields.push(("RECIPE_VERSION", version.clone()));
+    }
     if let (Some(id), Some(name)) = (r.model_id, &r.model_name) {
         fields.push(("MODEL_ID", id.to_string()));
         fields.push(("MODEL", name.clone()));

@@ -144,6 +144,7 @@ impl ListSource for Run {
                 filter,
                 order_by,
                 deleted: None,
+                experiment_ids: Vec::new(),
             })
             .await?;
         Ok((items, total))

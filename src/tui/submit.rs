@@ -250,8 +250,10 @@ fn start_executor(database_url: &str, actor: &str, r: &crate::store::Run) -> Ser
     }
     Ok(done(
         format!(
-            "started run {} ({} of '{}' {}, in the background)",
-            r.id, r.run_type, r.recipe_name, r.recipe_version
+            "started run {} ({} of {}, in the background)",
+            r.id,
+            r.run_type,
+            r.origin()
         ),
         Target::Run(r.id),
         Tab::Runs,

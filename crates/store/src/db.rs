@@ -94,6 +94,7 @@ pub enum LockedTable {
     Alert,
     ChatMessage,
     RegisteredModel,
+    Experiment,
 }
 
 impl LockedTable {
@@ -105,6 +106,7 @@ impl LockedTable {
             LockedTable::Alert => "ml_alert",
             LockedTable::ChatMessage => "ml_chat_message",
             LockedTable::RegisteredModel => "ml_registered_model",
+            LockedTable::Experiment => "ml_experiment",
         }
     }
 }

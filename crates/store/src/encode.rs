@@ -16,8 +16,8 @@ pub type BoundQuery<DB> = Query<'static, DB, <DB as Database>::Arguments>;
 
 const BULK_RUN_INSERT: &str = "INSERT INTO ml_run (model_id, recipe_id, recipe_version_id, \
     run_type, status, created_by, created_at, updated_at, started_at, finished_at, metrics_json, \
-    artifacts_json, logs_text) VALUES ";
-const BULK_RUN_COLUMNS: usize = 13;
+    artifacts_json, logs_text, experiment_id) VALUES ";
+const BULK_RUN_COLUMNS: usize = 14;
 
 const BULK_SNAPSHOT_INSERT: &str = "INSERT INTO ml_monitor_snapshot (model_id, captured_at, \
     performance_metrics_json, drift_metrics_json, data_freshness_json, alerts_json, created_by, \
@@ -118,6 +118,7 @@ where
             .bind(Json(&r.metrics))
             .bind(Json(&r.artifacts))
             .bind(r.logs.as_str())
+            .bind(r.experiment_id)
     }
 
     fn bind_snapshot(query: BoundQuery<DB>, s: &BulkSnapshot) -> BoundQuery<DB> {

@@ -194,6 +194,11 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str, Conflict)] = &[
         Conflict::Busy("another ingest opened this rule's alert at the same moment"),
     ),
     (
+        "ml_experiment_name_key",
+        "ml_experiment.name",
+        Conflict::Exists("an experiment of that name already exists"),
+    ),
+    (
         "ml_ingested_batch_pkey",
         "ml_ingested_batch.model_id, ml_ingested_batch.sha256",
         Conflict::Exists("this batch was ingested for the model at the same moment"),

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod experiment_tags;
+pub mod experiments;
 pub mod feed;
 pub mod logged_models;
 pub mod metric_tiles;
@@ -72,6 +73,8 @@ pub struct BulkRun {
     pub model_id: Option<i64>,
     pub recipe_id: i64,
     pub recipe_version_id: i64,
+    /// The recipe's own experiment (`Session::recipe_experiment`).
+    pub experiment_id: i64,
     pub run_type: nexml_core::domain::RunType,
     pub status: nexml_core::domain::RunStatus,
     pub created_by: String,

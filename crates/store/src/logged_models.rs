@@ -9,14 +9,14 @@ use crate::session::Session;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-const COLUMNS: &str = "id, recipe_id, run_id, name, model_type, status, created_by, created_at, \
+const COLUMNS: &str = "id, experiment_id, run_id, name, model_type, status, created_by, created_at, \
      updated_at, params_json, tags_json, deleted_at";
 
 /// Which logged models a search lists, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoggedModelQuery {
     /// The experiments (recipes); empty: every one.
-    pub recipe_ids: Vec<i64>,
+    pub experiment_ids: Vec<i64>,
     /// Only those a run made.
     pub run_id: Option<i64>,
     pub deleted_too: bool,
@@ -41,9 +41,9 @@ reads!(
             n += 1;
             format!("${n}")
         };
-        if !q.recipe_ids.is_empty() {
-            let list: Vec<String> = q.recipe_ids.iter().map(|_| next()).collect();
-            sql.push_str(&format!(" AND recipe_id IN ({})", list.join(", ")));
+        if !q.experiment_ids.is_empty() {
+            let list: Vec<String> = q.experiment_ids.iter().map(|_| next()).collect();
+            sql.push_str(&format!(" AND experiment_id IN ({})", list.join(", ")));
         }
         if q.run_id.is_some() {
             sql.push_str(&format!(" AND run_id = {}", next()));
@@ -57,7 +57,7 @@ reads!(
             next()
         ));
         let mut s = Statement::new(sql);
-        for id in &q.recipe_ids {
+        for id in &q.experiment_ids {
             s = s.int(*id);
         }
         if let Some(run) = q.run_id {
@@ -75,7 +75,7 @@ impl Session {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .text(m.id.as_str())
-        .int(m.recipe_id)
+        .int(m.experiment_id)
         .opt_int(m.run_id)
         .text(m.name.as_str())
         .text(m.model_type.as_str())

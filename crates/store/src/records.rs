@@ -96,10 +96,13 @@ pub struct Run {
     pub id: i64,
     pub model_id: Option<i64>,
     pub model_name: Option<String>,
-    pub recipe_id: i64,
-    pub recipe_name: String,
-    pub recipe_version_id: i64,
-    pub recipe_version: String,
+    /// `None`: a run of an experiment no recipe is linked to.
+    pub recipe_id: Option<i64>,
+    pub recipe_name: Option<String>,
+    pub recipe_version_id: Option<i64>,
+    pub recipe_version: Option<String>,
+    pub experiment_id: i64,
+    pub experiment_name: String,
     #[sqlx(try_from = "String")]
     pub run_type: RunType,
     #[sqlx(try_from = "String")]
@@ -127,6 +130,27 @@ pub struct Run {
     pub heartbeat_at: Option<DateTime<Utc>>,
     pub cancel_requested_at: Option<DateTime<Utc>>,
     pub log_bytes: i64,
+}
+
+impl Run {
+    /// The recipe's name, or for a run of no recipe its experiment's.
+    pub fn recipe_or_experiment(&self) -> &str {
+        self.recipe_name.as_deref().unwrap_or(&self.experiment_name)
+    }
+
+    /// What the run is of, for people: "'demand' 1.2.0", or the experiment
+    /// of a run of no recipe.
+    pub fn origin(&self) -> String {
+        match (&self.recipe_name, &self.recipe_version) {
+            (Some(recipe), Some(version)) => format!("'{recipe}' {version}"),
+            _ => format!("experiment '{}' (no recipe)", self.experiment_name),
+        }
+    }
+
+    /// Its recipe and version ids, which a run of no recipe lacks.
+    pub fn recipe_and_version(&self) -> Option<(i64, i64)> {
+        self.recipe_id.zip(self.recipe_version_id)
+    }
 }
 
 /// A run an executor holds that has not finished: who holds it and when
@@ -174,7 +198,7 @@ pub struct RunDeletion {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct LoggedModel {
     pub id: String,
-    pub recipe_id: i64,
+    pub experiment_id: i64,
     pub run_id: Option<i64>,
     pub name: String,
     pub model_type: String,
@@ -236,10 +260,27 @@ pub struct ModelAlias {
     pub version: i64,
 }
 
-/// An MLflow experiment tag of a recipe.
+/// An MLflow experiment: a recipe's own (`own`: named by the recipe and
+/// deleted when it is archived) or one a client made, optionally linked
+/// to a recipe whose runs its runs then are.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Experiment {
+    pub id: i64,
+    pub name: String,
+    pub recipe_id: Option<i64>,
+    pub recipe_name: Option<String>,
+    pub recipe_family: Option<String>,
+    pub own: bool,
+    pub deleted: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An MLflow experiment tag.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ExperimentTag {
-    pub recipe_id: i64,
+    pub experiment_id: i64,
     pub key: String,
     pub value: String,
 }
@@ -562,6 +603,8 @@ pub struct RunQuery {
     pub family: Option<ModelFamily>,
     pub recipe_id: Option<i64>,
     pub model_id: Option<i64>,
+    /// Runs of these experiments (none: of any).
+    pub experiment_ids: Vec<i64>,
     pub search: Option<String>,
     /// An expression in the run filter language.
     pub filter: Option<nexml_core::runs::filter::Filter>,
@@ -822,10 +865,12 @@ mod tests {
             id: 1,
             model_id: None,
             model_name: None,
-            recipe_id: 1,
-            recipe_name: "r".into(),
-            recipe_version_id: 1,
-            recipe_version: "1.0.0".into(),
+            recipe_id: Some(1),
+            recipe_name: Some("r".into()),
+            recipe_version_id: Some(1),
+            recipe_version: Some("1.0.0".into()),
+            experiment_id: 1,
+            experiment_name: "r".into(),
             run_type: RunType::Train,
             status: RunStatus::Succeeded,
             created_by: "ana".into(),

@@ -47,8 +47,11 @@ pub struct ModelRow<'a> {
 #[derive(Debug, Clone)]
 pub struct RunRow<'a> {
     pub model_id: Option<i64>,
-    pub recipe_id: i64,
-    pub recipe_version_id: i64,
+    /// `None`: a run of an experiment no recipe is linked to.
+    pub recipe_id: Option<i64>,
+    pub recipe_version_id: Option<i64>,
+    /// `None`: the recipe's own experiment.
+    pub experiment_id: Option<i64>,
     pub run_type: RunType,
     pub actor: &'a str,
     pub at: DateTime<Utc>,

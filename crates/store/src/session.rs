@@ -52,7 +52,7 @@ const ALERT_SELECT: &str = "SELECT id, model_id, rule, source, metric, compariso
 const CHAT_SELECT: &str = "SELECT id, recipe_id, role, text, proposal, status, created_by, \
     created_at, base_version FROM ml_chat_message";
 
-fn first<T>(rows: Vec<T>) -> Option<T> {
+pub(crate) fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
@@ -172,6 +172,11 @@ fn run_filter(query: &RunQuery, alias: &str, mut f: Filter) -> Filter {
     );
     f.eq(&col("recipe_id"), query.recipe_id.map(Bind::Int));
     f.eq(&col("model_id"), query.model_id.map(Bind::Int));
+    if !query.experiment_ids.is_empty() {
+        // Ids are numbers: written into the text, they need no binds.
+        let ids: Vec<String> = query.experiment_ids.iter().map(i64::to_string).collect();
+        f.clause(format!("{} IN ({})", col("experiment_id"), ids.join(", ")));
+    }
     if let Some(deleted) = query.deleted {
         let not = if deleted { "" } else { "NOT " };
         f.clause(format!(
@@ -394,7 +399,7 @@ impl Session {
         self.inserted(s).await
     }
 
-    async fn inserted(&mut self, s: Statement) -> StoreResult<i64> {
+    pub(crate) async fn inserted(&mut self, s: Statement) -> StoreResult<i64> {
         first(self.ints(s).await?)
             .ok_or_else(|| StoreError::refused("the database returned no id for a new row"))
     }
@@ -666,8 +671,9 @@ reads!(
         // conditions over a few thousand rows instead of a million.
         let total = if query.skip_count {
             -1
-        } else if query.deleted.is_some() {
-            // The counts table knows nothing of deletions through MLflow.
+        } else if query.deleted.is_some() || !query.experiment_ids.is_empty() {
+            // The counts table knows nothing of deletions through MLflow,
+            // nor of experiments.
             let f = run_filter(query, "x", self.filter());
             self.count(filtered(
                 format!("SELECT COUNT(*) FROM ml_run x{}", f.where_sql()),
@@ -862,12 +868,13 @@ impl Session {
     pub async fn insert_run(&mut self, row: &RunRow<'_>) -> StoreResult<i64> {
         let s = Statement::new(sql::INSERT_RUN)
             .opt_int(row.model_id)
-            .int(row.recipe_id)
-            .int(row.recipe_version_id)
+            .opt_int(row.recipe_id)
+            .opt_int(row.recipe_version_id)
             .text(row.run_type.as_str())
             .text(RunStatus::Queued.as_str())
             .text(row.actor)
-            .time(row.at);
+            .time(row.at)
+            .opt_int(row.experiment_id);
         self.inserted(s).await
     }
 

@@ -45,23 +45,25 @@ pub const MODEL_FROM: &str = "FROM ml_model m JOIN ml_recipe r ON r.id = m.recip
 /// One run, with its log.
 pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
-    x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
+    x.experiment_id, COALESCE(e.name, r.name) AS experiment_name, x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
     x.finished_at, x.metrics_json, x.artifacts_json, x.logs_text, \
     x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
     x.cancel_requested_at, x.log_bytes \
-    FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
-    JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
+    FROM ml_run x JOIN ml_experiment e ON e.id = x.experiment_id \
+    LEFT JOIN ml_recipe r ON r.id = x.recipe_id \
+    LEFT JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
 
 /// Rows of a run list: never the log, which may be megabytes per run.
 pub const RUN_LIST_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
-    x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
+    x.experiment_id, COALESCE(e.name, r.name) AS experiment_name, x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
     x.finished_at, x.metrics_json, x.artifacts_json, NULL AS logs_text, \
     x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
     x.cancel_requested_at, x.log_bytes \
-    FROM ml_run x JOIN ml_recipe r ON r.id = x.recipe_id \
-    JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
+    FROM ml_run x JOIN ml_experiment e ON e.id = x.experiment_id \
+    LEFT JOIN ml_recipe r ON r.id = x.recipe_id \
+    LEFT JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
 
 pub const SNAPSHOT_SELECT: &str = "SELECT id, model_id, captured_at, performance_metrics_json, \
@@ -94,9 +96,13 @@ pub const INSERT_MODEL: &str = "INSERT INTO ml_model \
     (name, model_family, recipe_id, recipe_version_id, status, owner, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
 
+/// A run in the experiment `$8`, or (none) in its recipe's own.
 pub const INSERT_RUN: &str = "INSERT INTO ml_run \
-    (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+    (model_id, recipe_id, recipe_version_id, run_type, status, created_by, created_at, updated_at, \
+     experiment_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, \
+     COALESCE($8, (SELECT id FROM ml_experiment WHERE recipe_id = $2 AND name IS NULL))) \
+    RETURNING id";
 
 pub const INSERT_SNAPSHOT: &str = "INSERT INTO ml_monitor_snapshot \
     (model_id, captured_at, performance_metrics_json, drift_metrics_json, data_freshness_json, \

@@ -312,7 +312,7 @@ impl RunScreen {
                     "Cancel run {} ({} of '{}')? Its job gets SIGTERM, then SIGKILL after {} s.",
                     r.id,
                     r.run_type,
-                    r.recipe_name,
+                    r.recipe_or_experiment(),
                     crate::exec::child::GRACE.as_secs()
                 ),
                 submission: Box::new(Submission::CancelRuns(CancelRuns { runs: vec![r.id] })),
@@ -336,8 +336,9 @@ impl RunScreen {
         }
         Outcome::Confirm {
             message: format!(
-                "Run {} of '{}' {} again, as a new run? It executes that version's commands.",
-                r.run_type, r.recipe_name, r.recipe_version
+                "Run {} of {} again, as a new run? It executes that version's commands.",
+                r.run_type,
+                r.origin()
             ),
             submission: Box::new(Submission::Rerun(Rerun { run: r.id })),
         }
@@ -408,11 +409,11 @@ impl Component for RunScreen {
             Command::CANCEL_RUN => return self.cancel(cx),
             RERUN => return self.rerun(),
             VIEW_ARTIFACT => self.next_artifact(cx),
-            Command::OPEN_RECIPE => {
-                if let Some(id) = self.run.as_ref().map(|r| r.recipe_id) {
-                    return Outcome::push(super::recipe::open(id));
-                }
-            }
+            Command::OPEN_RECIPE => match self.run.as_ref().map(|r| r.recipe_id) {
+                Some(Some(id)) => return Outcome::push(super::recipe::open(id)),
+                Some(None) => cx.say("this run's experiment has no recipe"),
+                None => {}
+            },
             OPEN_MODEL => match self.run.as_ref().and_then(|r| r.model_id) {
                 Some(id) => {
                     return Outcome::push(super::model::open(id, super::ModelSection::Overview));
@@ -460,7 +461,7 @@ impl Component for RunScreen {
     /// Its run, and what MLflow's client keeps beside it: a logged model
     /// (audited as its recipe's) or a registered version of one.
     fn shows_changed(&self, changes: &[Change]) -> bool {
-        let recipe = self.run.as_ref().map(|r| r.recipe_id);
+        let recipe = self.run.as_ref().and_then(|r| r.recipe_id);
         changes.iter().any(|c| {
             c.touches("run", Some(self.id))
                 || c.touches("registered_model", None)

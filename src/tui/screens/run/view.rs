@@ -62,10 +62,10 @@ pub fn render(
             Span::styled("recipe ", theme.dim),
             // Which version's commands run (or ran): `run exec` runs only
             // an approved one or the executing user's own.
-            Span::raw(sanitize(&format!(
-                "{} · commands of {}",
-                run.recipe_name, run.recipe_version
-            ))),
+            Span::raw(sanitize(&match &run.recipe_version {
+                Some(version) => format!("{} · commands of {version}", run.recipe_or_experiment()),
+                None => run.origin(),
+            })),
             Span::styled("   model ", theme.dim),
             Span::raw(sanitize(run.model_name.as_deref().unwrap_or("-"))),
         ]),
