@@ -894,6 +894,22 @@ async fn experiments_a_client_makes_hold_runs_until_linked_to_a_recipe() {
         assert_eq!(items.len(), 1, "{}: {runs}", w.db.name);
         assert_eq!(items[0]["id"], swept);
         assert!(items[0]["recipe_id"].is_null(), "no recipe yet: {runs}");
+        // The filter language names experiments too, with `or` beside them.
+        let either = w.json(&[
+            "run",
+            "list",
+            "--filter",
+            "experiment = 'churn sweeps 2026' or experiment = 'Default'",
+            "--order-by",
+            "id",
+        ]);
+        let ids: Vec<i64> = either["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [swept, unset], "{either}");
         let plain = w.ok(&["run", "show", &swept.to_string()]);
         assert!(plain.contains("- (its experiment has none)"), "{plain}");
         assert!(plain.contains("churn sweeps 2026 ("), "{plain}");

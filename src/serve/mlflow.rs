@@ -22,6 +22,8 @@ const MODEL_TAG: &str = "nexml.model";
 const RUN_TYPE_TAG: &str = "nexml.run_type";
 const VERSION_TAG: &str = "nexml.version";
 const RECIPE_TAG: &str = "nexml.recipe";
+/// The user MLflow's client says started a run.
+const MLFLOW_USER_TAG: &str = "mlflow.user";
 /// What one `log-batch` may carry, as MLflow bounds it.
 const MAX_BATCH_METRICS: usize = 1000;
 const MAX_BATCH_PARAMS_AND_TAGS: usize = 100;
@@ -148,7 +150,15 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
 
 /// `/api/2.0/mlflow-artifacts/artifacts[/<exp>/<run>/artifacts/<path>]`.
 pub async fn artifacts(api: &Api, req: &Request, rest: &[&str]) -> Result<Reply, ApiError> {
+    use super::mlflow_model_files as model_files;
     match (&req.method, rest) {
+        // A logged model made outside a run keeps files of its own.
+        (&Method::PUT, [_, "models", model, "artifacts", path @ ..]) if !path.is_empty() => {
+            model_files::put(api, model, &path.join("/"), &req.body).await
+        }
+        (&Method::GET, [_, "models", model, "artifacts", path @ ..]) if !path.is_empty() => {
+            model_files::get(api, model, &path.join("/")).await
+        }
         (&Method::PUT, [_, run, "artifacts", path @ ..]) if !path.is_empty() => {
             let id = parse_id(run)?;
             api.store().run_row(id).await?;
@@ -190,6 +200,9 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
         .filter(|s| !s.is_empty() && *s != ".")
         .collect();
     let (id, dir) = match parts.as_slice() {
+        [_, "models", model, "artifacts", dir @ ..] => {
+            return super::mlflow_model_files::list(api, model, &dir.join("/")).await;
+        }
         [_, run, "artifacts", dir @ ..] => (parse_id(run)?, dir.join("/")),
         _ => return Ok(json_reply(&json!({"files": []}))),
     };
@@ -279,6 +292,8 @@ async fn delete_experiment(api: &Api, f: &Fields<'_>, deleted: bool) -> Result<R
 /// `nexml.recipe`, the name of that recipe's own instead.
 async fn create_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let name = f.required_string("name")?;
+    // Checked as MLflow checks it, though files go where serve keeps them.
+    f.string("artifact_location")?;
     let (aliased, tags): (Vec<_>, Vec<_>) = pairs(f, "tags")?
         .into_iter()
         .partition(|(k, _)| k == RECIPE_TAG);
@@ -296,12 +311,11 @@ async fn create_experiment(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError>
 
 /// The experiment an id names (`0`: MLflow's Default).
 async fn experiment_of(api: &Api, experiment_id: &str) -> Result<Experiment, ApiError> {
-    let id = parse_id(experiment_id)?;
+    // MLflow's words.
+    let not_found = || ApiError::not_found(format!("No Experiment with id={experiment_id} exists"));
+    let id: i64 = experiment_id.parse().map_err(|_| not_found())?;
     api.store().experiment(id).await.map_err(|e| match e {
-        // MLflow's words.
-        StoreError::NotFound { .. } => {
-            ApiError::not_found(format!("No Experiment with id={experiment_id} exists"))
-        }
+        StoreError::NotFound { .. } => not_found(),
         other => other.into(),
     })
 }
@@ -325,7 +339,14 @@ async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         ),
         None => None,
     };
-    let tags = pairs(f, "tags")?;
+    let mut tags = pairs(f, "tags")?;
+    // The user the client names (`user_id`, MLflow's client sends
+    // "unknown" when it knows none) is the one reported, unless a tag says.
+    if let Some(user) = f.string("user_id")?.filter(|u| !u.is_empty())
+        && !tags.iter().any(|(k, _)| k == MLFLOW_USER_TAG)
+    {
+        tags.push((MLFLOW_USER_TAG.to_string(), user));
+    }
     let tag = |k: &str| {
         tags.iter()
             .find(|(key, _)| key == k)
@@ -655,7 +676,10 @@ fn strings(f: &Fields<'_>, list: &str) -> Result<Vec<String>, ApiError> {
 }
 
 fn run_id(f: &Fields<'_>) -> Result<i64, ApiError> {
-    parse_id(&f.required_string_of(&["run_id", "run_uuid"])?)
+    let text = f.required_string_of(&["run_id", "run_uuid"])?;
+    // MLflow's words for a run id no run has.
+    text.parse()
+        .map_err(|_| ApiError::not_found(format!("Run with id={text} not found")))
 }
 
 /// The run a write names, refused as MLflow refuses it while the run is

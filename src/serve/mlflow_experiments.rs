@@ -126,7 +126,8 @@ impl Search {
         })
     }
 
-    /// The matching experiments, in the asked order (then by id), all of them.
+    /// The matching experiments, in the asked order (else the newest
+    /// first), then by id; all of them.
     pub async fn run(&self, store: &dyn Store) -> Result<Vec<Experiment>, StoreError> {
         let all = store.experiments().await?;
         let shown = all.into_iter().filter(|e| self.view.shows(e)).collect();
@@ -135,9 +136,16 @@ impl Search {
             .into_iter()
             .filter(|e| self.filter.holds(&|c| holds(c, e)))
             .collect();
+        // MLflow's order when none is asked: the newest first.
+        let newest_first = [(Column::Created, true)];
+        let order: &[(Column, bool)] = if self.order.is_empty() {
+            &newest_first
+        } else {
+            &self.order
+        };
         found.sort_by(|a, b| {
             let (a, b) = (&a.stored, &b.stored);
-            self.order
+            order
                 .iter()
                 .map(|&(column, descending)| {
                     let o = compare(column, a, b);
@@ -194,8 +202,9 @@ fn holds(c: &Condition, e: &Experiment) -> bool {
         _ => None,
     };
     let Some(text) = text else {
-        // A tag the experiment does not have: only `!=` holds.
-        return c.op == Op::Ne;
+        // A tag the experiment does not have matches nothing, not even
+        // `!=`, as in MLflow (and in the run filter).
+        return false;
     };
     let wanted = |v: &filter::Value| match v {
         filter::Value::Text(t) => Some(t.clone()),

@@ -52,7 +52,7 @@ impl<'a> Fields<'a> {
 
     fn missing(&self, name: &str) -> ApiError {
         ApiError::bad_request(format!(
-            "Missing value for required parameter '{}{name}'",
+            "Missing value for required parameter '{}{name}'.",
             self.prefix
         ))
     }
@@ -196,7 +196,7 @@ mod tests {
             "Invalid value 31 for parameter 'run_id' supplied"
         );
         let e = f.required_string("key").unwrap_err();
-        assert_eq!(e.message, "Missing value for required parameter 'key'");
+        assert_eq!(e.message, "Missing value for required parameter 'key'.");
     }
 
     #[test]
@@ -229,7 +229,7 @@ mod tests {
         let f = Fields::item(&metric, "metrics", 0);
         assert_eq!(
             f.required_int64("timestamp").unwrap_err().message,
-            "Missing value for required parameter 'metrics[0].timestamp'"
+            "Missing value for required parameter 'metrics[0].timestamp'."
         );
     }
 

@@ -27,16 +27,12 @@ pub async fn route(
     };
     match (&req.method, rest) {
         (&Method::POST, []) => {
-            // Its files are its run's artifacts: a model needs a run here.
+            // Made by a run, its files are the run's artifacts; made
+            // outside one, a folder of its own (`mlflow_model_files`).
             let source = f.string("source_run_id")?.filter(|r| !r.is_empty());
-            let source = source.ok_or_else(|| {
-                ApiError::bad_request(
-                    "nexml serve keeps a logged model's files with the run that made it: log the model inside a run (mlflow.start_run())",
-                )
-            })?;
             let new = NewLoggedModel {
                 experiment: experiment(&f.required_string("experiment_id")?)?,
-                run: Some(run(&source)?),
+                run: source.as_deref().map(run).transpose()?,
                 name: f.string("name")?.unwrap_or_default(),
                 model_type: f.string("model_type")?.unwrap_or_default(),
                 params: pairs(f, "params")?,

@@ -10,6 +10,7 @@ mod mlflow;
 mod mlflow_experiments;
 mod mlflow_fields;
 mod mlflow_logged_models;
+mod mlflow_model_files;
 mod mlflow_registry;
 mod mlflow_run_view;
 mod rest;

@@ -149,10 +149,10 @@ impl Service {
             LoggedModelChange::DeleteTag(key) => {
                 let removed = m.tags_json.as_object_mut().and_then(|t| t.remove(key));
                 if removed.is_none() {
-                    return Err(ServiceError::not_found(
-                        &format!("tag of logged model {id}"),
-                        key,
-                    ));
+                    // MLflow's words.
+                    return Err(ServiceError::NotFound(format!(
+                        "No tag with key '{key}' found for model with ID '{id}'."
+                    )));
                 }
                 json!({"untag": key})
             }

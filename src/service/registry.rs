@@ -229,12 +229,14 @@ impl Service {
         {
             new.model_id = Some(id.to_string());
         }
+        let mut logged = None;
         if let Some(id) = &new.model_id {
-            let logged = w
+            let found = w
                 .logged_model(id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("logged model", id))?;
-            new.run = new.run.or(logged.run_id);
+            new.run = new.run.or(found.run_id);
+            logged = Some(found);
         }
         if let Some(run) = new.run {
             w.run_row(run).await?;
@@ -258,6 +260,26 @@ impl Service {
         };
         w.insert_model_version(&v).await?;
         w.update_registered_model(&m, at).await?;
+        if let Some(logged) = logged {
+            // The logged model lists the versions made of it, as MLflow's
+            // server tags it.
+            w.lock(LockedTable::Experiment, logged.experiment_id)
+                .await?;
+            let mut tags = logged.tags_json.clone();
+            let listed = model_versions_tag(tags.get(MODEL_VERSIONS_TAG), &m.name, version);
+            if let Some(t) = tags.as_object_mut() {
+                t.insert(MODEL_VERSIONS_TAG.into(), listed.into());
+            }
+            w.update_logged_model(
+                &logged.id,
+                &logged.status,
+                &logged.params_json,
+                &tags,
+                logged.deleted_at,
+                at,
+            )
+            .await?;
+        }
         w.audit(
             actor,
             "registered_model",
@@ -496,6 +518,37 @@ fn check_pairs(pairs: &[(String, String)]) -> ServiceResult<()> {
     Ok(())
 }
 
+/// The logged model's tag naming the registered versions made of it.
+const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
+
+/// The tag's value with one more version, written as MLflow's server
+/// writes it (Python's `json.dumps`): `[{"name": "m", "version": 1}]`.
+fn model_versions_tag(before: Option<&Value>, name: &str, version: i64) -> String {
+    let mut listed: Vec<(String, i64)> = before
+        .and_then(Value::as_str)
+        .and_then(|text| serde_json::from_str::<Vec<Value>>(text).ok())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.get("name")?.as_str()?.to_string(),
+                e.get("version")?.as_i64()?,
+            ))
+        })
+        .collect();
+    listed.push((name.to_string(), version));
+    let items: Vec<String> = listed
+        .iter()
+        .map(|(name, version)| {
+            format!(
+                "{{\"name\": {}, \"version\": {version}}}",
+                Value::from(name.as_str())
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_source;
@@ -522,5 +575,18 @@ mod tests {
             let e = check_source(refused).expect_err(refused).to_string();
             assert!(e.contains(because), "{refused}: {e}");
         }
+    }
+
+    #[test]
+    fn a_logged_models_versions_are_listed_as_mlflows_server_lists_them() {
+        use super::model_versions_tag;
+        use serde_json::Value;
+        let first = model_versions_tag(None, "model", 1);
+        assert_eq!(first, r#"[{"name": "model", "version": 1}]"#);
+        let second = model_versions_tag(Some(&Value::from(first)), "other \"m\"", 2);
+        assert_eq!(
+            second,
+            r#"[{"name": "model", "version": 1}, {"name": "other \"m\"", "version": 2}]"#
+        );
     }
 }

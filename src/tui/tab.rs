@@ -79,7 +79,8 @@ impl Tab {
         match self {
             Tab::Recipes => &["recipe", "recipe_version"],
             Tab::Models => &["model", "recipe"],
-            Tab::Runs => &["run", "model", "recipe"],
+            // An experiment renamed or linked to a recipe changes its runs.
+            Tab::Runs => &["run", "model", "recipe", "experiment"],
             Tab::Monitoring => &["model", "snapshot", "alert"],
         }
     }

@@ -1,7 +1,8 @@
 """MLflow 3's logged models through MLflow's own client, as a training
 script makes them (what every flavor's `log_model` calls): created in a
 run, its files uploaded, params and tags added, finalized, searched,
-deleted. Prints the run id, then the model id."""
+deleted; and one made outside any run, its files kept and read back.
+Prints the run id, then the model id."""
 
 import os
 import sys
@@ -54,5 +55,24 @@ try:
     raise AssertionError("a deleted model was still found")
 except mlflow.exceptions.MlflowException as e:
     assert "not found" in str(e), e
+
+# Outside any run (MLflow 3 allows it): the files go up and come back.
+external = client.create_logged_model(experiment_id, name="external")
+assert external.source_run_id is None, external.source_run_id
+with tempfile.TemporaryDirectory() as tmp:
+    os.makedirs(os.path.join(tmp, "weights"))
+    with open(os.path.join(tmp, "weights", "w.bin"), "wb") as f:
+        f.write(b"\x00\x01 weights")
+    client.log_model_artifacts(external.model_id, tmp)
+client.finalize_logged_model(external.model_id, LoggedModelStatus.READY)
+with tempfile.TemporaryDirectory() as tmp:
+    local = mlflow.artifacts.download_artifacts(
+        client.get_logged_model(external.model_id).artifact_location, dst_path=tmp
+    )
+    with open(os.path.join(local, "weights", "w.bin"), "rb") as f:
+        assert f.read() == b"\x00\x01 weights"
+listed = [f.path for f in client.list_logged_model_artifacts(external.model_id)]
+assert listed == ["weights"], listed
+
 print(run.info.run_id)
 print(model.model_id)

@@ -133,9 +133,13 @@ pub struct Run {
 }
 
 impl Run {
-    /// The recipe's name, or for a run of no recipe its experiment's.
-    pub fn recipe_or_experiment(&self) -> &str {
-        self.recipe_name.as_deref().unwrap_or(&self.experiment_name)
+    /// The recipe's name, or for a run of no recipe its experiment's,
+    /// marked so ("exp:churn sweeps") where a recipe's name would stand.
+    pub fn recipe_or_experiment(&self) -> std::borrow::Cow<'_, str> {
+        match &self.recipe_name {
+            Some(recipe) => recipe.as_str().into(),
+            None => format!("exp:{}", self.experiment_name).into(),
+        }
     }
 
     /// What the run is of, for people: "'demand' 1.2.0", or the experiment

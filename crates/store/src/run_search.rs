@@ -387,6 +387,14 @@ fn condition(c: &Condition, run: &str, f: &mut Sql) -> String {
                     let test = value_test("name", c, f);
                     return format!("+x.model_id IN (SELECT id FROM ml_model WHERE {test})");
                 }
+                Attribute::Experiment => {
+                    // A recipe's own experiment is named by the recipe.
+                    let test = value_test("COALESCE(ex.name, rx.name)", c, f);
+                    return format!(
+                        "+x.experiment_id IN (SELECT ex.id FROM ml_experiment ex \
+                         LEFT JOIN ml_recipe rx ON rx.id = ex.recipe_id WHERE {test})"
+                    );
+                }
             };
             value_test(column, c, f)
         }
@@ -527,6 +535,7 @@ pub fn order_terms(
                 Attribute::Finished => "x.finished_at".into(),
                 Attribute::Recipe => "r.name".into(),
                 Attribute::Model => "m.name".into(),
+                Attribute::Experiment => "COALESCE(e.name, r.name)".into(),
             },
         };
         terms.push(format!("CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END {asc}"));

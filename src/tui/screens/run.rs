@@ -327,10 +327,17 @@ impl RunScreen {
 
     /// A queued run nobody executes is started; an ended one runs again as
     /// a new run (asked first: it executes the recipe's commands).
-    fn rerun(&self) -> Outcome {
+    fn rerun(&self, cx: &mut Cx) -> Outcome {
         let Some(r) = &self.run else {
             return Outcome::done();
         };
+        if r.recipe_id.is_none() {
+            cx.say(format!(
+                "run {} has no recipe, so no commands to run (nexml experiment link gives it one)",
+                r.id
+            ));
+            return Outcome::done();
+        }
         if r.status == RunStatus::Queued {
             return Outcome::effect(Task::Submit(Submission::StartRun(StartRun { run: r.id })));
         }
@@ -407,7 +414,7 @@ impl Component for RunScreen {
             Command::NEXT_METRIC => return self.step_metric(cx, true),
             Command::PREV_METRIC => return self.step_metric(cx, false),
             Command::CANCEL_RUN => return self.cancel(cx),
-            RERUN => return self.rerun(),
+            RERUN => return self.rerun(cx),
             VIEW_ARTIFACT => self.next_artifact(cx),
             Command::OPEN_RECIPE => match self.run.as_ref().map(|r| r.recipe_id) {
                 Some(Some(id)) => return Outcome::push(super::recipe::open(id)),
@@ -465,6 +472,7 @@ impl Component for RunScreen {
         changes.iter().any(|c| {
             c.touches("run", Some(self.id))
                 || c.touches("registered_model", None)
+                || c.touches("experiment", None)
                 || recipe.is_some_and(|id| c.touches("recipe", Some(id)))
         })
     }

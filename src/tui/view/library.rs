@@ -541,9 +541,9 @@ fn run_cells(
     };
     let cols = col(w, what_at);
     let what = match &r.model_name {
-        Some(m) if cols >= PAIR_COLUMNS => pair(r.recipe_or_experiment(), m, cols),
+        Some(m) if cols >= PAIR_COLUMNS => pair(&r.recipe_or_experiment(), m, cols),
         Some(m) => truncate_middle(m, cols),
-        None => truncate_middle(r.recipe_or_experiment(), cols),
+        None => truncate_middle(&r.recipe_or_experiment(), cols),
     };
     let id = if marked {
         Cell::from(Span::styled(format!("●{}", r.id), theme.accent))

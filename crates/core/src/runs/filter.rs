@@ -118,6 +118,9 @@ pub enum Attribute {
     Recipe,
     /// `model`: the model's name.
     Model,
+    /// `experiment`: the MLflow experiment's name (a recipe's own is the
+    /// recipe's).
+    Experiment,
     /// `created`.
     Created,
     /// `started`, `start_time`.
@@ -207,13 +210,14 @@ impl FilterError {
 
 impl Attribute {
     /// Every attribute, in the order errors list them.
-    pub const ALL: [Attribute; 9] = [
+    pub const ALL: [Attribute; 10] = [
         Attribute::Id,
         Attribute::Status,
         Attribute::RunType,
         Attribute::Name,
         Attribute::Recipe,
         Attribute::Model,
+        Attribute::Experiment,
         Attribute::Created,
         Attribute::Started,
         Attribute::Finished,
@@ -228,6 +232,7 @@ impl Attribute {
             Attribute::Name => "name",
             Attribute::Recipe => "recipe",
             Attribute::Model => "model",
+            Attribute::Experiment => "experiment",
             Attribute::Created => "created",
             Attribute::Started => "started",
             Attribute::Finished => "finished",
@@ -243,6 +248,7 @@ impl Attribute {
             "name" | "run_name" => Attribute::Name,
             "recipe" => Attribute::Recipe,
             "model" => Attribute::Model,
+            "experiment" => Attribute::Experiment,
             "created" => Attribute::Created,
             "started" | "start_time" => Attribute::Started,
             "finished" | "end_time" => Attribute::Finished,
@@ -440,6 +446,7 @@ enum Kind {
     Name,
     Recipe,
     Model,
+    Experiment,
     Status,
     RunType,
     Id,
@@ -459,6 +466,7 @@ impl Kind {
                 Attribute::Name => Kind::Name,
                 Attribute::Recipe => Kind::Recipe,
                 Attribute::Model => Kind::Model,
+                Attribute::Experiment => Kind::Experiment,
                 Attribute::Created | Attribute::Started | Attribute::Finished => Kind::Time,
             },
         }
@@ -477,6 +485,7 @@ impl Kind {
             Kind::Name => "run names",
             Kind::Recipe => "recipe names",
             Kind::Model => "model names",
+            Kind::Experiment => "experiment names",
             Kind::Status => "statuses",
             Kind::RunType => "run types",
             Kind::Id => "run ids",
@@ -492,6 +501,7 @@ impl Kind {
             Kind::Name => "run names",
             Kind::Recipe => "recipe names",
             Kind::Model => "model names",
+            Kind::Experiment => "experiment names",
             Kind::Status => "status values",
             Kind::RunType => "run types",
             _ => "values",

@@ -59,12 +59,16 @@ pub fn render(
     let lines = vec![
         Line::from(first),
         Line::from(vec![
-            Span::styled("recipe ", theme.dim),
             // Which version's commands run (or ran): `run exec` runs only
-            // an approved one or the executing user's own.
-            Span::raw(sanitize(&match &run.recipe_version {
-                Some(version) => format!("{} · commands of {version}", run.recipe_or_experiment()),
-                None => run.origin(),
+            // an approved one or the executing user's own. A run of an
+            // experiment with no recipe has none.
+            match &run.recipe_name {
+                Some(_) => Span::styled("recipe ", theme.dim),
+                None => Span::styled("experiment ", theme.dim),
+            },
+            Span::raw(sanitize(&match (&run.recipe_name, &run.recipe_version) {
+                (Some(recipe), Some(version)) => format!("{recipe} · commands of {version}"),
+                _ => format!("{} (no recipe)", run.experiment_name),
             })),
             Span::styled("   model ", theme.dim),
             Span::raw(sanitize(run.model_name.as_deref().unwrap_or("-"))),
