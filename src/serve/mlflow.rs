@@ -502,6 +502,8 @@ async fn log_inputs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         });
     }
     api.service.record_inputs(id, inputs, &api.user).await?;
+    let models = super::mlflow_logged_models::model_links(f, "input")?;
+    api.service.link_run_models(id, models, &api.user).await?;
     Ok(json_reply(&json!({})))
 }
 

@@ -7,8 +7,8 @@ use super::Api;
 use super::http::{ApiError, Reply, Request, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS, pairs};
 use crate::service::logged_models::{LoggedModelChange, NewLoggedModel, STATUSES};
-use crate::store::LoggedModel;
 use crate::store::logged_models::LoggedModelQuery;
+use crate::store::{LoggedModel, RunModelLink};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -92,16 +92,27 @@ pub async fn route(
 /// run when it was made in one); each must exist.
 pub async fn outputs(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let run = run(&f.required_string("run_id")?)?;
-    api.store().run_row(run).await?;
-    for (i, item) in f.list("models")?.iter().enumerate() {
-        let id = Fields::item(item, "models", i).required_string("model_id")?;
-        if api.store().logged_model(&id).await?.is_none() {
-            return Err(ApiError::not_found(format!(
-                "Logged model with ID '{id}' not found."
-            )));
-        }
-    }
+    let links = model_links(f, "output")?;
+    api.service.link_run_models(run, links, &api.user).await?;
     Ok(json_reply(&json!({})))
+}
+
+/// The `models` of a request (`runs/outputs`, `runs/log-inputs`) as links
+/// of `direction`: each a `model_id`, an output with its `step`.
+pub fn model_links(f: &Fields<'_>, direction: &str) -> Result<Vec<RunModelLink>, ApiError> {
+    f.list("models")?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let model = Fields::item(item, "models", i);
+            Ok(RunModelLink {
+                run_id: 0,
+                direction: direction.to_string(),
+                model_id: model.required_string("model_id")?,
+                step: model.int64("step")?.unwrap_or(0),
+            })
+        })
+        .collect()
 }
 
 /// A page of an experiment's logged models, newest first. Filters on a
@@ -160,7 +171,7 @@ fn model_json(m: &LoggedModel) -> Value {
             m.experiment_id, m.id
         ),
     };
-    json!({
+    let mut shown = json!({
         "info": {
             "model_id": m.id,
             "experiment_id": m.experiment_id.to_string(),
@@ -170,11 +181,18 @@ fn model_json(m: &LoggedModel) -> Value {
             "artifact_uri": artifact_uri,
             "status": status,
             "model_type": m.model_type,
-            "source_run_id": m.run_id.map(|r| r.to_string()).unwrap_or_default(),
+            "source_run_id": m.run_id.map(|r| r.to_string()),
             "tags": pairs(&m.tags_json),
         },
         "data": {"params": pairs(&m.params_json), "metrics": []},
-    })
+    });
+    // Absent for a model made outside a run, as MLflow's server leaves it.
+    if m.run_id.is_none()
+        && let Some(info) = shown["info"].as_object_mut()
+    {
+        info.remove("source_run_id");
+    }
+    shown
 }
 
 fn experiment(id: &str) -> Result<i64, ApiError> {

@@ -17,7 +17,8 @@ const MLFLOW_USER_TAG: &str = "mlflow.user";
 pub struct MlflowRun<'a> {
     pub info: RunInfo<'a>,
     data: RunData<'a>,
-    inputs: RunInputs,
+    inputs: RunInputs<'a>,
+    outputs: RunOutputs<'a>,
 }
 
 #[derive(Serialize)]
@@ -65,8 +66,25 @@ enum MetricValue<'a> {
 }
 
 #[derive(Serialize)]
-struct RunInputs {
+struct RunInputs<'a> {
     dataset_inputs: Vec<Value>,
+    model_inputs: Vec<ModelInput<'a>>,
+}
+
+#[derive(Serialize)]
+struct ModelInput<'a> {
+    model_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct RunOutputs<'a> {
+    model_outputs: Vec<ModelOutput<'a>>,
+}
+
+#[derive(Serialize)]
+struct ModelOutput<'a> {
+    model_id: &'a str,
+    step: i64,
 }
 
 /// The run as MLflow's client reads it. The user is the one MLflow's
@@ -112,6 +130,22 @@ pub fn mlflow_run<'a>(run: &'a Run, data: &'a RunsData) -> MlflowRun<'a> {
         .iter()
         .map(|i| serde_json::json!({"tags": parsed(&i.tags_json), "dataset": parsed(&i.dataset_json)}))
         .collect();
+    let links = of_run(&data.model_links, run.id, |l| l.run_id);
+    let model_inputs = links
+        .iter()
+        .filter(|l| l.direction == "input")
+        .map(|l| ModelInput {
+            model_id: &l.model_id,
+        })
+        .collect();
+    let model_outputs = links
+        .iter()
+        .filter(|l| l.direction == "output")
+        .map(|l| ModelOutput {
+            model_id: &l.model_id,
+            step: l.step,
+        })
+        .collect();
     MlflowRun {
         info,
         data: RunData {
@@ -119,7 +153,11 @@ pub fn mlflow_run<'a>(run: &'a Run, data: &'a RunsData) -> MlflowRun<'a> {
             params: pairs(&data.params),
             tags: pairs(&data.tags),
         },
-        inputs: RunInputs { dataset_inputs },
+        inputs: RunInputs {
+            dataset_inputs,
+            model_inputs,
+        },
+        outputs: RunOutputs { model_outputs },
     }
 }
 

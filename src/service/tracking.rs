@@ -7,7 +7,7 @@ use super::{Service, ServiceResult, Work, invalid, refuse_nul};
 use crate::domain::RunStatus;
 use crate::domain::lifecycle::Lifecycle;
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{LockedTable, Run, RunArtifact, RunDocument, RunInput};
+use crate::store::{LockedTable, Run, RunArtifact, RunDocument, RunInput, RunModelLink};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
@@ -313,6 +313,45 @@ impl Service {
         }
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         w.audit(actor, "run", id, "inputs", json!({"datasets": names}))
+            .await?;
+        w.commit().await
+    }
+
+    /// Links logged models to a run that read (`input`) or produced
+    /// (`output`) them; each model must exist. Audited when one is new.
+    pub async fn link_run_models(
+        &self,
+        id: i64,
+        links: Vec<RunModelLink>,
+        actor: &str,
+    ) -> ServiceResult<()> {
+        if links.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, id).await?;
+        w.run_row(id).await?;
+        for l in &links {
+            if w.logged_model(&l.model_id).await?.is_none() {
+                // MLflow's words.
+                return Err(super::ServiceError::NotFound(format!(
+                    "Logged model with ID '{}' not found.",
+                    l.model_id
+                )));
+            }
+        }
+        let links: Vec<RunModelLink> = links
+            .into_iter()
+            .map(|l| RunModelLink { run_id: id, ..l })
+            .collect();
+        if w.insert_run_model_links(&links).await? == 0 {
+            return Ok(());
+        }
+        let shown: Vec<Value> = links
+            .iter()
+            .map(|l| json!({"model": l.model_id, "direction": l.direction, "step": l.step}))
+            .collect();
+        w.audit(actor, "run", id, "model_links", json!({"models": shown}))
             .await?;
         w.commit().await
     }

@@ -58,7 +58,7 @@ except mlflow.exceptions.MlflowException as e:
 
 # Outside any run (MLflow 3 allows it): the files go up and come back.
 external = client.create_logged_model(experiment_id, name="external")
-assert external.source_run_id is None, external.source_run_id
+assert not external.source_run_id, external.source_run_id
 with tempfile.TemporaryDirectory() as tmp:
     os.makedirs(os.path.join(tmp, "weights"))
     with open(os.path.join(tmp, "weights", "w.bin"), "wb") as f:
@@ -73,6 +73,16 @@ with tempfile.TemporaryDirectory() as tmp:
         assert f.read() == b"\x00\x01 weights"
 listed = [f.path for f in client.list_logged_model_artifacts(external.model_id)]
 assert listed == ["weights"], listed
+
+# A run that read one model and produced another, as MLflow 3 links them.
+from mlflow.entities import LoggedModelInput, LoggedModelOutput
+
+with mlflow.start_run(run_name="fine-tune") as tuned:
+    client.log_inputs(tuned.info.run_id, models=[LoggedModelInput(external.model_id)])
+    client.log_outputs(tuned.info.run_id, [LoggedModelOutput(external.model_id, 3)])
+got_links = client.get_run(tuned.info.run_id)
+assert [m.model_id for m in got_links.inputs.model_inputs] == [external.model_id], got_links.inputs
+assert got_links.outputs.model_outputs == [LoggedModelOutput(external.model_id, 3)], got_links.outputs
 
 print(run.info.run_id)
 print(model.model_id)

@@ -189,6 +189,16 @@ pub struct RunInput {
     pub dataset_json: String,
 }
 
+/// A logged model a run read (`input`) or produced (`output`, at `step`),
+/// as MLflow 3's client links them.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RunModelLink {
+    pub run_id: i64,
+    pub direction: String,
+    pub model_id: String,
+    pub step: i64,
+}
+
 /// When and by whom a run was deleted through MLflow's client.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunDeletion {

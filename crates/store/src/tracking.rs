@@ -7,7 +7,7 @@ use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
     KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, NonFinitePoint,
-    Run, RunArtifact, RunDeletion, RunInput, RunKeyValue,
+    Run, RunArtifact, RunDeletion, RunInput, RunKeyValue, RunModelLink,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -61,6 +61,8 @@ pub struct RunsData {
     pub deleted: Vec<i64>,
     /// The datasets the page's runs read.
     pub inputs: Vec<RunInput>,
+    /// The logged models the page's runs read and produced.
+    pub model_links: Vec<RunModelLink>,
 }
 
 /// A run with everything it recorded: the `run show` view.
@@ -372,6 +374,11 @@ reads!(
              WHERE run_id IN ({ids}) ORDER BY run_id, name, digest"
         ));
         data.inputs = self.fetch::<RunInput>(s).await?;
+        let s = bound(format!(
+            "SELECT run_id, direction, model_id, step FROM ml_run_model_link \
+             WHERE run_id IN ({ids}) ORDER BY run_id, direction, step, model_id"
+        ));
+        data.model_links = self.fetch::<RunModelLink>(s).await?;
         Ok(data)
     }
 
@@ -450,6 +457,24 @@ impl Session {
             .text(i.digest.as_str())
             .text(i.tags_json.as_str())
             .text(i.dataset_json.as_str());
+            added += self.db.execute(s).await?;
+        }
+        Ok(added)
+    }
+
+    /// Links logged models to the run they were read or produced by; a
+    /// link made again is kept once. How many were new.
+    pub async fn insert_run_model_links(&mut self, links: &[RunModelLink]) -> StoreResult<u64> {
+        let mut added = 0;
+        for l in links {
+            let s = Statement::new(
+                "INSERT INTO ml_run_model_link (run_id, direction, model_id, step) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .int(l.run_id)
+            .text(l.direction.as_str())
+            .text(l.model_id.as_str())
+            .int(l.step);
             added += self.db.execute(s).await?;
         }
         Ok(added)
