@@ -2870,6 +2870,58 @@ async fn the_runs_tab_search_takes_filter_expressions() {
     assert!(screen.contains("/metrics.loss < 0 ·"), "{screen}");
 }
 
+/// A run of an MLflow experiment no recipe is linked to is a Runs tab row
+/// named by its experiment (marked `exp:`), found by `experiment = '…'`;
+/// its screen says it has no recipe and refuses to run it again.
+#[tokio::test]
+async fn a_run_of_an_experiment_without_a_recipe_is_shown_as_the_experiments() {
+    use nexml::service::run_queue::RunTarget;
+    let mut h = Harness::new(80, 24).await;
+    reported_run(&h).await;
+    let service = &h.io.service;
+    let sweeps = service
+        .create_experiment("churn sweeps", &[], "ana")
+        .await
+        .unwrap();
+    let run = service
+        .start_tracked_run(
+            RunTarget::Experiment {
+                id: sweeps.id,
+                run_type: nexml::domain::RunType::Train,
+            },
+            Some("lr 0.1"),
+            Vec::new(),
+            None,
+            "ana",
+        )
+        .await
+        .unwrap();
+    service
+        .finish_run(run.id, nexml::domain::RunStatus::Succeeded, "", None, "ana")
+        .await
+        .unwrap();
+    h.keys(&["3", "/"]).await;
+    for c in "experiment = 'churn sweeps'".chars() {
+        h.keys(&[&c.to_string()]).await;
+    }
+    h.keys(&["enter"]).await;
+    let screen = h.screen();
+    assert_eq!(h.app.lists.runs.total, 1, "{screen}");
+    assert!(screen.contains("exp:churn sweeps"), "{screen}");
+    h.keys(&["enter"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("experiment churn sweeps (no recipe)"),
+        "{screen}"
+    );
+    h.keys(&["r"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("run {} has no recipe", run.id)),
+        "{screen}"
+    );
+}
+
 /// `space` marks runs in the Runs tab and `c` compares them: params that
 /// differ, final metrics with their change, histories in one chart.
 #[tokio::test]
