@@ -494,15 +494,50 @@ fn check_source(source: &str) -> ServiceResult<()> {
             "source '{source}' is a local path: a version's source is a runs:/, models:/ or mlflow-artifacts:/ URI, or a remote store's"
         )));
     }
-    let climbs = source
-        .split(['/', '\\'])
-        .any(|step| step == ".." || step.eq_ignore_ascii_case("%2e%2e"));
-    if climbs {
-        return Err(invalid(format!(
-            "source '{source}' steps out of its location with '..'"
-        )));
+    // Read as a server would read it: percent-escapes decoded first.
+    let decoded = percent_decoded(source);
+    let climbs = decoded.split(['/', '\\']).any(|step| step == "..");
+    if climbs || decoded.contains('\0') {
+        // MLflow's words (which its tests look for), then what was wrong.
+        let why = if climbs {
+            "it steps out of its location with '..'"
+        } else {
+            "it holds a NUL character"
+        };
+        let refusal = if scheme.is_some_and(|s| s.eq_ignore_ascii_case("dbfs")) {
+            format!("Invalid model version source: '{source}': {why}")
+        } else {
+            format!(
+                "If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path. Source '{source}': {why}"
+            )
+        };
+        return Err(invalid(refusal));
     }
     Ok(())
+}
+
+/// `text` with its `%XX` escapes decoded (a malformed one kept as is).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn check_pairs(pairs: &[(String, String)]) -> ServiceResult<()> {
@@ -560,6 +595,7 @@ mod tests {
             "runs:/12/model",
             "mlflow-artifacts:/3/12/artifacts/model",
             "s3://bucket/model",
+            "mlflow-artifacts://host:9000/models/artifact/..../",
         ] {
             assert!(check_source(ok).is_ok(), "{ok}");
         }
@@ -571,6 +607,16 @@ mod tests {
             ("C:\\models", "local path"),
             ("runs:/12/../../etc", "'..'"),
             ("mlflow-artifacts:/3/%2E%2E/x", "'..'"),
+            (
+                "mlflow-artifacts://host:9000/models/..%2f..%2fartifacts",
+                "'..'",
+            ),
+            ("mlflow-artifacts://host:9000/models/artifact%00", "NUL"),
+            (
+                "dbfs:/1/artifacts/a%3f/../../x",
+                "Invalid model version source",
+            ),
+            ("http://host/../x", "an absolute path must be provided"),
         ] {
             let e = check_source(refused).expect_err(refused).to_string();
             assert!(e.contains(because), "{refused}: {e}");
