@@ -2872,7 +2872,8 @@ async fn the_runs_tab_search_takes_filter_expressions() {
 
 /// A run of an MLflow experiment no recipe is linked to is a Runs tab row
 /// named by its experiment (marked `exp:`), found by `experiment = '…'`;
-/// its screen says it has no recipe and refuses to run it again.
+/// its screen says it has no recipe and refuses to run it again, and `E`
+/// links the experiment to a recipe picked, asked first.
 #[tokio::test]
 async fn a_run_of_an_experiment_without_a_recipe_is_shown_as_the_experiments() {
     use nexml::service::run_queue::RunTarget;
@@ -2917,8 +2918,25 @@ async fn a_run_of_an_experiment_without_a_recipe_is_shown_as_the_experiments() {
     h.keys(&["r"]).await;
     let screen = h.screen();
     assert!(
-        screen.contains(&format!("run {} has no recipe", run.id)),
+        screen.contains("rerun: its experiment has no recipe"),
         "{screen}"
+    );
+    h.keys(&["E"]).await;
+    for c in "Hospitality".chars() {
+        h.keys(&[&c.to_string()]).await;
+    }
+    h.keys(&["enter"]).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("Link experiment 'churn sweeps' to recipe Hospitality Pricing"),
+        "{screen}"
+    );
+    h.keys(&["y"]).await;
+    let linked = h.io.service.store().run(run.id).await.unwrap();
+    assert_eq!(linked.recipe_name.as_deref(), Some("Hospitality Pricing"));
+    assert_eq!(
+        linked.experiment_id, sweeps.id,
+        "it stays in its experiment"
     );
 }
 

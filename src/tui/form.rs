@@ -326,6 +326,21 @@ impl<P> Form<P> {
             .unwrap_or_default()
     }
 
+    /// The label of a picker's chosen value ("demand (latest 1.2.0)"), else
+    /// the value itself.
+    pub fn chosen_label(&self, name: &str) -> &str {
+        let Some(field) = self.fields.iter().find(|f| f.name == name) else {
+            return "";
+        };
+        match &field.kind {
+            Kind::Picker { choices, .. } => choices
+                .iter()
+                .find(|c| c.value == field.value)
+                .map_or(field.value.trim(), |c| c.label.as_str()),
+            Kind::Text => field.value.trim(),
+        }
+    }
+
     /// Whether anything differs from how the form opened.
     pub fn dirty(&self) -> bool {
         self.fields

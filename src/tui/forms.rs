@@ -57,6 +57,11 @@ pub enum Purpose {
     PutExample {
         recipe_id: i64,
     },
+    /// An experiment made through MLflow, linked to the recipe picked.
+    LinkExperiment {
+        experiment: i64,
+        name: String,
+    },
 }
 
 pub type AppForm = Form<Purpose>;
@@ -82,6 +87,10 @@ pub enum FormRequest {
     TagRuns(Vec<i64>),
     AddSnapshot(i64),
     PutExample(i64),
+    LinkExperiment {
+        experiment: i64,
+        name: String,
+    },
 }
 
 fn choices<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<Choice> {
@@ -278,6 +287,22 @@ pub async fn prepare(
         ),
         FormRequest::AddSnapshot(model_id) => snapshot_form(store, model_id).await?,
         FormRequest::PutExample(recipe_id) => example_form(store, recipe_id).await?,
+        FormRequest::LinkExperiment { experiment, name } => {
+            let purpose = Purpose::LinkExperiment { experiment, name };
+            let list = search(store, &purpose, "recipe", "", &[]).await?;
+            let Purpose::LinkExperiment { name, .. } = &purpose else {
+                unreachable!("made above");
+            };
+            Form::new(
+                format!("Link experiment '{name}' to which recipe?"),
+                vec![
+                    Field::picker("recipe", "Recipe", list, None)
+                        .searched(0)
+                        .with_hint("its runs become this recipe's newest version's"),
+                ],
+                purpose,
+            )
+        }
     })
 }
 
@@ -422,6 +447,16 @@ pub fn submission(form: &AppForm) -> Result<Next, String> {
                 None => Next::Submit(submit),
             }
         }
+        Purpose::LinkExperiment { experiment, name } => Next::Confirm(
+            format!(
+                "Link experiment '{name}' to recipe {}? Its runs become the recipe's (of its newest version); this cannot be undone.",
+                form.chosen_label("recipe")
+            ),
+            Submission::LinkExperiment {
+                experiment: *experiment,
+                recipe: id(&v("recipe"), "recipe")?,
+            },
+        ),
         Purpose::PickRunRecipe => Next::Open(FormRequest::CreateRun {
             recipe_id: Some(id(&v("recipe"), "recipe")?),
             model_id: None,

@@ -50,6 +50,11 @@ pub enum Submission {
         /// Whose alert it is, to select after.
         model_id: i64,
     },
+    /// An experiment made through MLflow linked to a recipe.
+    LinkExperiment {
+        experiment: i64,
+        recipe: i64,
+    },
 }
 
 /// Where to go after a change.
@@ -112,6 +117,19 @@ pub async fn perform(
             move_alert(svc, actor, change, model_id).await
         }
         Submission::AddSnapshot(change) => add_snapshot(svc, actor, change).await,
+        Submission::LinkExperiment { experiment, recipe } => {
+            let (linked, moved) = svc.link_experiment(experiment, recipe, actor).await?;
+            Ok(done(
+                format!(
+                    "linked '{}' to '{}' ({moved} runs now the recipe's)",
+                    linked.name,
+                    linked.recipe_name.as_deref().unwrap_or_default()
+                ),
+                Target::Stay,
+                Tab::Runs,
+                recipe,
+            ))
+        }
     }
 }
 

@@ -41,6 +41,11 @@ pub const UPDATE_RUN: Command = Command::new(
     "change status, attach metrics, append to the log",
 )
 .hinted("update");
+pub const LINK_EXPERIMENT: Command = Command::new(
+    "link_experiment",
+    "link the run's experiment (made through MLflow) to a recipe: its runs become the recipe's",
+)
+.hinted("link");
 /// A run's screen.
 pub const KEYS: Context = Context::new(
     "run",
@@ -57,6 +62,7 @@ pub const KEYS: Context = Context::new(
         Command::PREV_METRIC,
         VIEW_ARTIFACT,
         UPDATE_RUN,
+        LINK_EXPERIMENT,
     ],
 )
 .runs("on a run (open one with enter in Runs)");
@@ -327,17 +333,10 @@ impl RunScreen {
 
     /// A queued run nobody executes is started; an ended one runs again as
     /// a new run (asked first: it executes the recipe's commands).
-    fn rerun(&self, cx: &mut Cx) -> Outcome {
+    fn rerun(&self) -> Outcome {
         let Some(r) = &self.run else {
             return Outcome::done();
         };
-        if r.recipe_id.is_none() {
-            cx.say(format!(
-                "run {} has no recipe, so no commands to run (nexml experiment link gives it one)",
-                r.id
-            ));
-            return Outcome::done();
-        }
         if r.status == RunStatus::Queued {
             return Outcome::effect(Task::Submit(Submission::StartRun(StartRun { run: r.id })));
         }
@@ -394,6 +393,10 @@ impl Component for RunScreen {
     fn unavailable(&self, command: Command) -> Option<&'static str> {
         let r = self.run.as_ref()?;
         match command {
+            RERUN if r.recipe_id.is_none() => {
+                Some("its experiment has no recipe, so no commands to run (E links one)")
+            }
+            LINK_EXPERIMENT if r.recipe_id.is_some() => Some("its experiment has a recipe"),
             RERUN if r.status == RunStatus::Running => Some("the run is running"),
             RERUN if r.executor.is_some() && !r.status.is_final() => Some("an executor holds it"),
             _ => None,
@@ -408,13 +411,21 @@ impl Component for RunScreen {
             }
             Command::SEARCH => self.searching = true,
             UPDATE_RUN => return Outcome::form(FormRequest::UpdateRun(self.id)),
+            LINK_EXPERIMENT => {
+                if let Some(r) = &self.run {
+                    return Outcome::form(FormRequest::LinkExperiment {
+                        experiment: r.experiment_id,
+                        name: r.experiment_name.clone(),
+                    });
+                }
+            }
             NEXT_MATCH => self.step_match(cx, true),
             PREV_MATCH => self.step_match(cx, false),
             FOLLOW => self.toggle_follow(cx),
             Command::NEXT_METRIC => return self.step_metric(cx, true),
             Command::PREV_METRIC => return self.step_metric(cx, false),
             Command::CANCEL_RUN => return self.cancel(cx),
-            RERUN => return self.rerun(cx),
+            RERUN => return self.rerun(),
             VIEW_ARTIFACT => self.next_artifact(cx),
             Command::OPEN_RECIPE => match self.run.as_ref().map(|r| r.recipe_id) {
                 Some(Some(id)) => return Outcome::push(super::recipe::open(id)),
