@@ -12,7 +12,7 @@ use crate::service::changes::{DeleteRun, TagExperiment};
 use crate::service::run_queue::RunTarget;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::NewMetricPoint;
-use crate::store::{Experiment, NewRun, RunInput, RunQuery, StoreError};
+use crate::store::{Experiment, ModelMetric, NewRun, RunInput, RunQuery, StoreError};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -72,13 +72,20 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
             Ok(json_reply(&json!({"run": run_json(api, id).await?})))
         }
         (&Method::POST, ["runs", "update"]) => update_run(api, &f).await,
-        (&Method::POST, ["runs", rpc @ ("log-metric" | "log-parameter" | "set-tag")]) => {
+        (&Method::POST, ["runs", "log-metric"]) => {
+            let id = active_run_id(api, &f).await?;
+            let point = metric_point(&f)?;
+            let of_model = model_metric(&f, id, &point)?;
+            let one = RunReport {
+                metrics: vec![point],
+                ..RunReport::default()
+            };
+            report(api, id, one).await?;
+            record_model_metrics(api, id, of_model.into_iter().collect()).await
+        }
+        (&Method::POST, ["runs", rpc @ ("log-parameter" | "set-tag")]) => {
             let id = active_run_id(api, &f).await?;
             let one = match *rpc {
-                "log-metric" => RunReport {
-                    metrics: vec![metric_point(&f)?],
-                    ..RunReport::default()
-                },
                 "log-parameter" => RunReport {
                     params: vec![key_value(&f)?],
                     ..RunReport::default()
@@ -438,12 +445,14 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
 
 async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     let id = active_run_id(api, f).await?;
-    let metrics = f
-        .list("metrics")?
-        .iter()
-        .enumerate()
-        .map(|(i, m)| metric_point(&Fields::item(m, "metrics", i)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut metrics = Vec::new();
+    let mut of_models = Vec::new();
+    for (i, m) in f.list("metrics")?.iter().enumerate() {
+        let item = Fields::item(m, "metrics", i);
+        let point = metric_point(&item)?;
+        of_models.extend(model_metric(&item, id, &point)?);
+        metrics.push(point);
+    }
     let params = pairs(f, "params")?;
     let tags = pairs(f, "tags")?;
     if metrics.len() > MAX_BATCH_METRICS {
@@ -468,7 +477,41 @@ async fn log_batch(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             log: None,
         },
     )
-    .await
+    .await?;
+    record_model_metrics(api, id, of_models).await
+}
+
+/// The point as a logged model's metric, when the request names a model
+/// (`model_id`, and the dataset it was measured on).
+fn model_metric(
+    f: &Fields<'_>,
+    run: i64,
+    point: &NewMetricPoint,
+) -> Result<Option<ModelMetric>, ApiError> {
+    let Some(model_id) = f.string("model_id")?.filter(|m| !m.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(ModelMetric {
+        model_id,
+        run_id: run,
+        key: point.key.clone(),
+        value: point.value,
+        step: point.step,
+        at: point.at,
+        dataset_name: f.string("dataset_name")?.unwrap_or_default(),
+        dataset_digest: f.string("dataset_digest")?.unwrap_or_default(),
+    }))
+}
+
+async fn record_model_metrics(
+    api: &Api,
+    run: i64,
+    points: Vec<ModelMetric>,
+) -> Result<Reply, ApiError> {
+    api.service
+        .record_model_metrics(run, points, &api.user)
+        .await?;
+    Ok(json_reply(&json!({})))
 }
 
 /// `runs/log-inputs`: the datasets a run read, each with its input tags

@@ -197,13 +197,18 @@ fn compare(column: Column, a: &Stored, b: &Stored) -> Ordering {
 /// Does the experiment meet the condition?
 fn holds(c: &Condition, e: &Experiment) -> bool {
     let text = match &c.field {
-        Field::Attribute(_) => Some(e.stored.name.clone()),
-        Field::Tag(key) => e.tag(key).map(str::to_string),
+        Field::Attribute(_) => Some(e.stored.name.as_str()),
+        Field::Tag(key) => e.tag(key),
         _ => None,
     };
+    text_holds(c, text)
+}
+
+/// Does this text (none: the field is missing) meet the condition? A
+/// missing field matches nothing, not even `!=`, as in MLflow (and in the
+/// run filter).
+pub fn text_holds(c: &Condition, text: Option<&str>) -> bool {
     let Some(text) = text else {
-        // A tag the experiment does not have matches nothing, not even
-        // `!=`, as in MLflow (and in the run filter).
         return false;
     };
     let wanted = |v: &filter::Value| match v {
@@ -214,7 +219,7 @@ fn holds(c: &Condition, e: &Experiment) -> bool {
     match (&c.op, &c.value) {
         (Op::Eq, v) => wanted(v).is_some_and(|w| w == text),
         (Op::Ne, v) => wanted(v).is_none_or(|w| w != text),
-        (Op::Like, v) => wanted(v).is_some_and(|p| like(&p, &text)),
+        (Op::Like, v) => wanted(v).is_some_and(|p| like(&p, text)),
         (Op::ILike, v) => wanted(v).is_some_and(|p| like(&p.to_lowercase(), &text.to_lowercase())),
         (Op::In, filter::Value::List(list)) => list.iter().filter_map(wanted).any(|w| w == text),
         (Op::NotIn, filter::Value::List(list)) => list.iter().filter_map(wanted).all(|w| w != text),

@@ -8,7 +8,7 @@ use super::http::{ApiError, Reply, Request, json_reply};
 use super::mlflow_fields::{Fields, MAX_RESULTS, pairs};
 use crate::service::logged_models::{LoggedModelChange, NewLoggedModel, STATUSES};
 use crate::store::logged_models::LoggedModelQuery;
-use crate::store::{LoggedModel, RunModelLink};
+use crate::store::{LoggedModel, ModelMetric, RunModelLink};
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -39,7 +39,7 @@ pub async fn route(
                 tags: pairs(f, "tags")?,
             };
             let m = api.service.create_logged_model(new, &api.user).await?;
-            Ok(json_reply(&json!({"model": model_json(&m)})))
+            model_reply(api, &m).await
         }
         (&Method::POST, ["search"]) => search(api, f).await,
         (&Method::GET, [id]) => {
@@ -52,7 +52,7 @@ pub async fn route(
                 .ok_or_else(|| {
                     ApiError::not_found(format!("Logged model with ID '{id}' not found."))
                 })?;
-            Ok(json_reply(&json!({"model": model_json(&m)})))
+            model_reply(api, &m).await
         }
         (&Method::PATCH, [id]) => {
             let status = f.required_string("status")?;
@@ -64,7 +64,7 @@ pub async fn route(
                     ApiError::bad_request(format!("'{status}' is no logged model status"))
                 })?;
             let m = change(LoggedModelChange::Finalize { status }, id).await?;
-            Ok(json_reply(&json!({"model": model_json(&m)})))
+            model_reply(api, &m).await
         }
         (&Method::DELETE, [id]) => {
             change(LoggedModelChange::Delete, id).await?;
@@ -115,41 +115,61 @@ pub fn model_links(f: &Fields<'_>, direction: &str) -> Result<Vec<RunModelLink>,
         .collect()
 }
 
-/// A page of an experiment's logged models, newest first. Filters on a
-/// model's fields are not read yet: a filter is refused rather than
-/// ignored.
+/// `logged-models/search`: models of the experiments asked, filtered,
+/// ordered and paged as MLflow's client asks (`mlflow_model_search`).
 async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
-    if f.string("filter")?.is_some_and(|s| !s.trim().is_empty()) {
-        return Err(ApiError::bad_request(
-            "a filter on logged models is not supported by nexml serve yet; search without one",
-        ));
-    }
     let experiment_ids = f
         .list("experiment_ids")?
         .iter()
         .map(|v| experiment(v.as_str().unwrap_or_default()))
         .collect::<Result<Vec<i64>, _>>()?;
+    let search = super::mlflow_model_search::Search::of(f)?;
     let limit = f.max_results(100, MAX_RESULTS)?;
     let offset = super::mlflow_registry::page_offset(f)?;
     let query = LoggedModelQuery {
         experiment_ids,
         run_id: None,
         deleted_too: false,
-        offset,
-        limit: limit + 1,
+        offset: 0,
+        limit: i64::MAX / 2,
     };
-    let mut models = api.store().logged_models(&query).await?;
-    let more = models.len() as i64 > limit;
-    models.truncate(limit as usize);
-    let mut reply = json!({"models": models.iter().map(model_json).collect::<Vec<_>>()});
-    if more {
+    let models = api.store().logged_models(&query).await?;
+    let ids: Vec<String> = models.iter().map(|m| m.id.clone()).collect();
+    let mut metrics = api.store().model_metrics(&ids).await?;
+    // By model, as `of_model` reads them (each model's kept in order).
+    metrics.sort_by(|a, b| a.model_id.cmp(&b.model_id));
+    let found = search.run(models, &metrics);
+    let page: Vec<Value> = found
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|m| model_json(m, of_model(&metrics, &m.id)))
+        .collect();
+    let mut reply = json!({"models": page});
+    if offset + limit < found.len() as i64 {
         reply["next_page_token"] = json!((offset + limit).to_string());
     }
     Ok(json_reply(&reply))
 }
 
+/// One model as `{"model": ...}`, with the metrics logged against it.
+async fn model_reply(api: &Api, m: &LoggedModel) -> Result<Reply, ApiError> {
+    let metrics = api
+        .store()
+        .model_metrics(std::slice::from_ref(&m.id))
+        .await?;
+    Ok(json_reply(&json!({"model": model_json(m, &metrics)})))
+}
+
+/// The points of `model` among `metrics` (sorted by model).
+pub fn of_model<'a>(metrics: &'a [ModelMetric], model: &str) -> &'a [ModelMetric] {
+    let start = metrics.partition_point(|p| p.model_id.as_str() < model);
+    let end = metrics.partition_point(|p| p.model_id.as_str() <= model);
+    &metrics[start..end]
+}
+
 /// A logged model as MLflow's `LoggedModel` message.
-fn model_json(m: &LoggedModel) -> Value {
+fn model_json(m: &LoggedModel, metrics: &[ModelMetric]) -> Value {
     let pairs = |v: &Value| -> Vec<Value> {
         v.as_object()
             .into_iter()
@@ -184,7 +204,7 @@ fn model_json(m: &LoggedModel) -> Value {
             "source_run_id": m.run_id.map(|r| r.to_string()),
             "tags": pairs(&m.tags_json),
         },
-        "data": {"params": pairs(&m.params_json), "metrics": []},
+        "data": {"params": pairs(&m.params_json), "metrics": metrics.iter().map(metric_json).collect::<Vec<_>>()},
     });
     // Absent for a model made outside a run, as MLflow's server leaves it.
     if m.run_id.is_none()
@@ -193,6 +213,20 @@ fn model_json(m: &LoggedModel) -> Value {
         info.remove("source_run_id");
     }
     shown
+}
+
+/// A point as MLflow's `Metric` of a logged model.
+fn metric_json(p: &ModelMetric) -> Value {
+    json!({
+        "key": p.key,
+        "value": p.value,
+        "timestamp": p.at.timestamp_millis(),
+        "step": p.step,
+        "run_id": p.run_id.to_string(),
+        "model_id": p.model_id,
+        "dataset_name": p.dataset_name,
+        "dataset_digest": p.dataset_digest,
+    })
 }
 
 fn experiment(id: &str) -> Result<i64, ApiError> {

@@ -11,6 +11,7 @@ mod mlflow_experiments;
 mod mlflow_fields;
 mod mlflow_logged_models;
 mod mlflow_model_files;
+mod mlflow_model_search;
 mod mlflow_registry;
 mod mlflow_run_view;
 mod rest;

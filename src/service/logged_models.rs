@@ -6,7 +6,7 @@
 //! the experiment's lock.
 
 use super::{Service, ServiceError, ServiceResult, invalid, refuse_nul};
-use crate::store::{LockedTable, LoggedModel};
+use crate::store::{LockedTable, LoggedModel, ModelMetric};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,6 +103,50 @@ impl Service {
         .await?;
         w.commit().await?;
         Ok(model)
+    }
+
+    /// Metric points run `run` logged against logged models, kept beside
+    /// the models (the run keeps them as its own too). Values that are not
+    /// numbers stay the run's only.
+    pub async fn record_model_metrics(
+        &self,
+        run: i64,
+        points: Vec<ModelMetric>,
+        actor: &str,
+    ) -> ServiceResult<()> {
+        let points: Vec<ModelMetric> = points
+            .into_iter()
+            .filter(|p| p.value.is_finite())
+            .map(|p| ModelMetric { run_id: run, ..p })
+            .collect();
+        if points.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.begin().await?;
+        w.lock(LockedTable::Run, run).await?;
+        w.run_row(run).await?;
+        let mut models: Vec<&str> = points.iter().map(|p| p.model_id.as_str()).collect();
+        models.sort_unstable();
+        models.dedup();
+        for id in &models {
+            if w.logged_model(id).await?.is_none() {
+                return Err(ServiceError::NotFound(format!(
+                    "Logged model with ID '{id}' not found."
+                )));
+            }
+        }
+        w.insert_model_metrics(&points).await?;
+        let keys: std::collections::BTreeSet<&str> =
+            points.iter().map(|p| p.key.as_str()).collect();
+        w.audit(
+            actor,
+            "run",
+            run,
+            "model_metrics",
+            json!({"models": models, "keys": keys}),
+        )
+        .await?;
+        w.commit().await
     }
 
     /// One change to logged model `id` (deleted ones take none).

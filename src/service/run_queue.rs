@@ -6,7 +6,7 @@
 use super::{ServiceError, ServiceResult, Work, invalid};
 use crate::domain::RunType;
 use crate::store::{LockedTable, NewRun, Recipe, RecipeVersion, RunRow};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Where an MLflow client's run goes: its experiment decides.
 #[derive(Debug, Clone)]
@@ -77,28 +77,26 @@ pub(super) async fn insert_target_run(
         }
         RunTarget::Experiment { id, run_type } => {
             let at = w.at;
-            let run = w
-                .insert_run(&RunRow {
-                    model_id: None,
-                    recipe_id: None,
-                    recipe_version_id: None,
-                    experiment_id: Some(*id),
-                    run_type: *run_type,
-                    actor,
-                    at,
-                })
-                .await?;
-            w.audit(
+            let row = RunRow {
+                model_id: None,
+                recipe_id: None,
+                recipe_version_id: None,
+                experiment_id: Some(*id),
+                run_type: *run_type,
                 actor,
-                "run",
-                run,
-                "create",
-                json!({"experiment_id": id, "run_type": run_type}),
-            )
-            .await?;
-            Ok(run)
+                at,
+            };
+            let detail = json!({"experiment_id": id, "run_type": run_type});
+            insert_audited(w, &row, detail).await
         }
     }
+}
+
+/// The queued run's row inserted, and its creation audited with `detail`.
+async fn insert_audited(w: &mut Work, row: &RunRow<'_>, detail: Value) -> ServiceResult<i64> {
+    let id = w.insert_run(row).await?;
+    w.audit(row.actor, "run", id, "create", detail).await?;
+    Ok(id)
 }
 
 async fn insert_recipe_run(
@@ -138,28 +136,18 @@ async fn insert_recipe_run(
     if to_exec && let Some(why) = exec_refusal(&recipe, &version, actor) {
         return Err(ServiceError::forbidden(why));
     }
-    let at = w.at;
-    let id = w
-        .insert_run(&RunRow {
-            model_id: new.model_id,
-            recipe_id: Some(recipe.id),
-            recipe_version_id: Some(version.version_id),
-            experiment_id: experiment,
-            run_type: new.run_type,
-            actor,
-            at,
-        })
-        .await?;
-    w.audit(
+    let row = RunRow {
+        model_id: new.model_id,
+        recipe_id: Some(recipe.id),
+        recipe_version_id: Some(version.version_id),
+        experiment_id: experiment,
+        run_type: new.run_type,
         actor,
-        "run",
-        id,
-        "create",
-        json!({
-            "recipe_id": recipe.id, "version": version.version_number,
-            "model_id": new.model_id, "run_type": new.run_type,
-        }),
-    )
-    .await?;
-    Ok(id)
+        at: w.at,
+    };
+    let detail = json!({
+        "recipe_id": recipe.id, "version": version.version_number,
+        "model_id": new.model_id, "run_type": new.run_type,
+    });
+    insert_audited(w, &row, detail).await
 }

@@ -84,5 +84,30 @@ got_links = client.get_run(tuned.info.run_id)
 assert [m.model_id for m in got_links.inputs.model_inputs] == [external.model_id], got_links.inputs
 assert got_links.outputs.model_outputs == [LoggedModelOutput(external.model_id, 3)], got_links.outputs
 
+
+# Metrics measured on a dataset against each model: kept beside the model,
+# then searched by them, by the dataset, and ordered by them.
+second = client.create_logged_model(experiment_id, name="second")
+with mlflow.start_run(run_name="scoring") as scoring:
+    for m, rmse in ((external, 0.4), (second, 0.9)):
+        client.log_metric(
+            scoring.info.run_id, "rmse", rmse, step=1,
+            model_id=m.model_id, dataset_name="holdout", dataset_digest="d1",
+        )
+scored = client.get_logged_model(external.model_id).metrics
+assert [(p.key, p.value, p.step, p.dataset_name, p.run_id) for p in scored] == [
+    ("rmse", 0.4, 1, "holdout", scoring.info.run_id)
+], scored
+best = client.search_logged_models([experiment_id], filter_string="metrics.rmse < 0.5")
+assert [m.name for m in best] == ["external"], [m.name for m in best]
+ranked = client.search_logged_models(
+    [experiment_id],
+    datasets=[{"dataset_name": "holdout"}],
+    order_by=[{"field_name": "metrics.rmse", "ascending": False}],
+)
+assert [m.name for m in ranked] == ["second", "external"], [m.name for m in ranked]
+named = client.search_logged_models([experiment_id], filter_string="name = 'second'")
+assert [m.model_id for m in named] == [second.model_id], named
+
 print(run.info.run_id)
 print(model.model_id)

@@ -4,7 +4,7 @@
 use crate::db::Statement;
 use crate::error::StoreResult;
 use crate::reads::reads;
-use crate::records::LoggedModel;
+use crate::records::{LoggedModel, ModelMetric};
 use crate::session::Session;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -66,9 +66,47 @@ reads!(
         s = s.int(q.limit).int(q.offset);
         self.fetch::<LoggedModel>(s).await
     }
+
+    /// The metric points logged against these models, by model, key,
+    /// step and time.
+    pub async fn model_metrics(&mut self, ids: &[String]) -> StoreResult<Vec<ModelMetric>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let mut s = Statement::new(format!(
+            "SELECT model_id, run_id, key, value, step, at, dataset_name, dataset_digest \
+             FROM ml_logged_model_metric WHERE model_id IN ({}) \
+             ORDER BY model_id, key, step, at",
+            list.join(", ")
+        ));
+        for id in ids {
+            s = s.text(id.as_str());
+        }
+        self.fetch::<ModelMetric>(s).await
+    }
 );
 
 impl Session {
+    pub async fn insert_model_metrics(&mut self, points: &[ModelMetric]) -> StoreResult<()> {
+        for p in points {
+            let s = Statement::new(
+                "INSERT INTO ml_logged_model_metric (model_id, run_id, key, value, step, at, \
+                 dataset_name, dataset_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .text(p.model_id.as_str())
+            .int(p.run_id)
+            .text(p.key.as_str())
+            .float(p.value)
+            .int(p.step)
+            .time(p.at)
+            .text(p.dataset_name.as_str())
+            .text(p.dataset_digest.as_str());
+            self.db.execute(s).await?;
+        }
+        Ok(())
+    }
+
     pub async fn insert_logged_model(&mut self, m: &LoggedModel) -> StoreResult<()> {
         let s = Statement::new(format!(
             "INSERT INTO ml_logged_model ({COLUMNS}) \

@@ -199,6 +199,20 @@ pub struct RunModelLink {
     pub step: i64,
 }
 
+/// A metric point a run logged against a logged model, with the dataset
+/// it was measured on (empty names when none).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ModelMetric {
+    pub model_id: String,
+    pub run_id: i64,
+    pub key: String,
+    pub value: f64,
+    pub step: i64,
+    pub at: DateTime<Utc>,
+    pub dataset_name: String,
+    pub dataset_digest: String,
+}
+
 /// When and by whom a run was deleted through MLflow's client.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunDeletion {
