@@ -52,11 +52,13 @@ impl Service {
         new: NewLoggedModel,
         actor: &str,
     ) -> ServiceResult<LoggedModel> {
-        let name = match new.name.trim() {
-            "" => "model".to_string(),
-            name => name.to_string(),
-        };
-        check_text("a logged model's name", &name, MAX_KEY_CHARS)?;
+        // Unnamed, a model is told apart by its id, as MLflow names one at
+        // random: "model-1f2e3d4c".
+        let unnamed = new.name.trim().is_empty();
+        let name = new.name.trim().to_string();
+        if !unnamed {
+            check_text("a logged model's name", &name, MAX_KEY_CHARS)?;
+        }
         check_pairs("param", &new.params)?;
         check_pairs("tag", &new.tags)?;
         let mut w = self.begin().await?;
@@ -72,13 +74,19 @@ impl Service {
             }
         }
         let at = w.at;
+        let id = new_id(
+            experiment.id,
+            new.run,
+            &name,
+            at.timestamp_nanos_opt().unwrap_or(0),
+        );
+        let name = if unnamed {
+            format!("model-{}", &id[2..10])
+        } else {
+            name
+        };
         let model = LoggedModel {
-            id: new_id(
-                experiment.id,
-                new.run,
-                &name,
-                at.timestamp_nanos_opt().unwrap_or(0),
-            ),
+            id: id.clone(),
             experiment_id: experiment.id,
             run_id: new.run,
             name,

@@ -88,6 +88,9 @@ assert got_links.outputs.model_outputs == [LoggedModelOutput(external.model_id, 
 # Metrics measured on a dataset against each model: kept beside the model,
 # then searched by them, by the dataset, and ordered by them.
 second = client.create_logged_model(experiment_id, name="second")
+# Unnamed, models are told apart, as MLflow names them at random.
+unnamed = [client.create_logged_model(experiment_id).name for _ in range(2)]
+assert unnamed[0] != unnamed[1] and all(n.startswith("model-") for n in unnamed), unnamed
 with mlflow.start_run(run_name="scoring") as scoring:
     for m, rmse in ((external, 0.4), (second, 0.9)):
         client.log_metric(
