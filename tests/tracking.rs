@@ -1157,6 +1157,21 @@ async fn the_mlflow_face_makes_a_run_per_create_and_refuses_as_mlflow_does() {
         );
         let shown = two["metrics"].as_array().map_or(0, Vec::len);
         assert_eq!(shown, 2, "{two}");
+        // A page says where the next starts, as MLflow pages a history
+        // (and MLflow's `ajax-api` prefix answers the same).
+        let token = two["next_page_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{two}"));
+        let (_, rest) = curl(
+            port,
+            "GET",
+            &format!(
+                "/ajax-api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=grad&max_results=2&page_token={token}"
+            ),
+            None,
+        );
+        assert_eq!(rest["metrics"][0]["value"], json!("-Infinity"), "{rest}");
+        assert!(rest["next_page_token"].is_null(), "the last page: {rest}");
         let (_, got) = curl(
             port,
             "GET",

@@ -114,34 +114,7 @@ pub async fn route(api: &Api, req: &Request, rpc: &[&str]) -> Result<Reply, ApiE
         (&Method::POST, ["runs", "delete"]) => delete_run(api, &f, true).await,
         (&Method::POST, ["runs", "restore"]) => delete_run(api, &f, false).await,
         (&Method::POST | &Method::GET, ["runs", "search"]) => search_runs(api, &f).await,
-        (&Method::GET, ["metrics", "get-history"]) => {
-            let id = run_id(&f)?;
-            let key = f.required_string("metric_key")?;
-            let max = f.max_results(25_000, 10_000_000)?;
-            // The values that are not numbers count toward `max_results`
-            // too: the numbers fill what they leave.
-            let mut nonfinite = api.store().nonfinite_points(id, &key).await?;
-            nonfinite.truncate(usize::try_from(max).unwrap_or(usize::MAX));
-            let finite = max - nonfinite.len() as i64;
-            let points = match finite {
-                0 => Vec::new(),
-                n => api.store().metric_series(id, &key, n).await?.points,
-            };
-            let mut metrics: Vec<(i64, Value)> = points
-                .iter()
-                .map(|p| (p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})))
-                .collect();
-            // The values that are not numbers, in their places by step.
-            for p in nonfinite {
-                metrics.push((p.step, json!({"key": p.key, "value": p.value, "timestamp": p.at.timestamp_millis(), "step": p.step})));
-            }
-            metrics.sort_by_key(|(step, _)| *step);
-            // A thinned history keeps its two ends beside its buckets: a
-            // few more than asked for; max_results is a bound.
-            metrics.truncate(usize::try_from(max).unwrap_or(usize::MAX));
-            let metrics: Vec<Value> = metrics.into_iter().map(|(_, m)| m).collect();
-            Ok(json_reply(&json!({"metrics": metrics})))
-        }
+        (&Method::GET, ["metrics", "get-history"]) => metric_history(api, &f).await,
         (_, ["registered-models", rpc]) => {
             super::mlflow_registry::registered_models(api, req, &f, rpc).await
         }
@@ -689,6 +662,43 @@ async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
             format!("run {id} as MLflow's JSON: {e}"),
         )
     })
+}
+
+/// The most points one `get-history` reply holds, as MLflow's client pages.
+const HISTORY_PAGE: i64 = 25_000;
+
+/// `metrics/get-history`: a page of a metric's points as logged, in step
+/// order, values that are not numbers in their places; `max_results` a
+/// page (at most 25,000: past it the reply says where the next starts, as
+/// MLflow's client follows), `page_token` where this one starts.
+async fn metric_history(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
+    let id = run_id(f)?;
+    let key = f.required_string("metric_key")?;
+    let limit = f.max_results(HISTORY_PAGE, 10_000_000)?.min(HISTORY_PAGE);
+    let offset = page_offset(f)?;
+    api.store().run_row(id).await?;
+    // One more than a page says whether another follows.
+    let mut points = api
+        .store()
+        .logged_points(id, &key, offset, limit + 1)
+        .await?;
+    let more = points.len() as i64 > limit;
+    points.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let metrics: Vec<Value> = points
+        .iter()
+        .map(|p| {
+            let value = match (&p.value, &p.spelled) {
+                (Some(v), _) => json!(v),
+                (None, spelled) => json!(spelled),
+            };
+            json!({"key": key, "value": value, "timestamp": p.at.timestamp_millis(), "step": p.step})
+        })
+        .collect();
+    let mut reply = json!({"metrics": metrics});
+    if more {
+        reply["next_page_token"] = json!((offset + limit).to_string());
+    }
+    Ok(json_reply(&reply))
 }
 
 /// A metric point of a request (`log-metric`, or an item of `log-batch`).

@@ -290,10 +290,15 @@ async fn read_body(body: hyper::body::Incoming, idle: Duration) -> Result<Bytes,
 async fn route(api: &Api, req: &Request) -> Result<Reply, ApiError> {
     let segments = req.segments();
     match segments.as_slice() {
-        ["api", "2.0", "mlflow", rpc @ ..] => mlflow::route(api, req, rpc).await,
-        ["api", "2.0", "mlflow-artifacts", "artifacts", rest @ ..] => {
-            mlflow::artifacts(api, req, rest).await
-        }
+        // MLflow's server answers its API under `ajax-api` too (its UI's).
+        ["api" | "ajax-api", "2.0", "mlflow", rpc @ ..] => mlflow::route(api, req, rpc).await,
+        [
+            "api" | "ajax-api",
+            "2.0",
+            "mlflow-artifacts",
+            "artifacts",
+            rest @ ..,
+        ] => mlflow::artifacts(api, req, rest).await,
         ["api", "3.0", "mlflow", "server-info"] => Ok(json_reply(&json!({
             "store_type": null, "workspaces_enabled": false, "trace_archival_enabled": false,
             "multipart_uploads_enabled": false, "multipart_downloads_enabled": false,

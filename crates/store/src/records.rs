@@ -213,6 +213,17 @@ pub struct ModelMetric {
     pub dataset_digest: String,
 }
 
+/// One logged point of a metric's history as logged: a number, or a value
+/// that is not one (`spelled`: "NaN", "Infinity", "-Infinity").
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LoggedPoint {
+    pub step: i64,
+    pub seq: i64,
+    pub value: Option<f64>,
+    pub spelled: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// When and by whom a run was deleted through MLflow's client.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RunDeletion {

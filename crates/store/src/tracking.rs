@@ -6,8 +6,8 @@ use crate::error::StoreResult;
 use crate::metric_tiles::{TileDelta, fold_into_tiles, thin_tiles};
 use crate::reads::reads;
 use crate::records::{
-    KeyValue, LatestMetric, LiveExecution, MetricPoint, MetricSummary, MetricTile, NonFinitePoint,
-    Run, RunArtifact, RunDeletion, RunInput, RunKeyValue, RunModelLink,
+    KeyValue, LatestMetric, LiveExecution, LoggedPoint, MetricPoint, MetricSummary, MetricTile,
+    NonFinitePoint, Run, RunArtifact, RunDeletion, RunInput, RunKeyValue, RunModelLink,
 };
 use crate::session::Session;
 use chrono::{DateTime, Utc};
@@ -295,6 +295,32 @@ reads!(
         };
         let points = self.with_ends(run_id, key, thinned).await?;
         Ok(MetricSeries { points, total })
+    }
+
+    /// A page of a metric's history as logged, numbers and values that are
+    /// not numbers in one order (step, then logging order): `limit` points
+    /// from `offset`, as MLflow's `get-history` pages it.
+    pub async fn logged_points(
+        &mut self,
+        run_id: i64,
+        key: &str,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LoggedPoint>> {
+        let s = Statement::new(
+            "SELECT step, seq, value, spelled, at FROM ( \
+               SELECT step, seq, value, NULL AS spelled, at FROM ml_run_metric \
+               WHERE run_id = $1 AND key = $2 \
+               UNION ALL \
+               SELECT step, seq, NULL AS value, value AS spelled, at FROM ml_run_metric_nonfinite \
+               WHERE run_id = $1 AND key = $2) p \
+             ORDER BY step, seq LIMIT $3 OFFSET $4",
+        )
+        .int(run_id)
+        .text(key)
+        .int(limit)
+        .int(offset);
+        self.fetch::<LoggedPoint>(s).await
     }
 
     /// The values of a run's metric that are not numbers, in step order.
