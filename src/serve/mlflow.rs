@@ -179,13 +179,19 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
         .split('/')
         .filter(|s| !s.is_empty() && *s != ".")
         .collect();
-    let (id, dir) = match parts.as_slice() {
+    let entries = match parts.as_slice() {
         [_, "models", model, "artifacts", dir @ ..] => {
-            return super::mlflow_model_files::list(api, model, &dir.join("/")).await;
+            super::mlflow_model_files::list(api, model, &dir.join("/")).await?
         }
-        [_, run, "artifacts", dir @ ..] => (parse_id(run)?, dir.join("/")),
-        _ => return Ok(json_reply(&json!({"files": []}))),
+        [_, run, "artifacts", dir @ ..] => run_entries(api, parse_id(run)?, &dir.join("/")).await?,
+        _ => Vec::new(),
     };
+    Ok(json_reply(&json!({"files": entries})))
+}
+
+/// MLflow's `FileInfo`s of the files and folders directly inside `dir` of
+/// a run's artifacts.
+pub(super) async fn run_entries(api: &Api, id: i64, dir: &str) -> Result<Vec<Value>, ApiError> {
     let files = api.store().read().await?.artifacts(id).await?;
     let prefix = if dir.is_empty() {
         String::new()
@@ -205,7 +211,7 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
             None => entries.push(json!({"path": rest, "is_dir": false, "file_size": a.size})),
         }
     }
-    Ok(json_reply(&json!({"files": entries})))
+    Ok(entries)
 }
 
 async fn experiment_reply(api: &Api, e: Experiment) -> Result<Reply, ApiError> {

@@ -42,6 +42,17 @@ pub async fn route(
             model_reply(api, &m).await
         }
         (&Method::POST, ["search"]) => search(api, f).await,
+        // A model's files, as MLflow's server lists and serves them.
+        (&Method::GET, [id, "artifacts", "directories"]) => {
+            let m = found(api, id).await?;
+            let dir = f.string("artifact_directory_path")?.unwrap_or_default();
+            super::mlflow_model_files::list_of(api, &m, &dir).await
+        }
+        (&Method::GET, [id, "artifacts", "files"]) => {
+            let m = found(api, id).await?;
+            let path = f.required_string("artifact_file_path")?;
+            super::mlflow_model_files::file_of(api, &m, &path).await
+        }
         (&Method::GET, [id]) => {
             let deleted_too = req.query.get("allow_deleted").is_some_and(|v| v == "true");
             let m = api
@@ -152,6 +163,15 @@ async fn search(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
     Ok(json_reply(&reply))
 }
 
+/// A logged model that is not deleted, or MLflow's refusal.
+async fn found(api: &Api, id: &str) -> Result<LoggedModel, ApiError> {
+    api.store()
+        .logged_model(id)
+        .await?
+        .filter(|m| m.deleted_at.is_none())
+        .ok_or_else(|| ApiError::not_found(format!("Logged model with ID '{id}' not found.")))
+}
+
 /// One model as `{"model": ...}`, with the metrics logged against it.
 async fn model_reply(api: &Api, m: &LoggedModel) -> Result<Reply, ApiError> {
     let metrics = api
@@ -181,16 +201,7 @@ fn model_json(m: &LoggedModel, metrics: &[ModelMetric]) -> Value {
         .iter()
         .find(|(ours, _)| *ours == m.status)
         .map_or("LOGGED_MODEL_STATUS_UNSPECIFIED", |(_, mlflow)| mlflow);
-    let artifact_uri = match m.run_id {
-        Some(run) => format!(
-            "mlflow-artifacts:/{}/{run}/artifacts/models/{}",
-            m.experiment_id, m.id
-        ),
-        None => format!(
-            "mlflow-artifacts:/{}/models/{}/artifacts",
-            m.experiment_id, m.id
-        ),
-    };
+    let artifact_uri = super::mlflow_model_files::artifact_location(m);
     let mut shown = json!({
         "info": {
             "model_id": m.id,

@@ -7,6 +7,7 @@
 use super::Api;
 use super::http::{ApiError, Reply, bytes_reply, json_reply};
 use crate::artifacts::{artifacts_dir, check_artifact_path, stage_bytes};
+use crate::store::LoggedModel;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -45,7 +46,7 @@ pub async fn get(api: &Api, id: &str, path: &str) -> Result<Reply, ApiError> {
 }
 
 /// The files and folders directly inside `folder` of the model's files.
-pub async fn list(api: &Api, id: &str, folder: &str) -> Result<Reply, ApiError> {
+pub async fn list(api: &Api, id: &str, folder: &str) -> Result<Vec<Value>, ApiError> {
     let dir = model_dir(api, id).await?;
     let mut at = artifacts_dir(&dir);
     if !folder.is_empty() {
@@ -53,7 +54,64 @@ pub async fn list(api: &Api, id: &str, folder: &str) -> Result<Reply, ApiError> 
             check_artifact_path(folder).map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
         at.push(folder);
     }
-    Ok(json_reply(&json!({"files": entries(&at)})))
+    Ok(entries(&at))
+}
+
+/// The files directly inside `dir` of a model's files, wherever they are
+/// kept (a run's artifacts, or the model's own folder), with paths from
+/// the model's root, as `logged-models/<id>/artifacts/directories` lists.
+pub async fn list_of(api: &Api, m: &LoggedModel, dir: &str) -> Result<Reply, ApiError> {
+    let dir = dir.trim_matches('/');
+    let mut files = match m.run_id {
+        Some(run) => {
+            let within = format!("models/{}/{dir}", m.id);
+            super::mlflow::run_entries(api, run, within.trim_end_matches('/')).await?
+        }
+        None => list(api, &m.id, dir).await?,
+    };
+    if !dir.is_empty() {
+        for f in &mut files {
+            let name = f["path"].as_str().unwrap_or_default().to_string();
+            f["path"] = json!(format!("{dir}/{name}"));
+        }
+    }
+    Ok(json_reply(
+        &json!({"files": files, "root_uri": artifact_location(m)}),
+    ))
+}
+
+/// One file of a model's files, wherever they are kept.
+pub async fn file_of(api: &Api, m: &LoggedModel, path: &str) -> Result<Reply, ApiError> {
+    match m.run_id {
+        Some(run) => {
+            let path =
+                check_artifact_path(path).map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+            let wanted = format!("models/{}/{path}", m.id);
+            let files = api.store().read().await?.artifacts(run).await?;
+            let file = files.iter().find(|a| a.path == wanted).ok_or_else(|| {
+                ApiError::not_found(format!("logged model {} has no file '{path}'", m.id))
+            })?;
+            let bytes = tokio::fs::read(&file.uri).await.map_err(|e| {
+                ApiError::not_found(format!("logged model {} file '{path}': {e}", m.id))
+            })?;
+            Ok(bytes_reply(bytes.into()))
+        }
+        None => get(api, &m.id, path).await,
+    }
+}
+
+/// Where MLflow's client finds a model's files.
+pub fn artifact_location(m: &LoggedModel) -> String {
+    match m.run_id {
+        Some(run) => format!(
+            "mlflow-artifacts:/{}/{run}/artifacts/models/{}",
+            m.experiment_id, m.id
+        ),
+        None => format!(
+            "mlflow-artifacts:/{}/models/{}/artifacts",
+            m.experiment_id, m.id
+        ),
+    }
 }
 
 /// MLflow's `FileInfo`s of a folder, by name; none when it is missing.

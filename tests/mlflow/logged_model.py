@@ -73,6 +73,14 @@ with tempfile.TemporaryDirectory() as tmp:
         assert f.read() == b"\x00\x01 weights"
 listed = [f.path for f in client.list_logged_model_artifacts(external.model_id)]
 assert listed == ["weights"], listed
+# MLflow's own routes for a model's files, as its UI reads them.
+import requests
+
+files_of = f"{mlflow.get_tracking_uri()}/api/2.0/mlflow/logged-models/{external.model_id}/artifacts"
+inside = requests.get(f"{files_of}/directories", params={"artifact_directory_path": "weights"})
+assert [f["path"] for f in inside.json()["files"]] == ["weights/w.bin"], inside.text
+got_file = requests.get(f"{files_of}/files", params={"artifact_file_path": "weights/w.bin"})
+assert got_file.content == b"\x00\x01 weights", got_file.content
 
 # A run that read one model and produced another, as MLflow 3 links them.
 from mlflow.entities import LoggedModelInput, LoggedModelOutput
