@@ -37,6 +37,8 @@ unset = client.create_run("0")
 client.log_metric(unset.info.run_id, "loss", 1.5)
 client.set_terminated(unset.info.run_id)
 assert client.get_run(unset.info.run_id).info.experiment_id == "0"
+# The user MLflow's client names (it says "unknown" when it knows none).
+assert client.get_run(unset.info.run_id).info.user_id == "unknown"
 
 # Tags and a filtered search over the recipe's experiment and the new one.
 client.set_experiment_tag(made.experiment_id, "team", "retention")

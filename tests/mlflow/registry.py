@@ -17,6 +17,10 @@ with mlflow.start_run() as run:
         fitted, name="model", registered_model_name=NAME, serialization_format="cloudpickle"
     )
 assert str(info.registered_model_version) == "1", info.registered_model_version
+# The logged model lists the versions made of it, as MLflow's server tags it.
+versions_tag = mlflow.MlflowClient().get_logged_model(info.model_id).tags["mlflow.modelVersions"]
+# (MLflow's client adds its own entry after the server's.)
+assert versions_tag.startswith(f'[{{"name": "{NAME}", "version": 1}}'), versions_tag
 
 client = mlflow.MlflowClient()
 client.set_registered_model_alias(NAME, "champion", "1")
