@@ -183,35 +183,12 @@ async fn list_artifacts(api: &Api, listed: &str) -> Result<Reply, ApiError> {
         [_, "models", model, "artifacts", dir @ ..] => {
             super::mlflow_model_files::list(api, model, &dir.join("/")).await?
         }
-        [_, run, "artifacts", dir @ ..] => run_entries(api, parse_id(run)?, &dir.join("/")).await?,
+        [_, run, "artifacts", dir @ ..] => {
+            super::mlflow_run_files::run_entries(api, parse_id(run)?, &dir.join("/")).await?
+        }
         _ => Vec::new(),
     };
     Ok(json_reply(&json!({"files": entries})))
-}
-
-/// MLflow's `FileInfo`s of the files and folders directly inside `dir` of
-/// a run's artifacts.
-pub(super) async fn run_entries(api: &Api, id: i64, dir: &str) -> Result<Vec<Value>, ApiError> {
-    let files = api.store().read().await?.artifacts(id).await?;
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let mut entries: Vec<Value> = Vec::new();
-    let mut dirs_seen = std::collections::BTreeSet::new();
-    for a in files.iter().filter(|a| a.path.starts_with(&prefix)) {
-        let rest = &a.path[prefix.len()..];
-        match rest.split_once('/') {
-            Some((sub, _)) => {
-                if dirs_seen.insert(sub.to_string()) {
-                    entries.push(json!({"path": sub, "is_dir": true}));
-                }
-            }
-            None => entries.push(json!({"path": rest, "is_dir": false, "file_size": a.size})),
-        }
-    }
-    Ok(entries)
 }
 
 async fn experiment_reply(api: &Api, e: Experiment) -> Result<Reply, ApiError> {

@@ -65,7 +65,7 @@ pub async fn list_of(api: &Api, m: &LoggedModel, dir: &str) -> Result<Reply, Api
     let mut files = match m.run_id {
         Some(run) => {
             let within = format!("models/{}/{dir}", m.id);
-            super::mlflow::run_entries(api, run, within.trim_end_matches('/')).await?
+            super::mlflow_run_files::run_entries(api, run, within.trim_end_matches('/')).await?
         }
         None => list(api, &m.id, dir).await?,
     };

@@ -13,6 +13,7 @@ mod mlflow_logged_models;
 mod mlflow_model_files;
 mod mlflow_model_search;
 mod mlflow_registry;
+mod mlflow_run_files;
 mod mlflow_run_view;
 mod rest;
 
