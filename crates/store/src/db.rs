@@ -159,6 +159,11 @@ pub trait Db: Send {
 
     /// Inserts generated rows, many to a statement.
     async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()>;
+    /// Fresh planner statistics after a bulk load, where the backend keeps
+    /// them.
+    async fn refresh_statistics(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

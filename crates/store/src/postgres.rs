@@ -237,6 +237,11 @@ impl Db for PgDb {
         Ok(())
     }
 
+    async fn refresh_statistics(&mut self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(self.conn()).await?;
+        Ok(())
+    }
+
     async fn serialize_audit(&mut self) -> StoreResult<()> {
         // One advisory lock for the audit chain, held to the end of the transaction.
         sqlx::query("SELECT pg_advisory_xact_lock(7263541)")

@@ -1444,6 +1444,12 @@ impl Session {
 // Bulk content (`generate`).
 
 impl Session {
+    /// Fresh planner statistics after a bulk load, on PostgreSQL (SQLite
+    /// keeps none here: its plans are chosen without them, and stay so).
+    pub async fn refresh_statistics(&mut self) -> StoreResult<()> {
+        self.db.refresh_statistics().await
+    }
+
     pub async fn insert_runs_bulk(&mut self, runs: &[BulkRun]) -> StoreResult<()> {
         self.db.insert_bulk(Bulk::Runs(runs)).await
     }
