@@ -110,9 +110,7 @@ pub async fn generate_tracked(
     // Statistics for the planner over what was just written, as after any
     // bulk load: PostgreSQL's would otherwise wait for autovacuum (a fresh
     // 100,000 runs searched through serve: 232 ms before, 30 ms after).
-    let mut w = svc.store().write().await?;
-    w.refresh_statistics().await?;
-    w.commit().await?;
+    svc.refresh_statistics().await?;
     Ok(GenerateReport {
         recipes: options.recipes,
         models: options.models,

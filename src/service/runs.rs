@@ -137,6 +137,14 @@ impl Service {
         Ok(run)
     }
 
+    /// Fresh planner statistics after a bulk load (`generate`), where the
+    /// backend keeps them (PostgreSQL: `ANALYZE`).
+    pub async fn refresh_statistics(&self) -> ServiceResult<()> {
+        let mut w = self.begin().await?;
+        w.refresh_statistics().await?;
+        w.commit().await
+    }
+
     /// Generated runs in one batch (synthetic history from `generate`).
     pub async fn insert_runs_bulk(&self, runs: &[BulkRun], actor: &str) -> ServiceResult<()> {
         let mut w = self.begin().await?;
