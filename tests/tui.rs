@@ -2921,6 +2921,30 @@ async fn a_run_of_an_experiment_without_a_recipe_is_shown_as_the_experiments() {
         screen.contains("rerun: its experiment has no recipe"),
         "{screen}"
     );
+    // A deleted experiment is not linked until it is restored.
+    let service = &h.io.service;
+    service
+        .delete_experiment(sweeps.id, true, "bo")
+        .await
+        .unwrap();
+    let recipe = service
+        .store()
+        .find_recipe("Hospitality Pricing")
+        .await
+        .unwrap();
+    let refused = service
+        .link_experiment(sweeps.id, recipe.id, "bo")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("is deleted: restore it first"),
+        "{refused}"
+    );
+    service
+        .delete_experiment(sweeps.id, false, "bo")
+        .await
+        .unwrap();
     h.keys(&["E"]).await;
     for c in "Hospitality".chars() {
         h.keys(&[&c.to_string()]).await;

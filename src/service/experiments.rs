@@ -148,6 +148,12 @@ impl Service {
             )));
         }
         refuse_default(id, "linked to a recipe")?;
+        if e.deleted {
+            return Err(invalid(format!(
+                "experiment '{}' is deleted: restore it first (MLflow's restore_experiment)",
+                e.name
+            )));
+        }
         let r = w.recipe(recipe).await?;
         if let Some(linked) = e.recipe_id.filter(|linked| *linked != r.id) {
             return Err(invalid(format!(

@@ -323,21 +323,6 @@ reads!(
         self.fetch::<LoggedPoint>(s).await
     }
 
-    /// The values of a run's metric that are not numbers, in step order.
-    pub async fn nonfinite_points(
-        &mut self,
-        run_id: i64,
-        key: &str,
-    ) -> StoreResult<Vec<NonFinitePoint>> {
-        let s = Statement::new(
-            "SELECT run_id, key, step, seq, value, at FROM ml_run_metric_nonfinite \
-             WHERE run_id = $1 AND key = $2 ORDER BY step, seq",
-        )
-        .int(run_id)
-        .text(key);
-        self.fetch::<NonFinitePoint>(s).await
-    }
-
     /// Who deleted a run through MLflow, and when; none while it is active.
     pub async fn run_deletion(&mut self, run_id: i64) -> StoreResult<Option<RunDeletion>> {
         let s =
