@@ -1589,6 +1589,7 @@ async fn long_histories_are_thinned_in_the_database(db: &TestDb) {
 }
 
 contract!(generated_content_is_audited_per_batch);
+contract!(generated_rows_keep_the_counts_metrics_and_ranking_single_writes_keep);
 contract!(the_audit_chain_catches_a_row_edited_behind_its_back);
 
 async fn the_audit_chain_catches_a_row_edited_behind_its_back(db: &TestDb) {
@@ -1649,6 +1650,111 @@ async fn generated_content_is_audited_per_batch(db: &TestDb) {
     assert!(counts.len() >= 2, "one row per batch: {counts:?}");
     let snaps = db.store.audit("snapshot", 0).await.unwrap();
     assert_eq!(snaps.len(), 1);
+}
+
+/// `generate` loads in bulk (on PostgreSQL through `COPY`, its triggers
+/// once per statement over the rows inserted): the totals of filtered run
+/// lists, the runs found by a metric filter and each model's latest
+/// snapshot in the Monitoring ranking are what the rows themselves say.
+async fn generated_rows_keep_the_counts_metrics_and_ranking_single_writes_keep(db: &TestDb) {
+    let svc = db.service();
+    let options = nexml::seed::GenerateOptions {
+        runs: 3_000,
+        snapshots: 600,
+        recipes: 2,
+        models: 3,
+        seed: 7,
+    };
+    nexml::seed::generate(&svc, options, |_| {}).await.unwrap();
+    let s = db.store.as_ref();
+    let listed = |query: RunQuery| async move { s.list_runs(&query).await.unwrap() };
+    let every = listed(RunQuery {
+        limit: 5_000,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((every.items.len(), every.total), (3_000, 3_000));
+    let runs = every.items;
+
+    let mut models: Vec<i64> = runs.iter().filter_map(|r| r.model_id).collect();
+    models.sort_unstable();
+    models.dedup();
+    assert_eq!(models.len(), 3, "every model has runs");
+    for status in RunStatus::ALL {
+        for model_id in models.iter().map(|m| Some(*m)).chain([None]) {
+            let expected = runs
+                .iter()
+                .filter(|r| r.status == *status && (model_id.is_none() || r.model_id == model_id))
+                .count() as i64;
+            let page = listed(RunQuery {
+                status: Some(*status),
+                model_id,
+                limit: 1,
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(page.total, expected, "{status} runs of model {model_id:?}");
+        }
+    }
+
+    // A metric the generated runs report, split at its median.
+    let key = runs
+        .iter()
+        .flat_map(|r| r.metrics_json.as_object().into_iter().flatten())
+        .find(|(_, v)| v.is_number())
+        .map(|(k, _)| k.clone())
+        .expect("generated runs report metrics");
+    let mut values: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.metrics_json.get(&key).and_then(Value::as_f64))
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    let mut expected: Vec<i64> = runs
+        .iter()
+        .filter(|r| {
+            r.metrics_json
+                .get(&key)
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v > median)
+        })
+        .map(|r| r.id)
+        .collect();
+    let filter = nexml::runs::filter::parse(&format!("metrics.`{key}` > {median}")).unwrap();
+    let found = listed(RunQuery {
+        filter: Some(filter),
+        limit: 5_000,
+        ..Default::default()
+    })
+    .await;
+    let mut found: Vec<i64> = found.items.iter().map(|r| r.id).collect();
+    expected.sort_unstable();
+    found.sort_unstable();
+    assert!(!expected.is_empty());
+    assert_eq!(found, expected, "runs with {key} > {median}");
+
+    let ranking = s
+        .monitoring_overview(&ModelQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let generated: Vec<&MonitorRow> = ranking
+        .items
+        .iter()
+        .filter(|row| models.contains(&row.model.id))
+        .collect();
+    assert_eq!(generated.len(), 3);
+    for row in generated {
+        let newest = s.snapshots(row.model.id, 1).await.unwrap();
+        assert_eq!(
+            row.latest.as_ref().map(|l| l.id),
+            newest.first().map(|n| n.id),
+            "model {}'s latest snapshot",
+            row.model.name
+        );
+    }
 }
 
 async fn search_ignores_case_beyond_ascii(db: &TestDb) {

@@ -87,6 +87,12 @@ pub async fn generate_tracked(
     let models =
         generate_models(svc, &mut rng, &tag, &recipes, options.models, &mut progress).await?;
     let now = svc.now();
+    // Snapshots draw from their own generator, so they are the same whether
+    // written beside the runs or after them.
+    let mut snapshot_rng = Rng::new(options.seed ^ 0x736e_6170_7368_6f74);
+    let progress = std::cell::RefCell::new(progress);
+    let mut runs_progress = |step: Step<'_>| (progress.borrow_mut())(step);
+    let mut snapshots_progress = |step: Step<'_>| (progress.borrow_mut())(step);
     let runs = generate_runs(
         svc,
         &mut rng,
@@ -95,18 +101,26 @@ pub async fn generate_tracked(
         now,
         options,
         tracking,
-        &mut progress,
-    )
-    .await?;
-    let written_snapshots = generate_snapshots(
+        &mut runs_progress,
+    );
+    let snapshots = generate_snapshots(
         svc,
-        &mut rng,
+        &mut snapshot_rng,
         &models,
         now,
         options.snapshots,
-        &mut progress,
-    )
-    .await?;
+        &mut snapshots_progress,
+    );
+    // The two tables load side by side where the database takes two
+    // writers at once: on PostgreSQL, 1M snapshots (18 s alone) load
+    // while 1M runs do (41 s alone), on the machine's 2 cores.
+    let (runs, written_snapshots) = if svc.store().writes_in_parallel() {
+        let (runs, snapshots) = tokio::join!(runs, snapshots);
+        (runs?, snapshots?)
+    } else {
+        let runs = runs.await?;
+        (runs, snapshots.await?)
+    };
     // Statistics for the planner over what was just written, as after any
     // bulk load: PostgreSQL's would otherwise wait for autovacuum (a fresh
     // 100,000 runs searched through serve: 232 ms before, 30 ms after).

@@ -11,8 +11,8 @@ use crate::runs::filter;
 use crate::service::changes::{DeleteRun, TagExperiment};
 use crate::service::run_queue::RunTarget;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
-use crate::store::tracking::NewMetricPoint;
-use crate::store::{Experiment, ModelMetric, NewRun, RunInput, RunQuery, StoreError};
+use crate::store::tracking::{NewMetricPoint, RunsData};
+use crate::store::{Experiment, ModelMetric, NewRun, Run, RunInput, RunQuery, StoreError};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -351,7 +351,9 @@ async fn create_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
         .service
         .start_tracked_run(target, name.as_deref(), tags, started_at, &api.user)
         .await?;
-    Ok(json_reply(&json!({"run": run_json(api, run.id).await?})))
+    Ok(json_reply(
+        &json!({"run": active_run_json(api, &run).await?}),
+    ))
 }
 
 async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
@@ -369,6 +371,7 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             )
             .await?;
     }
+    let mut ended = None;
     if let Some(status) = f.string("status")? {
         // Only an ending status changes the run; the others are the runner's to set.
         let to = match RunStatus::from_mlflow(&status) {
@@ -380,22 +383,27 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
                 )));
             }
         };
-        let run = api.store().run_row(id).await?;
-        if let Some(to) = to
-            && run.status != to
-        {
-            api.service
-                .finish_run(
-                    id,
-                    to,
-                    &format!("ended by the MLflow client ({status})"),
-                    None,
-                    &api.user,
-                )
-                .await?;
-        }
+        let row = api.store().run_row(id).await?;
+        ended = Some(match to {
+            Some(to) if row.status != to => {
+                api.service
+                    .finish_run(
+                        id,
+                        to,
+                        &format!("ended by the MLflow client ({status})"),
+                        None,
+                        &api.user,
+                    )
+                    .await?
+            }
+            _ => row,
+        });
     }
-    let run = run_json(api, id).await?;
+    let run = match ended {
+        Some(run) => run,
+        None => api.store().run_row(id).await?,
+    };
+    let run = active_run_json(api, &run).await?;
     Ok(json_reply(&json!({"run_info": run["info"]})))
 }
 
@@ -638,13 +646,30 @@ async fn search_page(
 async fn run_json(api: &Api, id: i64) -> Result<Value, ApiError> {
     let run = api.store().run_row(id).await?;
     let data = api.store().data_of_runs(&[id]).await?;
-    serde_json::to_value(mlflow_run(&run, &data)).map_err(|e| {
+    run_value(&run, &data)
+}
+
+fn run_value(run: &Run, data: &RunsData) -> Result<Value, ApiError> {
+    serde_json::to_value(mlflow_run(run, data)).map_err(|e| {
         ApiError::new(
             hyper::StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_ERROR",
-            format!("run {id} as MLflow's JSON: {e}"),
+            format!("run {} as MLflow's JSON: {e}", run.id),
         )
     })
+}
+
+/// A run just started or just ended through MLflow's client, as its reply
+/// shows it: active (the request was refused otherwise), and with its tags
+/// as all it recorded that the reply needs (a new run has nothing else;
+/// an ended one is answered with its info alone), so a write is not
+/// followed by reading every table of a run.
+async fn active_run_json(api: &Api, run: &Run) -> Result<Value, ApiError> {
+    let data = RunsData {
+        tags: api.store().tags_of_run(run.id).await?,
+        ..RunsData::default()
+    };
+    run_value(run, &data)
 }
 
 /// The most points one `get-history` reply holds, as MLflow's client pages.

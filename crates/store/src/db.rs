@@ -5,7 +5,6 @@
 
 use crate::decode::Rows;
 use crate::error::StoreResult;
-use crate::{BulkRun, BulkSnapshot};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -78,12 +77,7 @@ impl Statement {
     }
 }
 
-/// Generated rows to insert many at a time (`generate`, the demo).
-#[derive(Debug, Clone, Copy)]
-pub enum Bulk<'a> {
-    Runs(&'a [BulkRun]),
-    Snapshots(&'a [BulkSnapshot]),
-}
+pub use crate::bulk::Bulk;
 
 /// The tables whose rows a state change locks before it checks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

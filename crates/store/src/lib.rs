@@ -4,6 +4,7 @@
 //! its cargo feature. The database URL's scheme picks one. No rules live
 //! here: the app's service decides what may change.
 
+pub mod bulk;
 pub mod db;
 pub mod decode;
 pub mod encode;
@@ -43,6 +44,11 @@ use std::sync::Arc;
 pub trait Store: Send + Sync {
     /// Which backend this is, for messages: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+    /// Whether write transactions on different tables run side by side
+    /// (PostgreSQL), rather than one at a time (SQLite's single writer).
+    fn writes_in_parallel(&self) -> bool {
+        false
+    }
     /// A session on a pooled connection, for reads.
     async fn read(&self) -> StoreResult<Session>;
     /// A write transaction: everything one change does, or nothing.

@@ -1,5 +1,6 @@
 //! PostgreSQL, for a team sharing one database.
 
+use crate::bulk::{copy_statement, copy_text};
 use crate::db::{APPLIED_MIGRATIONS, Bulk, Db, LockedTable, Statement, schema_matches};
 use crate::decode::Rows;
 use crate::encode::Encodes;
@@ -22,9 +23,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const LOCK_TIMEOUT: &str = "10s";
 /// How long any one statement may run.
 const STATEMENT_TIMEOUT: &str = "120s";
-
-/// PostgreSQL allows 65535 bound values per statement.
-const MAX_BINDS: usize = 60_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -131,6 +129,10 @@ async fn schema_is_current(conn: &mut PgConnection) -> bool {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn writes_in_parallel(&self) -> bool {
+        true
     }
 
     async fn read(&self) -> StoreResult<Session> {
@@ -273,10 +275,20 @@ impl Db for PgDb {
         format!("SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text({placeholder})")
     }
 
+    /// Streamed through `COPY`: no statement to parse per batch, no
+    /// values bound one by one.
     async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()> {
-        for query in Postgres::bulk_inserts(rows, MAX_BINDS, false) {
-            query.execute(self.conn()).await?;
+        if rows.is_empty() {
+            return Ok(());
         }
+        let text = copy_text(rows);
+        let mut copy = self.conn().copy_in_raw(&copy_statement(rows)).await?;
+        if let Err(e) = copy.send(text).await {
+            // The connection is usable again only once the copy is ended.
+            copy.abort(e.to_string()).await.ok();
+            return Err(e.into());
+        }
+        copy.finish().await?;
         Ok(())
     }
 

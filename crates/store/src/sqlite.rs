@@ -16,6 +16,10 @@ use std::time::Duration;
 
 /// SQLite allows 32766 bound values per statement.
 const MAX_BINDS: usize = 32_000;
+/// Each pooled connection's page cache, in KiB.
+const CACHE_KIB: u32 = 512;
+/// The page cache of a connection while it loads generated rows, in KiB.
+const BULK_CACHE_KIB: u32 = 256 * 1024;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -47,7 +51,7 @@ impl SqliteStore {
             // (2 MB by default): a search typed key by key runs on several
             // at once and kept the app near 37 MiB at a million runs. Pages
             // read again come from the operating system's cache.
-            .pragma("cache_size", "-512")
+            .pragma("cache_size", format!("-{CACHE_KIB}"))
             .busy_timeout(Duration::from_secs(10));
         if let Some(dir) = database_dir(url) {
             // A missing folder would fail with an unhelpful "unable to open database file".
@@ -280,11 +284,29 @@ impl Db for SqliteDb {
         true
     }
 
+    /// With a page cache sized for the load while it runs: its inserts
+    /// walk the table's and its indexes' B-trees, which the pool's small
+    /// cache (`cache_size`, above) would read again from the operating
+    /// system page by page.
     async fn insert_bulk(&mut self, rows: Bulk<'_>) -> StoreResult<()> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA cache_size = -{BULK_CACHE_KIB}"
+        )))
+        .execute(self.conn())
+        .await?;
+        let mut inserted = Ok(());
         for query in Sqlite::bulk_inserts(rows, MAX_BINDS, true) {
-            query.execute(self.conn()).await?;
+            if let Err(e) = query.execute(self.conn()).await {
+                inserted = Err(e.into());
+                break;
+            }
         }
-        Ok(())
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA cache_size = -{CACHE_KIB}"
+        )))
+        .execute(self.conn())
+        .await?;
+        inserted
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

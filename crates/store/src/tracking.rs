@@ -393,6 +393,16 @@ reads!(
         Ok(data)
     }
 
+    /// One run's tags by key: all a run just started or just ended through
+    /// MLflow's client needs to be shown (its user, its name).
+    pub async fn tags_of_run(&mut self, run_id: i64) -> StoreResult<Vec<RunKeyValue>> {
+        let s = Statement::new(
+            "SELECT run_id, key, value FROM ml_run_tag WHERE run_id = $1 ORDER BY key",
+        )
+        .int(run_id);
+        self.fetch::<RunKeyValue>(s).await
+    }
+
     /// The params named `keys` of the runs `run_ids`.
     pub async fn params_of_runs(
         &mut self,
