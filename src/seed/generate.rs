@@ -243,56 +243,46 @@ async fn generate_runs(
     tracking: TrackingOptions,
     progress: &mut impl FnMut(Step<'_>),
 ) -> ServiceResult<RunsWritten> {
-    let versions = version_ids(svc, recipes).await?;
-    let mut written = 0u64;
-    // Its own generator: the runs are the same with tracking or without.
-    let mut plans = Planner::new(options.seed, tracking, options.runs);
-    let mut points_written = 0u64;
-    let mut runs_with_params = 0u64;
-    while written < options.runs {
-        let n = BATCH.min(options.runs - written);
-        let mut batch: Vec<BulkRun> = (0..n)
-            .map(|i| {
-                generated_run(
-                    rng,
-                    recipes,
-                    &versions,
-                    models,
-                    now,
-                    written + i,
-                    options.runs,
-                )
-            })
-            .collect();
-        let batch_plans: Vec<RunPlan> = batch
-            .iter_mut()
-            .enumerate()
-            .map(|(i, run)| plans.plan(run, written + i as u64))
-            .collect();
-        let newest_before = if plans.any() {
+    let maker = RunMaker {
+        rng: rng.clone(),
+        // Its own generator: the runs are the same with tracking or without.
+        plans: Planner::new(options.seed, tracking, options.runs),
+        recipes: recipes.to_vec(),
+        versions: version_ids(svc, recipes).await?,
+        models: models.to_vec(),
+        now,
+        total: options.runs,
+    };
+    let tracked = maker.plans.any();
+    let mut written = RunsWritten {
+        written: 0,
+        points_written: 0,
+        runs_with_params: 0,
+    };
+    let (mut maker, mut next) = made(make_next(maker, 0)).await?;
+    while let Some((batch, plans)) = next.take() {
+        let newest_before = if tracked {
             newest_run_id(svc).await?
         } else {
             0
         };
+        let making = make_next(maker, written.written + batch.len() as u64);
         svc.insert_runs_bulk(&batch, SEED_ACTOR).await?;
-        if plans.any() {
-            let (points, params) =
-                write_tracking(svc, newest_before, &batch, &batch_plans, now).await?;
-            points_written += points;
-            runs_with_params += params;
+        if tracked {
+            let (points, params) = write_tracking(svc, newest_before, &batch, &plans, now).await?;
+            written.points_written += points;
+            written.runs_with_params += params;
         }
-        written += n;
+        written.written += batch.len() as u64;
         progress(Step {
             what: "runs",
-            done: written,
+            done: written.written,
             total: options.runs,
         });
+        (maker, next) = made(making).await?;
     }
-    Ok(RunsWritten {
-        written,
-        points_written,
-        runs_with_params,
-    })
+    *rng = maker.rng;
+    Ok(written)
 }
 
 /// `count` monitoring snapshots shared by the models, in batches.
@@ -304,40 +294,139 @@ async fn generate_snapshots(
     count: u64,
     progress: &mut impl FnMut(Step<'_>),
 ) -> ServiceResult<u64> {
-    let mut written_snapshots = 0u64;
-    if !models.is_empty() {
-        while written_snapshots < count {
-            let n = BATCH.min(count - written_snapshots);
-            let batch: Vec<BulkSnapshot> = (0..n)
-                .map(|i| {
-                    // Newest first: each model's first snapshot becomes its
-                    // latest, and the ranking's trigger leaves the rest be
-                    // (written oldest first, every one rewrote the ranking).
-                    let k = count - 1 - (written_snapshots + i);
-                    let (model, family) = &models[(k % models.len() as u64) as usize];
-                    let per_model = count / models.len() as u64 + 1;
-                    let index = k / models.len() as u64;
-                    let s = demo_snapshot(rng, *family, index as usize, per_model as usize);
-                    BulkSnapshot {
-                        model_id: model.id,
-                        captured_at: now - Duration::hours((per_model - index) as i64),
-                        performance: s.performance,
-                        drift: s.drift,
-                        freshness: s.freshness,
-                        alerts: s.alerts,
-                    }
-                })
-                .collect();
-            svc.insert_snapshots_bulk(&batch, SEED_ACTOR).await?;
-            written_snapshots += n;
-            progress(Step {
-                what: "snapshots",
-                done: written_snapshots,
-                total: count,
-            });
-        }
+    if models.is_empty() {
+        return Ok(0);
     }
-    Ok(written_snapshots)
+    let maker = SnapshotMaker {
+        rng: rng.clone(),
+        models: models.to_vec(),
+        now,
+        count,
+    };
+    let mut written = 0u64;
+    let (mut maker, mut next) = made(make_next(maker, 0)).await?;
+    while let Some(batch) = next.take() {
+        let making = make_next(maker, written + batch.len() as u64);
+        svc.insert_snapshots_bulk(&batch, SEED_ACTOR).await?;
+        written += batch.len() as u64;
+        progress(Step {
+            what: "snapshots",
+            done: written,
+            total: count,
+        });
+        (maker, next) = made(making).await?;
+    }
+    *rng = maker.rng;
+    Ok(written)
+}
+
+/// Makes generated rows a batch at a time, owning what it draws from so
+/// the next batch can be made on another thread while the database takes
+/// this one (a load's own work was a quarter of it, spent waiting before).
+trait BatchMaker: Send + 'static {
+    type Batch: Send + 'static;
+    /// How many rows there are in all.
+    fn total(&self) -> u64;
+    /// The batch of rows from index `start`.
+    fn batch(&mut self, start: u64) -> Self::Batch;
+}
+
+type Making<M> = tokio::task::JoinHandle<(M, Option<<M as BatchMaker>::Batch>)>;
+
+/// The batch from `start` (none past the end), made on a blocking thread.
+fn make_next<M: BatchMaker>(mut maker: M, start: u64) -> Making<M> {
+    tokio::task::spawn_blocking(move || {
+        let batch = (start < maker.total()).then(|| maker.batch(start));
+        (maker, batch)
+    })
+}
+
+async fn made<M: BatchMaker>(making: Making<M>) -> ServiceResult<(M, Option<M::Batch>)> {
+    making
+        .await
+        .map_err(|e| ServiceError::invalid(format!("making a batch of generated rows failed: {e}")))
+}
+
+struct RunMaker {
+    rng: Rng,
+    plans: Planner,
+    recipes: Vec<Recipe>,
+    versions: Vec<(i64, i64)>,
+    models: Vec<(Model, ModelFamily)>,
+    now: DateTime<Utc>,
+    total: u64,
+}
+
+impl BatchMaker for RunMaker {
+    /// The runs, with what each records.
+    type Batch = (Vec<BulkRun>, Vec<RunPlan>);
+
+    fn total(&self) -> u64 {
+        self.total
+    }
+
+    fn batch(&mut self, start: u64) -> Self::Batch {
+        let n = BATCH.min(self.total - start);
+        let mut batch: Vec<BulkRun> = (0..n)
+            .map(|i| {
+                generated_run(
+                    &mut self.rng,
+                    &self.recipes,
+                    &self.versions,
+                    &self.models,
+                    self.now,
+                    start + i,
+                    self.total,
+                )
+            })
+            .collect();
+        let plans = batch
+            .iter_mut()
+            .enumerate()
+            .map(|(i, run)| self.plans.plan(run, start + i as u64))
+            .collect();
+        (batch, plans)
+    }
+}
+
+struct SnapshotMaker {
+    rng: Rng,
+    models: Vec<(Model, ModelFamily)>,
+    now: DateTime<Utc>,
+    count: u64,
+}
+
+impl BatchMaker for SnapshotMaker {
+    type Batch = Vec<BulkSnapshot>;
+
+    fn total(&self) -> u64 {
+        self.count
+    }
+
+    /// Newest first: each model's first snapshot becomes its latest, and
+    /// the ranking's trigger leaves the rest be (written oldest first,
+    /// every one rewrote the ranking).
+    fn batch(&mut self, start: u64) -> Self::Batch {
+        let n = BATCH.min(self.count - start);
+        let models = self.models.len() as u64;
+        let per_model = self.count / models + 1;
+        (0..n)
+            .map(|i| {
+                let k = self.count - 1 - (start + i);
+                let (model, family) = &self.models[(k % models) as usize];
+                let index = k / models;
+                let s = demo_snapshot(&mut self.rng, *family, index as usize, per_model as usize);
+                BulkSnapshot {
+                    model_id: model.id,
+                    captured_at: self.now - Duration::hours((per_model - index) as i64),
+                    performance: s.performance,
+                    drift: s.drift,
+                    freshness: s.freshness,
+                    alerts: s.alerts,
+                }
+            })
+            .collect()
+    }
 }
 
 /// What one generated run records besides its row.
