@@ -8,7 +8,8 @@ DROP TRIGGER ml_run_count_insert ON ml_run;
 DROP TRIGGER ml_run_metric_last_insert ON ml_run;
 DROP TRIGGER ml_model_health_snapshot ON ml_monitor_snapshot;
 
--- Count rows are taken in one order, so two loads never wait on each other.
+-- Count rows are taken in one order, so two loads never deadlock (one may
+-- still wait for the other's commit, up to lock_timeout).
 CREATE FUNCTION ml_run_count_inserted() RETURNS trigger AS $$
 BEGIN
     INSERT INTO ml_run_count (recipe_id, model_id, status, run_type, n)

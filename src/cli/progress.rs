@@ -3,7 +3,7 @@
 //! nothing with `--json`.
 
 use crate::seed::Step;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -19,8 +19,11 @@ pub struct Progress {
 
 enum Mode {
     Quiet,
+    /// A bar per part of the job, each kept while others move (the parts
+    /// of `generate` load side by side on PostgreSQL).
     Bars {
-        current: Option<(String, ProgressBar)>,
+        bars: MultiProgress,
+        parts: Vec<(String, ProgressBar)>,
     },
     Plain {
         started: Instant,
@@ -33,7 +36,10 @@ impl Progress {
         let mode = if quiet {
             Mode::Quiet
         } else if std::io::stderr().is_terminal() {
-            Mode::Bars { current: None }
+            Mode::Bars {
+                bars: MultiProgress::new(),
+                parts: Vec::new(),
+            }
         } else {
             Mode::Plain {
                 started: Instant::now(),
@@ -47,24 +53,35 @@ impl Progress {
         let command = self.command;
         match &mut self.mode {
             Mode::Quiet => {}
-            Mode::Bars { current } => {
-                if current.as_ref().is_none_or(|(what, _)| what != step.what) {
-                    if let Some((_, bar)) = current.take() {
-                        bar.finish();
+            Mode::Bars { bars, parts } => {
+                let index = match parts.iter().position(|(what, _)| what == step.what) {
+                    Some(i) => i,
+                    None => {
+                        let bar = bars.add(ProgressBar::new(step.total));
+                        bar.set_style(
+                            ProgressStyle::with_template(
+                                "{prefix} {bar:20} {human_pos}/{human_len} {msg} {per_sec:0} eta {eta}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
+                        bar.set_prefix(format!("{command}:"));
+                        bar.set_message(step.what.to_string());
+                        parts.push((step.what.to_string(), bar));
+                        parts.len() - 1
                     }
-                    let bar = ProgressBar::new(step.total);
+                };
+                let bar = &parts[index].1;
+                bar.set_position(step.done);
+                // A part done is redrawn with the others: without a rate,
+                // which would fall to zero as it stands still.
+                if step.done >= step.total && !bar.is_finished() {
                     bar.set_style(
                         ProgressStyle::with_template(
-                            "{prefix} {bar:30} {human_pos}/{human_len} {msg} {per_sec} eta {eta}",
+                            "{prefix} {bar:20} {human_pos}/{human_len} {msg}",
                         )
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                     );
-                    bar.set_prefix(format!("{command}:"));
-                    bar.set_message(step.what.to_string());
-                    *current = Some((step.what.to_string(), bar));
-                }
-                if let Some((_, bar)) = current {
-                    bar.set_position(step.done);
+                    bar.finish();
                 }
             }
             Mode::Plain { started, last } => {
@@ -83,10 +100,52 @@ impl Progress {
     }
 
     pub fn finish(&mut self) {
-        if let Mode::Bars { current } = &mut self.mode
-            && let Some((_, bar)) = current.take()
-        {
-            bar.finish();
+        if let Mode::Bars { parts, .. } = &mut self.mode {
+            for (_, bar) in parts.drain(..) {
+                bar.finish();
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::ProgressDrawTarget;
+
+    fn bars() -> Progress {
+        Progress {
+            command: "generate",
+            mode: Mode::Bars {
+                bars: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
+                parts: Vec::new(),
+            },
+        }
+    }
+
+    /// Runs and snapshots load side by side on PostgreSQL: their steps come
+    /// in turn, and each keeps its one bar (a new bar per turn stacked
+    /// eighty of them on a million of each).
+    #[test]
+    fn parts_moving_in_turn_keep_a_bar_each_and_a_done_part_stops() {
+        let mut p = bars();
+        for (runs, snapshots) in [(25, 10), (50, 20), (50, 30)] {
+            for (what, done, total) in [("runs", runs, 50), ("snapshots", snapshots, 40)] {
+                p.show(Step { what, done, total });
+            }
+        }
+        let Mode::Bars { parts, .. } = &p.mode else {
+            panic!("not drawing bars");
+        };
+        let shown: Vec<(&str, u64, bool)> = parts
+            .iter()
+            .map(|(what, bar)| (what.as_str(), bar.position(), bar.is_finished()))
+            .collect();
+        assert_eq!(shown, [("runs", 50, true), ("snapshots", 30, false)]);
+        p.finish();
+        let Mode::Bars { parts, .. } = &p.mode else {
+            panic!("not drawing bars");
+        };
+        assert!(parts.is_empty());
     }
 }

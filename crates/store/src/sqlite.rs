@@ -309,12 +309,13 @@ impl Db for SqliteDb {
             }
             next = following;
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        let reset = sqlx::query(sqlx::AssertSqlSafe(format!(
             "PRAGMA cache_size = -{CACHE_KIB}"
         )))
         .execute(self.conn())
-        .await?;
-        inserted
+        .await;
+        // A failed insert is the error to report, not the reset after it.
+        inserted.and(reset.map(drop).map_err(Into::into))
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
