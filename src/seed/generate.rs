@@ -89,13 +89,13 @@ pub async fn generate_tracked(
     let now = svc.now();
     // Snapshots draw from their own generator, so they are the same whether
     // written beside the runs or after them.
-    let mut snapshot_rng = Rng::new(options.seed ^ 0x736e_6170_7368_6f74);
+    let snapshot_rng = Rng::new(options.seed ^ 0x736e_6170_7368_6f74);
     let progress = std::cell::RefCell::new(progress);
     let mut runs_progress = |step: Step<'_>| (progress.borrow_mut())(step);
     let mut snapshots_progress = |step: Step<'_>| (progress.borrow_mut())(step);
     let runs = generate_runs(
         svc,
-        &mut rng,
+        rng,
         &recipes,
         &models,
         now,
@@ -105,7 +105,7 @@ pub async fn generate_tracked(
     );
     let snapshots = generate_snapshots(
         svc,
-        &mut snapshot_rng,
+        snapshot_rng,
         &models,
         now,
         options.snapshots,
@@ -235,7 +235,7 @@ struct RunsWritten {
 #[allow(clippy::too_many_arguments)]
 async fn generate_runs(
     svc: &Service,
-    rng: &mut Rng,
+    rng: Rng,
     recipes: &[Recipe],
     models: &[(Model, ModelFamily)],
     now: DateTime<Utc>,
@@ -244,7 +244,7 @@ async fn generate_runs(
     progress: &mut impl FnMut(Step<'_>),
 ) -> ServiceResult<RunsWritten> {
     let maker = RunMaker {
-        rng: rng.clone(),
+        rng,
         // Its own generator: the runs are the same with tracking or without.
         plans: Planner::new(options.seed, tracking, options.runs),
         recipes: recipes.to_vec(),
@@ -281,14 +281,13 @@ async fn generate_runs(
         });
         (maker, next) = made(making).await?;
     }
-    *rng = maker.rng;
     Ok(written)
 }
 
 /// `count` monitoring snapshots shared by the models, in batches.
 async fn generate_snapshots(
     svc: &Service,
-    rng: &mut Rng,
+    rng: Rng,
     models: &[(Model, ModelFamily)],
     now: DateTime<Utc>,
     count: u64,
@@ -298,7 +297,7 @@ async fn generate_snapshots(
         return Ok(0);
     }
     let maker = SnapshotMaker {
-        rng: rng.clone(),
+        rng,
         models: models.to_vec(),
         now,
         count,
@@ -316,7 +315,6 @@ async fn generate_snapshots(
         });
         (maker, next) = made(making).await?;
     }
-    *rng = maker.rng;
     Ok(written)
 }
 

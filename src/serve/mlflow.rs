@@ -12,7 +12,9 @@ use crate::service::changes::{DeleteRun, TagExperiment};
 use crate::service::run_queue::RunTarget;
 use crate::service::tracking::{RUN_NAME_TAG, RunReport};
 use crate::store::tracking::{NewMetricPoint, RunsData};
-use crate::store::{Experiment, ModelMetric, NewRun, Run, RunInput, RunQuery, StoreError};
+use crate::store::{
+    Experiment, ModelMetric, NewRun, Run, RunInput, RunKeyValue, RunQuery, StoreError,
+};
 use chrono::{TimeZone, Utc};
 use hyper::Method;
 use serde_json::{Value, json};
@@ -371,7 +373,7 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             )
             .await?;
     }
-    let mut ended = None;
+    let mut after_status = None;
     if let Some(status) = f.string("status")? {
         // Only an ending status changes the run; the others are the runner's to set.
         let to = match RunStatus::from_mlflow(&status) {
@@ -384,7 +386,7 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             }
         };
         let row = api.store().run_row(id).await?;
-        ended = Some(match to {
+        after_status = Some(match to {
             Some(to) if row.status != to => {
                 api.service
                     .finish_run(
@@ -399,7 +401,7 @@ async fn update_run(api: &Api, f: &Fields<'_>) -> Result<Reply, ApiError> {
             _ => row,
         });
     }
-    let run = match ended {
+    let run = match after_status {
         Some(run) => run,
         None => api.store().run_row(id).await?,
     };
@@ -665,8 +667,16 @@ fn run_value(run: &Run, data: &RunsData) -> Result<Value, ApiError> {
 /// an ended one is answered with its info alone), so a write is not
 /// followed by reading every table of a run.
 async fn active_run_json(api: &Api, run: &Run) -> Result<Value, ApiError> {
+    let tags = api.store().tags(run.id).await?;
     let data = RunsData {
-        tags: api.store().tags_of_run(run.id).await?,
+        tags: tags
+            .into_iter()
+            .map(|t| RunKeyValue {
+                run_id: run.id,
+                key: t.key,
+                value: t.value,
+            })
+            .collect(),
         ..RunsData::default()
     };
     run_value(run, &data)

@@ -393,14 +393,9 @@ reads!(
         Ok(data)
     }
 
-    /// One run's tags by key: all a run just started or just ended through
-    /// MLflow's client needs to be shown (its user, its name).
-    pub async fn tags_of_run(&mut self, run_id: i64) -> StoreResult<Vec<RunKeyValue>> {
-        let s = Statement::new(
-            "SELECT run_id, key, value FROM ml_run_tag WHERE run_id = $1 ORDER BY key",
-        )
-        .int(run_id);
-        self.fetch::<RunKeyValue>(s).await
+    /// A run's tags, by key.
+    pub async fn tags(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
+        self.key_values("ml_run_tag", run_id).await
     }
 
     /// The params named `keys` of the runs `run_ids`.
@@ -721,11 +716,6 @@ impl Session {
     /// By key.
     pub async fn params(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
         self.key_values("ml_run_param", run_id).await
-    }
-
-    /// By key.
-    pub async fn tags(&mut self, run_id: i64) -> StoreResult<Vec<KeyValue>> {
-        self.key_values("ml_run_tag", run_id).await
     }
 
     /// A loose index scan: the next key after each, not every row.
