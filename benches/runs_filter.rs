@@ -74,6 +74,17 @@ enum Raw {
     Postgres(sqlx::PgConnection),
 }
 
+/// `$body` on the connection `raw` holds, bound to `$conn`: one text for
+/// both drivers, each arm compiled for its own connection type.
+macro_rules! on_connection {
+    ($raw:expr, $conn:ident => $body:expr) => {
+        match $raw {
+            Raw::Sqlite($conn) => $body,
+            Raw::Postgres($conn) => $body,
+        }
+    };
+}
+
 impl Raw {
     async fn connect(url: &str) -> Raw {
         if url.starts_with("sqlite:") {
@@ -87,39 +98,19 @@ impl Raw {
     async fn quantile(&mut self, key: &str, offset: i64) -> f64 {
         let sql =
             "SELECT value FROM ml_run_metric_last WHERE key = $1 ORDER BY value LIMIT 1 OFFSET $2";
-        match self {
-            Raw::Sqlite(c) => sqlx::query_scalar(sql)
-                .bind(key)
-                .bind(offset)
-                .fetch_one(c)
-                .await
-                .expect("quantile"),
-            Raw::Postgres(c) => sqlx::query_scalar(sql)
-                .bind(key)
-                .bind(offset)
-                .fetch_one(c)
-                .await
-                .expect("quantile"),
-        }
+        on_connection!(self, c => {
+            sqlx::query_scalar(sql).bind(key).bind(offset).fetch_one(c).await
+        })
+        .expect("quantile")
     }
 
     /// Runs whose final `key` is below `x`.
     async fn below(&mut self, key: &str, x: f64) -> i64 {
         let sql = "SELECT COUNT(*) FROM ml_run_metric_last WHERE key = $1 AND value < $2";
-        match self {
-            Raw::Sqlite(c) => sqlx::query_scalar(sql)
-                .bind(key)
-                .bind(x)
-                .fetch_one(c)
-                .await
-                .expect("count"),
-            Raw::Postgres(c) => sqlx::query_scalar(sql)
-                .bind(key)
-                .bind(x)
-                .fetch_one(c)
-                .await
-                .expect("count"),
-        }
+        on_connection!(self, c => {
+            sqlx::query_scalar(sql).bind(key).bind(x).fetch_one(c).await
+        })
+        .expect("count")
     }
 }
 
