@@ -25,6 +25,12 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// One key a round: `even` on even rounds, `odd` on the others (a key and
+/// the one that undoes it, so every round starts where the last began).
+fn alternating(even: char, odd: char) -> impl Fn(usize) -> Vec<Msg> {
+    move |i| vec![key(KeyCode::Char(if i % 2 == 0 { even } else { odd }))]
+}
+
 fn render(terminal: &mut Terminal<TestBackend>, app: &mut App) {
     terminal.draw(|f| view::render(app, f)).expect("draw");
 }
@@ -221,14 +227,7 @@ async fn library_keys(
     let mut results: Vec<(&str, Timing)> = Vec::new();
     results.push((
         "open the Runs tab",
-        measure(
-            io,
-            app,
-            term,
-            &|i| vec![key(KeyCode::Char(if i % 2 == 0 { '3' } else { '1' }))],
-            reps,
-        )
-        .await,
+        measure(io, app, term, &alternating('3', '1'), reps).await,
     ));
     update::update(app, key(KeyCode::Char('3')));
     let e = update::run_command(app, nexml::keymap::Command::TAB_RUNS);
@@ -244,14 +243,7 @@ async fn library_keys(
     ));
     results.push((
         "jump to the end / start",
-        measure(
-            io,
-            app,
-            term,
-            &|i| vec![key(KeyCode::Char(if i % 2 == 0 { 'G' } else { 'g' }))],
-            reps,
-        )
-        .await,
+        measure(io, app, term, &alternating('G', 'g'), reps).await,
     ));
     // The middle of the list: one jump there (by position), then scrolling
     // (each new window starts beside a loaded row).
