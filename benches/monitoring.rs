@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{pct, settle, timed};
+use common::{p50_p99, settle, timed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
@@ -96,12 +96,10 @@ async fn bench(url: &str) {
         }
     }
     println!(
-        "{:<10} open the tab: p50 {:.2} ms p99 {:.2} ms · reload: p50 {:.2} ms p99 {:.2} ms",
+        "{:<10} open the tab: {} · reload: {}",
         store.backend(),
-        pct(&mut open, 0.5),
-        pct(&mut open, 0.99),
-        pct(&mut reload, 0.5),
-        pct(&mut reload, 0.99)
+        p50_p99(&mut open),
+        p50_p99(&mut reload)
     );
 }
 

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{pct, settle, timed};
+use common::{p50_p99, pct, settle, timed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nexml::config::Config;
@@ -130,18 +130,14 @@ async fn main() {
         }
     }
     println!(
-        "a picker search over {RECIPES} recipes: ASCII (LIKE) p50 {:.2} ms p99 {:.2} ms · beyond ASCII (REGEXP) p50 {:.2} ms p99 {:.2} ms",
-        pct(&mut ascii, 0.5),
-        pct(&mut ascii, 0.99),
-        pct(&mut unicode, 0.5),
-        pct(&mut unicode, 0.99)
+        "a picker search over {RECIPES} recipes: ASCII (LIKE) {} · beyond ASCII (REGEXP) {}",
+        p50_p99(&mut ascii),
+        p50_p99(&mut unicode)
     );
     println!(
-        "open the new-run form: p50 {:.2} ms p99 {:.2} ms · a character typed in the picker: p50 {:.2} ms p99 {:.2} ms",
-        pct(&mut open, 0.5),
-        pct(&mut open, 0.99),
-        pct(&mut typed, 0.5),
-        pct(&mut typed, 0.99)
+        "open the new-run form: {} · a character typed in the picker: {}",
+        p50_p99(&mut open),
+        p50_p99(&mut typed)
     );
     println!(
         "before: reading the first 10,000 recipes for the form took p50 {:.2} ms",

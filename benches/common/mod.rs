@@ -37,3 +37,8 @@ pub fn pct(v: &mut [Duration], p: f64) -> f64 {
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     v[i].as_secs_f64() * 1e3
 }
+
+/// The median and 99th percentile of `v`, as the benches print them.
+pub fn p50_p99(v: &mut [Duration]) -> String {
+    format!("p50 {:.2} ms p99 {:.2} ms", pct(v, 0.5), pct(v, 0.99))
+}
