@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::settle;
+use common::{nexml_command, run_nexml, settle};
 use nexml::service::changes::UpdateRun;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -115,23 +115,18 @@ async fn main() {
 
 async fn measure(url: &str) {
     // The CLI: a child process lists every run as JSON.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nexml"))
-        .args([
-            "--database-url",
-            url,
-            "run",
-            "list",
-            "--json",
-            "--limit",
-            "1000",
-        ])
-        .env("NEXML_USER", "bench")
-        .output()
-        .expect("run nexml");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_nexml(
+        nexml_command()
+            .args([
+                "--database-url",
+                url,
+                "run",
+                "list",
+                "--json",
+                "--limit",
+                "1000",
+            ])
+            .env("NEXML_USER", "bench"),
     );
     println!(
         "nexml run list --json: {} bytes of output, peak RSS {:.1} MB",

@@ -1,5 +1,5 @@
 //! What the app benches share: driving the app's update loop to the end of
-//! its I/O, and percentiles.
+//! its I/O, running the CLI, and percentiles.
 
 #![allow(dead_code)]
 
@@ -8,6 +8,7 @@ use nexml::tui::state::App;
 use nexml::tui::{update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// Performs effects until none are left, answers fed back as messages
@@ -29,6 +30,23 @@ pub async fn timed(io: &Io, app: &mut App, term: &mut Terminal<TestBackend>, msg
     settle(io, app, effects).await;
     term.draw(|f| view::render(app, f)).expect("draw");
     start.elapsed()
+}
+
+/// The built `nexml` binary, to be given its arguments.
+pub fn nexml_command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nexml"))
+}
+
+/// Runs the built `nexml` binary to its end and returns what it printed;
+/// a failure stops the bench with its error output.
+pub fn run_nexml(command: &mut Command) -> Output {
+    let out = command.output().expect("run nexml");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// The `p` percentile (0..=1) of `v`, in milliseconds.
