@@ -9,15 +9,13 @@
 
 mod common;
 
-use common::{nexml_command, run_nexml, settle};
+use common::{bench_io, nexml_command, run_nexml, send, started_app};
 use nexml::service::changes::UpdateRun;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use nexml::config::Config;
 use nexml::domain::RunType;
 use nexml::store::{NewRun, RunChanges};
-use nexml::tui::effects::{Io, Msg};
-use nexml::tui::{new_app, update};
+use nexml::tui::effects::Msg;
 
 const RUNS: usize = 20;
 const LOG_MB: usize = 20;
@@ -136,33 +134,10 @@ async fn measure(url: &str) {
 
     // The app: open the Runs tab and load its window.
     let store = nexml::store::open(url).await.expect("open");
-    let io = Io {
-        service: nexml::service::Service::new(
-            store.clone(),
-            Default::default(),
-            nexml::domain::Clock::System,
-        ),
-        user: "bench".into(),
-        llm: None,
-        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
-        database_url: url.to_string(),
-    };
-    let mut app = new_app(
-        &Config::default(),
-        "bench",
-        "sqlite",
-        nexml::domain::Clock::System,
-    )
-    .expect("app");
-    app.width = 160;
-    app.height = 48;
-    let e = update::start(&mut app);
-    settle(&io, &mut app, e).await;
-    let e = update::update(
-        &mut app,
-        Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)),
-    );
-    settle(&io, &mut app, e).await;
+    let io = bench_io(store, url);
+    let mut app = started_app(&io, "sqlite").await;
+    let runs_tab = Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE));
+    send(&io, &mut app, runs_tab).await;
     println!(
         "app Runs tab with {} rows loaded: peak RSS {:.1} MB",
         app.lists.runs.rows.len(),

@@ -9,14 +9,10 @@
 
 mod common;
 
-use common::{p50_p99, settle, timed};
+use common::{bench_io, bench_terminal, p50_p99, started_app, timed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use nexml::config::Config;
-use nexml::tui::effects::{Io, Msg};
-use nexml::tui::{new_app, update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use nexml::tui::effects::Msg;
 use std::time::Instant;
 
 const MODELS: u64 = 10_000;
@@ -27,11 +23,7 @@ fn key(code: KeyCode, modifiers: KeyModifiers) -> Msg {
 
 async fn bench(url: &str) {
     let store = nexml::store::open(url).await.expect("open");
-    let service = nexml::service::Service::new(
-        store.clone(),
-        Default::default(),
-        nexml::domain::Clock::System,
-    );
+    let io = bench_io(store.clone(), url);
     let models = store
         .list_models(&Default::default())
         .await
@@ -46,53 +38,22 @@ async fn bench(url: &str) {
             models: MODELS,
             seed: 11,
         };
-        nexml::seed::generate(&service, options, |_| {})
+        nexml::seed::generate(&io.service, options, |_| {})
             .await
             .expect("generate");
         println!("generated in {:.1} s", started.elapsed().as_secs_f64());
     }
-    let io = Io {
-        service,
-        user: "bench".into(),
-        llm: None,
-        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
-        database_url: url.to_string(),
-    };
-    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let mut term = bench_terminal();
     let mut open = Vec::new();
     let mut reload = Vec::new();
     for _ in 0..30 {
-        let mut app = new_app(
-            &Config::default(),
-            "bench",
-            store.backend(),
-            nexml::domain::Clock::System,
-        )
-        .expect("app");
-        app.width = 160;
-        app.height = 48;
-        let e = update::start(&mut app);
-        settle(&io, &mut app, e).await;
-        open.push(
-            timed(
-                &io,
-                &mut app,
-                &mut term,
-                key(KeyCode::Char('4'), KeyModifiers::NONE),
-            )
-            .await,
-        );
+        let mut app = started_app(&io, store.backend()).await;
+        let open_tab = key(KeyCode::Char('4'), KeyModifiers::NONE);
+        open.push(timed(&io, &mut app, &mut term, open_tab).await);
         assert!(app.lists.monitoring.total >= MODELS as usize);
         for _ in 0..3 {
-            reload.push(
-                timed(
-                    &io,
-                    &mut app,
-                    &mut term,
-                    key(KeyCode::Char('r'), KeyModifiers::CONTROL),
-                )
-                .await,
-            );
+            let ctrl_r = key(KeyCode::Char('r'), KeyModifiers::CONTROL);
+            reload.push(timed(&io, &mut app, &mut term, ctrl_r).await);
         }
     }
     println!(

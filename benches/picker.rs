@@ -10,14 +10,10 @@
 
 mod common;
 
-use common::{p50_p99, pct, settle, timed};
+use common::{bench_io, bench_terminal, p50_p99, pct, send, started_app, timed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use nexml::config::Config;
-use nexml::tui::effects::{Io, Msg};
-use nexml::tui::{new_app, update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use nexml::tui::effects::Msg;
 use std::time::Instant;
 
 const RECIPES: u32 = 100_000;
@@ -64,34 +60,13 @@ async fn main() {
         build(&url).await;
     }
     let store = nexml::store::open(&url).await.expect("open");
-    let io = Io {
-        service: nexml::service::Service::new(
-            store.clone(),
-            Default::default(),
-            nexml::domain::Clock::System,
-        ),
-        user: "bench".into(),
-        llm: None,
-        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
-        database_url: url.to_string(),
-    };
-    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+    let io = bench_io(store.clone(), &url);
+    let mut term = bench_terminal();
     let mut open = Vec::new();
     let mut typed = Vec::new();
     for round in 0..20 {
-        let mut app = new_app(
-            &Config::default(),
-            "bench",
-            "sqlite",
-            nexml::domain::Clock::System,
-        )
-        .expect("app");
-        app.width = 160;
-        app.height = 48;
-        let e = update::start(&mut app);
-        settle(&io, &mut app, e).await;
-        let e = update::update(&mut app, key('3'));
-        settle(&io, &mut app, e).await;
+        let mut app = started_app(&io, "sqlite").await;
+        send(&io, &mut app, key('3')).await;
         open.push(timed(&io, &mut app, &mut term, key('n')).await);
         // "recipe 0NNNN": each character narrows the search.
         for c in format!("{:06}", 99_000 + round).chars() {

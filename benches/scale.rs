@@ -7,19 +7,15 @@
 
 mod common;
 
-use common::{pct, settle};
+use common::{HEIGHT, WIDTH, bench_app, bench_io, bench_terminal, pct, send, settle};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use nexml::config::Config;
 use nexml::tui::effects::{Io, Msg};
 use nexml::tui::state::App;
-use nexml::tui::{new_app, update, view};
+use nexml::tui::{update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
-
-const WIDTH: u16 = 160;
-const HEIGHT: u16 = 48;
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -181,29 +177,12 @@ async fn first_frame(url: &str) -> (Io, App, Terminal<TestBackend>) {
     // First frame: open the store (migrations checked) and draw.
     let started = Instant::now();
     let store = nexml::store::open(url).await.expect("open");
-    let mut app = new_app(
-        &Config::default(),
-        "bench",
-        store.backend(),
-        nexml::domain::Clock::System,
-    )
-    .expect("app");
-    let mut term = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    let mut app = bench_app(store.backend());
+    let mut term = bench_terminal();
     let effects = update::start(&mut app);
     render(&mut term, &mut app);
     let first_frame = started.elapsed();
-    let drafts = std::env::temp_dir().join("nexml-bench-drafts");
-    let io = Io {
-        service: nexml::service::Service::new(
-            store.clone(),
-            Default::default(),
-            nexml::domain::Clock::System,
-        ),
-        user: "bench".into(),
-        llm: None,
-        drafts_dir: drafts,
-        database_url: url.to_string(),
-    };
+    let io = bench_io(store.clone(), url);
     settle(&io, &mut app, effects).await;
     render(&mut term, &mut app);
     let first_data = started.elapsed();
@@ -250,8 +229,7 @@ async fn library_keys(
     let middle = app.lists.runs.total / 2;
     app.lists.runs.selected = middle;
     app.lists.runs.scroll = middle;
-    let e = update::update(app, Msg::Resize(WIDTH, HEIGHT));
-    settle(io, app, e).await;
+    send(io, app, Msg::Resize(WIDTH, HEIGHT)).await;
     results.push((
         "scroll in the middle",
         measure(io, app, term, &|_| vec![key(KeyCode::Down)], 400).await,
@@ -309,10 +287,8 @@ async fn monitoring_window(
     // A model's monitoring over all of its history (20,000 snapshots), thinned in the database.
     update::update(app, key(KeyCode::Esc));
     update::update(app, key(KeyCode::Char('x')));
-    let e = update::update(app, key(KeyCode::Char('4')));
-    settle(io, app, e).await;
-    let e = update::update(app, key(KeyCode::Enter));
-    settle(io, app, e).await;
+    send(io, app, key(KeyCode::Char('4'))).await;
+    send(io, app, key(KeyCode::Enter)).await;
     (
         "monitoring window 7/30/90d/all",
         measure(io, app, term, &|_| vec![key(KeyCode::Char('w'))], 20).await,

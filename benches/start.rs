@@ -9,12 +9,8 @@
 
 mod common;
 
-use common::{nexml_command, run_nexml};
-use nexml::config::Config;
-use nexml::tui::effects::{Effect, Io, Msg, perform};
-use nexml::tui::{new_app, update, view};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::{bench_app, bench_io, bench_terminal, nexml_command, run_nexml, settle};
+use nexml::tui::{update, view};
 use std::time::{Duration, Instant};
 
 const TRIALS: usize = 15;
@@ -32,33 +28,11 @@ fn ms(d: Duration) -> String {
 async fn first_frame(url: &str) -> Duration {
     let started = Instant::now();
     let store = nexml::store::open(url).await.expect("open");
-    let mut app = new_app(
-        &Config::default(),
-        "bench",
-        store.backend(),
-        nexml::domain::Clock::System,
-    )
-    .expect("app");
-    let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
-    let io = Io {
-        service: nexml::service::Service::new(
-            store,
-            Default::default(),
-            nexml::domain::Clock::System,
-        ),
-        user: "bench".into(),
-        llm: None,
-        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
-        database_url: url.to_string(),
-    };
-    let mut effects = update::start(&mut app);
-    while let Some(effect) = effects.pop() {
-        let Effect::Task(task) = effect else {
-            continue;
-        };
-        let loaded = perform(&io, task).await;
-        effects.extend(update::update(&mut app, Msg::Loaded(loaded)));
-    }
+    let mut app = bench_app(store.backend());
+    let mut term = bench_terminal();
+    let io = bench_io(store, url);
+    let effects = update::start(&mut app);
+    settle(&io, &mut app, effects).await;
     term.draw(|f| view::render(&mut app, f)).expect("draw");
     started.elapsed()
 }

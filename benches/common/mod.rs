@@ -1,15 +1,64 @@
-//! What the app benches share: driving the app's update loop to the end of
-//! its I/O, running the CLI, and percentiles.
+//! What the app benches share: the app and its I/O as the bench user has
+//! them, driving the app's update loop to the end of its I/O, running the
+//! CLI, and percentiles.
 
 #![allow(dead_code)]
 
+use nexml::config::Config;
+use nexml::domain::Clock;
+use nexml::service::Service;
+use nexml::store::Store;
 use nexml::tui::effects::{Effect, Io, Msg, perform};
 use nexml::tui::state::App;
-use nexml::tui::{update, view};
+use nexml::tui::{new_app, update, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The screen the app benches draw on.
+pub const WIDTH: u16 = 160;
+pub const HEIGHT: u16 = 48;
+
+/// What the app's effects run against, as the bench user with no language
+/// model; `store` is taken as is (a caller that still needs it clones it).
+pub fn bench_io(store: Arc<dyn Store>, url: &str) -> Io {
+    Io {
+        service: Service::new(store, Default::default(), Clock::System),
+        user: "bench".into(),
+        llm: None,
+        drafts_dir: std::env::temp_dir().join("nexml-bench-drafts"),
+        database_url: url.to_string(),
+    }
+}
+
+/// A new app for the bench user with the default configuration, not started.
+pub fn bench_app(backend: &'static str) -> App {
+    new_app(&Config::default(), "bench", backend, Clock::System).expect("app")
+}
+
+/// A terminal of the benches' screen size.
+pub fn bench_terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal")
+}
+
+/// A new app sized to the benches' screen, started, its first reads done:
+/// where a measured interaction begins.
+pub async fn started_app(io: &Io, backend: &'static str) -> App {
+    let mut app = bench_app(backend);
+    app.width = WIDTH;
+    app.height = HEIGHT;
+    let effects = update::start(&mut app);
+    settle(io, &mut app, effects).await;
+    app
+}
+
+/// Sends a message (a key) and performs what it asks for, untimed.
+pub async fn send(io: &Io, app: &mut App, msg: Msg) {
+    let effects = update::update(app, msg);
+    settle(io, app, effects).await;
+}
 
 /// Performs effects until none are left, answers fed back as messages
 /// (what the terminal does itself, such as the clipboard, is skipped).
