@@ -28,7 +28,9 @@ pub const LOG_LOSS_EPS: f64 = 1e-15;
 /// Predictions with probability above this are the positive class.
 pub const DECISION_THRESHOLD: f64 = 0.5;
 
-fn check_pair(actual: &[f64], predicted: &[f64]) -> Result<(), MetricError> {
+/// One prediction per actual value, and at least one of each: what every
+/// metric needs, whatever its values are.
+fn check_lengths<T>(actual: &[T], predicted: &[T]) -> Result<(), MetricError> {
     if actual.len() != predicted.len() {
         return Err(MetricError::LengthMismatch {
             actual: actual.len(),
@@ -38,6 +40,11 @@ fn check_pair(actual: &[f64], predicted: &[f64]) -> Result<(), MetricError> {
     if actual.is_empty() {
         return Err(MetricError::Empty);
     }
+    Ok(())
+}
+
+fn check_pair(actual: &[f64], predicted: &[f64]) -> Result<(), MetricError> {
+    check_lengths(actual, predicted)?;
     if let Some(index) = actual.iter().chain(predicted).position(|v| !v.is_finite()) {
         return Err(MetricError::NonFinite {
             index: index % actual.len(),
@@ -210,15 +217,7 @@ pub fn accuracy_from_probabilities(actual: &[f64], probs: &[f64]) -> Result<f64,
 
 /// Accuracy of predicted labels: the share of exact matches.
 pub fn accuracy<T: PartialEq>(actual: &[T], predicted: &[T]) -> Result<f64, MetricError> {
-    if actual.len() != predicted.len() {
-        return Err(MetricError::LengthMismatch {
-            actual: actual.len(),
-            predicted: predicted.len(),
-        });
-    }
-    if actual.is_empty() {
-        return Err(MetricError::Empty);
-    }
+    check_lengths(actual, predicted)?;
     let hits = actual.iter().zip(predicted).filter(|(a, p)| a == p).count();
     Ok(hits as f64 / actual.len() as f64)
 }
