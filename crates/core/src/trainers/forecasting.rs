@@ -411,7 +411,7 @@ struct SeriesState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Model {
+pub(super) struct Model {
     family: String,
     trainer: String,
     alpha: f64,
@@ -435,6 +435,8 @@ fn kept(prepared: &Prepared) -> Vec<&[f64]> {
 }
 
 impl Trainer for Forecasting {
+    type Model = Model;
+
     fn quality(
         &self,
         job: &Job<'_>,
@@ -532,7 +534,7 @@ impl Trainer for Forecasting {
         job: &Job<'_>,
         stage: Settings<'_>,
         report: &mut Report<'_>,
-    ) -> Result<Value, TrainerError> {
+    ) -> Result<Model, TrainerError> {
         let plan = plan(job)?;
         let series = generate(job.seed, plan.weeks);
         let prepared = prepare(job, &series)?;
@@ -624,7 +626,7 @@ impl Trainer for Forecasting {
                 }
             })
             .collect();
-        let model = Model {
+        Ok(Model {
             family: job.family.as_str().to_string(),
             trainer: "holt_winters".to_string(),
             alpha: p.alpha,
@@ -636,18 +638,16 @@ impl Trainer for Forecasting {
             train_loss: loss,
             data_seed: job.seed,
             series: states,
-        };
-        serde_json::to_value(model).map_err(|e| job.data_error(StageKind::Training, e))
+        })
     }
 
     fn evaluate(
         &self,
         job: &Job<'_>,
         stage: Settings<'_>,
-        model: &Value,
+        model: &Model,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let model: Model = job.parse_model(model)?;
         let plan = plan(job)?;
         let m = model.season_length;
         let p = Smoothing {

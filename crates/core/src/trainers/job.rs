@@ -49,6 +49,11 @@ impl Job<'_> {
         }
     }
 
+    /// A fitted model as the JSON the app keeps between stages.
+    pub(super) fn model_json(&self, model: impl serde::Serialize) -> Result<Value, TrainerError> {
+        serde_json::to_value(model).map_err(|e| self.data_error(StageKind::Training, e))
+    }
+
     /// The given model as the family's model type, after checking it is
     /// this family's.
     pub(super) fn parse_model<T: serde::de::DeserializeOwned>(
@@ -64,8 +69,12 @@ impl Job<'_> {
     }
 }
 
-/// One family's stages.
+/// One family's stages. Training hands on the family's own `Model`;
+/// `run_stage` turns it into the JSON the app keeps between stages and
+/// back, so no family writes that step again.
 pub(super) trait Trainer {
+    type Model: serde::Serialize + serde::de::DeserializeOwned;
+
     fn quality(
         &self,
         job: &Job<'_>,
@@ -83,12 +92,12 @@ pub(super) trait Trainer {
         job: &Job<'_>,
         stage: Settings<'_>,
         report: &mut Report<'_>,
-    ) -> Result<Value, TrainerError>;
+    ) -> Result<Self::Model, TrainerError>;
     fn evaluate(
         &self,
         job: &Job<'_>,
         stage: Settings<'_>,
-        model: &Value,
+        model: &Self::Model,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError>;
 }

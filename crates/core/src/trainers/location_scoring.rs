@@ -326,7 +326,7 @@ fn split(seed: u64, plan: Plan, sites: &[Site], outlier: &[bool]) -> Vec<Split> 
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Model {
+pub(super) struct Model {
     family: String,
     trainer: String,
     features: Vec<String>,
@@ -415,6 +415,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 impl Trainer for LocationScoring {
+    type Model = Model;
+
     fn quality(
         &self,
         job: &Job<'_>,
@@ -463,7 +465,7 @@ impl Trainer for LocationScoring {
         job: &Job<'_>,
         stage: Settings<'_>,
         report: &mut Report<'_>,
-    ) -> Result<Value, TrainerError> {
+    ) -> Result<Model, TrainerError> {
         let plan = plan(job)?;
         let sites = generate(job.seed);
         let outlier = outliers(&sites, outlier_z(job)?);
@@ -572,7 +574,7 @@ impl Trainer for LocationScoring {
             both.len(),
             number(smearing)
         ))?;
-        let model = Model {
+        Ok(Model {
             family: job.family.as_str().to_string(),
             trainer: "ridge".to_string(),
             features: FEATURES.iter().map(|f| f.to_string()).collect(),
@@ -586,18 +588,16 @@ impl Trainer for LocationScoring {
             smearing,
             train_sites: both.len(),
             data_seed: job.seed,
-        };
-        serde_json::to_value(model).map_err(|e| job.data_error(StageKind::Training, e))
+        })
     }
 
     fn evaluate(
         &self,
         job: &Job<'_>,
         stage: Settings<'_>,
-        model: &Value,
+        model: &Model,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let model: Model = job.parse_model(model)?;
         let p = FEATURES.len();
         if model.features.iter().map(String::as_str).ne(FEATURES)
             || model.means.len() != p

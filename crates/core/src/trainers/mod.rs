@@ -41,18 +41,24 @@ use report::Report;
 use serde_json::Value;
 use settings::Settings;
 
-fn trainer(family: ModelFamily) -> &'static dyn Trainer {
-    match family {
-        ModelFamily::Forecasting => &forecasting::Forecasting,
-        ModelFamily::Pricing => &pricing::Pricing,
-        ModelFamily::NextBestAction => &next_best_action::NextBestAction,
-        ModelFamily::LocationScoring => &location_scoring::LocationScoring,
-    }
-}
-
 /// Runs one stage of `input.family`'s pipeline, with the manifest's config
 /// of the first enabled stage of that type, writing its report to `out`.
 pub fn run_stage(
+    stage: StageKind,
+    input: &StageInput,
+    out: &mut dyn std::io::Write,
+) -> Result<StageOutput, TrainerError> {
+    match input.family {
+        ModelFamily::Forecasting => run(&forecasting::Forecasting, stage, input, out),
+        ModelFamily::Pricing => run(&pricing::Pricing, stage, input, out),
+        ModelFamily::NextBestAction => run(&next_best_action::NextBestAction, stage, input, out),
+        ModelFamily::LocationScoring => run(&location_scoring::LocationScoring, stage, input, out),
+    }
+}
+
+/// [`run_stage`] with the family's trainer.
+fn run<T: Trainer>(
+    trainer: &T,
     stage: StageKind,
     input: &StageInput,
     out: &mut dyn std::io::Write,
@@ -64,7 +70,6 @@ pub fn run_stage(
         seed: input.seed,
     };
     let settings = settings::stage_or_empty(input.manifest, stage);
-    let trainer = trainer(input.family);
     let passed_on = || StageOutput {
         model: input.model.cloned(),
     };
@@ -81,14 +86,16 @@ pub fn run_stage(
         }
         StageKind::Training => {
             let model = trainer.train(&job, settings, &mut report)?;
-            Ok(StageOutput { model: Some(model) })
+            Ok(StageOutput {
+                model: Some(job.model_json(model)?),
+            })
         }
         StageKind::Evaluation => {
             let model = match input.model {
                 Some(model) => model.clone(),
                 None => refit(&job, trainer, &mut report)?,
             };
-            trainer.evaluate(&job, settings, &model, &mut report)?;
+            trainer.evaluate(&job, settings, &job.parse_model(&model)?, &mut report)?;
             Ok(StageOutput { model: Some(model) })
         }
         StageKind::Deployment => {
@@ -101,9 +108,9 @@ pub fn run_stage(
 /// Evaluation without a model: fit one as the training stage would, its
 /// step-by-step lines discarded (they belong to a training run, not to
 /// this evaluation's report).
-fn refit(
+fn refit<T: Trainer>(
     job: &Job<'_>,
-    trainer: &dyn Trainer,
+    trainer: &T,
     report: &mut Report<'_>,
 ) -> Result<Value, TrainerError> {
     if !settings::has_enabled_training(job.manifest) {
@@ -115,7 +122,8 @@ fn refit(
         training.place
     ))?;
     let mut sink = std::io::sink();
-    trainer.train(job, training, &mut Report::new(&mut sink))
+    let model = trainer.train(job, training, &mut Report::new(&mut sink))?;
+    job.model_json(model)
 }
 
 fn deploy(

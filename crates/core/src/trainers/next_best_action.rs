@@ -21,7 +21,6 @@ use super::table::Table;
 use crate::drift::performance;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 pub struct NextBestAction;
 
@@ -471,7 +470,7 @@ fn epoch(
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Model {
+pub(super) struct Model {
     family: String,
     trainer: String,
     /// Class 0 is "no offer taken"; class k + 1 is `actions[k]`.
@@ -542,6 +541,8 @@ struct Sets {
 }
 
 impl Trainer for NextBestAction {
+    type Model = Model;
+
     fn quality(
         &self,
         job: &Job<'_>,
@@ -604,7 +605,7 @@ impl Trainer for NextBestAction {
         job: &Job<'_>,
         stage: Settings<'_>,
         report: &mut Report<'_>,
-    ) -> Result<Value, TrainerError> {
+    ) -> Result<Model, TrainerError> {
         let data = data(job)?;
         let folds = settings::validation(job.manifest).count_in(&["/folds"], 5, 1, 20)?;
         let opt = optimizer(stage)?;
@@ -700,7 +701,7 @@ impl Trainer for NextBestAction {
         report.metric("train_loss", last.0, None)?;
         report.metric("val_loss", last.1, None)?;
         report.metric("control_train_loss", control_loss, None)?;
-        let model = Model {
+        Ok(Model {
             family: job.family.as_str().to_string(),
             trainer: "softmax_regression".to_string(),
             actions: OFFERS.iter().map(|o| o.0.to_string()).collect(),
@@ -715,18 +716,16 @@ impl Trainer for NextBestAction {
             l2: opt.l2,
             train_loss: last.0,
             data_seed: job.seed,
-        };
-        serde_json::to_value(model).map_err(|e| job.data_error(StageKind::Training, e))
+        })
     }
 
     fn evaluate(
         &self,
         job: &Job<'_>,
         _stage: Settings<'_>,
-        model: &Value,
+        model: &Model,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let model: Model = job.parse_model(model)?;
         let p = FEATURES.len();
         let shape_ok = model
             .actions

@@ -283,7 +283,7 @@ struct SegmentFit {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Model {
+pub(super) struct Model {
     family: String,
     trainer: String,
     segments: Vec<SegmentFit>,
@@ -309,6 +309,8 @@ impl Model {
 }
 
 impl Trainer for Pricing {
+    type Model = Model;
+
     fn quality(
         &self,
         job: &Job<'_>,
@@ -392,7 +394,7 @@ impl Trainer for Pricing {
         job: &Job<'_>,
         stage: Settings<'_>,
         report: &mut Report<'_>,
-    ) -> Result<Value, TrainerError> {
+    ) -> Result<Model, TrainerError> {
         let (_, data) = data(job)?;
         let l2 = stage.num_in(
             &[
@@ -512,7 +514,7 @@ impl Trainer for Pricing {
         report.param_num("smearing", smearing)?;
         report.metric("train_loss", last.0, None)?;
         report.metric("val_loss", last.1, None)?;
-        let model = Model {
+        Ok(Model {
             family: job.family.as_str().to_string(),
             trainer: "log_log_elasticity".to_string(),
             segments,
@@ -523,18 +525,16 @@ impl Trainer for Pricing {
             steps: solved.steps,
             train_loss: last.0,
             data_seed: job.seed,
-        };
-        serde_json::to_value(model).map_err(|e| job.data_error(StageKind::Training, e))
+        })
     }
 
     fn evaluate(
         &self,
         job: &Job<'_>,
         stage: Settings<'_>,
-        model: &Value,
+        model: &Model,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let model: Model = job.parse_model(model)?;
         if model.controls.len() != CONTROLS.len()
             || model
                 .control_names
