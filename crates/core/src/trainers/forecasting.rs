@@ -85,6 +85,14 @@ fn plan(job: &Job<'_>) -> Result<Plan, TrainerError> {
     })
 }
 
+/// The backtest plan and the series generated for it: where every stage
+/// but evaluation starts (evaluation checks the model in between).
+fn data(job: &Job<'_>) -> Result<(Plan, Vec<Series>), TrainerError> {
+    let plan = plan(job)?;
+    let series = generate(job.seed, plan.weeks);
+    Ok((plan, series))
+}
+
 struct Series {
     store: &'static str,
     region: &'static str,
@@ -443,8 +451,7 @@ impl Trainer for Forecasting {
         stage: Settings<'_>,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let plan = plan(job)?;
-        let series = generate(job.seed, plan.weeks);
+        let (plan, series) = data(job)?;
         let (table, load) = to_table(&series, plan.weeks);
         let negative = series
             .iter()
@@ -471,8 +478,7 @@ impl Trainer for Forecasting {
         stage: Settings<'_>,
         report: &mut Report<'_>,
     ) -> Result<(), TrainerError> {
-        let plan = plan(job)?;
-        let series = generate(job.seed, plan.weeks);
+        let (plan, series) = data(job)?;
         let prepared = prepare(job, &series)?;
         let lags = stage.counts("/lags_weeks", &[1, 2, 4, 52])?;
         let windows = stage.counts("/rolling_windows_weeks", &[4, 13])?;
@@ -535,8 +541,7 @@ impl Trainer for Forecasting {
         stage: Settings<'_>,
         report: &mut Report<'_>,
     ) -> Result<Model, TrainerError> {
-        let plan = plan(job)?;
-        let series = generate(job.seed, plan.weeks);
+        let (plan, series) = data(job)?;
         let prepared = prepare(job, &series)?;
         let history = kept(&prepared);
         if history.is_empty() {

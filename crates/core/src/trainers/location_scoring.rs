@@ -284,6 +284,16 @@ fn outlier_z(job: &Job<'_>) -> Result<f64, TrainerError> {
     )
 }
 
+/// The plan, the sites and their spatial split with the outliers left out:
+/// what training and evaluation both start from.
+fn split_sites(job: &Job<'_>) -> Result<(Plan, Vec<Site>, Vec<Split>), TrainerError> {
+    let plan = plan(job)?;
+    let sites = generate(job.seed);
+    let outlier = outliers(&sites, outlier_z(job)?);
+    let splits = split(job.seed, plan, &sites, &outlier);
+    Ok((plan, sites, splits))
+}
+
 fn split(seed: u64, plan: Plan, sites: &[Site], outlier: &[bool]) -> Vec<Split> {
     let dlat = plan.block_km / 110.57;
     let dlon = plan.block_km / (111.32 * 38.5f64.to_radians().cos());
@@ -466,10 +476,7 @@ impl Trainer for LocationScoring {
         stage: Settings<'_>,
         report: &mut Report<'_>,
     ) -> Result<Model, TrainerError> {
-        let plan = plan(job)?;
-        let sites = generate(job.seed);
-        let outlier = outliers(&sites, outlier_z(job)?);
-        let splits = split(job.seed, plan, &sites, &outlier);
+        let (plan, sites, splits) = split_sites(job)?;
         let RidgeConfig {
             l2_min,
             steps,
@@ -607,10 +614,7 @@ impl Trainer for LocationScoring {
         {
             return Err(job.model_error(format!("expected {p} features: {}", FEATURES.join(", "))));
         }
-        let plan = plan(job)?;
-        let sites = generate(job.seed);
-        let outlier = outliers(&sites, outlier_z(job)?);
-        let splits = split(job.seed, plan, &sites, &outlier);
+        let (plan, sites, splits) = split_sites(job)?;
         let k_neighbors = stage.count_in(
             &["/residual_spatial_autocorrelation/k_neighbors"],
             8,
