@@ -25,31 +25,27 @@ const MIN_LOG: f64 = -745.133_219_101_941_2;
 /// `n` is a float to mirror scipy, which accepts `np.round(en)`; a value
 /// that is not a positive integer gives NaN.
 pub fn kstwo_sf(d: f64, n: f64) -> f64 {
+    kstwo(d, n, false)
+}
+
+/// CDF of `kstwo`: P(D_n <= d).
+pub fn kstwo_cdf(d: f64, n: f64) -> f64 {
+    kstwo(d, n, true)
+}
+
+/// The CDF (`cdf`) or the survival function of `kstwo`.
+fn kstwo(d: f64, n: f64, cdf: bool) -> f64 {
     if d.is_nan() || n.is_nan() || n < 1.0 || n.fract() != 0.0 || n > 9.0e15 {
         return f64::NAN;
     }
     // Outside the support (0.5/n, 1) scipy's rv_continuous answers directly.
     if d <= 0.5 / n {
-        return 1.0;
+        return select(0.0, 1.0, cdf);
     }
     if d >= 1.0 {
-        return 0.0;
+        return select(1.0, 0.0, cdf);
     }
-    kolmogn(n as u64, d, false)
-}
-
-/// CDF of `kstwo`: P(D_n <= d).
-pub fn kstwo_cdf(d: f64, n: f64) -> f64 {
-    if d.is_nan() || n.is_nan() || n < 1.0 || n.fract() != 0.0 || n > 9.0e15 {
-        return f64::NAN;
-    }
-    if d <= 0.5 / n {
-        return 0.0;
-    }
-    if d >= 1.0 {
-        return 1.0;
-    }
-    kolmogn(n as u64, d, true)
+    kolmogn(n as u64, d, cdf)
 }
 
 fn clip_prob(p: f64) -> f64 {
