@@ -765,14 +765,7 @@ pub fn apply_mode(
         match (parsed, current) {
             (Some(s), before) => {
                 if d.set(&["deployment", "schedule"], json!(s.cron))? {
-                    d.line(format!(
-                        "schedule: {} -> {}",
-                        before
-                            .as_deref()
-                            .map(schedule::describe)
-                            .unwrap_or_else(|| "none".into()),
-                        schedule::describe(&s.cron)
-                    ));
+                    d.line(schedule_change("schedule", before.as_deref(), &s.cron));
                 }
                 for a in s.assumed {
                     d.note(format!("the schedule {a}"));
@@ -793,6 +786,18 @@ pub fn apply_mode(
         }
     }
     Ok(())
+}
+
+/// The line for a schedule set: "schedule: <before> -> <after>", each said
+/// in words ("none" when there was none).
+fn schedule_change(label: &str, before: Option<&str>, cron: &str) -> String {
+    format!(
+        "{label}: {} -> {}",
+        before
+            .map(schedule::describe)
+            .unwrap_or_else(|| "none".into()),
+        schedule::describe(cron)
+    )
 }
 
 fn is_retrain(t: &Tokens) -> bool {
@@ -853,14 +858,7 @@ pub fn apply_schedule(d: &mut Draft, t: &Tokens, from: usize, to: usize) -> Resu
         "schedule"
     };
     if changed {
-        d.line(format!(
-            "{label}: {} -> {}",
-            current
-                .as_deref()
-                .map(schedule::describe)
-                .unwrap_or_else(|| "none".into()),
-            schedule::describe(&parsed.cron)
-        ));
+        d.line(schedule_change(label, current.as_deref(), &parsed.cron));
         for a in parsed.assumed {
             d.note(format!("the {label} {a}"));
         }
