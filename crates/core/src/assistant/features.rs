@@ -5,7 +5,9 @@ use super::draft::{Decline, Draft};
 use super::lexicon::{ADD_VERBS, REMOVE_VERBS, start, verb_at};
 use super::names::named_by_words;
 use super::recipe;
-use super::text::{FILLER, Tokens, is_identifier, join_and, resolve_name, similar_names, snake};
+use super::text::{
+    FILLER, Tokens, also_in, is_identifier, is_or_are, join_and, resolve_name, similar_names, snake,
+};
 use serde_json::{Value, json};
 
 /// Verbs that add a feature or create a feature set.
@@ -522,15 +524,11 @@ fn remove_features(p: Parsed, m: &Value) -> Result<Draft, Decline> {
 /// Points out monitoring that still reads removed features.
 fn monitoring_notes(d: &mut Draft, m: &Value, removed: &[String]) {
     let drift = recipe::drift_columns(m);
-    let watched: Vec<String> = removed
-        .iter()
-        .filter(|f| drift.contains(f))
-        .cloned()
-        .collect();
+    let watched = also_in(removed, &drift);
     if !watched.is_empty() {
         d.note(format!(
             "{} still monitored for drift (monitoring.drift.columns); say \"stop monitoring drift on {}\" to drop {}",
-            if watched.len() == 1 { format!("{} is", watched[0]) } else { format!("{} are", join_and(&watched)) },
+            is_or_are(&watched),
             watched.join(" and "),
             if watched.len() == 1 { "it" } else { "them" }
         ));
@@ -580,11 +578,7 @@ fn add_set(p: Parsed, m: &Value) -> Result<Draft, Decline> {
         plural(features.len())
     ));
     let all = recipe::all_features(m);
-    let dup: Vec<String> = features
-        .iter()
-        .filter(|f| all.contains(f))
-        .cloned()
-        .collect();
+    let dup = also_in(&features, &all);
     if !dup.is_empty() {
         d.note(format!("{} already in another feature set", join_and(&dup)));
     }

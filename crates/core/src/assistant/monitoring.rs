@@ -8,7 +8,9 @@ use super::lexicon::{NO_MORE_WORDS, REMOVE_VERBS, SWITCH_OFF_WORDS, WATCH_WORDS,
 use super::names::named_by_words;
 use super::numbers::{Cmp, comparison_in, duration_hours, numbers_in};
 use super::recipe::{self, is_fraction_metric, metric_mentions};
-use super::text::{Tokens, jnum, join_and, num, resolve_name, show, similar_names, snake};
+use super::text::{
+    Tokens, is_or_are, jnum, join_and, not_in, num, resolve_name, show, similar_names, snake,
+};
 use crate::drift::StatTest;
 use serde_json::{Value, json};
 
@@ -339,16 +341,8 @@ fn watch_drift_columns(d: &mut Draft, t: &Tokens, m: &Value, w: &Watch) -> Resul
         } else {
             d.set(&["monitoring", "drift", "columns"], json!(new_cols))?;
         }
-        let added: Vec<String> = new_cols
-            .iter()
-            .filter(|c| !cur_cols.contains(c))
-            .cloned()
-            .collect();
-        let dropped: Vec<String> = cur_cols
-            .iter()
-            .filter(|c| !new_cols.contains(c))
-            .cloned()
-            .collect();
+        let added = not_in(&new_cols, cur_cols);
+        let dropped = not_in(cur_cols, &new_cols);
         if !added.is_empty() {
             d.line(format!(
                 "monitor drift on {} ({} columns in all)",
@@ -363,15 +357,11 @@ fn watch_drift_columns(d: &mut Draft, t: &Tokens, m: &Value, w: &Watch) -> Resul
         d.same(format!("{} already monitored for drift", join_and(cols)));
     }
     let known = recipe::known_columns(m);
-    let unknown: Vec<String> = cols
-        .iter()
-        .filter(|c| !known.contains(c))
-        .cloned()
-        .collect();
+    let unknown = not_in(cols, &known);
     if !unknown.is_empty() {
         d.note(format!(
             "{} not named anywhere else in the manifest (features, keys, lineage columns); check the spelling",
-            if unknown.len() == 1 { format!("{} is", unknown[0]) } else { format!("{} are", join_and(&unknown)) }
+            is_or_are(&unknown)
         ));
     }
     Ok(())

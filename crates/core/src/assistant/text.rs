@@ -447,6 +447,32 @@ pub fn join_and(items: &[String]) -> String {
     }
 }
 
+/// The items `others` holds too, in their order.
+pub fn also_in(items: &[String], others: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|i| others.contains(i))
+        .cloned()
+        .collect()
+}
+
+/// The items `others` does not hold, in their order.
+pub fn not_in(items: &[String], others: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|i| !others.contains(i))
+        .cloned()
+        .collect()
+}
+
+/// "a is" or "a and b are": the items as a sentence's subject.
+pub fn is_or_are(items: &[String]) -> String {
+    match items {
+        [one] => format!("{one} is"),
+        _ => format!("{} are", join_and(items)),
+    }
+}
+
 /// A JSON value shown inline, cut to a readable length.
 pub fn show(v: &serde_json::Value) -> String {
     let s = match v {
@@ -571,5 +597,16 @@ mod tests {
         assert_eq!(num(nice(0.264)), "0.26");
         assert_eq!(num(nice(0.7875)), "0.79");
         assert_eq!(num(nice(280_000.0)), "280000");
+    }
+
+    #[test]
+    fn lists_split_by_another_keep_their_order_and_read_as_a_subject() {
+        let words = |w: &[&str]| -> Vec<String> { w.iter().map(|s| s.to_string()).collect() };
+        let items = words(&["c", "a", "b"]);
+        let others = words(&["b", "c", "x"]);
+        assert_eq!(also_in(&items, &others), words(&["c", "b"]));
+        assert_eq!(not_in(&items, &others), words(&["a"]));
+        assert_eq!(is_or_are(&words(&["a"])), "a is");
+        assert_eq!(is_or_are(&items), "c, a and b are");
     }
 }
