@@ -44,13 +44,18 @@ impl<'a> Report<'a> {
         }
     }
 
-    pub fn param(&mut self, key: &str, value: impl Display) -> Result<(), TrainerError> {
+    /// A `nexml:<kind> key=value` line (a param or a tag).
+    fn pair(&mut self, kind: &str, key: &str, value: impl Display) -> Result<(), TrainerError> {
         let line = format!(
-            "nexml:param {}={}",
+            "nexml:{kind} {}={}",
             clean(key, true),
             clean(&value.to_string(), false)
         );
         self.write(&line)
+    }
+
+    pub fn param(&mut self, key: &str, value: impl Display) -> Result<(), TrainerError> {
+        self.pair("param", key, value)
     }
 
     /// A number as a parameter value, in the metric lines' format.
@@ -59,12 +64,7 @@ impl<'a> Report<'a> {
     }
 
     pub fn tag(&mut self, key: &str, value: impl Display) -> Result<(), TrainerError> {
-        let line = format!(
-            "nexml:tag {}={}",
-            clean(key, true),
-            clean(&value.to_string(), false)
-        );
-        self.write(&line)
+        self.pair("tag", key, value)
     }
 
     /// A metric at a step (an epoch, a search step, a fold), or its final
