@@ -30,19 +30,9 @@ impl Cells {
     /// The cell as text for building composite keys; missing is empty.
     pub fn key(&self, row: usize) -> String {
         match self {
-            Cells::Num(v) => v
-                .get(row)
-                .copied()
-                .flatten()
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
+            Cells::Num(v) => shown(v, row),
             Cells::Text(v) => v.get(row).cloned().flatten().unwrap_or_default(),
-            Cells::Flag(v) => v
-                .get(row)
-                .copied()
-                .flatten()
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
+            Cells::Flag(v) => shown(v, row),
         }
     }
 
@@ -59,6 +49,16 @@ impl Cells {
             _ => None,
         }
     }
+}
+
+/// A number's or a flag's cell as text; missing is empty.
+fn shown<T: Copy + ToString>(cells: &[Option<T>], row: usize) -> String {
+    cells
+        .get(row)
+        .copied()
+        .flatten()
+        .map(|x| x.to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default)]
