@@ -87,18 +87,21 @@ async fn run(cli: Cli) -> Result<()> {
         config,
         database_url: url.clone(),
     };
-    if cli.seed {
-        return seed(&ctx, cli.demo).await;
-    }
-    match cli.command {
-        Some(command) => cli::run(&ctx, command).await,
-        None => {
-            seed::seed_baselines(&ctx.service)
-                .await
-                .wrap_err("seeding the baselines")?;
-            nexml::tui::run(ctx.service.clone(), &ctx.config, &ctx.user, &url).await
-        }
-    }
+    let outcome = match (cli.seed, cli.command) {
+        (true, _) => seed(&ctx, cli.demo).await,
+        (false, Some(command)) => cli::run(&ctx, command).await,
+        (false, None) => open_app(&ctx, &url).await,
+    };
+    // Succeeded or not, the database is left tidy for the next process.
+    ctx.store.close().await;
+    outcome
+}
+
+async fn open_app(ctx: &cli::Context, url: &str) -> Result<()> {
+    seed::seed_baselines(&ctx.service)
+        .await
+        .wrap_err("seeding the baselines")?;
+    nexml::tui::run(ctx.service.clone(), &ctx.config, &ctx.user, url).await
 }
 
 async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {

@@ -1886,6 +1886,26 @@ fn generate_adds_content_at_scale() {
     assert_eq!(runs["total"], 20);
 }
 
+/// A command that wrote leaves the write-ahead log empty: the next
+/// process to open the database alone would otherwise read every frame
+/// left in it before its first query (each start of the app paid for what
+/// `generate` left).
+#[test]
+fn a_command_that_wrote_leaves_no_write_ahead_log_to_read() {
+    let db = Db::new();
+    success(&nexml(
+        &db,
+        "alice",
+        &["generate", "--models", "2", "--runs", "3000", "--snapshots", "100"],
+    ));
+    let log = db.path("x.db-wal");
+    let left = std::fs::metadata(&log).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "{} holds {left} bytes after generate", log.display());
+    // And the database is whole: what was written is read back.
+    let runs = json_of(&nexml(&db, "alice", &["run", "list", "--limit", "1", "--json"]));
+    assert_eq!(runs["total"], 3000);
+}
+
 #[test]
 fn chat_proposes_and_applies_and_ingest_raises_alerts() {
     let db = &Db::seeded();

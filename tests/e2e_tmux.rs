@@ -329,6 +329,42 @@ fn the_editor_draft_survives_a_closed_terminal() {
     }
 }
 
+/// Closing the terminal is leaving as `q` does, the database included: the
+/// app empties the write-ahead log a killed writer left (else the next
+/// process to open the database alone reads every frame in it again).
+#[test]
+fn a_closed_terminal_leaves_the_write_ahead_log_empty() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let file = dir.path().join("hup.db");
+    let log = dir.path().join("hup.db-wal");
+    let url = format!("sqlite://{}", file.display());
+    let logged = || std::fs::metadata(&log).map_or(0, |m| m.len());
+    // A writer killed mid-way leaves frames in the log.
+    let mut writer = Command::new(env!("CARGO_BIN_EXE_nexml"))
+        .args(["--database-url", &url, "generate", "--runs", "500000"])
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while logged() < 1 << 20 && began.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    assert!(logged() >= 1 << 20, "the killed writer left {} bytes", logged());
+
+    let t = Tmux::launch("hup-wal", 100, 30, dir.clone(), url);
+    let pid = nexml_pid(&t.shell_pid());
+    Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    t.wait_for("[exited rc=0]");
+    assert_eq!(logged(), 0, "the log after the app left");
+}
+
 fn draft_survives(signal: &str, name: &str) {
     let t = Tmux::start(name, 100, 30);
     t.keys(&["/"]);

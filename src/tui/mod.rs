@@ -107,7 +107,7 @@ async fn event_loop(
     let _lost_executors = runner.watch_lost_executors();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut sigterm = sigterm_stream()?;
+    let mut leave = LeaveSignals::new()?;
     let size = terminal.size()?;
     app.width = size.width;
     app.height = size.height;
@@ -136,8 +136,8 @@ async fn event_loop(
             Some(msg) = rx.recv() => msg,
             Some(changes) = next_changes(&mut feed) => Msg::Changed(changes),
             _ = tick.tick() => Msg::Tick,
-            _ = sigterm.recv() => {
-                tracing::info!("SIGTERM: leaving");
+            signal = leave.recv() => {
+                tracing::info!("{signal}: leaving");
                 return Ok(());
             }
         };
@@ -226,8 +226,28 @@ impl Drop for FlushDrafts {
     }
 }
 
-#[cfg(unix)]
-fn sigterm_stream() -> Result<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .wrap_err("listening for SIGTERM")
+/// The signals the app leaves on, as on `q` (drafts flushed, the database
+/// closed): SIGTERM (a `kill`, a shutdown) and SIGHUP (the terminal or the
+/// SSH session closed).
+struct LeaveSignals {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl LeaveSignals {
+    fn new() -> Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate()).wrap_err("listening for SIGTERM")?,
+            hangup: signal(SignalKind::hangup()).wrap_err("listening for SIGHUP")?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.hangup.recv() => "SIGHUP",
+        }
+    }
 }

@@ -55,6 +55,10 @@ pub trait Store: Send + Sync {
     async fn write(&self) -> StoreResult<Session>;
     /// Every change committed from now on, by any process, in batches.
     async fn watch(&self) -> StoreResult<ChangeFeed>;
+    /// Leaves the database tidy for the next process, at the end of a
+    /// command or of the app. Never fails: what it cannot do is left as
+    /// it was.
+    async fn close(&self) {}
 }
 
 /// Reads in one call each, for the screens and commands that only look:
