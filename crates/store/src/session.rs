@@ -710,7 +710,7 @@ reads!(
         let by = order("x.id DESC", "x.id", reverse);
         let items = self
             .fetch::<Run>(filtered(
-                format!("{}{where_sql} ORDER BY {by}{page}", sql::RUN_LIST_SELECT),
+                format!("{}{where_sql} ORDER BY {by}{page}", sql::run_list_select()),
                 &f,
             ))
             .await?;
@@ -723,7 +723,7 @@ reads!(
     /// One run with its whole log: the text of older runs, then the chunks
     /// appended since.
     pub async fn run(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_SELECT)).int(id);
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::run_select())).int(id);
         let mut run =
             first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))?;
         let chunks = self.run_log_chunks(id).await?;
@@ -738,7 +738,7 @@ reads!(
 
     /// One run without its log (the cheap read for checks and lists).
     pub async fn run_row(&mut self, id: i64) -> StoreResult<Run> {
-        let s = Statement::new(format!("{} WHERE x.id = $1", sql::RUN_LIST_SELECT)).int(id);
+        let s = Statement::new(format!("{} WHERE x.id = $1", sql::run_list_select())).int(id);
         first(self.fetch::<Run>(s).await?).ok_or_else(|| StoreError::not_found("run", id))
     }
 );
@@ -852,7 +852,7 @@ impl Session {
         let order_id = driver.as_ref().map_or(id, |d| d.order_id());
         terms.push(order(&format!("{order_id} DESC"), order_id, reverse).to_string());
         let page = f.page_sql(query.limit, offset);
-        let select = sql::RUN_LIST_SELECT.replacen("FROM ml_run x", &from, 1);
+        let select = sql::run_list_select().replacen("FROM ml_run x", &from, 1);
         let items = self
             .fetch::<Run>(filtered(
                 format!("{select}{where_sql} ORDER BY {}{page}", terms.join(", ")),

@@ -42,11 +42,14 @@ pub const MONITOR_SELECT: &str = "SELECT m.id, m.name, m.model_family, m.recipe_
 
 pub const MODEL_FROM: &str = "FROM ml_model m JOIN ml_recipe r ON r.id = m.recipe_id";
 
-/// One run, with its log.
-pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
+/// A run row's columns before its log.
+const RUN_COLUMNS_TO_LOG: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
     r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
     x.experiment_id, COALESCE(e.name, r.name) AS experiment_name, x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
-    x.finished_at, x.metrics_json, x.artifacts_json, x.logs_text, \
+    x.finished_at, x.metrics_json, x.artifacts_json, ";
+
+/// A run row's columns after its log, and where they come from.
+const RUN_COLUMNS_FROM_LOG: &str = ", \
     x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
     x.cancel_requested_at, x.log_bytes \
     FROM ml_run x JOIN ml_experiment e ON e.id = x.experiment_id \
@@ -54,17 +57,15 @@ pub const RUN_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.r
     LEFT JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
     LEFT JOIN ml_model m ON m.id = x.model_id";
 
+/// One run, with its log.
+pub fn run_select() -> String {
+    format!("{RUN_COLUMNS_TO_LOG}x.logs_text{RUN_COLUMNS_FROM_LOG}")
+}
+
 /// Rows of a run list: never the log, which may be megabytes per run.
-pub const RUN_LIST_SELECT: &str = "SELECT x.id, x.model_id, m.name AS model_name, x.recipe_id, \
-    r.name AS recipe_name, x.recipe_version_id, v.version_number AS recipe_version, \
-    x.experiment_id, COALESCE(e.name, r.name) AS experiment_name, x.run_type, x.status, x.created_by, x.created_at, x.updated_at, x.started_at, \
-    x.finished_at, x.metrics_json, x.artifacts_json, NULL AS logs_text, \
-    x.name, x.note, x.status_reason, x.exit_code, x.executor, x.heartbeat_at, \
-    x.cancel_requested_at, x.log_bytes \
-    FROM ml_run x JOIN ml_experiment e ON e.id = x.experiment_id \
-    LEFT JOIN ml_recipe r ON r.id = x.recipe_id \
-    LEFT JOIN ml_recipe_version v ON v.version_id = x.recipe_version_id \
-    LEFT JOIN ml_model m ON m.id = x.model_id";
+pub fn run_list_select() -> String {
+    format!("{RUN_COLUMNS_TO_LOG}NULL AS logs_text{RUN_COLUMNS_FROM_LOG}")
+}
 
 pub const SNAPSHOT_SELECT: &str = "SELECT id, model_id, captured_at, performance_metrics_json, \
     drift_metrics_json, data_freshness_json, alerts_json, created_by FROM ml_monitor_snapshot";
