@@ -87,6 +87,34 @@ fn sorted_order(
     Ok(Some(format!("{column} {dir}, {id} {dir}")))
 }
 
+/// Rows with an id and a unique name (recipes, models), read alike: a list
+/// of them is by name unless sorted otherwise, and one is found by its id
+/// or its exact name.
+struct NamedRows {
+    /// What one is called, in "not found".
+    kind: &'static str,
+    /// The SELECT of a row, to which a WHERE may be added.
+    select: &'static str,
+    /// The alias of their table in `select`.
+    alias: &'static str,
+    /// The expression a list is sorted by for a column, if it has it.
+    sort_column: fn(SortColumn) -> Option<&'static str>,
+}
+
+const RECIPES: NamedRows = NamedRows {
+    kind: "recipe",
+    select: sql::RECIPE_SELECT,
+    alias: "r",
+    sort_column: recipe_sort_column,
+};
+
+const MODELS: NamedRows = NamedRows {
+    kind: "model",
+    select: sql::MODEL_SELECT,
+    alias: "m",
+    sort_column: model_sort_column,
+};
+
 fn recipe_sort_column(column: SortColumn) -> Option<&'static str> {
     Some(match column {
         SortColumn::Name => "r.name",
@@ -229,6 +257,52 @@ impl Session {
         self.db.fetch(s).await?.decode()
     }
 
+    /// A page (limit, offset) of `rows` matching `f`, sorted by `sort`,
+    /// else by name then id; backwards when `reverse`, yet in list order.
+    async fn named_rows<T: Record>(
+        &mut self,
+        rows: &NamedRows,
+        mut f: Filter,
+        (limit, offset): (i64, i64),
+        sort: Option<ListSort>,
+        reverse: bool,
+    ) -> StoreResult<Vec<T>> {
+        let a = rows.alias;
+        let where_sql = f.where_sql();
+        let page = f.page_sql(limit, offset);
+        let by = sorted_order(sort, rows.sort_column, &format!("{a}.id"), reverse)?;
+        let by = match by {
+            Some(by) => by,
+            None if reverse => format!("{a}.name DESC, {a}.id DESC"),
+            None => format!("{a}.name, {a}.id"),
+        };
+        let sql = format!("{}{where_sql} ORDER BY {by}{page}", rows.select);
+        let items = self.fetch::<T>(filtered(sql, &f)).await?;
+        Ok(in_list_order(items, reverse))
+    }
+
+    /// The one of `rows` with this id.
+    async fn named_row<T: Record>(&mut self, rows: &NamedRows, id: i64) -> StoreResult<T> {
+        let sql = format!("{} WHERE {}.id = $1", rows.select, rows.alias);
+        first(self.fetch::<T>(Statement::new(sql).int(id)).await?)
+            .ok_or_else(|| StoreError::not_found(rows.kind, id))
+    }
+
+    /// The one of `rows` with the id or the exact name `reference`.
+    async fn find_named<T: Record>(&mut self, rows: &NamedRows, reference: &str) -> StoreResult<T> {
+        if let Ok(id) = reference.trim().parse::<i64>()
+            && let Ok(row) = self.named_row(rows, id).await
+        {
+            return Ok(row);
+        }
+        let sql = format!("{} WHERE {}.name = $1", rows.select, rows.alias);
+        first(
+            self.fetch::<T>(Statement::new(sql).text(reference.trim()))
+                .await?,
+        )
+        .ok_or_else(|| StoreError::not_found(rows.kind, reference))
+    }
+
     /// Versions, their manifest and overlay in the canonical form: JSONB
     /// keeps no key order, and rows saved before the form keep the order
     /// they came in (versions are immutable, so they are ordered on reading).
@@ -295,42 +369,20 @@ reads!(
             ))
             .await?
         };
-        let where_sql = f.where_sql();
-        let page = f.page_sql(query.limit, query.offset);
-        let by = sorted_order(query.sort, recipe_sort_column, "r.id", query.reverse)?;
-        let by = by.as_deref().unwrap_or(order(
-            "r.name, r.id",
-            "r.name DESC, r.id DESC",
-            query.reverse,
-        ));
+        let page = (query.limit, query.offset);
         let items = self
-            .fetch::<Recipe>(filtered(
-                format!("{}{where_sql} ORDER BY {by}{page}", sql::RECIPE_SELECT),
-                &f,
-            ))
+            .named_rows(&RECIPES, f, page, query.sort, query.reverse)
             .await?;
-        Ok(Page {
-            items: in_list_order(items, query.reverse),
-            total,
-        })
+        Ok(Page { items, total })
     }
 
     pub async fn recipe(&mut self, id: i64) -> StoreResult<Recipe> {
-        let s = Statement::new(format!("{} WHERE r.id = $1", sql::RECIPE_SELECT)).int(id);
-        first(self.fetch::<Recipe>(s).await?).ok_or_else(|| StoreError::not_found("recipe", id))
+        self.named_row(&RECIPES, id).await
     }
 
     /// A recipe by id or exact name.
     pub async fn find_recipe(&mut self, reference: &str) -> StoreResult<Recipe> {
-        if let Ok(id) = reference.trim().parse::<i64>()
-            && let Ok(r) = self.recipe(id).await
-        {
-            return Ok(r);
-        }
-        let s = Statement::new(format!("{} WHERE r.name = $1", sql::RECIPE_SELECT))
-            .text(reference.trim());
-        first(self.fetch::<Recipe>(s).await?)
-            .ok_or_else(|| StoreError::not_found("recipe", reference))
+        self.find_named(&RECIPES, reference).await
     }
 
     pub async fn children(&mut self, id: i64) -> StoreResult<Vec<Recipe>> {
@@ -573,44 +625,22 @@ impl Session {
 
 reads!(
     pub async fn list_models(&mut self, query: &ModelQuery) -> StoreResult<Page<Model>> {
-        let mut f = model_filter(query, self.filter());
+        let f = model_filter(query, self.filter());
         let total = self.count_models(&f, query.search.is_some()).await?;
-        let where_sql = f.where_sql();
-        let page = f.page_sql(query.limit, query.offset);
-        let by = sorted_order(query.sort, model_sort_column, "m.id", query.reverse)?;
-        let by = by.as_deref().unwrap_or(order(
-            "m.name, m.id",
-            "m.name DESC, m.id DESC",
-            query.reverse,
-        ));
+        let page = (query.limit, query.offset);
         let items = self
-            .fetch::<Model>(filtered(
-                format!("{}{where_sql} ORDER BY {by}{page}", sql::MODEL_SELECT),
-                &f,
-            ))
+            .named_rows(&MODELS, f, page, query.sort, query.reverse)
             .await?;
-        Ok(Page {
-            items: in_list_order(items, query.reverse),
-            total,
-        })
+        Ok(Page { items, total })
     }
 
     pub async fn model(&mut self, id: i64) -> StoreResult<Model> {
-        let s = Statement::new(format!("{} WHERE m.id = $1", sql::MODEL_SELECT)).int(id);
-        first(self.fetch::<Model>(s).await?).ok_or_else(|| StoreError::not_found("model", id))
+        self.named_row(&MODELS, id).await
     }
 
     /// A model by id or exact name.
     pub async fn find_model(&mut self, reference: &str) -> StoreResult<Model> {
-        if let Ok(id) = reference.trim().parse::<i64>()
-            && let Ok(m) = self.model(id).await
-        {
-            return Ok(m);
-        }
-        let s = Statement::new(format!("{} WHERE m.name = $1", sql::MODEL_SELECT))
-            .text(reference.trim());
-        first(self.fetch::<Model>(s).await?)
-            .ok_or_else(|| StoreError::not_found("model", reference))
+        self.find_named(&MODELS, reference).await
     }
 );
 
