@@ -152,6 +152,23 @@ fn points_insert(
     s
 }
 
+/// Every many-row insert of a run's points into `table`, a statement-sized
+/// chunk each (see `points_insert`), numbered from `seq_base`: each with
+/// the seq of its first point and its points.
+fn points_inserts<'a>(
+    table: &'a str,
+    run_id: i64,
+    points: &'a [NewMetricPoint],
+    seq_base: i64,
+    positional: bool,
+    value: fn(Statement, f64) -> Statement,
+) -> impl Iterator<Item = (i64, &'a [NewMetricPoint], Statement)> {
+    numbered_chunks(points, seq_base).map(move |(first_seq, chunk)| {
+        let s = points_insert(table, run_id, chunk, first_seq, positional, value);
+        (first_seq, chunk, s)
+    })
+}
+
 /// A point of a metric's history, as `run show` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryPoint {
@@ -433,15 +450,16 @@ impl Session {
         seq_base: i64,
     ) -> StoreResult<()> {
         let positional = self.db.binds_by_position();
-        for (first_seq, chunk) in numbered_chunks(points, seq_base) {
-            let s = points_insert(
-                "ml_run_metric",
-                run_id,
-                chunk,
-                first_seq,
-                positional,
-                |s, v| s.float(v),
-            );
+        let number = |s: Statement, v| s.float(v);
+        let inserts = points_inserts(
+            "ml_run_metric",
+            run_id,
+            points,
+            seq_base,
+            positional,
+            number,
+        );
+        for (first_seq, chunk, s) in inserts {
             let inserted = self.ints(s).await?;
             let deltas = if inserted.len() == chunk.len() {
                 fold_into_tiles(chunk)
@@ -527,11 +545,9 @@ impl Session {
         seq_base: i64,
     ) -> StoreResult<()> {
         let positional = self.db.binds_by_position();
-        for (first_seq, chunk) in numbered_chunks(points, seq_base) {
-            let table = "ml_run_metric_nonfinite";
-            let s = points_insert(table, run_id, chunk, first_seq, positional, |s, v| {
-                s.text(NonFinitePoint::spelling(v))
-            });
+        let spelled = |s: Statement, v| s.text(NonFinitePoint::spelling(v));
+        let table = "ml_run_metric_nonfinite";
+        for (_, _, s) in points_inserts(table, run_id, points, seq_base, positional, spelled) {
             self.ints(s).await?;
         }
         Ok(())
