@@ -210,6 +210,37 @@ pub struct Paging {
     pub offset: i64,
 }
 
+// `recipe create`'s arguments (the start flags' group is on its variant).
+#[derive(Debug, Args)]
+pub struct RecipeCreate {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub family: ModelFamily,
+    #[arg(long)]
+    pub level: RecipeLevel,
+    /// The parent recipe (required below baseline)
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// A tag (repeatable)
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// The manifest file (- reads standard input)
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Start from a copy of the parent's latest manifest
+    #[arg(long, requires = "parent")]
+    pub from_parent: bool,
+    /// Start from the family's baseline manifest
+    #[arg(long)]
+    pub from_baseline: bool,
+    /// Start from the smallest valid manifest of the family
+    #[arg(long)]
+    pub skeleton: bool,
+    #[arg(long, default_value = "Initial version")]
+    pub note: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RecipeCommand {
     /// List recipes
@@ -234,34 +265,7 @@ pub enum RecipeCommand {
             .required(true)
             .args(["manifest", "from_parent", "from_baseline", "skeleton"])
     ))]
-    Create {
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        family: ModelFamily,
-        #[arg(long)]
-        level: RecipeLevel,
-        /// The parent recipe (required below baseline)
-        #[arg(long)]
-        parent: Option<String>,
-        /// A tag (repeatable)
-        #[arg(long = "tag")]
-        tags: Vec<String>,
-        /// The manifest file (- reads standard input)
-        #[arg(long)]
-        manifest: Option<PathBuf>,
-        /// Start from a copy of the parent's latest manifest
-        #[arg(long, requires = "parent")]
-        from_parent: bool,
-        /// Start from the family's baseline manifest
-        #[arg(long)]
-        from_baseline: bool,
-        /// Start from the smallest valid manifest of the family
-        #[arg(long)]
-        skeleton: bool,
-        #[arg(long, default_value = "Initial version")]
-        note: String,
-    },
+    Create(RecipeCreate),
     /// Rename or retag a recipe
     Update {
         reference: String,
@@ -449,35 +453,39 @@ pub enum ExperimentCommand {
     },
 }
 
+// `run list`'s arguments.
+#[derive(Debug, Args)]
+pub struct RunList {
+    #[arg(long)]
+    pub status: Option<RunStatus>,
+    #[arg(long = "type")]
+    pub run_type: Option<RunType>,
+    #[arg(long)]
+    pub family: Option<ModelFamily>,
+    #[arg(long)]
+    pub recipe: Option<String>,
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Runs of an experiment (an id or an exact name)
+    #[arg(long)]
+    pub experiment: Option<String>,
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Runs matching an expression, MLflow's search syntax:
+    /// "metrics.rmse < 0.5 and params.lr = '0.01' and status = 'succeeded' and tags.team = 'x'"
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Sort by any field, e.g. "metrics.rmse", "params.lr DESC", "id" [default: id DESC]
+    #[arg(long)]
+    pub order_by: Option<String>,
+    #[command(flatten)]
+    pub paging: Paging,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RunCommand {
     /// List runs, newest first
-    List {
-        #[arg(long)]
-        status: Option<RunStatus>,
-        #[arg(long = "type")]
-        run_type: Option<RunType>,
-        #[arg(long)]
-        family: Option<ModelFamily>,
-        #[arg(long)]
-        recipe: Option<String>,
-        #[arg(long)]
-        model: Option<String>,
-        /// Runs of an experiment (an id or an exact name)
-        #[arg(long)]
-        experiment: Option<String>,
-        #[arg(long)]
-        search: Option<String>,
-        /// Runs matching an expression, MLflow's search syntax:
-        /// "metrics.rmse < 0.5 and params.lr = '0.01' and status = 'succeeded' and tags.team = 'x'"
-        #[arg(long)]
-        filter: Option<String>,
-        /// Sort by any field, e.g. "metrics.rmse", "params.lr DESC", "id" [default: id DESC]
-        #[arg(long)]
-        order_by: Option<String>,
-        #[command(flatten)]
-        paging: Paging,
-    },
+    List(RunList),
     /// Show a run: status, params, tags, metrics (with history), artifacts
     Show {
         id: i64,

@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::args::ModelCommand;
-use super::output::{Table, fields, print_json, thousands, time};
+use super::output::{fields, print_json, print_page, time};
 use crate::service::changes::{MoveModel, UpdateModel};
 use crate::store::{Model, ModelQuery, NewModel};
 use color_eyre::eyre::{Result, eyre};
@@ -34,14 +34,11 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     ..Default::default()
                 })
                 .await?;
-            if ctx.json {
-                return print_json(&page);
-            }
-            let mut t = Table::new(&[
+            let headers = [
                 "id", "name", "family", "status", "owner", "recipe", "version",
-            ]);
-            for m in &page.items {
-                t.row(vec![
+            ];
+            let row = |m: &Model| {
+                vec![
                     m.id.to_string(),
                     m.name.clone(),
                     m.model_family.to_string(),
@@ -49,10 +46,9 @@ pub async fn run(ctx: &Context, command: ModelCommand) -> Result<()> {
                     m.owner.clone(),
                     m.recipe_name.clone(),
                     m.recipe_version.clone(),
-                ]);
-            }
-            outln!("{}", t.render());
-            outln!("{} of {} models", page.items.len(), thousands(page.total));
+                ]
+            };
+            print_page(ctx.json, &page, &headers, row, "models")?;
         }
         ModelCommand::Show { reference } => {
             let model = store.find_model(&reference).await?;

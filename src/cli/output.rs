@@ -68,6 +68,27 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
         .join("\n")
 }
 
+/// A page of a list: as JSON for scripts, else a table of `headers` with
+/// a `row` per item, then "3 of 1,204 models" (`noun` counted).
+pub fn print_page<T: Serialize>(
+    json: bool,
+    page: &crate::store::Page<T>,
+    headers: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+    noun: &str,
+) -> color_eyre::Result<()> {
+    if json {
+        return print_json(page);
+    }
+    let mut t = Table::new(headers);
+    for item in &page.items {
+        t.row(row(item));
+    }
+    outln!("{}", t.render());
+    outln!("{} of {} {noun}", page.items.len(), thousands(page.total));
+    Ok(())
+}
+
 pub fn print_json<T: Serialize>(value: &T) -> color_eyre::Result<()> {
     let mut text = to_json(value)?;
     text.push('\n');

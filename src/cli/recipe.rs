@@ -1,7 +1,7 @@
 //! `nexml recipe ...`
 
-use super::args::{Paging, RecipeCommand};
-use super::output::{Table, fields, opt, print_json, thousands, time};
+use super::args::{Paging, RecipeCommand, RecipeCreate};
+use super::output::{Table, fields, opt, print_json, print_page, time};
 use super::{Context, read_input, read_json};
 use crate::domain::manifest;
 use crate::domain::version::BumpChoice;
@@ -25,34 +25,7 @@ pub async fn run(ctx: &Context, command: RecipeCommand) -> Result<()> {
             paging,
         } => list(ctx, family, level, status, search, paging).await?,
         RecipeCommand::Show { reference } => show(ctx, reference).await?,
-        RecipeCommand::Create {
-            name,
-            family,
-            level,
-            parent,
-            tags,
-            manifest: path,
-            from_parent,
-            from_baseline,
-            skeleton: _,
-            note,
-        } => {
-            create(
-                ctx,
-                CreateArgs {
-                    name,
-                    family,
-                    level,
-                    parent,
-                    tags,
-                    path,
-                    from_parent,
-                    from_baseline,
-                    note,
-                },
-            )
-            .await?
-        }
+        RecipeCommand::Create(args) => create(ctx, args).await?,
         RecipeCommand::Update {
             reference,
             name,
@@ -239,14 +212,11 @@ async fn list(
             ..Default::default()
         })
         .await?;
-    if ctx.json {
-        return print_json(&page);
-    }
-    let mut t = Table::new(&[
+    let headers = [
         "id", "name", "family", "level", "status", "latest", "updated",
-    ]);
-    for r in &page.items {
-        t.row(vec![
+    ];
+    let row = |r: &Recipe| {
+        vec![
             r.id.to_string(),
             r.name.clone(),
             r.model_family.to_string(),
@@ -254,11 +224,9 @@ async fn list(
             status_word(r),
             opt(&r.latest_version),
             time(&r.updated_at),
-        ]);
-    }
-    outln!("{}", t.render());
-    outln!("{} of {} recipes", page.items.len(), thousands(page.total));
-    Ok(())
+        ]
+    };
+    print_page(ctx.json, &page, &headers, row, "recipes")
 }
 
 /// `nexml recipe show`.
@@ -279,32 +247,20 @@ async fn show(ctx: &Context, reference: String) -> Result<()> {
     Ok(())
 }
 
-/// `recipe create`'s arguments (the start flags' group is checked by clap).
-struct CreateArgs {
-    name: String,
-    family: ModelFamily,
-    level: RecipeLevel,
-    parent: Option<String>,
-    tags: Vec<String>,
-    path: Option<PathBuf>,
-    from_parent: bool,
-    from_baseline: bool,
-    note: String,
-}
-
 /// `nexml recipe create`.
-async fn create(ctx: &Context, new: CreateArgs) -> Result<()> {
-    let CreateArgs {
+async fn create(ctx: &Context, args: RecipeCreate) -> Result<()> {
+    let RecipeCreate {
         name,
         family,
         level,
         parent,
         tags,
-        path,
+        manifest: path,
         from_parent,
         from_baseline,
+        skeleton: _,
         note,
-    } = new;
+    } = args;
     let store = ctx.store.as_ref();
     let parent = match parent {
         Some(p) => Some(store.find_recipe(&p).await?.id),

@@ -2,10 +2,10 @@
 //! the commands a job uses to report (log-metric, log-param, tag,
 //! log-artifact).
 
-use super::args::{Paging, RunCommand};
+use super::args::{RunCommand, RunList};
 use super::output::{Table, fields, opt, opt_time, print_json, thousands, time};
 use super::{Context, parse_json_arg, read_input};
-use crate::domain::{ModelFamily, RunStatus, RunType};
+use crate::domain::{RunStatus, RunType};
 use crate::runs::compare;
 use crate::runs::filter;
 use crate::service::changes::{CancelRuns, TagRuns, UpdateRun};
@@ -17,35 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
     match command {
-        RunCommand::List {
-            status,
-            run_type,
-            family,
-            recipe,
-            model,
-            experiment,
-            search,
-            filter,
-            order_by,
-            paging,
-        } => {
-            list(
-                ctx,
-                ListArgs {
-                    status,
-                    run_type,
-                    family,
-                    recipe,
-                    model,
-                    experiment,
-                    search,
-                    filter,
-                    order_by,
-                    paging,
-                },
-            )
-            .await?
-        }
+        RunCommand::List(args) => list(ctx, args).await?,
         RunCommand::Show { id, history } => show(ctx, id, history).await?,
         RunCommand::Create {
             recipe,
@@ -330,23 +302,9 @@ pub async fn compare(ctx: &Context, ids: &[i64]) -> Result<()> {
     Ok(())
 }
 
-/// `run list`'s arguments.
-struct ListArgs {
-    status: Option<RunStatus>,
-    run_type: Option<RunType>,
-    family: Option<ModelFamily>,
-    recipe: Option<String>,
-    model: Option<String>,
-    experiment: Option<String>,
-    search: Option<String>,
-    filter: Option<String>,
-    order_by: Option<String>,
-    paging: Paging,
-}
-
 /// `nexml run list`.
-async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
-    let ListArgs {
+async fn list(ctx: &Context, args: RunList) -> Result<()> {
+    let RunList {
         status,
         run_type,
         family,
