@@ -26,6 +26,10 @@ pub async fn registered_models(
             .await?;
         Ok::<_, ApiError>(())
     };
+    if let Some(c) = delete_or_tag(&req.method, rpc, f, C::Delete, C::SetTag, C::DeleteTag)? {
+        change(c).await?;
+        return Ok(json_reply(&json!({})));
+    }
     match (&req.method, rpc) {
         (&Method::POST, "create") => {
             let name = f.required_string("name")?;
@@ -45,22 +49,6 @@ pub async fn registered_models(
             let to = f.required_string("new_name")?;
             change(C::Rename(to.clone())).await?;
             registered_model_reply(api, &to).await
-        }
-        (&Method::DELETE, "delete") => {
-            change(C::Delete).await?;
-            Ok(json_reply(&json!({})))
-        }
-        (&Method::POST, "set-tag") => {
-            change(C::SetTag(
-                f.required_string("key")?,
-                f.required_string("value")?,
-            ))
-            .await?;
-            Ok(json_reply(&json!({})))
-        }
-        (&Method::DELETE, "delete-tag") => {
-            change(C::DeleteTag(f.required_string("key")?)).await?;
-            Ok(json_reply(&json!({})))
         }
         (&Method::POST, "alias") => {
             let alias = f.required_string("alias")?;
@@ -114,6 +102,10 @@ pub async fn model_versions(
             .await?;
         Ok::<_, ApiError>((name, version))
     };
+    if let Some(c) = delete_or_tag(&req.method, rpc, f, C::Delete, C::SetTag, C::DeleteTag)? {
+        change(c).await?;
+        return Ok(json_reply(&json!({})));
+    }
     match (&req.method, rpc) {
         (&Method::POST, "create") => {
             let new = NewModelVersion {
@@ -150,22 +142,6 @@ pub async fn model_versions(
             .await?;
             version_reply(api, &name, version).await
         }
-        (&Method::DELETE, "delete") => {
-            change(C::Delete).await?;
-            Ok(json_reply(&json!({})))
-        }
-        (&Method::POST, "set-tag") => {
-            change(C::SetTag(
-                f.required_string("key")?,
-                f.required_string("value")?,
-            ))
-            .await?;
-            Ok(json_reply(&json!({})))
-        }
-        (&Method::DELETE, "delete-tag") => {
-            change(C::DeleteTag(f.required_string("key")?)).await?;
-            Ok(json_reply(&json!({})))
-        }
         (&Method::GET, "get-download-uri") => {
             let version = version_number(&f.required_string("version")?)?;
             let e = whole(api, &f.required_string("name")?).await?;
@@ -175,6 +151,27 @@ pub async fn model_versions(
         (&Method::GET | &Method::POST, "search") => search_versions(api, f).await,
         _ => Err(ApiError::no_endpoint(&req.method, &req.path.join("/"))),
     }
+}
+
+/// The calls a registered model and a model version answer alike (delete
+/// it, set or delete one of its tags) as their change `C`, made of the
+/// call's fields; None for any other call. Each answers `{}` once made.
+fn delete_or_tag<C>(
+    method: &Method,
+    rpc: &str,
+    f: &Fields<'_>,
+    delete: C,
+    set_tag: fn(String, String) -> C,
+    delete_tag: fn(String) -> C,
+) -> Result<Option<C>, ApiError> {
+    Ok(Some(match (method, rpc) {
+        (&Method::DELETE, "delete") => delete,
+        (&Method::POST, "set-tag") => {
+            set_tag(f.required_string("key")?, f.required_string("value")?)
+        }
+        (&Method::DELETE, "delete-tag") => delete_tag(f.required_string("key")?),
+        _ => return Ok(None),
+    }))
 }
 
 /// A registered model with its versions and aliases.
