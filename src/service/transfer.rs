@@ -39,6 +39,14 @@ pub struct Importer<'a> {
     pub keep_approvals: bool,
 }
 
+/// A recipe versions are imported into, with its parent (which they may
+/// pin).
+#[derive(Clone, Copy)]
+struct Lineage<'a> {
+    recipe: &'a Recipe,
+    parent: Option<&'a Recipe>,
+}
+
 /// A recorded approval an import keeps.
 struct KeptApproval {
     by: String,
@@ -211,19 +219,14 @@ impl Service {
             })
             .await?;
         let recipe = w.recipe(id).await?;
+        let into = Lineage {
+            recipe: &recipe,
+            parent: parent.as_ref(),
+        };
         let mut previous: Option<Value> = None;
         for (v, approval) in files.versions.iter().zip(approvals) {
-            self.insert_exact(
-                w,
-                &recipe,
-                parent.as_ref(),
-                v,
-                previous.as_ref(),
-                approval,
-                importer,
-                report,
-            )
-            .await?;
+            self.insert_exact(w, into, v, previous.as_ref(), approval, importer, report)
+                .await?;
             previous = Some(v.manifest.clone());
         }
         if let Some(example) = &files.example {
@@ -264,6 +267,10 @@ impl Service {
         let parent = match recipe.parent_id {
             Some(p) => Some(w.recipe(p).await?),
             None => None,
+        };
+        let into = Lineage {
+            recipe,
+            parent: parent.as_ref(),
         };
         let last_file = files.versions.len().saturating_sub(1);
         let mut previous = in_db.values().next_back().map(|v| v.manifest_json.clone());
@@ -333,17 +340,8 @@ impl Service {
                 None => {
                     refuse_archived(recipe)?;
                     let approval = self.kept_approval(&recipe.name, v, importer, report)?;
-                    self.insert_exact(
-                        w,
-                        recipe,
-                        parent.as_ref(),
-                        v,
-                        previous.as_ref(),
-                        approval,
-                        importer,
-                        report,
-                    )
-                    .await?;
+                    self.insert_exact(w, into, v, previous.as_ref(), approval, importer, report)
+                        .await?;
                     report
                         .appended
                         .push(format!("'{}' {}", recipe.name, v.meta.version));
@@ -374,14 +372,14 @@ impl Service {
     async fn insert_exact(
         &self,
         w: &mut Work,
-        recipe: &Recipe,
-        parent: Option<&Recipe>,
+        into: Lineage<'_>,
         v: &VersionFiles,
         previous: Option<&Value>,
         approval: Option<KeptApproval>,
         importer: Importer<'_>,
         report: &mut ImportReport,
     ) -> ServiceResult<()> {
+        let Lineage { recipe, parent } = into;
         let name = &recipe.name;
         self.check_manifest(&v.manifest)?;
         if let Some(f) = v
