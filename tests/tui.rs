@@ -11,7 +11,7 @@ use nexml::config::Config;
 use nexml::domain::Clock;
 use nexml::service::changes::{ApproveVersion, CloneRecipe, MoveAlert, UpdateModel, UpdateRun};
 use nexml::tui::effects::{Effect, Io, Msg, perform};
-use nexml::tui::effects::{Task, TerminalWork};
+use nexml::tui::effects::{Task, TerminalWork, Validation};
 use nexml::tui::state::{
     App, ChatScreen, DiffScreen, EditorScreen, ModelScreen, RecipeScreen, RunScreen, Tab,
 };
@@ -1669,13 +1669,13 @@ mod authoring {
         );
         fresh.generation = e.generation + 1;
         *e = fresh;
-        let effect = Task::Validate {
+        let effect = Task::Validate(Validation {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
             generation: e.generation,
             base_version: "1.0.0".into(),
             text,
-        };
+        });
         h.run(vec![Effect::Task(effect)]).await;
         let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()
@@ -1809,13 +1809,13 @@ mod authoring {
             Some(text.clone()),
         );
         *e = fresh;
-        let effect = Task::Validate {
+        let effect = Task::Validate(Validation {
             recipe_id: e.recipe_id,
             recipe_created_at: None,
             generation: e.generation,
             base_version: "1.0.0".into(),
             text,
-        };
+        });
         h.run(vec![Effect::Task(effect)]).await;
         let Some(e) = top::<EditorScreen>(&h.app) else {
             panic!()

@@ -117,13 +117,7 @@ pub enum Task {
     /// Make a change; the answer is `Done` or `Refused`.
     Submit(Submission),
     /// Validate the editor's text after a pause, and keep it as a draft.
-    Validate {
-        recipe_id: i64,
-        recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
-        generation: u64,
-        base_version: String,
-        text: String,
-    },
+    Validate(Validation),
     /// Forget a recipe's draft (after saving or discarding).
     DropDraft(i64),
     ChatApply {
@@ -132,6 +126,29 @@ pub enum Task {
         request: String,
         proposal: Box<crate::assistant::Proposal>,
     },
+}
+
+/// The editor's text to validate (after a pause) and keep as a draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    pub recipe_id: i64,
+    pub recipe_created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub generation: u64,
+    pub base_version: String,
+    pub text: String,
+}
+
+impl Validation {
+    /// The draft it keeps, as saved at `saved_at`.
+    fn draft(&self, saved_at: chrono::DateTime<chrono::Utc>) -> Draft {
+        Draft {
+            recipe_id: self.recipe_id,
+            recipe_created_at: self.recipe_created_at,
+            base_version: self.base_version.clone(),
+            text: self.text.clone(),
+            saved_at,
+        }
+    }
 }
 
 /// A load a screen asks for and alone reads. The runner does it in the
@@ -429,25 +446,11 @@ impl Runner {
     /// Starts a task; its answer arrives later as a `Msg::Loaded`.
     pub fn spawn(&self, effect: Task) {
         match &effect {
-            Task::Validate {
-                recipe_id,
-                recipe_created_at,
-                generation,
-                base_version,
-                text,
-            } => {
+            Task::Validate(v) => {
                 // Kept at once, validated after the pause.
-                self.drafts.keep(
-                    &self.io.drafts_dir,
-                    Draft {
-                        recipe_id: *recipe_id,
-                        recipe_created_at: *recipe_created_at,
-                        base_version: base_version.clone(),
-                        text: text.clone(),
-                        saved_at: self.io.service.now(),
-                    },
-                );
-                self.newest_validation.store(*generation, Ordering::SeqCst)
+                let draft = v.draft(self.io.service.now());
+                self.drafts.keep(&self.io.drafts_dir, draft);
+                self.newest_validation.store(v.generation, Ordering::SeqCst)
             }
             // After the writes handed over before it, never before one.
             Task::DropDraft(id) => {
@@ -464,20 +467,14 @@ impl Runner {
         };
         let runner = self.clone();
         let task = tokio::spawn(async move {
-            if let Task::Validate {
-                recipe_id,
-                generation,
-                text,
-                ..
-            } = &effect
-            {
+            if let Task::Validate(v) = &effect {
                 // Debounce: only the last keystroke of a burst validates.
                 tokio::time::sleep(VALIDATE_AFTER).await;
-                if runner.newest_validation.load(Ordering::SeqCst) != *generation {
+                if runner.newest_validation.load(Ordering::SeqCst) != v.generation {
                     return;
                 }
                 let draft_error = runner.drafts.last_error();
-                let loaded = validated(&runner.io, *recipe_id, *generation, text, draft_error);
+                let loaded = validated(&runner.io, v.recipe_id, v.generation, &v.text, draft_error);
                 let _ = runner.tx.send(Msg::Loaded(loaded));
                 return;
             }
@@ -571,24 +568,9 @@ pub async fn perform(io: &Io, task: Task) -> Loaded {
                 Err(e) => Loaded::Refused(e.to_string()),
             };
         }
-        Task::Validate {
-            recipe_id,
-            recipe_created_at,
-            generation,
-            base_version,
-            text,
-        } => {
-            let kept = write_draft(
-                &io.drafts_dir,
-                &Draft {
-                    recipe_id,
-                    recipe_created_at,
-                    base_version,
-                    text: text.clone(),
-                    saved_at: io.service.now(),
-                },
-            );
-            return validated(io, recipe_id, generation, &text, kept.err());
+        Task::Validate(v) => {
+            let kept = write_draft(&io.drafts_dir, &v.draft(io.service.now()));
+            return validated(io, v.recipe_id, v.generation, &v.text, kept.err());
         }
         Task::DropDraft(id) => {
             let _ = std::fs::remove_file(draft_path(&io.drafts_dir, id));

@@ -14,7 +14,7 @@ use crate::keymap::{Command, Context, Key, Keymap};
 use crate::store::{EditConflict, NewVersion, Recipe, RecipeVersion};
 use crate::tui::drafts::Draft;
 use crate::tui::effects::Effect;
-use crate::tui::effects::{LoadCx, OwnLoad, Task, TerminalWork};
+use crate::tui::effects::{LoadCx, OwnLoad, Task, TerminalWork, Validation};
 use crate::tui::submit::Submission;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -673,13 +673,13 @@ fn with_text(editor: EditorScreen) -> (Screen, Vec<Effect>) {
 impl EditorScreen {
     /// Validate the text (after a pause) and keep it as a draft.
     pub fn validate(&self) -> Effect {
-        Effect::Task(Task::Validate {
+        Effect::Task(Task::Validate(Validation {
             recipe_id: self.recipe_id,
             recipe_created_at: self.recipe_created_at,
             generation: self.generation,
             base_version: self.base_version.clone(),
             text: self.text(),
-        })
+        }))
     }
 
     /// Text back from $EDITOR replaces the buffer, as a newer generation.
