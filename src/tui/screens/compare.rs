@@ -4,7 +4,9 @@
 mod view;
 
 use super::DrawCx;
-use super::{Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_index};
+use super::{
+    Answer, Component, Cx, Outcome, Screen, ScreenKey, is_movement, step_chart, step_index,
+};
 use crate::keymap::{Command, Context};
 use crate::service::{Service, ServiceResult};
 use crate::store::Change;
@@ -130,17 +132,7 @@ impl CompareScreen {
             return Outcome::done();
         }
         let shown = self.view.as_ref().and_then(|v| v.chart_key.clone());
-        let at = shown
-            .and_then(|k| keys.iter().position(|x| *x == k))
-            .unwrap_or(0);
-        let n = keys.len();
-        let next = if forward {
-            (at + 1) % n
-        } else {
-            (at + n - 1) % n
-        };
-        self.metric = Some(keys[next].clone());
-        cx.say(format!("charting {} ({} of {n})", keys[next], next + 1));
+        self.metric = Some(step_chart(cx, &keys, shown.as_ref(), forward));
         Outcome::Effects(self.reload())
     }
 }

@@ -201,13 +201,40 @@ impl dyn Component {
 
 /// The next (or previous) of a screen's sections, wrapping around.
 pub fn cycle_section<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
-    let i = all.iter().position(|x| *x == current).unwrap_or(0);
+    all[wrapped_step(all, Some(&current), forward)]
+}
+
+/// The metric a chart steps to from the one `shown` (the first when none
+/// is), wrapping around; it says "charting loss (2 of 3)". `keys` is not
+/// empty.
+pub fn step_chart<K: PartialEq + std::fmt::Display>(
+    cx: &mut Cx,
+    keys: &[K],
+    shown: Option<&K>,
+    forward: bool,
+) -> String {
+    let next = wrapped_step(keys, shown, forward);
+    cx.say(format!(
+        "charting {} ({} of {})",
+        keys[next],
+        next + 1,
+        keys.len()
+    ));
+    keys[next].to_string()
+}
+
+/// Where a step from `current` lands among `all` (not empty), wrapping
+/// around; a step from the first when `current` is none of them.
+fn wrapped_step<T: PartialEq>(all: &[T], current: Option<&T>, forward: bool) -> usize {
+    let i = current
+        .and_then(|c| all.iter().position(|x| x == c))
+        .unwrap_or(0);
     let n = all.len();
-    all[if forward {
+    if forward {
         (i + 1) % n
     } else {
         (i + n - 1) % n
-    }]
+    }
 }
 
 /// Whether a command moves a cursor or a scroll.

@@ -5,7 +5,8 @@ mod view;
 
 use super::DrawCx;
 use super::{
-    Answer, Component, Cx, LineEdit, Outcome, Screen, ScreenKey, edit_line, is_movement, step_index,
+    Answer, Component, Cx, LineEdit, Outcome, Screen, ScreenKey, edit_line, is_movement,
+    step_chart, step_index,
 };
 use crate::domain::RunStatus;
 use crate::keymap::{Command, Context};
@@ -277,17 +278,7 @@ impl RunScreen {
             .as_ref()
             .and_then(|v| v.chart.as_ref())
             .map(|(k, _)| k.as_str());
-        let at = shown
-            .and_then(|k| keys.iter().position(|x| *x == k))
-            .unwrap_or(0);
-        let n = keys.len();
-        let next = if forward {
-            (at + 1) % n
-        } else {
-            (at + n - 1) % n
-        };
-        self.metric = Some(keys[next].to_string());
-        cx.say(format!("charting {} ({} of {n})", keys[next], next + 1));
+        self.metric = Some(step_chart(cx, &keys, shown.as_ref(), forward));
         Outcome::Effects(self.reload())
     }
 
