@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Axis, Block, Chart, Dataset, Paragraph};
 
 /// "ctrl-s save · ctrl-f find" for these commands and labels, from the live
 /// keymap (a command with no key is left out).
@@ -158,29 +158,67 @@ pub fn loading(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim)), area);
 }
 
+/// Each of a screen's sections' titles, and whether it is the `current` one.
+pub fn section_titles<S: Copy + PartialEq>(
+    all: &[S],
+    current: S,
+    title: fn(S) -> &'static str,
+) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+    all.iter().map(move |x| (title(*x), *x == current))
+}
+
 /// A detail screen's frame: its section titles on top, then a ruled body,
-/// whose inside it returns; None, with "loading…" drawn, until `loaded`.
-pub fn sections<'a>(
+/// whose inside it returns with the screen's `detail`; None, with
+/// "loading…" drawn, until that is loaded.
+pub fn sections<'a, 'd, D>(
     titles: impl Iterator<Item = (&'a str, bool)>,
-    loaded: bool,
+    detail: Option<&'d D>,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
-) -> Option<Rect> {
+) -> Option<(Rect, &'d D)> {
     use ratatui::layout::{Constraint, Layout};
     use ratatui::widgets::{Block, Borders};
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(section_tabs(titles, theme)), tabs);
-    if !loaded {
+    let Some(detail) = detail else {
         loading(frame, body, theme);
         return None;
-    }
+    };
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border);
     let inner = block.inner(body);
     frame.render_widget(block, body);
-    Some(inner)
+    Some((inner, detail))
+}
+
+/// `lines` charted in `block` with no legend, over dim axes spanning `x`
+/// and `y`, each labelled at its ends and middle: x by `x_label`, y in
+/// short numbers.
+pub fn axes_chart<'a>(
+    lines: Vec<Dataset<'a>>,
+    block: Block<'a>,
+    [x0, x1]: [f64; 2],
+    x_label: impl Fn(f64) -> String,
+    [y0, y1]: [f64; 2],
+    theme: &Theme,
+) -> Chart<'a> {
+    Chart::new(lines)
+        .block(block)
+        .legend_position(None)
+        .x_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([x0, x1])
+                .labels([x0, (x0 + x1) / 2.0, x1].map(x_label)),
+        )
+        .y_axis(
+            Axis::default()
+                .style(theme.dim)
+                .bounds([y0, y1])
+                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
+        )
 }
 
 /// Four significant digits, no trailing noise.

@@ -2,12 +2,12 @@
 //! fitted to every line, with air above and below, and no negative axis
 //! for values that never go below zero.
 
-use super::short_number;
+use super::axes_chart;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Axis, Block, Chart, Dataset, Paragraph};
+use ratatui::widgets::{Block, Dataset, Paragraph};
 
 /// Draws `lines` (one dataset each, styled by the caller) in `block`, or
 /// says there is nothing to draw.
@@ -26,21 +26,8 @@ pub fn render(
         );
         return;
     };
-    let chart = Chart::new(lines)
-        .block(block)
-        .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([x0, x1])
-                .labels([x0, (x0 + x1) / 2.0, x1].map(|x| format!("{x:.0}"))),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([y0, y1])
-                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
-        );
+    let step = |x: f64| format!("{x:.0}");
+    let chart = axes_chart(lines, block, [x0, x1], step, [y0, y1], theme);
     frame.render_widget(chart, area);
 }
 

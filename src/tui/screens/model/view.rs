@@ -6,7 +6,7 @@ use super::{ModelDetail, ModelScreen, ModelSection};
 use crate::domain::audit_text::describe;
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{field, sections, status_span, wrap_fields};
+use crate::tui::widgets::{field, section_titles, sections, status_span, wrap_fields};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -15,13 +15,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use serde_json::Value;
 
 pub fn render(s: &mut ModelScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let titles = ModelSection::ALL
-        .iter()
-        .map(|x| (x.title(), *x == s.section));
-    let Some(inner) = sections(titles, s.detail.is_some(), theme, frame, area) else {
-        return;
-    };
-    let Some(d) = &s.detail else {
+    let titles = section_titles(&ModelSection::ALL, s.section, ModelSection::title);
+    let Some((inner, d)) = sections(titles, s.detail.as_ref(), theme, frame, area) else {
         return;
     };
     match s.section {

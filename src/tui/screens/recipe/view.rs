@@ -5,7 +5,7 @@ use crate::service::recipes::RecipeDetail;
 use crate::text::opt;
 use crate::text::sanitize;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{field, sections, status_span, wrap_fields};
+use crate::tui::widgets::{field, section_titles, sections, status_span, wrap_fields};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -14,13 +14,8 @@ use serde_json::Value;
 use tui_tree_widget::{Tree, TreeItem};
 
 pub fn render(s: &mut RecipeScreen, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let titles = RecipeSection::ALL
-        .iter()
-        .map(|x| (x.title(), *x == s.section));
-    let Some(inner) = sections(titles, s.detail.is_some(), theme, frame, area) else {
-        return;
-    };
-    let Some(d) = &s.detail else {
+    let titles = section_titles(&RecipeSection::ALL, s.section, RecipeSection::title);
+    let Some((inner, d)) = sections(titles, s.detail.as_ref(), theme, frame, area) else {
         return;
     };
     match s.section {

@@ -8,13 +8,13 @@ use crate::store::Snapshot;
 use crate::text::truncate;
 use crate::tui::screens::model::{Measure, ModelScreen};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::short_number;
+use crate::tui::widgets::{axes_chart, short_number};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Block, Borders, Dataset, GraphType, Paragraph};
 use serde_json::Value;
 
 /// A chart needs this many rows to show a line between its axes.
@@ -371,21 +371,14 @@ fn render_chart(
                 .data(&breaches),
         );
     }
-    let chart = Chart::new(datasets)
-        .block(block)
-        .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([x0, x1])
-                .labels(time_labels(x0, x1)),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.dim)
-                .bounds([y0, y1])
-                .labels([y0, (y0 + y1) / 2.0, y1].map(short_number)),
-        );
+    let chart = axes_chart(
+        datasets,
+        block,
+        [x0, x1],
+        time_label(x0, x1),
+        [y0, y1],
+        theme,
+    );
     frame.render_widget(chart, area);
 }
 
@@ -404,17 +397,18 @@ fn y_bounds(points: &[(f64, f64)], limit: Option<Limit>) -> (f64, f64) {
     ((lo - air).max(floor), hi + air)
 }
 
-/// Three dates along the time axis (times of day when it spans under two days).
-fn time_labels(x0: f64, x1: f64) -> [String; 3] {
+/// A date on the time axis from `x0` to `x1` (a time of day when it spans
+/// under two days).
+fn time_label(x0: f64, x1: f64) -> impl Fn(f64) -> String {
     let format = if x1 - x0 < 2.0 * 86_400.0 {
         "%d %H:%M"
     } else {
         "%b %d"
     };
-    [x0, (x0 + x1) / 2.0, x1].map(|x| {
+    move |x| {
         DateTime::<Utc>::from_timestamp(x as i64, 0)
             .map_or(String::new(), |t| t.format(format).to_string())
-    })
+    }
 }
 
 /// " mape · last 0.4253 ▲ over 0.35 · min 0.12 · max 0.45 ", losing the
