@@ -1896,13 +1896,30 @@ fn a_command_that_wrote_leaves_no_write_ahead_log_to_read() {
     success(&nexml(
         &db,
         "alice",
-        &["generate", "--models", "2", "--runs", "3000", "--snapshots", "100"],
+        &[
+            "generate",
+            "--models",
+            "2",
+            "--runs",
+            "3000",
+            "--snapshots",
+            "100",
+        ],
     ));
     let log = db.path("x.db-wal");
     let left = std::fs::metadata(&log).map_or(0, |m| m.len());
-    assert_eq!(left, 0, "{} holds {left} bytes after generate", log.display());
+    assert_eq!(
+        left,
+        0,
+        "{} holds {left} bytes after generate",
+        log.display()
+    );
     // And the database is whole: what was written is read back.
-    let runs = json_of(&nexml(&db, "alice", &["run", "list", "--limit", "1", "--json"]));
+    let runs = json_of(&nexml(
+        &db,
+        "alice",
+        &["run", "list", "--limit", "1", "--json"],
+    ));
     assert_eq!(runs["total"], 3000);
 }
 

@@ -356,7 +356,11 @@ fn a_closed_terminal_leaves_the_write_ahead_log_empty() {
     }
     writer.kill().unwrap();
     writer.wait().unwrap();
-    assert!(logged() >= 1 << 20, "the killed writer left {} bytes", logged());
+    assert!(
+        logged() >= 1 << 20,
+        "the killed writer left {} bytes",
+        logged()
+    );
 
     let t = Tmux::launch("hup-wal", 100, 30, dir.clone(), url);
     let pid = nexml_pid(&t.shell_pid());
