@@ -126,11 +126,19 @@ async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
 }
 
 /// Logs go to a file in the state directory, never to the screen.
+/// Log lines waiting for the log file's writer thread, at most.
+const LOG_QUEUE_LINES: usize = 4096;
+
 fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = config::state_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "nexml.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines, set up slot by slot before the
+    // first is written: a thousand fresh pages, a sixth of a command's start.
+    // Lines beyond this many waiting are dropped (the log is not a record).
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_new(format!("nexml={level}"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nexml=info"));
     tracing_subscriber::fmt()
