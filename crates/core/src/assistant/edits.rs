@@ -283,7 +283,7 @@ pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
         if !words.contains(&t.toks[i].stem.as_str()) {
             continue;
         }
-        // Before: "6 folds", "12 week horizon".
+        // Before: "6 folds", "12 week horizon", "4 rolling origins".
         for back in 1..=2 {
             if let Some(j) = i.checked_sub(back) {
                 if let Some(n) = numbers_in(t, j, j + 1).first()
@@ -291,9 +291,23 @@ pub fn count_near(t: &Tokens, words: &[&str]) -> Option<(f64, usize)> {
                 {
                     return Some((n.value, j));
                 }
+                // A unit or a kind of fold may stand between; "4 rolling
+                // origins with a 14 day horizon" has four origins.
                 if !matches!(
                     t.word(j),
-                    "week" | "weeks" | "day" | "days" | "month" | "months" | "period" | "periods"
+                    "week"
+                        | "weeks"
+                        | "day"
+                        | "days"
+                        | "month"
+                        | "months"
+                        | "period"
+                        | "periods"
+                        | "rolling"
+                        | "expanding"
+                        | "sliding"
+                        | "blocked"
+                        | "cv"
                 ) {
                     break;
                 }

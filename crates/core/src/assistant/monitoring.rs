@@ -393,6 +393,11 @@ fn drift_window_and_threshold(d: &mut Draft, t: &Tokens, m: &Value) -> Result<()
         unit(t.word(at + 1)) || unit(t.word(at).trim_start_matches(|c: char| c.is_ascii_digit()))
     };
     let numbers = numbers_in(t, 0, t.len());
+    // "psi with 10 bins": a count of bins is PSI's histogram, no threshold.
+    let is_bins = |at: usize| matches!(t.word(at + 1), "bin" | "bins" | "bucket" | "buckets");
+    if let Some(n) = numbers.iter().find(|n| is_bins(n.at)) {
+        drift_bins(d, m, n.value)?;
+    }
     if let Some(n) = numbers.iter().find(|n| is_days(n.at)) {
         let days = match duration_hours(t, n.at, n.at + 2) {
             Some(h) if !t.word(n.at + 1).starts_with("month") => h / 24.0,
@@ -412,7 +417,7 @@ fn drift_window_and_threshold(d: &mut Draft, t: &Tokens, m: &Value) -> Result<()
             ));
         }
     }
-    if let Some(n) = numbers.iter().find(|n| !is_days(n.at)) {
+    if let Some(n) = numbers.iter().find(|n| !is_days(n.at) && !is_bins(n.at)) {
         if n.value < 0.0 {
             return Err(Decline::new("A drift threshold cannot be negative."));
         }
@@ -428,6 +433,26 @@ fn drift_window_and_threshold(d: &mut Draft, t: &Tokens, m: &Value) -> Result<()
         } else {
             d.same(format!("the drift threshold is already {}", num(n.value)));
         }
+    }
+    Ok(())
+}
+
+/// PSI's histogram: a whole number of bins, at least 2.
+fn drift_bins(d: &mut Draft, m: &Value, bins: f64) -> Result<(), Decline> {
+    if bins.fract() != 0.0 || !(2.0..=1000.0).contains(&bins) {
+        return Err(Decline::new(format!(
+            "{} is not a number of bins: PSI takes a whole number from 2 to 1000.",
+            num(bins)
+        )));
+    }
+    let before = m
+        .pointer("/monitoring/drift/bins")
+        .map(show)
+        .unwrap_or_else(|| "none".into());
+    if d.set(&["monitoring", "drift", "bins"], jnum(bins))? {
+        d.line(format!("drift bins: {before} -> {}", num(bins)));
+    } else {
+        d.same(format!("drift already uses {} bins", num(bins)));
     }
     Ok(())
 }

@@ -919,11 +919,29 @@ fn metric_cases() -> Vec<Case> {
             Declined,
             vec![Says("Should runs pass when auc is at least 0.9?")],
         ),
+        // A share is a fraction: 120% of it is no threshold.
+        (
+            Pricing,
+            "allow positive elasticity share up to 120%",
+            Declined,
+            vec![Says("a fraction between 0 and 1")],
+        ),
     ]
 }
 
 fn validation_cases() -> Vec<Case> {
     vec![
+        // The kind of fold between the count and its noun keeps the count
+        // its own; the horizon's number is the horizon's.
+        (
+            Pricing,
+            "validation: 4 rolling origins with a 14 day horizon",
+            SetValidation,
+            vec![
+                Is("/evaluation/validation/folds", json!(4)),
+                Is("/evaluation/validation/horizon", json!(14)),
+            ],
+        ),
         (
             Fc,
             "use rolling origin validation with 6 folds",
@@ -1116,6 +1134,17 @@ fn schedule_cases() -> Vec<Case> {
 
 fn drift_cases() -> Vec<Case> {
     vec![
+        // A count of bins is PSI's histogram, not the threshold.
+        (
+            Pricing,
+            "switch drift detection to psi with 10 bins",
+            ConfigureDrift,
+            vec![
+                Is("/monitoring/drift/method", json!("psi")),
+                Is("/monitoring/drift/bins", json!(10)),
+                Is("/monitoring/drift/threshold", json!(0.1)),
+            ],
+        ),
         // The topic first, then the change; "for now" is when, not what.
         (
             Fc,

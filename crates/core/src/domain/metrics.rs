@@ -134,11 +134,11 @@ pub const CATALOGUE: &[KnownMetric] = &[
         &["positive elasticity share"],
         Lower,
         Pricing,
-        false,
+        true,
     ),
     // Old data, drift and its share: less is always better.
     known("staleness_hours", &[], Lower, Monitoring, false),
-    known("drift_share", &[], Lower, Monitoring, false),
+    known("drift_share", &[], Lower, Monitoring, true),
     known("psi", &[], Lower, Monitoring, false),
     known("ks", &[], Lower, Monitoring, false),
     known("wasserstein", &[], Lower, Monitoring, false),
