@@ -522,10 +522,9 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
     // "the mae alert", "the stale feed alert": a rule named by what it
     // watches, the word before "alert"; "alert when mae …" asks for a new one.
     let alert_at = t.toks.iter().position(|x| x.text == "alert")?;
-    if adding || alert_at == 0 {
+    if adding {
         return None;
     }
-    let before = t.word(alert_at - 1);
     let alerts = recipe::alerts(m);
     let only = |hit: &dyn Fn(&Value) -> bool| {
         let hits: Vec<usize> = (0..alerts.len()).filter(|&i| hit(alerts[i])).collect();
@@ -534,6 +533,19 @@ fn alert_meant(t: &Tokens, m: &Value) -> Option<usize> {
             _ => None,
         }
     };
+    // "the alert on auc should only fire below 0.7": the rule on what
+    // follows "on" or "for".
+    if matches!(t.word(alert_at + 1), "on" | "for")
+        && let Some(metric) = metric_mentions(t, Some(m))
+            .into_iter()
+            .find(|x| x.at == alert_at + 2)
+    {
+        return only(&|a| a["metric"] == json!(metric.name));
+    }
+    if alert_at == 0 {
+        return None;
+    }
+    let before = t.word(alert_at - 1);
     let two_before = if alert_at >= 2 {
         t.word(alert_at - 2)
     } else {

@@ -905,6 +905,16 @@ fn metric_cases() -> Vec<Case> {
             AddAlert,
             vec![Is("/monitoring/alerts/0/threshold", json!(0.33))],
         ),
+        // "The alert on auc": the rule there is retuned, no second one.
+        (
+            Nba,
+            "the alert on auc should only fire below 0.7",
+            AddAlert,
+            vec![
+                Is("/monitoring/alerts/0/threshold", json!(0.7)),
+                Len("/monitoring/alerts", 4),
+            ],
+        ),
         (
             Nba,
             "tighten log loss by 0.01",
