@@ -23,8 +23,8 @@ const RIGHT_AT_LEAST: usize = 193;
 const FRESH_RIGHT_AT_LEAST: usize = 231;
 /// The second set: first scored 120 right, 9 wrong (2026-12-06); as last
 /// measured (2026-12-07).
-const HELDOUT_RIGHT_AT_LEAST: usize = 127;
-const HELDOUT_WRONG_AT_MOST: usize = 5;
+const HELDOUT_RIGHT_AT_LEAST: usize = 128;
+const HELDOUT_WRONG_AT_MOST: usize = 4;
 /// The third set's first score (2026-12-07), before any change of the
 /// round, was 122 right, 19 missed, 9 wrong and valid; as last measured
 /// (its failures were read during the round: it is no longer unseen).
@@ -53,8 +53,8 @@ const SEVENTH_WRONG_AT_MOST: usize = 0;
 /// The eighth set's first score (2026-12-08, on 2dc1dac), before any
 /// change made for it: 115 right, 21 missed, 14 wrong and valid; as last
 /// measured (its wrong answers were read in the round that followed).
-const EIGHTH_RIGHT_AT_LEAST: usize = 121;
-const EIGHTH_WRONG_AT_MOST: usize = 8;
+const EIGHTH_RIGHT_AT_LEAST: usize = 124;
+const EIGHTH_WRONG_AT_MOST: usize = 5;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -6,11 +6,11 @@ use super::draft::{Decline, Draft};
 use super::edits::{self, describe_validation, metric_examples};
 use super::intent::{FamilyGuess, detect_family};
 use super::lexicon::{CLIENT_NAME_ENDS, INDUSTRY_NAME_ENDS, INDUSTRY_NAME_WORDS, NAME_CUES};
-use super::numbers::numbers_in;
+use super::numbers::{duration_hours, numbers_in};
 use super::recipe;
 use super::schedule;
 use super::suggest::QUICK_PROMPTS;
-use super::text::{Tokens, join_and, num, show, stem};
+use super::text::{Tokens, jnum, join_and, num, show, stem};
 use crate::domain::ModelFamily;
 use serde_json::{Value, json};
 
@@ -425,6 +425,9 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         edits::apply_schedule(&mut d, t, sf, st)?;
     }
 
+    set_staleness(&mut d, t)?;
+    set_drift_threshold(&mut d, t)?;
+
     if !recipe::metric_mentions(t, Some(&baseline)).is_empty()
         && let Err(e) = edits::apply_metric_thresholds(&mut d, t)
     {
@@ -451,6 +454,65 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         outro,
         suggestions,
     })
+}
+
+/// "with max staleness 6 hours", "a 24h staleness limit", "data goes stale
+/// after 48h": the freshness limit, from the duration next to the word.
+fn set_staleness(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
+    let Some(at) = (0..t.len()).find(|&i| {
+        matches!(
+            t.word(i),
+            "stale" | "staleness" | "fresh" | "fresher" | "freshness"
+        )
+    }) else {
+        return Ok(());
+    };
+    let after = duration_hours(t, at + 1, at + 5);
+    let Some(hours) = after.or_else(|| duration_hours(t, at.saturating_sub(3), at)) else {
+        return Ok(());
+    };
+    if hours <= 0.0 {
+        return Err(Decline::new(
+            "The freshness limit must be more than 0 hours.",
+        ));
+    }
+    let before = d
+        .doc
+        .pointer("/monitoring/freshness/max_staleness_hours")
+        .map(show)
+        .unwrap_or_else(|| "none".into());
+    if d.set(
+        &["monitoring", "freshness", "max_staleness_hours"],
+        jnum(hours),
+    )? {
+        d.line(format!("max staleness: {before} -> {} hours", num(hours)));
+    }
+    Ok(())
+}
+
+/// "with drift threshold 0.15": the drift threshold, the number right
+/// after "drift threshold".
+fn set_drift_threshold(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
+    let Some(at) = (0..t.len().saturating_sub(1))
+        .find(|&i| t.word(i) == "drift" && t.word(i + 1) == "threshold")
+    else {
+        return Ok(());
+    };
+    let Some(n) = numbers_in(t, at + 2, at + 5).into_iter().next() else {
+        return Ok(());
+    };
+    if n.value < 0.0 {
+        return Err(Decline::new("A drift threshold cannot be negative."));
+    }
+    let before = d
+        .doc
+        .pointer("/monitoring/drift/threshold")
+        .map(show)
+        .unwrap_or_else(|| "none".into());
+    if d.set(&["monitoring", "drift", "threshold"], jnum(n.value))? {
+        d.line(format!("drift threshold: {before} -> {}", num(n.value)));
+    }
+    Ok(())
 }
 
 /// The family a request names, else the open recipe's (`true`: taken from it).

@@ -516,6 +516,23 @@ fn create_cases() -> Vec<Case> {
             CreateRecipe,
             vec![Is("/evaluation/validation/block_size_km", json!(10))],
         ),
+        // A freshness limit and a drift threshold asked of a new recipe
+        // are made on it; the limit's duration is the one beside its word.
+        (
+            Empty,
+            "pricing recipe for grocery with a 24h staleness limit, run daily at 6am",
+            CreateRecipe,
+            vec![
+                Is("/monitoring/freshness/max_staleness_hours", json!(24)),
+                Is("/deployment/schedule", json!("0 6 * * *")),
+            ],
+        ),
+        (
+            Empty,
+            "start a new forecasting recipe with drift threshold 0.15",
+            CreateRecipe,
+            vec![Is("/monitoring/drift/threshold", json!(0.15))],
+        ),
         (
             Empty,
             "create a forecasting model for weekly retail sales",
