@@ -53,8 +53,8 @@ const SEVENTH_WRONG_AT_MOST: usize = 0;
 /// The eighth set's first score (2026-12-08, on 2dc1dac), before any
 /// change made for it: 115 right, 21 missed, 14 wrong and valid; as last
 /// measured (its wrong answers were read in the round that followed).
-const EIGHTH_RIGHT_AT_LEAST: usize = 124;
-const EIGHTH_WRONG_AT_MOST: usize = 5;
+const EIGHTH_RIGHT_AT_LEAST: usize = 126;
+const EIGHTH_WRONG_AT_MOST: usize = 3;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

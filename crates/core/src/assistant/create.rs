@@ -186,12 +186,16 @@ fn title(words: &[String]) -> String {
 /// "called Hotel Pricing EU" / "named 'X'" / a quoted name alone ("a pricing
 /// recipe 'Hotel EU' pls"): the name as typed. A quoted path is not a name.
 fn given_name(t: &Tokens) -> Option<String> {
+    let described = stated_description(t);
     let Some((i, skip)) = t.find_any(NAME_CUES, 0) else {
         return t
             .toks
             .iter()
             .find(|x| {
-                x.quoted && !x.orig.starts_with('/') && x.orig.chars().any(char::is_alphabetic)
+                x.quoted
+                    && !x.orig.starts_with('/')
+                    && x.orig.chars().any(char::is_alphabetic)
+                    && described.as_deref() != Some(x.orig.as_str())
             })
             .map(|x| x.orig.clone());
     };
@@ -210,6 +214,16 @@ fn given_name(t: &Tokens) -> Option<String> {
         .map(|x| x.orig.clone())
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// `description "Scores candidate sites"`: the quoted text right after
+/// "description" (or "described as").
+fn stated_description(t: &Tokens) -> Option<String> {
+    let (i, skip) = t.find_any(&["description", "described as"], 0)?;
+    t.toks
+        .get(i + skip)
+        .filter(|x| x.quoted)
+        .map(|x| x.orig.clone())
 }
 
 /// "for client Acme Bank": the client a client-level recipe is made for,
@@ -407,6 +421,12 @@ pub fn propose(t: &Tokens, ctx: &Context) -> Result<NewRecipeDraft, Decline> {
         && d.set(&["metadata", "client"], json!(client))?
     {
         d.line(format!("client: {client}"));
+    }
+
+    if let Some(description) = stated_description(t)
+        && d.set(&["metadata", "description"], json!(description))?
+    {
+        d.line(format!("description: {description}"));
     }
 
     set_industry(&mut d, t, &baseline)?;

@@ -656,7 +656,7 @@ pub const NAME_FILLER_WORDS: &[&str] = &[
 ];
 
 /// What comes before a new recipe's name: "called X", "call it X".
-pub const NAME_CUES: &[&str] = &["called", "named", "titled", "name it", "call it"];
+pub const NAME_CUES: &[&str] = &["called", "named", "titled", "name it", "call it", "name"];
 /// Words after "client" that end the client's name ("for client Acme as ...").
 pub const CLIENT_NAME_ENDS: &[&str] = &[
     "as", "with", "using", "called", "named", "for", "at", "in", "on", "that", "which", "and",

@@ -533,6 +533,23 @@ fn create_cases() -> Vec<Case> {
             CreateRecipe,
             vec![Is("/monitoring/drift/threshold", json!(0.15))],
         ),
+        // "name X" names it; a quoted description describes it, and is no
+        // name.
+        (
+            Empty,
+            "make me a site scoring recipe for gyms, owner expansion@nex.ai, name Gym Site Scoring",
+            CreateRecipe,
+            vec![Is("/metadata/name", json!("Gym Site Scoring"))],
+        ),
+        (
+            Empty,
+            "new location scoring recipe, description \"Scores pharmacy sites.\"",
+            CreateRecipe,
+            vec![
+                Is("/metadata/description", json!("Scores pharmacy sites.")),
+                Says("'Custom Location Scoring v1'"),
+            ],
+        ),
         (
             Empty,
             "create a forecasting model for weekly retail sales",
