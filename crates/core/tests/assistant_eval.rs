@@ -54,7 +54,7 @@ const SEVENTH_WRONG_AT_MOST: usize = 0;
 /// change made for it: 115 right, 21 missed, 14 wrong and valid; as last
 /// measured (its wrong answers were read in the round that followed).
 const EIGHTH_RIGHT_AT_LEAST: usize = 126;
-const EIGHTH_WRONG_AT_MOST: usize = 3;
+const EIGHTH_WRONG_AT_MOST: usize = 2;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -95,6 +95,11 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
     if !cued || said.is_empty() || said.len() > 6 {
         return None;
     }
+    // "and X to the competition set" after "add Y to trade area
+    // demographics": a set of its own named, so no ellipsis of that one.
+    if names_another_set(&said, previous, m) {
+        return None;
+    }
     let mut before: Vec<String> = previous.split_whitespace().map(str::to_string).collect();
     let kind_of = |w: &str| {
         let bare = w
@@ -129,6 +134,18 @@ pub fn elliptical(request: &str, history: &[String], m: &Value) -> Option<String
         swapped += 1;
     }
     (swapped > 0).then(|| before.join(" "))
+}
+
+/// Does the follow-up name a feature set (its name in words or with `_`)
+/// that the previous request did not?
+fn names_another_set(said: &[&str], previous: &str, m: &Value) -> bool {
+    let spaced = |s: &str| format!(" {} ", s.replace('_', " ").to_lowercase());
+    let now = spaced(&said.join(" "));
+    let before = spaced(previous);
+    recipe::feature_sets(m).iter().any(|set| {
+        let name = spaced(&set.name);
+        name.trim() != "" && now.contains(&name) && !before.contains(&name)
+    })
 }
 
 /// "actually 0.32", "no wait, 0.35", "hmm make that 6%" after "set mape
@@ -408,6 +425,30 @@ mod tests {
         assert_eq!(said("set mape to 0.3", "0.3 or 0.4"), None);
         assert_eq!(said("wape to 0.2 and mape to 0.3", "actually 0.25"), None);
         assert_eq!(revalued("actually 0.3", &[]), None);
+    }
+
+    /// A follow-up naming a set the last request did not is no ellipsis
+    /// of it ("and X to the competition set" after "add Y to trade area
+    /// demographics"); naming none, or the same one, it is.
+    #[test]
+    fn a_follow_up_naming_another_set_is_its_own_request() {
+        let m = json!({"requirements": {"feature_sets": [
+            {"name": "trade_area_demographics", "features": ["population_1km"]},
+            {"name": "competition", "features": ["competitor_count_1km"]}
+        ]}});
+        let previous = ["add population_3km to trade area demographics".to_string()];
+        assert_eq!(
+            elliptical(
+                "and competitor_count_5km to the competition set",
+                &previous,
+                &m
+            ),
+            None
+        );
+        assert_eq!(
+            elliptical("and competitor_count_5km too", &previous, &m).as_deref(),
+            Some("add competitor_count_5km to trade area demographics")
+        );
     }
 
     fn manifest() -> Value {
