@@ -47,6 +47,7 @@ pub fn respond(request: &str, ctx: &Context, respond_to_one: AnswerOne) -> Reply
             ..*ctx
         };
         let reply = respond_to_one(clause, &inner);
+        let notes = notes_of(&reply.text);
         match reply.proposal {
             Some(Proposal::Edit { patch, summary }) if current.is_some() => {
                 match crate::domain::diff::apply_patch(
@@ -61,6 +62,7 @@ pub fn respond(request: &str, ctx: &Context, respond_to_one: AnswerOne) -> Reply
                         current = Some(next);
                         joined.ops.extend(patch.0);
                         joined.summary.extend(summary);
+                        joined.notes.extend(notes);
                         joined.intent.get_or_insert(reply.intent);
                     }
                     Err(_) => joined.skipped.push(skipped(clause, "it did not apply")),
@@ -77,6 +79,7 @@ pub fn respond(request: &str, ctx: &Context, respond_to_one: AnswerOne) -> Reply
                 joined.created = Some((family, name, first_line(&reply.text)));
                 joined.ops.extend(patch.0);
                 joined.summary.extend(summary);
+                joined.notes.extend(notes);
                 joined.intent = Some(Intent::CreateRecipe);
             }
             _ => joined
@@ -130,6 +133,14 @@ fn refers_back(clause: &str) -> bool {
         .any(|w| super::followup::PRONOUNS.contains(&w.as_str()))
 }
 
+/// The "Note: …" lines of a clause's reply.
+fn notes_of(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Note: "))
+        .map(str::to_string)
+        .collect()
+}
+
 fn skipped(clause: &str, why: &str) -> String {
     let why = why.trim_end_matches('.');
     match why.is_empty() {
@@ -154,6 +165,8 @@ struct Joined {
     skipped: Vec<String>,
     /// Clauses that asked for something to stay as it is.
     kept: Vec<String>,
+    /// The caveats of the clauses' proposals, said again once joined.
+    notes: Vec<String>,
 }
 
 impl Joined {
@@ -165,6 +178,7 @@ impl Joined {
             created,
             skipped,
             kept,
+            notes,
         } = self;
         let mut tail = String::new();
         for k in &kept {
@@ -198,6 +212,9 @@ impl Joined {
         };
         for line in &summary {
             text.push_str(&format!("\n- {line}"));
+        }
+        for note in &notes {
+            text.push_str(&format!("\nNote: {note}"));
         }
         text.push_str(&tail);
         let patch = json_patch::Patch(ops);

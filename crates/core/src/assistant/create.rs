@@ -507,6 +507,19 @@ fn set_staleness(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
     )? {
         d.line(format!("max staleness: {before} -> {} hours", num(hours)));
     }
+    // As when the limit of a recipe is changed: its freshness rule stays.
+    for a in recipe::alerts(&d.doc.clone()) {
+        if a["source"] == json!("freshness")
+            && let Some(th) = a["threshold"].as_f64()
+            && th != hours
+        {
+            d.note(format!(
+                "the alert rule {} still fires at {} hours",
+                show(&a["name"]),
+                num(th)
+            ));
+        }
+    }
     Ok(())
 }
 
