@@ -491,36 +491,8 @@ fn set_staleness(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
     let Some(hours) = after.or_else(|| duration_hours(t, at.saturating_sub(3), at)) else {
         return Ok(());
     };
-    if hours <= 0.0 {
-        return Err(Decline::new(
-            "The freshness limit must be more than 0 hours.",
-        ));
-    }
-    let before = d
-        .doc
-        .pointer("/monitoring/freshness/max_staleness_hours")
-        .map(show)
-        .unwrap_or_else(|| "none".into());
-    if d.set(
-        &["monitoring", "freshness", "max_staleness_hours"],
-        jnum(hours),
-    )? {
-        d.line(format!("max staleness: {before} -> {} hours", num(hours)));
-    }
-    // As when the limit of a recipe is changed: its freshness rule stays.
-    for a in recipe::alerts(&d.doc.clone()) {
-        if a["source"] == json!("freshness")
-            && let Some(th) = a["threshold"].as_f64()
-            && th != hours
-        {
-            d.note(format!(
-                "the alert rule {} still fires at {} hours",
-                show(&a["name"]),
-                num(th)
-            ));
-        }
-    }
-    Ok(())
+    let baseline = d.doc.clone();
+    super::monitoring::limit_staleness(d, &baseline, hours)
 }
 
 /// "with drift threshold 0.15": the drift threshold, the number right

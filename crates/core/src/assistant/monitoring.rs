@@ -1069,21 +1069,12 @@ pub fn remove_alert(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
     Ok(d)
 }
 
-/// "data must be fresher than 12 hours", "max staleness 2 days".
-pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
-    let mut d = Draft::new(m);
+/// The freshness limit set to `hours`, saying so, and naming a freshness
+/// rule that still fires at another limit (the edit and a new recipe alike).
+pub fn limit_staleness(d: &mut Draft, m: &Value, hours: f64) -> Result<(), Decline> {
     let before = m
         .pointer("/monitoring/freshness/max_staleness_hours")
         .and_then(Value::as_f64);
-    let Some(hours) = duration_hours(t, 0, t.len()) else {
-        return Err(Decline::new(format!(
-            "How fresh must the data be? The limit is now {}.",
-            before
-                .map(|h| format!("{} hours", num(h)))
-                .unwrap_or_else(|| "not set".into())
-        ))
-        .suggest(["data must be fresher than 12 hours", "max staleness 2 days"]));
-    };
     if hours <= 0.0 {
         return Err(Decline::new(
             "The freshness limit must be more than 0 hours.",
@@ -1114,6 +1105,25 @@ pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
             ));
         }
     }
+    Ok(())
+}
+
+/// "data must be fresher than 12 hours", "max staleness 2 days".
+pub fn freshness(t: &Tokens, m: &Value) -> Result<Draft, Decline> {
+    let mut d = Draft::new(m);
+    let before = m
+        .pointer("/monitoring/freshness/max_staleness_hours")
+        .and_then(Value::as_f64);
+    let Some(hours) = duration_hours(t, 0, t.len()) else {
+        return Err(Decline::new(format!(
+            "How fresh must the data be? The limit is now {}.",
+            before
+                .map(|h| format!("{} hours", num(h)))
+                .unwrap_or_else(|| "not set".into())
+        ))
+        .suggest(["data must be fresher than 12 hours", "max staleness 2 days"]));
+    };
+    limit_staleness(&mut d, m, hours)?;
     let grain = m
         .pointer("/requirements/grain")
         .and_then(Value::as_str)
