@@ -125,10 +125,10 @@ async fn seed(ctx: &cli::Context, demo: bool) -> Result<()> {
     Ok(())
 }
 
-/// Logs go to a file in the state directory, never to the screen.
 /// Log lines waiting for the log file's writer thread, at most.
 const LOG_QUEUE_LINES: usize = 4096;
 
+/// Logs go to a file in the state directory, never to the screen.
 fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = config::state_dir();
     std::fs::create_dir_all(&dir).ok()?;
