@@ -10,7 +10,7 @@ use crate::session::Session;
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{ConnectOptions, Connection, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,6 +25,10 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// How to open a connection of its own, for the change feed.
     options: SqliteConnectOptions,
+    /// Tells the feeds' pollers to close their connections (`close`).
+    closing: tokio::sync::watch::Sender<bool>,
+    /// The feeds' pollers, awaited when closing.
+    feeds: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl SqliteStore {
@@ -72,7 +76,12 @@ impl SqliteStore {
             };
             MIGRATOR.run(&pool).await?;
         }
-        Ok(SqliteStore { pool, options })
+        Ok(SqliteStore {
+            pool,
+            options,
+            closing: tokio::sync::watch::channel(false).0,
+            feeds: std::sync::Mutex::new(Vec::new()),
+        })
     }
 }
 
@@ -104,27 +113,42 @@ impl Store for SqliteStore {
             .fetch_one(&mut conn)
             .await?;
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(poll(conn, version, seen, Gatherer::new(sender)));
+        let poller = tokio::spawn(poll(
+            conn,
+            version,
+            seen,
+            Gatherer::new(sender),
+            self.closing.subscribe(),
+        ));
+        if let Ok(mut feeds) = self.feeds.lock() {
+            feeds.push(poller);
+        }
         Ok(ChangeFeed::new(receiver))
     }
 
-    /// Empties the write-ahead log when no one else is using it: the next
-    /// process to open the database alone reads every frame left in it to
-    /// rebuild its index (13 MB after `generate` cost each start of the app
-    /// about 8 ms). Busy (another process reading or writing) leaves it to
-    /// that process; nothing waits.
+    /// Closes every connection, the feeds' too, each as SQLite means it
+    /// to be closed: the last connection to the database, in any process,
+    /// then moves the write-ahead log into the database and removes it.
+    /// A process that ends with its connections open leaves the log as it
+    /// is, and the next process to open the database alone reads every
+    /// frame in it before its first query (13 MB after `generate`, at each
+    /// start of the app). Others still open see no change.
     async fn close(&self) {
-        if let Ok(mut conn) = self.pool.acquire().await {
-            // A failure here only leaves the log for a later close.
-            for pragma in ["PRAGMA busy_timeout = 0", "PRAGMA wal_checkpoint(TRUNCATE)"] {
-                if sqlx::query(pragma).execute(&mut *conn).await.is_err() {
-                    break;
-                }
+        let _ = self.closing.send(true);
+        let feeds = self
+            .feeds
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap_or_default();
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            for feed in feeds {
+                let _ = feed.await;
             }
-        }
-        // A connection still lent out (a load the app began as it left)
-        // is not waited for long: the process ends anyway.
-        let _ = tokio::time::timeout(CLOSE_WAIT, self.pool.close()).await;
+            // A connection still lent out (a load the app began as it
+            // left) is not waited for long: the process ends anyway.
+            self.pool.close().await;
+        })
+        .await;
     }
 }
 
@@ -141,9 +165,22 @@ async fn data_version(conn: &mut SqliteConnection) -> StoreResult<i64> {
 /// At most this many audit rows are read per poll; more means "anything".
 const FEED_BATCH: i64 = 1_000;
 
-async fn poll(mut conn: SqliteConnection, mut version: i64, mut seen: i64, gatherer: Gatherer) {
+async fn poll(
+    mut conn: SqliteConnection,
+    mut version: i64,
+    mut seen: i64,
+    gatherer: Gatherer,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
-        tokio::time::sleep(POLL).await;
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            // The only change sent is `true`; a store dropped closes too.
+            _ = closing.changed() => {
+                let _ = conn.close().await;
+                return;
+            }
+        }
         if gatherer.is_closed() {
             return;
         }
