@@ -10,7 +10,7 @@ use super::numbers::{duration_hours, numbers_in};
 use super::recipe;
 use super::schedule;
 use super::suggest::QUICK_PROMPTS;
-use super::text::{Tokens, jnum, join_and, num, show, stem};
+use super::text::{Tokens, join_and, num, show, stem};
 use crate::domain::ModelFamily;
 use serde_json::{Value, json};
 
@@ -506,18 +506,8 @@ fn set_drift_threshold(d: &mut Draft, t: &Tokens) -> Result<(), Decline> {
     let Some(n) = numbers_in(t, at + 2, at + 5).into_iter().next() else {
         return Ok(());
     };
-    if n.value < 0.0 {
-        return Err(Decline::new("A drift threshold cannot be negative."));
-    }
-    let before = d
-        .doc
-        .pointer("/monitoring/drift/threshold")
-        .map(show)
-        .unwrap_or_else(|| "none".into());
-    if d.set(&["monitoring", "drift", "threshold"], jnum(n.value))? {
-        d.line(format!("drift threshold: {before} -> {}", num(n.value)));
-    }
-    Ok(())
+    let baseline = d.doc.clone();
+    super::monitoring::drift_threshold(d, &baseline, n.value)
 }
 
 /// The family a request names, else the open recipe's (`true`: taken from it).

@@ -418,21 +418,28 @@ fn drift_window_and_threshold(d: &mut Draft, t: &Tokens, m: &Value) -> Result<()
         }
     }
     if let Some(n) = numbers.iter().find(|n| !is_days(n.at) && !is_bins(n.at)) {
-        if n.value < 0.0 {
-            return Err(Decline::new("A drift threshold cannot be negative."));
-        }
-        let before = m
-            .pointer("/monitoring/drift/threshold")
-            .map(show)
-            .unwrap_or_else(|| "none".into());
-        if d.set(&["monitoring", "drift", "threshold"], jnum(n.value))? {
-            d.line(format!(
-                "drift threshold: {before} -> {} (a column drifts when its statistic exceeds it)",
-                num(n.value)
-            ));
-        } else {
-            d.same(format!("the drift threshold is already {}", num(n.value)));
-        }
+        drift_threshold(d, m, n.value)?;
+    }
+    Ok(())
+}
+
+/// The drift threshold set to `value`, saying so (the edit and a new
+/// recipe alike).
+pub fn drift_threshold(d: &mut Draft, m: &Value, value: f64) -> Result<(), Decline> {
+    if value < 0.0 {
+        return Err(Decline::new("A drift threshold cannot be negative."));
+    }
+    let before = m
+        .pointer("/monitoring/drift/threshold")
+        .map(show)
+        .unwrap_or_else(|| "none".into());
+    if d.set(&["monitoring", "drift", "threshold"], jnum(value))? {
+        d.line(format!(
+            "drift threshold: {before} -> {} (a column drifts when its statistic exceeds it)",
+            num(value)
+        ));
+    } else {
+        d.same(format!("the drift threshold is already {}", num(value)));
     }
     Ok(())
 }
