@@ -121,6 +121,8 @@ impl Store for SqliteStore {
             self.closing.subscribe(),
         ));
         if let Ok(mut feeds) = self.feeds.lock() {
+            // A feed dropped ended its poller: keep only the running ones.
+            feeds.retain(|f| !f.is_finished());
             feeds.push(poller);
         }
         Ok(ChangeFeed::new(receiver))
